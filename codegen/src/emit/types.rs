@@ -1,0 +1,526 @@
+//! IR types -> Rust items (structs, open enums, unions) with serde.
+
+use crate::ir::*;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// Doc attributes, one per line (what `///` comments desugar to).
+pub fn doc_attrs(docs: &str) -> TokenStream {
+    let lines: Vec<String> = docs.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect();
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// Docs or a fallback sentence, so every public item is documented.
+fn docs_or(docs: &str, fallback: impl FnOnce() -> String) -> TokenStream {
+    if docs.trim().is_empty() { doc_attrs(&fallback()) } else { doc_attrs(docs) }
+}
+
+fn deprecated_attr(d: &Option<Deprecation>) -> TokenStream {
+    match d {
+        None => quote! {},
+        Some(Deprecation { message: Some(m), .. }) => quote! { #[deprecated(note = #m)] },
+        Some(_) => quote! { #[deprecated] },
+    }
+}
+
+/// Parses an identifier that may be raw (`r#type`).
+pub fn ident(s: &str) -> syn::Ident {
+    match s.strip_prefix("r#") {
+        Some(raw) => syn::Ident::new_raw(raw, proc_macro2::Span::call_site()),
+        None => format_ident!("{}", s),
+    }
+}
+
+/// The Rust type of a reference, as source text.
+pub fn rust_type(service: &Service, ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Bool => "bool".into(),
+        TypeRef::Int { kind, .. } => match kind {
+            IntKind::I8 => "i8",
+            IntKind::I16 => "i16",
+            IntKind::I32 => "i32",
+            IntKind::I64 => "i64",
+            IntKind::U32 => "u32",
+            IntKind::U64 => "u64",
+        }
+        .into(),
+        TypeRef::Float => "f32".into(),
+        TypeRef::Double => "f64".into(),
+        TypeRef::BigNumber => "nimbus::BigNumber".into(),
+        TypeRef::String => "String".into(),
+        TypeRef::Blob => "nimbus::Blob".into(),
+        TypeRef::Timestamp(_) => "nimbus::DateTime".into(),
+        TypeRef::Document => "nimbus::Document".into(),
+        TypeRef::List { item, sparse } => {
+            let inner = rust_type(service, item);
+            if *sparse { format!("Vec<Option<{inner}>>") } else { format!("Vec<{inner}>") }
+        }
+        TypeRef::Map { key, value, sparse } => {
+            let (k, v) = (rust_type(service, key), rust_type(service, value));
+            if *sparse {
+                format!("std::collections::HashMap<{k}, Option<{v}>>")
+            } else {
+                format!("std::collections::HashMap<{k}, {v}>")
+            }
+        }
+        TypeRef::Named(id) => service.ty(*id).name.rust.clone(),
+    }
+}
+
+/// The field's declared type: boxed and optional as the IR says.
+pub fn field_type(service: &Service, f: &Field) -> String {
+    let mut t = rust_type(service, &f.ty);
+    if f.boxed {
+        t = format!("Box<{t}>");
+    }
+    if f.required || f.defaulted { t } else { format!("Option<{t}>") }
+}
+
+fn parse_type(s: &str) -> TokenStream {
+    match syn::parse_str::<syn::Type>(s) {
+        Ok(t) => quote! { #t },
+        // Names come from `names`, so this cannot fail; keep the text visible if it does.
+        Err(_) => panic!("internal error: generated type `{s}` does not parse"),
+    }
+}
+
+/// The wire codec module of a leaf type, if it needs one.
+fn codec(ty: &TypeRef) -> Option<&'static str> {
+    match ty {
+        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => Some("nimbus::wire::epoch_seconds"),
+        TypeRef::Timestamp(TimestampFormat::DateTime) => Some("nimbus::wire::date_time"),
+        TypeRef::Timestamp(TimestampFormat::HttpDate) => Some("nimbus::wire::http_date"),
+        TypeRef::Int { as_string: true, .. } => Some("nimbus::wire::int64_string"),
+        TypeRef::Float | TypeRef::Double => Some("nimbus::wire::special_float"),
+        TypeRef::List { item, .. } => codec(item),
+        TypeRef::Map { value, .. } => codec(value),
+        _ => None,
+    }
+}
+
+fn raw(s: &str) -> &str {
+    s.strip_prefix("r#").unwrap_or(s)
+}
+
+/// `#[serde(...)]` of a structure field.
+fn serde_field_attr(f: &Field, json_body: bool) -> TokenStream {
+    if json_body && f.binding != Binding::Body {
+        // Bound to the URI, headers, status or payload: not part of the JSON object.
+        return quote! { #[serde(skip)] };
+    }
+    let mut parts = Vec::new();
+    let wire = &f.name.wire;
+    if raw(&f.name.rust) != wire {
+        parts.push(quote! { rename = #wire });
+    }
+    let optional = !(f.required || f.defaulted);
+    let codec = codec(&f.ty);
+    if optional {
+        if codec.is_some() {
+            parts.push(quote! { default });
+        }
+        parts.push(quote! { skip_serializing_if = "Option::is_none" });
+    } else {
+        parts.push(quote! { default });
+    }
+    match codec {
+        Some(c) => parts.push(quote! { with = #c }),
+        None if !optional => parts.push(quote! { deserialize_with = "nimbus::wire::null_as_default" }),
+        None => {}
+    }
+    quote! { #[serde( #(#parts),* )] }
+}
+
+fn derives(t: &TypeDef, extra: TokenStream) -> TokenStream {
+    let ser = t.usage.input.then(|| quote! { serde::Serialize, });
+    let de = t.usage.output.then(|| quote! { serde::Deserialize, });
+    quote! { #[derive(#extra #ser #de)] }
+}
+
+/// Emits one named type.
+pub fn type_item(service: &Service, t: &TypeDef) -> TokenStream {
+    match &t.kind {
+        TypeKind::Struct(fields) => struct_item(service, t, fields),
+        TypeKind::StringEnum(vs) => enum_item(t, vs, false),
+        TypeKind::IntEnum(vs) => enum_item(t, vs, true),
+        TypeKind::Union(vs) => union_item(service, t, vs),
+    }
+}
+
+fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&t.name.rust);
+    let docs = docs_or(&t.docs, || format!("The `{}` structure.", t.name.wire));
+    let deprecated = deprecated_attr(&t.deprecated);
+    let redact = t.sensitive || fields.iter().any(|f| f.sensitive);
+    let debug = (!redact).then(|| quote! { Debug, });
+    let derive = derives(t, quote! { Clone, PartialEq, Default, #debug });
+    let json_body = service.protocol != Protocol::GoogleRest;
+    let field_items = fields.iter().map(|f| {
+        let fname = ident(&f.name.rust);
+        let ty = parse_type(&field_type(service, f));
+        let docs = docs_or(&f.docs, || format!("The `{}` member.", f.member_name));
+        let serde = serde_field_attr(f, json_body);
+        let dep = deprecated_attr(&f.deprecated);
+        quote! { #docs #dep #serde pub #fname: #ty, }
+    });
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let new_args = required.iter().map(|f| {
+        let fname = ident(&f.name.rust);
+        let (arg, _) = setter_arg(service, f);
+        quote! { #fname: #arg }
+    });
+    let new_inits = required.iter().map(|f| {
+        let fname = ident(&f.name.rust);
+        let conv = if f.boxed { quote! { Box::new(#fname.into()) } } else { quote! { #fname.into() } };
+        quote! { #fname: #conv, }
+    });
+    let body = if required.is_empty() {
+        quote! { Self::default() }
+    } else if required.len() < fields.len() {
+        quote! { Self { #(#new_inits)* ..Default::default() } }
+    } else {
+        quote! { Self { #(#new_inits)* } }
+    };
+    let new_doc = if required.is_empty() {
+        format!("Creates an empty `{}`; optional members are set with the `set_*` methods.", t.name.rust)
+    } else {
+        format!(
+            "Creates a `{}` from its required members ({}); optional members are set with the `set_*` methods.",
+            t.name.rust,
+            required.iter().map(|f| format!("`{}`", raw(&f.name.rust))).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let setters = fields.iter().filter(|f| !f.required).map(|f| {
+        let fname = ident(&f.name.rust);
+        let setter = format_ident!("set_{}", raw(&f.name.rust));
+        let (arg, _) = setter_arg(service, f);
+        let mut value = quote! { value.into() };
+        if f.boxed {
+            value = quote! { Box::new(#value) };
+        }
+        if !f.defaulted {
+            value = quote! { Some(#value) };
+        }
+        let doc = doc_attrs(&format!("Sets [`{}::{}`](Self::{}).", t.name.rust, raw(&f.name.rust), raw(&f.name.rust)));
+        quote! {
+            #doc
+            pub fn #setter(mut self, value: #arg) -> Self {
+                self.#fname = #value;
+                self
+            }
+        }
+    });
+    let debug_impl = redact.then(|| {
+        let name_str = &t.name.rust;
+        let entries = fields.iter().map(|f| {
+            let fname = ident(&f.name.rust);
+            let label = raw(&f.name.rust);
+            if t.sensitive || f.sensitive {
+                quote! { .field(#label, &nimbus::wire::Redacted) }
+            } else {
+                quote! { .field(#label, &self.#fname) }
+            }
+        });
+        quote! {
+            impl std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.debug_struct(#name_str) #(#entries)* .finish()
+                }
+            }
+        }
+    });
+    let new_doc = doc_attrs(&new_doc);
+    quote! {
+        #docs
+        #deprecated
+        #derive
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#field_items)*
+        }
+
+        impl #name {
+            #new_doc
+            pub fn new(#(#new_args),*) -> Self {
+                #body
+            }
+            #(#setters)*
+        }
+
+        #debug_impl
+    }
+}
+
+/// The argument type of a constructor argument or setter.
+fn setter_arg(service: &Service, f: &Field) -> (TokenStream, ()) {
+    let inner = parse_type(&rust_type(service, &f.ty));
+    (quote! { impl Into<#inner> }, ())
+}
+
+fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
+    let name = ident(&t.name.rust);
+    let name_str = &t.name.rust;
+    let docs = docs_or(&t.docs, || format!("The `{}` enumeration.", t.name.wire));
+    let deprecated = deprecated_attr(&t.deprecated);
+    let vnames: Vec<syn::Ident> = variants.iter().map(|v| ident(&v.name.rust)).collect();
+    let decls = variants.iter().zip(&vnames).map(|(v, vn)| {
+        let docs = docs_or(&v.docs, || format!("`{}`", v.name.wire));
+        let dep = deprecated_attr(&v.deprecated);
+        quote! { #docs #dep #vn, }
+    });
+    let (unknown_ty, wire_ty, unknown_doc) = if int {
+        (quote! { nimbus::UnknownIntVariant }, quote! { i32 }, "A value this version of the SDK does not know; [`Self::value`] returns it.")
+    } else {
+        (quote! { nimbus::UnknownVariant }, quote! { &'static str }, "A value this version of the SDK does not know; [`Self::as_str`] returns it.")
+    };
+    let debug = if t.sensitive {
+        quote! {
+            impl std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    std::fmt::Debug::fmt(&nimbus::wire::Redacted, f)
+                }
+            }
+        }
+    } else {
+        quote! {}
+    };
+    let derive_debug = (!t.sensitive).then(|| quote! { Debug, });
+    let body = if int {
+        let values: Vec<i32> = variants.iter().map(|v| v.int_value.unwrap_or_default() as i32).collect();
+        let ser = t.usage.input.then(|| {
+            quote! {
+                impl serde::Serialize for #name {
+                    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                        s.serialize_i32(self.value())
+                    }
+                }
+            }
+        });
+        let de = t.usage.output.then(|| {
+            quote! {
+                impl<'de> serde::Deserialize<'de> for #name {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        <i32 as serde::Deserialize>::deserialize(d).map(Self::from)
+                    }
+                }
+            }
+        });
+        quote! {
+            impl #name {
+                /// Every value known to this version of the SDK.
+                pub const VALUES: &'static [#wire_ty] = &[#(#values),*];
+                /// The value as sent on the wire.
+                pub fn value(&self) -> i32 {
+                    match self {
+                        #( Self::#vnames => #values, )*
+                        Self::Unknown(v) => v.value(),
+                    }
+                }
+            }
+            impl From<i32> for #name {
+                fn from(value: i32) -> Self {
+                    match value {
+                        #( #values => Self::#vnames, )*
+                        other => Self::Unknown(nimbus::UnknownIntVariant::new(other)),
+                    }
+                }
+            }
+            impl Default for #name {
+                /// The unknown value 0 (what a missing required member decodes to).
+                fn default() -> Self {
+                    Self::from(0)
+                }
+            }
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    std::fmt::Display::fmt(&self.value(), f)
+                }
+            }
+            #ser
+            #de
+            #[cfg(feature = "schemars")]
+            impl schemars::JsonSchema for #name {
+                fn schema_name() -> std::borrow::Cow<'static, str> {
+                    #name_str.into()
+                }
+                fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                    nimbus::wire::int_enum_schema(Self::VALUES)
+                }
+            }
+        }
+    } else {
+        let values: Vec<&str> = variants.iter().map(|v| v.name.wire.as_str()).collect();
+        let ser = t.usage.input.then(|| {
+            quote! {
+                impl serde::Serialize for #name {
+                    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                        s.serialize_str(self.as_str())
+                    }
+                }
+            }
+        });
+        let de = t.usage.output.then(|| {
+            quote! {
+                impl<'de> serde::Deserialize<'de> for #name {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        <String as serde::Deserialize>::deserialize(d).map(|s| Self::from(s.as_str()))
+                    }
+                }
+            }
+        });
+        quote! {
+            impl #name {
+                /// Every value known to this version of the SDK, as sent on the wire.
+                pub const VALUES: &'static [#wire_ty] = &[#(#values),*];
+                /// The value as sent on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #( Self::#vnames => #values, )*
+                        Self::Unknown(v) => v.as_str(),
+                    }
+                }
+            }
+            impl From<&str> for #name {
+                fn from(value: &str) -> Self {
+                    match value {
+                        #( #values => Self::#vnames, )*
+                        other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+                    }
+                }
+            }
+            impl Default for #name {
+                /// The unknown empty value (what a missing required member decodes to).
+                fn default() -> Self {
+                    Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+                }
+            }
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+            #ser
+            #de
+            #[cfg(feature = "schemars")]
+            impl schemars::JsonSchema for #name {
+                fn schema_name() -> std::borrow::Cow<'static, str> {
+                    #name_str.into()
+                }
+                fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                    nimbus::wire::string_enum_schema(Self::VALUES)
+                }
+            }
+        }
+    };
+    let unknown_doc = doc_attrs(unknown_doc);
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #derive_debug)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#decls)*
+            #unknown_doc
+            Unknown(#unknown_ty),
+        }
+        #body
+        #debug
+    }
+}
+
+fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream {
+    let name = ident(&t.name.rust);
+    let name_str = &t.name.rust;
+    let docs = docs_or(&t.docs, || format!("The `{}` union: exactly one member is set.", t.name.wire));
+    let deprecated = deprecated_attr(&t.deprecated);
+    let redact = t.sensitive || variants.iter().any(|f| f.sensitive);
+    let vnames: Vec<syn::Ident> = variants.iter().map(|v| ident(&v.name.rust)).collect();
+    let decls = variants.iter().zip(&vnames).map(|(v, vn)| {
+        let docs = docs_or(&v.docs, || format!("The `{}` member.", v.member_name));
+        let dep = deprecated_attr(&v.deprecated);
+        let wire = &v.name.wire;
+        let mut ty = rust_type(service, &v.ty);
+        if v.boxed {
+            ty = format!("Box<{ty}>");
+        }
+        let ty = parse_type(&ty);
+        let with = codec(&v.ty).map(|c| {
+            let c = format!("{c}::serialize");
+            quote! { , serialize_with = #c }
+        });
+        quote! { #docs #dep #[serde(rename = #wire #with)] #vn(#ty), }
+    });
+    // Unions always derive `Serialize`: its attributes carry the wire names
+    // that the schemars derive reads too.
+    let debug = (!redact).then(|| quote! { Debug, });
+    let de = t.usage.output.then(|| {
+        let arms = variants.iter().zip(&vnames).map(|(v, vn)| {
+            let wire = &v.name.wire;
+            let decode = match codec(&v.ty) {
+                Some(c) => {
+                    let path: syn::Path = syn::parse_str(&format!("{c}::deserialize")).unwrap_or_else(|_| syn::parse_quote!(serde::Deserialize::deserialize));
+                    quote! { #path(value).map_err(serde::de::Error::custom)? }
+                }
+                None => quote! { nimbus::wire::from_value(value)? },
+            };
+            quote! { #wire => Self::#vn(#decode), }
+        });
+        quote! {
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    let (tag, value) = nimbus::wire::union_entry(d, #name_str)?;
+                    Ok(match tag.as_str() {
+                        #(#arms)*
+                        _ => {
+                            let _ = value;
+                            Self::Unknown(nimbus::UnknownVariant::new(tag))
+                        }
+                    })
+                }
+            }
+        }
+    });
+    let debug_impl = redact.then(|| {
+        let arms = variants.iter().zip(&vnames).map(|(v, vn)| {
+            let label = vn.to_string();
+            if t.sensitive || v.sensitive {
+                quote! { Self::#vn(_) => f.debug_tuple(#label).field(&nimbus::wire::Redacted).finish(), }
+            } else {
+                quote! { Self::#vn(v) => f.debug_tuple(#label).field(v).finish(), }
+            }
+        });
+        quote! {
+            impl std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    match self {
+                        #(#arms)*
+                        Self::Unknown(v) => f.debug_tuple("Unknown").field(v).finish(),
+                    }
+                }
+            }
+        }
+    });
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Clone, PartialEq, #debug serde::Serialize)]
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#decls)*
+            /// A member this version of the SDK does not know (its name is kept);
+            /// it cannot be sent.
+            #[serde(skip)]
+            Unknown(nimbus::UnknownVariant),
+        }
+        impl Default for #name {
+            /// An unknown, empty member (what a missing required union decodes to).
+            fn default() -> Self {
+                Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+            }
+        }
+        #de
+        #debug_impl
+    }
+}

@@ -1,0 +1,485 @@
+//! The one intermediate representation both readers lower into.
+//!
+//! It holds what the emitters need and nothing format-specific they would
+//! have to re-derive: names come decided (wire name + Rust identifier), docs
+//! come as rustdoc-safe Markdown, encodings are resolved per member, and
+//! types live in an arena indexed by [`TypeId`], sorted by Rust name.
+
+use serde_json::Value;
+
+/// A name as it is on the wire and as it is in Rust.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Name {
+    /// The name in the spec / on the wire.
+    pub wire: String,
+    /// The Rust identifier (already escaped and de-duplicated in its scope).
+    pub rust: String,
+}
+
+/// Index of a type in [`Service::types`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub usize);
+
+/// Wire protocol of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `aws.protocols#awsJson1_0`.
+    AwsJson1_0,
+    /// `aws.protocols#awsJson1_1`.
+    AwsJson1_1,
+    /// `aws.protocols#restJson1`.
+    RestJson1,
+    /// `aws.protocols#awsQuery` (types only for now).
+    AwsQuery,
+    /// `aws.protocols#ec2Query` (types only for now).
+    Ec2Query,
+    /// `aws.protocols#restXml` (types only for now).
+    RestXml,
+    /// Google REST/JSON from a Discovery document.
+    GoogleRest,
+    /// A Smithy service with no protocol trait we know.
+    Unknown,
+}
+
+impl Protocol {
+    /// Display name used in summaries and errors.
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::AwsJson1_0 => "awsJson1_0",
+            Protocol::AwsJson1_1 => "awsJson1_1",
+            Protocol::RestJson1 => "restJson1",
+            Protocol::AwsQuery => "awsQuery",
+            Protocol::Ec2Query => "ec2Query",
+            Protocol::RestXml => "restXml",
+            Protocol::GoogleRest => "googleRest",
+            Protocol::Unknown => "unknown",
+        }
+    }
+}
+
+/// A whole service: metadata, operations and the type arena.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Short service name, e.g. `athena`, `spanner` (crate suffix).
+    pub short_name: String,
+    /// Human title, e.g. `Amazon Athena`.
+    pub title: String,
+    /// Service documentation (Markdown).
+    pub docs: String,
+    /// API version, e.g. `2017-05-18` or `v1`.
+    pub version: String,
+    /// Wire protocol.
+    pub protocol: Protocol,
+    /// Where the spec came from, e.g. the Smithy shape id or Discovery id.
+    pub source_id: String,
+    /// AWS-specific metadata (Smithy services).
+    pub aws: Option<AwsMeta>,
+    /// Google-specific metadata (Discovery services).
+    pub google: Option<GoogleMeta>,
+    /// Operations, sorted by Rust name.
+    pub operations: Vec<Operation>,
+    /// Every type reachable from the operations (and, for Discovery, every
+    /// schema), sorted by Rust name; [`TypeId`] indexes this vector.
+    pub types: Vec<TypeDef>,
+    /// Number of named schemas/shapes in the spec that became types.
+    pub spec_type_count: usize,
+}
+
+impl Service {
+    /// The type behind an id.
+    pub fn ty(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+}
+
+/// AWS service metadata.
+#[derive(Debug, Clone, Default)]
+pub struct AwsMeta {
+    /// `aws.api#service` `sdkId`.
+    pub sdk_id: String,
+    /// `aws.api#service` `endpointPrefix`.
+    pub endpoint_prefix: String,
+    /// SigV4 signing name (`aws.auth#sigv4` `name`).
+    pub signing_name: String,
+    /// Service shape name: the `X-Amz-Target` prefix of awsJson operations.
+    pub target_prefix: String,
+    /// `smithy.rules#endpointRuleSet`, kept as JSON for the rules engine.
+    pub endpoint_rules: Option<Value>,
+    /// `smithy.rules#endpointTests`, kept as JSON for generated tests.
+    pub endpoint_tests: Option<Value>,
+}
+
+/// Google service metadata.
+#[derive(Debug, Clone, Default)]
+pub struct GoogleMeta {
+    /// `rootUrl`, e.g. `https://spanner.googleapis.com/`.
+    pub root_url: String,
+    /// `mtlsRootUrl`.
+    pub mtls_root_url: Option<String>,
+    /// `servicePath`, e.g. `""` or `v1/`.
+    pub service_path: String,
+    /// `batchPath` if any.
+    pub batch_path: Option<String>,
+    /// OAuth scopes with their descriptions.
+    pub scopes: Vec<(String, String)>,
+    /// Parameters every method accepts (`fields`, `prettyPrint`, ...).
+    pub global_params: Vec<Field>,
+}
+
+/// One operation (Smithy) or method (Discovery).
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Operation name: wire = Smithy operation name / Discovery method id;
+    /// rust = snake_case method name, unique within the service.
+    pub name: Name,
+    /// Resource path for nested clients (Discovery: `["projects",
+    /// "instances", "databases", "sessions"]`; empty for Smithy).
+    pub resource: Vec<String>,
+    /// Method name within its resource (Discovery `get`; Smithy = name).
+    pub method: String,
+    /// Documentation (Markdown).
+    pub docs: String,
+    /// Input type: a Smithy input shape or a synthetic parameter struct.
+    pub input: Option<TypeId>,
+    /// Output type.
+    pub output: Option<TypeId>,
+    /// Modeled errors (operation errors then service errors).
+    pub errors: Vec<TypeId>,
+    /// HTTP route for REST protocols.
+    pub http: Option<HttpRoute>,
+    /// RPC target for awsJson: `X-Amz-Target` value.
+    pub rpc_target: Option<String>,
+    /// Pagination, if the operation is paginated.
+    pub pagination: Option<Pagination>,
+    /// Safe to retry (`@idempotent`, `@readonly`, GET/PUT/DELETE).
+    pub idempotent: bool,
+    /// Has no side effects (`@readonly`, GET).
+    pub readonly: bool,
+    /// Deprecation notice.
+    pub deprecated: Option<Deprecation>,
+    /// OAuth scopes (Discovery).
+    pub scopes: Vec<String>,
+    /// Input or output carries a streaming member.
+    pub streaming: bool,
+}
+
+/// An HTTP route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRoute {
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path segments (after the service root).
+    pub path: Vec<PathSegment>,
+    /// Literal query string pairs in the URI template (`?x-id=Foo`).
+    pub query: Vec<(String, Option<String>)>,
+    /// Success status code.
+    pub code: u16,
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// Literal text, copied as is.
+    Literal(String),
+    /// A bound input member; `greedy` = may contain `/` (`{name+}`, `{+name}`).
+    Label {
+        /// Wire name of the label.
+        name: String,
+        /// Reserved (greedy) expansion: `/` is kept.
+        greedy: bool,
+    },
+}
+
+/// Pagination tokens and items (member paths, as in the spec).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    /// Input member carrying the continuation token.
+    pub input_token: String,
+    /// Output member (path) carrying the next token.
+    pub output_token: String,
+    /// Output member (path) with the page's items, if known.
+    pub items: Option<String>,
+    /// Input member with the page size, if any.
+    pub page_size: Option<String>,
+}
+
+/// A deprecation notice.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Deprecation {
+    /// Why, or what to use instead.
+    pub message: Option<String>,
+    /// Since when.
+    pub since: Option<String>,
+}
+
+/// What a type is for, which decides the serde directions it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// Sent to the service (needs `Serialize`).
+    pub input: bool,
+    /// Received from the service (needs `Deserialize`).
+    pub output: bool,
+}
+
+/// A named type.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// Wire name (shape name / schema id) and Rust type name.
+    pub name: Name,
+    /// Spec location, e.g. `com.amazonaws.athena#Session` or `schemas.Session`.
+    pub origin: String,
+    /// Documentation (Markdown).
+    pub docs: String,
+    /// The whole value is sensitive (`@sensitive` on the shape).
+    pub sensitive: bool,
+    /// Deprecation notice.
+    pub deprecated: Option<Deprecation>,
+    /// Serialization directions needed.
+    pub usage: Usage,
+    /// Structure, enum or union.
+    pub kind: TypeKind,
+    /// Modeled error metadata, when this structure is an error.
+    pub error: Option<ErrorInfo>,
+    /// Synthetic operation parameters (Discovery): not a JSON body type.
+    pub synthetic: bool,
+}
+
+/// Error metadata of an error structure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorInfo {
+    /// Error code on the wire (shape name).
+    pub code: String,
+    /// `true` for `@error("server")`.
+    pub server_fault: bool,
+    /// `@httpError` status.
+    pub http_status: Option<u16>,
+    /// `@retryable`: `Some(throttling)`.
+    pub retryable: Option<bool>,
+}
+
+/// The body of a named type.
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    /// A structure with fields.
+    Struct(Vec<Field>),
+    /// A closed-or-open set of string values (always open in Rust).
+    StringEnum(Vec<EnumVariant>),
+    /// A set of integer values (always open in Rust).
+    IntEnum(Vec<EnumVariant>),
+    /// Exactly one of several members (tagged union).
+    Union(Vec<Field>),
+}
+
+/// A value of an enum.
+#[derive(Debug, Clone)]
+pub struct EnumVariant {
+    /// Wire value (as a string for string enums) and Rust variant name.
+    pub name: Name,
+    /// Integer value for int enums.
+    pub int_value: Option<i64>,
+    /// Documentation.
+    pub docs: String,
+    /// Deprecation notice.
+    pub deprecated: Option<Deprecation>,
+}
+
+/// A member of a structure or union, or an operation parameter.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Name: wire = JSON key (after `jsonName`) or parameter name; rust = field ident.
+    pub name: Name,
+    /// The Smithy member name (differs from `name.wire` under `jsonName`).
+    pub member_name: String,
+    /// Documentation.
+    pub docs: String,
+    /// Type of the value.
+    pub ty: TypeRef,
+    /// Must be given to construct the value (constructor argument).
+    pub required: bool,
+    /// Has a zero default (`@default`), so it is not optional in Rust.
+    pub defaulted: bool,
+    /// The value must not be printed.
+    pub sensitive: bool,
+    /// Deprecation notice.
+    pub deprecated: Option<Deprecation>,
+    /// Where the member goes in an HTTP message.
+    pub binding: Binding,
+    /// Stored boxed to break a recursive type cycle.
+    pub boxed: bool,
+    /// Filled with a fresh UUID when the caller leaves it unset.
+    pub idempotency_token: bool,
+    /// Validation constraints.
+    pub constraints: Constraints,
+    /// Output only (Discovery `readOnly`).
+    pub read_only: bool,
+    /// A streaming blob or event stream.
+    pub streaming: bool,
+}
+
+/// Where a member is bound in an HTTP message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Binding {
+    /// A member of the JSON body.
+    #[default]
+    Body,
+    /// A path label.
+    Label,
+    /// A query parameter with this name.
+    Query(String),
+    /// A map of query parameters (`@httpQueryParams`).
+    QueryParams,
+    /// A header with this name.
+    Header(String),
+    /// Headers with this prefix (`@httpPrefixHeaders`).
+    PrefixHeaders(String),
+    /// The whole body (`@httpPayload`, Discovery `request`).
+    Payload,
+    /// The HTTP status code (`@httpResponseCode`).
+    ResponseCode,
+}
+
+/// Validation constraints of a member.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Constraints {
+    /// `@length` / Discovery none.
+    pub length: Option<(Option<f64>, Option<f64>)>,
+    /// `@range` / Discovery `minimum`/`maximum`.
+    pub range: Option<(Option<f64>, Option<f64>)>,
+    /// `@pattern` / Discovery `pattern`.
+    pub pattern: Option<String>,
+}
+
+/// Timestamp wire format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampFormat {
+    /// Seconds since the epoch as a number.
+    EpochSeconds,
+    /// RFC 3339 string.
+    DateTime,
+    /// RFC 7231 IMF-fixdate string.
+    HttpDate,
+}
+
+/// The type of a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeRef {
+    /// `bool`.
+    Bool,
+    /// Integers; `as_string`: encoded as a JSON string (Google int64).
+    Int {
+        /// Width and signedness.
+        kind: IntKind,
+        /// Encoded as a decimal string.
+        as_string: bool,
+    },
+    /// `f32`.
+    Float,
+    /// `f64`.
+    Double,
+    /// Arbitrary precision integer or decimal.
+    BigNumber,
+    /// `String`.
+    String,
+    /// Bytes, base64 in JSON.
+    Blob,
+    /// A point in time with its wire format.
+    Timestamp(TimestampFormat),
+    /// Untyped JSON.
+    Document,
+    /// A list; `sparse` = elements may be null.
+    List {
+        /// Element type.
+        item: Box<TypeRef>,
+        /// Elements may be null.
+        sparse: bool,
+    },
+    /// A map with string (or enum) keys.
+    Map {
+        /// Key type (String or a string enum).
+        key: Box<TypeRef>,
+        /// Value type.
+        value: Box<TypeRef>,
+        /// Values may be null.
+        sparse: bool,
+    },
+    /// A named type.
+    Named(TypeId),
+}
+
+impl TypeRef {
+    /// Rewrites every named reference through `map` (old index -> new id).
+    pub fn remap(&mut self, map: &[TypeId]) {
+        match self {
+            TypeRef::Named(id) => *id = map[id.0],
+            TypeRef::List { item, .. } => item.remap(map),
+            TypeRef::Map { key, value, .. } => {
+                key.remap(map);
+                value.remap(map);
+            }
+            _ => {}
+        }
+    }
+
+    /// Calls `f` for every named type this reference mentions.
+    pub fn visit_named(&self, f: &mut impl FnMut(TypeId)) {
+        match self {
+            TypeRef::Named(id) => f(*id),
+            TypeRef::List { item, .. } => item.visit_named(f),
+            TypeRef::Map { key, value, .. } => {
+                key.visit_named(f);
+                value.visit_named(f);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Integer widths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntKind {
+    /// `i8` (Smithy byte).
+    I8,
+    /// `i16`.
+    I16,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `u32` (Discovery uint32).
+    U32,
+    /// `u64` (Discovery uint64).
+    U64,
+}
+
+/// Parses a path template with `{label}`, `{label+}` (Smithy) or `{+label}`
+/// (RFC 6570 reserved expansion, Discovery) placeholders.
+pub fn parse_template(path: &str) -> std::result::Result<Vec<PathSegment>, String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            out.push(PathSegment::Literal(rest[..open].to_owned()));
+        }
+        let close = rest[open..].find('}').ok_or_else(|| format!("unclosed `{{` in path template `{path}`"))? + open;
+        let inner = &rest[open + 1..close];
+        let (name, greedy) = if let Some(n) = inner.strip_prefix('+') {
+            (n, true)
+        } else if let Some(n) = inner.strip_suffix('+') {
+            (n, true)
+        } else {
+            (inner, false)
+        };
+        if name.is_empty() || name.contains(['{', '/', '}']) {
+            return Err(format!("bad label `{{{inner}}}` in path template `{path}`"));
+        }
+        out.push(PathSegment::Label { name: name.to_owned(), greedy });
+        rest = &rest[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(format!("unmatched `}}` in path template `{path}`"));
+    }
+    if !rest.is_empty() {
+        out.push(PathSegment::Literal(rest.to_owned()));
+    }
+    Ok(out)
+}

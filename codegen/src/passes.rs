@@ -1,0 +1,148 @@
+//! Passes over the IR that run after a reader and before the emitters.
+
+use crate::ir::{Service, TypeId, TypeKind, TypeRef};
+
+/// Runs every pass, in order.
+pub fn run(service: &mut Service) {
+    box_recursive_fields(service);
+}
+
+/// Sets [`crate::ir::Usage`] of every type from the operations: types
+/// reachable from an input are sent, from an output or error received.
+pub fn compute_usage(service: &mut Service) {
+    let mut roots_in = Vec::new();
+    let mut roots_out = Vec::new();
+    for op in &service.operations {
+        roots_in.extend(op.input);
+        roots_out.extend(op.output);
+        roots_out.extend(op.errors.iter().copied());
+    }
+    mark_usage(service, roots_in, true);
+    mark_usage(service, roots_out, false);
+}
+
+/// Marks `roots` and everything they contain as sent (`input`) or received.
+pub fn mark_usage(service: &mut Service, roots: Vec<TypeId>, input: bool) {
+    let mut seen = vec![false; service.types.len()];
+    let mut stack = roots;
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.0], true) {
+            continue;
+        }
+        let t = &mut service.types[id.0];
+        if input {
+            t.usage.input = true
+        } else {
+            t.usage.output = true
+        }
+        if let TypeKind::Struct(fields) | TypeKind::Union(fields) = &t.kind {
+            for f in fields {
+                f.ty.visit_named(&mut |n| stack.push(n));
+            }
+        }
+    }
+}
+
+/// The type a field holds inline (not behind a `Vec`/`HashMap` indirection).
+fn direct_target(ty: &TypeRef) -> Option<TypeId> {
+    match ty {
+        TypeRef::Named(id) => Some(*id),
+        _ => None,
+    }
+}
+
+/// Marks fields `boxed` where a structure or union would otherwise contain
+/// itself: every inline edge inside a strongly connected component of the
+/// "contains inline" graph is boxed. Lists and maps already allocate, so
+/// they break cycles by themselves.
+pub fn box_recursive_fields(service: &mut Service) {
+    let n = service.types.len();
+    let edges: Vec<Vec<usize>> = service
+        .types
+        .iter()
+        .map(|t| match &t.kind {
+            TypeKind::Struct(fields) | TypeKind::Union(fields) => {
+                fields.iter().filter_map(|f| direct_target(&f.ty)).map(|id| id.0).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    let component = tarjan(n, &edges);
+    for (i, t) in service.types.iter_mut().enumerate() {
+        if let TypeKind::Struct(fields) | TypeKind::Union(fields) = &mut t.kind {
+            for f in fields {
+                if let Some(target) = direct_target(&f.ty) {
+                    f.boxed = component[target.0] == component[i];
+                }
+            }
+        }
+    }
+}
+
+/// Strongly connected components (iterative Tarjan); returns a component id
+/// per node. Deterministic: nodes are visited in index order.
+fn tarjan(n: usize, edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNSET: usize = usize::MAX;
+    let mut index = vec![UNSET; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut comp = vec![UNSET; n];
+    let mut next_index = 0;
+    let mut next_comp = 0;
+    for root in 0..n {
+        if index[root] != UNSET {
+            continue;
+        }
+        // (node, next edge position)
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (v, ref mut pos)) = work.last_mut() {
+            if *pos == 0 && index[v] == UNSET {
+                index[v] = next_index;
+                low[v] = next_index;
+                next_index += 1;
+                stack.push(v);
+                on_stack[v] = true;
+            }
+            if let Some(&w) = edges[v].get(*pos) {
+                *pos += 1;
+                if index[w] == UNSET {
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = next_comp;
+                    if w == v {
+                        break;
+                    }
+                }
+                next_comp += 1;
+            }
+        }
+    }
+    comp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tarjan;
+
+    #[test]
+    fn finds_self_loops_and_cycles() {
+        // 0 -> 0 (self), 1 -> 2 -> 1 (cycle), 3 -> 1 (not in cycle)
+        let edges = vec![vec![0], vec![2], vec![1], vec![1]];
+        let c = tarjan(4, &edges);
+        assert_eq!(c[1], c[2]);
+        assert_ne!(c[3], c[1]);
+        assert_ne!(c[0], c[1]);
+    }
+}

@@ -1,0 +1,489 @@
+//! Smithy model -> IR: service closure (operations and resources, recursively),
+//! type closure with usage directions, names, bindings and encodings.
+
+use super::model::{Member, Model, Shape, ShapeKind, Traits, UNIT, prelude};
+use crate::diagnostics::{Result, SpecError};
+use crate::docs::html_to_markdown;
+use crate::ir::*;
+use crate::names::{self, Scope};
+use indexmap::{IndexMap, IndexSet};
+use serde_json::Value;
+
+/// Lowers the service `service_id` (or the only service) of `model`.
+pub fn lower(model: &Model, service_id: Option<&str>) -> Result<Service> {
+    let service = find_service(model, service_id)?;
+    let cx = Lowering { model, service, protocol: service.traits.protocol.unwrap_or(Protocol::Unknown) };
+    cx.run()
+}
+
+fn find_service<'m>(model: &'m Model, service_id: Option<&str>) -> Result<&'m Shape> {
+    let err = |message: String| SpecError { file: model.file.clone(), path: "$.shapes".into(), message };
+    match service_id {
+        Some(id) => match model.shapes.get(id) {
+            Some(s) if s.kind == ShapeKind::Service => Ok(s),
+            Some(_) => Err(err(format!("`{id}` is not a service shape"))),
+            None => Err(err(format!("no service shape `{id}` in the model"))),
+        },
+        None => {
+            let services: Vec<&Shape> = model.shapes.values().filter(|s| s.kind == ShapeKind::Service).collect();
+            match services.as_slice() {
+                [one] => Ok(one),
+                [] => Err(err("the model defines no service shape".into())),
+                many => Err(err(format!(
+                    "the model defines {} services ({}); name the one to generate",
+                    many.len(),
+                    many.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                ))),
+            }
+        }
+    }
+}
+
+struct Lowering<'m> {
+    model: &'m Model,
+    service: &'m Shape,
+    protocol: Protocol,
+}
+
+fn local_name(id: &str) -> &str {
+    id.rsplit_once('#').map_or(id, |(_, n)| n)
+}
+
+fn shape_path(id: &str) -> String {
+    format!("$.shapes[{}]", Value::String(id.to_owned()))
+}
+
+fn member_path(id: &str, member: &str) -> String {
+    format!("{}.members[{}]", shape_path(id), Value::String(member.to_owned()))
+}
+
+/// Whether a shape becomes a named Rust type.
+fn is_named(shape: &Shape) -> bool {
+    match shape.kind {
+        ShapeKind::Structure | ShapeKind::Union | ShapeKind::Enum | ShapeKind::IntEnum => true,
+        ShapeKind::String => shape.traits.enum_def.is_some(),
+        _ => false,
+    }
+}
+
+fn docs(traits: &Traits) -> String {
+    traits.documentation.as_deref().map(html_to_markdown).unwrap_or_default()
+}
+
+impl<'m> Lowering<'m> {
+    fn err(&self, path: String, message: String) -> SpecError {
+        SpecError { file: self.model.file.clone(), path, message }
+    }
+
+    fn shape(&self, id: &str) -> Option<&'m Shape> {
+        self.model.shapes.get(id)
+    }
+
+    fn run(&self) -> Result<Service> {
+        let op_ids = self.operations()?;
+        // Roots of the type closure, split by direction.
+        let mut input_roots = Vec::new();
+        let mut output_roots = Vec::new();
+        let service_errors = &self.service.refs.errors;
+        for id in &op_ids {
+            let op = &self.model.shapes[id];
+            input_roots.extend(op.refs.input.iter().filter(|t| *t != UNIT).cloned());
+            output_roots.extend(op.refs.output.iter().filter(|t| *t != UNIT).cloned());
+            output_roots.extend(op.refs.errors.iter().cloned());
+        }
+        output_roots.extend(service_errors.iter().cloned());
+        let input_reach = self.reach(&input_roots);
+        let output_reach = self.reach(&output_roots);
+
+        // Named types, names claimed in shape-id order, arena in Rust-name order.
+        let mut named: Vec<&str> = input_reach
+            .iter()
+            .chain(output_reach.iter())
+            .map(String::as_str)
+            .filter(|id| self.shape(id).is_some_and(is_named))
+            .collect::<IndexSet<_>>()
+            .into_iter()
+            .collect();
+        named.sort_unstable();
+        let mut scope = Scope::default();
+        let mut rust_names: Vec<(String, &str)> =
+            named.iter().map(|id| (scope.claim(names::type_ident(local_name(id))), *id)).collect();
+        rust_names.sort();
+        let ids: IndexMap<&str, TypeId> =
+            rust_names.iter().enumerate().map(|(i, (_, id))| (*id, TypeId(i))).collect();
+
+        let mut types = Vec::with_capacity(rust_names.len());
+        for (rust, id) in &rust_names {
+            let shape = &self.model.shapes[*id];
+            let usage = Usage { input: input_reach.contains(*id), output: output_reach.contains(*id) };
+            types.push(self.type_def(shape, rust.clone(), usage, &ids)?);
+        }
+
+        let mut op_scope = Scope::default();
+        let mut operations = Vec::new();
+        for id in &op_ids {
+            operations.push(self.operation(&self.model.shapes[id], &ids, &mut op_scope)?);
+        }
+        operations.sort_by(|a, b| a.name.rust.cmp(&b.name.rust));
+
+        let t = &self.service.traits;
+        let aws_service = t.aws_service.clone().unwrap_or_default();
+        let sdk_id = if aws_service.sdk_id.is_empty() { local_name(&self.service.id).to_owned() } else { aws_service.sdk_id };
+        let short_name: String = sdk_id.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase();
+        let spec_type_count = types.len();
+        Ok(Service {
+            short_name,
+            title: t.title.clone().unwrap_or_else(|| sdk_id.clone()),
+            docs: docs(t),
+            version: self.service.refs.version.clone().unwrap_or_default(),
+            protocol: self.protocol,
+            source_id: self.service.id.clone(),
+            aws: Some(AwsMeta {
+                endpoint_prefix: aws_service.endpoint_prefix.unwrap_or_else(|| sdk_id.to_lowercase()),
+                signing_name: t.sigv4_name.clone().unwrap_or_default(),
+                target_prefix: local_name(&self.service.id).to_owned(),
+                endpoint_rules: t.endpoint_rule_set.clone(),
+                endpoint_tests: t.endpoint_tests.clone(),
+                sdk_id,
+            }),
+            google: None,
+            operations,
+            types,
+            spec_type_count,
+        })
+    }
+
+    /// Operation ids bound to the service and its resources, recursively.
+    fn operations(&self) -> Result<Vec<String>> {
+        let mut ops = IndexSet::new();
+        let mut seen_resources = IndexSet::new();
+        let mut stack = vec![self.service];
+        while let Some(container) = stack.pop() {
+            for op in &container.refs.operations {
+                match self.shape(op) {
+                    Some(s) if s.kind == ShapeKind::Operation => {
+                        ops.insert(op.clone());
+                    }
+                    _ => {
+                        return Err(self.err(shape_path(&container.id), format!("`{op}` is bound as an operation but is not one")));
+                    }
+                }
+            }
+            for r in container.refs.resources.iter().rev() {
+                match self.shape(r) {
+                    Some(s) if s.kind == ShapeKind::Resource => {
+                        if seen_resources.insert(r.clone()) {
+                            stack.push(s);
+                        }
+                    }
+                    _ => return Err(self.err(shape_path(&container.id), format!("`{r}` is bound as a resource but is not one"))),
+                }
+            }
+        }
+        Ok(ops.into_iter().collect())
+    }
+
+    /// Every shape id reachable from `roots` through members.
+    fn reach(&self, roots: &[String]) -> IndexSet<String> {
+        let mut seen = IndexSet::new();
+        let mut stack: Vec<&str> = roots.iter().map(String::as_str).collect();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id.to_owned()) {
+                continue;
+            }
+            if let Some(shape) = self.shape(id) {
+                for m in &shape.members {
+                    stack.push(&m.target);
+                }
+            }
+        }
+        seen
+    }
+
+    fn type_def(&self, shape: &Shape, rust: String, usage: Usage, ids: &IndexMap<&str, TypeId>) -> Result<TypeDef> {
+        let t = &shape.traits;
+        let kind = match shape.kind {
+            ShapeKind::Structure => TypeKind::Struct(self.fields(shape, ids, &mut Scope::default())?),
+            ShapeKind::Union => TypeKind::Union(self.fields(shape, ids, &mut Scope::with_reserved(&["Unknown"]))?),
+            ShapeKind::Enum | ShapeKind::IntEnum => {
+                let int = shape.kind == ShapeKind::IntEnum;
+                let mut scope = Scope::with_reserved(&["Unknown"]);
+                let mut variants = Vec::new();
+                for m in &shape.members {
+                    let (wire, int_value) = match &m.traits.enum_value {
+                        Some(super::model::EnumValue::Str(s)) if !int => (s.clone(), None),
+                        Some(super::model::EnumValue::Int(i)) if int => (i.to_string(), Some(*i)),
+                        None if !int => (m.name.clone(), None),
+                        _ => {
+                            return Err(self.err(
+                                member_path(&shape.id, &m.name),
+                                format!("enum member `{}` has no {} enumValue", m.name, if int { "integer" } else { "string" }),
+                            ));
+                        }
+                    };
+                    variants.push(EnumVariant {
+                        name: Name { wire, rust: scope.claim(names::variant_ident(&m.name)) },
+                        int_value,
+                        docs: docs(&m.traits),
+                        deprecated: m.traits.deprecated.clone(),
+                    });
+                }
+                if int { TypeKind::IntEnum(variants) } else { TypeKind::StringEnum(variants) }
+            }
+            _ => {
+                let defs = t.enum_def.as_deref().unwrap_or_default();
+                let mut scope = Scope::with_reserved(&["Unknown"]);
+                TypeKind::StringEnum(
+                    defs.iter()
+                        .map(|d| EnumVariant {
+                            name: Name {
+                                wire: d.value.clone(),
+                                rust: scope.claim(names::variant_ident(d.name.as_deref().unwrap_or(&d.value))),
+                            },
+                            int_value: None,
+                            docs: d.documentation.as_deref().map(html_to_markdown).unwrap_or_default(),
+                            deprecated: d.deprecated.then(Deprecation::default),
+                        })
+                        .collect(),
+                )
+            }
+        };
+        let error = t.error.as_ref().map(|fault| ErrorInfo {
+            code: local_name(&shape.id).to_owned(),
+            server_fault: fault == "server",
+            http_status: t.http_error,
+            retryable: t.retryable,
+        });
+        Ok(TypeDef {
+            name: Name { wire: local_name(&shape.id).to_owned(), rust },
+            origin: shape.id.clone(),
+            docs: docs(t),
+            sensitive: t.sensitive,
+            deprecated: t.deprecated.clone(),
+            usage,
+            kind,
+            error,
+            synthetic: false,
+        })
+    }
+
+    fn fields(&self, shape: &Shape, ids: &IndexMap<&str, TypeId>, scope: &mut Scope) -> Result<Vec<Field>> {
+        let union = shape.kind == ShapeKind::Union;
+        shape.members.iter().map(|m| self.field(shape, m, ids, scope, union)).collect()
+    }
+
+    fn field(&self, owner: &Shape, m: &Member, ids: &IndexMap<&str, TypeId>, scope: &mut Scope, union: bool) -> Result<Field> {
+        let t = &m.traits;
+        let binding = if t.http_label {
+            Binding::Label
+        } else if let Some(q) = &t.http_query {
+            Binding::Query(q.clone())
+        } else if t.http_query_params {
+            Binding::QueryParams
+        } else if let Some(h) = &t.http_header {
+            Binding::Header(h.clone())
+        } else if let Some(p) = &t.http_prefix_headers {
+            Binding::PrefixHeaders(p.clone())
+        } else if t.http_payload {
+            Binding::Payload
+        } else if t.http_response_code {
+            Binding::ResponseCode
+        } else {
+            Binding::Body
+        };
+        let default_format = match binding {
+            Binding::Header(_) | Binding::PrefixHeaders(_) => TimestampFormat::HttpDate,
+            Binding::Label | Binding::Query(_) | Binding::QueryParams => TimestampFormat::DateTime,
+            _ => TimestampFormat::EpochSeconds,
+        };
+        let path = member_path(&owner.id, &m.name);
+        let ty = self.type_ref(&m.target, t, ids, default_format, &path)?;
+        let target = self.shape(&m.target);
+        let primitive = prelude(&m.target).is_some_and(|p| p.1);
+        let zero_default = t.default.as_ref().is_some_and(|d| is_zero_default(d, &ty));
+        let required = t.required && !t.client_optional && !union;
+        let wire = match (&t.json_name, self.protocol) {
+            (Some(j), Protocol::RestJson1) => j.clone(),
+            _ => m.name.clone(),
+        };
+        let rust = if union { names::variant_ident(&m.name) } else { names::field_ident(&m.name) };
+        let mut doc = docs(t);
+        if doc.is_empty() {
+            doc = target.map(|s| docs(&s.traits)).unwrap_or_default();
+        }
+        Ok(Field {
+            name: Name { wire, rust: scope.claim(rust) },
+            member_name: m.name.clone(),
+            docs: doc,
+            ty,
+            required,
+            defaulted: !required && !t.client_optional && !union && (zero_default || primitive),
+            sensitive: t.sensitive || self.is_sensitive(&m.target, 0),
+            deprecated: t.deprecated.clone(),
+            binding,
+            boxed: false,
+            idempotency_token: t.idempotency_token,
+            constraints: Constraints {
+                length: t.length.or(target.and_then(|s| s.traits.length)),
+                range: t.range.or(target.and_then(|s| s.traits.range)),
+                pattern: t.pattern.clone().or_else(|| target.and_then(|s| s.traits.pattern.clone())),
+            },
+            read_only: false,
+            streaming: target.is_some_and(|s| s.traits.streaming),
+        })
+    }
+
+    fn is_sensitive(&self, id: &str, depth: usize) -> bool {
+        let Some(s) = self.shape(id) else { return false };
+        s.traits.sensitive
+            || (depth < 8
+                && matches!(s.kind, ShapeKind::List | ShapeKind::Set | ShapeKind::Map)
+                && s.members.iter().any(|m| m.traits.sensitive || self.is_sensitive(&m.target, depth + 1)))
+    }
+
+    fn type_ref(
+        &self,
+        target: &str,
+        member_traits: &Traits,
+        ids: &IndexMap<&str, TypeId>,
+        default_format: TimestampFormat,
+        path: &str,
+    ) -> Result<TypeRef> {
+        if target == UNIT {
+            return Ok(TypeRef::Document);
+        }
+        let shape = self.shape(target);
+        let kind = self.model.kind(target).ok_or_else(|| self.err(path.to_owned(), format!("`{target}` is not defined")))?;
+        let int = |kind| TypeRef::Int { kind, as_string: false };
+        Ok(match kind {
+            ShapeKind::Blob => TypeRef::Blob,
+            ShapeKind::Boolean => TypeRef::Bool,
+            ShapeKind::Byte => int(IntKind::I8),
+            ShapeKind::Short => int(IntKind::I16),
+            ShapeKind::Integer => int(IntKind::I32),
+            ShapeKind::Long => int(IntKind::I64),
+            ShapeKind::Float => TypeRef::Float,
+            ShapeKind::Double => TypeRef::Double,
+            ShapeKind::BigInteger | ShapeKind::BigDecimal => TypeRef::BigNumber,
+            ShapeKind::Timestamp => TypeRef::Timestamp(
+                member_traits
+                    .timestamp_format
+                    .or_else(|| shape.and_then(|s| s.traits.timestamp_format))
+                    .unwrap_or(default_format),
+            ),
+            ShapeKind::Document => TypeRef::Document,
+            ShapeKind::String if shape.is_none_or(|s| s.traits.enum_def.is_none()) => TypeRef::String,
+            ShapeKind::String | ShapeKind::Enum | ShapeKind::IntEnum | ShapeKind::Structure | ShapeKind::Union => {
+                TypeRef::Named(*ids.get(target).ok_or_else(|| {
+                    self.err(path.to_owned(), format!("internal: `{target}` missing from the type closure"))
+                })?)
+            }
+            ShapeKind::List | ShapeKind::Set => {
+                let s = shape.ok_or_else(|| self.err(path.to_owned(), format!("`{target}` is not defined")))?;
+                let item = &s.members[0];
+                TypeRef::List {
+                    item: Box::new(self.type_ref(&item.target, &item.traits, ids, default_format, &member_path(target, "member"))?),
+                    sparse: s.traits.sparse,
+                }
+            }
+            ShapeKind::Map => {
+                let s = shape.ok_or_else(|| self.err(path.to_owned(), format!("`{target}` is not defined")))?;
+                let (k, v) = (&s.members[0], &s.members[1]);
+                let key = self.type_ref(&k.target, &k.traits, ids, default_format, &member_path(target, "key"))?;
+                if !matches!(key, TypeRef::String | TypeRef::Named(_)) {
+                    return Err(self.err(member_path(target, "key"), "map keys must be strings".into()));
+                }
+                TypeRef::Map {
+                    key: Box::new(key),
+                    value: Box::new(self.type_ref(&v.target, &v.traits, ids, default_format, &member_path(target, "value"))?),
+                    sparse: s.traits.sparse,
+                }
+            }
+            ShapeKind::Operation | ShapeKind::Resource | ShapeKind::Service => {
+                return Err(self.err(path.to_owned(), format!("a member cannot target the {kind:?} shape `{target}`")));
+            }
+        })
+    }
+
+    fn operation(&self, op: &Shape, ids: &IndexMap<&str, TypeId>, scope: &mut Scope) -> Result<Operation> {
+        let t = &op.traits;
+        let name = local_name(&op.id).to_owned();
+        let named = |r: &Option<String>| r.as_deref().filter(|id| *id != UNIT).and_then(|id| ids.get(id).copied());
+        let mut errors: Vec<TypeId> = op.refs.errors.iter().chain(&self.service.refs.errors).filter_map(|e| ids.get(e.as_str()).copied()).collect();
+        errors.dedup();
+        let http = match &t.http {
+            Some(h) => Some(parse_route(h, &op.id).map_err(|m| self.err(format!("{}.traits[\"smithy.api#http\"].uri", shape_path(&op.id)), m))?),
+            None => None,
+        };
+        let pagination = t.paginated.as_ref().and_then(|p| {
+            let svc = self.service.traits.paginated.clone().unwrap_or_default();
+            Some(Pagination {
+                input_token: p.input_token.clone().or(svc.input_token.clone())?,
+                output_token: p.output_token.clone().or(svc.output_token.clone())?,
+                items: p.items.clone().or(svc.items.clone()),
+                page_size: p.page_size.clone().or(svc.page_size),
+            })
+        });
+        let rpc_target = matches!(self.protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1)
+            .then(|| format!("{}.{}", local_name(&self.service.id), name));
+        let streaming = [&op.refs.input, &op.refs.output].iter().any(|r| {
+            r.as_deref().and_then(|id| self.shape(id)).is_some_and(|s| {
+                s.members.iter().any(|m| self.shape(&m.target).is_some_and(|t| t.traits.streaming))
+            })
+        });
+        let readonly = t.readonly || http.as_ref().is_some_and(|h| h.method == "GET");
+        Ok(Operation {
+            name: Name { rust: scope.claim(names::field_ident(&name)), wire: name.clone() },
+            resource: Vec::new(),
+            method: name,
+            docs: docs(t),
+            input: named(&op.refs.input),
+            output: named(&op.refs.output),
+            errors,
+            http,
+            rpc_target,
+            pagination,
+            idempotent: t.idempotent || readonly,
+            readonly,
+            deprecated: t.deprecated.clone(),
+            scopes: Vec::new(),
+            streaming,
+        })
+    }
+}
+
+fn is_zero_default(v: &Value, ty: &TypeRef) -> bool {
+    match (v, ty) {
+        (Value::Bool(b), TypeRef::Bool) => !b,
+        (Value::Number(n), TypeRef::Int { .. } | TypeRef::Float | TypeRef::Double) => n.as_f64() == Some(0.0),
+        (Value::String(s), TypeRef::String) => s.is_empty(),
+        (Value::Array(a), TypeRef::List { .. }) => a.is_empty(),
+        (Value::Object(o), TypeRef::Map { .. }) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// Parses a Smithy `@http` URI template into path segments and literal query.
+pub fn parse_route(h: &super::model::HttpTrait, op: &str) -> std::result::Result<HttpRoute, String> {
+    let (path, query) = match h.uri.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (h.uri.as_str(), None),
+    };
+    if !path.starts_with('/') {
+        return Err(format!("URI `{}` of `{op}` must start with `/`", h.uri));
+    }
+    let path = parse_template(path)?;
+    let query = query
+        .map(|q| {
+            q.split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+                    None => (p.to_owned(), None),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(HttpRoute { method: h.method.to_uppercase(), path, query, code: h.code })
+}
+

@@ -1,0 +1,43 @@
+//! Runtime support shared by the generated `nimbus` service crates.
+//!
+//! The service crates (for example AWS Athena and WorkSpaces Web, which speak
+//! the AWS JSON protocols, and Google Cloud Spanner, which speaks Google's REST
+//! JSON mapping) are produced by `nimbus-codegen`. Everything they have in
+//! common and that is worth writing by hand lives here:
+//!
+//! * the value types that appear in generated shapes: [`DateTime`], [`Blob`],
+//!   [`BigNumber`], [`Document`] and the holders of unrecognised enum values
+//!   [`UnknownVariant`] and [`UnknownIntVariant`];
+//! * the [`wire`] module with the serde adapters generated code uses to pick a
+//!   wire encoding per member (`#[serde(with = "nimbus::wire::date_time")]`
+//!   and friends), the helpers for deserializing unions, and
+//!   [`wire::Redacted`] for the `Debug` output of sensitive members.
+//!
+//! With the `schemars` feature the value types implement
+//! `schemars::JsonSchema` and [`wire`] offers schema builders for the open
+//! (forward-compatible) enums that generated code emits.
+//!
+//! Nothing in this crate panics on malformed input: every parser and
+//! deserializer reports a descriptive error instead.
+
+#![forbid(unsafe_code)]
+
+mod big_number;
+mod blob;
+mod date_time;
+#[cfg(feature = "schemars")]
+mod schema;
+mod unknown;
+pub mod wire;
+
+pub use big_number::{BigNumber, BigNumberParseError};
+pub use blob::Blob;
+pub use date_time::{DateTime, DateTimeParseError, DateTimeRangeError};
+pub use unknown::{UnknownIntVariant, UnknownVariant};
+
+/// An untyped JSON document.
+///
+/// This is the Rust type of a Smithy `document` member and of a Google
+/// Discovery `any` property: arbitrary JSON whose structure the service
+/// model does not describe.
+pub type Document = serde_json::Value;

@@ -1,0 +1,317 @@
+//! Project automation behind `cargo xtask`: materialise the pinned specs,
+//! regenerate the service crates, and check that committed output is fresh.
+//!
+//! This crate only orchestrates: reading and writing files, checksums and
+//! downloads live here; everything about specs and Rust lives in
+//! `nimbus-codegen`.
+
+use nimbus_codegen::emit::{CrateSpec, GeneratedFile};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// `specs/manifest.toml`.
+#[derive(Debug, Deserialize)]
+pub struct Manifest {
+    /// Specs that generate a crate.
+    #[serde(default)]
+    pub service: Vec<ServiceEntry>,
+    /// Other pinned inputs.
+    #[serde(default)]
+    pub input: Vec<InputEntry>,
+}
+
+/// A pinned file.
+#[derive(Debug, Deserialize, Clone)]
+pub struct InputEntry {
+    /// Short id.
+    pub id: String,
+    /// Path under `specs/` (committed) or `specs/.materialized/` (not committed).
+    pub path: String,
+    /// May the file be committed into this repository?
+    pub committed: bool,
+    /// Path inside a local mirror directory such as `../shared`.
+    pub mirror: Option<String>,
+    /// Upstream location at a fixed commit or version.
+    pub url: String,
+    /// Expected sha256 of the file, hex.
+    pub sha256: String,
+}
+
+/// A spec that generates a crate.
+#[derive(Debug, Deserialize, Clone)]
+pub struct ServiceEntry {
+    /// Short id, e.g. `athena`.
+    pub id: String,
+    /// Crate name, e.g. `nimbus-athena`.
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// `smithy` or `discovery`.
+    pub format: String,
+    /// Smithy service shape id.
+    pub service: Option<String>,
+    /// The pinned file.
+    #[serde(flatten)]
+    pub file: InputEntryFields,
+}
+
+/// The file fields of a service entry (same as [`InputEntry`] minus the id).
+#[derive(Debug, Deserialize, Clone)]
+pub struct InputEntryFields {
+    /// See [`InputEntry::path`].
+    pub path: String,
+    /// See [`InputEntry::committed`].
+    pub committed: bool,
+    /// See [`InputEntry::mirror`].
+    pub mirror: Option<String>,
+    /// See [`InputEntry::url`].
+    pub url: String,
+    /// See [`InputEntry::sha256`].
+    pub sha256: String,
+}
+
+impl ServiceEntry {
+    fn as_input(&self) -> InputEntry {
+        let f = &self.file;
+        InputEntry {
+            id: self.id.clone(),
+            path: f.path.clone(),
+            committed: f.committed,
+            mirror: f.mirror.clone(),
+            url: f.url.clone(),
+            sha256: f.sha256.clone(),
+        }
+    }
+}
+
+/// The workspace root (parent of `xtask/`).
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Reads `specs/manifest.toml`.
+pub fn read_manifest(root: &Path) -> Result<Manifest, String> {
+    let path = root.join("specs/manifest.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Hex sha256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Where a local mirror of the non-committable inputs is, if any:
+/// `explicit`, else `$NIMBUS_SPEC_MIRROR`, else `../shared` when present.
+pub fn mirror_dir(root: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("NIMBUS_SPEC_MIRROR") {
+        return Some(PathBuf::from(p));
+    }
+    let shared = root.join("../shared");
+    shared.is_dir().then_some(shared)
+}
+
+/// Makes one pinned input available and returns its path, verifying the sha256.
+pub fn materialise(root: &Path, entry: &InputEntry, mirror: Option<&Path>) -> Result<PathBuf, String> {
+    let check = |path: &Path, bytes: &[u8]| -> Result<(), String> {
+        let got = sha256_hex(bytes);
+        if got == entry.sha256 {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: checksum mismatch for `{}`: expected sha256 {}, got {got} (pinned in specs/manifest.toml)",
+                path.display(),
+                entry.id,
+                entry.sha256
+            ))
+        }
+    };
+    if entry.committed {
+        let path = root.join("specs").join(&entry.path);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        check(&path, &bytes)?;
+        return Ok(path);
+    }
+    let dest = root.join("specs/.materialized").join(&entry.path);
+    if let Ok(bytes) = std::fs::read(&dest) {
+        if sha256_hex(&bytes) == entry.sha256 {
+            return Ok(dest);
+        }
+    }
+    let bytes = match (mirror, &entry.mirror) {
+        (Some(dir), Some(rel)) if dir.join(rel).is_file() => {
+            let src = dir.join(rel);
+            let bytes = std::fs::read(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+            check(&src, &bytes)?;
+            bytes
+        }
+        _ => download(&entry.url).and_then(|bytes| check(Path::new(&entry.url), &bytes).map(|()| bytes))?,
+    };
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::write(&dest, &bytes).map_err(|e| format!("{}: {e}", dest.display()))?;
+    Ok(dest)
+}
+
+fn download(url: &str) -> Result<Vec<u8>, String> {
+    let out = std::process::Command::new("curl")
+        .args(["--fail", "--silent", "--show-error", "--location", "--max-time", "120", url])
+        .output()
+        .map_err(|e| format!("downloading {url}: could not run curl: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("downloading {url}: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(out.stdout)
+}
+
+/// Materialises every input of the manifest; returns `(id, path)` pairs.
+pub fn materialise_all(root: &Path, mirror: Option<&Path>) -> Result<Vec<(String, PathBuf)>, String> {
+    let manifest = read_manifest(root)?;
+    let mirror = mirror_dir(root, mirror);
+    let entries = manifest.service.iter().map(ServiceEntry::as_input).chain(manifest.input.iter().cloned());
+    entries.map(|e| materialise(root, &e, mirror.as_deref()).map(|p| (e.id.clone(), p))).collect()
+}
+
+/// What generating one service produced.
+#[derive(Debug)]
+pub struct Generated {
+    /// Manifest entry.
+    pub entry: ServiceEntry,
+    /// Number of operations / methods.
+    pub operations: usize,
+    /// Number of named types in the spec (shapes / schemas).
+    pub spec_types: usize,
+    /// Number of Rust types emitted.
+    pub rust_types: usize,
+    /// The crate's files.
+    pub files: Vec<GeneratedFile>,
+    /// Generator time (read + lower + emit), excluding file I/O.
+    pub elapsed: Duration,
+}
+
+/// Generates one service from its (materialised) spec bytes, no I/O.
+pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8]) -> Result<Generated, String> {
+    let start = Instant::now();
+    let mut service = match entry.format.as_str() {
+        "smithy" => nimbus_codegen::smithy::read(label, bytes, entry.service.as_deref()),
+        "discovery" => nimbus_codegen::discovery::read(label, bytes),
+        other => return Err(format!("specs/manifest.toml: service `{}`: unknown format `{other}`", entry.id)),
+    }
+    .map_err(|e| e.to_string())?;
+    nimbus_codegen::passes::run(&mut service);
+    let spec = CrateSpec {
+        crate_name: entry.crate_name.clone(),
+        spec_label: format!("specs/manifest.toml [{}]", entry.id),
+        runtime_path: "../nimbus".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let files = nimbus_codegen::emit::emit_crate(&service, &spec)?;
+    Ok(Generated {
+        operations: service.operations.len(),
+        spec_types: service.spec_type_count,
+        rust_types: service.types.iter().filter(|t| !t.synthetic).count(),
+        entry: entry.clone(),
+        files,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Options of `cargo xtask codegen`.
+#[derive(Debug, Default)]
+pub struct CodegenOptions {
+    /// Only these service ids (all when empty).
+    pub only: Vec<String>,
+    /// Compare instead of writing.
+    pub check: bool,
+    /// Local mirror of the non-committable inputs.
+    pub mirror: Option<PathBuf>,
+    /// Directory holding the crates (default `<root>/crates`).
+    pub crates_dir: Option<PathBuf>,
+}
+
+/// Result of `codegen`: what was generated and, with `check`, the stale files.
+#[derive(Debug)]
+pub struct CodegenReport {
+    /// Per service.
+    pub generated: Vec<Generated>,
+    /// Files that differ from (or are missing in) the crates directory.
+    pub stale: Vec<PathBuf>,
+}
+
+/// Regenerates (or checks) the service crates.
+pub fn codegen(root: &Path, opts: &CodegenOptions) -> Result<CodegenReport, String> {
+    let manifest = read_manifest(root)?;
+    for id in &opts.only {
+        if !manifest.service.iter().any(|s| &s.id == id) {
+            let known: Vec<&str> = manifest.service.iter().map(|s| s.id.as_str()).collect();
+            return Err(format!("no service `{id}` in specs/manifest.toml (known: {})", known.join(", ")));
+        }
+    }
+    let mirror = mirror_dir(root, opts.mirror.as_deref());
+    let crates_dir = opts.crates_dir.clone().unwrap_or_else(|| root.join("crates"));
+    let mut report = CodegenReport { generated: Vec::new(), stale: Vec::new() };
+    for entry in manifest.service.iter().filter(|s| opts.only.is_empty() || opts.only.contains(&s.id)) {
+        let path = materialise(root, &entry.as_input(), mirror.as_deref())?;
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let label = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        let generated = generate(entry, &label, &bytes)?;
+        let dir = crates_dir.join(&entry.crate_name);
+        for file in &generated.files {
+            let target = dir.join(&file.path);
+            let current = std::fs::read_to_string(&target).ok();
+            if current.as_deref() == Some(file.contents.as_str()) {
+                continue;
+            }
+            if opts.check {
+                report.stale.push(target);
+            } else {
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+                }
+                std::fs::write(&target, &file.contents).map_err(|e| format!("{}: {e}", target.display()))?;
+            }
+        }
+        if opts.check {
+            report.stale.extend(extra_files(&dir, &generated.files));
+        } else {
+            for extra in extra_files(&dir, &generated.files) {
+                std::fs::remove_file(&extra).map_err(|e| format!("{}: {e}", extra.display()))?;
+            }
+        }
+        report.generated.push(generated);
+    }
+    Ok(report)
+}
+
+/// Files under `dir/src` that the generator no longer produces.
+fn extra_files(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.join("src")];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(dir) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if !files.iter().any(|f| f.path == rel) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}

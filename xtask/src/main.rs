@@ -1,0 +1,124 @@
+//! `cargo xtask`: see `cargo xtask help`.
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+use xtask::{CodegenOptions, codegen, materialise_all, project_root};
+
+const HELP: &str = "\
+cargo xtask <command> [options]
+
+commands:
+  specs    [--mirror DIR]                 materialise the pinned inputs (specs/manifest.toml)
+  codegen  [--check] [--mirror DIR] [ID..] regenerate the service crates (or check they are fresh)
+  build    [--mirror DIR]                 codegen, then build every crate of the workspace
+  test     [--mirror DIR] [-- ARGS]       materialise the inputs, then run every test
+
+A mirror is a directory laid out like ../shared (the default when present;
+also $NIMBUS_SPEC_MIRROR). Without one, inputs are downloaded from their pinned URLs.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let root = project_root();
+    let Some((cmd, rest)) = args.split_first() else {
+        println!("{HELP}");
+        return Ok(());
+    };
+    let mut mirror = None;
+    let mut check = false;
+    let mut only = Vec::new();
+    let mut passthrough = Vec::new();
+    let mut iter = rest.iter();
+    while let Some(a) = iter.next() {
+        match a.as_str() {
+            "--mirror" => mirror = Some(PathBuf::from(iter.next().ok_or("--mirror needs a directory")?)),
+            "--check" => check = true,
+            "--" => {
+                passthrough.extend(iter.by_ref().cloned());
+            }
+            other if other.starts_with('-') => return Err(format!("unknown option `{other}`\n\n{HELP}")),
+            other => only.push(other.to_owned()),
+        }
+    }
+    match cmd.as_str() {
+        "specs" => {
+            for (id, path) in materialise_all(&root, mirror.as_deref())? {
+                println!("{id}: {}", path.strip_prefix(&root).unwrap_or(&path).display());
+            }
+            Ok(())
+        }
+        "codegen" => run_codegen(&root, CodegenOptions { only, check, mirror, crates_dir: None }),
+        "build" => {
+            run_codegen(&root, CodegenOptions { only: Vec::new(), check: false, mirror, crates_dir: None })?;
+            cargo(&root, &["build", "--workspace", "--all-targets"])
+        }
+        "test" => {
+            materialise_all(&root, mirror.as_deref())?;
+            let mut args = vec!["test".to_owned(), "--workspace".to_owned(), "--all-features".to_owned()];
+            if !passthrough.is_empty() {
+                args.push("--".into());
+                args.extend(passthrough);
+            }
+            cargo(&root, &args.iter().map(String::as_str).collect::<Vec<_>>())
+        }
+        "help" | "--help" | "-h" => {
+            println!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    }
+}
+
+fn run_codegen(root: &std::path::Path, opts: CodegenOptions) -> Result<(), String> {
+    let start = Instant::now();
+    let check = opts.check;
+    let report = codegen(root, &opts)?;
+    let mut generator = std::time::Duration::ZERO;
+    for g in &report.generated {
+        generator += g.elapsed;
+        let kind = if g.entry.format == "discovery" { ("methods", "schemas") } else { ("operations", "shapes") };
+        println!(
+            "{:<14} {:>3} {}, {:>3} {} -> {:>3} Rust types  crates/{}  ({:.1} ms)",
+            g.entry.id,
+            g.operations,
+            kind.0,
+            g.spec_types,
+            kind.1,
+            g.rust_types,
+            g.entry.crate_name,
+            g.elapsed.as_secs_f64() * 1000.0
+        );
+    }
+    println!(
+        "generator time {:.1} ms, total {:.1} ms",
+        generator.as_secs_f64() * 1000.0,
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    if check {
+        if report.stale.is_empty() {
+            println!("all generated files are up to date");
+        } else {
+            for s in &report.stale {
+                eprintln!("stale: {}", s.strip_prefix(root).unwrap_or(s).display());
+            }
+            return Err(format!("{} generated file(s) are stale: run `cargo xtask codegen` and commit", report.stale.len()));
+        }
+    }
+    Ok(())
+}
+
+fn cargo(root: &std::path::Path, args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo).args(args).current_dir(root).status().map_err(|e| format!("running cargo: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`cargo {}` failed", args.join(" "))) }
+}
