@@ -108,9 +108,9 @@ pub fn type_ident(wire: &str) -> String {
 /// Rust enum variant name for an enum value (`SESSION_STATE_UNSPECIFIED` ->
 /// `SessionStateUnspecified`, `1` -> `V1`).
 pub fn variant_ident(wire: &str) -> String {
-    let p = escape(&pascal(wire), "V");
+    let p = pascal(wire);
     // `Unknown` is the variant that keeps values this SDK does not know.
-    if p == "Unknown" || p == "Self_" { format!("{p}Value") } else { p }
+    if p == "Unknown" || p == "Self" { format!("{p}Value") } else { escape(&p, "V") }
 }
 
 /// Hands out unique names within one scope, suffixing `2`, `3`, ... on collision.
@@ -184,6 +184,7 @@ mod tests {
         assert_eq!(variant_ident("1"), "V1");
         assert_eq!(variant_ident("UNKNOWN"), "UnknownValue");
         assert_eq!(variant_ident("async"), "Async");
+        assert_eq!(variant_ident("self"), "SelfValue");
         assert_eq!(field_ident(""), "value");
     }
 

@@ -5,6 +5,17 @@ use crate::ir::{Service, TypeId, TypeKind, TypeRef};
 /// Runs every pass, in order.
 pub fn run(service: &mut Service) {
     box_recursive_fields(service);
+    serializable_unions(service);
+}
+
+/// Unions always derive `Serialize` (its attributes carry the wire names
+/// the `schemars` derive reads), so everything they hold must serialize too.
+pub fn serializable_unions(service: &mut Service) {
+    let unions: Vec<TypeId> = (0..service.types.len())
+        .map(TypeId)
+        .filter(|id| matches!(service.ty(*id).kind, TypeKind::Union(_)))
+        .collect();
+    mark_usage(service, unions, true);
 }
 
 /// Sets [`crate::ir::Usage`] of every type from the operations: types

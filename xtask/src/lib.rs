@@ -52,6 +52,8 @@ pub struct ServiceEntry {
     pub format: String,
     /// Smithy service shape id.
     pub service: Option<String>,
+    /// Directory (relative to the root) holding the crate; default `crates`.
+    pub dir: Option<String>,
     /// The pinned file.
     #[serde(flatten)]
     pub file: InputEntryFields,
@@ -66,13 +68,20 @@ pub struct InputEntryFields {
     pub committed: bool,
     /// See [`InputEntry::mirror`].
     pub mirror: Option<String>,
-    /// See [`InputEntry::url`].
+    /// See [`InputEntry::url`]; absent for the project's own fixtures.
+    #[serde(default)]
     pub url: String,
-    /// See [`InputEntry::sha256`].
+    /// See [`InputEntry::sha256`]; absent for the project's own fixtures.
+    #[serde(default)]
     pub sha256: String,
 }
 
 impl ServiceEntry {
+    /// Directory of the generated crate, relative to the root.
+    pub fn crate_dir(&self) -> PathBuf {
+        Path::new(self.dir.as_deref().unwrap_or("crates")).join(&self.crate_name)
+    }
+
     fn as_input(&self) -> InputEntry {
         let f = &self.file;
         InputEntry {
@@ -125,7 +134,7 @@ pub fn mirror_dir(root: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
 pub fn materialise(root: &Path, entry: &InputEntry, mirror: Option<&Path>) -> Result<PathBuf, String> {
     let check = |path: &Path, bytes: &[u8]| -> Result<(), String> {
         let got = sha256_hex(bytes);
-        if got == entry.sha256 {
+        if got == entry.sha256 || (entry.sha256.is_empty() && entry.committed) {
             Ok(())
         } else {
             Err(format!(
@@ -200,6 +209,12 @@ pub struct Generated {
     pub elapsed: Duration,
 }
 
+/// Path from a generated crate's directory to `crates/nimbus`.
+fn runtime_path(entry: &ServiceEntry) -> String {
+    let depth = entry.crate_dir().components().count();
+    format!("{}crates/nimbus", "../".repeat(depth))
+}
+
 /// Generates one service from its (materialised) spec bytes, no I/O.
 pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8]) -> Result<Generated, String> {
     let start = Instant::now();
@@ -213,7 +228,7 @@ pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8]) -> Result<Gener
     let spec = CrateSpec {
         crate_name: entry.crate_name.clone(),
         spec_label: format!("specs/manifest.toml [{}]", entry.id),
-        runtime_path: "../nimbus".into(),
+        runtime_path: runtime_path(entry),
         version: env!("CARGO_PKG_VERSION").into(),
     };
     let files = nimbus_codegen::emit::emit_crate(&service, &spec)?;
@@ -236,7 +251,7 @@ pub struct CodegenOptions {
     pub check: bool,
     /// Local mirror of the non-committable inputs.
     pub mirror: Option<PathBuf>,
-    /// Directory holding the crates (default `<root>/crates`).
+    /// Directory the crate directories are relative to (default: the root).
     pub crates_dir: Option<PathBuf>,
 }
 
@@ -259,14 +274,14 @@ pub fn codegen(root: &Path, opts: &CodegenOptions) -> Result<CodegenReport, Stri
         }
     }
     let mirror = mirror_dir(root, opts.mirror.as_deref());
-    let crates_dir = opts.crates_dir.clone().unwrap_or_else(|| root.join("crates"));
+    let out_root = opts.crates_dir.clone().unwrap_or_else(|| root.to_path_buf());
     let mut report = CodegenReport { generated: Vec::new(), stale: Vec::new() };
     for entry in manifest.service.iter().filter(|s| opts.only.is_empty() || opts.only.contains(&s.id)) {
         let path = materialise(root, &entry.as_input(), mirror.as_deref())?;
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let label = path.strip_prefix(root).unwrap_or(&path).display().to_string();
         let generated = generate(entry, &label, &bytes)?;
-        let dir = crates_dir.join(&entry.crate_name);
+        let dir = out_root.join(entry.crate_dir());
         for file in &generated.files {
             let target = dir.join(&file.path);
             let current = std::fs::read_to_string(&target).ok();

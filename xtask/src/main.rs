@@ -88,14 +88,14 @@ fn run_codegen(root: &std::path::Path, opts: CodegenOptions) -> Result<(), Strin
         generator += g.elapsed;
         let kind = if g.entry.format == "discovery" { ("methods", "schemas") } else { ("operations", "shapes") };
         println!(
-            "{:<14} {:>3} {}, {:>3} {} -> {:>3} Rust types  crates/{}  ({:.1} ms)",
+            "{:<22} {:>3} {}, {:>3} {} -> {:>3} Rust types  {}  ({:.1} ms)",
             g.entry.id,
             g.operations,
             kind.0,
             g.spec_types,
             kind.1,
             g.rust_types,
-            g.entry.crate_name,
+            g.entry.crate_dir().display(),
             g.elapsed.as_secs_f64() * 1000.0
         );
     }

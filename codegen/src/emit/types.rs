@@ -33,6 +33,23 @@ pub fn ident(s: &str) -> syn::Ident {
 
 /// The Rust type of a reference, as source text.
 pub fn rust_type(service: &Service, ty: &TypeRef) -> String {
+    rust_type_with(service, ty, &|_| None)
+}
+
+/// The type whose JSON schema matches a codec's wire form (epoch seconds are
+/// numbers, 64-bit integers strings, ...), for `#[schemars(with = ...)]`.
+fn schema_type(service: &Service, ty: &TypeRef) -> String {
+    rust_type_with(service, ty, &|leaf| match leaf {
+        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => Some("f64".into()),
+        TypeRef::Timestamp(TimestampFormat::HttpDate) | TypeRef::Int { as_string: true, .. } => Some("String".into()),
+        _ => None,
+    })
+}
+
+fn rust_type_with(service: &Service, ty: &TypeRef, leaf: &dyn Fn(&TypeRef) -> Option<String>) -> String {
+    if let Some(t) = leaf(ty) {
+        return t;
+    }
     match ty {
         TypeRef::Bool => "bool".into(),
         TypeRef::Int { kind, .. } => match kind {
@@ -52,11 +69,11 @@ pub fn rust_type(service: &Service, ty: &TypeRef) -> String {
         TypeRef::Timestamp(_) => "nimbus::DateTime".into(),
         TypeRef::Document => "nimbus::Document".into(),
         TypeRef::List { item, sparse } => {
-            let inner = rust_type(service, item);
+            let inner = rust_type_with(service, item, leaf);
             if *sparse { format!("Vec<Option<{inner}>>") } else { format!("Vec<{inner}>") }
         }
         TypeRef::Map { key, value, sparse } => {
-            let (k, v) = (rust_type(service, key), rust_type(service, value));
+            let (k, v) = (rust_type_with(service, key, leaf), rust_type_with(service, value, leaf));
             if *sparse {
                 format!("std::collections::HashMap<{k}, Option<{v}>>")
             } else {
@@ -161,7 +178,8 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
         let docs = docs_or(&f.docs, || format!("The `{}` member.", f.member_name));
         let serde = serde_field_attr(f, json_body);
         let dep = deprecated_attr(&f.deprecated);
-        quote! { #docs #dep #serde pub #fname: #ty, }
+        let schema = schemars_with(service, f, true);
+        quote! { #docs #dep #serde #schema pub #fname: #ty, }
     });
     let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
     let new_args = required.iter().map(|f| {
@@ -250,6 +268,19 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
 
         #debug_impl
     }
+}
+
+/// `#[schemars(with = ...)]` for members whose wire form differs from their
+/// Rust type's schema (codec members).
+fn schemars_with(service: &Service, f: &Field, as_field: bool) -> TokenStream {
+    if codec(&f.ty).is_none() || (as_field && f.binding != Binding::Body && service.protocol != Protocol::GoogleRest) {
+        return quote! {};
+    }
+    let mut ty = schema_type(service, &f.ty);
+    if as_field && !(f.required || f.defaulted) {
+        ty = format!("Option<{ty}>");
+    }
+    quote! { #[cfg_attr(feature = "schemars", schemars(with = #ty))] }
 }
 
 /// The argument type of a constructor argument or setter.
@@ -449,7 +480,8 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
             let c = format!("{c}::serialize");
             quote! { , serialize_with = #c }
         });
-        quote! { #docs #dep #[serde(rename = #wire #with)] #vn(#ty), }
+        let schema = schemars_with(service, v, false);
+        quote! { #docs #dep #[serde(rename = #wire #with)] #schema #vn(#ty), }
     });
     // Unions always derive `Serialize`: its attributes carry the wire names
     // that the schemars derive reads too.

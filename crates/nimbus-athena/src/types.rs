@@ -50,7 +50,7 @@ pub struct ApplicationDpuSizes {
 impl ApplicationDpuSizes {
     /// Creates an empty `ApplicationDpuSizes`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ApplicationDpuSizes::application_runtime_id`](Self::application_runtime_id).
     pub fn set_application_runtime_id(mut self, value: impl Into<String>) -> Self {
@@ -102,7 +102,7 @@ pub struct AthenaError {
 impl AthenaError {
     /// Creates an empty `AthenaError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AthenaError::error_category`](Self::error_category).
     pub fn set_error_category(mut self, value: impl Into<i32>) -> Self {
@@ -222,7 +222,7 @@ pub struct BatchGetNamedQueryOutput {
 impl BatchGetNamedQueryOutput {
     /// Creates an empty `BatchGetNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BatchGetNamedQueryOutput::named_queries`](Self::named_queries).
     pub fn set_named_queries(mut self, value: impl Into<Vec<NamedQuery>>) -> Self {
@@ -291,7 +291,7 @@ pub struct BatchGetPreparedStatementOutput {
 impl BatchGetPreparedStatementOutput {
     /// Creates an empty `BatchGetPreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BatchGetPreparedStatementOutput::prepared_statements`](Self::prepared_statements).
     pub fn set_prepared_statements(
@@ -349,7 +349,7 @@ pub struct BatchGetQueryExecutionOutput {
 impl BatchGetQueryExecutionOutput {
     /// Creates an empty `BatchGetQueryExecutionOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BatchGetQueryExecutionOutput::query_executions`](Self::query_executions).
     pub fn set_query_executions(
@@ -380,7 +380,7 @@ pub struct CalculationConfiguration {
 impl CalculationConfiguration {
     /// Creates an empty `CalculationConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CalculationConfiguration::code_block`](Self::code_block).
     pub fn set_code_block(mut self, value: impl Into<String>) -> Self {
@@ -505,7 +505,7 @@ pub struct CalculationResult {
 impl CalculationResult {
     /// Creates an empty `CalculationResult`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CalculationResult::std_out_s3_uri`](Self::std_out_s3_uri).
     pub fn set_std_out_s3_uri(mut self, value: impl Into<String>) -> Self {
@@ -543,7 +543,7 @@ pub struct CalculationStatistics {
 impl CalculationStatistics {
     /// Creates an empty `CalculationStatistics`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CalculationStatistics::dpu_execution_in_millis`](Self::dpu_execution_in_millis).
     pub fn set_dpu_execution_in_millis(mut self, value: impl Into<i64>) -> Self {
@@ -568,6 +568,7 @@ pub struct CalculationStatus {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub submission_date_time: Option<nimbus::DateTime>,
     /// <p>The date and time the calculation completed processing.</p>
     #[serde(
@@ -576,6 +577,7 @@ pub struct CalculationStatus {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub completion_date_time: Option<nimbus::DateTime>,
     /// <p>The state of the calculation execution. A description of each state follows.</p>
     ///          <p>
@@ -606,7 +608,7 @@ pub struct CalculationStatus {
 impl CalculationStatus {
     /// Creates an empty `CalculationStatus`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CalculationStatus::submission_date_time`](Self::submission_date_time).
     pub fn set_submission_date_time(
@@ -653,7 +655,7 @@ pub struct CalculationSummary {
 impl CalculationSummary {
     /// Creates an empty `CalculationSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CalculationSummary::calculation_execution_id`](Self::calculation_execution_id).
     pub fn set_calculation_execution_id(mut self, value: impl Into<String>) -> Self {
@@ -698,7 +700,7 @@ pub struct CancelCapacityReservationOutput {}
 impl CancelCapacityReservationOutput {
     /// Creates an empty `CancelCapacityReservationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// <p>Contains the submission time of a single allocation request for a capacity reservation
@@ -719,6 +721,7 @@ pub struct CapacityAllocation {
     pub status_message: Option<String>,
     /// <p>The time when the capacity allocation was requested.</p>
     #[serde(rename = "RequestTime", default, with = "nimbus::wire::epoch_seconds")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub request_time: nimbus::DateTime,
     /// <p>The time when the capacity allocation request was completed.</p>
     #[serde(
@@ -727,6 +730,7 @@ pub struct CapacityAllocation {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub request_completion_time: Option<nimbus::DateTime>,
 }
 impl CapacityAllocation {
@@ -828,7 +832,7 @@ pub struct CapacityAssignment {
 impl CapacityAssignment {
     /// Creates an empty `CapacityAssignment`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CapacityAssignment::work_group_names`](Self::work_group_names).
     pub fn set_work_group_names(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -855,7 +859,7 @@ pub struct CapacityAssignmentConfiguration {
 impl CapacityAssignmentConfiguration {
     /// Creates an empty `CapacityAssignmentConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CapacityAssignmentConfiguration::capacity_reservation_name`](Self::capacity_reservation_name).
     pub fn set_capacity_reservation_name(mut self, value: impl Into<String>) -> Self {
@@ -917,9 +921,11 @@ pub struct CapacityReservation {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_successful_allocation_time: Option<nimbus::DateTime>,
     /// <p>The time in UTC epoch millis when the capacity reservation was created.</p>
     #[serde(rename = "CreationTime", default, with = "nimbus::wire::epoch_seconds")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub creation_time: nimbus::DateTime,
 }
 impl CapacityReservation {
@@ -1437,7 +1443,7 @@ pub struct CreateCapacityReservationOutput {}
 impl CreateCapacityReservationOutput {
     /// Creates an empty `CreateCapacityReservationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `CreateDataCatalogInput` structure.
@@ -1631,7 +1637,7 @@ pub struct CreateDataCatalogOutput {
 impl CreateDataCatalogOutput {
     /// Creates an empty `CreateDataCatalogOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateDataCatalogOutput::data_catalog`](Self::data_catalog).
     pub fn set_data_catalog(mut self, value: impl Into<DataCatalog>) -> Self {
@@ -1726,7 +1732,7 @@ pub struct CreateNamedQueryOutput {
 impl CreateNamedQueryOutput {
     /// Creates an empty `CreateNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateNamedQueryOutput::named_query_id`](Self::named_query_id).
     pub fn set_named_query_id(mut self, value: impl Into<String>) -> Self {
@@ -1792,7 +1798,7 @@ pub struct CreateNotebookOutput {
 impl CreateNotebookOutput {
     /// Creates an empty `CreateNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateNotebookOutput::notebook_id`](Self::notebook_id).
     pub fn set_notebook_id(mut self, value: impl Into<String>) -> Self {
@@ -1858,7 +1864,7 @@ pub struct CreatePreparedStatementOutput {}
 impl CreatePreparedStatementOutput {
     /// Creates an empty `CreatePreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `CreatePresignedNotebookUrlRequest` structure.
@@ -1988,7 +1994,7 @@ pub struct CreateWorkGroupOutput {}
 impl CreateWorkGroupOutput {
     /// Creates an empty `CreateWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// <p>Specifies the customer managed KMS key that is used to encrypt the user's data stores
@@ -2423,7 +2429,7 @@ pub struct DataCatalogSummary {
 impl DataCatalogSummary {
     /// Creates an empty `DataCatalogSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`DataCatalogSummary::catalog_name`](Self::catalog_name).
     pub fn set_catalog_name(mut self, value: impl Into<String>) -> Self {
@@ -2574,7 +2580,7 @@ pub struct Datum {
 impl Datum {
     /// Creates an empty `Datum`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Datum::var_char_value`](Self::var_char_value).
     pub fn set_var_char_value(mut self, value: impl Into<String>) -> Self {
@@ -2609,7 +2615,7 @@ pub struct DeleteCapacityReservationOutput {}
 impl DeleteCapacityReservationOutput {
     /// Creates an empty `DeleteCapacityReservationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteDataCatalogInput` structure.
@@ -2665,7 +2671,7 @@ pub struct DeleteDataCatalogOutput {
 impl DeleteDataCatalogOutput {
     /// Creates an empty `DeleteDataCatalogOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`DeleteDataCatalogOutput::data_catalog`](Self::data_catalog).
     pub fn set_data_catalog(mut self, value: impl Into<DataCatalog>) -> Self {
@@ -2702,7 +2708,7 @@ pub struct DeleteNamedQueryOutput {}
 impl DeleteNamedQueryOutput {
     /// Creates an empty `DeleteNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteNotebookInput` structure.
@@ -2734,7 +2740,7 @@ pub struct DeleteNotebookOutput {}
 impl DeleteNotebookOutput {
     /// Creates an empty `DeleteNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeletePreparedStatementInput` structure.
@@ -2777,7 +2783,7 @@ pub struct DeletePreparedStatementOutput {}
 impl DeletePreparedStatementOutput {
     /// Creates an empty `DeletePreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteWorkGroupInput` structure.
@@ -2819,7 +2825,7 @@ pub struct DeleteWorkGroupOutput {}
 impl DeleteWorkGroupOutput {
     /// Creates an empty `DeleteWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// <p>If query and calculation results are encrypted in Amazon S3, indicates the
@@ -3018,7 +3024,7 @@ pub struct EngineVersion {
 impl EngineVersion {
     /// Creates an empty `EngineVersion`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`EngineVersion::selected_engine_version`](Self::selected_engine_version).
     pub fn set_selected_engine_version(mut self, value: impl Into<String>) -> Self {
@@ -3292,7 +3298,7 @@ pub struct ExportNotebookOutput {
 impl ExportNotebookOutput {
     /// Creates an empty `ExportNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ExportNotebookOutput::notebook_metadata`](Self::notebook_metadata).
     pub fn set_notebook_metadata(mut self, value: impl Into<NotebookMetadata>) -> Self {
@@ -3317,7 +3323,7 @@ pub struct FilterDefinition {
 impl FilterDefinition {
     /// Creates an empty `FilterDefinition`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`FilterDefinition::name`](Self::name).
     pub fn set_name(mut self, value: impl Into<String>) -> Self {
@@ -3358,7 +3364,7 @@ pub struct GetCalculationExecutionCodeResponse {
 impl GetCalculationExecutionCodeResponse {
     /// Creates an empty `GetCalculationExecutionCodeResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetCalculationExecutionCodeResponse::code_block`](Self::code_block).
     pub fn set_code_block(mut self, value: impl Into<String>) -> Self {
@@ -3419,7 +3425,7 @@ pub struct GetCalculationExecutionResponse {
 impl GetCalculationExecutionResponse {
     /// Creates an empty `GetCalculationExecutionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetCalculationExecutionResponse::calculation_execution_id`](Self::calculation_execution_id).
     pub fn set_calculation_execution_id(mut self, value: impl Into<String>) -> Self {
@@ -3493,7 +3499,7 @@ pub struct GetCalculationExecutionStatusResponse {
 impl GetCalculationExecutionStatusResponse {
     /// Creates an empty `GetCalculationExecutionStatusResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetCalculationExecutionStatusResponse::status`](Self::status).
     pub fn set_status(mut self, value: impl Into<CalculationStatus>) -> Self {
@@ -3634,7 +3640,7 @@ pub struct GetDataCatalogOutput {
 impl GetDataCatalogOutput {
     /// Creates an empty `GetDataCatalogOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetDataCatalogOutput::data_catalog`](Self::data_catalog).
     pub fn set_data_catalog(mut self, value: impl Into<DataCatalog>) -> Self {
@@ -3696,7 +3702,7 @@ pub struct GetDatabaseOutput {
 impl GetDatabaseOutput {
     /// Creates an empty `GetDatabaseOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetDatabaseOutput::database`](Self::database).
     pub fn set_database(mut self, value: impl Into<Database>) -> Self {
@@ -3738,7 +3744,7 @@ pub struct GetNamedQueryOutput {
 impl GetNamedQueryOutput {
     /// Creates an empty `GetNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetNamedQueryOutput::named_query`](Self::named_query).
     pub fn set_named_query(mut self, value: impl Into<NamedQuery>) -> Self {
@@ -3779,7 +3785,7 @@ pub struct GetNotebookMetadataOutput {
 impl GetNotebookMetadataOutput {
     /// Creates an empty `GetNotebookMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetNotebookMetadataOutput::notebook_metadata`](Self::notebook_metadata).
     pub fn set_notebook_metadata(mut self, value: impl Into<NotebookMetadata>) -> Self {
@@ -3831,7 +3837,7 @@ pub struct GetPreparedStatementOutput {
 impl GetPreparedStatementOutput {
     /// Creates an empty `GetPreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetPreparedStatementOutput::prepared_statement`](Self::prepared_statement).
     pub fn set_prepared_statement(
@@ -3875,7 +3881,7 @@ pub struct GetQueryExecutionOutput {
 impl GetQueryExecutionOutput {
     /// Creates an empty `GetQueryExecutionOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetQueryExecutionOutput::query_execution`](Self::query_execution).
     pub fn set_query_execution(mut self, value: impl Into<QueryExecution>) -> Self {
@@ -3944,7 +3950,7 @@ pub struct GetQueryResultsOutput {
 impl GetQueryResultsOutput {
     /// Creates an empty `GetQueryResultsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetQueryResultsOutput::update_count`](Self::update_count).
     pub fn set_update_count(mut self, value: impl Into<i64>) -> Self {
@@ -3995,7 +4001,7 @@ pub struct GetQueryRuntimeStatisticsOutput {
 impl GetQueryRuntimeStatisticsOutput {
     /// Creates an empty `GetQueryRuntimeStatisticsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetQueryRuntimeStatisticsOutput::query_runtime_statistics`](Self::query_runtime_statistics).
     pub fn set_query_runtime_statistics(
@@ -4064,7 +4070,7 @@ pub struct GetSessionResponse {
 impl GetSessionResponse {
     /// Creates an empty `GetSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetSessionResponse::session_id`](Self::session_id).
     pub fn set_session_id(mut self, value: impl Into<String>) -> Self {
@@ -4154,7 +4160,7 @@ pub struct GetSessionStatusResponse {
 impl GetSessionStatusResponse {
     /// Creates an empty `GetSessionStatusResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetSessionStatusResponse::session_id`](Self::session_id).
     pub fn set_session_id(mut self, value: impl Into<String>) -> Self {
@@ -4231,7 +4237,7 @@ pub struct GetTableMetadataOutput {
 impl GetTableMetadataOutput {
     /// Creates an empty `GetTableMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetTableMetadataOutput::table_metadata`](Self::table_metadata).
     pub fn set_table_metadata(mut self, value: impl Into<TableMetadata>) -> Self {
@@ -4272,7 +4278,7 @@ pub struct GetWorkGroupOutput {
 impl GetWorkGroupOutput {
     /// Creates an empty `GetWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetWorkGroupOutput::work_group`](Self::work_group).
     pub fn set_work_group(mut self, value: impl Into<WorkGroup>) -> Self {
@@ -4298,7 +4304,7 @@ pub struct IdentityCenterConfiguration {
 impl IdentityCenterConfiguration {
     /// Creates an empty `IdentityCenterConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`IdentityCenterConfiguration::enable_identity_center`](Self::enable_identity_center).
     pub fn set_enable_identity_center(mut self, value: impl Into<bool>) -> Self {
@@ -4399,7 +4405,7 @@ pub struct ImportNotebookOutput {
 impl ImportNotebookOutput {
     /// Creates an empty `ImportNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ImportNotebookOutput::notebook_id`](Self::notebook_id).
     pub fn set_notebook_id(mut self, value: impl Into<String>) -> Self {
@@ -4420,7 +4426,7 @@ pub struct InternalServerException {
 impl InternalServerException {
     /// Creates an empty `InternalServerException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`InternalServerException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -4445,7 +4451,7 @@ pub struct InvalidRequestException {
 impl InvalidRequestException {
     /// Creates an empty `InvalidRequestException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`InvalidRequestException::athena_error_code`](Self::athena_error_code).
     pub fn set_athena_error_code(mut self, value: impl Into<String>) -> Self {
@@ -4474,7 +4480,7 @@ pub struct ListApplicationDpuSizesInput {
 impl ListApplicationDpuSizesInput {
     /// Creates an empty `ListApplicationDpuSizesInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListApplicationDpuSizesInput::max_results`](Self::max_results).
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
@@ -4504,7 +4510,7 @@ pub struct ListApplicationDpuSizesOutput {
 impl ListApplicationDpuSizesOutput {
     /// Creates an empty `ListApplicationDpuSizesOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListApplicationDpuSizesOutput::application_dpu_sizes`](Self::application_dpu_sizes).
     pub fn set_application_dpu_sizes(
@@ -4607,7 +4613,7 @@ pub struct ListCalculationExecutionsResponse {
 impl ListCalculationExecutionsResponse {
     /// Creates an empty `ListCalculationExecutionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListCalculationExecutionsResponse::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4639,7 +4645,7 @@ pub struct ListCapacityReservationsInput {
 impl ListCapacityReservationsInput {
     /// Creates an empty `ListCapacityReservationsInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListCapacityReservationsInput::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4704,7 +4710,7 @@ pub struct ListDataCatalogsInput {
 impl ListDataCatalogsInput {
     /// Creates an empty `ListDataCatalogsInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListDataCatalogsInput::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4739,7 +4745,7 @@ pub struct ListDataCatalogsOutput {
 impl ListDataCatalogsOutput {
     /// Creates an empty `ListDataCatalogsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListDataCatalogsOutput::data_catalogs_summary`](Self::data_catalogs_summary).
     pub fn set_data_catalogs_summary(
@@ -4821,7 +4827,7 @@ pub struct ListDatabasesOutput {
 impl ListDatabasesOutput {
     /// Creates an empty `ListDatabasesOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListDatabasesOutput::database_list`](Self::database_list).
     pub fn set_database_list(mut self, value: impl Into<Vec<Database>>) -> Self {
@@ -4851,7 +4857,7 @@ pub struct ListEngineVersionsInput {
 impl ListEngineVersionsInput {
     /// Creates an empty `ListEngineVersionsInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListEngineVersionsInput::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4881,7 +4887,7 @@ pub struct ListEngineVersionsOutput {
 impl ListEngineVersionsOutput {
     /// Creates an empty `ListEngineVersionsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListEngineVersionsOutput::engine_versions`](Self::engine_versions).
     pub fn set_engine_versions(mut self, value: impl Into<Vec<EngineVersion>>) -> Self {
@@ -5020,7 +5026,7 @@ pub struct ListNamedQueriesInput {
 impl ListNamedQueriesInput {
     /// Creates an empty `ListNamedQueriesInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListNamedQueriesInput::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -5055,7 +5061,7 @@ pub struct ListNamedQueriesOutput {
 impl ListNamedQueriesOutput {
     /// Creates an empty `ListNamedQueriesOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListNamedQueriesOutput::named_query_ids`](Self::named_query_ids).
     pub fn set_named_query_ids(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -5132,7 +5138,7 @@ pub struct ListNotebookMetadataOutput {
 impl ListNotebookMetadataOutput {
     /// Creates an empty `ListNotebookMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListNotebookMetadataOutput::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -5277,7 +5283,7 @@ pub struct ListPreparedStatementsOutput {
 impl ListPreparedStatementsOutput {
     /// Creates an empty `ListPreparedStatementsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListPreparedStatementsOutput::prepared_statements`](Self::prepared_statements).
     pub fn set_prepared_statements(
@@ -5315,7 +5321,7 @@ pub struct ListQueryExecutionsInput {
 impl ListQueryExecutionsInput {
     /// Creates an empty `ListQueryExecutionsInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListQueryExecutionsInput::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -5348,7 +5354,7 @@ pub struct ListQueryExecutionsOutput {
 impl ListQueryExecutionsOutput {
     /// Creates an empty `ListQueryExecutionsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListQueryExecutionsOutput::query_execution_ids`](Self::query_execution_ids).
     pub fn set_query_execution_ids(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -5445,7 +5451,7 @@ pub struct ListSessionsResponse {
 impl ListSessionsResponse {
     /// Creates an empty `ListSessionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListSessionsResponse::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -5544,7 +5550,7 @@ pub struct ListTableMetadataOutput {
 impl ListTableMetadataOutput {
     /// Creates an empty `ListTableMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListTableMetadataOutput::table_metadata_list`](Self::table_metadata_list).
     pub fn set_table_metadata_list(
@@ -5616,7 +5622,7 @@ pub struct ListTagsForResourceOutput {
 impl ListTagsForResourceOutput {
     /// Creates an empty `ListTagsForResourceOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListTagsForResourceOutput::tags`](Self::tags).
     pub fn set_tags(mut self, value: impl Into<Vec<Tag>>) -> Self {
@@ -5646,7 +5652,7 @@ pub struct ListWorkGroupsInput {
 impl ListWorkGroupsInput {
     /// Creates an empty `ListWorkGroupsInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListWorkGroupsInput::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -5677,7 +5683,7 @@ pub struct ListWorkGroupsOutput {
 impl ListWorkGroupsOutput {
     /// Creates an empty `ListWorkGroupsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListWorkGroupsOutput::work_groups`](Self::work_groups).
     pub fn set_work_groups(mut self, value: impl Into<Vec<WorkGroupSummary>>) -> Self {
@@ -5707,7 +5713,7 @@ pub struct MetadataException {
 impl MetadataException {
     /// Creates an empty `MetadataException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`MetadataException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -5804,6 +5810,7 @@ pub struct NotebookMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus::DateTime>,
     /// <p>The type of notebook. Currently, the only valid type is <code>IPYNB</code>.</p>
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
@@ -5815,12 +5822,13 @@ pub struct NotebookMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_time: Option<nimbus::DateTime>,
 }
 impl NotebookMetadata {
     /// Creates an empty `NotebookMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`NotebookMetadata::notebook_id`](Self::notebook_id).
     pub fn set_notebook_id(mut self, value: impl Into<String>) -> Self {
@@ -5868,12 +5876,13 @@ pub struct NotebookSessionSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus::DateTime>,
 }
 impl NotebookSessionSummary {
     /// Creates an empty `NotebookSessionSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`NotebookSessionSummary::session_id`](Self::session_id).
     pub fn set_session_id(mut self, value: impl Into<String>) -> Self {
@@ -5968,12 +5977,13 @@ pub struct PreparedStatement {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_time: Option<nimbus::DateTime>,
 }
 impl PreparedStatement {
     /// Creates an empty `PreparedStatement`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PreparedStatement::statement_name`](Self::statement_name).
     pub fn set_statement_name(mut self, value: impl Into<String>) -> Self {
@@ -6016,12 +6026,13 @@ pub struct PreparedStatementSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_time: Option<nimbus::DateTime>,
 }
 impl PreparedStatementSummary {
     /// Creates an empty `PreparedStatementSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PreparedStatementSummary::statement_name`](Self::statement_name).
     pub fn set_statement_name(mut self, value: impl Into<String>) -> Self {
@@ -6075,7 +6086,7 @@ pub struct PutCapacityAssignmentConfigurationOutput {}
 impl PutCapacityAssignmentConfigurationOutput {
     /// Creates an empty `PutCapacityAssignmentConfigurationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// <p>Information about a single instance of a query execution.</p>
@@ -6147,7 +6158,7 @@ pub struct QueryExecution {
 impl QueryExecution {
     /// Creates an empty `QueryExecution`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryExecution::query_execution_id`](Self::query_execution_id).
     pub fn set_query_execution_id(mut self, value: impl Into<String>) -> Self {
@@ -6243,7 +6254,7 @@ pub struct QueryExecutionContext {
 impl QueryExecutionContext {
     /// Creates an empty `QueryExecutionContext`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryExecutionContext::database`](Self::database).
     pub fn set_database(mut self, value: impl Into<String>) -> Self {
@@ -6397,7 +6408,7 @@ pub struct QueryExecutionStatistics {
 impl QueryExecutionStatistics {
     /// Creates an empty `QueryExecutionStatistics`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryExecutionStatistics::engine_execution_time_in_millis`](Self::engine_execution_time_in_millis).
     pub fn set_engine_execution_time_in_millis(mut self, value: impl Into<i64>) -> Self {
@@ -6484,6 +6495,7 @@ pub struct QueryExecutionStatus {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub submission_date_time: Option<nimbus::DateTime>,
     /// <p>The date and time that the query completed.</p>
     #[serde(
@@ -6492,6 +6504,7 @@ pub struct QueryExecutionStatus {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub completion_date_time: Option<nimbus::DateTime>,
     /// <p>Provides information about an Athena query error.</p>
     #[serde(rename = "AthenaError", skip_serializing_if = "Option::is_none")]
@@ -6500,7 +6513,7 @@ pub struct QueryExecutionStatus {
 impl QueryExecutionStatus {
     /// Creates an empty `QueryExecutionStatus`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryExecutionStatus::state`](Self::state).
     pub fn set_state(mut self, value: impl Into<QueryExecutionState>) -> Self {
@@ -6601,7 +6614,7 @@ pub struct QueryRuntimeStatistics {
 impl QueryRuntimeStatistics {
     /// Creates an empty `QueryRuntimeStatistics`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryRuntimeStatistics::timeline`](Self::timeline).
     pub fn set_timeline(
@@ -6644,7 +6657,7 @@ pub struct QueryRuntimeStatisticsRows {
 impl QueryRuntimeStatisticsRows {
     /// Creates an empty `QueryRuntimeStatisticsRows`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryRuntimeStatisticsRows::input_rows`](Self::input_rows).
     pub fn set_input_rows(mut self, value: impl Into<i64>) -> Self {
@@ -6717,7 +6730,7 @@ pub struct QueryRuntimeStatisticsTimeline {
 impl QueryRuntimeStatisticsTimeline {
     /// Creates an empty `QueryRuntimeStatisticsTimeline`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryRuntimeStatisticsTimeline::query_queue_time_in_millis`](Self::query_queue_time_in_millis).
     pub fn set_query_queue_time_in_millis(mut self, value: impl Into<i64>) -> Self {
@@ -6793,7 +6806,7 @@ pub struct QueryStage {
 impl QueryStage {
     /// Creates an empty `QueryStage`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryStage::stage_id`](Self::stage_id).
     pub fn set_stage_id(mut self, value: impl Into<i64>) -> Self {
@@ -6864,7 +6877,7 @@ pub struct QueryStagePlanNode {
 impl QueryStagePlanNode {
     /// Creates an empty `QueryStagePlanNode`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryStagePlanNode::name`](Self::name).
     pub fn set_name(mut self, value: impl Into<String>) -> Self {
@@ -6902,7 +6915,7 @@ pub struct ResourceNotFoundException {
 impl ResourceNotFoundException {
     /// Creates an empty `ResourceNotFoundException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResourceNotFoundException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -6966,7 +6979,7 @@ pub struct ResultConfiguration {
 impl ResultConfiguration {
     /// Creates an empty `ResultConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResultConfiguration::output_location`](Self::output_location).
     pub fn set_output_location(mut self, value: impl Into<String>) -> Self {
@@ -7071,7 +7084,7 @@ pub struct ResultConfigurationUpdates {
 impl ResultConfigurationUpdates {
     /// Creates an empty `ResultConfigurationUpdates`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResultConfigurationUpdates::output_location`](Self::output_location).
     pub fn set_output_location(mut self, value: impl Into<String>) -> Self {
@@ -7168,7 +7181,7 @@ pub struct ResultReuseConfiguration {
 impl ResultReuseConfiguration {
     /// Creates an empty `ResultReuseConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResultReuseConfiguration::result_reuse_by_age_configuration`](Self::result_reuse_by_age_configuration).
     pub fn set_result_reuse_by_age_configuration(
@@ -7218,7 +7231,7 @@ pub struct ResultSet {
 impl ResultSet {
     /// Creates an empty `ResultSet`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResultSet::rows`](Self::rows).
     pub fn set_rows(mut self, value: impl Into<Vec<Row>>) -> Self {
@@ -7247,7 +7260,7 @@ pub struct ResultSetMetadata {
 impl ResultSetMetadata {
     /// Creates an empty `ResultSetMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResultSetMetadata::column_info`](Self::column_info).
     pub fn set_column_info(mut self, value: impl Into<Vec<ColumnInfo>>) -> Self {
@@ -7267,7 +7280,7 @@ pub struct Row {
 impl Row {
     /// Creates an empty `Row`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Row::data`](Self::data).
     pub fn set_data(mut self, value: impl Into<Vec<Datum>>) -> Self {
@@ -7345,7 +7358,7 @@ pub struct SessionAlreadyExistsException {
 impl SessionAlreadyExistsException {
     /// Creates an empty `SessionAlreadyExistsException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SessionAlreadyExistsException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -7378,7 +7391,7 @@ pub struct SessionConfiguration {
 impl SessionConfiguration {
     /// Creates an empty `SessionConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SessionConfiguration::execution_role`](Self::execution_role).
     pub fn set_execution_role(mut self, value: impl Into<String>) -> Self {
@@ -7511,7 +7524,7 @@ pub struct SessionStatistics {
 impl SessionStatistics {
     /// Creates an empty `SessionStatistics`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SessionStatistics::dpu_execution_in_millis`](Self::dpu_execution_in_millis).
     pub fn set_dpu_execution_in_millis(mut self, value: impl Into<i64>) -> Self {
@@ -7531,6 +7544,7 @@ pub struct SessionStatus {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_date_time: Option<nimbus::DateTime>,
     /// <p>The most recent date and time that the session was modified.</p>
     #[serde(
@@ -7539,6 +7553,7 @@ pub struct SessionStatus {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_date_time: Option<nimbus::DateTime>,
     /// <p>The date and time that the session ended.</p>
     #[serde(
@@ -7547,6 +7562,7 @@ pub struct SessionStatus {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_date_time: Option<nimbus::DateTime>,
     /// <p>The date and time starting at which the session became idle. Can be empty if the
     ///             session is not currently idle.</p>
@@ -7556,6 +7572,7 @@ pub struct SessionStatus {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub idle_since_date_time: Option<nimbus::DateTime>,
     /// <p>The state of the session. A description of each state follows.</p>
     ///          <p>
@@ -7587,7 +7604,7 @@ pub struct SessionStatus {
 impl SessionStatus {
     /// Creates an empty `SessionStatus`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SessionStatus::start_date_time`](Self::start_date_time).
     pub fn set_start_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -7651,7 +7668,7 @@ pub struct SessionSummary {
 impl SessionSummary {
     /// Creates an empty `SessionSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SessionSummary::session_id`](Self::session_id).
     pub fn set_session_id(mut self, value: impl Into<String>) -> Self {
@@ -7785,7 +7802,7 @@ pub struct StartCalculationExecutionResponse {
 impl StartCalculationExecutionResponse {
     /// Creates an empty `StartCalculationExecutionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`StartCalculationExecutionResponse::calculation_execution_id`](Self::calculation_execution_id).
     pub fn set_calculation_execution_id(mut self, value: impl Into<String>) -> Self {
@@ -7908,7 +7925,7 @@ pub struct StartQueryExecutionOutput {
 impl StartQueryExecutionOutput {
     /// Creates an empty `StartQueryExecutionOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`StartQueryExecutionOutput::query_execution_id`](Self::query_execution_id).
     pub fn set_query_execution_id(mut self, value: impl Into<String>) -> Self {
@@ -8032,7 +8049,7 @@ pub struct StartSessionResponse {
 impl StartSessionResponse {
     /// Creates an empty `StartSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`StartSessionResponse::session_id`](Self::session_id).
     pub fn set_session_id(mut self, value: impl Into<String>) -> Self {
@@ -8156,7 +8173,7 @@ pub struct StopCalculationExecutionResponse {
 impl StopCalculationExecutionResponse {
     /// Creates an empty `StopCalculationExecutionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`StopCalculationExecutionResponse::state`](Self::state).
     pub fn set_state(mut self, value: impl Into<CalculationExecutionState>) -> Self {
@@ -8193,7 +8210,7 @@ pub struct StopQueryExecutionOutput {}
 impl StopQueryExecutionOutput {
     /// Creates an empty `StopQueryExecutionOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// <p>Contains metadata for a table.</p>
@@ -8215,6 +8232,7 @@ pub struct TableMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub create_time: Option<nimbus::DateTime>,
     /// <p>The last time the table was accessed.</p>
     #[serde(
@@ -8223,6 +8241,7 @@ pub struct TableMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_access_time: Option<nimbus::DateTime>,
     /// <p>The type of table. In Athena, only <code>EXTERNAL_TABLE</code> is
     ///             supported.</p>
@@ -8309,7 +8328,7 @@ pub struct Tag {
 impl Tag {
     /// Creates an empty `Tag`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Tag::key`](Self::key).
     pub fn set_key(mut self, value: impl Into<String>) -> Self {
@@ -8360,7 +8379,7 @@ pub struct TagResourceOutput {}
 impl TagResourceOutput {
     /// Creates an empty `TagResourceOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `TerminateSessionRequest` structure.
@@ -8415,7 +8434,7 @@ pub struct TerminateSessionResponse {
 impl TerminateSessionResponse {
     /// Creates an empty `TerminateSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`TerminateSessionResponse::state`](Self::state).
     pub fn set_state(mut self, value: impl Into<SessionState>) -> Self {
@@ -8493,7 +8512,7 @@ pub struct TooManyRequestsException {
 impl TooManyRequestsException {
     /// Creates an empty `TooManyRequestsException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`TooManyRequestsException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -8526,7 +8545,7 @@ pub struct UnprocessedNamedQueryId {
 impl UnprocessedNamedQueryId {
     /// Creates an empty `UnprocessedNamedQueryId`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UnprocessedNamedQueryId::named_query_id`](Self::named_query_id).
     pub fn set_named_query_id(mut self, value: impl Into<String>) -> Self {
@@ -8580,7 +8599,7 @@ pub struct UnprocessedPreparedStatementName {
 impl UnprocessedPreparedStatementName {
     /// Creates an empty `UnprocessedPreparedStatementName`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UnprocessedPreparedStatementName::statement_name`](Self::statement_name).
     pub fn set_statement_name(mut self, value: impl Into<String>) -> Self {
@@ -8618,7 +8637,7 @@ pub struct UnprocessedQueryExecutionId {
 impl UnprocessedQueryExecutionId {
     /// Creates an empty `UnprocessedQueryExecutionId`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UnprocessedQueryExecutionId::query_execution_id`](Self::query_execution_id).
     pub fn set_query_execution_id(mut self, value: impl Into<String>) -> Self {
@@ -8677,7 +8696,7 @@ pub struct UntagResourceOutput {}
 impl UntagResourceOutput {
     /// Creates an empty `UntagResourceOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `UpdateCapacityReservationInput` structure.
@@ -8717,7 +8736,7 @@ pub struct UpdateCapacityReservationOutput {}
 impl UpdateCapacityReservationOutput {
     /// Creates an empty `UpdateCapacityReservationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `UpdateDataCatalogInput` structure.
@@ -8820,7 +8839,7 @@ pub struct UpdateDataCatalogOutput {}
 impl UpdateDataCatalogOutput {
     /// Creates an empty `UpdateDataCatalogOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `UpdateNamedQueryInput` structure.
@@ -8881,7 +8900,7 @@ pub struct UpdateNamedQueryOutput {}
 impl UpdateNamedQueryOutput {
     /// Creates an empty `UpdateNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `UpdateNotebookInput` structure.
@@ -9003,7 +9022,7 @@ pub struct UpdateNotebookMetadataOutput {}
 impl UpdateNotebookMetadataOutput {
     /// Creates an empty `UpdateNotebookMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `UpdateNotebookOutput` structure.
@@ -9014,7 +9033,7 @@ pub struct UpdateNotebookOutput {}
 impl UpdateNotebookOutput {
     /// Creates an empty `UpdateNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `UpdatePreparedStatementInput` structure.
@@ -9075,7 +9094,7 @@ pub struct UpdatePreparedStatementOutput {}
 impl UpdatePreparedStatementOutput {
     /// Creates an empty `UpdatePreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `UpdateWorkGroupInput` structure.
@@ -9135,7 +9154,7 @@ pub struct UpdateWorkGroupOutput {}
 impl UpdateWorkGroupOutput {
     /// Creates an empty `UpdateWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// <p>A workgroup, which contains a name, description, creation time, state, and other
@@ -9179,6 +9198,7 @@ pub struct WorkGroup {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus::DateTime>,
     /// <p>The ARN of the IAM Identity Center enabled application associated with the
     ///             workgroup.</p>
@@ -9330,7 +9350,7 @@ pub struct WorkGroupConfiguration {
 impl WorkGroupConfiguration {
     /// Creates an empty `WorkGroupConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`WorkGroupConfiguration::result_configuration`](Self::result_configuration).
     pub fn set_result_configuration(
@@ -9523,7 +9543,7 @@ pub struct WorkGroupConfigurationUpdates {
 impl WorkGroupConfigurationUpdates {
     /// Creates an empty `WorkGroupConfigurationUpdates`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`WorkGroupConfigurationUpdates::enforce_work_group_configuration`](Self::enforce_work_group_configuration).
     pub fn set_enforce_work_group_configuration(
@@ -9699,6 +9719,7 @@ pub struct WorkGroupSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus::DateTime>,
     /// <p>The engine version setting for all queries on the workgroup. Queries on the
     ///                 <code>AmazonAthenaPreviewFunctionality</code> workgroup run on the preview engine
@@ -9716,7 +9737,7 @@ pub struct WorkGroupSummary {
 impl WorkGroupSummary {
     /// Creates an empty `WorkGroupSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`WorkGroupSummary::name`](Self::name).
     pub fn set_name(mut self, value: impl Into<String>) -> Self {

@@ -20,7 +20,7 @@ pub struct Ack {
 impl Ack {
     /// Creates an empty `Ack`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Ack::ignore_not_found`](Self::ignore_not_found).
     pub fn set_ignore_not_found(mut self, value: impl Into<bool>) -> Self {
@@ -56,7 +56,7 @@ pub struct AdaptMessageRequest {
 impl AdaptMessageRequest {
     /// Creates an empty `AdaptMessageRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AdaptMessageRequest::attachments`](Self::attachments).
     pub fn set_attachments(
@@ -95,7 +95,7 @@ pub struct AdaptMessageResponse {
 impl AdaptMessageResponse {
     /// Creates an empty `AdaptMessageResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AdaptMessageResponse::last`](Self::last).
     pub fn set_last(mut self, value: impl Into<bool>) -> Self {
@@ -128,7 +128,7 @@ pub struct AdapterSession {
 impl AdapterSession {
     /// Creates an empty `AdapterSession`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AdapterSession::name`](Self::name).
     pub fn set_name(mut self, value: impl Into<String>) -> Self {
@@ -151,7 +151,7 @@ pub struct AddSplitPointsRequest {
 impl AddSplitPointsRequest {
     /// Creates an empty `AddSplitPointsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AddSplitPointsRequest::initiator`](Self::initiator).
     pub fn set_initiator(mut self, value: impl Into<String>) -> Self {
@@ -172,7 +172,7 @@ pub struct AddSplitPointsResponse {}
 impl AddSplitPointsResponse {
     /// Creates an empty `AddSplitPointsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// AsymmetricAutoscalingOption specifies the scaling of replicas identified by the given selection.
@@ -190,7 +190,7 @@ pub struct AsymmetricAutoscalingOption {
 impl AsymmetricAutoscalingOption {
     /// Creates an empty `AsymmetricAutoscalingOption`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AsymmetricAutoscalingOption::overrides`](Self::overrides).
     pub fn set_overrides(
@@ -230,7 +230,7 @@ pub struct AutoscalingConfig {
 impl AutoscalingConfig {
     /// Creates an empty `AutoscalingConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AutoscalingConfig::asymmetric_autoscaling_options`](Self::asymmetric_autoscaling_options).
     pub fn set_asymmetric_autoscaling_options(
@@ -293,7 +293,7 @@ pub struct AutoscalingConfigOverrides {
 impl AutoscalingConfigOverrides {
     /// Creates an empty `AutoscalingConfigOverrides`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AutoscalingConfigOverrides::autoscaling_limits`](Self::autoscaling_limits).
     pub fn set_autoscaling_limits(
@@ -356,7 +356,7 @@ pub struct AutoscalingLimits {
 impl AutoscalingLimits {
     /// Creates an empty `AutoscalingLimits`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AutoscalingLimits::max_nodes`](Self::max_nodes).
     pub fn set_max_nodes(mut self, value: impl Into<i32>) -> Self {
@@ -406,7 +406,7 @@ pub struct AutoscalingTargets {
 impl AutoscalingTargets {
     /// Creates an empty `AutoscalingTargets`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AutoscalingTargets::high_priority_cpu_utilization_percent`](Self::high_priority_cpu_utilization_percent).
     pub fn set_high_priority_cpu_utilization_percent(
@@ -442,6 +442,7 @@ pub struct Backup {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub create_time: Option<nimbus::DateTime>,
     /// Required for the CreateBackup operation. Name of the database from which this backup was created. This needs to be in the same instance as the backup. Values are of the form `projects/{project}/instances/{instance}/databases/{database}`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -462,6 +463,7 @@ pub struct Backup {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub exclusive_size_bytes: Option<i64>,
     /// Required for the CreateBackup operation. The expiration time of the backup, with microseconds granularity that must be at least 6 hours and at most 366 days from the time the CreateBackup request is processed. Once the `expire_time` has passed, the backup is eligible to be automatically deleted by Cloud Spanner to free the resources used by the backup.
     #[serde(
@@ -470,6 +472,7 @@ pub struct Backup {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub expire_time: Option<nimbus::DateTime>,
     /// Output only. The number of bytes that will be freed by deleting this backup. This value will be zero if, for example, this backup is part of an incremental backup chain and younger backups in the chain require that we keep its data. For backups not in an incremental backup chain, this is always the size of the backup. This value may change if backups on the same chain get created, deleted or expired.
     #[serde(
@@ -478,6 +481,7 @@ pub struct Backup {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub freeable_size_bytes: Option<i64>,
     /// Output only. Populated only for backups in an incremental backup chain. Backups share the same chain id if and only if they belong to the same incremental backup chain. Use this field to determine which backups are part of the same incremental backup chain. The ordering of backups in the chain can be determined by ordering the backup `version_time`.
     #[serde(
@@ -495,6 +499,7 @@ pub struct Backup {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub max_expire_time: Option<nimbus::DateTime>,
     /// Output only. The minimum edition required to successfully restore the backup. Populated only if the edition is Enterprise or Enterprise Plus.
     #[serde(
@@ -512,6 +517,7 @@ pub struct Backup {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub oldest_version_time: Option<nimbus::DateTime>,
     /// Output only. The names of the destination backups being created by copying this source backup. The backup names are of the form `projects/{project}/instances/{instance}/backups/{backup}`. Referencing backups may exist in different instances. The existence of any referencing backup prevents the backup from being deleted. When the copy operation is done (either successfully completed or cancelled or the destination backup is deleted), the reference to the backup is removed.
     #[serde(rename = "referencingBackups", skip_serializing_if = "Option::is_none")]
@@ -526,6 +532,7 @@ pub struct Backup {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub size_bytes: Option<i64>,
     /// Output only. The current state of the backup.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -537,12 +544,13 @@ pub struct Backup {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub version_time: Option<nimbus::DateTime>,
 }
 impl Backup {
     /// Creates an empty `Backup`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Backup::backup_schedules`](Self::backup_schedules).
     pub fn set_backup_schedules(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -745,6 +753,7 @@ pub struct BackupInfo {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub create_time: Option<nimbus::DateTime>,
     /// Name of the database the backup was created from.
     #[serde(rename = "sourceDatabase", skip_serializing_if = "Option::is_none")]
@@ -756,12 +765,13 @@ pub struct BackupInfo {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub version_time: Option<nimbus::DateTime>,
 }
 impl BackupInfo {
     /// Creates an empty `BackupInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BackupInfo::backup`](Self::backup).
     pub fn set_backup(mut self, value: impl Into<String>) -> Self {
@@ -796,7 +806,7 @@ pub struct BackupInstancePartition {
 impl BackupInstancePartition {
     /// Creates an empty `BackupInstancePartition`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BackupInstancePartition::instance_partition`](Self::instance_partition).
     pub fn set_instance_partition(mut self, value: impl Into<String>) -> Self {
@@ -909,12 +919,13 @@ pub struct BackupSchedule {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub update_time: Option<nimbus::DateTime>,
 }
 impl BackupSchedule {
     /// Creates an empty `BackupSchedule`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BackupSchedule::encryption_config`](Self::encryption_config).
     pub fn set_encryption_config(
@@ -970,7 +981,7 @@ pub struct BackupScheduleSpec {
 impl BackupScheduleSpec {
     /// Creates an empty `BackupScheduleSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BackupScheduleSpec::cron_spec`](Self::cron_spec).
     pub fn set_cron_spec(mut self, value: impl Into<CrontabSpec>) -> Self {
@@ -1063,7 +1074,7 @@ pub struct BatchCreateSessionsRequest {
 impl BatchCreateSessionsRequest {
     /// Creates an empty `BatchCreateSessionsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BatchCreateSessionsRequest::session_count`](Self::session_count).
     pub fn set_session_count(mut self, value: impl Into<i32>) -> Self {
@@ -1088,7 +1099,7 @@ pub struct BatchCreateSessionsResponse {
 impl BatchCreateSessionsResponse {
     /// Creates an empty `BatchCreateSessionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BatchCreateSessionsResponse::session`](Self::session).
     pub fn set_session(mut self, value: impl Into<Vec<Session>>) -> Self {
@@ -1117,7 +1128,7 @@ pub struct BatchWriteRequest {
 impl BatchWriteRequest {
     /// Creates an empty `BatchWriteRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BatchWriteRequest::exclude_txn_from_change_streams`](Self::exclude_txn_from_change_streams).
     pub fn set_exclude_txn_from_change_streams(
@@ -1150,6 +1161,7 @@ pub struct BatchWriteResponse {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub commit_timestamp: Option<nimbus::DateTime>,
     /// The mutation groups applied in this batch. The values index into the `mutation_groups` field in the corresponding `BatchWriteRequest`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1161,7 +1173,7 @@ pub struct BatchWriteResponse {
 impl BatchWriteResponse {
     /// Creates an empty `BatchWriteResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BatchWriteResponse::commit_timestamp`](Self::commit_timestamp).
     pub fn set_commit_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -1197,7 +1209,7 @@ pub struct BeginTransactionRequest {
 impl BeginTransactionRequest {
     /// Creates an empty `BeginTransactionRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`BeginTransactionRequest::mutation_key`](Self::mutation_key).
     pub fn set_mutation_key(mut self, value: impl Into<Mutation>) -> Self {
@@ -1233,7 +1245,7 @@ pub struct Binding {
 impl Binding {
     /// Creates an empty `Binding`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Binding::condition`](Self::condition).
     pub fn set_condition(mut self, value: impl Into<Expr>) -> Self {
@@ -1263,6 +1275,7 @@ pub struct ChangeQuorumMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_time: Option<nimbus::DateTime>,
     /// The request for ChangeQuorum.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1274,12 +1287,13 @@ pub struct ChangeQuorumMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl ChangeQuorumMetadata {
     /// Creates an empty `ChangeQuorumMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ChangeQuorumMetadata::end_time`](Self::end_time).
     pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -1315,7 +1329,7 @@ pub struct ChangeQuorumRequest {
 impl ChangeQuorumRequest {
     /// Creates an empty `ChangeQuorumRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ChangeQuorumRequest::etag`](Self::etag).
     pub fn set_etag(mut self, value: impl Into<String>) -> Self {
@@ -1357,7 +1371,7 @@ pub struct ChangeStreamRecord {
 impl ChangeStreamRecord {
     /// Creates an empty `ChangeStreamRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ChangeStreamRecord::data_change_record`](Self::data_change_record).
     pub fn set_data_change_record(mut self, value: impl Into<DataChangeRecord>) -> Self {
@@ -1412,7 +1426,7 @@ pub struct ChildLink {
 impl ChildLink {
     /// Creates an empty `ChildLink`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ChildLink::child_index`](Self::child_index).
     pub fn set_child_index(mut self, value: impl Into<i32>) -> Self {
@@ -1442,7 +1456,7 @@ pub struct ClientContext {
 impl ClientContext {
     /// Creates an empty `ClientContext`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ClientContext::secure_context`](Self::secure_context).
     pub fn set_secure_context(
@@ -1471,6 +1485,7 @@ pub struct ColumnMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub ordinal_position: Option<i64>,
     /// Type of the column.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1479,7 +1494,7 @@ pub struct ColumnMetadata {
 impl ColumnMetadata {
     /// Creates an empty `ColumnMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ColumnMetadata::is_primary_key`](Self::is_primary_key).
     pub fn set_is_primary_key(mut self, value: impl Into<bool>) -> Self {
@@ -1532,7 +1547,7 @@ pub struct CommitRequest {
 impl CommitRequest {
     /// Creates an empty `CommitRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CommitRequest::max_commit_delay`](Self::max_commit_delay).
     pub fn set_max_commit_delay(mut self, value: impl Into<String>) -> Self {
@@ -1591,6 +1606,7 @@ pub struct CommitResponse {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub commit_timestamp: Option<nimbus::DateTime>,
     /// The isolation level used for the read-write transaction.
     #[serde(rename = "isolationLevel", skip_serializing_if = "Option::is_none")]
@@ -1608,12 +1624,13 @@ pub struct CommitResponse {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub snapshot_timestamp: Option<nimbus::DateTime>,
 }
 impl CommitResponse {
     /// Creates an empty `CommitResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CommitResponse::commit_stats`](Self::commit_stats).
     pub fn set_commit_stats(mut self, value: impl Into<CommitStats>) -> Self {
@@ -1797,12 +1814,13 @@ pub struct CommitStats {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub mutation_count: Option<i64>,
 }
 impl CommitStats {
     /// Creates an empty `CommitStats`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CommitStats::mutation_count`](Self::mutation_count).
     pub fn set_mutation_count(mut self, value: impl Into<i64>) -> Self {
@@ -1822,6 +1840,7 @@ pub struct CompactDatabaseMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// Output only. The database being compacted.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1833,7 +1852,7 @@ pub struct CompactDatabaseMetadata {
 impl CompactDatabaseMetadata {
     /// Creates an empty `CompactDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CompactDatabaseMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -1871,12 +1890,13 @@ pub struct ContextValue {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::special_float"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub value: Option<f32>,
 }
 impl ContextValue {
     /// Creates an empty `ContextValue`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ContextValue::label`](Self::label).
     pub fn set_label(mut self, value: impl Into<LocalizedString>) -> Self {
@@ -1992,7 +2012,7 @@ pub struct CopyBackupEncryptionConfig {
 impl CopyBackupEncryptionConfig {
     /// Creates an empty `CopyBackupEncryptionConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CopyBackupEncryptionConfig::encryption_type`](Self::encryption_type).
     pub fn set_encryption_type(
@@ -2099,6 +2119,7 @@ pub struct CopyBackupMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// The name of the backup being created through the copy operation. Values are of the form `projects/{project}/instances/{instance}/backups/{backup}`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2113,7 +2134,7 @@ pub struct CopyBackupMetadata {
 impl CopyBackupMetadata {
     /// Creates an empty `CopyBackupMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CopyBackupMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -2154,6 +2175,7 @@ pub struct CopyBackupRequest {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub expire_time: Option<nimbus::DateTime>,
     /// Required. The source backup to be copied. The source backup needs to be in READY state for it to be copied. Once CopyBackup is in progress, the source backup cannot be deleted or cleaned up on expiration until CopyBackup is finished. Values are of the form: `projects/{project}/instances/{instance}/backups/{backup}`.
     #[serde(rename = "sourceBackup", skip_serializing_if = "Option::is_none")]
@@ -2162,7 +2184,7 @@ pub struct CopyBackupRequest {
 impl CopyBackupRequest {
     /// Creates an empty `CopyBackupRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CopyBackupRequest::backup_id`](Self::backup_id).
     pub fn set_backup_id(mut self, value: impl Into<String>) -> Self {
@@ -2206,7 +2228,7 @@ pub struct CreateBackupEncryptionConfig {
 impl CreateBackupEncryptionConfig {
     /// Creates an empty `CreateBackupEncryptionConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateBackupEncryptionConfig::encryption_type`](Self::encryption_type).
     pub fn set_encryption_type(
@@ -2314,6 +2336,7 @@ pub struct CreateBackupMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// The name of the database the backup is created from.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2328,7 +2351,7 @@ pub struct CreateBackupMetadata {
 impl CreateBackupMetadata {
     /// Creates an empty `CreateBackupMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateBackupMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -2363,7 +2386,7 @@ pub struct CreateDatabaseMetadata {
 impl CreateDatabaseMetadata {
     /// Creates an empty `CreateDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateDatabaseMetadata::database`](Self::database).
     pub fn set_database(mut self, value: impl Into<String>) -> Self {
@@ -2395,7 +2418,7 @@ pub struct CreateDatabaseRequest {
 impl CreateDatabaseRequest {
     /// Creates an empty `CreateDatabaseRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateDatabaseRequest::create_statement`](Self::create_statement).
     pub fn set_create_statement(mut self, value: impl Into<String>) -> Self {
@@ -2503,6 +2526,7 @@ pub struct CreateInstanceConfigMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// The target instance configuration end state.
     #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
@@ -2514,7 +2538,7 @@ pub struct CreateInstanceConfigMetadata {
 impl CreateInstanceConfigMetadata {
     /// Creates an empty `CreateInstanceConfigMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateInstanceConfigMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -2550,7 +2574,7 @@ pub struct CreateInstanceConfigRequest {
 impl CreateInstanceConfigRequest {
     /// Creates an empty `CreateInstanceConfigRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateInstanceConfigRequest::instance_config`](Self::instance_config).
     pub fn set_instance_config(mut self, value: impl Into<InstanceConfig>) -> Self {
@@ -2580,6 +2604,7 @@ pub struct CreateInstanceMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// The time at which this operation failed or was completed successfully.
     #[serde(
@@ -2588,6 +2613,7 @@ pub struct CreateInstanceMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_time: Option<nimbus::DateTime>,
     /// The expected fulfillment period of this create operation.
     #[serde(
@@ -2607,12 +2633,13 @@ pub struct CreateInstanceMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl CreateInstanceMetadata {
     /// Creates an empty `CreateInstanceMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateInstanceMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -2725,6 +2752,7 @@ pub struct CreateInstancePartitionMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// The time at which this operation failed or was completed successfully.
     #[serde(
@@ -2733,6 +2761,7 @@ pub struct CreateInstancePartitionMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_time: Option<nimbus::DateTime>,
     /// The instance partition being created.
     #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
@@ -2744,12 +2773,13 @@ pub struct CreateInstancePartitionMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl CreateInstancePartitionMetadata {
     /// Creates an empty `CreateInstancePartitionMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateInstancePartitionMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -2790,7 +2820,7 @@ pub struct CreateInstancePartitionRequest {
 impl CreateInstancePartitionRequest {
     /// Creates an empty `CreateInstancePartitionRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateInstancePartitionRequest::instance_partition`](Self::instance_partition).
     pub fn set_instance_partition(
@@ -2821,7 +2851,7 @@ pub struct CreateInstanceRequest {
 impl CreateInstanceRequest {
     /// Creates an empty `CreateInstanceRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateInstanceRequest::instance`](Self::instance).
     pub fn set_instance(mut self, value: impl Into<Instance>) -> Self {
@@ -2846,7 +2876,7 @@ pub struct CreateSessionRequest {
 impl CreateSessionRequest {
     /// Creates an empty `CreateSessionRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateSessionRequest::session`](Self::session).
     pub fn set_session(mut self, value: impl Into<Session>) -> Self {
@@ -2872,7 +2902,7 @@ pub struct CrontabSpec {
 impl CrontabSpec {
     /// Creates an empty `CrontabSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CrontabSpec::creation_window`](Self::creation_window).
     pub fn set_creation_window(mut self, value: impl Into<String>) -> Self {
@@ -2905,6 +2935,7 @@ pub struct DataChangeRecord {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub commit_timestamp: Option<nimbus::DateTime>,
     /// Indicates whether this is the last record for a transaction in the current partition. Clients can use this field to determine when all records for a transaction in the current partition have been received.
     #[serde(
@@ -2952,7 +2983,7 @@ pub struct DataChangeRecord {
 impl DataChangeRecord {
     /// Creates an empty `DataChangeRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`DataChangeRecord::column_metadata`](Self::column_metadata).
     pub fn set_column_metadata(mut self, value: impl Into<Vec<ColumnMetadata>>) -> Self {
@@ -3199,6 +3230,7 @@ pub struct Database {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub create_time: Option<nimbus::DateTime>,
     /// Output only. The dialect of the Cloud Spanner Database.
     #[serde(rename = "databaseDialect", skip_serializing_if = "Option::is_none")]
@@ -3213,6 +3245,7 @@ pub struct Database {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub earliest_version_time: Option<nimbus::DateTime>,
     /// Optional. Whether drop protection is enabled for this database. Defaults to false, if not set. For more details, please see how to [prevent accidental database deletion](https://cloud.google.com/spanner/docs/prevent-database-deletion).
     #[serde(rename = "enableDropProtection", skip_serializing_if = "Option::is_none")]
@@ -3245,7 +3278,7 @@ pub struct Database {
 impl Database {
     /// Creates an empty `Database`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Database::create_time`](Self::create_time).
     pub fn set_create_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -3404,7 +3437,7 @@ pub struct DatabaseMoveConfig {
 impl DatabaseMoveConfig {
     /// Creates an empty `DatabaseMoveConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`DatabaseMoveConfig::database_id`](Self::database_id).
     pub fn set_database_id(mut self, value: impl Into<String>) -> Self {
@@ -3432,7 +3465,7 @@ pub struct DatabaseRole {
 impl DatabaseRole {
     /// Creates an empty `DatabaseRole`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`DatabaseRole::name`](Self::name).
     pub fn set_name(mut self, value: impl Into<String>) -> Self {
@@ -3533,7 +3566,7 @@ pub struct DdlStatementActionInfo {
 impl DdlStatementActionInfo {
     /// Creates an empty `DdlStatementActionInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`DdlStatementActionInfo::action`](Self::action).
     pub fn set_action(mut self, value: impl Into<String>) -> Self {
@@ -3566,7 +3599,7 @@ pub struct Delete {
 impl Delete {
     /// Creates an empty `Delete`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Delete::key_set`](Self::key_set).
     pub fn set_key_set(mut self, value: impl Into<KeySet>) -> Self {
@@ -3594,7 +3627,7 @@ pub struct DerivedMetric {
 impl DerivedMetric {
     /// Creates an empty `DerivedMetric`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`DerivedMetric::denominator`](Self::denominator).
     pub fn set_denominator(mut self, value: impl Into<LocalizedString>) -> Self {
@@ -3631,7 +3664,7 @@ pub struct DiagnosticMessage {
 impl DiagnosticMessage {
     /// Creates an empty `DiagnosticMessage`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`DiagnosticMessage::info`](Self::info).
     pub fn set_info(mut self, value: impl Into<LocalizedString>) -> Self {
@@ -3749,7 +3782,7 @@ pub struct DirectedReadOptions {
 impl DirectedReadOptions {
     /// Creates an empty `DirectedReadOptions`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`DirectedReadOptions::exclude_replicas`](Self::exclude_replicas).
     pub fn set_exclude_replicas(mut self, value: impl Into<ExcludeReplicas>) -> Self {
@@ -3770,7 +3803,7 @@ pub struct DualRegionQuorum {}
 impl DualRegionQuorum {
     /// Creates an empty `DualRegionQuorum`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// A generic empty message that you can re-use to avoid defining duplicated empty messages in your APIs. A typical example is to use it as the request or the response type of an API method. For instance: service Foo { rpc Bar(google.protobuf.Empty) returns (google.protobuf.Empty); }
@@ -3781,7 +3814,7 @@ pub struct Empty {}
 impl Empty {
     /// Creates an empty `Empty`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// Encryption configuration for a Cloud Spanner database.
@@ -3799,7 +3832,7 @@ pub struct EncryptionConfig {
 impl EncryptionConfig {
     /// Creates an empty `EncryptionConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`EncryptionConfig::kms_key_name`](Self::kms_key_name).
     pub fn set_kms_key_name(mut self, value: impl Into<String>) -> Self {
@@ -3830,7 +3863,7 @@ pub struct EncryptionInfo {
 impl EncryptionInfo {
     /// Creates an empty `EncryptionInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`EncryptionInfo::encryption_status`](Self::encryption_status).
     pub fn set_encryption_status(mut self, value: impl Into<Status>) -> Self {
@@ -3933,7 +3966,7 @@ pub struct ExcludeReplicas {
 impl ExcludeReplicas {
     /// Creates an empty `ExcludeReplicas`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ExcludeReplicas::replica_selections`](Self::replica_selections).
     pub fn set_replica_selections(
@@ -3961,6 +3994,7 @@ pub struct ExecuteBatchDmlRequest {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub seqno: Option<i64>,
     /// Required. The list of statements to execute in this batch. Statements are executed serially, such that the effects of statement `i` are visible to statement `i+1`. Each statement must be a DML statement. Execution stops at the first failed statement; the remaining statements are not executed. Callers must provide at least one statement.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3972,7 +4006,7 @@ pub struct ExecuteBatchDmlRequest {
 impl ExecuteBatchDmlRequest {
     /// Creates an empty `ExecuteBatchDmlRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ExecuteBatchDmlRequest::last_statements`](Self::last_statements).
     pub fn set_last_statements(mut self, value: impl Into<bool>) -> Self {
@@ -4018,7 +4052,7 @@ pub struct ExecuteBatchDmlResponse {
 impl ExecuteBatchDmlResponse {
     /// Creates an empty `ExecuteBatchDmlResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ExecuteBatchDmlResponse::precommit_token`](Self::precommit_token).
     pub fn set_precommit_token(
@@ -4080,6 +4114,7 @@ pub struct ExecuteSqlRequest {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub seqno: Option<i64>,
     /// Required. The SQL string.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4091,7 +4126,7 @@ pub struct ExecuteSqlRequest {
 impl ExecuteSqlRequest {
     /// Creates an empty `ExecuteSqlRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ExecuteSqlRequest::data_boost_enabled`](Self::data_boost_enabled).
     pub fn set_data_boost_enabled(mut self, value: impl Into<bool>) -> Self {
@@ -4267,7 +4302,7 @@ pub struct Expr {
 impl Expr {
     /// Creates an empty `Expr`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Expr::description`](Self::description).
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
@@ -4305,7 +4340,7 @@ pub struct Field {
 impl Field {
     /// Creates an empty `Field`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Field::name`](Self::name).
     pub fn set_name(mut self, value: impl Into<String>) -> Self {
@@ -4333,6 +4368,7 @@ pub struct FreeInstanceMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub expire_time: Option<nimbus::DateTime>,
     /// Output only. If present, the timestamp at which the free instance was upgraded to a provisioned instance.
     #[serde(
@@ -4341,12 +4377,13 @@ pub struct FreeInstanceMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub upgrade_time: Option<nimbus::DateTime>,
 }
 impl FreeInstanceMetadata {
     /// Creates an empty `FreeInstanceMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`FreeInstanceMetadata::expire_behavior`](Self::expire_behavior).
     pub fn set_expire_behavior(
@@ -4445,7 +4482,7 @@ pub struct FullBackupSpec {}
 impl FullBackupSpec {
     /// Creates an empty `FullBackupSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The response for GetDatabaseDdl.
@@ -4463,7 +4500,7 @@ pub struct GetDatabaseDdlResponse {
 impl GetDatabaseDdlResponse {
     /// Creates an empty `GetDatabaseDdlResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetDatabaseDdlResponse::proto_descriptors`](Self::proto_descriptors).
     pub fn set_proto_descriptors(mut self, value: impl Into<nimbus::Blob>) -> Self {
@@ -4488,7 +4525,7 @@ pub struct GetIamPolicyRequest {
 impl GetIamPolicyRequest {
     /// Creates an empty `GetIamPolicyRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetIamPolicyRequest::options`](Self::options).
     pub fn set_options(mut self, value: impl Into<GetPolicyOptions>) -> Self {
@@ -4508,7 +4545,7 @@ pub struct GetPolicyOptions {
 impl GetPolicyOptions {
     /// Creates an empty `GetPolicyOptions`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetPolicyOptions::requested_policy_version`](Self::requested_policy_version).
     pub fn set_requested_policy_version(mut self, value: impl Into<i32>) -> Self {
@@ -4527,12 +4564,13 @@ pub struct HeartbeatRecord {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub timestamp: Option<nimbus::DateTime>,
 }
 impl HeartbeatRecord {
     /// Creates an empty `HeartbeatRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`HeartbeatRecord::timestamp`](Self::timestamp).
     pub fn set_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -4555,7 +4593,7 @@ pub struct IncludeReplicas {
 impl IncludeReplicas {
     /// Creates an empty `IncludeReplicas`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`IncludeReplicas::auto_failover_disabled`](Self::auto_failover_disabled).
     pub fn set_auto_failover_disabled(mut self, value: impl Into<bool>) -> Self {
@@ -4579,7 +4617,7 @@ pub struct IncrementalBackupSpec {}
 impl IncrementalBackupSpec {
     /// Creates an empty `IncrementalBackupSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// Recommendation to add new indexes to run queries more efficiently.
@@ -4597,12 +4635,13 @@ pub struct IndexAdvice {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::special_float"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub improvement_factor: Option<f64>,
 }
 impl IndexAdvice {
     /// Creates an empty `IndexAdvice`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`IndexAdvice::ddl`](Self::ddl).
     pub fn set_ddl(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -4627,7 +4666,7 @@ pub struct IndexedHotKey {
 impl IndexedHotKey {
     /// Creates an empty `IndexedHotKey`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`IndexedHotKey::sparse_hot_keys`](Self::sparse_hot_keys).
     pub fn set_sparse_hot_keys(
@@ -4650,7 +4689,7 @@ pub struct IndexedKeyRangeInfos {
 impl IndexedKeyRangeInfos {
     /// Creates an empty `IndexedKeyRangeInfos`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`IndexedKeyRangeInfos::key_range_infos`](Self::key_range_infos).
     pub fn set_key_range_infos(
@@ -4679,6 +4718,7 @@ pub struct Instance {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub create_time: Option<nimbus::DateTime>,
     /// Optional. Controls the default backup schedule behavior for new databases within the instance. By default, a backup schedule is created automatically when a new database is created in a new instance. Note that the `AUTOMATIC` value isn't permitted for free instances, as backups and backup schedules aren't supported for free instances. In the `GetInstance` or `ListInstances` response, if the value of `default_backup_schedule_type` isn't set, or set to `NONE`, Spanner doesn't create a default backup schedule for new databases in the instance.
     #[serde(
@@ -4729,12 +4769,13 @@ pub struct Instance {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub update_time: Option<nimbus::DateTime>,
 }
 impl Instance {
     /// Creates an empty `Instance`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Instance::autoscaling_config`](Self::autoscaling_config).
     pub fn set_autoscaling_config(
@@ -4894,12 +4935,13 @@ pub struct InstanceConfig {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub storage_limit_per_processing_unit: Option<i64>,
 }
 impl InstanceConfig {
     /// Creates an empty `InstanceConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`InstanceConfig::base_config`](Self::base_config).
     pub fn set_base_config(mut self, value: impl Into<String>) -> Self {
@@ -5450,7 +5492,7 @@ pub struct InstanceEncryptionConfig {
 impl InstanceEncryptionConfig {
     /// Creates an empty `InstanceEncryptionConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`InstanceEncryptionConfig::kms_key_name`](Self::kms_key_name).
     pub fn set_kms_key_name(mut self, value: impl Into<String>) -> Self {
@@ -5545,6 +5587,7 @@ pub struct InstanceOperationProgress {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_time: Option<nimbus::DateTime>,
     /// Percent completion of the operation. Values are between 0 and 100 inclusive.
     #[serde(rename = "progressPercent", skip_serializing_if = "Option::is_none")]
@@ -5556,12 +5599,13 @@ pub struct InstanceOperationProgress {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl InstanceOperationProgress {
     /// Creates an empty `InstanceOperationProgress`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`InstanceOperationProgress::end_time`](Self::end_time).
     pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -5597,6 +5641,7 @@ pub struct InstancePartition {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub create_time: Option<nimbus::DateTime>,
     /// Required. The descriptive name for this instance partition as it appears in UIs. Must be unique per project and between 4 and 30 characters in length.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
@@ -5630,12 +5675,13 @@ pub struct InstancePartition {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub update_time: Option<nimbus::DateTime>,
 }
 impl InstancePartition {
     /// Creates an empty `InstancePartition`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`InstancePartition::autoscaling_config`](Self::autoscaling_config).
     pub fn set_autoscaling_config(
@@ -5783,7 +5829,7 @@ pub struct InstanceReplicaSelection {
 impl InstanceReplicaSelection {
     /// Creates an empty `InstanceReplicaSelection`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`InstanceReplicaSelection::location`](Self::location).
     pub fn set_location(mut self, value: impl Into<String>) -> Self {
@@ -5873,7 +5919,7 @@ pub struct Key {
 impl Key {
     /// Creates an empty `Key`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Key::key_parts`](Self::key_parts).
     pub fn set_key_parts(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
@@ -5902,7 +5948,7 @@ pub struct KeyRange {
 impl KeyRange {
     /// Creates an empty `KeyRange`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`KeyRange::end_closed`](Self::end_closed).
     pub fn set_end_closed(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
@@ -5946,6 +5992,7 @@ pub struct KeyRangeInfo {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub keys_count: Option<i64>,
     /// The name of the metric. e.g. "latency".
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5965,12 +6012,13 @@ pub struct KeyRangeInfo {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::special_float"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub value: Option<f32>,
 }
 impl KeyRangeInfo {
     /// Creates an empty `KeyRangeInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`KeyRangeInfo::context_values`](Self::context_values).
     pub fn set_context_values(mut self, value: impl Into<Vec<ContextValue>>) -> Self {
@@ -6033,7 +6081,7 @@ pub struct KeyRangeInfos {
 impl KeyRangeInfos {
     /// Creates an empty `KeyRangeInfos`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`KeyRangeInfos::infos`](Self::infos).
     pub fn set_infos(mut self, value: impl Into<Vec<KeyRangeInfo>>) -> Self {
@@ -6064,7 +6112,7 @@ pub struct KeySet {
 impl KeySet {
     /// Creates an empty `KeySet`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`KeySet::all`](Self::all).
     pub fn set_all(mut self, value: impl Into<bool>) -> Self {
@@ -6097,7 +6145,7 @@ pub struct ListBackupOperationsResponse {
 impl ListBackupOperationsResponse {
     /// Creates an empty `ListBackupOperationsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListBackupOperationsResponse::next_page_token`](Self::next_page_token).
     pub fn set_next_page_token(mut self, value: impl Into<String>) -> Self {
@@ -6125,7 +6173,7 @@ pub struct ListBackupSchedulesResponse {
 impl ListBackupSchedulesResponse {
     /// Creates an empty `ListBackupSchedulesResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListBackupSchedulesResponse::backup_schedules`](Self::backup_schedules).
     pub fn set_backup_schedules(
@@ -6156,7 +6204,7 @@ pub struct ListBackupsResponse {
 impl ListBackupsResponse {
     /// Creates an empty `ListBackupsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListBackupsResponse::backups`](Self::backups).
     pub fn set_backups(mut self, value: impl Into<Vec<Backup>>) -> Self {
@@ -6184,7 +6232,7 @@ pub struct ListDatabaseOperationsResponse {
 impl ListDatabaseOperationsResponse {
     /// Creates an empty `ListDatabaseOperationsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListDatabaseOperationsResponse::next_page_token`](Self::next_page_token).
     pub fn set_next_page_token(mut self, value: impl Into<String>) -> Self {
@@ -6212,7 +6260,7 @@ pub struct ListDatabaseRolesResponse {
 impl ListDatabaseRolesResponse {
     /// Creates an empty `ListDatabaseRolesResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListDatabaseRolesResponse::database_roles`](Self::database_roles).
     pub fn set_database_roles(mut self, value: impl Into<Vec<DatabaseRole>>) -> Self {
@@ -6240,7 +6288,7 @@ pub struct ListDatabasesResponse {
 impl ListDatabasesResponse {
     /// Creates an empty `ListDatabasesResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListDatabasesResponse::databases`](Self::databases).
     pub fn set_databases(mut self, value: impl Into<Vec<Database>>) -> Self {
@@ -6268,7 +6316,7 @@ pub struct ListInstanceConfigOperationsResponse {
 impl ListInstanceConfigOperationsResponse {
     /// Creates an empty `ListInstanceConfigOperationsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListInstanceConfigOperationsResponse::next_page_token`](Self::next_page_token).
     pub fn set_next_page_token(mut self, value: impl Into<String>) -> Self {
@@ -6296,7 +6344,7 @@ pub struct ListInstanceConfigsResponse {
 impl ListInstanceConfigsResponse {
     /// Creates an empty `ListInstanceConfigsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListInstanceConfigsResponse::instance_configs`](Self::instance_configs).
     pub fn set_instance_configs(
@@ -6333,7 +6381,7 @@ pub struct ListInstancePartitionOperationsResponse {
 impl ListInstancePartitionOperationsResponse {
     /// Creates an empty `ListInstancePartitionOperationsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListInstancePartitionOperationsResponse::next_page_token`](Self::next_page_token).
     pub fn set_next_page_token(mut self, value: impl Into<String>) -> Self {
@@ -6372,7 +6420,7 @@ pub struct ListInstancePartitionsResponse {
 impl ListInstancePartitionsResponse {
     /// Creates an empty `ListInstancePartitionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListInstancePartitionsResponse::instance_partitions`](Self::instance_partitions).
     pub fn set_instance_partitions(
@@ -6411,7 +6459,7 @@ pub struct ListInstancesResponse {
 impl ListInstancesResponse {
     /// Creates an empty `ListInstancesResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListInstancesResponse::instances`](Self::instances).
     pub fn set_instances(mut self, value: impl Into<Vec<Instance>>) -> Self {
@@ -6447,7 +6495,7 @@ pub struct ListOperationsResponse {
 impl ListOperationsResponse {
     /// Creates an empty `ListOperationsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListOperationsResponse::next_page_token`](Self::next_page_token).
     pub fn set_next_page_token(mut self, value: impl Into<String>) -> Self {
@@ -6480,7 +6528,7 @@ pub struct ListScansResponse {
 impl ListScansResponse {
     /// Creates an empty `ListScansResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListScansResponse::next_page_token`](Self::next_page_token).
     pub fn set_next_page_token(mut self, value: impl Into<String>) -> Self {
@@ -6508,7 +6556,7 @@ pub struct ListSessionsResponse {
 impl ListSessionsResponse {
     /// Creates an empty `ListSessionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListSessionsResponse::next_page_token`](Self::next_page_token).
     pub fn set_next_page_token(mut self, value: impl Into<String>) -> Self {
@@ -6539,7 +6587,7 @@ pub struct LocalizedString {
 impl LocalizedString {
     /// Creates an empty `LocalizedString`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`LocalizedString::args`](Self::args).
     pub fn set_args(
@@ -6587,6 +6635,7 @@ pub struct Metric {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::special_float"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub hot_value: Option<f32>,
     /// The (sparse) mapping from time index to an IndexedHotKey message, representing those time intervals for which there are hot keys.
     #[serde(rename = "indexedHotKeys", skip_serializing_if = "Option::is_none")]
@@ -6612,7 +6661,7 @@ pub struct Metric {
 impl Metric {
     /// Creates an empty `Metric`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Metric::aggregation`](Self::aggregation).
     pub fn set_aggregation(mut self, value: impl Into<MetricAggregation>) -> Self {
@@ -6758,7 +6807,7 @@ pub struct MetricMatrix {
 impl MetricMatrix {
     /// Creates an empty `MetricMatrix`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`MetricMatrix::rows`](Self::rows).
     pub fn set_rows(mut self, value: impl Into<Vec<MetricMatrixRow>>) -> Self {
@@ -6777,12 +6826,13 @@ pub struct MetricMatrixRow {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::special_float"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<f32>>"))]
     pub cols: Option<Vec<f32>>,
 }
 impl MetricMatrixRow {
     /// Creates an empty `MetricMatrixRow`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`MetricMatrixRow::cols`](Self::cols).
     pub fn set_cols(mut self, value: impl Into<Vec<f32>>) -> Self {
@@ -6808,7 +6858,7 @@ pub struct Mod {
 impl Mod {
     /// Creates an empty `Mod`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Mod::keys`](Self::keys).
     pub fn set_keys(mut self, value: impl Into<Vec<ModValue>>) -> Self {
@@ -6841,7 +6891,7 @@ pub struct ModValue {
 impl ModValue {
     /// Creates an empty `ModValue`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ModValue::column_metadata_index`](Self::column_metadata_index).
     pub fn set_column_metadata_index(mut self, value: impl Into<i32>) -> Self {
@@ -6866,7 +6916,7 @@ pub struct MoveInEvent {
 impl MoveInEvent {
     /// Creates an empty `MoveInEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`MoveInEvent::source_partition_token`](Self::source_partition_token).
     pub fn set_source_partition_token(mut self, value: impl Into<String>) -> Self {
@@ -6892,7 +6942,7 @@ pub struct MoveInstanceRequest {
 impl MoveInstanceRequest {
     /// Creates an empty `MoveInstanceRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`MoveInstanceRequest::target_config`](Self::target_config).
     pub fn set_target_config(mut self, value: impl Into<String>) -> Self {
@@ -6923,7 +6973,7 @@ pub struct MoveOutEvent {
 impl MoveOutEvent {
     /// Creates an empty `MoveOutEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`MoveOutEvent::destination_partition_token`](Self::destination_partition_token).
     pub fn set_destination_partition_token(mut self, value: impl Into<String>) -> Self {
@@ -6946,7 +6996,7 @@ pub struct MultiplexedSessionPrecommitToken {
 impl MultiplexedSessionPrecommitToken {
     /// Creates an empty `MultiplexedSessionPrecommitToken`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`MultiplexedSessionPrecommitToken::precommit_token`](Self::precommit_token).
     pub fn set_precommit_token(mut self, value: impl Into<nimbus::Blob>) -> Self {
@@ -6989,7 +7039,7 @@ pub struct Mutation {
 impl Mutation {
     /// Creates an empty `Mutation`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Mutation::ack`](Self::ack).
     pub fn set_ack(mut self, value: impl Into<Ack>) -> Self {
@@ -7039,7 +7089,7 @@ pub struct MutationGroup {
 impl MutationGroup {
     /// Creates an empty `MutationGroup`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`MutationGroup::mutations`](Self::mutations).
     pub fn set_mutations(mut self, value: impl Into<Vec<Mutation>>) -> Self {
@@ -7071,7 +7121,7 @@ pub struct Operation {
 impl Operation {
     /// Creates an empty `Operation`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Operation::done`](Self::done).
     pub fn set_done(mut self, value: impl Into<bool>) -> Self {
@@ -7117,6 +7167,7 @@ pub struct OperationProgress {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_time: Option<nimbus::DateTime>,
     /// Percent completion of the operation. Values are between 0 and 100 inclusive.
     #[serde(rename = "progressPercent", skip_serializing_if = "Option::is_none")]
@@ -7128,12 +7179,13 @@ pub struct OperationProgress {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl OperationProgress {
     /// Creates an empty `OperationProgress`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`OperationProgress::end_time`](Self::end_time).
     pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -7166,7 +7218,7 @@ pub struct OptimizeRestoredDatabaseMetadata {
 impl OptimizeRestoredDatabaseMetadata {
     /// Creates an empty `OptimizeRestoredDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`OptimizeRestoredDatabaseMetadata::name`](Self::name).
     pub fn set_name(mut self, value: impl Into<String>) -> Self {
@@ -7209,7 +7261,7 @@ pub struct PartialResultSet {
 impl PartialResultSet {
     /// Creates an empty `PartialResultSet`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PartialResultSet::chunked_value`](Self::chunked_value).
     pub fn set_chunked_value(mut self, value: impl Into<bool>) -> Self {
@@ -7262,7 +7314,7 @@ pub struct Partition {
 impl Partition {
     /// Creates an empty `Partition`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Partition::partition_token`](Self::partition_token).
     pub fn set_partition_token(mut self, value: impl Into<nimbus::Blob>) -> Self {
@@ -7282,6 +7334,7 @@ pub struct PartitionEndRecord {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_timestamp: Option<nimbus::DateTime>,
     /// Unique partition identifier describing the terminated change stream partition. partition_token is equal to the partition token of the change stream partition currently queried to return this PartitionEndRecord.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
@@ -7293,7 +7346,7 @@ pub struct PartitionEndRecord {
 impl PartitionEndRecord {
     /// Creates an empty `PartitionEndRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PartitionEndRecord::end_timestamp`](Self::end_timestamp).
     pub fn set_end_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -7323,6 +7376,7 @@ pub struct PartitionEventRecord {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub commit_timestamp: Option<nimbus::DateTime>,
     /// Set when one or more key ranges are moved into the change stream partition identified by partition_token. Example: Two key ranges are moved into partition (P1) from partition (P2) and partition (P3) in a single transaction at timestamp T. The PartitionEventRecord returned in P1 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P1" move_in_events { source_partition_token: "P2" } move_in_events { source_partition_token: "P3" } } The PartitionEventRecord returned in P2 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P2" move_out_events { destination_partition_token: "P1" } } The PartitionEventRecord returned in P3 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P3" move_out_events { destination_partition_token: "P1" } }
     #[serde(rename = "moveInEvents", skip_serializing_if = "Option::is_none")]
@@ -7340,7 +7394,7 @@ pub struct PartitionEventRecord {
 impl PartitionEventRecord {
     /// Creates an empty `PartitionEventRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PartitionEventRecord::commit_timestamp`](Self::commit_timestamp).
     pub fn set_commit_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -7380,6 +7434,7 @@ pub struct PartitionOptions {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub max_partitions: Option<i64>,
     /// **Note:** This hint is currently ignored by `PartitionQuery` and `PartitionRead` requests. The desired data size for each partition generated. The default for this option is currently 1 GiB. This is only a hint. The actual size of each partition can be smaller or larger than this size request.
     #[serde(
@@ -7388,12 +7443,13 @@ pub struct PartitionOptions {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub partition_size_bytes: Option<i64>,
 }
 impl PartitionOptions {
     /// Creates an empty `PartitionOptions`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PartitionOptions::max_partitions`](Self::max_partitions).
     pub fn set_max_partitions(mut self, value: impl Into<i64>) -> Self {
@@ -7430,7 +7486,7 @@ pub struct PartitionQueryRequest {
 impl PartitionQueryRequest {
     /// Creates an empty `PartitionQueryRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PartitionQueryRequest::param_types`](Self::param_types).
     pub fn set_param_types(
@@ -7491,7 +7547,7 @@ pub struct PartitionReadRequest {
 impl PartitionReadRequest {
     /// Creates an empty `PartitionReadRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PartitionReadRequest::columns`](Self::columns).
     pub fn set_columns(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -7539,7 +7595,7 @@ pub struct PartitionResponse {
 impl PartitionResponse {
     /// Creates an empty `PartitionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PartitionResponse::partitions`](Self::partitions).
     pub fn set_partitions(mut self, value: impl Into<Vec<Partition>>) -> Self {
@@ -7570,12 +7626,13 @@ pub struct PartitionStartRecord {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_timestamp: Option<nimbus::DateTime>,
 }
 impl PartitionStartRecord {
     /// Creates an empty `PartitionStartRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PartitionStartRecord::partition_tokens`](Self::partition_tokens).
     pub fn set_partition_tokens(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -7601,7 +7658,7 @@ pub struct PartitionedDml {}
 impl PartitionedDml {
     /// Creates an empty `PartitionedDml`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// Node information for nodes appearing in a QueryPlan.plan_nodes.
@@ -7634,7 +7691,7 @@ pub struct PlanNode {
 impl PlanNode {
     /// Creates an empty `PlanNode`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PlanNode::child_links`](Self::child_links).
     pub fn set_child_links(mut self, value: impl Into<Vec<ChildLink>>) -> Self {
@@ -7764,7 +7821,7 @@ pub struct Policy {
 impl Policy {
     /// Creates an empty `Policy`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Policy::bindings`](Self::bindings).
     pub fn set_bindings(mut self, value: impl Into<Vec<Binding>>) -> Self {
@@ -7806,7 +7863,7 @@ pub struct PrefixNode {
 impl PrefixNode {
     /// Creates an empty `PrefixNode`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`PrefixNode::data_source_node`](Self::data_source_node).
     pub fn set_data_source_node(mut self, value: impl Into<bool>) -> Self {
@@ -7846,7 +7903,7 @@ pub struct QueryAdvisorResult {
 impl QueryAdvisorResult {
     /// Creates an empty `QueryAdvisorResult`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryAdvisorResult::index_advice`](Self::index_advice).
     pub fn set_index_advice(mut self, value: impl Into<Vec<IndexAdvice>>) -> Self {
@@ -7872,7 +7929,7 @@ pub struct QueryOptions {
 impl QueryOptions {
     /// Creates an empty `QueryOptions`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryOptions::optimizer_statistics_package`](Self::optimizer_statistics_package).
     pub fn set_optimizer_statistics_package(mut self, value: impl Into<String>) -> Self {
@@ -7900,7 +7957,7 @@ pub struct QueryPlan {
 impl QueryPlan {
     /// Creates an empty `QueryPlan`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QueryPlan::plan_nodes`](Self::plan_nodes).
     pub fn set_plan_nodes(mut self, value: impl Into<Vec<PlanNode>>) -> Self {
@@ -7934,12 +7991,13 @@ pub struct QuorumInfo {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl QuorumInfo {
     /// Creates an empty `QuorumInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QuorumInfo::etag`](Self::etag).
     pub fn set_etag(mut self, value: impl Into<String>) -> Self {
@@ -8047,7 +8105,7 @@ pub struct QuorumType {
 impl QuorumType {
     /// Creates an empty `QuorumType`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`QuorumType::dual_region`](Self::dual_region).
     pub fn set_dual_region(mut self, value: impl Into<DualRegionQuorum>) -> Self {
@@ -8078,6 +8136,7 @@ pub struct ReadOnly {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub min_read_timestamp: Option<nimbus::DateTime>,
     /// Executes all reads at the given timestamp. Unlike other modes, reads at a specific timestamp are repeatable; the same read at the same timestamp always returns the same data. If the timestamp is in the future, the read is blocked until the specified timestamp, modulo the read's deadline. Useful for large scale consistent reads such as mapreduces, or for coordinating many reads against a consistent snapshot of the data. A timestamp in RFC3339 UTC \"Zulu\" format, accurate to nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
     #[serde(
@@ -8086,6 +8145,7 @@ pub struct ReadOnly {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub read_timestamp: Option<nimbus::DateTime>,
     /// If true, the Cloud Spanner-selected read timestamp is included in the Transaction message that describes the transaction.
     #[serde(rename = "returnReadTimestamp", skip_serializing_if = "Option::is_none")]
@@ -8097,7 +8157,7 @@ pub struct ReadOnly {
 impl ReadOnly {
     /// Creates an empty `ReadOnly`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ReadOnly::exact_staleness`](Self::exact_staleness).
     pub fn set_exact_staleness(mut self, value: impl Into<String>) -> Self {
@@ -8156,6 +8216,7 @@ pub struct ReadRequest {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub limit: Option<i64>,
     /// Optional. Lock Hint for the request, it can only be used with read-write transactions.
     #[serde(rename = "lockHint", skip_serializing_if = "Option::is_none")]
@@ -8182,7 +8243,7 @@ pub struct ReadRequest {
 impl ReadRequest {
     /// Creates an empty `ReadRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ReadRequest::columns`](Self::columns).
     pub fn set_columns(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -8401,7 +8462,7 @@ pub struct ReadWrite {
 impl ReadWrite {
     /// Creates an empty `ReadWrite`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ReadWrite::multiplexed_session_previous_transaction_id`](Self::multiplexed_session_previous_transaction_id).
     pub fn set_multiplexed_session_previous_transaction_id(
@@ -8503,7 +8564,7 @@ pub struct ReplicaComputeCapacity {
 impl ReplicaComputeCapacity {
     /// Creates an empty `ReplicaComputeCapacity`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ReplicaComputeCapacity::node_count`](Self::node_count).
     pub fn set_node_count(mut self, value: impl Into<i32>) -> Self {
@@ -8542,7 +8603,7 @@ pub struct ReplicaInfo {
 impl ReplicaInfo {
     /// Creates an empty `ReplicaInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ReplicaInfo::default_leader_location`](Self::default_leader_location).
     pub fn set_default_leader_location(mut self, value: impl Into<bool>) -> Self {
@@ -8650,7 +8711,7 @@ pub struct ReplicaSelection {
 impl ReplicaSelection {
     /// Creates an empty `ReplicaSelection`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ReplicaSelection::location`](Self::location).
     pub fn set_location(mut self, value: impl Into<String>) -> Self {
@@ -8749,7 +8810,7 @@ pub struct RequestOptions {
 impl RequestOptions {
     /// Creates an empty `RequestOptions`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`RequestOptions::client_context`](Self::client_context).
     pub fn set_client_context(mut self, value: impl Into<ClientContext>) -> Self {
@@ -8860,7 +8921,7 @@ pub struct RestoreDatabaseEncryptionConfig {
 impl RestoreDatabaseEncryptionConfig {
     /// Creates an empty `RestoreDatabaseEncryptionConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`RestoreDatabaseEncryptionConfig::encryption_type`](Self::encryption_type).
     pub fn set_encryption_type(
@@ -8970,6 +9031,7 @@ pub struct RestoreDatabaseMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// Name of the database being created and restored to.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8990,7 +9052,7 @@ pub struct RestoreDatabaseMetadata {
 impl RestoreDatabaseMetadata {
     /// Creates an empty `RestoreDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`RestoreDatabaseMetadata::backup_info`](Self::backup_info).
     pub fn set_backup_info(mut self, value: impl Into<BackupInfo>) -> Self {
@@ -9109,7 +9171,7 @@ pub struct RestoreDatabaseRequest {
 impl RestoreDatabaseRequest {
     /// Creates an empty `RestoreDatabaseRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`RestoreDatabaseRequest::backup`](Self::backup).
     pub fn set_backup(mut self, value: impl Into<String>) -> Self {
@@ -9145,7 +9207,7 @@ pub struct RestoreInfo {
 impl RestoreInfo {
     /// Creates an empty `RestoreInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`RestoreInfo::backup_info`](Self::backup_info).
     pub fn set_backup_info(mut self, value: impl Into<BackupInfo>) -> Self {
@@ -9241,7 +9303,7 @@ pub struct ResultSet {
 impl ResultSet {
     /// Creates an empty `ResultSet`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResultSet::metadata`](Self::metadata).
     pub fn set_metadata(mut self, value: impl Into<ResultSetMetadata>) -> Self {
@@ -9285,7 +9347,7 @@ pub struct ResultSetMetadata {
 impl ResultSetMetadata {
     /// Creates an empty `ResultSetMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResultSetMetadata::row_type`](Self::row_type).
     pub fn set_row_type(mut self, value: impl Into<StructType>) -> Self {
@@ -9321,6 +9383,7 @@ pub struct ResultSetStats {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub row_count_exact: Option<i64>,
     /// Partitioned DML doesn't offer exactly-once semantics, so it returns a lower bound of the rows modified.
     #[serde(
@@ -9329,12 +9392,13 @@ pub struct ResultSetStats {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::int64_string"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub row_count_lower_bound: Option<i64>,
 }
 impl ResultSetStats {
     /// Creates an empty `ResultSetStats`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResultSetStats::query_plan`](Self::query_plan).
     pub fn set_query_plan(mut self, value: impl Into<QueryPlan>) -> Self {
@@ -9372,7 +9436,7 @@ pub struct RollbackRequest {
 impl RollbackRequest {
     /// Creates an empty `RollbackRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`RollbackRequest::transaction_id`](Self::transaction_id).
     pub fn set_transaction_id(mut self, value: impl Into<nimbus::Blob>) -> Self {
@@ -9395,6 +9459,7 @@ pub struct Scan {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_time: Option<nimbus::DateTime>,
     /// The unique name of the scan, specific to the Database service implementing this interface.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9409,12 +9474,13 @@ pub struct Scan {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl Scan {
     /// Creates an empty `Scan`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Scan::details`](Self::details).
     pub fn set_details(
@@ -9460,6 +9526,7 @@ pub struct ScanData {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_time: Option<nimbus::DateTime>,
     /// A range of time (inclusive) for when the contained data is defined. The lower bound for when the contained data is defined.
     #[serde(
@@ -9468,12 +9535,13 @@ pub struct ScanData {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl ScanData {
     /// Creates an empty `ScanData`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ScanData::data`](Self::data).
     pub fn set_data(mut self, value: impl Into<VisualizationData>) -> Self {
@@ -9503,6 +9571,7 @@ pub struct SendValue {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub deliver_time: Option<nimbus::DateTime>,
     /// Required. The primary key of the message to be sent.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9517,7 +9586,7 @@ pub struct SendValue {
 impl SendValue {
     /// Creates an empty `SendValue`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SendValue::deliver_time`](Self::deliver_time).
     pub fn set_deliver_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -9552,6 +9621,7 @@ pub struct Session {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub approximate_last_use_time: Option<nimbus::DateTime>,
     /// Output only. The timestamp when the session is created.
     #[serde(
@@ -9560,6 +9630,7 @@ pub struct Session {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub create_time: Option<nimbus::DateTime>,
     /// The database role which created this session.
     #[serde(rename = "creatorRole", skip_serializing_if = "Option::is_none")]
@@ -9577,7 +9648,7 @@ pub struct Session {
 impl Session {
     /// Creates an empty `Session`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Session::approximate_last_use_time`](Self::approximate_last_use_time).
     pub fn set_approximate_last_use_time(
@@ -9628,7 +9699,7 @@ pub struct SetIamPolicyRequest {
 impl SetIamPolicyRequest {
     /// Creates an empty `SetIamPolicyRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SetIamPolicyRequest::policy`](Self::policy).
     pub fn set_policy(mut self, value: impl Into<Policy>) -> Self {
@@ -9651,7 +9722,7 @@ pub struct ShortRepresentation {
 impl ShortRepresentation {
     /// Creates an empty `ShortRepresentation`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ShortRepresentation::description`](Self::description).
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
@@ -9679,7 +9750,7 @@ pub struct SingleRegionQuorum {
 impl SingleRegionQuorum {
     /// Creates an empty `SingleRegionQuorum`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SingleRegionQuorum::serving_location`](Self::serving_location).
     pub fn set_serving_location(mut self, value: impl Into<String>) -> Self {
@@ -9699,6 +9770,7 @@ pub struct SplitPoints {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub expire_time: Option<nimbus::DateTime>,
     /// The index to split. If specified, the `table` field must refer to the index's base table.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9713,7 +9785,7 @@ pub struct SplitPoints {
 impl SplitPoints {
     /// Creates an empty `SplitPoints`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SplitPoints::expire_time`](Self::expire_time).
     pub fn set_expire_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -9754,7 +9826,7 @@ pub struct Statement {
 impl Statement {
     /// Creates an empty `Statement`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Statement::param_types`](Self::param_types).
     pub fn set_param_types(
@@ -9796,7 +9868,7 @@ pub struct Status {
 impl Status {
     /// Creates an empty `Status`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Status::code`](Self::code).
     pub fn set_code(mut self, value: impl Into<i32>) -> Self {
@@ -9829,7 +9901,7 @@ pub struct StructType {
 impl StructType {
     /// Creates an empty `StructType`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`StructType::fields`](Self::fields).
     pub fn set_fields(mut self, value: impl Into<Vec<Field>>) -> Self {
@@ -9849,7 +9921,7 @@ pub struct TestIamPermissionsRequest {
 impl TestIamPermissionsRequest {
     /// Creates an empty `TestIamPermissionsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`TestIamPermissionsRequest::permissions`](Self::permissions).
     pub fn set_permissions(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -9869,7 +9941,7 @@ pub struct TestIamPermissionsResponse {
 impl TestIamPermissionsResponse {
     /// Creates an empty `TestIamPermissionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`TestIamPermissionsResponse::permissions`](Self::permissions).
     pub fn set_permissions(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -9895,12 +9967,13 @@ pub struct Transaction {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub read_timestamp: Option<nimbus::DateTime>,
 }
 impl Transaction {
     /// Creates an empty `Transaction`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Transaction::id`](Self::id).
     pub fn set_id(mut self, value: impl Into<nimbus::Blob>) -> Self {
@@ -9948,7 +10021,7 @@ pub struct TransactionOptions {
 impl TransactionOptions {
     /// Creates an empty `TransactionOptions`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`TransactionOptions::exclude_txn_from_change_streams`](Self::exclude_txn_from_change_streams).
     pub fn set_exclude_txn_from_change_streams(
@@ -10065,7 +10138,7 @@ pub struct TransactionSelector {
 impl TransactionSelector {
     /// Creates an empty `TransactionSelector`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`TransactionSelector::begin`](Self::begin).
     pub fn set_begin(mut self, value: impl Into<TransactionOptions>) -> Self {
@@ -10107,7 +10180,7 @@ pub struct Type {
 impl Type {
     /// Creates an empty `Type`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Type::array_element_type`](Self::array_element_type).
     pub fn set_array_element_type(mut self, value: impl Into<Type>) -> Self {
@@ -10365,6 +10438,7 @@ pub struct UpdateDatabaseDdlMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<nimbus::DateTime>>"))]
     pub commit_timestamps: Option<Vec<nimbus::DateTime>>,
     /// The database being modified.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10382,7 +10456,7 @@ pub struct UpdateDatabaseDdlMetadata {
 impl UpdateDatabaseDdlMetadata {
     /// Creates an empty `UpdateDatabaseDdlMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateDatabaseDdlMetadata::actions`](Self::actions).
     pub fn set_actions(mut self, value: impl Into<Vec<DdlStatementActionInfo>>) -> Self {
@@ -10436,7 +10510,7 @@ pub struct UpdateDatabaseDdlRequest {
 impl UpdateDatabaseDdlRequest {
     /// Creates an empty `UpdateDatabaseDdlRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateDatabaseDdlRequest::operation_id`](Self::operation_id).
     pub fn set_operation_id(mut self, value: impl Into<String>) -> Self {
@@ -10466,6 +10540,7 @@ pub struct UpdateDatabaseMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// The progress of the UpdateDatabase operation.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -10477,7 +10552,7 @@ pub struct UpdateDatabaseMetadata {
 impl UpdateDatabaseMetadata {
     /// Creates an empty `UpdateDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateDatabaseMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -10510,7 +10585,7 @@ pub struct UpdateDatabaseRequest {
 impl UpdateDatabaseRequest {
     /// Creates an empty `UpdateDatabaseRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateDatabaseRequest::database`](Self::database).
     pub fn set_database(mut self, value: impl Into<Database>) -> Self {
@@ -10535,6 +10610,7 @@ pub struct UpdateInstanceConfigMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// The desired instance configuration after updating.
     #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
@@ -10546,7 +10622,7 @@ pub struct UpdateInstanceConfigMetadata {
 impl UpdateInstanceConfigMetadata {
     /// Creates an empty `UpdateInstanceConfigMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateInstanceConfigMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -10582,7 +10658,7 @@ pub struct UpdateInstanceConfigRequest {
 impl UpdateInstanceConfigRequest {
     /// Creates an empty `UpdateInstanceConfigRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateInstanceConfigRequest::instance_config`](Self::instance_config).
     pub fn set_instance_config(mut self, value: impl Into<InstanceConfig>) -> Self {
@@ -10612,6 +10688,7 @@ pub struct UpdateInstanceMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// The time at which this operation failed or was completed successfully.
     #[serde(
@@ -10620,6 +10697,7 @@ pub struct UpdateInstanceMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_time: Option<nimbus::DateTime>,
     /// The expected fulfillment period of this update operation.
     #[serde(
@@ -10639,12 +10717,13 @@ pub struct UpdateInstanceMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl UpdateInstanceMetadata {
     /// Creates an empty `UpdateInstanceMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateInstanceMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -10757,6 +10836,7 @@ pub struct UpdateInstancePartitionMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub cancel_time: Option<nimbus::DateTime>,
     /// The time at which this operation failed or was completed successfully.
     #[serde(
@@ -10765,6 +10845,7 @@ pub struct UpdateInstancePartitionMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub end_time: Option<nimbus::DateTime>,
     /// The desired end state of the update.
     #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
@@ -10776,12 +10857,13 @@ pub struct UpdateInstancePartitionMetadata {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::date_time"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub start_time: Option<nimbus::DateTime>,
 }
 impl UpdateInstancePartitionMetadata {
     /// Creates an empty `UpdateInstancePartitionMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateInstancePartitionMetadata::cancel_time`](Self::cancel_time).
     pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
@@ -10822,7 +10904,7 @@ pub struct UpdateInstancePartitionRequest {
 impl UpdateInstancePartitionRequest {
     /// Creates an empty `UpdateInstancePartitionRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateInstancePartitionRequest::field_mask`](Self::field_mask).
     pub fn set_field_mask(mut self, value: impl Into<String>) -> Self {
@@ -10853,7 +10935,7 @@ pub struct UpdateInstanceRequest {
 impl UpdateInstanceRequest {
     /// Creates an empty `UpdateInstanceRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdateInstanceRequest::field_mask`](Self::field_mask).
     pub fn set_field_mask(mut self, value: impl Into<String>) -> Self {
@@ -10908,7 +10990,7 @@ pub struct VisualizationData {
 impl VisualizationData {
     /// Creates an empty `VisualizationData`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`VisualizationData::data_source_end_token`](Self::data_source_end_token).
     pub fn set_data_source_end_token(mut self, value: impl Into<String>) -> Self {
@@ -11047,7 +11129,7 @@ pub struct Write {
 impl Write {
     /// Creates an empty `Write`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Write::columns`](Self::columns).
     pub fn set_columns(mut self, value: impl Into<Vec<String>>) -> Self {

@@ -14,7 +14,7 @@ pub struct AccessDeniedException {
 impl AccessDeniedException {
     /// Creates an empty `AccessDeniedException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`AccessDeniedException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -646,6 +646,7 @@ pub struct Certificate {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_before: Option<nimbus::DateTime>,
     /// <p>The certificate is not valid after this date.</p>
     #[serde(
@@ -654,6 +655,7 @@ pub struct Certificate {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_after: Option<nimbus::DateTime>,
     /// <p>The body of the certificate.</p>
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -662,7 +664,7 @@ pub struct Certificate {
 impl Certificate {
     /// Creates an empty `Certificate`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Certificate::thumbprint`](Self::thumbprint).
     pub fn set_thumbprint(mut self, value: impl Into<String>) -> Self {
@@ -716,6 +718,7 @@ pub struct CertificateSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_before: Option<nimbus::DateTime>,
     /// <p>The certificate is not valid after this date.</p>
     #[serde(
@@ -724,12 +727,13 @@ pub struct CertificateSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_after: Option<nimbus::DateTime>,
 }
 impl CertificateSummary {
     /// Creates an empty `CertificateSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CertificateSummary::thumbprint`](Self::thumbprint).
     pub fn set_thumbprint(mut self, value: impl Into<String>) -> Self {
@@ -775,7 +779,7 @@ pub struct ConflictException {
 impl ConflictException {
     /// Creates an empty `ConflictException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ConflictException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -1012,7 +1016,7 @@ pub struct CreateDataProtectionSettingsRequest {
 impl CreateDataProtectionSettingsRequest {
     /// Creates an empty `CreateDataProtectionSettingsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreateDataProtectionSettingsRequest::display_name`](Self::display_name).
     pub fn set_display_name(mut self, value: impl Into<String>) -> Self {
@@ -1629,7 +1633,7 @@ pub struct CreatePortalRequest {
 impl CreatePortalRequest {
     /// Creates an empty `CreatePortalRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`CreatePortalRequest::display_name`](Self::display_name).
     pub fn set_display_name(mut self, value: impl Into<String>) -> Self {
@@ -2179,6 +2183,7 @@ pub struct DataProtectionSettings {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
     /// <p>The customer managed key used to encrypt sensitive information in the data protection
     ///          settings.</p>
@@ -2283,6 +2288,7 @@ pub struct DataProtectionSettingsSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
 }
 impl DataProtectionSettingsSummary {
@@ -2344,7 +2350,7 @@ pub struct DeleteBrowserSettingsResponse {}
 impl DeleteBrowserSettingsResponse {
     /// Creates an empty `DeleteBrowserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteDataProtectionSettingsRequest` structure.
@@ -2372,7 +2378,7 @@ pub struct DeleteDataProtectionSettingsResponse {}
 impl DeleteDataProtectionSettingsResponse {
     /// Creates an empty `DeleteDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteIdentityProviderRequest` structure.
@@ -2400,7 +2406,7 @@ pub struct DeleteIdentityProviderResponse {}
 impl DeleteIdentityProviderResponse {
     /// Creates an empty `DeleteIdentityProviderResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteIpAccessSettingsRequest` structure.
@@ -2428,7 +2434,7 @@ pub struct DeleteIpAccessSettingsResponse {}
 impl DeleteIpAccessSettingsResponse {
     /// Creates an empty `DeleteIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteNetworkSettingsRequest` structure.
@@ -2456,7 +2462,7 @@ pub struct DeleteNetworkSettingsResponse {}
 impl DeleteNetworkSettingsResponse {
     /// Creates an empty `DeleteNetworkSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeletePortalRequest` structure.
@@ -2484,7 +2490,7 @@ pub struct DeletePortalResponse {}
 impl DeletePortalResponse {
     /// Creates an empty `DeletePortalResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteTrustStoreRequest` structure.
@@ -2512,7 +2518,7 @@ pub struct DeleteTrustStoreResponse {}
 impl DeleteTrustStoreResponse {
     /// Creates an empty `DeleteTrustStoreResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteUserAccessLoggingSettingsRequest` structure.
@@ -2540,7 +2546,7 @@ pub struct DeleteUserAccessLoggingSettingsResponse {}
 impl DeleteUserAccessLoggingSettingsResponse {
     /// Creates an empty `DeleteUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DeleteUserSettingsRequest` structure.
@@ -2568,7 +2574,7 @@ pub struct DeleteUserSettingsResponse {}
 impl DeleteUserSettingsResponse {
     /// Creates an empty `DeleteUserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DisassociateBrowserSettingsRequest` structure.
@@ -2596,7 +2602,7 @@ pub struct DisassociateBrowserSettingsResponse {}
 impl DisassociateBrowserSettingsResponse {
     /// Creates an empty `DisassociateBrowserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DisassociateDataProtectionSettingsRequest` structure.
@@ -2624,7 +2630,7 @@ pub struct DisassociateDataProtectionSettingsResponse {}
 impl DisassociateDataProtectionSettingsResponse {
     /// Creates an empty `DisassociateDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DisassociateIpAccessSettingsRequest` structure.
@@ -2652,7 +2658,7 @@ pub struct DisassociateIpAccessSettingsResponse {}
 impl DisassociateIpAccessSettingsResponse {
     /// Creates an empty `DisassociateIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DisassociateNetworkSettingsRequest` structure.
@@ -2680,7 +2686,7 @@ pub struct DisassociateNetworkSettingsResponse {}
 impl DisassociateNetworkSettingsResponse {
     /// Creates an empty `DisassociateNetworkSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DisassociateTrustStoreRequest` structure.
@@ -2708,7 +2714,7 @@ pub struct DisassociateTrustStoreResponse {}
 impl DisassociateTrustStoreResponse {
     /// Creates an empty `DisassociateTrustStoreResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DisassociateUserAccessLoggingSettingsRequest` structure.
@@ -2736,7 +2742,7 @@ pub struct DisassociateUserAccessLoggingSettingsResponse {}
 impl DisassociateUserAccessLoggingSettingsResponse {
     /// Creates an empty `DisassociateUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `DisassociateUserSettingsRequest` structure.
@@ -2764,7 +2770,7 @@ pub struct DisassociateUserSettingsResponse {}
 impl DisassociateUserSettingsResponse {
     /// Creates an empty `DisassociateUserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `EnabledType` enumeration.
@@ -2858,7 +2864,7 @@ pub struct ExpireSessionResponse {}
 impl ExpireSessionResponse {
     /// Creates an empty `ExpireSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `GetBrowserSettingsRequest` structure.
@@ -2890,7 +2896,7 @@ pub struct GetBrowserSettingsResponse {
 impl GetBrowserSettingsResponse {
     /// Creates an empty `GetBrowserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetBrowserSettingsResponse::browser_settings`](Self::browser_settings).
     pub fn set_browser_settings(mut self, value: impl Into<BrowserSettings>) -> Self {
@@ -2927,7 +2933,7 @@ pub struct GetDataProtectionSettingsResponse {
 impl GetDataProtectionSettingsResponse {
     /// Creates an empty `GetDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetDataProtectionSettingsResponse::data_protection_settings`](Self::data_protection_settings).
     pub fn set_data_protection_settings(
@@ -2967,7 +2973,7 @@ pub struct GetIdentityProviderResponse {
 impl GetIdentityProviderResponse {
     /// Creates an empty `GetIdentityProviderResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetIdentityProviderResponse::identity_provider`](Self::identity_provider).
     pub fn set_identity_provider(mut self, value: impl Into<IdentityProvider>) -> Self {
@@ -3004,7 +3010,7 @@ pub struct GetIpAccessSettingsResponse {
 impl GetIpAccessSettingsResponse {
     /// Creates an empty `GetIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetIpAccessSettingsResponse::ip_access_settings`](Self::ip_access_settings).
     pub fn set_ip_access_settings(mut self, value: impl Into<IpAccessSettings>) -> Self {
@@ -3041,7 +3047,7 @@ pub struct GetNetworkSettingsResponse {
 impl GetNetworkSettingsResponse {
     /// Creates an empty `GetNetworkSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetNetworkSettingsResponse::network_settings`](Self::network_settings).
     pub fn set_network_settings(mut self, value: impl Into<NetworkSettings>) -> Self {
@@ -3078,7 +3084,7 @@ pub struct GetPortalResponse {
 impl GetPortalResponse {
     /// Creates an empty `GetPortalResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetPortalResponse::portal`](Self::portal).
     pub fn set_portal(mut self, value: impl Into<Portal>) -> Self {
@@ -3172,7 +3178,7 @@ pub struct GetSessionResponse {
 impl GetSessionResponse {
     /// Creates an empty `GetSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetSessionResponse::session`](Self::session).
     pub fn set_session(mut self, value: impl Into<Session>) -> Self {
@@ -3263,7 +3269,7 @@ pub struct GetTrustStoreResponse {
 impl GetTrustStoreResponse {
     /// Creates an empty `GetTrustStoreResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetTrustStoreResponse::trust_store`](Self::trust_store).
     pub fn set_trust_store(mut self, value: impl Into<TrustStore>) -> Self {
@@ -3303,7 +3309,7 @@ pub struct GetUserAccessLoggingSettingsResponse {
 impl GetUserAccessLoggingSettingsResponse {
     /// Creates an empty `GetUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetUserAccessLoggingSettingsResponse::user_access_logging_settings`](Self::user_access_logging_settings).
     pub fn set_user_access_logging_settings(
@@ -3343,7 +3349,7 @@ pub struct GetUserSettingsResponse {
 impl GetUserSettingsResponse {
     /// Creates an empty `GetUserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`GetUserSettingsResponse::user_settings`](Self::user_settings).
     pub fn set_user_settings(mut self, value: impl Into<UserSettings>) -> Self {
@@ -3945,7 +3951,7 @@ pub struct InternalServerException {
 impl InternalServerException {
     /// Creates an empty `InternalServerException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`InternalServerException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -3990,6 +3996,7 @@ pub struct IpAccessSettings {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
     /// <p>The customer managed key used to encrypt sensitive information in the IP access
     ///          settings.</p>
@@ -4088,6 +4095,7 @@ pub struct IpAccessSettingsSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
 }
 impl IpAccessSettingsSummary {
@@ -4178,7 +4186,7 @@ pub struct ListBrowserSettingsRequest {
 impl ListBrowserSettingsRequest {
     /// Creates an empty `ListBrowserSettingsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListBrowserSettingsRequest::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4207,7 +4215,7 @@ pub struct ListBrowserSettingsResponse {
 impl ListBrowserSettingsResponse {
     /// Creates an empty `ListBrowserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListBrowserSettingsResponse::browser_settings`](Self::browser_settings).
     pub fn set_browser_settings(
@@ -4239,7 +4247,7 @@ pub struct ListDataProtectionSettingsRequest {
 impl ListDataProtectionSettingsRequest {
     /// Creates an empty `ListDataProtectionSettingsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListDataProtectionSettingsRequest::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4268,7 +4276,7 @@ pub struct ListDataProtectionSettingsResponse {
 impl ListDataProtectionSettingsResponse {
     /// Creates an empty `ListDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListDataProtectionSettingsResponse::data_protection_settings`](Self::data_protection_settings).
     pub fn set_data_protection_settings(
@@ -4335,7 +4343,7 @@ pub struct ListIdentityProvidersResponse {
 impl ListIdentityProvidersResponse {
     /// Creates an empty `ListIdentityProvidersResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListIdentityProvidersResponse::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4367,7 +4375,7 @@ pub struct ListIpAccessSettingsRequest {
 impl ListIpAccessSettingsRequest {
     /// Creates an empty `ListIpAccessSettingsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListIpAccessSettingsRequest::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4396,7 +4404,7 @@ pub struct ListIpAccessSettingsResponse {
 impl ListIpAccessSettingsResponse {
     /// Creates an empty `ListIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListIpAccessSettingsResponse::ip_access_settings`](Self::ip_access_settings).
     pub fn set_ip_access_settings(
@@ -4428,7 +4436,7 @@ pub struct ListNetworkSettingsRequest {
 impl ListNetworkSettingsRequest {
     /// Creates an empty `ListNetworkSettingsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListNetworkSettingsRequest::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4457,7 +4465,7 @@ pub struct ListNetworkSettingsResponse {
 impl ListNetworkSettingsResponse {
     /// Creates an empty `ListNetworkSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListNetworkSettingsResponse::network_settings`](Self::network_settings).
     pub fn set_network_settings(
@@ -4489,7 +4497,7 @@ pub struct ListPortalsRequest {
 impl ListPortalsRequest {
     /// Creates an empty `ListPortalsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListPortalsRequest::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4518,7 +4526,7 @@ pub struct ListPortalsResponse {
 impl ListPortalsResponse {
     /// Creates an empty `ListPortalsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListPortalsResponse::portals`](Self::portals).
     pub fn set_portals(mut self, value: impl Into<Vec<PortalSummary>>) -> Self {
@@ -4667,7 +4675,7 @@ pub struct ListTagsForResourceResponse {
 impl ListTagsForResourceResponse {
     /// Creates an empty `ListTagsForResourceResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListTagsForResourceResponse::tags`](Self::tags).
     pub fn set_tags(mut self, value: impl Into<Vec<Tag>>) -> Self {
@@ -4775,7 +4783,7 @@ pub struct ListTrustStoresRequest {
 impl ListTrustStoresRequest {
     /// Creates an empty `ListTrustStoresRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListTrustStoresRequest::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4804,7 +4812,7 @@ pub struct ListTrustStoresResponse {
 impl ListTrustStoresResponse {
     /// Creates an empty `ListTrustStoresResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListTrustStoresResponse::trust_stores`](Self::trust_stores).
     pub fn set_trust_stores(mut self, value: impl Into<Vec<TrustStoreSummary>>) -> Self {
@@ -4833,7 +4841,7 @@ pub struct ListUserAccessLoggingSettingsRequest {
 impl ListUserAccessLoggingSettingsRequest {
     /// Creates an empty `ListUserAccessLoggingSettingsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListUserAccessLoggingSettingsRequest::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4865,7 +4873,7 @@ pub struct ListUserAccessLoggingSettingsResponse {
 impl ListUserAccessLoggingSettingsResponse {
     /// Creates an empty `ListUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListUserAccessLoggingSettingsResponse::user_access_logging_settings`](Self::user_access_logging_settings).
     pub fn set_user_access_logging_settings(
@@ -4897,7 +4905,7 @@ pub struct ListUserSettingsRequest {
 impl ListUserSettingsRequest {
     /// Creates an empty `ListUserSettingsRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListUserSettingsRequest::next_token`](Self::next_token).
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -4926,7 +4934,7 @@ pub struct ListUserSettingsResponse {
 impl ListUserSettingsResponse {
     /// Creates an empty `ListUserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ListUserSettingsResponse::user_settings`](Self::user_settings).
     pub fn set_user_settings(
@@ -5160,6 +5168,7 @@ pub struct Portal {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
     /// <p>The ARN of the browser settings that is associated with this web portal.</p>
     #[serde(rename = "browserSettingsArn", skip_serializing_if = "Option::is_none")]
@@ -5459,6 +5468,7 @@ pub struct PortalSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
     /// <p>The ARN of the browser settings that is associated with the web portal.</p>
     #[serde(rename = "browserSettingsArn", skip_serializing_if = "Option::is_none")]
@@ -5801,7 +5811,7 @@ pub struct ResourceNotFoundException {
 impl ResourceNotFoundException {
     /// Creates an empty `ResourceNotFoundException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ResourceNotFoundException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -5843,7 +5853,7 @@ pub struct ServiceQuotaExceededException {
 impl ServiceQuotaExceededException {
     /// Creates an empty `ServiceQuotaExceededException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ServiceQuotaExceededException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -5898,6 +5908,7 @@ pub struct Session {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_time: Option<nimbus::DateTime>,
     /// <p>The end time of the session.</p>
     #[serde(
@@ -5906,12 +5917,13 @@ pub struct Session {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_time: Option<nimbus::DateTime>,
 }
 impl Session {
     /// Creates an empty `Session`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`Session::portal_arn`](Self::portal_arn).
     pub fn set_portal_arn(mut self, value: impl Into<String>) -> Self {
@@ -6108,6 +6120,7 @@ pub struct SessionSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_time: Option<nimbus::DateTime>,
     /// <p>The end time of the session.</p>
     #[serde(
@@ -6116,12 +6129,13 @@ pub struct SessionSummary {
         skip_serializing_if = "Option::is_none",
         with = "nimbus::wire::epoch_seconds"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_time: Option<nimbus::DateTime>,
 }
 impl SessionSummary {
     /// Creates an empty `SessionSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`SessionSummary::portal_arn`](Self::portal_arn).
     pub fn set_portal_arn(mut self, value: impl Into<String>) -> Self {
@@ -6251,7 +6265,7 @@ pub struct TagResourceResponse {}
 impl TagResourceResponse {
     /// Creates an empty `TagResourceResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// <p>There is a throttling error.</p>
@@ -6275,7 +6289,7 @@ pub struct ThrottlingException {
 impl ThrottlingException {
     /// Creates an empty `ThrottlingException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ThrottlingException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -6313,7 +6327,7 @@ pub struct TooManyTagsException {
 impl TooManyTagsException {
     /// Creates an empty `TooManyTagsException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`TooManyTagsException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
@@ -6347,7 +6361,7 @@ pub struct ToolbarConfiguration {
 impl ToolbarConfiguration {
     /// Creates an empty `ToolbarConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ToolbarConfiguration::toolbar_type`](Self::toolbar_type).
     pub fn set_toolbar_type(mut self, value: impl Into<ToolbarType>) -> Self {
@@ -6564,7 +6578,7 @@ pub struct TrustStoreSummary {
 impl TrustStoreSummary {
     /// Creates an empty `TrustStoreSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`TrustStoreSummary::trust_store_arn`](Self::trust_store_arn).
     pub fn set_trust_store_arn(mut self, value: impl Into<String>) -> Self {
@@ -6612,7 +6626,7 @@ pub struct UntagResourceResponse {}
 impl UntagResourceResponse {
     /// Creates an empty `UntagResourceResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self {}
+        Self::default()
     }
 }
 /// The `UpdateBrowserSettingsRequest` structure.
@@ -7293,7 +7307,7 @@ pub struct UpdatePortalResponse {
 impl UpdatePortalResponse {
     /// Creates an empty `UpdatePortalResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`UpdatePortalResponse::portal`](Self::portal).
     pub fn set_portal(mut self, value: impl Into<Portal>) -> Self {
@@ -8033,7 +8047,7 @@ pub struct ValidationException {
 impl ValidationException {
     /// Creates an empty `ValidationException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
-        Self { ..Default::default() }
+        Self::default()
     }
     /// Sets [`ValidationException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {

@@ -1,0 +1,83 @@
+//! Bad specs give one located error line (file, JSON path, problem), never a
+//! panic. The messages are pinned by snapshots.
+
+mod common;
+use common::fixture;
+
+fn error_of(name: &str) -> String {
+    let (label, bytes) = fixture(&format!("bad/{name}"));
+    let result = if name.ends_with(".smithy.json") {
+        nimbus_codegen::smithy::read(&label, &bytes, None).map(|_| ())
+    } else {
+        nimbus_codegen::discovery::read(&label, &bytes).map(|_| ())
+    };
+    let err = result.expect_err("a bad spec must be rejected");
+    let line = err.to_string();
+    assert!(!line.contains('\n'), "one line: {line}");
+    assert!(line.starts_with(&label), "names the file: {line}");
+    assert!(line.contains(" at "), "names the JSON path: {line}");
+    line
+}
+
+#[test]
+fn malformed_smithy_json() {
+    insta::assert_snapshot!(error_of("malformed.smithy.json"), @"fixtures/bad/malformed.smithy.json: at line 5 column 0: malformed JSON: EOF while parsing an object");
+}
+
+#[test]
+fn dangling_shape_target() {
+    insta::assert_snapshot!(error_of("dangling-target.smithy.json"));
+}
+
+#[test]
+fn unknown_shape_type() {
+    insta::assert_snapshot!(error_of("unknown-shape-type.smithy.json"));
+}
+
+#[test]
+fn wrong_typed_trait_value() {
+    insta::assert_snapshot!(error_of("wrong-trait-type.smithy.json"));
+}
+
+#[test]
+fn out_of_range_http_status() {
+    insta::assert_snapshot!(error_of("bad-http-status.smithy.json"));
+}
+
+#[test]
+fn ambiguous_service() {
+    insta::assert_snapshot!(error_of("two-services.smithy.json"));
+}
+
+#[test]
+fn ref_to_missing_schema() {
+    insta::assert_snapshot!(error_of("missing-ref.discovery.json"));
+}
+
+#[test]
+fn malformed_discovery_json() {
+    insta::assert_snapshot!(error_of("malformed.discovery.json"));
+}
+
+#[test]
+fn wrong_typed_discovery_value() {
+    insta::assert_snapshot!(error_of("wrong-type.discovery.json"));
+}
+
+#[test]
+fn path_label_without_parameter() {
+    insta::assert_snapshot!(error_of("unknown-label.discovery.json"));
+}
+
+/// Every prefix of a real spec (truncated downloads) is rejected cleanly.
+#[test]
+fn truncated_specs_never_panic() {
+    let (label, bytes) = fixture("kitchen-sink.smithy.json");
+    for cut in (0..bytes.len()).step_by(97) {
+        assert!(nimbus_codegen::smithy::read(&label, &bytes[..cut], None).is_err());
+    }
+    let (label, bytes) = fixture("kitchen-sink.discovery.json");
+    for cut in (0..bytes.len()).step_by(89) {
+        assert!(nimbus_codegen::discovery::read(&label, &bytes[..cut]).is_err());
+    }
+}
