@@ -19,3 +19,32 @@ pub mod ir;
 pub mod names;
 pub mod passes;
 pub mod smithy;
+
+/// Which reader a spec needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecFormat {
+    /// Smithy JSON AST.
+    Smithy,
+    /// Google Discovery document.
+    Discovery,
+}
+
+impl SpecFormat {
+    /// Guesses the format from the document: Discovery documents carry
+    /// `discoveryVersion`, everything else is read as Smithy (whose reader
+    /// says clearly when the `smithy` version key is missing).
+    pub fn sniff(bytes: &[u8]) -> SpecFormat {
+        let head = &bytes[..bytes.len().min(4096)];
+        if head.windows(18).any(|w| w == b"\"discoveryVersion\"") { SpecFormat::Discovery } else { SpecFormat::Smithy }
+    }
+}
+
+/// Reads a spec of either format, lowers it and runs the IR passes.
+pub fn read_spec(format: SpecFormat, file: &str, bytes: &[u8], service: Option<&str>) -> diagnostics::Result<ir::Service> {
+    let mut s = match format {
+        SpecFormat::Smithy => smithy::read(file, bytes, service)?,
+        SpecFormat::Discovery => discovery::read(file, bytes)?,
+    };
+    passes::run(&mut s);
+    Ok(s)
+}

@@ -6,6 +6,7 @@
 //! `nimbus-codegen`.
 
 use nimbus_codegen::emit::{CrateSpec, GeneratedFile};
+use nimbus_codegen::{SpecFormat, read_spec};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -218,13 +219,12 @@ fn runtime_path(entry: &ServiceEntry) -> String {
 /// Generates one service from its (materialised) spec bytes, no I/O.
 pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8]) -> Result<Generated, String> {
     let start = Instant::now();
-    let mut service = match entry.format.as_str() {
-        "smithy" => nimbus_codegen::smithy::read(label, bytes, entry.service.as_deref()),
-        "discovery" => nimbus_codegen::discovery::read(label, bytes),
+    let format = match entry.format.as_str() {
+        "smithy" => SpecFormat::Smithy,
+        "discovery" => SpecFormat::Discovery,
         other => return Err(format!("specs/manifest.toml: service `{}`: unknown format `{other}`", entry.id)),
-    }
-    .map_err(|e| e.to_string())?;
-    nimbus_codegen::passes::run(&mut service);
+    };
+    let service = read_spec(format, label, bytes, entry.service.as_deref()).map_err(|e| e.to_string())?;
     let spec = CrateSpec {
         crate_name: entry.crate_name.clone(),
         spec_label: format!("specs/manifest.toml [{}]", entry.id),
@@ -329,4 +329,30 @@ fn extra_files(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Generates a crate from any spec file (format sniffed) into `out`; returns
+/// the service's short name and operation/type counts.
+pub fn generate_file(root: &Path, file: &Path, service: Option<&str>, out: Option<&Path>) -> Result<(String, PathBuf, usize, usize), String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let label = file.display().to_string();
+    let ir = read_spec(SpecFormat::sniff(&bytes), &label, &bytes, service).map_err(|e| e.to_string())?;
+    let crate_name = format!("nimbus-{}", ir.short_name);
+    let out = out.map(Path::to_path_buf).unwrap_or_else(|| root.join("target/gen").join(&crate_name));
+    let runtime = root.join("crates/nimbus");
+    let spec = CrateSpec {
+        crate_name,
+        spec_label: format!("`{}`", file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+        runtime_path: runtime.display().to_string(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let files = nimbus_codegen::emit::emit_crate(&ir, &spec)?;
+    for f in &files {
+        let target = out.join(&f.path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&target, &f.contents).map_err(|e| format!("{}: {e}", target.display()))?;
+    }
+    Ok((ir.short_name, out, ir.operations.len(), ir.types.iter().filter(|t| !t.synthetic).count()))
 }

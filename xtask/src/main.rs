@@ -10,7 +10,10 @@ cargo xtask <command> [options]
 
 commands:
   specs    [--mirror DIR]                 materialise the pinned inputs (specs/manifest.toml)
-  codegen  [--check] [--mirror DIR] [ID..] regenerate the service crates (or check they are fresh)
+  codegen  [--check] [--mirror DIR] [--crates-dir DIR] [ID..]
+                                          regenerate the service crates (or check they are fresh);
+                                          --crates-dir writes/checks a copy rooted elsewhere
+  gen      FILE [--service ID] [--out DIR] generate a crate from any Smithy model or Discovery document
   build    [--mirror DIR]                 codegen, then build every crate of the workspace
   test     [--mirror DIR] [-- ARGS]       materialise the inputs, then run every test
 
@@ -38,11 +41,17 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut check = false;
     let mut only = Vec::new();
     let mut passthrough = Vec::new();
+    let mut service = None;
+    let mut out = None;
+    let mut crates_dir = None;
     let mut iter = rest.iter();
     while let Some(a) = iter.next() {
         match a.as_str() {
             "--mirror" => mirror = Some(PathBuf::from(iter.next().ok_or("--mirror needs a directory")?)),
             "--check" => check = true,
+            "--service" => service = Some(iter.next().ok_or("--service needs a shape id")?.clone()),
+            "--crates-dir" => crates_dir = Some(PathBuf::from(iter.next().ok_or("--crates-dir needs a directory")?)),
+            "--out" => out = Some(PathBuf::from(iter.next().ok_or("--out needs a directory")?)),
             "--" => {
                 passthrough.extend(iter.by_ref().cloned());
             }
@@ -57,7 +66,14 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             Ok(())
         }
-        "codegen" => run_codegen(&root, CodegenOptions { only, check, mirror, crates_dir: None }),
+        "codegen" => run_codegen(&root, CodegenOptions { only, check, mirror, crates_dir }),
+        "gen" => {
+            let [file] = only.as_slice() else { return Err(format!("gen takes one spec file\n\n{HELP}")) };
+            let start = Instant::now();
+            let (name, dir, ops, types) = xtask::generate_file(&root, std::path::Path::new(file), service.as_deref(), out.as_deref())?;
+            println!("{name}: {ops} operations, {types} Rust types -> {} ({:.1} ms)", dir.display(), start.elapsed().as_secs_f64() * 1000.0);
+            Ok(())
+        }
         "build" => {
             run_codegen(&root, CodegenOptions { only: Vec::new(), check: false, mirror, crates_dir: None })?;
             cargo(&root, &["build", "--workspace", "--all-targets"])
