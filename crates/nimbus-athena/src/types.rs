@@ -2,23 +2,12 @@
 
 //! Request, response, error and shared types of the service.
 #![allow(deprecated)]
-/// <p>Indicates that an Amazon S3 canned ACL should be set to control ownership of
-///             stored query results, including data files inserted by Athena as the result
-///             of statements like CTAS or INSERT INTO. When Athena stores query results in
-///                 Amazon S3, the canned ACL is set with the <code>x-amz-acl</code> request
-///             header. For more information about S3 Object Ownership, see <a href="https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html#object-ownership-overview">Object Ownership settings</a> in the <i>Amazon S3 User
-///                 Guide</i>.</p>
+/// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results, including data files inserted by Athena as the result of statements like CTAS or INSERT INTO. When Athena stores query results in Amazon S3, the canned ACL is set with the `x-amz-acl` request header. For more information about S3 Object Ownership, see [Object Ownership settings](https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html#object-ownership-overview) in the *Amazon S3 User Guide*.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AclConfiguration {
-    /// <p>The Amazon S3 canned ACL that Athena should specify when storing
-    ///             query results, including data files inserted by Athena as the result
-    ///             of statements like CTAS or INSERT INTO. Currently the only supported canned ACL is
-    ///                 <code>BUCKET_OWNER_FULL_CONTROL</code>. If a query runs in a workgroup and the
-    ///             workgroup overrides client-side settings, then the Amazon S3 canned ACL
-    ///             specified in the workgroup's settings is used for all queries that run in the workgroup.
-    ///             For more information about Amazon S3 canned ACLs, see <a href="https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl">Canned ACL</a> in the <i>Amazon S3 User Guide</i>.</p>
+    /// The Amazon S3 canned ACL that Athena should specify when storing query results, including data files inserted by Athena as the result of statements like CTAS or INSERT INTO. Currently the only supported canned ACL is `BUCKET_OWNER_FULL_CONTROL`. If a query runs in a workgroup and the workgroup overrides client-side settings, then the Amazon S3 canned ACL specified in the workgroup's settings is used for all queries that run in the workgroup. For more information about Amazon S3 canned ACLs, see [Canned ACL](https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl) in the *Amazon S3 User Guide*.
     #[serde(
         rename = "S3AclOption",
         default,
@@ -34,16 +23,15 @@ impl AclConfiguration {
         }
     }
 }
-/// <p>Contains the application runtime IDs and their supported DPU sizes.</p>
+/// Contains the application runtime IDs and their supported DPU sizes.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ApplicationDpuSizes {
-    /// <p>The name of the supported application runtime (for example, <code>Athena notebook
-    ///                 version 1</code>).</p>
+    /// The name of the supported application runtime (for example, `Athena notebook version 1`).
     #[serde(rename = "ApplicationRuntimeId", skip_serializing_if = "Option::is_none")]
     pub application_runtime_id: Option<String>,
-    /// <p>A list of the supported DPU sizes that the application runtime supports.</p>
+    /// A list of the supported DPU sizes that the application runtime supports.
     #[serde(rename = "SupportedDPUSizes", skip_serializing_if = "Option::is_none")]
     pub supported_dpu_sizes: Option<Vec<i32>>,
 }
@@ -63,39 +51,31 @@ impl ApplicationDpuSizes {
         self
     }
 }
-/// <p>Provides information about an Athena query error. The
-///                 <code>AthenaError</code> feature provides standardized error information to help you
-///             understand failed queries and take steps after a query failure occurs.
-///                 <code>AthenaError</code> includes an <code>ErrorCategory</code> field that specifies
-///             whether the cause of the failed query is due to system error, user error, or other
-///             error.</p>
+/// Provides information about an Athena query error. The `AthenaError` feature provides standardized error information to help you understand failed queries and take steps after a query failure occurs. `AthenaError` includes an `ErrorCategory` field that specifies whether the cause of the failed query is due to system error, user error, or other error.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AthenaError {
-    /// <p>An integer value that specifies the category of a query failure error. The following
-    ///             list shows the category for each integer value.</p>
-    ///          <p>
-    ///             <b>1</b> - System</p>
-    ///          <p>
-    ///             <b>2</b> - User</p>
-    ///          <p>
-    ///             <b>3</b> - Other</p>
+    /// An integer value that specifies the category of a query failure error. The following list shows the category for each integer value.
+    ///
+    /// **1** - System
+    ///
+    /// **2** - User
+    ///
+    /// **3** - Other
     #[serde(rename = "ErrorCategory", skip_serializing_if = "Option::is_none")]
     pub error_category: Option<i32>,
-    /// <p>An integer value that provides specific information about an Athena query
-    ///             error. For the meaning of specific values, see the <a href="https://docs.aws.amazon.com/athena/latest/ug/error-reference.html#error-reference-error-type-reference">Error Type Reference</a> in the <i>Amazon Athena User
-    ///                 Guide</i>.</p>
+    /// An integer value that provides specific information about an Athena query error. For the meaning of specific values, see the [Error Type Reference](https://docs.aws.amazon.com/athena/latest/ug/error-reference.html#error-reference-error-type-reference) in the *Amazon Athena User Guide*.
     #[serde(rename = "ErrorType", skip_serializing_if = "Option::is_none")]
     pub error_type: Option<i32>,
-    /// <p>True if the query might succeed if resubmitted.</p>
+    /// True if the query might succeed if resubmitted.
     #[serde(
         rename = "Retryable",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub retryable: bool,
-    /// <p>Contains a short description of the error that occurred.</p>
+    /// Contains a short description of the error that occurred.
     #[serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
@@ -183,12 +163,12 @@ impl schemars::JsonSchema for AuthenticationType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>Contains an array of named query IDs.</p>
+/// Contains an array of named query IDs.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchGetNamedQueryInput {
-    /// <p>An array of query IDs.</p>
+    /// An array of query IDs.
     #[serde(
         rename = "NamedQueryIds",
         default,
@@ -209,10 +189,10 @@ impl BatchGetNamedQueryInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchGetNamedQueryOutput {
-    /// <p>Information about the named query IDs submitted.</p>
+    /// Information about the named query IDs submitted.
     #[serde(rename = "NamedQueries", skip_serializing_if = "Option::is_none")]
     pub named_queries: Option<Vec<NamedQuery>>,
-    /// <p>Information about provided query IDs.</p>
+    /// Information about provided query IDs.
     #[serde(
         rename = "UnprocessedNamedQueryIds",
         skip_serializing_if = "Option::is_none"
@@ -243,14 +223,14 @@ impl BatchGetNamedQueryOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchGetPreparedStatementInput {
-    /// <p>A list of prepared statement names to return.</p>
+    /// A list of prepared statement names to return.
     #[serde(
         rename = "PreparedStatementNames",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub prepared_statement_names: Vec<String>,
-    /// <p>The name of the workgroup to which the prepared statements belong.</p>
+    /// The name of the workgroup to which the prepared statements belong.
     #[serde(
         rename = "WorkGroup",
         default,
@@ -275,11 +255,10 @@ impl BatchGetPreparedStatementInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchGetPreparedStatementOutput {
-    /// <p>The list of prepared statements returned.</p>
+    /// The list of prepared statements returned.
     #[serde(rename = "PreparedStatements", skip_serializing_if = "Option::is_none")]
     pub prepared_statements: Option<Vec<PreparedStatement>>,
-    /// <p>A list of one or more prepared statements that were requested but could not be
-    ///             returned.</p>
+    /// A list of one or more prepared statements that were requested but could not be returned.
     #[serde(
         rename = "UnprocessedPreparedStatementNames",
         skip_serializing_if = "Option::is_none"
@@ -310,12 +289,12 @@ impl BatchGetPreparedStatementOutput {
         self
     }
 }
-/// <p>Contains an array of query execution IDs.</p>
+/// Contains an array of query execution IDs.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchGetQueryExecutionInput {
-    /// <p>An array of query execution IDs.</p>
+    /// An array of query execution IDs.
     #[serde(
         rename = "QueryExecutionIds",
         default,
@@ -336,10 +315,10 @@ impl BatchGetQueryExecutionInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchGetQueryExecutionOutput {
-    /// <p>Information about a query execution.</p>
+    /// Information about a query execution.
     #[serde(rename = "QueryExecutions", skip_serializing_if = "Option::is_none")]
     pub query_executions: Option<Vec<QueryExecution>>,
-    /// <p>Information about the query executions that failed to run.</p>
+    /// Information about the query executions that failed to run.
     #[serde(
         rename = "UnprocessedQueryExecutionIds",
         skip_serializing_if = "Option::is_none"
@@ -368,12 +347,12 @@ impl BatchGetQueryExecutionOutput {
         self
     }
 }
-/// <p>Contains configuration information for the calculation.</p>
+/// Contains configuration information for the calculation.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CalculationConfiguration {
-    /// <p>A string that contains the code for the calculation.</p>
+    /// A string that contains the code for the calculation.
     #[serde(rename = "CodeBlock", skip_serializing_if = "Option::is_none")]
     pub code_block: Option<String>,
 }
@@ -483,22 +462,21 @@ impl schemars::JsonSchema for CalculationExecutionState {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>Contains information about an application-specific calculation result.</p>
+/// Contains information about an application-specific calculation result.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CalculationResult {
-    /// <p>The Amazon S3 location of the <code>stdout</code> file for the calculation.</p>
+    /// The Amazon S3 location of the `stdout` file for the calculation.
     #[serde(rename = "StdOutS3Uri", skip_serializing_if = "Option::is_none")]
     pub std_out_s3_uri: Option<String>,
-    /// <p>The Amazon S3 location of the <code>stderr</code> error messages file for the
-    ///             calculation.</p>
+    /// The Amazon S3 location of the `stderr` error messages file for the calculation.
     #[serde(rename = "StdErrorS3Uri", skip_serializing_if = "Option::is_none")]
     pub std_error_s3_uri: Option<String>,
-    /// <p>The Amazon S3 location of the folder for the calculation results.</p>
+    /// The Amazon S3 location of the folder for the calculation results.
     #[serde(rename = "ResultS3Uri", skip_serializing_if = "Option::is_none")]
     pub result_s3_uri: Option<String>,
-    /// <p>The data format of the calculation result.</p>
+    /// The data format of the calculation result.
     #[serde(rename = "ResultType", skip_serializing_if = "Option::is_none")]
     pub result_type: Option<String>,
 }
@@ -528,15 +506,15 @@ impl CalculationResult {
         self
     }
 }
-/// <p>Contains statistics for a notebook calculation.</p>
+/// Contains statistics for a notebook calculation.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CalculationStatistics {
-    /// <p>The data processing unit execution time in milliseconds for the calculation.</p>
+    /// The data processing unit execution time in milliseconds for the calculation.
     #[serde(rename = "DpuExecutionInMillis", skip_serializing_if = "Option::is_none")]
     pub dpu_execution_in_millis: Option<i64>,
-    /// <p>The progress of the calculation.</p>
+    /// The progress of the calculation.
     #[serde(rename = "Progress", skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
 }
@@ -556,12 +534,12 @@ impl CalculationStatistics {
         self
     }
 }
-/// <p>Contains information about the status of a notebook calculation.</p>
+/// Contains information about the status of a notebook calculation.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CalculationStatus {
-    /// <p>The date and time the calculation was submitted for processing.</p>
+    /// The date and time the calculation was submitted for processing.
     #[serde(
         rename = "SubmissionDateTime",
         default,
@@ -570,7 +548,7 @@ pub struct CalculationStatus {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub submission_date_time: Option<nimbus::DateTime>,
-    /// <p>The date and time the calculation completed processing.</p>
+    /// The date and time the calculation completed processing.
     #[serde(
         rename = "CompletionDateTime",
         default,
@@ -579,29 +557,26 @@ pub struct CalculationStatus {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub completion_date_time: Option<nimbus::DateTime>,
-    /// <p>The state of the calculation execution. A description of each state follows.</p>
-    ///          <p>
-    ///             <code>CREATING</code> - The calculation is in the process of being created.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The calculation has been created and is ready to run.</p>
-    ///          <p>
-    ///             <code>QUEUED</code> - The calculation has been queued for processing.</p>
-    ///          <p>
-    ///             <code>RUNNING</code> - The calculation is running.</p>
-    ///          <p>
-    ///             <code>CANCELING</code> - A request to cancel the calculation has been received and the
-    ///             system is working to stop it.</p>
-    ///          <p>
-    ///             <code>CANCELED</code> - The calculation is no longer running as the result of a cancel
-    ///             request.</p>
-    ///          <p>
-    ///             <code>COMPLETED</code> - The calculation has completed without error.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - The calculation failed and is no longer running.</p>
+    /// The state of the calculation execution. A description of each state follows.
+    ///
+    /// `CREATING` - The calculation is in the process of being created.
+    ///
+    /// `CREATED` - The calculation has been created and is ready to run.
+    ///
+    /// `QUEUED` - The calculation has been queued for processing.
+    ///
+    /// `RUNNING` - The calculation is running.
+    ///
+    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to stop it.
+    ///
+    /// `CANCELED` - The calculation is no longer running as the result of a cancel request.
+    ///
+    /// `COMPLETED` - The calculation has completed without error.
+    ///
+    /// `FAILED` - The calculation failed and is no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<CalculationExecutionState>,
-    /// <p>The reason for the calculation state change (for example, the calculation was canceled
-    ///             because the session was terminated).</p>
+    /// The reason for the calculation state change (for example, the calculation was canceled because the session was terminated).
     #[serde(rename = "StateChangeReason", skip_serializing_if = "Option::is_none")]
     pub state_change_reason: Option<String>,
 }
@@ -637,18 +612,18 @@ impl CalculationStatus {
         self
     }
 }
-/// <p>Summary information for a notebook calculation.</p>
+/// Summary information for a notebook calculation.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CalculationSummary {
-    /// <p>The calculation execution UUID.</p>
+    /// The calculation execution UUID.
     #[serde(rename = "CalculationExecutionId", skip_serializing_if = "Option::is_none")]
     pub calculation_execution_id: Option<String>,
-    /// <p>A description of the calculation.</p>
+    /// A description of the calculation.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>Contains information about the status of the calculation.</p>
+    /// Contains information about the status of the calculation.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<CalculationStatus>,
 }
@@ -678,7 +653,7 @@ impl CalculationSummary {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CancelCapacityReservationInput {
-    /// <p>The name of the capacity reservation to cancel.</p>
+    /// The name of the capacity reservation to cancel.
     #[serde(
         rename = "Name",
         default,
@@ -703,27 +678,26 @@ impl CancelCapacityReservationOutput {
         Self::default()
     }
 }
-/// <p>Contains the submission time of a single allocation request for a capacity reservation
-///             and the most recent status of the attempted allocation.</p>
+/// Contains the submission time of a single allocation request for a capacity reservation and the most recent status of the attempted allocation.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CapacityAllocation {
-    /// <p>The status of the capacity allocation.</p>
+    /// The status of the capacity allocation.
     #[serde(
         rename = "Status",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub status: CapacityAllocationStatus,
-    /// <p>The status message of the capacity allocation.</p>
+    /// The status message of the capacity allocation.
     #[serde(rename = "StatusMessage", skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
-    /// <p>The time when the capacity allocation was requested.</p>
+    /// The time when the capacity allocation was requested.
     #[serde(rename = "RequestTime", default, with = "nimbus::wire::epoch_seconds")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub request_time: nimbus::DateTime,
-    /// <p>The time when the capacity allocation request was completed.</p>
+    /// The time when the capacity allocation request was completed.
     #[serde(
         rename = "RequestCompletionTime",
         default,
@@ -820,12 +794,12 @@ impl schemars::JsonSchema for CapacityAllocationStatus {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>A mapping between one or more workgroups and a capacity reservation.</p>
+/// A mapping between one or more workgroups and a capacity reservation.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CapacityAssignment {
-    /// <p>The list of workgroup names for the capacity assignment.</p>
+    /// The list of workgroup names for the capacity assignment.
     #[serde(rename = "WorkGroupNames", skip_serializing_if = "Option::is_none")]
     pub work_group_names: Option<Vec<String>>,
 }
@@ -840,19 +814,15 @@ impl CapacityAssignment {
         self
     }
 }
-/// <p>Assigns Athena workgroups (and hence their queries) to capacity
-///             reservations. A capacity reservation can have only one capacity assignment
-///             configuration, but the capacity assignment configuration can be made up of multiple
-///             individual assignments. Each assignment specifies how Athena queries can
-///             consume capacity from the capacity reservation that their workgroup is mapped to.</p>
+/// Assigns Athena workgroups (and hence their queries) to capacity reservations. A capacity reservation can have only one capacity assignment configuration, but the capacity assignment configuration can be made up of multiple individual assignments. Each assignment specifies how Athena queries can consume capacity from the capacity reservation that their workgroup is mapped to.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CapacityAssignmentConfiguration {
-    /// <p>The name of the reservation that the capacity assignment configuration is for.</p>
+    /// The name of the reservation that the capacity assignment configuration is for.
     #[serde(rename = "CapacityReservationName", skip_serializing_if = "Option::is_none")]
     pub capacity_reservation_name: Option<String>,
-    /// <p>The list of assignments that make up the capacity assignment configuration.</p>
+    /// The list of assignments that make up the capacity assignment configuration.
     #[serde(rename = "CapacityAssignments", skip_serializing_if = "Option::is_none")]
     pub capacity_assignments: Option<Vec<CapacityAssignment>>,
 }
@@ -875,46 +845,43 @@ impl CapacityAssignmentConfiguration {
         self
     }
 }
-/// <p>A reservation for a specified number of data processing units (DPUs). When a
-///             reservation is initially created, it has no DPUs. Athena allocates DPUs
-///             until the allocated amount equals the requested amount.</p>
+/// A reservation for a specified number of data processing units (DPUs). When a reservation is initially created, it has no DPUs. Athena allocates DPUs until the allocated amount equals the requested amount.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CapacityReservation {
-    /// <p>The name of the capacity reservation.</p>
+    /// The name of the capacity reservation.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The status of the capacity reservation.</p>
+    /// The status of the capacity reservation.
     #[serde(
         rename = "Status",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub status: CapacityReservationStatus,
-    /// <p>The number of data processing units requested.</p>
+    /// The number of data processing units requested.
     #[serde(
         rename = "TargetDpus",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub target_dpus: i32,
-    /// <p>The number of data processing units currently allocated.</p>
+    /// The number of data processing units currently allocated.
     #[serde(
         rename = "AllocatedDpus",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub allocated_dpus: i32,
-    /// <p>Contains the submission time of a single allocation request for a capacity reservation
-    ///             and the most recent status of the attempted allocation.</p>
+    /// Contains the submission time of a single allocation request for a capacity reservation and the most recent status of the attempted allocation.
     #[serde(rename = "LastAllocation", skip_serializing_if = "Option::is_none")]
     pub last_allocation: Option<CapacityAllocation>,
-    /// <p>The time of the most recent capacity allocation that succeeded.</p>
+    /// The time of the most recent capacity allocation that succeeded.
     #[serde(
         rename = "LastSuccessfulAllocationTime",
         default,
@@ -923,7 +890,7 @@ pub struct CapacityReservation {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_successful_allocation_time: Option<nimbus::DateTime>,
-    /// <p>The time in UTC epoch millis when the capacity reservation was created.</p>
+    /// The time in UTC epoch millis when the capacity reservation was created.
     #[serde(rename = "CreationTime", default, with = "nimbus::wire::epoch_seconds")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub creation_time: nimbus::DateTime,
@@ -1040,22 +1007,22 @@ impl schemars::JsonSchema for CapacityReservationStatus {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>Contains metadata for a column in a table.</p>
+/// Contains metadata for a column in a table.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Column {
-    /// <p>The name of the column.</p>
+    /// The name of the column.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The data type of the column.</p>
+    /// The data type of the column.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// <p>Optional information about the column.</p>
+    /// Optional information about the column.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
@@ -1078,57 +1045,55 @@ impl Column {
         self
     }
 }
-/// <p>Information about the columns in a query execution result.</p>
+/// Information about the columns in a query execution result.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ColumnInfo {
-    /// <p>The catalog to which the query results belong.</p>
+    /// The catalog to which the query results belong.
     #[serde(rename = "CatalogName", skip_serializing_if = "Option::is_none")]
     pub catalog_name: Option<String>,
-    /// <p>The schema name (database name) to which the query results belong.</p>
+    /// The schema name (database name) to which the query results belong.
     #[serde(rename = "SchemaName", skip_serializing_if = "Option::is_none")]
     pub schema_name: Option<String>,
-    /// <p>The table name for the query results.</p>
+    /// The table name for the query results.
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
     pub table_name: Option<String>,
-    /// <p>The name of the column.</p>
+    /// The name of the column.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>A column label.</p>
+    /// A column label.
     #[serde(rename = "Label", skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// <p>The data type of the column.</p>
+    /// The data type of the column.
     #[serde(
         rename = "Type",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub r#type: String,
-    /// <p>For <code>DECIMAL</code> data types, specifies the total number of digits, up to 38.
-    ///             For performance reasons, we recommend up to 18 digits.</p>
+    /// For `DECIMAL` data types, specifies the total number of digits, up to 38. For performance reasons, we recommend up to 18 digits.
     #[serde(
         rename = "Precision",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub precision: i32,
-    /// <p>For <code>DECIMAL</code> data types, specifies the total number of digits in the
-    ///             fractional part of the value. Defaults to 0.</p>
+    /// For `DECIMAL` data types, specifies the total number of digits in the fractional part of the value. Defaults to 0.
     #[serde(
         rename = "Scale",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub scale: i32,
-    /// <p>Unsupported constraint. This value always shows as <code>UNKNOWN</code>.</p>
+    /// Unsupported constraint. This value always shows as `UNKNOWN`.
     #[serde(rename = "Nullable", skip_serializing_if = "Option::is_none")]
     pub nullable: Option<ColumnNullable>,
-    /// <p>Indicates whether values in the column are case-sensitive.</p>
+    /// Indicates whether values in the column are case-sensitive.
     #[serde(
         rename = "CaseSensitive",
         default,
@@ -1402,21 +1367,21 @@ impl schemars::JsonSchema for ConnectionType {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateCapacityReservationInput {
-    /// <p>The number of requested data processing units.</p>
+    /// The number of requested data processing units.
     #[serde(
         rename = "TargetDpus",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub target_dpus: i32,
-    /// <p>The name of the capacity reservation to create.</p>
+    /// The name of the capacity reservation to create.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The tags for the capacity reservation.</p>
+    /// The tags for the capacity reservation.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -1451,145 +1416,49 @@ impl CreateCapacityReservationOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateDataCatalogInput {
-    /// <p>The name of the data catalog to create. The catalog name must be unique for the
-    ///                 Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at
-    ///             sign, or hyphen characters. The remainder of the length constraint of 256 is reserved
-    ///             for use by Athena.</p>
-    ///          <p>For <code>FEDERATED</code> type the catalog name has following considerations and
-    ///             limits:</p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>The catalog name allows special characters such as <code>_ , @ , \ , -
-    ///                     </code>. These characters are replaced with a hyphen (-) when creating the CFN
-    ///                     Stack Name and with an underscore (_) when creating the Lambda Function and Glue
-    ///                     Connection Name.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>The catalog name has a theoretical limit of 128 characters. However, since we
-    ///                     use it to create other resources that allow less characters and we prepend a
-    ///                     prefix to it, the actual catalog name limit for <code>FEDERATED</code> catalog
-    ///                     is 64 - 23 = 41 characters.</p>
-    ///             </li>
-    ///          </ul>
+    /// The name of the data catalog to create. The catalog name must be unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the length constraint of 256 is reserved for use by Athena.
+    ///
+    /// For `FEDERATED` type the catalog name has following considerations and limits:
+    ///
+    /// - The catalog name allows special characters such as `_ , @ , \ , -` . These characters are replaced with a hyphen (-) when creating the CFN Stack Name and with an underscore (\_) when creating the Lambda Function and Glue Connection Name.
+    /// - The catalog name has a theoretical limit of 128 characters. However, since we use it to create other resources that allow less characters and we prepend a prefix to it, the actual catalog name limit for `FEDERATED` catalog is 64 - 23 = 41 characters.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The type of data catalog to create: <code>LAMBDA</code> for a federated catalog,
-    ///                 <code>GLUE</code> for an Glue Data Catalog, and <code>HIVE</code> for an
-    ///             external Apache Hive metastore. <code>FEDERATED</code> is a federated catalog for which
-    ///                 Athena creates the connection and the Lambda function for
-    ///             you based on the parameters that you pass.</p>
+    /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass.
     #[serde(
         rename = "Type",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub r#type: DataCatalogType,
-    /// <p>A description of the data catalog to be created.</p>
+    /// A description of the data catalog to be created.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>Specifies the Lambda function or functions to use for creating the data
-    ///             catalog. This is a mapping whose values depend on the catalog type. </p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>For the <code>HIVE</code> data catalog type, use the following syntax. The
-    ///                         <code>metadata-function</code> parameter is required. <code>The
-    ///                         sdk-version</code> parameter is optional and defaults to the currently
-    ///                     supported version.</p>
-    ///                <p>
-    ///                   <code>metadata-function=<i>lambda_arn</i>,
-    ///                             sdk-version=<i>version_number</i>
-    ///                   </code>
-    ///                </p>
-    ///             </li>
-    ///             <li>
-    ///                <p>For the <code>LAMBDA</code> data catalog type, use one of the following sets
-    ///                     of required parameters, but not both.</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>If you have one Lambda function that processes metadata
-    ///                             and another for reading the actual data, use the following syntax. Both
-    ///                             parameters are required.</p>
-    ///                      <p>
-    ///                         <code>metadata-function=<i>lambda_arn</i>,
-    ///                                     record-function=<i>lambda_arn</i>
-    ///                         </code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p> If you have a composite Lambda function that processes
-    ///                             both metadata and data, use the following syntax to specify your Lambda function.</p>
-    ///                      <p>
-    ///                         <code>function=<i>lambda_arn</i>
-    ///                         </code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>The <code>GLUE</code> type takes a catalog ID parameter and is required. The
-    ///                             <code>
-    ///                      <i>catalog_id</i>
-    ///                   </code> is the account ID of the
-    ///                         Amazon Web Services account to which the Glue Data Catalog
-    ///                     belongs.</p>
-    ///                <p>
-    ///                   <code>catalog-id=<i>catalog_id</i>
-    ///                   </code>
-    ///                </p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>The <code>GLUE</code> data catalog type also applies to the default
-    ///                                 <code>AwsDataCatalog</code> that already exists in your account, of
-    ///                             which you can have only one and cannot modify.</p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>The <code>FEDERATED</code> data catalog type uses one of the following
-    ///                     parameters, but not both. Use <code>connection-arn</code> for an existing
-    ///                         Glue connection. Use <code>connection-type</code> and
-    ///                         <code>connection-properties</code> to specify the configuration setting for
-    ///                     a new connection.</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>connection-arn:<i><glue_connection_arn_to_reuse></i>
-    ///                         </code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>lambda-role-arn</code> (optional): The execution role to use for the
-    ///                             Lambda function. If not provided, one is created.</p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>connection-type:MYSQL|REDSHIFT|....,
-    ///                                     connection-properties:"<i><json_string></i>"</code>
-    ///                      </p>
-    ///                      <p>For <i>
-    ///                            <code><json_string></code>
-    ///                         </i>, use escaped
-    ///                             JSON text, as in the following example.</p>
-    ///                      <p>
-    ///                         <code>"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///          </ul>
+    /// Specifies the Lambda function or functions to use for creating the data catalog. This is a mapping whose values depend on the catalog type.
+    ///
+    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is required. `The sdk-version` parameter is optional and defaults to the currently supported version.\
+    ///   `metadata-function=lambda_arn, sdk-version=version_number`
+    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not both.
+    ///   - If you have one Lambda function that processes metadata and another for reading the actual data, use the following syntax. Both parameters are required.\
+    ///    `metadata-function=lambda_arn, record-function=lambda_arn`
+    ///   - If you have a composite Lambda function that processes both metadata and data, use the following syntax to specify your Lambda function.\
+    ///    `function=lambda_arn`
+    /// - The `GLUE` type takes a catalog ID parameter and is required. The `catalog_id` is the account ID of the Amazon Web Services account to which the Glue Data Catalog belongs.\
+    ///   `catalog-id=catalog_id`
+    ///   - The `GLUE` data catalog type also applies to the default `AwsDataCatalog` that already exists in your account, of which you can have only one and cannot modify.
+    /// - The `FEDERATED` data catalog type uses one of the following parameters, but not both. Use `connection-arn` for an existing Glue connection. Use `connection-type` and `connection-properties` to specify the configuration setting for a new connection.
+    ///   - `connection-arn:<glue_connection_arn_to_reuse>`
+    ///   - `lambda-role-arn` (optional): The execution role to use for the Lambda function. If not provided, one is created.
+    ///   - `connection-type:MYSQL|REDSHIFT|...., connection-properties:"<json_string>"`\
+    ///    For *`<json_string>`* , use escaped JSON text, as in the following example.\
+    ///    `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
-    /// <p>A list of comma separated tags to add to the data catalog that is created. All the
-    ///             resources that are created by the <code>CreateDataCatalog</code> API operation with
-    ///                 <code>FEDERATED</code> type will have the tag
-    ///                 <code>federated_athena_datacatalog="true"</code>. This includes the CFN Stack, Glue
-    ///             Connection, Athena DataCatalog, and all the resources created as part of the CFN Stack
-    ///             (Lambda Function, IAM policies/roles).</p>
+    /// A list of comma separated tags to add to the data catalog that is created. All the resources that are created by the `CreateDataCatalog` API operation with `FEDERATED` type will have the tag `federated_athena_datacatalog="true"`. This includes the CFN Stack, Glue Connection, Athena DataCatalog, and all the resources created as part of the CFN Stack (Lambda Function, IAM policies/roles).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -1626,11 +1495,9 @@ impl CreateDataCatalogInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateDataCatalogOutput {
-    /// <p>Contains information about a data catalog in an Amazon Web Services account.</p>
-    ///          <note>
-    ///             <p>In the Athena console, data catalogs are listed as "data sources" on
-    ///                 the <b>Data sources</b> page under the <b>Data source name</b> column.</p>
-    ///          </note>
+    /// Contains information about a data catalog in an Amazon Web Services account.
+    ///
+    /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources** page under the **Data source name** column.
     #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
     pub data_catalog: Option<DataCatalog>,
 }
@@ -1650,43 +1517,36 @@ impl CreateDataCatalogOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateNamedQueryInput {
-    /// <p>The query name.</p>
+    /// The query name.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The query description.</p>
+    /// The query description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The database to which the query belongs.</p>
+    /// The database to which the query belongs.
     #[serde(
         rename = "Database",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub database: String,
-    /// <p>The contents of the query with all query statements.</p>
+    /// The contents of the query with all query statements.
     #[serde(
         rename = "QueryString",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub query_string: String,
-    /// <p>A unique case-sensitive string used to ensure the request to create the query is
-    ///             idempotent (executes only once). If another <code>CreateNamedQuery</code> request is
-    ///             received, the same response is returned and another query is not created. If a parameter
-    ///             has changed, for example, the <code>QueryString</code>, an error is returned.</p>
-    ///          <important>
-    ///             <p>This token is listed as not required because Amazon Web Services SDKs (for example
-    ///                 the Amazon Web Services SDK for Java) auto-generate the token for users. If you are
-    ///                 not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide
-    ///                 this token or the action will fail.</p>
-    ///          </important>
+    /// A unique case-sensitive string used to ensure the request to create the query is idempotent (executes only once). If another `CreateNamedQuery` request is received, the same response is returned and another query is not created. If a parameter has changed, for example, the `QueryString`, an error is returned.
+    ///
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
-    /// <p>The name of the workgroup in which the named query is being created.</p>
+    /// The name of the workgroup in which the named query is being created.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -1725,7 +1585,7 @@ impl CreateNamedQueryInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateNamedQueryOutput {
-    /// <p>The unique ID of the query.</p>
+    /// The unique ID of the query.
     #[serde(rename = "NamedQueryId", skip_serializing_if = "Option::is_none")]
     pub named_query_id: Option<String>,
 }
@@ -1745,29 +1605,23 @@ impl CreateNamedQueryOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateNotebookInput {
-    /// <p>The name of the Spark enabled workgroup in which the notebook will be created.</p>
+    /// The name of the Spark enabled workgroup in which the notebook will be created.
     #[serde(
         rename = "WorkGroup",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub work_group: String,
-    /// <p>The name of the <code>ipynb</code> file to be created in the Spark workgroup, without
-    ///             the <code>.ipynb</code> extension.</p>
+    /// The name of the `ipynb` file to be created in the Spark workgroup, without the `.ipynb` extension.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>A unique case-sensitive string used to ensure the request to create the notebook is
-    ///             idempotent (executes only once).</p>
-    ///          <important>
-    ///             <p>This token is listed as not required because Amazon Web Services SDKs (for example
-    ///                 the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not
-    ///                 using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide
-    ///                 this token or the action will fail.</p>
-    ///          </important>
+    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
+    ///
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
 }
@@ -1791,7 +1645,7 @@ impl CreateNotebookInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateNotebookOutput {
-    /// <p>A unique identifier for the notebook.</p>
+    /// A unique identifier for the notebook.
     #[serde(rename = "NotebookId", skip_serializing_if = "Option::is_none")]
     pub notebook_id: Option<String>,
 }
@@ -1811,28 +1665,28 @@ impl CreateNotebookOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatePreparedStatementInput {
-    /// <p>The name of the prepared statement.</p>
+    /// The name of the prepared statement.
     #[serde(
         rename = "StatementName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub statement_name: String,
-    /// <p>The name of the workgroup to which the prepared statement belongs.</p>
+    /// The name of the workgroup to which the prepared statement belongs.
     #[serde(
         rename = "WorkGroup",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub work_group: String,
-    /// <p>The query string for the prepared statement.</p>
+    /// The query string for the prepared statement.
     #[serde(
         rename = "QueryStatement",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub query_statement: String,
-    /// <p>The description of the prepared statement.</p>
+    /// The description of the prepared statement.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -1872,7 +1726,7 @@ impl CreatePreparedStatementOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatePresignedNotebookUrlRequest {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(
         rename = "SessionId",
         default,
@@ -1893,22 +1747,21 @@ impl CreatePresignedNotebookUrlRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatePresignedNotebookUrlResponse {
-    /// <p>The URL of the notebook. The URL includes the authentication token and notebook file
-    ///             name and points directly to the opened notebook.</p>
+    /// The URL of the notebook. The URL includes the authentication token and notebook file name and points directly to the opened notebook.
     #[serde(
         rename = "NotebookUrl",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub notebook_url: String,
-    /// <p>The authentication token for the notebook.</p>
+    /// The authentication token for the notebook.
     #[serde(
         rename = "AuthToken",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub auth_token: String,
-    /// <p>The UTC epoch time when the authentication token expires.</p>
+    /// The UTC epoch time when the authentication token expires.
     #[serde(
         rename = "AuthTokenExpirationTime",
         default,
@@ -1935,27 +1788,20 @@ impl CreatePresignedNotebookUrlResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateWorkGroupInput {
-    /// <p>The workgroup name.</p>
+    /// The workgroup name.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>Contains configuration information for creating an Athena SQL workgroup or
-    ///             Spark enabled Athena workgroup. Athena SQL workgroup
-    ///             configuration includes the location in Amazon S3 where query and calculation
-    ///             results are stored, the encryption configuration, if any, used for encrypting query
-    ///             results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, the
-    ///             limit for the amount of bytes scanned (cutoff) per query, if it is specified, and
-    ///             whether workgroup's settings (specified with <code>EnforceWorkGroupConfiguration</code>)
-    ///             in the <code>WorkGroupConfiguration</code> override client-side settings. See <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a>.</p>
+    /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled Athena workgroup. Athena SQL workgroup configuration includes the location in Amazon S3 where query and calculation results are stored, the encryption configuration, if any, used for encrypting query results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, the limit for the amount of bytes scanned (cutoff) per query, if it is specified, and whether workgroup's settings (specified with `EnforceWorkGroupConfiguration`) in the `WorkGroupConfiguration` override client-side settings. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<WorkGroupConfiguration>,
-    /// <p>The workgroup description.</p>
+    /// The workgroup description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>A list of comma separated tags to add to the workgroup that is created.</p>
+    /// A list of comma separated tags to add to the workgroup that is created.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -1997,14 +1843,12 @@ impl CreateWorkGroupOutput {
         Self::default()
     }
 }
-/// <p>Specifies the customer managed KMS key that is used to encrypt the user's data stores
-///             in Athena. When an Amazon Web Services managed key is used, this value is
-///             null. This setting does not apply to Athena SQL workgroups.</p>
+/// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena. When an Amazon Web Services managed key is used, this value is null. This setting does not apply to Athena SQL workgroups.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CustomerContentEncryptionConfiguration {
-    /// <p>The customer managed KMS key that is used to encrypt the user's data stores in Athena.</p>
+    /// The customer managed KMS key that is used to encrypt the user's data stores in Athena.
     #[serde(
         rename = "KmsKey",
         default,
@@ -2018,194 +1862,74 @@ impl CustomerContentEncryptionConfiguration {
         Self { kms_key: kms_key.into() }
     }
 }
-/// <p>Contains information about a data catalog in an Amazon Web Services account.</p>
-///          <note>
-///             <p>In the Athena console, data catalogs are listed as "data sources" on
-///                 the <b>Data sources</b> page under the <b>Data source name</b> column.</p>
-///          </note>
+/// Contains information about a data catalog in an Amazon Web Services account.
+///
+/// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources** page under the **Data source name** column.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DataCatalog {
-    /// <p>The name of the data catalog. The catalog name must be unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign,
-    ///             or hyphen characters. The remainder of the length constraint of 256 is reserved for use
-    ///             by Athena.</p>
+    /// The name of the data catalog. The catalog name must be unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the length constraint of 256 is reserved for use by Athena.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>An optional description of the data catalog.</p>
+    /// An optional description of the data catalog.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The type of data catalog to create: <code>LAMBDA</code> for a federated catalog,
-    ///                 <code>GLUE</code> for an Glue Data Catalog, and <code>HIVE</code> for an
-    ///             external Apache Hive metastore. <code>FEDERATED</code> is a federated catalog for which
-    ///                 Athena creates the connection and the Lambda function for
-    ///             you based on the parameters that you pass.</p>
+    /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass.
     #[serde(
         rename = "Type",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub r#type: DataCatalogType,
-    /// <p>Specifies the Lambda function or functions to use for the data catalog.
-    ///             This is a mapping whose values depend on the catalog type. </p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>For the <code>HIVE</code> data catalog type, use the following syntax. The
-    ///                         <code>metadata-function</code> parameter is required. <code>The
-    ///                         sdk-version</code> parameter is optional and defaults to the currently
-    ///                     supported version.</p>
-    ///                <p>
-    ///                   <code>metadata-function=<i>lambda_arn</i>,
-    ///                             sdk-version=<i>version_number</i>
-    ///                   </code>
-    ///                </p>
-    ///             </li>
-    ///             <li>
-    ///                <p>For the <code>LAMBDA</code> data catalog type, use one of the following sets
-    ///                     of required parameters, but not both.</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>If you have one Lambda function that processes metadata
-    ///                             and another for reading the actual data, use the following syntax. Both
-    ///                             parameters are required.</p>
-    ///                      <p>
-    ///                         <code>metadata-function=<i>lambda_arn</i>,
-    ///                                     record-function=<i>lambda_arn</i>
-    ///                         </code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p> If you have a composite Lambda function that processes
-    ///                             both metadata and data, use the following syntax to specify your Lambda function.</p>
-    ///                      <p>
-    ///                         <code>function=<i>lambda_arn</i>
-    ///                         </code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>The <code>GLUE</code> type takes a catalog ID parameter and is required. The
-    ///                             <code>
-    ///                      <i>catalog_id</i>
-    ///                   </code> is the account ID of the
-    ///                         Amazon Web Services account to which the Glue catalog
-    ///                     belongs.</p>
-    ///                <p>
-    ///                   <code>catalog-id=<i>catalog_id</i>
-    ///                   </code>
-    ///                </p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>The <code>GLUE</code> data catalog type also applies to the default
-    ///                                 <code>AwsDataCatalog</code> that already exists in your account, of
-    ///                             which you can have only one and cannot modify.</p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>The <code>FEDERATED</code> data catalog type uses one of the following
-    ///                     parameters, but not both. Use <code>connection-arn</code> for an existing
-    ///                         Glue connection. Use <code>connection-type</code> and
-    ///                         <code>connection-properties</code> to specify the configuration setting for
-    ///                     a new connection.</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>connection-arn:<i><glue_connection_arn_to_reuse></i>
-    ///                         </code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>connection-type:MYSQL|REDSHIFT|....,
-    ///                                     connection-properties:"<i><json_string></i>"</code>
-    ///                      </p>
-    ///                      <p>For <i>
-    ///                            <code><json_string></code>
-    ///                         </i>, use escaped
-    ///                             JSON text, as in the following example.</p>
-    ///                      <p>
-    ///                         <code>"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///          </ul>
+    /// Specifies the Lambda function or functions to use for the data catalog. This is a mapping whose values depend on the catalog type.
+    ///
+    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is required. `The sdk-version` parameter is optional and defaults to the currently supported version.\
+    ///   `metadata-function=lambda_arn, sdk-version=version_number`
+    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not both.
+    ///   - If you have one Lambda function that processes metadata and another for reading the actual data, use the following syntax. Both parameters are required.\
+    ///    `metadata-function=lambda_arn, record-function=lambda_arn`
+    ///   - If you have a composite Lambda function that processes both metadata and data, use the following syntax to specify your Lambda function.\
+    ///    `function=lambda_arn`
+    /// - The `GLUE` type takes a catalog ID parameter and is required. The `catalog_id` is the account ID of the Amazon Web Services account to which the Glue catalog belongs.\
+    ///   `catalog-id=catalog_id`
+    ///   - The `GLUE` data catalog type also applies to the default `AwsDataCatalog` that already exists in your account, of which you can have only one and cannot modify.
+    /// - The `FEDERATED` data catalog type uses one of the following parameters, but not both. Use `connection-arn` for an existing Glue connection. Use `connection-type` and `connection-properties` to specify the configuration setting for a new connection.
+    ///   - `connection-arn:<glue_connection_arn_to_reuse>`
+    ///   - `connection-type:MYSQL|REDSHIFT|...., connection-properties:"<json_string>"`\
+    ///    For *`<json_string>`* , use escaped JSON text, as in the following example.\
+    ///    `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
-    /// <p>The status of the creation or deletion of the data catalog.</p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>The <code>LAMBDA</code>, <code>GLUE</code>, and <code>HIVE</code> data catalog
-    ///                     types are created synchronously. Their status is either
-    ///                         <code>CREATE_COMPLETE</code> or <code>CREATE_FAILED</code>.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>The <code>FEDERATED</code> data catalog type is created asynchronously.</p>
-    ///             </li>
-    ///          </ul>
-    ///          <p>Data catalog creation status:</p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_IN_PROGRESS</code>: Federated data catalog creation in
-    ///                     progress.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_COMPLETE</code>: Data catalog creation complete.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_FAILED</code>: Data catalog could not be created.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_FAILED_CLEANUP_IN_PROGRESS</code>: Federated data catalog
-    ///                     creation failed and is being removed.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_FAILED_CLEANUP_COMPLETE</code>: Federated data catalog creation
-    ///                     failed and was removed.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_FAILED_CLEANUP_FAILED</code>: Federated data catalog creation
-    ///                     failed but could not be removed.</p>
-    ///             </li>
-    ///          </ul>
-    ///          <p>Data catalog deletion status:</p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>
-    ///                   <code>DELETE_IN_PROGRESS</code>: Federated data catalog deletion in
-    ///                     progress.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>DELETE_COMPLETE</code>: Federated data catalog deleted.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>DELETE_FAILED</code>: Federated data catalog could not be
-    ///                     deleted.</p>
-    ///             </li>
-    ///          </ul>
+    /// The status of the creation or deletion of the data catalog.
+    ///
+    /// - The `LAMBDA`, `GLUE`, and `HIVE` data catalog types are created synchronously. Their status is either `CREATE_COMPLETE` or `CREATE_FAILED`.
+    /// - The `FEDERATED` data catalog type is created asynchronously.
+    ///
+    /// Data catalog creation status:
+    ///
+    /// - `CREATE_IN_PROGRESS`: Federated data catalog creation in progress.
+    /// - `CREATE_COMPLETE`: Data catalog creation complete.
+    /// - `CREATE_FAILED`: Data catalog could not be created.
+    /// - `CREATE_FAILED_CLEANUP_IN_PROGRESS`: Federated data catalog creation failed and is being removed.
+    /// - `CREATE_FAILED_CLEANUP_COMPLETE`: Federated data catalog creation failed and was removed.
+    /// - `CREATE_FAILED_CLEANUP_FAILED`: Federated data catalog creation failed but could not be removed.
+    ///
+    /// Data catalog deletion status:
+    ///
+    /// - `DELETE_IN_PROGRESS`: Federated data catalog deletion in progress.
+    /// - `DELETE_COMPLETE`: Federated data catalog deleted.
+    /// - `DELETE_FAILED`: Federated data catalog could not be deleted.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<DataCatalogStatus>,
-    /// <p>The type of connection for a <code>FEDERATED</code> data catalog (for example,
-    ///                 <code>REDSHIFT</code>, <code>MYSQL</code>, or <code>SQLSERVER</code>). For
-    ///             information about individual connectors, see <a href="https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html">Available data source
-    ///                 connectors</a>.</p>
+    /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or `SQLSERVER`). For information about individual connectors, see [Available data source connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<ConnectionType>,
-    /// <p>Text of the error that occurred during data catalog creation or deletion.</p>
+    /// Text of the error that occurred during data catalog creation or deletion.
     #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -2342,87 +2066,42 @@ impl schemars::JsonSchema for DataCatalogStatus {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>The summary information for the data catalog, which includes its name and type.</p>
+/// The summary information for the data catalog, which includes its name and type.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DataCatalogSummary {
-    /// <p>The name of the data catalog. The catalog name is unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign,
-    ///             or hyphen characters. The remainder of the length constraint of 256 is reserved for use
-    ///             by Athena.</p>
+    /// The name of the data catalog. The catalog name is unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the length constraint of 256 is reserved for use by Athena.
     #[serde(rename = "CatalogName", skip_serializing_if = "Option::is_none")]
     pub catalog_name: Option<String>,
-    /// <p>The data catalog type.</p>
+    /// The data catalog type.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub r#type: Option<DataCatalogType>,
-    /// <p>The status of the creation or deletion of the data catalog.</p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>The <code>LAMBDA</code>, <code>GLUE</code>, and <code>HIVE</code> data catalog
-    ///                     types are created synchronously. Their status is either
-    ///                         <code>CREATE_COMPLETE</code> or <code>CREATE_FAILED</code>.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>The <code>FEDERATED</code> data catalog type is created asynchronously.</p>
-    ///             </li>
-    ///          </ul>
-    ///          <p>Data catalog creation status:</p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_IN_PROGRESS</code>: Federated data catalog creation in
-    ///                     progress.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_COMPLETE</code>: Data catalog creation complete.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_FAILED</code>: Data catalog could not be created.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_FAILED_CLEANUP_IN_PROGRESS</code>: Federated data catalog
-    ///                     creation failed and is being removed.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_FAILED_CLEANUP_COMPLETE</code>: Federated data catalog creation
-    ///                     failed and was removed.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>CREATE_FAILED_CLEANUP_FAILED</code>: Federated data catalog creation
-    ///                     failed but could not be removed.</p>
-    ///             </li>
-    ///          </ul>
-    ///          <p>Data catalog deletion status:</p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>
-    ///                   <code>DELETE_IN_PROGRESS</code>: Federated data catalog deletion in
-    ///                     progress.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>DELETE_COMPLETE</code>: Federated data catalog deleted.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>DELETE_FAILED</code>: Federated data catalog could not be
-    ///                     deleted.</p>
-    ///             </li>
-    ///          </ul>
+    /// The status of the creation or deletion of the data catalog.
+    ///
+    /// - The `LAMBDA`, `GLUE`, and `HIVE` data catalog types are created synchronously. Their status is either `CREATE_COMPLETE` or `CREATE_FAILED`.
+    /// - The `FEDERATED` data catalog type is created asynchronously.
+    ///
+    /// Data catalog creation status:
+    ///
+    /// - `CREATE_IN_PROGRESS`: Federated data catalog creation in progress.
+    /// - `CREATE_COMPLETE`: Data catalog creation complete.
+    /// - `CREATE_FAILED`: Data catalog could not be created.
+    /// - `CREATE_FAILED_CLEANUP_IN_PROGRESS`: Federated data catalog creation failed and is being removed.
+    /// - `CREATE_FAILED_CLEANUP_COMPLETE`: Federated data catalog creation failed and was removed.
+    /// - `CREATE_FAILED_CLEANUP_FAILED`: Federated data catalog creation failed but could not be removed.
+    ///
+    /// Data catalog deletion status:
+    ///
+    /// - `DELETE_IN_PROGRESS`: Federated data catalog deletion in progress.
+    /// - `DELETE_COMPLETE`: Federated data catalog deleted.
+    /// - `DELETE_FAILED`: Federated data catalog could not be deleted.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<DataCatalogStatus>,
-    /// <p>The type of connection for a <code>FEDERATED</code> data catalog (for example,
-    ///                 <code>REDSHIFT</code>, <code>MYSQL</code>, or <code>SQLSERVER</code>). For
-    ///             information about individual connectors, see <a href="https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html">Available data source
-    ///                 connectors</a>.</p>
+    /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or `SQLSERVER`). For information about individual connectors, see [Available data source connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<ConnectionType>,
-    /// <p>Text of the error that occurred during data catalog creation or deletion.</p>
+    /// Text of the error that occurred during data catalog creation or deletion.
     #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -2527,22 +2206,22 @@ impl schemars::JsonSchema for DataCatalogType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>Contains metadata information for a database in a data catalog.</p>
+/// Contains metadata information for a database in a data catalog.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Database {
-    /// <p>The name of the database.</p>
+    /// The name of the database.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>An optional description of the database.</p>
+    /// An optional description of the database.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>A set of custom key/value pairs.</p>
+    /// A set of custom key/value pairs.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
@@ -2568,12 +2247,12 @@ impl Database {
         self
     }
 }
-/// <p>A piece of data (a field in the table).</p>
+/// A piece of data (a field in the table).
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Datum {
-    /// <p>The value of the datum.</p>
+    /// The value of the datum.
     #[serde(rename = "VarCharValue", skip_serializing_if = "Option::is_none")]
     pub var_char_value: Option<String>,
 }
@@ -2593,7 +2272,7 @@ impl Datum {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteCapacityReservationInput {
-    /// <p>The name of the capacity reservation to delete.</p>
+    /// The name of the capacity reservation to delete.
     #[serde(
         rename = "Name",
         default,
@@ -2623,17 +2302,14 @@ impl DeleteCapacityReservationOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteDataCatalogInput {
-    /// <p>The name of the data catalog to delete.</p>
+    /// The name of the data catalog to delete.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>Deletes the Athena Data Catalog. You can only use this with the <code>FEDERATED</code>
-    ///             catalogs. You usually perform this before registering the connector with Glue Data
-    ///             Catalog. After deletion, you will have to manage the Glue Connection and Lambda
-    ///             function. </p>
+    /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually perform this before registering the connector with Glue Data Catalog. After deletion, you will have to manage the Glue Connection and Lambda function.
     #[serde(
         rename = "DeleteCatalogOnly",
         default,
@@ -2660,11 +2336,9 @@ impl DeleteDataCatalogInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteDataCatalogOutput {
-    /// <p>Contains information about a data catalog in an Amazon Web Services account.</p>
-    ///          <note>
-    ///             <p>In the Athena console, data catalogs are listed as "data sources" on
-    ///                 the <b>Data sources</b> page under the <b>Data source name</b> column.</p>
-    ///          </note>
+    /// Contains information about a data catalog in an Amazon Web Services account.
+    ///
+    /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources** page under the **Data source name** column.
     #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
     pub data_catalog: Option<DataCatalog>,
 }
@@ -2684,7 +2358,7 @@ impl DeleteDataCatalogOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteNamedQueryInput {
-    /// <p>The unique ID of the query to delete.</p>
+    /// The unique ID of the query to delete.
     #[serde(
         rename = "NamedQueryId",
         default,
@@ -2716,7 +2390,7 @@ impl DeleteNamedQueryOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteNotebookInput {
-    /// <p>The ID of the notebook to delete.</p>
+    /// The ID of the notebook to delete.
     #[serde(
         rename = "NotebookId",
         default,
@@ -2748,14 +2422,14 @@ impl DeleteNotebookOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeletePreparedStatementInput {
-    /// <p>The name of the prepared statement to delete.</p>
+    /// The name of the prepared statement to delete.
     #[serde(
         rename = "StatementName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub statement_name: String,
-    /// <p>The workgroup to which the statement to be deleted belongs.</p>
+    /// The workgroup to which the statement to be deleted belongs.
     #[serde(
         rename = "WorkGroup",
         default,
@@ -2791,15 +2465,14 @@ impl DeletePreparedStatementOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteWorkGroupInput {
-    /// <p>The unique name of the workgroup to delete.</p>
+    /// The unique name of the workgroup to delete.
     #[serde(
         rename = "WorkGroup",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub work_group: String,
-    /// <p>The option to delete the workgroup and its contents even if the workgroup contains any
-    ///             named queries, query executions, or notebooks.</p>
+    /// The option to delete the workgroup and its contents even if the workgroup contains any named queries, query executions, or notebooks.
     #[serde(rename = "RecursiveDeleteOption", skip_serializing_if = "Option::is_none")]
     pub recursive_delete_option: Option<bool>,
 }
@@ -2828,27 +2501,21 @@ impl DeleteWorkGroupOutput {
         Self::default()
     }
 }
-/// <p>If query and calculation results are encrypted in Amazon S3, indicates the
-///             encryption option used (for example, <code>SSE_KMS</code> or <code>CSE_KMS</code>) and
-///             key information.</p>
+/// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used (for example, `SSE_KMS` or `CSE_KMS`) and key information.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EncryptionConfiguration {
-    /// <p>Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (<code>SSE_S3</code>), server-side encryption with KMS-managed keys
-    ///                 (<code>SSE_KMS</code>), or client-side encryption with KMS-managed keys
-    ///                 (<code>CSE_KMS</code>) is used.</p>
-    ///          <p>If a query runs in a workgroup and the workgroup overrides client-side settings, then
-    ///             the workgroup's setting for encryption is used. It specifies whether query results must
-    ///             be encrypted, for all queries that run in this workgroup. </p>
+    /// Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (`SSE_S3`), server-side encryption with KMS-managed keys (`SSE_KMS`), or client-side encryption with KMS-managed keys (`CSE_KMS`) is used.
+    ///
+    /// If a query runs in a workgroup and the workgroup overrides client-side settings, then the workgroup's setting for encryption is used. It specifies whether query results must be encrypted, for all queries that run in this workgroup.
     #[serde(
         rename = "EncryptionOption",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub encryption_option: EncryptionOption,
-    /// <p>For <code>SSE_KMS</code> and <code>CSE_KMS</code>, this is the KMS key ARN or
-    ///             ID.</p>
+    /// For `SSE_KMS` and `CSE_KMS`, this is the KMS key ARN or ID.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<String>,
 }
@@ -2932,38 +2599,28 @@ impl schemars::JsonSchema for EncryptionOption {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>Contains data processing unit (DPU) configuration settings and parameter mappings for
-///             a notebook engine.</p>
+/// Contains data processing unit (DPU) configuration settings and parameter mappings for a notebook engine.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EngineConfiguration {
-    /// <p>The number of DPUs to use for the coordinator. A coordinator is a special executor
-    ///             that orchestrates processing work and manages other executors in a notebook session. The
-    ///             default is 1.</p>
+    /// The number of DPUs to use for the coordinator. A coordinator is a special executor that orchestrates processing work and manages other executors in a notebook session. The default is 1.
     #[serde(rename = "CoordinatorDpuSize", skip_serializing_if = "Option::is_none")]
     pub coordinator_dpu_size: Option<i32>,
-    /// <p>The maximum number of DPUs that can run concurrently.</p>
+    /// The maximum number of DPUs that can run concurrently.
     #[serde(
         rename = "MaxConcurrentDpus",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub max_concurrent_dpus: i32,
-    /// <p>The default number of DPUs to use for executors. An executor is the smallest unit of
-    ///             compute that a notebook session can request from Athena. The default is
-    ///             1.</p>
+    /// The default number of DPUs to use for executors. An executor is the smallest unit of compute that a notebook session can request from Athena. The default is 1.
     #[serde(rename = "DefaultExecutorDpuSize", skip_serializing_if = "Option::is_none")]
     pub default_executor_dpu_size: Option<i32>,
-    /// <p>Contains additional notebook engine <code>MAP<string, string></code> parameter
-    ///             mappings in the form of key-value pairs. To specify an Athena notebook that
-    ///             the Jupyter server will download and serve, specify a value for the <a>StartSessionRequest$NotebookVersion</a> field, and then add a key named
-    ///                 <code>NotebookId</code> to <code>AdditionalConfigs</code> that has the value of the
-    ///                 Athena notebook ID.</p>
+    /// Contains additional notebook engine `MAP<string, string>` parameter mappings in the form of key-value pairs. To specify an Athena notebook that the Jupyter server will download and serve, specify a value for the `StartSessionRequest$NotebookVersion` field, and then add a key named `NotebookId` to `AdditionalConfigs` that has the value of the Athena notebook ID.
     #[serde(rename = "AdditionalConfigs", skip_serializing_if = "Option::is_none")]
     pub additional_configs: Option<std::collections::HashMap<String, String>>,
-    /// <p>Specifies custom jar files and Spark properties for use cases like cluster encryption,
-    ///             table formats, and general Spark tuning.</p>
+    /// Specifies custom jar files and Spark properties for use cases like cluster encryption, table formats, and general Spark tuning.
     #[serde(rename = "SparkProperties", skip_serializing_if = "Option::is_none")]
     pub spark_properties: Option<std::collections::HashMap<String, String>>,
 }
@@ -3002,22 +2659,15 @@ impl EngineConfiguration {
         self
     }
 }
-/// <p>The Athena engine version for running queries, or the PySpark engine
-///             version for running sessions.</p>
+/// The Athena engine version for running queries, or the PySpark engine version for running sessions.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EngineVersion {
-    /// <p>The engine version requested by the user. Possible values are determined by the output
-    ///             of <code>ListEngineVersions</code>, including AUTO. The default is AUTO.</p>
+    /// The engine version requested by the user. Possible values are determined by the output of `ListEngineVersions`, including AUTO. The default is AUTO.
     #[serde(rename = "SelectedEngineVersion", skip_serializing_if = "Option::is_none")]
     pub selected_engine_version: Option<String>,
-    /// <p>Read only. The engine version on which the query runs. If the user requests a valid
-    ///             engine version other than Auto, the effective engine version is the same as the engine
-    ///             version that the user requested. If the user requests Auto, the effective engine version
-    ///             is chosen by Athena. When a request to update the engine version is made by
-    ///             a <code>CreateWorkGroup</code> or <code>UpdateWorkGroup</code> operation, the
-    ///                 <code>EffectiveEngineVersion</code> field is ignored.</p>
+    /// Read only. The engine version on which the query runs. If the user requests a valid engine version other than Auto, the effective engine version is the same as the engine version that the user requested. If the user requests Auto, the effective engine version is chosen by Athena. When a request to update the engine version is made by a `CreateWorkGroup` or `UpdateWorkGroup` operation, the `EffectiveEngineVersion` field is ignored.
     #[serde(rename = "EffectiveEngineVersion", skip_serializing_if = "Option::is_none")]
     pub effective_engine_version: Option<String>,
 }
@@ -3183,47 +2833,43 @@ impl schemars::JsonSchema for ExecutorType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>Contains summary information about an executor.</p>
+/// Contains summary information about an executor.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExecutorsSummary {
-    /// <p>The UUID of the executor.</p>
+    /// The UUID of the executor.
     #[serde(
         rename = "ExecutorId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub executor_id: String,
-    /// <p>The type of executor used for the application (<code>COORDINATOR</code>,
-    ///                 <code>GATEWAY</code>, or <code>WORKER</code>).</p>
+    /// The type of executor used for the application (`COORDINATOR`, `GATEWAY`, or `WORKER`).
     #[serde(rename = "ExecutorType", skip_serializing_if = "Option::is_none")]
     pub executor_type: Option<ExecutorType>,
-    /// <p>The date and time that the executor started.</p>
+    /// The date and time that the executor started.
     #[serde(rename = "StartDateTime", skip_serializing_if = "Option::is_none")]
     pub start_date_time: Option<i64>,
-    /// <p>The date and time that the executor was terminated.</p>
+    /// The date and time that the executor was terminated.
     #[serde(rename = "TerminationDateTime", skip_serializing_if = "Option::is_none")]
     pub termination_date_time: Option<i64>,
-    /// <p>The processing state of the executor. A description of each state follows.</p>
-    ///          <p>
-    ///             <code>CREATING</code> - The executor is being started, including acquiring
-    ///             resources.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The executor has been started.</p>
-    ///          <p>
-    ///             <code>REGISTERED</code> - The executor has been registered.</p>
-    ///          <p>
-    ///             <code>TERMINATING</code> - The executor is in the process of shutting down.</p>
-    ///          <p>
-    ///             <code>TERMINATED</code> - The executor is no longer running.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - Due to a failure, the executor is no longer running.</p>
+    /// The processing state of the executor. A description of each state follows.
+    ///
+    /// `CREATING` - The executor is being started, including acquiring resources.
+    ///
+    /// `CREATED` - The executor has been started.
+    ///
+    /// `REGISTERED` - The executor has been registered.
+    ///
+    /// `TERMINATING` - The executor is in the process of shutting down.
+    ///
+    /// `TERMINATED` - The executor is no longer running.
+    ///
+    /// `FAILED` - Due to a failure, the executor is no longer running.
     #[serde(rename = "ExecutorState", skip_serializing_if = "Option::is_none")]
     pub executor_state: Option<ExecutorState>,
-    /// <p>The smallest unit of compute that a session can request from Athena. Size
-    ///             is measured in data processing unit (DPU) values, a relative measure of processing
-    ///             power.</p>
+    /// The smallest unit of compute that a session can request from Athena. Size is measured in data processing unit (DPU) values, a relative measure of processing power.
     #[serde(rename = "ExecutorSize", skip_serializing_if = "Option::is_none")]
     pub executor_size: Option<i64>,
 }
@@ -3266,7 +2912,7 @@ impl ExecutorsSummary {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExportNotebookInput {
-    /// <p>The ID of the notebook to export.</p>
+    /// The ID of the notebook to export.
     #[serde(
         rename = "NotebookId",
         default,
@@ -3287,11 +2933,10 @@ impl ExportNotebookInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExportNotebookOutput {
-    /// <p>The notebook metadata, including notebook ID, notebook name, and workgroup
-    ///             name.</p>
+    /// The notebook metadata, including notebook ID, notebook name, and workgroup name.
     #[serde(rename = "NotebookMetadata", skip_serializing_if = "Option::is_none")]
     pub notebook_metadata: Option<NotebookMetadata>,
-    /// <p>The content of the exported notebook.</p>
+    /// The content of the exported notebook.
     #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
 }
@@ -3311,12 +2956,12 @@ impl ExportNotebookOutput {
         self
     }
 }
-/// <p>A string for searching notebook names.</p>
+/// A string for searching notebook names.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct FilterDefinition {
-    /// <p>The name of the notebook to search for.</p>
+    /// The name of the notebook to search for.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -3336,7 +2981,7 @@ impl FilterDefinition {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionCodeRequest {
-    /// <p>The calculation execution UUID.</p>
+    /// The calculation execution UUID.
     #[serde(
         rename = "CalculationExecutionId",
         default,
@@ -3357,7 +3002,7 @@ impl GetCalculationExecutionCodeRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionCodeResponse {
-    /// <p>The unencrypted code that was executed for the calculation.</p>
+    /// The unencrypted code that was executed for the calculation.
     #[serde(rename = "CodeBlock", skip_serializing_if = "Option::is_none")]
     pub code_block: Option<String>,
 }
@@ -3377,7 +3022,7 @@ impl GetCalculationExecutionCodeResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionRequest {
-    /// <p>The calculation execution UUID.</p>
+    /// The calculation execution UUID.
     #[serde(
         rename = "CalculationExecutionId",
         default,
@@ -3398,27 +3043,25 @@ impl GetCalculationExecutionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionResponse {
-    /// <p>The calculation execution UUID.</p>
+    /// The calculation execution UUID.
     #[serde(rename = "CalculationExecutionId", skip_serializing_if = "Option::is_none")]
     pub calculation_execution_id: Option<String>,
-    /// <p>The session ID that the calculation ran in.</p>
+    /// The session ID that the calculation ran in.
     #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// <p>The description of the calculation execution.</p>
+    /// The description of the calculation execution.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The Amazon S3 location in which calculation results are stored.</p>
+    /// The Amazon S3 location in which calculation results are stored.
     #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<String>,
-    /// <p>Contains information about the status of the calculation.</p>
+    /// Contains information about the status of the calculation.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<CalculationStatus>,
-    /// <p>Contains information about the data processing unit (DPU) execution time and progress.
-    ///             This field is populated only when statistics are available.</p>
+    /// Contains information about the data processing unit (DPU) execution time and progress. This field is populated only when statistics are available.
     #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
     pub statistics: Option<CalculationStatistics>,
-    /// <p>Contains result information. This field is populated only if the calculation is
-    ///             completed.</p>
+    /// Contains result information. This field is populated only if the calculation is completed.
     #[serde(rename = "Result", skip_serializing_if = "Option::is_none")]
     pub result: Option<CalculationResult>,
 }
@@ -3468,7 +3111,7 @@ impl GetCalculationExecutionResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionStatusRequest {
-    /// <p>The calculation execution UUID.</p>
+    /// The calculation execution UUID.
     #[serde(
         rename = "CalculationExecutionId",
         default,
@@ -3489,10 +3132,10 @@ impl GetCalculationExecutionStatusRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionStatusResponse {
-    /// <p>Contains information about the calculation execution status.</p>
+    /// Contains information about the calculation execution status.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<CalculationStatus>,
-    /// <p>Contains information about the DPU execution time and progress.</p>
+    /// Contains information about the DPU execution time and progress.
     #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
     pub statistics: Option<CalculationStatistics>,
 }
@@ -3517,8 +3160,7 @@ impl GetCalculationExecutionStatusResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCapacityAssignmentConfigurationInput {
-    /// <p>The name of the capacity reservation to retrieve the capacity assignment configuration
-    ///             for.</p>
+    /// The name of the capacity reservation to retrieve the capacity assignment configuration for.
     #[serde(
         rename = "CapacityReservationName",
         default,
@@ -3539,8 +3181,7 @@ impl GetCapacityAssignmentConfigurationInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCapacityAssignmentConfigurationOutput {
-    /// <p>The requested capacity assignment configuration for the specified capacity
-    ///             reservation.</p>
+    /// The requested capacity assignment configuration for the specified capacity reservation.
     #[serde(
         rename = "CapacityAssignmentConfiguration",
         default,
@@ -3563,7 +3204,7 @@ impl GetCapacityAssignmentConfigurationOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCapacityReservationInput {
-    /// <p>The name of the capacity reservation.</p>
+    /// The name of the capacity reservation.
     #[serde(
         rename = "Name",
         default,
@@ -3582,7 +3223,7 @@ impl GetCapacityReservationInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCapacityReservationOutput {
-    /// <p>The requested capacity reservation structure.</p>
+    /// The requested capacity reservation structure.
     #[serde(
         rename = "CapacityReservation",
         default,
@@ -3603,14 +3244,14 @@ impl GetCapacityReservationOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDataCatalogInput {
-    /// <p>The name of the data catalog to return.</p>
+    /// The name of the data catalog to return.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The name of the workgroup. Required if making an IAM Identity Center request.</p>
+    /// The name of the workgroup. Required if making an IAM Identity Center request.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -3633,7 +3274,7 @@ impl GetDataCatalogInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDataCatalogOutput {
-    /// <p>The data catalog returned.</p>
+    /// The data catalog returned.
     #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
     pub data_catalog: Option<DataCatalog>,
 }
@@ -3653,22 +3294,21 @@ impl GetDataCatalogOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDatabaseInput {
-    /// <p>The name of the data catalog that contains the database to return.</p>
+    /// The name of the data catalog that contains the database to return.
     #[serde(
         rename = "CatalogName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub catalog_name: String,
-    /// <p>The name of the database to return.</p>
+    /// The name of the database to return.
     #[serde(
         rename = "DatabaseName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub database_name: String,
-    /// <p>The name of the workgroup for which the metadata is being fetched. Required if
-    ///             requesting an IAM Identity Center enabled Glue Data Catalog.</p>
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -3695,7 +3335,7 @@ impl GetDatabaseInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDatabaseOutput {
-    /// <p>The database returned.</p>
+    /// The database returned.
     #[serde(rename = "Database", skip_serializing_if = "Option::is_none")]
     pub database: Option<Database>,
 }
@@ -3715,8 +3355,7 @@ impl GetDatabaseOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetNamedQueryInput {
-    /// <p>The unique ID of the query. Use <a>ListNamedQueries</a> to get query
-    ///             IDs.</p>
+    /// The unique ID of the query. Use `ListNamedQueries` to get query IDs.
     #[serde(
         rename = "NamedQueryId",
         default,
@@ -3737,7 +3376,7 @@ impl GetNamedQueryInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetNamedQueryOutput {
-    /// <p>Information about the query.</p>
+    /// Information about the query.
     #[serde(rename = "NamedQuery", skip_serializing_if = "Option::is_none")]
     pub named_query: Option<NamedQuery>,
 }
@@ -3757,7 +3396,7 @@ impl GetNamedQueryOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetNotebookMetadataInput {
-    /// <p>The ID of the notebook whose metadata is to be retrieved.</p>
+    /// The ID of the notebook whose metadata is to be retrieved.
     #[serde(
         rename = "NotebookId",
         default,
@@ -3778,7 +3417,7 @@ impl GetNotebookMetadataInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetNotebookMetadataOutput {
-    /// <p>The metadata that is returned for the specified notebook ID.</p>
+    /// The metadata that is returned for the specified notebook ID.
     #[serde(rename = "NotebookMetadata", skip_serializing_if = "Option::is_none")]
     pub notebook_metadata: Option<NotebookMetadata>,
 }
@@ -3798,14 +3437,14 @@ impl GetNotebookMetadataOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPreparedStatementInput {
-    /// <p>The name of the prepared statement to retrieve.</p>
+    /// The name of the prepared statement to retrieve.
     #[serde(
         rename = "StatementName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub statement_name: String,
-    /// <p>The workgroup to which the statement to be retrieved belongs.</p>
+    /// The workgroup to which the statement to be retrieved belongs.
     #[serde(
         rename = "WorkGroup",
         default,
@@ -3830,7 +3469,7 @@ impl GetPreparedStatementInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPreparedStatementOutput {
-    /// <p>The name of the prepared statement that was retrieved.</p>
+    /// The name of the prepared statement that was retrieved.
     #[serde(rename = "PreparedStatement", skip_serializing_if = "Option::is_none")]
     pub prepared_statement: Option<PreparedStatement>,
 }
@@ -3853,7 +3492,7 @@ impl GetPreparedStatementOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetQueryExecutionInput {
-    /// <p>The unique ID of the query execution.</p>
+    /// The unique ID of the query execution.
     #[serde(
         rename = "QueryExecutionId",
         default,
@@ -3874,7 +3513,7 @@ impl GetQueryExecutionInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetQueryExecutionOutput {
-    /// <p>Information about the query execution.</p>
+    /// Information about the query execution.
     #[serde(rename = "QueryExecution", skip_serializing_if = "Option::is_none")]
     pub query_execution: Option<QueryExecution>,
 }
@@ -3894,19 +3533,17 @@ impl GetQueryExecutionOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetQueryResultsInput {
-    /// <p>The unique ID of the query execution.</p>
+    /// The unique ID of the query execution.
     #[serde(
         rename = "QueryExecutionId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub query_execution_id: String,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results (rows) to return in this request.</p>
+    /// The maximum number of results (rows) to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
 }
@@ -3934,16 +3571,13 @@ impl GetQueryResultsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetQueryResultsOutput {
-    /// <p>The number of rows inserted with a <code>CREATE TABLE AS SELECT</code>, <code>INSERT
-    ///                 INTO</code>, or <code>UPDATE</code> statement. </p>
+    /// The number of rows inserted with a `CREATE TABLE AS SELECT`, `INSERT INTO`, or `UPDATE` statement.
     #[serde(rename = "UpdateCount", skip_serializing_if = "Option::is_none")]
     pub update_count: Option<i64>,
-    /// <p>The results of the query execution.</p>
+    /// The results of the query execution.
     #[serde(rename = "ResultSet", skip_serializing_if = "Option::is_none")]
     pub result_set: Option<ResultSet>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -3973,7 +3607,7 @@ impl GetQueryResultsOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetQueryRuntimeStatisticsInput {
-    /// <p>The unique ID of the query execution.</p>
+    /// The unique ID of the query execution.
     #[serde(
         rename = "QueryExecutionId",
         default,
@@ -3994,7 +3628,7 @@ impl GetQueryRuntimeStatisticsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetQueryRuntimeStatisticsOutput {
-    /// <p>Runtime statistics about the query execution.</p>
+    /// Runtime statistics about the query execution.
     #[serde(rename = "QueryRuntimeStatistics", skip_serializing_if = "Option::is_none")]
     pub query_runtime_statistics: Option<QueryRuntimeStatistics>,
 }
@@ -4017,7 +3651,7 @@ impl GetQueryRuntimeStatisticsOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionRequest {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(
         rename = "SessionId",
         default,
@@ -4038,32 +3672,31 @@ impl GetSessionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionResponse {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// <p>The session description.</p>
+    /// The session description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The workgroup to which the session belongs.</p>
+    /// The workgroup to which the session belongs.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
-    /// <p>The engine version used by the session (for example, <code>PySpark engine version
-    ///                 3</code>). You can get a list of engine versions by calling <a>ListEngineVersions</a>.</p>
+    /// The engine version used by the session (for example, `PySpark engine version 3`). You can get a list of engine versions by calling `ListEngineVersions`.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<String>,
-    /// <p>Contains engine configuration information like DPU usage.</p>
+    /// Contains engine configuration information like DPU usage.
     #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
     pub engine_configuration: Option<EngineConfiguration>,
-    /// <p>The notebook version.</p>
+    /// The notebook version.
     #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
     pub notebook_version: Option<String>,
-    /// <p>Contains the workgroup configuration information used by the session.</p>
+    /// Contains the workgroup configuration information used by the session.
     #[serde(rename = "SessionConfiguration", skip_serializing_if = "Option::is_none")]
     pub session_configuration: Option<SessionConfiguration>,
-    /// <p>Contains information about the status of the session.</p>
+    /// Contains information about the status of the session.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
-    /// <p>Contains the DPU execution time.</p>
+    /// Contains the DPU execution time.
     #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
     pub statistics: Option<SessionStatistics>,
 }
@@ -4129,7 +3762,7 @@ impl GetSessionResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionStatusRequest {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(
         rename = "SessionId",
         default,
@@ -4150,10 +3783,10 @@ impl GetSessionStatusRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionStatusResponse {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// <p>Contains information about the status of the session.</p>
+    /// Contains information about the status of the session.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
 }
@@ -4178,30 +3811,28 @@ impl GetSessionStatusResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetTableMetadataInput {
-    /// <p>The name of the data catalog that contains the database and table metadata to
-    ///             return.</p>
+    /// The name of the data catalog that contains the database and table metadata to return.
     #[serde(
         rename = "CatalogName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub catalog_name: String,
-    /// <p>The name of the database that contains the table metadata to return.</p>
+    /// The name of the database that contains the table metadata to return.
     #[serde(
         rename = "DatabaseName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub database_name: String,
-    /// <p>The name of the table for which metadata is returned.</p>
+    /// The name of the table for which metadata is returned.
     #[serde(
         rename = "TableName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub table_name: String,
-    /// <p>The name of the workgroup for which the metadata is being fetched. Required if
-    ///             requesting an IAM Identity Center enabled Glue Data Catalog.</p>
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -4230,7 +3861,7 @@ impl GetTableMetadataInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetTableMetadataOutput {
-    /// <p>An object that contains table metadata.</p>
+    /// An object that contains table metadata.
     #[serde(rename = "TableMetadata", skip_serializing_if = "Option::is_none")]
     pub table_metadata: Option<TableMetadata>,
 }
@@ -4250,7 +3881,7 @@ impl GetTableMetadataOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetWorkGroupInput {
-    /// <p>The name of the workgroup.</p>
+    /// The name of the workgroup.
     #[serde(
         rename = "WorkGroup",
         default,
@@ -4271,7 +3902,7 @@ impl GetWorkGroupInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetWorkGroupOutput {
-    /// <p>Information about the workgroup.</p>
+    /// Information about the workgroup.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<WorkGroup>,
 }
@@ -4286,15 +3917,15 @@ impl GetWorkGroupOutput {
         self
     }
 }
-/// <p>Specifies whether the workgroup is IAM Identity Center supported.</p>
+/// Specifies whether the workgroup is IAM Identity Center supported.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IdentityCenterConfiguration {
-    /// <p>Specifies whether the workgroup is IAM Identity Center supported.</p>
+    /// Specifies whether the workgroup is IAM Identity Center supported.
     #[serde(rename = "EnableIdentityCenter", skip_serializing_if = "Option::is_none")]
     pub enable_identity_center: Option<bool>,
-    /// <p>The IAM Identity Center instance ARN that the workgroup associates to.</p>
+    /// The IAM Identity Center instance ARN that the workgroup associates to.
     #[serde(
         rename = "IdentityCenterInstanceArn",
         skip_serializing_if = "Option::is_none"
@@ -4322,44 +3953,36 @@ impl IdentityCenterConfiguration {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ImportNotebookInput {
-    /// <p>The name of the Spark enabled workgroup to import the notebook to.</p>
+    /// The name of the Spark enabled workgroup to import the notebook to.
     #[serde(
         rename = "WorkGroup",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub work_group: String,
-    /// <p>The name of the notebook to import.</p>
+    /// The name of the notebook to import.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The notebook content to be imported. The payload must be in <code>ipynb</code>
-    ///             format.</p>
+    /// The notebook content to be imported. The payload must be in `ipynb` format.
     #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
-    /// <p>The notebook content type. Currently, the only valid type is
-    ///             <code>IPYNB</code>.</p>
+    /// The notebook content type. Currently, the only valid type is `IPYNB`.
     #[serde(
         rename = "Type",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub r#type: NotebookType,
-    /// <p>A URI that specifies the Amazon S3 location of a notebook file in
-    ///                 <code>ipynb</code> format.</p>
+    /// A URI that specifies the Amazon S3 location of a notebook file in `ipynb` format.
     #[serde(rename = "NotebookS3LocationUri", skip_serializing_if = "Option::is_none")]
     pub notebook_s3_location_uri: Option<String>,
-    /// <p>A unique case-sensitive string used to ensure the request to import the notebook is
-    ///             idempotent (executes only once).</p>
-    ///          <important>
-    ///             <p>This token is listed as not required because Amazon Web Services SDKs (for example
-    ///                 the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not
-    ///                 using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide
-    ///                 this token or the action will fail.</p>
-    ///          </important>
+    /// A unique case-sensitive string used to ensure the request to import the notebook is idempotent (executes only once).
+    ///
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
 }
@@ -4398,7 +4021,7 @@ impl ImportNotebookInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ImportNotebookOutput {
-    /// <p>The ID assigned to the imported notebook.</p>
+    /// The ID assigned to the imported notebook.
     #[serde(rename = "NotebookId", skip_serializing_if = "Option::is_none")]
     pub notebook_id: Option<String>,
 }
@@ -4413,8 +4036,7 @@ impl ImportNotebookOutput {
         self
     }
 }
-/// <p>Indicates a platform issue, which may be due to a transient condition or
-///             outage.</p>
+/// Indicates a platform issue, which may be due to a transient condition or outage.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -4434,14 +4056,12 @@ impl InternalServerException {
         self
     }
 }
-/// <p>Indicates that something is wrong with the input to the request. For example, a
-///             required parameter may be missing or out of range.</p>
+/// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InvalidRequestException {
-    /// <p>The error code returned when the query execution failed to process, or when the
-    ///             processing request for the named query failed.</p>
+    /// The error code returned when the query execution failed to process, or when the processing request for the named query failed.
     #[serde(rename = "AthenaErrorCode", skip_serializing_if = "Option::is_none")]
     pub athena_error_code: Option<String>,
     /// The `Message` member.
@@ -4469,11 +4089,10 @@ impl InvalidRequestException {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListApplicationDpuSizesInput {
-    /// <p>Specifies the maximum number of results to return.</p>
+    /// Specifies the maximum number of results to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4498,12 +4117,10 @@ impl ListApplicationDpuSizesInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListApplicationDpuSizesOutput {
-    /// <p>A list of the supported DPU sizes that the application runtime supports.</p>
+    /// A list of the supported DPU sizes that the application runtime supports.
     #[serde(rename = "ApplicationDPUSizes", skip_serializing_if = "Option::is_none")]
     pub application_dpu_sizes: Option<Vec<ApplicationDpuSizes>>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4531,41 +4148,36 @@ impl ListApplicationDpuSizesOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListCalculationExecutionsRequest {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(
         rename = "SessionId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub session_id: String,
-    /// <p>A filter for a specific calculation execution state. A description of each state
-    ///             follows.</p>
-    ///          <p>
-    ///             <code>CREATING</code> - The calculation is in the process of being created.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The calculation has been created and is ready to run.</p>
-    ///          <p>
-    ///             <code>QUEUED</code> - The calculation has been queued for processing.</p>
-    ///          <p>
-    ///             <code>RUNNING</code> - The calculation is running.</p>
-    ///          <p>
-    ///             <code>CANCELING</code> - A request to cancel the calculation has been received and the
-    ///             system is working to stop it.</p>
-    ///          <p>
-    ///             <code>CANCELED</code> - The calculation is no longer running as the result of a cancel
-    ///             request.</p>
-    ///          <p>
-    ///             <code>COMPLETED</code> - The calculation has completed without error.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - The calculation failed and is no longer running.</p>
+    /// A filter for a specific calculation execution state. A description of each state follows.
+    ///
+    /// `CREATING` - The calculation is in the process of being created.
+    ///
+    /// `CREATED` - The calculation has been created and is ready to run.
+    ///
+    /// `QUEUED` - The calculation has been queued for processing.
+    ///
+    /// `RUNNING` - The calculation is running.
+    ///
+    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to stop it.
+    ///
+    /// `CANCELED` - The calculation is no longer running as the result of a cancel request.
+    ///
+    /// `COMPLETED` - The calculation has completed without error.
+    ///
+    /// `FAILED` - The calculation failed and is no longer running.
     #[serde(rename = "StateFilter", skip_serializing_if = "Option::is_none")]
     pub state_filter: Option<CalculationExecutionState>,
-    /// <p>The maximum number of calculation executions to return.</p>
+    /// The maximum number of calculation executions to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4601,12 +4213,10 @@ impl ListCalculationExecutionsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListCalculationExecutionsResponse {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>A list of <a>CalculationSummary</a> objects.</p>
+    /// A list of `CalculationSummary` objects.
     #[serde(rename = "Calculations", skip_serializing_if = "Option::is_none")]
     pub calculations: Option<Vec<CalculationSummary>>,
 }
@@ -4634,11 +4244,10 @@ impl ListCalculationExecutionsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListCapacityReservationsInput {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>Specifies the maximum number of results to return.</p>
+    /// Specifies the maximum number of results to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
 }
@@ -4663,12 +4272,10 @@ impl ListCapacityReservationsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListCapacityReservationsOutput {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the NextToken from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The capacity reservations for the current account.</p>
+    /// The capacity reservations for the current account.
     #[serde(
         rename = "CapacityReservations",
         default,
@@ -4695,15 +4302,13 @@ impl ListCapacityReservationsOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDataCatalogsInput {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the NextToken from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>Specifies the maximum number of data catalogs to return.</p>
+    /// Specifies the maximum number of data catalogs to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>The name of the workgroup. Required if making an IAM Identity Center request.</p>
+    /// The name of the workgroup. Required if making an IAM Identity Center request.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -4733,12 +4338,10 @@ impl ListDataCatalogsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDataCatalogsOutput {
-    /// <p>A summary list of data catalogs.</p>
+    /// A summary list of data catalogs.
     #[serde(rename = "DataCatalogsSummary", skip_serializing_if = "Option::is_none")]
     pub data_catalogs_summary: Option<Vec<DataCatalogSummary>>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the NextToken from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4766,23 +4369,20 @@ impl ListDataCatalogsOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDatabasesInput {
-    /// <p>The name of the data catalog that contains the databases to return.</p>
+    /// The name of the data catalog that contains the databases to return.
     #[serde(
         rename = "CatalogName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub catalog_name: String,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>Specifies the maximum number of results to return.</p>
+    /// Specifies the maximum number of results to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>The name of the workgroup for which the metadata is being fetched. Required if
-    ///             requesting an IAM Identity Center enabled Glue Data Catalog.</p>
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -4815,12 +4415,10 @@ impl ListDatabasesInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDatabasesOutput {
-    /// <p>A list of databases from a data catalog.</p>
+    /// A list of databases from a data catalog.
     #[serde(rename = "DatabaseList", skip_serializing_if = "Option::is_none")]
     pub database_list: Option<Vec<Database>>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the NextToken from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4845,12 +4443,10 @@ impl ListDatabasesOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListEngineVersionsInput {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The maximum number of engine versions to return in this request.</p>
+    /// The maximum number of engine versions to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
 }
@@ -4875,12 +4471,10 @@ impl ListEngineVersionsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListEngineVersionsOutput {
-    /// <p>A list of engine versions that are available to choose from.</p>
+    /// A list of engine versions that are available to choose from.
     #[serde(rename = "EngineVersions", skip_serializing_if = "Option::is_none")]
     pub engine_versions: Option<Vec<EngineVersion>>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4905,35 +4499,32 @@ impl ListEngineVersionsOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListExecutorsRequest {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(
         rename = "SessionId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub session_id: String,
-    /// <p>A filter for a specific executor state. A description of each state follows.</p>
-    ///          <p>
-    ///             <code>CREATING</code> - The executor is being started, including acquiring
-    ///             resources.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The executor has been started.</p>
-    ///          <p>
-    ///             <code>REGISTERED</code> - The executor has been registered.</p>
-    ///          <p>
-    ///             <code>TERMINATING</code> - The executor is in the process of shutting down.</p>
-    ///          <p>
-    ///             <code>TERMINATED</code> - The executor is no longer running.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - Due to a failure, the executor is no longer running.</p>
+    /// A filter for a specific executor state. A description of each state follows.
+    ///
+    /// `CREATING` - The executor is being started, including acquiring resources.
+    ///
+    /// `CREATED` - The executor has been started.
+    ///
+    /// `REGISTERED` - The executor has been registered.
+    ///
+    /// `TERMINATING` - The executor is in the process of shutting down.
+    ///
+    /// `TERMINATED` - The executor is no longer running.
+    ///
+    /// `FAILED` - Due to a failure, the executor is no longer running.
     #[serde(rename = "ExecutorStateFilter", skip_serializing_if = "Option::is_none")]
     pub executor_state_filter: Option<ExecutorState>,
-    /// <p>The maximum number of executors to return.</p>
+    /// The maximum number of executors to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4966,19 +4557,17 @@ impl ListExecutorsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListExecutorsResponse {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(
         rename = "SessionId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub session_id: String,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>Contains summary information about the executor.</p>
+    /// Contains summary information about the executor.
     #[serde(rename = "ExecutorsSummary", skip_serializing_if = "Option::is_none")]
     pub executors_summary: Option<Vec<ExecutorsSummary>>,
 }
@@ -5009,17 +4598,13 @@ impl ListExecutorsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNamedQueriesInput {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The maximum number of queries to return in this request.</p>
+    /// The maximum number of queries to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>The name of the workgroup from which the named queries are being returned. If a
-    ///             workgroup is not specified, the saved queries for the primary workgroup are
-    ///             returned.</p>
+    /// The name of the workgroup from which the named queries are being returned. If a workgroup is not specified, the saved queries for the primary workgroup are returned.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -5049,12 +4634,10 @@ impl ListNamedQueriesInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNamedQueriesOutput {
-    /// <p>The list of unique query IDs.</p>
+    /// The list of unique query IDs.
     #[serde(rename = "NamedQueryIds", skip_serializing_if = "Option::is_none")]
     pub named_query_ids: Option<Vec<String>>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5079,17 +4662,16 @@ impl ListNamedQueriesOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNotebookMetadataInput {
-    /// <p>Search filter string.</p>
+    /// Search filter string.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<FilterDefinition>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>Specifies the maximum number of results to return.</p>
+    /// Specifies the maximum number of results to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>The name of the Spark enabled workgroup to retrieve notebook metadata for.</p>
+    /// The name of the Spark enabled workgroup to retrieve notebook metadata for.
     #[serde(
         rename = "WorkGroup",
         default,
@@ -5126,12 +4708,10 @@ impl ListNotebookMetadataInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNotebookMetadataOutput {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The list of notebook metadata for the specified workgroup.</p>
+    /// The list of notebook metadata for the specified workgroup.
     #[serde(rename = "NotebookMetadataList", skip_serializing_if = "Option::is_none")]
     pub notebook_metadata_list: Option<Vec<NotebookMetadata>>,
 }
@@ -5159,19 +4739,17 @@ impl ListNotebookMetadataOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNotebookSessionsRequest {
-    /// <p>The ID of the notebook to list sessions for.</p>
+    /// The ID of the notebook to list sessions for.
     #[serde(
         rename = "NotebookId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub notebook_id: String,
-    /// <p>The maximum number of notebook sessions to return.</p>
+    /// The maximum number of notebook sessions to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5199,16 +4777,14 @@ impl ListNotebookSessionsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNotebookSessionsResponse {
-    /// <p>A list of the sessions belonging to the notebook.</p>
+    /// A list of the sessions belonging to the notebook.
     #[serde(
         rename = "NotebookSessionsList",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub notebook_sessions_list: Vec<NotebookSessionSummary>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5231,19 +4807,17 @@ impl ListNotebookSessionsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListPreparedStatementsInput {
-    /// <p>The workgroup to list the prepared statements for.</p>
+    /// The workgroup to list the prepared statements for.
     #[serde(
         rename = "WorkGroup",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub work_group: String,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to return in this request.</p>
+    /// The maximum number of results to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
 }
@@ -5271,12 +4845,10 @@ impl ListPreparedStatementsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListPreparedStatementsOutput {
-    /// <p>The list of prepared statements for the workgroup.</p>
+    /// The list of prepared statements for the workgroup.
     #[serde(rename = "PreparedStatements", skip_serializing_if = "Option::is_none")]
     pub prepared_statements: Option<Vec<PreparedStatementSummary>>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5304,17 +4876,13 @@ impl ListPreparedStatementsOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListQueryExecutionsInput {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The maximum number of query executions to return in this request.</p>
+    /// The maximum number of query executions to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>The name of the workgroup from which queries are being returned. If a workgroup is not
-    ///             specified, a list of available query execution IDs for the queries in the primary
-    ///             workgroup is returned.</p>
+    /// The name of the workgroup from which queries are being returned. If a workgroup is not specified, a list of available query execution IDs for the queries in the primary workgroup is returned.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -5344,10 +4912,10 @@ impl ListQueryExecutionsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListQueryExecutionsOutput {
-    /// <p>The unique IDs of each query execution as an array of strings.</p>
+    /// The unique IDs of each query execution as an array of strings.
     #[serde(rename = "QueryExecutionIds", skip_serializing_if = "Option::is_none")]
     pub query_execution_ids: Option<Vec<String>>,
-    /// <p>A token to be used by the next request if this request is truncated.</p>
+    /// A token to be used by the next request if this request is truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5372,41 +4940,36 @@ impl ListQueryExecutionsOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListSessionsRequest {
-    /// <p>The workgroup to which the session belongs.</p>
+    /// The workgroup to which the session belongs.
     #[serde(
         rename = "WorkGroup",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub work_group: String,
-    /// <p>A filter for a specific session state. A description of each state follows.</p>
-    ///          <p>
-    ///             <code>CREATING</code> - The session is being started, including acquiring
-    ///             resources.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The session has been started.</p>
-    ///          <p>
-    ///             <code>IDLE</code> - The session is able to accept a calculation.</p>
-    ///          <p>
-    ///             <code>BUSY</code> - The session is processing another task and is unable to accept a
-    ///             calculation.</p>
-    ///          <p>
-    ///             <code>TERMINATING</code> - The session is in the process of shutting down.</p>
-    ///          <p>
-    ///             <code>TERMINATED</code> - The session and its resources are no longer running.</p>
-    ///          <p>
-    ///             <code>DEGRADED</code> - The session has no healthy coordinators.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - Due to a failure, the session and its resources are no longer
-    ///             running.</p>
+    /// A filter for a specific session state. A description of each state follows.
+    ///
+    /// `CREATING` - The session is being started, including acquiring resources.
+    ///
+    /// `CREATED` - The session has been started.
+    ///
+    /// `IDLE` - The session is able to accept a calculation.
+    ///
+    /// `BUSY` - The session is processing another task and is unable to accept a calculation.
+    ///
+    /// `TERMINATING` - The session is in the process of shutting down.
+    ///
+    /// `TERMINATED` - The session and its resources are no longer running.
+    ///
+    /// `DEGRADED` - The session has no healthy coordinators.
+    ///
+    /// `FAILED` - Due to a failure, the session and its resources are no longer running.
     #[serde(rename = "StateFilter", skip_serializing_if = "Option::is_none")]
     pub state_filter: Option<SessionState>,
-    /// <p>The maximum number of sessions to return.</p>
+    /// The maximum number of sessions to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5439,12 +5002,10 @@ impl ListSessionsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListSessionsResponse {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>A list of sessions.</p>
+    /// A list of sessions.
     #[serde(rename = "Sessions", skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<SessionSummary>>,
 }
@@ -5469,34 +5030,30 @@ impl ListSessionsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTableMetadataInput {
-    /// <p>The name of the data catalog for which table metadata should be returned.</p>
+    /// The name of the data catalog for which table metadata should be returned.
     #[serde(
         rename = "CatalogName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub catalog_name: String,
-    /// <p>The name of the database for which table metadata should be returned.</p>
+    /// The name of the database for which table metadata should be returned.
     #[serde(
         rename = "DatabaseName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub database_name: String,
-    /// <p>A regex filter that pattern-matches table names. If no expression is supplied,
-    ///             metadata for all tables are listed.</p>
+    /// A regex filter that pattern-matches table names. If no expression is supplied, metadata for all tables are listed.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the NextToken from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>Specifies the maximum number of results to return.</p>
+    /// Specifies the maximum number of results to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// <p>The name of the workgroup for which the metadata is being fetched. Required if
-    ///             requesting an IAM Identity Center enabled Glue Data Catalog.</p>
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -5538,12 +5095,10 @@ impl ListTableMetadataInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTableMetadataOutput {
-    /// <p>A list of table metadata.</p>
+    /// A list of table metadata.
     #[serde(rename = "TableMetadataList", skip_serializing_if = "Option::is_none")]
     pub table_metadata_list: Option<Vec<TableMetadata>>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the NextToken from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5571,20 +5126,17 @@ impl ListTableMetadataOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTagsForResourceInput {
-    /// <p>Lists the tags for the resource with the specified ARN.</p>
+    /// Lists the tags for the resource with the specified ARN.
     #[serde(
         rename = "ResourceARN",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub resource_arn: String,
-    /// <p>The token for the next set of results, or null if there are no additional results for
-    ///             this request, where the request lists the tags for the resource with the specified
-    ///             ARN.</p>
+    /// The token for the next set of results, or null if there are no additional results for this request, where the request lists the tags for the resource with the specified ARN.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be returned per request that lists the tags for the
-    ///             resource.</p>
+    /// The maximum number of results to be returned per request that lists the tags for the resource.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
 }
@@ -5612,10 +5164,10 @@ impl ListTagsForResourceInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTagsForResourceOutput {
-    /// <p>The list of tags associated with the specified resource.</p>
+    /// The list of tags associated with the specified resource.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// <p>A token to be used by the next request if this request is truncated.</p>
+    /// A token to be used by the next request if this request is truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5640,12 +5192,10 @@ impl ListTagsForResourceOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListWorkGroupsInput {
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The maximum number of workgroups to return in this request.</p>
+    /// The maximum number of workgroups to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
 }
@@ -5670,13 +5220,10 @@ impl ListWorkGroupsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListWorkGroupsOutput {
-    /// <p>A list of <a>WorkGroupSummary</a> objects that include the names,
-    ///             descriptions, creation times, and states for each workgroup.</p>
+    /// A list of `WorkGroupSummary` objects that include the names, descriptions, creation times, and states for each workgroup.
     #[serde(rename = "WorkGroups", skip_serializing_if = "Option::is_none")]
     pub work_groups: Option<Vec<WorkGroupSummary>>,
-    /// <p>A token generated by the Athena service that specifies where to continue
-    ///             pagination if a previous request was truncated. To obtain the next set of pages, pass in
-    ///             the <code>NextToken</code> from the response object of the previous page call.</p>
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5696,12 +5243,7 @@ impl ListWorkGroupsOutput {
         self
     }
 }
-/// <p>An exception that Athena received when it called a custom metastore.
-///             Occurs if the error is not caused by user input (<code>InvalidRequestException</code>)
-///             or from the Athena platform (<code>InternalServerException</code>). For
-///             example, if a user-created Lambda function is missing permissions, the
-///                 Lambda
-///             <code>4XX</code> exception is returned in a <code>MetadataException</code>.</p>
+/// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -5721,40 +5263,39 @@ impl MetadataException {
         self
     }
 }
-/// <p>A query, where <code>QueryString</code> contains the SQL statements that make up the
-///             query.</p>
+/// A query, where `QueryString` contains the SQL statements that make up the query.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct NamedQuery {
-    /// <p>The query name.</p>
+    /// The query name.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The query description.</p>
+    /// The query description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The database to which the query belongs.</p>
+    /// The database to which the query belongs.
     #[serde(
         rename = "Database",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub database: String,
-    /// <p>The SQL statements that make up the query.</p>
+    /// The SQL statements that make up the query.
     #[serde(
         rename = "QueryString",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub query_string: String,
-    /// <p>The unique identifier of the query.</p>
+    /// The unique identifier of the query.
     #[serde(rename = "NamedQueryId", skip_serializing_if = "Option::is_none")]
     pub named_query_id: Option<String>,
-    /// <p>The name of the workgroup that contains the named query.</p>
+    /// The name of the workgroup that contains the named query.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -5788,22 +5329,21 @@ impl NamedQuery {
         self
     }
 }
-/// <p>Contains metadata for notebook, including the notebook name, ID, workgroup, and time
-///             created.</p>
+/// Contains metadata for notebook, including the notebook name, ID, workgroup, and time created.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct NotebookMetadata {
-    /// <p>The notebook ID.</p>
+    /// The notebook ID.
     #[serde(rename = "NotebookId", skip_serializing_if = "Option::is_none")]
     pub notebook_id: Option<String>,
-    /// <p>The name of the notebook.</p>
+    /// The name of the notebook.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// <p>The name of the Spark enabled workgroup to which the notebook belongs.</p>
+    /// The name of the Spark enabled workgroup to which the notebook belongs.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
-    /// <p>The time when the notebook was created.</p>
+    /// The time when the notebook was created.
     #[serde(
         rename = "CreationTime",
         default,
@@ -5812,10 +5352,10 @@ pub struct NotebookMetadata {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus::DateTime>,
-    /// <p>The type of notebook. Currently, the only valid type is <code>IPYNB</code>.</p>
+    /// The type of notebook. Currently, the only valid type is `IPYNB`.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub r#type: Option<NotebookType>,
-    /// <p>The time when the notebook was last modified.</p>
+    /// The time when the notebook was last modified.
     #[serde(
         rename = "LastModifiedTime",
         default,
@@ -5861,15 +5401,15 @@ impl NotebookMetadata {
         self
     }
 }
-/// <p>Contains the notebook session ID and notebook session creation time.</p>
+/// Contains the notebook session ID and notebook session creation time.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct NotebookSessionSummary {
-    /// <p>The notebook session ID.</p>
+    /// The notebook session ID.
     #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// <p>The time when the notebook session was created.</p>
+    /// The time when the notebook session was created.
     #[serde(
         rename = "CreationTime",
         default,
@@ -5953,24 +5493,24 @@ impl schemars::JsonSchema for NotebookType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>A prepared SQL statement for use with Athena.</p>
+/// A prepared SQL statement for use with Athena.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PreparedStatement {
-    /// <p>The name of the prepared statement.</p>
+    /// The name of the prepared statement.
     #[serde(rename = "StatementName", skip_serializing_if = "Option::is_none")]
     pub statement_name: Option<String>,
-    /// <p>The query string for the prepared statement.</p>
+    /// The query string for the prepared statement.
     #[serde(rename = "QueryStatement", skip_serializing_if = "Option::is_none")]
     pub query_statement: Option<String>,
-    /// <p>The name of the workgroup to which the prepared statement belongs.</p>
+    /// The name of the workgroup to which the prepared statement belongs.
     #[serde(rename = "WorkGroupName", skip_serializing_if = "Option::is_none")]
     pub work_group_name: Option<String>,
-    /// <p>The description of the prepared statement.</p>
+    /// The description of the prepared statement.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The last modified time of the prepared statement.</p>
+    /// The last modified time of the prepared statement.
     #[serde(
         rename = "LastModifiedTime",
         default,
@@ -6011,15 +5551,15 @@ impl PreparedStatement {
         self
     }
 }
-/// <p>The name and last modified time of the prepared statement.</p>
+/// The name and last modified time of the prepared statement.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PreparedStatementSummary {
-    /// <p>The name of the prepared statement.</p>
+    /// The name of the prepared statement.
     #[serde(rename = "StatementName", skip_serializing_if = "Option::is_none")]
     pub statement_name: Option<String>,
-    /// <p>The last modified time of the prepared statement.</p>
+    /// The last modified time of the prepared statement.
     #[serde(
         rename = "LastModifiedTime",
         default,
@@ -6050,15 +5590,14 @@ impl PreparedStatementSummary {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PutCapacityAssignmentConfigurationInput {
-    /// <p>The name of the capacity reservation to put a capacity assignment configuration
-    ///             for.</p>
+    /// The name of the capacity reservation to put a capacity assignment configuration for.
     #[serde(
         rename = "CapacityReservationName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub capacity_reservation_name: String,
-    /// <p>The list of assignments for the capacity assignment configuration.</p>
+    /// The list of assignments for the capacity assignment configuration.
     #[serde(
         rename = "CapacityAssignments",
         default,
@@ -6089,64 +5628,51 @@ impl PutCapacityAssignmentConfigurationOutput {
         Self::default()
     }
 }
-/// <p>Information about a single instance of a query execution.</p>
+/// Information about a single instance of a query execution.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryExecution {
-    /// <p>The unique identifier for each query execution.</p>
+    /// The unique identifier for each query execution.
     #[serde(rename = "QueryExecutionId", skip_serializing_if = "Option::is_none")]
     pub query_execution_id: Option<String>,
-    /// <p>The SQL query statements which the query execution ran.</p>
+    /// The SQL query statements which the query execution ran.
     #[serde(rename = "Query", skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
-    /// <p>The type of query statement that was run. <code>DDL</code> indicates DDL query
-    ///             statements. <code>DML</code> indicates DML (Data Manipulation Language) query
-    ///             statements, such as <code>CREATE TABLE AS SELECT</code>. <code>UTILITY</code> indicates
-    ///             query statements other than DDL and DML, such as <code>SHOW CREATE TABLE</code>, or
-    ///                 <code>DESCRIBE TABLE</code>.</p>
+    /// The type of query statement that was run. `DDL` indicates DDL query statements. `DML` indicates DML (Data Manipulation Language) query statements, such as `CREATE TABLE AS SELECT`. `UTILITY` indicates query statements other than DDL and DML, such as `SHOW CREATE TABLE`, or `DESCRIBE TABLE`.
     #[serde(rename = "StatementType", skip_serializing_if = "Option::is_none")]
     pub statement_type: Option<StatementType>,
-    /// <p>The location in Amazon S3 where query and calculation results are stored and
-    ///             the encryption option, if any, used for query results. These are known as "client-side
-    ///             settings". If workgroup settings override client-side settings, then the query uses the
-    ///             location for the query results and the encryption configuration that are specified for
-    ///             the workgroup.</p>
+    /// The location in Amazon S3 where query and calculation results are stored and the encryption option, if any, used for query results. These are known as "client-side settings". If workgroup settings override client-side settings, then the query uses the location for the query results and the encryption configuration that are specified for the workgroup.
     #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
     pub result_configuration: Option<ResultConfiguration>,
-    /// <p>Specifies the query result reuse behavior that was used for the query.</p>
+    /// Specifies the query result reuse behavior that was used for the query.
     #[serde(
         rename = "ResultReuseConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub result_reuse_configuration: Option<ResultReuseConfiguration>,
-    /// <p>The database in which the query execution occurred.</p>
+    /// The database in which the query execution occurred.
     #[serde(rename = "QueryExecutionContext", skip_serializing_if = "Option::is_none")]
     pub query_execution_context: Option<QueryExecutionContext>,
-    /// <p>The completion date, current state, submission time, and state change reason (if
-    ///             applicable) for the query execution.</p>
+    /// The completion date, current state, submission time, and state change reason (if applicable) for the query execution.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<QueryExecutionStatus>,
-    /// <p>Query execution statistics, such as the amount of data scanned, the amount of time
-    ///             that the query took to process, and the type of statement that was run.</p>
+    /// Query execution statistics, such as the amount of data scanned, the amount of time that the query took to process, and the type of statement that was run.
     #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
     pub statistics: Option<QueryExecutionStatistics>,
-    /// <p>The name of the workgroup in which the query ran.</p>
+    /// The name of the workgroup in which the query ran.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
-    /// <p>The engine version that executed the query.</p>
+    /// The engine version that executed the query.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
-    /// <p>A list of values for the parameters in a query. The values are applied sequentially to
-    ///             the parameters in the query in the order in which the parameters occur. The list of
-    ///             parameters is not returned in the response.</p>
+    /// A list of values for the parameters in a query. The values are applied sequentially to the parameters in the query in the order in which the parameters occur. The list of parameters is not returned in the response.
     #[serde(rename = "ExecutionParameters", skip_serializing_if = "Option::is_none")]
     pub execution_parameters: Option<Vec<String>>,
-    /// <p>The kind of query statement that was run.</p>
+    /// The kind of query statement that was run.
     #[serde(rename = "SubstatementType", skip_serializing_if = "Option::is_none")]
     pub substatement_type: Option<String>,
-    /// <p>Specifies whether Amazon S3 access grants are enabled for query
-    ///             results.</p>
+    /// Specifies whether Amazon S3 access grants are enabled for query results.
     #[serde(
         rename = "QueryResultsS3AccessGrantsConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -6238,16 +5764,15 @@ impl QueryExecution {
         self
     }
 }
-/// <p>The database and data catalog context in which the query execution occurs.</p>
+/// The database and data catalog context in which the query execution occurs.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryExecutionContext {
-    /// <p>The name of the database used in the query execution. The database must exist in the
-    ///             catalog.</p>
+    /// The name of the database used in the query execution. The database must exist in the catalog.
     #[serde(rename = "Database", skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
-    /// <p>The name of the data catalog used in the query execution.</p>
+    /// The name of the data catalog used in the query execution.
     #[serde(rename = "Catalog", skip_serializing_if = "Option::is_none")]
     pub catalog: Option<String>,
 }
@@ -6342,66 +5867,51 @@ impl schemars::JsonSchema for QueryExecutionState {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>The amount of data scanned during the query execution and the amount of time that it
-///             took to execute, and the type of statement that was run.</p>
+/// The amount of data scanned during the query execution and the amount of time that it took to execute, and the type of statement that was run.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryExecutionStatistics {
-    /// <p>The number of milliseconds that the query took to execute.</p>
+    /// The number of milliseconds that the query took to execute.
     #[serde(
         rename = "EngineExecutionTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub engine_execution_time_in_millis: Option<i64>,
-    /// <p>The number of bytes in the data that was queried.</p>
+    /// The number of bytes in the data that was queried.
     #[serde(rename = "DataScannedInBytes", skip_serializing_if = "Option::is_none")]
     pub data_scanned_in_bytes: Option<i64>,
-    /// <p>The location and file name of a data manifest file. The manifest file is saved to the
-    ///                 Athena query results location in Amazon S3. The manifest file
-    ///             tracks files that the query wrote to Amazon S3. If the query fails, the manifest
-    ///             file also tracks files that the query intended to write. The manifest is useful for
-    ///             identifying orphaned files resulting from a failed query. For more information, see
-    ///                 <a href="https://docs.aws.amazon.com/athena/latest/ug/querying.html">Working with Query
-    ///                 Results, Output Files, and Query History</a> in the <i>Amazon Athena User Guide</i>.</p>
+    /// The location and file name of a data manifest file. The manifest file is saved to the Athena query results location in Amazon S3. The manifest file tracks files that the query wrote to Amazon S3. If the query fails, the manifest file also tracks files that the query intended to write. The manifest is useful for identifying orphaned files resulting from a failed query. For more information, see [Working with Query Results, Output Files, and Query History](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon Athena User Guide*.
     #[serde(rename = "DataManifestLocation", skip_serializing_if = "Option::is_none")]
     pub data_manifest_location: Option<String>,
-    /// <p>The number of milliseconds that Athena took to run the query.</p>
+    /// The number of milliseconds that Athena took to run the query.
     #[serde(
         rename = "TotalExecutionTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_execution_time_in_millis: Option<i64>,
-    /// <p>The number of milliseconds that the query was in your query queue waiting for
-    ///             resources. Note that if transient errors occur, Athena might automatically
-    ///             add the query back to the queue.</p>
+    /// The number of milliseconds that the query was in your query queue waiting for resources. Note that if transient errors occur, Athena might automatically add the query back to the queue.
     #[serde(rename = "QueryQueueTimeInMillis", skip_serializing_if = "Option::is_none")]
     pub query_queue_time_in_millis: Option<i64>,
-    /// <p>The number of milliseconds that Athena took to preprocess the query before
-    ///             submitting the query to the query engine.</p>
+    /// The number of milliseconds that Athena took to preprocess the query before submitting the query to the query engine.
     #[serde(
         rename = "ServicePreProcessingTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_pre_processing_time_in_millis: Option<i64>,
-    /// <p>The number of milliseconds that Athena took to plan the query processing
-    ///             flow. This includes the time spent retrieving table partitions from the data source.
-    ///             Note that because the query engine performs the query planning, query planning time is a
-    ///             subset of engine processing time.</p>
+    /// The number of milliseconds that Athena took to plan the query processing flow. This includes the time spent retrieving table partitions from the data source. Note that because the query engine performs the query planning, query planning time is a subset of engine processing time.
     #[serde(
         rename = "QueryPlanningTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub query_planning_time_in_millis: Option<i64>,
-    /// <p>The number of milliseconds that Athena took to finalize and publish the
-    ///             query results after the query engine finished running the query.</p>
+    /// The number of milliseconds that Athena took to finalize and publish the query results after the query engine finished running the query.
     #[serde(
         rename = "ServiceProcessingTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_processing_time_in_millis: Option<i64>,
-    /// <p>Contains information about whether previous query results were reused for the
-    ///             query.</p>
+    /// Contains information about whether previous query results were reused for the query.
     #[serde(rename = "ResultReuseInformation", skip_serializing_if = "Option::is_none")]
     pub result_reuse_information: Option<ResultReuseInformation>,
 }
@@ -6465,30 +5975,20 @@ impl QueryExecutionStatistics {
         self
     }
 }
-/// <p>The completion date, current state, submission time, and state change reason (if
-///             applicable) for the query execution.</p>
+/// The completion date, current state, submission time, and state change reason (if applicable) for the query execution.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryExecutionStatus {
-    /// <p>The state of query execution. <code>QUEUED</code> indicates that the query has been
-    ///             submitted to the service, and Athena will execute the query as soon as
-    ///             resources are available. <code>RUNNING</code> indicates that the query is in execution
-    ///             phase. <code>SUCCEEDED</code> indicates that the query completed without errors.
-    ///                 <code>FAILED</code> indicates that the query experienced an error and did not
-    ///             complete processing. <code>CANCELLED</code> indicates that a user input interrupted
-    ///             query execution.</p>
-    ///          <note>
-    ///             <p>Athena automatically retries your queries in cases of certain
-    ///                 transient errors. As a result, you may see the query state transition from
-    ///                     <code>RUNNING</code> or <code>FAILED</code> to <code>QUEUED</code>. </p>
-    ///          </note>
+    /// The state of query execution. `QUEUED` indicates that the query has been submitted to the service, and Athena will execute the query as soon as resources are available. `RUNNING` indicates that the query is in execution phase. `SUCCEEDED` indicates that the query completed without errors. `FAILED` indicates that the query experienced an error and did not complete processing. `CANCELLED` indicates that a user input interrupted query execution.
+    ///
+    /// **Note:** Athena automatically retries your queries in cases of certain transient errors. As a result, you may see the query state transition from `RUNNING` or `FAILED` to `QUEUED`.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<QueryExecutionState>,
-    /// <p>Further detail about the status of the query.</p>
+    /// Further detail about the status of the query.
     #[serde(rename = "StateChangeReason", skip_serializing_if = "Option::is_none")]
     pub state_change_reason: Option<String>,
-    /// <p>The date and time that the query was submitted.</p>
+    /// The date and time that the query was submitted.
     #[serde(
         rename = "SubmissionDateTime",
         default,
@@ -6497,7 +5997,7 @@ pub struct QueryExecutionStatus {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub submission_date_time: Option<nimbus::DateTime>,
-    /// <p>The date and time that the query completed.</p>
+    /// The date and time that the query completed.
     #[serde(
         rename = "CompletionDateTime",
         default,
@@ -6506,7 +6006,7 @@ pub struct QueryExecutionStatus {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub completion_date_time: Option<nimbus::DateTime>,
-    /// <p>Provides information about an Athena query error.</p>
+    /// Provides information about an Athena query error.
     #[serde(rename = "AthenaError", skip_serializing_if = "Option::is_none")]
     pub athena_error: Option<AthenaError>,
 }
@@ -6547,26 +6047,22 @@ impl QueryExecutionStatus {
         self
     }
 }
-/// <p>Specifies whether Amazon S3 access grants are enabled for query
-///             results.</p>
+/// Specifies whether Amazon S3 access grants are enabled for query results.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryResultsS3AccessGrantsConfiguration {
-    /// <p>Specifies whether Amazon S3 access grants are enabled for query
-    ///             results.</p>
+    /// Specifies whether Amazon S3 access grants are enabled for query results.
     #[serde(
         rename = "EnableS3AccessGrants",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub enable_s3_access_grants: bool,
-    /// <p>When enabled, appends the user ID as an Amazon S3 path prefix to the query
-    ///             result output location.</p>
+    /// When enabled, appends the user ID as an Amazon S3 path prefix to the query result output location.
     #[serde(rename = "CreateUserLevelPrefix", skip_serializing_if = "Option::is_none")]
     pub create_user_level_prefix: Option<bool>,
-    /// <p>The authentication type used for Amazon S3 access grants. Currently, only
-    ///                 <code>DIRECTORY_IDENTITY</code> is supported.</p>
+    /// The authentication type used for Amazon S3 access grants. Currently, only `DIRECTORY_IDENTITY` is supported.
     #[serde(
         rename = "AuthenticationType",
         default,
@@ -6592,22 +6088,18 @@ impl QueryResultsS3AccessGrantsConfiguration {
         self
     }
 }
-/// <p>The query execution timeline, statistics on input and output rows and bytes, and the
-///             different query stages that form the query execution plan.</p>
+/// The query execution timeline, statistics on input and output rows and bytes, and the different query stages that form the query execution plan.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryRuntimeStatistics {
-    /// <p>Timeline statistics such as query queue time, planning time, execution time, service
-    ///             processing time, and total execution time.</p>
+    /// Timeline statistics such as query queue time, planning time, execution time, service processing time, and total execution time.
     #[serde(rename = "Timeline", skip_serializing_if = "Option::is_none")]
     pub timeline: Option<QueryRuntimeStatisticsTimeline>,
-    /// <p>Statistics such as input rows and bytes read by the query, rows and bytes output by
-    ///             the query, and the number of rows written by the query.</p>
+    /// Statistics such as input rows and bytes read by the query, rows and bytes output by the query, and the number of rows written by the query.
     #[serde(rename = "Rows", skip_serializing_if = "Option::is_none")]
     pub rows: Option<QueryRuntimeStatisticsRows>,
-    /// <p>Stage statistics such as input and output rows and bytes, execution time, and stage
-    ///             state. This information also includes substages and the query stage plan.</p>
+    /// Stage statistics such as input and output rows and bytes, execution time, and stage state. This information also includes substages and the query stage plan.
     #[serde(rename = "OutputStage", skip_serializing_if = "Option::is_none")]
     pub output_stage: Option<QueryStage>,
 }
@@ -6635,22 +6127,21 @@ impl QueryRuntimeStatistics {
         self
     }
 }
-/// <p>Statistics such as input rows and bytes read by the query, rows and bytes output by
-///             the query, and the number of rows written by the query.</p>
+/// Statistics such as input rows and bytes read by the query, rows and bytes output by the query, and the number of rows written by the query.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryRuntimeStatisticsRows {
-    /// <p>The number of rows read to execute the query.</p>
+    /// The number of rows read to execute the query.
     #[serde(rename = "InputRows", skip_serializing_if = "Option::is_none")]
     pub input_rows: Option<i64>,
-    /// <p>The number of bytes read to execute the query.</p>
+    /// The number of bytes read to execute the query.
     #[serde(rename = "InputBytes", skip_serializing_if = "Option::is_none")]
     pub input_bytes: Option<i64>,
-    /// <p>The number of bytes returned by the query.</p>
+    /// The number of bytes returned by the query.
     #[serde(rename = "OutputBytes", skip_serializing_if = "Option::is_none")]
     pub output_bytes: Option<i64>,
-    /// <p>The number of rows returned by the query.</p>
+    /// The number of rows returned by the query.
     #[serde(rename = "OutputRows", skip_serializing_if = "Option::is_none")]
     pub output_rows: Option<i64>,
 }
@@ -6680,47 +6171,39 @@ impl QueryRuntimeStatisticsRows {
         self
     }
 }
-/// <p>Timeline statistics such as query queue time, planning time, execution time, service
-///             processing time, and total execution time.</p>
+/// Timeline statistics such as query queue time, planning time, execution time, service processing time, and total execution time.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryRuntimeStatisticsTimeline {
-    /// <p>The number of milliseconds that the query was in your query queue waiting for
-    ///             resources. Note that if transient errors occur, Athena might automatically
-    ///             add the query back to the queue.</p>
+    /// The number of milliseconds that the query was in your query queue waiting for resources. Note that if transient errors occur, Athena might automatically add the query back to the queue.
     #[serde(rename = "QueryQueueTimeInMillis", skip_serializing_if = "Option::is_none")]
     pub query_queue_time_in_millis: Option<i64>,
-    /// <p> The number of milliseconds that Athena spends on preprocessing before it
-    ///             submits the query to the engine. </p>
+    /// The number of milliseconds that Athena spends on preprocessing before it submits the query to the engine.
     #[serde(
         rename = "ServicePreProcessingTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_pre_processing_time_in_millis: Option<i64>,
-    /// <p>The number of milliseconds that Athena took to plan the query processing
-    ///             flow. This includes the time spent retrieving table partitions from the data source.
-    ///             Note that because the query engine performs the query planning, query planning time is a
-    ///             subset of engine processing time.</p>
+    /// The number of milliseconds that Athena took to plan the query processing flow. This includes the time spent retrieving table partitions from the data source. Note that because the query engine performs the query planning, query planning time is a subset of engine processing time.
     #[serde(
         rename = "QueryPlanningTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub query_planning_time_in_millis: Option<i64>,
-    /// <p>The number of milliseconds that the query took to execute.</p>
+    /// The number of milliseconds that the query took to execute.
     #[serde(
         rename = "EngineExecutionTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub engine_execution_time_in_millis: Option<i64>,
-    /// <p>The number of milliseconds that Athena took to finalize and publish the
-    ///             query results after the query engine finished running the query.</p>
+    /// The number of milliseconds that Athena took to finalize and publish the query results after the query engine finished running the query.
     #[serde(
         rename = "ServiceProcessingTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_processing_time_in_millis: Option<i64>,
-    /// <p>The number of milliseconds that Athena took to run the query.</p>
+    /// The number of milliseconds that Athena took to run the query.
     #[serde(
         rename = "TotalExecutionTimeInMillis",
         skip_serializing_if = "Option::is_none"
@@ -6769,37 +6252,36 @@ impl QueryRuntimeStatisticsTimeline {
         self
     }
 }
-/// <p>Stage statistics such as input and output rows and bytes, execution time and stage
-///             state. This information also includes substages and the query stage plan.</p>
+/// Stage statistics such as input and output rows and bytes, execution time and stage state. This information also includes substages and the query stage plan.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryStage {
-    /// <p>The identifier for a stage.</p>
+    /// The identifier for a stage.
     #[serde(rename = "StageId", skip_serializing_if = "Option::is_none")]
     pub stage_id: Option<i64>,
-    /// <p>State of the stage after query execution.</p>
+    /// State of the stage after query execution.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// <p>The number of bytes output from the stage after execution.</p>
+    /// The number of bytes output from the stage after execution.
     #[serde(rename = "OutputBytes", skip_serializing_if = "Option::is_none")]
     pub output_bytes: Option<i64>,
-    /// <p>The number of rows output from the stage after execution.</p>
+    /// The number of rows output from the stage after execution.
     #[serde(rename = "OutputRows", skip_serializing_if = "Option::is_none")]
     pub output_rows: Option<i64>,
-    /// <p>The number of bytes input into the stage for execution.</p>
+    /// The number of bytes input into the stage for execution.
     #[serde(rename = "InputBytes", skip_serializing_if = "Option::is_none")]
     pub input_bytes: Option<i64>,
-    /// <p>The number of rows input into the stage for execution.</p>
+    /// The number of rows input into the stage for execution.
     #[serde(rename = "InputRows", skip_serializing_if = "Option::is_none")]
     pub input_rows: Option<i64>,
-    /// <p>Time taken to execute this stage.</p>
+    /// Time taken to execute this stage.
     #[serde(rename = "ExecutionTime", skip_serializing_if = "Option::is_none")]
     pub execution_time: Option<i64>,
-    /// <p>Stage plan information such as name, identifier, sub plans, and source stages.</p>
+    /// Stage plan information such as name, identifier, sub plans, and source stages.
     #[serde(rename = "QueryStagePlan", skip_serializing_if = "Option::is_none")]
     pub query_stage_plan: Option<QueryStagePlanNode>,
-    /// <p>List of sub query stages that form this stage execution plan.</p>
+    /// List of sub query stages that form this stage execution plan.
     #[serde(rename = "SubStages", skip_serializing_if = "Option::is_none")]
     pub sub_stages: Option<Vec<QueryStage>>,
 }
@@ -6854,23 +6336,21 @@ impl QueryStage {
         self
     }
 }
-/// <p>Stage plan information such as name, identifier, sub plans, and remote sources.</p>
+/// Stage plan information such as name, identifier, sub plans, and remote sources.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryStagePlanNode {
-    /// <p>Name of the query stage plan that describes the operation this stage is performing as
-    ///             part of query execution.</p>
+    /// Name of the query stage plan that describes the operation this stage is performing as part of query execution.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// <p>Information about the operation this query stage plan node is performing.</p>
+    /// Information about the operation this query stage plan node is performing.
     #[serde(rename = "Identifier", skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// <p>Stage plan information such as name, identifier, sub plans, and remote sources of
-    ///             child plan nodes/</p>
+    /// Stage plan information such as name, identifier, sub plans, and remote sources of child plan nodes/
     #[serde(rename = "Children", skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<QueryStagePlanNode>>,
-    /// <p>Source plan node IDs.</p>
+    /// Source plan node IDs.
     #[serde(rename = "RemoteSources", skip_serializing_if = "Option::is_none")]
     pub remote_sources: Option<Vec<String>>,
 }
@@ -6900,7 +6380,7 @@ impl QueryStagePlanNode {
         self
     }
 }
-/// <p>A resource, such as a workgroup, was not found.</p>
+/// A resource, such as a workgroup, was not found.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -6908,7 +6388,7 @@ pub struct ResourceNotFoundException {
     /// The `Message` member.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// <p>The name of the Amazon resource.</p>
+    /// The name of the Amazon resource.
     #[serde(rename = "ResourceName", skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
 }
@@ -6928,51 +6408,23 @@ impl ResourceNotFoundException {
         self
     }
 }
-/// <p>The location in Amazon S3 where query and calculation results are stored and
-///             the encryption option, if any, used for query and calculation results. These are known
-///             as "client-side settings". If workgroup settings override client-side settings, then the
-///             query uses the workgroup settings.</p>
+/// The location in Amazon S3 where query and calculation results are stored and the encryption option, if any, used for query and calculation results. These are known as "client-side settings". If workgroup settings override client-side settings, then the query uses the workgroup settings.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultConfiguration {
-    /// <p>The location in Amazon S3 where your query and calculation results are stored,
-    ///             such as <code>s3://path/to/query/bucket/</code>. To run the query, you must specify the
-    ///             query results location using one of the ways: either for individual queries using either
-    ///             this setting (client-side), or in the workgroup, using <a>WorkGroupConfiguration</a>. If none of them is set, Athena
-    ///             issues an error that no output location is provided. If workgroup settings override
-    ///             client-side settings, then the query uses the settings specified for the workgroup. See
-    ///                 <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a>.</p>
+    /// The location in Amazon S3 where your query and calculation results are stored, such as `s3://path/to/query/bucket/`. To run the query, you must specify the query results location using one of the ways: either for individual queries using either this setting (client-side), or in the workgroup, using `WorkGroupConfiguration`. If none of them is set, Athena issues an error that no output location is provided. If workgroup settings override client-side settings, then the query uses the settings specified for the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
     pub output_location: Option<String>,
-    /// <p>If query and calculation results are encrypted in Amazon S3, indicates the
-    ///             encryption option used (for example, <code>SSE_KMS</code> or <code>CSE_KMS</code>) and
-    ///             key information. This is a client-side setting. If workgroup settings override
-    ///             client-side settings, then the query uses the encryption configuration that is specified
-    ///             for the workgroup, and also uses the location for storing query results specified in the
-    ///             workgroup. See <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a>
-    ///             and <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override Client-Side Settings</a>.</p>
+    /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used (for example, `SSE_KMS` or `CSE_KMS`) and key information. This is a client-side setting. If workgroup settings override client-side settings, then the query uses the encryption configuration that is specified for the workgroup, and also uses the location for storing query results specified in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// <p>The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified by <a>ResultConfiguration$OutputLocation</a>.
-    ///             If set, Athena uses the value for <code>ExpectedBucketOwner</code> when it
-    ///             makes Amazon S3 calls to your specified output location. If the
-    ///                 <code>ExpectedBucketOwner</code>
-    ///             Amazon Web Services account ID does not match the actual owner of the Amazon S3
-    ///             bucket, the call fails with a permissions error.</p>
-    ///          <p>This is a client-side setting. If workgroup settings override client-side settings,
-    ///             then the query uses the <code>ExpectedBucketOwner</code> setting that is specified for
-    ///             the workgroup, and also uses the location for storing query results specified in the
-    ///             workgroup. See <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a>
-    ///             and <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override Client-Side Settings</a>.</p>
+    /// The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified by `ResultConfiguration$OutputLocation`. If set, Athena uses the value for `ExpectedBucketOwner` when it makes Amazon S3 calls to your specified output location. If the `ExpectedBucketOwner` Amazon Web Services account ID does not match the actual owner of the Amazon S3 bucket, the call fails with a permissions error.
+    ///
+    /// This is a client-side setting. If workgroup settings override client-side settings, then the query uses the `ExpectedBucketOwner` setting that is specified for the workgroup, and also uses the location for storing query results specified in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "ExpectedBucketOwner", skip_serializing_if = "Option::is_none")]
     pub expected_bucket_owner: Option<String>,
-    /// <p>Indicates that an Amazon S3 canned ACL should be set to control ownership of
-    ///             stored query results. Currently the only supported canned ACL is
-    ///                 <code>BUCKET_OWNER_FULL_CONTROL</code>. This is a client-side setting. If workgroup
-    ///             settings override client-side settings, then the query uses the ACL configuration that
-    ///             is specified for the workgroup, and also uses the location for storing query results
-    ///             specified in the workgroup. For more information, see <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a> and <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override Client-Side Settings</a>.</p>
+    /// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results. Currently the only supported canned ACL is `BUCKET_OWNER_FULL_CONTROL`. This is a client-side setting. If workgroup settings override client-side settings, then the query uses the ACL configuration that is specified for the workgroup, and also uses the location for storing query results specified in the workgroup. For more information, see `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
     pub acl_configuration: Option<AclConfiguration>,
 }
@@ -7005,79 +6457,41 @@ impl ResultConfiguration {
         self
     }
 }
-/// <p>The information about the updates in the query results, such as output location and
-///             encryption configuration for the query results.</p>
+/// The information about the updates in the query results, such as output location and encryption configuration for the query results.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultConfigurationUpdates {
-    /// <p>The location in Amazon S3 where your query and calculation results are stored,
-    ///             such as <code>s3://path/to/query/bucket/</code>. If workgroup settings override
-    ///             client-side settings, then the query uses the location for the query results and the
-    ///             encryption configuration that are specified for the workgroup. The "workgroup settings
-    ///             override" is specified in <code>EnforceWorkGroupConfiguration</code> (true/false) in the
-    ///                 <code>WorkGroupConfiguration</code>. See <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a>.</p>
+    /// The location in Amazon S3 where your query and calculation results are stored, such as `s3://path/to/query/bucket/`. If workgroup settings override client-side settings, then the query uses the location for the query results and the encryption configuration that are specified for the workgroup. The "workgroup settings override" is specified in `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
     pub output_location: Option<String>,
-    /// <p>If set to "true", indicates that the previously-specified query results location (also
-    ///             known as a client-side setting) for queries in this workgroup should be ignored and set
-    ///             to null. If set to "false" or not set, and a value is present in the
-    ///                 <code>OutputLocation</code> in <code>ResultConfigurationUpdates</code> (the
-    ///             client-side setting), the <code>OutputLocation</code> in the workgroup's
-    ///                 <code>ResultConfiguration</code> will be updated with the new value. For more
-    ///             information, see <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override
-    ///                 Client-Side Settings</a>.</p>
+    /// If set to "true", indicates that the previously-specified query results location (also known as a client-side setting) for queries in this workgroup should be ignored and set to null. If set to "false" or not set, and a value is present in the `OutputLocation` in `ResultConfigurationUpdates` (the client-side setting), the `OutputLocation` in the workgroup's `ResultConfiguration` will be updated with the new value. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "RemoveOutputLocation", skip_serializing_if = "Option::is_none")]
     pub remove_output_location: Option<bool>,
-    /// <p>The encryption configuration for query and calculation results.</p>
+    /// The encryption configuration for query and calculation results.
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// <p>If set to "true", indicates that the previously-specified encryption configuration
-    ///             (also known as the client-side setting) for queries in this workgroup should be ignored
-    ///             and set to null. If set to "false" or not set, and a value is present in the
-    ///                 <code>EncryptionConfiguration</code> in <code>ResultConfigurationUpdates</code> (the
-    ///             client-side setting), the <code>EncryptionConfiguration</code> in the workgroup's
-    ///                 <code>ResultConfiguration</code> will be updated with the new value. For more
-    ///             information, see <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override
-    ///                 Client-Side Settings</a>.</p>
+    /// If set to "true", indicates that the previously-specified encryption configuration (also known as the client-side setting) for queries in this workgroup should be ignored and set to null. If set to "false" or not set, and a value is present in the `EncryptionConfiguration` in `ResultConfigurationUpdates` (the client-side setting), the `EncryptionConfiguration` in the workgroup's `ResultConfiguration` will be updated with the new value. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(
         rename = "RemoveEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_encryption_configuration: Option<bool>,
-    /// <p>The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified by <a>ResultConfiguration$OutputLocation</a>.
-    ///             If set, Athena uses the value for <code>ExpectedBucketOwner</code> when it
-    ///             makes Amazon S3 calls to your specified output location. If the
-    ///                 <code>ExpectedBucketOwner</code>
-    ///             Amazon Web Services account ID does not match the actual owner of the Amazon S3
-    ///             bucket, the call fails with a permissions error.</p>
-    ///          <p>If workgroup settings override client-side settings, then the query uses the
-    ///                 <code>ExpectedBucketOwner</code> setting that is specified for the workgroup, and
-    ///             also uses the location for storing query results specified in the workgroup. See <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a> and <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override Client-Side Settings</a>.</p>
+    /// The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified by `ResultConfiguration$OutputLocation`. If set, Athena uses the value for `ExpectedBucketOwner` when it makes Amazon S3 calls to your specified output location. If the `ExpectedBucketOwner` Amazon Web Services account ID does not match the actual owner of the Amazon S3 bucket, the call fails with a permissions error.
+    ///
+    /// If workgroup settings override client-side settings, then the query uses the `ExpectedBucketOwner` setting that is specified for the workgroup, and also uses the location for storing query results specified in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "ExpectedBucketOwner", skip_serializing_if = "Option::is_none")]
     pub expected_bucket_owner: Option<String>,
-    /// <p>If set to "true", removes the Amazon Web Services account ID previously specified for
-    ///                 <a>ResultConfiguration$ExpectedBucketOwner</a>. If set to "false" or not
-    ///             set, and a value is present in the <code>ExpectedBucketOwner</code> in
-    ///                 <code>ResultConfigurationUpdates</code> (the client-side setting), the
-    ///                 <code>ExpectedBucketOwner</code> in the workgroup's <code>ResultConfiguration</code>
-    ///             is updated with the new value. For more information, see <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override
-    ///                 Client-Side Settings</a>.</p>
+    /// If set to "true", removes the Amazon Web Services account ID previously specified for `ResultConfiguration$ExpectedBucketOwner`. If set to "false" or not set, and a value is present in the `ExpectedBucketOwner` in `ResultConfigurationUpdates` (the client-side setting), the `ExpectedBucketOwner` in the workgroup's `ResultConfiguration` is updated with the new value. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(
         rename = "RemoveExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_expected_bucket_owner: Option<bool>,
-    /// <p>The ACL configuration for the query results.</p>
+    /// The ACL configuration for the query results.
     #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
     pub acl_configuration: Option<AclConfiguration>,
-    /// <p>If set to <code>true</code>, indicates that the previously-specified ACL configuration
-    ///             for queries in this workgroup should be ignored and set to null. If set to
-    ///                 <code>false</code> or not set, and a value is present in the
-    ///                 <code>AclConfiguration</code> of <code>ResultConfigurationUpdates</code>, the
-    ///                 <code>AclConfiguration</code> in the workgroup's <code>ResultConfiguration</code> is
-    ///             updated with the new value. For more information, see <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override
-    ///                 Client-Side Settings</a>.</p>
+    /// If set to `true`, indicates that the previously-specified ACL configuration for queries in this workgroup should be ignored and set to null. If set to `false` or not set, and a value is present in the `AclConfiguration` of `ResultConfigurationUpdates`, the `AclConfiguration` in the workgroup's `ResultConfiguration` is updated with the new value. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "RemoveAclConfiguration", skip_serializing_if = "Option::is_none")]
     pub remove_acl_configuration: Option<bool>,
 }
@@ -7133,21 +6547,19 @@ impl ResultConfigurationUpdates {
         self
     }
 }
-/// <p>Specifies whether previous query results are reused, and if so, their maximum
-///             age.</p>
+/// Specifies whether previous query results are reused, and if so, their maximum age.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultReuseByAgeConfiguration {
-    /// <p>True if previous query results can be reused when the query is run; otherwise, false.
-    ///             The default is false.</p>
+    /// True if previous query results can be reused when the query is run; otherwise, false. The default is false.
     #[serde(
         rename = "Enabled",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub enabled: bool,
-    /// <p>Specifies, in minutes, the maximum age of a previous query result that Athena should consider for reuse. The default is 60.</p>
+    /// Specifies, in minutes, the maximum age of a previous query result that Athena should consider for reuse. The default is 60.
     #[serde(rename = "MaxAgeInMinutes", skip_serializing_if = "Option::is_none")]
     pub max_age_in_minutes: Option<i32>,
 }
@@ -7165,13 +6577,12 @@ impl ResultReuseByAgeConfiguration {
         self
     }
 }
-/// <p>Specifies the query result reuse behavior for the query.</p>
+/// Specifies the query result reuse behavior for the query.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultReuseConfiguration {
-    /// <p>Specifies whether previous query results are reused, and if so, their maximum
-    ///             age.</p>
+    /// Specifies whether previous query results are reused, and if so, their maximum age.
     #[serde(
         rename = "ResultReuseByAgeConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -7192,13 +6603,12 @@ impl ResultReuseConfiguration {
         self
     }
 }
-/// <p>Contains information about whether the result of a previous query was reused.</p>
+/// Contains information about whether the result of a previous query was reused.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultReuseInformation {
-    /// <p>True if a previous query result was reused; false if the result was generated from a
-    ///             new run of the query.</p>
+    /// True if a previous query result was reused; false if the result was generated from a new run of the query.
     #[serde(
         rename = "ReusedPreviousResult",
         default,
@@ -7214,17 +6624,15 @@ impl ResultReuseInformation {
         }
     }
 }
-/// <p>The metadata and rows that make up a query result set. The metadata describes the
-///             column structure and data types. To return a <code>ResultSet</code> object, use <a>GetQueryResults</a>.</p>
+/// The metadata and rows that make up a query result set. The metadata describes the column structure and data types. To return a `ResultSet` object, use `GetQueryResults`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultSet {
-    /// <p>The rows in the table.</p>
+    /// The rows in the table.
     #[serde(rename = "Rows", skip_serializing_if = "Option::is_none")]
     pub rows: Option<Vec<Row>>,
-    /// <p>The metadata that describes the column structure and data types of a table of query
-    ///             results.</p>
+    /// The metadata that describes the column structure and data types of a table of query results.
     #[serde(rename = "ResultSetMetadata", skip_serializing_if = "Option::is_none")]
     pub result_set_metadata: Option<ResultSetMetadata>,
 }
@@ -7247,13 +6655,12 @@ impl ResultSet {
         self
     }
 }
-/// <p>The metadata that describes the column structure and data types of a table of query
-///             results. To return a <code>ResultSetMetadata</code> object, use <a>GetQueryResults</a>.</p>
+/// The metadata that describes the column structure and data types of a table of query results. To return a `ResultSetMetadata` object, use `GetQueryResults`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultSetMetadata {
-    /// <p>Information about the columns returned in a query result metadata.</p>
+    /// Information about the columns returned in a query result metadata.
     #[serde(rename = "ColumnInfo", skip_serializing_if = "Option::is_none")]
     pub column_info: Option<Vec<ColumnInfo>>,
 }
@@ -7268,12 +6675,12 @@ impl ResultSetMetadata {
         self
     }
 }
-/// <p>The rows that make up a query result table.</p>
+/// The rows that make up a query result table.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Row {
-    /// <p>The data that populates a row in a query result table.</p>
+    /// The data that populates a row in a query result table.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Datum>>,
 }
@@ -7346,7 +6753,7 @@ impl schemars::JsonSchema for S3AclOption {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>The specified session already exists.</p>
+/// The specified session already exists.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7366,25 +6773,21 @@ impl SessionAlreadyExistsException {
         self
     }
 }
-/// <p>Contains session configuration information.</p>
+/// Contains session configuration information.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SessionConfiguration {
-    /// <p>The ARN of the execution role used to access user resources for Spark sessions and
-    ///             Identity Center enabled workgroups. This property applies only to Spark enabled
-    ///             workgroups and Identity Center enabled workgroups.</p>
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<String>,
-    /// <p>The Amazon S3 location that stores information for the notebook.</p>
+    /// The Amazon S3 location that stores information for the notebook.
     #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<String>,
-    /// <p>The idle timeout in seconds for the session.</p>
+    /// The idle timeout in seconds for the session.
     #[serde(rename = "IdleTimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub idle_timeout_seconds: Option<i64>,
-    /// <p>If query and calculation results are encrypted in Amazon S3, indicates the
-    ///             encryption option used (for example, <code>SSE_KMS</code> or <code>CSE_KMS</code>) and
-    ///             key information.</p>
+    /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used (for example, `SSE_KMS` or `CSE_KMS`) and key information.
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<EncryptionConfiguration>,
 }
@@ -7512,12 +6915,12 @@ impl schemars::JsonSchema for SessionState {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>Contains statistics for a session.</p>
+/// Contains statistics for a session.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SessionStatistics {
-    /// <p>The data processing unit execution time for a session in milliseconds.</p>
+    /// The data processing unit execution time for a session in milliseconds.
     #[serde(rename = "DpuExecutionInMillis", skip_serializing_if = "Option::is_none")]
     pub dpu_execution_in_millis: Option<i64>,
 }
@@ -7532,12 +6935,12 @@ impl SessionStatistics {
         self
     }
 }
-/// <p>Contains information about the status of a session.</p>
+/// Contains information about the status of a session.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SessionStatus {
-    /// <p>The date and time that the session started.</p>
+    /// The date and time that the session started.
     #[serde(
         rename = "StartDateTime",
         default,
@@ -7546,7 +6949,7 @@ pub struct SessionStatus {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_date_time: Option<nimbus::DateTime>,
-    /// <p>The most recent date and time that the session was modified.</p>
+    /// The most recent date and time that the session was modified.
     #[serde(
         rename = "LastModifiedDateTime",
         default,
@@ -7555,7 +6958,7 @@ pub struct SessionStatus {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_date_time: Option<nimbus::DateTime>,
-    /// <p>The date and time that the session ended.</p>
+    /// The date and time that the session ended.
     #[serde(
         rename = "EndDateTime",
         default,
@@ -7564,8 +6967,7 @@ pub struct SessionStatus {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_date_time: Option<nimbus::DateTime>,
-    /// <p>The date and time starting at which the session became idle. Can be empty if the
-    ///             session is not currently idle.</p>
+    /// The date and time starting at which the session became idle. Can be empty if the session is not currently idle.
     #[serde(
         rename = "IdleSinceDateTime",
         default,
@@ -7574,30 +6976,26 @@ pub struct SessionStatus {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub idle_since_date_time: Option<nimbus::DateTime>,
-    /// <p>The state of the session. A description of each state follows.</p>
-    ///          <p>
-    ///             <code>CREATING</code> - The session is being started, including acquiring
-    ///             resources.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The session has been started.</p>
-    ///          <p>
-    ///             <code>IDLE</code> - The session is able to accept a calculation.</p>
-    ///          <p>
-    ///             <code>BUSY</code> - The session is processing another task and is unable to accept a
-    ///             calculation.</p>
-    ///          <p>
-    ///             <code>TERMINATING</code> - The session is in the process of shutting down.</p>
-    ///          <p>
-    ///             <code>TERMINATED</code> - The session and its resources are no longer running.</p>
-    ///          <p>
-    ///             <code>DEGRADED</code> - The session has no healthy coordinators.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - Due to a failure, the session and its resources are no longer
-    ///             running.</p>
+    /// The state of the session. A description of each state follows.
+    ///
+    /// `CREATING` - The session is being started, including acquiring resources.
+    ///
+    /// `CREATED` - The session has been started.
+    ///
+    /// `IDLE` - The session is able to accept a calculation.
+    ///
+    /// `BUSY` - The session is processing another task and is unable to accept a calculation.
+    ///
+    /// `TERMINATING` - The session is in the process of shutting down.
+    ///
+    /// `TERMINATED` - The session and its resources are no longer running.
+    ///
+    /// `DEGRADED` - The session has no healthy coordinators.
+    ///
+    /// `FAILED` - Due to a failure, the session and its resources are no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<SessionState>,
-    /// <p>The reason for the session state change (for example, canceled because the session was
-    ///             terminated).</p>
+    /// The reason for the session state change (for example, canceled because the session was terminated).
     #[serde(rename = "StateChangeReason", skip_serializing_if = "Option::is_none")]
     pub state_change_reason: Option<String>,
 }
@@ -7643,25 +7041,24 @@ impl SessionStatus {
         self
     }
 }
-/// <p>Contains summary information about a session.</p>
+/// Contains summary information about a session.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SessionSummary {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// <p>The session description.</p>
+    /// The session description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The engine version used by the session (for example, <code>PySpark engine version
-    ///                 3</code>).</p>
+    /// The engine version used by the session (for example, `PySpark engine version 3`).
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
-    /// <p>The notebook version.</p>
+    /// The notebook version.
     #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
     pub notebook_version: Option<String>,
-    /// <p>Contains information about the session status.</p>
+    /// Contains information about the session status.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
 }
@@ -7701,17 +7098,17 @@ impl SessionSummary {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StartCalculationExecutionRequest {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(
         rename = "SessionId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub session_id: String,
-    /// <p>A description of the calculation.</p>
+    /// A description of the calculation.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>Contains configuration information for the calculation.</p>
+    /// Contains configuration information for the calculation.
     #[deprecated(
         note = "Kepler Post GA Tasks : https://sim.amazon.com/issues/ATHENA-39828"
     )]
@@ -7720,21 +7117,12 @@ pub struct StartCalculationExecutionRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub calculation_configuration: Option<CalculationConfiguration>,
-    /// <p>A string that contains the code of the calculation. Use this parameter instead of
-    ///                 <a>CalculationConfiguration$CodeBlock</a>, which is deprecated.</p>
+    /// A string that contains the code of the calculation. Use this parameter instead of `CalculationConfiguration$CodeBlock`, which is deprecated.
     #[serde(rename = "CodeBlock", skip_serializing_if = "Option::is_none")]
     pub code_block: Option<String>,
-    /// <p>A unique case-sensitive string used to ensure the request to create the calculation is
-    ///             idempotent (executes only once). If another
-    ///                 <code>StartCalculationExecutionRequest</code> is received, the same response is
-    ///             returned and another calculation is not created. If a parameter has changed, an error is
-    ///             returned.</p>
-    ///          <important>
-    ///             <p>This token is listed as not required because Amazon Web Services SDKs (for example
-    ///                 the Amazon Web Services SDK for Java) auto-generate the token for users. If you are
-    ///                 not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide
-    ///                 this token or the action will fail.</p>
-    ///          </important>
+    /// A unique case-sensitive string used to ensure the request to create the calculation is idempotent (executes only once). If another `StartCalculationExecutionRequest` is received, the same response is returned and another calculation is not created. If a parameter has changed, an error is returned.
+    ///
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
 }
@@ -7775,27 +7163,24 @@ impl StartCalculationExecutionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StartCalculationExecutionResponse {
-    /// <p>The calculation execution UUID.</p>
+    /// The calculation execution UUID.
     #[serde(rename = "CalculationExecutionId", skip_serializing_if = "Option::is_none")]
     pub calculation_execution_id: Option<String>,
-    /// <p>
-    ///             <code>CREATING</code> - The calculation is in the process of being created.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The calculation has been created and is ready to run.</p>
-    ///          <p>
-    ///             <code>QUEUED</code> - The calculation has been queued for processing.</p>
-    ///          <p>
-    ///             <code>RUNNING</code> - The calculation is running.</p>
-    ///          <p>
-    ///             <code>CANCELING</code> - A request to cancel the calculation has been received and the
-    ///             system is working to stop it.</p>
-    ///          <p>
-    ///             <code>CANCELED</code> - The calculation is no longer running as the result of a cancel
-    ///             request.</p>
-    ///          <p>
-    ///             <code>COMPLETED</code> - The calculation has completed without error.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - The calculation failed and is no longer running.</p>
+    /// `CREATING` - The calculation is in the process of being created.
+    ///
+    /// `CREATED` - The calculation has been created and is ready to run.
+    ///
+    /// `QUEUED` - The calculation has been queued for processing.
+    ///
+    /// `RUNNING` - The calculation is running.
+    ///
+    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to stop it.
+    ///
+    /// `CANCELED` - The calculation is no longer running as the result of a cancel request.
+    ///
+    /// `COMPLETED` - The calculation has completed without error.
+    ///
+    /// `FAILED` - The calculation failed and is no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<CalculationExecutionState>,
 }
@@ -7820,45 +7205,31 @@ impl StartCalculationExecutionResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StartQueryExecutionInput {
-    /// <p>The SQL query statements to be executed.</p>
+    /// The SQL query statements to be executed.
     #[serde(
         rename = "QueryString",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub query_string: String,
-    /// <p>A unique case-sensitive string used to ensure the request to create the query is
-    ///             idempotent (executes only once). If another <code>StartQueryExecution</code> request is
-    ///             received, the same response is returned and another query is not created. An error is
-    ///             returned if a parameter, such as <code>QueryString</code>, has changed. A call to
-    ///                 <code>StartQueryExecution</code> that uses a previous client request token returns
-    ///             the same <code>QueryExecutionId</code> even if the requester doesn't have permission on
-    ///             the tables specified in <code>QueryString</code>.</p>
-    ///          <important>
-    ///             <p>This token is listed as not required because Amazon Web Services SDKs (for example
-    ///                 the Amazon Web Services SDK for Java) auto-generate the token for users. If you are
-    ///                 not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide
-    ///                 this token or the action will fail.</p>
-    ///          </important>
+    /// A unique case-sensitive string used to ensure the request to create the query is idempotent (executes only once). If another `StartQueryExecution` request is received, the same response is returned and another query is not created. An error is returned if a parameter, such as `QueryString`, has changed. A call to `StartQueryExecution` that uses a previous client request token returns the same `QueryExecutionId` even if the requester doesn't have permission on the tables specified in `QueryString`.
+    ///
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
-    /// <p>The database within which the query executes.</p>
+    /// The database within which the query executes.
     #[serde(rename = "QueryExecutionContext", skip_serializing_if = "Option::is_none")]
     pub query_execution_context: Option<QueryExecutionContext>,
-    /// <p>Specifies information about where and how to save the results of the query execution.
-    ///             If the query runs in a workgroup, then workgroup's settings may override query settings.
-    ///             This affects the query results location. The workgroup settings override is specified in
-    ///             EnforceWorkGroupConfiguration (true/false) in the WorkGroupConfiguration. See <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a>.</p>
+    /// Specifies information about where and how to save the results of the query execution. If the query runs in a workgroup, then workgroup's settings may override query settings. This affects the query results location. The workgroup settings override is specified in EnforceWorkGroupConfiguration (true/false) in the WorkGroupConfiguration. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
     pub result_configuration: Option<ResultConfiguration>,
-    /// <p>The name of the workgroup in which the query is being started.</p>
+    /// The name of the workgroup in which the query is being started.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
-    /// <p>A list of values for the parameters in a query. The values are applied sequentially to
-    ///             the parameters in the query in the order in which the parameters occur.</p>
+    /// A list of values for the parameters in a query. The values are applied sequentially to the parameters in the query in the order in which the parameters occur.
     #[serde(rename = "ExecutionParameters", skip_serializing_if = "Option::is_none")]
     pub execution_parameters: Option<Vec<String>>,
-    /// <p>Specifies the query result reuse behavior for the query.</p>
+    /// Specifies the query result reuse behavior for the query.
     #[serde(
         rename = "ResultReuseConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -7918,7 +7289,7 @@ impl StartQueryExecutionInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StartQueryExecutionOutput {
-    /// <p>The unique ID of the query that ran as a result of this request.</p>
+    /// The unique ID of the query that ran as a result of this request.
     #[serde(rename = "QueryExecutionId", skip_serializing_if = "Option::is_none")]
     pub query_execution_id: Option<String>,
 }
@@ -7938,47 +7309,35 @@ impl StartQueryExecutionOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StartSessionRequest {
-    /// <p>The session description.</p>
+    /// The session description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The workgroup to which the session belongs.</p>
+    /// The workgroup to which the session belongs.
     #[serde(
         rename = "WorkGroup",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub work_group: String,
-    /// <p>Contains engine data processing unit (DPU) configuration settings and parameter
-    ///             mappings.</p>
+    /// Contains engine data processing unit (DPU) configuration settings and parameter mappings.
     #[serde(
         rename = "EngineConfiguration",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub engine_configuration: EngineConfiguration,
-    /// <p>The notebook version. This value is supplied automatically for notebook sessions in
-    ///             the Athena console and is not required for programmatic session access. The
-    ///             only valid notebook version is <code>Athena notebook version 1</code>. If
-    ///             you specify a value for <code>NotebookVersion</code>, you must also specify a value for
-    ///                 <code>NotebookId</code>. See <a>EngineConfiguration$AdditionalConfigs</a>.</p>
+    /// The notebook version. This value is supplied automatically for notebook sessions in the Athena console and is not required for programmatic session access. The only valid notebook version is `Athena notebook version 1`. If you specify a value for `NotebookVersion`, you must also specify a value for `NotebookId`. See `EngineConfiguration$AdditionalConfigs`.
     #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
     pub notebook_version: Option<String>,
-    /// <p>The idle timeout in minutes for the session.</p>
+    /// The idle timeout in minutes for the session.
     #[serde(
         rename = "SessionIdleTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_idle_timeout_in_minutes: Option<i32>,
-    /// <p>A unique case-sensitive string used to ensure the request to create the session is
-    ///             idempotent (executes only once). If another <code>StartSessionRequest</code> is
-    ///             received, the same response is returned and another session is not created. If a
-    ///             parameter has changed, an error is returned.</p>
-    ///          <important>
-    ///             <p>This token is listed as not required because Amazon Web Services SDKs (for example
-    ///                 the Amazon Web Services SDK for Java) auto-generate the token for users. If you are
-    ///                 not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide
-    ///                 this token or the action will fail.</p>
-    ///          </important>
+    /// A unique case-sensitive string used to ensure the request to create the session is idempotent (executes only once). If another `StartSessionRequest` is received, the same response is returned and another session is not created. If a parameter has changed, an error is returned.
+    ///
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
 }
@@ -8020,29 +7379,26 @@ impl StartSessionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StartSessionResponse {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// <p>The state of the session. A description of each state follows.</p>
-    ///          <p>
-    ///             <code>CREATING</code> - The session is being started, including acquiring
-    ///             resources.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The session has been started.</p>
-    ///          <p>
-    ///             <code>IDLE</code> - The session is able to accept a calculation.</p>
-    ///          <p>
-    ///             <code>BUSY</code> - The session is processing another task and is unable to accept a
-    ///             calculation.</p>
-    ///          <p>
-    ///             <code>TERMINATING</code> - The session is in the process of shutting down.</p>
-    ///          <p>
-    ///             <code>TERMINATED</code> - The session and its resources are no longer running.</p>
-    ///          <p>
-    ///             <code>DEGRADED</code> - The session has no healthy coordinators.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - Due to a failure, the session and its resources are no longer
-    ///             running.</p>
+    /// The state of the session. A description of each state follows.
+    ///
+    /// `CREATING` - The session is being started, including acquiring resources.
+    ///
+    /// `CREATED` - The session has been started.
+    ///
+    /// `IDLE` - The session is able to accept a calculation.
+    ///
+    /// `BUSY` - The session is processing another task and is unable to accept a calculation.
+    ///
+    /// `TERMINATING` - The session is in the process of shutting down.
+    ///
+    /// `TERMINATED` - The session and its resources are no longer running.
+    ///
+    /// `DEGRADED` - The session has no healthy coordinators.
+    ///
+    /// `FAILED` - Due to a failure, the session and its resources are no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<SessionState>,
 }
@@ -8128,7 +7484,7 @@ impl schemars::JsonSchema for StatementType {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StopCalculationExecutionRequest {
-    /// <p>The calculation execution UUID.</p>
+    /// The calculation execution UUID.
     #[serde(
         rename = "CalculationExecutionId",
         default,
@@ -8149,24 +7505,21 @@ impl StopCalculationExecutionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StopCalculationExecutionResponse {
-    /// <p>
-    ///             <code>CREATING</code> - The calculation is in the process of being created.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The calculation has been created and is ready to run.</p>
-    ///          <p>
-    ///             <code>QUEUED</code> - The calculation has been queued for processing.</p>
-    ///          <p>
-    ///             <code>RUNNING</code> - The calculation is running.</p>
-    ///          <p>
-    ///             <code>CANCELING</code> - A request to cancel the calculation has been received and the
-    ///             system is working to stop it.</p>
-    ///          <p>
-    ///             <code>CANCELED</code> - The calculation is no longer running as the result of a cancel
-    ///             request.</p>
-    ///          <p>
-    ///             <code>COMPLETED</code> - The calculation has completed without error.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - The calculation failed and is no longer running.</p>
+    /// `CREATING` - The calculation is in the process of being created.
+    ///
+    /// `CREATED` - The calculation has been created and is ready to run.
+    ///
+    /// `QUEUED` - The calculation has been queued for processing.
+    ///
+    /// `RUNNING` - The calculation is running.
+    ///
+    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to stop it.
+    ///
+    /// `CANCELED` - The calculation is no longer running as the result of a cancel request.
+    ///
+    /// `COMPLETED` - The calculation has completed without error.
+    ///
+    /// `FAILED` - The calculation failed and is no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<CalculationExecutionState>,
 }
@@ -8186,7 +7539,7 @@ impl StopCalculationExecutionResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StopQueryExecutionInput {
-    /// <p>The unique ID of the query execution to stop.</p>
+    /// The unique ID of the query execution to stop.
     #[serde(
         rename = "QueryExecutionId",
         default,
@@ -8213,19 +7566,19 @@ impl StopQueryExecutionOutput {
         Self::default()
     }
 }
-/// <p>Contains metadata for a table.</p>
+/// Contains metadata for a table.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TableMetadata {
-    /// <p>The name of the table.</p>
+    /// The name of the table.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The time that the table was created.</p>
+    /// The time that the table was created.
     #[serde(
         rename = "CreateTime",
         default,
@@ -8234,7 +7587,7 @@ pub struct TableMetadata {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub create_time: Option<nimbus::DateTime>,
-    /// <p>The last time the table was accessed.</p>
+    /// The last time the table was accessed.
     #[serde(
         rename = "LastAccessTime",
         default,
@@ -8243,17 +7596,16 @@ pub struct TableMetadata {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_access_time: Option<nimbus::DateTime>,
-    /// <p>The type of table. In Athena, only <code>EXTERNAL_TABLE</code> is
-    ///             supported.</p>
+    /// The type of table. In Athena, only `EXTERNAL_TABLE` is supported.
     #[serde(rename = "TableType", skip_serializing_if = "Option::is_none")]
     pub table_type: Option<String>,
-    /// <p>A list of the columns in the table.</p>
+    /// A list of the columns in the table.
     #[serde(rename = "Columns", skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<Column>>,
-    /// <p>A list of the partition keys in the table.</p>
+    /// A list of the partition keys in the table.
     #[serde(rename = "PartitionKeys", skip_serializing_if = "Option::is_none")]
     pub partition_keys: Option<Vec<Column>>,
-    /// <p>A set of custom key/value pairs for table properties.</p>
+    /// A set of custom key/value pairs for table properties.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
@@ -8299,29 +7651,15 @@ impl TableMetadata {
         self
     }
 }
-/// <p>A label that you assign to a resource. Athena resources include
-///             workgroups, data catalogs, and capacity reservations. Each tag consists of a key and an
-///             optional value, both of which you define. For example, you can use tags to categorize
-///                 Athena resources by purpose, owner, or environment. Use a consistent set
-///             of tag keys to make it easier to search and filter the resources in your account. For
-///             best practices, see <a href="https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html">Tagging
-///                 Best Practices</a>. Tag keys can be from 1 to 128 UTF-8 Unicode characters, and
-///             tag values can be from 0 to 256 UTF-8 Unicode characters. Tags can use letters and
-///             numbers representable in UTF-8, and the following characters: + - = . _ : / @. Tag keys
-///             and values are case-sensitive. Tag keys must be unique per resource. If you specify more
-///             than one tag, separate them by commas. </p>
+/// A label that you assign to a resource. Athena resources include workgroups, data catalogs, and capacity reservations. Each tag consists of a key and an optional value, both of which you define. For example, you can use tags to categorize Athena resources by purpose, owner, or environment. Use a consistent set of tag keys to make it easier to search and filter the resources in your account. For best practices, see [Tagging Best Practices](https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html). Tag keys can be from 1 to 128 UTF-8 Unicode characters, and tag values can be from 0 to 256 UTF-8 Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per resource. If you specify more than one tag, separate them by commas.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Tag {
-    /// <p>A tag key. The tag key length is from 1 to 128 Unicode characters in UTF-8. You can
-    ///             use letters and numbers representable in UTF-8, and the following characters: + - = . _
-    ///             : / @. Tag keys are case-sensitive and must be unique per resource. </p>
+    /// A tag key. The tag key length is from 1 to 128 Unicode characters in UTF-8. You can use letters and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag keys are case-sensitive and must be unique per resource.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// <p>A tag value. The tag value length is from 0 to 256 Unicode characters in UTF-8. You
-    ///             can use letters and numbers representable in UTF-8, and the following characters: + - =
-    ///             . _ : / @. Tag values are case-sensitive. </p>
+    /// A tag value. The tag value length is from 0 to 256 Unicode characters in UTF-8. You can use letters and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag values are case-sensitive.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -8346,15 +7684,14 @@ impl Tag {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TagResourceInput {
-    /// <p>Specifies the ARN of the Athena resource to which tags are to be
-    ///             added.</p>
+    /// Specifies the ARN of the Athena resource to which tags are to be added.
     #[serde(
         rename = "ResourceARN",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub resource_arn: String,
-    /// <p>A collection of one or more tags, separated by commas, to be added to an Athena resource.</p>
+    /// A collection of one or more tags, separated by commas, to be added to an Athena resource.
     #[serde(
         rename = "Tags",
         default,
@@ -8387,7 +7724,7 @@ impl TagResourceOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TerminateSessionRequest {
-    /// <p>The session ID.</p>
+    /// The session ID.
     #[serde(
         rename = "SessionId",
         default,
@@ -8408,26 +7745,23 @@ impl TerminateSessionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TerminateSessionResponse {
-    /// <p>The state of the session. A description of each state follows.</p>
-    ///          <p>
-    ///             <code>CREATING</code> - The session is being started, including acquiring
-    ///             resources.</p>
-    ///          <p>
-    ///             <code>CREATED</code> - The session has been started.</p>
-    ///          <p>
-    ///             <code>IDLE</code> - The session is able to accept a calculation.</p>
-    ///          <p>
-    ///             <code>BUSY</code> - The session is processing another task and is unable to accept a
-    ///             calculation.</p>
-    ///          <p>
-    ///             <code>TERMINATING</code> - The session is in the process of shutting down.</p>
-    ///          <p>
-    ///             <code>TERMINATED</code> - The session and its resources are no longer running.</p>
-    ///          <p>
-    ///             <code>DEGRADED</code> - The session has no healthy coordinators.</p>
-    ///          <p>
-    ///             <code>FAILED</code> - Due to a failure, the session and its resources are no longer
-    ///             running.</p>
+    /// The state of the session. A description of each state follows.
+    ///
+    /// `CREATING` - The session is being started, including acquiring resources.
+    ///
+    /// `CREATED` - The session has been started.
+    ///
+    /// `IDLE` - The session is able to accept a calculation.
+    ///
+    /// `BUSY` - The session is processing another task and is unable to accept a calculation.
+    ///
+    /// `TERMINATING` - The session is in the process of shutting down.
+    ///
+    /// `TERMINATED` - The session and its resources are no longer running.
+    ///
+    /// `DEGRADED` - The session has no healthy coordinators.
+    ///
+    /// `FAILED` - Due to a failure, the session and its resources are no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<SessionState>,
 }
@@ -8442,8 +7776,7 @@ impl TerminateSessionResponse {
         self
     }
 }
-/// <p>The reason for the query throttling, for example, when it exceeds the concurrent query
-///             limit.</p>
+/// The reason for the query throttling, for example, when it exceeds the concurrent query limit.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum ThrottleReason {
@@ -8496,7 +7829,7 @@ impl schemars::JsonSchema for ThrottleReason {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>Indicates that the request was throttled.</p>
+/// Indicates that the request was throttled.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -8504,8 +7837,7 @@ pub struct TooManyRequestsException {
     /// The `Message` member.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// <p>The reason for the query throttling, for example, when it exceeds the concurrent query
-    ///             limit.</p>
+    /// The reason for the query throttling, for example, when it exceeds the concurrent query limit.
     #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ThrottleReason>,
 }
@@ -8525,20 +7857,18 @@ impl TooManyRequestsException {
         self
     }
 }
-/// <p>Information about a named query ID that could not be processed.</p>
+/// Information about a named query ID that could not be processed.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UnprocessedNamedQueryId {
-    /// <p>The unique identifier of the named query.</p>
+    /// The unique identifier of the named query.
     #[serde(rename = "NamedQueryId", skip_serializing_if = "Option::is_none")]
     pub named_query_id: Option<String>,
-    /// <p>The error code returned when the processing request for the named query failed, if
-    ///             applicable.</p>
+    /// The error code returned when the processing request for the named query failed, if applicable.
     #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// <p>The error message returned when the processing request for the named query failed, if
-    ///             applicable.</p>
+    /// The error message returned when the processing request for the named query failed, if applicable.
     #[serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
@@ -8563,36 +7893,22 @@ impl UnprocessedNamedQueryId {
         self
     }
 }
-/// <p>The name of a prepared statement that could not be returned.</p>
+/// The name of a prepared statement that could not be returned.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UnprocessedPreparedStatementName {
-    /// <p>The name of a prepared statement that could not be returned due to an error.</p>
+    /// The name of a prepared statement that could not be returned due to an error.
     #[serde(rename = "StatementName", skip_serializing_if = "Option::is_none")]
     pub statement_name: Option<String>,
-    /// <p>The error code returned when the request for the prepared statement failed.</p>
+    /// The error code returned when the request for the prepared statement failed.
     #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// <p>The error message containing the reason why the prepared statement could not be
-    ///             returned. The following error messages are possible:</p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>
-    ///                   <code>INVALID_INPUT</code> - The name of the prepared statement that was
-    ///                     provided is not valid (for example, the name is too long).</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>STATEMENT_NOT_FOUND</code> - A prepared statement with the name provided
-    ///                     could not be found.</p>
-    ///             </li>
-    ///             <li>
-    ///                <p>
-    ///                   <code>UNAUTHORIZED</code> - The requester does not have permission to access
-    ///                     the workgroup that contains the prepared statement.</p>
-    ///             </li>
-    ///          </ul>
+    /// The error message containing the reason why the prepared statement could not be returned. The following error messages are possible:
+    ///
+    /// - `INVALID_INPUT` - The name of the prepared statement that was provided is not valid (for example, the name is too long).
+    /// - `STATEMENT_NOT_FOUND` - A prepared statement with the name provided could not be found.
+    /// - `UNAUTHORIZED` - The requester does not have permission to access the workgroup that contains the prepared statement.
     #[serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
@@ -8617,20 +7933,18 @@ impl UnprocessedPreparedStatementName {
         self
     }
 }
-/// <p>Describes a query execution that failed to process.</p>
+/// Describes a query execution that failed to process.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UnprocessedQueryExecutionId {
-    /// <p>The unique identifier of the query execution.</p>
+    /// The unique identifier of the query execution.
     #[serde(rename = "QueryExecutionId", skip_serializing_if = "Option::is_none")]
     pub query_execution_id: Option<String>,
-    /// <p>The error code returned when the query execution failed to process, if
-    ///             applicable.</p>
+    /// The error code returned when the query execution failed to process, if applicable.
     #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// <p>The error message returned when the query execution failed to process, if
-    ///             applicable.</p>
+    /// The error message returned when the query execution failed to process, if applicable.
     #[serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
@@ -8660,15 +7974,14 @@ impl UnprocessedQueryExecutionId {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UntagResourceInput {
-    /// <p>Specifies the ARN of the resource from which tags are to be removed.</p>
+    /// Specifies the ARN of the resource from which tags are to be removed.
     #[serde(
         rename = "ResourceARN",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub resource_arn: String,
-    /// <p>A comma-separated list of one or more tag keys whose tags are to be removed from the
-    ///             specified resource.</p>
+    /// A comma-separated list of one or more tag keys whose tags are to be removed from the specified resource.
     #[serde(
         rename = "TagKeys",
         default,
@@ -8704,14 +8017,14 @@ impl UntagResourceOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateCapacityReservationInput {
-    /// <p>The new number of requested data processing units.</p>
+    /// The new number of requested data processing units.
     #[serde(
         rename = "TargetDpus",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub target_dpus: i32,
-    /// <p>The name of the capacity reservation.</p>
+    /// The name of the capacity reservation.
     #[serde(
         rename = "Name",
         default,
@@ -8744,67 +8057,32 @@ impl UpdateCapacityReservationOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDataCatalogInput {
-    /// <p>The name of the data catalog to update. The catalog name must be unique for the
-    ///                 Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at
-    ///             sign, or hyphen characters. The remainder of the length constraint of 256 is reserved
-    ///             for use by Athena.</p>
+    /// The name of the data catalog to update. The catalog name must be unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the length constraint of 256 is reserved for use by Athena.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>Specifies the type of data catalog to update. Specify <code>LAMBDA</code> for a
-    ///             federated catalog, <code>HIVE</code> for an external hive metastore, or
-    ///                 <code>GLUE</code> for an Glue Data Catalog.</p>
+    /// Specifies the type of data catalog to update. Specify `LAMBDA` for a federated catalog, `HIVE` for an external hive metastore, or `GLUE` for an Glue Data Catalog.
     #[serde(
         rename = "Type",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub r#type: DataCatalogType,
-    /// <p>New or modified text that describes the data catalog.</p>
+    /// New or modified text that describes the data catalog.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>Specifies the Lambda function or functions to use for updating the data
-    ///             catalog. This is a mapping whose values depend on the catalog type. </p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>For the <code>HIVE</code> data catalog type, use the following syntax. The
-    ///                         <code>metadata-function</code> parameter is required. <code>The
-    ///                         sdk-version</code> parameter is optional and defaults to the currently
-    ///                     supported version.</p>
-    ///                <p>
-    ///                   <code>metadata-function=<i>lambda_arn</i>,
-    ///                             sdk-version=<i>version_number</i>
-    ///                   </code>
-    ///                </p>
-    ///             </li>
-    ///             <li>
-    ///                <p>For the <code>LAMBDA</code> data catalog type, use one of the following sets
-    ///                     of required parameters, but not both.</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>If you have one Lambda function that processes metadata
-    ///                             and another for reading the actual data, use the following syntax. Both
-    ///                             parameters are required.</p>
-    ///                      <p>
-    ///                         <code>metadata-function=<i>lambda_arn</i>,
-    ///                                     record-function=<i>lambda_arn</i>
-    ///                         </code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p> If you have a composite Lambda function that processes
-    ///                             both metadata and data, use the following syntax to specify your Lambda function.</p>
-    ///                      <p>
-    ///                         <code>function=<i>lambda_arn</i>
-    ///                         </code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///          </ul>
+    /// Specifies the Lambda function or functions to use for updating the data catalog. This is a mapping whose values depend on the catalog type.
+    ///
+    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is required. `The sdk-version` parameter is optional and defaults to the currently supported version.\
+    ///   `metadata-function=lambda_arn, sdk-version=version_number`
+    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not both.
+    ///   - If you have one Lambda function that processes metadata and another for reading the actual data, use the following syntax. Both parameters are required.\
+    ///    `metadata-function=lambda_arn, record-function=lambda_arn`
+    ///   - If you have a composite Lambda function that processes both metadata and data, use the following syntax to specify your Lambda function.\
+    ///    `function=lambda_arn`
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
@@ -8847,24 +8125,24 @@ impl UpdateDataCatalogOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateNamedQueryInput {
-    /// <p>The unique identifier (UUID) of the query.</p>
+    /// The unique identifier (UUID) of the query.
     #[serde(
         rename = "NamedQueryId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub named_query_id: String,
-    /// <p>The name of the query.</p>
+    /// The name of the query.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The query description.</p>
+    /// The query description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The contents of the query with all query statements.</p>
+    /// The contents of the query with all query statements.
     #[serde(
         rename = "QueryString",
         default,
@@ -8908,39 +8186,33 @@ impl UpdateNamedQueryOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateNotebookInput {
-    /// <p>The ID of the notebook to update.</p>
+    /// The ID of the notebook to update.
     #[serde(
         rename = "NotebookId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub notebook_id: String,
-    /// <p>The updated content for the notebook.</p>
+    /// The updated content for the notebook.
     #[serde(
         rename = "Payload",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub payload: String,
-    /// <p>The notebook content type. Currently, the only valid type is
-    ///             <code>IPYNB</code>.</p>
+    /// The notebook content type. Currently, the only valid type is `IPYNB`.
     #[serde(
         rename = "Type",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub r#type: NotebookType,
-    /// <p>The active notebook session ID. Required if the notebook has an active session.</p>
+    /// The active notebook session ID. Required if the notebook has an active session.
     #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// <p>A unique case-sensitive string used to ensure the request to create the notebook is
-    ///             idempotent (executes only once).</p>
-    ///          <important>
-    ///             <p>This token is listed as not required because Amazon Web Services SDKs (for example
-    ///                 the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not
-    ///                 using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide
-    ///                 this token or the action will fail.</p>
-    ///          </important>
+    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
+    ///
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
 }
@@ -8974,24 +8246,19 @@ impl UpdateNotebookInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateNotebookMetadataInput {
-    /// <p>The ID of the notebook to update the metadata for.</p>
+    /// The ID of the notebook to update the metadata for.
     #[serde(
         rename = "NotebookId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub notebook_id: String,
-    /// <p>A unique case-sensitive string used to ensure the request to create the notebook is
-    ///             idempotent (executes only once).</p>
-    ///          <important>
-    ///             <p>This token is listed as not required because Amazon Web Services SDKs (for example
-    ///                 the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not
-    ///                 using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide
-    ///                 this token or the action will fail.</p>
-    ///          </important>
+    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
+    ///
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
-    /// <p>The name to update the notebook to.</p>
+    /// The name to update the notebook to.
     #[serde(
         rename = "Name",
         default,
@@ -9041,28 +8308,28 @@ impl UpdateNotebookOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdatePreparedStatementInput {
-    /// <p>The name of the prepared statement.</p>
+    /// The name of the prepared statement.
     #[serde(
         rename = "StatementName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub statement_name: String,
-    /// <p>The workgroup for the prepared statement.</p>
+    /// The workgroup for the prepared statement.
     #[serde(
         rename = "WorkGroup",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub work_group: String,
-    /// <p>The query string for the prepared statement.</p>
+    /// The query string for the prepared statement.
     #[serde(
         rename = "QueryStatement",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub query_statement: String,
-    /// <p>The description of the prepared statement.</p>
+    /// The description of the prepared statement.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -9102,20 +8369,20 @@ impl UpdatePreparedStatementOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateWorkGroupInput {
-    /// <p>The specified workgroup that will be updated.</p>
+    /// The specified workgroup that will be updated.
     #[serde(
         rename = "WorkGroup",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub work_group: String,
-    /// <p>The workgroup description.</p>
+    /// The workgroup description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>Contains configuration updates for an Athena SQL workgroup.</p>
+    /// Contains configuration updates for an Athena SQL workgroup.
     #[serde(rename = "ConfigurationUpdates", skip_serializing_if = "Option::is_none")]
     pub configuration_updates: Option<WorkGroupConfigurationUpdates>,
-    /// <p>The workgroup state that will be updated for the given workgroup.</p>
+    /// The workgroup state that will be updated for the given workgroup.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<WorkGroupState>,
 }
@@ -9157,41 +8424,28 @@ impl UpdateWorkGroupOutput {
         Self::default()
     }
 }
-/// <p>A workgroup, which contains a name, description, creation time, state, and other
-///             configuration, listed under <a>WorkGroup$Configuration</a>. Each workgroup
-///             enables you to isolate queries for you or your group of users from other queries in the
-///             same account, to configure the query results location and the encryption configuration
-///             (known as workgroup settings), to enable sending query metrics to Amazon CloudWatch,
-///             and to establish per-query data usage control limits for all queries in a workgroup. The
-///             workgroup settings override is specified in <code>EnforceWorkGroupConfiguration</code>
-///             (true/false) in the <code>WorkGroupConfiguration</code>. See <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a>.</p>
+/// A workgroup, which contains a name, description, creation time, state, and other configuration, listed under `WorkGroup$Configuration`. Each workgroup enables you to isolate queries for you or your group of users from other queries in the same account, to configure the query results location and the encryption configuration (known as workgroup settings), to enable sending query metrics to Amazon CloudWatch, and to establish per-query data usage control limits for all queries in a workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct WorkGroup {
-    /// <p>The workgroup name.</p>
+    /// The workgroup name.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub name: String,
-    /// <p>The state of the workgroup: ENABLED or DISABLED.</p>
+    /// The state of the workgroup: ENABLED or DISABLED.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<WorkGroupState>,
-    /// <p>The configuration of the workgroup, which includes the location in Amazon S3
-    ///             where query and calculation results are stored, the encryption configuration, if any,
-    ///             used for query and calculation results; whether the Amazon CloudWatch Metrics are
-    ///             enabled for the workgroup; whether workgroup settings override client-side settings; and
-    ///             the data usage limits for the amount of data scanned per query or per workgroup. The
-    ///             workgroup settings override is specified in <code>EnforceWorkGroupConfiguration</code>
-    ///             (true/false) in the <code>WorkGroupConfiguration</code>. See <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a>.</p>
+    /// The configuration of the workgroup, which includes the location in Amazon S3 where query and calculation results are stored, the encryption configuration, if any, used for query and calculation results; whether the Amazon CloudWatch Metrics are enabled for the workgroup; whether workgroup settings override client-side settings; and the data usage limits for the amount of data scanned per query or per workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<WorkGroupConfiguration>,
-    /// <p>The workgroup description.</p>
+    /// The workgroup description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The date and time the workgroup was created.</p>
+    /// The date and time the workgroup was created.
     #[serde(
         rename = "CreationTime",
         default,
@@ -9200,8 +8454,7 @@ pub struct WorkGroup {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus::DateTime>,
-    /// <p>The ARN of the IAM Identity Center enabled application associated with the
-    ///             workgroup.</p>
+    /// The ARN of the IAM Identity Center enabled application associated with the workgroup.
     #[serde(
         rename = "IdentityCenterApplicationArn",
         skip_serializing_if = "Option::is_none"
@@ -9248,68 +8501,45 @@ impl WorkGroup {
         self
     }
 }
-/// <p>The configuration of the workgroup, which includes the location in Amazon S3
-///             where query and calculation results are stored, the encryption option, if any, used for
-///             query and calculation results, whether the Amazon CloudWatch Metrics are enabled for
-///             the workgroup and whether workgroup settings override query settings, and the data usage
-///             limits for the amount of data scanned per query or per workgroup. The workgroup settings
-///             override is specified in <code>EnforceWorkGroupConfiguration</code> (true/false) in the
-///                 <code>WorkGroupConfiguration</code>. See <a>WorkGroupConfiguration$EnforceWorkGroupConfiguration</a>. </p>
+/// The configuration of the workgroup, which includes the location in Amazon S3 where query and calculation results are stored, the encryption option, if any, used for query and calculation results, whether the Amazon CloudWatch Metrics are enabled for the workgroup and whether workgroup settings override query settings, and the data usage limits for the amount of data scanned per query or per workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct WorkGroupConfiguration {
-    /// <p>The configuration for the workgroup, which includes the location in Amazon S3
-    ///             where query and calculation results are stored and the encryption option, if any, used
-    ///             for query and calculation results. To run the query, you must specify the query results
-    ///             location using one of the ways: either in the workgroup using this setting, or for
-    ///             individual queries (client-side), using <a>ResultConfiguration$OutputLocation</a>. If none of them is set, Athena issues an error that no output location is provided.</p>
+    /// The configuration for the workgroup, which includes the location in Amazon S3 where query and calculation results are stored and the encryption option, if any, used for query and calculation results. To run the query, you must specify the query results location using one of the ways: either in the workgroup using this setting, or for individual queries (client-side), using `ResultConfiguration$OutputLocation`. If none of them is set, Athena issues an error that no output location is provided.
     #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
     pub result_configuration: Option<ResultConfiguration>,
-    /// <p>If set to "true", the settings for the workgroup override client-side settings. If set
-    ///             to "false", client-side settings are used. For more information, see <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override Client-Side Settings</a>.</p>
+    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false", client-side settings are used. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(
         rename = "EnforceWorkGroupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforce_work_group_configuration: Option<bool>,
-    /// <p>Indicates that the Amazon CloudWatch metrics are enabled for the workgroup.</p>
+    /// Indicates that the Amazon CloudWatch metrics are enabled for the workgroup.
     #[serde(
         rename = "PublishCloudWatchMetricsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub publish_cloud_watch_metrics_enabled: Option<bool>,
-    /// <p>The upper data usage limit (cutoff) for the amount of bytes a single query in a
-    ///             workgroup is allowed to scan.</p>
+    /// The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is allowed to scan.
     #[serde(
         rename = "BytesScannedCutoffPerQuery",
         skip_serializing_if = "Option::is_none"
     )]
     pub bytes_scanned_cutoff_per_query: Option<i64>,
-    /// <p>If set to <code>true</code>, allows members assigned to a workgroup to reference
-    ///                 Amazon S3 Requester Pays buckets in queries. If set to <code>false</code>,
-    ///             workgroup members cannot query data from Requester Pays buckets, and queries that
-    ///             retrieve data from Requester Pays buckets cause an error. The default is
-    ///                 <code>false</code>. For more information about Requester Pays buckets, see <a href="https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html">Requester
-    ///                 Pays Buckets</a> in the <i>Amazon Simple Storage Service Developer
-    ///                 Guide</i>.</p>
+    /// If set to `true`, allows members assigned to a workgroup to reference Amazon S3 Requester Pays buckets in queries. If set to `false`, workgroup members cannot query data from Requester Pays buckets, and queries that retrieve data from Requester Pays buckets cause an error. The default is `false`. For more information about Requester Pays buckets, see [Requester Pays Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html) in the *Amazon Simple Storage Service Developer Guide*.
     #[serde(rename = "RequesterPaysEnabled", skip_serializing_if = "Option::is_none")]
     pub requester_pays_enabled: Option<bool>,
-    /// <p>The engine version that all queries running on the workgroup use. Queries on the
-    ///                 <code>AmazonAthenaPreviewFunctionality</code> workgroup run on the preview engine
-    ///             regardless of this setting.</p>
+    /// The engine version that all queries running on the workgroup use. Queries on the `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
-    /// <p>Specifies a user defined JSON string that is passed to the notebook engine.</p>
+    /// Specifies a user defined JSON string that is passed to the notebook engine.
     #[serde(rename = "AdditionalConfiguration", skip_serializing_if = "Option::is_none")]
     pub additional_configuration: Option<String>,
-    /// <p>The ARN of the execution role used to access user resources for Spark sessions and
-    ///                 IAM Identity Center enabled workgroups. This property applies only to Spark enabled
-    ///             workgroups and IAM Identity Center enabled workgroups. The property is required for
-    ///                 IAM Identity Center enabled workgroups.</p>
+    /// The ARN of the execution role used to access user resources for Spark sessions and IAM Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and IAM Identity Center enabled workgroups. The property is required for IAM Identity Center enabled workgroups.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<String>,
-    /// <p>Specifies the KMS key that is used to encrypt the user's data stores in Athena. This setting does not apply to Athena SQL workgroups.</p>
+    /// Specifies the KMS key that is used to encrypt the user's data stores in Athena. This setting does not apply to Athena SQL workgroups.
     #[serde(
         rename = "CustomerContentEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9317,28 +8547,21 @@ pub struct WorkGroupConfiguration {
     pub customer_content_encryption_configuration: Option<
         CustomerContentEncryptionConfiguration,
     >,
-    /// <p>Enforces a minimal level of encryption for the workgroup for query and calculation
-    ///             results that are written to Amazon S3. When enabled, workgroup users can set
-    ///             encryption only to the minimum level set by the administrator or higher when they submit
-    ///             queries.</p>
-    ///          <p>The <code>EnforceWorkGroupConfiguration</code> setting takes precedence over the
-    ///                 <code>EnableMinimumEncryptionConfiguration</code> flag. This means that if
-    ///                 <code>EnforceWorkGroupConfiguration</code> is true, the
-    ///                 <code>EnableMinimumEncryptionConfiguration</code> flag is ignored, and the workgroup
-    ///             configuration for encryption is used.</p>
+    /// Enforces a minimal level of encryption for the workgroup for query and calculation results that are written to Amazon S3. When enabled, workgroup users can set encryption only to the minimum level set by the administrator or higher when they submit queries.
+    ///
+    /// The `EnforceWorkGroupConfiguration` setting takes precedence over the `EnableMinimumEncryptionConfiguration` flag. This means that if `EnforceWorkGroupConfiguration` is true, the `EnableMinimumEncryptionConfiguration` flag is ignored, and the workgroup configuration for encryption is used.
     #[serde(
         rename = "EnableMinimumEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_minimum_encryption_configuration: Option<bool>,
-    /// <p>Specifies whether the workgroup is IAM Identity Center supported.</p>
+    /// Specifies whether the workgroup is IAM Identity Center supported.
     #[serde(
         rename = "IdentityCenterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_center_configuration: Option<IdentityCenterConfiguration>,
-    /// <p>Specifies whether Amazon S3 access grants are enabled for query
-    ///             results.</p>
+    /// Specifies whether Amazon S3 access grants are enabled for query results.
     #[serde(
         rename = "QueryResultsS3AccessGrantsConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9434,81 +8657,60 @@ impl WorkGroupConfiguration {
         self
     }
 }
-/// <p>The configuration information that will be updated for this workgroup, which includes
-///             the location in Amazon S3 where query and calculation results are stored, the
-///             encryption option, if any, used for query results, whether the Amazon CloudWatch
-///             Metrics are enabled for the workgroup, whether the workgroup settings override the
-///             client-side settings, and the data usage limit for the amount of bytes scanned per
-///             query, if it is specified.</p>
+/// The configuration information that will be updated for this workgroup, which includes the location in Amazon S3 where query and calculation results are stored, the encryption option, if any, used for query results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, whether the workgroup settings override the client-side settings, and the data usage limit for the amount of bytes scanned per query, if it is specified.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct WorkGroupConfigurationUpdates {
-    /// <p>If set to "true", the settings for the workgroup override client-side settings. If set
-    ///             to "false" client-side settings are used. For more information, see <a href="https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html">Workgroup Settings Override Client-Side Settings</a>.</p>
+    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false" client-side settings are used. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(
         rename = "EnforceWorkGroupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforce_work_group_configuration: Option<bool>,
-    /// <p>The result configuration information about the queries in this workgroup that will be
-    ///             updated. Includes the updated results location and an updated option for encrypting
-    ///             query results.</p>
+    /// The result configuration information about the queries in this workgroup that will be updated. Includes the updated results location and an updated option for encrypting query results.
     #[serde(
         rename = "ResultConfigurationUpdates",
         skip_serializing_if = "Option::is_none"
     )]
     pub result_configuration_updates: Option<ResultConfigurationUpdates>,
-    /// <p>Indicates whether this workgroup enables publishing metrics to Amazon CloudWatch.</p>
+    /// Indicates whether this workgroup enables publishing metrics to Amazon CloudWatch.
     #[serde(
         rename = "PublishCloudWatchMetricsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub publish_cloud_watch_metrics_enabled: Option<bool>,
-    /// <p>The upper limit (cutoff) for the amount of bytes a single query in a workgroup is
-    ///             allowed to scan.</p>
+    /// The upper limit (cutoff) for the amount of bytes a single query in a workgroup is allowed to scan.
     #[serde(
         rename = "BytesScannedCutoffPerQuery",
         skip_serializing_if = "Option::is_none"
     )]
     pub bytes_scanned_cutoff_per_query: Option<i64>,
-    /// <p>Indicates that the data usage control limit per query is removed. <a>WorkGroupConfiguration$BytesScannedCutoffPerQuery</a>
-    ///          </p>
+    /// Indicates that the data usage control limit per query is removed. `WorkGroupConfiguration$BytesScannedCutoffPerQuery`
     #[serde(
         rename = "RemoveBytesScannedCutoffPerQuery",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_bytes_scanned_cutoff_per_query: Option<bool>,
-    /// <p>If set to <code>true</code>, allows members assigned to a workgroup to specify Amazon S3 Requester Pays buckets in queries. If set to <code>false</code>, workgroup
-    ///             members cannot query data from Requester Pays buckets, and queries that retrieve data
-    ///             from Requester Pays buckets cause an error. The default is <code>false</code>. For more
-    ///             information about Requester Pays buckets, see <a href="https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html">Requester Pays Buckets</a>
-    ///             in the <i>Amazon Simple Storage Service Developer Guide</i>.</p>
+    /// If set to `true`, allows members assigned to a workgroup to specify Amazon S3 Requester Pays buckets in queries. If set to `false`, workgroup members cannot query data from Requester Pays buckets, and queries that retrieve data from Requester Pays buckets cause an error. The default is `false`. For more information about Requester Pays buckets, see [Requester Pays Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html) in the *Amazon Simple Storage Service Developer Guide*.
     #[serde(rename = "RequesterPaysEnabled", skip_serializing_if = "Option::is_none")]
     pub requester_pays_enabled: Option<bool>,
-    /// <p>The engine version requested when a workgroup is updated. After the update, all
-    ///             queries on the workgroup run on the requested engine version. If no value was previously
-    ///             set, the default is Auto. Queries on the <code>AmazonAthenaPreviewFunctionality</code>
-    ///             workgroup run on the preview engine regardless of this setting.</p>
+    /// The engine version requested when a workgroup is updated. After the update, all queries on the workgroup run on the requested engine version. If no value was previously set, the default is Auto. Queries on the `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
-    /// <p>Removes content encryption configuration from an Apache Spark-enabled Athena workgroup.</p>
+    /// Removes content encryption configuration from an Apache Spark-enabled Athena workgroup.
     #[serde(
         rename = "RemoveCustomerContentEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_customer_content_encryption_configuration: Option<bool>,
-    /// <p>Contains a user defined string in JSON format for a Spark-enabled workgroup.</p>
+    /// Contains a user defined string in JSON format for a Spark-enabled workgroup.
     #[serde(rename = "AdditionalConfiguration", skip_serializing_if = "Option::is_none")]
     pub additional_configuration: Option<String>,
-    /// <p>The ARN of the execution role used to access user resources for Spark sessions and
-    ///             Identity Center enabled workgroups. This property applies only to Spark enabled
-    ///             workgroups and Identity Center enabled workgroups.</p>
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<String>,
-    /// <p>Specifies the customer managed KMS key that is used to encrypt the user's data stores
-    ///             in Athena. When an Amazon Web Services managed key is used, this value is
-    ///             null. This setting does not apply to Athena SQL workgroups.</p>
+    /// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena. When an Amazon Web Services managed key is used, this value is null. This setting does not apply to Athena SQL workgroups.
     #[serde(
         rename = "CustomerContentEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9516,22 +8718,15 @@ pub struct WorkGroupConfigurationUpdates {
     pub customer_content_encryption_configuration: Option<
         CustomerContentEncryptionConfiguration,
     >,
-    /// <p>Enforces a minimal level of encryption for the workgroup for query and calculation
-    ///             results that are written to Amazon S3. When enabled, workgroup users can set
-    ///             encryption only to the minimum level set by the administrator or higher when they submit
-    ///             queries. This setting does not apply to Spark-enabled workgroups.</p>
-    ///          <p>The <code>EnforceWorkGroupConfiguration</code> setting takes precedence over the
-    ///                 <code>EnableMinimumEncryptionConfiguration</code> flag. This means that if
-    ///                 <code>EnforceWorkGroupConfiguration</code> is true, the
-    ///                 <code>EnableMinimumEncryptionConfiguration</code> flag is ignored, and the workgroup
-    ///             configuration for encryption is used.</p>
+    /// Enforces a minimal level of encryption for the workgroup for query and calculation results that are written to Amazon S3. When enabled, workgroup users can set encryption only to the minimum level set by the administrator or higher when they submit queries. This setting does not apply to Spark-enabled workgroups.
+    ///
+    /// The `EnforceWorkGroupConfiguration` setting takes precedence over the `EnableMinimumEncryptionConfiguration` flag. This means that if `EnforceWorkGroupConfiguration` is true, the `EnableMinimumEncryptionConfiguration` flag is ignored, and the workgroup configuration for encryption is used.
     #[serde(
         rename = "EnableMinimumEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_minimum_encryption_configuration: Option<bool>,
-    /// <p>Specifies whether Amazon S3 access grants are enabled for query
-    ///             results.</p>
+    /// Specifies whether Amazon S3 access grants are enabled for query results.
     #[serde(
         rename = "QueryResultsS3AccessGrantsConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9697,22 +8892,21 @@ impl schemars::JsonSchema for WorkGroupState {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>The summary information for the workgroup, which includes its name, state,
-///             description, and the date and time it was created.</p>
+/// The summary information for the workgroup, which includes its name, state, description, and the date and time it was created.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct WorkGroupSummary {
-    /// <p>The name of the workgroup.</p>
+    /// The name of the workgroup.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// <p>The state of the workgroup.</p>
+    /// The state of the workgroup.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<WorkGroupState>,
-    /// <p>The workgroup description.</p>
+    /// The workgroup description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The workgroup creation date and time.</p>
+    /// The workgroup creation date and time.
     #[serde(
         rename = "CreationTime",
         default,
@@ -9721,13 +8915,10 @@ pub struct WorkGroupSummary {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus::DateTime>,
-    /// <p>The engine version setting for all queries on the workgroup. Queries on the
-    ///                 <code>AmazonAthenaPreviewFunctionality</code> workgroup run on the preview engine
-    ///             regardless of this setting.</p>
+    /// The engine version setting for all queries on the workgroup. Queries on the `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
-    /// <p>The ARN of the IAM Identity Center enabled application associated with the
-    ///             workgroup.</p>
+    /// The ARN of the IAM Identity Center enabled application associated with the workgroup.
     #[serde(
         rename = "IdentityCenterApplicationArn",
         skip_serializing_if = "Option::is_none"

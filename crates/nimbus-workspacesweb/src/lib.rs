@@ -2,13 +2,7 @@
 
 //! # Amazon WorkSpaces Web
 //!
-//! <p>Amazon WorkSpaces Secure Browser is a low cost, fully managed WorkSpace built
-//!          specifically to facilitate secure, web-based workloads. WorkSpaces Secure Browser makes it
-//!          easy for customers to safely provide their employees with access to internal websites and
-//!          SaaS web applications without the administrative burden of appliances or specialized client
-//!          software. WorkSpaces Secure Browser provides simple policy tools tailored for user
-//!          interactions, while offloading common tasks like capacity management, scaling, and
-//!          maintaining browser images.</p>
+//! Amazon WorkSpaces Secure Browser is a low cost, fully managed WorkSpace built specifically to facilitate secure, web-based workloads. WorkSpaces Secure Browser makes it easy for customers to safely provide their employees with access to internal websites and SaaS web applications without the administrative burden of appliances or specialized client software. WorkSpaces Secure Browser provides simple policy tools tailored for user interactions, while offloading common tasks like capacity management, scaling, and maintaining browser images.
 //!
 //! API version `2020-07-08`, protocol `restJson1`. Every type of the service is in [`types`]: structures with a `new` constructor taking their required members and `set_*` methods for the optional ones, open enums that keep values this version does not know, and unions with an `Unknown` member.
 //!

@@ -2,7 +2,7 @@
 
 //! Request, response, error and shared types of the service.
 #![allow(deprecated)]
-/// <p>Access is denied.</p>
+/// Access is denied.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -27,10 +27,10 @@ impl AccessDeniedException {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateBrowserSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
-    /// <p>The ARN of the browser settings.</p>
+    /// The ARN of the browser settings.
     #[serde(skip)]
     pub browser_settings_arn: String,
 }
@@ -51,14 +51,14 @@ impl AssociateBrowserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateBrowserSettingsResponse {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The ARN of the browser settings.</p>
+    /// The ARN of the browser settings.
     #[serde(
         rename = "browserSettingsArn",
         default,
@@ -83,10 +83,10 @@ impl AssociateBrowserSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateDataProtectionSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
-    /// <p>The ARN of the data protection settings.</p>
+    /// The ARN of the data protection settings.
     #[serde(skip)]
     pub data_protection_settings_arn: String,
 }
@@ -107,14 +107,14 @@ impl AssociateDataProtectionSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateDataProtectionSettingsResponse {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The ARN of the data protection settings resource.</p>
+    /// The ARN of the data protection settings resource.
     #[serde(
         rename = "dataProtectionSettingsArn",
         default,
@@ -139,10 +139,10 @@ impl AssociateDataProtectionSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateIpAccessSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
-    /// <p>The ARN of the IP access settings.</p>
+    /// The ARN of the IP access settings.
     #[serde(skip)]
     pub ip_access_settings_arn: String,
 }
@@ -163,14 +163,14 @@ impl AssociateIpAccessSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateIpAccessSettingsResponse {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The ARN of the IP access settings resource.</p>
+    /// The ARN of the IP access settings resource.
     #[serde(
         rename = "ipAccessSettingsArn",
         default,
@@ -195,10 +195,10 @@ impl AssociateIpAccessSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateNetworkSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
-    /// <p>The ARN of the network settings.</p>
+    /// The ARN of the network settings.
     #[serde(skip)]
     pub network_settings_arn: String,
 }
@@ -219,14 +219,14 @@ impl AssociateNetworkSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateNetworkSettingsResponse {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The ARN of the network settings.</p>
+    /// The ARN of the network settings.
     #[serde(
         rename = "networkSettingsArn",
         default,
@@ -251,10 +251,10 @@ impl AssociateNetworkSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateTrustStoreRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(skip)]
     pub trust_store_arn: String,
 }
@@ -275,14 +275,14 @@ impl AssociateTrustStoreRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateTrustStoreResponse {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(
         rename = "trustStoreArn",
         default,
@@ -307,10 +307,10 @@ impl AssociateTrustStoreResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateUserAccessLoggingSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
-    /// <p>The ARN of the user access logging settings.</p>
+    /// The ARN of the user access logging settings.
     #[serde(skip)]
     pub user_access_logging_settings_arn: String,
 }
@@ -331,14 +331,14 @@ impl AssociateUserAccessLoggingSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateUserAccessLoggingSettingsResponse {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The ARN of the user access logging settings.</p>
+    /// The ARN of the user access logging settings.
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         default,
@@ -363,10 +363,10 @@ impl AssociateUserAccessLoggingSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateUserSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
-    /// <p>The ARN of the user settings.</p>
+    /// The ARN of the user settings.
     #[serde(skip)]
     pub user_settings_arn: String,
 }
@@ -387,14 +387,14 @@ impl AssociateUserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateUserSettingsResponse {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The ARN of the user settings.</p>
+    /// The ARN of the user settings.
     #[serde(
         rename = "userSettingsArn",
         default,
@@ -476,32 +476,28 @@ impl schemars::JsonSchema for AuthenticationType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>The browser settings resource that can be associated with a web portal. Once associated
-///          with a web portal, browser settings control how the browser will behave once a user starts
-///          a streaming session for the web portal. </p>
+/// The browser settings resource that can be associated with a web portal. Once associated with a web portal, browser settings control how the browser will behave once a user starts a streaming session for the web portal.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BrowserSettings {
-    /// <p>The ARN of the browser settings.</p>
+    /// The ARN of the browser settings.
     #[serde(
         rename = "browserSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
-    /// <p>A list of web portal ARNs that this browser settings is associated with.</p>
+    /// A list of web portal ARNs that this browser settings is associated with.
     #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
     pub associated_portal_arns: Option<Vec<String>>,
-    /// <p>A JSON string containing Chrome Enterprise policies that will be applied to all
-    ///          streaming sessions.</p>
+    /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
     #[serde(rename = "browserPolicy", skip_serializing_if = "Option::is_none")]
     pub browser_policy: Option<String>,
-    /// <p>The customer managed key used to encrypt sensitive information in the browser
-    ///          settings.</p>
+    /// The customer managed key used to encrypt sensitive information in the browser settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>The additional encryption context of the browser settings.</p>
+    /// The additional encryption context of the browser settings.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
@@ -551,12 +547,12 @@ impl std::fmt::Debug for BrowserSettings {
             .finish()
     }
 }
-/// <p>The summary for browser settings.</p>
+/// The summary for browser settings.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BrowserSettingsSummary {
-    /// <p>The ARN of the browser settings.</p>
+    /// The ARN of the browser settings.
     #[serde(
         rename = "browserSettingsArn",
         default,
@@ -625,21 +621,21 @@ impl schemars::JsonSchema for BrowserType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>The certificate.</p>
+/// The certificate.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Certificate {
-    /// <p>A hexadecimal identifier for the certificate.</p>
+    /// A hexadecimal identifier for the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thumbprint: Option<String>,
-    /// <p>The entity the certificate belongs to.</p>
+    /// The entity the certificate belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// <p>The entity that issued the certificate.</p>
+    /// The entity that issued the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
-    /// <p>The certificate is not valid before this date.</p>
+    /// The certificate is not valid before this date.
     #[serde(
         rename = "notValidBefore",
         default,
@@ -648,7 +644,7 @@ pub struct Certificate {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_before: Option<nimbus::DateTime>,
-    /// <p>The certificate is not valid after this date.</p>
+    /// The certificate is not valid after this date.
     #[serde(
         rename = "notValidAfter",
         default,
@@ -657,7 +653,7 @@ pub struct Certificate {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_after: Option<nimbus::DateTime>,
-    /// <p>The body of the certificate.</p>
+    /// The body of the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<nimbus::Blob>,
 }
@@ -697,21 +693,21 @@ impl Certificate {
         self
     }
 }
-/// <p>The summary of the certificate.</p>
+/// The summary of the certificate.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CertificateSummary {
-    /// <p>A hexadecimal identifier for the certificate.</p>
+    /// A hexadecimal identifier for the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thumbprint: Option<String>,
-    /// <p>The entity the certificate belongs to.</p>
+    /// The entity the certificate belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// <p>The entity that issued the certificate.</p>
+    /// The entity that issued the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
-    /// <p>The certificate is not valid before this date.</p>
+    /// The certificate is not valid before this date.
     #[serde(
         rename = "notValidBefore",
         default,
@@ -720,7 +716,7 @@ pub struct CertificateSummary {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_before: Option<nimbus::DateTime>,
-    /// <p>The certificate is not valid after this date.</p>
+    /// The certificate is not valid after this date.
     #[serde(
         rename = "notValidAfter",
         default,
@@ -761,7 +757,7 @@ impl CertificateSummary {
         self
     }
 }
-/// <p>There is a conflict.</p>
+/// There is a conflict.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -769,10 +765,10 @@ pub struct ConflictException {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// <p>Identifier of the resource affected.</p>
+    /// Identifier of the resource affected.
     #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
-    /// <p>Type of the resource affected.</p>
+    /// Type of the resource affected.
     #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
 }
@@ -797,18 +793,18 @@ impl ConflictException {
         self
     }
 }
-/// <p>Specifies a single cookie or set of cookies in an end user's browser.</p>
+/// Specifies a single cookie or set of cookies in an end user's browser.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CookieSpecification {
-    /// <p>The domain of the cookie.</p>
+    /// The domain of the cookie.
     #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
     pub domain: String,
-    /// <p>The name of the cookie.</p>
+    /// The name of the cookie.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// <p>The path of the cookie.</p>
+    /// The path of the cookie.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
@@ -840,18 +836,15 @@ impl std::fmt::Debug for CookieSpecification {
             .finish()
     }
 }
-/// <p>The configuration that specifies which cookies should be synchronized from the end
-///          user's local browser to the remote browser.</p>
+/// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CookieSynchronizationConfiguration {
-    /// <p>The list of cookie specifications that are allowed to be synchronized to the remote
-    ///          browser.</p>
+    /// The list of cookie specifications that are allowed to be synchronized to the remote browser.
     #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
     pub allowlist: Vec<CookieSpecification>,
-    /// <p>The list of cookie specifications that are blocked from being synchronized to the remote
-    ///          browser.</p>
+    /// The list of cookie specifications that are blocked from being synchronized to the remote browser.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocklist: Option<Vec<CookieSpecification>>,
 }
@@ -882,32 +875,28 @@ impl std::fmt::Debug for CookieSynchronizationConfiguration {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateBrowserSettingsRequest {
-    /// <p>The tags to add to the browser settings resource. A tag is a key-value pair.</p>
+    /// The tags to add to the browser settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// <p>The custom managed key of the browser settings.</p>
+    /// The custom managed key of the browser settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>Additional encryption context of the browser settings.</p>
+    /// Additional encryption context of the browser settings.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
-    /// <p>A JSON string containing Chrome Enterprise policies that will be applied to all
-    ///          streaming sessions.</p>
+    /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
     #[serde(
         rename = "browserPolicy",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub browser_policy: String,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request.</p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    ///       </p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -959,7 +948,7 @@ impl std::fmt::Debug for CreateBrowserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateBrowserSettingsResponse {
-    /// <p>The ARN of the browser settings.</p>
+    /// The ARN of the browser settings.
     #[serde(
         rename = "browserSettingsArn",
         default,
@@ -980,36 +969,33 @@ impl CreateBrowserSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateDataProtectionSettingsRequest {
-    /// <p>The display name of the data protection settings.</p>
+    /// The display name of the data protection settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The description of the data protection settings.</p>
+    /// The description of the data protection settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The tags to add to the data protection settings resource. A tag is a key-value pair.</p>
+    /// The tags to add to the data protection settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// <p>The custom managed key of the data protection settings.</p>
+    /// The custom managed key of the data protection settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>Additional encryption context of the data protection settings.</p>
+    /// Additional encryption context of the data protection settings.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
-    /// <p>The inline redaction configuration of the data protection settings that will be applied to all sessions.</p>
+    /// The inline redaction configuration of the data protection settings that will be applied to all sessions.
     #[serde(
         rename = "inlineRedactionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub inline_redaction_configuration: Option<InlineRedactionConfiguration>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -1081,7 +1067,7 @@ impl std::fmt::Debug for CreateDataProtectionSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateDataProtectionSettingsResponse {
-    /// <p>The ARN of the data protection settings resource.</p>
+    /// The ARN of the data protection settings resource.
     #[serde(
         rename = "dataProtectionSettingsArn",
         default,
@@ -1102,210 +1088,72 @@ impl CreateDataProtectionSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateIdentityProviderRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The identity provider name.</p>
+    /// The identity provider name.
     #[serde(
         rename = "identityProviderName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub identity_provider_name: String,
-    /// <p>The identity provider type.</p>
+    /// The identity provider type.
     #[serde(
         rename = "identityProviderType",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub identity_provider_type: IdentityProviderType,
-    /// <p>The identity provider details. The following list describes the provider detail keys for
-    ///          each identity provider type. </p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>For Google and Login with Amazon:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_secret</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For Facebook:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_secret</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>api_version</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For Sign in with Apple:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>team_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>key_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>private_key</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For OIDC providers:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_secret</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>attributes_request_method</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>oidc_issuer</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_url</code>
-    ///                         <i>if not available from discovery URL specified by
-    ///                            <code>oidc_issuer</code> key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>token_url</code>
-    ///                         <i>if not available from discovery URL specified by
-    ///                            <code>oidc_issuer</code> key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>attributes_url</code>
-    ///                         <i>if not available from discovery URL specified by
-    ///                            <code>oidc_issuer</code> key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>jwks_uri</code>
-    ///                         <i>if not available from discovery URL specified by
-    ///                            <code>oidc_issuer</code> key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For SAML providers:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>MetadataFile</code> OR <code>MetadataURL</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>IDPSignout</code> (boolean) <i>optional</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>IDPInit</code> (boolean) <i>optional</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>RequestSigningAlgorithm</code> (string) <i>optional</i>
-    ///                      - Only accepts <code>rsa-sha256</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>EncryptedResponses</code> (boolean) <i>optional</i>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///          </ul>
+    /// The identity provider details. The following list describes the provider detail keys for each identity provider type.
+    ///
+    /// - For Google and Login with Amazon:
+    ///   - `client_id`
+    ///   - `client_secret`
+    ///   - `authorize_scopes`
+    /// - For Facebook:
+    ///   - `client_id`
+    ///   - `client_secret`
+    ///   - `authorize_scopes`
+    ///   - `api_version`
+    /// - For Sign in with Apple:
+    ///   - `client_id`
+    ///   - `team_id`
+    ///   - `key_id`
+    ///   - `private_key`
+    ///   - `authorize_scopes`
+    /// - For OIDC providers:
+    ///   - `client_id`
+    ///   - `client_secret`
+    ///   - `attributes_request_method`
+    ///   - `oidc_issuer`
+    ///   - `authorize_scopes`
+    ///   - `authorize_url` *if not available from discovery URL specified by `oidc_issuer` key*
+    ///   - `token_url` *if not available from discovery URL specified by `oidc_issuer` key*
+    ///   - `attributes_url` *if not available from discovery URL specified by `oidc_issuer` key*
+    ///   - `jwks_uri` *if not available from discovery URL specified by `oidc_issuer` key*
+    /// - For SAML providers:
+    ///   - `MetadataFile` OR `MetadataURL`
+    ///   - `IDPSignout` (boolean) *optional*
+    ///   - `IDPInit` (boolean) *optional*
+    ///   - `RequestSigningAlgorithm` (string) *optional* - Only accepts `rsa-sha256`
+    ///   - `EncryptedResponses` (boolean) *optional*
     #[serde(
         rename = "identityProviderDetails",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub identity_provider_details: std::collections::HashMap<String, String>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request.</p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
-    /// <p>The tags to add to the identity provider resource. A tag is a key-value pair.</p>
+    /// The tags to add to the identity provider resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -1353,7 +1201,7 @@ impl std::fmt::Debug for CreateIdentityProviderRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateIdentityProviderResponse {
-    /// <p>The ARN of the identity provider.</p>
+    /// The ARN of the identity provider.
     #[serde(
         rename = "identityProviderArn",
         default,
@@ -1374,37 +1222,34 @@ impl CreateIdentityProviderResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateIpAccessSettingsRequest {
-    /// <p>The display name of the IP access settings.</p>
+    /// The display name of the IP access settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The description of the IP access settings.</p>
+    /// The description of the IP access settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The tags to add to the IP access settings resource. A tag is a key-value pair.</p>
+    /// The tags to add to the IP access settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// <p>The custom managed key of the IP access settings.</p>
+    /// The custom managed key of the IP access settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>Additional encryption context of the IP access settings.</p>
+    /// Additional encryption context of the IP access settings.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
-    /// <p>The IP rules of the IP access settings.</p>
+    /// The IP rules of the IP access settings.
     #[serde(
         rename = "ipRules",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub ip_rules: Vec<IpRule>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -1468,7 +1313,7 @@ impl std::fmt::Debug for CreateIpAccessSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateIpAccessSettingsResponse {
-    /// <p>The ARN of the IP access settings resource.</p>
+    /// The ARN of the IP access settings resource.
     #[serde(
         rename = "ipAccessSettingsArn",
         default,
@@ -1489,38 +1334,33 @@ impl CreateIpAccessSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateNetworkSettingsRequest {
-    /// <p>The VPC that streaming instances will connect to.</p>
+    /// The VPC that streaming instances will connect to.
     #[serde(
         rename = "vpcId",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub vpc_id: String,
-    /// <p>The subnets in which network interfaces are created to connect streaming instances to
-    ///          your VPC. At least two of these subnets must be in different availability zones.</p>
+    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At least two of these subnets must be in different availability zones.
     #[serde(
         rename = "subnetIds",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub subnet_ids: Vec<String>,
-    /// <p>One or more security groups used to control access from streaming instances to your
-    ///          VPC.</p>
+    /// One or more security groups used to control access from streaming instances to your VPC.
     #[serde(
         rename = "securityGroupIds",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub security_group_ids: Vec<String>,
-    /// <p>The tags to add to the network settings resource. A tag is a key-value pair.</p>
+    /// The tags to add to the network settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -1565,7 +1405,7 @@ impl std::fmt::Debug for CreateNetworkSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateNetworkSettingsResponse {
-    /// <p>The ARN of the network settings.</p>
+    /// The ARN of the network settings.
     #[serde(
         rename = "networkSettingsArn",
         default,
@@ -1586,47 +1426,37 @@ impl CreateNetworkSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatePortalRequest {
-    /// <p>The name of the web portal. This is not visible to users who log into the web
-    ///          portal.</p>
+    /// The name of the web portal. This is not visible to users who log into the web portal.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The tags to add to the web portal. A tag is a key-value pair.</p>
+    /// The tags to add to the web portal. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// <p>The customer managed key of the web portal.</p>
+    /// The customer managed key of the web portal.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>The additional encryption context of the portal.</p>
+    /// The additional encryption context of the portal.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
-    /// <p>The type of authentication integration points used when signing into the web portal.
-    ///          Defaults to <code>Standard</code>.</p>
-    ///          <p>
-    ///             <code>Standard</code> web portals are authenticated directly through your identity
-    ///          provider. You need to call <code>CreateIdentityProvider</code> to integrate your identity
-    ///          provider with your web portal. User and group access to your web portal is controlled
-    ///          through your identity provider.</p>
-    ///          <p>
-    ///             <code>IAM Identity Center</code> web portals are authenticated through IAM Identity Center. Identity sources
-    ///          (including external identity provider integration), plus user and group access to your web
-    ///          portal, can be configured in the IAM Identity Center.</p>
+    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    ///
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    ///
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
     #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<AuthenticationType>,
-    /// <p>The type and resources of the underlying instance.</p>
+    /// The type and resources of the underlying instance.
     #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<InstanceType>,
-    /// <p>The maximum number of concurrent sessions for the portal.</p>
+    /// The maximum number of concurrent sessions for the portal.
     #[serde(rename = "maxConcurrentSessions", skip_serializing_if = "Option::is_none")]
     pub max_concurrent_sessions: Option<i32>,
 }
@@ -1701,15 +1531,14 @@ impl std::fmt::Debug for CreatePortalRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatePortalResponse {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The endpoint URL of the web portal that users access in order to start streaming
-    ///          sessions.</p>
+    /// The endpoint URL of the web portal that users access in order to start streaming sessions.
     #[serde(
         rename = "portalEndpoint",
         default,
@@ -1734,22 +1563,19 @@ impl CreatePortalResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateTrustStoreRequest {
-    /// <p>A list of CA certificates to be added to the trust store.</p>
+    /// A list of CA certificates to be added to the trust store.
     #[serde(
         rename = "certificateList",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub certificate_list: Vec<nimbus::Blob>,
-    /// <p>The tags to add to the trust store. A tag is a key-value pair.</p>
+    /// The tags to add to the trust store. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -1786,7 +1612,7 @@ impl std::fmt::Debug for CreateTrustStoreRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateTrustStoreResponse {
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(
         rename = "trustStoreArn",
         default,
@@ -1807,22 +1633,19 @@ impl CreateTrustStoreResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateUserAccessLoggingSettingsRequest {
-    /// <p>The ARN of the Kinesis stream.</p>
+    /// The ARN of the Kinesis stream.
     #[serde(
         rename = "kinesisStreamArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub kinesis_stream_arn: String,
-    /// <p>The tags to add to the user settings resource. A tag is a key-value pair.</p>
+    /// The tags to add to the user settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -1859,7 +1682,7 @@ impl std::fmt::Debug for CreateUserAccessLoggingSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateUserAccessLoggingSettingsResponse {
-    /// <p>The ARN of the user access logging settings.</p>
+    /// The ARN of the user access logging settings.
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         default,
@@ -1880,92 +1703,80 @@ impl CreateUserAccessLoggingSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateUserSettingsRequest {
-    /// <p>Specifies whether the user can copy text from the streaming session to the local
-    ///          device.</p>
+    /// Specifies whether the user can copy text from the streaming session to the local device.
     #[serde(
         rename = "copyAllowed",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub copy_allowed: EnabledType,
-    /// <p>Specifies whether the user can paste text from the local device to the streaming
-    ///          session.</p>
+    /// Specifies whether the user can paste text from the local device to the streaming session.
     #[serde(
         rename = "pasteAllowed",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub paste_allowed: EnabledType,
-    /// <p>Specifies whether the user can download files from the streaming session to the local
-    ///          device.</p>
+    /// Specifies whether the user can download files from the streaming session to the local device.
     #[serde(
         rename = "downloadAllowed",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub download_allowed: EnabledType,
-    /// <p>Specifies whether the user can upload files from the local device to the streaming
-    ///          session.</p>
+    /// Specifies whether the user can upload files from the local device to the streaming session.
     #[serde(
         rename = "uploadAllowed",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub upload_allowed: EnabledType,
-    /// <p>Specifies whether the user can print to the local device.</p>
+    /// Specifies whether the user can print to the local device.
     #[serde(
         rename = "printAllowed",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub print_allowed: EnabledType,
-    /// <p>The tags to add to the user settings resource. A tag is a key-value pair.</p>
+    /// The tags to add to the user settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// <p>The amount of time that a streaming session remains active after users
-    ///          disconnect.</p>
+    /// The amount of time that a streaming session remains active after users disconnect.
     #[serde(
         rename = "disconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_minutes: Option<i32>,
-    /// <p>The amount of time that users can be idle (inactive) before they are disconnected from
-    ///          their streaming session and the disconnect timeout interval begins.</p>
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
     #[serde(
         rename = "idleDisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
-    /// <p>The configuration that specifies which cookies should be synchronized from the end
-    ///          user's local browser to the remote browser.</p>
+    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
     #[serde(
         rename = "cookieSynchronizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
-    /// <p>The customer managed key used to encrypt sensitive information in the user
-    ///          settings.</p>
+    /// The customer managed key used to encrypt sensitive information in the user settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>The additional encryption context of the user settings.</p>
+    /// The additional encryption context of the user settings.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
-    /// <p>Specifies whether the user can use deep links that open automatically when connecting to
-    ///          a session.</p>
+    /// Specifies whether the user can use deep links that open automatically when connecting to a session.
     #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
     pub deep_link_allowed: Option<EnabledType>,
-    /// <p>The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.</p>
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
     #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
@@ -2073,7 +1884,7 @@ impl std::fmt::Debug for CreateUserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateUserSettingsResponse {
-    /// <p>The ARN of the user settings.</p>
+    /// The ARN of the user settings.
     #[serde(
         rename = "userSettingsArn",
         default,
@@ -2089,29 +1900,29 @@ impl CreateUserSettingsResponse {
         }
     }
 }
-/// <p>The pattern configuration for redacting custom data types in session.</p>
+/// The pattern configuration for redacting custom data types in session.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CustomPattern {
-    /// <p>The pattern name for the custom pattern.</p>
+    /// The pattern name for the custom pattern.
     #[serde(
         rename = "patternName",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub pattern_name: String,
-    /// <p>The pattern regex for the customer pattern. The format must follow JavaScript regex format. The pattern must be enclosed between slashes, and can have flags behind the second slash. For example: “/ab+c/gi”.</p>
+    /// The pattern regex for the customer pattern. The format must follow JavaScript regex format. The pattern must be enclosed between slashes, and can have flags behind the second slash. For example: “/ab+c/gi”.
     #[serde(
         rename = "patternRegex",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub pattern_regex: String,
-    /// <p>The pattern description for the customer pattern.</p>
+    /// The pattern description for the customer pattern.
     #[serde(rename = "patternDescription", skip_serializing_if = "Option::is_none")]
     pub pattern_description: Option<String>,
-    /// <p>The keyword regex for the customer pattern. After there is a match to the pattern regex, the keyword regex is used to search within the proximity of the match. If there is a keyword match, then the match is confirmed. If no keyword regex is provided, the pattern regex match will automatically be confirmed. The format must follow JavaScript regex format. The pattern must be enclosed between slashes, and can have flags behind the second slash. For example, “/ab+c/gi”</p>
+    /// The keyword regex for the customer pattern. After there is a match to the pattern regex, the keyword regex is used to search within the proximity of the match. If there is a keyword match, then the match is confirmed. If no keyword regex is provided, the pattern regex match will automatically be confirmed. The format must follow JavaScript regex format. The pattern must be enclosed between slashes, and can have flags behind the second slash. For example, “/ab+c/gi”
     #[serde(rename = "keywordRegex", skip_serializing_if = "Option::is_none")]
     pub keyword_regex: Option<String>,
 }
@@ -2148,35 +1959,34 @@ impl std::fmt::Debug for CustomPattern {
             .finish()
     }
 }
-/// <p>The data protection settings resource that can be associated with a web portal.</p>
+/// The data protection settings resource that can be associated with a web portal.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DataProtectionSettings {
-    /// <p>The ARN of the data protection settings resource.</p>
+    /// The ARN of the data protection settings resource.
     #[serde(
         rename = "dataProtectionSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
-    /// <p>The inline redaction configuration for the data protection settings.</p>
+    /// The inline redaction configuration for the data protection settings.
     #[serde(
         rename = "inlineRedactionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub inline_redaction_configuration: Option<InlineRedactionConfiguration>,
-    /// <p>A list of web portal ARNs that this data protection settings resource is associated
-    ///          with.</p>
+    /// A list of web portal ARNs that this data protection settings resource is associated with.
     #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
     pub associated_portal_arns: Option<Vec<String>>,
-    /// <p>The display name of the data protection settings.</p>
+    /// The display name of the data protection settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The description of the data protection settings.</p>
+    /// The description of the data protection settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The creation date timestamp of the data protection settings.</p>
+    /// The creation date timestamp of the data protection settings.
     #[serde(
         rename = "creationDate",
         default,
@@ -2185,11 +1995,10 @@ pub struct DataProtectionSettings {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
-    /// <p>The customer managed key used to encrypt sensitive information in the data protection
-    ///          settings.</p>
+    /// The customer managed key used to encrypt sensitive information in the data protection settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>The additional encryption context of the data protection settings.</p>
+    /// The additional encryption context of the data protection settings.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
@@ -2263,25 +2072,25 @@ impl std::fmt::Debug for DataProtectionSettings {
             .finish()
     }
 }
-/// <p>The summary of the data protection settings.</p>
+/// The summary of the data protection settings.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DataProtectionSettingsSummary {
-    /// <p>The ARN of the data protection settings.</p>
+    /// The ARN of the data protection settings.
     #[serde(
         rename = "dataProtectionSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
-    /// <p>The display name of the data protection settings.</p>
+    /// The display name of the data protection settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The description of the data protection settings.</p>
+    /// The description of the data protection settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The creation date timestamp of the data protection settings.</p>
+    /// The creation date timestamp of the data protection settings.
     #[serde(
         rename = "creationDate",
         default,
@@ -2330,7 +2139,7 @@ impl std::fmt::Debug for DataProtectionSettingsSummary {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteBrowserSettingsRequest {
-    /// <p>The ARN of the browser settings.</p>
+    /// The ARN of the browser settings.
     #[serde(skip)]
     pub browser_settings_arn: String,
 }
@@ -2358,7 +2167,7 @@ impl DeleteBrowserSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteDataProtectionSettingsRequest {
-    /// <p>The ARN of the data protection settings.</p>
+    /// The ARN of the data protection settings.
     #[serde(skip)]
     pub data_protection_settings_arn: String,
 }
@@ -2386,7 +2195,7 @@ impl DeleteDataProtectionSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteIdentityProviderRequest {
-    /// <p>The ARN of the identity provider.</p>
+    /// The ARN of the identity provider.
     #[serde(skip)]
     pub identity_provider_arn: String,
 }
@@ -2414,7 +2223,7 @@ impl DeleteIdentityProviderResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteIpAccessSettingsRequest {
-    /// <p>The ARN of the IP access settings.</p>
+    /// The ARN of the IP access settings.
     #[serde(skip)]
     pub ip_access_settings_arn: String,
 }
@@ -2442,7 +2251,7 @@ impl DeleteIpAccessSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteNetworkSettingsRequest {
-    /// <p>The ARN of the network settings.</p>
+    /// The ARN of the network settings.
     #[serde(skip)]
     pub network_settings_arn: String,
 }
@@ -2470,7 +2279,7 @@ impl DeleteNetworkSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeletePortalRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -2498,7 +2307,7 @@ impl DeletePortalResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteTrustStoreRequest {
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(skip)]
     pub trust_store_arn: String,
 }
@@ -2526,7 +2335,7 @@ impl DeleteTrustStoreResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteUserAccessLoggingSettingsRequest {
-    /// <p>The ARN of the user access logging settings.</p>
+    /// The ARN of the user access logging settings.
     #[serde(skip)]
     pub user_access_logging_settings_arn: String,
 }
@@ -2554,7 +2363,7 @@ impl DeleteUserAccessLoggingSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteUserSettingsRequest {
-    /// <p>The ARN of the user settings.</p>
+    /// The ARN of the user settings.
     #[serde(skip)]
     pub user_settings_arn: String,
 }
@@ -2582,7 +2391,7 @@ impl DeleteUserSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateBrowserSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -2610,7 +2419,7 @@ impl DisassociateBrowserSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateDataProtectionSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -2638,7 +2447,7 @@ impl DisassociateDataProtectionSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateIpAccessSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -2666,7 +2475,7 @@ impl DisassociateIpAccessSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateNetworkSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -2694,7 +2503,7 @@ impl DisassociateNetworkSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateTrustStoreRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -2722,7 +2531,7 @@ impl DisassociateTrustStoreResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateUserAccessLoggingSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -2750,7 +2559,7 @@ impl DisassociateUserAccessLoggingSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateUserSettingsRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -2840,10 +2649,10 @@ impl schemars::JsonSchema for EnabledType {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExpireSessionRequest {
-    /// <p>The ID of the web portal for the session.</p>
+    /// The ID of the web portal for the session.
     #[serde(skip)]
     pub portal_id: String,
-    /// <p>The ID of the session to expire.</p>
+    /// The ID of the session to expire.
     #[serde(skip)]
     pub session_id: String,
 }
@@ -2872,7 +2681,7 @@ impl ExpireSessionResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetBrowserSettingsRequest {
-    /// <p>The ARN of the browser settings.</p>
+    /// The ARN of the browser settings.
     #[serde(skip)]
     pub browser_settings_arn: String,
 }
@@ -2889,7 +2698,7 @@ impl GetBrowserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetBrowserSettingsResponse {
-    /// <p>The browser settings.</p>
+    /// The browser settings.
     #[serde(rename = "browserSettings", skip_serializing_if = "Option::is_none")]
     pub browser_settings: Option<BrowserSettings>,
 }
@@ -2909,7 +2718,7 @@ impl GetBrowserSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDataProtectionSettingsRequest {
-    /// <p>The ARN of the data protection settings.</p>
+    /// The ARN of the data protection settings.
     #[serde(skip)]
     pub data_protection_settings_arn: String,
 }
@@ -2926,7 +2735,7 @@ impl GetDataProtectionSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDataProtectionSettingsResponse {
-    /// <p>The data protection settings.</p>
+    /// The data protection settings.
     #[serde(rename = "dataProtectionSettings", skip_serializing_if = "Option::is_none")]
     pub data_protection_settings: Option<DataProtectionSettings>,
 }
@@ -2949,7 +2758,7 @@ impl GetDataProtectionSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetIdentityProviderRequest {
-    /// <p>The ARN of the identity provider.</p>
+    /// The ARN of the identity provider.
     #[serde(skip)]
     pub identity_provider_arn: String,
 }
@@ -2966,7 +2775,7 @@ impl GetIdentityProviderRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetIdentityProviderResponse {
-    /// <p>The identity provider.</p>
+    /// The identity provider.
     #[serde(rename = "identityProvider", skip_serializing_if = "Option::is_none")]
     pub identity_provider: Option<IdentityProvider>,
 }
@@ -2986,7 +2795,7 @@ impl GetIdentityProviderResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetIpAccessSettingsRequest {
-    /// <p>The ARN of the IP access settings.</p>
+    /// The ARN of the IP access settings.
     #[serde(skip)]
     pub ip_access_settings_arn: String,
 }
@@ -3003,7 +2812,7 @@ impl GetIpAccessSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetIpAccessSettingsResponse {
-    /// <p>The IP access settings.</p>
+    /// The IP access settings.
     #[serde(rename = "ipAccessSettings", skip_serializing_if = "Option::is_none")]
     pub ip_access_settings: Option<IpAccessSettings>,
 }
@@ -3023,7 +2832,7 @@ impl GetIpAccessSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetNetworkSettingsRequest {
-    /// <p>The ARN of the network settings.</p>
+    /// The ARN of the network settings.
     #[serde(skip)]
     pub network_settings_arn: String,
 }
@@ -3040,7 +2849,7 @@ impl GetNetworkSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetNetworkSettingsResponse {
-    /// <p>The network settings.</p>
+    /// The network settings.
     #[serde(rename = "networkSettings", skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<NetworkSettings>,
 }
@@ -3060,7 +2869,7 @@ impl GetNetworkSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPortalRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -3077,7 +2886,7 @@ impl GetPortalRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPortalResponse {
-    /// <p>The web portal.</p>
+    /// The web portal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portal: Option<Portal>,
 }
@@ -3097,7 +2906,7 @@ impl GetPortalResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPortalServiceProviderMetadataRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -3114,14 +2923,14 @@ impl GetPortalServiceProviderMetadataRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPortalServiceProviderMetadataResponse {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The service provider SAML metadata.</p>
+    /// The service provider SAML metadata.
     #[serde(
         rename = "serviceProviderSamlMetadata",
         skip_serializing_if = "Option::is_none"
@@ -3150,10 +2959,10 @@ impl GetPortalServiceProviderMetadataResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionRequest {
-    /// <p>The ID of the web portal for the session.</p>
+    /// The ID of the web portal for the session.
     #[serde(skip)]
     pub portal_id: String,
-    /// <p>The ID of the session.</p>
+    /// The ID of the session.
     #[serde(skip)]
     pub session_id: String,
 }
@@ -3171,7 +2980,7 @@ impl GetSessionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionResponse {
-    /// <p>The sessions in a list.</p>
+    /// The sessions in a list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<Session>,
 }
@@ -3191,10 +3000,10 @@ impl GetSessionResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetTrustStoreCertificateRequest {
-    /// <p>The ARN of the trust store certificate.</p>
+    /// The ARN of the trust store certificate.
     #[serde(skip)]
     pub trust_store_arn: String,
-    /// <p>The thumbprint of the trust store certificate.</p>
+    /// The thumbprint of the trust store certificate.
     #[serde(skip)]
     pub thumbprint: String,
 }
@@ -3215,14 +3024,14 @@ impl GetTrustStoreCertificateRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetTrustStoreCertificateResponse {
-    /// <p>The ARN of the trust store certificate.</p>
+    /// The ARN of the trust store certificate.
     #[serde(
         rename = "trustStoreArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub trust_store_arn: String,
-    /// <p>The certificate of the trust store certificate.</p>
+    /// The certificate of the trust store certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,
 }
@@ -3245,7 +3054,7 @@ impl GetTrustStoreCertificateResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetTrustStoreRequest {
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(skip)]
     pub trust_store_arn: String,
 }
@@ -3262,7 +3071,7 @@ impl GetTrustStoreRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetTrustStoreResponse {
-    /// <p>The trust store.</p>
+    /// The trust store.
     #[serde(rename = "trustStore", skip_serializing_if = "Option::is_none")]
     pub trust_store: Option<TrustStore>,
 }
@@ -3282,7 +3091,7 @@ impl GetTrustStoreResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetUserAccessLoggingSettingsRequest {
-    /// <p>The ARN of the user access logging settings.</p>
+    /// The ARN of the user access logging settings.
     #[serde(skip)]
     pub user_access_logging_settings_arn: String,
 }
@@ -3299,7 +3108,7 @@ impl GetUserAccessLoggingSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetUserAccessLoggingSettingsResponse {
-    /// <p>The user access logging settings.</p>
+    /// The user access logging settings.
     #[serde(
         rename = "userAccessLoggingSettings",
         skip_serializing_if = "Option::is_none"
@@ -3325,7 +3134,7 @@ impl GetUserAccessLoggingSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetUserSettingsRequest {
-    /// <p>The ARN of the user settings.</p>
+    /// The ARN of the user settings.
     #[serde(skip)]
     pub user_settings_arn: String,
 }
@@ -3342,7 +3151,7 @@ impl GetUserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetUserSettingsResponse {
-    /// <p>The user settings.</p>
+    /// The user settings.
     #[serde(rename = "userSettings", skip_serializing_if = "Option::is_none")]
     pub user_settings: Option<UserSettings>,
 }
@@ -3357,192 +3166,57 @@ impl GetUserSettingsResponse {
         self
     }
 }
-/// <p>The identity provider.</p>
+/// The identity provider.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IdentityProvider {
-    /// <p>The ARN of the identity provider.</p>
+    /// The ARN of the identity provider.
     #[serde(
         rename = "identityProviderArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub identity_provider_arn: String,
-    /// <p>The identity provider name.</p>
+    /// The identity provider name.
     #[serde(rename = "identityProviderName", skip_serializing_if = "Option::is_none")]
     pub identity_provider_name: Option<String>,
-    /// <p>The identity provider type.</p>
+    /// The identity provider type.
     #[serde(rename = "identityProviderType", skip_serializing_if = "Option::is_none")]
     pub identity_provider_type: Option<IdentityProviderType>,
-    /// <p>The identity provider details. The following list describes the provider detail keys for
-    ///          each identity provider type. </p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>For Google and Login with Amazon:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_secret</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For Facebook:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_secret</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>api_version</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For Sign in with Apple:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>team_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>key_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>private_key</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For OIDC providers:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_secret</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>attributes_request_method</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>oidc_issuer</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_url</code>
-    ///                         <i>if not available from discovery URL specified by oidc_issuer
-    ///                         key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>token_url</code>
-    ///                         <i>if not available from discovery URL specified by oidc_issuer
-    ///                         key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>attributes_url</code>
-    ///                         <i>if not available from discovery URL specified by oidc_issuer
-    ///                         key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>jwks_uri</code>
-    ///                         <i>if not available from discovery URL specified by oidc_issuer
-    ///                         key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For SAML providers:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>MetadataFile</code> OR <code>MetadataURL</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>IDPSignout</code> (boolean) <i>optional</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>IDPInit</code> (boolean) <i>optional</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>RequestSigningAlgorithm</code> (string) <i>optional</i>
-    ///                      - Only accepts <code>rsa-sha256</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>EncryptedResponses</code> (boolean) <i>optional</i>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///          </ul>
+    /// The identity provider details. The following list describes the provider detail keys for each identity provider type.
+    ///
+    /// - For Google and Login with Amazon:
+    ///   - `client_id`
+    ///   - `client_secret`
+    ///   - `authorize_scopes`
+    /// - For Facebook:
+    ///   - `client_id`
+    ///   - `client_secret`
+    ///   - `authorize_scopes`
+    ///   - `api_version`
+    /// - For Sign in with Apple:
+    ///   - `client_id`
+    ///   - `team_id`
+    ///   - `key_id`
+    ///   - `private_key`
+    ///   - `authorize_scopes`
+    /// - For OIDC providers:
+    ///   - `client_id`
+    ///   - `client_secret`
+    ///   - `attributes_request_method`
+    ///   - `oidc_issuer`
+    ///   - `authorize_scopes`
+    ///   - `authorize_url` *if not available from discovery URL specified by oidc_issuer key*
+    ///   - `token_url` *if not available from discovery URL specified by oidc_issuer key*
+    ///   - `attributes_url` *if not available from discovery URL specified by oidc_issuer key*
+    ///   - `jwks_uri` *if not available from discovery URL specified by oidc_issuer key*
+    /// - For SAML providers:
+    ///   - `MetadataFile` OR `MetadataURL`
+    ///   - `IDPSignout` (boolean) *optional*
+    ///   - `IDPInit` (boolean) *optional*
+    ///   - `RequestSigningAlgorithm` (string) *optional* - Only accepts `rsa-sha256`
+    ///   - `EncryptedResponses` (boolean) *optional*
     #[serde(rename = "identityProviderDetails", skip_serializing_if = "Option::is_none")]
     pub identity_provider_details: Option<std::collections::HashMap<String, String>>,
 }
@@ -3586,22 +3260,22 @@ impl std::fmt::Debug for IdentityProvider {
             .finish()
     }
 }
-/// <p>The summary of the identity provider.</p>
+/// The summary of the identity provider.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IdentityProviderSummary {
-    /// <p>The ARN of the identity provider.</p>
+    /// The ARN of the identity provider.
     #[serde(
         rename = "identityProviderArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub identity_provider_arn: String,
-    /// <p>The identity provider name.</p>
+    /// The identity provider name.
     #[serde(rename = "identityProviderName", skip_serializing_if = "Option::is_none")]
     pub identity_provider_name: Option<String>,
-    /// <p>The identity provider type.</p>
+    /// The identity provider type.
     #[serde(rename = "identityProviderType", skip_serializing_if = "Option::is_none")]
     pub identity_provider_type: Option<IdentityProviderType>,
 }
@@ -3721,32 +3395,25 @@ impl schemars::JsonSchema for IdentityProviderType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>The configuration for in-session inline redaction.</p>
+/// The configuration for in-session inline redaction.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InlineRedactionConfiguration {
-    /// <p>The inline redaction patterns to be enabled for the inline redaction configuration.</p>
+    /// The inline redaction patterns to be enabled for the inline redaction configuration.
     #[serde(
         rename = "inlineRedactionPatterns",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub inline_redaction_patterns: Vec<InlineRedactionPattern>,
-    /// <p>The global enforced URL configuration for the inline redaction configuration. This is applied to patterns that do not have a pattern-level enforced URL list.</p>
+    /// The global enforced URL configuration for the inline redaction configuration. This is applied to patterns that do not have a pattern-level enforced URL list.
     #[serde(rename = "globalEnforcedUrls", skip_serializing_if = "Option::is_none")]
     pub global_enforced_urls: Option<Vec<String>>,
-    /// <p>The global exempt URL configuration for the inline redaction configuration. This is applied to patterns that do not have a pattern-level exempt URL list.</p>
+    /// The global exempt URL configuration for the inline redaction configuration. This is applied to patterns that do not have a pattern-level exempt URL list.
     #[serde(rename = "globalExemptUrls", skip_serializing_if = "Option::is_none")]
     pub global_exempt_urls: Option<Vec<String>>,
-    /// <p>The global confidence level for the inline redaction configuration. This indicates the
-    ///          certainty of data type matches in the redaction process. Confidence level 3 means high
-    ///          confidence, and requires a formatted text pattern match in order for content to be
-    ///          redacted. Confidence level 2 means medium confidence, and redaction considers both
-    ///          formatted and unformatted text, and adds keyword associate to the logic. Confidence level 1
-    ///          means low confidence, and redaction is enforced for both formatted pattern + unformatted
-    ///          pattern without keyword. This is applied to patterns that do not have a pattern-level
-    ///          confidence level. Defaults to confidence level 2.</p>
+    /// The global confidence level for the inline redaction configuration. This indicates the certainty of data type matches in the redaction process. Confidence level 3 means high confidence, and requires a formatted text pattern match in order for content to be redacted. Confidence level 2 means medium confidence, and redaction considers both formatted and unformatted text, and adds keyword associate to the logic. Confidence level 1 means low confidence, and redaction is enforced for both formatted pattern + unformatted pattern without keyword. This is applied to patterns that do not have a pattern-level confidence level. Defaults to confidence level 2.
     #[serde(rename = "globalConfidenceLevel", skip_serializing_if = "Option::is_none")]
     pub global_confidence_level: Option<i32>,
 }
@@ -3786,37 +3453,31 @@ impl std::fmt::Debug for InlineRedactionConfiguration {
             .finish()
     }
 }
-/// <p>The set of patterns that determine the data types redacted in session.</p>
+/// The set of patterns that determine the data types redacted in session.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InlineRedactionPattern {
-    /// <p>The built-in pattern from the list of preconfigured patterns. Either a customPattern or builtInPatternId is required.</p>
+    /// The built-in pattern from the list of preconfigured patterns. Either a customPattern or builtInPatternId is required.
     #[serde(rename = "builtInPatternId", skip_serializing_if = "Option::is_none")]
     pub built_in_pattern_id: Option<String>,
-    /// <p>&gt;The configuration for a custom pattern. Either a customPattern or builtInPatternId is required.</p>
+    /// &gt;The configuration for a custom pattern. Either a customPattern or builtInPatternId is required.
     #[serde(rename = "customPattern", skip_serializing_if = "Option::is_none")]
     pub custom_pattern: Option<CustomPattern>,
-    /// <p>The redaction placeholder that will replace the redacted text in session for the inline redaction pattern.</p>
+    /// The redaction placeholder that will replace the redacted text in session for the inline redaction pattern.
     #[serde(
         rename = "redactionPlaceHolder",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub redaction_place_holder: RedactionPlaceHolder,
-    /// <p>The enforced URL configuration for the inline redaction pattern. This will override the global enforced URL configuration.</p>
+    /// The enforced URL configuration for the inline redaction pattern. This will override the global enforced URL configuration.
     #[serde(rename = "enforcedUrls", skip_serializing_if = "Option::is_none")]
     pub enforced_urls: Option<Vec<String>>,
-    /// <p>The exempt URL configuration for the inline redaction pattern. This will override the global exempt URL configuration for the inline redaction pattern.</p>
+    /// The exempt URL configuration for the inline redaction pattern. This will override the global exempt URL configuration for the inline redaction pattern.
     #[serde(rename = "exemptUrls", skip_serializing_if = "Option::is_none")]
     pub exempt_urls: Option<Vec<String>>,
-    /// <p>The confidence level for inline redaction pattern. This indicates the certainty of data
-    ///          type matches in the redaction process. Confidence level 3 means high confidence, and
-    ///          requires a formatted text pattern match in order for content to be redacted. Confidence
-    ///          level 2 means medium confidence, and redaction considers both formatted and unformatted
-    ///          text, and adds keyword associate to the logic. Confidence level 1 means low confidence, and
-    ///          redaction is enforced for both formatted pattern + unformatted pattern without keyword.
-    ///          This overrides the global confidence level.</p>
+    /// The confidence level for inline redaction pattern. This indicates the certainty of data type matches in the redaction process. Confidence level 3 means high confidence, and requires a formatted text pattern match in order for content to be redacted. Confidence level 2 means medium confidence, and redaction considers both formatted and unformatted text, and adds keyword associate to the logic. Confidence level 1 means low confidence, and redaction is enforced for both formatted pattern + unformatted pattern without keyword. This overrides the global confidence level.
     #[serde(rename = "confidenceLevel", skip_serializing_if = "Option::is_none")]
     pub confidence_level: Option<i32>,
 }
@@ -3936,7 +3597,7 @@ impl schemars::JsonSchema for InstanceType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>There is an internal server error.</p>
+/// There is an internal server error.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3944,7 +3605,7 @@ pub struct InternalServerException {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// <p>Advice to clients on when the call can be safely retried.</p>
+    /// Advice to clients on when the call can be safely retried.
     #[serde(skip)]
     pub retry_after_seconds: i32,
 }
@@ -3964,32 +3625,31 @@ impl InternalServerException {
         self
     }
 }
-/// <p>The IP access settings resource that can be associated with a web portal. </p>
+/// The IP access settings resource that can be associated with a web portal.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IpAccessSettings {
-    /// <p>The ARN of the IP access settings resource.</p>
+    /// The ARN of the IP access settings resource.
     #[serde(
         rename = "ipAccessSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
-    /// <p>A list of web portal ARNs that this IP access settings resource is associated
-    ///          with.</p>
+    /// A list of web portal ARNs that this IP access settings resource is associated with.
     #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
     pub associated_portal_arns: Option<Vec<String>>,
-    /// <p>The IP rules of the IP access settings.</p>
+    /// The IP rules of the IP access settings.
     #[serde(rename = "ipRules", skip_serializing_if = "Option::is_none")]
     pub ip_rules: Option<Vec<IpRule>>,
-    /// <p> The display name of the IP access settings.</p>
+    /// The display name of the IP access settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The description of the IP access settings.</p>
+    /// The description of the IP access settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The creation date timestamp of the IP access settings.</p>
+    /// The creation date timestamp of the IP access settings.
     #[serde(
         rename = "creationDate",
         default,
@@ -3998,11 +3658,10 @@ pub struct IpAccessSettings {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
-    /// <p>The customer managed key used to encrypt sensitive information in the IP access
-    ///          settings.</p>
+    /// The customer managed key used to encrypt sensitive information in the IP access settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>The additional encryption context of the IP access settings.</p>
+    /// The additional encryption context of the IP access settings.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
@@ -4070,25 +3729,25 @@ impl std::fmt::Debug for IpAccessSettings {
             .finish()
     }
 }
-/// <p>The summary of IP access settings.</p>
+/// The summary of IP access settings.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IpAccessSettingsSummary {
-    /// <p>The ARN of IP access settings.</p>
+    /// The ARN of IP access settings.
     #[serde(
         rename = "ipAccessSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
-    /// <p>The display name of the IP access settings.</p>
+    /// The display name of the IP access settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The description of the IP access settings.</p>
+    /// The description of the IP access settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The creation date timestamp of the IP access settings.</p>
+    /// The creation date timestamp of the IP access settings.
     #[serde(
         rename = "creationDate",
         default,
@@ -4132,19 +3791,19 @@ impl std::fmt::Debug for IpAccessSettingsSummary {
             .finish()
     }
 }
-/// <p>The IP rules of the IP access settings.</p>
+/// The IP rules of the IP access settings.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IpRule {
-    /// <p>The IP range of the IP rule.</p>
+    /// The IP range of the IP rule.
     #[serde(
         rename = "ipRange",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub ip_range: String,
-    /// <p>The description of the IP rule.</p>
+    /// The description of the IP rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -4175,11 +3834,10 @@ impl std::fmt::Debug for IpRule {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListBrowserSettingsRequest {
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
 }
@@ -4204,11 +3862,10 @@ impl ListBrowserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListBrowserSettingsResponse {
-    /// <p>The browser settings.</p>
+    /// The browser settings.
     #[serde(rename = "browserSettings", skip_serializing_if = "Option::is_none")]
     pub browser_settings: Option<Vec<BrowserSettingsSummary>>,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4236,11 +3893,10 @@ impl ListBrowserSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDataProtectionSettingsRequest {
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
 }
@@ -4265,11 +3921,10 @@ impl ListDataProtectionSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDataProtectionSettingsResponse {
-    /// <p>The data protection settings.</p>
+    /// The data protection settings.
     #[serde(rename = "dataProtectionSettings", skip_serializing_if = "Option::is_none")]
     pub data_protection_settings: Option<Vec<DataProtectionSettingsSummary>>,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4297,14 +3952,13 @@ impl ListDataProtectionSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListIdentityProvidersRequest {
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
 }
@@ -4332,11 +3986,10 @@ impl ListIdentityProvidersRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListIdentityProvidersResponse {
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    /// <p>The identity providers.</p>
+    /// The identity providers.
     #[serde(rename = "identityProviders", skip_serializing_if = "Option::is_none")]
     pub identity_providers: Option<Vec<IdentityProviderSummary>>,
 }
@@ -4364,11 +4017,10 @@ impl ListIdentityProvidersResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListIpAccessSettingsRequest {
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
 }
@@ -4393,11 +4045,10 @@ impl ListIpAccessSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListIpAccessSettingsResponse {
-    /// <p>The IP access settings.</p>
+    /// The IP access settings.
     #[serde(rename = "ipAccessSettings", skip_serializing_if = "Option::is_none")]
     pub ip_access_settings: Option<Vec<IpAccessSettingsSummary>>,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4425,11 +4076,10 @@ impl ListIpAccessSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNetworkSettingsRequest {
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
 }
@@ -4454,11 +4104,10 @@ impl ListNetworkSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNetworkSettingsResponse {
-    /// <p>The network settings.</p>
+    /// The network settings.
     #[serde(rename = "networkSettings", skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<Vec<NetworkSettingsSummary>>,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4486,11 +4135,10 @@ impl ListNetworkSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListPortalsRequest {
-    /// <p>The pagination token used to retrieve the next page of results for this operation.
-    ///       </p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
 }
@@ -4515,11 +4163,10 @@ impl ListPortalsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListPortalsResponse {
-    /// <p>The portals in the list.</p>
+    /// The portals in the list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portals: Option<Vec<PortalSummary>>,
-    /// <p>The pagination token used to retrieve the next page of results for this operation.
-    ///       </p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4544,26 +4191,25 @@ impl ListPortalsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListSessionsRequest {
-    /// <p>The ID of the web portal for the sessions.</p>
+    /// The ID of the web portal for the sessions.
     #[serde(skip)]
     pub portal_id: String,
-    /// <p>The username of the session.</p>
+    /// The username of the session.
     #[serde(skip)]
     pub username: Option<String>,
-    /// <p>The ID of the session.</p>
+    /// The ID of the session.
     #[serde(skip)]
     pub session_id: Option<String>,
-    /// <p>The method in which the returned sessions should be sorted.</p>
+    /// The method in which the returned sessions should be sorted.
     #[serde(skip)]
     pub sort_by: Option<SessionSortBy>,
-    /// <p>The status of the session.</p>
+    /// The status of the session.
     #[serde(skip)]
     pub status: Option<SessionStatus>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
 }
@@ -4624,11 +4270,10 @@ impl std::fmt::Debug for ListSessionsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListSessionsResponse {
-    /// <p>The sessions in a list.</p>
+    /// The sessions in a list.
     #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
     pub sessions: Vec<SessionSummary>,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4651,7 +4296,7 @@ impl ListSessionsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTagsForResourceRequest {
-    /// <p>The ARN of the resource.</p>
+    /// The ARN of the resource.
     #[serde(skip)]
     pub resource_arn: String,
 }
@@ -4668,7 +4313,7 @@ impl ListTagsForResourceRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTagsForResourceResponse {
-    /// <p>The tags of the resource.</p>
+    /// The tags of the resource.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -4695,14 +4340,13 @@ impl std::fmt::Debug for ListTagsForResourceResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTrustStoreCertificatesRequest {
-    /// <p>The ARN of the trust store</p>
+    /// The ARN of the trust store
     #[serde(skip)]
     pub trust_store_arn: String,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
 }
@@ -4730,18 +4374,17 @@ impl ListTrustStoreCertificatesRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTrustStoreCertificatesResponse {
-    /// <p>The certificate list.</p>
+    /// The certificate list.
     #[serde(rename = "certificateList", skip_serializing_if = "Option::is_none")]
     pub certificate_list: Option<Vec<CertificateSummary>>,
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(
         rename = "trustStoreArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub trust_store_arn: String,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.&gt;</p>
+    /// The pagination token used to retrieve the next page of results for this operation.&gt;
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4772,11 +4415,10 @@ impl ListTrustStoreCertificatesResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTrustStoresRequest {
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
 }
@@ -4801,11 +4443,10 @@ impl ListTrustStoresRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTrustStoresResponse {
-    /// <p>The trust stores.</p>
+    /// The trust stores.
     #[serde(rename = "trustStores", skip_serializing_if = "Option::is_none")]
     pub trust_stores: Option<Vec<TrustStoreSummary>>,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4830,11 +4471,10 @@ impl ListTrustStoresResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListUserAccessLoggingSettingsRequest {
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
 }
@@ -4859,14 +4499,13 @@ impl ListUserAccessLoggingSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListUserAccessLoggingSettingsResponse {
-    /// <p>The user access logging settings.</p>
+    /// The user access logging settings.
     #[serde(
         rename = "userAccessLoggingSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub user_access_logging_settings: Option<Vec<UserAccessLoggingSettingsSummary>>,
-    /// <p>The pagination token used to retrieve the next page of results for this
-    ///          operation.</p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4894,11 +4533,10 @@ impl ListUserAccessLoggingSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListUserSettingsRequest {
-    /// <p>The pagination token used to retrieve the next page of results for this operation.
-    ///       </p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip)]
     pub next_token: Option<String>,
-    /// <p>The maximum number of results to be included in the next page.</p>
+    /// The maximum number of results to be included in the next page.
     #[serde(skip)]
     pub max_results: Option<i32>,
 }
@@ -4923,11 +4561,10 @@ impl ListUserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListUserSettingsResponse {
-    /// <p>The user settings.</p>
+    /// The user settings.
     #[serde(rename = "userSettings", skip_serializing_if = "Option::is_none")]
     pub user_settings: Option<Vec<UserSettingsSummary>>,
-    /// <p>The pagination token used to retrieve the next page of results for this operation.
-    ///       </p>
+    /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -5045,32 +4682,28 @@ impl schemars::JsonSchema for MaxDisplayResolution {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>A network settings resource that can be associated with a web portal. Once associated
-///          with a web portal, network settings define how streaming instances will connect with your
-///          specified VPC. </p>
+/// A network settings resource that can be associated with a web portal. Once associated with a web portal, network settings define how streaming instances will connect with your specified VPC.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct NetworkSettings {
-    /// <p>The ARN of the network settings.</p>
+    /// The ARN of the network settings.
     #[serde(
         rename = "networkSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub network_settings_arn: String,
-    /// <p>A list of web portal ARNs that this network settings is associated with.</p>
+    /// A list of web portal ARNs that this network settings is associated with.
     #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
     pub associated_portal_arns: Option<Vec<String>>,
-    /// <p>The VPC that streaming instances will connect to.</p>
+    /// The VPC that streaming instances will connect to.
     #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
-    /// <p>The subnets in which network interfaces are created to connect streaming instances to
-    ///          your VPC. At least two of these subnets must be in different availability zones.</p>
+    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At least two of these subnets must be in different availability zones.
     #[serde(rename = "subnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Vec<String>>,
-    /// <p>One or more security groups used to control access from streaming instances to your VPC.
-    ///       </p>
+    /// One or more security groups used to control access from streaming instances to your VPC.
     #[serde(rename = "securityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Vec<String>>,
 }
@@ -5103,19 +4736,19 @@ impl NetworkSettings {
         self
     }
 }
-/// <p>The summary of network settings.</p>
+/// The summary of network settings.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct NetworkSettingsSummary {
-    /// <p>The ARN of the network settings.</p>
+    /// The ARN of the network settings.
     #[serde(
         rename = "networkSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub network_settings_arn: String,
-    /// <p>The VPC ID of the network settings.</p>
+    /// The VPC ID of the network settings.
     #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
 }
@@ -5133,35 +4766,34 @@ impl NetworkSettingsSummary {
         self
     }
 }
-/// <p>The web portal.</p>
+/// The web portal.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Portal {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The renderer that is used in streaming sessions.</p>
+    /// The renderer that is used in streaming sessions.
     #[serde(rename = "rendererType", skip_serializing_if = "Option::is_none")]
     pub renderer_type: Option<RendererType>,
-    /// <p>The browser that users see when using a streaming session.</p>
+    /// The browser that users see when using a streaming session.
     #[serde(rename = "browserType", skip_serializing_if = "Option::is_none")]
     pub browser_type: Option<BrowserType>,
-    /// <p>The status of the web portal.</p>
+    /// The status of the web portal.
     #[serde(rename = "portalStatus", skip_serializing_if = "Option::is_none")]
     pub portal_status: Option<PortalStatus>,
-    /// <p>The endpoint URL of the web portal that users access in order to start streaming
-    ///          sessions.</p>
+    /// The endpoint URL of the web portal that users access in order to start streaming sessions.
     #[serde(rename = "portalEndpoint", skip_serializing_if = "Option::is_none")]
     pub portal_endpoint: Option<String>,
-    /// <p>The name of the web portal.</p>
+    /// The name of the web portal.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The creation date of the web portal.</p>
+    /// The creation date of the web portal.
     #[serde(
         rename = "creationDate",
         default,
@@ -5170,63 +4802,56 @@ pub struct Portal {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
-    /// <p>The ARN of the browser settings that is associated with this web portal.</p>
+    /// The ARN of the browser settings that is associated with this web portal.
     #[serde(rename = "browserSettingsArn", skip_serializing_if = "Option::is_none")]
     pub browser_settings_arn: Option<String>,
-    /// <p>The ARN of the data protection settings.</p>
+    /// The ARN of the data protection settings.
     #[serde(
         rename = "dataProtectionSettingsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_protection_settings_arn: Option<String>,
-    /// <p>The ARN of the user settings that is associated with the web portal.</p>
+    /// The ARN of the user settings that is associated with the web portal.
     #[serde(rename = "userSettingsArn", skip_serializing_if = "Option::is_none")]
     pub user_settings_arn: Option<String>,
-    /// <p>The ARN of the network settings that is associated with the web portal.</p>
+    /// The ARN of the network settings that is associated with the web portal.
     #[serde(rename = "networkSettingsArn", skip_serializing_if = "Option::is_none")]
     pub network_settings_arn: Option<String>,
-    /// <p>The ARN of the trust store that is associated with the web portal.</p>
+    /// The ARN of the trust store that is associated with the web portal.
     #[serde(rename = "trustStoreArn", skip_serializing_if = "Option::is_none")]
     pub trust_store_arn: Option<String>,
-    /// <p>A message that explains why the web portal is in its current status.</p>
+    /// A message that explains why the web portal is in its current status.
     #[serde(rename = "statusReason", skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
-    /// <p>The ARN of the user access logging settings that is associated with the web
-    ///          portal.</p>
+    /// The ARN of the user access logging settings that is associated with the web portal.
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub user_access_logging_settings_arn: Option<String>,
-    /// <p>The type of authentication integration points used when signing into the web portal.
-    ///          Defaults to <code>Standard</code>.</p>
-    ///          <p>
-    ///             <code>Standard</code> web portals are authenticated directly through your identity
-    ///          provider. You need to call <code>CreateIdentityProvider</code> to integrate your identity
-    ///          provider with your web portal. User and group access to your web portal is controlled
-    ///          through your identity provider.</p>
-    ///          <p>
-    ///             <code>IAM Identity Center</code> web portals are authenticated through IAM Identity Center. Identity sources
-    ///          (including external identity provider integration), plus user and group access to your web
-    ///          portal, can be configured in the IAM Identity Center.</p>
+    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    ///
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    ///
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
     #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<AuthenticationType>,
-    /// <p>The ARN of the IP access settings.</p>
+    /// The ARN of the IP access settings.
     #[serde(rename = "ipAccessSettingsArn", skip_serializing_if = "Option::is_none")]
     pub ip_access_settings_arn: Option<String>,
-    /// <p>The customer managed key used to encrypt sensitive information in the portal.</p>
+    /// The customer managed key used to encrypt sensitive information in the portal.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>The additional encryption context of the portal.</p>
+    /// The additional encryption context of the portal.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
-    /// <p>The type and resources of the underlying instance.</p>
+    /// The type and resources of the underlying instance.
     #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<InstanceType>,
-    /// <p>The maximum number of concurrent sessions for the portal.</p>
+    /// The maximum number of concurrent sessions for the portal.
     #[serde(rename = "maxConcurrentSessions", skip_serializing_if = "Option::is_none")]
     pub max_concurrent_sessions: Option<i32>,
 }
@@ -5433,35 +5058,34 @@ impl schemars::JsonSchema for PortalStatus {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>The summary of the portal.</p>
+/// The summary of the portal.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PortalSummary {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(
         rename = "portalArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_arn: String,
-    /// <p>The renderer that is used in streaming sessions.</p>
+    /// The renderer that is used in streaming sessions.
     #[serde(rename = "rendererType", skip_serializing_if = "Option::is_none")]
     pub renderer_type: Option<RendererType>,
-    /// <p>The browser type of the web portal.</p>
+    /// The browser type of the web portal.
     #[serde(rename = "browserType", skip_serializing_if = "Option::is_none")]
     pub browser_type: Option<BrowserType>,
-    /// <p>The status of the web portal.</p>
+    /// The status of the web portal.
     #[serde(rename = "portalStatus", skip_serializing_if = "Option::is_none")]
     pub portal_status: Option<PortalStatus>,
-    /// <p>The endpoint URL of the web portal that users access in order to start streaming
-    ///          sessions.</p>
+    /// The endpoint URL of the web portal that users access in order to start streaming sessions.
     #[serde(rename = "portalEndpoint", skip_serializing_if = "Option::is_none")]
     pub portal_endpoint: Option<String>,
-    /// <p>The name of the web portal.</p>
+    /// The name of the web portal.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The creation date of the web portal.</p>
+    /// The creation date of the web portal.
     #[serde(
         rename = "creationDate",
         default,
@@ -5470,51 +5094,44 @@ pub struct PortalSummary {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus::DateTime>,
-    /// <p>The ARN of the browser settings that is associated with the web portal.</p>
+    /// The ARN of the browser settings that is associated with the web portal.
     #[serde(rename = "browserSettingsArn", skip_serializing_if = "Option::is_none")]
     pub browser_settings_arn: Option<String>,
-    /// <p>The ARN of the data protection settings.</p>
+    /// The ARN of the data protection settings.
     #[serde(
         rename = "dataProtectionSettingsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_protection_settings_arn: Option<String>,
-    /// <p>The ARN of the user settings that is associated with the web portal.</p>
+    /// The ARN of the user settings that is associated with the web portal.
     #[serde(rename = "userSettingsArn", skip_serializing_if = "Option::is_none")]
     pub user_settings_arn: Option<String>,
-    /// <p>The ARN of the network settings that is associated with the web portal.</p>
+    /// The ARN of the network settings that is associated with the web portal.
     #[serde(rename = "networkSettingsArn", skip_serializing_if = "Option::is_none")]
     pub network_settings_arn: Option<String>,
-    /// <p>The ARN of the trust that is associated with this web portal.</p>
+    /// The ARN of the trust that is associated with this web portal.
     #[serde(rename = "trustStoreArn", skip_serializing_if = "Option::is_none")]
     pub trust_store_arn: Option<String>,
-    /// <p>The ARN of the user access logging settings that is associated with the web
-    ///          portal.</p>
+    /// The ARN of the user access logging settings that is associated with the web portal.
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub user_access_logging_settings_arn: Option<String>,
-    /// <p>The type of authentication integration points used when signing into the web portal.
-    ///          Defaults to <code>Standard</code>.</p>
-    ///          <p>
-    ///             <code>Standard</code> web portals are authenticated directly through your identity
-    ///          provider. You need to call <code>CreateIdentityProvider</code> to integrate your identity
-    ///          provider with your web portal. User and group access to your web portal is controlled
-    ///          through your identity provider.</p>
-    ///          <p>
-    ///             <code>IAM Identity Center</code> web portals are authenticated through IAM Identity Center. Identity sources
-    ///          (including external identity provider integration), plus user and group access to your web
-    ///          portal, can be configured in the IAM Identity Center.</p>
+    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    ///
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    ///
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
     #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<AuthenticationType>,
-    /// <p>The ARN of the IP access settings.</p>
+    /// The ARN of the IP access settings.
     #[serde(rename = "ipAccessSettingsArn", skip_serializing_if = "Option::is_none")]
     pub ip_access_settings_arn: Option<String>,
-    /// <p>The type and resources of the underlying instance.</p>
+    /// The type and resources of the underlying instance.
     #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<InstanceType>,
-    /// <p>The maximum number of concurrent sessions for the portal.</p>
+    /// The maximum number of concurrent sessions for the portal.
     #[serde(rename = "maxConcurrentSessions", skip_serializing_if = "Option::is_none")]
     pub max_concurrent_sessions: Option<i32>,
 }
@@ -5639,19 +5256,19 @@ impl std::fmt::Debug for PortalSummary {
             .finish()
     }
 }
-/// <p>The redaction placeholder that will replace the redacted text in session.</p>
+/// The redaction placeholder that will replace the redacted text in session.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct RedactionPlaceHolder {
-    /// <p>The redaction placeholder type that will replace the redacted text in session.</p>
+    /// The redaction placeholder type that will replace the redacted text in session.
     #[serde(
         rename = "redactionPlaceHolderType",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub redaction_place_holder_type: RedactionPlaceHolderType,
-    /// <p>The redaction placeholder text that will replace the redacted text in session for the custom text redaction placeholder type.</p>
+    /// The redaction placeholder text that will replace the redacted text in session for the custom text redaction placeholder type.
     #[serde(
         rename = "redactionPlaceHolderText",
         skip_serializing_if = "Option::is_none"
@@ -5793,7 +5410,7 @@ impl schemars::JsonSchema for RendererType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>The resource cannot be found.</p>
+/// The resource cannot be found.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -5801,10 +5418,10 @@ pub struct ResourceNotFoundException {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// <p>Hypothetical identifier of the resource affected.</p>
+    /// Hypothetical identifier of the resource affected.
     #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
-    /// <p>Hypothetical type of the resource affected.</p>
+    /// Hypothetical type of the resource affected.
     #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
 }
@@ -5829,7 +5446,7 @@ impl ResourceNotFoundException {
         self
     }
 }
-/// <p>The service quota has been exceeded.</p>
+/// The service quota has been exceeded.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -5837,16 +5454,16 @@ pub struct ServiceQuotaExceededException {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// <p>Identifier of the resource affected.</p>
+    /// Identifier of the resource affected.
     #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
-    /// <p> Type of the resource affected.</p>
+    /// Type of the resource affected.
     #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
-    /// <p>The originating service.</p>
+    /// The originating service.
     #[serde(rename = "serviceCode", skip_serializing_if = "Option::is_none")]
     pub service_code: Option<String>,
-    /// <p>The originating quota.</p>
+    /// The originating quota.
     #[serde(rename = "quotaCode", skip_serializing_if = "Option::is_none")]
     pub quota_code: Option<String>,
 }
@@ -5881,27 +5498,27 @@ impl ServiceQuotaExceededException {
         self
     }
 }
-/// <p>Information about a secure browser session.</p>
+/// Information about a secure browser session.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Session {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(rename = "portalArn", skip_serializing_if = "Option::is_none")]
     pub portal_arn: Option<String>,
-    /// <p>The ID of the session.</p>
+    /// The ID of the session.
     #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// <p>The username of the session.</p>
+    /// The username of the session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// <p>The IP address of the client.</p>
+    /// The IP address of the client.
     #[serde(rename = "clientIpAddresses", skip_serializing_if = "Option::is_none")]
     pub client_ip_addresses: Option<Vec<String>>,
-    /// <p>The status of the session.</p>
+    /// The status of the session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
-    /// <p>The start time of the session.</p>
+    /// The start time of the session.
     #[serde(
         rename = "startTime",
         default,
@@ -5910,7 +5527,7 @@ pub struct Session {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_time: Option<nimbus::DateTime>,
-    /// <p>The end time of the session.</p>
+    /// The end time of the session.
     #[serde(
         rename = "endTime",
         default,
@@ -6096,24 +5713,24 @@ impl schemars::JsonSchema for SessionStatus {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>Summary information about a secure browser session.</p>
+/// Summary information about a secure browser session.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SessionSummary {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(rename = "portalArn", skip_serializing_if = "Option::is_none")]
     pub portal_arn: Option<String>,
-    /// <p>The ID of the session.</p>
+    /// The ID of the session.
     #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// <p>The username of the session.</p>
+    /// The username of the session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// <p>The status of the session.</p>
+    /// The status of the session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
-    /// <p>The start time of the session.</p>
+    /// The start time of the session.
     #[serde(
         rename = "startTime",
         default,
@@ -6122,7 +5739,7 @@ pub struct SessionSummary {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_time: Option<nimbus::DateTime>,
-    /// <p>The end time of the session.</p>
+    /// The end time of the session.
     #[serde(
         rename = "endTime",
         default,
@@ -6180,15 +5797,15 @@ impl std::fmt::Debug for SessionSummary {
             .finish()
     }
 }
-/// <p>The tag.</p>
+/// The tag.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Tag {
-    /// <p>The key of the tag.</p>
+    /// The key of the tag.
     #[serde(rename = "Key", default, deserialize_with = "nimbus::wire::null_as_default")]
     pub key: String,
-    /// <p>The value of the tag</p>
+    /// The value of the tag
     #[serde(
         rename = "Value",
         default,
@@ -6218,18 +5835,15 @@ impl std::fmt::Debug for Tag {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TagResourceRequest {
-    /// <p>The ARN of the resource.</p>
+    /// The ARN of the resource.
     #[serde(skip)]
     pub resource_arn: String,
-    /// <p>The tags of the resource.</p>
+    /// The tags of the resource.
     #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
     pub tags: Vec<Tag>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token returns the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -6268,7 +5882,7 @@ impl TagResourceResponse {
         Self::default()
     }
 }
-/// <p>There is a throttling error.</p>
+/// There is a throttling error.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -6276,13 +5890,13 @@ pub struct ThrottlingException {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// <p>The originating service.</p>
+    /// The originating service.
     #[serde(rename = "serviceCode", skip_serializing_if = "Option::is_none")]
     pub service_code: Option<String>,
-    /// <p>The originating quota.</p>
+    /// The originating quota.
     #[serde(rename = "quotaCode", skip_serializing_if = "Option::is_none")]
     pub quota_code: Option<String>,
-    /// <p>Advice to clients on when the call can be safely retried.</p>
+    /// Advice to clients on when the call can be safely retried.
     #[serde(skip)]
     pub retry_after_seconds: i32,
 }
@@ -6312,7 +5926,7 @@ impl ThrottlingException {
         self
     }
 }
-/// <p>There are too many tags.</p>
+/// There are too many tags.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -6320,7 +5934,7 @@ pub struct TooManyTagsException {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// <p>Name of the resource affected.</p>
+    /// Name of the resource affected.
     #[serde(rename = "resourceName", skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
 }
@@ -6340,21 +5954,21 @@ impl TooManyTagsException {
         self
     }
 }
-/// <p>The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.</p>
+/// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ToolbarConfiguration {
-    /// <p>The type of toolbar displayed during the session.</p>
+    /// The type of toolbar displayed during the session.
     #[serde(rename = "toolbarType", skip_serializing_if = "Option::is_none")]
     pub toolbar_type: Option<ToolbarType>,
-    /// <p>The visual mode of the toolbar.</p>
+    /// The visual mode of the toolbar.
     #[serde(rename = "visualMode", skip_serializing_if = "Option::is_none")]
     pub visual_mode: Option<VisualMode>,
-    /// <p>The list of toolbar items to be hidden.</p>
+    /// The list of toolbar items to be hidden.
     #[serde(rename = "hiddenToolbarItems", skip_serializing_if = "Option::is_none")]
     pub hidden_toolbar_items: Option<Vec<ToolbarItem>>,
-    /// <p>The maximum display resolution that is allowed for the session.</p>
+    /// The maximum display resolution that is allowed for the session.
     #[serde(rename = "maxDisplayResolution", skip_serializing_if = "Option::is_none")]
     pub max_display_resolution: Option<MaxDisplayResolution>,
 }
@@ -6532,19 +6146,15 @@ impl schemars::JsonSchema for ToolbarType {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// <p>A trust store that can be associated with a web portal. A trust store contains
-///          certificate authority (CA) certificates. Once associated with a web portal, the browser in
-///          a streaming session will recognize certificates that have been issued using any of the CAs
-///          in the trust store. If your organization has internal websites that use certificates issued
-///          by private CAs, you should add the private CA certificate to the trust store. </p>
+/// A trust store that can be associated with a web portal. A trust store contains certificate authority (CA) certificates. Once associated with a web portal, the browser in a streaming session will recognize certificates that have been issued using any of the CAs in the trust store. If your organization has internal websites that use certificates issued by private CAs, you should add the private CA certificate to the trust store.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TrustStore {
-    /// <p>A list of web portal ARNs that this trust store is associated with.</p>
+    /// A list of web portal ARNs that this trust store is associated with.
     #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
     pub associated_portal_arns: Option<Vec<String>>,
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(
         rename = "trustStoreArn",
         default,
@@ -6566,12 +6176,12 @@ impl TrustStore {
         self
     }
 }
-/// <p>The summary of the trust store.</p>
+/// The summary of the trust store.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TrustStoreSummary {
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(rename = "trustStoreArn", skip_serializing_if = "Option::is_none")]
     pub trust_store_arn: Option<String>,
 }
@@ -6591,10 +6201,10 @@ impl TrustStoreSummary {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UntagResourceRequest {
-    /// <p>The ARN of the resource.</p>
+    /// The ARN of the resource.
     #[serde(skip)]
     pub resource_arn: String,
-    /// <p>The list of tag keys to remove from the resource.</p>
+    /// The list of tag keys to remove from the resource.
     #[serde(skip)]
     pub tag_keys: Vec<String>,
 }
@@ -6634,19 +6244,15 @@ impl UntagResourceResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateBrowserSettingsRequest {
-    /// <p>The ARN of the browser settings.</p>
+    /// The ARN of the browser settings.
     #[serde(skip)]
     pub browser_settings_arn: String,
-    /// <p>A JSON string containing Chrome Enterprise policies that will be applied to all
-    ///          streaming sessions. </p>
+    /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
     #[serde(rename = "browserPolicy", skip_serializing_if = "Option::is_none")]
     pub browser_policy: Option<String>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token return the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -6683,7 +6289,7 @@ impl std::fmt::Debug for UpdateBrowserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateBrowserSettingsResponse {
-    /// <p>The browser settings.</p>
+    /// The browser settings.
     #[serde(
         rename = "browserSettings",
         default,
@@ -6704,27 +6310,24 @@ impl UpdateBrowserSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDataProtectionSettingsRequest {
-    /// <p>The ARN of the data protection settings.</p>
+    /// The ARN of the data protection settings.
     #[serde(skip)]
     pub data_protection_settings_arn: String,
-    /// <p>The inline redaction configuration of the data protection settings that will be applied to all sessions.</p>
+    /// The inline redaction configuration of the data protection settings that will be applied to all sessions.
     #[serde(
         rename = "inlineRedactionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub inline_redaction_configuration: Option<InlineRedactionConfiguration>,
-    /// <p>The display name of the data protection settings.</p>
+    /// The display name of the data protection settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The description of the data protection settings.</p>
+    /// The description of the data protection settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token return the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -6779,7 +6382,7 @@ impl std::fmt::Debug for UpdateDataProtectionSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDataProtectionSettingsResponse {
-    /// <p>The data protection settings.</p>
+    /// The data protection settings.
     #[serde(
         rename = "dataProtectionSettings",
         default,
@@ -6800,191 +6403,53 @@ impl UpdateDataProtectionSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateIdentityProviderRequest {
-    /// <p>The ARN of the identity provider.</p>
+    /// The ARN of the identity provider.
     #[serde(skip)]
     pub identity_provider_arn: String,
-    /// <p>The name of the identity provider.</p>
+    /// The name of the identity provider.
     #[serde(rename = "identityProviderName", skip_serializing_if = "Option::is_none")]
     pub identity_provider_name: Option<String>,
-    /// <p>The type of the identity provider.</p>
+    /// The type of the identity provider.
     #[serde(rename = "identityProviderType", skip_serializing_if = "Option::is_none")]
     pub identity_provider_type: Option<IdentityProviderType>,
-    /// <p>The details of the identity provider. The following list describes the provider detail
-    ///          keys for each identity provider type. </p>
-    ///          <ul>
-    ///             <li>
-    ///                <p>For Google and Login with Amazon:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_secret</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For Facebook:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_secret</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>api_version</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For Sign in with Apple:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>team_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>key_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>private_key</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For OIDC providers:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_id</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>client_secret</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>attributes_request_method</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>oidc_issuer</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_scopes</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>authorize_url</code>
-    ///                         <i>if not available from discovery URL specified by
-    ///                            <code>oidc_issuer</code> key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>token_url</code>
-    ///                         <i>if not available from discovery URL specified by
-    ///                            <code>oidc_issuer</code> key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>attributes_url</code>
-    ///                         <i>if not available from discovery URL specified by
-    ///                            <code>oidc_issuer</code> key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>jwks_uri</code>
-    ///                         <i>if not available from discovery URL specified by
-    ///                            <code>oidc_issuer</code> key</i>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///             <li>
-    ///                <p>For SAML providers:</p>
-    ///                <ul>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>MetadataFile</code> OR <code>MetadataURL</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>IDPSignout</code> (boolean) <i>optional</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>IDPInit</code> (boolean) <i>optional</i>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>RequestSigningAlgorithm</code> (string) <i>optional</i>
-    ///                      - Only accepts <code>rsa-sha256</code>
-    ///                      </p>
-    ///                   </li>
-    ///                   <li>
-    ///                      <p>
-    ///                         <code>EncryptedResponses</code> (boolean) <i>optional</i>
-    ///                      </p>
-    ///                   </li>
-    ///                </ul>
-    ///             </li>
-    ///          </ul>
+    /// The details of the identity provider. The following list describes the provider detail keys for each identity provider type.
+    ///
+    /// - For Google and Login with Amazon:
+    ///   - `client_id`
+    ///   - `client_secret`
+    ///   - `authorize_scopes`
+    /// - For Facebook:
+    ///   - `client_id`
+    ///   - `client_secret`
+    ///   - `authorize_scopes`
+    ///   - `api_version`
+    /// - For Sign in with Apple:
+    ///   - `client_id`
+    ///   - `team_id`
+    ///   - `key_id`
+    ///   - `private_key`
+    ///   - `authorize_scopes`
+    /// - For OIDC providers:
+    ///   - `client_id`
+    ///   - `client_secret`
+    ///   - `attributes_request_method`
+    ///   - `oidc_issuer`
+    ///   - `authorize_scopes`
+    ///   - `authorize_url` *if not available from discovery URL specified by `oidc_issuer` key*
+    ///   - `token_url` *if not available from discovery URL specified by `oidc_issuer` key*
+    ///   - `attributes_url` *if not available from discovery URL specified by `oidc_issuer` key*
+    ///   - `jwks_uri` *if not available from discovery URL specified by `oidc_issuer` key*
+    /// - For SAML providers:
+    ///   - `MetadataFile` OR `MetadataURL`
+    ///   - `IDPSignout` (boolean) *optional*
+    ///   - `IDPInit` (boolean) *optional*
+    ///   - `RequestSigningAlgorithm` (string) *optional* - Only accepts `rsa-sha256`
+    ///   - `EncryptedResponses` (boolean) *optional*
     #[serde(rename = "identityProviderDetails", skip_serializing_if = "Option::is_none")]
     pub identity_provider_details: Option<std::collections::HashMap<String, String>>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token return the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -7039,7 +6504,7 @@ impl std::fmt::Debug for UpdateIdentityProviderRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateIdentityProviderResponse {
-    /// <p>The identity provider.</p>
+    /// The identity provider.
     #[serde(
         rename = "identityProvider",
         default,
@@ -7060,24 +6525,21 @@ impl UpdateIdentityProviderResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateIpAccessSettingsRequest {
-    /// <p>The ARN of the IP access settings.</p>
+    /// The ARN of the IP access settings.
     #[serde(skip)]
     pub ip_access_settings_arn: String,
-    /// <p>The display name of the IP access settings.</p>
+    /// The display name of the IP access settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The description of the IP access settings.</p>
+    /// The description of the IP access settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// <p>The updated IP rules of the IP access settings.</p>
+    /// The updated IP rules of the IP access settings.
     #[serde(rename = "ipRules", skip_serializing_if = "Option::is_none")]
     pub ip_rules: Option<Vec<IpRule>>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token return the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -7126,7 +6588,7 @@ impl std::fmt::Debug for UpdateIpAccessSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateIpAccessSettingsResponse {
-    /// <p>The IP access settings.</p>
+    /// The IP access settings.
     #[serde(
         rename = "ipAccessSettings",
         default,
@@ -7147,26 +6609,21 @@ impl UpdateIpAccessSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateNetworkSettingsRequest {
-    /// <p>The ARN of the network settings.</p>
+    /// The ARN of the network settings.
     #[serde(skip)]
     pub network_settings_arn: String,
-    /// <p>The VPC that streaming instances will connect to.</p>
+    /// The VPC that streaming instances will connect to.
     #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
-    /// <p>The subnets in which network interfaces are created to connect streaming instances to
-    ///          your VPC. At least two of these subnets must be in different availability zones.</p>
+    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At least two of these subnets must be in different availability zones.
     #[serde(rename = "subnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Vec<String>>,
-    /// <p>One or more security groups used to control access from streaming instances to your
-    ///          VPC.</p>
+    /// One or more security groups used to control access from streaming instances to your VPC.
     #[serde(rename = "securityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Vec<String>>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token return the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -7204,7 +6661,7 @@ impl UpdateNetworkSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateNetworkSettingsResponse {
-    /// <p>The network settings.</p>
+    /// The network settings.
     #[serde(
         rename = "networkSettings",
         default,
@@ -7225,30 +6682,23 @@ impl UpdateNetworkSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdatePortalRequest {
-    /// <p>The ARN of the web portal.</p>
+    /// The ARN of the web portal.
     #[serde(skip)]
     pub portal_arn: String,
-    /// <p>The name of the web portal. This is not visible to users who log into the web
-    ///          portal.</p>
+    /// The name of the web portal. This is not visible to users who log into the web portal.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// <p>The type of authentication integration points used when signing into the web portal.
-    ///          Defaults to <code>Standard</code>.</p>
-    ///          <p>
-    ///             <code>Standard</code> web portals are authenticated directly through your identity
-    ///          provider. You need to call <code>CreateIdentityProvider</code> to integrate your identity
-    ///          provider with your web portal. User and group access to your web portal is controlled
-    ///          through your identity provider.</p>
-    ///          <p>
-    ///             <code>IAM Identity Center</code> web portals are authenticated through IAM Identity Center. Identity sources
-    ///          (including external identity provider integration), plus user and group access to your web
-    ///          portal, can be configured in the IAM Identity Center.</p>
+    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    ///
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    ///
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
     #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<AuthenticationType>,
-    /// <p>The type and resources of the underlying instance.</p>
+    /// The type and resources of the underlying instance.
     #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<InstanceType>,
-    /// <p>The maximum number of concurrent sessions for the portal.</p>
+    /// The maximum number of concurrent sessions for the portal.
     #[serde(rename = "maxConcurrentSessions", skip_serializing_if = "Option::is_none")]
     pub max_concurrent_sessions: Option<i32>,
 }
@@ -7300,7 +6750,7 @@ impl std::fmt::Debug for UpdatePortalRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdatePortalResponse {
-    /// <p>The web portal.</p>
+    /// The web portal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portal: Option<Portal>,
 }
@@ -7320,21 +6770,18 @@ impl UpdatePortalResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateTrustStoreRequest {
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(skip)]
     pub trust_store_arn: String,
-    /// <p>A list of CA certificates to add to the trust store.</p>
+    /// A list of CA certificates to add to the trust store.
     #[serde(rename = "certificatesToAdd", skip_serializing_if = "Option::is_none")]
     pub certificates_to_add: Option<Vec<nimbus::Blob>>,
-    /// <p>A list of CA certificates to delete from a trust store.</p>
+    /// A list of CA certificates to delete from a trust store.
     #[serde(rename = "certificatesToDelete", skip_serializing_if = "Option::is_none")]
     pub certificates_to_delete: Option<Vec<String>>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token return the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -7370,7 +6817,7 @@ impl UpdateTrustStoreRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateTrustStoreResponse {
-    /// <p>The ARN of the trust store.</p>
+    /// The ARN of the trust store.
     #[serde(
         rename = "trustStoreArn",
         default,
@@ -7391,18 +6838,15 @@ impl UpdateTrustStoreResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateUserAccessLoggingSettingsRequest {
-    /// <p>The ARN of the user access logging settings.</p>
+    /// The ARN of the user access logging settings.
     #[serde(skip)]
     pub user_access_logging_settings_arn: String,
-    /// <p>The ARN of the Kinesis stream.</p>
+    /// The ARN of the Kinesis stream.
     #[serde(rename = "kinesisStreamArn", skip_serializing_if = "Option::is_none")]
     pub kinesis_stream_arn: Option<String>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token return the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
@@ -7430,7 +6874,7 @@ impl UpdateUserAccessLoggingSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateUserAccessLoggingSettingsResponse {
-    /// <p>The user access logging settings.</p>
+    /// The user access logging settings.
     #[serde(
         rename = "userAccessLoggingSettings",
         default,
@@ -7453,63 +6897,53 @@ impl UpdateUserAccessLoggingSettingsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateUserSettingsRequest {
-    /// <p>The ARN of the user settings.</p>
+    /// The ARN of the user settings.
     #[serde(skip)]
     pub user_settings_arn: String,
-    /// <p>Specifies whether the user can copy text from the streaming session to the local
-    ///          device.</p>
+    /// Specifies whether the user can copy text from the streaming session to the local device.
     #[serde(rename = "copyAllowed", skip_serializing_if = "Option::is_none")]
     pub copy_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can paste text from the local device to the streaming
-    ///          session.</p>
+    /// Specifies whether the user can paste text from the local device to the streaming session.
     #[serde(rename = "pasteAllowed", skip_serializing_if = "Option::is_none")]
     pub paste_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can download files from the streaming session to the local
-    ///          device.</p>
+    /// Specifies whether the user can download files from the streaming session to the local device.
     #[serde(rename = "downloadAllowed", skip_serializing_if = "Option::is_none")]
     pub download_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can upload files from the local device to the streaming
-    ///          session.</p>
+    /// Specifies whether the user can upload files from the local device to the streaming session.
     #[serde(rename = "uploadAllowed", skip_serializing_if = "Option::is_none")]
     pub upload_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can print to the local device.</p>
+    /// Specifies whether the user can print to the local device.
     #[serde(rename = "printAllowed", skip_serializing_if = "Option::is_none")]
     pub print_allowed: Option<EnabledType>,
-    /// <p>The amount of time that a streaming session remains active after users
-    ///          disconnect.</p>
+    /// The amount of time that a streaming session remains active after users disconnect.
     #[serde(
         rename = "disconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_minutes: Option<i32>,
-    /// <p>The amount of time that users can be idle (inactive) before they are disconnected from
-    ///          their streaming session and the disconnect timeout interval begins.</p>
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
     #[serde(
         rename = "idleDisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
-    /// <p>A unique, case-sensitive identifier that you provide to ensure the idempotency of the
-    ///          request. Idempotency ensures that an API request completes only once. With an idempotent
-    ///          request, if the original request completes successfully, subsequent retries with the same
-    ///          client token return the result from the original successful request. </p>
-    ///          <p>If you do not specify a client token, one is automatically generated by the Amazon Web Services
-    ///          SDK.</p>
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    ///
+    /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
-    /// <p>The configuration that specifies which cookies should be synchronized from the end
-    ///          user's local browser to the remote browser.</p>
-    ///          <p>If the allowlist and blocklist are empty, the configuration becomes null.</p>
+    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
+    ///
+    /// If the allowlist and blocklist are empty, the configuration becomes null.
     #[serde(
         rename = "cookieSynchronizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
-    /// <p>Specifies whether the user can use deep links that open automatically when connecting to
-    ///          a session.</p>
+    /// Specifies whether the user can use deep links that open automatically when connecting to a session.
     #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
     pub deep_link_allowed: Option<EnabledType>,
-    /// <p>The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.</p>
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
     #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
@@ -7612,7 +7046,7 @@ impl std::fmt::Debug for UpdateUserSettingsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateUserSettingsResponse {
-    /// <p>The user settings.</p>
+    /// The user settings.
     #[serde(
         rename = "userSettings",
         default,
@@ -7628,23 +7062,22 @@ impl UpdateUserSettingsResponse {
         }
     }
 }
-/// <p>A user access logging settings resource that can be associated with a web portal.</p>
+/// A user access logging settings resource that can be associated with a web portal.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UserAccessLoggingSettings {
-    /// <p>The ARN of the user access logging settings.</p>
+    /// The ARN of the user access logging settings.
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
-    /// <p>A list of web portal ARNs that this user access logging settings is associated
-    ///          with.</p>
+    /// A list of web portal ARNs that this user access logging settings is associated with.
     #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
     pub associated_portal_arns: Option<Vec<String>>,
-    /// <p>The ARN of the Kinesis stream.</p>
+    /// The ARN of the Kinesis stream.
     #[serde(rename = "kinesisStreamArn", skip_serializing_if = "Option::is_none")]
     pub kinesis_stream_arn: Option<String>,
 }
@@ -7667,19 +7100,19 @@ impl UserAccessLoggingSettings {
         self
     }
 }
-/// <p>The summary of user access logging settings.</p>
+/// The summary of user access logging settings.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UserAccessLoggingSettingsSummary {
-    /// <p>The ARN of the user access logging settings.</p>
+    /// The ARN of the user access logging settings.
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
-    /// <p>The ARN of the Kinesis stream.</p>
+    /// The ARN of the Kinesis stream.
     #[serde(rename = "kinesisStreamArn", skip_serializing_if = "Option::is_none")]
     pub kinesis_stream_arn: Option<String>,
 }
@@ -7697,78 +7130,67 @@ impl UserAccessLoggingSettingsSummary {
         self
     }
 }
-/// <p>A user settings resource that can be associated with a web portal. Once associated with
-///          a web portal, user settings control how users can transfer data between a streaming session
-///          and the their local devices. </p>
+/// A user settings resource that can be associated with a web portal. Once associated with a web portal, user settings control how users can transfer data between a streaming session and the their local devices.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UserSettings {
-    /// <p>The ARN of the user settings.</p>
+    /// The ARN of the user settings.
     #[serde(
         rename = "userSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_settings_arn: String,
-    /// <p>A list of web portal ARNs that this user settings is associated with.</p>
+    /// A list of web portal ARNs that this user settings is associated with.
     #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
     pub associated_portal_arns: Option<Vec<String>>,
-    /// <p>Specifies whether the user can copy text from the streaming session to the local
-    ///          device.</p>
+    /// Specifies whether the user can copy text from the streaming session to the local device.
     #[serde(rename = "copyAllowed", skip_serializing_if = "Option::is_none")]
     pub copy_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can paste text from the local device to the streaming
-    ///          session.</p>
+    /// Specifies whether the user can paste text from the local device to the streaming session.
     #[serde(rename = "pasteAllowed", skip_serializing_if = "Option::is_none")]
     pub paste_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can download files from the streaming session to the local
-    ///          device.</p>
+    /// Specifies whether the user can download files from the streaming session to the local device.
     #[serde(rename = "downloadAllowed", skip_serializing_if = "Option::is_none")]
     pub download_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can upload files from the local device to the streaming
-    ///          session.</p>
+    /// Specifies whether the user can upload files from the local device to the streaming session.
     #[serde(rename = "uploadAllowed", skip_serializing_if = "Option::is_none")]
     pub upload_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can print to the local device.</p>
+    /// Specifies whether the user can print to the local device.
     #[serde(rename = "printAllowed", skip_serializing_if = "Option::is_none")]
     pub print_allowed: Option<EnabledType>,
-    /// <p>The amount of time that a streaming session remains active after users
-    ///          disconnect.</p>
+    /// The amount of time that a streaming session remains active after users disconnect.
     #[serde(
         rename = "disconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_minutes: Option<i32>,
-    /// <p>The amount of time that users can be idle (inactive) before they are disconnected from
-    ///          their streaming session and the disconnect timeout interval begins.</p>
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
     #[serde(
         rename = "idleDisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
-    /// <p>The configuration that specifies which cookies should be synchronized from the end
-    ///          user's local browser to the remote browser.</p>
+    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
     #[serde(
         rename = "cookieSynchronizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
-    /// <p>The customer managed key used to encrypt sensitive information in the user
-    ///          settings.</p>
+    /// The customer managed key used to encrypt sensitive information in the user settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
-    /// <p>The additional encryption context of the user settings.</p>
+    /// The additional encryption context of the user settings.
     #[serde(
         rename = "additionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
-    /// <p>Specifies whether the user can use deep links that open automatically when connecting to
-    ///          a session.</p>
+    /// Specifies whether the user can use deep links that open automatically when connecting to a session.
     #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
     pub deep_link_allowed: Option<EnabledType>,
-    /// <p>The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.</p>
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
     #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
@@ -7881,63 +7303,55 @@ impl std::fmt::Debug for UserSettings {
             .finish()
     }
 }
-/// <p>The summary of user settings.</p>
+/// The summary of user settings.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UserSettingsSummary {
-    /// <p>The ARN of the user settings.</p>
+    /// The ARN of the user settings.
     #[serde(
         rename = "userSettingsArn",
         default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_settings_arn: String,
-    /// <p>Specifies whether the user can copy text from the streaming session to the local
-    ///          device.</p>
+    /// Specifies whether the user can copy text from the streaming session to the local device.
     #[serde(rename = "copyAllowed", skip_serializing_if = "Option::is_none")]
     pub copy_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can paste text from the local device to the streaming
-    ///          session.</p>
+    /// Specifies whether the user can paste text from the local device to the streaming session.
     #[serde(rename = "pasteAllowed", skip_serializing_if = "Option::is_none")]
     pub paste_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can download files from the streaming session to the local
-    ///          device.</p>
+    /// Specifies whether the user can download files from the streaming session to the local device.
     #[serde(rename = "downloadAllowed", skip_serializing_if = "Option::is_none")]
     pub download_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can upload files from the local device to the streaming
-    ///          session.</p>
+    /// Specifies whether the user can upload files from the local device to the streaming session.
     #[serde(rename = "uploadAllowed", skip_serializing_if = "Option::is_none")]
     pub upload_allowed: Option<EnabledType>,
-    /// <p>Specifies whether the user can print to the local device.</p>
+    /// Specifies whether the user can print to the local device.
     #[serde(rename = "printAllowed", skip_serializing_if = "Option::is_none")]
     pub print_allowed: Option<EnabledType>,
-    /// <p>The amount of time that a streaming session remains active after users
-    ///          disconnect.</p>
+    /// The amount of time that a streaming session remains active after users disconnect.
     #[serde(
         rename = "disconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_minutes: Option<i32>,
-    /// <p>The amount of time that users can be idle (inactive) before they are disconnected from
-    ///          their streaming session and the disconnect timeout interval begins.</p>
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
     #[serde(
         rename = "idleDisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
-    /// <p>The configuration that specifies which cookies should be synchronized from the end
-    ///          user's local browser to the remote browser.</p>
+    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
     #[serde(
         rename = "cookieSynchronizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
-    /// <p>Specifies whether the user can use deep links that open automatically when connecting to
-    ///          a session.</p>
+    /// Specifies whether the user can use deep links that open automatically when connecting to a session.
     #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
     pub deep_link_allowed: Option<EnabledType>,
-    /// <p>The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.</p>
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
     #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
@@ -8029,7 +7443,7 @@ impl std::fmt::Debug for UserSettingsSummary {
             .finish()
     }
 }
-/// <p>There is a validation error.</p>
+/// There is a validation error.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -8037,10 +7451,10 @@ pub struct ValidationException {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// <p>Reason the request failed validation</p>
+    /// Reason the request failed validation
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<ValidationExceptionReason>,
-    /// <p>The field that caused the error.</p>
+    /// The field that caused the error.
     #[serde(rename = "fieldList", skip_serializing_if = "Option::is_none")]
     pub field_list: Option<Vec<ValidationExceptionField>>,
 }
@@ -8068,15 +7482,15 @@ impl ValidationException {
         self
     }
 }
-/// <p>Information about a field passed inside a request that resulted in an exception.</p>
+/// Information about a field passed inside a request that resulted in an exception.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ValidationExceptionField {
-    /// <p>The name of the field that failed validation.</p>
+    /// The name of the field that failed validation.
     #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
     pub name: String,
-    /// <p>The message describing why the field failed validation.</p>
+    /// The message describing why the field failed validation.
     #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
     pub message: String,
 }

@@ -1,0 +1,2688 @@
+//! Conversion of service documentation into rustdoc-safe Markdown.
+//!
+//! API specifications carry documentation in two flavours:
+//!
+//! * AWS Smithy models use HTML fragments; [`html_to_markdown`] turns them into
+//!   CommonMark.
+//! * Google Discovery documents use Markdown-ish plain text;
+//!   [`clean_markdown`] normalises it.
+//!
+//! Both functions return text meant to be emitted as `///` doc comments in
+//! generated crates, so their output is *rustdoc-safe*:
+//!
+//! * no line outside a fenced block starts with four or more spaces or a tab
+//!   (that would be an indented code block, i.e. a doctest);
+//! * every code block is fenced as `` ```text `` so it is never compiled;
+//! * `[`/`]` that are not part of a link are escaped (no broken intra-doc
+//!   links), `<`/`>` that are not autolinks become `&lt;`/`&gt;` (no invalid
+//!   HTML tags), bare `http(s)://` URLs become `<…>` autolinks;
+//! * lines that would start a heading, list, block quote, thematic break or
+//!   fence by accident are escaped;
+//! * the result is deterministic, trimmed, uses `\n` line endings, has no
+//!   trailing whitespace, no two blank lines in a row and no final newline.
+//!
+//! Neither function panics, whatever the input.
+
+use std::collections::BTreeSet;
+
+// ---------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------
+
+/// Converts an HTML documentation fragment (as found in AWS Smithy models)
+/// into clean, rustdoc-safe CommonMark.
+///
+/// Paragraphs, line breaks, inline code, preformatted blocks, links, bold and
+/// italic text, (nested) ordered and unordered lists, definition lists,
+/// headings and the AWS specific `<note>`/`<important>` elements are
+/// translated; tables, `<div>`, `<span>` and unknown tags are dropped while
+/// their text is kept; `<fullname>` elements and comments are dropped
+/// entirely. Entities are decoded. Malformed HTML (unclosed tags, stray `<`,
+/// odd attribute quoting, uppercase tags) yields readable text.
+///
+/// See the [module documentation](self) for the guarantees on the output.
+pub fn html_to_markdown(html: &str) -> String {
+    let (tokens, closers) = tokenize(html);
+    let mut conv = HtmlConv::new();
+    for token in tokens {
+        conv.token(token, &closers);
+    }
+    conv.finish();
+    finalize(&render(&conv.blocks))
+}
+
+/// Normalises Markdown-ish documentation text (as found in Google Discovery
+/// documents) into clean, rustdoc-safe CommonMark.
+///
+/// Existing code spans, `[text](url)` links with absolute URLs, `<…>`
+/// autolinks and plausible `*emphasis*` are kept; `*`/`+`/`-` bullets become
+/// `-` bullets with 2-space nesting; fenced blocks become `` ```text ``
+/// blocks; indented code blocks (after a blank line) become `` ```text ``
+/// blocks; other indentation is stripped; literal `<br>` becomes a line
+/// break and any other HTML-like text is escaped.
+///
+/// See the [module documentation](self) for the guarantees on the output.
+pub fn clean_markdown(text: &str) -> String {
+    let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut lines: Vec<String> = normalized
+        .split('\n')
+        .map(|l| expand_tabs(l).trim_end().to_string())
+        .collect();
+    // Remove the indentation shared by every non-blank line first, so text
+    // that is indented as a whole is not mistaken for a code block.
+    let common = lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| leading_spaces(l))
+        .min()
+        .unwrap_or(0);
+    if common > 0 {
+        for line in &mut lines {
+            if !line.is_empty() {
+                *line = line.get(common..).unwrap_or("").to_string();
+            }
+        }
+    }
+    let mut conv = MdConv {
+        blank: true,
+        ..MdConv::default()
+    };
+    for line in &lines {
+        conv.line(line);
+    }
+    conv.finish();
+    finalize(&render(&conv.blocks))
+}
+
+// ---------------------------------------------------------------------------
+// Shared block model and renderer
+// ---------------------------------------------------------------------------
+
+/// One output line of a paragraph or list item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Line {
+    /// Inline Markdown, already escaped (except for line-start escaping).
+    text: String,
+    /// Whether a hard line break follows this line.
+    hard: bool,
+}
+
+impl Line {
+    fn new(text: impl Into<String>, hard: bool) -> Self {
+        Line {
+            text: text.into(),
+            hard,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Block {
+    /// A paragraph.
+    Para(Vec<Line>),
+    /// A list item (`marker` is `Some`) or a continuation paragraph of the
+    /// previous item (`marker` is `None`).
+    Item {
+        indent: usize,
+        marker: Option<String>,
+        cont: usize,
+        lines: Vec<Line>,
+    },
+    /// A fenced `text` block, indented by `indent` (< 4) when inside an item.
+    Fence { indent: usize, lines: Vec<String> },
+    /// A thematic break.
+    Rule,
+}
+
+fn render(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    let mut prev: Option<&Block> = None;
+    for block in blocks {
+        let text = render_block(block);
+        if text.trim().is_empty() {
+            continue;
+        }
+        if let Some(p) = prev {
+            out.push_str(separator(p, block));
+        }
+        out.push_str(&text);
+        prev = Some(block);
+    }
+    out
+}
+
+fn separator(prev: &Block, cur: &Block) -> &'static str {
+    match (prev, cur) {
+        (Block::Item { .. }, Block::Item { marker: Some(_), .. })
+        | (Block::Fence { indent: 1.., .. }, Block::Item { .. })
+        | (Block::Item { .. }, Block::Fence { indent: 1.., .. }) => "\n",
+        _ => "\n\n",
+    }
+}
+
+fn render_block(block: &Block) -> String {
+    match block {
+        Block::Para(lines) => render_lines(lines, "", ""),
+        Block::Item {
+            indent,
+            marker,
+            cont,
+            lines,
+        } => {
+            let rest = " ".repeat(*cont);
+            match marker {
+                Some(m) => {
+                    let first = format!("{}{} ", " ".repeat(*indent), m);
+                    let body = render_lines(lines, &first, &rest);
+                    if body.is_empty() {
+                        format!("{}{}", " ".repeat(*indent), m)
+                    } else {
+                        body
+                    }
+                }
+                None => render_lines(lines, &rest, &rest),
+            }
+        }
+        Block::Fence { indent, lines } => {
+            if lines.iter().all(|l| l.trim().is_empty()) {
+                return String::new();
+            }
+            let longest = lines.iter().map(|l| longest_run(l, '`')).max().unwrap_or(0);
+            let fence = "`".repeat((longest + 1).max(3));
+            let pad = " ".repeat(*indent);
+            let mut out = format!("{pad}{fence}text");
+            for line in lines {
+                out.push('\n');
+                if !line.is_empty() {
+                    out.push_str(&pad);
+                    out.push_str(line);
+                }
+            }
+            out.push('\n');
+            out.push_str(&pad);
+            out.push_str(&fence);
+            out
+        }
+        Block::Rule => "---".to_string(),
+    }
+}
+
+fn render_lines(lines: &[Line], first: &str, rest: &str) -> String {
+    let kept: Vec<&Line> = lines.iter().filter(|l| !l.text.trim().is_empty()).collect();
+    let mut out = String::new();
+    for (k, line) in kept.iter().enumerate() {
+        if k == 0 {
+            out.push_str(first);
+        } else {
+            out.push('\n');
+            out.push_str(rest);
+        }
+        out.push_str(&escape_line_start(line.text.trim()));
+        if line.hard && k + 1 < kept.len() {
+            out.push('\\');
+        }
+    }
+    out
+}
+
+/// Escapes a (trimmed) line so that it cannot start a block construct.
+fn escape_line_start(t: &str) -> String {
+    let mut chars = t.chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let second = chars.next();
+    let needs = match first {
+        '#' | '>' | '|' => first != '|',
+        '-' | '+' | '*' if second.is_none() || second == Some(' ') => true,
+        '-' | '=' | '*' | '_' => t.chars().all(|c| c == first || c == ' '),
+        '~' => t.starts_with("~~~"),
+        '`' => {
+            let n = longest_prefix(t, '`');
+            n >= 3 && !t.get(n..).unwrap_or("").contains('`')
+        }
+        _ => false,
+    };
+    if needs {
+        return format!("\\{t}");
+    }
+    if first.is_ascii_digit() {
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        if digits <= 9 {
+            let rest = t.get(digits..).unwrap_or("");
+            let mut rc = rest.chars();
+            if matches!(rc.next(), Some('.' | ')')) && matches!(rc.next(), None | Some(' ')) {
+                return format!("{}\\{}", t.get(..digits).unwrap_or(""), rest);
+            }
+        }
+    }
+    t.to_string()
+}
+
+/// Final safety pass: removes control characters, trailing whitespace,
+/// excess blank lines and forbidden indentation; closes unclosed fences.
+fn finalize(s: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut fence: Option<(char, usize)> = None;
+    for raw in s.split('\n') {
+        let mut line = String::with_capacity(raw.len());
+        for c in raw.chars() {
+            if c == '\t' {
+                line.push_str(if fence.is_some() { "    " } else { " " });
+            } else if !c.is_control() && !is_bidi_control(c) {
+                line.push(c);
+            }
+        }
+        let mut line = line.trim_end().to_string();
+        if line.is_empty() {
+            if out.last().is_some_and(|l| !l.is_empty()) {
+                out.push(String::new());
+            }
+            continue;
+        }
+        if let Some((ch, n)) = fence {
+            if is_fence_close(&line, ch, n) {
+                fence = None;
+            }
+            out.push(line);
+            continue;
+        }
+        if leading_spaces(&line) >= 4 {
+            line = line.trim_start().to_string();
+        }
+        if let Some(f) = fence_open(&line) {
+            fence = Some(f);
+        }
+        out.push(line);
+    }
+    if let Some((ch, n)) = fence {
+        out.push(ch.to_string().repeat(n));
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
+/// Bidirectional-text control characters; rustc rejects them in comments
+/// (`text_direction_codepoint_in_comment`).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Recognises a CommonMark fence opening line (indentation below 4).
+fn fence_open(line: &str) -> Option<(char, usize)> {
+    if leading_spaces(line) >= 4 {
+        return None;
+    }
+    fence_open_body(line.trim_start())
+}
+
+/// Recognises a fence opening at the start of `body`, ignoring indentation.
+fn fence_open_body(body: &str) -> Option<(char, usize)> {
+    let ch = body.chars().next()?;
+    if ch != '`' && ch != '~' {
+        return None;
+    }
+    let n = longest_prefix(body, ch);
+    if n < 3 {
+        return None;
+    }
+    if ch == '`' && body.get(n..).unwrap_or("").contains('`') {
+        return None;
+    }
+    Some((ch, n))
+}
+
+/// Recognises a CommonMark closing fence (indentation below 4).
+fn is_fence_close(line: &str, ch: char, n: usize) -> bool {
+    leading_spaces(line) < 4 && is_fence_close_body(line, ch, n)
+}
+
+fn is_fence_close_body(line: &str, ch: char, n: usize) -> bool {
+    let t = line.trim();
+    !t.is_empty() && t.chars().all(|c| c == ch) && t.chars().count() >= n
+}
+
+// ---------------------------------------------------------------------------
+// Small string helpers
+// ---------------------------------------------------------------------------
+
+fn leading_spaces(s: &str) -> usize {
+    s.bytes().take_while(|b| *b == b' ').count()
+}
+
+fn longest_prefix(s: &str, ch: char) -> usize {
+    s.chars().take_while(|c| *c == ch).count()
+}
+
+fn longest_run(s: &str, ch: char) -> usize {
+    let mut best = 0;
+    let mut cur = 0;
+    for c in s.chars() {
+        if c == ch {
+            cur += 1;
+            best = best.max(cur);
+        } else {
+            cur = 0;
+        }
+    }
+    best
+}
+
+fn expand_tabs(line: &str) -> String {
+    if !line.contains('\t') {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut col = 0usize;
+    for c in line.chars() {
+        if c == '\t' {
+            let n = 4 - col % 4;
+            out.extend(std::iter::repeat_n(' ', n));
+            col += n;
+        } else {
+            out.push(c);
+            col += 1;
+        }
+    }
+    out
+}
+
+/// Collapses every whitespace run into one space and drops control chars.
+fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_ws = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if !in_ws {
+                out.push(' ');
+            }
+            in_ws = true;
+        } else if !c.is_control() {
+            out.push(c);
+            in_ws = false;
+        }
+    }
+    out
+}
+
+/// Collapses runs of spaces and trims.
+fn normalize_line(s: &str) -> String {
+    s.split(' ').filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Removes the indentation common to all non-blank lines, trims trailing
+/// whitespace and drops leading and trailing blank lines.
+fn dedent_block(lines: &[String]) -> Vec<String> {
+    let lines: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            expand_tabs(l)
+                .chars()
+                .filter(|c| !c.is_control())
+                .map(|c| if c == '\u{a0}' { ' ' } else { c })
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    let min = lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| leading_spaces(l))
+        .min()
+        .unwrap_or(0);
+    let mut out: Vec<String> = lines
+        .into_iter()
+        .map(|l| {
+            if l.is_empty() {
+                l
+            } else {
+                l.get(min..).unwrap_or("").to_string()
+            }
+        })
+        .collect();
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    let start = out.iter().position(|l| !l.is_empty()).unwrap_or(out.len());
+    out.drain(..start);
+    out
+}
+
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// Whether `url` is an absolute URL that is safe to link to.
+fn is_absolute_url(url: &str) -> bool {
+    ["http://", "https://", "ftp://", "mailto:"]
+        .iter()
+        .any(|p| starts_with_ci(url, p) && url.len() > p.len())
+}
+
+/// Whether `url` is a site-relative link (kept as text, not as a link).
+fn is_relative_url(url: &str) -> bool {
+    (url.starts_with('/') || url.starts_with('#') || url.starts_with("./") || url.starts_with("../"))
+        && !url.contains(['[', ']', '<', '>', ' '])
+}
+
+/// Percent-encodes the characters that would break a Markdown link
+/// destination or autolink. Whitespace runs containing a line break (HTML
+/// source wrapping) are dropped, other whitespace becomes `%20`.
+fn encode_url(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    let mut ws = String::new();
+    for c in url.trim().chars() {
+        if c.is_whitespace() {
+            ws.push(c);
+            continue;
+        }
+        if !ws.is_empty() {
+            if !ws.contains(['\n', '\r']) {
+                for _ in ws.chars() {
+                    out.push_str("%20");
+                }
+            }
+            ws.clear();
+        }
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '"' => out.push_str("%22"),
+            '\\' => out.push_str("%5C"),
+            '`' => out.push_str("%60"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// If a bare `http://`/`https://` URL starts at byte `i`, returns the byte
+/// index where it ends (trailing punctuation excluded).
+fn bare_url_end(s: &str, i: usize) -> Option<usize> {
+    let rest = s.get(i..)?;
+    let scheme_len = if starts_with_ci(rest, "https://") {
+        8
+    } else if starts_with_ci(rest, "http://") {
+        7
+    } else {
+        return None;
+    };
+    let mut end = i;
+    let mut open = 0usize;
+    let mut close = 0usize;
+    for (k, c) in rest.char_indices() {
+        if c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`' | '[' | ']' | '\\') {
+            break;
+        }
+        if c == '(' {
+            open += 1;
+        } else if c == ')' {
+            close += 1;
+        }
+        end = i + k + c.len_utf8();
+    }
+    loop {
+        let Some(last) = s.get(i..end).and_then(|u| u.chars().next_back()) else {
+            break;
+        };
+        let strip = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '_' | '~' => true,
+            ')' => open < close,
+            _ => false,
+        };
+        if !strip {
+            break;
+        }
+        if last == ')' {
+            close -= 1;
+        }
+        end -= last.len_utf8();
+    }
+    if end.saturating_sub(i) <= scheme_len {
+        return None;
+    }
+    Some(end)
+}
+
+/// Whether `s` (starting with `&`) starts with something CommonMark could
+/// read as an entity or numeric character reference.
+fn entity_like(s: &str) -> bool {
+    let Some(body) = s.strip_prefix('&') else {
+        return false;
+    };
+    let Some(semi) = body.char_indices().take(34).find(|(_, c)| *c == ';').map(|(i, _)| i) else {
+        return false;
+    };
+    let name = body.get(..semi).unwrap_or("");
+    if let Some(num) = name.strip_prefix('#') {
+        if let Some(hex) = num.strip_prefix(['x', 'X']) {
+            !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit())
+        } else {
+            !num.is_empty() && num.chars().all(|c| c.is_ascii_digit())
+        }
+    } else {
+        name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric())
+    }
+}
+
+/// Renders `raw` as a code span (whitespace collapsed; edge whitespace kept
+/// outside the span).
+fn code_span(raw: &str) -> String {
+    let content = collapse_ws(raw);
+    let core = content.trim();
+    if core.is_empty() {
+        return if content.is_empty() { String::new() } else { " ".to_string() };
+    }
+    let lead = if content.starts_with(' ') { " " } else { "" };
+    let trail = if content.ends_with(' ') { " " } else { "" };
+    let longest = longest_run(core, '`');
+    if longest == 0 {
+        format!("{lead}`{core}`{trail}")
+    } else {
+        let d = "`".repeat(longest + 1);
+        format!("{lead}{d} {core} {d}{trail}")
+    }
+}
+
+/// Wraps every non-blank line segment of `md` in `marker` (moving edge
+/// whitespace outside the markers).
+fn wrap_lines(md: &str, marker: &str) -> String {
+    md.split('\n')
+        .map(|seg| {
+            let core = seg.trim();
+            if core.is_empty() {
+                seg.to_string()
+            } else {
+                let lead = if seg.starts_with(char::is_whitespace) { " " } else { "" };
+                let trail = if seg.ends_with(char::is_whitespace) { " " } else { "" };
+                format!("{lead}{marker}{core}{marker}{trail}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// ---------------------------------------------------------------------------
+// HTML: entities
+// ---------------------------------------------------------------------------
+
+fn named_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        "ndash" => '–',
+        "mdash" => '—',
+        "hellip" => '…',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "laquo" => '«',
+        "raquo" => '»',
+        "bull" => '•',
+        "middot" => '·',
+        "copy" => '©',
+        "reg" => '®',
+        "trade" => '™',
+        "times" => '×',
+        "divide" => '÷',
+        "deg" => '°',
+        "plusmn" => '±',
+        "micro" => 'µ',
+        "para" => '¶',
+        "sect" => '§',
+        "euro" => '€',
+        "pound" => '£',
+        "yen" => '¥',
+        "cent" => '¢',
+        "larr" => '←',
+        "rarr" => '→',
+        "uarr" => '↑',
+        "darr" => '↓',
+        "le" => '≤',
+        "ge" => '≥',
+        "ne" => '≠',
+        _ => return None,
+    })
+}
+
+/// Parses an entity at the start of `s` (which starts with `&`); returns the
+/// character and the length of the reference in bytes.
+fn parse_entity(s: &str) -> Option<(char, usize)> {
+    let end = s.char_indices().take(34).find(|(_, c)| *c == ';').map(|(i, _)| i)?;
+    let body = s.get(1..end)?;
+    let ch = if let Some(num) = body.strip_prefix('#') {
+        let (digits, radix) = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => (hex, 16),
+            None => (num, 10),
+        };
+        if digits.is_empty() || digits.len() > 8 || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        let value = u32::from_str_radix(digits, radix).ok()?;
+        let c = char::from_u32(value)?;
+        if value == 0 || (c.is_control() && !matches!(c, '\t' | '\n')) {
+            return None;
+        }
+        c
+    } else {
+        named_entity(body)?
+    };
+    Some((ch, end + 1))
+}
+
+/// Decodes HTML entities; invalid references are kept literally.
+fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find('&') {
+        out.push_str(rest.get(..pos).unwrap_or(""));
+        let after = rest.get(pos..).unwrap_or("");
+        match parse_entity(after) {
+            Some((c, len)) => {
+                out.push(c);
+                rest = after.get(len..).unwrap_or("");
+            }
+            None => {
+                out.push('&');
+                rest = after.get(1..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Escapes decoded HTML text for Markdown; bare URLs become autolinks when
+/// `autolink` is set.
+fn escape_text(s: &str, autolink: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut prev: Option<char> = None;
+    let mut i = 0;
+    while let Some(c) = s.get(i..).and_then(|r| r.chars().next()) {
+        if autolink && (c == 'h' || c == 'H') {
+            if let Some(end) = bare_url_end(s, i) {
+                let url = s.get(i..end).unwrap_or("");
+                out.push('<');
+                out.push_str(url);
+                out.push('>');
+                prev = url.chars().next_back();
+                i = end;
+                continue;
+            }
+        }
+        let next = s.get(i + c.len_utf8()..).and_then(|r| r.chars().next());
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '`' | '*' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '_' => {
+                if prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric) {
+                    out.push('_');
+                } else {
+                    out.push_str("\\_");
+                }
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => {
+                if entity_like(s.get(i..).unwrap_or("")) {
+                    out.push_str("&amp;");
+                } else {
+                    out.push('&');
+                }
+            }
+            _ => out.push(c),
+        }
+        prev = Some(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// HTML: tokenizer
+// ---------------------------------------------------------------------------
+
+/// Upper bound for the length of a tag; longer "tags" are treated as text.
+const MAX_TAG: usize = 4096;
+
+/// Tag names that are always recognised as markup.
+const KNOWN_TAGS: &[&str] = &[
+    "a", "abbr", "address", "article", "b", "big", "blockquote", "body", "br", "caption", "caution",
+    "center", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
+    "em", "emphasis", "figure", "font", "footer", "fullname", "h1", "h2", "h3", "h4", "h5", "h6",
+    "head", "header", "hr", "html", "i", "img", "important", "ins", "kbd", "li", "main", "meta",
+    "note", "ol", "p", "pre", "q", "replaceable", "s", "samp", "script", "section", "small",
+    "span", "strike", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tip", "title", "tr", "tt", "u", "ul", "userinput", "var", "warning", "wbr",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    /// Decoded text.
+    Text(String),
+    /// A start tag (lowercase name, attributes with decoded values).
+    Start {
+        name: String,
+        attrs: Vec<(String, String)>,
+        self_closing: bool,
+    },
+    /// An end tag (lowercase name).
+    End(String),
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-')
+}
+
+/// Parses a tag name starting at byte `from` of `s`.
+fn parse_name(s: &str, from: usize) -> Option<(String, usize)> {
+    let b = s.as_bytes();
+    if !b.get(from)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let mut j = from;
+    while b.get(j).copied().is_some_and(is_name_byte) {
+        j += 1;
+    }
+    Some((s.get(from..j)?.to_ascii_lowercase(), j))
+}
+
+/// Names of all end tags that occur in the input.
+fn closing_names(html: &str) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    let mut rest = html;
+    while let Some(pos) = rest.find("</") {
+        let after = rest.get(pos..).unwrap_or("");
+        if let Some((name, _)) = parse_name(after, 2) {
+            set.insert(name);
+        }
+        rest = after.get(2..).unwrap_or("");
+    }
+    set
+}
+
+fn tokenize(html: &str) -> (Vec<Tok>, BTreeSet<String>) {
+    let closers = closing_names(html);
+    let mut toks = Vec::new();
+    let mut text = String::new();
+    let mut i = 0;
+    while i < html.len() {
+        if html.as_bytes().get(i) == Some(&b'<') {
+            if let Some((tok, end)) = parse_markup(html.get(i..).unwrap_or(""), &closers) {
+                if !text.is_empty() {
+                    toks.push(Tok::Text(decode_entities(&text)));
+                    text.clear();
+                }
+                if let Some(t) = tok {
+                    toks.push(t);
+                }
+                i += end.max(1);
+                continue;
+            }
+            text.push('<');
+            i += 1;
+            continue;
+        }
+        let rest = html.get(i..).unwrap_or("");
+        let next = rest.find('<').unwrap_or(rest.len());
+        text.push_str(rest.get(..next).unwrap_or(""));
+        i += next.max(1);
+    }
+    if !text.is_empty() {
+        toks.push(Tok::Text(decode_entities(&text)));
+    }
+    (toks, closers)
+}
+
+/// Parses markup at the start of `rest` (which starts with `<`). Returns the
+/// token (`None` for comments and declarations) and the consumed length, or
+/// `None` if this `<` is plain text.
+fn parse_markup(rest: &str, closers: &BTreeSet<String>) -> Option<(Option<Tok>, usize)> {
+    let b = rest.as_bytes();
+    if rest.starts_with("<!--") {
+        let end = rest.get(4..)?.find("-->")?;
+        return Some((None, 4 + end + 3));
+    }
+    if rest.starts_with("<![CDATA[") {
+        let end = rest.get(9..)?.find("]]>")?;
+        let content = rest.get(9..9 + end)?.to_string();
+        return Some((Some(Tok::Text(content)), 9 + end + 3));
+    }
+    match b.get(1) {
+        Some(b'!' | b'?') => {
+            if !b.get(2)?.is_ascii_alphabetic() {
+                return None;
+            }
+            let end = rest.find('>')?;
+            if end > MAX_TAG || rest.get(1..end)?.contains('<') {
+                return None;
+            }
+            Some((None, end + 1))
+        }
+        Some(b'/') => {
+            let (name, mut j) = parse_name(rest, 2)?;
+            loop {
+                match b.get(j) {
+                    None | Some(b'<') => return None,
+                    Some(b'>') => break,
+                    _ => j += 1,
+                }
+                if j > MAX_TAG {
+                    return None;
+                }
+            }
+            Some((Some(Tok::End(name)), j + 1))
+        }
+        Some(c) if c.is_ascii_alphabetic() => {
+            let (name, mut j) = parse_name(rest, 1)?;
+            let mut attrs = Vec::new();
+            let mut self_closing = false;
+            loop {
+                if j > MAX_TAG {
+                    return None;
+                }
+                while b.get(j).is_some_and(u8::is_ascii_whitespace) {
+                    j += 1;
+                }
+                match b.get(j) {
+                    None | Some(b'<') => return None,
+                    Some(b'>') => {
+                        j += 1;
+                        break;
+                    }
+                    Some(b'/') => {
+                        if b.get(j + 1) == Some(&b'>') {
+                            self_closing = true;
+                            j += 2;
+                            break;
+                        }
+                        j += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+                let start = j;
+                while let Some(&c) = b.get(j) {
+                    if c.is_ascii_whitespace() || matches!(c, b'=' | b'>' | b'/' | b'<') {
+                        break;
+                    }
+                    j += 1;
+                }
+                if j == start {
+                    // A stray `=`.
+                    j += 1;
+                    continue;
+                }
+                let attr_name = rest.get(start..j)?.to_ascii_lowercase();
+                let mut k = j;
+                while b.get(k).is_some_and(u8::is_ascii_whitespace) {
+                    k += 1;
+                }
+                let mut value = String::new();
+                if b.get(k) == Some(&b'=') {
+                    k += 1;
+                    while b.get(k).is_some_and(u8::is_ascii_whitespace) {
+                        k += 1;
+                    }
+                    match b.get(k) {
+                        Some(&q @ (b'"' | b'\'')) => {
+                            let close = rest.get(k + 1..)?.find(q as char)?;
+                            value = rest.get(k + 1..k + 1 + close)?.to_string();
+                            k = k + 1 + close + 1;
+                        }
+                        _ => {
+                            let vs = k;
+                            while let Some(&c) = b.get(k) {
+                                if c.is_ascii_whitespace() || c == b'>' || c == b'<' {
+                                    break;
+                                }
+                                k += 1;
+                            }
+                            value = rest.get(vs..k)?.to_string();
+                        }
+                    }
+                    j = k;
+                }
+                attrs.push((attr_name, decode_entities(&value)));
+            }
+            let accepted = KNOWN_TAGS.contains(&name.as_str()) || closers.contains(&name) || self_closing;
+            if !accepted {
+                return None;
+            }
+            Some((
+                Some(Tok::Start {
+                    name,
+                    attrs,
+                    self_closing,
+                }),
+                j,
+            ))
+        }
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// HTML: converter
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Root,
+    Bold,
+    Italic,
+    Code,
+    Link,
+    Heading,
+    Term,
+}
+
+impl Kind {
+    fn is_bold(self) -> bool {
+        matches!(self, Kind::Bold | Kind::Heading | Kind::Term)
+    }
+}
+
+/// An open inline element collecting Markdown (`md`, `\n` = hard break) and
+/// plain text (`raw`, for code spans).
+#[derive(Debug)]
+struct Frame {
+    kind: Kind,
+    href: Option<String>,
+    md: String,
+    raw: String,
+}
+
+#[derive(Debug)]
+struct ItemCtx {
+    marker: String,
+    started: bool,
+    has_dd: bool,
+}
+
+#[derive(Debug)]
+struct ListCtx {
+    ordered: bool,
+    dl: bool,
+    next: u64,
+    indent: usize,
+    item: Option<ItemCtx>,
+}
+
+/// Continuation indentation of an item: its content column, capped at 3.
+fn item_cont(indent: usize, marker: &str) -> usize {
+    (indent + marker.chars().count() + 1).min(3)
+}
+
+fn push_raw(raw: &mut String, s: &str) {
+    if raw.ends_with(' ') && s.starts_with(' ') {
+        raw.push_str(s.get(1..).unwrap_or(""));
+    } else {
+        raw.push_str(s);
+    }
+}
+
+const BLOCK_TAGS: &[&str] = &[
+    "p", "div", "section", "article", "header", "footer", "blockquote", "table", "caption", "center",
+    "details", "summary", "main", "body", "html", "figure", "address", "thead", "tbody", "tfoot",
+];
+
+fn italic_tag(name: &str) -> bool {
+    matches!(name, "i" | "em" | "emphasis" | "var" | "cite" | "dfn")
+}
+
+fn code_tag(name: &str) -> bool {
+    matches!(name, "code" | "tt" | "kbd" | "samp")
+}
+
+fn admonition(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "note" => "**Note:**",
+        "important" => "**Important:**",
+        "warning" => "**Warning:**",
+        "caution" => "**Caution:**",
+        "tip" => "**Tip:**",
+        _ => return None,
+    })
+}
+
+fn heading_tag(name: &str) -> bool {
+    matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+}
+
+struct HtmlConv {
+    blocks: Vec<Block>,
+    frames: Vec<Frame>,
+    lists: Vec<ListCtx>,
+    label: Option<&'static str>,
+    pre: Option<Vec<String>>,
+    skip: Option<(String, usize)>,
+}
+
+impl HtmlConv {
+    fn new() -> Self {
+        HtmlConv {
+            blocks: Vec::new(),
+            frames: vec![Frame {
+                kind: Kind::Root,
+                href: None,
+                md: String::new(),
+                raw: String::new(),
+            }],
+            lists: Vec::new(),
+            label: None,
+            pre: None,
+            skip: None,
+        }
+    }
+
+    fn token(&mut self, tok: Tok, closers: &BTreeSet<String>) {
+        if let Some((name, depth)) = &mut self.skip {
+            match &tok {
+                Tok::Start {
+                    name: n,
+                    self_closing: false,
+                    ..
+                } if n == name => *depth += 1,
+                Tok::End(n) if n == name => {
+                    if *depth <= 1 {
+                        self.skip = None;
+                    } else {
+                        *depth -= 1;
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        if let Some(pre) = &mut self.pre {
+            match tok {
+                Tok::Text(t) => {
+                    let mut parts = t.split('\n');
+                    if let (Some(first), Some(last)) = (parts.next(), pre.last_mut()) {
+                        last.push_str(first);
+                    }
+                    for part in parts {
+                        pre.push(part.to_string());
+                    }
+                }
+                Tok::Start { name, .. } if name == "br" => pre.push(String::new()),
+                Tok::End(name) if name == "pre" => self.end_pre(),
+                _ => {}
+            }
+            return;
+        }
+        match tok {
+            Tok::Text(t) => self.text(&t),
+            Tok::Start {
+                name,
+                attrs,
+                self_closing,
+            } => {
+                self.start(&name, &attrs, self_closing, closers);
+                if self_closing {
+                    self.end(&name);
+                }
+            }
+            Tok::End(name) => self.end(&name),
+        }
+    }
+
+    fn in_item(&self) -> bool {
+        self.lists.last().is_some_and(|l| l.item.is_some())
+    }
+
+    fn top(&mut self) -> Option<&mut Frame> {
+        self.frames.last_mut()
+    }
+
+    fn text(&mut self, t: &str) {
+        let collapsed = collapse_ws(t);
+        if collapsed.is_empty() {
+            return;
+        }
+        // Only links that are really emitted suppress autolinks (a relative
+        // or missing href leaves the text outside any link).
+        let in_link = self
+            .frames
+            .iter()
+            .any(|f| f.kind == Kind::Link && f.href.as_deref().is_some_and(|h| is_absolute_url(&encode_url(h))));
+        let in_code = self.frames.iter().any(|f| f.kind == Kind::Code);
+        let Some(top) = self.top() else {
+            return;
+        };
+        push_raw(&mut top.raw, &collapsed);
+        if in_code {
+            return;
+        }
+        let piece = escape_text(&collapsed, !in_link);
+        if top.md.ends_with(' ') && piece.starts_with(' ') {
+            top.md.push_str(piece.get(1..).unwrap_or(""));
+        } else {
+            top.md.push_str(&piece);
+        }
+    }
+
+    fn push_md(&mut self, s: &str) {
+        if let Some(top) = self.top() {
+            top.md.push_str(s);
+        }
+    }
+
+    fn line_break(&mut self) {
+        if let Some(top) = self.top() {
+            top.md.push('\n');
+            push_raw(&mut top.raw, " ");
+        }
+    }
+
+    /// A line break that is not repeated: nothing happens when the current
+    /// line is still empty.
+    fn soft_line_break(&mut self) {
+        let at_line_start = self.top().is_none_or(|t| {
+            let trimmed = t.md.trim_end_matches(' ');
+            trimmed.is_empty() || trimmed.ends_with('\n')
+        });
+        if !at_line_start {
+            self.line_break();
+        }
+    }
+
+    /// A block-level boundary: a hard break inside list items, a new
+    /// paragraph elsewhere.
+    fn block_break(&mut self) {
+        if self.in_item() {
+            // Right after a definition's `term: ` separator the description
+            // continues on the same line.
+            let after_dd = self.lists.last().and_then(|l| l.item.as_ref()).is_some_and(|i| i.has_dd)
+                && self.top().is_some_and(|t| t.md.ends_with(": ") || t.md.ends_with(":** "));
+            if !after_dd {
+                self.soft_line_break();
+            }
+        } else {
+            self.boundary();
+        }
+    }
+
+    fn open(&mut self, kind: Kind, href: Option<String>) {
+        self.frames.push(Frame {
+            kind,
+            href,
+            md: String::new(),
+            raw: String::new(),
+        });
+    }
+
+    fn close(&mut self, kind: Kind) {
+        let Some(pos) = self.frames.iter().rposition(|f| f.kind == kind) else {
+            return;
+        };
+        if pos == 0 {
+            return;
+        }
+        while self.frames.len() > pos {
+            self.pop_frame();
+        }
+    }
+
+    fn pop_frame(&mut self) {
+        if self.frames.len() <= 1 {
+            return;
+        }
+        let Some(f) = self.frames.pop() else {
+            return;
+        };
+        let outer_bold = self.frames.iter().any(|x| x.kind.is_bold());
+        let outer_italic = self.frames.iter().any(|x| x.kind == Kind::Italic);
+        let piece = match f.kind {
+            Kind::Bold | Kind::Heading | Kind::Term => {
+                if outer_bold {
+                    f.md.clone()
+                } else {
+                    wrap_lines(&f.md, "**")
+                }
+            }
+            Kind::Italic => {
+                if outer_italic {
+                    f.md.clone()
+                } else {
+                    wrap_lines(&f.md, "*")
+                }
+            }
+            Kind::Code => code_span(&f.raw),
+            Kind::Link => link_markdown(&f),
+            Kind::Root => f.md.clone(),
+        };
+        if let Some(parent) = self.frames.last_mut() {
+            if parent.md.ends_with('`') && piece.starts_with('`') {
+                parent.md.push(' ');
+            }
+            parent.md.push_str(&piece);
+            push_raw(&mut parent.raw, &f.raw);
+        }
+    }
+
+    /// Closes all open inline frames, flushes the pending block and reopens
+    /// the frames (so formatting continues in the next block).
+    fn boundary(&mut self) {
+        let kinds: Vec<(Kind, Option<String>)> =
+            self.frames.iter().skip(1).map(|f| (f.kind, f.href.clone())).collect();
+        while self.frames.len() > 1 {
+            self.pop_frame();
+        }
+        self.flush();
+        for (kind, href) in kinds {
+            self.open(kind, href);
+        }
+    }
+
+    /// Emits the content collected in the root frame as blocks.
+    fn flush(&mut self) {
+        let md = match self.frames.first_mut() {
+            Some(root) => {
+                root.raw.clear();
+                std::mem::take(&mut root.md)
+            }
+            None => return,
+        };
+        let lines: Vec<String> = md.split('\n').map(normalize_line).collect();
+        if let Some(list) = self.lists.last_mut() {
+            if let Some(item) = &mut list.item {
+                let content: Vec<Line> =
+                    lines.into_iter().filter(|l| !l.is_empty()).map(|l| Line::new(l, true)).collect();
+                if content.is_empty() {
+                    return;
+                }
+                let indent = list.indent;
+                let cont = item_cont(indent, &item.marker);
+                let marker = if item.started { None } else { Some(item.marker.clone()) };
+                item.started = true;
+                self.blocks.push(Block::Item {
+                    indent,
+                    marker,
+                    cont,
+                    lines: content,
+                });
+                return;
+            }
+        }
+        let mut group: Vec<Line> = Vec::new();
+        for line in lines {
+            if line.is_empty() {
+                let g = std::mem::take(&mut group);
+                self.push_para(g);
+            } else {
+                group.push(Line::new(line, true));
+            }
+        }
+        self.push_para(group);
+    }
+
+    fn push_para(&mut self, mut lines: Vec<Line>) {
+        if lines.is_empty() {
+            return;
+        }
+        if let Some(label) = self.label.take() {
+            if let Some(first) = lines.first_mut() {
+                first.text = format!("{label} {}", first.text);
+            }
+        }
+        self.blocks.push(Block::Para(lines));
+    }
+
+    /// Emits a pending admonition label as its own paragraph.
+    fn emit_label(&mut self) {
+        if let Some(label) = self.label.take() {
+            self.blocks.push(Block::Para(vec![Line::new(label, false)]));
+        }
+    }
+
+    /// Emits a marker-only line for an item that has no text yet.
+    fn start_item_if_needed(&mut self) {
+        if let Some(list) = self.lists.last_mut() {
+            let indent = list.indent;
+            if let Some(item) = &mut list.item {
+                if !item.started {
+                    item.started = true;
+                    self.blocks.push(Block::Item {
+                        indent,
+                        marker: Some(item.marker.clone()),
+                        cont: item_cont(indent, &item.marker),
+                        lines: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn open_list(&mut self, ordered: bool, dl: bool, start: u64) {
+        self.boundary();
+        self.emit_label();
+        self.start_item_if_needed();
+        let indent = match self.lists.last() {
+            None => 0,
+            Some(parent) => match &parent.item {
+                Some(item) => {
+                    let child = parent.indent + item.marker.chars().count() + 1;
+                    if child <= 3 { child } else { parent.indent }
+                }
+                None => parent.indent,
+            },
+        };
+        self.lists.push(ListCtx {
+            ordered,
+            dl,
+            next: start,
+            indent,
+            item: None,
+        });
+    }
+
+    fn close_list(&mut self, pred: impl Fn(&ListCtx) -> bool) {
+        let Some(pos) = self.lists.iter().rposition(pred) else {
+            return;
+        };
+        while self.lists.len() > pos {
+            self.boundary();
+            self.lists.pop();
+        }
+    }
+
+    fn open_item(&mut self) {
+        if self.lists.is_empty() {
+            self.open_list(false, false, 1);
+        }
+        self.close_item();
+        self.boundary();
+        let Some(list) = self.lists.last_mut() else {
+            return;
+        };
+        let marker = if list.ordered {
+            let m = format!("{}.", list.next.min(999_999_999));
+            list.next = list.next.saturating_add(1);
+            m
+        } else {
+            "-".to_string()
+        };
+        list.item = Some(ItemCtx {
+            marker,
+            started: false,
+            has_dd: false,
+        });
+    }
+
+    fn close_item(&mut self) {
+        if !self.in_item() {
+            return;
+        }
+        self.boundary();
+        if let Some(list) = self.lists.last_mut() {
+            list.item = None;
+        }
+    }
+
+    fn start_pre(&mut self) {
+        self.boundary();
+        if self.in_item() {
+            self.start_item_if_needed();
+        } else {
+            self.emit_label();
+        }
+        self.pre = Some(vec![String::new()]);
+    }
+
+    fn end_pre(&mut self) {
+        let Some(lines) = self.pre.take() else {
+            return;
+        };
+        let lines = dedent_block(&lines);
+        if lines.is_empty() {
+            return;
+        }
+        let indent = match self.lists.last() {
+            Some(list) => match &list.item {
+                Some(item) => item_cont(list.indent, &item.marker),
+                None => 0,
+            },
+            None => 0,
+        };
+        self.blocks.push(Block::Fence { indent, lines });
+    }
+
+    fn start(&mut self, name: &str, attrs: &[(String, String)], self_closing: bool, closers: &BTreeSet<String>) {
+        let attr = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        match name {
+            n if BLOCK_TAGS.contains(&n) => self.block_break(),
+            "tr" => self.soft_line_break(),
+            "td" | "th" => self.text(" "),
+            "br" => self.line_break(),
+            "hr" => {
+                self.boundary();
+                self.emit_label();
+                self.blocks.push(Block::Rule);
+            }
+            "b" | "strong" => self.open(Kind::Bold, None),
+            n if italic_tag(n) => self.open(Kind::Italic, None),
+            n if code_tag(n) => self.open(Kind::Code, None),
+            "a" => {
+                self.close(Kind::Link);
+                self.open(Kind::Link, attr("href"));
+            }
+            n if heading_tag(n) => {
+                self.block_break();
+                self.open(Kind::Heading, None);
+            }
+            "ul" => self.open_list(false, false, 1),
+            "ol" => {
+                let start = attr("start").and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or(1);
+                self.open_list(true, false, start);
+            }
+            "dl" => self.open_list(false, true, 1),
+            "li" => self.open_item(),
+            "dt" => {
+                if !self.lists.last().is_some_and(|l| l.dl) {
+                    self.open_list(false, true, 1);
+                }
+                self.open_item();
+                self.open(Kind::Term, None);
+            }
+            "dd" => self.start_dd(),
+            "pre" => self.start_pre(),
+            n if admonition(n).is_some() => {
+                let label = admonition(n).unwrap_or("**Note:**");
+                if self.in_item() {
+                    let nonempty = self.frames.first().is_some_and(|r| !r.md.trim().is_empty());
+                    if nonempty {
+                        self.line_break();
+                    }
+                    self.push_md(&format!("{label} "));
+                } else {
+                    self.boundary();
+                    self.label = Some(label);
+                }
+            }
+            "fullname" | "script" | "style" | "head" | "title" if !self_closing && closers.contains(name) => {
+                self.skip = Some((name.to_string(), 1));
+            }
+            _ => {}
+        }
+    }
+
+    fn start_dd(&mut self) {
+        if !self.lists.last().is_some_and(|l| l.dl) {
+            self.open_list(false, true, 1);
+        }
+        self.close(Kind::Term);
+        let state = self.lists.last().and_then(|l| l.item.as_ref()).map(|i| i.has_dd);
+        match state {
+            None => self.open_item(),
+            Some(false) => {
+                let term = self.frames.first().map(|r| r.md.trim_end().to_string()).unwrap_or_default();
+                if !term.trim().is_empty() {
+                    if !(term.ends_with(':') || term.ends_with(":**")) {
+                        self.push_md(":");
+                    }
+                    self.push_md(" ");
+                }
+            }
+            Some(true) => self.line_break(),
+        }
+        if let Some(item) = self.lists.last_mut().and_then(|l| l.item.as_mut()) {
+            item.has_dd = true;
+        }
+    }
+
+    fn end(&mut self, name: &str) {
+        match name {
+            n if BLOCK_TAGS.contains(&n) => self.block_break(),
+            "tr" => self.soft_line_break(),
+            "td" | "th" => self.text(" "),
+            "b" | "strong" => self.close(Kind::Bold),
+            n if italic_tag(n) => self.close(Kind::Italic),
+            n if code_tag(n) => self.close(Kind::Code),
+            "a" => self.close(Kind::Link),
+            n if heading_tag(n) => {
+                self.close(Kind::Heading);
+                self.block_break();
+            }
+            "ul" => self.close_list(|l| !l.ordered && !l.dl),
+            "ol" => self.close_list(|l| l.ordered),
+            "dl" => self.close_list(|l| l.dl),
+            "li" => self.close_item(),
+            "dt" => self.close(Kind::Term),
+            n if admonition(n).is_some() => {
+                if self.in_item() {
+                    self.line_break();
+                } else {
+                    self.boundary();
+                    self.label = None;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.pre.is_some() {
+            self.end_pre();
+        }
+        while self.frames.len() > 1 {
+            self.pop_frame();
+        }
+        self.flush();
+        self.label = None;
+    }
+}
+
+/// Markdown for a closed `<a>` frame.
+fn link_markdown(f: &Frame) -> String {
+    let text = f.md.replace('\n', " ");
+    let core = text.trim();
+    let lead = if text.starts_with(' ') { " " } else { "" };
+    let trail = if text.ends_with(' ') && !core.is_empty() { " " } else { "" };
+    match &f.href {
+        None => code_span(&f.raw),
+        Some(href) => {
+            let url = encode_url(href);
+            if !is_absolute_url(&url) {
+                return text;
+            }
+            if core.is_empty() || f.raw.trim() == href.trim() {
+                format!("{lead}<{url}>{trail}")
+            } else {
+                format!("{lead}[{core}]({url}){trail}")
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Markdown normaliser
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct MdList {
+    orig: usize,
+    indent: usize,
+    marker_len: usize,
+}
+
+impl MdList {
+    fn cont(&self) -> usize {
+        (self.indent + self.marker_len + 1).min(3)
+    }
+}
+
+#[derive(Debug, Default)]
+struct MdConv {
+    blocks: Vec<Block>,
+    cur: Option<Block>,
+    fence: Option<(char, usize, Vec<String>)>,
+    code: Option<Vec<String>>,
+    lists: Vec<MdList>,
+    blank: bool,
+}
+
+fn is_thematic_break(body: &str) -> bool {
+    let Some(first) = body.chars().next() else {
+        return false;
+    };
+    matches!(first, '-' | '*' | '_')
+        && body.chars().all(|c| c == first || c == ' ')
+        && body.chars().filter(|c| *c == first).count() >= 3
+}
+
+/// Recognises a list item; returns the normalised marker and the content.
+fn list_item(body: &str) -> Option<(String, &str)> {
+    let b = body.as_bytes();
+    let (marker, after) = match b.first()? {
+        b'-' | b'*' | b'+' => ("-".to_string(), 1),
+        c if c.is_ascii_digit() => {
+            let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits > 9 || !matches!(b.get(digits), Some(b'.' | b')')) {
+                return None;
+            }
+            (format!("{}.", body.get(..digits)?), digits + 1)
+        }
+        _ => return None,
+    };
+    if b.get(after) != Some(&b' ') {
+        return None;
+    }
+    let content = body.get(after..)?.trim();
+    if content.is_empty() {
+        return None;
+    }
+    Some((marker, content))
+}
+
+impl MdConv {
+    fn line(&mut self, line: &str) {
+        if let Some((ch, n, buf)) = &mut self.fence {
+            if is_fence_close_body(line, *ch, *n) {
+                let lines = dedent_block(buf);
+                self.fence = None;
+                self.blocks.push(Block::Fence { indent: 0, lines });
+                self.blank = true;
+            } else {
+                buf.push(line.to_string());
+            }
+            return;
+        }
+        let indent = leading_spaces(line);
+        let body = line.get(indent..).unwrap_or("").trim();
+        if let Some(code) = &mut self.code {
+            if body.is_empty() {
+                code.push(String::new());
+                return;
+            }
+            if indent >= 4 {
+                code.push(line.to_string());
+                return;
+            }
+            self.close_code();
+        }
+        if body.is_empty() {
+            self.flush_cur();
+            self.blank = true;
+            return;
+        }
+        if let Some((ch, n)) = fence_open_body(body) {
+            self.flush_all();
+            self.fence = Some((ch, n, Vec::new()));
+            return;
+        }
+        if indent >= 4 && self.blank && self.lists.is_empty() {
+            self.flush_cur();
+            self.code = Some(vec![line.to_string()]);
+            return;
+        }
+        if is_thematic_break(body) {
+            self.flush_all();
+            self.blocks.push(Block::Rule);
+            self.blank = true;
+            return;
+        }
+        if let Some((marker, content)) = list_item(body) {
+            self.item(indent, marker, content);
+        } else {
+            self.plain(indent, body);
+        }
+        self.blank = false;
+    }
+
+    fn close_code(&mut self) {
+        if let Some(lines) = self.code.take() {
+            self.blocks.push(Block::Fence {
+                indent: 0,
+                lines: dedent_block(&lines),
+            });
+        }
+        self.blank = true;
+    }
+
+    fn flush_cur(&mut self) {
+        if let Some(block) = self.cur.take() {
+            self.blocks.push(block);
+        }
+    }
+
+    fn flush_all(&mut self) {
+        self.flush_cur();
+        self.lists.clear();
+    }
+
+    fn item(&mut self, indent: usize, marker: String, content: &str) {
+        self.flush_cur();
+        while self.lists.last().is_some_and(|l| l.orig > indent) {
+            self.lists.pop();
+        }
+        let marker_len = marker.chars().count();
+        let out_indent = match self.lists.last_mut() {
+            Some(top) if indent > top.orig => {
+                let child = top.indent + top.marker_len + 1;
+                let out = if child <= 3 { child } else { top.indent };
+                self.lists.push(MdList {
+                    orig: indent,
+                    indent: out,
+                    marker_len,
+                });
+                out
+            }
+            Some(top) => {
+                top.marker_len = marker_len;
+                top.indent
+            }
+            None => {
+                self.lists.push(MdList {
+                    orig: indent,
+                    indent: 0,
+                    marker_len,
+                });
+                0
+            }
+        };
+        let cont = (out_indent + marker_len + 1).min(3);
+        self.cur = Some(Block::Item {
+            indent: out_indent,
+            marker: Some(marker),
+            cont,
+            lines: Vec::new(),
+        });
+        self.append(content);
+    }
+
+    fn plain(&mut self, indent: usize, body: &str) {
+        if !self.lists.is_empty() {
+            if self.blank {
+                if indent == 0 {
+                    self.flush_all();
+                    self.cur = Some(Block::Para(Vec::new()));
+                } else {
+                    while self.lists.len() > 1 && self.lists.last().is_some_and(|l| l.orig + l.marker_len + 1 > indent) {
+                        self.lists.pop();
+                    }
+                    self.flush_cur();
+                    let cont = self.lists.last().map_or(2, MdList::cont);
+                    self.cur = Some(Block::Item {
+                        indent: cont,
+                        marker: None,
+                        cont,
+                        lines: Vec::new(),
+                    });
+                }
+            } else if self.cur.is_none() {
+                let cont = self.lists.last().map_or(2, MdList::cont);
+                self.cur = Some(Block::Item {
+                    indent: cont,
+                    marker: None,
+                    cont,
+                    lines: Vec::new(),
+                });
+            }
+        } else if self.blank || !matches!(self.cur, Some(Block::Para(_))) {
+            self.flush_cur();
+            self.cur = Some(Block::Para(Vec::new()));
+        }
+        self.append(body);
+    }
+
+    fn cur_lines(&mut self) -> Option<&mut Vec<Line>> {
+        match &mut self.cur {
+            Some(Block::Para(lines)) | Some(Block::Item { lines, .. }) => Some(lines),
+            _ => None,
+        }
+    }
+
+    fn append(&mut self, body: &str) {
+        let segs = md_inline(body, true, true);
+        let last = segs.len().saturating_sub(1);
+        for (k, seg) in segs.iter().enumerate() {
+            if k > 0 {
+                if let Some(line) = self.cur_lines().and_then(|l| l.last_mut()) {
+                    line.hard = true;
+                }
+            }
+            let t = seg.trim();
+            if !t.is_empty() {
+                if self.cur.is_none() {
+                    self.cur = Some(Block::Para(Vec::new()));
+                }
+                if let Some(lines) = self.cur_lines() {
+                    lines.push(Line::new(t, false));
+                }
+            } else if k > 0 && k < last && matches!(self.cur, Some(Block::Para(_))) {
+                self.flush_cur();
+                self.cur = Some(Block::Para(Vec::new()));
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some((_, _, buf)) = self.fence.take() {
+            let lines = dedent_block(&buf);
+            self.blocks.push(Block::Fence { indent: 0, lines });
+        }
+        if self.code.is_some() {
+            self.close_code();
+        }
+        self.flush_cur();
+    }
+}
+
+/// Number of consecutive `ch` bytes at byte `i`.
+fn run_len(s: &str, i: usize, ch: u8) -> usize {
+    s.as_bytes().get(i..).map_or(0, |b| b.iter().take_while(|c| **c == ch).count())
+}
+
+/// Finds the end of a backtick run of exactly `n` starting at or after `from`.
+fn find_code_close(s: &str, from: usize, n: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut j = from;
+    while j < b.len() {
+        if b.get(j) == Some(&b'`') {
+            let m = run_len(s, j, b'`');
+            if m == n {
+                return Some(j + m);
+            }
+            j += m.max(1);
+        } else {
+            j += 1;
+        }
+    }
+    None
+}
+
+/// Length of a `<scheme:…>` autolink starting at byte `i`.
+fn autolink_end(s: &str, i: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.get(i) != Some(&b'<') || !b.get(i + 1)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let mut j = i + 1;
+    while b.get(j).is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-')) {
+        j += 1;
+    }
+    let scheme = j - i - 1;
+    if !(2..=32).contains(&scheme) || b.get(j) != Some(&b':') {
+        return None;
+    }
+    j += 1;
+    loop {
+        match b.get(j) {
+            None | Some(b'<' | b' ') => return None,
+            Some(b'>') => return Some(j + 1),
+            Some(c) if *c < 0x20 || *c == 0x7f => return None,
+            _ => j += 1,
+        }
+    }
+}
+
+/// Length of a `<br>`, `<br/>` or `<br />` tag (any case) starting at `i`.
+fn br_end(s: &str, i: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    if !b.get(i + 1..i + 3)?.eq_ignore_ascii_case(b"br") {
+        return None;
+    }
+    let mut j = i + 3;
+    if !matches!(b.get(j), Some(b'>' | b'/' | b' ')) {
+        return None;
+    }
+    while b.get(j) == Some(&b' ') {
+        j += 1;
+    }
+    if b.get(j) == Some(&b'/') {
+        j += 1;
+    }
+    while b.get(j) == Some(&b' ') {
+        j += 1;
+    }
+    (b.get(j) == Some(&b'>')).then_some(j + 1)
+}
+
+struct MdLink {
+    text: (usize, usize),
+    dest: (usize, usize),
+    end: usize,
+}
+
+/// Parses an inline `[text](dest "title")` link starting at byte `i`.
+fn parse_md_link(s: &str, i: usize) -> Option<MdLink> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut j = i;
+    let close = loop {
+        match b.get(j)? {
+            b'\\' => {
+                j += 2;
+                continue;
+            }
+            b'[' => depth += 1,
+            b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break j;
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    };
+    if b.get(close + 1) != Some(&b'(') {
+        return None;
+    }
+    let mut k = close + 2;
+    while b.get(k) == Some(&b' ') {
+        k += 1;
+    }
+    let (dest_start, dest_end);
+    if b.get(k) == Some(&b'<') {
+        dest_start = k + 1;
+        let rel = s.get(dest_start..)?.find('>')?;
+        dest_end = dest_start + rel;
+        if s.get(dest_start..dest_end)?.contains('<') {
+            return None;
+        }
+        k = dest_end + 1;
+    } else {
+        dest_start = k;
+        let mut parens = 0usize;
+        while let Some(&c) = b.get(k) {
+            if c == b' ' || c < 0x20 {
+                break;
+            }
+            if c == b'(' {
+                parens += 1;
+            } else if c == b')' {
+                if parens == 0 {
+                    break;
+                }
+                parens -= 1;
+            } else if c == b'\\' {
+                k += 1;
+            }
+            k += 1;
+        }
+        k = k.min(s.len());
+        dest_end = k;
+    }
+    while b.get(k) == Some(&b' ') {
+        k += 1;
+    }
+    if let Some(&q @ (b'"' | b'\'')) = b.get(k) {
+        let rel = s.get(k + 1..)?.find(q as char)?;
+        k = k + 1 + rel + 1;
+        while b.get(k) == Some(&b' ') {
+            k += 1;
+        }
+    }
+    if b.get(k) != Some(&b')') {
+        return None;
+    }
+    s.get(i + 1..close)?;
+    s.get(dest_start..dest_end)?;
+    Some(MdLink {
+        text: (i + 1, close),
+        dest: (dest_start, dest_end),
+        end: k + 1,
+    })
+}
+
+fn star_can_open(prev: Option<char>, next: Option<char>) -> bool {
+    next.is_some_and(|c| c.is_alphanumeric() || matches!(c, '`' | '"' | '\'' | '(' | '['))
+        && prev.is_none_or(|p| p.is_whitespace() || matches!(p, '(' | '[' | '"' | '\''))
+}
+
+/// Finds a run of exactly `n` stars after `from` that can close emphasis.
+fn find_star_closer(s: &str, from: usize, n: usize) -> Option<usize> {
+    let window_end = s.len().min(from.saturating_add(1000));
+    let mut prev: Option<char> = None;
+    let mut j = from;
+    while j < window_end {
+        let c = s.get(j..)?.chars().next()?;
+        if c == '*' {
+            let m = run_len(s, j, b'*');
+            let next = s.get(j + m..).and_then(|r| r.chars().next());
+            let prev_ok = prev.is_some_and(|p| {
+                p.is_alphanumeric() || matches!(p, '`' | '"' | '\'' | ')' | ']' | '.' | '!' | '?' | ':')
+            });
+            let next_ok = next.is_none_or(|c| c.is_whitespace() || (c.is_ascii_punctuation() && c != '*'));
+            if m == n && prev_ok && next_ok && j > from {
+                return Some(j);
+            }
+            prev = Some('*');
+            j += m.max(1);
+        } else {
+            prev = Some(c);
+            j += c.len_utf8();
+        }
+    }
+    None
+}
+
+/// Normalises one line of Markdown inline content. Returns the segments
+/// separated by `<br>` tags. `allow_links` enables `[text](url)` links (off
+/// inside link text, which also bounds the recursion to one level);
+/// `autolink` turns bare URLs into autolinks.
+fn md_inline(s: &str, allow_links: bool, autolink: bool) -> Vec<String> {
+    let mut segs = vec![String::new()];
+    let mut keep: Vec<usize> = Vec::new();
+    let mut prev: Option<char> = None;
+    let mut i = 0;
+    while let Some(c) = s.get(i..).and_then(|r| r.chars().next()) {
+        let mut out = String::new();
+        let mut advance = c.len_utf8();
+        let mut new_prev = Some(c);
+        match c {
+            '\\' => {
+                let next = s.get(i + 1..).and_then(|r| r.chars().next());
+                match next {
+                    Some(n) if n.is_ascii_punctuation() => {
+                        out.push('\\');
+                        out.push(n);
+                        advance = 1 + n.len_utf8();
+                        new_prev = Some(n);
+                    }
+                    // A lone backslash is made explicit so it cannot escape
+                    // whatever is emitted next (e.g. an autolink's `<`).
+                    _ => out.push_str("\\\\"),
+                }
+            }
+            '`' => {
+                let n = run_len(s, i, b'`');
+                advance = n.max(1);
+                match find_code_close(s, i + n, n).and_then(|end| s.get(i..end).map(|t| (end, t))) {
+                    Some((end, span)) => {
+                        out.push_str(span);
+                        advance = end - i;
+                    }
+                    None => {
+                        for _ in 0..n {
+                            out.push_str("\\`");
+                        }
+                    }
+                }
+            }
+            '<' => {
+                if let Some(end) = autolink_end(s, i) {
+                    out.push_str(s.get(i..end).unwrap_or(""));
+                    advance = end - i;
+                    new_prev = Some('>');
+                } else if let Some(end) = br_end(s, i) {
+                    segs.push(String::new());
+                    i = end;
+                    prev = None;
+                    continue;
+                } else {
+                    out.push_str("&lt;");
+                }
+            }
+            '>' => out.push_str("&gt;"),
+            '[' => {
+                let mut handled = false;
+                if allow_links {
+                    if let Some(link) = parse_md_link(s, i) {
+                        let text = s.get(link.text.0..link.text.1).unwrap_or("");
+                        let dest = s.get(link.dest.0..link.dest.1).unwrap_or("");
+                        if is_absolute_url(dest) {
+                            let inner = md_inline(text, false, false).join(" ");
+                            let inner = normalize_line(&inner);
+                            let url = encode_url(dest);
+                            if inner.is_empty() {
+                                out.push_str(&format!("<{url}>"));
+                            } else {
+                                out.push_str(&format!("[{inner}]({url})"));
+                            }
+                            handled = true;
+                        } else if is_relative_url(dest) {
+                            out.push_str(&normalize_line(&md_inline(text, false, true).join(" ")));
+                            handled = true;
+                        }
+                        if handled {
+                            advance = link.end - i;
+                            new_prev = Some(')');
+                        }
+                    }
+                }
+                if !handled {
+                    out.push_str("\\[");
+                }
+            }
+            ']' => out.push_str("\\]"),
+            '~' => out.push_str("\\~"),
+            '*' => {
+                let n = run_len(s, i, b'*').max(1);
+                advance = n;
+                let next = s.get(i + n..).and_then(|r| r.chars().next());
+                let verbatim = if let Some(pos) = keep.iter().position(|p| *p == i) {
+                    keep.swap_remove(pos);
+                    true
+                } else if n <= 3 && star_can_open(prev, next) {
+                    match find_star_closer(s, i + n, n) {
+                        Some(j) => {
+                            keep.push(j);
+                            true
+                        }
+                        None => false,
+                    }
+                } else {
+                    false
+                };
+                if verbatim {
+                    out.push_str(s.get(i..i + n).unwrap_or(""));
+                } else {
+                    for _ in 0..n {
+                        out.push_str("\\*");
+                    }
+                }
+            }
+            'h' | 'H' if autolink => match bare_url_end(s, i) {
+                Some(end) => {
+                    let url = s.get(i..end).unwrap_or("");
+                    out.push('<');
+                    out.push_str(url);
+                    out.push('>');
+                    advance = end - i;
+                    new_prev = url.chars().next_back();
+                }
+                None => out.push(c),
+            },
+            _ => out.push(c),
+        }
+        if let Some(seg) = segs.last_mut() {
+            seg.push_str(&out);
+        }
+        prev = new_prev;
+        i += advance.max(1);
+    }
+    segs
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Asserts the rustdoc-safety invariants on an output string.
+    fn check(out: &str) {
+        assert!(!out.ends_with('\n'), "ends with newline: {out:?}");
+        assert!(!out.starts_with(char::is_whitespace), "leading whitespace: {out:?}");
+        assert!(!out.contains('\r'), "CR: {out:?}");
+        assert!(!out.contains("\n\n\n"), "double blank: {out:?}");
+        let mut fence: Option<(char, usize)> = None;
+        for line in out.split('\n') {
+            assert_eq!(line, line.trim_end(), "trailing whitespace in {out:?}");
+            assert!(!line.chars().any(|c| c.is_control() && c != '\t'), "control char: {out:?}");
+            match fence {
+                Some((ch, n)) => {
+                    if is_fence_close(line, ch, n) {
+                        fence = None;
+                    }
+                }
+                None => {
+                    assert!(!line.contains('\t'), "tab outside fence: {out:?}");
+                    assert!(leading_spaces(line) < 4, "indented line {line:?} in {out:?}");
+                    if let Some((ch, n)) = fence_open(line) {
+                        let info = line.trim_start().get(n..).unwrap_or("");
+                        assert_eq!(info, "text", "fence without text info in {out:?}");
+                        fence = Some((ch, n));
+                    }
+                }
+            }
+        }
+        assert!(fence.is_none(), "unclosed fence: {out:?}");
+    }
+
+    fn html(input: &str) -> String {
+        let out = html_to_markdown(input);
+        check(&out);
+        out
+    }
+
+    fn md(input: &str) -> String {
+        let out = clean_markdown(input);
+        check(&out);
+        out
+    }
+
+    // ----- html_to_markdown -----
+
+    #[test]
+    fn athena_sample() {
+        let input = "<p>The engine version used by the session (for example, <code>PySpark engine version\n                3</code>). You can get a list of engine versions by calling <a>ListEngineVersions</a>.</p>";
+        assert_eq!(
+            html(input),
+            "The engine version used by the session (for example, `PySpark engine version 3`). \
+             You can get a list of engine versions by calling `ListEngineVersions`."
+        );
+    }
+
+    #[test]
+    fn paragraphs_and_breaks() {
+        let input = "<p>First   paragraph\n   continues.</p>\n\n\n<p>Second<br>line two<br/>line three</p><p></p><p>  </p><p>Third</p>";
+        assert_eq!(
+            html(input),
+            "First paragraph continues.\n\nSecond\\\nline two\\\nline three\n\nThird"
+        );
+    }
+
+    #[test]
+    fn text_without_paragraph_tags() {
+        assert_eq!(html("  Plain text,\n  no tags.  "), "Plain text, no tags.");
+        assert_eq!(html(""), "");
+        assert_eq!(html("   \n  "), "");
+    }
+
+    #[test]
+    fn double_br_splits_paragraphs_and_trailing_br_is_dropped() {
+        assert_eq!(html("<p>one<br><br>two<br></p>"), "one\n\ntwo");
+    }
+
+    #[test]
+    fn code_spans() {
+        assert_eq!(html("Use <code>a  b</code> now"), "Use `a b` now");
+        assert_eq!(html("Use <code>a`b</code>."), "Use `` a`b ``.");
+        assert_eq!(html("Use <code>``</code>."), "Use ``` `` ```.");
+        assert_eq!(html("empty <code> </code> code"), "empty code");
+        assert_eq!(html("<code>a</code><code>b</code>"), "`a` `b`");
+        assert_eq!(html("x<code> y </code>z"), "x `y` z");
+        // No escaping inside code.
+        assert_eq!(html("<code>[a-z]*_&lt;T&gt;</code>"), "`[a-z]*_<T>`");
+    }
+
+    #[test]
+    fn pre_blocks() {
+        let input = "<p>Example:</p><pre><code>\n    {\n      \"a\": 1\n    }\n</code></pre><p>After.</p>";
+        assert_eq!(html(input), "Example:\n\n```text\n{\n  \"a\": 1\n}\n```\n\nAfter.");
+        // Backtick fences inside pre get a longer fence.
+        assert_eq!(html("<pre>```\nx &lt; y\n```</pre>"), "````text\n```\nx < y\n```\n````");
+        // Empty pre disappears.
+        assert_eq!(html("<p>a</p><pre>\n  \n</pre>"), "a");
+        // Unclosed pre runs to the end.
+        assert_eq!(html("<pre>  fn main() {}\n    x"), "```text\nfn main() {}\n  x\n```");
+    }
+
+    #[test]
+    fn links() {
+        assert_eq!(
+            html(r#"See <a href="https://docs.aws.amazon.com/a b/c(d)">the guide</a>."#),
+            "See [the guide](https://docs.aws.amazon.com/a%20b/c%28d%29)."
+        );
+        assert_eq!(
+            html("<a href='https://example.com/x?a=1&amp;b=2'>x</a>"),
+            "[x](https://example.com/x?a=1&b=2)"
+        );
+        assert_eq!(html("<a href=https://example.com>docs</a>"), "[docs](https://example.com)");
+        assert_eq!(html(r#"<a href="https://example.com"></a>"#), "<https://example.com>");
+        assert_eq!(html(r#"<a href="https://example.com">https://example.com</a>"#), "<https://example.com>");
+        // Relative links keep only their text.
+        assert_eq!(html(r#"<a href="API_Foo.html">Foo docs</a>"#), "Foo docs");
+        // Wrapped href.
+        assert_eq!(
+            html("<a href=\"https://example.com/very/\n      long\">x</a>"),
+            "[x](https://example.com/very/long)"
+        );
+        // Link text with brackets and code.
+        assert_eq!(
+            html(r#"<a href="https://e.com"><code>Foo</code> [beta]</a>"#),
+            "[`Foo` \\[beta\\]](https://e.com)"
+        );
+        // <a> without href → code.
+        assert_eq!(html("Call <a>CreateBucket</a>."), "Call `CreateBucket`.");
+        assert_eq!(html(r#"<a name="anchor"></a>text"#), "text");
+    }
+
+    #[test]
+    fn emphasis() {
+        assert_eq!(html("<b>Bold</b> and <strong>strong</strong>"), "**Bold** and **strong**");
+        assert_eq!(html("<i>it</i> and <em> em </em>!"), "*it* and *em* !");
+        assert_eq!(html("a<b> </b>b<i></i>c"), "a bc");
+        assert_eq!(html("<b>x <b>nested</b></b>"), "**x nested**");
+        assert_eq!(html("<b><i>both</i></b>"), "***both***");
+        assert_eq!(html("<B>Upper</B>"), "**Upper**");
+    }
+
+    #[test]
+    fn lists() {
+        let input = "<p>Options:</p><ul><li><p>One</p></li><li>Two\n  <ul><li>Two-A</li><li>Two-B<ul><li>deep</li></ul></li></ul></li><li>Three</li></ul><p>After.</p>";
+        assert_eq!(
+            html(input),
+            "Options:\n\n- One\n- Two\n  - Two-A\n  - Two-B\n  - deep\n- Three\n\nAfter."
+        );
+        let ordered = "<ol><li>first</li><li>second<ol><li>inner</li></ol></li></ol>";
+        assert_eq!(html(ordered), "1. first\n2. second\n   1. inner");
+        assert_eq!(html(r#"<ol start="3"><li>c</li><li>d</li></ol>"#), "3. c\n4. d");
+    }
+
+    #[test]
+    fn list_item_with_paragraphs_and_trailing_text() {
+        let input = "<ul><li><p>Para one.</p><p>Para two.</p></li><li>Parent<ul><li>child</li></ul>tail</li></ul>";
+        assert_eq!(html(input), "- Para one.\\\n  Para two.\n- Parent\n  - child\n\n  tail");
+    }
+
+    #[test]
+    fn list_item_starting_with_text_that_looks_like_markdown() {
+        assert_eq!(html("<ul><li>- dash</li><li>1. one</li><li># hash</li></ul>"), "- \\- dash\n- 1\\. one\n- \\# hash");
+    }
+
+    #[test]
+    fn pre_inside_list_item() {
+        let input = "<ul><li>Example:<pre>a\n  b</pre></li><li><pre>c</pre></li></ul>";
+        assert_eq!(html(input), "- Example:\n  ```text\n  a\n    b\n  ```\n-\n  ```text\n  c\n  ```");
+    }
+
+    #[test]
+    fn definition_lists() {
+        let input = "<dl><dt>Name</dt><dd><p>The name.</p></dd><dt>Value:</dt><dd>The value.</dd><dd>More.</dd></dl>";
+        assert_eq!(html(input), "- **Name**: The name.\n- **Value:** The value.\\\n  More.");
+    }
+
+    #[test]
+    fn notes() {
+        let input = "<p>Intro.</p><note><p>Only one session can run at a time.</p><p>Second paragraph.</p></note><important>Careful &amp; quick.</important>";
+        assert_eq!(
+            html(input),
+            "Intro.\n\n**Note:** Only one session can run at a time.\n\nSecond paragraph.\n\n**Important:** Careful & quick."
+        );
+        assert_eq!(html("<note></note><p>x</p>"), "x");
+        assert_eq!(html("<note><ul><li>a</li></ul></note>"), "**Note:**\n\n- a");
+        assert_eq!(html("<ul><li>item<note>careful</note></li></ul>"), "- item\\\n  **Note:** careful");
+    }
+
+    #[test]
+    fn headings_become_bold_paragraphs() {
+        assert_eq!(html("<h1>Title</h1><p>Body</p><h3>Sub</h3>"), "**Title**\n\nBody\n\n**Sub**");
+    }
+
+    #[test]
+    fn dropped_and_transparent_tags() {
+        assert_eq!(
+            html("<fullname>Amazon Athena</fullname><p>Athena is <span class=\"x\">an</span> <div>interactive</div> service.</p>"),
+            "Athena is an\n\ninteractive\n\nservice."
+        );
+        assert_eq!(html("a<!-- hidden <b> -->b"), "ab");
+        assert_eq!(html("<foo>kept</foo> <Custom-Tag/>text"), "kept text");
+        assert_eq!(
+            html("<table><tr><th>Key</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table>"),
+            "Key Value\\\na 1"
+        );
+        assert_eq!(html("<![CDATA[a <b> c]]>"), "a &lt;b&gt; c");
+        assert_eq!(html("<!DOCTYPE html><?xml version=\"1.0\"?>ok"), "ok");
+        assert_eq!(html("<hr>"), "---");
+        assert_eq!(html("a<hr/>b"), "a\n\n---\n\nb");
+        assert_eq!(html("<script>alert(1)</script>safe"), "safe");
+    }
+
+    #[test]
+    fn entities() {
+        assert_eq!(
+            html("&lt;tag&gt; &amp; &quot;q&quot; &apos;a&#39; x&nbsp;y &#65;&#x42;&#X43; &mdash;"),
+            "&lt;tag&gt; & \"q\" 'a' x y ABC —"
+        );
+        // Invalid references are kept literally (and escaped so Markdown keeps them).
+        assert_eq!(html("&bogus; &#xZZ; &#99999999; &#0; & alone &"), "&amp;bogus; &#xZZ; &amp;#99999999; &amp;#0; & alone &");
+        assert_eq!(html("&amp;lt;"), "&amp;lt;");
+    }
+
+    #[test]
+    fn malformed_html() {
+        assert_eq!(html("if a < b and c > d"), "if a &lt; b and c &gt; d");
+        assert_eq!(html("x<5 and <3"), "x&lt;5 and &lt;3");
+        assert_eq!(html("<p>unclosed <b>bold <i>ital"), "unclosed **bold *ital***");
+        assert_eq!(html("<P CLASS=Foo>Upper <CODE>Case</CODE></P>"), "Upper `Case`");
+        assert_eq!(html("text </b> stray close</li></ul>"), "text stray close");
+        assert_eq!(html("<a href=\"unterminated>x"), "&lt;a href=\"unterminated&gt;x");
+        assert_eq!(html("<code>arn:aws:iam::<account-id>:role/x</code>"), "`arn:aws:iam::<account-id>:role/x`");
+        assert_eq!(html("<b"), "&lt;b");
+        assert_eq!(html("<"), "&lt;");
+        assert_eq!(html("<!-- unterminated"), "&lt;!-- unterminated");
+        assert_eq!(html("</"), "&lt;/");
+        assert_eq!(html("<li>stray item</li>"), "- stray item");
+        assert_eq!(html("<dd>lonely</dd>"), "- lonely");
+        assert_eq!(html("<ul><li>a<li>b</ul>"), "- a\n- b");
+        assert_eq!(html("<p>a<ul><li>b</p>c</li></ul>"), "a\n\n- b\\\n  c");
+    }
+
+    #[test]
+    fn markdown_special_characters_in_html_text() {
+        assert_eq!(
+            html("<p>Pattern [a-z]+ matches *.txt, `tick`, ~/home and \\d, snake_case but _x_</p>"),
+            "Pattern \\[a-z\\]+ matches \\*.txt, \\`tick\\`, \\~/home and \\\\d, snake_case but \\_x\\_"
+        );
+        assert_eq!(html("<p># not a heading</p><p>- not a list</p><p>2019. A year</p><p>===</p>"),
+            "\\# not a heading\n\n\\- not a list\n\n2019\\. A year\n\n\\===");
+        assert_eq!(html("<p>a<br>+ b<br>&gt; quote<br>~~~<br>```</p>"), "a\\\n\\+ b\\\n&gt; quote\\\n\\~\\~\\~\\\n\\`\\`\\`");
+    }
+
+    #[test]
+    fn bare_urls_in_html() {
+        assert_eq!(
+            html("<p>See https://docs.aws.amazon.com/athena/latest/ug/. Or (http://example.com/a_(b)).</p>"),
+            "See <https://docs.aws.amazon.com/athena/latest/ug/>. Or (<http://example.com/a_(b)>)."
+        );
+        assert_eq!(html("<code>https://example.com</code>"), "`https://example.com`");
+        // rustdoc flags every `http(s)://`, whatever precedes it.
+        assert_eq!(html("x=https://a.b xhttp://c.d https://"), "x=<https://a.b> x<http://c.d> https://");
+    }
+
+    #[test]
+    fn whitespace_and_control_characters() {
+        assert_eq!(html("<p>a\r\n\tb\u{7}c</p>"), "a bc");
+        assert_eq!(html("<p>é 日本 😀</p>"), "é 日本 😀");
+    }
+
+    #[test]
+    fn bare_urls_inside_text_only_links() {
+        // A relative href leaves the text outside any link: URLs get autolinked.
+        assert_eq!(html(r#"<a href="rel.html">see https://a.b/c</a>"#), "see <https://a.b/c>");
+        assert_eq!(html("<a>https://a.b</a>"), "`https://a.b`");
+    }
+
+    #[test]
+    fn bidi_controls_are_removed() {
+        // rustc rejects these in comments (text_direction_codepoint_in_comment).
+        assert_eq!(html("a\u{202E}b\u{2066}c"), "abc");
+        assert_eq!(md("a\u{202E}b"), "ab");
+    }
+
+    // ----- clean_markdown -----
+
+    #[test]
+    fn discovery_plain_description() {
+        assert_eq!(
+            md("Required. The name of the instance. Format: `projects/{project}/instances/{instance}`"),
+            "Required. The name of the instance. Format: `projects/{project}/instances/{instance}`"
+        );
+    }
+
+    #[test]
+    fn discovery_bullets() {
+        let input = "The state of the job. Possible values:\n* `RUNNING`: the job runs.\n* `DONE`: finished.\n  * nested detail\n      * deeper detail\n+ plus bullet\nTrailing paragraph after blank?\n\nNext paragraph.";
+        assert_eq!(
+            md(input),
+            "The state of the job. Possible values:\n\n- `RUNNING`: the job runs.\n- `DONE`: finished.\n  - nested detail\n  - deeper detail\n- plus bullet\n  Trailing paragraph after blank?\n\nNext paragraph."
+        );
+        assert_eq!(md("1) one\n2) two\n   - sub"), "1. one\n2. two\n   - sub");
+    }
+
+    #[test]
+    fn discovery_indented_block() {
+        let input = "Example request:\n\n    {\n      \"name\": \"x\"\n    }\n\nThat is all.";
+        assert_eq!(md(input), "Example request:\n\n```text\n{\n  \"name\": \"x\"\n}\n```\n\nThat is all.");
+        // Indentation that is only continuation text is stripped.
+        assert_eq!(md("First line\n        continued line\n   third"), "First line\ncontinued line\nthird");
+        // Text indented as a whole is not code.
+        assert_eq!(md("    Whole text\n    is indented."), "Whole text\nis indented.");
+        // Tabs.
+        assert_eq!(md("a\n\n\tcode\n\nb"), "a\n\n```text\ncode\n```\n\nb");
+    }
+
+    #[test]
+    fn discovery_fences() {
+        assert_eq!(md("Run:\n```python\nprint(1)\n```"), "Run:\n\n```text\nprint(1)\n```");
+        assert_eq!(md("~~~\n    indented\n  less\n~~~\nafter"), "```text\n  indented\nless\n```\n\nafter");
+        assert_eq!(md("```\nunclosed"), "```text\nunclosed\n```");
+        assert_eq!(md("Inline ```code``` stays"), "Inline ```code``` stays");
+    }
+
+    #[test]
+    fn discovery_brackets_and_links() {
+        assert_eq!(
+            md("Must match the regular expression [a-z]([-a-z0-9]*[a-z0-9])? exactly."),
+            "Must match the regular expression \\[a-z\\](\\[-a-z0-9\\]\\*\\[a-z0-9\\])? exactly."
+        );
+        assert_eq!(md("[Output Only] Creation time."), "\\[Output Only\\] Creation time.");
+        // Relative links keep their text only.
+        assert_eq!(
+            md("See [the docs](https://cloud.google.com/x) and [labels](/compute/docs/labeling)."),
+            "See [the docs](https://cloud.google.com/x) and labels."
+        );
+        // Not a CommonMark link (unquoted title): brackets escaped, URL autolinked.
+        assert_eq!(
+            md("See [the docs](https://cloud.google.com/x (y))."),
+            "See \\[the docs\\](<https://cloud.google.com/x> (y))."
+        );
+        assert_eq!(md("A [link](https://a.b/c_(d)) here"), "A [link](https://a.b/c_%28d%29) here");
+        assert_eq!(md("[text](<https://a.b/x y>)"), "[text](https://a.b/x%20y)");
+        assert_eq!(md("[t](https://a.b \"Title\")"), "[t](https://a.b)");
+        assert_eq!(md("[](https://a.b)"), "<https://a.b>");
+        assert_eq!(md("[[nested]](https://a.b)"), "[\\[nested\\]](https://a.b)");
+        assert_eq!(md("Already \\[escaped\\]."), "Already \\[escaped\\].");
+        assert_eq!(md("[rel https://a.b](/x)"), "rel <https://a.b>");
+        assert_eq!(md("C:\\dir and \\https://a.b"), "C:\\\\dir and \\\\<https://a.b>");
+        assert_eq!(md("Use `[a-z]` in code"), "Use `[a-z]` in code");
+    }
+
+    #[test]
+    fn discovery_bare_urls() {
+        assert_eq!(
+            md("For more information, see https://cloud.google.com/storage/docs/json_api."),
+            "For more information, see <https://cloud.google.com/storage/docs/json_api>."
+        );
+        assert_eq!(md("(see http://example.com/path), then"), "(see <http://example.com/path>), then");
+        assert_eq!(md("Autolink <https://a.b/c> kept"), "Autolink <https://a.b/c> kept");
+        assert_eq!(md("Code `https://a.b` kept"), "Code `https://a.b` kept");
+        assert_eq!(md("[https://a.b](https://a.b)"), "[https://a.b](https://a.b)");
+    }
+
+    #[test]
+    fn discovery_html_fragments() {
+        assert_eq!(md("Line one<br>Line two<br/>Line three<BR />"), "Line one\\\nLine two\\\nLine three");
+        assert_eq!(md("A<br><br>B"), "A\n\nB");
+        assert_eq!(md("Values <b>must</b> be < 10 and > 2, <p>"), "Values &lt;b&gt;must&lt;/b&gt; be &lt; 10 and &gt; 2, &lt;p&gt;");
+        assert_eq!(md("* item<br>more"), "- item\\\n  more");
+    }
+
+    #[test]
+    fn discovery_emphasis_and_stars() {
+        assert_eq!(md("This is *important* and **bold**."), "This is *important* and **bold**.");
+        assert_eq!(md("Use projects/*/locations/* here"), "Use projects/\\*/locations/\\* here");
+        assert_eq!(md("2 * 3 = 6, 5*4"), "2 \\* 3 = 6, 5\\*4");
+        assert_eq!(md("*unclosed emphasis"), "\\*unclosed emphasis");
+        assert_eq!(md("~approx~ value"), "\\~approx\\~ value");
+        assert_eq!(md("snake_case and __init__"), "snake_case and __init__");
+    }
+
+    #[test]
+    fn discovery_headings_and_breaks() {
+        assert_eq!(md("# Title\nText"), "\\# Title\nText");
+        assert_eq!(md("Title\n====="), "Title\n\\=====");
+        assert_eq!(md("Above\n---\nBelow"), "Above\n\n---\n\nBelow");
+        assert_eq!(md("> quoted"), "&gt; quoted");
+        assert_eq!(md("-\n+"), "\\-\n\\+");
+    }
+
+    #[test]
+    fn discovery_whitespace() {
+        assert_eq!(md("\r\n\r\n  Text  \r\n\r\n\r\n\r\nMore\r"), "Text\n\nMore");
+        assert_eq!(md(""), "");
+        assert_eq!(md("\n\n"), "");
+        assert_eq!(md("trailing  \nspaces"), "trailing\nspaces");
+    }
+
+    #[test]
+    fn discovery_list_paragraph_continuation() {
+        let input = "* first\n\n  continued paragraph\n* second\n\nafter list";
+        assert_eq!(md(input), "- first\n\n  continued paragraph\n- second\n\nafter list");
+    }
+
+    // ----- property-style tests -----
+
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            let n = items.len() as u64;
+            items.get((self.next() % n.max(1)) as usize).copied().unwrap_or("")
+        }
+    }
+
+    const FRAGMENTS: &[&str] = &[
+        "<p>", "</p>", "<ul>", "</ul>", "<ol>", "</ol>", "<li>", "</li>", "<dl>", "<dt>", "</dt>",
+        "<dd>", "</dd>", "</dl>", "<code>", "</code>", "<pre>", "</pre>", "<a href=\"https://x.com/a b)\">",
+        "<a href='rel'>", "<a href=", "<a>", "</a>", "<b>", "</b>", "<i>", "</i>", "<em>", "<br>",
+        "<br/>", "<BR >", "<note>", "</note>", "<important>", "<h2>", "</h2>", "<table>", "<tr>",
+        "<td>", "<fullname>", "</fullname>", "<!--", "-->", "<![CDATA[", "]]>", "<?x", "<!x>",
+        "&lt;", "&gt;", "&amp;", "&#x1F600;", "&#99999999;", "&bogus;", "&nbsp;", "&", "<", ">",
+        "[", "]", "(", ")", "`", "``", "```", "~~~", "~", "*", "**", "_", "\\", "#", "# ", "* ",
+        "- ", "+ ", "1. ", "10) ", "=", "---", "    ", "  ", "\t", "\n", "\n\n", "\r\n", "\r", "é",
+        "日本", "😀", "\u{a0}", "\u{7}", "http://example.com.", "https://a.b/c_(d)),", "word",
+        " ", "text ", "'", "\"", "</", "<x y='1'>", "</x>", "[link](https://e.com)", "[rel](/a)",
+        "<https://auto.link>", "|", ":", ">", "1", "\u{2028}",
+    ];
+
+    fn random_input(rng: &mut Lcg) -> String {
+        let len = rng.next() % 40;
+        let mut s = String::new();
+        for _ in 0..len {
+            if rng.next() % 10 == 0 {
+                // An arbitrary code point, including unusual ones.
+                let cp = (rng.next() % 0x11_0000) as u32;
+                if let Some(c) = char::from_u32(cp) {
+                    s.push(c);
+                }
+            } else {
+                s.push_str(rng.pick(FRAGMENTS));
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn random_inputs_never_panic_and_stay_safe() {
+        let mut rng = Lcg(0x5eed_1234_abcd_0042);
+        for _ in 0..600 {
+            let input = random_input(&mut rng);
+            let a = html_to_markdown(&input);
+            check(&a);
+            assert_eq!(a, html_to_markdown(&input), "non-deterministic for {input:?}");
+            let b = clean_markdown(&input);
+            check(&b);
+            assert_eq!(b, clean_markdown(&input), "non-deterministic for {input:?}");
+            // Feeding the output back in must stay safe as well.
+            check(&clean_markdown(&a));
+            check(&clean_markdown(&b));
+        }
+    }
+
+    #[test]
+    fn deeply_nested_and_long_inputs_do_not_blow_up() {
+        let deep = "<ul><li>x".repeat(200);
+        check(&html_to_markdown(&deep));
+        let many = "<b>".repeat(500) + "text";
+        check(&html_to_markdown(&many));
+        let stray = "<a ".repeat(2000);
+        check(&html_to_markdown(&stray));
+        let stars = "*a ".repeat(2000);
+        check(&clean_markdown(&stars));
+        let brackets = "[".repeat(2000) + "](https://a.b)";
+        check(&clean_markdown(&brackets));
+        let nested_md = "  ".repeat(50) + "* deep";
+        check(&clean_markdown(&format!("* a\n{nested_md}")));
+    }
+}
