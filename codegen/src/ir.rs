@@ -161,6 +161,25 @@ pub struct Operation {
     pub scopes: Vec<String>,
     /// Input or output carries a streaming member.
     pub streaming: bool,
+    /// Host prefix template (Smithy `@endpoint(hostPrefix)`), labels bound
+    /// to `@hostLabel` input members.
+    pub host_prefix: Option<Vec<PathSegment>>,
+    /// Request compression encodings the operation supports (`gzip`).
+    pub request_compression: Vec<String>,
+    /// The request must carry a `Content-MD5` (`@httpChecksumRequired`).
+    pub checksum_required: bool,
+    /// Protocol compliance test cases attached to the operation.
+    pub tests: ProtocolTests,
+}
+
+/// Protocol compliance test cases (Smithy `smithy.test#http*Tests`), kept as
+/// JSON for the generated test suites.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProtocolTests {
+    /// `httpRequestTests` cases.
+    pub request: Vec<Value>,
+    /// `httpResponseTests` cases.
+    pub response: Vec<Value>,
 }
 
 /// An HTTP route.
@@ -242,6 +261,8 @@ pub struct TypeDef {
     pub error: Option<ErrorInfo>,
     /// Synthetic operation parameters (Discovery): not a JSON body type.
     pub synthetic: bool,
+    /// Protocol compliance response cases of an error structure.
+    pub tests: ProtocolTests,
 }
 
 /// Error metadata of an error structure.
@@ -314,6 +335,11 @@ pub struct Field {
     pub read_only: bool,
     /// A streaming blob or event stream.
     pub streaming: bool,
+    /// Also fills a label of the operation's host prefix (`@hostLabel`).
+    pub host_label: bool,
+    /// Media type of a string or blob (`@mediaType`): such strings travel
+    /// base64-encoded in headers; payloads use it as their content type.
+    pub media_type: Option<String>,
 }
 
 /// Where a member is bound in an HTTP message.

@@ -55,6 +55,9 @@ pub struct ServiceEntry {
     pub service: Option<String>,
     /// Directory (relative to the root) holding the crate; default `crates`.
     pub dir: Option<String>,
+    /// Also generate the model's protocol compliance cases as tests.
+    #[serde(default)]
+    pub protocol_tests: bool,
     /// The pinned file.
     #[serde(flatten)]
     pub file: InputEntryFields,
@@ -230,6 +233,7 @@ pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8]) -> Result<Gener
         spec_label: format!("specs/manifest.toml [{}]", entry.id),
         runtime_path: runtime_path(entry),
         version: env!("CARGO_PKG_VERSION").into(),
+        protocol_tests: entry.protocol_tests,
     };
     let files = nimbus_codegen::emit::emit_crate(&service, &spec)?;
     Ok(Generated {
@@ -345,6 +349,7 @@ pub fn generate_file(root: &Path, file: &Path, service: Option<&str>, out: Optio
         spec_label: format!("`{}`", file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
         runtime_path: runtime.display().to_string(),
         version: env!("CARGO_PKG_VERSION").into(),
+        protocol_tests: false,
     };
     let files = nimbus_codegen::emit::emit_crate(&ir, &spec)?;
     for f in &files {

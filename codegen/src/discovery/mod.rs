@@ -139,6 +139,7 @@ impl Reader {
             kind: TypeKind::Struct(Vec::new()),
             error: None,
             synthetic: false,
+            tests: ProtocolTests::default(),
         });
         self.types.len() - 1
     }
@@ -168,6 +169,8 @@ impl Reader {
                     constraints: Constraints { pattern: p.opt_str("pattern")?, ..Constraints::default() },
                     read_only: p.flag("readOnly")?,
                     streaming: false,
+                    host_label: false,
+                    media_type: None,
                 });
             }
         }
@@ -285,6 +288,8 @@ impl Reader {
                 constraints: Constraints { pattern: p.opt_str("pattern")?, ..Constraints::default() },
                 read_only: false,
                 streaming: false,
+                host_label: false,
+                media_type: None,
             });
         }
         Ok(fields)
@@ -356,6 +361,8 @@ impl Reader {
                     constraints: Constraints::default(),
                     read_only: false,
                     streaming: false,
+                    host_label: false,
+                    media_type: None,
                 });
                 true
             }
@@ -413,6 +420,10 @@ impl Reader {
             deprecated: deprecation(m)?,
             scopes: m.str_list("scopes")?,
             streaming: m.flag("supportsMediaDownload")? || m.flag("supportsMediaUpload")?,
+            host_prefix: None,
+            request_compression: Vec::new(),
+            checksum_required: false,
+            tests: ProtocolTests::default(),
         })
     }
 

@@ -46,7 +46,7 @@ fn schema_type(service: &Service, ty: &TypeRef) -> String {
     })
 }
 
-fn rust_type_with(service: &Service, ty: &TypeRef, leaf: &dyn Fn(&TypeRef) -> Option<String>) -> String {
+pub(crate) fn rust_type_with(service: &Service, ty: &TypeRef, leaf: &dyn Fn(&TypeRef) -> Option<String>) -> String {
     if let Some(t) = leaf(ty) {
         return t;
     }
@@ -121,11 +121,17 @@ fn raw(s: &str) -> &str {
 
 /// `#[serde(...)]` of a structure field.
 fn serde_field_attr(f: &Field, json_body: bool) -> TokenStream {
-    if json_body && f.binding != Binding::Body {
-        // Bound to the URI, headers, status or payload: not part of the JSON object.
-        return quote! { #[serde(skip)] };
-    }
     let mut parts = Vec::new();
+    if json_body {
+        match f.binding {
+            Binding::Body => {}
+            // Bound to the URI in requests; in responses such bindings do not
+            // apply and the member is read from the body.
+            Binding::Label | Binding::Query(_) | Binding::QueryParams => parts.push(quote! { skip_serializing }),
+            // Bound to headers, the status or the payload: not part of the JSON object.
+            _ => return quote! { #[serde(skip)] },
+        }
+    }
     let wire = &f.name.wire;
     if raw(&f.name.rust) != wire {
         parts.push(quote! { rename = #wire });
@@ -140,10 +146,19 @@ fn serde_field_attr(f: &Field, json_body: bool) -> TokenStream {
     } else {
         parts.push(quote! { default });
     }
+    let skip_ser = matches!(parts.first(), Some(p) if p.to_string() == "skip_serializing");
     match codec {
+        Some(c) if skip_ser => {
+            let de = format!("{c}::deserialize");
+            parts.push(quote! { deserialize_with = #de })
+        }
         Some(c) => parts.push(quote! { with = #c }),
         None if !optional => parts.push(quote! { deserialize_with = "nimbus::wire::null_as_default" }),
         None => {}
+    }
+    if skip_ser {
+        // `skip_serializing` with `skip_serializing_if` is contradictory for serde.
+        parts.retain(|p| !p.to_string().starts_with("skip_serializing_if"));
     }
     quote! { #[serde( #(#parts),* )] }
 }

@@ -264,6 +264,7 @@ impl<'m> Lowering<'m> {
             kind,
             error,
             synthetic: false,
+            tests: ProtocolTests { request: Vec::new(), response: test_cases(&t.response_tests) },
         })
     }
 
@@ -274,7 +275,10 @@ impl<'m> Lowering<'m> {
 
     fn field(&self, owner: &Shape, m: &Member, ids: &IndexMap<&str, TypeId>, scope: &mut Scope, union: bool) -> Result<Field> {
         let t = &m.traits;
-        let binding = if t.http_label {
+        let rest = matches!(self.protocol, Protocol::RestJson1 | Protocol::RestXml);
+        let binding = if !rest {
+            Binding::Body
+        } else if t.http_label {
             Binding::Label
         } else if let Some(q) = &t.http_query {
             Binding::Query(q.clone())
@@ -330,6 +334,8 @@ impl<'m> Lowering<'m> {
             },
             read_only: false,
             streaming: target.is_some_and(|s| s.traits.streaming),
+            host_label: t.host_label,
+            media_type: t.media_type.clone().or_else(|| target.and_then(|s| s.traits.media_type.clone())),
         })
     }
 
@@ -432,6 +438,10 @@ impl<'m> Lowering<'m> {
             })
         });
         let readonly = t.readonly || http.as_ref().is_some_and(|h| h.method == "GET");
+        let host_prefix = match &t.host_prefix {
+            Some(p) => Some(parse_template(p).map_err(|m| self.err(format!("{}.traits[\"smithy.api#endpoint\"].hostPrefix", shape_path(&op.id)), m))?),
+            None => None,
+        };
         Ok(Operation {
             name: Name { rust: scope.claim(names::field_ident(&name)), wire: name.clone() },
             resource: Vec::new(),
@@ -448,8 +458,18 @@ impl<'m> Lowering<'m> {
             deprecated: t.deprecated.clone(),
             scopes: Vec::new(),
             streaming,
+            host_prefix,
+            request_compression: t.request_compression.clone().unwrap_or_default(),
+            checksum_required: t.http_checksum_required,
+            tests: ProtocolTests { request: test_cases(&t.request_tests), response: test_cases(&t.response_tests) },
         })
     }
+}
+
+/// The client-side cases of a `smithy.test#http*Tests` trait value.
+fn test_cases(trait_value: &Option<Value>) -> Vec<Value> {
+    let cases = trait_value.as_ref().and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    cases.iter().filter(|c| c.get("appliesTo").and_then(Value::as_str) != Some("server")).cloned().collect()
 }
 
 fn is_zero_default(v: &Value, ty: &TypeRef) -> bool {

@@ -225,6 +225,16 @@ pub struct Traits {
     pub protocol: Option<Protocol>,
     pub endpoint_rule_set: Option<Value>,
     pub endpoint_tests: Option<Value>,
+    /// `@endpoint(hostPrefix)`.
+    pub host_prefix: Option<String>,
+    pub host_label: bool,
+    pub http_checksum_required: bool,
+    /// `@requestCompression(encodings)`.
+    pub request_compression: Option<Vec<String>>,
+    /// `smithy.test#httpRequestTests`, kept as JSON for generated tests.
+    pub request_tests: Option<Value>,
+    /// `smithy.test#httpResponseTests`, kept as JSON for generated tests.
+    pub response_tests: Option<Value>,
 }
 
 impl Traits {
@@ -339,6 +349,26 @@ impl Traits {
                 "smithy.rules#endpointTests" => {
                     v.entries()?;
                     t.endpoint_tests = Some(v.value.clone())
+                }
+                "smithy.api#endpoint" => t.host_prefix = Some(v.req_str("hostPrefix")?),
+                "smithy.api#hostLabel" => t.host_label = true,
+                "smithy.api#httpChecksumRequired" => t.http_checksum_required = true,
+                "smithy.api#requestCompression" => {
+                    let mut encodings = Vec::new();
+                    if let Some(list) = v.get("encodings") {
+                        for e in list.items()? {
+                            encodings.push(e.str()?.to_owned());
+                        }
+                    }
+                    t.request_compression = Some(encodings);
+                }
+                "smithy.test#httpRequestTests" => {
+                    v.items()?;
+                    t.request_tests = Some(v.value.clone())
+                }
+                "smithy.test#httpResponseTests" => {
+                    v.items()?;
+                    t.response_tests = Some(v.value.clone())
                 }
                 _ => {}
             }

@@ -28,10 +28,20 @@ impl AccessDeniedException {
 #[non_exhaustive]
 pub struct AssociateBrowserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
     /// The ARN of the browser settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "browserSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub browser_settings_arn: String,
 }
 impl AssociateBrowserSettingsRequest {
@@ -84,10 +94,20 @@ impl AssociateBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateDataProtectionSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
     /// The ARN of the data protection settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "dataProtectionSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub data_protection_settings_arn: String,
 }
 impl AssociateDataProtectionSettingsRequest {
@@ -140,10 +160,20 @@ impl AssociateDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateIpAccessSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
     /// The ARN of the IP access settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "ipAccessSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub ip_access_settings_arn: String,
 }
 impl AssociateIpAccessSettingsRequest {
@@ -196,10 +226,20 @@ impl AssociateIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateNetworkSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
     /// The ARN of the network settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "networkSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub network_settings_arn: String,
 }
 impl AssociateNetworkSettingsRequest {
@@ -252,10 +292,20 @@ impl AssociateNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateTrustStoreRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
     /// The ARN of the trust store.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "trustStoreArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub trust_store_arn: String,
 }
 impl AssociateTrustStoreRequest {
@@ -308,10 +358,20 @@ impl AssociateTrustStoreResponse {
 #[non_exhaustive]
 pub struct AssociateUserAccessLoggingSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
     /// The ARN of the user access logging settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "userAccessLoggingSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub user_access_logging_settings_arn: String,
 }
 impl AssociateUserAccessLoggingSettingsRequest {
@@ -364,10 +424,20 @@ impl AssociateUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateUserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
     /// The ARN of the user settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "userSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub user_settings_arn: String,
 }
 impl AssociateUserSettingsRequest {
@@ -2140,7 +2210,12 @@ impl std::fmt::Debug for DataProtectionSettingsSummary {
 #[non_exhaustive]
 pub struct DeleteBrowserSettingsRequest {
     /// The ARN of the browser settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "browserSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub browser_settings_arn: String,
 }
 impl DeleteBrowserSettingsRequest {
@@ -2168,7 +2243,12 @@ impl DeleteBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct DeleteDataProtectionSettingsRequest {
     /// The ARN of the data protection settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "dataProtectionSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub data_protection_settings_arn: String,
 }
 impl DeleteDataProtectionSettingsRequest {
@@ -2196,7 +2276,12 @@ impl DeleteDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct DeleteIdentityProviderRequest {
     /// The ARN of the identity provider.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "identityProviderArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub identity_provider_arn: String,
 }
 impl DeleteIdentityProviderRequest {
@@ -2224,7 +2309,12 @@ impl DeleteIdentityProviderResponse {
 #[non_exhaustive]
 pub struct DeleteIpAccessSettingsRequest {
     /// The ARN of the IP access settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "ipAccessSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub ip_access_settings_arn: String,
 }
 impl DeleteIpAccessSettingsRequest {
@@ -2252,7 +2342,12 @@ impl DeleteIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct DeleteNetworkSettingsRequest {
     /// The ARN of the network settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "networkSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub network_settings_arn: String,
 }
 impl DeleteNetworkSettingsRequest {
@@ -2280,7 +2375,12 @@ impl DeleteNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct DeletePortalRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl DeletePortalRequest {
@@ -2308,7 +2408,12 @@ impl DeletePortalResponse {
 #[non_exhaustive]
 pub struct DeleteTrustStoreRequest {
     /// The ARN of the trust store.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "trustStoreArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub trust_store_arn: String,
 }
 impl DeleteTrustStoreRequest {
@@ -2336,7 +2441,12 @@ impl DeleteTrustStoreResponse {
 #[non_exhaustive]
 pub struct DeleteUserAccessLoggingSettingsRequest {
     /// The ARN of the user access logging settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "userAccessLoggingSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub user_access_logging_settings_arn: String,
 }
 impl DeleteUserAccessLoggingSettingsRequest {
@@ -2364,7 +2474,12 @@ impl DeleteUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct DeleteUserSettingsRequest {
     /// The ARN of the user settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "userSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub user_settings_arn: String,
 }
 impl DeleteUserSettingsRequest {
@@ -2392,7 +2507,12 @@ impl DeleteUserSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateBrowserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl DisassociateBrowserSettingsRequest {
@@ -2420,7 +2540,12 @@ impl DisassociateBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateDataProtectionSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl DisassociateDataProtectionSettingsRequest {
@@ -2448,7 +2573,12 @@ impl DisassociateDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateIpAccessSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl DisassociateIpAccessSettingsRequest {
@@ -2476,7 +2606,12 @@ impl DisassociateIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateNetworkSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl DisassociateNetworkSettingsRequest {
@@ -2504,7 +2639,12 @@ impl DisassociateNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateTrustStoreRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl DisassociateTrustStoreRequest {
@@ -2532,7 +2672,12 @@ impl DisassociateTrustStoreResponse {
 #[non_exhaustive]
 pub struct DisassociateUserAccessLoggingSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl DisassociateUserAccessLoggingSettingsRequest {
@@ -2560,7 +2705,12 @@ impl DisassociateUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateUserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl DisassociateUserSettingsRequest {
@@ -2650,10 +2800,20 @@ impl schemars::JsonSchema for EnabledType {
 #[non_exhaustive]
 pub struct ExpireSessionRequest {
     /// The ID of the web portal for the session.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalId",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_id: String,
     /// The ID of the session to expire.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "sessionId",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub session_id: String,
 }
 impl ExpireSessionRequest {
@@ -2682,7 +2842,12 @@ impl ExpireSessionResponse {
 #[non_exhaustive]
 pub struct GetBrowserSettingsRequest {
     /// The ARN of the browser settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "browserSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub browser_settings_arn: String,
 }
 impl GetBrowserSettingsRequest {
@@ -2719,7 +2884,12 @@ impl GetBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct GetDataProtectionSettingsRequest {
     /// The ARN of the data protection settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "dataProtectionSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub data_protection_settings_arn: String,
 }
 impl GetDataProtectionSettingsRequest {
@@ -2759,7 +2929,12 @@ impl GetDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct GetIdentityProviderRequest {
     /// The ARN of the identity provider.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "identityProviderArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub identity_provider_arn: String,
 }
 impl GetIdentityProviderRequest {
@@ -2796,7 +2971,12 @@ impl GetIdentityProviderResponse {
 #[non_exhaustive]
 pub struct GetIpAccessSettingsRequest {
     /// The ARN of the IP access settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "ipAccessSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub ip_access_settings_arn: String,
 }
 impl GetIpAccessSettingsRequest {
@@ -2833,7 +3013,12 @@ impl GetIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct GetNetworkSettingsRequest {
     /// The ARN of the network settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "networkSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub network_settings_arn: String,
 }
 impl GetNetworkSettingsRequest {
@@ -2870,7 +3055,12 @@ impl GetNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct GetPortalRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl GetPortalRequest {
@@ -2907,7 +3097,12 @@ impl GetPortalResponse {
 #[non_exhaustive]
 pub struct GetPortalServiceProviderMetadataRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl GetPortalServiceProviderMetadataRequest {
@@ -2960,10 +3155,20 @@ impl GetPortalServiceProviderMetadataResponse {
 #[non_exhaustive]
 pub struct GetSessionRequest {
     /// The ID of the web portal for the session.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalId",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_id: String,
     /// The ID of the session.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "sessionId",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub session_id: String,
 }
 impl GetSessionRequest {
@@ -3001,10 +3206,19 @@ impl GetSessionResponse {
 #[non_exhaustive]
 pub struct GetTrustStoreCertificateRequest {
     /// The ARN of the trust store certificate.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "trustStoreArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub trust_store_arn: String,
     /// The thumbprint of the trust store certificate.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub thumbprint: String,
 }
 impl GetTrustStoreCertificateRequest {
@@ -3055,7 +3269,12 @@ impl GetTrustStoreCertificateResponse {
 #[non_exhaustive]
 pub struct GetTrustStoreRequest {
     /// The ARN of the trust store.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "trustStoreArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub trust_store_arn: String,
 }
 impl GetTrustStoreRequest {
@@ -3092,7 +3311,12 @@ impl GetTrustStoreResponse {
 #[non_exhaustive]
 pub struct GetUserAccessLoggingSettingsRequest {
     /// The ARN of the user access logging settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "userAccessLoggingSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub user_access_logging_settings_arn: String,
 }
 impl GetUserAccessLoggingSettingsRequest {
@@ -3135,7 +3359,12 @@ impl GetUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct GetUserSettingsRequest {
     /// The ARN of the user settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "userSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub user_settings_arn: String,
 }
 impl GetUserSettingsRequest {
@@ -3835,10 +4064,10 @@ impl std::fmt::Debug for IpRule {
 #[non_exhaustive]
 pub struct ListBrowserSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
 }
 impl ListBrowserSettingsRequest {
@@ -3894,10 +4123,10 @@ impl ListBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct ListDataProtectionSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
 }
 impl ListDataProtectionSettingsRequest {
@@ -3953,13 +4182,18 @@ impl ListDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct ListIdentityProvidersRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
 }
 impl ListIdentityProvidersRequest {
@@ -4018,10 +4252,10 @@ impl ListIdentityProvidersResponse {
 #[non_exhaustive]
 pub struct ListIpAccessSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
 }
 impl ListIpAccessSettingsRequest {
@@ -4077,10 +4311,10 @@ impl ListIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct ListNetworkSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
 }
 impl ListNetworkSettingsRequest {
@@ -4136,10 +4370,10 @@ impl ListNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct ListPortalsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
 }
 impl ListPortalsRequest {
@@ -4192,25 +4426,30 @@ impl ListPortalsResponse {
 #[non_exhaustive]
 pub struct ListSessionsRequest {
     /// The ID of the web portal for the sessions.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalId",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_id: String,
     /// The username of the session.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub username: Option<String>,
     /// The ID of the session.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "sessionId")]
     pub session_id: Option<String>,
     /// The method in which the returned sessions should be sorted.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "sortBy")]
     pub sort_by: Option<SessionSortBy>,
     /// The status of the session.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub status: Option<SessionStatus>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
 }
 impl ListSessionsRequest {
@@ -4297,7 +4536,12 @@ impl ListSessionsResponse {
 #[non_exhaustive]
 pub struct ListTagsForResourceRequest {
     /// The ARN of the resource.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "resourceArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub resource_arn: String,
 }
 impl ListTagsForResourceRequest {
@@ -4341,13 +4585,18 @@ impl std::fmt::Debug for ListTagsForResourceResponse {
 #[non_exhaustive]
 pub struct ListTrustStoreCertificatesRequest {
     /// The ARN of the trust store
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "trustStoreArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub trust_store_arn: String,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
 }
 impl ListTrustStoreCertificatesRequest {
@@ -4416,10 +4665,10 @@ impl ListTrustStoreCertificatesResponse {
 #[non_exhaustive]
 pub struct ListTrustStoresRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
 }
 impl ListTrustStoresRequest {
@@ -4472,10 +4721,10 @@ impl ListTrustStoresResponse {
 #[non_exhaustive]
 pub struct ListUserAccessLoggingSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
 }
 impl ListUserAccessLoggingSettingsRequest {
@@ -4534,10 +4783,10 @@ impl ListUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct ListUserSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "nextToken")]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip)]
+    #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
 }
 impl ListUserSettingsRequest {
@@ -5836,7 +6085,12 @@ impl std::fmt::Debug for Tag {
 #[non_exhaustive]
 pub struct TagResourceRequest {
     /// The ARN of the resource.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "resourceArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub resource_arn: String,
     /// The tags of the resource.
     #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
@@ -6202,10 +6456,20 @@ impl TrustStoreSummary {
 #[non_exhaustive]
 pub struct UntagResourceRequest {
     /// The ARN of the resource.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "resourceArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub resource_arn: String,
     /// The list of tag keys to remove from the resource.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "tagKeys",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub tag_keys: Vec<String>,
 }
 impl UntagResourceRequest {
@@ -6245,7 +6509,12 @@ impl UntagResourceResponse {
 #[non_exhaustive]
 pub struct UpdateBrowserSettingsRequest {
     /// The ARN of the browser settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "browserSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub browser_settings_arn: String,
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
     #[serde(rename = "browserPolicy", skip_serializing_if = "Option::is_none")]
@@ -6311,7 +6580,12 @@ impl UpdateBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct UpdateDataProtectionSettingsRequest {
     /// The ARN of the data protection settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "dataProtectionSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub data_protection_settings_arn: String,
     /// The inline redaction configuration of the data protection settings that will be applied to all sessions.
     #[serde(
@@ -6404,7 +6678,12 @@ impl UpdateDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct UpdateIdentityProviderRequest {
     /// The ARN of the identity provider.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "identityProviderArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub identity_provider_arn: String,
     /// The name of the identity provider.
     #[serde(rename = "identityProviderName", skip_serializing_if = "Option::is_none")]
@@ -6526,7 +6805,12 @@ impl UpdateIdentityProviderResponse {
 #[non_exhaustive]
 pub struct UpdateIpAccessSettingsRequest {
     /// The ARN of the IP access settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "ipAccessSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub ip_access_settings_arn: String,
     /// The display name of the IP access settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
@@ -6610,7 +6894,12 @@ impl UpdateIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct UpdateNetworkSettingsRequest {
     /// The ARN of the network settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "networkSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub network_settings_arn: String,
     /// The VPC that streaming instances will connect to.
     #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
@@ -6683,7 +6972,12 @@ impl UpdateNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct UpdatePortalRequest {
     /// The ARN of the web portal.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "portalArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub portal_arn: String,
     /// The name of the web portal. This is not visible to users who log into the web portal.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
@@ -6771,7 +7065,12 @@ impl UpdatePortalResponse {
 #[non_exhaustive]
 pub struct UpdateTrustStoreRequest {
     /// The ARN of the trust store.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "trustStoreArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub trust_store_arn: String,
     /// A list of CA certificates to add to the trust store.
     #[serde(rename = "certificatesToAdd", skip_serializing_if = "Option::is_none")]
@@ -6839,7 +7138,12 @@ impl UpdateTrustStoreResponse {
 #[non_exhaustive]
 pub struct UpdateUserAccessLoggingSettingsRequest {
     /// The ARN of the user access logging settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "userAccessLoggingSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub user_access_logging_settings_arn: String,
     /// The ARN of the Kinesis stream.
     #[serde(rename = "kinesisStreamArn", skip_serializing_if = "Option::is_none")]
@@ -6898,7 +7202,12 @@ impl UpdateUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct UpdateUserSettingsRequest {
     /// The ARN of the user settings.
-    #[serde(skip)]
+    #[serde(
+        skip_serializing,
+        rename = "userSettingsArn",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
     pub user_settings_arn: String,
     /// Specifies whether the user can copy text from the streaming session to the local device.
     #[serde(rename = "copyAllowed", skip_serializing_if = "Option::is_none")]

@@ -13,6 +13,11 @@
 //!   and friends), the helpers for deserializing unions, and
 //!   [`wire::Redacted`] for the `Debug` output of sensitive members.
 //!
+//! * the call pipeline: [`Config`], the [`Client`] core every generated
+//!   client wraps, [`http`] messages and the pluggable [`http::Transport`]
+//!   (reqwest with rustls by default), the [`protocol`] codecs, and the one
+//!   runtime [`Error`] type.
+//!
 //! With the `schemars` feature the value types implement
 //! `schemars::JsonSchema` and [`wire`] offers schema builders for the open
 //! (forward-compatible) enums that generated code emits.
@@ -24,7 +29,13 @@
 
 mod big_number;
 mod blob;
+mod client;
 mod date_time;
+mod error;
+pub mod http;
+pub mod protocol;
+#[cfg(feature = "test-util")]
+pub mod testing;
 #[cfg(feature = "schemars")]
 mod schema;
 mod unknown;
@@ -32,7 +43,9 @@ pub mod wire;
 
 pub use big_number::{BigNumber, BigNumberParseError};
 pub use blob::Blob;
+pub use client::{Client, Config, OperationInfo, Protocol, ServiceInfo, TokenGenerator};
 pub use date_time::{DateTime, DateTimeParseError, DateTimeRangeError};
+pub use error::{Error, ErrorKind};
 pub use unknown::{UnknownIntVariant, UnknownVariant};
 
 /// An untyped JSON document.

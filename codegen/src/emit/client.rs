@@ -1,0 +1,808 @@
+//! IR operations -> the client of an AWS JSON service: `src/client.rs` (the
+//! `Client` with one method per operation), `src/operations.rs` (a request
+//! builder per operation with its serializer and deserializer) and
+//! `src/errors.rs` (an error enum per operation).
+//!
+//! The generated code only decides what is specific to an operation (which
+//! member goes where, which error codes it models); everything else is a
+//! call into `nimbus` (the pipeline, `nimbus::protocol::{json, rest}`).
+
+use super::types::{doc_attrs, ident, rust_type_with};
+use crate::ir::*;
+use crate::names;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// Whether this emitter generates a client for `protocol`.
+pub fn supports(protocol: Protocol) -> bool {
+    matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RestJson1)
+}
+
+/// The Rust type of a reference, named types qualified with `crate::types::`.
+fn rust_type(service: &Service, ty: &TypeRef) -> String {
+    rust_type_with(service, ty, &|leaf| match leaf {
+        TypeRef::Named(id) => Some(format!("crate::types::{}", service.ty(*id).name.rust)),
+        _ => None,
+    })
+}
+
+fn raw(s: &str) -> &str {
+    s.strip_prefix("r#").unwrap_or(s)
+}
+
+fn ty_tokens(s: &str) -> Result<TokenStream, String> {
+    syn::parse_str::<syn::Type>(s).map(|t| quote! { #t }).map_err(|e| format!("internal error: type `{s}` does not parse: {e}"))
+}
+
+fn type_path(service: &Service, id: TypeId) -> TokenStream {
+    let name = ident(&service.ty(id).name.rust);
+    quote! { crate::types::#name }
+}
+
+fn struct_fields(service: &Service, id: TypeId) -> &[Field] {
+    match &service.ty(id).kind {
+        TypeKind::Struct(fields) => fields,
+        _ => &[],
+    }
+}
+
+fn first_sentence(docs: &str) -> String {
+    let para = docs.split("\n\n").next().unwrap_or("").trim();
+    if para.is_empty() || para.starts_with("```") || para.starts_with('-') || para.starts_with('#') {
+        return String::new();
+    }
+    para.to_owned()
+}
+
+/// Name of the per-operation error enum.
+fn error_enum(op: &Operation) -> syn::Ident {
+    format_ident!("{}Error", names::type_ident(&op.name.wire))
+}
+
+/// Name of the per-operation request builder.
+fn builder_name(op: &Operation) -> syn::Ident {
+    ident(&names::type_ident(&op.name.wire))
+}
+
+fn static_name(op: &Operation) -> syn::Ident {
+    format_ident!("{}", raw(&op.name.rust).to_uppercase())
+}
+
+// ---------------------------------------------------------------------------
+// client.rs
+// ---------------------------------------------------------------------------
+
+/// `src/client.rs`.
+pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
+    let aws = service.aws.clone().unwrap_or_default();
+    let protocol = match service.protocol {
+        Protocol::AwsJson1_0 => quote! { nimbus::Protocol::AwsJson1_0 },
+        Protocol::AwsJson1_1 => quote! { nimbus::Protocol::AwsJson1_1 },
+        _ => quote! { nimbus::Protocol::RestJson1 },
+    };
+    let (name, version, prefix, signing) = (&aws.sdk_id, &service.version, &aws.endpoint_prefix, &aws.signing_name);
+    let title = &service.title;
+    let client_doc = doc_attrs(&format!(
+        "Client for {title}: one method per operation, each returning a request builder \
+         whose `send` performs the call.\n\n\
+         Cloning is cheap (the connection pool and configuration are shared)."
+    ));
+    let mut methods = Vec::new();
+    for op in &service.operations {
+        let method = ident(&op.name.rust);
+        let builder = builder_name(op);
+        let mut doc = op.docs.trim().to_owned();
+        if doc.is_empty() {
+            doc = format!("Calls `{}`.", op.name.wire);
+        }
+        let deprecated = op.deprecated.as_ref().map(|d| match &d.message {
+            Some(m) => quote! { #[deprecated(note = #m)] },
+            None => quote! { #[deprecated] },
+        });
+        let (args, input) = match op.input {
+            Some(id) => {
+                let required: Vec<&Field> = struct_fields(service, id).iter().filter(|f| f.required).collect();
+                let mut args = Vec::new();
+                let mut names_ = Vec::new();
+                for f in &required {
+                    let fname = ident(&f.name.rust);
+                    let inner = ty_tokens(&rust_type(service, &f.ty))?;
+                    args.push(quote! { #fname: impl Into<#inner> });
+                    names_.push(fname);
+                }
+                if !required.is_empty() {
+                    doc.push_str(&format!(
+                        "\n\nRequired members are arguments ({}); set optional ones on the returned builder.",
+                        required.iter().map(|f| format!("`{}`", raw(&f.name.rust))).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                let ty = type_path(service, id);
+                (args, quote! { #ty::new(#(#names_),*) })
+            }
+            None => (Vec::new(), quote! { () }),
+        };
+        let doc = doc_attrs(&doc);
+        methods.push(quote! {
+            #doc
+            #deprecated
+            pub fn #method(&self, #(#args),*) -> crate::operations::#builder {
+                crate::operations::#builder::new(self.core.clone(), #input)
+            }
+        });
+    }
+    Ok(quote! {
+        //! The service client.
+        #![allow(deprecated)]
+
+        /// What the runtime needs to know about the service.
+        pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
+            name: #name,
+            api_version: #version,
+            protocol: #protocol,
+            endpoint_prefix: #prefix,
+            signing_name: #signing,
+            default_endpoint: None,
+        };
+
+        #client_doc
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            core: nimbus::Client,
+        }
+
+        impl Client {
+            /// A client with `config` (region, endpoint, transport, timeouts).
+            pub fn new(config: nimbus::Config) -> Self {
+                Self { core: nimbus::Client::new(&SERVICE, config) }
+            }
+
+            /// The runtime core: configuration and endpoint.
+            pub fn core(&self) -> &nimbus::Client {
+                &self.core
+            }
+
+            #(#methods)*
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------
+// errors.rs
+// ---------------------------------------------------------------------------
+
+/// The message member of an error structure, as an `Option<&str>` expression on `e`.
+fn message_expr(service: &Service, id: TypeId) -> TokenStream {
+    let field = struct_fields(service, id).iter().find(|f| f.member_name.eq_ignore_ascii_case("message") && f.ty == TypeRef::String);
+    match field {
+        Some(f) => {
+            let name = ident(&f.name.rust);
+            if f.required || f.defaulted { quote! { Some(e.#name.as_str()) } } else { quote! { e.#name.as_deref() } }
+        }
+        None => quote! { { let _ = e; None } },
+    }
+}
+
+/// `src/errors.rs`.
+pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
+    let mut items = Vec::new();
+    for op in &service.operations {
+        let name = error_enum(op);
+        let doc = doc_attrs(&format!(
+            "Errors of [`{}`](crate::Client::{}): one variant per error the model declares, \
+             and [`Unhandled`](Self::Unhandled) for everything else.",
+            op.name.wire,
+            raw(&op.name.rust)
+        ));
+        let mut variants = Vec::new();
+        let mut decode_arms = Vec::new();
+        let mut code_arms = Vec::new();
+        let mut message_arms = Vec::new();
+        let mut display_arms = Vec::new();
+        let mut source_arms = Vec::new();
+        for &id in &op.errors {
+            let t = service.ty(id);
+            let v = ident(&t.name.rust);
+            let ty = type_path(service, id);
+            let vdoc = if t.docs.trim().is_empty() { format!("The `{}` error.", t.name.wire) } else { t.docs.clone() };
+            let vdoc = doc_attrs(&vdoc);
+            variants.push(quote! { #vdoc #v(#ty), });
+            let code = t.error.as_ref().map_or(t.name.wire.clone(), |e| e.code.clone());
+            let read = read_fn_name(service, id);
+            decode_arms.push(quote! { (Some(#code), Some(r)) => crate::operations::#read(r).map(Self::#v), });
+            code_arms.push(quote! { Self::#v(_) => Some(#code), });
+            let msg = message_expr(service, id);
+            message_arms.push(quote! { Self::#v(e) => #msg, });
+            display_arms.push(quote! { Self::#v(_) => nimbus::protocol::fmt_error(f, #code, self.message()), });
+            source_arms.push(quote! { Self::#v(_) => None, });
+        }
+        let from_error_body = if decode_arms.is_empty() {
+            quote! { Self::Unhandled(error) }
+        } else {
+            quote! {
+                let decoded = match (error.code(), error.response()) {
+                    #(#decode_arms)*
+                    _ => return Self::Unhandled(error),
+                };
+                decoded.unwrap_or(Self::Unhandled(error))
+            }
+        };
+        items.push(quote! {
+            #doc
+            #[derive(Debug)]
+            #[non_exhaustive]
+            pub enum #name {
+                #(#variants)*
+                /// An error the model does not declare for this operation (its code,
+                /// message, HTTP status and request id are on the [`nimbus::Error`]),
+                /// or a failure to send the request or read the response.
+                Unhandled(nimbus::Error),
+            }
+
+            impl #name {
+                /// Decodes the modeled error a service error response carries;
+                /// anything else stays [`Unhandled`](Self::Unhandled).
+                pub(crate) fn from_error(error: nimbus::Error) -> Self {
+                    #from_error_body
+                }
+
+                /// The error code (the modeled error's name, or the code the service sent).
+                pub fn code(&self) -> Option<&str> {
+                    match self {
+                        #(#code_arms)*
+                        Self::Unhandled(e) => e.code(),
+                    }
+                }
+
+                /// The error message, when there is one.
+                pub fn message(&self) -> Option<&str> {
+                    match self {
+                        #(#message_arms)*
+                        Self::Unhandled(e) => Some(e.message()),
+                    }
+                }
+            }
+
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    match self {
+                        #(#display_arms)*
+                        Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
+                    }
+                }
+            }
+
+            impl std::error::Error for #name {
+                fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                    match self {
+                        #(#source_arms)*
+                        Self::Unhandled(e) => Some(e),
+                    }
+                }
+            }
+
+            impl From<nimbus::Error> for #name {
+                fn from(error: nimbus::Error) -> Self {
+                    Self::Unhandled(error)
+                }
+            }
+        });
+    }
+    Ok(quote! {
+        //! One error enum per operation: `match` on it to reach a modeled error.
+        #![allow(deprecated)]
+
+        #(#items)*
+    })
+}
+
+// ---------------------------------------------------------------------------
+// operations.rs
+// ---------------------------------------------------------------------------
+
+fn read_fn_name(service: &Service, id: TypeId) -> syn::Ident {
+    format_ident!("read_{}", raw(&names::field_ident(&service.ty(id).name.rust)))
+}
+
+/// `src/operations.rs`.
+pub fn operations_rs(service: &Service) -> Result<TokenStream, String> {
+    let mut items = Vec::new();
+    let mut readers = std::collections::BTreeSet::new();
+    for op in &service.operations {
+        items.push(operation_item(service, op)?);
+        readers.extend(op.output);
+        readers.extend(op.errors.iter().copied());
+    }
+    for id in readers {
+        items.push(reader_fn(service, id)?);
+    }
+    Ok(quote! {
+        //! One request builder per operation, created by the matching
+        //! [`Client`](crate::Client) method: set optional members with its
+        //! `set_*` methods, then `send().await`.
+        #![allow(deprecated)]
+
+        #(#items)*
+    })
+}
+
+fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let builder = builder_name(op);
+    let err = error_enum(op);
+    let info = static_name(op);
+    let wire = &op.name.wire;
+    let idempotent = op.idempotent
+        || op.input.is_some_and(|id| struct_fields(service, id).iter().any(|f| f.idempotency_token));
+    let input_ty = match op.input {
+        Some(id) => type_path(service, id),
+        None => quote! { () },
+    };
+    let output_ty = match op.output {
+        Some(id) => type_path(service, id),
+        None => quote! { () },
+    };
+    let summary = first_sentence(&op.docs);
+    let doc = doc_attrs(&format!(
+        "Request builder of [`Client::{}`](crate::Client::{}){}",
+        raw(&op.name.rust),
+        raw(&op.name.rust),
+        if summary.is_empty() { ".".to_owned() } else { format!(": {summary}") }
+    ));
+    let mut setters = Vec::new();
+    let mut token_fill = Vec::new();
+    if let Some(id) = op.input {
+        for f in struct_fields(service, id).iter().filter(|f| !f.required) {
+            let setter = format_ident!("set_{}", raw(&f.name.rust));
+            let inner = ty_tokens(&rust_type(service, &f.ty))?;
+            let sdoc = if f.docs.trim().is_empty() { format!("Sets the `{}` member.", f.member_name) } else { f.docs.clone() };
+            let sdoc = doc_attrs(&sdoc);
+            let dep = f.deprecated.as_ref().map(|_| quote! { #[deprecated] });
+            setters.push(quote! {
+                #sdoc
+                #dep
+                pub fn #setter(mut self, value: impl Into<#inner>) -> Self {
+                    self.input = self.input.#setter(value);
+                    self
+                }
+            });
+            if f.idempotency_token && !f.defaulted {
+                let fname = ident(&f.name.rust);
+                token_fill.push(quote! {
+                    if input.#fname.is_none() {
+                        input.#fname = Some(client.idempotency_token());
+                    }
+                });
+            }
+        }
+    }
+    let serialize = serialize_body(service, op)?;
+    let uses_input = !token_fill.is_empty() || serialize.clone().into_iter().any(|t| t.to_string() == "input") || {
+        let text = serialize.to_string();
+        text.contains("input .") || text.contains("& input")
+    };
+    let binding = match (uses_input, token_fill.is_empty()) {
+        (false, _) => quote! { input: _ },
+        (true, true) => quote! { input },
+        (true, false) => quote! { mut input },
+    };
+    let deserialize = match op.output {
+        Some(id) => {
+            let read = read_fn_name(service, id);
+            quote! { Ok(#read(&response)?) }
+        }
+        None => quote! {
+            let _ = response;
+            Ok(())
+        },
+    };
+    let send_doc = doc_attrs(&format!(
+        "Sends the `{wire}` request and decodes the response; a modeled error arrives as its [`{err}`](crate::errors::{err}) variant."
+    ));
+    Ok(quote! {
+        static #info: nimbus::OperationInfo = nimbus::OperationInfo { name: #wire, idempotent: #idempotent };
+
+        #doc
+        #[derive(Clone, Debug)]
+        #[must_use = "a request does nothing until `send().await`"]
+        pub struct #builder {
+            client: nimbus::Client,
+            input: #input_ty,
+        }
+
+        impl #builder {
+            pub(crate) fn new(client: nimbus::Client, input: #input_ty) -> Self {
+                Self { client, input }
+            }
+
+            /// The request input as set so far.
+            pub fn input(&self) -> &#input_ty {
+                &self.input
+            }
+
+            #(#setters)*
+
+            #send_doc
+            pub async fn send(self) -> Result<#output_ty, crate::errors::#err> {
+                let Self { client, #binding } = self;
+                #(#token_fill)*
+                let request = {
+                    #serialize
+                };
+                let response = client.send(&#info, request).await.map_err(crate::errors::#err::from_error)?;
+                #deserialize
+            }
+        }
+    })
+}
+
+/// The block building the `nimbus::http::HttpRequest` from `input`.
+fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let host = host_prefix(service, op)?;
+    match service.protocol {
+        Protocol::RestJson1 => rest_request(service, op, host),
+        _ => {
+            let content_type = if service.protocol == Protocol::AwsJson1_0 {
+                "application/x-amz-json-1.0"
+            } else {
+                "application/x-amz-json-1.1"
+            };
+            let target = op.rpc_target.clone().unwrap_or_default();
+            let body = match op.input {
+                Some(_) => quote! { nimbus::protocol::json::encode(&input)? },
+                None => quote! { nimbus::protocol::json::encode(&nimbus::Document::Object(Default::default()))? },
+            };
+            let post = finish_request(host, op);
+            let mutability = mut_if(&post);
+            Ok(quote! {
+                let #mutability request = nimbus::protocol::json::rpc_request(#content_type, #target, #body);
+                #post
+                request
+            })
+        }
+    }
+}
+
+/// `mut` when `statements` modify the request.
+fn mut_if(statements: &TokenStream) -> TokenStream {
+    if statements.is_empty() { quote! {} } else { quote! { mut } }
+}
+
+/// Statements finishing the request: host prefix, `Content-MD5`, compression.
+fn finish_request(host: TokenStream, op: &Operation) -> TokenStream {
+    let body = body_finish(op);
+    quote! { #host #body }
+}
+
+/// Statements finishing the body: `Content-MD5`, then compression.
+fn body_finish(op: &Operation) -> TokenStream {
+    let md5 = op.checksum_required.then(|| quote! { nimbus::protocol::content_md5(&mut request); });
+    let gzip = op
+        .request_compression
+        .iter()
+        .any(|e| e == "gzip")
+        .then(|| quote! { nimbus::protocol::compress_gzip(&mut request, client.config())?; });
+    quote! { #md5 #gzip }
+}
+
+/// Statements setting `request.host_prefix` from the `@endpoint` template.
+fn host_prefix(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let Some(segments) = &op.host_prefix else { return Ok(quote! {}) };
+    let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+    let mut parts = Vec::new();
+    for seg in segments {
+        match seg {
+            PathSegment::Literal(l) => parts.push(quote! { prefix.push_str(#l); }),
+            PathSegment::Label { name, .. } => {
+                let f = fields
+                    .iter()
+                    .find(|f| f.member_name == *name)
+                    .ok_or_else(|| format!("host prefix of `{}` names `{name}`, which is not an input member", op.name.wire))?;
+                let fname = ident(&f.name.rust);
+                let value = if f.required || f.defaulted {
+                    quote! { input.#fname.as_str() }
+                } else {
+                    quote! { input.#fname.as_deref().unwrap_or_default() }
+                };
+                parts.push(quote! { prefix.push_str(#value); });
+            }
+        }
+    }
+    Ok(quote! {
+        let mut prefix = String::new();
+        #(#parts)*
+        nimbus::protocol::rest::check_host_prefix(&prefix)?;
+        request.host_prefix = Some(prefix);
+    })
+}
+
+/// A value as text for a label, query or header: an expression of a type
+/// that derefs to `str`, from `v` (a reference to the member value).
+fn text_expr(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) -> Result<TokenStream, String> {
+    Ok(match ty {
+        TypeRef::String if media_type => quote! { nimbus::protocol::rest::base64_string(#v) },
+        TypeRef::String => quote! { #v.as_str() },
+        TypeRef::Bool | TypeRef::Int { .. } => quote! { #v.to_string() },
+        TypeRef::Float | TypeRef::Double => quote! { nimbus::protocol::rest::fmt_float(f64::from(*#v)) },
+        TypeRef::BigNumber => quote! { #v.as_str() },
+        TypeRef::Blob => quote! { nimbus::protocol::rest::base64_bytes(#v.as_bytes()) },
+        TypeRef::Timestamp(TimestampFormat::DateTime) => quote! { #v.to_rfc3339() },
+        TypeRef::Timestamp(TimestampFormat::HttpDate) => quote! { #v.to_http_date() },
+        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => quote! { #v.to_epoch_seconds_string() },
+        TypeRef::Named(id) => match &service.ty(*id).kind {
+            TypeKind::StringEnum(_) => quote! { #v.as_str() },
+            TypeKind::IntEnum(_) => quote! { #v.value().to_string() },
+            _ => return Err(format!("`{}` cannot be bound to a URI, query or header", service.ty(*id).name.wire)),
+        },
+        other => return Err(format!("a {other:?} value cannot be bound to a URI, query or header")),
+    })
+}
+
+/// `(binding statement wrapper)`: runs `body` with `v` bound to a reference to
+/// the member value, skipping unset optional members.
+fn with_value(f: &Field, body: TokenStream) -> TokenStream {
+    let fname = ident(&f.name.rust);
+    if f.required || f.defaulted {
+        quote! { { let v = &input.#fname; #body } }
+    } else {
+        quote! { if let Some(v) = &input.#fname { #body } }
+    }
+}
+
+fn rest_request(service: &Service, op: &Operation, host: TokenStream) -> Result<TokenStream, String> {
+    let route = op.http.as_ref().ok_or_else(|| format!("restJson1 operation `{}` has no @http trait", op.name.wire))?;
+    let method = &route.method;
+    let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+    let mut stmts = Vec::new();
+    for seg in &route.path {
+        match seg {
+            PathSegment::Literal(l) => stmts.push(quote! { r.literal(#l); }),
+            PathSegment::Label { name, greedy } => {
+                let f = fields
+                    .iter()
+                    .find(|f| f.binding == Binding::Label && f.member_name == *name)
+                    .ok_or_else(|| format!("URI label `{name}` of `{}` has no @httpLabel member", op.name.wire))?;
+                let text = text_expr(service, &f.ty, false, quote! { v })?;
+                let fname = ident(&f.name.rust);
+                stmts.push(if f.required || f.defaulted {
+                    quote! { { let v = &input.#fname; r.label(#name, &#text, #greedy)?; } }
+                } else {
+                    quote! {
+                        match &input.#fname {
+                            Some(v) => { r.label(#name, &#text, #greedy)?; }
+                            None => { r.label(#name, "", #greedy)?; }
+                        }
+                    }
+                });
+            }
+        }
+    }
+    for (k, v) in &route.query {
+        let v = match v {
+            Some(v) => quote! { Some(#v) },
+            None => quote! { None },
+        };
+        stmts.push(quote! { r.query(#k, #v); });
+    }
+    let mut params_stmts = Vec::new();
+    let mut body_members = false;
+    let mut payload = None;
+    for f in fields {
+        match &f.binding {
+            Binding::Query(name) => {
+                let stmt = match &f.ty {
+                    TypeRef::List { item, .. } => {
+                        let text = text_expr(service, item, false, quote! { v })?;
+                        quote! { for v in v { r.query(#name, Some(&#text)); } }
+                    }
+                    ty => {
+                        let text = text_expr(service, ty, false, quote! { v })?;
+                        quote! { r.query(#name, Some(&#text)); }
+                    }
+                };
+                stmts.push(with_value(f, stmt));
+            }
+            Binding::QueryParams => {
+                let stmt = match &f.ty {
+                    TypeRef::Map { value, .. } if matches!(**value, TypeRef::List { .. }) => {
+                        quote! { r.query_params(v.iter().flat_map(|(k, vs)| vs.iter().map(move |v| (k.as_str(), v.as_str())))); }
+                    }
+                    _ => quote! { r.query_params(v.iter().map(|(k, v)| (k.as_str(), v.as_str()))); },
+                };
+                params_stmts.push(with_value(f, stmt));
+            }
+            Binding::Header(name) => {
+                let media = f.media_type.is_some();
+                let stmt = match &f.ty {
+                    TypeRef::List { item, .. } => {
+                        let text = text_expr(service, item, media, quote! { v })?;
+                        let raw_dates = matches!(**item, TypeRef::Timestamp(TimestampFormat::HttpDate));
+                        quote! { r.header_list(#name, v.iter().map(|v| #text), #raw_dates)?; }
+                    }
+                    ty => {
+                        let text = text_expr(service, ty, media, quote! { v })?;
+                        quote! { r.header(#name, &#text)?; }
+                    }
+                };
+                stmts.push(with_value(f, stmt));
+            }
+            Binding::PrefixHeaders(prefix) => {
+                stmts.push(with_value(f, quote! { r.prefix_headers(#prefix, v.iter().map(|(k, v)| (k.as_str(), v.as_str())))?; }));
+            }
+            Binding::Payload => payload = Some(f),
+            Binding::Body => body_members = true,
+            Binding::Label | Binding::ResponseCode => {}
+        }
+    }
+    stmts.extend(params_stmts);
+    if let Some(f) = payload {
+        stmts.push(payload_stmt(service, f)?);
+    } else if body_members {
+        stmts.push(quote! { r.body(nimbus::protocol::json::encode(&input)?, "application/json"); });
+    }
+    let post = finish_request(host, op);
+    let mutability = mut_if(&post);
+    Ok(quote! {
+        let mut r = nimbus::protocol::rest::RequestBuilder::new(#method);
+        #(#stmts)*
+        let #mutability request = r.finish();
+        #post
+        request
+    })
+}
+
+fn payload_stmt(service: &Service, f: &Field) -> Result<TokenStream, String> {
+    let fname = ident(&f.name.rust);
+    let optional = !(f.required || f.defaulted);
+    let media = f.media_type.as_deref();
+    let (bytes, content_type, empty_when_unset) = match &f.ty {
+        TypeRef::Blob => (quote! { v.as_bytes().to_vec().into() }, media.unwrap_or("application/octet-stream").to_owned(), None),
+        TypeRef::String => (quote! { v.clone().into_bytes().into() }, media.unwrap_or("text/plain").to_owned(), None),
+        TypeRef::Named(id) if matches!(service.ty(*id).kind, TypeKind::StringEnum(_)) => {
+            (quote! { v.as_str().as_bytes().to_vec().into() }, "text/plain".to_owned(), None)
+        }
+        TypeRef::Named(id) if matches!(service.ty(*id).kind, TypeKind::Struct(_)) => {
+            (quote! { nimbus::protocol::json::encode(v)? }, "application/json".to_owned(), Some(quote! { b"{}".as_slice().into() }))
+        }
+        _ => (quote! { nimbus::protocol::json::encode(v)? }, media.unwrap_or("application/json").to_owned(), None),
+    };
+    if !optional {
+        return Ok(quote! { { let v = &input.#fname; r.body(#bytes, #content_type); } });
+    }
+    let unset = match empty_when_unset {
+        Some(b) => quote! { None => { r.body(#b, #content_type); } },
+        None => quote! { None => {} },
+    };
+    Ok(quote! {
+        match &input.#fname {
+            Some(v) => { r.body(#bytes, #content_type); }
+            #unset
+        }
+    })
+}
+
+/// `fn read_x(response) -> Result<types::X, nimbus::Error>` for an output or error structure.
+fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, String> {
+    let name = read_fn_name(service, id);
+    let ty = type_path(service, id);
+    let t = service.ty(id);
+    let doc = doc_attrs(&format!("Decodes a `{}` from a response.", t.name.wire));
+    let fields = struct_fields(service, id);
+    let rest = service.protocol == Protocol::RestJson1;
+    let bound: Vec<&Field> = if rest {
+        fields
+            .iter()
+            .filter(|f| matches!(f.binding, Binding::Header(_) | Binding::PrefixHeaders(_) | Binding::ResponseCode | Binding::Payload))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if bound.is_empty() {
+        return Ok(quote! {
+            #doc
+            pub(crate) fn #name(response: &nimbus::http::HttpResponse) -> Result<#ty, nimbus::Error> {
+                nimbus::protocol::json::decode(response)
+            }
+        });
+    }
+    let has_body = fields.iter().any(|f| matches!(f.binding, Binding::Body | Binding::Query(_) | Binding::QueryParams | Binding::Label));
+    let init = if has_body {
+        quote! { let mut out: #ty = nimbus::protocol::json::decode(response)?; }
+    } else {
+        quote! { let mut out = <#ty>::default(); }
+    };
+    let mut stmts = Vec::new();
+    for f in bound {
+        let fname = ident(&f.name.rust);
+        let optional = !(f.required || f.defaulted);
+        let assign = |value: TokenStream| {
+            if optional {
+                quote! { out.#fname = #value; }
+            } else {
+                quote! { if let Some(v) = #value { out.#fname = v; } }
+            }
+        };
+        match &f.binding {
+            Binding::Header(h) => {
+                let media = f.media_type.is_some();
+                let value = match &f.ty {
+                    TypeRef::List { item, .. } => {
+                        let parse = parse_fn(service, item, media)?;
+                        let dates = matches!(**item, TypeRef::Timestamp(TimestampFormat::HttpDate));
+                        quote! { nimbus::protocol::rest::header_list(response, #h, #parse, #dates)? }
+                    }
+                    ty => {
+                        let parse = parse_fn(service, ty, media)?;
+                        quote! { nimbus::protocol::rest::header(response, #h, #parse)? }
+                    }
+                };
+                stmts.push(assign(value));
+            }
+            Binding::PrefixHeaders(p) => stmts.push(assign(quote! { nimbus::protocol::rest::prefix_headers(response, #p) })),
+            Binding::ResponseCode => {
+                let rt = ty_tokens(&rust_type(service, &f.ty))?;
+                stmts.push(assign(quote! { Some(response.status as #rt) }));
+            }
+            Binding::Payload => {
+                let value = match &f.ty {
+                    TypeRef::Blob => quote! { (!response.body.is_empty()).then(|| nimbus::Blob::new(response.body.to_vec())) },
+                    TypeRef::String => quote! {
+                        if response.body.is_empty() { None } else { Some(nimbus::protocol::json::text(response)?) }
+                    },
+                    TypeRef::Named(tid) if matches!(service.ty(*tid).kind, TypeKind::StringEnum(_)) => {
+                        let et = type_path(service, *tid);
+                        quote! {
+                            if response.body.is_empty() { None } else { Some(#et::from(nimbus::protocol::json::text(response)?.as_str())) }
+                        }
+                    }
+                    TypeRef::Document => quote! {
+                        if response.body.is_empty() { None } else { Some(nimbus::protocol::json::decode(response)?) }
+                    },
+                    _ => quote! {
+                        if response.body.iter().all(u8::is_ascii_whitespace) { None } else { Some(nimbus::protocol::json::decode(response)?) }
+                    },
+                };
+                let value = if f.boxed { quote! { (#value).map(Box::new) } } else { value };
+                stmts.push(assign(value));
+            }
+            // Query and label bindings do not apply to responses; such members come from the body.
+            Binding::Query(_) | Binding::QueryParams | Binding::Label | Binding::Body => {}
+        }
+    }
+    Ok(quote! {
+        #doc
+        pub(crate) fn #name(response: &nimbus::http::HttpResponse) -> Result<#ty, nimbus::Error> {
+            #init
+            #(#stmts)*
+            Ok(out)
+        }
+    })
+}
+
+/// A `nimbus::protocol::rest::Parse<T>` for a header value of type `ty`.
+fn parse_fn(service: &Service, ty: &TypeRef, media_type: bool) -> Result<TokenStream, String> {
+    let p = quote! { nimbus::protocol::rest };
+    Ok(match ty {
+        TypeRef::String if media_type => quote! { #p::parse_base64_string },
+        TypeRef::String => quote! { #p::parse_string },
+        TypeRef::Bool => quote! { #p::parse_bool },
+        TypeRef::Int { .. } => {
+            let rt = ty_tokens(&rust_type(service, ty))?;
+            quote! { #p::parse_int::<#rt> }
+        }
+        TypeRef::Float => quote! { #p::parse_f32 },
+        TypeRef::Double => quote! { #p::parse_f64 },
+        TypeRef::BigNumber => quote! { |v| Ok(nimbus::BigNumber::new(v)) },
+        TypeRef::Blob => quote! { #p::parse_blob },
+        TypeRef::Timestamp(TimestampFormat::HttpDate) => quote! { #p::parse_http_date },
+        TypeRef::Timestamp(TimestampFormat::DateTime) => quote! { #p::parse_date_time },
+        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => quote! { #p::parse_epoch_seconds },
+        TypeRef::Named(id) => {
+            let et = type_path(service, *id);
+            match &service.ty(*id).kind {
+                TypeKind::StringEnum(_) => quote! { |v| Ok(#et::from(v)) },
+                TypeKind::IntEnum(_) => quote! { |v| #p::parse_int::<i32>(v).map(#et::from) },
+                _ => return Err(format!("`{}` cannot be read from a header", service.ty(*id).name.wire)),
+            }
+        }
+        other => return Err(format!("a {other:?} value cannot be read from a header")),
+    })
+}

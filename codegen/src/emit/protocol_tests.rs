@@ -1,0 +1,419 @@
+//! Protocol compliance cases (`smithy.test#httpRequestTests` /
+//! `httpResponseTests`) -> `src/protocol_tests.rs`, a `#[cfg(test)]` module
+//! of the generated crate (inside it, so expected values can be written as
+//! struct literals). One `#[test]` per suite runs every case and prints
+//! `<suite>: N passed, M failed`.
+
+use super::types::ident;
+use crate::ir::*;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+fn s<'a>(case: &'a Value, key: &str) -> Option<&'a str> {
+    case.get(key).and_then(Value::as_str)
+}
+
+fn str_list(case: &Value, key: &str) -> Vec<String> {
+    case.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}
+
+fn applies(service: &Service, case: &Value) -> bool {
+    let protocol = s(case, "protocol").unwrap_or("");
+    protocol.rsplit('#').next() == Some(service.protocol.label())
+}
+
+fn fields(service: &Service, id: TypeId) -> &[Field] {
+    match &service.ty(id).kind {
+        TypeKind::Struct(f) | TypeKind::Union(f) => f,
+        _ => &[],
+    }
+}
+
+/// A Rust expression of type `ty` for the test parameter `v`.
+fn value_expr(service: &Service, ty: &TypeRef, v: &Value) -> Result<TokenStream, String> {
+    Ok(match ty {
+        TypeRef::Bool => {
+            let b = v.as_bool().ok_or_else(|| format!("expected a boolean, found {v}"))?;
+            quote! { #b }
+        }
+        TypeRef::Int { kind, .. } => {
+            let n = v.as_i64().ok_or_else(|| format!("expected an integer, found {v}"))?;
+            let lit = match kind {
+                IntKind::I8 => Literal::i8_suffixed(n as i8),
+                IntKind::I16 => Literal::i16_suffixed(n as i16),
+                IntKind::I32 => Literal::i32_suffixed(n as i32),
+                IntKind::I64 => Literal::i64_suffixed(n),
+                IntKind::U32 => Literal::u32_suffixed(n as u32),
+                IntKind::U64 => Literal::u64_suffixed(n as u64),
+            };
+            quote! { #lit }
+        }
+        TypeRef::Float | TypeRef::Double => {
+            let t = if *ty == TypeRef::Float { quote! { f32 } } else { quote! { f64 } };
+            match v {
+                Value::String(x) if x == "NaN" => quote! { #t::NAN },
+                Value::String(x) if x == "Infinity" => quote! { #t::INFINITY },
+                Value::String(x) if x == "-Infinity" => quote! { #t::NEG_INFINITY },
+                Value::Number(n) => {
+                    let f = n.as_f64().unwrap_or_default();
+                    let lit = if *ty == TypeRef::Float { Literal::f32_suffixed(f as f32) } else { Literal::f64_suffixed(f) };
+                    quote! { #lit }
+                }
+                _ => return Err(format!("expected a number, found {v}")),
+            }
+        }
+        TypeRef::BigNumber => {
+            let text = match v {
+                Value::String(x) => x.clone(),
+                other => other.to_string(),
+            };
+            quote! { nimbus::BigNumber::new(#text) }
+        }
+        TypeRef::String => {
+            let x = v.as_str().ok_or_else(|| format!("expected a string, found {v}"))?;
+            quote! { String::from(#x) }
+        }
+        TypeRef::Blob => {
+            let x = v.as_str().ok_or_else(|| format!("expected a string (blob), found {v}"))?;
+            quote! { nimbus::Blob::from(#x) }
+        }
+        TypeRef::Timestamp(_) => {
+            let text = match v {
+                Value::Number(n) => n.to_string(),
+                _ => return Err(format!("expected epoch seconds, found {v}")),
+            };
+            quote! { nimbus::DateTime::parse_epoch_seconds(#text).expect("epoch seconds") }
+        }
+        TypeRef::Document => {
+            let text = v.to_string();
+            quote! { nimbus::testing::document(#text) }
+        }
+        TypeRef::List { item, sparse } => {
+            let items = v.as_array().ok_or_else(|| format!("expected a list, found {v}"))?;
+            let mut out = Vec::new();
+            for i in items {
+                out.push(match (sparse, i) {
+                    (true, Value::Null) => quote! { None },
+                    (true, i) => {
+                        let e = value_expr(service, item, i)?;
+                        quote! { Some(#e) }
+                    }
+                    (false, i) => value_expr(service, item, i)?,
+                });
+            }
+            quote! { vec![#(#out),*] }
+        }
+        TypeRef::Map { key, value, sparse } => {
+            let obj = v.as_object().ok_or_else(|| format!("expected a map, found {v}"))?;
+            let mut out = Vec::new();
+            for (k, val) in obj {
+                let k = value_expr(service, key, &Value::String(k.clone()))?;
+                let val = match (sparse, val) {
+                    (true, Value::Null) => quote! { None },
+                    (true, val) => {
+                        let e = value_expr(service, value, val)?;
+                        quote! { Some(#e) }
+                    }
+                    (false, Value::Null) => continue,
+                    (false, val) => value_expr(service, value, val)?,
+                };
+                out.push(quote! { (#k, #val) });
+            }
+            quote! { [#(#out),*].into_iter().collect::<std::collections::HashMap<_, _>>() }
+        }
+        TypeRef::Named(id) => named_expr(service, *id, v)?,
+    })
+}
+
+fn named_expr(service: &Service, id: TypeId, v: &Value) -> Result<TokenStream, String> {
+    let t = service.ty(id);
+    let name = ident(&t.name.rust);
+    Ok(match &t.kind {
+        TypeKind::StringEnum(_) => {
+            let x = v.as_str().ok_or_else(|| format!("expected an enum string, found {v}"))?;
+            quote! { crate::types::#name::from(#x) }
+        }
+        TypeKind::IntEnum(_) => {
+            let n = v.as_i64().ok_or_else(|| format!("expected an int enum, found {v}"))? as i32;
+            quote! { crate::types::#name::from(#n) }
+        }
+        TypeKind::Union(members) => {
+            let obj = v.as_object().ok_or_else(|| format!("expected a union object, found {v}"))?;
+            let (k, val) = obj.iter().next().ok_or_else(|| format!("empty union value for `{}`", t.name.wire))?;
+            let f = members.iter().find(|f| f.member_name == *k).ok_or_else(|| format!("`{}` has no member `{k}`", t.name.wire))?;
+            let vn = ident(&f.name.rust);
+            let mut e = value_expr(service, &f.ty, val)?;
+            if f.boxed {
+                e = quote! { Box::new(#e) };
+            }
+            quote! { crate::types::#name::#vn(#e) }
+        }
+        TypeKind::Struct(members) => struct_literal(service, id, members, v)?,
+    })
+}
+
+fn struct_literal(service: &Service, id: TypeId, members: &[Field], v: &Value) -> Result<TokenStream, String> {
+    let name = ident(&service.ty(id).name.rust);
+    let empty = serde_json::Map::new();
+    let obj = match v {
+        Value::Object(o) => o,
+        Value::Null => &empty,
+        _ => return Err(format!("expected an object for `{}`, found {v}", service.ty(id).name.wire)),
+    };
+    let mut inits = Vec::new();
+    for (k, val) in obj {
+        let f = members.iter().find(|f| f.member_name == *k).ok_or_else(|| format!("`{}` has no member `{k}`", service.ty(id).name.wire))?;
+        if val.is_null() {
+            continue;
+        }
+        let fname = ident(&f.name.rust);
+        let mut e = value_expr(service, &f.ty, val)?;
+        if f.boxed {
+            e = quote! { Box::new(#e) };
+        }
+        if !(f.required || f.defaulted) {
+            e = quote! { Some(#e) };
+        }
+        inits.push(quote! { #fname: #e, });
+    }
+    Ok(quote! { crate::types::#name { #(#inits)* ..Default::default() } })
+}
+
+fn contains_nan(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s == "NaN",
+        Value::Array(a) => a.iter().any(contains_nan),
+        Value::Object(o) => o.values().any(contains_nan),
+        _ => false,
+    }
+}
+
+fn case_fn_name(prefix: &str, id: &str) -> syn::Ident {
+    let snake = crate::names::snake(id);
+    format_ident!("{prefix}_{snake}")
+}
+
+fn strs(items: &[String]) -> TokenStream {
+    quote! { &[#(#items),*] }
+}
+
+fn request_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
+    let id = s(case, "id").unwrap_or("unnamed");
+    let fname = case_fn_name("request", id);
+    let builder = ident(&crate::names::type_ident(&op.name.wire));
+    let input = match op.input {
+        Some(iid) => {
+            let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
+            struct_literal(service, iid, fields(service, iid), &params)?
+        }
+        None => quote! { () },
+    };
+    let host = s(case, "host").unwrap_or("example.com");
+    let endpoint = format!("https://{host}");
+    let method = s(case, "method").unwrap_or("");
+    let uri = s(case, "uri").unwrap_or("");
+    let resolved = match s(case, "resolvedHost") {
+        Some(h) => quote! { Some(#h) },
+        None => quote! { None },
+    };
+    let headers: Vec<TokenStream> = case
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|h| h.iter().map(|(k, v)| {
+            let v = v.as_str().unwrap_or("");
+            quote! { (#k, #v) }
+        }).collect())
+        .unwrap_or_default();
+    let (qp, fqp, rqp) = (strs(&str_list(case, "queryParams")), strs(&str_list(case, "forbidQueryParams")), strs(&str_list(case, "requireQueryParams")));
+    let (fh, rh) = (strs(&str_list(case, "forbidHeaders")), strs(&str_list(case, "requireHeaders")));
+    let body = match s(case, "body") {
+        Some(b) => quote! { Some(#b) },
+        None => quote! { None },
+    };
+    let media = match s(case, "bodyMediaType") {
+        Some(b) => quote! { Some(#b) },
+        None => quote! { None },
+    };
+    let code = quote! {
+        fn #fname() -> Result<(), String> {
+            let mock = nimbus::http::MockTransport::new(nimbus::http::HttpResponse::new(200, Default::default(), "{}"));
+            let client = crate::Client::new(config(#endpoint, &mock));
+            let input = #input;
+            let _ = nimbus::testing::block_on(crate::operations::#builder::new(client.core().clone(), input).send());
+            let requests = mock.requests();
+            let request = requests.first().ok_or("no request was sent")?;
+            nimbus::testing::check_request(request, &nimbus::testing::ExpectedRequest {
+                method: #method,
+                uri: #uri,
+                resolved_host: #resolved,
+                query_params: #qp,
+                forbid_query_params: #fqp,
+                require_query_params: #rqp,
+                headers: &[#(#headers),*],
+                forbid_headers: #fh,
+                require_headers: #rh,
+                body: #body,
+                body_media_type: #media,
+            })
+        }
+    };
+    Ok((fname, code))
+}
+
+fn response_parts(case: &Value) -> TokenStream {
+    let code = case.get("code").and_then(Value::as_u64).unwrap_or(200) as u16;
+    let headers: Vec<TokenStream> = case
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|h| h.iter().map(|(k, v)| {
+            let v = v.as_str().unwrap_or("");
+            quote! { (#k, #v) }
+        }).collect())
+        .unwrap_or_default();
+    let body = s(case, "body").unwrap_or("");
+    quote! {
+        let headers: &[(&str, &str)] = &[#(#headers),*];
+        let response = nimbus::http::HttpResponse::new(#code, headers.iter().copied().collect(), #body);
+    }
+}
+
+fn compare(expected_params: &Value) -> TokenStream {
+    if contains_nan(expected_params) {
+        quote! {
+            if format!("{actual:?}") != format!("{expected:?}") {
+                return Err(format!("expected {expected:?}\ngot      {actual:?}"));
+            }
+        }
+    } else {
+        quote! {
+            if actual != expected {
+                return Err(format!("expected {expected:?}\ngot      {actual:?}"));
+            }
+        }
+    }
+}
+
+fn protocol_tokens(service: &Service) -> TokenStream {
+    match service.protocol {
+        Protocol::AwsJson1_0 => quote! { nimbus::Protocol::AwsJson1_0 },
+        Protocol::AwsJson1_1 => quote! { nimbus::Protocol::AwsJson1_1 },
+        _ => quote! { nimbus::Protocol::RestJson1 },
+    }
+}
+
+fn output_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
+    let id = s(case, "id").unwrap_or("unnamed");
+    let fname = case_fn_name("response", id);
+    let parts = response_parts(case);
+    let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
+    let (expected, read) = match op.output {
+        Some(oid) => {
+            let read = format_ident!("read_{}", crate::names::snake(&service.ty(oid).name.rust));
+            (struct_literal(service, oid, fields(service, oid), &params)?, quote! { crate::operations::#read(&response) })
+        }
+        None => (quote! { () }, quote! { Ok::<(), nimbus::Error>(()) }),
+    };
+    let cmp = compare(&params);
+    Ok((fname.clone(), quote! {
+        fn #fname() -> Result<(), String> {
+            #parts
+            let _ = &response;
+            let actual = #read.map_err(|e| format!("decode failed: {e}"))?;
+            let expected = #expected;
+            #cmp
+            Ok(())
+        }
+    }))
+}
+
+fn error_case(service: &Service, op: &Operation, err: TypeId, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
+    let id = s(case, "id").unwrap_or("unnamed");
+    let fname = case_fn_name("response", id);
+    let parts = response_parts(case);
+    let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
+    let expected = struct_literal(service, err, fields(service, err), &params)?;
+    let enum_name = format_ident!("{}Error", crate::names::type_ident(&op.name.wire));
+    let variant = ident(&service.ty(err).name.rust);
+    let protocol = protocol_tokens(service);
+    let cmp = compare(&params);
+    Ok((fname.clone(), quote! {
+        fn #fname() -> Result<(), String> {
+            #parts
+            let error = crate::errors::#enum_name::from_error(nimbus::protocol::error_from_response(#protocol, response));
+            let crate::errors::#enum_name::#variant(actual) = error else {
+                return Err(format!("expected the modeled error, got {error:?}"));
+            };
+            let expected = #expected;
+            #cmp
+            Ok(())
+        }
+    }))
+}
+
+/// `src/protocol_tests.rs`, or `None` when the service has no cases.
+pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, String> {
+    let mut request = Vec::new();
+    let mut response = Vec::new();
+    let mut items = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for op in &service.operations {
+        for case in op.tests.request.iter().filter(|c| applies(service, c)) {
+            let (name, code) = request_case(service, op, case).map_err(|e| format!("{}: {e}", s(case, "id").unwrap_or("")))?;
+            request.push((s(case, "id").unwrap_or("").to_owned(), name));
+            items.push(code);
+        }
+        for case in op.tests.response.iter().filter(|c| applies(service, c)) {
+            let (name, code) = output_case(service, op, case).map_err(|e| format!("{}: {e}", s(case, "id").unwrap_or("")))?;
+            response.push((s(case, "id").unwrap_or("").to_owned(), name));
+            items.push(code);
+        }
+        for &err in &op.errors {
+            if !seen.insert(err) {
+                continue;
+            }
+            for case in service.ty(err).tests.response.iter().filter(|c| applies(service, c)) {
+                let (name, code) = error_case(service, op, err, case).map_err(|e| format!("{}: {e}", s(case, "id").unwrap_or("")))?;
+                response.push((s(case, "id").unwrap_or("").to_owned(), name));
+                items.push(code);
+            }
+        }
+    }
+    if request.is_empty() && response.is_empty() {
+        return Ok(None);
+    }
+    let label = service.protocol.label();
+    let suite = |kind: &str, cases: &[(String, syn::Ident)]| {
+        let name = format!("{label} {kind} tests");
+        let test = format_ident!("{}_cases", kind);
+        let runs = cases.iter().map(|(id, f)| quote! { summary.run(#id, #f); });
+        quote! {
+            #[test]
+            fn #test() {
+                let mut summary = nimbus::testing::Summary::default();
+                #(#runs)*
+                assert!(summary.report(#name), "some {} cases failed", #name);
+            }
+        }
+    };
+    let req_suite = suite("request", &request);
+    let resp_suite = suite("response", &response);
+    Ok(Some(quote! {
+        //! Protocol compliance cases of the model (`smithy.test#httpRequestTests`
+        //! and `httpResponseTests`), one function per case.
+        #![allow(deprecated, clippy::all)]
+
+        fn config(endpoint: &str, mock: &nimbus::http::MockTransport) -> nimbus::Config {
+            nimbus::Config::new()
+                .endpoint_url(endpoint)
+                .region("us-east-1")
+                .transport(mock.clone())
+                .idempotency_token_generator(|| "00000000-0000-4000-8000-000000000000".to_owned())
+        }
+
+        #req_suite
+        #resp_suite
+
+        #(#items)*
+    }))
+}

@@ -1,0 +1,370 @@
+//! HTTP messages as the pipeline sees them, and the transport that sends them.
+//!
+//! Generated code builds an [`HttpRequest`] whose `url` is still relative to
+//! the service endpoint (`/path?query`); the pipeline resolves the endpoint,
+//! signs, and hands the request to a [`Transport`]. The default transport is
+//! [`ReqwestTransport`] (rustls); tests and users can plug in their own, for
+//! example [`MockTransport`], which records requests and replays canned
+//! responses.
+
+use crate::error::Error;
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, StreamExt};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+/// A boxed, sendable future, as returned by [`Transport::send`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// HTTP header fields in order, names compared case-insensitively.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers(Vec<(String, String)>);
+
+impl Headers {
+    /// No headers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The first value of `name`, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The values of `name` joined as one field value (`a, b`), as HTTP
+    /// allows for repeated fields; `None` when absent.
+    pub fn get_joined(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self.get_all(name).collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+
+    /// Whether `name` is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Sets `name` to `value`, replacing earlier values.
+    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let name = name.into();
+        self.remove(&name);
+        self.0.push((name, value.into()));
+    }
+
+    /// Adds a value for `name`, keeping earlier ones.
+    pub fn append(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.0.push((name.into(), value.into()));
+    }
+
+    /// Removes every value of `name`.
+    pub fn remove(&mut self, name: &str) {
+        self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
+    /// All fields in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Header names whose values are secrets: printed as `** redacted **`.
+const SECRET_HEADERS: &[&str] = &["authorization", "x-amz-security-token", "proxy-authorization", "cookie", "set-cookie", "x-goog-api-key"];
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (n, v) in &self.0 {
+            if SECRET_HEADERS.iter().any(|s| n.eq_ignore_ascii_case(s)) {
+                map.entry(n, &"** redacted **");
+            } else {
+                map.entry(n, v);
+            }
+        }
+        map.finish()
+    }
+}
+
+impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
+        Headers(iter.into_iter().map(|(n, v)| (n.into(), v.into())).collect())
+    }
+}
+
+/// An HTTP request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Method, upper case (`GET`, `POST`, ...).
+    pub method: String,
+    /// Before endpoint resolution: the path and query relative to the service
+    /// endpoint (`/portals?maxResults=2`); afterwards the absolute URL.
+    pub url: String,
+    /// A prefix for the endpoint's host (Smithy `@endpoint(hostPrefix)`),
+    /// applied by the pipeline; already expanded and validated.
+    pub host_prefix: Option<String>,
+    /// Header fields.
+    pub headers: Headers,
+    /// Body bytes (empty for none).
+    pub body: Bytes,
+}
+
+impl HttpRequest {
+    /// A request with no headers and no body.
+    pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
+        HttpRequest { method: method.into(), url: url.into(), host_prefix: None, headers: Headers::new(), body: Bytes::new() }
+    }
+
+    /// The path of the URL (without query), for absolute or relative URLs.
+    pub fn path(&self) -> &str {
+        let after_scheme = match self.url.find("://") {
+            Some(i) => {
+                let rest = &self.url[i + 3..];
+                rest.find('/').map_or("", |j| &rest[j..])
+            }
+            None => self.url.as_str(),
+        };
+        after_scheme.split(['?', '#']).next().unwrap_or("")
+    }
+
+    /// The raw query string (without `?`), if any.
+    pub fn query(&self) -> Option<&str> {
+        self.url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or(""))
+    }
+
+    /// The host (and port) of an absolute URL.
+    pub fn host(&self) -> Option<&str> {
+        let rest = &self.url[self.url.find("://")? + 3..];
+        Some(rest.split(['/', '?', '#']).next().unwrap_or(""))
+    }
+}
+
+/// A response whose body is read as it arrives.
+pub struct StreamingResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header fields.
+    pub headers: Headers,
+    /// The body, chunk by chunk.
+    pub body: BoxStream<'static, Result<Bytes, Error>>,
+}
+
+impl fmt::Debug for StreamingResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamingResponse").field("status", &self.status).field("headers", &self.headers).finish_non_exhaustive()
+    }
+}
+
+impl StreamingResponse {
+    /// A response with the whole body at hand.
+    pub fn full(status: u16, headers: Headers, body: impl Into<Bytes>) -> Self {
+        let body: Bytes = body.into();
+        StreamingResponse { status, headers, body: futures_util::stream::once(async move { Ok(body) }).boxed() }
+    }
+
+    /// Reads the whole body.
+    pub async fn collect(mut self) -> Result<HttpResponse, Error> {
+        let mut buf = Vec::new();
+        let mut single: Option<Bytes> = None;
+        while let Some(chunk) = self.body.next().await {
+            let chunk = chunk?;
+            match (&mut single, buf.is_empty()) {
+                (None, true) => single = Some(chunk),
+                (Some(first), _) => {
+                    buf.extend_from_slice(first);
+                    buf.extend_from_slice(&chunk);
+                    single = None;
+                }
+                (None, false) => buf.extend_from_slice(&chunk),
+            }
+        }
+        let body = single.unwrap_or_else(|| Bytes::from(buf));
+        Ok(HttpResponse { status: self.status, headers: self.headers, body })
+    }
+}
+
+/// A response with its whole body read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header fields.
+    pub headers: Headers,
+    /// Body bytes.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// A response from its parts.
+    pub fn new(status: u16, headers: Headers, body: impl Into<Bytes>) -> Self {
+        HttpResponse { status, headers, body: body.into() }
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Sends HTTP requests: the seam between the pipeline and the network.
+pub trait Transport: Send + Sync + fmt::Debug + 'static {
+    /// Sends `request` (absolute URL) and returns the response head with a
+    /// body stream. Connection and protocol failures are
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) errors.
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, Error>>;
+}
+
+/// The default transport: a shared `reqwest` client (rustls, HTTP/1.1 and 2).
+#[derive(Clone, Debug, Default)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// A transport with `reqwest`'s defaults and the given connect timeout.
+    pub fn new(connect_timeout: Option<std::time::Duration>) -> Result<Self, Error> {
+        let mut builder = reqwest::Client::builder();
+        if let Some(t) = connect_timeout {
+            builder = builder.connect_timeout(t);
+        }
+        let client = builder.build().map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(ReqwestTransport { client })
+    }
+
+    /// A transport on an existing `reqwest` client.
+    pub fn from_client(client: reqwest::Client) -> Self {
+        ReqwestTransport { client }
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, Error>> {
+        Box::pin(async move {
+            let method = reqwest::Method::from_bytes(request.method.as_bytes())
+                .map_err(|_| Error::invalid_request(format!("invalid HTTP method `{}`", request.method)))?;
+            let mut builder = self.client.request(method, &request.url);
+            for (name, value) in request.headers.iter() {
+                builder = builder.header(name, value);
+            }
+            let response = builder.body(request.body).send().await.map_err(Error::transport)?;
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let body = futures_util::stream::unfold(Some(response), |state| async move {
+                let mut response = state?;
+                match response.chunk().await {
+                    Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(Error::transport(e)), None)),
+                }
+            })
+            .boxed();
+            Ok(StreamingResponse { status, headers, body })
+        })
+    }
+}
+
+/// A transport for tests: records every request and answers from a queue
+/// of canned responses (the last one repeats when the queue runs dry).
+#[derive(Debug, Clone, Default)]
+pub struct MockTransport {
+    state: Arc<Mutex<MockState>>,
+}
+
+#[derive(Debug, Default)]
+struct MockState {
+    requests: Vec<HttpRequest>,
+    responses: std::collections::VecDeque<HttpResponse>,
+    last: Option<HttpResponse>,
+}
+
+impl MockTransport {
+    /// A transport answering every request with `response`.
+    pub fn new(response: HttpResponse) -> Self {
+        let t = MockTransport::default();
+        t.push(response);
+        t
+    }
+
+    /// Queues a response.
+    pub fn push(&self, response: HttpResponse) {
+        self.lock().responses.push_back(response);
+    }
+
+    /// The requests sent so far.
+    pub fn requests(&self) -> Vec<HttpRequest> {
+        self.lock().requests.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MockState> {
+        // A panic while holding the lock cannot leave the state inconsistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Transport for MockTransport {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, Error>> {
+        let mut state = self.lock();
+        state.requests.push(request);
+        let response = match state.responses.pop_front() {
+            Some(r) => {
+                state.last = Some(r.clone());
+                Some(r)
+            }
+            None => state.last.clone(),
+        };
+        drop(state);
+        Box::pin(async move {
+            let r = response.ok_or_else(|| Error::transport_message("the mock transport has no response queued"))?;
+            Ok(StreamingResponse::full(r.status, r.headers, r.body))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_case_insensitive_and_secrets_redacted() {
+        let mut h = Headers::new();
+        h.insert("Content-Type", "a");
+        h.insert("content-type", "b");
+        h.append("X-List", "1");
+        h.append("x-list", "2");
+        h.insert("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/secret");
+        assert_eq!(h.get("CONTENT-TYPE"), Some("b"));
+        assert_eq!(h.get_joined("x-LIST").as_deref(), Some("1, 2"));
+        let debug = format!("{h:?}");
+        assert!(!debug.contains("AKID"), "{debug}");
+        assert!(debug.contains("redacted"));
+    }
+
+    #[test]
+    fn url_parts() {
+        let r = HttpRequest::new("GET", "https://example.com:8443/a/b?x=1&y#frag");
+        assert_eq!(r.path(), "/a/b");
+        assert_eq!(r.query(), Some("x=1&y"));
+        assert_eq!(r.host(), Some("example.com:8443"));
+        let r = HttpRequest::new("GET", "/only/path");
+        assert_eq!(r.path(), "/only/path");
+        assert_eq!(r.host(), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! JSON bodies, and the awsJson1_0 / awsJson1_1 RPC protocols.
+
+use crate::error::Error;
+use crate::http::{HttpRequest, HttpResponse};
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Serializes a body as JSON.
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, Error> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| Error::invalid_request(format!("cannot serialize the request body: {e}")))
+}
+
+/// Decodes a JSON body; an empty body counts as `{}`. Unknown fields are
+/// ignored and `null` members count as absent (the generated types say so).
+pub fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, Error> {
+    decode_slice(&response.body, Some(response))
+}
+
+/// Decodes JSON bytes; an empty body counts as `{}`.
+pub fn decode_slice<T: DeserializeOwned>(body: &[u8], response: Option<&HttpResponse>) -> Result<T, Error> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    serde_json::from_slice(body).map_err(|e| {
+        let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
+        Error::decode(format!("the response body is not a valid `{name}`: {e}"), response)
+    })
+}
+
+/// A text body (a `@httpPayload` string or enum).
+pub fn text(response: &HttpResponse) -> Result<String, Error> {
+    String::from_utf8(response.body.to_vec()).map_err(|_| Error::decode("the response body is not UTF-8 text", Some(response)))
+}
+
+/// An awsJson RPC request: `POST /` with `X-Amz-Target` and the JSON body.
+/// `content_type` is `application/x-amz-json-1.0` or `-1.1`.
+pub fn rpc_request(content_type: &str, target: &str, body: Bytes) -> HttpRequest {
+    let mut request = HttpRequest::new("POST", "/");
+    request.headers.insert("Content-Type", content_type);
+    request.headers.insert("X-Amz-Target", target);
+    request.body = body;
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::http::Headers;
+
+    #[derive(Debug, Default, serde::Deserialize, PartialEq)]
+    #[serde(default)]
+    struct Out {
+        a: Option<i32>,
+    }
+
+    #[test]
+    fn empty_bodies_are_empty_objects_and_bad_ones_decode_errors() {
+        let ok = |b: &str| decode::<Out>(&HttpResponse::new(200, Headers::new(), b.to_owned()));
+        assert_eq!(ok("").unwrap(), Out::default());
+        assert_eq!(ok(" \n").unwrap(), Out::default());
+        assert_eq!(ok(r#"{"a": 1, "unknown": [1]}"#).unwrap(), Out { a: Some(1) });
+        for bad in ["{\"a\": 1", "<html>", "true", "{\"a\": \"x\"}"] {
+            let e = ok(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Decode, "{bad}");
+            assert!(e.message().contains("Out"), "{e}");
+        }
+    }
+
+    #[test]
+    fn rpc_request_shape() {
+        let r = rpc_request("application/x-amz-json-1.1", "AmazonAthena.GetSession", encode(&serde_json::json!({})).unwrap());
+        assert_eq!((r.method.as_str(), r.url.as_str()), ("POST", "/"));
+        assert_eq!(r.headers.get("x-amz-target"), Some("AmazonAthena.GetSession"));
+        assert_eq!(&r.body[..], b"{}");
+    }
+}
