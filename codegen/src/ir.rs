@@ -317,8 +317,11 @@ pub struct Field {
     pub ty: TypeRef,
     /// Must be given to construct the value (constructor argument).
     pub required: bool,
-    /// Has a zero default (`@default`), so it is not optional in Rust.
+    /// Has a default (`@default`), so it is not optional in Rust.
     pub defaulted: bool,
+    /// The default when it is not the type's zero value (`@default(10)`):
+    /// the struct's `Default` and a missing member on the wire give it.
+    pub default_value: Option<Value>,
     /// The value must not be printed.
     pub sensitive: bool,
     /// Deprecation notice.

@@ -143,7 +143,9 @@ fn serde_field_attr(f: &Field, json_body: bool) -> TokenStream {
             parts.push(quote! { default });
         }
         parts.push(quote! { skip_serializing_if = "Option::is_none" });
-    } else {
+    } else if f.default_value.is_none() {
+        // Members with a non-zero default take it from the struct's `Default`
+        // (container-level `#[serde(default)]`).
         parts.push(quote! { default });
     }
     let skip_ser = matches!(parts.first(), Some(p) if p.to_string() == "skip_serializing");
@@ -185,7 +187,36 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
     let deprecated = deprecated_attr(&t.deprecated);
     let redact = t.sensitive || fields.iter().any(|f| f.sensitive);
     let debug = (!redact).then(|| quote! { Debug, });
-    let derive = derives(t, quote! { Clone, PartialEq, Default, #debug });
+    let member_defaults = fields.iter().any(|f| f.default_value.is_some());
+    let derive_default = (!member_defaults).then(|| quote! { Default, });
+    let derive = derives(t, quote! { Clone, PartialEq, #derive_default #debug });
+    let container_default = member_defaults.then(|| quote! { #[serde(default)] });
+    let default_impl = member_defaults.then(|| {
+        let inits = fields.iter().map(|f| {
+            let fname = ident(&f.name.rust);
+            match &f.default_value {
+                Some(v) => {
+                    let mut e = default_expr(service, &f.ty, v);
+                    if f.boxed {
+                        e = quote! { Box::new(#e) };
+                    }
+                    if !(f.required || f.defaulted) {
+                        e = quote! { Some(#e) };
+                    }
+                    quote! { #fname: #e, }
+                }
+                None => quote! { #fname: Default::default(), },
+            }
+        });
+        quote! {
+            impl Default for #name {
+                /// Every member with a modeled default holds it; the others are empty.
+                fn default() -> Self {
+                    Self { #(#inits)* }
+                }
+            }
+        }
+    });
     let json_body = service.protocol != Protocol::GoogleRest;
     let field_items = fields.iter().map(|f| {
         let fname = ident(&f.name.rust);
@@ -267,11 +298,14 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
         #docs
         #deprecated
         #derive
+        #container_default
         #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[non_exhaustive]
         pub struct #name {
             #(#field_items)*
         }
+
+        #default_impl
 
         impl #name {
             #new_doc
@@ -282,6 +316,61 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
         }
 
         #debug_impl
+    }
+}
+
+/// A Rust expression for a member's modeled (non-zero) default value.
+fn default_expr(service: &Service, ty: &TypeRef, v: &serde_json::Value) -> TokenStream {
+    use serde_json::Value;
+    match (ty, v) {
+        (TypeRef::Bool, Value::Bool(b)) => quote! { #b },
+        (TypeRef::Int { kind, .. }, Value::Number(n)) => {
+            let n = n.as_i64().unwrap_or_default();
+            let lit = match kind {
+                IntKind::I8 => proc_macro2::Literal::i8_suffixed(n as i8),
+                IntKind::I16 => proc_macro2::Literal::i16_suffixed(n as i16),
+                IntKind::I32 => proc_macro2::Literal::i32_suffixed(n as i32),
+                IntKind::I64 => proc_macro2::Literal::i64_suffixed(n),
+                IntKind::U32 => proc_macro2::Literal::u32_suffixed(n as u32),
+                IntKind::U64 => proc_macro2::Literal::u64_suffixed(n as u64),
+            };
+            quote! { #lit }
+        }
+        (TypeRef::Float, Value::Number(n)) => {
+            let lit = proc_macro2::Literal::f32_suffixed(n.as_f64().unwrap_or_default() as f32);
+            quote! { #lit }
+        }
+        (TypeRef::Double, Value::Number(n)) => {
+            let lit = proc_macro2::Literal::f64_suffixed(n.as_f64().unwrap_or_default());
+            quote! { #lit }
+        }
+        (TypeRef::String, Value::String(x)) => quote! { String::from(#x) },
+        (TypeRef::BigNumber, v) => {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            quote! { nimbus::BigNumber::new(#text) }
+        }
+        (TypeRef::Blob, Value::String(b64)) => quote! { nimbus::wire::blob_from_base64(#b64) },
+        (TypeRef::Timestamp(_), Value::Number(n)) => {
+            let text = n.to_string();
+            quote! { nimbus::DateTime::parse_epoch_seconds(#text).unwrap_or_default() }
+        }
+        (TypeRef::Timestamp(_), Value::String(x)) => quote! { nimbus::DateTime::parse_rfc3339(#x).unwrap_or_default() },
+        (TypeRef::Document, v) => {
+            let text = v.to_string();
+            quote! { nimbus::wire::document_from_json(#text) }
+        }
+        (TypeRef::Named(id), Value::String(x)) if matches!(service.ty(*id).kind, TypeKind::StringEnum(_)) => {
+            let name = ident(&service.ty(*id).name.rust);
+            quote! { #name::from(#x) }
+        }
+        (TypeRef::Named(id), Value::Number(n)) if matches!(service.ty(*id).kind, TypeKind::IntEnum(_)) => {
+            let name = ident(&service.ty(*id).name.rust);
+            let n = n.as_i64().unwrap_or_default() as i32;
+            quote! { #name::from(#n) }
+        }
+        // Empty lists and maps, and values the model gives in a shape that
+        // does not fit the type: the type's own default.
+        _ => quote! { Default::default() },
     }
 }
 

@@ -12,7 +12,13 @@ use serde_json::Value;
 /// Lowers the service `service_id` (or the only service) of `model`.
 pub fn lower(model: &Model, service_id: Option<&str>) -> Result<Service> {
     let service = find_service(model, service_id)?;
-    let cx = Lowering { model, service, protocol: service.traits.protocol.unwrap_or(Protocol::Unknown) };
+    let mut cx = Lowering { model, service, protocol: service.traits.protocol.unwrap_or(Protocol::Unknown), op_inputs: IndexSet::new() };
+    let inputs: IndexSet<String> = cx
+        .operations()?
+        .iter()
+        .filter_map(|op| model.shapes.get(op).and_then(|s| s.refs.input.clone()))
+        .collect();
+    cx.op_inputs = inputs;
     cx.run()
 }
 
@@ -43,6 +49,8 @@ struct Lowering<'m> {
     model: &'m Model,
     service: &'m Shape,
     protocol: Protocol,
+    /// Shape ids of operation inputs (top-level input structures).
+    op_inputs: IndexSet<String>,
 }
 
 fn local_name(id: &str) -> &str {
@@ -306,6 +314,11 @@ impl<'m> Lowering<'m> {
         let primitive = prelude(&m.target).is_some_and(|p| p.1);
         let zero_default = t.default.as_ref().is_some_and(|d| is_zero_default(d, &ty));
         let required = t.required && !t.client_optional && !union;
+        // Members with a default are plain values, except at the top level of
+        // an operation input: there an unset member must stay unset (not sent).
+        let has_default = t.default.as_ref().is_some_and(|d| !d.is_null());
+        let top_level_input = self.op_inputs.contains(owner.id.as_str());
+        let defaulted = !required && !t.client_optional && !union && !top_level_input && (zero_default || primitive || has_default);
         let wire = match (&t.json_name, self.protocol) {
             (Some(j), Protocol::RestJson1) => j.clone(),
             _ => m.name.clone(),
@@ -321,7 +334,12 @@ impl<'m> Lowering<'m> {
             docs: doc,
             ty,
             required,
-            defaulted: !required && !t.client_optional && !union && (zero_default || primitive),
+            defaulted,
+            default_value: if (defaulted || (required && !top_level_input)) && has_default && !zero_default {
+                t.default.clone()
+            } else {
+                None
+            },
             sensitive: t.sensitive || self.is_sensitive(&m.target, 0),
             deprecated: t.deprecated.clone(),
             binding,

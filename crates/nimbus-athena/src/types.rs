@@ -2310,12 +2310,8 @@ pub struct DeleteDataCatalogInput {
     )]
     pub name: String,
     /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually perform this before registering the connector with Glue Data Catalog. After deletion, you will have to manage the Glue Connection and Lambda function.
-    #[serde(
-        rename = "DeleteCatalogOnly",
-        default,
-        deserialize_with = "nimbus::wire::null_as_default"
-    )]
-    pub delete_catalog_only: bool,
+    #[serde(rename = "DeleteCatalogOnly", skip_serializing_if = "Option::is_none")]
+    pub delete_catalog_only: Option<bool>,
 }
 impl DeleteDataCatalogInput {
     /// Creates a `DeleteDataCatalogInput` from its required members (`name`); optional members are set with the `set_*` methods.
@@ -2327,7 +2323,7 @@ impl DeleteDataCatalogInput {
     }
     /// Sets [`DeleteDataCatalogInput::delete_catalog_only`](Self::delete_catalog_only).
     pub fn set_delete_catalog_only(mut self, value: impl Into<bool>) -> Self {
-        self.delete_catalog_only = value.into();
+        self.delete_catalog_only = Some(value.into());
         self
     }
 }

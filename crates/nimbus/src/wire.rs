@@ -510,3 +510,16 @@ impl fmt::Debug for Redacted {
 
 #[cfg(feature = "schemars")]
 pub use crate::schema::{int_enum_schema, string_enum_schema};
+
+/// A blob from base64 text (modeled `@default` values); empty when the text
+/// is not valid base64.
+pub fn blob_from_base64(text: &str) -> crate::Blob {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).map(crate::Blob::new).unwrap_or_default()
+}
+
+/// A document from JSON text (modeled `@default` values); `null` when the
+/// text is not JSON.
+pub fn document_from_json(text: &str) -> crate::Document {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}

@@ -199,6 +199,12 @@ pub fn fmt_float(v: f64) -> String {
     }
 }
 
+/// Formats a single-precision float for a header or query value (shortest
+/// form that reads back as the same `f32`: `1.1`, not `1.100000023841858`).
+pub fn fmt_f32(v: f32) -> String {
+    if v.is_finite() { v.to_string() } else { fmt_float(f64::from(v)) }
+}
+
 /// Base64 of a string (a `@mediaType` string in a header).
 pub fn base64_string(v: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(v)

@@ -102,16 +102,23 @@ impl ContentTypeParametersOutput {
     }
 }
 /// The `Defaults` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Defaults {
     /// The `defaultString` member.
-    #[serde(rename = "defaultString", skip_serializing_if = "Option::is_none")]
-    pub default_string: Option<String>,
+    #[serde(
+        rename = "defaultString",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(rename = "defaultBoolean", skip_serializing_if = "Option::is_none")]
-    pub default_boolean: Option<bool>,
+    #[serde(
+        rename = "defaultBoolean",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_boolean: bool,
     /// The `defaultList` member.
     #[serde(
         rename = "defaultList",
@@ -120,62 +127,62 @@ pub struct Defaults {
     )]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(rename = "defaultDocumentMap", skip_serializing_if = "Option::is_none")]
-    pub default_document_map: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentMap",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_map: nimbus::Document,
     /// The `defaultDocumentString` member.
-    #[serde(rename = "defaultDocumentString", skip_serializing_if = "Option::is_none")]
-    pub default_document_string: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentString",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_string: nimbus::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(rename = "defaultDocumentBoolean", skip_serializing_if = "Option::is_none")]
-    pub default_document_boolean: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentBoolean",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_boolean: nimbus::Document,
     /// The `defaultDocumentList` member.
-    #[serde(rename = "defaultDocumentList", skip_serializing_if = "Option::is_none")]
-    pub default_document_list: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentList",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_list: nimbus::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
     pub default_null_document: Option<nimbus::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(
-        rename = "defaultTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub default_timestamp: Option<nimbus::DateTime>,
+    #[serde(rename = "defaultTimestamp", with = "nimbus::wire::epoch_seconds")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
+    pub default_timestamp: nimbus::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob", skip_serializing_if = "Option::is_none")]
-    pub default_blob: Option<nimbus::Blob>,
+    #[serde(rename = "defaultBlob", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_blob: nimbus::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte", skip_serializing_if = "Option::is_none")]
-    pub default_byte: Option<i8>,
+    #[serde(rename = "defaultByte", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort", skip_serializing_if = "Option::is_none")]
-    pub default_short: Option<i16>,
+    #[serde(rename = "defaultShort", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(rename = "defaultInteger", skip_serializing_if = "Option::is_none")]
-    pub default_integer: Option<i32>,
+    #[serde(
+        rename = "defaultInteger",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong", skip_serializing_if = "Option::is_none")]
-    pub default_long: Option<i64>,
+    #[serde(rename = "defaultLong", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(
-        rename = "defaultFloat",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
-    pub default_float: Option<f32>,
+    #[serde(rename = "defaultFloat", with = "nimbus::wire::special_float")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
+    pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(
-        rename = "defaultDouble",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub default_double: Option<f64>,
+    #[serde(rename = "defaultDouble", with = "nimbus::wire::special_float")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
+    pub default_double: f64,
     /// The `defaultMap` member.
     #[serde(
         rename = "defaultMap",
@@ -184,11 +191,14 @@ pub struct Defaults {
     )]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum", skip_serializing_if = "Option::is_none")]
-    pub default_enum: Option<TestEnum>,
+    #[serde(rename = "defaultEnum", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(rename = "defaultIntEnum", skip_serializing_if = "Option::is_none")]
-    pub default_int_enum: Option<TestIntEnum>,
+    #[serde(
+        rename = "defaultIntEnum",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
     #[serde(
         rename = "emptyString",
@@ -204,8 +214,8 @@ pub struct Defaults {
     )]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob", skip_serializing_if = "Option::is_none")]
-    pub empty_blob: Option<nimbus::Blob>,
+    #[serde(rename = "emptyBlob", deserialize_with = "nimbus::wire::null_as_default")]
+    pub empty_blob: nimbus::Blob,
     /// The `zeroByte` member.
     #[serde(
         rename = "zeroByte",
@@ -243,6 +253,42 @@ pub struct Defaults {
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
 }
+impl Default for Defaults {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            default_string: String::from("hi"),
+            default_boolean: true,
+            default_list: Default::default(),
+            default_document_map: nimbus::wire::document_from_json("{}"),
+            default_document_string: nimbus::wire::document_from_json("\"hi\""),
+            default_document_boolean: nimbus::wire::document_from_json("true"),
+            default_document_list: nimbus::wire::document_from_json("[]"),
+            default_null_document: Default::default(),
+            default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+                .unwrap_or_default(),
+            default_blob: nimbus::wire::blob_from_base64("YWJj"),
+            default_byte: 1i8,
+            default_short: 1i16,
+            default_integer: 10i32,
+            default_long: 100i64,
+            default_float: 1f32,
+            default_double: 1f64,
+            default_map: Default::default(),
+            default_enum: TestEnum::from("FOO"),
+            default_int_enum: TestIntEnum::from(1i32),
+            empty_string: Default::default(),
+            false_boolean: Default::default(),
+            empty_blob: nimbus::wire::blob_from_base64(""),
+            zero_byte: Default::default(),
+            zero_short: Default::default(),
+            zero_integer: Default::default(),
+            zero_long: Default::default(),
+            zero_float: Default::default(),
+            zero_double: Default::default(),
+        }
+    }
+}
 impl Defaults {
     /// Creates an empty `Defaults`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -250,12 +296,12 @@ impl Defaults {
     }
     /// Sets [`Defaults::default_string`](Self::default_string).
     pub fn set_default_string(mut self, value: impl Into<String>) -> Self {
-        self.default_string = Some(value.into());
+        self.default_string = value.into();
         self
     }
     /// Sets [`Defaults::default_boolean`](Self::default_boolean).
     pub fn set_default_boolean(mut self, value: impl Into<bool>) -> Self {
-        self.default_boolean = Some(value.into());
+        self.default_boolean = value.into();
         self
     }
     /// Sets [`Defaults::default_list`](Self::default_list).
@@ -268,7 +314,7 @@ impl Defaults {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_map = Some(value.into());
+        self.default_document_map = value.into();
         self
     }
     /// Sets [`Defaults::default_document_string`](Self::default_document_string).
@@ -276,7 +322,7 @@ impl Defaults {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_string = Some(value.into());
+        self.default_document_string = value.into();
         self
     }
     /// Sets [`Defaults::default_document_boolean`](Self::default_document_boolean).
@@ -284,7 +330,7 @@ impl Defaults {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_boolean = Some(value.into());
+        self.default_document_boolean = value.into();
         self
     }
     /// Sets [`Defaults::default_document_list`](Self::default_document_list).
@@ -292,7 +338,7 @@ impl Defaults {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_list = Some(value.into());
+        self.default_document_list = value.into();
         self
     }
     /// Sets [`Defaults::default_null_document`](Self::default_null_document).
@@ -305,42 +351,42 @@ impl Defaults {
     }
     /// Sets [`Defaults::default_timestamp`](Self::default_timestamp).
     pub fn set_default_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
-        self.default_timestamp = Some(value.into());
+        self.default_timestamp = value.into();
         self
     }
     /// Sets [`Defaults::default_blob`](Self::default_blob).
     pub fn set_default_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
-        self.default_blob = Some(value.into());
+        self.default_blob = value.into();
         self
     }
     /// Sets [`Defaults::default_byte`](Self::default_byte).
     pub fn set_default_byte(mut self, value: impl Into<i8>) -> Self {
-        self.default_byte = Some(value.into());
+        self.default_byte = value.into();
         self
     }
     /// Sets [`Defaults::default_short`](Self::default_short).
     pub fn set_default_short(mut self, value: impl Into<i16>) -> Self {
-        self.default_short = Some(value.into());
+        self.default_short = value.into();
         self
     }
     /// Sets [`Defaults::default_integer`](Self::default_integer).
     pub fn set_default_integer(mut self, value: impl Into<i32>) -> Self {
-        self.default_integer = Some(value.into());
+        self.default_integer = value.into();
         self
     }
     /// Sets [`Defaults::default_long`](Self::default_long).
     pub fn set_default_long(mut self, value: impl Into<i64>) -> Self {
-        self.default_long = Some(value.into());
+        self.default_long = value.into();
         self
     }
     /// Sets [`Defaults::default_float`](Self::default_float).
     pub fn set_default_float(mut self, value: impl Into<f32>) -> Self {
-        self.default_float = Some(value.into());
+        self.default_float = value.into();
         self
     }
     /// Sets [`Defaults::default_double`](Self::default_double).
     pub fn set_default_double(mut self, value: impl Into<f64>) -> Self {
-        self.default_double = Some(value.into());
+        self.default_double = value.into();
         self
     }
     /// Sets [`Defaults::default_map`](Self::default_map).
@@ -353,12 +399,12 @@ impl Defaults {
     }
     /// Sets [`Defaults::default_enum`](Self::default_enum).
     pub fn set_default_enum(mut self, value: impl Into<TestEnum>) -> Self {
-        self.default_enum = Some(value.into());
+        self.default_enum = value.into();
         self
     }
     /// Sets [`Defaults::default_int_enum`](Self::default_int_enum).
     pub fn set_default_int_enum(mut self, value: impl Into<TestIntEnum>) -> Self {
-        self.default_int_enum = Some(value.into());
+        self.default_int_enum = value.into();
         self
     }
     /// Sets [`Defaults::empty_string`](Self::empty_string).
@@ -373,7 +419,7 @@ impl Defaults {
     }
     /// Sets [`Defaults::empty_blob`](Self::empty_blob).
     pub fn set_empty_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
-        self.empty_blob = Some(value.into());
+        self.empty_blob = value.into();
         self
     }
     /// Sets [`Defaults::zero_byte`](Self::zero_byte).
@@ -408,7 +454,8 @@ impl Defaults {
     }
 }
 /// The `Dialog` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Dialog {
@@ -416,11 +463,21 @@ pub struct Dialog {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The `greeting` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub greeting: Option<String>,
+    #[serde(deserialize_with = "nimbus::wire::null_as_default")]
+    pub greeting: String,
     /// The `farewell` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub farewell: Option<Farewell>,
+}
+impl Default for Dialog {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            language: Default::default(),
+            greeting: String::from("hi"),
+            farewell: Default::default(),
+        }
+    }
 }
 impl Dialog {
     /// Creates an empty `Dialog`; optional members are set with the `set_*` methods.
@@ -434,7 +491,7 @@ impl Dialog {
     }
     /// Sets [`Dialog::greeting`](Self::greeting).
     pub fn set_greeting(mut self, value: impl Into<String>) -> Self {
-        self.greeting = Some(value.into());
+        self.greeting = value.into();
         self
     }
     /// Sets [`Dialog::farewell`](Self::farewell).
@@ -481,13 +538,22 @@ impl EndpointWithHostLabelOperationInput {
     }
 }
 /// The `Farewell` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Farewell {
     /// The `phrase` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phrase: Option<String>,
+    #[serde(deserialize_with = "nimbus::wire::null_as_default")]
+    pub phrase: String,
+}
+impl Default for Farewell {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            phrase: String::from("bye"),
+        }
+    }
 }
 impl Farewell {
     /// Creates an empty `Farewell`; optional members are set with the `set_*` methods.
@@ -496,7 +562,7 @@ impl Farewell {
     }
     /// Sets [`Farewell::phrase`](Self::phrase).
     pub fn set_phrase(mut self, value: impl Into<String>) -> Self {
-        self.phrase = Some(value.into());
+        self.phrase = value.into();
         self
     }
 }
@@ -877,12 +943,8 @@ pub struct OperationWithDefaultsInput {
     #[serde(rename = "topLevelDefault", skip_serializing_if = "Option::is_none")]
     pub top_level_default: Option<String>,
     /// The `otherTopLevelDefault` member.
-    #[serde(
-        rename = "otherTopLevelDefault",
-        default,
-        deserialize_with = "nimbus::wire::null_as_default"
-    )]
-    pub other_top_level_default: i32,
+    #[serde(rename = "otherTopLevelDefault", skip_serializing_if = "Option::is_none")]
+    pub other_top_level_default: Option<i32>,
 }
 impl OperationWithDefaultsInput {
     /// Creates an empty `OperationWithDefaultsInput`; optional members are set with the `set_*` methods.
@@ -909,21 +971,28 @@ impl OperationWithDefaultsInput {
     }
     /// Sets [`OperationWithDefaultsInput::other_top_level_default`](Self::other_top_level_default).
     pub fn set_other_top_level_default(mut self, value: impl Into<i32>) -> Self {
-        self.other_top_level_default = value.into();
+        self.other_top_level_default = Some(value.into());
         self
     }
 }
 /// The `OperationWithDefaultsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, serde::Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OperationWithDefaultsOutput {
     /// The `defaultString` member.
-    #[serde(rename = "defaultString", skip_serializing_if = "Option::is_none")]
-    pub default_string: Option<String>,
+    #[serde(
+        rename = "defaultString",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(rename = "defaultBoolean", skip_serializing_if = "Option::is_none")]
-    pub default_boolean: Option<bool>,
+    #[serde(
+        rename = "defaultBoolean",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_boolean: bool,
     /// The `defaultList` member.
     #[serde(
         rename = "defaultList",
@@ -932,62 +1001,62 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(rename = "defaultDocumentMap", skip_serializing_if = "Option::is_none")]
-    pub default_document_map: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentMap",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_map: nimbus::Document,
     /// The `defaultDocumentString` member.
-    #[serde(rename = "defaultDocumentString", skip_serializing_if = "Option::is_none")]
-    pub default_document_string: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentString",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_string: nimbus::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(rename = "defaultDocumentBoolean", skip_serializing_if = "Option::is_none")]
-    pub default_document_boolean: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentBoolean",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_boolean: nimbus::Document,
     /// The `defaultDocumentList` member.
-    #[serde(rename = "defaultDocumentList", skip_serializing_if = "Option::is_none")]
-    pub default_document_list: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentList",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_list: nimbus::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
     pub default_null_document: Option<nimbus::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(
-        rename = "defaultTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub default_timestamp: Option<nimbus::DateTime>,
+    #[serde(rename = "defaultTimestamp", with = "nimbus::wire::epoch_seconds")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
+    pub default_timestamp: nimbus::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob", skip_serializing_if = "Option::is_none")]
-    pub default_blob: Option<nimbus::Blob>,
+    #[serde(rename = "defaultBlob", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_blob: nimbus::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte", skip_serializing_if = "Option::is_none")]
-    pub default_byte: Option<i8>,
+    #[serde(rename = "defaultByte", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort", skip_serializing_if = "Option::is_none")]
-    pub default_short: Option<i16>,
+    #[serde(rename = "defaultShort", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(rename = "defaultInteger", skip_serializing_if = "Option::is_none")]
-    pub default_integer: Option<i32>,
+    #[serde(
+        rename = "defaultInteger",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong", skip_serializing_if = "Option::is_none")]
-    pub default_long: Option<i64>,
+    #[serde(rename = "defaultLong", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(
-        rename = "defaultFloat",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
-    pub default_float: Option<f32>,
+    #[serde(rename = "defaultFloat", with = "nimbus::wire::special_float")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
+    pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(
-        rename = "defaultDouble",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub default_double: Option<f64>,
+    #[serde(rename = "defaultDouble", with = "nimbus::wire::special_float")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
+    pub default_double: f64,
     /// The `defaultMap` member.
     #[serde(
         rename = "defaultMap",
@@ -996,11 +1065,14 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum", skip_serializing_if = "Option::is_none")]
-    pub default_enum: Option<TestEnum>,
+    #[serde(rename = "defaultEnum", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(rename = "defaultIntEnum", skip_serializing_if = "Option::is_none")]
-    pub default_int_enum: Option<TestIntEnum>,
+    #[serde(
+        rename = "defaultIntEnum",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
     #[serde(
         rename = "emptyString",
@@ -1016,8 +1088,8 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob", skip_serializing_if = "Option::is_none")]
-    pub empty_blob: Option<nimbus::Blob>,
+    #[serde(rename = "emptyBlob", deserialize_with = "nimbus::wire::null_as_default")]
+    pub empty_blob: nimbus::Blob,
     /// The `zeroByte` member.
     #[serde(
         rename = "zeroByte",
@@ -1055,6 +1127,42 @@ pub struct OperationWithDefaultsOutput {
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
 }
+impl Default for OperationWithDefaultsOutput {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            default_string: String::from("hi"),
+            default_boolean: true,
+            default_list: Default::default(),
+            default_document_map: nimbus::wire::document_from_json("{}"),
+            default_document_string: nimbus::wire::document_from_json("\"hi\""),
+            default_document_boolean: nimbus::wire::document_from_json("true"),
+            default_document_list: nimbus::wire::document_from_json("[]"),
+            default_null_document: Default::default(),
+            default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+                .unwrap_or_default(),
+            default_blob: nimbus::wire::blob_from_base64("YWJj"),
+            default_byte: 1i8,
+            default_short: 1i16,
+            default_integer: 10i32,
+            default_long: 100i64,
+            default_float: 1f32,
+            default_double: 1f64,
+            default_map: Default::default(),
+            default_enum: TestEnum::from("FOO"),
+            default_int_enum: TestIntEnum::from(1i32),
+            empty_string: Default::default(),
+            false_boolean: Default::default(),
+            empty_blob: nimbus::wire::blob_from_base64(""),
+            zero_byte: Default::default(),
+            zero_short: Default::default(),
+            zero_integer: Default::default(),
+            zero_long: Default::default(),
+            zero_float: Default::default(),
+            zero_double: Default::default(),
+        }
+    }
+}
 impl OperationWithDefaultsOutput {
     /// Creates an empty `OperationWithDefaultsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1062,12 +1170,12 @@ impl OperationWithDefaultsOutput {
     }
     /// Sets [`OperationWithDefaultsOutput::default_string`](Self::default_string).
     pub fn set_default_string(mut self, value: impl Into<String>) -> Self {
-        self.default_string = Some(value.into());
+        self.default_string = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_boolean`](Self::default_boolean).
     pub fn set_default_boolean(mut self, value: impl Into<bool>) -> Self {
-        self.default_boolean = Some(value.into());
+        self.default_boolean = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_list`](Self::default_list).
@@ -1080,7 +1188,7 @@ impl OperationWithDefaultsOutput {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_map = Some(value.into());
+        self.default_document_map = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_document_string`](Self::default_document_string).
@@ -1088,7 +1196,7 @@ impl OperationWithDefaultsOutput {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_string = Some(value.into());
+        self.default_document_string = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_document_boolean`](Self::default_document_boolean).
@@ -1096,7 +1204,7 @@ impl OperationWithDefaultsOutput {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_boolean = Some(value.into());
+        self.default_document_boolean = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_document_list`](Self::default_document_list).
@@ -1104,7 +1212,7 @@ impl OperationWithDefaultsOutput {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_list = Some(value.into());
+        self.default_document_list = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_null_document`](Self::default_null_document).
@@ -1117,42 +1225,42 @@ impl OperationWithDefaultsOutput {
     }
     /// Sets [`OperationWithDefaultsOutput::default_timestamp`](Self::default_timestamp).
     pub fn set_default_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
-        self.default_timestamp = Some(value.into());
+        self.default_timestamp = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_blob`](Self::default_blob).
     pub fn set_default_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
-        self.default_blob = Some(value.into());
+        self.default_blob = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_byte`](Self::default_byte).
     pub fn set_default_byte(mut self, value: impl Into<i8>) -> Self {
-        self.default_byte = Some(value.into());
+        self.default_byte = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_short`](Self::default_short).
     pub fn set_default_short(mut self, value: impl Into<i16>) -> Self {
-        self.default_short = Some(value.into());
+        self.default_short = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_integer`](Self::default_integer).
     pub fn set_default_integer(mut self, value: impl Into<i32>) -> Self {
-        self.default_integer = Some(value.into());
+        self.default_integer = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_long`](Self::default_long).
     pub fn set_default_long(mut self, value: impl Into<i64>) -> Self {
-        self.default_long = Some(value.into());
+        self.default_long = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_float`](Self::default_float).
     pub fn set_default_float(mut self, value: impl Into<f32>) -> Self {
-        self.default_float = Some(value.into());
+        self.default_float = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_double`](Self::default_double).
     pub fn set_default_double(mut self, value: impl Into<f64>) -> Self {
-        self.default_double = Some(value.into());
+        self.default_double = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_map`](Self::default_map).
@@ -1165,12 +1273,12 @@ impl OperationWithDefaultsOutput {
     }
     /// Sets [`OperationWithDefaultsOutput::default_enum`](Self::default_enum).
     pub fn set_default_enum(mut self, value: impl Into<TestEnum>) -> Self {
-        self.default_enum = Some(value.into());
+        self.default_enum = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_int_enum`](Self::default_int_enum).
     pub fn set_default_int_enum(mut self, value: impl Into<TestIntEnum>) -> Self {
-        self.default_int_enum = Some(value.into());
+        self.default_int_enum = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::empty_string`](Self::empty_string).
@@ -1185,7 +1293,7 @@ impl OperationWithDefaultsOutput {
     }
     /// Sets [`OperationWithDefaultsOutput::empty_blob`](Self::empty_blob).
     pub fn set_empty_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
-        self.empty_blob = Some(value.into());
+        self.empty_blob = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::zero_byte`](Self::zero_byte).
@@ -1399,21 +1507,20 @@ impl OperationWithRequiredMembersOutput {
     }
 }
 /// The `OperationWithRequiredMembersWithDefaultsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, serde::Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OperationWithRequiredMembersWithDefaultsOutput {
     /// The `requiredString` member.
     #[serde(
         rename = "requiredString",
-        default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub required_string: String,
     /// The `requiredBoolean` member.
     #[serde(
         rename = "requiredBoolean",
-        default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub required_boolean: bool,
@@ -1425,50 +1532,36 @@ pub struct OperationWithRequiredMembersWithDefaultsOutput {
     )]
     pub required_list: Vec<String>,
     /// The `requiredTimestamp` member.
-    #[serde(rename = "requiredTimestamp", default, with = "nimbus::wire::epoch_seconds")]
+    #[serde(rename = "requiredTimestamp", with = "nimbus::wire::epoch_seconds")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_timestamp: nimbus::DateTime,
     /// The `requiredBlob` member.
-    #[serde(
-        rename = "requiredBlob",
-        default,
-        deserialize_with = "nimbus::wire::null_as_default"
-    )]
+    #[serde(rename = "requiredBlob", deserialize_with = "nimbus::wire::null_as_default")]
     pub required_blob: nimbus::Blob,
     /// The `requiredByte` member.
-    #[serde(
-        rename = "requiredByte",
-        default,
-        deserialize_with = "nimbus::wire::null_as_default"
-    )]
+    #[serde(rename = "requiredByte", deserialize_with = "nimbus::wire::null_as_default")]
     pub required_byte: i8,
     /// The `requiredShort` member.
     #[serde(
         rename = "requiredShort",
-        default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub required_short: i16,
     /// The `requiredInteger` member.
     #[serde(
         rename = "requiredInteger",
-        default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub required_integer: i32,
     /// The `requiredLong` member.
-    #[serde(
-        rename = "requiredLong",
-        default,
-        deserialize_with = "nimbus::wire::null_as_default"
-    )]
+    #[serde(rename = "requiredLong", deserialize_with = "nimbus::wire::null_as_default")]
     pub required_long: i64,
     /// The `requiredFloat` member.
-    #[serde(rename = "requiredFloat", default, with = "nimbus::wire::special_float")]
+    #[serde(rename = "requiredFloat", with = "nimbus::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub required_float: f32,
     /// The `requiredDouble` member.
-    #[serde(rename = "requiredDouble", default, with = "nimbus::wire::special_float")]
+    #[serde(rename = "requiredDouble", with = "nimbus::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_double: f64,
     /// The `requiredMap` member.
@@ -1479,19 +1572,36 @@ pub struct OperationWithRequiredMembersWithDefaultsOutput {
     )]
     pub required_map: std::collections::HashMap<String, String>,
     /// The `requiredEnum` member.
-    #[serde(
-        rename = "requiredEnum",
-        default,
-        deserialize_with = "nimbus::wire::null_as_default"
-    )]
+    #[serde(rename = "requiredEnum", deserialize_with = "nimbus::wire::null_as_default")]
     pub required_enum: RequiredEnum,
     /// The `requiredIntEnum` member.
     #[serde(
         rename = "requiredIntEnum",
-        default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub required_int_enum: RequiredIntEnum,
+}
+impl Default for OperationWithRequiredMembersWithDefaultsOutput {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            required_string: String::from("hi"),
+            required_boolean: true,
+            required_list: Default::default(),
+            required_timestamp: nimbus::DateTime::parse_epoch_seconds("1")
+                .unwrap_or_default(),
+            required_blob: nimbus::wire::blob_from_base64("YmxvYg=="),
+            required_byte: 1i8,
+            required_short: 1i16,
+            required_integer: 10i32,
+            required_long: 100i64,
+            required_float: 1f32,
+            required_double: 1f64,
+            required_map: Default::default(),
+            required_enum: RequiredEnum::from("FOO"),
+            required_int_enum: RequiredIntEnum::from(1i32),
+        }
+    }
 }
 impl OperationWithRequiredMembersWithDefaultsOutput {
     /// Creates a `OperationWithRequiredMembersWithDefaultsOutput` from its required members (`required_string`, `required_boolean`, `required_list`, `required_timestamp`, `required_blob`, `required_byte`, `required_short`, `required_integer`, `required_long`, `required_float`, `required_double`, `required_map`, `required_enum`, `required_int_enum`); optional members are set with the `set_*` methods.

@@ -188,23 +188,14 @@ impl AllQueryStringTypes {
                 r.query("Long", Some(&v.to_string()));
             }
             if let Some(v) = &input.query_float {
-                r.query(
-                    "Float",
-                    Some(&nimbus::protocol::rest::fmt_float(f64::from(*v))),
-                );
+                r.query("Float", Some(&nimbus::protocol::rest::fmt_f32(*v)));
             }
             if let Some(v) = &input.query_double {
-                r.query(
-                    "Double",
-                    Some(&nimbus::protocol::rest::fmt_float(f64::from(*v))),
-                );
+                r.query("Double", Some(&nimbus::protocol::rest::fmt_float(*v)));
             }
             if let Some(v) = &input.query_double_list {
                 for v in v {
-                    r.query(
-                        "DoubleList",
-                        Some(&nimbus::protocol::rest::fmt_float(f64::from(*v))),
-                    );
+                    r.query("DoubleList", Some(&nimbus::protocol::rest::fmt_float(*v)));
                 }
             }
             if let Some(v) = &input.query_boolean {
@@ -1610,20 +1601,12 @@ impl HttpRequestWithFloatLabels {
             r.literal("/FloatHttpLabels/");
             {
                 let v = &input.float;
-                r.label(
-                    "float",
-                    &nimbus::protocol::rest::fmt_float(f64::from(*v)),
-                    false,
-                )?;
+                r.label("float", &nimbus::protocol::rest::fmt_f32(*v), false)?;
             }
             r.literal("/");
             {
                 let v = &input.double;
-                r.label(
-                    "double",
-                    &nimbus::protocol::rest::fmt_float(f64::from(*v)),
-                    false,
-                )?;
+                r.label("double", &nimbus::protocol::rest::fmt_float(*v), false)?;
             }
             let request = r.finish();
             request
@@ -1736,20 +1719,12 @@ impl HttpRequestWithLabels {
             r.literal("/");
             {
                 let v = &input.float;
-                r.label(
-                    "float",
-                    &nimbus::protocol::rest::fmt_float(f64::from(*v)),
-                    false,
-                )?;
+                r.label("float", &nimbus::protocol::rest::fmt_f32(*v), false)?;
             }
             r.literal("/");
             {
                 let v = &input.double;
-                r.label(
-                    "double",
-                    &nimbus::protocol::rest::fmt_float(f64::from(*v)),
-                    false,
-                )?;
+                r.label("double", &nimbus::protocol::rest::fmt_float(*v), false)?;
             }
             r.literal("/");
             {
@@ -2180,10 +2155,10 @@ impl InputAndOutputWithHeaders {
                 r.header("X-Long", &v.to_string())?;
             }
             if let Some(v) = &input.header_float {
-                r.header("X-Float", &nimbus::protocol::rest::fmt_float(f64::from(*v)))?;
+                r.header("X-Float", &nimbus::protocol::rest::fmt_f32(*v))?;
             }
             if let Some(v) = &input.header_double {
-                r.header("X-Double", &nimbus::protocol::rest::fmt_float(f64::from(*v)))?;
+                r.header("X-Double", &nimbus::protocol::rest::fmt_float(*v))?;
             }
             if let Some(v) = &input.header_true_bool {
                 r.header("X-Boolean1", &v.to_string())?;
@@ -3459,23 +3434,13 @@ impl MalformedDouble {
             r.literal("/MalformedDouble/");
             {
                 let v = &input.double_in_path;
-                r.label(
-                    "doubleInPath",
-                    &nimbus::protocol::rest::fmt_float(f64::from(*v)),
-                    false,
-                )?;
+                r.label("doubleInPath", &nimbus::protocol::rest::fmt_float(*v), false)?;
             }
             if let Some(v) = &input.double_in_query {
-                r.query(
-                    "doubleInQuery",
-                    Some(&nimbus::protocol::rest::fmt_float(f64::from(*v))),
-                );
+                r.query("doubleInQuery", Some(&nimbus::protocol::rest::fmt_float(*v)));
             }
             if let Some(v) = &input.double_in_header {
-                r.header(
-                    "doubleInHeader",
-                    &nimbus::protocol::rest::fmt_float(f64::from(*v)),
-                )?;
+                r.header("doubleInHeader", &nimbus::protocol::rest::fmt_float(*v))?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
             let request = r.finish();
@@ -3534,23 +3499,13 @@ impl MalformedFloat {
             r.literal("/MalformedFloat/");
             {
                 let v = &input.float_in_path;
-                r.label(
-                    "floatInPath",
-                    &nimbus::protocol::rest::fmt_float(f64::from(*v)),
-                    false,
-                )?;
+                r.label("floatInPath", &nimbus::protocol::rest::fmt_f32(*v), false)?;
             }
             if let Some(v) = &input.float_in_query {
-                r.query(
-                    "floatInQuery",
-                    Some(&nimbus::protocol::rest::fmt_float(f64::from(*v))),
-                );
+                r.query("floatInQuery", Some(&nimbus::protocol::rest::fmt_f32(*v)));
             }
             if let Some(v) = &input.float_in_header {
-                r.header(
-                    "floatInHeader",
-                    &nimbus::protocol::rest::fmt_float(f64::from(*v)),
-                )?;
+                r.header("floatInHeader", &nimbus::protocol::rest::fmt_f32(*v))?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
             let request = r.finish();
@@ -4932,10 +4887,7 @@ impl OmitsSerializingEmptyLists {
             }
             if let Some(v) = &input.query_double_list {
                 for v in v {
-                    r.query(
-                        "DoubleList",
-                        Some(&nimbus::protocol::rest::fmt_float(f64::from(*v))),
-                    );
+                    r.query("DoubleList", Some(&nimbus::protocol::rest::fmt_float(*v)));
                 }
             }
             if let Some(v) = &input.query_boolean_list {

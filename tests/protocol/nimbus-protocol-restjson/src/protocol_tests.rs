@@ -6327,32 +6327,31 @@ fn request_rest_json_client_uses_explicitly_provided_member_values_over_defaults
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
         defaults: Some(crate::types::Defaults {
-            default_string: Some(String::from("bye")),
-            default_boolean: Some(true),
+            default_string: String::from("bye"),
+            default_boolean: true,
             default_list: vec![String::from("a")],
-            default_document_map: Some(nimbus::testing::document("{\"name\":\"Jack\"}")),
-            default_document_string: Some(nimbus::testing::document("\"bye\"")),
-            default_document_boolean: Some(nimbus::testing::document("true")),
-            default_document_list: Some(nimbus::testing::document("[\"b\"]")),
+            default_document_map: nimbus::testing::document("{\"name\":\"Jack\"}"),
+            default_document_string: nimbus::testing::document("\"bye\""),
+            default_document_boolean: nimbus::testing::document("true"),
+            default_document_list: nimbus::testing::document("[\"b\"]"),
             default_null_document: Some(nimbus::testing::document("\"notNull\"")),
-            default_timestamp: Some(
-                nimbus::DateTime::parse_epoch_seconds("1").expect("epoch seconds"),
-            ),
-            default_blob: Some(nimbus::Blob::from("hi")),
-            default_byte: Some(2i8),
-            default_short: Some(2i16),
-            default_integer: Some(20i32),
-            default_long: Some(200i64),
-            default_float: Some(2f32),
-            default_double: Some(2f64),
+            default_timestamp: nimbus::DateTime::parse_epoch_seconds("1")
+                .expect("epoch seconds"),
+            default_blob: nimbus::Blob::from("hi"),
+            default_byte: 2i8,
+            default_short: 2i16,
+            default_integer: 20i32,
+            default_long: 200i64,
+            default_float: 2f32,
+            default_double: 2f64,
             default_map: [(String::from("name"), String::from("Jack"))]
                 .into_iter()
                 .collect::<std::collections::HashMap<_, _>>(),
-            default_enum: Some(crate::types::TestEnum::from("BAR")),
-            default_int_enum: Some(crate::types::TestIntEnum::from(2i32)),
+            default_enum: crate::types::TestEnum::from("BAR"),
+            default_int_enum: crate::types::TestIntEnum::from(2i32),
             empty_string: String::from("foo"),
             false_boolean: true,
-            empty_blob: Some(nimbus::Blob::from("hi")),
+            empty_blob: nimbus::Blob::from("hi"),
             zero_byte: 1i8,
             zero_short: 1i16,
             zero_integer: 1i32,
@@ -6398,7 +6397,7 @@ fn request_rest_json_client_uses_explicitly_provided_values_in_top_level() -> Re
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
         top_level_default: Some(String::from("hi")),
-        other_top_level_default: 0i32,
+        other_top_level_default: Some(0i32),
         ..Default::default()
     };
     let _ = nimbus::testing::block_on(
@@ -6477,29 +6476,28 @@ fn response_rest_json_client_populates_defaults_values_when_missing_in_response(
     let actual = crate::operations::read_operation_with_defaults_output(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::OperationWithDefaultsOutput {
-        default_string: Some(String::from("hi")),
-        default_boolean: Some(true),
+        default_string: String::from("hi"),
+        default_boolean: true,
         default_list: vec![],
-        default_document_map: Some(nimbus::testing::document("{}")),
-        default_document_string: Some(nimbus::testing::document("\"hi\"")),
-        default_document_boolean: Some(nimbus::testing::document("true")),
-        default_document_list: Some(nimbus::testing::document("[]")),
-        default_timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("0").expect("epoch seconds"),
-        ),
-        default_blob: Some(nimbus::Blob::from("abc")),
-        default_byte: Some(1i8),
-        default_short: Some(1i16),
-        default_integer: Some(10i32),
-        default_long: Some(100i64),
-        default_float: Some(1f32),
-        default_double: Some(1f64),
+        default_document_map: nimbus::testing::document("{}"),
+        default_document_string: nimbus::testing::document("\"hi\""),
+        default_document_boolean: nimbus::testing::document("true"),
+        default_document_list: nimbus::testing::document("[]"),
+        default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+            .expect("epoch seconds"),
+        default_blob: nimbus::Blob::from("abc"),
+        default_byte: 1i8,
+        default_short: 1i16,
+        default_integer: 10i32,
+        default_long: 100i64,
+        default_float: 1f32,
+        default_double: 1f64,
         default_map: [].into_iter().collect::<std::collections::HashMap<_, _>>(),
-        default_enum: Some(crate::types::TestEnum::from("FOO")),
-        default_int_enum: Some(crate::types::TestIntEnum::from(1i32)),
+        default_enum: crate::types::TestEnum::from("FOO"),
+        default_int_enum: crate::types::TestIntEnum::from(1i32),
         empty_string: String::from(""),
         false_boolean: false,
-        empty_blob: Some(nimbus::Blob::from("")),
+        empty_blob: nimbus::Blob::from(""),
         zero_byte: 0i8,
         zero_short: 0i16,
         zero_integer: 0i32,
@@ -6527,32 +6525,31 @@ fn response_rest_json_client_ignores_default_values_if_member_values_are_present
     let actual = crate::operations::read_operation_with_defaults_output(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::OperationWithDefaultsOutput {
-        default_string: Some(String::from("bye")),
-        default_boolean: Some(false),
+        default_string: String::from("bye"),
+        default_boolean: false,
         default_list: vec![String::from("a")],
-        default_document_map: Some(nimbus::testing::document("{\"name\":\"Jack\"}")),
-        default_document_string: Some(nimbus::testing::document("\"bye\"")),
-        default_document_boolean: Some(nimbus::testing::document("false")),
-        default_document_list: Some(nimbus::testing::document("[\"b\"]")),
+        default_document_map: nimbus::testing::document("{\"name\":\"Jack\"}"),
+        default_document_string: nimbus::testing::document("\"bye\""),
+        default_document_boolean: nimbus::testing::document("false"),
+        default_document_list: nimbus::testing::document("[\"b\"]"),
         default_null_document: Some(nimbus::testing::document("\"notNull\"")),
-        default_timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("2").expect("epoch seconds"),
-        ),
-        default_blob: Some(nimbus::Blob::from("hi")),
-        default_byte: Some(2i8),
-        default_short: Some(2i16),
-        default_integer: Some(20i32),
-        default_long: Some(200i64),
-        default_float: Some(2f32),
-        default_double: Some(2f64),
+        default_timestamp: nimbus::DateTime::parse_epoch_seconds("2")
+            .expect("epoch seconds"),
+        default_blob: nimbus::Blob::from("hi"),
+        default_byte: 2i8,
+        default_short: 2i16,
+        default_integer: 20i32,
+        default_long: 200i64,
+        default_float: 2f32,
+        default_double: 2f64,
         default_map: [(String::from("name"), String::from("Jack"))]
             .into_iter()
             .collect::<std::collections::HashMap<_, _>>(),
-        default_enum: Some(crate::types::TestEnum::from("BAR")),
-        default_int_enum: Some(crate::types::TestIntEnum::from(2i32)),
+        default_enum: crate::types::TestEnum::from("BAR"),
+        default_int_enum: crate::types::TestIntEnum::from(2i32),
         empty_string: String::from("foo"),
         false_boolean: true,
-        empty_blob: Some(nimbus::Blob::from("hi")),
+        empty_blob: nimbus::Blob::from("hi"),
         zero_byte: 1i8,
         zero_short: 1i16,
         zero_integer: 1i32,
@@ -6584,10 +6581,9 @@ fn request_rest_json_client_populates_nested_default_values_when_missing() -> Re
                 crate ::types::Dialog { ..Default::default() }, crate ::types::Dialog {
                 farewell : Some(crate ::types::Farewell { ..Default::default() }),
                 ..Default::default() }, crate ::types::Dialog { language :
-                Some(String::from("it")), greeting : Some(String::from("ciao")), farewell
-                : Some(crate ::types::Farewell { phrase :
-                Some(String::from("arrivederci")), ..Default::default() }),
-                ..Default::default() }
+                Some(String::from("it")), greeting : String::from("ciao"), farewell :
+                Some(crate ::types::Farewell { phrase : String::from("arrivederci"),
+                ..Default::default() }), ..Default::default() }
             ],
             dialog_map: [
                 (
@@ -6609,9 +6605,9 @@ fn request_rest_json_client_populates_nested_default_values_when_missing() -> Re
                 (
                     String::from("nonEmptyDialog"),
                     crate::types::Dialog {
-                        greeting: Some(String::from("konnichiwa")),
+                        greeting: String::from("konnichiwa"),
                         farewell: Some(crate::types::Farewell {
-                            phrase: Some(String::from("sayonara")),
+                            phrase: String::from("sayonara"),
                             ..Default::default()
                         }),
                         ..Default::default()
@@ -6670,24 +6666,23 @@ fn response_rest_json_client_populates_nested_defaults_when_missing_in_response_
     let expected = crate::types::OperationWithNestedStructureOutput {
         dialog: crate::types::Dialog {
             language: Some(String::from("en")),
-            greeting: Some(String::from("hi")),
+            greeting: String::from("hi"),
             ..Default::default()
         },
         dialog_list: vec![
-            crate ::types::Dialog { greeting : Some(String::from("hi")),
-            ..Default::default() }, crate ::types::Dialog { greeting :
-            Some(String::from("hi")), farewell : Some(crate ::types::Farewell { phrase :
-            Some(String::from("bye")), ..Default::default() }), ..Default::default() },
-            crate ::types::Dialog { language : Some(String::from("it")), greeting :
-            Some(String::from("ciao")), farewell : Some(crate ::types::Farewell { phrase
-            : Some(String::from("arrivederci")), ..Default::default() }),
-            ..Default::default() }
+            crate ::types::Dialog { greeting : String::from("hi"), ..Default::default()
+            }, crate ::types::Dialog { greeting : String::from("hi"), farewell :
+            Some(crate ::types::Farewell { phrase : String::from("bye"),
+            ..Default::default() }), ..Default::default() }, crate ::types::Dialog {
+            language : Some(String::from("it")), greeting : String::from("ciao"),
+            farewell : Some(crate ::types::Farewell { phrase :
+            String::from("arrivederci"), ..Default::default() }), ..Default::default() }
         ],
         dialog_map: [
             (
                 String::from("emptyDialog"),
                 crate::types::Dialog {
-                    greeting: Some(String::from("hi")),
+                    greeting: String::from("hi"),
                     ..Default::default()
                 },
             ),
@@ -6695,9 +6690,9 @@ fn response_rest_json_client_populates_nested_defaults_when_missing_in_response_
                 String::from("partialEmptyDialog"),
                 crate::types::Dialog {
                     language: Some(String::from("en")),
-                    greeting: Some(String::from("hi")),
+                    greeting: String::from("hi"),
                     farewell: Some(crate::types::Farewell {
-                        phrase: Some(String::from("bye")),
+                        phrase: String::from("bye"),
                         ..Default::default()
                     }),
                     ..Default::default()
@@ -6706,9 +6701,9 @@ fn response_rest_json_client_populates_nested_defaults_when_missing_in_response_
             (
                 String::from("nonEmptyDialog"),
                 crate::types::Dialog {
-                    greeting: Some(String::from("konnichiwa")),
+                    greeting: String::from("konnichiwa"),
                     farewell: Some(crate::types::Farewell {
-                        phrase: Some(String::from("sayonara")),
+                        phrase: String::from("sayonara"),
                         ..Default::default()
                     }),
                     ..Default::default()

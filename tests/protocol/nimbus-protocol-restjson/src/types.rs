@@ -418,16 +418,23 @@ impl DatetimeOffsetsOutput {
     }
 }
 /// The `Defaults` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Defaults {
     /// The `defaultString` member.
-    #[serde(rename = "defaultString", skip_serializing_if = "Option::is_none")]
-    pub default_string: Option<String>,
+    #[serde(
+        rename = "defaultString",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(rename = "defaultBoolean", skip_serializing_if = "Option::is_none")]
-    pub default_boolean: Option<bool>,
+    #[serde(
+        rename = "defaultBoolean",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_boolean: bool,
     /// The `defaultList` member.
     #[serde(
         rename = "defaultList",
@@ -436,62 +443,62 @@ pub struct Defaults {
     )]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(rename = "defaultDocumentMap", skip_serializing_if = "Option::is_none")]
-    pub default_document_map: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentMap",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_map: nimbus::Document,
     /// The `defaultDocumentString` member.
-    #[serde(rename = "defaultDocumentString", skip_serializing_if = "Option::is_none")]
-    pub default_document_string: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentString",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_string: nimbus::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(rename = "defaultDocumentBoolean", skip_serializing_if = "Option::is_none")]
-    pub default_document_boolean: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentBoolean",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_boolean: nimbus::Document,
     /// The `defaultDocumentList` member.
-    #[serde(rename = "defaultDocumentList", skip_serializing_if = "Option::is_none")]
-    pub default_document_list: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentList",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_list: nimbus::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
     pub default_null_document: Option<nimbus::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(
-        rename = "defaultTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub default_timestamp: Option<nimbus::DateTime>,
+    #[serde(rename = "defaultTimestamp", with = "nimbus::wire::epoch_seconds")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
+    pub default_timestamp: nimbus::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob", skip_serializing_if = "Option::is_none")]
-    pub default_blob: Option<nimbus::Blob>,
+    #[serde(rename = "defaultBlob", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_blob: nimbus::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte", skip_serializing_if = "Option::is_none")]
-    pub default_byte: Option<i8>,
+    #[serde(rename = "defaultByte", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort", skip_serializing_if = "Option::is_none")]
-    pub default_short: Option<i16>,
+    #[serde(rename = "defaultShort", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(rename = "defaultInteger", skip_serializing_if = "Option::is_none")]
-    pub default_integer: Option<i32>,
+    #[serde(
+        rename = "defaultInteger",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong", skip_serializing_if = "Option::is_none")]
-    pub default_long: Option<i64>,
+    #[serde(rename = "defaultLong", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(
-        rename = "defaultFloat",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
-    pub default_float: Option<f32>,
+    #[serde(rename = "defaultFloat", with = "nimbus::wire::special_float")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
+    pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(
-        rename = "defaultDouble",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub default_double: Option<f64>,
+    #[serde(rename = "defaultDouble", with = "nimbus::wire::special_float")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
+    pub default_double: f64,
     /// The `defaultMap` member.
     #[serde(
         rename = "defaultMap",
@@ -500,11 +507,14 @@ pub struct Defaults {
     )]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum", skip_serializing_if = "Option::is_none")]
-    pub default_enum: Option<TestEnum>,
+    #[serde(rename = "defaultEnum", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(rename = "defaultIntEnum", skip_serializing_if = "Option::is_none")]
-    pub default_int_enum: Option<TestIntEnum>,
+    #[serde(
+        rename = "defaultIntEnum",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
     #[serde(
         rename = "emptyString",
@@ -520,8 +530,8 @@ pub struct Defaults {
     )]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob", skip_serializing_if = "Option::is_none")]
-    pub empty_blob: Option<nimbus::Blob>,
+    #[serde(rename = "emptyBlob", deserialize_with = "nimbus::wire::null_as_default")]
+    pub empty_blob: nimbus::Blob,
     /// The `zeroByte` member.
     #[serde(
         rename = "zeroByte",
@@ -559,6 +569,42 @@ pub struct Defaults {
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
 }
+impl Default for Defaults {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            default_string: String::from("hi"),
+            default_boolean: true,
+            default_list: Default::default(),
+            default_document_map: nimbus::wire::document_from_json("{}"),
+            default_document_string: nimbus::wire::document_from_json("\"hi\""),
+            default_document_boolean: nimbus::wire::document_from_json("true"),
+            default_document_list: nimbus::wire::document_from_json("[]"),
+            default_null_document: Default::default(),
+            default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+                .unwrap_or_default(),
+            default_blob: nimbus::wire::blob_from_base64("YWJj"),
+            default_byte: 1i8,
+            default_short: 1i16,
+            default_integer: 10i32,
+            default_long: 100i64,
+            default_float: 1f32,
+            default_double: 1f64,
+            default_map: Default::default(),
+            default_enum: TestEnum::from("FOO"),
+            default_int_enum: TestIntEnum::from(1i32),
+            empty_string: Default::default(),
+            false_boolean: Default::default(),
+            empty_blob: nimbus::wire::blob_from_base64(""),
+            zero_byte: Default::default(),
+            zero_short: Default::default(),
+            zero_integer: Default::default(),
+            zero_long: Default::default(),
+            zero_float: Default::default(),
+            zero_double: Default::default(),
+        }
+    }
+}
 impl Defaults {
     /// Creates an empty `Defaults`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -566,12 +612,12 @@ impl Defaults {
     }
     /// Sets [`Defaults::default_string`](Self::default_string).
     pub fn set_default_string(mut self, value: impl Into<String>) -> Self {
-        self.default_string = Some(value.into());
+        self.default_string = value.into();
         self
     }
     /// Sets [`Defaults::default_boolean`](Self::default_boolean).
     pub fn set_default_boolean(mut self, value: impl Into<bool>) -> Self {
-        self.default_boolean = Some(value.into());
+        self.default_boolean = value.into();
         self
     }
     /// Sets [`Defaults::default_list`](Self::default_list).
@@ -584,7 +630,7 @@ impl Defaults {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_map = Some(value.into());
+        self.default_document_map = value.into();
         self
     }
     /// Sets [`Defaults::default_document_string`](Self::default_document_string).
@@ -592,7 +638,7 @@ impl Defaults {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_string = Some(value.into());
+        self.default_document_string = value.into();
         self
     }
     /// Sets [`Defaults::default_document_boolean`](Self::default_document_boolean).
@@ -600,7 +646,7 @@ impl Defaults {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_boolean = Some(value.into());
+        self.default_document_boolean = value.into();
         self
     }
     /// Sets [`Defaults::default_document_list`](Self::default_document_list).
@@ -608,7 +654,7 @@ impl Defaults {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_list = Some(value.into());
+        self.default_document_list = value.into();
         self
     }
     /// Sets [`Defaults::default_null_document`](Self::default_null_document).
@@ -621,42 +667,42 @@ impl Defaults {
     }
     /// Sets [`Defaults::default_timestamp`](Self::default_timestamp).
     pub fn set_default_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
-        self.default_timestamp = Some(value.into());
+        self.default_timestamp = value.into();
         self
     }
     /// Sets [`Defaults::default_blob`](Self::default_blob).
     pub fn set_default_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
-        self.default_blob = Some(value.into());
+        self.default_blob = value.into();
         self
     }
     /// Sets [`Defaults::default_byte`](Self::default_byte).
     pub fn set_default_byte(mut self, value: impl Into<i8>) -> Self {
-        self.default_byte = Some(value.into());
+        self.default_byte = value.into();
         self
     }
     /// Sets [`Defaults::default_short`](Self::default_short).
     pub fn set_default_short(mut self, value: impl Into<i16>) -> Self {
-        self.default_short = Some(value.into());
+        self.default_short = value.into();
         self
     }
     /// Sets [`Defaults::default_integer`](Self::default_integer).
     pub fn set_default_integer(mut self, value: impl Into<i32>) -> Self {
-        self.default_integer = Some(value.into());
+        self.default_integer = value.into();
         self
     }
     /// Sets [`Defaults::default_long`](Self::default_long).
     pub fn set_default_long(mut self, value: impl Into<i64>) -> Self {
-        self.default_long = Some(value.into());
+        self.default_long = value.into();
         self
     }
     /// Sets [`Defaults::default_float`](Self::default_float).
     pub fn set_default_float(mut self, value: impl Into<f32>) -> Self {
-        self.default_float = Some(value.into());
+        self.default_float = value.into();
         self
     }
     /// Sets [`Defaults::default_double`](Self::default_double).
     pub fn set_default_double(mut self, value: impl Into<f64>) -> Self {
-        self.default_double = Some(value.into());
+        self.default_double = value.into();
         self
     }
     /// Sets [`Defaults::default_map`](Self::default_map).
@@ -669,12 +715,12 @@ impl Defaults {
     }
     /// Sets [`Defaults::default_enum`](Self::default_enum).
     pub fn set_default_enum(mut self, value: impl Into<TestEnum>) -> Self {
-        self.default_enum = Some(value.into());
+        self.default_enum = value.into();
         self
     }
     /// Sets [`Defaults::default_int_enum`](Self::default_int_enum).
     pub fn set_default_int_enum(mut self, value: impl Into<TestIntEnum>) -> Self {
-        self.default_int_enum = Some(value.into());
+        self.default_int_enum = value.into();
         self
     }
     /// Sets [`Defaults::empty_string`](Self::empty_string).
@@ -689,7 +735,7 @@ impl Defaults {
     }
     /// Sets [`Defaults::empty_blob`](Self::empty_blob).
     pub fn set_empty_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
-        self.empty_blob = Some(value.into());
+        self.empty_blob = value.into();
         self
     }
     /// Sets [`Defaults::zero_byte`](Self::zero_byte).
@@ -724,7 +770,8 @@ impl Defaults {
     }
 }
 /// The `Dialog` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Dialog {
@@ -732,11 +779,21 @@ pub struct Dialog {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The `greeting` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub greeting: Option<String>,
+    #[serde(deserialize_with = "nimbus::wire::null_as_default")]
+    pub greeting: String,
     /// The `farewell` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub farewell: Option<Farewell>,
+}
+impl Default for Dialog {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            language: Default::default(),
+            greeting: String::from("hi"),
+            farewell: Default::default(),
+        }
+    }
 }
 impl Dialog {
     /// Creates an empty `Dialog`; optional members are set with the `set_*` methods.
@@ -750,7 +807,7 @@ impl Dialog {
     }
     /// Sets [`Dialog::greeting`](Self::greeting).
     pub fn set_greeting(mut self, value: impl Into<String>) -> Self {
-        self.greeting = Some(value.into());
+        self.greeting = value.into();
         self
     }
     /// Sets [`Dialog::farewell`](Self::farewell).
@@ -1092,13 +1149,22 @@ impl<'de> serde::Deserialize<'de> for EventStream {
     }
 }
 /// The `Farewell` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Farewell {
     /// The `phrase` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phrase: Option<String>,
+    #[serde(deserialize_with = "nimbus::wire::null_as_default")]
+    pub phrase: String,
+}
+impl Default for Farewell {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            phrase: String::from("bye"),
+        }
+    }
 }
 impl Farewell {
     /// Creates an empty `Farewell`; optional members are set with the `set_*` methods.
@@ -1107,7 +1173,7 @@ impl Farewell {
     }
     /// Sets [`Farewell::phrase`](Self::phrase).
     pub fn set_phrase(mut self, value: impl Into<String>) -> Self {
-        self.phrase = Some(value.into());
+        self.phrase = value.into();
         self
     }
 }
@@ -3881,12 +3947,8 @@ pub struct OperationWithDefaultsInput {
     #[serde(rename = "topLevelDefault", skip_serializing_if = "Option::is_none")]
     pub top_level_default: Option<String>,
     /// The `otherTopLevelDefault` member.
-    #[serde(
-        rename = "otherTopLevelDefault",
-        default,
-        deserialize_with = "nimbus::wire::null_as_default"
-    )]
-    pub other_top_level_default: i32,
+    #[serde(rename = "otherTopLevelDefault", skip_serializing_if = "Option::is_none")]
+    pub other_top_level_default: Option<i32>,
 }
 impl OperationWithDefaultsInput {
     /// Creates an empty `OperationWithDefaultsInput`; optional members are set with the `set_*` methods.
@@ -3913,21 +3975,28 @@ impl OperationWithDefaultsInput {
     }
     /// Sets [`OperationWithDefaultsInput::other_top_level_default`](Self::other_top_level_default).
     pub fn set_other_top_level_default(mut self, value: impl Into<i32>) -> Self {
-        self.other_top_level_default = value.into();
+        self.other_top_level_default = Some(value.into());
         self
     }
 }
 /// The `OperationWithDefaultsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, serde::Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OperationWithDefaultsOutput {
     /// The `defaultString` member.
-    #[serde(rename = "defaultString", skip_serializing_if = "Option::is_none")]
-    pub default_string: Option<String>,
+    #[serde(
+        rename = "defaultString",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(rename = "defaultBoolean", skip_serializing_if = "Option::is_none")]
-    pub default_boolean: Option<bool>,
+    #[serde(
+        rename = "defaultBoolean",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_boolean: bool,
     /// The `defaultList` member.
     #[serde(
         rename = "defaultList",
@@ -3936,62 +4005,62 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(rename = "defaultDocumentMap", skip_serializing_if = "Option::is_none")]
-    pub default_document_map: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentMap",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_map: nimbus::Document,
     /// The `defaultDocumentString` member.
-    #[serde(rename = "defaultDocumentString", skip_serializing_if = "Option::is_none")]
-    pub default_document_string: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentString",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_string: nimbus::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(rename = "defaultDocumentBoolean", skip_serializing_if = "Option::is_none")]
-    pub default_document_boolean: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentBoolean",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_boolean: nimbus::Document,
     /// The `defaultDocumentList` member.
-    #[serde(rename = "defaultDocumentList", skip_serializing_if = "Option::is_none")]
-    pub default_document_list: Option<nimbus::Document>,
+    #[serde(
+        rename = "defaultDocumentList",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_document_list: nimbus::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
     pub default_null_document: Option<nimbus::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(
-        rename = "defaultTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub default_timestamp: Option<nimbus::DateTime>,
+    #[serde(rename = "defaultTimestamp", with = "nimbus::wire::epoch_seconds")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
+    pub default_timestamp: nimbus::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob", skip_serializing_if = "Option::is_none")]
-    pub default_blob: Option<nimbus::Blob>,
+    #[serde(rename = "defaultBlob", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_blob: nimbus::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte", skip_serializing_if = "Option::is_none")]
-    pub default_byte: Option<i8>,
+    #[serde(rename = "defaultByte", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort", skip_serializing_if = "Option::is_none")]
-    pub default_short: Option<i16>,
+    #[serde(rename = "defaultShort", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(rename = "defaultInteger", skip_serializing_if = "Option::is_none")]
-    pub default_integer: Option<i32>,
+    #[serde(
+        rename = "defaultInteger",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong", skip_serializing_if = "Option::is_none")]
-    pub default_long: Option<i64>,
+    #[serde(rename = "defaultLong", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(
-        rename = "defaultFloat",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
-    pub default_float: Option<f32>,
+    #[serde(rename = "defaultFloat", with = "nimbus::wire::special_float")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
+    pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(
-        rename = "defaultDouble",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
-    )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub default_double: Option<f64>,
+    #[serde(rename = "defaultDouble", with = "nimbus::wire::special_float")]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
+    pub default_double: f64,
     /// The `defaultMap` member.
     #[serde(
         rename = "defaultMap",
@@ -4000,11 +4069,14 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum", skip_serializing_if = "Option::is_none")]
-    pub default_enum: Option<TestEnum>,
+    #[serde(rename = "defaultEnum", deserialize_with = "nimbus::wire::null_as_default")]
+    pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(rename = "defaultIntEnum", skip_serializing_if = "Option::is_none")]
-    pub default_int_enum: Option<TestIntEnum>,
+    #[serde(
+        rename = "defaultIntEnum",
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
     #[serde(
         rename = "emptyString",
@@ -4020,8 +4092,8 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob", skip_serializing_if = "Option::is_none")]
-    pub empty_blob: Option<nimbus::Blob>,
+    #[serde(rename = "emptyBlob", deserialize_with = "nimbus::wire::null_as_default")]
+    pub empty_blob: nimbus::Blob,
     /// The `zeroByte` member.
     #[serde(
         rename = "zeroByte",
@@ -4059,6 +4131,42 @@ pub struct OperationWithDefaultsOutput {
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
 }
+impl Default for OperationWithDefaultsOutput {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            default_string: String::from("hi"),
+            default_boolean: true,
+            default_list: Default::default(),
+            default_document_map: nimbus::wire::document_from_json("{}"),
+            default_document_string: nimbus::wire::document_from_json("\"hi\""),
+            default_document_boolean: nimbus::wire::document_from_json("true"),
+            default_document_list: nimbus::wire::document_from_json("[]"),
+            default_null_document: Default::default(),
+            default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+                .unwrap_or_default(),
+            default_blob: nimbus::wire::blob_from_base64("YWJj"),
+            default_byte: 1i8,
+            default_short: 1i16,
+            default_integer: 10i32,
+            default_long: 100i64,
+            default_float: 1f32,
+            default_double: 1f64,
+            default_map: Default::default(),
+            default_enum: TestEnum::from("FOO"),
+            default_int_enum: TestIntEnum::from(1i32),
+            empty_string: Default::default(),
+            false_boolean: Default::default(),
+            empty_blob: nimbus::wire::blob_from_base64(""),
+            zero_byte: Default::default(),
+            zero_short: Default::default(),
+            zero_integer: Default::default(),
+            zero_long: Default::default(),
+            zero_float: Default::default(),
+            zero_double: Default::default(),
+        }
+    }
+}
 impl OperationWithDefaultsOutput {
     /// Creates an empty `OperationWithDefaultsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4066,12 +4174,12 @@ impl OperationWithDefaultsOutput {
     }
     /// Sets [`OperationWithDefaultsOutput::default_string`](Self::default_string).
     pub fn set_default_string(mut self, value: impl Into<String>) -> Self {
-        self.default_string = Some(value.into());
+        self.default_string = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_boolean`](Self::default_boolean).
     pub fn set_default_boolean(mut self, value: impl Into<bool>) -> Self {
-        self.default_boolean = Some(value.into());
+        self.default_boolean = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_list`](Self::default_list).
@@ -4084,7 +4192,7 @@ impl OperationWithDefaultsOutput {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_map = Some(value.into());
+        self.default_document_map = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_document_string`](Self::default_document_string).
@@ -4092,7 +4200,7 @@ impl OperationWithDefaultsOutput {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_string = Some(value.into());
+        self.default_document_string = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_document_boolean`](Self::default_document_boolean).
@@ -4100,7 +4208,7 @@ impl OperationWithDefaultsOutput {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_boolean = Some(value.into());
+        self.default_document_boolean = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_document_list`](Self::default_document_list).
@@ -4108,7 +4216,7 @@ impl OperationWithDefaultsOutput {
         mut self,
         value: impl Into<nimbus::Document>,
     ) -> Self {
-        self.default_document_list = Some(value.into());
+        self.default_document_list = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_null_document`](Self::default_null_document).
@@ -4121,42 +4229,42 @@ impl OperationWithDefaultsOutput {
     }
     /// Sets [`OperationWithDefaultsOutput::default_timestamp`](Self::default_timestamp).
     pub fn set_default_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
-        self.default_timestamp = Some(value.into());
+        self.default_timestamp = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_blob`](Self::default_blob).
     pub fn set_default_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
-        self.default_blob = Some(value.into());
+        self.default_blob = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_byte`](Self::default_byte).
     pub fn set_default_byte(mut self, value: impl Into<i8>) -> Self {
-        self.default_byte = Some(value.into());
+        self.default_byte = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_short`](Self::default_short).
     pub fn set_default_short(mut self, value: impl Into<i16>) -> Self {
-        self.default_short = Some(value.into());
+        self.default_short = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_integer`](Self::default_integer).
     pub fn set_default_integer(mut self, value: impl Into<i32>) -> Self {
-        self.default_integer = Some(value.into());
+        self.default_integer = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_long`](Self::default_long).
     pub fn set_default_long(mut self, value: impl Into<i64>) -> Self {
-        self.default_long = Some(value.into());
+        self.default_long = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_float`](Self::default_float).
     pub fn set_default_float(mut self, value: impl Into<f32>) -> Self {
-        self.default_float = Some(value.into());
+        self.default_float = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_double`](Self::default_double).
     pub fn set_default_double(mut self, value: impl Into<f64>) -> Self {
-        self.default_double = Some(value.into());
+        self.default_double = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_map`](Self::default_map).
@@ -4169,12 +4277,12 @@ impl OperationWithDefaultsOutput {
     }
     /// Sets [`OperationWithDefaultsOutput::default_enum`](Self::default_enum).
     pub fn set_default_enum(mut self, value: impl Into<TestEnum>) -> Self {
-        self.default_enum = Some(value.into());
+        self.default_enum = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_int_enum`](Self::default_int_enum).
     pub fn set_default_int_enum(mut self, value: impl Into<TestIntEnum>) -> Self {
-        self.default_int_enum = Some(value.into());
+        self.default_int_enum = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::empty_string`](Self::empty_string).
@@ -4189,7 +4297,7 @@ impl OperationWithDefaultsOutput {
     }
     /// Sets [`OperationWithDefaultsOutput::empty_blob`](Self::empty_blob).
     pub fn set_empty_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
-        self.empty_blob = Some(value.into());
+        self.empty_blob = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::zero_byte`](Self::zero_byte).

@@ -1,0 +1,216 @@
+//! The generated Athena and WorkSpaces Web clients end to end: the exact
+//! bytes of the seed `GetSession` requests as a local stub server receives
+//! them, the decoded responses, and how errors, odd bodies, path labels and
+//! idempotency tokens are handled.
+
+mod common;
+
+use common::{athena_expected_session, athena_get_session_json};
+use nimbus::http::{Headers, HttpResponse, MockTransport};
+use nimbus::{Config, ErrorKind};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A one-shot HTTP/1.1 stub on 127.0.0.1 (free port): records the raw request
+/// and answers with `status`, `headers` and `body`.
+async fn stub_server(status: u16, headers: &'static [(&'static str, &'static str)], body: String) -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.expect("accept");
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = sock.read(&mut buf).await.expect("read");
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&buf[..n]);
+            if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+                let len = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse::<usize>().unwrap_or(0));
+                if raw.len() >= end + 4 + len {
+                    break;
+                }
+            }
+        }
+        let mut response = format!("HTTP/1.1 {status} Stub\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+        for (k, v) in headers {
+            response.push_str(&format!("{k}: {v}\r\n"));
+        }
+        response.push_str("\r\n");
+        response.push_str(&body);
+        sock.write_all(response.as_bytes()).await.expect("write");
+        sock.shutdown().await.ok();
+        raw
+    });
+    (format!("http://{addr}"), task)
+}
+
+/// The request as received, split into request line, headers (sorted, lower
+/// case names) and body.
+fn split_request(raw: &[u8]) -> (String, Vec<String>, String) {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a complete request");
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default().to_owned();
+    let mut headers: Vec<String> = lines
+        .map(|l| match l.split_once(':') {
+            Some((name, value)) => format!("{}:{value}", name.to_lowercase()),
+            None => l.to_owned(),
+        })
+        .collect();
+    headers.sort();
+    (request_line, headers, body.to_owned())
+}
+
+#[tokio::test]
+async fn athena_get_session_on_the_wire() {
+    let body = athena_get_session_json().to_string();
+    let (endpoint, server) = stub_server(200, &[("content-type", "application/x-amz-json-1.1"), ("x-amzn-requestid", "r-1")], body).await;
+    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint));
+
+    let session = client.get_session("a6c5bb33-ab7d-4a39-8a3c-1b0e2c3d4e5f").send().await.expect("GetSession");
+    assert_eq!(session, athena_expected_session());
+
+    let (line, headers, body) = split_request(&server.await.expect("server"));
+    assert_eq!(line, "POST / HTTP/1.1");
+    assert_eq!(body, r#"{"SessionId":"a6c5bb33-ab7d-4a39-8a3c-1b0e2c3d4e5f"}"#);
+    let host = endpoint.trim_start_matches("http://");
+    let expected = [
+        "accept: */*".to_owned(),
+        format!("content-length: {}", body.len()),
+        "content-type: application/x-amz-json-1.1".to_owned(),
+        format!("host: {host}"),
+        "x-amz-target: AmazonAthena.GetSession".to_owned(),
+    ];
+    assert_eq!(headers, expected);
+}
+
+#[tokio::test]
+async fn workspacesweb_get_session_on_the_wire() {
+    let body = serde_json::json!({
+        "session": {
+            "portalArn": "arn:aws:workspaces-web:us-east-1:111122223333:portal/p-1",
+            "sessionId": "s-1",
+            "username": "alice@example.com",
+            "clientIpAddresses": ["203.0.113.7", "2001:db8::1"],
+            "status": "Terminated",
+            "startTime": 1700000000,
+            "endTime": 1700003600.25
+        }
+    })
+    .to_string();
+    let (endpoint, server) = stub_server(200, &[("content-type", "application/json")], body).await;
+    let client = nimbus_workspacesweb::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint));
+
+    let response = client.get_session("p-1", "s-1").send().await.expect("GetSession");
+    use nimbus_workspacesweb::types::{Session, SessionStatus};
+    let expected = Session::new()
+        .set_portal_arn("arn:aws:workspaces-web:us-east-1:111122223333:portal/p-1")
+        .set_session_id("s-1")
+        .set_username("alice@example.com")
+        .set_client_ip_addresses(vec!["203.0.113.7".to_owned(), "2001:db8::1".to_owned()])
+        .set_status(SessionStatus::Terminated)
+        .set_start_time(nimbus::DateTime::from_secs(1_700_000_000))
+        .set_end_time(nimbus::DateTime::from_parts(1_700_003_600, 250_000_000));
+    assert_eq!(response.session, Some(expected));
+
+    let (line, headers, body) = split_request(&server.await.expect("server"));
+    assert_eq!(line, "GET /portals/p-1/sessions/s-1 HTTP/1.1");
+    assert_eq!(body, "", "a GET with only label members has no body");
+    let host = endpoint.trim_start_matches("http://");
+    assert_eq!(headers, ["accept: */*".to_owned(), format!("host: {host}")]);
+}
+
+fn mock_athena(status: u16, headers: &[(&str, &str)], body: &str) -> (nimbus_athena::Client, MockTransport) {
+    let mock = MockTransport::new(HttpResponse::new(status, headers.iter().copied().collect(), body.to_owned()));
+    let config = Config::new().region("us-east-1").endpoint_url("https://athena.test").transport(mock.clone());
+    (nimbus_athena::Client::new(config), mock)
+}
+
+#[tokio::test]
+async fn modeled_errors_are_one_match_away() {
+    use nimbus_athena::errors::GetSessionError;
+    let (client, _) = mock_athena(
+        400,
+        &[("x-amzn-requestid", "req-9")],
+        r#"{"__type":"com.amazonaws.athena#InvalidRequestException","Message":"Session not found","AthenaErrorCode":"1003"}"#,
+    );
+    let err = client.get_session("nope").send().await.unwrap_err();
+    match &err {
+        GetSessionError::InvalidRequestException(e) => {
+            assert_eq!(e.message.as_deref(), Some("Session not found"));
+            assert_eq!(e.athena_error_code.as_deref(), Some("1003"));
+        }
+        other => panic!("expected InvalidRequestException, got {other:?}"),
+    }
+    assert_eq!(err.code(), Some("InvalidRequestException"));
+    assert_eq!(err.to_string(), "InvalidRequestException: Session not found");
+}
+
+#[tokio::test]
+async fn odd_error_bodies_are_unhandled_errors_not_panics() {
+    use nimbus_athena::errors::GetSessionError;
+    let cases: &[(u16, &[(&str, &str)], &str, &str)] = &[
+        (500, &[("content-type", "text/html")], "<html><body><h1>502 Bad Gateway</h1></body></html>", "Http500"),
+        (503, &[], "", "Http503"),
+        (400, &[], r#"{"__type":"InvalidRequestExc"#, "Http400"),
+        (400, &[("x-amzn-requestid", "r-2")], r#"{"__type":"SomethingNewException","message":"new"}"#, "SomethingNewException"),
+        (400, &[], r#"{"__type":"InvalidRequestException","Message":7}"#, "InvalidRequestException"),
+    ];
+    for (status, headers, body, code) in cases {
+        let (client, _) = mock_athena(*status, headers, body);
+        let err = client.get_session("s").send().await.unwrap_err();
+        let GetSessionError::Unhandled(e) = &err else { panic!("{body}: expected Unhandled, got {err:?}") };
+        assert_eq!(e.kind(), ErrorKind::Service, "{body}");
+        assert_eq!(e.code(), Some(*code), "{body}");
+        assert_eq!(e.status(), Some(*status), "{body}");
+        assert!(err.to_string().starts_with(code), "{err}");
+    }
+    // A success status with a body that is not the output is a decode error.
+    let (client, _) = mock_athena(200, &[], r#"{"SessionId": 5"#);
+    let err = client.get_session("s").send().await.unwrap_err();
+    let GetSessionError::Unhandled(e) = &err else { panic!("expected Unhandled, got {err:?}") };
+    assert_eq!(e.kind(), ErrorKind::Decode);
+}
+
+#[tokio::test]
+async fn labels_cannot_change_the_route() {
+    let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}"));
+    let client = nimbus_workspacesweb::Client::new(Config::new().region("us-east-1").endpoint_url("https://wsw.test").transport(mock.clone()));
+    client.get_session("a/b?c=d#e", "s 1%é").send().await.expect("sent");
+    let url = &mock.requests()[0].url;
+    assert_eq!(url, "https://wsw.test/portals/a%2Fb%3Fc%3Dd%23e/sessions/s%201%25%C3%A9");
+    let err = client.get_session("", "s").send().await.unwrap_err();
+    assert!(err.to_string().contains("portalId"), "{err}");
+    assert_eq!(mock.requests().len(), 1, "an invalid request is not sent");
+}
+
+#[tokio::test]
+async fn idempotency_tokens_are_filled_once_per_call() {
+    let (client, mock) = mock_athena(200, &[], r#"{"QueryExecutionId":"q-1"}"#);
+    let out = client.start_query_execution("SELECT 1").send().await.expect("sent");
+    assert_eq!(out.query_execution_id.as_deref(), Some("q-1"));
+    client.start_query_execution("SELECT 1").set_client_request_token("mine-0123456789abcdef0123456789abcdef").send().await.expect("sent");
+    let bodies: Vec<serde_json::Value> = mock.requests().iter().map(|r| serde_json::from_slice(&r.body).expect("json")).collect();
+    let token = bodies[0]["ClientRequestToken"].as_str().expect("a generated token");
+    assert_eq!(token.len(), 36);
+    assert_eq!(&token[14..15], "4", "UUID version 4: {token}");
+    assert_eq!(bodies[1]["ClientRequestToken"], "mine-0123456789abcdef0123456789abcdef");
+}
+
+#[test]
+fn every_operation_has_a_method() {
+    // The generated operations module has one builder per operation: count them.
+    for (src, expected) in [
+        (include_str!("../../crates/nimbus-athena/src/operations.rs"), 68),
+        (include_str!("../../crates/nimbus-workspacesweb/src/operations.rs"), 68),
+    ] {
+        let builders = src.matches("pub async fn send(").count();
+        assert_eq!(builders, expected);
+    }
+}

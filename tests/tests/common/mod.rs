@@ -1,0 +1,77 @@
+//! Payloads shared by the integration tests.
+#![allow(dead_code)]
+
+use nimbus::DateTime;
+use serde_json::{Value, json};
+
+/// An Athena `GetSession` response with every member set.
+pub fn athena_get_session_json() -> Value {
+    json!({
+        "SessionId": "a6c5bb33-ab7d-4a39-8a3c-1b0e2c3d4e5f",
+        "Description": "Notebook session for the analytics team",
+        "WorkGroup": "spark-workgroup",
+        "EngineVersion": "PySpark engine version 3",
+        "EngineConfiguration": {
+            "CoordinatorDpuSize": 1,
+            "MaxConcurrentDpus": 20,
+            "DefaultExecutorDpuSize": 1,
+            "AdditionalConfigs": { "NotebookId": "nb-1" },
+            "SparkProperties": { "spark.sql.shuffle.partitions": "200" }
+        },
+        "NotebookVersion": "Athena notebook version 1",
+        "SessionConfiguration": {
+            "ExecutionRole": "arn:aws:iam::111122223333:role/AthenaSpark",
+            "WorkingDirectory": "s3://bucket/athena/",
+            "IdleTimeoutSeconds": 3600,
+            "EncryptionConfiguration": { "EncryptionOption": "SSE_KMS", "KmsKey": "arn:aws:kms:us-east-1:111122223333:key/k" }
+        },
+        "Status": {
+            "StartDateTime": 1700000000.123,
+            "LastModifiedDateTime": 1700000100,
+            "EndDateTime": 1700003600,
+            "IdleSinceDateTime": 1700000200.5,
+            "State": "IDLE",
+            "StateChangeReason": "Session is idle"
+        },
+        "Statistics": { "DpuExecutionInMillis": 123456 }
+    })
+}
+
+/// The decoded form of [`athena_get_session_json`], built with the setters.
+pub fn athena_expected_session() -> nimbus_athena::types::GetSessionResponse {
+    use nimbus_athena::types::*;
+    let status = SessionStatus::new()
+        .set_start_date_time(DateTime::from_parts(1_700_000_000, 123_000_000))
+        .set_last_modified_date_time(DateTime::from_secs(1_700_000_100))
+        .set_end_date_time(DateTime::from_secs(1_700_003_600))
+        .set_idle_since_date_time(DateTime::from_parts(1_700_000_200, 500_000_000))
+        .set_state(SessionState::Idle)
+        .set_state_change_reason("Session is idle");
+    let engine = EngineConfiguration::new(20)
+        .set_coordinator_dpu_size(1)
+        .set_default_executor_dpu_size(1)
+        .set_additional_configs([("NotebookId".to_owned(), "nb-1".to_owned())])
+        .set_spark_properties([("spark.sql.shuffle.partitions".to_owned(), "200".to_owned())]);
+    let config = SessionConfiguration::new()
+        .set_execution_role("arn:aws:iam::111122223333:role/AthenaSpark")
+        .set_working_directory("s3://bucket/athena/")
+        .set_idle_timeout_seconds(3600)
+        .set_encryption_configuration(
+            EncryptionConfiguration::new(EncryptionOption::SseKms).set_kms_key("arn:aws:kms:us-east-1:111122223333:key/k"),
+        );
+    GetSessionResponse::new()
+        .set_session_id("a6c5bb33-ab7d-4a39-8a3c-1b0e2c3d4e5f")
+        .set_description("Notebook session for the analytics team")
+        .set_work_group("spark-workgroup")
+        .set_engine_version("PySpark engine version 3")
+        .set_engine_configuration(engine.clone())
+        .set_notebook_version("Athena notebook version 1")
+        .set_session_configuration(config)
+        .set_status(status)
+        .set_statistics(SessionStatistics::new().set_dpu_execution_in_millis(123_456))
+}
+
+/// The `EngineConfiguration` of [`athena_expected_session`].
+pub fn athena_engine() -> nimbus_athena::types::EngineConfiguration {
+    athena_expected_session().engine_configuration.unwrap_or_default()
+}
