@@ -16,6 +16,7 @@ commands:
   gen      FILE [--service ID] [--out DIR] generate a crate from any Smithy model or Discovery document
   build    [--mirror DIR]                 codegen, then build every crate of the workspace
   test     [--mirror DIR] [-- ARGS]       materialise the inputs, then run every test
+  protocol [--mirror DIR]                 run the AWS protocol compliance suites; one line per suite
 
 A mirror is a directory laid out like ../shared (the default when present;
 also $NIMBUS_SPEC_MIRROR). Without one, inputs are downloaded from their pinned URLs.";
@@ -86,6 +87,26 @@ fn run(args: &[String]) -> Result<(), String> {
                 args.extend(passthrough);
             }
             cargo(&root, &args.iter().map(String::as_str).collect::<Vec<_>>())
+        }
+        "protocol" => {
+            materialise_all(&root, mirror.as_deref())?;
+            let mut args = vec!["test", "--quiet"];
+            for krate in ["nimbus-protocol-json", "nimbus-protocol-json10", "nimbus-protocol-restjson"] {
+                args.extend(["-p", krate]);
+            }
+            args.extend(["--", "--nocapture", "--test-threads=1"]);
+            let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let out = Command::new(cargo_bin).args(&args).current_dir(&root).output().map_err(|e| format!("running cargo: {e}"))?;
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            for line in stdout.lines().map(|l| l.trim_start_matches('.')).filter(|l| l.contains(" tests: ") || l.starts_with("--- ")) {
+                println!("{line}");
+            }
+            if out.status.success() {
+                Ok(())
+            } else {
+                eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+                Err("protocol compliance suites failed".into())
+            }
         }
         "help" | "--help" | "-h" => {
             println!("{HELP}");
