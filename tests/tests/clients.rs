@@ -5,55 +5,20 @@
 
 mod common;
 
-use common::{athena_expected_session, athena_get_session_json};
+use common::{ScriptedServer, answer, athena_expected_session, athena_get_session_json};
 use nimbus::http::{Headers, HttpResponse, MockTransport};
 use nimbus::{Config, ErrorKind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
-/// A one-shot HTTP/1.1 stub on 127.0.0.1 (free port): records the raw request
-/// and answers with `status`, `headers` and `body`.
-async fn stub_server(status: u16, headers: &'static [(&'static str, &'static str)], body: String) -> (String, tokio::task::JoinHandle<Vec<u8>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let task = tokio::spawn(async move {
-        let (mut sock, _) = listener.accept().await.expect("accept");
-        let mut raw = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = sock.read(&mut buf).await.expect("read");
-            if n == 0 {
-                break;
-            }
-            raw.extend_from_slice(&buf[..n]);
-            if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
-                let len = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse::<usize>().unwrap_or(0));
-                if raw.len() >= end + 4 + len {
-                    break;
-                }
-            }
-        }
-        let mut response = format!("HTTP/1.1 {status} Stub\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
-        for (k, v) in headers {
-            response.push_str(&format!("{k}: {v}\r\n"));
-        }
-        response.push_str("\r\n");
-        response.push_str(&body);
-        sock.write_all(response.as_bytes()).await.expect("write");
-        sock.shutdown().await.ok();
-        raw
-    });
-    (format!("http://{addr}"), task)
+/// A server answering once with `body` (status 200).
+async fn stub_server(body: String) -> (String, ScriptedServer) {
+    let server = ScriptedServer::start(vec![answer(200, &body)]).await;
+    (server.url.clone(), server)
 }
 
 /// The request as received, split into request line, headers (sorted, lower
 /// case names) and body.
-fn split_request(raw: &[u8]) -> (String, Vec<String>, String) {
-    let text = String::from_utf8_lossy(raw).into_owned();
+fn split_request(server: &ScriptedServer) -> (String, Vec<String>, String) {
+    let text = server.received().first().map(|r| r.raw.clone()).unwrap_or_default();
     let (head, body) = text.split_once("\r\n\r\n").expect("a complete request");
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or_default().to_owned();
@@ -70,13 +35,13 @@ fn split_request(raw: &[u8]) -> (String, Vec<String>, String) {
 #[tokio::test]
 async fn athena_get_session_on_the_wire() {
     let body = athena_get_session_json().to_string();
-    let (endpoint, server) = stub_server(200, &[("content-type", "application/x-amz-json-1.1"), ("x-amzn-requestid", "r-1")], body).await;
-    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint));
+    let (endpoint, server) = stub_server(body).await;
+    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint).no_credentials());
 
     let session = client.get_session("a6c5bb33-ab7d-4a39-8a3c-1b0e2c3d4e5f").send().await.expect("GetSession");
     assert_eq!(session, athena_expected_session());
 
-    let (line, headers, body) = split_request(&server.await.expect("server"));
+    let (line, headers, body) = split_request(&server);
     assert_eq!(line, "POST / HTTP/1.1");
     assert_eq!(body, r#"{"SessionId":"a6c5bb33-ab7d-4a39-8a3c-1b0e2c3d4e5f"}"#);
     let host = endpoint.trim_start_matches("http://");
@@ -104,8 +69,8 @@ async fn workspacesweb_get_session_on_the_wire() {
         }
     })
     .to_string();
-    let (endpoint, server) = stub_server(200, &[("content-type", "application/json")], body).await;
-    let client = nimbus_workspacesweb::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint));
+    let (endpoint, server) = stub_server(body).await;
+    let client = nimbus_workspacesweb::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint).no_credentials());
 
     let response = client.get_session("p-1", "s-1").send().await.expect("GetSession");
     use nimbus_workspacesweb::types::{Session, SessionStatus};
@@ -119,7 +84,7 @@ async fn workspacesweb_get_session_on_the_wire() {
         .set_end_time(nimbus::DateTime::from_parts(1_700_003_600, 250_000_000));
     assert_eq!(response.session, Some(expected));
 
-    let (line, headers, body) = split_request(&server.await.expect("server"));
+    let (line, headers, body) = split_request(&server);
     assert_eq!(line, "GET /portals/p-1/sessions/s-1 HTTP/1.1");
     assert_eq!(body, "", "a GET with only label members has no body");
     let host = endpoint.trim_start_matches("http://");
@@ -128,7 +93,7 @@ async fn workspacesweb_get_session_on_the_wire() {
 
 fn mock_athena(status: u16, headers: &[(&str, &str)], body: &str) -> (nimbus_athena::Client, MockTransport) {
     let mock = MockTransport::new(HttpResponse::new(status, headers.iter().copied().collect(), body.to_owned()));
-    let config = Config::new().region("us-east-1").endpoint_url("https://athena.test").transport(mock.clone());
+    let config = Config::new().region("us-east-1").endpoint_url("https://athena.test").transport(mock.clone()).no_credentials();
     (nimbus_athena::Client::new(config), mock)
 }
 
@@ -181,7 +146,7 @@ async fn odd_error_bodies_are_unhandled_errors_not_panics() {
 #[tokio::test]
 async fn labels_cannot_change_the_route() {
     let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}"));
-    let client = nimbus_workspacesweb::Client::new(Config::new().region("us-east-1").endpoint_url("https://wsw.test").transport(mock.clone()));
+    let client = nimbus_workspacesweb::Client::new(Config::new().region("us-east-1").endpoint_url("https://wsw.test").transport(mock.clone()).no_credentials());
     client.get_session("a/b?c=d#e", "s 1%é").send().await.expect("sent");
     let url = &mock.requests()[0].url;
     assert_eq!(url, "https://wsw.test/portals/a%2Fb%3Fc%3Dd%23e/sessions/s%201%25%C3%A9");

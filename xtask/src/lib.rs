@@ -37,8 +37,12 @@ pub struct InputEntry {
     pub mirror: Option<String>,
     /// Upstream location at a fixed commit or version.
     pub url: String,
-    /// Expected sha256 of the file, hex.
+    /// Expected sha256 of the file, hex (for a directory: see [`tree_sha256`]).
     pub sha256: String,
+    /// A directory input: the listing file (under `specs/`) of its files;
+    /// `url` and `mirror` are then directory prefixes.
+    #[serde(default)]
+    pub files: Option<String>,
 }
 
 /// A spec that generates a crate.
@@ -95,6 +99,7 @@ impl ServiceEntry {
             mirror: f.mirror.clone(),
             url: f.url.clone(),
             sha256: f.sha256.clone(),
+            files: None,
         }
     }
 }
@@ -134,8 +139,59 @@ pub fn mirror_dir(root: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
     shared.is_dir().then_some(shared)
 }
 
+/// The checksum of a directory input: sha256 over `relpath<TAB>sha256(file)<LF>`
+/// lines in listing order.
+pub fn tree_sha256(dir: &Path, files: &[String]) -> Result<String, String> {
+    let mut listing = String::new();
+    for rel in files {
+        let path = dir.join(rel);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let _ = writeln!(listing, "{rel}\t{}", sha256_hex(&bytes));
+    }
+    Ok(sha256_hex(listing.as_bytes()))
+}
+
+/// Materialises a directory input: every file of its listing, from the
+/// mirror or downloaded from `url` + relative path; the tree checksum must match.
+fn materialise_dir(root: &Path, entry: &InputEntry, listing: &str, mirror: Option<&Path>) -> Result<PathBuf, String> {
+    let list_path = root.join("specs").join(listing);
+    let text = std::fs::read_to_string(&list_path).map_err(|e| format!("{}: {e}", list_path.display()))?;
+    let files: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
+    let dest = root.join("specs/.materialized").join(&entry.path);
+    if tree_sha256(&dest, &files).is_ok_and(|h| h == entry.sha256) {
+        return Ok(dest);
+    }
+    for rel in &files {
+        let bytes = match (mirror, &entry.mirror) {
+            (Some(dir), Some(m)) if dir.join(m).join(rel).is_file() => {
+                let src = dir.join(m).join(rel);
+                std::fs::read(&src).map_err(|e| format!("{}: {e}", src.display()))?
+            }
+            _ => download(&format!("{}{rel}", entry.url))?,
+        };
+        let target = dest.join(rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&target, &bytes).map_err(|e| format!("{}: {e}", target.display()))?;
+    }
+    let got = tree_sha256(&dest, &files)?;
+    if got != entry.sha256 {
+        return Err(format!(
+            "{}: tree checksum mismatch for `{}`: expected {}, got {got} (pinned in specs/manifest.toml)",
+            dest.display(),
+            entry.id,
+            entry.sha256
+        ));
+    }
+    Ok(dest)
+}
+
 /// Makes one pinned input available and returns its path, verifying the sha256.
 pub fn materialise(root: &Path, entry: &InputEntry, mirror: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(listing) = &entry.files {
+        return materialise_dir(root, entry, listing, mirror);
+    }
     let check = |path: &Path, bytes: &[u8]| -> Result<(), String> {
         let got = sha256_hex(bytes);
         if got == entry.sha256 || (entry.sha256.is_empty() && entry.committed) {
@@ -220,7 +276,7 @@ fn runtime_path(entry: &ServiceEntry) -> String {
 }
 
 /// Generates one service from its (materialised) spec bytes, no I/O.
-pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8]) -> Result<Generated, String> {
+pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8], examples: Vec<String>) -> Result<Generated, String> {
     let start = Instant::now();
     let format = match entry.format.as_str() {
         "smithy" => SpecFormat::Smithy,
@@ -234,6 +290,7 @@ pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8]) -> Result<Gener
         runtime_path: runtime_path(entry),
         version: env!("CARGO_PKG_VERSION").into(),
         protocol_tests: entry.protocol_tests,
+        examples,
     };
     let files = nimbus_codegen::emit::emit_crate(&service, &spec)?;
     Ok(Generated {
@@ -284,7 +341,7 @@ pub fn codegen(root: &Path, opts: &CodegenOptions) -> Result<CodegenReport, Stri
         let path = materialise(root, &entry.as_input(), mirror.as_deref())?;
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let label = path.strip_prefix(root).unwrap_or(&path).display().to_string();
-        let generated = generate(entry, &label, &bytes)?;
+        let generated = generate(entry, &label, &bytes, example_stems(&root.join(entry.crate_dir())))?;
         let dir = out_root.join(entry.crate_dir());
         for file in &generated.files {
             let target = dir.join(&file.path);
@@ -311,6 +368,18 @@ pub fn codegen(root: &Path, opts: &CodegenOptions) -> Result<CodegenReport, Stri
         report.generated.push(generated);
     }
     Ok(report)
+}
+
+/// Stems of the hand-written `examples/*.rs` of a crate, sorted.
+fn example_stems(crate_dir: &Path) -> Vec<String> {
+    let mut stems: Vec<String> = std::fs::read_dir(crate_dir.join("examples"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".rs")).map(str::to_owned))
+        .collect();
+    stems.sort();
+    stems
 }
 
 /// Files under `dir/src` that the generator no longer produces.
@@ -350,6 +419,7 @@ pub fn generate_file(root: &Path, file: &Path, service: Option<&str>, out: Optio
         runtime_path: runtime.display().to_string(),
         version: env!("CARGO_PKG_VERSION").into(),
         protocol_tests: false,
+        examples: Vec::new(),
     };
     let files = nimbus_codegen::emit::emit_crate(&ir, &spec)?;
     for f in &files {
@@ -360,4 +430,33 @@ pub fn generate_file(root: &Path, file: &Path, service: Option<&str>, out: Optio
         std::fs::write(&target, &f.contents).map_err(|e| format!("{}: {e}", target.display()))?;
     }
     Ok((ir.short_name, out, ir.operations.len(), ir.types.iter().filter(|t| !t.synthetic).count()))
+}
+
+/// The moto version the live tests run against (PyPI `moto[server]`).
+pub const MOTO_VERSION: &str = "5.2.5";
+
+/// Makes sure `moto_server` is installed in `target/moto-venv` (a Python
+/// virtual environment, created with `python3 -m venv` and pip from PyPI on
+/// first use) and returns its path.
+pub fn ensure_moto(root: &Path) -> Result<PathBuf, String> {
+    let venv = root.join("target/moto-venv");
+    let server = venv.join("bin/moto_server");
+    let stamp = venv.join(format!("moto-{MOTO_VERSION}.installed"));
+    if server.is_file() && stamp.is_file() {
+        return Ok(server);
+    }
+    let run = |cmd: &mut std::process::Command, what: &str| -> Result<(), String> {
+        let status = cmd.status().map_err(|e| format!("{what}: {e}"))?;
+        if status.success() { Ok(()) } else { Err(format!("{what} failed ({status})")) }
+    };
+    println!("installing moto[server]=={MOTO_VERSION} into {} (first run only)", venv.display());
+    run(std::process::Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv")?;
+    run(
+        std::process::Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("moto[server]=={MOTO_VERSION}")),
+        "pip install moto[server]",
+    )?;
+    std::fs::write(&stamp, MOTO_VERSION).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    Ok(server)
 }

@@ -81,12 +81,13 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         "test" => {
             materialise_all(&root, mirror.as_deref())?;
+            let moto = xtask::ensure_moto(&root)?;
             let mut args = vec!["test".to_owned(), "--workspace".to_owned(), "--all-features".to_owned()];
             if !passthrough.is_empty() {
                 args.push("--".into());
                 args.extend(passthrough);
             }
-            cargo(&root, &args.iter().map(String::as_str).collect::<Vec<_>>())
+            cargo_with_env(&root, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[("NIMBUS_MOTO_SERVER", moto.as_os_str())])
         }
         "protocol" => {
             materialise_all(&root, mirror.as_deref())?;
@@ -155,7 +156,16 @@ fn run_codegen(root: &std::path::Path, opts: CodegenOptions) -> Result<(), Strin
 }
 
 fn cargo(root: &std::path::Path, args: &[&str]) -> Result<(), String> {
+    cargo_with_env(root, args, &[])
+}
+
+fn cargo_with_env(root: &std::path::Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo).args(args).current_dir(root).status().map_err(|e| format!("running cargo: {e}"))?;
+    let mut cmd = Command::new(cargo);
+    cmd.args(args).current_dir(root);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let status = cmd.status().map_err(|e| format!("running cargo: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("`cargo {}` failed", args.join(" "))) }
 }

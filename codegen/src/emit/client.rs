@@ -82,6 +82,13 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
     };
     let (name, version, prefix, signing) = (&aws.sdk_id, &service.version, &aws.endpoint_prefix, &aws.signing_name);
     let title = &service.title;
+    let rules = match &aws.endpoint_rules {
+        Some(r) => {
+            let json = r.to_string();
+            quote! { Some(#json) }
+        }
+        None => quote! { None },
+    };
     let client_doc = doc_attrs(&format!(
         "Client for {title}: one method per operation, each returning a request builder \
          whose `send` performs the call.\n\n\
@@ -142,6 +149,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
             endpoint_prefix: #prefix,
             signing_name: #signing,
             default_endpoint: None,
+            endpoint_rules: #rules,
         };
 
         #client_doc
@@ -332,6 +340,11 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
     let wire = &op.name.wire;
     let idempotent = op.idempotent
         || op.input.is_some_and(|id| struct_fields(service, id).iter().any(|f| f.idempotency_token));
+    let retryable: Vec<String> = op
+        .errors
+        .iter()
+        .filter_map(|&id| service.ty(id).error.as_ref().filter(|e| e.retryable.is_some()).map(|e| e.code.clone()))
+        .collect();
     let input_ty = match op.input {
         Some(id) => type_path(service, id),
         None => quote! { () },
@@ -394,11 +407,16 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             Ok(())
         },
     };
+    let paginator = paginator(service, op)?;
     let send_doc = doc_attrs(&format!(
         "Sends the `{wire}` request and decodes the response; a modeled error arrives as its [`{err}`](crate::errors::{err}) variant."
     ));
     Ok(quote! {
-        static #info: nimbus::OperationInfo = nimbus::OperationInfo { name: #wire, idempotent: #idempotent };
+        static #info: nimbus::OperationInfo = nimbus::OperationInfo {
+            name: #wire,
+            idempotent: #idempotent,
+            retryable_errors: &[#(#retryable),*],
+        };
 
         #doc
         #[derive(Clone, Debug)]
@@ -420,6 +438,8 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
 
             #(#setters)*
 
+            #paginator
+
             #send_doc
             pub async fn send(self) -> Result<#output_ty, crate::errors::#err> {
                 let Self { client, #binding } = self;
@@ -431,6 +451,66 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 #deserialize
             }
         }
+    })
+}
+
+/// A member path (`NextToken`, `Result.NextToken`) as field accesses on
+/// `root`, giving an `Option<&T>`; `None` when a segment is not an optional
+/// structure member.
+fn member_path(service: &Service, mut ty: TypeId, path: &str, root: TokenStream) -> Option<(TokenStream, TypeRef)> {
+    let mut expr = quote! { Some(#root) };
+    let mut last = None;
+    for (i, seg) in path.split('.').enumerate() {
+        if i > 0 {
+            let TypeRef::Named(next) = last.as_ref()? else { return None };
+            ty = *next;
+        }
+        let f = struct_fields(service, ty).iter().find(|f| f.member_name == seg)?;
+        let fname = ident(&f.name.rust);
+        expr = if f.required || f.defaulted {
+            quote! { #expr.map(|v| &v.#fname) }
+        } else {
+            quote! { #expr.and_then(|v| v.#fname.as_ref()) }
+        };
+        last = Some(f.ty.clone());
+    }
+    Some((expr, last?))
+}
+
+/// `pages()` / `items()` for a `@paginated` operation.
+fn paginator(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let (Some(p), Some(input), Some(output)) = (&op.pagination, op.input, op.output) else { return Ok(quote! {}) };
+    let Some(token_field) = struct_fields(service, input).iter().find(|f| f.member_name == p.input_token && !f.required) else {
+        return Ok(quote! {});
+    };
+    let Some((next, TypeRef::String)) = member_path(service, output, &p.output_token, quote! { page }) else { return Ok(quote! {}) };
+    let builder = builder_name(op);
+    let err = error_enum(op);
+    let out_ty = type_path(service, output);
+    let setter = format_ident!("set_{}", raw(&token_field.name.rust));
+    let doc = doc_attrs(&format!(
+        "Every page, following `{}` -> `{}` until the service returns no token or repeats one.",
+        p.output_token, p.input_token
+    ));
+    let items = match p.items.as_deref().and_then(|i| member_path(service, output, i, quote! { &page })) {
+        Some((path, TypeRef::List { item, sparse: false })) => {
+            let item_ty = ty_tokens(&rust_type(service, &item))?;
+            let item_doc = doc_attrs(&format!("Every item of every page (`{}`), in order.", p.items.as_deref().unwrap_or_default()));
+            quote! {
+                #item_doc
+                pub fn items(self) -> nimbus::paginate::Paginated<#item_ty, crate::errors::#err> {
+                    nimbus::paginate::items(self.pages(), |page| #path.cloned().unwrap_or_default())
+                }
+            }
+        }
+        _ => quote! {},
+    };
+    Ok(quote! {
+        #doc
+        pub fn pages(self) -> nimbus::paginate::Paginated<#out_ty, crate::errors::#err> {
+            nimbus::paginate::pages(self, |b, token| b.#setter(token), #builder::send, |page: &#out_ty| #next.cloned())
+        }
+        #items
     })
 }
 

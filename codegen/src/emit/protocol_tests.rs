@@ -409,6 +409,7 @@ pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, Strin
                 .region("us-east-1")
                 .transport(mock.clone())
                 .idempotency_token_generator(|| "00000000-0000-4000-8000-000000000000".to_owned())
+                .no_credentials()
         }
 
         #req_suite

@@ -7,6 +7,7 @@
 static BATCH_GET_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "BatchGetNamedQuery",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::batch_get_named_query`](crate::Client::batch_get_named_query): Returns the details of a single named query or a list of up to 50 queries, which you provide as an array of query ID strings. Requires you to have access to the workgroup in which the queries were saved. Use `ListNamedQueriesInput` to get the list of named query IDs in the specified workgroup. If information could not be retrieved for a submitted query ID, information about the query ID submitted is listed under `UnprocessedNamedQueryId`. Named queries differ from executed queries. Use `BatchGetQueryExecutionInput` to get details about each unique query execution, and `ListQueryExecutionsInput` to get a list of query execution IDs.
 #[derive(Clone, Debug)]
@@ -52,6 +53,7 @@ impl BatchGetNamedQuery {
 static BATCH_GET_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "BatchGetPreparedStatement",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::batch_get_prepared_statement`](crate::Client::batch_get_prepared_statement): Returns the details of a single prepared statement or a list of up to 256 prepared statements for the array of prepared statement names that you provide. Requires you to have access to the workgroup to which the prepared statements belong. If a prepared statement cannot be retrieved for the name specified, the statement is listed in `UnprocessedPreparedStatementNames`.
 #[derive(Clone, Debug)]
@@ -97,6 +99,7 @@ impl BatchGetPreparedStatement {
 static BATCH_GET_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "BatchGetQueryExecution",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::batch_get_query_execution`](crate::Client::batch_get_query_execution): Returns the details of a single query execution or a list of up to 50 query executions, which you provide as an array of query execution ID strings. Requires you to have access to the workgroup in which the queries ran. To get a list of query execution IDs, use `ListQueryExecutionsInput$WorkGroup`. Query executions differ from named (saved) queries. Use `BatchGetNamedQueryInput` to get details about named queries.
 #[derive(Clone, Debug)]
@@ -142,6 +145,7 @@ impl BatchGetQueryExecution {
 static CANCEL_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CancelCapacityReservation",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::cancel_capacity_reservation`](crate::Client::cancel_capacity_reservation): Cancels the capacity reservation with the specified name. Cancelled reservations remain in your account and will be deleted 45 days after cancellation. During the 45 days, you cannot re-purpose or reuse a reservation that has been cancelled, but you can refer to its tags and view it for historical reference.
 #[derive(Clone, Debug)]
@@ -187,6 +191,7 @@ impl CancelCapacityReservation {
 static CREATE_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateCapacityReservation",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_capacity_reservation`](crate::Client::create_capacity_reservation): Creates a capacity reservation with the specified name and number of requested data processing units.
 #[derive(Clone, Debug)]
@@ -237,6 +242,7 @@ impl CreateCapacityReservation {
 static CREATE_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateDataCatalog",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_data_catalog`](crate::Client::create_data_catalog): Creates (registers) a data catalog with the specified name and properties. Catalogs created are visible to all users of the same Amazon Web Services account.
 #[derive(Clone, Debug)]
@@ -317,6 +323,7 @@ impl CreateDataCatalog {
 static CREATE_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateNamedQuery",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_named_query`](crate::Client::create_named_query): Creates a named query in the specified workgroup. Requires that you have access to the workgroup.
 #[derive(Clone, Debug)]
@@ -382,6 +389,7 @@ impl CreateNamedQuery {
 static CREATE_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateNotebook",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_notebook`](crate::Client::create_notebook): Creates an empty `ipynb` file in the specified Apache Spark enabled workgroup. Throws an error if a file in the workgroup with the same name already exists.
 #[derive(Clone, Debug)]
@@ -431,6 +439,7 @@ impl CreateNotebook {
 static CREATE_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreatePreparedStatement",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_prepared_statement`](crate::Client::create_prepared_statement): Creates a prepared statement for use with SQL queries in Athena.
 #[derive(Clone, Debug)]
@@ -481,6 +490,7 @@ impl CreatePreparedStatement {
 static CREATE_PRESIGNED_NOTEBOOK_URL: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreatePresignedNotebookUrl",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_presigned_notebook_url`](crate::Client::create_presigned_notebook_url): Gets an authentication token and the URL at which the notebook can be accessed. During programmatic access, `CreatePresignedNotebookUrl` must be called every 10 minutes to refresh the authentication token. For information about granting programmatic access, see [Grant programmatic access](https://docs.aws.amazon.com/athena/latest/ug/setting-up.html#setting-up-grant-programmatic-access).
 #[derive(Clone, Debug)]
@@ -526,6 +536,7 @@ impl CreatePresignedNotebookUrl {
 static CREATE_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateWorkGroup",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_work_group`](crate::Client::create_work_group): Creates a workgroup with the specified name. A workgroup can be an Apache Spark enabled workgroup or an Athena SQL workgroup.
 #[derive(Clone, Debug)]
@@ -589,6 +600,7 @@ impl CreateWorkGroup {
 static DELETE_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteCapacityReservation",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_capacity_reservation`](crate::Client::delete_capacity_reservation): Deletes a cancelled capacity reservation. A reservation must be cancelled before it can be deleted. A deleted reservation is immediately removed from your account and can no longer be referenced, including by its ARN. A deleted reservation cannot be called by `GetCapacityReservation`, and deleted reservations do not appear in the output of `ListCapacityReservations`.
 #[derive(Clone, Debug)]
@@ -634,6 +646,7 @@ impl DeleteCapacityReservation {
 static DELETE_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteDataCatalog",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_data_catalog`](crate::Client::delete_data_catalog): Deletes a data catalog.
 #[derive(Clone, Debug)]
@@ -684,6 +697,7 @@ impl DeleteDataCatalog {
 static DELETE_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteNamedQuery",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_named_query`](crate::Client::delete_named_query): Deletes the named query if you have access to the workgroup in which the query was saved.
 #[derive(Clone, Debug)]
@@ -729,6 +743,7 @@ impl DeleteNamedQuery {
 static DELETE_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteNotebook",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_notebook`](crate::Client::delete_notebook): Deletes the specified notebook.
 #[derive(Clone, Debug)]
@@ -771,6 +786,7 @@ impl DeleteNotebook {
 static DELETE_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeletePreparedStatement",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_prepared_statement`](crate::Client::delete_prepared_statement): Deletes the prepared statement with the specified name from the specified workgroup.
 #[derive(Clone, Debug)]
@@ -816,6 +832,7 @@ impl DeletePreparedStatement {
 static DELETE_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteWorkGroup",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_work_group`](crate::Client::delete_work_group): Deletes the workgroup with the specified name. The primary workgroup cannot be deleted.
 #[derive(Clone, Debug)]
@@ -866,6 +883,7 @@ impl DeleteWorkGroup {
 static EXPORT_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ExportNotebook",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::export_notebook`](crate::Client::export_notebook): Exports the specified notebook and its metadata.
 #[derive(Clone, Debug)]
@@ -908,6 +926,7 @@ impl ExportNotebook {
 static GET_CALCULATION_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetCalculationExecution",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_calculation_execution`](crate::Client::get_calculation_execution): Describes a previously submitted calculation execution.
 #[derive(Clone, Debug)]
@@ -953,6 +972,7 @@ impl GetCalculationExecution {
 static GET_CALCULATION_EXECUTION_CODE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetCalculationExecutionCode",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_calculation_execution_code`](crate::Client::get_calculation_execution_code): Retrieves the unencrypted code that was executed for the calculation.
 #[derive(Clone, Debug)]
@@ -998,6 +1018,7 @@ impl GetCalculationExecutionCode {
 static GET_CALCULATION_EXECUTION_STATUS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetCalculationExecutionStatus",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_calculation_execution_status`](crate::Client::get_calculation_execution_status): Gets the status of a current calculation.
 #[derive(Clone, Debug)]
@@ -1043,6 +1064,7 @@ impl GetCalculationExecutionStatus {
 static GET_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetCapacityAssignmentConfiguration",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_capacity_assignment_configuration`](crate::Client::get_capacity_assignment_configuration): Gets the capacity assignment configuration for a capacity reservation, if one exists.
 #[derive(Clone, Debug)]
@@ -1090,6 +1112,7 @@ impl GetCapacityAssignmentConfiguration {
 static GET_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetCapacityReservation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_capacity_reservation`](crate::Client::get_capacity_reservation): Returns information about the capacity reservation with the specified name.
 #[derive(Clone, Debug)]
@@ -1135,6 +1158,7 @@ impl GetCapacityReservation {
 static GET_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetDataCatalog",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_data_catalog`](crate::Client::get_data_catalog): Returns the specified data catalog.
 #[derive(Clone, Debug)]
@@ -1182,6 +1206,7 @@ impl GetDataCatalog {
 static GET_DATABASE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetDatabase",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_database`](crate::Client::get_database): Returns a database object for the specified database and data catalog.
 #[derive(Clone, Debug)]
@@ -1229,6 +1254,7 @@ impl GetDatabase {
 static GET_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetNamedQuery",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_named_query`](crate::Client::get_named_query): Returns information about a single query. Requires that you have access to the workgroup in which the query was saved.
 #[derive(Clone, Debug)]
@@ -1271,6 +1297,7 @@ impl GetNamedQuery {
 static GET_NOTEBOOK_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetNotebookMetadata",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_notebook_metadata`](crate::Client::get_notebook_metadata): Retrieves notebook metadata for the specified notebook ID.
 #[derive(Clone, Debug)]
@@ -1316,6 +1343,7 @@ impl GetNotebookMetadata {
 static GET_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetPreparedStatement",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_prepared_statement`](crate::Client::get_prepared_statement): Retrieves the prepared statement with the specified name from the specified workgroup.
 #[derive(Clone, Debug)]
@@ -1361,6 +1389,7 @@ impl GetPreparedStatement {
 static GET_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetQueryExecution",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_query_execution`](crate::Client::get_query_execution): Returns information about a single execution of a query if you have access to the workgroup in which the query ran. Each time a query executes, information about the query execution is saved with a unique ID.
 #[derive(Clone, Debug)]
@@ -1406,6 +1435,7 @@ impl GetQueryExecution {
 static GET_QUERY_RESULTS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetQueryResults",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_query_results`](crate::Client::get_query_results): Streams the results of a single query execution specified by `QueryExecutionId` from the Athena query results location in Amazon S3. For more information, see [Working with query results, recent queries, and output files](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon Athena User Guide*. This request does not execute the query but returns results. Use `StartQueryExecution` to run a query.
 #[derive(Clone, Debug)]
@@ -1435,6 +1465,22 @@ impl GetQueryResults {
         self.input = self.input.set_max_results(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::GetQueryResultsOutput,
+        crate::errors::GetQueryResultsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            GetQueryResults::send,
+            |page: &crate::types::GetQueryResultsOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `GetQueryResults` request and decodes the response; a modeled error arrives as its [`GetQueryResultsError`](crate::errors::GetQueryResultsError) variant.
     pub async fn send(
         self,
@@ -1461,6 +1507,7 @@ impl GetQueryResults {
 static GET_QUERY_RUNTIME_STATISTICS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetQueryRuntimeStatistics",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_query_runtime_statistics`](crate::Client::get_query_runtime_statistics): Returns query execution runtime statistics related to a single execution of a query if you have access to the workgroup in which the query ran. Statistics from the `Timeline` section of the response object are available as soon as `QueryExecutionStatus$State` is in a SUCCEEDED or FAILED state. The remaining non-timeline statistics in the response (like stage-level input and output row count and data size) are updated asynchronously and may not be available immediately after a query completes. The non-timeline statistics are also not included when a query has row-level filters defined in Lake Formation.
 #[derive(Clone, Debug)]
@@ -1506,6 +1553,7 @@ impl GetQueryRuntimeStatistics {
 static GET_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetSession",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_session`](crate::Client::get_session): Gets the full details of a previously created session, including the session status and configuration.
 #[derive(Clone, Debug)]
@@ -1548,6 +1596,7 @@ impl GetSession {
 static GET_SESSION_STATUS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetSessionStatus",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_session_status`](crate::Client::get_session_status): Gets the current status of a session.
 #[derive(Clone, Debug)]
@@ -1593,6 +1642,7 @@ impl GetSessionStatus {
 static GET_TABLE_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetTableMetadata",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_table_metadata`](crate::Client::get_table_metadata): Returns table metadata for the specified catalog, database, and table.
 #[derive(Clone, Debug)]
@@ -1643,6 +1693,7 @@ impl GetTableMetadata {
 static GET_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetWorkGroup",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_work_group`](crate::Client::get_work_group): Returns information about the workgroup with the specified name.
 #[derive(Clone, Debug)]
@@ -1685,6 +1736,7 @@ impl GetWorkGroup {
 static IMPORT_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ImportNotebook",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::import_notebook`](crate::Client::import_notebook): Imports a single `ipynb` file to a Spark enabled workgroup. To import the notebook, the request must specify a value for either `Payload` or `NoteBookS3LocationUri`. If neither is specified or both are specified, an `InvalidRequestException` occurs. The maximum file size that can be imported is 10 megabytes. If an `ipynb` file with the same name already exists in the workgroup, throws an error.
 #[derive(Clone, Debug)]
@@ -1744,6 +1796,7 @@ impl ImportNotebook {
 static LIST_APPLICATION_DPU_SIZES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListApplicationDPUSizes",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_application_dpu_sizes`](crate::Client::list_application_dpu_sizes): Returns the supported DPU sizes for the supported application runtimes (for example, `Athena notebook version 1`).
 #[derive(Clone, Debug)]
@@ -1773,6 +1826,22 @@ impl ListApplicationDpuSizes {
         self.input = self.input.set_next_token(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListApplicationDpuSizesOutput,
+        crate::errors::ListApplicationDpuSizesError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListApplicationDpuSizes::send,
+            |page: &crate::types::ListApplicationDpuSizesOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListApplicationDPUSizes` request and decodes the response; a modeled error arrives as its [`ListApplicationDpuSizesError`](crate::errors::ListApplicationDpuSizesError) variant.
     pub async fn send(
         self,
@@ -1799,6 +1868,7 @@ impl ListApplicationDpuSizes {
 static LIST_CALCULATION_EXECUTIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListCalculationExecutions",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_calculation_executions`](crate::Client::list_calculation_executions): Lists the calculations that have been submitted to a session in descending order. Newer calculations are listed first; older calculations are listed later.
 #[derive(Clone, Debug)]
@@ -1852,6 +1922,22 @@ impl ListCalculationExecutions {
         self.input = self.input.set_next_token(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListCalculationExecutionsResponse,
+        crate::errors::ListCalculationExecutionsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListCalculationExecutions::send,
+            |page: &crate::types::ListCalculationExecutionsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListCalculationExecutions` request and decodes the response; a modeled error arrives as its [`ListCalculationExecutionsError`](crate::errors::ListCalculationExecutionsError) variant.
     pub async fn send(
         self,
@@ -1878,6 +1964,7 @@ impl ListCalculationExecutions {
 static LIST_CAPACITY_RESERVATIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListCapacityReservations",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_capacity_reservations`](crate::Client::list_capacity_reservations): Lists the capacity reservations for the current account.
 #[derive(Clone, Debug)]
@@ -1907,6 +1994,22 @@ impl ListCapacityReservations {
         self.input = self.input.set_max_results(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListCapacityReservationsOutput,
+        crate::errors::ListCapacityReservationsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListCapacityReservations::send,
+            |page: &crate::types::ListCapacityReservationsOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListCapacityReservations` request and decodes the response; a modeled error arrives as its [`ListCapacityReservationsError`](crate::errors::ListCapacityReservationsError) variant.
     pub async fn send(
         self,
@@ -1933,6 +2036,7 @@ impl ListCapacityReservations {
 static LIST_DATA_CATALOGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListDataCatalogs",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_data_catalogs`](crate::Client::list_data_catalogs): Lists the data catalogs in the current Amazon Web Services account.
 #[derive(Clone, Debug)]
@@ -1967,6 +2071,39 @@ impl ListDataCatalogs {
         self.input = self.input.set_work_group(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListDataCatalogsOutput,
+        crate::errors::ListDataCatalogsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListDataCatalogs::send,
+            |page: &crate::types::ListDataCatalogsOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
+    /// Every item of every page (`DataCatalogsSummary`), in order.
+    pub fn items(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::DataCatalogSummary,
+        crate::errors::ListDataCatalogsError,
+    > {
+        nimbus::paginate::items(
+            self.pages(),
+            |page| {
+                Some(&page)
+                    .and_then(|v| v.data_catalogs_summary.as_ref())
+                    .cloned()
+                    .unwrap_or_default()
+            },
+        )
+    }
     /// Sends the `ListDataCatalogs` request and decodes the response; a modeled error arrives as its [`ListDataCatalogsError`](crate::errors::ListDataCatalogsError) variant.
     pub async fn send(
         self,
@@ -1993,6 +2130,7 @@ impl ListDataCatalogs {
 static LIST_DATABASES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListDatabases",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_databases`](crate::Client::list_databases): Lists the databases in the specified data catalog.
 #[derive(Clone, Debug)]
@@ -2027,6 +2165,39 @@ impl ListDatabases {
         self.input = self.input.set_work_group(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListDatabasesOutput,
+        crate::errors::ListDatabasesError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListDatabases::send,
+            |page: &crate::types::ListDatabasesOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
+    /// Every item of every page (`DatabaseList`), in order.
+    pub fn items(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::Database,
+        crate::errors::ListDatabasesError,
+    > {
+        nimbus::paginate::items(
+            self.pages(),
+            |page| {
+                Some(&page)
+                    .and_then(|v| v.database_list.as_ref())
+                    .cloned()
+                    .unwrap_or_default()
+            },
+        )
+    }
     /// Sends the `ListDatabases` request and decodes the response; a modeled error arrives as its [`ListDatabasesError`](crate::errors::ListDatabasesError) variant.
     pub async fn send(
         self,
@@ -2050,6 +2221,7 @@ impl ListDatabases {
 static LIST_ENGINE_VERSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListEngineVersions",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_engine_versions`](crate::Client::list_engine_versions): Returns a list of engine versions that are available to choose from, including the Auto option.
 #[derive(Clone, Debug)]
@@ -2079,6 +2251,22 @@ impl ListEngineVersions {
         self.input = self.input.set_max_results(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListEngineVersionsOutput,
+        crate::errors::ListEngineVersionsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListEngineVersions::send,
+            |page: &crate::types::ListEngineVersionsOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListEngineVersions` request and decodes the response; a modeled error arrives as its [`ListEngineVersionsError`](crate::errors::ListEngineVersionsError) variant.
     pub async fn send(
         self,
@@ -2105,6 +2293,7 @@ impl ListEngineVersions {
 static LIST_EXECUTORS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListExecutors",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_executors`](crate::Client::list_executors): Lists, in descending order, the executors that joined a session. Newer executors are listed first; older executors are listed later. The result can be optionally filtered by state.
 #[derive(Clone, Debug)]
@@ -2154,6 +2343,22 @@ impl ListExecutors {
         self.input = self.input.set_next_token(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListExecutorsResponse,
+        crate::errors::ListExecutorsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListExecutors::send,
+            |page: &crate::types::ListExecutorsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListExecutors` request and decodes the response; a modeled error arrives as its [`ListExecutorsError`](crate::errors::ListExecutorsError) variant.
     pub async fn send(
         self,
@@ -2177,6 +2382,7 @@ impl ListExecutors {
 static LIST_NAMED_QUERIES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListNamedQueries",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_named_queries`](crate::Client::list_named_queries): Provides a list of available query IDs only for queries saved in the specified workgroup. Requires that you have access to the specified workgroup. If a workgroup is not specified, lists the saved queries for the primary workgroup.
 #[derive(Clone, Debug)]
@@ -2211,6 +2417,22 @@ impl ListNamedQueries {
         self.input = self.input.set_work_group(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListNamedQueriesOutput,
+        crate::errors::ListNamedQueriesError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListNamedQueries::send,
+            |page: &crate::types::ListNamedQueriesOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListNamedQueries` request and decodes the response; a modeled error arrives as its [`ListNamedQueriesError`](crate::errors::ListNamedQueriesError) variant.
     pub async fn send(
         self,
@@ -2237,6 +2459,7 @@ impl ListNamedQueries {
 static LIST_NOTEBOOK_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListNotebookMetadata",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_notebook_metadata`](crate::Client::list_notebook_metadata): Displays the notebook files for the specified workgroup in paginated format.
 #[derive(Clone, Debug)]
@@ -2300,6 +2523,7 @@ impl ListNotebookMetadata {
 static LIST_NOTEBOOK_SESSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListNotebookSessions",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_notebook_sessions`](crate::Client::list_notebook_sessions): Lists, in descending order, the sessions that have been created in a notebook that are in an active state like `CREATING`, `CREATED`, `IDLE` or `BUSY`. Newer sessions are listed first; older sessions are listed later.
 #[derive(Clone, Debug)]
@@ -2355,6 +2579,7 @@ impl ListNotebookSessions {
 static LIST_PREPARED_STATEMENTS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListPreparedStatements",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_prepared_statements`](crate::Client::list_prepared_statements): Lists the prepared statements in the specified workgroup.
 #[derive(Clone, Debug)]
@@ -2384,6 +2609,22 @@ impl ListPreparedStatements {
         self.input = self.input.set_max_results(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListPreparedStatementsOutput,
+        crate::errors::ListPreparedStatementsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListPreparedStatements::send,
+            |page: &crate::types::ListPreparedStatementsOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListPreparedStatements` request and decodes the response; a modeled error arrives as its [`ListPreparedStatementsError`](crate::errors::ListPreparedStatementsError) variant.
     pub async fn send(
         self,
@@ -2410,6 +2651,7 @@ impl ListPreparedStatements {
 static LIST_QUERY_EXECUTIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListQueryExecutions",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_query_executions`](crate::Client::list_query_executions): Provides a list of available query execution IDs for the queries in the specified workgroup. Athena keeps a query history for 45 days. If a workgroup is not specified, returns a list of query execution IDs for the primary workgroup. Requires you to have access to the workgroup in which the queries ran.
 #[derive(Clone, Debug)]
@@ -2444,6 +2686,22 @@ impl ListQueryExecutions {
         self.input = self.input.set_work_group(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListQueryExecutionsOutput,
+        crate::errors::ListQueryExecutionsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListQueryExecutions::send,
+            |page: &crate::types::ListQueryExecutionsOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListQueryExecutions` request and decodes the response; a modeled error arrives as its [`ListQueryExecutionsError`](crate::errors::ListQueryExecutionsError) variant.
     pub async fn send(
         self,
@@ -2470,6 +2728,7 @@ impl ListQueryExecutions {
 static LIST_SESSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListSessions",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_sessions`](crate::Client::list_sessions): Lists the sessions in a workgroup that are in an active state like `CREATING`, `CREATED`, `IDLE`, or `BUSY`. Newer sessions are listed first; older sessions are listed later.
 #[derive(Clone, Debug)]
@@ -2523,6 +2782,22 @@ impl ListSessions {
         self.input = self.input.set_next_token(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListSessionsResponse,
+        crate::errors::ListSessionsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListSessions::send,
+            |page: &crate::types::ListSessionsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListSessions` request and decodes the response; a modeled error arrives as its [`ListSessionsError`](crate::errors::ListSessionsError) variant.
     pub async fn send(
         self,
@@ -2546,6 +2821,7 @@ impl ListSessions {
 static LIST_TABLE_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListTableMetadata",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_table_metadata`](crate::Client::list_table_metadata): Lists the metadata for the tables in the specified data catalog database.
 #[derive(Clone, Debug)]
@@ -2585,6 +2861,39 @@ impl ListTableMetadata {
         self.input = self.input.set_work_group(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListTableMetadataOutput,
+        crate::errors::ListTableMetadataError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListTableMetadata::send,
+            |page: &crate::types::ListTableMetadataOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
+    /// Every item of every page (`TableMetadataList`), in order.
+    pub fn items(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::TableMetadata,
+        crate::errors::ListTableMetadataError,
+    > {
+        nimbus::paginate::items(
+            self.pages(),
+            |page| {
+                Some(&page)
+                    .and_then(|v| v.table_metadata_list.as_ref())
+                    .cloned()
+                    .unwrap_or_default()
+            },
+        )
+    }
     /// Sends the `ListTableMetadata` request and decodes the response; a modeled error arrives as its [`ListTableMetadataError`](crate::errors::ListTableMetadataError) variant.
     pub async fn send(
         self,
@@ -2611,6 +2920,7 @@ impl ListTableMetadata {
 static LIST_TAGS_FOR_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListTagsForResource",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_tags_for_resource`](crate::Client::list_tags_for_resource): Lists the tags associated with an Athena resource.
 #[derive(Clone, Debug)]
@@ -2640,6 +2950,34 @@ impl ListTagsForResource {
         self.input = self.input.set_max_results(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListTagsForResourceOutput,
+        crate::errors::ListTagsForResourceError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListTagsForResource::send,
+            |page: &crate::types::ListTagsForResourceOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
+    /// Every item of every page (`Tags`), in order.
+    pub fn items(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::Tag,
+        crate::errors::ListTagsForResourceError,
+    > {
+        nimbus::paginate::items(
+            self.pages(),
+            |page| Some(&page).and_then(|v| v.tags.as_ref()).cloned().unwrap_or_default(),
+        )
+    }
     /// Sends the `ListTagsForResource` request and decodes the response; a modeled error arrives as its [`ListTagsForResourceError`](crate::errors::ListTagsForResourceError) variant.
     pub async fn send(
         self,
@@ -2666,6 +3004,7 @@ impl ListTagsForResource {
 static LIST_WORK_GROUPS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListWorkGroups",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_work_groups`](crate::Client::list_work_groups): Lists available workgroups for the account.
 #[derive(Clone, Debug)]
@@ -2695,6 +3034,22 @@ impl ListWorkGroups {
         self.input = self.input.set_max_results(value);
         self
     }
+    /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListWorkGroupsOutput,
+        crate::errors::ListWorkGroupsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListWorkGroups::send,
+            |page: &crate::types::ListWorkGroupsOutput| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListWorkGroups` request and decodes the response; a modeled error arrives as its [`ListWorkGroupsError`](crate::errors::ListWorkGroupsError) variant.
     pub async fn send(
         self,
@@ -2718,6 +3073,7 @@ impl ListWorkGroups {
 static PUT_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "PutCapacityAssignmentConfiguration",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::put_capacity_assignment_configuration`](crate::Client::put_capacity_assignment_configuration): Puts a new capacity assignment configuration for a specified capacity reservation. If a capacity assignment configuration already exists for the capacity reservation, replaces the existing capacity assignment configuration.
 #[derive(Clone, Debug)]
@@ -2765,6 +3121,7 @@ impl PutCapacityAssignmentConfiguration {
 static START_CALCULATION_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "StartCalculationExecution",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::start_calculation_execution`](crate::Client::start_calculation_execution): Submits calculations for execution within a session. You can supply the code to run as an inline code block within the request.
 #[derive(Clone, Debug)]
@@ -2836,6 +3193,7 @@ impl StartCalculationExecution {
 static START_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "StartQueryExecution",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::start_query_execution`](crate::Client::start_query_execution): Runs the SQL query statements contained in the `Query`. Requires you to have access to the workgroup in which the query ran. Running queries against an external catalog requires `GetDataCatalog` permission to the catalog. For code samples using the Amazon Web Services SDK for Java, see [Examples and Code Samples](http://docs.aws.amazon.com/athena/latest/ug/code-samples.html) in the *Amazon Athena User Guide*.
 #[derive(Clone, Debug)]
@@ -2925,6 +3283,7 @@ impl StartQueryExecution {
 static START_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "StartSession",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::start_session`](crate::Client::start_session): Creates a session for running calculations within a workgroup. The session is ready when it reaches an `IDLE` state.
 #[derive(Clone, Debug)]
@@ -2989,6 +3348,7 @@ impl StartSession {
 static STOP_CALCULATION_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "StopCalculationExecution",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::stop_calculation_execution`](crate::Client::stop_calculation_execution): Requests the cancellation of a calculation. A `StopCalculationExecution` call on a calculation that is already in a terminal state (for example, `STOPPED`, `FAILED`, or `COMPLETED`) succeeds but has no effect.
 #[derive(Clone, Debug)]
@@ -3034,6 +3394,7 @@ impl StopCalculationExecution {
 static STOP_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "StopQueryExecution",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::stop_query_execution`](crate::Client::stop_query_execution): Stops a query execution. Requires you to have access to the workgroup in which the query ran.
 #[derive(Clone, Debug)]
@@ -3079,6 +3440,7 @@ impl StopQueryExecution {
 static TAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TagResource",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::tag_resource`](crate::Client::tag_resource): Adds one or more tags to an Athena resource. A tag is a label that you assign to a resource. Each tag consists of a key and an optional value, both of which you define. For example, you can use tags to categorize Athena workgroups, data catalogs, or capacity reservations by purpose, owner, or environment. Use a consistent set of tag keys to make it easier to search and filter the resources in your account. For best practices, see [Tagging Best Practices](https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html). Tag keys can be from 1 to 128 UTF-8 Unicode characters, and tag values can be from 0 to 256 UTF-8 Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per resource. If you specify more than one tag, separate them by commas.
 #[derive(Clone, Debug)]
@@ -3121,6 +3483,7 @@ impl TagResource {
 static TERMINATE_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TerminateSession",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::terminate_session`](crate::Client::terminate_session): Terminates an active session. A `TerminateSession` call on a session that is already inactive (for example, in a `FAILED`, `TERMINATED` or `TERMINATING` state) succeeds but has no effect. Calculations running in the session when `TerminateSession` is called are forcefully stopped, but may display as `FAILED` instead of `STOPPED`.
 #[derive(Clone, Debug)]
@@ -3166,6 +3529,7 @@ impl TerminateSession {
 static UNTAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UntagResource",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::untag_resource`](crate::Client::untag_resource): Removes one or more tags from an Athena resource.
 #[derive(Clone, Debug)]
@@ -3208,6 +3572,7 @@ impl UntagResource {
 static UPDATE_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateCapacityReservation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_capacity_reservation`](crate::Client::update_capacity_reservation): Updates the number of requested data processing units for the capacity reservation with the specified name.
 #[derive(Clone, Debug)]
@@ -3253,6 +3618,7 @@ impl UpdateCapacityReservation {
 static UPDATE_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateDataCatalog",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_data_catalog`](crate::Client::update_data_catalog): Updates the data catalog that has the specified name.
 #[derive(Clone, Debug)]
@@ -3319,6 +3685,7 @@ impl UpdateDataCatalog {
 static UPDATE_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateNamedQuery",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_named_query`](crate::Client::update_named_query): Updates a `NamedQuery` object. The database or workgroup cannot be updated.
 #[derive(Clone, Debug)]
@@ -3369,6 +3736,7 @@ impl UpdateNamedQuery {
 static UPDATE_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateNotebook",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_notebook`](crate::Client::update_notebook): Updates the contents of a Spark notebook.
 #[derive(Clone, Debug)]
@@ -3423,6 +3791,7 @@ impl UpdateNotebook {
 static UPDATE_NOTEBOOK_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateNotebookMetadata",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_notebook_metadata`](crate::Client::update_notebook_metadata): Updates the metadata for a notebook.
 #[derive(Clone, Debug)]
@@ -3475,6 +3844,7 @@ impl UpdateNotebookMetadata {
 static UPDATE_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdatePreparedStatement",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_prepared_statement`](crate::Client::update_prepared_statement): Updates a prepared statement.
 #[derive(Clone, Debug)]
@@ -3525,6 +3895,7 @@ impl UpdatePreparedStatement {
 static UPDATE_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateWorkGroup",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_work_group`](crate::Client::update_work_group): Updates the workgroup with the specified name. The workgroup's name cannot be changed. Only `ConfigurationUpdates` can be specified.
 #[derive(Clone, Debug)]

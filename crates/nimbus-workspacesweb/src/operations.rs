@@ -7,6 +7,7 @@
 static ASSOCIATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "AssociateBrowserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::associate_browser_settings`](crate::Client::associate_browser_settings): Associates a browser settings resource with a web portal.
 #[derive(Clone, Debug)]
@@ -59,6 +60,7 @@ impl AssociateBrowserSettings {
 static ASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "AssociateDataProtectionSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::associate_data_protection_settings`](crate::Client::associate_data_protection_settings): Associates a data protection settings resource with a web portal.
 #[derive(Clone, Debug)]
@@ -111,6 +113,7 @@ impl AssociateDataProtectionSettings {
 static ASSOCIATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "AssociateIpAccessSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::associate_ip_access_settings`](crate::Client::associate_ip_access_settings): Associates an IP access settings resource with a web portal.
 #[derive(Clone, Debug)]
@@ -163,6 +166,7 @@ impl AssociateIpAccessSettings {
 static ASSOCIATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "AssociateNetworkSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::associate_network_settings`](crate::Client::associate_network_settings): Associates a network settings resource with a web portal.
 #[derive(Clone, Debug)]
@@ -215,6 +219,7 @@ impl AssociateNetworkSettings {
 static ASSOCIATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "AssociateTrustStore",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::associate_trust_store`](crate::Client::associate_trust_store): Associates a trust store with a web portal.
 #[derive(Clone, Debug)]
@@ -267,6 +272,7 @@ impl AssociateTrustStore {
 static ASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "AssociateUserAccessLoggingSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::associate_user_access_logging_settings`](crate::Client::associate_user_access_logging_settings): Associates a user access logging settings resource with a web portal.
 #[derive(Clone, Debug)]
@@ -321,6 +327,7 @@ impl AssociateUserAccessLoggingSettings {
 static ASSOCIATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "AssociateUserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::associate_user_settings`](crate::Client::associate_user_settings): Associates a user settings resource with a web portal.
 #[derive(Clone, Debug)]
@@ -373,6 +380,7 @@ impl AssociateUserSettings {
 static CREATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateBrowserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_browser_settings`](crate::Client::create_browser_settings): Creates a browser settings resource that can be associated with a web portal. Once associated with a web portal, browser settings control how the browser will behave once a user starts a streaming session for the web portal.
 #[derive(Clone, Debug)]
@@ -445,6 +453,7 @@ impl CreateBrowserSettings {
 static CREATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateDataProtectionSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_data_protection_settings`](crate::Client::create_data_protection_settings): Creates a data protection settings resource that can be associated with a web portal.
 #[derive(Clone, Debug)]
@@ -535,6 +544,7 @@ impl CreateDataProtectionSettings {
 static CREATE_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateIdentityProvider",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_identity_provider`](crate::Client::create_identity_provider): Creates an identity provider resource that is then associated with a web portal.
 #[derive(Clone, Debug)]
@@ -594,6 +604,7 @@ impl CreateIdentityProvider {
 static CREATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateIpAccessSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_ip_access_settings`](crate::Client::create_ip_access_settings): Creates an IP access settings resource that can be associated with a web portal.
 #[derive(Clone, Debug)]
@@ -676,6 +687,7 @@ impl CreateIpAccessSettings {
 static CREATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateNetworkSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_network_settings`](crate::Client::create_network_settings): Creates a network settings resource that can be associated with a web portal. Once associated with a web portal, network settings define how streaming instances will connect with your specified VPC.
 #[derive(Clone, Debug)]
@@ -735,6 +747,7 @@ impl CreateNetworkSettings {
 static CREATE_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreatePortal",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_portal`](crate::Client::create_portal): Creates a web portal.
 #[derive(Clone, Debug)]
@@ -834,6 +847,7 @@ impl CreatePortal {
 static CREATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateTrustStore",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_trust_store`](crate::Client::create_trust_store): Creates a trust store that can be associated with a web portal. A trust store contains certificate authority (CA) certificates. Once associated with a web portal, the browser in a streaming session will recognize certificates that have been issued using any of the CAs in the trust store. If your organization has internal websites that use certificates issued by private CAs, you should add the private CA certificate to the trust store.
 #[derive(Clone, Debug)]
@@ -893,6 +907,7 @@ impl CreateTrustStore {
 static CREATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateUserAccessLoggingSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_user_access_logging_settings`](crate::Client::create_user_access_logging_settings): Creates a user access logging settings resource that can be associated with a web portal.
 #[derive(Clone, Debug)]
@@ -952,6 +967,7 @@ impl CreateUserAccessLoggingSettings {
 static CREATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "CreateUserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::create_user_settings`](crate::Client::create_user_settings): Creates a user settings resource that can be associated with a web portal. Once associated with a web portal, user settings control how users can transfer data between a streaming session and the their local devices.
 #[derive(Clone, Debug)]
@@ -1061,6 +1077,7 @@ impl CreateUserSettings {
 static DELETE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteBrowserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_browser_settings`](crate::Client::delete_browser_settings): Deletes browser settings.
 #[derive(Clone, Debug)]
@@ -1108,6 +1125,7 @@ impl DeleteBrowserSettings {
 static DELETE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteDataProtectionSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_data_protection_settings`](crate::Client::delete_data_protection_settings): Deletes data protection settings.
 #[derive(Clone, Debug)]
@@ -1155,6 +1173,7 @@ impl DeleteDataProtectionSettings {
 static DELETE_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteIdentityProvider",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_identity_provider`](crate::Client::delete_identity_provider): Deletes the identity provider.
 #[derive(Clone, Debug)]
@@ -1202,6 +1221,7 @@ impl DeleteIdentityProvider {
 static DELETE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteIpAccessSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_ip_access_settings`](crate::Client::delete_ip_access_settings): Deletes IP access settings.
 #[derive(Clone, Debug)]
@@ -1249,6 +1269,7 @@ impl DeleteIpAccessSettings {
 static DELETE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteNetworkSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_network_settings`](crate::Client::delete_network_settings): Deletes network settings.
 #[derive(Clone, Debug)]
@@ -1296,6 +1317,7 @@ impl DeleteNetworkSettings {
 static DELETE_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeletePortal",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_portal`](crate::Client::delete_portal): Deletes a web portal.
 #[derive(Clone, Debug)]
@@ -1340,6 +1362,7 @@ impl DeletePortal {
 static DELETE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteTrustStore",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_trust_store`](crate::Client::delete_trust_store): Deletes the trust store.
 #[derive(Clone, Debug)]
@@ -1387,6 +1410,7 @@ impl DeleteTrustStore {
 static DELETE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteUserAccessLoggingSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_user_access_logging_settings`](crate::Client::delete_user_access_logging_settings): Deletes user access logging settings.
 #[derive(Clone, Debug)]
@@ -1434,6 +1458,7 @@ impl DeleteUserAccessLoggingSettings {
 static DELETE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DeleteUserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::delete_user_settings`](crate::Client::delete_user_settings): Deletes user settings.
 #[derive(Clone, Debug)]
@@ -1481,6 +1506,7 @@ impl DeleteUserSettings {
 static DISASSOCIATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DisassociateBrowserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::disassociate_browser_settings`](crate::Client::disassociate_browser_settings): Disassociates browser settings from a web portal.
 #[derive(Clone, Debug)]
@@ -1529,6 +1555,7 @@ impl DisassociateBrowserSettings {
 static DISASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DisassociateDataProtectionSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::disassociate_data_protection_settings`](crate::Client::disassociate_data_protection_settings): Disassociates data protection settings from a web portal.
 #[derive(Clone, Debug)]
@@ -1579,6 +1606,7 @@ impl DisassociateDataProtectionSettings {
 static DISASSOCIATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DisassociateIpAccessSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::disassociate_ip_access_settings`](crate::Client::disassociate_ip_access_settings): Disassociates IP access settings from a web portal.
 #[derive(Clone, Debug)]
@@ -1627,6 +1655,7 @@ impl DisassociateIpAccessSettings {
 static DISASSOCIATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DisassociateNetworkSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::disassociate_network_settings`](crate::Client::disassociate_network_settings): Disassociates network settings from a web portal.
 #[derive(Clone, Debug)]
@@ -1675,6 +1704,7 @@ impl DisassociateNetworkSettings {
 static DISASSOCIATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DisassociateTrustStore",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::disassociate_trust_store`](crate::Client::disassociate_trust_store): Disassociates a trust store from a web portal.
 #[derive(Clone, Debug)]
@@ -1723,6 +1753,7 @@ impl DisassociateTrustStore {
 static DISASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DisassociateUserAccessLoggingSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::disassociate_user_access_logging_settings`](crate::Client::disassociate_user_access_logging_settings): Disassociates user access logging settings from a web portal.
 #[derive(Clone, Debug)]
@@ -1773,6 +1804,7 @@ impl DisassociateUserAccessLoggingSettings {
 static DISASSOCIATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DisassociateUserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::disassociate_user_settings`](crate::Client::disassociate_user_settings): Disassociates user settings from a web portal.
 #[derive(Clone, Debug)]
@@ -1821,6 +1853,7 @@ impl DisassociateUserSettings {
 static EXPIRE_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ExpireSession",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::expire_session`](crate::Client::expire_session): Expires an active secure browser session.
 #[derive(Clone, Debug)]
@@ -1870,6 +1903,7 @@ impl ExpireSession {
 static GET_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetBrowserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_browser_settings`](crate::Client::get_browser_settings): Gets browser settings.
 #[derive(Clone, Debug)]
@@ -1917,6 +1951,7 @@ impl GetBrowserSettings {
 static GET_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetDataProtectionSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_data_protection_settings`](crate::Client::get_data_protection_settings): Gets the data protection settings.
 #[derive(Clone, Debug)]
@@ -1964,6 +1999,7 @@ impl GetDataProtectionSettings {
 static GET_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetIdentityProvider",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_identity_provider`](crate::Client::get_identity_provider): Gets the identity provider.
 #[derive(Clone, Debug)]
@@ -2011,6 +2047,7 @@ impl GetIdentityProvider {
 static GET_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetIpAccessSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_ip_access_settings`](crate::Client::get_ip_access_settings): Gets the IP access settings.
 #[derive(Clone, Debug)]
@@ -2058,6 +2095,7 @@ impl GetIpAccessSettings {
 static GET_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetNetworkSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_network_settings`](crate::Client::get_network_settings): Gets the network settings.
 #[derive(Clone, Debug)]
@@ -2105,6 +2143,7 @@ impl GetNetworkSettings {
 static GET_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetPortal",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_portal`](crate::Client::get_portal): Gets the web portal.
 #[derive(Clone, Debug)]
@@ -2149,6 +2188,7 @@ impl GetPortal {
 static GET_PORTAL_SERVICE_PROVIDER_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetPortalServiceProviderMetadata",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_portal_service_provider_metadata`](crate::Client::get_portal_service_provider_metadata): Gets the service provider metadata.
 #[derive(Clone, Debug)]
@@ -2196,6 +2236,7 @@ impl GetPortalServiceProviderMetadata {
 static GET_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetSession",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_session`](crate::Client::get_session): Gets information for a secure browser session.
 #[derive(Clone, Debug)]
@@ -2245,6 +2286,7 @@ impl GetSession {
 static GET_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetTrustStore",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_trust_store`](crate::Client::get_trust_store): Gets the trust store.
 #[derive(Clone, Debug)]
@@ -2289,6 +2331,7 @@ impl GetTrustStore {
 static GET_TRUST_STORE_CERTIFICATE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetTrustStoreCertificate",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_trust_store_certificate`](crate::Client::get_trust_store_certificate): Gets the trust store certificate.
 #[derive(Clone, Debug)]
@@ -2341,6 +2384,7 @@ impl GetTrustStoreCertificate {
 static GET_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetUserAccessLoggingSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_user_access_logging_settings`](crate::Client::get_user_access_logging_settings): Gets user access logging settings.
 #[derive(Clone, Debug)]
@@ -2388,6 +2432,7 @@ impl GetUserAccessLoggingSettings {
 static GET_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GetUserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::get_user_settings`](crate::Client::get_user_settings): Gets user settings.
 #[derive(Clone, Debug)]
@@ -2435,6 +2480,7 @@ impl GetUserSettings {
 static LIST_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListBrowserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_browser_settings`](crate::Client::list_browser_settings): Retrieves a list of browser settings.
 #[derive(Clone, Debug)]
@@ -2463,6 +2509,22 @@ impl ListBrowserSettings {
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListBrowserSettingsResponse,
+        crate::errors::ListBrowserSettingsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListBrowserSettings::send,
+            |page: &crate::types::ListBrowserSettingsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
     }
     /// Sends the `ListBrowserSettings` request and decodes the response; a modeled error arrives as its [`ListBrowserSettingsError`](crate::errors::ListBrowserSettingsError) variant.
     pub async fn send(
@@ -2494,6 +2556,7 @@ impl ListBrowserSettings {
 static LIST_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListDataProtectionSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_data_protection_settings`](crate::Client::list_data_protection_settings): Retrieves a list of data protection settings.
 #[derive(Clone, Debug)]
@@ -2522,6 +2585,39 @@ impl ListDataProtectionSettings {
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListDataProtectionSettingsResponse,
+        crate::errors::ListDataProtectionSettingsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListDataProtectionSettings::send,
+            |page: &crate::types::ListDataProtectionSettingsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
+    /// Every item of every page (`dataProtectionSettings`), in order.
+    pub fn items(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::DataProtectionSettingsSummary,
+        crate::errors::ListDataProtectionSettingsError,
+    > {
+        nimbus::paginate::items(
+            self.pages(),
+            |page| {
+                Some(&page)
+                    .and_then(|v| v.data_protection_settings.as_ref())
+                    .cloned()
+                    .unwrap_or_default()
+            },
+        )
     }
     /// Sends the `ListDataProtectionSettings` request and decodes the response; a modeled error arrives as its [`ListDataProtectionSettingsError`](crate::errors::ListDataProtectionSettingsError) variant.
     pub async fn send(
@@ -2553,6 +2649,7 @@ impl ListDataProtectionSettings {
 static LIST_IDENTITY_PROVIDERS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListIdentityProviders",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_identity_providers`](crate::Client::list_identity_providers): Retrieves a list of identity providers for a specific web portal.
 #[derive(Clone, Debug)]
@@ -2581,6 +2678,22 @@ impl ListIdentityProviders {
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListIdentityProvidersResponse,
+        crate::errors::ListIdentityProvidersError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListIdentityProviders::send,
+            |page: &crate::types::ListIdentityProvidersResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
     }
     /// Sends the `ListIdentityProviders` request and decodes the response; a modeled error arrives as its [`ListIdentityProvidersError`](crate::errors::ListIdentityProvidersError) variant.
     pub async fn send(
@@ -2617,6 +2730,7 @@ impl ListIdentityProviders {
 static LIST_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListIpAccessSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_ip_access_settings`](crate::Client::list_ip_access_settings): Retrieves a list of IP access settings.
 #[derive(Clone, Debug)]
@@ -2645,6 +2759,22 @@ impl ListIpAccessSettings {
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListIpAccessSettingsResponse,
+        crate::errors::ListIpAccessSettingsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListIpAccessSettings::send,
+            |page: &crate::types::ListIpAccessSettingsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
     }
     /// Sends the `ListIpAccessSettings` request and decodes the response; a modeled error arrives as its [`ListIpAccessSettingsError`](crate::errors::ListIpAccessSettingsError) variant.
     pub async fn send(
@@ -2676,6 +2806,7 @@ impl ListIpAccessSettings {
 static LIST_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListNetworkSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_network_settings`](crate::Client::list_network_settings): Retrieves a list of network settings.
 #[derive(Clone, Debug)]
@@ -2704,6 +2835,22 @@ impl ListNetworkSettings {
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListNetworkSettingsResponse,
+        crate::errors::ListNetworkSettingsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListNetworkSettings::send,
+            |page: &crate::types::ListNetworkSettingsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
     }
     /// Sends the `ListNetworkSettings` request and decodes the response; a modeled error arrives as its [`ListNetworkSettingsError`](crate::errors::ListNetworkSettingsError) variant.
     pub async fn send(
@@ -2735,6 +2882,7 @@ impl ListNetworkSettings {
 static LIST_PORTALS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListPortals",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_portals`](crate::Client::list_portals): Retrieves a list or web portals.
 #[derive(Clone, Debug)]
@@ -2764,6 +2912,22 @@ impl ListPortals {
         self.input = self.input.set_max_results(value);
         self
     }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListPortalsResponse,
+        crate::errors::ListPortalsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListPortals::send,
+            |page: &crate::types::ListPortalsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
     /// Sends the `ListPortals` request and decodes the response; a modeled error arrives as its [`ListPortalsError`](crate::errors::ListPortalsError) variant.
     pub async fn send(
         self,
@@ -2791,6 +2955,7 @@ impl ListPortals {
 static LIST_SESSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListSessions",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_sessions`](crate::Client::list_sessions): Lists information for multiple secure browser sessions from a specific portal.
 #[derive(Clone, Debug)]
@@ -2840,6 +3005,34 @@ impl ListSessions {
         self.input = self.input.set_next_token(value);
         self
     }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListSessionsResponse,
+        crate::errors::ListSessionsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListSessions::send,
+            |page: &crate::types::ListSessionsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
+    }
+    /// Every item of every page (`sessions`), in order.
+    pub fn items(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::SessionSummary,
+        crate::errors::ListSessionsError,
+    > {
+        nimbus::paginate::items(
+            self.pages(),
+            |page| Some(&page).map(|v| &v.sessions).cloned().unwrap_or_default(),
+        )
+    }
     /// Sends the `ListSessions` request and decodes the response; a modeled error arrives as its [`ListSessionsError`](crate::errors::ListSessionsError) variant.
     pub async fn send(
         self,
@@ -2884,6 +3077,7 @@ impl ListSessions {
 static LIST_TAGS_FOR_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListTagsForResource",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_tags_for_resource`](crate::Client::list_tags_for_resource): Retrieves a list of tags for a resource.
 #[derive(Clone, Debug)]
@@ -2931,6 +3125,7 @@ impl ListTagsForResource {
 static LIST_TRUST_STORE_CERTIFICATES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListTrustStoreCertificates",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_trust_store_certificates`](crate::Client::list_trust_store_certificates): Retrieves a list of trust store certificates.
 #[derive(Clone, Debug)]
@@ -2959,6 +3154,22 @@ impl ListTrustStoreCertificates {
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListTrustStoreCertificatesResponse,
+        crate::errors::ListTrustStoreCertificatesError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListTrustStoreCertificates::send,
+            |page: &crate::types::ListTrustStoreCertificatesResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
     }
     /// Sends the `ListTrustStoreCertificates` request and decodes the response; a modeled error arrives as its [`ListTrustStoreCertificatesError`](crate::errors::ListTrustStoreCertificatesError) variant.
     pub async fn send(
@@ -2995,6 +3206,7 @@ impl ListTrustStoreCertificates {
 static LIST_TRUST_STORES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListTrustStores",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_trust_stores`](crate::Client::list_trust_stores): Retrieves a list of trust stores.
 #[derive(Clone, Debug)]
@@ -3023,6 +3235,22 @@ impl ListTrustStores {
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListTrustStoresResponse,
+        crate::errors::ListTrustStoresError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListTrustStores::send,
+            |page: &crate::types::ListTrustStoresResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
     }
     /// Sends the `ListTrustStores` request and decodes the response; a modeled error arrives as its [`ListTrustStoresError`](crate::errors::ListTrustStoresError) variant.
     pub async fn send(
@@ -3054,6 +3282,7 @@ impl ListTrustStores {
 static LIST_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListUserAccessLoggingSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_user_access_logging_settings`](crate::Client::list_user_access_logging_settings): Retrieves a list of user access logging settings.
 #[derive(Clone, Debug)]
@@ -3082,6 +3311,22 @@ impl ListUserAccessLoggingSettings {
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListUserAccessLoggingSettingsResponse,
+        crate::errors::ListUserAccessLoggingSettingsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListUserAccessLoggingSettings::send,
+            |page: &crate::types::ListUserAccessLoggingSettingsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
     }
     /// Sends the `ListUserAccessLoggingSettings` request and decodes the response; a modeled error arrives as its [`ListUserAccessLoggingSettingsError`](crate::errors::ListUserAccessLoggingSettingsError) variant.
     pub async fn send(
@@ -3113,6 +3358,7 @@ impl ListUserAccessLoggingSettings {
 static LIST_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ListUserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::list_user_settings`](crate::Client::list_user_settings): Retrieves a list of user settings.
 #[derive(Clone, Debug)]
@@ -3141,6 +3387,22 @@ impl ListUserSettings {
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
         self
+    }
+    /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
+    pub fn pages(
+        self,
+    ) -> nimbus::paginate::Paginated<
+        crate::types::ListUserSettingsResponse,
+        crate::errors::ListUserSettingsError,
+    > {
+        nimbus::paginate::pages(
+            self,
+            |b, token| b.set_next_token(token),
+            ListUserSettings::send,
+            |page: &crate::types::ListUserSettingsResponse| {
+                Some(page).and_then(|v| v.next_token.as_ref()).cloned()
+            },
+        )
     }
     /// Sends the `ListUserSettings` request and decodes the response; a modeled error arrives as its [`ListUserSettingsError`](crate::errors::ListUserSettingsError) variant.
     pub async fn send(
@@ -3172,6 +3434,7 @@ impl ListUserSettings {
 static TAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TagResource",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::tag_resource`](crate::Client::tag_resource): Adds or overwrites one or more tags for the specified resource.
 #[derive(Clone, Debug)]
@@ -3227,6 +3490,7 @@ impl TagResource {
 static UNTAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UntagResource",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::untag_resource`](crate::Client::untag_resource): Removes one or more tags from the specified resource.
 #[derive(Clone, Debug)]
@@ -3277,6 +3541,7 @@ impl UntagResource {
 static UPDATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateBrowserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_browser_settings`](crate::Client::update_browser_settings): Updates browser settings.
 #[derive(Clone, Debug)]
@@ -3340,6 +3605,7 @@ impl UpdateBrowserSettings {
 static UPDATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateDataProtectionSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_data_protection_settings`](crate::Client::update_data_protection_settings): Updates data protection settings.
 #[derive(Clone, Debug)]
@@ -3416,6 +3682,7 @@ impl UpdateDataProtectionSettings {
 static UPDATE_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateIdentityProvider",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_identity_provider`](crate::Client::update_identity_provider): Updates the identity provider.
 #[derive(Clone, Debug)]
@@ -3527,6 +3794,7 @@ impl UpdateIdentityProvider {
 static UPDATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateIpAccessSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_ip_access_settings`](crate::Client::update_ip_access_settings): Updates IP access settings.
 #[derive(Clone, Debug)]
@@ -3600,6 +3868,7 @@ impl UpdateIpAccessSettings {
 static UPDATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateNetworkSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_network_settings`](crate::Client::update_network_settings): Updates network settings.
 #[derive(Clone, Debug)]
@@ -3673,6 +3942,7 @@ impl UpdateNetworkSettings {
 static UPDATE_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdatePortal",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_portal`](crate::Client::update_portal): Updates a web portal.
 #[derive(Clone, Debug)]
@@ -3748,6 +4018,7 @@ impl UpdatePortal {
 static UPDATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateTrustStore",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_trust_store`](crate::Client::update_trust_store): Updates the trust store.
 #[derive(Clone, Debug)]
@@ -3819,6 +4090,7 @@ impl UpdateTrustStore {
 static UPDATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateUserAccessLoggingSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_user_access_logging_settings`](crate::Client::update_user_access_logging_settings): Updates the user access logging settings.
 #[derive(Clone, Debug)]
@@ -3882,6 +4154,7 @@ impl UpdateUserAccessLoggingSettings {
 static UPDATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UpdateUserSettings",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::update_user_settings`](crate::Client::update_user_settings): Updates the user settings.
 #[derive(Clone, Debug)]

@@ -2,8 +2,10 @@
 //! serialize (generated) -> resolve endpoint -> sign -> send -> classify ->
 //! deserialize (generated).
 
+use crate::credentials::{DefaultCredentialsChain, ProvideCredentials};
 use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse, ReqwestTransport, Transport};
+use crate::retry::{RetryConfig, RetryKind, RetryQuota};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +41,8 @@ pub struct ServiceInfo {
     /// The service's default endpoint when it has a fixed one (Google
     /// `rootUrl` + `servicePath`); `None` for region-based AWS endpoints.
     pub default_endpoint: Option<&'static str>,
+    /// The model's endpoint rule set (JSON), evaluated per call.
+    pub endpoint_rules: Option<&'static str>,
 }
 
 /// What the pipeline needs to know about one operation (generated, `static`).
@@ -49,6 +53,8 @@ pub struct OperationInfo {
     /// Safe to send again (`@idempotent`, `@readonly`, or an idempotency
     /// token that stays the same across attempts).
     pub idempotent: bool,
+    /// Codes of the operation's errors the model marks `@retryable`.
+    pub retryable_errors: &'static [&'static str],
 }
 
 /// Generates idempotency tokens.
@@ -75,6 +81,11 @@ pub struct Config {
     token_generator: Option<TokenGenerator>,
     disable_request_compression: bool,
     min_compression_size: Option<usize>,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    no_credentials: bool,
+    retry: RetryConfig,
+    use_fips: bool,
+    use_dual_stack: bool,
 }
 
 impl fmt::Debug for Config {
@@ -86,6 +97,8 @@ impl fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("call_timeout", &self.call_timeout)
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -158,6 +171,59 @@ impl Config {
         (!self.disable_request_compression).then_some(self.min_compression_size.unwrap_or(10_240))
     }
 
+    /// Signs with these credentials (a [`Credentials`](crate::credentials::Credentials)
+    /// value or any provider) instead of the default chain (environment,
+    /// then shared files).
+    pub fn credentials(mut self, provider: impl ProvideCredentials) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self.no_credentials = false;
+        self
+    }
+
+    /// Sends requests unsigned (local emulators, tests).
+    pub fn no_credentials(mut self) -> Self {
+        self.no_credentials = true;
+        self.credentials = None;
+        self
+    }
+
+    /// Retry settings (default: standard mode, 3 attempts).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Uses FIPS endpoints (endpoint rules parameter `UseFIPS`).
+    pub fn use_fips(mut self, on: bool) -> Self {
+        self.use_fips = on;
+        self
+    }
+
+    /// Uses dual-stack endpoints (endpoint rules parameter `UseDualStack`).
+    pub fn use_dual_stack(mut self, on: bool) -> Self {
+        self.use_dual_stack = on;
+        self
+    }
+
+    /// Configuration from the environment, as the AWS SDKs do it: region
+    /// from `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile; credentials
+    /// from the default chain (resolved at the first call); an endpoint
+    /// override from `AWS_ENDPOINT_URL`. The error names what was tried.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut config = Config::new().region(crate::credentials::region_from_env()?);
+        if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+            if !url.is_empty() {
+                config = config.endpoint_url(url);
+            }
+        }
+        Ok(config)
+    }
+
+    /// The retry settings.
+    pub fn get_retry(&self) -> RetryConfig {
+        self.retry
+    }
+
     /// The configured region.
     pub fn get_region(&self) -> Option<&str> {
         self.region.as_deref()
@@ -179,6 +245,9 @@ struct Inner {
     service: &'static ServiceInfo,
     config: Config,
     transport: Result<Arc<dyn Transport>, String>,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    rules: Option<Result<crate::endpoint::RuleSet, String>>,
+    quota: RetryQuota,
 }
 
 impl fmt::Debug for Client {
@@ -196,7 +265,14 @@ impl Client {
                 .map(|t| Arc::new(t) as Arc<dyn Transport>)
                 .map_err(|e| e.message().to_owned()),
         };
-        Client { inner: Arc::new(Inner { service, config, transport }) }
+        let signed = !matches!(service.protocol, Protocol::GoogleRest) && !config.no_credentials;
+        let credentials = match (&config.credentials, signed) {
+            (Some(c), true) => Some(c.clone()),
+            (None, true) => Some(Arc::new(DefaultCredentialsChain::default()) as Arc<dyn ProvideCredentials>),
+            (_, false) => None,
+        };
+        let rules = service.endpoint_rules.map(|json| crate::endpoint::RuleSet::parse(json).map_err(|e| e.message().to_owned()));
+        Client { inner: Arc::new(Inner { service, config, transport, credentials, rules, quota: RetryQuota::default() }) }
     }
 
     /// The configuration.
@@ -226,21 +302,67 @@ impl Client {
         let service = self.inner.service;
         let span = tracing::debug_span!("nimbus.call", service = service.name, operation = operation.name);
         let call = async {
-            let request = self.resolve_endpoint(request)?;
-            let response = match self.inner.config.call_timeout {
-                Some(limit) => tokio::time::timeout(limit, self.attempt(request))
+            match self.inner.config.call_timeout {
+                Some(limit) => tokio::time::timeout(limit, self.attempts(operation, request))
                     .await
-                    .map_err(|_| Error::new(ErrorKind::Timeout, format!("the call took longer than {limit:?}")))??,
-                None => self.attempt(request).await?,
-            };
-            tracing::debug!(status = response.status, "response");
-            if response.is_success() {
-                Ok(response)
-            } else {
-                Err(crate::protocol::error_from_response(service.protocol, response))
+                    .map_err(|_| Error::new(ErrorKind::Timeout, format!("the call took longer than {limit:?}")))?,
+                None => self.attempts(operation, request).await,
             }
         };
         call.instrument(span).await
+    }
+
+    /// Resolves the endpoint once, then runs attempts (signed each time)
+    /// until one succeeds, a failure is final, or the attempts or the retry
+    /// quota run out.
+    async fn attempts(&self, operation: &'static OperationInfo, request: HttpRequest) -> Result<HttpResponse, Error> {
+        let service = self.inner.service;
+        let (request, scope) = self.resolve_endpoint(request)?;
+        let retry = self.inner.config.retry;
+        let mut attempt = 1;
+        let mut retry_cost = None;
+        loop {
+            let mut signed = request.clone();
+            if let Some(provider) = &self.inner.credentials {
+                let credentials = provider.provide().await?;
+                let params = crate::sigv4::SigningParams {
+                    credentials: &credentials,
+                    region: &scope.signing_region,
+                    service: &scope.signing_name,
+                    time: std::time::SystemTime::now(),
+                    settings: crate::sigv4::SigningSettings::default(),
+                };
+                crate::sigv4::sign_request(&mut signed, &params)?;
+            }
+            let result = self.attempt(signed).await.and_then(|response| {
+                if response.is_success() {
+                    Ok(response)
+                } else {
+                    Err(crate::protocol::error_from_response(service.protocol, response))
+                }
+            });
+            let error = match result {
+                Ok(response) => {
+                    tracing::debug!(status = response.status, attempt, "response");
+                    self.inner.quota.release(retry_cost);
+                    return Ok(response);
+                }
+                Err(e) => e,
+            };
+            let kind = crate::retry::classify(&error, operation.retryable_errors, operation.idempotent);
+            if kind == RetryKind::Final || attempt >= retry.max_attempts {
+                return Err(error);
+            }
+            let Some(cost) = self.inner.quota.acquire(&error) else {
+                tracing::debug!("retry quota exhausted");
+                return Err(error);
+            };
+            retry_cost = Some(cost);
+            let delay = retry.backoff(attempt);
+            tracing::debug!(attempt, ?delay, error = %error, "retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
     }
 
     async fn attempt(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
@@ -254,42 +376,87 @@ impl Client {
         }
     }
 
-    /// The endpoint requests go to: the override, the service's fixed
-    /// endpoint, or the regional AWS endpoint.
-    pub fn endpoint(&self) -> Result<String, Error> {
+    /// The endpoint requests go to: the service's endpoint rules (which let
+    /// an endpoint URL set in the configuration win), else the override, the
+    /// service's fixed endpoint, or the regional AWS endpoint.
+    pub fn endpoint(&self) -> Result<ResolvedEndpoint, Error> {
         let config = &self.inner.config;
         let service = self.inner.service;
-        if let Some(url) = &config.endpoint_url {
-            return Ok(url.clone());
+        let region = config.region.clone();
+        let mut resolved = ResolvedEndpoint {
+            url: String::new(),
+            signing_region: region.clone().unwrap_or_else(|| "us-east-1".to_owned()),
+            signing_name: service.signing_name.to_owned(),
+        };
+        if let Some(rules) = &self.inner.rules {
+            let rules = rules.as_ref().map_err(|m| Error::config(format!("the endpoint rules of {} are invalid: {m}", service.name)))?;
+            let mut params = crate::endpoint::Params::default()
+                .set_bool("UseFIPS", config.use_fips)
+                .set_bool("UseDualStack", config.use_dual_stack);
+            if let Some(r) = &region {
+                params = params.set_str("Region", r);
+            }
+            if let Some(url) = &config.endpoint_url {
+                params = params.set_str("Endpoint", url);
+            }
+            let endpoint = rules.resolve(&params)?;
+            resolved.url = endpoint.url.clone();
+            let schemes = endpoint.properties.get("authSchemes").and_then(serde_json::Value::as_array);
+            let sigv4 = schemes.into_iter().flatten().find(|s| s.get("name").and_then(serde_json::Value::as_str) == Some("sigv4"));
+            if let Some(scheme) = sigv4 {
+                if let Some(r) = scheme.get("signingRegion").and_then(serde_json::Value::as_str) {
+                    resolved.signing_region = r.to_owned();
+                }
+                if let Some(n) = scheme.get("signingName").and_then(serde_json::Value::as_str) {
+                    resolved.signing_name = n.to_owned();
+                }
+            }
+            return Ok(resolved);
         }
-        if let Some(url) = service.default_endpoint {
-            return Ok(url.to_owned());
-        }
-        let region = config.region.as_deref().ok_or_else(|| {
-            Error::config(format!("no region is configured for {}: set one with `Config::region`", service.name))
-        })?;
-        Ok(format!("https://{}.{region}.amazonaws.com", service.endpoint_prefix))
+        resolved.url = if let Some(url) = &config.endpoint_url {
+            url.clone()
+        } else if let Some(url) = service.default_endpoint {
+            url.to_owned()
+        } else {
+            let region = region.ok_or_else(|| {
+                Error::config(format!("no region is configured for {}: set one with `Config::region` or AWS_REGION", service.name))
+            })?;
+            format!("https://{}.{region}.amazonaws.com", service.endpoint_prefix)
+        };
+        Ok(resolved)
     }
 
-    fn resolve_endpoint(&self, mut request: HttpRequest) -> Result<HttpRequest, Error> {
+    fn resolve_endpoint(&self, mut request: HttpRequest) -> Result<(HttpRequest, ResolvedEndpoint), Error> {
         if !request.body.is_empty() {
             request.headers.insert("Content-Length", request.body.len().to_string());
         }
         let endpoint = self.endpoint()?;
-        let (scheme, rest) = endpoint
+        let url = &endpoint.url;
+        let (scheme, rest) = url
             .split_once("://")
-            .ok_or_else(|| Error::config(format!("endpoint `{endpoint}` has no scheme (expected http:// or https://)")))?;
+            .ok_or_else(|| Error::config(format!("endpoint `{url}` has no scheme (expected http:// or https://)")))?;
         let (authority, base_path) = match rest.find('/') {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
             None => (rest, ""),
         };
         if authority.is_empty() {
-            return Err(Error::config(format!("endpoint `{endpoint}` has no host")));
+            return Err(Error::config(format!("endpoint `{url}` has no host")));
         }
         let prefix = request.host_prefix.take().unwrap_or_default();
         request.url = format!("{scheme}://{prefix}{authority}{base_path}{}", request.url);
-        Ok(request)
+        Ok((request, endpoint))
     }
+}
+
+/// Where a call goes and how it is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedEndpoint {
+    /// Base URL (scheme, host, optional port and path).
+    pub url: String,
+    /// SigV4 region.
+    pub signing_region: String,
+    /// SigV4 service name.
+    pub signing_name: String,
 }
 
 #[cfg(test)]
@@ -304,8 +471,9 @@ mod tests {
         endpoint_prefix: "test",
         signing_name: "test",
         default_endpoint: None,
+        endpoint_rules: None,
     };
-    static OP: OperationInfo = OperationInfo { name: "Op", idempotent: false };
+    static OP: OperationInfo = OperationInfo { name: "Op", idempotent: false, retryable_errors: &[] };
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread().enable_time().build().expect("runtime").block_on(f)
@@ -314,7 +482,7 @@ mod tests {
     #[test]
     fn endpoint_override_keeps_base_path_and_host_prefix() {
         let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}"));
-        let client = Client::new(&SERVICE, Config::new().endpoint_url("https://example.com/custom/").transport(mock.clone()));
+        let client = Client::new(&SERVICE, Config::new().endpoint_url("https://example.com/custom/").transport(mock.clone()).no_credentials());
         let mut req = HttpRequest::new("POST", "/");
         req.host_prefix = Some("foo.".into());
         block_on(client.send(&OP, req)).expect("ok");
@@ -323,12 +491,12 @@ mod tests {
 
     #[test]
     fn regional_endpoint_needs_a_region() {
-        let client = Client::new(&SERVICE, Config::new().transport(MockTransport::default()));
+        let client = Client::new(&SERVICE, Config::new().transport(MockTransport::default()).no_credentials());
         let err = block_on(client.send(&OP, HttpRequest::new("POST", "/"))).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         assert!(err.message().contains("region"), "{err}");
         let client = Client::new(&SERVICE, Config::new().region("eu-west-1"));
-        assert_eq!(client.endpoint().expect("endpoint"), "https://test.eu-west-1.amazonaws.com");
+        assert_eq!(client.endpoint().expect("endpoint").url, "https://test.eu-west-1.amazonaws.com");
     }
 
     #[test]
@@ -342,7 +510,11 @@ mod tests {
         }
         let client = Client::new(
             &SERVICE,
-            Config::new().endpoint_url("http://127.0.0.1:1").transport(Never).attempt_timeout(Duration::from_millis(20)),
+            Config::new()
+                .endpoint_url("http://127.0.0.1:1")
+                .transport(Never)
+                .attempt_timeout(Duration::from_millis(20))
+                .no_credentials(),
         );
         let err = block_on(client.send(&OP, HttpRequest::new("POST", "/"))).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout);

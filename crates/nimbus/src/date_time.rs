@@ -371,6 +371,13 @@ impl DateTimeVisitor {
             Ok(value) => return Ok(value),
             Err(err) => err,
         };
+        // ISO 8601 without a zone (`2026-11-23T03:35:05.003991`, as some
+        // emulators send): read as UTC, like botocore does.
+        if s.len() >= 19 && s.as_bytes().get(10) == Some(&b'T') && !s.ends_with(['Z', 'z']) && !s[19..].contains(['+', '-']) {
+            if let Ok(value) = DateTime::parse_rfc3339(&format!("{s}Z")) {
+                return Ok(value);
+            }
+        }
         let http = match DateTime::parse_http_date(s) {
             Ok(value) => return Ok(value),
             Err(err) => err,
@@ -1163,6 +1170,13 @@ mod tests {
         let t = DateTime::from_parts(-2, 500_000_000);
         assert_eq!(serde_json::to_string(&t).unwrap(), "-1.5");
         assert_eq!(serde_json::from_str::<DateTime>("-1.5").unwrap(), t);
+    }
+
+    #[test]
+    fn zoneless_iso_is_utc() {
+        let t = DateTimeVisitor::parse_any("2026-11-23T03:35:05.003991").unwrap();
+        assert_eq!(t, DateTime::parse_rfc3339("2026-11-23T03:35:05.003991Z").unwrap());
+        assert!(DateTimeVisitor::parse_any("2026-11-23T03:35").is_err());
     }
 
     #[test]

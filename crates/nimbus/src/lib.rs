@@ -30,10 +30,15 @@
 mod big_number;
 mod blob;
 mod client;
+pub mod credentials;
 mod date_time;
 mod error;
+pub mod endpoint;
 pub mod http;
+pub mod paginate;
 pub mod protocol;
+pub mod retry;
+pub mod sigv4;
 #[cfg(feature = "test-util")]
 pub mod testing;
 #[cfg(feature = "schemars")]
@@ -43,7 +48,9 @@ pub mod wire;
 
 pub use big_number::{BigNumber, BigNumberParseError};
 pub use blob::Blob;
-pub use client::{Client, Config, OperationInfo, Protocol, ServiceInfo, TokenGenerator};
+pub use client::{Client, Config, OperationInfo, Protocol, ResolvedEndpoint, ServiceInfo, TokenGenerator};
+pub use credentials::Credentials;
+pub use retry::RetryConfig;
 pub use date_time::{DateTime, DateTimeParseError, DateTimeRangeError};
 pub use error::{Error, ErrorKind};
 pub use unknown::{UnknownIntVariant, UnknownVariant};

@@ -75,3 +75,100 @@ pub fn athena_expected_session() -> nimbus_athena::types::GetSessionResponse {
 pub fn athena_engine() -> nimbus_athena::types::EngineConfiguration {
     athena_expected_session().engine_configuration.unwrap_or_default()
 }
+
+/// One scripted answer of [`ScriptedServer`].
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// JSON body.
+    pub body: String,
+    /// Wait this long before answering.
+    pub delay: std::time::Duration,
+}
+
+/// A request as [`ScriptedServer`] received it.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// When it arrived.
+    pub at: std::time::Instant,
+    /// The raw request (head and body).
+    pub raw: String,
+}
+
+/// An HTTP/1.1 server on 127.0.0.1 (free port) answering each connection with
+/// the next scripted answer (the last one repeats), recording what it got.
+pub struct ScriptedServer {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ScriptedServer {
+    /// Starts the server.
+    pub async fn start(script: Vec<Answer>) -> ScriptedServer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = received.clone();
+        let task = tokio::spawn(async move {
+            let mut n = 0;
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let answer = script.get(n).or(script.last()).cloned().expect("a non-empty script");
+                n += 1;
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut raw = Vec::new();
+                    let mut buf = [0u8; 8192];
+                    loop {
+                        let Ok(k) = sock.read(&mut buf).await else { return };
+                        if k == 0 {
+                            return;
+                        }
+                        raw.extend_from_slice(&buf[..k]);
+                        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+                            let len = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .map_or(0, |v| v.trim().parse::<usize>().unwrap_or(0));
+                            if raw.len() >= end + 4 + len {
+                                break;
+                            }
+                        }
+                    }
+                    log.lock().expect("log").push(Received { at: std::time::Instant::now(), raw: String::from_utf8_lossy(&raw).into_owned() });
+                    tokio::time::sleep(answer.delay).await;
+                    let response = format!(
+                        "HTTP/1.1 {} Scripted\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+                        answer.status,
+                        answer.body.len(),
+                        answer.body
+                    );
+                    let _ = sock.write_all(response.as_bytes()).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        ScriptedServer { url, received, task }
+    }
+
+    /// The requests received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("log").clone()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A scripted answer without delay.
+pub fn answer(status: u16, body: &str) -> Answer {
+    Answer { status, body: body.to_owned(), delay: std::time::Duration::ZERO }
+}

@@ -10,6 +10,7 @@ pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
     endpoint_prefix: "json protocol",
     signing_name: "jsonprotocol",
     default_endpoint: None,
+    endpoint_rules: None,
 };
 /// Client for Sample Json 1.1 Protocol Service: one method per operation, each returning a request builder whose `send` performs the call.
 ///

@@ -7,6 +7,7 @@
 static CONTENT_TYPE_PARAMETERS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ContentTypeParameters",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::content_type_parameters`](crate::Client::content_type_parameters): The example tests how servers must support requests containing a \`Content-Type\` header with parameters.
 #[derive(Clone, Debug)]
@@ -57,6 +58,7 @@ impl ContentTypeParameters {
 static DATETIME_OFFSETS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DatetimeOffsets",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::datetime_offsets`](crate::Client::datetime_offsets).
 #[derive(Clone, Debug)]
@@ -101,6 +103,7 @@ impl DatetimeOffsets {
 static EMPTY_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "EmptyOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::empty_operation`](crate::Client::empty_operation).
 #[derive(Clone, Debug)]
@@ -141,6 +144,7 @@ impl EmptyOperation {
 static ENDPOINT_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "EndpointOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::endpoint_operation`](crate::Client::endpoint_operation).
 #[derive(Clone, Debug)]
@@ -185,6 +189,7 @@ impl EndpointOperation {
 static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "EndpointWithHostLabelOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::endpoint_with_host_label_operation`](crate::Client::endpoint_with_host_label_operation).
 #[derive(Clone, Debug)]
@@ -234,6 +239,7 @@ impl EndpointWithHostLabelOperation {
 static FRACTIONAL_SECONDS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "FractionalSeconds",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::fractional_seconds`](crate::Client::fractional_seconds).
 #[derive(Clone, Debug)]
@@ -278,6 +284,7 @@ impl FractionalSeconds {
 static GREETING_WITH_ERRORS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GreetingWithErrors",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::greeting_with_errors`](crate::Client::greeting_with_errors): This operation has three possible return values: 1. A successful response in the form of GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must be able to successfully take a response and properly deserialize successful and error responses.
 #[derive(Clone, Debug)]
@@ -322,6 +329,7 @@ impl GreetingWithErrors {
 static HOST_WITH_PATH_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HostWithPathOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::host_with_path_operation`](crate::Client::host_with_path_operation).
 #[derive(Clone, Debug)]
@@ -362,6 +370,7 @@ impl HostWithPathOperation {
 static JSON_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonEnums",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_enums`](crate::Client::json_enums): This example serializes enums as top level properties, in lists, sets, and maps.
 #[derive(Clone, Debug)]
@@ -443,6 +452,7 @@ impl JsonEnums {
 static JSON_INT_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonIntEnums",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_int_enums`](crate::Client::json_int_enums): This example serializes intEnums as top level properties, in lists, sets, and maps.
 #[derive(Clone, Debug)]
@@ -527,6 +537,7 @@ impl JsonIntEnums {
 static JSON_UNIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonUnions",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_unions`](crate::Client::json_unions): This operation uses unions for inputs and outputs.
 #[derive(Clone, Debug)]
@@ -574,6 +585,7 @@ impl JsonUnions {
 static KITCHEN_SINK_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "KitchenSinkOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::kitchen_sink_operation`](crate::Client::kitchen_sink_operation).
 #[derive(Clone, Debug)]
@@ -781,6 +793,7 @@ impl KitchenSinkOperation {
 static NULL_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "NullOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::null_operation`](crate::Client::null_operation).
 #[derive(Clone, Debug)]
@@ -831,6 +844,7 @@ impl NullOperation {
 static OPERATION_WITH_OPTIONAL_INPUT_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OperationWithOptionalInputOutput",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::operation_with_optional_input_output`](crate::Client::operation_with_optional_input_output).
 #[derive(Clone, Debug)]
@@ -881,6 +895,7 @@ impl OperationWithOptionalInputOutput {
 static PUT_AND_GET_INLINE_DOCUMENTS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "PutAndGetInlineDocuments",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::put_and_get_inline_documents`](crate::Client::put_and_get_inline_documents): This example serializes an inline document as part of the payload.
 #[derive(Clone, Debug)]
@@ -931,6 +946,7 @@ impl PutAndGetInlineDocuments {
 static PUT_WITH_CONTENT_ENCODING: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "PutWithContentEncoding",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::put_with_content_encoding`](crate::Client::put_with_content_encoding).
 #[derive(Clone, Debug)]
@@ -983,6 +999,7 @@ impl PutWithContentEncoding {
 static SIMPLE_SCALAR_PROPERTIES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "SimpleScalarProperties",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::simple_scalar_properties`](crate::Client::simple_scalar_properties).
 #[derive(Clone, Debug)]
@@ -1038,6 +1055,7 @@ impl SimpleScalarProperties {
 static SPARSE_NULLS_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "SparseNullsOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::sparse_nulls_operation`](crate::Client::sparse_nulls_operation).
 #[derive(Clone, Debug)]

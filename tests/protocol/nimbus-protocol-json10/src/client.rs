@@ -10,6 +10,7 @@ pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
     endpoint_prefix: "json rpc 10",
     signing_name: "jsonrpc10",
     default_endpoint: None,
+    endpoint_rules: None,
 };
 /// Client for Sample Json 1.0 Protocol Service: one method per operation, each returning a request builder whose `send` performs the call.
 ///

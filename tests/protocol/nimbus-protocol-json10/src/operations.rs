@@ -7,6 +7,7 @@
 static CONTENT_TYPE_PARAMETERS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ContentTypeParameters",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::content_type_parameters`](crate::Client::content_type_parameters): The example tests how servers must support requests containing a \`Content-Type\` header with parameters.
 #[derive(Clone, Debug)]
@@ -57,6 +58,7 @@ impl ContentTypeParameters {
 static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "EmptyInputAndEmptyOutput",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::empty_input_and_empty_output`](crate::Client::empty_input_and_empty_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has an empty input and empty output structure that reuses the same shape. While this should be rare, code generators must support this.
 #[derive(Clone, Debug)]
@@ -102,6 +104,7 @@ impl EmptyInputAndEmptyOutput {
 static ENDPOINT_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "EndpointOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::endpoint_operation`](crate::Client::endpoint_operation).
 #[derive(Clone, Debug)]
@@ -146,6 +149,7 @@ impl EndpointOperation {
 static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "EndpointWithHostLabelOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::endpoint_with_host_label_operation`](crate::Client::endpoint_with_host_label_operation).
 #[derive(Clone, Debug)]
@@ -195,6 +199,7 @@ impl EndpointWithHostLabelOperation {
 static GREETING_WITH_ERRORS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GreetingWithErrors",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::greeting_with_errors`](crate::Client::greeting_with_errors): This operation has three possible return values: 1. A successful response in the form of GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must be able to successfully take a response and properly deserialize successful and error responses.
 #[derive(Clone, Debug)]
@@ -245,6 +250,7 @@ impl GreetingWithErrors {
 static HOST_WITH_PATH_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HostWithPathOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::host_with_path_operation`](crate::Client::host_with_path_operation).
 #[derive(Clone, Debug)]
@@ -285,6 +291,7 @@ impl HostWithPathOperation {
 static JSON_UNIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonUnions",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_unions`](crate::Client::json_unions): This operation uses unions for inputs and outputs.
 #[derive(Clone, Debug)]
@@ -332,6 +339,7 @@ impl JsonUnions {
 static NO_INPUT_AND_NO_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "NoInputAndNoOutput",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::no_input_and_no_output`](crate::Client::no_input_and_no_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input or output. While this should be rare, code generators must support this.
 #[derive(Clone, Debug)]
@@ -372,6 +380,7 @@ impl NoInputAndNoOutput {
 static NO_INPUT_AND_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "NoInputAndOutput",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::no_input_and_output`](crate::Client::no_input_and_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input and the output is empty. While this should be rare, code generators must support this.
 #[derive(Clone, Debug)]
@@ -416,6 +425,7 @@ impl NoInputAndOutput {
 static OPERATION_WITH_DEFAULTS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OperationWithDefaults",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::operation_with_defaults`](crate::Client::operation_with_defaults).
 #[derive(Clone, Debug)]
@@ -484,6 +494,7 @@ impl OperationWithDefaults {
 static OPERATION_WITH_NESTED_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OperationWithNestedStructure",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::operation_with_nested_structure`](crate::Client::operation_with_nested_structure).
 #[derive(Clone, Debug)]
@@ -529,6 +540,7 @@ impl OperationWithNestedStructure {
 static OPERATION_WITH_REQUIRED_MEMBERS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OperationWithRequiredMembers",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::operation_with_required_members`](crate::Client::operation_with_required_members).
 #[derive(Clone, Debug)]
@@ -573,6 +585,7 @@ impl OperationWithRequiredMembers {
 static OPERATION_WITH_REQUIRED_MEMBERS_WITH_DEFAULTS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OperationWithRequiredMembersWithDefaults",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::operation_with_required_members_with_defaults`](crate::Client::operation_with_required_members_with_defaults).
 #[derive(Clone, Debug)]
@@ -619,6 +632,7 @@ impl OperationWithRequiredMembersWithDefaults {
 static PUT_WITH_CONTENT_ENCODING: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "PutWithContentEncoding",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::put_with_content_encoding`](crate::Client::put_with_content_encoding).
 #[derive(Clone, Debug)]
@@ -671,6 +685,7 @@ impl PutWithContentEncoding {
 static QUERY_INCOMPATIBLE_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "QueryIncompatibleOperation",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::query_incompatible_operation`](crate::Client::query_incompatible_operation).
 #[derive(Clone, Debug)]
@@ -713,6 +728,7 @@ impl QueryIncompatibleOperation {
 static SIMPLE_SCALAR_PROPERTIES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "SimpleScalarProperties",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::simple_scalar_properties`](crate::Client::simple_scalar_properties).
 #[derive(Clone, Debug)]

@@ -11,6 +11,7 @@ fn config(endpoint: &str, mock: &nimbus::http::MockTransport) -> nimbus::Config 
         .idempotency_token_generator(|| {
             "00000000-0000-4000-8000-000000000000".to_owned()
         })
+        .no_credentials()
 }
 #[test]
 fn request_cases() {

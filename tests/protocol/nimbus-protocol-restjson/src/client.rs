@@ -10,6 +10,7 @@ pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
     endpoint_prefix: "rest json protocol",
     signing_name: "restjson",
     default_endpoint: None,
+    endpoint_rules: None,
 };
 /// Client for Sample Rest Json Protocol Service: one method per operation, each returning a request builder whose `send` performs the call.
 ///

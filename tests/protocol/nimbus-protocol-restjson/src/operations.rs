@@ -7,6 +7,7 @@
 static ALL_QUERY_STRING_TYPES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "AllQueryStringTypes",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::all_query_string_types`](crate::Client::all_query_string_types): This example uses all query string types.
 #[derive(Clone, Debug)]
@@ -253,6 +254,7 @@ impl AllQueryStringTypes {
 static CONSTANT_AND_VARIABLE_QUERY_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ConstantAndVariableQueryString",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::constant_and_variable_query_string`](crate::Client::constant_and_variable_query_string): This example uses fixed query string params and variable query string params. The fixed query string parameters and variable parameters must both be serialized (implementations may need to merge them together).
 #[derive(Clone, Debug)]
@@ -311,6 +313,7 @@ impl ConstantAndVariableQueryString {
 static CONSTANT_QUERY_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ConstantQueryString",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::constant_query_string`](crate::Client::constant_query_string): This example uses a constant query string parameters and a label. This simply tests that labels and query string parameters are compatible. The fixed query string parameter named "hello" should in no way conflict with the label, \`{hello}\`.
 #[derive(Clone, Debug)]
@@ -356,6 +359,7 @@ impl ConstantQueryString {
 static CONTENT_TYPE_PARAMETERS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ContentTypeParameters",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::content_type_parameters`](crate::Client::content_type_parameters): The example tests how servers must support requests containing a \`Content-Type\` header with parameters.
 #[derive(Clone, Debug)]
@@ -405,6 +409,7 @@ impl ContentTypeParameters {
 static DATETIME_OFFSETS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DatetimeOffsets",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::datetime_offsets`](crate::Client::datetime_offsets).
 #[derive(Clone, Debug)]
@@ -445,6 +450,7 @@ impl DatetimeOffsets {
 static DOCUMENT_TYPE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DocumentType",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::document_type`](crate::Client::document_type): This example serializes a document as part of the payload.
 #[derive(Clone, Debug)]
@@ -499,6 +505,7 @@ impl DocumentType {
 static DOCUMENT_TYPE_AS_MAP_VALUE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DocumentTypeAsMapValue",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::document_type_as_map_value`](crate::Client::document_type_as_map_value): This example serializes documents as the value of maps.
 #[derive(Clone, Debug)]
@@ -551,6 +558,7 @@ impl DocumentTypeAsMapValue {
 static DOCUMENT_TYPE_AS_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DocumentTypeAsPayload",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::document_type_as_payload`](crate::Client::document_type_as_payload): This example serializes a document as the entire HTTP payload.
 #[derive(Clone, Debug)]
@@ -605,6 +613,7 @@ impl DocumentTypeAsPayload {
 static DUPLEX_STREAM: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DuplexStream",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::duplex_stream`](crate::Client::duplex_stream).
 #[derive(Clone, Debug)]
@@ -656,6 +665,7 @@ impl DuplexStream {
 static DUPLEX_STREAM_WITH_DISTINCT_STREAMS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DuplexStreamWithDistinctStreams",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::duplex_stream_with_distinct_streams`](crate::Client::duplex_stream_with_distinct_streams).
 #[derive(Clone, Debug)]
@@ -710,6 +720,7 @@ impl DuplexStreamWithDistinctStreams {
 static DUPLEX_STREAM_WITH_INITIAL_MESSAGES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "DuplexStreamWithInitialMessages",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::duplex_stream_with_initial_messages`](crate::Client::duplex_stream_with_initial_messages).
 #[derive(Clone, Debug)]
@@ -768,6 +779,7 @@ impl DuplexStreamWithInitialMessages {
 static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "EmptyInputAndEmptyOutput",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::empty_input_and_empty_output`](crate::Client::empty_input_and_empty_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has an empty input and empty output structure that reuses the same shape. While this should be rare, code generators must support this.
 #[derive(Clone, Debug)]
@@ -811,6 +823,7 @@ impl EmptyInputAndEmptyOutput {
 static ENDPOINT_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "EndpointOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::endpoint_operation`](crate::Client::endpoint_operation).
 #[derive(Clone, Debug)]
@@ -851,6 +864,7 @@ impl EndpointOperation {
 static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "EndpointWithHostLabelOperation",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::endpoint_with_host_label_operation`](crate::Client::endpoint_with_host_label_operation).
 #[derive(Clone, Debug)]
@@ -899,6 +913,7 @@ impl EndpointWithHostLabelOperation {
 static FRACTIONAL_SECONDS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "FractionalSeconds",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::fractional_seconds`](crate::Client::fractional_seconds).
 #[derive(Clone, Debug)]
@@ -939,6 +954,7 @@ impl FractionalSeconds {
 static GREETING_WITH_ERRORS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "GreetingWithErrors",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::greeting_with_errors`](crate::Client::greeting_with_errors): This operation has four possible return values: 1. A successful response in the form of GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A BadRequest error. 4. A FooError. Implementations must be able to successfully take a response and properly (de)serialize successful and error responses based on the the presence of the
 #[derive(Clone, Debug)]
@@ -979,6 +995,7 @@ impl GreetingWithErrors {
 static HOST_WITH_PATH_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HostWithPathOperation",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::host_with_path_operation`](crate::Client::host_with_path_operation).
 #[derive(Clone, Debug)]
@@ -1015,6 +1032,7 @@ impl HostWithPathOperation {
 static HTTP_CHECKSUM_REQUIRED: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpChecksumRequired",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_checksum_required`](crate::Client::http_checksum_required): This example tests httpChecksumRequired trait
 #[derive(Clone, Debug)]
@@ -1065,6 +1083,7 @@ impl HttpChecksumRequired {
 static HTTP_EMPTY_PREFIX_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpEmptyPrefixHeaders",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_empty_prefix_headers`](crate::Client::http_empty_prefix_headers): Clients that perform this test extract all headers from the response.
 #[derive(Clone, Debug)]
@@ -1127,6 +1146,7 @@ impl HttpEmptyPrefixHeaders {
 static HTTP_ENUM_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpEnumPayload",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_enum_payload`](crate::Client::http_enum_payload).
 #[derive(Clone, Debug)]
@@ -1178,6 +1198,7 @@ impl HttpEnumPayload {
 static HTTP_PAYLOAD_TRAITS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpPayloadTraits",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_payload_traits`](crate::Client::http_payload_traits): This example serializes a blob shape in the payload. In this example, no JSON document is synthesized because the payload is not a structure or a union type.
 #[derive(Clone, Debug)]
@@ -1240,6 +1261,7 @@ impl HttpPayloadTraits {
 static HTTP_PAYLOAD_TRAITS_WITH_MEDIA_TYPE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpPayloadTraitsWithMediaType",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_payload_traits_with_media_type`](crate::Client::http_payload_traits_with_media_type): This example uses a \`@mediaType\` trait on the payload to force a custom content-type to be serialized.
 #[derive(Clone, Debug)]
@@ -1302,6 +1324,7 @@ impl HttpPayloadTraitsWithMediaType {
 static HTTP_PAYLOAD_WITH_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpPayloadWithStructure",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_payload_with_structure`](crate::Client::http_payload_with_structure): This example serializes a structure in the payload. Note that serializing a structure changes the wrapper element name to match the targeted structure.
 #[derive(Clone, Debug)]
@@ -1358,6 +1381,7 @@ impl HttpPayloadWithStructure {
 static HTTP_PAYLOAD_WITH_UNION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpPayloadWithUnion",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_payload_with_union`](crate::Client::http_payload_with_union): This example serializes a union in the payload.
 #[derive(Clone, Debug)]
@@ -1412,6 +1436,7 @@ impl HttpPayloadWithUnion {
 static HTTP_PREFIX_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpPrefixHeaders",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_prefix_headers`](crate::Client::http_prefix_headers): This examples adds headers to the input of a request and response by prefix.
 #[derive(Clone, Debug)]
@@ -1477,6 +1502,7 @@ impl HttpPrefixHeaders {
 static HTTP_PREFIX_HEADERS_IN_RESPONSE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpPrefixHeadersInResponse",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_prefix_headers_in_response`](crate::Client::http_prefix_headers_in_response): Clients that perform this test extract all headers from the response.
 #[derive(Clone, Debug)]
@@ -1520,6 +1546,7 @@ impl HttpPrefixHeadersInResponse {
 static HTTP_QUERY_PARAMS_ONLY_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpQueryParamsOnlyOperation",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_query_params_only_operation`](crate::Client::http_query_params_only_operation): This example tests httpQueryParams when no other query parameters exist.
 #[derive(Clone, Debug)]
@@ -1572,6 +1599,7 @@ impl HttpQueryParamsOnlyOperation {
 static HTTP_REQUEST_WITH_FLOAT_LABELS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpRequestWithFloatLabels",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_request_with_float_labels`](crate::Client::http_request_with_float_labels).
 #[derive(Clone, Debug)]
@@ -1622,6 +1650,7 @@ impl HttpRequestWithFloatLabels {
 static HTTP_REQUEST_WITH_GREEDY_LABEL_IN_PATH: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpRequestWithGreedyLabelInPath",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_request_with_greedy_label_in_path`](crate::Client::http_request_with_greedy_label_in_path).
 #[derive(Clone, Debug)]
@@ -1672,6 +1701,7 @@ impl HttpRequestWithGreedyLabelInPath {
 static HTTP_REQUEST_WITH_LABELS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpRequestWithLabels",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_request_with_labels`](crate::Client::http_request_with_labels): The example tests how requests are serialized when there's no input payload but there are HTTP labels.
 #[derive(Clone, Debug)]
@@ -1750,6 +1780,7 @@ impl HttpRequestWithLabels {
 static HTTP_REQUEST_WITH_LABELS_AND_TIMESTAMP_FORMAT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpRequestWithLabelsAndTimestampFormat",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_request_with_labels_and_timestamp_format`](crate::Client::http_request_with_labels_and_timestamp_format): The example tests how requests serialize different timestamp formats in the URI path.
 #[derive(Clone, Debug)]
@@ -1827,6 +1858,7 @@ impl HttpRequestWithLabelsAndTimestampFormat {
 static HTTP_REQUEST_WITH_REGEX_LITERAL: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpRequestWithRegexLiteral",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_request_with_regex_literal`](crate::Client::http_request_with_regex_literal).
 #[derive(Clone, Debug)]
@@ -1873,6 +1905,7 @@ impl HttpRequestWithRegexLiteral {
 static HTTP_RESPONSE_CODE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpResponseCode",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_response_code`](crate::Client::http_response_code).
 #[derive(Clone, Debug)]
@@ -1913,6 +1946,7 @@ impl HttpResponseCode {
 static HTTP_STRING_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "HttpStringPayload",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::http_string_payload`](crate::Client::http_string_payload).
 #[derive(Clone, Debug)]
@@ -1967,6 +2001,7 @@ impl HttpStringPayload {
 static IGNORE_QUERY_PARAMS_IN_RESPONSE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "IgnoreQueryParamsInResponse",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::ignore_query_params_in_response`](crate::Client::ignore_query_params_in_response): This example ensures that query string bound request parameters are serialized in the body of responses if the structure is used in both the request and response.
 #[derive(Clone, Debug)]
@@ -2007,6 +2042,7 @@ impl IgnoreQueryParamsInResponse {
 static INPUT_AND_OUTPUT_WITH_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "InputAndOutputWithHeaders",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::input_and_output_with_headers`](crate::Client::input_and_output_with_headers): The example tests how requests and responses are serialized when there is no input or output payload but there are HTTP header bindings.
 #[derive(Clone, Debug)]
@@ -2214,6 +2250,7 @@ impl InputAndOutputWithHeaders {
 static INPUT_STREAM: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "InputStream",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::input_stream`](crate::Client::input_stream).
 #[derive(Clone, Debug)]
@@ -2264,6 +2301,7 @@ impl InputStream {
 static INPUT_STREAM_WITH_INITIAL_REQUEST: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "InputStreamWithInitialRequest",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::input_stream_with_initial_request`](crate::Client::input_stream_with_initial_request).
 #[derive(Clone, Debug)]
@@ -2320,6 +2358,7 @@ impl InputStreamWithInitialRequest {
 static JSON_BLOBS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonBlobs",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_blobs`](crate::Client::json_blobs): Blobs are base64 encoded
 #[derive(Clone, Debug)]
@@ -2366,6 +2405,7 @@ impl JsonBlobs {
 static JSON_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonEnums",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_enums`](crate::Client::json_enums): This example serializes enums as top level properties, in lists, sets, and maps.
 #[derive(Clone, Debug)]
@@ -2446,6 +2486,7 @@ impl JsonEnums {
 static JSON_INT_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonIntEnums",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_int_enums`](crate::Client::json_int_enums): This example serializes intEnums as top level properties, in lists, sets, and maps.
 #[derive(Clone, Debug)]
@@ -2538,6 +2579,7 @@ impl JsonIntEnums {
 static JSON_LISTS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonLists",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_lists`](crate::Client::json_lists): This test case serializes JSON lists for the following cases for both input and output: 1. Normal JSON lists. 2. Normal JSON sets. 3. JSON lists of lists. 4. Lists of structures.
 #[derive(Clone, Debug)]
@@ -2636,6 +2678,7 @@ impl JsonLists {
 static JSON_MAPS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonMaps",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_maps`](crate::Client::json_maps): The example tests basic map serialization.
 #[derive(Clone, Debug)]
@@ -2719,6 +2762,7 @@ impl JsonMaps {
 static JSON_TIMESTAMPS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonTimestamps",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_timestamps`](crate::Client::json_timestamps): This tests how timestamps are serialized, including using the default format of date-time and various @timestampFormat trait values.
 #[derive(Clone, Debug)]
@@ -2807,6 +2851,7 @@ impl JsonTimestamps {
 static JSON_UNIONS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "JsonUnions",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::json_unions`](crate::Client::json_unions): This operation uses unions for inputs and outputs.
 #[derive(Clone, Debug)]
@@ -2853,6 +2898,7 @@ impl JsonUnions {
 static MALFORMED_ACCEPT_WITH_BODY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedAcceptWithBody",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_accept_with_body`](crate::Client::malformed_accept_with_body).
 #[derive(Clone, Debug)]
@@ -2893,6 +2939,7 @@ impl MalformedAcceptWithBody {
 static MALFORMED_ACCEPT_WITH_GENERIC_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedAcceptWithGenericString",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_accept_with_generic_string`](crate::Client::malformed_accept_with_generic_string).
 #[derive(Clone, Debug)]
@@ -2933,6 +2980,7 @@ impl MalformedAcceptWithGenericString {
 static MALFORMED_ACCEPT_WITH_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedAcceptWithPayload",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_accept_with_payload`](crate::Client::malformed_accept_with_payload).
 #[derive(Clone, Debug)]
@@ -2973,6 +3021,7 @@ impl MalformedAcceptWithPayload {
 static MALFORMED_BLOB: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedBlob",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_blob`](crate::Client::malformed_blob).
 #[derive(Clone, Debug)]
@@ -3018,6 +3067,7 @@ impl MalformedBlob {
 static MALFORMED_BOOLEAN: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedBoolean",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_boolean`](crate::Client::malformed_boolean).
 #[derive(Clone, Debug)]
@@ -3083,6 +3133,7 @@ impl MalformedBoolean {
 static MALFORMED_BYTE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedByte",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_byte`](crate::Client::malformed_byte).
 #[derive(Clone, Debug)]
@@ -3148,6 +3199,7 @@ impl MalformedByte {
 static MALFORMED_CONTENT_TYPE_WITH_BODY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedContentTypeWithBody",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_content_type_with_body`](crate::Client::malformed_content_type_with_body).
 #[derive(Clone, Debug)]
@@ -3195,6 +3247,7 @@ impl MalformedContentTypeWithBody {
 static MALFORMED_CONTENT_TYPE_WITH_GENERIC_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedContentTypeWithGenericString",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_content_type_with_generic_string`](crate::Client::malformed_content_type_with_generic_string).
 #[derive(Clone, Debug)]
@@ -3249,6 +3302,7 @@ impl MalformedContentTypeWithGenericString {
 static MALFORMED_CONTENT_TYPE_WITH_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedContentTypeWithPayload",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_content_type_with_payload`](crate::Client::malformed_content_type_with_payload).
 #[derive(Clone, Debug)]
@@ -3301,6 +3355,7 @@ impl MalformedContentTypeWithPayload {
 static MALFORMED_CONTENT_TYPE_WITHOUT_BODY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedContentTypeWithoutBody",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_content_type_without_body`](crate::Client::malformed_content_type_without_body).
 #[derive(Clone, Debug)]
@@ -3339,6 +3394,7 @@ impl MalformedContentTypeWithoutBody {
 static MALFORMED_CONTENT_TYPE_WITHOUT_BODY_EMPTY_INPUT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedContentTypeWithoutBodyEmptyInput",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_content_type_without_body_empty_input`](crate::Client::malformed_content_type_without_body_empty_input).
 #[derive(Clone, Debug)]
@@ -3392,6 +3448,7 @@ impl MalformedContentTypeWithoutBodyEmptyInput {
 static MALFORMED_DOUBLE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedDouble",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_double`](crate::Client::malformed_double).
 #[derive(Clone, Debug)]
@@ -3457,6 +3514,7 @@ impl MalformedDouble {
 static MALFORMED_FLOAT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedFloat",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_float`](crate::Client::malformed_float).
 #[derive(Clone, Debug)]
@@ -3522,6 +3580,7 @@ impl MalformedFloat {
 static MALFORMED_INTEGER: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedInteger",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_integer`](crate::Client::malformed_integer).
 #[derive(Clone, Debug)]
@@ -3587,6 +3646,7 @@ impl MalformedInteger {
 static MALFORMED_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedList",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_list`](crate::Client::malformed_list).
 #[derive(Clone, Debug)]
@@ -3632,6 +3692,7 @@ impl MalformedList {
 static MALFORMED_LONG: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedLong",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_long`](crate::Client::malformed_long).
 #[derive(Clone, Debug)]
@@ -3697,6 +3758,7 @@ impl MalformedLong {
 static MALFORMED_MAP: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedMap",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_map`](crate::Client::malformed_map).
 #[derive(Clone, Debug)]
@@ -3745,6 +3807,7 @@ impl MalformedMap {
 static MALFORMED_REQUEST_BODY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedRequestBody",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_request_body`](crate::Client::malformed_request_body).
 #[derive(Clone, Debug)]
@@ -3795,6 +3858,7 @@ impl MalformedRequestBody {
 static MALFORMED_SHORT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedShort",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_short`](crate::Client::malformed_short).
 #[derive(Clone, Debug)]
@@ -3860,6 +3924,7 @@ impl MalformedShort {
 static MALFORMED_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedString",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_string`](crate::Client::malformed_string).
 #[derive(Clone, Debug)]
@@ -3910,6 +3975,7 @@ impl MalformedString {
 static MALFORMED_TIMESTAMP_BODY_DATE_TIME: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampBodyDateTime",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_body_date_time`](crate::Client::malformed_timestamp_body_date_time).
 #[derive(Clone, Debug)]
@@ -3952,6 +4018,7 @@ impl MalformedTimestampBodyDateTime {
 static MALFORMED_TIMESTAMP_BODY_DEFAULT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampBodyDefault",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_body_default`](crate::Client::malformed_timestamp_body_default).
 #[derive(Clone, Debug)]
@@ -3994,6 +4061,7 @@ impl MalformedTimestampBodyDefault {
 static MALFORMED_TIMESTAMP_BODY_HTTP_DATE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampBodyHttpDate",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_body_http_date`](crate::Client::malformed_timestamp_body_http_date).
 #[derive(Clone, Debug)]
@@ -4036,6 +4104,7 @@ impl MalformedTimestampBodyHttpDate {
 static MALFORMED_TIMESTAMP_HEADER_DATE_TIME: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampHeaderDateTime",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_header_date_time`](crate::Client::malformed_timestamp_header_date_time).
 #[derive(Clone, Debug)]
@@ -4081,6 +4150,7 @@ impl MalformedTimestampHeaderDateTime {
 static MALFORMED_TIMESTAMP_HEADER_DEFAULT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampHeaderDefault",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_header_default`](crate::Client::malformed_timestamp_header_default).
 #[derive(Clone, Debug)]
@@ -4126,6 +4196,7 @@ impl MalformedTimestampHeaderDefault {
 static MALFORMED_TIMESTAMP_HEADER_EPOCH: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampHeaderEpoch",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_header_epoch`](crate::Client::malformed_timestamp_header_epoch).
 #[derive(Clone, Debug)]
@@ -4171,6 +4242,7 @@ impl MalformedTimestampHeaderEpoch {
 static MALFORMED_TIMESTAMP_PATH_DEFAULT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampPathDefault",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_path_default`](crate::Client::malformed_timestamp_path_default).
 #[derive(Clone, Debug)]
@@ -4216,6 +4288,7 @@ impl MalformedTimestampPathDefault {
 static MALFORMED_TIMESTAMP_PATH_EPOCH: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampPathEpoch",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_path_epoch`](crate::Client::malformed_timestamp_path_epoch).
 #[derive(Clone, Debug)]
@@ -4261,6 +4334,7 @@ impl MalformedTimestampPathEpoch {
 static MALFORMED_TIMESTAMP_PATH_HTTP_DATE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampPathHttpDate",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_path_http_date`](crate::Client::malformed_timestamp_path_http_date).
 #[derive(Clone, Debug)]
@@ -4306,6 +4380,7 @@ impl MalformedTimestampPathHttpDate {
 static MALFORMED_TIMESTAMP_QUERY_DEFAULT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampQueryDefault",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_query_default`](crate::Client::malformed_timestamp_query_default).
 #[derive(Clone, Debug)]
@@ -4351,6 +4426,7 @@ impl MalformedTimestampQueryDefault {
 static MALFORMED_TIMESTAMP_QUERY_EPOCH: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampQueryEpoch",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_query_epoch`](crate::Client::malformed_timestamp_query_epoch).
 #[derive(Clone, Debug)]
@@ -4396,6 +4472,7 @@ impl MalformedTimestampQueryEpoch {
 static MALFORMED_TIMESTAMP_QUERY_HTTP_DATE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedTimestampQueryHttpDate",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_timestamp_query_http_date`](crate::Client::malformed_timestamp_query_http_date).
 #[derive(Clone, Debug)]
@@ -4441,6 +4518,7 @@ impl MalformedTimestampQueryHttpDate {
 static MALFORMED_UNION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MalformedUnion",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::malformed_union`](crate::Client::malformed_union).
 #[derive(Clone, Debug)]
@@ -4486,6 +4564,7 @@ impl MalformedUnion {
 static MEDIA_TYPE_HEADER: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "MediaTypeHeader",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::media_type_header`](crate::Client::media_type_header): This example ensures that mediaType strings are base64 encoded in headers.
 #[derive(Clone, Debug)]
@@ -4537,6 +4616,7 @@ impl MediaTypeHeader {
 static NO_INPUT_AND_NO_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "NoInputAndNoOutput",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::no_input_and_no_output`](crate::Client::no_input_and_no_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input or output. While this should be rare, code generators must support this.
 #[derive(Clone, Debug)]
@@ -4573,6 +4653,7 @@ impl NoInputAndNoOutput {
 static NO_INPUT_AND_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "NoInputAndOutput",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::no_input_and_output`](crate::Client::no_input_and_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input and the output is empty. While this should be rare, code generators must support this.
 #[derive(Clone, Debug)]
@@ -4613,6 +4694,7 @@ impl NoInputAndOutput {
 static NULL_AND_EMPTY_HEADERS_CLIENT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "NullAndEmptyHeadersClient",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::null_and_empty_headers_client`](crate::Client::null_and_empty_headers_client): Null headers are not sent over the wire, empty headers are serialized to ""
 #[derive(Clone, Debug)]
@@ -4680,6 +4762,7 @@ impl NullAndEmptyHeadersClient {
 static NULL_AND_EMPTY_HEADERS_SERVER: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "NullAndEmptyHeadersServer",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::null_and_empty_headers_server`](crate::Client::null_and_empty_headers_server): Null headers are not sent over the wire, empty headers are serialized to ""
 #[derive(Clone, Debug)]
@@ -4747,6 +4830,7 @@ impl NullAndEmptyHeadersServer {
 static OMITS_NULL_SERIALIZES_EMPTY_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OmitsNullSerializesEmptyString",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::omits_null_serializes_empty_string`](crate::Client::omits_null_serializes_empty_string): Omits null, but serializes empty string value.
 #[derive(Clone, Debug)]
@@ -4804,6 +4888,7 @@ impl OmitsNullSerializesEmptyString {
 static OMITS_SERIALIZING_EMPTY_LISTS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OmitsSerializingEmptyLists",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::omits_serializing_empty_lists`](crate::Client::omits_serializing_empty_lists): Omits serializing empty lists. Because empty strings are serilized as \`Foo=\`, empty lists cannot also be serialized as \`Foo=\` and instead must be omitted.
 #[derive(Clone, Debug)]
@@ -4924,6 +5009,7 @@ impl OmitsSerializingEmptyLists {
 static OPERATION_WITH_DEFAULTS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OperationWithDefaults",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::operation_with_defaults`](crate::Client::operation_with_defaults).
 #[derive(Clone, Debug)]
@@ -4991,6 +5077,7 @@ impl OperationWithDefaults {
 static OPERATION_WITH_NESTED_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OperationWithNestedStructure",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::operation_with_nested_structure`](crate::Client::operation_with_nested_structure).
 #[derive(Clone, Debug)]
@@ -5035,6 +5122,7 @@ impl OperationWithNestedStructure {
 static OUTPUT_STREAM: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OutputStream",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::output_stream`](crate::Client::output_stream).
 #[derive(Clone, Debug)]
@@ -5072,6 +5160,7 @@ impl OutputStream {
 static OUTPUT_STREAM_WITH_INITIAL_RESPONSE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "OutputStreamWithInitialResponse",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::output_stream_with_initial_response`](crate::Client::output_stream_with_initial_response).
 #[derive(Clone, Debug)]
@@ -5112,6 +5201,7 @@ impl OutputStreamWithInitialResponse {
 static POST_PLAYER_ACTION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "PostPlayerAction",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::post_player_action`](crate::Client::post_player_action): This operation defines a union with a Unit member.
 #[derive(Clone, Debug)]
@@ -5161,6 +5251,7 @@ impl PostPlayerAction {
 static POST_UNION_WITH_JSON_NAME: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "PostUnionWithJsonName",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::post_union_with_json_name`](crate::Client::post_union_with_json_name): This operation defines a union that uses jsonName on some members.
 #[derive(Clone, Debug)]
@@ -5213,6 +5304,7 @@ impl PostUnionWithJsonName {
 static PUT_WITH_CONTENT_ENCODING: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "PutWithContentEncoding",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::put_with_content_encoding`](crate::Client::put_with_content_encoding).
 #[derive(Clone, Debug)]
@@ -5267,6 +5359,7 @@ impl PutWithContentEncoding {
 static QUERY_IDEMPOTENCY_TOKEN_AUTO_FILL: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "QueryIdempotencyTokenAutoFill",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::query_idempotency_token_auto_fill`](crate::Client::query_idempotency_token_auto_fill): Automatically adds idempotency tokens.
 #[derive(Clone, Debug)]
@@ -5319,6 +5412,7 @@ impl QueryIdempotencyTokenAutoFill {
 static QUERY_PARAMS_AS_STRING_LIST_MAP: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "QueryParamsAsStringListMap",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::query_params_as_string_list_map`](crate::Client::query_params_as_string_list_map).
 #[derive(Clone, Debug)]
@@ -5385,6 +5479,7 @@ impl QueryParamsAsStringListMap {
 static QUERY_PRECEDENCE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "QueryPrecedence",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::query_precedence`](crate::Client::query_precedence).
 #[derive(Clone, Debug)]
@@ -5443,6 +5538,7 @@ impl QueryPrecedence {
 static RECURSIVE_SHAPES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "RecursiveShapes",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::recursive_shapes`](crate::Client::recursive_shapes): Recursive shapes
 #[derive(Clone, Debug)]
@@ -5495,6 +5591,7 @@ impl RecursiveShapes {
 static RESPONSE_CODE_HTTP_FALLBACK: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ResponseCodeHttpFallback",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::response_code_http_fallback`](crate::Client::response_code_http_fallback).
 #[derive(Clone, Debug)]
@@ -5538,6 +5635,7 @@ impl ResponseCodeHttpFallback {
 static RESPONSE_CODE_REQUIRED: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "ResponseCodeRequired",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::response_code_required`](crate::Client::response_code_required).
 #[derive(Clone, Debug)]
@@ -5578,6 +5676,7 @@ impl ResponseCodeRequired {
 static SIMPLE_SCALAR_PROPERTIES: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "SimpleScalarProperties",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::simple_scalar_properties`](crate::Client::simple_scalar_properties).
 #[derive(Clone, Debug)]
@@ -5675,6 +5774,7 @@ impl SimpleScalarProperties {
 static SPARSE_JSON_LISTS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "SparseJsonLists",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::sparse_json_lists`](crate::Client::sparse_json_lists).
 #[derive(Clone, Debug)]
@@ -5732,6 +5832,7 @@ impl SparseJsonLists {
 static SPARSE_JSON_MAPS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "SparseJsonMaps",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::sparse_json_maps`](crate::Client::sparse_json_maps): This example tests sparse map serialization.
 #[derive(Clone, Debug)]
@@ -5818,6 +5919,7 @@ impl SparseJsonMaps {
 static STREAMING_TRAITS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "StreamingTraits",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::streaming_traits`](crate::Client::streaming_traits): This examples serializes a streaming blob shape in the request body. In this example, no JSON document is synthesized because the payload is not a structure or a union type.
 #[derive(Clone, Debug)]
@@ -5880,6 +5982,7 @@ impl StreamingTraits {
 static STREAMING_TRAITS_REQUIRE_LENGTH: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "StreamingTraitsRequireLength",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::streaming_traits_require_length`](crate::Client::streaming_traits_require_length): This examples serializes a streaming blob shape with a required content length in the request body. In this example, no JSON document is synthesized because the payload is not a structure or a union type.
 #[derive(Clone, Debug)]
@@ -5940,6 +6043,7 @@ impl StreamingTraitsRequireLength {
 static STREAMING_TRAITS_WITH_MEDIA_TYPE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "StreamingTraitsWithMediaType",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::streaming_traits_with_media_type`](crate::Client::streaming_traits_with_media_type): This examples serializes a streaming media-typed blob shape in the request body. This examples uses a \`@mediaType\` trait on the payload to force a custom content-type to be serialized.
 #[derive(Clone, Debug)]
@@ -6002,6 +6106,7 @@ impl StreamingTraitsWithMediaType {
 static TEST_BODY_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TestBodyStructure",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::test_body_structure`](crate::Client::test_body_structure): This example operation serializes a structure in the HTTP body. It should ensure Content-Type: application/json is used in all requests and that an "empty" body is an empty JSON document ({}).
 #[derive(Clone, Debug)]
@@ -6062,6 +6167,7 @@ impl TestBodyStructure {
 static TEST_GET_NO_INPUT_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TestGetNoInputNoPayload",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::test_get_no_input_no_payload`](crate::Client::test_get_no_input_no_payload): This example GET operation has no input and serializes a request without a HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Length, Content-Type) to operations that semantically cannot produce an HTTP body.
 #[derive(Clone, Debug)]
@@ -6102,6 +6208,7 @@ impl TestGetNoInputNoPayload {
 static TEST_GET_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TestGetNoPayload",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::test_get_no_payload`](crate::Client::test_get_no_payload): This example GET operation serializes a request without a modeled HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Length, Content-Type) to operations that semantically cannot produce an HTTP body.
 #[derive(Clone, Debug)]
@@ -6153,6 +6260,7 @@ impl TestGetNoPayload {
 static TEST_PAYLOAD_BLOB: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TestPayloadBlob",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::test_payload_blob`](crate::Client::test_payload_blob): This example operation serializes a payload targeting a blob. The Blob shape is not structured content and we cannot make assumptions about what data will be sent. This test ensures only a generic "Content-Type: application/octet-stream" header is used, and that we are not treating an empty body as an empty JSON document.
 #[derive(Clone, Debug)]
@@ -6215,6 +6323,7 @@ impl TestPayloadBlob {
 static TEST_PAYLOAD_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TestPayloadStructure",
     idempotent: true,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::test_payload_structure`](crate::Client::test_payload_structure): This example operation serializes a payload targeting a structure. This enforces the same requirements as TestBodyStructure but with the body specified by the @httpPayload trait.
 #[derive(Clone, Debug)]
@@ -6282,6 +6391,7 @@ impl TestPayloadStructure {
 static TEST_POST_NO_INPUT_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TestPostNoInputNoPayload",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::test_post_no_input_no_payload`](crate::Client::test_post_no_input_no_payload): This example POST operation has no input and serializes a request without a HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Type) to a POST operation with no modeled input.
 #[derive(Clone, Debug)]
@@ -6322,6 +6432,7 @@ impl TestPostNoInputNoPayload {
 static TEST_POST_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TestPostNoPayload",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::test_post_no_payload`](crate::Client::test_post_no_payload): This example POST operation serializes a request without a modeled HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Type) to a POST operation with no modeled payload.
 #[derive(Clone, Debug)]
@@ -6373,6 +6484,7 @@ impl TestPostNoPayload {
 static TIMESTAMP_FORMAT_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "TimestampFormatHeaders",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::timestamp_format_headers`](crate::Client::timestamp_format_headers): This example tests how timestamp request and response headers are serialized.
 #[derive(Clone, Debug)]
@@ -6478,6 +6590,7 @@ impl TimestampFormatHeaders {
 static UNIT_INPUT_AND_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "UnitInputAndOutput",
     idempotent: false,
+    retryable_errors: &[],
 };
 /// Request builder of [`Client::unit_input_and_output`](crate::Client::unit_input_and_output): This test is similar to NoInputAndNoOutput, but uses explicit Unit types.
 #[derive(Clone, Debug)]

@@ -1,0 +1,42 @@
+//! The model's `smithy.rules#endpointTests` -> `src/endpoint_tests.rs`, a
+//! `#[cfg(test)]` module running every case against the crate's embedded
+//! rule set and printing `endpoints <service>: N passed, M failed`.
+
+use crate::ir::Service;
+use quote::quote;
+use serde_json::Value;
+
+/// The test module, or `None` when the model has no endpoint tests.
+pub fn endpoint_tests_rs(service: &Service) -> Option<proc_macro2::TokenStream> {
+    let aws = service.aws.as_ref()?;
+    aws.endpoint_rules.as_ref()?;
+    let cases = aws.endpoint_tests.as_ref()?.get("testCases")?.as_array()?;
+    if cases.is_empty() {
+        return None;
+    }
+    let rows = cases.iter().enumerate().map(|(i, case)| {
+        let doc = case.get("documentation").and_then(Value::as_str).map_or_else(|| format!("case {i}"), str::to_owned);
+        let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default())).to_string();
+        let expect = case.get("expect").cloned().unwrap_or(Value::Null).to_string();
+        quote! { (#doc, #params, #expect), }
+    });
+    let suite = format!("endpoints {}", service.short_name);
+    Some(quote! {
+        //! The endpoint rule test cases of the model (`smithy.rules#endpointTests`):
+        //! (documentation, parameters, expected endpoint or error), as JSON.
+
+        const CASES: &[(&str, &str, &str)] = &[
+            #(#rows)*
+        ];
+
+        #[test]
+        fn endpoint_rule_cases() {
+            let rules = crate::client::SERVICE.endpoint_rules.unwrap_or_default();
+            let mut summary = nimbus::testing::Summary::default();
+            for (doc, params, expect) in CASES {
+                summary.run_case(doc, || nimbus::testing::endpoint_case(rules, params, expect));
+            }
+            assert!(summary.report(#suite), "some endpoint cases failed");
+        }
+    })
+}

@@ -1,0 +1,232 @@
+//! Live scenarios against moto server (`moto[server]`, installed by
+//! `cargo xtask test` into `target/moto-venv`; `NIMBUS_MOTO_SERVER` names the
+//! executable): each test starts its own server on a free loopback port and
+//! stops its process group when done, even on failure.
+
+use nimbus::{Config, Credentials, ErrorKind};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running moto server; dropping it kills its process group.
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    fn start(env: &[(&str, &str)]) -> Moto {
+        use std::os::unix::process::CommandExt;
+        let server = std::env::var("NIMBUS_MOTO_SERVER").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../target/moto-venv/bin/moto_server").to_owned()
+        });
+        assert!(
+            std::path::Path::new(&server).is_file(),
+            "moto_server not found at {server}: run `cargo xtask test`, which installs moto[server] into target/moto-venv"
+        );
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let mut cmd = Command::new(&server);
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("start moto_server");
+        let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http_get(port, "/moto-api/").is_none() {
+            assert!(Instant::now() < deadline, "moto did not become ready on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    fn port(&self) -> u16 {
+        self.url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let pgid = self.child.id();
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pgid}")]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    out.starts_with("HTTP/1.1 200").then_some(out)
+}
+
+fn config(moto: &Moto) -> Config {
+    Config::new()
+        .region("us-east-1")
+        .endpoint_url(&moto.url)
+        .credentials(Credentials::new("AKIDMOTO", "moto-secret", None))
+        .attempt_timeout(Duration::from_secs(20))
+}
+
+async fn athena_scenario() {
+    use nimbus_athena::errors::CreateWorkGroupError;
+    use nimbus_athena::types::{DataCatalogType, ResultConfiguration, Tag, WorkGroupConfiguration};
+    let moto = Moto::start(&[]);
+    let athena = nimbus_athena::Client::new(config(&moto));
+
+    let wg_config = WorkGroupConfiguration::new()
+        .set_result_configuration(ResultConfiguration::new().set_output_location("s3://results/athena/"));
+    athena.create_work_group("analytics").set_description("team work group").set_configuration(wg_config).send().await.expect("CreateWorkGroup");
+    let wg = athena.get_work_group("analytics").send().await.expect("GetWorkGroup").work_group.expect("work group");
+    assert_eq!(wg.name, "analytics");
+    assert_eq!(wg.description.as_deref(), Some("team work group"));
+    let groups = athena.list_work_groups().send().await.expect("ListWorkGroups").work_groups.unwrap_or_default();
+    assert!(groups.iter().any(|g| g.name.as_deref() == Some("analytics")), "{groups:?}");
+
+    let started = athena.start_query_execution("SELECT 1").set_work_group("analytics").send().await.expect("StartQueryExecution");
+    let id = started.query_execution_id.expect("query execution id");
+    let execution = athena.get_query_execution(&id).send().await.expect("GetQueryExecution").query_execution.expect("execution");
+    assert_eq!(execution.query.as_deref(), Some("SELECT 1"));
+    assert_eq!(execution.work_group.as_deref(), Some("analytics"));
+
+    let mut created = Vec::new();
+    for i in 0..3 {
+        let out = athena.create_named_query(format!("q{i}"), "db", format!("SELECT {i}")).set_work_group("analytics").send().await.expect("CreateNamedQuery");
+        created.push(out.named_query_id.expect("named query id"));
+    }
+    let mut pages = athena.list_named_queries().set_work_group("analytics").set_max_results(2).pages();
+    let mut page_sizes = Vec::new();
+    let mut listed = Vec::new();
+    while let Some(page) = pages.next().await {
+        let ids = page.expect("ListNamedQueries page").named_query_ids.unwrap_or_default();
+        page_sizes.push(ids.len());
+        listed.extend(ids);
+    }
+    assert_eq!(page_sizes, vec![2, 1], "pages of MaxResults=2");
+    listed.sort();
+    created.sort();
+    assert_eq!(listed, created);
+    let pages = athena.list_named_queries().set_work_group("analytics").set_max_results(1).pages().try_collect().await.expect("pages");
+    assert_eq!(pages.len(), 3, "one page per named query with MaxResults=1");
+
+    athena.create_data_catalog("lake", DataCatalogType::Glue).set_description("the lake").send().await.expect("CreateDataCatalog");
+    let catalog = athena.get_data_catalog("lake").send().await.expect("GetDataCatalog").data_catalog.expect("catalog");
+    assert_eq!((catalog.name.as_str(), catalog.r#type.clone()), ("lake", DataCatalogType::Glue));
+    let catalogs = athena.list_data_catalogs().set_max_results(2).items().try_collect().await.expect("catalog items");
+    assert!(catalogs.iter().any(|c| c.catalog_name.as_deref() == Some("lake")), "{catalogs:?}");
+
+    athena.create_prepared_statement("stmt", "analytics", "SELECT ?").send().await.expect("CreatePreparedStatement");
+    let stmt = athena.get_prepared_statement("stmt", "analytics").send().await.expect("GetPreparedStatement").prepared_statement.expect("statement");
+    assert_eq!(stmt.query_statement.as_deref(), Some("SELECT ?"));
+
+    let arn = "arn:aws:athena:us-east-1:123456789012:workgroup/analytics";
+    athena.tag_resource(arn, vec![Tag::new().set_key("team").set_value("data")]).send().await.expect("TagResource");
+    let tags = athena.list_tags_for_resource(arn).send().await.expect("ListTagsForResource").tags.unwrap_or_default();
+    assert!(tags.iter().any(|t| t.key.as_deref() == Some("team") && t.value.as_deref() == Some("data")), "{tags:?}");
+
+    let err = athena.create_work_group("analytics").send().await.unwrap_err();
+    match &err {
+        CreateWorkGroupError::InvalidRequestException(e) => assert!(e.message.as_deref().unwrap_or("").contains("already exists"), "{e:?}"),
+        other => panic!("expected InvalidRequestException, got {other:?}"),
+    }
+}
+
+async fn workspacesweb_scenario() {
+    use nimbus_workspacesweb::types::Tag;
+    let moto = Moto::start(&[]);
+    let web = nimbus_workspacesweb::Client::new(config(&moto));
+
+    let portal_arn = web.create_portal().set_display_name("team portal").send().await.expect("CreatePortal").portal_arn;
+    let portal = web.get_portal(&portal_arn).send().await.expect("GetPortal").portal.expect("portal");
+    assert_eq!(portal.display_name.as_deref(), Some("team portal"));
+    let portals = web.list_portals().send().await.expect("ListPortals").portals.unwrap_or_default();
+    assert!(portals.iter().any(|p| p.portal_arn == portal_arn), "{portals:?}");
+
+    let policy = r#"{"chromePolicies": {"DefaultDownloadDirectory": {"value": "/home/as2-streaming-user/MyFiles/TemporaryFiles1"}}}"#;
+    let settings_arn = web.create_browser_settings(policy).send().await.expect("CreateBrowserSettings").browser_settings_arn;
+    web.associate_browser_settings(&portal_arn, &settings_arn).send().await.expect("AssociateBrowserSettings");
+    let portal = web.get_portal(&portal_arn).send().await.expect("GetPortal").portal.expect("portal");
+    assert_eq!(portal.browser_settings_arn.as_deref(), Some(settings_arn.as_str()));
+
+    web.tag_resource(&portal_arn, vec![Tag::new("team", "web")]).send().await.expect("TagResource");
+    let tags = web.list_tags_for_resource(&portal_arn).send().await.expect("ListTagsForResource").tags.unwrap_or_default();
+    assert!(tags.iter().any(|t| t.key == "team" && t.value == "web"), "{tags:?}");
+}
+
+/// A signed IAM Query API call (moto routes by the credential scope), for
+/// setting up a user and key; returns the XML body.
+async fn iam(moto: &Moto, form: &str) -> String {
+    let mut request = nimbus::http::HttpRequest::new("POST", format!("{}/", moto.url));
+    request.headers.insert("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+    request.headers.insert("Host", format!("127.0.0.1:{}", moto.port()));
+    request.body = format!("{form}&Version=2010-05-08").into();
+    let creds = Credentials::new("AKIDSETUP", "setup-secret", None);
+    let params = nimbus::sigv4::SigningParams {
+        credentials: &creds,
+        region: "us-east-1",
+        service: "iam",
+        time: std::time::SystemTime::now(),
+        settings: nimbus::sigv4::SigningSettings::default(),
+    };
+    nimbus::sigv4::sign_request(&mut request, &params).expect("sign");
+    let transport = nimbus::http::ReqwestTransport::new(None).expect("transport");
+    use nimbus::http::Transport;
+    let response = transport.send(request).await.expect("IAM call").collect().await.expect("body");
+    let body = String::from_utf8_lossy(&response.body).into_owned();
+    assert_eq!(response.status, 200, "{form}: {body}");
+    body
+}
+
+fn xml_value(xml: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open).map(|i| i + open.len()).unwrap_or_else(|| panic!("no <{tag}> in {xml}"));
+    let end = xml[start..].find(&format!("</{tag}>")).map(|i| start + i).unwrap_or(start);
+    xml[start..end].to_owned()
+}
+
+async fn signing_is_verified_by_moto() {
+    use nimbus_athena::errors::ListWorkGroupsError;
+    // The first three calls (IAM setup) are free; everything after must be signed by a known key.
+    let moto = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+    iam(&moto, "Action=CreateUser&UserName=analyst").await;
+    let key = iam(&moto, "Action=CreateAccessKey&UserName=analyst").await;
+    let (key_id, secret) = (xml_value(&key, "AccessKeyId"), xml_value(&key, "SecretAccessKey"));
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"athena:*","Resource":"*"}]}"#;
+    iam(&moto, &format!("Action=PutUserPolicy&UserName=analyst&PolicyName=athena&PolicyDocument={}", nimbus::protocol::rest::percent_encode(policy, false))).await;
+
+    let good = nimbus_athena::Client::new(config(&moto).credentials(Credentials::new(&key_id, &secret, None)));
+    good.list_work_groups().send().await.expect("a correctly signed call succeeds");
+
+    let bad = nimbus_athena::Client::new(config(&moto).credentials(Credentials::new(&key_id, "not-the-secret", None)));
+    let err = bad.list_work_groups().send().await.unwrap_err();
+    let ListWorkGroupsError::Unhandled(e) = &err else { panic!("expected Unhandled, got {err:?}") };
+    assert_eq!((e.kind(), e.status()), (ErrorKind::Service, Some(403)), "{e}");
+    assert!(err.to_string().contains("403"), "{err}");
+}
+
+/// Runs every scenario (each with its own server, concurrently) and prints
+/// `live moto: N passed, M failed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_moto_scenarios() {
+    let scenarios = [
+        ("athena", tokio::spawn(athena_scenario())),
+        ("workspacesweb", tokio::spawn(workspacesweb_scenario())),
+        ("signing", tokio::spawn(signing_is_verified_by_moto())),
+    ];
+    let (mut passed, mut failed) = (0, Vec::new());
+    for (name, task) in scenarios {
+        match task.await {
+            Ok(()) => passed += 1,
+            Err(e) => failed.push(format!("{name}: {e}")),
+        }
+    }
+    for f in &failed {
+        println!("--- live moto: {f}");
+    }
+    println!("live moto: {passed} passed, {} failed", failed.len());
+    assert!(failed.is_empty(), "live scenarios failed: {failed:?}");
+}

@@ -1,0 +1,94 @@
+//! Standard-mode retries against a local server that fails a set number of
+//! times: what is retried, how often, how long it waits, and what is not.
+
+mod common;
+
+use common::{Answer, ScriptedServer, answer};
+use nimbus::{Config, ErrorKind, RetryConfig};
+use std::time::Duration;
+
+fn client(server: &ScriptedServer, attempts: u32) -> nimbus_athena::Client {
+    let retry = RetryConfig { max_attempts: attempts, initial_backoff: Duration::from_millis(60), max_backoff: Duration::from_secs(2) };
+    nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&server.url).no_credentials().retry(retry))
+}
+
+fn token_of(raw: &str) -> String {
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let v: serde_json::Value = serde_json::from_str(body).expect("JSON body");
+    v["ClientRequestToken"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_growing_delays_and_the_same_token() {
+    let server = ScriptedServer::start(vec![
+        answer(500, r#"{"__type":"InternalServerException","Message":"boom"}"#),
+        answer(503, r#"{"__type":"ServiceUnavailable"}"#),
+        answer(200, r#"{"QueryExecutionId":"q-1"}"#),
+    ])
+    .await;
+    let out = client(&server, 3).start_query_execution("SELECT 1").send().await.expect("third attempt succeeds");
+    assert_eq!(out.query_execution_id.as_deref(), Some("q-1"));
+    let got = server.received();
+    assert_eq!(got.len(), 3);
+    let tokens: Vec<String> = got.iter().map(|r| token_of(&r.raw)).collect();
+    assert_eq!(tokens.len(), 3);
+    assert!(!tokens[0].is_empty() && tokens.iter().all(|t| *t == tokens[0]), "one token for all attempts: {tokens:?}");
+    let (first, second) = (got[1].at - got[0].at, got[2].at - got[1].at);
+    assert!(first >= Duration::from_millis(30), "first wait {first:?}");
+    assert!(second >= Duration::from_millis(60), "second wait {second:?}");
+    assert!(second >= first, "waits grow: {first:?} then {second:?}");
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_limit() {
+    let server = ScriptedServer::start(vec![answer(503, r#"{"__type":"ServiceUnavailable","message":"later"}"#)]).await;
+    let err = client(&server, 3).start_query_execution("SELECT 1").send().await.unwrap_err();
+    assert_eq!(server.received().len(), 3);
+    assert_eq!(err.code(), Some("ServiceUnavailable"));
+}
+
+#[tokio::test]
+async fn throttling_is_retried_even_for_operations_that_are_not_idempotent() {
+    let server = ScriptedServer::start(vec![
+        answer(400, r#"{"__type":"ThrottlingException","message":"slow down"}"#),
+        answer(200, r#"{"WorkGroups":[]}"#),
+    ])
+    .await;
+    client(&server, 3).list_work_groups().send().await.expect("second attempt succeeds");
+    assert_eq!(server.received().len(), 2);
+}
+
+#[tokio::test]
+async fn validation_errors_and_unsafe_server_errors_are_not_retried() {
+    let server = ScriptedServer::start(vec![answer(400, r#"{"__type":"InvalidRequestException","Message":"bad"}"#)]).await;
+    let err = client(&server, 3).start_query_execution("SELECT 1").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidRequestException"));
+    assert_eq!(server.received().len(), 1, "a 400 validation error is final");
+
+    // CreateDataCatalog is not marked idempotent and has no idempotency token.
+    let server = ScriptedServer::start(vec![answer(500, r#"{"__type":"InternalServerException"}"#)]).await;
+    let err = client(&server, 3).create_data_catalog("c", nimbus_athena::types::DataCatalogType::Glue).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("InternalServerException"));
+    assert_eq!(server.received().len(), 1, "a 500 on a call that is not safe to repeat is final");
+}
+
+#[tokio::test]
+async fn timeouts_surface_as_typed_errors() {
+    let slow = Answer { delay: Duration::from_millis(600), ..answer(200, r#"{"QueryExecutionId":"late"}"#) };
+    let server = ScriptedServer::start(vec![slow]).await;
+    let retry = RetryConfig { max_attempts: 2, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(10) };
+    let client = nimbus_athena::Client::new(
+        Config::new().region("us-east-1").endpoint_url(&server.url).no_credentials().retry(retry).attempt_timeout(Duration::from_millis(100)),
+    );
+    let err = client.start_query_execution("SELECT 1").send().await.unwrap_err();
+    let nimbus_athena::errors::StartQueryExecutionError::Unhandled(e) = &err else { panic!("expected Unhandled, got {err:?}") };
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    assert_eq!(server.received().len(), 2, "a timed-out attempt of a safe call is retried");
+
+    let client = nimbus_athena::Client::new(
+        Config::new().region("us-east-1").endpoint_url(&server.url).no_credentials().call_timeout(Duration::from_millis(150)),
+    );
+    let err = client.start_query_execution("SELECT 1").send().await.unwrap_err();
+    let nimbus_athena::errors::StartQueryExecutionError::Unhandled(e) = &err else { panic!("expected Unhandled, got {err:?}") };
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+}
