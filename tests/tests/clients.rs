@@ -179,3 +179,79 @@ fn every_operation_has_a_method() {
         assert_eq!(builders, expected);
     }
 }
+
+#[tokio::test]
+async fn spanner_names_cannot_add_a_query_or_fragment() {
+    let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), r#"{"name":"x"}"#));
+    let client = nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).no_credentials());
+    let sessions = client.projects().instances().databases().sessions();
+    sessions.get("projects/p/instances/i/databases/d/sessions/a?alt=media#x").set_fields("name").send().await.expect("sent");
+    let url = &mock.requests()[0].url;
+    assert_eq!(url, "https://spanner.test/v1/projects/p/instances/i/databases/d/sessions/a%3Falt%3Dmedia%23x?fields=name");
+    // `%`, spaces and non-ASCII are percent-encoded; `..` segments are refused.
+    let name = "projects/p/instances/i/databases/d/sessions/100% sure ✓";
+    sessions.get(name).send().await.expect("sent");
+    assert_eq!(
+        mock.requests()[1].url,
+        "https://spanner.test/v1/projects/p/instances/i/databases/d/sessions/100%25%20sure%20%E2%9C%93"
+    );
+    let err = sessions.get("projects/p/instances/i/databases/d/sessions/..").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
+    // A value outside the parameter's pattern is refused before sending, with the pattern named.
+    let err = sessions.get("projects/p/instances/i").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(err.to_string().contains("sessions/[^/]+"), "{err}");
+    assert_eq!(mock.requests().len(), 2);
+    // Without a token provider or an emulator, the call fails clearly instead of going out unauthenticated.
+    let client = nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()));
+    let err = client.projects().instances().databases().sessions().get("projects/p/instances/i/databases/d/sessions/s").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
+    let client = nimbus_spanner::Client::new(
+        Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).token_provider(nimbus::google::StaticToken::new("ya29.secret")),
+    );
+    client.projects().instances().databases().sessions().get("projects/p/instances/i/databases/d/sessions/s").send().await.expect("sent");
+    let last = mock.requests().pop().expect("a request");
+    assert_eq!(last.headers.get("authorization"), Some("Bearer ya29.secret"));
+    assert!(!format!("{last:?}").contains("ya29"), "tokens never reach Debug output");
+}
+
+#[tokio::test]
+async fn application_default_credentials_from_a_service_account_key() {
+    use nimbus::google::adc::{ApplicationDefaultCredentials, CLOUD_PLATFORM};
+    let dir = std::env::temp_dir().join(format!("nimbus-adc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let key = dir.join("key.pem");
+    let made = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .arg(&key)
+        .output()
+        .expect("openssl is needed to make a throwaway service account key");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let token_server = ScriptedServer::start(vec![answer(200, r#"{"access_token":"ya29.from-adc","expires_in":3600,"token_type":"Bearer"}"#)]).await;
+    let account = serde_json::json!({
+        "type": "service_account",
+        "project_id": "nimbus-test",
+        "private_key_id": "k1",
+        "private_key": std::fs::read_to_string(&key).expect("key"),
+        "client_email": "robot@nimbus-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": format!("{}/token", token_server.url),
+    });
+    let file = dir.join("service-account.json");
+    std::fs::write(&file, account.to_string()).expect("write key file");
+
+    let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), r#"{"name":"x"}"#));
+    let adc = ApplicationDefaultCredentials::from_service_account_file(&file, &[CLOUD_PLATFORM]);
+    let client = nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).token_provider(adc));
+    let sessions = client.projects().instances().databases().sessions();
+    for _ in 0..2 {
+        sessions.get("projects/p/instances/i/databases/d/sessions/s").send().await.expect("sent");
+    }
+    for r in mock.requests() {
+        assert_eq!(r.headers.get("authorization"), Some("Bearer ya29.from-adc"));
+    }
+    let token_requests = token_server.received();
+    assert_eq!(token_requests.len(), 1, "the token is cached");
+    assert!(token_requests[0].raw.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"), "{}", token_requests[0].raw);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -296,7 +296,7 @@ pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8], examples: Vec<S
     Ok(Generated {
         operations: service.operations.len(),
         spec_types: service.spec_type_count,
-        rust_types: service.types.iter().filter(|t| !t.synthetic).count(),
+        rust_types: service.types.iter().filter(|t| nimbus_codegen::emit::is_emitted_type(t)).count(),
         entry: entry.clone(),
         files,
         elapsed: start.elapsed(),
@@ -429,7 +429,7 @@ pub fn generate_file(root: &Path, file: &Path, service: Option<&str>, out: Optio
         }
         std::fs::write(&target, &f.contents).map_err(|e| format!("{}: {e}", target.display()))?;
     }
-    Ok((ir.short_name, out, ir.operations.len(), ir.types.iter().filter(|t| !t.synthetic).count()))
+    Ok((ir.short_name, out, ir.operations.len(), ir.types.iter().filter(|t| nimbus_codegen::emit::is_emitted_type(t)).count()))
 }
 
 /// The moto version the live tests run against (PyPI `moto[server]`).

@@ -19,34 +19,34 @@ pub fn supports(protocol: Protocol) -> bool {
 }
 
 /// The Rust type of a reference, named types qualified with `crate::types::`.
-fn rust_type(service: &Service, ty: &TypeRef) -> String {
+pub(super) fn rust_type(service: &Service, ty: &TypeRef) -> String {
     rust_type_with(service, ty, &|leaf| match leaf {
         TypeRef::Named(id) => Some(format!("crate::types::{}", service.ty(*id).name.rust)),
         _ => None,
     })
 }
 
-fn raw(s: &str) -> &str {
+pub(super) fn raw(s: &str) -> &str {
     s.strip_prefix("r#").unwrap_or(s)
 }
 
-fn ty_tokens(s: &str) -> Result<TokenStream, String> {
+pub(super) fn ty_tokens(s: &str) -> Result<TokenStream, String> {
     syn::parse_str::<syn::Type>(s).map(|t| quote! { #t }).map_err(|e| format!("internal error: type `{s}` does not parse: {e}"))
 }
 
-fn type_path(service: &Service, id: TypeId) -> TokenStream {
+pub(super) fn type_path(service: &Service, id: TypeId) -> TokenStream {
     let name = ident(&service.ty(id).name.rust);
     quote! { crate::types::#name }
 }
 
-fn struct_fields(service: &Service, id: TypeId) -> &[Field] {
+pub(super) fn struct_fields(service: &Service, id: TypeId) -> &[Field] {
     match &service.ty(id).kind {
         TypeKind::Struct(fields) => fields,
         _ => &[],
     }
 }
 
-fn first_sentence(docs: &str) -> String {
+pub(super) fn first_sentence(docs: &str) -> String {
     let para = docs.split("\n\n").next().unwrap_or("").trim();
     if para.is_empty() || para.starts_with("```") || para.starts_with('-') || para.starts_with('#') {
         return String::new();
@@ -60,11 +60,11 @@ fn error_enum(op: &Operation) -> syn::Ident {
 }
 
 /// Name of the per-operation request builder.
-fn builder_name(op: &Operation) -> syn::Ident {
+pub(super) fn builder_name(op: &Operation) -> syn::Ident {
     ident(&names::type_ident(&op.name.wire))
 }
 
-fn static_name(op: &Operation) -> syn::Ident {
+pub(super) fn static_name(op: &Operation) -> syn::Ident {
     format_ident!("{}", raw(&op.name.rust).to_uppercase())
 }
 
@@ -150,6 +150,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
             signing_name: #signing,
             default_endpoint: None,
             endpoint_rules: #rules,
+            emulator_env: None,
         };
 
         #client_doc
@@ -307,26 +308,40 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
 // operations.rs
 // ---------------------------------------------------------------------------
 
-fn read_fn_name(service: &Service, id: TypeId) -> syn::Ident {
+pub(super) fn read_fn_name(service: &Service, id: TypeId) -> syn::Ident {
     format_ident!("read_{}", raw(&names::field_ident(&service.ty(id).name.rust)))
 }
 
 /// `src/operations.rs`.
 pub fn operations_rs(service: &Service) -> Result<TokenStream, String> {
+    operations_module(
+        service,
+        "One request builder per operation, created by the matching [`Client`](crate::Client) method: \
+         set optional members with its `set_*` methods, then `send().await`.",
+        operation_item,
+    )
+}
+
+/// An operations module: one item per operation from `item`, then a reader
+/// function per output and error structure.
+pub(super) fn operations_module(
+    service: &Service,
+    doc: &str,
+    item: fn(&Service, &Operation) -> Result<TokenStream, String>,
+) -> Result<TokenStream, String> {
     let mut items = Vec::new();
     let mut readers = std::collections::BTreeSet::new();
     for op in &service.operations {
-        items.push(operation_item(service, op)?);
+        items.push(item(service, op)?);
         readers.extend(op.output);
         readers.extend(op.errors.iter().copied());
     }
     for id in readers {
         items.push(reader_fn(service, id)?);
     }
+    let doc = format!(" {doc}");
     Ok(quote! {
-        //! One request builder per operation, created by the matching
-        //! [`Client`](crate::Client) method: set optional members with its
-        //! `set_*` methods, then `send().await`.
+        #![doc = #doc]
         #![allow(deprecated)]
 
         #(#items)*
@@ -407,7 +422,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             Ok(())
         },
     };
-    let paginator = paginator(service, op)?;
+    let paginator = paginator(service, op, quote! { crate::errors::#err })?;
     let send_doc = doc_attrs(&format!(
         "Sends the `{wire}` request and decodes the response; a modeled error arrives as its [`{err}`](crate::errors::{err}) variant."
     ));
@@ -457,7 +472,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
 /// A member path (`NextToken`, `Result.NextToken`) as field accesses on
 /// `root`, giving an `Option<&T>`; `None` when a segment is not an optional
 /// structure member.
-fn member_path(service: &Service, mut ty: TypeId, path: &str, root: TokenStream) -> Option<(TokenStream, TypeRef)> {
+pub(super) fn member_path(service: &Service, mut ty: TypeId, path: &str, root: TokenStream) -> Option<(TokenStream, TypeRef)> {
     let mut expr = quote! { Some(#root) };
     let mut last = None;
     for (i, seg) in path.split('.').enumerate() {
@@ -478,14 +493,13 @@ fn member_path(service: &Service, mut ty: TypeId, path: &str, root: TokenStream)
 }
 
 /// `pages()` / `items()` for a `@paginated` operation.
-fn paginator(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+pub(super) fn paginator(service: &Service, op: &Operation, err_ty: TokenStream) -> Result<TokenStream, String> {
     let (Some(p), Some(input), Some(output)) = (&op.pagination, op.input, op.output) else { return Ok(quote! {}) };
     let Some(token_field) = struct_fields(service, input).iter().find(|f| f.member_name == p.input_token && !f.required) else {
         return Ok(quote! {});
     };
     let Some((next, TypeRef::String)) = member_path(service, output, &p.output_token, quote! { page }) else { return Ok(quote! {}) };
     let builder = builder_name(op);
-    let err = error_enum(op);
     let out_ty = type_path(service, output);
     let setter = format_ident!("set_{}", raw(&token_field.name.rust));
     let doc = doc_attrs(&format!(
@@ -498,7 +512,7 @@ fn paginator(service: &Service, op: &Operation) -> Result<TokenStream, String> {
             let item_doc = doc_attrs(&format!("Every item of every page (`{}`), in order.", p.items.as_deref().unwrap_or_default()));
             quote! {
                 #item_doc
-                pub fn items(self) -> nimbus::paginate::Paginated<#item_ty, crate::errors::#err> {
+                pub fn items(self) -> nimbus::paginate::Paginated<#item_ty, #err_ty> {
                     nimbus::paginate::items(self.pages(), |page| #path.cloned().unwrap_or_default())
                 }
             }
@@ -507,7 +521,7 @@ fn paginator(service: &Service, op: &Operation) -> Result<TokenStream, String> {
     };
     Ok(quote! {
         #doc
-        pub fn pages(self) -> nimbus::paginate::Paginated<#out_ty, crate::errors::#err> {
+        pub fn pages(self) -> nimbus::paginate::Paginated<#out_ty, #err_ty> {
             nimbus::paginate::pages(self, |b, token| b.#setter(token), #builder::send, |page: &#out_ty| #next.cloned())
         }
         #items
@@ -628,7 +642,7 @@ fn with_value(f: &Field, body: TokenStream) -> TokenStream {
     }
 }
 
-fn rest_request(service: &Service, op: &Operation, host: TokenStream) -> Result<TokenStream, String> {
+pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream) -> Result<TokenStream, String> {
     let route = op.http.as_ref().ok_or_else(|| format!("restJson1 operation `{}` has no @http trait", op.name.wire))?;
     let method = &route.method;
     let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
@@ -643,6 +657,9 @@ fn rest_request(service: &Service, op: &Operation, host: TokenStream) -> Result<
                     .ok_or_else(|| format!("URI label `{name}` of `{}` has no @httpLabel member", op.name.wire))?;
                 let text = text_expr(service, &f.ty, false, quote! { v })?;
                 let fname = ident(&f.name.rust);
+                if let (Protocol::GoogleRest, Some(pattern)) = (service.protocol, &f.constraints.pattern) {
+                    stmts.push(with_value(f, quote! { nimbus::google::check_pattern(#name, &#text, #pattern)?; }));
+                }
                 stmts.push(if f.required || f.defaulted {
                     quote! { { let v = &input.#fname; r.label(#name, &#text, #greedy)?; } }
                 } else {
@@ -761,7 +778,7 @@ fn payload_stmt(service: &Service, f: &Field) -> Result<TokenStream, String> {
 }
 
 /// `fn read_x(response) -> Result<types::X, nimbus::Error>` for an output or error structure.
-fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, String> {
+pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, String> {
     let name = read_fn_name(service, id);
     let ty = type_path(service, id);
     let t = service.ty(id);

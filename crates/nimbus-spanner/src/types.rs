@@ -4553,6 +4553,114 @@ impl GetPolicyOptions {
         self
     }
 }
+/// Data format for response.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[non_exhaustive]
+pub enum GlobalAlt {
+    /// Responses with Content-Type of application/json
+    Json,
+    /// Media download with context-dependent Content-Type
+    Media,
+    /// Responses with Content-Type of application/x-protobuf
+    Proto,
+    /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
+    Unknown(nimbus::UnknownVariant),
+}
+impl GlobalAlt {
+    /// Every value known to this version of the SDK, as sent on the wire.
+    pub const VALUES: &'static [&'static str] = &["json", "media", "proto"];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Json => "json",
+            Self::Media => "media",
+            Self::Proto => "proto",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+}
+impl From<&str> for GlobalAlt {
+    fn from(value: &str) -> Self {
+        match value {
+            "json" => Self::Json,
+            "media" => Self::Media,
+            "proto" => Self::Proto,
+            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+        }
+    }
+}
+impl Default for GlobalAlt {
+    /// The unknown empty value (what a missing required member decodes to).
+    fn default() -> Self {
+        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+    }
+}
+impl std::fmt::Display for GlobalAlt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for GlobalAlt {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GlobalAlt".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        nimbus::wire::string_enum_schema(Self::VALUES)
+    }
+}
+/// V1 error format.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[non_exhaustive]
+pub enum GlobalXgafv {
+    /// v1 error format
+    V1,
+    /// v2 error format
+    V2,
+    /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
+    Unknown(nimbus::UnknownVariant),
+}
+impl GlobalXgafv {
+    /// Every value known to this version of the SDK, as sent on the wire.
+    pub const VALUES: &'static [&'static str] = &["1", "2"];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+}
+impl From<&str> for GlobalXgafv {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+        }
+    }
+}
+impl Default for GlobalXgafv {
+    /// The unknown empty value (what a missing required member decodes to).
+    fn default() -> Self {
+        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+    }
+}
+impl std::fmt::Display for GlobalXgafv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for GlobalXgafv {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GlobalXgafv".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        nimbus::wire::string_enum_schema(Self::VALUES)
+    }
+}
 /// A heartbeat record is returned as a progress indicator, when there are no data changes or any other partition record types in the change stream partition.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -7891,6 +7999,138 @@ impl PrefixNode {
         self
     }
 }
+/// Required. The encryption type of the backup.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[non_exhaustive]
+pub enum ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
+    /// Unspecified. Do not use.
+    EncryptionTypeUnspecified,
+    /// Use the same encryption configuration as the database. This is the default option when encryption_config is empty. For example, if the database is using `Customer_Managed_Encryption`, the backup will be using the same Cloud KMS key as the database.
+    UseDatabaseEncryption,
+    /// Use Google default encryption.
+    GoogleDefaultEncryption,
+    /// Use customer managed encryption. If specified, `kms_key_name` must contain a valid Cloud KMS key.
+    CustomerManagedEncryption,
+    /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
+    Unknown(nimbus::UnknownVariant),
+}
+impl ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
+    /// Every value known to this version of the SDK, as sent on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "ENCRYPTION_TYPE_UNSPECIFIED",
+        "USE_DATABASE_ENCRYPTION",
+        "GOOGLE_DEFAULT_ENCRYPTION",
+        "CUSTOMER_MANAGED_ENCRYPTION",
+    ];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EncryptionTypeUnspecified => "ENCRYPTION_TYPE_UNSPECIFIED",
+            Self::UseDatabaseEncryption => "USE_DATABASE_ENCRYPTION",
+            Self::GoogleDefaultEncryption => "GOOGLE_DEFAULT_ENCRYPTION",
+            Self::CustomerManagedEncryption => "CUSTOMER_MANAGED_ENCRYPTION",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+}
+impl From<&str> for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "ENCRYPTION_TYPE_UNSPECIFIED" => Self::EncryptionTypeUnspecified,
+            "USE_DATABASE_ENCRYPTION" => Self::UseDatabaseEncryption,
+            "GOOGLE_DEFAULT_ENCRYPTION" => Self::GoogleDefaultEncryption,
+            "CUSTOMER_MANAGED_ENCRYPTION" => Self::CustomerManagedEncryption,
+            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+        }
+    }
+}
+impl Default for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
+    /// The unknown empty value (what a missing required member decodes to).
+    fn default() -> Self {
+        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+    }
+}
+impl std::fmt::Display for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema
+for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        nimbus::wire::string_enum_schema(Self::VALUES)
+    }
+}
+/// Specifies which parts of the Scan should be returned in the response. Note, if left unspecified, the FULL view is assumed.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[non_exhaustive]
+pub enum ProjectsInstancesDatabasesGetScansView {
+    /// Not specified, equivalent to SUMMARY.
+    ViewUnspecified,
+    /// Server responses only include `name`, `details`, `start_time` and `end_time`. The default value. Note, the ListScans method may only use this view type, others view types are not supported.
+    Summary,
+    /// Full representation of the scan is returned in the server response, including `data`.
+    Full,
+    /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
+    Unknown(nimbus::UnknownVariant),
+}
+impl ProjectsInstancesDatabasesGetScansView {
+    /// Every value known to this version of the SDK, as sent on the wire.
+    pub const VALUES: &'static [&'static str] = &["VIEW_UNSPECIFIED", "SUMMARY", "FULL"];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ViewUnspecified => "VIEW_UNSPECIFIED",
+            Self::Summary => "SUMMARY",
+            Self::Full => "FULL",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+}
+impl From<&str> for ProjectsInstancesDatabasesGetScansView {
+    fn from(value: &str) -> Self {
+        match value {
+            "VIEW_UNSPECIFIED" => Self::ViewUnspecified,
+            "SUMMARY" => Self::Summary,
+            "FULL" => Self::Full,
+            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+        }
+    }
+}
+impl Default for ProjectsInstancesDatabasesGetScansView {
+    /// The unknown empty value (what a missing required member decodes to).
+    fn default() -> Self {
+        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+    }
+}
+impl std::fmt::Display for ProjectsInstancesDatabasesGetScansView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ProjectsInstancesDatabasesGetScansView {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for ProjectsInstancesDatabasesGetScansView {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ProjectsInstancesDatabasesGetScansView".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        nimbus::wire::string_enum_schema(Self::VALUES)
+    }
+}
 /// Output of query advisor analysis.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -9557,6 +9797,67 @@ impl ScanData {
     pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
         self.start_time = Some(value.into());
         self
+    }
+}
+/// Specifies which parts of the Scan should be returned in the response. Note, only the SUMMARY view (the default) is currently supported for ListScans.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[non_exhaustive]
+pub enum ScansListView {
+    /// Not specified, equivalent to SUMMARY.
+    ViewUnspecified,
+    /// Server responses only include `name`, `details`, `start_time` and `end_time`. The default value. Note, the ListScans method may only use this view type, others view types are not supported.
+    Summary,
+    /// Full representation of the scan is returned in the server response, including `data`.
+    Full,
+    /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
+    Unknown(nimbus::UnknownVariant),
+}
+impl ScansListView {
+    /// Every value known to this version of the SDK, as sent on the wire.
+    pub const VALUES: &'static [&'static str] = &["VIEW_UNSPECIFIED", "SUMMARY", "FULL"];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ViewUnspecified => "VIEW_UNSPECIFIED",
+            Self::Summary => "SUMMARY",
+            Self::Full => "FULL",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+}
+impl From<&str> for ScansListView {
+    fn from(value: &str) -> Self {
+        match value {
+            "VIEW_UNSPECIFIED" => Self::ViewUnspecified,
+            "SUMMARY" => Self::Summary,
+            "FULL" => Self::Full,
+            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+        }
+    }
+}
+impl Default for ScansListView {
+    /// The unknown empty value (what a missing required member decodes to).
+    fn default() -> Self {
+        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+    }
+}
+impl std::fmt::Display for ScansListView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ScansListView {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for ScansListView {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScansListView".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Arguments to send operations.

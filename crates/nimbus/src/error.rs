@@ -157,6 +157,14 @@ impl Error {
         self.0.request_id.as_deref()
     }
 
+    /// Structured error details from the response body (Google
+    /// `error.details` or gRPC-gateway `details`), when present.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        let body: serde_json::Value = serde_json::from_slice(&self.response()?.body).ok()?;
+        let envelope = body.get("error").filter(|e| e.is_object()).unwrap_or(&body);
+        envelope.get("details").cloned()
+    }
+
     /// The raw response, for service and decode errors.
     pub fn response(&self) -> Option<&HttpResponse> {
         self.0.response.as_ref()

@@ -34,6 +34,7 @@ pub mod credentials;
 mod date_time;
 mod error;
 pub mod endpoint;
+pub mod google;
 pub mod http;
 pub mod paginate;
 pub mod protocol;

@@ -2,7 +2,8 @@
 //! stops when it is absent, empty, or repeats; and a stream of the items of
 //! those pages.
 
-use futures_util::stream::{BoxStream, Stream, StreamExt};
+pub use futures_util::stream::BoxStream;
+use futures_util::stream::{Stream, StreamExt};
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
@@ -33,6 +34,19 @@ impl<T, E> Paginated<T, E> {
             out.push(item?);
         }
         Ok(out)
+    }
+}
+
+impl<T: Send + 'static, E: Send + 'static> Paginated<T, E> {
+    /// Wraps a boxed stream.
+    pub fn from_boxed(inner: BoxStream<'static, Result<T, E>>) -> Self {
+        Paginated { inner }
+    }
+
+    /// Wraps a stream of `S`, converting each item with `convert` (a failed
+    /// conversion is yielded as an error, then the stream goes on).
+    pub fn from_stream<S: Send + 'static>(inner: BoxStream<'static, Result<S, E>>, convert: fn(S) -> Result<T, E>) -> Self {
+        Paginated { inner: inner.map(move |r| r.and_then(convert)).boxed() }
     }
 }
 

@@ -72,10 +72,12 @@ const THROTTLING_CODES: &[&str] = &[
     "SlowDown",
     "PriorRequestNotComplete",
     "EC2ThrottledException",
+    "RESOURCE_EXHAUSTED",
 ];
 
 /// Error codes for transient server-side failures.
-const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable"];
+const TRANSIENT_CODES: &[&str] =
+    &["RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable", "UNAVAILABLE"];
 
 /// How a failed attempt is classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +170,8 @@ mod tests {
         assert_eq!(classify(&service(400, "ThrottlingException"), &[], false), RetryKind::Throttling);
         assert_eq!(classify(&service(429, "Whatever"), &[], false), RetryKind::Throttling);
         assert_eq!(classify(&service(503, "ServiceUnavailable"), &[], true), RetryKind::Transient);
+        assert_eq!(classify(&service(503, "UNAVAILABLE"), &[], true), RetryKind::Transient, "Google");
+        assert_eq!(classify(&service(429, "RESOURCE_EXHAUSTED"), &[], false), RetryKind::Throttling, "Google");
         assert_eq!(classify(&service(500, "InternalServerException"), &[], false), RetryKind::Final, "unsafe to repeat");
         assert_eq!(classify(&service(400, "ValidationException"), &[], true), RetryKind::Final);
         assert_eq!(classify(&service(400, "TooBusyException"), &["TooBusyException"], true), RetryKind::Transient);

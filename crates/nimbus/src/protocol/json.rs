@@ -28,6 +28,15 @@ pub fn decode_slice<T: DeserializeOwned>(body: &[u8], response: Option<&HttpResp
     })
 }
 
+/// Converts a JSON value (a long-running operation's `response`, a stream
+/// element) into a typed value.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|e| {
+        let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
+        Error::decode(format!("not a valid `{name}`: {e}"), None)
+    })
+}
+
 /// A text body (a `@httpPayload` string or enum).
 pub fn text(response: &HttpResponse) -> Result<String, Error> {
     String::from_utf8(response.body.to_vec()).map_err(|_| Error::decode("the response body is not UTF-8 text", Some(response)))

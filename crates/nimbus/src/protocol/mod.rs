@@ -42,7 +42,13 @@ pub fn error_from_response(protocol: Protocol, response: HttpResponse) -> Error 
         Protocol::GoogleRest => {
             // `{"error": {"code": 404, "message": "...", "status": "NOT_FOUND"}}` or `{"code": 5, "message": "..."}`.
             let envelope = obj.and_then(|o| o.get("error")).and_then(Value::as_object).or(obj);
-            let status = envelope.and_then(|e| e.get("status")).and_then(Value::as_str).map(str::to_owned);
+            let status = envelope.and_then(|e| e.get("status")).and_then(Value::as_str).map(str::to_owned).or_else(|| {
+                // grpc-gateway shape: `code` is the gRPC code number.
+                let code = envelope.and_then(|e| e.get("code")).and_then(Value::as_i64)?;
+                (obj.and_then(|o| o.get("error")).is_none())
+                    .then(|| crate::google::stream::grpc_code_name(code).map(str::to_owned))
+                    .flatten()
+            });
             let message = envelope.and_then(|e| e.get("message")).and_then(Value::as_str).map(str::to_owned);
             (status, message)
         }
@@ -195,5 +201,11 @@ mod tests {
             resp(404, &[], r#"{"error":{"code":404,"message":"Session not found","status":"NOT_FOUND"}}"#),
         );
         assert_eq!((e.code(), e.message()), (Some("NOT_FOUND"), "Session not found"));
+        let e = error_from_response(Protocol::GoogleRest, resp(409, &[], r#"{"code": 6, "message": "Instance already exists"}"#));
+        assert_eq!((e.code(), e.message(), e.status()), (Some("ALREADY_EXISTS"), "Instance already exists", Some(409)));
+        let e = error_from_response(Protocol::GoogleRest, resp(502, &[("content-type", "text/html")], "<html>Bad Gateway</html>"));
+        assert_eq!(e.code(), Some("Http502"));
+        let e = error_from_response(Protocol::GoogleRest, resp(503, &[], ""));
+        assert_eq!(e.code(), Some("Http503"));
     }
 }

@@ -153,7 +153,8 @@ impl RequestBuilder {
 
     /// The request, its URL relative to the endpoint.
     pub fn finish(mut self) -> HttpRequest {
-        let mut url = if self.path.is_empty() { "/".to_owned() } else { self.path };
+        // Discovery paths are relative to the service path (`v1/...`).
+        let mut url = if self.path.starts_with('/') { self.path } else { format!("/{}", self.path) };
         for (i, (k, v, bare)) in self.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(&percent_encode(k, false));
@@ -176,6 +177,17 @@ pub fn check_host_prefix(prefix: &str) -> Result<(), Error> {
         return Err(Error::invalid_request(format!("`{prefix}` is not a valid host prefix (a host label is empty or has characters other than letters, digits and `-`)")));
     }
     Ok(())
+}
+
+/// Appends query parameters (already-typed global parameters such as
+/// `fields` or `prettyPrint`) to a built request's URL, percent-encoded.
+pub fn append_query(request: &mut HttpRequest, params: &[(&str, String)]) {
+    for (k, v) in params {
+        request.url.push(if request.url.contains('?') { '&' } else { '?' });
+        request.url.push_str(&percent_encode(k, false));
+        request.url.push('=');
+        request.url.push_str(&percent_encode(v, false));
+    }
 }
 
 /// Whether `label` is a valid DNS host label (1-63 letters, digits, `-`,

@@ -11,6 +11,7 @@ pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
     signing_name: "jsonprotocol",
     default_endpoint: None,
     endpoint_rules: None,
+    emulator_env: None,
 };
 /// Client for Sample Json 1.1 Protocol Service: one method per operation, each returning a request builder whose `send` performs the call.
 ///

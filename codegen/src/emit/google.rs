@@ -1,0 +1,489 @@
+//! IR of a Discovery document -> the Google REST client: `src/client.rs`
+//! (the `Client` and one accessor struct per resource, following the
+//! resource tree: `client.projects().instances().databases().sessions()`),
+//! `src/operations.rs` (a request builder per method, with its parameters,
+//! the global parameters, pagination, long-running-operation waiting and
+//! streaming), and `src/names.rs` (typed resource names from the parameter
+//! patterns, e.g. `SessionName::new(project, instance, database, session)`).
+
+use super::client::{builder_name, first_sentence, paginator, raw, rest_request, rust_type, static_name, struct_fields, ty_tokens, type_path};
+use super::types::{doc_attrs, ident};
+use crate::ir::*;
+use crate::names::{self, Scope};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use std::collections::BTreeMap;
+
+/// The accessor struct name of a resource path.
+fn resource_struct(path: &[String]) -> syn::Ident {
+    ident(&names::type_ident(&path.join("_")))
+}
+
+/// The `Params` struct name of a method.
+fn params_struct(op: &Operation) -> syn::Ident {
+    format_ident!("{}Params", builder_name(op))
+}
+
+/// Whether a method streams its response (`executeStreamingSql`,
+/// `streamingRead`: Google names streaming methods so).
+fn is_streaming(op: &Operation) -> bool {
+    op.method.starts_with("streaming") || op.method.contains("Streaming")
+}
+
+/// The literal prefix of the service's `operations.get` path (`v1/`), for
+/// polling long-running operations.
+fn operations_prefix(service: &Service) -> Option<String> {
+    service.operations.iter().filter(|o| o.resource.last().is_some_and(|r| r == "operations") && o.method == "get").find_map(|o| {
+        match o.http.as_ref()?.path.as_slice() {
+            [PathSegment::Literal(prefix), PathSegment::Label { greedy: true, .. }] => Some(prefix.clone()),
+            _ => None,
+        }
+    })
+}
+
+fn returns_operation(service: &Service, op: &Operation) -> bool {
+    op.output.is_some_and(|id| {
+        let t = service.ty(id);
+        t.name.wire == "Operation" && struct_fields(service, id).iter().any(|f| f.member_name == "done")
+    })
+}
+
+/// `src/client.rs`.
+pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
+    let google = service.google.clone().unwrap_or_default();
+    let endpoint = format!("{}{}", google.root_url, google.service_path);
+    let emulator = format!("{}_EMULATOR_HOST", service.short_name.to_uppercase());
+    let name = &service.short_name;
+    let version = &service.version;
+    // Resource tree: path -> (child resources, methods).
+    let mut tree: BTreeMap<Vec<String>, (Vec<String>, Vec<&Operation>)> = BTreeMap::new();
+    tree.entry(Vec::new()).or_default();
+    for op in &service.operations {
+        for depth in 0..op.resource.len() {
+            let parent = op.resource[..depth].to_vec();
+            let child = op.resource[depth].clone();
+            let entry = tree.entry(parent).or_default();
+            if !entry.0.contains(&child) {
+                entry.0.push(child);
+            }
+            tree.entry(op.resource[..=depth].to_vec()).or_default();
+        }
+        tree.entry(op.resource.clone()).or_default().1.push(op);
+    }
+    let mut items = Vec::new();
+    for (path, (children, methods)) in &tree {
+        let mut scope = Scope::with_reserved(&["new", "core"]);
+        let mut members = Vec::new();
+        for child in children {
+            let mut child_path = path.clone();
+            child_path.push(child.clone());
+            let accessor = ident(&scope.claim(names::field_ident(child)));
+            let ty = resource_struct(&child_path);
+            let doc = doc_attrs(&format!("The `{}` resource.", child_path.join(".")));
+            members.push(quote! {
+                #doc
+                pub fn #accessor(&self) -> #ty {
+                    #ty { core: self.core.clone() }
+                }
+            });
+        }
+        for op in methods {
+            members.push(method_fn(service, op, &mut scope)?);
+        }
+        if path.is_empty() {
+            let doc = doc_attrs(&format!(
+                "Client for {} ({version}): the resource tree of the API as accessor methods, each method \
+                 taking its required parameters and returning a request builder.\n\n\
+                 Requests go to `{endpoint}`, or to `http://$({emulator})` when that variable is set \
+                 (plain HTTP, no authentication), or to `Config::endpoint_url`.",
+                service.title
+            ));
+            items.push(quote! {
+                #doc
+                #[derive(Clone, Debug)]
+                pub struct Client {
+                    core: nimbus::Client,
+                }
+
+                impl Client {
+                    /// A client with `config` (token provider, endpoint, transport, timeouts).
+                    pub fn new(config: nimbus::Config) -> Self {
+                        Self { core: nimbus::Client::new(&SERVICE, config) }
+                    }
+
+                    /// The runtime core: configuration and endpoint.
+                    pub fn core(&self) -> &nimbus::Client {
+                        &self.core
+                    }
+
+                    #(#members)*
+                }
+            });
+        } else {
+            let ty = resource_struct(path);
+            let doc = doc_attrs(&format!("Methods of the `{}` resource.", path.join(".")));
+            items.push(quote! {
+                #doc
+                #[derive(Clone, Debug)]
+                pub struct #ty {
+                    core: nimbus::Client,
+                }
+
+                impl #ty {
+                    #(#members)*
+                }
+            });
+        }
+    }
+    Ok(quote! {
+        //! The service client and its resource tree.
+        #![allow(deprecated)]
+
+        /// What the runtime needs to know about the service.
+        pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
+            name: #name,
+            api_version: #version,
+            protocol: nimbus::Protocol::GoogleRest,
+            endpoint_prefix: #name,
+            signing_name: #name,
+            default_endpoint: Some(#endpoint),
+            endpoint_rules: None,
+            emulator_env: Some(#emulator),
+        };
+
+        #(#items)*
+    })
+}
+
+/// The required parameters of a method: path labels first, then the rest.
+fn required_params(service: &Service, op: &Operation) -> Vec<Field> {
+    let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+    fields.iter().filter(|f| f.required).cloned().collect()
+}
+
+fn method_fn(service: &Service, op: &Operation, scope: &mut Scope) -> Result<TokenStream, String> {
+    let method = ident(&scope.claim(names::field_ident(&op.method)));
+    let builder = builder_name(op);
+    let params = params_struct(op);
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for f in required_params(service, op) {
+        let fname = ident(&f.name.rust);
+        let inner = ty_tokens(&rust_type(service, &f.ty))?;
+        args.push(quote! { #fname: impl Into<#inner> });
+        inits.push(quote! { #fname: #fname.into(), });
+    }
+    let mut doc = if op.docs.trim().is_empty() { format!("Calls `{}`.", op.name.wire) } else { op.docs.trim().to_owned() };
+    doc.push_str(&format!("\n\n`{}` {}", op.http.as_ref().map_or("", |h| h.method.as_str()), route_text(op)));
+    let doc = doc_attrs(&doc);
+    let deprecated = op.deprecated.as_ref().map(|_| quote! { #[deprecated] });
+    Ok(quote! {
+        #doc
+        #deprecated
+        pub fn #method(&self, #(#args),*) -> crate::operations::#builder {
+            crate::operations::#builder::new(self.core.clone(), crate::operations::#params { #(#inits)* ..Default::default() })
+        }
+    })
+}
+
+fn route_text(op: &Operation) -> String {
+    let Some(h) = &op.http else { return String::new() };
+    h.path
+        .iter()
+        .map(|s| match s {
+            PathSegment::Literal(l) => l.clone(),
+            PathSegment::Label { name, greedy: true } => format!("{{+{name}}}"),
+            PathSegment::Label { name, .. } => format!("{{{name}}}"),
+        })
+        .collect()
+}
+
+/// `src/operations.rs`.
+pub fn operations_rs(service: &Service) -> Result<TokenStream, String> {
+    super::client::operations_module(
+        service,
+        "One request builder per method, created by the matching accessor of [`Client`](crate::Client): \
+         set optional parameters with its `set_*` methods, then `send().await`.",
+        operation_item,
+    )
+}
+
+fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let builder = builder_name(op);
+    let params = params_struct(op);
+    let info = static_name(op);
+    let wire = &op.name.wire;
+    let idempotent = op.idempotent;
+    let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+    let output_ty = match op.output {
+        Some(id) => type_path(service, id),
+        None => quote! { () },
+    };
+    let mut param_fields = Vec::new();
+    for f in fields {
+        let fname = ident(&f.name.rust);
+        let mut ty = rust_type(service, &f.ty);
+        if !f.required {
+            ty = format!("Option<{ty}>");
+        }
+        let ty = ty_tokens(&ty)?;
+        let doc = doc_attrs(&format!("The `{}` parameter.", f.name.wire));
+        param_fields.push(quote! { #doc pub #fname: #ty, });
+    }
+    let mut scope = Scope::with_reserved(&["new", "input", "send", "pages", "items", "wait", "stream", "rows"]);
+    let mut setters = Vec::new();
+    for f in fields {
+        scope.claim(format!("set_{}", raw(&f.name.rust)));
+    }
+    for f in fields.iter().filter(|f| !f.required) {
+        let fname = ident(&f.name.rust);
+        let setter = format_ident!("set_{}", raw(&f.name.rust));
+        let inner = ty_tokens(&rust_type(service, &f.ty))?;
+        let doc = if f.docs.trim().is_empty() { format!("Sets the `{}` parameter.", f.name.wire) } else { f.docs.clone() };
+        let doc = doc_attrs(&doc);
+        setters.push(quote! {
+            #doc
+            pub fn #setter(mut self, value: impl Into<#inner>) -> Self {
+                self.input.#fname = Some(value.into());
+                self
+            }
+        });
+    }
+    let globals = service.google.as_ref().map(|g| g.global_params.clone()).unwrap_or_default();
+    for g in &globals {
+        let setter = ident(&scope.claim(format!("set_{}", raw(&g.name.rust))));
+        let key = &g.name.wire;
+        let doc = if g.docs.trim().is_empty() { format!("Sets the global `{key}` parameter.") } else { g.docs.clone() };
+        let doc = doc_attrs(&format!("{doc}\n\n(A parameter every method accepts.)"));
+        let (arg, value) = match g.ty {
+            TypeRef::Bool => (quote! { bool }, quote! { value.to_string() }),
+            _ => (quote! { impl Into<String> }, quote! { value.into() }),
+        };
+        setters.push(quote! {
+            #doc
+            pub fn #setter(mut self, value: #arg) -> Self {
+                self.globals.push((#key, #value));
+                self
+            }
+        });
+    }
+    let serialize = rest_request(service, op, quote! {})?;
+    let deserialize = match op.output {
+        Some(id) => {
+            let read = super::client::read_fn_name(service, id);
+            quote! { #read(&response) }
+        }
+        None => quote! {
+            let _ = response;
+            Ok(())
+        },
+    };
+    let paginator = paginator(service, op, quote! { nimbus::Error })?;
+    let wait = match (returns_operation(service, op), operations_prefix(service)) {
+        (true, Some(prefix)) => quote! {
+            /// Sends the request, then polls the long-running operation (with
+            /// backoff, up to `settings.deadline`) until it is done: its
+            /// `response` decoded as `T`, or its `error` as an error.
+            pub async fn wait<T: serde::de::DeserializeOwned>(self, settings: nimbus::google::WaitSettings) -> Result<T, nimbus::Error> {
+                let client = self.client.clone();
+                let response = self.send_raw().await?;
+                let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
+                let result = nimbus::google::wait_operation(&client, #prefix, operation, settings).await?;
+                nimbus::protocol::json::from_value(result)
+            }
+        },
+        _ => quote! {},
+    };
+    let stream = match (is_streaming(op), op.output) {
+        (true, Some(out)) => {
+            let out_ty = type_path(service, out);
+            quote! {
+                /// Sends the request and decodes the response as it streams in:
+                /// one item per `PartialResultSet` (or element), errors mid-stream
+                /// included.
+                pub async fn stream(self) -> Result<nimbus::paginate::Paginated<#out_ty, nimbus::Error>, nimbus::Error> {
+                    let values = self.stream_values().await?;
+                    Ok(nimbus::paginate::Paginated::from_stream(values, |v| nimbus::protocol::json::from_value(v)))
+                }
+
+                /// Sends the request and yields complete rows as they arrive,
+                /// merging values that the service split across chunks.
+                pub async fn rows(self) -> Result<nimbus::paginate::Paginated<Vec<nimbus::Document>, nimbus::Error>, nimbus::Error> {
+                    let values = self.stream_values().await?;
+                    Ok(nimbus::paginate::Paginated::from_boxed(nimbus::google::stream::rows(values)))
+                }
+
+                async fn stream_values(self) -> Result<nimbus::paginate::BoxStream<'static, Result<nimbus::Document, nimbus::Error>>, nimbus::Error> {
+                    let Self { client, input, globals } = self;
+                    let request = Self::request(&input, &globals)?;
+                    let response = client.send_streaming(&#info, request).await?;
+                    Ok(nimbus::google::stream::json_values(response.body))
+                }
+            }
+        }
+        _ => quote! {},
+    };
+    let summary = first_sentence(&op.docs);
+    let doc = doc_attrs(&format!(
+        "Request builder of `{wire}`{}",
+        if summary.is_empty() { ".".to_owned() } else { format!(": {summary}") }
+    ));
+    let params_doc = doc_attrs(&format!("The parameters of `{wire}`."));
+    let send_doc = doc_attrs(&format!("Sends the `{wire}` request and decodes the response."));
+    Ok(quote! {
+        static #info: nimbus::OperationInfo = nimbus::OperationInfo { name: #wire, idempotent: #idempotent, retryable_errors: &[] };
+
+        #params_doc
+        #[derive(Clone, Debug, Default)]
+        #[non_exhaustive]
+        pub struct #params {
+            #(#param_fields)*
+        }
+
+        #doc
+        #[derive(Clone, Debug)]
+        #[must_use = "a request does nothing until `send().await`"]
+        pub struct #builder {
+            client: nimbus::Client,
+            input: #params,
+            globals: Vec<(&'static str, String)>,
+        }
+
+        impl #builder {
+            pub(crate) fn new(client: nimbus::Client, input: #params) -> Self {
+                Self { client, input, globals: Vec::new() }
+            }
+
+            /// The parameters as set so far.
+            pub fn input(&self) -> &#params {
+                &self.input
+            }
+
+            #(#setters)*
+
+            #paginator
+            #wait
+            #stream
+
+            fn request(input: &#params, globals: &[(&'static str, String)]) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+                let mut request = { #serialize };
+                nimbus::protocol::rest::append_query(&mut request, globals);
+                Ok(request)
+            }
+
+            async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+                let Self { client, input, globals } = self;
+                let request = Self::request(&input, &globals)?;
+                client.send(&#info, request).await
+            }
+
+            #send_doc
+            pub async fn send(self) -> Result<#output_ty, nimbus::Error> {
+                let response = self.send_raw().await?;
+                #deserialize
+            }
+        }
+    })
+}
+
+/// `src/names.rs`: a typed name per distinct `^a/[^/]+/b/[^/]+$` pattern of
+/// the path parameters, or `None` when there is none.
+pub fn names_rs(service: &Service) -> Option<TokenStream> {
+    let mut patterns = std::collections::BTreeSet::new();
+    for op in &service.operations {
+        for f in op.input.map(|id| struct_fields(service, id)).unwrap_or_default() {
+            if f.binding == Binding::Label {
+                if let Some(p) = &f.constraints.pattern {
+                    patterns.insert(p.clone());
+                }
+            }
+        }
+    }
+    let singular = |c: &str| -> String {
+        let s = c.strip_suffix("ies").map(|s| format!("{s}y")).or_else(|| c.strip_suffix('s').map(str::to_owned)).unwrap_or_else(|| c.to_owned());
+        names::snake(&s)
+    };
+    // Collection lists of the clean patterns (`a/[^/]+/b/[^/]+`).
+    let parsed: Vec<(String, Vec<String>)> = patterns
+        .into_iter()
+        .filter_map(|pattern| {
+            let body = pattern.strip_prefix('^').and_then(|p| p.strip_suffix('$'))?.replace("[^/]+", "*");
+            let parts: Vec<&str> = body.split('/').collect();
+            let clean = parts.len() >= 2
+                && parts.len() % 2 == 0
+                && parts.chunks(2).all(|c| c[1] == "*" && c[0].chars().all(|ch| ch.is_ascii_alphanumeric()));
+            let collections = parts.chunks(2).map(|c| c[0].to_owned()).collect();
+            clean.then_some((pattern, collections))
+        })
+        .collect();
+    let mut last_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, c) in &parsed {
+        *last_counts.entry(c.last().cloned().unwrap_or_default()).or_default() += 1;
+    }
+    let mut scope = Scope::default();
+    let mut items = Vec::new();
+    for (pattern, collections) in parsed {
+        let vars: Vec<String> = collections.iter().map(|c| singular(c)).collect();
+        let last = collections.last().cloned().unwrap_or_default();
+        // A collection that ends several patterns (`operations`) is named with its parent.
+        let base = match (last_counts.get(&last), collections.len()) {
+            (Some(n), len) if *n > 1 && len >= 2 => format!("{}_{}", singular(&collections[len - 2]), singular(&last)),
+            _ => singular(&last),
+        };
+        let type_name = scope.claim(format!("{}Name", names::type_ident(&base)));
+        let ty = ident(&type_name);
+        let fields: Vec<syn::Ident> = vars.iter().map(|v| ident(&names::field_ident(v))).collect();
+        let mut fmt_str = String::new();
+        for (i, c) in collections.iter().enumerate() {
+            if i > 0 {
+                fmt_str.push('/');
+            }
+            fmt_str.push_str(c);
+            fmt_str.push_str("/{}");
+        }
+        let doc = doc_attrs(&format!(
+            "The resource name `{}`, built from its ids (pattern `{pattern}`); pass it wherever a \
+             method takes that name (it converts into `String`).",
+            collections.iter().zip(&vars).map(|(c, v)| format!("{c}/{{{v}}}")).collect::<Vec<_>>().join("/")
+        ));
+        let field_docs = vars.iter().map(|v| doc_attrs(&format!("The `{v}` id.")));
+        let fields2 = fields.clone();
+        let fields3 = fields.clone();
+        let fields4 = fields.clone();
+        items.push(quote! {
+            #doc
+            #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+            pub struct #ty {
+                #( #field_docs pub #fields: String, )*
+            }
+
+            impl #ty {
+                /// The name from its ids.
+                pub fn new(#(#fields2: impl Into<String>),*) -> Self {
+                    Self { #(#fields3: #fields3.into()),* }
+                }
+            }
+
+            impl std::fmt::Display for #ty {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    write!(f, #fmt_str, #(self.#fields4),*)
+                }
+            }
+
+            impl From<#ty> for String {
+                fn from(name: #ty) -> String {
+                    name.to_string()
+                }
+            }
+        });
+    }
+    if items.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        //! Typed resource names: build a name from its ids instead of formatting
+        //! the path by hand.
+
+        #(#items)*
+    })
+}

@@ -1,0 +1,187 @@
+//! Google REST/JSON support: OAuth tokens, resource-name patterns,
+//! long-running operations and streamed responses.
+
+#[cfg(feature = "google-adc")]
+pub mod adc;
+pub mod stream;
+
+use crate::client::{Client, OperationInfo};
+use crate::error::{Error, ErrorKind};
+use crate::http::{BoxFuture, HttpRequest};
+use serde_json::Value;
+use std::fmt;
+use std::time::Duration;
+
+/// Supplies OAuth 2.0 access tokens (sent as `Authorization: Bearer`).
+pub trait ProvideToken: Send + Sync + fmt::Debug + 'static {
+    /// A currently valid access token.
+    fn token(&self) -> BoxFuture<'_, Result<String, Error>>;
+}
+
+/// A fixed access token (for tests, or tokens managed elsewhere). `Debug`
+/// does not show it.
+#[derive(Clone)]
+pub struct StaticToken(String);
+
+impl StaticToken {
+    /// Wraps `token`.
+    pub fn new(token: impl Into<String>) -> Self {
+        StaticToken(token.into())
+    }
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StaticToken(** redacted **)")
+    }
+}
+
+impl ProvideToken for StaticToken {
+    fn token(&self) -> BoxFuture<'_, Result<String, Error>> {
+        let t = self.0.clone();
+        Box::pin(async move { Ok(t) })
+    }
+}
+
+/// Checks `value` against a Discovery parameter `pattern` before sending.
+/// Supports the forms Google APIs use: `^` + literal text, `[^/]+`, `.*`,
+/// `.+` and `[^/]*` + `$`; an unsupported pattern accepts every value.
+pub fn check_pattern(name: &str, value: &str, pattern: &str) -> Result<(), Error> {
+    let Some(body) = pattern.strip_prefix('^').and_then(|p| p.strip_suffix('$')) else { return Ok(()) };
+    let mut tokens = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("[^/]+") {
+            tokens.push(Tok::Segment(1));
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("[^/]*") {
+            tokens.push(Tok::Segment(0));
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix(".+") {
+            tokens.push(Tok::Any(1));
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix(".*") {
+            tokens.push(Tok::Any(0));
+            rest = r;
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            if "[]().*+?{}|\\".contains(c) {
+                return Ok(());
+            }
+            tokens.push(Tok::Char(c));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    if matches(&tokens, &value.chars().collect::<Vec<_>>()) {
+        Ok(())
+    } else {
+        Err(Error::invalid_request(format!("`{name}` = `{value}` does not match the pattern `{pattern}`")))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Tok {
+    Char(char),
+    Segment(usize),
+    Any(usize),
+}
+
+fn matches(tokens: &[Tok], s: &[char]) -> bool {
+    match tokens.split_first() {
+        None => s.is_empty(),
+        Some((Tok::Char(c), rest)) => s.first() == Some(c) && matches(rest, &s[1..]),
+        Some((Tok::Segment(min) | Tok::Any(min), rest)) => {
+            let segment = matches!(tokens[0], Tok::Segment(_));
+            let max = if segment { s.iter().position(|c| *c == '/').unwrap_or(s.len()) } else { s.len() };
+            (*min..=max).rev().any(|n| matches(rest, &s[n..]))
+        }
+    }
+}
+
+/// How [`wait_operation`] polls.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitSettings {
+    /// First wait between polls (doubles up to `max_delay`).
+    pub initial_delay: Duration,
+    /// Longest wait between polls.
+    pub max_delay: Duration,
+    /// Give up (a timeout error) after this long.
+    pub deadline: Duration,
+}
+
+impl Default for WaitSettings {
+    fn default() -> Self {
+        WaitSettings { initial_delay: Duration::from_millis(500), max_delay: Duration::from_secs(10), deadline: Duration::from_secs(600) }
+    }
+}
+
+static GET_OPERATION: OperationInfo = OperationInfo { name: "operations.get", idempotent: true, retryable_errors: &[] };
+
+/// Polls a long-running `Operation` (JSON) until `done`, with backoff and a
+/// deadline: returns its `response` (`null` when it has none), or its
+/// `error` as a service error. `path_prefix` is what goes before the
+/// operation's name in the get URL (`v1/`).
+pub async fn wait_operation(client: &Client, path_prefix: &str, mut operation: Value, settings: WaitSettings) -> Result<Value, Error> {
+    let start = std::time::Instant::now();
+    let mut delay = settings.initial_delay;
+    loop {
+        if operation.get("done").and_then(Value::as_bool) == Some(true) {
+            if let Some(error) = operation.get("error") {
+                return Err(status_error(error));
+            }
+            return Ok(operation.get("response").cloned().unwrap_or(Value::Null));
+        }
+        let name = operation
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::decode("the operation is not done and has no name to poll", None))?
+            .to_owned();
+        if start.elapsed() + delay > settings.deadline {
+            return Err(Error::new(ErrorKind::Timeout, format!("operation `{name}` not done after {:?}", settings.deadline)));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(settings.max_delay);
+        let mut url = format!("/{path_prefix}");
+        for (i, seg) in name.split('/').enumerate() {
+            if i > 0 {
+                url.push('/');
+            }
+            url.push_str(&crate::protocol::rest::percent_encode(seg, false));
+        }
+        let response = client.send(&GET_OPERATION, HttpRequest::new("GET", url)).await?;
+        operation = crate::protocol::json::decode(&response)?;
+    }
+}
+
+/// A `google.rpc.Status` (`{code, message, details}`) as a service error
+/// with the canonical code name.
+pub fn status_error(status: &Value) -> Error {
+    let code = status.get("code").and_then(Value::as_i64).unwrap_or(2);
+    let name = stream::grpc_code_name(code).unwrap_or("UNKNOWN");
+    let message = status.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
+    let body = status.to_string();
+    Error::service(name, message, None, crate::http::HttpResponse::new(200, crate::http::Headers::new(), body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        let p = "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$";
+        assert!(check_pattern("name", "projects/p/instances/i/databases/d/sessions/s", p).is_ok());
+        for bad in ["projects/p/instances/i/databases/d/sessions/s/x", "projects/p/instances/i/databases/d", "projects//instances/i/databases/d/sessions/s", "x"] {
+            let e = check_pattern("name", bad, p).unwrap_err();
+            assert!(e.to_string().contains("does not match"), "{e}");
+        }
+        assert!(check_pattern("name", "projects/p/operations/a/b", "^projects/[^/]+/operations/.*$").is_ok());
+        assert!(check_pattern("name", "anything", "^(a|b)$").is_ok(), "unsupported patterns accept");
+    }
+
+    #[test]
+    fn status_errors_have_canonical_names() {
+        let e = status_error(&serde_json::json!({"code": 6, "message": "exists"}));
+        assert_eq!((e.code(), e.message()), (Some("ALREADY_EXISTS"), "exists"));
+    }
+}
