@@ -220,19 +220,14 @@ async fn application_default_credentials_from_a_service_account_key() {
     use nimbus::google::adc::{ApplicationDefaultCredentials, CLOUD_PLATFORM};
     let dir = std::env::temp_dir().join(format!("nimbus-adc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let key = dir.join("key.pem");
-    let made = std::process::Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
-        .arg(&key)
-        .output()
-        .expect("openssl is needed to make a throwaway service account key");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    // A throwaway RSA key made for this test only (it signs the JWT the token endpoint receives).
+    let key = include_str!("data/throwaway-test-key.pem");
     let token_server = ScriptedServer::start(vec![answer(200, r#"{"access_token":"ya29.from-adc","expires_in":3600,"token_type":"Bearer"}"#)]).await;
     let account = serde_json::json!({
         "type": "service_account",
         "project_id": "nimbus-test",
         "private_key_id": "k1",
-        "private_key": std::fs::read_to_string(&key).expect("key"),
+        "private_key": key,
         "client_email": "robot@nimbus-test.iam.gserviceaccount.com",
         "client_id": "1",
         "token_uri": format!("{}/token", token_server.url),
