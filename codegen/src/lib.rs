@@ -31,8 +31,17 @@ impl SpecFormat {
     /// `discoveryVersion`, everything else is read as Smithy (whose reader
     /// says clearly when the `smithy` version key is missing).
     pub fn sniff(bytes: &[u8]) -> SpecFormat {
-        let head = &bytes[..bytes.len().min(4096)];
-        if head.windows(18).any(|w| w == b"\"discoveryVersion\"") { SpecFormat::Discovery } else { SpecFormat::Smithy }
+        // Smithy JSON ASTs open with `"smithy": "2.0"`; Discovery documents
+        // carry `"discoveryVersion"`, sometimes after a large `auth` block.
+        let head = &bytes[..bytes.len().min(256)];
+        let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+        if has(head, b"\"smithy\"") {
+            SpecFormat::Smithy
+        } else if has(bytes, b"\"discoveryVersion\"") {
+            SpecFormat::Discovery
+        } else {
+            SpecFormat::Smithy
+        }
     }
 }
 

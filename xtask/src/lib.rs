@@ -10,6 +10,8 @@ use nimbus_codegen::{SpecFormat, read_spec};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
+
+pub mod catalog;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -43,6 +45,9 @@ pub struct InputEntry {
     /// `url` and `mirror` are then directory prefixes.
     #[serde(default)]
     pub files: Option<String>,
+    /// Materialised only by the commands that need it (`catalog`), not by `specs`/`test`.
+    #[serde(default)]
+    pub on_demand: bool,
 }
 
 /// A spec that generates a crate.
@@ -100,6 +105,7 @@ impl ServiceEntry {
             url: f.url.clone(),
             sha256: f.sha256.clone(),
             files: None,
+            on_demand: false,
         }
     }
 }
@@ -248,7 +254,7 @@ fn download(url: &str) -> Result<Vec<u8>, String> {
 pub fn materialise_all(root: &Path, mirror: Option<&Path>) -> Result<Vec<(String, PathBuf)>, String> {
     let manifest = read_manifest(root)?;
     let mirror = mirror_dir(root, mirror);
-    let entries = manifest.service.iter().map(ServiceEntry::as_input).chain(manifest.input.iter().cloned());
+    let entries = manifest.service.iter().map(ServiceEntry::as_input).chain(manifest.input.iter().filter(|i| !i.on_demand).cloned());
     entries.map(|e| materialise(root, &e, mirror.as_deref()).map(|p| (e.id.clone(), p))).collect()
 }
 
@@ -430,6 +436,13 @@ pub fn generate_file(root: &Path, file: &Path, service: Option<&str>, out: Optio
         std::fs::write(&target, &f.contents).map_err(|e| format!("{}: {e}", target.display()))?;
     }
     Ok((ir.short_name, out, ir.operations.len(), ir.types.iter().filter(|t| nimbus_codegen::emit::is_emitted_type(t)).count()))
+}
+
+/// Materialises one input by id (on-demand inputs included).
+pub fn materialise_id(root: &Path, id: &str, mirror: Option<&Path>) -> Result<PathBuf, String> {
+    let manifest = read_manifest(root)?;
+    let entry = manifest.input.iter().find(|i| i.id == id).ok_or_else(|| format!("no input `{id}` in specs/manifest.toml"))?;
+    materialise(root, entry, mirror_dir(root, mirror).as_deref())
 }
 
 /// The moto version the live tests run against (PyPI `moto[server]`).

@@ -17,6 +17,9 @@ commands:
   build    [--mirror DIR]                 codegen, then build every crate of the workspace
   test     [--mirror DIR] [-- ARGS]       materialise the inputs, then run every test
   protocol [--mirror DIR]                 run the AWS protocol compliance suites; one line per suite
+  catalog  [--mirror DIR] [--filter S] [--out DIR] [--jobs N] [--no-write]
+                                          generate every AWS model and Google Discovery document of the
+                                          corpora (default out: target/catalog; summary in summary.md)
 
 A mirror is a directory laid out like ../shared (the default when present;
 also $NIMBUS_SPEC_MIRROR). Without one, inputs are downloaded from their pinned URLs.";
@@ -45,6 +48,9 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut service = None;
     let mut out = None;
     let mut crates_dir = None;
+    let mut filter = None;
+    let mut jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let mut write = true;
     let mut iter = rest.iter();
     while let Some(a) = iter.next() {
         match a.as_str() {
@@ -53,6 +59,9 @@ fn run(args: &[String]) -> Result<(), String> {
             "--service" => service = Some(iter.next().ok_or("--service needs a shape id")?.clone()),
             "--crates-dir" => crates_dir = Some(PathBuf::from(iter.next().ok_or("--crates-dir needs a directory")?)),
             "--out" => out = Some(PathBuf::from(iter.next().ok_or("--out needs a directory")?)),
+            "--filter" => filter = Some(iter.next().ok_or("--filter needs a text")?.clone()),
+            "--jobs" => jobs = iter.next().and_then(|j| j.parse().ok()).ok_or("--jobs needs a number")?,
+            "--no-write" => write = false,
             "--" => {
                 passthrough.extend(iter.by_ref().cloned());
             }
@@ -108,6 +117,41 @@ fn run(args: &[String]) -> Result<(), String> {
                 eprintln!("{}", String::from_utf8_lossy(&out.stderr));
                 Err("protocol compliance suites failed".into())
             }
+        }
+        "catalog" => {
+            let start = Instant::now();
+            let dirs = vec![
+                xtask::materialise_id(&root, "aws-corpus", mirror.as_deref())?,
+                xtask::materialise_id(&root, "google-corpus", mirror.as_deref())?,
+            ];
+            let out = out.unwrap_or_else(|| root.join("target/catalog"));
+            let opts = xtask::catalog::Options { dirs, filter, out: out.clone(), jobs, write };
+            let gen_start = Instant::now();
+            let results = xtask::catalog::run(&root, &opts, &|done, total, entry| {
+                let width = 40;
+                let filled = done * width / total.max(1);
+                if done % 10 != 0 && done != total {
+                    return;
+                }
+                eprint!("\r[{}{}] {done}/{total} {:<50.50}", "#".repeat(filled), " ".repeat(width - filled), entry.spec);
+                if done == total {
+                    eprintln!();
+                }
+            })?;
+            let wall = gen_start.elapsed();
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            let summary = xtask::catalog::summary(&results, wall);
+            let path = out.join("summary.md");
+            std::fs::write(&path, &summary).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("{}", summary.lines().take(4).collect::<Vec<_>>().join("\n"));
+            for e in results.iter().filter(|e| matches!(e.status, xtask::catalog::Status::Error(_))).take(20) {
+                if let xtask::catalog::Status::Error(m) = &e.status {
+                    println!("  error {}: {m}", e.spec);
+                }
+            }
+            println!("summary: {} (total {:.1} s incl. materialising)", path.display(), start.elapsed().as_secs_f64());
+            let errors = results.iter().filter(|e| matches!(e.status, xtask::catalog::Status::Error(_))).count();
+            if errors == 0 { Ok(()) } else { Err(format!("{errors} spec(s) failed to generate")) }
         }
         "help" | "--help" | "-h" => {
             println!("{HELP}");

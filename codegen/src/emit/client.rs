@@ -625,9 +625,10 @@ fn text_expr(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) 
         TypeRef::Named(id) => match &service.ty(*id).kind {
             TypeKind::StringEnum(_) => quote! { #v.as_str() },
             TypeKind::IntEnum(_) => quote! { #v.value().to_string() },
-            _ => return Err(format!("`{}` cannot be bound to a URI, query or header", service.ty(*id).name.wire)),
+            _ => quote! { nimbus::protocol::json::to_text(#v) },
         },
-        other => return Err(format!("a {other:?} value cannot be bound to a URI, query or header")),
+        // Structured values (Discovery `object` query parameters): JSON text.
+        TypeRef::Document | TypeRef::Map { .. } | TypeRef::List { .. } => quote! { nimbus::protocol::json::to_text(#v) },
     })
 }
 

@@ -37,6 +37,12 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Er
     })
 }
 
+/// A value as compact JSON text (structured query parameters); values that
+/// cannot be serialized give an empty string.
+pub fn to_text<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// A text body (a `@httpPayload` string or enum).
 pub fn text(response: &HttpResponse) -> Result<String, Error> {
     String::from_utf8(response.body.to_vec()).map_err(|_| Error::decode("the response body is not UTF-8 text", Some(response)))
