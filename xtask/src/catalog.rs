@@ -194,3 +194,60 @@ pub fn summary(results: &[Entry], wall: Duration) -> String {
     }
     out
 }
+
+/// The CI sample: the largest awsJson1_1, awsJson1_0 and restJson1 models by
+/// operation count and the `n_google` largest Discovery documents.
+pub fn sample(results: &[Entry], n_google: usize) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for protocol in ["awsJson1_1", "awsJson1_0", "restJson1"] {
+        if let Some(e) = results.iter().filter(|e| e.status == Status::Ok && e.protocol == protocol).max_by_key(|e| e.operations) {
+            out.push(e.clone());
+        }
+    }
+    // The smallest model of a protocol not supported yet: its client must compile too.
+    if let Some(e) = results.iter().filter(|e| e.status == Status::Unsupported).min_by_key(|e| e.operations) {
+        out.push(e.clone());
+    }
+    let mut google: Vec<&Entry> = results.iter().filter(|e| e.status == Status::Ok && e.protocol == "googleRest").collect();
+    google.sort_by_key(|e| std::cmp::Reverse((e.operations, e.types)));
+    out.extend(google.into_iter().take(n_google).cloned());
+    out
+}
+
+/// `cargo check`s the generated crates `entries` (written under `out`) as one
+/// scratch workspace sharing `target_dir`, in batches; returns the failures
+/// (crate, first error lines).
+pub fn check(root: &Path, out: &Path, entries: &[Entry], target_dir: &Path, batch: usize) -> Result<Vec<(String, String)>, String> {
+    let mut failures = Vec::new();
+    for chunk in entries.chunks(batch.max(1)) {
+        let members: Vec<String> = chunk.iter().map(|e| format!("    \"{}\",", e.crate_name)).collect();
+        let manifest = format!(
+            "# Scratch workspace written by `cargo xtask catalog --check`.\n[workspace]\nresolver = \"3\"\nmembers = [\n{}\n]\n\n[workspace.lints.rust]\nmissing_docs = \"warn\"\nunsafe_code = \"forbid\"\n",
+            members.join("\n")
+        );
+        std::fs::write(out.join("Cargo.toml"), manifest).map_err(|e| format!("{}: {e}", out.display()))?;
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let output = std::process::Command::new(cargo)
+            .args(["check", "--workspace", "--quiet", "--message-format", "short"])
+            .env("CARGO_TARGET_DIR", target_dir)
+            .current_dir(out)
+            .output()
+            .map_err(|e| format!("running cargo check: {e}"))?;
+        if output.status.success() {
+            continue;
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for e in chunk {
+            let dir = format!("{}/", e.crate_name);
+            let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(&dir) && l.contains("error")).take(3).collect();
+            if !lines.is_empty() {
+                failures.push((e.crate_name.clone(), lines.join("\n")));
+            }
+        }
+        if failures.is_empty() {
+            failures.push(("(workspace)".into(), stderr.lines().filter(|l| l.contains("error")).take(5).collect::<Vec<_>>().join("\n")));
+        }
+    }
+    let _ = root;
+    Ok(failures)
+}

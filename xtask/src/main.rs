@@ -17,7 +17,7 @@ commands:
   build    [--mirror DIR]                 codegen, then build every crate of the workspace
   test     [--mirror DIR] [-- ARGS]       materialise the inputs, then run every test
   protocol [--mirror DIR]                 run the AWS protocol compliance suites; one line per suite
-  catalog  [--mirror DIR] [--filter S] [--out DIR] [--jobs N] [--no-write]
+  catalog  [--mirror DIR] [--filter S] [--out DIR] [--jobs N] [--no-write] [--check-sample|--check-all]
                                           generate every AWS model and Google Discovery document of the
                                           corpora (default out: target/catalog; summary in summary.md)
 
@@ -51,6 +51,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut filter = None;
     let mut jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let mut write = true;
+    let mut compile = None;
     let mut iter = rest.iter();
     while let Some(a) = iter.next() {
         match a.as_str() {
@@ -62,6 +63,8 @@ fn run(args: &[String]) -> Result<(), String> {
             "--filter" => filter = Some(iter.next().ok_or("--filter needs a text")?.clone()),
             "--jobs" => jobs = iter.next().and_then(|j| j.parse().ok()).ok_or("--jobs needs a number")?,
             "--no-write" => write = false,
+            "--check-sample" => compile = Some("sample"),
+            "--check-all" => compile = Some("all"),
             "--" => {
                 passthrough.extend(iter.by_ref().cloned());
             }
@@ -96,7 +99,9 @@ fn run(args: &[String]) -> Result<(), String> {
                 args.push("--".into());
                 args.extend(passthrough);
             }
-            cargo_with_env(&root, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[("NIMBUS_MOTO_SERVER", moto.as_os_str())])
+            cargo_with_env(&root, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[("NIMBUS_MOTO_SERVER", moto.as_os_str())])?;
+            // The generated catalog: every spec through the generator, and a representative sample compiled.
+            run_catalog(&root, mirror.as_deref(), None, None, jobs, true, Some("sample"))
         }
         "protocol" => {
             materialise_all(&root, mirror.as_deref())?;
@@ -118,41 +123,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 Err("protocol compliance suites failed".into())
             }
         }
-        "catalog" => {
-            let start = Instant::now();
-            let dirs = vec![
-                xtask::materialise_id(&root, "aws-corpus", mirror.as_deref())?,
-                xtask::materialise_id(&root, "google-corpus", mirror.as_deref())?,
-            ];
-            let out = out.unwrap_or_else(|| root.join("target/catalog"));
-            let opts = xtask::catalog::Options { dirs, filter, out: out.clone(), jobs, write };
-            let gen_start = Instant::now();
-            let results = xtask::catalog::run(&root, &opts, &|done, total, entry| {
-                let width = 40;
-                let filled = done * width / total.max(1);
-                if done % 10 != 0 && done != total {
-                    return;
-                }
-                eprint!("\r[{}{}] {done}/{total} {:<50.50}", "#".repeat(filled), " ".repeat(width - filled), entry.spec);
-                if done == total {
-                    eprintln!();
-                }
-            })?;
-            let wall = gen_start.elapsed();
-            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let summary = xtask::catalog::summary(&results, wall);
-            let path = out.join("summary.md");
-            std::fs::write(&path, &summary).map_err(|e| format!("{}: {e}", path.display()))?;
-            println!("{}", summary.lines().take(4).collect::<Vec<_>>().join("\n"));
-            for e in results.iter().filter(|e| matches!(e.status, xtask::catalog::Status::Error(_))).take(20) {
-                if let xtask::catalog::Status::Error(m) = &e.status {
-                    println!("  error {}: {m}", e.spec);
-                }
-            }
-            println!("summary: {} (total {:.1} s incl. materialising)", path.display(), start.elapsed().as_secs_f64());
-            let errors = results.iter().filter(|e| matches!(e.status, xtask::catalog::Status::Error(_))).count();
-            if errors == 0 { Ok(()) } else { Err(format!("{errors} spec(s) failed to generate")) }
-        }
+        "catalog" => run_catalog(&root, mirror.as_deref(), filter, out, jobs, write, compile),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
             Ok(())
@@ -161,40 +132,111 @@ fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
+
+/// `cargo xtask catalog`: generate the corpora, write the summary, and
+/// optionally `cargo check` a sample or all of the generated crates.
+fn run_catalog(
+    root: &std::path::Path,
+    mirror: Option<&std::path::Path>,
+    filter: Option<String>,
+    out: Option<PathBuf>,
+    jobs: usize,
+    write: bool,
+    compile: Option<&str>,
+) -> Result<(), String> {
+    let root = root.to_path_buf();
+    let start = Instant::now();
+    let dirs = vec![
+        xtask::materialise_id(&root, "aws-corpus", mirror)?,
+        xtask::materialise_id(&root, "google-corpus", mirror)?,
+    ];
+    let out = out.unwrap_or_else(|| root.join("target/catalog"));
+    let opts = xtask::catalog::Options { dirs, filter, out: out.clone(), jobs, write };
+    let gen_start = Instant::now();
+    let results = xtask::catalog::run(&root, &opts, &|done, total, entry| {
+        let width = 40;
+        let filled = done * width / total.max(1);
+        if done % 10 != 0 && done != total {
+            return;
+        }
+        eprint!("\r[{}{}] {done}/{total} {:<50.50}", "#".repeat(filled), " ".repeat(width - filled), entry.spec);
+        if done == total {
+            eprintln!();
+        }
+    })?;
+    let wall = gen_start.elapsed();
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let summary = xtask::catalog::summary(&results, wall);
+    let path = out.join("summary.md");
+    std::fs::write(&path, &summary).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{}", summary.lines().take(4).collect::<Vec<_>>().join("\n"));
+    for e in results.iter().filter(|e| matches!(e.status, xtask::catalog::Status::Error(_))).take(20) {
+        if let xtask::catalog::Status::Error(m) = &e.status {
+            println!("  error {}: {m}", e.spec);
+        }
+    }
+    println!("summary: {} (total {:.1} s incl. materialising)", path.display(), start.elapsed().as_secs_f64());
+    let errors = results.iter().filter(|e| matches!(e.status, xtask::catalog::Status::Error(_))).count();
+    if errors > 0 {
+        return Err(format!("{errors} spec(s) failed to generate"));
+    }
+    if let Some(which) = compile {
+        let entries = match which {
+            "sample" => xtask::catalog::sample(&results, 2),
+            _ => results.iter().filter(|e| e.status == xtask::catalog::Status::Ok).cloned().collect(),
+        };
+        let check_start = Instant::now();
+        let failures = xtask::catalog::check(&root, &out, &entries, &root.join("target/catalog-target"), 40)?;
+        for (krate, why) in &failures {
+            println!("--- catalog {which}: {krate} FAILED\n{why}");
+        }
+        println!(
+            "catalog {which}: {} passed, {} failed ({:.0} s of cargo check)",
+            entries.len() - failures.len().min(entries.len()),
+            failures.len(),
+            check_start.elapsed().as_secs_f64()
+        );
+        if !failures.is_empty() {
+            return Err("generated crates failed to compile".into());
+        }
+    }
+    Ok(())
+}
+
 fn run_codegen(root: &std::path::Path, opts: CodegenOptions) -> Result<(), String> {
     let start = Instant::now();
     let check = opts.check;
     let report = codegen(root, &opts)?;
     let mut generator = std::time::Duration::ZERO;
     for g in &report.generated {
-        generator += g.elapsed;
-        let kind = if g.entry.format == "discovery" { ("methods", "schemas") } else { ("operations", "shapes") };
-        println!(
-            "{:<22} {:>3} {}, {:>3} {} -> {:>3} Rust types  {}  ({:.1} ms)",
-            g.entry.id,
-            g.operations,
-            kind.0,
-            g.spec_types,
-            kind.1,
-            g.rust_types,
-            g.entry.crate_dir().display(),
-            g.elapsed.as_secs_f64() * 1000.0
-        );
+generator += g.elapsed;
+let kind = if g.entry.format == "discovery" { ("methods", "schemas") } else { ("operations", "shapes") };
+println!(
+    "{:<22} {:>3} {}, {:>3} {} -> {:>3} Rust types  {}  ({:.1} ms)",
+    g.entry.id,
+    g.operations,
+    kind.0,
+    g.spec_types,
+    kind.1,
+    g.rust_types,
+    g.entry.crate_dir().display(),
+    g.elapsed.as_secs_f64() * 1000.0
+);
     }
     println!(
-        "generator time {:.1} ms, total {:.1} ms",
-        generator.as_secs_f64() * 1000.0,
-        start.elapsed().as_secs_f64() * 1000.0
+"generator time {:.1} ms, total {:.1} ms",
+generator.as_secs_f64() * 1000.0,
+start.elapsed().as_secs_f64() * 1000.0
     );
     if check {
-        if report.stale.is_empty() {
-            println!("all generated files are up to date");
-        } else {
-            for s in &report.stale {
-                eprintln!("stale: {}", s.strip_prefix(root).unwrap_or(s).display());
-            }
-            return Err(format!("{} generated file(s) are stale: run `cargo xtask codegen` and commit", report.stale.len()));
-        }
+if report.stale.is_empty() {
+    println!("all generated files are up to date");
+} else {
+    for s in &report.stale {
+        eprintln!("stale: {}", s.strip_prefix(root).unwrap_or(s).display());
+    }
+    return Err(format!("{} generated file(s) are stale: run `cargo xtask codegen` and commit", report.stale.len()));
+}
     }
     Ok(())
 }

@@ -13,9 +13,15 @@ use crate::names;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-/// Whether this emitter generates a client for `protocol`.
+/// Whether this emitter generates a working client for `protocol`.
 pub fn supports(protocol: Protocol) -> bool {
     matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RestJson1)
+}
+
+/// Whether this emitter generates a client at all: AWS protocols it cannot
+/// speak yet get one whose calls fail with "protocol X is not supported".
+pub fn emits_client(service: &Service) -> bool {
+    service.aws.is_some()
 }
 
 /// The Rust type of a reference, named types qualified with `crate::types::`.
@@ -78,7 +84,11 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
     let protocol = match service.protocol {
         Protocol::AwsJson1_0 => quote! { nimbus::Protocol::AwsJson1_0 },
         Protocol::AwsJson1_1 => quote! { nimbus::Protocol::AwsJson1_1 },
-        _ => quote! { nimbus::Protocol::RestJson1 },
+        Protocol::RestJson1 => quote! { nimbus::Protocol::RestJson1 },
+        other => {
+            let label = other.label();
+            quote! { nimbus::Protocol::Unsupported(#label) }
+        }
     };
     let (name, version, prefix, signing) = (&aws.sdk_id, &service.version, &aws.endpoint_prefix, &aws.signing_name);
     let title = &service.title;
@@ -333,7 +343,9 @@ pub(super) fn operations_module(
     let mut readers = std::collections::BTreeSet::new();
     for op in &service.operations {
         items.push(item(service, op)?);
-        readers.extend(op.output);
+        if supports(service.protocol) || service.google.is_some() {
+            readers.extend(op.output);
+        }
         readers.extend(op.errors.iter().copied());
     }
     for id in readers {
@@ -401,6 +413,9 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 });
             }
         }
+    }
+    if !supports(service.protocol) {
+        return unsupported_operation_item(service, op);
     }
     let serialize = serialize_body(service, op)?;
     let uses_input = !token_fill.is_empty() || serialize.clone().into_iter().any(|t| t.to_string() == "input") || {
@@ -525,6 +540,65 @@ pub(super) fn paginator(service: &Service, op: &Operation, err_ty: TokenStream) 
             nimbus::paginate::pages(self, |b, token| b.#setter(token), #builder::send, |page: &#out_ty| #next.cloned())
         }
         #items
+    })
+}
+
+/// An operation of a protocol the runtime cannot speak yet: the builder with
+/// its setters, whose `send` fails with a clear "not supported" error.
+fn unsupported_operation_item(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let builder = builder_name(op);
+    let err = error_enum(op);
+    let input_ty = match op.input {
+        Some(id) => type_path(service, id),
+        None => quote! { () },
+    };
+    let output_ty = match op.output {
+        Some(id) => type_path(service, id),
+        None => quote! { () },
+    };
+    let mut setters = Vec::new();
+    if let Some(id) = op.input {
+        for f in struct_fields(service, id).iter().filter(|f| !f.required) {
+            let setter = format_ident!("set_{}", raw(&f.name.rust));
+            let inner = ty_tokens(&rust_type(service, &f.ty))?;
+            let doc = doc_attrs(&format!("Sets the `{}` member.", f.member_name));
+            setters.push(quote! {
+                #doc
+                pub fn #setter(mut self, value: impl Into<#inner>) -> Self {
+                    self.input = self.input.#setter(value);
+                    self
+                }
+            });
+        }
+    }
+    let message = format!("`{}`: the {} protocol is not supported by this client yet", op.name.wire, service.protocol.label());
+    let doc = doc_attrs(&format!("Request builder of `{}` (protocol {}, not supported yet: `send` fails).", op.name.wire, service.protocol.label()));
+    Ok(quote! {
+        #doc
+        #[derive(Clone, Debug)]
+        pub struct #builder {
+            client: nimbus::Client,
+            input: #input_ty,
+        }
+
+        impl #builder {
+            pub(crate) fn new(client: nimbus::Client, input: #input_ty) -> Self {
+                Self { client, input }
+            }
+
+            /// The request input as set so far.
+            pub fn input(&self) -> &#input_ty {
+                &self.input
+            }
+
+            #(#setters)*
+
+            /// Fails with [`nimbus::ErrorKind::Unsupported`]: the protocol is not implemented yet.
+            pub async fn send(self) -> Result<#output_ty, crate::errors::#err> {
+                let _ = (self.client, self.input);
+                Err(crate::errors::#err::from_error(nimbus::Error::new(nimbus::ErrorKind::Unsupported, #message)))
+            }
+        }
     })
 }
 

@@ -70,6 +70,10 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         }
         tree.entry(op.resource.clone()).or_default().1.push(op);
     }
+    // Accessor struct names, unique even when two resource paths spell alike.
+    let mut type_scope = Scope::with_reserved(&["Client"]);
+    let struct_names: BTreeMap<Vec<String>, syn::Ident> =
+        tree.keys().filter(|p| !p.is_empty()).map(|p| (p.clone(), ident(&type_scope.claim(resource_struct(p).to_string())))).collect();
     let mut items = Vec::new();
     for (path, (children, methods)) in &tree {
         let mut scope = Scope::with_reserved(&["new", "core"]);
@@ -78,7 +82,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
             let mut child_path = path.clone();
             child_path.push(child.clone());
             let accessor = ident(&scope.claim(names::field_ident(child)));
-            let ty = resource_struct(&child_path);
+            let ty = struct_names.get(&child_path).cloned().unwrap_or_else(|| resource_struct(&child_path));
             let doc = doc_attrs(&format!("The `{}` resource.", child_path.join(".")));
             members.push(quote! {
                 #doc
@@ -120,7 +124,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
                 }
             });
         } else {
-            let ty = resource_struct(path);
+            let ty = struct_names.get(path).cloned().unwrap_or_else(|| resource_struct(path));
             let doc = doc_attrs(&format!("Methods of the `{}` resource.", path.join(".")));
             items.push(quote! {
                 #doc

@@ -55,7 +55,7 @@ pub fn emit_crate(service: &Service, spec: &CrateSpec) -> Result<Vec<GeneratedFi
         GeneratedFile { path: "src/lib.rs".into(), contents: format_file(lib_rs(service, spec), "lib.rs")? },
         GeneratedFile { path: "src/types.rs".into(), contents: format_file(types_rs(service), "types.rs")? },
     ];
-    if client::supports(service.protocol) {
+    if client::emits_client(service) {
         files.push(GeneratedFile { path: "src/client.rs".into(), contents: format_file(client::client_rs(service)?, "client.rs")? });
         files.push(GeneratedFile { path: "src/errors.rs".into(), contents: format_file(client::errors_rs(service)?, "errors.rs")? });
         files.push(GeneratedFile {
@@ -91,7 +91,7 @@ pub fn emit_crate(service: &Service, spec: &CrateSpec) -> Result<Vec<GeneratedFi
 
 fn description(service: &Service) -> String {
     let source = if service.google.is_some() { "its Discovery document" } else { "its Smithy model" };
-    let what = if client::supports(service.protocol) || service.google.is_some() { "client and types" } else { "types" };
+    let what = if client::emits_client(service) || service.google.is_some() { "client and types" } else { "types" };
     format!("{} (API version {}): {what} generated from {source}.", service.title, service.version)
 }
 
@@ -266,7 +266,7 @@ fn lib_rs(service: &Service, spec: &CrateSpec) -> TokenStream {
     if client::supports(service.protocol) && endpoint_tests::endpoint_tests_rs(service).is_some() {
         tests = Some(quote! { #tests #[cfg(test)] mod endpoint_tests; });
     }
-    let client = client::supports(service.protocol).then(|| {
+    let client = client::emits_client(service).then(|| {
         quote! {
             #tests
             mod client;

@@ -23,6 +23,9 @@ pub enum Protocol {
     RestJson1,
     /// Google's REST/JSON mapping (Discovery documents).
     GoogleRest,
+    /// A protocol this runtime cannot speak yet (`awsQuery`, `restXml`,
+    /// `ec2Query`): calls fail with [`ErrorKind::Unsupported`].
+    Unsupported(&'static str),
 }
 
 /// What the pipeline needs to know about a service (generated, `static`).
