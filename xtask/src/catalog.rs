@@ -166,7 +166,7 @@ pub fn summary(results: &[Entry], wall: Duration) -> String {
     let errors = count(&|e| matches!(e.status, Status::Error(_)));
     let not_api = count(&|e| e.status == Status::NotAnApi);
     let mut out = format!(
-        "# Catalog run\n\n{} specs in {:.1} s wall: {ok} ok, {unsupported} unsupported protocol (types only), {not_api} not an API, {errors} errors.\n\n",
+        "# Catalog run\n\n{} specs in {:.1} s wall: {ok} ok, {unsupported} unsupported protocol (types, and a client that reports it), {not_api} not an API, {errors} errors.\n\n",
         results.len(),
         wall.as_secs_f64()
     );
@@ -178,7 +178,7 @@ pub fn summary(results: &[Entry], wall: Duration) -> String {
     for e in results {
         let status = match &e.status {
             Status::Ok => "ok".to_owned(),
-            Status::Unsupported => "unsupported protocol".to_owned(),
+            Status::Unsupported => "unsupported protocol (client reports it)".to_owned(),
             Status::NotAnApi => "not an API (directory list)".to_owned(),
             Status::Error(m) => format!("error: {}", m.replace('|', "\\|").replace('\n', " ")),
         };

@@ -156,7 +156,8 @@ fn run_catalog(
     let results = xtask::catalog::run(&root, &opts, &|done, total, entry| {
         let width = 40;
         let filled = done * width / total.max(1);
-        if done % 10 != 0 && done != total {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() || (done % 10 != 0 && done != total) {
             return;
         }
         eprint!("\r[{}{}] {done}/{total} {:<50.50}", "#".repeat(filled), " ".repeat(width - filled), entry.spec);
