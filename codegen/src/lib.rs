@@ -54,3 +54,20 @@ pub fn read_spec(format: SpecFormat, file: &str, bytes: &[u8], service: Option<&
     passes::run(&mut s);
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SpecFormat;
+
+    #[test]
+    fn sniffing_finds_discovery_documents_behind_a_long_auth_block() {
+        // Found by the catalog run: chat.v1 and others list thousands of bytes of scopes first.
+        let mut doc = String::from("{\n\"auth\": {\"oauth2\": {\"scopes\": {");
+        for i in 0..200 {
+            doc.push_str(&format!("\"https://www.googleapis.com/auth/scope{i}\": {{\"description\": \"x\"}},"));
+        }
+        doc.push_str("\"last\": {}}}},\n\"discoveryVersion\": \"v1\"}");
+        assert_eq!(SpecFormat::sniff(doc.as_bytes()), SpecFormat::Discovery);
+        assert_eq!(SpecFormat::sniff(br#"{"smithy": "2.0", "shapes": {"a#discoveryVersion": {}}}"#), SpecFormat::Smithy);
+    }
+}

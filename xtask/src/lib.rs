@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
 pub mod catalog;
+pub mod fuzz;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -16,6 +16,9 @@ commands:
   gen      FILE [--service ID] [--out DIR] generate a crate from any Smithy model or Discovery document
   build    [--mirror DIR]                 codegen, then build every crate of the workspace
   test     [--mirror DIR] [-- ARGS]       materialise the inputs, then run every test
+  fuzz     [--mirror DIR] [--iterations N] [--seed S] [--jobs N]
+                                          mutation-fuzz the Smithy and Discovery readers (N executions
+                                          each, default 1000000); crashes go to target/fuzz/crashes
   protocol [--mirror DIR]                 run the AWS protocol compliance suites; one line per suite
   catalog  [--mirror DIR] [--filter S] [--out DIR] [--jobs N] [--no-write] [--check-sample|--check-all]
                                           generate every AWS model and Google Discovery document of the
@@ -52,6 +55,8 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let mut write = true;
     let mut compile = None;
+    let mut iterations: u64 = 1_000_000;
+    let mut seed: u64 = 0x6e69_6d62_7573;
     let mut iter = rest.iter();
     while let Some(a) = iter.next() {
         match a.as_str() {
@@ -64,6 +69,8 @@ fn run(args: &[String]) -> Result<(), String> {
             "--jobs" => jobs = iter.next().and_then(|j| j.parse().ok()).ok_or("--jobs needs a number")?,
             "--no-write" => write = false,
             "--check-sample" => compile = Some("sample"),
+            "--iterations" => iterations = iter.next().and_then(|j| j.parse().ok()).ok_or("--iterations needs a number")?,
+            "--seed" => seed = iter.next().and_then(|j| j.parse().ok()).ok_or("--seed needs a number")?,
             "--check-all" => compile = Some("all"),
             "--" => {
                 passthrough.extend(iter.by_ref().cloned());
@@ -123,6 +130,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 Err("protocol compliance suites failed".into())
             }
         }
+        "fuzz" => run_fuzz(&root, mirror.as_deref(), iterations, seed, jobs),
         "catalog" => run_catalog(&root, mirror.as_deref(), filter, out, jobs, write, compile),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
@@ -202,6 +210,63 @@ fn run_catalog(
         }
     }
     Ok(())
+}
+
+/// `cargo xtask fuzz`: `iterations` executions per reader over mutated seeds.
+fn run_fuzz(root: &std::path::Path, mirror: Option<&std::path::Path>, iterations: u64, seed: u64, jobs: usize) -> Result<(), String> {
+    use xtask::fuzz::{Reader, Rng, execute, mutate, seeds};
+    let corpora = vec![xtask::materialise_id(root, "aws-corpus", mirror)?, xtask::materialise_id(root, "google-corpus", mirror)?];
+    let mut rng = Rng::new(seed);
+    let all = seeds(root, &corpora, 400, &mut rng)?;
+    let crash_dir = root.join("target/fuzz/crashes");
+    std::fs::create_dir_all(&crash_dir).map_err(|e| format!("{}: {e}", crash_dir.display()))?;
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut failed = false;
+    for reader in [Reader::Smithy, Reader::Discovery] {
+        let pool: Vec<&Vec<u8>> = all.iter().filter(|(r, _)| *r == reader).map(|(_, b)| b).collect();
+        let start = Instant::now();
+        let crashes = std::sync::Mutex::new(Vec::<(String, Vec<u8>)>::new());
+        let jobs = jobs.max(1) as u64;
+        std::thread::scope(|scope| {
+            for j in 0..jobs {
+                let pool = &pool;
+                let crashes = &crashes;
+                scope.spawn(move || {
+                    let mut rng = Rng::new(seed ^ (j + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                    for _ in 0..iterations / jobs {
+                        let seed_input = pool[rng.below(pool.len())];
+                        let input = mutate(seed_input, &mut rng);
+                        if let Err(msg) = execute(reader, &input) {
+                            crashes.lock().unwrap_or_else(|e| e.into_inner()).push((msg, input));
+                        }
+                    }
+                });
+            }
+        });
+        let crashes = crashes.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut distinct = std::collections::BTreeMap::new();
+        for (msg, input) in crashes.iter() {
+            distinct.entry(msg.clone()).or_insert_with(|| input.clone());
+        }
+        for (i, (msg, input)) in distinct.iter().enumerate() {
+            let file = crash_dir.join(format!("{reader:?}-{i}.json").to_lowercase());
+            let _ = std::fs::write(&file, input);
+            println!("--- fuzz {reader:?}: crash `{msg}` -> {}", file.display());
+        }
+        let execs = iterations / jobs * jobs;
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "fuzz {}: {execs} executions, {} crashes ({} distinct), {:.0} exec/s, {} seeds",
+            format!("{reader:?}").to_lowercase(),
+            crashes.len(),
+            distinct.len(),
+            execs as f64 / secs.max(1e-9),
+            pool.len()
+        );
+        failed |= !crashes.is_empty();
+    }
+    let _ = std::panic::take_hook();
+    if failed { Err("the fuzzer found crashes".into()) } else { Ok(()) }
 }
 
 fn run_codegen(root: &std::path::Path, opts: CodegenOptions) -> Result<(), String> {
