@@ -219,7 +219,10 @@ pub fn sample(results: &[Entry], n_google: usize) -> Vec<Entry> {
 /// (crate, first error lines).
 pub fn check(root: &Path, out: &Path, entries: &[Entry], target_dir: &Path, batch: usize) -> Result<Vec<(String, String)>, String> {
     let mut failures = Vec::new();
-    for chunk in entries.chunks(batch.max(1)) {
+    let batches = entries.len().div_ceil(batch.max(1));
+    for (k, chunk) in entries.chunks(batch.max(1)).enumerate() {
+        let batch_start = Instant::now();
+        let failed_before = failures.len();
         let members: Vec<String> = chunk.iter().map(|e| format!("    \"{}\",", e.crate_name)).collect();
         let manifest = format!(
             "# Scratch workspace written by `cargo xtask catalog --check`.\n[workspace]\nresolver = \"3\"\nmembers = [\n{}\n]\n\n[workspace.lints.rust]\nmissing_docs = \"warn\"\nunsafe_code = \"forbid\"\n",
@@ -233,7 +236,18 @@ pub fn check(root: &Path, out: &Path, entries: &[Entry], target_dir: &Path, batc
             .current_dir(out)
             .output()
             .map_err(|e| format!("running cargo check: {e}"))?;
+        let report = |failed: usize| {
+            if batches > 1 {
+                println!(
+                    "catalog check: batch {}/{batches}: {} crates, {failed} failed ({:.0} s)",
+                    k + 1,
+                    chunk.len(),
+                    batch_start.elapsed().as_secs_f64()
+                );
+            }
+        };
         if output.status.success() {
+            report(0);
             continue;
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -244,9 +258,10 @@ pub fn check(root: &Path, out: &Path, entries: &[Entry], target_dir: &Path, batc
                 failures.push((e.crate_name.clone(), lines.join("\n")));
             }
         }
-        if failures.is_empty() {
+        if failures.len() == failed_before {
             failures.push(("(workspace)".into(), stderr.lines().filter(|l| l.contains("error")).take(5).collect::<Vec<_>>().join("\n")));
         }
+        report(failures.len() - failed_before);
     }
     let _ = root;
     Ok(failures)

@@ -8,7 +8,7 @@
 //! responses.
 
 use crate::error::Error;
-use bytes::Bytes;
+pub use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
 use std::fmt;
 use std::future::Future;

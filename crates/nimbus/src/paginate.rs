@@ -2,8 +2,18 @@
 //! stops when it is absent, empty, or repeats; and a stream of the items of
 //! those pages.
 
-pub use futures_util::stream::BoxStream;
-use futures_util::stream::{Stream, StreamExt};
+pub use futures_util::stream::{BoxStream, Stream};
+use futures_util::stream::StreamExt;
+
+/// A stream over the items of a vector (for tests and adapters).
+pub fn stream_iter<T: Send + 'static>(items: Vec<T>) -> impl Stream<Item = T> + Send {
+    futures_util::stream::iter(items)
+}
+
+/// The next item of a boxed stream.
+pub async fn next<T>(stream: &mut BoxStream<'static, T>) -> Option<T> {
+    stream.next().await
+}
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
