@@ -33,6 +33,30 @@ fn fixture_discovery_rust() {
     insta::assert_snapshot!(rust_of(&s, &ids));
 }
 
+/// The Google client of the fixture: resource accessors (incl. the colliding
+/// `a2aTasks` / `a2a_tasks` and a method named `type`), typed names, an
+/// `object` query parameter sent as JSON, pagination.
+#[test]
+fn fixture_discovery_client() {
+    let (l, b) = fixture("kitchen-sink.discovery.json");
+    let s = discovery(&l, &b);
+    let client = nimbus_codegen::emit::format_file(nimbus_codegen::emit::google::client_rs(&s).unwrap(), "client.rs").unwrap();
+    let ops = nimbus_codegen::emit::format_file(nimbus_codegen::emit::google::operations_rs(&s).unwrap(), "operations.rs").unwrap();
+    let names = nimbus_codegen::emit::google::names_rs(&s).map(|t| nimbus_codegen::emit::format_file(t, "names.rs").unwrap()).unwrap_or_default();
+    insta::assert_snapshot!(format!("{client}\n{names}\n{ops}"));
+}
+
+/// The AWS client of the Smithy fixture (restJson1 bindings, errors, paginators).
+#[test]
+fn fixture_smithy_client() {
+    let (l, b) = fixture("kitchen-sink.smithy.json");
+    let s = nimbus_codegen::read_spec(nimbus_codegen::SpecFormat::Smithy, &l, &b, None).unwrap();
+    let client = nimbus_codegen::emit::format_file(nimbus_codegen::emit::client::client_rs(&s).unwrap(), "client.rs").unwrap();
+    let ops = nimbus_codegen::emit::format_file(nimbus_codegen::emit::client::operations_rs(&s).unwrap(), "operations.rs").unwrap();
+    let errors = nimbus_codegen::emit::format_file(nimbus_codegen::emit::client::errors_rs(&s).unwrap(), "errors.rs").unwrap();
+    insta::assert_snapshot!(format!("{client}\n{ops}\n{errors}"));
+}
+
 #[test]
 fn athena_api_summary() {
     let s = athena();
