@@ -67,7 +67,10 @@ fn error_enum(op: &Operation) -> syn::Ident {
 
 /// Name of the per-operation request builder.
 pub(super) fn builder_name(op: &Operation) -> syn::Ident {
-    ident(&names::type_ident(&op.name.wire))
+    // Discovery method ids can collide once converted (`a2aTasks.get` and
+    // `a2a_tasks.get`); their Rust method names are unique, so derive from those.
+    let base = if op.resource.is_empty() { &op.name.wire } else { &op.name.rust };
+    ident(&names::type_ident(raw(base)))
 }
 
 pub(super) fn static_name(op: &Operation) -> syn::Ident {

@@ -79,10 +79,10 @@ impl ProjectsInstanceConfigOperations {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigOperationsList {
-        crate::operations::SpannerProjectsInstanceConfigOperationsList::new(
+    ) -> crate::operations::ProjectsInstanceConfigOperationsList {
+        crate::operations::ProjectsInstanceConfigOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigOperationsListParams {
+            crate::operations::ProjectsInstanceConfigOperationsListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -114,10 +114,10 @@ impl ProjectsInstanceConfigs {
         &self,
         parent: impl Into<String>,
         request: impl Into<crate::types::CreateInstanceConfigRequest>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsCreate {
-        crate::operations::SpannerProjectsInstanceConfigsCreate::new(
+    ) -> crate::operations::ProjectsInstanceConfigsCreate {
+        crate::operations::ProjectsInstanceConfigsCreate::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsCreateParams {
+            crate::operations::ProjectsInstanceConfigsCreateParams {
                 parent: parent.into(),
                 request: request.into(),
                 ..Default::default()
@@ -130,10 +130,10 @@ impl ProjectsInstanceConfigs {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsDelete {
-        crate::operations::SpannerProjectsInstanceConfigsDelete::new(
+    ) -> crate::operations::ProjectsInstanceConfigsDelete {
+        crate::operations::ProjectsInstanceConfigsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsDeleteParams {
+            crate::operations::ProjectsInstanceConfigsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -145,10 +145,10 @@ impl ProjectsInstanceConfigs {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsGet {
-        crate::operations::SpannerProjectsInstanceConfigsGet::new(
+    ) -> crate::operations::ProjectsInstanceConfigsGet {
+        crate::operations::ProjectsInstanceConfigsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsGetParams {
+            crate::operations::ProjectsInstanceConfigsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -160,10 +160,10 @@ impl ProjectsInstanceConfigs {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsList {
-        crate::operations::SpannerProjectsInstanceConfigsList::new(
+    ) -> crate::operations::ProjectsInstanceConfigsList {
+        crate::operations::ProjectsInstanceConfigsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsListParams {
+            crate::operations::ProjectsInstanceConfigsListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -176,10 +176,10 @@ impl ProjectsInstanceConfigs {
         &self,
         name: impl Into<String>,
         request: impl Into<crate::types::UpdateInstanceConfigRequest>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsPatch {
-        crate::operations::SpannerProjectsInstanceConfigsPatch::new(
+    ) -> crate::operations::ProjectsInstanceConfigsPatch {
+        crate::operations::ProjectsInstanceConfigsPatch::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsPatchParams {
+            crate::operations::ProjectsInstanceConfigsPatchParams {
                 name: name.into(),
                 request: request.into(),
                 ..Default::default()
@@ -199,10 +199,10 @@ impl ProjectsInstanceConfigsOperations {
     pub fn cancel(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsOperationsCancel {
-        crate::operations::SpannerProjectsInstanceConfigsOperationsCancel::new(
+    ) -> crate::operations::ProjectsInstanceConfigsOperationsCancel {
+        crate::operations::ProjectsInstanceConfigsOperationsCancel::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsOperationsCancelParams {
+            crate::operations::ProjectsInstanceConfigsOperationsCancelParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -214,10 +214,10 @@ impl ProjectsInstanceConfigsOperations {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsOperationsDelete {
-        crate::operations::SpannerProjectsInstanceConfigsOperationsDelete::new(
+    ) -> crate::operations::ProjectsInstanceConfigsOperationsDelete {
+        crate::operations::ProjectsInstanceConfigsOperationsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsOperationsDeleteParams {
+            crate::operations::ProjectsInstanceConfigsOperationsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -229,10 +229,10 @@ impl ProjectsInstanceConfigsOperations {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsOperationsGet {
-        crate::operations::SpannerProjectsInstanceConfigsOperationsGet::new(
+    ) -> crate::operations::ProjectsInstanceConfigsOperationsGet {
+        crate::operations::ProjectsInstanceConfigsOperationsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsOperationsGetParams {
+            crate::operations::ProjectsInstanceConfigsOperationsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -244,10 +244,10 @@ impl ProjectsInstanceConfigsOperations {
     pub fn list(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsOperationsList {
-        crate::operations::SpannerProjectsInstanceConfigsOperationsList::new(
+    ) -> crate::operations::ProjectsInstanceConfigsOperationsList {
+        crate::operations::ProjectsInstanceConfigsOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsOperationsListParams {
+            crate::operations::ProjectsInstanceConfigsOperationsListParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -279,10 +279,10 @@ impl ProjectsInstanceConfigsSsdCachesOperations {
     pub fn cancel(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsCancel {
-        crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsCancel::new(
+    ) -> crate::operations::ProjectsInstanceConfigsSsdCachesOperationsCancel {
+        crate::operations::ProjectsInstanceConfigsSsdCachesOperationsCancel::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsCancelParams {
+            crate::operations::ProjectsInstanceConfigsSsdCachesOperationsCancelParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -294,10 +294,10 @@ impl ProjectsInstanceConfigsSsdCachesOperations {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsDelete {
-        crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsDelete::new(
+    ) -> crate::operations::ProjectsInstanceConfigsSsdCachesOperationsDelete {
+        crate::operations::ProjectsInstanceConfigsSsdCachesOperationsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
+            crate::operations::ProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -309,10 +309,10 @@ impl ProjectsInstanceConfigsSsdCachesOperations {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsGet {
-        crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsGet::new(
+    ) -> crate::operations::ProjectsInstanceConfigsSsdCachesOperationsGet {
+        crate::operations::ProjectsInstanceConfigsSsdCachesOperationsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsGetParams {
+            crate::operations::ProjectsInstanceConfigsSsdCachesOperationsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -324,10 +324,10 @@ impl ProjectsInstanceConfigsSsdCachesOperations {
     pub fn list(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsList {
-        crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsList::new(
+    ) -> crate::operations::ProjectsInstanceConfigsSsdCachesOperationsList {
+        crate::operations::ProjectsInstanceConfigsSsdCachesOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstanceConfigsSsdCachesOperationsListParams {
+            crate::operations::ProjectsInstanceConfigsSsdCachesOperationsListParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -391,10 +391,10 @@ impl ProjectsInstances {
         &self,
         parent: impl Into<String>,
         request: impl Into<crate::types::CreateInstanceRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesCreate {
-        crate::operations::SpannerProjectsInstancesCreate::new(
+    ) -> crate::operations::ProjectsInstancesCreate {
+        crate::operations::ProjectsInstancesCreate::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesCreateParams {
+            crate::operations::ProjectsInstancesCreateParams {
                 parent: parent.into(),
                 request: request.into(),
                 ..Default::default()
@@ -407,10 +407,10 @@ impl ProjectsInstances {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDelete {
-        crate::operations::SpannerProjectsInstancesDelete::new(
+    ) -> crate::operations::ProjectsInstancesDelete {
+        crate::operations::ProjectsInstancesDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDeleteParams {
+            crate::operations::ProjectsInstancesDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -422,10 +422,10 @@ impl ProjectsInstances {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesGet {
-        crate::operations::SpannerProjectsInstancesGet::new(
+    ) -> crate::operations::ProjectsInstancesGet {
+        crate::operations::ProjectsInstancesGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesGetParams {
+            crate::operations::ProjectsInstancesGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -438,10 +438,10 @@ impl ProjectsInstances {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::GetIamPolicyRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesGetIamPolicy {
-        crate::operations::SpannerProjectsInstancesGetIamPolicy::new(
+    ) -> crate::operations::ProjectsInstancesGetIamPolicy {
+        crate::operations::ProjectsInstancesGetIamPolicy::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesGetIamPolicyParams {
+            crate::operations::ProjectsInstancesGetIamPolicyParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -454,10 +454,10 @@ impl ProjectsInstances {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesList {
-        crate::operations::SpannerProjectsInstancesList::new(
+    ) -> crate::operations::ProjectsInstancesList {
+        crate::operations::ProjectsInstancesList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesListParams {
+            crate::operations::ProjectsInstancesListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -470,10 +470,10 @@ impl ProjectsInstances {
         &self,
         name: impl Into<String>,
         request: impl Into<crate::types::MoveInstanceRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesMove {
-        crate::operations::SpannerProjectsInstancesMove::new(
+    ) -> crate::operations::ProjectsInstancesMove {
+        crate::operations::ProjectsInstancesMove::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesMoveParams {
+            crate::operations::ProjectsInstancesMoveParams {
                 name: name.into(),
                 request: request.into(),
                 ..Default::default()
@@ -487,10 +487,10 @@ impl ProjectsInstances {
         &self,
         name: impl Into<String>,
         request: impl Into<crate::types::UpdateInstanceRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesPatch {
-        crate::operations::SpannerProjectsInstancesPatch::new(
+    ) -> crate::operations::ProjectsInstancesPatch {
+        crate::operations::ProjectsInstancesPatch::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesPatchParams {
+            crate::operations::ProjectsInstancesPatchParams {
                 name: name.into(),
                 request: request.into(),
                 ..Default::default()
@@ -504,10 +504,10 @@ impl ProjectsInstances {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::SetIamPolicyRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesSetIamPolicy {
-        crate::operations::SpannerProjectsInstancesSetIamPolicy::new(
+    ) -> crate::operations::ProjectsInstancesSetIamPolicy {
+        crate::operations::ProjectsInstancesSetIamPolicy::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesSetIamPolicyParams {
+            crate::operations::ProjectsInstancesSetIamPolicyParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -521,10 +521,10 @@ impl ProjectsInstances {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::TestIamPermissionsRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesTestIamPermissions {
-        crate::operations::SpannerProjectsInstancesTestIamPermissions::new(
+    ) -> crate::operations::ProjectsInstancesTestIamPermissions {
+        crate::operations::ProjectsInstancesTestIamPermissions::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesTestIamPermissionsParams {
+            crate::operations::ProjectsInstancesTestIamPermissionsParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -544,10 +544,10 @@ impl ProjectsInstancesBackupOperations {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupOperationsList {
-        crate::operations::SpannerProjectsInstancesBackupOperationsList::new(
+    ) -> crate::operations::ProjectsInstancesBackupOperationsList {
+        crate::operations::ProjectsInstancesBackupOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupOperationsListParams {
+            crate::operations::ProjectsInstancesBackupOperationsListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -573,10 +573,10 @@ impl ProjectsInstancesBackups {
         &self,
         parent: impl Into<String>,
         request: impl Into<crate::types::CopyBackupRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsCopy {
-        crate::operations::SpannerProjectsInstancesBackupsCopy::new(
+    ) -> crate::operations::ProjectsInstancesBackupsCopy {
+        crate::operations::ProjectsInstancesBackupsCopy::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsCopyParams {
+            crate::operations::ProjectsInstancesBackupsCopyParams {
                 parent: parent.into(),
                 request: request.into(),
                 ..Default::default()
@@ -590,10 +590,10 @@ impl ProjectsInstancesBackups {
         &self,
         parent: impl Into<String>,
         request: impl Into<crate::types::Backup>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsCreate {
-        crate::operations::SpannerProjectsInstancesBackupsCreate::new(
+    ) -> crate::operations::ProjectsInstancesBackupsCreate {
+        crate::operations::ProjectsInstancesBackupsCreate::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsCreateParams {
+            crate::operations::ProjectsInstancesBackupsCreateParams {
                 parent: parent.into(),
                 request: request.into(),
                 ..Default::default()
@@ -606,10 +606,10 @@ impl ProjectsInstancesBackups {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsDelete {
-        crate::operations::SpannerProjectsInstancesBackupsDelete::new(
+    ) -> crate::operations::ProjectsInstancesBackupsDelete {
+        crate::operations::ProjectsInstancesBackupsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsDeleteParams {
+            crate::operations::ProjectsInstancesBackupsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -621,10 +621,10 @@ impl ProjectsInstancesBackups {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsGet {
-        crate::operations::SpannerProjectsInstancesBackupsGet::new(
+    ) -> crate::operations::ProjectsInstancesBackupsGet {
+        crate::operations::ProjectsInstancesBackupsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsGetParams {
+            crate::operations::ProjectsInstancesBackupsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -637,10 +637,10 @@ impl ProjectsInstancesBackups {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::GetIamPolicyRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsGetIamPolicy {
-        crate::operations::SpannerProjectsInstancesBackupsGetIamPolicy::new(
+    ) -> crate::operations::ProjectsInstancesBackupsGetIamPolicy {
+        crate::operations::ProjectsInstancesBackupsGetIamPolicy::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsGetIamPolicyParams {
+            crate::operations::ProjectsInstancesBackupsGetIamPolicyParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -653,10 +653,10 @@ impl ProjectsInstancesBackups {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsList {
-        crate::operations::SpannerProjectsInstancesBackupsList::new(
+    ) -> crate::operations::ProjectsInstancesBackupsList {
+        crate::operations::ProjectsInstancesBackupsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsListParams {
+            crate::operations::ProjectsInstancesBackupsListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -669,10 +669,10 @@ impl ProjectsInstancesBackups {
         &self,
         name: impl Into<String>,
         request: impl Into<crate::types::Backup>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsPatch {
-        crate::operations::SpannerProjectsInstancesBackupsPatch::new(
+    ) -> crate::operations::ProjectsInstancesBackupsPatch {
+        crate::operations::ProjectsInstancesBackupsPatch::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsPatchParams {
+            crate::operations::ProjectsInstancesBackupsPatchParams {
                 name: name.into(),
                 request: request.into(),
                 ..Default::default()
@@ -686,10 +686,10 @@ impl ProjectsInstancesBackups {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::SetIamPolicyRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsSetIamPolicy {
-        crate::operations::SpannerProjectsInstancesBackupsSetIamPolicy::new(
+    ) -> crate::operations::ProjectsInstancesBackupsSetIamPolicy {
+        crate::operations::ProjectsInstancesBackupsSetIamPolicy::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsSetIamPolicyParams {
+            crate::operations::ProjectsInstancesBackupsSetIamPolicyParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -703,10 +703,10 @@ impl ProjectsInstancesBackups {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::TestIamPermissionsRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsTestIamPermissions {
-        crate::operations::SpannerProjectsInstancesBackupsTestIamPermissions::new(
+    ) -> crate::operations::ProjectsInstancesBackupsTestIamPermissions {
+        crate::operations::ProjectsInstancesBackupsTestIamPermissions::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsTestIamPermissionsParams {
+            crate::operations::ProjectsInstancesBackupsTestIamPermissionsParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -726,10 +726,10 @@ impl ProjectsInstancesBackupsOperations {
     pub fn cancel(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsOperationsCancel {
-        crate::operations::SpannerProjectsInstancesBackupsOperationsCancel::new(
+    ) -> crate::operations::ProjectsInstancesBackupsOperationsCancel {
+        crate::operations::ProjectsInstancesBackupsOperationsCancel::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsOperationsCancelParams {
+            crate::operations::ProjectsInstancesBackupsOperationsCancelParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -741,10 +741,10 @@ impl ProjectsInstancesBackupsOperations {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsOperationsDelete {
-        crate::operations::SpannerProjectsInstancesBackupsOperationsDelete::new(
+    ) -> crate::operations::ProjectsInstancesBackupsOperationsDelete {
+        crate::operations::ProjectsInstancesBackupsOperationsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsOperationsDeleteParams {
+            crate::operations::ProjectsInstancesBackupsOperationsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -756,10 +756,10 @@ impl ProjectsInstancesBackupsOperations {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsOperationsGet {
-        crate::operations::SpannerProjectsInstancesBackupsOperationsGet::new(
+    ) -> crate::operations::ProjectsInstancesBackupsOperationsGet {
+        crate::operations::ProjectsInstancesBackupsOperationsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsOperationsGetParams {
+            crate::operations::ProjectsInstancesBackupsOperationsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -771,10 +771,10 @@ impl ProjectsInstancesBackupsOperations {
     pub fn list(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesBackupsOperationsList {
-        crate::operations::SpannerProjectsInstancesBackupsOperationsList::new(
+    ) -> crate::operations::ProjectsInstancesBackupsOperationsList {
+        crate::operations::ProjectsInstancesBackupsOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesBackupsOperationsListParams {
+            crate::operations::ProjectsInstancesBackupsOperationsListParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -793,10 +793,10 @@ impl ProjectsInstancesDatabaseOperations {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabaseOperationsList {
-        crate::operations::SpannerProjectsInstancesDatabaseOperationsList::new(
+    ) -> crate::operations::ProjectsInstancesDatabaseOperationsList {
+        crate::operations::ProjectsInstancesDatabaseOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabaseOperationsListParams {
+            crate::operations::ProjectsInstancesDatabaseOperationsListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -840,10 +840,10 @@ impl ProjectsInstancesDatabases {
         &self,
         database: impl Into<String>,
         request: impl Into<crate::types::AddSplitPointsRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesAddSplitPoints {
-        crate::operations::SpannerProjectsInstancesDatabasesAddSplitPoints::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesAddSplitPoints {
+        crate::operations::ProjectsInstancesDatabasesAddSplitPoints::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesAddSplitPointsParams {
+            crate::operations::ProjectsInstancesDatabasesAddSplitPointsParams {
                 database: database.into(),
                 request: request.into(),
                 ..Default::default()
@@ -857,10 +857,10 @@ impl ProjectsInstancesDatabases {
         &self,
         name: impl Into<String>,
         request: impl Into<crate::types::ChangeQuorumRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesChangequorum {
-        crate::operations::SpannerProjectsInstancesDatabasesChangequorum::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesChangequorum {
+        crate::operations::ProjectsInstancesDatabasesChangequorum::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesChangequorumParams {
+            crate::operations::ProjectsInstancesDatabasesChangequorumParams {
                 name: name.into(),
                 request: request.into(),
                 ..Default::default()
@@ -874,10 +874,10 @@ impl ProjectsInstancesDatabases {
         &self,
         parent: impl Into<String>,
         request: impl Into<crate::types::CreateDatabaseRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesCreate {
-        crate::operations::SpannerProjectsInstancesDatabasesCreate::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesCreate {
+        crate::operations::ProjectsInstancesDatabasesCreate::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesCreateParams {
+            crate::operations::ProjectsInstancesDatabasesCreateParams {
                 parent: parent.into(),
                 request: request.into(),
                 ..Default::default()
@@ -890,10 +890,10 @@ impl ProjectsInstancesDatabases {
     pub fn drop_database(
         &self,
         database: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesDropDatabase {
-        crate::operations::SpannerProjectsInstancesDatabasesDropDatabase::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesDropDatabase {
+        crate::operations::ProjectsInstancesDatabasesDropDatabase::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesDropDatabaseParams {
+            crate::operations::ProjectsInstancesDatabasesDropDatabaseParams {
                 database: database.into(),
                 ..Default::default()
             },
@@ -905,10 +905,10 @@ impl ProjectsInstancesDatabases {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesGet {
-        crate::operations::SpannerProjectsInstancesDatabasesGet::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesGet {
+        crate::operations::ProjectsInstancesDatabasesGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesGetParams {
+            crate::operations::ProjectsInstancesDatabasesGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -920,10 +920,10 @@ impl ProjectsInstancesDatabases {
     pub fn get_ddl(
         &self,
         database: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesGetDdl {
-        crate::operations::SpannerProjectsInstancesDatabasesGetDdl::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesGetDdl {
+        crate::operations::ProjectsInstancesDatabasesGetDdl::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesGetDdlParams {
+            crate::operations::ProjectsInstancesDatabasesGetDdlParams {
                 database: database.into(),
                 ..Default::default()
             },
@@ -936,10 +936,10 @@ impl ProjectsInstancesDatabases {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::GetIamPolicyRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesGetIamPolicy {
-        crate::operations::SpannerProjectsInstancesDatabasesGetIamPolicy::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesGetIamPolicy {
+        crate::operations::ProjectsInstancesDatabasesGetIamPolicy::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesGetIamPolicyParams {
+            crate::operations::ProjectsInstancesDatabasesGetIamPolicyParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -952,10 +952,10 @@ impl ProjectsInstancesDatabases {
     pub fn get_scans(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesGetScans {
-        crate::operations::SpannerProjectsInstancesDatabasesGetScans::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesGetScans {
+        crate::operations::ProjectsInstancesDatabasesGetScans::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesGetScansParams {
+            crate::operations::ProjectsInstancesDatabasesGetScansParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -967,10 +967,10 @@ impl ProjectsInstancesDatabases {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesList {
-        crate::operations::SpannerProjectsInstancesDatabasesList::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesList {
+        crate::operations::ProjectsInstancesDatabasesList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesListParams {
+            crate::operations::ProjectsInstancesDatabasesListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -983,10 +983,10 @@ impl ProjectsInstancesDatabases {
         &self,
         name: impl Into<String>,
         request: impl Into<crate::types::Database>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesPatch {
-        crate::operations::SpannerProjectsInstancesDatabasesPatch::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesPatch {
+        crate::operations::ProjectsInstancesDatabasesPatch::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesPatchParams {
+            crate::operations::ProjectsInstancesDatabasesPatchParams {
                 name: name.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1000,10 +1000,10 @@ impl ProjectsInstancesDatabases {
         &self,
         parent: impl Into<String>,
         request: impl Into<crate::types::RestoreDatabaseRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesRestore {
-        crate::operations::SpannerProjectsInstancesDatabasesRestore::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesRestore {
+        crate::operations::ProjectsInstancesDatabasesRestore::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesRestoreParams {
+            crate::operations::ProjectsInstancesDatabasesRestoreParams {
                 parent: parent.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1017,10 +1017,10 @@ impl ProjectsInstancesDatabases {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::SetIamPolicyRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSetIamPolicy {
-        crate::operations::SpannerProjectsInstancesDatabasesSetIamPolicy::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSetIamPolicy {
+        crate::operations::ProjectsInstancesDatabasesSetIamPolicy::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSetIamPolicyParams {
+            crate::operations::ProjectsInstancesDatabasesSetIamPolicyParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1034,10 +1034,10 @@ impl ProjectsInstancesDatabases {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::TestIamPermissionsRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesTestIamPermissions {
-        crate::operations::SpannerProjectsInstancesDatabasesTestIamPermissions::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesTestIamPermissions {
+        crate::operations::ProjectsInstancesDatabasesTestIamPermissions::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesTestIamPermissionsParams {
+            crate::operations::ProjectsInstancesDatabasesTestIamPermissionsParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1051,10 +1051,10 @@ impl ProjectsInstancesDatabases {
         &self,
         database: impl Into<String>,
         request: impl Into<crate::types::UpdateDatabaseDdlRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesUpdateDdl {
-        crate::operations::SpannerProjectsInstancesDatabasesUpdateDdl::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesUpdateDdl {
+        crate::operations::ProjectsInstancesDatabasesUpdateDdl::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesUpdateDdlParams {
+            crate::operations::ProjectsInstancesDatabasesUpdateDdlParams {
                 database: database.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1075,10 +1075,10 @@ impl ProjectsInstancesDatabasesBackupSchedules {
         &self,
         parent: impl Into<String>,
         request: impl Into<crate::types::BackupSchedule>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesCreate {
-        crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesCreate::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesBackupSchedulesCreate {
+        crate::operations::ProjectsInstancesDatabasesBackupSchedulesCreate::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesCreateParams {
+            crate::operations::ProjectsInstancesDatabasesBackupSchedulesCreateParams {
                 parent: parent.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1091,10 +1091,10 @@ impl ProjectsInstancesDatabasesBackupSchedules {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesDelete {
-        crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesDelete::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesBackupSchedulesDelete {
+        crate::operations::ProjectsInstancesDatabasesBackupSchedulesDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesDeleteParams {
+            crate::operations::ProjectsInstancesDatabasesBackupSchedulesDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1106,10 +1106,10 @@ impl ProjectsInstancesDatabasesBackupSchedules {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesGet {
-        crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesGet::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesBackupSchedulesGet {
+        crate::operations::ProjectsInstancesDatabasesBackupSchedulesGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesGetParams {
+            crate::operations::ProjectsInstancesDatabasesBackupSchedulesGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1122,10 +1122,10 @@ impl ProjectsInstancesDatabasesBackupSchedules {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::GetIamPolicyRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
-        crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicy::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
+        crate::operations::ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
+            crate::operations::ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1138,10 +1138,10 @@ impl ProjectsInstancesDatabasesBackupSchedules {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesList {
-        crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesList::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesBackupSchedulesList {
+        crate::operations::ProjectsInstancesDatabasesBackupSchedulesList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesListParams {
+            crate::operations::ProjectsInstancesDatabasesBackupSchedulesListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -1154,10 +1154,10 @@ impl ProjectsInstancesDatabasesBackupSchedules {
         &self,
         name: impl Into<String>,
         request: impl Into<crate::types::BackupSchedule>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesPatch {
-        crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesPatch::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesBackupSchedulesPatch {
+        crate::operations::ProjectsInstancesDatabasesBackupSchedulesPatch::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesPatchParams {
+            crate::operations::ProjectsInstancesDatabasesBackupSchedulesPatchParams {
                 name: name.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1171,10 +1171,10 @@ impl ProjectsInstancesDatabasesBackupSchedules {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::SetIamPolicyRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
-        crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicy::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
+        crate::operations::ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
+            crate::operations::ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1188,10 +1188,10 @@ impl ProjectsInstancesDatabasesBackupSchedules {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::TestIamPermissionsRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
-        crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissions::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
+        crate::operations::ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
+            crate::operations::ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1211,10 +1211,10 @@ impl ProjectsInstancesDatabasesDatabaseRoles {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesDatabaseRolesList {
-        crate::operations::SpannerProjectsInstancesDatabasesDatabaseRolesList::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesDatabaseRolesList {
+        crate::operations::ProjectsInstancesDatabasesDatabaseRolesList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesDatabaseRolesListParams {
+            crate::operations::ProjectsInstancesDatabasesDatabaseRolesListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -1227,10 +1227,10 @@ impl ProjectsInstancesDatabasesDatabaseRoles {
         &self,
         resource: impl Into<String>,
         request: impl Into<crate::types::TestIamPermissionsRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
-        crate::operations::SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissions::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
+        crate::operations::ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
+            crate::operations::ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
                 resource: resource.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1250,10 +1250,10 @@ impl ProjectsInstancesDatabasesOperations {
     pub fn cancel(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesOperationsCancel {
-        crate::operations::SpannerProjectsInstancesDatabasesOperationsCancel::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesOperationsCancel {
+        crate::operations::ProjectsInstancesDatabasesOperationsCancel::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesOperationsCancelParams {
+            crate::operations::ProjectsInstancesDatabasesOperationsCancelParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1265,10 +1265,10 @@ impl ProjectsInstancesDatabasesOperations {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesOperationsDelete {
-        crate::operations::SpannerProjectsInstancesDatabasesOperationsDelete::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesOperationsDelete {
+        crate::operations::ProjectsInstancesDatabasesOperationsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesOperationsDeleteParams {
+            crate::operations::ProjectsInstancesDatabasesOperationsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1280,10 +1280,10 @@ impl ProjectsInstancesDatabasesOperations {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesOperationsGet {
-        crate::operations::SpannerProjectsInstancesDatabasesOperationsGet::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesOperationsGet {
+        crate::operations::ProjectsInstancesDatabasesOperationsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesOperationsGetParams {
+            crate::operations::ProjectsInstancesDatabasesOperationsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1295,10 +1295,10 @@ impl ProjectsInstancesDatabasesOperations {
     pub fn list(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesOperationsList {
-        crate::operations::SpannerProjectsInstancesDatabasesOperationsList::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesOperationsList {
+        crate::operations::ProjectsInstancesDatabasesOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesOperationsListParams {
+            crate::operations::ProjectsInstancesDatabasesOperationsListParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1318,10 +1318,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         name: impl Into<String>,
         request: impl Into<crate::types::AdaptMessageRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsAdaptMessage {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsAdaptMessage::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsAdaptMessage {
+        crate::operations::ProjectsInstancesDatabasesSessionsAdaptMessage::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsAdaptMessageParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsAdaptMessageParams {
                 name: name.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1335,10 +1335,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         parent: impl Into<String>,
         request: impl Into<crate::types::AdapterSession>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsAdapter {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsAdapter::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsAdapter {
+        crate::operations::ProjectsInstancesDatabasesSessionsAdapter::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsAdapterParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsAdapterParams {
                 parent: parent.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1352,10 +1352,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         database: impl Into<String>,
         request: impl Into<crate::types::BatchCreateSessionsRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsBatchCreate {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsBatchCreate::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsBatchCreate {
+        crate::operations::ProjectsInstancesDatabasesSessionsBatchCreate::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsBatchCreateParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsBatchCreateParams {
                 database: database.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1369,10 +1369,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::BatchWriteRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsBatchWrite {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsBatchWrite::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsBatchWrite {
+        crate::operations::ProjectsInstancesDatabasesSessionsBatchWrite::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsBatchWriteParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsBatchWriteParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1386,10 +1386,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::BeginTransactionRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsBeginTransaction {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsBeginTransaction::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsBeginTransaction {
+        crate::operations::ProjectsInstancesDatabasesSessionsBeginTransaction::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsBeginTransactionParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsBeginTransactionParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1403,10 +1403,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::CommitRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsCommit {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsCommit::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsCommit {
+        crate::operations::ProjectsInstancesDatabasesSessionsCommit::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsCommitParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsCommitParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1420,10 +1420,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         database: impl Into<String>,
         request: impl Into<crate::types::CreateSessionRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsCreate {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsCreate::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsCreate {
+        crate::operations::ProjectsInstancesDatabasesSessionsCreate::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsCreateParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsCreateParams {
                 database: database.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1436,10 +1436,10 @@ impl ProjectsInstancesDatabasesSessions {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsDelete {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsDelete::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsDelete {
+        crate::operations::ProjectsInstancesDatabasesSessionsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsDeleteParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1452,10 +1452,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::ExecuteBatchDmlRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsExecuteBatchDml {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsExecuteBatchDml::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsExecuteBatchDml {
+        crate::operations::ProjectsInstancesDatabasesSessionsExecuteBatchDml::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1469,10 +1469,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::ExecuteSqlRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsExecuteSql {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsExecuteSql::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsExecuteSql {
+        crate::operations::ProjectsInstancesDatabasesSessionsExecuteSql::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsExecuteSqlParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsExecuteSqlParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1486,10 +1486,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::ExecuteSqlRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSql {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSql::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
+        crate::operations::ProjectsInstancesDatabasesSessionsExecuteStreamingSql::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1502,10 +1502,10 @@ impl ProjectsInstancesDatabasesSessions {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsGet {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsGet::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsGet {
+        crate::operations::ProjectsInstancesDatabasesSessionsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsGetParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1517,10 +1517,10 @@ impl ProjectsInstancesDatabasesSessions {
     pub fn list(
         &self,
         database: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsList {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsList::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsList {
+        crate::operations::ProjectsInstancesDatabasesSessionsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsListParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsListParams {
                 database: database.into(),
                 ..Default::default()
             },
@@ -1533,10 +1533,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::PartitionQueryRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsPartitionQuery {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsPartitionQuery::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsPartitionQuery {
+        crate::operations::ProjectsInstancesDatabasesSessionsPartitionQuery::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsPartitionQueryParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsPartitionQueryParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1550,10 +1550,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::PartitionReadRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsPartitionRead {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsPartitionRead::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsPartitionRead {
+        crate::operations::ProjectsInstancesDatabasesSessionsPartitionRead::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsPartitionReadParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsPartitionReadParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1567,10 +1567,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::ReadRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsRead {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsRead::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsRead {
+        crate::operations::ProjectsInstancesDatabasesSessionsRead::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsReadParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsReadParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1584,10 +1584,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::RollbackRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsRollback {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsRollback::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsRollback {
+        crate::operations::ProjectsInstancesDatabasesSessionsRollback::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsRollbackParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsRollbackParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1601,10 +1601,10 @@ impl ProjectsInstancesDatabasesSessions {
         &self,
         session: impl Into<String>,
         request: impl Into<crate::types::ReadRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesDatabasesSessionsStreamingRead {
-        crate::operations::SpannerProjectsInstancesDatabasesSessionsStreamingRead::new(
+    ) -> crate::operations::ProjectsInstancesDatabasesSessionsStreamingRead {
+        crate::operations::ProjectsInstancesDatabasesSessionsStreamingRead::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesDatabasesSessionsStreamingReadParams {
+            crate::operations::ProjectsInstancesDatabasesSessionsStreamingReadParams {
                 session: session.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1624,10 +1624,10 @@ impl ProjectsInstancesInstancePartitionOperations {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionOperationsList {
-        crate::operations::SpannerProjectsInstancesInstancePartitionOperationsList::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionOperationsList {
+        crate::operations::ProjectsInstancesInstancePartitionOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionOperationsListParams {
+            crate::operations::ProjectsInstancesInstancePartitionOperationsListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -1653,10 +1653,10 @@ impl ProjectsInstancesInstancePartitions {
         &self,
         parent: impl Into<String>,
         request: impl Into<crate::types::CreateInstancePartitionRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionsCreate {
-        crate::operations::SpannerProjectsInstancesInstancePartitionsCreate::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionsCreate {
+        crate::operations::ProjectsInstancesInstancePartitionsCreate::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionsCreateParams {
+            crate::operations::ProjectsInstancesInstancePartitionsCreateParams {
                 parent: parent.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1669,10 +1669,10 @@ impl ProjectsInstancesInstancePartitions {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionsDelete {
-        crate::operations::SpannerProjectsInstancesInstancePartitionsDelete::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionsDelete {
+        crate::operations::ProjectsInstancesInstancePartitionsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionsDeleteParams {
+            crate::operations::ProjectsInstancesInstancePartitionsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1684,10 +1684,10 @@ impl ProjectsInstancesInstancePartitions {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionsGet {
-        crate::operations::SpannerProjectsInstancesInstancePartitionsGet::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionsGet {
+        crate::operations::ProjectsInstancesInstancePartitionsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionsGetParams {
+            crate::operations::ProjectsInstancesInstancePartitionsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1699,10 +1699,10 @@ impl ProjectsInstancesInstancePartitions {
     pub fn list(
         &self,
         parent: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionsList {
-        crate::operations::SpannerProjectsInstancesInstancePartitionsList::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionsList {
+        crate::operations::ProjectsInstancesInstancePartitionsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionsListParams {
+            crate::operations::ProjectsInstancesInstancePartitionsListParams {
                 parent: parent.into(),
                 ..Default::default()
             },
@@ -1715,10 +1715,10 @@ impl ProjectsInstancesInstancePartitions {
         &self,
         name: impl Into<String>,
         request: impl Into<crate::types::UpdateInstancePartitionRequest>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionsPatch {
-        crate::operations::SpannerProjectsInstancesInstancePartitionsPatch::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionsPatch {
+        crate::operations::ProjectsInstancesInstancePartitionsPatch::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionsPatchParams {
+            crate::operations::ProjectsInstancesInstancePartitionsPatchParams {
                 name: name.into(),
                 request: request.into(),
                 ..Default::default()
@@ -1738,10 +1738,10 @@ impl ProjectsInstancesInstancePartitionsOperations {
     pub fn cancel(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsCancel {
-        crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsCancel::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionsOperationsCancel {
+        crate::operations::ProjectsInstancesInstancePartitionsOperationsCancel::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsCancelParams {
+            crate::operations::ProjectsInstancesInstancePartitionsOperationsCancelParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1753,10 +1753,10 @@ impl ProjectsInstancesInstancePartitionsOperations {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsDelete {
-        crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsDelete::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionsOperationsDelete {
+        crate::operations::ProjectsInstancesInstancePartitionsOperationsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsDeleteParams {
+            crate::operations::ProjectsInstancesInstancePartitionsOperationsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1768,10 +1768,10 @@ impl ProjectsInstancesInstancePartitionsOperations {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsGet {
-        crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsGet::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionsOperationsGet {
+        crate::operations::ProjectsInstancesInstancePartitionsOperationsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsGetParams {
+            crate::operations::ProjectsInstancesInstancePartitionsOperationsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1783,10 +1783,10 @@ impl ProjectsInstancesInstancePartitionsOperations {
     pub fn list(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsList {
-        crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsList::new(
+    ) -> crate::operations::ProjectsInstancesInstancePartitionsOperationsList {
+        crate::operations::ProjectsInstancesInstancePartitionsOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesInstancePartitionsOperationsListParams {
+            crate::operations::ProjectsInstancesInstancePartitionsOperationsListParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1805,10 +1805,10 @@ impl ProjectsInstancesOperations {
     pub fn cancel(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesOperationsCancel {
-        crate::operations::SpannerProjectsInstancesOperationsCancel::new(
+    ) -> crate::operations::ProjectsInstancesOperationsCancel {
+        crate::operations::ProjectsInstancesOperationsCancel::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesOperationsCancelParams {
+            crate::operations::ProjectsInstancesOperationsCancelParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1820,10 +1820,10 @@ impl ProjectsInstancesOperations {
     pub fn delete(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesOperationsDelete {
-        crate::operations::SpannerProjectsInstancesOperationsDelete::new(
+    ) -> crate::operations::ProjectsInstancesOperationsDelete {
+        crate::operations::ProjectsInstancesOperationsDelete::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesOperationsDeleteParams {
+            crate::operations::ProjectsInstancesOperationsDeleteParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1835,10 +1835,10 @@ impl ProjectsInstancesOperations {
     pub fn get(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesOperationsGet {
-        crate::operations::SpannerProjectsInstancesOperationsGet::new(
+    ) -> crate::operations::ProjectsInstancesOperationsGet {
+        crate::operations::ProjectsInstancesOperationsGet::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesOperationsGetParams {
+            crate::operations::ProjectsInstancesOperationsGetParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1850,10 +1850,10 @@ impl ProjectsInstancesOperations {
     pub fn list(
         &self,
         name: impl Into<String>,
-    ) -> crate::operations::SpannerProjectsInstancesOperationsList {
-        crate::operations::SpannerProjectsInstancesOperationsList::new(
+    ) -> crate::operations::ProjectsInstancesOperationsList {
+        crate::operations::ProjectsInstancesOperationsList::new(
             self.core.clone(),
-            crate::operations::SpannerProjectsInstancesOperationsListParams {
+            crate::operations::ProjectsInstancesOperationsListParams {
                 name: name.into(),
                 ..Default::default()
             },
@@ -1869,13 +1869,10 @@ impl Scans {
     /// Return available scans given a Database-specific resource name.
     ///
     /// `GET` v1/{+parent}
-    pub fn list(
-        &self,
-        parent: impl Into<String>,
-    ) -> crate::operations::SpannerScansList {
-        crate::operations::SpannerScansList::new(
+    pub fn list(&self, parent: impl Into<String>) -> crate::operations::ScansList {
+        crate::operations::ScansList::new(
             self.core.clone(),
-            crate::operations::SpannerScansListParams {
+            crate::operations::ScansListParams {
                 parent: parent.into(),
                 ..Default::default()
             },

@@ -10,7 +10,7 @@ static PROJECTS_INSTANCE_CONFIG_OPERATIONS_LIST: nimbus::OperationInfo = nimbus:
 /// The parameters of `spanner.projects.instanceConfigOperations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigOperationsListParams {
+pub struct ProjectsInstanceConfigOperationsListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `filter` parameter.
@@ -23,15 +23,15 @@ pub struct SpannerProjectsInstanceConfigOperationsListParams {
 /// Request builder of `spanner.projects.instanceConfigOperations.list`: Lists the user-managed instance configuration long-running operations in the given project. An instance configuration operation has a name of the form `projects//instanceConfigs//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.start_time` in descending order starting from the most recently started operation.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigOperationsList {
+pub struct ProjectsInstanceConfigOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigOperationsListParams,
+    input: ProjectsInstanceConfigOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigOperationsList {
+impl ProjectsInstanceConfigOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigOperationsListParams,
+        input: ProjectsInstanceConfigOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -40,7 +40,7 @@ impl SpannerProjectsInstanceConfigOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigOperationsListParams {
         &self.input
     }
     /// An expression that filters the list of returned operations. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the Operation are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example, the type string for CreateInstanceConfigMetadata is `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstanceConfigMetadata`. \* `metadata.` - any field in metadata.value. `metadata.@type` must be specified first, if filtering on metadata fields. \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of response. \* `response.` - any field in response.value. You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic. However, you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` - The operation is complete. \* `(metadata.@type=` \\ `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstanceConfigMetadata) AND` \\ `(metadata.instance_config.name:custom-config) AND` \\ `(metadata.progress.start_time < \"2021-03-28T14:50:00Z\") AND` \\ `(error:*)` - Return operations where: \* The operation's metadata type is CreateInstanceConfigMetadata. \* The instance configuration name contains "custom-config". \* The operation started before 2021-03-28T14:50:00Z. \* The operation resulted in an error.
@@ -145,7 +145,7 @@ impl SpannerProjectsInstanceConfigOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstanceConfigOperationsList::send,
+            ProjectsInstanceConfigOperationsList::send,
             |page: &crate::types::ListInstanceConfigOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -166,7 +166,7 @@ impl SpannerProjectsInstanceConfigOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigOperationsListParams,
+        input: &ProjectsInstanceConfigOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -221,7 +221,7 @@ static PROJECTS_INSTANCE_CONFIGS_CREATE: nimbus::OperationInfo = nimbus::Operati
 /// The parameters of `spanner.projects.instanceConfigs.create`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsCreateParams {
+pub struct ProjectsInstanceConfigsCreateParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `request` parameter.
@@ -230,15 +230,15 @@ pub struct SpannerProjectsInstanceConfigsCreateParams {
 /// Request builder of `spanner.projects.instanceConfigs.create`: Creates an instance configuration and begins preparing it to be used. The returned long-running operation can be used to track the progress of preparing the new instance configuration. The instance configuration name is assigned by the caller. If the named instance configuration already exists, `CreateInstanceConfig` returns `ALREADY_EXISTS`. Immediately after the request returns: \* The instance configuration is readable via the API, with all requested attributes. The instance configuration's reconciling field is set to true. Its state is `CREATING`. While the operation is pending: \* Cancelling the operation renders the instance configuration immediately unreadable via the API. \* Except for deleting the creating resource, all other attempts to modify the instance configuration are rejected. Upon completion of the returned operation: \* Instances can be created using the instance configuration. \* The instance configuration's reconciling field becomes false. Its state becomes `READY`. The returned long-running operation will have a name of the format `/operations/` and can be used to track creation of the instance configuration. The metadata field type is CreateInstanceConfigMetadata. The response field type is InstanceConfig, if successful. Authorization requires `spanner.instanceConfigs.create` permission on the resource parent.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsCreate {
+pub struct ProjectsInstanceConfigsCreate {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsCreateParams,
+    input: ProjectsInstanceConfigsCreateParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsCreate {
+impl ProjectsInstanceConfigsCreate {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsCreateParams,
+        input: ProjectsInstanceConfigsCreateParams,
     ) -> Self {
         Self {
             client,
@@ -247,7 +247,7 @@ impl SpannerProjectsInstanceConfigsCreate {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsCreateParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsCreateParams {
         &self.input
     }
     /// V1 error format.
@@ -342,7 +342,7 @@ impl SpannerProjectsInstanceConfigsCreate {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsCreateParams,
+        input: &ProjectsInstanceConfigsCreateParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -390,7 +390,7 @@ static PROJECTS_INSTANCE_CONFIGS_DELETE: nimbus::OperationInfo = nimbus::Operati
 /// The parameters of `spanner.projects.instanceConfigs.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsDeleteParams {
+pub struct ProjectsInstanceConfigsDeleteParams {
     /// The `name` parameter.
     pub name: String,
     /// The `etag` parameter.
@@ -401,15 +401,15 @@ pub struct SpannerProjectsInstanceConfigsDeleteParams {
 /// Request builder of `spanner.projects.instanceConfigs.delete`: Deletes the instance configuration. Deletion is only allowed when no instances are using the configuration. If any instances are using the configuration, returns `FAILED_PRECONDITION`. Only user-managed configurations can be deleted. Authorization requires `spanner.instanceConfigs.delete` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsDelete {
+pub struct ProjectsInstanceConfigsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsDeleteParams,
+    input: ProjectsInstanceConfigsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsDelete {
+impl ProjectsInstanceConfigsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsDeleteParams,
+        input: ProjectsInstanceConfigsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -418,7 +418,7 @@ impl SpannerProjectsInstanceConfigsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsDeleteParams {
         &self.input
     }
     /// Used for optimistic concurrency control as a way to help prevent simultaneous deletes of an instance configuration from overwriting each other. If not empty, the API only deletes the instance configuration when the etag provided matches the current status of the requested instance configuration. Otherwise, deletes the instance configuration without checking the current status of the requested instance configuration.
@@ -509,7 +509,7 @@ impl SpannerProjectsInstanceConfigsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsDeleteParams,
+        input: &ProjectsInstanceConfigsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -558,22 +558,22 @@ static PROJECTS_INSTANCE_CONFIGS_GET: nimbus::OperationInfo = nimbus::OperationI
 /// The parameters of `spanner.projects.instanceConfigs.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsGetParams {
+pub struct ProjectsInstanceConfigsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instanceConfigs.get`: Gets information about a particular instance configuration.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsGet {
+pub struct ProjectsInstanceConfigsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsGetParams,
+    input: ProjectsInstanceConfigsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsGet {
+impl ProjectsInstanceConfigsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsGetParams,
+        input: ProjectsInstanceConfigsGetParams,
     ) -> Self {
         Self {
             client,
@@ -582,7 +582,7 @@ impl SpannerProjectsInstanceConfigsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsGetParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -663,7 +663,7 @@ impl SpannerProjectsInstanceConfigsGet {
         self
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsGetParams,
+        input: &ProjectsInstanceConfigsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -706,7 +706,7 @@ static PROJECTS_INSTANCE_CONFIGS_LIST: nimbus::OperationInfo = nimbus::Operation
 /// The parameters of `spanner.projects.instanceConfigs.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsListParams {
+pub struct ProjectsInstanceConfigsListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `pageSize` parameter.
@@ -717,15 +717,15 @@ pub struct SpannerProjectsInstanceConfigsListParams {
 /// Request builder of `spanner.projects.instanceConfigs.list`: Lists the supported instance configurations for a given project. Returns both Google-managed configurations and user-managed configurations.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsList {
+pub struct ProjectsInstanceConfigsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsListParams,
+    input: ProjectsInstanceConfigsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsList {
+impl ProjectsInstanceConfigsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsListParams,
+        input: ProjectsInstanceConfigsListParams,
     ) -> Self {
         Self {
             client,
@@ -734,7 +734,7 @@ impl SpannerProjectsInstanceConfigsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsListParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsListParams {
         &self.input
     }
     /// Number of instance configurations to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
@@ -834,7 +834,7 @@ impl SpannerProjectsInstanceConfigsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstanceConfigsList::send,
+            ProjectsInstanceConfigsList::send,
             |page: &crate::types::ListInstanceConfigsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -855,7 +855,7 @@ impl SpannerProjectsInstanceConfigsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsListParams,
+        input: &ProjectsInstanceConfigsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -907,22 +907,22 @@ static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_CANCEL: nimbus::OperationInfo = nimb
 /// The parameters of `spanner.projects.instanceConfigs.operations.cancel`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsOperationsCancelParams {
+pub struct ProjectsInstanceConfigsOperationsCancelParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instanceConfigs.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsOperationsCancel {
+pub struct ProjectsInstanceConfigsOperationsCancel {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsOperationsCancelParams,
+    input: ProjectsInstanceConfigsOperationsCancelParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsOperationsCancel {
+impl ProjectsInstanceConfigsOperationsCancel {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsOperationsCancelParams,
+        input: ProjectsInstanceConfigsOperationsCancelParams,
     ) -> Self {
         Self {
             client,
@@ -931,7 +931,7 @@ impl SpannerProjectsInstanceConfigsOperationsCancel {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsOperationsCancelParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsOperationsCancelParams {
         &self.input
     }
     /// V1 error format.
@@ -1012,7 +1012,7 @@ impl SpannerProjectsInstanceConfigsOperationsCancel {
         self
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsOperationsCancelParams,
+        input: &ProjectsInstanceConfigsOperationsCancelParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -1056,22 +1056,22 @@ static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_DELETE: nimbus::OperationInfo = nimb
 /// The parameters of `spanner.projects.instanceConfigs.operations.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsOperationsDeleteParams {
+pub struct ProjectsInstanceConfigsOperationsDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instanceConfigs.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsOperationsDelete {
+pub struct ProjectsInstanceConfigsOperationsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsOperationsDeleteParams,
+    input: ProjectsInstanceConfigsOperationsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsOperationsDelete {
+impl ProjectsInstanceConfigsOperationsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsOperationsDeleteParams,
+        input: ProjectsInstanceConfigsOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -1080,7 +1080,7 @@ impl SpannerProjectsInstanceConfigsOperationsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsOperationsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsOperationsDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -1161,7 +1161,7 @@ impl SpannerProjectsInstanceConfigsOperationsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsOperationsDeleteParams,
+        input: &ProjectsInstanceConfigsOperationsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -1204,22 +1204,22 @@ static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_GET: nimbus::OperationInfo = nimbus:
 /// The parameters of `spanner.projects.instanceConfigs.operations.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsOperationsGetParams {
+pub struct ProjectsInstanceConfigsOperationsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instanceConfigs.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsOperationsGet {
+pub struct ProjectsInstanceConfigsOperationsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsOperationsGetParams,
+    input: ProjectsInstanceConfigsOperationsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsOperationsGet {
+impl ProjectsInstanceConfigsOperationsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsOperationsGetParams,
+        input: ProjectsInstanceConfigsOperationsGetParams,
     ) -> Self {
         Self {
             client,
@@ -1228,7 +1228,7 @@ impl SpannerProjectsInstanceConfigsOperationsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsOperationsGetParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsOperationsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -1323,7 +1323,7 @@ impl SpannerProjectsInstanceConfigsOperationsGet {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsOperationsGetParams,
+        input: &ProjectsInstanceConfigsOperationsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -1366,7 +1366,7 @@ static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_LIST: nimbus::OperationInfo = nimbus
 /// The parameters of `spanner.projects.instanceConfigs.operations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsOperationsListParams {
+pub struct ProjectsInstanceConfigsOperationsListParams {
     /// The `name` parameter.
     pub name: String,
     /// The `filter` parameter.
@@ -1381,15 +1381,15 @@ pub struct SpannerProjectsInstanceConfigsOperationsListParams {
 /// Request builder of `spanner.projects.instanceConfigs.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsOperationsList {
+pub struct ProjectsInstanceConfigsOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsOperationsListParams,
+    input: ProjectsInstanceConfigsOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsOperationsList {
+impl ProjectsInstanceConfigsOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsOperationsListParams,
+        input: ProjectsInstanceConfigsOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -1398,7 +1398,7 @@ impl SpannerProjectsInstanceConfigsOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsOperationsListParams {
         &self.input
     }
     /// The standard list filter.
@@ -1508,7 +1508,7 @@ impl SpannerProjectsInstanceConfigsOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstanceConfigsOperationsList::send,
+            ProjectsInstanceConfigsOperationsList::send,
             |page: &crate::types::ListOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -1529,7 +1529,7 @@ impl SpannerProjectsInstanceConfigsOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsOperationsListParams,
+        input: &ProjectsInstanceConfigsOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -1586,7 +1586,7 @@ static PROJECTS_INSTANCE_CONFIGS_PATCH: nimbus::OperationInfo = nimbus::Operatio
 /// The parameters of `spanner.projects.instanceConfigs.patch`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsPatchParams {
+pub struct ProjectsInstanceConfigsPatchParams {
     /// The `name` parameter.
     pub name: String,
     /// The `request` parameter.
@@ -1595,15 +1595,15 @@ pub struct SpannerProjectsInstanceConfigsPatchParams {
 /// Request builder of `spanner.projects.instanceConfigs.patch`: Updates an instance configuration. The returned long-running operation can be used to track the progress of updating the instance. If the named instance configuration does not exist, returns `NOT_FOUND`. Only user-managed configurations can be updated. Immediately after the request returns: \* The instance configuration's reconciling field is set to true. While the operation is pending: \* Cancelling the operation sets its metadata's cancel_time. The operation is guaranteed to succeed at undoing all changes, after which point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance configuration are rejected. \* Reading the instance configuration via the API continues to give the pre-request values. Upon completion of the returned operation: \* Creating instances using the instance configuration uses the new values. \* The new values of the instance configuration are readable via the API. \* The instance configuration's reconciling field becomes false. The returned long-running operation will have a name of the format `/operations/` and can be used to track the instance configuration modification. The metadata field type is UpdateInstanceConfigMetadata. The response field type is InstanceConfig, if successful. Authorization requires `spanner.instanceConfigs.update` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsPatch {
+pub struct ProjectsInstanceConfigsPatch {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsPatchParams,
+    input: ProjectsInstanceConfigsPatchParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsPatch {
+impl ProjectsInstanceConfigsPatch {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsPatchParams,
+        input: ProjectsInstanceConfigsPatchParams,
     ) -> Self {
         Self {
             client,
@@ -1612,7 +1612,7 @@ impl SpannerProjectsInstanceConfigsPatch {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsPatchParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsPatchParams {
         &self.input
     }
     /// V1 error format.
@@ -1707,7 +1707,7 @@ impl SpannerProjectsInstanceConfigsPatch {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsPatchParams,
+        input: &ProjectsInstanceConfigsPatchParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -1754,22 +1754,22 @@ static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_CANCEL: nimbus::Operation
 /// The parameters of `spanner.projects.instanceConfigs.ssdCaches.operations.cancel`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsSsdCachesOperationsCancelParams {
+pub struct ProjectsInstanceConfigsSsdCachesOperationsCancelParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsSsdCachesOperationsCancel {
+pub struct ProjectsInstanceConfigsSsdCachesOperationsCancel {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsSsdCachesOperationsCancelParams,
+    input: ProjectsInstanceConfigsSsdCachesOperationsCancelParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsSsdCachesOperationsCancel {
+impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsSsdCachesOperationsCancelParams,
+        input: ProjectsInstanceConfigsSsdCachesOperationsCancelParams,
     ) -> Self {
         Self {
             client,
@@ -1778,9 +1778,7 @@ impl SpannerProjectsInstanceConfigsSsdCachesOperationsCancel {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstanceConfigsSsdCachesOperationsCancelParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsCancelParams {
         &self.input
     }
     /// V1 error format.
@@ -1861,7 +1859,7 @@ impl SpannerProjectsInstanceConfigsSsdCachesOperationsCancel {
         self
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsSsdCachesOperationsCancelParams,
+        input: &ProjectsInstanceConfigsSsdCachesOperationsCancelParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -1907,22 +1905,22 @@ static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_DELETE: nimbus::Operation
 /// The parameters of `spanner.projects.instanceConfigs.ssdCaches.operations.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
+pub struct ProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsSsdCachesOperationsDelete {
+pub struct ProjectsInstanceConfigsSsdCachesOperationsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
+    input: ProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsSsdCachesOperationsDelete {
+impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
+        input: ProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -1931,9 +1929,7 @@ impl SpannerProjectsInstanceConfigsSsdCachesOperationsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -2014,7 +2010,7 @@ impl SpannerProjectsInstanceConfigsSsdCachesOperationsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
+        input: &ProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -2059,22 +2055,22 @@ static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_GET: nimbus::OperationInf
 /// The parameters of `spanner.projects.instanceConfigs.ssdCaches.operations.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsSsdCachesOperationsGetParams {
+pub struct ProjectsInstanceConfigsSsdCachesOperationsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsSsdCachesOperationsGet {
+pub struct ProjectsInstanceConfigsSsdCachesOperationsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsSsdCachesOperationsGetParams,
+    input: ProjectsInstanceConfigsSsdCachesOperationsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsSsdCachesOperationsGet {
+impl ProjectsInstanceConfigsSsdCachesOperationsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsSsdCachesOperationsGetParams,
+        input: ProjectsInstanceConfigsSsdCachesOperationsGetParams,
     ) -> Self {
         Self {
             client,
@@ -2083,7 +2079,7 @@ impl SpannerProjectsInstanceConfigsSsdCachesOperationsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsSsdCachesOperationsGetParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -2178,7 +2174,7 @@ impl SpannerProjectsInstanceConfigsSsdCachesOperationsGet {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsSsdCachesOperationsGetParams,
+        input: &ProjectsInstanceConfigsSsdCachesOperationsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -2221,7 +2217,7 @@ static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_LIST: nimbus::OperationIn
 /// The parameters of `spanner.projects.instanceConfigs.ssdCaches.operations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstanceConfigsSsdCachesOperationsListParams {
+pub struct ProjectsInstanceConfigsSsdCachesOperationsListParams {
     /// The `name` parameter.
     pub name: String,
     /// The `filter` parameter.
@@ -2236,15 +2232,15 @@ pub struct SpannerProjectsInstanceConfigsSsdCachesOperationsListParams {
 /// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstanceConfigsSsdCachesOperationsList {
+pub struct ProjectsInstanceConfigsSsdCachesOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstanceConfigsSsdCachesOperationsListParams,
+    input: ProjectsInstanceConfigsSsdCachesOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstanceConfigsSsdCachesOperationsList {
+impl ProjectsInstanceConfigsSsdCachesOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstanceConfigsSsdCachesOperationsListParams,
+        input: ProjectsInstanceConfigsSsdCachesOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -2253,7 +2249,7 @@ impl SpannerProjectsInstanceConfigsSsdCachesOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstanceConfigsSsdCachesOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsListParams {
         &self.input
     }
     /// The standard list filter.
@@ -2363,7 +2359,7 @@ impl SpannerProjectsInstanceConfigsSsdCachesOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstanceConfigsSsdCachesOperationsList::send,
+            ProjectsInstanceConfigsSsdCachesOperationsList::send,
             |page: &crate::types::ListOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -2384,7 +2380,7 @@ impl SpannerProjectsInstanceConfigsSsdCachesOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstanceConfigsSsdCachesOperationsListParams,
+        input: &ProjectsInstanceConfigsSsdCachesOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -2441,7 +2437,7 @@ static PROJECTS_INSTANCES_BACKUP_OPERATIONS_LIST: nimbus::OperationInfo = nimbus
 /// The parameters of `spanner.projects.instances.backupOperations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupOperationsListParams {
+pub struct ProjectsInstancesBackupOperationsListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `filter` parameter.
@@ -2454,15 +2450,15 @@ pub struct SpannerProjectsInstancesBackupOperationsListParams {
 /// Request builder of `spanner.projects.instances.backupOperations.list`: Lists the backup long-running operations in the given instance. A backup operation has a name of the form `projects//instances//backups//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.progress.start_time` in descending order starting from the most recently started operation.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupOperationsList {
+pub struct ProjectsInstancesBackupOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupOperationsListParams,
+    input: ProjectsInstancesBackupOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupOperationsList {
+impl ProjectsInstancesBackupOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupOperationsListParams,
+        input: ProjectsInstancesBackupOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -2471,7 +2467,7 @@ impl SpannerProjectsInstancesBackupOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupOperationsListParams {
         &self.input
     }
     /// An expression that filters the list of returned backup operations. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the operation are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example, the type string for CreateBackupMetadata is `type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata`. \* `metadata.` - any field in metadata.value. `metadata.@type` must be specified first if filtering on metadata fields. \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of response. \* `response.` - any field in response.value. You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic, but you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` - The operation is complete. \* `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata) AND` \\ `metadata.database:prod` - Returns operations where: \* The operation's metadata type is CreateBackupMetadata. \* The source database name of backup contains the string "prod". \* `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata) AND` \\ `(metadata.name:howl) AND` \\ `(metadata.progress.start_time < \"2018-03-28T14:50:00Z\") AND` \\ `(error:*)` - Returns operations where: \* The operation's metadata type is CreateBackupMetadata. \* The backup name contains the string "howl". \* The operation started before 2018-03-28T14:50:00Z. \* The operation resulted in an error. \* `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CopyBackupMetadata) AND` \\ `(metadata.source_backup:test) AND` \\ `(metadata.progress.start_time < \"2022-01-18T14:50:00Z\") AND` \\ `(error:*)` - Returns operations where: \* The operation's metadata type is CopyBackupMetadata. \* The source backup name contains the string "test". \* The operation started before 2022-01-18T14:50:00Z. \* The operation resulted in an error. \* `((metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata) AND` \\ `(metadata.database:test_db)) OR` \\ `((metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CopyBackupMetadata) AND` \\ `(metadata.source_backup:test_bkp)) AND` \\ `(error:*)` - Returns operations where: \* The operation's metadata matches either of criteria: \* The operation's metadata type is CreateBackupMetadata AND the source database name of the backup contains the string "test_db" \* The operation's metadata type is CopyBackupMetadata AND the source backup name contains the string "test_bkp" \* The operation resulted in an error.
@@ -2576,7 +2572,7 @@ impl SpannerProjectsInstancesBackupOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesBackupOperationsList::send,
+            ProjectsInstancesBackupOperationsList::send,
             |page: &crate::types::ListBackupOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -2597,7 +2593,7 @@ impl SpannerProjectsInstancesBackupOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupOperationsListParams,
+        input: &ProjectsInstancesBackupOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -2652,7 +2648,7 @@ static PROJECTS_INSTANCES_BACKUPS_COPY: nimbus::OperationInfo = nimbus::Operatio
 /// The parameters of `spanner.projects.instances.backups.copy`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsCopyParams {
+pub struct ProjectsInstancesBackupsCopyParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `request` parameter.
@@ -2661,15 +2657,15 @@ pub struct SpannerProjectsInstancesBackupsCopyParams {
 /// Request builder of `spanner.projects.instances.backups.copy`: Starts copying a Cloud Spanner Backup. The returned backup long-running operation will have a name of the format `projects//instances//backups//operations/` and can be used to track copying of the backup. The operation is associated with the destination backup. The metadata field type is CopyBackupMetadata. The response field type is Backup, if successful. Cancelling the returned operation will stop the copying and delete the destination backup. Concurrent CopyBackup requests can run on the same source backup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsCopy {
+pub struct ProjectsInstancesBackupsCopy {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsCopyParams,
+    input: ProjectsInstancesBackupsCopyParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsCopy {
+impl ProjectsInstancesBackupsCopy {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsCopyParams,
+        input: ProjectsInstancesBackupsCopyParams,
     ) -> Self {
         Self {
             client,
@@ -2678,7 +2674,7 @@ impl SpannerProjectsInstancesBackupsCopy {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsCopyParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsCopyParams {
         &self.input
     }
     /// V1 error format.
@@ -2773,7 +2769,7 @@ impl SpannerProjectsInstancesBackupsCopy {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsCopyParams,
+        input: &ProjectsInstancesBackupsCopyParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -2821,7 +2817,7 @@ static PROJECTS_INSTANCES_BACKUPS_CREATE: nimbus::OperationInfo = nimbus::Operat
 /// The parameters of `spanner.projects.instances.backups.create`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsCreateParams {
+pub struct ProjectsInstancesBackupsCreateParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `backupId` parameter.
@@ -2840,15 +2836,15 @@ pub struct SpannerProjectsInstancesBackupsCreateParams {
 /// Request builder of `spanner.projects.instances.backups.create`: Starts creating a new Cloud Spanner Backup. The returned backup long-running operation will have a name of the format `projects//instances//backups//operations/` and can be used to track creation of the backup. The metadata field type is CreateBackupMetadata. The response field type is Backup, if successful. Cancelling the returned operation will stop the creation and delete the backup. There can be only one pending backup creation per database. Backup creation of different databases can run concurrently.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsCreate {
+pub struct ProjectsInstancesBackupsCreate {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsCreateParams,
+    input: ProjectsInstancesBackupsCreateParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsCreate {
+impl ProjectsInstancesBackupsCreate {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsCreateParams,
+        input: ProjectsInstancesBackupsCreateParams,
     ) -> Self {
         Self {
             client,
@@ -2857,7 +2853,7 @@ impl SpannerProjectsInstancesBackupsCreate {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsCreateParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsCreateParams {
         &self.input
     }
     /// Required. The id of the backup to be created. The `backup_id` appended to `parent` forms the full backup name of the form `projects/{project}/instances/{instance}/backups/{backup_id}`.
@@ -2983,7 +2979,7 @@ impl SpannerProjectsInstancesBackupsCreate {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsCreateParams,
+        input: &ProjectsInstancesBackupsCreateParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -3045,22 +3041,22 @@ static PROJECTS_INSTANCES_BACKUPS_DELETE: nimbus::OperationInfo = nimbus::Operat
 /// The parameters of `spanner.projects.instances.backups.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsDeleteParams {
+pub struct ProjectsInstancesBackupsDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.backups.delete`: Deletes a pending or completed Backup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsDelete {
+pub struct ProjectsInstancesBackupsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsDeleteParams,
+    input: ProjectsInstancesBackupsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsDelete {
+impl ProjectsInstancesBackupsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsDeleteParams,
+        input: ProjectsInstancesBackupsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -3069,7 +3065,7 @@ impl SpannerProjectsInstancesBackupsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -3150,7 +3146,7 @@ impl SpannerProjectsInstancesBackupsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsDeleteParams,
+        input: &ProjectsInstancesBackupsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -3193,22 +3189,22 @@ static PROJECTS_INSTANCES_BACKUPS_GET: nimbus::OperationInfo = nimbus::Operation
 /// The parameters of `spanner.projects.instances.backups.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsGetParams {
+pub struct ProjectsInstancesBackupsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.backups.get`: Gets metadata on a pending or completed Backup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsGet {
+pub struct ProjectsInstancesBackupsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsGetParams,
+    input: ProjectsInstancesBackupsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsGet {
+impl ProjectsInstancesBackupsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsGetParams,
+        input: ProjectsInstancesBackupsGetParams,
     ) -> Self {
         Self {
             client,
@@ -3217,7 +3213,7 @@ impl SpannerProjectsInstancesBackupsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsGetParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -3298,7 +3294,7 @@ impl SpannerProjectsInstancesBackupsGet {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsGetParams,
+        input: &ProjectsInstancesBackupsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -3341,7 +3337,7 @@ static PROJECTS_INSTANCES_BACKUPS_GET_IAM_POLICY: nimbus::OperationInfo = nimbus
 /// The parameters of `spanner.projects.instances.backups.getIamPolicy`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsGetIamPolicyParams {
+pub struct ProjectsInstancesBackupsGetIamPolicyParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -3350,15 +3346,15 @@ pub struct SpannerProjectsInstancesBackupsGetIamPolicyParams {
 /// Request builder of `spanner.projects.instances.backups.getIamPolicy`: Gets the access control policy for a database or backup resource. Returns an empty policy if a database or backup exists but does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsGetIamPolicy {
+pub struct ProjectsInstancesBackupsGetIamPolicy {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsGetIamPolicyParams,
+    input: ProjectsInstancesBackupsGetIamPolicyParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsGetIamPolicy {
+impl ProjectsInstancesBackupsGetIamPolicy {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsGetIamPolicyParams,
+        input: ProjectsInstancesBackupsGetIamPolicyParams,
     ) -> Self {
         Self {
             client,
@@ -3367,7 +3363,7 @@ impl SpannerProjectsInstancesBackupsGetIamPolicy {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsGetIamPolicyParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsGetIamPolicyParams {
         &self.input
     }
     /// V1 error format.
@@ -3448,7 +3444,7 @@ impl SpannerProjectsInstancesBackupsGetIamPolicy {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsGetIamPolicyParams,
+        input: &ProjectsInstancesBackupsGetIamPolicyParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -3496,7 +3492,7 @@ static PROJECTS_INSTANCES_BACKUPS_LIST: nimbus::OperationInfo = nimbus::Operatio
 /// The parameters of `spanner.projects.instances.backups.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsListParams {
+pub struct ProjectsInstancesBackupsListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `filter` parameter.
@@ -3509,15 +3505,15 @@ pub struct SpannerProjectsInstancesBackupsListParams {
 /// Request builder of `spanner.projects.instances.backups.list`: Lists completed and pending backups. Backups returned are ordered by `create_time` in descending order, starting from the most recent `create_time`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsList {
+pub struct ProjectsInstancesBackupsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsListParams,
+    input: ProjectsInstancesBackupsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsList {
+impl ProjectsInstancesBackupsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsListParams,
+        input: ProjectsInstancesBackupsListParams,
     ) -> Self {
         Self {
             client,
@@ -3526,7 +3522,7 @@ impl SpannerProjectsInstancesBackupsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsListParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsListParams {
         &self.input
     }
     /// An expression that filters the list of returned backups. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the Backup are eligible for filtering: \* `name` \* `database` \* `state` \* `create_time` (and values are of the format YYYY-MM-DDTHH:MM:SSZ) \* `expire_time` (and values are of the format YYYY-MM-DDTHH:MM:SSZ) \* `version_time` (and values are of the format YYYY-MM-DDTHH:MM:SSZ) \* `size_bytes` \* `backup_schedules` You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic, but you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `name:Howl` - The backup's name contains the string "howl". \* `database:prod` - The database's name contains the string "prod". \* `state:CREATING` - The backup is pending creation. \* `state:READY` - The backup is fully created and ready for use. \* `(name:howl) AND (create_time < \"2018-03-28T14:50:00Z\")` - The backup name contains the string "howl" and `create_time` of the backup is before 2018-03-28T14:50:00Z. \* `expire_time < \"2018-03-28T14:50:00Z\"` - The backup `expire_time` is before 2018-03-28T14:50:00Z. \* `size_bytes > 10000000000` - The backup's size is greater than 10GB \* `backup_schedules:daily` - The backup is created from a schedule with "daily" in its name.
@@ -3628,7 +3624,7 @@ impl SpannerProjectsInstancesBackupsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesBackupsList::send,
+            ProjectsInstancesBackupsList::send,
             |page: &crate::types::ListBackupsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -3646,7 +3642,7 @@ impl SpannerProjectsInstancesBackupsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsListParams,
+        input: &ProjectsInstancesBackupsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -3699,22 +3695,22 @@ static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_CANCEL: nimbus::OperationInfo = nim
 /// The parameters of `spanner.projects.instances.backups.operations.cancel`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsOperationsCancelParams {
+pub struct ProjectsInstancesBackupsOperationsCancelParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.backups.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsOperationsCancel {
+pub struct ProjectsInstancesBackupsOperationsCancel {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsOperationsCancelParams,
+    input: ProjectsInstancesBackupsOperationsCancelParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsOperationsCancel {
+impl ProjectsInstancesBackupsOperationsCancel {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsOperationsCancelParams,
+        input: ProjectsInstancesBackupsOperationsCancelParams,
     ) -> Self {
         Self {
             client,
@@ -3723,7 +3719,7 @@ impl SpannerProjectsInstancesBackupsOperationsCancel {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsOperationsCancelParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsOperationsCancelParams {
         &self.input
     }
     /// V1 error format.
@@ -3804,7 +3800,7 @@ impl SpannerProjectsInstancesBackupsOperationsCancel {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsOperationsCancelParams,
+        input: &ProjectsInstancesBackupsOperationsCancelParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -3848,22 +3844,22 @@ static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_DELETE: nimbus::OperationInfo = nim
 /// The parameters of `spanner.projects.instances.backups.operations.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsOperationsDeleteParams {
+pub struct ProjectsInstancesBackupsOperationsDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.backups.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsOperationsDelete {
+pub struct ProjectsInstancesBackupsOperationsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsOperationsDeleteParams,
+    input: ProjectsInstancesBackupsOperationsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsOperationsDelete {
+impl ProjectsInstancesBackupsOperationsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsOperationsDeleteParams,
+        input: ProjectsInstancesBackupsOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -3872,7 +3868,7 @@ impl SpannerProjectsInstancesBackupsOperationsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsOperationsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsOperationsDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -3953,7 +3949,7 @@ impl SpannerProjectsInstancesBackupsOperationsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsOperationsDeleteParams,
+        input: &ProjectsInstancesBackupsOperationsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -3996,22 +3992,22 @@ static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_GET: nimbus::OperationInfo = nimbus
 /// The parameters of `spanner.projects.instances.backups.operations.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsOperationsGetParams {
+pub struct ProjectsInstancesBackupsOperationsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.backups.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsOperationsGet {
+pub struct ProjectsInstancesBackupsOperationsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsOperationsGetParams,
+    input: ProjectsInstancesBackupsOperationsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsOperationsGet {
+impl ProjectsInstancesBackupsOperationsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsOperationsGetParams,
+        input: ProjectsInstancesBackupsOperationsGetParams,
     ) -> Self {
         Self {
             client,
@@ -4020,7 +4016,7 @@ impl SpannerProjectsInstancesBackupsOperationsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsOperationsGetParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsOperationsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -4115,7 +4111,7 @@ impl SpannerProjectsInstancesBackupsOperationsGet {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsOperationsGetParams,
+        input: &ProjectsInstancesBackupsOperationsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -4158,7 +4154,7 @@ static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_LIST: nimbus::OperationInfo = nimbu
 /// The parameters of `spanner.projects.instances.backups.operations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsOperationsListParams {
+pub struct ProjectsInstancesBackupsOperationsListParams {
     /// The `name` parameter.
     pub name: String,
     /// The `filter` parameter.
@@ -4173,15 +4169,15 @@ pub struct SpannerProjectsInstancesBackupsOperationsListParams {
 /// Request builder of `spanner.projects.instances.backups.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsOperationsList {
+pub struct ProjectsInstancesBackupsOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsOperationsListParams,
+    input: ProjectsInstancesBackupsOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsOperationsList {
+impl ProjectsInstancesBackupsOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsOperationsListParams,
+        input: ProjectsInstancesBackupsOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -4190,7 +4186,7 @@ impl SpannerProjectsInstancesBackupsOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsOperationsListParams {
         &self.input
     }
     /// The standard list filter.
@@ -4300,7 +4296,7 @@ impl SpannerProjectsInstancesBackupsOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesBackupsOperationsList::send,
+            ProjectsInstancesBackupsOperationsList::send,
             |page: &crate::types::ListOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -4321,7 +4317,7 @@ impl SpannerProjectsInstancesBackupsOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsOperationsListParams,
+        input: &ProjectsInstancesBackupsOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -4378,7 +4374,7 @@ static PROJECTS_INSTANCES_BACKUPS_PATCH: nimbus::OperationInfo = nimbus::Operati
 /// The parameters of `spanner.projects.instances.backups.patch`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsPatchParams {
+pub struct ProjectsInstancesBackupsPatchParams {
     /// The `name` parameter.
     pub name: String,
     /// The `updateMask` parameter.
@@ -4389,15 +4385,15 @@ pub struct SpannerProjectsInstancesBackupsPatchParams {
 /// Request builder of `spanner.projects.instances.backups.patch`: Updates a pending or completed Backup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsPatch {
+pub struct ProjectsInstancesBackupsPatch {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsPatchParams,
+    input: ProjectsInstancesBackupsPatchParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsPatch {
+impl ProjectsInstancesBackupsPatch {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsPatchParams,
+        input: ProjectsInstancesBackupsPatchParams,
     ) -> Self {
         Self {
             client,
@@ -4406,7 +4402,7 @@ impl SpannerProjectsInstancesBackupsPatch {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsPatchParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsPatchParams {
         &self.input
     }
     /// Required. A mask specifying which fields (for example, `expire_time`) in the backup resource should be updated. This mask is relative to the backup resource, not to the request message. The field mask must always be specified; this prevents any future fields from being erased accidentally by clients that do not know about them.
@@ -4492,7 +4488,7 @@ impl SpannerProjectsInstancesBackupsPatch {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsPatchParams,
+        input: &ProjectsInstancesBackupsPatchParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -4542,7 +4538,7 @@ static PROJECTS_INSTANCES_BACKUPS_SET_IAM_POLICY: nimbus::OperationInfo = nimbus
 /// The parameters of `spanner.projects.instances.backups.setIamPolicy`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsSetIamPolicyParams {
+pub struct ProjectsInstancesBackupsSetIamPolicyParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -4551,15 +4547,15 @@ pub struct SpannerProjectsInstancesBackupsSetIamPolicyParams {
 /// Request builder of `spanner.projects.instances.backups.setIamPolicy`: Sets the access control policy on a database or backup resource. Replaces any existing policy. Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsSetIamPolicy {
+pub struct ProjectsInstancesBackupsSetIamPolicy {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsSetIamPolicyParams,
+    input: ProjectsInstancesBackupsSetIamPolicyParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsSetIamPolicy {
+impl ProjectsInstancesBackupsSetIamPolicy {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsSetIamPolicyParams,
+        input: ProjectsInstancesBackupsSetIamPolicyParams,
     ) -> Self {
         Self {
             client,
@@ -4568,7 +4564,7 @@ impl SpannerProjectsInstancesBackupsSetIamPolicy {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsSetIamPolicyParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsSetIamPolicyParams {
         &self.input
     }
     /// V1 error format.
@@ -4649,7 +4645,7 @@ impl SpannerProjectsInstancesBackupsSetIamPolicy {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsSetIamPolicyParams,
+        input: &ProjectsInstancesBackupsSetIamPolicyParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -4697,7 +4693,7 @@ static PROJECTS_INSTANCES_BACKUPS_TEST_IAM_PERMISSIONS: nimbus::OperationInfo = 
 /// The parameters of `spanner.projects.instances.backups.testIamPermissions`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesBackupsTestIamPermissionsParams {
+pub struct ProjectsInstancesBackupsTestIamPermissionsParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -4706,15 +4702,15 @@ pub struct SpannerProjectsInstancesBackupsTestIamPermissionsParams {
 /// Request builder of `spanner.projects.instances.backups.testIamPermissions`: Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesBackupsTestIamPermissions {
+pub struct ProjectsInstancesBackupsTestIamPermissions {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesBackupsTestIamPermissionsParams,
+    input: ProjectsInstancesBackupsTestIamPermissionsParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesBackupsTestIamPermissions {
+impl ProjectsInstancesBackupsTestIamPermissions {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesBackupsTestIamPermissionsParams,
+        input: ProjectsInstancesBackupsTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
@@ -4723,7 +4719,7 @@ impl SpannerProjectsInstancesBackupsTestIamPermissions {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesBackupsTestIamPermissionsParams {
+    pub fn input(&self) -> &ProjectsInstancesBackupsTestIamPermissionsParams {
         &self.input
     }
     /// V1 error format.
@@ -4804,7 +4800,7 @@ impl SpannerProjectsInstancesBackupsTestIamPermissions {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesBackupsTestIamPermissionsParams,
+        input: &ProjectsInstancesBackupsTestIamPermissionsParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -4854,7 +4850,7 @@ static PROJECTS_INSTANCES_CREATE: nimbus::OperationInfo = nimbus::OperationInfo 
 /// The parameters of `spanner.projects.instances.create`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesCreateParams {
+pub struct ProjectsInstancesCreateParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `request` parameter.
@@ -4863,15 +4859,15 @@ pub struct SpannerProjectsInstancesCreateParams {
 /// Request builder of `spanner.projects.instances.create`: Creates an instance and begins preparing it to begin serving. The returned long-running operation can be used to track the progress of preparing the new instance. The instance name is assigned by the caller. If the named instance already exists, `CreateInstance` returns `ALREADY_EXISTS`. Immediately upon completion of this request: \* The instance is readable via the API, with all requested attributes but no allocated resources. Its state is `CREATING`. Until completion of the returned operation: \* Cancelling the operation renders the instance immediately unreadable via the API. \* The instance can be deleted. \* All other attempts to modify the instance are rejected. Upon completion of the returned operation: \* Billing for all successfully-allocated resources begins (some types may have lower than the requested levels). \* Databases can be created in the instance. \* The instance's allocated resource levels are readable via the API. \* The instance's state becomes `READY`. The returned long-running operation will have a name of the format `/operations/` and can be used to track creation of the instance. The metadata field type is CreateInstanceMetadata. The response field type is Instance, if successful.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesCreate {
+pub struct ProjectsInstancesCreate {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesCreateParams,
+    input: ProjectsInstancesCreateParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesCreate {
+impl ProjectsInstancesCreate {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesCreateParams,
+        input: ProjectsInstancesCreateParams,
     ) -> Self {
         Self {
             client,
@@ -4880,7 +4876,7 @@ impl SpannerProjectsInstancesCreate {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesCreateParams {
+    pub fn input(&self) -> &ProjectsInstancesCreateParams {
         &self.input
     }
     /// V1 error format.
@@ -4975,7 +4971,7 @@ impl SpannerProjectsInstancesCreate {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesCreateParams,
+        input: &ProjectsInstancesCreateParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -5023,7 +5019,7 @@ static PROJECTS_INSTANCES_DATABASE_OPERATIONS_LIST: nimbus::OperationInfo = nimb
 /// The parameters of `spanner.projects.instances.databaseOperations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabaseOperationsListParams {
+pub struct ProjectsInstancesDatabaseOperationsListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `filter` parameter.
@@ -5036,15 +5032,15 @@ pub struct SpannerProjectsInstancesDatabaseOperationsListParams {
 /// Request builder of `spanner.projects.instances.databaseOperations.list`: Lists database longrunning-operations. A database operation has a name of the form `projects//instances//databases//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabaseOperationsList {
+pub struct ProjectsInstancesDatabaseOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabaseOperationsListParams,
+    input: ProjectsInstancesDatabaseOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabaseOperationsList {
+impl ProjectsInstancesDatabaseOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabaseOperationsListParams,
+        input: ProjectsInstancesDatabaseOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -5053,7 +5049,7 @@ impl SpannerProjectsInstancesDatabaseOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabaseOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabaseOperationsListParams {
         &self.input
     }
     /// An expression that filters the list of returned operations. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the operation are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example, the type string for RestoreDatabaseMetadata is `type.googleapis.com/google.spanner.admin.database.v1.RestoreDatabaseMetadata`. \* `metadata.` - any field in metadata.value. `metadata.@type` must be specified first, if filtering on metadata fields. \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of response. \* `response.` - any field in response.value. You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic. However, you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` - The operation is complete. \* `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.RestoreDatabaseMetadata) AND` \\ `(metadata.source_type:BACKUP) AND` \\ `(metadata.backup_info.backup:backup_howl) AND` \\ `(metadata.name:restored_howl) AND` \\ `(metadata.progress.start_time < \"2018-03-28T14:50:00Z\") AND` \\ `(error:*)` - Return operations where: \* The operation's metadata type is RestoreDatabaseMetadata. \* The database is restored from a backup. \* The backup name contains "backup_howl". \* The restored database's name contains "restored_howl". \* The operation started before 2018-03-28T14:50:00Z. \* The operation resulted in an error.
@@ -5158,7 +5154,7 @@ impl SpannerProjectsInstancesDatabaseOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesDatabaseOperationsList::send,
+            ProjectsInstancesDatabaseOperationsList::send,
             |page: &crate::types::ListDatabaseOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -5179,7 +5175,7 @@ impl SpannerProjectsInstancesDatabaseOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabaseOperationsListParams,
+        input: &ProjectsInstancesDatabaseOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -5234,7 +5230,7 @@ static PROJECTS_INSTANCES_DATABASES_ADD_SPLIT_POINTS: nimbus::OperationInfo = ni
 /// The parameters of `spanner.projects.instances.databases.addSplitPoints`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesAddSplitPointsParams {
+pub struct ProjectsInstancesDatabasesAddSplitPointsParams {
     /// The `database` parameter.
     pub database: String,
     /// The `request` parameter.
@@ -5243,15 +5239,15 @@ pub struct SpannerProjectsInstancesDatabasesAddSplitPointsParams {
 /// Request builder of `spanner.projects.instances.databases.addSplitPoints`: Adds split points to specified tables and indexes of a database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesAddSplitPoints {
+pub struct ProjectsInstancesDatabasesAddSplitPoints {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesAddSplitPointsParams,
+    input: ProjectsInstancesDatabasesAddSplitPointsParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesAddSplitPoints {
+impl ProjectsInstancesDatabasesAddSplitPoints {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesAddSplitPointsParams,
+        input: ProjectsInstancesDatabasesAddSplitPointsParams,
     ) -> Self {
         Self {
             client,
@@ -5260,7 +5256,7 @@ impl SpannerProjectsInstancesDatabasesAddSplitPoints {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesAddSplitPointsParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesAddSplitPointsParams {
         &self.input
     }
     /// V1 error format.
@@ -5341,7 +5337,7 @@ impl SpannerProjectsInstancesDatabasesAddSplitPoints {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesAddSplitPointsParams,
+        input: &ProjectsInstancesDatabasesAddSplitPointsParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -5391,7 +5387,7 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_CREATE: nimbus::OperationIn
 /// The parameters of `spanner.projects.instances.databases.backupSchedules.create`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesCreateParams {
+pub struct ProjectsInstancesDatabasesBackupSchedulesCreateParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `backupScheduleId` parameter.
@@ -5402,15 +5398,15 @@ pub struct SpannerProjectsInstancesDatabasesBackupSchedulesCreateParams {
 /// Request builder of `spanner.projects.instances.databases.backupSchedules.create`: Creates a new backup schedule.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesCreate {
+pub struct ProjectsInstancesDatabasesBackupSchedulesCreate {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesBackupSchedulesCreateParams,
+    input: ProjectsInstancesDatabasesBackupSchedulesCreateParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesBackupSchedulesCreate {
+impl ProjectsInstancesDatabasesBackupSchedulesCreate {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesBackupSchedulesCreateParams,
+        input: ProjectsInstancesDatabasesBackupSchedulesCreateParams,
     ) -> Self {
         Self {
             client,
@@ -5419,9 +5415,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesCreate {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesBackupSchedulesCreateParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesCreateParams {
         &self.input
     }
     /// Required. The Id to use for the backup schedule. The `backup_schedule_id` appended to `parent` forms the full backup schedule name of the form `projects//instances//databases//backupSchedules/`.
@@ -5507,7 +5501,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesCreate {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesBackupSchedulesCreateParams,
+        input: &ProjectsInstancesDatabasesBackupSchedulesCreateParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -5558,22 +5552,22 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_DELETE: nimbus::OperationIn
 /// The parameters of `spanner.projects.instances.databases.backupSchedules.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesDeleteParams {
+pub struct ProjectsInstancesDatabasesBackupSchedulesDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.databases.backupSchedules.delete`: Deletes a backup schedule.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesDelete {
+pub struct ProjectsInstancesDatabasesBackupSchedulesDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesBackupSchedulesDeleteParams,
+    input: ProjectsInstancesDatabasesBackupSchedulesDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesBackupSchedulesDelete {
+impl ProjectsInstancesDatabasesBackupSchedulesDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesBackupSchedulesDeleteParams,
+        input: ProjectsInstancesDatabasesBackupSchedulesDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -5582,9 +5576,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesBackupSchedulesDeleteParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -5665,7 +5657,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesBackupSchedulesDeleteParams,
+        input: &ProjectsInstancesDatabasesBackupSchedulesDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -5708,22 +5700,22 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET: nimbus::OperationInfo 
 /// The parameters of `spanner.projects.instances.databases.backupSchedules.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesGetParams {
+pub struct ProjectsInstancesDatabasesBackupSchedulesGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.databases.backupSchedules.get`: Gets backup schedule for the input schedule name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesGet {
+pub struct ProjectsInstancesDatabasesBackupSchedulesGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesBackupSchedulesGetParams,
+    input: ProjectsInstancesDatabasesBackupSchedulesGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesBackupSchedulesGet {
+impl ProjectsInstancesDatabasesBackupSchedulesGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesBackupSchedulesGetParams,
+        input: ProjectsInstancesDatabasesBackupSchedulesGetParams,
     ) -> Self {
         Self {
             client,
@@ -5732,7 +5724,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesBackupSchedulesGetParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesGetParams {
         &self.input
     }
     /// V1 error format.
@@ -5813,7 +5805,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesGet {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesBackupSchedulesGetParams,
+        input: &ProjectsInstancesDatabasesBackupSchedulesGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -5856,7 +5848,7 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET_IAM_POLICY: nimbus::Ope
 /// The parameters of `spanner.projects.instances.databases.backupSchedules.getIamPolicy`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
+pub struct ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -5865,15 +5857,15 @@ pub struct SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
 /// Request builder of `spanner.projects.instances.databases.backupSchedules.getIamPolicy`: Gets the access control policy for a database or backup resource. Returns an empty policy if a database or backup exists but does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
+pub struct ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
+    input: ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
+impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
+        input: ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
     ) -> Self {
         Self {
             client,
@@ -5882,9 +5874,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
         &self.input
     }
     /// V1 error format.
@@ -5965,7 +5955,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
+        input: &ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -6015,7 +6005,7 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_LIST: nimbus::OperationInfo
 /// The parameters of `spanner.projects.instances.databases.backupSchedules.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesListParams {
+pub struct ProjectsInstancesDatabasesBackupSchedulesListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `pageSize` parameter.
@@ -6026,15 +6016,15 @@ pub struct SpannerProjectsInstancesDatabasesBackupSchedulesListParams {
 /// Request builder of `spanner.projects.instances.databases.backupSchedules.list`: Lists all the backup schedules for the database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesList {
+pub struct ProjectsInstancesDatabasesBackupSchedulesList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesBackupSchedulesListParams,
+    input: ProjectsInstancesDatabasesBackupSchedulesListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesBackupSchedulesList {
+impl ProjectsInstancesDatabasesBackupSchedulesList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesBackupSchedulesListParams,
+        input: ProjectsInstancesDatabasesBackupSchedulesListParams,
     ) -> Self {
         Self {
             client,
@@ -6043,7 +6033,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesBackupSchedulesListParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesListParams {
         &self.input
     }
     /// Optional. Number of backup schedules to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
@@ -6143,7 +6133,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesDatabasesBackupSchedulesList::send,
+            ProjectsInstancesDatabasesBackupSchedulesList::send,
             |page: &crate::types::ListBackupSchedulesResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -6164,7 +6154,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesBackupSchedulesListParams,
+        input: &ProjectsInstancesDatabasesBackupSchedulesListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -6216,7 +6206,7 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_PATCH: nimbus::OperationInf
 /// The parameters of `spanner.projects.instances.databases.backupSchedules.patch`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesPatchParams {
+pub struct ProjectsInstancesDatabasesBackupSchedulesPatchParams {
     /// The `name` parameter.
     pub name: String,
     /// The `updateMask` parameter.
@@ -6227,15 +6217,15 @@ pub struct SpannerProjectsInstancesDatabasesBackupSchedulesPatchParams {
 /// Request builder of `spanner.projects.instances.databases.backupSchedules.patch`: Updates a backup schedule.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesPatch {
+pub struct ProjectsInstancesDatabasesBackupSchedulesPatch {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesBackupSchedulesPatchParams,
+    input: ProjectsInstancesDatabasesBackupSchedulesPatchParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesBackupSchedulesPatch {
+impl ProjectsInstancesDatabasesBackupSchedulesPatch {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesBackupSchedulesPatchParams,
+        input: ProjectsInstancesDatabasesBackupSchedulesPatchParams,
     ) -> Self {
         Self {
             client,
@@ -6244,7 +6234,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesPatch {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesBackupSchedulesPatchParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesPatchParams {
         &self.input
     }
     /// Required. A mask specifying which fields in the BackupSchedule resource should be updated. This mask is relative to the BackupSchedule resource, not to the request message. The field mask must always be specified; this prevents any future fields from being erased accidentally.
@@ -6330,7 +6320,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesPatch {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesBackupSchedulesPatchParams,
+        input: &ProjectsInstancesDatabasesBackupSchedulesPatchParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -6380,7 +6370,7 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_SET_IAM_POLICY: nimbus::Ope
 /// The parameters of `spanner.projects.instances.databases.backupSchedules.setIamPolicy`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
+pub struct ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -6389,15 +6379,15 @@ pub struct SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
 /// Request builder of `spanner.projects.instances.databases.backupSchedules.setIamPolicy`: Sets the access control policy on a database or backup resource. Replaces any existing policy. Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
+pub struct ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
+    input: ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
+impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
+        input: ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
     ) -> Self {
         Self {
             client,
@@ -6406,9 +6396,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
         &self.input
     }
     /// V1 error format.
@@ -6489,7 +6477,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
+        input: &ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -6539,7 +6527,7 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_TEST_IAM_PERMISSIONS: nimbu
 /// The parameters of `spanner.projects.instances.databases.backupSchedules.testIamPermissions`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
+pub struct ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -6548,15 +6536,15 @@ pub struct SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsPar
 /// Request builder of `spanner.projects.instances.databases.backupSchedules.testIamPermissions`: Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
+pub struct ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
+    input: ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
+impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
+        input: ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
@@ -6567,7 +6555,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     /// The parameters as set so far.
     pub fn input(
         &self,
-    ) -> &SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
+    ) -> &ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
         &self.input
     }
     /// V1 error format.
@@ -6648,7 +6636,7 @@ impl SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
+        input: &ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -6703,7 +6691,7 @@ static PROJECTS_INSTANCES_DATABASES_CHANGEQUORUM: nimbus::OperationInfo = nimbus
 /// The parameters of `spanner.projects.instances.databases.changequorum`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesChangequorumParams {
+pub struct ProjectsInstancesDatabasesChangequorumParams {
     /// The `name` parameter.
     pub name: String,
     /// The `request` parameter.
@@ -6712,15 +6700,15 @@ pub struct SpannerProjectsInstancesDatabasesChangequorumParams {
 /// Request builder of `spanner.projects.instances.databases.changequorum`: `ChangeQuorum` is strictly restricted to databases that use dual-region instance configurations. Initiates a background operation to change the quorum of a database from dual-region mode to single-region mode or vice versa. The returned long-running operation has a name of the format `projects//instances//databases//operations/` and can be used to track execution of the `ChangeQuorum`. The metadata field type is ChangeQuorumMetadata. Authorization requires `spanner.databases.changequorum` permission on the resource database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesChangequorum {
+pub struct ProjectsInstancesDatabasesChangequorum {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesChangequorumParams,
+    input: ProjectsInstancesDatabasesChangequorumParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesChangequorum {
+impl ProjectsInstancesDatabasesChangequorum {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesChangequorumParams,
+        input: ProjectsInstancesDatabasesChangequorumParams,
     ) -> Self {
         Self {
             client,
@@ -6729,7 +6717,7 @@ impl SpannerProjectsInstancesDatabasesChangequorum {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesChangequorumParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesChangequorumParams {
         &self.input
     }
     /// V1 error format.
@@ -6824,7 +6812,7 @@ impl SpannerProjectsInstancesDatabasesChangequorum {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesChangequorumParams,
+        input: &ProjectsInstancesDatabasesChangequorumParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -6872,7 +6860,7 @@ static PROJECTS_INSTANCES_DATABASES_CREATE: nimbus::OperationInfo = nimbus::Oper
 /// The parameters of `spanner.projects.instances.databases.create`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesCreateParams {
+pub struct ProjectsInstancesDatabasesCreateParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `request` parameter.
@@ -6881,15 +6869,15 @@ pub struct SpannerProjectsInstancesDatabasesCreateParams {
 /// Request builder of `spanner.projects.instances.databases.create`: Creates a new Spanner database and starts to prepare it for serving. The returned long-running operation will have a name of the format `/operations/` and can be used to track preparation of the database. The metadata field type is CreateDatabaseMetadata. The response field type is Database, if successful.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesCreate {
+pub struct ProjectsInstancesDatabasesCreate {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesCreateParams,
+    input: ProjectsInstancesDatabasesCreateParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesCreate {
+impl ProjectsInstancesDatabasesCreate {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesCreateParams,
+        input: ProjectsInstancesDatabasesCreateParams,
     ) -> Self {
         Self {
             client,
@@ -6898,7 +6886,7 @@ impl SpannerProjectsInstancesDatabasesCreate {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesCreateParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesCreateParams {
         &self.input
     }
     /// V1 error format.
@@ -6993,7 +6981,7 @@ impl SpannerProjectsInstancesDatabasesCreate {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesCreateParams,
+        input: &ProjectsInstancesDatabasesCreateParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -7041,7 +7029,7 @@ static PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_LIST: nimbus::OperationInfo =
 /// The parameters of `spanner.projects.instances.databases.databaseRoles.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesDatabaseRolesListParams {
+pub struct ProjectsInstancesDatabasesDatabaseRolesListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `pageSize` parameter.
@@ -7052,15 +7040,15 @@ pub struct SpannerProjectsInstancesDatabasesDatabaseRolesListParams {
 /// Request builder of `spanner.projects.instances.databases.databaseRoles.list`: Lists Cloud Spanner database roles.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesDatabaseRolesList {
+pub struct ProjectsInstancesDatabasesDatabaseRolesList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesDatabaseRolesListParams,
+    input: ProjectsInstancesDatabasesDatabaseRolesListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesDatabaseRolesList {
+impl ProjectsInstancesDatabasesDatabaseRolesList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesDatabaseRolesListParams,
+        input: ProjectsInstancesDatabasesDatabaseRolesListParams,
     ) -> Self {
         Self {
             client,
@@ -7069,7 +7057,7 @@ impl SpannerProjectsInstancesDatabasesDatabaseRolesList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesDatabaseRolesListParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesDatabaseRolesListParams {
         &self.input
     }
     /// Number of database roles to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
@@ -7169,7 +7157,7 @@ impl SpannerProjectsInstancesDatabasesDatabaseRolesList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesDatabasesDatabaseRolesList::send,
+            ProjectsInstancesDatabasesDatabaseRolesList::send,
             |page: &crate::types::ListDatabaseRolesResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -7190,7 +7178,7 @@ impl SpannerProjectsInstancesDatabasesDatabaseRolesList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesDatabaseRolesListParams,
+        input: &ProjectsInstancesDatabasesDatabaseRolesListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -7242,7 +7230,7 @@ static PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_TEST_IAM_PERMISSIONS: nimbus:
 /// The parameters of `spanner.projects.instances.databases.databaseRoles.testIamPermissions`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
+pub struct ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -7251,15 +7239,15 @@ pub struct SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParam
 /// Request builder of `spanner.projects.instances.databases.databaseRoles.testIamPermissions`: Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
+pub struct ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
+    input: ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
+impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
+        input: ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
@@ -7270,7 +7258,7 @@ impl SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     /// The parameters as set so far.
     pub fn input(
         &self,
-    ) -> &SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
+    ) -> &ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
         &self.input
     }
     /// V1 error format.
@@ -7351,7 +7339,7 @@ impl SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
+        input: &ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -7406,22 +7394,22 @@ static PROJECTS_INSTANCES_DATABASES_DROP_DATABASE: nimbus::OperationInfo = nimbu
 /// The parameters of `spanner.projects.instances.databases.dropDatabase`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesDropDatabaseParams {
+pub struct ProjectsInstancesDatabasesDropDatabaseParams {
     /// The `database` parameter.
     pub database: String,
 }
 /// Request builder of `spanner.projects.instances.databases.dropDatabase`: Drops (aka deletes) a Cloud Spanner database. Completed backups for the database will be retained according to their `expire_time`. Note: Cloud Spanner might continue to accept requests for a few seconds after the database has been deleted.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesDropDatabase {
+pub struct ProjectsInstancesDatabasesDropDatabase {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesDropDatabaseParams,
+    input: ProjectsInstancesDatabasesDropDatabaseParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesDropDatabase {
+impl ProjectsInstancesDatabasesDropDatabase {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesDropDatabaseParams,
+        input: ProjectsInstancesDatabasesDropDatabaseParams,
     ) -> Self {
         Self {
             client,
@@ -7430,7 +7418,7 @@ impl SpannerProjectsInstancesDatabasesDropDatabase {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesDropDatabaseParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesDropDatabaseParams {
         &self.input
     }
     /// V1 error format.
@@ -7511,7 +7499,7 @@ impl SpannerProjectsInstancesDatabasesDropDatabase {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesDropDatabaseParams,
+        input: &ProjectsInstancesDatabasesDropDatabaseParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -7554,22 +7542,22 @@ static PROJECTS_INSTANCES_DATABASES_GET: nimbus::OperationInfo = nimbus::Operati
 /// The parameters of `spanner.projects.instances.databases.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesGetParams {
+pub struct ProjectsInstancesDatabasesGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.databases.get`: Gets the state of a Cloud Spanner database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesGet {
+pub struct ProjectsInstancesDatabasesGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesGetParams,
+    input: ProjectsInstancesDatabasesGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesGet {
+impl ProjectsInstancesDatabasesGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesGetParams,
+        input: ProjectsInstancesDatabasesGetParams,
     ) -> Self {
         Self {
             client,
@@ -7578,7 +7566,7 @@ impl SpannerProjectsInstancesDatabasesGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesGetParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesGetParams {
         &self.input
     }
     /// V1 error format.
@@ -7659,7 +7647,7 @@ impl SpannerProjectsInstancesDatabasesGet {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesGetParams,
+        input: &ProjectsInstancesDatabasesGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -7702,22 +7690,22 @@ static PROJECTS_INSTANCES_DATABASES_GET_DDL: nimbus::OperationInfo = nimbus::Ope
 /// The parameters of `spanner.projects.instances.databases.getDdl`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesGetDdlParams {
+pub struct ProjectsInstancesDatabasesGetDdlParams {
     /// The `database` parameter.
     pub database: String,
 }
 /// Request builder of `spanner.projects.instances.databases.getDdl`: Returns the schema of a Cloud Spanner database as a list of formatted DDL statements. This method does not show pending schema updates, those may be queried using the Operations API.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesGetDdl {
+pub struct ProjectsInstancesDatabasesGetDdl {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesGetDdlParams,
+    input: ProjectsInstancesDatabasesGetDdlParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesGetDdl {
+impl ProjectsInstancesDatabasesGetDdl {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesGetDdlParams,
+        input: ProjectsInstancesDatabasesGetDdlParams,
     ) -> Self {
         Self {
             client,
@@ -7726,7 +7714,7 @@ impl SpannerProjectsInstancesDatabasesGetDdl {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesGetDdlParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesGetDdlParams {
         &self.input
     }
     /// V1 error format.
@@ -7807,7 +7795,7 @@ impl SpannerProjectsInstancesDatabasesGetDdl {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesGetDdlParams,
+        input: &ProjectsInstancesDatabasesGetDdlParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -7853,7 +7841,7 @@ static PROJECTS_INSTANCES_DATABASES_GET_IAM_POLICY: nimbus::OperationInfo = nimb
 /// The parameters of `spanner.projects.instances.databases.getIamPolicy`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesGetIamPolicyParams {
+pub struct ProjectsInstancesDatabasesGetIamPolicyParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -7862,15 +7850,15 @@ pub struct SpannerProjectsInstancesDatabasesGetIamPolicyParams {
 /// Request builder of `spanner.projects.instances.databases.getIamPolicy`: Gets the access control policy for a database or backup resource. Returns an empty policy if a database or backup exists but does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesGetIamPolicy {
+pub struct ProjectsInstancesDatabasesGetIamPolicy {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesGetIamPolicyParams,
+    input: ProjectsInstancesDatabasesGetIamPolicyParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesGetIamPolicy {
+impl ProjectsInstancesDatabasesGetIamPolicy {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesGetIamPolicyParams,
+        input: ProjectsInstancesDatabasesGetIamPolicyParams,
     ) -> Self {
         Self {
             client,
@@ -7879,7 +7867,7 @@ impl SpannerProjectsInstancesDatabasesGetIamPolicy {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesGetIamPolicyParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesGetIamPolicyParams {
         &self.input
     }
     /// V1 error format.
@@ -7960,7 +7948,7 @@ impl SpannerProjectsInstancesDatabasesGetIamPolicy {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesGetIamPolicyParams,
+        input: &ProjectsInstancesDatabasesGetIamPolicyParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -8008,7 +7996,7 @@ static PROJECTS_INSTANCES_DATABASES_GET_SCANS: nimbus::OperationInfo = nimbus::O
 /// The parameters of `spanner.projects.instances.databases.getScans`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesGetScansParams {
+pub struct ProjectsInstancesDatabasesGetScansParams {
     /// The `name` parameter.
     pub name: String,
     /// The `endTime` parameter.
@@ -8021,15 +8009,15 @@ pub struct SpannerProjectsInstancesDatabasesGetScansParams {
 /// Request builder of `spanner.projects.instances.databases.getScans`: Request a specific scan with Database-specific data for Cloud Key Visualizer.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesGetScans {
+pub struct ProjectsInstancesDatabasesGetScans {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesGetScansParams,
+    input: ProjectsInstancesDatabasesGetScansParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesGetScans {
+impl ProjectsInstancesDatabasesGetScans {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesGetScansParams,
+        input: ProjectsInstancesDatabasesGetScansParams,
     ) -> Self {
         Self {
             client,
@@ -8038,7 +8026,7 @@ impl SpannerProjectsInstancesDatabasesGetScans {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesGetScansParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesGetScansParams {
         &self.input
     }
     /// The upper bound for the time range to retrieve Scan data for.
@@ -8137,7 +8125,7 @@ impl SpannerProjectsInstancesDatabasesGetScans {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesGetScansParams,
+        input: &ProjectsInstancesDatabasesGetScansParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -8190,7 +8178,7 @@ static PROJECTS_INSTANCES_DATABASES_LIST: nimbus::OperationInfo = nimbus::Operat
 /// The parameters of `spanner.projects.instances.databases.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesListParams {
+pub struct ProjectsInstancesDatabasesListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `pageSize` parameter.
@@ -8201,15 +8189,15 @@ pub struct SpannerProjectsInstancesDatabasesListParams {
 /// Request builder of `spanner.projects.instances.databases.list`: Lists Cloud Spanner databases.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesList {
+pub struct ProjectsInstancesDatabasesList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesListParams,
+    input: ProjectsInstancesDatabasesListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesList {
+impl ProjectsInstancesDatabasesList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesListParams,
+        input: ProjectsInstancesDatabasesListParams,
     ) -> Self {
         Self {
             client,
@@ -8218,7 +8206,7 @@ impl SpannerProjectsInstancesDatabasesList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesListParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesListParams {
         &self.input
     }
     /// Number of databases to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
@@ -8318,7 +8306,7 @@ impl SpannerProjectsInstancesDatabasesList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesDatabasesList::send,
+            ProjectsInstancesDatabasesList::send,
             |page: &crate::types::ListDatabasesResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -8339,7 +8327,7 @@ impl SpannerProjectsInstancesDatabasesList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesListParams,
+        input: &ProjectsInstancesDatabasesListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -8391,22 +8379,22 @@ static PROJECTS_INSTANCES_DATABASES_OPERATIONS_CANCEL: nimbus::OperationInfo = n
 /// The parameters of `spanner.projects.instances.databases.operations.cancel`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesOperationsCancelParams {
+pub struct ProjectsInstancesDatabasesOperationsCancelParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.databases.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesOperationsCancel {
+pub struct ProjectsInstancesDatabasesOperationsCancel {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesOperationsCancelParams,
+    input: ProjectsInstancesDatabasesOperationsCancelParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesOperationsCancel {
+impl ProjectsInstancesDatabasesOperationsCancel {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesOperationsCancelParams,
+        input: ProjectsInstancesDatabasesOperationsCancelParams,
     ) -> Self {
         Self {
             client,
@@ -8415,7 +8403,7 @@ impl SpannerProjectsInstancesDatabasesOperationsCancel {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesOperationsCancelParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsCancelParams {
         &self.input
     }
     /// V1 error format.
@@ -8496,7 +8484,7 @@ impl SpannerProjectsInstancesDatabasesOperationsCancel {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesOperationsCancelParams,
+        input: &ProjectsInstancesDatabasesOperationsCancelParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -8540,22 +8528,22 @@ static PROJECTS_INSTANCES_DATABASES_OPERATIONS_DELETE: nimbus::OperationInfo = n
 /// The parameters of `spanner.projects.instances.databases.operations.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesOperationsDeleteParams {
+pub struct ProjectsInstancesDatabasesOperationsDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.databases.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesOperationsDelete {
+pub struct ProjectsInstancesDatabasesOperationsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesOperationsDeleteParams,
+    input: ProjectsInstancesDatabasesOperationsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesOperationsDelete {
+impl ProjectsInstancesDatabasesOperationsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesOperationsDeleteParams,
+        input: ProjectsInstancesDatabasesOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -8564,7 +8552,7 @@ impl SpannerProjectsInstancesDatabasesOperationsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesOperationsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -8645,7 +8633,7 @@ impl SpannerProjectsInstancesDatabasesOperationsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesOperationsDeleteParams,
+        input: &ProjectsInstancesDatabasesOperationsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -8688,22 +8676,22 @@ static PROJECTS_INSTANCES_DATABASES_OPERATIONS_GET: nimbus::OperationInfo = nimb
 /// The parameters of `spanner.projects.instances.databases.operations.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesOperationsGetParams {
+pub struct ProjectsInstancesDatabasesOperationsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.databases.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesOperationsGet {
+pub struct ProjectsInstancesDatabasesOperationsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesOperationsGetParams,
+    input: ProjectsInstancesDatabasesOperationsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesOperationsGet {
+impl ProjectsInstancesDatabasesOperationsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesOperationsGetParams,
+        input: ProjectsInstancesDatabasesOperationsGetParams,
     ) -> Self {
         Self {
             client,
@@ -8712,7 +8700,7 @@ impl SpannerProjectsInstancesDatabasesOperationsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesOperationsGetParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -8807,7 +8795,7 @@ impl SpannerProjectsInstancesDatabasesOperationsGet {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesOperationsGetParams,
+        input: &ProjectsInstancesDatabasesOperationsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -8850,7 +8838,7 @@ static PROJECTS_INSTANCES_DATABASES_OPERATIONS_LIST: nimbus::OperationInfo = nim
 /// The parameters of `spanner.projects.instances.databases.operations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesOperationsListParams {
+pub struct ProjectsInstancesDatabasesOperationsListParams {
     /// The `name` parameter.
     pub name: String,
     /// The `filter` parameter.
@@ -8865,15 +8853,15 @@ pub struct SpannerProjectsInstancesDatabasesOperationsListParams {
 /// Request builder of `spanner.projects.instances.databases.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesOperationsList {
+pub struct ProjectsInstancesDatabasesOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesOperationsListParams,
+    input: ProjectsInstancesDatabasesOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesOperationsList {
+impl ProjectsInstancesDatabasesOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesOperationsListParams,
+        input: ProjectsInstancesDatabasesOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -8882,7 +8870,7 @@ impl SpannerProjectsInstancesDatabasesOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsListParams {
         &self.input
     }
     /// The standard list filter.
@@ -8992,7 +8980,7 @@ impl SpannerProjectsInstancesDatabasesOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesDatabasesOperationsList::send,
+            ProjectsInstancesDatabasesOperationsList::send,
             |page: &crate::types::ListOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -9013,7 +9001,7 @@ impl SpannerProjectsInstancesDatabasesOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesOperationsListParams,
+        input: &ProjectsInstancesDatabasesOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -9070,7 +9058,7 @@ static PROJECTS_INSTANCES_DATABASES_PATCH: nimbus::OperationInfo = nimbus::Opera
 /// The parameters of `spanner.projects.instances.databases.patch`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesPatchParams {
+pub struct ProjectsInstancesDatabasesPatchParams {
     /// The `name` parameter.
     pub name: String,
     /// The `updateMask` parameter.
@@ -9081,15 +9069,15 @@ pub struct SpannerProjectsInstancesDatabasesPatchParams {
 /// Request builder of `spanner.projects.instances.databases.patch`: Updates a Cloud Spanner database. The returned long-running operation can be used to track the progress of updating the database. If the named database does not exist, returns `NOT_FOUND`. While the operation is pending: \* The database's reconciling field is set to true. \* Cancelling the operation is best-effort. If the cancellation succeeds, the operation metadata's cancel_time is set, the updates are reverted, and the operation terminates with a `CANCELLED` status. \* New UpdateDatabase requests will return a `FAILED_PRECONDITION` error until the pending operation is done (returns successfully or with error). \* Reading the database via the API continues to give the pre-request values. Upon completion of the returned operation: \* The new values are in effect and readable via the API. \* The database's reconciling field becomes false. The returned long-running operation will have a name of the format `projects//instances//databases//operations/` and can be used to track the database modification. The metadata field type is UpdateDatabaseMetadata. The response field type is Database, if successful.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesPatch {
+pub struct ProjectsInstancesDatabasesPatch {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesPatchParams,
+    input: ProjectsInstancesDatabasesPatchParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesPatch {
+impl ProjectsInstancesDatabasesPatch {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesPatchParams,
+        input: ProjectsInstancesDatabasesPatchParams,
     ) -> Self {
         Self {
             client,
@@ -9098,7 +9086,7 @@ impl SpannerProjectsInstancesDatabasesPatch {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesPatchParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesPatchParams {
         &self.input
     }
     /// Required. The list of fields to update. Currently, only `enable_drop_protection` field can be updated.
@@ -9198,7 +9186,7 @@ impl SpannerProjectsInstancesDatabasesPatch {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesPatchParams,
+        input: &ProjectsInstancesDatabasesPatchParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -9248,7 +9236,7 @@ static PROJECTS_INSTANCES_DATABASES_RESTORE: nimbus::OperationInfo = nimbus::Ope
 /// The parameters of `spanner.projects.instances.databases.restore`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesRestoreParams {
+pub struct ProjectsInstancesDatabasesRestoreParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `request` parameter.
@@ -9257,15 +9245,15 @@ pub struct SpannerProjectsInstancesDatabasesRestoreParams {
 /// Request builder of `spanner.projects.instances.databases.restore`: Create a new database by restoring from a completed backup. The new database must be in the same project and in an instance with the same instance configuration as the instance containing the backup. The returned database long-running operation has a name of the format `projects//instances//databases//operations/`, and can be used to track the progress of the operation, and to cancel it. The metadata field type is RestoreDatabaseMetadata. The response type is Database, if successful. Cancelling the returned operation will stop the restore and delete the database. There can be only one database being restored into an instance at a time. Once the restore operation completes, a new restore operation can be initiated, without waiting for the optimize operation associated with the first restore to complete.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesRestore {
+pub struct ProjectsInstancesDatabasesRestore {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesRestoreParams,
+    input: ProjectsInstancesDatabasesRestoreParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesRestore {
+impl ProjectsInstancesDatabasesRestore {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesRestoreParams,
+        input: ProjectsInstancesDatabasesRestoreParams,
     ) -> Self {
         Self {
             client,
@@ -9274,7 +9262,7 @@ impl SpannerProjectsInstancesDatabasesRestore {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesRestoreParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesRestoreParams {
         &self.input
     }
     /// V1 error format.
@@ -9369,7 +9357,7 @@ impl SpannerProjectsInstancesDatabasesRestore {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesRestoreParams,
+        input: &ProjectsInstancesDatabasesRestoreParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -9417,7 +9405,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPT_MESSAGE: nimbus::OperationInf
 /// The parameters of `spanner.projects.instances.databases.sessions.adaptMessage`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsAdaptMessageParams {
+pub struct ProjectsInstancesDatabasesSessionsAdaptMessageParams {
     /// The `name` parameter.
     pub name: String,
     /// The `request` parameter.
@@ -9426,15 +9414,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsAdaptMessageParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.adaptMessage`: Handles a single message from the client and returns the result as a stream. The server will interpret the message frame and respond with message frames to the client.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsAdaptMessage {
+pub struct ProjectsInstancesDatabasesSessionsAdaptMessage {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsAdaptMessageParams,
+    input: ProjectsInstancesDatabasesSessionsAdaptMessageParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsAdaptMessage {
+impl ProjectsInstancesDatabasesSessionsAdaptMessage {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsAdaptMessageParams,
+        input: ProjectsInstancesDatabasesSessionsAdaptMessageParams,
     ) -> Self {
         Self {
             client,
@@ -9443,7 +9431,7 @@ impl SpannerProjectsInstancesDatabasesSessionsAdaptMessage {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsAdaptMessageParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsAdaptMessageParams {
         &self.input
     }
     /// V1 error format.
@@ -9524,7 +9512,7 @@ impl SpannerProjectsInstancesDatabasesSessionsAdaptMessage {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsAdaptMessageParams,
+        input: &ProjectsInstancesDatabasesSessionsAdaptMessageParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -9574,7 +9562,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPTER: nimbus::OperationInfo = ni
 /// The parameters of `spanner.projects.instances.databases.sessions.adapter`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsAdapterParams {
+pub struct ProjectsInstancesDatabasesSessionsAdapterParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `request` parameter.
@@ -9583,15 +9571,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsAdapterParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.adapter`: Creates a new session to be used for requests made by the adapter. A session identifies a specific incarnation of a database resource and is meant to be reused across many `AdaptMessage` calls.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsAdapter {
+pub struct ProjectsInstancesDatabasesSessionsAdapter {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsAdapterParams,
+    input: ProjectsInstancesDatabasesSessionsAdapterParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsAdapter {
+impl ProjectsInstancesDatabasesSessionsAdapter {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsAdapterParams,
+        input: ProjectsInstancesDatabasesSessionsAdapterParams,
     ) -> Self {
         Self {
             client,
@@ -9600,7 +9588,7 @@ impl SpannerProjectsInstancesDatabasesSessionsAdapter {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsAdapterParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsAdapterParams {
         &self.input
     }
     /// V1 error format.
@@ -9681,7 +9669,7 @@ impl SpannerProjectsInstancesDatabasesSessionsAdapter {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsAdapterParams,
+        input: &ProjectsInstancesDatabasesSessionsAdapterParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -9729,7 +9717,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_CREATE: nimbus::OperationInfo
 /// The parameters of `spanner.projects.instances.databases.sessions.batchCreate`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsBatchCreateParams {
+pub struct ProjectsInstancesDatabasesSessionsBatchCreateParams {
     /// The `database` parameter.
     pub database: String,
     /// The `request` parameter.
@@ -9738,15 +9726,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsBatchCreateParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.batchCreate`: Creates multiple new sessions. This API can be used to initialize a session cache on the clients. See <https://goo.gl/TgSFN2> for best practices on session cache management.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsBatchCreate {
+pub struct ProjectsInstancesDatabasesSessionsBatchCreate {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsBatchCreateParams,
+    input: ProjectsInstancesDatabasesSessionsBatchCreateParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsBatchCreate {
+impl ProjectsInstancesDatabasesSessionsBatchCreate {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsBatchCreateParams,
+        input: ProjectsInstancesDatabasesSessionsBatchCreateParams,
     ) -> Self {
         Self {
             client,
@@ -9755,7 +9743,7 @@ impl SpannerProjectsInstancesDatabasesSessionsBatchCreate {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsBatchCreateParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBatchCreateParams {
         &self.input
     }
     /// V1 error format.
@@ -9836,7 +9824,7 @@ impl SpannerProjectsInstancesDatabasesSessionsBatchCreate {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsBatchCreateParams,
+        input: &ProjectsInstancesDatabasesSessionsBatchCreateParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -9886,7 +9874,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_WRITE: nimbus::OperationInfo 
 /// The parameters of `spanner.projects.instances.databases.sessions.batchWrite`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsBatchWriteParams {
+pub struct ProjectsInstancesDatabasesSessionsBatchWriteParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -9895,15 +9883,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsBatchWriteParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.batchWrite`: Batches the supplied mutation groups in a collection of efficient transactions. All mutations in a group are committed atomically. However, mutations across groups can be committed non-atomically in an unspecified order and thus, they must be independent of each other. Partial failure is possible, that is, some groups might have been committed successfully, while some might have failed. The results of individual batches are streamed into the response as the batches are applied. `BatchWrite` requests are not replay protected, meaning that each mutation group can be applied more than once. Replays of non-idempotent mutations can have undesirable effects. For example, replays of an insert mutation can produce an already exists error or if you use generated or commit timestamp-based keys, it can result in additional rows being added to the mutation's table. We recommend structuring your mutation groups to be idempotent to avoid this issue.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsBatchWrite {
+pub struct ProjectsInstancesDatabasesSessionsBatchWrite {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsBatchWriteParams,
+    input: ProjectsInstancesDatabasesSessionsBatchWriteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsBatchWrite {
+impl ProjectsInstancesDatabasesSessionsBatchWrite {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsBatchWriteParams,
+        input: ProjectsInstancesDatabasesSessionsBatchWriteParams,
     ) -> Self {
         Self {
             client,
@@ -9912,7 +9900,7 @@ impl SpannerProjectsInstancesDatabasesSessionsBatchWrite {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsBatchWriteParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBatchWriteParams {
         &self.input
     }
     /// V1 error format.
@@ -9993,7 +9981,7 @@ impl SpannerProjectsInstancesDatabasesSessionsBatchWrite {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsBatchWriteParams,
+        input: &ProjectsInstancesDatabasesSessionsBatchWriteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -10041,7 +10029,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_BEGIN_TRANSACTION: nimbus::Operatio
 /// The parameters of `spanner.projects.instances.databases.sessions.beginTransaction`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsBeginTransactionParams {
+pub struct ProjectsInstancesDatabasesSessionsBeginTransactionParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -10050,15 +10038,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsBeginTransactionParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.beginTransaction`: Begins a new transaction. This step can often be skipped: Read, ExecuteSql and Commit can begin a new transaction as a side-effect.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsBeginTransaction {
+pub struct ProjectsInstancesDatabasesSessionsBeginTransaction {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsBeginTransactionParams,
+    input: ProjectsInstancesDatabasesSessionsBeginTransactionParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsBeginTransaction {
+impl ProjectsInstancesDatabasesSessionsBeginTransaction {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsBeginTransactionParams,
+        input: ProjectsInstancesDatabasesSessionsBeginTransactionParams,
     ) -> Self {
         Self {
             client,
@@ -10067,9 +10055,7 @@ impl SpannerProjectsInstancesDatabasesSessionsBeginTransaction {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesSessionsBeginTransactionParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBeginTransactionParams {
         &self.input
     }
     /// V1 error format.
@@ -10150,7 +10136,7 @@ impl SpannerProjectsInstancesDatabasesSessionsBeginTransaction {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsBeginTransactionParams,
+        input: &ProjectsInstancesDatabasesSessionsBeginTransactionParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -10200,7 +10186,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_COMMIT: nimbus::OperationInfo = nim
 /// The parameters of `spanner.projects.instances.databases.sessions.commit`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsCommitParams {
+pub struct ProjectsInstancesDatabasesSessionsCommitParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -10209,15 +10195,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsCommitParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.commit`: Commits a transaction. The request includes the mutations to be applied to rows in the database. `Commit` might return an `ABORTED` error. This can occur at any time; commonly, the cause is conflicts with concurrent transactions. However, it can also happen for a variety of other reasons. If `Commit` returns `ABORTED`, the caller should retry the transaction from the beginning, reusing the same session. On very rare occasions, `Commit` might return `UNKNOWN`. This can happen, for example, if the client job experiences a 1+ hour networking failure. At that point, Cloud Spanner has lost track of the transaction outcome and we recommend that you perform another read from the database to see the state of things as they are now.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsCommit {
+pub struct ProjectsInstancesDatabasesSessionsCommit {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsCommitParams,
+    input: ProjectsInstancesDatabasesSessionsCommitParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsCommit {
+impl ProjectsInstancesDatabasesSessionsCommit {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsCommitParams,
+        input: ProjectsInstancesDatabasesSessionsCommitParams,
     ) -> Self {
         Self {
             client,
@@ -10226,7 +10212,7 @@ impl SpannerProjectsInstancesDatabasesSessionsCommit {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsCommitParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsCommitParams {
         &self.input
     }
     /// V1 error format.
@@ -10307,7 +10293,7 @@ impl SpannerProjectsInstancesDatabasesSessionsCommit {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsCommitParams,
+        input: &ProjectsInstancesDatabasesSessionsCommitParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -10355,7 +10341,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_CREATE: nimbus::OperationInfo = nim
 /// The parameters of `spanner.projects.instances.databases.sessions.create`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsCreateParams {
+pub struct ProjectsInstancesDatabasesSessionsCreateParams {
     /// The `database` parameter.
     pub database: String,
     /// The `request` parameter.
@@ -10364,15 +10350,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsCreateParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.create`: Creates a new session. A session can be used to perform transactions that read and/or modify data in a Cloud Spanner database. Sessions are meant to be reused for many consecutive transactions. Sessions can only execute one transaction at a time. To execute multiple concurrent read-write/write-only transactions, create multiple sessions. Note that standalone reads and queries use a transaction internally, and count toward the one transaction limit. Active sessions use additional server resources, so it's a good idea to delete idle and unneeded sessions. Aside from explicit deletes, Cloud Spanner can delete sessions when no operations are sent for more than an hour. If a session is deleted, requests to it return `NOT_FOUND`. Idle sessions can be kept alive by sending a trivial SQL query periodically, for example, `"SELECT 1"`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsCreate {
+pub struct ProjectsInstancesDatabasesSessionsCreate {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsCreateParams,
+    input: ProjectsInstancesDatabasesSessionsCreateParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsCreate {
+impl ProjectsInstancesDatabasesSessionsCreate {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsCreateParams,
+        input: ProjectsInstancesDatabasesSessionsCreateParams,
     ) -> Self {
         Self {
             client,
@@ -10381,7 +10367,7 @@ impl SpannerProjectsInstancesDatabasesSessionsCreate {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsCreateParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsCreateParams {
         &self.input
     }
     /// V1 error format.
@@ -10462,7 +10448,7 @@ impl SpannerProjectsInstancesDatabasesSessionsCreate {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsCreateParams,
+        input: &ProjectsInstancesDatabasesSessionsCreateParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -10510,22 +10496,22 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_DELETE: nimbus::OperationInfo = nim
 /// The parameters of `spanner.projects.instances.databases.sessions.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsDeleteParams {
+pub struct ProjectsInstancesDatabasesSessionsDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.databases.sessions.delete`: Ends a session, releasing server resources associated with it. This asynchronously triggers the cancellation of any operations that are running with this session.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsDelete {
+pub struct ProjectsInstancesDatabasesSessionsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsDeleteParams,
+    input: ProjectsInstancesDatabasesSessionsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsDelete {
+impl ProjectsInstancesDatabasesSessionsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsDeleteParams,
+        input: ProjectsInstancesDatabasesSessionsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -10534,7 +10520,7 @@ impl SpannerProjectsInstancesDatabasesSessionsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -10615,7 +10601,7 @@ impl SpannerProjectsInstancesDatabasesSessionsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsDeleteParams,
+        input: &ProjectsInstancesDatabasesSessionsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -10658,7 +10644,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_BATCH_DML: nimbus::Operatio
 /// The parameters of `spanner.projects.instances.databases.sessions.executeBatchDml`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
+pub struct ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -10667,15 +10653,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.executeBatchDml`: Executes a batch of SQL DML statements. This method allows many statements to be run with lower latency than submitting them sequentially with ExecuteSql. Statements are executed in sequential order. A request can succeed even if a statement fails. The ExecuteBatchDmlResponse.status field in the response provides information about the statement that failed. Clients must inspect this field to determine whether an error occurred. Execution stops after the first failed statement; the remaining statements are not executed.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsExecuteBatchDml {
+pub struct ProjectsInstancesDatabasesSessionsExecuteBatchDml {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
+    input: ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsExecuteBatchDml {
+impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
+        input: ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
     ) -> Self {
         Self {
             client,
@@ -10684,9 +10670,7 @@ impl SpannerProjectsInstancesDatabasesSessionsExecuteBatchDml {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
         &self.input
     }
     /// V1 error format.
@@ -10767,7 +10751,7 @@ impl SpannerProjectsInstancesDatabasesSessionsExecuteBatchDml {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
+        input: &ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -10819,7 +10803,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_SQL: nimbus::OperationInfo 
 /// The parameters of `spanner.projects.instances.databases.sessions.executeSql`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsExecuteSqlParams {
+pub struct ProjectsInstancesDatabasesSessionsExecuteSqlParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -10828,15 +10812,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsExecuteSqlParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.executeSql`: Executes an SQL statement, returning all results in a single reply. This method can't be used to return a result set larger than 10 MiB; if the query yields more data than that, the query fails with a `FAILED_PRECONDITION` error. Operations inside read-write transactions might return `ABORTED`. If this occurs, the application should restart the transaction from the beginning. See Transaction for more details. Larger result sets can be fetched in streaming fashion by calling ExecuteStreamingSql instead. The query string can be SQL or [Graph Query Language (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsExecuteSql {
+pub struct ProjectsInstancesDatabasesSessionsExecuteSql {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsExecuteSqlParams,
+    input: ProjectsInstancesDatabasesSessionsExecuteSqlParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsExecuteSql {
+impl ProjectsInstancesDatabasesSessionsExecuteSql {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsExecuteSqlParams,
+        input: ProjectsInstancesDatabasesSessionsExecuteSqlParams,
     ) -> Self {
         Self {
             client,
@@ -10845,7 +10829,7 @@ impl SpannerProjectsInstancesDatabasesSessionsExecuteSql {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsExecuteSqlParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteSqlParams {
         &self.input
     }
     /// V1 error format.
@@ -10926,7 +10910,7 @@ impl SpannerProjectsInstancesDatabasesSessionsExecuteSql {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsExecuteSqlParams,
+        input: &ProjectsInstancesDatabasesSessionsExecuteSqlParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -10974,7 +10958,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_STREAMING_SQL: nimbus::Oper
 /// The parameters of `spanner.projects.instances.databases.sessions.executeStreamingSql`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
+pub struct ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -10983,15 +10967,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.executeStreamingSql`: Like ExecuteSql, except returns the result set as a stream. Unlike ExecuteSql, there is no limit on the size of the returned result set. However, no individual row in the result set can exceed 100 MiB, and no column value can exceed 10 MiB. The query string can be SQL or [Graph Query Language (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSql {
+pub struct ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
+    input: ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSql {
+impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
+        input: ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
     ) -> Self {
         Self {
             client,
@@ -11000,9 +10984,7 @@ impl SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSql {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
         &self.input
     }
     /// V1 error format.
@@ -11127,7 +11109,7 @@ impl SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSql {
         Ok(nimbus::google::stream::json_values(response.body))
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
+        input: &ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -11177,22 +11159,22 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_GET: nimbus::OperationInfo = nimbus
 /// The parameters of `spanner.projects.instances.databases.sessions.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsGetParams {
+pub struct ProjectsInstancesDatabasesSessionsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.databases.sessions.get`: Gets a session. Returns `NOT_FOUND` if the session doesn't exist. This is mainly useful for determining whether a session is still alive.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsGet {
+pub struct ProjectsInstancesDatabasesSessionsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsGetParams,
+    input: ProjectsInstancesDatabasesSessionsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsGet {
+impl ProjectsInstancesDatabasesSessionsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsGetParams,
+        input: ProjectsInstancesDatabasesSessionsGetParams,
     ) -> Self {
         Self {
             client,
@@ -11201,7 +11183,7 @@ impl SpannerProjectsInstancesDatabasesSessionsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsGetParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -11282,7 +11264,7 @@ impl SpannerProjectsInstancesDatabasesSessionsGet {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsGetParams,
+        input: &ProjectsInstancesDatabasesSessionsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -11325,7 +11307,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_LIST: nimbus::OperationInfo = nimbu
 /// The parameters of `spanner.projects.instances.databases.sessions.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsListParams {
+pub struct ProjectsInstancesDatabasesSessionsListParams {
     /// The `database` parameter.
     pub database: String,
     /// The `filter` parameter.
@@ -11338,15 +11320,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsListParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.list`: Lists all sessions in a given database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsList {
+pub struct ProjectsInstancesDatabasesSessionsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsListParams,
+    input: ProjectsInstancesDatabasesSessionsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsList {
+impl ProjectsInstancesDatabasesSessionsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsListParams,
+        input: ProjectsInstancesDatabasesSessionsListParams,
     ) -> Self {
         Self {
             client,
@@ -11355,7 +11337,7 @@ impl SpannerProjectsInstancesDatabasesSessionsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsListParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsListParams {
         &self.input
     }
     /// An expression for filtering the results of the request. Filter rules are case insensitive. The fields eligible for filtering are: \* `labels.key` where key is the name of a label Some examples of using filters are: \* `labels.env:*` --&gt; The session has the label "env". \* `labels.env:dev` --&gt; The session has the label "env" and the value of the label contains the string "dev".
@@ -11457,7 +11439,7 @@ impl SpannerProjectsInstancesDatabasesSessionsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesDatabasesSessionsList::send,
+            ProjectsInstancesDatabasesSessionsList::send,
             |page: &crate::types::ListSessionsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -11478,7 +11460,7 @@ impl SpannerProjectsInstancesDatabasesSessionsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsListParams,
+        input: &ProjectsInstancesDatabasesSessionsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -11533,7 +11515,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_QUERY: nimbus::OperationI
 /// The parameters of `spanner.projects.instances.databases.sessions.partitionQuery`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsPartitionQueryParams {
+pub struct ProjectsInstancesDatabasesSessionsPartitionQueryParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -11542,15 +11524,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsPartitionQueryParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.partitionQuery`: Creates a set of partition tokens that can be used to execute a query operation in parallel. Each of the returned partition tokens can be used by ExecuteStreamingSql to specify a subset of the query result to read. The same session and read-only transaction must be used by the `PartitionQueryRequest` used to create the partition tokens and the `ExecuteSqlRequests` that use the partition tokens. Partition tokens become invalid when the session used to create them is deleted, is idle for too long, begins a new transaction, or becomes too old. When any of these happen, it isn't possible to resume the query, and the whole operation must be restarted from the beginning.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsPartitionQuery {
+pub struct ProjectsInstancesDatabasesSessionsPartitionQuery {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsPartitionQueryParams,
+    input: ProjectsInstancesDatabasesSessionsPartitionQueryParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsPartitionQuery {
+impl ProjectsInstancesDatabasesSessionsPartitionQuery {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsPartitionQueryParams,
+        input: ProjectsInstancesDatabasesSessionsPartitionQueryParams,
     ) -> Self {
         Self {
             client,
@@ -11559,9 +11541,7 @@ impl SpannerProjectsInstancesDatabasesSessionsPartitionQuery {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesSessionsPartitionQueryParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsPartitionQueryParams {
         &self.input
     }
     /// V1 error format.
@@ -11642,7 +11622,7 @@ impl SpannerProjectsInstancesDatabasesSessionsPartitionQuery {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsPartitionQueryParams,
+        input: &ProjectsInstancesDatabasesSessionsPartitionQueryParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -11692,7 +11672,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_READ: nimbus::OperationIn
 /// The parameters of `spanner.projects.instances.databases.sessions.partitionRead`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsPartitionReadParams {
+pub struct ProjectsInstancesDatabasesSessionsPartitionReadParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -11701,15 +11681,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsPartitionReadParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.partitionRead`: Creates a set of partition tokens that can be used to execute a read operation in parallel. Each of the returned partition tokens can be used by StreamingRead to specify a subset of the read result to read. The same session and read-only transaction must be used by the `PartitionReadRequest` used to create the partition tokens and the `ReadRequests` that use the partition tokens. There are no ordering guarantees on rows returned among the returned partition tokens, or even within each individual `StreamingRead` call issued with a `partition_token`. Partition tokens become invalid when the session used to create them is deleted, is idle for too long, begins a new transaction, or becomes too old. When any of these happen, it isn't possible to resume the read, and the whole operation must be restarted from the beginning.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsPartitionRead {
+pub struct ProjectsInstancesDatabasesSessionsPartitionRead {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsPartitionReadParams,
+    input: ProjectsInstancesDatabasesSessionsPartitionReadParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsPartitionRead {
+impl ProjectsInstancesDatabasesSessionsPartitionRead {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsPartitionReadParams,
+        input: ProjectsInstancesDatabasesSessionsPartitionReadParams,
     ) -> Self {
         Self {
             client,
@@ -11718,9 +11698,7 @@ impl SpannerProjectsInstancesDatabasesSessionsPartitionRead {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesSessionsPartitionReadParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsPartitionReadParams {
         &self.input
     }
     /// V1 error format.
@@ -11801,7 +11779,7 @@ impl SpannerProjectsInstancesDatabasesSessionsPartitionRead {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsPartitionReadParams,
+        input: &ProjectsInstancesDatabasesSessionsPartitionReadParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -11849,7 +11827,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_READ: nimbus::OperationInfo = nimbu
 /// The parameters of `spanner.projects.instances.databases.sessions.read`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsReadParams {
+pub struct ProjectsInstancesDatabasesSessionsReadParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -11858,15 +11836,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsReadParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.read`: Reads rows from the database using key lookups and scans, as a simple key/value style alternative to ExecuteSql. This method can't be used to return a result set larger than 10 MiB; if the read matches more data than that, the read fails with a `FAILED_PRECONDITION` error. Reads inside read-write transactions might return `ABORTED`. If this occurs, the application should restart the transaction from the beginning. See Transaction for more details. Larger result sets can be yielded in streaming fashion by calling StreamingRead instead.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsRead {
+pub struct ProjectsInstancesDatabasesSessionsRead {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsReadParams,
+    input: ProjectsInstancesDatabasesSessionsReadParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsRead {
+impl ProjectsInstancesDatabasesSessionsRead {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsReadParams,
+        input: ProjectsInstancesDatabasesSessionsReadParams,
     ) -> Self {
         Self {
             client,
@@ -11875,7 +11853,7 @@ impl SpannerProjectsInstancesDatabasesSessionsRead {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsReadParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsReadParams {
         &self.input
     }
     /// V1 error format.
@@ -11956,7 +11934,7 @@ impl SpannerProjectsInstancesDatabasesSessionsRead {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsReadParams,
+        input: &ProjectsInstancesDatabasesSessionsReadParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -12004,7 +11982,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_ROLLBACK: nimbus::OperationInfo = n
 /// The parameters of `spanner.projects.instances.databases.sessions.rollback`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsRollbackParams {
+pub struct ProjectsInstancesDatabasesSessionsRollbackParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -12013,15 +11991,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsRollbackParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.rollback`: Rolls back a transaction, releasing any locks it holds. It's a good idea to call this for any transaction that includes one or more Read or ExecuteSql requests and ultimately decides not to commit. `Rollback` returns `OK` if it successfully aborts the transaction, the transaction was already aborted, or the transaction isn't found. `Rollback` never returns `ABORTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsRollback {
+pub struct ProjectsInstancesDatabasesSessionsRollback {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsRollbackParams,
+    input: ProjectsInstancesDatabasesSessionsRollbackParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsRollback {
+impl ProjectsInstancesDatabasesSessionsRollback {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsRollbackParams,
+        input: ProjectsInstancesDatabasesSessionsRollbackParams,
     ) -> Self {
         Self {
             client,
@@ -12030,7 +12008,7 @@ impl SpannerProjectsInstancesDatabasesSessionsRollback {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSessionsRollbackParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsRollbackParams {
         &self.input
     }
     /// V1 error format.
@@ -12111,7 +12089,7 @@ impl SpannerProjectsInstancesDatabasesSessionsRollback {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsRollbackParams,
+        input: &ProjectsInstancesDatabasesSessionsRollbackParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -12159,7 +12137,7 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_STREAMING_READ: nimbus::OperationIn
 /// The parameters of `spanner.projects.instances.databases.sessions.streamingRead`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSessionsStreamingReadParams {
+pub struct ProjectsInstancesDatabasesSessionsStreamingReadParams {
     /// The `session` parameter.
     pub session: String,
     /// The `request` parameter.
@@ -12168,15 +12146,15 @@ pub struct SpannerProjectsInstancesDatabasesSessionsStreamingReadParams {
 /// Request builder of `spanner.projects.instances.databases.sessions.streamingRead`: Like Read, except returns the result set as a stream. Unlike Read, there is no limit on the size of the returned result set. However, no individual row in the result set can exceed 100 MiB, and no column value can exceed 10 MiB.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSessionsStreamingRead {
+pub struct ProjectsInstancesDatabasesSessionsStreamingRead {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSessionsStreamingReadParams,
+    input: ProjectsInstancesDatabasesSessionsStreamingReadParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSessionsStreamingRead {
+impl ProjectsInstancesDatabasesSessionsStreamingRead {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSessionsStreamingReadParams,
+        input: ProjectsInstancesDatabasesSessionsStreamingReadParams,
     ) -> Self {
         Self {
             client,
@@ -12185,9 +12163,7 @@ impl SpannerProjectsInstancesDatabasesSessionsStreamingRead {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesDatabasesSessionsStreamingReadParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsStreamingReadParams {
         &self.input
     }
     /// V1 error format.
@@ -12312,7 +12288,7 @@ impl SpannerProjectsInstancesDatabasesSessionsStreamingRead {
         Ok(nimbus::google::stream::json_values(response.body))
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSessionsStreamingReadParams,
+        input: &ProjectsInstancesDatabasesSessionsStreamingReadParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -12360,7 +12336,7 @@ static PROJECTS_INSTANCES_DATABASES_SET_IAM_POLICY: nimbus::OperationInfo = nimb
 /// The parameters of `spanner.projects.instances.databases.setIamPolicy`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesSetIamPolicyParams {
+pub struct ProjectsInstancesDatabasesSetIamPolicyParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -12369,15 +12345,15 @@ pub struct SpannerProjectsInstancesDatabasesSetIamPolicyParams {
 /// Request builder of `spanner.projects.instances.databases.setIamPolicy`: Sets the access control policy on a database or backup resource. Replaces any existing policy. Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesSetIamPolicy {
+pub struct ProjectsInstancesDatabasesSetIamPolicy {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesSetIamPolicyParams,
+    input: ProjectsInstancesDatabasesSetIamPolicyParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesSetIamPolicy {
+impl ProjectsInstancesDatabasesSetIamPolicy {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesSetIamPolicyParams,
+        input: ProjectsInstancesDatabasesSetIamPolicyParams,
     ) -> Self {
         Self {
             client,
@@ -12386,7 +12362,7 @@ impl SpannerProjectsInstancesDatabasesSetIamPolicy {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesSetIamPolicyParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesSetIamPolicyParams {
         &self.input
     }
     /// V1 error format.
@@ -12467,7 +12443,7 @@ impl SpannerProjectsInstancesDatabasesSetIamPolicy {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesSetIamPolicyParams,
+        input: &ProjectsInstancesDatabasesSetIamPolicyParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -12515,7 +12491,7 @@ static PROJECTS_INSTANCES_DATABASES_TEST_IAM_PERMISSIONS: nimbus::OperationInfo 
 /// The parameters of `spanner.projects.instances.databases.testIamPermissions`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesTestIamPermissionsParams {
+pub struct ProjectsInstancesDatabasesTestIamPermissionsParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -12524,15 +12500,15 @@ pub struct SpannerProjectsInstancesDatabasesTestIamPermissionsParams {
 /// Request builder of `spanner.projects.instances.databases.testIamPermissions`: Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesTestIamPermissions {
+pub struct ProjectsInstancesDatabasesTestIamPermissions {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesTestIamPermissionsParams,
+    input: ProjectsInstancesDatabasesTestIamPermissionsParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesTestIamPermissions {
+impl ProjectsInstancesDatabasesTestIamPermissions {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesTestIamPermissionsParams,
+        input: ProjectsInstancesDatabasesTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
@@ -12541,7 +12517,7 @@ impl SpannerProjectsInstancesDatabasesTestIamPermissions {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesTestIamPermissionsParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesTestIamPermissionsParams {
         &self.input
     }
     /// V1 error format.
@@ -12622,7 +12598,7 @@ impl SpannerProjectsInstancesDatabasesTestIamPermissions {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesTestIamPermissionsParams,
+        input: &ProjectsInstancesDatabasesTestIamPermissionsParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -12672,7 +12648,7 @@ static PROJECTS_INSTANCES_DATABASES_UPDATE_DDL: nimbus::OperationInfo = nimbus::
 /// The parameters of `spanner.projects.instances.databases.updateDdl`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDatabasesUpdateDdlParams {
+pub struct ProjectsInstancesDatabasesUpdateDdlParams {
     /// The `database` parameter.
     pub database: String,
     /// The `request` parameter.
@@ -12681,15 +12657,15 @@ pub struct SpannerProjectsInstancesDatabasesUpdateDdlParams {
 /// Request builder of `spanner.projects.instances.databases.updateDdl`: Updates the schema of a Cloud Spanner database by creating/altering/dropping tables, columns, indexes, etc. The returned long-running operation will have a name of the format `/operations/` and can be used to track execution of the schema changes. The metadata field type is UpdateDatabaseDdlMetadata. The operation has no response.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDatabasesUpdateDdl {
+pub struct ProjectsInstancesDatabasesUpdateDdl {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDatabasesUpdateDdlParams,
+    input: ProjectsInstancesDatabasesUpdateDdlParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDatabasesUpdateDdl {
+impl ProjectsInstancesDatabasesUpdateDdl {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDatabasesUpdateDdlParams,
+        input: ProjectsInstancesDatabasesUpdateDdlParams,
     ) -> Self {
         Self {
             client,
@@ -12698,7 +12674,7 @@ impl SpannerProjectsInstancesDatabasesUpdateDdl {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDatabasesUpdateDdlParams {
+    pub fn input(&self) -> &ProjectsInstancesDatabasesUpdateDdlParams {
         &self.input
     }
     /// V1 error format.
@@ -12793,7 +12769,7 @@ impl SpannerProjectsInstancesDatabasesUpdateDdl {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesDatabasesUpdateDdlParams,
+        input: &ProjectsInstancesDatabasesUpdateDdlParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -12841,22 +12817,22 @@ static PROJECTS_INSTANCES_DELETE: nimbus::OperationInfo = nimbus::OperationInfo 
 /// The parameters of `spanner.projects.instances.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesDeleteParams {
+pub struct ProjectsInstancesDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.delete`: Deletes an instance. Immediately upon completion of the request: \* Billing ceases for all of the instance's reserved resources. Soon afterward: \* The instance and *all of its databases* immediately and irrevocably disappear from the API. All data in the databases is permanently deleted.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesDelete {
+pub struct ProjectsInstancesDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesDeleteParams,
+    input: ProjectsInstancesDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesDelete {
+impl ProjectsInstancesDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesDeleteParams,
+        input: ProjectsInstancesDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -12865,7 +12841,7 @@ impl SpannerProjectsInstancesDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesDeleteParams {
+    pub fn input(&self) -> &ProjectsInstancesDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -12946,7 +12922,7 @@ impl SpannerProjectsInstancesDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesDeleteParams,
+        input: &ProjectsInstancesDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -12989,7 +12965,7 @@ static PROJECTS_INSTANCES_GET: nimbus::OperationInfo = nimbus::OperationInfo {
 /// The parameters of `spanner.projects.instances.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesGetParams {
+pub struct ProjectsInstancesGetParams {
     /// The `name` parameter.
     pub name: String,
     /// The `fieldMask` parameter.
@@ -12998,15 +12974,15 @@ pub struct SpannerProjectsInstancesGetParams {
 /// Request builder of `spanner.projects.instances.get`: Gets information about a particular instance.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesGet {
+pub struct ProjectsInstancesGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesGetParams,
+    input: ProjectsInstancesGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesGet {
+impl ProjectsInstancesGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesGetParams,
+        input: ProjectsInstancesGetParams,
     ) -> Self {
         Self {
             client,
@@ -13015,7 +12991,7 @@ impl SpannerProjectsInstancesGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesGetParams {
+    pub fn input(&self) -> &ProjectsInstancesGetParams {
         &self.input
     }
     /// If field_mask is present, specifies the subset of Instance fields that should be returned. If absent, all Instance fields are returned.
@@ -13101,7 +13077,7 @@ impl SpannerProjectsInstancesGet {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesGetParams,
+        input: &ProjectsInstancesGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -13147,7 +13123,7 @@ static PROJECTS_INSTANCES_GET_IAM_POLICY: nimbus::OperationInfo = nimbus::Operat
 /// The parameters of `spanner.projects.instances.getIamPolicy`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesGetIamPolicyParams {
+pub struct ProjectsInstancesGetIamPolicyParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -13156,15 +13132,15 @@ pub struct SpannerProjectsInstancesGetIamPolicyParams {
 /// Request builder of `spanner.projects.instances.getIamPolicy`: Gets the access control policy for an instance resource. Returns an empty policy if an instance exists but does not have a policy set. Authorization requires `spanner.instances.getIamPolicy` on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesGetIamPolicy {
+pub struct ProjectsInstancesGetIamPolicy {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesGetIamPolicyParams,
+    input: ProjectsInstancesGetIamPolicyParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesGetIamPolicy {
+impl ProjectsInstancesGetIamPolicy {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesGetIamPolicyParams,
+        input: ProjectsInstancesGetIamPolicyParams,
     ) -> Self {
         Self {
             client,
@@ -13173,7 +13149,7 @@ impl SpannerProjectsInstancesGetIamPolicy {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesGetIamPolicyParams {
+    pub fn input(&self) -> &ProjectsInstancesGetIamPolicyParams {
         &self.input
     }
     /// V1 error format.
@@ -13254,7 +13230,7 @@ impl SpannerProjectsInstancesGetIamPolicy {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesGetIamPolicyParams,
+        input: &ProjectsInstancesGetIamPolicyParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -13302,7 +13278,7 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITION_OPERATIONS_LIST: nimbus::OperationI
 /// The parameters of `spanner.projects.instances.instancePartitionOperations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionOperationsListParams {
+pub struct ProjectsInstancesInstancePartitionOperationsListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `filter` parameter.
@@ -13317,15 +13293,15 @@ pub struct SpannerProjectsInstancesInstancePartitionOperationsListParams {
 /// Request builder of `spanner.projects.instances.instancePartitionOperations.list`: Lists instance partition long-running operations in the given instance. An instance partition operation has a name of the form `projects//instances//instancePartitions//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.start_time` in descending order starting from the most recently started operation. Authorization requires `spanner.instancePartitionOperations.list` permission on the resource parent.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionOperationsList {
+pub struct ProjectsInstancesInstancePartitionOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionOperationsListParams,
+    input: ProjectsInstancesInstancePartitionOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionOperationsList {
+impl ProjectsInstancesInstancePartitionOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionOperationsListParams,
+        input: ProjectsInstancesInstancePartitionOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -13334,9 +13310,7 @@ impl SpannerProjectsInstancesInstancePartitionOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesInstancePartitionOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionOperationsListParams {
         &self.input
     }
     /// Optional. An expression that filters the list of returned operations. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the Operation are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example, the type string for CreateInstancePartitionMetadata is `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstancePartitionMetadata`. \* `metadata.` - any field in metadata.value. `metadata.@type` must be specified first, if filtering on metadata fields. \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of response. \* `response.` - any field in response.value. You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic. However, you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` - The operation is complete. \* `(metadata.@type=` \\ `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstancePartitionMetadata) AND` \\ `(metadata.instance_partition.name:custom-instance-partition) AND` \\ `(metadata.start_time < \"2021-03-28T14:50:00Z\") AND` \\ `(error:*)` - Return operations where: \* The operation's metadata type is CreateInstancePartitionMetadata. \* The instance partition name contains "custom-instance-partition". \* The operation started before 2021-03-28T14:50:00Z. \* The operation resulted in an error.
@@ -13449,7 +13423,7 @@ impl SpannerProjectsInstancesInstancePartitionOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesInstancePartitionOperationsList::send,
+            ProjectsInstancesInstancePartitionOperationsList::send,
             |page: &crate::types::ListInstancePartitionOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -13470,7 +13444,7 @@ impl SpannerProjectsInstancesInstancePartitionOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionOperationsListParams,
+        input: &ProjectsInstancesInstancePartitionOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -13530,7 +13504,7 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_CREATE: nimbus::OperationInfo = ni
 /// The parameters of `spanner.projects.instances.instancePartitions.create`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionsCreateParams {
+pub struct ProjectsInstancesInstancePartitionsCreateParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `request` parameter.
@@ -13539,15 +13513,15 @@ pub struct SpannerProjectsInstancesInstancePartitionsCreateParams {
 /// Request builder of `spanner.projects.instances.instancePartitions.create`: Creates an instance partition and begins preparing it to be used. The returned long-running operation can be used to track the progress of preparing the new instance partition. The instance partition name is assigned by the caller. If the named instance partition already exists, `CreateInstancePartition` returns `ALREADY_EXISTS`. Immediately upon completion of this request: \* The instance partition is readable via the API, with all requested attributes but no allocated resources. Its state is `CREATING`. Until completion of the returned operation: \* Cancelling the operation renders the instance partition immediately unreadable via the API. \* The instance partition can be deleted. \* All other attempts to modify the instance partition are rejected. Upon completion of the returned operation: \* Billing for all successfully-allocated resources begins (some types may have lower than the requested levels). \* Databases can start using this instance partition. \* The instance partition's allocated resource levels are readable via the API. \* The instance partition's state becomes `READY`. The returned long-running operation will have a name of the format `/operations/` and can be used to track creation of the instance partition. The metadata field type is CreateInstancePartitionMetadata. The response field type is InstancePartition, if successful.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionsCreate {
+pub struct ProjectsInstancesInstancePartitionsCreate {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionsCreateParams,
+    input: ProjectsInstancesInstancePartitionsCreateParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionsCreate {
+impl ProjectsInstancesInstancePartitionsCreate {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionsCreateParams,
+        input: ProjectsInstancesInstancePartitionsCreateParams,
     ) -> Self {
         Self {
             client,
@@ -13556,7 +13530,7 @@ impl SpannerProjectsInstancesInstancePartitionsCreate {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesInstancePartitionsCreateParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionsCreateParams {
         &self.input
     }
     /// V1 error format.
@@ -13651,7 +13625,7 @@ impl SpannerProjectsInstancesInstancePartitionsCreate {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionsCreateParams,
+        input: &ProjectsInstancesInstancePartitionsCreateParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -13699,7 +13673,7 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_DELETE: nimbus::OperationInfo = ni
 /// The parameters of `spanner.projects.instances.instancePartitions.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionsDeleteParams {
+pub struct ProjectsInstancesInstancePartitionsDeleteParams {
     /// The `name` parameter.
     pub name: String,
     /// The `etag` parameter.
@@ -13708,15 +13682,15 @@ pub struct SpannerProjectsInstancesInstancePartitionsDeleteParams {
 /// Request builder of `spanner.projects.instances.instancePartitions.delete`: Deletes an existing instance partition. Requires that the instance partition is not used by any database or backup and is not the default instance partition of an instance. Authorization requires `spanner.instancePartitions.delete` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionsDelete {
+pub struct ProjectsInstancesInstancePartitionsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionsDeleteParams,
+    input: ProjectsInstancesInstancePartitionsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionsDelete {
+impl ProjectsInstancesInstancePartitionsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionsDeleteParams,
+        input: ProjectsInstancesInstancePartitionsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -13725,7 +13699,7 @@ impl SpannerProjectsInstancesInstancePartitionsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesInstancePartitionsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionsDeleteParams {
         &self.input
     }
     /// Optional. If not empty, the API only deletes the instance partition when the etag provided matches the current status of the requested instance partition. Otherwise, deletes the instance partition without checking the current status of the requested instance partition.
@@ -13811,7 +13785,7 @@ impl SpannerProjectsInstancesInstancePartitionsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionsDeleteParams,
+        input: &ProjectsInstancesInstancePartitionsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -13857,22 +13831,22 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_GET: nimbus::OperationInfo = nimbu
 /// The parameters of `spanner.projects.instances.instancePartitions.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionsGetParams {
+pub struct ProjectsInstancesInstancePartitionsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.instancePartitions.get`: Gets information about a particular instance partition.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionsGet {
+pub struct ProjectsInstancesInstancePartitionsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionsGetParams,
+    input: ProjectsInstancesInstancePartitionsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionsGet {
+impl ProjectsInstancesInstancePartitionsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionsGetParams,
+        input: ProjectsInstancesInstancePartitionsGetParams,
     ) -> Self {
         Self {
             client,
@@ -13881,7 +13855,7 @@ impl SpannerProjectsInstancesInstancePartitionsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesInstancePartitionsGetParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -13962,7 +13936,7 @@ impl SpannerProjectsInstancesInstancePartitionsGet {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionsGetParams,
+        input: &ProjectsInstancesInstancePartitionsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -14005,7 +13979,7 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_LIST: nimbus::OperationInfo = nimb
 /// The parameters of `spanner.projects.instances.instancePartitions.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionsListParams {
+pub struct ProjectsInstancesInstancePartitionsListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `instancePartitionDeadline` parameter.
@@ -14018,15 +13992,15 @@ pub struct SpannerProjectsInstancesInstancePartitionsListParams {
 /// Request builder of `spanner.projects.instances.instancePartitions.list`: Lists all instance partitions for the given instance.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionsList {
+pub struct ProjectsInstancesInstancePartitionsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionsListParams,
+    input: ProjectsInstancesInstancePartitionsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionsList {
+impl ProjectsInstancesInstancePartitionsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionsListParams,
+        input: ProjectsInstancesInstancePartitionsListParams,
     ) -> Self {
         Self {
             client,
@@ -14035,7 +14009,7 @@ impl SpannerProjectsInstancesInstancePartitionsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesInstancePartitionsListParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionsListParams {
         &self.input
     }
     /// Optional. Deadline used while retrieving metadata for instance partitions. Instance partitions whose metadata cannot be retrieved within this deadline will be added to unreachable in ListInstancePartitionsResponse.
@@ -14143,7 +14117,7 @@ impl SpannerProjectsInstancesInstancePartitionsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesInstancePartitionsList::send,
+            ProjectsInstancesInstancePartitionsList::send,
             |page: &crate::types::ListInstancePartitionsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -14164,7 +14138,7 @@ impl SpannerProjectsInstancesInstancePartitionsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionsListParams,
+        input: &ProjectsInstancesInstancePartitionsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -14219,22 +14193,22 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_CANCEL: nimbus::Operati
 /// The parameters of `spanner.projects.instances.instancePartitions.operations.cancel`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionsOperationsCancelParams {
+pub struct ProjectsInstancesInstancePartitionsOperationsCancelParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.instancePartitions.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionsOperationsCancel {
+pub struct ProjectsInstancesInstancePartitionsOperationsCancel {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionsOperationsCancelParams,
+    input: ProjectsInstancesInstancePartitionsOperationsCancelParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionsOperationsCancel {
+impl ProjectsInstancesInstancePartitionsOperationsCancel {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionsOperationsCancelParams,
+        input: ProjectsInstancesInstancePartitionsOperationsCancelParams,
     ) -> Self {
         Self {
             client,
@@ -14243,9 +14217,7 @@ impl SpannerProjectsInstancesInstancePartitionsOperationsCancel {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesInstancePartitionsOperationsCancelParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsCancelParams {
         &self.input
     }
     /// V1 error format.
@@ -14326,7 +14298,7 @@ impl SpannerProjectsInstancesInstancePartitionsOperationsCancel {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionsOperationsCancelParams,
+        input: &ProjectsInstancesInstancePartitionsOperationsCancelParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -14372,22 +14344,22 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_DELETE: nimbus::Operati
 /// The parameters of `spanner.projects.instances.instancePartitions.operations.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionsOperationsDeleteParams {
+pub struct ProjectsInstancesInstancePartitionsOperationsDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.instancePartitions.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionsOperationsDelete {
+pub struct ProjectsInstancesInstancePartitionsOperationsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionsOperationsDeleteParams,
+    input: ProjectsInstancesInstancePartitionsOperationsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionsOperationsDelete {
+impl ProjectsInstancesInstancePartitionsOperationsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionsOperationsDeleteParams,
+        input: ProjectsInstancesInstancePartitionsOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -14396,9 +14368,7 @@ impl SpannerProjectsInstancesInstancePartitionsOperationsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesInstancePartitionsOperationsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -14479,7 +14449,7 @@ impl SpannerProjectsInstancesInstancePartitionsOperationsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionsOperationsDeleteParams,
+        input: &ProjectsInstancesInstancePartitionsOperationsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -14524,22 +14494,22 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_GET: nimbus::OperationI
 /// The parameters of `spanner.projects.instances.instancePartitions.operations.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionsOperationsGetParams {
+pub struct ProjectsInstancesInstancePartitionsOperationsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.instancePartitions.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionsOperationsGet {
+pub struct ProjectsInstancesInstancePartitionsOperationsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionsOperationsGetParams,
+    input: ProjectsInstancesInstancePartitionsOperationsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionsOperationsGet {
+impl ProjectsInstancesInstancePartitionsOperationsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionsOperationsGetParams,
+        input: ProjectsInstancesInstancePartitionsOperationsGetParams,
     ) -> Self {
         Self {
             client,
@@ -14548,9 +14518,7 @@ impl SpannerProjectsInstancesInstancePartitionsOperationsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesInstancePartitionsOperationsGetParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -14645,7 +14613,7 @@ impl SpannerProjectsInstancesInstancePartitionsOperationsGet {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionsOperationsGetParams,
+        input: &ProjectsInstancesInstancePartitionsOperationsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -14690,7 +14658,7 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_LIST: nimbus::Operation
 /// The parameters of `spanner.projects.instances.instancePartitions.operations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionsOperationsListParams {
+pub struct ProjectsInstancesInstancePartitionsOperationsListParams {
     /// The `name` parameter.
     pub name: String,
     /// The `filter` parameter.
@@ -14705,15 +14673,15 @@ pub struct SpannerProjectsInstancesInstancePartitionsOperationsListParams {
 /// Request builder of `spanner.projects.instances.instancePartitions.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionsOperationsList {
+pub struct ProjectsInstancesInstancePartitionsOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionsOperationsListParams,
+    input: ProjectsInstancesInstancePartitionsOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionsOperationsList {
+impl ProjectsInstancesInstancePartitionsOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionsOperationsListParams,
+        input: ProjectsInstancesInstancePartitionsOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -14722,9 +14690,7 @@ impl SpannerProjectsInstancesInstancePartitionsOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(
-        &self,
-    ) -> &SpannerProjectsInstancesInstancePartitionsOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsListParams {
         &self.input
     }
     /// The standard list filter.
@@ -14834,7 +14800,7 @@ impl SpannerProjectsInstancesInstancePartitionsOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesInstancePartitionsOperationsList::send,
+            ProjectsInstancesInstancePartitionsOperationsList::send,
             |page: &crate::types::ListOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -14855,7 +14821,7 @@ impl SpannerProjectsInstancesInstancePartitionsOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionsOperationsListParams,
+        input: &ProjectsInstancesInstancePartitionsOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -14914,7 +14880,7 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_PATCH: nimbus::OperationInfo = nim
 /// The parameters of `spanner.projects.instances.instancePartitions.patch`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesInstancePartitionsPatchParams {
+pub struct ProjectsInstancesInstancePartitionsPatchParams {
     /// The `name` parameter.
     pub name: String,
     /// The `request` parameter.
@@ -14923,15 +14889,15 @@ pub struct SpannerProjectsInstancesInstancePartitionsPatchParams {
 /// Request builder of `spanner.projects.instances.instancePartitions.patch`: Updates an instance partition, and begins allocating or releasing resources as requested. The returned long-running operation can be used to track the progress of updating the instance partition. If the named instance partition does not exist, returns `NOT_FOUND`. Immediately upon completion of this request: \* For resource types for which a decrease in the instance partition's allocation has been requested, billing is based on the newly-requested level. Until completion of the returned operation: \* Cancelling the operation sets its metadata's cancel_time, and begins restoring resources to their pre-request values. The operation is guaranteed to succeed at undoing all resource changes, after which point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance partition are rejected. \* Reading the instance partition via the API continues to give the pre-request resource levels. Upon completion of the returned operation: \* Billing begins for all successfully-allocated resources (some types may have lower than the requested levels). \* All newly-reserved resources are available for serving the instance partition's tables. \* The instance partition's new resource levels are readable via the API. The returned long-running operation will have a name of the format `/operations/` and can be used to track the instance partition modification. The metadata field type is UpdateInstancePartitionMetadata. The response field type is InstancePartition, if successful. Authorization requires `spanner.instancePartitions.update` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesInstancePartitionsPatch {
+pub struct ProjectsInstancesInstancePartitionsPatch {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesInstancePartitionsPatchParams,
+    input: ProjectsInstancesInstancePartitionsPatchParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesInstancePartitionsPatch {
+impl ProjectsInstancesInstancePartitionsPatch {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesInstancePartitionsPatchParams,
+        input: ProjectsInstancesInstancePartitionsPatchParams,
     ) -> Self {
         Self {
             client,
@@ -14940,7 +14906,7 @@ impl SpannerProjectsInstancesInstancePartitionsPatch {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesInstancePartitionsPatchParams {
+    pub fn input(&self) -> &ProjectsInstancesInstancePartitionsPatchParams {
         &self.input
     }
     /// V1 error format.
@@ -15035,7 +15001,7 @@ impl SpannerProjectsInstancesInstancePartitionsPatch {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesInstancePartitionsPatchParams,
+        input: &ProjectsInstancesInstancePartitionsPatchParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -15082,7 +15048,7 @@ static PROJECTS_INSTANCES_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
 /// The parameters of `spanner.projects.instances.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesListParams {
+pub struct ProjectsInstancesListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `filter` parameter.
@@ -15097,15 +15063,15 @@ pub struct SpannerProjectsInstancesListParams {
 /// Request builder of `spanner.projects.instances.list`: Lists all instances in the given project.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesList {
+pub struct ProjectsInstancesList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesListParams,
+    input: ProjectsInstancesListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesList {
+impl ProjectsInstancesList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesListParams,
+        input: ProjectsInstancesListParams,
     ) -> Self {
         Self {
             client,
@@ -15114,7 +15080,7 @@ impl SpannerProjectsInstancesList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesListParams {
+    pub fn input(&self) -> &ProjectsInstancesListParams {
         &self.input
     }
     /// An expression for filtering the results of the request. Filter rules are case insensitive. The fields eligible for filtering are: \* `name` \* `display_name` \* `labels.key` where key is the name of a label Some examples of using filters are: \* `name:*` --&gt; The instance has a name. \* `name:Howl` --&gt; The instance's name contains the string "howl". \* `name:HOWL` --&gt; Equivalent to above. \* `NAME:howl` --&gt; Equivalent to above. \* `labels.env:*` --&gt; The instance has the label "env". \* `labels.env:dev` --&gt; The instance has the label "env" and the value of the label contains the string "dev". \* `name:howl labels.env:dev` --&gt; The instance's name contains "howl" and it has the label "env" with its value containing "dev".
@@ -15224,7 +15190,7 @@ impl SpannerProjectsInstancesList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesList::send,
+            ProjectsInstancesList::send,
             |page: &crate::types::ListInstancesResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -15245,7 +15211,7 @@ impl SpannerProjectsInstancesList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesListParams,
+        input: &ProjectsInstancesListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -15303,7 +15269,7 @@ static PROJECTS_INSTANCES_MOVE: nimbus::OperationInfo = nimbus::OperationInfo {
 /// The parameters of `spanner.projects.instances.move`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesMoveParams {
+pub struct ProjectsInstancesMoveParams {
     /// The `name` parameter.
     pub name: String,
     /// The `request` parameter.
@@ -15312,15 +15278,15 @@ pub struct SpannerProjectsInstancesMoveParams {
 /// Request builder of `spanner.projects.instances.move`: Moves an instance to the target instance configuration. You can use the returned long-running operation to track the progress of moving the instance. `MoveInstance` returns `FAILED_PRECONDITION` if the instance meets any of the following criteria: \* Is undergoing a move to a different instance configuration \* Has backups \* Has an ongoing update \* Contains any CMEK-enabled databases \* Is a free trial instance While the operation is pending: \* All other attempts to modify the instance, including changes to its compute capacity, are rejected. \* The following database and backup admin operations are rejected: \* `DatabaseAdmin.CreateDatabase` \* `DatabaseAdmin.UpdateDatabaseDdl` (disabled if default_leader is specified in the request.) \* `DatabaseAdmin.RestoreDatabase` \* `DatabaseAdmin.CreateBackup` \* `DatabaseAdmin.CopyBackup` \* Both the source and target instance configurations are subject to hourly compute and storage charges. \* The instance might experience higher read-write latencies and a higher transaction abort rate. However, moving an instance doesn't cause any downtime. The returned long-running operation has a name of the format `/operations/` and can be used to track the move instance operation. The metadata field type is MoveInstanceMetadata. The response field type is Instance, if successful. Cancelling the operation sets its metadata's cancel_time. Cancellation is not immediate because it involves moving any data previously moved to the target instance configuration back to the original instance configuration. You can use this operation to track the progress of the cancellation. Upon successful completion of the cancellation, the operation terminates with `CANCELLED` status. If not cancelled, upon completion of the returned operation: \* The instance successfully moves to the target instance configuration. \* You are billed for compute and storage in target instance configuration. Authorization requires the `spanner.instances.update` permission on the resource instance. For more details, see [Move an instance](https://cloud.google.com/spanner/docs/move-instance).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesMove {
+pub struct ProjectsInstancesMove {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesMoveParams,
+    input: ProjectsInstancesMoveParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesMove {
+impl ProjectsInstancesMove {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesMoveParams,
+        input: ProjectsInstancesMoveParams,
     ) -> Self {
         Self {
             client,
@@ -15329,7 +15295,7 @@ impl SpannerProjectsInstancesMove {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesMoveParams {
+    pub fn input(&self) -> &ProjectsInstancesMoveParams {
         &self.input
     }
     /// V1 error format.
@@ -15424,7 +15390,7 @@ impl SpannerProjectsInstancesMove {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesMoveParams,
+        input: &ProjectsInstancesMoveParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -15472,22 +15438,22 @@ static PROJECTS_INSTANCES_OPERATIONS_CANCEL: nimbus::OperationInfo = nimbus::Ope
 /// The parameters of `spanner.projects.instances.operations.cancel`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesOperationsCancelParams {
+pub struct ProjectsInstancesOperationsCancelParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesOperationsCancel {
+pub struct ProjectsInstancesOperationsCancel {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesOperationsCancelParams,
+    input: ProjectsInstancesOperationsCancelParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesOperationsCancel {
+impl ProjectsInstancesOperationsCancel {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesOperationsCancelParams,
+        input: ProjectsInstancesOperationsCancelParams,
     ) -> Self {
         Self {
             client,
@@ -15496,7 +15462,7 @@ impl SpannerProjectsInstancesOperationsCancel {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesOperationsCancelParams {
+    pub fn input(&self) -> &ProjectsInstancesOperationsCancelParams {
         &self.input
     }
     /// V1 error format.
@@ -15577,7 +15543,7 @@ impl SpannerProjectsInstancesOperationsCancel {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesOperationsCancelParams,
+        input: &ProjectsInstancesOperationsCancelParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -15621,22 +15587,22 @@ static PROJECTS_INSTANCES_OPERATIONS_DELETE: nimbus::OperationInfo = nimbus::Ope
 /// The parameters of `spanner.projects.instances.operations.delete`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesOperationsDeleteParams {
+pub struct ProjectsInstancesOperationsDeleteParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesOperationsDelete {
+pub struct ProjectsInstancesOperationsDelete {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesOperationsDeleteParams,
+    input: ProjectsInstancesOperationsDeleteParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesOperationsDelete {
+impl ProjectsInstancesOperationsDelete {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesOperationsDeleteParams,
+        input: ProjectsInstancesOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
@@ -15645,7 +15611,7 @@ impl SpannerProjectsInstancesOperationsDelete {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesOperationsDeleteParams {
+    pub fn input(&self) -> &ProjectsInstancesOperationsDeleteParams {
         &self.input
     }
     /// V1 error format.
@@ -15726,7 +15692,7 @@ impl SpannerProjectsInstancesOperationsDelete {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesOperationsDeleteParams,
+        input: &ProjectsInstancesOperationsDeleteParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -15769,22 +15735,22 @@ static PROJECTS_INSTANCES_OPERATIONS_GET: nimbus::OperationInfo = nimbus::Operat
 /// The parameters of `spanner.projects.instances.operations.get`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesOperationsGetParams {
+pub struct ProjectsInstancesOperationsGetParams {
     /// The `name` parameter.
     pub name: String,
 }
 /// Request builder of `spanner.projects.instances.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesOperationsGet {
+pub struct ProjectsInstancesOperationsGet {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesOperationsGetParams,
+    input: ProjectsInstancesOperationsGetParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesOperationsGet {
+impl ProjectsInstancesOperationsGet {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesOperationsGetParams,
+        input: ProjectsInstancesOperationsGetParams,
     ) -> Self {
         Self {
             client,
@@ -15793,7 +15759,7 @@ impl SpannerProjectsInstancesOperationsGet {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesOperationsGetParams {
+    pub fn input(&self) -> &ProjectsInstancesOperationsGetParams {
         &self.input
     }
     /// V1 error format.
@@ -15888,7 +15854,7 @@ impl SpannerProjectsInstancesOperationsGet {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesOperationsGetParams,
+        input: &ProjectsInstancesOperationsGetParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -15931,7 +15897,7 @@ static PROJECTS_INSTANCES_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::Opera
 /// The parameters of `spanner.projects.instances.operations.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesOperationsListParams {
+pub struct ProjectsInstancesOperationsListParams {
     /// The `name` parameter.
     pub name: String,
     /// The `filter` parameter.
@@ -15946,15 +15912,15 @@ pub struct SpannerProjectsInstancesOperationsListParams {
 /// Request builder of `spanner.projects.instances.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesOperationsList {
+pub struct ProjectsInstancesOperationsList {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesOperationsListParams,
+    input: ProjectsInstancesOperationsListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesOperationsList {
+impl ProjectsInstancesOperationsList {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesOperationsListParams,
+        input: ProjectsInstancesOperationsListParams,
     ) -> Self {
         Self {
             client,
@@ -15963,7 +15929,7 @@ impl SpannerProjectsInstancesOperationsList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesOperationsListParams {
+    pub fn input(&self) -> &ProjectsInstancesOperationsListParams {
         &self.input
     }
     /// The standard list filter.
@@ -16073,7 +16039,7 @@ impl SpannerProjectsInstancesOperationsList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerProjectsInstancesOperationsList::send,
+            ProjectsInstancesOperationsList::send,
             |page: &crate::types::ListOperationsResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -16094,7 +16060,7 @@ impl SpannerProjectsInstancesOperationsList {
         )
     }
     fn request(
-        input: &SpannerProjectsInstancesOperationsListParams,
+        input: &ProjectsInstancesOperationsListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -16151,7 +16117,7 @@ static PROJECTS_INSTANCES_PATCH: nimbus::OperationInfo = nimbus::OperationInfo {
 /// The parameters of `spanner.projects.instances.patch`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesPatchParams {
+pub struct ProjectsInstancesPatchParams {
     /// The `name` parameter.
     pub name: String,
     /// The `request` parameter.
@@ -16160,15 +16126,15 @@ pub struct SpannerProjectsInstancesPatchParams {
 /// Request builder of `spanner.projects.instances.patch`: Updates an instance, and begins allocating or releasing resources as requested. The returned long-running operation can be used to track the progress of updating the instance. If the named instance does not exist, returns `NOT_FOUND`. Immediately upon completion of this request: \* For resource types for which a decrease in the instance's allocation has been requested, billing is based on the newly-requested level. Until completion of the returned operation: \* Cancelling the operation sets its metadata's cancel_time, and begins restoring resources to their pre-request values. The operation is guaranteed to succeed at undoing all resource changes, after which point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance are rejected. \* Reading the instance via the API continues to give the pre-request resource levels. Upon completion of the returned operation: \* Billing begins for all successfully-allocated resources (some types may have lower than the requested levels). \* All newly-reserved resources are available for serving the instance's tables. \* The instance's new resource levels are readable via the API. The returned long-running operation will have a name of the format `/operations/` and can be used to track the instance modification. The metadata field type is UpdateInstanceMetadata. The response field type is Instance, if successful. Authorization requires `spanner.instances.update` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesPatch {
+pub struct ProjectsInstancesPatch {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesPatchParams,
+    input: ProjectsInstancesPatchParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesPatch {
+impl ProjectsInstancesPatch {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesPatchParams,
+        input: ProjectsInstancesPatchParams,
     ) -> Self {
         Self {
             client,
@@ -16177,7 +16143,7 @@ impl SpannerProjectsInstancesPatch {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesPatchParams {
+    pub fn input(&self) -> &ProjectsInstancesPatchParams {
         &self.input
     }
     /// V1 error format.
@@ -16272,7 +16238,7 @@ impl SpannerProjectsInstancesPatch {
         nimbus::protocol::json::from_value(result)
     }
     fn request(
-        input: &SpannerProjectsInstancesPatchParams,
+        input: &ProjectsInstancesPatchParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -16319,7 +16285,7 @@ static PROJECTS_INSTANCES_SET_IAM_POLICY: nimbus::OperationInfo = nimbus::Operat
 /// The parameters of `spanner.projects.instances.setIamPolicy`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesSetIamPolicyParams {
+pub struct ProjectsInstancesSetIamPolicyParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -16328,15 +16294,15 @@ pub struct SpannerProjectsInstancesSetIamPolicyParams {
 /// Request builder of `spanner.projects.instances.setIamPolicy`: Sets the access control policy on an instance resource. Replaces any existing policy. Authorization requires `spanner.instances.setIamPolicy` on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesSetIamPolicy {
+pub struct ProjectsInstancesSetIamPolicy {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesSetIamPolicyParams,
+    input: ProjectsInstancesSetIamPolicyParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesSetIamPolicy {
+impl ProjectsInstancesSetIamPolicy {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesSetIamPolicyParams,
+        input: ProjectsInstancesSetIamPolicyParams,
     ) -> Self {
         Self {
             client,
@@ -16345,7 +16311,7 @@ impl SpannerProjectsInstancesSetIamPolicy {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesSetIamPolicyParams {
+    pub fn input(&self) -> &ProjectsInstancesSetIamPolicyParams {
         &self.input
     }
     /// V1 error format.
@@ -16426,7 +16392,7 @@ impl SpannerProjectsInstancesSetIamPolicy {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesSetIamPolicyParams,
+        input: &ProjectsInstancesSetIamPolicyParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -16474,7 +16440,7 @@ static PROJECTS_INSTANCES_TEST_IAM_PERMISSIONS: nimbus::OperationInfo = nimbus::
 /// The parameters of `spanner.projects.instances.testIamPermissions`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerProjectsInstancesTestIamPermissionsParams {
+pub struct ProjectsInstancesTestIamPermissionsParams {
     /// The `resource` parameter.
     pub resource: String,
     /// The `request` parameter.
@@ -16483,15 +16449,15 @@ pub struct SpannerProjectsInstancesTestIamPermissionsParams {
 /// Request builder of `spanner.projects.instances.testIamPermissions`: Returns permissions that the caller has on the specified instance resource. Attempting this RPC on a non-existent Cloud Spanner instance resource will result in a NOT_FOUND error if the user has `spanner.instances.list` permission on the containing Google Cloud Project. Otherwise returns an empty set of permissions.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerProjectsInstancesTestIamPermissions {
+pub struct ProjectsInstancesTestIamPermissions {
     client: nimbus::Client,
-    input: SpannerProjectsInstancesTestIamPermissionsParams,
+    input: ProjectsInstancesTestIamPermissionsParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerProjectsInstancesTestIamPermissions {
+impl ProjectsInstancesTestIamPermissions {
     pub(crate) fn new(
         client: nimbus::Client,
-        input: SpannerProjectsInstancesTestIamPermissionsParams,
+        input: ProjectsInstancesTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
@@ -16500,7 +16466,7 @@ impl SpannerProjectsInstancesTestIamPermissions {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerProjectsInstancesTestIamPermissionsParams {
+    pub fn input(&self) -> &ProjectsInstancesTestIamPermissionsParams {
         &self.input
     }
     /// V1 error format.
@@ -16581,7 +16547,7 @@ impl SpannerProjectsInstancesTestIamPermissions {
         self
     }
     fn request(
-        input: &SpannerProjectsInstancesTestIamPermissionsParams,
+        input: &ProjectsInstancesTestIamPermissionsParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
@@ -16631,7 +16597,7 @@ static SCANS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
 /// The parameters of `spanner.scans.list`.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct SpannerScansListParams {
+pub struct ScansListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `filter` parameter.
@@ -16646,13 +16612,13 @@ pub struct SpannerScansListParams {
 /// Request builder of `spanner.scans.list`: Return available scans given a Database-specific resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
-pub struct SpannerScansList {
+pub struct ScansList {
     client: nimbus::Client,
-    input: SpannerScansListParams,
+    input: ScansListParams,
     globals: Vec<(&'static str, String)>,
 }
-impl SpannerScansList {
-    pub(crate) fn new(client: nimbus::Client, input: SpannerScansListParams) -> Self {
+impl ScansList {
+    pub(crate) fn new(client: nimbus::Client, input: ScansListParams) -> Self {
         Self {
             client,
             input,
@@ -16660,7 +16626,7 @@ impl SpannerScansList {
         }
     }
     /// The parameters as set so far.
-    pub fn input(&self) -> &SpannerScansListParams {
+    pub fn input(&self) -> &ScansListParams {
         &self.input
     }
     /// A filter expression to restrict the results based on information present in the available Scan collection. The filter applies to all fields within the Scan message except for `data`.
@@ -16767,7 +16733,7 @@ impl SpannerScansList {
         nimbus::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
-            SpannerScansList::send,
+            ScansList::send,
             |page: &crate::types::ListScansResponse| {
                 Some(page).and_then(|v| v.next_page_token.as_ref()).cloned()
             },
@@ -16785,7 +16751,7 @@ impl SpannerScansList {
         )
     }
     fn request(
-        input: &SpannerScansListParams,
+        input: &ScansListParams,
         globals: &[(&'static str, String)],
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
