@@ -436,7 +436,9 @@ pub fn names_rs(service: &Service) -> Option<TokenStream> {
         };
         let type_name = scope.claim(format!("{}Name", names::type_ident(&base)));
         let ty = ident(&type_name);
-        let fields: Vec<syn::Ident> = vars.iter().map(|v| ident(&names::field_ident(v))).collect();
+        // `nodes/{node}/nodes/{node}`: repeated collections get distinct field names.
+        let mut field_scope = Scope::default();
+        let fields: Vec<syn::Ident> = vars.iter().map(|v| ident(&field_scope.claim(names::field_ident(v)))).collect();
         let mut fmt_str = String::new();
         for (i, c) in collections.iter().enumerate() {
             if i > 0 {

@@ -433,8 +433,13 @@ impl<'m> Lowering<'m> {
         let t = &op.traits;
         let name = local_name(&op.id).to_owned();
         let named = |r: &Option<String>| r.as_deref().filter(|id| *id != UNIT).and_then(|id| ids.get(id).copied());
-        let mut errors: Vec<TypeId> = op.refs.errors.iter().chain(&self.service.refs.errors).filter_map(|e| ids.get(e.as_str()).copied()).collect();
-        errors.dedup();
+        // Operation errors, then service errors; an error listed in both appears once.
+        let mut errors: Vec<TypeId> = Vec::new();
+        for id in op.refs.errors.iter().chain(&self.service.refs.errors).filter_map(|e| ids.get(e.as_str()).copied()) {
+            if !errors.contains(&id) {
+                errors.push(id);
+            }
+        }
         let http = match &t.http {
             Some(h) => Some(parse_route(h, &op.id).map_err(|m| self.err(format!("{}.traits[\"smithy.api#http\"].uri", shape_path(&op.id)), m))?),
             None => None,
