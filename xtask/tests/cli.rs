@@ -35,7 +35,7 @@ fn gen_writes_a_crate_for_any_spec() {
     let out = std::env::temp_dir().join(format!("nimbus-cli-gen-{}", std::process::id()));
     let (ok, stdout, stderr) = xtask(&["gen", &fixture("kitchen-sink.discovery.json"), "--out", &out.display().to_string()]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("kitchen: 4 operations"), "{stdout}");
+    assert!(stdout.contains("kitchen: 7 operations"), "{stdout}");
     let lib = std::fs::read_to_string(out.join("src/lib.rs")).unwrap();
     assert!(lib.starts_with("// @generated"), "{lib}");
     assert!(out.join("Cargo.toml").is_file() && out.join("src/types.rs").is_file());
