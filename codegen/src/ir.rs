@@ -161,6 +161,9 @@ pub struct Operation {
     pub scopes: Vec<String>,
     /// Input or output carries a streaming member.
     pub streaming: bool,
+    /// Input or output carries an event stream (a `@streaming` union):
+    /// the types are generated, calls fail with "not supported" for now.
+    pub event_stream: bool,
     /// Host prefix template (Smithy `@endpoint(hostPrefix)`), labels bound
     /// to `@hostLabel` input members.
     pub host_prefix: Option<Vec<PathSegment>>,

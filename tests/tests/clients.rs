@@ -250,3 +250,16 @@ async fn application_default_credentials_from_a_service_account_key() {
     assert!(token_requests[0].raw.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"), "{}", token_requests[0].raw);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn event_stream_operations_fail_clearly_without_sending() {
+    let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}".to_owned()));
+    let client = nimbus_fixture_smithy::Client::new(
+        Config::new().region("us-east-1").endpoint_url("http://127.0.0.1:9").no_credentials().transport(mock.clone()),
+    );
+    let err = client.watch_widgets().set_prefix("w-").send().await.expect_err("event streams are not supported yet");
+    let nimbus_fixture_smithy::errors::WatchWidgetsError::Unhandled(inner) = &err else { panic!("expected Unhandled, got {err:?}") };
+    assert_eq!(inner.kind(), ErrorKind::Unsupported);
+    assert!(err.to_string().contains("`WatchWidgets`: event streams are not supported"), "{err}");
+    assert!(mock.requests().is_empty(), "nothing may be sent");
+}

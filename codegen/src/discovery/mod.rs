@@ -423,6 +423,7 @@ impl Reader {
             deprecated: deprecation(m)?,
             scopes: m.str_list("scopes")?,
             streaming: m.flag("supportsMediaDownload")? || m.flag("supportsMediaUpload")?,
+            event_stream: false,
             host_prefix: None,
             request_compression: Vec::new(),
             checksum_required: false,

@@ -346,7 +346,7 @@ pub(super) fn operations_module(
     let mut readers = std::collections::BTreeSet::new();
     for op in &service.operations {
         items.push(item(service, op)?);
-        if supports(service.protocol) || service.google.is_some() {
+        if (supports(service.protocol) || service.google.is_some()) && !op.event_stream {
             readers.extend(op.output);
         }
         readers.extend(op.errors.iter().copied());
@@ -418,7 +418,11 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         }
     }
     if !supports(service.protocol) {
-        return unsupported_operation_item(service, op);
+        let reason = format!("the {} protocol is not supported by this client yet", service.protocol.label());
+        return unsupported_operation_item(service, op, &reason);
+    }
+    if op.event_stream {
+        return unsupported_operation_item(service, op, "event streams are not supported by this client yet");
     }
     let serialize = serialize_body(service, op)?;
     let uses_input = !token_fill.is_empty() || serialize.clone().into_iter().any(|t| t.to_string() == "input") || {
@@ -546,9 +550,10 @@ pub(super) fn paginator(service: &Service, op: &Operation, err_ty: TokenStream) 
     })
 }
 
-/// An operation of a protocol the runtime cannot speak yet: the builder with
-/// its setters, whose `send` fails with a clear "not supported" error.
-fn unsupported_operation_item(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+/// An operation the runtime cannot perform yet (its protocol, or an event
+/// stream): the builder with its setters, whose `send` fails with a clear
+/// "not supported" error naming the operation and `reason`.
+fn unsupported_operation_item(service: &Service, op: &Operation, reason: &str) -> Result<TokenStream, String> {
     let builder = builder_name(op);
     let err = error_enum(op);
     let input_ty = match op.input {
@@ -574,8 +579,8 @@ fn unsupported_operation_item(service: &Service, op: &Operation) -> Result<Token
             });
         }
     }
-    let message = format!("`{}`: the {} protocol is not supported by this client yet", op.name.wire, service.protocol.label());
-    let doc = doc_attrs(&format!("Request builder of `{}` (protocol {}, not supported yet: `send` fails).", op.name.wire, service.protocol.label()));
+    let message = format!("`{}`: {reason}", op.name.wire);
+    let doc = doc_attrs(&format!("Request builder of `{}` ({reason}: `send` fails).", op.name.wire));
     Ok(quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -596,7 +601,7 @@ fn unsupported_operation_item(service: &Service, op: &Operation) -> Result<Token
 
             #(#setters)*
 
-            /// Fails with [`nimbus::ErrorKind::Unsupported`]: the protocol is not implemented yet.
+            /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
             pub async fn send(self) -> Result<#output_ty, crate::errors::#err> {
                 let _ = (self.client, self.input);
                 Err(crate::errors::#err::from_error(nimbus::Error::new(nimbus::ErrorKind::Unsupported, #message)))

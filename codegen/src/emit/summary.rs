@@ -57,7 +57,7 @@ pub fn summary(service: &Service) -> String {
         if let Some(p) = &op.pagination {
             let _ = writeln!(out, "      paginated {} -> {} items {:?} page size {:?}", p.input_token, p.output_token, p.items, p.page_size);
         }
-        let flags: Vec<&str> = [(op.idempotent, "idempotent"), (op.readonly, "readonly"), (op.deprecated.is_some(), "deprecated"), (op.streaming, "streaming")]
+        let flags: Vec<&str> = [(op.idempotent, "idempotent"), (op.readonly, "readonly"), (op.deprecated.is_some(), "deprecated"), (op.streaming, "streaming"), (op.event_stream, "event stream: not supported yet")]
             .iter()
             .filter(|(on, _)| *on)
             .map(|(_, l)| *l)

@@ -455,11 +455,14 @@ impl<'m> Lowering<'m> {
         });
         let rpc_target = matches!(self.protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1)
             .then(|| format!("{}.{}", local_name(&self.service.id), name));
-        let streaming = [&op.refs.input, &op.refs.output].iter().any(|r| {
-            r.as_deref().and_then(|id| self.shape(id)).is_some_and(|s| {
-                s.members.iter().any(|m| self.shape(&m.target).is_some_and(|t| t.traits.streaming))
-            })
-        });
+        let streaming_targets: Vec<&Shape> = [&op.refs.input, &op.refs.output]
+            .iter()
+            .filter_map(|r| r.as_deref().and_then(|id| self.shape(id)))
+            .flat_map(|s| s.members.iter().filter_map(|m| self.shape(&m.target)))
+            .filter(|t| t.traits.streaming)
+            .collect();
+        let streaming = !streaming_targets.is_empty();
+        let event_stream = streaming_targets.iter().any(|t| t.kind == ShapeKind::Union);
         let readonly = t.readonly || http.as_ref().is_some_and(|h| h.method == "GET");
         let host_prefix = match &t.host_prefix {
             Some(p) => Some(parse_template(p).map_err(|m| self.err(format!("{}.traits[\"smithy.api#endpoint\"].hostPrefix", shape_path(&op.id)), m))?),
@@ -481,6 +484,7 @@ impl<'m> Lowering<'m> {
             deprecated: t.deprecated.clone(),
             scopes: Vec::new(),
             streaming,
+            event_stream,
             host_prefix,
             request_compression: t.request_compression.clone().unwrap_or_default(),
             checksum_required: t.http_checksum_required,

@@ -608,14 +608,8 @@ impl DocumentTypeAsPayload {
         Ok(read_document_type_as_payload_input_output(&response)?)
     }
 }
-static DUPLEX_STREAM: nimbus::OperationInfo = nimbus::OperationInfo {
-    name: "DuplexStream",
-    idempotent: false,
-    retryable_errors: &[],
-};
-/// Request builder of [`Client::duplex_stream`](crate::Client::duplex_stream).
+/// Request builder of `DuplexStream` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
-#[must_use = "a request does nothing until `send().await`"]
 pub struct DuplexStream {
     client: nimbus::Client,
     input: crate::types::DuplexStreamInput,
@@ -636,38 +630,23 @@ impl DuplexStream {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Sends the `DuplexStream` request and decodes the response; a modeled error arrives as its [`DuplexStreamError`](crate::errors::DuplexStreamError) variant.
+    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<crate::types::DuplexStreamOutput, crate::errors::DuplexStreamError> {
-        let Self { client, input } = self;
-        let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
-            r.literal("/DuplexStream");
-            match &input.stream {
-                Some(v) => {
-                    r.body(nimbus::protocol::json::encode(v)?, "application/json");
-                }
-                None => {}
-            }
-            let request = r.finish();
-            request
-        };
-        let response = client
-            .send(&DUPLEX_STREAM, request)
-            .await
-            .map_err(crate::errors::DuplexStreamError::from_error)?;
-        Ok(read_duplex_stream_output(&response)?)
+        let _ = (self.client, self.input);
+        Err(
+            crate::errors::DuplexStreamError::from_error(
+                nimbus::Error::new(
+                    nimbus::ErrorKind::Unsupported,
+                    "`DuplexStream`: event streams are not supported by this client yet",
+                ),
+            ),
+        )
     }
 }
-static DUPLEX_STREAM_WITH_DISTINCT_STREAMS: nimbus::OperationInfo = nimbus::OperationInfo {
-    name: "DuplexStreamWithDistinctStreams",
-    idempotent: false,
-    retryable_errors: &[],
-};
-/// Request builder of [`Client::duplex_stream_with_distinct_streams`](crate::Client::duplex_stream_with_distinct_streams).
+/// Request builder of `DuplexStreamWithDistinctStreams` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
-#[must_use = "a request does nothing until `send().await`"]
 pub struct DuplexStreamWithDistinctStreams {
     client: nimbus::Client,
     input: crate::types::DuplexStreamWithDistinctStreamsInput,
@@ -688,41 +667,26 @@ impl DuplexStreamWithDistinctStreams {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Sends the `DuplexStreamWithDistinctStreams` request and decodes the response; a modeled error arrives as its [`DuplexStreamWithDistinctStreamsError`](crate::errors::DuplexStreamWithDistinctStreamsError) variant.
+    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<
         crate::types::DuplexStreamWithDistinctStreamsOutput,
         crate::errors::DuplexStreamWithDistinctStreamsError,
     > {
-        let Self { client, input } = self;
-        let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
-            r.literal("/DuplexStreamWithDistinctStreams");
-            match &input.stream {
-                Some(v) => {
-                    r.body(nimbus::protocol::json::encode(v)?, "application/json");
-                }
-                None => {}
-            }
-            let request = r.finish();
-            request
-        };
-        let response = client
-            .send(&DUPLEX_STREAM_WITH_DISTINCT_STREAMS, request)
-            .await
-            .map_err(crate::errors::DuplexStreamWithDistinctStreamsError::from_error)?;
-        Ok(read_duplex_stream_with_distinct_streams_output(&response)?)
+        let _ = (self.client, self.input);
+        Err(
+            crate::errors::DuplexStreamWithDistinctStreamsError::from_error(
+                nimbus::Error::new(
+                    nimbus::ErrorKind::Unsupported,
+                    "`DuplexStreamWithDistinctStreams`: event streams are not supported by this client yet",
+                ),
+            ),
+        )
     }
 }
-static DUPLEX_STREAM_WITH_INITIAL_MESSAGES: nimbus::OperationInfo = nimbus::OperationInfo {
-    name: "DuplexStreamWithInitialMessages",
-    idempotent: false,
-    retryable_errors: &[],
-};
-/// Request builder of [`Client::duplex_stream_with_initial_messages`](crate::Client::duplex_stream_with_initial_messages).
+/// Request builder of `DuplexStreamWithInitialMessages` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
-#[must_use = "a request does nothing until `send().await`"]
 pub struct DuplexStreamWithInitialMessages {
     client: nimbus::Client,
     input: crate::types::DuplexStreamWithInitialMessagesInput,
@@ -743,35 +707,22 @@ impl DuplexStreamWithInitialMessages {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Sends the `DuplexStreamWithInitialMessages` request and decodes the response; a modeled error arrives as its [`DuplexStreamWithInitialMessagesError`](crate::errors::DuplexStreamWithInitialMessagesError) variant.
+    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<
         crate::types::DuplexStreamWithInitialMessagesOutput,
         crate::errors::DuplexStreamWithInitialMessagesError,
     > {
-        let Self { client, input } = self;
-        let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
-            r.literal("/DuplexStreamWithInitialMessages");
-            {
-                let v = &input.initial_request_member;
-                r.header("initial-request-member", &v.as_str())?;
-            }
-            match &input.stream {
-                Some(v) => {
-                    r.body(nimbus::protocol::json::encode(v)?, "application/json");
-                }
-                None => {}
-            }
-            let request = r.finish();
-            request
-        };
-        let response = client
-            .send(&DUPLEX_STREAM_WITH_INITIAL_MESSAGES, request)
-            .await
-            .map_err(crate::errors::DuplexStreamWithInitialMessagesError::from_error)?;
-        Ok(read_duplex_stream_with_initial_messages_output(&response)?)
+        let _ = (self.client, self.input);
+        Err(
+            crate::errors::DuplexStreamWithInitialMessagesError::from_error(
+                nimbus::Error::new(
+                    nimbus::ErrorKind::Unsupported,
+                    "`DuplexStreamWithInitialMessages`: event streams are not supported by this client yet",
+                ),
+            ),
+        )
     }
 }
 static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
@@ -2245,14 +2196,8 @@ impl InputAndOutputWithHeaders {
         Ok(read_input_and_output_with_headers_io(&response)?)
     }
 }
-static INPUT_STREAM: nimbus::OperationInfo = nimbus::OperationInfo {
-    name: "InputStream",
-    idempotent: false,
-    retryable_errors: &[],
-};
-/// Request builder of [`Client::input_stream`](crate::Client::input_stream).
+/// Request builder of `InputStream` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
-#[must_use = "a request does nothing until `send().await`"]
 pub struct InputStream {
     client: nimbus::Client,
     input: crate::types::InputStreamInput,
@@ -2273,37 +2218,21 @@ impl InputStream {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Sends the `InputStream` request and decodes the response; a modeled error arrives as its [`InputStreamError`](crate::errors::InputStreamError) variant.
+    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
     pub async fn send(self) -> Result<(), crate::errors::InputStreamError> {
-        let Self { client, input } = self;
-        let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
-            r.literal("/InputStream");
-            match &input.stream {
-                Some(v) => {
-                    r.body(nimbus::protocol::json::encode(v)?, "application/json");
-                }
-                None => {}
-            }
-            let request = r.finish();
-            request
-        };
-        let response = client
-            .send(&INPUT_STREAM, request)
-            .await
-            .map_err(crate::errors::InputStreamError::from_error)?;
-        let _ = response;
-        Ok(())
+        let _ = (self.client, self.input);
+        Err(
+            crate::errors::InputStreamError::from_error(
+                nimbus::Error::new(
+                    nimbus::ErrorKind::Unsupported,
+                    "`InputStream`: event streams are not supported by this client yet",
+                ),
+            ),
+        )
     }
 }
-static INPUT_STREAM_WITH_INITIAL_REQUEST: nimbus::OperationInfo = nimbus::OperationInfo {
-    name: "InputStreamWithInitialRequest",
-    idempotent: false,
-    retryable_errors: &[],
-};
-/// Request builder of [`Client::input_stream_with_initial_request`](crate::Client::input_stream_with_initial_request).
+/// Request builder of `InputStreamWithInitialRequest` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
-#[must_use = "a request does nothing until `send().await`"]
 pub struct InputStreamWithInitialRequest {
     client: nimbus::Client,
     input: crate::types::InputStreamWithInitialRequestInput,
@@ -2324,33 +2253,19 @@ impl InputStreamWithInitialRequest {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Sends the `InputStreamWithInitialRequest` request and decodes the response; a modeled error arrives as its [`InputStreamWithInitialRequestError`](crate::errors::InputStreamWithInitialRequestError) variant.
+    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::InputStreamWithInitialRequestError> {
-        let Self { client, input } = self;
-        let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
-            r.literal("/InputStreamWithInitialRequest");
-            {
-                let v = &input.initial_request_member;
-                r.header("initial-request-member", &v.as_str())?;
-            }
-            match &input.stream {
-                Some(v) => {
-                    r.body(nimbus::protocol::json::encode(v)?, "application/json");
-                }
-                None => {}
-            }
-            let request = r.finish();
-            request
-        };
-        let response = client
-            .send(&INPUT_STREAM_WITH_INITIAL_REQUEST, request)
-            .await
-            .map_err(crate::errors::InputStreamWithInitialRequestError::from_error)?;
-        let _ = response;
-        Ok(())
+        let _ = (self.client, self.input);
+        Err(
+            crate::errors::InputStreamWithInitialRequestError::from_error(
+                nimbus::Error::new(
+                    nimbus::ErrorKind::Unsupported,
+                    "`InputStreamWithInitialRequest`: event streams are not supported by this client yet",
+                ),
+            ),
+        )
     }
 }
 static JSON_BLOBS: nimbus::OperationInfo = nimbus::OperationInfo {
@@ -5117,14 +5032,8 @@ impl OperationWithNestedStructure {
         Ok(read_operation_with_nested_structure_output(&response)?)
     }
 }
-static OUTPUT_STREAM: nimbus::OperationInfo = nimbus::OperationInfo {
-    name: "OutputStream",
-    idempotent: false,
-    retryable_errors: &[],
-};
-/// Request builder of [`Client::output_stream`](crate::Client::output_stream).
+/// Request builder of `OutputStream` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
-#[must_use = "a request does nothing until `send().await`"]
 pub struct OutputStream {
     client: nimbus::Client,
     input: (),
@@ -5137,32 +5046,23 @@ impl OutputStream {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `OutputStream` request and decodes the response; a modeled error arrives as its [`OutputStreamError`](crate::errors::OutputStreamError) variant.
+    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<crate::types::OutputStreamOutput, crate::errors::OutputStreamError> {
-        let Self { client, input: _ } = self;
-        let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
-            r.literal("/OutputStream");
-            let request = r.finish();
-            request
-        };
-        let response = client
-            .send(&OUTPUT_STREAM, request)
-            .await
-            .map_err(crate::errors::OutputStreamError::from_error)?;
-        Ok(read_output_stream_output(&response)?)
+        let _ = (self.client, self.input);
+        Err(
+            crate::errors::OutputStreamError::from_error(
+                nimbus::Error::new(
+                    nimbus::ErrorKind::Unsupported,
+                    "`OutputStream`: event streams are not supported by this client yet",
+                ),
+            ),
+        )
     }
 }
-static OUTPUT_STREAM_WITH_INITIAL_RESPONSE: nimbus::OperationInfo = nimbus::OperationInfo {
-    name: "OutputStreamWithInitialResponse",
-    idempotent: false,
-    retryable_errors: &[],
-};
-/// Request builder of [`Client::output_stream_with_initial_response`](crate::Client::output_stream_with_initial_response).
+/// Request builder of `OutputStreamWithInitialResponse` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
-#[must_use = "a request does nothing until `send().await`"]
 pub struct OutputStreamWithInitialResponse {
     client: nimbus::Client,
     input: (),
@@ -5175,25 +5075,22 @@ impl OutputStreamWithInitialResponse {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `OutputStreamWithInitialResponse` request and decodes the response; a modeled error arrives as its [`OutputStreamWithInitialResponseError`](crate::errors::OutputStreamWithInitialResponseError) variant.
+    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<
         crate::types::OutputStreamWithInitialResponseOutput,
         crate::errors::OutputStreamWithInitialResponseError,
     > {
-        let Self { client, input: _ } = self;
-        let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
-            r.literal("/OutputStreamWithInitialResponse");
-            let request = r.finish();
-            request
-        };
-        let response = client
-            .send(&OUTPUT_STREAM_WITH_INITIAL_RESPONSE, request)
-            .await
-            .map_err(crate::errors::OutputStreamWithInitialResponseError::from_error)?;
-        Ok(read_output_stream_with_initial_response_output(&response)?)
+        let _ = (self.client, self.input);
+        Err(
+            crate::errors::OutputStreamWithInitialResponseError::from_error(
+                nimbus::Error::new(
+                    nimbus::ErrorKind::Unsupported,
+                    "`OutputStreamWithInitialResponse`: event streams are not supported by this client yet",
+                ),
+            ),
+        )
     }
 }
 static POST_PLAYER_ACTION: nimbus::OperationInfo = nimbus::OperationInfo {
@@ -6670,49 +6567,6 @@ pub(crate) fn read_document_type_input_output(
 ) -> Result<crate::types::DocumentTypeInputOutput, nimbus::Error> {
     nimbus::protocol::json::decode(response)
 }
-/// Decodes a `DuplexStreamOutput` from a response.
-pub(crate) fn read_duplex_stream_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DuplexStreamOutput, nimbus::Error> {
-    let mut out = <crate::types::DuplexStreamOutput>::default();
-    out.stream = if response.body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        Some(nimbus::protocol::json::decode(response)?)
-    };
-    Ok(out)
-}
-/// Decodes a `DuplexStreamWithDistinctStreamsOutput` from a response.
-pub(crate) fn read_duplex_stream_with_distinct_streams_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DuplexStreamWithDistinctStreamsOutput, nimbus::Error> {
-    let mut out = <crate::types::DuplexStreamWithDistinctStreamsOutput>::default();
-    out.stream = if response.body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        Some(nimbus::protocol::json::decode(response)?)
-    };
-    Ok(out)
-}
-/// Decodes a `DuplexStreamWithInitialMessagesOutput` from a response.
-pub(crate) fn read_duplex_stream_with_initial_messages_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DuplexStreamWithInitialMessagesOutput, nimbus::Error> {
-    let mut out = <crate::types::DuplexStreamWithInitialMessagesOutput>::default();
-    if let Some(v) = nimbus::protocol::rest::header(
-        response,
-        "initial-response-member",
-        nimbus::protocol::rest::parse_string,
-    )? {
-        out.initial_response_member = v;
-    }
-    out.stream = if response.body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        Some(nimbus::protocol::json::decode(response)?)
-    };
-    Ok(out)
-}
 /// Decodes a `EmptyInputAndEmptyOutputOutput` from a response.
 pub(crate) fn read_empty_input_and_empty_output_output(
     response: &nimbus::http::HttpResponse,
@@ -7096,37 +6950,6 @@ pub(crate) fn read_operation_with_nested_structure_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::OperationWithNestedStructureOutput, nimbus::Error> {
     nimbus::protocol::json::decode(response)
-}
-/// Decodes a `OutputStreamOutput` from a response.
-pub(crate) fn read_output_stream_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::OutputStreamOutput, nimbus::Error> {
-    let mut out = <crate::types::OutputStreamOutput>::default();
-    out.stream = if response.body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        Some(nimbus::protocol::json::decode(response)?)
-    };
-    Ok(out)
-}
-/// Decodes a `OutputStreamWithInitialResponseOutput` from a response.
-pub(crate) fn read_output_stream_with_initial_response_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::OutputStreamWithInitialResponseOutput, nimbus::Error> {
-    let mut out = <crate::types::OutputStreamWithInitialResponseOutput>::default();
-    if let Some(v) = nimbus::protocol::rest::header(
-        response,
-        "initial-response-member",
-        nimbus::protocol::rest::parse_string,
-    )? {
-        out.initial_response_member = v;
-    }
-    out.stream = if response.body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        Some(nimbus::protocol::json::decode(response)?)
-    };
-    Ok(out)
 }
 /// Decodes a `PostPlayerActionOutput` from a response.
 pub(crate) fn read_post_player_action_output(
