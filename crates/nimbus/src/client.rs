@@ -262,6 +262,9 @@ struct Inner {
     transport: Result<Arc<dyn Transport>, String>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
     rules: Option<Result<crate::endpoint::RuleSet, String>>,
+    /// The endpoint, resolved on first use: it depends only on the
+    /// configuration, which cannot change after `Client::new`.
+    endpoint: std::sync::OnceLock<ResolvedEndpoint>,
     quota: RetryQuota,
     /// `host:port` of an emulator named by the service's environment variable.
     emulator: Option<String>,
@@ -300,6 +303,7 @@ impl Client {
                 transport,
                 credentials,
                 rules,
+                endpoint: std::sync::OnceLock::new(),
                 quota: RetryQuota::default(),
                 emulator,
                 #[cfg(feature = "google-adc")]
@@ -442,7 +446,7 @@ impl Client {
 
     async fn attempt(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
         let transport = self.inner.transport.as_ref().map_err(|m| Error::config(m.clone()))?;
-        let exchange = async { transport.send(request).await?.collect().await };
+        let exchange = transport.send_full(request);
         match self.inner.config.attempt_timeout {
             Some(limit) => tokio::time::timeout(limit, exchange)
                 .await
@@ -455,6 +459,20 @@ impl Client {
     /// an endpoint URL set in the configuration win), else the override, the
     /// service's fixed endpoint, or the regional AWS endpoint.
     pub fn endpoint(&self) -> Result<ResolvedEndpoint, Error> {
+        self.cached_endpoint().cloned()
+    }
+
+    /// [`endpoint`](Self::endpoint), resolved once per client (a failure is
+    /// not cached: it is reported again on the next call).
+    fn cached_endpoint(&self) -> Result<&ResolvedEndpoint, Error> {
+        if let Some(endpoint) = self.inner.endpoint.get() {
+            return Ok(endpoint);
+        }
+        let resolved = self.resolve_endpoint_uncached()?;
+        Ok(self.inner.endpoint.get_or_init(|| resolved))
+    }
+
+    fn resolve_endpoint_uncached(&self) -> Result<ResolvedEndpoint, Error> {
         let config = &self.inner.config;
         let service = self.inner.service;
         let region = config.region.clone();
@@ -503,11 +521,11 @@ impl Client {
         Ok(resolved)
     }
 
-    fn resolve_endpoint(&self, mut request: HttpRequest) -> Result<(HttpRequest, ResolvedEndpoint), Error> {
+    fn resolve_endpoint(&self, mut request: HttpRequest) -> Result<(HttpRequest, &ResolvedEndpoint), Error> {
         if !request.body.is_empty() {
             request.headers.insert("Content-Length", request.body.len().to_string());
         }
-        let endpoint = self.endpoint()?;
+        let endpoint = self.cached_endpoint()?;
         let url = &endpoint.url;
         let (scheme, rest) = url
             .split_once("://")

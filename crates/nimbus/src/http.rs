@@ -178,6 +178,9 @@ impl StreamingResponse {
 
     /// Reads the whole body.
     pub async fn collect(mut self) -> Result<HttpResponse, Error> {
+        // A body in one chunk is kept as is; else the chunks are copied into
+        // one buffer sized from Content-Length (capped: it is only a hint).
+        let expected = self.headers.get("content-length").and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
         let mut buf = Vec::new();
         let mut single: Option<Bytes> = None;
         while let Some(chunk) = self.body.next().await {
@@ -185,6 +188,7 @@ impl StreamingResponse {
             match (&mut single, buf.is_empty()) {
                 (None, true) => single = Some(chunk),
                 (Some(first), _) => {
+                    buf.reserve(expected.min(64 << 20).max(first.len() + chunk.len()));
                     buf.extend_from_slice(first);
                     buf.extend_from_slice(&chunk);
                     single = None;
@@ -226,6 +230,13 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     /// body stream. Connection and protocol failures are
     /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) errors.
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, Error>>;
+
+    /// Sends `request` and reads the whole response. The default collects
+    /// [`send`](Self::send)'s stream; a transport that can read a body in one
+    /// go overrides it.
+    fn send_full(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, Error>> {
+        Box::pin(async move { self.send(request).await?.collect().await })
+    }
 }
 
 /// The default transport: a shared `reqwest` client (rustls, HTTP/1.1 and 2).
@@ -251,22 +262,30 @@ impl ReqwestTransport {
     }
 }
 
+impl ReqwestTransport {
+    /// Sends through reqwest and returns the response with its head copied.
+    async fn exchange(&self, request: HttpRequest) -> Result<(reqwest::Response, u16, Headers), Error> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| Error::invalid_request(format!("invalid HTTP method `{}`", request.method)))?;
+        let mut builder = self.client.request(method, &request.url);
+        for (name, value) in request.headers.iter() {
+            builder = builder.header(name, value);
+        }
+        let response = builder.body(request.body).send().await.map_err(Error::transport)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        Ok((response, status, headers))
+    }
+}
+
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, Error>> {
         Box::pin(async move {
-            let method = reqwest::Method::from_bytes(request.method.as_bytes())
-                .map_err(|_| Error::invalid_request(format!("invalid HTTP method `{}`", request.method)))?;
-            let mut builder = self.client.request(method, &request.url);
-            for (name, value) in request.headers.iter() {
-                builder = builder.header(name, value);
-            }
-            let response = builder.body(request.body).send().await.map_err(Error::transport)?;
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                .collect();
+            let (response, status, headers) = self.exchange(request).await?;
             let body = futures_util::stream::unfold(Some(response), |state| async move {
                 let mut response = state?;
                 match response.chunk().await {
@@ -277,6 +296,14 @@ impl Transport for ReqwestTransport {
             })
             .boxed();
             Ok(StreamingResponse { status, headers, body })
+        })
+    }
+
+    fn send_full(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, Error>> {
+        Box::pin(async move {
+            let (response, status, headers) = self.exchange(request).await?;
+            let body = response.bytes().await.map_err(Error::transport)?;
+            Ok(HttpResponse { status, headers, body })
         })
     }
 }

@@ -616,9 +616,11 @@ fn push_encoded(out: &mut String, b: u8, keep_slash: bool) {
 }
 
 fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
     out
 }
@@ -632,8 +634,34 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
+/// `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`,
+/// remembered for the few (secret, date, region, service) combinations a
+/// process signs with: deriving it is four of the five HMACs of a signature.
 fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    /// Derived keys are secrets: this cache has no `Debug` and never leaves
+    /// this function.
+    struct CachedKey {
+        secret: String,
+        date: String,
+        region: String,
+        service: String,
+        key: [u8; 32],
+    }
+    const CAPACITY: usize = 8;
+    static CACHE: std::sync::Mutex<Vec<CachedKey>> = std::sync::Mutex::new(Vec::new());
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(hit) = cache.iter().find(|c| c.date == date && c.region == region && c.service == service && c.secret == secret) {
+        return hit.key;
+    }
+    let key = derive_signing_key(secret, date, region, service);
+    if cache.len() >= CAPACITY {
+        cache.remove(0);
+    }
+    cache.push(CachedKey { secret: secret.to_owned(), date: date.to_owned(), region: region.to_owned(), service: service.to_owned(), key });
+    key
+}
+
+fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
     let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
     let k_region = hmac_sha256(&k_date, region.as_bytes());
     let k_service = hmac_sha256(&k_region, service.as_bytes());
