@@ -192,21 +192,24 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
 // errors.rs
 // ---------------------------------------------------------------------------
 
-/// The message member of an error structure, as an `Option<&str>` expression on `e`.
+/// The message member of an error structure, as an `Option<&str>` expression on `self`.
 fn message_expr(service: &Service, id: TypeId) -> TokenStream {
     let field = struct_fields(service, id).iter().find(|f| f.member_name.eq_ignore_ascii_case("message") && f.ty == TypeRef::String);
     match field {
         Some(f) => {
             let name = ident(&f.name.rust);
-            if f.required || f.defaulted { quote! { Some(e.#name.as_str()) } } else { quote! { e.#name.as_deref() } }
+            if f.required || f.defaulted { quote! { Some(self.#name.as_str()) } } else { quote! { self.#name.as_deref() } }
         }
-        None => quote! { { let _ = e; None } },
+        None => quote! { None },
     }
 }
 
-/// `src/errors.rs`.
+/// `src/errors.rs`: per operation, the enum with its documented variants and
+/// one `nimbus::operation_error!` line for everything shared; per modeled
+/// error structure, where its message is.
 pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
     let mut items = Vec::new();
+    let mut modeled = std::collections::BTreeSet::new();
     for op in &service.operations {
         let name = error_enum(op);
         let doc = doc_attrs(&format!(
@@ -216,12 +219,9 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
             raw(&op.name.rust)
         ));
         let mut variants = Vec::new();
-        let mut decode_arms = Vec::new();
-        let mut code_arms = Vec::new();
-        let mut message_arms = Vec::new();
-        let mut display_arms = Vec::new();
-        let mut source_arms = Vec::new();
+        let mut shared = Vec::new();
         for &id in &op.errors {
+            modeled.insert(id);
             let t = service.ty(id);
             let v = ident(&t.name.rust);
             let ty = type_path(service, id);
@@ -230,24 +230,8 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
             variants.push(quote! { #vdoc #v(#ty), });
             let code = t.error.as_ref().map_or(t.name.wire.clone(), |e| e.code.clone());
             let read = read_fn_name(service, id);
-            decode_arms.push(quote! { (Some(#code), Some(r)) => crate::operations::#read(r).map(Self::#v), });
-            code_arms.push(quote! { Self::#v(_) => Some(#code), });
-            let msg = message_expr(service, id);
-            message_arms.push(quote! { Self::#v(e) => #msg, });
-            display_arms.push(quote! { Self::#v(_) => nimbus::protocol::fmt_error(f, #code, self.message()), });
-            source_arms.push(quote! { Self::#v(_) => None, });
+            shared.push(quote! { #v(#code, #read) });
         }
-        let from_error_body = if decode_arms.is_empty() {
-            quote! { Self::Unhandled(error) }
-        } else {
-            quote! {
-                let decoded = match (error.code(), error.response()) {
-                    #(#decode_arms)*
-                    _ => return Self::Unhandled(error),
-                };
-                decoded.unwrap_or(Self::Unhandled(error))
-            }
-        };
         items.push(quote! {
             #doc
             #[derive(Debug)]
@@ -260,51 +244,19 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
                 Unhandled(nimbus::Error),
             }
 
-            impl #name {
-                /// Decodes the modeled error a service error response carries;
-                /// anything else stays [`Unhandled`](Self::Unhandled).
-                pub(crate) fn from_error(error: nimbus::Error) -> Self {
-                    #from_error_body
-                }
-
-                /// The error code (the modeled error's name, or the code the service sent).
-                pub fn code(&self) -> Option<&str> {
-                    match self {
-                        #(#code_arms)*
-                        Self::Unhandled(e) => e.code(),
-                    }
-                }
-
-                /// The error message, when there is one.
-                pub fn message(&self) -> Option<&str> {
-                    match self {
-                        #(#message_arms)*
-                        Self::Unhandled(e) => Some(e.message()),
-                    }
-                }
+            nimbus::operation_error! {
+                #name;
+                #(#shared;)*
             }
-
-            impl std::fmt::Display for #name {
-                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    match self {
-                        #(#display_arms)*
-                        Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-                    }
-                }
-            }
-
-            impl std::error::Error for #name {
-                fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-                    match self {
-                        #(#source_arms)*
-                        Self::Unhandled(e) => Some(e),
-                    }
-                }
-            }
-
-            impl From<nimbus::Error> for #name {
-                fn from(error: nimbus::Error) -> Self {
-                    Self::Unhandled(error)
+        });
+    }
+    for id in modeled {
+        let ty = type_path(service, id);
+        let msg = message_expr(service, id);
+        items.push(quote! {
+            impl nimbus::ModeledError for #ty {
+                fn message(&self) -> Option<&str> {
+                    #msg
                 }
             }
         });

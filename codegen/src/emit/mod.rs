@@ -48,6 +48,28 @@ pub fn format_file(tokens: TokenStream, source: &str) -> Result<String, String> 
     Ok(format!("{PREAMBLE}\n\n{}", prettyplease::unparse(&file)))
 }
 
+/// prettyplease fills the body of a macro call like prose; for the brace
+/// macros opened by `opener`, whose entries end with `;`, put each entry on
+/// its own line instead.
+fn one_entry_per_line(text: &str, opener: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(opener) {
+        let body_start = start + opener.len();
+        let Some(len) = rest[body_start..].find("\n}") else { break };
+        out.push_str(&rest[..body_start]);
+        let body = rest[body_start..body_start + len].split_whitespace().collect::<Vec<_>>().join(" ");
+        for entry in body.split(';').map(|e| e.trim().replace("( ", "(")).filter(|e| !e.is_empty()) {
+            out.push_str("\n    ");
+            out.push_str(&entry);
+            out.push(';');
+        }
+        rest = &rest[body_start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Emits every file of the crate for `service`.
 pub fn emit_crate(service: &Service, spec: &CrateSpec) -> Result<Vec<GeneratedFile>, String> {
     let mut files = vec![
@@ -57,7 +79,8 @@ pub fn emit_crate(service: &Service, spec: &CrateSpec) -> Result<Vec<GeneratedFi
     ];
     if client::emits_client(service) {
         files.push(GeneratedFile { path: "src/client.rs".into(), contents: format_file(client::client_rs(service)?, "client.rs")? });
-        files.push(GeneratedFile { path: "src/errors.rs".into(), contents: format_file(client::errors_rs(service)?, "errors.rs")? });
+        let errors = format_file(client::errors_rs(service)?, "errors.rs")?;
+        files.push(GeneratedFile { path: "src/errors.rs".into(), contents: one_entry_per_line(&errors, "nimbus::operation_error! {") });
         files.push(GeneratedFile {
             path: "src/operations.rs".into(),
             contents: format_file(client::operations_rs(service)?, "operations.rs")?,

@@ -15,66 +15,10 @@ pub enum BatchGetNamedQueryError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl BatchGetNamedQueryError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for BatchGetNamedQueryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for BatchGetNamedQueryError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for BatchGetNamedQueryError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    BatchGetNamedQueryError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`BatchGetPreparedStatement`](crate::Client::batch_get_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -89,66 +33,10 @@ pub enum BatchGetPreparedStatementError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl BatchGetPreparedStatementError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for BatchGetPreparedStatementError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for BatchGetPreparedStatementError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for BatchGetPreparedStatementError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    BatchGetPreparedStatementError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`BatchGetQueryExecution`](crate::Client::batch_get_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -163,66 +51,10 @@ pub enum BatchGetQueryExecutionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl BatchGetQueryExecutionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for BatchGetQueryExecutionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for BatchGetQueryExecutionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for BatchGetQueryExecutionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    BatchGetQueryExecutionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`CancelCapacityReservation`](crate::Client::cancel_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -237,66 +69,10 @@ pub enum CancelCapacityReservationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CancelCapacityReservationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CancelCapacityReservationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CancelCapacityReservationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CancelCapacityReservationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CancelCapacityReservationError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`CreateCapacityReservation`](crate::Client::create_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -311,66 +87,10 @@ pub enum CreateCapacityReservationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateCapacityReservationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateCapacityReservationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateCapacityReservationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateCapacityReservationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateCapacityReservationError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`CreateDataCatalog`](crate::Client::create_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -385,66 +105,10 @@ pub enum CreateDataCatalogError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateDataCatalogError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateDataCatalogError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateDataCatalogError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateDataCatalogError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateDataCatalogError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`CreateNamedQuery`](crate::Client::create_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -459,66 +123,10 @@ pub enum CreateNamedQueryError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateNamedQueryError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateNamedQueryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateNamedQueryError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateNamedQueryError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateNamedQueryError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`CreateNotebook`](crate::Client::create_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -535,80 +143,11 @@ pub enum CreateNotebookError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateNotebookError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateNotebookError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateNotebookError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateNotebookError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateNotebookError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`CreatePreparedStatement`](crate::Client::create_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -623,66 +162,10 @@ pub enum CreatePreparedStatementError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreatePreparedStatementError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreatePreparedStatementError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreatePreparedStatementError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreatePreparedStatementError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreatePreparedStatementError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`CreatePresignedNotebookUrl`](crate::Client::create_presigned_notebook_url): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -699,80 +182,11 @@ pub enum CreatePresignedNotebookUrlError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreatePresignedNotebookUrlError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreatePresignedNotebookUrlError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreatePresignedNotebookUrlError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreatePresignedNotebookUrlError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreatePresignedNotebookUrlError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`CreateWorkGroup`](crate::Client::create_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -787,66 +201,10 @@ pub enum CreateWorkGroupError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateWorkGroupError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateWorkGroupError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateWorkGroupError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateWorkGroupError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateWorkGroupError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`DeleteCapacityReservation`](crate::Client::delete_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -861,66 +219,10 @@ pub enum DeleteCapacityReservationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteCapacityReservationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteCapacityReservationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteCapacityReservationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteCapacityReservationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteCapacityReservationError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`DeleteDataCatalog`](crate::Client::delete_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -935,66 +237,10 @@ pub enum DeleteDataCatalogError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteDataCatalogError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteDataCatalogError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteDataCatalogError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteDataCatalogError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteDataCatalogError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`DeleteNamedQuery`](crate::Client::delete_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1009,66 +255,10 @@ pub enum DeleteNamedQueryError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteNamedQueryError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteNamedQueryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteNamedQueryError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteNamedQueryError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteNamedQueryError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`DeleteNotebook`](crate::Client::delete_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1085,80 +275,11 @@ pub enum DeleteNotebookError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteNotebookError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteNotebookError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteNotebookError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteNotebookError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteNotebookError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`DeletePreparedStatement`](crate::Client::delete_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1175,80 +296,11 @@ pub enum DeletePreparedStatementError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeletePreparedStatementError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeletePreparedStatementError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeletePreparedStatementError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeletePreparedStatementError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeletePreparedStatementError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`DeleteWorkGroup`](crate::Client::delete_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1263,66 +315,10 @@ pub enum DeleteWorkGroupError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteWorkGroupError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteWorkGroupError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteWorkGroupError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteWorkGroupError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteWorkGroupError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`ExportNotebook`](crate::Client::export_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1339,80 +335,11 @@ pub enum ExportNotebookError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ExportNotebookError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ExportNotebookError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ExportNotebookError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ExportNotebookError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ExportNotebookError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`GetCalculationExecution`](crate::Client::get_calculation_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1429,80 +356,11 @@ pub enum GetCalculationExecutionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetCalculationExecutionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetCalculationExecutionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetCalculationExecutionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetCalculationExecutionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetCalculationExecutionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`GetCalculationExecutionCode`](crate::Client::get_calculation_execution_code): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1519,80 +377,11 @@ pub enum GetCalculationExecutionCodeError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetCalculationExecutionCodeError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetCalculationExecutionCodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetCalculationExecutionCodeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetCalculationExecutionCodeError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetCalculationExecutionCodeError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`GetCalculationExecutionStatus`](crate::Client::get_calculation_execution_status): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1609,80 +398,11 @@ pub enum GetCalculationExecutionStatusError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetCalculationExecutionStatusError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetCalculationExecutionStatusError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetCalculationExecutionStatusError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetCalculationExecutionStatusError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetCalculationExecutionStatusError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`GetCapacityAssignmentConfiguration`](crate::Client::get_capacity_assignment_configuration): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1697,66 +417,10 @@ pub enum GetCapacityAssignmentConfigurationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetCapacityAssignmentConfigurationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetCapacityAssignmentConfigurationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetCapacityAssignmentConfigurationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetCapacityAssignmentConfigurationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetCapacityAssignmentConfigurationError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`GetCapacityReservation`](crate::Client::get_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1771,66 +435,10 @@ pub enum GetCapacityReservationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetCapacityReservationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetCapacityReservationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetCapacityReservationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetCapacityReservationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetCapacityReservationError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`GetDataCatalog`](crate::Client::get_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1845,66 +453,10 @@ pub enum GetDataCatalogError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetDataCatalogError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetDataCatalogError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetDataCatalogError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetDataCatalogError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetDataCatalogError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`GetDatabase`](crate::Client::get_database): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1921,76 +473,11 @@ pub enum GetDatabaseError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetDatabaseError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("MetadataException"), Some(r)) => {
-                crate::operations::read_metadata_exception(r)
-                    .map(Self::MetadataException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::MetadataException(_) => Some("MetadataException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::MetadataException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetDatabaseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::MetadataException(_) => {
-                nimbus::protocol::fmt_error(f, "MetadataException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetDatabaseError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::MetadataException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetDatabaseError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetDatabaseError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    MetadataException("MetadataException", read_metadata_exception);
 }
 /// Errors of [`GetNamedQuery`](crate::Client::get_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2005,66 +492,10 @@ pub enum GetNamedQueryError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetNamedQueryError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetNamedQueryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetNamedQueryError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetNamedQueryError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetNamedQueryError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`GetNotebookMetadata`](crate::Client::get_notebook_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2081,80 +512,11 @@ pub enum GetNotebookMetadataError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetNotebookMetadataError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetNotebookMetadataError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetNotebookMetadataError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetNotebookMetadataError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetNotebookMetadataError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`GetPreparedStatement`](crate::Client::get_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2171,80 +533,11 @@ pub enum GetPreparedStatementError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetPreparedStatementError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetPreparedStatementError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetPreparedStatementError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetPreparedStatementError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetPreparedStatementError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`GetQueryExecution`](crate::Client::get_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2259,66 +552,10 @@ pub enum GetQueryExecutionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetQueryExecutionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetQueryExecutionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetQueryExecutionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetQueryExecutionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetQueryExecutionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`GetQueryResults`](crate::Client::get_query_results): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2335,80 +572,11 @@ pub enum GetQueryResultsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetQueryResultsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetQueryResultsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetQueryResultsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetQueryResultsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetQueryResultsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`GetQueryRuntimeStatistics`](crate::Client::get_query_runtime_statistics): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2423,66 +591,10 @@ pub enum GetQueryRuntimeStatisticsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetQueryRuntimeStatisticsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetQueryRuntimeStatisticsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetQueryRuntimeStatisticsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetQueryRuntimeStatisticsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetQueryRuntimeStatisticsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2499,80 +611,11 @@ pub enum GetSessionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetSessionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetSessionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetSessionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetSessionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetSessionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`GetSessionStatus`](crate::Client::get_session_status): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2589,80 +632,11 @@ pub enum GetSessionStatusError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetSessionStatusError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetSessionStatusError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetSessionStatusError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetSessionStatusError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetSessionStatusError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`GetTableMetadata`](crate::Client::get_table_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2679,76 +653,11 @@ pub enum GetTableMetadataError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetTableMetadataError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("MetadataException"), Some(r)) => {
-                crate::operations::read_metadata_exception(r)
-                    .map(Self::MetadataException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::MetadataException(_) => Some("MetadataException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::MetadataException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetTableMetadataError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::MetadataException(_) => {
-                nimbus::protocol::fmt_error(f, "MetadataException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetTableMetadataError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::MetadataException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetTableMetadataError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetTableMetadataError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    MetadataException("MetadataException", read_metadata_exception);
 }
 /// Errors of [`GetWorkGroup`](crate::Client::get_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2763,66 +672,10 @@ pub enum GetWorkGroupError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetWorkGroupError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetWorkGroupError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetWorkGroupError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetWorkGroupError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetWorkGroupError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`ImportNotebook`](crate::Client::import_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2839,80 +692,11 @@ pub enum ImportNotebookError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ImportNotebookError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ImportNotebookError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ImportNotebookError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ImportNotebookError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ImportNotebookError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`ListApplicationDPUSizes`](crate::Client::list_application_dpu_sizes): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2929,80 +713,11 @@ pub enum ListApplicationDpuSizesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListApplicationDpuSizesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListApplicationDpuSizesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListApplicationDpuSizesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListApplicationDpuSizesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListApplicationDpuSizesError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`ListCalculationExecutions`](crate::Client::list_calculation_executions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3019,80 +734,11 @@ pub enum ListCalculationExecutionsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListCalculationExecutionsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListCalculationExecutionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListCalculationExecutionsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListCalculationExecutionsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListCalculationExecutionsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`ListCapacityReservations`](crate::Client::list_capacity_reservations): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3107,66 +753,10 @@ pub enum ListCapacityReservationsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListCapacityReservationsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListCapacityReservationsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListCapacityReservationsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListCapacityReservationsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListCapacityReservationsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`ListDataCatalogs`](crate::Client::list_data_catalogs): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3181,66 +771,10 @@ pub enum ListDataCatalogsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListDataCatalogsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListDataCatalogsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListDataCatalogsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListDataCatalogsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListDataCatalogsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`ListDatabases`](crate::Client::list_databases): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3257,76 +791,11 @@ pub enum ListDatabasesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListDatabasesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("MetadataException"), Some(r)) => {
-                crate::operations::read_metadata_exception(r)
-                    .map(Self::MetadataException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::MetadataException(_) => Some("MetadataException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::MetadataException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListDatabasesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::MetadataException(_) => {
-                nimbus::protocol::fmt_error(f, "MetadataException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListDatabasesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::MetadataException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListDatabasesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListDatabasesError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    MetadataException("MetadataException", read_metadata_exception);
 }
 /// Errors of [`ListEngineVersions`](crate::Client::list_engine_versions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3341,66 +810,10 @@ pub enum ListEngineVersionsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListEngineVersionsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListEngineVersionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListEngineVersionsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListEngineVersionsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListEngineVersionsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`ListExecutors`](crate::Client::list_executors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3417,80 +830,11 @@ pub enum ListExecutorsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListExecutorsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListExecutorsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListExecutorsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListExecutorsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListExecutorsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`ListNamedQueries`](crate::Client::list_named_queries): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3505,66 +849,10 @@ pub enum ListNamedQueriesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListNamedQueriesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListNamedQueriesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListNamedQueriesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListNamedQueriesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListNamedQueriesError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`ListNotebookMetadata`](crate::Client::list_notebook_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3581,80 +869,11 @@ pub enum ListNotebookMetadataError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListNotebookMetadataError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListNotebookMetadataError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListNotebookMetadataError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListNotebookMetadataError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListNotebookMetadataError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`ListNotebookSessions`](crate::Client::list_notebook_sessions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3671,80 +890,11 @@ pub enum ListNotebookSessionsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListNotebookSessionsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListNotebookSessionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListNotebookSessionsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListNotebookSessionsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListNotebookSessionsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`ListPreparedStatements`](crate::Client::list_prepared_statements): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3759,66 +909,10 @@ pub enum ListPreparedStatementsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListPreparedStatementsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListPreparedStatementsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListPreparedStatementsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListPreparedStatementsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListPreparedStatementsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`ListQueryExecutions`](crate::Client::list_query_executions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3833,66 +927,10 @@ pub enum ListQueryExecutionsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListQueryExecutionsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListQueryExecutionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListQueryExecutionsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListQueryExecutionsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListQueryExecutionsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3909,80 +947,11 @@ pub enum ListSessionsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListSessionsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListSessionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListSessionsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListSessionsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListSessionsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`ListTableMetadata`](crate::Client::list_table_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3999,76 +968,11 @@ pub enum ListTableMetadataError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListTableMetadataError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("MetadataException"), Some(r)) => {
-                crate::operations::read_metadata_exception(r)
-                    .map(Self::MetadataException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::MetadataException(_) => Some("MetadataException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::MetadataException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListTableMetadataError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::MetadataException(_) => {
-                nimbus::protocol::fmt_error(f, "MetadataException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListTableMetadataError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::MetadataException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListTableMetadataError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListTableMetadataError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    MetadataException("MetadataException", read_metadata_exception);
 }
 /// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4085,80 +989,11 @@ pub enum ListTagsForResourceError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListTagsForResourceError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListTagsForResourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListTagsForResourceError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListTagsForResourceError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListTagsForResourceError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`ListWorkGroups`](crate::Client::list_work_groups): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4173,66 +1008,10 @@ pub enum ListWorkGroupsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListWorkGroupsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListWorkGroupsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListWorkGroupsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListWorkGroupsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListWorkGroupsError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`PutCapacityAssignmentConfiguration`](crate::Client::put_capacity_assignment_configuration): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4247,66 +1026,10 @@ pub enum PutCapacityAssignmentConfigurationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl PutCapacityAssignmentConfigurationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for PutCapacityAssignmentConfigurationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for PutCapacityAssignmentConfigurationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for PutCapacityAssignmentConfigurationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    PutCapacityAssignmentConfigurationError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`StartCalculationExecution`](crate::Client::start_calculation_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4323,80 +1046,11 @@ pub enum StartCalculationExecutionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl StartCalculationExecutionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for StartCalculationExecutionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for StartCalculationExecutionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for StartCalculationExecutionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    StartCalculationExecutionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`StartQueryExecution`](crate::Client::start_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4413,80 +1067,11 @@ pub enum StartQueryExecutionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl StartQueryExecutionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for StartQueryExecutionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for StartQueryExecutionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for StartQueryExecutionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    StartQueryExecutionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`StartSession`](crate::Client::start_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4507,110 +1092,13 @@ pub enum StartSessionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl StartSessionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("SessionAlreadyExistsException"), Some(r)) => {
-                crate::operations::read_session_already_exists_exception(r)
-                    .map(Self::SessionAlreadyExistsException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::SessionAlreadyExistsException(_) => {
-                Some("SessionAlreadyExistsException")
-            }
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::SessionAlreadyExistsException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for StartSessionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::SessionAlreadyExistsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "SessionAlreadyExistsException",
-                    self.message(),
-                )
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for StartSessionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::SessionAlreadyExistsException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for StartSessionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    StartSessionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    SessionAlreadyExistsException("SessionAlreadyExistsException", read_session_already_exists_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`StopCalculationExecution`](crate::Client::stop_calculation_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4627,80 +1115,11 @@ pub enum StopCalculationExecutionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl StopCalculationExecutionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for StopCalculationExecutionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for StopCalculationExecutionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for StopCalculationExecutionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    StopCalculationExecutionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`StopQueryExecution`](crate::Client::stop_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4715,66 +1134,10 @@ pub enum StopQueryExecutionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl StopQueryExecutionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for StopQueryExecutionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for StopQueryExecutionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for StopQueryExecutionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    StopQueryExecutionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4791,80 +1154,11 @@ pub enum TagResourceError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TagResourceError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TagResourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TagResourceError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TagResourceError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TagResourceError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`TerminateSession`](crate::Client::terminate_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4881,80 +1175,11 @@ pub enum TerminateSessionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TerminateSessionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TerminateSessionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TerminateSessionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TerminateSessionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TerminateSessionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4971,80 +1196,11 @@ pub enum UntagResourceError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UntagResourceError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UntagResourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UntagResourceError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UntagResourceError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UntagResourceError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`UpdateCapacityReservation`](crate::Client::update_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5059,66 +1215,10 @@ pub enum UpdateCapacityReservationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateCapacityReservationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateCapacityReservationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateCapacityReservationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateCapacityReservationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateCapacityReservationError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`UpdateDataCatalog`](crate::Client::update_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5133,66 +1233,10 @@ pub enum UpdateDataCatalogError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateDataCatalogError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateDataCatalogError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateDataCatalogError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateDataCatalogError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateDataCatalogError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`UpdateNamedQuery`](crate::Client::update_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5207,66 +1251,10 @@ pub enum UpdateNamedQueryError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateNamedQueryError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateNamedQueryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateNamedQueryError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateNamedQueryError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateNamedQueryError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
 /// Errors of [`UpdateNotebook`](crate::Client::update_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5283,80 +1271,11 @@ pub enum UpdateNotebookError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateNotebookError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateNotebookError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateNotebookError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateNotebookError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateNotebookError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`UpdateNotebookMetadata`](crate::Client::update_notebook_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5373,80 +1292,11 @@ pub enum UpdateNotebookMetadataError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateNotebookMetadataError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::TooManyRequestsException(_) => Some("TooManyRequestsException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::TooManyRequestsException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateNotebookMetadataError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::TooManyRequestsException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "TooManyRequestsException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateNotebookMetadataError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::TooManyRequestsException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateNotebookMetadataError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateNotebookMetadataError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
 }
 /// Errors of [`UpdatePreparedStatement`](crate::Client::update_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5463,80 +1313,11 @@ pub enum UpdatePreparedStatementError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdatePreparedStatementError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdatePreparedStatementError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdatePreparedStatementError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdatePreparedStatementError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdatePreparedStatementError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
 }
 /// Errors of [`UpdateWorkGroup`](crate::Client::update_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5551,64 +1332,38 @@ pub enum UpdateWorkGroupError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateWorkGroupError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::InvalidRequestException(_) => Some("InvalidRequestException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::InvalidRequestException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
+nimbus::operation_error! {
+    UpdateWorkGroupError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+}
+impl nimbus::ModeledError for crate::types::InternalServerException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }
-impl std::fmt::Display for UpdateWorkGroupError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::InvalidRequestException(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidRequestException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
+impl nimbus::ModeledError for crate::types::InvalidRequestException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }
-impl std::error::Error for UpdateWorkGroupError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InternalServerException(_) => None,
-            Self::InvalidRequestException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
+impl nimbus::ModeledError for crate::types::MetadataException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }
-impl From<nimbus::Error> for UpdateWorkGroupError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
+impl nimbus::ModeledError for crate::types::ResourceNotFoundException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+impl nimbus::ModeledError for crate::types::SessionAlreadyExistsException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+impl nimbus::ModeledError for crate::types::TooManyRequestsException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }

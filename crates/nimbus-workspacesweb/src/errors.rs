@@ -23,110 +23,14 @@ pub enum AssociateBrowserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl AssociateBrowserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for AssociateBrowserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for AssociateBrowserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for AssociateBrowserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    AssociateBrowserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`AssociateDataProtectionSettings`](crate::Client::associate_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -149,110 +53,14 @@ pub enum AssociateDataProtectionSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl AssociateDataProtectionSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for AssociateDataProtectionSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for AssociateDataProtectionSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for AssociateDataProtectionSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    AssociateDataProtectionSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`AssociateIpAccessSettings`](crate::Client::associate_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -275,110 +83,14 @@ pub enum AssociateIpAccessSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl AssociateIpAccessSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for AssociateIpAccessSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for AssociateIpAccessSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for AssociateIpAccessSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    AssociateIpAccessSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`AssociateNetworkSettings`](crate::Client::associate_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -401,110 +113,14 @@ pub enum AssociateNetworkSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl AssociateNetworkSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for AssociateNetworkSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for AssociateNetworkSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for AssociateNetworkSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    AssociateNetworkSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`AssociateTrustStore`](crate::Client::associate_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -527,110 +143,14 @@ pub enum AssociateTrustStoreError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl AssociateTrustStoreError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for AssociateTrustStoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for AssociateTrustStoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for AssociateTrustStoreError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    AssociateTrustStoreError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`AssociateUserAccessLoggingSettings`](crate::Client::associate_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -653,110 +173,14 @@ pub enum AssociateUserAccessLoggingSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl AssociateUserAccessLoggingSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for AssociateUserAccessLoggingSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for AssociateUserAccessLoggingSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for AssociateUserAccessLoggingSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    AssociateUserAccessLoggingSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`AssociateUserSettings`](crate::Client::associate_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -779,110 +203,14 @@ pub enum AssociateUserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl AssociateUserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for AssociateUserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for AssociateUserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for AssociateUserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    AssociateUserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`CreateBrowserSettings`](crate::Client::create_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -907,126 +235,15 @@ pub enum CreateBrowserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateBrowserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateBrowserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateBrowserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateBrowserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateBrowserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`CreateDataProtectionSettings`](crate::Client::create_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1051,126 +268,15 @@ pub enum CreateDataProtectionSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateDataProtectionSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateDataProtectionSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateDataProtectionSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateDataProtectionSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateDataProtectionSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`CreateIdentityProvider`](crate::Client::create_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1195,126 +301,15 @@ pub enum CreateIdentityProviderError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateIdentityProviderError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateIdentityProviderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateIdentityProviderError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateIdentityProviderError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateIdentityProviderError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`CreateIpAccessSettings`](crate::Client::create_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1337,112 +332,14 @@ pub enum CreateIpAccessSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateIpAccessSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateIpAccessSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateIpAccessSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateIpAccessSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateIpAccessSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`CreateNetworkSettings`](crate::Client::create_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1465,112 +362,14 @@ pub enum CreateNetworkSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateNetworkSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateNetworkSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateNetworkSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateNetworkSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateNetworkSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`CreatePortal`](crate::Client::create_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1595,126 +394,15 @@ pub enum CreatePortalError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreatePortalError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreatePortalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreatePortalError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreatePortalError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreatePortalError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`CreateTrustStore`](crate::Client::create_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1737,112 +425,14 @@ pub enum CreateTrustStoreError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateTrustStoreError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateTrustStoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateTrustStoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateTrustStoreError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateTrustStoreError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`CreateUserAccessLoggingSettings`](crate::Client::create_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1865,112 +455,14 @@ pub enum CreateUserAccessLoggingSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateUserAccessLoggingSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateUserAccessLoggingSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateUserAccessLoggingSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateUserAccessLoggingSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateUserAccessLoggingSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`CreateUserSettings`](crate::Client::create_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1993,112 +485,14 @@ pub enum CreateUserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl CreateUserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for CreateUserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for CreateUserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for CreateUserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    CreateUserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DeleteBrowserSettings`](crate::Client::delete_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2119,96 +513,13 @@ pub enum DeleteBrowserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteBrowserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteBrowserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteBrowserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteBrowserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteBrowserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DeleteDataProtectionSettings`](crate::Client::delete_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2229,96 +540,13 @@ pub enum DeleteDataProtectionSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteDataProtectionSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteDataProtectionSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteDataProtectionSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteDataProtectionSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteDataProtectionSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DeleteIdentityProvider`](crate::Client::delete_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2339,96 +567,13 @@ pub enum DeleteIdentityProviderError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteIdentityProviderError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteIdentityProviderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteIdentityProviderError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteIdentityProviderError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteIdentityProviderError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DeleteIpAccessSettings`](crate::Client::delete_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2449,96 +594,13 @@ pub enum DeleteIpAccessSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteIpAccessSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteIpAccessSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteIpAccessSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteIpAccessSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteIpAccessSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DeleteNetworkSettings`](crate::Client::delete_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2559,96 +621,13 @@ pub enum DeleteNetworkSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteNetworkSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteNetworkSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteNetworkSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteNetworkSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteNetworkSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DeletePortal`](crate::Client::delete_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2669,96 +648,13 @@ pub enum DeletePortalError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeletePortalError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeletePortalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeletePortalError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeletePortalError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeletePortalError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DeleteTrustStore`](crate::Client::delete_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2779,96 +675,13 @@ pub enum DeleteTrustStoreError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteTrustStoreError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteTrustStoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteTrustStoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteTrustStoreError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteTrustStoreError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DeleteUserAccessLoggingSettings`](crate::Client::delete_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2889,96 +702,13 @@ pub enum DeleteUserAccessLoggingSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteUserAccessLoggingSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteUserAccessLoggingSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteUserAccessLoggingSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteUserAccessLoggingSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteUserAccessLoggingSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DeleteUserSettings`](crate::Client::delete_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2999,96 +729,13 @@ pub enum DeleteUserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DeleteUserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteUserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DeleteUserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DeleteUserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DeleteUserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DisassociateBrowserSettings`](crate::Client::disassociate_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3111,110 +758,14 @@ pub enum DisassociateBrowserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DisassociateBrowserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DisassociateBrowserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DisassociateBrowserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DisassociateBrowserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DisassociateBrowserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DisassociateDataProtectionSettings`](crate::Client::disassociate_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3237,110 +788,14 @@ pub enum DisassociateDataProtectionSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DisassociateDataProtectionSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DisassociateDataProtectionSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DisassociateDataProtectionSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DisassociateDataProtectionSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DisassociateDataProtectionSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DisassociateIpAccessSettings`](crate::Client::disassociate_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3363,110 +818,14 @@ pub enum DisassociateIpAccessSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DisassociateIpAccessSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DisassociateIpAccessSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DisassociateIpAccessSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DisassociateIpAccessSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DisassociateIpAccessSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DisassociateNetworkSettings`](crate::Client::disassociate_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3489,110 +848,14 @@ pub enum DisassociateNetworkSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DisassociateNetworkSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DisassociateNetworkSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DisassociateNetworkSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DisassociateNetworkSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DisassociateNetworkSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DisassociateTrustStore`](crate::Client::disassociate_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3615,110 +878,14 @@ pub enum DisassociateTrustStoreError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DisassociateTrustStoreError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DisassociateTrustStoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DisassociateTrustStoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DisassociateTrustStoreError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DisassociateTrustStoreError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DisassociateUserAccessLoggingSettings`](crate::Client::disassociate_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3741,110 +908,14 @@ pub enum DisassociateUserAccessLoggingSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DisassociateUserAccessLoggingSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DisassociateUserAccessLoggingSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DisassociateUserAccessLoggingSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DisassociateUserAccessLoggingSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DisassociateUserAccessLoggingSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`DisassociateUserSettings`](crate::Client::disassociate_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3867,110 +938,14 @@ pub enum DisassociateUserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DisassociateUserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DisassociateUserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DisassociateUserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DisassociateUserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DisassociateUserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ExpireSession`](crate::Client::expire_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3991,100 +966,13 @@ pub enum ExpireSessionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ExpireSessionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ExpireSessionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ExpireSessionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ExpireSessionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ExpireSessionError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetBrowserSettings`](crate::Client::get_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4105,100 +993,13 @@ pub enum GetBrowserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetBrowserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetBrowserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetBrowserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetBrowserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetBrowserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetDataProtectionSettings`](crate::Client::get_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4219,100 +1020,13 @@ pub enum GetDataProtectionSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetDataProtectionSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetDataProtectionSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetDataProtectionSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetDataProtectionSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetDataProtectionSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetIdentityProvider`](crate::Client::get_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4333,100 +1047,13 @@ pub enum GetIdentityProviderError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetIdentityProviderError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetIdentityProviderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetIdentityProviderError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetIdentityProviderError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetIdentityProviderError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetIpAccessSettings`](crate::Client::get_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4447,100 +1074,13 @@ pub enum GetIpAccessSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetIpAccessSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetIpAccessSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetIpAccessSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetIpAccessSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetIpAccessSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetNetworkSettings`](crate::Client::get_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4561,100 +1101,13 @@ pub enum GetNetworkSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetNetworkSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetNetworkSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetNetworkSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetNetworkSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetNetworkSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetPortal`](crate::Client::get_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4675,100 +1128,13 @@ pub enum GetPortalError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetPortalError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetPortalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetPortalError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetPortalError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetPortalError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetPortalServiceProviderMetadata`](crate::Client::get_portal_service_provider_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4789,100 +1155,13 @@ pub enum GetPortalServiceProviderMetadataError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetPortalServiceProviderMetadataError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetPortalServiceProviderMetadataError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetPortalServiceProviderMetadataError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetPortalServiceProviderMetadataError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetPortalServiceProviderMetadataError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4903,100 +1182,13 @@ pub enum GetSessionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetSessionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetSessionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetSessionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetSessionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetSessionError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetTrustStore`](crate::Client::get_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5017,100 +1209,13 @@ pub enum GetTrustStoreError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetTrustStoreError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetTrustStoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetTrustStoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetTrustStoreError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetTrustStoreError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetTrustStoreCertificate`](crate::Client::get_trust_store_certificate): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5131,100 +1236,13 @@ pub enum GetTrustStoreCertificateError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetTrustStoreCertificateError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetTrustStoreCertificateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetTrustStoreCertificateError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetTrustStoreCertificateError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetTrustStoreCertificateError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetUserAccessLoggingSettings`](crate::Client::get_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5245,100 +1263,13 @@ pub enum GetUserAccessLoggingSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetUserAccessLoggingSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetUserAccessLoggingSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetUserAccessLoggingSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetUserAccessLoggingSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetUserAccessLoggingSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`GetUserSettings`](crate::Client::get_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5359,100 +1290,13 @@ pub enum GetUserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GetUserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GetUserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GetUserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GetUserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GetUserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListBrowserSettings`](crate::Client::list_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5471,86 +1315,12 @@ pub enum ListBrowserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListBrowserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListBrowserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListBrowserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListBrowserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListBrowserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListDataProtectionSettings`](crate::Client::list_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5569,86 +1339,12 @@ pub enum ListDataProtectionSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListDataProtectionSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListDataProtectionSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListDataProtectionSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListDataProtectionSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListDataProtectionSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListIdentityProviders`](crate::Client::list_identity_providers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5667,86 +1363,12 @@ pub enum ListIdentityProvidersError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListIdentityProvidersError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListIdentityProvidersError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListIdentityProvidersError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListIdentityProvidersError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListIdentityProvidersError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListIpAccessSettings`](crate::Client::list_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5765,86 +1387,12 @@ pub enum ListIpAccessSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListIpAccessSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListIpAccessSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListIpAccessSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListIpAccessSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListIpAccessSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListNetworkSettings`](crate::Client::list_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5863,86 +1411,12 @@ pub enum ListNetworkSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListNetworkSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListNetworkSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListNetworkSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListNetworkSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListNetworkSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListPortals`](crate::Client::list_portals): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5961,86 +1435,12 @@ pub enum ListPortalsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListPortalsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListPortalsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListPortalsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListPortalsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListPortalsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -6061,100 +1461,13 @@ pub enum ListSessionsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListSessionsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListSessionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListSessionsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListSessionsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListSessionsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -6175,100 +1488,13 @@ pub enum ListTagsForResourceError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListTagsForResourceError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListTagsForResourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListTagsForResourceError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListTagsForResourceError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListTagsForResourceError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListTrustStoreCertificates`](crate::Client::list_trust_store_certificates): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -6289,100 +1515,13 @@ pub enum ListTrustStoreCertificatesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListTrustStoreCertificatesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListTrustStoreCertificatesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListTrustStoreCertificatesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListTrustStoreCertificatesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListTrustStoreCertificatesError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListTrustStores`](crate::Client::list_trust_stores): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -6401,86 +1540,12 @@ pub enum ListTrustStoresError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListTrustStoresError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListTrustStoresError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListTrustStoresError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListTrustStoresError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListTrustStoresError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListUserAccessLoggingSettings`](crate::Client::list_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -6499,86 +1564,12 @@ pub enum ListUserAccessLoggingSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListUserAccessLoggingSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListUserAccessLoggingSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListUserAccessLoggingSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListUserAccessLoggingSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListUserAccessLoggingSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`ListUserSettings`](crate::Client::list_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -6597,86 +1588,12 @@ pub enum ListUserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ListUserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ListUserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ListUserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ListUserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ListUserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -6699,110 +1616,14 @@ pub enum TagResourceError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TagResourceError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("TooManyTagsException"), Some(r)) => {
-                crate::operations::read_too_many_tags_exception(r)
-                    .map(Self::TooManyTagsException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::TooManyTagsException(_) => Some("TooManyTagsException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::TooManyTagsException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TagResourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::TooManyTagsException(_) => {
-                nimbus::protocol::fmt_error(f, "TooManyTagsException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TagResourceError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::TooManyTagsException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TagResourceError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TagResourceError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    TooManyTagsException("TooManyTagsException", read_too_many_tags_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -6823,100 +1644,13 @@ pub enum UntagResourceError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UntagResourceError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UntagResourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UntagResourceError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UntagResourceError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UntagResourceError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UpdateBrowserSettings`](crate::Client::update_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -6937,100 +1671,13 @@ pub enum UpdateBrowserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateBrowserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateBrowserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateBrowserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateBrowserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateBrowserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UpdateDataProtectionSettings`](crate::Client::update_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -7051,100 +1698,13 @@ pub enum UpdateDataProtectionSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateDataProtectionSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateDataProtectionSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateDataProtectionSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateDataProtectionSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateDataProtectionSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UpdateIdentityProvider`](crate::Client::update_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -7165,100 +1725,13 @@ pub enum UpdateIdentityProviderError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateIdentityProviderError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateIdentityProviderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateIdentityProviderError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateIdentityProviderError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateIdentityProviderError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UpdateIpAccessSettings`](crate::Client::update_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -7279,100 +1752,13 @@ pub enum UpdateIpAccessSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateIpAccessSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateIpAccessSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateIpAccessSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateIpAccessSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateIpAccessSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UpdateNetworkSettings`](crate::Client::update_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -7393,100 +1779,13 @@ pub enum UpdateNetworkSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateNetworkSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateNetworkSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateNetworkSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateNetworkSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateNetworkSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UpdatePortal`](crate::Client::update_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -7511,126 +1810,15 @@ pub enum UpdatePortalError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdatePortalError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::ConflictException(_) => Some("ConflictException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::ConflictException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdatePortalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::ConflictException(_) => {
-                nimbus::protocol::fmt_error(f, "ConflictException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdatePortalError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::ConflictException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdatePortalError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdatePortalError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    ConflictException("ConflictException", read_conflict_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UpdateTrustStore`](crate::Client::update_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -7653,116 +1841,14 @@ pub enum UpdateTrustStoreError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateTrustStoreError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ServiceQuotaExceededException(_) => {
-                Some("ServiceQuotaExceededException")
-            }
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ServiceQuotaExceededException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateTrustStoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ServiceQuotaExceededException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ServiceQuotaExceededException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateTrustStoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ServiceQuotaExceededException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateTrustStoreError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateTrustStoreError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UpdateUserAccessLoggingSettings`](crate::Client::update_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -7783,100 +1869,13 @@ pub enum UpdateUserAccessLoggingSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateUserAccessLoggingSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for UpdateUserAccessLoggingSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for UpdateUserAccessLoggingSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for UpdateUserAccessLoggingSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    UpdateUserAccessLoggingSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
 }
 /// Errors of [`UpdateUserSettings`](crate::Client::update_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -7897,98 +1896,51 @@ pub enum UpdateUserSettingsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UpdateUserSettingsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(_) => Some("AccessDeniedException"),
-            Self::InternalServerException(_) => Some("InternalServerException"),
-            Self::ResourceNotFoundException(_) => Some("ResourceNotFoundException"),
-            Self::ThrottlingException(_) => Some("ThrottlingException"),
-            Self::ValidationException(_) => Some("ValidationException"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::AccessDeniedException(e) => e.message.as_deref(),
-            Self::InternalServerException(e) => e.message.as_deref(),
-            Self::ResourceNotFoundException(e) => e.message.as_deref(),
-            Self::ThrottlingException(e) => e.message.as_deref(),
-            Self::ValidationException(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
+nimbus::operation_error! {
+    UpdateUserSettingsError;
+    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", read_throttling_exception);
+    ValidationException("ValidationException", read_validation_exception);
+}
+impl nimbus::ModeledError for crate::types::AccessDeniedException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }
-impl std::fmt::Display for UpdateUserSettingsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::AccessDeniedException(_) => {
-                nimbus::protocol::fmt_error(f, "AccessDeniedException", self.message())
-            }
-            Self::InternalServerException(_) => {
-                nimbus::protocol::fmt_error(f, "InternalServerException", self.message())
-            }
-            Self::ResourceNotFoundException(_) => {
-                nimbus::protocol::fmt_error(
-                    f,
-                    "ResourceNotFoundException",
-                    self.message(),
-                )
-            }
-            Self::ThrottlingException(_) => {
-                nimbus::protocol::fmt_error(f, "ThrottlingException", self.message())
-            }
-            Self::ValidationException(_) => {
-                nimbus::protocol::fmt_error(f, "ValidationException", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
+impl nimbus::ModeledError for crate::types::ConflictException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }
-impl std::error::Error for UpdateUserSettingsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::AccessDeniedException(_) => None,
-            Self::InternalServerException(_) => None,
-            Self::ResourceNotFoundException(_) => None,
-            Self::ThrottlingException(_) => None,
-            Self::ValidationException(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
+impl nimbus::ModeledError for crate::types::InternalServerException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }
-impl From<nimbus::Error> for UpdateUserSettingsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
+impl nimbus::ModeledError for crate::types::ResourceNotFoundException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+impl nimbus::ModeledError for crate::types::ServiceQuotaExceededException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+impl nimbus::ModeledError for crate::types::ThrottlingException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+impl nimbus::ModeledError for crate::types::TooManyTagsException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+impl nimbus::ModeledError for crate::types::ValidationException {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }

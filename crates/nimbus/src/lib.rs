@@ -36,6 +36,7 @@ mod error;
 pub mod endpoint;
 pub mod google;
 pub mod http;
+mod operation_error;
 pub mod paginate;
 pub mod protocol;
 pub mod retry;
@@ -54,6 +55,7 @@ pub use credentials::Credentials;
 pub use retry::RetryConfig;
 pub use date_time::{DateTime, DateTimeParseError, DateTimeRangeError};
 pub use error::{Error, ErrorKind};
+pub use operation_error::ModeledError;
 pub use unknown::{UnknownIntVariant, UnknownVariant};
 
 /// An untyped JSON document.

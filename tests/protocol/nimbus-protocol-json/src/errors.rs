@@ -11,43 +11,8 @@ pub enum ContentTypeParametersError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ContentTypeParametersError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ContentTypeParametersError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ContentTypeParametersError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ContentTypeParametersError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ContentTypeParametersError;
 }
 /// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -58,43 +23,8 @@ pub enum DatetimeOffsetsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DatetimeOffsetsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DatetimeOffsetsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DatetimeOffsetsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DatetimeOffsetsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DatetimeOffsetsError;
 }
 /// Errors of [`EmptyOperation`](crate::Client::empty_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -105,43 +35,8 @@ pub enum EmptyOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl EmptyOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for EmptyOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for EmptyOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for EmptyOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    EmptyOperationError;
 }
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -152,43 +47,8 @@ pub enum EndpointOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl EndpointOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for EndpointOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for EndpointOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for EndpointOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    EndpointOperationError;
 }
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -199,43 +59,8 @@ pub enum EndpointWithHostLabelOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl EndpointWithHostLabelOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for EndpointWithHostLabelOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for EndpointWithHostLabelOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for EndpointWithHostLabelOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    EndpointWithHostLabelOperationError;
 }
 /// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -246,43 +71,8 @@ pub enum FractionalSecondsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl FractionalSecondsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for FractionalSecondsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for FractionalSecondsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for FractionalSecondsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    FractionalSecondsError;
 }
 /// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -299,79 +89,11 @@ pub enum GreetingWithErrorsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GreetingWithErrorsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ComplexError"), Some(r)) => {
-                crate::operations::read_complex_error(r).map(Self::ComplexError)
-            }
-            (Some("FooError"), Some(r)) => {
-                crate::operations::read_foo_error(r).map(Self::FooError)
-            }
-            (Some("InvalidGreeting"), Some(r)) => {
-                crate::operations::read_invalid_greeting(r).map(Self::InvalidGreeting)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::ComplexError(_) => Some("ComplexError"),
-            Self::FooError(_) => Some("FooError"),
-            Self::InvalidGreeting(_) => Some("InvalidGreeting"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::ComplexError(e) => {
-                let _ = e;
-                None
-            }
-            Self::FooError(e) => {
-                let _ = e;
-                None
-            }
-            Self::InvalidGreeting(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GreetingWithErrorsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::ComplexError(_) => {
-                nimbus::protocol::fmt_error(f, "ComplexError", self.message())
-            }
-            Self::FooError(_) => {
-                nimbus::protocol::fmt_error(f, "FooError", self.message())
-            }
-            Self::InvalidGreeting(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidGreeting", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GreetingWithErrorsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::ComplexError(_) => None,
-            Self::FooError(_) => None,
-            Self::InvalidGreeting(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GreetingWithErrorsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GreetingWithErrorsError;
+    ComplexError("ComplexError", read_complex_error);
+    FooError("FooError", read_foo_error);
+    InvalidGreeting("InvalidGreeting", read_invalid_greeting);
 }
 /// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -382,43 +104,8 @@ pub enum HostWithPathOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HostWithPathOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HostWithPathOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HostWithPathOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HostWithPathOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HostWithPathOperationError;
 }
 /// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -429,43 +116,8 @@ pub enum JsonEnumsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonEnumsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonEnumsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonEnumsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonEnumsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonEnumsError;
 }
 /// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -476,43 +128,8 @@ pub enum JsonIntEnumsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonIntEnumsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonIntEnumsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonIntEnumsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonIntEnumsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonIntEnumsError;
 }
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -523,43 +140,8 @@ pub enum JsonUnionsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonUnionsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonUnionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonUnionsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonUnionsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonUnionsError;
 }
 /// Errors of [`KitchenSinkOperation`](crate::Client::kitchen_sink_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -574,68 +156,10 @@ pub enum KitchenSinkOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl KitchenSinkOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ErrorWithMembers"), Some(r)) => {
-                crate::operations::read_error_with_members(r).map(Self::ErrorWithMembers)
-            }
-            (Some("ErrorWithoutMembers"), Some(r)) => {
-                crate::operations::read_error_without_members(r)
-                    .map(Self::ErrorWithoutMembers)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::ErrorWithMembers(_) => Some("ErrorWithMembers"),
-            Self::ErrorWithoutMembers(_) => Some("ErrorWithoutMembers"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::ErrorWithMembers(e) => e.message.as_deref(),
-            Self::ErrorWithoutMembers(e) => {
-                let _ = e;
-                None
-            }
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for KitchenSinkOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::ErrorWithMembers(_) => {
-                nimbus::protocol::fmt_error(f, "ErrorWithMembers", self.message())
-            }
-            Self::ErrorWithoutMembers(_) => {
-                nimbus::protocol::fmt_error(f, "ErrorWithoutMembers", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for KitchenSinkOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::ErrorWithMembers(_) => None,
-            Self::ErrorWithoutMembers(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for KitchenSinkOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    KitchenSinkOperationError;
+    ErrorWithMembers("ErrorWithMembers", read_error_with_members);
+    ErrorWithoutMembers("ErrorWithoutMembers", read_error_without_members);
 }
 /// Errors of [`NullOperation`](crate::Client::null_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -646,43 +170,8 @@ pub enum NullOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl NullOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for NullOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for NullOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for NullOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    NullOperationError;
 }
 /// Errors of [`OperationWithOptionalInputOutput`](crate::Client::operation_with_optional_input_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -693,43 +182,8 @@ pub enum OperationWithOptionalInputOutputError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OperationWithOptionalInputOutputError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OperationWithOptionalInputOutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OperationWithOptionalInputOutputError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OperationWithOptionalInputOutputError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OperationWithOptionalInputOutputError;
 }
 /// Errors of [`PutAndGetInlineDocuments`](crate::Client::put_and_get_inline_documents): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -740,43 +194,8 @@ pub enum PutAndGetInlineDocumentsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl PutAndGetInlineDocumentsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for PutAndGetInlineDocumentsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for PutAndGetInlineDocumentsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for PutAndGetInlineDocumentsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    PutAndGetInlineDocumentsError;
 }
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -787,43 +206,8 @@ pub enum PutWithContentEncodingError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl PutWithContentEncodingError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for PutWithContentEncodingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for PutWithContentEncodingError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for PutWithContentEncodingError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    PutWithContentEncodingError;
 }
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -834,43 +218,8 @@ pub enum SimpleScalarPropertiesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl SimpleScalarPropertiesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for SimpleScalarPropertiesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for SimpleScalarPropertiesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for SimpleScalarPropertiesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    SimpleScalarPropertiesError;
 }
 /// Errors of [`SparseNullsOperation`](crate::Client::sparse_nulls_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -881,41 +230,31 @@ pub enum SparseNullsOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl SparseNullsOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
+nimbus::operation_error! {
+    SparseNullsOperationError;
+}
+impl nimbus::ModeledError for crate::types::ComplexError {
+    fn message(&self) -> Option<&str> {
+        None
     }
 }
-impl std::fmt::Display for SparseNullsOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
+impl nimbus::ModeledError for crate::types::ErrorWithMembers {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }
-impl std::error::Error for SparseNullsOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
+impl nimbus::ModeledError for crate::types::ErrorWithoutMembers {
+    fn message(&self) -> Option<&str> {
+        None
     }
 }
-impl From<nimbus::Error> for SparseNullsOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
+impl nimbus::ModeledError for crate::types::FooError {
+    fn message(&self) -> Option<&str> {
+        None
+    }
+}
+impl nimbus::ModeledError for crate::types::InvalidGreeting {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }

@@ -11,43 +11,8 @@ pub enum ContentTypeParametersError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ContentTypeParametersError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ContentTypeParametersError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ContentTypeParametersError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ContentTypeParametersError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ContentTypeParametersError;
 }
 /// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -58,43 +23,8 @@ pub enum EmptyInputAndEmptyOutputError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl EmptyInputAndEmptyOutputError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for EmptyInputAndEmptyOutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for EmptyInputAndEmptyOutputError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for EmptyInputAndEmptyOutputError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    EmptyInputAndEmptyOutputError;
 }
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -105,43 +35,8 @@ pub enum EndpointOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl EndpointOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for EndpointOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for EndpointOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for EndpointOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    EndpointOperationError;
 }
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -152,43 +47,8 @@ pub enum EndpointWithHostLabelOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl EndpointWithHostLabelOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for EndpointWithHostLabelOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for EndpointWithHostLabelOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for EndpointWithHostLabelOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    EndpointWithHostLabelOperationError;
 }
 /// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -205,79 +65,11 @@ pub enum GreetingWithErrorsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GreetingWithErrorsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ComplexError"), Some(r)) => {
-                crate::operations::read_complex_error(r).map(Self::ComplexError)
-            }
-            (Some("FooError"), Some(r)) => {
-                crate::operations::read_foo_error(r).map(Self::FooError)
-            }
-            (Some("InvalidGreeting"), Some(r)) => {
-                crate::operations::read_invalid_greeting(r).map(Self::InvalidGreeting)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::ComplexError(_) => Some("ComplexError"),
-            Self::FooError(_) => Some("FooError"),
-            Self::InvalidGreeting(_) => Some("InvalidGreeting"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::ComplexError(e) => {
-                let _ = e;
-                None
-            }
-            Self::FooError(e) => {
-                let _ = e;
-                None
-            }
-            Self::InvalidGreeting(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GreetingWithErrorsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::ComplexError(_) => {
-                nimbus::protocol::fmt_error(f, "ComplexError", self.message())
-            }
-            Self::FooError(_) => {
-                nimbus::protocol::fmt_error(f, "FooError", self.message())
-            }
-            Self::InvalidGreeting(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidGreeting", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GreetingWithErrorsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::ComplexError(_) => None,
-            Self::FooError(_) => None,
-            Self::InvalidGreeting(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GreetingWithErrorsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GreetingWithErrorsError;
+    ComplexError("ComplexError", read_complex_error);
+    FooError("FooError", read_foo_error);
+    InvalidGreeting("InvalidGreeting", read_invalid_greeting);
 }
 /// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -288,43 +80,8 @@ pub enum HostWithPathOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HostWithPathOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HostWithPathOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HostWithPathOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HostWithPathOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HostWithPathOperationError;
 }
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -335,43 +92,8 @@ pub enum JsonUnionsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonUnionsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonUnionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonUnionsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonUnionsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonUnionsError;
 }
 /// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -382,43 +104,8 @@ pub enum NoInputAndNoOutputError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl NoInputAndNoOutputError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for NoInputAndNoOutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for NoInputAndNoOutputError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for NoInputAndNoOutputError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    NoInputAndNoOutputError;
 }
 /// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -429,43 +116,8 @@ pub enum NoInputAndOutputError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl NoInputAndOutputError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for NoInputAndOutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for NoInputAndOutputError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for NoInputAndOutputError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    NoInputAndOutputError;
 }
 /// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -476,43 +128,8 @@ pub enum OperationWithDefaultsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OperationWithDefaultsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OperationWithDefaultsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OperationWithDefaultsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OperationWithDefaultsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OperationWithDefaultsError;
 }
 /// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -523,43 +140,8 @@ pub enum OperationWithNestedStructureError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OperationWithNestedStructureError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OperationWithNestedStructureError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OperationWithNestedStructureError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OperationWithNestedStructureError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OperationWithNestedStructureError;
 }
 /// Errors of [`OperationWithRequiredMembers`](crate::Client::operation_with_required_members): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -570,43 +152,8 @@ pub enum OperationWithRequiredMembersError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OperationWithRequiredMembersError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OperationWithRequiredMembersError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OperationWithRequiredMembersError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OperationWithRequiredMembersError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OperationWithRequiredMembersError;
 }
 /// Errors of [`OperationWithRequiredMembersWithDefaults`](crate::Client::operation_with_required_members_with_defaults): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -617,43 +164,8 @@ pub enum OperationWithRequiredMembersWithDefaultsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OperationWithRequiredMembersWithDefaultsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OperationWithRequiredMembersWithDefaultsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OperationWithRequiredMembersWithDefaultsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OperationWithRequiredMembersWithDefaultsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OperationWithRequiredMembersWithDefaultsError;
 }
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -664,43 +176,8 @@ pub enum PutWithContentEncodingError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl PutWithContentEncodingError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for PutWithContentEncodingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for PutWithContentEncodingError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for PutWithContentEncodingError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    PutWithContentEncodingError;
 }
 /// Errors of [`QueryIncompatibleOperation`](crate::Client::query_incompatible_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -711,43 +188,8 @@ pub enum QueryIncompatibleOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl QueryIncompatibleOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for QueryIncompatibleOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for QueryIncompatibleOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for QueryIncompatibleOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    QueryIncompatibleOperationError;
 }
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -758,41 +200,21 @@ pub enum SimpleScalarPropertiesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl SimpleScalarPropertiesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
+nimbus::operation_error! {
+    SimpleScalarPropertiesError;
+}
+impl nimbus::ModeledError for crate::types::ComplexError {
+    fn message(&self) -> Option<&str> {
+        None
     }
 }
-impl std::fmt::Display for SimpleScalarPropertiesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
+impl nimbus::ModeledError for crate::types::FooError {
+    fn message(&self) -> Option<&str> {
+        None
     }
 }
-impl std::error::Error for SimpleScalarPropertiesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for SimpleScalarPropertiesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
+impl nimbus::ModeledError for crate::types::InvalidGreeting {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }

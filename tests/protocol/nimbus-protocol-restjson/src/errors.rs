@@ -11,43 +11,8 @@ pub enum AllQueryStringTypesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl AllQueryStringTypesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for AllQueryStringTypesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for AllQueryStringTypesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for AllQueryStringTypesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    AllQueryStringTypesError;
 }
 /// Errors of [`ConstantAndVariableQueryString`](crate::Client::constant_and_variable_query_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -58,43 +23,8 @@ pub enum ConstantAndVariableQueryStringError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ConstantAndVariableQueryStringError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ConstantAndVariableQueryStringError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ConstantAndVariableQueryStringError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ConstantAndVariableQueryStringError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ConstantAndVariableQueryStringError;
 }
 /// Errors of [`ConstantQueryString`](crate::Client::constant_query_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -105,43 +35,8 @@ pub enum ConstantQueryStringError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ConstantQueryStringError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ConstantQueryStringError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ConstantQueryStringError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ConstantQueryStringError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ConstantQueryStringError;
 }
 /// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -152,43 +47,8 @@ pub enum ContentTypeParametersError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ContentTypeParametersError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ContentTypeParametersError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ContentTypeParametersError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ContentTypeParametersError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ContentTypeParametersError;
 }
 /// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -199,43 +59,8 @@ pub enum DatetimeOffsetsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DatetimeOffsetsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DatetimeOffsetsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DatetimeOffsetsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DatetimeOffsetsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DatetimeOffsetsError;
 }
 /// Errors of [`DocumentType`](crate::Client::document_type): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -246,43 +71,8 @@ pub enum DocumentTypeError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DocumentTypeError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DocumentTypeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DocumentTypeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DocumentTypeError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DocumentTypeError;
 }
 /// Errors of [`DocumentTypeAsMapValue`](crate::Client::document_type_as_map_value): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -293,43 +83,8 @@ pub enum DocumentTypeAsMapValueError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DocumentTypeAsMapValueError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DocumentTypeAsMapValueError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DocumentTypeAsMapValueError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DocumentTypeAsMapValueError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DocumentTypeAsMapValueError;
 }
 /// Errors of [`DocumentTypeAsPayload`](crate::Client::document_type_as_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -340,43 +95,8 @@ pub enum DocumentTypeAsPayloadError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DocumentTypeAsPayloadError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DocumentTypeAsPayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DocumentTypeAsPayloadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DocumentTypeAsPayloadError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DocumentTypeAsPayloadError;
 }
 /// Errors of [`DuplexStream`](crate::Client::duplex_stream): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -387,43 +107,8 @@ pub enum DuplexStreamError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DuplexStreamError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DuplexStreamError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DuplexStreamError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DuplexStreamError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DuplexStreamError;
 }
 /// Errors of [`DuplexStreamWithDistinctStreams`](crate::Client::duplex_stream_with_distinct_streams): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -434,43 +119,8 @@ pub enum DuplexStreamWithDistinctStreamsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DuplexStreamWithDistinctStreamsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DuplexStreamWithDistinctStreamsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DuplexStreamWithDistinctStreamsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DuplexStreamWithDistinctStreamsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DuplexStreamWithDistinctStreamsError;
 }
 /// Errors of [`DuplexStreamWithInitialMessages`](crate::Client::duplex_stream_with_initial_messages): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -483,56 +133,9 @@ pub enum DuplexStreamWithInitialMessagesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl DuplexStreamWithInitialMessagesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ServiceUnavailableError"), Some(r)) => {
-                crate::operations::read_service_unavailable_error(r)
-                    .map(Self::ServiceUnavailableError)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::ServiceUnavailableError(_) => Some("ServiceUnavailableError"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::ServiceUnavailableError(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for DuplexStreamWithInitialMessagesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::ServiceUnavailableError(_) => {
-                nimbus::protocol::fmt_error(f, "ServiceUnavailableError", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for DuplexStreamWithInitialMessagesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::ServiceUnavailableError(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for DuplexStreamWithInitialMessagesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    DuplexStreamWithInitialMessagesError;
+    ServiceUnavailableError("ServiceUnavailableError", read_service_unavailable_error);
 }
 /// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -543,43 +146,8 @@ pub enum EmptyInputAndEmptyOutputError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl EmptyInputAndEmptyOutputError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for EmptyInputAndEmptyOutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for EmptyInputAndEmptyOutputError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for EmptyInputAndEmptyOutputError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    EmptyInputAndEmptyOutputError;
 }
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -590,43 +158,8 @@ pub enum EndpointOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl EndpointOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for EndpointOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for EndpointOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for EndpointOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    EndpointOperationError;
 }
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -637,43 +170,8 @@ pub enum EndpointWithHostLabelOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl EndpointWithHostLabelOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for EndpointWithHostLabelOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for EndpointWithHostLabelOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for EndpointWithHostLabelOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    EndpointWithHostLabelOperationError;
 }
 /// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -684,43 +182,8 @@ pub enum FractionalSecondsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl FractionalSecondsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for FractionalSecondsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for FractionalSecondsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for FractionalSecondsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    FractionalSecondsError;
 }
 /// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -737,79 +200,11 @@ pub enum GreetingWithErrorsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl GreetingWithErrorsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ComplexError"), Some(r)) => {
-                crate::operations::read_complex_error(r).map(Self::ComplexError)
-            }
-            (Some("FooError"), Some(r)) => {
-                crate::operations::read_foo_error(r).map(Self::FooError)
-            }
-            (Some("InvalidGreeting"), Some(r)) => {
-                crate::operations::read_invalid_greeting(r).map(Self::InvalidGreeting)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::ComplexError(_) => Some("ComplexError"),
-            Self::FooError(_) => Some("FooError"),
-            Self::InvalidGreeting(_) => Some("InvalidGreeting"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::ComplexError(e) => {
-                let _ = e;
-                None
-            }
-            Self::FooError(e) => {
-                let _ = e;
-                None
-            }
-            Self::InvalidGreeting(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for GreetingWithErrorsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::ComplexError(_) => {
-                nimbus::protocol::fmt_error(f, "ComplexError", self.message())
-            }
-            Self::FooError(_) => {
-                nimbus::protocol::fmt_error(f, "FooError", self.message())
-            }
-            Self::InvalidGreeting(_) => {
-                nimbus::protocol::fmt_error(f, "InvalidGreeting", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for GreetingWithErrorsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::ComplexError(_) => None,
-            Self::FooError(_) => None,
-            Self::InvalidGreeting(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for GreetingWithErrorsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    GreetingWithErrorsError;
+    ComplexError("ComplexError", read_complex_error);
+    FooError("FooError", read_foo_error);
+    InvalidGreeting("InvalidGreeting", read_invalid_greeting);
 }
 /// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -820,43 +215,8 @@ pub enum HostWithPathOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HostWithPathOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HostWithPathOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HostWithPathOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HostWithPathOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HostWithPathOperationError;
 }
 /// Errors of [`HttpChecksumRequired`](crate::Client::http_checksum_required): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -867,43 +227,8 @@ pub enum HttpChecksumRequiredError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpChecksumRequiredError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpChecksumRequiredError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpChecksumRequiredError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpChecksumRequiredError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpChecksumRequiredError;
 }
 /// Errors of [`HttpEmptyPrefixHeaders`](crate::Client::http_empty_prefix_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -914,43 +239,8 @@ pub enum HttpEmptyPrefixHeadersError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpEmptyPrefixHeadersError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpEmptyPrefixHeadersError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpEmptyPrefixHeadersError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpEmptyPrefixHeadersError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpEmptyPrefixHeadersError;
 }
 /// Errors of [`HttpEnumPayload`](crate::Client::http_enum_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -961,43 +251,8 @@ pub enum HttpEnumPayloadError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpEnumPayloadError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpEnumPayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpEnumPayloadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpEnumPayloadError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpEnumPayloadError;
 }
 /// Errors of [`HttpPayloadTraits`](crate::Client::http_payload_traits): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1008,43 +263,8 @@ pub enum HttpPayloadTraitsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpPayloadTraitsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpPayloadTraitsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpPayloadTraitsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpPayloadTraitsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpPayloadTraitsError;
 }
 /// Errors of [`HttpPayloadTraitsWithMediaType`](crate::Client::http_payload_traits_with_media_type): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1055,43 +275,8 @@ pub enum HttpPayloadTraitsWithMediaTypeError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpPayloadTraitsWithMediaTypeError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpPayloadTraitsWithMediaTypeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpPayloadTraitsWithMediaTypeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpPayloadTraitsWithMediaTypeError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpPayloadTraitsWithMediaTypeError;
 }
 /// Errors of [`HttpPayloadWithStructure`](crate::Client::http_payload_with_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1102,43 +287,8 @@ pub enum HttpPayloadWithStructureError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpPayloadWithStructureError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpPayloadWithStructureError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpPayloadWithStructureError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpPayloadWithStructureError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpPayloadWithStructureError;
 }
 /// Errors of [`HttpPayloadWithUnion`](crate::Client::http_payload_with_union): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1149,43 +299,8 @@ pub enum HttpPayloadWithUnionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpPayloadWithUnionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpPayloadWithUnionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpPayloadWithUnionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpPayloadWithUnionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpPayloadWithUnionError;
 }
 /// Errors of [`HttpPrefixHeaders`](crate::Client::http_prefix_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1196,43 +311,8 @@ pub enum HttpPrefixHeadersError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpPrefixHeadersError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpPrefixHeadersError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpPrefixHeadersError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpPrefixHeadersError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpPrefixHeadersError;
 }
 /// Errors of [`HttpPrefixHeadersInResponse`](crate::Client::http_prefix_headers_in_response): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1243,43 +323,8 @@ pub enum HttpPrefixHeadersInResponseError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpPrefixHeadersInResponseError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpPrefixHeadersInResponseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpPrefixHeadersInResponseError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpPrefixHeadersInResponseError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpPrefixHeadersInResponseError;
 }
 /// Errors of [`HttpQueryParamsOnlyOperation`](crate::Client::http_query_params_only_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1290,43 +335,8 @@ pub enum HttpQueryParamsOnlyOperationError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpQueryParamsOnlyOperationError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpQueryParamsOnlyOperationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpQueryParamsOnlyOperationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpQueryParamsOnlyOperationError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpQueryParamsOnlyOperationError;
 }
 /// Errors of [`HttpRequestWithFloatLabels`](crate::Client::http_request_with_float_labels): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1337,43 +347,8 @@ pub enum HttpRequestWithFloatLabelsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpRequestWithFloatLabelsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpRequestWithFloatLabelsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpRequestWithFloatLabelsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpRequestWithFloatLabelsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpRequestWithFloatLabelsError;
 }
 /// Errors of [`HttpRequestWithGreedyLabelInPath`](crate::Client::http_request_with_greedy_label_in_path): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1384,43 +359,8 @@ pub enum HttpRequestWithGreedyLabelInPathError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpRequestWithGreedyLabelInPathError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpRequestWithGreedyLabelInPathError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpRequestWithGreedyLabelInPathError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpRequestWithGreedyLabelInPathError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpRequestWithGreedyLabelInPathError;
 }
 /// Errors of [`HttpRequestWithLabels`](crate::Client::http_request_with_labels): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1431,43 +371,8 @@ pub enum HttpRequestWithLabelsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpRequestWithLabelsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpRequestWithLabelsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpRequestWithLabelsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpRequestWithLabelsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpRequestWithLabelsError;
 }
 /// Errors of [`HttpRequestWithLabelsAndTimestampFormat`](crate::Client::http_request_with_labels_and_timestamp_format): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1478,43 +383,8 @@ pub enum HttpRequestWithLabelsAndTimestampFormatError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpRequestWithLabelsAndTimestampFormatError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpRequestWithLabelsAndTimestampFormatError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpRequestWithLabelsAndTimestampFormatError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpRequestWithLabelsAndTimestampFormatError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpRequestWithLabelsAndTimestampFormatError;
 }
 /// Errors of [`HttpRequestWithRegexLiteral`](crate::Client::http_request_with_regex_literal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1525,43 +395,8 @@ pub enum HttpRequestWithRegexLiteralError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpRequestWithRegexLiteralError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpRequestWithRegexLiteralError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpRequestWithRegexLiteralError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpRequestWithRegexLiteralError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpRequestWithRegexLiteralError;
 }
 /// Errors of [`HttpResponseCode`](crate::Client::http_response_code): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1572,43 +407,8 @@ pub enum HttpResponseCodeError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpResponseCodeError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpResponseCodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpResponseCodeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpResponseCodeError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpResponseCodeError;
 }
 /// Errors of [`HttpStringPayload`](crate::Client::http_string_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1619,43 +419,8 @@ pub enum HttpStringPayloadError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl HttpStringPayloadError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for HttpStringPayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for HttpStringPayloadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for HttpStringPayloadError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    HttpStringPayloadError;
 }
 /// Errors of [`IgnoreQueryParamsInResponse`](crate::Client::ignore_query_params_in_response): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1666,43 +431,8 @@ pub enum IgnoreQueryParamsInResponseError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl IgnoreQueryParamsInResponseError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for IgnoreQueryParamsInResponseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for IgnoreQueryParamsInResponseError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for IgnoreQueryParamsInResponseError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    IgnoreQueryParamsInResponseError;
 }
 /// Errors of [`InputAndOutputWithHeaders`](crate::Client::input_and_output_with_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1713,43 +443,8 @@ pub enum InputAndOutputWithHeadersError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl InputAndOutputWithHeadersError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for InputAndOutputWithHeadersError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for InputAndOutputWithHeadersError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for InputAndOutputWithHeadersError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    InputAndOutputWithHeadersError;
 }
 /// Errors of [`InputStream`](crate::Client::input_stream): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1760,43 +455,8 @@ pub enum InputStreamError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl InputStreamError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for InputStreamError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for InputStreamError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for InputStreamError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    InputStreamError;
 }
 /// Errors of [`InputStreamWithInitialRequest`](crate::Client::input_stream_with_initial_request): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1807,43 +467,8 @@ pub enum InputStreamWithInitialRequestError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl InputStreamWithInitialRequestError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for InputStreamWithInitialRequestError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for InputStreamWithInitialRequestError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for InputStreamWithInitialRequestError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    InputStreamWithInitialRequestError;
 }
 /// Errors of [`JsonBlobs`](crate::Client::json_blobs): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1854,43 +479,8 @@ pub enum JsonBlobsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonBlobsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonBlobsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonBlobsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonBlobsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonBlobsError;
 }
 /// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1901,43 +491,8 @@ pub enum JsonEnumsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonEnumsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonEnumsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonEnumsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonEnumsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonEnumsError;
 }
 /// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1948,43 +503,8 @@ pub enum JsonIntEnumsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonIntEnumsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonIntEnumsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonIntEnumsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonIntEnumsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonIntEnumsError;
 }
 /// Errors of [`JsonLists`](crate::Client::json_lists): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -1995,43 +515,8 @@ pub enum JsonListsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonListsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonListsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonListsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonListsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonListsError;
 }
 /// Errors of [`JsonMaps`](crate::Client::json_maps): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2042,43 +527,8 @@ pub enum JsonMapsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonMapsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonMapsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonMapsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonMapsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonMapsError;
 }
 /// Errors of [`JsonTimestamps`](crate::Client::json_timestamps): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2089,43 +539,8 @@ pub enum JsonTimestampsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonTimestampsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonTimestampsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonTimestampsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonTimestampsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonTimestampsError;
 }
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2136,43 +551,8 @@ pub enum JsonUnionsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl JsonUnionsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for JsonUnionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for JsonUnionsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for JsonUnionsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    JsonUnionsError;
 }
 /// Errors of [`MalformedAcceptWithBody`](crate::Client::malformed_accept_with_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2183,43 +563,8 @@ pub enum MalformedAcceptWithBodyError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedAcceptWithBodyError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedAcceptWithBodyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedAcceptWithBodyError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedAcceptWithBodyError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedAcceptWithBodyError;
 }
 /// Errors of [`MalformedAcceptWithGenericString`](crate::Client::malformed_accept_with_generic_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2230,43 +575,8 @@ pub enum MalformedAcceptWithGenericStringError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedAcceptWithGenericStringError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedAcceptWithGenericStringError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedAcceptWithGenericStringError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedAcceptWithGenericStringError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedAcceptWithGenericStringError;
 }
 /// Errors of [`MalformedAcceptWithPayload`](crate::Client::malformed_accept_with_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2277,43 +587,8 @@ pub enum MalformedAcceptWithPayloadError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedAcceptWithPayloadError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedAcceptWithPayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedAcceptWithPayloadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedAcceptWithPayloadError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedAcceptWithPayloadError;
 }
 /// Errors of [`MalformedBlob`](crate::Client::malformed_blob): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2324,43 +599,8 @@ pub enum MalformedBlobError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedBlobError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedBlobError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedBlobError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedBlobError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedBlobError;
 }
 /// Errors of [`MalformedBoolean`](crate::Client::malformed_boolean): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2371,43 +611,8 @@ pub enum MalformedBooleanError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedBooleanError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedBooleanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedBooleanError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedBooleanError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedBooleanError;
 }
 /// Errors of [`MalformedByte`](crate::Client::malformed_byte): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2418,43 +623,8 @@ pub enum MalformedByteError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedByteError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedByteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedByteError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedByteError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedByteError;
 }
 /// Errors of [`MalformedContentTypeWithBody`](crate::Client::malformed_content_type_with_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2465,43 +635,8 @@ pub enum MalformedContentTypeWithBodyError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedContentTypeWithBodyError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedContentTypeWithBodyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedContentTypeWithBodyError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedContentTypeWithBodyError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedContentTypeWithBodyError;
 }
 /// Errors of [`MalformedContentTypeWithGenericString`](crate::Client::malformed_content_type_with_generic_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2512,43 +647,8 @@ pub enum MalformedContentTypeWithGenericStringError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedContentTypeWithGenericStringError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedContentTypeWithGenericStringError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedContentTypeWithGenericStringError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedContentTypeWithGenericStringError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedContentTypeWithGenericStringError;
 }
 /// Errors of [`MalformedContentTypeWithPayload`](crate::Client::malformed_content_type_with_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2559,43 +659,8 @@ pub enum MalformedContentTypeWithPayloadError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedContentTypeWithPayloadError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedContentTypeWithPayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedContentTypeWithPayloadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedContentTypeWithPayloadError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedContentTypeWithPayloadError;
 }
 /// Errors of [`MalformedContentTypeWithoutBody`](crate::Client::malformed_content_type_without_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2606,43 +671,8 @@ pub enum MalformedContentTypeWithoutBodyError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedContentTypeWithoutBodyError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedContentTypeWithoutBodyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedContentTypeWithoutBodyError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedContentTypeWithoutBodyError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedContentTypeWithoutBodyError;
 }
 /// Errors of [`MalformedContentTypeWithoutBodyEmptyInput`](crate::Client::malformed_content_type_without_body_empty_input): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2653,43 +683,8 @@ pub enum MalformedContentTypeWithoutBodyEmptyInputError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedContentTypeWithoutBodyEmptyInputError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedContentTypeWithoutBodyEmptyInputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedContentTypeWithoutBodyEmptyInputError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedContentTypeWithoutBodyEmptyInputError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedContentTypeWithoutBodyEmptyInputError;
 }
 /// Errors of [`MalformedDouble`](crate::Client::malformed_double): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2700,43 +695,8 @@ pub enum MalformedDoubleError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedDoubleError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedDoubleError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedDoubleError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedDoubleError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedDoubleError;
 }
 /// Errors of [`MalformedFloat`](crate::Client::malformed_float): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2747,43 +707,8 @@ pub enum MalformedFloatError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedFloatError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedFloatError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedFloatError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedFloatError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedFloatError;
 }
 /// Errors of [`MalformedInteger`](crate::Client::malformed_integer): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2794,43 +719,8 @@ pub enum MalformedIntegerError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedIntegerError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedIntegerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedIntegerError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedIntegerError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedIntegerError;
 }
 /// Errors of [`MalformedList`](crate::Client::malformed_list): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2841,43 +731,8 @@ pub enum MalformedListError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedListError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedListError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedListError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedListError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedListError;
 }
 /// Errors of [`MalformedLong`](crate::Client::malformed_long): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2888,43 +743,8 @@ pub enum MalformedLongError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedLongError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedLongError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedLongError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedLongError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedLongError;
 }
 /// Errors of [`MalformedMap`](crate::Client::malformed_map): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2935,43 +755,8 @@ pub enum MalformedMapError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedMapError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedMapError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedMapError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedMapError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedMapError;
 }
 /// Errors of [`MalformedRequestBody`](crate::Client::malformed_request_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -2982,43 +767,8 @@ pub enum MalformedRequestBodyError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedRequestBodyError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedRequestBodyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedRequestBodyError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedRequestBodyError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedRequestBodyError;
 }
 /// Errors of [`MalformedShort`](crate::Client::malformed_short): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3029,43 +779,8 @@ pub enum MalformedShortError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedShortError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedShortError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedShortError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedShortError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedShortError;
 }
 /// Errors of [`MalformedString`](crate::Client::malformed_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3076,43 +791,8 @@ pub enum MalformedStringError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedStringError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedStringError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedStringError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedStringError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedStringError;
 }
 /// Errors of [`MalformedTimestampBodyDateTime`](crate::Client::malformed_timestamp_body_date_time): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3123,43 +803,8 @@ pub enum MalformedTimestampBodyDateTimeError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampBodyDateTimeError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampBodyDateTimeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampBodyDateTimeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampBodyDateTimeError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampBodyDateTimeError;
 }
 /// Errors of [`MalformedTimestampBodyDefault`](crate::Client::malformed_timestamp_body_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3170,43 +815,8 @@ pub enum MalformedTimestampBodyDefaultError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampBodyDefaultError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampBodyDefaultError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampBodyDefaultError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampBodyDefaultError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampBodyDefaultError;
 }
 /// Errors of [`MalformedTimestampBodyHttpDate`](crate::Client::malformed_timestamp_body_http_date): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3217,43 +827,8 @@ pub enum MalformedTimestampBodyHttpDateError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampBodyHttpDateError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampBodyHttpDateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampBodyHttpDateError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampBodyHttpDateError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampBodyHttpDateError;
 }
 /// Errors of [`MalformedTimestampHeaderDateTime`](crate::Client::malformed_timestamp_header_date_time): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3264,43 +839,8 @@ pub enum MalformedTimestampHeaderDateTimeError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampHeaderDateTimeError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampHeaderDateTimeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampHeaderDateTimeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampHeaderDateTimeError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampHeaderDateTimeError;
 }
 /// Errors of [`MalformedTimestampHeaderDefault`](crate::Client::malformed_timestamp_header_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3311,43 +851,8 @@ pub enum MalformedTimestampHeaderDefaultError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampHeaderDefaultError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampHeaderDefaultError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampHeaderDefaultError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampHeaderDefaultError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampHeaderDefaultError;
 }
 /// Errors of [`MalformedTimestampHeaderEpoch`](crate::Client::malformed_timestamp_header_epoch): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3358,43 +863,8 @@ pub enum MalformedTimestampHeaderEpochError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampHeaderEpochError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampHeaderEpochError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampHeaderEpochError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampHeaderEpochError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampHeaderEpochError;
 }
 /// Errors of [`MalformedTimestampPathDefault`](crate::Client::malformed_timestamp_path_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3405,43 +875,8 @@ pub enum MalformedTimestampPathDefaultError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampPathDefaultError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampPathDefaultError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampPathDefaultError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampPathDefaultError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampPathDefaultError;
 }
 /// Errors of [`MalformedTimestampPathEpoch`](crate::Client::malformed_timestamp_path_epoch): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3452,43 +887,8 @@ pub enum MalformedTimestampPathEpochError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampPathEpochError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampPathEpochError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampPathEpochError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampPathEpochError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampPathEpochError;
 }
 /// Errors of [`MalformedTimestampPathHttpDate`](crate::Client::malformed_timestamp_path_http_date): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3499,43 +899,8 @@ pub enum MalformedTimestampPathHttpDateError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampPathHttpDateError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampPathHttpDateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampPathHttpDateError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampPathHttpDateError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampPathHttpDateError;
 }
 /// Errors of [`MalformedTimestampQueryDefault`](crate::Client::malformed_timestamp_query_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3546,43 +911,8 @@ pub enum MalformedTimestampQueryDefaultError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampQueryDefaultError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampQueryDefaultError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampQueryDefaultError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampQueryDefaultError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampQueryDefaultError;
 }
 /// Errors of [`MalformedTimestampQueryEpoch`](crate::Client::malformed_timestamp_query_epoch): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3593,43 +923,8 @@ pub enum MalformedTimestampQueryEpochError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampQueryEpochError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampQueryEpochError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampQueryEpochError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampQueryEpochError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampQueryEpochError;
 }
 /// Errors of [`MalformedTimestampQueryHttpDate`](crate::Client::malformed_timestamp_query_http_date): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3640,43 +935,8 @@ pub enum MalformedTimestampQueryHttpDateError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedTimestampQueryHttpDateError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedTimestampQueryHttpDateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedTimestampQueryHttpDateError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedTimestampQueryHttpDateError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedTimestampQueryHttpDateError;
 }
 /// Errors of [`MalformedUnion`](crate::Client::malformed_union): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3687,43 +947,8 @@ pub enum MalformedUnionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MalformedUnionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MalformedUnionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MalformedUnionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MalformedUnionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MalformedUnionError;
 }
 /// Errors of [`MediaTypeHeader`](crate::Client::media_type_header): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3734,43 +959,8 @@ pub enum MediaTypeHeaderError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl MediaTypeHeaderError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for MediaTypeHeaderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for MediaTypeHeaderError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for MediaTypeHeaderError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    MediaTypeHeaderError;
 }
 /// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3781,43 +971,8 @@ pub enum NoInputAndNoOutputError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl NoInputAndNoOutputError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for NoInputAndNoOutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for NoInputAndNoOutputError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for NoInputAndNoOutputError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    NoInputAndNoOutputError;
 }
 /// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3828,43 +983,8 @@ pub enum NoInputAndOutputError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl NoInputAndOutputError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for NoInputAndOutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for NoInputAndOutputError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for NoInputAndOutputError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    NoInputAndOutputError;
 }
 /// Errors of [`NullAndEmptyHeadersClient`](crate::Client::null_and_empty_headers_client): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3875,43 +995,8 @@ pub enum NullAndEmptyHeadersClientError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl NullAndEmptyHeadersClientError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for NullAndEmptyHeadersClientError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for NullAndEmptyHeadersClientError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for NullAndEmptyHeadersClientError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    NullAndEmptyHeadersClientError;
 }
 /// Errors of [`NullAndEmptyHeadersServer`](crate::Client::null_and_empty_headers_server): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3922,43 +1007,8 @@ pub enum NullAndEmptyHeadersServerError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl NullAndEmptyHeadersServerError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for NullAndEmptyHeadersServerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for NullAndEmptyHeadersServerError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for NullAndEmptyHeadersServerError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    NullAndEmptyHeadersServerError;
 }
 /// Errors of [`OmitsNullSerializesEmptyString`](crate::Client::omits_null_serializes_empty_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -3969,43 +1019,8 @@ pub enum OmitsNullSerializesEmptyStringError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OmitsNullSerializesEmptyStringError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OmitsNullSerializesEmptyStringError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OmitsNullSerializesEmptyStringError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OmitsNullSerializesEmptyStringError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OmitsNullSerializesEmptyStringError;
 }
 /// Errors of [`OmitsSerializingEmptyLists`](crate::Client::omits_serializing_empty_lists): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4016,43 +1031,8 @@ pub enum OmitsSerializingEmptyListsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OmitsSerializingEmptyListsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OmitsSerializingEmptyListsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OmitsSerializingEmptyListsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OmitsSerializingEmptyListsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OmitsSerializingEmptyListsError;
 }
 /// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4063,43 +1043,8 @@ pub enum OperationWithDefaultsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OperationWithDefaultsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OperationWithDefaultsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OperationWithDefaultsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OperationWithDefaultsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OperationWithDefaultsError;
 }
 /// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4110,43 +1055,8 @@ pub enum OperationWithNestedStructureError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OperationWithNestedStructureError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OperationWithNestedStructureError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OperationWithNestedStructureError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OperationWithNestedStructureError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OperationWithNestedStructureError;
 }
 /// Errors of [`OutputStream`](crate::Client::output_stream): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4159,56 +1069,9 @@ pub enum OutputStreamError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OutputStreamError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ServiceUnavailableError"), Some(r)) => {
-                crate::operations::read_service_unavailable_error(r)
-                    .map(Self::ServiceUnavailableError)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::ServiceUnavailableError(_) => Some("ServiceUnavailableError"),
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::ServiceUnavailableError(e) => e.message.as_deref(),
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OutputStreamError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::ServiceUnavailableError(_) => {
-                nimbus::protocol::fmt_error(f, "ServiceUnavailableError", self.message())
-            }
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OutputStreamError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::ServiceUnavailableError(_) => None,
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OutputStreamError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OutputStreamError;
+    ServiceUnavailableError("ServiceUnavailableError", read_service_unavailable_error);
 }
 /// Errors of [`OutputStreamWithInitialResponse`](crate::Client::output_stream_with_initial_response): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4219,43 +1082,8 @@ pub enum OutputStreamWithInitialResponseError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl OutputStreamWithInitialResponseError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for OutputStreamWithInitialResponseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for OutputStreamWithInitialResponseError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for OutputStreamWithInitialResponseError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    OutputStreamWithInitialResponseError;
 }
 /// Errors of [`PostPlayerAction`](crate::Client::post_player_action): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4266,43 +1094,8 @@ pub enum PostPlayerActionError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl PostPlayerActionError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for PostPlayerActionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for PostPlayerActionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for PostPlayerActionError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    PostPlayerActionError;
 }
 /// Errors of [`PostUnionWithJsonName`](crate::Client::post_union_with_json_name): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4313,43 +1106,8 @@ pub enum PostUnionWithJsonNameError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl PostUnionWithJsonNameError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for PostUnionWithJsonNameError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for PostUnionWithJsonNameError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for PostUnionWithJsonNameError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    PostUnionWithJsonNameError;
 }
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4360,43 +1118,8 @@ pub enum PutWithContentEncodingError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl PutWithContentEncodingError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for PutWithContentEncodingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for PutWithContentEncodingError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for PutWithContentEncodingError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    PutWithContentEncodingError;
 }
 /// Errors of [`QueryIdempotencyTokenAutoFill`](crate::Client::query_idempotency_token_auto_fill): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4407,43 +1130,8 @@ pub enum QueryIdempotencyTokenAutoFillError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl QueryIdempotencyTokenAutoFillError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for QueryIdempotencyTokenAutoFillError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for QueryIdempotencyTokenAutoFillError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for QueryIdempotencyTokenAutoFillError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    QueryIdempotencyTokenAutoFillError;
 }
 /// Errors of [`QueryParamsAsStringListMap`](crate::Client::query_params_as_string_list_map): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4454,43 +1142,8 @@ pub enum QueryParamsAsStringListMapError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl QueryParamsAsStringListMapError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for QueryParamsAsStringListMapError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for QueryParamsAsStringListMapError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for QueryParamsAsStringListMapError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    QueryParamsAsStringListMapError;
 }
 /// Errors of [`QueryPrecedence`](crate::Client::query_precedence): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4501,43 +1154,8 @@ pub enum QueryPrecedenceError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl QueryPrecedenceError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for QueryPrecedenceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for QueryPrecedenceError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for QueryPrecedenceError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    QueryPrecedenceError;
 }
 /// Errors of [`RecursiveShapes`](crate::Client::recursive_shapes): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4548,43 +1166,8 @@ pub enum RecursiveShapesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl RecursiveShapesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for RecursiveShapesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for RecursiveShapesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for RecursiveShapesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    RecursiveShapesError;
 }
 /// Errors of [`ResponseCodeHttpFallback`](crate::Client::response_code_http_fallback): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4595,43 +1178,8 @@ pub enum ResponseCodeHttpFallbackError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ResponseCodeHttpFallbackError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ResponseCodeHttpFallbackError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ResponseCodeHttpFallbackError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ResponseCodeHttpFallbackError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ResponseCodeHttpFallbackError;
 }
 /// Errors of [`ResponseCodeRequired`](crate::Client::response_code_required): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4642,43 +1190,8 @@ pub enum ResponseCodeRequiredError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl ResponseCodeRequiredError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for ResponseCodeRequiredError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for ResponseCodeRequiredError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for ResponseCodeRequiredError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    ResponseCodeRequiredError;
 }
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4689,43 +1202,8 @@ pub enum SimpleScalarPropertiesError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl SimpleScalarPropertiesError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for SimpleScalarPropertiesError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for SimpleScalarPropertiesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for SimpleScalarPropertiesError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    SimpleScalarPropertiesError;
 }
 /// Errors of [`SparseJsonLists`](crate::Client::sparse_json_lists): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4736,43 +1214,8 @@ pub enum SparseJsonListsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl SparseJsonListsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for SparseJsonListsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for SparseJsonListsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for SparseJsonListsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    SparseJsonListsError;
 }
 /// Errors of [`SparseJsonMaps`](crate::Client::sparse_json_maps): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4783,43 +1226,8 @@ pub enum SparseJsonMapsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl SparseJsonMapsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for SparseJsonMapsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for SparseJsonMapsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for SparseJsonMapsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    SparseJsonMapsError;
 }
 /// Errors of [`StreamingTraits`](crate::Client::streaming_traits): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4830,43 +1238,8 @@ pub enum StreamingTraitsError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl StreamingTraitsError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for StreamingTraitsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for StreamingTraitsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for StreamingTraitsError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    StreamingTraitsError;
 }
 /// Errors of [`StreamingTraitsRequireLength`](crate::Client::streaming_traits_require_length): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4877,43 +1250,8 @@ pub enum StreamingTraitsRequireLengthError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl StreamingTraitsRequireLengthError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for StreamingTraitsRequireLengthError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for StreamingTraitsRequireLengthError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for StreamingTraitsRequireLengthError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    StreamingTraitsRequireLengthError;
 }
 /// Errors of [`StreamingTraitsWithMediaType`](crate::Client::streaming_traits_with_media_type): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4924,43 +1262,8 @@ pub enum StreamingTraitsWithMediaTypeError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl StreamingTraitsWithMediaTypeError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for StreamingTraitsWithMediaTypeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for StreamingTraitsWithMediaTypeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for StreamingTraitsWithMediaTypeError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    StreamingTraitsWithMediaTypeError;
 }
 /// Errors of [`TestBodyStructure`](crate::Client::test_body_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -4971,43 +1274,8 @@ pub enum TestBodyStructureError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TestBodyStructureError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TestBodyStructureError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TestBodyStructureError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TestBodyStructureError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TestBodyStructureError;
 }
 /// Errors of [`TestGetNoInputNoPayload`](crate::Client::test_get_no_input_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5018,43 +1286,8 @@ pub enum TestGetNoInputNoPayloadError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TestGetNoInputNoPayloadError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TestGetNoInputNoPayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TestGetNoInputNoPayloadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TestGetNoInputNoPayloadError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TestGetNoInputNoPayloadError;
 }
 /// Errors of [`TestGetNoPayload`](crate::Client::test_get_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5065,43 +1298,8 @@ pub enum TestGetNoPayloadError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TestGetNoPayloadError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TestGetNoPayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TestGetNoPayloadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TestGetNoPayloadError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TestGetNoPayloadError;
 }
 /// Errors of [`TestPayloadBlob`](crate::Client::test_payload_blob): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5112,43 +1310,8 @@ pub enum TestPayloadBlobError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TestPayloadBlobError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TestPayloadBlobError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TestPayloadBlobError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TestPayloadBlobError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TestPayloadBlobError;
 }
 /// Errors of [`TestPayloadStructure`](crate::Client::test_payload_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5159,43 +1322,8 @@ pub enum TestPayloadStructureError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TestPayloadStructureError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TestPayloadStructureError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TestPayloadStructureError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TestPayloadStructureError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TestPayloadStructureError;
 }
 /// Errors of [`TestPostNoInputNoPayload`](crate::Client::test_post_no_input_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5206,43 +1334,8 @@ pub enum TestPostNoInputNoPayloadError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TestPostNoInputNoPayloadError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TestPostNoInputNoPayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TestPostNoInputNoPayloadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TestPostNoInputNoPayloadError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TestPostNoInputNoPayloadError;
 }
 /// Errors of [`TestPostNoPayload`](crate::Client::test_post_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5253,43 +1346,8 @@ pub enum TestPostNoPayloadError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TestPostNoPayloadError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TestPostNoPayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TestPostNoPayloadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TestPostNoPayloadError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TestPostNoPayloadError;
 }
 /// Errors of [`TimestampFormatHeaders`](crate::Client::timestamp_format_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5300,43 +1358,8 @@ pub enum TimestampFormatHeadersError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl TimestampFormatHeadersError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
-    }
-}
-impl std::fmt::Display for TimestampFormatHeadersError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
-    }
-}
-impl std::error::Error for TimestampFormatHeadersError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
-    }
-}
-impl From<nimbus::Error> for TimestampFormatHeadersError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
+nimbus::operation_error! {
+    TimestampFormatHeadersError;
 }
 /// Errors of [`UnitInputAndOutput`](crate::Client::unit_input_and_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
@@ -5347,41 +1370,26 @@ pub enum UnitInputAndOutputError {
     /// or a failure to send the request or read the response.
     Unhandled(nimbus::Error),
 }
-impl UnitInputAndOutputError {
-    /// Decodes the modeled error a service error response carries;
-    /// anything else stays [`Unhandled`](Self::Unhandled).
-    pub(crate) fn from_error(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
-    }
-    /// The error code (the modeled error's name, or the code the service sent).
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => e.code(),
-        }
-    }
-    /// The error message, when there is one.
-    pub fn message(&self) -> Option<&str> {
-        match self {
-            Self::Unhandled(e) => Some(e.message()),
-        }
+nimbus::operation_error! {
+    UnitInputAndOutputError;
+}
+impl nimbus::ModeledError for crate::types::ComplexError {
+    fn message(&self) -> Option<&str> {
+        None
     }
 }
-impl std::fmt::Display for UnitInputAndOutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unhandled(e) => std::fmt::Display::fmt(e, f),
-        }
+impl nimbus::ModeledError for crate::types::FooError {
+    fn message(&self) -> Option<&str> {
+        None
     }
 }
-impl std::error::Error for UnitInputAndOutputError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Unhandled(e) => Some(e),
-        }
+impl nimbus::ModeledError for crate::types::InvalidGreeting {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }
-impl From<nimbus::Error> for UnitInputAndOutputError {
-    fn from(error: nimbus::Error) -> Self {
-        Self::Unhandled(error)
+impl nimbus::ModeledError for crate::types::ServiceUnavailableError {
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
     }
 }

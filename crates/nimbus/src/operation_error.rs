@@ -1,0 +1,90 @@
+//! What every generated per-operation error enum shares: decoding the
+//! modeled error a service response carries, its code and message,
+//! `Display`, `std::error::Error` and `From<nimbus::Error>`.
+//!
+//! A generated crate declares the enum itself (one documented variant per
+//! modeled error, then `Unhandled(nimbus::Error)`) and hands its variants to
+//! [`operation_error!`](crate::operation_error), which writes the rest.
+
+/// A modeled error structure (`@error` in Smithy): where its message is.
+pub trait ModeledError {
+    /// The message the service sent, if the structure has one.
+    fn message(&self) -> Option<&str>;
+}
+
+/// Implements the shared methods and traits of a generated operation error
+/// enum: `operation_error! { Enum; Variant("wire code", reader); ... }`, where
+/// `crate::operations::reader` (in the generated crate) decodes the variant's
+/// structure from the error response.
+///
+/// The enum must end with `Unhandled(nimbus::Error)`; every other variant
+/// holds a type implementing [`ModeledError`].
+#[macro_export]
+macro_rules! operation_error {
+    ($name:ident $(;)?) => {
+        impl $name {
+            /// The operation models no errors: everything is [`Unhandled`](Self::Unhandled).
+            pub(crate) fn from_error(error: $crate::Error) -> Self {
+                Self::Unhandled(error)
+            }
+        }
+        $crate::operation_error!(@shared $name {});
+    };
+    ($name:ident; $($variant:ident($code:literal, $read:ident));+ $(;)?) => {
+        impl $name {
+            /// Decodes the modeled error a service error response carries;
+            /// anything else stays [`Unhandled`](Self::Unhandled).
+            pub(crate) fn from_error(error: $crate::Error) -> Self {
+                let decoded = match (error.code(), error.response()) {
+                    $((Some($code), Some(response)) => crate::operations::$read(response).map(Self::$variant),)+
+                    _ => return Self::Unhandled(error),
+                };
+                decoded.unwrap_or(Self::Unhandled(error))
+            }
+        }
+        $crate::operation_error!(@shared $name { $($variant = $code),+ });
+    };
+    (@shared $name:ident { $($variant:ident = $code:literal),* }) => {
+        impl $name {
+            /// The error code (the modeled error's name, or the code the service sent).
+            pub fn code(&self) -> Option<&str> {
+                match self {
+                    $(Self::$variant(_) => Some($code),)*
+                    Self::Unhandled(e) => e.code(),
+                }
+            }
+
+            /// The error message, when there is one.
+            pub fn message(&self) -> Option<&str> {
+                match self {
+                    $(Self::$variant(e) => $crate::ModeledError::message(e),)*
+                    Self::Unhandled(e) => Some(e.message()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    $(Self::$variant(_) => $crate::protocol::fmt_error(f, $code, self.message()),)*
+                    Self::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
+                }
+            }
+        }
+
+        impl ::std::error::Error for $name {
+            fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
+                match self {
+                    $(Self::$variant(_) => None,)*
+                    Self::Unhandled(e) => Some(e),
+                }
+            }
+        }
+
+        impl ::std::convert::From<$crate::Error> for $name {
+            fn from(error: $crate::Error) -> Self {
+                Self::Unhandled(error)
+            }
+        }
+    };
+}
