@@ -233,6 +233,9 @@ pub fn check(root: &Path, out: &Path, entries: &[Entry], target_dir: &Path, batc
         let output = std::process::Command::new(cargo)
             .args(["check", "--workspace", "--quiet", "--message-format", "short"])
             .env("CARGO_TARGET_DIR", target_dir)
+            // Incremental data of ~1000 large crates fills tens of GB and a
+            // one-off check never reuses it.
+            .env("CARGO_INCREMENTAL", "0")
             .current_dir(out)
             .output()
             .map_err(|e| format!("running cargo check: {e}"))?;

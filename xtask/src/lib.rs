@@ -11,6 +11,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
+pub mod bench;
 pub mod catalog;
 pub mod fuzz;
 use std::path::{Path, PathBuf};

@@ -20,6 +20,11 @@ commands:
                                           mutation-fuzz the Smithy and Discovery readers (N executions
                                           each, default 1000000); crashes go to target/fuzz/crashes
   protocol [--mirror DIR]                 run the AWS protocol compliance suites; one line per suite
+  bench    [--mirror DIR] [--skip-catalog] [--reuse-builds] [--calls-scale F]
+                                          build cost, binary size and CPU per call of user programs with our
+                                          crates vs aws-sdk-athena and google-spanner1, codegen time, compile
+                                          cost per crate; prints a table and writes BENCHMARKS.md (~30-40 min);
+                                          `bench serve` only serves the canned responses (for profiling)
   catalog  [--mirror DIR] [--filter S] [--out DIR] [--jobs N] [--no-write] [--check-sample|--check-all]
                                           generate every AWS model and Google Discovery document of the
                                           corpora (default out: target/catalog; summary in summary.md)
@@ -29,6 +34,16 @@ also $NIMBUS_SPEC_MIRROR). Without one, inputs are downloaded from their pinned 
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Invoked by cargo as the rustc wrapper of a `cargo xtask bench` build.
+    if let Some(log) = std::env::var_os(xtask::bench::RUSTC_LOG_ENV) {
+        return match xtask::bench::rustc_wrapper(std::path::Path::new(&log), &args) {
+            Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -57,6 +72,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut compile = None;
     let mut iterations: u64 = 1_000_000;
     let mut seed: u64 = 0x6e69_6d62_7573;
+    let mut bench = xtask::bench::Options { skip_catalog: false, calls_scale: 1.0, reuse_builds: false };
     let mut iter = rest.iter();
     while let Some(a) = iter.next() {
         match a.as_str() {
@@ -72,6 +88,9 @@ fn run(args: &[String]) -> Result<(), String> {
             "--iterations" => iterations = iter.next().and_then(|j| j.parse().ok()).ok_or("--iterations needs a number")?,
             "--seed" => seed = iter.next().and_then(|j| j.parse().ok()).ok_or("--seed needs a number")?,
             "--check-all" => compile = Some("all"),
+            "--skip-catalog" => bench.skip_catalog = true,
+            "--reuse-builds" => bench.reuse_builds = true,
+            "--calls-scale" => bench.calls_scale = iter.next().and_then(|j| j.parse().ok()).ok_or("--calls-scale needs a number")?,
             "--" => {
                 passthrough.extend(iter.by_ref().cloned());
             }
@@ -130,6 +149,8 @@ fn run(args: &[String]) -> Result<(), String> {
                 Err("protocol compliance suites failed".into())
             }
         }
+        "bench" if only.first().map(String::as_str) == Some("serve") => xtask::bench::serve_forever(),
+        "bench" => xtask::bench::run(&root, mirror.as_deref(), &bench),
         "fuzz" => run_fuzz(&root, mirror.as_deref(), iterations, seed, jobs),
         "catalog" => run_catalog(&root, mirror.as_deref(), filter, out, jobs, write, compile),
         "help" | "--help" | "-h" => {
