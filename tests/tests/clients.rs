@@ -263,3 +263,15 @@ async fn event_stream_operations_fail_clearly_without_sending() {
     assert!(err.to_string().contains("`WatchWidgets`: event streams are not supported"), "{err}");
     assert!(mock.requests().is_empty(), "nothing may be sent");
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    // A signed request must never be replayed elsewhere: a 3xx is an error.
+    let moved = common::Answer { headers: vec!["location: /elsewhere".to_owned()], ..answer(301, "") };
+    let server = ScriptedServer::start(vec![moved, answer(200, "{}")]).await;
+    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&server.url).no_credentials());
+    let err = client.get_session("s-1").send().await.expect_err("a redirect is an error");
+    let nimbus_athena::errors::GetSessionError::Unhandled(inner) = &err else { panic!("expected Unhandled, got {err:?}") };
+    assert_eq!(inner.status(), Some(301));
+    assert_eq!(server.received().len(), 1, "the redirect was followed");
+}

@@ -248,7 +248,10 @@ pub struct ReqwestTransport {
 impl ReqwestTransport {
     /// A transport with `reqwest`'s defaults and the given connect timeout.
     pub fn new(connect_timeout: Option<std::time::Duration>) -> Result<Self, Error> {
-        let mut builder = reqwest::Client::builder();
+        // Redirects are answers for the caller, never followed: a signed
+        // request must not be replayed to another host (and cloud APIs do
+        // not redirect API calls), so a 3xx reaches the error path.
+        let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
         if let Some(t) = connect_timeout {
             builder = builder.connect_timeout(t);
         }

@@ -85,6 +85,8 @@ pub struct Answer {
     pub body: String,
     /// Wait this long before answering.
     pub delay: std::time::Duration,
+    /// Extra header lines (`name: value`).
+    pub headers: Vec<String>,
 }
 
 /// A request as [`ScriptedServer`] received it.
@@ -142,8 +144,9 @@ impl ScriptedServer {
                     }
                     log.lock().expect("log").push(Received { at: std::time::Instant::now(), raw: String::from_utf8_lossy(&raw).into_owned() });
                     tokio::time::sleep(answer.delay).await;
+                    let extra: String = answer.headers.iter().map(|h| format!("{h}\r\n")).collect();
                     let response = format!(
-                        "HTTP/1.1 {} Scripted\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+                        "HTTP/1.1 {} Scripted\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n{}",
                         answer.status,
                         answer.body.len(),
                         answer.body
@@ -170,5 +173,5 @@ impl Drop for ScriptedServer {
 
 /// A scripted answer without delay.
 pub fn answer(status: u16, body: &str) -> Answer {
-    Answer { status, body: body.to_owned(), delay: std::time::Duration::ZERO }
+    Answer { status, body: body.to_owned(), delay: std::time::Duration::ZERO, headers: Vec::new() }
 }
