@@ -497,7 +497,9 @@ impl CallRow {
     }
 }
 
-const REPETITIONS: usize = 5;
+/// Runs per client; the clients of one operation take turns, so a slow
+/// moment of the machine hits all of them, and the median is kept.
+const REPETITIONS: usize = 7;
 
 /// The bench-mode command line of a program.
 fn bench_command(binary: &Path, endpoint: &str, operation: &str, calls: u64, unsigned: bool) -> Vec<String> {
@@ -508,35 +510,45 @@ fn bench_command(binary: &Path, endpoint: &str, operation: &str, calls: u64, uns
     args
 }
 
-fn measure_calls(binary: &Path, endpoint: &str, operation: &str, calls: u64, unsigned: bool, expected: usize) -> Result<CallCost, String> {
-    let mut best: Option<CallCost> = None;
+/// One run of a program in bench mode.
+fn run_once(binary: &Path, endpoint: &str, operation: &str, calls: u64, unsigned: bool, expected: usize) -> Result<CallCost, String> {
     let command = bench_command(binary, endpoint, operation, calls, unsigned);
+    let out = Command::new(&command[0]).args(&command[1..]).output().map_err(|e| format!("running {}: {e}", binary.display()))?;
+    if !out.status.success() {
+        return Err(format!("{} {operation} failed: {}", binary.display(), String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    let line = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(line.trim()).map_err(|e| format!("{} printed {line:?}: {e}", binary.display()))?;
+    let number = |k: &str| v.get(k).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+    let check = number("check") as usize;
+    if check != expected {
+        return Err(format!("{} {operation}: decoded {check}, expected {expected}: the client did not decode the response", binary.display()));
+    }
+    let n = calls as f64;
+    Ok(CallCost {
+        cpu_us: number("cpu_ns") / n / 1000.0,
+        allocations: number("allocations") / n,
+        allocated_kib: number("allocated_bytes") / n / 1024.0,
+        instructions: None,
+    })
+}
+
+/// Measures every client of one operation: `clients` are (binary, unsigned).
+fn measure_clients(clients: &[(PathBuf, bool)], endpoint: &str, operation: &str, calls: u64, expected: usize) -> Result<Vec<CallCost>, String> {
+    let mut samples: Vec<Vec<CallCost>> = vec![Vec::new(); clients.len()];
     for _ in 0..REPETITIONS {
-        let out = Command::new(&command[0]).args(&command[1..]).output().map_err(|e| format!("running {}: {e}", binary.display()))?;
-        if !out.status.success() {
-            return Err(format!("{} {operation} failed: {}", binary.display(), String::from_utf8_lossy(&out.stderr).trim()));
-        }
-        let line = String::from_utf8_lossy(&out.stdout);
-        let v: serde_json::Value = serde_json::from_str(line.trim()).map_err(|e| format!("{} printed {line:?}: {e}", binary.display()))?;
-        let number = |k: &str| v.get(k).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
-        let check = number("check") as usize;
-        if check != expected {
-            return Err(format!("{} {operation}: decoded {check}, expected {expected}: the client did not decode the response", binary.display()));
-        }
-        let n = calls as f64;
-        let cost = CallCost {
-            cpu_us: number("cpu_ns") / n / 1000.0,
-            allocations: number("allocations") / n,
-            allocated_kib: number("allocated_bytes") / n / 1024.0,
-            instructions: None,
-        };
-        if best.is_none_or(|b| cost.cpu_us < b.cpu_us) {
-            best = Some(cost);
+        for ((binary, unsigned), runs) in clients.iter().zip(&mut samples) {
+            runs.push(run_once(binary, endpoint, operation, calls, *unsigned, expected)?);
         }
     }
-    let mut best = best.ok_or("no measurement")?;
-    best.instructions = instructions_per_call(binary, endpoint, operation, calls, unsigned);
-    Ok(best)
+    let mut out = Vec::new();
+    for ((binary, unsigned), mut runs) in clients.iter().zip(samples) {
+        runs.sort_by(|a, b| a.cpu_us.total_cmp(&b.cpu_us));
+        let mut median = runs[runs.len() / 2];
+        median.instructions = instructions_per_call(binary, endpoint, operation, calls, *unsigned);
+        out.push(median);
+    }
+    Ok(out)
 }
 
 /// Instructions per call, counted by callgrind (repeatable whatever else
@@ -692,14 +704,19 @@ pub fn run(root: &Path, mirror: Option<&Path>, opts: &Options) -> Result<(), Str
         for &(op, calls, expected) in cases {
             let calls = ((calls as f64 * scale).round() as u64).max(1);
             let bin = |name: &str| dirs[name].join("target/release").join(name);
-            let ours_cost = measure_calls(&bin(ours), &endpoint, op, calls, false, expected)?;
+            let like_floor = service == "Athena";
+            let mut clients = vec![(bin(ours), false), (bin(anchor), false), (bin(floor), false)];
+            if like_floor {
+                clients.push((bin(ours), true));
+            }
+            let costs = measure_clients(&clients, &endpoint, op, calls, expected)?;
             let row = CallRow {
                 service,
                 operation: op,
-                ours: ours_cost,
-                ours_like_floor: if service == "Athena" { measure_calls(&bin(ours), &endpoint, op, calls, true, expected)? } else { ours_cost },
-                anchor: measure_calls(&bin(anchor), &endpoint, op, calls, false, expected)?,
-                floor: measure_calls(&bin(floor), &endpoint, op, calls, false, expected)?,
+                ours: costs[0],
+                anchor: costs[1],
+                floor: costs[2],
+                ours_like_floor: if like_floor { costs[3] } else { costs[0] },
             };
             println!(
                 "call  {service} {op:<16} ours {:>8.1} us, anchor {:>8.1} us, floor {:>8.1} us; ours/anchor {:.2} (instructions {}), ours/floor {:.2} (instructions {})",
@@ -915,7 +932,8 @@ fn render(r: &Report, elapsed: Duration) -> String {
         md,
         "Release binaries call the operation N times in sequence (after a warm-up) on a current-thread Tokio runtime \
          against a loopback HTTP/1.1 server in the `xtask` process answering canned responses; each program reads its \
-         own process CPU clock and counts its allocations with a counting global allocator; best of {REPETITIONS} runs. \
+         own process CPU clock and counts its allocations with a counting global allocator; median of {REPETITIONS} runs, \
+         the clients of an operation taking turns. \
          Instructions per call come from callgrind (the difference between runs of n and 2n calls), which does not \
          depend on what else the machine is doing; on a shared 2-core VM the CPU times wander by 10-30 % between runs. \
          \"ours\" and the anchor sign requests (SigV4 with static credentials; Spanner: a bearer token); the floor \
