@@ -425,7 +425,10 @@ impl Client {
             )
         })?;
         let token = provider.token().await?;
-        request.headers.insert("Authorization", format!("Bearer {token}"));
+        let mut value = String::with_capacity(7 + token.len());
+        value.push_str("Bearer ");
+        value.push_str(&token);
+        request.headers.insert("Authorization", value);
         Ok(())
     }
 
@@ -538,7 +541,11 @@ impl Client {
             return Err(Error::config(format!("endpoint `{url}` has no host")));
         }
         let prefix = request.host_prefix.take().unwrap_or_default();
-        request.url = format!("{scheme}://{prefix}{authority}{base_path}{}", request.url);
+        let mut full = String::with_capacity(url.len() + prefix.len() + request.url.len() + 3);
+        for part in [scheme, "://", &prefix, authority, base_path, &request.url] {
+            full.push_str(part);
+        }
+        request.url = full;
         Ok((request, endpoint))
     }
 }

@@ -243,6 +243,10 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
 #[derive(Clone, Debug, Default)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// The last origin (`scheme://authority`) parsed, as a URL with an empty
+    /// path: a client sends to one origin, so most URLs only need their path
+    /// and query read.
+    origin: Arc<Mutex<Option<(String, reqwest::Url)>>>,
 }
 
 impl ReqwestTransport {
@@ -256,12 +260,46 @@ impl ReqwestTransport {
             builder = builder.connect_timeout(t);
         }
         let client = builder.build().map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(ReqwestTransport { client })
+        Ok(Self::from_client(client))
     }
 
     /// A transport on an existing `reqwest` client.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport { client, origin: Arc::default() }
+    }
+
+    /// Parses an absolute URL, reusing the parsed origin of the previous
+    /// one when it is the same (same result as parsing the whole URL).
+    fn parse_url(&self, url: &str) -> Result<reqwest::Url, Error> {
+        fn invalid(url: &str, e: impl fmt::Display) -> Error {
+            Error::invalid_request(format!("invalid URL `{url}`: {e}"))
+        }
+        let Some(authority_at) = url.find("://").map(|i| i + 3) else {
+            return reqwest::Url::parse(url).map_err(|e| invalid(url, e));
+        };
+        let path_at = url[authority_at..].find(['/', '?', '#']).map_or(url.len(), |i| authority_at + i);
+        let (origin, rest) = url.split_at(path_at);
+        let cached = self.origin.lock().ok().and_then(|c| c.as_ref().filter(|(o, _)| o == origin).map(|(_, u)| u.clone()));
+        if let (Some(mut parsed), false) = (cached, rest.contains('#')) {
+            let (path, query) = match rest.split_once('?') {
+                Some((path, query)) => (path, Some(query)),
+                None => (rest, None),
+            };
+            parsed.set_path(path);
+            parsed.set_query(query);
+            return Ok(parsed);
+        }
+        let parsed = reqwest::Url::parse(url).map_err(|e| invalid(url, e))?;
+        if !parsed.cannot_be_a_base() {
+            let mut base = parsed.clone();
+            base.set_path("");
+            base.set_query(None);
+            base.set_fragment(None);
+            if let Ok(mut slot) = self.origin.lock() {
+                *slot = Some((origin.to_owned(), base));
+            }
+        }
+        Ok(parsed)
     }
 }
 
@@ -270,11 +308,18 @@ impl ReqwestTransport {
     async fn exchange(&self, request: HttpRequest) -> Result<(reqwest::Response, u16, Headers), Error> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| Error::invalid_request(format!("invalid HTTP method `{}`", request.method)))?;
-        let mut builder = self.client.request(method, &request.url);
+        let mut outgoing = reqwest::Request::new(method, self.parse_url(&request.url)?);
+        let headers = outgoing.headers_mut();
+        headers.reserve(request.headers.len());
         for (name, value) in request.headers.iter() {
-            builder = builder.header(name, value);
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_request(format!("invalid header name `{}`", name.escape_debug())))?;
+            let value = reqwest::header::HeaderValue::from_str(value)
+                .map_err(|_| Error::invalid_request(format!("the value of header `{name}` cannot be sent (control characters)")))?;
+            headers.append(name, value);
         }
-        let response = builder.body(request.body).send().await.map_err(Error::transport)?;
+        *outgoing.body_mut() = Some(request.body.into());
+        let response = self.client.execute(outgoing).await.map_err(Error::transport)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -371,6 +416,25 @@ impl Transport for MockTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_of_a_known_origin_parse_like_whole_urls() {
+        let transport = ReqwestTransport::default();
+        let paths = [
+            "", "/", "/v1/projects/p/instances/i", "/a/../b/./c", "/%2e%2e/x", "/a b/ü?q=1 2&r", "?x=1", "/p?", "/p?a=%41&b",
+            "/a\\b", "/sessions/s:executeSql?alt=json&$.xgafv=2", "/x#frag", "/x?y#z",
+        ];
+        for origin in ["http://127.0.0.1:8080", "https://Athena.us-east-1.AmazonAWS.com", "http://user:pw@h:80"] {
+            for path in paths {
+                let url = format!("{origin}{path}");
+                let whole = reqwest::Url::parse(&url).unwrap();
+                // Twice: the first parse fills the origin slot, the second uses it.
+                assert_eq!(transport.parse_url(&url).unwrap(), whole, "{url}");
+                assert_eq!(transport.parse_url(&url).unwrap(), whole, "{url} (cached origin)");
+            }
+        }
+        assert!(transport.parse_url("http://[::1/x").unwrap_err().to_string().contains("invalid URL"));
+    }
 
     #[test]
     fn headers_are_case_insensitive_and_secrets_redacted() {

@@ -19,6 +19,8 @@ pub trait ModeledError {
 ///
 /// The enum must end with `Unhandled(nimbus::Error)`; every other variant
 /// holds a type implementing [`ModeledError`].
+// `crate::operations` is meant: the read functions live in the crate that calls the macro.
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! operation_error {
     ($name:ident $(;)?) => {

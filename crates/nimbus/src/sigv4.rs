@@ -27,10 +27,10 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::http::HttpRequest;
+use crate::protocol::rest::push_percent_encoded;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The SigV4 algorithm name, first line of the string to sign.
@@ -206,12 +206,11 @@ pub enum SignatureLocation {
 /// scope that cannot be signed (no host, a region with `/`, ...).
 pub fn sign_request(request: &mut HttpRequest, params: &SigningParams<'_>) -> Result<(), Error> {
     let prepared = prepare(request, params, SignatureLocation::Headers)?;
-    let sts = string_to_sign(&prepared.canonical_request, params);
-    let sig = signature(&sts, params);
+    let sig = prepared.signature(params);
     for name in SIGNING_HEADERS.iter().chain(&["authorization"]) {
         request.headers.remove(name);
     }
-    request.headers.insert("X-Amz-Date", prepared.stamp.date_time.as_str());
+    request.headers.insert("X-Amz-Date", prepared.stamp.date_time());
     if let Some(token) = params.credentials.session_token() {
         request.headers.insert("X-Amz-Security-Token", token);
     }
@@ -242,8 +241,7 @@ pub fn sign_request(request: &mut HttpRequest, params: &SigningParams<'_>) -> Re
 /// [`sign_request`].
 pub fn presign_url(request: &HttpRequest, params: &SigningParams<'_>) -> Result<String, Error> {
     let prepared = prepare(request, params, SignatureLocation::QueryParams)?;
-    let sts = string_to_sign(&prepared.canonical_request, params);
-    let sig = signature(&sts, params);
+    let sig = prepared.signature(params);
     let without_fragment = request.url.split('#').next().unwrap_or("");
     let (base, query) = match without_fragment.split_once('?') {
         Some((base, query)) => (base, query),
@@ -263,7 +261,7 @@ pub fn presign_url(request: &HttpRequest, params: &SigningParams<'_>) -> Result<
     let mut added: Vec<(&str, &str)> = vec![
         ("X-Amz-Algorithm", ALGORITHM),
         ("X-Amz-Credential", &credential),
-        ("X-Amz-Date", &prepared.stamp.date_time),
+        ("X-Amz-Date", prepared.stamp.date_time()),
         ("X-Amz-SignedHeaders", &prepared.signed_headers),
         ("X-Amz-Expires", &prepared.expires),
     ];
@@ -300,20 +298,29 @@ pub fn canonical_request(request: &HttpRequest, params: &SigningParams<'_>, mode
 /// time, the credential scope and the hex SHA-256 of the canonical request.
 pub fn string_to_sign(canonical_request: &str, params: &SigningParams<'_>) -> String {
     let stamp = Stamp::new(params.time);
-    format!(
-        "{ALGORITHM}\n{}\n{}\n{}",
-        stamp.date_time,
-        scope(&stamp, params),
-        hex(&Sha256::digest(canonical_request.as_bytes()))
-    )
+    string_to_sign_at(canonical_request, &stamp, &scope(&stamp, params))
+}
+
+fn string_to_sign_at(canonical_request: &str, stamp: &Stamp, scope: &str) -> String {
+    let digest = Sha256::digest(canonical_request.as_bytes());
+    let mut out = String::with_capacity(ALGORITHM.len() + stamp.date_time().len() + scope.len() + 67);
+    for part in [ALGORITHM, "\n", stamp.date_time(), "\n", scope, "\n"] {
+        out.push_str(part);
+    }
+    push_hex(&mut out, &digest);
+    out
 }
 
 /// The signature (lower-case hex) of `string_to_sign`, with the key derived
 /// from the secret access key, the date, the region and the service.
 pub fn signature(string_to_sign: &str, params: &SigningParams<'_>) -> String {
-    let stamp = Stamp::new(params.time);
-    let key = signing_key(params.credentials.secret_access_key(), &stamp.date, params.region, params.service);
-    hex(&hmac_sha256(&key, string_to_sign.as_bytes()))
+    signature_at(string_to_sign, &Stamp::new(params.time), params)
+}
+
+fn signature_at(string_to_sign: &str, stamp: &Stamp, params: &SigningParams<'_>) -> String {
+    let mut mac = keyed_signer(params.credentials.secret_access_key(), stamp.date(), params.region, params.service);
+    mac.update(string_to_sign.as_bytes());
+    hex(&mac.finalize().into_bytes())
 }
 
 /// Everything signing computes before the signature.
@@ -325,6 +332,14 @@ struct Prepared {
     scope: String,
     /// `X-Amz-Expires` (query signing only, else empty).
     expires: String,
+}
+
+impl Prepared {
+    /// The signature of this canonical request (one stamp and scope for
+    /// the whole signing).
+    fn signature(&self, params: &SigningParams<'_>) -> String {
+        signature_at(&string_to_sign_at(&self.canonical_request, &self.stamp, &self.scope), &self.stamp, params)
+    }
 }
 
 fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLocation) -> Result<Prepared, Error> {
@@ -354,8 +369,9 @@ fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLoc
         return Err(Error::invalid_request(format!("cannot sign the HTTP method `{}`", request.method.escape_debug())));
     }
 
-    // Headers: lower-case name -> values in order.
-    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Headers: (lower-case name, canonical value), sorted by name; values
+    // of a repeated name keep their order.
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(request.headers.len() + 4);
     for (name, value) in request.headers.iter() {
         let lower = name.to_ascii_lowercase();
         if UNSIGNED_HEADERS.contains(&lower.as_str()) || SIGNING_HEADERS.contains(&lower.as_str()) {
@@ -364,27 +380,37 @@ fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLoc
         if lower.is_empty() || lower.bytes().any(|b| !b.is_ascii_graphic() || b == b':') {
             return Err(Error::invalid_request(format!("cannot sign the header name `{}`", name.escape_debug())));
         }
-        headers.entry(lower).or_default().push(canonical_header_value(value));
+        headers.push((lower, canonical_header_value(value)));
     }
-    if !headers.contains_key("host") {
-        headers.insert("host".to_owned(), vec![url_host(request)?]);
+    let has = |headers: &[(String, String)], name: &str| headers.iter().any(|(n, _)| n == name);
+    if !has(&headers, "host") {
+        headers.push(("host".to_owned(), url_host(request)?));
     }
     let token = params.credentials.session_token().filter(|_| !settings.omit_session_token);
-    let payload_hash = match headers.get("x-amz-content-sha256").and_then(|v| v.first()) {
-        Some(value) => value.clone(),
+    let payload_hash = match headers.iter().find(|(n, _)| n == "x-amz-content-sha256") {
+        Some((_, value)) => value.clone(),
         None if settings.unsigned_payload => UNSIGNED_PAYLOAD.to_owned(),
         None => hex(&Sha256::digest(&request.body)),
     };
     if mode == SignatureLocation::Headers {
-        headers.insert("x-amz-date".to_owned(), vec![stamp.date_time.clone()]);
+        headers.push(("x-amz-date".to_owned(), stamp.date_time().to_owned()));
         if let Some(token) = token {
-            headers.insert("x-amz-security-token".to_owned(), vec![canonical_header_value(token)]);
+            headers.push(("x-amz-security-token".to_owned(), canonical_header_value(token)));
         }
-        if settings.payload_checksum_header {
-            headers.entry("x-amz-content-sha256".to_owned()).or_insert_with(|| vec![payload_hash.clone()]);
+        if settings.payload_checksum_header && !has(&headers, "x-amz-content-sha256") {
+            headers.push(("x-amz-content-sha256".to_owned(), payload_hash.clone()));
         }
     }
-    let signed_headers = headers.keys().map(String::as_str).collect::<Vec<_>>().join(";");
+    headers.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut signed_headers = String::with_capacity(headers.iter().map(|(n, _)| n.len() + 1).sum());
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i == 0 || headers[i - 1].0 != *name {
+            if i > 0 {
+                signed_headers.push(';');
+            }
+            signed_headers.push_str(name);
+        }
+    }
 
     // Query: encoded (name, value) pairs, sorted.
     let mut query: Vec<(String, String)> = Vec::new();
@@ -400,7 +426,7 @@ fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLoc
         let mut add = |name: &str, value: &str| query.push((name.to_owned(), uri_encode(value.as_bytes(), false)));
         add("X-Amz-Algorithm", ALGORITHM);
         add("X-Amz-Credential", &credential);
-        add("X-Amz-Date", &stamp.date_time);
+        add("X-Amz-Date", stamp.date_time());
         add("X-Amz-Expires", &expires);
         add("X-Amz-SignedHeaders", &signed_headers);
         if let Some(token) = token {
@@ -409,7 +435,7 @@ fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLoc
     }
     query.sort();
 
-    let mut cr = String::new();
+    let mut cr = String::with_capacity(256 + headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>());
     cr.push_str(&request.method);
     cr.push('\n');
     cr.push_str(&canonical_uri(request.path(), settings));
@@ -423,10 +449,19 @@ fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLoc
         cr.push_str(value);
     }
     cr.push('\n');
-    for (name, values) in &headers {
-        cr.push_str(name);
-        cr.push(':');
-        cr.push_str(&values.join(","));
+    for (i, (name, value)) in headers.iter().enumerate() {
+        if i > 0 && headers[i - 1].0 == *name {
+            cr.push(',');
+        } else {
+            if i > 0 {
+                cr.push('\n');
+            }
+            cr.push_str(name);
+            cr.push(':');
+        }
+        cr.push_str(value);
+    }
+    if !headers.is_empty() {
         cr.push('\n');
     }
     cr.push('\n');
@@ -534,7 +569,7 @@ fn canonical_uri(path: &str, settings: &SigningSettings) -> String {
                     i += 3;
                 }
                 (b, _, _) => {
-                    push_encoded(&mut out, b, true);
+                    push_percent_encoded(&mut out, &[b], true);
                     i += 1;
                 }
             }
@@ -601,43 +636,44 @@ fn hex_value(b: &u8) -> Option<u8> {
 /// when `keep_slash`), with upper-case hex digits.
 fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
     let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        push_encoded(&mut out, b, keep_slash);
-    }
+    push_percent_encoded(&mut out, bytes, keep_slash);
     out
 }
 
-fn push_encoded(out: &mut String, b: u8, keep_slash: bool) {
-    if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || (keep_slash && b == b'/') {
-        out.push(char::from(b));
-    } else {
-        let _ = write!(out, "%{b:02X}");
-    }
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Appends `bytes` in lower-case hex.
+fn push_hex(out: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
-    out
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length: `new_from_slice` cannot fail here.
-    let Ok(mut mac) = HmacSha256::new_from_slice(key) else {
-        return [0; 32];
-    };
+    let mut mac = keyed(key);
     mac.update(data);
     mac.finalize().into_bytes().into()
 }
 
+/// An HMAC-SHA256 keyed with `key`.
+fn keyed(key: &[u8]) -> HmacSha256 {
+    // HMAC accepts keys of any length: `new_from_slice` cannot fail, the
+    // fallback only keeps this function total.
+    HmacSha256::new_from_slice(key).unwrap_or_else(|_| <HmacSha256 as Mac>::new(&Default::default()))
+}
+
+/// An HMAC-SHA256 already keyed with the signing key
 /// `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`,
 /// remembered for the few (secret, date, region, service) combinations a
-/// process signs with: deriving it is four of the five HMACs of a signature.
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+/// process signs with: deriving the key is four of the five HMACs of a
+/// signature, and keying the fifth is two of its SHA-256 blocks.
+fn keyed_signer(secret: &str, date: &str, region: &str, service: &str) -> HmacSha256 {
     /// Derived keys are secrets: this cache has no `Debug` and never leaves
     /// this function.
     struct CachedKey {
@@ -645,19 +681,19 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32
         date: String,
         region: String,
         service: String,
-        key: [u8; 32],
+        key: HmacSha256,
     }
     const CAPACITY: usize = 8;
     static CACHE: std::sync::Mutex<Vec<CachedKey>> = std::sync::Mutex::new(Vec::new());
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(hit) = cache.iter().find(|c| c.date == date && c.region == region && c.service == service && c.secret == secret) {
-        return hit.key;
+        return hit.key.clone();
     }
-    let key = derive_signing_key(secret, date, region, service);
+    let key = keyed(&derive_signing_key(secret, date, region, service));
     if cache.len() >= CAPACITY {
         cache.remove(0);
     }
-    cache.push(CachedKey { secret: secret.to_owned(), date: date.to_owned(), region: region.to_owned(), service: service.to_owned(), key });
+    cache.push(CachedKey { secret: secret.to_owned(), date: date.to_owned(), region: region.to_owned(), service: service.to_owned(), key: key.clone() });
     key
 }
 
@@ -669,15 +705,17 @@ fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str) -> 
 }
 
 fn scope(stamp: &Stamp, params: &SigningParams<'_>) -> String {
-    format!("{}/{}/{}/aws4_request", stamp.date, params.region, params.service)
+    let mut out = String::with_capacity(30 + params.region.len() + params.service.len());
+    for part in [stamp.date(), "/", params.region, "/", params.service, "/aws4_request"] {
+        out.push_str(part);
+    }
+    out
 }
 
 /// The signing time in the two formats SigV4 uses.
 struct Stamp {
-    /// `yyyymmddThhmmssZ`.
-    date_time: String,
-    /// `yyyymmdd`.
-    date: String,
+    /// `yyyymmddThhmmssZ` (ASCII digits, `T` and `Z`).
+    text: [u8; 16],
     /// Whether the year is within 1970..=9999.
     valid: bool,
 }
@@ -691,14 +729,29 @@ impl Stamp {
         let days = secs.div_euclid(86_400);
         let second_of_day = secs.rem_euclid(86_400);
         let (year, month, day) = civil_from_days(days);
-        let date = format!("{year:04}{month:02}{day:02}");
-        let date_time = format!(
-            "{date}T{:02}{:02}{:02}Z",
-            second_of_day / 3600,
-            second_of_day / 60 % 60,
-            second_of_day % 60
-        );
-        Stamp { date_time, date, valid: secs >= 0 && year <= 9999 }
+        let mut text = *b"00000000T000000Z";
+        // Out-of-range years keep their last four digits; `valid` is false
+        // for them and signing refuses such a time.
+        for (at, value, width) in
+            [(0, year, 4), (4, month, 2), (6, day, 2), (9, second_of_day / 3600, 2), (11, second_of_day / 60 % 60, 2), (13, second_of_day % 60, 2)]
+        {
+            let mut value = value.rem_euclid(10_000);
+            for slot in text[at..at + width].iter_mut().rev() {
+                *slot = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        Stamp { text, valid: secs >= 0 && year <= 9999 }
+    }
+
+    /// `yyyymmddThhmmssZ`.
+    fn date_time(&self) -> &str {
+        std::str::from_utf8(&self.text).unwrap_or_default()
+    }
+
+    /// `yyyymmdd`.
+    fn date(&self) -> &str {
+        &self.date_time()[..8]
     }
 }
 
@@ -746,18 +799,18 @@ mod tests {
     #[test]
     fn formats_dates() {
         let stamp = Stamp::new(at(1_440_938_160));
-        assert_eq!((stamp.date_time.as_str(), stamp.date.as_str()), ("20150830T123600Z", "20150830"));
-        assert_eq!(Stamp::new(at(0)).date_time, "19700101T000000Z");
+        assert_eq!((stamp.date_time(), stamp.date()), ("20150830T123600Z", "20150830"));
+        assert_eq!(Stamp::new(at(0)).date_time(), "19700101T000000Z");
         // 2000-02-29T23:59:59Z and 2100-03-01T00:00:00Z.
-        assert_eq!(Stamp::new(at(951_868_799)).date_time, "20000229T235959Z");
-        assert_eq!(Stamp::new(at(4_107_542_400)).date_time, "21000301T000000Z");
+        assert_eq!(Stamp::new(at(951_868_799)).date_time(), "20000229T235959Z");
+        assert_eq!(Stamp::new(at(4_107_542_400)).date_time(), "21000301T000000Z");
         assert!(!Stamp::new(at(300_000_000_000)).valid);
     }
 
     #[test]
     fn derives_the_documented_signing_key() {
         // The example of the AWS General Reference.
-        let key = signing_key(SECRET, "20150830", "us-east-1", "iam");
+        let key = derive_signing_key(SECRET, "20150830", "us-east-1", "iam");
         assert_eq!(hex(&key), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
     }
 

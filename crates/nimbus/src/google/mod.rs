@@ -48,53 +48,46 @@ impl ProvideToken for StaticToken {
 /// `.+` and `[^/]*` + `$`; an unsupported pattern accepts every value.
 pub fn check_pattern(name: &str, value: &str, pattern: &str) -> Result<(), Error> {
     let Some(body) = pattern.strip_prefix('^').and_then(|p| p.strip_suffix('$')) else { return Ok(()) };
-    let mut tokens = Vec::new();
-    let mut rest = body;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("[^/]+") {
-            tokens.push(Tok::Segment(1));
-            rest = r;
-        } else if let Some(r) = rest.strip_prefix("[^/]*") {
-            tokens.push(Tok::Segment(0));
-            rest = r;
-        } else if let Some(r) = rest.strip_prefix(".+") {
-            tokens.push(Tok::Any(1));
-            rest = r;
-        } else if let Some(r) = rest.strip_prefix(".*") {
-            tokens.push(Tok::Any(0));
-            rest = r;
-        } else {
-            let c = rest.chars().next().unwrap_or_default();
-            if "[]().*+?{}|\\".contains(c) {
-                return Ok(());
-            }
-            tokens.push(Tok::Char(c));
-            rest = &rest[c.len_utf8()..];
-        }
-    }
-    if matches(&tokens, &value.chars().collect::<Vec<_>>()) {
+    // Matched as written, without building anything: Google's patterns are
+    // short and their wildcards are followed by `/` or the end.
+    if !supported(body.as_bytes()) || matches(body.as_bytes(), value.as_bytes()) {
         Ok(())
     } else {
         Err(Error::invalid_request(format!("`{name}` = `{value}` does not match the pattern `{pattern}`")))
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Tok {
-    Char(char),
-    Segment(usize),
-    Any(usize),
+/// The wildcards of [`check_pattern`]: text, minimum length, and whether
+/// it stops at `/`.
+const WILDCARDS: [(&[u8], usize, bool); 4] = [(b"[^/]+", 1, true), (b"[^/]*", 0, true), (b".+", 1, false), (b".*", 0, false)];
+
+fn wildcard(body: &[u8]) -> Option<(&[u8], usize, bool)> {
+    WILDCARDS.iter().find(|(token, _, _)| body.starts_with(token)).map(|&(token, min, segment)| (&body[token.len()..], min, segment))
 }
 
-fn matches(tokens: &[Tok], s: &[char]) -> bool {
-    match tokens.split_first() {
-        None => s.is_empty(),
-        Some((Tok::Char(c), rest)) => s.first() == Some(c) && matches(rest, &s[1..]),
-        Some((Tok::Segment(min) | Tok::Any(min), rest)) => {
-            let segment = matches!(tokens[0], Tok::Segment(_));
-            let max = if segment { s.iter().position(|c| *c == '/').unwrap_or(s.len()) } else { s.len() };
-            (*min..=max).rev().any(|n| matches(rest, &s[n..]))
+/// Whether `body` is only literal text and [`WILDCARDS`].
+fn supported(mut body: &[u8]) -> bool {
+    while let Some(&first) = body.first() {
+        body = match wildcard(body) {
+            Some((rest, _, _)) => rest,
+            None if b"[]().*+?{}|\\".contains(&first) => return false,
+            None => &body[1..],
+        };
+    }
+    true
+}
+
+/// Whether `value` matches the whole of `body` (a [`supported`] pattern).
+fn matches(body: &[u8], value: &[u8]) -> bool {
+    // Wildcards start with `[` or `.`; other bytes are literal.
+    let starts_wildcard = matches!(body.first(), Some(b'[' | b'.'));
+    match (if starts_wildcard { wildcard(body) } else { None }, body.first()) {
+        (Some((rest, min, segment)), _) => {
+            let max = if segment { value.iter().position(|&b| b == b'/').unwrap_or(value.len()) } else { value.len() };
+            (min..=max).rev().any(|n| matches(rest, &value[n..]))
         }
+        (None, None) => value.is_empty(),
+        (None, Some(first)) => value.first() == Some(first) && matches(&body[1..], &value[1..]),
     }
 }
 
@@ -146,7 +139,7 @@ pub async fn wait_operation(client: &Client, path_prefix: &str, mut operation: V
             if i > 0 {
                 url.push('/');
             }
-            url.push_str(&crate::protocol::rest::percent_encode(seg, false));
+            crate::protocol::rest::push_percent_encoded(&mut url, seg.as_bytes(), false);
         }
         let response = client.send(&GET_OPERATION, HttpRequest::new("GET", url)).await?;
         operation = crate::protocol::json::decode(&response)?;
@@ -177,6 +170,12 @@ mod tests {
         }
         assert!(check_pattern("name", "projects/p/operations/a/b", "^projects/[^/]+/operations/.*$").is_ok());
         assert!(check_pattern("name", "anything", "^(a|b)$").is_ok(), "unsupported patterns accept");
+        assert!(check_pattern("name", "zzz", "^projects/(a|b)$").is_ok(), "unsupported anywhere: accept");
+        assert!(check_pattern("name", "projects/é/ü", "^projects/[^/]+/ü$").is_ok(), "multi-byte text");
+        assert!(check_pattern("name", "projects/é", "^projects/[^/]+/ü$").is_err());
+        assert!(check_pattern("name", "a/", "^a/.*$").is_ok() && check_pattern("name", "a/", "^a/.+$").is_err());
+        assert!(check_pattern("name", "a//b", "^a/[^/]*/b$").is_ok() && check_pattern("name", "a//b", "^a/[^/]+/b$").is_err());
+        assert!(check_pattern("name", "v1/x/y", "^v1/.+/y$").is_ok(), "`.+` crosses `/` and backtracks");
     }
 
     #[test]

@@ -13,7 +13,6 @@ use crate::http::{HttpRequest, HttpResponse};
 use base64::Engine as _;
 use bytes::Bytes;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 /// Builds the HTTP request of one operation call.
 #[derive(Debug)]
@@ -32,14 +31,27 @@ fn is_unreserved(b: u8) -> bool {
 /// when `keep_slash`).
 pub fn percent_encode(value: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(value.len());
-    for &b in value.as_bytes() {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
+    push_percent_encoded(&mut out, value.as_bytes(), keep_slash);
     out
+}
+
+/// Appends `bytes` to `out` percent-encoded (upper-case hex), keeping RFC
+/// 3986 unreserved characters (and `/` when `keep_slash`).
+pub fn push_percent_encoded(out: &mut String, bytes: &[u8], keep_slash: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        // Copy the run of bytes that stay as they are in one go.
+        let keep = rest.iter().position(|&b| !(is_unreserved(b) || (keep_slash && b == b'/'))).unwrap_or(rest.len());
+        let (kept, tail) = rest.split_at(keep);
+        // The kept bytes are ASCII.
+        out.push_str(std::str::from_utf8(kept).unwrap_or_default());
+        let Some((&b, after)) = tail.split_first() else { break };
+        for c in [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]] {
+            out.push(char::from(c));
+        }
+        rest = after;
+    }
 }
 
 /// Whether `value` may be sent in a header: no CR, LF or NUL.
@@ -74,7 +86,7 @@ impl RequestBuilder {
         if greedy && value.split('/').any(|seg| seg == "." || seg == "..") {
             return Err(Error::invalid_request(format!("path parameter `{name}` must not contain `.` or `..` segments")));
         }
-        self.path.push_str(&percent_encode(value, greedy));
+        push_percent_encoded(&mut self.path, value.as_bytes(), greedy);
         Ok(self)
     }
 
@@ -154,13 +166,16 @@ impl RequestBuilder {
     /// The request, its URL relative to the endpoint.
     pub fn finish(mut self) -> HttpRequest {
         // Discovery paths are relative to the service path (`v1/...`).
-        let mut url = if self.path.starts_with('/') { self.path } else { format!("/{}", self.path) };
+        let mut url = self.path;
+        if !url.starts_with('/') {
+            url.insert(0, '/');
+        }
         for (i, (k, v, bare)) in self.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(&percent_encode(k, false));
+            push_percent_encoded(&mut url, k.as_bytes(), false);
             if !bare {
                 url.push('=');
-                url.push_str(&percent_encode(v, false));
+                push_percent_encoded(&mut url, v.as_bytes(), false);
             }
         }
         self.request.url = url;
@@ -184,9 +199,9 @@ pub fn check_host_prefix(prefix: &str) -> Result<(), Error> {
 pub fn append_query(request: &mut HttpRequest, params: &[(&str, String)]) {
     for (k, v) in params {
         request.url.push(if request.url.contains('?') { '&' } else { '?' });
-        request.url.push_str(&percent_encode(k, false));
+        push_percent_encoded(&mut request.url, k.as_bytes(), false);
         request.url.push('=');
-        request.url.push_str(&percent_encode(v, false));
+        push_percent_encoded(&mut request.url, v.as_bytes(), false);
     }
 }
 
