@@ -92,3 +92,21 @@ async fn timeouts_surface_as_typed_errors() {
     let nimbus_athena::errors::StartQueryExecutionError::Unhandled(e) = &err else { panic!("expected Unhandled, got {err:?}") };
     assert_eq!(e.kind(), ErrorKind::Timeout);
 }
+
+#[tokio::test]
+async fn every_attempt_is_signed_once() {
+    let server =
+        ScriptedServer::start(vec![answer(400, r#"{"__type":"ThrottlingException","message":"slow down"}"#), answer(200, r#"{"WorkGroups":[]}"#)]).await;
+    let retry = RetryConfig { max_attempts: 2, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(10) };
+    let credentials = nimbus::credentials::Credentials::new("AKIDEXAMPLE", "secret", Some("token".into()));
+    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&server.url).credentials(credentials).retry(retry));
+    client.list_work_groups().send().await.expect("second attempt succeeds");
+    let got = server.received();
+    assert_eq!(got.len(), 2);
+    for request in &got {
+        let count = |name: &str| request.raw.lines().filter(|l| l.to_ascii_lowercase().starts_with(name)).count();
+        assert_eq!((count("authorization:"), count("x-amz-date:"), count("x-amz-security-token:")), (1, 1, 1), "{}", request.raw);
+        let authorization = request.raw.lines().find(|l| l.to_ascii_lowercase().starts_with("authorization:")).unwrap_or_default();
+        assert!(authorization.contains("SignedHeaders=") && !authorization.contains("authorization;"), "{authorization}");
+    }
+}

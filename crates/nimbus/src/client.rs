@@ -354,12 +354,13 @@ impl Client {
     /// quota run out.
     async fn attempts(&self, operation: &'static OperationInfo, request: HttpRequest) -> Result<HttpResponse, Error> {
         let service = self.inner.service;
-        let (request, scope) = self.resolve_endpoint(request)?;
+        let (mut request, scope) = self.resolve_endpoint(request)?;
         let retry = self.inner.config.retry;
         let mut attempt = 1;
         let mut retry_cost = None;
         loop {
-            let mut signed = request.clone();
+            // Signed in place: signing replaces the previous attempt's
+            // signature headers, so one request serves every attempt.
             if let Some(provider) = &self.inner.credentials {
                 let credentials = provider.provide().await?;
                 let params = crate::sigv4::SigningParams {
@@ -369,10 +370,10 @@ impl Client {
                     time: std::time::SystemTime::now(),
                     settings: crate::sigv4::SigningSettings::default(),
                 };
-                crate::sigv4::sign_request(&mut signed, &params)?;
+                crate::sigv4::sign_request(&mut request, &params)?;
             }
-            self.authorize_google(&mut signed).await?;
-            let result = self.attempt(signed).await.and_then(|response| {
+            self.authorize_google(&mut request).await?;
+            let result = self.attempt(&request).await.and_then(|response| {
                 if response.is_success() {
                     Ok(response)
                 } else {
@@ -439,7 +440,7 @@ impl Client {
         let (mut request, _) = self.resolve_endpoint(request)?;
         self.authorize_google(&mut request).await?;
         let transport = self.inner.transport.as_ref().map_err(|m| Error::config(m.clone()))?;
-        let response = transport.send(request).await?;
+        let response = transport.send(&request).await?;
         if (200..300).contains(&response.status) {
             return Ok(response);
         }
@@ -447,7 +448,7 @@ impl Client {
         Err(crate::protocol::error_from_response(self.inner.service.protocol, full))
     }
 
-    async fn attempt(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
+    async fn attempt(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let transport = self.inner.transport.as_ref().map_err(|m| Error::config(m.clone()))?;
         let exchange = transport.send_full(request);
         match self.inner.config.attempt_timeout {
@@ -607,7 +608,7 @@ mod tests {
         #[derive(Debug)]
         struct Never;
         impl Transport for Never {
-            fn send(&self, _: HttpRequest) -> crate::http::BoxFuture<'_, Result<crate::http::StreamingResponse, Error>> {
+            fn send<'a>(&'a self, _: &'a HttpRequest) -> crate::http::BoxFuture<'a, Result<crate::http::StreamingResponse, Error>> {
                 Box::pin(std::future::pending())
             }
         }

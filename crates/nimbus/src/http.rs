@@ -229,12 +229,15 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     /// Sends `request` (absolute URL) and returns the response head with a
     /// body stream. Connection and protocol failures are
     /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) errors.
-    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, Error>>;
+    ///
+    /// The request is borrowed: the pipeline keeps it for a retry (signed
+    /// again in place) instead of copying it for every attempt.
+    fn send<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<StreamingResponse, Error>>;
 
     /// Sends `request` and reads the whole response. The default collects
     /// [`send`](Self::send)'s stream; a transport that can read a body in one
     /// go overrides it.
-    fn send_full(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, Error>> {
+    fn send_full<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<HttpResponse, Error>> {
         Box::pin(async move { self.send(request).await?.collect().await })
     }
 }
@@ -305,7 +308,7 @@ impl ReqwestTransport {
 
 impl ReqwestTransport {
     /// Sends through reqwest and returns the response with its head copied.
-    async fn exchange(&self, request: HttpRequest) -> Result<(reqwest::Response, u16, Headers), Error> {
+    async fn exchange(&self, request: &HttpRequest) -> Result<(reqwest::Response, u16, Headers), Error> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| Error::invalid_request(format!("invalid HTTP method `{}`", request.method)))?;
         let mut outgoing = reqwest::Request::new(method, self.parse_url(&request.url)?);
@@ -318,7 +321,7 @@ impl ReqwestTransport {
                 .map_err(|_| Error::invalid_request(format!("the value of header `{name}` cannot be sent (control characters)")))?;
             headers.append(name, value);
         }
-        *outgoing.body_mut() = Some(request.body.into());
+        *outgoing.body_mut() = Some(request.body.clone().into());
         let response = self.client.execute(outgoing).await.map_err(Error::transport)?;
         let status = response.status().as_u16();
         let headers = response
@@ -331,7 +334,7 @@ impl ReqwestTransport {
 }
 
 impl Transport for ReqwestTransport {
-    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, Error>> {
+    fn send<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<StreamingResponse, Error>> {
         Box::pin(async move {
             let (response, status, headers) = self.exchange(request).await?;
             let body = futures_util::stream::unfold(Some(response), |state| async move {
@@ -347,7 +350,7 @@ impl Transport for ReqwestTransport {
         })
     }
 
-    fn send_full(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, Error>> {
+    fn send_full<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<HttpResponse, Error>> {
         Box::pin(async move {
             let (response, status, headers) = self.exchange(request).await?;
             let body = response.bytes().await.map_err(Error::transport)?;
@@ -395,9 +398,9 @@ impl MockTransport {
 }
 
 impl Transport for MockTransport {
-    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<StreamingResponse, Error>> {
+    fn send<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<StreamingResponse, Error>> {
         let mut state = self.lock();
-        state.requests.push(request);
+        state.requests.push(request.clone());
         let response = match state.responses.pop_front() {
             Some(r) => {
                 state.last = Some(r.clone());
