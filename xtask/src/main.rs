@@ -23,7 +23,7 @@ commands:
   bench    [--mirror DIR] [--skip-catalog] [--reuse-builds] [--calls-scale F]
                                           build cost, binary size and CPU per call of user programs with our
                                           crates vs aws-sdk-athena and google-spanner1, codegen time, compile
-                                          cost per crate; prints a table and writes BENCHMARKS.md (~30-40 min);
+                                          cost per crate; prints a table and writes BENCHMARKS.md (~20 min);
                                           `bench serve` only serves the canned responses (for profiling)
   catalog  [--mirror DIR] [--filter S] [--out DIR] [--jobs N] [--no-write] [--check-sample|--check-all]
                                           generate every AWS model and Google Discovery document of the
