@@ -185,7 +185,7 @@ async fn spanner_names_cannot_add_a_query_or_fragment() {
     let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), r#"{"name":"x"}"#));
     let client = nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).no_credentials());
     let sessions = client.projects().instances().databases().sessions();
-    sessions.get("projects/p/instances/i/databases/d/sessions/a?alt=media#x").set_fields("name").send().await.expect("sent");
+    sessions.get("projects/p/instances/i/databases/d/sessions/a?alt=media#x").standard_params(nimbus::google::StandardParams::new().fields("name")).send().await.expect("sent");
     let url = &mock.requests()[0].url;
     assert_eq!(url, "https://spanner.test/v1/projects/p/instances/i/databases/d/sessions/a%3Falt%3Dmedia%23x?fields=name");
     // `%`, spaces and non-ASCII are percent-encoded; `..` segments are refused.

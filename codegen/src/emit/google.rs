@@ -253,20 +253,20 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             }
         });
     }
-    let globals = service.google.as_ref().map(|g| g.global_params.clone()).unwrap_or_default();
-    for g in &globals {
-        let setter = ident(&scope.claim(format!("set_{}", raw(&g.name.rust))));
-        let key = &g.name.wire;
-        let doc = if g.docs.trim().is_empty() { format!("Sets the global `{key}` parameter.") } else { g.docs.clone() };
-        let doc = doc_attrs(&format!("{doc}\n\n(A parameter every method accepts.)"));
-        let (arg, value) = match g.ty {
-            TypeRef::Bool => (quote! { bool }, quote! { value.to_string() }),
-            _ => (quote! { impl Into<String> }, quote! { value.into() }),
-        };
+    let globals = service.google.as_ref().map(|g| g.global_params.as_slice()).unwrap_or_default();
+    if !globals.is_empty() {
+        // One setter taking the runtime's `StandardParams` instead of one
+        // per global parameter in every builder.
+        let setter = ident(&scope.claim("standard_params".to_owned()));
+        let names: Vec<String> = globals.iter().map(|g| format!("`{}`", g.name.wire)).collect();
+        let doc = doc_attrs(&format!(
+            "Sets the standard parameters every method accepts ({}), replacing earlier ones: see [`nimbus::google::StandardParams`].",
+            names.join(", ")
+        ));
         setters.push(quote! {
             #doc
-            pub fn #setter(mut self, value: #arg) -> Self {
-                self.globals.push((#key, #value));
+            pub fn #setter(mut self, params: nimbus::google::StandardParams) -> Self {
+                self.globals = params;
                 self
             }
         });
@@ -350,12 +350,12 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         pub struct #builder {
             client: nimbus::Client,
             input: #params,
-            globals: Vec<(&'static str, String)>,
+            globals: nimbus::google::StandardParams,
         }
 
         impl #builder {
             pub(crate) fn new(client: nimbus::Client, input: #params) -> Self {
-                Self { client, input, globals: Vec::new() }
+                Self { client, input, globals: nimbus::google::StandardParams::new() }
             }
 
             /// The parameters as set so far.
@@ -369,9 +369,9 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             #wait
             #stream
 
-            fn request(input: &#params, globals: &[(&'static str, String)]) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+            fn request(input: &#params, globals: &nimbus::google::StandardParams) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
                 let mut request = { #serialize };
-                nimbus::protocol::rest::append_query(&mut request, globals);
+                nimbus::protocol::rest::append_query(&mut request, globals.iter());
                 Ok(request)
             }
 

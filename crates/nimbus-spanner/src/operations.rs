@@ -26,7 +26,7 @@ pub struct ProjectsInstanceConfigOperationsListParams {
 pub struct ProjectsInstanceConfigOperationsList {
     client: nimbus::Client,
     input: ProjectsInstanceConfigOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigOperationsList {
     pub(crate) fn new(
@@ -36,7 +36,7 @@ impl ProjectsInstanceConfigOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -58,81 +58,9 @@ impl ProjectsInstanceConfigOperationsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -167,7 +95,7 @@ impl ProjectsInstanceConfigOperationsList {
     }
     fn request(
         input: &ProjectsInstanceConfigOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -197,7 +125,7 @@ impl ProjectsInstanceConfigOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -233,7 +161,7 @@ pub struct ProjectsInstanceConfigsCreateParams {
 pub struct ProjectsInstanceConfigsCreate {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsCreateParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsCreate {
     pub(crate) fn new(
@@ -243,88 +171,16 @@ impl ProjectsInstanceConfigsCreate {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsCreateParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -343,7 +199,7 @@ impl ProjectsInstanceConfigsCreate {
     }
     fn request(
         input: &ProjectsInstanceConfigsCreateParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -368,7 +224,7 @@ impl ProjectsInstanceConfigsCreate {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -404,7 +260,7 @@ pub struct ProjectsInstanceConfigsDeleteParams {
 pub struct ProjectsInstanceConfigsDelete {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsDelete {
     pub(crate) fn new(
@@ -414,7 +270,7 @@ impl ProjectsInstanceConfigsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -431,86 +287,14 @@ impl ProjectsInstanceConfigsDelete {
         self.input.validate_only = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -536,7 +320,7 @@ impl ProjectsInstanceConfigsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -568,7 +352,7 @@ pub struct ProjectsInstanceConfigsGetParams {
 pub struct ProjectsInstanceConfigsGet {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsGet {
     pub(crate) fn new(
@@ -578,93 +362,21 @@ impl ProjectsInstanceConfigsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -684,7 +396,7 @@ impl ProjectsInstanceConfigsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -720,7 +432,7 @@ pub struct ProjectsInstanceConfigsListParams {
 pub struct ProjectsInstanceConfigsList {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsList {
     pub(crate) fn new(
@@ -730,7 +442,7 @@ impl ProjectsInstanceConfigsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -747,81 +459,9 @@ impl ProjectsInstanceConfigsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -856,7 +496,7 @@ impl ProjectsInstanceConfigsList {
     }
     fn request(
         input: &ProjectsInstanceConfigsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -883,7 +523,7 @@ impl ProjectsInstanceConfigsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -917,7 +557,7 @@ pub struct ProjectsInstanceConfigsOperationsCancelParams {
 pub struct ProjectsInstanceConfigsOperationsCancel {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsOperationsCancelParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsOperationsCancel {
     pub(crate) fn new(
@@ -927,93 +567,21 @@ impl ProjectsInstanceConfigsOperationsCancel {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsCancelParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsOperationsCancelParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -1034,7 +602,7 @@ impl ProjectsInstanceConfigsOperationsCancel {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -1066,7 +634,7 @@ pub struct ProjectsInstanceConfigsOperationsDeleteParams {
 pub struct ProjectsInstanceConfigsOperationsDelete {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsOperationsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsOperationsDelete {
     pub(crate) fn new(
@@ -1076,93 +644,21 @@ impl ProjectsInstanceConfigsOperationsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsOperationsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -1182,7 +678,7 @@ impl ProjectsInstanceConfigsOperationsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -1214,7 +710,7 @@ pub struct ProjectsInstanceConfigsOperationsGetParams {
 pub struct ProjectsInstanceConfigsOperationsGet {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsOperationsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsOperationsGet {
     pub(crate) fn new(
@@ -1224,88 +720,16 @@ impl ProjectsInstanceConfigsOperationsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -1324,7 +748,7 @@ impl ProjectsInstanceConfigsOperationsGet {
     }
     fn request(
         input: &ProjectsInstanceConfigsOperationsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -1344,7 +768,7 @@ impl ProjectsInstanceConfigsOperationsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -1384,7 +808,7 @@ pub struct ProjectsInstanceConfigsOperationsListParams {
 pub struct ProjectsInstanceConfigsOperationsList {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsOperationsList {
     pub(crate) fn new(
@@ -1394,7 +818,7 @@ impl ProjectsInstanceConfigsOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -1421,81 +845,9 @@ impl ProjectsInstanceConfigsOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -1530,7 +882,7 @@ impl ProjectsInstanceConfigsOperationsList {
     }
     fn request(
         input: &ProjectsInstanceConfigsOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -1562,7 +914,7 @@ impl ProjectsInstanceConfigsOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -1598,7 +950,7 @@ pub struct ProjectsInstanceConfigsPatchParams {
 pub struct ProjectsInstanceConfigsPatch {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsPatchParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsPatch {
     pub(crate) fn new(
@@ -1608,88 +960,16 @@ impl ProjectsInstanceConfigsPatch {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsPatchParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -1708,7 +988,7 @@ impl ProjectsInstanceConfigsPatch {
     }
     fn request(
         input: &ProjectsInstanceConfigsPatchParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
@@ -1732,7 +1012,7 @@ impl ProjectsInstanceConfigsPatch {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -1764,7 +1044,7 @@ pub struct ProjectsInstanceConfigsSsdCachesOperationsCancelParams {
 pub struct ProjectsInstanceConfigsSsdCachesOperationsCancel {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsSsdCachesOperationsCancelParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
     pub(crate) fn new(
@@ -1774,93 +1054,21 @@ impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsCancelParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsSsdCachesOperationsCancelParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -1881,7 +1089,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -1915,7 +1123,7 @@ pub struct ProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
 pub struct ProjectsInstanceConfigsSsdCachesOperationsDelete {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
     pub(crate) fn new(
@@ -1925,93 +1133,21 @@ impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -2031,7 +1167,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -2065,7 +1201,7 @@ pub struct ProjectsInstanceConfigsSsdCachesOperationsGetParams {
 pub struct ProjectsInstanceConfigsSsdCachesOperationsGet {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsSsdCachesOperationsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsSsdCachesOperationsGet {
     pub(crate) fn new(
@@ -2075,88 +1211,16 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -2175,7 +1239,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
     }
     fn request(
         input: &ProjectsInstanceConfigsSsdCachesOperationsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -2195,7 +1259,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -2235,7 +1299,7 @@ pub struct ProjectsInstanceConfigsSsdCachesOperationsListParams {
 pub struct ProjectsInstanceConfigsSsdCachesOperationsList {
     client: nimbus::Client,
     input: ProjectsInstanceConfigsSsdCachesOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstanceConfigsSsdCachesOperationsList {
     pub(crate) fn new(
@@ -2245,7 +1309,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -2272,81 +1336,9 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -2381,7 +1373,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
     }
     fn request(
         input: &ProjectsInstanceConfigsSsdCachesOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -2413,7 +1405,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -2453,7 +1445,7 @@ pub struct ProjectsInstancesBackupOperationsListParams {
 pub struct ProjectsInstancesBackupOperationsList {
     client: nimbus::Client,
     input: ProjectsInstancesBackupOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupOperationsList {
     pub(crate) fn new(
@@ -2463,7 +1455,7 @@ impl ProjectsInstancesBackupOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -2485,81 +1477,9 @@ impl ProjectsInstancesBackupOperationsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -2594,7 +1514,7 @@ impl ProjectsInstancesBackupOperationsList {
     }
     fn request(
         input: &ProjectsInstancesBackupOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -2624,7 +1544,7 @@ impl ProjectsInstancesBackupOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -2660,7 +1580,7 @@ pub struct ProjectsInstancesBackupsCopyParams {
 pub struct ProjectsInstancesBackupsCopy {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsCopyParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsCopy {
     pub(crate) fn new(
@@ -2670,88 +1590,16 @@ impl ProjectsInstancesBackupsCopy {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsCopyParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -2770,7 +1618,7 @@ impl ProjectsInstancesBackupsCopy {
     }
     fn request(
         input: &ProjectsInstancesBackupsCopyParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -2795,7 +1643,7 @@ impl ProjectsInstancesBackupsCopy {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -2839,7 +1687,7 @@ pub struct ProjectsInstancesBackupsCreateParams {
 pub struct ProjectsInstancesBackupsCreate {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsCreateParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsCreate {
     pub(crate) fn new(
@@ -2849,7 +1697,7 @@ impl ProjectsInstancesBackupsCreate {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -2887,81 +1735,9 @@ impl ProjectsInstancesBackupsCreate {
         self.input.encryption_config_kms_key_names = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -2980,7 +1756,7 @@ impl ProjectsInstancesBackupsCreate {
     }
     fn request(
         input: &ProjectsInstancesBackupsCreateParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -3019,7 +1795,7 @@ impl ProjectsInstancesBackupsCreate {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -3051,7 +1827,7 @@ pub struct ProjectsInstancesBackupsDeleteParams {
 pub struct ProjectsInstancesBackupsDelete {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsDelete {
     pub(crate) fn new(
@@ -3061,93 +1837,21 @@ impl ProjectsInstancesBackupsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -3167,7 +1871,7 @@ impl ProjectsInstancesBackupsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -3199,7 +1903,7 @@ pub struct ProjectsInstancesBackupsGetParams {
 pub struct ProjectsInstancesBackupsGet {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsGet {
     pub(crate) fn new(
@@ -3209,93 +1913,21 @@ impl ProjectsInstancesBackupsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -3315,7 +1947,7 @@ impl ProjectsInstancesBackupsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -3349,7 +1981,7 @@ pub struct ProjectsInstancesBackupsGetIamPolicyParams {
 pub struct ProjectsInstancesBackupsGetIamPolicy {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsGetIamPolicyParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsGetIamPolicy {
     pub(crate) fn new(
@@ -3359,93 +1991,21 @@ impl ProjectsInstancesBackupsGetIamPolicy {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsGetIamPolicyParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsGetIamPolicyParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -3470,7 +2030,7 @@ impl ProjectsInstancesBackupsGetIamPolicy {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -3508,7 +2068,7 @@ pub struct ProjectsInstancesBackupsListParams {
 pub struct ProjectsInstancesBackupsList {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsList {
     pub(crate) fn new(
@@ -3518,7 +2078,7 @@ impl ProjectsInstancesBackupsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -3540,81 +2100,9 @@ impl ProjectsInstancesBackupsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -3643,7 +2131,7 @@ impl ProjectsInstancesBackupsList {
     }
     fn request(
         input: &ProjectsInstancesBackupsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -3673,7 +2161,7 @@ impl ProjectsInstancesBackupsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -3705,7 +2193,7 @@ pub struct ProjectsInstancesBackupsOperationsCancelParams {
 pub struct ProjectsInstancesBackupsOperationsCancel {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsOperationsCancelParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsOperationsCancel {
     pub(crate) fn new(
@@ -3715,93 +2203,21 @@ impl ProjectsInstancesBackupsOperationsCancel {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsCancelParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsOperationsCancelParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -3822,7 +2238,7 @@ impl ProjectsInstancesBackupsOperationsCancel {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -3854,7 +2270,7 @@ pub struct ProjectsInstancesBackupsOperationsDeleteParams {
 pub struct ProjectsInstancesBackupsOperationsDelete {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsOperationsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsOperationsDelete {
     pub(crate) fn new(
@@ -3864,93 +2280,21 @@ impl ProjectsInstancesBackupsOperationsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsOperationsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -3970,7 +2314,7 @@ impl ProjectsInstancesBackupsOperationsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -4002,7 +2346,7 @@ pub struct ProjectsInstancesBackupsOperationsGetParams {
 pub struct ProjectsInstancesBackupsOperationsGet {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsOperationsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsOperationsGet {
     pub(crate) fn new(
@@ -4012,88 +2356,16 @@ impl ProjectsInstancesBackupsOperationsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -4112,7 +2384,7 @@ impl ProjectsInstancesBackupsOperationsGet {
     }
     fn request(
         input: &ProjectsInstancesBackupsOperationsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -4132,7 +2404,7 @@ impl ProjectsInstancesBackupsOperationsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -4172,7 +2444,7 @@ pub struct ProjectsInstancesBackupsOperationsListParams {
 pub struct ProjectsInstancesBackupsOperationsList {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsOperationsList {
     pub(crate) fn new(
@@ -4182,7 +2454,7 @@ impl ProjectsInstancesBackupsOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -4209,81 +2481,9 @@ impl ProjectsInstancesBackupsOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -4318,7 +2518,7 @@ impl ProjectsInstancesBackupsOperationsList {
     }
     fn request(
         input: &ProjectsInstancesBackupsOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -4350,7 +2550,7 @@ impl ProjectsInstancesBackupsOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -4388,7 +2588,7 @@ pub struct ProjectsInstancesBackupsPatchParams {
 pub struct ProjectsInstancesBackupsPatch {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsPatchParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsPatch {
     pub(crate) fn new(
@@ -4398,7 +2598,7 @@ impl ProjectsInstancesBackupsPatch {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -4410,86 +2610,14 @@ impl ProjectsInstancesBackupsPatch {
         self.input.update_mask = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsPatchParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
@@ -4516,7 +2644,7 @@ impl ProjectsInstancesBackupsPatch {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -4550,7 +2678,7 @@ pub struct ProjectsInstancesBackupsSetIamPolicyParams {
 pub struct ProjectsInstancesBackupsSetIamPolicy {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsSetIamPolicyParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsSetIamPolicy {
     pub(crate) fn new(
@@ -4560,93 +2688,21 @@ impl ProjectsInstancesBackupsSetIamPolicy {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsSetIamPolicyParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsSetIamPolicyParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -4671,7 +2727,7 @@ impl ProjectsInstancesBackupsSetIamPolicy {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -4705,7 +2761,7 @@ pub struct ProjectsInstancesBackupsTestIamPermissionsParams {
 pub struct ProjectsInstancesBackupsTestIamPermissions {
     client: nimbus::Client,
     input: ProjectsInstancesBackupsTestIamPermissionsParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesBackupsTestIamPermissions {
     pub(crate) fn new(
@@ -4715,93 +2771,21 @@ impl ProjectsInstancesBackupsTestIamPermissions {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsTestIamPermissionsParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsTestIamPermissionsParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -4826,7 +2810,7 @@ impl ProjectsInstancesBackupsTestIamPermissions {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -4862,7 +2846,7 @@ pub struct ProjectsInstancesCreateParams {
 pub struct ProjectsInstancesCreate {
     client: nimbus::Client,
     input: ProjectsInstancesCreateParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesCreate {
     pub(crate) fn new(
@@ -4872,88 +2856,16 @@ impl ProjectsInstancesCreate {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesCreateParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -4972,7 +2884,7 @@ impl ProjectsInstancesCreate {
     }
     fn request(
         input: &ProjectsInstancesCreateParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -4997,7 +2909,7 @@ impl ProjectsInstancesCreate {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -5035,7 +2947,7 @@ pub struct ProjectsInstancesDatabaseOperationsListParams {
 pub struct ProjectsInstancesDatabaseOperationsList {
     client: nimbus::Client,
     input: ProjectsInstancesDatabaseOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabaseOperationsList {
     pub(crate) fn new(
@@ -5045,7 +2957,7 @@ impl ProjectsInstancesDatabaseOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -5067,81 +2979,9 @@ impl ProjectsInstancesDatabaseOperationsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -5176,7 +3016,7 @@ impl ProjectsInstancesDatabaseOperationsList {
     }
     fn request(
         input: &ProjectsInstancesDatabaseOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -5206,7 +3046,7 @@ impl ProjectsInstancesDatabaseOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -5242,7 +3082,7 @@ pub struct ProjectsInstancesDatabasesAddSplitPointsParams {
 pub struct ProjectsInstancesDatabasesAddSplitPoints {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesAddSplitPointsParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesAddSplitPoints {
     pub(crate) fn new(
@@ -5252,93 +3092,21 @@ impl ProjectsInstancesDatabasesAddSplitPoints {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesAddSplitPointsParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesAddSplitPointsParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -5363,7 +3131,7 @@ impl ProjectsInstancesDatabasesAddSplitPoints {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -5401,7 +3169,7 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesCreateParams {
 pub struct ProjectsInstancesDatabasesBackupSchedulesCreate {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesCreateParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesCreate {
     pub(crate) fn new(
@@ -5411,7 +3179,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -5423,86 +3191,14 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
         self.input.backup_schedule_id = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesCreateParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -5530,7 +3226,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -5562,7 +3258,7 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesDeleteParams {
 pub struct ProjectsInstancesDatabasesBackupSchedulesDelete {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesDelete {
     pub(crate) fn new(
@@ -5572,93 +3268,21 @@ impl ProjectsInstancesDatabasesBackupSchedulesDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -5678,7 +3302,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -5710,7 +3334,7 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesGetParams {
 pub struct ProjectsInstancesDatabasesBackupSchedulesGet {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesGet {
     pub(crate) fn new(
@@ -5720,93 +3344,21 @@ impl ProjectsInstancesDatabasesBackupSchedulesGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -5826,7 +3378,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -5860,7 +3412,7 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
 pub struct ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
     pub(crate) fn new(
@@ -5870,93 +3422,21 @@ impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -5981,7 +3461,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -6019,7 +3499,7 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesListParams {
 pub struct ProjectsInstancesDatabasesBackupSchedulesList {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesList {
     pub(crate) fn new(
@@ -6029,7 +3509,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -6046,81 +3526,9 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -6155,7 +3563,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -6182,7 +3590,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -6220,7 +3628,7 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesPatchParams {
 pub struct ProjectsInstancesDatabasesBackupSchedulesPatch {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesPatchParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesPatch {
     pub(crate) fn new(
@@ -6230,7 +3638,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -6242,86 +3650,14 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
         self.input.update_mask = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesPatchParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
@@ -6348,7 +3684,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -6382,7 +3718,7 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
 pub struct ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
     pub(crate) fn new(
@@ -6392,93 +3728,21 @@ impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -6503,7 +3767,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -6539,7 +3803,7 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
 pub struct ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     pub(crate) fn new(
@@ -6549,7 +3813,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -6558,86 +3822,14 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     ) -> &ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -6662,7 +3854,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -6703,7 +3895,7 @@ pub struct ProjectsInstancesDatabasesChangequorumParams {
 pub struct ProjectsInstancesDatabasesChangequorum {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesChangequorumParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesChangequorum {
     pub(crate) fn new(
@@ -6713,88 +3905,16 @@ impl ProjectsInstancesDatabasesChangequorum {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesChangequorumParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -6813,7 +3933,7 @@ impl ProjectsInstancesDatabasesChangequorum {
     }
     fn request(
         input: &ProjectsInstancesDatabasesChangequorumParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -6838,7 +3958,7 @@ impl ProjectsInstancesDatabasesChangequorum {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -6872,7 +3992,7 @@ pub struct ProjectsInstancesDatabasesCreateParams {
 pub struct ProjectsInstancesDatabasesCreate {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesCreateParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesCreate {
     pub(crate) fn new(
@@ -6882,88 +4002,16 @@ impl ProjectsInstancesDatabasesCreate {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesCreateParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -6982,7 +4030,7 @@ impl ProjectsInstancesDatabasesCreate {
     }
     fn request(
         input: &ProjectsInstancesDatabasesCreateParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -7007,7 +4055,7 @@ impl ProjectsInstancesDatabasesCreate {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -7043,7 +4091,7 @@ pub struct ProjectsInstancesDatabasesDatabaseRolesListParams {
 pub struct ProjectsInstancesDatabasesDatabaseRolesList {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesDatabaseRolesListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesDatabaseRolesList {
     pub(crate) fn new(
@@ -7053,7 +4101,7 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -7070,81 +4118,9 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -7179,7 +4155,7 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesDatabaseRolesListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -7206,7 +4182,7 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -7242,7 +4218,7 @@ pub struct ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
 pub struct ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     pub(crate) fn new(
@@ -7252,7 +4228,7 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -7261,86 +4237,14 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     ) -> &ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -7365,7 +4269,7 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -7404,7 +4308,7 @@ pub struct ProjectsInstancesDatabasesDropDatabaseParams {
 pub struct ProjectsInstancesDatabasesDropDatabase {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesDropDatabaseParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesDropDatabase {
     pub(crate) fn new(
@@ -7414,93 +4318,21 @@ impl ProjectsInstancesDatabasesDropDatabase {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesDropDatabaseParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesDropDatabaseParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -7520,7 +4352,7 @@ impl ProjectsInstancesDatabasesDropDatabase {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -7552,7 +4384,7 @@ pub struct ProjectsInstancesDatabasesGetParams {
 pub struct ProjectsInstancesDatabasesGet {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesGet {
     pub(crate) fn new(
@@ -7562,93 +4394,21 @@ impl ProjectsInstancesDatabasesGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -7668,7 +4428,7 @@ impl ProjectsInstancesDatabasesGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -7700,7 +4460,7 @@ pub struct ProjectsInstancesDatabasesGetDdlParams {
 pub struct ProjectsInstancesDatabasesGetDdl {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesGetDdlParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesGetDdl {
     pub(crate) fn new(
@@ -7710,93 +4470,21 @@ impl ProjectsInstancesDatabasesGetDdl {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetDdlParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesGetDdlParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -7817,7 +4505,7 @@ impl ProjectsInstancesDatabasesGetDdl {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -7853,7 +4541,7 @@ pub struct ProjectsInstancesDatabasesGetIamPolicyParams {
 pub struct ProjectsInstancesDatabasesGetIamPolicy {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesGetIamPolicyParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesGetIamPolicy {
     pub(crate) fn new(
@@ -7863,93 +4551,21 @@ impl ProjectsInstancesDatabasesGetIamPolicy {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetIamPolicyParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesGetIamPolicyParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -7974,7 +4590,7 @@ impl ProjectsInstancesDatabasesGetIamPolicy {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -8012,7 +4628,7 @@ pub struct ProjectsInstancesDatabasesGetScansParams {
 pub struct ProjectsInstancesDatabasesGetScans {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesGetScansParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesGetScans {
     pub(crate) fn new(
@@ -8022,7 +4638,7 @@ impl ProjectsInstancesDatabasesGetScans {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -8047,86 +4663,14 @@ impl ProjectsInstancesDatabasesGetScans {
         self.input.view = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesGetScansParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -8156,7 +4700,7 @@ impl ProjectsInstancesDatabasesGetScans {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -8192,7 +4736,7 @@ pub struct ProjectsInstancesDatabasesListParams {
 pub struct ProjectsInstancesDatabasesList {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesList {
     pub(crate) fn new(
@@ -8202,7 +4746,7 @@ impl ProjectsInstancesDatabasesList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -8219,81 +4763,9 @@ impl ProjectsInstancesDatabasesList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -8328,7 +4800,7 @@ impl ProjectsInstancesDatabasesList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -8355,7 +4827,7 @@ impl ProjectsInstancesDatabasesList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -8389,7 +4861,7 @@ pub struct ProjectsInstancesDatabasesOperationsCancelParams {
 pub struct ProjectsInstancesDatabasesOperationsCancel {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesOperationsCancelParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesOperationsCancel {
     pub(crate) fn new(
@@ -8399,93 +4871,21 @@ impl ProjectsInstancesDatabasesOperationsCancel {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsCancelParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesOperationsCancelParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -8506,7 +4906,7 @@ impl ProjectsInstancesDatabasesOperationsCancel {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -8538,7 +4938,7 @@ pub struct ProjectsInstancesDatabasesOperationsDeleteParams {
 pub struct ProjectsInstancesDatabasesOperationsDelete {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesOperationsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesOperationsDelete {
     pub(crate) fn new(
@@ -8548,93 +4948,21 @@ impl ProjectsInstancesDatabasesOperationsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesOperationsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -8654,7 +4982,7 @@ impl ProjectsInstancesDatabasesOperationsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -8686,7 +5014,7 @@ pub struct ProjectsInstancesDatabasesOperationsGetParams {
 pub struct ProjectsInstancesDatabasesOperationsGet {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesOperationsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesOperationsGet {
     pub(crate) fn new(
@@ -8696,88 +5024,16 @@ impl ProjectsInstancesDatabasesOperationsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -8796,7 +5052,7 @@ impl ProjectsInstancesDatabasesOperationsGet {
     }
     fn request(
         input: &ProjectsInstancesDatabasesOperationsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -8816,7 +5072,7 @@ impl ProjectsInstancesDatabasesOperationsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -8856,7 +5112,7 @@ pub struct ProjectsInstancesDatabasesOperationsListParams {
 pub struct ProjectsInstancesDatabasesOperationsList {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesOperationsList {
     pub(crate) fn new(
@@ -8866,7 +5122,7 @@ impl ProjectsInstancesDatabasesOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -8893,81 +5149,9 @@ impl ProjectsInstancesDatabasesOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -9002,7 +5186,7 @@ impl ProjectsInstancesDatabasesOperationsList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -9034,7 +5218,7 @@ impl ProjectsInstancesDatabasesOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -9072,7 +5256,7 @@ pub struct ProjectsInstancesDatabasesPatchParams {
 pub struct ProjectsInstancesDatabasesPatch {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesPatchParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesPatch {
     pub(crate) fn new(
@@ -9082,7 +5266,7 @@ impl ProjectsInstancesDatabasesPatch {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -9094,81 +5278,9 @@ impl ProjectsInstancesDatabasesPatch {
         self.input.update_mask = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -9187,7 +5299,7 @@ impl ProjectsInstancesDatabasesPatch {
     }
     fn request(
         input: &ProjectsInstancesDatabasesPatchParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
@@ -9214,7 +5326,7 @@ impl ProjectsInstancesDatabasesPatch {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -9248,7 +5360,7 @@ pub struct ProjectsInstancesDatabasesRestoreParams {
 pub struct ProjectsInstancesDatabasesRestore {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesRestoreParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesRestore {
     pub(crate) fn new(
@@ -9258,88 +5370,16 @@ impl ProjectsInstancesDatabasesRestore {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesRestoreParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -9358,7 +5398,7 @@ impl ProjectsInstancesDatabasesRestore {
     }
     fn request(
         input: &ProjectsInstancesDatabasesRestoreParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -9383,7 +5423,7 @@ impl ProjectsInstancesDatabasesRestore {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -9417,7 +5457,7 @@ pub struct ProjectsInstancesDatabasesSessionsAdaptMessageParams {
 pub struct ProjectsInstancesDatabasesSessionsAdaptMessage {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsAdaptMessageParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsAdaptMessage {
     pub(crate) fn new(
@@ -9427,93 +5467,21 @@ impl ProjectsInstancesDatabasesSessionsAdaptMessage {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsAdaptMessageParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsAdaptMessageParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -9538,7 +5506,7 @@ impl ProjectsInstancesDatabasesSessionsAdaptMessage {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -9574,7 +5542,7 @@ pub struct ProjectsInstancesDatabasesSessionsAdapterParams {
 pub struct ProjectsInstancesDatabasesSessionsAdapter {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsAdapterParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsAdapter {
     pub(crate) fn new(
@@ -9584,93 +5552,21 @@ impl ProjectsInstancesDatabasesSessionsAdapter {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsAdapterParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsAdapterParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -9695,7 +5591,7 @@ impl ProjectsInstancesDatabasesSessionsAdapter {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -9729,7 +5625,7 @@ pub struct ProjectsInstancesDatabasesSessionsBatchCreateParams {
 pub struct ProjectsInstancesDatabasesSessionsBatchCreate {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsBatchCreateParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsBatchCreate {
     pub(crate) fn new(
@@ -9739,93 +5635,21 @@ impl ProjectsInstancesDatabasesSessionsBatchCreate {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBatchCreateParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsBatchCreateParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -9850,7 +5674,7 @@ impl ProjectsInstancesDatabasesSessionsBatchCreate {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -9886,7 +5710,7 @@ pub struct ProjectsInstancesDatabasesSessionsBatchWriteParams {
 pub struct ProjectsInstancesDatabasesSessionsBatchWrite {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsBatchWriteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsBatchWrite {
     pub(crate) fn new(
@@ -9896,93 +5720,21 @@ impl ProjectsInstancesDatabasesSessionsBatchWrite {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBatchWriteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsBatchWriteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -10007,7 +5759,7 @@ impl ProjectsInstancesDatabasesSessionsBatchWrite {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -10041,7 +5793,7 @@ pub struct ProjectsInstancesDatabasesSessionsBeginTransactionParams {
 pub struct ProjectsInstancesDatabasesSessionsBeginTransaction {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsBeginTransactionParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsBeginTransaction {
     pub(crate) fn new(
@@ -10051,93 +5803,21 @@ impl ProjectsInstancesDatabasesSessionsBeginTransaction {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBeginTransactionParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsBeginTransactionParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -10162,7 +5842,7 @@ impl ProjectsInstancesDatabasesSessionsBeginTransaction {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -10198,7 +5878,7 @@ pub struct ProjectsInstancesDatabasesSessionsCommitParams {
 pub struct ProjectsInstancesDatabasesSessionsCommit {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsCommitParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsCommit {
     pub(crate) fn new(
@@ -10208,93 +5888,21 @@ impl ProjectsInstancesDatabasesSessionsCommit {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsCommitParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsCommitParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -10319,7 +5927,7 @@ impl ProjectsInstancesDatabasesSessionsCommit {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -10353,7 +5961,7 @@ pub struct ProjectsInstancesDatabasesSessionsCreateParams {
 pub struct ProjectsInstancesDatabasesSessionsCreate {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsCreateParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsCreate {
     pub(crate) fn new(
@@ -10363,93 +5971,21 @@ impl ProjectsInstancesDatabasesSessionsCreate {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsCreateParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsCreateParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -10474,7 +6010,7 @@ impl ProjectsInstancesDatabasesSessionsCreate {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -10506,7 +6042,7 @@ pub struct ProjectsInstancesDatabasesSessionsDeleteParams {
 pub struct ProjectsInstancesDatabasesSessionsDelete {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsDelete {
     pub(crate) fn new(
@@ -10516,93 +6052,21 @@ impl ProjectsInstancesDatabasesSessionsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -10622,7 +6086,7 @@ impl ProjectsInstancesDatabasesSessionsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -10656,7 +6120,7 @@ pub struct ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
 pub struct ProjectsInstancesDatabasesSessionsExecuteBatchDml {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
     pub(crate) fn new(
@@ -10666,93 +6130,21 @@ impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -10777,7 +6169,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -10815,7 +6207,7 @@ pub struct ProjectsInstancesDatabasesSessionsExecuteSqlParams {
 pub struct ProjectsInstancesDatabasesSessionsExecuteSql {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsExecuteSqlParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsExecuteSql {
     pub(crate) fn new(
@@ -10825,93 +6217,21 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteSqlParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsExecuteSqlParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -10936,7 +6256,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -10970,7 +6290,7 @@ pub struct ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
 pub struct ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
     pub(crate) fn new(
@@ -10980,88 +6300,16 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request and decodes the response as it streams in:
@@ -11110,7 +6358,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -11135,7 +6383,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -11169,7 +6417,7 @@ pub struct ProjectsInstancesDatabasesSessionsGetParams {
 pub struct ProjectsInstancesDatabasesSessionsGet {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsGet {
     pub(crate) fn new(
@@ -11179,93 +6427,21 @@ impl ProjectsInstancesDatabasesSessionsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -11285,7 +6461,7 @@ impl ProjectsInstancesDatabasesSessionsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -11323,7 +6499,7 @@ pub struct ProjectsInstancesDatabasesSessionsListParams {
 pub struct ProjectsInstancesDatabasesSessionsList {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsList {
     pub(crate) fn new(
@@ -11333,7 +6509,7 @@ impl ProjectsInstancesDatabasesSessionsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -11355,81 +6531,9 @@ impl ProjectsInstancesDatabasesSessionsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -11461,7 +6565,7 @@ impl ProjectsInstancesDatabasesSessionsList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -11491,7 +6595,7 @@ impl ProjectsInstancesDatabasesSessionsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -11527,7 +6631,7 @@ pub struct ProjectsInstancesDatabasesSessionsPartitionQueryParams {
 pub struct ProjectsInstancesDatabasesSessionsPartitionQuery {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsPartitionQueryParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsPartitionQuery {
     pub(crate) fn new(
@@ -11537,93 +6641,21 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsPartitionQueryParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsPartitionQueryParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -11648,7 +6680,7 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -11684,7 +6716,7 @@ pub struct ProjectsInstancesDatabasesSessionsPartitionReadParams {
 pub struct ProjectsInstancesDatabasesSessionsPartitionRead {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsPartitionReadParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsPartitionRead {
     pub(crate) fn new(
@@ -11694,93 +6726,21 @@ impl ProjectsInstancesDatabasesSessionsPartitionRead {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsPartitionReadParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsPartitionReadParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -11805,7 +6765,7 @@ impl ProjectsInstancesDatabasesSessionsPartitionRead {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -11839,7 +6799,7 @@ pub struct ProjectsInstancesDatabasesSessionsReadParams {
 pub struct ProjectsInstancesDatabasesSessionsRead {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsReadParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsRead {
     pub(crate) fn new(
@@ -11849,93 +6809,21 @@ impl ProjectsInstancesDatabasesSessionsRead {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsReadParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsReadParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -11960,7 +6848,7 @@ impl ProjectsInstancesDatabasesSessionsRead {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -11994,7 +6882,7 @@ pub struct ProjectsInstancesDatabasesSessionsRollbackParams {
 pub struct ProjectsInstancesDatabasesSessionsRollback {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsRollbackParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsRollback {
     pub(crate) fn new(
@@ -12004,93 +6892,21 @@ impl ProjectsInstancesDatabasesSessionsRollback {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsRollbackParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsRollbackParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -12115,7 +6931,7 @@ impl ProjectsInstancesDatabasesSessionsRollback {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -12149,7 +6965,7 @@ pub struct ProjectsInstancesDatabasesSessionsStreamingReadParams {
 pub struct ProjectsInstancesDatabasesSessionsStreamingRead {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSessionsStreamingReadParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsStreamingRead {
     pub(crate) fn new(
@@ -12159,88 +6975,16 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsStreamingReadParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request and decodes the response as it streams in:
@@ -12289,7 +7033,7 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsStreamingReadParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -12314,7 +7058,7 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -12348,7 +7092,7 @@ pub struct ProjectsInstancesDatabasesSetIamPolicyParams {
 pub struct ProjectsInstancesDatabasesSetIamPolicy {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesSetIamPolicyParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesSetIamPolicy {
     pub(crate) fn new(
@@ -12358,93 +7102,21 @@ impl ProjectsInstancesDatabasesSetIamPolicy {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSetIamPolicyParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSetIamPolicyParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -12469,7 +7141,7 @@ impl ProjectsInstancesDatabasesSetIamPolicy {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -12503,7 +7175,7 @@ pub struct ProjectsInstancesDatabasesTestIamPermissionsParams {
 pub struct ProjectsInstancesDatabasesTestIamPermissions {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesTestIamPermissionsParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesTestIamPermissions {
     pub(crate) fn new(
@@ -12513,93 +7185,21 @@ impl ProjectsInstancesDatabasesTestIamPermissions {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesTestIamPermissionsParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesTestIamPermissionsParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -12624,7 +7224,7 @@ impl ProjectsInstancesDatabasesTestIamPermissions {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -12660,7 +7260,7 @@ pub struct ProjectsInstancesDatabasesUpdateDdlParams {
 pub struct ProjectsInstancesDatabasesUpdateDdl {
     client: nimbus::Client,
     input: ProjectsInstancesDatabasesUpdateDdlParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDatabasesUpdateDdl {
     pub(crate) fn new(
@@ -12670,88 +7270,16 @@ impl ProjectsInstancesDatabasesUpdateDdl {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesUpdateDdlParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -12770,7 +7298,7 @@ impl ProjectsInstancesDatabasesUpdateDdl {
     }
     fn request(
         input: &ProjectsInstancesDatabasesUpdateDdlParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
@@ -12795,7 +7323,7 @@ impl ProjectsInstancesDatabasesUpdateDdl {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -12827,7 +7355,7 @@ pub struct ProjectsInstancesDeleteParams {
 pub struct ProjectsInstancesDelete {
     client: nimbus::Client,
     input: ProjectsInstancesDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesDelete {
     pub(crate) fn new(
@@ -12837,93 +7365,21 @@ impl ProjectsInstancesDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -12943,7 +7399,7 @@ impl ProjectsInstancesDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -12977,7 +7433,7 @@ pub struct ProjectsInstancesGetParams {
 pub struct ProjectsInstancesGet {
     client: nimbus::Client,
     input: ProjectsInstancesGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesGet {
     pub(crate) fn new(
@@ -12987,7 +7443,7 @@ impl ProjectsInstancesGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -12999,86 +7455,14 @@ impl ProjectsInstancesGet {
         self.input.field_mask = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -13101,7 +7485,7 @@ impl ProjectsInstancesGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -13135,7 +7519,7 @@ pub struct ProjectsInstancesGetIamPolicyParams {
 pub struct ProjectsInstancesGetIamPolicy {
     client: nimbus::Client,
     input: ProjectsInstancesGetIamPolicyParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesGetIamPolicy {
     pub(crate) fn new(
@@ -13145,93 +7529,21 @@ impl ProjectsInstancesGetIamPolicy {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesGetIamPolicyParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesGetIamPolicyParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -13256,7 +7568,7 @@ impl ProjectsInstancesGetIamPolicy {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -13296,7 +7608,7 @@ pub struct ProjectsInstancesInstancePartitionOperationsListParams {
 pub struct ProjectsInstancesInstancePartitionOperationsList {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionOperationsList {
     pub(crate) fn new(
@@ -13306,7 +7618,7 @@ impl ProjectsInstancesInstancePartitionOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -13336,81 +7648,9 @@ impl ProjectsInstancesInstancePartitionOperationsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -13445,7 +7685,7 @@ impl ProjectsInstancesInstancePartitionOperationsList {
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -13478,7 +7718,7 @@ impl ProjectsInstancesInstancePartitionOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -13516,7 +7756,7 @@ pub struct ProjectsInstancesInstancePartitionsCreateParams {
 pub struct ProjectsInstancesInstancePartitionsCreate {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionsCreateParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsCreate {
     pub(crate) fn new(
@@ -13526,88 +7766,16 @@ impl ProjectsInstancesInstancePartitionsCreate {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsCreateParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -13626,7 +7794,7 @@ impl ProjectsInstancesInstancePartitionsCreate {
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsCreateParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -13651,7 +7819,7 @@ impl ProjectsInstancesInstancePartitionsCreate {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -13685,7 +7853,7 @@ pub struct ProjectsInstancesInstancePartitionsDeleteParams {
 pub struct ProjectsInstancesInstancePartitionsDelete {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsDelete {
     pub(crate) fn new(
@@ -13695,7 +7863,7 @@ impl ProjectsInstancesInstancePartitionsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -13707,86 +7875,14 @@ impl ProjectsInstancesInstancePartitionsDelete {
         self.input.etag = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -13809,7 +7905,7 @@ impl ProjectsInstancesInstancePartitionsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -13841,7 +7937,7 @@ pub struct ProjectsInstancesInstancePartitionsGetParams {
 pub struct ProjectsInstancesInstancePartitionsGet {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsGet {
     pub(crate) fn new(
@@ -13851,93 +7947,21 @@ impl ProjectsInstancesInstancePartitionsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -13957,7 +7981,7 @@ impl ProjectsInstancesInstancePartitionsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -13995,7 +8019,7 @@ pub struct ProjectsInstancesInstancePartitionsListParams {
 pub struct ProjectsInstancesInstancePartitionsList {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsList {
     pub(crate) fn new(
@@ -14005,7 +8029,7 @@ impl ProjectsInstancesInstancePartitionsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -14030,81 +8054,9 @@ impl ProjectsInstancesInstancePartitionsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -14139,7 +8091,7 @@ impl ProjectsInstancesInstancePartitionsList {
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -14169,7 +8121,7 @@ impl ProjectsInstancesInstancePartitionsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -14203,7 +8155,7 @@ pub struct ProjectsInstancesInstancePartitionsOperationsCancelParams {
 pub struct ProjectsInstancesInstancePartitionsOperationsCancel {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionsOperationsCancelParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsOperationsCancel {
     pub(crate) fn new(
@@ -14213,93 +8165,21 @@ impl ProjectsInstancesInstancePartitionsOperationsCancel {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsCancelParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsOperationsCancelParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -14320,7 +8200,7 @@ impl ProjectsInstancesInstancePartitionsOperationsCancel {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -14354,7 +8234,7 @@ pub struct ProjectsInstancesInstancePartitionsOperationsDeleteParams {
 pub struct ProjectsInstancesInstancePartitionsOperationsDelete {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionsOperationsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsOperationsDelete {
     pub(crate) fn new(
@@ -14364,93 +8244,21 @@ impl ProjectsInstancesInstancePartitionsOperationsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsOperationsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -14470,7 +8278,7 @@ impl ProjectsInstancesInstancePartitionsOperationsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -14504,7 +8312,7 @@ pub struct ProjectsInstancesInstancePartitionsOperationsGetParams {
 pub struct ProjectsInstancesInstancePartitionsOperationsGet {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionsOperationsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsOperationsGet {
     pub(crate) fn new(
@@ -14514,88 +8322,16 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -14614,7 +8350,7 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsOperationsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -14634,7 +8370,7 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -14676,7 +8412,7 @@ pub struct ProjectsInstancesInstancePartitionsOperationsListParams {
 pub struct ProjectsInstancesInstancePartitionsOperationsList {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionsOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsOperationsList {
     pub(crate) fn new(
@@ -14686,7 +8422,7 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -14713,81 +8449,9 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -14822,7 +8486,7 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -14854,7 +8518,7 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -14892,7 +8556,7 @@ pub struct ProjectsInstancesInstancePartitionsPatchParams {
 pub struct ProjectsInstancesInstancePartitionsPatch {
     client: nimbus::Client,
     input: ProjectsInstancesInstancePartitionsPatchParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsPatch {
     pub(crate) fn new(
@@ -14902,88 +8566,16 @@ impl ProjectsInstancesInstancePartitionsPatch {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsPatchParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -15002,7 +8594,7 @@ impl ProjectsInstancesInstancePartitionsPatch {
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsPatchParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
@@ -15026,7 +8618,7 @@ impl ProjectsInstancesInstancePartitionsPatch {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -15066,7 +8658,7 @@ pub struct ProjectsInstancesListParams {
 pub struct ProjectsInstancesList {
     client: nimbus::Client,
     input: ProjectsInstancesListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesList {
     pub(crate) fn new(
@@ -15076,7 +8668,7 @@ impl ProjectsInstancesList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -15103,81 +8695,9 @@ impl ProjectsInstancesList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -15212,7 +8732,7 @@ impl ProjectsInstancesList {
     }
     fn request(
         input: &ProjectsInstancesListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -15245,7 +8765,7 @@ impl ProjectsInstancesList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -15281,7 +8801,7 @@ pub struct ProjectsInstancesMoveParams {
 pub struct ProjectsInstancesMove {
     client: nimbus::Client,
     input: ProjectsInstancesMoveParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesMove {
     pub(crate) fn new(
@@ -15291,88 +8811,16 @@ impl ProjectsInstancesMove {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesMoveParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -15391,7 +8839,7 @@ impl ProjectsInstancesMove {
     }
     fn request(
         input: &ProjectsInstancesMoveParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -15416,7 +8864,7 @@ impl ProjectsInstancesMove {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -15448,7 +8896,7 @@ pub struct ProjectsInstancesOperationsCancelParams {
 pub struct ProjectsInstancesOperationsCancel {
     client: nimbus::Client,
     input: ProjectsInstancesOperationsCancelParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesOperationsCancel {
     pub(crate) fn new(
@@ -15458,93 +8906,21 @@ impl ProjectsInstancesOperationsCancel {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesOperationsCancelParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesOperationsCancelParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -15565,7 +8941,7 @@ impl ProjectsInstancesOperationsCancel {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -15597,7 +8973,7 @@ pub struct ProjectsInstancesOperationsDeleteParams {
 pub struct ProjectsInstancesOperationsDelete {
     client: nimbus::Client,
     input: ProjectsInstancesOperationsDeleteParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesOperationsDelete {
     pub(crate) fn new(
@@ -15607,93 +8983,21 @@ impl ProjectsInstancesOperationsDelete {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesOperationsDeleteParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesOperationsDeleteParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
@@ -15713,7 +9017,7 @@ impl ProjectsInstancesOperationsDelete {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -15745,7 +9049,7 @@ pub struct ProjectsInstancesOperationsGetParams {
 pub struct ProjectsInstancesOperationsGet {
     client: nimbus::Client,
     input: ProjectsInstancesOperationsGetParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesOperationsGet {
     pub(crate) fn new(
@@ -15755,88 +9059,16 @@ impl ProjectsInstancesOperationsGet {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesOperationsGetParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -15855,7 +9087,7 @@ impl ProjectsInstancesOperationsGet {
     }
     fn request(
         input: &ProjectsInstancesOperationsGetParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -15875,7 +9107,7 @@ impl ProjectsInstancesOperationsGet {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -15915,7 +9147,7 @@ pub struct ProjectsInstancesOperationsListParams {
 pub struct ProjectsInstancesOperationsList {
     client: nimbus::Client,
     input: ProjectsInstancesOperationsListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesOperationsList {
     pub(crate) fn new(
@@ -15925,7 +9157,7 @@ impl ProjectsInstancesOperationsList {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -15952,81 +9184,9 @@ impl ProjectsInstancesOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -16061,7 +9221,7 @@ impl ProjectsInstancesOperationsList {
     }
     fn request(
         input: &ProjectsInstancesOperationsListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -16093,7 +9253,7 @@ impl ProjectsInstancesOperationsList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -16129,7 +9289,7 @@ pub struct ProjectsInstancesPatchParams {
 pub struct ProjectsInstancesPatch {
     client: nimbus::Client,
     input: ProjectsInstancesPatchParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesPatch {
     pub(crate) fn new(
@@ -16139,88 +9299,16 @@ impl ProjectsInstancesPatch {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesPatchParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Sends the request, then polls the long-running operation (with
@@ -16239,7 +9327,7 @@ impl ProjectsInstancesPatch {
     }
     fn request(
         input: &ProjectsInstancesPatchParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
@@ -16263,7 +9351,7 @@ impl ProjectsInstancesPatch {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -16297,7 +9385,7 @@ pub struct ProjectsInstancesSetIamPolicyParams {
 pub struct ProjectsInstancesSetIamPolicy {
     client: nimbus::Client,
     input: ProjectsInstancesSetIamPolicyParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesSetIamPolicy {
     pub(crate) fn new(
@@ -16307,93 +9395,21 @@ impl ProjectsInstancesSetIamPolicy {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesSetIamPolicyParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesSetIamPolicyParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -16418,7 +9434,7 @@ impl ProjectsInstancesSetIamPolicy {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -16452,7 +9468,7 @@ pub struct ProjectsInstancesTestIamPermissionsParams {
 pub struct ProjectsInstancesTestIamPermissions {
     client: nimbus::Client,
     input: ProjectsInstancesTestIamPermissionsParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ProjectsInstancesTestIamPermissions {
     pub(crate) fn new(
@@ -16462,93 +9478,21 @@ impl ProjectsInstancesTestIamPermissions {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesTestIamPermissionsParams {
         &self.input
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesTestIamPermissionsParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
@@ -16573,7 +9517,7 @@ impl ProjectsInstancesTestIamPermissions {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
@@ -16615,14 +9559,14 @@ pub struct ScansListParams {
 pub struct ScansList {
     client: nimbus::Client,
     input: ScansListParams,
-    globals: Vec<(&'static str, String)>,
+    globals: nimbus::google::StandardParams,
 }
 impl ScansList {
     pub(crate) fn new(client: nimbus::Client, input: ScansListParams) -> Self {
         Self {
             client,
             input,
-            globals: Vec::new(),
+            globals: nimbus::google::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -16649,81 +9593,9 @@ impl ScansList {
         self.input.view = Some(value.into());
         self
     }
-    /// V1 error format.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_xgafv(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("$.xgafv", value.into()));
-        self
-    }
-    /// OAuth access token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_access_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("access_token", value.into()));
-        self
-    }
-    /// Data format for response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_alt(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("alt", value.into()));
-        self
-    }
-    /// JSONP
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_callback(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("callback", value.into()));
-        self
-    }
-    /// Selector specifying which fields to include in a partial response.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_fields(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("fields", value.into()));
-        self
-    }
-    /// API key. Your API key identifies your project and provides you with API access, quota, and reports. Required unless you provide an OAuth 2.0 token.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_key(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("key", value.into()));
-        self
-    }
-    /// OAuth 2.0 token for the current user.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_oauth_token(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("oauth_token", value.into()));
-        self
-    }
-    /// Returns response with indentations and line breaks.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_pretty_print(mut self, value: bool) -> Self {
-        self.globals.push(("prettyPrint", value.to_string()));
-        self
-    }
-    /// Available to use for quota purposes for server-side applications. Can be any arbitrary string assigned to a user, but should not exceed 40 characters.
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_quota_user(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("quotaUser", value.into()));
-        self
-    }
-    /// Legacy upload protocol for media (e.g. "media", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_type(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("uploadType", value.into()));
-        self
-    }
-    /// Upload protocol for media (e.g. "raw", "multipart").
-    ///
-    /// (A parameter every method accepts.)
-    pub fn set_upload_protocol(mut self, value: impl Into<String>) -> Self {
-        self.globals.push(("upload_protocol", value.into()));
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
+    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+        self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
@@ -16752,7 +9624,7 @@ impl ScansList {
     }
     fn request(
         input: &ScansListParams,
-        globals: &[(&'static str, String)],
+        globals: &nimbus::google::StandardParams,
     ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
         let mut request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
@@ -16780,7 +9652,7 @@ impl ScansList {
             let request = r.finish();
             request
         };
-        nimbus::protocol::rest::append_query(&mut request, globals);
+        nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {

@@ -196,7 +196,7 @@ pub fn check_host_prefix(prefix: &str) -> Result<(), Error> {
 
 /// Appends query parameters (already-typed global parameters such as
 /// `fields` or `prettyPrint`) to a built request's URL, percent-encoded.
-pub fn append_query(request: &mut HttpRequest, params: &[(&str, String)]) {
+pub fn append_query<'a>(request: &mut HttpRequest, params: impl IntoIterator<Item = (&'a str, &'a str)>) {
     for (k, v) in params {
         request.url.push(if request.url.contains('?') { '&' } else { '?' });
         push_percent_encoded(&mut request.url, k.as_bytes(), false);
