@@ -578,20 +578,23 @@ fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 Some(_) => quote! { nimbus::protocol::json::encode(&input)? },
                 None => quote! { nimbus::protocol::json::encode(&nimbus::Document::Object(Default::default()))? },
             };
-            let post = finish_request(host, op);
-            let mutability = mut_if(&post);
-            Ok(quote! {
-                let #mutability request = nimbus::protocol::json::rpc_request(#content_type, #target, #body);
-                #post
-                request
-            })
+            Ok(then_finish(quote! { nimbus::protocol::json::rpc_request(#content_type, #target, #body) }, finish_request(host, op)))
         }
     }
 }
 
-/// `mut` when `statements` modify the request.
-fn mut_if(statements: &TokenStream) -> TokenStream {
-    if statements.is_empty() { quote! {} } else { quote! { mut } }
+/// The request `expr` builds, then the `post` statements that modify it
+/// (just `expr` when there are none).
+fn then_finish(expr: TokenStream, post: TokenStream) -> TokenStream {
+    if post.is_empty() {
+        expr
+    } else {
+        quote! {
+            let mut request = #expr;
+            #post
+            request
+        }
+    }
 }
 
 /// Statements finishing the request: host prefix, `Content-MD5`, compression.
@@ -666,6 +669,19 @@ fn text_expr(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) 
     })
 }
 
+/// [`text_expr`] as a `&str` argument: borrowed when the expression makes
+/// an owned `String`.
+fn text_arg(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) -> Result<TokenStream, String> {
+    let text = text_expr(service, ty, media_type, v)?;
+    let is_str = match ty {
+        TypeRef::String => !media_type,
+        TypeRef::BigNumber => true,
+        TypeRef::Named(id) => matches!(service.ty(*id).kind, TypeKind::StringEnum(_)),
+        _ => false,
+    };
+    Ok(if is_str { text } else { quote! { &#text } })
+}
+
 /// `(binding statement wrapper)`: runs `body` with `v` bound to a reference to
 /// the member value, skipping unset optional members.
 fn with_value(f: &Field, body: TokenStream) -> TokenStream {
@@ -690,17 +706,17 @@ pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream)
                     .iter()
                     .find(|f| f.binding == Binding::Label && f.member_name == *name)
                     .ok_or_else(|| format!("URI label `{name}` of `{}` has no @httpLabel member", op.name.wire))?;
-                let text = text_expr(service, &f.ty, false, quote! { v })?;
+                let text = text_arg(service, &f.ty, false, quote! { v })?;
                 let fname = ident(&f.name.rust);
                 if let (Protocol::GoogleRest, Some(pattern)) = (service.protocol, &f.constraints.pattern) {
-                    stmts.push(with_value(f, quote! { nimbus::google::check_pattern(#name, &#text, #pattern)?; }));
+                    stmts.push(with_value(f, quote! { nimbus::google::check_pattern(#name, #text, #pattern)?; }));
                 }
                 stmts.push(if f.required || f.defaulted {
-                    quote! { { let v = &input.#fname; r.label(#name, &#text, #greedy)?; } }
+                    quote! { { let v = &input.#fname; r.label(#name, #text, #greedy)?; } }
                 } else {
                     quote! {
                         match &input.#fname {
-                            Some(v) => { r.label(#name, &#text, #greedy)?; }
+                            Some(v) => { r.label(#name, #text, #greedy)?; }
                             None => { r.label(#name, "", #greedy)?; }
                         }
                     }
@@ -723,12 +739,12 @@ pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream)
             Binding::Query(name) => {
                 let stmt = match &f.ty {
                     TypeRef::List { item, .. } => {
-                        let text = text_expr(service, item, false, quote! { v })?;
-                        quote! { for v in v { r.query(#name, Some(&#text)); } }
+                        let text = text_arg(service, item, false, quote! { v })?;
+                        quote! { for v in v { r.query(#name, Some(#text)); } }
                     }
                     ty => {
-                        let text = text_expr(service, ty, false, quote! { v })?;
-                        quote! { r.query(#name, Some(&#text)); }
+                        let text = text_arg(service, ty, false, quote! { v })?;
+                        quote! { r.query(#name, Some(#text)); }
                     }
                 };
                 stmts.push(with_value(f, stmt));
@@ -751,8 +767,8 @@ pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream)
                         quote! { r.header_list(#name, v.iter().map(|v| #text), #raw_dates)?; }
                     }
                     ty => {
-                        let text = text_expr(service, ty, media, quote! { v })?;
-                        quote! { r.header(#name, &#text)?; }
+                        let text = text_arg(service, ty, media, quote! { v })?;
+                        quote! { r.header(#name, #text)?; }
                     }
                 };
                 stmts.push(with_value(f, stmt));
@@ -771,14 +787,11 @@ pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream)
     } else if body_members {
         stmts.push(quote! { r.body(nimbus::protocol::json::encode(&input)?, "application/json"); });
     }
-    let post = finish_request(host, op);
-    let mutability = mut_if(&post);
+    let finish = then_finish(quote! { r.finish() }, finish_request(host, op));
     Ok(quote! {
         let mut r = nimbus::protocol::rest::RequestBuilder::new(#method);
         #(#stmts)*
-        let #mutability request = r.finish();
-        #post
-        request
+        #finish
     })
 }
 

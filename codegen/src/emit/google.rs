@@ -307,7 +307,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 /// included.
                 pub async fn stream(self) -> Result<nimbus::paginate::Paginated<#out_ty, nimbus::Error>, nimbus::Error> {
                     let values = self.stream_values().await?;
-                    Ok(nimbus::paginate::Paginated::from_stream(values, |v| nimbus::protocol::json::from_value(v)))
+                    Ok(nimbus::paginate::Paginated::from_stream(values, nimbus::protocol::json::from_value))
                 }
 
                 /// Sends the request and yields complete rows as they arrive,

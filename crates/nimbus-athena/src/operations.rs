@@ -34,12 +34,11 @@ impl BatchGetNamedQuery {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.BatchGetNamedQuery",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&BATCH_GET_NAMED_QUERY, request)
@@ -80,12 +79,11 @@ impl BatchGetPreparedStatement {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.BatchGetPreparedStatement",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&BATCH_GET_PREPARED_STATEMENT, request)
@@ -126,12 +124,11 @@ impl BatchGetQueryExecution {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.BatchGetQueryExecution",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&BATCH_GET_QUERY_EXECUTION, request)
@@ -172,12 +169,11 @@ impl CancelCapacityReservation {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CancelCapacityReservation",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CANCEL_CAPACITY_RESERVATION, request)
@@ -223,12 +219,11 @@ impl CreateCapacityReservation {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateCapacityReservation",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CREATE_CAPACITY_RESERVATION, request)
@@ -304,12 +299,11 @@ impl CreateDataCatalog {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateDataCatalog",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CREATE_DATA_CATALOG, request)
@@ -370,12 +364,11 @@ impl CreateNamedQuery {
             input.client_request_token = Some(client.idempotency_token());
         }
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateNamedQuery",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CREATE_NAMED_QUERY, request)
@@ -420,12 +413,11 @@ impl CreateNotebook {
     ) -> Result<crate::types::CreateNotebookOutput, crate::errors::CreateNotebookError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateNotebook",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CREATE_NOTEBOOK, request)
@@ -471,12 +463,11 @@ impl CreatePreparedStatement {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreatePreparedStatement",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CREATE_PREPARED_STATEMENT, request)
@@ -517,12 +508,11 @@ impl CreatePresignedNotebookUrl {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreatePresignedNotebookUrl",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CREATE_PRESIGNED_NOTEBOOK_URL, request)
@@ -581,12 +571,11 @@ impl CreateWorkGroup {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateWorkGroup",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CREATE_WORK_GROUP, request)
@@ -627,12 +616,11 @@ impl DeleteCapacityReservation {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteCapacityReservation",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&DELETE_CAPACITY_RESERVATION, request)
@@ -678,12 +666,11 @@ impl DeleteDataCatalog {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteDataCatalog",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&DELETE_DATA_CATALOG, request)
@@ -724,12 +711,11 @@ impl DeleteNamedQuery {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteNamedQuery",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&DELETE_NAMED_QUERY, request)
@@ -767,12 +753,11 @@ impl DeleteNotebook {
     ) -> Result<crate::types::DeleteNotebookOutput, crate::errors::DeleteNotebookError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteNotebook",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&DELETE_NOTEBOOK, request)
@@ -813,12 +798,11 @@ impl DeletePreparedStatement {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeletePreparedStatement",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&DELETE_PREPARED_STATEMENT, request)
@@ -864,12 +848,11 @@ impl DeleteWorkGroup {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteWorkGroup",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&DELETE_WORK_GROUP, request)
@@ -907,12 +890,11 @@ impl ExportNotebook {
     ) -> Result<crate::types::ExportNotebookOutput, crate::errors::ExportNotebookError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ExportNotebook",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&EXPORT_NOTEBOOK, request)
@@ -953,12 +935,11 @@ impl GetCalculationExecution {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCalculationExecution",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_CALCULATION_EXECUTION, request)
@@ -999,12 +980,11 @@ impl GetCalculationExecutionCode {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCalculationExecutionCode",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_CALCULATION_EXECUTION_CODE, request)
@@ -1045,12 +1025,11 @@ impl GetCalculationExecutionStatus {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCalculationExecutionStatus",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_CALCULATION_EXECUTION_STATUS, request)
@@ -1091,12 +1070,11 @@ impl GetCapacityAssignmentConfiguration {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCapacityAssignmentConfiguration",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_CAPACITY_ASSIGNMENT_CONFIGURATION, request)
@@ -1139,12 +1117,11 @@ impl GetCapacityReservation {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCapacityReservation",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_CAPACITY_RESERVATION, request)
@@ -1187,12 +1164,11 @@ impl GetDataCatalog {
     ) -> Result<crate::types::GetDataCatalogOutput, crate::errors::GetDataCatalogError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetDataCatalog",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_DATA_CATALOG, request)
@@ -1235,12 +1211,11 @@ impl GetDatabase {
     ) -> Result<crate::types::GetDatabaseOutput, crate::errors::GetDatabaseError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetDatabase",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_DATABASE, request)
@@ -1278,12 +1253,11 @@ impl GetNamedQuery {
     ) -> Result<crate::types::GetNamedQueryOutput, crate::errors::GetNamedQueryError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetNamedQuery",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_NAMED_QUERY, request)
@@ -1324,12 +1298,11 @@ impl GetNotebookMetadata {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetNotebookMetadata",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_NOTEBOOK_METADATA, request)
@@ -1370,12 +1343,11 @@ impl GetPreparedStatement {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetPreparedStatement",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_PREPARED_STATEMENT, request)
@@ -1416,12 +1388,11 @@ impl GetQueryExecution {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetQueryExecution",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_QUERY_EXECUTION, request)
@@ -1488,12 +1459,11 @@ impl GetQueryResults {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetQueryResults",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_QUERY_RESULTS, request)
@@ -1534,12 +1504,11 @@ impl GetQueryRuntimeStatistics {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetQueryRuntimeStatistics",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_QUERY_RUNTIME_STATISTICS, request)
@@ -1577,12 +1546,11 @@ impl GetSession {
     ) -> Result<crate::types::GetSessionResponse, crate::errors::GetSessionError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetSession",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_SESSION, request)
@@ -1623,12 +1591,11 @@ impl GetSessionStatus {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetSessionStatus",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_SESSION_STATUS, request)
@@ -1674,12 +1641,11 @@ impl GetTableMetadata {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetTableMetadata",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_TABLE_METADATA, request)
@@ -1717,12 +1683,11 @@ impl GetWorkGroup {
     ) -> Result<crate::types::GetWorkGroupOutput, crate::errors::GetWorkGroupError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetWorkGroup",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GET_WORK_GROUP, request)
@@ -1777,12 +1742,11 @@ impl ImportNotebook {
     ) -> Result<crate::types::ImportNotebookOutput, crate::errors::ImportNotebookError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ImportNotebook",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&IMPORT_NOTEBOOK, request)
@@ -1849,12 +1813,11 @@ impl ListApplicationDpuSizes {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListApplicationDPUSizes",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_APPLICATION_DPU_SIZES, request)
@@ -1945,12 +1908,11 @@ impl ListCalculationExecutions {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListCalculationExecutions",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_CALCULATION_EXECUTIONS, request)
@@ -2017,12 +1979,11 @@ impl ListCapacityReservations {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListCapacityReservations",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_CAPACITY_RESERVATIONS, request)
@@ -2111,12 +2072,11 @@ impl ListDataCatalogs {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListDataCatalogs",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_DATA_CATALOGS, request)
@@ -2202,12 +2162,11 @@ impl ListDatabases {
     ) -> Result<crate::types::ListDatabasesOutput, crate::errors::ListDatabasesError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListDatabases",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_DATABASES, request)
@@ -2274,12 +2233,11 @@ impl ListEngineVersions {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListEngineVersions",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_ENGINE_VERSIONS, request)
@@ -2363,12 +2321,11 @@ impl ListExecutors {
     ) -> Result<crate::types::ListExecutorsResponse, crate::errors::ListExecutorsError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListExecutors",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_EXECUTORS, request)
@@ -2440,12 +2397,11 @@ impl ListNamedQueries {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListNamedQueries",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_NAMED_QUERIES, request)
@@ -2504,12 +2460,11 @@ impl ListNotebookMetadata {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListNotebookMetadata",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_NOTEBOOK_METADATA, request)
@@ -2560,12 +2515,11 @@ impl ListNotebookSessions {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListNotebookSessions",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_NOTEBOOK_SESSIONS, request)
@@ -2632,12 +2586,11 @@ impl ListPreparedStatements {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListPreparedStatements",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_PREPARED_STATEMENTS, request)
@@ -2709,12 +2662,11 @@ impl ListQueryExecutions {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListQueryExecutions",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_QUERY_EXECUTIONS, request)
@@ -2802,12 +2754,11 @@ impl ListSessions {
     ) -> Result<crate::types::ListSessionsResponse, crate::errors::ListSessionsError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListSessions",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_SESSIONS, request)
@@ -2901,12 +2852,11 @@ impl ListTableMetadata {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListTableMetadata",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_TABLE_METADATA, request)
@@ -2985,12 +2935,11 @@ impl ListTagsForResource {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListTagsForResource",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_TAGS_FOR_RESOURCE, request)
@@ -3054,12 +3003,11 @@ impl ListWorkGroups {
     ) -> Result<crate::types::ListWorkGroupsOutput, crate::errors::ListWorkGroupsError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListWorkGroups",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&LIST_WORK_GROUPS, request)
@@ -3100,12 +3048,11 @@ impl PutCapacityAssignmentConfiguration {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.PutCapacityAssignmentConfiguration",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&PUT_CAPACITY_ASSIGNMENT_CONFIGURATION, request)
@@ -3174,12 +3121,11 @@ impl StartCalculationExecution {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StartCalculationExecution",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&START_CALCULATION_EXECUTION, request)
@@ -3264,12 +3210,11 @@ impl StartQueryExecution {
             input.client_request_token = Some(client.idempotency_token());
         }
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StartQueryExecution",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&START_QUERY_EXECUTION, request)
@@ -3329,12 +3274,11 @@ impl StartSession {
     ) -> Result<crate::types::StartSessionResponse, crate::errors::StartSessionError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StartSession",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&START_SESSION, request)
@@ -3375,12 +3319,11 @@ impl StopCalculationExecution {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StopCalculationExecution",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&STOP_CALCULATION_EXECUTION, request)
@@ -3421,12 +3364,11 @@ impl StopQueryExecution {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StopQueryExecution",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&STOP_QUERY_EXECUTION, request)
@@ -3464,12 +3406,11 @@ impl TagResource {
     ) -> Result<crate::types::TagResourceOutput, crate::errors::TagResourceError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.TagResource",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&TAG_RESOURCE, request)
@@ -3510,12 +3451,11 @@ impl TerminateSession {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.TerminateSession",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&TERMINATE_SESSION, request)
@@ -3553,12 +3493,11 @@ impl UntagResource {
     ) -> Result<crate::types::UntagResourceOutput, crate::errors::UntagResourceError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UntagResource",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&UNTAG_RESOURCE, request)
@@ -3599,12 +3538,11 @@ impl UpdateCapacityReservation {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateCapacityReservation",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&UPDATE_CAPACITY_RESERVATION, request)
@@ -3666,12 +3604,11 @@ impl UpdateDataCatalog {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateDataCatalog",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&UPDATE_DATA_CATALOG, request)
@@ -3717,12 +3654,11 @@ impl UpdateNamedQuery {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateNamedQuery",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&UPDATE_NAMED_QUERY, request)
@@ -3772,12 +3708,11 @@ impl UpdateNotebook {
     ) -> Result<crate::types::UpdateNotebookOutput, crate::errors::UpdateNotebookError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateNotebook",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&UPDATE_NOTEBOOK, request)
@@ -3825,12 +3760,11 @@ impl UpdateNotebookMetadata {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateNotebookMetadata",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&UPDATE_NOTEBOOK_METADATA, request)
@@ -3876,12 +3810,11 @@ impl UpdatePreparedStatement {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdatePreparedStatement",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&UPDATE_PREPARED_STATEMENT, request)
@@ -3940,12 +3873,11 @@ impl UpdateWorkGroup {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateWorkGroup",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&UPDATE_WORK_GROUP, request)

@@ -102,28 +102,23 @@ impl ProjectsInstanceConfigOperationsList {
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
-                    "parent",
-                    &v.as_str(),
-                    "^projects/[^/]+$",
-                )?;
+                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/instanceConfigOperations");
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -206,23 +201,18 @@ impl ProjectsInstanceConfigsCreate {
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
-                    "parent",
-                    &v.as_str(),
-                    "^projects/[^/]+$",
-                )?;
+                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/instanceConfigs");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -303,22 +293,21 @@ impl ProjectsInstanceConfigsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.etag {
-                r.query("etag", Some(&v.as_str()));
+                r.query("etag", Some(v.as_str()));
             }
             if let Some(v) = &input.validate_only {
                 r.query("validateOnly", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -385,16 +374,15 @@ impl ProjectsInstanceConfigsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -503,25 +491,20 @@ impl ProjectsInstanceConfigsList {
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
-                    "parent",
-                    &v.as_str(),
-                    "^projects/[^/]+$",
-                )?;
+                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/instanceConfigs");
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -590,17 +573,16 @@ impl ProjectsInstanceConfigsOperationsCancel {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal(":cancel");
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -667,16 +649,15 @@ impl ProjectsInstanceConfigsOperationsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -757,16 +738,15 @@ impl ProjectsInstanceConfigsOperationsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -891,28 +871,27 @@ impl ProjectsInstanceConfigsOperationsList {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/operations$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
             if let Some(v) = &input.return_partial_success {
                 r.query("returnPartialSuccess", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -997,20 +976,19 @@ impl ProjectsInstanceConfigsPatch {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -1077,17 +1055,16 @@ impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal(":cancel");
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -1156,16 +1133,15 @@ impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -1248,16 +1224,15 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -1382,28 +1357,27 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
             if let Some(v) = &input.return_partial_success {
                 r.query("returnPartialSuccess", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -1523,26 +1497,25 @@ impl ProjectsInstancesBackupOperationsList {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/backupOperations");
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -1627,21 +1600,20 @@ impl ProjectsInstancesBackupsCopy {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/backups:copy");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -1765,35 +1737,34 @@ impl ProjectsInstancesBackupsCreate {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/backups");
             if let Some(v) = &input.backup_id {
-                r.query("backupId", Some(&v.as_str()));
+                r.query("backupId", Some(v.as_str()));
             }
             if let Some(v) = &input.encryption_config_encryption_type {
-                r.query("encryptionConfig.encryptionType", Some(&v.as_str()));
+                r.query("encryptionConfig.encryptionType", Some(v.as_str()));
             }
             if let Some(v) = &input.encryption_config_kms_key_name {
-                r.query("encryptionConfig.kmsKeyName", Some(&v.as_str()));
+                r.query("encryptionConfig.kmsKeyName", Some(v.as_str()));
             }
             if let Some(v) = &input.encryption_config_kms_key_names {
                 for v in v {
-                    r.query("encryptionConfig.kmsKeyNames", Some(&v.as_str()));
+                    r.query("encryptionConfig.kmsKeyNames", Some(v.as_str()));
                 }
             }
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -1860,16 +1831,15 @@ impl ProjectsInstancesBackupsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -1936,16 +1906,15 @@ impl ProjectsInstancesBackupsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2014,21 +1983,20 @@ impl ProjectsInstancesBackupsGetIamPolicy {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":getIamPolicy");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2140,26 +2108,25 @@ impl ProjectsInstancesBackupsList {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/backups");
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2226,17 +2193,16 @@ impl ProjectsInstancesBackupsOperationsCancel {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal(":cancel");
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2303,16 +2269,15 @@ impl ProjectsInstancesBackupsOperationsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2393,16 +2358,15 @@ impl ProjectsInstancesBackupsOperationsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2527,28 +2491,27 @@ impl ProjectsInstancesBackupsOperationsList {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
             if let Some(v) = &input.return_partial_success {
                 r.query("returnPartialSuccess", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2626,23 +2589,22 @@ impl ProjectsInstancesBackupsPatch {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.update_mask {
-                r.query("updateMask", Some(&v.as_str()));
+                r.query("updateMask", Some(v.as_str()));
             }
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2711,21 +2673,20 @@ impl ProjectsInstancesBackupsSetIamPolicy {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":setIamPolicy");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2794,21 +2755,20 @@ impl ProjectsInstancesBackupsTestIamPermissions {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -2891,23 +2851,18 @@ impl ProjectsInstancesCreate {
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
-                    "parent",
-                    &v.as_str(),
-                    "^projects/[^/]+$",
-                )?;
+                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/instances");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3025,26 +2980,25 @@ impl ProjectsInstancesDatabaseOperationsList {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/databaseOperations");
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3115,21 +3069,20 @@ impl ProjectsInstancesDatabasesAddSplitPoints {
                 let v = &input.database;
                 nimbus::google::check_pattern(
                     "database",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.database;
-                r.label("database", &v.as_str(), true)?;
+                r.label("database", v.as_str(), true)?;
             }
             r.literal(":addSplitPoints");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3207,24 +3160,23 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/backupSchedules");
             if let Some(v) = &input.backup_schedule_id {
-                r.query("backupScheduleId", Some(&v.as_str()));
+                r.query("backupScheduleId", Some(v.as_str()));
             }
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3291,16 +3243,15 @@ impl ProjectsInstancesDatabasesBackupSchedulesDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3367,16 +3318,15 @@ impl ProjectsInstancesDatabasesBackupSchedulesGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3445,21 +3395,20 @@ impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":getIamPolicy");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3572,23 +3521,22 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/backupSchedules");
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3666,23 +3614,22 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.update_mask {
-                r.query("updateMask", Some(&v.as_str()));
+                r.query("updateMask", Some(v.as_str()));
             }
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3751,21 +3698,20 @@ impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":setIamPolicy");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3838,21 +3784,20 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -3942,21 +3887,20 @@ impl ProjectsInstancesDatabasesChangequorum {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal(":changequorum");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4039,21 +3983,20 @@ impl ProjectsInstancesDatabasesCreate {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/databases");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4164,23 +4107,22 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/databaseRoles");
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4253,21 +4195,20 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/databaseRoles/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4341,16 +4282,15 @@ impl ProjectsInstancesDatabasesDropDatabase {
                 let v = &input.database;
                 nimbus::google::check_pattern(
                     "database",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.database;
-                r.label("database", &v.as_str(), true)?;
+                r.label("database", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4417,16 +4357,15 @@ impl ProjectsInstancesDatabasesGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4493,17 +4432,16 @@ impl ProjectsInstancesDatabasesGetDdl {
                 let v = &input.database;
                 nimbus::google::check_pattern(
                     "database",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.database;
-                r.label("database", &v.as_str(), true)?;
+                r.label("database", v.as_str(), true)?;
             }
             r.literal("/ddl");
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4574,21 +4512,20 @@ impl ProjectsInstancesDatabasesGetIamPolicy {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":getIamPolicy");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4679,13 +4616,13 @@ impl ProjectsInstancesDatabasesGetScans {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal("/scans");
             if let Some(v) = &input.end_time {
@@ -4695,10 +4632,9 @@ impl ProjectsInstancesDatabasesGetScans {
                 r.query("startTime", Some(&v.to_rfc3339()));
             }
             if let Some(v) = &input.view {
-                r.query("view", Some(&v.as_str()));
+                r.query("view", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4809,23 +4745,22 @@ impl ProjectsInstancesDatabasesList {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/databases");
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4894,17 +4829,16 @@ impl ProjectsInstancesDatabasesOperationsCancel {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal(":cancel");
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -4971,16 +4905,15 @@ impl ProjectsInstancesDatabasesOperationsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5061,16 +4994,15 @@ impl ProjectsInstancesDatabasesOperationsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5195,28 +5127,27 @@ impl ProjectsInstancesDatabasesOperationsList {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
             if let Some(v) = &input.return_partial_success {
                 r.query("returnPartialSuccess", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5308,23 +5239,22 @@ impl ProjectsInstancesDatabasesPatch {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.update_mask {
-                r.query("updateMask", Some(&v.as_str()));
+                r.query("updateMask", Some(v.as_str()));
             }
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5407,21 +5337,20 @@ impl ProjectsInstancesDatabasesRestore {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/databases:restore");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5490,21 +5419,20 @@ impl ProjectsInstancesDatabasesSessionsAdaptMessage {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal(":adaptMessage");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5575,21 +5503,20 @@ impl ProjectsInstancesDatabasesSessionsAdapter {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/sessions:adapter");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5658,21 +5585,20 @@ impl ProjectsInstancesDatabasesSessionsBatchCreate {
                 let v = &input.database;
                 nimbus::google::check_pattern(
                     "database",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.database;
-                r.label("database", &v.as_str(), true)?;
+                r.label("database", v.as_str(), true)?;
             }
             r.literal("/sessions:batchCreate");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5743,21 +5669,20 @@ impl ProjectsInstancesDatabasesSessionsBatchWrite {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":batchWrite");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5826,21 +5751,20 @@ impl ProjectsInstancesDatabasesSessionsBeginTransaction {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":beginTransaction");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5911,21 +5835,20 @@ impl ProjectsInstancesDatabasesSessionsCommit {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":commit");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -5994,21 +5917,20 @@ impl ProjectsInstancesDatabasesSessionsCreate {
                 let v = &input.database;
                 nimbus::google::check_pattern(
                     "database",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.database;
-                r.label("database", &v.as_str(), true)?;
+                r.label("database", v.as_str(), true)?;
             }
             r.literal("/sessions");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6075,16 +5997,15 @@ impl ProjectsInstancesDatabasesSessionsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6153,21 +6074,20 @@ impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":executeBatchDml");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6240,21 +6160,20 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":executeSql");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6325,7 +6244,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
         Ok(
             nimbus::paginate::Paginated::from_stream(
                 values,
-                |v| nimbus::protocol::json::from_value(v),
+                nimbus::protocol::json::from_value,
             ),
         )
     }
@@ -6367,21 +6286,20 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":executeStreamingSql");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6450,16 +6368,15 @@ impl ProjectsInstancesDatabasesSessionsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6574,26 +6491,25 @@ impl ProjectsInstancesDatabasesSessionsList {
                 let v = &input.database;
                 nimbus::google::check_pattern(
                     "database",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.database;
-                r.label("database", &v.as_str(), true)?;
+                r.label("database", v.as_str(), true)?;
             }
             r.literal("/sessions");
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6664,21 +6580,20 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":partitionQuery");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6749,21 +6664,20 @@ impl ProjectsInstancesDatabasesSessionsPartitionRead {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":partitionRead");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6832,21 +6746,20 @@ impl ProjectsInstancesDatabasesSessionsRead {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":read");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -6915,21 +6828,20 @@ impl ProjectsInstancesDatabasesSessionsRollback {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":rollback");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7000,7 +6912,7 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
         Ok(
             nimbus::paginate::Paginated::from_stream(
                 values,
-                |v| nimbus::protocol::json::from_value(v),
+                nimbus::protocol::json::from_value,
             ),
         )
     }
@@ -7042,21 +6954,20 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
                 let v = &input.session;
                 nimbus::google::check_pattern(
                     "session",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.session;
-                r.label("session", &v.as_str(), true)?;
+                r.label("session", v.as_str(), true)?;
             }
             r.literal(":streamingRead");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7125,21 +7036,20 @@ impl ProjectsInstancesDatabasesSetIamPolicy {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":setIamPolicy");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7208,21 +7118,20 @@ impl ProjectsInstancesDatabasesTestIamPermissions {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7307,21 +7216,20 @@ impl ProjectsInstancesDatabasesUpdateDdl {
                 let v = &input.database;
                 nimbus::google::check_pattern(
                     "database",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
                 )?;
             }
             {
                 let v = &input.database;
-                r.label("database", &v.as_str(), true)?;
+                r.label("database", v.as_str(), true)?;
             }
             r.literal("/ddl");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7388,16 +7296,15 @@ impl ProjectsInstancesDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7471,19 +7378,18 @@ impl ProjectsInstancesGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.field_mask {
-                r.query("fieldMask", Some(&v.as_str()));
+                r.query("fieldMask", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7552,21 +7458,20 @@ impl ProjectsInstancesGetIamPolicy {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":getIamPolicy");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7694,17 +7599,17 @@ impl ProjectsInstancesInstancePartitionOperationsList {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/instancePartitionOperations");
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.instance_partition_deadline {
                 r.query("instancePartitionDeadline", Some(&v.to_rfc3339()));
@@ -7713,10 +7618,9 @@ impl ProjectsInstancesInstancePartitionOperationsList {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7803,21 +7707,20 @@ impl ProjectsInstancesInstancePartitionsCreate {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/instancePartitions");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7891,19 +7794,18 @@ impl ProjectsInstancesInstancePartitionsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.etag {
-                r.query("etag", Some(&v.as_str()));
+                r.query("etag", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -7970,16 +7872,15 @@ impl ProjectsInstancesInstancePartitionsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -8100,13 +8001,13 @@ impl ProjectsInstancesInstancePartitionsList {
                 let v = &input.parent;
                 nimbus::google::check_pattern(
                     "parent",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/instancePartitions");
             if let Some(v) = &input.instance_partition_deadline {
@@ -8116,10 +8017,9 @@ impl ProjectsInstancesInstancePartitionsList {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -8188,17 +8088,16 @@ impl ProjectsInstancesInstancePartitionsOperationsCancel {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal(":cancel");
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -8267,16 +8166,15 @@ impl ProjectsInstancesInstancePartitionsOperationsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -8359,16 +8257,15 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -8495,28 +8392,27 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
             if let Some(v) = &input.return_partial_success {
                 r.query("returnPartialSuccess", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -8603,20 +8499,19 @@ impl ProjectsInstancesInstancePartitionsPatch {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -8739,19 +8634,15 @@ impl ProjectsInstancesList {
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
-                    "parent",
-                    &v.as_str(),
-                    "^projects/[^/]+$",
-                )?;
+                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             r.literal("/instances");
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.instance_deadline {
                 r.query("instanceDeadline", Some(&v.to_rfc3339()));
@@ -8760,10 +8651,9 @@ impl ProjectsInstancesList {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -8848,21 +8738,20 @@ impl ProjectsInstancesMove {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal(":move");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -8929,17 +8818,16 @@ impl ProjectsInstancesOperationsCancel {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             r.literal(":cancel");
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -9006,16 +8894,15 @@ impl ProjectsInstancesOperationsDelete {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -9096,16 +8983,15 @@ impl ProjectsInstancesOperationsGet {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/operations/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -9230,28 +9116,27 @@ impl ProjectsInstancesOperationsList {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/operations$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
             if let Some(v) = &input.return_partial_success {
                 r.query("returnPartialSuccess", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -9336,20 +9221,19 @@ impl ProjectsInstancesPatch {
                 let v = &input.name;
                 nimbus::google::check_pattern(
                     "name",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.name;
-                r.label("name", &v.as_str(), true)?;
+                r.label("name", v.as_str(), true)?;
             }
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -9418,21 +9302,20 @@ impl ProjectsInstancesSetIamPolicy {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":setIamPolicy");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -9501,21 +9384,20 @@ impl ProjectsInstancesTestIamPermissions {
                 let v = &input.resource;
                 nimbus::google::check_pattern(
                     "resource",
-                    &v.as_str(),
+                    v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
                 )?;
             }
             {
                 let v = &input.resource;
-                r.label("resource", &v.as_str(), true)?;
+                r.label("resource", v.as_str(), true)?;
             }
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
                 r.body(nimbus::protocol::json::encode(v)?, "application/json");
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)
@@ -9631,26 +9513,25 @@ impl ScansList {
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern("parent", &v.as_str(), "^scans$")?;
+                nimbus::google::check_pattern("parent", v.as_str(), "^scans$")?;
             }
             {
                 let v = &input.parent;
-                r.label("parent", &v.as_str(), true)?;
+                r.label("parent", v.as_str(), true)?;
             }
             if let Some(v) = &input.filter {
-                r.query("filter", Some(&v.as_str()));
+                r.query("filter", Some(v.as_str()));
             }
             if let Some(v) = &input.page_size {
                 r.query("pageSize", Some(&v.to_string()));
             }
             if let Some(v) = &input.page_token {
-                r.query("pageToken", Some(&v.as_str()));
+                r.query("pageToken", Some(v.as_str()));
             }
             if let Some(v) = &input.view {
-                r.query("view", Some(&v.as_str()));
+                r.query("view", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         nimbus::protocol::rest::append_query(&mut request, globals.iter());
         Ok(request)

@@ -38,15 +38,14 @@ impl AssociateBrowserSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/browserSettings");
             {
                 let v = &input.browser_settings_arn;
-                r.query("browserSettingsArn", Some(&v.as_str()));
+                r.query("browserSettingsArn", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&ASSOCIATE_BROWSER_SETTINGS, request)
@@ -91,15 +90,14 @@ impl AssociateDataProtectionSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/dataProtectionSettings");
             {
                 let v = &input.data_protection_settings_arn;
-                r.query("dataProtectionSettingsArn", Some(&v.as_str()));
+                r.query("dataProtectionSettingsArn", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&ASSOCIATE_DATA_PROTECTION_SETTINGS, request)
@@ -144,15 +142,14 @@ impl AssociateIpAccessSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/ipAccessSettings");
             {
                 let v = &input.ip_access_settings_arn;
-                r.query("ipAccessSettingsArn", Some(&v.as_str()));
+                r.query("ipAccessSettingsArn", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&ASSOCIATE_IP_ACCESS_SETTINGS, request)
@@ -197,15 +194,14 @@ impl AssociateNetworkSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/networkSettings");
             {
                 let v = &input.network_settings_arn;
-                r.query("networkSettingsArn", Some(&v.as_str()));
+                r.query("networkSettingsArn", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&ASSOCIATE_NETWORK_SETTINGS, request)
@@ -250,15 +246,14 @@ impl AssociateTrustStore {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/trustStores");
             {
                 let v = &input.trust_store_arn;
-                r.query("trustStoreArn", Some(&v.as_str()));
+                r.query("trustStoreArn", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&ASSOCIATE_TRUST_STORE, request)
@@ -303,15 +298,14 @@ impl AssociateUserAccessLoggingSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/userAccessLoggingSettings");
             {
                 let v = &input.user_access_logging_settings_arn;
-                r.query("userAccessLoggingSettingsArn", Some(&v.as_str()));
+                r.query("userAccessLoggingSettingsArn", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&ASSOCIATE_USER_ACCESS_LOGGING_SETTINGS, request)
@@ -358,15 +352,14 @@ impl AssociateUserSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/userSettings");
             {
                 let v = &input.user_settings_arn;
-                r.query("userSettingsArn", Some(&v.as_str()));
+                r.query("userSettingsArn", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&ASSOCIATE_USER_SETTINGS, request)
@@ -438,8 +431,7 @@ impl CreateBrowserSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/browserSettings");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CREATE_BROWSER_SETTINGS, request)
@@ -529,8 +521,7 @@ impl CreateDataProtectionSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/dataProtectionSettings");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CREATE_DATA_PROTECTION_SETTINGS, request)
@@ -589,8 +580,7 @@ impl CreateIdentityProvider {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/identityProviders");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CREATE_IDENTITY_PROVIDER, request)
@@ -672,8 +662,7 @@ impl CreateIpAccessSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/ipAccessSettings");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CREATE_IP_ACCESS_SETTINGS, request)
@@ -732,8 +721,7 @@ impl CreateNetworkSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/networkSettings");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CREATE_NETWORK_SETTINGS, request)
@@ -832,8 +820,7 @@ impl CreatePortal {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/portals");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CREATE_PORTAL, request)
@@ -892,8 +879,7 @@ impl CreateTrustStore {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/trustStores");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CREATE_TRUST_STORE, request)
@@ -952,8 +938,7 @@ impl CreateUserAccessLoggingSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/userAccessLoggingSettings");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CREATE_USER_ACCESS_LOGGING_SETTINGS, request)
@@ -1062,8 +1047,7 @@ impl CreateUserSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/userSettings");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CREATE_USER_SETTINGS, request)
@@ -1108,10 +1092,9 @@ impl DeleteBrowserSettings {
             r.literal("/browserSettings/");
             {
                 let v = &input.browser_settings_arn;
-                r.label("browserSettingsArn", &v.as_str(), true)?;
+                r.label("browserSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DELETE_BROWSER_SETTINGS, request)
@@ -1156,10 +1139,9 @@ impl DeleteDataProtectionSettings {
             r.literal("/dataProtectionSettings/");
             {
                 let v = &input.data_protection_settings_arn;
-                r.label("dataProtectionSettingsArn", &v.as_str(), true)?;
+                r.label("dataProtectionSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DELETE_DATA_PROTECTION_SETTINGS, request)
@@ -1204,10 +1186,9 @@ impl DeleteIdentityProvider {
             r.literal("/identityProviders/");
             {
                 let v = &input.identity_provider_arn;
-                r.label("identityProviderArn", &v.as_str(), true)?;
+                r.label("identityProviderArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DELETE_IDENTITY_PROVIDER, request)
@@ -1252,10 +1233,9 @@ impl DeleteIpAccessSettings {
             r.literal("/ipAccessSettings/");
             {
                 let v = &input.ip_access_settings_arn;
-                r.label("ipAccessSettingsArn", &v.as_str(), true)?;
+                r.label("ipAccessSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DELETE_IP_ACCESS_SETTINGS, request)
@@ -1300,10 +1280,9 @@ impl DeleteNetworkSettings {
             r.literal("/networkSettings/");
             {
                 let v = &input.network_settings_arn;
-                r.label("networkSettingsArn", &v.as_str(), true)?;
+                r.label("networkSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DELETE_NETWORK_SETTINGS, request)
@@ -1345,10 +1324,9 @@ impl DeletePortal {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DELETE_PORTAL, request)
@@ -1393,10 +1371,9 @@ impl DeleteTrustStore {
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
-                r.label("trustStoreArn", &v.as_str(), true)?;
+                r.label("trustStoreArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DELETE_TRUST_STORE, request)
@@ -1441,10 +1418,9 @@ impl DeleteUserAccessLoggingSettings {
             r.literal("/userAccessLoggingSettings/");
             {
                 let v = &input.user_access_logging_settings_arn;
-                r.label("userAccessLoggingSettingsArn", &v.as_str(), true)?;
+                r.label("userAccessLoggingSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DELETE_USER_ACCESS_LOGGING_SETTINGS, request)
@@ -1489,10 +1465,9 @@ impl DeleteUserSettings {
             r.literal("/userSettings/");
             {
                 let v = &input.user_settings_arn;
-                r.label("userSettingsArn", &v.as_str(), true)?;
+                r.label("userSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DELETE_USER_SETTINGS, request)
@@ -1537,11 +1512,10 @@ impl DisassociateBrowserSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/browserSettings");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DISASSOCIATE_BROWSER_SETTINGS, request)
@@ -1586,11 +1560,10 @@ impl DisassociateDataProtectionSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/dataProtectionSettings");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DISASSOCIATE_DATA_PROTECTION_SETTINGS, request)
@@ -1637,11 +1610,10 @@ impl DisassociateIpAccessSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/ipAccessSettings");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DISASSOCIATE_IP_ACCESS_SETTINGS, request)
@@ -1686,11 +1658,10 @@ impl DisassociateNetworkSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/networkSettings");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DISASSOCIATE_NETWORK_SETTINGS, request)
@@ -1735,11 +1706,10 @@ impl DisassociateTrustStore {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/trustStores");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DISASSOCIATE_TRUST_STORE, request)
@@ -1784,11 +1754,10 @@ impl DisassociateUserAccessLoggingSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/userAccessLoggingSettings");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DISASSOCIATE_USER_ACCESS_LOGGING_SETTINGS, request)
@@ -1835,11 +1804,10 @@ impl DisassociateUserSettings {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/userSettings");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DISASSOCIATE_USER_SETTINGS, request)
@@ -1881,15 +1849,14 @@ impl ExpireSession {
             r.literal("/portals/");
             {
                 let v = &input.portal_id;
-                r.label("portalId", &v.as_str(), false)?;
+                r.label("portalId", v.as_str(), false)?;
             }
             r.literal("/sessions/");
             {
                 let v = &input.session_id;
-                r.label("sessionId", &v.as_str(), false)?;
+                r.label("sessionId", v.as_str(), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&EXPIRE_SESSION, request)
@@ -1934,10 +1901,9 @@ impl GetBrowserSettings {
             r.literal("/browserSettings/");
             {
                 let v = &input.browser_settings_arn;
-                r.label("browserSettingsArn", &v.as_str(), true)?;
+                r.label("browserSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_BROWSER_SETTINGS, request)
@@ -1982,10 +1948,9 @@ impl GetDataProtectionSettings {
             r.literal("/dataProtectionSettings/");
             {
                 let v = &input.data_protection_settings_arn;
-                r.label("dataProtectionSettingsArn", &v.as_str(), true)?;
+                r.label("dataProtectionSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_DATA_PROTECTION_SETTINGS, request)
@@ -2030,10 +1995,9 @@ impl GetIdentityProvider {
             r.literal("/identityProviders/");
             {
                 let v = &input.identity_provider_arn;
-                r.label("identityProviderArn", &v.as_str(), true)?;
+                r.label("identityProviderArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_IDENTITY_PROVIDER, request)
@@ -2078,10 +2042,9 @@ impl GetIpAccessSettings {
             r.literal("/ipAccessSettings/");
             {
                 let v = &input.ip_access_settings_arn;
-                r.label("ipAccessSettingsArn", &v.as_str(), true)?;
+                r.label("ipAccessSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_IP_ACCESS_SETTINGS, request)
@@ -2126,10 +2089,9 @@ impl GetNetworkSettings {
             r.literal("/networkSettings/");
             {
                 let v = &input.network_settings_arn;
-                r.label("networkSettingsArn", &v.as_str(), true)?;
+                r.label("networkSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_NETWORK_SETTINGS, request)
@@ -2171,10 +2133,9 @@ impl GetPortal {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_PORTAL, request)
@@ -2219,10 +2180,9 @@ impl GetPortalServiceProviderMetadata {
             r.literal("/portalIdp/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_PORTAL_SERVICE_PROVIDER_METADATA, request)
@@ -2264,15 +2224,14 @@ impl GetSession {
             r.literal("/portals/");
             {
                 let v = &input.portal_id;
-                r.label("portalId", &v.as_str(), false)?;
+                r.label("portalId", v.as_str(), false)?;
             }
             r.literal("/sessions/");
             {
                 let v = &input.session_id;
-                r.label("sessionId", &v.as_str(), false)?;
+                r.label("sessionId", v.as_str(), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_SESSION, request)
@@ -2314,10 +2273,9 @@ impl GetTrustStore {
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
-                r.label("trustStoreArn", &v.as_str(), true)?;
+                r.label("trustStoreArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_TRUST_STORE, request)
@@ -2362,15 +2320,14 @@ impl GetTrustStoreCertificate {
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
-                r.label("trustStoreArn", &v.as_str(), true)?;
+                r.label("trustStoreArn", v.as_str(), true)?;
             }
             r.literal("/certificate");
             {
                 let v = &input.thumbprint;
-                r.query("thumbprint", Some(&v.as_str()));
+                r.query("thumbprint", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_TRUST_STORE_CERTIFICATE, request)
@@ -2415,10 +2372,9 @@ impl GetUserAccessLoggingSettings {
             r.literal("/userAccessLoggingSettings/");
             {
                 let v = &input.user_access_logging_settings_arn;
-                r.label("userAccessLoggingSettingsArn", &v.as_str(), true)?;
+                r.label("userAccessLoggingSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_USER_ACCESS_LOGGING_SETTINGS, request)
@@ -2463,10 +2419,9 @@ impl GetUserSettings {
             r.literal("/userSettings/");
             {
                 let v = &input.user_settings_arn;
-                r.label("userSettingsArn", &v.as_str(), true)?;
+                r.label("userSettingsArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GET_USER_SETTINGS, request)
@@ -2536,13 +2491,12 @@ impl ListBrowserSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/browserSettings");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_BROWSER_SETTINGS, request)
@@ -2629,13 +2583,12 @@ impl ListDataProtectionSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/dataProtectionSettings");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_DATA_PROTECTION_SETTINGS, request)
@@ -2706,17 +2659,16 @@ impl ListIdentityProviders {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.literal("/identityProviders");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_IDENTITY_PROVIDERS, request)
@@ -2786,13 +2738,12 @@ impl ListIpAccessSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/ipAccessSettings");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_IP_ACCESS_SETTINGS, request)
@@ -2862,13 +2813,12 @@ impl ListNetworkSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/networkSettings");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_NETWORK_SETTINGS, request)
@@ -2935,13 +2885,12 @@ impl ListPortals {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/portals");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_PORTALS, request)
@@ -3041,29 +2990,28 @@ impl ListSessions {
             r.literal("/portals/");
             {
                 let v = &input.portal_id;
-                r.label("portalId", &v.as_str(), false)?;
+                r.label("portalId", v.as_str(), false)?;
             }
             r.literal("/sessions");
             if let Some(v) = &input.username {
-                r.query("username", Some(&v.as_str()));
+                r.query("username", Some(v.as_str()));
             }
             if let Some(v) = &input.session_id {
-                r.query("sessionId", Some(&v.as_str()));
+                r.query("sessionId", Some(v.as_str()));
             }
             if let Some(v) = &input.sort_by {
-                r.query("sortBy", Some(&v.as_str()));
+                r.query("sortBy", Some(v.as_str()));
             }
             if let Some(v) = &input.status {
-                r.query("status", Some(&v.as_str()));
+                r.query("status", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_SESSIONS, request)
@@ -3108,10 +3056,9 @@ impl ListTagsForResource {
             r.literal("/tags/");
             {
                 let v = &input.resource_arn;
-                r.label("resourceArn", &v.as_str(), true)?;
+                r.label("resourceArn", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_TAGS_FOR_RESOURCE, request)
@@ -3182,17 +3129,16 @@ impl ListTrustStoreCertificates {
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
-                r.label("trustStoreArn", &v.as_str(), true)?;
+                r.label("trustStoreArn", v.as_str(), true)?;
             }
             r.literal("/certificates");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_TRUST_STORE_CERTIFICATES, request)
@@ -3262,13 +3208,12 @@ impl ListTrustStores {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/trustStores");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_TRUST_STORES, request)
@@ -3338,13 +3283,12 @@ impl ListUserAccessLoggingSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/userAccessLoggingSettings");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_USER_ACCESS_LOGGING_SETTINGS, request)
@@ -3414,13 +3358,12 @@ impl ListUserSettings {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/userSettings");
             if let Some(v) = &input.next_token {
-                r.query("nextToken", Some(&v.as_str()));
+                r.query("nextToken", Some(v.as_str()));
             }
             if let Some(v) = &input.max_results {
                 r.query("maxResults", Some(&v.to_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&LIST_USER_SETTINGS, request)
@@ -3472,11 +3415,10 @@ impl TagResource {
             r.literal("/tags/");
             {
                 let v = &input.resource_arn;
-                r.label("resourceArn", &v.as_str(), true)?;
+                r.label("resourceArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&TAG_RESOURCE, request)
@@ -3518,16 +3460,15 @@ impl UntagResource {
             r.literal("/tags/");
             {
                 let v = &input.resource_arn;
-                r.label("resourceArn", &v.as_str(), true)?;
+                r.label("resourceArn", v.as_str(), true)?;
             }
             {
                 let v = &input.tag_keys;
                 for v in v {
-                    r.query("tagKeys", Some(&v.as_str()));
+                    r.query("tagKeys", Some(v.as_str()));
                 }
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UNTAG_RESOURCE, request)
@@ -3587,11 +3528,10 @@ impl UpdateBrowserSettings {
             r.literal("/browserSettings/");
             {
                 let v = &input.browser_settings_arn;
-                r.label("browserSettingsArn", &v.as_str(), true)?;
+                r.label("browserSettingsArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UPDATE_BROWSER_SETTINGS, request)
@@ -3664,11 +3604,10 @@ impl UpdateDataProtectionSettings {
             r.literal("/dataProtectionSettings/");
             {
                 let v = &input.data_protection_settings_arn;
-                r.label("dataProtectionSettingsArn", &v.as_str(), true)?;
+                r.label("dataProtectionSettingsArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UPDATE_DATA_PROTECTION_SETTINGS, request)
@@ -3776,11 +3715,10 @@ impl UpdateIdentityProvider {
             r.literal("/identityProviders/");
             {
                 let v = &input.identity_provider_arn;
-                r.label("identityProviderArn", &v.as_str(), true)?;
+                r.label("identityProviderArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UPDATE_IDENTITY_PROVIDER, request)
@@ -3850,11 +3788,10 @@ impl UpdateIpAccessSettings {
             r.literal("/ipAccessSettings/");
             {
                 let v = &input.ip_access_settings_arn;
-                r.label("ipAccessSettingsArn", &v.as_str(), true)?;
+                r.label("ipAccessSettingsArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UPDATE_IP_ACCESS_SETTINGS, request)
@@ -3924,11 +3861,10 @@ impl UpdateNetworkSettings {
             r.literal("/networkSettings/");
             {
                 let v = &input.network_settings_arn;
-                r.label("networkSettingsArn", &v.as_str(), true)?;
+                r.label("networkSettingsArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UPDATE_NETWORK_SETTINGS, request)
@@ -4000,11 +3936,10 @@ impl UpdatePortal {
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
-                r.label("portalArn", &v.as_str(), true)?;
+                r.label("portalArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UPDATE_PORTAL, request)
@@ -4072,11 +4007,10 @@ impl UpdateTrustStore {
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
-                r.label("trustStoreArn", &v.as_str(), true)?;
+                r.label("trustStoreArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UPDATE_TRUST_STORE, request)
@@ -4136,11 +4070,10 @@ impl UpdateUserAccessLoggingSettings {
             r.literal("/userAccessLoggingSettings/");
             {
                 let v = &input.user_access_logging_settings_arn;
-                r.label("userAccessLoggingSettingsArn", &v.as_str(), true)?;
+                r.label("userAccessLoggingSettingsArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UPDATE_USER_ACCESS_LOGGING_SETTINGS, request)
@@ -4274,11 +4207,10 @@ impl UpdateUserSettings {
             r.literal("/userSettings/");
             {
                 let v = &input.user_settings_arn;
-                r.label("userSettingsArn", &v.as_str(), true)?;
+                r.label("userSettingsArn", v.as_str(), true)?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UPDATE_USER_SETTINGS, request)

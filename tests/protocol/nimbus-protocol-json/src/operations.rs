@@ -39,12 +39,11 @@ impl ContentTypeParameters {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.ContentTypeParameters",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CONTENT_TYPE_PARAMETERS, request)
@@ -82,14 +81,13 @@ impl DatetimeOffsets {
     > {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.DatetimeOffsets",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&DATETIME_OFFSETS, request)
@@ -122,14 +120,13 @@ impl EmptyOperation {
     pub async fn send(self) -> Result<(), crate::errors::EmptyOperationError> {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.EmptyOperation",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&EMPTY_OPERATION, request)
@@ -263,14 +260,13 @@ impl FractionalSeconds {
     > {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.FractionalSeconds",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&FRACTIONAL_SECONDS, request)
@@ -308,14 +304,13 @@ impl GreetingWithErrors {
     > {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.GreetingWithErrors",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GREETING_WITH_ERRORS, request)
@@ -348,14 +343,13 @@ impl HostWithPathOperation {
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.HostWithPathOperation",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&HOST_WITH_PATH_OPERATION, request)
@@ -433,12 +427,11 @@ impl JsonEnums {
     ) -> Result<crate::types::JsonEnumsInputOutput, crate::errors::JsonEnumsError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.JsonEnums",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&JSON_ENUMS, request)
@@ -518,12 +511,11 @@ impl JsonIntEnums {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.JsonIntEnums",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&JSON_INT_ENUMS, request)
@@ -566,12 +558,11 @@ impl JsonUnions {
     ) -> Result<crate::types::UnionInputOutput, crate::errors::JsonUnionsError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.JsonUnions",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&JSON_UNIONS, request)
@@ -774,12 +765,11 @@ impl KitchenSinkOperation {
     ) -> Result<crate::types::KitchenSink, crate::errors::KitchenSinkOperationError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.KitchenSinkOperation",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&KITCHEN_SINK_OPERATION, request)
@@ -825,12 +815,11 @@ impl NullOperation {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.NullOperation",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&NULL_OPERATION, request)
@@ -876,12 +865,11 @@ impl OperationWithOptionalInputOutput {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.OperationWithOptionalInputOutput",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&OPERATION_WITH_OPTIONAL_INPUT_OUTPUT, request)
@@ -927,12 +915,11 @@ impl PutAndGetInlineDocuments {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.PutAndGetInlineDocuments",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&PUT_AND_GET_INLINE_DOCUMENTS, request)
@@ -1036,12 +1023,11 @@ impl SimpleScalarProperties {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.SimpleScalarProperties",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&SIMPLE_SCALAR_PROPERTIES, request)
@@ -1098,12 +1084,11 @@ impl SparseNullsOperation {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.SparseNullsOperation",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&SPARSE_NULLS_OPERATION, request)

@@ -39,12 +39,11 @@ impl ContentTypeParameters {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.ContentTypeParameters",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&CONTENT_TYPE_PARAMETERS, request)
@@ -85,12 +84,11 @@ impl EmptyInputAndEmptyOutput {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.EmptyInputAndEmptyOutput",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&EMPTY_INPUT_AND_EMPTY_OUTPUT, request)
@@ -231,12 +229,11 @@ impl GreetingWithErrors {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.GreetingWithErrors",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&GREETING_WITH_ERRORS, request)
@@ -269,14 +266,13 @@ impl HostWithPathOperation {
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.HostWithPathOperation",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&HOST_WITH_PATH_OPERATION, request)
@@ -320,12 +316,11 @@ impl JsonUnions {
     ) -> Result<crate::types::JsonUnionsOutput, crate::errors::JsonUnionsError> {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.JsonUnions",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&JSON_UNIONS, request)
@@ -358,14 +353,13 @@ impl NoInputAndNoOutput {
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.NoInputAndNoOutput",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&NO_INPUT_AND_NO_OUTPUT, request)
@@ -404,14 +398,13 @@ impl NoInputAndOutput {
     > {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.NoInputAndOutput",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&NO_INPUT_AND_OUTPUT, request)
@@ -475,12 +468,11 @@ impl OperationWithDefaults {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.OperationWithDefaults",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&OPERATION_WITH_DEFAULTS, request)
@@ -521,12 +513,11 @@ impl OperationWithNestedStructure {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.OperationWithNestedStructure",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&OPERATION_WITH_NESTED_STRUCTURE, request)
@@ -564,14 +555,13 @@ impl OperationWithRequiredMembers {
     > {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.OperationWithRequiredMembers",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&OPERATION_WITH_REQUIRED_MEMBERS, request)
@@ -609,14 +599,13 @@ impl OperationWithRequiredMembersWithDefaults {
     > {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.OperationWithRequiredMembersWithDefaults",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&OPERATION_WITH_REQUIRED_MEMBERS_WITH_DEFAULTS, request)
@@ -706,14 +695,13 @@ impl QueryIncompatibleOperation {
     ) -> Result<(), crate::errors::QueryIncompatibleOperationError> {
         let Self { client, input: _ } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.QueryIncompatibleOperation",
                 nimbus::protocol::json::encode(
                     &nimbus::Document::Object(Default::default()),
                 )?,
-            );
-            request
+            )
         };
         let response = client
             .send(&QUERY_INCOMPATIBLE_OPERATION, request)
@@ -765,12 +753,11 @@ impl SimpleScalarProperties {
     > {
         let Self { client, input } = self;
         let request = {
-            let request = nimbus::protocol::json::rpc_request(
+            nimbus::protocol::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.SimpleScalarProperties",
                 nimbus::protocol::json::encode(&input)?,
-            );
-            request
+            )
         };
         let response = client
             .send(&SIMPLE_SCALAR_PROPERTIES, request)

@@ -152,16 +152,16 @@ impl AllQueryStringTypes {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/AllQueryStringTypesInput");
             if let Some(v) = &input.query_string {
-                r.query("String", Some(&v.as_str()));
+                r.query("String", Some(v.as_str()));
             }
             if let Some(v) = &input.query_string_list {
                 for v in v {
-                    r.query("StringList", Some(&v.as_str()));
+                    r.query("StringList", Some(v.as_str()));
                 }
             }
             if let Some(v) = &input.query_string_set {
                 for v in v {
-                    r.query("StringSet", Some(&v.as_str()));
+                    r.query("StringSet", Some(v.as_str()));
                 }
             }
             if let Some(v) = &input.query_byte {
@@ -214,11 +214,11 @@ impl AllQueryStringTypes {
                 }
             }
             if let Some(v) = &input.query_enum {
-                r.query("Enum", Some(&v.as_str()));
+                r.query("Enum", Some(v.as_str()));
             }
             if let Some(v) = &input.query_enum_list {
                 for v in v {
-                    r.query("EnumList", Some(&v.as_str()));
+                    r.query("EnumList", Some(v.as_str()));
                 }
             }
             if let Some(v) = &input.query_integer_enum {
@@ -238,8 +238,7 @@ impl AllQueryStringTypes {
                         }),
                 );
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&ALL_QUERY_STRING_TYPES, request)
@@ -292,13 +291,12 @@ impl ConstantAndVariableQueryString {
             r.literal("/ConstantAndVariableQueryString");
             r.query("foo", Some("bar"));
             if let Some(v) = &input.baz {
-                r.query("baz", Some(&v.as_str()));
+                r.query("baz", Some(v.as_str()));
             }
             if let Some(v) = &input.maybe_set {
-                r.query("maybeSet", Some(&v.as_str()));
+                r.query("maybeSet", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CONSTANT_AND_VARIABLE_QUERY_STRING, request)
@@ -339,12 +337,11 @@ impl ConstantQueryString {
             r.literal("/ConstantQueryString/");
             {
                 let v = &input.hello;
-                r.label("hello", &v.as_str(), false)?;
+                r.label("hello", v.as_str(), false)?;
             }
             r.query("foo", Some("bar"));
             r.query("hello", None);
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CONSTANT_QUERY_STRING, request)
@@ -394,8 +391,7 @@ impl ContentTypeParameters {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/ContentTypeParameters");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&CONTENT_TYPE_PARAMETERS, request)
@@ -435,8 +431,7 @@ impl DatetimeOffsets {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/DatetimeOffsets");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DATETIME_OFFSETS, request)
@@ -490,8 +485,7 @@ impl DocumentType {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/DocumentType");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DOCUMENT_TYPE, request)
@@ -543,8 +537,7 @@ impl DocumentTypeAsMapValue {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/DocumentTypeAsMapValue");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DOCUMENT_TYPE_AS_MAP_VALUE, request)
@@ -598,8 +591,7 @@ impl DocumentTypeAsPayload {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&DOCUMENT_TYPE_AS_PAYLOAD, request)
@@ -759,8 +751,7 @@ impl EmptyInputAndEmptyOutput {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/EmptyInputAndEmptyOutput");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&EMPTY_INPUT_AND_EMPTY_OUTPUT, request)
@@ -890,8 +881,7 @@ impl FractionalSeconds {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/FractionalSeconds");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&FRACTIONAL_SECONDS, request)
@@ -931,8 +921,7 @@ impl GreetingWithErrors {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/GreetingWithErrors");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&GREETING_WITH_ERRORS, request)
@@ -967,8 +956,7 @@ impl HostWithPathOperation {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/HostWithPathOperation");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HOST_WITH_PATH_OPERATION, request)
@@ -1080,10 +1068,9 @@ impl HttpEmptyPrefixHeaders {
                 r.prefix_headers("", v.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
             }
             if let Some(v) = &input.specific_header {
-                r.header("hello", &v.as_str())?;
+                r.header("hello", v.as_str())?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_EMPTY_PREFIX_HEADERS, request)
@@ -1134,8 +1121,7 @@ impl HttpEnumPayload {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_ENUM_PAYLOAD, request)
@@ -1189,7 +1175,7 @@ impl HttpPayloadTraits {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/HttpPayloadTraits");
             if let Some(v) = &input.foo {
-                r.header("X-Foo", &v.as_str())?;
+                r.header("X-Foo", v.as_str())?;
             }
             match &input.blob {
                 Some(v) => {
@@ -1197,8 +1183,7 @@ impl HttpPayloadTraits {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_PAYLOAD_TRAITS, request)
@@ -1252,7 +1237,7 @@ impl HttpPayloadTraitsWithMediaType {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/HttpPayloadTraitsWithMediaType");
             if let Some(v) = &input.foo {
-                r.header("X-Foo", &v.as_str())?;
+                r.header("X-Foo", v.as_str())?;
             }
             match &input.blob {
                 Some(v) => {
@@ -1260,8 +1245,7 @@ impl HttpPayloadTraitsWithMediaType {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_PAYLOAD_TRAITS_WITH_MEDIA_TYPE, request)
@@ -1317,8 +1301,7 @@ impl HttpPayloadWithStructure {
                     r.body(b"{}".as_slice().into(), "application/json");
                 }
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_PAYLOAD_WITH_STRUCTURE, request)
@@ -1372,8 +1355,7 @@ impl HttpPayloadWithUnion {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_PAYLOAD_WITH_UNION, request)
@@ -1430,7 +1412,7 @@ impl HttpPrefixHeaders {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/HttpPrefixHeaders");
             if let Some(v) = &input.foo {
-                r.header("x-foo", &v.as_str())?;
+                r.header("x-foo", v.as_str())?;
             }
             if let Some(v) = &input.foo_map {
                 r.prefix_headers(
@@ -1438,8 +1420,7 @@ impl HttpPrefixHeaders {
                     v.iter().map(|(k, v)| (k.as_str(), v.as_str())),
                 )?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_PREFIX_HEADERS, request)
@@ -1482,8 +1463,7 @@ impl HttpPrefixHeadersInResponse {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/HttpPrefixHeadersResponse");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_PREFIX_HEADERS_IN_RESPONSE, request)
@@ -1534,8 +1514,7 @@ impl HttpQueryParamsOnlyOperation {
             if let Some(v) = &input.query_map {
                 r.query_params(v.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_QUERY_PARAMS_ONLY_OPERATION, request)
@@ -1585,8 +1564,7 @@ impl HttpRequestWithFloatLabels {
                 let v = &input.double;
                 r.label("double", &nimbus::protocol::rest::fmt_float(*v), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_REQUEST_WITH_FLOAT_LABELS, request)
@@ -1629,15 +1607,14 @@ impl HttpRequestWithGreedyLabelInPath {
             r.literal("/HttpRequestWithGreedyLabelInPath/foo/");
             {
                 let v = &input.foo;
-                r.label("foo", &v.as_str(), false)?;
+                r.label("foo", v.as_str(), false)?;
             }
             r.literal("/baz/");
             {
                 let v = &input.baz;
-                r.label("baz", &v.as_str(), true)?;
+                r.label("baz", v.as_str(), true)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_REQUEST_WITH_GREEDY_LABEL_IN_PATH, request)
@@ -1678,7 +1655,7 @@ impl HttpRequestWithLabels {
             r.literal("/HttpRequestWithLabels/");
             {
                 let v = &input.string;
-                r.label("string", &v.as_str(), false)?;
+                r.label("string", v.as_str(), false)?;
             }
             r.literal("/");
             {
@@ -1715,8 +1692,7 @@ impl HttpRequestWithLabels {
                 let v = &input.timestamp;
                 r.label("timestamp", &v.to_rfc3339(), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_REQUEST_WITH_LABELS, request)
@@ -1791,8 +1767,7 @@ impl HttpRequestWithLabelsAndTimestampFormat {
                 let v = &input.target_date_time;
                 r.label("targetDateTime", &v.to_rfc3339(), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_REQUEST_WITH_LABELS_AND_TIMESTAMP_FORMAT, request)
@@ -1837,11 +1812,10 @@ impl HttpRequestWithRegexLiteral {
             r.literal("/ReDosLiteral/");
             {
                 let v = &input.str;
-                r.label("str", &v.as_str(), false)?;
+                r.label("str", v.as_str(), false)?;
             }
             r.literal("/(a+)+");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_REQUEST_WITH_REGEX_LITERAL, request)
@@ -1882,8 +1856,7 @@ impl HttpResponseCode {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/HttpResponseCode");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_RESPONSE_CODE, request)
@@ -1937,8 +1910,7 @@ impl HttpStringPayload {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&HTTP_STRING_PAYLOAD, request)
@@ -1978,8 +1950,7 @@ impl IgnoreQueryParamsInResponse {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/IgnoreQueryParamsInResponse");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&IGNORE_QUERY_PARAMS_IN_RESPONSE, request)
@@ -2125,7 +2096,7 @@ impl InputAndOutputWithHeaders {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/InputAndOutputWithHeaders");
             if let Some(v) = &input.header_string {
-                r.header("X-String", &v.as_str())?;
+                r.header("X-String", v.as_str())?;
             }
             if let Some(v) = &input.header_byte {
                 r.header("X-Byte", &v.to_string())?;
@@ -2171,7 +2142,7 @@ impl InputAndOutputWithHeaders {
                 )?;
             }
             if let Some(v) = &input.header_enum {
-                r.header("X-Enum", &v.as_str())?;
+                r.header("X-Enum", v.as_str())?;
             }
             if let Some(v) = &input.header_enum_list {
                 r.header_list("X-EnumList", v.iter().map(|v| v.as_str()), false)?;
@@ -2186,8 +2157,7 @@ impl InputAndOutputWithHeaders {
                     false,
                 )?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&INPUT_AND_OUTPUT_WITH_HEADERS, request)
@@ -2305,8 +2275,7 @@ impl JsonBlobs {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/JsonBlobs");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&JSON_BLOBS, request)
@@ -2386,8 +2355,7 @@ impl JsonEnums {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/JsonEnums");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&JSON_ENUMS, request)
@@ -2479,8 +2447,7 @@ impl JsonIntEnums {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/JsonIntEnums");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&JSON_INT_ENUMS, request)
@@ -2578,8 +2545,7 @@ impl JsonLists {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/JsonLists");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&JSON_LISTS, request)
@@ -2662,8 +2628,7 @@ impl JsonMaps {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/JsonMaps");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&JSON_MAPS, request)
@@ -2751,8 +2716,7 @@ impl JsonTimestamps {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/JsonTimestamps");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&JSON_TIMESTAMPS, request)
@@ -2798,8 +2762,7 @@ impl JsonUnions {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/JsonUnions");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&JSON_UNIONS, request)
@@ -2839,8 +2802,7 @@ impl MalformedAcceptWithBody {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedAcceptWithBody");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_ACCEPT_WITH_BODY, request)
@@ -2880,8 +2842,7 @@ impl MalformedAcceptWithGenericString {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedAcceptWithGenericString");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_ACCEPT_WITH_GENERIC_STRING, request)
@@ -2921,8 +2882,7 @@ impl MalformedAcceptWithPayload {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedAcceptWithPayload");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_ACCEPT_WITH_PAYLOAD, request)
@@ -2966,8 +2926,7 @@ impl MalformedBlob {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedBlob");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_BLOB, request)
@@ -3032,8 +2991,7 @@ impl MalformedBoolean {
                 r.header("booleanInHeader", &v.to_string())?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_BOOLEAN, request)
@@ -3098,8 +3056,7 @@ impl MalformedByte {
                 r.header("byteInHeader", &v.to_string())?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_BYTE, request)
@@ -3146,8 +3103,7 @@ impl MalformedContentTypeWithBody {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithBody");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_CONTENT_TYPE_WITH_BODY, request)
@@ -3199,8 +3155,7 @@ impl MalformedContentTypeWithGenericString {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_CONTENT_TYPE_WITH_GENERIC_STRING, request)
@@ -3254,8 +3209,7 @@ impl MalformedContentTypeWithPayload {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_CONTENT_TYPE_WITH_PAYLOAD, request)
@@ -3293,8 +3247,7 @@ impl MalformedContentTypeWithoutBody {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithoutBody");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_CONTENT_TYPE_WITHOUT_BODY, request)
@@ -3343,10 +3296,9 @@ impl MalformedContentTypeWithoutBodyEmptyInput {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithoutBodyEmptyInput");
             if let Some(v) = &input.header {
-                r.header("header", &v.as_str())?;
+                r.header("header", v.as_str())?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_CONTENT_TYPE_WITHOUT_BODY_EMPTY_INPUT, request)
@@ -3413,8 +3365,7 @@ impl MalformedDouble {
                 r.header("doubleInHeader", &nimbus::protocol::rest::fmt_float(*v))?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_DOUBLE, request)
@@ -3479,8 +3430,7 @@ impl MalformedFloat {
                 r.header("floatInHeader", &nimbus::protocol::rest::fmt_f32(*v))?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_FLOAT, request)
@@ -3545,8 +3495,7 @@ impl MalformedInteger {
                 r.header("integerInHeader", &v.to_string())?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_INTEGER, request)
@@ -3591,8 +3540,7 @@ impl MalformedList {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedList");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_LIST, request)
@@ -3657,8 +3605,7 @@ impl MalformedLong {
                 r.header("longInHeader", &v.to_string())?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_LONG, request)
@@ -3706,8 +3653,7 @@ impl MalformedMap {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedMap");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_MAP, request)
@@ -3757,8 +3703,7 @@ impl MalformedRequestBody {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedRequestBody");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_REQUEST_BODY, request)
@@ -3823,8 +3768,7 @@ impl MalformedShort {
                 r.header("shortInHeader", &v.to_string())?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_SHORT, request)
@@ -3874,8 +3818,7 @@ impl MalformedString {
                     &nimbus::protocol::rest::base64_string(v),
                 )?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_STRING, request)
@@ -3917,8 +3860,7 @@ impl MalformedTimestampBodyDateTime {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampBodyDateTime");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_BODY_DATE_TIME, request)
@@ -3960,8 +3902,7 @@ impl MalformedTimestampBodyDefault {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampBodyDefault");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_BODY_DEFAULT, request)
@@ -4003,8 +3944,7 @@ impl MalformedTimestampBodyHttpDate {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampBodyHttpDate");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_BODY_HTTP_DATE, request)
@@ -4049,8 +3989,7 @@ impl MalformedTimestampHeaderDateTime {
                 let v = &input.timestamp;
                 r.header("timestamp", &v.to_rfc3339())?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_HEADER_DATE_TIME, request)
@@ -4095,8 +4034,7 @@ impl MalformedTimestampHeaderDefault {
                 let v = &input.timestamp;
                 r.header("timestamp", &v.to_http_date())?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_HEADER_DEFAULT, request)
@@ -4141,8 +4079,7 @@ impl MalformedTimestampHeaderEpoch {
                 let v = &input.timestamp;
                 r.header("timestamp", &v.to_epoch_seconds_string())?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_HEADER_EPOCH, request)
@@ -4187,8 +4124,7 @@ impl MalformedTimestampPathDefault {
                 let v = &input.timestamp;
                 r.label("timestamp", &v.to_rfc3339(), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_PATH_DEFAULT, request)
@@ -4233,8 +4169,7 @@ impl MalformedTimestampPathEpoch {
                 let v = &input.timestamp;
                 r.label("timestamp", &v.to_epoch_seconds_string(), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_PATH_EPOCH, request)
@@ -4279,8 +4214,7 @@ impl MalformedTimestampPathHttpDate {
                 let v = &input.timestamp;
                 r.label("timestamp", &v.to_http_date(), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_PATH_HTTP_DATE, request)
@@ -4325,8 +4259,7 @@ impl MalformedTimestampQueryDefault {
                 let v = &input.timestamp;
                 r.query("timestamp", Some(&v.to_rfc3339()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_QUERY_DEFAULT, request)
@@ -4371,8 +4304,7 @@ impl MalformedTimestampQueryEpoch {
                 let v = &input.timestamp;
                 r.query("timestamp", Some(&v.to_epoch_seconds_string()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_QUERY_EPOCH, request)
@@ -4417,8 +4349,7 @@ impl MalformedTimestampQueryHttpDate {
                 let v = &input.timestamp;
                 r.query("timestamp", Some(&v.to_http_date()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_TIMESTAMP_QUERY_HTTP_DATE, request)
@@ -4463,8 +4394,7 @@ impl MalformedUnion {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/MalformedUnion");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MALFORMED_UNION, request)
@@ -4516,8 +4446,7 @@ impl MediaTypeHeader {
             if let Some(v) = &input.json {
                 r.header("X-Json", &nimbus::protocol::rest::base64_string(v))?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&MEDIA_TYPE_HEADER, request)
@@ -4552,8 +4481,7 @@ impl NoInputAndNoOutput {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/NoInputAndNoOutput");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&NO_INPUT_AND_NO_OUTPUT, request)
@@ -4594,8 +4522,7 @@ impl NoInputAndOutput {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/NoInputAndOutputOutput");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&NO_INPUT_AND_OUTPUT, request)
@@ -4654,16 +4581,15 @@ impl NullAndEmptyHeadersClient {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/NullAndEmptyHeadersClient");
             if let Some(v) = &input.a {
-                r.header("X-A", &v.as_str())?;
+                r.header("X-A", v.as_str())?;
             }
             if let Some(v) = &input.b {
-                r.header("X-B", &v.as_str())?;
+                r.header("X-B", v.as_str())?;
             }
             if let Some(v) = &input.c {
                 r.header_list("X-C", v.iter().map(|v| v.as_str()), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&NULL_AND_EMPTY_HEADERS_CLIENT, request)
@@ -4722,16 +4648,15 @@ impl NullAndEmptyHeadersServer {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/NullAndEmptyHeadersServer");
             if let Some(v) = &input.a {
-                r.header("X-A", &v.as_str())?;
+                r.header("X-A", v.as_str())?;
             }
             if let Some(v) = &input.b {
-                r.header("X-B", &v.as_str())?;
+                r.header("X-B", v.as_str())?;
             }
             if let Some(v) = &input.c {
                 r.header_list("X-C", v.iter().map(|v| v.as_str()), false)?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&NULL_AND_EMPTY_HEADERS_SERVER, request)
@@ -4782,13 +4707,12 @@ impl OmitsNullSerializesEmptyString {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/OmitsNullSerializesEmptyString");
             if let Some(v) = &input.null_value {
-                r.query("Null", Some(&v.as_str()));
+                r.query("Null", Some(v.as_str()));
             }
             if let Some(v) = &input.empty_string {
-                r.query("Empty", Some(&v.as_str()));
+                r.query("Empty", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&OMITS_NULL_SERIALIZES_EMPTY_STRING, request)
@@ -4875,7 +4799,7 @@ impl OmitsSerializingEmptyLists {
             r.literal("/OmitsSerializingEmptyLists");
             if let Some(v) = &input.query_string_list {
                 for v in v {
-                    r.query("StringList", Some(&v.as_str()));
+                    r.query("StringList", Some(v.as_str()));
                 }
             }
             if let Some(v) = &input.query_integer_list {
@@ -4900,7 +4824,7 @@ impl OmitsSerializingEmptyLists {
             }
             if let Some(v) = &input.query_enum_list {
                 for v in v {
-                    r.query("EnumList", Some(&v.as_str()));
+                    r.query("EnumList", Some(v.as_str()));
                 }
             }
             if let Some(v) = &input.query_integer_enum_list {
@@ -4908,8 +4832,7 @@ impl OmitsSerializingEmptyLists {
                     r.query("IntegerEnumList", Some(&v.value().to_string()));
                 }
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&OMITS_SERIALIZING_EMPTY_LISTS, request)
@@ -4977,8 +4900,7 @@ impl OperationWithDefaults {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/OperationWithDefaults");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&OPERATION_WITH_DEFAULTS, request)
@@ -5022,8 +4944,7 @@ impl OperationWithNestedStructure {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/OperationWithNestedStructure");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&OPERATION_WITH_NESTED_STRUCTURE, request)
@@ -5133,8 +5054,7 @@ impl PostPlayerAction {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/PostPlayerAction");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&POST_PLAYER_ACTION, request)
@@ -5186,8 +5106,7 @@ impl PostUnionWithJsonName {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/PostUnionWithJsonName");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&POST_UNION_WITH_JSON_NAME, request)
@@ -5236,7 +5155,7 @@ impl PutWithContentEncoding {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/requestcompression/putcontentwithencoding");
             if let Some(v) = &input.encoding {
-                r.header("Content-Encoding", &v.as_str())?;
+                r.header("Content-Encoding", v.as_str())?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
             let mut request = r.finish();
@@ -5291,10 +5210,9 @@ impl QueryIdempotencyTokenAutoFill {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/QueryIdempotencyTokenAutoFill");
             if let Some(v) = &input.token {
-                r.query("token", Some(&v.as_str()));
+                r.query("token", Some(v.as_str()));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&QUERY_IDEMPOTENCY_TOKEN_AUTO_FILL, request)
@@ -5349,7 +5267,7 @@ impl QueryParamsAsStringListMap {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/StringListMap");
             if let Some(v) = &input.qux {
-                r.query("corge", Some(&v.as_str()));
+                r.query("corge", Some(v.as_str()));
             }
             if let Some(v) = &input.foo {
                 r.query_params(
@@ -5360,8 +5278,7 @@ impl QueryParamsAsStringListMap {
                         }),
                 );
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&QUERY_PARAMS_AS_STRING_LIST_MAP, request)
@@ -5414,13 +5331,12 @@ impl QueryPrecedence {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/Precedence");
             if let Some(v) = &input.foo {
-                r.query("bar", Some(&v.as_str()));
+                r.query("bar", Some(v.as_str()));
             }
             if let Some(v) = &input.baz {
                 r.query_params(v.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&QUERY_PRECEDENCE, request)
@@ -5473,8 +5389,7 @@ impl RecursiveShapes {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/RecursiveShapes");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&RECURSIVE_SHAPES, request)
@@ -5517,8 +5432,7 @@ impl ResponseCodeHttpFallback {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/responseCodeHttpFallback");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&RESPONSE_CODE_HTTP_FALLBACK, request)
@@ -5558,8 +5472,7 @@ impl ResponseCodeRequired {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/responseCodeRequired");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&RESPONSE_CODE_REQUIRED, request)
@@ -5653,11 +5566,10 @@ impl SimpleScalarProperties {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/SimpleScalarProperties");
             if let Some(v) = &input.foo {
-                r.header("X-Foo", &v.as_str())?;
+                r.header("X-Foo", v.as_str())?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&SIMPLE_SCALAR_PROPERTIES, request)
@@ -5714,8 +5626,7 @@ impl SparseJsonLists {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
             r.literal("/SparseJsonLists");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&SPARSE_JSON_LISTS, request)
@@ -5801,8 +5712,7 @@ impl SparseJsonMaps {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/SparseJsonMaps");
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&SPARSE_JSON_MAPS, request)
@@ -5856,7 +5766,7 @@ impl StreamingTraits {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/StreamingTraits");
             if let Some(v) = &input.foo {
-                r.header("X-Foo", &v.as_str())?;
+                r.header("X-Foo", v.as_str())?;
             }
             match &input.blob {
                 Some(v) => {
@@ -5864,8 +5774,7 @@ impl StreamingTraits {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&STREAMING_TRAITS, request)
@@ -5916,7 +5825,7 @@ impl StreamingTraitsRequireLength {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/StreamingTraitsRequireLength");
             if let Some(v) = &input.foo {
-                r.header("X-Foo", &v.as_str())?;
+                r.header("X-Foo", v.as_str())?;
             }
             match &input.blob {
                 Some(v) => {
@@ -5924,8 +5833,7 @@ impl StreamingTraitsRequireLength {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&STREAMING_TRAITS_REQUIRE_LENGTH, request)
@@ -5980,7 +5888,7 @@ impl StreamingTraitsWithMediaType {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/StreamingTraitsWithMediaType");
             if let Some(v) = &input.foo {
-                r.header("X-Foo", &v.as_str())?;
+                r.header("X-Foo", v.as_str())?;
             }
             match &input.blob {
                 Some(v) => {
@@ -5988,8 +5896,7 @@ impl StreamingTraitsWithMediaType {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&STREAMING_TRAITS_WITH_MEDIA_TYPE, request)
@@ -6046,11 +5953,10 @@ impl TestBodyStructure {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/body");
             if let Some(v) = &input.test_id {
-                r.header("x-amz-test-id", &v.as_str())?;
+                r.header("x-amz-test-id", v.as_str())?;
             }
             r.body(nimbus::protocol::json::encode(&input)?, "application/json");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&TEST_BODY_STRUCTURE, request)
@@ -6090,8 +5996,7 @@ impl TestGetNoInputNoPayload {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/no_input_no_payload");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&TEST_GET_NO_INPUT_NO_PAYLOAD, request)
@@ -6140,10 +6045,9 @@ impl TestGetNoPayload {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
             r.literal("/no_payload");
             if let Some(v) = &input.test_id {
-                r.header("X-Amz-Test-Id", &v.as_str())?;
+                r.header("X-Amz-Test-Id", v.as_str())?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&TEST_GET_NO_PAYLOAD, request)
@@ -6197,7 +6101,7 @@ impl TestPayloadBlob {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/blob_payload");
             if let Some(v) = &input.content_type {
-                r.header("Content-Type", &v.as_str())?;
+                r.header("Content-Type", v.as_str())?;
             }
             match &input.data {
                 Some(v) => {
@@ -6205,8 +6109,7 @@ impl TestPayloadBlob {
                 }
                 None => {}
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&TEST_PAYLOAD_BLOB, request)
@@ -6263,7 +6166,7 @@ impl TestPayloadStructure {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/payload");
             if let Some(v) = &input.test_id {
-                r.header("x-amz-test-id", &v.as_str())?;
+                r.header("x-amz-test-id", v.as_str())?;
             }
             match &input.payload_config {
                 Some(v) => {
@@ -6273,8 +6176,7 @@ impl TestPayloadStructure {
                     r.body(b"{}".as_slice().into(), "application/json");
                 }
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&TEST_PAYLOAD_STRUCTURE, request)
@@ -6314,8 +6216,7 @@ impl TestPostNoInputNoPayload {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/no_input_no_payload");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&TEST_POST_NO_INPUT_NO_PAYLOAD, request)
@@ -6364,10 +6265,9 @@ impl TestPostNoPayload {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/no_payload");
             if let Some(v) = &input.test_id {
-                r.header("X-Amz-Test-Id", &v.as_str())?;
+                r.header("X-Amz-Test-Id", v.as_str())?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&TEST_POST_NO_PAYLOAD, request)
@@ -6472,8 +6372,7 @@ impl TimestampFormatHeaders {
             if let Some(v) = &input.target_date_time {
                 r.header("X-targetDateTime", &v.to_rfc3339())?;
             }
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&TIMESTAMP_FORMAT_HEADERS, request)
@@ -6508,8 +6407,7 @@ impl UnitInputAndOutput {
         let request = {
             let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
             r.literal("/UnitInputAndOutput");
-            let request = r.finish();
-            request
+            r.finish()
         };
         let response = client
             .send(&UNIT_INPUT_AND_OUTPUT, request)
