@@ -44,7 +44,7 @@ struct Program {
 }
 
 const TOKIO: &str = r#"tokio = { version = "1", default-features = false, features = ["macros", "rt"] }"#;
-const FLOOR_DEPS: &str = r#"reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
+const FLOOR_DEPS: &str = r#"reqwest = { version = "0.12", default-features = false, features = ["rustls-tls"] }
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 "#;

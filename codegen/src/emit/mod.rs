@@ -215,7 +215,9 @@ license = "Apache-2.0"
 rust-version = "1.85"
 
 [features]
-{google_features}## Derives `schemars::JsonSchema` for every type.
+{google_features}## HTTP/2 (negotiated with ALPN) besides HTTP/1.1; off by default, it adds the `h2` stack to the build.
+http2 = ["nimbus/http2"]
+## Derives `schemars::JsonSchema` for every type.
 schemars = ["dep:schemars", "nimbus/schemars"]
 
 [dependencies]

@@ -242,7 +242,8 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     }
 }
 
-/// The default transport: a shared `reqwest` client (rustls, HTTP/1.1 and 2).
+/// The default transport: a shared `reqwest` client (rustls; HTTP/1.1, and
+/// HTTP/2 with the `http2` feature).
 #[derive(Clone, Debug, Default)]
 pub struct ReqwestTransport {
     client: reqwest::Client,

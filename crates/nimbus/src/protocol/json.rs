@@ -21,15 +21,24 @@ pub fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, Error> 
 
 /// Decodes JSON bytes; an empty body counts as `{}`.
 pub fn decode_slice<T: DeserializeOwned>(body: &[u8], response: Option<&HttpResponse>) -> Result<T, Error> {
+    // Only the serde call depends on `T`; the rest is shared by every type.
+    let text = json_text(body, response)?;
+    serde_json::from_str(text).map_err(|e| not_a_valid(std::any::type_name::<T>(), &e, response))
+}
+
+/// The body as JSON text: `{}` when empty, and one UTF-8 check of the whole
+/// body (word at a time) instead of one per string, which is what reading
+/// from bytes costs.
+fn json_text<'a>(body: &'a [u8], response: Option<&HttpResponse>) -> Result<&'a str, Error> {
     let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
-    // One UTF-8 check of the whole body (word at a time) instead of one per
-    // string, which is what reading from bytes costs.
-    let text = std::str::from_utf8(body)
-        .map_err(|e| Error::decode(format!("the response body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()), response))?;
-    serde_json::from_str(text).map_err(|e| {
-        let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
-        Error::decode(format!("the response body is not a valid `{name}`: {e}"), response)
-    })
+    std::str::from_utf8(body)
+        .map_err(|e| Error::decode(format!("the response body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()), response))
+}
+
+/// The decode error for a body that is not a valid `type_name`.
+fn not_a_valid(type_name: &str, e: &serde_json::Error, response: Option<&HttpResponse>) -> Error {
+    let name = type_name.rsplit("::").next().unwrap_or("value");
+    Error::decode(format!("the response body is not a valid `{name}`: {e}"), response)
 }
 
 /// Converts a JSON value (a long-running operation's `response`, a stream
