@@ -499,7 +499,7 @@ impl CallRow {
 
 /// Runs per client; the clients of one operation take turns, so a slow
 /// moment of the machine hits all of them, and the median is kept.
-const REPETITIONS: usize = 7;
+const REPETITIONS: usize = 11;
 
 /// The bench-mode command line of a program.
 fn bench_command(binary: &Path, endpoint: &str, operation: &str, calls: u64, unsigned: bool) -> Vec<String> {

@@ -126,7 +126,9 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// A request with no headers and no body.
     pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
-        HttpRequest { method: method.into(), url: url.into(), host_prefix: None, headers: Headers::new(), body: Bytes::new() }
+        // Room for the usual headers (content type, target, length, date,
+        // authorization, token) without regrowing.
+        HttpRequest { method: method.into(), url: url.into(), host_prefix: None, headers: Headers(Vec::with_capacity(6)), body: Bytes::new() }
     }
 
     /// The path of the URL (without query), for absolute or relative URLs.
