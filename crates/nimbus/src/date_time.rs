@@ -237,6 +237,25 @@ impl DateTime {
         out
     }
 
+    /// Formats as ISO 8601 basic format in UTC with whole seconds, e.g.
+    /// `20150830T123600Z` (what SigV4 calls the request date).
+    pub(crate) fn to_iso8601_basic(self) -> String {
+        let (days, secs_of_day) = self.split();
+        let (year, month, day) = civil_from_days(days);
+        let mut out = String::with_capacity(16);
+        push_year(&mut out, year);
+        push_digits(&mut out, month, 2);
+        push_digits(&mut out, day, 2);
+        push_clock(&mut out, 'T', secs_of_day, false);
+        out.push('Z');
+        out
+    }
+
+    /// The proleptic Gregorian year.
+    pub(crate) fn year(&self) -> i64 {
+        civil_from_days(self.split().0).0
+    }
+
     /// Formats as an HTTP date (IMF-fixdate), e.g.
     /// `Tue, 29 Apr 2014 18:30:38 GMT`.
     ///
@@ -785,9 +804,17 @@ fn parse_decimal_seconds(input: &str) -> Result<DateTime, String> {
 // Formatting helpers.
 // ---------------------------------------------------------------------------
 
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
+}
+
 fn push_year(out: &mut String, year: i64) {
     if (0..=9999).contains(&year) {
-        out.push_str(&format!("{year:04}"));
+        push_digits(out, year as u32, 4);
     } else {
         out.push_str(&format!("{year:+05}"));
     }
@@ -795,17 +822,22 @@ fn push_year(out: &mut String, year: i64) {
 
 fn push_two(out: &mut String, separator: char, value: u32) {
     out.push(separator);
-    out.push_str(&format!("{value:02}"));
+    push_digits(out, value, 2);
+}
+
+/// `hh:mm:ss` after `separator`, or `hhmmss` when `colons` is false.
+fn push_clock(out: &mut String, separator: char, secs_of_day: u32, colons: bool) {
+    out.push(separator);
+    for (i, part) in [secs_of_day / 3_600, secs_of_day / 60 % 60, secs_of_day % 60].into_iter().enumerate() {
+        if colons && i > 0 {
+            out.push(':');
+        }
+        push_digits(out, part, 2);
+    }
 }
 
 fn push_time(out: &mut String, separator: char, secs_of_day: u32) {
-    out.push(separator);
-    out.push_str(&format!(
-        "{:02}:{:02}:{:02}",
-        secs_of_day / 3_600,
-        secs_of_day / 60 % 60,
-        secs_of_day % 60
-    ));
+    push_clock(out, separator, secs_of_day, true);
 }
 
 /// Appends `.fraction` with trailing zeros trimmed, or nothing for zero.

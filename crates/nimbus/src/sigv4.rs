@@ -714,8 +714,8 @@ fn scope(stamp: &Stamp, params: &SigningParams<'_>) -> String {
 
 /// The signing time in the two formats SigV4 uses.
 struct Stamp {
-    /// `yyyymmddThhmmssZ` (ASCII digits, `T` and `Z`).
-    text: [u8; 16],
+    /// `yyyymmddThhmmssZ`.
+    date_time: String,
     /// Whether the year is within 1970..=9999.
     valid: bool,
 }
@@ -726,48 +726,19 @@ impl Stamp {
             Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
             Err(_) => -1,
         };
-        let days = secs.div_euclid(86_400);
-        let second_of_day = secs.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        let mut text = *b"00000000T000000Z";
-        // Out-of-range years keep their last four digits; `valid` is false
-        // for them and signing refuses such a time.
-        for (at, value, width) in
-            [(0, year, 4), (4, month, 2), (6, day, 2), (9, second_of_day / 3600, 2), (11, second_of_day / 60 % 60, 2), (13, second_of_day % 60, 2)]
-        {
-            let mut value = value.rem_euclid(10_000);
-            for slot in text[at..at + width].iter_mut().rev() {
-                *slot = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
-        }
-        Stamp { text, valid: secs >= 0 && year <= 9999 }
+        let at = crate::date_time::DateTime::from_secs(secs);
+        Stamp { date_time: at.to_iso8601_basic(), valid: secs >= 0 && at.year() <= 9999 }
     }
 
     /// `yyyymmddThhmmssZ`.
     fn date_time(&self) -> &str {
-        std::str::from_utf8(&self.text).unwrap_or_default()
+        &self.date_time
     }
 
-    /// `yyyymmdd`.
+    /// `yyyymmdd` (out-of-range years, which `valid` refuses, aside).
     fn date(&self) -> &str {
-        &self.date_time()[..8]
+        self.date_time.get(..8).unwrap_or_default()
     }
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
