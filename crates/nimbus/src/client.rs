@@ -426,10 +426,7 @@ impl Client {
             )
         })?;
         let token = provider.token().await?;
-        let mut value = String::with_capacity(7 + token.len());
-        value.push_str("Bearer ");
-        value.push_str(&token);
-        request.headers.insert("Authorization", value);
+        request.headers.insert("Authorization", ["Bearer ", &token].concat());
         Ok(())
     }
 
@@ -542,11 +539,7 @@ impl Client {
             return Err(Error::config(format!("endpoint `{url}` has no host")));
         }
         let prefix = request.host_prefix.take().unwrap_or_default();
-        let mut full = String::with_capacity(url.len() + prefix.len() + request.url.len() + 3);
-        for part in [scheme, "://", &prefix, authority, base_path, &request.url] {
-            full.push_str(part);
-        }
-        request.url = full;
+        request.url = [scheme, "://", &prefix, authority, base_path, &request.url].concat();
         Ok((request, endpoint))
     }
 }

@@ -302,13 +302,7 @@ pub fn string_to_sign(canonical_request: &str, params: &SigningParams<'_>) -> St
 }
 
 fn string_to_sign_at(canonical_request: &str, stamp: &Stamp, scope: &str) -> String {
-    let digest = Sha256::digest(canonical_request.as_bytes());
-    let mut out = String::with_capacity(ALGORITHM.len() + stamp.date_time().len() + scope.len() + 67);
-    for part in [ALGORITHM, "\n", stamp.date_time(), "\n", scope, "\n"] {
-        out.push_str(part);
-    }
-    push_hex(&mut out, &digest);
-    out
+    [ALGORITHM, "\n", stamp.date_time(), "\n", scope, "\n", &hex(&Sha256::digest(canonical_request.as_bytes()))].concat()
 }
 
 /// The signature (lower-case hex) of `string_to_sign`, with the key derived
@@ -402,15 +396,9 @@ fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLoc
         }
     }
     headers.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut signed_headers = String::with_capacity(headers.iter().map(|(n, _)| n.len() + 1).sum());
-    for (i, (name, _)) in headers.iter().enumerate() {
-        if i == 0 || headers[i - 1].0 != *name {
-            if i > 0 {
-                signed_headers.push(';');
-            }
-            signed_headers.push_str(name);
-        }
-    }
+    // One group per name (its values in order).
+    let groups: Vec<&[(String, String)]> = headers.chunk_by(|a, b| a.0 == b.0).collect();
+    let signed_headers = groups.iter().map(|g| g[0].0.as_str()).collect::<Vec<_>>().join(";");
 
     // Query: encoded (name, value) pairs, sorted.
     let mut query: Vec<(String, String)> = Vec::new();
@@ -449,19 +437,15 @@ fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLoc
         cr.push_str(value);
     }
     cr.push('\n');
-    for (i, (name, value)) in headers.iter().enumerate() {
-        if i > 0 && headers[i - 1].0 == *name {
-            cr.push(',');
-        } else {
+    for group in &groups {
+        cr.push_str(&group[0].0);
+        cr.push(':');
+        for (i, (_, value)) in group.iter().enumerate() {
             if i > 0 {
-                cr.push('\n');
+                cr.push(',');
             }
-            cr.push_str(name);
-            cr.push(':');
+            cr.push_str(value);
         }
-        cr.push_str(value);
-    }
-    if !headers.is_empty() {
         cr.push('\n');
     }
     cr.push('\n');
@@ -641,18 +625,13 @@ fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    push_hex(&mut out, bytes);
-    out
-}
-
-/// Appends `bytes` in lower-case hex.
-fn push_hex(out: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
+    out
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
@@ -705,11 +684,7 @@ fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str) -> 
 }
 
 fn scope(stamp: &Stamp, params: &SigningParams<'_>) -> String {
-    let mut out = String::with_capacity(30 + params.region.len() + params.service.len());
-    for part in [stamp.date(), "/", params.region, "/", params.service, "/aws4_request"] {
-        out.push_str(part);
-    }
-    out
+    [stamp.date(), "/", params.region, "/", params.service, "/aws4_request"].concat()
 }
 
 /// The signing time in the two formats SigV4 uses.
