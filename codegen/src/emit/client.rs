@@ -645,40 +645,34 @@ fn host_prefix(service: &Service, op: &Operation) -> Result<TokenStream, String>
     })
 }
 
-/// A value as text for a label, query or header: an expression of a type
-/// that derefs to `str`, from `v` (a reference to the member value).
-fn text_expr(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) -> Result<TokenStream, String> {
+/// A value as text for a label, query or header, from `v` (a reference to
+/// the member value): the expression, and whether it is already a `&str`
+/// (otherwise it makes an owned `String`).
+fn text_expr(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) -> Result<(TokenStream, bool), String> {
+    let as_str = quote! { #v.as_str() };
     Ok(match ty {
-        TypeRef::String if media_type => quote! { nimbus::protocol::rest::base64_string(#v) },
-        TypeRef::String => quote! { #v.as_str() },
-        TypeRef::Bool | TypeRef::Int { .. } => quote! { #v.to_string() },
-        TypeRef::Float => quote! { nimbus::protocol::rest::fmt_f32(*#v) },
-        TypeRef::Double => quote! { nimbus::protocol::rest::fmt_float(*#v) },
-        TypeRef::BigNumber => quote! { #v.as_str() },
-        TypeRef::Blob => quote! { nimbus::protocol::rest::base64_bytes(#v.as_bytes()) },
-        TypeRef::Timestamp(TimestampFormat::DateTime) => quote! { #v.to_rfc3339() },
-        TypeRef::Timestamp(TimestampFormat::HttpDate) => quote! { #v.to_http_date() },
-        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => quote! { #v.to_epoch_seconds_string() },
+        TypeRef::String if media_type => (quote! { nimbus::protocol::rest::base64_string(#v) }, false),
+        TypeRef::String | TypeRef::BigNumber => (as_str, true),
+        TypeRef::Bool | TypeRef::Int { .. } => (quote! { #v.to_string() }, false),
+        TypeRef::Float => (quote! { nimbus::protocol::rest::fmt_f32(*#v) }, false),
+        TypeRef::Double => (quote! { nimbus::protocol::rest::fmt_float(*#v) }, false),
+        TypeRef::Blob => (quote! { nimbus::protocol::rest::base64_bytes(#v.as_bytes()) }, false),
+        TypeRef::Timestamp(TimestampFormat::DateTime) => (quote! { #v.to_rfc3339() }, false),
+        TypeRef::Timestamp(TimestampFormat::HttpDate) => (quote! { #v.to_http_date() }, false),
+        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => (quote! { #v.to_epoch_seconds_string() }, false),
         TypeRef::Named(id) => match &service.ty(*id).kind {
-            TypeKind::StringEnum(_) => quote! { #v.as_str() },
-            TypeKind::IntEnum(_) => quote! { #v.value().to_string() },
-            _ => quote! { nimbus::protocol::json::to_text(#v) },
+            TypeKind::StringEnum(_) => (as_str, true),
+            TypeKind::IntEnum(_) => (quote! { #v.value().to_string() }, false),
+            _ => (quote! { nimbus::protocol::json::to_text(#v) }, false),
         },
         // Structured values (Discovery `object` query parameters): JSON text.
-        TypeRef::Document | TypeRef::Map { .. } | TypeRef::List { .. } => quote! { nimbus::protocol::json::to_text(#v) },
+        TypeRef::Document | TypeRef::Map { .. } | TypeRef::List { .. } => (quote! { nimbus::protocol::json::to_text(#v) }, false),
     })
 }
 
-/// [`text_expr`] as a `&str` argument: borrowed when the expression makes
-/// an owned `String`.
+/// [`text_expr`] as a `&str` argument: borrowed when it makes a `String`.
 fn text_arg(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) -> Result<TokenStream, String> {
-    let text = text_expr(service, ty, media_type, v)?;
-    let is_str = match ty {
-        TypeRef::String => !media_type,
-        TypeRef::BigNumber => true,
-        TypeRef::Named(id) => matches!(service.ty(*id).kind, TypeKind::StringEnum(_)),
-        _ => false,
-    };
+    let (text, is_str) = text_expr(service, ty, media_type, v)?;
     Ok(if is_str { text } else { quote! { &#text } })
 }
 
@@ -762,7 +756,7 @@ pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream)
                 let media = f.media_type.is_some();
                 let stmt = match &f.ty {
                     TypeRef::List { item, .. } => {
-                        let text = text_expr(service, item, media, quote! { v })?;
+                        let (text, _) = text_expr(service, item, media, quote! { v })?;
                         let raw_dates = matches!(**item, TypeRef::Timestamp(TimestampFormat::HttpDate));
                         quote! { r.header_list(#name, v.iter().map(|v| #text), #raw_dates)?; }
                     }
