@@ -150,9 +150,17 @@ impl HttpRequest {
 
     /// The host (and port) of an absolute URL.
     pub fn host(&self) -> Option<&str> {
-        let rest = &self.url[self.url.find("://")? + 3..];
-        Some(rest.split(['/', '?', '#']).next().unwrap_or(""))
+        let (origin, _) = split_origin(&self.url)?;
+        origin.split_once("://").map(|(_, host)| host)
     }
+}
+
+/// An absolute URL split into its origin (`scheme://authority`) and the
+/// rest (path, query, fragment); `None` for a URL without `://`.
+pub(crate) fn split_origin(url: &str) -> Option<(&str, &str)> {
+    let authority_at = url.find("://")? + 3;
+    let rest_at = url[authority_at..].find(['/', '?', '#']).map_or(url.len(), |i| authority_at + i);
+    Some(url.split_at(rest_at))
 }
 
 /// A response whose body is read as it arrives.
@@ -280,11 +288,9 @@ impl ReqwestTransport {
         fn invalid(url: &str, e: impl fmt::Display) -> Error {
             Error::invalid_request(format!("invalid URL `{url}`: {e}"))
         }
-        let Some(authority_at) = url.find("://").map(|i| i + 3) else {
+        let Some((origin, rest)) = split_origin(url) else {
             return reqwest::Url::parse(url).map_err(|e| invalid(url, e));
         };
-        let path_at = url[authority_at..].find(['/', '?', '#']).map_or(url.len(), |i| authority_at + i);
-        let (origin, rest) = url.split_at(path_at);
         let cached = self.origin.lock().ok().and_then(|c| c.as_ref().filter(|(o, _)| o == origin).map(|(_, u)| u.clone()));
         if let (Some(mut parsed), false) = (cached, rest.contains('#')) {
             let (path, query) = match rest.split_once('?') {

@@ -278,8 +278,7 @@ fn signed_jwt(email: &str, key_id: Option<&str>, key: &ring::signature::RsaKeyPa
 
 /// `scheme://host` of a URL, for messages (no path or query).
 fn origin_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    url[after_scheme..].find(['/', '?']).map_or(url, |i| &url[..after_scheme + i])
+    crate::http::split_origin(url).map_or(url, |(origin, _)| origin)
 }
 
 /// Sends a token request and reads `access_token` and `expires_in`.
