@@ -27,7 +27,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::http::HttpRequest;
-use crate::protocol::rest::push_percent_encoded;
+use crate::protocol::rest::{percent_encode, push_percent_encoded};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -273,7 +273,7 @@ pub fn presign_url(request: &HttpRequest, params: &SigningParams<'_>) -> Result<
         url.push(separator);
         url.push_str(name);
         url.push('=');
-        url.push_str(&uri_encode(value.as_bytes(), false));
+        url.push_str(&percent_encode(value, false));
         separator = '&';
     }
     tracing::trace!(scope = %prepared.scope, signed_headers = %prepared.signed_headers, "presigned a URL with SigV4");
@@ -407,11 +407,11 @@ fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLoc
             continue;
         }
         let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-        query.push((uri_encode(&percent_decode(name), false), uri_encode(&percent_decode(value), false)));
+        query.push((percent_encode(percent_decode(name), false), percent_encode(percent_decode(value), false)));
     }
     if mode == SignatureLocation::QueryParams {
         let credential = format!("{}/{scope}", params.credentials.access_key_id());
-        let mut add = |name: &str, value: &str| query.push((name.to_owned(), uri_encode(value.as_bytes(), false)));
+        let mut add = |name: &str, value: &str| query.push((name.to_owned(), percent_encode(value, false)));
         add("X-Amz-Algorithm", ALGORITHM);
         add("X-Amz-Credential", &credential);
         add("X-Amz-Date", stamp.date_time());
@@ -537,7 +537,7 @@ fn canonical_uri(path: &str, settings: &SigningSettings) -> String {
         path.to_owned()
     };
     if settings.double_uri_encode {
-        uri_encode(path.as_bytes(), true)
+        percent_encode(path, true)
     } else {
         // Keep existing escapes (upper-casing their hex digits) and encode
         // what is neither unreserved nor `/`.
@@ -614,14 +614,6 @@ fn hex_value(b: &u8) -> Option<u8> {
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters (and `/`
-/// when `keep_slash`), with upper-case hex digits.
-fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    push_percent_encoded(&mut out, bytes, keep_slash);
-    out
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -27,11 +27,12 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-/// Percent-encodes `value`, keeping RFC 3986 unreserved characters (and `/`
-/// when `keep_slash`).
-pub fn percent_encode(value: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(value.len());
-    push_percent_encoded(&mut out, value.as_bytes(), keep_slash);
+/// Percent-encodes `value` (text or raw bytes), keeping RFC 3986 unreserved
+/// characters (and `/` when `keep_slash`), with upper-case hex digits.
+pub fn percent_encode(value: impl AsRef<[u8]>, keep_slash: bool) -> String {
+    let bytes = value.as_ref();
+    let mut out = String::with_capacity(bytes.len());
+    push_percent_encoded(&mut out, bytes, keep_slash);
     out
 }
 
