@@ -161,22 +161,13 @@ impl<'a> At<'a> {
     /// The entries of an object, in document order, as cursors.
     pub fn entries<'b>(&'b self) -> Result<Vec<(&'b str, At<'b>)>> {
         let map = self.value.as_object().ok_or_else(|| self.expected("an object"))?;
-        Ok(map
-            .iter()
-            .map(|(k, value)| {
-                (k.as_str(), At { value, file: self.file, parent: Some(self), step: Step::Key(k) })
-            })
-            .collect())
+        Ok(map.iter().map(|(k, value)| (k.as_str(), At { value, file: self.file, parent: Some(self), step: Step::Key(k) })).collect())
     }
 
     /// The elements of an array as cursors.
     pub fn items<'b>(&'b self) -> Result<Vec<At<'b>>> {
         let items = self.value.as_array().ok_or_else(|| self.expected("an array"))?;
-        Ok(items
-            .iter()
-            .enumerate()
-            .map(|(i, value)| At { value, file: self.file, parent: Some(self), step: Step::Index(i) })
-            .collect())
+        Ok(items.iter().enumerate().map(|(i, value)| At { value, file: self.file, parent: Some(self), step: Step::Index(i) }).collect())
     }
 
     /// Optional string member.

@@ -64,18 +64,10 @@ pub fn html_to_markdown(html: &str) -> String {
 /// See the [module documentation](self) for the guarantees on the output.
 pub fn clean_markdown(text: &str) -> String {
     let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
-    let mut lines: Vec<String> = normalized
-        .split('\n')
-        .map(|l| expand_tabs(l).trim_end().to_string())
-        .collect();
+    let mut lines: Vec<String> = normalized.split('\n').map(|l| expand_tabs(l).trim_end().to_string()).collect();
     // Remove the indentation shared by every non-blank line first, so text
     // that is indented as a whole is not mistaken for a code block.
-    let common = lines
-        .iter()
-        .filter(|l| !l.is_empty())
-        .map(|l| leading_spaces(l))
-        .min()
-        .unwrap_or(0);
+    let common = lines.iter().filter(|l| !l.is_empty()).map(|l| leading_spaces(l)).min().unwrap_or(0);
     if common > 0 {
         for line in &mut lines {
             if !line.is_empty() {
@@ -83,10 +75,7 @@ pub fn clean_markdown(text: &str) -> String {
             }
         }
     }
-    let mut conv = MdConv {
-        blank: true,
-        ..MdConv::default()
-    };
+    let mut conv = MdConv { blank: true, ..MdConv::default() };
     for line in &lines {
         conv.line(line);
     }
@@ -109,10 +98,7 @@ struct Line {
 
 impl Line {
     fn new(text: impl Into<String>, hard: bool) -> Self {
-        Line {
-            text: text.into(),
-            hard,
-        }
+        Line { text: text.into(), hard }
     }
 }
 
@@ -122,12 +108,7 @@ enum Block {
     Para(Vec<Line>),
     /// A list item (`marker` is `Some`) or a continuation paragraph of the
     /// previous item (`marker` is `None`).
-    Item {
-        indent: usize,
-        marker: Option<String>,
-        cont: usize,
-        lines: Vec<Line>,
-    },
+    Item { indent: usize, marker: Option<String>, cont: usize, lines: Vec<Line> },
     /// A fenced `text` block, indented by `indent` (< 4) when inside an item.
     Fence { indent: usize, lines: Vec<String> },
     /// A thematic break.
@@ -163,22 +144,13 @@ fn separator(prev: &Block, cur: &Block) -> &'static str {
 fn render_block(block: &Block) -> String {
     match block {
         Block::Para(lines) => render_lines(lines, "", ""),
-        Block::Item {
-            indent,
-            marker,
-            cont,
-            lines,
-        } => {
+        Block::Item { indent, marker, cont, lines } => {
             let rest = " ".repeat(*cont);
             match marker {
                 Some(m) => {
                     let first = format!("{}{} ", " ".repeat(*indent), m);
                     let body = render_lines(lines, &first, &rest);
-                    if body.is_empty() {
-                        format!("{}{}", " ".repeat(*indent), m)
-                    } else {
-                        body
-                    }
+                    if body.is_empty() { format!("{}{}", " ".repeat(*indent), m) } else { body }
                 }
                 None => render_lines(lines, &rest, &rest),
             }
@@ -427,22 +399,8 @@ fn dedent_block(lines: &[String]) -> Vec<String> {
                 .to_string()
         })
         .collect();
-    let min = lines
-        .iter()
-        .filter(|l| !l.is_empty())
-        .map(|l| leading_spaces(l))
-        .min()
-        .unwrap_or(0);
-    let mut out: Vec<String> = lines
-        .into_iter()
-        .map(|l| {
-            if l.is_empty() {
-                l
-            } else {
-                l.get(min..).unwrap_or("").to_string()
-            }
-        })
-        .collect();
+    let min = lines.iter().filter(|l| !l.is_empty()).map(|l| leading_spaces(l)).min().unwrap_or(0);
+    let mut out: Vec<String> = lines.into_iter().map(|l| if l.is_empty() { l } else { l.get(min..).unwrap_or("").to_string() }).collect();
     while out.last().is_some_and(|l| l.is_empty()) {
         out.pop();
     }
@@ -452,16 +410,12 @@ fn dedent_block(lines: &[String]) -> Vec<String> {
 }
 
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.as_bytes()
-        .get(..prefix.len())
-        .is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
+    s.as_bytes().get(..prefix.len()).is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// Whether `url` is an absolute URL that is safe to link to.
 fn is_absolute_url(url: &str) -> bool {
-    ["http://", "https://", "ftp://", "mailto:"]
-        .iter()
-        .any(|p| starts_with_ci(url, p) && url.len() > p.len())
+    ["http://", "https://", "ftp://", "mailto:"].iter().any(|p| starts_with_ci(url, p) && url.len() > p.len())
 }
 
 /// Whether `url` is a site-relative link (kept as text, not as a link).
@@ -569,8 +523,7 @@ fn entity_like(s: &str) -> bool {
             !num.is_empty() && num.chars().all(|c| c.is_ascii_digit())
         }
     } else {
-        name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphanumeric())
+        name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric())
     }
 }
 
@@ -764,13 +717,87 @@ const MAX_TAG: usize = 4096;
 
 /// Tag names that are always recognised as markup.
 const KNOWN_TAGS: &[&str] = &[
-    "a", "abbr", "address", "article", "b", "big", "blockquote", "body", "br", "caption", "caution",
-    "center", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
-    "em", "emphasis", "figure", "font", "footer", "fullname", "h1", "h2", "h3", "h4", "h5", "h6",
-    "head", "header", "hr", "html", "i", "img", "important", "ins", "kbd", "li", "main", "meta",
-    "note", "ol", "p", "pre", "q", "replaceable", "s", "samp", "script", "section", "small",
-    "span", "strike", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tip", "title", "tr", "tt", "u", "ul", "userinput", "var", "warning", "wbr",
+    "a",
+    "abbr",
+    "address",
+    "article",
+    "b",
+    "big",
+    "blockquote",
+    "body",
+    "br",
+    "caption",
+    "caution",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "emphasis",
+    "figure",
+    "font",
+    "footer",
+    "fullname",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "i",
+    "img",
+    "important",
+    "ins",
+    "kbd",
+    "li",
+    "main",
+    "meta",
+    "note",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "replaceable",
+    "s",
+    "samp",
+    "script",
+    "section",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tip",
+    "title",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "userinput",
+    "var",
+    "warning",
+    "wbr",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -778,11 +805,7 @@ enum Tok {
     /// Decoded text.
     Text(String),
     /// A start tag (lowercase name, attributes with decoded values).
-    Start {
-        name: String,
-        attrs: Vec<(String, String)>,
-        self_closing: bool,
-    },
+    Start { name: String, attrs: Vec<(String, String)>, self_closing: bool },
     /// An end tag (lowercase name).
     End(String),
 }
@@ -966,14 +989,7 @@ fn parse_markup(rest: &str, closers: &BTreeSet<String>) -> Option<(Option<Tok>, 
             if !accepted {
                 return None;
             }
-            Some((
-                Some(Tok::Start {
-                    name,
-                    attrs,
-                    self_closing,
-                }),
-                j,
-            ))
+            Some((Some(Tok::Start { name, attrs, self_closing }), j))
         }
         _ => None,
     }
@@ -1040,8 +1056,26 @@ fn push_raw(raw: &mut String, s: &str) {
 }
 
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "section", "article", "header", "footer", "blockquote", "table", "caption", "center",
-    "details", "summary", "main", "body", "html", "figure", "address", "thead", "tbody", "tfoot",
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "table",
+    "caption",
+    "center",
+    "details",
+    "summary",
+    "main",
+    "body",
+    "html",
+    "figure",
+    "address",
+    "thead",
+    "tbody",
+    "tfoot",
 ];
 
 fn italic_tag(name: &str) -> bool {
@@ -1080,12 +1114,7 @@ impl HtmlConv {
     fn new() -> Self {
         HtmlConv {
             blocks: Vec::new(),
-            frames: vec![Frame {
-                kind: Kind::Root,
-                href: None,
-                md: String::new(),
-                raw: String::new(),
-            }],
+            frames: vec![Frame { kind: Kind::Root, href: None, md: String::new(), raw: String::new() }],
             lists: Vec::new(),
             label: None,
             pre: None,
@@ -1096,11 +1125,7 @@ impl HtmlConv {
     fn token(&mut self, tok: Tok, closers: &BTreeSet<String>) {
         if let Some((name, depth)) = &mut self.skip {
             match &tok {
-                Tok::Start {
-                    name: n,
-                    self_closing: false,
-                    ..
-                } if n == name => *depth += 1,
+                Tok::Start { name: n, self_closing: false, .. } if n == name => *depth += 1,
                 Tok::End(n) if n == name => {
                     if *depth <= 1 {
                         self.skip = None;
@@ -1131,11 +1156,7 @@ impl HtmlConv {
         }
         match tok {
             Tok::Text(t) => self.text(&t),
-            Tok::Start {
-                name,
-                attrs,
-                self_closing,
-            } => {
+            Tok::Start { name, attrs, self_closing } => {
                 self.start(&name, &attrs, self_closing, closers);
                 if self_closing {
                     self.end(&name);
@@ -1160,10 +1181,8 @@ impl HtmlConv {
         }
         // Only links that are really emitted suppress autolinks (a relative
         // or missing href leaves the text outside any link).
-        let in_link = self
-            .frames
-            .iter()
-            .any(|f| f.kind == Kind::Link && f.href.as_deref().is_some_and(|h| is_absolute_url(&encode_url(h))));
+        let in_link =
+            self.frames.iter().any(|f| f.kind == Kind::Link && f.href.as_deref().is_some_and(|h| is_absolute_url(&encode_url(h))));
         let in_code = self.frames.iter().any(|f| f.kind == Kind::Code);
         let Some(top) = self.top() else {
             return;
@@ -1222,12 +1241,7 @@ impl HtmlConv {
     }
 
     fn open(&mut self, kind: Kind, href: Option<String>) {
-        self.frames.push(Frame {
-            kind,
-            href,
-            md: String::new(),
-            raw: String::new(),
-        });
+        self.frames.push(Frame { kind, href, md: String::new(), raw: String::new() });
     }
 
     fn close(&mut self, kind: Kind) {
@@ -1282,8 +1296,7 @@ impl HtmlConv {
     /// Closes all open inline frames, flushes the pending block and reopens
     /// the frames (so formatting continues in the next block).
     fn boundary(&mut self) {
-        let kinds: Vec<(Kind, Option<String>)> =
-            self.frames.iter().skip(1).map(|f| (f.kind, f.href.clone())).collect();
+        let kinds: Vec<(Kind, Option<String>)> = self.frames.iter().skip(1).map(|f| (f.kind, f.href.clone())).collect();
         while self.frames.len() > 1 {
             self.pop_frame();
         }
@@ -1305,8 +1318,7 @@ impl HtmlConv {
         let lines: Vec<String> = md.split('\n').map(normalize_line).collect();
         if let Some(list) = self.lists.last_mut() {
             if let Some(item) = &mut list.item {
-                let content: Vec<Line> =
-                    lines.into_iter().filter(|l| !l.is_empty()).map(|l| Line::new(l, true)).collect();
+                let content: Vec<Line> = lines.into_iter().filter(|l| !l.is_empty()).map(|l| Line::new(l, true)).collect();
                 if content.is_empty() {
                     return;
                 }
@@ -1314,12 +1326,7 @@ impl HtmlConv {
                 let cont = item_cont(indent, &item.marker);
                 let marker = if item.started { None } else { Some(item.marker.clone()) };
                 item.started = true;
-                self.blocks.push(Block::Item {
-                    indent,
-                    marker,
-                    cont,
-                    lines: content,
-                });
+                self.blocks.push(Block::Item { indent, marker, cont, lines: content });
                 return;
             }
         }
@@ -1386,13 +1393,7 @@ impl HtmlConv {
                 None => parent.indent,
             },
         };
-        self.lists.push(ListCtx {
-            ordered,
-            dl,
-            next: start,
-            indent,
-            item: None,
-        });
+        self.lists.push(ListCtx { ordered, dl, next: start, indent, item: None });
     }
 
     fn close_list(&mut self, pred: impl Fn(&ListCtx) -> bool) {
@@ -1421,11 +1422,7 @@ impl HtmlConv {
         } else {
             "-".to_string()
         };
-        list.item = Some(ItemCtx {
-            marker,
-            started: false,
-            has_dd: false,
-        });
+        list.item = Some(ItemCtx { marker, started: false, has_dd: false });
     }
 
     fn close_item(&mut self) {
@@ -1644,9 +1641,7 @@ fn is_thematic_break(body: &str) -> bool {
     let Some(first) = body.chars().next() else {
         return false;
     };
-    matches!(first, '-' | '*' | '_')
-        && body.chars().all(|c| c == first || c == ' ')
-        && body.chars().filter(|c| *c == first).count() >= 3
+    matches!(first, '-' | '*' | '_') && body.chars().all(|c| c == first || c == ' ') && body.chars().filter(|c| *c == first).count() >= 3
 }
 
 /// Recognises a list item; returns the normalised marker and the content.
@@ -1730,10 +1725,7 @@ impl MdConv {
 
     fn close_code(&mut self) {
         if let Some(lines) = self.code.take() {
-            self.blocks.push(Block::Fence {
-                indent: 0,
-                lines: dedent_block(&lines),
-            });
+            self.blocks.push(Block::Fence { indent: 0, lines: dedent_block(&lines) });
         }
         self.blank = true;
     }
@@ -1759,11 +1751,7 @@ impl MdConv {
             Some(top) if indent > top.orig => {
                 let child = top.indent + top.marker_len + 1;
                 let out = if child <= 3 { child } else { top.indent };
-                self.lists.push(MdList {
-                    orig: indent,
-                    indent: out,
-                    marker_len,
-                });
+                self.lists.push(MdList { orig: indent, indent: out, marker_len });
                 out
             }
             Some(top) => {
@@ -1771,21 +1759,12 @@ impl MdConv {
                 top.indent
             }
             None => {
-                self.lists.push(MdList {
-                    orig: indent,
-                    indent: 0,
-                    marker_len,
-                });
+                self.lists.push(MdList { orig: indent, indent: 0, marker_len });
                 0
             }
         };
         let cont = (out_indent + marker_len + 1).min(3);
-        self.cur = Some(Block::Item {
-            indent: out_indent,
-            marker: Some(marker),
-            cont,
-            lines: Vec::new(),
-        });
+        self.cur = Some(Block::Item { indent: out_indent, marker: Some(marker), cont, lines: Vec::new() });
         self.append(content);
     }
 
@@ -1801,21 +1780,11 @@ impl MdConv {
                     }
                     self.flush_cur();
                     let cont = self.lists.last().map_or(2, MdList::cont);
-                    self.cur = Some(Block::Item {
-                        indent: cont,
-                        marker: None,
-                        cont,
-                        lines: Vec::new(),
-                    });
+                    self.cur = Some(Block::Item { indent: cont, marker: None, cont, lines: Vec::new() });
                 }
             } else if self.cur.is_none() {
                 let cont = self.lists.last().map_or(2, MdList::cont);
-                self.cur = Some(Block::Item {
-                    indent: cont,
-                    marker: None,
-                    cont,
-                    lines: Vec::new(),
-                });
+                self.cur = Some(Block::Item { indent: cont, marker: None, cont, lines: Vec::new() });
             }
         } else if self.blank || !matches!(self.cur, Some(Block::Para(_))) {
             self.flush_cur();
@@ -2018,11 +1987,7 @@ fn parse_md_link(s: &str, i: usize) -> Option<MdLink> {
     }
     s.get(i + 1..close)?;
     s.get(dest_start..dest_end)?;
-    Some(MdLink {
-        text: (i + 1, close),
-        dest: (dest_start, dest_end),
-        end: k + 1,
-    })
+    Some(MdLink { text: (i + 1, close), dest: (dest_start, dest_end), end: k + 1 })
 }
 
 fn star_can_open(prev: Option<char>, next: Option<char>) -> bool {
@@ -2040,9 +2005,7 @@ fn find_star_closer(s: &str, from: usize, n: usize) -> Option<usize> {
         if c == '*' {
             let m = run_len(s, j, b'*');
             let next = s.get(j + m..).and_then(|r| r.chars().next());
-            let prev_ok = prev.is_some_and(|p| {
-                p.is_alphanumeric() || matches!(p, '`' | '"' | '\'' | ')' | ']' | '.' | '!' | '?' | ':')
-            });
+            let prev_ok = prev.is_some_and(|p| p.is_alphanumeric() || matches!(p, '`' | '"' | '\'' | ')' | ']' | '.' | '!' | '?' | ':'));
             let next_ok = next.is_none_or(|c| c.is_whitespace() || (c.is_ascii_punctuation() && c != '*'));
             if m == n && prev_ok && next_ok && j > from {
                 return Some(j);
@@ -2260,10 +2223,7 @@ mod tests {
     #[test]
     fn paragraphs_and_breaks() {
         let input = "<p>First   paragraph\n   continues.</p>\n\n\n<p>Second<br>line two<br/>line three</p><p></p><p>  </p><p>Third</p>";
-        assert_eq!(
-            html(input),
-            "First paragraph continues.\n\nSecond\\\nline two\\\nline three\n\nThird"
-        );
+        assert_eq!(html(input), "First paragraph continues.\n\nSecond\\\nline two\\\nline three\n\nThird");
     }
 
     #[test]
@@ -2308,25 +2268,16 @@ mod tests {
             html(r#"See <a href="https://docs.aws.amazon.com/a b/c(d)">the guide</a>."#),
             "See [the guide](https://docs.aws.amazon.com/a%20b/c%28d%29)."
         );
-        assert_eq!(
-            html("<a href='https://example.com/x?a=1&amp;b=2'>x</a>"),
-            "[x](https://example.com/x?a=1&b=2)"
-        );
+        assert_eq!(html("<a href='https://example.com/x?a=1&amp;b=2'>x</a>"), "[x](https://example.com/x?a=1&b=2)");
         assert_eq!(html("<a href=https://example.com>docs</a>"), "[docs](https://example.com)");
         assert_eq!(html(r#"<a href="https://example.com"></a>"#), "<https://example.com>");
         assert_eq!(html(r#"<a href="https://example.com">https://example.com</a>"#), "<https://example.com>");
         // Relative links keep only their text.
         assert_eq!(html(r#"<a href="API_Foo.html">Foo docs</a>"#), "Foo docs");
         // Wrapped href.
-        assert_eq!(
-            html("<a href=\"https://example.com/very/\n      long\">x</a>"),
-            "[x](https://example.com/very/long)"
-        );
+        assert_eq!(html("<a href=\"https://example.com/very/\n      long\">x</a>"), "[x](https://example.com/very/long)");
         // Link text with brackets and code.
-        assert_eq!(
-            html(r#"<a href="https://e.com"><code>Foo</code> [beta]</a>"#),
-            "[`Foo` \\[beta\\]](https://e.com)"
-        );
+        assert_eq!(html(r#"<a href="https://e.com"><code>Foo</code> [beta]</a>"#), "[`Foo` \\[beta\\]](https://e.com)");
         // <a> without href → code.
         assert_eq!(html("Call <a>CreateBucket</a>."), "Call `CreateBucket`.");
         assert_eq!(html(r#"<a name="anchor"></a>text"#), "text");
@@ -2345,10 +2296,7 @@ mod tests {
     #[test]
     fn lists() {
         let input = "<p>Options:</p><ul><li><p>One</p></li><li>Two\n  <ul><li>Two-A</li><li>Two-B<ul><li>deep</li></ul></li></ul></li><li>Three</li></ul><p>After.</p>";
-        assert_eq!(
-            html(input),
-            "Options:\n\n- One\n- Two\n  - Two-A\n  - Two-B\n  - deep\n- Three\n\nAfter."
-        );
+        assert_eq!(html(input), "Options:\n\n- One\n- Two\n  - Two-A\n  - Two-B\n  - deep\n- Three\n\nAfter.");
         let ordered = "<ol><li>first</li><li>second<ol><li>inner</li></ol></li></ol>";
         assert_eq!(html(ordered), "1. first\n2. second\n   1. inner");
         assert_eq!(html(r#"<ol start="3"><li>c</li><li>d</li></ol>"#), "3. c\n4. d");
@@ -2402,10 +2350,7 @@ mod tests {
         );
         assert_eq!(html("a<!-- hidden <b> -->b"), "ab");
         assert_eq!(html("<foo>kept</foo> <Custom-Tag/>text"), "kept text");
-        assert_eq!(
-            html("<table><tr><th>Key</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table>"),
-            "Key Value\\\na 1"
-        );
+        assert_eq!(html("<table><tr><th>Key</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table>"), "Key Value\\\na 1");
         assert_eq!(html("<![CDATA[a <b> c]]>"), "a &lt;b&gt; c");
         assert_eq!(html("<!DOCTYPE html><?xml version=\"1.0\"?>ok"), "ok");
         assert_eq!(html("<hr>"), "---");
@@ -2449,8 +2394,10 @@ mod tests {
             html("<p>Pattern [a-z]+ matches *.txt, `tick`, ~/home and \\d, snake_case but _x_</p>"),
             "Pattern \\[a-z\\]+ matches \\*.txt, \\`tick\\`, \\~/home and \\\\d, snake_case but \\_x\\_"
         );
-        assert_eq!(html("<p># not a heading</p><p>- not a list</p><p>2019. A year</p><p>===</p>"),
-            "\\# not a heading\n\n\\- not a list\n\n2019\\. A year\n\n\\===");
+        assert_eq!(
+            html("<p># not a heading</p><p>- not a list</p><p>2019. A year</p><p>===</p>"),
+            "\\# not a heading\n\n\\- not a list\n\n2019\\. A year\n\n\\==="
+        );
         assert_eq!(html("<p>a<br>+ b<br>&gt; quote<br>~~~<br>```</p>"), "a\\\n\\+ b\\\n&gt; quote\\\n\\~\\~\\~\\\n\\`\\`\\`");
     }
 
@@ -2538,10 +2485,7 @@ mod tests {
             "See [the docs](https://cloud.google.com/x) and labels."
         );
         // Not a CommonMark link (unquoted title): brackets escaped, URL autolinked.
-        assert_eq!(
-            md("See [the docs](https://cloud.google.com/x (y))."),
-            "See \\[the docs\\](<https://cloud.google.com/x> (y))."
-        );
+        assert_eq!(md("See [the docs](https://cloud.google.com/x (y))."), "See \\[the docs\\](<https://cloud.google.com/x> (y)).");
         assert_eq!(md("A [link](https://a.b/c_(d)) here"), "A [link](https://a.b/c_%28d%29) here");
         assert_eq!(md("[text](<https://a.b/x y>)"), "[text](https://a.b/x%20y)");
         assert_eq!(md("[t](https://a.b \"Title\")"), "[t](https://a.b)");
@@ -2623,17 +2567,115 @@ mod tests {
     }
 
     const FRAGMENTS: &[&str] = &[
-        "<p>", "</p>", "<ul>", "</ul>", "<ol>", "</ol>", "<li>", "</li>", "<dl>", "<dt>", "</dt>",
-        "<dd>", "</dd>", "</dl>", "<code>", "</code>", "<pre>", "</pre>", "<a href=\"https://x.com/a b)\">",
-        "<a href='rel'>", "<a href=", "<a>", "</a>", "<b>", "</b>", "<i>", "</i>", "<em>", "<br>",
-        "<br/>", "<BR >", "<note>", "</note>", "<important>", "<h2>", "</h2>", "<table>", "<tr>",
-        "<td>", "<fullname>", "</fullname>", "<!--", "-->", "<![CDATA[", "]]>", "<?x", "<!x>",
-        "&lt;", "&gt;", "&amp;", "&#x1F600;", "&#99999999;", "&bogus;", "&nbsp;", "&", "<", ">",
-        "[", "]", "(", ")", "`", "``", "```", "~~~", "~", "*", "**", "_", "\\", "#", "# ", "* ",
-        "- ", "+ ", "1. ", "10) ", "=", "---", "    ", "  ", "\t", "\n", "\n\n", "\r\n", "\r", "é",
-        "日本", "😀", "\u{a0}", "\u{7}", "http://example.com.", "https://a.b/c_(d)),", "word",
-        " ", "text ", "'", "\"", "</", "<x y='1'>", "</x>", "[link](https://e.com)", "[rel](/a)",
-        "<https://auto.link>", "|", ":", ">", "1", "\u{2028}",
+        "<p>",
+        "</p>",
+        "<ul>",
+        "</ul>",
+        "<ol>",
+        "</ol>",
+        "<li>",
+        "</li>",
+        "<dl>",
+        "<dt>",
+        "</dt>",
+        "<dd>",
+        "</dd>",
+        "</dl>",
+        "<code>",
+        "</code>",
+        "<pre>",
+        "</pre>",
+        "<a href=\"https://x.com/a b)\">",
+        "<a href='rel'>",
+        "<a href=",
+        "<a>",
+        "</a>",
+        "<b>",
+        "</b>",
+        "<i>",
+        "</i>",
+        "<em>",
+        "<br>",
+        "<br/>",
+        "<BR >",
+        "<note>",
+        "</note>",
+        "<important>",
+        "<h2>",
+        "</h2>",
+        "<table>",
+        "<tr>",
+        "<td>",
+        "<fullname>",
+        "</fullname>",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "]]>",
+        "<?x",
+        "<!x>",
+        "&lt;",
+        "&gt;",
+        "&amp;",
+        "&#x1F600;",
+        "&#99999999;",
+        "&bogus;",
+        "&nbsp;",
+        "&",
+        "<",
+        ">",
+        "[",
+        "]",
+        "(",
+        ")",
+        "`",
+        "``",
+        "```",
+        "~~~",
+        "~",
+        "*",
+        "**",
+        "_",
+        "\\",
+        "#",
+        "# ",
+        "* ",
+        "- ",
+        "+ ",
+        "1. ",
+        "10) ",
+        "=",
+        "---",
+        "    ",
+        "  ",
+        "\t",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\r",
+        "é",
+        "日本",
+        "😀",
+        "\u{a0}",
+        "\u{7}",
+        "http://example.com.",
+        "https://a.b/c_(d)),",
+        "word",
+        " ",
+        "text ",
+        "'",
+        "\"",
+        "</",
+        "<x y='1'>",
+        "</x>",
+        "[link](https://e.com)",
+        "[rel](/a)",
+        "<https://auto.link>",
+        "|",
+        ":",
+        ">",
+        "1",
+        "\u{2028}",
     ];
 
     fn random_input(rng: &mut Lcg) -> String {

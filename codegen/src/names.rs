@@ -5,11 +5,10 @@ use std::collections::BTreeSet;
 
 /// Rust keywords (strict and reserved, all editions).
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
-    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum", "extern",
+    "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union", "unsafe",
+    "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Keywords that cannot be raw identifiers; they get a trailing underscore.
@@ -18,9 +17,32 @@ const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
 /// Type names generated code uses unqualified (prelude and our own imports):
 /// a shape with one of these names is renamed so it cannot shadow them.
 const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Box", "Clone", "Copy", "Debug", "Default", "Deserialize", "Eq", "Err", "Fn", "From", "Hash",
-    "Into", "Iterator", "None", "Ok", "Option", "PartialEq", "Result", "Send", "Serialize",
-    "Sized", "Some", "String", "Sync", "ToString", "Vec",
+    "Box",
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "Deserialize",
+    "Eq",
+    "Err",
+    "Fn",
+    "From",
+    "Hash",
+    "Into",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "PartialEq",
+    "Result",
+    "Send",
+    "Serialize",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToString",
+    "Vec",
 ];
 
 /// Splits an identifier-ish string into lowercase words.
@@ -134,11 +156,7 @@ impl Scope {
             Some(b) => b.to_owned(),
             None => name.trim_end_matches('_').to_owned(),
         };
-        let sep = if base.contains('_') || base.chars().all(|c| c.is_lowercase() || c.is_ascii_digit()) {
-            "_"
-        } else {
-            ""
-        };
+        let sep = if base.contains('_') || base.chars().all(|c| c.is_lowercase() || c.is_ascii_digit()) { "_" } else { "" };
         for n in 2.. {
             let candidate = format!("{base}{sep}{n}");
             if self.taken.insert(candidate.clone()) {

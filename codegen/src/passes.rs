@@ -11,10 +11,8 @@ pub fn run(service: &mut Service) {
 /// Unions always derive `Serialize` (its attributes carry the wire names
 /// the `schemars` derive reads), so everything they hold must serialize too.
 pub fn serializable_unions(service: &mut Service) {
-    let unions: Vec<TypeId> = (0..service.types.len())
-        .map(TypeId)
-        .filter(|id| matches!(service.ty(*id).kind, TypeKind::Union(_)))
-        .collect();
+    let unions: Vec<TypeId> =
+        (0..service.types.len()).map(TypeId).filter(|id| matches!(service.ty(*id).kind, TypeKind::Union(_))).collect();
     mark_usage(service, unions, true);
 }
 

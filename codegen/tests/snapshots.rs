@@ -42,7 +42,8 @@ fn fixture_discovery_client() {
     let s = discovery(&l, &b);
     let client = nimbus_codegen::emit::format_file(nimbus_codegen::emit::google::client_rs(&s).unwrap(), "client.rs").unwrap();
     let ops = nimbus_codegen::emit::format_file(nimbus_codegen::emit::google::operations_rs(&s).unwrap(), "operations.rs").unwrap();
-    let names = nimbus_codegen::emit::google::names_rs(&s).map(|t| nimbus_codegen::emit::format_file(t, "names.rs").unwrap()).unwrap_or_default();
+    let names =
+        nimbus_codegen::emit::google::names_rs(&s).map(|t| nimbus_codegen::emit::format_file(t, "names.rs").unwrap()).unwrap_or_default();
     insta::assert_snapshot!(format!("{client}\n{names}\n{ops}"));
 }
 

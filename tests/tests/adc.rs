@@ -24,10 +24,7 @@ fn temp_file(name: &str, json: &serde_json::Value) -> std::path::PathBuf {
 /// The form fields of a raw HTTP request.
 fn form(raw: &str) -> Vec<(String, String)> {
     let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    body.split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), percent_decode(v)))
-        .collect()
+    body.split('&').filter_map(|pair| pair.split_once('=')).map(|(k, v)| (k.to_owned(), percent_decode(v))).collect()
 }
 
 fn percent_decode(s: &str) -> String {
@@ -122,7 +119,8 @@ async fn user_credentials_refresh_and_renew_tokens_near_expiry() {
 #[tokio::test]
 async fn metadata_server_tokens_carry_the_flavor_header_and_scopes() {
     let server = ScriptedServer::start(vec![answer(200, r#"{"access_token":"ya29.gce","expires_in":3599,"token_type":"Bearer"}"#)]).await;
-    let adc = ApplicationDefaultCredentials::from_metadata_server(&server.url, &[CLOUD_PLATFORM, "https://www.googleapis.com/auth/spanner.data"]);
+    let adc =
+        ApplicationDefaultCredentials::from_metadata_server(&server.url, &[CLOUD_PLATFORM, "https://www.googleapis.com/auth/spanner.data"]);
     assert_eq!(adc.token().await.expect("token"), "ya29.gce");
     let raw = &server.received()[0].raw;
     assert!(
@@ -134,7 +132,9 @@ async fn metadata_server_tokens_carry_the_flavor_header_and_scopes() {
 
 #[tokio::test]
 async fn refused_and_unreachable_token_endpoints_are_credentials_errors() {
-    let server = ScriptedServer::start(vec![answer(400, r#"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#)]).await;
+    let server =
+        ScriptedServer::start(vec![answer(400, r#"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#)])
+            .await;
     let file = temp_file(
         "refused",
         &serde_json::json!({"type": "authorized_user", "client_id": "cid", "client_secret": "s", "refresh_token": "r",

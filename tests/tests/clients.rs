@@ -146,7 +146,9 @@ async fn odd_error_bodies_are_unhandled_errors_not_panics() {
 #[tokio::test]
 async fn labels_cannot_change_the_route() {
     let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}"));
-    let client = nimbus_workspacesweb::Client::new(Config::new().region("us-east-1").endpoint_url("https://wsw.test").transport(mock.clone()).no_credentials());
+    let client = nimbus_workspacesweb::Client::new(
+        Config::new().region("us-east-1").endpoint_url("https://wsw.test").transport(mock.clone()).no_credentials(),
+    );
     client.get_session("a/b?c=d#e", "s 1%é").send().await.expect("sent");
     let url = &mock.requests()[0].url;
     assert_eq!(url, "https://wsw.test/portals/a%2Fb%3Fc%3Dd%23e/sessions/s%201%25%C3%A9");
@@ -185,16 +187,18 @@ async fn spanner_names_cannot_add_a_query_or_fragment() {
     let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), r#"{"name":"x"}"#));
     let client = nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).no_credentials());
     let sessions = client.projects().instances().databases().sessions();
-    sessions.get("projects/p/instances/i/databases/d/sessions/a?alt=media#x").standard_params(nimbus::google::StandardParams::new().fields("name")).send().await.expect("sent");
+    sessions
+        .get("projects/p/instances/i/databases/d/sessions/a?alt=media#x")
+        .standard_params(nimbus::google::StandardParams::new().fields("name"))
+        .send()
+        .await
+        .expect("sent");
     let url = &mock.requests()[0].url;
     assert_eq!(url, "https://spanner.test/v1/projects/p/instances/i/databases/d/sessions/a%3Falt%3Dmedia%23x?fields=name");
     // `%`, spaces and non-ASCII are percent-encoded; `..` segments are refused.
     let name = "projects/p/instances/i/databases/d/sessions/100% sure ✓";
     sessions.get(name).send().await.expect("sent");
-    assert_eq!(
-        mock.requests()[1].url,
-        "https://spanner.test/v1/projects/p/instances/i/databases/d/sessions/100%25%20sure%20%E2%9C%93"
-    );
+    assert_eq!(mock.requests()[1].url, "https://spanner.test/v1/projects/p/instances/i/databases/d/sessions/100%25%20sure%20%E2%9C%93");
     let err = sessions.get("projects/p/instances/i/databases/d/sessions/..").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
     // A value outside the parameter's pattern is refused before sending, with the pattern named.
@@ -204,10 +208,14 @@ async fn spanner_names_cannot_add_a_query_or_fragment() {
     assert_eq!(mock.requests().len(), 2);
     // Without a token provider or an emulator, the call fails clearly instead of going out unauthenticated.
     let client = nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()));
-    let err = client.projects().instances().databases().sessions().get("projects/p/instances/i/databases/d/sessions/s").send().await.unwrap_err();
+    let err =
+        client.projects().instances().databases().sessions().get("projects/p/instances/i/databases/d/sessions/s").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
     let client = nimbus_spanner::Client::new(
-        Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).token_provider(nimbus::google::StaticToken::new("ya29.secret")),
+        Config::new()
+            .endpoint_url("https://spanner.test/")
+            .transport(mock.clone())
+            .token_provider(nimbus::google::StaticToken::new("ya29.secret")),
     );
     client.projects().instances().databases().sessions().get("projects/p/instances/i/databases/d/sessions/s").send().await.expect("sent");
     let last = mock.requests().pop().expect("a request");
@@ -222,7 +230,8 @@ async fn application_default_credentials_from_a_service_account_key() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     // A throwaway RSA key made for this test only (it signs the JWT the token endpoint receives).
     let key = include_str!("data/throwaway-test-key.pem");
-    let token_server = ScriptedServer::start(vec![answer(200, r#"{"access_token":"ya29.from-adc","expires_in":3600,"token_type":"Bearer"}"#)]).await;
+    let token_server =
+        ScriptedServer::start(vec![answer(200, r#"{"access_token":"ya29.from-adc","expires_in":3600,"token_type":"Bearer"}"#)]).await;
     let account = serde_json::json!({
         "type": "service_account",
         "project_id": "nimbus-test",
@@ -237,7 +246,8 @@ async fn application_default_credentials_from_a_service_account_key() {
 
     let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), r#"{"name":"x"}"#));
     let adc = ApplicationDefaultCredentials::from_service_account_file(&file, &[CLOUD_PLATFORM]);
-    let client = nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).token_provider(adc));
+    let client =
+        nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).token_provider(adc));
     let sessions = client.projects().instances().databases().sessions();
     for _ in 0..2 {
         sessions.get("projects/p/instances/i/databases/d/sessions/s").send().await.expect("sent");
@@ -247,7 +257,11 @@ async fn application_default_credentials_from_a_service_account_key() {
     }
     let token_requests = token_server.received();
     assert_eq!(token_requests.len(), 1, "the token is cached");
-    assert!(token_requests[0].raw.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"), "{}", token_requests[0].raw);
+    assert!(
+        token_requests[0].raw.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"),
+        "{}",
+        token_requests[0].raw
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

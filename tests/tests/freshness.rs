@@ -43,12 +43,8 @@ fn check_reports_edited_missing_and_extra_files() {
     let out = scratch("check");
     let krate = Path::new("tests/fixtures/nimbus-fixture-smithy");
     copy_dir(&root.join(krate), &out.join(krate));
-    let opts = |check| CodegenOptions {
-        only: vec!["fixture-smithy".into()],
-        check,
-        crates_dir: Some(out.clone()),
-        ..CodegenOptions::default()
-    };
+    let opts =
+        |check| CodegenOptions { only: vec!["fixture-smithy".into()], check, crates_dir: Some(out.clone()), ..CodegenOptions::default() };
     assert!(codegen(&root, &opts(true)).unwrap().stale.is_empty(), "an exact copy is fresh");
 
     // A hand edit to a generated file is caught, naming the file.

@@ -18,9 +18,8 @@ struct Moto {
 impl Moto {
     fn start(env: &[(&str, &str)]) -> Moto {
         use std::os::unix::process::CommandExt;
-        let server = std::env::var("NIMBUS_MOTO_SERVER").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../target/moto-venv/bin/moto_server").to_owned()
-        });
+        let server = std::env::var("NIMBUS_MOTO_SERVER")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/moto-venv/bin/moto_server").to_owned());
         assert!(
             std::path::Path::new(&server).is_file(),
             "moto_server not found at {server}: run `cargo xtask test`, which installs moto[server] into target/moto-venv"
@@ -78,9 +77,15 @@ async fn athena_scenario() {
     let moto = Moto::start(&[]);
     let athena = nimbus_athena::Client::new(config(&moto));
 
-    let wg_config = WorkGroupConfiguration::new()
-        .set_result_configuration(ResultConfiguration::new().set_output_location("s3://results/athena/"));
-    athena.create_work_group("analytics").set_description("team work group").set_configuration(wg_config).send().await.expect("CreateWorkGroup");
+    let wg_config =
+        WorkGroupConfiguration::new().set_result_configuration(ResultConfiguration::new().set_output_location("s3://results/athena/"));
+    athena
+        .create_work_group("analytics")
+        .set_description("team work group")
+        .set_configuration(wg_config)
+        .send()
+        .await
+        .expect("CreateWorkGroup");
     let wg = athena.get_work_group("analytics").send().await.expect("GetWorkGroup").work_group.expect("work group");
     assert_eq!(wg.name, "analytics");
     assert_eq!(wg.description.as_deref(), Some("team work group"));
@@ -95,7 +100,12 @@ async fn athena_scenario() {
 
     let mut created = Vec::new();
     for i in 0..3 {
-        let out = athena.create_named_query(format!("q{i}"), "db", format!("SELECT {i}")).set_work_group("analytics").send().await.expect("CreateNamedQuery");
+        let out = athena
+            .create_named_query(format!("q{i}"), "db", format!("SELECT {i}"))
+            .set_work_group("analytics")
+            .send()
+            .await
+            .expect("CreateNamedQuery");
         created.push(out.named_query_id.expect("named query id"));
     }
     let mut pages = athena.list_named_queries().set_work_group("analytics").set_max_results(2).pages();
@@ -120,7 +130,13 @@ async fn athena_scenario() {
     assert!(catalogs.iter().any(|c| c.catalog_name.as_deref() == Some("lake")), "{catalogs:?}");
 
     athena.create_prepared_statement("stmt", "analytics", "SELECT ?").send().await.expect("CreatePreparedStatement");
-    let stmt = athena.get_prepared_statement("stmt", "analytics").send().await.expect("GetPreparedStatement").prepared_statement.expect("statement");
+    let stmt = athena
+        .get_prepared_statement("stmt", "analytics")
+        .send()
+        .await
+        .expect("GetPreparedStatement")
+        .prepared_statement
+        .expect("statement");
     assert_eq!(stmt.query_statement.as_deref(), Some("SELECT ?"));
 
     let arn = "arn:aws:athena:us-east-1:123456789012:workgroup/analytics";
@@ -196,7 +212,14 @@ async fn signing_is_verified_by_moto() {
     let key = iam(&moto, "Action=CreateAccessKey&UserName=analyst").await;
     let (key_id, secret) = (xml_value(&key, "AccessKeyId"), xml_value(&key, "SecretAccessKey"));
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"athena:*","Resource":"*"}]}"#;
-    iam(&moto, &format!("Action=PutUserPolicy&UserName=analyst&PolicyName=athena&PolicyDocument={}", nimbus::protocol::rest::percent_encode(policy, false))).await;
+    iam(
+        &moto,
+        &format!(
+            "Action=PutUserPolicy&UserName=analyst&PolicyName=athena&PolicyDocument={}",
+            nimbus::protocol::rest::percent_encode(policy, false)
+        ),
+    )
+    .await;
 
     let good = nimbus_athena::Client::new(config(&moto).credentials(Credentials::new(&key_id, &secret, None)));
     good.list_work_groups().send().await.expect("a correctly signed call succeeds");

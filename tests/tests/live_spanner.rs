@@ -26,7 +26,8 @@ fn free_port() -> u16 {
 impl Emulator {
     fn start() -> Emulator {
         use std::os::unix::process::CommandExt;
-        let dir = std::env::var("NIMBUS_SPANNER_EMULATOR_DIR").unwrap_or_else(|_| "/usr/lib/google-cloud-sdk/bin/cloud_spanner_emulator".into());
+        let dir =
+            std::env::var("NIMBUS_SPANNER_EMULATOR_DIR").unwrap_or_else(|_| "/usr/lib/google-cloud-sdk/bin/cloud_spanner_emulator".into());
         let gateway = format!("{dir}/gateway_main");
         assert!(std::path::Path::new(&gateway).is_file(), "Cloud Spanner emulator not found at {dir} (set NIMBUS_SPANNER_EMULATOR_DIR)");
         let (grpc_port, http_port) = (free_port(), free_port());
@@ -112,7 +113,8 @@ fn instance_request(id: &str) -> CreateInstanceRequest {
 }
 
 async fn create_instance(s: &mut State) -> Result<(), String> {
-    let created: Instance = s.spanner.projects().instances().create(format!("projects/{PROJECT}"), instance_request("inst")).wait(quick()).await.map_err(e)?;
+    let created: Instance =
+        s.spanner.projects().instances().create(format!("projects/{PROJECT}"), instance_request("inst")).wait(quick()).await.map_err(e)?;
     ensure!(created.name.as_deref() == Some(InstanceName::new(PROJECT, "inst").to_string().as_str()), "instance {created:?}");
     Ok(())
 }
@@ -121,7 +123,8 @@ async fn create_database(s: &mut State) -> Result<(), String> {
     let ddl = CreateDatabaseRequest::new().set_create_statement("CREATE DATABASE music").set_extra_statements(vec![
         "CREATE TABLE Singers (Id INT64 NOT NULL, Name STRING(MAX), Score FLOAT64) PRIMARY KEY (Id)".to_owned(),
     ]);
-    let database: Database = s.spanner.projects().instances().databases().create(InstanceName::new(PROJECT, "inst"), ddl).wait(quick()).await.map_err(e)?;
+    let database: Database =
+        s.spanner.projects().instances().databases().create(InstanceName::new(PROJECT, "inst"), ddl).wait(quick()).await.map_err(e)?;
     ensure!(database.name.as_deref() == Some(s.db.to_string().as_str()), "database {database:?}");
     Ok(())
 }
@@ -179,7 +182,13 @@ async fn rollback_another(s: &mut State) -> Result<(), String> {
         .set_seqno(1);
     s.sessions().execute_sql(&s.session, dml).send().await.map_err(e)?;
     s.sessions().rollback(&s.session, RollbackRequest::new().set_transaction_id(tx)).send().await.map_err(e)?;
-    let rows = s.sessions().execute_sql(&s.session, ExecuteSqlRequest::new().set_sql("SELECT COUNT(*) FROM Singers WHERE Id = 99")).send().await.map_err(e)?.rows;
+    let rows = s
+        .sessions()
+        .execute_sql(&s.session, ExecuteSqlRequest::new().set_sql("SELECT COUNT(*) FROM Singers WHERE Id = 99"))
+        .send()
+        .await
+        .map_err(e)?
+        .rows;
     ensure!(rows == Some(vec![vec![serde_json::json!("0")]]), "the rolled-back row is absent: {rows:?}");
     Ok(())
 }
@@ -189,12 +198,24 @@ async fn typed_values(s: &mut State) -> Result<(), String> {
                b'\\x00\\xffnimbus', TIMESTAMP '2026-11-24T10:00:00.123456789Z', NUMERIC '123.456789', JSON '{\"a\": [1, null]}', [1, 2, 3], 'Ünïcode ✓'";
     let result = s.sessions().execute_sql(&s.session, ExecuteSqlRequest::new().set_sql(sql)).send().await.map_err(e)?;
     let fields = result.metadata.and_then(|m| m.row_type).and_then(|t| t.fields).unwrap_or_default();
-    let codes: Vec<String> = fields.iter().map(|f| f.r#type.as_ref().and_then(|t| t.code.as_ref()).map(|c| c.as_str().to_owned()).unwrap_or_default()).collect();
-    ensure!(codes == ["INT64", "INT64", "FLOAT64", "FLOAT64", "BYTES", "TIMESTAMP", "NUMERIC", "JSON", "ARRAY", "STRING"], "column types {codes:?}");
+    let codes: Vec<String> =
+        fields.iter().map(|f| f.r#type.as_ref().and_then(|t| t.code.as_ref()).map(|c| c.as_str().to_owned()).unwrap_or_default()).collect();
+    ensure!(
+        codes == ["INT64", "INT64", "FLOAT64", "FLOAT64", "BYTES", "TIMESTAMP", "NUMERIC", "JSON", "ARRAY", "STRING"],
+        "column types {codes:?}"
+    );
     let row = result.rows.unwrap_or_default().into_iter().next().ok_or("no row")?;
     let want = serde_json::json!([
-        "9223372036854775807", "-9223372036854775808", "NaN", 1.5, "AP9uaW1idXM=",
-        "2026-11-24T10:00:00.123456789Z", "123.456789", "{\"a\":[1,null]}", ["1", "2", "3"], "Ünïcode ✓"
+        "9223372036854775807",
+        "-9223372036854775808",
+        "NaN",
+        1.5,
+        "AP9uaW1idXM=",
+        "2026-11-24T10:00:00.123456789Z",
+        "123.456789",
+        "{\"a\":[1,null]}",
+        ["1", "2", "3"],
+        "Ünïcode ✓"
     ]);
     ensure!(serde_json::Value::Array(row.clone()) == want, "row {row:?}");
     let max: i64 = row[0].as_str().unwrap_or_default().parse().map_err(e)?;
@@ -205,7 +226,9 @@ async fn typed_values(s: &mut State) -> Result<(), String> {
 }
 
 async fn streaming_rows(s: &mut State) -> Result<(), String> {
-    let query = || ExecuteSqlRequest::new().set_sql("SELECT x, CONCAT('row-', CAST(x AS STRING)) FROM UNNEST(GENERATE_ARRAY(1, 300)) AS x ORDER BY x");
+    let query = || {
+        ExecuteSqlRequest::new().set_sql("SELECT x, CONCAT('row-', CAST(x AS STRING)) FROM UNNEST(GENERATE_ARRAY(1, 300)) AS x ORDER BY x")
+    };
     let mut stream = s.sessions().execute_streaming_sql(&s.session, query()).stream().await.map_err(e)?;
     let (mut parts, mut values) = (0, 0);
     while let Some(part) = stream.next().await {

@@ -78,7 +78,12 @@ async fn timeouts_surface_as_typed_errors() {
     let server = ScriptedServer::start(vec![slow]).await;
     let retry = RetryConfig { max_attempts: 2, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(10) };
     let client = nimbus_athena::Client::new(
-        Config::new().region("us-east-1").endpoint_url(&server.url).no_credentials().retry(retry).attempt_timeout(Duration::from_millis(100)),
+        Config::new()
+            .region("us-east-1")
+            .endpoint_url(&server.url)
+            .no_credentials()
+            .retry(retry)
+            .attempt_timeout(Duration::from_millis(100)),
     );
     let err = client.start_query_execution("SELECT 1").send().await.unwrap_err();
     let nimbus_athena::errors::StartQueryExecutionError::Unhandled(e) = &err else { panic!("expected Unhandled, got {err:?}") };
@@ -95,11 +100,15 @@ async fn timeouts_surface_as_typed_errors() {
 
 #[tokio::test]
 async fn every_attempt_is_signed_once() {
-    let server =
-        ScriptedServer::start(vec![answer(400, r#"{"__type":"ThrottlingException","message":"slow down"}"#), answer(200, r#"{"WorkGroups":[]}"#)]).await;
+    let server = ScriptedServer::start(vec![
+        answer(400, r#"{"__type":"ThrottlingException","message":"slow down"}"#),
+        answer(200, r#"{"WorkGroups":[]}"#),
+    ])
+    .await;
     let retry = RetryConfig { max_attempts: 2, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(10) };
     let credentials = nimbus::credentials::Credentials::new("AKIDEXAMPLE", "secret", Some("token".into()));
-    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&server.url).credentials(credentials).retry(retry));
+    let client =
+        nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&server.url).credentials(credentials).retry(retry));
     client.list_work_groups().send().await.expect("second attempt succeeds");
     let got = server.received();
     assert_eq!(got.len(), 2);

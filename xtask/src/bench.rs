@@ -125,11 +125,9 @@ fn write_program(root: &Path, p: &Program) -> Result<PathBuf, String> {
         p.name,
         (p.dependencies)(root)
     );
-    for (path, text) in [
-        (dir.join("Cargo.toml"), manifest.as_str()),
-        (dir.join("src/main.rs"), p.source),
-        (dir.join("src/harness.rs"), HARNESS),
-    ] {
+    for (path, text) in
+        [(dir.join("Cargo.toml"), manifest.as_str()), (dir.join("src/main.rs"), p.source), (dir.join("src/harness.rs"), HARNESS)]
+    {
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
             std::fs::create_dir_all(path.parent().unwrap_or(&dir)).map_err(|e| format!("{}: {e}", dir.display()))?;
             std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -225,7 +223,9 @@ fn timed_cargo(dir: &Path, args: &[&str], target_dir: &Path, log: Option<&Path>)
         cmd.arg("--target-dir").arg(target_dir);
     }
     // Whatever the outer `cargo run` set must not leak into the measured build.
-    for var in ["RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"] {
+    for var in
+        ["RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"]
+    {
         cmd.env_remove(var);
     }
     if let Some(log) = log {
@@ -522,7 +522,10 @@ fn run_once(binary: &Path, endpoint: &str, operation: &str, calls: u64, unsigned
     let number = |k: &str| v.get(k).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
     let check = number("check") as usize;
     if check != expected {
-        return Err(format!("{} {operation}: decoded {check}, expected {expected}: the client did not decode the response", binary.display()));
+        return Err(format!(
+            "{} {operation}: decoded {check}, expected {expected}: the client did not decode the response",
+            binary.display()
+        ));
     }
     let n = calls as f64;
     Ok(CallCost {
@@ -534,7 +537,13 @@ fn run_once(binary: &Path, endpoint: &str, operation: &str, calls: u64, unsigned
 }
 
 /// Measures every client of one operation: `clients` are (binary, unsigned).
-fn measure_clients(clients: &[(PathBuf, bool)], endpoint: &str, operation: &str, calls: u64, expected: usize) -> Result<Vec<CallCost>, String> {
+fn measure_clients(
+    clients: &[(PathBuf, bool)],
+    endpoint: &str,
+    operation: &str,
+    calls: u64,
+    expected: usize,
+) -> Result<Vec<CallCost>, String> {
     let mut samples: Vec<Vec<CallCost>> = vec![Vec::new(); clients.len()];
     for _ in 0..REPETITIONS {
         for ((binary, unsigned), runs) in clients.iter().zip(&mut samples) {
@@ -647,7 +656,8 @@ pub fn run(root: &Path, mirror: Option<&Path>, opts: &Options) -> Result<(), Str
     crate::materialise_all(root, mirror)?;
     let only = vec!["athena".to_owned(), "workspacesweb".to_owned(), "spanner".to_owned()];
     let start = Instant::now();
-    let generated = crate::codegen(root, &crate::CodegenOptions { only, check: true, mirror: mirror.map(Path::to_path_buf), crates_dir: None })?;
+    let generated =
+        crate::codegen(root, &crate::CodegenOptions { only, check: true, mirror: mirror.map(Path::to_path_buf), crates_dir: None })?;
     report.codegen_three = start.elapsed();
     report.codegen_three_generator = generated.generated.iter().map(|g| g.elapsed).sum();
     println!("codegen: 3 services in {:.0} ms ({:.0} ms in the generator)", ms(report.codegen_three), ms(report.codegen_three_generator));
@@ -693,9 +703,13 @@ pub fn run(root: &Path, mirror: Option<&Path>, opts: &Options) -> Result<(), Str
     let endpoint = start_server(canned())?;
     let scale = if opts.calls_scale > 0.0 { opts.calls_scale } else { 1.0 };
     // (operation, calls, what a client decoding the response reports: see harness.rs)
-    let athena_cases: [(&'static str, u64, usize); 3] =
-        [("GetSession", 2000, "s-1".len()), ("GetWorkGroup", 2000, "primary".len()), ("GetQueryResults", 100, ATHENA_ROWS * ATHENA_COLUMNS)];
-    let spanner_cases: [(&'static str, u64, usize); 2] = [("GetSession", 2000, SPANNER_SESSION.len()), ("ExecuteSql", 20, SPANNER_ROWS * SPANNER_COLUMNS)];
+    let athena_cases: [(&'static str, u64, usize); 3] = [
+        ("GetSession", 2000, "s-1".len()),
+        ("GetWorkGroup", 2000, "primary".len()),
+        ("GetQueryResults", 100, ATHENA_ROWS * ATHENA_COLUMNS),
+    ];
+    let spanner_cases: [(&'static str, u64, usize); 2] =
+        [("GetSession", 2000, SPANNER_SESSION.len()), ("ExecuteSql", 20, SPANNER_ROWS * SPANNER_COLUMNS)];
     let service_cases: [(&'static str, &[(&'static str, u64, usize)], [&'static str; 3]); 2] = [
         ("Athena", &athena_cases, ["athena-nimbus", "athena-aws-sdk", "athena-floor"]),
         ("Spanner", &spanner_cases, ["spanner-nimbus", "spanner-google", "spanner-floor"]),
@@ -754,7 +768,14 @@ pub fn run(root: &Path, mirror: Option<&Path>, opts: &Options) -> Result<(), Str
             ms as f64 / 1000.0,
             peak / 1024
         );
-        report.crates.push(CrateCost { name: krate, operations: g.operations, lines, rustc_wall: Duration::from_millis(ms), rustc_peak_kib: peak, cargo_wall: wall });
+        report.crates.push(CrateCost {
+            name: krate,
+            operations: g.operations,
+            lines,
+            rustc_wall: Duration::from_millis(ms),
+            rustc_peak_kib: peak,
+            cargo_wall: wall,
+        });
     }
 
     let markdown = render(&report, total.elapsed());
@@ -771,7 +792,17 @@ fn ms(d: Duration) -> f64 {
 
 /// Versions of the interesting packages in a program's Cargo.lock.
 fn locked_versions(dir: &Path) -> BTreeMap<String, String> {
-    let wanted = ["aws-sdk-athena", "aws-config", "aws-smithy-runtime", "google-spanner1", "google-apis-common", "reqwest", "hyper", "tokio", "serde_json"];
+    let wanted = [
+        "aws-sdk-athena",
+        "aws-config",
+        "aws-smithy-runtime",
+        "google-spanner1",
+        "google-apis-common",
+        "reqwest",
+        "hyper",
+        "tokio",
+        "serde_json",
+    ];
     let text = std::fs::read_to_string(dir.join("Cargo.lock")).unwrap_or_default();
     let mut out = BTreeMap::new();
     let mut name = None;
@@ -837,7 +868,13 @@ fn targets(r: &Report) -> Vec<Target> {
             limit: 1.2,
         });
     }
-    out.push(Target { what: "codegen, three services (s)", bound: "< 1 s".into(), measured: r.codegen_three.as_secs_f64(), instructions: None, limit: 1.0 });
+    out.push(Target {
+        what: "codegen, three services (s)",
+        bound: "< 1 s".into(),
+        measured: r.codegen_three.as_secs_f64(),
+        instructions: None,
+        limit: 1.0,
+    });
     out
 }
 
@@ -859,11 +896,8 @@ fn machine() -> String {
     let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned()));
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_kib: u64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0);
+    let mem_kib: u64 =
+        meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
     let rustc = Command::new("rustc").arg("-V").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
     format!("{cores} cores ({}), {:.0} GiB RAM, {rustc}", model.unwrap_or_else(|| "unknown CPU".into()), mem_kib as f64 / 1048576.0)
 }
@@ -921,7 +955,12 @@ fn render(r: &Report, elapsed: Duration) -> String {
         }
     }
     let _ = writeln!(md, "\nThe service crate's own rustc run inside the cold debug build:\n");
-    for (program, krate) in [("athena-nimbus", "nimbus_athena"), ("athena-aws-sdk", "aws_sdk_athena"), ("spanner-nimbus", "nimbus_spanner"), ("spanner-google", "google_spanner1")] {
+    for (program, krate) in [
+        ("athena-nimbus", "nimbus_athena"),
+        ("athena-aws-sdk", "aws_sdk_athena"),
+        ("spanner-nimbus", "nimbus_spanner"),
+        ("spanner-google", "google_spanner1"),
+    ] {
         if let Some((peak, ms)) = r.builds.get(program).and_then(|b| b.debug_log.of(krate)) {
             let _ = writeln!(md, "- `{krate}`: {:.1} s, peak {} MiB", ms as f64 / 1000.0, peak / 1024);
         }
@@ -941,7 +980,10 @@ fn render(r: &Report, elapsed: Duration) -> String {
          it is compared with ours unsigned (`no_credentials()`); for Spanner all three send the same bearer token. Athena GetQueryResults returns {ATHENA_ROWS} rows x {ATHENA_COLUMNS} columns; \
          Spanner executeSql {SPANNER_ROWS} rows x {SPANNER_COLUMNS} columns.\n"
     );
-    let _ = writeln!(md, "| call | ours | ours like the floor | anchor | floor | ours/anchor | ours/floor | instructions ours / anchor / floor | allocations (KiB) ours / anchor / floor |");
+    let _ = writeln!(
+        md,
+        "| call | ours | ours like the floor | anchor | floor | ours/anchor | ours/floor | instructions ours / anchor / floor | allocations (KiB) ours / anchor / floor |"
+    );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
     let k = |c: CallCost| c.instructions.map_or_else(|| "n/a".to_owned(), |i| format!("{:.0}k", i / 1000.0));
     for row in &r.calls {
@@ -1058,13 +1100,18 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("nimbus-bench-log-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("rustc.log");
-        std::fs::write(&path, "serde\t51200\t900\nnimbus_athena\t555000\t6100\nbuild_script_build\t40000\t300\nnot a line\n").expect("write");
+        std::fs::write(&path, "serde\t51200\t900\nnimbus_athena\t555000\t6100\nbuild_script_build\t40000\t300\nnot a line\n")
+            .expect("write");
         let log = RustcLog::read(&path);
         assert_eq!(log.units(), 3);
         assert_eq!(log.peak_rss_kib(), 555_000);
         assert_eq!(log.of("nimbus_athena"), Some((555_000, 6100)));
         assert_eq!(log.of("aws_sdk_athena"), None);
-        std::fs::write(dir.join("Cargo.lock"), "[[package]]\nname = \"aws-sdk-athena\"\nversion = \"1.128.0\"\n\n[[package]]\nname = \"other\"\nversion = \"2.0.0\"\n").expect("lock");
+        std::fs::write(
+            dir.join("Cargo.lock"),
+            "[[package]]\nname = \"aws-sdk-athena\"\nversion = \"1.128.0\"\n\n[[package]]\nname = \"other\"\nversion = \"2.0.0\"\n",
+        )
+        .expect("lock");
         let versions = locked_versions(&dir);
         assert_eq!(versions.get("aws-sdk-athena").map(String::as_str), Some("1.128.0"));
         assert!(!versions.contains_key("other"));

@@ -173,7 +173,9 @@ pub fn summary(results: &[Entry], wall: Duration) -> String {
     let mut slowest: Vec<&Entry> = results.iter().collect();
     slowest.sort_by_key(|e| std::cmp::Reverse(e.elapsed));
     out.push_str("Slowest: ");
-    out.push_str(&slowest.iter().take(5).map(|e| format!("{} ({:.0} ms)", e.spec, e.elapsed.as_secs_f64() * 1000.0)).collect::<Vec<_>>().join(", "));
+    out.push_str(
+        &slowest.iter().take(5).map(|e| format!("{} ({:.0} ms)", e.spec, e.elapsed.as_secs_f64() * 1000.0)).collect::<Vec<_>>().join(", "),
+    );
     out.push_str("\n\n| spec | crate | protocol | status | operations | types | ms |\n|---|---|---|---|---:|---:|---:|\n");
     for e in results {
         let status = match &e.status {

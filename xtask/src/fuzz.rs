@@ -49,7 +49,8 @@ pub enum Reader {
 fn smithy_slice(model: &Value, rng: &mut Rng, n: usize) -> Option<Value> {
     let shapes = model.get("shapes")?.as_object()?;
     let (svc_id, svc) = shapes.iter().find(|(_, s)| s.get("type").and_then(Value::as_str) == Some("service"))?;
-    let ops: Vec<&String> = shapes.iter().filter(|(_, s)| s.get("type").and_then(Value::as_str) == Some("operation")).map(|(k, _)| k).collect();
+    let ops: Vec<&String> =
+        shapes.iter().filter(|(_, s)| s.get("type").and_then(Value::as_str) == Some("operation")).map(|(k, _)| k).collect();
     if ops.is_empty() {
         return None;
     }
@@ -173,12 +174,16 @@ fn random_value(rng: &mut Rng, depth: usize) -> Value {
         2 => Value::from(rng.next() as i64),
         3 => Value::from(-1.5e300),
         4 => Value::String(String::new()),
-        5 => Value::String(["smithy.api#String", "{+name}", "#", "ns#", "\u{0}", "r#type", "Self", "aws.protocols#restJson1", "..", "☃"][rng.below(10)].to_owned()),
+        5 => Value::String(
+            ["smithy.api#String", "{+name}", "#", "ns#", "\u{0}", "r#type", "Self", "aws.protocols#restJson1", "..", "☃"][rng.below(10)]
+                .to_owned(),
+        ),
         6 => Value::Array((0..rng.below(3)).map(|_| random_value(rng, depth + 1)).collect()),
         7 => {
             let mut m = Map::new();
             for _ in 0..rng.below(3) {
-                let k = ["type", "target", "members", "traits", "$ref", "items", "properties", "parameters", "path", "enum", "member"][rng.below(11)];
+                let k = ["type", "target", "members", "traits", "$ref", "items", "properties", "parameters", "path", "enum", "member"]
+                    [rng.below(11)];
                 m.insert(k.to_owned(), random_value(rng, depth + 1));
             }
             Value::Object(m)

@@ -414,7 +414,12 @@ fn extra_files(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
 
 /// Generates a crate from any spec file (format sniffed) into `out`; returns
 /// the service's short name and operation/type counts.
-pub fn generate_file(root: &Path, file: &Path, service: Option<&str>, out: Option<&Path>) -> Result<(String, PathBuf, usize, usize), String> {
+pub fn generate_file(
+    root: &Path,
+    file: &Path,
+    service: Option<&str>,
+    out: Option<&Path>,
+) -> Result<(String, PathBuf, usize, usize), String> {
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let label = file.display().to_string();
     let ir = read_spec(SpecFormat::sniff(&bytes), &label, &bytes, service).map_err(|e| e.to_string())?;

@@ -110,7 +110,11 @@ fn run(args: &[String]) -> Result<(), String> {
             let [file] = only.as_slice() else { return Err(format!("gen takes one spec file\n\n{HELP}")) };
             let start = Instant::now();
             let (name, dir, ops, types) = xtask::generate_file(&root, std::path::Path::new(file), service.as_deref(), out.as_deref())?;
-            println!("{name}: {ops} operations, {types} Rust types -> {} ({:.1} ms)", dir.display(), start.elapsed().as_secs_f64() * 1000.0);
+            println!(
+                "{name}: {ops} operations, {types} Rust types -> {} ({:.1} ms)",
+                dir.display(),
+                start.elapsed().as_secs_f64() * 1000.0
+            );
             Ok(())
         }
         "build" => {
@@ -161,7 +165,6 @@ fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-
 /// `cargo xtask catalog`: generate the corpora, write the summary, and
 /// optionally `cargo check` a sample or all of the generated crates.
 fn run_catalog(
@@ -175,10 +178,7 @@ fn run_catalog(
 ) -> Result<(), String> {
     let root = root.to_path_buf();
     let start = Instant::now();
-    let dirs = vec![
-        xtask::materialise_id(&root, "aws-corpus", mirror)?,
-        xtask::materialise_id(&root, "google-corpus", mirror)?,
-    ];
+    let dirs = vec![xtask::materialise_id(&root, "aws-corpus", mirror)?, xtask::materialise_id(&root, "google-corpus", mirror)?];
     let out = out.unwrap_or_else(|| root.join("target/catalog"));
     let opts = xtask::catalog::Options { dirs, filter, out: out.clone(), jobs, write };
     let gen_start = Instant::now();
@@ -296,34 +296,30 @@ fn run_codegen(root: &std::path::Path, opts: CodegenOptions) -> Result<(), Strin
     let report = codegen(root, &opts)?;
     let mut generator = std::time::Duration::ZERO;
     for g in &report.generated {
-generator += g.elapsed;
-let kind = if g.entry.format == "discovery" { ("methods", "schemas") } else { ("operations", "shapes") };
-println!(
-    "{:<22} {:>3} {}, {:>3} {} -> {:>3} Rust types  {}  ({:.1} ms)",
-    g.entry.id,
-    g.operations,
-    kind.0,
-    g.spec_types,
-    kind.1,
-    g.rust_types,
-    g.entry.crate_dir().display(),
-    g.elapsed.as_secs_f64() * 1000.0
-);
+        generator += g.elapsed;
+        let kind = if g.entry.format == "discovery" { ("methods", "schemas") } else { ("operations", "shapes") };
+        println!(
+            "{:<22} {:>3} {}, {:>3} {} -> {:>3} Rust types  {}  ({:.1} ms)",
+            g.entry.id,
+            g.operations,
+            kind.0,
+            g.spec_types,
+            kind.1,
+            g.rust_types,
+            g.entry.crate_dir().display(),
+            g.elapsed.as_secs_f64() * 1000.0
+        );
     }
-    println!(
-"generator time {:.1} ms, total {:.1} ms",
-generator.as_secs_f64() * 1000.0,
-start.elapsed().as_secs_f64() * 1000.0
-    );
+    println!("generator time {:.1} ms, total {:.1} ms", generator.as_secs_f64() * 1000.0, start.elapsed().as_secs_f64() * 1000.0);
     if check {
-if report.stale.is_empty() {
-    println!("all generated files are up to date");
-} else {
-    for s in &report.stale {
-        eprintln!("stale: {}", s.strip_prefix(root).unwrap_or(s).display());
-    }
-    return Err(format!("{} generated file(s) are stale: run `cargo xtask codegen` and commit", report.stale.len()));
-}
+        if report.stale.is_empty() {
+            println!("all generated files are up to date");
+        } else {
+            for s in &report.stale {
+                eprintln!("stale: {}", s.strip_prefix(root).unwrap_or(s).display());
+            }
+            return Err(format!("{} generated file(s) are stale: run `cargo xtask codegen` and commit", report.stale.len()));
+        }
     }
     Ok(())
 }

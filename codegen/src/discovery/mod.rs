@@ -281,7 +281,7 @@ impl Reader {
                 ty,
                 required,
                 defaulted: false,
-                    default_value: None,
+                default_value: None,
                 sensitive: false,
                 deprecated: deprecation(&p)?,
                 binding,
@@ -297,14 +297,7 @@ impl Reader {
         Ok(fields)
     }
 
-    fn resource(
-        &mut self,
-        at: &At<'_>,
-        path: &[String],
-        root: &At<'_>,
-        ops: &mut Vec<Operation>,
-        op_scope: &mut Scope,
-    ) -> Result<()> {
+    fn resource(&mut self, at: &At<'_>, path: &[String], root: &At<'_>, ops: &mut Vec<Operation>, op_scope: &mut Scope) -> Result<()> {
         if let Some(methods) = at.get("methods") {
             for (name, m) in methods.entries()? {
                 ops.push(self.method(&m, path, name, root, op_scope)?);

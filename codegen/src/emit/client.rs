@@ -198,7 +198,11 @@ fn message_expr(service: &Service, id: TypeId) -> TokenStream {
     match field {
         Some(f) => {
             let name = ident(&f.name.rust);
-            if f.required || f.defaulted { quote! { Some(self.#name.as_str()) } } else { quote! { self.#name.as_deref() } }
+            if f.required || f.defaulted {
+                quote! { Some(self.#name.as_str()) }
+            } else {
+                quote! { self.#name.as_deref() }
+            }
         }
         None => quote! { None },
     }
@@ -320,8 +324,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
     let err = error_enum(op);
     let info = static_name(op);
     let wire = &op.name.wire;
-    let idempotent = op.idempotent
-        || op.input.is_some_and(|id| struct_fields(service, id).iter().any(|f| f.idempotency_token));
+    let idempotent = op.idempotent || op.input.is_some_and(|id| struct_fields(service, id).iter().any(|f| f.idempotency_token));
     let retryable: Vec<String> = op
         .errors
         .iter()
@@ -568,11 +571,8 @@ fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, Stri
     match service.protocol {
         Protocol::RestJson1 => rest_request(service, op, host),
         _ => {
-            let content_type = if service.protocol == Protocol::AwsJson1_0 {
-                "application/x-amz-json-1.0"
-            } else {
-                "application/x-amz-json-1.1"
-            };
+            let content_type =
+                if service.protocol == Protocol::AwsJson1_0 { "application/x-amz-json-1.0" } else { "application/x-amz-json-1.1" };
             let target = op.rpc_target.clone().unwrap_or_default();
             let body = match op.input {
                 Some(_) => quote! { nimbus::protocol::json::encode(&input)? },
@@ -673,7 +673,11 @@ fn text_expr(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) 
 /// [`text_expr`] as a `&str` argument: borrowed when it makes a `String`.
 fn text_arg(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) -> Result<TokenStream, String> {
     let (text, is_str) = text_expr(service, ty, media_type, v)?;
-    Ok(if is_str { text } else { quote! { &#text } })
+    Ok(if is_str {
+        text
+    } else {
+        quote! { &#text }
+    })
 }
 
 /// `(binding statement wrapper)`: runs `body` with `v` bound to a reference to
@@ -900,7 +904,11 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
                         if response.body.iter().all(u8::is_ascii_whitespace) { None } else { Some(nimbus::protocol::json::decode(response)?) }
                     },
                 };
-                let value = if f.boxed { quote! { (#value).map(Box::new) } } else { value };
+                let value = if f.boxed {
+                    quote! { (#value).map(Box::new) }
+                } else {
+                    value
+                };
                 stmts.push(assign(value));
             }
             // Query and label bindings do not apply to responses; such members come from the body.

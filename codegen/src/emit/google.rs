@@ -6,7 +6,9 @@
 //! streaming), and `src/names.rs` (typed resource names from the parameter
 //! patterns, e.g. `SessionName::new(project, instance, database, session)`).
 
-use super::client::{builder_name, first_sentence, paginator, raw, rest_request, rust_type, static_name, struct_fields, ty_tokens, type_path};
+use super::client::{
+    builder_name, first_sentence, paginator, raw, rest_request, rust_type, static_name, struct_fields, ty_tokens, type_path,
+};
 use super::types::{doc_attrs, ident};
 use crate::ir::*;
 use crate::names::{self, Scope};
@@ -328,10 +330,8 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         _ => quote! {},
     };
     let summary = first_sentence(&op.docs);
-    let doc = doc_attrs(&format!(
-        "Request builder of `{wire}`{}",
-        if summary.is_empty() { ".".to_owned() } else { format!(": {summary}") }
-    ));
+    let doc =
+        doc_attrs(&format!("Request builder of `{wire}`{}", if summary.is_empty() { ".".to_owned() } else { format!(": {summary}") }));
     let params_doc = doc_attrs(&format!("The parameters of `{wire}`."));
     let send_doc = doc_attrs(&format!("Sends the `{wire}` request and decodes the response."));
     Ok(quote! {
@@ -404,7 +404,11 @@ pub fn names_rs(service: &Service) -> Option<TokenStream> {
         }
     }
     let singular = |c: &str| -> String {
-        let s = c.strip_suffix("ies").map(|s| format!("{s}y")).or_else(|| c.strip_suffix('s').map(str::to_owned)).unwrap_or_else(|| c.to_owned());
+        let s = c
+            .strip_suffix("ies")
+            .map(|s| format!("{s}y"))
+            .or_else(|| c.strip_suffix('s').map(str::to_owned))
+            .unwrap_or_else(|| c.to_owned());
         names::snake(&s)
     };
     // Collection lists of the clean patterns (`a/[^/]+/b/[^/]+`).

@@ -251,7 +251,10 @@ workspace = true
         examples = spec
             .examples
             .iter()
-            .map(|e| format!("\n[[example]]\nname = \"{}-{e}\"\npath = \"examples/{e}.rs\"\n", spec.crate_name.trim_start_matches("nimbus-")))
+            .map(|e| format!(
+                "\n[[example]]\nname = \"{}-{e}\"\npath = \"examples/{e}.rs\"\n",
+                spec.crate_name.trim_start_matches("nimbus-")
+            ))
             .collect::<String>(),
     )
 }

@@ -50,7 +50,11 @@ fn value_expr(service: &Service, ty: &TypeRef, v: &Value) -> Result<TokenStream,
             quote! { #lit }
         }
         TypeRef::Float | TypeRef::Double => {
-            let t = if *ty == TypeRef::Float { quote! { f32 } } else { quote! { f64 } };
+            let t = if *ty == TypeRef::Float {
+                quote! { f32 }
+            } else {
+                quote! { f64 }
+            };
             match v {
                 Value::String(x) if x == "NaN" => quote! { #t::NAN },
                 Value::String(x) if x == "Infinity" => quote! { #t::INFINITY },
@@ -163,7 +167,8 @@ fn struct_literal(service: &Service, id: TypeId, members: &[Field], v: &Value) -
     };
     let mut inits = Vec::new();
     for (k, val) in obj {
-        let f = members.iter().find(|f| f.member_name == *k).ok_or_else(|| format!("`{}` has no member `{k}`", service.ty(id).name.wire))?;
+        let f =
+            members.iter().find(|f| f.member_name == *k).ok_or_else(|| format!("`{}` has no member `{k}`", service.ty(id).name.wire))?;
         if val.is_null() {
             continue;
         }
@@ -220,12 +225,17 @@ fn request_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn:
     let headers: Vec<TokenStream> = case
         .get("headers")
         .and_then(Value::as_object)
-        .map(|h| h.iter().map(|(k, v)| {
-            let v = v.as_str().unwrap_or("");
-            quote! { (#k, #v) }
-        }).collect())
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| {
+                    let v = v.as_str().unwrap_or("");
+                    quote! { (#k, #v) }
+                })
+                .collect()
+        })
         .unwrap_or_default();
-    let (qp, fqp, rqp) = (strs(&str_list(case, "queryParams")), strs(&str_list(case, "forbidQueryParams")), strs(&str_list(case, "requireQueryParams")));
+    let (qp, fqp, rqp) =
+        (strs(&str_list(case, "queryParams")), strs(&str_list(case, "forbidQueryParams")), strs(&str_list(case, "requireQueryParams")));
     let (fh, rh) = (strs(&str_list(case, "forbidHeaders")), strs(&str_list(case, "requireHeaders")));
     let body = match s(case, "body") {
         Some(b) => quote! { Some(#b) },
@@ -266,10 +276,14 @@ fn response_parts(case: &Value) -> TokenStream {
     let headers: Vec<TokenStream> = case
         .get("headers")
         .and_then(Value::as_object)
-        .map(|h| h.iter().map(|(k, v)| {
-            let v = v.as_str().unwrap_or("");
-            quote! { (#k, #v) }
-        }).collect())
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| {
+                    let v = v.as_str().unwrap_or("");
+                    quote! { (#k, #v) }
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let body = s(case, "body").unwrap_or("");
     quote! {
@@ -315,16 +329,19 @@ fn output_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::
         None => (quote! { () }, quote! { Ok::<(), nimbus::Error>(()) }),
     };
     let cmp = compare(&params);
-    Ok((fname.clone(), quote! {
-        fn #fname() -> Result<(), String> {
-            #parts
-            let _ = &response;
-            let actual = #read.map_err(|e| format!("decode failed: {e}"))?;
-            let expected = #expected;
-            #cmp
-            Ok(())
-        }
-    }))
+    Ok((
+        fname.clone(),
+        quote! {
+            fn #fname() -> Result<(), String> {
+                #parts
+                let _ = &response;
+                let actual = #read.map_err(|e| format!("decode failed: {e}"))?;
+                let expected = #expected;
+                #cmp
+                Ok(())
+            }
+        },
+    ))
 }
 
 fn error_case(service: &Service, op: &Operation, err: TypeId, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
@@ -337,18 +354,21 @@ fn error_case(service: &Service, op: &Operation, err: TypeId, case: &Value) -> R
     let variant = ident(&service.ty(err).name.rust);
     let protocol = protocol_tokens(service);
     let cmp = compare(&params);
-    Ok((fname.clone(), quote! {
-        fn #fname() -> Result<(), String> {
-            #parts
-            let error = crate::errors::#enum_name::from_error(nimbus::protocol::error_from_response(#protocol, response));
-            let crate::errors::#enum_name::#variant(actual) = error else {
-                return Err(format!("expected the modeled error, got {error:?}"));
-            };
-            let expected = #expected;
-            #cmp
-            Ok(())
-        }
-    }))
+    Ok((
+        fname.clone(),
+        quote! {
+            fn #fname() -> Result<(), String> {
+                #parts
+                let error = crate::errors::#enum_name::from_error(nimbus::protocol::error_from_response(#protocol, response));
+                let crate::errors::#enum_name::#variant(actual) = error else {
+                    return Err(format!("expected the modeled error, got {error:?}"));
+                };
+                let expected = #expected;
+                #cmp
+                Ok(())
+            }
+        },
+    ))
 }
 
 /// `src/protocol_tests.rs`, or `None` when the service has no cases.

@@ -55,13 +55,20 @@ pub fn summary(service: &Service) -> String {
             let _ = writeln!(out, "      target {t}");
         }
         if let Some(p) = &op.pagination {
-            let _ = writeln!(out, "      paginated {} -> {} items {:?} page size {:?}", p.input_token, p.output_token, p.items, p.page_size);
+            let _ =
+                writeln!(out, "      paginated {} -> {} items {:?} page size {:?}", p.input_token, p.output_token, p.items, p.page_size);
         }
-        let flags: Vec<&str> = [(op.idempotent, "idempotent"), (op.readonly, "readonly"), (op.deprecated.is_some(), "deprecated"), (op.streaming, "streaming"), (op.event_stream, "event stream: not supported yet")]
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, l)| *l)
-            .collect();
+        let flags: Vec<&str> = [
+            (op.idempotent, "idempotent"),
+            (op.readonly, "readonly"),
+            (op.deprecated.is_some(), "deprecated"),
+            (op.streaming, "streaming"),
+            (op.event_stream, "event stream: not supported yet"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, l)| *l)
+        .collect();
         if !flags.is_empty() {
             let _ = writeln!(out, "      {}", flags.join(", "));
         }
@@ -79,7 +86,11 @@ pub fn summary(service: &Service) -> String {
             tags.push("params".into());
         }
         if let Some(e) = &t.error {
-            tags.push(format!("error {}{}", if e.server_fault { "server" } else { "client" }, e.http_status.map(|s| format!(" {s}")).unwrap_or_default()));
+            tags.push(format!(
+                "error {}{}",
+                if e.server_fault { "server" } else { "client" },
+                e.http_status.map(|s| format!(" {s}")).unwrap_or_default()
+            ));
         }
         if t.sensitive {
             tags.push("sensitive".into());

@@ -74,11 +74,7 @@ pub(crate) fn rust_type_with(service: &Service, ty: &TypeRef, leaf: &dyn Fn(&Typ
         }
         TypeRef::Map { key, value, sparse } => {
             let (k, v) = (rust_type_with(service, key, leaf), rust_type_with(service, value, leaf));
-            if *sparse {
-                format!("std::collections::HashMap<{k}, Option<{v}>>")
-            } else {
-                format!("std::collections::HashMap<{k}, {v}>")
-            }
+            if *sparse { format!("std::collections::HashMap<{k}, Option<{v}>>") } else { format!("std::collections::HashMap<{k}, {v}>") }
         }
         TypeRef::Named(id) => service.ty(*id).name.rust.clone(),
     }
@@ -235,7 +231,11 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
     });
     let new_inits = required.iter().map(|f| {
         let fname = ident(&f.name.rust);
-        let conv = if f.boxed { quote! { Box::new(#fname.into()) } } else { quote! { #fname.into() } };
+        let conv = if f.boxed {
+            quote! { Box::new(#fname.into()) }
+        } else {
+            quote! { #fname.into() }
+        };
         quote! { #fname: #conv, }
     });
     let body = if required.is_empty() {
@@ -407,7 +407,11 @@ fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
     let (unknown_ty, wire_ty, unknown_doc) = if int {
         (quote! { nimbus::UnknownIntVariant }, quote! { i32 }, "A value this version of the SDK does not know; [`Self::value`] returns it.")
     } else {
-        (quote! { nimbus::UnknownVariant }, quote! { &'static str }, "A value this version of the SDK does not know; [`Self::as_str`] returns it.")
+        (
+            quote! { nimbus::UnknownVariant },
+            quote! { &'static str },
+            "A value this version of the SDK does not know; [`Self::as_str`] returns it.",
+        )
     };
     let debug = if t.sensitive {
         quote! {
@@ -595,7 +599,8 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
             let wire = &v.name.wire;
             let decode = match codec(&v.ty) {
                 Some(c) => {
-                    let path: syn::Path = syn::parse_str(&format!("{c}::deserialize")).unwrap_or_else(|_| syn::parse_quote!(serde::Deserialize::deserialize));
+                    let path: syn::Path =
+                        syn::parse_str(&format!("{c}::deserialize")).unwrap_or_else(|_| syn::parse_quote!(serde::Deserialize::deserialize));
                     quote! { #path(value).map_err(serde::de::Error::custom)? }
                 }
                 None => quote! { nimbus::wire::from_value(value)? },

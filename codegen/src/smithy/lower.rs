@@ -13,11 +13,8 @@ use serde_json::Value;
 pub fn lower(model: &Model, service_id: Option<&str>) -> Result<Service> {
     let service = find_service(model, service_id)?;
     let mut cx = Lowering { model, service, protocol: service.traits.protocol.unwrap_or(Protocol::Unknown), op_inputs: IndexSet::new() };
-    let inputs: IndexSet<String> = cx
-        .operations()?
-        .iter()
-        .filter_map(|op| model.shapes.get(op).and_then(|s| s.refs.input.clone()))
-        .collect();
+    let inputs: IndexSet<String> =
+        cx.operations()?.iter().filter_map(|op| model.shapes.get(op).and_then(|s| s.refs.input.clone())).collect();
     cx.op_inputs = inputs;
     cx.run()
 }
@@ -114,11 +111,9 @@ impl<'m> Lowering<'m> {
             .collect();
         named.sort_unstable();
         let mut scope = Scope::default();
-        let mut rust_names: Vec<(String, &str)> =
-            named.iter().map(|id| (scope.claim(names::type_ident(local_name(id))), *id)).collect();
+        let mut rust_names: Vec<(String, &str)> = named.iter().map(|id| (scope.claim(names::type_ident(local_name(id))), *id)).collect();
         rust_names.sort();
-        let ids: IndexMap<&str, TypeId> =
-            rust_names.iter().enumerate().map(|(i, (_, id))| (*id, TypeId(i))).collect();
+        let ids: IndexMap<&str, TypeId> = rust_names.iter().enumerate().map(|(i, (_, id))| (*id, TypeId(i))).collect();
 
         let mut types = Vec::with_capacity(rust_names.len());
         for (rust, id) in &rust_names {
@@ -390,18 +385,13 @@ impl<'m> Lowering<'m> {
             ShapeKind::Double => TypeRef::Double,
             ShapeKind::BigInteger | ShapeKind::BigDecimal => TypeRef::BigNumber,
             ShapeKind::Timestamp => TypeRef::Timestamp(
-                member_traits
-                    .timestamp_format
-                    .or_else(|| shape.and_then(|s| s.traits.timestamp_format))
-                    .unwrap_or(default_format),
+                member_traits.timestamp_format.or_else(|| shape.and_then(|s| s.traits.timestamp_format)).unwrap_or(default_format),
             ),
             ShapeKind::Document => TypeRef::Document,
             ShapeKind::String if shape.is_none_or(|s| s.traits.enum_def.is_none()) => TypeRef::String,
-            ShapeKind::String | ShapeKind::Enum | ShapeKind::IntEnum | ShapeKind::Structure | ShapeKind::Union => {
-                TypeRef::Named(*ids.get(target).ok_or_else(|| {
-                    self.err(path.to_owned(), format!("internal: `{target}` missing from the type closure"))
-                })?)
-            }
+            ShapeKind::String | ShapeKind::Enum | ShapeKind::IntEnum | ShapeKind::Structure | ShapeKind::Union => TypeRef::Named(
+                *ids.get(target).ok_or_else(|| self.err(path.to_owned(), format!("internal: `{target}` missing from the type closure")))?,
+            ),
             ShapeKind::List | ShapeKind::Set => {
                 let s = shape.ok_or_else(|| self.err(path.to_owned(), format!("`{target}` is not defined")))?;
                 let item = &s.members[0];
@@ -441,7 +431,9 @@ impl<'m> Lowering<'m> {
             }
         }
         let http = match &t.http {
-            Some(h) => Some(parse_route(h, &op.id).map_err(|m| self.err(format!("{}.traits[\"smithy.api#http\"].uri", shape_path(&op.id)), m))?),
+            Some(h) => {
+                Some(parse_route(h, &op.id).map_err(|m| self.err(format!("{}.traits[\"smithy.api#http\"].uri", shape_path(&op.id)), m))?)
+            }
             None => None,
         };
         let pagination = t.paginated.as_ref().and_then(|p| {
@@ -465,7 +457,9 @@ impl<'m> Lowering<'m> {
         let event_stream = streaming_targets.iter().any(|t| t.kind == ShapeKind::Union);
         let readonly = t.readonly || http.as_ref().is_some_and(|h| h.method == "GET");
         let host_prefix = match &t.host_prefix {
-            Some(p) => Some(parse_template(p).map_err(|m| self.err(format!("{}.traits[\"smithy.api#endpoint\"].hostPrefix", shape_path(&op.id)), m))?),
+            Some(p) => Some(
+                parse_template(p).map_err(|m| self.err(format!("{}.traits[\"smithy.api#endpoint\"].hostPrefix", shape_path(&op.id)), m))?,
+            ),
             None => None,
         };
         Ok(Operation {
@@ -533,4 +527,3 @@ pub fn parse_route(h: &super::model::HttpTrait, op: &str) -> std::result::Result
         .unwrap_or_default();
     Ok(HttpRoute { method: h.method.to_uppercase(), path, query, code: h.code })
 }
-

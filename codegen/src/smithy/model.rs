@@ -263,9 +263,7 @@ impl Traits {
                 "smithy.api#enumValue" => {
                     t.enum_value = Some(match v.value {
                         Value::String(s) => EnumValue::Str(s.clone()),
-                        Value::Number(n) => EnumValue::Int(
-                            n.as_i64().ok_or_else(|| v.error("enum value must be an integer"))?,
-                        ),
+                        Value::Number(n) => EnumValue::Int(n.as_i64().ok_or_else(|| v.error("enum value must be an integer"))?),
                         _ => return Err(v.expected("a string or an integer")),
                     })
                 }
@@ -299,9 +297,7 @@ impl Traits {
                     }
                     t.error = Some(s.to_owned());
                 }
-                "smithy.api#httpError" => {
-                    t.http_error = Some(u16::try_from(v.u64()?).map_err(|_| v.error("HTTP status out of range"))?)
-                }
+                "smithy.api#httpError" => t.http_error = Some(u16::try_from(v.u64()?).map_err(|_| v.error("HTTP status out of range"))?),
                 "smithy.api#retryable" => t.retryable = Some(v.flag("throttling")?),
                 "smithy.api#idempotencyToken" => t.idempotency_token = true,
                 "smithy.api#idempotent" => t.idempotent = true,
@@ -314,9 +310,7 @@ impl Traits {
                         page_size: v.opt_str("pageSize")?,
                     })
                 }
-                "smithy.api#deprecated" => {
-                    t.deprecated = Some(Deprecation { message: v.opt_str("message")?, since: v.opt_str("since")? })
-                }
+                "smithy.api#deprecated" => t.deprecated = Some(Deprecation { message: v.opt_str("message")?, since: v.opt_str("since")? }),
                 "smithy.api#length" | "smithy.api#range" => {
                     let bound = |k: &str| v.get(k).map(|b| b.f64()).transpose();
                     let pair = Some((bound("min")?, bound("max")?));
@@ -330,10 +324,7 @@ impl Traits {
                 "smithy.api#output" => t.output = true,
                 "smithy.api#mixin" => t.mixin = true,
                 "aws.api#service" => {
-                    t.aws_service = Some(AwsServiceTrait {
-                        sdk_id: v.req_str("sdkId")?,
-                        endpoint_prefix: v.opt_str("endpointPrefix")?,
-                    })
+                    t.aws_service = Some(AwsServiceTrait { sdk_id: v.req_str("sdkId")?, endpoint_prefix: v.opt_str("endpointPrefix")? })
                 }
                 "aws.auth#sigv4" => t.sigv4_name = Some(v.req_str("name")?),
                 "aws.protocols#awsJson1_0" => t.protocol = Some(Protocol::AwsJson1_0),
@@ -602,11 +593,7 @@ fn flatten(file: &str, doc: &mut Value) -> Result<()> {
     Ok(())
 }
 
-fn collect_mixins(
-    shapes: &Map<String, Value>,
-    id: &str,
-    seen: &mut Vec<String>,
-) -> (Map<String, Value>, Map<String, Value>) {
+fn collect_mixins(shapes: &Map<String, Value>, id: &str, seen: &mut Vec<String>) -> (Map<String, Value>, Map<String, Value>) {
     let mut members = Map::new();
     let mut traits = Map::new();
     let Some(mixins) = shapes.get(id).and_then(|s| s.get("mixins")).and_then(Value::as_array) else {

@@ -73,13 +73,7 @@ impl FromStr for BigNumber {
     type Err = BigNumberParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if is_decimal_number(s) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(BigNumberParseError {
-                input: s.to_owned(),
-            })
-        }
+        if is_decimal_number(s) { Ok(Self(s.to_owned())) } else { Err(BigNumberParseError { input: s.to_owned() }) }
     }
 }
 
@@ -203,9 +197,7 @@ mod tests {
         assert_eq!(n.to_string(), "123456789012345678901234567890");
         assert_eq!(BigNumber::default().as_str(), "0");
         assert_eq!("-1.5e-3".parse::<BigNumber>().unwrap().as_str(), "-1.5e-3");
-        for bad in [
-            "", "abc", "1.", ".5", "1e", "1e+", "--1", "1 ", "NaN", "0x10",
-        ] {
+        for bad in ["", "abc", "1.", ".5", "1e", "1e+", "--1", "1 ", "NaN", "0x10"] {
             let err = bad.parse::<BigNumber>().unwrap_err();
             assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");
         }
@@ -220,10 +212,7 @@ mod tests {
         assert_eq!(json("1e400"), "\"1e400\"");
         assert_eq!(json("not a number"), "\"not a number\"");
         assert_eq!(json("inf"), "\"inf\"");
-        assert_eq!(
-            json("123456789012345678901234567890"),
-            "1.2345678901234568e+29"
-        );
+        assert_eq!(json("123456789012345678901234567890"), "1.2345678901234568e+29");
     }
 
     #[test]
@@ -234,10 +223,7 @@ mod tests {
         assert_eq!(from("1.5").unwrap(), "1.5");
         assert_eq!(from("100.0").unwrap(), "100.0");
         assert_eq!(from("1e300").unwrap(), "1e300");
-        assert_eq!(
-            from("\"123456789012345678901234567890.123\"").unwrap(),
-            "123456789012345678901234567890.123"
-        );
+        assert_eq!(from("\"123456789012345678901234567890.123\"").unwrap(), "123456789012345678901234567890.123");
         let err = from("\"twelve\"").unwrap_err().to_string();
         assert!(err.contains("`twelve`"), "{err}");
         let err = from("true").unwrap_err().to_string();

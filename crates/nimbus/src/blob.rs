@@ -10,16 +10,12 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 
 /// Decoder for the standard alphabet that accepts input with or without padding.
-const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+const STANDARD_LENIENT: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
 
 /// Decoder for the URL-safe alphabet that accepts input with or without padding.
-const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+const URL_SAFE_LENIENT: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::URL_SAFE, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
 
 /// An opaque sequence of bytes (Smithy `blob`, Discovery `format: byte`).
 ///
@@ -38,9 +34,7 @@ pub struct Blob {
 impl Blob {
     /// Creates a blob from anything convertible into a byte vector.
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self {
-            inner: bytes.into(),
-        }
+        Self { inner: bytes.into() }
     }
 
     /// The bytes of the blob.
@@ -67,10 +61,9 @@ impl Blob {
     fn decode_base64(text: &str) -> Result<Self, String> {
         match STANDARD_LENIENT.decode(text) {
             Ok(bytes) => Ok(Self::new(bytes)),
-            Err(standard_err) => URL_SAFE_LENIENT
-                .decode(text)
-                .map(Self::new)
-                .map_err(|_| format!("invalid base64 data for a blob: {standard_err}")),
+            Err(standard_err) => {
+                URL_SAFE_LENIENT.decode(text).map(Self::new).map_err(|_| format!("invalid base64 data for a blob: {standard_err}"))
+            }
         }
     }
 }
@@ -180,26 +173,16 @@ mod tests {
         let blob = Blob::new(vec![0xfb, 0xff, 0xfe, 0x01]);
         assert_eq!(serde_json::to_string(&blob).unwrap(), "\"+//+AQ==\"");
         assert_eq!(serde_json::to_string(&Blob::default()).unwrap(), "\"\"");
-        assert_eq!(
-            serde_json::to_string(&Blob::from("hello")).unwrap(),
-            "\"aGVsbG8=\""
-        );
+        assert_eq!(serde_json::to_string(&Blob::from("hello")).unwrap(), "\"aGVsbG8=\"");
     }
 
     #[test]
     fn deserializes_all_base64_variants() {
         let expected = Blob::new(vec![0xfb, 0xff, 0xfe, 0x01]);
         for json in ["\"+//+AQ==\"", "\"+//+AQ\"", "\"-__-AQ==\"", "\"-__-AQ\""] {
-            assert_eq!(
-                serde_json::from_str::<Blob>(json).unwrap(),
-                expected,
-                "{json}"
-            );
+            assert_eq!(serde_json::from_str::<Blob>(json).unwrap(), expected, "{json}");
         }
-        assert_eq!(
-            serde_json::from_str::<Blob>("\"\"").unwrap(),
-            Blob::default()
-        );
+        assert_eq!(serde_json::from_str::<Blob>("\"\"").unwrap(), Blob::default());
     }
 
     #[test]

@@ -284,9 +284,9 @@ impl Client {
     pub fn new(service: &'static ServiceInfo, config: Config) -> Self {
         let transport = match &config.transport {
             Some(t) => Ok(t.clone()),
-            None => ReqwestTransport::new(config.connect_timeout)
-                .map(|t| Arc::new(t) as Arc<dyn Transport>)
-                .map_err(|e| e.message().to_owned()),
+            None => {
+                ReqwestTransport::new(config.connect_timeout).map(|t| Arc::new(t) as Arc<dyn Transport>).map_err(|e| e.message().to_owned())
+            }
         };
         let signed = !matches!(service.protocol, Protocol::GoogleRest) && !config.no_credentials;
         let credentials = match (&config.credentials, signed) {
@@ -374,11 +374,7 @@ impl Client {
             }
             self.authorize_google(&mut request).await?;
             let result = self.attempt(&request).await.and_then(|response| {
-                if response.is_success() {
-                    Ok(response)
-                } else {
-                    Err(crate::protocol::error_from_response(service.protocol, response))
-                }
+                if response.is_success() { Ok(response) } else { Err(crate::protocol::error_from_response(service.protocol, response)) }
             });
             let error = match result {
                 Ok(response) => {
@@ -432,7 +428,11 @@ impl Client {
 
     /// Like [`send`](Self::send) but returns the response as it streams in
     /// (one attempt; a non-2xx answer is read whole and returned as an error).
-    pub async fn send_streaming(&self, operation: &'static OperationInfo, request: HttpRequest) -> Result<crate::http::StreamingResponse, Error> {
+    pub async fn send_streaming(
+        &self,
+        operation: &'static OperationInfo,
+        request: HttpRequest,
+    ) -> Result<crate::http::StreamingResponse, Error> {
         let _ = operation;
         let (mut request, _) = self.resolve_endpoint(request)?;
         self.authorize_google(&mut request).await?;
@@ -484,9 +484,8 @@ impl Client {
         };
         if let Some(rules) = &self.inner.rules {
             let rules = rules.as_ref().map_err(|m| Error::config(format!("the endpoint rules of {} are invalid: {m}", service.name)))?;
-            let mut params = crate::endpoint::Params::default()
-                .set_bool("UseFIPS", config.use_fips)
-                .set_bool("UseDualStack", config.use_dual_stack);
+            let mut params =
+                crate::endpoint::Params::default().set_bool("UseFIPS", config.use_fips).set_bool("UseDualStack", config.use_dual_stack);
             if let Some(r) = &region {
                 params = params.set_str("Region", r);
             }
@@ -528,9 +527,8 @@ impl Client {
         }
         let endpoint = self.cached_endpoint()?;
         let url = &endpoint.url;
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| Error::config(format!("endpoint `{url}` has no scheme (expected http:// or https://)")))?;
+        let (scheme, rest) =
+            url.split_once("://").ok_or_else(|| Error::config(format!("endpoint `{url}` has no scheme (expected http:// or https://)")))?;
         let (authority, base_path) = match rest.find('/') {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
             None => (rest, ""),
@@ -579,7 +577,8 @@ mod tests {
     #[test]
     fn endpoint_override_keeps_base_path_and_host_prefix() {
         let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}"));
-        let client = Client::new(&SERVICE, Config::new().endpoint_url("https://example.com/custom/").transport(mock.clone()).no_credentials());
+        let client =
+            Client::new(&SERVICE, Config::new().endpoint_url("https://example.com/custom/").transport(mock.clone()).no_credentials());
         let mut req = HttpRequest::new("POST", "/");
         req.host_prefix = Some("foo.".into());
         block_on(client.send(&OP, req)).expect("ok");
@@ -607,11 +606,7 @@ mod tests {
         }
         let client = Client::new(
             &SERVICE,
-            Config::new()
-                .endpoint_url("http://127.0.0.1:1")
-                .transport(Never)
-                .attempt_timeout(Duration::from_millis(20))
-                .no_credentials(),
+            Config::new().endpoint_url("http://127.0.0.1:1").transport(Never).attempt_timeout(Duration::from_millis(20)).no_credentials(),
         );
         let err = block_on(client.send(&OP, HttpRequest::new("POST", "/"))).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout);

@@ -198,7 +198,8 @@ mod tests {
         let creds = dir.join("credentials");
         let config = dir.join("config");
         std::fs::write(&creds, "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n\n[dev]\naws_access_key_id=AKIDDEV\naws_secret_access_key=s2\naws_session_token = tok\n").unwrap();
-        std::fs::write(&config, "[default]\nregion = eu-west-1\n[profile dev]\nregion = ap-south-1\n[sso-session x]\nregion = nope\n").unwrap();
+        std::fs::write(&config, "[default]\nregion = eu-west-1\n[profile dev]\nregion = ap-south-1\n[sso-session x]\nregion = nope\n")
+            .unwrap();
         let files = [("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()), ("AWS_CONFIG_FILE", config.to_str().unwrap())];
 
         let chain = DefaultCredentialsChain::with_env(env_of(&[("AWS_ACCESS_KEY_ID", "AKIDENV"), ("AWS_SECRET_ACCESS_KEY", "se")]));

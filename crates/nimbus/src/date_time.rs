@@ -14,9 +14,7 @@ const SECS_PER_DAY: i64 = 86_400;
 const MAX_ECHO_CHARS: usize = 100;
 
 const DAY_NAMES: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTH_NAMES: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTH_NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// A point in time with nanosecond precision, independent of any time zone.
 ///
@@ -59,11 +57,7 @@ impl DateTimeParseError {
         if echoed.len() < input.len() {
             echoed.push('…');
         }
-        Self {
-            format,
-            input: echoed,
-            reason,
-        }
+        Self { format, input: echoed, reason }
     }
 
     /// The reason the input was rejected, without the input itself.
@@ -74,11 +68,7 @@ impl DateTimeParseError {
 
 impl fmt::Display for DateTimeParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot parse `{}` as {}: {}",
-            self.input, self.format, self.reason
-        )
+        write!(f, "cannot parse `{}` as {}: {}", self.input, self.format, self.reason)
     }
 }
 
@@ -93,11 +83,7 @@ pub struct DateTimeRangeError {
 
 impl fmt::Display for DateTimeRangeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "date-time {} is out of the range representable by std::time::SystemTime",
-            self.value
-        )
+        write!(f, "date-time {} is out of the range representable by std::time::SystemTime", self.value)
     }
 }
 
@@ -121,10 +107,7 @@ impl DateTime {
         let nanos = nanos % NANOS_PER_SEC;
         match secs.checked_add(carry) {
             Some(secs) => Self { secs, nanos },
-            None => Self {
-                secs: i64::MAX,
-                nanos: NANOS_PER_SEC - 1,
-            },
+            None => Self { secs: i64::MAX, nanos: NANOS_PER_SEC - 1 },
         }
     }
 
@@ -177,9 +160,7 @@ impl DateTime {
             return self.secs as f64;
         }
         // Parsing the exact decimal text gives a correctly rounded result.
-        self.to_epoch_seconds_string()
-            .parse::<f64>()
-            .unwrap_or(self.secs as f64 + f64::from(self.nanos) / 1e9)
+        self.to_epoch_seconds_string().parse::<f64>().unwrap_or(self.secs as f64 + f64::from(self.nanos) / 1e9)
     }
 
     /// Parses an RFC 3339 date-time such as `2019-12-16T23:48:18Z` or
@@ -190,8 +171,7 @@ impl DateTime {
     /// offset. Month, day (including leap years), hour, minute and second
     /// are validated; second `60` (a leap second) is read as `59`.
     pub fn parse_rfc3339(input: &str) -> Result<Self, DateTimeParseError> {
-        parse_rfc3339_inner(input)
-            .map_err(|reason| DateTimeParseError::new("an RFC 3339 date-time", input, reason))
+        parse_rfc3339_inner(input).map_err(|reason| DateTimeParseError::new("an RFC 3339 date-time", input, reason))
     }
 
     /// Parses an HTTP date in IMF-fixdate form (RFC 9110), such as
@@ -202,8 +182,7 @@ impl DateTime {
     /// `GMT`. A fraction of 1 to 9 digits after the seconds
     /// (`08:49:37.123`) is accepted.
     pub fn parse_http_date(input: &str) -> Result<Self, DateTimeParseError> {
-        parse_http_date_inner(input)
-            .map_err(|reason| DateTimeParseError::new("an HTTP date", input, reason))
+        parse_http_date_inner(input).map_err(|reason| DateTimeParseError::new("an HTTP date", input, reason))
     }
 
     /// Parses decimal epoch seconds such as `1515531081` or
@@ -214,8 +193,7 @@ impl DateTime {
     /// nanosecond precision are truncated toward zero; exponents are not
     /// accepted.
     pub fn parse_epoch_seconds(input: &str) -> Result<Self, DateTimeParseError> {
-        parse_decimal_seconds(input)
-            .map_err(|reason| DateTimeParseError::new("epoch seconds", input, reason))
+        parse_decimal_seconds(input).map_err(|reason| DateTimeParseError::new("epoch seconds", input, reason))
     }
 
     /// Formats as RFC 3339 in UTC, e.g. `2019-12-16T23:48:18Z`.
@@ -274,9 +252,7 @@ impl DateTime {
         out.push(',');
         push_two(&mut out, ' ', day);
         out.push(' ');
-        let month_name = (month as usize)
-            .checked_sub(1)
-            .and_then(|i| MONTH_NAMES.get(i));
+        let month_name = (month as usize).checked_sub(1).and_then(|i| MONTH_NAMES.get(i));
         out.push_str(month_name.copied().unwrap_or("???"));
         out.push(' ');
         push_year(&mut out, year);
@@ -345,9 +321,7 @@ impl From<SystemTime> for DateTime {
     fn from(time: SystemTime) -> Self {
         let total = match time.duration_since(UNIX_EPOCH) {
             Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
-            Err(before) => i128::try_from(before.duration().as_nanos())
-                .map(|n| -n)
-                .unwrap_or(i128::MIN),
+            Err(before) => i128::try_from(before.duration().as_nanos()).map(|n| -n).unwrap_or(i128::MIN),
         };
         Self::from_total_nanos(total).unwrap_or(if total < 0 {
             Self::from_secs(i64::MIN)
@@ -363,13 +337,9 @@ impl TryFrom<DateTime> for SystemTime {
     fn try_from(value: DateTime) -> Result<Self, Self::Error> {
         let nanos = Duration::from_nanos(u64::from(value.nanos));
         let time = if value.secs >= 0 {
-            UNIX_EPOCH
-                .checked_add(Duration::from_secs(value.secs.unsigned_abs()))
-                .and_then(|t| t.checked_add(nanos))
+            UNIX_EPOCH.checked_add(Duration::from_secs(value.secs.unsigned_abs())).and_then(|t| t.checked_add(nanos))
         } else {
-            UNIX_EPOCH
-                .checked_sub(Duration::from_secs(value.secs.unsigned_abs()))
-                .and_then(|t| t.checked_add(nanos))
+            UNIX_EPOCH.checked_sub(Duration::from_secs(value.secs.unsigned_abs())).and_then(|t| t.checked_add(nanos))
         };
         time.ok_or(DateTimeRangeError { value })
     }
@@ -377,11 +347,7 @@ impl TryFrom<DateTime> for SystemTime {
 
 impl Serialize for DateTime {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.nanos == 0 {
-            serializer.serialize_i64(self.secs)
-        } else {
-            serializer.serialize_f64(self.as_secs_f64())
-        }
+        if self.nanos == 0 { serializer.serialize_i64(self.secs) } else { serializer.serialize_f64(self.as_secs_f64()) }
     }
 }
 
@@ -449,17 +415,11 @@ impl Visitor<'_> for DateTimeVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<DateTime, E> {
-        i64::try_from(v)
-            .map(DateTime::from_secs)
-            .map_err(|_| E::custom(format_args!("epoch seconds {v} are out of range")))
+        i64::try_from(v).map(DateTime::from_secs).map_err(|_| E::custom(format_args!("epoch seconds {v} are out of range")))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<DateTime, E> {
-        DateTime::from_secs_f64(v).ok_or_else(|| {
-            E::custom(format_args!(
-                "epoch seconds {v} are not a finite in-range number"
-            ))
-        })
+        DateTime::from_secs_f64(v).ok_or_else(|| E::custom(format_args!("epoch seconds {v} are not a finite in-range number")))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<DateTime, E> {
@@ -506,37 +466,23 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let shifted = days + 719_468;
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted.rem_euclid(146_097); // [0, 146096]
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_from_march = (5 * day_of_year + 2) / 153; // [0, 11]
     let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
+    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 } as u32;
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
 
 /// Validates civil fields and converts them to seconds since the epoch.
-fn secs_from_civil(
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-) -> Result<i64, String> {
+fn secs_from_civil(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Result<i64, String> {
     if !(1..=12).contains(&month) {
         return Err(format!("month {month:02} is out of range (01-12)"));
     }
     let month_days = days_in_month(year, month);
     if !(1..=month_days).contains(&day) {
-        return Err(format!(
-            "day {day:02} is out of range for {year:04}-{month:02} (01-{month_days})"
-        ));
+        return Err(format!("day {day:02} is out of range for {year:04}-{month:02} (01-{month_days})"));
     }
     if hour > 23 {
         return Err(format!("hour {hour:02} is out of range (00-23)"));
@@ -565,10 +511,7 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn new(input: &'a str) -> Self {
-        Self {
-            bytes: input.as_bytes(),
-            pos: 0,
-        }
+        Self { bytes: input.as_bytes(), pos: 0 }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -584,11 +527,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn error(&self, expected: &str) -> String {
-        format!(
-            "expected {expected} at position {}, found {}",
-            self.pos + 1,
-            self.found()
-        )
+        format!("expected {expected} at position {}, found {}", self.pos + 1, self.found())
     }
 
     /// Consumes exactly `count` ASCII digits.
@@ -623,11 +562,7 @@ impl<'a> Cursor<'a> {
         let start = self.pos;
         let end = start + 3;
         let word = self.bytes.get(start..end);
-        let index = word.and_then(|word| {
-            names
-                .iter()
-                .position(|name| name.as_bytes().eq_ignore_ascii_case(word))
-        });
+        let index = word.and_then(|word| names.iter().position(|name| name.as_bytes().eq_ignore_ascii_case(word)));
         match index {
             Some(index) => {
                 self.pos = end;
@@ -659,10 +594,7 @@ impl<'a> Cursor<'a> {
         let mut value = 0u32;
         while let Some(b @ b'0'..=b'9') = self.peek() {
             if self.pos - start == 9 {
-                return Err(format!(
-                    "the fraction of a second starting at position {} has more than 9 digits",
-                    start + 1
-                ));
+                return Err(format!("the fraction of a second starting at position {} has more than 9 digits", start + 1));
             }
             value = value * 10 + u32::from(b - b'0');
             self.pos += 1;
@@ -675,11 +607,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn end(&self) -> Result<(), String> {
-        if self.pos == self.bytes.len() {
-            Ok(())
-        } else {
-            Err(self.error("the end of the input"))
-        }
+        if self.pos == self.bytes.len() { Ok(()) } else { Err(self.error("the end of the input")) }
     }
 }
 
@@ -703,14 +631,10 @@ fn parse_rfc3339_inner(input: &str) -> Result<DateTime, String> {
             c.one_of(b":", "':' in the UTC offset")?;
             let offset_minute = c.digits(2, "offset minute")?;
             if offset_hour > 23 {
-                return Err(format!(
-                    "offset hour {offset_hour:02} is out of range (00-23)"
-                ));
+                return Err(format!("offset hour {offset_hour:02} is out of range (00-23)"));
             }
             if offset_minute > 59 {
-                return Err(format!(
-                    "offset minute {offset_minute:02} is out of range (00-59)"
-                ));
+                return Err(format!("offset minute {offset_minute:02} is out of range (00-59)"));
             }
             let offset = i64::from(offset_hour * 3_600 + offset_minute * 60);
             if sign == b'-' { -offset } else { offset }
@@ -719,10 +643,7 @@ fn parse_rfc3339_inner(input: &str) -> Result<DateTime, String> {
     };
     c.end()?;
     let local = secs_from_civil(i64::from(year), month, day, hour, minute, second)?;
-    Ok(DateTime {
-        secs: local - offset,
-        nanos,
-    })
+    Ok(DateTime { secs: local - offset, nanos })
 }
 
 fn parse_http_date_inner(input: &str) -> Result<DateTime, String> {
@@ -738,10 +659,7 @@ fn parse_http_date_inner(input: &str) -> Result<DateTime, String> {
     c.one_of(b" ", "' ' after the year")?;
     let (hour, minute, second, nanos) = c.time()?;
     c.one_of(b" ", "' GMT' after the time")?;
-    if c.bytes
-        .get(c.pos..c.pos + 3)
-        .is_some_and(|zone| zone.eq_ignore_ascii_case(b"GMT"))
-    {
+    if c.bytes.get(c.pos..c.pos + 3).is_some_and(|zone| zone.eq_ignore_ascii_case(b"GMT")) {
         c.pos += 3;
     } else {
         return Err(c.error("'GMT'"));
@@ -876,18 +794,12 @@ mod tests {
         let t = rfc("2019-12-16t23:48:18.5z");
         assert_eq!(t, DateTime::from_parts(1_576_540_098, 500_000_000));
         assert_eq!(t.to_rfc3339(), "2019-12-16T23:48:18.5Z");
-        assert_eq!(
-            rfc("1970-01-01T00:00:00.123Z").to_rfc3339(),
-            "1970-01-01T00:00:00.123Z"
-        );
+        assert_eq!(rfc("1970-01-01T00:00:00.123Z").to_rfc3339(), "1970-01-01T00:00:00.123Z");
         let tiny = rfc("1970-01-01T00:00:00.000000001Z");
         assert_eq!(tiny.subsec_nanos(), 1);
         assert_eq!(tiny.to_rfc3339(), "1970-01-01T00:00:00.000000001Z");
         assert_eq!(rfc("1970-01-01T00:00:00.1Z").subsec_nanos(), 100_000_000);
-        assert_eq!(
-            rfc("1970-01-01T00:00:00.999999999Z").subsec_nanos(),
-            999_999_999
-        );
+        assert_eq!(rfc("1970-01-01T00:00:00.999999999Z").subsec_nanos(), 999_999_999);
     }
 
     #[test]
@@ -896,24 +808,15 @@ mod tests {
         assert_eq!(t, rfc("2024-01-01T00:00:00Z"));
         let t = rfc("2023-12-31T19:00:00-05:00");
         assert_eq!(t, rfc("2024-01-01T00:00:00Z"));
-        assert_eq!(
-            rfc("2024-01-01T00:00:00-00:00"),
-            rfc("2024-01-01T00:00:00Z")
-        );
-        assert_eq!(
-            rfc("2024-01-01T00:00:00.25+01:00").subsec_nanos(),
-            250_000_000
-        );
+        assert_eq!(rfc("2024-01-01T00:00:00-00:00"), rfc("2024-01-01T00:00:00Z"));
+        assert_eq!(rfc("2024-01-01T00:00:00.25+01:00").subsec_nanos(), 250_000_000);
     }
 
     #[test]
     fn rfc3339_leap_days() {
         let t = rfc("2024-02-29T12:00:00Z");
         assert_eq!(t.to_rfc3339(), "2024-02-29T12:00:00Z");
-        assert_eq!(
-            rfc("2000-02-29T00:00:00Z").to_rfc3339(),
-            "2000-02-29T00:00:00Z"
-        );
+        assert_eq!(rfc("2000-02-29T00:00:00Z").to_rfc3339(), "2000-02-29T00:00:00Z");
         let err = DateTime::parse_rfc3339("2023-02-29T00:00:00Z").unwrap_err();
         assert!(err.to_string().contains("day 29"), "{err}");
         assert!(err.to_string().contains("2023-02-29T00:00:00Z"), "{err}");
@@ -941,21 +844,11 @@ mod tests {
         let min = rfc("0001-01-01T00:00:00Z");
         assert_eq!(min.secs(), -62_135_596_800);
         assert_eq!(min.to_rfc3339(), "0001-01-01T00:00:00Z");
-        assert_eq!(
-            rfc("0000-01-01T00:00:00Z").to_rfc3339(),
-            "0000-01-01T00:00:00Z"
-        );
+        assert_eq!(rfc("0000-01-01T00:00:00Z").to_rfc3339(), "0000-01-01T00:00:00Z");
         // Outside RFC 3339's range: expanded ISO form, no panic.
-        assert_eq!(
-            DateTime::from_secs(253_402_300_800).to_rfc3339(),
-            "+10000-01-01T00:00:00Z"
-        );
+        assert_eq!(DateTime::from_secs(253_402_300_800).to_rfc3339(), "+10000-01-01T00:00:00Z");
         assert!(DateTime::from_secs(i64::MIN).to_rfc3339().starts_with('-'));
-        assert!(
-            DateTime::from_secs(i64::MAX)
-                .to_http_date()
-                .ends_with("GMT")
-        );
+        assert!(DateTime::from_secs(i64::MAX).to_http_date().ends_with("GMT"));
     }
 
     #[test]
@@ -1035,23 +928,11 @@ mod tests {
         assert_eq!(t.to_http_date(), "Tue, 29 Apr 2014 18:30:38.123 GMT");
         let parsed = DateTime::parse_http_date(&t.to_http_date()).unwrap();
         assert_eq!(parsed, rfc("2014-04-29T18:30:38.123Z"));
-        assert_eq!(
-            rfc("2014-04-29T18:30:38.5Z").to_http_date(),
-            "Tue, 29 Apr 2014 18:30:38.5 GMT"
-        );
+        assert_eq!(rfc("2014-04-29T18:30:38.5Z").to_http_date(), "Tue, 29 Apr 2014 18:30:38.5 GMT");
         // Sub-millisecond parts are not printed.
-        assert_eq!(
-            DateTime::from_parts(0, 999).to_http_date(),
-            "Thu, 01 Jan 1970 00:00:00 GMT"
-        );
-        assert_eq!(
-            rfc("1969-12-31T00:00:00Z").to_http_date(),
-            "Wed, 31 Dec 1969 00:00:00 GMT"
-        );
-        assert_eq!(
-            rfc("2024-02-29T23:59:59Z").to_http_date(),
-            "Thu, 29 Feb 2024 23:59:59 GMT"
-        );
+        assert_eq!(DateTime::from_parts(0, 999).to_http_date(), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(rfc("1969-12-31T00:00:00Z").to_http_date(), "Wed, 31 Dec 1969 00:00:00 GMT");
+        assert_eq!(rfc("2024-02-29T23:59:59Z").to_http_date(), "Thu, 29 Feb 2024 23:59:59 GMT");
     }
 
     #[test]
@@ -1105,36 +986,13 @@ mod tests {
         let t = DateTime::parse_epoch_seconds("-0.25").unwrap();
         assert_eq!(t.to_epoch_seconds_string(), "-0.25");
         assert_eq!(t.to_rfc3339(), "1969-12-31T23:59:59.75Z");
-        assert_eq!(
-            DateTime::parse_epoch_seconds("+1.0000000019").unwrap(),
-            DateTime::from_parts(1, 1)
-        );
-        assert_eq!(
-            DateTime::parse_epoch_seconds("-9223372036854775808")
-                .unwrap()
-                .secs(),
-            i64::MIN
-        );
-        for bad in [
-            "",
-            "-",
-            "abc",
-            "1.",
-            ".5",
-            "1e9",
-            "1.5.5",
-            "12 ",
-            "99999999999999999999",
-        ] {
+        assert_eq!(DateTime::parse_epoch_seconds("+1.0000000019").unwrap(), DateTime::from_parts(1, 1));
+        assert_eq!(DateTime::parse_epoch_seconds("-9223372036854775808").unwrap().secs(), i64::MIN);
+        for bad in ["", "-", "abc", "1.", ".5", "1e9", "1.5.5", "12 ", "99999999999999999999"] {
             let err = DateTime::parse_epoch_seconds(bad).unwrap_err().to_string();
             assert!(err.contains("epoch seconds"), "{bad:?}: {err}");
         }
-        assert!(
-            DateTime::parse_epoch_seconds("9223372036854775808")
-                .unwrap_err()
-                .to_string()
-                .contains("out of range")
-        );
+        assert!(DateTime::parse_epoch_seconds("9223372036854775808").unwrap_err().to_string().contains("out of range"));
     }
 
     #[test]
@@ -1200,28 +1058,17 @@ mod tests {
         assert_eq!(DateTime::from(st), t);
         let before = rfc("1969-07-20T20:17:40.5Z");
         let st = SystemTime::try_from(before).unwrap();
-        assert_eq!(
-            UNIX_EPOCH.duration_since(st).unwrap(),
-            Duration::new(14_182_939, 500_000_000)
-        );
+        assert_eq!(UNIX_EPOCH.duration_since(st).unwrap(), Duration::new(14_182_939, 500_000_000));
         assert_eq!(DateTime::from(st), before);
         assert_eq!(DateTime::from(UNIX_EPOCH), DateTime::default());
         // Whether the extremes fit depends on the platform; either way no panic.
-        for extreme in [
-            DateTime::from_secs(i64::MIN),
-            DateTime::from_parts(i64::MAX, 999_999_999),
-        ] {
+        for extreme in [DateTime::from_secs(i64::MIN), DateTime::from_parts(i64::MAX, 999_999_999)] {
             if let Ok(st) = SystemTime::try_from(extreme) {
                 assert_eq!(DateTime::from(st), extreme);
             }
         }
-        let err = DateTimeRangeError {
-            value: DateTime::from_secs(0),
-        };
-        assert_eq!(
-            err.to_string(),
-            "date-time 1970-01-01T00:00:00Z is out of the range representable by std::time::SystemTime"
-        );
+        let err = DateTimeRangeError { value: DateTime::from_secs(0) };
+        assert_eq!(err.to_string(), "date-time 1970-01-01T00:00:00Z is out of the range representable by std::time::SystemTime");
     }
 
     #[test]
@@ -1230,10 +1077,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&t).unwrap(), "1515531081");
         let t = DateTime::from_parts(1_515_531_081, 123_000_000);
         assert_eq!(serde_json::to_string(&t).unwrap(), "1515531081.123");
-        assert_eq!(
-            serde_json::from_str::<DateTime>("1515531081.123").unwrap(),
-            t
-        );
+        assert_eq!(serde_json::from_str::<DateTime>("1515531081.123").unwrap(), t);
         let t = DateTime::from_parts(-2, 500_000_000);
         assert_eq!(serde_json::to_string(&t).unwrap(), "-1.5");
         assert_eq!(serde_json::from_str::<DateTime>("-1.5").unwrap(), t);
@@ -1257,31 +1101,17 @@ mod tests {
             "\"Tue, 09 Jan 2018 20:51:21 GMT\"",
             "\"1515531081\"",
         ] {
-            assert_eq!(
-                serde_json::from_str::<DateTime>(json).unwrap(),
-                expected,
-                "{json}"
-            );
+            assert_eq!(serde_json::from_str::<DateTime>(json).unwrap(), expected, "{json}");
         }
-        let err = serde_json::from_str::<DateTime>("true")
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<DateTime>("true").unwrap_err().to_string();
         assert!(err.contains("epoch seconds"), "{err}");
-        let err = serde_json::from_str::<DateTime>("\"2018-13-09T20:51:21Z\"")
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<DateTime>("\"2018-13-09T20:51:21Z\"").unwrap_err().to_string();
         assert!(err.contains("month 13"), "{err}");
-        let err = serde_json::from_str::<DateTime>("\"Tue, 09 Jan 2018\"")
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<DateTime>("\"Tue, 09 Jan 2018\"").unwrap_err().to_string();
         assert!(err.contains("HTTP date"), "{err}");
-        let err = serde_json::from_str::<DateTime>("\"soon\"")
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<DateTime>("\"soon\"").unwrap_err().to_string();
         assert!(err.contains("RFC 3339"), "{err}");
-        let err = serde_json::from_str::<DateTime>("18446744073709551615")
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<DateTime>("18446744073709551615").unwrap_err().to_string();
         assert!(err.contains("out of range"), "{err}");
     }
 }

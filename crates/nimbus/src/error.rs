@@ -66,15 +66,7 @@ struct Inner {
 impl Error {
     /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error(Box::new(Inner {
-            kind,
-            message: message.into(),
-            code: None,
-            status: None,
-            request_id: None,
-            response: None,
-            source: None,
-        }))
+        Error(Box::new(Inner { kind, message: message.into(), code: None, status: None, request_id: None, response: None, source: None }))
     }
 
     /// A service error response with its parsed code, message and request id.

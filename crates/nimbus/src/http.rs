@@ -128,7 +128,13 @@ impl HttpRequest {
     pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
         // Room for the usual headers (content type, target, length, date,
         // authorization, token) without regrowing.
-        HttpRequest { method: method.into(), url: url.into(), host_prefix: None, headers: Headers(Vec::with_capacity(6)), body: Bytes::new() }
+        HttpRequest {
+            method: method.into(),
+            url: url.into(),
+            host_prefix: None,
+            headers: Headers(Vec::with_capacity(6)),
+            body: Bytes::new(),
+        }
     }
 
     /// The path of the URL (without query), for absolute or relative URLs.
@@ -333,11 +339,8 @@ impl ReqwestTransport {
         *outgoing.body_mut() = Some(request.body.clone().into());
         let response = self.client.execute(outgoing).await.map_err(Error::transport)?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
+        let headers =
+            response.headers().iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
         Ok((response, status, headers))
     }
 }
@@ -433,8 +436,19 @@ mod tests {
     fn urls_of_a_known_origin_parse_like_whole_urls() {
         let transport = ReqwestTransport::default();
         let paths = [
-            "", "/", "/v1/projects/p/instances/i", "/a/../b/./c", "/%2e%2e/x", "/a b/ü?q=1 2&r", "?x=1", "/p?", "/p?a=%41&b",
-            "/a\\b", "/sessions/s:executeSql?alt=json&$.xgafv=2", "/x#frag", "/x?y#z",
+            "",
+            "/",
+            "/v1/projects/p/instances/i",
+            "/a/../b/./c",
+            "/%2e%2e/x",
+            "/a b/ü?q=1 2&r",
+            "?x=1",
+            "/p?",
+            "/p?a=%41&b",
+            "/a\\b",
+            "/sessions/s:executeSql?alt=json&$.xgafv=2",
+            "/x#frag",
+            "/x?y#z",
         ];
         for origin in ["http://127.0.0.1:8080", "https://Athena.us-east-1.AmazonAWS.com", "http://user:pw@h:80"] {
             for path in paths {

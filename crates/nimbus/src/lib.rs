@@ -32,19 +32,19 @@ mod blob;
 mod client;
 pub mod credentials;
 mod date_time;
-mod error;
 pub mod endpoint;
+mod error;
 pub mod google;
 pub mod http;
 mod operation_error;
 pub mod paginate;
 pub mod protocol;
 pub mod retry;
+#[cfg(feature = "schemars")]
+mod schema;
 pub mod sigv4;
 #[cfg(feature = "test-util")]
 pub mod testing;
-#[cfg(feature = "schemars")]
-mod schema;
 mod unknown;
 pub mod wire;
 
@@ -52,10 +52,10 @@ pub use big_number::{BigNumber, BigNumberParseError};
 pub use blob::Blob;
 pub use client::{Client, Config, OperationInfo, Protocol, ResolvedEndpoint, ServiceInfo, TokenGenerator};
 pub use credentials::Credentials;
-pub use retry::RetryConfig;
 pub use date_time::{DateTime, DateTimeParseError, DateTimeRangeError};
 pub use error::{Error, ErrorKind};
 pub use operation_error::ModeledError;
+pub use retry::RetryConfig;
 pub use unknown::{UnknownIntVariant, UnknownVariant};
 
 /// An untyped JSON document.

@@ -2,8 +2,8 @@
 //! stops when it is absent, empty, or repeats; and a stream of the items of
 //! those pages.
 
-pub use futures_util::stream::{BoxStream, Stream};
 use futures_util::stream::StreamExt;
+pub use futures_util::stream::{BoxStream, Stream};
 
 /// A stream over the items of a vector (for tests and adapters).
 pub fn stream_iter<T: Send + 'static>(items: Vec<T>) -> impl Stream<Item = T> + Send {
@@ -70,7 +70,12 @@ impl<T, E> Stream for Paginated<T, E> {
 /// Pages of a paginated operation. `request` is the request builder,
 /// `set_token` puts a continuation token on it, `send` performs one call and
 /// `next_token` reads the token from a page.
-pub fn pages<R, P, E, Fut>(request: R, set_token: fn(R, String) -> R, send: fn(R) -> Fut, next_token: fn(&P) -> Option<String>) -> Paginated<P, E>
+pub fn pages<R, P, E, Fut>(
+    request: R,
+    set_token: fn(R, String) -> R,
+    send: fn(R) -> Fut,
+    next_token: fn(&P) -> Option<String>,
+) -> Paginated<P, E>
 where
     R: Clone + Send + 'static,
     P: Send + 'static,

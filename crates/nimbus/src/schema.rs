@@ -159,19 +159,10 @@ mod tests {
 
     #[test]
     fn value_type_schemas() {
-        assert_eq!(
-            value_of::<DateTime>(),
-            json!({ "type": "string", "format": "date-time" })
-        );
-        assert_eq!(
-            value_of::<Blob>(),
-            json!({ "type": "string", "contentEncoding": "base64" })
-        );
+        assert_eq!(value_of::<DateTime>(), json!({ "type": "string", "format": "date-time" }));
+        assert_eq!(value_of::<Blob>(), json!({ "type": "string", "contentEncoding": "base64" }));
         assert_eq!(value_of::<UnknownVariant>(), json!({ "type": "string" }));
-        assert_eq!(
-            value_of::<UnknownIntVariant>(),
-            json!({ "type": "integer", "format": "int32" })
-        );
+        assert_eq!(value_of::<UnknownIntVariant>(), json!({ "type": "integer", "format": "int32" }));
         let big = value_of::<BigNumber>();
         assert_eq!(big["anyOf"][0], json!({ "type": "number" }));
         assert_eq!(big["anyOf"][1]["type"], "string");

@@ -347,9 +347,8 @@ fn prepare(request: &HttpRequest, params: &SigningParams<'_>, mode: SignatureLoc
     let expires = match mode {
         SignatureLocation::Headers => String::new(),
         SignatureLocation::QueryParams => {
-            let expires = settings
-                .expires_in
-                .ok_or_else(|| Error::invalid_request("presigning needs an expiry (`SigningSettings::expires_in`)"))?;
+            let expires =
+                settings.expires_in.ok_or_else(|| Error::invalid_request("presigning needs an expiry (`SigningSettings::expires_in`)"))?;
             if expires.as_secs() == 0 || expires > MAX_PRESIGNED_EXPIRY {
                 return Err(Error::invalid_request(format!(
                     "a presigned URL must expire within 1 second to 7 days, not {} seconds",
@@ -664,7 +663,13 @@ fn keyed_signer(secret: &str, date: &str, region: &str, service: &str) -> HmacSh
     if cache.len() >= CAPACITY {
         cache.remove(0);
     }
-    cache.push(CachedKey { secret: secret.to_owned(), date: date.to_owned(), region: region.to_owned(), service: service.to_owned(), key: key.clone() });
+    cache.push(CachedKey {
+        secret: secret.to_owned(),
+        date: date.to_owned(),
+        region: region.to_owned(),
+        service: service.to_owned(),
+        key: key.clone(),
+    });
     key
 }
 
@@ -779,7 +784,9 @@ mod tests {
     fn host_comes_from_the_url_without_default_port() {
         let c = Credentials::new("AKIDEXAMPLE", SECRET, None);
         let p = params(&c, SigningSettings::default());
-        for (url, host) in [("https://Example.com:443/", "example.com"), ("https://example.com:8443/x", "example.com:8443"), ("http://u@h:80", "h")] {
+        for (url, host) in
+            [("https://Example.com:443/", "example.com"), ("https://example.com:8443/x", "example.com:8443"), ("http://u@h:80", "h")]
+        {
             let (cr, _) = canonical_request(&HttpRequest::new("GET", url), &p, SignatureLocation::Headers).unwrap();
             assert!(cr.contains(&format!("\nhost:{host}\n")), "{url}: {cr}");
         }

@@ -231,11 +231,8 @@ impl Summary {
             Ok(Ok(())) => self.passed += 1,
             Ok(Err(e)) => self.failed.push((id.to_owned(), e)),
             Err(p) => {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_default();
+                let msg =
+                    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned())).unwrap_or_default();
                 self.failed.push((id.to_owned(), format!("panicked: {msg}")));
             }
         }

@@ -93,10 +93,7 @@ mod tests {
         assert_eq!(v.as_str(), "NEW_VALUE");
         assert_eq!(v.to_string(), "NEW_VALUE");
         assert_eq!(serde_json::to_string(&v).unwrap(), "\"NEW_VALUE\"");
-        assert_eq!(
-            serde_json::from_str::<UnknownVariant>("\"NEW_VALUE\"").unwrap(),
-            v
-        );
+        assert_eq!(serde_json::from_str::<UnknownVariant>("\"NEW_VALUE\"").unwrap(), v);
         assert!(UnknownVariant::new("A".into()) < UnknownVariant::new("B".into()));
     }
 

@@ -149,15 +149,11 @@ where
     H: BuildHasher + Default,
 {
     fn encode<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(
-            self.iter()
-                .map(|(key, value)| (key, EncodeRef::<F, T>::new(value))),
-        )
+        s.collect_map(self.iter().map(|(key, value)| (key, EncodeRef::<F, T>::new(value))))
     }
 
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        HashMap::<K, Decoded<F, T>, H>::deserialize(d)
-            .map(|entries| entries.into_iter().map(|(k, v)| (k, v.0)).collect())
+        HashMap::<K, Decoded<F, T>, H>::deserialize(d).map(|entries| entries.into_iter().map(|(k, v)| (k, v.0)).collect())
     }
 }
 
@@ -210,10 +206,7 @@ struct IntVisitor<T>(PhantomData<fn() -> T>);
 
 impl<T> IntVisitor<T> {
     fn out_of_range<E: de::Error>(value: impl fmt::Display) -> E {
-        E::custom(format_args!(
-            "integer {value} is out of range for {}",
-            std::any::type_name::<T>()
-        ))
+        E::custom(format_args!("integer {value} is out of range for {}", std::any::type_name::<T>()))
     }
 }
 
@@ -225,11 +218,7 @@ where
     type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "an integer ({}) as a decimal string or a number",
-            std::any::type_name::<T>()
-        )
+        write!(f, "an integer ({}) as a decimal string or a number", std::any::type_name::<T>())
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
@@ -259,10 +248,7 @@ where
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
         v.parse::<T>().map_err(|err| {
             let echoed: String = v.chars().take(100).collect();
-            E::custom(format_args!(
-                "invalid {} string `{echoed}`: {err}",
-                std::any::type_name::<T>()
-            ))
+            E::custom(format_args!("invalid {} string `{echoed}`: {err}", std::any::type_name::<T>()))
         })
     }
 }
@@ -445,25 +431,15 @@ where
 /// are returned so the generated `Deserialize` can dispatch on the name and
 /// decode the value with [`from_value`]. Anything else is an error naming
 /// `union_name`.
-pub fn union_entry<'de, D: Deserializer<'de>>(
-    d: D,
-    union_name: &'static str,
-) -> Result<(String, serde_json::Value), D::Error> {
+pub fn union_entry<'de, D: Deserializer<'de>>(d: D, union_name: &'static str) -> Result<(String, serde_json::Value), D::Error> {
     let value = serde_json::Value::deserialize(d)?;
     let serde_json::Value::Object(object) = value else {
-        return Err(de::Error::custom(format_args!(
-            "expected a JSON object for union `{union_name}`, found {}",
-            json_kind(&value)
-        )));
+        return Err(de::Error::custom(format_args!("expected a JSON object for union `{union_name}`, found {}", json_kind(&value))));
     };
-    let mut set = object
-        .into_iter()
-        .filter(|(key, value)| key != "__type" && !value.is_null());
+    let mut set = object.into_iter().filter(|(key, value)| key != "__type" && !value.is_null());
     match (set.next(), set.next()) {
         (Some(entry), None) => Ok(entry),
-        (None, _) => Err(de::Error::custom(format_args!(
-            "union `{union_name}` has no member set; exactly one is required"
-        ))),
+        (None, _) => Err(de::Error::custom(format_args!("union `{union_name}` has no member set; exactly one is required"))),
         (Some((first, _)), Some((second, _))) => {
             let mut names = vec![first, second];
             names.extend(set.map(|(key, _)| key));

@@ -93,7 +93,8 @@ struct Context {
 fn read_context(dir: &Path) -> Result<Context, String> {
     let text = read(dir, "context.json")?;
     let json: Value = serde_json::from_str(&text).map_err(|e| format!("context.json: {e}"))?;
-    let str_field = |v: &Value, name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned).ok_or(format!("context.json: no `{name}`"));
+    let str_field =
+        |v: &Value, name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned).ok_or(format!("context.json: no `{name}`"));
     let bool_field = |name: &str| json.get(name).and_then(Value::as_bool).unwrap_or(false);
     let creds = json.get("credentials").ok_or("context.json: no `credentials`")?;
     let token = creds.get("token").and_then(Value::as_str).map(str::to_owned);
@@ -129,13 +130,8 @@ fn run_case(dir: &Path) -> Result<Vec<String>, String> {
     let ctx = read_context(dir)?;
     let raw = parse_raw(&read(dir, "request.txt")?)?;
     let request = raw.to_http()?;
-    let params = SigningParams {
-        credentials: &ctx.credentials,
-        region: &ctx.region,
-        service: &ctx.service,
-        time: ctx.time,
-        settings: ctx.settings,
-    };
+    let params =
+        SigningParams { credentials: &ctx.credentials, region: &ctx.region, service: &ctx.service, time: ctx.time, settings: ctx.settings };
     let expected = |file: &str| read(dir, file).map(|s| s.trim_end_matches(['\r', '\n']).to_owned());
     let mut failures = Vec::new();
 
@@ -156,7 +152,9 @@ fn run_case(dir: &Path) -> Result<Vec<String>, String> {
                 let want = header_set(signed_raw.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
                 let got = header_set(signed.headers.iter());
                 for name in ["authorization", "x-amz-date", "x-amz-security-token"] {
-                    let pick = |set: &[(String, String)]| set.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect::<Vec<_>>().join(" | ");
+                    let pick = |set: &[(String, String)]| {
+                        set.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect::<Vec<_>>().join(" | ")
+                    };
                     check(&mut failures, &format!("signed request header `{name}`"), &pick(&want), &pick(&got));
                 }
                 check(&mut failures, "signed request headers", &format!("{want:?}"), &format!("{got:?}"));

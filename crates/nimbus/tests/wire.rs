@@ -28,47 +28,19 @@ type NestedTimes = Vec<Option<HashMap<String, Vec<DateTime>>>>;
 struct Times {
     #[serde(default, with = "wire::date_time")]
     plain: DateTime,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::date_time"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::date_time")]
     created: Option<DateTime>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::epoch_seconds"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::epoch_seconds")]
     epoch: Option<DateTime>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::http_date"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::http_date")]
     http: Option<DateTime>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::date_time"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::date_time")]
     list: Option<Vec<DateTime>>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::epoch_seconds"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::epoch_seconds")]
     map: Option<HashMap<String, DateTime>>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::http_date"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::http_date")]
     nested: Option<NestedTimes>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::date_time"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::date_time")]
     boxed: Option<Box<DateTime>>,
 }
 
@@ -120,13 +92,9 @@ fn absent_and_null_timestamps_become_defaults() {
 #[test]
 fn timestamp_decoding_is_lenient_across_formats() {
     let expected = dt("2018-01-09T20:51:21Z");
-    for input in [
-        json!(1515531081),
-        json!(1515531081.0),
-        json!("2018-01-09T20:51:21Z"),
-        json!("Tue, 09 Jan 2018 20:51:21 GMT"),
-        json!("1515531081"),
-    ] {
+    for input in
+        [json!(1515531081), json!(1515531081.0), json!("2018-01-09T20:51:21Z"), json!("Tue, 09 Jan 2018 20:51:21 GMT"), json!("1515531081")]
+    {
         let doc = json!({
             "plain": input.clone(),
             "created": input.clone(),
@@ -144,12 +112,8 @@ fn timestamp_decoding_is_lenient_across_formats() {
 #[test]
 fn timestamp_collections_tolerate_null_items_only_where_typed() {
     // Null inside an Option item is None.
-    let parsed: Times =
-        serde_json::from_value(json!({ "nested": [null, {"a": []}] })).expect("valid");
-    assert_eq!(
-        parsed.nested,
-        Some(vec![None, Some(HashMap::from([("a".to_owned(), vec![])]))])
-    );
+    let parsed: Times = serde_json::from_value(json!({ "nested": [null, {"a": []}] })).expect("valid");
+    assert_eq!(parsed.nested, Some(vec![None, Some(HashMap::from([("a".to_owned(), vec![])]))]));
     // Null inside a plain Vec<DateTime> is an error, not a silent default.
     let err = serde_json::from_value::<Times>(json!({ "list": [null] })).unwrap_err();
     assert!(err.to_string().contains("date-time"), "{err}");
@@ -157,17 +121,11 @@ fn timestamp_collections_tolerate_null_items_only_where_typed() {
 
 #[test]
 fn bad_timestamps_are_rejected_with_context() {
-    let err = serde_json::from_value::<Times>(json!({ "created": "2023-02-29T00:00:00Z" }))
-        .unwrap_err()
-        .to_string();
+    let err = serde_json::from_value::<Times>(json!({ "created": "2023-02-29T00:00:00Z" })).unwrap_err().to_string();
     assert!(err.contains("day 29"), "{err}");
-    let err = serde_json::from_value::<Times>(json!({ "epoch": true }))
-        .unwrap_err()
-        .to_string();
+    let err = serde_json::from_value::<Times>(json!({ "epoch": true })).unwrap_err().to_string();
     assert!(err.contains("epoch seconds"), "{err}");
-    let err = serde_json::from_value::<Times>(json!({ "list": "2018-01-09T20:51:21Z" }))
-        .unwrap_err()
-        .to_string();
+    let err = serde_json::from_value::<Times>(json!({ "list": "2018-01-09T20:51:21Z" })).unwrap_err().to_string();
     assert!(err.contains("sequence"), "{err}");
 }
 
@@ -179,41 +137,17 @@ fn bad_timestamps_are_rejected_with_context() {
 struct Ints {
     #[serde(default, with = "nimbus::wire::int64_string")]
     signed: i64,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::int64_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::int64_string")]
     unsigned: Option<u64>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::int64_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::int64_string")]
     small: Option<i32>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::int64_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::int64_string")]
     small_unsigned: Option<u32>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::int64_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::int64_string")]
     list: Option<Vec<i64>>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::int64_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::int64_string")]
     map: Option<HashMap<String, i64>>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::int64_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::int64_string")]
     nested: Option<HashMap<String, Vec<Option<u64>>>>,
 }
 
@@ -277,20 +211,14 @@ fn int64_strings_reject_garbage_and_overflow() {
         (json!({ "signed": "12x" }), "invalid i64 string `12x`"),
         (json!({ "signed": "" }), "invalid i64 string"),
         (json!({ "signed": "9223372036854775808" }), "too large"),
-        (
-            json!({ "signed": 18446744073709551615u64 }),
-            "out of range for i64",
-        ),
+        (json!({ "signed": 18446744073709551615u64 }), "out of range for i64"),
         (json!({ "unsigned": -1 }), "out of range for u64"),
         (json!({ "unsigned": "-1" }), "invalid u64 string"),
         (json!({ "small": 2147483648u64 }), "out of range for i32"),
         (json!({ "small": "2147483648" }), "invalid i32 string"),
         (json!({ "small_unsigned": -1 }), "out of range for u32"),
         (json!({ "small": 1.5 }), "floating point"),
-        (
-            json!({ "signed": 1e300 }),
-            "integer 1e300 is out of range for i64",
-        ),
+        (json!({ "signed": 1e300 }), "integer 1e300 is out of range for i64"),
         (json!({ "signed": true }), "decimal string or a number"),
         (json!({ "list": ["1", "two"] }), "invalid i64 string `two`"),
     ];
@@ -311,23 +239,11 @@ fn int64_strings_reject_garbage_and_overflow() {
 struct Floats {
     #[serde(default, with = "nimbus::wire::special_float")]
     double: f64,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::special_float"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::special_float")]
     single: Option<f32>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::special_float"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::special_float")]
     list: Option<Vec<f64>>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "nimbus::wire::special_float"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "nimbus::wire::special_float")]
     map: Option<HashMap<String, f32>>,
 }
 
@@ -365,18 +281,13 @@ fn special_floats_decode_numbers_and_strings() {
     assert_eq!(list, vec![f64::NEG_INFINITY, 1.0, 2.5, 3.25]);
     assert_eq!(parsed.map, Some(HashMap::from([("x".to_owned(), -7.0f32)])));
 
-    let nulls: Floats =
-        serde_json::from_value(json!({ "double": null, "single": null })).expect("nulls");
+    let nulls: Floats = serde_json::from_value(json!({ "double": null, "single": null })).expect("nulls");
     assert_eq!(nulls.double, 0.0);
     assert_eq!(nulls.single, None);
 
-    let err = serde_json::from_value::<Floats>(json!({ "double": "lots" }))
-        .unwrap_err()
-        .to_string();
+    let err = serde_json::from_value::<Floats>(json!({ "double": "lots" })).unwrap_err().to_string();
     assert!(err.contains("invalid float string `lots`"), "{err}");
-    let err = serde_json::from_value::<Floats>(json!({ "double": [] }))
-        .unwrap_err()
-        .to_string();
+    let err = serde_json::from_value::<Floats>(json!({ "double": [] })).unwrap_err().to_string();
     assert!(err.contains("\"NaN\""), "{err}");
 }
 
@@ -388,15 +299,10 @@ fn special_floats_decode_numbers_and_strings() {
 fn encode_trait_is_usable_directly() {
     let mut out = Vec::new();
     let t = dt("2024-02-29T00:00:00Z");
-    <DateTime as Encode<wire::HttpDate>>::encode(&t, &mut serde_json::Serializer::new(&mut out))
-        .expect("serializes");
-    assert_eq!(
-        String::from_utf8(out).expect("utf-8"),
-        "\"Thu, 29 Feb 2024 00:00:00 GMT\""
-    );
+    <DateTime as Encode<wire::HttpDate>>::encode(&t, &mut serde_json::Serializer::new(&mut out)).expect("serializes");
+    assert_eq!(String::from_utf8(out).expect("utf-8"), "\"Thu, 29 Feb 2024 00:00:00 GMT\"");
 
-    let decoded =
-        <Option<Vec<i64>> as Encode<wire::Int64String>>::decode(json!(["5", 6])).expect("decodes");
+    let decoded = <Option<Vec<i64>> as Encode<wire::Int64String>>::decode(json!(["5", 6])).expect("decodes");
     assert_eq!(decoded, Some(vec![5, 6]));
 
     let none: Option<Vec<i64>> = wire::int64_string::deserialize(Value::Null).expect("null");
@@ -407,11 +313,9 @@ fn encode_trait_is_usable_directly() {
     assert!(empty.is_empty());
     let epoch: DateTime = wire::epoch_seconds::deserialize(json!(-1.5)).expect("number");
     assert_eq!(epoch, DateTime::from_parts(-2, 500_000_000));
-    let serialized =
-        wire::epoch_seconds::serialize(&Some(epoch), serde_json::value::Serializer).expect("ok");
+    let serialized = wire::epoch_seconds::serialize(&Some(epoch), serde_json::value::Serializer).expect("ok");
     assert_eq!(serialized, json!(-1.5));
-    let map: HashMap<String, DateTime> =
-        wire::http_date::deserialize(json!({ "a": "Thu, 01 Jan 1970 00:00:01 GMT" })).expect("map");
+    let map: HashMap<String, DateTime> = wire::http_date::deserialize(json!({ "a": "Thu, 01 Jan 1970 00:00:01 GMT" })).expect("map");
     assert_eq!(map["a"], DateTime::from_secs(1));
 }
 
@@ -431,26 +335,10 @@ struct Defaults {
 
 #[test]
 fn null_as_default_maps_null_and_absence() {
-    let parsed: Defaults =
-        serde_json::from_str(r#"{"count": null, "names": null}"#).expect("nulls");
-    assert_eq!(
-        parsed,
-        Defaults {
-            count: 0,
-            names: vec![],
-            flag: false
-        }
-    );
-    let parsed: Defaults =
-        serde_json::from_str(r#"{"count": 3, "names": ["a"], "flag": true}"#).expect("values");
-    assert_eq!(
-        parsed,
-        Defaults {
-            count: 3,
-            names: vec!["a".to_owned()],
-            flag: true
-        }
-    );
+    let parsed: Defaults = serde_json::from_str(r#"{"count": null, "names": null}"#).expect("nulls");
+    assert_eq!(parsed, Defaults { count: 0, names: vec![], flag: false });
+    let parsed: Defaults = serde_json::from_str(r#"{"count": 3, "names": ["a"], "flag": true}"#).expect("values");
+    assert_eq!(parsed, Defaults { count: 3, names: vec!["a".to_owned()], flag: true });
     assert!(serde_json::from_str::<Defaults>(r#"{"count": "3"}"#).is_err());
 }
 
@@ -491,10 +379,8 @@ fn union_with_one_member() {
 
 #[test]
 fn union_ignores_null_members_and_type_key() {
-    let shape: Shape = serde_json::from_str(
-        r#"{"__type": "com.example#Shape", "circle": null, "label": "hi", "tags": null}"#,
-    )
-    .expect("nulls and __type ignored");
+    let shape: Shape = serde_json::from_str(r#"{"__type": "com.example#Shape", "circle": null, "label": "hi", "tags": null}"#)
+        .expect("nulls and __type ignored");
     assert_eq!(shape, Shape::Label("hi".into()));
 }
 
@@ -502,29 +388,14 @@ fn union_ignores_null_members_and_type_key() {
 fn union_with_zero_or_several_members_is_an_error() {
     for json in [r#"{}"#, r#"{"circle": null}"#, r#"{"__type": "x"}"#] {
         let err = serde_json::from_str::<Shape>(json).unwrap_err().to_string();
-        assert!(
-            err.contains("union `Shape` has no member set"),
-            "{json}: {err}"
-        );
+        assert!(err.contains("union `Shape` has no member set"), "{json}: {err}");
     }
-    let err = serde_json::from_str::<Shape>(r#"{"circle": 1, "label": "x", "tags": []}"#)
-        .unwrap_err()
-        .to_string();
+    let err = serde_json::from_str::<Shape>(r#"{"circle": 1, "label": "x", "tags": []}"#).unwrap_err().to_string();
     assert!(err.contains("union `Shape` has 3 members set"), "{err}");
-    assert!(
-        err.contains("circle") && err.contains("label") && err.contains("tags"),
-        "{err}"
-    );
-    let err = serde_json::from_str::<Shape>("[1]")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("expected a JSON object for union `Shape`, found an array"),
-        "{err}"
-    );
-    let err = serde_json::from_str::<Shape>(r#"{"circle": "big"}"#)
-        .unwrap_err()
-        .to_string();
+    assert!(err.contains("circle") && err.contains("label") && err.contains("tags"), "{err}");
+    let err = serde_json::from_str::<Shape>("[1]").unwrap_err().to_string();
+    assert!(err.contains("expected a JSON object for union `Shape`, found an array"), "{err}");
+    let err = serde_json::from_str::<Shape>(r#"{"circle": "big"}"#).unwrap_err().to_string();
     assert!(err.contains("invalid type"), "{err}");
 }
 
@@ -548,17 +419,11 @@ fn redacted_debug() {
     }
     impl std::fmt::Debug for Credentials {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("Credentials")
-                .field("user", &self.user)
-                .field("password", &Redacted)
-                .finish()
+            f.debug_struct("Credentials").field("user", &self.user).field("password", &Redacted).finish()
         }
     }
     let text = format!("{:?}", Credentials { user: "me".into() });
-    assert_eq!(
-        text,
-        r#"Credentials { user: "me", password: *** Sensitive Data Redacted *** }"#
-    );
+    assert_eq!(text, r#"Credentials { user: "me", password: *** Sensitive Data Redacted *** }"#);
 }
 
 #[test]
@@ -584,14 +449,8 @@ fn blob_and_big_number_inside_generated_shapes() {
         "extra": { "k": [true] },
     }))
     .expect("valid");
-    assert_eq!(
-        parsed.data.as_ref().map(nimbus::Blob::as_bytes),
-        Some(&b"hi"[..])
-    );
-    assert_eq!(
-        parsed.amount.as_ref().map(nimbus::BigNumber::as_str),
-        Some("12345678901234567890123")
-    );
+    assert_eq!(parsed.data.as_ref().map(nimbus::Blob::as_bytes), Some(&b"hi"[..]));
+    assert_eq!(parsed.amount.as_ref().map(nimbus::BigNumber::as_str), Some("12345678901234567890123"));
     let json = to_json(&parsed);
     assert_eq!(json["data"], "aGk=");
     assert_eq!(json["amount"], 1.2345678901234568e22);

@@ -142,7 +142,9 @@ impl ScriptedServer {
                             }
                         }
                     }
-                    log.lock().expect("log").push(Received { at: std::time::Instant::now(), raw: String::from_utf8_lossy(&raw).into_owned() });
+                    log.lock()
+                        .expect("log")
+                        .push(Received { at: std::time::Instant::now(), raw: String::from_utf8_lossy(&raw).into_owned() });
                     tokio::time::sleep(answer.delay).await;
                     let extra: String = answer.headers.iter().map(|h| format!("{h}\r\n")).collect();
                     let response = format!(

@@ -50,8 +50,7 @@ pub(super) fn parse_url(url: &str) -> Option<Value> {
         }
         None => authority.split_once(':').unwrap_or((authority, "")),
     };
-    let host_ok = host.starts_with('[')
-        || (!host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || "-._~%".contains(c)));
+    let host_ok = host.starts_with('[') || (!host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || "-._~%".contains(c)));
     let port_ok = port.bytes().all(|b| b.is_ascii_digit());
     if !host_ok || !port_ok || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return None;
@@ -77,11 +76,9 @@ pub(super) fn parse_url(url: &str) -> Option<Value> {
 fn is_ipv4(host: &str) -> bool {
     let parts: Vec<&str> = host.split('.').collect();
     parts.len() == 4
-        && parts.iter().all(|p| {
-            (1..=3).contains(&p.len())
-                && p.bytes().all(|b| b.is_ascii_digit())
-                && p.parse::<u16>().is_ok_and(|n| n <= 255)
-        })
+        && parts
+            .iter()
+            .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n <= 255))
 }
 
 /// `isValidHostLabel`: an RFC 1123 host label (1 to 63 letters, digits and
@@ -126,10 +123,7 @@ pub(super) fn is_virtual_hostable_s3_bucket(value: &str, allow_sub_domains: bool
             && l.ends_with(|c: char| c.is_ascii_alphanumeric())
             && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
-    (3..=63).contains(&value.len())
-        && (allow_sub_domains || !value.contains('.'))
-        && value.split('.').all(label)
-        && !is_ipv4(value)
+    (3..=63).contains(&value.len()) && (allow_sub_domains || !value.contains('.')) && value.split('.').all(label) && !is_ipv4(value)
 }
 
 fn record<const N: usize>(fields: [(&str, Value); N]) -> Value {
@@ -181,15 +175,8 @@ mod tests {
         assert_eq!(get(&parse_url("https://127.0.0.1").unwrap(), "isIp"), &Value::Bool(true));
         let u = parse_url("https://[fe80::1]:8443/").unwrap();
         assert_eq!((get(&u, "authority"), get(&u, "isIp")), (&Value::from("[fe80::1]:8443"), &Value::Bool(true)));
-        for bad in [
-            "https://example.com:8443?foo=bar",
-            "example.com",
-            "ftp://x",
-            "https://",
-            "https://a b",
-            "https://h:x",
-            "https://[::1",
-        ] {
+        for bad in ["https://example.com:8443?foo=bar", "example.com", "ftp://x", "https://", "https://a b", "https://h:x", "https://[::1"]
+        {
             assert_eq!(parse_url(bad), None, "{bad}");
         }
     }
@@ -221,13 +208,8 @@ mod tests {
         assert_eq!(get(&arn, "resourceId"), &Value::from(vec!["vpc".to_owned(), "vpc-0e98".to_owned()]));
         let arn = parse_arn("arn:aws:s3:::bucket_name:a:b").unwrap();
         assert_eq!(get(&arn, "region"), &Value::from(""));
-        assert_eq!(
-            get(&arn, "resourceId"),
-            &Value::from(vec!["bucket_name".to_owned(), "a".to_owned(), "b".to_owned()])
-        );
-        for bad in
-            ["11111111-2222-3333-4444-555555555555", "arn:aws:s3:::", "arn::s3:::x", "arn:aws::::x", "urn:aws:s3:::x"]
-        {
+        assert_eq!(get(&arn, "resourceId"), &Value::from(vec!["bucket_name".to_owned(), "a".to_owned(), "b".to_owned()]));
+        for bad in ["11111111-2222-3333-4444-555555555555", "arn:aws:s3:::", "arn::s3:::x", "arn:aws::::x", "urn:aws:s3:::x"] {
             assert_eq!(parse_arn(bad), None, "{bad}");
         }
     }

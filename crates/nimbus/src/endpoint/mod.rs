@@ -93,9 +93,7 @@ impl Value {
             Json::Bool(b) => Value::Bool(*b),
             Json::Number(n) => Value::Int(n.as_i64()?),
             Json::Array(items) => Value::Array(items.iter().map(Value::from_json).collect::<Option<_>>()?),
-            Json::Object(o) => {
-                Value::Record(o.iter().map(|(k, v)| Some((k.clone(), Value::from_json(v)?))).collect::<Option<_>>()?)
-            }
+            Json::Object(o) => Value::Record(o.iter().map(|(k, v)| Some((k.clone(), Value::from_json(v)?))).collect::<Option<_>>()?),
             Json::Null => return None,
         })
     }
@@ -178,11 +176,7 @@ impl Params {
     }
 
     /// Sets the `stringArray` parameter `name`.
-    pub fn set_string_array<S: Into<String>>(
-        self,
-        name: impl Into<String>,
-        values: impl IntoIterator<Item = S>,
-    ) -> Self {
+    pub fn set_string_array<S: Into<String>>(self, name: impl Into<String>, values: impl IntoIterator<Item = S>) -> Self {
         self.set(name, Value::Array(values.into_iter().map(|s| Value::String(s.into())).collect()))
     }
 
@@ -341,8 +335,7 @@ const MAX_DEPTH: usize = 64;
 impl RuleSet {
     /// Parses the JSON document of a `smithy.rules#endpointRuleSet` trait.
     pub fn parse(json: &str) -> Result<RuleSet, Error> {
-        let v: Json = serde_json::from_str(json)
-            .map_err(|e| Error::config(format!("invalid endpoint rule set: not JSON: {e}")))?;
+        let v: Json = serde_json::from_str(json).map_err(|e| Error::config(format!("invalid endpoint rule set: not JSON: {e}")))?;
         RuleSet::from_value(&v)
     }
 
@@ -378,8 +371,7 @@ impl RuleSet {
                 None => {}
             }
         }
-        eval_rules(&self.rules, &mut scope)?
-            .ok_or_else(|| Error::config("no endpoint rule matched the endpoint parameters"))
+        eval_rules(&self.rules, &mut scope)?.ok_or_else(|| Error::config("no endpoint rule matched the endpoint parameters"))
     }
 }
 
@@ -442,11 +434,7 @@ fn parse_rule(v: &Json, at: &str, depth: usize) -> Result<Rule, Error> {
         Some(c) => {
             let at = format!("{at}.conditions");
             let items = array(c, &at)?;
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, c)| parse_condition(c, &format!("{at}[{i}]"), depth))
-                .collect::<Result<_, _>>()?
+            items.iter().enumerate().map(|(i, c)| parse_condition(c, &format!("{at}[{i}]"), depth)).collect::<Result<_, _>>()?
         }
     };
     let kind = match string(field(o, "type", at)?, &format!("{at}.type"))? {
@@ -515,19 +503,13 @@ fn parse_expr(v: &Json, at: &str, depth: usize) -> Result<Expr, Error> {
         Json::String(s) => parse_template(s, at)?,
         Json::Bool(b) => Expr::Bool(*b),
         Json::Number(n) => Expr::Int(n.as_i64().ok_or_else(|| bad(at, format!("{n} is not an integer")))?),
-        Json::Array(items) => Expr::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, e)| parse_expr(e, &format!("{at}[{i}]"), depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
+        Json::Array(items) => {
+            Expr::Array(items.iter().enumerate().map(|(i, e)| parse_expr(e, &format!("{at}[{i}]"), depth + 1)).collect::<Result<_, _>>()?)
+        }
         Json::Object(o) if o.contains_key("ref") => Expr::Ref(string(&o["ref"], &format!("{at}.ref"))?.to_owned()),
         Json::Object(o) if o.contains_key("fn") => parse_call(o, at, depth)?,
         Json::Object(o) => Expr::Record(
-            o.iter()
-                .map(|(k, e)| Ok((k.clone(), parse_expr(e, &format!("{at}.{k}"), depth + 1)?)))
-                .collect::<Result<_, Error>>()?,
+            o.iter().map(|(k, e)| Ok((k.clone(), parse_expr(e, &format!("{at}.{k}"), depth + 1)?))).collect::<Result<_, Error>>()?,
         ),
         Json::Null => return Err(bad(at, "null is not a value")),
     })
@@ -581,9 +563,7 @@ fn parse_path(path: &str, at: &str) -> Result<Vec<Step>, Error> {
     let mut steps = Vec::new();
     for part in path.split('.') {
         let (key, index) = match part.split_once('[') {
-            Some((key, index)) => {
-                (key, Some(index.strip_suffix(']').and_then(|i| i.parse().ok()).ok_or_else(invalid)?))
-            }
+            Some((key, index)) => (key, Some(index.strip_suffix(']').and_then(|i| i.parse().ok()).ok_or_else(invalid)?)),
             None => (part, None),
         };
         if !key.is_empty() {
@@ -644,8 +624,7 @@ fn build_endpoint(t: &EndpointTemplate, scope: &Scope) -> Result<Endpoint, Error
     }
     let mut properties = Map::new();
     for (name, value) in &t.properties {
-        let v = eval(value, scope)?
-            .ok_or_else(|| Error::config(format!("endpoint property `{name}` refers to an unset value")))?;
+        let v = eval(value, scope)?.ok_or_else(|| Error::config(format!("endpoint property `{name}` refers to an unset value")))?;
         properties.insert(name.clone(), v.to_json());
     }
     Ok(Endpoint { url, headers, properties })
@@ -734,17 +713,13 @@ fn call(func: Func, args: &[Expr], scope: &Scope) -> Result<Option<Value>, Error
         (Func::Not, [x]) => Some(Value::Bool(!b(x)?)),
         (Func::BooleanEquals, [x, y]) => Some(Value::Bool(b(x)? == b(y)?)),
         (Func::StringEquals, [x, y]) => Some(Value::Bool(s(x)? == s(y)?)),
-        (Func::Substring, [x, start, stop, rev]) => {
-            functions::substring(s(x)?, i(start)?, i(stop)?, b(rev)?).map(Value::String)
-        }
+        (Func::Substring, [x, start, stop, rev]) => functions::substring(s(x)?, i(start)?, i(stop)?, b(rev)?).map(Value::String),
         (Func::ParseUrl, [x]) => functions::parse_url(s(x)?),
         (Func::UriEncode, [x]) => Some(Value::String(functions::uri_encode(s(x)?))),
         (Func::IsValidHostLabel, [x, sub]) => Some(Value::Bool(functions::is_valid_host_label(s(x)?, b(sub)?))),
         (Func::Partition, [x]) => Some(partition::partition(s(x)?)?),
         (Func::ParseArn, [x]) => functions::parse_arn(s(x)?),
-        (Func::IsVirtualHostableS3Bucket, [x, sub]) => {
-            Some(Value::Bool(functions::is_virtual_hostable_s3_bucket(s(x)?, b(sub)?)))
-        }
+        (Func::IsVirtualHostableS3Bucket, [x, sub]) => Some(Value::Bool(functions::is_virtual_hostable_s3_bucket(s(x)?, b(sub)?))),
         _ => return Err(Error::config(format!("wrong number of arguments to `{name}`"))),
     })
 }
@@ -805,8 +780,7 @@ mod tests {
         assert_eq!(e.url, "https://svc.eu-west-1.amazonaws.com");
         assert_eq!(e.headers["x-prefix"], ["eu", "{literal}"]);
         assert_eq!(e.headers["x-tag"], ["b"]);
-        let expected =
-            serde_json::json!([{"name": "sigv4", "signingRegion": "eu-west-1", "disableDoubleEncoding": true}]);
+        let expected = serde_json::json!([{"name": "sigv4", "signingRegion": "eu-west-1", "disableDoubleEncoding": true}]);
         assert_eq!(e.properties["authSchemes"], expected);
         // A one-letter region makes `substring` return nothing: the tree does not apply.
         assert_eq!(set.resolve(&Params::new().set_str("Region", "x")).unwrap().url, "https://fallback");
@@ -817,10 +791,7 @@ mod tests {
         let doc = r#"{"version": "1.0", "parameters": {"Bucket": {"type": "string", "required": true}},
                       "rules": [{"type": "endpoint", "conditions": [], "endpoint": {"url": "https://{Bucket}.example.com"}}]}"#;
         let set = RuleSet::parse(doc).unwrap();
-        assert_eq!(
-            set.resolve(&Params::new()).unwrap_err().message(),
-            "endpoint parameter `Bucket` is required but not set"
-        );
+        assert_eq!(set.resolve(&Params::new()).unwrap_err().message(), "endpoint parameter `Bucket` is required but not set");
         let e = set.resolve(&Params::new().set_bool("Bucket", true)).unwrap_err();
         assert_eq!(e.message(), "endpoint parameter `Bucket` must be a string, not a boolean");
         assert_eq!(set.resolve(&Params::new().set_str("Bucket", "b")).unwrap().url, "https://b.example.com");
@@ -839,7 +810,8 @@ mod tests {
         let msg = |doc: &str| RuleSet::parse(doc).unwrap_err().message().to_owned();
         assert!(msg("[").contains("not JSON"));
         assert!(msg(r#"{"parameters": {}}"#).contains("`rules` is missing"));
-        let doc = r#"{"parameters": {}, "rules": [{"type": "endpoint", "conditions": [{"fn": "nope", "argv": []}], "endpoint": {"url": "x"}}]}"#;
+        let doc =
+            r#"{"parameters": {}, "rules": [{"type": "endpoint", "conditions": [{"fn": "nope", "argv": []}], "endpoint": {"url": "x"}}]}"#;
         assert_eq!(msg(doc), "invalid endpoint rule set: rules[0].conditions[0]: unknown function `nope`");
         let doc = r#"{"parameters": {}, "rules": [{"type": "error", "error": "unclosed {Region"}]}"#;
         assert!(msg(doc).contains("rules[0].error: unclosed `{`"));

@@ -48,9 +48,7 @@ fn load(json: &str) -> Result<Vec<Partition>, String> {
                 })
                 .collect::<Result<_, String>>()?;
             let region_regex = match p.get("regionRegex").and_then(Json::as_str) {
-                Some(re) => {
-                    Some(Regex::new(re).ok_or_else(|| format!("partition `{id}`: unsupported regionRegex `{re}`"))?)
-                }
+                Some(re) => Some(Regex::new(re).ok_or_else(|| format!("partition `{id}`: unsupported regionRegex `{re}`"))?),
                 None => None,
             };
             Ok(Partition { id, region_regex, regions, outputs })
@@ -66,9 +64,7 @@ pub(super) fn partition(region: &str) -> Result<Value, Error> {
     let all = partitions()?;
     let listed = all.iter().find_map(|p| p.regions.get(region).map(|overrides| (p, Some(overrides))));
     let found = listed
-        .or_else(|| {
-            all.iter().find(|p| p.region_regex.as_ref().is_some_and(|re| re.is_match(region))).map(|p| (p, None))
-        })
+        .or_else(|| all.iter().find(|p| p.region_regex.as_ref().is_some_and(|re| re.is_match(region))).map(|p| (p, None)))
         .or_else(|| all.iter().find(|p| p.id == "aws").map(|p| (p, None)));
     let Some((p, overrides)) = found else {
         return Err(Error::config("the embedded partitions.json has no `aws` partition"));

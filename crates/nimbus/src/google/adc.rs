@@ -150,9 +150,9 @@ impl ProvideToken for ApplicationDefaultCredentials {
                 None => transport.insert(ReqwestTransport::new(Some(Duration::from_secs(10)))?),
             };
             let request = token_request(credential, &self.scopes)?;
-            let (value, lifetime) = tokio::time::timeout(TOKEN_TIMEOUT, fetch(transport, &request, credential))
-                .await
-                .map_err(|_| credentials_error(format!("the token request to {} took longer than {TOKEN_TIMEOUT:?}", origin_of(&request.url))))??;
+            let (value, lifetime) = tokio::time::timeout(TOKEN_TIMEOUT, fetch(transport, &request, credential)).await.map_err(|_| {
+                credentials_error(format!("the token request to {} took longer than {TOKEN_TIMEOUT:?}", origin_of(&request.url)))
+            })??;
             *token = Some((value.clone(), Instant::now() + lifetime));
             Ok(value)
         })
@@ -178,7 +178,8 @@ fn credentials_error(message: impl Into<String>) -> Error {
 fn read_file(path: &Path) -> Result<Credential, Error> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| credentials_error(format!("cannot read the credentials file {shown}: {e}")))?;
-    let json: Value = serde_json::from_str(&text).map_err(|e| credentials_error(format!("the credentials file {shown} is not JSON: {e}")))?;
+    let json: Value =
+        serde_json::from_str(&text).map_err(|e| credentials_error(format!("the credentials file {shown} is not JSON: {e}")))?;
     let field = |name: &str| -> Result<String, Error> {
         json.get(name)
             .and_then(Value::as_str)
@@ -259,7 +260,13 @@ fn token_request(credential: &Credential, scopes: &[String]) -> Result<HttpReque
 
 /// A JWT asserting the service account, signed with RS256, valid for an
 /// hour.
-fn signed_jwt(email: &str, key_id: Option<&str>, key: &ring::signature::RsaKeyPair, audience: &str, scopes: &[String]) -> Result<String, Error> {
+fn signed_jwt(
+    email: &str,
+    key_id: Option<&str>,
+    key: &ring::signature::RsaKeyPair,
+    audience: &str,
+    scopes: &[String],
+) -> Result<String, Error> {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let mut header = serde_json::json!({"alg": "RS256", "typ": "JWT"});
@@ -298,14 +305,11 @@ async fn fetch(transport: &ReqwestTransport, request: &HttpRequest, credential: 
         // OAuth errors name the problem in `error` / `error_description`;
         // neither holds a secret.
         let text = |name: &str| body.as_ref().and_then(|b| b.get(name)).and_then(Value::as_str).unwrap_or("");
-        return Err(credentials_error(format!(
-            "{origin} refused the token request: HTTP {} {} {}",
-            response.status,
-            text("error"),
-            text("error_description")
-        )
-        .trim_end()
-        .to_owned()));
+        return Err(credentials_error(
+            format!("{origin} refused the token request: HTTP {} {} {}", response.status, text("error"), text("error_description"))
+                .trim_end()
+                .to_owned(),
+        ));
     }
     let token = body
         .as_ref()

@@ -273,7 +273,12 @@ mod tests {
     fn patterns() {
         let p = "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$";
         assert!(check_pattern("name", "projects/p/instances/i/databases/d/sessions/s", p).is_ok());
-        for bad in ["projects/p/instances/i/databases/d/sessions/s/x", "projects/p/instances/i/databases/d", "projects//instances/i/databases/d/sessions/s", "x"] {
+        for bad in [
+            "projects/p/instances/i/databases/d/sessions/s/x",
+            "projects/p/instances/i/databases/d",
+            "projects//instances/i/databases/d/sessions/s",
+            "x",
+        ] {
             let e = check_pattern("name", bad, p).unwrap_err();
             assert!(e.to_string().contains("does not match"), "{e}");
         }

@@ -478,11 +478,7 @@ impl RowMerger {
         }
         if !self.row.is_empty() {
             return Err(Error::decode(
-                format!(
-                    "the result stream ended in the middle of a row ({} of {} values)",
-                    self.row.len(),
-                    self.columns.unwrap_or(0)
-                ),
+                format!("the result stream ended in the middle of a row ({} of {} values)", self.row.len(), self.columns.unwrap_or(0)),
                 None,
             ));
         }
@@ -521,10 +517,7 @@ fn merge(a: Value, b: Value) -> Result<Value, Error> {
             }
             Ok(Value::Object(a))
         }
-        (a, b) => Err(Error::decode(
-            format!("cannot merge a chunked {} value with a {} value", kind_name(&a), kind_name(&b)),
-            None,
-        )),
+        (a, b) => Err(Error::decode(format!("cannot merge a chunked {} value with a {} value", kind_name(&a), kind_name(&b)), None)),
     }
 }
 

@@ -8,8 +8,8 @@ use crate::client::{Config, Protocol};
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
 use base64::Engine as _;
-use std::io::Write as _;
 use serde_json::Value;
+use std::io::Write as _;
 
 /// Strips what AWS protocols allow around an error code: a namespace
 /// (`aws.protocoltests#FooError` -> `FooError`) and a `:`-suffix
@@ -21,10 +21,7 @@ pub fn sanitize_error_code(raw: &str) -> &str {
 
 /// The request id AWS services put in response headers.
 pub fn request_id(response: &HttpResponse) -> Option<String> {
-    ["x-amzn-requestid", "x-amz-request-id", "x-request-id"]
-        .iter()
-        .find_map(|h| response.headers.get(h))
-        .map(str::to_owned)
+    ["x-amzn-requestid", "x-amz-request-id", "x-request-id"].iter().find_map(|h| response.headers.get(h)).map(str::to_owned)
 }
 
 /// Turns a non-2xx response into a service [`Error`] with the code, message
@@ -152,11 +149,8 @@ mod tests {
 
     #[test]
     fn html_empty_and_truncated_bodies_still_give_service_errors() {
-        for (status, body) in [
-            (500, "<html><body><h1>Internal Server Error</h1></body></html>"),
-            (503, ""),
-            (400, r#"{"__type": "Trunc"#),
-        ] {
+        for (status, body) in [(500, "<html><body><h1>Internal Server Error</h1></body></html>"), (503, ""), (400, r#"{"__type": "Trunc"#)]
+        {
             let e = error_from_response(Protocol::AwsJson1_1, resp(status, &[("content-type", "text/html")], body));
             assert_eq!(e.kind(), ErrorKind::Service);
             assert_eq!(e.code(), Some(format!("Http{status}").as_str()));

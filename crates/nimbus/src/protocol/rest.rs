@@ -190,7 +190,9 @@ impl RequestBuilder {
 pub fn check_host_prefix(prefix: &str) -> Result<(), Error> {
     let host = prefix.strip_suffix('.').unwrap_or(prefix);
     if host.split('.').any(|l| !is_valid_host_label(l)) {
-        return Err(Error::invalid_request(format!("`{prefix}` is not a valid host prefix (a host label is empty or has characters other than letters, digits and `-`)")));
+        return Err(Error::invalid_request(format!(
+            "`{prefix}` is not a valid host prefix (a host label is empty or has characters other than letters, digits and `-`)"
+        )));
     }
     Ok(())
 }
@@ -209,10 +211,7 @@ pub fn append_query<'a>(request: &mut HttpRequest, params: impl IntoIterator<Ite
 /// Whether `label` is a valid DNS host label (1-63 letters, digits, `-`,
 /// not starting with `-`).
 pub fn is_valid_host_label(label: &str) -> bool {
-    !label.is_empty()
-        && label.len() <= 63
-        && !label.starts_with('-')
-        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    !label.is_empty() && label.len() <= 63 && !label.starts_with('-') && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Formats a float for a header or query value (`NaN`, `Infinity`,
@@ -254,9 +253,7 @@ pub type Parse<T> = fn(&str) -> Result<T, String>;
 pub fn header<T>(response: &HttpResponse, name: &str, parse: Parse<T>) -> Result<Option<T>, Error> {
     match response.headers.get_joined(name) {
         None => Ok(None),
-        Some(v) => parse(v.trim())
-            .map(Some)
-            .map_err(|e| Error::decode(format!("header `{name}`: {e}"), Some(response))),
+        Some(v) => parse(v.trim()).map(Some).map_err(|e| Error::decode(format!("header `{name}`: {e}"), Some(response))),
     }
 }
 
@@ -440,7 +437,8 @@ mod tests {
         let v = r.headers.get("x-l").unwrap().to_owned();
         assert_eq!(v, r#"a, "b,c", "d\"e", " f ""#);
         assert_eq!(split_list(&v), vec!["a", "b,c", "d\"e", " f "]);
-        let resp = HttpResponse::new(200, [("X-D", "Mon, 16 Dec 2019 23:48:18 GMT, Mon, 16 Dec 2019 23:48:18 GMT")].into_iter().collect(), "");
+        let resp =
+            HttpResponse::new(200, [("X-D", "Mon, 16 Dec 2019 23:48:18 GMT, Mon, 16 Dec 2019 23:48:18 GMT")].into_iter().collect(), "");
         let dates = header_list(&resp, "x-d", parse_http_date, true).unwrap().unwrap();
         assert_eq!(dates.len(), 2);
         let bad = HttpResponse::new(200, [("X-N", "1, x")].into_iter().collect(), "");
