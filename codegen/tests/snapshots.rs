@@ -61,7 +61,7 @@ fn fixture_smithy_client() {
 #[test]
 fn athena_api_summary() {
     let s = athena();
-    assert_eq!(s.operations.len(), 68);
+    assert_eq!(s.operations.len(), 70);
     insta::assert_snapshot!(nimbus_codegen::emit::summary::summary(&s));
 }
 

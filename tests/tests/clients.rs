@@ -55,6 +55,142 @@ async fn athena_get_session_on_the_wire() {
     assert_eq!(headers, expected);
 }
 
+/// Every member boto3 documents for Athena `get_session` (the newer model adds
+/// `MonitoringConfiguration`, `EngineConfiguration.Classifications` and
+/// `SessionConfiguration.SessionIdleTimeoutInMinutes`), decoded through the client from
+/// a stub server and compared with a value built with the generated setters, so a member
+/// the client drops (or a value it replaces with a default) fails the test.
+#[tokio::test]
+async fn athena_get_session_decodes_every_documented_member() {
+    use nimbus::DateTime;
+    use nimbus_athena::types::*;
+    // Values differ from the modeled defaults (MaxConcurrentDpus defaults to 20, the
+    // logging `Enabled` flags to false), so a value that is not decoded cannot pass.
+    let body = serde_json::json!({
+        "SessionId": "b7d6cc44-bc8e-4b4a-9b2d-2c1f3d4e5f60",
+        "Description": "Spark session with monitoring",
+        "WorkGroup": "spark-monitored",
+        "EngineVersion": "PySpark engine version 3",
+        "EngineConfiguration": {
+            "CoordinatorDpuSize": 1,
+            "MaxConcurrentDpus": 60,
+            "DefaultExecutorDpuSize": 1,
+            "AdditionalConfigs": { "NotebookId": "nb-2", "NotebookIframeParentUrl": "https://console.example" },
+            "SparkProperties": { "spark.sql.shuffle.partitions": "400" },
+            "Classifications": [
+                { "Name": "athena-query-engine-properties", "Properties": { "max-dpu-count": "60", "min-dpu-count": "4" } },
+                { "Name": "spark-defaults", "Properties": { "spark.executor.memory": "4g" } }
+            ]
+        },
+        "NotebookVersion": "Athena notebook version 1",
+        "MonitoringConfiguration": {
+            "CloudWatchLoggingConfiguration": {
+                "Enabled": true,
+                "LogGroup": "/aws/athena/spark",
+                "LogStreamNamePrefix": "session-",
+                "LogTypes": { "SPARK_DRIVER": ["STDOUT", "STDERR"], "SPARK_EXECUTOR": ["STDOUT"] }
+            },
+            "ManagedLoggingConfiguration": {
+                "Enabled": true,
+                "KmsKey": "arn:aws:kms:us-east-1:111122223333:key/managed"
+            },
+            "S3LoggingConfiguration": {
+                "Enabled": true,
+                "KmsKey": "arn:aws:kms:us-east-1:111122223333:key/s3",
+                "LogLocation": "s3://logs-bucket/athena/"
+            }
+        },
+        "SessionConfiguration": {
+            "ExecutionRole": "arn:aws:iam::111122223333:role/AthenaSpark",
+            "WorkingDirectory": "s3://bucket/athena/work/",
+            "IdleTimeoutSeconds": 1800,
+            "SessionIdleTimeoutInMinutes": 45,
+            "EncryptionConfiguration": { "EncryptionOption": "CSE_KMS", "KmsKey": "arn:aws:kms:us-east-1:111122223333:key/c" }
+        },
+        "Status": {
+            "StartDateTime": 1700000000.25,
+            "LastModifiedDateTime": 1700000100,
+            "EndDateTime": 1700003600,
+            "IdleSinceDateTime": 1700000200.5,
+            "State": "TERMINATED",
+            "StateChangeReason": "Session terminated by user"
+        },
+        "Statistics": { "DpuExecutionInMillis": 987654 }
+    });
+    let (endpoint, server) = stub_server(body.to_string()).await;
+    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint).no_credentials());
+    let session = client.get_session("b7d6cc44-bc8e-4b4a-9b2d-2c1f3d4e5f60").send().await.expect("GetSession");
+
+    let map = |pairs: &[(&str, &str)]| -> std::collections::HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let engine = EngineConfiguration::new()
+        .set_coordinator_dpu_size(1)
+        .set_max_concurrent_dpus(60)
+        .set_default_executor_dpu_size(1)
+        .set_additional_configs(map(&[("NotebookId", "nb-2"), ("NotebookIframeParentUrl", "https://console.example")]))
+        .set_spark_properties(map(&[("spark.sql.shuffle.partitions", "400")]))
+        .set_classifications(vec![
+            Classification::new()
+                .set_name("athena-query-engine-properties")
+                .set_properties(map(&[("max-dpu-count", "60"), ("min-dpu-count", "4")])),
+            Classification::new().set_name("spark-defaults").set_properties(map(&[("spark.executor.memory", "4g")])),
+        ]);
+    let log_types: std::collections::HashMap<String, Vec<String>> = [
+        ("SPARK_DRIVER".to_owned(), vec!["STDOUT".to_owned(), "STDERR".to_owned()]),
+        ("SPARK_EXECUTOR".to_owned(), vec!["STDOUT".to_owned()]),
+    ]
+    .into_iter()
+    .collect();
+    let monitoring = MonitoringConfiguration::new()
+        .set_cloud_watch_logging_configuration(
+            CloudWatchLoggingConfiguration::new(true)
+                .set_log_group("/aws/athena/spark")
+                .set_log_stream_name_prefix("session-")
+                .set_log_types(log_types),
+        )
+        .set_managed_logging_configuration(
+            ManagedLoggingConfiguration::new(true).set_kms_key("arn:aws:kms:us-east-1:111122223333:key/managed"),
+        )
+        .set_s3_logging_configuration(
+            S3LoggingConfiguration::new(true)
+                .set_kms_key("arn:aws:kms:us-east-1:111122223333:key/s3")
+                .set_log_location("s3://logs-bucket/athena/"),
+        );
+    let config = SessionConfiguration::new()
+        .set_execution_role("arn:aws:iam::111122223333:role/AthenaSpark")
+        .set_working_directory("s3://bucket/athena/work/")
+        .set_idle_timeout_seconds(1800)
+        .set_session_idle_timeout_in_minutes(45)
+        .set_encryption_configuration(
+            EncryptionConfiguration::new(EncryptionOption::CseKms).set_kms_key("arn:aws:kms:us-east-1:111122223333:key/c"),
+        );
+    let status = SessionStatus::new()
+        .set_start_date_time(DateTime::from_parts(1_700_000_000, 250_000_000))
+        .set_last_modified_date_time(DateTime::from_secs(1_700_000_100))
+        .set_end_date_time(DateTime::from_secs(1_700_003_600))
+        .set_idle_since_date_time(DateTime::from_parts(1_700_000_200, 500_000_000))
+        .set_state(SessionState::Terminated)
+        .set_state_change_reason("Session terminated by user");
+    let expected = GetSessionResponse::new()
+        .set_session_id("b7d6cc44-bc8e-4b4a-9b2d-2c1f3d4e5f60")
+        .set_description("Spark session with monitoring")
+        .set_work_group("spark-monitored")
+        .set_engine_version("PySpark engine version 3")
+        .set_engine_configuration(engine)
+        .set_notebook_version("Athena notebook version 1")
+        .set_monitoring_configuration(monitoring)
+        .set_session_configuration(config)
+        .set_status(status)
+        .set_statistics(SessionStatistics::new().set_dpu_execution_in_millis(987_654));
+    assert_eq!(session, expected);
+
+    let (line, headers, request) = split_request(&server);
+    assert_eq!(line, "POST / HTTP/1.1");
+    assert!(headers.contains(&"x-amz-target: AmazonAthena.GetSession".to_owned()), "{headers:?}");
+    assert_eq!(request, r#"{"SessionId":"b7d6cc44-bc8e-4b4a-9b2d-2c1f3d4e5f60"}"#);
+}
+
 #[tokio::test]
 async fn workspacesweb_get_session_on_the_wire() {
     let body = serde_json::json!({
@@ -174,7 +310,7 @@ async fn idempotency_tokens_are_filled_once_per_call() {
 fn every_operation_has_a_method() {
     // The generated operations module has one builder per operation: count them.
     for (src, expected) in [
-        (include_str!("../../crates/nimbus-athena/src/operations.rs"), 68),
+        (include_str!("../../crates/nimbus-athena/src/operations.rs"), 70),
         (include_str!("../../crates/nimbus-workspacesweb/src/operations.rs"), 68),
     ] {
         let builders = src.matches("pub async fn send(").count();

@@ -39,7 +39,7 @@ pub fn discovery(label: &str, bytes: &[u8]) -> Service {
 }
 
 pub fn athena() -> Service {
-    let (l, b) = spec_bytes("aws/athena-2017-05-18.json");
+    let (l, b) = spec_bytes("aws/athena-2017-05-18.2026-06-05.json");
     smithy(&l, &b, None)
 }
 

@@ -194,19 +194,9 @@ const CASES: &[(&str, &str, &str)] = &[
         "{\"endpoint\":{\"url\":\"https://athena.us-gov-east-1.api.aws\"}}",
     ),
     (
-        "For region us-iso-east-1 with FIPS enabled and DualStack enabled",
-        "{\"Region\":\"us-iso-east-1\",\"UseFIPS\":true,\"UseDualStack\":true}",
-        "{\"error\":\"FIPS and DualStack are enabled, but this partition does not support one or both\"}",
-    ),
-    (
         "For region us-iso-east-1 with FIPS enabled and DualStack disabled",
         "{\"Region\":\"us-iso-east-1\",\"UseFIPS\":true,\"UseDualStack\":false}",
         "{\"endpoint\":{\"url\":\"https://athena-fips.us-iso-east-1.c2s.ic.gov\"}}",
-    ),
-    (
-        "For region us-iso-east-1 with FIPS disabled and DualStack enabled",
-        "{\"Region\":\"us-iso-east-1\",\"UseFIPS\":false,\"UseDualStack\":true}",
-        "{\"error\":\"DualStack is enabled but this partition does not support DualStack\"}",
     ),
     (
         "For region us-iso-east-1 with FIPS disabled and DualStack disabled",
@@ -214,19 +204,9 @@ const CASES: &[(&str, &str, &str)] = &[
         "{\"endpoint\":{\"url\":\"https://athena.us-iso-east-1.c2s.ic.gov\"}}",
     ),
     (
-        "For region us-isob-east-1 with FIPS enabled and DualStack enabled",
-        "{\"Region\":\"us-isob-east-1\",\"UseFIPS\":true,\"UseDualStack\":true}",
-        "{\"error\":\"FIPS and DualStack are enabled, but this partition does not support one or both\"}",
-    ),
-    (
         "For region us-isob-east-1 with FIPS enabled and DualStack disabled",
         "{\"Region\":\"us-isob-east-1\",\"UseFIPS\":true,\"UseDualStack\":false}",
         "{\"endpoint\":{\"url\":\"https://athena-fips.us-isob-east-1.sc2s.sgov.gov\"}}",
-    ),
-    (
-        "For region us-isob-east-1 with FIPS disabled and DualStack enabled",
-        "{\"Region\":\"us-isob-east-1\",\"UseFIPS\":false,\"UseDualStack\":true}",
-        "{\"error\":\"DualStack is enabled but this partition does not support DualStack\"}",
     ),
     (
         "For region us-isob-east-1 with FIPS disabled and DualStack disabled",

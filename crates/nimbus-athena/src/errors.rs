@@ -596,6 +596,27 @@ nimbus::operation_error! {
     InternalServerException("InternalServerException", read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
 }
+/// Errors of [`GetResourceDashboard`](crate::Client::get_resource_dashboard): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum GetResourceDashboardError {
+    /// Indicates a platform issue, which may be due to a transient condition or outage.
+    InternalServerException(crate::types::InternalServerException),
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    InvalidRequestException(crate::types::InvalidRequestException),
+    /// A resource, such as a workgroup, was not found.
+    ResourceNotFoundException(crate::types::ResourceNotFoundException),
+    /// An error the model does not declare for this operation (its code,
+    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// or a failure to send the request or read the response.
+    Unhandled(nimbus::Error),
+}
+nimbus::operation_error! {
+    GetResourceDashboardError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+}
 /// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -613,6 +634,27 @@ pub enum GetSessionError {
 }
 nimbus::operation_error! {
     GetSessionError;
+    InternalServerException("InternalServerException", read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+}
+/// Errors of [`GetSessionEndpoint`](crate::Client::get_session_endpoint): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum GetSessionEndpointError {
+    /// Indicates a platform issue, which may be due to a transient condition or outage.
+    InternalServerException(crate::types::InternalServerException),
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    InvalidRequestException(crate::types::InvalidRequestException),
+    /// A resource, such as a workgroup, was not found.
+    ResourceNotFoundException(crate::types::ResourceNotFoundException),
+    /// An error the model does not declare for this operation (its code,
+    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// or a failure to send the request or read the response.
+    Unhandled(nimbus::Error),
+}
+nimbus::operation_error! {
+    GetSessionEndpointError;
     InternalServerException("InternalServerException", read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);

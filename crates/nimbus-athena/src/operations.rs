@@ -1434,6 +1434,14 @@ impl GetQueryResults {
         self.input = self.input.set_max_results(value);
         self
     }
+    /// When you set this to `DATA_ROWS` or empty, `GetQueryResults` returns the query results in rows. If set to `DATA_MANIFEST`, it returns the manifest file in rows. Only the query types `CREATE TABLE AS SELECT`, `UNLOAD`, and `INSERT` can generate a manifest file. If you use `DATA_MANIFEST` for other query types, the query will fail.
+    pub fn set_query_result_type(
+        mut self,
+        value: impl Into<crate::types::QueryResultType>,
+    ) -> Self {
+        self.input = self.input.set_query_result_type(value);
+        self
+    }
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
@@ -1477,7 +1485,7 @@ static GET_QUERY_RUNTIME_STATISTICS: nimbus::OperationInfo = nimbus::OperationIn
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_query_runtime_statistics`](crate::Client::get_query_runtime_statistics): Returns query execution runtime statistics related to a single execution of a query if you have access to the workgroup in which the query ran. Statistics from the `Timeline` section of the response object are available as soon as `QueryExecutionStatus$State` is in a SUCCEEDED or FAILED state. The remaining non-timeline statistics in the response (like stage-level input and output row count and data size) are updated asynchronously and may not be available immediately after a query completes. The non-timeline statistics are also not included when a query has row-level filters defined in Lake Formation.
+/// Request builder of [`Client::get_query_runtime_statistics`](crate::Client::get_query_runtime_statistics): Returns query execution runtime statistics related to a single execution of a query if you have access to the workgroup in which the query ran. Statistics from the `Timeline` section of the response object are available as soon as `QueryExecutionStatus$State` is in a SUCCEEDED or FAILED state. The remaining non-timeline statistics in the response (like stage-level input and output row count and data size) are updated asynchronously and may not be available immediately after a query completes or, in some cases, may not be returned. The non-timeline statistics are also not included when a query has row-level filters defined in Lake Formation.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetQueryRuntimeStatistics {
@@ -1515,6 +1523,51 @@ impl GetQueryRuntimeStatistics {
             .await
             .map_err(crate::errors::GetQueryRuntimeStatisticsError::from_error)?;
         Ok(read_get_query_runtime_statistics_output(&response)?)
+    }
+}
+static GET_RESOURCE_DASHBOARD: nimbus::OperationInfo = nimbus::OperationInfo {
+    name: "GetResourceDashboard",
+    idempotent: false,
+    retryable_errors: &[],
+};
+/// Request builder of [`Client::get_resource_dashboard`](crate::Client::get_resource_dashboard): Gets the Live UI/Persistence UI for a session.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until `send().await`"]
+pub struct GetResourceDashboard {
+    client: nimbus::Client,
+    input: crate::types::GetResourceDashboardRequest,
+}
+impl GetResourceDashboard {
+    pub(crate) fn new(
+        client: nimbus::Client,
+        input: crate::types::GetResourceDashboardRequest,
+    ) -> Self {
+        Self { client, input }
+    }
+    /// The request input as set so far.
+    pub fn input(&self) -> &crate::types::GetResourceDashboardRequest {
+        &self.input
+    }
+    /// Sends the `GetResourceDashboard` request and decodes the response; a modeled error arrives as its [`GetResourceDashboardError`](crate::errors::GetResourceDashboardError) variant.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::types::GetResourceDashboardResponse,
+        crate::errors::GetResourceDashboardError,
+    > {
+        let Self { client, input } = self;
+        let request = {
+            nimbus::protocol::json::rpc_request(
+                "application/x-amz-json-1.1",
+                "AmazonAthena.GetResourceDashboard",
+                nimbus::protocol::json::encode(&input)?,
+            )
+        };
+        let response = client
+            .send(&GET_RESOURCE_DASHBOARD, request)
+            .await
+            .map_err(crate::errors::GetResourceDashboardError::from_error)?;
+        Ok(read_get_resource_dashboard_response(&response)?)
     }
 }
 static GET_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
@@ -1557,6 +1610,51 @@ impl GetSession {
             .await
             .map_err(crate::errors::GetSessionError::from_error)?;
         Ok(read_get_session_response(&response)?)
+    }
+}
+static GET_SESSION_ENDPOINT: nimbus::OperationInfo = nimbus::OperationInfo {
+    name: "GetSessionEndpoint",
+    idempotent: false,
+    retryable_errors: &[],
+};
+/// Request builder of [`Client::get_session_endpoint`](crate::Client::get_session_endpoint): Gets a connection endpoint and authentication token for a given session Id.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until `send().await`"]
+pub struct GetSessionEndpoint {
+    client: nimbus::Client,
+    input: crate::types::GetSessionEndpointRequest,
+}
+impl GetSessionEndpoint {
+    pub(crate) fn new(
+        client: nimbus::Client,
+        input: crate::types::GetSessionEndpointRequest,
+    ) -> Self {
+        Self { client, input }
+    }
+    /// The request input as set so far.
+    pub fn input(&self) -> &crate::types::GetSessionEndpointRequest {
+        &self.input
+    }
+    /// Sends the `GetSessionEndpoint` request and decodes the response; a modeled error arrives as its [`GetSessionEndpointError`](crate::errors::GetSessionEndpointError) variant.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::types::GetSessionEndpointResponse,
+        crate::errors::GetSessionEndpointError,
+    > {
+        let Self { client, input } = self;
+        let request = {
+            nimbus::protocol::json::rpc_request(
+                "application/x-amz-json-1.1",
+                "AmazonAthena.GetSessionEndpoint",
+                nimbus::protocol::json::encode(&input)?,
+            )
+        };
+        let response = client
+            .send(&GET_SESSION_ENDPOINT, request)
+            .await
+            .map_err(crate::errors::GetSessionEndpointError::from_error)?;
+        Ok(read_get_session_endpoint_response(&response)?)
     }
 }
 static GET_SESSION_STATUS: nimbus::OperationInfo = nimbus::OperationInfo {
@@ -3198,6 +3296,16 @@ impl StartQueryExecution {
         self.input = self.input.set_result_reuse_configuration(value);
         self
     }
+    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+    ///
+    /// To specify minimum and maximum DPU values for Capacity Reservations queries, the workgroup containing `EngineConfiguration` should have the following values: The name of the `Classifications` should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+    pub fn set_engine_configuration(
+        mut self,
+        value: impl Into<crate::types::EngineConfiguration>,
+    ) -> Self {
+        self.input = self.input.set_engine_configuration(value);
+        self
+    }
     /// Sends the `StartQueryExecution` request and decodes the response; a modeled error arrives as its [`StartQueryExecutionError`](crate::errors::StartQueryExecutionError) variant.
     pub async fn send(
         self,
@@ -3251,6 +3359,19 @@ impl StartSession {
         self.input = self.input.set_description(value);
         self
     }
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
+    pub fn set_execution_role(mut self, value: impl Into<String>) -> Self {
+        self.input = self.input.set_execution_role(value);
+        self
+    }
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    pub fn set_monitoring_configuration(
+        mut self,
+        value: impl Into<crate::types::MonitoringConfiguration>,
+    ) -> Self {
+        self.input = self.input.set_monitoring_configuration(value);
+        self
+    }
     /// The notebook version. This value is supplied automatically for notebook sessions in the Athena console and is not required for programmatic session access. The only valid notebook version is `Athena notebook version 1`. If you specify a value for `NotebookVersion`, you must also specify a value for `NotebookId`. See `EngineConfiguration$AdditionalConfigs`.
     pub fn set_notebook_version(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_notebook_version(value);
@@ -3266,6 +3387,16 @@ impl StartSession {
     /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_request_token(value);
+        self
+    }
+    /// A list of comma separated tags to add to the session that is created.
+    pub fn set_tags(mut self, value: impl Into<Vec<crate::types::Tag>>) -> Self {
+        self.input = self.input.set_tags(value);
+        self
+    }
+    /// Copies the tags from the Workgroup to the Session when.
+    pub fn set_copy_work_group_tags(mut self, value: impl Into<bool>) -> Self {
+        self.input = self.input.set_copy_work_group_tags(value);
         self
     }
     /// Sends the `StartSession` request and decodes the response; a modeled error arrives as its [`StartSessionError`](crate::errors::StartSessionError) variant.
@@ -4070,6 +4201,18 @@ pub(crate) fn read_get_query_results_output(
 pub(crate) fn read_get_query_runtime_statistics_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetQueryRuntimeStatisticsOutput, nimbus::Error> {
+    nimbus::protocol::json::decode(response)
+}
+/// Decodes a `GetResourceDashboardResponse` from a response.
+pub(crate) fn read_get_resource_dashboard_response(
+    response: &nimbus::http::HttpResponse,
+) -> Result<crate::types::GetResourceDashboardResponse, nimbus::Error> {
+    nimbus::protocol::json::decode(response)
+}
+/// Decodes a `GetSessionEndpointResponse` from a response.
+pub(crate) fn read_get_session_endpoint_response(
+    response: &nimbus::http::HttpResponse,
+) -> Result<crate::types::GetSessionEndpointResponse, nimbus::Error> {
     nimbus::protocol::json::decode(response)
 }
 /// Decodes a `GetSessionResponse` from a response.

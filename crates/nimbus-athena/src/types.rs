@@ -1007,6 +1007,86 @@ impl schemars::JsonSchema for CapacityReservationStatus {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
+/// A classification refers to a set of specific configurations.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct Classification {
+    /// The name of the configuration classification.
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A set of properties specified within a configuration classification.
+    #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
+    pub properties: Option<std::collections::HashMap<String, String>>,
+}
+impl Classification {
+    /// Creates an empty `Classification`; optional members are set with the `set_*` methods.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets [`Classification::name`](Self::name).
+    pub fn set_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets [`Classification::properties`](Self::properties).
+    pub fn set_properties(
+        mut self,
+        value: impl Into<std::collections::HashMap<String, String>>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+}
+/// Configuration settings for delivering logs to Amazon CloudWatch log groups.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct CloudWatchLoggingConfiguration {
+    /// Enables CloudWatch logging.
+    #[serde(
+        rename = "Enabled",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub enabled: bool,
+    /// The name of the log group in Amazon CloudWatch Logs where you want to publish your logs.
+    #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+    /// Prefix for the CloudWatch log stream name.
+    #[serde(rename = "LogStreamNamePrefix", skip_serializing_if = "Option::is_none")]
+    pub log_stream_name_prefix: Option<String>,
+    /// The types of logs that you want to publish to CloudWatch.
+    #[serde(rename = "LogTypes", skip_serializing_if = "Option::is_none")]
+    pub log_types: Option<std::collections::HashMap<String, Vec<String>>>,
+}
+impl CloudWatchLoggingConfiguration {
+    /// Creates a `CloudWatchLoggingConfiguration` from its required members (`enabled`); optional members are set with the `set_*` methods.
+    pub fn new(enabled: impl Into<bool>) -> Self {
+        Self {
+            enabled: enabled.into(),
+            ..Default::default()
+        }
+    }
+    /// Sets [`CloudWatchLoggingConfiguration::log_group`](Self::log_group).
+    pub fn set_log_group(mut self, value: impl Into<String>) -> Self {
+        self.log_group = Some(value.into());
+        self
+    }
+    /// Sets [`CloudWatchLoggingConfiguration::log_stream_name_prefix`](Self::log_stream_name_prefix).
+    pub fn set_log_stream_name_prefix(mut self, value: impl Into<String>) -> Self {
+        self.log_stream_name_prefix = Some(value.into());
+        self
+    }
+    /// Sets [`CloudWatchLoggingConfiguration::log_types`](Self::log_types).
+    pub fn set_log_types(
+        mut self,
+        value: impl Into<std::collections::HashMap<String, Vec<String>>>,
+    ) -> Self {
+        self.log_types = Some(value.into());
+        self
+    }
+}
 /// Contains metadata for a column in a table.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1429,6 +1509,8 @@ pub struct CreateDataCatalogInput {
     )]
     pub name: String,
     /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass.
+    ///
+    /// For `FEDERATED` type, we do not support IAM identity center.
     #[serde(
         rename = "Type",
         default,
@@ -2595,8 +2677,11 @@ impl schemars::JsonSchema for EncryptionOption {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// Contains data processing unit (DPU) configuration settings and parameter mappings for a notebook engine.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+/// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+///
+/// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following values: The name of the Classifications should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EngineConfiguration {
@@ -2606,7 +2691,6 @@ pub struct EngineConfiguration {
     /// The maximum number of DPUs that can run concurrently.
     #[serde(
         rename = "MaxConcurrentDpus",
-        default,
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub max_concurrent_dpus: i32,
@@ -2619,18 +2703,36 @@ pub struct EngineConfiguration {
     /// Specifies custom jar files and Spark properties for use cases like cluster encryption, table formats, and general Spark tuning.
     #[serde(rename = "SparkProperties", skip_serializing_if = "Option::is_none")]
     pub spark_properties: Option<std::collections::HashMap<String, String>>,
+    /// The configuration classifications that can be specified for the engine.
+    #[serde(rename = "Classifications", skip_serializing_if = "Option::is_none")]
+    pub classifications: Option<Vec<Classification>>,
+}
+impl Default for EngineConfiguration {
+    /// Every member with a modeled default holds it; the others are empty.
+    fn default() -> Self {
+        Self {
+            coordinator_dpu_size: Default::default(),
+            max_concurrent_dpus: 20i32,
+            default_executor_dpu_size: Default::default(),
+            additional_configs: Default::default(),
+            spark_properties: Default::default(),
+            classifications: Default::default(),
+        }
+    }
 }
 impl EngineConfiguration {
-    /// Creates a `EngineConfiguration` from its required members (`max_concurrent_dpus`); optional members are set with the `set_*` methods.
-    pub fn new(max_concurrent_dpus: impl Into<i32>) -> Self {
-        Self {
-            max_concurrent_dpus: max_concurrent_dpus.into(),
-            ..Default::default()
-        }
+    /// Creates an empty `EngineConfiguration`; optional members are set with the `set_*` methods.
+    pub fn new() -> Self {
+        Self::default()
     }
     /// Sets [`EngineConfiguration::coordinator_dpu_size`](Self::coordinator_dpu_size).
     pub fn set_coordinator_dpu_size(mut self, value: impl Into<i32>) -> Self {
         self.coordinator_dpu_size = Some(value.into());
+        self
+    }
+    /// Sets [`EngineConfiguration::max_concurrent_dpus`](Self::max_concurrent_dpus).
+    pub fn set_max_concurrent_dpus(mut self, value: impl Into<i32>) -> Self {
+        self.max_concurrent_dpus = value.into();
         self
     }
     /// Sets [`EngineConfiguration::default_executor_dpu_size`](Self::default_executor_dpu_size).
@@ -2652,6 +2754,11 @@ impl EngineConfiguration {
         value: impl Into<std::collections::HashMap<String, String>>,
     ) -> Self {
         self.spark_properties = Some(value.into());
+        self
+    }
+    /// Sets [`EngineConfiguration::classifications`](Self::classifications).
+    pub fn set_classifications(mut self, value: impl Into<Vec<Classification>>) -> Self {
+        self.classifications = Some(value.into());
         self
     }
 }
@@ -3542,6 +3649,9 @@ pub struct GetQueryResultsInput {
     /// The maximum number of results (rows) to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
+    /// When you set this to `DATA_ROWS` or empty, `GetQueryResults` returns the query results in rows. If set to `DATA_MANIFEST`, it returns the manifest file in rows. Only the query types `CREATE TABLE AS SELECT`, `UNLOAD`, and `INSERT` can generate a manifest file. If you use `DATA_MANIFEST` for other query types, the query will fail.
+    #[serde(rename = "QueryResultType", skip_serializing_if = "Option::is_none")]
+    pub query_result_type: Option<QueryResultType>,
 }
 impl GetQueryResultsInput {
     /// Creates a `GetQueryResultsInput` from its required members (`query_execution_id`); optional members are set with the `set_*` methods.
@@ -3559,6 +3669,11 @@ impl GetQueryResultsInput {
     /// Sets [`GetQueryResultsInput::max_results`](Self::max_results).
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
+        self
+    }
+    /// Sets [`GetQueryResultsInput::query_result_type`](Self::query_result_type).
+    pub fn set_query_result_type(mut self, value: impl Into<QueryResultType>) -> Self {
+        self.query_result_type = Some(value.into());
         self
     }
 }
@@ -3642,6 +3757,105 @@ impl GetQueryRuntimeStatisticsOutput {
         self
     }
 }
+/// The `GetResourceDashboardRequest` structure.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct GetResourceDashboardRequest {
+    /// The The Amazon Resource Name (ARN) for a session.
+    #[serde(
+        rename = "ResourceARN",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub resource_arn: String,
+}
+impl GetResourceDashboardRequest {
+    /// Creates a `GetResourceDashboardRequest` from its required members (`resource_arn`); optional members are set with the `set_*` methods.
+    pub fn new(resource_arn: impl Into<String>) -> Self {
+        Self {
+            resource_arn: resource_arn.into(),
+        }
+    }
+}
+/// The `GetResourceDashboardResponse` structure.
+#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct GetResourceDashboardResponse {
+    /// The Live UI/Persistence UI url for a session.
+    #[serde(rename = "Url", default, deserialize_with = "nimbus::wire::null_as_default")]
+    pub url: String,
+}
+impl GetResourceDashboardResponse {
+    /// Creates a `GetResourceDashboardResponse` from its required members (`url`); optional members are set with the `set_*` methods.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into() }
+    }
+}
+/// The `GetSessionEndpointRequest` structure.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct GetSessionEndpointRequest {
+    /// The session ID.
+    #[serde(
+        rename = "SessionId",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub session_id: String,
+}
+impl GetSessionEndpointRequest {
+    /// Creates a `GetSessionEndpointRequest` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    pub fn new(session_id: impl Into<String>) -> Self {
+        Self {
+            session_id: session_id.into(),
+        }
+    }
+}
+/// The `GetSessionEndpointResponse` structure.
+#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct GetSessionEndpointResponse {
+    /// The endpoint for connecting to the session.
+    #[serde(
+        rename = "EndpointUrl",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub endpoint_url: String,
+    /// Authentication token for the connection
+    #[serde(
+        rename = "AuthToken",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub auth_token: String,
+    /// Expiration time of the auth token.
+    #[serde(
+        rename = "AuthTokenExpirationTime",
+        default,
+        with = "nimbus::wire::epoch_seconds"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
+    pub auth_token_expiration_time: nimbus::DateTime,
+}
+impl GetSessionEndpointResponse {
+    /// Creates a `GetSessionEndpointResponse` from its required members (`endpoint_url`, `auth_token`, `auth_token_expiration_time`); optional members are set with the `set_*` methods.
+    pub fn new(
+        endpoint_url: impl Into<String>,
+        auth_token: impl Into<String>,
+        auth_token_expiration_time: impl Into<nimbus::DateTime>,
+    ) -> Self {
+        Self {
+            endpoint_url: endpoint_url.into(),
+            auth_token: auth_token.into(),
+            auth_token_expiration_time: auth_token_expiration_time.into(),
+        }
+    }
+}
 /// The `GetSessionRequest` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3686,6 +3900,9 @@ pub struct GetSessionResponse {
     /// The notebook version.
     #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
     pub notebook_version: Option<String>,
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
+    pub monitoring_configuration: Option<MonitoringConfiguration>,
     /// Contains the workgroup configuration information used by the session.
     #[serde(rename = "SessionConfiguration", skip_serializing_if = "Option::is_none")]
     pub session_configuration: Option<SessionConfiguration>,
@@ -3732,6 +3949,14 @@ impl GetSessionResponse {
     /// Sets [`GetSessionResponse::notebook_version`](Self::notebook_version).
     pub fn set_notebook_version(mut self, value: impl Into<String>) -> Self {
         self.notebook_version = Some(value.into());
+        self
+    }
+    /// Sets [`GetSessionResponse::monitoring_configuration`](Self::monitoring_configuration).
+    pub fn set_monitoring_configuration(
+        mut self,
+        value: impl Into<MonitoringConfiguration>,
+    ) -> Self {
+        self.monitoring_configuration = Some(value.into());
         self
     }
     /// Sets [`GetSessionResponse::session_configuration`](Self::session_configuration).
@@ -5239,6 +5464,133 @@ impl ListWorkGroupsOutput {
         self
     }
 }
+/// Configuration settings for delivering logs to Amazon S3 buckets.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ManagedLoggingConfiguration {
+    /// Enables mamanged log persistence.
+    #[serde(
+        rename = "Enabled",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub enabled: bool,
+    /// The KMS key ARN to encrypt the logs stored in managed log persistence.
+    #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+}
+impl ManagedLoggingConfiguration {
+    /// Creates a `ManagedLoggingConfiguration` from its required members (`enabled`); optional members are set with the `set_*` methods.
+    pub fn new(enabled: impl Into<bool>) -> Self {
+        Self {
+            enabled: enabled.into(),
+            ..Default::default()
+        }
+    }
+    /// Sets [`ManagedLoggingConfiguration::kms_key`](Self::kms_key).
+    pub fn set_kms_key(mut self, value: impl Into<String>) -> Self {
+        self.kms_key = Some(value.into());
+        self
+    }
+}
+/// The configuration for storing results in Athena owned storage, which includes whether this feature is enabled; whether encryption configuration, if any, is used for encrypting query results.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ManagedQueryResultsConfiguration {
+    /// If set to true, allows you to store query results in Athena owned storage. If set to false, workgroup member stores query results in location specified under `ResultConfiguration$OutputLocation`. The default is false. A workgroup cannot have the `ResultConfiguration$OutputLocation` parameter when you set this field to true.
+    #[serde(
+        rename = "Enabled",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub enabled: bool,
+    /// If you encrypt query and calculation results in Athena owned storage, this field indicates the encryption option (for example, SSE_KMS or CSE_KMS) and key information.
+    #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
+    pub encryption_configuration: Option<ManagedQueryResultsEncryptionConfiguration>,
+}
+impl ManagedQueryResultsConfiguration {
+    /// Creates a `ManagedQueryResultsConfiguration` from its required members (`enabled`); optional members are set with the `set_*` methods.
+    pub fn new(enabled: impl Into<bool>) -> Self {
+        Self {
+            enabled: enabled.into(),
+            ..Default::default()
+        }
+    }
+    /// Sets [`ManagedQueryResultsConfiguration::encryption_configuration`](Self::encryption_configuration).
+    pub fn set_encryption_configuration(
+        mut self,
+        value: impl Into<ManagedQueryResultsEncryptionConfiguration>,
+    ) -> Self {
+        self.encryption_configuration = Some(value.into());
+        self
+    }
+}
+/// Updates the configuration for managed query results.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ManagedQueryResultsConfigurationUpdates {
+    /// If set to true, specifies that Athena manages query results in Athena owned storage.
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// If you encrypt query and calculation results in Athena owned storage, this field indicates the encryption option (for example, SSE_KMS or CSE_KMS) and key information.
+    #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
+    pub encryption_configuration: Option<ManagedQueryResultsEncryptionConfiguration>,
+    /// If set to true, it removes workgroup from Athena owned storage. The existing query results are cleaned up after 24hrs. You must provide query results in location specified under `ResultConfiguration$OutputLocation`.
+    #[serde(
+        rename = "RemoveEncryptionConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remove_encryption_configuration: Option<bool>,
+}
+impl ManagedQueryResultsConfigurationUpdates {
+    /// Creates an empty `ManagedQueryResultsConfigurationUpdates`; optional members are set with the `set_*` methods.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets [`ManagedQueryResultsConfigurationUpdates::enabled`](Self::enabled).
+    pub fn set_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets [`ManagedQueryResultsConfigurationUpdates::encryption_configuration`](Self::encryption_configuration).
+    pub fn set_encryption_configuration(
+        mut self,
+        value: impl Into<ManagedQueryResultsEncryptionConfiguration>,
+    ) -> Self {
+        self.encryption_configuration = Some(value.into());
+        self
+    }
+    /// Sets [`ManagedQueryResultsConfigurationUpdates::remove_encryption_configuration`](Self::remove_encryption_configuration).
+    pub fn set_remove_encryption_configuration(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.remove_encryption_configuration = Some(value.into());
+        self
+    }
+}
+/// If you encrypt query and calculation results in Athena owned storage, this field indicates the encryption option (for example, SSE_KMS or CSE_KMS) and key information.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ManagedQueryResultsEncryptionConfiguration {
+    /// The ARN of an KMS key for encrypting managed query results.
+    #[serde(
+        rename = "KmsKey",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub kms_key: String,
+}
+impl ManagedQueryResultsEncryptionConfiguration {
+    /// Creates a `ManagedQueryResultsEncryptionConfiguration` from its required members (`kms_key`); optional members are set with the `set_*` methods.
+    pub fn new(kms_key: impl Into<String>) -> Self {
+        Self { kms_key: kms_key.into() }
+    }
+}
 /// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5256,6 +5608,57 @@ impl MetadataException {
     /// Sets [`MetadataException::message`](Self::message).
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
+        self
+    }
+}
+/// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct MonitoringConfiguration {
+    /// Configuration settings for delivering logs to Amazon CloudWatch log groups.
+    #[serde(
+        rename = "CloudWatchLoggingConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cloud_watch_logging_configuration: Option<CloudWatchLoggingConfiguration>,
+    /// Configuration settings for managed log persistence.
+    #[serde(
+        rename = "ManagedLoggingConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_logging_configuration: Option<ManagedLoggingConfiguration>,
+    /// Configuration settings for delivering logs to Amazon S3 buckets.
+    #[serde(rename = "S3LoggingConfiguration", skip_serializing_if = "Option::is_none")]
+    pub s3_logging_configuration: Option<S3LoggingConfiguration>,
+}
+impl MonitoringConfiguration {
+    /// Creates an empty `MonitoringConfiguration`; optional members are set with the `set_*` methods.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets [`MonitoringConfiguration::cloud_watch_logging_configuration`](Self::cloud_watch_logging_configuration).
+    pub fn set_cloud_watch_logging_configuration(
+        mut self,
+        value: impl Into<CloudWatchLoggingConfiguration>,
+    ) -> Self {
+        self.cloud_watch_logging_configuration = Some(value.into());
+        self
+    }
+    /// Sets [`MonitoringConfiguration::managed_logging_configuration`](Self::managed_logging_configuration).
+    pub fn set_managed_logging_configuration(
+        mut self,
+        value: impl Into<ManagedLoggingConfiguration>,
+    ) -> Self {
+        self.managed_logging_configuration = Some(value.into());
+        self
+    }
+    /// Sets [`MonitoringConfiguration::s3_logging_configuration`](Self::s3_logging_configuration).
+    pub fn set_s3_logging_configuration(
+        mut self,
+        value: impl Into<S3LoggingConfiguration>,
+    ) -> Self {
+        self.s3_logging_configuration = Some(value.into());
         self
     }
 }
@@ -5635,9 +6038,15 @@ pub struct QueryExecution {
     /// The SQL query statements which the query execution ran.
     #[serde(rename = "Query", skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
-    /// The type of query statement that was run. `DDL` indicates DDL query statements. `DML` indicates DML (Data Manipulation Language) query statements, such as `CREATE TABLE AS SELECT`. `UTILITY` indicates query statements other than DDL and DML, such as `SHOW CREATE TABLE`, or `DESCRIBE TABLE`.
+    /// The type of query statement that was run. `DDL` indicates DDL query statements. `DML` indicates DML (Data Manipulation Language) query statements, such as `CREATE TABLE AS SELECT`. `UTILITY` indicates query statements other than DDL and DML, such as `SHOW CREATE TABLE`, `EXPLAIN`, `DESCRIBE`, or `SHOW TABLES`.
     #[serde(rename = "StatementType", skip_serializing_if = "Option::is_none")]
     pub statement_type: Option<StatementType>,
+    /// The configuration for storing results in Athena owned storage, which includes whether this feature is enabled; whether encryption configuration, if any, is used for encrypting query results.
+    #[serde(
+        rename = "ManagedQueryResultsConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_query_results_configuration: Option<ManagedQueryResultsConfiguration>,
     /// The location in Amazon S3 where query and calculation results are stored and the encryption option, if any, used for query results. These are known as "client-side settings". If workgroup settings override client-side settings, then the query uses the location for the query results and the encryption configuration that are specified for the workgroup.
     #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
     pub result_configuration: Option<ResultConfiguration>,
@@ -5695,6 +6104,14 @@ impl QueryExecution {
     /// Sets [`QueryExecution::statement_type`](Self::statement_type).
     pub fn set_statement_type(mut self, value: impl Into<StatementType>) -> Self {
         self.statement_type = Some(value.into());
+        self
+    }
+    /// Sets [`QueryExecution::managed_query_results_configuration`](Self::managed_query_results_configuration).
+    pub fn set_managed_query_results_configuration(
+        mut self,
+        value: impl Into<ManagedQueryResultsConfiguration>,
+    ) -> Self {
+        self.managed_query_results_configuration = Some(value.into());
         self
     }
     /// Sets [`QueryExecution::result_configuration`](Self::result_configuration).
@@ -5910,6 +6327,15 @@ pub struct QueryExecutionStatistics {
     /// Contains information about whether previous query results were reused for the query.
     #[serde(rename = "ResultReuseInformation", skip_serializing_if = "Option::is_none")]
     pub result_reuse_information: Option<ResultReuseInformation>,
+    /// The number of Data Processing Units (DPUs) that Athena used to run the query.
+    #[serde(
+        rename = "DpuCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "nimbus::wire::special_float"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
+    pub dpu_count: Option<f64>,
 }
 impl QueryExecutionStatistics {
     /// Creates an empty `QueryExecutionStatistics`; optional members are set with the `set_*` methods.
@@ -5970,6 +6396,11 @@ impl QueryExecutionStatistics {
         self.result_reuse_information = Some(value.into());
         self
     }
+    /// Sets [`QueryExecutionStatistics::dpu_count`](Self::dpu_count).
+    pub fn set_dpu_count(mut self, value: impl Into<f64>) -> Self {
+        self.dpu_count = Some(value.into());
+        self
+    }
 }
 /// The completion date, current state, submission time, and state change reason (if applicable) for the query execution.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
@@ -5978,7 +6409,7 @@ impl QueryExecutionStatistics {
 pub struct QueryExecutionStatus {
     /// The state of query execution. `QUEUED` indicates that the query has been submitted to the service, and Athena will execute the query as soon as resources are available. `RUNNING` indicates that the query is in execution phase. `SUCCEEDED` indicates that the query completed without errors. `FAILED` indicates that the query experienced an error and did not complete processing. `CANCELLED` indicates that a user input interrupted query execution.
     ///
-    /// **Note:** Athena automatically retries your queries in cases of certain transient errors. As a result, you may see the query state transition from `RUNNING` or `FAILED` to `QUEUED`.
+    /// **Note:** For queries that experience certain transient errors, the state transitions from `RUNNING` back to `QUEUED`. The `FAILED` state is always terminal with no automatic retry.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<QueryExecutionState>,
     /// Further detail about the status of the query.
@@ -6041,6 +6472,63 @@ impl QueryExecutionStatus {
     pub fn set_athena_error(mut self, value: impl Into<AthenaError>) -> Self {
         self.athena_error = Some(value.into());
         self
+    }
+}
+/// The `QueryResultType` enumeration.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[non_exhaustive]
+pub enum QueryResultType {
+    /// `DATA_MANIFEST`
+    DataManifest,
+    /// `DATA_ROWS`
+    DataRows,
+    /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
+    Unknown(nimbus::UnknownVariant),
+}
+impl QueryResultType {
+    /// Every value known to this version of the SDK, as sent on the wire.
+    pub const VALUES: &'static [&'static str] = &["DATA_MANIFEST", "DATA_ROWS"];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DataManifest => "DATA_MANIFEST",
+            Self::DataRows => "DATA_ROWS",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+}
+impl From<&str> for QueryResultType {
+    fn from(value: &str) -> Self {
+        match value {
+            "DATA_MANIFEST" => Self::DataManifest,
+            "DATA_ROWS" => Self::DataRows,
+            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+        }
+    }
+}
+impl Default for QueryResultType {
+    /// The unknown empty value (what a missing required member decodes to).
+    fn default() -> Self {
+        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+    }
+}
+impl std::fmt::Display for QueryResultType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for QueryResultType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for QueryResultType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "QueryResultType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Specifies whether Amazon S3 access grants are enabled for query results.
@@ -6749,6 +7237,44 @@ impl schemars::JsonSchema for S3AclOption {
         nimbus::wire::string_enum_schema(Self::VALUES)
     }
 }
+/// Configuration settings for delivering logs to Amazon S3 buckets.
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct S3LoggingConfiguration {
+    /// Enables S3 log delivery.
+    #[serde(
+        rename = "Enabled",
+        default,
+        deserialize_with = "nimbus::wire::null_as_default"
+    )]
+    pub enabled: bool,
+    /// The KMS key ARN to encrypt the logs published to the given Amazon S3 destination.
+    #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+    /// The Amazon S3 destination URI for log publishing.
+    #[serde(rename = "LogLocation", skip_serializing_if = "Option::is_none")]
+    pub log_location: Option<String>,
+}
+impl S3LoggingConfiguration {
+    /// Creates a `S3LoggingConfiguration` from its required members (`enabled`); optional members are set with the `set_*` methods.
+    pub fn new(enabled: impl Into<bool>) -> Self {
+        Self {
+            enabled: enabled.into(),
+            ..Default::default()
+        }
+    }
+    /// Sets [`S3LoggingConfiguration::kms_key`](Self::kms_key).
+    pub fn set_kms_key(mut self, value: impl Into<String>) -> Self {
+        self.kms_key = Some(value.into());
+        self
+    }
+    /// Sets [`S3LoggingConfiguration::log_location`](Self::log_location).
+    pub fn set_log_location(mut self, value: impl Into<String>) -> Self {
+        self.log_location = Some(value.into());
+        self
+    }
+}
 /// The specified session already exists.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6783,6 +7309,12 @@ pub struct SessionConfiguration {
     /// The idle timeout in seconds for the session.
     #[serde(rename = "IdleTimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub idle_timeout_seconds: Option<i64>,
+    /// The idle timeout in seconds for the session.
+    #[serde(
+        rename = "SessionIdleTimeoutInMinutes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub session_idle_timeout_in_minutes: Option<i32>,
     /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used (for example, `SSE_KMS` or `CSE_KMS`) and key information.
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<EncryptionConfiguration>,
@@ -6805,6 +7337,11 @@ impl SessionConfiguration {
     /// Sets [`SessionConfiguration::idle_timeout_seconds`](Self::idle_timeout_seconds).
     pub fn set_idle_timeout_seconds(mut self, value: impl Into<i64>) -> Self {
         self.idle_timeout_seconds = Some(value.into());
+        self
+    }
+    /// Sets [`SessionConfiguration::session_idle_timeout_in_minutes`](Self::session_idle_timeout_in_minutes).
+    pub fn set_session_idle_timeout_in_minutes(mut self, value: impl Into<i32>) -> Self {
+        self.session_idle_timeout_in_minutes = Some(value.into());
         self
     }
     /// Sets [`SessionConfiguration::encryption_configuration`](Self::encryption_configuration).
@@ -7105,9 +7642,7 @@ pub struct StartCalculationExecutionRequest {
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Contains configuration information for the calculation.
-    #[deprecated(
-        note = "Kepler Post GA Tasks : https://sim.amazon.com/issues/ATHENA-39828"
-    )]
+    #[deprecated(note = "Structure is deprecated.")]
     #[serde(
         rename = "CalculationConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -7231,6 +7766,11 @@ pub struct StartQueryExecutionInput {
         skip_serializing_if = "Option::is_none"
     )]
     pub result_reuse_configuration: Option<ResultReuseConfiguration>,
+    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+    ///
+    /// To specify minimum and maximum DPU values for Capacity Reservations queries, the workgroup containing `EngineConfiguration` should have the following values: The name of the `Classifications` should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+    #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
+    pub engine_configuration: Option<EngineConfiguration>,
 }
 impl StartQueryExecutionInput {
     /// Creates a `StartQueryExecutionInput` from its required members (`query_string`); optional members are set with the `set_*` methods.
@@ -7279,6 +7819,14 @@ impl StartQueryExecutionInput {
         self.result_reuse_configuration = Some(value.into());
         self
     }
+    /// Sets [`StartQueryExecutionInput::engine_configuration`](Self::engine_configuration).
+    pub fn set_engine_configuration(
+        mut self,
+        value: impl Into<EngineConfiguration>,
+    ) -> Self {
+        self.engine_configuration = Some(value.into());
+        self
+    }
 }
 /// The `StartQueryExecutionOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
@@ -7322,6 +7870,12 @@ pub struct StartSessionRequest {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub engine_configuration: EngineConfiguration,
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
+    #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
+    pub execution_role: Option<String>,
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
+    pub monitoring_configuration: Option<MonitoringConfiguration>,
     /// The notebook version. This value is supplied automatically for notebook sessions in the Athena console and is not required for programmatic session access. The only valid notebook version is `Athena notebook version 1`. If you specify a value for `NotebookVersion`, you must also specify a value for `NotebookId`. See `EngineConfiguration$AdditionalConfigs`.
     #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
     pub notebook_version: Option<String>,
@@ -7336,6 +7890,12 @@ pub struct StartSessionRequest {
     /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
+    /// A list of comma separated tags to add to the session that is created.
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    /// Copies the tags from the Workgroup to the Session when.
+    #[serde(rename = "CopyWorkGroupTags", skip_serializing_if = "Option::is_none")]
+    pub copy_work_group_tags: Option<bool>,
 }
 impl StartSessionRequest {
     /// Creates a `StartSessionRequest` from its required members (`work_group`, `engine_configuration`); optional members are set with the `set_*` methods.
@@ -7354,6 +7914,19 @@ impl StartSessionRequest {
         self.description = Some(value.into());
         self
     }
+    /// Sets [`StartSessionRequest::execution_role`](Self::execution_role).
+    pub fn set_execution_role(mut self, value: impl Into<String>) -> Self {
+        self.execution_role = Some(value.into());
+        self
+    }
+    /// Sets [`StartSessionRequest::monitoring_configuration`](Self::monitoring_configuration).
+    pub fn set_monitoring_configuration(
+        mut self,
+        value: impl Into<MonitoringConfiguration>,
+    ) -> Self {
+        self.monitoring_configuration = Some(value.into());
+        self
+    }
     /// Sets [`StartSessionRequest::notebook_version`](Self::notebook_version).
     pub fn set_notebook_version(mut self, value: impl Into<String>) -> Self {
         self.notebook_version = Some(value.into());
@@ -7367,6 +7940,16 @@ impl StartSessionRequest {
     /// Sets [`StartSessionRequest::client_request_token`](Self::client_request_token).
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.client_request_token = Some(value.into());
+        self
+    }
+    /// Sets [`StartSessionRequest::tags`](Self::tags).
+    pub fn set_tags(mut self, value: impl Into<Vec<Tag>>) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets [`StartSessionRequest::copy_work_group_tags`](Self::copy_work_group_tags).
+    pub fn set_copy_work_group_tags(mut self, value: impl Into<bool>) -> Self {
+        self.copy_work_group_tags = Some(value.into());
         self
     }
 }
@@ -8505,7 +9088,13 @@ pub struct WorkGroupConfiguration {
     /// The configuration for the workgroup, which includes the location in Amazon S3 where query and calculation results are stored and the encryption option, if any, used for query and calculation results. To run the query, you must specify the query results location using one of the ways: either in the workgroup using this setting, or for individual queries (client-side), using `ResultConfiguration$OutputLocation`. If none of them is set, Athena issues an error that no output location is provided.
     #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
     pub result_configuration: Option<ResultConfiguration>,
-    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false", client-side settings are used. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// The configuration for storing results in Athena owned storage, which includes whether this feature is enabled; whether encryption configuration, if any, is used for encrypting query results.
+    #[serde(
+        rename = "ManagedQueryResultsConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_query_results_configuration: Option<ManagedQueryResultsConfiguration>,
+    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false", client-side settings are used. This property is not required for Apache Spark enabled workgroups. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(
         rename = "EnforceWorkGroupConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -8535,6 +9124,14 @@ pub struct WorkGroupConfiguration {
     /// The ARN of the execution role used to access user resources for Spark sessions and IAM Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and IAM Identity Center enabled workgroups. The property is required for IAM Identity Center enabled workgroups.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<String>,
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
+    pub monitoring_configuration: Option<MonitoringConfiguration>,
+    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+    ///
+    /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following values: The name of the Classifications should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+    #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
+    pub engine_configuration: Option<EngineConfiguration>,
     /// Specifies the KMS key that is used to encrypt the user's data stores in Athena. This setting does not apply to Athena SQL workgroups.
     #[serde(
         rename = "CustomerContentEncryptionConfiguration",
@@ -8579,6 +9176,14 @@ impl WorkGroupConfiguration {
         self.result_configuration = Some(value.into());
         self
     }
+    /// Sets [`WorkGroupConfiguration::managed_query_results_configuration`](Self::managed_query_results_configuration).
+    pub fn set_managed_query_results_configuration(
+        mut self,
+        value: impl Into<ManagedQueryResultsConfiguration>,
+    ) -> Self {
+        self.managed_query_results_configuration = Some(value.into());
+        self
+    }
     /// Sets [`WorkGroupConfiguration::enforce_work_group_configuration`](Self::enforce_work_group_configuration).
     pub fn set_enforce_work_group_configuration(
         mut self,
@@ -8618,6 +9223,22 @@ impl WorkGroupConfiguration {
     /// Sets [`WorkGroupConfiguration::execution_role`](Self::execution_role).
     pub fn set_execution_role(mut self, value: impl Into<String>) -> Self {
         self.execution_role = Some(value.into());
+        self
+    }
+    /// Sets [`WorkGroupConfiguration::monitoring_configuration`](Self::monitoring_configuration).
+    pub fn set_monitoring_configuration(
+        mut self,
+        value: impl Into<MonitoringConfiguration>,
+    ) -> Self {
+        self.monitoring_configuration = Some(value.into());
+        self
+    }
+    /// Sets [`WorkGroupConfiguration::engine_configuration`](Self::engine_configuration).
+    pub fn set_engine_configuration(
+        mut self,
+        value: impl Into<EngineConfiguration>,
+    ) -> Self {
+        self.engine_configuration = Some(value.into());
         self
     }
     /// Sets [`WorkGroupConfiguration::customer_content_encryption_configuration`](Self::customer_content_encryption_configuration).
@@ -8670,6 +9291,14 @@ pub struct WorkGroupConfigurationUpdates {
         skip_serializing_if = "Option::is_none"
     )]
     pub result_configuration_updates: Option<ResultConfigurationUpdates>,
+    /// Updates configuration information for managed query results in the workgroup.
+    #[serde(
+        rename = "ManagedQueryResultsConfigurationUpdates",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_query_results_configuration_updates: Option<
+        ManagedQueryResultsConfigurationUpdates,
+    >,
     /// Indicates whether this workgroup enables publishing metrics to Amazon CloudWatch.
     #[serde(
         rename = "PublishCloudWatchMetricsEnabled",
@@ -8730,6 +9359,14 @@ pub struct WorkGroupConfigurationUpdates {
     pub query_results_s3_access_grants_configuration: Option<
         QueryResultsS3AccessGrantsConfiguration,
     >,
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
+    pub monitoring_configuration: Option<MonitoringConfiguration>,
+    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+    ///
+    /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following values: The name of the Classifications should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+    #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
+    pub engine_configuration: Option<EngineConfiguration>,
 }
 impl WorkGroupConfigurationUpdates {
     /// Creates an empty `WorkGroupConfigurationUpdates`; optional members are set with the `set_*` methods.
@@ -8750,6 +9387,14 @@ impl WorkGroupConfigurationUpdates {
         value: impl Into<ResultConfigurationUpdates>,
     ) -> Self {
         self.result_configuration_updates = Some(value.into());
+        self
+    }
+    /// Sets [`WorkGroupConfigurationUpdates::managed_query_results_configuration_updates`](Self::managed_query_results_configuration_updates).
+    pub fn set_managed_query_results_configuration_updates(
+        mut self,
+        value: impl Into<ManagedQueryResultsConfigurationUpdates>,
+    ) -> Self {
+        self.managed_query_results_configuration_updates = Some(value.into());
         self
     }
     /// Sets [`WorkGroupConfigurationUpdates::publish_cloud_watch_metrics_enabled`](Self::publish_cloud_watch_metrics_enabled).
@@ -8823,6 +9468,22 @@ impl WorkGroupConfigurationUpdates {
         value: impl Into<QueryResultsS3AccessGrantsConfiguration>,
     ) -> Self {
         self.query_results_s3_access_grants_configuration = Some(value.into());
+        self
+    }
+    /// Sets [`WorkGroupConfigurationUpdates::monitoring_configuration`](Self::monitoring_configuration).
+    pub fn set_monitoring_configuration(
+        mut self,
+        value: impl Into<MonitoringConfiguration>,
+    ) -> Self {
+        self.monitoring_configuration = Some(value.into());
+        self
+    }
+    /// Sets [`WorkGroupConfigurationUpdates::engine_configuration`](Self::engine_configuration).
+    pub fn set_engine_configuration(
+        mut self,
+        value: impl Into<EngineConfiguration>,
+    ) -> Self {
+        self.engine_configuration = Some(value.into());
         self
     }
 }
