@@ -151,8 +151,13 @@ pub struct Operation {
     pub rpc_target: Option<String>,
     /// Pagination, if the operation is paginated.
     pub pagination: Option<Pagination>,
-    /// Safe to retry (`@idempotent`, `@readonly`, GET/PUT/DELETE).
+    /// Safe to retry (`@idempotent`, `@readonly`, GET/PUT/DELETE, or a
+    /// Google method the reader's table knows to be safe).
     pub idempotent: bool,
+    /// Conditions on the request body under which a call is safe to repeat
+    /// although the operation is not `idempotent` (any one suffices); from
+    /// the Discovery reader's per-method table, as the spec is silent.
+    pub idempotent_when: Vec<BodyCondition>,
     /// Has no side effects (`@readonly`, GET).
     pub readonly: bool,
     /// Deprecation notice.
@@ -173,6 +178,16 @@ pub struct Operation {
     pub checksum_required: bool,
     /// Protocol compliance test cases attached to the operation.
     pub tests: ProtocolTests,
+}
+
+/// A condition on a request body member, named by its path of wire names
+/// from the body's type (`["transaction", "singleUse", "readOnly"]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyCondition {
+    /// The member (or one of its parents) is unset.
+    Unset(Vec<String>),
+    /// The member is set.
+    Set(Vec<String>),
 }
 
 /// Protocol compliance test cases (Smithy `smithy.test#http*Tests`), kept as

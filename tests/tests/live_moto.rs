@@ -190,8 +190,7 @@ async fn iam(moto: &Moto, form: &str) -> String {
     };
     nimbus::sigv4::sign_request(&mut request, &params).expect("sign");
     let transport = nimbus::http::ReqwestTransport::new(None).expect("transport");
-    use nimbus::http::Transport;
-    let response = transport.send(&request).await.expect("IAM call").collect().await.expect("body");
+    let response = nimbus::ResponseLimits::default().send_full(&transport, &request).await.expect("IAM call");
     let body = String::from_utf8_lossy(&response.body).into_owned();
     assert_eq!(response.status, 200, "{form}: {body}");
     body

@@ -59,17 +59,26 @@ async fn throttling_is_retried_even_for_operations_that_are_not_idempotent() {
 }
 
 #[tokio::test]
-async fn validation_errors_and_unsafe_server_errors_are_not_retried() {
+async fn validation_errors_are_not_retried() {
     let server = ScriptedServer::start(vec![answer(400, r#"{"__type":"InvalidRequestException","Message":"bad"}"#)]).await;
     let err = client(&server, 3).start_query_execution("SELECT 1").send().await.unwrap_err();
     assert_eq!(err.code(), Some("InvalidRequestException"));
     assert_eq!(server.received().len(), 1, "a 400 validation error is final");
+}
 
-    // CreateDataCatalog is not marked idempotent and has no idempotency token.
-    let server = ScriptedServer::start(vec![answer(500, r#"{"__type":"InternalServerException"}"#)]).await;
-    let err = client(&server, 3).create_data_catalog("c", nimbus_athena::types::DataCatalogType::Glue).send().await.unwrap_err();
-    assert_eq!(err.code(), Some("InternalServerException"));
-    assert_eq!(server.received().len(), 1, "a 500 on a call that is not safe to repeat is final");
+/// AWS standard mode retries transient errors for every operation, not only
+/// idempotent ones: CreateDataCatalog has no idempotency token and GetSession
+/// is not marked `@idempotent`.
+#[tokio::test]
+async fn server_errors_are_retried_for_every_operation() {
+    let server = ScriptedServer::start(vec![answer(500, r#"{"__type":"InternalServerException"}"#), answer(200, "{}")]).await;
+    client(&server, 3).create_data_catalog("c", nimbus_athena::types::DataCatalogType::Glue).send().await.expect("second attempt succeeds");
+    assert_eq!(server.received().len(), 2);
+
+    let server = ScriptedServer::start(vec![answer(503, ""), answer(200, r#"{"SessionId":"s-1"}"#)]).await;
+    let session = client(&server, 3).get_session("s-1").send().await.expect("second attempt succeeds");
+    assert_eq!(session.session_id.as_deref(), Some("s-1"));
+    assert_eq!(server.received().len(), 2);
 }
 
 #[tokio::test]

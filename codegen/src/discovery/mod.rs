@@ -251,7 +251,9 @@ impl Reader {
                     TypeRef::Document
                 }
             }
-            Some(other) => return Err(p.req("type")?.error(format!("unknown schema type `{other}`"))),
+            Some(other) => {
+                return Err(p.req("type")?.error(format!("unknown schema type `{other}`")));
+            }
         })
     }
 
@@ -400,6 +402,7 @@ impl Reader {
             _ => None,
         };
         let readonly = http_method == "GET";
+        let safe_when = safe_to_repeat(&id);
         Ok(Operation {
             name: Name { wire: id, rust: op_scope.claim(names::field_ident(&qualified.replace('.', "_"))) },
             resource: resource.to_vec(),
@@ -411,7 +414,8 @@ impl Reader {
             http: Some(HttpRoute { method: http_method.clone(), path, query: Vec::new(), code: 200 }),
             rpc_target: None,
             pagination,
-            idempotent: readonly || http_method == "PUT" || http_method == "DELETE",
+            idempotent: readonly || http_method == "PUT" || http_method == "DELETE" || safe_when.as_ref().is_some_and(Vec::is_empty),
+            idempotent_when: safe_when.unwrap_or_default(),
             readonly,
             deprecated: deprecation(m)?,
             scopes: m.str_list("scopes")?,
@@ -490,4 +494,31 @@ fn enum_variants(values: &At<'_>, descriptions: Option<At<'_>>, deprecated: Opti
             })
         })
         .collect()
+}
+
+/// The POST methods that are safe to repeat (retried on `UNAVAILABLE`, as
+/// Google's own clients retry them), by method id: always (no conditions),
+/// or when the request body meets one of the conditions. The Discovery
+/// document does not say; this table does, per API.
+///
+/// Spanner: reads and partitioning have no side effects; beginning or
+/// rolling back a transaction twice is harmless; `executeBatchDml` carries
+/// the `seqno` that makes the server answer a replay with the first result;
+/// `executeSql` is safe as a single-use or newly begun read-only query
+/// (including the default, no transaction: a strong single-use read), or
+/// with a `seqno`. `commit`, DML without `seqno`, and session creation are
+/// not retried.
+fn safe_to_repeat(method_id: &str) -> Option<Vec<BodyCondition>> {
+    const SESSIONS: &str = "spanner.projects.instances.databases.sessions.";
+    let path = |p: &[&str]| p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    match method_id.strip_prefix(SESSIONS)? {
+        "read" | "partitionQuery" | "partitionRead" | "beginTransaction" | "rollback" | "executeBatchDml" => Some(Vec::new()),
+        "executeSql" => Some(vec![
+            BodyCondition::Unset(path(&["transaction"])),
+            BodyCondition::Set(path(&["transaction", "singleUse", "readOnly"])),
+            BodyCondition::Set(path(&["transaction", "begin", "readOnly"])),
+            BodyCondition::Set(path(&["seqno"])),
+        ]),
+        _ => None,
+    }
 }

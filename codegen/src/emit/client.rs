@@ -18,6 +18,17 @@ pub fn supports(protocol: Protocol) -> bool {
     matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RestJson1)
 }
 
+/// Whether type `id` is a structure an AWS client decodes whole from a
+/// response (an operation's output or a modeled error): it then carries the
+/// response's request id and status (`_response`, a `nimbus::ResponseMeta`).
+pub(super) fn carries_response_meta(service: &Service, id: TypeId) -> bool {
+    emits_client(service)
+        && service
+            .operations
+            .iter()
+            .any(|op| op.errors.contains(&id) || (supports(service.protocol) && !op.event_stream && op.output == Some(id)))
+}
+
 /// Whether this emitter generates a client at all: AWS protocols it cannot
 /// speak yet get one whose calls fail with "protocol X is not supported".
 pub fn emits_client(service: &Service) -> bool {
@@ -262,6 +273,10 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
                 fn message(&self) -> Option<&str> {
                     #msg
                 }
+
+                fn response_meta(&self) -> &nimbus::ResponseMeta {
+                    &self._response
+                }
             }
         });
     }
@@ -454,7 +469,9 @@ pub(super) fn member_path(service: &Service, mut ty: TypeId, path: &str, root: T
     let mut last = None;
     for (i, seg) in path.split('.').enumerate() {
         if i > 0 {
-            let TypeRef::Named(next) = last.as_ref()? else { return None };
+            let TypeRef::Named(next) = last.as_ref()? else {
+                return None;
+            };
             ty = *next;
         }
         let f = struct_fields(service, ty).iter().find(|f| f.member_name == seg)?;
@@ -471,11 +488,15 @@ pub(super) fn member_path(service: &Service, mut ty: TypeId, path: &str, root: T
 
 /// `pages()` / `items()` for a `@paginated` operation.
 pub(super) fn paginator(service: &Service, op: &Operation, err_ty: TokenStream) -> Result<TokenStream, String> {
-    let (Some(p), Some(input), Some(output)) = (&op.pagination, op.input, op.output) else { return Ok(quote! {}) };
+    let (Some(p), Some(input), Some(output)) = (&op.pagination, op.input, op.output) else {
+        return Ok(quote! {});
+    };
     let Some(token_field) = struct_fields(service, input).iter().find(|f| f.member_name == p.input_token && !f.required) else {
         return Ok(quote! {});
     };
-    let Some((next, TypeRef::String)) = member_path(service, output, &p.output_token, quote! { page }) else { return Ok(quote! {}) };
+    let Some((next, TypeRef::String)) = member_path(service, output, &p.output_token, quote! { page }) else {
+        return Ok(quote! {});
+    };
     let builder = builder_name(op);
     let out_ty = type_path(service, output);
     let setter = format_ident!("set_{}", raw(&token_field.name.rust));
@@ -576,7 +597,9 @@ fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             let target = op.rpc_target.clone().unwrap_or_default();
             let body = match op.input {
                 Some(_) => quote! { nimbus::protocol::json::encode(&input)? },
-                None => quote! { nimbus::protocol::json::encode(&nimbus::Document::Object(Default::default()))? },
+                None => {
+                    quote! { nimbus::protocol::json::encode(&nimbus::Document::Object(Default::default()))? }
+                }
             };
             Ok(then_finish(quote! { nimbus::protocol::json::rpc_request(#content_type, #target, #body) }, finish_request(host, op)))
         }
@@ -616,7 +639,9 @@ fn body_finish(op: &Operation) -> TokenStream {
 
 /// Statements setting `request.host_prefix` from the `@endpoint` template.
 fn host_prefix(service: &Service, op: &Operation) -> Result<TokenStream, String> {
-    let Some(segments) = &op.host_prefix else { return Ok(quote! {}) };
+    let Some(segments) = &op.host_prefix else {
+        return Ok(quote! {});
+    };
     let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
     let mut parts = Vec::new();
     for seg in segments {
@@ -752,7 +777,9 @@ pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream)
                     TypeRef::Map { value, .. } if matches!(**value, TypeRef::List { .. }) => {
                         quote! { r.query_params(v.iter().flat_map(|(k, vs)| vs.iter().map(move |v| (k.as_str(), v.as_str())))); }
                     }
-                    _ => quote! { r.query_params(v.iter().map(|(k, v)| (k.as_str(), v.as_str()))); },
+                    _ => {
+                        quote! { r.query_params(v.iter().map(|(k, v)| (k.as_str(), v.as_str()))); }
+                    }
                 };
                 params_stmts.push(with_value(f, stmt));
             }
@@ -839,7 +866,8 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
     } else {
         Vec::new()
     };
-    if bound.is_empty() {
+    let meta = carries_response_meta(service, id).then(|| quote! { out._response = nimbus::ResponseMeta::from_response(response); });
+    if bound.is_empty() && meta.is_none() {
         return Ok(quote! {
             #doc
             pub(crate) fn #name(response: &nimbus::http::HttpResponse) -> Result<#ty, nimbus::Error> {
@@ -847,7 +875,8 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
             }
         });
     }
-    let has_body = fields.iter().any(|f| matches!(f.binding, Binding::Body | Binding::Query(_) | Binding::QueryParams | Binding::Label));
+    let has_body = bound.is_empty()
+        || fields.iter().any(|f| matches!(f.binding, Binding::Body | Binding::Query(_) | Binding::QueryParams | Binding::Label));
     let init = if has_body {
         quote! { let mut out: #ty = nimbus::protocol::json::decode(response)?; }
     } else {
@@ -887,7 +916,9 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
             }
             Binding::Payload => {
                 let value = match &f.ty {
-                    TypeRef::Blob => quote! { (!response.body.is_empty()).then(|| nimbus::Blob::new(response.body.to_vec())) },
+                    TypeRef::Blob => {
+                        quote! { (!response.body.is_empty()).then(|| nimbus::Blob::new(response.body.to_vec())) }
+                    }
                     TypeRef::String => quote! {
                         if response.body.is_empty() { None } else { Some(nimbus::protocol::json::text(response)?) }
                     },
@@ -920,6 +951,7 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
         pub(crate) fn #name(response: &nimbus::http::HttpResponse) -> Result<#ty, nimbus::Error> {
             #init
             #(#stmts)*
+            #meta
             Ok(out)
         }
     })
@@ -948,7 +980,9 @@ fn parse_fn(service: &Service, ty: &TypeRef, media_type: bool) -> Result<TokenSt
             match &service.ty(*id).kind {
                 TypeKind::StringEnum(_) => quote! { |v| Ok(#et::from(v)) },
                 TypeKind::IntEnum(_) => quote! { |v| #p::parse_int::<i32>(v).map(#et::from) },
-                _ => return Err(format!("`{}` cannot be read from a header", service.ty(*id).name.wire)),
+                _ => {
+                    return Err(format!("`{}` cannot be read from a header", service.ty(*id).name.wire));
+                }
             }
         }
         other => return Err(format!("a {other:?} value cannot be read from a header")),

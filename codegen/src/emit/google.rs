@@ -193,7 +193,9 @@ fn method_fn(service: &Service, op: &Operation, scope: &mut Scope) -> Result<Tok
 }
 
 fn route_text(op: &Operation) -> String {
-    let Some(h) = &op.http else { return String::new() };
+    let Some(h) = &op.http else {
+        return String::new();
+    };
     h.path
         .iter()
         .map(|s| match s {
@@ -274,6 +276,14 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         });
     }
     let serialize = rest_request(service, op, quote! {})?;
+    let send_call = match idempotent_expr(service, op)? {
+        Some(safe) => quote! {
+            // Whether this call is safe to repeat depends on the request.
+            let idempotent = #safe;
+            client.send_with(&#info, request, idempotent).await
+        },
+        None => quote! { client.send(&#info, request).await },
+    };
     let deserialize = match op.output {
         Some(id) => {
             let read = super::client::read_fn_name(service, id);
@@ -378,7 +388,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
                 let Self { client, input, globals } = self;
                 let request = Self::request(&input, &globals)?;
-                client.send(&#info, request).await
+                #send_call
             }
 
             #send_doc
@@ -388,6 +398,61 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             }
         }
     })
+}
+
+/// The expression deciding from `input` whether a call of `op` is safe to
+/// repeat, for operations with [`Operation::idempotent_when`] conditions.
+fn idempotent_expr(service: &Service, op: &Operation) -> Result<Option<TokenStream>, String> {
+    if op.idempotent || op.idempotent_when.is_empty() {
+        return Ok(None);
+    }
+    let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+    let body = fields
+        .iter()
+        .find(|f| f.binding == Binding::Payload)
+        .ok_or_else(|| format!("`{}`: retry conditions need a request body", op.name.wire))?;
+    let TypeRef::Named(body_ty) = &body.ty else {
+        return Err(format!("`{}`: the request body is not a structure", op.name.wire));
+    };
+    let root = ident(&body.name.rust);
+    let mut terms = Vec::new();
+    for condition in &op.idempotent_when {
+        let (path, set) = match condition {
+            BodyCondition::Set(p) => (p, true),
+            BodyCondition::Unset(p) => (p, false),
+        };
+        // An `Option<&T>` walking the path from the body.
+        let mut expr = if body.required {
+            quote! { Some(&input.#root) }
+        } else {
+            quote! { input.#root.as_ref() }
+        };
+        let mut ty = Some(*body_ty);
+        for segment in path {
+            let field = ty
+                .map(|id| struct_fields(service, id))
+                .unwrap_or_default()
+                .iter()
+                .find(|f| &f.name.wire == segment)
+                .ok_or_else(|| format!("`{}`: retry condition path `{}` names no member", op.name.wire, path.join(".")))?;
+            let fname = ident(&field.name.rust);
+            expr = if field.required || field.defaulted {
+                quote! { #expr.map(|v| &v.#fname) }
+            } else {
+                quote! { #expr.and_then(|v| v.#fname.as_ref()) }
+            };
+            ty = match &field.ty {
+                TypeRef::Named(id) => Some(*id),
+                _ => None,
+            };
+        }
+        terms.push(if set {
+            quote! { #expr.is_some() }
+        } else {
+            quote! { #expr.is_none() }
+        });
+    }
+    Ok(Some(quote! { #(#terms)||* }))
 }
 
 /// `src/names.rs`: a typed name per distinct `^a/[^/]+/b/[^/]+$` pattern of
@@ -435,7 +500,9 @@ pub fn names_rs(service: &Service) -> Option<TokenStream> {
         let last = collections.last().cloned().unwrap_or_default();
         // A collection that ends several patterns (`operations`) is named with its parent.
         let base = match (last_counts.get(&last), collections.len()) {
-            (Some(n), len) if *n > 1 && len >= 2 => format!("{}_{}", singular(&collections[len - 2]), singular(&last)),
+            (Some(n), len) if *n > 1 && len >= 2 => {
+                format!("{}_{}", singular(&collections[len - 2]), singular(&last))
+            }
             _ => singular(&last),
         };
         let type_name = scope.claim(format!("{}Name", names::type_ident(&base)));

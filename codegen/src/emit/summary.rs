@@ -72,6 +72,17 @@ pub fn summary(service: &Service) -> String {
         if !flags.is_empty() {
             let _ = writeln!(out, "      {}", flags.join(", "));
         }
+        if !op.idempotent_when.is_empty() {
+            let conditions: Vec<String> = op
+                .idempotent_when
+                .iter()
+                .map(|c| match c {
+                    BodyCondition::Set(p) => format!("{} set", p.join(".")),
+                    BodyCondition::Unset(p) => format!("{} unset", p.join(".")),
+                })
+                .collect();
+            let _ = writeln!(out, "      idempotent when {}", conditions.join(" or "));
+        }
     }
     let _ = writeln!(out, "\ntypes ({}):", service.types.len());
     for t in &service.types {

@@ -187,6 +187,34 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
     let derive_default = (!member_defaults).then(|| quote! { Default, });
     let derive = derives(t, quote! { Clone, PartialEq, #derive_default #debug });
     let container_default = member_defaults.then(|| quote! { #[serde(default)] });
+    let id = service.types.iter().position(|x| std::ptr::eq(x, t)).map(TypeId);
+    let meta = id.is_some_and(|id| super::client::carries_response_meta(service, id));
+    let meta_field = meta.then(|| {
+        quote! {
+            /// The request id and HTTP status of the response this was decoded from.
+            #[serde(skip)]
+            pub(crate) _response: nimbus::ResponseMeta,
+        }
+    });
+    let meta_init = meta.then(|| quote! { _response: Default::default(), });
+    let meta_methods = meta.then(|| {
+        let status = t.error.is_some().then(|| {
+            quote! {
+                /// The HTTP status of the error response this was decoded from.
+                pub fn status(&self) -> Option<u16> {
+                    self._response.status()
+                }
+            }
+        });
+        quote! {
+            /// The request id the service assigned to the call that returned
+            /// this (quote it to AWS support); `None` for a value built in code.
+            pub fn request_id(&self) -> Option<&str> {
+                self._response.request_id()
+            }
+            #status
+        }
+    });
     let default_impl = member_defaults.then(|| {
         let inits = fields.iter().map(|f| {
             let fname = ident(&f.name.rust);
@@ -208,7 +236,7 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
             impl Default for #name {
                 /// Every member with a modeled default holds it; the others are empty.
                 fn default() -> Self {
-                    Self { #(#inits)* }
+                    Self { #(#inits)* #meta_init }
                 }
             }
         }
@@ -243,7 +271,7 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
     } else if required.len() < fields.len() {
         quote! { Self { #(#new_inits)* ..Default::default() } }
     } else {
-        quote! { Self { #(#new_inits)* } }
+        quote! { Self { #(#new_inits)* #meta_init } }
     };
     let new_doc = if required.is_empty() {
         format!("Creates an empty `{}`; optional members are set with the `set_*` methods.", t.name.rust)
@@ -303,6 +331,7 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
         #[non_exhaustive]
         pub struct #name {
             #(#field_items)*
+            #meta_field
         }
 
         #default_impl
@@ -313,6 +342,7 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
                 #body
             }
             #(#setters)*
+            #meta_methods
         }
 
         #debug_impl
@@ -354,7 +384,9 @@ fn default_expr(service: &Service, ty: &TypeRef, v: &serde_json::Value) -> Token
             let text = n.to_string();
             quote! { nimbus::DateTime::parse_epoch_seconds(#text).unwrap_or_default() }
         }
-        (TypeRef::Timestamp(_), Value::String(x)) => quote! { nimbus::DateTime::parse_rfc3339(#x).unwrap_or_default() },
+        (TypeRef::Timestamp(_), Value::String(x)) => {
+            quote! { nimbus::DateTime::parse_rfc3339(#x).unwrap_or_default() }
+        }
         (TypeRef::Document, v) => {
             let text = v.to_string();
             quote! { nimbus::wire::document_from_json(#text) }

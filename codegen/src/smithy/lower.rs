@@ -179,7 +179,9 @@ impl<'m> Lowering<'m> {
                             stack.push(s);
                         }
                     }
-                    _ => return Err(self.err(shape_path(&container.id), format!("`{r}` is bound as a resource but is not one"))),
+                    _ => {
+                        return Err(self.err(shape_path(&container.id), format!("`{r}` is bound as a resource but is not one")));
+                    }
                 }
             }
         }
@@ -353,7 +355,9 @@ impl<'m> Lowering<'m> {
     }
 
     fn is_sensitive(&self, id: &str, depth: usize) -> bool {
-        let Some(s) = self.shape(id) else { return false };
+        let Some(s) = self.shape(id) else {
+            return false;
+        };
         s.traits.sensitive
             || (depth < 8
                 && matches!(s.kind, ShapeKind::List | ShapeKind::Set | ShapeKind::Map)
@@ -482,6 +486,7 @@ impl<'m> Lowering<'m> {
             host_prefix,
             request_compression: t.request_compression.clone().unwrap_or_default(),
             checksum_required: t.http_checksum_required,
+            idempotent_when: Vec::new(),
             tests: ProtocolTests { request: test_cases(&t.request_tests), response: test_cases(&t.response_tests) },
         })
     }

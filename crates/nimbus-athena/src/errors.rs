@@ -1383,29 +1383,47 @@ impl nimbus::ModeledError for crate::types::InternalServerException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::InvalidRequestException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
     }
 }
 impl nimbus::ModeledError for crate::types::MetadataException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::ResourceNotFoundException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
     }
 }
 impl nimbus::ModeledError for crate::types::SessionAlreadyExistsException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::TooManyRequestsException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
     }
 }

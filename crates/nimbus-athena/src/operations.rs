@@ -4021,455 +4021,759 @@ impl UpdateWorkGroup {
 pub(crate) fn read_batch_get_named_query_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::BatchGetNamedQueryOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::BatchGetNamedQueryOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `BatchGetPreparedStatementOutput` from a response.
 pub(crate) fn read_batch_get_prepared_statement_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::BatchGetPreparedStatementOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::BatchGetPreparedStatementOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `BatchGetQueryExecutionOutput` from a response.
 pub(crate) fn read_batch_get_query_execution_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::BatchGetQueryExecutionOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::BatchGetQueryExecutionOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CancelCapacityReservationOutput` from a response.
 pub(crate) fn read_cancel_capacity_reservation_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CancelCapacityReservationOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CancelCapacityReservationOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateCapacityReservationOutput` from a response.
 pub(crate) fn read_create_capacity_reservation_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateCapacityReservationOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateCapacityReservationOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateDataCatalogOutput` from a response.
 pub(crate) fn read_create_data_catalog_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateDataCatalogOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateDataCatalogOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateNamedQueryOutput` from a response.
 pub(crate) fn read_create_named_query_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateNamedQueryOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateNamedQueryOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateNotebookOutput` from a response.
 pub(crate) fn read_create_notebook_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateNotebookOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateNotebookOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreatePreparedStatementOutput` from a response.
 pub(crate) fn read_create_prepared_statement_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreatePreparedStatementOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreatePreparedStatementOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreatePresignedNotebookUrlResponse` from a response.
 pub(crate) fn read_create_presigned_notebook_url_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreatePresignedNotebookUrlResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreatePresignedNotebookUrlResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateWorkGroupOutput` from a response.
 pub(crate) fn read_create_work_group_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateWorkGroupOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateWorkGroupOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteCapacityReservationOutput` from a response.
 pub(crate) fn read_delete_capacity_reservation_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteCapacityReservationOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteCapacityReservationOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteDataCatalogOutput` from a response.
 pub(crate) fn read_delete_data_catalog_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteDataCatalogOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteDataCatalogOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteNamedQueryOutput` from a response.
 pub(crate) fn read_delete_named_query_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteNamedQueryOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteNamedQueryOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteNotebookOutput` from a response.
 pub(crate) fn read_delete_notebook_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteNotebookOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteNotebookOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeletePreparedStatementOutput` from a response.
 pub(crate) fn read_delete_prepared_statement_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeletePreparedStatementOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeletePreparedStatementOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteWorkGroupOutput` from a response.
 pub(crate) fn read_delete_work_group_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteWorkGroupOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteWorkGroupOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ExportNotebookOutput` from a response.
 pub(crate) fn read_export_notebook_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ExportNotebookOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ExportNotebookOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetCalculationExecutionCodeResponse` from a response.
 pub(crate) fn read_get_calculation_execution_code_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetCalculationExecutionCodeResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetCalculationExecutionCodeResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetCalculationExecutionResponse` from a response.
 pub(crate) fn read_get_calculation_execution_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetCalculationExecutionResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetCalculationExecutionResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetCalculationExecutionStatusResponse` from a response.
 pub(crate) fn read_get_calculation_execution_status_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetCalculationExecutionStatusResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetCalculationExecutionStatusResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetCapacityAssignmentConfigurationOutput` from a response.
 pub(crate) fn read_get_capacity_assignment_configuration_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetCapacityAssignmentConfigurationOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetCapacityAssignmentConfigurationOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetCapacityReservationOutput` from a response.
 pub(crate) fn read_get_capacity_reservation_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetCapacityReservationOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetCapacityReservationOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetDataCatalogOutput` from a response.
 pub(crate) fn read_get_data_catalog_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetDataCatalogOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetDataCatalogOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetDatabaseOutput` from a response.
 pub(crate) fn read_get_database_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetDatabaseOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetDatabaseOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetNamedQueryOutput` from a response.
 pub(crate) fn read_get_named_query_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetNamedQueryOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetNamedQueryOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetNotebookMetadataOutput` from a response.
 pub(crate) fn read_get_notebook_metadata_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetNotebookMetadataOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetNotebookMetadataOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetPreparedStatementOutput` from a response.
 pub(crate) fn read_get_prepared_statement_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetPreparedStatementOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetPreparedStatementOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetQueryExecutionOutput` from a response.
 pub(crate) fn read_get_query_execution_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetQueryExecutionOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetQueryExecutionOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetQueryResultsOutput` from a response.
 pub(crate) fn read_get_query_results_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetQueryResultsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetQueryResultsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetQueryRuntimeStatisticsOutput` from a response.
 pub(crate) fn read_get_query_runtime_statistics_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetQueryRuntimeStatisticsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetQueryRuntimeStatisticsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetResourceDashboardResponse` from a response.
 pub(crate) fn read_get_resource_dashboard_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetResourceDashboardResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetResourceDashboardResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetSessionEndpointResponse` from a response.
 pub(crate) fn read_get_session_endpoint_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetSessionEndpointResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetSessionEndpointResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetSessionResponse` from a response.
 pub(crate) fn read_get_session_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetSessionResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetSessionResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetSessionStatusResponse` from a response.
 pub(crate) fn read_get_session_status_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetSessionStatusResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetSessionStatusResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetTableMetadataOutput` from a response.
 pub(crate) fn read_get_table_metadata_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetTableMetadataOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetTableMetadataOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetWorkGroupOutput` from a response.
 pub(crate) fn read_get_work_group_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetWorkGroupOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetWorkGroupOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ImportNotebookOutput` from a response.
 pub(crate) fn read_import_notebook_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ImportNotebookOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ImportNotebookOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `InternalServerException` from a response.
 pub(crate) fn read_internal_server_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::InternalServerException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::InternalServerException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `InvalidRequestException` from a response.
 pub(crate) fn read_invalid_request_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::InvalidRequestException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::InvalidRequestException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListApplicationDPUSizesOutput` from a response.
 pub(crate) fn read_list_application_dpu_sizes_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListApplicationDpuSizesOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListApplicationDpuSizesOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListCalculationExecutionsResponse` from a response.
 pub(crate) fn read_list_calculation_executions_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListCalculationExecutionsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListCalculationExecutionsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListCapacityReservationsOutput` from a response.
 pub(crate) fn read_list_capacity_reservations_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListCapacityReservationsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListCapacityReservationsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListDataCatalogsOutput` from a response.
 pub(crate) fn read_list_data_catalogs_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListDataCatalogsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListDataCatalogsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListDatabasesOutput` from a response.
 pub(crate) fn read_list_databases_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListDatabasesOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListDatabasesOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListEngineVersionsOutput` from a response.
 pub(crate) fn read_list_engine_versions_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListEngineVersionsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListEngineVersionsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListExecutorsResponse` from a response.
 pub(crate) fn read_list_executors_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListExecutorsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListExecutorsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListNamedQueriesOutput` from a response.
 pub(crate) fn read_list_named_queries_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListNamedQueriesOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListNamedQueriesOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListNotebookMetadataOutput` from a response.
 pub(crate) fn read_list_notebook_metadata_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListNotebookMetadataOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListNotebookMetadataOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListNotebookSessionsResponse` from a response.
 pub(crate) fn read_list_notebook_sessions_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListNotebookSessionsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListNotebookSessionsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListPreparedStatementsOutput` from a response.
 pub(crate) fn read_list_prepared_statements_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListPreparedStatementsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListPreparedStatementsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListQueryExecutionsOutput` from a response.
 pub(crate) fn read_list_query_executions_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListQueryExecutionsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListQueryExecutionsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListSessionsResponse` from a response.
 pub(crate) fn read_list_sessions_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListSessionsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListSessionsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListTableMetadataOutput` from a response.
 pub(crate) fn read_list_table_metadata_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListTableMetadataOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListTableMetadataOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListTagsForResourceOutput` from a response.
 pub(crate) fn read_list_tags_for_resource_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListTagsForResourceOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListTagsForResourceOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListWorkGroupsOutput` from a response.
 pub(crate) fn read_list_work_groups_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListWorkGroupsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListWorkGroupsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `MetadataException` from a response.
 pub(crate) fn read_metadata_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::MetadataException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::MetadataException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `PutCapacityAssignmentConfigurationOutput` from a response.
 pub(crate) fn read_put_capacity_assignment_configuration_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::PutCapacityAssignmentConfigurationOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::PutCapacityAssignmentConfigurationOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ResourceNotFoundException` from a response.
 pub(crate) fn read_resource_not_found_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ResourceNotFoundException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ResourceNotFoundException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `SessionAlreadyExistsException` from a response.
 pub(crate) fn read_session_already_exists_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::SessionAlreadyExistsException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::SessionAlreadyExistsException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `StartCalculationExecutionResponse` from a response.
 pub(crate) fn read_start_calculation_execution_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::StartCalculationExecutionResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::StartCalculationExecutionResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `StartQueryExecutionOutput` from a response.
 pub(crate) fn read_start_query_execution_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::StartQueryExecutionOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::StartQueryExecutionOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `StartSessionResponse` from a response.
 pub(crate) fn read_start_session_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::StartSessionResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::StartSessionResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `StopCalculationExecutionResponse` from a response.
 pub(crate) fn read_stop_calculation_execution_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::StopCalculationExecutionResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::StopCalculationExecutionResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `StopQueryExecutionOutput` from a response.
 pub(crate) fn read_stop_query_execution_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::StopQueryExecutionOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::StopQueryExecutionOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `TagResourceOutput` from a response.
 pub(crate) fn read_tag_resource_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::TagResourceOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::TagResourceOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `TerminateSessionResponse` from a response.
 pub(crate) fn read_terminate_session_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::TerminateSessionResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::TerminateSessionResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `TooManyRequestsException` from a response.
 pub(crate) fn read_too_many_requests_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::TooManyRequestsException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::TooManyRequestsException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UntagResourceOutput` from a response.
 pub(crate) fn read_untag_resource_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UntagResourceOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UntagResourceOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateCapacityReservationOutput` from a response.
 pub(crate) fn read_update_capacity_reservation_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateCapacityReservationOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateCapacityReservationOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateDataCatalogOutput` from a response.
 pub(crate) fn read_update_data_catalog_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateDataCatalogOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateDataCatalogOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateNamedQueryOutput` from a response.
 pub(crate) fn read_update_named_query_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateNamedQueryOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateNamedQueryOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateNotebookMetadataOutput` from a response.
 pub(crate) fn read_update_notebook_metadata_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateNotebookMetadataOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateNotebookMetadataOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateNotebookOutput` from a response.
 pub(crate) fn read_update_notebook_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateNotebookOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateNotebookOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdatePreparedStatementOutput` from a response.
 pub(crate) fn read_update_prepared_statement_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdatePreparedStatementOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdatePreparedStatementOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateWorkGroupOutput` from a response.
 pub(crate) fn read_update_work_group_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateWorkGroupOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateWorkGroupOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }

@@ -198,6 +198,9 @@ pub struct BatchGetNamedQueryOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub unprocessed_named_query_ids: Option<Vec<UnprocessedNamedQueryId>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl BatchGetNamedQueryOutput {
     /// Creates an empty `BatchGetNamedQueryOutput`; optional members are set with the `set_*` methods.
@@ -216,6 +219,11 @@ impl BatchGetNamedQueryOutput {
     ) -> Self {
         self.unprocessed_named_query_ids = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `BatchGetPreparedStatementInput` structure.
@@ -266,6 +274,9 @@ pub struct BatchGetPreparedStatementOutput {
     pub unprocessed_prepared_statement_names: Option<
         Vec<UnprocessedPreparedStatementName>,
     >,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl BatchGetPreparedStatementOutput {
     /// Creates an empty `BatchGetPreparedStatementOutput`; optional members are set with the `set_*` methods.
@@ -287,6 +298,11 @@ impl BatchGetPreparedStatementOutput {
     ) -> Self {
         self.unprocessed_prepared_statement_names = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// Contains an array of query execution IDs.
@@ -324,6 +340,9 @@ pub struct BatchGetQueryExecutionOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub unprocessed_query_execution_ids: Option<Vec<UnprocessedQueryExecutionId>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl BatchGetQueryExecutionOutput {
     /// Creates an empty `BatchGetQueryExecutionOutput`; optional members are set with the `set_*` methods.
@@ -345,6 +364,11 @@ impl BatchGetQueryExecutionOutput {
     ) -> Self {
         self.unprocessed_query_execution_ids = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// Contains configuration information for the calculation.
@@ -671,11 +695,20 @@ impl CancelCapacityReservationInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct CancelCapacityReservationOutput {}
+pub struct CancelCapacityReservationOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl CancelCapacityReservationOutput {
     /// Creates an empty `CancelCapacityReservationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// Contains the submission time of a single allocation request for a capacity reservation and the most recent status of the attempted allocation.
@@ -1484,11 +1517,20 @@ impl CreateCapacityReservationInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct CreateCapacityReservationOutput {}
+pub struct CreateCapacityReservationOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl CreateCapacityReservationOutput {
     /// Creates an empty `CreateCapacityReservationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateDataCatalogInput` structure.
@@ -1582,6 +1624,9 @@ pub struct CreateDataCatalogOutput {
     /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources** page under the **Data source name** column.
     #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
     pub data_catalog: Option<DataCatalog>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateDataCatalogOutput {
     /// Creates an empty `CreateDataCatalogOutput`; optional members are set with the `set_*` methods.
@@ -1592,6 +1637,11 @@ impl CreateDataCatalogOutput {
     pub fn set_data_catalog(mut self, value: impl Into<DataCatalog>) -> Self {
         self.data_catalog = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateNamedQueryInput` structure.
@@ -1670,6 +1720,9 @@ pub struct CreateNamedQueryOutput {
     /// The unique ID of the query.
     #[serde(rename = "NamedQueryId", skip_serializing_if = "Option::is_none")]
     pub named_query_id: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateNamedQueryOutput {
     /// Creates an empty `CreateNamedQueryOutput`; optional members are set with the `set_*` methods.
@@ -1680,6 +1733,11 @@ impl CreateNamedQueryOutput {
     pub fn set_named_query_id(mut self, value: impl Into<String>) -> Self {
         self.named_query_id = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateNotebookInput` structure.
@@ -1730,6 +1788,9 @@ pub struct CreateNotebookOutput {
     /// A unique identifier for the notebook.
     #[serde(rename = "NotebookId", skip_serializing_if = "Option::is_none")]
     pub notebook_id: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateNotebookOutput {
     /// Creates an empty `CreateNotebookOutput`; optional members are set with the `set_*` methods.
@@ -1740,6 +1801,11 @@ impl CreateNotebookOutput {
     pub fn set_notebook_id(mut self, value: impl Into<String>) -> Self {
         self.notebook_id = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreatePreparedStatementInput` structure.
@@ -1796,11 +1862,20 @@ impl CreatePreparedStatementInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct CreatePreparedStatementOutput {}
+pub struct CreatePreparedStatementOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl CreatePreparedStatementOutput {
     /// Creates an empty `CreatePreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreatePresignedNotebookUrlRequest` structure.
@@ -1850,6 +1925,9 @@ pub struct CreatePresignedNotebookUrlResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub auth_token_expiration_time: i64,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreatePresignedNotebookUrlResponse {
     /// Creates a `CreatePresignedNotebookUrlResponse` from its required members (`notebook_url`, `auth_token`, `auth_token_expiration_time`); optional members are set with the `set_*` methods.
@@ -1862,7 +1940,13 @@ impl CreatePresignedNotebookUrlResponse {
             notebook_url: notebook_url.into(),
             auth_token: auth_token.into(),
             auth_token_expiration_time: auth_token_expiration_time.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateWorkGroupInput` structure.
@@ -1918,11 +2002,20 @@ impl CreateWorkGroupInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct CreateWorkGroupOutput {}
+pub struct CreateWorkGroupOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl CreateWorkGroupOutput {
     /// Creates an empty `CreateWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena. When an Amazon Web Services managed key is used, this value is null. This setting does not apply to Athena SQL workgroups.
@@ -2372,11 +2465,20 @@ impl DeleteCapacityReservationInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteCapacityReservationOutput {}
+pub struct DeleteCapacityReservationOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteCapacityReservationOutput {
     /// Creates an empty `DeleteCapacityReservationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteDataCatalogInput` structure.
@@ -2419,6 +2521,9 @@ pub struct DeleteDataCatalogOutput {
     /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources** page under the **Data source name** column.
     #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
     pub data_catalog: Option<DataCatalog>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl DeleteDataCatalogOutput {
     /// Creates an empty `DeleteDataCatalogOutput`; optional members are set with the `set_*` methods.
@@ -2429,6 +2534,11 @@ impl DeleteDataCatalogOutput {
     pub fn set_data_catalog(mut self, value: impl Into<DataCatalog>) -> Self {
         self.data_catalog = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteNamedQueryInput` structure.
@@ -2456,11 +2566,20 @@ impl DeleteNamedQueryInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteNamedQueryOutput {}
+pub struct DeleteNamedQueryOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteNamedQueryOutput {
     /// Creates an empty `DeleteNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteNotebookInput` structure.
@@ -2488,11 +2607,20 @@ impl DeleteNotebookInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteNotebookOutput {}
+pub struct DeleteNotebookOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteNotebookOutput {
     /// Creates an empty `DeleteNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeletePreparedStatementInput` structure.
@@ -2531,11 +2659,20 @@ impl DeletePreparedStatementInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeletePreparedStatementOutput {}
+pub struct DeletePreparedStatementOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeletePreparedStatementOutput {
     /// Creates an empty `DeletePreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteWorkGroupInput` structure.
@@ -2572,11 +2709,20 @@ impl DeleteWorkGroupInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteWorkGroupOutput {}
+pub struct DeleteWorkGroupOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteWorkGroupOutput {
     /// Creates an empty `DeleteWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used (for example, `SSE_KMS` or `CSE_KMS`) and key information.
@@ -3042,6 +3188,9 @@ pub struct ExportNotebookOutput {
     /// The content of the exported notebook.
     #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ExportNotebookOutput {
     /// Creates an empty `ExportNotebookOutput`; optional members are set with the `set_*` methods.
@@ -3057,6 +3206,11 @@ impl ExportNotebookOutput {
     pub fn set_payload(mut self, value: impl Into<String>) -> Self {
         self.payload = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// A string for searching notebook names.
@@ -3108,6 +3262,9 @@ pub struct GetCalculationExecutionCodeResponse {
     /// The unencrypted code that was executed for the calculation.
     #[serde(rename = "CodeBlock", skip_serializing_if = "Option::is_none")]
     pub code_block: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetCalculationExecutionCodeResponse {
     /// Creates an empty `GetCalculationExecutionCodeResponse`; optional members are set with the `set_*` methods.
@@ -3118,6 +3275,11 @@ impl GetCalculationExecutionCodeResponse {
     pub fn set_code_block(mut self, value: impl Into<String>) -> Self {
         self.code_block = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetCalculationExecutionRequest` structure.
@@ -3167,6 +3329,9 @@ pub struct GetCalculationExecutionResponse {
     /// Contains result information. This field is populated only if the calculation is completed.
     #[serde(rename = "Result", skip_serializing_if = "Option::is_none")]
     pub result: Option<CalculationResult>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetCalculationExecutionResponse {
     /// Creates an empty `GetCalculationExecutionResponse`; optional members are set with the `set_*` methods.
@@ -3208,6 +3373,11 @@ impl GetCalculationExecutionResponse {
         self.result = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `GetCalculationExecutionStatusRequest` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
@@ -3241,6 +3411,9 @@ pub struct GetCalculationExecutionStatusResponse {
     /// Contains information about the DPU execution time and progress.
     #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
     pub statistics: Option<CalculationStatistics>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetCalculationExecutionStatusResponse {
     /// Creates an empty `GetCalculationExecutionStatusResponse`; optional members are set with the `set_*` methods.
@@ -3256,6 +3429,11 @@ impl GetCalculationExecutionStatusResponse {
     pub fn set_statistics(mut self, value: impl Into<CalculationStatistics>) -> Self {
         self.statistics = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetCapacityAssignmentConfigurationInput` structure.
@@ -3291,6 +3469,9 @@ pub struct GetCapacityAssignmentConfigurationOutput {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub capacity_assignment_configuration: CapacityAssignmentConfiguration,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetCapacityAssignmentConfigurationOutput {
     /// Creates a `GetCapacityAssignmentConfigurationOutput` from its required members (`capacity_assignment_configuration`); optional members are set with the `set_*` methods.
@@ -3299,7 +3480,13 @@ impl GetCapacityAssignmentConfigurationOutput {
     ) -> Self {
         Self {
             capacity_assignment_configuration: capacity_assignment_configuration.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetCapacityReservationInput` structure.
@@ -3333,13 +3520,22 @@ pub struct GetCapacityReservationOutput {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub capacity_reservation: CapacityReservation,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetCapacityReservationOutput {
     /// Creates a `GetCapacityReservationOutput` from its required members (`capacity_reservation`); optional members are set with the `set_*` methods.
     pub fn new(capacity_reservation: impl Into<CapacityReservation>) -> Self {
         Self {
             capacity_reservation: capacity_reservation.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetDataCatalogInput` structure.
@@ -3380,6 +3576,9 @@ pub struct GetDataCatalogOutput {
     /// The data catalog returned.
     #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
     pub data_catalog: Option<DataCatalog>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetDataCatalogOutput {
     /// Creates an empty `GetDataCatalogOutput`; optional members are set with the `set_*` methods.
@@ -3390,6 +3589,11 @@ impl GetDataCatalogOutput {
     pub fn set_data_catalog(mut self, value: impl Into<DataCatalog>) -> Self {
         self.data_catalog = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetDatabaseInput` structure.
@@ -3441,6 +3645,9 @@ pub struct GetDatabaseOutput {
     /// The database returned.
     #[serde(rename = "Database", skip_serializing_if = "Option::is_none")]
     pub database: Option<Database>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetDatabaseOutput {
     /// Creates an empty `GetDatabaseOutput`; optional members are set with the `set_*` methods.
@@ -3451,6 +3658,11 @@ impl GetDatabaseOutput {
     pub fn set_database(mut self, value: impl Into<Database>) -> Self {
         self.database = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetNamedQueryInput` structure.
@@ -3482,6 +3694,9 @@ pub struct GetNamedQueryOutput {
     /// Information about the query.
     #[serde(rename = "NamedQuery", skip_serializing_if = "Option::is_none")]
     pub named_query: Option<NamedQuery>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetNamedQueryOutput {
     /// Creates an empty `GetNamedQueryOutput`; optional members are set with the `set_*` methods.
@@ -3492,6 +3707,11 @@ impl GetNamedQueryOutput {
     pub fn set_named_query(mut self, value: impl Into<NamedQuery>) -> Self {
         self.named_query = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetNotebookMetadataInput` structure.
@@ -3523,6 +3743,9 @@ pub struct GetNotebookMetadataOutput {
     /// The metadata that is returned for the specified notebook ID.
     #[serde(rename = "NotebookMetadata", skip_serializing_if = "Option::is_none")]
     pub notebook_metadata: Option<NotebookMetadata>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetNotebookMetadataOutput {
     /// Creates an empty `GetNotebookMetadataOutput`; optional members are set with the `set_*` methods.
@@ -3533,6 +3756,11 @@ impl GetNotebookMetadataOutput {
     pub fn set_notebook_metadata(mut self, value: impl Into<NotebookMetadata>) -> Self {
         self.notebook_metadata = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetPreparedStatementInput` structure.
@@ -3575,6 +3803,9 @@ pub struct GetPreparedStatementOutput {
     /// The name of the prepared statement that was retrieved.
     #[serde(rename = "PreparedStatement", skip_serializing_if = "Option::is_none")]
     pub prepared_statement: Option<PreparedStatement>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetPreparedStatementOutput {
     /// Creates an empty `GetPreparedStatementOutput`; optional members are set with the `set_*` methods.
@@ -3588,6 +3819,11 @@ impl GetPreparedStatementOutput {
     ) -> Self {
         self.prepared_statement = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetQueryExecutionInput` structure.
@@ -3619,6 +3855,9 @@ pub struct GetQueryExecutionOutput {
     /// Information about the query execution.
     #[serde(rename = "QueryExecution", skip_serializing_if = "Option::is_none")]
     pub query_execution: Option<QueryExecution>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetQueryExecutionOutput {
     /// Creates an empty `GetQueryExecutionOutput`; optional members are set with the `set_*` methods.
@@ -3629,6 +3868,11 @@ impl GetQueryExecutionOutput {
     pub fn set_query_execution(mut self, value: impl Into<QueryExecution>) -> Self {
         self.query_execution = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetQueryResultsInput` structure.
@@ -3691,6 +3935,9 @@ pub struct GetQueryResultsOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetQueryResultsOutput {
     /// Creates an empty `GetQueryResultsOutput`; optional members are set with the `set_*` methods.
@@ -3711,6 +3958,11 @@ impl GetQueryResultsOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetQueryRuntimeStatisticsInput` structure.
@@ -3742,6 +3994,9 @@ pub struct GetQueryRuntimeStatisticsOutput {
     /// Runtime statistics about the query execution.
     #[serde(rename = "QueryRuntimeStatistics", skip_serializing_if = "Option::is_none")]
     pub query_runtime_statistics: Option<QueryRuntimeStatistics>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetQueryRuntimeStatisticsOutput {
     /// Creates an empty `GetQueryRuntimeStatisticsOutput`; optional members are set with the `set_*` methods.
@@ -3755,6 +4010,11 @@ impl GetQueryRuntimeStatisticsOutput {
     ) -> Self {
         self.query_runtime_statistics = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetResourceDashboardRequest` structure.
@@ -3786,11 +4046,22 @@ pub struct GetResourceDashboardResponse {
     /// The Live UI/Persistence UI url for a session.
     #[serde(rename = "Url", default, deserialize_with = "nimbus::wire::null_as_default")]
     pub url: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetResourceDashboardResponse {
     /// Creates a `GetResourceDashboardResponse` from its required members (`url`); optional members are set with the `set_*` methods.
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into() }
+        Self {
+            url: url.into(),
+            _response: Default::default(),
+        }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetSessionEndpointRequest` structure.
@@ -3841,6 +4112,9 @@ pub struct GetSessionEndpointResponse {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub auth_token_expiration_time: nimbus::DateTime,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetSessionEndpointResponse {
     /// Creates a `GetSessionEndpointResponse` from its required members (`endpoint_url`, `auth_token`, `auth_token_expiration_time`); optional members are set with the `set_*` methods.
@@ -3853,7 +4127,13 @@ impl GetSessionEndpointResponse {
             endpoint_url: endpoint_url.into(),
             auth_token: auth_token.into(),
             auth_token_expiration_time: auth_token_expiration_time.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetSessionRequest` structure.
@@ -3912,6 +4192,9 @@ pub struct GetSessionResponse {
     /// Contains the DPU execution time.
     #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
     pub statistics: Option<SessionStatistics>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetSessionResponse {
     /// Creates an empty `GetSessionResponse`; optional members are set with the `set_*` methods.
@@ -3977,6 +4260,11 @@ impl GetSessionResponse {
         self.statistics = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `GetSessionStatusRequest` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
@@ -4010,6 +4298,9 @@ pub struct GetSessionStatusResponse {
     /// Contains information about the status of the session.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetSessionStatusResponse {
     /// Creates an empty `GetSessionStatusResponse`; optional members are set with the `set_*` methods.
@@ -4025,6 +4316,11 @@ impl GetSessionStatusResponse {
     pub fn set_status(mut self, value: impl Into<SessionStatus>) -> Self {
         self.status = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetTableMetadataInput` structure.
@@ -4085,6 +4381,9 @@ pub struct GetTableMetadataOutput {
     /// An object that contains table metadata.
     #[serde(rename = "TableMetadata", skip_serializing_if = "Option::is_none")]
     pub table_metadata: Option<TableMetadata>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetTableMetadataOutput {
     /// Creates an empty `GetTableMetadataOutput`; optional members are set with the `set_*` methods.
@@ -4095,6 +4394,11 @@ impl GetTableMetadataOutput {
     pub fn set_table_metadata(mut self, value: impl Into<TableMetadata>) -> Self {
         self.table_metadata = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetWorkGroupInput` structure.
@@ -4126,6 +4430,9 @@ pub struct GetWorkGroupOutput {
     /// Information about the workgroup.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<WorkGroup>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetWorkGroupOutput {
     /// Creates an empty `GetWorkGroupOutput`; optional members are set with the `set_*` methods.
@@ -4136,6 +4443,11 @@ impl GetWorkGroupOutput {
     pub fn set_work_group(mut self, value: impl Into<WorkGroup>) -> Self {
         self.work_group = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// Specifies whether the workgroup is IAM Identity Center supported.
@@ -4245,6 +4557,9 @@ pub struct ImportNotebookOutput {
     /// The ID assigned to the imported notebook.
     #[serde(rename = "NotebookId", skip_serializing_if = "Option::is_none")]
     pub notebook_id: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ImportNotebookOutput {
     /// Creates an empty `ImportNotebookOutput`; optional members are set with the `set_*` methods.
@@ -4256,6 +4571,11 @@ impl ImportNotebookOutput {
         self.notebook_id = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// Indicates a platform issue, which may be due to a transient condition or outage.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
@@ -4265,6 +4585,9 @@ pub struct InternalServerException {
     /// The `Message` member.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl InternalServerException {
     /// Creates an empty `InternalServerException`; optional members are set with the `set_*` methods.
@@ -4275,6 +4598,15 @@ impl InternalServerException {
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
@@ -4288,6 +4620,9 @@ pub struct InvalidRequestException {
     /// The `Message` member.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl InvalidRequestException {
     /// Creates an empty `InvalidRequestException`; optional members are set with the `set_*` methods.
@@ -4303,6 +4638,15 @@ impl InvalidRequestException {
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `ListApplicationDPUSizesInput` structure.
@@ -4344,6 +4688,9 @@ pub struct ListApplicationDpuSizesOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListApplicationDpuSizesOutput {
     /// Creates an empty `ListApplicationDpuSizesOutput`; optional members are set with the `set_*` methods.
@@ -4362,6 +4709,11 @@ impl ListApplicationDpuSizesOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListCalculationExecutionsRequest` structure.
@@ -4440,6 +4792,9 @@ pub struct ListCalculationExecutionsResponse {
     /// A list of `CalculationSummary` objects.
     #[serde(rename = "Calculations", skip_serializing_if = "Option::is_none")]
     pub calculations: Option<Vec<CalculationSummary>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListCalculationExecutionsResponse {
     /// Creates an empty `ListCalculationExecutionsResponse`; optional members are set with the `set_*` methods.
@@ -4458,6 +4813,11 @@ impl ListCalculationExecutionsResponse {
     ) -> Self {
         self.calculations = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListCapacityReservationsInput` structure.
@@ -4503,6 +4863,9 @@ pub struct ListCapacityReservationsOutput {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub capacity_reservations: Vec<CapacityReservation>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListCapacityReservationsOutput {
     /// Creates a `ListCapacityReservationsOutput` from its required members (`capacity_reservations`); optional members are set with the `set_*` methods.
@@ -4516,6 +4879,11 @@ impl ListCapacityReservationsOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListDataCatalogsInput` structure.
@@ -4565,6 +4933,9 @@ pub struct ListDataCatalogsOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListDataCatalogsOutput {
     /// Creates an empty `ListDataCatalogsOutput`; optional members are set with the `set_*` methods.
@@ -4583,6 +4954,11 @@ impl ListDataCatalogsOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListDatabasesInput` structure.
@@ -4642,6 +5018,9 @@ pub struct ListDatabasesOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListDatabasesOutput {
     /// Creates an empty `ListDatabasesOutput`; optional members are set with the `set_*` methods.
@@ -4657,6 +5036,11 @@ impl ListDatabasesOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListEngineVersionsInput` structure.
@@ -4698,6 +5082,9 @@ pub struct ListEngineVersionsOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListEngineVersionsOutput {
     /// Creates an empty `ListEngineVersionsOutput`; optional members are set with the `set_*` methods.
@@ -4713,6 +5100,11 @@ impl ListEngineVersionsOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListExecutorsRequest` structure.
@@ -4791,6 +5183,9 @@ pub struct ListExecutorsResponse {
     /// Contains summary information about the executor.
     #[serde(rename = "ExecutorsSummary", skip_serializing_if = "Option::is_none")]
     pub executors_summary: Option<Vec<ExecutorsSummary>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListExecutorsResponse {
     /// Creates a `ListExecutorsResponse` from its required members (`session_id`); optional members are set with the `set_*` methods.
@@ -4812,6 +5207,11 @@ impl ListExecutorsResponse {
     ) -> Self {
         self.executors_summary = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListNamedQueriesInput` structure.
@@ -4861,6 +5261,9 @@ pub struct ListNamedQueriesOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListNamedQueriesOutput {
     /// Creates an empty `ListNamedQueriesOutput`; optional members are set with the `set_*` methods.
@@ -4876,6 +5279,11 @@ impl ListNamedQueriesOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListNotebookMetadataInput` structure.
@@ -4935,6 +5343,9 @@ pub struct ListNotebookMetadataOutput {
     /// The list of notebook metadata for the specified workgroup.
     #[serde(rename = "NotebookMetadataList", skip_serializing_if = "Option::is_none")]
     pub notebook_metadata_list: Option<Vec<NotebookMetadata>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListNotebookMetadataOutput {
     /// Creates an empty `ListNotebookMetadataOutput`; optional members are set with the `set_*` methods.
@@ -4953,6 +5364,11 @@ impl ListNotebookMetadataOutput {
     ) -> Self {
         self.notebook_metadata_list = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListNotebookSessionsRequest` structure.
@@ -5008,6 +5424,9 @@ pub struct ListNotebookSessionsResponse {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListNotebookSessionsResponse {
     /// Creates a `ListNotebookSessionsResponse` from its required members (`notebook_sessions_list`); optional members are set with the `set_*` methods.
@@ -5021,6 +5440,11 @@ impl ListNotebookSessionsResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListPreparedStatementsInput` structure.
@@ -5072,6 +5496,9 @@ pub struct ListPreparedStatementsOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListPreparedStatementsOutput {
     /// Creates an empty `ListPreparedStatementsOutput`; optional members are set with the `set_*` methods.
@@ -5090,6 +5517,11 @@ impl ListPreparedStatementsOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListQueryExecutionsInput` structure.
@@ -5139,6 +5571,9 @@ pub struct ListQueryExecutionsOutput {
     /// A token to be used by the next request if this request is truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListQueryExecutionsOutput {
     /// Creates an empty `ListQueryExecutionsOutput`; optional members are set with the `set_*` methods.
@@ -5154,6 +5589,11 @@ impl ListQueryExecutionsOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListSessionsRequest` structure.
@@ -5229,6 +5669,9 @@ pub struct ListSessionsResponse {
     /// A list of sessions.
     #[serde(rename = "Sessions", skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<SessionSummary>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListSessionsResponse {
     /// Creates an empty `ListSessionsResponse`; optional members are set with the `set_*` methods.
@@ -5244,6 +5687,11 @@ impl ListSessionsResponse {
     pub fn set_sessions(mut self, value: impl Into<Vec<SessionSummary>>) -> Self {
         self.sessions = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListTableMetadataInput` structure.
@@ -5322,6 +5770,9 @@ pub struct ListTableMetadataOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListTableMetadataOutput {
     /// Creates an empty `ListTableMetadataOutput`; optional members are set with the `set_*` methods.
@@ -5340,6 +5791,11 @@ impl ListTableMetadataOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListTagsForResourceInput` structure.
@@ -5391,6 +5847,9 @@ pub struct ListTagsForResourceOutput {
     /// A token to be used by the next request if this request is truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListTagsForResourceOutput {
     /// Creates an empty `ListTagsForResourceOutput`; optional members are set with the `set_*` methods.
@@ -5406,6 +5865,11 @@ impl ListTagsForResourceOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListWorkGroupsInput` structure.
@@ -5447,6 +5911,9 @@ pub struct ListWorkGroupsOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListWorkGroupsOutput {
     /// Creates an empty `ListWorkGroupsOutput`; optional members are set with the `set_*` methods.
@@ -5462,6 +5929,11 @@ impl ListWorkGroupsOutput {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// Configuration settings for delivering logs to Amazon S3 buckets.
@@ -5599,6 +6071,9 @@ pub struct MetadataException {
     /// The `Message` member.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl MetadataException {
     /// Creates an empty `MetadataException`; optional members are set with the `set_*` methods.
@@ -5609,6 +6084,15 @@ impl MetadataException {
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
@@ -6020,11 +6504,20 @@ impl PutCapacityAssignmentConfigurationInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct PutCapacityAssignmentConfigurationOutput {}
+pub struct PutCapacityAssignmentConfigurationOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl PutCapacityAssignmentConfigurationOutput {
     /// Creates an empty `PutCapacityAssignmentConfigurationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// Information about a single instance of a query execution.
@@ -6875,6 +7368,9 @@ pub struct ResourceNotFoundException {
     /// The name of the Amazon resource.
     #[serde(rename = "ResourceName", skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ResourceNotFoundException {
     /// Creates an empty `ResourceNotFoundException`; optional members are set with the `set_*` methods.
@@ -6890,6 +7386,15 @@ impl ResourceNotFoundException {
     pub fn set_resource_name(mut self, value: impl Into<String>) -> Self {
         self.resource_name = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The location in Amazon S3 where query and calculation results are stored and the encryption option, if any, used for query and calculation results. These are known as "client-side settings". If workgroup settings override client-side settings, then the query uses the workgroup settings.
@@ -7283,6 +7788,9 @@ pub struct SessionAlreadyExistsException {
     /// The `Message` member.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl SessionAlreadyExistsException {
     /// Creates an empty `SessionAlreadyExistsException`; optional members are set with the `set_*` methods.
@@ -7293,6 +7801,15 @@ impl SessionAlreadyExistsException {
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// Contains session configuration information.
@@ -7714,6 +8231,9 @@ pub struct StartCalculationExecutionResponse {
     /// `FAILED` - The calculation failed and is no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<CalculationExecutionState>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl StartCalculationExecutionResponse {
     /// Creates an empty `StartCalculationExecutionResponse`; optional members are set with the `set_*` methods.
@@ -7729,6 +8249,11 @@ impl StartCalculationExecutionResponse {
     pub fn set_state(mut self, value: impl Into<CalculationExecutionState>) -> Self {
         self.state = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `StartQueryExecutionInput` structure.
@@ -7836,6 +8361,9 @@ pub struct StartQueryExecutionOutput {
     /// The unique ID of the query that ran as a result of this request.
     #[serde(rename = "QueryExecutionId", skip_serializing_if = "Option::is_none")]
     pub query_execution_id: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl StartQueryExecutionOutput {
     /// Creates an empty `StartQueryExecutionOutput`; optional members are set with the `set_*` methods.
@@ -7846,6 +8374,11 @@ impl StartQueryExecutionOutput {
     pub fn set_query_execution_id(mut self, value: impl Into<String>) -> Self {
         self.query_execution_id = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `StartSessionRequest` structure.
@@ -7980,6 +8513,9 @@ pub struct StartSessionResponse {
     /// `FAILED` - Due to a failure, the session and its resources are no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<SessionState>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl StartSessionResponse {
     /// Creates an empty `StartSessionResponse`; optional members are set with the `set_*` methods.
@@ -7995,6 +8531,11 @@ impl StartSessionResponse {
     pub fn set_state(mut self, value: impl Into<SessionState>) -> Self {
         self.state = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `StatementType` enumeration.
@@ -8101,6 +8642,9 @@ pub struct StopCalculationExecutionResponse {
     /// `FAILED` - The calculation failed and is no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<CalculationExecutionState>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl StopCalculationExecutionResponse {
     /// Creates an empty `StopCalculationExecutionResponse`; optional members are set with the `set_*` methods.
@@ -8111,6 +8655,11 @@ impl StopCalculationExecutionResponse {
     pub fn set_state(mut self, value: impl Into<CalculationExecutionState>) -> Self {
         self.state = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `StopQueryExecutionInput` structure.
@@ -8138,11 +8687,20 @@ impl StopQueryExecutionInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct StopQueryExecutionOutput {}
+pub struct StopQueryExecutionOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl StopQueryExecutionOutput {
     /// Creates an empty `StopQueryExecutionOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// Contains metadata for a table.
@@ -8291,11 +8849,20 @@ impl TagResourceInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct TagResourceOutput {}
+pub struct TagResourceOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl TagResourceOutput {
     /// Creates an empty `TagResourceOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `TerminateSessionRequest` structure.
@@ -8343,6 +8910,9 @@ pub struct TerminateSessionResponse {
     /// `FAILED` - Due to a failure, the session and its resources are no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<SessionState>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl TerminateSessionResponse {
     /// Creates an empty `TerminateSessionResponse`; optional members are set with the `set_*` methods.
@@ -8353,6 +8923,11 @@ impl TerminateSessionResponse {
     pub fn set_state(mut self, value: impl Into<SessionState>) -> Self {
         self.state = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The reason for the query throttling, for example, when it exceeds the concurrent query limit.
@@ -8419,6 +8994,9 @@ pub struct TooManyRequestsException {
     /// The reason for the query throttling, for example, when it exceeds the concurrent query limit.
     #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<ThrottleReason>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl TooManyRequestsException {
     /// Creates an empty `TooManyRequestsException`; optional members are set with the `set_*` methods.
@@ -8434,6 +9012,15 @@ impl TooManyRequestsException {
     pub fn set_reason(mut self, value: impl Into<ThrottleReason>) -> Self {
         self.reason = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// Information about a named query ID that could not be processed.
@@ -8584,11 +9171,20 @@ impl UntagResourceInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct UntagResourceOutput {}
+pub struct UntagResourceOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl UntagResourceOutput {
     /// Creates an empty `UntagResourceOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateCapacityReservationInput` structure.
@@ -8624,11 +9220,20 @@ impl UpdateCapacityReservationInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct UpdateCapacityReservationOutput {}
+pub struct UpdateCapacityReservationOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl UpdateCapacityReservationOutput {
     /// Creates an empty `UpdateCapacityReservationOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateDataCatalogInput` structure.
@@ -8692,11 +9297,20 @@ impl UpdateDataCatalogInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct UpdateDataCatalogOutput {}
+pub struct UpdateDataCatalogOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl UpdateDataCatalogOutput {
     /// Creates an empty `UpdateDataCatalogOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateNamedQueryInput` structure.
@@ -8753,11 +9367,20 @@ impl UpdateNamedQueryInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct UpdateNamedQueryOutput {}
+pub struct UpdateNamedQueryOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl UpdateNamedQueryOutput {
     /// Creates an empty `UpdateNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateNotebookInput` structure.
@@ -8864,22 +9487,40 @@ impl UpdateNotebookMetadataInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct UpdateNotebookMetadataOutput {}
+pub struct UpdateNotebookMetadataOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl UpdateNotebookMetadataOutput {
     /// Creates an empty `UpdateNotebookMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateNotebookOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct UpdateNotebookOutput {}
+pub struct UpdateNotebookOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl UpdateNotebookOutput {
     /// Creates an empty `UpdateNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdatePreparedStatementInput` structure.
@@ -8936,11 +9577,20 @@ impl UpdatePreparedStatementInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct UpdatePreparedStatementOutput {}
+pub struct UpdatePreparedStatementOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl UpdatePreparedStatementOutput {
     /// Creates an empty `UpdatePreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateWorkGroupInput` structure.
@@ -8996,11 +9646,20 @@ impl UpdateWorkGroupInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct UpdateWorkGroupOutput {}
+pub struct UpdateWorkGroupOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl UpdateWorkGroupOutput {
     /// Creates an empty `UpdateWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// A workgroup, which contains a name, description, creation time, state, and other configuration, listed under `WorkGroup$Configuration`. Each workgroup enables you to isolate queries for you or your group of users from other queries in the same account, to configure the query results location and the encryption configuration (known as workgroup settings), to enable sending query metrics to Amazon CloudWatch, and to establish per-query data usage control limits for all queries in a workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.

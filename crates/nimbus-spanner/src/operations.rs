@@ -5700,7 +5700,7 @@ impl ProjectsInstancesDatabasesSessionsBatchWrite {
 }
 static PROJECTS_INSTANCES_DATABASES_SESSIONS_BEGIN_TRANSACTION: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.beginTransaction",
-    idempotent: false,
+    idempotent: true,
     retryable_errors: &[],
 };
 /// The parameters of `spanner.projects.instances.databases.sessions.beginTransaction`.
@@ -6023,7 +6023,7 @@ impl ProjectsInstancesDatabasesSessionsDelete {
 }
 static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_BATCH_DML: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.executeBatchDml",
-    idempotent: false,
+    idempotent: true,
     retryable_errors: &[],
 };
 /// The parameters of `spanner.projects.instances.databases.sessions.executeBatchDml`.
@@ -6181,7 +6181,27 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
     async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
-        client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_SQL, request).await
+        let idempotent = Some(&input.request)
+            .and_then(|v| v.transaction.as_ref())
+            .is_none()
+            || Some(&input.request)
+                .and_then(|v| v.transaction.as_ref())
+                .and_then(|v| v.single_use.as_ref())
+                .and_then(|v| v.read_only.as_ref())
+                .is_some()
+            || Some(&input.request)
+                .and_then(|v| v.transaction.as_ref())
+                .and_then(|v| v.begin.as_ref())
+                .and_then(|v| v.read_only.as_ref())
+                .is_some()
+            || Some(&input.request).and_then(|v| v.seqno.as_ref()).is_some();
+        client
+            .send_with(
+                &PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_SQL,
+                request,
+                idempotent,
+            )
+            .await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.executeSql` request and decodes the response.
     pub async fn send(self) -> Result<crate::types::ResultSet, nimbus::Error> {
@@ -6529,7 +6549,7 @@ impl ProjectsInstancesDatabasesSessionsList {
 }
 static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.partitionQuery",
-    idempotent: false,
+    idempotent: true,
     retryable_errors: &[],
 };
 /// The parameters of `spanner.projects.instances.databases.sessions.partitionQuery`.
@@ -6613,7 +6633,7 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
 }
 static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_READ: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.partitionRead",
-    idempotent: false,
+    idempotent: true,
     retryable_errors: &[],
 };
 /// The parameters of `spanner.projects.instances.databases.sessions.partitionRead`.
@@ -6695,7 +6715,7 @@ impl ProjectsInstancesDatabasesSessionsPartitionRead {
 }
 static PROJECTS_INSTANCES_DATABASES_SESSIONS_READ: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.read",
-    idempotent: false,
+    idempotent: true,
     retryable_errors: &[],
 };
 /// The parameters of `spanner.projects.instances.databases.sessions.read`.
@@ -6777,7 +6797,7 @@ impl ProjectsInstancesDatabasesSessionsRead {
 }
 static PROJECTS_INSTANCES_DATABASES_SESSIONS_ROLLBACK: nimbus::OperationInfo = nimbus::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.rollback",
-    idempotent: false,
+    idempotent: true,
     retryable_errors: &[],
 };
 /// The parameters of `spanner.projects.instances.databases.sessions.rollback`.

@@ -1908,39 +1908,63 @@ impl nimbus::ModeledError for crate::types::AccessDeniedException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::ConflictException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
     }
 }
 impl nimbus::ModeledError for crate::types::InternalServerException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::ResourceNotFoundException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
     }
 }
 impl nimbus::ModeledError for crate::types::ServiceQuotaExceededException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::ThrottlingException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
     }
 }
 impl nimbus::ModeledError for crate::types::TooManyTagsException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::ValidationException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
     }
 }

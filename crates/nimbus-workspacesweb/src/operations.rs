@@ -4223,283 +4223,471 @@ impl UpdateUserSettings {
 pub(crate) fn read_access_denied_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::AccessDeniedException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::AccessDeniedException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `AssociateBrowserSettingsResponse` from a response.
 pub(crate) fn read_associate_browser_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::AssociateBrowserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::AssociateBrowserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `AssociateDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_associate_data_protection_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::AssociateDataProtectionSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::AssociateDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `AssociateIpAccessSettingsResponse` from a response.
 pub(crate) fn read_associate_ip_access_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::AssociateIpAccessSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::AssociateIpAccessSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `AssociateNetworkSettingsResponse` from a response.
 pub(crate) fn read_associate_network_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::AssociateNetworkSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::AssociateNetworkSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `AssociateTrustStoreResponse` from a response.
 pub(crate) fn read_associate_trust_store_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::AssociateTrustStoreResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::AssociateTrustStoreResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `AssociateUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_associate_user_access_logging_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::AssociateUserAccessLoggingSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::AssociateUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `AssociateUserSettingsResponse` from a response.
 pub(crate) fn read_associate_user_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::AssociateUserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::AssociateUserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ConflictException` from a response.
 pub(crate) fn read_conflict_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ConflictException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ConflictException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateBrowserSettingsResponse` from a response.
 pub(crate) fn read_create_browser_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateBrowserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateBrowserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_create_data_protection_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateDataProtectionSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateIdentityProviderResponse` from a response.
 pub(crate) fn read_create_identity_provider_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateIdentityProviderResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateIdentityProviderResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateIpAccessSettingsResponse` from a response.
 pub(crate) fn read_create_ip_access_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateIpAccessSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateIpAccessSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateNetworkSettingsResponse` from a response.
 pub(crate) fn read_create_network_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateNetworkSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateNetworkSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreatePortalResponse` from a response.
 pub(crate) fn read_create_portal_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreatePortalResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreatePortalResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateTrustStoreResponse` from a response.
 pub(crate) fn read_create_trust_store_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateTrustStoreResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateTrustStoreResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_create_user_access_logging_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateUserAccessLoggingSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `CreateUserSettingsResponse` from a response.
 pub(crate) fn read_create_user_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::CreateUserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::CreateUserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteBrowserSettingsResponse` from a response.
 pub(crate) fn read_delete_browser_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteBrowserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteBrowserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_delete_data_protection_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteDataProtectionSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteIdentityProviderResponse` from a response.
 pub(crate) fn read_delete_identity_provider_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteIdentityProviderResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteIdentityProviderResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteIpAccessSettingsResponse` from a response.
 pub(crate) fn read_delete_ip_access_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteIpAccessSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteIpAccessSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteNetworkSettingsResponse` from a response.
 pub(crate) fn read_delete_network_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteNetworkSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteNetworkSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeletePortalResponse` from a response.
 pub(crate) fn read_delete_portal_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeletePortalResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeletePortalResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteTrustStoreResponse` from a response.
 pub(crate) fn read_delete_trust_store_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteTrustStoreResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteTrustStoreResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_delete_user_access_logging_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteUserAccessLoggingSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DeleteUserSettingsResponse` from a response.
 pub(crate) fn read_delete_user_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DeleteUserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DeleteUserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DisassociateBrowserSettingsResponse` from a response.
 pub(crate) fn read_disassociate_browser_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DisassociateBrowserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DisassociateBrowserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DisassociateDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_disassociate_data_protection_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DisassociateDataProtectionSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DisassociateDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DisassociateIpAccessSettingsResponse` from a response.
 pub(crate) fn read_disassociate_ip_access_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DisassociateIpAccessSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DisassociateIpAccessSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DisassociateNetworkSettingsResponse` from a response.
 pub(crate) fn read_disassociate_network_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DisassociateNetworkSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DisassociateNetworkSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DisassociateTrustStoreResponse` from a response.
 pub(crate) fn read_disassociate_trust_store_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DisassociateTrustStoreResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DisassociateTrustStoreResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DisassociateUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_disassociate_user_access_logging_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DisassociateUserAccessLoggingSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DisassociateUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DisassociateUserSettingsResponse` from a response.
 pub(crate) fn read_disassociate_user_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DisassociateUserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DisassociateUserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ExpireSessionResponse` from a response.
 pub(crate) fn read_expire_session_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ExpireSessionResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ExpireSessionResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetBrowserSettingsResponse` from a response.
 pub(crate) fn read_get_browser_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetBrowserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetBrowserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_get_data_protection_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetDataProtectionSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetIdentityProviderResponse` from a response.
 pub(crate) fn read_get_identity_provider_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetIdentityProviderResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetIdentityProviderResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetIpAccessSettingsResponse` from a response.
 pub(crate) fn read_get_ip_access_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetIpAccessSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetIpAccessSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetNetworkSettingsResponse` from a response.
 pub(crate) fn read_get_network_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetNetworkSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetNetworkSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetPortalResponse` from a response.
 pub(crate) fn read_get_portal_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetPortalResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetPortalResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetPortalServiceProviderMetadataResponse` from a response.
 pub(crate) fn read_get_portal_service_provider_metadata_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetPortalServiceProviderMetadataResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetPortalServiceProviderMetadataResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetSessionResponse` from a response.
 pub(crate) fn read_get_session_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetSessionResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetSessionResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetTrustStoreCertificateResponse` from a response.
 pub(crate) fn read_get_trust_store_certificate_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetTrustStoreCertificateResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetTrustStoreCertificateResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetTrustStoreResponse` from a response.
 pub(crate) fn read_get_trust_store_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetTrustStoreResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetTrustStoreResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_get_user_access_logging_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetUserAccessLoggingSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GetUserSettingsResponse` from a response.
 pub(crate) fn read_get_user_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GetUserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GetUserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `InternalServerException` from a response.
 pub(crate) fn read_internal_server_exception(
@@ -4515,97 +4703,158 @@ pub(crate) fn read_internal_server_exception(
     )? {
         out.retry_after_seconds = v;
     }
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListBrowserSettingsResponse` from a response.
 pub(crate) fn read_list_browser_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListBrowserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListBrowserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_list_data_protection_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListDataProtectionSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListIdentityProvidersResponse` from a response.
 pub(crate) fn read_list_identity_providers_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListIdentityProvidersResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListIdentityProvidersResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListIpAccessSettingsResponse` from a response.
 pub(crate) fn read_list_ip_access_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListIpAccessSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListIpAccessSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListNetworkSettingsResponse` from a response.
 pub(crate) fn read_list_network_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListNetworkSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListNetworkSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListPortalsResponse` from a response.
 pub(crate) fn read_list_portals_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListPortalsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListPortalsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListSessionsResponse` from a response.
 pub(crate) fn read_list_sessions_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListSessionsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListSessionsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListTagsForResourceResponse` from a response.
 pub(crate) fn read_list_tags_for_resource_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListTagsForResourceResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListTagsForResourceResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListTrustStoreCertificatesResponse` from a response.
 pub(crate) fn read_list_trust_store_certificates_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListTrustStoreCertificatesResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListTrustStoreCertificatesResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListTrustStoresResponse` from a response.
 pub(crate) fn read_list_trust_stores_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListTrustStoresResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListTrustStoresResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_list_user_access_logging_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListUserAccessLoggingSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ListUserSettingsResponse` from a response.
 pub(crate) fn read_list_user_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ListUserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ListUserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ResourceNotFoundException` from a response.
 pub(crate) fn read_resource_not_found_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ResourceNotFoundException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ResourceNotFoundException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ServiceQuotaExceededException` from a response.
 pub(crate) fn read_service_quota_exceeded_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ServiceQuotaExceededException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ServiceQuotaExceededException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `TagResourceResponse` from a response.
 pub(crate) fn read_tag_resource_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::TagResourceResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::TagResourceResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ThrottlingException` from a response.
 pub(crate) fn read_throttling_exception(
@@ -4621,77 +4870,126 @@ pub(crate) fn read_throttling_exception(
     )? {
         out.retry_after_seconds = v;
     }
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TooManyTagsException` from a response.
 pub(crate) fn read_too_many_tags_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::TooManyTagsException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::TooManyTagsException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UntagResourceResponse` from a response.
 pub(crate) fn read_untag_resource_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UntagResourceResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UntagResourceResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateBrowserSettingsResponse` from a response.
 pub(crate) fn read_update_browser_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateBrowserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateBrowserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_update_data_protection_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateDataProtectionSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateIdentityProviderResponse` from a response.
 pub(crate) fn read_update_identity_provider_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateIdentityProviderResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateIdentityProviderResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateIpAccessSettingsResponse` from a response.
 pub(crate) fn read_update_ip_access_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateIpAccessSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateIpAccessSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateNetworkSettingsResponse` from a response.
 pub(crate) fn read_update_network_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateNetworkSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateNetworkSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdatePortalResponse` from a response.
 pub(crate) fn read_update_portal_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdatePortalResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdatePortalResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateTrustStoreResponse` from a response.
 pub(crate) fn read_update_trust_store_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateTrustStoreResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateTrustStoreResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_update_user_access_logging_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateUserAccessLoggingSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UpdateUserSettingsResponse` from a response.
 pub(crate) fn read_update_user_settings_response(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UpdateUserSettingsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UpdateUserSettingsResponse = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ValidationException` from a response.
 pub(crate) fn read_validation_exception(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ValidationException, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ValidationException = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }

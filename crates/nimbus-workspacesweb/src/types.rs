@@ -10,6 +10,9 @@ pub struct AccessDeniedException {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl AccessDeniedException {
     /// Creates an empty `AccessDeniedException`; optional members are set with the `set_*` methods.
@@ -20,6 +23,15 @@ impl AccessDeniedException {
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `AssociateBrowserSettingsRequest` structure.
@@ -75,6 +87,9 @@ pub struct AssociateBrowserSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl AssociateBrowserSettingsResponse {
     /// Creates a `AssociateBrowserSettingsResponse` from its required members (`portal_arn`, `browser_settings_arn`); optional members are set with the `set_*` methods.
@@ -85,7 +100,13 @@ impl AssociateBrowserSettingsResponse {
         Self {
             portal_arn: portal_arn.into(),
             browser_settings_arn: browser_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `AssociateDataProtectionSettingsRequest` structure.
@@ -141,6 +162,9 @@ pub struct AssociateDataProtectionSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl AssociateDataProtectionSettingsResponse {
     /// Creates a `AssociateDataProtectionSettingsResponse` from its required members (`portal_arn`, `data_protection_settings_arn`); optional members are set with the `set_*` methods.
@@ -151,7 +175,13 @@ impl AssociateDataProtectionSettingsResponse {
         Self {
             portal_arn: portal_arn.into(),
             data_protection_settings_arn: data_protection_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `AssociateIpAccessSettingsRequest` structure.
@@ -207,6 +237,9 @@ pub struct AssociateIpAccessSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl AssociateIpAccessSettingsResponse {
     /// Creates a `AssociateIpAccessSettingsResponse` from its required members (`portal_arn`, `ip_access_settings_arn`); optional members are set with the `set_*` methods.
@@ -217,7 +250,13 @@ impl AssociateIpAccessSettingsResponse {
         Self {
             portal_arn: portal_arn.into(),
             ip_access_settings_arn: ip_access_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `AssociateNetworkSettingsRequest` structure.
@@ -273,6 +312,9 @@ pub struct AssociateNetworkSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub network_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl AssociateNetworkSettingsResponse {
     /// Creates a `AssociateNetworkSettingsResponse` from its required members (`portal_arn`, `network_settings_arn`); optional members are set with the `set_*` methods.
@@ -283,7 +325,13 @@ impl AssociateNetworkSettingsResponse {
         Self {
             portal_arn: portal_arn.into(),
             network_settings_arn: network_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `AssociateTrustStoreRequest` structure.
@@ -339,6 +387,9 @@ pub struct AssociateTrustStoreResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub trust_store_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl AssociateTrustStoreResponse {
     /// Creates a `AssociateTrustStoreResponse` from its required members (`portal_arn`, `trust_store_arn`); optional members are set with the `set_*` methods.
@@ -349,7 +400,13 @@ impl AssociateTrustStoreResponse {
         Self {
             portal_arn: portal_arn.into(),
             trust_store_arn: trust_store_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `AssociateUserAccessLoggingSettingsRequest` structure.
@@ -405,6 +462,9 @@ pub struct AssociateUserAccessLoggingSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl AssociateUserAccessLoggingSettingsResponse {
     /// Creates a `AssociateUserAccessLoggingSettingsResponse` from its required members (`portal_arn`, `user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
@@ -415,7 +475,13 @@ impl AssociateUserAccessLoggingSettingsResponse {
         Self {
             portal_arn: portal_arn.into(),
             user_access_logging_settings_arn: user_access_logging_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `AssociateUserSettingsRequest` structure.
@@ -471,6 +537,9 @@ pub struct AssociateUserSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl AssociateUserSettingsResponse {
     /// Creates a `AssociateUserSettingsResponse` from its required members (`portal_arn`, `user_settings_arn`); optional members are set with the `set_*` methods.
@@ -481,7 +550,13 @@ impl AssociateUserSettingsResponse {
         Self {
             portal_arn: portal_arn.into(),
             user_settings_arn: user_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `AuthenticationType` enumeration.
@@ -841,6 +916,9 @@ pub struct ConflictException {
     /// Type of the resource affected.
     #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ConflictException {
     /// Creates an empty `ConflictException`; optional members are set with the `set_*` methods.
@@ -861,6 +939,15 @@ impl ConflictException {
     pub fn set_resource_type(mut self, value: impl Into<String>) -> Self {
         self.resource_type = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// Specifies a single cookie or set of cookies in an end user's browser.
@@ -1025,13 +1112,22 @@ pub struct CreateBrowserSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateBrowserSettingsResponse {
     /// Creates a `CreateBrowserSettingsResponse` from its required members (`browser_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(browser_settings_arn: impl Into<String>) -> Self {
         Self {
             browser_settings_arn: browser_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateDataProtectionSettingsRequest` structure.
@@ -1144,13 +1240,22 @@ pub struct CreateDataProtectionSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateDataProtectionSettingsResponse {
     /// Creates a `CreateDataProtectionSettingsResponse` from its required members (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(data_protection_settings_arn: impl Into<String>) -> Self {
         Self {
             data_protection_settings_arn: data_protection_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateIdentityProviderRequest` structure.
@@ -1278,13 +1383,22 @@ pub struct CreateIdentityProviderResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub identity_provider_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateIdentityProviderResponse {
     /// Creates a `CreateIdentityProviderResponse` from its required members (`identity_provider_arn`); optional members are set with the `set_*` methods.
     pub fn new(identity_provider_arn: impl Into<String>) -> Self {
         Self {
             identity_provider_arn: identity_provider_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateIpAccessSettingsRequest` structure.
@@ -1390,13 +1504,22 @@ pub struct CreateIpAccessSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateIpAccessSettingsResponse {
     /// Creates a `CreateIpAccessSettingsResponse` from its required members (`ip_access_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(ip_access_settings_arn: impl Into<String>) -> Self {
         Self {
             ip_access_settings_arn: ip_access_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateNetworkSettingsRequest` structure.
@@ -1482,13 +1605,22 @@ pub struct CreateNetworkSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub network_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateNetworkSettingsResponse {
     /// Creates a `CreateNetworkSettingsResponse` from its required members (`network_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(network_settings_arn: impl Into<String>) -> Self {
         Self {
             network_settings_arn: network_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreatePortalRequest` structure.
@@ -1615,6 +1747,9 @@ pub struct CreatePortalResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub portal_endpoint: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreatePortalResponse {
     /// Creates a `CreatePortalResponse` from its required members (`portal_arn`, `portal_endpoint`); optional members are set with the `set_*` methods.
@@ -1625,7 +1760,13 @@ impl CreatePortalResponse {
         Self {
             portal_arn: portal_arn.into(),
             portal_endpoint: portal_endpoint.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateTrustStoreRequest` structure.
@@ -1689,13 +1830,22 @@ pub struct CreateTrustStoreResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub trust_store_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateTrustStoreResponse {
     /// Creates a `CreateTrustStoreResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateUserAccessLoggingSettingsRequest` structure.
@@ -1759,13 +1909,22 @@ pub struct CreateUserAccessLoggingSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateUserAccessLoggingSettingsResponse {
     /// Creates a `CreateUserAccessLoggingSettingsResponse` from its required members (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(user_access_logging_settings_arn: impl Into<String>) -> Self {
         Self {
             user_access_logging_settings_arn: user_access_logging_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `CreateUserSettingsRequest` structure.
@@ -1961,13 +2120,22 @@ pub struct CreateUserSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_settings_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl CreateUserSettingsResponse {
     /// Creates a `CreateUserSettingsResponse` from its required members (`user_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(user_settings_arn: impl Into<String>) -> Self {
         Self {
             user_settings_arn: user_settings_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The pattern configuration for redacting custom data types in session.
@@ -2230,11 +2398,20 @@ impl DeleteBrowserSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteBrowserSettingsResponse {}
+pub struct DeleteBrowserSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteBrowserSettingsResponse {
     /// Creates an empty `DeleteBrowserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteDataProtectionSettingsRequest` structure.
@@ -2263,11 +2440,20 @@ impl DeleteDataProtectionSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteDataProtectionSettingsResponse {}
+pub struct DeleteDataProtectionSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteDataProtectionSettingsResponse {
     /// Creates an empty `DeleteDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteIdentityProviderRequest` structure.
@@ -2296,11 +2482,20 @@ impl DeleteIdentityProviderRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteIdentityProviderResponse {}
+pub struct DeleteIdentityProviderResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteIdentityProviderResponse {
     /// Creates an empty `DeleteIdentityProviderResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteIpAccessSettingsRequest` structure.
@@ -2329,11 +2524,20 @@ impl DeleteIpAccessSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteIpAccessSettingsResponse {}
+pub struct DeleteIpAccessSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteIpAccessSettingsResponse {
     /// Creates an empty `DeleteIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteNetworkSettingsRequest` structure.
@@ -2362,11 +2566,20 @@ impl DeleteNetworkSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteNetworkSettingsResponse {}
+pub struct DeleteNetworkSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteNetworkSettingsResponse {
     /// Creates an empty `DeleteNetworkSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeletePortalRequest` structure.
@@ -2395,11 +2608,20 @@ impl DeletePortalRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeletePortalResponse {}
+pub struct DeletePortalResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeletePortalResponse {
     /// Creates an empty `DeletePortalResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteTrustStoreRequest` structure.
@@ -2428,11 +2650,20 @@ impl DeleteTrustStoreRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteTrustStoreResponse {}
+pub struct DeleteTrustStoreResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteTrustStoreResponse {
     /// Creates an empty `DeleteTrustStoreResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteUserAccessLoggingSettingsRequest` structure.
@@ -2461,11 +2692,20 @@ impl DeleteUserAccessLoggingSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteUserAccessLoggingSettingsResponse {}
+pub struct DeleteUserAccessLoggingSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteUserAccessLoggingSettingsResponse {
     /// Creates an empty `DeleteUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DeleteUserSettingsRequest` structure.
@@ -2494,11 +2734,20 @@ impl DeleteUserSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DeleteUserSettingsResponse {}
+pub struct DeleteUserSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DeleteUserSettingsResponse {
     /// Creates an empty `DeleteUserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DisassociateBrowserSettingsRequest` structure.
@@ -2527,11 +2776,20 @@ impl DisassociateBrowserSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DisassociateBrowserSettingsResponse {}
+pub struct DisassociateBrowserSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DisassociateBrowserSettingsResponse {
     /// Creates an empty `DisassociateBrowserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DisassociateDataProtectionSettingsRequest` structure.
@@ -2560,11 +2818,20 @@ impl DisassociateDataProtectionSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DisassociateDataProtectionSettingsResponse {}
+pub struct DisassociateDataProtectionSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DisassociateDataProtectionSettingsResponse {
     /// Creates an empty `DisassociateDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DisassociateIpAccessSettingsRequest` structure.
@@ -2593,11 +2860,20 @@ impl DisassociateIpAccessSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DisassociateIpAccessSettingsResponse {}
+pub struct DisassociateIpAccessSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DisassociateIpAccessSettingsResponse {
     /// Creates an empty `DisassociateIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DisassociateNetworkSettingsRequest` structure.
@@ -2626,11 +2902,20 @@ impl DisassociateNetworkSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DisassociateNetworkSettingsResponse {}
+pub struct DisassociateNetworkSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DisassociateNetworkSettingsResponse {
     /// Creates an empty `DisassociateNetworkSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DisassociateTrustStoreRequest` structure.
@@ -2659,11 +2944,20 @@ impl DisassociateTrustStoreRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DisassociateTrustStoreResponse {}
+pub struct DisassociateTrustStoreResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DisassociateTrustStoreResponse {
     /// Creates an empty `DisassociateTrustStoreResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DisassociateUserAccessLoggingSettingsRequest` structure.
@@ -2692,11 +2986,20 @@ impl DisassociateUserAccessLoggingSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DisassociateUserAccessLoggingSettingsResponse {}
+pub struct DisassociateUserAccessLoggingSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DisassociateUserAccessLoggingSettingsResponse {
     /// Creates an empty `DisassociateUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DisassociateUserSettingsRequest` structure.
@@ -2725,11 +3028,20 @@ impl DisassociateUserSettingsRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct DisassociateUserSettingsResponse {}
+pub struct DisassociateUserSettingsResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl DisassociateUserSettingsResponse {
     /// Creates an empty `DisassociateUserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `EnabledType` enumeration.
@@ -2829,11 +3141,20 @@ impl ExpireSessionRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct ExpireSessionResponse {}
+pub struct ExpireSessionResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl ExpireSessionResponse {
     /// Creates an empty `ExpireSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetBrowserSettingsRequest` structure.
@@ -2866,6 +3187,9 @@ pub struct GetBrowserSettingsResponse {
     /// The browser settings.
     #[serde(rename = "browserSettings", skip_serializing_if = "Option::is_none")]
     pub browser_settings: Option<BrowserSettings>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetBrowserSettingsResponse {
     /// Creates an empty `GetBrowserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2876,6 +3200,11 @@ impl GetBrowserSettingsResponse {
     pub fn set_browser_settings(mut self, value: impl Into<BrowserSettings>) -> Self {
         self.browser_settings = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetDataProtectionSettingsRequest` structure.
@@ -2908,6 +3237,9 @@ pub struct GetDataProtectionSettingsResponse {
     /// The data protection settings.
     #[serde(rename = "dataProtectionSettings", skip_serializing_if = "Option::is_none")]
     pub data_protection_settings: Option<DataProtectionSettings>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetDataProtectionSettingsResponse {
     /// Creates an empty `GetDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2921,6 +3253,11 @@ impl GetDataProtectionSettingsResponse {
     ) -> Self {
         self.data_protection_settings = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetIdentityProviderRequest` structure.
@@ -2953,6 +3290,9 @@ pub struct GetIdentityProviderResponse {
     /// The identity provider.
     #[serde(rename = "identityProvider", skip_serializing_if = "Option::is_none")]
     pub identity_provider: Option<IdentityProvider>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetIdentityProviderResponse {
     /// Creates an empty `GetIdentityProviderResponse`; optional members are set with the `set_*` methods.
@@ -2963,6 +3303,11 @@ impl GetIdentityProviderResponse {
     pub fn set_identity_provider(mut self, value: impl Into<IdentityProvider>) -> Self {
         self.identity_provider = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetIpAccessSettingsRequest` structure.
@@ -2995,6 +3340,9 @@ pub struct GetIpAccessSettingsResponse {
     /// The IP access settings.
     #[serde(rename = "ipAccessSettings", skip_serializing_if = "Option::is_none")]
     pub ip_access_settings: Option<IpAccessSettings>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetIpAccessSettingsResponse {
     /// Creates an empty `GetIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3005,6 +3353,11 @@ impl GetIpAccessSettingsResponse {
     pub fn set_ip_access_settings(mut self, value: impl Into<IpAccessSettings>) -> Self {
         self.ip_access_settings = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetNetworkSettingsRequest` structure.
@@ -3037,6 +3390,9 @@ pub struct GetNetworkSettingsResponse {
     /// The network settings.
     #[serde(rename = "networkSettings", skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<NetworkSettings>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetNetworkSettingsResponse {
     /// Creates an empty `GetNetworkSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3047,6 +3403,11 @@ impl GetNetworkSettingsResponse {
     pub fn set_network_settings(mut self, value: impl Into<NetworkSettings>) -> Self {
         self.network_settings = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetPortalRequest` structure.
@@ -3079,6 +3440,9 @@ pub struct GetPortalResponse {
     /// The web portal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portal: Option<Portal>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetPortalResponse {
     /// Creates an empty `GetPortalResponse`; optional members are set with the `set_*` methods.
@@ -3089,6 +3453,11 @@ impl GetPortalResponse {
     pub fn set_portal(mut self, value: impl Into<Portal>) -> Self {
         self.portal = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetPortalServiceProviderMetadataRequest` structure.
@@ -3131,6 +3500,9 @@ pub struct GetPortalServiceProviderMetadataResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_provider_saml_metadata: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetPortalServiceProviderMetadataResponse {
     /// Creates a `GetPortalServiceProviderMetadataResponse` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
@@ -3147,6 +3519,11 @@ impl GetPortalServiceProviderMetadataResponse {
     ) -> Self {
         self.service_provider_saml_metadata = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetSessionRequest` structure.
@@ -3188,6 +3565,9 @@ pub struct GetSessionResponse {
     /// The sessions in a list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<Session>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetSessionResponse {
     /// Creates an empty `GetSessionResponse`; optional members are set with the `set_*` methods.
@@ -3198,6 +3578,11 @@ impl GetSessionResponse {
     pub fn set_session(mut self, value: impl Into<Session>) -> Self {
         self.session = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetTrustStoreCertificateRequest` structure.
@@ -3248,6 +3633,9 @@ pub struct GetTrustStoreCertificateResponse {
     /// The certificate of the trust store certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetTrustStoreCertificateResponse {
     /// Creates a `GetTrustStoreCertificateResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
@@ -3261,6 +3649,11 @@ impl GetTrustStoreCertificateResponse {
     pub fn set_certificate(mut self, value: impl Into<Certificate>) -> Self {
         self.certificate = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetTrustStoreRequest` structure.
@@ -3293,6 +3686,9 @@ pub struct GetTrustStoreResponse {
     /// The trust store.
     #[serde(rename = "trustStore", skip_serializing_if = "Option::is_none")]
     pub trust_store: Option<TrustStore>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetTrustStoreResponse {
     /// Creates an empty `GetTrustStoreResponse`; optional members are set with the `set_*` methods.
@@ -3303,6 +3699,11 @@ impl GetTrustStoreResponse {
     pub fn set_trust_store(mut self, value: impl Into<TrustStore>) -> Self {
         self.trust_store = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetUserAccessLoggingSettingsRequest` structure.
@@ -3338,6 +3739,9 @@ pub struct GetUserAccessLoggingSettingsResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_access_logging_settings: Option<UserAccessLoggingSettings>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetUserAccessLoggingSettingsResponse {
     /// Creates an empty `GetUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3351,6 +3755,11 @@ impl GetUserAccessLoggingSettingsResponse {
     ) -> Self {
         self.user_access_logging_settings = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GetUserSettingsRequest` structure.
@@ -3383,6 +3792,9 @@ pub struct GetUserSettingsResponse {
     /// The user settings.
     #[serde(rename = "userSettings", skip_serializing_if = "Option::is_none")]
     pub user_settings: Option<UserSettings>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GetUserSettingsResponse {
     /// Creates an empty `GetUserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3393,6 +3805,11 @@ impl GetUserSettingsResponse {
     pub fn set_user_settings(mut self, value: impl Into<UserSettings>) -> Self {
         self.user_settings = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The identity provider.
@@ -3837,6 +4254,9 @@ pub struct InternalServerException {
     /// Advice to clients on when the call can be safely retried.
     #[serde(skip)]
     pub retry_after_seconds: i32,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl InternalServerException {
     /// Creates an empty `InternalServerException`; optional members are set with the `set_*` methods.
@@ -3852,6 +4272,15 @@ impl InternalServerException {
     pub fn set_retry_after_seconds(mut self, value: impl Into<i32>) -> Self {
         self.retry_after_seconds = value.into();
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The IP access settings resource that can be associated with a web portal.
@@ -4097,6 +4526,9 @@ pub struct ListBrowserSettingsResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListBrowserSettingsResponse {
     /// Creates an empty `ListBrowserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4115,6 +4547,11 @@ impl ListBrowserSettingsResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListDataProtectionSettingsRequest` structure.
@@ -4156,6 +4593,9 @@ pub struct ListDataProtectionSettingsResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListDataProtectionSettingsResponse {
     /// Creates an empty `ListDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4174,6 +4614,11 @@ impl ListDataProtectionSettingsResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListIdentityProvidersRequest` structure.
@@ -4226,6 +4671,9 @@ pub struct ListIdentityProvidersResponse {
     /// The identity providers.
     #[serde(rename = "identityProviders", skip_serializing_if = "Option::is_none")]
     pub identity_providers: Option<Vec<IdentityProviderSummary>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListIdentityProvidersResponse {
     /// Creates an empty `ListIdentityProvidersResponse`; optional members are set with the `set_*` methods.
@@ -4244,6 +4692,11 @@ impl ListIdentityProvidersResponse {
     ) -> Self {
         self.identity_providers = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListIpAccessSettingsRequest` structure.
@@ -4285,6 +4738,9 @@ pub struct ListIpAccessSettingsResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListIpAccessSettingsResponse {
     /// Creates an empty `ListIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4303,6 +4759,11 @@ impl ListIpAccessSettingsResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListNetworkSettingsRequest` structure.
@@ -4344,6 +4805,9 @@ pub struct ListNetworkSettingsResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListNetworkSettingsResponse {
     /// Creates an empty `ListNetworkSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4362,6 +4826,11 @@ impl ListNetworkSettingsResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListPortalsRequest` structure.
@@ -4403,6 +4872,9 @@ pub struct ListPortalsResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListPortalsResponse {
     /// Creates an empty `ListPortalsResponse`; optional members are set with the `set_*` methods.
@@ -4418,6 +4890,11 @@ impl ListPortalsResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListSessionsRequest` structure.
@@ -4515,6 +4992,9 @@ pub struct ListSessionsResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListSessionsResponse {
     /// Creates a `ListSessionsResponse` from its required members (`sessions`); optional members are set with the `set_*` methods.
@@ -4528,6 +5008,11 @@ impl ListSessionsResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListTagsForResourceRequest` structure.
@@ -4560,6 +5045,9 @@ pub struct ListTagsForResourceResponse {
     /// The tags of the resource.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListTagsForResourceResponse {
     /// Creates an empty `ListTagsForResourceResponse`; optional members are set with the `set_*` methods.
@@ -4570,6 +5058,11 @@ impl ListTagsForResourceResponse {
     pub fn set_tags(mut self, value: impl Into<Vec<Tag>>) -> Self {
         self.tags = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 impl std::fmt::Debug for ListTagsForResourceResponse {
@@ -4636,6 +5129,9 @@ pub struct ListTrustStoreCertificatesResponse {
     /// The pagination token used to retrieve the next page of results for this operation.&gt;
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListTrustStoreCertificatesResponse {
     /// Creates a `ListTrustStoreCertificatesResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
@@ -4657,6 +5153,11 @@ impl ListTrustStoreCertificatesResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListTrustStoresRequest` structure.
@@ -4698,6 +5199,9 @@ pub struct ListTrustStoresResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListTrustStoresResponse {
     /// Creates an empty `ListTrustStoresResponse`; optional members are set with the `set_*` methods.
@@ -4713,6 +5217,11 @@ impl ListTrustStoresResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListUserAccessLoggingSettingsRequest` structure.
@@ -4757,6 +5266,9 @@ pub struct ListUserAccessLoggingSettingsResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListUserAccessLoggingSettingsResponse {
     /// Creates an empty `ListUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4775,6 +5287,11 @@ impl ListUserAccessLoggingSettingsResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ListUserSettingsRequest` structure.
@@ -4816,6 +5333,9 @@ pub struct ListUserSettingsResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ListUserSettingsResponse {
     /// Creates an empty `ListUserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4834,6 +5354,11 @@ impl ListUserSettingsResponse {
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `MaxDisplayResolution` enumeration.
@@ -5673,6 +6198,9 @@ pub struct ResourceNotFoundException {
     /// Hypothetical type of the resource affected.
     #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ResourceNotFoundException {
     /// Creates an empty `ResourceNotFoundException`; optional members are set with the `set_*` methods.
@@ -5693,6 +6221,15 @@ impl ResourceNotFoundException {
     pub fn set_resource_type(mut self, value: impl Into<String>) -> Self {
         self.resource_type = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The service quota has been exceeded.
@@ -5715,6 +6252,9 @@ pub struct ServiceQuotaExceededException {
     /// The originating quota.
     #[serde(rename = "quotaCode", skip_serializing_if = "Option::is_none")]
     pub quota_code: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ServiceQuotaExceededException {
     /// Creates an empty `ServiceQuotaExceededException`; optional members are set with the `set_*` methods.
@@ -5745,6 +6285,15 @@ impl ServiceQuotaExceededException {
     pub fn set_quota_code(mut self, value: impl Into<String>) -> Self {
         self.quota_code = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// Information about a secure browser session.
@@ -6129,11 +6678,20 @@ impl std::fmt::Debug for TagResourceRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct TagResourceResponse {}
+pub struct TagResourceResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl TagResourceResponse {
     /// Creates an empty `TagResourceResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// There is a throttling error.
@@ -6153,6 +6711,9 @@ pub struct ThrottlingException {
     /// Advice to clients on when the call can be safely retried.
     #[serde(skip)]
     pub retry_after_seconds: i32,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ThrottlingException {
     /// Creates an empty `ThrottlingException`; optional members are set with the `set_*` methods.
@@ -6179,6 +6740,15 @@ impl ThrottlingException {
         self.retry_after_seconds = value.into();
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
+    }
 }
 /// There are too many tags.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
@@ -6191,6 +6761,9 @@ pub struct TooManyTagsException {
     /// Name of the resource affected.
     #[serde(rename = "resourceName", skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl TooManyTagsException {
     /// Creates an empty `TooManyTagsException`; optional members are set with the `set_*` methods.
@@ -6206,6 +6779,15 @@ impl TooManyTagsException {
     pub fn set_resource_name(mut self, value: impl Into<String>) -> Self {
         self.resource_name = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
@@ -6496,11 +7078,20 @@ impl std::fmt::Debug for UntagResourceRequest {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct UntagResourceResponse {}
+pub struct UntagResourceResponse {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl UntagResourceResponse {
     /// Creates an empty `UntagResourceResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateBrowserSettingsRequest` structure.
@@ -6565,13 +7156,22 @@ pub struct UpdateBrowserSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub browser_settings: BrowserSettings,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UpdateBrowserSettingsResponse {
     /// Creates a `UpdateBrowserSettingsResponse` from its required members (`browser_settings`); optional members are set with the `set_*` methods.
     pub fn new(browser_settings: impl Into<BrowserSettings>) -> Self {
         Self {
             browser_settings: browser_settings.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateDataProtectionSettingsRequest` structure.
@@ -6663,13 +7263,22 @@ pub struct UpdateDataProtectionSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub data_protection_settings: DataProtectionSettings,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UpdateDataProtectionSettingsResponse {
     /// Creates a `UpdateDataProtectionSettingsResponse` from its required members (`data_protection_settings`); optional members are set with the `set_*` methods.
     pub fn new(data_protection_settings: impl Into<DataProtectionSettings>) -> Self {
         Self {
             data_protection_settings: data_protection_settings.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateIdentityProviderRequest` structure.
@@ -6790,13 +7399,22 @@ pub struct UpdateIdentityProviderResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub identity_provider: IdentityProvider,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UpdateIdentityProviderResponse {
     /// Creates a `UpdateIdentityProviderResponse` from its required members (`identity_provider`); optional members are set with the `set_*` methods.
     pub fn new(identity_provider: impl Into<IdentityProvider>) -> Self {
         Self {
             identity_provider: identity_provider.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateIpAccessSettingsRequest` structure.
@@ -6879,13 +7497,22 @@ pub struct UpdateIpAccessSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub ip_access_settings: IpAccessSettings,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UpdateIpAccessSettingsResponse {
     /// Creates a `UpdateIpAccessSettingsResponse` from its required members (`ip_access_settings`); optional members are set with the `set_*` methods.
     pub fn new(ip_access_settings: impl Into<IpAccessSettings>) -> Self {
         Self {
             ip_access_settings: ip_access_settings.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateNetworkSettingsRequest` structure.
@@ -6957,13 +7584,22 @@ pub struct UpdateNetworkSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub network_settings: NetworkSettings,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UpdateNetworkSettingsResponse {
     /// Creates a `UpdateNetworkSettingsResponse` from its required members (`network_settings`); optional members are set with the `set_*` methods.
     pub fn new(network_settings: impl Into<NetworkSettings>) -> Self {
         Self {
             network_settings: network_settings.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdatePortalRequest` structure.
@@ -7047,6 +7683,9 @@ pub struct UpdatePortalResponse {
     /// The web portal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portal: Option<Portal>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UpdatePortalResponse {
     /// Creates an empty `UpdatePortalResponse`; optional members are set with the `set_*` methods.
@@ -7057,6 +7696,11 @@ impl UpdatePortalResponse {
     pub fn set_portal(mut self, value: impl Into<Portal>) -> Self {
         self.portal = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateTrustStoreRequest` structure.
@@ -7123,13 +7767,22 @@ pub struct UpdateTrustStoreResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub trust_store_arn: String,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UpdateTrustStoreResponse {
     /// Creates a `UpdateTrustStoreResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateUserAccessLoggingSettingsRequest` structure.
@@ -7185,6 +7838,9 @@ pub struct UpdateUserAccessLoggingSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_access_logging_settings: UserAccessLoggingSettings,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UpdateUserAccessLoggingSettingsResponse {
     /// Creates a `UpdateUserAccessLoggingSettingsResponse` from its required members (`user_access_logging_settings`); optional members are set with the `set_*` methods.
@@ -7193,7 +7849,13 @@ impl UpdateUserAccessLoggingSettingsResponse {
     ) -> Self {
         Self {
             user_access_logging_settings: user_access_logging_settings.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UpdateUserSettingsRequest` structure.
@@ -7362,13 +8024,22 @@ pub struct UpdateUserSettingsResponse {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub user_settings: UserSettings,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UpdateUserSettingsResponse {
     /// Creates a `UpdateUserSettingsResponse` from its required members (`user_settings`); optional members are set with the `set_*` methods.
     pub fn new(user_settings: impl Into<UserSettings>) -> Self {
         Self {
             user_settings: user_settings.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// A user access logging settings resource that can be associated with a web portal.
@@ -7766,6 +8437,9 @@ pub struct ValidationException {
     /// The field that caused the error.
     #[serde(rename = "fieldList", skip_serializing_if = "Option::is_none")]
     pub field_list: Option<Vec<ValidationExceptionField>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ValidationException {
     /// Creates an empty `ValidationException`; optional members are set with the `set_*` methods.
@@ -7789,6 +8463,15 @@ impl ValidationException {
     ) -> Self {
         self.field_list = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// Information about a field passed inside a request that resulted in an exception.

@@ -4,8 +4,9 @@
 
 use crate::credentials::{DefaultCredentialsChain, ProvideCredentials};
 use crate::error::{Error, ErrorKind};
-use crate::http::{HttpRequest, HttpResponse, ReqwestTransport, Transport};
-use crate::retry::{RetryConfig, RetryKind, RetryQuota};
+use crate::http::{HttpRequest, HttpResponse, ReqwestTransport, Transport, redact_url};
+use crate::limits::{MinThroughput, ResponseLimits};
+use crate::retry::{RetryConfig, RetryKind, RetryPolicy, RetryQuota};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,8 +58,10 @@ pub struct ServiceInfo {
 pub struct OperationInfo {
     /// Operation name as in the spec, e.g. `GetSession`.
     pub name: &'static str,
-    /// Safe to send again (`@idempotent`, `@readonly`, or an idempotency
-    /// token that stays the same across attempts).
+    /// Safe to send again (`@idempotent`, `@readonly`, an idempotency
+    /// token that stays the same across attempts, or a Google method the
+    /// generator knows to be safe). Google transient errors are retried only
+    /// for such calls (AWS retries every operation: see [`crate::retry`]).
     pub idempotent: bool,
     /// Codes of the operation's errors the model marks `@retryable`.
     pub retryable_errors: &'static [&'static str],
@@ -67,7 +70,12 @@ pub struct OperationInfo {
 /// Generates idempotency tokens.
 pub type TokenGenerator = Arc<dyn Fn() -> String + Send + Sync>;
 
-/// Client configuration: endpoint, region, transport and timeouts.
+/// Client configuration: endpoint, region, transport, timeouts and limits.
+///
+/// Every call has timeouts and size limits by default (connect 3.1 s, 60 s
+/// without a byte from the server, a minimum speed for buffered bodies,
+/// 64 MiB per buffered body: see [`crate::limits`]); a whole call or attempt
+/// has no time limit unless one is set.
 ///
 /// ```
 /// use std::time::Duration;
@@ -83,6 +91,7 @@ pub struct Config {
     region: Option<String>,
     transport: Option<Arc<dyn Transport>>,
     connect_timeout: Option<Duration>,
+    limits: ResponseLimits,
     attempt_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     token_generator: Option<TokenGenerator>,
@@ -99,10 +108,11 @@ pub struct Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("endpoint_url", &self.endpoint_url)
+            .field("endpoint_url", &self.endpoint_url.as_deref().map(redact_url))
             .field("region", &self.region)
             .field("transport", &self.transport)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("connect_timeout", &self.get_connect_timeout())
+            .field("limits", &self.limits)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("call_timeout", &self.call_timeout)
             .field("credentials", &self.credentials)
@@ -113,7 +123,7 @@ impl fmt::Debug for Config {
 
 impl Config {
     /// Defaults: no region, the service's standard endpoint, the reqwest
-    /// transport, no timeouts.
+    /// transport, the default timeouts and limits of [`crate::limits`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -137,10 +147,51 @@ impl Config {
         self
     }
 
-    /// Limit for establishing a connection (default transport only).
+    /// Limit for establishing a connection (default transport only;
+    /// default 3.1 s, as the AWS SDK for Rust).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
+    }
+
+    /// The longest wait for the response head and between two chunks of
+    /// the body, streamed bodies included (default 60 s): an idle timeout,
+    /// so a long stream that keeps sending is never cut.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.read_timeout = timeout;
+        self
+    }
+
+    /// The largest successful response body read into memory (default
+    /// 64 MiB); a larger one fails with
+    /// [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge).
+    /// Streamed responses are not buffered and not limited.
+    pub fn max_response_body_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_body_bytes = bytes;
+        self
+    }
+
+    /// How much of an error response's body is read (default 64 KiB).
+    pub fn max_error_body_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_error_body_bytes = bytes;
+        self
+    }
+
+    /// The slowest a buffered body may arrive (default 1 KiB/s on average,
+    /// judged after 20 s); `None` turns the check off.
+    pub fn min_throughput(mut self, minimum: Option<MinThroughput>) -> Self {
+        self.limits.min_throughput = minimum;
+        self
+    }
+
+    /// The connect timeout in force.
+    pub fn get_connect_timeout(&self) -> Duration {
+        self.connect_timeout.unwrap_or(crate::limits::DEFAULT_CONNECT_TIMEOUT)
+    }
+
+    /// The response limits in force (read timeout, body caps, minimum speed).
+    pub fn get_response_limits(&self) -> ResponseLimits {
+        self.limits
     }
 
     /// Limit for one attempt: sending the request and reading the response.
@@ -284,9 +335,9 @@ impl Client {
     pub fn new(service: &'static ServiceInfo, config: Config) -> Self {
         let transport = match &config.transport {
             Some(t) => Ok(t.clone()),
-            None => {
-                ReqwestTransport::new(config.connect_timeout).map(|t| Arc::new(t) as Arc<dyn Transport>).map_err(|e| e.message().to_owned())
-            }
+            None => ReqwestTransport::new(Some(config.get_connect_timeout()))
+                .map(|t| Arc::new(t) as Arc<dyn Transport>)
+                .map_err(|e| e.message().to_owned()),
         };
         let signed = !matches!(service.protocol, Protocol::GoogleRest) && !config.no_credentials;
         let credentials = match (&config.credentials, signed) {
@@ -336,23 +387,44 @@ impl Client {
     /// request id the protocol defines; generated code turns the codes it
     /// models into typed errors.
     pub async fn send(&self, operation: &'static OperationInfo, request: HttpRequest) -> Result<HttpResponse, Error> {
+        self.send_with(operation, request, operation.idempotent).await
+    }
+
+    /// [`send`](Self::send) for a call whose safety to repeat is decided
+    /// per request (a Spanner query in a single-use read-only transaction is,
+    /// DML in a read-write transaction is not): `idempotent` replaces the
+    /// operation's own flag for this call.
+    pub async fn send_with(
+        &self,
+        operation: &'static OperationInfo,
+        request: HttpRequest,
+        idempotent: bool,
+    ) -> Result<HttpResponse, Error> {
         let service = self.inner.service;
         let span = tracing::debug_span!("nimbus.call", service = service.name, operation = operation.name);
         let call = async {
             match self.inner.config.call_timeout {
-                Some(limit) => tokio::time::timeout(limit, self.attempts(operation, request))
+                Some(limit) => tokio::time::timeout(limit, self.attempts(operation, request, idempotent))
                     .await
                     .map_err(|_| Error::new(ErrorKind::Timeout, format!("the call took longer than {limit:?}")))?,
-                None => self.attempts(operation, request).await,
+                None => self.attempts(operation, request, idempotent).await,
             }
         };
         call.instrument(span).await
     }
 
+    /// The retry rules of the service's provider.
+    fn retry_policy(&self) -> RetryPolicy {
+        match self.inner.service.protocol {
+            Protocol::GoogleRest => RetryPolicy::GoogleAip194,
+            _ => RetryPolicy::AwsStandard,
+        }
+    }
+
     /// Resolves the endpoint once, then runs attempts (signed each time)
     /// until one succeeds, a failure is final, or the attempts or the retry
     /// quota run out.
-    async fn attempts(&self, operation: &'static OperationInfo, request: HttpRequest) -> Result<HttpResponse, Error> {
+    async fn attempts(&self, operation: &'static OperationInfo, request: HttpRequest, idempotent: bool) -> Result<HttpResponse, Error> {
         let service = self.inner.service;
         let (mut request, scope) = self.resolve_endpoint(request)?;
         let retry = self.inner.config.retry;
@@ -384,8 +456,13 @@ impl Client {
                 }
                 Err(e) => e,
             };
-            let kind = crate::retry::classify(&error, operation.retryable_errors, operation.idempotent);
+            let kind = crate::retry::classify(self.retry_policy(), &error, operation.retryable_errors, idempotent);
             if kind == RetryKind::Final || attempt >= retry.max_attempts {
+                return Err(error);
+            }
+            let asked = crate::retry::retry_after(&error);
+            if asked.is_some_and(|wait| wait > retry.max_backoff) {
+                tracing::debug!(?asked, "Retry-After is longer than the longest backoff; not retrying");
                 return Err(error);
             }
             let Some(cost) = self.inner.quota.acquire(&error) else {
@@ -393,7 +470,7 @@ impl Client {
                 return Err(error);
             };
             retry_cost = Some(cost);
-            let delay = retry.backoff(attempt);
+            let delay = retry.backoff(attempt).max(asked.unwrap_or_default());
             tracing::debug!(attempt, ?delay, error = %error, "retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -427,27 +504,35 @@ impl Client {
     }
 
     /// Like [`send`](Self::send) but returns the response as it streams in
-    /// (one attempt; a non-2xx answer is read whole and returned as an error).
+    /// (one attempt; each chunk must arrive within the read timeout, and
+    /// there is no total limit; a non-2xx answer is read, up to the error
+    /// body limit, and returned as an error).
     pub async fn send_streaming(
         &self,
         operation: &'static OperationInfo,
         request: HttpRequest,
     ) -> Result<crate::http::StreamingResponse, Error> {
-        let _ = operation;
-        let (mut request, _) = self.resolve_endpoint(request)?;
-        self.authorize_google(&mut request).await?;
-        let transport = self.inner.transport.as_ref().map_err(|m| Error::config(m.clone()))?;
-        let response = transport.send(&request).await?;
-        if (200..300).contains(&response.status) {
-            return Ok(response);
+        let span = tracing::debug_span!("nimbus.call", service = self.inner.service.name, operation = operation.name);
+        async {
+            let (mut request, _) = self.resolve_endpoint(request)?;
+            self.authorize_google(&mut request).await?;
+            let transport = self.inner.transport.as_ref().map_err(|m| Error::config(m.clone()))?;
+            let limits = self.inner.config.limits;
+            let mut response = limits.send(transport.as_ref(), &request).await?;
+            if (200..300).contains(&response.status) {
+                response.body = limits.idle_timeout(response.body);
+                return Ok(response);
+            }
+            let full = limits.collect(response).await?;
+            Err(crate::protocol::error_from_response(self.inner.service.protocol, full))
         }
-        let full = response.collect().await?;
-        Err(crate::protocol::error_from_response(self.inner.service.protocol, full))
+        .instrument(span)
+        .await
     }
 
     async fn attempt(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let transport = self.inner.transport.as_ref().map_err(|m| Error::config(m.clone()))?;
-        let exchange = transport.send_full(request);
+        let exchange = self.inner.config.limits.send_full(transport.as_ref(), request);
         match self.inner.config.attempt_timeout {
             Some(limit) => tokio::time::timeout(limit, exchange)
                 .await
@@ -527,14 +612,15 @@ impl Client {
         }
         let endpoint = self.cached_endpoint()?;
         let url = &endpoint.url;
-        let (scheme, rest) =
-            url.split_once("://").ok_or_else(|| Error::config(format!("endpoint `{url}` has no scheme (expected http:// or https://)")))?;
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| Error::config(format!("endpoint `{}` has no scheme (expected http:// or https://)", redact_url(url))))?;
         let (authority, base_path) = match rest.find('/') {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
             None => (rest, ""),
         };
         if authority.is_empty() {
-            return Err(Error::config(format!("endpoint `{url}` has no host")));
+            return Err(Error::config(format!("endpoint `{}` has no host", redact_url(url))));
         }
         let prefix = request.host_prefix.take().unwrap_or_default();
         request.url = [scheme, "://", &prefix, authority, base_path, &request.url].concat();

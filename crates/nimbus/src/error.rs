@@ -33,6 +33,9 @@ pub enum ErrorKind {
     Credentials,
     /// The operation or protocol is not supported by this client.
     Unsupported,
+    /// A successful response's body is larger than the configured limit
+    /// (`Config::max_response_body_bytes`); it was not read whole.
+    ResponseTooLarge,
 }
 
 impl ErrorKind {
@@ -46,6 +49,7 @@ impl ErrorKind {
             ErrorKind::Config => "configuration error",
             ErrorKind::Credentials => "credentials error",
             ErrorKind::Unsupported => "not supported",
+            ErrorKind::ResponseTooLarge => "response too large",
         }
     }
 }
@@ -89,9 +93,11 @@ impl Error {
         Error::new(ErrorKind::Config, message)
     }
 
-    /// A transport error caused by `source`.
-    pub fn transport(source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        let mut e = Error::new(ErrorKind::Transport, source.to_string());
+    /// A transport error: `message` says what failed (one line, no secrets:
+    /// see [`redact_url`](crate::http::redact_url)); `source` says why and is
+    /// reached through [`std::error::Error::source`], not printed.
+    pub fn transport(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        let mut e = Error::new(ErrorKind::Transport, message);
         e.0.source = Some(Box::new(source));
         e
     }
@@ -111,7 +117,8 @@ impl Error {
         e
     }
 
-    /// Attaches the underlying cause.
+    /// Attaches the underlying cause (reached through `source()`; the
+    /// message should not repeat it).
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.0.source = Some(Box::new(source));
         self
@@ -183,6 +190,9 @@ impl fmt::Debug for Error {
     }
 }
 
+/// One line saying what happened: the code (or kind) and message, the HTTP
+/// status and request id. The cause is not repeated here: it is what
+/// [`source`](std::error::Error::source) returns.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.0.code, self.0.kind) {

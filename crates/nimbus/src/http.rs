@@ -161,6 +161,83 @@ impl HttpRequest {
     }
 }
 
+/// Query parameters whose values are secrets (Google API keys and access
+/// tokens, presigned AWS URLs' signatures and session tokens, OAuth secrets).
+const SECRET_QUERY_PARAMS: &[&str] = &[
+    "key",
+    "access_token",
+    "oauth_token",
+    "token",
+    "id_token",
+    "refresh_token",
+    "client_secret",
+    "password",
+    "signature",
+    "sig",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "x-goog-signature",
+    "x-goog-credential",
+];
+
+/// `url` as it may appear in an error message, a log line or a tracing
+/// field: the values of secret query parameters (`key`, `access_token`,
+/// `oauth_token`, signatures, ...) and any userinfo (`user:password@`)
+/// replaced by `REDACTED`. Borrows when there is nothing to hide.
+pub fn redact_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let (head, query) = match before_fragment.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (before_fragment, None),
+    };
+    let userinfo = split_origin(head).and_then(|(origin, _)| {
+        let scheme_end = origin.find("://")? + 3;
+        origin[scheme_end..].rfind('@').map(|at| scheme_end..scheme_end + at)
+    });
+    let is_secret = |pair: &str| {
+        let name = pair.split('=').next().unwrap_or("");
+        let name = crate::protocol::rest::percent_decode_lossy(name);
+        SECRET_QUERY_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s))
+    };
+    let secret_query = query.is_some_and(|q| q.split('&').any(|p| p.contains('=') && is_secret(p)));
+    if userinfo.is_none() && !secret_query {
+        return std::borrow::Cow::Borrowed(url);
+    }
+    let mut out = String::with_capacity(url.len());
+    match userinfo {
+        Some(range) => {
+            out.push_str(&head[..range.start]);
+            out.push_str("REDACTED");
+            out.push_str(&head[range.end..]);
+        }
+        None => out.push_str(head),
+    }
+    if let Some(q) = query {
+        out.push('?');
+        for (i, pair) in q.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some((name, _)) if is_secret(pair) => {
+                    out.push_str(name);
+                    out.push_str("=REDACTED");
+                }
+                _ => out.push_str(pair),
+            }
+        }
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// An absolute URL split into its origin (`scheme://authority`) and the
 /// rest (path, query, fragment); `None` for a URL without `://`.
 pub(crate) fn split_origin(url: &str) -> Option<(&str, &str)> {
@@ -190,30 +267,6 @@ impl StreamingResponse {
     pub fn full(status: u16, headers: Headers, body: impl Into<Bytes>) -> Self {
         let body: Bytes = body.into();
         StreamingResponse { status, headers, body: futures_util::stream::once(async move { Ok(body) }).boxed() }
-    }
-
-    /// Reads the whole body.
-    pub async fn collect(mut self) -> Result<HttpResponse, Error> {
-        // A body in one chunk is kept as is; else the chunks are copied into
-        // one buffer sized from Content-Length (capped: it is only a hint).
-        let expected = self.headers.get("content-length").and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
-        let mut buf = Vec::new();
-        let mut single: Option<Bytes> = None;
-        while let Some(chunk) = self.body.next().await {
-            let chunk = chunk?;
-            match (&mut single, buf.is_empty()) {
-                (None, true) => single = Some(chunk),
-                (Some(first), _) => {
-                    buf.reserve(expected.min(64 << 20).max(first.len() + chunk.len()));
-                    buf.extend_from_slice(first);
-                    buf.extend_from_slice(&chunk);
-                    single = None;
-                }
-                (None, false) => buf.extend_from_slice(&chunk),
-            }
-        }
-        let body = single.unwrap_or_else(|| Bytes::from(buf));
-        Ok(HttpResponse { status: self.status, headers: self.headers, body })
     }
 }
 
@@ -249,13 +302,6 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     /// The request is borrowed: the pipeline keeps it for a retry (signed
     /// again in place) instead of copying it for every attempt.
     fn send<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<StreamingResponse, Error>>;
-
-    /// Sends `request` and reads the whole response. The default collects
-    /// [`send`](Self::send)'s stream; a transport that can read a body in one
-    /// go overrides it.
-    fn send_full<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<HttpResponse, Error>> {
-        Box::pin(async move { self.send(request).await?.collect().await })
-    }
 }
 
 /// The default transport: a shared `reqwest` client (rustls; HTTP/1.1, and
@@ -292,7 +338,7 @@ impl ReqwestTransport {
     /// one when it is the same (same result as parsing the whole URL).
     fn parse_url(&self, url: &str) -> Result<reqwest::Url, Error> {
         fn invalid(url: &str, e: impl fmt::Display) -> Error {
-            Error::invalid_request(format!("invalid URL `{url}`: {e}"))
+            Error::invalid_request(format!("invalid URL `{}`: {e}", redact_url(url)))
         }
         let Some((origin, rest)) = split_origin(url) else {
             return reqwest::Url::parse(url).map_err(|e| invalid(url, e));
@@ -337,12 +383,31 @@ impl ReqwestTransport {
             headers.append(name, value);
         }
         *outgoing.body_mut() = Some(request.body.clone().into());
-        let response = self.client.execute(outgoing).await.map_err(Error::transport)?;
+        let response = self.client.execute(outgoing).await.map_err(transport_error)?;
         let status = response.status().as_u16();
         let headers =
             response.headers().iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
         Ok((response, status, headers))
     }
+}
+
+/// A reqwest failure as a transport error: what failed, with the URL
+/// redacted, in the message; reqwest's error (without its URL, which may
+/// carry `?key=` or `access_token=`) as the source.
+fn transport_error(e: reqwest::Error) -> Error {
+    let url = e.url().map(|u| redact_url(u.as_str()).into_owned()).unwrap_or_else(|| "the service".to_owned());
+    let what = if e.is_connect() {
+        "cannot connect to"
+    } else if e.is_timeout() {
+        "timed out talking to"
+    } else if e.is_body() || e.is_decode() {
+        "the connection failed while reading the response body from"
+    } else if e.is_request() {
+        "the request could not be sent to"
+    } else {
+        "the exchange failed with"
+    };
+    Error::transport(format!("{what} {url}"), e.without_url())
 }
 
 impl Transport for ReqwestTransport {
@@ -354,19 +419,11 @@ impl Transport for ReqwestTransport {
                 match response.chunk().await {
                     Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
                     Ok(None) => None,
-                    Err(e) => Some((Err(Error::transport(e)), None)),
+                    Err(e) => Some((Err(transport_error(e)), None)),
                 }
             })
             .boxed();
             Ok(StreamingResponse { status, headers, body })
-        })
-    }
-
-    fn send_full<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<HttpResponse, Error>> {
-        Box::pin(async move {
-            let (response, status, headers) = self.exchange(request).await?;
-            let body = response.bytes().await.map_err(Error::transport)?;
-            Ok(HttpResponse { status, headers, body })
         })
     }
 }
@@ -475,6 +532,26 @@ mod tests {
         let debug = format!("{h:?}");
         assert!(!debug.contains("AKID"), "{debug}");
         assert!(debug.contains("redacted"));
+    }
+
+    #[test]
+    fn secrets_in_urls_are_redacted() {
+        for (url, expected) in [
+            (
+                "https://spanner.googleapis.com/v1/x?alt=json&key=AIzaSECRET&fields=a",
+                "https://spanner.googleapis.com/v1/x?alt=json&key=REDACTED&fields=a",
+            ),
+            ("https://h/p?access_token=ya29.SECRET", "https://h/p?access_token=REDACTED"),
+            ("https://h/p?Access_Token=S1&oauth_token=S2#frag", "https://h/p?Access_Token=REDACTED&oauth_token=REDACTED#frag"),
+            ("https://h/p?acc%65ss_token=S1", "https://h/p?acc%65ss_token=REDACTED"),
+            ("https://h/p?X-Amz-Signature=abc&X-Amz-Credential=AKID", "https://h/p?X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED"),
+            ("http://user:pw@h:80/p?keys=1", "http://REDACTED@h:80/p?keys=1"),
+            ("https://h/p?monkey=1&key", "https://h/p?monkey=1&key"),
+        ] {
+            assert_eq!(redact_url(url), expected, "{url}");
+            assert!(!redact_url(url).contains("SECRET"));
+        }
+        assert!(matches!(redact_url("https://h/p?a=1"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub mod endpoint;
 mod error;
 pub mod google;
 pub mod http;
+pub mod limits;
+mod meta;
 mod operation_error;
 pub mod paginate;
 pub mod protocol;
@@ -54,6 +56,8 @@ pub use client::{Client, Config, OperationInfo, Protocol, ResolvedEndpoint, Serv
 pub use credentials::Credentials;
 pub use date_time::{DateTime, DateTimeParseError, DateTimeRangeError};
 pub use error::{Error, ErrorKind};
+pub use limits::{MinThroughput, ResponseLimits};
+pub use meta::ResponseMeta;
 pub use operation_error::ModeledError;
 pub use retry::RetryConfig;
 pub use unknown::{UnknownIntVariant, UnknownVariant};

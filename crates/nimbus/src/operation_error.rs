@@ -6,10 +6,14 @@
 //! modeled error, then `Unhandled(nimbus::Error)`) and hands its variants to
 //! [`operation_error!`](crate::operation_error), which writes the rest.
 
-/// A modeled error structure (`@error` in Smithy): where its message is.
+/// A modeled error structure (`@error` in Smithy): where its message and
+/// the metadata of its response are.
 pub trait ModeledError {
     /// The message the service sent, if the structure has one.
     fn message(&self) -> Option<&str>;
+
+    /// The request id and HTTP status of the response it was decoded from.
+    fn response_meta(&self) -> &crate::ResponseMeta;
 }
 
 /// Implements the shared methods and traits of a generated operation error
@@ -63,8 +67,27 @@ macro_rules! operation_error {
                     Self::Unhandled(e) => Some(e.message()),
                 }
             }
+
+            /// The request id the service assigned to the failed call, when
+            /// known (quote it to the service's support).
+            pub fn request_id(&self) -> Option<&str> {
+                match self {
+                    $(Self::$variant(e) => $crate::ModeledError::response_meta(e).request_id(),)*
+                    Self::Unhandled(e) => e.request_id(),
+                }
+            }
+
+            /// The HTTP status of the error response, when there was one.
+            pub fn status(&self) -> Option<u16> {
+                match self {
+                    $(Self::$variant(e) => $crate::ModeledError::response_meta(e).status(),)*
+                    Self::Unhandled(e) => e.status(),
+                }
+            }
         }
 
+        /// One line: the code and message of a modeled error, or the
+        /// unhandled error's own line (its cause is its `source()`).
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self {
@@ -78,7 +101,9 @@ macro_rules! operation_error {
             fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
                 match self {
                     $(Self::$variant(_) => None,)*
-                    Self::Unhandled(e) => Some(e),
+                    // Transparent: `Unhandled` prints its error's line, so
+                    // the chain continues with that error's cause.
+                    Self::Unhandled(e) => ::std::error::Error::source(e),
                 }
             }
         }

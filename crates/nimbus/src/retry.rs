@@ -1,15 +1,26 @@
-//! Standard-mode retries: how many attempts, how long to wait between them,
-//! which failures are worth another attempt, and a client-wide retry quota so
-//! a struggling service is not flooded.
+//! Retries: how many attempts, how long to wait between them, which failures
+//! are worth another attempt (one policy per provider), and a client-wide
+//! retry quota so a struggling service is not flooded.
 //!
-//! What is retried:
-//! - throttling (HTTP 429 or a throttling error code): always, the service
-//!   refused the request;
-//! - server errors (500, 502, 503, 504), transient error codes, errors the
-//!   model marks `@retryable`, transport failures and attempt timeouts: only
-//!   for operations that are safe to repeat (`@idempotent`, `@readonly`, or
-//!   carrying an idempotency token, which stays the same on every attempt);
+//! **AWS (standard retry mode, as the AWS SDKs define it)**, for *every*
+//! operation, within the quota:
+//! - throttling: HTTP 429 or a throttling error code;
+//! - transient failures: HTTP 500, 502, 503, 504, transient error codes,
+//!   connection failures (refused, reset, closed mid-body) and timeouts;
+//! - errors the model marks `@retryable`;
 //! - nothing else (a 400 validation error is final).
+//!
+//! **Google (AIP-194, as google-cloud-rust's strict policy)**: only
+//! `UNAVAILABLE` (or a bare HTTP 502/503/504 from a proxy, the HTTP form of
+//! it), connection failures and timeouts are transient, and they are retried
+//! only when the call is safe to repeat (decided per method, and for some
+//! methods per request, by the generator). Every other code is final:
+//! `RESOURCE_EXHAUSTED` (a message over the size limit does not shrink on
+//! retry), `INVALID_ARGUMENT`, `DEADLINE_EXCEEDED`, `INTERNAL`, ...
+//!
+//! A `Retry-After` (seconds) on a retried answer raises the wait to that
+//! many seconds; when it asks for more than `max_backoff`, the error is
+//! returned instead of waiting.
 
 use crate::error::{Error, ErrorKind};
 use std::sync::Mutex;
@@ -72,12 +83,10 @@ const THROTTLING_CODES: &[&str] = &[
     "SlowDown",
     "PriorRequestNotComplete",
     "EC2ThrottledException",
-    "RESOURCE_EXHAUSTED",
 ];
 
-/// Error codes for transient server-side failures.
-const TRANSIENT_CODES: &[&str] =
-    &["RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable", "UNAVAILABLE"];
+/// Error codes AWS services use for transient server-side failures.
+const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable"];
 
 /// How a failed attempt is classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +99,29 @@ pub enum RetryKind {
     Final,
 }
 
-/// Classifies a failed attempt. `retryable_codes` are the errors the model
-/// marks `@retryable`; `idempotent` says whether the operation is safe to repeat.
-pub fn classify(error: &Error, retryable_codes: &[&str], idempotent: bool) -> RetryKind {
-    let transient_if_safe = if idempotent { RetryKind::Transient } else { RetryKind::Final };
+/// Which provider's rules decide what is retried (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryPolicy {
+    /// The AWS SDKs' standard retry mode.
+    AwsStandard,
+    /// Google's AIP-194: `UNAVAILABLE` only, and only when safe to repeat.
+    GoogleAip194,
+}
+
+/// Classifies a failed attempt under `policy`. `retryable_codes` are the
+/// errors the model marks `@retryable` (AWS); `idempotent` says whether this
+/// call is safe to repeat (Google).
+pub fn classify(policy: RetryPolicy, error: &Error, retryable_codes: &[&str], idempotent: bool) -> RetryKind {
+    match policy {
+        RetryPolicy::AwsStandard => classify_aws(error, retryable_codes),
+        RetryPolicy::GoogleAip194 => classify_google(error, idempotent),
+    }
+}
+
+fn classify_aws(error: &Error, retryable_codes: &[&str]) -> RetryKind {
     match error.kind() {
-        ErrorKind::Transport | ErrorKind::Timeout => transient_if_safe,
+        ErrorKind::Transport | ErrorKind::Timeout => RetryKind::Transient,
         ErrorKind::Service => {
             let code = error.code().unwrap_or("");
             if error.status() == Some(429) || THROTTLING_CODES.contains(&code) {
@@ -104,13 +130,30 @@ pub fn classify(error: &Error, retryable_codes: &[&str], idempotent: bool) -> Re
                 || TRANSIENT_CODES.contains(&code)
                 || retryable_codes.contains(&code)
             {
-                transient_if_safe
+                RetryKind::Transient
             } else {
                 RetryKind::Final
             }
         }
         _ => RetryKind::Final,
     }
+}
+
+fn classify_google(error: &Error, idempotent: bool) -> RetryKind {
+    let transient = match error.kind() {
+        ErrorKind::Transport | ErrorKind::Timeout => true,
+        // A Google error body names its canonical code; a bare gateway
+        // answer (no body the protocol reads) gets `Http<status>`.
+        ErrorKind::Service => matches!(error.code(), Some("UNAVAILABLE" | "Http502" | "Http503" | "Http504")),
+        _ => false,
+    };
+    if transient && idempotent { RetryKind::Transient } else { RetryKind::Final }
+}
+
+/// The wait a retried answer asks for with `Retry-After` (delay-seconds form).
+pub fn retry_after(error: &Error) -> Option<Duration> {
+    let value = error.response()?.headers.get("retry-after")?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// The client-wide retry quota (token bucket): each retry costs tokens,
@@ -165,18 +208,64 @@ mod tests {
         Error::service(code, "m", None, HttpResponse::new(status, Headers::new(), ""))
     }
 
+    /// The decision table of both policies: (failure, idempotent?) -> decision.
     #[test]
-    fn classification() {
-        assert_eq!(classify(&service(400, "ThrottlingException"), &[], false), RetryKind::Throttling);
-        assert_eq!(classify(&service(429, "Whatever"), &[], false), RetryKind::Throttling);
-        assert_eq!(classify(&service(503, "ServiceUnavailable"), &[], true), RetryKind::Transient);
-        assert_eq!(classify(&service(503, "UNAVAILABLE"), &[], true), RetryKind::Transient, "Google");
-        assert_eq!(classify(&service(429, "RESOURCE_EXHAUSTED"), &[], false), RetryKind::Throttling, "Google");
-        assert_eq!(classify(&service(500, "InternalServerException"), &[], false), RetryKind::Final, "unsafe to repeat");
-        assert_eq!(classify(&service(400, "ValidationException"), &[], true), RetryKind::Final);
-        assert_eq!(classify(&service(400, "TooBusyException"), &["TooBusyException"], true), RetryKind::Transient);
-        assert_eq!(classify(&Error::new(ErrorKind::Timeout, "t"), &[], true), RetryKind::Transient);
-        assert_eq!(classify(&Error::invalid_request("bad"), &[], true), RetryKind::Final);
+    fn decision_table() {
+        use RetryKind::{Final, Throttling, Transient};
+        use RetryPolicy::{AwsStandard, GoogleAip194};
+        let timeout = || Error::new(ErrorKind::Timeout, "t");
+        let reset = || Error::transport_message("connection reset");
+        #[rustfmt::skip]
+        let table: Vec<(RetryPolicy, Error, bool, RetryKind)> = vec![
+            // AWS: every operation, idempotent or not.
+            (AwsStandard, service(500, "InternalServerException"), false, Transient),
+            (AwsStandard, service(500, "InternalServerException"), true, Transient),
+            (AwsStandard, service(502, "Http502"), false, Transient),
+            (AwsStandard, service(503, "ServiceUnavailable"), false, Transient),
+            (AwsStandard, service(504, "Http504"), false, Transient),
+            (AwsStandard, service(400, "RequestTimeout"), false, Transient),
+            (AwsStandard, reset(), false, Transient),
+            (AwsStandard, timeout(), false, Transient),
+            (AwsStandard, service(400, "ThrottlingException"), false, Throttling),
+            (AwsStandard, service(429, "Whatever"), false, Throttling),
+            (AwsStandard, service(400, "TooBusyException"), false, Final),
+            (AwsStandard, service(400, "ValidationException"), true, Final),
+            (AwsStandard, service(404, "ResourceNotFoundException"), true, Final),
+            (AwsStandard, service(501, "NotImplemented"), true, Final),
+            (AwsStandard, Error::decode("truncated JSON", None), true, Final),
+            (AwsStandard, Error::invalid_request("bad"), true, Final),
+            // Google: UNAVAILABLE and connection failures, when safe to repeat.
+            (GoogleAip194, service(503, "UNAVAILABLE"), true, Transient),
+            (GoogleAip194, service(503, "UNAVAILABLE"), false, Final),
+            (GoogleAip194, service(503, "Http503"), true, Transient),
+            (GoogleAip194, service(502, "Http502"), true, Transient),
+            (GoogleAip194, service(504, "Http504"), true, Transient),
+            (GoogleAip194, reset(), true, Transient),
+            (GoogleAip194, reset(), false, Final),
+            (GoogleAip194, timeout(), true, Transient),
+            (GoogleAip194, timeout(), false, Final),
+            (GoogleAip194, service(429, "RESOURCE_EXHAUSTED"), true, Final),
+            (GoogleAip194, service(429, "RESOURCE_EXHAUSTED"), false, Final),
+            (GoogleAip194, service(429, "Http429"), true, Final),
+            (GoogleAip194, service(400, "INVALID_ARGUMENT"), true, Final),
+            (GoogleAip194, service(504, "DEADLINE_EXCEEDED"), true, Final),
+            (GoogleAip194, service(500, "INTERNAL"), true, Final),
+            (GoogleAip194, service(409, "ABORTED"), true, Final),
+            (GoogleAip194, service(404, "NOT_FOUND"), true, Final),
+        ];
+        for (policy, error, idempotent, expected) in &table {
+            assert_eq!(classify(*policy, error, &[], *idempotent), *expected, "{policy:?} {error} idempotent={idempotent}");
+        }
+        assert_eq!(classify(AwsStandard, &service(400, "TooBusyException"), &["TooBusyException"], false), Transient, "@retryable");
+        assert_eq!(classify(GoogleAip194, &service(400, "TooBusyException"), &["TooBusyException"], true), Final);
+    }
+
+    #[test]
+    fn retry_after_in_seconds() {
+        let headers: Headers = [("Retry-After", "3")].into_iter().collect();
+        let e = Error::service("Throttling", "m", None, HttpResponse::new(429, headers, ""));
+        assert_eq!(retry_after(&e), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after(&service(429, "Throttling")), None);
     }
 
     #[test]

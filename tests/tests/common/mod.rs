@@ -47,7 +47,8 @@ pub fn athena_expected_session() -> nimbus_athena::types::GetSessionResponse {
         .set_idle_since_date_time(DateTime::from_parts(1_700_000_200, 500_000_000))
         .set_state(SessionState::Idle)
         .set_state_change_reason("Session is idle");
-    let engine = EngineConfiguration::new(20)
+    let engine = EngineConfiguration::new()
+        .set_max_concurrent_dpus(20)
         .set_coordinator_dpu_size(1)
         .set_default_executor_dpu_size(1)
         .set_additional_configs([("NotebookId".to_owned(), "nb-1".to_owned())])
@@ -118,7 +119,9 @@ impl ScriptedServer {
         let task = tokio::spawn(async move {
             let mut n = 0;
             loop {
-                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
                 let answer = script.get(n).or(script.last()).cloned().expect("a non-empty script");
                 n += 1;
                 let log = log.clone();
@@ -126,7 +129,9 @@ impl ScriptedServer {
                     let mut raw = Vec::new();
                     let mut buf = [0u8; 8192];
                     loop {
-                        let Ok(k) = sock.read(&mut buf).await else { return };
+                        let Ok(k) = sock.read(&mut buf).await else {
+                            return;
+                        };
                         if k == 0 {
                             return;
                         }

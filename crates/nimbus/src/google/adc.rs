@@ -13,7 +13,7 @@
 
 use super::ProvideToken;
 use crate::error::{Error, ErrorKind};
-use crate::http::{BoxFuture, HttpRequest, ReqwestTransport, Transport};
+use crate::http::{BoxFuture, HttpRequest, ReqwestTransport};
 use crate::protocol::rest::push_percent_encoded;
 use base64::Engine as _;
 use serde_json::Value;
@@ -291,7 +291,7 @@ fn origin_of(url: &str) -> &str {
 /// Sends a token request and reads `access_token` and `expires_in`.
 async fn fetch(transport: &ReqwestTransport, request: &HttpRequest, credential: &Credential) -> Result<(String, Duration), Error> {
     let origin = origin_of(&request.url);
-    let response = transport.send_full(request).await.map_err(|e| {
+    let response = crate::limits::ResponseLimits::default().send_full(transport, request).await.map_err(|e| {
         let hint = match credential {
             Credential::MetadataServer { .. } => {
                 " (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud credentials file, and no metadata server: run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS)"

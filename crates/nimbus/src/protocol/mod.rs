@@ -66,7 +66,9 @@ pub fn error_from_response(protocol: Protocol, response: HttpResponse) -> Error 
 /// configuration allows it and the body is large enough, appending `gzip`
 /// to any `Content-Encoding` already set.
 pub fn compress_gzip(request: &mut HttpRequest, config: &Config) -> Result<(), Error> {
-    let Some(min) = config.request_compression() else { return Ok(()) };
+    let Some(min) = config.request_compression() else {
+        return Ok(());
+    };
     if request.body.len() < min {
         return Ok(());
     }
@@ -101,16 +103,17 @@ pub fn fmt_error(f: &mut std::fmt::Formatter<'_>, code: &str, message: Option<&s
     }
 }
 
-/// A short description of a body that carries no error message.
+/// A short description of a body that carries no error message (the
+/// status is not repeated: the error's `Display` adds it).
 fn describe_body(response: &HttpResponse) -> String {
     let text = String::from_utf8_lossy(&response.body);
     let text = text.trim();
     if text.is_empty() {
-        return format!("HTTP {} with an empty body", response.status);
+        return "the response has an empty body".to_owned();
     }
     let content_type = response.headers.get("content-type").unwrap_or("unknown content type");
     let snippet: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-    format!("HTTP {} ({content_type}): {snippet}", response.status)
+    format!("{content_type} body: {snippet}")
 }
 
 #[cfg(test)]
@@ -158,6 +161,7 @@ mod tests {
         }
         let e = error_from_response(Protocol::AwsJson1_1, resp(500, &[], "<html>oops</html>"));
         assert!(e.message().contains("oops"), "{e}");
+        assert_eq!(e.to_string(), "Http500: unknown content type body: <html>oops</html> (HTTP 500)", "the status once");
         let _ = Headers::new();
     }
 

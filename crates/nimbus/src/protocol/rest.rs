@@ -47,12 +47,39 @@ pub fn push_percent_encoded(out: &mut String, bytes: &[u8], keep_slash: bool) {
         let (kept, tail) = rest.split_at(keep);
         // The kept bytes are ASCII.
         out.push_str(std::str::from_utf8(kept).unwrap_or_default());
-        let Some((&b, after)) = tail.split_first() else { break };
+        let Some((&b, after)) = tail.split_first() else {
+            break;
+        };
         for c in [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]] {
             out.push(char::from(c));
         }
         rest = after;
     }
+}
+
+/// Decodes `%XX` escapes (invalid ones are kept as they are); bytes that
+/// are not UTF-8 become U+FFFD. Borrows when there is nothing to decode.
+pub fn percent_decode_lossy(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('%') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Whether `value` may be sent in a header: no CR, LF or NUL.
@@ -77,15 +104,21 @@ impl RequestBuilder {
         self
     }
 
-    /// Appends a path label. `greedy` labels keep `/` (but an empty segment
-    /// or `.`/`..` segment is rejected); other labels encode it. An empty
-    /// value is an error: it would change the route.
+    /// Appends a path label. `greedy` labels keep `/`; other labels encode
+    /// it. A value that could change the route is an error naming the
+    /// member: an empty value, a value of `.` or `..`, and (greedy labels)
+    /// a value with a `.` or `..` segment. Dot segments are refused rather than encoded because URL
+    /// parsers treat `%2E%2E` as `..` too (the WHATWG URL standard, which
+    /// the transport's parser follows), so no encoding survives them.
     pub fn label(&mut self, name: &str, value: &str, greedy: bool) -> Result<&mut Self, Error> {
         if value.is_empty() {
             return Err(Error::invalid_request(format!("path parameter `{name}` must not be empty")));
         }
-        if greedy && value.split('/').any(|seg| seg == "." || seg == "..") {
-            return Err(Error::invalid_request(format!("path parameter `{name}` must not contain `.` or `..` segments")));
+        let is_dot_segment = |seg: &str| seg == "." || seg == "..";
+        if (greedy && value.split('/').any(is_dot_segment)) || is_dot_segment(value) {
+            return Err(Error::invalid_request(format!(
+                "path parameter `{name}` must not be `.` or `..` (nor contain such a segment): it would change the route"
+            )));
         }
         push_percent_encoded(&mut self.path, value.as_bytes(), greedy);
         Ok(self)
@@ -260,7 +293,9 @@ pub fn header<T>(response: &HttpResponse, name: &str, parse: Parse<T>) -> Result
 /// Reads a list-valued header (values split on commas outside quotes;
 /// HTTP dates, which contain a comma, when `http_dates`).
 pub fn header_list<T>(response: &HttpResponse, name: &str, parse: Parse<T>, http_dates: bool) -> Result<Option<Vec<T>>, Error> {
-    let Some(joined) = response.headers.get_joined(name) else { return Ok(None) };
+    let Some(joined) = response.headers.get_joined(name) else {
+        return Ok(None);
+    };
     let items = if http_dates { split_http_dates(&joined) } else { split_list(&joined) };
     items
         .iter()
@@ -407,6 +442,22 @@ mod tests {
         let mut b = RequestBuilder::new("GET");
         assert_eq!(b.label("id", "", false).unwrap_err().kind(), ErrorKind::InvalidRequest);
         assert_eq!(b.label("key", "a/../b", true).unwrap_err().kind(), ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn dot_segments_are_refused_in_every_label() {
+        for (value, greedy) in [(".", false), ("..", false), (".", true), ("..", true), ("a/.", true), ("./a", true), ("a/../b", true)] {
+            let mut b = RequestBuilder::new("GET");
+            let e = b.literal("/portals/").label("portalId", value, greedy).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidRequest, "{value}");
+            assert!(e.message().contains("`portalId`") && e.message().contains("route"), "{e}");
+        }
+        // Dots inside a segment are ordinary characters.
+        for value in ["...", ".x", "x.", "a..b", ".hidden"] {
+            let mut b = RequestBuilder::new("GET");
+            b.literal("/p/").label("id", value, false).unwrap();
+            assert_eq!(b.finish().url, format!("/p/{value}"));
+        }
     }
 
     #[test]

@@ -237,24 +237,39 @@ impl nimbus::ModeledError for crate::types::ComplexError {
     fn message(&self) -> Option<&str> {
         None
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::ErrorWithMembers {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
     }
 }
 impl nimbus::ModeledError for crate::types::ErrorWithoutMembers {
     fn message(&self) -> Option<&str> {
         None
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
         None
     }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
+    }
 }
 impl nimbus::ModeledError for crate::types::InvalidGreeting {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+    fn response_meta(&self) -> &nimbus::ResponseMeta {
+        &self._response
     }
 }

@@ -1101,107 +1101,173 @@ impl SparseNullsOperation {
 pub(crate) fn read_complex_error(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ComplexError, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ComplexError = nimbus::protocol::json::decode(response)?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ContentTypeParametersOutput` from a response.
 pub(crate) fn read_content_type_parameters_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ContentTypeParametersOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ContentTypeParametersOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DatetimeOffsetsOutput` from a response.
 pub(crate) fn read_datetime_offsets_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DatetimeOffsetsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DatetimeOffsetsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ErrorWithMembers` from a response.
 pub(crate) fn read_error_with_members(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ErrorWithMembers, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ErrorWithMembers = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ErrorWithoutMembers` from a response.
 pub(crate) fn read_error_without_members(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ErrorWithoutMembers, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ErrorWithoutMembers = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `FooError` from a response.
 pub(crate) fn read_foo_error(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::FooError, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::FooError = nimbus::protocol::json::decode(response)?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `FractionalSecondsOutput` from a response.
 pub(crate) fn read_fractional_seconds_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::FractionalSecondsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::FractionalSecondsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GreetingWithErrorsOutput` from a response.
 pub(crate) fn read_greeting_with_errors_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GreetingWithErrorsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GreetingWithErrorsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `InvalidGreeting` from a response.
 pub(crate) fn read_invalid_greeting(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::InvalidGreeting, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::InvalidGreeting = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `JsonEnumsInputOutput` from a response.
 pub(crate) fn read_json_enums_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::JsonEnumsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::JsonEnumsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `JsonIntEnumsInputOutput` from a response.
 pub(crate) fn read_json_int_enums_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::JsonIntEnumsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::JsonIntEnumsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `KitchenSink` from a response.
 pub(crate) fn read_kitchen_sink(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::KitchenSink, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::KitchenSink = nimbus::protocol::json::decode(response)?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `NullOperationInputOutput` from a response.
 pub(crate) fn read_null_operation_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::NullOperationInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::NullOperationInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `OperationWithOptionalInputOutputOutput` from a response.
 pub(crate) fn read_operation_with_optional_input_output_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::OperationWithOptionalInputOutputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::OperationWithOptionalInputOutputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `PutAndGetInlineDocumentsInputOutput` from a response.
 pub(crate) fn read_put_and_get_inline_documents_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::PutAndGetInlineDocumentsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::PutAndGetInlineDocumentsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `SimpleScalarPropertiesInputOutput` from a response.
 pub(crate) fn read_simple_scalar_properties_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::SimpleScalarPropertiesInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::SimpleScalarPropertiesInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `SparseNullsOperationInputOutput` from a response.
 pub(crate) fn read_sparse_nulls_operation_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::SparseNullsOperationInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::SparseNullsOperationInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `UnionInputOutput` from a response.
 pub(crate) fn read_union_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UnionInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UnionInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }

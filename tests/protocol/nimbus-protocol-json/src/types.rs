@@ -13,6 +13,9 @@ pub struct ComplexError {
     /// The `Nested` member.
     #[serde(rename = "Nested", skip_serializing_if = "Option::is_none")]
     pub nested: Option<ComplexNestedErrorData>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ComplexError {
     /// Creates an empty `ComplexError`; optional members are set with the `set_*` methods.
@@ -28,6 +31,15 @@ impl ComplexError {
     pub fn set_nested(mut self, value: impl Into<ComplexNestedErrorData>) -> Self {
         self.nested = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `ComplexNestedErrorData` structure.
@@ -74,11 +86,20 @@ impl ContentTypeParametersInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct ContentTypeParametersOutput {}
+pub struct ContentTypeParametersOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl ContentTypeParametersOutput {
     /// Creates an empty `ContentTypeParametersOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DatetimeOffsetsOutput` structure.
@@ -94,6 +115,9 @@ pub struct DatetimeOffsetsOutput {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub datetime: Option<nimbus::DateTime>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl DatetimeOffsetsOutput {
     /// Creates an empty `DatetimeOffsetsOutput`; optional members are set with the `set_*` methods.
@@ -104,6 +128,11 @@ impl DatetimeOffsetsOutput {
     pub fn set_datetime(mut self, value: impl Into<nimbus::DateTime>) -> Self {
         self.datetime = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `EmptyStruct` structure.
@@ -143,6 +172,9 @@ pub struct ErrorWithMembers {
     /// abc
     #[serde(rename = "StringField", skip_serializing_if = "Option::is_none")]
     pub string_field: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ErrorWithMembers {
     /// Creates an empty `ErrorWithMembers`; optional members are set with the `set_*` methods.
@@ -187,16 +219,38 @@ impl ErrorWithMembers {
         self.string_field = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
+    }
 }
 /// The `ErrorWithoutMembers` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct ErrorWithoutMembers {}
+pub struct ErrorWithoutMembers {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl ErrorWithoutMembers {
     /// Creates an empty `ErrorWithoutMembers`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `FooEnum` enumeration.
@@ -277,11 +331,24 @@ impl schemars::JsonSchema for FooEnum {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct FooError {}
+pub struct FooError {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl FooError {
     /// Creates an empty `FooError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `FractionalSecondsOutput` structure.
@@ -297,6 +364,9 @@ pub struct FractionalSecondsOutput {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub datetime: Option<nimbus::DateTime>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl FractionalSecondsOutput {
     /// Creates an empty `FractionalSecondsOutput`; optional members are set with the `set_*` methods.
@@ -307,6 +377,11 @@ impl FractionalSecondsOutput {
     pub fn set_datetime(mut self, value: impl Into<nimbus::DateTime>) -> Self {
         self.datetime = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GreetingStruct` structure.
@@ -337,6 +412,9 @@ pub struct GreetingWithErrorsOutput {
     /// The `greeting` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GreetingWithErrorsOutput {
     /// Creates an empty `GreetingWithErrorsOutput`; optional members are set with the `set_*` methods.
@@ -347,6 +425,11 @@ impl GreetingWithErrorsOutput {
     pub fn set_greeting(mut self, value: impl Into<String>) -> Self {
         self.greeting = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `HostLabelInput` structure.
@@ -438,6 +521,9 @@ pub struct InvalidGreeting {
     /// The `Message` member.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl InvalidGreeting {
     /// Creates an empty `InvalidGreeting`; optional members are set with the `set_*` methods.
@@ -448,6 +534,15 @@ impl InvalidGreeting {
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `JsonEnumsInputOutput` structure.
@@ -473,6 +568,9 @@ pub struct JsonEnumsInputOutput {
     /// The `fooEnumMap` member.
     #[serde(rename = "fooEnumMap", skip_serializing_if = "Option::is_none")]
     pub foo_enum_map: Option<std::collections::HashMap<String, FooEnum>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl JsonEnumsInputOutput {
     /// Creates an empty `JsonEnumsInputOutput`; optional members are set with the `set_*` methods.
@@ -512,6 +610,11 @@ impl JsonEnumsInputOutput {
         self.foo_enum_map = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `JsonIntEnumsInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -536,6 +639,9 @@ pub struct JsonIntEnumsInputOutput {
     /// The `intEnumMap` member.
     #[serde(rename = "intEnumMap", skip_serializing_if = "Option::is_none")]
     pub int_enum_map: Option<std::collections::HashMap<String, IntegerEnum>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl JsonIntEnumsInputOutput {
     /// Creates an empty `JsonIntEnumsInputOutput`; optional members are set with the `set_*` methods.
@@ -574,6 +680,11 @@ impl JsonIntEnumsInputOutput {
     ) -> Self {
         self.int_enum_map = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `KitchenSink` structure.
@@ -697,6 +808,9 @@ pub struct KitchenSink {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub unix_timestamp: Option<nimbus::DateTime>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl KitchenSink {
     /// Creates an empty `KitchenSink`; optional members are set with the `set_*` methods.
@@ -856,6 +970,11 @@ impl KitchenSink {
         self.unix_timestamp = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// A union with a representative set of types for members.
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
@@ -941,6 +1060,9 @@ pub struct NullOperationInputOutput {
     /// The `string` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub string: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl NullOperationInputOutput {
     /// Creates an empty `NullOperationInputOutput`; optional members are set with the `set_*` methods.
@@ -951,6 +1073,11 @@ impl NullOperationInputOutput {
     pub fn set_string(mut self, value: impl Into<String>) -> Self {
         self.string = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `OperationWithOptionalInputOutputInput` structure.
@@ -981,6 +1108,9 @@ pub struct OperationWithOptionalInputOutputOutput {
     /// The `Value` member.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl OperationWithOptionalInputOutputOutput {
     /// Creates an empty `OperationWithOptionalInputOutputOutput`; optional members are set with the `set_*` methods.
@@ -992,6 +1122,11 @@ impl OperationWithOptionalInputOutputOutput {
         self.value = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `PutAndGetInlineDocumentsInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -1001,6 +1136,9 @@ pub struct PutAndGetInlineDocumentsInputOutput {
     /// The `inlineDocument` member.
     #[serde(rename = "inlineDocument", skip_serializing_if = "Option::is_none")]
     pub inline_document: Option<nimbus::Document>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl PutAndGetInlineDocumentsInputOutput {
     /// Creates an empty `PutAndGetInlineDocumentsInputOutput`; optional members are set with the `set_*` methods.
@@ -1011,6 +1149,11 @@ impl PutAndGetInlineDocumentsInputOutput {
     pub fn set_inline_document(mut self, value: impl Into<nimbus::Document>) -> Self {
         self.inline_document = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `PutWithContentEncodingInput` structure.
@@ -1064,6 +1207,9 @@ pub struct SimpleScalarPropertiesInputOutput {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl SimpleScalarPropertiesInputOutput {
     /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*` methods.
@@ -1079,6 +1225,11 @@ impl SimpleScalarPropertiesInputOutput {
     pub fn set_double_value(mut self, value: impl Into<f64>) -> Self {
         self.double_value = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `SimpleStruct` structure.
@@ -1112,6 +1263,9 @@ pub struct SparseNullsOperationInputOutput {
     /// The `sparseStringMap` member.
     #[serde(rename = "sparseStringMap", skip_serializing_if = "Option::is_none")]
     pub sparse_string_map: Option<std::collections::HashMap<String, Option<String>>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl SparseNullsOperationInputOutput {
     /// Creates an empty `SparseNullsOperationInputOutput`; optional members are set with the `set_*` methods.
@@ -1133,6 +1287,11 @@ impl SparseNullsOperationInputOutput {
     ) -> Self {
         self.sparse_string_map = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `StructWithJsonName` structure.
@@ -1163,6 +1322,9 @@ pub struct UnionInputOutput {
     /// A union with a representative set of types for members.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<MyUnion>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UnionInputOutput {
     /// Creates an empty `UnionInputOutput`; optional members are set with the `set_*` methods.
@@ -1173,5 +1335,10 @@ impl UnionInputOutput {
     pub fn set_contents(mut self, value: impl Into<MyUnion>) -> Self {
         self.contents = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }

@@ -770,67 +770,107 @@ impl SimpleScalarProperties {
 pub(crate) fn read_complex_error(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ComplexError, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ComplexError = nimbus::protocol::json::decode(response)?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ContentTypeParametersOutput` from a response.
 pub(crate) fn read_content_type_parameters_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ContentTypeParametersOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ContentTypeParametersOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `EmptyInputAndEmptyOutputOutput` from a response.
 pub(crate) fn read_empty_input_and_empty_output_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::EmptyInputAndEmptyOutputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::EmptyInputAndEmptyOutputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `FooError` from a response.
 pub(crate) fn read_foo_error(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::FooError, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::FooError = nimbus::protocol::json::decode(response)?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GreetingWithErrorsOutput` from a response.
 pub(crate) fn read_greeting_with_errors_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GreetingWithErrorsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GreetingWithErrorsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `InvalidGreeting` from a response.
 pub(crate) fn read_invalid_greeting(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::InvalidGreeting, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::InvalidGreeting = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `JsonUnionsOutput` from a response.
 pub(crate) fn read_json_unions_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::JsonUnionsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::JsonUnionsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `NoInputAndOutputOutput` from a response.
 pub(crate) fn read_no_input_and_output_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::NoInputAndOutputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::NoInputAndOutputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `OperationWithDefaultsOutput` from a response.
 pub(crate) fn read_operation_with_defaults_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::OperationWithDefaultsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::OperationWithDefaultsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `OperationWithNestedStructureOutput` from a response.
 pub(crate) fn read_operation_with_nested_structure_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::OperationWithNestedStructureOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::OperationWithNestedStructureOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `OperationWithRequiredMembersOutput` from a response.
 pub(crate) fn read_operation_with_required_members_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::OperationWithRequiredMembersOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::OperationWithRequiredMembersOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `OperationWithRequiredMembersWithDefaultsOutput` from a response.
 pub(crate) fn read_operation_with_required_members_with_defaults_output(
@@ -839,11 +879,19 @@ pub(crate) fn read_operation_with_required_members_with_defaults_output(
     crate::types::OperationWithRequiredMembersWithDefaultsOutput,
     nimbus::Error,
 > {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::OperationWithRequiredMembersWithDefaultsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `SimpleScalarPropertiesOutput` from a response.
 pub(crate) fn read_simple_scalar_properties_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::SimpleScalarPropertiesOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::SimpleScalarPropertiesOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }

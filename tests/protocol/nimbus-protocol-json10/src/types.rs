@@ -33,6 +33,9 @@ pub struct ComplexError {
     /// The `Nested` member.
     #[serde(rename = "Nested", skip_serializing_if = "Option::is_none")]
     pub nested: Option<ComplexNestedErrorData>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ComplexError {
     /// Creates an empty `ComplexError`; optional members are set with the `set_*` methods.
@@ -48,6 +51,15 @@ impl ComplexError {
     pub fn set_nested(mut self, value: impl Into<ComplexNestedErrorData>) -> Self {
         self.nested = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `ComplexNestedErrorData` structure.
@@ -94,11 +106,20 @@ impl ContentTypeParametersInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct ContentTypeParametersOutput {}
+pub struct ContentTypeParametersOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl ContentTypeParametersOutput {
     /// Creates an empty `ContentTypeParametersOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `Defaults` structure.
@@ -515,11 +536,20 @@ impl EmptyInputAndEmptyOutputInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct EmptyInputAndEmptyOutputOutput {}
+pub struct EmptyInputAndEmptyOutputOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl EmptyInputAndEmptyOutputOutput {
     /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `EndpointWithHostLabelOperationInput` structure.
@@ -644,11 +674,24 @@ impl schemars::JsonSchema for FooEnum {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct FooError {}
+pub struct FooError {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl FooError {
     /// Creates an empty `FooError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `GreetingStruct` structure.
@@ -699,6 +742,9 @@ pub struct GreetingWithErrorsOutput {
     /// The `greeting` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GreetingWithErrorsOutput {
     /// Creates an empty `GreetingWithErrorsOutput`; optional members are set with the `set_*` methods.
@@ -709,6 +755,11 @@ impl GreetingWithErrorsOutput {
     pub fn set_greeting(mut self, value: impl Into<String>) -> Self {
         self.greeting = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `IntegerEnum` enumeration.
@@ -785,6 +836,9 @@ pub struct InvalidGreeting {
     /// The `Message` member.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl InvalidGreeting {
     /// Creates an empty `InvalidGreeting`; optional members are set with the `set_*` methods.
@@ -795,6 +849,15 @@ impl InvalidGreeting {
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `JsonUnionsInput` structure.
@@ -825,6 +888,9 @@ pub struct JsonUnionsOutput {
     /// A union with a representative set of types for members.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<MyUnion>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl JsonUnionsOutput {
     /// Creates an empty `JsonUnionsOutput`; optional members are set with the `set_*` methods.
@@ -835,6 +901,11 @@ impl JsonUnionsOutput {
     pub fn set_contents(mut self, value: impl Into<MyUnion>) -> Self {
         self.contents = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// A union with a representative set of types for members.
@@ -921,11 +992,20 @@ impl<'de> serde::Deserialize<'de> for MyUnion {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct NoInputAndOutputOutput {}
+pub struct NoInputAndOutputOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl NoInputAndOutputOutput {
     /// Creates an empty `NoInputAndOutputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `OperationWithDefaultsInput` structure.
@@ -1126,6 +1206,9 @@ pub struct OperationWithDefaultsOutput {
     #[serde(rename = "zeroDouble", default, with = "nimbus::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl Default for OperationWithDefaultsOutput {
     /// Every member with a modeled default holds it; the others are empty.
@@ -1160,6 +1243,7 @@ impl Default for OperationWithDefaultsOutput {
             zero_long: Default::default(),
             zero_float: Default::default(),
             zero_double: Default::default(),
+            _response: Default::default(),
         }
     }
 }
@@ -1326,6 +1410,11 @@ impl OperationWithDefaultsOutput {
         self.zero_double = value.into();
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `OperationWithNestedStructureInput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
@@ -1370,6 +1459,9 @@ pub struct OperationWithNestedStructureOutput {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl OperationWithNestedStructureOutput {
     /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional members are set with the `set_*` methods.
@@ -1391,6 +1483,11 @@ impl OperationWithNestedStructureOutput {
     ) -> Self {
         self.dialog_map = value.into();
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `OperationWithRequiredMembersOutput` structure.
@@ -1473,6 +1570,9 @@ pub struct OperationWithRequiredMembersOutput {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub required_map: std::collections::HashMap<String, String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl OperationWithRequiredMembersOutput {
     /// Creates a `OperationWithRequiredMembersOutput` from its required members (`required_string`, `required_boolean`, `required_list`, `required_timestamp`, `required_blob`, `required_byte`, `required_short`, `required_integer`, `required_long`, `required_float`, `required_double`, `required_map`); optional members are set with the `set_*` methods.
@@ -1503,7 +1603,13 @@ impl OperationWithRequiredMembersOutput {
             required_float: required_float.into(),
             required_double: required_double.into(),
             required_map: required_map.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `OperationWithRequiredMembersWithDefaultsOutput` structure.
@@ -1580,6 +1686,9 @@ pub struct OperationWithRequiredMembersWithDefaultsOutput {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub required_int_enum: RequiredIntEnum,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl Default for OperationWithRequiredMembersWithDefaultsOutput {
     /// Every member with a modeled default holds it; the others are empty.
@@ -1600,6 +1709,7 @@ impl Default for OperationWithRequiredMembersWithDefaultsOutput {
             required_map: Default::default(),
             required_enum: RequiredEnum::from("FOO"),
             required_int_enum: RequiredIntEnum::from(1i32),
+            _response: Default::default(),
         }
     }
 }
@@ -1636,7 +1746,13 @@ impl OperationWithRequiredMembersWithDefaultsOutput {
             required_map: required_map.into(),
             required_enum: required_enum.into(),
             required_int_enum: required_int_enum.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `PutWithContentEncodingInput` structure.
@@ -1848,6 +1964,9 @@ pub struct SimpleScalarPropertiesOutput {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl SimpleScalarPropertiesOutput {
     /// Creates an empty `SimpleScalarPropertiesOutput`; optional members are set with the `set_*` methods.
@@ -1863,6 +1982,11 @@ impl SimpleScalarPropertiesOutput {
     pub fn set_double_value(mut self, value: impl Into<f64>) -> Self {
         self.double_value = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `TestEnum` enumeration.

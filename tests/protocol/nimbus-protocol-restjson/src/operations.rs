@@ -6427,25 +6427,38 @@ pub(crate) fn read_complex_error(
         "X-Header",
         nimbus::protocol::rest::parse_string,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ContentTypeParametersOutput` from a response.
 pub(crate) fn read_content_type_parameters_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ContentTypeParametersOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ContentTypeParametersOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DatetimeOffsetsOutput` from a response.
 pub(crate) fn read_datetime_offsets_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DatetimeOffsetsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DatetimeOffsetsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DocumentTypeAsMapValueInputOutput` from a response.
 pub(crate) fn read_document_type_as_map_value_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DocumentTypeAsMapValueInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DocumentTypeAsMapValueInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `DocumentTypeAsPayloadInputOutput` from a response.
 pub(crate) fn read_document_type_as_payload_input_output(
@@ -6457,19 +6470,28 @@ pub(crate) fn read_document_type_as_payload_input_output(
     } else {
         Some(nimbus::protocol::json::decode(response)?)
     };
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DocumentTypeInputOutput` from a response.
 pub(crate) fn read_document_type_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::DocumentTypeInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::DocumentTypeInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `EmptyInputAndEmptyOutputOutput` from a response.
 pub(crate) fn read_empty_input_and_empty_output_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::EmptyInputAndEmptyOutputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::EmptyInputAndEmptyOutputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `EnumPayloadInput` from a response.
 pub(crate) fn read_enum_payload_input(
@@ -6485,25 +6507,36 @@ pub(crate) fn read_enum_payload_input(
             ),
         )
     };
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `FooError` from a response.
 pub(crate) fn read_foo_error(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::FooError, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::FooError = nimbus::protocol::json::decode(response)?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `FractionalSecondsOutput` from a response.
 pub(crate) fn read_fractional_seconds_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::FractionalSecondsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::FractionalSecondsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GreetingStruct` from a response.
 pub(crate) fn read_greeting_struct2(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::GreetingStruct2, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::GreetingStruct2 = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `GreetingWithErrorsOutput` from a response.
 pub(crate) fn read_greeting_with_errors_output(
@@ -6515,13 +6548,18 @@ pub(crate) fn read_greeting_with_errors_output(
         "X-Greeting",
         nimbus::protocol::rest::parse_string,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpChecksumRequiredInputOutput` from a response.
 pub(crate) fn read_http_checksum_required_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::HttpChecksumRequiredInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::HttpChecksumRequiredInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `HttpEmptyPrefixHeadersOutput` from a response.
 pub(crate) fn read_http_empty_prefix_headers_output(
@@ -6534,6 +6572,7 @@ pub(crate) fn read_http_empty_prefix_headers_output(
         "hello",
         nimbus::protocol::rest::parse_string,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPayloadTraitsInputOutput` from a response.
@@ -6548,6 +6587,7 @@ pub(crate) fn read_http_payload_traits_input_output(
     )?;
     out.blob = (!response.body.is_empty())
         .then(|| nimbus::Blob::new(response.body.to_vec()));
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPayloadTraitsWithMediaTypeInputOutput` from a response.
@@ -6562,6 +6602,7 @@ pub(crate) fn read_http_payload_traits_with_media_type_input_output(
     )?;
     out.blob = (!response.body.is_empty())
         .then(|| nimbus::Blob::new(response.body.to_vec()));
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPayloadWithStructureInputOutput` from a response.
@@ -6574,6 +6615,7 @@ pub(crate) fn read_http_payload_with_structure_input_output(
     } else {
         Some(nimbus::protocol::json::decode(response)?)
     };
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPayloadWithUnionInputOutput` from a response.
@@ -6586,6 +6628,7 @@ pub(crate) fn read_http_payload_with_union_input_output(
     } else {
         Some(nimbus::protocol::json::decode(response)?)
     };
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPrefixHeadersInResponseOutput` from a response.
@@ -6594,6 +6637,7 @@ pub(crate) fn read_http_prefix_headers_in_response_output(
 ) -> Result<crate::types::HttpPrefixHeadersInResponseOutput, nimbus::Error> {
     let mut out = <crate::types::HttpPrefixHeadersInResponseOutput>::default();
     out.prefix_headers = nimbus::protocol::rest::prefix_headers(response, "");
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPrefixHeadersOutput` from a response.
@@ -6607,6 +6651,7 @@ pub(crate) fn read_http_prefix_headers_output(
         nimbus::protocol::rest::parse_string,
     )?;
     out.foo_map = nimbus::protocol::rest::prefix_headers(response, "x-foo-");
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpResponseCodeOutput` from a response.
@@ -6615,13 +6660,18 @@ pub(crate) fn read_http_response_code_output(
 ) -> Result<crate::types::HttpResponseCodeOutput, nimbus::Error> {
     let mut out = <crate::types::HttpResponseCodeOutput>::default();
     out.status = Some(response.status as i32);
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `IgnoreQueryParamsInResponseOutput` from a response.
 pub(crate) fn read_ignore_query_params_in_response_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::IgnoreQueryParamsInResponseOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::IgnoreQueryParamsInResponseOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `InputAndOutputWithHeadersIO` from a response.
 pub(crate) fn read_input_and_output_with_headers_io(
@@ -6731,49 +6781,78 @@ pub(crate) fn read_input_and_output_with_headers_io(
         },
         false,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `InvalidGreeting` from a response.
 pub(crate) fn read_invalid_greeting(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::InvalidGreeting, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::InvalidGreeting = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `JsonBlobsInputOutput` from a response.
 pub(crate) fn read_json_blobs_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::JsonBlobsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::JsonBlobsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `JsonEnumsInputOutput` from a response.
 pub(crate) fn read_json_enums_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::JsonEnumsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::JsonEnumsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `JsonIntEnumsInputOutput` from a response.
 pub(crate) fn read_json_int_enums_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::JsonIntEnumsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::JsonIntEnumsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `JsonListsInputOutput` from a response.
 pub(crate) fn read_json_lists_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::JsonListsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::JsonListsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `JsonMapsInputOutput` from a response.
 pub(crate) fn read_json_maps_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::JsonMapsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::JsonMapsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `JsonTimestampsInputOutput` from a response.
 pub(crate) fn read_json_timestamps_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::JsonTimestampsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::JsonTimestampsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `MalformedAcceptWithGenericStringOutput` from a response.
 pub(crate) fn read_malformed_accept_with_generic_string_output(
@@ -6785,6 +6864,7 @@ pub(crate) fn read_malformed_accept_with_generic_string_output(
     } else {
         Some(nimbus::protocol::json::text(response)?)
     };
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `MalformedAcceptWithPayloadOutput` from a response.
@@ -6794,6 +6874,7 @@ pub(crate) fn read_malformed_accept_with_payload_output(
     let mut out = <crate::types::MalformedAcceptWithPayloadOutput>::default();
     out.payload = (!response.body.is_empty())
         .then(|| nimbus::Blob::new(response.body.to_vec()));
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `MediaTypeHeaderOutput` from a response.
@@ -6806,13 +6887,18 @@ pub(crate) fn read_media_type_header_output(
         "X-Json",
         nimbus::protocol::rest::parse_base64_string,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `NoInputAndOutputOutput` from a response.
 pub(crate) fn read_no_input_and_output_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::NoInputAndOutputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::NoInputAndOutputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `NullAndEmptyHeadersIO` from a response.
 pub(crate) fn read_null_and_empty_headers_io(
@@ -6835,43 +6921,68 @@ pub(crate) fn read_null_and_empty_headers_io(
         nimbus::protocol::rest::parse_string,
         false,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `OperationWithDefaultsOutput` from a response.
 pub(crate) fn read_operation_with_defaults_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::OperationWithDefaultsOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::OperationWithDefaultsOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `OperationWithNestedStructureOutput` from a response.
 pub(crate) fn read_operation_with_nested_structure_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::OperationWithNestedStructureOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::OperationWithNestedStructureOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `PostPlayerActionOutput` from a response.
 pub(crate) fn read_post_player_action_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::PostPlayerActionOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::PostPlayerActionOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `PostUnionWithJsonNameOutput` from a response.
 pub(crate) fn read_post_union_with_json_name_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::PostUnionWithJsonNameOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::PostUnionWithJsonNameOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `RecursiveShapesInputOutput` from a response.
 pub(crate) fn read_recursive_shapes_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::RecursiveShapesInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::RecursiveShapesInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ResponseCodeHttpFallbackInputOutput` from a response.
 pub(crate) fn read_response_code_http_fallback_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ResponseCodeHttpFallbackInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ResponseCodeHttpFallbackInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `ResponseCodeRequiredOutput` from a response.
 pub(crate) fn read_response_code_required_output(
@@ -6881,13 +6992,18 @@ pub(crate) fn read_response_code_required_output(
     if let Some(v) = Some(response.status as i32) {
         out.response_code = v;
     }
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ServiceUnavailableError` from a response.
 pub(crate) fn read_service_unavailable_error(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::ServiceUnavailableError, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::ServiceUnavailableError = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `SimpleScalarPropertiesInputOutput` from a response.
 pub(crate) fn read_simple_scalar_properties_input_output(
@@ -6901,19 +7017,28 @@ pub(crate) fn read_simple_scalar_properties_input_output(
         "X-Foo",
         nimbus::protocol::rest::parse_string,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `SparseJsonListsInputOutput` from a response.
 pub(crate) fn read_sparse_json_lists_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::SparseJsonListsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::SparseJsonListsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `SparseJsonMapsInputOutput` from a response.
 pub(crate) fn read_sparse_json_maps_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::SparseJsonMapsInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::SparseJsonMapsInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }
 /// Decodes a `StreamingTraitsInputOutput` from a response.
 pub(crate) fn read_streaming_traits_input_output(
@@ -6927,6 +7052,7 @@ pub(crate) fn read_streaming_traits_input_output(
     )?;
     out.blob = (!response.body.is_empty())
         .then(|| nimbus::Blob::new(response.body.to_vec()));
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StreamingTraitsWithMediaTypeInputOutput` from a response.
@@ -6941,6 +7067,7 @@ pub(crate) fn read_streaming_traits_with_media_type_input_output(
     )?;
     out.blob = (!response.body.is_empty())
         .then(|| nimbus::Blob::new(response.body.to_vec()));
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StringPayloadInput` from a response.
@@ -6953,6 +7080,7 @@ pub(crate) fn read_string_payload_input(
     } else {
         Some(nimbus::protocol::json::text(response)?)
     };
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TestBodyStructureInputOutput` from a response.
@@ -6967,6 +7095,7 @@ pub(crate) fn read_test_body_structure_input_output(
         "x-amz-test-id",
         nimbus::protocol::rest::parse_string,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TestNoPayloadInputOutput` from a response.
@@ -6979,6 +7108,7 @@ pub(crate) fn read_test_no_payload_input_output(
         "X-Amz-Test-Id",
         nimbus::protocol::rest::parse_string,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TestPayloadBlobInputOutput` from a response.
@@ -6993,6 +7123,7 @@ pub(crate) fn read_test_payload_blob_input_output(
     )?;
     out.data = (!response.body.is_empty())
         .then(|| nimbus::Blob::new(response.body.to_vec()));
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TestPayloadStructureInputOutput` from a response.
@@ -7010,6 +7141,7 @@ pub(crate) fn read_test_payload_structure_input_output(
     } else {
         Some(nimbus::protocol::json::decode(response)?)
     };
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TimestampFormatHeadersIO` from a response.
@@ -7052,11 +7184,16 @@ pub(crate) fn read_timestamp_format_headers_io(
         "X-targetDateTime",
         nimbus::protocol::rest::parse_date_time,
     )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UnionInputOutput` from a response.
 pub(crate) fn read_union_input_output(
     response: &nimbus::http::HttpResponse,
 ) -> Result<crate::types::UnionInputOutput, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    let mut out: crate::types::UnionInputOutput = nimbus::protocol::json::decode(
+        response,
+    )?;
+    out._response = nimbus::ResponseMeta::from_response(response);
+    Ok(out)
 }

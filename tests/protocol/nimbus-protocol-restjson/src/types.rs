@@ -272,6 +272,9 @@ pub struct ComplexError {
     /// The `Nested` member.
     #[serde(rename = "Nested", skip_serializing_if = "Option::is_none")]
     pub nested: Option<ComplexNestedErrorData>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ComplexError {
     /// Creates an empty `ComplexError`; optional members are set with the `set_*` methods.
@@ -292,6 +295,15 @@ impl ComplexError {
     pub fn set_nested(mut self, value: impl Into<ComplexNestedErrorData>) -> Self {
         self.nested = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `ComplexNestedErrorData` structure.
@@ -385,11 +397,20 @@ impl ContentTypeParametersInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct ContentTypeParametersOutput {}
+pub struct ContentTypeParametersOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl ContentTypeParametersOutput {
     /// Creates an empty `ContentTypeParametersOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DatetimeOffsetsOutput` structure.
@@ -405,6 +426,9 @@ pub struct DatetimeOffsetsOutput {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub datetime: Option<nimbus::DateTime>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl DatetimeOffsetsOutput {
     /// Creates an empty `DatetimeOffsetsOutput`; optional members are set with the `set_*` methods.
@@ -415,6 +439,11 @@ impl DatetimeOffsetsOutput {
     pub fn set_datetime(mut self, value: impl Into<nimbus::DateTime>) -> Self {
         self.datetime = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `Defaults` structure.
@@ -824,6 +853,9 @@ pub struct DocumentTypeAsMapValueInputOutput {
     /// The `docValuedMap` member.
     #[serde(rename = "docValuedMap", skip_serializing_if = "Option::is_none")]
     pub doc_valued_map: Option<std::collections::HashMap<String, nimbus::Document>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl DocumentTypeAsMapValueInputOutput {
     /// Creates an empty `DocumentTypeAsMapValueInputOutput`; optional members are set with the `set_*` methods.
@@ -838,6 +870,11 @@ impl DocumentTypeAsMapValueInputOutput {
         self.doc_valued_map = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `DocumentTypeAsPayloadInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -847,6 +884,9 @@ pub struct DocumentTypeAsPayloadInputOutput {
     /// The `documentValue` member.
     #[serde(skip)]
     pub document_value: Option<nimbus::Document>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl DocumentTypeAsPayloadInputOutput {
     /// Creates an empty `DocumentTypeAsPayloadInputOutput`; optional members are set with the `set_*` methods.
@@ -857,6 +897,11 @@ impl DocumentTypeAsPayloadInputOutput {
     pub fn set_document_value(mut self, value: impl Into<nimbus::Document>) -> Self {
         self.document_value = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DocumentTypeInputOutput` structure.
@@ -870,6 +915,9 @@ pub struct DocumentTypeInputOutput {
     /// The `documentValue` member.
     #[serde(rename = "documentValue", skip_serializing_if = "Option::is_none")]
     pub document_value: Option<nimbus::Document>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl DocumentTypeInputOutput {
     /// Creates an empty `DocumentTypeInputOutput`; optional members are set with the `set_*` methods.
@@ -885,6 +933,11 @@ impl DocumentTypeInputOutput {
     pub fn set_document_value(mut self, value: impl Into<nimbus::Document>) -> Self {
         self.document_value = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `DuplexStreamInput` structure.
@@ -1034,11 +1087,20 @@ impl EmptyInputAndEmptyOutputInput {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct EmptyInputAndEmptyOutputOutput {}
+pub struct EmptyInputAndEmptyOutputOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl EmptyInputAndEmptyOutputOutput {
     /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `EnumPayloadInput` structure.
@@ -1049,6 +1111,9 @@ pub struct EnumPayloadInput {
     /// The `payload` member.
     #[serde(skip)]
     pub payload: Option<StringEnum>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl EnumPayloadInput {
     /// Creates an empty `EnumPayloadInput`; optional members are set with the `set_*` methods.
@@ -1059,6 +1124,11 @@ impl EnumPayloadInput {
     pub fn set_payload(mut self, value: impl Into<StringEnum>) -> Self {
         self.payload = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ErrorEvent` structure.
@@ -1255,11 +1325,24 @@ impl schemars::JsonSchema for FooEnum {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct FooError {}
+pub struct FooError {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl FooError {
     /// Creates an empty `FooError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `FractionalSecondsOutput` structure.
@@ -1275,6 +1358,9 @@ pub struct FractionalSecondsOutput {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
     pub datetime: Option<nimbus::DateTime>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl FractionalSecondsOutput {
     /// Creates an empty `FractionalSecondsOutput`; optional members are set with the `set_*` methods.
@@ -1285,6 +1371,11 @@ impl FractionalSecondsOutput {
     pub fn set_datetime(mut self, value: impl Into<nimbus::DateTime>) -> Self {
         self.datetime = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `GreetingStruct` structure.
@@ -1315,6 +1406,9 @@ pub struct GreetingStruct2 {
     /// The `hi` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hi: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GreetingStruct2 {
     /// Creates an empty `GreetingStruct2`; optional members are set with the `set_*` methods.
@@ -1326,6 +1420,11 @@ impl GreetingStruct2 {
         self.hi = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `GreetingWithErrorsOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
@@ -1335,6 +1434,9 @@ pub struct GreetingWithErrorsOutput {
     /// The `greeting` member.
     #[serde(skip)]
     pub greeting: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl GreetingWithErrorsOutput {
     /// Creates an empty `GreetingWithErrorsOutput`; optional members are set with the `set_*` methods.
@@ -1345,6 +1447,11 @@ impl GreetingWithErrorsOutput {
     pub fn set_greeting(mut self, value: impl Into<String>) -> Self {
         self.greeting = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `HeadersAndExplicitPayloadEvent` structure.
@@ -1508,6 +1615,9 @@ pub struct HttpChecksumRequiredInputOutput {
     /// The `foo` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub foo: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl HttpChecksumRequiredInputOutput {
     /// Creates an empty `HttpChecksumRequiredInputOutput`; optional members are set with the `set_*` methods.
@@ -1518,6 +1628,11 @@ impl HttpChecksumRequiredInputOutput {
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
         self.foo = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `HttpEmptyPrefixHeadersInput` structure.
@@ -1562,6 +1677,9 @@ pub struct HttpEmptyPrefixHeadersOutput {
     /// The `specificHeader` member.
     #[serde(skip)]
     pub specific_header: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl HttpEmptyPrefixHeadersOutput {
     /// Creates an empty `HttpEmptyPrefixHeadersOutput`; optional members are set with the `set_*` methods.
@@ -1581,6 +1699,11 @@ impl HttpEmptyPrefixHeadersOutput {
         self.specific_header = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `HttpPayloadTraitsInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -1593,6 +1716,9 @@ pub struct HttpPayloadTraitsInputOutput {
     /// The `blob` member.
     #[serde(skip)]
     pub blob: Option<nimbus::Blob>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl HttpPayloadTraitsInputOutput {
     /// Creates an empty `HttpPayloadTraitsInputOutput`; optional members are set with the `set_*` methods.
@@ -1609,6 +1735,11 @@ impl HttpPayloadTraitsInputOutput {
         self.blob = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `HttpPayloadTraitsWithMediaTypeInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -1621,6 +1752,9 @@ pub struct HttpPayloadTraitsWithMediaTypeInputOutput {
     /// The `blob` member.
     #[serde(skip)]
     pub blob: Option<nimbus::Blob>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl HttpPayloadTraitsWithMediaTypeInputOutput {
     /// Creates an empty `HttpPayloadTraitsWithMediaTypeInputOutput`; optional members are set with the `set_*` methods.
@@ -1637,6 +1771,11 @@ impl HttpPayloadTraitsWithMediaTypeInputOutput {
         self.blob = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `HttpPayloadWithStructureInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -1646,6 +1785,9 @@ pub struct HttpPayloadWithStructureInputOutput {
     /// The `nested` member.
     #[serde(skip)]
     pub nested: Option<NestedPayload>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl HttpPayloadWithStructureInputOutput {
     /// Creates an empty `HttpPayloadWithStructureInputOutput`; optional members are set with the `set_*` methods.
@@ -1657,6 +1799,11 @@ impl HttpPayloadWithStructureInputOutput {
         self.nested = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `HttpPayloadWithUnionInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -1666,6 +1813,9 @@ pub struct HttpPayloadWithUnionInputOutput {
     /// The `nested` member.
     #[serde(skip)]
     pub nested: Option<UnionPayload>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl HttpPayloadWithUnionInputOutput {
     /// Creates an empty `HttpPayloadWithUnionInputOutput`; optional members are set with the `set_*` methods.
@@ -1676,6 +1826,11 @@ impl HttpPayloadWithUnionInputOutput {
     pub fn set_nested(mut self, value: impl Into<UnionPayload>) -> Self {
         self.nested = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `HttpPrefixHeadersInResponseInput` structure.
@@ -1697,6 +1852,9 @@ pub struct HttpPrefixHeadersInResponseOutput {
     /// The `prefixHeaders` member.
     #[serde(skip)]
     pub prefix_headers: Option<std::collections::HashMap<String, String>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl HttpPrefixHeadersInResponseOutput {
     /// Creates an empty `HttpPrefixHeadersInResponseOutput`; optional members are set with the `set_*` methods.
@@ -1710,6 +1868,11 @@ impl HttpPrefixHeadersInResponseOutput {
     ) -> Self {
         self.prefix_headers = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `HttpPrefixHeadersInput` structure.
@@ -1754,6 +1917,9 @@ pub struct HttpPrefixHeadersOutput {
     /// The `fooMap` member.
     #[serde(skip)]
     pub foo_map: Option<std::collections::HashMap<String, String>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl HttpPrefixHeadersOutput {
     /// Creates an empty `HttpPrefixHeadersOutput`; optional members are set with the `set_*` methods.
@@ -1772,6 +1938,11 @@ impl HttpPrefixHeadersOutput {
     ) -> Self {
         self.foo_map = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `HttpQueryParamsOnlyInput` structure.
@@ -2052,6 +2223,9 @@ pub struct HttpResponseCodeOutput {
     /// The `Status` member.
     #[serde(skip)]
     pub status: Option<i32>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl HttpResponseCodeOutput {
     /// Creates an empty `HttpResponseCodeOutput`; optional members are set with the `set_*` methods.
@@ -2063,6 +2237,11 @@ impl HttpResponseCodeOutput {
         self.status = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `IgnoreQueryParamsInResponseOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
@@ -2072,6 +2251,9 @@ pub struct IgnoreQueryParamsInResponseOutput {
     /// The `baz` member.
     #[serde(skip_serializing)]
     pub baz: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl IgnoreQueryParamsInResponseOutput {
     /// Creates an empty `IgnoreQueryParamsInResponseOutput`; optional members are set with the `set_*` methods.
@@ -2082,6 +2264,11 @@ impl IgnoreQueryParamsInResponseOutput {
     pub fn set_baz(mut self, value: impl Into<String>) -> Self {
         self.baz = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `InputAndOutputWithHeadersIO` structure.
@@ -2143,6 +2330,9 @@ pub struct InputAndOutputWithHeadersIo {
     /// The `headerIntegerEnumList` member.
     #[serde(skip)]
     pub header_integer_enum_list: Option<Vec<IntegerEnum>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl InputAndOutputWithHeadersIo {
     /// Creates an empty `InputAndOutputWithHeadersIo`; optional members are set with the `set_*` methods.
@@ -2244,6 +2434,11 @@ impl InputAndOutputWithHeadersIo {
     ) -> Self {
         self.header_integer_enum_list = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `InputStreamInput` structure.
@@ -2366,6 +2561,9 @@ pub struct InvalidGreeting {
     /// The `Message` member.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl InvalidGreeting {
     /// Creates an empty `InvalidGreeting`; optional members are set with the `set_*` methods.
@@ -2377,6 +2575,15 @@ impl InvalidGreeting {
         self.message = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
+    }
 }
 /// The `JsonBlobsInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -2386,6 +2593,9 @@ pub struct JsonBlobsInputOutput {
     /// The `data` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<nimbus::Blob>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl JsonBlobsInputOutput {
     /// Creates an empty `JsonBlobsInputOutput`; optional members are set with the `set_*` methods.
@@ -2396,6 +2606,11 @@ impl JsonBlobsInputOutput {
     pub fn set_data(mut self, value: impl Into<nimbus::Blob>) -> Self {
         self.data = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `JsonEnumsInputOutput` structure.
@@ -2421,6 +2636,9 @@ pub struct JsonEnumsInputOutput {
     /// The `fooEnumMap` member.
     #[serde(rename = "fooEnumMap", skip_serializing_if = "Option::is_none")]
     pub foo_enum_map: Option<std::collections::HashMap<String, FooEnum>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl JsonEnumsInputOutput {
     /// Creates an empty `JsonEnumsInputOutput`; optional members are set with the `set_*` methods.
@@ -2460,6 +2678,11 @@ impl JsonEnumsInputOutput {
         self.foo_enum_map = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `JsonIntEnumsInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -2484,6 +2707,9 @@ pub struct JsonIntEnumsInputOutput {
     /// The `integerEnumMap` member.
     #[serde(rename = "integerEnumMap", skip_serializing_if = "Option::is_none")]
     pub integer_enum_map: Option<std::collections::HashMap<String, IntegerEnum>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl JsonIntEnumsInputOutput {
     /// Creates an empty `JsonIntEnumsInputOutput`; optional members are set with the `set_*` methods.
@@ -2522,6 +2748,11 @@ impl JsonIntEnumsInputOutput {
     ) -> Self {
         self.integer_enum_map = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `JsonListsInputOutput` structure.
@@ -2562,6 +2793,9 @@ pub struct JsonListsInputOutput {
     /// The `structureList` member.
     #[serde(rename = "myStructureList", skip_serializing_if = "Option::is_none")]
     pub structure_list: Option<Vec<StructureListMember>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl JsonListsInputOutput {
     /// Creates an empty `JsonListsInputOutput`; optional members are set with the `set_*` methods.
@@ -2619,6 +2853,11 @@ impl JsonListsInputOutput {
         self.structure_list = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `JsonMapsInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -2640,6 +2879,9 @@ pub struct JsonMapsInputOutput {
     /// The `denseSetMap` member.
     #[serde(rename = "denseSetMap", skip_serializing_if = "Option::is_none")]
     pub dense_set_map: Option<std::collections::HashMap<String, Vec<String>>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl JsonMapsInputOutput {
     /// Creates an empty `JsonMapsInputOutput`; optional members are set with the `set_*` methods.
@@ -2685,6 +2927,11 @@ impl JsonMapsInputOutput {
     ) -> Self {
         self.dense_set_map = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `JsonTimestampsInputOutput` structure.
@@ -2754,6 +3001,9 @@ pub struct JsonTimestampsInputOutput {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub http_date_on_target: Option<nimbus::DateTime>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl JsonTimestampsInputOutput {
     /// Creates an empty `JsonTimestampsInputOutput`; optional members are set with the `set_*` methods.
@@ -2804,6 +3054,11 @@ impl JsonTimestampsInputOutput {
         self.http_date_on_target = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `MalformedAcceptWithGenericStringOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
@@ -2813,6 +3068,9 @@ pub struct MalformedAcceptWithGenericStringOutput {
     /// The `payload` member.
     #[serde(skip)]
     pub payload: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl MalformedAcceptWithGenericStringOutput {
     /// Creates an empty `MalformedAcceptWithGenericStringOutput`; optional members are set with the `set_*` methods.
@@ -2824,6 +3082,11 @@ impl MalformedAcceptWithGenericStringOutput {
         self.payload = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `MalformedAcceptWithPayloadOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
@@ -2833,6 +3096,9 @@ pub struct MalformedAcceptWithPayloadOutput {
     /// The `payload` member.
     #[serde(skip)]
     pub payload: Option<nimbus::Blob>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl MalformedAcceptWithPayloadOutput {
     /// Creates an empty `MalformedAcceptWithPayloadOutput`; optional members are set with the `set_*` methods.
@@ -2843,6 +3109,11 @@ impl MalformedAcceptWithPayloadOutput {
     pub fn set_payload(mut self, value: impl Into<nimbus::Blob>) -> Self {
         self.payload = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `MalformedBlobInput` structure.
@@ -3651,6 +3922,9 @@ pub struct MediaTypeHeaderOutput {
     /// The `json` member.
     #[serde(skip)]
     pub json: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl MediaTypeHeaderOutput {
     /// Creates an empty `MediaTypeHeaderOutput`; optional members are set with the `set_*` methods.
@@ -3661,6 +3935,11 @@ impl MediaTypeHeaderOutput {
     pub fn set_json(mut self, value: impl Into<String>) -> Self {
         self.json = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// A union with a representative set of types for members.
@@ -3777,11 +4056,20 @@ impl NestedPayload {
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct NoInputAndOutputOutput {}
+pub struct NoInputAndOutputOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl NoInputAndOutputOutput {
     /// Creates an empty `NoInputAndOutputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `NullAndEmptyHeadersIO` structure.
@@ -3798,6 +4086,9 @@ pub struct NullAndEmptyHeadersIo {
     /// The `c` member.
     #[serde(skip)]
     pub c: Option<Vec<String>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl NullAndEmptyHeadersIo {
     /// Creates an empty `NullAndEmptyHeadersIo`; optional members are set with the `set_*` methods.
@@ -3818,6 +4109,11 @@ impl NullAndEmptyHeadersIo {
     pub fn set_c(mut self, value: impl Into<Vec<String>>) -> Self {
         self.c = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `OmitsNullSerializesEmptyStringInput` structure.
@@ -4130,6 +4426,9 @@ pub struct OperationWithDefaultsOutput {
     #[serde(rename = "zeroDouble", default, with = "nimbus::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl Default for OperationWithDefaultsOutput {
     /// Every member with a modeled default holds it; the others are empty.
@@ -4164,6 +4463,7 @@ impl Default for OperationWithDefaultsOutput {
             zero_long: Default::default(),
             zero_float: Default::default(),
             zero_double: Default::default(),
+            _response: Default::default(),
         }
     }
 }
@@ -4330,6 +4630,11 @@ impl OperationWithDefaultsOutput {
         self.zero_double = value.into();
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `OperationWithNestedStructureInput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
@@ -4374,6 +4679,9 @@ pub struct OperationWithNestedStructureOutput {
         deserialize_with = "nimbus::wire::null_as_default"
     )]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl OperationWithNestedStructureOutput {
     /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional members are set with the `set_*` methods.
@@ -4395,6 +4703,11 @@ impl OperationWithNestedStructureOutput {
     ) -> Self {
         self.dialog_map = value.into();
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `OutputStreamOutput` structure.
@@ -4577,11 +4890,22 @@ pub struct PostPlayerActionOutput {
     /// The `action` member.
     #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
     pub action: PlayerAction,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl PostPlayerActionOutput {
     /// Creates a `PostPlayerActionOutput` from its required members (`action`); optional members are set with the `set_*` methods.
     pub fn new(action: impl Into<PlayerAction>) -> Self {
-        Self { action: action.into() }
+        Self {
+            action: action.into(),
+            _response: Default::default(),
+        }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `PostUnionWithJsonNameInput` structure.
@@ -4612,11 +4936,22 @@ pub struct PostUnionWithJsonNameOutput {
     /// The `value` member.
     #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
     pub value: UnionWithJsonName,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl PostUnionWithJsonNameOutput {
     /// Creates a `PostUnionWithJsonNameOutput` from its required members (`value`); optional members are set with the `set_*` methods.
     pub fn new(value: impl Into<UnionWithJsonName>) -> Self {
-        Self { value: value.into() }
+        Self {
+            value: value.into(),
+            _response: Default::default(),
+        }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `PutWithContentEncodingInput` structure.
@@ -4737,6 +5072,9 @@ pub struct RecursiveShapesInputOutput {
     /// The `nested` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nested: Option<RecursiveShapesInputOutputNested1>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl RecursiveShapesInputOutput {
     /// Creates an empty `RecursiveShapesInputOutput`; optional members are set with the `set_*` methods.
@@ -4750,6 +5088,11 @@ impl RecursiveShapesInputOutput {
     ) -> Self {
         self.nested = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `RecursiveShapesInputOutputNested1` structure.
@@ -4818,11 +5161,20 @@ impl RecursiveShapesInputOutputNested2 {
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
-pub struct ResponseCodeHttpFallbackInputOutput {}
+pub struct ResponseCodeHttpFallbackInputOutput {
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
+}
 impl ResponseCodeHttpFallbackInputOutput {
     /// Creates an empty `ResponseCodeHttpFallbackInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ResponseCodeRequiredOutput` structure.
@@ -4833,13 +5185,22 @@ pub struct ResponseCodeRequiredOutput {
     /// The `responseCode` member.
     #[serde(skip)]
     pub response_code: i32,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ResponseCodeRequiredOutput {
     /// Creates a `ResponseCodeRequiredOutput` from its required members (`response_code`); optional members are set with the `set_*` methods.
     pub fn new(response_code: impl Into<i32>) -> Self {
         Self {
             response_code: response_code.into(),
+            _response: Default::default(),
         }
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `ServiceUnavailableError` structure.
@@ -4850,6 +5211,9 @@ pub struct ServiceUnavailableError {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl ServiceUnavailableError {
     /// Creates an empty `ServiceUnavailableError`; optional members are set with the `set_*` methods.
@@ -4860,6 +5224,15 @@ impl ServiceUnavailableError {
     pub fn set_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
+    /// The HTTP status of the error response this was decoded from.
+    pub fn status(&self) -> Option<u16> {
+        self._response.status()
     }
 }
 /// The `SimpleScalarPropertiesInputOutput` structure.
@@ -4909,6 +5282,9 @@ pub struct SimpleScalarPropertiesInputOutput {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl SimpleScalarPropertiesInputOutput {
     /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*` methods.
@@ -4964,6 +5340,11 @@ impl SimpleScalarPropertiesInputOutput {
     pub fn set_double_value(mut self, value: impl Into<f64>) -> Self {
         self.double_value = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `SimpleUnion` union: exactly one member is set.
@@ -5052,6 +5433,9 @@ pub struct SparseJsonListsInputOutput {
     /// The `sparseShortList` member.
     #[serde(rename = "sparseShortList", skip_serializing_if = "Option::is_none")]
     pub sparse_short_list: Option<Vec<Option<i16>>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl SparseJsonListsInputOutput {
     /// Creates an empty `SparseJsonListsInputOutput`; optional members are set with the `set_*` methods.
@@ -5070,6 +5454,11 @@ impl SparseJsonListsInputOutput {
     pub fn set_sparse_short_list(mut self, value: impl Into<Vec<Option<i16>>>) -> Self {
         self.sparse_short_list = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `SparseJsonMapsInputOutput` structure.
@@ -5094,6 +5483,9 @@ pub struct SparseJsonMapsInputOutput {
     /// The `sparseSetMap` member.
     #[serde(rename = "sparseSetMap", skip_serializing_if = "Option::is_none")]
     pub sparse_set_map: Option<std::collections::HashMap<String, Option<Vec<String>>>>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl SparseJsonMapsInputOutput {
     /// Creates an empty `SparseJsonMapsInputOutput`; optional members are set with the `set_*` methods.
@@ -5140,6 +5532,11 @@ impl SparseJsonMapsInputOutput {
         self.sparse_set_map = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `StreamingTraitsInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -5152,6 +5549,9 @@ pub struct StreamingTraitsInputOutput {
     /// The `blob` member.
     #[serde(skip)]
     pub blob: Option<nimbus::Blob>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl StreamingTraitsInputOutput {
     /// Creates an empty `StreamingTraitsInputOutput`; optional members are set with the `set_*` methods.
@@ -5167,6 +5567,11 @@ impl StreamingTraitsInputOutput {
     pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
         self.blob = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `StreamingTraitsRequireLengthInput` structure.
@@ -5208,6 +5613,9 @@ pub struct StreamingTraitsWithMediaTypeInputOutput {
     /// The `blob` member.
     #[serde(skip)]
     pub blob: Option<nimbus::Blob>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl StreamingTraitsWithMediaTypeInputOutput {
     /// Creates an empty `StreamingTraitsWithMediaTypeInputOutput`; optional members are set with the `set_*` methods.
@@ -5223,6 +5631,11 @@ impl StreamingTraitsWithMediaTypeInputOutput {
     pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
         self.blob = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `StringEnum` enumeration.
@@ -5311,6 +5724,9 @@ pub struct StringPayloadInput {
     /// The `payload` member.
     #[serde(skip)]
     pub payload: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl StringPayloadInput {
     /// Creates an empty `StringPayloadInput`; optional members are set with the `set_*` methods.
@@ -5321,6 +5737,11 @@ impl StringPayloadInput {
     pub fn set_payload(mut self, value: impl Into<String>) -> Self {
         self.payload = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `StructureListMember` structure.
@@ -5382,6 +5803,9 @@ pub struct TestBodyStructureInputOutput {
     /// The `testConfig` member.
     #[serde(rename = "testConfig", skip_serializing_if = "Option::is_none")]
     pub test_config: Option<TestConfig>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl TestBodyStructureInputOutput {
     /// Creates an empty `TestBodyStructureInputOutput`; optional members are set with the `set_*` methods.
@@ -5397,6 +5821,11 @@ impl TestBodyStructureInputOutput {
     pub fn set_test_config(mut self, value: impl Into<TestConfig>) -> Self {
         self.test_config = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `TestConfig` structure.
@@ -5555,6 +5984,9 @@ pub struct TestNoPayloadInputOutput {
     /// The `testId` member.
     #[serde(skip)]
     pub test_id: Option<String>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl TestNoPayloadInputOutput {
     /// Creates an empty `TestNoPayloadInputOutput`; optional members are set with the `set_*` methods.
@@ -5565,6 +5997,11 @@ impl TestNoPayloadInputOutput {
     pub fn set_test_id(mut self, value: impl Into<String>) -> Self {
         self.test_id = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `TestPayloadBlobInputOutput` structure.
@@ -5578,6 +6015,9 @@ pub struct TestPayloadBlobInputOutput {
     /// The `data` member.
     #[serde(skip)]
     pub data: Option<nimbus::Blob>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl TestPayloadBlobInputOutput {
     /// Creates an empty `TestPayloadBlobInputOutput`; optional members are set with the `set_*` methods.
@@ -5594,6 +6034,11 @@ impl TestPayloadBlobInputOutput {
         self.data = Some(value.into());
         self
     }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
+    }
 }
 /// The `TestPayloadStructureInputOutput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
@@ -5606,6 +6051,9 @@ pub struct TestPayloadStructureInputOutput {
     /// The `payloadConfig` member.
     #[serde(skip)]
     pub payload_config: Option<PayloadConfig>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl TestPayloadStructureInputOutput {
     /// Creates an empty `TestPayloadStructureInputOutput`; optional members are set with the `set_*` methods.
@@ -5621,6 +6069,11 @@ impl TestPayloadStructureInputOutput {
     pub fn set_payload_config(mut self, value: impl Into<PayloadConfig>) -> Self {
         self.payload_config = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `TimestampFormatHeadersIO` structure.
@@ -5649,6 +6102,9 @@ pub struct TimestampFormatHeadersIo {
     /// The `targetDateTime` member.
     #[serde(skip)]
     pub target_date_time: Option<nimbus::DateTime>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl TimestampFormatHeadersIo {
     /// Creates an empty `TimestampFormatHeadersIo`; optional members are set with the `set_*` methods.
@@ -5695,6 +6151,11 @@ impl TimestampFormatHeadersIo {
     pub fn set_target_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
         self.target_date_time = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `TopLevel` structure.
@@ -5750,6 +6211,9 @@ pub struct UnionInputOutput {
     /// A union with a representative set of types for members.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<MyUnion>,
+    /// The request id and HTTP status of the response this was decoded from.
+    #[serde(skip)]
+    pub(crate) _response: nimbus::ResponseMeta,
 }
 impl UnionInputOutput {
     /// Creates an empty `UnionInputOutput`; optional members are set with the `set_*` methods.
@@ -5760,6 +6224,11 @@ impl UnionInputOutput {
     pub fn set_contents(mut self, value: impl Into<MyUnion>) -> Self {
         self.contents = Some(value.into());
         self
+    }
+    /// The request id the service assigned to the call that returned
+    /// this (quote it to AWS support); `None` for a value built in code.
+    pub fn request_id(&self) -> Option<&str> {
+        self._response.request_id()
     }
 }
 /// The `UnionPayload` union: exactly one member is set.
