@@ -24,23 +24,10 @@ fn temp_file(name: &str, json: &serde_json::Value) -> std::path::PathBuf {
 /// The form fields of a raw HTTP request.
 fn form(raw: &str) -> Vec<(String, String)> {
     let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    body.split('&').filter_map(|pair| pair.split_once('=')).map(|(k, v)| (k.to_owned(), percent_decode(v))).collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).expect("hex"));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).expect("UTF-8")
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_owned(), String::from_utf8(nimbus::protocol::rest::percent_decode(v)).expect("UTF-8")))
+        .collect()
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {

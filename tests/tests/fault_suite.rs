@@ -8,6 +8,7 @@
 mod fault_server;
 
 use fault_server::{FaultServer, Recorded, Scenario, Step};
+use nimbus::protocol::rest::percent_decode;
 use nimbus::{Config, ErrorKind, MinThroughput, RetryConfig};
 use std::future::Future;
 use std::pin::Pin;
@@ -488,23 +489,6 @@ fn secret_cases(server: &Arc<FaultServer>) -> Vec<Case> {
 /// (`None`), or sent with the value intact in its position.
 const HOSTILE: &[&str] = &[".", "..", "../x", "?x=1", "#", "%2F", "a\r\nX-Injected: 1", "naïve 日本", ""];
 
-/// Percent-decodes a path segment or query value.
-fn decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if let (b'%', Some(b)) = (bytes[i], text.get(i + 1..i + 3).and_then(|hex| u8::from_str_radix(hex, 16).ok())) {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
-}
-
 /// Checks the request the server received for a hostile value: the route
 /// has exactly the template's segments, the value decodes back exactly, and
 /// no header was injected.
@@ -518,7 +502,7 @@ fn check_received(r: &Recorded, literal_segments: &[&str], value_at: usize, valu
     })?;
     for (i, (got, want)) in segments.iter().zip(literal_segments).enumerate() {
         if i == value_at {
-            ensure(decode(got) == value.as_bytes(), || format!("segment {i} is {got:?}, which does not decode to {value:?}"))?;
+            ensure(percent_decode(got) == value.as_bytes(), || format!("segment {i} is {got:?}, which does not decode to {value:?}"))?;
         } else {
             ensure(got == want, || format!("segment {i} is {got:?}, expected {want:?}"))?;
         }
@@ -597,7 +581,7 @@ fn hostile_cases(server: &Arc<FaultServer>) -> Vec<Case> {
             let pairs: Vec<&str> = query.split('&').collect();
             ensure(pairs.len() == 1, || format!("one query parameter expected: {query}"))?;
             let (name, got) = pairs[0].split_once('=').unwrap_or((pairs[0], ""));
-            ensure(name == "quotaUser" && decode(got) == v.as_bytes(), || format!("query {query}"))
+            ensure(name == "quotaUser" && percent_decode(got) == v.as_bytes(), || format!("query {query}"))
         }));
     }
     cases

@@ -7,7 +7,7 @@ pub mod protocol_tests;
 pub mod summary;
 pub mod types;
 
-use crate::ir::Service;
+use crate::ir::{Service, TypeId};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -335,7 +335,7 @@ pub fn is_emitted_type(t: &crate::ir::TypeDef) -> bool {
 
 /// The `types.rs` module: every type of the service users see.
 pub fn types_rs(service: &Service) -> TokenStream {
-    let items = service.types.iter().filter(|t| is_emitted_type(t)).map(|t| types::type_item(service, t));
+    let items = service.types.iter().enumerate().filter(|(_, t)| is_emitted_type(t)).map(|(i, t)| types::type_item(service, TypeId(i), t));
     quote! {
         //! Request, response, error and shared types of the service.
         #![allow(deprecated)]

@@ -167,17 +167,17 @@ fn derives(t: &TypeDef, extra: TokenStream) -> TokenStream {
     quote! { #[derive(#extra #ser #de)] }
 }
 
-/// Emits one named type.
-pub fn type_item(service: &Service, t: &TypeDef) -> TokenStream {
+/// Emits one named type (`t`, the type `id` of `service`).
+pub fn type_item(service: &Service, id: TypeId, t: &TypeDef) -> TokenStream {
     match &t.kind {
-        TypeKind::Struct(fields) => struct_item(service, t, fields),
+        TypeKind::Struct(fields) => struct_item(service, id, t, fields),
         TypeKind::StringEnum(vs) => enum_item(t, vs, false),
         TypeKind::IntEnum(vs) => enum_item(t, vs, true),
         TypeKind::Union(vs) => union_item(service, t, vs),
     }
 }
 
-fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream {
+fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> TokenStream {
     let name = ident(&t.name.rust);
     let docs = docs_or(&t.docs, || format!("The `{}` structure.", t.name.wire));
     let deprecated = deprecated_attr(&t.deprecated);
@@ -187,8 +187,7 @@ fn struct_item(service: &Service, t: &TypeDef, fields: &[Field]) -> TokenStream 
     let derive_default = (!member_defaults).then(|| quote! { Default, });
     let derive = derives(t, quote! { Clone, PartialEq, #derive_default #debug });
     let container_default = member_defaults.then(|| quote! { #[serde(default)] });
-    let id = service.types.iter().position(|x| std::ptr::eq(x, t)).map(TypeId);
-    let meta = id.is_some_and(|id| super::client::carries_response_meta(service, id));
+    let meta = super::client::carries_response_meta(service, id);
     let meta_field = meta.then(|| {
         quote! {
             /// The request id and HTTP status of the response this was decoded from.

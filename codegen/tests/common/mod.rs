@@ -78,7 +78,7 @@ pub fn closure(service: &Service, rust: &str) -> Vec<TypeId> {
 
 /// Formatted Rust of the given types.
 pub fn rust_of(service: &Service, ids: &[TypeId]) -> String {
-    let items = ids.iter().map(|id| nimbus_codegen::emit::types::type_item(service, service.ty(*id)));
+    let items = ids.iter().map(|id| nimbus_codegen::emit::types::type_item(service, *id, service.ty(*id)));
     let tokens = quote::quote! { #(#items)* };
     nimbus_codegen::emit::format_file(tokens, "snapshot").unwrap_or_else(|e| panic!("{e}"))
 }

@@ -200,8 +200,8 @@ pub fn redact_url(url: &str) -> std::borrow::Cow<'_, str> {
     });
     let is_secret = |pair: &str| {
         let name = pair.split('=').next().unwrap_or("");
-        let name = crate::protocol::rest::percent_decode_lossy(name);
-        SECRET_QUERY_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s))
+        let name = crate::protocol::rest::percent_decode(name);
+        SECRET_QUERY_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s.as_bytes()))
     };
     let secret_query = query.is_some_and(|q| q.split('&').any(|p| p.contains('=') && is_secret(p)));
     if userinfo.is_none() && !secret_query {

@@ -27,7 +27,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::http::HttpRequest;
-use crate::protocol::rest::{percent_encode, push_percent_encoded};
+use crate::protocol::rest::{percent_decode, percent_encode, push_percent_encoded};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -586,33 +586,6 @@ fn remove_dot_segments(path: &str) -> String {
         out.push('/');
     }
     out
-}
-
-/// Decodes `%XX` escapes; anything else (including `+` and a `%` not
-/// followed by two hex digits) is kept as is.
-fn percent_decode(s: &str) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if let (b'%', Some(h), Some(l)) = (bytes[i], bytes.get(i + 1).and_then(hex_value), bytes.get(i + 2).and_then(hex_value)) {
-            out.push((h << 4) | l);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-fn hex_value(b: &u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {

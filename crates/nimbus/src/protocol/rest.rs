@@ -57,29 +57,24 @@ pub fn push_percent_encoded(out: &mut String, bytes: &[u8], keep_slash: bool) {
     }
 }
 
-/// Decodes `%XX` escapes (invalid ones are kept as they are); bytes that
-/// are not UTF-8 become U+FFFD. Borrows when there is nothing to decode.
-pub fn percent_decode_lossy(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains('%') {
-        return std::borrow::Cow::Borrowed(text);
-    }
+/// Decodes `%XX` escapes; anything else (including `+` and a `%` not
+/// followed by two hex digits) is kept as is. The inverse of
+/// [`percent_encode`] (bytes, since a decoded value need not be UTF-8).
+pub fn percent_decode(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
+        let hex = |at: usize| bytes.get(at).and_then(|&b| char::from(b).to_digit(16));
+        if let (b'%', Some(high), Some(low)) = (bytes[i], hex(i + 1), hex(i + 2)) {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
         }
     }
-    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    out
 }
 
 /// Whether `value` may be sent in a header: no CR, LF or NUL.
@@ -442,6 +437,15 @@ mod tests {
         let mut b = RequestBuilder::new("GET");
         assert_eq!(b.label("id", "", false).unwrap_err().kind(), ErrorKind::InvalidRequest);
         assert_eq!(b.label("key", "a/../b", true).unwrap_err().kind(), ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn percent_decode_inverts_percent_encode() {
+        for value in ["a/b c", "naïve 日本", "%", "100%25", "\r\n", ""] {
+            assert_eq!(percent_decode(&percent_encode(value, false)), value.as_bytes(), "{value}");
+        }
+        assert_eq!(percent_decode("%zz%4"), b"%zz%4", "invalid escapes are kept");
+        assert_eq!(percent_decode("a+b%2f"), b"a+b/");
     }
 
     #[test]
