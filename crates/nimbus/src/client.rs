@@ -400,8 +400,7 @@ impl Client {
         request: HttpRequest,
         idempotent: bool,
     ) -> Result<HttpResponse, Error> {
-        let service = self.inner.service;
-        let span = tracing::debug_span!("nimbus.call", service = service.name, operation = operation.name);
+        let span = self.call_span(operation);
         let call = async {
             match self.inner.config.call_timeout {
                 Some(limit) => tokio::time::timeout(limit, self.attempts(operation, request, idempotent))
@@ -411,6 +410,11 @@ impl Client {
             }
         };
         call.instrument(span).await
+    }
+
+    /// The tracing span of one call (all its attempts).
+    fn call_span(&self, operation: &OperationInfo) -> tracing::Span {
+        tracing::debug_span!("nimbus.call", service = self.inner.service.name, operation = operation.name)
     }
 
     /// The retry rules of the service's provider.
@@ -512,7 +516,7 @@ impl Client {
         operation: &'static OperationInfo,
         request: HttpRequest,
     ) -> Result<crate::http::StreamingResponse, Error> {
-        let span = tracing::debug_span!("nimbus.call", service = self.inner.service.name, operation = operation.name);
+        let span = self.call_span(operation);
         async {
             let (mut request, _) = self.resolve_endpoint(request)?;
             self.authorize_google(&mut request).await?;
