@@ -483,10 +483,7 @@ fn bare_url_end(s: &str, i: usize) -> Option<usize> {
         }
         end = i + k + c.len_utf8();
     }
-    loop {
-        let Some(last) = s.get(i..end).and_then(|u| u.chars().next_back()) else {
-            break;
-        };
+    while let Some(last) = s.get(i..end).and_then(|u| u.chars().next_back()) {
         let strip = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '_' | '~' => true,
             ')' => open < close,
@@ -1954,7 +1951,7 @@ fn parse_md_link(s: &str, i: usize) -> Option<MdLink> {
         dest_start = k;
         let mut parens = 0usize;
         while let Some(&c) = b.get(k) {
-            if c == b' ' || c < 0x20 {
+            if c <= b' ' {
                 break;
             }
             if c == b'(' {

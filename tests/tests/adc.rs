@@ -6,9 +6,9 @@ mod common;
 
 use base64::Engine as _;
 use common::{ScriptedServer, answer};
-use nimbus::ErrorKind;
-use nimbus::google::ProvideToken;
-use nimbus::google::adc::{ApplicationDefaultCredentials, CLOUD_PLATFORM};
+use nimbus_core::ErrorKind;
+use nimbus_google::ProvideToken;
+use nimbus_google::adc::{ApplicationDefaultCredentials, CLOUD_PLATFORM};
 
 /// A throwaway RSA key made for these tests only.
 const KEY: &str = include_str!("data/throwaway-test-key.pem");
@@ -26,7 +26,7 @@ fn form(raw: &str) -> Vec<(String, String)> {
     let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     body.split('&')
         .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), String::from_utf8(nimbus::protocol::rest::percent_decode(v)).expect("UTF-8")))
+        .map(|(k, v)| (k.to_owned(), String::from_utf8(nimbus_core::protocol::rest::percent_decode(v)).expect("UTF-8")))
         .collect()
 }
 

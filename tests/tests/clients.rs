@@ -6,8 +6,10 @@
 mod common;
 
 use common::{ScriptedServer, answer, athena_expected_session, athena_get_session_json};
-use nimbus::http::{Headers, HttpResponse, MockTransport};
-use nimbus::{Config, ErrorKind};
+use nimbus_athena::config::Config as AwsConfig;
+use nimbus_core::ErrorKind;
+use nimbus_core::http::{Headers, HttpResponse, MockTransport};
+use nimbus_spanner::config::Config as GoogleConfig;
 
 /// A server answering once with `body` (status 200).
 async fn stub_server(body: String) -> (String, ScriptedServer) {
@@ -36,7 +38,7 @@ fn split_request(server: &ScriptedServer) -> (String, Vec<String>, String) {
 async fn athena_get_session_on_the_wire() {
     let body = athena_get_session_json().to_string();
     let (endpoint, server) = stub_server(body).await;
-    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint).no_credentials());
+    let client = nimbus_athena::Client::new(AwsConfig::new().region("us-east-1").endpoint_url(&endpoint).no_credentials());
 
     let session = client.get_session("a6c5bb33-ab7d-4a39-8a3c-1b0e2c3d4e5f").send().await.expect("GetSession");
     assert_eq!(session, athena_expected_session());
@@ -62,8 +64,8 @@ async fn athena_get_session_on_the_wire() {
 /// the client drops (or a value it replaces with a default) fails the test.
 #[tokio::test]
 async fn athena_get_session_decodes_every_documented_member() {
-    use nimbus::DateTime;
     use nimbus_athena::types::*;
+    use nimbus_core::DateTime;
     // Values differ from the modeled defaults (MaxConcurrentDpus defaults to 20, the
     // logging `Enabled` flags to false), so a value that is not decoded cannot pass.
     let body = serde_json::json!({
@@ -118,7 +120,7 @@ async fn athena_get_session_decodes_every_documented_member() {
         "Statistics": { "DpuExecutionInMillis": 987654 }
     });
     let (endpoint, server) = stub_server(body.to_string()).await;
-    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint).no_credentials());
+    let client = nimbus_athena::Client::new(AwsConfig::new().region("us-east-1").endpoint_url(&endpoint).no_credentials());
     let session = client.get_session("b7d6cc44-bc8e-4b4a-9b2d-2c1f3d4e5f60").send().await.expect("GetSession");
 
     let map = |pairs: &[(&str, &str)]| -> std::collections::HashMap<String, String> {
@@ -206,7 +208,7 @@ async fn workspacesweb_get_session_on_the_wire() {
     })
     .to_string();
     let (endpoint, server) = stub_server(body).await;
-    let client = nimbus_workspacesweb::Client::new(Config::new().region("us-east-1").endpoint_url(&endpoint).no_credentials());
+    let client = nimbus_workspacesweb::Client::new(AwsConfig::new().region("us-east-1").endpoint_url(&endpoint).no_credentials());
 
     let response = client.get_session("p-1", "s-1").send().await.expect("GetSession");
     use nimbus_workspacesweb::types::{Session, SessionStatus};
@@ -216,8 +218,8 @@ async fn workspacesweb_get_session_on_the_wire() {
         .set_username("alice@example.com")
         .set_client_ip_addresses(vec!["203.0.113.7".to_owned(), "2001:db8::1".to_owned()])
         .set_status(SessionStatus::Terminated)
-        .set_start_time(nimbus::DateTime::from_secs(1_700_000_000))
-        .set_end_time(nimbus::DateTime::from_parts(1_700_003_600, 250_000_000));
+        .set_start_time(nimbus_core::DateTime::from_secs(1_700_000_000))
+        .set_end_time(nimbus_core::DateTime::from_parts(1_700_003_600, 250_000_000));
     assert_eq!(response.session, Some(expected));
 
     let (line, headers, body) = split_request(&server);
@@ -229,7 +231,7 @@ async fn workspacesweb_get_session_on_the_wire() {
 
 fn mock_athena(status: u16, headers: &[(&str, &str)], body: &str) -> (nimbus_athena::Client, MockTransport) {
     let mock = MockTransport::new(HttpResponse::new(status, headers.iter().copied().collect(), body.to_owned()));
-    let config = Config::new().region("us-east-1").endpoint_url("https://athena.test").transport(mock.clone()).no_credentials();
+    let config = AwsConfig::new().region("us-east-1").endpoint_url("https://athena.test").transport(mock.clone()).no_credentials();
     (nimbus_athena::Client::new(config), mock)
 }
 
@@ -256,7 +258,9 @@ async fn modeled_errors_are_one_match_away() {
 #[tokio::test]
 async fn odd_error_bodies_are_unhandled_errors_not_panics() {
     use nimbus_athena::errors::GetSessionError;
-    let cases: &[(u16, &[(&str, &str)], &str, &str)] = &[
+    // (status, headers, body, the code the error must carry)
+    type Case<'a> = (u16, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case] = &[
         (500, &[("content-type", "text/html")], "<html><body><h1>502 Bad Gateway</h1></body></html>", "Http500"),
         (503, &[], "", "Http503"),
         (400, &[], r#"{"__type":"InvalidRequestExc"#, "Http400"),
@@ -283,7 +287,7 @@ async fn odd_error_bodies_are_unhandled_errors_not_panics() {
 async fn labels_cannot_change_the_route() {
     let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}"));
     let client = nimbus_workspacesweb::Client::new(
-        Config::new().region("us-east-1").endpoint_url("https://wsw.test").transport(mock.clone()).no_credentials(),
+        AwsConfig::new().region("us-east-1").endpoint_url("https://wsw.test").transport(mock.clone()).no_credentials(),
     );
     client.get_session("a/b?c=d#e", "s 1%é").send().await.expect("sent");
     let url = &mock.requests()[0].url;
@@ -321,11 +325,12 @@ fn every_operation_has_a_method() {
 #[tokio::test]
 async fn spanner_names_cannot_add_a_query_or_fragment() {
     let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), r#"{"name":"x"}"#));
-    let client = nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).no_credentials());
+    let client =
+        nimbus_spanner::Client::new(GoogleConfig::new().endpoint_url("https://spanner.test/").transport(mock.clone()).no_credentials());
     let sessions = client.projects().instances().databases().sessions();
     sessions
         .get("projects/p/instances/i/databases/d/sessions/a?alt=media#x")
-        .standard_params(nimbus::google::StandardParams::new().fields("name"))
+        .standard_params(nimbus_google::StandardParams::new().fields("name"))
         .send()
         .await
         .expect("sent");
@@ -343,15 +348,15 @@ async fn spanner_names_cannot_add_a_query_or_fragment() {
     assert!(err.to_string().contains("sessions/[^/]+"), "{err}");
     assert_eq!(mock.requests().len(), 2);
     // Without a token provider or an emulator, the call fails clearly instead of going out unauthenticated.
-    let client = nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()));
+    let client = nimbus_spanner::Client::new(GoogleConfig::new().endpoint_url("https://spanner.test/").transport(mock.clone()));
     let err =
         client.projects().instances().databases().sessions().get("projects/p/instances/i/databases/d/sessions/s").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
     let client = nimbus_spanner::Client::new(
-        Config::new()
+        GoogleConfig::new()
             .endpoint_url("https://spanner.test/")
             .transport(mock.clone())
-            .token_provider(nimbus::google::StaticToken::new("ya29.secret")),
+            .token_provider(nimbus_google::StaticToken::new("ya29.secret")),
     );
     client.projects().instances().databases().sessions().get("projects/p/instances/i/databases/d/sessions/s").send().await.expect("sent");
     let last = mock.requests().pop().expect("a request");
@@ -361,7 +366,7 @@ async fn spanner_names_cannot_add_a_query_or_fragment() {
 
 #[tokio::test]
 async fn application_default_credentials_from_a_service_account_key() {
-    use nimbus::google::adc::{ApplicationDefaultCredentials, CLOUD_PLATFORM};
+    use nimbus_google::adc::{ApplicationDefaultCredentials, CLOUD_PLATFORM};
     let dir = std::env::temp_dir().join(format!("nimbus-adc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     // A throwaway RSA key made for this test only (it signs the JWT the token endpoint receives).
@@ -383,7 +388,7 @@ async fn application_default_credentials_from_a_service_account_key() {
     let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), r#"{"name":"x"}"#));
     let adc = ApplicationDefaultCredentials::from_service_account_file(&file, &[CLOUD_PLATFORM]);
     let client =
-        nimbus_spanner::Client::new(Config::new().endpoint_url("https://spanner.test/").transport(mock.clone()).token_provider(adc));
+        nimbus_spanner::Client::new(GoogleConfig::new().endpoint_url("https://spanner.test/").transport(mock.clone()).token_provider(adc));
     let sessions = client.projects().instances().databases().sessions();
     for _ in 0..2 {
         sessions.get("projects/p/instances/i/databases/d/sessions/s").send().await.expect("sent");
@@ -405,7 +410,7 @@ async fn application_default_credentials_from_a_service_account_key() {
 async fn event_stream_operations_fail_clearly_without_sending() {
     let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}".to_owned()));
     let client = nimbus_fixture_smithy::Client::new(
-        Config::new().region("us-east-1").endpoint_url("http://127.0.0.1:9").no_credentials().transport(mock.clone()),
+        AwsConfig::new().region("us-east-1").endpoint_url("http://127.0.0.1:9").no_credentials().transport(mock.clone()),
     );
     let err = client.watch_widgets().set_prefix("w-").send().await.expect_err("event streams are not supported yet");
     let nimbus_fixture_smithy::errors::WatchWidgetsError::Unhandled(inner) = &err else { panic!("expected Unhandled, got {err:?}") };
@@ -419,7 +424,7 @@ async fn redirects_are_not_followed() {
     // A signed request must never be replayed elsewhere: a 3xx is an error.
     let moved = common::Answer { headers: vec!["location: /elsewhere".to_owned()], ..answer(301, "") };
     let server = ScriptedServer::start(vec![moved, answer(200, "{}")]).await;
-    let client = nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&server.url).no_credentials());
+    let client = nimbus_athena::Client::new(AwsConfig::new().region("us-east-1").endpoint_url(&server.url).no_credentials());
     let err = client.get_session("s-1").send().await.expect_err("a redirect is an error");
     let nimbus_athena::errors::GetSessionError::Unhandled(inner) = &err else { panic!("expected Unhandled, got {err:?}") };
     assert_eq!(inner.status(), Some(301));

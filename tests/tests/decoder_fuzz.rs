@@ -5,8 +5,8 @@
 
 mod common;
 
-use nimbus::http::{Headers, HttpResponse};
-use nimbus::protocol::{error_from_response, json};
+use nimbus_core::http::{Headers, HttpResponse};
+use nimbus_core::protocol::json;
 use xtask::fuzz::{Rng, mutate};
 
 const PER_SEED: usize = 4_000;
@@ -19,24 +19,23 @@ fn decode_all(body: &[u8], status: u16) {
     let _ = json::decode::<nimbus_spanner::types::Session>(&resp);
     let _ = json::decode::<nimbus_spanner::types::ResultSet>(&resp);
     let _ = json::decode::<nimbus_spanner::types::PartialResultSet>(&resp);
-    for protocol in [nimbus::Protocol::AwsJson1_1, nimbus::Protocol::RestJson1, nimbus::Protocol::GoogleRest] {
-        let e = error_from_response(protocol, resp.clone());
+    for e in [nimbus_aws::protocol::error_from_response(resp.clone()), nimbus_google::error::read_error(resp.clone())] {
         let _ = (e.code(), e.details(), e.to_string());
     }
-    let chunks: Vec<Result<nimbus::http::Bytes, nimbus::Error>> =
-        body.chunks(7).map(|c| Ok(nimbus::http::Bytes::copy_from_slice(c))).collect();
-    let values = nimbus::google::stream::json_values(Box::pin(futures_stream(chunks)));
-    let rows = nimbus::google::stream::rows(values);
+    let chunks: Vec<Result<nimbus_core::http::Bytes, nimbus_core::Error>> =
+        body.chunks(7).map(|c| Ok(nimbus_core::http::Bytes::copy_from_slice(c))).collect();
+    let values = nimbus_google::stream::json_values(Box::pin(futures_stream(chunks)));
+    let rows = nimbus_google::stream::rows(values);
     let _ = tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(collect(rows));
 }
 
-fn futures_stream<T: Send + 'static>(items: Vec<T>) -> impl nimbus::paginate::Stream<Item = T> + Send {
-    nimbus::paginate::stream_iter(items)
+fn futures_stream<T: Send + 'static>(items: Vec<T>) -> impl nimbus_core::paginate::Stream<Item = T> + Send {
+    nimbus_core::paginate::stream_iter(items)
 }
 
-async fn collect(mut s: nimbus::paginate::BoxStream<'static, Result<Vec<serde_json::Value>, nimbus::Error>>) -> usize {
+async fn collect(mut s: nimbus_core::paginate::BoxStream<'static, Result<Vec<serde_json::Value>, nimbus_core::Error>>) -> usize {
     let mut n = 0;
-    while let Some(item) = nimbus::paginate::next(&mut s).await {
+    while let Some(item) = nimbus_core::paginate::next(&mut s).await {
         n += 1;
         if item.is_err() {
             break;

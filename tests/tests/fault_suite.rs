@@ -8,8 +8,10 @@
 mod fault_server;
 
 use fault_server::{FaultServer, Recorded, Scenario, Step};
-use nimbus::protocol::rest::percent_decode;
-use nimbus::{Config, ErrorKind, MinThroughput, RetryConfig};
+use nimbus_athena::config::{Config as AwsConfig, MinThroughput, RetryConfig};
+use nimbus_core::ErrorKind;
+use nimbus_core::protocol::rest::percent_decode;
+use nimbus_spanner::config::Config as GoogleConfig;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -70,40 +72,76 @@ fn retry() -> RetryConfig {
     RetryConfig { max_attempts: 3, initial_backoff: Duration::from_millis(20), max_backoff: Duration::from_secs(2) }
 }
 
-fn config(url: &str) -> Config {
-    Config::new().region("us-east-1").endpoint_url(url).no_credentials().retry(retry())
+/// What a case configures, for either provider's configuration type.
+#[derive(Clone)]
+struct Setup {
+    url: String,
+    retry: RetryConfig,
+    /// Short read timeouts and a strict minimum speed, so the timeout
+    /// faults end quickly.
+    quick: bool,
 }
 
-/// A configuration with short read timeouts and a strict minimum speed,
-/// so the timeout faults end quickly.
-fn quick(url: &str) -> Config {
-    config(url)
-        .read_timeout(Duration::from_millis(300))
-        .min_throughput(Some(MinThroughput { bytes_per_second: 1024, grace: Duration::from_millis(400) }))
+/// The shared settings of `setup` on a provider's configuration (both
+/// have the same builder methods for them).
+macro_rules! shared_settings {
+    ($config:expr, $setup:expr) => {{
+        let config = $config.endpoint_url(&$setup.url).no_credentials().retry($setup.retry);
+        if $setup.quick {
+            config
+                .read_timeout(Duration::from_millis(300))
+                .min_throughput(Some(MinThroughput { bytes_per_second: 1024, grace: Duration::from_millis(400) }))
+        } else {
+            config
+        }
+    }};
+}
+
+impl Setup {
+    fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    fn aws(&self) -> AwsConfig {
+        shared_settings!(AwsConfig::new().region("us-east-1"), self)
+    }
+
+    fn google(&self) -> GoogleConfig {
+        shared_settings!(GoogleConfig::new(), self)
+    }
+}
+
+fn config(url: &str) -> Setup {
+    Setup { url: url.to_owned(), retry: retry(), quick: false }
+}
+
+fn quick(url: &str) -> Setup {
+    Setup { quick: true, ..config(url) }
 }
 
 /// Runs the seed call of `service` with `config`.
-async fn call(service: Service, config: Config) -> Outcome {
+async fn call(service: Service, config: Setup) -> Outcome {
     call_with(service, config, "s-1", "p-1").await
 }
 
 /// Runs the seed call with the given identifiers (session id; for WorkSpaces
 /// Web also the portal id; for Spanner the session id is the last segment of
 /// the session name).
-async fn call_with(service: Service, config: Config, session: &str, portal: &str) -> Outcome {
+async fn call_with(service: Service, config: Setup, session: &str, portal: &str) -> Outcome {
     let started = Instant::now();
     let (result, ok_request_id): (Result<(), Box<dyn ErrorParts>>, Option<String>) = match service {
-        Service::Athena => match nimbus_athena::Client::new(config).get_session(session).send().await {
+        Service::Athena => match nimbus_athena::Client::new(config.aws()).get_session(session).send().await {
             Ok(out) => (Ok(()), out.request_id().map(str::to_owned)),
             Err(e) => (Err(Box::new(e)), None),
         },
-        Service::WorkSpacesWeb => match nimbus_workspacesweb::Client::new(config).get_session(portal, session).send().await {
+        Service::WorkSpacesWeb => match nimbus_workspacesweb::Client::new(config.aws()).get_session(portal, session).send().await {
             Ok(out) => (Ok(()), out.request_id().map(str::to_owned)),
             Err(e) => (Err(Box::new(e)), None),
         },
         Service::Spanner => {
             let name = format!("projects/p/instances/i/databases/d/sessions/{session}");
-            let client = nimbus_spanner::Client::new(config);
+            let client = nimbus_spanner::Client::new(config.google());
             match client.projects().instances().databases().sessions().get(name).send().await {
                 Ok(_) => (Ok(()), None),
                 Err(e) => (Err(Box::new(e)), None),
@@ -132,18 +170,18 @@ trait ErrorParts: std::fmt::Display + std::fmt::Debug + Send {
     fn request_id(&self) -> Option<&str>;
 }
 
-impl ErrorParts for nimbus::Error {
+impl ErrorParts for nimbus_core::Error {
     fn kind(&self) -> ErrorKind {
-        nimbus::Error::kind(self)
+        nimbus_core::Error::kind(self)
     }
     fn code(&self) -> Option<&str> {
-        nimbus::Error::code(self)
+        nimbus_core::Error::code(self)
     }
     fn status(&self) -> Option<u16> {
-        nimbus::Error::status(self)
+        nimbus_core::Error::status(self)
     }
     fn request_id(&self) -> Option<&str> {
-        nimbus::Error::request_id(self)
+        nimbus_core::Error::request_id(self)
     }
 }
 
@@ -355,7 +393,7 @@ fn fault_cases(server: &Arc<FaultServer>) -> Vec<Case> {
     ] {
         let s = server.scenario(vec![Service::Spanner.unavailable()]);
         cases.push(case(format!("executeSql 503 UNAVAILABLE, {label} / spanner"), async move {
-            let client = nimbus_spanner::Client::new(config(&s.url()));
+            let client = nimbus_spanner::Client::new(config(&s.url()).google());
             let err = client.projects().instances().databases().sessions().execute_sql(SESSION_NAME, request).send().await.unwrap_err();
             ensure(err.code() == Some("UNAVAILABLE") && s.count() == attempts, || {
                 format!("{attempts} attempt(s) expected, saw {}: {err}", s.count())
@@ -367,7 +405,7 @@ fn fault_cases(server: &Arc<FaultServer>) -> Vec<Case> {
         r#"{"error":{"code":429,"message":"Received message larger than max (5242880 vs. 4194304)","status":"RESOURCE_EXHAUSTED"}}"#,
     )]);
     cases.push(case("executeSql 429 RESOURCE_EXHAUSTED / spanner", async move {
-        let client = nimbus_spanner::Client::new(config(&s.url()));
+        let client = nimbus_spanner::Client::new(config(&s.url()).google());
         let request = nimbus_spanner::types::ExecuteSqlRequest::new().set_sql("SELECT 1");
         let err = client.projects().instances().databases().sessions().execute_sql(SESSION_NAME, request).send().await.unwrap_err();
         ensure(err.code() == Some("RESOURCE_EXHAUSTED") && s.count() == 1, || format!("never retried: saw {}: {err}", s.count()))
@@ -377,7 +415,7 @@ fn fault_cases(server: &Arc<FaultServer>) -> Vec<Case> {
 
 /// A DML statement inside a read-write transaction (by id), with or without a `seqno`.
 fn dml(seqno: Option<i64>) -> nimbus_spanner::types::ExecuteSqlRequest {
-    let selector = nimbus_spanner::types::TransactionSelector::new().set_id(nimbus::Blob::new(b"tx-1".to_vec()));
+    let selector = nimbus_spanner::types::TransactionSelector::new().set_id(nimbus_core::Blob::new(b"tx-1".to_vec()));
     let request =
         nimbus_spanner::types::ExecuteSqlRequest::new().set_sql("UPDATE Singers SET Name = 'x' WHERE Id = 1").set_transaction(selector);
     match seqno {
@@ -461,8 +499,8 @@ fn secret_cases(server: &Arc<FaultServer>) -> Vec<Case> {
                 None => refused.clone(),
             };
             case(format!("secrets stay out of errors after {label} / spanner"), async move {
-                let client = nimbus_spanner::Client::new(quick(&url));
-                let params = nimbus::google::StandardParams::new().key("AIzaSECRETKEY").access_token("ya29.SECRETTOKEN");
+                let client = nimbus_spanner::Client::new(quick(&url).google());
+                let params = nimbus_google::StandardParams::new().key("AIzaSECRETKEY").access_token("ya29.SECRETTOKEN");
                 let err = client
                     .projects()
                     .instances()
@@ -563,8 +601,8 @@ fn hostile_cases(server: &Arc<FaultServer>) -> Vec<Case> {
         let s = server.scenario(vec![Step::json(200, Service::Spanner.ok_body())]);
         let v = value.clone();
         cases.push(case(format!("hostile {shown:?} in Spanner quotaUser (query)"), async move {
-            let client = nimbus_spanner::Client::new(config(&s.url()));
-            let params = nimbus::google::StandardParams::new().quota_user(v.clone());
+            let client = nimbus_spanner::Client::new(config(&s.url()).google());
+            let params = nimbus_google::StandardParams::new().quota_user(v.clone());
             client
                 .projects()
                 .instances()

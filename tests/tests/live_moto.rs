@@ -3,7 +3,8 @@
 //! executable): each test starts its own server on a free loopback port and
 //! stops its process group when done, even on failure.
 
-use nimbus::{Config, Credentials, ErrorKind};
+use nimbus_athena::config::{Config as AwsConfig, Credentials};
+use nimbus_core::ErrorKind;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -63,8 +64,8 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     out.starts_with("HTTP/1.1 200").then_some(out)
 }
 
-fn config(moto: &Moto) -> Config {
-    Config::new()
+fn config(moto: &Moto) -> AwsConfig {
+    AwsConfig::new()
         .region("us-east-1")
         .endpoint_url(&moto.url)
         .credentials(Credentials::new("AKIDMOTO", "moto-secret", None))
@@ -176,21 +177,21 @@ async fn workspacesweb_scenario() {
 /// A signed IAM Query API call (moto routes by the credential scope), for
 /// setting up a user and key; returns the XML body.
 async fn iam(moto: &Moto, form: &str) -> String {
-    let mut request = nimbus::http::HttpRequest::new("POST", format!("{}/", moto.url));
+    let mut request = nimbus_core::http::HttpRequest::new("POST", format!("{}/", moto.url));
     request.headers.insert("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
     request.headers.insert("Host", format!("127.0.0.1:{}", moto.port()));
     request.body = format!("{form}&Version=2010-05-08").into();
     let creds = Credentials::new("AKIDSETUP", "setup-secret", None);
-    let params = nimbus::sigv4::SigningParams {
+    let params = nimbus_aws::sigv4::SigningParams {
         credentials: &creds,
         region: "us-east-1",
         service: "iam",
         time: std::time::SystemTime::now(),
-        settings: nimbus::sigv4::SigningSettings::default(),
+        settings: nimbus_aws::sigv4::SigningSettings::default(),
     };
-    nimbus::sigv4::sign_request(&mut request, &params).expect("sign");
-    let transport = nimbus::http::ReqwestTransport::new(None).expect("transport");
-    let response = nimbus::ResponseLimits::default().send_full(&transport, &request).await.expect("IAM call");
+    nimbus_aws::sigv4::sign_request(&mut request, &params).expect("sign");
+    let transport = nimbus_core::http::ReqwestTransport::new(None).expect("transport");
+    let response = nimbus_core::ResponseLimits::default().send_full(&transport, &request).await.expect("IAM call");
     let body = String::from_utf8_lossy(&response.body).into_owned();
     assert_eq!(response.status, 200, "{form}: {body}");
     body
@@ -215,7 +216,7 @@ async fn signing_is_verified_by_moto() {
         &moto,
         &format!(
             "Action=PutUserPolicy&UserName=analyst&PolicyName=athena&PolicyDocument={}",
-            nimbus::protocol::rest::percent_encode(policy, false)
+            nimbus_core::protocol::rest::percent_encode(policy, false)
         ),
     )
     .await;

@@ -3,8 +3,9 @@
 //! where they are): each run starts its own emulator on free loopback ports
 //! and stops its whole process group when done, even on failure.
 
-use nimbus::google::WaitSettings;
-use nimbus::{Config, ErrorKind};
+use nimbus_core::ErrorKind;
+use nimbus_google::WaitSettings;
+use nimbus_spanner::config::Config as GoogleConfig;
 use nimbus_spanner::names::{DatabaseName, InstanceName, SessionName};
 use nimbus_spanner::types::*;
 use std::io::{Read, Write};
@@ -220,7 +221,7 @@ async fn typed_values(s: &mut State) -> Result<(), String> {
     ensure!(serde_json::Value::Array(row.clone()) == want, "row {row:?}");
     let max: i64 = row[0].as_str().unwrap_or_default().parse().map_err(e)?;
     ensure!(max == i64::MAX, "INT64 max round-trips");
-    let ts = nimbus::DateTime::parse_rfc3339(row[5].as_str().unwrap_or_default()).map_err(e)?;
+    let ts = nimbus_core::DateTime::parse_rfc3339(row[5].as_str().unwrap_or_default()).map_err(e)?;
     ensure!(ts.to_rfc3339() == "2026-11-24T10:00:00.123456789Z", "nanoseconds kept: {}", ts.to_rfc3339());
     Ok(())
 }
@@ -265,7 +266,7 @@ async fn delete_session(s: &mut State) -> Result<(), String> {
 }
 
 async fn example_via_emulator_host(s: &mut State) -> Result<(), String> {
-    // The emulator convention end to end: the example uses `Config::new()` and
+    // The emulator convention end to end: the example uses `AwsConfig::new()` and
     // finds the emulator through SPANNER_EMULATOR_HOST alone.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -294,7 +295,7 @@ async fn example_via_emulator_host(s: &mut State) -> Result<(), String> {
 async fn spanner_emulator_scenario() {
     let emulator = Emulator::start();
     let mut state = State {
-        spanner: nimbus_spanner::Client::new(Config::new().endpoint_url(emulator.url()).no_credentials()),
+        spanner: nimbus_spanner::Client::new(GoogleConfig::new().endpoint_url(emulator.url()).no_credentials()),
         url: emulator.url(),
         http_port: emulator.http_port,
         db: DatabaseName::new(PROJECT, "inst", "music"),

@@ -4,12 +4,13 @@
 mod common;
 
 use common::{Answer, ScriptedServer, answer};
-use nimbus::{Config, ErrorKind, RetryConfig};
+use nimbus_athena::config::{Config as AwsConfig, RetryConfig};
+use nimbus_core::ErrorKind;
 use std::time::Duration;
 
 fn client(server: &ScriptedServer, attempts: u32) -> nimbus_athena::Client {
     let retry = RetryConfig { max_attempts: attempts, initial_backoff: Duration::from_millis(60), max_backoff: Duration::from_secs(2) };
-    nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&server.url).no_credentials().retry(retry))
+    nimbus_athena::Client::new(AwsConfig::new().region("us-east-1").endpoint_url(&server.url).no_credentials().retry(retry))
 }
 
 fn token_of(raw: &str) -> String {
@@ -87,7 +88,7 @@ async fn timeouts_surface_as_typed_errors() {
     let server = ScriptedServer::start(vec![slow]).await;
     let retry = RetryConfig { max_attempts: 2, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(10) };
     let client = nimbus_athena::Client::new(
-        Config::new()
+        AwsConfig::new()
             .region("us-east-1")
             .endpoint_url(&server.url)
             .no_credentials()
@@ -100,7 +101,7 @@ async fn timeouts_surface_as_typed_errors() {
     assert_eq!(server.received().len(), 2, "a timed-out attempt of a safe call is retried");
 
     let client = nimbus_athena::Client::new(
-        Config::new().region("us-east-1").endpoint_url(&server.url).no_credentials().call_timeout(Duration::from_millis(150)),
+        AwsConfig::new().region("us-east-1").endpoint_url(&server.url).no_credentials().call_timeout(Duration::from_millis(150)),
     );
     let err = client.start_query_execution("SELECT 1").send().await.unwrap_err();
     let nimbus_athena::errors::StartQueryExecutionError::Unhandled(e) = &err else { panic!("expected Unhandled, got {err:?}") };
@@ -115,9 +116,9 @@ async fn every_attempt_is_signed_once() {
     ])
     .await;
     let retry = RetryConfig { max_attempts: 2, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(10) };
-    let credentials = nimbus::credentials::Credentials::new("AKIDEXAMPLE", "secret", Some("token".into()));
+    let credentials = nimbus_aws::Credentials::new("AKIDEXAMPLE", "secret", Some("token".into()));
     let client =
-        nimbus_athena::Client::new(Config::new().region("us-east-1").endpoint_url(&server.url).credentials(credentials).retry(retry));
+        nimbus_athena::Client::new(AwsConfig::new().region("us-east-1").endpoint_url(&server.url).credentials(credentials).retry(retry));
     client.list_work_groups().send().await.expect("second attempt succeeds");
     let got = server.received();
     assert_eq!(got.len(), 2);

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{athena_engine, athena_expected_session, athena_get_session_json};
-use nimbus::DateTime;
+use nimbus_core::DateTime;
 use serde_json::{Value, json};
 
 #[test]
@@ -123,7 +123,7 @@ fn spanner_int64_strings_bytes_and_recursion() {
     assert_eq!(stats.row_count_exact, Some(9_007_199_254_740_993));
     let stats: ResultSetStats = serde_json::from_value(json!({"rowCountExact": 12})).unwrap();
     assert_eq!(stats.row_count_exact, Some(12));
-    let req = RollbackRequest::new().set_transaction_id(nimbus::Blob::new(b"\x00\x01txn".to_vec()));
+    let req = RollbackRequest::new().set_transaction_id(nimbus_core::Blob::new(b"\x00\x01txn".to_vec()));
     assert_eq!(serde_json::to_value(&req).unwrap(), json!({"transactionId": "AAF0eG4="}));
     // A recursive type (ARRAY<STRUCT<a ARRAY<INT64>>>) round-trips.
     let wire = json!({

@@ -19,7 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     config = if args.unsigned {
         config.no_credentials()
     } else {
-        config.credentials(nimbus::credentials::Credentials::new("AKIDBENCHMARK", "bench/secret", None))
+        config.credentials(nimbus_athena::config::Credentials::new("AKIDBENCHMARK", "bench/secret", None))
     };
     let client = &nimbus_athena::Client::new(config);
     match args.operation.as_str() {

@@ -21,14 +21,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let config = nimbus_spanner::Config::new()
         .endpoint_url(&args.endpoint)
-        .token_provider(nimbus::google::StaticToken::new("bench-token"));
+        .token_provider(nimbus_spanner::config::StaticToken::new("bench-token"));
     let client = nimbus_spanner::Client::new(config);
     let sessions = &client.projects().instances().databases().sessions();
     match args.operation.as_str() {
         "GetSession" => {
             harness::measure(&args, || async move {
                 let session = sessions.get(SESSION).send().await?;
-                Ok::<_, nimbus::Error>(session.name.map_or(0, |n| n.len()))
+                Ok::<_, nimbus_spanner::Error>(session.name.map_or(0, |n| n.len()))
             })
             .await
         }
@@ -37,7 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let request = ExecuteSqlRequest::new().set_sql("SELECT * FROM Singers");
                 let result = sessions.execute_sql(SESSION, request).send().await?;
                 let rows = result.rows.unwrap_or_default();
-                Ok::<_, nimbus::Error>(rows.iter().map(Vec::len).sum())
+                Ok::<_, nimbus_spanner::Error>(rows.iter().map(Vec::len).sum())
             })
             .await
         }

@@ -91,7 +91,7 @@ fn generate_one(path: &Path, out: &Path, write: bool, runtime: &Path) -> Entry {
         let crate_spec = CrateSpec {
             crate_name: entry.crate_name.clone(),
             spec_label: format!("the catalog spec `{spec}`"),
-            runtime_path: runtime.display().to_string(),
+            runtime_dir: runtime.display().to_string(),
             version: env!("CARGO_PKG_VERSION").into(),
             protocol_tests: false,
             examples: Vec::new(),
@@ -135,7 +135,7 @@ pub fn run(root: &Path, opts: &Options, progress: &(dyn Fn(usize, usize, &Entry)
     specs.sort();
     // Largest first, so the slowest specs do not end up alone at the end.
     specs.sort_by_key(|p| std::cmp::Reverse(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)));
-    let runtime = root.join("crates/nimbus");
+    let runtime = root.join("crates");
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(specs.len()));

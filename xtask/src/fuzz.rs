@@ -20,7 +20,7 @@ impl Rng {
     }
 
     /// The next number.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -31,7 +31,7 @@ impl Rng {
 
     /// A number below `n` (0 when `n` is 0).
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
     }
 }
 
@@ -171,7 +171,7 @@ fn random_value(rng: &mut Rng, depth: usize) -> Value {
     match rng.below(if depth > 3 { 6 } else { 9 }) {
         0 => Value::Null,
         1 => Value::Bool(rng.below(2) == 0),
-        2 => Value::from(rng.next() as i64),
+        2 => Value::from(rng.next_u64() as i64),
         3 => Value::from(-1.5e300),
         4 => Value::String(String::new()),
         5 => Value::String(
@@ -233,13 +233,13 @@ fn mutate_tree(v: &mut Value, rng: &mut Rng, depth: usize) {
 
 /// One mutated input from a seed.
 pub fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
-    if rng.below(3) != 0 {
-        if let Ok(mut v) = serde_json::from_slice::<Value>(seed) {
-            for _ in 0..=rng.below(3) {
-                mutate_tree(&mut v, rng, 0);
-            }
-            return serde_json::to_vec(&v).unwrap_or_default();
+    if rng.below(3) != 0
+        && let Ok(mut v) = serde_json::from_slice::<Value>(seed)
+    {
+        for _ in 0..=rng.below(3) {
+            mutate_tree(&mut v, rng, 0);
         }
+        return serde_json::to_vec(&v).unwrap_or_default();
     }
     let mut b = seed.to_vec();
     for _ in 0..=rng.below(4) {
@@ -277,7 +277,7 @@ pub fn execute(reader: Reader, input: &[u8]) -> Result<(), String> {
             let spec = CrateSpec {
                 crate_name: "fuzz".into(),
                 spec_label: "fuzz".into(),
-                runtime_path: "nimbus".into(),
+                runtime_dir: "crates".into(),
                 version: "0.1.0".into(),
                 protocol_tests: false,
                 examples: Vec::new(),

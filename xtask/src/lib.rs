@@ -220,10 +220,10 @@ pub fn materialise(root: &Path, entry: &InputEntry, mirror: Option<&Path>) -> Re
         return Ok(path);
     }
     let dest = root.join("specs/.materialized").join(&entry.path);
-    if let Ok(bytes) = std::fs::read(&dest) {
-        if sha256_hex(&bytes) == entry.sha256 {
-            return Ok(dest);
-        }
+    if let Ok(bytes) = std::fs::read(&dest)
+        && sha256_hex(&bytes) == entry.sha256
+    {
+        return Ok(dest);
     }
     let bytes = match (mirror, &entry.mirror) {
         (Some(dir), Some(rel)) if dir.join(rel).is_file() => {
@@ -277,10 +277,10 @@ pub struct Generated {
     pub elapsed: Duration,
 }
 
-/// Path from a generated crate's directory to `crates/nimbus`.
-fn runtime_path(entry: &ServiceEntry) -> String {
+/// Path from a generated crate's directory to `crates` (the runtime crates).
+fn runtime_dir(entry: &ServiceEntry) -> String {
     let depth = entry.crate_dir().components().count();
-    format!("{}crates/nimbus", "../".repeat(depth))
+    format!("{}crates", "../".repeat(depth))
 }
 
 /// Generates one service from its (materialised) spec bytes, no I/O.
@@ -295,7 +295,7 @@ pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8], examples: Vec<S
     let spec = CrateSpec {
         crate_name: entry.crate_name.clone(),
         spec_label: format!("specs/manifest.toml [{}]", entry.id),
-        runtime_path: runtime_path(entry),
+        runtime_dir: runtime_dir(entry),
         version: env!("CARGO_PKG_VERSION").into(),
         protocol_tests: entry.protocol_tests,
         examples,
@@ -425,11 +425,11 @@ pub fn generate_file(
     let ir = read_spec(SpecFormat::sniff(&bytes), &label, &bytes, service).map_err(|e| e.to_string())?;
     let crate_name = format!("nimbus-{}", ir.short_name);
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| root.join("target/gen").join(&crate_name));
-    let runtime = root.join("crates/nimbus");
+    let runtime = root.join("crates");
     let spec = CrateSpec {
         crate_name,
         spec_label: format!("`{}`", file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
-        runtime_path: runtime.display().to_string(),
+        runtime_dir: runtime.display().to_string(),
         version: env!("CARGO_PKG_VERSION").into(),
         protocol_tests: false,
         examples: Vec::new(),

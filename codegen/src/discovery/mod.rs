@@ -87,12 +87,12 @@ impl Reader {
             }
         }
         let global_params = match root.get("parameters") {
-            Some(p) => self.params(&p, "Global", &root)?,
+            Some(p) => self.params(&p, "Global", root)?,
             None => Vec::new(),
         };
         let mut operations = Vec::new();
         let mut op_scope = Scope::default();
-        self.resource(root, &[], &root, &mut operations, &mut op_scope)?;
+        self.resource(root, &[], root, &mut operations, &mut op_scope)?;
         let mut scopes = Vec::new();
         if let Some(auth) = root.get("auth") {
             if let Some(oauth2) = auth.get("oauth2") {

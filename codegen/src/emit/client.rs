@@ -5,8 +5,9 @@
 //!
 //! The generated code only decides what is specific to an operation (which
 //! member goes where, which error codes it models); everything else is a
-//! call into `nimbus` (the pipeline, `nimbus::protocol::{json, rest}`).
+//! call into the AWS runtime's `codegen` module (the client, `json`, `rest`).
 
+use super::runtime::rt;
 use super::types::{doc_attrs, ident, rust_type_with};
 use crate::ir::*;
 use crate::names;
@@ -20,7 +21,7 @@ pub fn supports(protocol: Protocol) -> bool {
 
 /// Whether type `id` is a structure an AWS client decodes whole from a
 /// response (an operation's output or a modeled error): it then carries the
-/// response's request id and status (`_response`, a `nimbus::ResponseMeta`).
+/// response's request id and status (`_response`, a `ResponseMeta`).
 pub(super) fn carries_response_meta(service: &Service, id: TypeId) -> bool {
     emits_client(service)
         && service
@@ -72,7 +73,7 @@ pub(super) fn first_sentence(docs: &str) -> String {
 }
 
 /// Name of the per-operation error enum.
-fn error_enum(op: &Operation) -> syn::Ident {
+pub(super) fn error_enum(op: &Operation) -> syn::Ident {
     format_ident!("{}Error", names::type_ident(&op.name.wire))
 }
 
@@ -94,14 +95,15 @@ pub(super) fn static_name(op: &Operation) -> syn::Ident {
 
 /// `src/client.rs`.
 pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let aws = service.aws.clone().unwrap_or_default();
     let protocol = match service.protocol {
-        Protocol::AwsJson1_0 => quote! { nimbus::Protocol::AwsJson1_0 },
-        Protocol::AwsJson1_1 => quote! { nimbus::Protocol::AwsJson1_1 },
-        Protocol::RestJson1 => quote! { nimbus::Protocol::RestJson1 },
+        Protocol::AwsJson1_0 => quote! { #rt::Protocol::AwsJson1_0 },
+        Protocol::AwsJson1_1 => quote! { #rt::Protocol::AwsJson1_1 },
+        Protocol::RestJson1 => quote! { #rt::Protocol::RestJson1 },
         other => {
             let label = other.label();
-            quote! { nimbus::Protocol::Unsupported(#label) }
+            quote! { #rt::Protocol::Unsupported(#label) }
         }
     };
     let (name, version, prefix, signing) = (&aws.sdk_id, &service.version, &aws.endpoint_prefix, &aws.signing_name);
@@ -166,31 +168,29 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         #![allow(deprecated)]
 
         /// What the runtime needs to know about the service.
-        pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
+        pub(crate) static SERVICE: #rt::ServiceInfo = #rt::ServiceInfo {
             name: #name,
             api_version: #version,
             protocol: #protocol,
             endpoint_prefix: #prefix,
             signing_name: #signing,
-            default_endpoint: None,
             endpoint_rules: #rules,
-            emulator_env: None,
         };
 
         #client_doc
         #[derive(Clone, Debug)]
         pub struct Client {
-            core: nimbus::Client,
+            core: #rt::Client,
         }
 
         impl Client {
             /// A client with `config` (region, endpoint, transport, timeouts).
-            pub fn new(config: nimbus::Config) -> Self {
-                Self { core: nimbus::Client::new(&SERVICE, config) }
+            pub fn new(config: #rt::Config) -> Self {
+                Self { core: #rt::Client::new(&SERVICE, config) }
             }
 
             /// The runtime core: configuration and endpoint.
-            pub fn core(&self) -> &nimbus::Client {
+            pub fn core(&self) -> &#rt::Client {
                 &self.core
             }
 
@@ -220,9 +220,10 @@ fn message_expr(service: &Service, id: TypeId) -> TokenStream {
 }
 
 /// `src/errors.rs`: per operation, the enum with its documented variants and
-/// one `nimbus::operation_error!` line for everything shared; per modeled
+/// one `operation_error!` line for everything shared; per modeled
 /// error structure, where its message is.
 pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let mut items = Vec::new();
     let mut modeled = std::collections::BTreeSet::new();
     for op in &service.operations {
@@ -245,21 +246,21 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
             variants.push(quote! { #vdoc #v(#ty), });
             let code = t.error.as_ref().map_or(t.name.wire.clone(), |e| e.code.clone());
             let read = read_fn_name(service, id);
-            shared.push(quote! { #v(#code, #read) });
+            shared.push(quote! { #v(#code, crate::operations::#read) });
         }
         items.push(quote! {
             #doc
-            #[derive(Debug)]
+            #[derive(Clone, Debug)]
             #[non_exhaustive]
             pub enum #name {
                 #(#variants)*
                 /// An error the model does not declare for this operation (its code,
-                /// message, HTTP status and request id are on the [`nimbus::Error`]),
+                /// message, HTTP status and request id are on the [`Error`](crate::Error)),
                 /// or a failure to send the request or read the response.
-                Unhandled(nimbus::Error),
+                Unhandled(#rt::Error),
             }
 
-            nimbus::operation_error! {
+            #rt::operation_error! {
                 #name;
                 #(#shared;)*
             }
@@ -269,12 +270,12 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
         let ty = type_path(service, id);
         let msg = message_expr(service, id);
         items.push(quote! {
-            impl nimbus::ModeledError for #ty {
+            impl #rt::ModeledError for #ty {
                 fn message(&self) -> Option<&str> {
                     #msg
                 }
 
-                fn response_meta(&self) -> &nimbus::ResponseMeta {
+                fn response_meta(&self) -> &#rt::ResponseMeta {
                     &self._response
                 }
             }
@@ -335,6 +336,7 @@ pub(super) fn operations_module(
 }
 
 fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let builder = builder_name(op);
     let err = error_enum(op);
     let info = static_name(op);
@@ -415,11 +417,12 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         },
     };
     let paginator = paginator(service, op, quote! { crate::errors::#err })?;
+    let mock_hook = super::mock::send_hook(service, op);
     let send_doc = doc_attrs(&format!(
         "Sends the `{wire}` request and decodes the response; a modeled error arrives as its [`{err}`](crate::errors::{err}) variant."
     ));
     Ok(quote! {
-        static #info: nimbus::OperationInfo = nimbus::OperationInfo {
+        static #info: #rt::OperationInfo = #rt::OperationInfo {
             name: #wire,
             idempotent: #idempotent,
             retryable_errors: &[#(#retryable),*],
@@ -429,12 +432,12 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         #[derive(Clone, Debug)]
         #[must_use = "a request does nothing until `send().await`"]
         pub struct #builder {
-            client: nimbus::Client,
+            client: #rt::Client,
             input: #input_ty,
         }
 
         impl #builder {
-            pub(crate) fn new(client: nimbus::Client, input: #input_ty) -> Self {
+            pub(crate) fn new(client: #rt::Client, input: #input_ty) -> Self {
                 Self { client, input }
             }
 
@@ -449,6 +452,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
 
             #send_doc
             pub async fn send(self) -> Result<#output_ty, crate::errors::#err> {
+                #mock_hook
                 let Self { client, #binding } = self;
                 #(#token_fill)*
                 let request = {
@@ -488,6 +492,7 @@ pub(super) fn member_path(service: &Service, mut ty: TypeId, path: &str, root: T
 
 /// `pages()` / `items()` for a `@paginated` operation.
 pub(super) fn paginator(service: &Service, op: &Operation, err_ty: TokenStream) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let (Some(p), Some(input), Some(output)) = (&op.pagination, op.input, op.output) else {
         return Ok(quote! {});
     };
@@ -510,8 +515,8 @@ pub(super) fn paginator(service: &Service, op: &Operation, err_ty: TokenStream) 
             let item_doc = doc_attrs(&format!("Every item of every page (`{}`), in order.", p.items.as_deref().unwrap_or_default()));
             quote! {
                 #item_doc
-                pub fn items(self) -> nimbus::paginate::Paginated<#item_ty, #err_ty> {
-                    nimbus::paginate::items(self.pages(), |page| #path.cloned().unwrap_or_default())
+                pub fn items(self) -> #rt::paginate::Paginated<#item_ty, #err_ty> {
+                    #rt::paginate::items(self.pages(), |page| #path.cloned().unwrap_or_default())
                 }
             }
         }
@@ -519,8 +524,8 @@ pub(super) fn paginator(service: &Service, op: &Operation, err_ty: TokenStream) 
     };
     Ok(quote! {
         #doc
-        pub fn pages(self) -> nimbus::paginate::Paginated<#out_ty, #err_ty> {
-            nimbus::paginate::pages(self, |b, token| b.#setter(token), #builder::send, |page: &#out_ty| #next.cloned())
+        pub fn pages(self) -> #rt::paginate::Paginated<#out_ty, #err_ty> {
+            #rt::paginate::pages(self, |b, token| b.#setter(token), #builder::send, |page: &#out_ty| #next.cloned())
         }
         #items
     })
@@ -530,6 +535,7 @@ pub(super) fn paginator(service: &Service, op: &Operation, err_ty: TokenStream) 
 /// stream): the builder with its setters, whose `send` fails with a clear
 /// "not supported" error naming the operation and `reason`.
 fn unsupported_operation_item(service: &Service, op: &Operation, reason: &str) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let builder = builder_name(op);
     let err = error_enum(op);
     let input_ty = match op.input {
@@ -561,12 +567,12 @@ fn unsupported_operation_item(service: &Service, op: &Operation, reason: &str) -
         #doc
         #[derive(Clone, Debug)]
         pub struct #builder {
-            client: nimbus::Client,
+            client: #rt::Client,
             input: #input_ty,
         }
 
         impl #builder {
-            pub(crate) fn new(client: nimbus::Client, input: #input_ty) -> Self {
+            pub(crate) fn new(client: #rt::Client, input: #input_ty) -> Self {
                 Self { client, input }
             }
 
@@ -577,17 +583,18 @@ fn unsupported_operation_item(service: &Service, op: &Operation, reason: &str) -
 
             #(#setters)*
 
-            /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
+            /// Fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported): see the type's documentation.
             pub async fn send(self) -> Result<#output_ty, crate::errors::#err> {
                 let _ = (self.client, self.input);
-                Err(crate::errors::#err::from_error(nimbus::Error::new(nimbus::ErrorKind::Unsupported, #message)))
+                Err(crate::errors::#err::from_error(#rt::Error::new(#rt::ErrorKind::Unsupported, #message)))
             }
         }
     })
 }
 
-/// The block building the `nimbus::http::HttpRequest` from `input`.
+/// The block building the runtime's `HttpRequest` from `input`.
 fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let host = host_prefix(service, op)?;
     match service.protocol {
         Protocol::RestJson1 => rest_request(service, op, host),
@@ -596,12 +603,12 @@ fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 if service.protocol == Protocol::AwsJson1_0 { "application/x-amz-json-1.0" } else { "application/x-amz-json-1.1" };
             let target = op.rpc_target.clone().unwrap_or_default();
             let body = match op.input {
-                Some(_) => quote! { nimbus::protocol::json::encode(&input)? },
+                Some(_) => quote! { #rt::json::encode(&input)? },
                 None => {
-                    quote! { nimbus::protocol::json::encode(&nimbus::Document::Object(Default::default()))? }
+                    quote! { #rt::json::encode(&#rt::Document::Object(Default::default()))? }
                 }
             };
-            Ok(then_finish(quote! { nimbus::protocol::json::rpc_request(#content_type, #target, #body) }, finish_request(host, op)))
+            Ok(then_finish(quote! { #rt::json::rpc_request(#content_type, #target, #body) }, finish_request(service, host, op)))
         }
     }
 }
@@ -621,24 +628,22 @@ fn then_finish(expr: TokenStream, post: TokenStream) -> TokenStream {
 }
 
 /// Statements finishing the request: host prefix, `Content-MD5`, compression.
-fn finish_request(host: TokenStream, op: &Operation) -> TokenStream {
-    let body = body_finish(op);
+fn finish_request(service: &Service, host: TokenStream, op: &Operation) -> TokenStream {
+    let body = body_finish(service, op);
     quote! { #host #body }
 }
 
 /// Statements finishing the body: `Content-MD5`, then compression.
-fn body_finish(op: &Operation) -> TokenStream {
-    let md5 = op.checksum_required.then(|| quote! { nimbus::protocol::content_md5(&mut request); });
-    let gzip = op
-        .request_compression
-        .iter()
-        .any(|e| e == "gzip")
-        .then(|| quote! { nimbus::protocol::compress_gzip(&mut request, client.config())?; });
+fn body_finish(service: &Service, op: &Operation) -> TokenStream {
+    let rt = rt(service);
+    let md5 = op.checksum_required.then(|| quote! { #rt::content_md5(&mut request); });
+    let gzip = op.request_compression.iter().any(|e| e == "gzip").then(|| quote! { #rt::compress_gzip(&mut request, client.config())?; });
     quote! { #md5 #gzip }
 }
 
 /// Statements setting `request.host_prefix` from the `@endpoint` template.
 fn host_prefix(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let Some(segments) = &op.host_prefix else {
         return Ok(quote! {});
     };
@@ -665,7 +670,7 @@ fn host_prefix(service: &Service, op: &Operation) -> Result<TokenStream, String>
     Ok(quote! {
         let mut prefix = String::new();
         #(#parts)*
-        nimbus::protocol::rest::check_host_prefix(&prefix)?;
+        #rt::rest::check_host_prefix(&prefix)?;
         request.host_prefix = Some(prefix);
     })
 }
@@ -674,24 +679,25 @@ fn host_prefix(service: &Service, op: &Operation) -> Result<TokenStream, String>
 /// the member value): the expression, and whether it is already a `&str`
 /// (otherwise it makes an owned `String`).
 fn text_expr(service: &Service, ty: &TypeRef, media_type: bool, v: TokenStream) -> Result<(TokenStream, bool), String> {
+    let rt = rt(service);
     let as_str = quote! { #v.as_str() };
     Ok(match ty {
-        TypeRef::String if media_type => (quote! { nimbus::protocol::rest::base64_string(#v) }, false),
+        TypeRef::String if media_type => (quote! { #rt::rest::base64_string(#v) }, false),
         TypeRef::String | TypeRef::BigNumber => (as_str, true),
         TypeRef::Bool | TypeRef::Int { .. } => (quote! { #v.to_string() }, false),
-        TypeRef::Float => (quote! { nimbus::protocol::rest::fmt_f32(*#v) }, false),
-        TypeRef::Double => (quote! { nimbus::protocol::rest::fmt_float(*#v) }, false),
-        TypeRef::Blob => (quote! { nimbus::protocol::rest::base64_bytes(#v.as_bytes()) }, false),
+        TypeRef::Float => (quote! { #rt::rest::fmt_f32(*#v) }, false),
+        TypeRef::Double => (quote! { #rt::rest::fmt_float(*#v) }, false),
+        TypeRef::Blob => (quote! { #rt::rest::base64_bytes(#v.as_bytes()) }, false),
         TypeRef::Timestamp(TimestampFormat::DateTime) => (quote! { #v.to_rfc3339() }, false),
         TypeRef::Timestamp(TimestampFormat::HttpDate) => (quote! { #v.to_http_date() }, false),
         TypeRef::Timestamp(TimestampFormat::EpochSeconds) => (quote! { #v.to_epoch_seconds_string() }, false),
         TypeRef::Named(id) => match &service.ty(*id).kind {
             TypeKind::StringEnum(_) => (as_str, true),
             TypeKind::IntEnum(_) => (quote! { #v.value().to_string() }, false),
-            _ => (quote! { nimbus::protocol::json::to_text(#v) }, false),
+            _ => (quote! { #rt::json::to_text(#v) }, false),
         },
         // Structured values (Discovery `object` query parameters): JSON text.
-        TypeRef::Document | TypeRef::Map { .. } | TypeRef::List { .. } => (quote! { nimbus::protocol::json::to_text(#v) }, false),
+        TypeRef::Document | TypeRef::Map { .. } | TypeRef::List { .. } => (quote! { #rt::json::to_text(#v) }, false),
     })
 }
 
@@ -717,6 +723,7 @@ fn with_value(f: &Field, body: TokenStream) -> TokenStream {
 }
 
 pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let route = op.http.as_ref().ok_or_else(|| format!("restJson1 operation `{}` has no @http trait", op.name.wire))?;
     let method = &route.method;
     let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
@@ -732,7 +739,7 @@ pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream)
                 let text = text_arg(service, &f.ty, false, quote! { v })?;
                 let fname = ident(&f.name.rust);
                 if let (Protocol::GoogleRest, Some(pattern)) = (service.protocol, &f.constraints.pattern) {
-                    stmts.push(with_value(f, quote! { nimbus::google::check_pattern(#name, #text, #pattern)?; }));
+                    stmts.push(with_value(f, quote! { #rt::check_pattern(#name, #text, #pattern)?; }));
                 }
                 stmts.push(if f.required || f.defaulted {
                     quote! { { let v = &input.#fname; r.label(#name, #text, #greedy)?; } }
@@ -810,17 +817,18 @@ pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream)
     if let Some(f) = payload {
         stmts.push(payload_stmt(service, f)?);
     } else if body_members {
-        stmts.push(quote! { r.body(nimbus::protocol::json::encode(&input)?, "application/json"); });
+        stmts.push(quote! { r.body(#rt::json::encode(&input)?, "application/json"); });
     }
-    let finish = then_finish(quote! { r.finish() }, finish_request(host, op));
+    let finish = then_finish(quote! { r.finish() }, finish_request(service, host, op));
     Ok(quote! {
-        let mut r = nimbus::protocol::rest::RequestBuilder::new(#method);
+        let mut r = #rt::rest::RequestBuilder::new(#method);
         #(#stmts)*
         #finish
     })
 }
 
 fn payload_stmt(service: &Service, f: &Field) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let fname = ident(&f.name.rust);
     let optional = !(f.required || f.defaulted);
     let media = f.media_type.as_deref();
@@ -831,9 +839,9 @@ fn payload_stmt(service: &Service, f: &Field) -> Result<TokenStream, String> {
             (quote! { v.as_str().as_bytes().to_vec().into() }, "text/plain".to_owned(), None)
         }
         TypeRef::Named(id) if matches!(service.ty(*id).kind, TypeKind::Struct(_)) => {
-            (quote! { nimbus::protocol::json::encode(v)? }, "application/json".to_owned(), Some(quote! { b"{}".as_slice().into() }))
+            (quote! { #rt::json::encode(v)? }, "application/json".to_owned(), Some(quote! { b"{}".as_slice().into() }))
         }
-        _ => (quote! { nimbus::protocol::json::encode(v)? }, media.unwrap_or("application/json").to_owned(), None),
+        _ => (quote! { #rt::json::encode(v)? }, media.unwrap_or("application/json").to_owned(), None),
     };
     if !optional {
         return Ok(quote! { { let v = &input.#fname; r.body(#bytes, #content_type); } });
@@ -850,8 +858,9 @@ fn payload_stmt(service: &Service, f: &Field) -> Result<TokenStream, String> {
     })
 }
 
-/// `fn read_x(response) -> Result<types::X, nimbus::Error>` for an output or error structure.
+/// `fn read_x(response) -> Result<types::X, Error>` for an output or error structure.
 pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let name = read_fn_name(service, id);
     let ty = type_path(service, id);
     let t = service.ty(id);
@@ -866,19 +875,19 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
     } else {
         Vec::new()
     };
-    let meta = carries_response_meta(service, id).then(|| quote! { out._response = nimbus::ResponseMeta::from_response(response); });
+    let meta = carries_response_meta(service, id).then(|| quote! { out._response = #rt::ResponseMeta::from_response(response); });
     if bound.is_empty() && meta.is_none() {
         return Ok(quote! {
             #doc
-            pub(crate) fn #name(response: &nimbus::http::HttpResponse) -> Result<#ty, nimbus::Error> {
-                nimbus::protocol::json::decode(response)
+            pub(crate) fn #name(response: &#rt::HttpResponse) -> Result<#ty, #rt::Error> {
+                #rt::json::decode(response)
             }
         });
     }
     let has_body = bound.is_empty()
         || fields.iter().any(|f| matches!(f.binding, Binding::Body | Binding::Query(_) | Binding::QueryParams | Binding::Label));
     let init = if has_body {
-        quote! { let mut out: #ty = nimbus::protocol::json::decode(response)?; }
+        quote! { let mut out: #ty = #rt::json::decode(response)?; }
     } else {
         quote! { let mut out = <#ty>::default(); }
     };
@@ -900,16 +909,16 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
                     TypeRef::List { item, .. } => {
                         let parse = parse_fn(service, item, media)?;
                         let dates = matches!(**item, TypeRef::Timestamp(TimestampFormat::HttpDate));
-                        quote! { nimbus::protocol::rest::header_list(response, #h, #parse, #dates)? }
+                        quote! { #rt::rest::header_list(response, #h, #parse, #dates)? }
                     }
                     ty => {
                         let parse = parse_fn(service, ty, media)?;
-                        quote! { nimbus::protocol::rest::header(response, #h, #parse)? }
+                        quote! { #rt::rest::header(response, #h, #parse)? }
                     }
                 };
                 stmts.push(assign(value));
             }
-            Binding::PrefixHeaders(p) => stmts.push(assign(quote! { nimbus::protocol::rest::prefix_headers(response, #p) })),
+            Binding::PrefixHeaders(p) => stmts.push(assign(quote! { #rt::rest::prefix_headers(response, #p) })),
             Binding::ResponseCode => {
                 let rt = ty_tokens(&rust_type(service, &f.ty))?;
                 stmts.push(assign(quote! { Some(response.status as #rt) }));
@@ -917,22 +926,22 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
             Binding::Payload => {
                 let value = match &f.ty {
                     TypeRef::Blob => {
-                        quote! { (!response.body.is_empty()).then(|| nimbus::Blob::new(response.body.to_vec())) }
+                        quote! { (!response.body.is_empty()).then(|| #rt::Blob::new(response.body.to_vec())) }
                     }
                     TypeRef::String => quote! {
-                        if response.body.is_empty() { None } else { Some(nimbus::protocol::json::text(response)?) }
+                        if response.body.is_empty() { None } else { Some(#rt::json::text(response)?) }
                     },
                     TypeRef::Named(tid) if matches!(service.ty(*tid).kind, TypeKind::StringEnum(_)) => {
                         let et = type_path(service, *tid);
                         quote! {
-                            if response.body.is_empty() { None } else { Some(#et::from(nimbus::protocol::json::text(response)?.as_str())) }
+                            if response.body.is_empty() { None } else { Some(#et::from(#rt::json::text(response)?.as_str())) }
                         }
                     }
                     TypeRef::Document => quote! {
-                        if response.body.is_empty() { None } else { Some(nimbus::protocol::json::decode(response)?) }
+                        if response.body.is_empty() { None } else { Some(#rt::json::decode(response)?) }
                     },
                     _ => quote! {
-                        if response.body.iter().all(u8::is_ascii_whitespace) { None } else { Some(nimbus::protocol::json::decode(response)?) }
+                        if response.body.iter().all(u8::is_ascii_whitespace) { None } else { Some(#rt::json::decode(response)?) }
                     },
                 };
                 let value = if f.boxed {
@@ -948,7 +957,7 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
     }
     Ok(quote! {
         #doc
-        pub(crate) fn #name(response: &nimbus::http::HttpResponse) -> Result<#ty, nimbus::Error> {
+        pub(crate) fn #name(response: &#rt::HttpResponse) -> Result<#ty, #rt::Error> {
             #init
             #(#stmts)*
             #meta
@@ -957,20 +966,21 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
     })
 }
 
-/// A `nimbus::protocol::rest::Parse<T>` for a header value of type `ty`.
+/// A `rest::Parse<T>` of the runtime for a header value of type `ty`.
 fn parse_fn(service: &Service, ty: &TypeRef, media_type: bool) -> Result<TokenStream, String> {
-    let p = quote! { nimbus::protocol::rest };
+    let rt = rt(service);
+    let p = quote! { #rt::rest };
     Ok(match ty {
         TypeRef::String if media_type => quote! { #p::parse_base64_string },
         TypeRef::String => quote! { #p::parse_string },
         TypeRef::Bool => quote! { #p::parse_bool },
         TypeRef::Int { .. } => {
-            let rt = ty_tokens(&rust_type(service, ty))?;
-            quote! { #p::parse_int::<#rt> }
+            let int = ty_tokens(&rust_type(service, ty))?;
+            quote! { #p::parse_int::<#int> }
         }
         TypeRef::Float => quote! { #p::parse_f32 },
         TypeRef::Double => quote! { #p::parse_f64 },
-        TypeRef::BigNumber => quote! { |v| Ok(nimbus::BigNumber::new(v)) },
+        TypeRef::BigNumber => quote! { |v| Ok(#rt::BigNumber::new(v)) },
         TypeRef::Blob => quote! { #p::parse_blob },
         TypeRef::Timestamp(TimestampFormat::HttpDate) => quote! { #p::parse_http_date },
         TypeRef::Timestamp(TimestampFormat::DateTime) => quote! { #p::parse_date_time },

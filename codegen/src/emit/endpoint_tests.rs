@@ -2,12 +2,14 @@
 //! `#[cfg(test)]` module running every case against the crate's embedded
 //! rule set and printing `endpoints <service>: N passed, M failed`.
 
+use super::runtime::rt;
 use crate::ir::Service;
 use quote::quote;
 use serde_json::Value;
 
 /// The test module, or `None` when the model has no endpoint tests.
 pub fn endpoint_tests_rs(service: &Service) -> Option<proc_macro2::TokenStream> {
+    let rt = rt(service);
     let aws = service.aws.as_ref()?;
     aws.endpoint_rules.as_ref()?;
     let cases = aws.endpoint_tests.as_ref()?.get("testCases")?.as_array()?;
@@ -32,9 +34,9 @@ pub fn endpoint_tests_rs(service: &Service) -> Option<proc_macro2::TokenStream> 
         #[test]
         fn endpoint_rule_cases() {
             let rules = crate::client::SERVICE.endpoint_rules.unwrap_or_default();
-            let mut summary = nimbus::testing::Summary::default();
+            let mut summary = #rt::testing::Summary::default();
             for (doc, params, expect) in CASES {
-                summary.run_case(doc, || nimbus::testing::endpoint_case(rules, params, expect));
+                summary.run_case(doc, || #rt::testing::endpoint_case(rules, params, expect));
             }
             assert!(summary.report(#suite), "some endpoint cases failed");
         }

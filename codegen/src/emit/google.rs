@@ -9,6 +9,7 @@
 use super::client::{
     builder_name, first_sentence, paginator, raw, rest_request, rust_type, static_name, struct_fields, ty_tokens, type_path,
 };
+use super::runtime::rt;
 use super::types::{doc_attrs, ident};
 use crate::ir::*;
 use crate::names::{self, Scope};
@@ -22,7 +23,7 @@ fn resource_struct(path: &[String]) -> syn::Ident {
 }
 
 /// The `Params` struct name of a method.
-fn params_struct(op: &Operation) -> syn::Ident {
+pub(super) fn params_struct(op: &Operation) -> syn::Ident {
     format_ident!("{}Params", builder_name(op))
 }
 
@@ -52,6 +53,7 @@ fn returns_operation(service: &Service, op: &Operation) -> bool {
 
 /// `src/client.rs`.
 pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let google = service.google.clone().unwrap_or_default();
     let endpoint = format!("{}{}", google.root_url, google.service_path);
     let emulator = format!("{}_EMULATOR_HOST", service.short_name.to_uppercase());
@@ -108,17 +110,17 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
                 #doc
                 #[derive(Clone, Debug)]
                 pub struct Client {
-                    core: nimbus::Client,
+                    core: #rt::Client,
                 }
 
                 impl Client {
                     /// A client with `config` (token provider, endpoint, transport, timeouts).
-                    pub fn new(config: nimbus::Config) -> Self {
-                        Self { core: nimbus::Client::new(&SERVICE, config) }
+                    pub fn new(config: #rt::Config) -> Self {
+                        Self { core: #rt::Client::new(&SERVICE, config) }
                     }
 
                     /// The runtime core: configuration and endpoint.
-                    pub fn core(&self) -> &nimbus::Client {
+                    pub fn core(&self) -> &#rt::Client {
                         &self.core
                     }
 
@@ -132,7 +134,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
                 #doc
                 #[derive(Clone, Debug)]
                 pub struct #ty {
-                    core: nimbus::Client,
+                    core: #rt::Client,
                 }
 
                 impl #ty {
@@ -146,14 +148,10 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         #![allow(deprecated)]
 
         /// What the runtime needs to know about the service.
-        pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
+        pub(crate) static SERVICE: #rt::ServiceInfo = #rt::ServiceInfo {
             name: #name,
             api_version: #version,
-            protocol: nimbus::Protocol::GoogleRest,
-            endpoint_prefix: #name,
-            signing_name: #name,
-            default_endpoint: Some(#endpoint),
-            endpoint_rules: None,
+            default_endpoint: #endpoint,
             emulator_env: Some(#emulator),
         };
 
@@ -217,6 +215,7 @@ pub fn operations_rs(service: &Service) -> Result<TokenStream, String> {
 }
 
 fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, String> {
+    let rt = rt(service);
     let builder = builder_name(op);
     let params = params_struct(op);
     let info = static_name(op);
@@ -264,12 +263,12 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         let setter = ident(&scope.claim("standard_params".to_owned()));
         let names: Vec<String> = globals.iter().map(|g| format!("`{}`", g.name.wire)).collect();
         let doc = doc_attrs(&format!(
-            "Sets the standard parameters every method accepts ({}), replacing earlier ones: see [`nimbus::google::StandardParams`].",
+            "Sets the standard parameters every method accepts ({}), replacing earlier ones: see [`#rt::StandardParams`].",
             names.join(", ")
         ));
         setters.push(quote! {
             #doc
-            pub fn #setter(mut self, params: nimbus::google::StandardParams) -> Self {
+            pub fn #setter(mut self, params: #rt::StandardParams) -> Self {
                 self.globals = params;
                 self
             }
@@ -294,18 +293,18 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             Ok(())
         },
     };
-    let paginator = paginator(service, op, quote! { nimbus::Error })?;
+    let paginator = paginator(service, op, quote! { #rt::Error })?;
     let wait = match (returns_operation(service, op), operations_prefix(service)) {
         (true, Some(prefix)) => quote! {
             /// Sends the request, then polls the long-running operation (with
             /// backoff, up to `settings.deadline`) until it is done: its
             /// `response` decoded as `T`, or its `error` as an error.
-            pub async fn wait<T: serde::de::DeserializeOwned>(self, settings: nimbus::google::WaitSettings) -> Result<T, nimbus::Error> {
+            pub async fn wait<T: serde::de::DeserializeOwned>(self, settings: #rt::WaitSettings) -> Result<T, #rt::Error> {
                 let client = self.client.clone();
                 let response = self.send_raw().await?;
-                let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-                let result = nimbus::google::wait_operation(&client, #prefix, operation, settings).await?;
-                nimbus::protocol::json::from_value(result)
+                let operation: #rt::Document = #rt::json::decode(&response)?;
+                let result = #rt::wait_operation(&client, #prefix, operation, settings).await?;
+                #rt::json::from_value(result)
             }
         },
         _ => quote! {},
@@ -317,23 +316,23 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 /// Sends the request and decodes the response as it streams in:
                 /// one item per `PartialResultSet` (or element), errors mid-stream
                 /// included.
-                pub async fn stream(self) -> Result<nimbus::paginate::Paginated<#out_ty, nimbus::Error>, nimbus::Error> {
+                pub async fn stream(self) -> Result<#rt::paginate::Paginated<#out_ty, #rt::Error>, #rt::Error> {
                     let values = self.stream_values().await?;
-                    Ok(nimbus::paginate::Paginated::from_stream(values, nimbus::protocol::json::from_value))
+                    Ok(#rt::paginate::Paginated::from_stream(values, #rt::json::from_value))
                 }
 
                 /// Sends the request and yields complete rows as they arrive,
                 /// merging values that the service split across chunks.
-                pub async fn rows(self) -> Result<nimbus::paginate::Paginated<Vec<nimbus::Document>, nimbus::Error>, nimbus::Error> {
+                pub async fn rows(self) -> Result<#rt::paginate::Paginated<Vec<#rt::Document>, #rt::Error>, #rt::Error> {
                     let values = self.stream_values().await?;
-                    Ok(nimbus::paginate::Paginated::from_boxed(nimbus::google::stream::rows(values)))
+                    Ok(#rt::paginate::Paginated::from_boxed(#rt::stream::rows(values)))
                 }
 
-                async fn stream_values(self) -> Result<nimbus::paginate::BoxStream<'static, Result<nimbus::Document, nimbus::Error>>, nimbus::Error> {
+                async fn stream_values(self) -> Result<#rt::paginate::BoxStream<'static, Result<#rt::Document, #rt::Error>>, #rt::Error> {
                     let Self { client, input, globals } = self;
                     let request = Self::request(&input, &globals)?;
                     let response = client.send_streaming(&#info, request).await?;
-                    Ok(nimbus::google::stream::json_values(response.body))
+                    Ok(#rt::stream::json_values(response.body))
                 }
             }
         }
@@ -344,8 +343,9 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         doc_attrs(&format!("Request builder of `{wire}`{}", if summary.is_empty() { ".".to_owned() } else { format!(": {summary}") }));
     let params_doc = doc_attrs(&format!("The parameters of `{wire}`."));
     let send_doc = doc_attrs(&format!("Sends the `{wire}` request and decodes the response."));
+    let mock_hook = super::mock::send_hook(service, op);
     Ok(quote! {
-        static #info: nimbus::OperationInfo = nimbus::OperationInfo { name: #wire, idempotent: #idempotent, retryable_errors: &[] };
+        static #info: #rt::OperationInfo = #rt::OperationInfo { name: #wire, idempotent: #idempotent, retryable_errors: &[] };
 
         #params_doc
         #[derive(Clone, Debug, Default)]
@@ -358,14 +358,14 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         #[derive(Clone, Debug)]
         #[must_use = "a request does nothing until `send().await`"]
         pub struct #builder {
-            client: nimbus::Client,
+            client: #rt::Client,
             input: #params,
-            globals: nimbus::google::StandardParams,
+            globals: #rt::StandardParams,
         }
 
         impl #builder {
-            pub(crate) fn new(client: nimbus::Client, input: #params) -> Self {
-                Self { client, input, globals: nimbus::google::StandardParams::new() }
+            pub(crate) fn new(client: #rt::Client, input: #params) -> Self {
+                Self { client, input, globals: #rt::StandardParams::new() }
             }
 
             /// The parameters as set so far.
@@ -379,20 +379,21 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             #wait
             #stream
 
-            fn request(input: &#params, globals: &nimbus::google::StandardParams) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+            fn request(input: &#params, globals: &#rt::StandardParams) -> Result<#rt::HttpRequest, #rt::Error> {
                 let mut request = { #serialize };
-                nimbus::protocol::rest::append_query(&mut request, globals.iter());
+                #rt::rest::append_query(&mut request, globals.iter());
                 Ok(request)
             }
 
-            async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+            async fn send_raw(self) -> Result<#rt::HttpResponse, #rt::Error> {
                 let Self { client, input, globals } = self;
                 let request = Self::request(&input, &globals)?;
                 #send_call
             }
 
             #send_doc
-            pub async fn send(self) -> Result<#output_ty, nimbus::Error> {
+            pub async fn send(self) -> Result<#output_ty, #rt::Error> {
+                #mock_hook
                 let response = self.send_raw().await?;
                 #deserialize
             }

@@ -3,7 +3,9 @@
 pub mod client;
 pub mod endpoint_tests;
 pub mod google;
+pub mod mock;
 pub mod protocol_tests;
+pub mod runtime;
 pub mod summary;
 pub mod types;
 
@@ -18,8 +20,9 @@ pub struct CrateSpec {
     pub crate_name: String,
     /// Where the spec is pinned, for the file headers, e.g. `specs/manifest.toml [athena]`.
     pub spec_label: String,
-    /// Path from the generated crate to the runtime crate.
-    pub runtime_path: String,
+    /// Path from the generated crate to the directory holding the runtime
+    /// crates (`nimbus-aws`, `nimbus-google`), e.g. `../../crates`.
+    pub runtime_dir: String,
     /// Version of the generated crate (and of the runtime it needs).
     pub version: String,
     /// Also emit the model's protocol compliance cases as tests (test-only crates).
@@ -59,7 +62,7 @@ fn one_entry_per_line(text: &str, opener: &str) -> String {
         let Some(len) = rest[body_start..].find("\n}") else { break };
         out.push_str(&rest[..body_start]);
         let body = rest[body_start..body_start + len].split_whitespace().collect::<Vec<_>>().join(" ");
-        for entry in body.split(';').map(|e| e.trim().replace("( ", "(")).filter(|e| !e.is_empty()) {
+        for entry in body.split(';').map(|e| e.trim().replace("( ", "(").replace(" ::", "::")).filter(|e| !e.is_empty()) {
             out.push_str("\n    ");
             out.push_str(&entry);
             out.push(';');
@@ -80,7 +83,10 @@ pub fn emit_crate(service: &Service, spec: &CrateSpec) -> Result<Vec<GeneratedFi
     if client::emits_client(service) {
         files.push(GeneratedFile { path: "src/client.rs".into(), contents: format_file(client::client_rs(service)?, "client.rs")? });
         let errors = format_file(client::errors_rs(service)?, "errors.rs")?;
-        files.push(GeneratedFile { path: "src/errors.rs".into(), contents: one_entry_per_line(&errors, "nimbus::operation_error! {") });
+        files.push(GeneratedFile {
+            path: "src/errors.rs".into(),
+            contents: one_entry_per_line(&errors, &format!("{}::operation_error! {{", runtime::runtime_path(service))),
+        });
         files.push(GeneratedFile {
             path: "src/operations.rs".into(),
             contents: format_file(client::operations_rs(service)?, "operations.rs")?,
@@ -95,6 +101,9 @@ pub fn emit_crate(service: &Service, spec: &CrateSpec) -> Result<Vec<GeneratedFi
         if let Some(names) = google::names_rs(service) {
             files.push(GeneratedFile { path: "src/names.rs".into(), contents: format_file(names, "names.rs")? });
         }
+    }
+    if let Some(testing) = mock::testing_rs(service)? {
+        files.push(GeneratedFile { path: "src/testing.rs".into(), contents: format_file(testing, "testing.rs")? });
     }
     if (client::supports(service.protocol) || service.google.is_some()) && !spec.protocol_tests {
         files.push(GeneratedFile { path: "README.md".into(), contents: readme(service, spec) });
@@ -128,19 +137,29 @@ fn readme(service: &Service, spec: &CrateSpec) -> String {
 # {name}
 
 {title} ({version}): an async client for every method of the REST API and every schema,
-generated from its Discovery document. Runtime: [`nimbus`](../nimbus).
+generated from its Discovery document. Runtime: [`nimbus-google`](../nimbus-google) on
+[`nimbus-core`](../nimbus-core); this crate is the only dependency a program needs.
 
 ## Configuration
 
 ```rust,ignore
-// Production: an OAuth access token provider (requests go to {root}{path}).
-let client = {krate}::Client::new({krate}::Config::new().token_provider(my_token_provider));
+use {krate}::config::{{Config, StaticToken}};
 
-// Emulator: with {emulator}=host:port set, requests go to http://host:port, unauthenticated.
-let client = {krate}::Client::new({krate}::Config::new());
+// Production: Application Default Credentials (feature `google-adc`, on by default), or
+// any token provider; requests go to {root}{path}.
+let client = {krate}::Client::new(Config::new());
+let client = {krate}::Client::new(Config::new().token_provider(StaticToken::new(token)));
+
+// Quota project and universe domain (also GOOGLE_CLOUD_QUOTA_PROJECT and
+// GOOGLE_CLOUD_UNIVERSE_DOMAIN with `Config::from_env()`):
+let client = {krate}::Client::new(Config::new().quota_project("billing-project"));
+
+// Emulator: with {emulator}=host:port set (or `Config::emulator_host`), requests go to
+// http://host:port, unauthenticated.
+let client = {krate}::Client::new(Config::new());
 
 // Any other endpoint:
-let client = {krate}::Client::new({krate}::Config::new().endpoint_url("http://127.0.0.1:9020").no_credentials());
+let client = {krate}::Client::new(Config::new().endpoint_url("http://127.0.0.1:9020").no_credentials());
 ```
 
 Resources are accessors (`client.projects().instances().databases().sessions()`); each method
@@ -148,7 +167,22 @@ takes its required parameters (typed names in `{krate}::names`, e.g. `SessionNam
 convert into them) and returns a request builder with `set_*` for optional and global
 parameters, then `.send().await`. List methods have `.pages()`/`.items()`, long-running
 operations `.wait(settings)`, streaming methods `.stream()` and `.rows()`. Errors are
-`nimbus::Error` with the canonical status (`NOT_FOUND`, `ALREADY_EXISTS`, ...) as `code()`.
+`{krate}::Error` with the canonical status (`NOT_FOUND`, `ALREADY_EXISTS`, ...) as `code()`.
+
+## Testing code that calls the service
+
+With the `test-util` feature, `{krate}::testing::Mock` answers calls with typed values,
+without HTTP:
+
+```rust,ignore
+let mock = {krate}::testing::Mock::new();
+let rule = mock.on_projects_instances_databases_sessions_get()
+    .matching(|params| params.name.ends_with("/sessions/s1"))
+    .returns(session);
+let client = mock.client();
+// ... code under test calls client.projects()...get(name).send().await ...
+assert_eq!(rule.calls(), 1);
+```
 
 See `examples/` for a runnable call.
 "#,
@@ -165,7 +199,8 @@ See `examples/` for a runnable call.
 # {name}
 
 {title} (API version {version}, protocol {protocol}): an async client and every type of the
-service, generated from its Smithy model. Runtime: [`nimbus`](../nimbus).
+service, generated from its Smithy model. Runtime: [`nimbus-aws`](../nimbus-aws) on
+[`nimbus-core`](../nimbus-core); this crate is the only dependency a program needs.
 
 ## Configuration from the environment
 
@@ -184,7 +219,7 @@ let config = {krate}::Config::new()
     .region("us-east-1")
     .endpoint_url("http://127.0.0.1:5000") // or AWS_ENDPOINT_URL with `from_env`
     .attempt_timeout(Duration::from_secs(10))
-    .retry(nimbus::RetryConfig {{ max_attempts: 5, ..Default::default() }});
+    .retry({krate}::config::RetryConfig {{ max_attempts: 5, ..Default::default() }});
 let client = {krate}::Client::new(config);
 ```
 
@@ -193,6 +228,19 @@ set optional members with `set_*`, then `.send().await`. Errors are one enum per
 (`{krate}::errors`), with a variant per modeled error and `Unhandled` for the rest.
 Paginated operations also have `.pages()` and `.items()` streams.
 
+## Testing code that calls the service
+
+With the `test-util` feature, `{krate}::testing::Mock` answers calls with typed outputs and
+modeled errors, without HTTP, and records the typed inputs:
+
+```rust,ignore
+let mock = {krate}::testing::Mock::new();
+let rule = mock.on_{example_op}().returns(output);
+let client = mock.client();
+// ... code under test calls client ...
+assert_eq!(rule.calls(), 1);
+```
+
 See `examples/` for a runnable call.
 "#,
         label = spec.spec_label,
@@ -200,6 +248,7 @@ See `examples/` for a runnable call.
         title = service.title,
         version = service.version,
         protocol = service.protocol.label(),
+        example_op = service.operations.first().map_or("operation".to_owned(), |op| op.name.rust.trim_start_matches("r#").to_owned()),
     )
 }
 
@@ -216,12 +265,14 @@ rust-version = "1.85"
 
 [features]
 {google_features}## HTTP/2 (negotiated with ALPN) besides HTTP/1.1; off by default, it adds the `h2` stack to the build.
-http2 = ["nimbus/http2"]
+http2 = ["{runtime}/http2"]
 ## Derives `schemars::JsonSchema` for every type.
-schemars = ["dep:schemars", "nimbus/schemars"]
+schemars = ["dep:schemars", "{runtime}/schemars"]
+## `testing::Mock`: typed test doubles for code that calls the service.
+test-util = ["{runtime}/test-util"]
 
 [dependencies]
-nimbus = {{ path = "{runtime}", version = "{version}" }}
+{runtime} = {{ path = "{runtime_dir}/{runtime}", version = "{version}" }}
 schemars = {{ version = "1", optional = true, default-features = false, features = ["derive", "std"] }}
 serde = {{ version = "1", features = ["derive"] }}
 
@@ -231,8 +282,10 @@ workspace = true
 "#,
         dev = if spec.protocol_tests || client::supports(service.protocol) || service.google.is_some() {
             format!(
-                "\n[dev-dependencies]\nnimbus = {{ path = \"{}\", version = \"{}\", features = [\"test-util\"] }}\ntokio = {{ version = \"1\", default-features = false, features = [\"macros\", \"rt\"] }}\n",
-                spec.runtime_path, spec.version
+                "\n[dev-dependencies]\n{runtime} = {{ path = \"{}/{runtime}\", version = \"{}\", features = [\"test-util\"] }}\ntokio = {{ version = \"1\", default-features = false, features = [\"macros\", \"rt\"] }}\n",
+                spec.runtime_dir,
+                spec.version,
+                runtime = runtime::runtime_package(service)
             )
         } else {
             String::new()
@@ -241,10 +294,11 @@ workspace = true
         name = spec.crate_name,
         desc = description(service).replace('"', "'"),
         version = spec.version,
-        runtime = spec.runtime_path,
+        runtime = runtime::runtime_package(service),
+        runtime_dir = spec.runtime_dir,
         publish = if spec.protocol_tests { "\npublish = false" } else { "" },
         google_features = if service.google.is_some() {
-            "default = [\"google-adc\"]\n## Application Default Credentials when no token provider is configured.\ngoogle-adc = [\"nimbus/google-adc\"]\n"
+            "default = [\"google-adc\"]\n## Application Default Credentials when no token provider is configured.\ngoogle-adc = [\"nimbus-google/google-adc\"]\n"
         } else {
             ""
         },
@@ -294,26 +348,44 @@ fn lib_rs(service: &Service, spec: &CrateSpec) -> TokenStream {
     if client::supports(service.protocol) && endpoint_tests::endpoint_tests_rs(service).is_some() {
         tests = Some(quote! { #tests #[cfg(test)] mod endpoint_tests; });
     }
-    let client = client::emits_client(service).then(|| {
+    let rt = runtime::rt(service);
+    let testing = mock::has_mock(service).then(|| {
         quote! {
+            #[cfg(feature = "test-util")]
+            pub mod testing;
+        }
+    });
+    let client_modules = if client::emits_client(service) {
+        Some(quote! {
             #tests
             mod client;
             pub mod errors;
             pub mod operations;
-
-            pub use client::Client;
-            pub use nimbus::{Config, Error};
-        }
-    });
-    let google_client = (service.protocol == crate::ir::Protocol::GoogleRest).then(|| {
+        })
+    } else if service.protocol == crate::ir::Protocol::GoogleRest {
         let names = google::names_rs(service).is_some().then(|| quote! { pub mod names; });
-        quote! {
+        Some(quote! {
             pub mod client;
             #names
             pub mod operations;
+        })
+    } else {
+        None
+    };
+    let client = client_modules.map(|modules| {
+        quote! {
+            #modules
+            #testing
 
             pub use client::Client;
-            pub use nimbus::{Config, Error};
+            pub use config::Config;
+            pub use #rt::{Error, ErrorKind};
+
+            /// Client configuration: [`Config`] and what its settings take
+            /// (credentials, retries, limits, the HTTP transport).
+            pub mod config {
+                pub use #rt::config::*;
+            }
         }
     });
     quote! {
@@ -321,8 +393,13 @@ fn lib_rs(service: &Service, spec: &CrateSpec) -> TokenStream {
         #![forbid(unsafe_code)]
 
         #client
-        #google_client
         pub mod types;
+
+        /// The value types of the runtime that appear in [`types`] (dates,
+        /// blobs, documents, unknown enum values) and the pagination stream.
+        pub mod primitives {
+            pub use #rt::primitives::*;
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! struct literals). One `#[test]` per suite runs every case and prints
 //! `<suite>: N passed, M failed`.
 
+use super::runtime::rt;
 use super::types::ident;
 use crate::ir::*;
 use proc_macro2::{Literal, TokenStream};
@@ -32,6 +33,7 @@ fn fields(service: &Service, id: TypeId) -> &[Field] {
 
 /// A Rust expression of type `ty` for the test parameter `v`.
 fn value_expr(service: &Service, ty: &TypeRef, v: &Value) -> Result<TokenStream, String> {
+    let rt = rt(service);
     Ok(match ty {
         TypeRef::Bool => {
             let b = v.as_bool().ok_or_else(|| format!("expected a boolean, found {v}"))?;
@@ -72,7 +74,7 @@ fn value_expr(service: &Service, ty: &TypeRef, v: &Value) -> Result<TokenStream,
                 Value::String(x) => x.clone(),
                 other => other.to_string(),
             };
-            quote! { nimbus::BigNumber::new(#text) }
+            quote! { #rt::BigNumber::new(#text) }
         }
         TypeRef::String => {
             let x = v.as_str().ok_or_else(|| format!("expected a string, found {v}"))?;
@@ -80,18 +82,18 @@ fn value_expr(service: &Service, ty: &TypeRef, v: &Value) -> Result<TokenStream,
         }
         TypeRef::Blob => {
             let x = v.as_str().ok_or_else(|| format!("expected a string (blob), found {v}"))?;
-            quote! { nimbus::Blob::from(#x) }
+            quote! { #rt::Blob::from(#x) }
         }
         TypeRef::Timestamp(_) => {
             let text = match v {
                 Value::Number(n) => n.to_string(),
                 _ => return Err(format!("expected epoch seconds, found {v}")),
             };
-            quote! { nimbus::DateTime::parse_epoch_seconds(#text).expect("epoch seconds") }
+            quote! { #rt::DateTime::parse_epoch_seconds(#text).expect("epoch seconds") }
         }
         TypeRef::Document => {
             let text = v.to_string();
-            quote! { nimbus::testing::document(#text) }
+            quote! { #rt::testing::document(#text) }
         }
         TypeRef::List { item, sparse } => {
             let items = v.as_array().ok_or_else(|| format!("expected a list, found {v}"))?;
@@ -206,6 +208,7 @@ fn strs(items: &[String]) -> TokenStream {
 }
 
 fn request_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
+    let rt = rt(service);
     let id = s(case, "id").unwrap_or("unnamed");
     let fname = case_fn_name("request", id);
     let builder = ident(&crate::names::type_ident(&op.name.wire));
@@ -249,13 +252,13 @@ fn request_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn:
     };
     let code = quote! {
         fn #fname() -> Result<(), String> {
-            let mock = nimbus::http::MockTransport::new(nimbus::http::HttpResponse::new(200, Default::default(), "{}"));
+            let mock = #rt::testing::MockTransport::new(#rt::HttpResponse::new(200, Default::default(), "{}"));
             let client = crate::Client::new(config(#endpoint, &mock));
             let input = #input;
-            let _ = nimbus::testing::block_on(crate::operations::#builder::new(client.core().clone(), input).send());
+            let _ = #rt::testing::block_on(crate::operations::#builder::new(client.core().clone(), input).send());
             let requests = mock.requests();
             let request = requests.first().ok_or("no request was sent")?;
-            nimbus::testing::check_request(request, &nimbus::testing::ExpectedRequest {
+            #rt::testing::check_request(request, &#rt::testing::ExpectedRequest {
                 method: #method,
                 uri: #uri,
                 resolved_host: #resolved,
@@ -273,7 +276,8 @@ fn request_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn:
     Ok((fname, code))
 }
 
-fn response_parts(case: &Value) -> TokenStream {
+fn response_parts(service: &Service, case: &Value) -> TokenStream {
+    let rt = rt(service);
     let code = case.get("code").and_then(Value::as_u64).unwrap_or(200) as u16;
     let headers: Vec<TokenStream> = case
         .get("headers")
@@ -290,7 +294,7 @@ fn response_parts(case: &Value) -> TokenStream {
     let body = s(case, "body").unwrap_or("");
     quote! {
         let headers: &[(&str, &str)] = &[#(#headers),*];
-        let response = nimbus::http::HttpResponse::new(#code, headers.iter().copied().collect(), #body);
+        let response = #rt::HttpResponse::new(#code, headers.iter().copied().collect(), #body);
     }
 }
 
@@ -315,25 +319,18 @@ fn compare(expected_params: &Value, decoded: bool) -> TokenStream {
     }
 }
 
-fn protocol_tokens(service: &Service) -> TokenStream {
-    match service.protocol {
-        Protocol::AwsJson1_0 => quote! { nimbus::Protocol::AwsJson1_0 },
-        Protocol::AwsJson1_1 => quote! { nimbus::Protocol::AwsJson1_1 },
-        _ => quote! { nimbus::Protocol::RestJson1 },
-    }
-}
-
 fn output_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
+    let rt = rt(service);
     let id = s(case, "id").unwrap_or("unnamed");
     let fname = case_fn_name("response", id);
-    let parts = response_parts(case);
+    let parts = response_parts(service, case);
     let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
     let (expected, read) = match op.output {
         Some(oid) => {
             let read = format_ident!("read_{}", crate::names::snake(&service.ty(oid).name.rust));
             (struct_literal(service, oid, fields(service, oid), &params)?, quote! { crate::operations::#read(&response) })
         }
-        None => (quote! { () }, quote! { Ok::<(), nimbus::Error>(()) }),
+        None => (quote! { () }, quote! { Ok::<(), #rt::Error>(()) }),
     };
     let cmp = compare(&params, op.output.is_some());
     Ok((
@@ -352,21 +349,21 @@ fn output_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::
 }
 
 fn error_case(service: &Service, op: &Operation, err: TypeId, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
+    let rt = rt(service);
     let id = s(case, "id").unwrap_or("unnamed");
     let fname = case_fn_name("response", id);
-    let parts = response_parts(case);
+    let parts = response_parts(service, case);
     let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
     let expected = struct_literal(service, err, fields(service, err), &params)?;
     let enum_name = format_ident!("{}Error", crate::names::type_ident(&op.name.wire));
     let variant = ident(&service.ty(err).name.rust);
-    let protocol = protocol_tokens(service);
     let cmp = compare(&params, true);
     Ok((
         fname.clone(),
         quote! {
             fn #fname() -> Result<(), String> {
                 #parts
-                let error = crate::errors::#enum_name::from_error(nimbus::protocol::error_from_response(#protocol, response));
+                let error = crate::errors::#enum_name::from_error(#rt::testing::error_from_response(response));
                 let crate::errors::#enum_name::#variant(actual) = error else {
                     return Err(format!("expected the modeled error, got {error:?}"));
                 };
@@ -380,6 +377,7 @@ fn error_case(service: &Service, op: &Operation, err: TypeId, case: &Value) -> R
 
 /// `src/protocol_tests.rs`, or `None` when the service has no cases.
 pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, String> {
+    let rt = rt(service);
     let mut request = Vec::new();
     let mut response = Vec::new();
     let mut items = Vec::new();
@@ -417,7 +415,7 @@ pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, Strin
         quote! {
             #[test]
             fn #test() {
-                let mut summary = nimbus::testing::Summary::default();
+                let mut summary = #rt::testing::Summary::default();
                 #(#runs)*
                 assert!(summary.report(#name), "some {} cases failed", #name);
             }
@@ -430,8 +428,8 @@ pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, Strin
         //! and `httpResponseTests`), one function per case.
         #![allow(deprecated, clippy::all)]
 
-        fn config(endpoint: &str, mock: &nimbus::http::MockTransport) -> nimbus::Config {
-            nimbus::Config::new()
+        fn config(endpoint: &str, mock: &#rt::testing::MockTransport) -> #rt::Config {
+            #rt::Config::new()
                 .endpoint_url(endpoint)
                 .region("us-east-1")
                 .transport(mock.clone())

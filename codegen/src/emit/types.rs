@@ -1,5 +1,6 @@
 //! IR types -> Rust items (structs, open enums, unions) with serde.
 
+use crate::emit::runtime::{rt, runtime_item};
 use crate::ir::*;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -63,11 +64,11 @@ pub(crate) fn rust_type_with(service: &Service, ty: &TypeRef, leaf: &dyn Fn(&Typ
         .into(),
         TypeRef::Float => "f32".into(),
         TypeRef::Double => "f64".into(),
-        TypeRef::BigNumber => "nimbus::BigNumber".into(),
+        TypeRef::BigNumber => runtime_item(service, "BigNumber"),
         TypeRef::String => "String".into(),
-        TypeRef::Blob => "nimbus::Blob".into(),
-        TypeRef::Timestamp(_) => "nimbus::DateTime".into(),
-        TypeRef::Document => "nimbus::Document".into(),
+        TypeRef::Blob => runtime_item(service, "Blob"),
+        TypeRef::Timestamp(_) => runtime_item(service, "DateTime"),
+        TypeRef::Document => runtime_item(service, "Document"),
         TypeRef::List { item, sparse } => {
             let inner = rust_type_with(service, item, leaf);
             if *sparse { format!("Vec<Option<{inner}>>") } else { format!("Vec<{inner}>") }
@@ -100,11 +101,11 @@ fn parse_type(s: &str) -> TokenStream {
 /// The wire codec module of a leaf type, if it needs one.
 fn codec(ty: &TypeRef) -> Option<&'static str> {
     match ty {
-        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => Some("nimbus::wire::epoch_seconds"),
-        TypeRef::Timestamp(TimestampFormat::DateTime) => Some("nimbus::wire::date_time"),
-        TypeRef::Timestamp(TimestampFormat::HttpDate) => Some("nimbus::wire::http_date"),
-        TypeRef::Int { as_string: true, .. } => Some("nimbus::wire::int64_string"),
-        TypeRef::Float | TypeRef::Double => Some("nimbus::wire::special_float"),
+        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => Some("wire::epoch_seconds"),
+        TypeRef::Timestamp(TimestampFormat::DateTime) => Some("wire::date_time"),
+        TypeRef::Timestamp(TimestampFormat::HttpDate) => Some("wire::http_date"),
+        TypeRef::Int { as_string: true, .. } => Some("wire::int64_string"),
+        TypeRef::Float | TypeRef::Double => Some("wire::special_float"),
         TypeRef::List { item, .. } => codec(item),
         TypeRef::Map { value, .. } => codec(value),
         _ => None,
@@ -116,7 +117,7 @@ fn raw(s: &str) -> &str {
 }
 
 /// `#[serde(...)]` of a structure field.
-fn serde_field_attr(f: &Field, json_body: bool) -> TokenStream {
+fn serde_field_attr(service: &Service, f: &Field, json_body: bool) -> TokenStream {
     let mut parts = Vec::new();
     if json_body {
         match f.binding {
@@ -147,11 +148,17 @@ fn serde_field_attr(f: &Field, json_body: bool) -> TokenStream {
     let skip_ser = matches!(parts.first(), Some(p) if p.to_string() == "skip_serializing");
     match codec {
         Some(c) if skip_ser => {
-            let de = format!("{c}::deserialize");
+            let de = runtime_item(service, &format!("{c}::deserialize"));
             parts.push(quote! { deserialize_with = #de })
         }
-        Some(c) => parts.push(quote! { with = #c }),
-        None if !optional => parts.push(quote! { deserialize_with = "nimbus::wire::null_as_default" }),
+        Some(c) => {
+            let c = runtime_item(service, c);
+            parts.push(quote! { with = #c })
+        }
+        None if !optional => {
+            let null_as_default = runtime_item(service, "wire::null_as_default");
+            parts.push(quote! { deserialize_with = #null_as_default })
+        }
         None => {}
     }
     if skip_ser {
@@ -171,13 +178,14 @@ fn derives(t: &TypeDef, extra: TokenStream) -> TokenStream {
 pub fn type_item(service: &Service, id: TypeId, t: &TypeDef) -> TokenStream {
     match &t.kind {
         TypeKind::Struct(fields) => struct_item(service, id, t, fields),
-        TypeKind::StringEnum(vs) => enum_item(t, vs, false),
-        TypeKind::IntEnum(vs) => enum_item(t, vs, true),
+        TypeKind::StringEnum(vs) => enum_item(service, t, vs, false),
+        TypeKind::IntEnum(vs) => enum_item(service, t, vs, true),
         TypeKind::Union(vs) => union_item(service, t, vs),
     }
 }
 
 fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> TokenStream {
+    let rt = rt(service);
     let name = ident(&t.name.rust);
     let docs = docs_or(&t.docs, || format!("The `{}` structure.", t.name.wire));
     let deprecated = deprecated_attr(&t.deprecated);
@@ -192,7 +200,7 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
         quote! {
             /// The request id and HTTP status of the response this was decoded from.
             #[serde(skip)]
-            pub(crate) _response: nimbus::ResponseMeta,
+            pub(crate) _response: #rt::ResponseMeta,
         }
     });
     let meta_init = meta.then(|| quote! { _response: Default::default(), });
@@ -245,7 +253,7 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
         let fname = ident(&f.name.rust);
         let ty = parse_type(&field_type(service, f));
         let docs = docs_or(&f.docs, || format!("The `{}` member.", f.member_name));
-        let serde = serde_field_attr(f, json_body);
+        let serde = serde_field_attr(service, f, json_body);
         let dep = deprecated_attr(&f.deprecated);
         let schema = schemars_with(service, f, true);
         quote! { #docs #dep #serde #schema pub #fname: #ty, }
@@ -307,7 +315,7 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
             let fname = ident(&f.name.rust);
             let label = raw(&f.name.rust);
             if t.sensitive || f.sensitive {
-                quote! { .field(#label, &nimbus::wire::Redacted) }
+                quote! { .field(#label, &#rt::wire::Redacted) }
             } else {
                 quote! { .field(#label, &self.#fname) }
             }
@@ -350,6 +358,7 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
 
 /// A Rust expression for a member's modeled (non-zero) default value.
 fn default_expr(service: &Service, ty: &TypeRef, v: &serde_json::Value) -> TokenStream {
+    let rt = rt(service);
     use serde_json::Value;
     match (ty, v) {
         (TypeRef::Bool, Value::Bool(b)) => quote! { #b },
@@ -376,19 +385,19 @@ fn default_expr(service: &Service, ty: &TypeRef, v: &serde_json::Value) -> Token
         (TypeRef::String, Value::String(x)) => quote! { String::from(#x) },
         (TypeRef::BigNumber, v) => {
             let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-            quote! { nimbus::BigNumber::new(#text) }
+            quote! { #rt::BigNumber::new(#text) }
         }
-        (TypeRef::Blob, Value::String(b64)) => quote! { nimbus::wire::blob_from_base64(#b64) },
+        (TypeRef::Blob, Value::String(b64)) => quote! { #rt::wire::blob_from_base64(#b64) },
         (TypeRef::Timestamp(_), Value::Number(n)) => {
             let text = n.to_string();
-            quote! { nimbus::DateTime::parse_epoch_seconds(#text).unwrap_or_default() }
+            quote! { #rt::DateTime::parse_epoch_seconds(#text).unwrap_or_default() }
         }
         (TypeRef::Timestamp(_), Value::String(x)) => {
-            quote! { nimbus::DateTime::parse_rfc3339(#x).unwrap_or_default() }
+            quote! { #rt::DateTime::parse_rfc3339(#x).unwrap_or_default() }
         }
         (TypeRef::Document, v) => {
             let text = v.to_string();
-            quote! { nimbus::wire::document_from_json(#text) }
+            quote! { #rt::wire::document_from_json(#text) }
         }
         (TypeRef::Named(id), Value::String(x)) if matches!(service.ty(*id).kind, TypeKind::StringEnum(_)) => {
             let name = ident(&service.ty(*id).name.rust);
@@ -424,7 +433,8 @@ fn setter_arg(service: &Service, f: &Field) -> (TokenStream, ()) {
     (quote! { impl Into<#inner> }, ())
 }
 
-fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
+fn enum_item(service: &Service, t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
+    let rt = rt(service);
     let name = ident(&t.name.rust);
     let name_str = &t.name.rust;
     let docs = docs_or(&t.docs, || format!("The `{}` enumeration.", t.name.wire));
@@ -436,10 +446,10 @@ fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
         quote! { #docs #dep #vn, }
     });
     let (unknown_ty, wire_ty, unknown_doc) = if int {
-        (quote! { nimbus::UnknownIntVariant }, quote! { i32 }, "A value this version of the SDK does not know; [`Self::value`] returns it.")
+        (quote! { #rt::UnknownIntVariant }, quote! { i32 }, "A value this version of the SDK does not know; [`Self::value`] returns it.")
     } else {
         (
-            quote! { nimbus::UnknownVariant },
+            quote! { #rt::UnknownVariant },
             quote! { &'static str },
             "A value this version of the SDK does not know; [`Self::as_str`] returns it.",
         )
@@ -448,7 +458,7 @@ fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
         quote! {
             impl std::fmt::Debug for #name {
                 fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    std::fmt::Debug::fmt(&nimbus::wire::Redacted, f)
+                    std::fmt::Debug::fmt(&#rt::wire::Redacted, f)
                 }
             }
         }
@@ -492,7 +502,7 @@ fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
                 fn from(value: i32) -> Self {
                     match value {
                         #( #values => Self::#vnames, )*
-                        other => Self::Unknown(nimbus::UnknownIntVariant::new(other)),
+                        other => Self::Unknown(#rt::UnknownIntVariant::new(other)),
                     }
                 }
             }
@@ -515,7 +525,7 @@ fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
                     #name_str.into()
                 }
                 fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                    nimbus::wire::int_enum_schema(Self::VALUES)
+                    #rt::wire::int_enum_schema(Self::VALUES)
                 }
             }
         }
@@ -555,14 +565,14 @@ fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
                 fn from(value: &str) -> Self {
                     match value {
                         #( #values => Self::#vnames, )*
-                        other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+                        other => Self::Unknown(#rt::UnknownVariant::new(other.to_owned())),
                     }
                 }
             }
             impl Default for #name {
                 /// The unknown empty value (what a missing required member decodes to).
                 fn default() -> Self {
-                    Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+                    Self::Unknown(#rt::UnknownVariant::new(String::new()))
                 }
             }
             impl std::fmt::Display for #name {
@@ -578,7 +588,7 @@ fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
                     #name_str.into()
                 }
                 fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                    nimbus::wire::string_enum_schema(Self::VALUES)
+                    #rt::wire::string_enum_schema(Self::VALUES)
                 }
             }
         }
@@ -600,6 +610,7 @@ fn enum_item(t: &TypeDef, variants: &[EnumVariant], int: bool) -> TokenStream {
 }
 
 fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream {
+    let rt = rt(service);
     let name = ident(&t.name.rust);
     let name_str = &t.name.rust;
     let docs = docs_or(&t.docs, || format!("The `{}` union: exactly one member is set.", t.name.wire));
@@ -616,7 +627,7 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
         }
         let ty = parse_type(&ty);
         let with = codec(&v.ty).map(|c| {
-            let c = format!("{c}::serialize");
+            let c = runtime_item(service, &format!("{c}::serialize"));
             quote! { , serialize_with = #c }
         });
         let schema = schemars_with(service, v, false);
@@ -630,23 +641,23 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
             let wire = &v.name.wire;
             let decode = match codec(&v.ty) {
                 Some(c) => {
-                    let path: syn::Path =
-                        syn::parse_str(&format!("{c}::deserialize")).unwrap_or_else(|_| syn::parse_quote!(serde::Deserialize::deserialize));
+                    let path: syn::Path = syn::parse_str(&runtime_item(service, &format!("{c}::deserialize")))
+                        .unwrap_or_else(|_| syn::parse_quote!(serde::Deserialize::deserialize));
                     quote! { #path(value).map_err(serde::de::Error::custom)? }
                 }
-                None => quote! { nimbus::wire::from_value(value)? },
+                None => quote! { #rt::wire::from_value(value)? },
             };
             quote! { #wire => Self::#vn(#decode), }
         });
         quote! {
             impl<'de> serde::Deserialize<'de> for #name {
                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    let (tag, value) = nimbus::wire::union_entry(d, #name_str)?;
+                    let (tag, value) = #rt::wire::union_entry(d, #name_str)?;
                     Ok(match tag.as_str() {
                         #(#arms)*
                         _ => {
                             let _ = value;
-                            Self::Unknown(nimbus::UnknownVariant::new(tag))
+                            Self::Unknown(#rt::UnknownVariant::new(tag))
                         }
                     })
                 }
@@ -657,7 +668,7 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
         let arms = variants.iter().zip(&vnames).map(|(v, vn)| {
             let label = vn.to_string();
             if t.sensitive || v.sensitive {
-                quote! { Self::#vn(_) => f.debug_tuple(#label).field(&nimbus::wire::Redacted).finish(), }
+                quote! { Self::#vn(_) => f.debug_tuple(#label).field(&#rt::wire::Redacted).finish(), }
             } else {
                 quote! { Self::#vn(v) => f.debug_tuple(#label).field(v).finish(), }
             }
@@ -684,12 +695,12 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
             /// A member this version of the SDK does not know (its name is kept);
             /// it cannot be sent.
             #[serde(skip)]
-            Unknown(nimbus::UnknownVariant),
+            Unknown(#rt::UnknownVariant),
         }
         impl Default for #name {
             /// An unknown, empty member (what a missing required union decodes to).
             fn default() -> Self {
-                Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+                Self::Unknown(#rt::UnknownVariant::new(String::new()))
             }
         }
         #de

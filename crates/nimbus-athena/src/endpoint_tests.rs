@@ -238,9 +238,13 @@ const CASES: &[(&str, &str, &str)] = &[
 #[test]
 fn endpoint_rule_cases() {
     let rules = crate::client::SERVICE.endpoint_rules.unwrap_or_default();
-    let mut summary = nimbus::testing::Summary::default();
+    let mut summary = nimbus_aws::codegen::testing::Summary::default();
     for (doc, params, expect) in CASES {
-        summary.run_case(doc, || nimbus::testing::endpoint_case(rules, params, expect));
+        summary
+            .run_case(
+                doc,
+                || nimbus_aws::codegen::testing::endpoint_case(rules, params, expect),
+            );
     }
     assert!(summary.report("endpoints athena"), "some endpoint cases failed");
 }

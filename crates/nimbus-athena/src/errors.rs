@@ -3,7 +3,7 @@
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
 /// Errors of [`BatchGetNamedQuery`](crate::Client::batch_get_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BatchGetNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -11,17 +11,17 @@ pub enum BatchGetNamedQueryError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     BatchGetNamedQueryError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`BatchGetPreparedStatement`](crate::Client::batch_get_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BatchGetPreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -29,17 +29,17 @@ pub enum BatchGetPreparedStatementError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     BatchGetPreparedStatementError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`BatchGetQueryExecution`](crate::Client::batch_get_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BatchGetQueryExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -47,17 +47,17 @@ pub enum BatchGetQueryExecutionError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     BatchGetQueryExecutionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`CancelCapacityReservation`](crate::Client::cancel_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CancelCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -65,17 +65,17 @@ pub enum CancelCapacityReservationError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CancelCapacityReservationError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`CreateCapacityReservation`](crate::Client::create_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -83,17 +83,17 @@ pub enum CreateCapacityReservationError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateCapacityReservationError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`CreateDataCatalog`](crate::Client::create_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateDataCatalogError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -101,17 +101,17 @@ pub enum CreateDataCatalogError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateDataCatalogError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`CreateNamedQuery`](crate::Client::create_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -119,17 +119,17 @@ pub enum CreateNamedQueryError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateNamedQueryError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`CreateNotebook`](crate::Client::create_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -139,18 +139,18 @@ pub enum CreateNotebookError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateNotebookError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`CreatePreparedStatement`](crate::Client::create_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreatePreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -158,17 +158,17 @@ pub enum CreatePreparedStatementError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreatePreparedStatementError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`CreatePresignedNotebookUrl`](crate::Client::create_presigned_notebook_url): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreatePresignedNotebookUrlError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -178,18 +178,18 @@ pub enum CreatePresignedNotebookUrlError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreatePresignedNotebookUrlError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`CreateWorkGroup`](crate::Client::create_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateWorkGroupError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -197,17 +197,17 @@ pub enum CreateWorkGroupError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateWorkGroupError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`DeleteCapacityReservation`](crate::Client::delete_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -215,17 +215,17 @@ pub enum DeleteCapacityReservationError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteCapacityReservationError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`DeleteDataCatalog`](crate::Client::delete_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteDataCatalogError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -233,17 +233,17 @@ pub enum DeleteDataCatalogError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteDataCatalogError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`DeleteNamedQuery`](crate::Client::delete_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -251,17 +251,17 @@ pub enum DeleteNamedQueryError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteNamedQueryError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`DeleteNotebook`](crate::Client::delete_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -271,18 +271,18 @@ pub enum DeleteNotebookError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteNotebookError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`DeletePreparedStatement`](crate::Client::delete_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeletePreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -292,18 +292,18 @@ pub enum DeletePreparedStatementError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeletePreparedStatementError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`DeleteWorkGroup`](crate::Client::delete_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteWorkGroupError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -311,17 +311,17 @@ pub enum DeleteWorkGroupError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteWorkGroupError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`ExportNotebook`](crate::Client::export_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ExportNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -331,18 +331,18 @@ pub enum ExportNotebookError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ExportNotebookError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`GetCalculationExecution`](crate::Client::get_calculation_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCalculationExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -352,18 +352,18 @@ pub enum GetCalculationExecutionError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetCalculationExecutionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`GetCalculationExecutionCode`](crate::Client::get_calculation_execution_code): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCalculationExecutionCodeError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -373,18 +373,18 @@ pub enum GetCalculationExecutionCodeError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetCalculationExecutionCodeError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`GetCalculationExecutionStatus`](crate::Client::get_calculation_execution_status): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCalculationExecutionStatusError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -394,18 +394,18 @@ pub enum GetCalculationExecutionStatusError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetCalculationExecutionStatusError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`GetCapacityAssignmentConfiguration`](crate::Client::get_capacity_assignment_configuration): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCapacityAssignmentConfigurationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -413,17 +413,17 @@ pub enum GetCapacityAssignmentConfigurationError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetCapacityAssignmentConfigurationError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`GetCapacityReservation`](crate::Client::get_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -431,17 +431,17 @@ pub enum GetCapacityReservationError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetCapacityReservationError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`GetDataCatalog`](crate::Client::get_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetDataCatalogError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -449,17 +449,17 @@ pub enum GetDataCatalogError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetDataCatalogError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`GetDatabase`](crate::Client::get_database): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetDatabaseError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -469,18 +469,18 @@ pub enum GetDatabaseError {
     /// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
     MetadataException(crate::types::MetadataException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetDatabaseError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    MetadataException("MetadataException", read_metadata_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    MetadataException("MetadataException", crate::operations::read_metadata_exception);
 }
 /// Errors of [`GetNamedQuery`](crate::Client::get_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -488,17 +488,17 @@ pub enum GetNamedQueryError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetNamedQueryError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`GetNotebookMetadata`](crate::Client::get_notebook_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetNotebookMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -508,18 +508,18 @@ pub enum GetNotebookMetadataError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetNotebookMetadataError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`GetPreparedStatement`](crate::Client::get_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetPreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -529,18 +529,18 @@ pub enum GetPreparedStatementError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetPreparedStatementError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`GetQueryExecution`](crate::Client::get_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetQueryExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -548,17 +548,17 @@ pub enum GetQueryExecutionError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetQueryExecutionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`GetQueryResults`](crate::Client::get_query_results): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetQueryResultsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -568,18 +568,18 @@ pub enum GetQueryResultsError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetQueryResultsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`GetQueryRuntimeStatistics`](crate::Client::get_query_runtime_statistics): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetQueryRuntimeStatisticsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -587,17 +587,17 @@ pub enum GetQueryRuntimeStatisticsError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetQueryRuntimeStatisticsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`GetResourceDashboard`](crate::Client::get_resource_dashboard): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetResourceDashboardError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -607,18 +607,18 @@ pub enum GetResourceDashboardError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetResourceDashboardError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetSessionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -628,18 +628,18 @@ pub enum GetSessionError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetSessionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`GetSessionEndpoint`](crate::Client::get_session_endpoint): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetSessionEndpointError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -649,18 +649,18 @@ pub enum GetSessionEndpointError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetSessionEndpointError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`GetSessionStatus`](crate::Client::get_session_status): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetSessionStatusError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -670,18 +670,18 @@ pub enum GetSessionStatusError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetSessionStatusError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`GetTableMetadata`](crate::Client::get_table_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetTableMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -691,18 +691,18 @@ pub enum GetTableMetadataError {
     /// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
     MetadataException(crate::types::MetadataException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetTableMetadataError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    MetadataException("MetadataException", read_metadata_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    MetadataException("MetadataException", crate::operations::read_metadata_exception);
 }
 /// Errors of [`GetWorkGroup`](crate::Client::get_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetWorkGroupError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -710,17 +710,17 @@ pub enum GetWorkGroupError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetWorkGroupError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`ImportNotebook`](crate::Client::import_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ImportNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -730,18 +730,18 @@ pub enum ImportNotebookError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ImportNotebookError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`ListApplicationDPUSizes`](crate::Client::list_application_dpu_sizes): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListApplicationDpuSizesError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -751,18 +751,18 @@ pub enum ListApplicationDpuSizesError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListApplicationDpuSizesError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`ListCalculationExecutions`](crate::Client::list_calculation_executions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListCalculationExecutionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -772,18 +772,18 @@ pub enum ListCalculationExecutionsError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListCalculationExecutionsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`ListCapacityReservations`](crate::Client::list_capacity_reservations): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListCapacityReservationsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -791,17 +791,17 @@ pub enum ListCapacityReservationsError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListCapacityReservationsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`ListDataCatalogs`](crate::Client::list_data_catalogs): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListDataCatalogsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -809,17 +809,17 @@ pub enum ListDataCatalogsError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListDataCatalogsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`ListDatabases`](crate::Client::list_databases): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListDatabasesError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -829,18 +829,18 @@ pub enum ListDatabasesError {
     /// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
     MetadataException(crate::types::MetadataException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListDatabasesError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    MetadataException("MetadataException", read_metadata_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    MetadataException("MetadataException", crate::operations::read_metadata_exception);
 }
 /// Errors of [`ListEngineVersions`](crate::Client::list_engine_versions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListEngineVersionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -848,17 +848,17 @@ pub enum ListEngineVersionsError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListEngineVersionsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`ListExecutors`](crate::Client::list_executors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListExecutorsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -868,18 +868,18 @@ pub enum ListExecutorsError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListExecutorsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`ListNamedQueries`](crate::Client::list_named_queries): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListNamedQueriesError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -887,17 +887,17 @@ pub enum ListNamedQueriesError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListNamedQueriesError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`ListNotebookMetadata`](crate::Client::list_notebook_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListNotebookMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -907,18 +907,18 @@ pub enum ListNotebookMetadataError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListNotebookMetadataError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`ListNotebookSessions`](crate::Client::list_notebook_sessions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListNotebookSessionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -928,18 +928,18 @@ pub enum ListNotebookSessionsError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListNotebookSessionsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`ListPreparedStatements`](crate::Client::list_prepared_statements): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListPreparedStatementsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -947,17 +947,17 @@ pub enum ListPreparedStatementsError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListPreparedStatementsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`ListQueryExecutions`](crate::Client::list_query_executions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListQueryExecutionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -965,17 +965,17 @@ pub enum ListQueryExecutionsError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListQueryExecutionsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListSessionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -985,18 +985,18 @@ pub enum ListSessionsError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListSessionsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`ListTableMetadata`](crate::Client::list_table_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTableMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1006,18 +1006,18 @@ pub enum ListTableMetadataError {
     /// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
     MetadataException(crate::types::MetadataException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListTableMetadataError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    MetadataException("MetadataException", read_metadata_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    MetadataException("MetadataException", crate::operations::read_metadata_exception);
 }
 /// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTagsForResourceError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1027,18 +1027,18 @@ pub enum ListTagsForResourceError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListTagsForResourceError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`ListWorkGroups`](crate::Client::list_work_groups): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListWorkGroupsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1046,17 +1046,17 @@ pub enum ListWorkGroupsError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListWorkGroupsError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`PutCapacityAssignmentConfiguration`](crate::Client::put_capacity_assignment_configuration): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutCapacityAssignmentConfigurationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1064,17 +1064,17 @@ pub enum PutCapacityAssignmentConfigurationError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     PutCapacityAssignmentConfigurationError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`StartCalculationExecution`](crate::Client::start_calculation_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StartCalculationExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1084,18 +1084,18 @@ pub enum StartCalculationExecutionError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     StartCalculationExecutionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`StartQueryExecution`](crate::Client::start_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StartQueryExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1105,18 +1105,18 @@ pub enum StartQueryExecutionError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     StartQueryExecutionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`StartSession`](crate::Client::start_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StartSessionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1130,20 +1130,20 @@ pub enum StartSessionError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     StartSessionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    SessionAlreadyExistsException("SessionAlreadyExistsException", read_session_already_exists_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    SessionAlreadyExistsException("SessionAlreadyExistsException", crate::operations::read_session_already_exists_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`StopCalculationExecution`](crate::Client::stop_calculation_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StopCalculationExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1153,18 +1153,18 @@ pub enum StopCalculationExecutionError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     StopCalculationExecutionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`StopQueryExecution`](crate::Client::stop_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StopQueryExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1172,17 +1172,17 @@ pub enum StopQueryExecutionError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     StopQueryExecutionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TagResourceError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1192,18 +1192,18 @@ pub enum TagResourceError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TagResourceError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`TerminateSession`](crate::Client::terminate_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TerminateSessionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1213,18 +1213,18 @@ pub enum TerminateSessionError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TerminateSessionError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UntagResourceError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1234,18 +1234,18 @@ pub enum UntagResourceError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UntagResourceError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`UpdateCapacityReservation`](crate::Client::update_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1253,17 +1253,17 @@ pub enum UpdateCapacityReservationError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateCapacityReservationError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`UpdateDataCatalog`](crate::Client::update_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateDataCatalogError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1271,17 +1271,17 @@ pub enum UpdateDataCatalogError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateDataCatalogError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`UpdateNamedQuery`](crate::Client::update_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1289,17 +1289,17 @@ pub enum UpdateNamedQueryError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateNamedQueryError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
 /// Errors of [`UpdateNotebook`](crate::Client::update_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1309,18 +1309,18 @@ pub enum UpdateNotebookError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateNotebookError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`UpdateNotebookMetadata`](crate::Client::update_notebook_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateNotebookMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1330,18 +1330,18 @@ pub enum UpdateNotebookMetadataError {
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateNotebookMetadataError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", read_too_many_requests_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
 /// Errors of [`UpdatePreparedStatement`](crate::Client::update_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdatePreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1351,18 +1351,18 @@ pub enum UpdatePreparedStatementError {
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdatePreparedStatementError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
 /// Errors of [`UpdateWorkGroup`](crate::Client::update_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateWorkGroupError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
@@ -1370,60 +1370,60 @@ pub enum UpdateWorkGroupError {
     /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateWorkGroupError;
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", read_invalid_request_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-impl nimbus::ModeledError for crate::types::InternalServerException {
+impl nimbus_aws::codegen::ModeledError for crate::types::InternalServerException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::InvalidRequestException {
+impl nimbus_aws::codegen::ModeledError for crate::types::InvalidRequestException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::MetadataException {
+impl nimbus_aws::codegen::ModeledError for crate::types::MetadataException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::ResourceNotFoundException {
+impl nimbus_aws::codegen::ModeledError for crate::types::ResourceNotFoundException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::SessionAlreadyExistsException {
+impl nimbus_aws::codegen::ModeledError for crate::types::SessionAlreadyExistsException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::TooManyRequestsException {
+impl nimbus_aws::codegen::ModeledError for crate::types::TooManyRequestsException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }

@@ -2,7 +2,7 @@
 
 //! One request builder per operation, created by the matching [`Client`](crate::Client) method: set optional members with its `set_*` methods, then `send().await`.
 #![allow(deprecated)]
-static BATCH_GET_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
+static BATCH_GET_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "BatchGetNamedQuery",
     idempotent: false,
     retryable_errors: &[],
@@ -11,12 +11,12 @@ static BATCH_GET_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct BatchGetNamedQuery {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::BatchGetNamedQueryInput,
 }
 impl BatchGetNamedQuery {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::BatchGetNamedQueryInput,
     ) -> Self {
         Self { client, input }
@@ -32,12 +32,16 @@ impl BatchGetNamedQuery {
         crate::types::BatchGetNamedQueryOutput,
         crate::errors::BatchGetNamedQueryError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("BatchGetNamedQuery", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.BatchGetNamedQuery",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -47,7 +51,7 @@ impl BatchGetNamedQuery {
         Ok(read_batch_get_named_query_output(&response)?)
     }
 }
-static BATCH_GET_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
+static BATCH_GET_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "BatchGetPreparedStatement",
     idempotent: false,
     retryable_errors: &[],
@@ -56,12 +60,12 @@ static BATCH_GET_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationIn
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct BatchGetPreparedStatement {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::BatchGetPreparedStatementInput,
 }
 impl BatchGetPreparedStatement {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::BatchGetPreparedStatementInput,
     ) -> Self {
         Self { client, input }
@@ -77,12 +81,16 @@ impl BatchGetPreparedStatement {
         crate::types::BatchGetPreparedStatementOutput,
         crate::errors::BatchGetPreparedStatementError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("BatchGetPreparedStatement", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.BatchGetPreparedStatement",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -92,7 +100,7 @@ impl BatchGetPreparedStatement {
         Ok(read_batch_get_prepared_statement_output(&response)?)
     }
 }
-static BATCH_GET_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
+static BATCH_GET_QUERY_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "BatchGetQueryExecution",
     idempotent: false,
     retryable_errors: &[],
@@ -101,12 +109,12 @@ static BATCH_GET_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct BatchGetQueryExecution {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::BatchGetQueryExecutionInput,
 }
 impl BatchGetQueryExecution {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::BatchGetQueryExecutionInput,
     ) -> Self {
         Self { client, input }
@@ -122,12 +130,16 @@ impl BatchGetQueryExecution {
         crate::types::BatchGetQueryExecutionOutput,
         crate::errors::BatchGetQueryExecutionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("BatchGetQueryExecution", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.BatchGetQueryExecution",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -137,7 +149,7 @@ impl BatchGetQueryExecution {
         Ok(read_batch_get_query_execution_output(&response)?)
     }
 }
-static CANCEL_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static CANCEL_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CancelCapacityReservation",
     idempotent: true,
     retryable_errors: &[],
@@ -146,12 +158,12 @@ static CANCEL_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInf
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CancelCapacityReservation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CancelCapacityReservationInput,
 }
 impl CancelCapacityReservation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CancelCapacityReservationInput,
     ) -> Self {
         Self { client, input }
@@ -167,12 +179,16 @@ impl CancelCapacityReservation {
         crate::types::CancelCapacityReservationOutput,
         crate::errors::CancelCapacityReservationError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CancelCapacityReservation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CancelCapacityReservation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -182,7 +198,7 @@ impl CancelCapacityReservation {
         Ok(read_cancel_capacity_reservation_output(&response)?)
     }
 }
-static CREATE_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateCapacityReservation",
     idempotent: true,
     retryable_errors: &[],
@@ -191,12 +207,12 @@ static CREATE_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInf
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateCapacityReservation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateCapacityReservationInput,
 }
 impl CreateCapacityReservation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateCapacityReservationInput,
     ) -> Self {
         Self { client, input }
@@ -217,12 +233,16 @@ impl CreateCapacityReservation {
         crate::types::CreateCapacityReservationOutput,
         crate::errors::CreateCapacityReservationError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateCapacityReservation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateCapacityReservation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -232,7 +252,7 @@ impl CreateCapacityReservation {
         Ok(read_create_capacity_reservation_output(&response)?)
     }
 }
-static CREATE_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_DATA_CATALOG: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateDataCatalog",
     idempotent: false,
     retryable_errors: &[],
@@ -241,12 +261,12 @@ static CREATE_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateDataCatalog {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateDataCatalogInput,
 }
 impl CreateDataCatalog {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateDataCatalogInput,
     ) -> Self {
         Self { client, input }
@@ -297,12 +317,16 @@ impl CreateDataCatalog {
         crate::types::CreateDataCatalogOutput,
         crate::errors::CreateDataCatalogError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateDataCatalog", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateDataCatalog",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -312,7 +336,7 @@ impl CreateDataCatalog {
         Ok(read_create_data_catalog_output(&response)?)
     }
 }
-static CREATE_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateNamedQuery",
     idempotent: true,
     retryable_errors: &[],
@@ -321,12 +345,12 @@ static CREATE_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateNamedQuery {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateNamedQueryInput,
 }
 impl CreateNamedQuery {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateNamedQueryInput,
     ) -> Self {
         Self { client, input }
@@ -359,15 +383,19 @@ impl CreateNamedQuery {
         crate::types::CreateNamedQueryOutput,
         crate::errors::CreateNamedQueryError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateNamedQuery", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_request_token.is_none() {
             input.client_request_token = Some(client.idempotency_token());
         }
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateNamedQuery",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -377,7 +405,7 @@ impl CreateNamedQuery {
         Ok(read_create_named_query_output(&response)?)
     }
 }
-static CREATE_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateNotebook",
     idempotent: false,
     retryable_errors: &[],
@@ -386,12 +414,12 @@ static CREATE_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateNotebook {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateNotebookInput,
 }
 impl CreateNotebook {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateNotebookInput,
     ) -> Self {
         Self { client, input }
@@ -411,12 +439,16 @@ impl CreateNotebook {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateNotebookOutput, crate::errors::CreateNotebookError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateNotebook", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateNotebook",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -426,7 +458,7 @@ impl CreateNotebook {
         Ok(read_create_notebook_output(&response)?)
     }
 }
-static CREATE_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreatePreparedStatement",
     idempotent: false,
     retryable_errors: &[],
@@ -435,12 +467,12 @@ static CREATE_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreatePreparedStatement {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreatePreparedStatementInput,
 }
 impl CreatePreparedStatement {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreatePreparedStatementInput,
     ) -> Self {
         Self { client, input }
@@ -461,12 +493,16 @@ impl CreatePreparedStatement {
         crate::types::CreatePreparedStatementOutput,
         crate::errors::CreatePreparedStatementError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreatePreparedStatement", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreatePreparedStatement",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -476,7 +512,7 @@ impl CreatePreparedStatement {
         Ok(read_create_prepared_statement_output(&response)?)
     }
 }
-static CREATE_PRESIGNED_NOTEBOOK_URL: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_PRESIGNED_NOTEBOOK_URL: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreatePresignedNotebookUrl",
     idempotent: false,
     retryable_errors: &[],
@@ -485,12 +521,12 @@ static CREATE_PRESIGNED_NOTEBOOK_URL: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreatePresignedNotebookUrl {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreatePresignedNotebookUrlRequest,
 }
 impl CreatePresignedNotebookUrl {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreatePresignedNotebookUrlRequest,
     ) -> Self {
         Self { client, input }
@@ -506,12 +542,16 @@ impl CreatePresignedNotebookUrl {
         crate::types::CreatePresignedNotebookUrlResponse,
         crate::errors::CreatePresignedNotebookUrlError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreatePresignedNotebookUrl", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreatePresignedNotebookUrl",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -521,7 +561,7 @@ impl CreatePresignedNotebookUrl {
         Ok(read_create_presigned_notebook_url_response(&response)?)
     }
 }
-static CREATE_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_WORK_GROUP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateWorkGroup",
     idempotent: false,
     retryable_errors: &[],
@@ -530,12 +570,12 @@ static CREATE_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateWorkGroup {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateWorkGroupInput,
 }
 impl CreateWorkGroup {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateWorkGroupInput,
     ) -> Self {
         Self { client, input }
@@ -569,12 +609,16 @@ impl CreateWorkGroup {
         crate::types::CreateWorkGroupOutput,
         crate::errors::CreateWorkGroupError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateWorkGroup", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.CreateWorkGroup",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -584,7 +628,7 @@ impl CreateWorkGroup {
         Ok(read_create_work_group_output(&response)?)
     }
 }
-static DELETE_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteCapacityReservation",
     idempotent: true,
     retryable_errors: &[],
@@ -593,12 +637,12 @@ static DELETE_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInf
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteCapacityReservation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteCapacityReservationInput,
 }
 impl DeleteCapacityReservation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteCapacityReservationInput,
     ) -> Self {
         Self { client, input }
@@ -614,12 +658,16 @@ impl DeleteCapacityReservation {
         crate::types::DeleteCapacityReservationOutput,
         crate::errors::DeleteCapacityReservationError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteCapacityReservation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteCapacityReservation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -629,7 +677,7 @@ impl DeleteCapacityReservation {
         Ok(read_delete_capacity_reservation_output(&response)?)
     }
 }
-static DELETE_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_DATA_CATALOG: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteDataCatalog",
     idempotent: false,
     retryable_errors: &[],
@@ -638,12 +686,12 @@ static DELETE_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteDataCatalog {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteDataCatalogInput,
 }
 impl DeleteDataCatalog {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteDataCatalogInput,
     ) -> Self {
         Self { client, input }
@@ -664,12 +712,16 @@ impl DeleteDataCatalog {
         crate::types::DeleteDataCatalogOutput,
         crate::errors::DeleteDataCatalogError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteDataCatalog", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteDataCatalog",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -679,7 +731,7 @@ impl DeleteDataCatalog {
         Ok(read_delete_data_catalog_output(&response)?)
     }
 }
-static DELETE_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteNamedQuery",
     idempotent: true,
     retryable_errors: &[],
@@ -688,12 +740,12 @@ static DELETE_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteNamedQuery {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteNamedQueryInput,
 }
 impl DeleteNamedQuery {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteNamedQueryInput,
     ) -> Self {
         Self { client, input }
@@ -709,12 +761,16 @@ impl DeleteNamedQuery {
         crate::types::DeleteNamedQueryOutput,
         crate::errors::DeleteNamedQueryError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteNamedQuery", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteNamedQuery",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -724,7 +780,7 @@ impl DeleteNamedQuery {
         Ok(read_delete_named_query_output(&response)?)
     }
 }
-static DELETE_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteNotebook",
     idempotent: false,
     retryable_errors: &[],
@@ -733,12 +789,12 @@ static DELETE_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteNotebook {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteNotebookInput,
 }
 impl DeleteNotebook {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteNotebookInput,
     ) -> Self {
         Self { client, input }
@@ -751,12 +807,16 @@ impl DeleteNotebook {
     pub async fn send(
         self,
     ) -> Result<crate::types::DeleteNotebookOutput, crate::errors::DeleteNotebookError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteNotebook", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteNotebook",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -766,7 +826,7 @@ impl DeleteNotebook {
         Ok(read_delete_notebook_output(&response)?)
     }
 }
-static DELETE_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeletePreparedStatement",
     idempotent: false,
     retryable_errors: &[],
@@ -775,12 +835,12 @@ static DELETE_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeletePreparedStatement {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeletePreparedStatementInput,
 }
 impl DeletePreparedStatement {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeletePreparedStatementInput,
     ) -> Self {
         Self { client, input }
@@ -796,12 +856,16 @@ impl DeletePreparedStatement {
         crate::types::DeletePreparedStatementOutput,
         crate::errors::DeletePreparedStatementError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeletePreparedStatement", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeletePreparedStatement",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -811,7 +875,7 @@ impl DeletePreparedStatement {
         Ok(read_delete_prepared_statement_output(&response)?)
     }
 }
-static DELETE_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_WORK_GROUP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteWorkGroup",
     idempotent: true,
     retryable_errors: &[],
@@ -820,12 +884,12 @@ static DELETE_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteWorkGroup {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteWorkGroupInput,
 }
 impl DeleteWorkGroup {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteWorkGroupInput,
     ) -> Self {
         Self { client, input }
@@ -846,12 +910,16 @@ impl DeleteWorkGroup {
         crate::types::DeleteWorkGroupOutput,
         crate::errors::DeleteWorkGroupError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteWorkGroup", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.DeleteWorkGroup",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -861,7 +929,7 @@ impl DeleteWorkGroup {
         Ok(read_delete_work_group_output(&response)?)
     }
 }
-static EXPORT_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
+static EXPORT_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ExportNotebook",
     idempotent: false,
     retryable_errors: &[],
@@ -870,12 +938,12 @@ static EXPORT_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ExportNotebook {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ExportNotebookInput,
 }
 impl ExportNotebook {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ExportNotebookInput,
     ) -> Self {
         Self { client, input }
@@ -888,12 +956,16 @@ impl ExportNotebook {
     pub async fn send(
         self,
     ) -> Result<crate::types::ExportNotebookOutput, crate::errors::ExportNotebookError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ExportNotebook", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ExportNotebook",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -903,7 +975,7 @@ impl ExportNotebook {
         Ok(read_export_notebook_output(&response)?)
     }
 }
-static GET_CALCULATION_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_CALCULATION_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetCalculationExecution",
     idempotent: false,
     retryable_errors: &[],
@@ -912,12 +984,12 @@ static GET_CALCULATION_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCalculationExecution {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetCalculationExecutionRequest,
 }
 impl GetCalculationExecution {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetCalculationExecutionRequest,
     ) -> Self {
         Self { client, input }
@@ -933,12 +1005,16 @@ impl GetCalculationExecution {
         crate::types::GetCalculationExecutionResponse,
         crate::errors::GetCalculationExecutionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetCalculationExecution", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCalculationExecution",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -948,7 +1024,7 @@ impl GetCalculationExecution {
         Ok(read_get_calculation_execution_response(&response)?)
     }
 }
-static GET_CALCULATION_EXECUTION_CODE: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_CALCULATION_EXECUTION_CODE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetCalculationExecutionCode",
     idempotent: false,
     retryable_errors: &[],
@@ -957,12 +1033,12 @@ static GET_CALCULATION_EXECUTION_CODE: nimbus::OperationInfo = nimbus::Operation
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCalculationExecutionCode {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetCalculationExecutionCodeRequest,
 }
 impl GetCalculationExecutionCode {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetCalculationExecutionCodeRequest,
     ) -> Self {
         Self { client, input }
@@ -978,12 +1054,16 @@ impl GetCalculationExecutionCode {
         crate::types::GetCalculationExecutionCodeResponse,
         crate::errors::GetCalculationExecutionCodeError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetCalculationExecutionCode", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCalculationExecutionCode",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -993,7 +1073,7 @@ impl GetCalculationExecutionCode {
         Ok(read_get_calculation_execution_code_response(&response)?)
     }
 }
-static GET_CALCULATION_EXECUTION_STATUS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_CALCULATION_EXECUTION_STATUS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetCalculationExecutionStatus",
     idempotent: false,
     retryable_errors: &[],
@@ -1002,12 +1082,12 @@ static GET_CALCULATION_EXECUTION_STATUS: nimbus::OperationInfo = nimbus::Operati
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCalculationExecutionStatus {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetCalculationExecutionStatusRequest,
 }
 impl GetCalculationExecutionStatus {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetCalculationExecutionStatusRequest,
     ) -> Self {
         Self { client, input }
@@ -1023,12 +1103,16 @@ impl GetCalculationExecutionStatus {
         crate::types::GetCalculationExecutionStatusResponse,
         crate::errors::GetCalculationExecutionStatusError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetCalculationExecutionStatus", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCalculationExecutionStatus",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1038,7 +1122,7 @@ impl GetCalculationExecutionStatus {
         Ok(read_get_calculation_execution_status_response(&response)?)
     }
 }
-static GET_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetCapacityAssignmentConfiguration",
     idempotent: false,
     retryable_errors: &[],
@@ -1047,12 +1131,12 @@ static GET_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus::OperationInfo = nimbus::Op
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCapacityAssignmentConfiguration {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetCapacityAssignmentConfigurationInput,
 }
 impl GetCapacityAssignmentConfiguration {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetCapacityAssignmentConfigurationInput,
     ) -> Self {
         Self { client, input }
@@ -1068,12 +1152,16 @@ impl GetCapacityAssignmentConfiguration {
         crate::types::GetCapacityAssignmentConfigurationOutput,
         crate::errors::GetCapacityAssignmentConfigurationError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetCapacityAssignmentConfiguration", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCapacityAssignmentConfiguration",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1085,7 +1173,7 @@ impl GetCapacityAssignmentConfiguration {
         Ok(read_get_capacity_assignment_configuration_output(&response)?)
     }
 }
-static GET_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetCapacityReservation",
     idempotent: false,
     retryable_errors: &[],
@@ -1094,12 +1182,12 @@ static GET_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCapacityReservation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetCapacityReservationInput,
 }
 impl GetCapacityReservation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetCapacityReservationInput,
     ) -> Self {
         Self { client, input }
@@ -1115,12 +1203,16 @@ impl GetCapacityReservation {
         crate::types::GetCapacityReservationOutput,
         crate::errors::GetCapacityReservationError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetCapacityReservation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetCapacityReservation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1130,7 +1222,7 @@ impl GetCapacityReservation {
         Ok(read_get_capacity_reservation_output(&response)?)
     }
 }
-static GET_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_DATA_CATALOG: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetDataCatalog",
     idempotent: false,
     retryable_errors: &[],
@@ -1139,12 +1231,12 @@ static GET_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetDataCatalog {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetDataCatalogInput,
 }
 impl GetDataCatalog {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetDataCatalogInput,
     ) -> Self {
         Self { client, input }
@@ -1162,12 +1254,16 @@ impl GetDataCatalog {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetDataCatalogOutput, crate::errors::GetDataCatalogError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetDataCatalog", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetDataCatalog",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1177,7 +1273,7 @@ impl GetDataCatalog {
         Ok(read_get_data_catalog_output(&response)?)
     }
 }
-static GET_DATABASE: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_DATABASE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetDatabase",
     idempotent: false,
     retryable_errors: &[],
@@ -1186,12 +1282,12 @@ static GET_DATABASE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetDatabase {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetDatabaseInput,
 }
 impl GetDatabase {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetDatabaseInput,
     ) -> Self {
         Self { client, input }
@@ -1209,12 +1305,16 @@ impl GetDatabase {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetDatabaseOutput, crate::errors::GetDatabaseError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetDatabase", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetDatabase",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1224,7 +1324,7 @@ impl GetDatabase {
         Ok(read_get_database_output(&response)?)
     }
 }
-static GET_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetNamedQuery",
     idempotent: false,
     retryable_errors: &[],
@@ -1233,12 +1333,12 @@ static GET_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetNamedQuery {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetNamedQueryInput,
 }
 impl GetNamedQuery {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetNamedQueryInput,
     ) -> Self {
         Self { client, input }
@@ -1251,12 +1351,16 @@ impl GetNamedQuery {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetNamedQueryOutput, crate::errors::GetNamedQueryError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetNamedQuery", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetNamedQuery",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1266,7 +1370,7 @@ impl GetNamedQuery {
         Ok(read_get_named_query_output(&response)?)
     }
 }
-static GET_NOTEBOOK_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_NOTEBOOK_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetNotebookMetadata",
     idempotent: false,
     retryable_errors: &[],
@@ -1275,12 +1379,12 @@ static GET_NOTEBOOK_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetNotebookMetadata {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetNotebookMetadataInput,
 }
 impl GetNotebookMetadata {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetNotebookMetadataInput,
     ) -> Self {
         Self { client, input }
@@ -1296,12 +1400,16 @@ impl GetNotebookMetadata {
         crate::types::GetNotebookMetadataOutput,
         crate::errors::GetNotebookMetadataError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetNotebookMetadata", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetNotebookMetadata",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1311,7 +1419,7 @@ impl GetNotebookMetadata {
         Ok(read_get_notebook_metadata_output(&response)?)
     }
 }
-static GET_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetPreparedStatement",
     idempotent: false,
     retryable_errors: &[],
@@ -1320,12 +1428,12 @@ static GET_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetPreparedStatement {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetPreparedStatementInput,
 }
 impl GetPreparedStatement {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetPreparedStatementInput,
     ) -> Self {
         Self { client, input }
@@ -1341,12 +1449,16 @@ impl GetPreparedStatement {
         crate::types::GetPreparedStatementOutput,
         crate::errors::GetPreparedStatementError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetPreparedStatement", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetPreparedStatement",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1356,7 +1468,7 @@ impl GetPreparedStatement {
         Ok(read_get_prepared_statement_output(&response)?)
     }
 }
-static GET_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_QUERY_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetQueryExecution",
     idempotent: false,
     retryable_errors: &[],
@@ -1365,12 +1477,12 @@ static GET_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetQueryExecution {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetQueryExecutionInput,
 }
 impl GetQueryExecution {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetQueryExecutionInput,
     ) -> Self {
         Self { client, input }
@@ -1386,12 +1498,16 @@ impl GetQueryExecution {
         crate::types::GetQueryExecutionOutput,
         crate::errors::GetQueryExecutionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetQueryExecution", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetQueryExecution",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1401,7 +1517,7 @@ impl GetQueryExecution {
         Ok(read_get_query_execution_output(&response)?)
     }
 }
-static GET_QUERY_RESULTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_QUERY_RESULTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetQueryResults",
     idempotent: false,
     retryable_errors: &[],
@@ -1410,12 +1526,12 @@ static GET_QUERY_RESULTS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetQueryResults {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetQueryResultsInput,
 }
 impl GetQueryResults {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetQueryResultsInput,
     ) -> Self {
         Self { client, input }
@@ -1445,11 +1561,11 @@ impl GetQueryResults {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::GetQueryResultsOutput,
         crate::errors::GetQueryResultsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             GetQueryResults::send,
@@ -1465,12 +1581,16 @@ impl GetQueryResults {
         crate::types::GetQueryResultsOutput,
         crate::errors::GetQueryResultsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetQueryResults", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetQueryResults",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1480,7 +1600,7 @@ impl GetQueryResults {
         Ok(read_get_query_results_output(&response)?)
     }
 }
-static GET_QUERY_RUNTIME_STATISTICS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_QUERY_RUNTIME_STATISTICS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetQueryRuntimeStatistics",
     idempotent: false,
     retryable_errors: &[],
@@ -1489,12 +1609,12 @@ static GET_QUERY_RUNTIME_STATISTICS: nimbus::OperationInfo = nimbus::OperationIn
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetQueryRuntimeStatistics {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetQueryRuntimeStatisticsInput,
 }
 impl GetQueryRuntimeStatistics {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetQueryRuntimeStatisticsInput,
     ) -> Self {
         Self { client, input }
@@ -1510,12 +1630,16 @@ impl GetQueryRuntimeStatistics {
         crate::types::GetQueryRuntimeStatisticsOutput,
         crate::errors::GetQueryRuntimeStatisticsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetQueryRuntimeStatistics", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetQueryRuntimeStatistics",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1525,7 +1649,7 @@ impl GetQueryRuntimeStatistics {
         Ok(read_get_query_runtime_statistics_output(&response)?)
     }
 }
-static GET_RESOURCE_DASHBOARD: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_RESOURCE_DASHBOARD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetResourceDashboard",
     idempotent: false,
     retryable_errors: &[],
@@ -1534,12 +1658,12 @@ static GET_RESOURCE_DASHBOARD: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetResourceDashboard {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetResourceDashboardRequest,
 }
 impl GetResourceDashboard {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetResourceDashboardRequest,
     ) -> Self {
         Self { client, input }
@@ -1555,12 +1679,16 @@ impl GetResourceDashboard {
         crate::types::GetResourceDashboardResponse,
         crate::errors::GetResourceDashboardError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetResourceDashboard", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetResourceDashboard",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1570,7 +1698,7 @@ impl GetResourceDashboard {
         Ok(read_get_resource_dashboard_response(&response)?)
     }
 }
-static GET_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetSession",
     idempotent: false,
     retryable_errors: &[],
@@ -1579,12 +1707,12 @@ static GET_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetSession {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetSessionRequest,
 }
 impl GetSession {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetSessionRequest,
     ) -> Self {
         Self { client, input }
@@ -1597,12 +1725,16 @@ impl GetSession {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSessionResponse, crate::errors::GetSessionError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetSession", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetSession",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1612,7 +1744,7 @@ impl GetSession {
         Ok(read_get_session_response(&response)?)
     }
 }
-static GET_SESSION_ENDPOINT: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_SESSION_ENDPOINT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetSessionEndpoint",
     idempotent: false,
     retryable_errors: &[],
@@ -1621,12 +1753,12 @@ static GET_SESSION_ENDPOINT: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetSessionEndpoint {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetSessionEndpointRequest,
 }
 impl GetSessionEndpoint {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetSessionEndpointRequest,
     ) -> Self {
         Self { client, input }
@@ -1642,12 +1774,16 @@ impl GetSessionEndpoint {
         crate::types::GetSessionEndpointResponse,
         crate::errors::GetSessionEndpointError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetSessionEndpoint", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetSessionEndpoint",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1657,7 +1793,7 @@ impl GetSessionEndpoint {
         Ok(read_get_session_endpoint_response(&response)?)
     }
 }
-static GET_SESSION_STATUS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_SESSION_STATUS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetSessionStatus",
     idempotent: false,
     retryable_errors: &[],
@@ -1666,12 +1802,12 @@ static GET_SESSION_STATUS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetSessionStatus {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetSessionStatusRequest,
 }
 impl GetSessionStatus {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetSessionStatusRequest,
     ) -> Self {
         Self { client, input }
@@ -1687,12 +1823,16 @@ impl GetSessionStatus {
         crate::types::GetSessionStatusResponse,
         crate::errors::GetSessionStatusError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetSessionStatus", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetSessionStatus",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1702,7 +1842,7 @@ impl GetSessionStatus {
         Ok(read_get_session_status_response(&response)?)
     }
 }
-static GET_TABLE_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_TABLE_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetTableMetadata",
     idempotent: false,
     retryable_errors: &[],
@@ -1711,12 +1851,12 @@ static GET_TABLE_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetTableMetadata {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetTableMetadataInput,
 }
 impl GetTableMetadata {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetTableMetadataInput,
     ) -> Self {
         Self { client, input }
@@ -1737,12 +1877,16 @@ impl GetTableMetadata {
         crate::types::GetTableMetadataOutput,
         crate::errors::GetTableMetadataError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetTableMetadata", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetTableMetadata",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1752,7 +1896,7 @@ impl GetTableMetadata {
         Ok(read_get_table_metadata_output(&response)?)
     }
 }
-static GET_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_WORK_GROUP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetWorkGroup",
     idempotent: false,
     retryable_errors: &[],
@@ -1761,12 +1905,12 @@ static GET_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetWorkGroup {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetWorkGroupInput,
 }
 impl GetWorkGroup {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetWorkGroupInput,
     ) -> Self {
         Self { client, input }
@@ -1779,12 +1923,16 @@ impl GetWorkGroup {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetWorkGroupOutput, crate::errors::GetWorkGroupError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetWorkGroup", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.GetWorkGroup",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1794,7 +1942,7 @@ impl GetWorkGroup {
         Ok(read_get_work_group_output(&response)?)
     }
 }
-static IMPORT_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
+static IMPORT_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ImportNotebook",
     idempotent: false,
     retryable_errors: &[],
@@ -1803,12 +1951,12 @@ static IMPORT_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ImportNotebook {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ImportNotebookInput,
 }
 impl ImportNotebook {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ImportNotebookInput,
     ) -> Self {
         Self { client, input }
@@ -1838,12 +1986,16 @@ impl ImportNotebook {
     pub async fn send(
         self,
     ) -> Result<crate::types::ImportNotebookOutput, crate::errors::ImportNotebookError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ImportNotebook", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ImportNotebook",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1853,7 +2005,7 @@ impl ImportNotebook {
         Ok(read_import_notebook_output(&response)?)
     }
 }
-static LIST_APPLICATION_DPU_SIZES: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_APPLICATION_DPU_SIZES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListApplicationDPUSizes",
     idempotent: false,
     retryable_errors: &[],
@@ -1862,12 +2014,12 @@ static LIST_APPLICATION_DPU_SIZES: nimbus::OperationInfo = nimbus::OperationInfo
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListApplicationDpuSizes {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListApplicationDpuSizesInput,
 }
 impl ListApplicationDpuSizes {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListApplicationDpuSizesInput,
     ) -> Self {
         Self { client, input }
@@ -1889,11 +2041,11 @@ impl ListApplicationDpuSizes {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListApplicationDpuSizesOutput,
         crate::errors::ListApplicationDpuSizesError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListApplicationDpuSizes::send,
@@ -1909,12 +2061,16 @@ impl ListApplicationDpuSizes {
         crate::types::ListApplicationDpuSizesOutput,
         crate::errors::ListApplicationDpuSizesError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListApplicationDPUSizes", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListApplicationDPUSizes",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1924,7 +2080,7 @@ impl ListApplicationDpuSizes {
         Ok(read_list_application_dpu_sizes_output(&response)?)
     }
 }
-static LIST_CALCULATION_EXECUTIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_CALCULATION_EXECUTIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListCalculationExecutions",
     idempotent: false,
     retryable_errors: &[],
@@ -1933,12 +2089,12 @@ static LIST_CALCULATION_EXECUTIONS: nimbus::OperationInfo = nimbus::OperationInf
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListCalculationExecutions {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListCalculationExecutionsRequest,
 }
 impl ListCalculationExecutions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListCalculationExecutionsRequest,
     ) -> Self {
         Self { client, input }
@@ -1984,11 +2140,11 @@ impl ListCalculationExecutions {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListCalculationExecutionsResponse,
         crate::errors::ListCalculationExecutionsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListCalculationExecutions::send,
@@ -2004,12 +2160,16 @@ impl ListCalculationExecutions {
         crate::types::ListCalculationExecutionsResponse,
         crate::errors::ListCalculationExecutionsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListCalculationExecutions", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListCalculationExecutions",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2019,7 +2179,7 @@ impl ListCalculationExecutions {
         Ok(read_list_calculation_executions_response(&response)?)
     }
 }
-static LIST_CAPACITY_RESERVATIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_CAPACITY_RESERVATIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListCapacityReservations",
     idempotent: false,
     retryable_errors: &[],
@@ -2028,12 +2188,12 @@ static LIST_CAPACITY_RESERVATIONS: nimbus::OperationInfo = nimbus::OperationInfo
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListCapacityReservations {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListCapacityReservationsInput,
 }
 impl ListCapacityReservations {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListCapacityReservationsInput,
     ) -> Self {
         Self { client, input }
@@ -2055,11 +2215,11 @@ impl ListCapacityReservations {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListCapacityReservationsOutput,
         crate::errors::ListCapacityReservationsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListCapacityReservations::send,
@@ -2075,12 +2235,16 @@ impl ListCapacityReservations {
         crate::types::ListCapacityReservationsOutput,
         crate::errors::ListCapacityReservationsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListCapacityReservations", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListCapacityReservations",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2090,7 +2254,7 @@ impl ListCapacityReservations {
         Ok(read_list_capacity_reservations_output(&response)?)
     }
 }
-static LIST_DATA_CATALOGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_DATA_CATALOGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListDataCatalogs",
     idempotent: false,
     retryable_errors: &[],
@@ -2099,12 +2263,12 @@ static LIST_DATA_CATALOGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListDataCatalogs {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListDataCatalogsInput,
 }
 impl ListDataCatalogs {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListDataCatalogsInput,
     ) -> Self {
         Self { client, input }
@@ -2131,11 +2295,11 @@ impl ListDataCatalogs {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListDataCatalogsOutput,
         crate::errors::ListDataCatalogsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListDataCatalogs::send,
@@ -2147,11 +2311,11 @@ impl ListDataCatalogs {
     /// Every item of every page (`DataCatalogsSummary`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::DataCatalogSummary,
         crate::errors::ListDataCatalogsError,
     > {
-        nimbus::paginate::items(
+        nimbus_aws::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -2168,12 +2332,16 @@ impl ListDataCatalogs {
         crate::types::ListDataCatalogsOutput,
         crate::errors::ListDataCatalogsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListDataCatalogs", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListDataCatalogs",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2183,7 +2351,7 @@ impl ListDataCatalogs {
         Ok(read_list_data_catalogs_output(&response)?)
     }
 }
-static LIST_DATABASES: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_DATABASES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListDatabases",
     idempotent: false,
     retryable_errors: &[],
@@ -2192,12 +2360,12 @@ static LIST_DATABASES: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListDatabases {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListDatabasesInput,
 }
 impl ListDatabases {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListDatabasesInput,
     ) -> Self {
         Self { client, input }
@@ -2224,11 +2392,11 @@ impl ListDatabases {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListDatabasesOutput,
         crate::errors::ListDatabasesError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListDatabases::send,
@@ -2240,11 +2408,11 @@ impl ListDatabases {
     /// Every item of every page (`DatabaseList`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::Database,
         crate::errors::ListDatabasesError,
     > {
-        nimbus::paginate::items(
+        nimbus_aws::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -2258,12 +2426,16 @@ impl ListDatabases {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListDatabasesOutput, crate::errors::ListDatabasesError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListDatabases", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListDatabases",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2273,7 +2445,7 @@ impl ListDatabases {
         Ok(read_list_databases_output(&response)?)
     }
 }
-static LIST_ENGINE_VERSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_ENGINE_VERSIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListEngineVersions",
     idempotent: false,
     retryable_errors: &[],
@@ -2282,12 +2454,12 @@ static LIST_ENGINE_VERSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListEngineVersions {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListEngineVersionsInput,
 }
 impl ListEngineVersions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListEngineVersionsInput,
     ) -> Self {
         Self { client, input }
@@ -2309,11 +2481,11 @@ impl ListEngineVersions {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListEngineVersionsOutput,
         crate::errors::ListEngineVersionsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListEngineVersions::send,
@@ -2329,12 +2501,16 @@ impl ListEngineVersions {
         crate::types::ListEngineVersionsOutput,
         crate::errors::ListEngineVersionsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListEngineVersions", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListEngineVersions",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2344,7 +2520,7 @@ impl ListEngineVersions {
         Ok(read_list_engine_versions_output(&response)?)
     }
 }
-static LIST_EXECUTORS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_EXECUTORS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListExecutors",
     idempotent: false,
     retryable_errors: &[],
@@ -2353,12 +2529,12 @@ static LIST_EXECUTORS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListExecutors {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListExecutorsRequest,
 }
 impl ListExecutors {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListExecutorsRequest,
     ) -> Self {
         Self { client, input }
@@ -2400,11 +2576,11 @@ impl ListExecutors {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListExecutorsResponse,
         crate::errors::ListExecutorsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListExecutors::send,
@@ -2417,12 +2593,16 @@ impl ListExecutors {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListExecutorsResponse, crate::errors::ListExecutorsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListExecutors", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListExecutors",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2432,7 +2612,7 @@ impl ListExecutors {
         Ok(read_list_executors_response(&response)?)
     }
 }
-static LIST_NAMED_QUERIES: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_NAMED_QUERIES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListNamedQueries",
     idempotent: false,
     retryable_errors: &[],
@@ -2441,12 +2621,12 @@ static LIST_NAMED_QUERIES: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListNamedQueries {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListNamedQueriesInput,
 }
 impl ListNamedQueries {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListNamedQueriesInput,
     ) -> Self {
         Self { client, input }
@@ -2473,11 +2653,11 @@ impl ListNamedQueries {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListNamedQueriesOutput,
         crate::errors::ListNamedQueriesError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListNamedQueries::send,
@@ -2493,12 +2673,16 @@ impl ListNamedQueries {
         crate::types::ListNamedQueriesOutput,
         crate::errors::ListNamedQueriesError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListNamedQueries", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListNamedQueries",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2508,7 +2692,7 @@ impl ListNamedQueries {
         Ok(read_list_named_queries_output(&response)?)
     }
 }
-static LIST_NOTEBOOK_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_NOTEBOOK_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListNotebookMetadata",
     idempotent: false,
     retryable_errors: &[],
@@ -2517,12 +2701,12 @@ static LIST_NOTEBOOK_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListNotebookMetadata {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListNotebookMetadataInput,
 }
 impl ListNotebookMetadata {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListNotebookMetadataInput,
     ) -> Self {
         Self { client, input }
@@ -2556,12 +2740,16 @@ impl ListNotebookMetadata {
         crate::types::ListNotebookMetadataOutput,
         crate::errors::ListNotebookMetadataError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListNotebookMetadata", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListNotebookMetadata",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2571,7 +2759,7 @@ impl ListNotebookMetadata {
         Ok(read_list_notebook_metadata_output(&response)?)
     }
 }
-static LIST_NOTEBOOK_SESSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_NOTEBOOK_SESSIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListNotebookSessions",
     idempotent: false,
     retryable_errors: &[],
@@ -2580,12 +2768,12 @@ static LIST_NOTEBOOK_SESSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListNotebookSessions {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListNotebookSessionsRequest,
 }
 impl ListNotebookSessions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListNotebookSessionsRequest,
     ) -> Self {
         Self { client, input }
@@ -2611,12 +2799,16 @@ impl ListNotebookSessions {
         crate::types::ListNotebookSessionsResponse,
         crate::errors::ListNotebookSessionsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListNotebookSessions", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListNotebookSessions",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2626,7 +2818,7 @@ impl ListNotebookSessions {
         Ok(read_list_notebook_sessions_response(&response)?)
     }
 }
-static LIST_PREPARED_STATEMENTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_PREPARED_STATEMENTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListPreparedStatements",
     idempotent: false,
     retryable_errors: &[],
@@ -2635,12 +2827,12 @@ static LIST_PREPARED_STATEMENTS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListPreparedStatements {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListPreparedStatementsInput,
 }
 impl ListPreparedStatements {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListPreparedStatementsInput,
     ) -> Self {
         Self { client, input }
@@ -2662,11 +2854,11 @@ impl ListPreparedStatements {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListPreparedStatementsOutput,
         crate::errors::ListPreparedStatementsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListPreparedStatements::send,
@@ -2682,12 +2874,16 @@ impl ListPreparedStatements {
         crate::types::ListPreparedStatementsOutput,
         crate::errors::ListPreparedStatementsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListPreparedStatements", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListPreparedStatements",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2697,7 +2893,7 @@ impl ListPreparedStatements {
         Ok(read_list_prepared_statements_output(&response)?)
     }
 }
-static LIST_QUERY_EXECUTIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_QUERY_EXECUTIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListQueryExecutions",
     idempotent: false,
     retryable_errors: &[],
@@ -2706,12 +2902,12 @@ static LIST_QUERY_EXECUTIONS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListQueryExecutions {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListQueryExecutionsInput,
 }
 impl ListQueryExecutions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListQueryExecutionsInput,
     ) -> Self {
         Self { client, input }
@@ -2738,11 +2934,11 @@ impl ListQueryExecutions {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListQueryExecutionsOutput,
         crate::errors::ListQueryExecutionsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListQueryExecutions::send,
@@ -2758,12 +2954,16 @@ impl ListQueryExecutions {
         crate::types::ListQueryExecutionsOutput,
         crate::errors::ListQueryExecutionsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListQueryExecutions", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListQueryExecutions",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2773,7 +2973,7 @@ impl ListQueryExecutions {
         Ok(read_list_query_executions_output(&response)?)
     }
 }
-static LIST_SESSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_SESSIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListSessions",
     idempotent: false,
     retryable_errors: &[],
@@ -2782,12 +2982,12 @@ static LIST_SESSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListSessions {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListSessionsRequest,
 }
 impl ListSessions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListSessionsRequest,
     ) -> Self {
         Self { client, input }
@@ -2833,11 +3033,11 @@ impl ListSessions {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListSessionsResponse,
         crate::errors::ListSessionsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListSessions::send,
@@ -2850,12 +3050,16 @@ impl ListSessions {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSessionsResponse, crate::errors::ListSessionsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListSessions", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListSessions",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2865,7 +3069,7 @@ impl ListSessions {
         Ok(read_list_sessions_response(&response)?)
     }
 }
-static LIST_TABLE_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_TABLE_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListTableMetadata",
     idempotent: false,
     retryable_errors: &[],
@@ -2874,12 +3078,12 @@ static LIST_TABLE_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTableMetadata {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListTableMetadataInput,
 }
 impl ListTableMetadata {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListTableMetadataInput,
     ) -> Self {
         Self { client, input }
@@ -2911,11 +3115,11 @@ impl ListTableMetadata {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListTableMetadataOutput,
         crate::errors::ListTableMetadataError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListTableMetadata::send,
@@ -2927,11 +3131,11 @@ impl ListTableMetadata {
     /// Every item of every page (`TableMetadataList`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::TableMetadata,
         crate::errors::ListTableMetadataError,
     > {
-        nimbus::paginate::items(
+        nimbus_aws::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -2948,12 +3152,16 @@ impl ListTableMetadata {
         crate::types::ListTableMetadataOutput,
         crate::errors::ListTableMetadataError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListTableMetadata", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListTableMetadata",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -2963,7 +3171,7 @@ impl ListTableMetadata {
         Ok(read_list_table_metadata_output(&response)?)
     }
 }
-static LIST_TAGS_FOR_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_TAGS_FOR_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListTagsForResource",
     idempotent: false,
     retryable_errors: &[],
@@ -2972,12 +3180,12 @@ static LIST_TAGS_FOR_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTagsForResource {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListTagsForResourceInput,
 }
 impl ListTagsForResource {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListTagsForResourceInput,
     ) -> Self {
         Self { client, input }
@@ -2999,11 +3207,11 @@ impl ListTagsForResource {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListTagsForResourceOutput,
         crate::errors::ListTagsForResourceError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListTagsForResource::send,
@@ -3015,11 +3223,11 @@ impl ListTagsForResource {
     /// Every item of every page (`Tags`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::Tag,
         crate::errors::ListTagsForResourceError,
     > {
-        nimbus::paginate::items(
+        nimbus_aws::codegen::paginate::items(
             self.pages(),
             |page| Some(&page).and_then(|v| v.tags.as_ref()).cloned().unwrap_or_default(),
         )
@@ -3031,12 +3239,16 @@ impl ListTagsForResource {
         crate::types::ListTagsForResourceOutput,
         crate::errors::ListTagsForResourceError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListTagsForResource", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListTagsForResource",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3046,7 +3258,7 @@ impl ListTagsForResource {
         Ok(read_list_tags_for_resource_output(&response)?)
     }
 }
-static LIST_WORK_GROUPS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_WORK_GROUPS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListWorkGroups",
     idempotent: false,
     retryable_errors: &[],
@@ -3055,12 +3267,12 @@ static LIST_WORK_GROUPS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListWorkGroups {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListWorkGroupsInput,
 }
 impl ListWorkGroups {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListWorkGroupsInput,
     ) -> Self {
         Self { client, input }
@@ -3082,11 +3294,11 @@ impl ListWorkGroups {
     /// Every page, following `NextToken` -> `NextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListWorkGroupsOutput,
         crate::errors::ListWorkGroupsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListWorkGroups::send,
@@ -3099,12 +3311,16 @@ impl ListWorkGroups {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListWorkGroupsOutput, crate::errors::ListWorkGroupsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListWorkGroups", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.ListWorkGroups",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3114,7 +3330,7 @@ impl ListWorkGroups {
         Ok(read_list_work_groups_output(&response)?)
     }
 }
-static PUT_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static PUT_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "PutCapacityAssignmentConfiguration",
     idempotent: true,
     retryable_errors: &[],
@@ -3123,12 +3339,12 @@ static PUT_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus::OperationInfo = nimbus::Op
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PutCapacityAssignmentConfiguration {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::PutCapacityAssignmentConfigurationInput,
 }
 impl PutCapacityAssignmentConfiguration {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::PutCapacityAssignmentConfigurationInput,
     ) -> Self {
         Self { client, input }
@@ -3144,12 +3360,16 @@ impl PutCapacityAssignmentConfiguration {
         crate::types::PutCapacityAssignmentConfigurationOutput,
         crate::errors::PutCapacityAssignmentConfigurationError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("PutCapacityAssignmentConfiguration", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.PutCapacityAssignmentConfiguration",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3161,7 +3381,7 @@ impl PutCapacityAssignmentConfiguration {
         Ok(read_put_capacity_assignment_configuration_output(&response)?)
     }
 }
-static START_CALCULATION_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
+static START_CALCULATION_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "StartCalculationExecution",
     idempotent: false,
     retryable_errors: &[],
@@ -3170,12 +3390,12 @@ static START_CALCULATION_EXECUTION: nimbus::OperationInfo = nimbus::OperationInf
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StartCalculationExecution {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::StartCalculationExecutionRequest,
 }
 impl StartCalculationExecution {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::StartCalculationExecutionRequest,
     ) -> Self {
         Self { client, input }
@@ -3217,12 +3437,16 @@ impl StartCalculationExecution {
         crate::types::StartCalculationExecutionResponse,
         crate::errors::StartCalculationExecutionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("StartCalculationExecution", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StartCalculationExecution",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3232,7 +3456,7 @@ impl StartCalculationExecution {
         Ok(read_start_calculation_execution_response(&response)?)
     }
 }
-static START_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
+static START_QUERY_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "StartQueryExecution",
     idempotent: true,
     retryable_errors: &[],
@@ -3241,12 +3465,12 @@ static START_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StartQueryExecution {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::StartQueryExecutionInput,
 }
 impl StartQueryExecution {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::StartQueryExecutionInput,
     ) -> Self {
         Self { client, input }
@@ -3313,15 +3537,19 @@ impl StartQueryExecution {
         crate::types::StartQueryExecutionOutput,
         crate::errors::StartQueryExecutionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("StartQueryExecution", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_request_token.is_none() {
             input.client_request_token = Some(client.idempotency_token());
         }
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StartQueryExecution",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3331,7 +3559,7 @@ impl StartQueryExecution {
         Ok(read_start_query_execution_output(&response)?)
     }
 }
-static START_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
+static START_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "StartSession",
     idempotent: false,
     retryable_errors: &[],
@@ -3340,12 +3568,12 @@ static START_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StartSession {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::StartSessionRequest,
 }
 impl StartSession {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::StartSessionRequest,
     ) -> Self {
         Self { client, input }
@@ -3403,12 +3631,16 @@ impl StartSession {
     pub async fn send(
         self,
     ) -> Result<crate::types::StartSessionResponse, crate::errors::StartSessionError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("StartSession", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StartSession",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3418,7 +3650,7 @@ impl StartSession {
         Ok(read_start_session_response(&response)?)
     }
 }
-static STOP_CALCULATION_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
+static STOP_CALCULATION_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "StopCalculationExecution",
     idempotent: false,
     retryable_errors: &[],
@@ -3427,12 +3659,12 @@ static STOP_CALCULATION_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StopCalculationExecution {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::StopCalculationExecutionRequest,
 }
 impl StopCalculationExecution {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::StopCalculationExecutionRequest,
     ) -> Self {
         Self { client, input }
@@ -3448,12 +3680,16 @@ impl StopCalculationExecution {
         crate::types::StopCalculationExecutionResponse,
         crate::errors::StopCalculationExecutionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("StopCalculationExecution", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StopCalculationExecution",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3463,7 +3699,7 @@ impl StopCalculationExecution {
         Ok(read_stop_calculation_execution_response(&response)?)
     }
 }
-static STOP_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
+static STOP_QUERY_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "StopQueryExecution",
     idempotent: true,
     retryable_errors: &[],
@@ -3472,12 +3708,12 @@ static STOP_QUERY_EXECUTION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StopQueryExecution {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::StopQueryExecutionInput,
 }
 impl StopQueryExecution {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::StopQueryExecutionInput,
     ) -> Self {
         Self { client, input }
@@ -3493,12 +3729,16 @@ impl StopQueryExecution {
         crate::types::StopQueryExecutionOutput,
         crate::errors::StopQueryExecutionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("StopQueryExecution", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.StopQueryExecution",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3508,7 +3748,7 @@ impl StopQueryExecution {
         Ok(read_stop_query_execution_output(&response)?)
     }
 }
-static TAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
+static TAG_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TagResource",
     idempotent: false,
     retryable_errors: &[],
@@ -3517,12 +3757,12 @@ static TAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TagResource {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::TagResourceInput,
 }
 impl TagResource {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::TagResourceInput,
     ) -> Self {
         Self { client, input }
@@ -3535,12 +3775,16 @@ impl TagResource {
     pub async fn send(
         self,
     ) -> Result<crate::types::TagResourceOutput, crate::errors::TagResourceError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TagResource", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.TagResource",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3550,7 +3794,7 @@ impl TagResource {
         Ok(read_tag_resource_output(&response)?)
     }
 }
-static TERMINATE_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
+static TERMINATE_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TerminateSession",
     idempotent: false,
     retryable_errors: &[],
@@ -3559,12 +3803,12 @@ static TERMINATE_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TerminateSession {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::TerminateSessionRequest,
 }
 impl TerminateSession {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::TerminateSessionRequest,
     ) -> Self {
         Self { client, input }
@@ -3580,12 +3824,16 @@ impl TerminateSession {
         crate::types::TerminateSessionResponse,
         crate::errors::TerminateSessionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TerminateSession", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.TerminateSession",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3595,7 +3843,7 @@ impl TerminateSession {
         Ok(read_terminate_session_response(&response)?)
     }
 }
-static UNTAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
+static UNTAG_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UntagResource",
     idempotent: false,
     retryable_errors: &[],
@@ -3604,12 +3852,12 @@ static UNTAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UntagResource {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UntagResourceInput,
 }
 impl UntagResource {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UntagResourceInput,
     ) -> Self {
         Self { client, input }
@@ -3622,12 +3870,16 @@ impl UntagResource {
     pub async fn send(
         self,
     ) -> Result<crate::types::UntagResourceOutput, crate::errors::UntagResourceError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UntagResource", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UntagResource",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3637,7 +3889,7 @@ impl UntagResource {
         Ok(read_untag_resource_output(&response)?)
     }
 }
-static UPDATE_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateCapacityReservation",
     idempotent: false,
     retryable_errors: &[],
@@ -3646,12 +3898,12 @@ static UPDATE_CAPACITY_RESERVATION: nimbus::OperationInfo = nimbus::OperationInf
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateCapacityReservation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateCapacityReservationInput,
 }
 impl UpdateCapacityReservation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateCapacityReservationInput,
     ) -> Self {
         Self { client, input }
@@ -3667,12 +3919,16 @@ impl UpdateCapacityReservation {
         crate::types::UpdateCapacityReservationOutput,
         crate::errors::UpdateCapacityReservationError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateCapacityReservation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateCapacityReservation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3682,7 +3938,7 @@ impl UpdateCapacityReservation {
         Ok(read_update_capacity_reservation_output(&response)?)
     }
 }
-static UPDATE_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_DATA_CATALOG: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateDataCatalog",
     idempotent: false,
     retryable_errors: &[],
@@ -3691,12 +3947,12 @@ static UPDATE_DATA_CATALOG: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateDataCatalog {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateDataCatalogInput,
 }
 impl UpdateDataCatalog {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateDataCatalogInput,
     ) -> Self {
         Self { client, input }
@@ -3733,12 +3989,16 @@ impl UpdateDataCatalog {
         crate::types::UpdateDataCatalogOutput,
         crate::errors::UpdateDataCatalogError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateDataCatalog", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateDataCatalog",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3748,7 +4008,7 @@ impl UpdateDataCatalog {
         Ok(read_update_data_catalog_output(&response)?)
     }
 }
-static UPDATE_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateNamedQuery",
     idempotent: true,
     retryable_errors: &[],
@@ -3757,12 +4017,12 @@ static UPDATE_NAMED_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateNamedQuery {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateNamedQueryInput,
 }
 impl UpdateNamedQuery {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateNamedQueryInput,
     ) -> Self {
         Self { client, input }
@@ -3783,12 +4043,16 @@ impl UpdateNamedQuery {
         crate::types::UpdateNamedQueryOutput,
         crate::errors::UpdateNamedQueryError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateNamedQuery", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateNamedQuery",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3798,7 +4062,7 @@ impl UpdateNamedQuery {
         Ok(read_update_named_query_output(&response)?)
     }
 }
-static UPDATE_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateNotebook",
     idempotent: false,
     retryable_errors: &[],
@@ -3807,12 +4071,12 @@ static UPDATE_NOTEBOOK: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateNotebook {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateNotebookInput,
 }
 impl UpdateNotebook {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateNotebookInput,
     ) -> Self {
         Self { client, input }
@@ -3837,12 +4101,16 @@ impl UpdateNotebook {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateNotebookOutput, crate::errors::UpdateNotebookError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateNotebook", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateNotebook",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3852,7 +4120,7 @@ impl UpdateNotebook {
         Ok(read_update_notebook_output(&response)?)
     }
 }
-static UPDATE_NOTEBOOK_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_NOTEBOOK_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateNotebookMetadata",
     idempotent: false,
     retryable_errors: &[],
@@ -3861,12 +4129,12 @@ static UPDATE_NOTEBOOK_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateNotebookMetadata {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateNotebookMetadataInput,
 }
 impl UpdateNotebookMetadata {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateNotebookMetadataInput,
     ) -> Self {
         Self { client, input }
@@ -3889,12 +4157,16 @@ impl UpdateNotebookMetadata {
         crate::types::UpdateNotebookMetadataOutput,
         crate::errors::UpdateNotebookMetadataError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateNotebookMetadata", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateNotebookMetadata",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3904,7 +4176,7 @@ impl UpdateNotebookMetadata {
         Ok(read_update_notebook_metadata_output(&response)?)
     }
 }
-static UPDATE_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdatePreparedStatement",
     idempotent: false,
     retryable_errors: &[],
@@ -3913,12 +4185,12 @@ static UPDATE_PREPARED_STATEMENT: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdatePreparedStatement {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdatePreparedStatementInput,
 }
 impl UpdatePreparedStatement {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdatePreparedStatementInput,
     ) -> Self {
         Self { client, input }
@@ -3939,12 +4211,16 @@ impl UpdatePreparedStatement {
         crate::types::UpdatePreparedStatementOutput,
         crate::errors::UpdatePreparedStatementError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdatePreparedStatement", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdatePreparedStatement",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -3954,7 +4230,7 @@ impl UpdatePreparedStatement {
         Ok(read_update_prepared_statement_output(&response)?)
     }
 }
-static UPDATE_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_WORK_GROUP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateWorkGroup",
     idempotent: false,
     retryable_errors: &[],
@@ -3963,12 +4239,12 @@ static UPDATE_WORK_GROUP: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateWorkGroup {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateWorkGroupInput,
 }
 impl UpdateWorkGroup {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateWorkGroupInput,
     ) -> Self {
         Self { client, input }
@@ -4002,12 +4278,16 @@ impl UpdateWorkGroup {
         crate::types::UpdateWorkGroupOutput,
         crate::errors::UpdateWorkGroupError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateWorkGroup", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "AmazonAthena.UpdateWorkGroup",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -4019,761 +4299,782 @@ impl UpdateWorkGroup {
 }
 /// Decodes a `BatchGetNamedQueryOutput` from a response.
 pub(crate) fn read_batch_get_named_query_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::BatchGetNamedQueryOutput, nimbus::Error> {
-    let mut out: crate::types::BatchGetNamedQueryOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::BatchGetNamedQueryOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::BatchGetNamedQueryOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `BatchGetPreparedStatementOutput` from a response.
 pub(crate) fn read_batch_get_prepared_statement_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::BatchGetPreparedStatementOutput, nimbus::Error> {
-    let mut out: crate::types::BatchGetPreparedStatementOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::BatchGetPreparedStatementOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::BatchGetPreparedStatementOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `BatchGetQueryExecutionOutput` from a response.
 pub(crate) fn read_batch_get_query_execution_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::BatchGetQueryExecutionOutput, nimbus::Error> {
-    let mut out: crate::types::BatchGetQueryExecutionOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::BatchGetQueryExecutionOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::BatchGetQueryExecutionOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CancelCapacityReservationOutput` from a response.
 pub(crate) fn read_cancel_capacity_reservation_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CancelCapacityReservationOutput, nimbus::Error> {
-    let mut out: crate::types::CancelCapacityReservationOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CancelCapacityReservationOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CancelCapacityReservationOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateCapacityReservationOutput` from a response.
 pub(crate) fn read_create_capacity_reservation_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateCapacityReservationOutput, nimbus::Error> {
-    let mut out: crate::types::CreateCapacityReservationOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateCapacityReservationOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateCapacityReservationOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateDataCatalogOutput` from a response.
 pub(crate) fn read_create_data_catalog_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateDataCatalogOutput, nimbus::Error> {
-    let mut out: crate::types::CreateDataCatalogOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateDataCatalogOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateDataCatalogOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateNamedQueryOutput` from a response.
 pub(crate) fn read_create_named_query_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateNamedQueryOutput, nimbus::Error> {
-    let mut out: crate::types::CreateNamedQueryOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateNamedQueryOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateNamedQueryOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateNotebookOutput` from a response.
 pub(crate) fn read_create_notebook_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateNotebookOutput, nimbus::Error> {
-    let mut out: crate::types::CreateNotebookOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateNotebookOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateNotebookOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreatePreparedStatementOutput` from a response.
 pub(crate) fn read_create_prepared_statement_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreatePreparedStatementOutput, nimbus::Error> {
-    let mut out: crate::types::CreatePreparedStatementOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreatePreparedStatementOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreatePreparedStatementOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreatePresignedNotebookUrlResponse` from a response.
 pub(crate) fn read_create_presigned_notebook_url_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreatePresignedNotebookUrlResponse, nimbus::Error> {
-    let mut out: crate::types::CreatePresignedNotebookUrlResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::CreatePresignedNotebookUrlResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::CreatePresignedNotebookUrlResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateWorkGroupOutput` from a response.
 pub(crate) fn read_create_work_group_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateWorkGroupOutput, nimbus::Error> {
-    let mut out: crate::types::CreateWorkGroupOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateWorkGroupOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateWorkGroupOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteCapacityReservationOutput` from a response.
 pub(crate) fn read_delete_capacity_reservation_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteCapacityReservationOutput, nimbus::Error> {
-    let mut out: crate::types::DeleteCapacityReservationOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteCapacityReservationOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteCapacityReservationOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteDataCatalogOutput` from a response.
 pub(crate) fn read_delete_data_catalog_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteDataCatalogOutput, nimbus::Error> {
-    let mut out: crate::types::DeleteDataCatalogOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteDataCatalogOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteDataCatalogOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteNamedQueryOutput` from a response.
 pub(crate) fn read_delete_named_query_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteNamedQueryOutput, nimbus::Error> {
-    let mut out: crate::types::DeleteNamedQueryOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteNamedQueryOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteNamedQueryOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteNotebookOutput` from a response.
 pub(crate) fn read_delete_notebook_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteNotebookOutput, nimbus::Error> {
-    let mut out: crate::types::DeleteNotebookOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteNotebookOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteNotebookOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeletePreparedStatementOutput` from a response.
 pub(crate) fn read_delete_prepared_statement_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeletePreparedStatementOutput, nimbus::Error> {
-    let mut out: crate::types::DeletePreparedStatementOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeletePreparedStatementOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeletePreparedStatementOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteWorkGroupOutput` from a response.
 pub(crate) fn read_delete_work_group_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteWorkGroupOutput, nimbus::Error> {
-    let mut out: crate::types::DeleteWorkGroupOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteWorkGroupOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteWorkGroupOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ExportNotebookOutput` from a response.
 pub(crate) fn read_export_notebook_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ExportNotebookOutput, nimbus::Error> {
-    let mut out: crate::types::ExportNotebookOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ExportNotebookOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ExportNotebookOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetCalculationExecutionCodeResponse` from a response.
 pub(crate) fn read_get_calculation_execution_code_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetCalculationExecutionCodeResponse, nimbus::Error> {
-    let mut out: crate::types::GetCalculationExecutionCodeResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::GetCalculationExecutionCodeResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::GetCalculationExecutionCodeResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetCalculationExecutionResponse` from a response.
 pub(crate) fn read_get_calculation_execution_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetCalculationExecutionResponse, nimbus::Error> {
-    let mut out: crate::types::GetCalculationExecutionResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetCalculationExecutionResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetCalculationExecutionResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetCalculationExecutionStatusResponse` from a response.
 pub(crate) fn read_get_calculation_execution_status_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetCalculationExecutionStatusResponse, nimbus::Error> {
-    let mut out: crate::types::GetCalculationExecutionStatusResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::GetCalculationExecutionStatusResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::GetCalculationExecutionStatusResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetCapacityAssignmentConfigurationOutput` from a response.
 pub(crate) fn read_get_capacity_assignment_configuration_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetCapacityAssignmentConfigurationOutput, nimbus::Error> {
-    let mut out: crate::types::GetCapacityAssignmentConfigurationOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::GetCapacityAssignmentConfigurationOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::GetCapacityAssignmentConfigurationOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetCapacityReservationOutput` from a response.
 pub(crate) fn read_get_capacity_reservation_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetCapacityReservationOutput, nimbus::Error> {
-    let mut out: crate::types::GetCapacityReservationOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetCapacityReservationOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetCapacityReservationOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetDataCatalogOutput` from a response.
 pub(crate) fn read_get_data_catalog_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetDataCatalogOutput, nimbus::Error> {
-    let mut out: crate::types::GetDataCatalogOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetDataCatalogOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetDataCatalogOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetDatabaseOutput` from a response.
 pub(crate) fn read_get_database_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetDatabaseOutput, nimbus::Error> {
-    let mut out: crate::types::GetDatabaseOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetDatabaseOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetDatabaseOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetNamedQueryOutput` from a response.
 pub(crate) fn read_get_named_query_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetNamedQueryOutput, nimbus::Error> {
-    let mut out: crate::types::GetNamedQueryOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetNamedQueryOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetNamedQueryOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetNotebookMetadataOutput` from a response.
 pub(crate) fn read_get_notebook_metadata_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetNotebookMetadataOutput, nimbus::Error> {
-    let mut out: crate::types::GetNotebookMetadataOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetNotebookMetadataOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetNotebookMetadataOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetPreparedStatementOutput` from a response.
 pub(crate) fn read_get_prepared_statement_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetPreparedStatementOutput, nimbus::Error> {
-    let mut out: crate::types::GetPreparedStatementOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetPreparedStatementOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetPreparedStatementOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetQueryExecutionOutput` from a response.
 pub(crate) fn read_get_query_execution_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetQueryExecutionOutput, nimbus::Error> {
-    let mut out: crate::types::GetQueryExecutionOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetQueryExecutionOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetQueryExecutionOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetQueryResultsOutput` from a response.
 pub(crate) fn read_get_query_results_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetQueryResultsOutput, nimbus::Error> {
-    let mut out: crate::types::GetQueryResultsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetQueryResultsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetQueryResultsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetQueryRuntimeStatisticsOutput` from a response.
 pub(crate) fn read_get_query_runtime_statistics_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetQueryRuntimeStatisticsOutput, nimbus::Error> {
-    let mut out: crate::types::GetQueryRuntimeStatisticsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetQueryRuntimeStatisticsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetQueryRuntimeStatisticsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetResourceDashboardResponse` from a response.
 pub(crate) fn read_get_resource_dashboard_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetResourceDashboardResponse, nimbus::Error> {
-    let mut out: crate::types::GetResourceDashboardResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetResourceDashboardResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetResourceDashboardResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetSessionEndpointResponse` from a response.
 pub(crate) fn read_get_session_endpoint_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetSessionEndpointResponse, nimbus::Error> {
-    let mut out: crate::types::GetSessionEndpointResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetSessionEndpointResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetSessionEndpointResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetSessionResponse` from a response.
 pub(crate) fn read_get_session_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetSessionResponse, nimbus::Error> {
-    let mut out: crate::types::GetSessionResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetSessionResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetSessionResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetSessionStatusResponse` from a response.
 pub(crate) fn read_get_session_status_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetSessionStatusResponse, nimbus::Error> {
-    let mut out: crate::types::GetSessionStatusResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetSessionStatusResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetSessionStatusResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetTableMetadataOutput` from a response.
 pub(crate) fn read_get_table_metadata_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetTableMetadataOutput, nimbus::Error> {
-    let mut out: crate::types::GetTableMetadataOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetTableMetadataOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetTableMetadataOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetWorkGroupOutput` from a response.
 pub(crate) fn read_get_work_group_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetWorkGroupOutput, nimbus::Error> {
-    let mut out: crate::types::GetWorkGroupOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetWorkGroupOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetWorkGroupOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ImportNotebookOutput` from a response.
 pub(crate) fn read_import_notebook_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ImportNotebookOutput, nimbus::Error> {
-    let mut out: crate::types::ImportNotebookOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ImportNotebookOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ImportNotebookOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `InternalServerException` from a response.
 pub(crate) fn read_internal_server_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::InternalServerException, nimbus::Error> {
-    let mut out: crate::types::InternalServerException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::InternalServerException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::InternalServerException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `InvalidRequestException` from a response.
 pub(crate) fn read_invalid_request_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::InvalidRequestException, nimbus::Error> {
-    let mut out: crate::types::InvalidRequestException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::InvalidRequestException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::InvalidRequestException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListApplicationDPUSizesOutput` from a response.
 pub(crate) fn read_list_application_dpu_sizes_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListApplicationDpuSizesOutput, nimbus::Error> {
-    let mut out: crate::types::ListApplicationDpuSizesOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListApplicationDpuSizesOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListApplicationDpuSizesOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListCalculationExecutionsResponse` from a response.
 pub(crate) fn read_list_calculation_executions_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListCalculationExecutionsResponse, nimbus::Error> {
-    let mut out: crate::types::ListCalculationExecutionsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::ListCalculationExecutionsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::ListCalculationExecutionsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListCapacityReservationsOutput` from a response.
 pub(crate) fn read_list_capacity_reservations_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListCapacityReservationsOutput, nimbus::Error> {
-    let mut out: crate::types::ListCapacityReservationsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListCapacityReservationsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListCapacityReservationsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListDataCatalogsOutput` from a response.
 pub(crate) fn read_list_data_catalogs_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListDataCatalogsOutput, nimbus::Error> {
-    let mut out: crate::types::ListDataCatalogsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListDataCatalogsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListDataCatalogsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListDatabasesOutput` from a response.
 pub(crate) fn read_list_databases_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListDatabasesOutput, nimbus::Error> {
-    let mut out: crate::types::ListDatabasesOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListDatabasesOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListDatabasesOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListEngineVersionsOutput` from a response.
 pub(crate) fn read_list_engine_versions_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListEngineVersionsOutput, nimbus::Error> {
-    let mut out: crate::types::ListEngineVersionsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListEngineVersionsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListEngineVersionsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListExecutorsResponse` from a response.
 pub(crate) fn read_list_executors_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListExecutorsResponse, nimbus::Error> {
-    let mut out: crate::types::ListExecutorsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListExecutorsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListExecutorsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListNamedQueriesOutput` from a response.
 pub(crate) fn read_list_named_queries_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListNamedQueriesOutput, nimbus::Error> {
-    let mut out: crate::types::ListNamedQueriesOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListNamedQueriesOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListNamedQueriesOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListNotebookMetadataOutput` from a response.
 pub(crate) fn read_list_notebook_metadata_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListNotebookMetadataOutput, nimbus::Error> {
-    let mut out: crate::types::ListNotebookMetadataOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListNotebookMetadataOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListNotebookMetadataOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListNotebookSessionsResponse` from a response.
 pub(crate) fn read_list_notebook_sessions_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListNotebookSessionsResponse, nimbus::Error> {
-    let mut out: crate::types::ListNotebookSessionsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListNotebookSessionsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListNotebookSessionsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListPreparedStatementsOutput` from a response.
 pub(crate) fn read_list_prepared_statements_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListPreparedStatementsOutput, nimbus::Error> {
-    let mut out: crate::types::ListPreparedStatementsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListPreparedStatementsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListPreparedStatementsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListQueryExecutionsOutput` from a response.
 pub(crate) fn read_list_query_executions_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListQueryExecutionsOutput, nimbus::Error> {
-    let mut out: crate::types::ListQueryExecutionsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListQueryExecutionsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListQueryExecutionsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListSessionsResponse` from a response.
 pub(crate) fn read_list_sessions_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListSessionsResponse, nimbus::Error> {
-    let mut out: crate::types::ListSessionsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListSessionsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListSessionsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListTableMetadataOutput` from a response.
 pub(crate) fn read_list_table_metadata_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListTableMetadataOutput, nimbus::Error> {
-    let mut out: crate::types::ListTableMetadataOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListTableMetadataOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListTableMetadataOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListTagsForResourceOutput` from a response.
 pub(crate) fn read_list_tags_for_resource_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListTagsForResourceOutput, nimbus::Error> {
-    let mut out: crate::types::ListTagsForResourceOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListTagsForResourceOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListTagsForResourceOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListWorkGroupsOutput` from a response.
 pub(crate) fn read_list_work_groups_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListWorkGroupsOutput, nimbus::Error> {
-    let mut out: crate::types::ListWorkGroupsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListWorkGroupsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListWorkGroupsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `MetadataException` from a response.
 pub(crate) fn read_metadata_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::MetadataException, nimbus::Error> {
-    let mut out: crate::types::MetadataException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::MetadataException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::MetadataException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `PutCapacityAssignmentConfigurationOutput` from a response.
 pub(crate) fn read_put_capacity_assignment_configuration_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::PutCapacityAssignmentConfigurationOutput, nimbus::Error> {
-    let mut out: crate::types::PutCapacityAssignmentConfigurationOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::PutCapacityAssignmentConfigurationOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::PutCapacityAssignmentConfigurationOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ResourceNotFoundException` from a response.
 pub(crate) fn read_resource_not_found_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ResourceNotFoundException, nimbus::Error> {
-    let mut out: crate::types::ResourceNotFoundException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ResourceNotFoundException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ResourceNotFoundException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `SessionAlreadyExistsException` from a response.
 pub(crate) fn read_session_already_exists_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::SessionAlreadyExistsException, nimbus::Error> {
-    let mut out: crate::types::SessionAlreadyExistsException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::SessionAlreadyExistsException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::SessionAlreadyExistsException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StartCalculationExecutionResponse` from a response.
 pub(crate) fn read_start_calculation_execution_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::StartCalculationExecutionResponse, nimbus::Error> {
-    let mut out: crate::types::StartCalculationExecutionResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::StartCalculationExecutionResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::StartCalculationExecutionResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StartQueryExecutionOutput` from a response.
 pub(crate) fn read_start_query_execution_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::StartQueryExecutionOutput, nimbus::Error> {
-    let mut out: crate::types::StartQueryExecutionOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::StartQueryExecutionOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::StartQueryExecutionOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StartSessionResponse` from a response.
 pub(crate) fn read_start_session_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::StartSessionResponse, nimbus::Error> {
-    let mut out: crate::types::StartSessionResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::StartSessionResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::StartSessionResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StopCalculationExecutionResponse` from a response.
 pub(crate) fn read_stop_calculation_execution_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::StopCalculationExecutionResponse, nimbus::Error> {
-    let mut out: crate::types::StopCalculationExecutionResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::StopCalculationExecutionResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::StopCalculationExecutionResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StopQueryExecutionOutput` from a response.
 pub(crate) fn read_stop_query_execution_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::StopQueryExecutionOutput, nimbus::Error> {
-    let mut out: crate::types::StopQueryExecutionOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::StopQueryExecutionOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::StopQueryExecutionOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TagResourceOutput` from a response.
 pub(crate) fn read_tag_resource_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TagResourceOutput, nimbus::Error> {
-    let mut out: crate::types::TagResourceOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TagResourceOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::TagResourceOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TerminateSessionResponse` from a response.
 pub(crate) fn read_terminate_session_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TerminateSessionResponse, nimbus::Error> {
-    let mut out: crate::types::TerminateSessionResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TerminateSessionResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::TerminateSessionResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TooManyRequestsException` from a response.
 pub(crate) fn read_too_many_requests_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TooManyRequestsException, nimbus::Error> {
-    let mut out: crate::types::TooManyRequestsException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TooManyRequestsException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::TooManyRequestsException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UntagResourceOutput` from a response.
 pub(crate) fn read_untag_resource_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UntagResourceOutput, nimbus::Error> {
-    let mut out: crate::types::UntagResourceOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UntagResourceOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UntagResourceOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateCapacityReservationOutput` from a response.
 pub(crate) fn read_update_capacity_reservation_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateCapacityReservationOutput, nimbus::Error> {
-    let mut out: crate::types::UpdateCapacityReservationOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateCapacityReservationOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateCapacityReservationOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateDataCatalogOutput` from a response.
 pub(crate) fn read_update_data_catalog_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateDataCatalogOutput, nimbus::Error> {
-    let mut out: crate::types::UpdateDataCatalogOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateDataCatalogOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateDataCatalogOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateNamedQueryOutput` from a response.
 pub(crate) fn read_update_named_query_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateNamedQueryOutput, nimbus::Error> {
-    let mut out: crate::types::UpdateNamedQueryOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateNamedQueryOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateNamedQueryOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateNotebookMetadataOutput` from a response.
 pub(crate) fn read_update_notebook_metadata_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateNotebookMetadataOutput, nimbus::Error> {
-    let mut out: crate::types::UpdateNotebookMetadataOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateNotebookMetadataOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateNotebookMetadataOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateNotebookOutput` from a response.
 pub(crate) fn read_update_notebook_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateNotebookOutput, nimbus::Error> {
-    let mut out: crate::types::UpdateNotebookOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateNotebookOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateNotebookOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdatePreparedStatementOutput` from a response.
 pub(crate) fn read_update_prepared_statement_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdatePreparedStatementOutput, nimbus::Error> {
-    let mut out: crate::types::UpdatePreparedStatementOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdatePreparedStatementOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdatePreparedStatementOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateWorkGroupOutput` from a response.
 pub(crate) fn read_update_work_group_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateWorkGroupOutput, nimbus::Error> {
-    let mut out: crate::types::UpdateWorkGroupOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateWorkGroupOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateWorkGroupOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }

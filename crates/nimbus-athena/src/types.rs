@@ -11,7 +11,7 @@ pub struct AclConfiguration {
     #[serde(
         rename = "S3AclOption",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub s3_acl_option: S3AclOption,
 }
@@ -72,7 +72,7 @@ pub struct AthenaError {
     #[serde(
         rename = "Retryable",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub retryable: bool,
     /// Contains a short description of the error that occurred.
@@ -112,7 +112,7 @@ pub enum AuthenticationType {
     /// `DIRECTORY_IDENTITY`
     DirectoryIdentity,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl AuthenticationType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -129,14 +129,16 @@ impl From<&str> for AuthenticationType {
     fn from(value: &str) -> Self {
         match value {
             "DIRECTORY_IDENTITY" => Self::DirectoryIdentity,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for AuthenticationType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for AuthenticationType {
@@ -160,7 +162,7 @@ impl schemars::JsonSchema for AuthenticationType {
         "AuthenticationType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Contains an array of named query IDs.
@@ -172,7 +174,7 @@ pub struct BatchGetNamedQueryInput {
     #[serde(
         rename = "NamedQueryIds",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub named_query_ids: Vec<String>,
 }
@@ -200,7 +202,7 @@ pub struct BatchGetNamedQueryOutput {
     pub unprocessed_named_query_ids: Option<Vec<UnprocessedNamedQueryId>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl BatchGetNamedQueryOutput {
     /// Creates an empty `BatchGetNamedQueryOutput`; optional members are set with the `set_*` methods.
@@ -235,14 +237,14 @@ pub struct BatchGetPreparedStatementInput {
     #[serde(
         rename = "PreparedStatementNames",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub prepared_statement_names: Vec<String>,
     /// The name of the workgroup to which the prepared statements belong.
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
 }
@@ -276,7 +278,7 @@ pub struct BatchGetPreparedStatementOutput {
     >,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl BatchGetPreparedStatementOutput {
     /// Creates an empty `BatchGetPreparedStatementOutput`; optional members are set with the `set_*` methods.
@@ -314,7 +316,7 @@ pub struct BatchGetQueryExecutionInput {
     #[serde(
         rename = "QueryExecutionIds",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_execution_ids: Vec<String>,
 }
@@ -342,7 +344,7 @@ pub struct BatchGetQueryExecutionOutput {
     pub unprocessed_query_execution_ids: Option<Vec<UnprocessedQueryExecutionId>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl BatchGetQueryExecutionOutput {
     /// Creates an empty `BatchGetQueryExecutionOutput`; optional members are set with the `set_*` methods.
@@ -412,7 +414,7 @@ pub enum CalculationExecutionState {
     /// `FAILED`
     Failed,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl CalculationExecutionState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -452,14 +454,16 @@ impl From<&str> for CalculationExecutionState {
             "CANCELED" => Self::Canceled,
             "COMPLETED" => Self::Completed,
             "FAILED" => Self::Failed,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for CalculationExecutionState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for CalculationExecutionState {
@@ -483,7 +487,7 @@ impl schemars::JsonSchema for CalculationExecutionState {
         "CalculationExecutionState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Contains information about an application-specific calculation result.
@@ -568,19 +572,19 @@ pub struct CalculationStatus {
         rename = "SubmissionDateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub submission_date_time: Option<nimbus::DateTime>,
+    pub submission_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The date and time the calculation completed processing.
     #[serde(
         rename = "CompletionDateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub completion_date_time: Option<nimbus::DateTime>,
+    pub completion_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The state of the calculation execution. A description of each state follows.
     ///
     /// `CREATING` - The calculation is in the process of being created.
@@ -612,7 +616,7 @@ impl CalculationStatus {
     /// Sets [`CalculationStatus::submission_date_time`](Self::submission_date_time).
     pub fn set_submission_date_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.submission_date_time = Some(value.into());
         self
@@ -620,7 +624,7 @@ impl CalculationStatus {
     /// Sets [`CalculationStatus::completion_date_time`](Self::completion_date_time).
     pub fn set_completion_date_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.completion_date_time = Some(value.into());
         self
@@ -681,7 +685,7 @@ pub struct CancelCapacityReservationInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
 }
@@ -698,7 +702,7 @@ impl CancelCapacityReservationInput {
 pub struct CancelCapacityReservationOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CancelCapacityReservationOutput {
     /// Creates an empty `CancelCapacityReservationOutput`; optional members are set with the `set_*` methods.
@@ -720,31 +724,35 @@ pub struct CapacityAllocation {
     #[serde(
         rename = "Status",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub status: CapacityAllocationStatus,
     /// The status message of the capacity allocation.
     #[serde(rename = "StatusMessage", skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
     /// The time when the capacity allocation was requested.
-    #[serde(rename = "RequestTime", default, with = "nimbus::wire::epoch_seconds")]
+    #[serde(
+        rename = "RequestTime",
+        default,
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub request_time: nimbus::DateTime,
+    pub request_time: nimbus_aws::codegen::DateTime,
     /// The time when the capacity allocation request was completed.
     #[serde(
         rename = "RequestCompletionTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub request_completion_time: Option<nimbus::DateTime>,
+    pub request_completion_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl CapacityAllocation {
     /// Creates a `CapacityAllocation` from its required members (`status`, `request_time`); optional members are set with the `set_*` methods.
     pub fn new(
         status: impl Into<CapacityAllocationStatus>,
-        request_time: impl Into<nimbus::DateTime>,
+        request_time: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         Self {
             status: status.into(),
@@ -760,7 +768,7 @@ impl CapacityAllocation {
     /// Sets [`CapacityAllocation::request_completion_time`](Self::request_completion_time).
     pub fn set_request_completion_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.request_completion_time = Some(value.into());
         self
@@ -777,7 +785,7 @@ pub enum CapacityAllocationStatus {
     /// `FAILED`
     Failed,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl CapacityAllocationStatus {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -798,14 +806,16 @@ impl From<&str> for CapacityAllocationStatus {
             "PENDING" => Self::Pending,
             "SUCCEEDED" => Self::Succeeded,
             "FAILED" => Self::Failed,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for CapacityAllocationStatus {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for CapacityAllocationStatus {
@@ -824,7 +834,7 @@ impl schemars::JsonSchema for CapacityAllocationStatus {
         "CapacityAllocationStatus".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// A mapping between one or more workgroups and a capacity reservation.
@@ -887,28 +897,28 @@ pub struct CapacityReservation {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The status of the capacity reservation.
     #[serde(
         rename = "Status",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub status: CapacityReservationStatus,
     /// The number of data processing units requested.
     #[serde(
         rename = "TargetDpus",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub target_dpus: i32,
     /// The number of data processing units currently allocated.
     #[serde(
         rename = "AllocatedDpus",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub allocated_dpus: i32,
     /// Contains the submission time of a single allocation request for a capacity reservation and the most recent status of the attempted allocation.
@@ -919,14 +929,18 @@ pub struct CapacityReservation {
         rename = "LastSuccessfulAllocationTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub last_successful_allocation_time: Option<nimbus::DateTime>,
+    pub last_successful_allocation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The time in UTC epoch millis when the capacity reservation was created.
-    #[serde(rename = "CreationTime", default, with = "nimbus::wire::epoch_seconds")]
+    #[serde(
+        rename = "CreationTime",
+        default,
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub creation_time: nimbus::DateTime,
+    pub creation_time: nimbus_aws::codegen::DateTime,
 }
 impl CapacityReservation {
     /// Creates a `CapacityReservation` from its required members (`name`, `status`, `target_dpus`, `allocated_dpus`, `creation_time`); optional members are set with the `set_*` methods.
@@ -935,7 +949,7 @@ impl CapacityReservation {
         status: impl Into<CapacityReservationStatus>,
         target_dpus: impl Into<i32>,
         allocated_dpus: impl Into<i32>,
-        creation_time: impl Into<nimbus::DateTime>,
+        creation_time: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -954,7 +968,7 @@ impl CapacityReservation {
     /// Sets [`CapacityReservation::last_successful_allocation_time`](Self::last_successful_allocation_time).
     pub fn set_last_successful_allocation_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.last_successful_allocation_time = Some(value.into());
         self
@@ -977,7 +991,7 @@ pub enum CapacityReservationStatus {
     /// `UPDATE_PENDING`
     UpdatePending,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl CapacityReservationStatus {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -1011,14 +1025,16 @@ impl From<&str> for CapacityReservationStatus {
             "CANCELLED" => Self::Cancelled,
             "FAILED" => Self::Failed,
             "UPDATE_PENDING" => Self::UpdatePending,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for CapacityReservationStatus {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for CapacityReservationStatus {
@@ -1037,7 +1053,7 @@ impl schemars::JsonSchema for CapacityReservationStatus {
         "CapacityReservationStatus".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// A classification refers to a set of specific configurations.
@@ -1080,7 +1096,7 @@ pub struct CloudWatchLoggingConfiguration {
     #[serde(
         rename = "Enabled",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub enabled: bool,
     /// The name of the log group in Amazon CloudWatch Logs where you want to publish your logs.
@@ -1129,7 +1145,7 @@ pub struct Column {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The data type of the column.
@@ -1176,7 +1192,7 @@ pub struct ColumnInfo {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// A column label.
@@ -1186,21 +1202,21 @@ pub struct ColumnInfo {
     #[serde(
         rename = "Type",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub r#type: String,
     /// For `DECIMAL` data types, specifies the total number of digits, up to 38. For performance reasons, we recommend up to 18 digits.
     #[serde(
         rename = "Precision",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub precision: i32,
     /// For `DECIMAL` data types, specifies the total number of digits in the fractional part of the value. Defaults to 0.
     #[serde(
         rename = "Scale",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub scale: i32,
     /// Unsupported constraint. This value always shows as `UNKNOWN`.
@@ -1210,7 +1226,7 @@ pub struct ColumnInfo {
     #[serde(
         rename = "CaseSensitive",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub case_sensitive: bool,
 }
@@ -1275,7 +1291,7 @@ pub enum ColumnNullable {
     /// `UNKNOWN`
     UnknownValue,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl ColumnNullable {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -1296,14 +1312,16 @@ impl From<&str> for ColumnNullable {
             "NOT_NULL" => Self::NotNull,
             "NULLABLE" => Self::Nullable,
             "UNKNOWN" => Self::UnknownValue,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for ColumnNullable {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ColumnNullable {
@@ -1322,7 +1340,7 @@ impl schemars::JsonSchema for ColumnNullable {
         "ColumnNullable".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `ConnectionType` enumeration.
@@ -1370,7 +1388,7 @@ pub enum ConnectionType {
     /// `DB2AS400`
     Db2As400,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl ConnectionType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -1446,14 +1464,16 @@ impl From<&str> for ConnectionType {
             "SNOWFLAKE" => Self::Snowflake,
             "DATALAKEGEN2" => Self::Datalakegen2,
             "DB2AS400" => Self::Db2As400,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for ConnectionType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ConnectionType {
@@ -1472,7 +1492,7 @@ impl schemars::JsonSchema for ConnectionType {
         "ConnectionType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `CreateCapacityReservationInput` structure.
@@ -1484,14 +1504,14 @@ pub struct CreateCapacityReservationInput {
     #[serde(
         rename = "TargetDpus",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub target_dpus: i32,
     /// The name of the capacity reservation to create.
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The tags for the capacity reservation.
@@ -1520,7 +1540,7 @@ impl CreateCapacityReservationInput {
 pub struct CreateCapacityReservationOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateCapacityReservationOutput {
     /// Creates an empty `CreateCapacityReservationOutput`; optional members are set with the `set_*` methods.
@@ -1547,7 +1567,7 @@ pub struct CreateDataCatalogInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass.
@@ -1556,7 +1576,7 @@ pub struct CreateDataCatalogInput {
     #[serde(
         rename = "Type",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub r#type: DataCatalogType,
     /// A description of the data catalog to be created.
@@ -1626,7 +1646,7 @@ pub struct CreateDataCatalogOutput {
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateDataCatalogOutput {
     /// Creates an empty `CreateDataCatalogOutput`; optional members are set with the `set_*` methods.
@@ -1653,7 +1673,7 @@ pub struct CreateNamedQueryInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The query description.
@@ -1663,14 +1683,14 @@ pub struct CreateNamedQueryInput {
     #[serde(
         rename = "Database",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub database: String,
     /// The contents of the query with all query statements.
     #[serde(
         rename = "QueryString",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_string: String,
     /// A unique case-sensitive string used to ensure the request to create the query is idempotent (executes only once). If another `CreateNamedQuery` request is received, the same response is returned and another query is not created. If a parameter has changed, for example, the `QueryString`, an error is returned.
@@ -1722,7 +1742,7 @@ pub struct CreateNamedQueryOutput {
     pub named_query_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateNamedQueryOutput {
     /// Creates an empty `CreateNamedQueryOutput`; optional members are set with the `set_*` methods.
@@ -1749,14 +1769,14 @@ pub struct CreateNotebookInput {
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
     /// The name of the `ipynb` file to be created in the Spark workgroup, without the `.ipynb` extension.
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
@@ -1790,7 +1810,7 @@ pub struct CreateNotebookOutput {
     pub notebook_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateNotebookOutput {
     /// Creates an empty `CreateNotebookOutput`; optional members are set with the `set_*` methods.
@@ -1817,21 +1837,21 @@ pub struct CreatePreparedStatementInput {
     #[serde(
         rename = "StatementName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub statement_name: String,
     /// The name of the workgroup to which the prepared statement belongs.
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
     /// The query string for the prepared statement.
     #[serde(
         rename = "QueryStatement",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_statement: String,
     /// The description of the prepared statement.
@@ -1865,7 +1885,7 @@ impl CreatePreparedStatementInput {
 pub struct CreatePreparedStatementOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreatePreparedStatementOutput {
     /// Creates an empty `CreatePreparedStatementOutput`; optional members are set with the `set_*` methods.
@@ -1887,7 +1907,7 @@ pub struct CreatePresignedNotebookUrlRequest {
     #[serde(
         rename = "SessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
 }
@@ -1908,26 +1928,26 @@ pub struct CreatePresignedNotebookUrlResponse {
     #[serde(
         rename = "NotebookUrl",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_url: String,
     /// The authentication token for the notebook.
     #[serde(
         rename = "AuthToken",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub auth_token: String,
     /// The UTC epoch time when the authentication token expires.
     #[serde(
         rename = "AuthTokenExpirationTime",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub auth_token_expiration_time: i64,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreatePresignedNotebookUrlResponse {
     /// Creates a `CreatePresignedNotebookUrlResponse` from its required members (`notebook_url`, `auth_token`, `auth_token_expiration_time`); optional members are set with the `set_*` methods.
@@ -1958,7 +1978,7 @@ pub struct CreateWorkGroupInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled Athena workgroup. Athena SQL workgroup configuration includes the location in Amazon S3 where query and calculation results are stored, the encryption configuration, if any, used for encrypting query results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, the limit for the amount of bytes scanned (cutoff) per query, if it is specified, and whether workgroup's settings (specified with `EnforceWorkGroupConfiguration`) in the `WorkGroupConfiguration` override client-side settings. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
@@ -2005,7 +2025,7 @@ impl CreateWorkGroupInput {
 pub struct CreateWorkGroupOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateWorkGroupOutput {
     /// Creates an empty `CreateWorkGroupOutput`; optional members are set with the `set_*` methods.
@@ -2027,7 +2047,7 @@ pub struct CustomerContentEncryptionConfiguration {
     #[serde(
         rename = "KmsKey",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub kms_key: String,
 }
@@ -2048,7 +2068,7 @@ pub struct DataCatalog {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// An optional description of the data catalog.
@@ -2058,7 +2078,7 @@ pub struct DataCatalog {
     #[serde(
         rename = "Type",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub r#type: DataCatalogType,
     /// Specifies the Lambda function or functions to use for the data catalog. This is a mapping whose values depend on the catalog type.
@@ -2169,7 +2189,7 @@ pub enum DataCatalogStatus {
     /// `DELETE_FAILED`
     DeleteFailed,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl DataCatalogStatus {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -2212,14 +2232,16 @@ impl From<&str> for DataCatalogStatus {
             "DELETE_IN_PROGRESS" => Self::DeleteInProgress,
             "DELETE_COMPLETE" => Self::DeleteComplete,
             "DELETE_FAILED" => Self::DeleteFailed,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for DataCatalogStatus {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for DataCatalogStatus {
@@ -2238,7 +2260,7 @@ impl schemars::JsonSchema for DataCatalogStatus {
         "DataCatalogStatus".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The summary information for the data catalog, which includes its name and type.
@@ -2324,7 +2346,7 @@ pub enum DataCatalogType {
     /// `FEDERATED`
     Federated,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl DataCatalogType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -2347,14 +2369,16 @@ impl From<&str> for DataCatalogType {
             "GLUE" => Self::Glue,
             "HIVE" => Self::Hive,
             "FEDERATED" => Self::Federated,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for DataCatalogType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for DataCatalogType {
@@ -2378,7 +2402,7 @@ impl schemars::JsonSchema for DataCatalogType {
         "DataCatalogType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Contains metadata information for a database in a data catalog.
@@ -2390,7 +2414,7 @@ pub struct Database {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// An optional description of the database.
@@ -2451,7 +2475,7 @@ pub struct DeleteCapacityReservationInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
 }
@@ -2468,7 +2492,7 @@ impl DeleteCapacityReservationInput {
 pub struct DeleteCapacityReservationOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteCapacityReservationOutput {
     /// Creates an empty `DeleteCapacityReservationOutput`; optional members are set with the `set_*` methods.
@@ -2490,7 +2514,7 @@ pub struct DeleteDataCatalogInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually perform this before registering the connector with Glue Data Catalog. After deletion, you will have to manage the Glue Connection and Lambda function.
@@ -2523,7 +2547,7 @@ pub struct DeleteDataCatalogOutput {
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteDataCatalogOutput {
     /// Creates an empty `DeleteDataCatalogOutput`; optional members are set with the `set_*` methods.
@@ -2550,7 +2574,7 @@ pub struct DeleteNamedQueryInput {
     #[serde(
         rename = "NamedQueryId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub named_query_id: String,
 }
@@ -2569,7 +2593,7 @@ impl DeleteNamedQueryInput {
 pub struct DeleteNamedQueryOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteNamedQueryOutput {
     /// Creates an empty `DeleteNamedQueryOutput`; optional members are set with the `set_*` methods.
@@ -2591,7 +2615,7 @@ pub struct DeleteNotebookInput {
     #[serde(
         rename = "NotebookId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_id: String,
 }
@@ -2610,7 +2634,7 @@ impl DeleteNotebookInput {
 pub struct DeleteNotebookOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteNotebookOutput {
     /// Creates an empty `DeleteNotebookOutput`; optional members are set with the `set_*` methods.
@@ -2632,14 +2656,14 @@ pub struct DeletePreparedStatementInput {
     #[serde(
         rename = "StatementName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub statement_name: String,
     /// The workgroup to which the statement to be deleted belongs.
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
 }
@@ -2662,7 +2686,7 @@ impl DeletePreparedStatementInput {
 pub struct DeletePreparedStatementOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeletePreparedStatementOutput {
     /// Creates an empty `DeletePreparedStatementOutput`; optional members are set with the `set_*` methods.
@@ -2684,7 +2708,7 @@ pub struct DeleteWorkGroupInput {
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
     /// The option to delete the workgroup and its contents even if the workgroup contains any named queries, query executions, or notebooks.
@@ -2712,7 +2736,7 @@ impl DeleteWorkGroupInput {
 pub struct DeleteWorkGroupOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteWorkGroupOutput {
     /// Creates an empty `DeleteWorkGroupOutput`; optional members are set with the `set_*` methods.
@@ -2736,7 +2760,7 @@ pub struct EncryptionConfiguration {
     #[serde(
         rename = "EncryptionOption",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub encryption_option: EncryptionOption,
     /// For `SSE_KMS` and `CSE_KMS`, this is the KMS key ARN or ID.
@@ -2768,7 +2792,7 @@ pub enum EncryptionOption {
     /// `CSE_KMS`
     CseKms,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl EncryptionOption {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -2789,14 +2813,16 @@ impl From<&str> for EncryptionOption {
             "SSE_S3" => Self::SseS3,
             "SSE_KMS" => Self::SseKms,
             "CSE_KMS" => Self::CseKms,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for EncryptionOption {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for EncryptionOption {
@@ -2820,7 +2846,7 @@ impl schemars::JsonSchema for EncryptionOption {
         "EncryptionOption".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
@@ -2837,7 +2863,7 @@ pub struct EngineConfiguration {
     /// The maximum number of DPUs that can run concurrently.
     #[serde(
         rename = "MaxConcurrentDpus",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub max_concurrent_dpus: i32,
     /// The default number of DPUs to use for executors. An executor is the smallest unit of compute that a notebook session can request from Athena. The default is 1.
@@ -2953,7 +2979,7 @@ pub enum ExecutorState {
     /// `FAILED`
     Failed,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl ExecutorState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -2987,14 +3013,16 @@ impl From<&str> for ExecutorState {
             "TERMINATING" => Self::Terminating,
             "TERMINATED" => Self::Terminated,
             "FAILED" => Self::Failed,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for ExecutorState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ExecutorState {
@@ -3018,7 +3046,7 @@ impl schemars::JsonSchema for ExecutorState {
         "ExecutorState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `ExecutorType` enumeration.
@@ -3032,7 +3060,7 @@ pub enum ExecutorType {
     /// `WORKER`
     Worker,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl ExecutorType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -3053,14 +3081,16 @@ impl From<&str> for ExecutorType {
             "COORDINATOR" => Self::Coordinator,
             "GATEWAY" => Self::Gateway,
             "WORKER" => Self::Worker,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for ExecutorType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ExecutorType {
@@ -3079,7 +3109,7 @@ impl schemars::JsonSchema for ExecutorType {
         "ExecutorType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Contains summary information about an executor.
@@ -3091,7 +3121,7 @@ pub struct ExecutorsSummary {
     #[serde(
         rename = "ExecutorId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub executor_id: String,
     /// The type of executor used for the application (`COORDINATOR`, `GATEWAY`, or `WORKER`).
@@ -3165,7 +3195,7 @@ pub struct ExportNotebookInput {
     #[serde(
         rename = "NotebookId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_id: String,
 }
@@ -3190,7 +3220,7 @@ pub struct ExportNotebookOutput {
     pub payload: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ExportNotebookOutput {
     /// Creates an empty `ExportNotebookOutput`; optional members are set with the `set_*` methods.
@@ -3242,7 +3272,7 @@ pub struct GetCalculationExecutionCodeRequest {
     #[serde(
         rename = "CalculationExecutionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub calculation_execution_id: String,
 }
@@ -3264,7 +3294,7 @@ pub struct GetCalculationExecutionCodeResponse {
     pub code_block: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCalculationExecutionCodeResponse {
     /// Creates an empty `GetCalculationExecutionCodeResponse`; optional members are set with the `set_*` methods.
@@ -3291,7 +3321,7 @@ pub struct GetCalculationExecutionRequest {
     #[serde(
         rename = "CalculationExecutionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub calculation_execution_id: String,
 }
@@ -3331,7 +3361,7 @@ pub struct GetCalculationExecutionResponse {
     pub result: Option<CalculationResult>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCalculationExecutionResponse {
     /// Creates an empty `GetCalculationExecutionResponse`; optional members are set with the `set_*` methods.
@@ -3388,7 +3418,7 @@ pub struct GetCalculationExecutionStatusRequest {
     #[serde(
         rename = "CalculationExecutionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub calculation_execution_id: String,
 }
@@ -3413,7 +3443,7 @@ pub struct GetCalculationExecutionStatusResponse {
     pub statistics: Option<CalculationStatistics>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCalculationExecutionStatusResponse {
     /// Creates an empty `GetCalculationExecutionStatusResponse`; optional members are set with the `set_*` methods.
@@ -3445,7 +3475,7 @@ pub struct GetCapacityAssignmentConfigurationInput {
     #[serde(
         rename = "CapacityReservationName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub capacity_reservation_name: String,
 }
@@ -3466,12 +3496,12 @@ pub struct GetCapacityAssignmentConfigurationOutput {
     #[serde(
         rename = "CapacityAssignmentConfiguration",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub capacity_assignment_configuration: CapacityAssignmentConfiguration,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCapacityAssignmentConfigurationOutput {
     /// Creates a `GetCapacityAssignmentConfigurationOutput` from its required members (`capacity_assignment_configuration`); optional members are set with the `set_*` methods.
@@ -3498,7 +3528,7 @@ pub struct GetCapacityReservationInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
 }
@@ -3517,12 +3547,12 @@ pub struct GetCapacityReservationOutput {
     #[serde(
         rename = "CapacityReservation",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub capacity_reservation: CapacityReservation,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCapacityReservationOutput {
     /// Creates a `GetCapacityReservationOutput` from its required members (`capacity_reservation`); optional members are set with the `set_*` methods.
@@ -3547,7 +3577,7 @@ pub struct GetDataCatalogInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The name of the workgroup. Required if making an IAM Identity Center request.
@@ -3578,7 +3608,7 @@ pub struct GetDataCatalogOutput {
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetDataCatalogOutput {
     /// Creates an empty `GetDataCatalogOutput`; optional members are set with the `set_*` methods.
@@ -3605,14 +3635,14 @@ pub struct GetDatabaseInput {
     #[serde(
         rename = "CatalogName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub catalog_name: String,
     /// The name of the database to return.
     #[serde(
         rename = "DatabaseName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub database_name: String,
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
@@ -3647,7 +3677,7 @@ pub struct GetDatabaseOutput {
     pub database: Option<Database>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetDatabaseOutput {
     /// Creates an empty `GetDatabaseOutput`; optional members are set with the `set_*` methods.
@@ -3674,7 +3704,7 @@ pub struct GetNamedQueryInput {
     #[serde(
         rename = "NamedQueryId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub named_query_id: String,
 }
@@ -3696,7 +3726,7 @@ pub struct GetNamedQueryOutput {
     pub named_query: Option<NamedQuery>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetNamedQueryOutput {
     /// Creates an empty `GetNamedQueryOutput`; optional members are set with the `set_*` methods.
@@ -3723,7 +3753,7 @@ pub struct GetNotebookMetadataInput {
     #[serde(
         rename = "NotebookId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_id: String,
 }
@@ -3745,7 +3775,7 @@ pub struct GetNotebookMetadataOutput {
     pub notebook_metadata: Option<NotebookMetadata>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetNotebookMetadataOutput {
     /// Creates an empty `GetNotebookMetadataOutput`; optional members are set with the `set_*` methods.
@@ -3772,14 +3802,14 @@ pub struct GetPreparedStatementInput {
     #[serde(
         rename = "StatementName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub statement_name: String,
     /// The workgroup to which the statement to be retrieved belongs.
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
 }
@@ -3805,7 +3835,7 @@ pub struct GetPreparedStatementOutput {
     pub prepared_statement: Option<PreparedStatement>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetPreparedStatementOutput {
     /// Creates an empty `GetPreparedStatementOutput`; optional members are set with the `set_*` methods.
@@ -3835,7 +3865,7 @@ pub struct GetQueryExecutionInput {
     #[serde(
         rename = "QueryExecutionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_execution_id: String,
 }
@@ -3857,7 +3887,7 @@ pub struct GetQueryExecutionOutput {
     pub query_execution: Option<QueryExecution>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetQueryExecutionOutput {
     /// Creates an empty `GetQueryExecutionOutput`; optional members are set with the `set_*` methods.
@@ -3884,7 +3914,7 @@ pub struct GetQueryResultsInput {
     #[serde(
         rename = "QueryExecutionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_execution_id: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
@@ -3937,7 +3967,7 @@ pub struct GetQueryResultsOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetQueryResultsOutput {
     /// Creates an empty `GetQueryResultsOutput`; optional members are set with the `set_*` methods.
@@ -3974,7 +4004,7 @@ pub struct GetQueryRuntimeStatisticsInput {
     #[serde(
         rename = "QueryExecutionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_execution_id: String,
 }
@@ -3996,7 +4026,7 @@ pub struct GetQueryRuntimeStatisticsOutput {
     pub query_runtime_statistics: Option<QueryRuntimeStatistics>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetQueryRuntimeStatisticsOutput {
     /// Creates an empty `GetQueryRuntimeStatisticsOutput`; optional members are set with the `set_*` methods.
@@ -4026,7 +4056,7 @@ pub struct GetResourceDashboardRequest {
     #[serde(
         rename = "ResourceARN",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub resource_arn: String,
 }
@@ -4044,11 +4074,15 @@ impl GetResourceDashboardRequest {
 #[non_exhaustive]
 pub struct GetResourceDashboardResponse {
     /// The Live UI/Persistence UI url for a session.
-    #[serde(rename = "Url", default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "Url",
+        default,
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub url: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetResourceDashboardResponse {
     /// Creates a `GetResourceDashboardResponse` from its required members (`url`); optional members are set with the `set_*` methods.
@@ -4073,7 +4107,7 @@ pub struct GetSessionEndpointRequest {
     #[serde(
         rename = "SessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
 }
@@ -4094,34 +4128,34 @@ pub struct GetSessionEndpointResponse {
     #[serde(
         rename = "EndpointUrl",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub endpoint_url: String,
     /// Authentication token for the connection
     #[serde(
         rename = "AuthToken",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub auth_token: String,
     /// Expiration time of the auth token.
     #[serde(
         rename = "AuthTokenExpirationTime",
         default,
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub auth_token_expiration_time: nimbus::DateTime,
+    pub auth_token_expiration_time: nimbus_aws::codegen::DateTime,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetSessionEndpointResponse {
     /// Creates a `GetSessionEndpointResponse` from its required members (`endpoint_url`, `auth_token`, `auth_token_expiration_time`); optional members are set with the `set_*` methods.
     pub fn new(
         endpoint_url: impl Into<String>,
         auth_token: impl Into<String>,
-        auth_token_expiration_time: impl Into<nimbus::DateTime>,
+        auth_token_expiration_time: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         Self {
             endpoint_url: endpoint_url.into(),
@@ -4145,7 +4179,7 @@ pub struct GetSessionRequest {
     #[serde(
         rename = "SessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
 }
@@ -4194,7 +4228,7 @@ pub struct GetSessionResponse {
     pub statistics: Option<SessionStatistics>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetSessionResponse {
     /// Creates an empty `GetSessionResponse`; optional members are set with the `set_*` methods.
@@ -4275,7 +4309,7 @@ pub struct GetSessionStatusRequest {
     #[serde(
         rename = "SessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
 }
@@ -4300,7 +4334,7 @@ pub struct GetSessionStatusResponse {
     pub status: Option<SessionStatus>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetSessionStatusResponse {
     /// Creates an empty `GetSessionStatusResponse`; optional members are set with the `set_*` methods.
@@ -4332,21 +4366,21 @@ pub struct GetTableMetadataInput {
     #[serde(
         rename = "CatalogName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub catalog_name: String,
     /// The name of the database that contains the table metadata to return.
     #[serde(
         rename = "DatabaseName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub database_name: String,
     /// The name of the table for which metadata is returned.
     #[serde(
         rename = "TableName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub table_name: String,
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
@@ -4383,7 +4417,7 @@ pub struct GetTableMetadataOutput {
     pub table_metadata: Option<TableMetadata>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetTableMetadataOutput {
     /// Creates an empty `GetTableMetadataOutput`; optional members are set with the `set_*` methods.
@@ -4410,7 +4444,7 @@ pub struct GetWorkGroupInput {
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
 }
@@ -4432,7 +4466,7 @@ pub struct GetWorkGroupOutput {
     pub work_group: Option<WorkGroup>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetWorkGroupOutput {
     /// Creates an empty `GetWorkGroupOutput`; optional members are set with the `set_*` methods.
@@ -4490,14 +4524,14 @@ pub struct ImportNotebookInput {
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
     /// The name of the notebook to import.
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The notebook content to be imported. The payload must be in `ipynb` format.
@@ -4507,7 +4541,7 @@ pub struct ImportNotebookInput {
     #[serde(
         rename = "Type",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub r#type: NotebookType,
     /// A URI that specifies the Amazon S3 location of a notebook file in `ipynb` format.
@@ -4559,7 +4593,7 @@ pub struct ImportNotebookOutput {
     pub notebook_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ImportNotebookOutput {
     /// Creates an empty `ImportNotebookOutput`; optional members are set with the `set_*` methods.
@@ -4587,7 +4621,7 @@ pub struct InternalServerException {
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl InternalServerException {
     /// Creates an empty `InternalServerException`; optional members are set with the `set_*` methods.
@@ -4622,7 +4656,7 @@ pub struct InvalidRequestException {
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl InvalidRequestException {
     /// Creates an empty `InvalidRequestException`; optional members are set with the `set_*` methods.
@@ -4690,7 +4724,7 @@ pub struct ListApplicationDpuSizesOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListApplicationDpuSizesOutput {
     /// Creates an empty `ListApplicationDpuSizesOutput`; optional members are set with the `set_*` methods.
@@ -4725,7 +4759,7 @@ pub struct ListCalculationExecutionsRequest {
     #[serde(
         rename = "SessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
     /// A filter for a specific calculation execution state. A description of each state follows.
@@ -4794,7 +4828,7 @@ pub struct ListCalculationExecutionsResponse {
     pub calculations: Option<Vec<CalculationSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListCalculationExecutionsResponse {
     /// Creates an empty `ListCalculationExecutionsResponse`; optional members are set with the `set_*` methods.
@@ -4860,12 +4894,12 @@ pub struct ListCapacityReservationsOutput {
     #[serde(
         rename = "CapacityReservations",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub capacity_reservations: Vec<CapacityReservation>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListCapacityReservationsOutput {
     /// Creates a `ListCapacityReservationsOutput` from its required members (`capacity_reservations`); optional members are set with the `set_*` methods.
@@ -4935,7 +4969,7 @@ pub struct ListDataCatalogsOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListDataCatalogsOutput {
     /// Creates an empty `ListDataCatalogsOutput`; optional members are set with the `set_*` methods.
@@ -4970,7 +5004,7 @@ pub struct ListDatabasesInput {
     #[serde(
         rename = "CatalogName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub catalog_name: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
@@ -5020,7 +5054,7 @@ pub struct ListDatabasesOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListDatabasesOutput {
     /// Creates an empty `ListDatabasesOutput`; optional members are set with the `set_*` methods.
@@ -5084,7 +5118,7 @@ pub struct ListEngineVersionsOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListEngineVersionsOutput {
     /// Creates an empty `ListEngineVersionsOutput`; optional members are set with the `set_*` methods.
@@ -5116,7 +5150,7 @@ pub struct ListExecutorsRequest {
     #[serde(
         rename = "SessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
     /// A filter for a specific executor state. A description of each state follows.
@@ -5174,7 +5208,7 @@ pub struct ListExecutorsResponse {
     #[serde(
         rename = "SessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
@@ -5185,7 +5219,7 @@ pub struct ListExecutorsResponse {
     pub executors_summary: Option<Vec<ExecutorsSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListExecutorsResponse {
     /// Creates a `ListExecutorsResponse` from its required members (`session_id`); optional members are set with the `set_*` methods.
@@ -5263,7 +5297,7 @@ pub struct ListNamedQueriesOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListNamedQueriesOutput {
     /// Creates an empty `ListNamedQueriesOutput`; optional members are set with the `set_*` methods.
@@ -5304,7 +5338,7 @@ pub struct ListNotebookMetadataInput {
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
 }
@@ -5345,7 +5379,7 @@ pub struct ListNotebookMetadataOutput {
     pub notebook_metadata_list: Option<Vec<NotebookMetadata>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListNotebookMetadataOutput {
     /// Creates an empty `ListNotebookMetadataOutput`; optional members are set with the `set_*` methods.
@@ -5380,7 +5414,7 @@ pub struct ListNotebookSessionsRequest {
     #[serde(
         rename = "NotebookId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_id: String,
     /// The maximum number of notebook sessions to return.
@@ -5418,7 +5452,7 @@ pub struct ListNotebookSessionsResponse {
     #[serde(
         rename = "NotebookSessionsList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_sessions_list: Vec<NotebookSessionSummary>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
@@ -5426,7 +5460,7 @@ pub struct ListNotebookSessionsResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListNotebookSessionsResponse {
     /// Creates a `ListNotebookSessionsResponse` from its required members (`notebook_sessions_list`); optional members are set with the `set_*` methods.
@@ -5456,7 +5490,7 @@ pub struct ListPreparedStatementsInput {
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
@@ -5498,7 +5532,7 @@ pub struct ListPreparedStatementsOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListPreparedStatementsOutput {
     /// Creates an empty `ListPreparedStatementsOutput`; optional members are set with the `set_*` methods.
@@ -5573,7 +5607,7 @@ pub struct ListQueryExecutionsOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListQueryExecutionsOutput {
     /// Creates an empty `ListQueryExecutionsOutput`; optional members are set with the `set_*` methods.
@@ -5605,7 +5639,7 @@ pub struct ListSessionsRequest {
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
     /// A filter for a specific session state. A description of each state follows.
@@ -5671,7 +5705,7 @@ pub struct ListSessionsResponse {
     pub sessions: Option<Vec<SessionSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListSessionsResponse {
     /// Creates an empty `ListSessionsResponse`; optional members are set with the `set_*` methods.
@@ -5703,14 +5737,14 @@ pub struct ListTableMetadataInput {
     #[serde(
         rename = "CatalogName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub catalog_name: String,
     /// The name of the database for which table metadata should be returned.
     #[serde(
         rename = "DatabaseName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub database_name: String,
     /// A regex filter that pattern-matches table names. If no expression is supplied, metadata for all tables are listed.
@@ -5772,7 +5806,7 @@ pub struct ListTableMetadataOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListTableMetadataOutput {
     /// Creates an empty `ListTableMetadataOutput`; optional members are set with the `set_*` methods.
@@ -5807,7 +5841,7 @@ pub struct ListTagsForResourceInput {
     #[serde(
         rename = "ResourceARN",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub resource_arn: String,
     /// The token for the next set of results, or null if there are no additional results for this request, where the request lists the tags for the resource with the specified ARN.
@@ -5849,7 +5883,7 @@ pub struct ListTagsForResourceOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListTagsForResourceOutput {
     /// Creates an empty `ListTagsForResourceOutput`; optional members are set with the `set_*` methods.
@@ -5913,7 +5947,7 @@ pub struct ListWorkGroupsOutput {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListWorkGroupsOutput {
     /// Creates an empty `ListWorkGroupsOutput`; optional members are set with the `set_*` methods.
@@ -5945,7 +5979,7 @@ pub struct ManagedLoggingConfiguration {
     #[serde(
         rename = "Enabled",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub enabled: bool,
     /// The KMS key ARN to encrypt the logs stored in managed log persistence.
@@ -5975,7 +6009,7 @@ pub struct ManagedQueryResultsConfiguration {
     #[serde(
         rename = "Enabled",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub enabled: bool,
     /// If you encrypt query and calculation results in Athena owned storage, this field indicates the encryption option (for example, SSE_KMS or CSE_KMS) and key information.
@@ -6053,7 +6087,7 @@ pub struct ManagedQueryResultsEncryptionConfiguration {
     #[serde(
         rename = "KmsKey",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub kms_key: String,
 }
@@ -6073,7 +6107,7 @@ pub struct MetadataException {
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl MetadataException {
     /// Creates an empty `MetadataException`; optional members are set with the `set_*` methods.
@@ -6155,7 +6189,7 @@ pub struct NamedQuery {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The query description.
@@ -6165,14 +6199,14 @@ pub struct NamedQuery {
     #[serde(
         rename = "Database",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub database: String,
     /// The SQL statements that make up the query.
     #[serde(
         rename = "QueryString",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_string: String,
     /// The unique identifier of the query.
@@ -6231,10 +6265,10 @@ pub struct NotebookMetadata {
         rename = "CreationTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_time: Option<nimbus::DateTime>,
+    pub creation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The type of notebook. Currently, the only valid type is `IPYNB`.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub r#type: Option<NotebookType>,
@@ -6243,10 +6277,10 @@ pub struct NotebookMetadata {
         rename = "LastModifiedTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub last_modified_time: Option<nimbus::DateTime>,
+    pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl NotebookMetadata {
     /// Creates an empty `NotebookMetadata`; optional members are set with the `set_*` methods.
@@ -6269,7 +6303,10 @@ impl NotebookMetadata {
         self
     }
     /// Sets [`NotebookMetadata::creation_time`](Self::creation_time).
-    pub fn set_creation_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_time = Some(value.into());
         self
     }
@@ -6279,7 +6316,10 @@ impl NotebookMetadata {
         self
     }
     /// Sets [`NotebookMetadata::last_modified_time`](Self::last_modified_time).
-    pub fn set_last_modified_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_last_modified_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.last_modified_time = Some(value.into());
         self
     }
@@ -6297,10 +6337,10 @@ pub struct NotebookSessionSummary {
         rename = "CreationTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_time: Option<nimbus::DateTime>,
+    pub creation_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl NotebookSessionSummary {
     /// Creates an empty `NotebookSessionSummary`; optional members are set with the `set_*` methods.
@@ -6313,7 +6353,10 @@ impl NotebookSessionSummary {
         self
     }
     /// Sets [`NotebookSessionSummary::creation_time`](Self::creation_time).
-    pub fn set_creation_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_time = Some(value.into());
         self
     }
@@ -6325,7 +6368,7 @@ pub enum NotebookType {
     /// `IPYNB`
     Ipynb,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl NotebookType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6342,14 +6385,16 @@ impl From<&str> for NotebookType {
     fn from(value: &str) -> Self {
         match value {
             "IPYNB" => Self::Ipynb,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for NotebookType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for NotebookType {
@@ -6373,7 +6418,7 @@ impl schemars::JsonSchema for NotebookType {
         "NotebookType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// A prepared SQL statement for use with Athena.
@@ -6398,10 +6443,10 @@ pub struct PreparedStatement {
         rename = "LastModifiedTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub last_modified_time: Option<nimbus::DateTime>,
+    pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl PreparedStatement {
     /// Creates an empty `PreparedStatement`; optional members are set with the `set_*` methods.
@@ -6429,7 +6474,10 @@ impl PreparedStatement {
         self
     }
     /// Sets [`PreparedStatement::last_modified_time`](Self::last_modified_time).
-    pub fn set_last_modified_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_last_modified_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.last_modified_time = Some(value.into());
         self
     }
@@ -6447,10 +6495,10 @@ pub struct PreparedStatementSummary {
         rename = "LastModifiedTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub last_modified_time: Option<nimbus::DateTime>,
+    pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl PreparedStatementSummary {
     /// Creates an empty `PreparedStatementSummary`; optional members are set with the `set_*` methods.
@@ -6463,7 +6511,10 @@ impl PreparedStatementSummary {
         self
     }
     /// Sets [`PreparedStatementSummary::last_modified_time`](Self::last_modified_time).
-    pub fn set_last_modified_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_last_modified_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.last_modified_time = Some(value.into());
         self
     }
@@ -6477,14 +6528,14 @@ pub struct PutCapacityAssignmentConfigurationInput {
     #[serde(
         rename = "CapacityReservationName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub capacity_reservation_name: String,
     /// The list of assignments for the capacity assignment configuration.
     #[serde(
         rename = "CapacityAssignments",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub capacity_assignments: Vec<CapacityAssignment>,
 }
@@ -6507,7 +6558,7 @@ impl PutCapacityAssignmentConfigurationInput {
 pub struct PutCapacityAssignmentConfigurationOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl PutCapacityAssignmentConfigurationOutput {
     /// Creates an empty `PutCapacityAssignmentConfigurationOutput`; optional members are set with the `set_*` methods.
@@ -6713,7 +6764,7 @@ pub enum QueryExecutionState {
     /// `CANCELLED`
     Cancelled,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl QueryExecutionState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6744,14 +6795,16 @@ impl From<&str> for QueryExecutionState {
             "SUCCEEDED" => Self::Succeeded,
             "FAILED" => Self::Failed,
             "CANCELLED" => Self::Cancelled,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for QueryExecutionState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for QueryExecutionState {
@@ -6770,7 +6823,7 @@ impl schemars::JsonSchema for QueryExecutionState {
         "QueryExecutionState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The amount of data scanned during the query execution and the amount of time that it took to execute, and the type of statement that was run.
@@ -6825,7 +6878,7 @@ pub struct QueryExecutionStatistics {
         rename = "DpuCount",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub dpu_count: Option<f64>,
@@ -6913,19 +6966,19 @@ pub struct QueryExecutionStatus {
         rename = "SubmissionDateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub submission_date_time: Option<nimbus::DateTime>,
+    pub submission_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The date and time that the query completed.
     #[serde(
         rename = "CompletionDateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub completion_date_time: Option<nimbus::DateTime>,
+    pub completion_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// Provides information about an Athena query error.
     #[serde(rename = "AthenaError", skip_serializing_if = "Option::is_none")]
     pub athena_error: Option<AthenaError>,
@@ -6948,7 +7001,7 @@ impl QueryExecutionStatus {
     /// Sets [`QueryExecutionStatus::submission_date_time`](Self::submission_date_time).
     pub fn set_submission_date_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.submission_date_time = Some(value.into());
         self
@@ -6956,7 +7009,7 @@ impl QueryExecutionStatus {
     /// Sets [`QueryExecutionStatus::completion_date_time`](Self::completion_date_time).
     pub fn set_completion_date_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.completion_date_time = Some(value.into());
         self
@@ -6976,7 +7029,7 @@ pub enum QueryResultType {
     /// `DATA_ROWS`
     DataRows,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl QueryResultType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6995,14 +7048,16 @@ impl From<&str> for QueryResultType {
         match value {
             "DATA_MANIFEST" => Self::DataManifest,
             "DATA_ROWS" => Self::DataRows,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for QueryResultType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for QueryResultType {
@@ -7021,7 +7076,7 @@ impl schemars::JsonSchema for QueryResultType {
         "QueryResultType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Specifies whether Amazon S3 access grants are enabled for query results.
@@ -7033,7 +7088,7 @@ pub struct QueryResultsS3AccessGrantsConfiguration {
     #[serde(
         rename = "EnableS3AccessGrants",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub enable_s3_access_grants: bool,
     /// When enabled, appends the user ID as an Amazon S3 path prefix to the query result output location.
@@ -7043,7 +7098,7 @@ pub struct QueryResultsS3AccessGrantsConfiguration {
     #[serde(
         rename = "AuthenticationType",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub authentication_type: AuthenticationType,
 }
@@ -7370,7 +7425,7 @@ pub struct ResourceNotFoundException {
     pub resource_name: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ResourceNotFoundException {
     /// Creates an empty `ResourceNotFoundException`; optional members are set with the `set_*` methods.
@@ -7545,7 +7600,7 @@ pub struct ResultReuseByAgeConfiguration {
     #[serde(
         rename = "Enabled",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub enabled: bool,
     /// Specifies, in minutes, the maximum age of a previous query result that Athena should consider for reuse. The default is 60.
@@ -7601,7 +7656,7 @@ pub struct ResultReuseInformation {
     #[serde(
         rename = "ReusedPreviousResult",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub reused_previous_result: bool,
 }
@@ -7691,7 +7746,7 @@ pub enum S3AclOption {
     /// `BUCKET_OWNER_FULL_CONTROL`
     BucketOwnerFullControl,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl S3AclOption {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -7708,14 +7763,16 @@ impl From<&str> for S3AclOption {
     fn from(value: &str) -> Self {
         match value {
             "BUCKET_OWNER_FULL_CONTROL" => Self::BucketOwnerFullControl,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for S3AclOption {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for S3AclOption {
@@ -7739,7 +7796,7 @@ impl schemars::JsonSchema for S3AclOption {
         "S3AclOption".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Configuration settings for delivering logs to Amazon S3 buckets.
@@ -7751,7 +7808,7 @@ pub struct S3LoggingConfiguration {
     #[serde(
         rename = "Enabled",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub enabled: bool,
     /// The KMS key ARN to encrypt the logs published to the given Amazon S3 destination.
@@ -7790,7 +7847,7 @@ pub struct SessionAlreadyExistsException {
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SessionAlreadyExistsException {
     /// Creates an empty `SessionAlreadyExistsException`; optional members are set with the `set_*` methods.
@@ -7891,7 +7948,7 @@ pub enum SessionState {
     /// `FAILED`
     Failed,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl SessionState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -7931,14 +7988,16 @@ impl From<&str> for SessionState {
             "TERMINATED" => Self::Terminated,
             "DEGRADED" => Self::Degraded,
             "FAILED" => Self::Failed,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for SessionState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for SessionState {
@@ -7962,7 +8021,7 @@ impl schemars::JsonSchema for SessionState {
         "SessionState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Contains statistics for a session.
@@ -7995,37 +8054,37 @@ pub struct SessionStatus {
         rename = "StartDateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub start_date_time: Option<nimbus::DateTime>,
+    pub start_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The most recent date and time that the session was modified.
     #[serde(
         rename = "LastModifiedDateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub last_modified_date_time: Option<nimbus::DateTime>,
+    pub last_modified_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The date and time that the session ended.
     #[serde(
         rename = "EndDateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub end_date_time: Option<nimbus::DateTime>,
+    pub end_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The date and time starting at which the session became idle. Can be empty if the session is not currently idle.
     #[serde(
         rename = "IdleSinceDateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub idle_since_date_time: Option<nimbus::DateTime>,
+    pub idle_since_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The state of the session. A description of each state follows.
     ///
     /// `CREATING` - The session is being started, including acquiring resources.
@@ -8055,27 +8114,33 @@ impl SessionStatus {
         Self::default()
     }
     /// Sets [`SessionStatus::start_date_time`](Self::start_date_time).
-    pub fn set_start_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_date_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.start_date_time = Some(value.into());
         self
     }
     /// Sets [`SessionStatus::last_modified_date_time`](Self::last_modified_date_time).
     pub fn set_last_modified_date_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.last_modified_date_time = Some(value.into());
         self
     }
     /// Sets [`SessionStatus::end_date_time`](Self::end_date_time).
-    pub fn set_end_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_date_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.end_date_time = Some(value.into());
         self
     }
     /// Sets [`SessionStatus::idle_since_date_time`](Self::idle_since_date_time).
     pub fn set_idle_since_date_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.idle_since_date_time = Some(value.into());
         self
@@ -8152,7 +8217,7 @@ pub struct StartCalculationExecutionRequest {
     #[serde(
         rename = "SessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
     /// A description of the calculation.
@@ -8233,7 +8298,7 @@ pub struct StartCalculationExecutionResponse {
     pub state: Option<CalculationExecutionState>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StartCalculationExecutionResponse {
     /// Creates an empty `StartCalculationExecutionResponse`; optional members are set with the `set_*` methods.
@@ -8265,7 +8330,7 @@ pub struct StartQueryExecutionInput {
     #[serde(
         rename = "QueryString",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_string: String,
     /// A unique case-sensitive string used to ensure the request to create the query is idempotent (executes only once). If another `StartQueryExecution` request is received, the same response is returned and another query is not created. An error is returned if a parameter, such as `QueryString`, has changed. A call to `StartQueryExecution` that uses a previous client request token returns the same `QueryExecutionId` even if the requester doesn't have permission on the tables specified in `QueryString`.
@@ -8363,7 +8428,7 @@ pub struct StartQueryExecutionOutput {
     pub query_execution_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StartQueryExecutionOutput {
     /// Creates an empty `StartQueryExecutionOutput`; optional members are set with the `set_*` methods.
@@ -8393,14 +8458,14 @@ pub struct StartSessionRequest {
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
     /// Contains engine data processing unit (DPU) configuration settings and parameter mappings.
     #[serde(
         rename = "EngineConfiguration",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub engine_configuration: EngineConfiguration,
     /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
@@ -8515,7 +8580,7 @@ pub struct StartSessionResponse {
     pub state: Option<SessionState>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StartSessionResponse {
     /// Creates an empty `StartSessionResponse`; optional members are set with the `set_*` methods.
@@ -8549,7 +8614,7 @@ pub enum StatementType {
     /// `UTILITY`
     Utility,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl StatementType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8570,14 +8635,16 @@ impl From<&str> for StatementType {
             "DDL" => Self::Ddl,
             "DML" => Self::Dml,
             "UTILITY" => Self::Utility,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for StatementType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for StatementType {
@@ -8596,7 +8663,7 @@ impl schemars::JsonSchema for StatementType {
         "StatementType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `StopCalculationExecutionRequest` structure.
@@ -8608,7 +8675,7 @@ pub struct StopCalculationExecutionRequest {
     #[serde(
         rename = "CalculationExecutionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub calculation_execution_id: String,
 }
@@ -8644,7 +8711,7 @@ pub struct StopCalculationExecutionResponse {
     pub state: Option<CalculationExecutionState>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StopCalculationExecutionResponse {
     /// Creates an empty `StopCalculationExecutionResponse`; optional members are set with the `set_*` methods.
@@ -8671,7 +8738,7 @@ pub struct StopQueryExecutionInput {
     #[serde(
         rename = "QueryExecutionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_execution_id: String,
 }
@@ -8690,7 +8757,7 @@ impl StopQueryExecutionInput {
 pub struct StopQueryExecutionOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StopQueryExecutionOutput {
     /// Creates an empty `StopQueryExecutionOutput`; optional members are set with the `set_*` methods.
@@ -8712,7 +8779,7 @@ pub struct TableMetadata {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The time that the table was created.
@@ -8720,19 +8787,19 @@ pub struct TableMetadata {
         rename = "CreateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub create_time: Option<nimbus::DateTime>,
+    pub create_time: Option<nimbus_aws::codegen::DateTime>,
     /// The last time the table was accessed.
     #[serde(
         rename = "LastAccessTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub last_access_time: Option<nimbus::DateTime>,
+    pub last_access_time: Option<nimbus_aws::codegen::DateTime>,
     /// The type of table. In Athena, only `EXTERNAL_TABLE` is supported.
     #[serde(rename = "TableType", skip_serializing_if = "Option::is_none")]
     pub table_type: Option<String>,
@@ -8755,12 +8822,18 @@ impl TableMetadata {
         }
     }
     /// Sets [`TableMetadata::create_time`](Self::create_time).
-    pub fn set_create_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_create_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.create_time = Some(value.into());
         self
     }
     /// Sets [`TableMetadata::last_access_time`](Self::last_access_time).
-    pub fn set_last_access_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_last_access_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.last_access_time = Some(value.into());
         self
     }
@@ -8825,14 +8898,14 @@ pub struct TagResourceInput {
     #[serde(
         rename = "ResourceARN",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub resource_arn: String,
     /// A collection of one or more tags, separated by commas, to be added to an Athena resource.
     #[serde(
         rename = "Tags",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub tags: Vec<Tag>,
 }
@@ -8852,7 +8925,7 @@ impl TagResourceInput {
 pub struct TagResourceOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TagResourceOutput {
     /// Creates an empty `TagResourceOutput`; optional members are set with the `set_*` methods.
@@ -8874,7 +8947,7 @@ pub struct TerminateSessionRequest {
     #[serde(
         rename = "SessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
 }
@@ -8912,7 +8985,7 @@ pub struct TerminateSessionResponse {
     pub state: Option<SessionState>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TerminateSessionResponse {
     /// Creates an empty `TerminateSessionResponse`; optional members are set with the `set_*` methods.
@@ -8937,7 +9010,7 @@ pub enum ThrottleReason {
     /// `CONCURRENT_QUERY_LIMIT_EXCEEDED`
     ConcurrentQueryLimitExceeded,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl ThrottleReason {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8954,14 +9027,16 @@ impl From<&str> for ThrottleReason {
     fn from(value: &str) -> Self {
         match value {
             "CONCURRENT_QUERY_LIMIT_EXCEEDED" => Self::ConcurrentQueryLimitExceeded,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for ThrottleReason {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ThrottleReason {
@@ -8980,7 +9055,7 @@ impl schemars::JsonSchema for ThrottleReason {
         "ThrottleReason".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Indicates that the request was throttled.
@@ -8996,7 +9071,7 @@ pub struct TooManyRequestsException {
     pub reason: Option<ThrottleReason>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TooManyRequestsException {
     /// Creates an empty `TooManyRequestsException`; optional members are set with the `set_*` methods.
@@ -9144,14 +9219,14 @@ pub struct UntagResourceInput {
     #[serde(
         rename = "ResourceARN",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub resource_arn: String,
     /// A comma-separated list of one or more tag keys whose tags are to be removed from the specified resource.
     #[serde(
         rename = "TagKeys",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub tag_keys: Vec<String>,
 }
@@ -9174,7 +9249,7 @@ impl UntagResourceInput {
 pub struct UntagResourceOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UntagResourceOutput {
     /// Creates an empty `UntagResourceOutput`; optional members are set with the `set_*` methods.
@@ -9196,14 +9271,14 @@ pub struct UpdateCapacityReservationInput {
     #[serde(
         rename = "TargetDpus",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub target_dpus: i32,
     /// The name of the capacity reservation.
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
 }
@@ -9223,7 +9298,7 @@ impl UpdateCapacityReservationInput {
 pub struct UpdateCapacityReservationOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateCapacityReservationOutput {
     /// Creates an empty `UpdateCapacityReservationOutput`; optional members are set with the `set_*` methods.
@@ -9245,14 +9320,14 @@ pub struct UpdateDataCatalogInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// Specifies the type of data catalog to update. Specify `LAMBDA` for a federated catalog, `HIVE` for an external hive metastore, or `GLUE` for an Glue Data Catalog.
     #[serde(
         rename = "Type",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub r#type: DataCatalogType,
     /// New or modified text that describes the data catalog.
@@ -9300,7 +9375,7 @@ impl UpdateDataCatalogInput {
 pub struct UpdateDataCatalogOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateDataCatalogOutput {
     /// Creates an empty `UpdateDataCatalogOutput`; optional members are set with the `set_*` methods.
@@ -9322,14 +9397,14 @@ pub struct UpdateNamedQueryInput {
     #[serde(
         rename = "NamedQueryId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub named_query_id: String,
     /// The name of the query.
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The query description.
@@ -9339,7 +9414,7 @@ pub struct UpdateNamedQueryInput {
     #[serde(
         rename = "QueryString",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_string: String,
 }
@@ -9370,7 +9445,7 @@ impl UpdateNamedQueryInput {
 pub struct UpdateNamedQueryOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateNamedQueryOutput {
     /// Creates an empty `UpdateNamedQueryOutput`; optional members are set with the `set_*` methods.
@@ -9392,21 +9467,21 @@ pub struct UpdateNotebookInput {
     #[serde(
         rename = "NotebookId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_id: String,
     /// The updated content for the notebook.
     #[serde(
         rename = "Payload",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub payload: String,
     /// The notebook content type. Currently, the only valid type is `IPYNB`.
     #[serde(
         rename = "Type",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub r#type: NotebookType,
     /// The active notebook session ID. Required if the notebook has an active session.
@@ -9452,7 +9527,7 @@ pub struct UpdateNotebookMetadataInput {
     #[serde(
         rename = "NotebookId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_id: String,
     /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
@@ -9464,7 +9539,7 @@ pub struct UpdateNotebookMetadataInput {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
 }
@@ -9490,7 +9565,7 @@ impl UpdateNotebookMetadataInput {
 pub struct UpdateNotebookMetadataOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateNotebookMetadataOutput {
     /// Creates an empty `UpdateNotebookMetadataOutput`; optional members are set with the `set_*` methods.
@@ -9510,7 +9585,7 @@ impl UpdateNotebookMetadataOutput {
 pub struct UpdateNotebookOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateNotebookOutput {
     /// Creates an empty `UpdateNotebookOutput`; optional members are set with the `set_*` methods.
@@ -9532,21 +9607,21 @@ pub struct UpdatePreparedStatementInput {
     #[serde(
         rename = "StatementName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub statement_name: String,
     /// The workgroup for the prepared statement.
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
     /// The query string for the prepared statement.
     #[serde(
         rename = "QueryStatement",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_statement: String,
     /// The description of the prepared statement.
@@ -9580,7 +9655,7 @@ impl UpdatePreparedStatementInput {
 pub struct UpdatePreparedStatementOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdatePreparedStatementOutput {
     /// Creates an empty `UpdatePreparedStatementOutput`; optional members are set with the `set_*` methods.
@@ -9602,7 +9677,7 @@ pub struct UpdateWorkGroupInput {
     #[serde(
         rename = "WorkGroup",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
     /// The workgroup description.
@@ -9649,7 +9724,7 @@ impl UpdateWorkGroupInput {
 pub struct UpdateWorkGroupOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateWorkGroupOutput {
     /// Creates an empty `UpdateWorkGroupOutput`; optional members are set with the `set_*` methods.
@@ -9671,7 +9746,7 @@ pub struct WorkGroup {
     #[serde(
         rename = "Name",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
     /// The state of the workgroup: ENABLED or DISABLED.
@@ -9688,10 +9763,10 @@ pub struct WorkGroup {
         rename = "CreationTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_time: Option<nimbus::DateTime>,
+    pub creation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The ARN of the IAM Identity Center enabled application associated with the workgroup.
     #[serde(
         rename = "IdentityCenterApplicationArn",
@@ -9726,7 +9801,10 @@ impl WorkGroup {
         self
     }
     /// Sets [`WorkGroup::creation_time`](Self::creation_time).
-    pub fn set_creation_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_time = Some(value.into());
         self
     }
@@ -10155,7 +10233,7 @@ pub enum WorkGroupState {
     /// `DISABLED`
     Disabled,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl WorkGroupState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -10174,14 +10252,16 @@ impl From<&str> for WorkGroupState {
         match value {
             "ENABLED" => Self::Enabled,
             "DISABLED" => Self::Disabled,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for WorkGroupState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for WorkGroupState {
@@ -10205,7 +10285,7 @@ impl schemars::JsonSchema for WorkGroupState {
         "WorkGroupState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The summary information for the workgroup, which includes its name, state, description, and the date and time it was created.
@@ -10227,10 +10307,10 @@ pub struct WorkGroupSummary {
         rename = "CreationTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_time: Option<nimbus::DateTime>,
+    pub creation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The engine version setting for all queries on the workgroup. Queries on the `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
@@ -10262,7 +10342,10 @@ impl WorkGroupSummary {
         self
     }
     /// Sets [`WorkGroupSummary::creation_time`](Self::creation_time).
-    pub fn set_creation_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_time = Some(value.into());
         self
     }

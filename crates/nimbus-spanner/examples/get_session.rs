@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut config = nimbus_spanner::Config::new();
     if let Ok(token) = std::env::var("NIMBUS_ACCESS_TOKEN") {
-        config = config.token_provider(nimbus::google::StaticToken::new(token));
+        config = config.token_provider(nimbus_spanner::config::StaticToken::new(token));
     }
     let sessions = nimbus_spanner::Client::new(config)
         .projects()

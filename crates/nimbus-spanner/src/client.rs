@@ -3,14 +3,10 @@
 //! The service client and its resource tree.
 #![allow(deprecated)]
 /// What the runtime needs to know about the service.
-pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
+pub(crate) static SERVICE: nimbus_google::codegen::ServiceInfo = nimbus_google::codegen::ServiceInfo {
     name: "spanner",
     api_version: "v1",
-    protocol: nimbus::Protocol::GoogleRest,
-    endpoint_prefix: "spanner",
-    signing_name: "spanner",
-    default_endpoint: Some("https://spanner.googleapis.com/"),
-    endpoint_rules: None,
+    default_endpoint: "https://spanner.googleapis.com/",
     emulator_env: Some("SPANNER_EMULATOR_HOST"),
 };
 /// Client for Cloud Spanner API (v1): the resource tree of the API as accessor methods, each method taking its required parameters and returning a request builder.
@@ -18,17 +14,17 @@ pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
 /// Requests go to `https://spanner.googleapis.com/`, or to `http://$(SPANNER_EMULATOR_HOST)` when that variable is set (plain HTTP, no authentication), or to `Config::endpoint_url`.
 #[derive(Clone, Debug)]
 pub struct Client {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl Client {
     /// A client with `config` (token provider, endpoint, transport, timeouts).
-    pub fn new(config: nimbus::Config) -> Self {
+    pub fn new(config: nimbus_google::codegen::Config) -> Self {
         Self {
-            core: nimbus::Client::new(&SERVICE, config),
+            core: nimbus_google::codegen::Client::new(&SERVICE, config),
         }
     }
     /// The runtime core: configuration and endpoint.
-    pub fn core(&self) -> &nimbus::Client {
+    pub fn core(&self) -> &nimbus_google::codegen::Client {
         &self.core
     }
     /// The `projects` resource.
@@ -45,7 +41,7 @@ impl Client {
 /// Methods of the `projects` resource.
 #[derive(Clone, Debug)]
 pub struct Projects {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl Projects {
     /// The `projects.instanceConfigOperations` resource.
@@ -70,7 +66,7 @@ impl Projects {
 /// Methods of the `projects.instanceConfigOperations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstanceConfigOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstanceConfigOperations {
     /// Lists the user-managed instance configuration long-running operations in the given project. An instance configuration operation has a name of the form `projects//instanceConfigs//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.start_time` in descending order starting from the most recently started operation.
@@ -92,7 +88,7 @@ impl ProjectsInstanceConfigOperations {
 /// Methods of the `projects.instanceConfigs` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstanceConfigs {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstanceConfigs {
     /// The `projects.instanceConfigs.operations` resource.
@@ -190,7 +186,7 @@ impl ProjectsInstanceConfigs {
 /// Methods of the `projects.instanceConfigs.operations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstanceConfigsOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstanceConfigsOperations {
     /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
@@ -257,7 +253,7 @@ impl ProjectsInstanceConfigsOperations {
 /// Methods of the `projects.instanceConfigs.ssdCaches` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstanceConfigsSsdCaches {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstanceConfigsSsdCaches {
     /// The `projects.instanceConfigs.ssdCaches.operations` resource.
@@ -270,7 +266,7 @@ impl ProjectsInstanceConfigsSsdCaches {
 /// Methods of the `projects.instanceConfigs.ssdCaches.operations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstanceConfigsSsdCachesOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstanceConfigsSsdCachesOperations {
     /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
@@ -337,7 +333,7 @@ impl ProjectsInstanceConfigsSsdCachesOperations {
 /// Methods of the `projects.instances` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstances {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstances {
     /// The `projects.instances.backupOperations` resource.
@@ -535,7 +531,7 @@ impl ProjectsInstances {
 /// Methods of the `projects.instances.backupOperations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesBackupOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesBackupOperations {
     /// Lists the backup long-running operations in the given instance. A backup operation has a name of the form `projects//instances//backups//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.progress.start_time` in descending order starting from the most recently started operation.
@@ -557,7 +553,7 @@ impl ProjectsInstancesBackupOperations {
 /// Methods of the `projects.instances.backups` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesBackups {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesBackups {
     /// The `projects.instances.backups.operations` resource.
@@ -717,7 +713,7 @@ impl ProjectsInstancesBackups {
 /// Methods of the `projects.instances.backups.operations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesBackupsOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesBackupsOperations {
     /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
@@ -784,7 +780,7 @@ impl ProjectsInstancesBackupsOperations {
 /// Methods of the `projects.instances.databaseOperations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesDatabaseOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesDatabaseOperations {
     /// Lists database longrunning-operations. A database operation has a name of the form `projects//instances//databases//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations.
@@ -806,7 +802,7 @@ impl ProjectsInstancesDatabaseOperations {
 /// Methods of the `projects.instances.databases` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesDatabases {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesDatabases {
     /// The `projects.instances.databases.backupSchedules` resource.
@@ -1065,7 +1061,7 @@ impl ProjectsInstancesDatabases {
 /// Methods of the `projects.instances.databases.backupSchedules` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesDatabasesBackupSchedules {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesDatabasesBackupSchedules {
     /// Creates a new backup schedule.
@@ -1202,7 +1198,7 @@ impl ProjectsInstancesDatabasesBackupSchedules {
 /// Methods of the `projects.instances.databases.databaseRoles` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesDatabasesDatabaseRoles {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesDatabasesDatabaseRoles {
     /// Lists Cloud Spanner database roles.
@@ -1241,7 +1237,7 @@ impl ProjectsInstancesDatabasesDatabaseRoles {
 /// Methods of the `projects.instances.databases.operations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesDatabasesOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesDatabasesOperations {
     /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
@@ -1308,7 +1304,7 @@ impl ProjectsInstancesDatabasesOperations {
 /// Methods of the `projects.instances.databases.sessions` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesDatabasesSessions {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesDatabasesSessions {
     /// Handles a single message from the client and returns the result as a stream. The server will interpret the message frame and respond with message frames to the client.
@@ -1615,7 +1611,7 @@ impl ProjectsInstancesDatabasesSessions {
 /// Methods of the `projects.instances.instancePartitionOperations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesInstancePartitionOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesInstancePartitionOperations {
     /// Lists instance partition long-running operations in the given instance. An instance partition operation has a name of the form `projects//instances//instancePartitions//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.start_time` in descending order starting from the most recently started operation. Authorization requires `spanner.instancePartitionOperations.list` permission on the resource parent.
@@ -1637,7 +1633,7 @@ impl ProjectsInstancesInstancePartitionOperations {
 /// Methods of the `projects.instances.instancePartitions` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesInstancePartitions {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesInstancePartitions {
     /// The `projects.instances.instancePartitions.operations` resource.
@@ -1729,7 +1725,7 @@ impl ProjectsInstancesInstancePartitions {
 /// Methods of the `projects.instances.instancePartitions.operations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesInstancePartitionsOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesInstancePartitionsOperations {
     /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
@@ -1796,7 +1792,7 @@ impl ProjectsInstancesInstancePartitionsOperations {
 /// Methods of the `projects.instances.operations` resource.
 #[derive(Clone, Debug)]
 pub struct ProjectsInstancesOperations {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesOperations {
     /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
@@ -1863,7 +1859,7 @@ impl ProjectsInstancesOperations {
 /// Methods of the `scans` resource.
 #[derive(Clone, Debug)]
 pub struct Scans {
-    core: nimbus::Client,
+    core: nimbus_google::codegen::Client,
 }
 impl Scans {
     /// Return available scans given a Database-specific resource name.

@@ -2,7 +2,7 @@
 
 //! One request builder per method, created by the matching accessor of [`Client`](crate::Client): set optional parameters with its `set_*` methods, then `send().await`.
 #![allow(deprecated)]
-static PROJECTS_INSTANCE_CONFIG_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIG_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigOperations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -24,19 +24,19 @@ pub struct ProjectsInstanceConfigOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -58,19 +58,22 @@ impl ProjectsInstanceConfigOperationsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListInstanceConfigOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstanceConfigOperationsList::send,
@@ -82,8 +85,11 @@ impl ProjectsInstanceConfigOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -95,14 +101,18 @@ impl ProjectsInstanceConfigOperationsList {
     }
     fn request(
         input: &ProjectsInstanceConfigOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
+                nimbus_google::codegen::check_pattern(
+                    "parent",
+                    v.as_str(),
+                    "^projects/[^/]+$",
+                )?;
             }
             {
                 let v = &input.parent;
@@ -120,10 +130,12 @@ impl ProjectsInstanceConfigOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIG_OPERATIONS_LIST, request).await
@@ -131,12 +143,20 @@ impl ProjectsInstanceConfigOperationsList {
     /// Sends the `spanner.projects.instanceConfigOperations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListInstanceConfigOperationsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::ListInstanceConfigOperationsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instanceConfigOperations.list", &self.input);
+        }
         let response = self.send_raw().await?;
         read_list_instance_config_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_CREATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_CREATE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.create",
     idempotent: false,
     retryable_errors: &[],
@@ -154,27 +174,30 @@ pub struct ProjectsInstanceConfigsCreateParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsCreate {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsCreateParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsCreate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsCreateParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -183,25 +206,36 @@ impl ProjectsInstanceConfigsCreate {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstanceConfigsCreateParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
+                nimbus_google::codegen::check_pattern(
+                    "parent",
+                    v.as_str(),
+                    "^projects/[^/]+$",
+                )?;
             }
             {
                 let v = &input.parent;
@@ -210,25 +244,33 @@ impl ProjectsInstanceConfigsCreate {
             r.literal("/instanceConfigs");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_CREATE, request).await
     }
     /// Sends the `spanner.projects.instanceConfigs.create` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instanceConfigs.create", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -248,19 +290,19 @@ pub struct ProjectsInstanceConfigsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -277,21 +319,24 @@ impl ProjectsInstanceConfigsDelete {
         self.input.validate_only = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+$",
@@ -309,21 +354,29 @@ impl ProjectsInstanceConfigsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_DELETE, request).await
     }
     /// Sends the `spanner.projects.instanceConfigs.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instanceConfigs.delete", &self.input);
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.get",
     idempotent: true,
     retryable_errors: &[],
@@ -339,40 +392,43 @@ pub struct ProjectsInstanceConfigsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+$",
@@ -384,21 +440,29 @@ impl ProjectsInstanceConfigsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_GET, request).await
     }
     /// Sends the `spanner.projects.instanceConfigs.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::InstanceConfig, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::InstanceConfig, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instanceConfigs.get", &self.input);
+        }
         let response = self.send_raw().await?;
         read_instance_config(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.list",
     idempotent: true,
     retryable_errors: &[],
@@ -418,19 +482,19 @@ pub struct ProjectsInstanceConfigsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -447,19 +511,22 @@ impl ProjectsInstanceConfigsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListInstanceConfigsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstanceConfigsList::send,
@@ -471,8 +538,11 @@ impl ProjectsInstanceConfigsList {
     /// Every item of every page (`instanceConfigs`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::InstanceConfig, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::InstanceConfig,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -484,14 +554,18 @@ impl ProjectsInstanceConfigsList {
     }
     fn request(
         input: &ProjectsInstanceConfigsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
+                nimbus_google::codegen::check_pattern(
+                    "parent",
+                    v.as_str(),
+                    "^projects/[^/]+$",
+                )?;
             }
             {
                 let v = &input.parent;
@@ -506,10 +580,12 @@ impl ProjectsInstanceConfigsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_LIST, request).await
@@ -517,12 +593,19 @@ impl ProjectsInstanceConfigsList {
     /// Sends the `spanner.projects.instanceConfigs.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListInstanceConfigsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::ListInstanceConfigsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instanceConfigs.list", &self.input);
+        }
         let response = self.send_raw().await?;
         read_list_instance_configs_response(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_CANCEL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_CANCEL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.operations.cancel",
     idempotent: false,
     retryable_errors: &[],
@@ -538,40 +621,43 @@ pub struct ProjectsInstanceConfigsOperationsCancelParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsOperationsCancel {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsOperationsCancelParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsOperationsCancel {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsOperationsCancelParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsOperationsCancelParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/operations/[^/]+$",
@@ -584,21 +670,33 @@ impl ProjectsInstanceConfigsOperationsCancel {
             r.literal(":cancel");
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_OPERATIONS_CANCEL, request).await
     }
     /// Sends the `spanner.projects.instanceConfigs.operations.cancel` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instanceConfigs.operations.cancel",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.operations.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -614,40 +712,43 @@ pub struct ProjectsInstanceConfigsOperationsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsOperationsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsOperationsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsOperationsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsOperationsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/operations/[^/]+$",
@@ -659,21 +760,33 @@ impl ProjectsInstanceConfigsOperationsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_OPERATIONS_DELETE, request).await
     }
     /// Sends the `spanner.projects.instanceConfigs.operations.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instanceConfigs.operations.delete",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.operations.get",
     idempotent: true,
     retryable_errors: &[],
@@ -689,27 +802,30 @@ pub struct ProjectsInstanceConfigsOperationsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsOperationsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsOperationsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsOperationsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsOperationsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -718,25 +834,32 @@ impl ProjectsInstanceConfigsOperationsGet {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstanceConfigsOperationsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/operations/[^/]+$",
@@ -748,21 +871,30 @@ impl ProjectsInstanceConfigsOperationsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_OPERATIONS_GET, request).await
     }
     /// Sends the `spanner.projects.instanceConfigs.operations.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instanceConfigs.operations.get", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.operations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -786,19 +918,19 @@ pub struct ProjectsInstanceConfigsOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -825,19 +957,22 @@ impl ProjectsInstanceConfigsOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstanceConfigsOperationsList::send,
@@ -849,8 +984,11 @@ impl ProjectsInstanceConfigsOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -862,14 +1000,14 @@ impl ProjectsInstanceConfigsOperationsList {
     }
     fn request(
         input: &ProjectsInstanceConfigsOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/operations$",
@@ -893,10 +1031,12 @@ impl ProjectsInstanceConfigsOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_OPERATIONS_LIST, request).await
@@ -904,12 +1044,17 @@ impl ProjectsInstanceConfigsOperationsList {
     /// Sends the `spanner.projects.instanceConfigs.operations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOperationsResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instanceConfigs.operations.list", &self.input);
+        }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_PATCH: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_PATCH: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.patch",
     idempotent: false,
     retryable_errors: &[],
@@ -927,27 +1072,30 @@ pub struct ProjectsInstanceConfigsPatchParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsPatch {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsPatchParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsPatch {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsPatchParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsPatchParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -956,25 +1104,32 @@ impl ProjectsInstanceConfigsPatch {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstanceConfigsPatchParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+$",
@@ -986,25 +1141,33 @@ impl ProjectsInstanceConfigsPatch {
             }
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_PATCH, request).await
     }
     /// Sends the `spanner.projects.instanceConfigs.patch` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instanceConfigs.patch", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_CANCEL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_CANCEL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.ssdCaches.operations.cancel",
     idempotent: false,
     retryable_errors: &[],
@@ -1020,40 +1183,43 @@ pub struct ProjectsInstanceConfigsSsdCachesOperationsCancelParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsCancel {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsSsdCachesOperationsCancelParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsSsdCachesOperationsCancelParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsSsdCachesOperationsCancelParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations/[^/]+$",
@@ -1066,10 +1232,12 @@ impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
             r.literal(":cancel");
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -1077,12 +1245,22 @@ impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
             .await
     }
     /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.cancel` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instanceConfigs.ssdCaches.operations.cancel",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.ssdCaches.operations.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -1098,40 +1276,43 @@ pub struct ProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstanceConfigsSsdCachesOperationsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations/[^/]+$",
@@ -1143,10 +1324,12 @@ impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -1154,12 +1337,22 @@ impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
             .await
     }
     /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instanceConfigs.ssdCaches.operations.delete",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.ssdCaches.operations.get",
     idempotent: true,
     retryable_errors: &[],
@@ -1175,27 +1368,30 @@ pub struct ProjectsInstanceConfigsSsdCachesOperationsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsSsdCachesOperationsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsSsdCachesOperationsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsSsdCachesOperationsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -1204,25 +1400,32 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstanceConfigsSsdCachesOperationsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations/[^/]+$",
@@ -1234,21 +1437,33 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_GET, request).await
     }
     /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instanceConfigs.ssdCaches.operations.get",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instanceConfigs.ssdCaches.operations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -1272,19 +1487,19 @@ pub struct ProjectsInstanceConfigsSsdCachesOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstanceConfigsSsdCachesOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstanceConfigsSsdCachesOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstanceConfigsSsdCachesOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -1311,19 +1526,22 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstanceConfigsSsdCachesOperationsList::send,
@@ -1335,8 +1553,11 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -1348,14 +1569,14 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
     }
     fn request(
         input: &ProjectsInstanceConfigsSsdCachesOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations$",
@@ -1379,10 +1600,12 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_LIST, request).await
@@ -1390,12 +1613,20 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
     /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOperationsResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instanceConfigs.ssdCaches.operations.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUP_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUP_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backupOperations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -1417,19 +1648,19 @@ pub struct ProjectsInstancesBackupOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -1451,19 +1682,22 @@ impl ProjectsInstancesBackupOperationsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListBackupOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesBackupOperationsList::send,
@@ -1475,8 +1709,11 @@ impl ProjectsInstancesBackupOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -1488,14 +1725,14 @@ impl ProjectsInstancesBackupOperationsList {
     }
     fn request(
         input: &ProjectsInstancesBackupOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -1517,10 +1754,12 @@ impl ProjectsInstancesBackupOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUP_OPERATIONS_LIST, request).await
@@ -1528,12 +1767,20 @@ impl ProjectsInstancesBackupOperationsList {
     /// Sends the `spanner.projects.instances.backupOperations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListBackupOperationsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::ListBackupOperationsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.backupOperations.list", &self.input);
+        }
         let response = self.send_raw().await?;
         read_list_backup_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_COPY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_COPY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.copy",
     idempotent: false,
     retryable_errors: &[],
@@ -1551,27 +1798,30 @@ pub struct ProjectsInstancesBackupsCopyParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsCopy {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsCopyParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsCopy {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsCopyParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsCopyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -1580,25 +1830,32 @@ impl ProjectsInstancesBackupsCopy {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesBackupsCopyParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -1611,25 +1868,33 @@ impl ProjectsInstancesBackupsCopy {
             r.literal("/backups:copy");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_COPY, request).await
     }
     /// Sends the `spanner.projects.instances.backups.copy` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.backups.copy", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_CREATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_CREATE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.create",
     idempotent: false,
     retryable_errors: &[],
@@ -1657,19 +1922,19 @@ pub struct ProjectsInstancesBackupsCreateParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsCreate {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsCreateParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsCreate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsCreateParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -1707,8 +1972,11 @@ impl ProjectsInstancesBackupsCreate {
         self.input.encryption_config_kms_key_names = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -1717,25 +1985,32 @@ impl ProjectsInstancesBackupsCreate {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesBackupsCreateParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -1762,25 +2037,34 @@ impl ProjectsInstancesBackupsCreate {
             }
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_CREATE, request).await
     }
     /// Sends the `spanner.projects.instances.backups.create` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.backups.create", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -1796,40 +2080,43 @@ pub struct ProjectsInstancesBackupsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
@@ -1841,21 +2128,30 @@ impl ProjectsInstancesBackupsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_DELETE, request).await
     }
     /// Sends the `spanner.projects.instances.backups.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.backups.delete", &self.input);
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.get",
     idempotent: true,
     retryable_errors: &[],
@@ -1871,40 +2167,43 @@ pub struct ProjectsInstancesBackupsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
@@ -1916,21 +2215,29 @@ impl ProjectsInstancesBackupsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_GET, request).await
     }
     /// Sends the `spanner.projects.instances.backups.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Backup, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Backup, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.backups.get", &self.input);
+        }
         let response = self.send_raw().await?;
         read_backup(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_GET_IAM_POLICY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_GET_IAM_POLICY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.getIamPolicy",
     idempotent: false,
     retryable_errors: &[],
@@ -1948,40 +2255,43 @@ pub struct ProjectsInstancesBackupsGetIamPolicyParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsGetIamPolicy {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsGetIamPolicyParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsGetIamPolicy {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsGetIamPolicyParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsGetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsGetIamPolicyParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
@@ -1994,25 +2304,34 @@ impl ProjectsInstancesBackupsGetIamPolicy {
             r.literal(":getIamPolicy");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_GET_IAM_POLICY, request).await
     }
     /// Sends the `spanner.projects.instances.backups.getIamPolicy` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Policy, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.backups.getIamPolicy", &self.input);
+        }
         let response = self.send_raw().await?;
         read_policy(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.list",
     idempotent: true,
     retryable_errors: &[],
@@ -2034,19 +2353,19 @@ pub struct ProjectsInstancesBackupsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -2068,16 +2387,22 @@ impl ProjectsInstancesBackupsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::ListBackupsResponse, nimbus::Error> {
-        nimbus::paginate::pages(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::ListBackupsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesBackupsList::send,
@@ -2089,8 +2414,11 @@ impl ProjectsInstancesBackupsList {
     /// Every item of every page (`backups`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Backup, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Backup,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page).and_then(|v| v.backups.as_ref()).cloned().unwrap_or_default()
@@ -2099,14 +2427,14 @@ impl ProjectsInstancesBackupsList {
     }
     fn request(
         input: &ProjectsInstancesBackupsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -2128,21 +2456,29 @@ impl ProjectsInstancesBackupsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_LIST, request).await
     }
     /// Sends the `spanner.projects.instances.backups.list` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::ListBackupsResponse, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::ListBackupsResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.backups.list", &self.input);
+        }
         let response = self.send_raw().await?;
         read_list_backups_response(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_CANCEL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_CANCEL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.operations.cancel",
     idempotent: false,
     retryable_errors: &[],
@@ -2158,40 +2494,43 @@ pub struct ProjectsInstancesBackupsOperationsCancelParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsOperationsCancel {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsOperationsCancelParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsOperationsCancel {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsOperationsCancelParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsOperationsCancelParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations/[^/]+$",
@@ -2204,21 +2543,33 @@ impl ProjectsInstancesBackupsOperationsCancel {
             r.literal(":cancel");
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_OPERATIONS_CANCEL, request).await
     }
     /// Sends the `spanner.projects.instances.backups.operations.cancel` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.backups.operations.cancel",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.operations.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -2234,40 +2585,43 @@ pub struct ProjectsInstancesBackupsOperationsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsOperationsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsOperationsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsOperationsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsOperationsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations/[^/]+$",
@@ -2279,21 +2633,33 @@ impl ProjectsInstancesBackupsOperationsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_OPERATIONS_DELETE, request).await
     }
     /// Sends the `spanner.projects.instances.backups.operations.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.backups.operations.delete",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.operations.get",
     idempotent: true,
     retryable_errors: &[],
@@ -2309,27 +2675,30 @@ pub struct ProjectsInstancesBackupsOperationsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsOperationsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsOperationsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsOperationsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsOperationsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -2338,25 +2707,32 @@ impl ProjectsInstancesBackupsOperationsGet {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesBackupsOperationsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations/[^/]+$",
@@ -2368,21 +2744,33 @@ impl ProjectsInstancesBackupsOperationsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_OPERATIONS_GET, request).await
     }
     /// Sends the `spanner.projects.instances.backups.operations.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.backups.operations.get",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.operations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -2406,19 +2794,19 @@ pub struct ProjectsInstancesBackupsOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -2445,19 +2833,22 @@ impl ProjectsInstancesBackupsOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesBackupsOperationsList::send,
@@ -2469,8 +2860,11 @@ impl ProjectsInstancesBackupsOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -2482,14 +2876,14 @@ impl ProjectsInstancesBackupsOperationsList {
     }
     fn request(
         input: &ProjectsInstancesBackupsOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations$",
@@ -2513,10 +2907,12 @@ impl ProjectsInstancesBackupsOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_OPERATIONS_LIST, request).await
@@ -2524,12 +2920,20 @@ impl ProjectsInstancesBackupsOperationsList {
     /// Sends the `spanner.projects.instances.backups.operations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOperationsResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.backups.operations.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_PATCH: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_PATCH: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.patch",
     idempotent: false,
     retryable_errors: &[],
@@ -2549,19 +2953,19 @@ pub struct ProjectsInstancesBackupsPatchParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsPatch {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsPatchParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsPatch {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsPatchParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -2573,21 +2977,24 @@ impl ProjectsInstancesBackupsPatch {
         self.input.update_mask = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsPatchParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
@@ -2602,25 +3009,33 @@ impl ProjectsInstancesBackupsPatch {
             }
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_PATCH, request).await
     }
     /// Sends the `spanner.projects.instances.backups.patch` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Backup, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Backup, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.backups.patch", &self.input);
+        }
         let response = self.send_raw().await?;
         read_backup(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_SET_IAM_POLICY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_SET_IAM_POLICY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.setIamPolicy",
     idempotent: false,
     retryable_errors: &[],
@@ -2638,40 +3053,43 @@ pub struct ProjectsInstancesBackupsSetIamPolicyParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsSetIamPolicy {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsSetIamPolicyParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsSetIamPolicy {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsSetIamPolicyParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsSetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsSetIamPolicyParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
@@ -2684,25 +3102,34 @@ impl ProjectsInstancesBackupsSetIamPolicy {
             r.literal(":setIamPolicy");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_SET_IAM_POLICY, request).await
     }
     /// Sends the `spanner.projects.instances.backups.setIamPolicy` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Policy, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.backups.setIamPolicy", &self.input);
+        }
         let response = self.send_raw().await?;
         read_policy(&response)
     }
 }
-static PROJECTS_INSTANCES_BACKUPS_TEST_IAM_PERMISSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_BACKUPS_TEST_IAM_PERMISSIONS: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.backups.testIamPermissions",
     idempotent: false,
     retryable_errors: &[],
@@ -2720,40 +3147,43 @@ pub struct ProjectsInstancesBackupsTestIamPermissionsParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsTestIamPermissions {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesBackupsTestIamPermissionsParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesBackupsTestIamPermissions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesBackupsTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesBackupsTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesBackupsTestIamPermissionsParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/backups/[^/]+$",
@@ -2766,14 +3196,16 @@ impl ProjectsInstancesBackupsTestIamPermissions {
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_BACKUPS_TEST_IAM_PERMISSIONS, request).await
@@ -2781,12 +3213,23 @@ impl ProjectsInstancesBackupsTestIamPermissions {
     /// Sends the `spanner.projects.instances.backups.testIamPermissions` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::TestIamPermissionsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::TestIamPermissionsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.backups.testIamPermissions",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_test_iam_permissions_response(&response)
     }
 }
-static PROJECTS_INSTANCES_CREATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_CREATE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.create",
     idempotent: false,
     retryable_errors: &[],
@@ -2804,27 +3247,30 @@ pub struct ProjectsInstancesCreateParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesCreate {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesCreateParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesCreate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesCreateParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -2833,25 +3279,36 @@ impl ProjectsInstancesCreate {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesCreateParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
+                nimbus_google::codegen::check_pattern(
+                    "parent",
+                    v.as_str(),
+                    "^projects/[^/]+$",
+                )?;
             }
             {
                 let v = &input.parent;
@@ -2860,25 +3317,33 @@ impl ProjectsInstancesCreate {
             r.literal("/instances");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_CREATE, request).await
     }
     /// Sends the `spanner.projects.instances.create` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.create", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASE_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASE_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databaseOperations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -2900,19 +3365,19 @@ pub struct ProjectsInstancesDatabaseOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabaseOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabaseOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabaseOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabaseOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -2934,19 +3399,22 @@ impl ProjectsInstancesDatabaseOperationsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListDatabaseOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesDatabaseOperationsList::send,
@@ -2958,8 +3426,11 @@ impl ProjectsInstancesDatabaseOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -2971,14 +3442,14 @@ impl ProjectsInstancesDatabaseOperationsList {
     }
     fn request(
         input: &ProjectsInstancesDatabaseOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -3000,10 +3471,12 @@ impl ProjectsInstancesDatabaseOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASE_OPERATIONS_LIST, request).await
@@ -3011,12 +3484,23 @@ impl ProjectsInstancesDatabaseOperationsList {
     /// Sends the `spanner.projects.instances.databaseOperations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListDatabaseOperationsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::ListDatabaseOperationsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databaseOperations.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_database_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_ADD_SPLIT_POINTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_ADD_SPLIT_POINTS: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.addSplitPoints",
     idempotent: false,
     retryable_errors: &[],
@@ -3034,40 +3518,43 @@ pub struct ProjectsInstancesDatabasesAddSplitPointsParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesAddSplitPoints {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesAddSplitPointsParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesAddSplitPoints {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesAddSplitPointsParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesAddSplitPointsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesAddSplitPointsParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.database;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "database",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -3080,14 +3567,16 @@ impl ProjectsInstancesDatabasesAddSplitPoints {
             r.literal(":addSplitPoints");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_ADD_SPLIT_POINTS, request).await
@@ -3095,12 +3584,20 @@ impl ProjectsInstancesDatabasesAddSplitPoints {
     /// Sends the `spanner.projects.instances.databases.addSplitPoints` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::AddSplitPointsResponse, nimbus::Error> {
+    ) -> Result<crate::types::AddSplitPointsResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.addSplitPoints",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_add_split_points_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_CREATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_CREATE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.backupSchedules.create",
     idempotent: false,
     retryable_errors: &[],
@@ -3120,19 +3617,19 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesCreateParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesCreate {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesCreateParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesCreate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesBackupSchedulesCreateParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -3144,21 +3641,24 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
         self.input.backup_schedule_id = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesCreateParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -3174,25 +3674,37 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
             }
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_CREATE, request).await
     }
     /// Sends the `spanner.projects.instances.databases.backupSchedules.create` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::BackupSchedule, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.backupSchedules.create",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_backup_schedule(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.backupSchedules.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -3208,40 +3720,43 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesBackupSchedulesDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
@@ -3253,21 +3768,33 @@ impl ProjectsInstancesDatabasesBackupSchedulesDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_DELETE, request).await
     }
     /// Sends the `spanner.projects.instances.databases.backupSchedules.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.backupSchedules.delete",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.backupSchedules.get",
     idempotent: true,
     retryable_errors: &[],
@@ -3283,40 +3810,43 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesBackupSchedulesGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
@@ -3328,21 +3858,33 @@ impl ProjectsInstancesDatabasesBackupSchedulesGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET, request).await
     }
     /// Sends the `spanner.projects.instances.databases.backupSchedules.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::BackupSchedule, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.backupSchedules.get",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_backup_schedule(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET_IAM_POLICY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET_IAM_POLICY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.backupSchedules.getIamPolicy",
     idempotent: false,
     retryable_errors: &[],
@@ -3360,40 +3902,43 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
@@ -3406,14 +3951,16 @@ impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
             r.literal(":getIamPolicy");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -3421,12 +3968,22 @@ impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
             .await
     }
     /// Sends the `spanner.projects.instances.databases.backupSchedules.getIamPolicy` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Policy, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.backupSchedules.getIamPolicy",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_policy(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.backupSchedules.list",
     idempotent: true,
     retryable_errors: &[],
@@ -3446,19 +4003,19 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesBackupSchedulesListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -3475,19 +4032,22 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListBackupSchedulesResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesDatabasesBackupSchedulesList::send,
@@ -3499,8 +4059,11 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
     /// Every item of every page (`backupSchedules`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::BackupSchedule, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::BackupSchedule,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -3512,14 +4075,14 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -3538,10 +4101,12 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_LIST, request).await
@@ -3549,12 +4114,23 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
     /// Sends the `spanner.projects.instances.databases.backupSchedules.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListBackupSchedulesResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::ListBackupSchedulesResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.backupSchedules.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_backup_schedules_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_PATCH: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_PATCH: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.backupSchedules.patch",
     idempotent: false,
     retryable_errors: &[],
@@ -3574,19 +4150,19 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesPatchParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesPatch {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesPatchParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesPatch {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesBackupSchedulesPatchParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -3598,21 +4174,24 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
         self.input.update_mask = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesPatchParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
@@ -3627,25 +4206,37 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
             }
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_PATCH, request).await
     }
     /// Sends the `spanner.projects.instances.databases.backupSchedules.patch` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::BackupSchedule, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.backupSchedules.patch",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_backup_schedule(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_SET_IAM_POLICY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_SET_IAM_POLICY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.backupSchedules.setIamPolicy",
     idempotent: false,
     retryable_errors: &[],
@@ -3663,40 +4254,43 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
@@ -3709,14 +4303,16 @@ impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
             r.literal(":setIamPolicy");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -3724,12 +4320,22 @@ impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
             .await
     }
     /// Sends the `spanner.projects.instances.databases.backupSchedules.setIamPolicy` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Policy, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.backupSchedules.setIamPolicy",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_policy(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_TEST_IAM_PERMISSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_TEST_IAM_PERMISSIONS: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.backupSchedules.testIamPermissions",
     idempotent: false,
     retryable_errors: &[],
@@ -3747,19 +4353,19 @@ pub struct ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -3768,21 +4374,24 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     ) -> &ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$",
@@ -3795,14 +4404,16 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -3815,12 +4426,23 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     /// Sends the `spanner.projects.instances.databases.backupSchedules.testIamPermissions` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::TestIamPermissionsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::TestIamPermissionsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.backupSchedules.testIamPermissions",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_test_iam_permissions_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_CHANGEQUORUM: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_CHANGEQUORUM: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.changequorum",
     idempotent: false,
     retryable_errors: &[],
@@ -3838,27 +4460,30 @@ pub struct ProjectsInstancesDatabasesChangequorumParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesChangequorum {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesChangequorumParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesChangequorum {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesChangequorumParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesChangequorumParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -3867,25 +4492,32 @@ impl ProjectsInstancesDatabasesChangequorum {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesDatabasesChangequorumParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -3898,25 +4530,37 @@ impl ProjectsInstancesDatabasesChangequorum {
             r.literal(":changequorum");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_CHANGEQUORUM, request).await
     }
     /// Sends the `spanner.projects.instances.databases.changequorum` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.changequorum",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_CREATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_CREATE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.create",
     idempotent: false,
     retryable_errors: &[],
@@ -3934,27 +4578,30 @@ pub struct ProjectsInstancesDatabasesCreateParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesCreate {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesCreateParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesCreate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesCreateParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -3963,25 +4610,32 @@ impl ProjectsInstancesDatabasesCreate {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesDatabasesCreateParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -3994,25 +4648,34 @@ impl ProjectsInstancesDatabasesCreate {
             r.literal("/databases");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_CREATE, request).await
     }
     /// Sends the `spanner.projects.instances.databases.create` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.databases.create", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.databaseRoles.list",
     idempotent: true,
     retryable_errors: &[],
@@ -4032,19 +4695,19 @@ pub struct ProjectsInstancesDatabasesDatabaseRolesListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesDatabaseRolesList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesDatabaseRolesListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesDatabaseRolesList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesDatabaseRolesListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -4061,19 +4724,22 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListDatabaseRolesResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesDatabasesDatabaseRolesList::send,
@@ -4085,8 +4751,11 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
     /// Every item of every page (`databaseRoles`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::DatabaseRole, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::DatabaseRole,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -4098,14 +4767,14 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesDatabaseRolesListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -4124,10 +4793,12 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_LIST, request).await
@@ -4135,12 +4806,20 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
     /// Sends the `spanner.projects.instances.databases.databaseRoles.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListDatabaseRolesResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListDatabaseRolesResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.databaseRoles.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_database_roles_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_TEST_IAM_PERMISSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_TEST_IAM_PERMISSIONS: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.databaseRoles.testIamPermissions",
     idempotent: false,
     retryable_errors: &[],
@@ -4158,19 +4837,19 @@ pub struct ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -4179,21 +4858,24 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     ) -> &ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/databaseRoles/[^/]+$",
@@ -4206,14 +4888,16 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -4226,12 +4910,23 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     /// Sends the `spanner.projects.instances.databases.databaseRoles.testIamPermissions` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::TestIamPermissionsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::TestIamPermissionsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.databaseRoles.testIamPermissions",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_test_iam_permissions_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_DROP_DATABASE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_DROP_DATABASE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.dropDatabase",
     idempotent: true,
     retryable_errors: &[],
@@ -4247,40 +4942,43 @@ pub struct ProjectsInstancesDatabasesDropDatabaseParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesDropDatabase {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesDropDatabaseParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesDropDatabase {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesDropDatabaseParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesDropDatabaseParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesDropDatabaseParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.database;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "database",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -4292,21 +4990,33 @@ impl ProjectsInstancesDatabasesDropDatabase {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_DROP_DATABASE, request).await
     }
     /// Sends the `spanner.projects.instances.databases.dropDatabase` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.dropDatabase",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.get",
     idempotent: true,
     retryable_errors: &[],
@@ -4322,40 +5032,43 @@ pub struct ProjectsInstancesDatabasesGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -4367,21 +5080,29 @@ impl ProjectsInstancesDatabasesGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_GET, request).await
     }
     /// Sends the `spanner.projects.instances.databases.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Database, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Database, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.databases.get", &self.input);
+        }
         let response = self.send_raw().await?;
         read_database(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_GET_DDL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_GET_DDL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.getDdl",
     idempotent: true,
     retryable_errors: &[],
@@ -4397,40 +5118,43 @@ pub struct ProjectsInstancesDatabasesGetDdlParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesGetDdl {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesGetDdlParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesGetDdl {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesGetDdlParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetDdlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesGetDdlParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.database;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "database",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -4443,10 +5167,12 @@ impl ProjectsInstancesDatabasesGetDdl {
             r.literal("/ddl");
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_GET_DDL, request).await
@@ -4454,12 +5180,17 @@ impl ProjectsInstancesDatabasesGetDdl {
     /// Sends the `spanner.projects.instances.databases.getDdl` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::GetDatabaseDdlResponse, nimbus::Error> {
+    ) -> Result<crate::types::GetDatabaseDdlResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.databases.getDdl", &self.input);
+        }
         let response = self.send_raw().await?;
         read_get_database_ddl_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_GET_IAM_POLICY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_GET_IAM_POLICY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.getIamPolicy",
     idempotent: false,
     retryable_errors: &[],
@@ -4477,40 +5208,43 @@ pub struct ProjectsInstancesDatabasesGetIamPolicyParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesGetIamPolicy {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesGetIamPolicyParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesGetIamPolicy {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesGetIamPolicyParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesGetIamPolicyParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -4523,25 +5257,37 @@ impl ProjectsInstancesDatabasesGetIamPolicy {
             r.literal(":getIamPolicy");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_GET_IAM_POLICY, request).await
     }
     /// Sends the `spanner.projects.instances.databases.getIamPolicy` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Policy, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.getIamPolicy",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_policy(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_GET_SCANS: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_GET_SCANS: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.getScans",
     idempotent: true,
     retryable_errors: &[],
@@ -4553,9 +5299,9 @@ pub struct ProjectsInstancesDatabasesGetScansParams {
     /// The `name` parameter.
     pub name: String,
     /// The `endTime` parameter.
-    pub end_time: Option<nimbus::DateTime>,
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The `startTime` parameter.
-    pub start_time: Option<nimbus::DateTime>,
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
     /// The `view` parameter.
     pub view: Option<crate::types::ProjectsInstancesDatabasesGetScansView>,
 }
@@ -4563,19 +5309,19 @@ pub struct ProjectsInstancesDatabasesGetScansParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesGetScans {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesGetScansParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesGetScans {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesGetScansParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -4583,12 +5329,18 @@ impl ProjectsInstancesDatabasesGetScans {
         &self.input
     }
     /// The upper bound for the time range to retrieve Scan data for.
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.input.end_time = Some(value.into());
         self
     }
     /// These fields restrict the Database-specific information returned in the `Scan.data` field. If a `View` is provided that does not include the `Scan.data` field, these are ignored. This range of time must be entirely contained within the defined time range of the targeted scan. The lower bound for the time range to retrieve Scan data for.
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.input.start_time = Some(value.into());
         self
     }
@@ -4600,21 +5352,24 @@ impl ProjectsInstancesDatabasesGetScans {
         self.input.view = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesGetScansParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -4636,21 +5391,30 @@ impl ProjectsInstancesDatabasesGetScans {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_GET_SCANS, request).await
     }
     /// Sends the `spanner.projects.instances.databases.getScans` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Scan, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Scan, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.databases.getScans", &self.input);
+        }
         let response = self.send_raw().await?;
         read_scan(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.list",
     idempotent: true,
     retryable_errors: &[],
@@ -4670,19 +5434,19 @@ pub struct ProjectsInstancesDatabasesListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -4699,19 +5463,22 @@ impl ProjectsInstancesDatabasesList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListDatabasesResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesDatabasesList::send,
@@ -4723,8 +5490,11 @@ impl ProjectsInstancesDatabasesList {
     /// Every item of every page (`databases`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Database, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Database,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -4736,14 +5506,14 @@ impl ProjectsInstancesDatabasesList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -4762,10 +5532,12 @@ impl ProjectsInstancesDatabasesList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_LIST, request).await
@@ -4773,12 +5545,17 @@ impl ProjectsInstancesDatabasesList {
     /// Sends the `spanner.projects.instances.databases.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListDatabasesResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListDatabasesResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.databases.list", &self.input);
+        }
         let response = self.send_raw().await?;
         read_list_databases_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_OPERATIONS_CANCEL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_OPERATIONS_CANCEL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.operations.cancel",
     idempotent: false,
     retryable_errors: &[],
@@ -4794,40 +5571,43 @@ pub struct ProjectsInstancesDatabasesOperationsCancelParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesOperationsCancel {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesOperationsCancelParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesOperationsCancel {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesOperationsCancelParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesOperationsCancelParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations/[^/]+$",
@@ -4840,21 +5620,33 @@ impl ProjectsInstancesDatabasesOperationsCancel {
             r.literal(":cancel");
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_OPERATIONS_CANCEL, request).await
     }
     /// Sends the `spanner.projects.instances.databases.operations.cancel` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.operations.cancel",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_OPERATIONS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_OPERATIONS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.operations.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -4870,40 +5662,43 @@ pub struct ProjectsInstancesDatabasesOperationsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesOperationsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesOperationsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesOperationsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesOperationsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations/[^/]+$",
@@ -4915,21 +5710,33 @@ impl ProjectsInstancesDatabasesOperationsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_OPERATIONS_DELETE, request).await
     }
     /// Sends the `spanner.projects.instances.databases.operations.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.operations.delete",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_OPERATIONS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_OPERATIONS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.operations.get",
     idempotent: true,
     retryable_errors: &[],
@@ -4945,27 +5752,30 @@ pub struct ProjectsInstancesDatabasesOperationsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesOperationsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesOperationsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesOperationsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesOperationsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -4974,25 +5784,32 @@ impl ProjectsInstancesDatabasesOperationsGet {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesDatabasesOperationsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations/[^/]+$",
@@ -5004,21 +5821,33 @@ impl ProjectsInstancesDatabasesOperationsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_OPERATIONS_GET, request).await
     }
     /// Sends the `spanner.projects.instances.databases.operations.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.operations.get",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.operations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -5042,19 +5871,19 @@ pub struct ProjectsInstancesDatabasesOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -5081,19 +5910,22 @@ impl ProjectsInstancesDatabasesOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesDatabasesOperationsList::send,
@@ -5105,8 +5937,11 @@ impl ProjectsInstancesDatabasesOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -5118,14 +5953,14 @@ impl ProjectsInstancesDatabasesOperationsList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations$",
@@ -5149,10 +5984,12 @@ impl ProjectsInstancesDatabasesOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_OPERATIONS_LIST, request).await
@@ -5160,12 +5997,20 @@ impl ProjectsInstancesDatabasesOperationsList {
     /// Sends the `spanner.projects.instances.databases.operations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOperationsResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.operations.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_PATCH: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_PATCH: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.patch",
     idempotent: false,
     retryable_errors: &[],
@@ -5185,19 +6030,19 @@ pub struct ProjectsInstancesDatabasesPatchParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesPatch {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesPatchParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesPatch {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesPatchParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -5209,8 +6054,11 @@ impl ProjectsInstancesDatabasesPatch {
         self.input.update_mask = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -5219,25 +6067,32 @@ impl ProjectsInstancesDatabasesPatch {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesDatabasesPatchParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -5252,25 +6107,34 @@ impl ProjectsInstancesDatabasesPatch {
             }
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_PATCH, request).await
     }
     /// Sends the `spanner.projects.instances.databases.patch` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.databases.patch", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_RESTORE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_RESTORE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.restore",
     idempotent: false,
     retryable_errors: &[],
@@ -5288,27 +6152,30 @@ pub struct ProjectsInstancesDatabasesRestoreParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesRestore {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesRestoreParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesRestore {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesRestoreParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesRestoreParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -5317,25 +6184,32 @@ impl ProjectsInstancesDatabasesRestore {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesDatabasesRestoreParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -5348,25 +6222,34 @@ impl ProjectsInstancesDatabasesRestore {
             r.literal("/databases:restore");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_RESTORE, request).await
     }
     /// Sends the `spanner.projects.instances.databases.restore` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.databases.restore", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPT_MESSAGE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPT_MESSAGE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.adaptMessage",
     idempotent: false,
     retryable_errors: &[],
@@ -5384,40 +6267,43 @@ pub struct ProjectsInstancesDatabasesSessionsAdaptMessageParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsAdaptMessage {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsAdaptMessageParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsAdaptMessage {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsAdaptMessageParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsAdaptMessageParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsAdaptMessageParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -5430,14 +6316,16 @@ impl ProjectsInstancesDatabasesSessionsAdaptMessage {
             r.literal(":adaptMessage");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPT_MESSAGE, request).await
@@ -5445,12 +6333,20 @@ impl ProjectsInstancesDatabasesSessionsAdaptMessage {
     /// Sends the `spanner.projects.instances.databases.sessions.adaptMessage` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::AdaptMessageResponse, nimbus::Error> {
+    ) -> Result<crate::types::AdaptMessageResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.adaptMessage",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_adapt_message_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPTER: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPTER: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.adapter",
     idempotent: false,
     retryable_errors: &[],
@@ -5468,40 +6364,43 @@ pub struct ProjectsInstancesDatabasesSessionsAdapterParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsAdapter {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsAdapterParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsAdapter {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsAdapterParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsAdapterParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsAdapterParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -5514,25 +6413,37 @@ impl ProjectsInstancesDatabasesSessionsAdapter {
             r.literal("/sessions:adapter");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPTER, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.adapter` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::AdapterSession, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::AdapterSession, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.adapter",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_adapter_session(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_CREATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_CREATE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.batchCreate",
     idempotent: false,
     retryable_errors: &[],
@@ -5550,40 +6461,43 @@ pub struct ProjectsInstancesDatabasesSessionsBatchCreateParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsBatchCreate {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsBatchCreateParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsBatchCreate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsBatchCreateParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBatchCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsBatchCreateParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.database;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "database",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -5596,14 +6510,16 @@ impl ProjectsInstancesDatabasesSessionsBatchCreate {
             r.literal("/sessions:batchCreate");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_CREATE, request).await
@@ -5611,12 +6527,23 @@ impl ProjectsInstancesDatabasesSessionsBatchCreate {
     /// Sends the `spanner.projects.instances.databases.sessions.batchCreate` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::BatchCreateSessionsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::BatchCreateSessionsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.batchCreate",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_batch_create_sessions_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_WRITE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_WRITE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.batchWrite",
     idempotent: false,
     retryable_errors: &[],
@@ -5634,40 +6561,43 @@ pub struct ProjectsInstancesDatabasesSessionsBatchWriteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsBatchWrite {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsBatchWriteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsBatchWrite {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsBatchWriteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBatchWriteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsBatchWriteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -5680,25 +6610,37 @@ impl ProjectsInstancesDatabasesSessionsBatchWrite {
             r.literal(":batchWrite");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_WRITE, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.batchWrite` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::BatchWriteResponse, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::BatchWriteResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.batchWrite",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_batch_write_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_BEGIN_TRANSACTION: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_BEGIN_TRANSACTION: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.beginTransaction",
     idempotent: true,
     retryable_errors: &[],
@@ -5716,40 +6658,43 @@ pub struct ProjectsInstancesDatabasesSessionsBeginTransactionParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsBeginTransaction {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsBeginTransactionParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsBeginTransaction {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsBeginTransactionParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBeginTransactionParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsBeginTransactionParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -5762,14 +6707,16 @@ impl ProjectsInstancesDatabasesSessionsBeginTransaction {
             r.literal(":beginTransaction");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -5777,12 +6724,22 @@ impl ProjectsInstancesDatabasesSessionsBeginTransaction {
             .await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.beginTransaction` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Transaction, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Transaction, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.beginTransaction",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_transaction(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_COMMIT: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_COMMIT: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.commit",
     idempotent: false,
     retryable_errors: &[],
@@ -5800,40 +6757,43 @@ pub struct ProjectsInstancesDatabasesSessionsCommitParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsCommit {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsCommitParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsCommit {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsCommitParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsCommitParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsCommitParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -5846,25 +6806,37 @@ impl ProjectsInstancesDatabasesSessionsCommit {
             r.literal(":commit");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_COMMIT, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.commit` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::CommitResponse, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::CommitResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.commit",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_commit_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_CREATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_CREATE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.create",
     idempotent: false,
     retryable_errors: &[],
@@ -5882,40 +6854,43 @@ pub struct ProjectsInstancesDatabasesSessionsCreateParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsCreate {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsCreateParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsCreate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsCreateParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsCreateParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.database;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "database",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -5928,25 +6903,37 @@ impl ProjectsInstancesDatabasesSessionsCreate {
             r.literal("/sessions");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_CREATE, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.create` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Session, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Session, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.create",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_session(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -5962,40 +6949,43 @@ pub struct ProjectsInstancesDatabasesSessionsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6007,21 +6997,33 @@ impl ProjectsInstancesDatabasesSessionsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_DELETE, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.delete",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_BATCH_DML: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_BATCH_DML: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.executeBatchDml",
     idempotent: true,
     retryable_errors: &[],
@@ -6039,40 +7041,43 @@ pub struct ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsExecuteBatchDml {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6085,14 +7090,16 @@ impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
             r.literal(":executeBatchDml");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -6102,12 +7109,20 @@ impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
     /// Sends the `spanner.projects.instances.databases.sessions.executeBatchDml` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ExecuteBatchDmlResponse, nimbus::Error> {
+    ) -> Result<crate::types::ExecuteBatchDmlResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.executeBatchDml",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_execute_batch_dml_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_SQL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_SQL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.executeSql",
     idempotent: false,
     retryable_errors: &[],
@@ -6125,40 +7140,43 @@ pub struct ProjectsInstancesDatabasesSessionsExecuteSqlParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsExecuteSql {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsExecuteSqlParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsExecuteSql {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsExecuteSqlParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteSqlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsExecuteSqlParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6171,14 +7189,16 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
             r.literal(":executeSql");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         let idempotent = Some(&input.request)
@@ -6204,12 +7224,22 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
             .await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.executeSql` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::ResultSet, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::ResultSet, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.executeSql",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_result_set(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_STREAMING_SQL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_STREAMING_SQL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.executeStreamingSql",
     idempotent: false,
     retryable_errors: &[],
@@ -6227,27 +7257,30 @@ pub struct ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -6257,14 +7290,17 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
     pub async fn stream(
         self,
     ) -> Result<
-        nimbus::paginate::Paginated<crate::types::PartialResultSet, nimbus::Error>,
-        nimbus::Error,
+        nimbus_google::codegen::paginate::Paginated<
+            crate::types::PartialResultSet,
+            nimbus_google::codegen::Error,
+        >,
+        nimbus_google::codegen::Error,
     > {
         let values = self.stream_values().await?;
         Ok(
-            nimbus::paginate::Paginated::from_stream(
+            nimbus_google::codegen::paginate::Paginated::from_stream(
                 values,
-                nimbus::protocol::json::from_value,
+                nimbus_google::codegen::json::from_value,
             ),
         )
     }
@@ -6273,17 +7309,27 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
     pub async fn rows(
         self,
     ) -> Result<
-        nimbus::paginate::Paginated<Vec<nimbus::Document>, nimbus::Error>,
-        nimbus::Error,
+        nimbus_google::codegen::paginate::Paginated<
+            Vec<nimbus_google::codegen::Document>,
+            nimbus_google::codegen::Error,
+        >,
+        nimbus_google::codegen::Error,
     > {
         let values = self.stream_values().await?;
-        Ok(nimbus::paginate::Paginated::from_boxed(nimbus::google::stream::rows(values)))
+        Ok(
+            nimbus_google::codegen::paginate::Paginated::from_boxed(
+                nimbus_google::codegen::stream::rows(values),
+            ),
+        )
     }
     async fn stream_values(
         self,
     ) -> Result<
-        nimbus::paginate::BoxStream<'static, Result<nimbus::Document, nimbus::Error>>,
-        nimbus::Error,
+        nimbus_google::codegen::paginate::BoxStream<
+            'static,
+            Result<nimbus_google::codegen::Document, nimbus_google::codegen::Error>,
+        >,
+        nimbus_google::codegen::Error,
     > {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
@@ -6293,18 +7339,18 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
                 request,
             )
             .await?;
-        Ok(nimbus::google::stream::json_values(response.body))
+        Ok(nimbus_google::codegen::stream::json_values(response.body))
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6317,14 +7363,16 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
             r.literal(":executeStreamingSql");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -6332,12 +7380,22 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
             .await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.executeStreamingSql` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::PartialResultSet, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::PartialResultSet, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.executeStreamingSql",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_partial_result_set(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.get",
     idempotent: true,
     retryable_errors: &[],
@@ -6353,40 +7411,43 @@ pub struct ProjectsInstancesDatabasesSessionsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6398,21 +7459,33 @@ impl ProjectsInstancesDatabasesSessionsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_GET, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Session, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Session, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.get",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_session(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.list",
     idempotent: true,
     retryable_errors: &[],
@@ -6434,19 +7507,19 @@ pub struct ProjectsInstancesDatabasesSessionsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -6468,16 +7541,22 @@ impl ProjectsInstancesDatabasesSessionsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::ListSessionsResponse, nimbus::Error> {
-        nimbus::paginate::pages(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::ListSessionsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesDatabasesSessionsList::send,
@@ -6489,8 +7568,11 @@ impl ProjectsInstancesDatabasesSessionsList {
     /// Every item of every page (`sessions`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Session, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Session,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -6502,14 +7584,14 @@ impl ProjectsInstancesDatabasesSessionsList {
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.database;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "database",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -6531,10 +7613,12 @@ impl ProjectsInstancesDatabasesSessionsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_LIST, request).await
@@ -6542,12 +7626,20 @@ impl ProjectsInstancesDatabasesSessionsList {
     /// Sends the `spanner.projects.instances.databases.sessions.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListSessionsResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListSessionsResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_sessions_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_QUERY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_QUERY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.partitionQuery",
     idempotent: true,
     retryable_errors: &[],
@@ -6565,40 +7657,43 @@ pub struct ProjectsInstancesDatabasesSessionsPartitionQueryParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsPartitionQuery {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsPartitionQueryParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsPartitionQuery {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsPartitionQueryParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsPartitionQueryParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsPartitionQueryParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6611,14 +7706,16 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
             r.literal(":partitionQuery");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -6626,12 +7723,22 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
             .await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.partitionQuery` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::PartitionResponse, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::PartitionResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.partitionQuery",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_partition_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_READ: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_READ: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.partitionRead",
     idempotent: true,
     retryable_errors: &[],
@@ -6649,40 +7756,43 @@ pub struct ProjectsInstancesDatabasesSessionsPartitionReadParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsPartitionRead {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsPartitionReadParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsPartitionRead {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsPartitionReadParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsPartitionReadParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsPartitionReadParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6695,25 +7805,37 @@ impl ProjectsInstancesDatabasesSessionsPartitionRead {
             r.literal(":partitionRead");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_READ, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.partitionRead` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::PartitionResponse, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::PartitionResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.partitionRead",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_partition_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_READ: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_READ: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.read",
     idempotent: true,
     retryable_errors: &[],
@@ -6731,40 +7853,43 @@ pub struct ProjectsInstancesDatabasesSessionsReadParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsRead {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsReadParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsRead {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsReadParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsReadParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsReadParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6777,25 +7902,37 @@ impl ProjectsInstancesDatabasesSessionsRead {
             r.literal(":read");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_READ, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.read` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::ResultSet, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::ResultSet, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.read",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_result_set(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_ROLLBACK: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_ROLLBACK: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.rollback",
     idempotent: true,
     retryable_errors: &[],
@@ -6813,40 +7950,43 @@ pub struct ProjectsInstancesDatabasesSessionsRollbackParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsRollback {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsRollbackParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsRollback {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsRollbackParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsRollbackParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsRollbackParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6859,25 +7999,37 @@ impl ProjectsInstancesDatabasesSessionsRollback {
             r.literal(":rollback");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_ROLLBACK, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.rollback` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.rollback",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SESSIONS_STREAMING_READ: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SESSIONS_STREAMING_READ: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.sessions.streamingRead",
     idempotent: false,
     retryable_errors: &[],
@@ -6895,27 +8047,30 @@ pub struct ProjectsInstancesDatabasesSessionsStreamingReadParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsStreamingRead {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSessionsStreamingReadParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSessionsStreamingRead {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSessionsStreamingReadParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsStreamingReadParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -6925,14 +8080,17 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
     pub async fn stream(
         self,
     ) -> Result<
-        nimbus::paginate::Paginated<crate::types::PartialResultSet, nimbus::Error>,
-        nimbus::Error,
+        nimbus_google::codegen::paginate::Paginated<
+            crate::types::PartialResultSet,
+            nimbus_google::codegen::Error,
+        >,
+        nimbus_google::codegen::Error,
     > {
         let values = self.stream_values().await?;
         Ok(
-            nimbus::paginate::Paginated::from_stream(
+            nimbus_google::codegen::paginate::Paginated::from_stream(
                 values,
-                nimbus::protocol::json::from_value,
+                nimbus_google::codegen::json::from_value,
             ),
         )
     }
@@ -6941,17 +8099,27 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
     pub async fn rows(
         self,
     ) -> Result<
-        nimbus::paginate::Paginated<Vec<nimbus::Document>, nimbus::Error>,
-        nimbus::Error,
+        nimbus_google::codegen::paginate::Paginated<
+            Vec<nimbus_google::codegen::Document>,
+            nimbus_google::codegen::Error,
+        >,
+        nimbus_google::codegen::Error,
     > {
         let values = self.stream_values().await?;
-        Ok(nimbus::paginate::Paginated::from_boxed(nimbus::google::stream::rows(values)))
+        Ok(
+            nimbus_google::codegen::paginate::Paginated::from_boxed(
+                nimbus_google::codegen::stream::rows(values),
+            ),
+        )
     }
     async fn stream_values(
         self,
     ) -> Result<
-        nimbus::paginate::BoxStream<'static, Result<nimbus::Document, nimbus::Error>>,
-        nimbus::Error,
+        nimbus_google::codegen::paginate::BoxStream<
+            'static,
+            Result<nimbus_google::codegen::Document, nimbus_google::codegen::Error>,
+        >,
+        nimbus_google::codegen::Error,
     > {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
@@ -6961,18 +8129,18 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
                 request,
             )
             .await?;
-        Ok(nimbus::google::stream::json_values(response.body))
+        Ok(nimbus_google::codegen::stream::json_values(response.body))
     }
     fn request(
         input: &ProjectsInstancesDatabasesSessionsStreamingReadParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.session;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "session",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$",
@@ -6985,25 +8153,37 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
             r.literal(":streamingRead");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_STREAMING_READ, request).await
     }
     /// Sends the `spanner.projects.instances.databases.sessions.streamingRead` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::PartialResultSet, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::PartialResultSet, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.sessions.streamingRead",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_partial_result_set(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_SET_IAM_POLICY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_SET_IAM_POLICY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.setIamPolicy",
     idempotent: false,
     retryable_errors: &[],
@@ -7021,40 +8201,43 @@ pub struct ProjectsInstancesDatabasesSetIamPolicyParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSetIamPolicy {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesSetIamPolicyParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesSetIamPolicy {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesSetIamPolicyParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesSetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesSetIamPolicyParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -7067,25 +8250,37 @@ impl ProjectsInstancesDatabasesSetIamPolicy {
             r.literal(":setIamPolicy");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SET_IAM_POLICY, request).await
     }
     /// Sends the `spanner.projects.instances.databases.setIamPolicy` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Policy, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.setIamPolicy",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_policy(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_TEST_IAM_PERMISSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_TEST_IAM_PERMISSIONS: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.testIamPermissions",
     idempotent: false,
     retryable_errors: &[],
@@ -7103,40 +8298,43 @@ pub struct ProjectsInstancesDatabasesTestIamPermissionsParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesTestIamPermissions {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesTestIamPermissionsParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesTestIamPermissions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDatabasesTestIamPermissionsParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -7149,14 +8347,16 @@ impl ProjectsInstancesDatabasesTestIamPermissions {
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_TEST_IAM_PERMISSIONS, request).await
@@ -7164,12 +8364,23 @@ impl ProjectsInstancesDatabasesTestIamPermissions {
     /// Sends the `spanner.projects.instances.databases.testIamPermissions` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::TestIamPermissionsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::TestIamPermissionsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.databases.testIamPermissions",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_test_iam_permissions_response(&response)
     }
 }
-static PROJECTS_INSTANCES_DATABASES_UPDATE_DDL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DATABASES_UPDATE_DDL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.databases.updateDdl",
     idempotent: false,
     retryable_errors: &[],
@@ -7187,27 +8398,30 @@ pub struct ProjectsInstancesDatabasesUpdateDdlParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesUpdateDdl {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDatabasesUpdateDdlParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDatabasesUpdateDdl {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDatabasesUpdateDdlParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDatabasesUpdateDdlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -7216,25 +8430,32 @@ impl ProjectsInstancesDatabasesUpdateDdl {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesDatabasesUpdateDdlParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("v1/");
             {
                 let v = &input.database;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "database",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/databases/[^/]+$",
@@ -7247,25 +8468,34 @@ impl ProjectsInstancesDatabasesUpdateDdl {
             r.literal("/ddl");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_UPDATE_DDL, request).await
     }
     /// Sends the `spanner.projects.instances.databases.updateDdl` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.databases.updateDdl", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -7281,40 +8511,43 @@ pub struct ProjectsInstancesDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -7326,21 +8559,29 @@ impl ProjectsInstancesDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DELETE, request).await
     }
     /// Sends the `spanner.projects.instances.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.delete", &self.input);
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.get",
     idempotent: true,
     retryable_errors: &[],
@@ -7358,19 +8599,19 @@ pub struct ProjectsInstancesGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -7382,21 +8623,24 @@ impl ProjectsInstancesGet {
         self.input.field_mask = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -7411,21 +8655,29 @@ impl ProjectsInstancesGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_GET, request).await
     }
     /// Sends the `spanner.projects.instances.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Instance, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Instance, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.get", &self.input);
+        }
         let response = self.send_raw().await?;
         read_instance(&response)
     }
 }
-static PROJECTS_INSTANCES_GET_IAM_POLICY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_GET_IAM_POLICY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.getIamPolicy",
     idempotent: false,
     retryable_errors: &[],
@@ -7443,40 +8695,43 @@ pub struct ProjectsInstancesGetIamPolicyParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesGetIamPolicy {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesGetIamPolicyParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesGetIamPolicy {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesGetIamPolicyParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesGetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesGetIamPolicyParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -7489,25 +8744,33 @@ impl ProjectsInstancesGetIamPolicy {
             r.literal(":getIamPolicy");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_GET_IAM_POLICY, request).await
     }
     /// Sends the `spanner.projects.instances.getIamPolicy` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Policy, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.getIamPolicy", &self.input);
+        }
         let response = self.send_raw().await?;
         read_policy(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITION_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITION_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitionOperations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -7521,7 +8784,7 @@ pub struct ProjectsInstancesInstancePartitionOperationsListParams {
     /// The `filter` parameter.
     pub filter: Option<String>,
     /// The `instancePartitionDeadline` parameter.
-    pub instance_partition_deadline: Option<nimbus::DateTime>,
+    pub instance_partition_deadline: Option<nimbus_google::codegen::DateTime>,
     /// The `pageSize` parameter.
     pub page_size: Option<i32>,
     /// The `pageToken` parameter.
@@ -7531,19 +8794,19 @@ pub struct ProjectsInstancesInstancePartitionOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -7558,7 +8821,7 @@ impl ProjectsInstancesInstancePartitionOperationsList {
     /// Optional. Deadline used while retrieving metadata for instance partition operations. Instance partitions whose operation metadata cannot be retrieved within this deadline will be added to unreachable_instance_partitions in ListInstancePartitionOperationsResponse.
     pub fn set_instance_partition_deadline(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_google::codegen::DateTime>,
     ) -> Self {
         self.input.instance_partition_deadline = Some(value.into());
         self
@@ -7573,19 +8836,22 @@ impl ProjectsInstancesInstancePartitionOperationsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListInstancePartitionOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesInstancePartitionOperationsList::send,
@@ -7597,8 +8863,11 @@ impl ProjectsInstancesInstancePartitionOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -7610,14 +8879,14 @@ impl ProjectsInstancesInstancePartitionOperationsList {
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -7642,10 +8911,12 @@ impl ProjectsInstancesInstancePartitionOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -7655,12 +8926,23 @@ impl ProjectsInstancesInstancePartitionOperationsList {
     /// Sends the `spanner.projects.instances.instancePartitionOperations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListInstancePartitionOperationsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::ListInstancePartitionOperationsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitionOperations.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_instance_partition_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_CREATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_CREATE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitions.create",
     idempotent: false,
     retryable_errors: &[],
@@ -7678,27 +8960,30 @@ pub struct ProjectsInstancesInstancePartitionsCreateParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsCreate {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionsCreateParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsCreate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionsCreateParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -7707,25 +8992,32 @@ impl ProjectsInstancesInstancePartitionsCreate {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsCreateParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -7738,25 +9030,37 @@ impl ProjectsInstancesInstancePartitionsCreate {
             r.literal("/instancePartitions");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_INSTANCE_PARTITIONS_CREATE, request).await
     }
     /// Sends the `spanner.projects.instances.instancePartitions.create` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitions.create",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitions.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -7774,19 +9078,19 @@ pub struct ProjectsInstancesInstancePartitionsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -7798,21 +9102,24 @@ impl ProjectsInstancesInstancePartitionsDelete {
         self.input.etag = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+$",
@@ -7827,21 +9134,33 @@ impl ProjectsInstancesInstancePartitionsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_INSTANCE_PARTITIONS_DELETE, request).await
     }
     /// Sends the `spanner.projects.instances.instancePartitions.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitions.delete",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitions.get",
     idempotent: true,
     retryable_errors: &[],
@@ -7857,40 +9176,43 @@ pub struct ProjectsInstancesInstancePartitionsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+$",
@@ -7902,21 +9224,33 @@ impl ProjectsInstancesInstancePartitionsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_INSTANCE_PARTITIONS_GET, request).await
     }
     /// Sends the `spanner.projects.instances.instancePartitions.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::InstancePartition, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::InstancePartition, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitions.get",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_instance_partition(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitions.list",
     idempotent: true,
     retryable_errors: &[],
@@ -7928,7 +9262,7 @@ pub struct ProjectsInstancesInstancePartitionsListParams {
     /// The `parent` parameter.
     pub parent: String,
     /// The `instancePartitionDeadline` parameter.
-    pub instance_partition_deadline: Option<nimbus::DateTime>,
+    pub instance_partition_deadline: Option<nimbus_google::codegen::DateTime>,
     /// The `pageSize` parameter.
     pub page_size: Option<i32>,
     /// The `pageToken` parameter.
@@ -7938,19 +9272,19 @@ pub struct ProjectsInstancesInstancePartitionsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -7960,7 +9294,7 @@ impl ProjectsInstancesInstancePartitionsList {
     /// Optional. Deadline used while retrieving metadata for instance partitions. Instance partitions whose metadata cannot be retrieved within this deadline will be added to unreachable in ListInstancePartitionsResponse.
     pub fn set_instance_partition_deadline(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_google::codegen::DateTime>,
     ) -> Self {
         self.input.instance_partition_deadline = Some(value.into());
         self
@@ -7975,19 +9309,22 @@ impl ProjectsInstancesInstancePartitionsList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListInstancePartitionsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesInstancePartitionsList::send,
@@ -7999,8 +9336,11 @@ impl ProjectsInstancesInstancePartitionsList {
     /// Every item of every page (`instancePartitions`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::InstancePartition, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::InstancePartition,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -8012,14 +9352,14 @@ impl ProjectsInstancesInstancePartitionsList {
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "parent",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -8041,10 +9381,12 @@ impl ProjectsInstancesInstancePartitionsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_INSTANCE_PARTITIONS_LIST, request).await
@@ -8052,12 +9394,23 @@ impl ProjectsInstancesInstancePartitionsList {
     /// Sends the `spanner.projects.instances.instancePartitions.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListInstancePartitionsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::ListInstancePartitionsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitions.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_instance_partitions_response(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_CANCEL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_CANCEL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitions.operations.cancel",
     idempotent: false,
     retryable_errors: &[],
@@ -8073,40 +9426,43 @@ pub struct ProjectsInstancesInstancePartitionsOperationsCancelParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsOperationsCancel {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionsOperationsCancelParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsOperationsCancel {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionsOperationsCancelParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsOperationsCancelParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations/[^/]+$",
@@ -8119,10 +9475,12 @@ impl ProjectsInstancesInstancePartitionsOperationsCancel {
             r.literal(":cancel");
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -8130,12 +9488,22 @@ impl ProjectsInstancesInstancePartitionsOperationsCancel {
             .await
     }
     /// Sends the `spanner.projects.instances.instancePartitions.operations.cancel` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitions.operations.cancel",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitions.operations.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -8151,40 +9519,43 @@ pub struct ProjectsInstancesInstancePartitionsOperationsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsOperationsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionsOperationsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsOperationsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionsOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsOperationsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations/[^/]+$",
@@ -8196,10 +9567,12 @@ impl ProjectsInstancesInstancePartitionsOperationsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -8207,12 +9580,22 @@ impl ProjectsInstancesInstancePartitionsOperationsDelete {
             .await
     }
     /// Sends the `spanner.projects.instances.instancePartitions.operations.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitions.operations.delete",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitions.operations.get",
     idempotent: true,
     retryable_errors: &[],
@@ -8228,27 +9611,30 @@ pub struct ProjectsInstancesInstancePartitionsOperationsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsOperationsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionsOperationsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsOperationsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionsOperationsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -8257,25 +9643,32 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsOperationsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations/[^/]+$",
@@ -8287,10 +9680,12 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -8298,12 +9693,22 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
             .await
     }
     /// Sends the `spanner.projects.instances.instancePartitions.operations.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitions.operations.get",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitions.operations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -8327,19 +9732,19 @@ pub struct ProjectsInstancesInstancePartitionsOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionsOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionsOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -8366,19 +9771,22 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesInstancePartitionsOperationsList::send,
@@ -8390,8 +9798,11 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -8403,14 +9814,14 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations$",
@@ -8434,10 +9845,12 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client
@@ -8447,12 +9860,20 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
     /// Sends the `spanner.projects.instances.instancePartitions.operations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOperationsResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitions.operations.list",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_PATCH: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_PATCH: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.instancePartitions.patch",
     idempotent: false,
     retryable_errors: &[],
@@ -8470,27 +9891,30 @@ pub struct ProjectsInstancesInstancePartitionsPatchParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsPatch {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesInstancePartitionsPatchParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesInstancePartitionsPatch {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesInstancePartitionsPatchParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsPatchParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -8499,25 +9923,32 @@ impl ProjectsInstancesInstancePartitionsPatch {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesInstancePartitionsPatchParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+$",
@@ -8529,25 +9960,37 @@ impl ProjectsInstancesInstancePartitionsPatch {
             }
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_INSTANCE_PARTITIONS_PATCH, request).await
     }
     /// Sends the `spanner.projects.instances.instancePartitions.patch` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer(
+                    "spanner.projects.instances.instancePartitions.patch",
+                    &self.input,
+                );
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.list",
     idempotent: true,
     retryable_errors: &[],
@@ -8561,7 +10004,7 @@ pub struct ProjectsInstancesListParams {
     /// The `filter` parameter.
     pub filter: Option<String>,
     /// The `instanceDeadline` parameter.
-    pub instance_deadline: Option<nimbus::DateTime>,
+    pub instance_deadline: Option<nimbus_google::codegen::DateTime>,
     /// The `pageSize` parameter.
     pub page_size: Option<i32>,
     /// The `pageToken` parameter.
@@ -8571,19 +10014,19 @@ pub struct ProjectsInstancesListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -8596,7 +10039,10 @@ impl ProjectsInstancesList {
         self
     }
     /// Deadline used while retrieving metadata for instances. Instances whose metadata cannot be retrieved within this deadline will be added to unreachable in ListInstancesResponse.
-    pub fn set_instance_deadline(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_instance_deadline(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.input.instance_deadline = Some(value.into());
         self
     }
@@ -8610,19 +10056,22 @@ impl ProjectsInstancesList {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListInstancesResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesList::send,
@@ -8634,8 +10083,11 @@ impl ProjectsInstancesList {
     /// Every item of every page (`instances`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Instance, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Instance,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -8647,14 +10099,18 @@ impl ProjectsInstancesList {
     }
     fn request(
         input: &ProjectsInstancesListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern("parent", v.as_str(), "^projects/[^/]+$")?;
+                nimbus_google::codegen::check_pattern(
+                    "parent",
+                    v.as_str(),
+                    "^projects/[^/]+$",
+                )?;
             }
             {
                 let v = &input.parent;
@@ -8675,10 +10131,12 @@ impl ProjectsInstancesList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_LIST, request).await
@@ -8686,12 +10144,16 @@ impl ProjectsInstancesList {
     /// Sends the `spanner.projects.instances.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListInstancesResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListInstancesResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.list", &self.input);
+        }
         let response = self.send_raw().await?;
         read_list_instances_response(&response)
     }
 }
-static PROJECTS_INSTANCES_MOVE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_MOVE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.move",
     idempotent: false,
     retryable_errors: &[],
@@ -8709,27 +10171,30 @@ pub struct ProjectsInstancesMoveParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesMove {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesMoveParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesMove {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesMoveParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesMoveParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -8738,25 +10203,32 @@ impl ProjectsInstancesMove {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesMoveParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -8769,25 +10241,33 @@ impl ProjectsInstancesMove {
             r.literal(":move");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_MOVE, request).await
     }
     /// Sends the `spanner.projects.instances.move` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.move", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_OPERATIONS_CANCEL: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_OPERATIONS_CANCEL: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.operations.cancel",
     idempotent: false,
     retryable_errors: &[],
@@ -8803,40 +10283,43 @@ pub struct ProjectsInstancesOperationsCancelParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesOperationsCancel {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesOperationsCancelParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesOperationsCancel {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesOperationsCancelParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesOperationsCancelParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/operations/[^/]+$",
@@ -8849,21 +10332,30 @@ impl ProjectsInstancesOperationsCancel {
             r.literal(":cancel");
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_OPERATIONS_CANCEL, request).await
     }
     /// Sends the `spanner.projects.instances.operations.cancel` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.operations.cancel", &self.input);
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_OPERATIONS_DELETE: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_OPERATIONS_DELETE: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.operations.delete",
     idempotent: true,
     retryable_errors: &[],
@@ -8879,40 +10371,43 @@ pub struct ProjectsInstancesOperationsDeleteParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesOperationsDelete {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesOperationsDeleteParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesOperationsDelete {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesOperationsDeleteParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesOperationsDeleteParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/operations/[^/]+$",
@@ -8924,21 +10419,30 @@ impl ProjectsInstancesOperationsDelete {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_OPERATIONS_DELETE, request).await
     }
     /// Sends the `spanner.projects.instances.operations.delete` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Empty, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.operations.delete", &self.input);
+        }
         let response = self.send_raw().await?;
         read_empty(&response)
     }
 }
-static PROJECTS_INSTANCES_OPERATIONS_GET: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_OPERATIONS_GET: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.operations.get",
     idempotent: true,
     retryable_errors: &[],
@@ -8954,27 +10458,30 @@ pub struct ProjectsInstancesOperationsGetParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesOperationsGet {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesOperationsGetParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesOperationsGet {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesOperationsGetParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -8983,25 +10490,32 @@ impl ProjectsInstancesOperationsGet {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesOperationsGetParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/operations/[^/]+$",
@@ -9013,21 +10527,30 @@ impl ProjectsInstancesOperationsGet {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_OPERATIONS_GET, request).await
     }
     /// Sends the `spanner.projects.instances.operations.get` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.operations.get", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_OPERATIONS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.operations.list",
     idempotent: true,
     retryable_errors: &[],
@@ -9051,19 +10574,19 @@ pub struct ProjectsInstancesOperationsListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesOperationsList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesOperationsListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesOperationsList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesOperationsListParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -9090,19 +10613,22 @@ impl ProjectsInstancesOperationsList {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_google::codegen::paginate::Paginated<
         crate::types::ListOperationsResponse,
-        nimbus::Error,
+        nimbus_google::codegen::Error,
     > {
-        nimbus::paginate::pages(
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ProjectsInstancesOperationsList::send,
@@ -9114,8 +10640,11 @@ impl ProjectsInstancesOperationsList {
     /// Every item of every page (`operations`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Operation, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Operation,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -9127,14 +10656,14 @@ impl ProjectsInstancesOperationsList {
     }
     fn request(
         input: &ProjectsInstancesOperationsListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+/operations$",
@@ -9158,10 +10687,12 @@ impl ProjectsInstancesOperationsList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_OPERATIONS_LIST, request).await
@@ -9169,12 +10700,17 @@ impl ProjectsInstancesOperationsList {
     /// Sends the `spanner.projects.instances.operations.list` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::ListOperationsResponse, nimbus::Error> {
+    ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.operations.list", &self.input);
+        }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
     }
 }
-static PROJECTS_INSTANCES_PATCH: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_PATCH: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.patch",
     idempotent: false,
     retryable_errors: &[],
@@ -9192,27 +10728,30 @@ pub struct ProjectsInstancesPatchParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesPatch {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesPatchParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesPatch {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesPatchParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesPatchParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
@@ -9221,25 +10760,32 @@ impl ProjectsInstancesPatch {
     /// `response` decoded as `T`, or its `error` as an error.
     pub async fn wait<T: serde::de::DeserializeOwned>(
         self,
-        settings: nimbus::google::WaitSettings,
-    ) -> Result<T, nimbus::Error> {
+        settings: nimbus_google::codegen::WaitSettings,
+    ) -> Result<T, nimbus_google::codegen::Error> {
         let client = self.client.clone();
         let response = self.send_raw().await?;
-        let operation: nimbus::Document = nimbus::protocol::json::decode(&response)?;
-        let result = nimbus::google::wait_operation(&client, "v1/", operation, settings)
+        let operation: nimbus_google::codegen::Document = nimbus_google::codegen::json::decode(
+            &response,
+        )?;
+        let result = nimbus_google::codegen::wait_operation(
+                &client,
+                "v1/",
+                operation,
+                settings,
+            )
             .await?;
-        nimbus::protocol::json::from_value(result)
+        nimbus_google::codegen::json::from_value(result)
     }
     fn request(
         input: &ProjectsInstancesPatchParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("v1/");
             {
                 let v = &input.name;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "name",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -9251,25 +10797,33 @@ impl ProjectsInstancesPatch {
             }
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_PATCH, request).await
     }
     /// Sends the `spanner.projects.instances.patch` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Operation, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.patch", &self.input);
+        }
         let response = self.send_raw().await?;
         read_operation(&response)
     }
 }
-static PROJECTS_INSTANCES_SET_IAM_POLICY: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_SET_IAM_POLICY: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.setIamPolicy",
     idempotent: false,
     retryable_errors: &[],
@@ -9287,40 +10841,43 @@ pub struct ProjectsInstancesSetIamPolicyParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesSetIamPolicy {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesSetIamPolicyParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesSetIamPolicy {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesSetIamPolicyParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesSetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesSetIamPolicyParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -9333,25 +10890,33 @@ impl ProjectsInstancesSetIamPolicy {
             r.literal(":setIamPolicy");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_SET_IAM_POLICY, request).await
     }
     /// Sends the `spanner.projects.instances.setIamPolicy` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::Policy, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.projects.instances.setIamPolicy", &self.input);
+        }
         let response = self.send_raw().await?;
         read_policy(&response)
     }
 }
-static PROJECTS_INSTANCES_TEST_IAM_PERMISSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static PROJECTS_INSTANCES_TEST_IAM_PERMISSIONS: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.projects.instances.testIamPermissions",
     idempotent: false,
     retryable_errors: &[],
@@ -9369,40 +10934,43 @@ pub struct ProjectsInstancesTestIamPermissionsParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesTestIamPermissions {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ProjectsInstancesTestIamPermissionsParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ProjectsInstancesTestIamPermissions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_google::codegen::Client,
         input: ProjectsInstancesTestIamPermissionsParams,
     ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
     pub fn input(&self) -> &ProjectsInstancesTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     fn request(
         input: &ProjectsInstancesTestIamPermissionsParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("POST");
             r.literal("v1/");
             {
                 let v = &input.resource;
-                nimbus::google::check_pattern(
+                nimbus_google::codegen::check_pattern(
                     "resource",
                     v.as_str(),
                     "^projects/[^/]+/instances/[^/]+$",
@@ -9415,14 +10983,16 @@ impl ProjectsInstancesTestIamPermissions {
             r.literal(":testIamPermissions");
             {
                 let v = &input.request;
-                r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                r.body(nimbus_google::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_TEST_IAM_PERMISSIONS, request).await
@@ -9430,12 +11000,20 @@ impl ProjectsInstancesTestIamPermissions {
     /// Sends the `spanner.projects.instances.testIamPermissions` request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::types::TestIamPermissionsResponse, nimbus::Error> {
+    ) -> Result<
+        crate::types::TestIamPermissionsResponse,
+        nimbus_google::codegen::Error,
+    > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("spanner.projects.instances.testIamPermissions", &self.input);
+        }
         let response = self.send_raw().await?;
         read_test_iam_permissions_response(&response)
     }
 }
-static SCANS_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static SCANS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codegen::OperationInfo {
     name: "spanner.scans.list",
     idempotent: true,
     retryable_errors: &[],
@@ -9459,16 +11037,19 @@ pub struct ScansListParams {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ScansList {
-    client: nimbus::Client,
+    client: nimbus_google::codegen::Client,
     input: ScansListParams,
-    globals: nimbus::google::StandardParams,
+    globals: nimbus_google::codegen::StandardParams,
 }
 impl ScansList {
-    pub(crate) fn new(client: nimbus::Client, input: ScansListParams) -> Self {
+    pub(crate) fn new(
+        client: nimbus_google::codegen::Client,
+        input: ScansListParams,
+    ) -> Self {
         Self {
             client,
             input,
-            globals: nimbus::google::StandardParams::new(),
+            globals: nimbus_google::codegen::StandardParams::new(),
         }
     }
     /// The parameters as set so far.
@@ -9495,16 +11076,22 @@ impl ScansList {
         self.input.view = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`nimbus::google::StandardParams`].
-    pub fn standard_params(mut self, params: nimbus::google::StandardParams) -> Self {
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    pub fn standard_params(
+        mut self,
+        params: nimbus_google::codegen::StandardParams,
+    ) -> Self {
         self.globals = params;
         self
     }
     /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::ListScansResponse, nimbus::Error> {
-        nimbus::paginate::pages(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::ListScansResponse,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::pages(
             self,
             |b, token| b.set_page_token(token),
             ScansList::send,
@@ -9516,8 +11103,11 @@ impl ScansList {
     /// Every item of every page (`scans`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<crate::types::Scan, nimbus::Error> {
-        nimbus::paginate::items(
+    ) -> nimbus_google::codegen::paginate::Paginated<
+        crate::types::Scan,
+        nimbus_google::codegen::Error,
+    > {
+        nimbus_google::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page).and_then(|v| v.scans.as_ref()).cloned().unwrap_or_default()
@@ -9526,14 +11116,14 @@ impl ScansList {
     }
     fn request(
         input: &ScansListParams,
-        globals: &nimbus::google::StandardParams,
-    ) -> Result<nimbus::http::HttpRequest, nimbus::Error> {
+        globals: &nimbus_google::codegen::StandardParams,
+    ) -> Result<nimbus_google::codegen::HttpRequest, nimbus_google::codegen::Error> {
         let mut request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_google::codegen::rest::RequestBuilder::new("GET");
             r.literal("v1/");
             {
                 let v = &input.parent;
-                nimbus::google::check_pattern("parent", v.as_str(), "^scans$")?;
+                nimbus_google::codegen::check_pattern("parent", v.as_str(), "^scans$")?;
             }
             {
                 let v = &input.parent;
@@ -9553,245 +11143,265 @@ impl ScansList {
             }
             r.finish()
         };
-        nimbus::protocol::rest::append_query(&mut request, globals.iter());
+        nimbus_google::codegen::rest::append_query(&mut request, globals.iter());
         Ok(request)
     }
-    async fn send_raw(self) -> Result<nimbus::http::HttpResponse, nimbus::Error> {
+    async fn send_raw(
+        self,
+    ) -> Result<nimbus_google::codegen::HttpResponse, nimbus_google::codegen::Error> {
         let Self { client, input, globals } = self;
         let request = Self::request(&input, &globals)?;
         client.send(&SCANS_LIST, request).await
     }
     /// Sends the `spanner.scans.list` request and decodes the response.
-    pub async fn send(self) -> Result<crate::types::ListScansResponse, nimbus::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<crate::types::ListScansResponse, nimbus_google::codegen::Error> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("spanner.scans.list", &self.input);
+        }
         let response = self.send_raw().await?;
         read_list_scans_response(&response)
     }
 }
 /// Decodes a `AdaptMessageResponse` from a response.
 pub(crate) fn read_adapt_message_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AdaptMessageResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::AdaptMessageResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `AdapterSession` from a response.
 pub(crate) fn read_adapter_session(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AdapterSession, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::AdapterSession, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `AddSplitPointsResponse` from a response.
 pub(crate) fn read_add_split_points_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AddSplitPointsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::AddSplitPointsResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `Backup` from a response.
 pub(crate) fn read_backup(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::Backup, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::Backup, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `BackupSchedule` from a response.
 pub(crate) fn read_backup_schedule(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::BackupSchedule, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `BatchCreateSessionsResponse` from a response.
 pub(crate) fn read_batch_create_sessions_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::BatchCreateSessionsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::BatchCreateSessionsResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `BatchWriteResponse` from a response.
 pub(crate) fn read_batch_write_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::BatchWriteResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::BatchWriteResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `CommitResponse` from a response.
 pub(crate) fn read_commit_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CommitResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::CommitResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `Database` from a response.
 pub(crate) fn read_database(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::Database, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::Database, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `Empty` from a response.
 pub(crate) fn read_empty(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::Empty, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ExecuteBatchDmlResponse` from a response.
 pub(crate) fn read_execute_batch_dml_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ExecuteBatchDmlResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ExecuteBatchDmlResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `GetDatabaseDdlResponse` from a response.
 pub(crate) fn read_get_database_ddl_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetDatabaseDdlResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::GetDatabaseDdlResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `Instance` from a response.
 pub(crate) fn read_instance(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::Instance, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::Instance, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `InstanceConfig` from a response.
 pub(crate) fn read_instance_config(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::InstanceConfig, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::InstanceConfig, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `InstancePartition` from a response.
 pub(crate) fn read_instance_partition(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::InstancePartition, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::InstancePartition, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListBackupOperationsResponse` from a response.
 pub(crate) fn read_list_backup_operations_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListBackupOperationsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListBackupOperationsResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListBackupSchedulesResponse` from a response.
 pub(crate) fn read_list_backup_schedules_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListBackupSchedulesResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListBackupSchedulesResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListBackupsResponse` from a response.
 pub(crate) fn read_list_backups_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListBackupsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListBackupsResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListDatabaseOperationsResponse` from a response.
 pub(crate) fn read_list_database_operations_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListDatabaseOperationsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<
+    crate::types::ListDatabaseOperationsResponse,
+    nimbus_google::codegen::Error,
+> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListDatabaseRolesResponse` from a response.
 pub(crate) fn read_list_database_roles_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListDatabaseRolesResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListDatabaseRolesResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListDatabasesResponse` from a response.
 pub(crate) fn read_list_databases_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListDatabasesResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListDatabasesResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListInstanceConfigOperationsResponse` from a response.
 pub(crate) fn read_list_instance_config_operations_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListInstanceConfigOperationsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<
+    crate::types::ListInstanceConfigOperationsResponse,
+    nimbus_google::codegen::Error,
+> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListInstanceConfigsResponse` from a response.
 pub(crate) fn read_list_instance_configs_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListInstanceConfigsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListInstanceConfigsResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListInstancePartitionOperationsResponse` from a response.
 pub(crate) fn read_list_instance_partition_operations_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListInstancePartitionOperationsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<
+    crate::types::ListInstancePartitionOperationsResponse,
+    nimbus_google::codegen::Error,
+> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListInstancePartitionsResponse` from a response.
 pub(crate) fn read_list_instance_partitions_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListInstancePartitionsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<
+    crate::types::ListInstancePartitionsResponse,
+    nimbus_google::codegen::Error,
+> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListInstancesResponse` from a response.
 pub(crate) fn read_list_instances_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListInstancesResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListInstancesResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListOperationsResponse` from a response.
 pub(crate) fn read_list_operations_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListOperationsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListScansResponse` from a response.
 pub(crate) fn read_list_scans_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListScansResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListScansResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ListSessionsResponse` from a response.
 pub(crate) fn read_list_sessions_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListSessionsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ListSessionsResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `Operation` from a response.
 pub(crate) fn read_operation(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::Operation, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `PartialResultSet` from a response.
 pub(crate) fn read_partial_result_set(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::PartialResultSet, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::PartialResultSet, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `PartitionResponse` from a response.
 pub(crate) fn read_partition_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::PartitionResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::PartitionResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `Policy` from a response.
 pub(crate) fn read_policy(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::Policy, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `ResultSet` from a response.
 pub(crate) fn read_result_set(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ResultSet, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::ResultSet, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `Scan` from a response.
 pub(crate) fn read_scan(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::Scan, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::Scan, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `Session` from a response.
 pub(crate) fn read_session(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::Session, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::Session, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `TestIamPermissionsResponse` from a response.
 pub(crate) fn read_test_iam_permissions_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TestIamPermissionsResponse, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::TestIamPermissionsResponse, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }
 /// Decodes a `Transaction` from a response.
 pub(crate) fn read_transaction(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::Transaction, nimbus::Error> {
-    nimbus::protocol::json::decode(response)
+    response: &nimbus_google::codegen::HttpResponse,
+) -> Result<crate::types::Transaction, nimbus_google::codegen::Error> {
+    nimbus_google::codegen::json::decode(response)
 }

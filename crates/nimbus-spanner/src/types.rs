@@ -12,7 +12,7 @@ pub struct Ack {
     pub ignore_not_found: Option<bool>,
     /// Required. The primary key of the message to be acked.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<Vec<nimbus::Document>>,
+    pub key: Option<Vec<nimbus_google::codegen::Document>>,
     /// Required. The queue where the message to be acked is stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
@@ -28,7 +28,10 @@ impl Ack {
         self
     }
     /// Sets [`Ack::key`](Self::key).
-    pub fn set_key(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
+    pub fn set_key(
+        mut self,
+        value: impl Into<Vec<nimbus_google::codegen::Document>>,
+    ) -> Self {
         self.key = Some(value.into());
         self
     }
@@ -48,7 +51,7 @@ pub struct AdaptMessageRequest {
     pub attachments: Option<std::collections::HashMap<String, String>>,
     /// Optional. Uninterpreted bytes from the underlying wire protocol.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload: Option<nimbus::Blob>,
+    pub payload: Option<nimbus_google::codegen::Blob>,
     /// Required. Identifier for the underlying wire protocol.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
@@ -67,7 +70,10 @@ impl AdaptMessageRequest {
         self
     }
     /// Sets [`AdaptMessageRequest::payload`](Self::payload).
-    pub fn set_payload(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_payload(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.payload = Some(value.into());
         self
     }
@@ -87,7 +93,7 @@ pub struct AdaptMessageResponse {
     pub last: Option<bool>,
     /// Optional. Uninterpreted bytes from the underlying wire protocol.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload: Option<nimbus::Blob>,
+    pub payload: Option<nimbus_google::codegen::Blob>,
     /// Optional. Opaque state updates to be applied by the client.
     #[serde(rename = "stateUpdates", skip_serializing_if = "Option::is_none")]
     pub state_updates: Option<std::collections::HashMap<String, String>>,
@@ -103,7 +109,10 @@ impl AdaptMessageResponse {
         self
     }
     /// Sets [`AdaptMessageResponse::payload`](Self::payload).
-    pub fn set_payload(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_payload(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.payload = Some(value.into());
         self
     }
@@ -440,10 +449,13 @@ pub struct Backup {
         rename = "createTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub create_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// Required for the CreateBackup operation. Name of the database from which this backup was created. This needs to be in the same instance as the backup. Values are of the form `projects/{project}/instances/{instance}/databases/{database}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
@@ -461,7 +473,7 @@ pub struct Backup {
         rename = "exclusiveSizeBytes",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub exclusive_size_bytes: Option<i64>,
@@ -470,16 +482,19 @@ pub struct Backup {
         rename = "expireTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub expire_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub expire_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The number of bytes that will be freed by deleting this backup. This value will be zero if, for example, this backup is part of an incremental backup chain and younger backups in the chain require that we keep its data. For backups not in an incremental backup chain, this is always the size of the backup. This value may change if backups on the same chain get created, deleted or expired.
     #[serde(
         rename = "freeableSizeBytes",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub freeable_size_bytes: Option<i64>,
@@ -497,10 +512,13 @@ pub struct Backup {
         rename = "maxExpireTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub max_expire_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub max_expire_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The minimum edition required to successfully restore the backup. Populated only if the edition is Enterprise or Enterprise Plus.
     #[serde(
         rename = "minimumRestorableEdition",
@@ -515,10 +533,13 @@ pub struct Backup {
         rename = "oldestVersionTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub oldest_version_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub oldest_version_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The names of the destination backups being created by copying this source backup. The backup names are of the form `projects/{project}/instances/{instance}/backups/{backup}`. Referencing backups may exist in different instances. The existence of any referencing backup prevents the backup from being deleted. When the copy operation is done (either successfully completed or cancelled or the destination backup is deleted), the reference to the backup is removed.
     #[serde(rename = "referencingBackups", skip_serializing_if = "Option::is_none")]
     pub referencing_backups: Option<Vec<String>>,
@@ -530,7 +551,7 @@ pub struct Backup {
         rename = "sizeBytes",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub size_bytes: Option<i64>,
@@ -542,10 +563,13 @@ pub struct Backup {
         rename = "versionTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub version_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub version_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl Backup {
     /// Creates an empty `Backup`; optional members are set with the `set_*` methods.
@@ -558,7 +582,10 @@ impl Backup {
         self
     }
     /// Sets [`Backup::create_time`](Self::create_time).
-    pub fn set_create_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_create_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.create_time = Some(value.into());
         self
     }
@@ -594,7 +621,10 @@ impl Backup {
         self
     }
     /// Sets [`Backup::expire_time`](Self::expire_time).
-    pub fn set_expire_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_expire_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.expire_time = Some(value.into());
         self
     }
@@ -617,7 +647,10 @@ impl Backup {
         self
     }
     /// Sets [`Backup::max_expire_time`](Self::max_expire_time).
-    pub fn set_max_expire_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_max_expire_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.max_expire_time = Some(value.into());
         self
     }
@@ -637,7 +670,7 @@ impl Backup {
     /// Sets [`Backup::oldest_version_time`](Self::oldest_version_time).
     pub fn set_oldest_version_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_google::codegen::DateTime>,
     ) -> Self {
         self.oldest_version_time = Some(value.into());
         self
@@ -663,7 +696,10 @@ impl Backup {
         self
     }
     /// Sets [`Backup::version_time`](Self::version_time).
-    pub fn set_version_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_version_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.version_time = Some(value.into());
         self
     }
@@ -679,7 +715,7 @@ pub enum BackupDatabaseDialect {
     /// PostgreSQL supported SQL.
     Postgresql,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl BackupDatabaseDialect {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -704,14 +740,18 @@ impl From<&str> for BackupDatabaseDialect {
             "DATABASE_DIALECT_UNSPECIFIED" => Self::DatabaseDialectUnspecified,
             "GOOGLE_STANDARD_SQL" => Self::GoogleStandardSql,
             "POSTGRESQL" => Self::Postgresql,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for BackupDatabaseDialect {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for BackupDatabaseDialect {
@@ -735,7 +775,7 @@ impl schemars::JsonSchema for BackupDatabaseDialect {
         "BackupDatabaseDialect".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Information about a backup.
@@ -751,10 +791,13 @@ pub struct BackupInfo {
         rename = "createTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub create_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// Name of the database the backup was created from.
     #[serde(rename = "sourceDatabase", skip_serializing_if = "Option::is_none")]
     pub source_database: Option<String>,
@@ -763,10 +806,13 @@ pub struct BackupInfo {
         rename = "versionTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub version_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub version_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl BackupInfo {
     /// Creates an empty `BackupInfo`; optional members are set with the `set_*` methods.
@@ -779,7 +825,10 @@ impl BackupInfo {
         self
     }
     /// Sets [`BackupInfo::create_time`](Self::create_time).
-    pub fn set_create_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_create_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.create_time = Some(value.into());
         self
     }
@@ -789,7 +838,10 @@ impl BackupInfo {
         self
     }
     /// Sets [`BackupInfo::version_time`](Self::version_time).
-    pub fn set_version_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_version_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.version_time = Some(value.into());
         self
     }
@@ -827,7 +879,7 @@ pub enum BackupMinimumRestorableEdition {
     /// Enterprise Plus edition.
     EnterprisePlus,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl BackupMinimumRestorableEdition {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -855,14 +907,18 @@ impl From<&str> for BackupMinimumRestorableEdition {
             "STANDARD" => Self::Standard,
             "ENTERPRISE" => Self::Enterprise,
             "ENTERPRISE_PLUS" => Self::EnterprisePlus,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for BackupMinimumRestorableEdition {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for BackupMinimumRestorableEdition {
@@ -886,7 +942,7 @@ impl schemars::JsonSchema for BackupMinimumRestorableEdition {
         "BackupMinimumRestorableEdition".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// BackupSchedule expresses the automated backup creation specification for a Spanner database.
@@ -917,10 +973,13 @@ pub struct BackupSchedule {
         rename = "updateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub update_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub update_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl BackupSchedule {
     /// Creates an empty `BackupSchedule`; optional members are set with the `set_*` methods.
@@ -964,7 +1023,10 @@ impl BackupSchedule {
         self
     }
     /// Sets [`BackupSchedule::update_time`](Self::update_time).
-    pub fn set_update_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_update_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.update_time = Some(value.into());
         self
     }
@@ -1000,7 +1062,7 @@ pub enum BackupState {
     /// The backup is complete and ready for use.
     Ready,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl BackupState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -1025,14 +1087,18 @@ impl From<&str> for BackupState {
             "STATE_UNSPECIFIED" => Self::StateUnspecified,
             "CREATING" => Self::Creating,
             "READY" => Self::Ready,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for BackupState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for BackupState {
@@ -1056,7 +1122,7 @@ impl schemars::JsonSchema for BackupState {
         "BackupState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The request for BatchCreateSessions.
@@ -1159,10 +1225,13 @@ pub struct BatchWriteResponse {
         rename = "commitTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub commit_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// The mutation groups applied in this batch. The values index into the `mutation_groups` field in the corresponding `BatchWriteRequest`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indexes: Option<Vec<i32>>,
@@ -1176,7 +1245,10 @@ impl BatchWriteResponse {
         Self::default()
     }
     /// Sets [`BatchWriteResponse::commit_timestamp`](Self::commit_timestamp).
-    pub fn set_commit_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_commit_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.commit_timestamp = Some(value.into());
         self
     }
@@ -1273,10 +1345,13 @@ pub struct ChangeQuorumMetadata {
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The request for ChangeQuorum.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<ChangeQuorumRequest>,
@@ -1285,10 +1360,13 @@ pub struct ChangeQuorumMetadata {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl ChangeQuorumMetadata {
     /// Creates an empty `ChangeQuorumMetadata`; optional members are set with the `set_*` methods.
@@ -1296,7 +1374,10 @@ impl ChangeQuorumMetadata {
         Self::default()
     }
     /// Sets [`ChangeQuorumMetadata::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -1306,7 +1387,10 @@ impl ChangeQuorumMetadata {
         self
     }
     /// Sets [`ChangeQuorumMetadata::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -1451,7 +1535,9 @@ impl ChildLink {
 pub struct ClientContext {
     /// Optional. Map of parameter name to value for this request. These values will be returned by any SECURE_CONTEXT() calls invoked by this request (e.g., by queries against Parameterized Secure Views).
     #[serde(rename = "secureContext", skip_serializing_if = "Option::is_none")]
-    pub secure_context: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub secure_context: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
 }
 impl ClientContext {
     /// Creates an empty `ClientContext`; optional members are set with the `set_*` methods.
@@ -1461,7 +1547,9 @@ impl ClientContext {
     /// Sets [`ClientContext::secure_context`](Self::secure_context).
     pub fn set_secure_context(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.secure_context = Some(value.into());
         self
@@ -1483,7 +1571,7 @@ pub struct ColumnMetadata {
         rename = "ordinalPosition",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub ordinal_position: Option<i64>,
@@ -1542,7 +1630,7 @@ pub struct CommitRequest {
     pub single_use_transaction: Option<TransactionOptions>,
     /// Commit a previously-started transaction.
     #[serde(rename = "transactionId", skip_serializing_if = "Option::is_none")]
-    pub transaction_id: Option<nimbus::Blob>,
+    pub transaction_id: Option<nimbus_google::codegen::Blob>,
 }
 impl CommitRequest {
     /// Creates an empty `CommitRequest`; optional members are set with the `set_*` methods.
@@ -1586,7 +1674,10 @@ impl CommitRequest {
         self
     }
     /// Sets [`CommitRequest::transaction_id`](Self::transaction_id).
-    pub fn set_transaction_id(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_transaction_id(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.transaction_id = Some(value.into());
         self
     }
@@ -1604,10 +1695,13 @@ pub struct CommitResponse {
         rename = "commitTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub commit_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// The isolation level used for the read-write transaction.
     #[serde(rename = "isolationLevel", skip_serializing_if = "Option::is_none")]
     pub isolation_level: Option<CommitResponseIsolationLevel>,
@@ -1622,10 +1716,13 @@ pub struct CommitResponse {
         rename = "snapshotTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub snapshot_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub snapshot_timestamp: Option<nimbus_google::codegen::DateTime>,
 }
 impl CommitResponse {
     /// Creates an empty `CommitResponse`; optional members are set with the `set_*` methods.
@@ -1638,7 +1735,10 @@ impl CommitResponse {
         self
     }
     /// Sets [`CommitResponse::commit_timestamp`](Self::commit_timestamp).
-    pub fn set_commit_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_commit_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.commit_timestamp = Some(value.into());
         self
     }
@@ -1667,7 +1767,10 @@ impl CommitResponse {
         self
     }
     /// Sets [`CommitResponse::snapshot_timestamp`](Self::snapshot_timestamp).
-    pub fn set_snapshot_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_snapshot_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.snapshot_timestamp = Some(value.into());
         self
     }
@@ -1683,7 +1786,7 @@ pub enum CommitResponseIsolationLevel {
     /// All reads performed during the transaction observe a consistent snapshot of the database, and the transaction is only successfully committed in the absence of conflicts between its updates and any concurrent updates that have occurred since that snapshot. Consequently, in contrast to `SERIALIZABLE` transactions, only write-write conflicts are detected in snapshot transactions. This isolation level does not support read-only and partitioned DML transactions. When `REPEATABLE_READ` is specified on a read-write transaction, the locking semantics default to `OPTIMISTIC`.
     RepeatableRead,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl CommitResponseIsolationLevel {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -1708,14 +1811,18 @@ impl From<&str> for CommitResponseIsolationLevel {
             "ISOLATION_LEVEL_UNSPECIFIED" => Self::IsolationLevelUnspecified,
             "SERIALIZABLE" => Self::Serializable,
             "REPEATABLE_READ" => Self::RepeatableRead,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for CommitResponseIsolationLevel {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for CommitResponseIsolationLevel {
@@ -1734,7 +1841,7 @@ impl schemars::JsonSchema for CommitResponseIsolationLevel {
         "CommitResponseIsolationLevel".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The read lock mode used for the read-write transaction.
@@ -1748,7 +1855,7 @@ pub enum CommitResponseReadLockMode {
     /// Optimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In both SERIALIZABLE and REPEATABLE_READ isolation, reads and writes do not acquire locks during transaction statement execution. See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for details on how the guarantees of each isolation level are provided at commit time.
     Optimistic,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl CommitResponseReadLockMode {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -1773,14 +1880,18 @@ impl From<&str> for CommitResponseReadLockMode {
             "READ_LOCK_MODE_UNSPECIFIED" => Self::ReadLockModeUnspecified,
             "PESSIMISTIC" => Self::Pessimistic,
             "OPTIMISTIC" => Self::Optimistic,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for CommitResponseReadLockMode {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for CommitResponseReadLockMode {
@@ -1799,7 +1910,7 @@ impl schemars::JsonSchema for CommitResponseReadLockMode {
         "CommitResponseReadLockMode".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Additional statistics about a commit.
@@ -1812,7 +1923,7 @@ pub struct CommitStats {
         rename = "mutationCount",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub mutation_count: Option<i64>,
@@ -1838,10 +1949,13 @@ pub struct CompactDatabaseMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The database being compacted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
@@ -1855,7 +1969,10 @@ impl CompactDatabaseMetadata {
         Self::default()
     }
     /// Sets [`CompactDatabaseMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
@@ -1888,7 +2005,7 @@ pub struct ContextValue {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_google::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub value: Option<f32>,
@@ -1934,7 +2051,7 @@ pub enum ContextValueSeverity {
     /// Severity level signaling a non recoverable error "Fatal"
     Fatal,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ContextValueSeverity {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -1965,14 +2082,18 @@ impl From<&str> for ContextValueSeverity {
             "WARNING" => Self::Warning,
             "ERROR" => Self::Error,
             "FATAL" => Self::Fatal,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ContextValueSeverity {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ContextValueSeverity {
@@ -1991,7 +2112,7 @@ impl schemars::JsonSchema for ContextValueSeverity {
         "ContextValueSeverity".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Encryption configuration for the copied backup.
@@ -2046,7 +2167,7 @@ pub enum CopyBackupEncryptionConfigEncryptionType {
     /// Use customer managed encryption. If specified, either `kms_key_name` or `kms_key_names` must contain valid Cloud KMS keys.
     CustomerManagedEncryption,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl CopyBackupEncryptionConfigEncryptionType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -2078,14 +2199,18 @@ impl From<&str> for CopyBackupEncryptionConfigEncryptionType {
             }
             "GOOGLE_DEFAULT_ENCRYPTION" => Self::GoogleDefaultEncryption,
             "CUSTOMER_MANAGED_ENCRYPTION" => Self::CustomerManagedEncryption,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for CopyBackupEncryptionConfigEncryptionType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for CopyBackupEncryptionConfigEncryptionType {
@@ -2104,7 +2229,7 @@ impl schemars::JsonSchema for CopyBackupEncryptionConfigEncryptionType {
         "CopyBackupEncryptionConfigEncryptionType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Metadata type for the operation returned by CopyBackup.
@@ -2117,10 +2242,13 @@ pub struct CopyBackupMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The name of the backup being created through the copy operation. Values are of the form `projects/{project}/instances/{instance}/backups/{backup}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2137,7 +2265,10 @@ impl CopyBackupMetadata {
         Self::default()
     }
     /// Sets [`CopyBackupMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
@@ -2173,10 +2304,13 @@ pub struct CopyBackupRequest {
         rename = "expireTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub expire_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub expire_time: Option<nimbus_google::codegen::DateTime>,
     /// Required. The source backup to be copied. The source backup needs to be in READY state for it to be copied. Once CopyBackup is in progress, the source backup cannot be deleted or cleaned up on expiration until CopyBackup is finished. Values are of the form: `projects/{project}/instances/{instance}/backups/{backup}`.
     #[serde(rename = "sourceBackup", skip_serializing_if = "Option::is_none")]
     pub source_backup: Option<String>,
@@ -2200,7 +2334,10 @@ impl CopyBackupRequest {
         self
     }
     /// Sets [`CopyBackupRequest::expire_time`](Self::expire_time).
-    pub fn set_expire_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_expire_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.expire_time = Some(value.into());
         self
     }
@@ -2262,7 +2399,7 @@ pub enum CreateBackupEncryptionConfigEncryptionType {
     /// Use customer managed encryption. If specified, `kms_key_name` must contain a valid Cloud KMS key.
     CustomerManagedEncryption,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl CreateBackupEncryptionConfigEncryptionType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -2290,14 +2427,18 @@ impl From<&str> for CreateBackupEncryptionConfigEncryptionType {
             "USE_DATABASE_ENCRYPTION" => Self::UseDatabaseEncryption,
             "GOOGLE_DEFAULT_ENCRYPTION" => Self::GoogleDefaultEncryption,
             "CUSTOMER_MANAGED_ENCRYPTION" => Self::CustomerManagedEncryption,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for CreateBackupEncryptionConfigEncryptionType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for CreateBackupEncryptionConfigEncryptionType {
@@ -2321,7 +2462,7 @@ impl schemars::JsonSchema for CreateBackupEncryptionConfigEncryptionType {
         "CreateBackupEncryptionConfigEncryptionType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Metadata type for the operation returned by CreateBackup.
@@ -2334,10 +2475,13 @@ pub struct CreateBackupMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The name of the database the backup is created from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
@@ -2354,7 +2498,10 @@ impl CreateBackupMetadata {
         Self::default()
     }
     /// Sets [`CreateBackupMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
@@ -2413,7 +2560,7 @@ pub struct CreateDatabaseRequest {
     pub extra_statements: Option<Vec<String>>,
     /// Optional. Proto descriptors used by `CREATE/ALTER PROTO BUNDLE` statements in 'extra_statements'. Contains a protobuf-serialized [`google.protobuf.FileDescriptorSet`](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto) descriptor set. To generate it, [install](https://grpc.io/docs/protoc-installation/) and run `protoc` with --include_imports and --descriptor_set_out. For example, to generate for moon/shot/app.proto, run ``` $protoc --proto_path=/app_path --proto_path=/lib_path \ --include_imports \ --descriptor_set_out=descriptors.data \ moon/shot/app.proto ``` For more details, see protobuffer [self description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
     #[serde(rename = "protoDescriptors", skip_serializing_if = "Option::is_none")]
-    pub proto_descriptors: Option<nimbus::Blob>,
+    pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
 }
 impl CreateDatabaseRequest {
     /// Creates an empty `CreateDatabaseRequest`; optional members are set with the `set_*` methods.
@@ -2444,7 +2591,10 @@ impl CreateDatabaseRequest {
         self
     }
     /// Sets [`CreateDatabaseRequest::proto_descriptors`](Self::proto_descriptors).
-    pub fn set_proto_descriptors(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_proto_descriptors(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.proto_descriptors = Some(value.into());
         self
     }
@@ -2460,7 +2610,7 @@ pub enum CreateDatabaseRequestDatabaseDialect {
     /// PostgreSQL supported SQL.
     Postgresql,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl CreateDatabaseRequestDatabaseDialect {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -2485,14 +2635,18 @@ impl From<&str> for CreateDatabaseRequestDatabaseDialect {
             "DATABASE_DIALECT_UNSPECIFIED" => Self::DatabaseDialectUnspecified,
             "GOOGLE_STANDARD_SQL" => Self::GoogleStandardSql,
             "POSTGRESQL" => Self::Postgresql,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for CreateDatabaseRequestDatabaseDialect {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for CreateDatabaseRequestDatabaseDialect {
@@ -2511,7 +2665,7 @@ impl schemars::JsonSchema for CreateDatabaseRequestDatabaseDialect {
         "CreateDatabaseRequestDatabaseDialect".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Metadata type for the operation returned by CreateInstanceConfig.
@@ -2524,10 +2678,13 @@ pub struct CreateInstanceConfigMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The target instance configuration end state.
     #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
     pub instance_config: Option<InstanceConfig>,
@@ -2541,7 +2698,10 @@ impl CreateInstanceConfigMetadata {
         Self::default()
     }
     /// Sets [`CreateInstanceConfigMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
@@ -2602,19 +2762,25 @@ pub struct CreateInstanceMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The expected fulfillment period of this create operation.
     #[serde(
         rename = "expectedFulfillmentPeriod",
@@ -2631,10 +2797,13 @@ pub struct CreateInstanceMetadata {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl CreateInstanceMetadata {
     /// Creates an empty `CreateInstanceMetadata`; optional members are set with the `set_*` methods.
@@ -2642,12 +2811,18 @@ impl CreateInstanceMetadata {
         Self::default()
     }
     /// Sets [`CreateInstanceMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
     /// Sets [`CreateInstanceMetadata::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -2665,7 +2840,10 @@ impl CreateInstanceMetadata {
         self
     }
     /// Sets [`CreateInstanceMetadata::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -2681,7 +2859,7 @@ pub enum CreateInstanceMetadataExpectedFulfillmentPeriod {
     /// Extended fulfillment period. It can take up to an hour for the operation to complete.
     FulfillmentPeriodExtended,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl CreateInstanceMetadataExpectedFulfillmentPeriod {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -2706,14 +2884,18 @@ impl From<&str> for CreateInstanceMetadataExpectedFulfillmentPeriod {
             "FULFILLMENT_PERIOD_UNSPECIFIED" => Self::FulfillmentPeriodUnspecified,
             "FULFILLMENT_PERIOD_NORMAL" => Self::FulfillmentPeriodNormal,
             "FULFILLMENT_PERIOD_EXTENDED" => Self::FulfillmentPeriodExtended,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for CreateInstanceMetadataExpectedFulfillmentPeriod {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for CreateInstanceMetadataExpectedFulfillmentPeriod {
@@ -2737,7 +2919,7 @@ impl schemars::JsonSchema for CreateInstanceMetadataExpectedFulfillmentPeriod {
         "CreateInstanceMetadataExpectedFulfillmentPeriod".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Metadata type for the operation returned by CreateInstancePartition.
@@ -2750,19 +2932,25 @@ pub struct CreateInstancePartitionMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The instance partition being created.
     #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
     pub instance_partition: Option<InstancePartition>,
@@ -2771,10 +2959,13 @@ pub struct CreateInstancePartitionMetadata {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl CreateInstancePartitionMetadata {
     /// Creates an empty `CreateInstancePartitionMetadata`; optional members are set with the `set_*` methods.
@@ -2782,12 +2973,18 @@ impl CreateInstancePartitionMetadata {
         Self::default()
     }
     /// Sets [`CreateInstancePartitionMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
     /// Sets [`CreateInstancePartitionMetadata::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -2800,7 +2997,10 @@ impl CreateInstancePartitionMetadata {
         self
     }
     /// Sets [`CreateInstancePartitionMetadata::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -2933,10 +3133,13 @@ pub struct DataChangeRecord {
         rename = "commitTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub commit_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// Indicates whether this is the last record for a transaction in the current partition. Clients can use this field to determine when all records for a transaction in the current partition have been received.
     #[serde(
         rename = "isLastRecordInTransactionInPartition",
@@ -2991,7 +3194,10 @@ impl DataChangeRecord {
         self
     }
     /// Sets [`DataChangeRecord::commit_timestamp`](Self::commit_timestamp).
-    pub fn set_commit_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_commit_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.commit_timestamp = Some(value.into());
         self
     }
@@ -3076,7 +3282,7 @@ pub enum DataChangeRecordModType {
     /// Indicates existing data was deleted.
     Delete,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl DataChangeRecordModType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -3104,14 +3310,18 @@ impl From<&str> for DataChangeRecordModType {
             "INSERT" => Self::Insert,
             "UPDATE" => Self::Update,
             "DELETE" => Self::Delete,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for DataChangeRecordModType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for DataChangeRecordModType {
@@ -3135,7 +3345,7 @@ impl schemars::JsonSchema for DataChangeRecordModType {
         "DataChangeRecordModType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Describes the value capture type that was specified in the change stream configuration when this change was captured.
@@ -3153,7 +3363,7 @@ pub enum DataChangeRecordValueCaptureType {
     /// Records the new values of all watched columns, including modified and unmodified columns. Also records the old values of the modified columns.
     NewRowAndOldValues,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl DataChangeRecordValueCaptureType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -3184,14 +3394,18 @@ impl From<&str> for DataChangeRecordValueCaptureType {
             "NEW_VALUES" => Self::NewValues,
             "NEW_ROW" => Self::NewRow,
             "NEW_ROW_AND_OLD_VALUES" => Self::NewRowAndOldValues,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for DataChangeRecordValueCaptureType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for DataChangeRecordValueCaptureType {
@@ -3215,7 +3429,7 @@ impl schemars::JsonSchema for DataChangeRecordValueCaptureType {
         "DataChangeRecordValueCaptureType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// A Cloud Spanner database.
@@ -3228,10 +3442,13 @@ pub struct Database {
         rename = "createTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub create_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The dialect of the Cloud Spanner Database.
     #[serde(rename = "databaseDialect", skip_serializing_if = "Option::is_none")]
     pub database_dialect: Option<DatabaseDatabaseDialect>,
@@ -3243,10 +3460,13 @@ pub struct Database {
         rename = "earliestVersionTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub earliest_version_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub earliest_version_time: Option<nimbus_google::codegen::DateTime>,
     /// Optional. Whether drop protection is enabled for this database. Defaults to false, if not set. For more details, please see how to [prevent accidental database deletion](https://cloud.google.com/spanner/docs/prevent-database-deletion).
     #[serde(rename = "enableDropProtection", skip_serializing_if = "Option::is_none")]
     pub enable_drop_protection: Option<bool>,
@@ -3281,7 +3501,10 @@ impl Database {
         Self::default()
     }
     /// Sets [`Database::create_time`](Self::create_time).
-    pub fn set_create_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_create_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.create_time = Some(value.into());
         self
     }
@@ -3301,7 +3524,7 @@ impl Database {
     /// Sets [`Database::earliest_version_time`](Self::earliest_version_time).
     pub fn set_earliest_version_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_google::codegen::DateTime>,
     ) -> Self {
         self.earliest_version_time = Some(value.into());
         self
@@ -3363,7 +3586,7 @@ pub enum DatabaseDatabaseDialect {
     /// PostgreSQL supported SQL.
     Postgresql,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl DatabaseDatabaseDialect {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -3388,14 +3611,18 @@ impl From<&str> for DatabaseDatabaseDialect {
             "DATABASE_DIALECT_UNSPECIFIED" => Self::DatabaseDialectUnspecified,
             "GOOGLE_STANDARD_SQL" => Self::GoogleStandardSql,
             "POSTGRESQL" => Self::Postgresql,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for DatabaseDatabaseDialect {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for DatabaseDatabaseDialect {
@@ -3419,7 +3646,7 @@ impl schemars::JsonSchema for DatabaseDatabaseDialect {
         "DatabaseDatabaseDialect".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The configuration for each database in the target instance configuration.
@@ -3486,7 +3713,7 @@ pub enum DatabaseState {
     /// The database is fully created and ready for use, but is still being optimized for performance and cannot handle full load. In this state, the database still references the backup it was restore from, preventing the backup from being deleted. When optimizations are complete, the full performance of the database will be restored, and the database will transition to `READY` state.
     ReadyOptimizing,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl DatabaseState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -3514,14 +3741,18 @@ impl From<&str> for DatabaseState {
             "CREATING" => Self::Creating,
             "READY" => Self::Ready,
             "READY_OPTIMIZING" => Self::ReadyOptimizing,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for DatabaseState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for DatabaseState {
@@ -3545,7 +3776,7 @@ impl schemars::JsonSchema for DatabaseState {
         "DatabaseState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Action information extracted from a DDL statement. This proto is used to display the brief info of the DDL statement for the operation UpdateDatabaseDdl.
@@ -3707,7 +3938,7 @@ pub enum DiagnosticMessageSeverity {
     /// Severity level signaling a non recoverable error "Fatal"
     Fatal,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl DiagnosticMessageSeverity {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -3738,14 +3969,18 @@ impl From<&str> for DiagnosticMessageSeverity {
             "WARNING" => Self::Warning,
             "ERROR" => Self::Error,
             "FATAL" => Self::Fatal,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for DiagnosticMessageSeverity {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for DiagnosticMessageSeverity {
@@ -3764,7 +3999,7 @@ impl schemars::JsonSchema for DiagnosticMessageSeverity {
         "DiagnosticMessageSeverity".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `DirectedReadOptions` can be used to indicate which replicas or regions should be used for non-transactional reads or queries. `DirectedReadOptions` can only be specified for a read-only transaction, otherwise the API returns an `INVALID_ARGUMENT` error.
@@ -3895,7 +4130,7 @@ pub enum EncryptionInfoEncryptionType {
     /// The data is encrypted at rest with a key that is managed by the customer. The active version of the key. `kms_key_version` will be populated, and `encryption_status` may be populated.
     CustomerManagedEncryption,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl EncryptionInfoEncryptionType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -3920,14 +4155,18 @@ impl From<&str> for EncryptionInfoEncryptionType {
             "TYPE_UNSPECIFIED" => Self::TypeUnspecified,
             "GOOGLE_DEFAULT_ENCRYPTION" => Self::GoogleDefaultEncryption,
             "CUSTOMER_MANAGED_ENCRYPTION" => Self::CustomerManagedEncryption,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for EncryptionInfoEncryptionType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for EncryptionInfoEncryptionType {
@@ -3951,7 +4190,7 @@ impl schemars::JsonSchema for EncryptionInfoEncryptionType {
         "EncryptionInfoEncryptionType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// An ExcludeReplicas contains a repeated set of ReplicaSelection that should be excluded from serving requests.
@@ -3992,7 +4231,7 @@ pub struct ExecuteBatchDmlRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub seqno: Option<i64>,
@@ -4092,10 +4331,12 @@ pub struct ExecuteSqlRequest {
     pub param_types: Option<std::collections::HashMap<String, Type>>,
     /// Parameter names and values that bind to placeholders in the SQL string. A parameter placeholder consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter names must conform to the naming requirements of identifiers as specified at <https://cloud.google.com/spanner/docs/lexical#identifiers>. Parameters can appear anywhere that a literal value is expected. The same parameter name can be used more than once, for example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with unbound parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub params: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub params: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
     /// If present, results are restricted to the specified partition previously created using `PartitionQuery`. There must be an exact match for the values of fields common to this message and the `PartitionQueryRequest` message used to create this `partition_token`.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
-    pub partition_token: Option<nimbus::Blob>,
+    pub partition_token: Option<nimbus_google::codegen::Blob>,
     /// Used to control the amount of debugging information returned in ResultSetStats. If partition_token is set, query_mode can only be set to QueryMode.NORMAL.
     #[serde(rename = "queryMode", skip_serializing_if = "Option::is_none")]
     pub query_mode: Option<ExecuteSqlRequestQueryMode>,
@@ -4107,12 +4348,12 @@ pub struct ExecuteSqlRequest {
     pub request_options: Option<RequestOptions>,
     /// If this request is resuming a previously interrupted SQL statement execution, `resume_token` should be copied from the last PartialResultSet yielded before the interruption. Doing this enables the new SQL statement execution to resume where the last one left off. The rest of the request parameters must exactly match the request that yielded this token.
     #[serde(rename = "resumeToken", skip_serializing_if = "Option::is_none")]
-    pub resume_token: Option<nimbus::Blob>,
+    pub resume_token: Option<nimbus_google::codegen::Blob>,
     /// A per-transaction sequence number used to identify this request. This field makes each request idempotent such that if the request is received multiple times, at most one succeeds. The sequence number must be monotonically increasing within the transaction. If a request arrives for the first time with an out-of-order sequence number, the transaction can be aborted. Replays of previously handled requests yield the same response as the first execution. Required for DML statements. Ignored for queries.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub seqno: Option<i64>,
@@ -4157,13 +4398,18 @@ impl ExecuteSqlRequest {
     /// Sets [`ExecuteSqlRequest::params`](Self::params).
     pub fn set_params(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.params = Some(value.into());
         self
     }
     /// Sets [`ExecuteSqlRequest::partition_token`](Self::partition_token).
-    pub fn set_partition_token(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_partition_token(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.partition_token = Some(value.into());
         self
     }
@@ -4186,7 +4432,10 @@ impl ExecuteSqlRequest {
         self
     }
     /// Sets [`ExecuteSqlRequest::resume_token`](Self::resume_token).
-    pub fn set_resume_token(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_resume_token(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.resume_token = Some(value.into());
         self
     }
@@ -4221,7 +4470,7 @@ pub enum ExecuteSqlRequestQueryMode {
     /// This mode returns the query plan, overall (but not operator-level) execution statistics along with the results.
     WithPlanAndStats,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ExecuteSqlRequestQueryMode {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -4252,14 +4501,18 @@ impl From<&str> for ExecuteSqlRequestQueryMode {
             "PROFILE" => Self::Profile,
             "WITH_STATS" => Self::WithStats,
             "WITH_PLAN_AND_STATS" => Self::WithPlanAndStats,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ExecuteSqlRequestQueryMode {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ExecuteSqlRequestQueryMode {
@@ -4278,7 +4531,7 @@ impl schemars::JsonSchema for ExecuteSqlRequestQueryMode {
         "ExecuteSqlRequestQueryMode".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Represents a textual expression in the Common Expression Language (CEL) syntax. CEL is a C-like expression language. The syntax and semantics of CEL are documented at <https://github.com/google/cel-spec>. Example (Comparison): title: "Summary size limit" description: "Determines if a summary is less than 100 chars" expression: "document.summary.size() &lt; 100" Example (Equality): title: "Requestor is owner" description: "Determines if requestor is the document owner" expression: "document.owner == request.auth.claims.email" Example (Logic): title: "Public documents" description: "Determine whether the document should be publicly visible" expression: "document.type != 'private' && document.type != 'internal'" Example (Data Manipulation): title: "Notification string" description: "Create a notification string with a timestamp." expression: "'New message received at ' + string(document.create_time)" The exact variables and functions that may be referenced within an expression are determined by the service that evaluates it. See the service documentation for additional information.
@@ -4366,19 +4619,25 @@ pub struct FreeInstanceMetadata {
         rename = "expireTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub expire_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub expire_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. If present, the timestamp at which the free instance was upgraded to a provisioned instance.
     #[serde(
         rename = "upgradeTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub upgrade_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub upgrade_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl FreeInstanceMetadata {
     /// Creates an empty `FreeInstanceMetadata`; optional members are set with the `set_*` methods.
@@ -4394,12 +4653,18 @@ impl FreeInstanceMetadata {
         self
     }
     /// Sets [`FreeInstanceMetadata::expire_time`](Self::expire_time).
-    pub fn set_expire_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_expire_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.expire_time = Some(value.into());
         self
     }
     /// Sets [`FreeInstanceMetadata::upgrade_time`](Self::upgrade_time).
-    pub fn set_upgrade_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_upgrade_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.upgrade_time = Some(value.into());
         self
     }
@@ -4415,7 +4680,7 @@ pub enum FreeInstanceMetadataExpireBehavior {
     /// When the free instance expires, disable the instance, and delete it after the grace period passes if it has not been upgraded.
     RemoveAfterGracePeriod,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl FreeInstanceMetadataExpireBehavior {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -4440,14 +4705,18 @@ impl From<&str> for FreeInstanceMetadataExpireBehavior {
             "EXPIRE_BEHAVIOR_UNSPECIFIED" => Self::ExpireBehaviorUnspecified,
             "FREE_TO_PROVISIONED" => Self::FreeToProvisioned,
             "REMOVE_AFTER_GRACE_PERIOD" => Self::RemoveAfterGracePeriod,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for FreeInstanceMetadataExpireBehavior {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for FreeInstanceMetadataExpireBehavior {
@@ -4471,7 +4740,7 @@ impl schemars::JsonSchema for FreeInstanceMetadataExpireBehavior {
         "FreeInstanceMetadataExpireBehavior".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The specification for full backups. A full backup stores the entire contents of the database at a given version time.
@@ -4492,7 +4761,7 @@ impl FullBackupSpec {
 pub struct GetDatabaseDdlResponse {
     /// Proto descriptors stored in the database. Contains a protobuf-serialized [google.protobuf.FileDescriptorSet](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto). For more details, see protobuffer [self description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
     #[serde(rename = "protoDescriptors", skip_serializing_if = "Option::is_none")]
-    pub proto_descriptors: Option<nimbus::Blob>,
+    pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
     /// A list of formatted DDL statements defining the schema of the database specified in the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<String>>,
@@ -4503,7 +4772,10 @@ impl GetDatabaseDdlResponse {
         Self::default()
     }
     /// Sets [`GetDatabaseDdlResponse::proto_descriptors`](Self::proto_descriptors).
-    pub fn set_proto_descriptors(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_proto_descriptors(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.proto_descriptors = Some(value.into());
         self
     }
@@ -4564,7 +4836,7 @@ pub enum GlobalAlt {
     /// Responses with Content-Type of application/x-protobuf
     Proto,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl GlobalAlt {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -4585,14 +4857,18 @@ impl From<&str> for GlobalAlt {
             "json" => Self::Json,
             "media" => Self::Media,
             "proto" => Self::Proto,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for GlobalAlt {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for GlobalAlt {
@@ -4606,7 +4882,7 @@ impl schemars::JsonSchema for GlobalAlt {
         "GlobalAlt".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// V1 error format.
@@ -4618,7 +4894,7 @@ pub enum GlobalXgafv {
     /// v2 error format
     V2,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl GlobalXgafv {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -4637,14 +4913,18 @@ impl From<&str> for GlobalXgafv {
         match value {
             "1" => Self::V1,
             "2" => Self::V2,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for GlobalXgafv {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for GlobalXgafv {
@@ -4658,7 +4938,7 @@ impl schemars::JsonSchema for GlobalXgafv {
         "GlobalXgafv".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// A heartbeat record is returned as a progress indicator, when there are no data changes or any other partition record types in the change stream partition.
@@ -4670,10 +4950,13 @@ pub struct HeartbeatRecord {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub timestamp: Option<nimbus_google::codegen::DateTime>,
 }
 impl HeartbeatRecord {
     /// Creates an empty `HeartbeatRecord`; optional members are set with the `set_*` methods.
@@ -4681,7 +4964,10 @@ impl HeartbeatRecord {
         Self::default()
     }
     /// Sets [`HeartbeatRecord::timestamp`](Self::timestamp).
-    pub fn set_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.timestamp = Some(value.into());
         self
     }
@@ -4741,7 +5027,7 @@ pub struct IndexAdvice {
         rename = "improvementFactor",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_google::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub improvement_factor: Option<f64>,
@@ -4824,10 +5110,13 @@ pub struct Instance {
         rename = "createTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub create_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// Optional. Controls the default backup schedule behavior for new databases within the instance. By default, a backup schedule is created automatically when a new database is created in a new instance. Note that the `AUTOMATIC` value isn't permitted for free instances, as backups and backup schedules aren't supported for free instances. In the `GetInstance` or `ListInstances` response, if the value of `default_backup_schedule_type` isn't set, or set to `NONE`, Spanner doesn't create a default backup schedule for new databases in the instance.
     #[serde(
         rename = "defaultBackupScheduleType",
@@ -4875,10 +5164,13 @@ pub struct Instance {
         rename = "updateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub update_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub update_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl Instance {
     /// Creates an empty `Instance`; optional members are set with the `set_*` methods.
@@ -4899,7 +5191,10 @@ impl Instance {
         self
     }
     /// Sets [`Instance::create_time`](Self::create_time).
-    pub fn set_create_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_create_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.create_time = Some(value.into());
         self
     }
@@ -4984,7 +5279,10 @@ impl Instance {
         self
     }
     /// Sets [`Instance::update_time`](Self::update_time).
-    pub fn set_update_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_update_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.update_time = Some(value.into());
         self
     }
@@ -5041,7 +5339,7 @@ pub struct InstanceConfig {
         rename = "storageLimitPerProcessingUnit",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub storage_limit_per_processing_unit: Option<i64>,
@@ -5148,7 +5446,7 @@ pub enum InstanceConfigConfigType {
     /// User-managed configuration.
     UserManaged,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl InstanceConfigConfigType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5173,14 +5471,18 @@ impl From<&str> for InstanceConfigConfigType {
             "TYPE_UNSPECIFIED" => Self::TypeUnspecified,
             "GOOGLE_MANAGED" => Self::GoogleManaged,
             "USER_MANAGED" => Self::UserManaged,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for InstanceConfigConfigType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstanceConfigConfigType {
@@ -5204,7 +5506,7 @@ impl schemars::JsonSchema for InstanceConfigConfigType {
         "InstanceConfigConfigType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Output only. Describes whether free instances are available to be created in this instance configuration.
@@ -5222,7 +5524,7 @@ pub enum InstanceConfigFreeInstanceAvailability {
     /// Indicates that additional free instances cannot be created in this instance configuration because the project has reached its limit of free instances.
     QuotaExceeded,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl InstanceConfigFreeInstanceAvailability {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5257,14 +5559,18 @@ impl From<&str> for InstanceConfigFreeInstanceAvailability {
             "UNSUPPORTED" => Self::Unsupported,
             "DISABLED" => Self::Disabled,
             "QUOTA_EXCEEDED" => Self::QuotaExceeded,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for InstanceConfigFreeInstanceAvailability {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstanceConfigFreeInstanceAvailability {
@@ -5288,7 +5594,7 @@ impl schemars::JsonSchema for InstanceConfigFreeInstanceAvailability {
         "InstanceConfigFreeInstanceAvailability".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Output only. The `QuorumType` of the instance configuration.
@@ -5304,7 +5610,7 @@ pub enum InstanceConfigQuorumType {
     /// An instance configuration tagged with the `MULTI_REGION` quorum type forms a write quorum from replicas that are spread across more than one region in a multi-region configuration.
     MultiRegion,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl InstanceConfigQuorumType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5332,14 +5638,18 @@ impl From<&str> for InstanceConfigQuorumType {
             "REGION" => Self::Region,
             "DUAL_REGION" => Self::DualRegion,
             "MULTI_REGION" => Self::MultiRegion,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for InstanceConfigQuorumType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstanceConfigQuorumType {
@@ -5363,7 +5673,7 @@ impl schemars::JsonSchema for InstanceConfigQuorumType {
         "InstanceConfigQuorumType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Output only. The current instance configuration state. Applicable only for `USER_MANAGED` configurations.
@@ -5377,7 +5687,7 @@ pub enum InstanceConfigState {
     /// The instance configuration is fully created and ready to be used to create instances.
     Ready,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl InstanceConfigState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5402,14 +5712,18 @@ impl From<&str> for InstanceConfigState {
             "STATE_UNSPECIFIED" => Self::StateUnspecified,
             "CREATING" => Self::Creating,
             "READY" => Self::Ready,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for InstanceConfigState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstanceConfigState {
@@ -5433,7 +5747,7 @@ impl schemars::JsonSchema for InstanceConfigState {
         "InstanceConfigState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Optional. Controls the default backup schedule behavior for new databases within the instance. By default, a backup schedule is created automatically when a new database is created in a new instance. Note that the `AUTOMATIC` value isn't permitted for free instances, as backups and backup schedules aren't supported for free instances. In the `GetInstance` or `ListInstances` response, if the value of `default_backup_schedule_type` isn't set, or set to `NONE`, Spanner doesn't create a default backup schedule for new databases in the instance.
@@ -5447,7 +5761,7 @@ pub enum InstanceDefaultBackupScheduleType {
     /// A default backup schedule is created automatically when a new database is created in the instance. The default backup schedule creates a full backup every 24 hours. These full backups are retained for 7 days. You can edit or delete the default backup schedule once it's created.
     Automatic,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl InstanceDefaultBackupScheduleType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5476,14 +5790,18 @@ impl From<&str> for InstanceDefaultBackupScheduleType {
             }
             "NONE" => Self::None,
             "AUTOMATIC" => Self::Automatic,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for InstanceDefaultBackupScheduleType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstanceDefaultBackupScheduleType {
@@ -5507,7 +5825,7 @@ impl schemars::JsonSchema for InstanceDefaultBackupScheduleType {
         "InstanceDefaultBackupScheduleType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Optional. The `Edition` of the current instance.
@@ -5523,7 +5841,7 @@ pub enum InstanceEdition {
     /// Enterprise Plus edition.
     EnterprisePlus,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl InstanceEdition {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5551,14 +5869,18 @@ impl From<&str> for InstanceEdition {
             "STANDARD" => Self::Standard,
             "ENTERPRISE" => Self::Enterprise,
             "ENTERPRISE_PLUS" => Self::EnterprisePlus,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for InstanceEdition {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstanceEdition {
@@ -5582,7 +5904,7 @@ impl schemars::JsonSchema for InstanceEdition {
         "InstanceEdition".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Encryption configuration for a Cloud Spanner database.
@@ -5624,7 +5946,7 @@ pub enum InstanceInstanceType {
     /// Free instances provide no guarantee for dedicated resources, \[node_count, processing_units\] should be 0. They come with stricter usage limits and limited support.
     FreeInstance,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl InstanceInstanceType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5649,14 +5971,18 @@ impl From<&str> for InstanceInstanceType {
             "INSTANCE_TYPE_UNSPECIFIED" => Self::InstanceTypeUnspecified,
             "PROVISIONED" => Self::Provisioned,
             "FREE_INSTANCE" => Self::FreeInstance,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for InstanceInstanceType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstanceInstanceType {
@@ -5680,7 +6006,7 @@ impl schemars::JsonSchema for InstanceInstanceType {
         "InstanceInstanceType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Encapsulates progress related information for a Cloud Spanner long running instance operations.
@@ -5693,10 +6019,13 @@ pub struct InstanceOperationProgress {
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// Percent completion of the operation. Values are between 0 and 100 inclusive.
     #[serde(rename = "progressPercent", skip_serializing_if = "Option::is_none")]
     pub progress_percent: Option<i32>,
@@ -5705,10 +6034,13 @@ pub struct InstanceOperationProgress {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl InstanceOperationProgress {
     /// Creates an empty `InstanceOperationProgress`; optional members are set with the `set_*` methods.
@@ -5716,7 +6048,10 @@ impl InstanceOperationProgress {
         Self::default()
     }
     /// Sets [`InstanceOperationProgress::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -5726,7 +6061,10 @@ impl InstanceOperationProgress {
         self
     }
     /// Sets [`InstanceOperationProgress::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -5747,10 +6085,13 @@ pub struct InstancePartition {
         rename = "createTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub create_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// Required. The descriptive name for this instance partition as it appears in UIs. Must be unique per project and between 4 and 30 characters in length.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -5781,10 +6122,13 @@ pub struct InstancePartition {
         rename = "updateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub update_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub update_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl InstancePartition {
     /// Creates an empty `InstancePartition`; optional members are set with the `set_*` methods.
@@ -5805,7 +6149,10 @@ impl InstancePartition {
         self
     }
     /// Sets [`InstancePartition::create_time`](Self::create_time).
-    pub fn set_create_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_create_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.create_time = Some(value.into());
         self
     }
@@ -5850,7 +6197,10 @@ impl InstancePartition {
         self
     }
     /// Sets [`InstancePartition::update_time`](Self::update_time).
-    pub fn set_update_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_update_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.update_time = Some(value.into());
         self
     }
@@ -5866,7 +6216,7 @@ pub enum InstancePartitionState {
     /// The instance partition is fully created and ready to do work such as creating placements and using in databases.
     Ready,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl InstancePartitionState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5891,14 +6241,18 @@ impl From<&str> for InstancePartitionState {
             "STATE_UNSPECIFIED" => Self::StateUnspecified,
             "CREATING" => Self::Creating,
             "READY" => Self::Ready,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for InstancePartitionState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstancePartitionState {
@@ -5922,7 +6276,7 @@ impl schemars::JsonSchema for InstancePartitionState {
         "InstancePartitionState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// ReplicaSelection identifies replicas with common properties.
@@ -5956,7 +6310,7 @@ pub enum InstanceState {
     /// The instance is fully created and ready to do work such as creating databases.
     Ready,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl InstanceState {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5981,14 +6335,18 @@ impl From<&str> for InstanceState {
             "STATE_UNSPECIFIED" => Self::StateUnspecified,
             "CREATING" => Self::Creating,
             "READY" => Self::Ready,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for InstanceState {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstanceState {
@@ -6012,7 +6370,7 @@ impl schemars::JsonSchema for InstanceState {
         "InstanceState".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// A split key.
@@ -6022,7 +6380,7 @@ impl schemars::JsonSchema for InstanceState {
 pub struct Key {
     /// Required. The column values making up the split key.
     #[serde(rename = "keyParts", skip_serializing_if = "Option::is_none")]
-    pub key_parts: Option<Vec<nimbus::Document>>,
+    pub key_parts: Option<Vec<nimbus_google::codegen::Document>>,
 }
 impl Key {
     /// Creates an empty `Key`; optional members are set with the `set_*` methods.
@@ -6030,7 +6388,10 @@ impl Key {
         Self::default()
     }
     /// Sets [`Key::key_parts`](Self::key_parts).
-    pub fn set_key_parts(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
+    pub fn set_key_parts(
+        mut self,
+        value: impl Into<Vec<nimbus_google::codegen::Document>>,
+    ) -> Self {
         self.key_parts = Some(value.into());
         self
     }
@@ -6042,16 +6403,16 @@ impl Key {
 pub struct KeyRange {
     /// If the end is closed, then the range includes all rows whose first `len(end_closed)` key columns exactly match `end_closed`.
     #[serde(rename = "endClosed", skip_serializing_if = "Option::is_none")]
-    pub end_closed: Option<Vec<nimbus::Document>>,
+    pub end_closed: Option<Vec<nimbus_google::codegen::Document>>,
     /// If the end is open, then the range excludes rows whose first `len(end_open)` key columns exactly match `end_open`.
     #[serde(rename = "endOpen", skip_serializing_if = "Option::is_none")]
-    pub end_open: Option<Vec<nimbus::Document>>,
+    pub end_open: Option<Vec<nimbus_google::codegen::Document>>,
     /// If the start is closed, then the range includes all rows whose first `len(start_closed)` key columns exactly match `start_closed`.
     #[serde(rename = "startClosed", skip_serializing_if = "Option::is_none")]
-    pub start_closed: Option<Vec<nimbus::Document>>,
+    pub start_closed: Option<Vec<nimbus_google::codegen::Document>>,
     /// If the start is open, then the range excludes rows whose first `len(start_open)` key columns exactly match `start_open`.
     #[serde(rename = "startOpen", skip_serializing_if = "Option::is_none")]
-    pub start_open: Option<Vec<nimbus::Document>>,
+    pub start_open: Option<Vec<nimbus_google::codegen::Document>>,
 }
 impl KeyRange {
     /// Creates an empty `KeyRange`; optional members are set with the `set_*` methods.
@@ -6059,22 +6420,34 @@ impl KeyRange {
         Self::default()
     }
     /// Sets [`KeyRange::end_closed`](Self::end_closed).
-    pub fn set_end_closed(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
+    pub fn set_end_closed(
+        mut self,
+        value: impl Into<Vec<nimbus_google::codegen::Document>>,
+    ) -> Self {
         self.end_closed = Some(value.into());
         self
     }
     /// Sets [`KeyRange::end_open`](Self::end_open).
-    pub fn set_end_open(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
+    pub fn set_end_open(
+        mut self,
+        value: impl Into<Vec<nimbus_google::codegen::Document>>,
+    ) -> Self {
         self.end_open = Some(value.into());
         self
     }
     /// Sets [`KeyRange::start_closed`](Self::start_closed).
-    pub fn set_start_closed(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
+    pub fn set_start_closed(
+        mut self,
+        value: impl Into<Vec<nimbus_google::codegen::Document>>,
+    ) -> Self {
         self.start_closed = Some(value.into());
         self
     }
     /// Sets [`KeyRange::start_open`](Self::start_open).
-    pub fn set_start_open(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
+    pub fn set_start_open(
+        mut self,
+        value: impl Into<Vec<nimbus_google::codegen::Document>>,
+    ) -> Self {
         self.start_open = Some(value.into());
         self
     }
@@ -6098,7 +6471,7 @@ pub struct KeyRangeInfo {
         rename = "keysCount",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub keys_count: Option<i64>,
@@ -6118,7 +6491,7 @@ pub struct KeyRangeInfo {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_google::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub value: Option<f32>,
@@ -6212,7 +6585,7 @@ pub struct KeySet {
     pub all: Option<bool>,
     /// A list of specific keys. Entries in `keys` should have exactly as many elements as there are columns in the primary or index key with which this `KeySet` is used. Individual key values are encoded as described here.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub keys: Option<Vec<Vec<nimbus::Document>>>,
+    pub keys: Option<Vec<Vec<nimbus_google::codegen::Document>>>,
     /// A list of key ranges. See KeyRange for more information about key range specifications.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ranges: Option<Vec<KeyRange>>,
@@ -6228,7 +6601,10 @@ impl KeySet {
         self
     }
     /// Sets [`KeySet::keys`](Self::keys).
-    pub fn set_keys(mut self, value: impl Into<Vec<Vec<nimbus::Document>>>) -> Self {
+    pub fn set_keys(
+        mut self,
+        value: impl Into<Vec<Vec<nimbus_google::codegen::Document>>>,
+    ) -> Self {
         self.keys = Some(value.into());
         self
     }
@@ -6741,7 +7117,7 @@ pub struct Metric {
         rename = "hotValue",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_google::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub hot_value: Option<f32>,
@@ -6849,7 +7225,7 @@ pub enum MetricAggregation {
     /// Use the sum of all values.
     Sum,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl MetricAggregation {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6874,14 +7250,18 @@ impl From<&str> for MetricAggregation {
             "AGGREGATION_UNSPECIFIED" => Self::AggregationUnspecified,
             "MAX" => Self::Max,
             "SUM" => Self::Sum,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for MetricAggregation {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for MetricAggregation {
@@ -6900,7 +7280,7 @@ impl schemars::JsonSchema for MetricAggregation {
         "MetricAggregation".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// A message representing a matrix of floats.
@@ -6932,7 +7312,7 @@ pub struct MetricMatrixRow {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_google::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<f32>>"))]
     pub cols: Option<Vec<f32>>,
@@ -6994,7 +7374,7 @@ pub struct ModValue {
     pub column_metadata_index: Option<i32>,
     /// The value of the column.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<nimbus::Document>,
+    pub value: Option<nimbus_google::codegen::Document>,
 }
 impl ModValue {
     /// Creates an empty `ModValue`; optional members are set with the `set_*` methods.
@@ -7007,7 +7387,10 @@ impl ModValue {
         self
     }
     /// Sets [`ModValue::value`](Self::value).
-    pub fn set_value(mut self, value: impl Into<nimbus::Document>) -> Self {
+    pub fn set_value(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Document>,
+    ) -> Self {
         self.value = Some(value.into());
         self
     }
@@ -7096,7 +7479,7 @@ impl MoveOutEvent {
 pub struct MultiplexedSessionPrecommitToken {
     /// Opaque precommit token.
     #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
-    pub precommit_token: Option<nimbus::Blob>,
+    pub precommit_token: Option<nimbus_google::codegen::Blob>,
     /// An incrementing seq number is generated on every precommit token that is returned. Clients should remember the precommit token with the highest sequence number from the current transaction attempt.
     #[serde(rename = "seqNum", skip_serializing_if = "Option::is_none")]
     pub seq_num: Option<i32>,
@@ -7107,7 +7490,10 @@ impl MultiplexedSessionPrecommitToken {
         Self::default()
     }
     /// Sets [`MultiplexedSessionPrecommitToken::precommit_token`](Self::precommit_token).
-    pub fn set_precommit_token(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_precommit_token(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.precommit_token = Some(value.into());
         self
     }
@@ -7218,13 +7604,17 @@ pub struct Operation {
     pub error: Option<Status>,
     /// Service-specific metadata associated with the operation. It typically contains progress information and common metadata such as create time. Some services might not provide such metadata. Any method that returns a long-running operation should document the metadata type, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub metadata: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
     /// The server-assigned name, which is only unique within the same service that originally returns it. If you use the default HTTP mapping, the `name` should be a resource name ending with `operations/{unique_id}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The normal, successful response of the operation. If the original method returns no data on success, such as `Delete`, the response is `google.protobuf.Empty`. If the original method is standard `Get`/`Create`/`Update`, the response should be the resource. For other methods, the response should have the type `XxxResponse`, where `Xxx` is the original method name. For example, if the original method name is `TakeSnapshot()`, the inferred response type is `TakeSnapshotResponse`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub response: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
 }
 impl Operation {
     /// Creates an empty `Operation`; optional members are set with the `set_*` methods.
@@ -7244,7 +7634,9 @@ impl Operation {
     /// Sets [`Operation::metadata`](Self::metadata).
     pub fn set_metadata(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.metadata = Some(value.into());
         self
@@ -7257,7 +7649,9 @@ impl Operation {
     /// Sets [`Operation::response`](Self::response).
     pub fn set_response(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.response = Some(value.into());
         self
@@ -7273,10 +7667,13 @@ pub struct OperationProgress {
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// Percent completion of the operation. Values are between 0 and 100 inclusive.
     #[serde(rename = "progressPercent", skip_serializing_if = "Option::is_none")]
     pub progress_percent: Option<i32>,
@@ -7285,10 +7682,13 @@ pub struct OperationProgress {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl OperationProgress {
     /// Creates an empty `OperationProgress`; optional members are set with the `set_*` methods.
@@ -7296,7 +7696,10 @@ impl OperationProgress {
         Self::default()
     }
     /// Sets [`OperationProgress::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -7306,7 +7709,10 @@ impl OperationProgress {
         self
     }
     /// Sets [`OperationProgress::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -7358,13 +7764,13 @@ pub struct PartialResultSet {
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// Streaming calls might be interrupted for a variety of reasons, such as TCP connection loss. If this occurs, the stream of results can be resumed by re-sending the original request and including `resume_token`. Note that executing any other transaction in the same session invalidates the token.
     #[serde(rename = "resumeToken", skip_serializing_if = "Option::is_none")]
-    pub resume_token: Option<nimbus::Blob>,
+    pub resume_token: Option<nimbus_google::codegen::Blob>,
     /// Query plan and execution statistics for the statement that produced this streaming result set. These can be requested by setting ExecuteSqlRequest.query_mode and are sent only once with the last response in the stream. This field is also present in the last response for DML statements.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<ResultSetStats>,
     /// A streamed result set consists of a stream of values, which might be split into many `PartialResultSet` messages to accommodate large rows and/or large values. Every N complete values defines a row, where N is equal to the number of entries in metadata.row_type.fields. Most values are encoded based on type as described here. It's possible that the last value in values is "chunked", meaning that the rest of the value is sent in subsequent `PartialResultSet`(s). This is denoted by the chunked_value field. Two or more chunked values can be merged to form a complete value as follows: \* `bool/number/null`: can't be chunked \* `string`: concatenate the strings \* `list`: concatenate the lists. If the last element in a list is a `string`, `list`, or `object`, merge it with the first element in the next list by applying these rules recursively. \* `object`: concatenate the (field name, field value) pairs. If a field name is duplicated, then apply these rules recursively to merge the field values. Some examples of merging: Strings are concatenated. "foo", "bar" =&gt; "foobar" Lists of non-strings are concatenated. \[2, 3\], \[4\] =&gt; \[2, 3, 4\] Lists are concatenated, but the last and first elements are merged because they are strings. \["a", "b"\], \["c", "d"\] =&gt; \["a", "bc", "d"\] Lists are concatenated, but the last and first elements are merged because they are lists. Recursively, the last and first elements of the inner lists are merged because they are strings. \["a", \["b", "c"\]\], \[\["d"\], "e"\] =&gt; \["a", \["b", "cd"\], "e"\] Non-overlapping object fields are combined. {"a": "1"}, {"b": "2"} =&gt; {"a": "1", "b": 2"} Overlapping object fields are merged. {"a": "1"}, {"a": "2"} =&gt; {"a": "12"} Examples of merging objects containing lists of strings. {"a": \["1"\]}, {"a": \["2"\]} =&gt; {"a": \["12"\]} For a more complete example, suppose a streaming SQL query is yielding a result set whose rows contain a single string field. The following `PartialResultSet`s might be yielded: { "metadata": { ... } "values": \["Hello", "W"\] "chunked_value": true "resume_token": "Af65..." } { "values": \["orl"\] "chunked_value": true } { "values": \["d"\] "resume_token": "Zx1B..." } This sequence of `PartialResultSet`s encodes two rows, one containing the field value `"Hello"`, and a second containing the field value `"World" = "W" + "orl" + "d"`. Not all `PartialResultSet`s contain a `resume_token`. Execution can only be resumed from a previously yielded `resume_token`. For the above sequence of `PartialResultSet`s, resuming the query with `"resume_token": "Af65..."` yields results from the `PartialResultSet` with value "orl".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<nimbus::Document>>,
+    pub values: Option<Vec<nimbus_google::codegen::Document>>,
 }
 impl PartialResultSet {
     /// Creates an empty `PartialResultSet`; optional members are set with the `set_*` methods.
@@ -7395,7 +7801,10 @@ impl PartialResultSet {
         self
     }
     /// Sets [`PartialResultSet::resume_token`](Self::resume_token).
-    pub fn set_resume_token(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_resume_token(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.resume_token = Some(value.into());
         self
     }
@@ -7405,7 +7814,10 @@ impl PartialResultSet {
         self
     }
     /// Sets [`PartialResultSet::values`](Self::values).
-    pub fn set_values(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
+    pub fn set_values(
+        mut self,
+        value: impl Into<Vec<nimbus_google::codegen::Document>>,
+    ) -> Self {
         self.values = Some(value.into());
         self
     }
@@ -7417,7 +7829,7 @@ impl PartialResultSet {
 pub struct Partition {
     /// This token can be passed to `Read`, `StreamingRead`, `ExecuteSql`, or `ExecuteStreamingSql` requests to restrict the results to those identified by this partition token.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
-    pub partition_token: Option<nimbus::Blob>,
+    pub partition_token: Option<nimbus_google::codegen::Blob>,
 }
 impl Partition {
     /// Creates an empty `Partition`; optional members are set with the `set_*` methods.
@@ -7425,7 +7837,10 @@ impl Partition {
         Self::default()
     }
     /// Sets [`Partition::partition_token`](Self::partition_token).
-    pub fn set_partition_token(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_partition_token(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.partition_token = Some(value.into());
         self
     }
@@ -7440,10 +7855,13 @@ pub struct PartitionEndRecord {
         rename = "endTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// Unique partition identifier describing the terminated change stream partition. partition_token is equal to the partition token of the change stream partition currently queried to return this PartitionEndRecord.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
     pub partition_token: Option<String>,
@@ -7457,7 +7875,10 @@ impl PartitionEndRecord {
         Self::default()
     }
     /// Sets [`PartitionEndRecord::end_timestamp`](Self::end_timestamp).
-    pub fn set_end_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_timestamp = Some(value.into());
         self
     }
@@ -7482,10 +7903,13 @@ pub struct PartitionEventRecord {
         rename = "commitTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub commit_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// Set when one or more key ranges are moved into the change stream partition identified by partition_token. Example: Two key ranges are moved into partition (P1) from partition (P2) and partition (P3) in a single transaction at timestamp T. The PartitionEventRecord returned in P1 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P1" move_in_events { source_partition_token: "P2" } move_in_events { source_partition_token: "P3" } } The PartitionEventRecord returned in P2 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P2" move_out_events { destination_partition_token: "P1" } } The PartitionEventRecord returned in P3 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P3" move_out_events { destination_partition_token: "P1" } }
     #[serde(rename = "moveInEvents", skip_serializing_if = "Option::is_none")]
     pub move_in_events: Option<Vec<MoveInEvent>>,
@@ -7505,7 +7929,10 @@ impl PartitionEventRecord {
         Self::default()
     }
     /// Sets [`PartitionEventRecord::commit_timestamp`](Self::commit_timestamp).
-    pub fn set_commit_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_commit_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.commit_timestamp = Some(value.into());
         self
     }
@@ -7540,7 +7967,7 @@ pub struct PartitionOptions {
         rename = "maxPartitions",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub max_partitions: Option<i64>,
@@ -7549,7 +7976,7 @@ pub struct PartitionOptions {
         rename = "partitionSizeBytes",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub partition_size_bytes: Option<i64>,
@@ -7580,7 +8007,9 @@ pub struct PartitionQueryRequest {
     pub param_types: Option<std::collections::HashMap<String, Type>>,
     /// Optional. Parameter names and values that bind to placeholders in the SQL string. A parameter placeholder consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter names can contain letters, numbers, and underscores. Parameters can appear anywhere that a literal value is expected. The same parameter name can be used more than once, for example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with unbound parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub params: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub params: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
     /// Additional options that affect how many partitions are created.
     #[serde(rename = "partitionOptions", skip_serializing_if = "Option::is_none")]
     pub partition_options: Option<PartitionOptions>,
@@ -7607,7 +8036,9 @@ impl PartitionQueryRequest {
     /// Sets [`PartitionQueryRequest::params`](Self::params).
     pub fn set_params(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.params = Some(value.into());
         self
@@ -7732,10 +8163,13 @@ pub struct PartitionStartRecord {
         rename = "startTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_timestamp: Option<nimbus_google::codegen::DateTime>,
 }
 impl PartitionStartRecord {
     /// Creates an empty `PartitionStartRecord`; optional members are set with the `set_*` methods.
@@ -7753,7 +8187,10 @@ impl PartitionStartRecord {
         self
     }
     /// Sets [`PartitionStartRecord::start_timestamp`](Self::start_timestamp).
-    pub fn set_start_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_timestamp = Some(value.into());
         self
     }
@@ -7782,7 +8219,9 @@ pub struct PlanNode {
     pub display_name: Option<String>,
     /// The execution statistics associated with the node, contained in a group of key-value pairs. Only present if the plan was returned as a result of a profile query. For example, number of executions, number of rows/time per execution etc.
     #[serde(rename = "executionStats", skip_serializing_if = "Option::is_none")]
-    pub execution_stats: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub execution_stats: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
     /// The `PlanNode`'s index in node list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<i32>,
@@ -7791,7 +8230,9 @@ pub struct PlanNode {
     pub kind: Option<PlanNodeKind>,
     /// Attributes relevant to the node contained in a group of key-value pairs. For example, a Parameter Reference node could have the following information in its metadata: { "parameter_reference": "param1", "parameter_type": "array" }
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub metadata: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
     /// Condensed representation for SCALAR nodes.
     #[serde(rename = "shortRepresentation", skip_serializing_if = "Option::is_none")]
     pub short_representation: Option<ShortRepresentation>,
@@ -7814,7 +8255,9 @@ impl PlanNode {
     /// Sets [`PlanNode::execution_stats`](Self::execution_stats).
     pub fn set_execution_stats(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.execution_stats = Some(value.into());
         self
@@ -7832,7 +8275,9 @@ impl PlanNode {
     /// Sets [`PlanNode::metadata`](Self::metadata).
     pub fn set_metadata(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.metadata = Some(value.into());
         self
@@ -7857,7 +8302,7 @@ pub enum PlanNodeKind {
     /// Denotes a Scalar node in the expression tree. Scalar nodes represent non-iterable entities in the query plan. For example, constants or arithmetic operators appearing inside predicate expressions or references to column names.
     Scalar,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl PlanNodeKind {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -7882,14 +8327,18 @@ impl From<&str> for PlanNodeKind {
             "KIND_UNSPECIFIED" => Self::KindUnspecified,
             "RELATIONAL" => Self::Relational,
             "SCALAR" => Self::Scalar,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for PlanNodeKind {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for PlanNodeKind {
@@ -7908,7 +8357,7 @@ impl schemars::JsonSchema for PlanNodeKind {
         "PlanNodeKind".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// An Identity and Access Management (IAM) policy, which specifies access controls for Google Cloud resources. A `Policy` is a collection of `bindings`. A `binding` binds one or more `members`, or principals, to a single `role`. Principals can be user accounts, service accounts, Google groups, and domains (such as G Suite). A `role` is a named list of permissions; each `role` can be an IAM predefined role or a user-created custom role. For some types of Google Cloud resources, a `binding` can also specify a `condition`, which is a logical expression that allows access to a resource only if the expression evaluates to `true`. A condition can add constraints based on attributes of the request, the resource, or both. To learn which resources support conditions in their IAM policies, see the [IAM documentation](https://cloud.google.com/iam/help/conditions/resource-policies). **JSON example:** ``` { "bindings": [ { "role": "roles/resourcemanager.organizationAdmin", "members": [ "user:mike@example.com", "group:admins@example.com", "domain:google.com", "serviceAccount:my-project-id@appspot.gserviceaccount.com" ] }, { "role": "roles/resourcemanager.organizationViewer", "members": [ "user:eve@example.com" ], "condition": { "title": "expirable access", "description": "Does not grant access after Sep 2020", "expression": "request.time < timestamp('2020-10-01T00:00:00.000Z')", } } ], "etag": "BwWWja0YfJA=", "version": 3 } ``` **YAML example:** ``` bindings: - members: - user:mike@example.com - group:admins@example.com - domain:google.com - serviceAccount:my-project-id@appspot.gserviceaccount.com role: roles/resourcemanager.organizationAdmin - members: - user:eve@example.com role: roles/resourcemanager.organizationViewer condition: title: expirable access description: Does not grant access after Sep 2020 expression: request.time < timestamp('2020-10-01T00:00:00.000Z') etag: BwWWja0YfJA= version: 3 ``` For a description of IAM and its features, see the [IAM documentation](https://cloud.google.com/iam/docs/).
@@ -7921,7 +8370,7 @@ pub struct Policy {
     pub bindings: Option<Vec<Binding>>,
     /// `etag` is used for optimistic concurrency control as a way to help prevent simultaneous updates of a policy from overwriting each other. It is strongly suggested that systems make use of the `etag` in the read-modify-write cycle to perform policy updates in order to avoid race conditions: An `etag` is returned in the response to `getIamPolicy`, and systems are expected to put that etag in the request to `setIamPolicy` to ensure that their change will be applied to the same version of the policy. **Important:** If you use IAM Conditions, you must include the `etag` field whenever you call `setIamPolicy`. If you omit this field, then IAM allows you to overwrite a version `3` policy with a version `1` policy, and all of the conditions in the version `3` policy are lost.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub etag: Option<nimbus::Blob>,
+    pub etag: Option<nimbus_google::codegen::Blob>,
     /// Specifies the format of the policy. Valid values are `0`, `1`, and `3`. Requests that specify an invalid value are rejected. Any operation that affects conditional role bindings must specify version `3`. This requirement applies to the following operations: \* Getting a policy that includes a conditional role binding \* Adding a conditional role binding to a policy \* Changing a conditional role binding in a policy \* Removing any role binding, with or without a condition, from a policy that includes conditions **Important:** If you use IAM Conditions, you must include the `etag` field whenever you call `setIamPolicy`. If you omit this field, then IAM allows you to overwrite a version `3` policy with a version `1` policy, and all of the conditions in the version `3` policy are lost. If a policy does not include any conditions, operations on that policy may specify any valid version or leave the field unset. To learn which resources support conditions in their IAM policies, see the [IAM documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
@@ -7937,7 +8386,7 @@ impl Policy {
         self
     }
     /// Sets [`Policy::etag`](Self::etag).
-    pub fn set_etag(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_etag(mut self, value: impl Into<nimbus_google::codegen::Blob>) -> Self {
         self.etag = Some(value.into());
         self
     }
@@ -8012,7 +8461,7 @@ pub enum ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
     /// Use customer managed encryption. If specified, `kms_key_name` must contain a valid Cloud KMS key.
     CustomerManagedEncryption,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8040,14 +8489,18 @@ impl From<&str> for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType
             "USE_DATABASE_ENCRYPTION" => Self::UseDatabaseEncryption,
             "GOOGLE_DEFAULT_ENCRYPTION" => Self::GoogleDefaultEncryption,
             "CUSTOMER_MANAGED_ENCRYPTION" => Self::CustomerManagedEncryption,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
@@ -8067,7 +8520,7 @@ for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
         "ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Specifies which parts of the Scan should be returned in the response. Note, if left unspecified, the FULL view is assumed.
@@ -8081,7 +8534,7 @@ pub enum ProjectsInstancesDatabasesGetScansView {
     /// Full representation of the scan is returned in the server response, including `data`.
     Full,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ProjectsInstancesDatabasesGetScansView {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8102,14 +8555,18 @@ impl From<&str> for ProjectsInstancesDatabasesGetScansView {
             "VIEW_UNSPECIFIED" => Self::ViewUnspecified,
             "SUMMARY" => Self::Summary,
             "FULL" => Self::Full,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ProjectsInstancesDatabasesGetScansView {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ProjectsInstancesDatabasesGetScansView {
@@ -8128,7 +8585,7 @@ impl schemars::JsonSchema for ProjectsInstancesDatabasesGetScansView {
         "ProjectsInstancesDatabasesGetScansView".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Output of query advisor analysis.
@@ -8229,10 +8686,13 @@ pub struct QuorumInfo {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl QuorumInfo {
     /// Creates an empty `QuorumInfo`; optional members are set with the `set_*` methods.
@@ -8255,7 +8715,10 @@ impl QuorumInfo {
         self
     }
     /// Sets [`QuorumInfo::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -8271,7 +8734,7 @@ pub enum QuorumInfoInitiator {
     /// `ChangeQuorum` initiated by User.
     User,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl QuorumInfoInitiator {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8296,14 +8759,18 @@ impl From<&str> for QuorumInfoInitiator {
             "INITIATOR_UNSPECIFIED" => Self::InitiatorUnspecified,
             "GOOGLE" => Self::Google,
             "USER" => Self::User,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for QuorumInfoInitiator {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for QuorumInfoInitiator {
@@ -8327,7 +8794,7 @@ impl schemars::JsonSchema for QuorumInfoInitiator {
         "QuorumInfoInitiator".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Information about the database quorum type. This only applies to dual-region instance configs.
@@ -8374,19 +8841,25 @@ pub struct ReadOnly {
         rename = "minReadTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub min_read_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub min_read_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// Executes all reads at the given timestamp. Unlike other modes, reads at a specific timestamp are repeatable; the same read at the same timestamp always returns the same data. If the timestamp is in the future, the read is blocked until the specified timestamp, modulo the read's deadline. Useful for large scale consistent reads such as mapreduces, or for coordinating many reads against a consistent snapshot of the data. A timestamp in RFC3339 UTC \"Zulu\" format, accurate to nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
     #[serde(
         rename = "readTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub read_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub read_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// If true, the Cloud Spanner-selected read timestamp is included in the Transaction message that describes the transaction.
     #[serde(rename = "returnReadTimestamp", skip_serializing_if = "Option::is_none")]
     pub return_read_timestamp: Option<bool>,
@@ -8410,12 +8883,18 @@ impl ReadOnly {
         self
     }
     /// Sets [`ReadOnly::min_read_timestamp`](Self::min_read_timestamp).
-    pub fn set_min_read_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_min_read_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.min_read_timestamp = Some(value.into());
         self
     }
     /// Sets [`ReadOnly::read_timestamp`](Self::read_timestamp).
-    pub fn set_read_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_read_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.read_timestamp = Some(value.into());
         self
     }
@@ -8454,7 +8933,7 @@ pub struct ReadRequest {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub limit: Option<i64>,
@@ -8466,13 +8945,13 @@ pub struct ReadRequest {
     pub order_by: Option<ReadRequestOrderBy>,
     /// If present, results are restricted to the specified partition previously created using `PartitionRead`. There must be an exact match for the values of fields common to this message and the PartitionReadRequest message used to create this partition_token.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
-    pub partition_token: Option<nimbus::Blob>,
+    pub partition_token: Option<nimbus_google::codegen::Blob>,
     /// Common options for this request.
     #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
     pub request_options: Option<RequestOptions>,
     /// If this request is resuming a previously interrupted read, `resume_token` should be copied from the last PartialResultSet yielded before the interruption. Doing this enables the new read to resume where the last read left off. The rest of the request parameters must exactly match the request that yielded this token.
     #[serde(rename = "resumeToken", skip_serializing_if = "Option::is_none")]
-    pub resume_token: Option<nimbus::Blob>,
+    pub resume_token: Option<nimbus_google::codegen::Blob>,
     /// Required. The name of the table in the database to be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
@@ -8529,7 +9008,10 @@ impl ReadRequest {
         self
     }
     /// Sets [`ReadRequest::partition_token`](Self::partition_token).
-    pub fn set_partition_token(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_partition_token(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.partition_token = Some(value.into());
         self
     }
@@ -8539,7 +9021,10 @@ impl ReadRequest {
         self
     }
     /// Sets [`ReadRequest::resume_token`](Self::resume_token).
-    pub fn set_resume_token(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_resume_token(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.resume_token = Some(value.into());
         self
     }
@@ -8565,7 +9050,7 @@ pub enum ReadRequestLockHint {
     /// Acquire exclusive locks. Requesting exclusive locks is beneficial if you observe high write contention, which means you notice that multiple transactions are concurrently trying to read and write to the same data, resulting in a large number of aborts. This problem occurs when two transactions initially acquire shared locks and then both try to upgrade to exclusive locks at the same time. In this situation both transactions are waiting for the other to give up their lock, resulting in a deadlocked situation. Spanner is able to detect this occurring and force one of the transactions to abort. However, this is a slow and expensive operation and results in lower performance. In this case it makes sense to acquire exclusive locks at the start of the transaction because then when multiple transactions try to act on the same data, they automatically get serialized. Each transaction waits its turn to acquire the lock and avoids getting into deadlock situations. Because the exclusive lock hint is just a hint, it shouldn't be considered equivalent to a mutex. In other words, you shouldn't use Spanner exclusive locks as a mutual exclusion mechanism for the execution of code outside of Spanner. **Note:** Request exclusive locks judiciously because they block others from reading that data for the entire transaction, rather than just when the writes are being performed. Unless you observe high write contention, you should use the default of shared read locks so you don't prematurely block other clients from reading the data that you're writing to.
     LockHintExclusive,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ReadRequestLockHint {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8590,14 +9075,18 @@ impl From<&str> for ReadRequestLockHint {
             "LOCK_HINT_UNSPECIFIED" => Self::LockHintUnspecified,
             "LOCK_HINT_SHARED" => Self::LockHintShared,
             "LOCK_HINT_EXCLUSIVE" => Self::LockHintExclusive,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ReadRequestLockHint {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ReadRequestLockHint {
@@ -8616,7 +9105,7 @@ impl schemars::JsonSchema for ReadRequestLockHint {
         "ReadRequestLockHint".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Optional. Order for the returned rows. By default, Spanner returns result rows in primary key order except for PartitionRead requests. For applications that don't require rows to be returned in primary key (`ORDER_BY_PRIMARY_KEY`) order, setting `ORDER_BY_NO_ORDER` option allows Spanner to optimize row retrieval, resulting in lower latencies in certain cases (for example, bulk point lookups).
@@ -8630,7 +9119,7 @@ pub enum ReadRequestOrderBy {
     /// Read rows are returned in any order.
     OrderByNoOrder,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ReadRequestOrderBy {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8655,14 +9144,18 @@ impl From<&str> for ReadRequestOrderBy {
             "ORDER_BY_UNSPECIFIED" => Self::OrderByUnspecified,
             "ORDER_BY_PRIMARY_KEY" => Self::OrderByPrimaryKey,
             "ORDER_BY_NO_ORDER" => Self::OrderByNoOrder,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ReadRequestOrderBy {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ReadRequestOrderBy {
@@ -8681,7 +9174,7 @@ impl schemars::JsonSchema for ReadRequestOrderBy {
         "ReadRequestOrderBy".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Message type to initiate a read-write transaction. Currently this transaction type has no options.
@@ -8694,7 +9187,9 @@ pub struct ReadWrite {
         rename = "multiplexedSessionPreviousTransactionId",
         skip_serializing_if = "Option::is_none"
     )]
-    pub multiplexed_session_previous_transaction_id: Option<nimbus::Blob>,
+    pub multiplexed_session_previous_transaction_id: Option<
+        nimbus_google::codegen::Blob,
+    >,
     /// The read lock mode for the transaction.
     #[serde(rename = "readLockMode", skip_serializing_if = "Option::is_none")]
     pub read_lock_mode: Option<ReadWriteReadLockMode>,
@@ -8707,7 +9202,7 @@ impl ReadWrite {
     /// Sets [`ReadWrite::multiplexed_session_previous_transaction_id`](Self::multiplexed_session_previous_transaction_id).
     pub fn set_multiplexed_session_previous_transaction_id(
         mut self,
-        value: impl Into<nimbus::Blob>,
+        value: impl Into<nimbus_google::codegen::Blob>,
     ) -> Self {
         self.multiplexed_session_previous_transaction_id = Some(value.into());
         self
@@ -8732,7 +9227,7 @@ pub enum ReadWriteReadLockMode {
     /// Optimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In both SERIALIZABLE and REPEATABLE_READ isolation, reads and writes do not acquire locks during transaction statement execution. See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for details on how the guarantees of each isolation level are provided at commit time.
     Optimistic,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ReadWriteReadLockMode {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8757,14 +9252,18 @@ impl From<&str> for ReadWriteReadLockMode {
             "READ_LOCK_MODE_UNSPECIFIED" => Self::ReadLockModeUnspecified,
             "PESSIMISTIC" => Self::Pessimistic,
             "OPTIMISTIC" => Self::Optimistic,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ReadWriteReadLockMode {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ReadWriteReadLockMode {
@@ -8783,7 +9282,7 @@ impl schemars::JsonSchema for ReadWriteReadLockMode {
         "ReadWriteReadLockMode".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// ReplicaComputeCapacity describes the amount of server resources that are allocated to each replica identified by the replica selection.
@@ -8874,7 +9373,7 @@ pub enum ReplicaInfoType {
     /// Witness replicas don't support reads but do participate in voting to commit writes. Witness replicas: \* Do not maintain a full copy of data. \* Do not serve reads. \* Vote whether to commit writes. \* Participate in leader election but are not eligible to become leader.
     Witness,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ReplicaInfoType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8902,14 +9401,18 @@ impl From<&str> for ReplicaInfoType {
             "READ_WRITE" => Self::ReadWrite,
             "READ_ONLY" => Self::ReadOnly,
             "WITNESS" => Self::Witness,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ReplicaInfoType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ReplicaInfoType {
@@ -8933,7 +9436,7 @@ impl schemars::JsonSchema for ReplicaInfoType {
         "ReplicaInfoType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The directed read replica selector. Callers must provide one or more of the following fields for replica selection: \* `location` - The location must be one of the regions within the multi-region configuration of your database. \* `type` - The type of the replica. Some examples of using replica_selectors are: \* `location:us-east1` --&gt; The "us-east1" replica(s) of any available type is used to process the request. \* `type:READ_ONLY` --&gt; The "READ_ONLY" type replica(s) in the nearest available location are used to process the request. \* `location:us-east1 type:READ_ONLY` --&gt; The "READ_ONLY" type replica(s) in location "us-east1" is used to process the request.
@@ -8975,7 +9478,7 @@ pub enum ReplicaSelectionType {
     /// Read-only replicas only support reads (not writes).
     ReadOnly,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ReplicaSelectionType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -9000,14 +9503,18 @@ impl From<&str> for ReplicaSelectionType {
             "TYPE_UNSPECIFIED" => Self::TypeUnspecified,
             "READ_WRITE" => Self::ReadWrite,
             "READ_ONLY" => Self::ReadOnly,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ReplicaSelectionType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ReplicaSelectionType {
@@ -9026,7 +9533,7 @@ impl schemars::JsonSchema for ReplicaSelectionType {
         "ReplicaSelectionType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Common request options for various APIs.
@@ -9086,7 +9593,7 @@ pub enum RequestOptionsPriority {
     /// This specifies that the request is high priority.
     PriorityHigh,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl RequestOptionsPriority {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -9114,14 +9621,18 @@ impl From<&str> for RequestOptionsPriority {
             "PRIORITY_LOW" => Self::PriorityLow,
             "PRIORITY_MEDIUM" => Self::PriorityMedium,
             "PRIORITY_HIGH" => Self::PriorityHigh,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for RequestOptionsPriority {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for RequestOptionsPriority {
@@ -9140,7 +9651,7 @@ impl schemars::JsonSchema for RequestOptionsPriority {
         "RequestOptionsPriority".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Encryption configuration for the restored database.
@@ -9195,7 +9706,7 @@ pub enum RestoreDatabaseEncryptionConfigEncryptionType {
     /// Use customer managed encryption. If specified, `kms_key_name` must must contain a valid Cloud KMS key.
     CustomerManagedEncryption,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl RestoreDatabaseEncryptionConfigEncryptionType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -9227,14 +9738,18 @@ impl From<&str> for RestoreDatabaseEncryptionConfigEncryptionType {
             }
             "GOOGLE_DEFAULT_ENCRYPTION" => Self::GoogleDefaultEncryption,
             "CUSTOMER_MANAGED_ENCRYPTION" => Self::CustomerManagedEncryption,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for RestoreDatabaseEncryptionConfigEncryptionType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for RestoreDatabaseEncryptionConfigEncryptionType {
@@ -9253,7 +9768,7 @@ impl schemars::JsonSchema for RestoreDatabaseEncryptionConfigEncryptionType {
         "RestoreDatabaseEncryptionConfigEncryptionType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Metadata type for the long-running operation returned by RestoreDatabase.
@@ -9269,10 +9784,13 @@ pub struct RestoreDatabaseMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// Name of the database being created and restored to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -9300,7 +9818,10 @@ impl RestoreDatabaseMetadata {
         self
     }
     /// Sets [`RestoreDatabaseMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
@@ -9340,7 +9861,7 @@ pub enum RestoreDatabaseMetadataSourceType {
     /// A backup was used as the source of the restore.
     Backup,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl RestoreDatabaseMetadataSourceType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -9359,14 +9880,18 @@ impl From<&str> for RestoreDatabaseMetadataSourceType {
         match value {
             "TYPE_UNSPECIFIED" => Self::TypeUnspecified,
             "BACKUP" => Self::Backup,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for RestoreDatabaseMetadataSourceType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for RestoreDatabaseMetadataSourceType {
@@ -9390,7 +9915,7 @@ impl schemars::JsonSchema for RestoreDatabaseMetadataSourceType {
         "RestoreDatabaseMetadataSourceType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The request for RestoreDatabase.
@@ -9469,7 +9994,7 @@ pub enum RestoreInfoSourceType {
     /// A backup was used as the source of the restore.
     Backup,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl RestoreInfoSourceType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -9488,14 +10013,18 @@ impl From<&str> for RestoreInfoSourceType {
         match value {
             "TYPE_UNSPECIFIED" => Self::TypeUnspecified,
             "BACKUP" => Self::Backup,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for RestoreInfoSourceType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for RestoreInfoSourceType {
@@ -9519,7 +10048,7 @@ impl schemars::JsonSchema for RestoreInfoSourceType {
         "RestoreInfoSourceType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Results from Read or ExecuteSql.
@@ -9535,7 +10064,7 @@ pub struct ResultSet {
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// Each element in `rows` is a row whose format is defined by metadata.row_type. The ith element in each row matches the ith field in metadata.row_type. Elements are encoded based on type as described here.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rows: Option<Vec<Vec<nimbus::Document>>>,
+    pub rows: Option<Vec<Vec<nimbus_google::codegen::Document>>>,
     /// Query plan and execution statistics for the SQL statement that produced this result set. These can be requested by setting ExecuteSqlRequest.query_mode. DML statements always produce stats containing the number of rows modified, unless executed using the ExecuteSqlRequest.QueryMode.PLAN ExecuteSqlRequest.query_mode. Other fields might or might not be populated, based on the ExecuteSqlRequest.query_mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<ResultSetStats>,
@@ -9559,7 +10088,10 @@ impl ResultSet {
         self
     }
     /// Sets [`ResultSet::rows`](Self::rows).
-    pub fn set_rows(mut self, value: impl Into<Vec<Vec<nimbus::Document>>>) -> Self {
+    pub fn set_rows(
+        mut self,
+        value: impl Into<Vec<Vec<nimbus_google::codegen::Document>>>,
+    ) -> Self {
         self.rows = Some(value.into());
         self
     }
@@ -9615,13 +10147,15 @@ pub struct ResultSetStats {
     pub query_plan: Option<QueryPlan>,
     /// Aggregated statistics from the execution of the query. Only present when the query is profiled. For example, a query could return the statistics as follows: { "rows_returned": "3", "elapsed_time": "1.22 secs", "cpu_time": "1.19 secs" }
     #[serde(rename = "queryStats", skip_serializing_if = "Option::is_none")]
-    pub query_stats: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub query_stats: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
     /// Standard DML returns an exact count of rows that were modified.
     #[serde(
         rename = "rowCountExact",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub row_count_exact: Option<i64>,
@@ -9630,7 +10164,7 @@ pub struct ResultSetStats {
         rename = "rowCountLowerBound",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::int64_string"
+        with = "nimbus_google::codegen::wire::int64_string"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub row_count_lower_bound: Option<i64>,
@@ -9648,7 +10182,9 @@ impl ResultSetStats {
     /// Sets [`ResultSetStats::query_stats`](Self::query_stats).
     pub fn set_query_stats(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.query_stats = Some(value.into());
         self
@@ -9671,7 +10207,7 @@ impl ResultSetStats {
 pub struct RollbackRequest {
     /// Required. The transaction to roll back.
     #[serde(rename = "transactionId", skip_serializing_if = "Option::is_none")]
-    pub transaction_id: Option<nimbus::Blob>,
+    pub transaction_id: Option<nimbus_google::codegen::Blob>,
 }
 impl RollbackRequest {
     /// Creates an empty `RollbackRequest`; optional members are set with the `set_*` methods.
@@ -9679,7 +10215,10 @@ impl RollbackRequest {
         Self::default()
     }
     /// Sets [`RollbackRequest::transaction_id`](Self::transaction_id).
-    pub fn set_transaction_id(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_transaction_id(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.transaction_id = Some(value.into());
         self
     }
@@ -9691,16 +10230,21 @@ impl RollbackRequest {
 pub struct Scan {
     /// Additional information provided by the implementer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub details: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
     /// The upper bound for when the scan is defined.
     #[serde(
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The unique name of the scan, specific to the Database service implementing this interface.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -9712,10 +10256,13 @@ pub struct Scan {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl Scan {
     /// Creates an empty `Scan`; optional members are set with the `set_*` methods.
@@ -9725,13 +10272,18 @@ impl Scan {
     /// Sets [`Scan::details`](Self::details).
     pub fn set_details(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.details = Some(value.into());
         self
     }
     /// Sets [`Scan::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -9746,7 +10298,10 @@ impl Scan {
         self
     }
     /// Sets [`Scan::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -9764,19 +10319,25 @@ pub struct ScanData {
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// A range of time (inclusive) for when the contained data is defined. The lower bound for when the contained data is defined.
     #[serde(
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl ScanData {
     /// Creates an empty `ScanData`; optional members are set with the `set_*` methods.
@@ -9789,12 +10350,18 @@ impl ScanData {
         self
     }
     /// Sets [`ScanData::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
     /// Sets [`ScanData::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -9810,7 +10377,7 @@ pub enum ScansListView {
     /// Full representation of the scan is returned in the server response, including `data`.
     Full,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl ScansListView {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -9831,14 +10398,18 @@ impl From<&str> for ScansListView {
             "VIEW_UNSPECIFIED" => Self::ViewUnspecified,
             "SUMMARY" => Self::Summary,
             "FULL" => Self::Full,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for ScansListView {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ScansListView {
@@ -9857,7 +10428,7 @@ impl schemars::JsonSchema for ScansListView {
         "ScansListView".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Arguments to send operations.
@@ -9870,16 +10441,19 @@ pub struct SendValue {
         rename = "deliverTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub deliver_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub deliver_time: Option<nimbus_google::codegen::DateTime>,
     /// Required. The primary key of the message to be sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<Vec<nimbus::Document>>,
+    pub key: Option<Vec<nimbus_google::codegen::Document>>,
     /// The payload of the message.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload: Option<nimbus::Document>,
+    pub payload: Option<nimbus_google::codegen::Document>,
     /// Required. The queue to which the message will be sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
@@ -9890,17 +10464,26 @@ impl SendValue {
         Self::default()
     }
     /// Sets [`SendValue::deliver_time`](Self::deliver_time).
-    pub fn set_deliver_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_deliver_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.deliver_time = Some(value.into());
         self
     }
     /// Sets [`SendValue::key`](Self::key).
-    pub fn set_key(mut self, value: impl Into<Vec<nimbus::Document>>) -> Self {
+    pub fn set_key(
+        mut self,
+        value: impl Into<Vec<nimbus_google::codegen::Document>>,
+    ) -> Self {
         self.key = Some(value.into());
         self
     }
     /// Sets [`SendValue::payload`](Self::payload).
-    pub fn set_payload(mut self, value: impl Into<nimbus::Document>) -> Self {
+    pub fn set_payload(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Document>,
+    ) -> Self {
         self.payload = Some(value.into());
         self
     }
@@ -9920,19 +10503,25 @@ pub struct Session {
         rename = "approximateLastUseTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub approximate_last_use_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub approximate_last_use_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The timestamp when the session is created.
     #[serde(
         rename = "createTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub create_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// The database role which created this session.
     #[serde(rename = "creatorRole", skip_serializing_if = "Option::is_none")]
     pub creator_role: Option<String>,
@@ -9954,13 +10543,16 @@ impl Session {
     /// Sets [`Session::approximate_last_use_time`](Self::approximate_last_use_time).
     pub fn set_approximate_last_use_time(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_google::codegen::DateTime>,
     ) -> Self {
         self.approximate_last_use_time = Some(value.into());
         self
     }
     /// Sets [`Session::create_time`](Self::create_time).
-    pub fn set_create_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_create_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.create_time = Some(value.into());
         self
     }
@@ -10069,10 +10661,13 @@ pub struct SplitPoints {
         rename = "expireTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub expire_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub expire_time: Option<nimbus_google::codegen::DateTime>,
     /// The index to split. If specified, the `table` field must refer to the index's base table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
@@ -10089,7 +10684,10 @@ impl SplitPoints {
         Self::default()
     }
     /// Sets [`SplitPoints::expire_time`](Self::expire_time).
-    pub fn set_expire_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_expire_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.expire_time = Some(value.into());
         self
     }
@@ -10119,7 +10717,9 @@ pub struct Statement {
     pub param_types: Option<std::collections::HashMap<String, Type>>,
     /// Parameter names and values that bind to placeholders in the DML string. A parameter placeholder consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter names can contain letters, numbers, and underscores. Parameters can appear anywhere that a literal value is expected. The same parameter name can be used more than once, for example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with unbound parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub params: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub params: Option<
+        std::collections::HashMap<String, nimbus_google::codegen::Document>,
+    >,
     /// Required. The DML string.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
@@ -10140,7 +10740,9 @@ impl Statement {
     /// Sets [`Statement::params`](Self::params).
     pub fn set_params(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_google::codegen::Document>,
+        >,
     ) -> Self {
         self.params = Some(value.into());
         self
@@ -10161,7 +10763,9 @@ pub struct Status {
     pub code: Option<i32>,
     /// A list of messages that carry the error details. There is a common set of message types for APIs to use.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<Vec<std::collections::HashMap<String, nimbus::Document>>>,
+    pub details: Option<
+        Vec<std::collections::HashMap<String, nimbus_google::codegen::Document>>,
+    >,
     /// A developer-facing error message, which should be in English. Any user-facing error message should be localized and sent in the google.rpc.Status.details field, or localized by the client.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -10179,7 +10783,9 @@ impl Status {
     /// Sets [`Status::details`](Self::details).
     pub fn set_details(
         mut self,
-        value: impl Into<Vec<std::collections::HashMap<String, nimbus::Document>>>,
+        value: impl Into<
+            Vec<std::collections::HashMap<String, nimbus_google::codegen::Document>>,
+        >,
     ) -> Self {
         self.details = Some(value.into());
         self
@@ -10257,7 +10863,7 @@ impl TestIamPermissionsResponse {
 pub struct Transaction {
     /// `id` may be used to identify the transaction in subsequent Read, ExecuteSql, Commit, or Rollback calls. Single-use read-only transactions do not have IDs, because single-use transactions do not support multiple requests.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<nimbus::Blob>,
+    pub id: Option<nimbus_google::codegen::Blob>,
     /// A precommit token is included in the response of a BeginTransaction request if the read-write transaction is on a multiplexed session and a mutation_key was specified in the BeginTransaction. The precommit token with the highest sequence number from this transaction attempt should be passed to the Commit request for this transaction.
     #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
@@ -10266,10 +10872,13 @@ pub struct Transaction {
         rename = "readTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub read_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub read_timestamp: Option<nimbus_google::codegen::DateTime>,
 }
 impl Transaction {
     /// Creates an empty `Transaction`; optional members are set with the `set_*` methods.
@@ -10277,7 +10886,7 @@ impl Transaction {
         Self::default()
     }
     /// Sets [`Transaction::id`](Self::id).
-    pub fn set_id(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_id(mut self, value: impl Into<nimbus_google::codegen::Blob>) -> Self {
         self.id = Some(value.into());
         self
     }
@@ -10290,7 +10899,10 @@ impl Transaction {
         self
     }
     /// Sets [`Transaction::read_timestamp`](Self::read_timestamp).
-    pub fn set_read_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_read_timestamp(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.read_timestamp = Some(value.into());
         self
     }
@@ -10367,7 +10979,7 @@ pub enum TransactionOptionsIsolationLevel {
     /// All reads performed during the transaction observe a consistent snapshot of the database, and the transaction is only successfully committed in the absence of conflicts between its updates and any concurrent updates that have occurred since that snapshot. Consequently, in contrast to `SERIALIZABLE` transactions, only write-write conflicts are detected in snapshot transactions. This isolation level does not support read-only and partitioned DML transactions. When `REPEATABLE_READ` is specified on a read-write transaction, the locking semantics default to `OPTIMISTIC`.
     RepeatableRead,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl TransactionOptionsIsolationLevel {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -10392,14 +11004,18 @@ impl From<&str> for TransactionOptionsIsolationLevel {
             "ISOLATION_LEVEL_UNSPECIFIED" => Self::IsolationLevelUnspecified,
             "SERIALIZABLE" => Self::Serializable,
             "REPEATABLE_READ" => Self::RepeatableRead,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for TransactionOptionsIsolationLevel {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for TransactionOptionsIsolationLevel {
@@ -10418,7 +11034,7 @@ impl schemars::JsonSchema for TransactionOptionsIsolationLevel {
         "TransactionOptionsIsolationLevel".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// This message is used to select the transaction in which a Read or ExecuteSql call runs. See TransactionOptions for more information about transactions.
@@ -10431,7 +11047,7 @@ pub struct TransactionSelector {
     pub begin: Option<TransactionOptions>,
     /// Execute the read or SQL query in a previously-started transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<nimbus::Blob>,
+    pub id: Option<nimbus_google::codegen::Blob>,
     /// Execute the read or SQL query in a temporary transaction. This is the most efficient way to execute a transaction that consists of a single SQL query.
     #[serde(rename = "singleUse", skip_serializing_if = "Option::is_none")]
     pub single_use: Option<TransactionOptions>,
@@ -10447,7 +11063,7 @@ impl TransactionSelector {
         self
     }
     /// Sets [`TransactionSelector::id`](Self::id).
-    pub fn set_id(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_id(mut self, value: impl Into<nimbus_google::codegen::Blob>) -> Self {
         self.id = Some(value.into());
         self
     }
@@ -10548,7 +11164,7 @@ pub enum TypeCode {
     /// Encoded as `string`, in lower-case hexa-decimal format, as described in RFC 9562, section 4.
     Uuid,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl TypeCode {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -10615,14 +11231,18 @@ impl From<&str> for TypeCode {
             "ENUM" => Self::Enum,
             "INTERVAL" => Self::Interval,
             "UUID" => Self::Uuid,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for TypeCode {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for TypeCode {
@@ -10646,7 +11266,7 @@ impl schemars::JsonSchema for TypeCode {
         "TypeCode".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The TypeAnnotationCode that disambiguates SQL type that Spanner will use to represent values of this type during query processing. This is necessary for some type codes because a single TypeCode can be mapped to different SQL types depending on the SQL dialect. type_annotation typically is not needed to process the content of a value (it doesn't affect serialization) and clients can ignore it on the read path.
@@ -10662,7 +11282,7 @@ pub enum TypeTypeAnnotation {
     /// PostgreSQL compatible OID type. This annotation can be used by a client interacting with PostgreSQL-enabled Spanner database to specify that a value should be treated using the semantics of the OID type.
     PgOid,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl TypeTypeAnnotation {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -10690,14 +11310,18 @@ impl From<&str> for TypeTypeAnnotation {
             "PG_NUMERIC" => Self::PgNumeric,
             "PG_JSONB" => Self::PgJsonb,
             "PG_OID" => Self::PgOid,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for TypeTypeAnnotation {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for TypeTypeAnnotation {
@@ -10721,7 +11345,7 @@ impl schemars::JsonSchema for TypeTypeAnnotation {
         "TypeTypeAnnotation".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Metadata type for the operation returned by UpdateDatabaseDdl.
@@ -10737,10 +11361,13 @@ pub struct UpdateDatabaseDdlMetadata {
         rename = "commitTimestamps",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<nimbus::DateTime>>"))]
-    pub commit_timestamps: Option<Vec<nimbus::DateTime>>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<Vec<nimbus_google::codegen::DateTime>>")
+    )]
+    pub commit_timestamps: Option<Vec<nimbus_google::codegen::DateTime>>,
     /// The database being modified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
@@ -10767,7 +11394,7 @@ impl UpdateDatabaseDdlMetadata {
     /// Sets [`UpdateDatabaseDdlMetadata::commit_timestamps`](Self::commit_timestamps).
     pub fn set_commit_timestamps(
         mut self,
-        value: impl Into<Vec<nimbus::DateTime>>,
+        value: impl Into<Vec<nimbus_google::codegen::DateTime>>,
     ) -> Self {
         self.commit_timestamps = Some(value.into());
         self
@@ -10803,7 +11430,7 @@ pub struct UpdateDatabaseDdlRequest {
     pub operation_id: Option<String>,
     /// Optional. Proto descriptors used by CREATE/ALTER PROTO BUNDLE statements. Contains a protobuf-serialized [google.protobuf.FileDescriptorSet](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto). To generate it, [install](https://grpc.io/docs/protoc-installation/) and run `protoc` with --include_imports and --descriptor_set_out. For example, to generate for moon/shot/app.proto, run ``` $protoc --proto_path=/app_path --proto_path=/lib_path \ --include_imports \ --descriptor_set_out=descriptors.data \ moon/shot/app.proto ``` For more details, see protobuffer [self description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
     #[serde(rename = "protoDescriptors", skip_serializing_if = "Option::is_none")]
-    pub proto_descriptors: Option<nimbus::Blob>,
+    pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
     /// Required. DDL statements to be applied to the database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<String>>,
@@ -10819,7 +11446,10 @@ impl UpdateDatabaseDdlRequest {
         self
     }
     /// Sets [`UpdateDatabaseDdlRequest::proto_descriptors`](Self::proto_descriptors).
-    pub fn set_proto_descriptors(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_proto_descriptors(
+        mut self,
+        value: impl Into<nimbus_google::codegen::Blob>,
+    ) -> Self {
         self.proto_descriptors = Some(value.into());
         self
     }
@@ -10839,10 +11469,13 @@ pub struct UpdateDatabaseMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The progress of the UpdateDatabase operation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
@@ -10856,7 +11489,10 @@ impl UpdateDatabaseMetadata {
         Self::default()
     }
     /// Sets [`UpdateDatabaseMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
@@ -10909,10 +11545,13 @@ pub struct UpdateInstanceConfigMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The desired instance configuration after updating.
     #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
     pub instance_config: Option<InstanceConfig>,
@@ -10926,7 +11565,10 @@ impl UpdateInstanceConfigMetadata {
         Self::default()
     }
     /// Sets [`UpdateInstanceConfigMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
@@ -10987,19 +11629,25 @@ pub struct UpdateInstanceMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The expected fulfillment period of this update operation.
     #[serde(
         rename = "expectedFulfillmentPeriod",
@@ -11016,10 +11664,13 @@ pub struct UpdateInstanceMetadata {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl UpdateInstanceMetadata {
     /// Creates an empty `UpdateInstanceMetadata`; optional members are set with the `set_*` methods.
@@ -11027,12 +11678,18 @@ impl UpdateInstanceMetadata {
         Self::default()
     }
     /// Sets [`UpdateInstanceMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
     /// Sets [`UpdateInstanceMetadata::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -11050,7 +11707,10 @@ impl UpdateInstanceMetadata {
         self
     }
     /// Sets [`UpdateInstanceMetadata::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -11066,7 +11726,7 @@ pub enum UpdateInstanceMetadataExpectedFulfillmentPeriod {
     /// Extended fulfillment period. It can take up to an hour for the operation to complete.
     FulfillmentPeriodExtended,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl UpdateInstanceMetadataExpectedFulfillmentPeriod {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -11091,14 +11751,18 @@ impl From<&str> for UpdateInstanceMetadataExpectedFulfillmentPeriod {
             "FULFILLMENT_PERIOD_UNSPECIFIED" => Self::FulfillmentPeriodUnspecified,
             "FULFILLMENT_PERIOD_NORMAL" => Self::FulfillmentPeriodNormal,
             "FULFILLMENT_PERIOD_EXTENDED" => Self::FulfillmentPeriodExtended,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for UpdateInstanceMetadataExpectedFulfillmentPeriod {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for UpdateInstanceMetadataExpectedFulfillmentPeriod {
@@ -11122,7 +11786,7 @@ impl schemars::JsonSchema for UpdateInstanceMetadataExpectedFulfillmentPeriod {
         "UpdateInstanceMetadataExpectedFulfillmentPeriod".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Metadata type for the operation returned by UpdateInstancePartition.
@@ -11135,19 +11799,25 @@ pub struct UpdateInstancePartitionMetadata {
         rename = "cancelTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub cancel_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The desired end state of the update.
     #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
     pub instance_partition: Option<InstancePartition>,
@@ -11156,10 +11826,13 @@ pub struct UpdateInstancePartitionMetadata {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_google::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_google::codegen::DateTime>")
+    )]
+    pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl UpdateInstancePartitionMetadata {
     /// Creates an empty `UpdateInstancePartitionMetadata`; optional members are set with the `set_*` methods.
@@ -11167,12 +11840,18 @@ impl UpdateInstancePartitionMetadata {
         Self::default()
     }
     /// Sets [`UpdateInstancePartitionMetadata::cancel_time`](Self::cancel_time).
-    pub fn set_cancel_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_cancel_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.cancel_time = Some(value.into());
         self
     }
     /// Sets [`UpdateInstancePartitionMetadata::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -11185,7 +11864,10 @@ impl UpdateInstancePartitionMetadata {
         self
     }
     /// Sets [`UpdateInstancePartitionMetadata::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_google::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
@@ -11358,7 +12040,7 @@ pub enum VisualizationDataKeyUnit {
     /// Each entry corresponds to a chunk of keys
     Chunk,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_google::codegen::UnknownVariant),
 }
 impl VisualizationDataKeyUnit {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -11383,14 +12065,18 @@ impl From<&str> for VisualizationDataKeyUnit {
             "KEY_UNIT_UNSPECIFIED" => Self::KeyUnitUnspecified,
             "KEY" => Self::Key,
             "CHUNK" => Self::Chunk,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(
+                    nimbus_google::codegen::UnknownVariant::new(other.to_owned()),
+                )
+            }
         }
     }
 }
 impl Default for VisualizationDataKeyUnit {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_google::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for VisualizationDataKeyUnit {
@@ -11409,7 +12095,7 @@ impl schemars::JsonSchema for VisualizationDataKeyUnit {
         "VisualizationDataKeyUnit".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Arguments to insert, update, insert_or_update, and replace operations.
@@ -11425,7 +12111,7 @@ pub struct Write {
     pub table: Option<String>,
     /// The values to be written. `values` can contain more than one list of values. If it does, then multiple rows are written, one for each entry in `values`. Each list in `values` must have exactly as many entries as there are entries in columns above. Sending multiple lists is equivalent to sending multiple `Mutation`s, each containing one `values` entry and repeating table and columns. Individual values in each list are encoded as described here.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<Vec<nimbus::Document>>>,
+    pub values: Option<Vec<Vec<nimbus_google::codegen::Document>>>,
 }
 impl Write {
     /// Creates an empty `Write`; optional members are set with the `set_*` methods.
@@ -11443,7 +12129,10 @@ impl Write {
         self
     }
     /// Sets [`Write::values`](Self::values).
-    pub fn set_values(mut self, value: impl Into<Vec<Vec<nimbus::Document>>>) -> Self {
+    pub fn set_values(
+        mut self,
+        value: impl Into<Vec<Vec<nimbus_google::codegen::Document>>>,
+    ) -> Self {
         self.values = Some(value.into());
         self
     }

@@ -3,7 +3,7 @@
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
 /// Errors of [`AssociateBrowserSettings`](crate::Client::associate_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateBrowserSettingsError {
     /// Access is denied.
@@ -19,21 +19,21 @@ pub enum AssociateBrowserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     AssociateBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`AssociateDataProtectionSettings`](crate::Client::associate_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateDataProtectionSettingsError {
     /// Access is denied.
@@ -49,21 +49,21 @@ pub enum AssociateDataProtectionSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     AssociateDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`AssociateIpAccessSettings`](crate::Client::associate_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateIpAccessSettingsError {
     /// Access is denied.
@@ -79,21 +79,21 @@ pub enum AssociateIpAccessSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     AssociateIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`AssociateNetworkSettings`](crate::Client::associate_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateNetworkSettingsError {
     /// Access is denied.
@@ -109,21 +109,21 @@ pub enum AssociateNetworkSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     AssociateNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`AssociateTrustStore`](crate::Client::associate_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateTrustStoreError {
     /// Access is denied.
@@ -139,21 +139,21 @@ pub enum AssociateTrustStoreError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     AssociateTrustStoreError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`AssociateUserAccessLoggingSettings`](crate::Client::associate_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateUserAccessLoggingSettingsError {
     /// Access is denied.
@@ -169,21 +169,21 @@ pub enum AssociateUserAccessLoggingSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     AssociateUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`AssociateUserSettings`](crate::Client::associate_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateUserSettingsError {
     /// Access is denied.
@@ -199,21 +199,21 @@ pub enum AssociateUserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     AssociateUserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`CreateBrowserSettings`](crate::Client::create_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateBrowserSettingsError {
     /// Access is denied.
@@ -231,22 +231,22 @@ pub enum CreateBrowserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`CreateDataProtectionSettings`](crate::Client::create_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateDataProtectionSettingsError {
     /// Access is denied.
@@ -264,22 +264,22 @@ pub enum CreateDataProtectionSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`CreateIdentityProvider`](crate::Client::create_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateIdentityProviderError {
     /// Access is denied.
@@ -297,22 +297,22 @@ pub enum CreateIdentityProviderError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateIdentityProviderError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`CreateIpAccessSettings`](crate::Client::create_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateIpAccessSettingsError {
     /// Access is denied.
@@ -328,21 +328,21 @@ pub enum CreateIpAccessSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`CreateNetworkSettings`](crate::Client::create_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateNetworkSettingsError {
     /// Access is denied.
@@ -358,21 +358,21 @@ pub enum CreateNetworkSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`CreatePortal`](crate::Client::create_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreatePortalError {
     /// Access is denied.
@@ -390,22 +390,22 @@ pub enum CreatePortalError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreatePortalError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`CreateTrustStore`](crate::Client::create_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateTrustStoreError {
     /// Access is denied.
@@ -421,21 +421,21 @@ pub enum CreateTrustStoreError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateTrustStoreError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`CreateUserAccessLoggingSettings`](crate::Client::create_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateUserAccessLoggingSettingsError {
     /// Access is denied.
@@ -451,21 +451,21 @@ pub enum CreateUserAccessLoggingSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`CreateUserSettings`](crate::Client::create_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateUserSettingsError {
     /// Access is denied.
@@ -481,21 +481,21 @@ pub enum CreateUserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     CreateUserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DeleteBrowserSettings`](crate::Client::delete_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteBrowserSettingsError {
     /// Access is denied.
@@ -509,20 +509,20 @@ pub enum DeleteBrowserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DeleteDataProtectionSettings`](crate::Client::delete_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteDataProtectionSettingsError {
     /// Access is denied.
@@ -536,20 +536,20 @@ pub enum DeleteDataProtectionSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DeleteIdentityProvider`](crate::Client::delete_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteIdentityProviderError {
     /// Access is denied.
@@ -563,20 +563,20 @@ pub enum DeleteIdentityProviderError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteIdentityProviderError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DeleteIpAccessSettings`](crate::Client::delete_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteIpAccessSettingsError {
     /// Access is denied.
@@ -590,20 +590,20 @@ pub enum DeleteIpAccessSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DeleteNetworkSettings`](crate::Client::delete_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteNetworkSettingsError {
     /// Access is denied.
@@ -617,20 +617,20 @@ pub enum DeleteNetworkSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DeletePortal`](crate::Client::delete_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeletePortalError {
     /// Access is denied.
@@ -644,20 +644,20 @@ pub enum DeletePortalError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeletePortalError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DeleteTrustStore`](crate::Client::delete_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteTrustStoreError {
     /// Access is denied.
@@ -671,20 +671,20 @@ pub enum DeleteTrustStoreError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteTrustStoreError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DeleteUserAccessLoggingSettings`](crate::Client::delete_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteUserAccessLoggingSettingsError {
     /// Access is denied.
@@ -698,20 +698,20 @@ pub enum DeleteUserAccessLoggingSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DeleteUserSettings`](crate::Client::delete_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteUserSettingsError {
     /// Access is denied.
@@ -725,20 +725,20 @@ pub enum DeleteUserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DeleteUserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DisassociateBrowserSettings`](crate::Client::disassociate_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateBrowserSettingsError {
     /// Access is denied.
@@ -754,21 +754,21 @@ pub enum DisassociateBrowserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DisassociateBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DisassociateDataProtectionSettings`](crate::Client::disassociate_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateDataProtectionSettingsError {
     /// Access is denied.
@@ -784,21 +784,21 @@ pub enum DisassociateDataProtectionSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DisassociateDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DisassociateIpAccessSettings`](crate::Client::disassociate_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateIpAccessSettingsError {
     /// Access is denied.
@@ -814,21 +814,21 @@ pub enum DisassociateIpAccessSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DisassociateIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DisassociateNetworkSettings`](crate::Client::disassociate_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateNetworkSettingsError {
     /// Access is denied.
@@ -844,21 +844,21 @@ pub enum DisassociateNetworkSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DisassociateNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DisassociateTrustStore`](crate::Client::disassociate_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateTrustStoreError {
     /// Access is denied.
@@ -874,21 +874,21 @@ pub enum DisassociateTrustStoreError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DisassociateTrustStoreError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DisassociateUserAccessLoggingSettings`](crate::Client::disassociate_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateUserAccessLoggingSettingsError {
     /// Access is denied.
@@ -904,21 +904,21 @@ pub enum DisassociateUserAccessLoggingSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DisassociateUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`DisassociateUserSettings`](crate::Client::disassociate_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateUserSettingsError {
     /// Access is denied.
@@ -934,21 +934,21 @@ pub enum DisassociateUserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DisassociateUserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ExpireSession`](crate::Client::expire_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ExpireSessionError {
     /// Access is denied.
@@ -962,20 +962,20 @@ pub enum ExpireSessionError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ExpireSessionError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetBrowserSettings`](crate::Client::get_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetBrowserSettingsError {
     /// Access is denied.
@@ -989,20 +989,20 @@ pub enum GetBrowserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetDataProtectionSettings`](crate::Client::get_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetDataProtectionSettingsError {
     /// Access is denied.
@@ -1016,20 +1016,20 @@ pub enum GetDataProtectionSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetIdentityProvider`](crate::Client::get_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetIdentityProviderError {
     /// Access is denied.
@@ -1043,20 +1043,20 @@ pub enum GetIdentityProviderError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetIdentityProviderError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetIpAccessSettings`](crate::Client::get_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetIpAccessSettingsError {
     /// Access is denied.
@@ -1070,20 +1070,20 @@ pub enum GetIpAccessSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetNetworkSettings`](crate::Client::get_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetNetworkSettingsError {
     /// Access is denied.
@@ -1097,20 +1097,20 @@ pub enum GetNetworkSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetPortal`](crate::Client::get_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetPortalError {
     /// Access is denied.
@@ -1124,20 +1124,20 @@ pub enum GetPortalError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetPortalError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetPortalServiceProviderMetadata`](crate::Client::get_portal_service_provider_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetPortalServiceProviderMetadataError {
     /// Access is denied.
@@ -1151,20 +1151,20 @@ pub enum GetPortalServiceProviderMetadataError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetPortalServiceProviderMetadataError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetSessionError {
     /// Access is denied.
@@ -1178,20 +1178,20 @@ pub enum GetSessionError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetSessionError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetTrustStore`](crate::Client::get_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetTrustStoreError {
     /// Access is denied.
@@ -1205,20 +1205,20 @@ pub enum GetTrustStoreError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetTrustStoreError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetTrustStoreCertificate`](crate::Client::get_trust_store_certificate): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetTrustStoreCertificateError {
     /// Access is denied.
@@ -1232,20 +1232,20 @@ pub enum GetTrustStoreCertificateError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetTrustStoreCertificateError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetUserAccessLoggingSettings`](crate::Client::get_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetUserAccessLoggingSettingsError {
     /// Access is denied.
@@ -1259,20 +1259,20 @@ pub enum GetUserAccessLoggingSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`GetUserSettings`](crate::Client::get_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetUserSettingsError {
     /// Access is denied.
@@ -1286,20 +1286,20 @@ pub enum GetUserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GetUserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListBrowserSettings`](crate::Client::list_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListBrowserSettingsError {
     /// Access is denied.
@@ -1311,19 +1311,19 @@ pub enum ListBrowserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListDataProtectionSettings`](crate::Client::list_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListDataProtectionSettingsError {
     /// Access is denied.
@@ -1335,19 +1335,19 @@ pub enum ListDataProtectionSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListIdentityProviders`](crate::Client::list_identity_providers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListIdentityProvidersError {
     /// Access is denied.
@@ -1359,19 +1359,19 @@ pub enum ListIdentityProvidersError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListIdentityProvidersError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListIpAccessSettings`](crate::Client::list_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListIpAccessSettingsError {
     /// Access is denied.
@@ -1383,19 +1383,19 @@ pub enum ListIpAccessSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListNetworkSettings`](crate::Client::list_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListNetworkSettingsError {
     /// Access is denied.
@@ -1407,19 +1407,19 @@ pub enum ListNetworkSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListPortals`](crate::Client::list_portals): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListPortalsError {
     /// Access is denied.
@@ -1431,19 +1431,19 @@ pub enum ListPortalsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListPortalsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListSessionsError {
     /// Access is denied.
@@ -1457,20 +1457,20 @@ pub enum ListSessionsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListSessionsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTagsForResourceError {
     /// Access is denied.
@@ -1484,20 +1484,20 @@ pub enum ListTagsForResourceError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListTagsForResourceError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListTrustStoreCertificates`](crate::Client::list_trust_store_certificates): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTrustStoreCertificatesError {
     /// Access is denied.
@@ -1511,20 +1511,20 @@ pub enum ListTrustStoreCertificatesError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListTrustStoreCertificatesError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListTrustStores`](crate::Client::list_trust_stores): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTrustStoresError {
     /// Access is denied.
@@ -1536,19 +1536,19 @@ pub enum ListTrustStoresError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListTrustStoresError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListUserAccessLoggingSettings`](crate::Client::list_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListUserAccessLoggingSettingsError {
     /// Access is denied.
@@ -1560,19 +1560,19 @@ pub enum ListUserAccessLoggingSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`ListUserSettings`](crate::Client::list_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListUserSettingsError {
     /// Access is denied.
@@ -1584,19 +1584,19 @@ pub enum ListUserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ListUserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TagResourceError {
     /// Access is denied.
@@ -1612,21 +1612,21 @@ pub enum TagResourceError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TagResourceError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    TooManyTagsException("TooManyTagsException", read_too_many_tags_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    TooManyTagsException("TooManyTagsException", crate::operations::read_too_many_tags_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UntagResourceError {
     /// Access is denied.
@@ -1640,20 +1640,20 @@ pub enum UntagResourceError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UntagResourceError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UpdateBrowserSettings`](crate::Client::update_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateBrowserSettingsError {
     /// Access is denied.
@@ -1667,20 +1667,20 @@ pub enum UpdateBrowserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UpdateDataProtectionSettings`](crate::Client::update_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateDataProtectionSettingsError {
     /// Access is denied.
@@ -1694,20 +1694,20 @@ pub enum UpdateDataProtectionSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UpdateIdentityProvider`](crate::Client::update_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateIdentityProviderError {
     /// Access is denied.
@@ -1721,20 +1721,20 @@ pub enum UpdateIdentityProviderError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateIdentityProviderError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UpdateIpAccessSettings`](crate::Client::update_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateIpAccessSettingsError {
     /// Access is denied.
@@ -1748,20 +1748,20 @@ pub enum UpdateIpAccessSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UpdateNetworkSettings`](crate::Client::update_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateNetworkSettingsError {
     /// Access is denied.
@@ -1775,20 +1775,20 @@ pub enum UpdateNetworkSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UpdatePortal`](crate::Client::update_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdatePortalError {
     /// Access is denied.
@@ -1806,22 +1806,22 @@ pub enum UpdatePortalError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdatePortalError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    ConflictException("ConflictException", read_conflict_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    ConflictException("ConflictException", crate::operations::read_conflict_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UpdateTrustStore`](crate::Client::update_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateTrustStoreError {
     /// Access is denied.
@@ -1837,21 +1837,21 @@ pub enum UpdateTrustStoreError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateTrustStoreError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UpdateUserAccessLoggingSettings`](crate::Client::update_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateUserAccessLoggingSettingsError {
     /// Access is denied.
@@ -1865,20 +1865,20 @@ pub enum UpdateUserAccessLoggingSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
 /// Errors of [`UpdateUserSettings`](crate::Client::update_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateUserSettingsError {
     /// Access is denied.
@@ -1892,79 +1892,79 @@ pub enum UpdateUserSettingsError {
     /// There is a validation error.
     ValidationException(crate::types::ValidationException),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UpdateUserSettingsError;
-    AccessDeniedException("AccessDeniedException", read_access_denied_exception);
-    InternalServerException("InternalServerException", read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", read_throttling_exception);
-    ValidationException("ValidationException", read_validation_exception);
+    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
+    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
+    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
+    ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-impl nimbus::ModeledError for crate::types::AccessDeniedException {
+impl nimbus_aws::codegen::ModeledError for crate::types::AccessDeniedException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::ConflictException {
+impl nimbus_aws::codegen::ModeledError for crate::types::ConflictException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::InternalServerException {
+impl nimbus_aws::codegen::ModeledError for crate::types::InternalServerException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::ResourceNotFoundException {
+impl nimbus_aws::codegen::ModeledError for crate::types::ResourceNotFoundException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::ServiceQuotaExceededException {
+impl nimbus_aws::codegen::ModeledError for crate::types::ServiceQuotaExceededException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::ThrottlingException {
+impl nimbus_aws::codegen::ModeledError for crate::types::ThrottlingException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::TooManyTagsException {
+impl nimbus_aws::codegen::ModeledError for crate::types::TooManyTagsException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::ValidationException {
+impl nimbus_aws::codegen::ModeledError for crate::types::ValidationException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }

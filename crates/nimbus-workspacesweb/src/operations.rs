@@ -2,7 +2,7 @@
 
 //! One request builder per operation, created by the matching [`Client`](crate::Client) method: set optional members with its `set_*` methods, then `send().await`.
 #![allow(deprecated)]
-static ASSOCIATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static ASSOCIATE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "AssociateBrowserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -11,12 +11,12 @@ static ASSOCIATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateBrowserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::AssociateBrowserSettingsRequest,
 }
 impl AssociateBrowserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::AssociateBrowserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -32,9 +32,13 @@ impl AssociateBrowserSettings {
         crate::types::AssociateBrowserSettingsResponse,
         crate::errors::AssociateBrowserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("AssociateBrowserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -54,7 +58,7 @@ impl AssociateBrowserSettings {
         Ok(read_associate_browser_settings_response(&response)?)
     }
 }
-static ASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static ASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "AssociateDataProtectionSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -63,12 +67,12 @@ static ASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateDataProtectionSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::AssociateDataProtectionSettingsRequest,
 }
 impl AssociateDataProtectionSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::AssociateDataProtectionSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -84,9 +88,13 @@ impl AssociateDataProtectionSettings {
         crate::types::AssociateDataProtectionSettingsResponse,
         crate::errors::AssociateDataProtectionSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("AssociateDataProtectionSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -106,7 +114,7 @@ impl AssociateDataProtectionSettings {
         Ok(read_associate_data_protection_settings_response(&response)?)
     }
 }
-static ASSOCIATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static ASSOCIATE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "AssociateIpAccessSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -115,12 +123,12 @@ static ASSOCIATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationIn
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateIpAccessSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::AssociateIpAccessSettingsRequest,
 }
 impl AssociateIpAccessSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::AssociateIpAccessSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -136,9 +144,13 @@ impl AssociateIpAccessSettings {
         crate::types::AssociateIpAccessSettingsResponse,
         crate::errors::AssociateIpAccessSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("AssociateIpAccessSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -158,7 +170,7 @@ impl AssociateIpAccessSettings {
         Ok(read_associate_ip_access_settings_response(&response)?)
     }
 }
-static ASSOCIATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static ASSOCIATE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "AssociateNetworkSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -167,12 +179,12 @@ static ASSOCIATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateNetworkSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::AssociateNetworkSettingsRequest,
 }
 impl AssociateNetworkSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::AssociateNetworkSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -188,9 +200,13 @@ impl AssociateNetworkSettings {
         crate::types::AssociateNetworkSettingsResponse,
         crate::errors::AssociateNetworkSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("AssociateNetworkSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -210,7 +226,7 @@ impl AssociateNetworkSettings {
         Ok(read_associate_network_settings_response(&response)?)
     }
 }
-static ASSOCIATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
+static ASSOCIATE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "AssociateTrustStore",
     idempotent: true,
     retryable_errors: &[],
@@ -219,12 +235,12 @@ static ASSOCIATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateTrustStore {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::AssociateTrustStoreRequest,
 }
 impl AssociateTrustStore {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::AssociateTrustStoreRequest,
     ) -> Self {
         Self { client, input }
@@ -240,9 +256,13 @@ impl AssociateTrustStore {
         crate::types::AssociateTrustStoreResponse,
         crate::errors::AssociateTrustStoreError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("AssociateTrustStore", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -262,7 +282,7 @@ impl AssociateTrustStore {
         Ok(read_associate_trust_store_response(&response)?)
     }
 }
-static ASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static ASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "AssociateUserAccessLoggingSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -271,12 +291,12 @@ static ASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::O
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateUserAccessLoggingSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::AssociateUserAccessLoggingSettingsRequest,
 }
 impl AssociateUserAccessLoggingSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::AssociateUserAccessLoggingSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -292,9 +312,13 @@ impl AssociateUserAccessLoggingSettings {
         crate::types::AssociateUserAccessLoggingSettingsResponse,
         crate::errors::AssociateUserAccessLoggingSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("AssociateUserAccessLoggingSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -316,7 +340,7 @@ impl AssociateUserAccessLoggingSettings {
         Ok(read_associate_user_access_logging_settings_response(&response)?)
     }
 }
-static ASSOCIATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static ASSOCIATE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "AssociateUserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -325,12 +349,12 @@ static ASSOCIATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateUserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::AssociateUserSettingsRequest,
 }
 impl AssociateUserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::AssociateUserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -346,9 +370,13 @@ impl AssociateUserSettings {
         crate::types::AssociateUserSettingsResponse,
         crate::errors::AssociateUserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("AssociateUserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -368,7 +396,7 @@ impl AssociateUserSettings {
         Ok(read_associate_user_settings_response(&response)?)
     }
 }
-static CREATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateBrowserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -377,12 +405,12 @@ static CREATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateBrowserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateBrowserSettingsRequest,
 }
 impl CreateBrowserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateBrowserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -423,14 +451,18 @@ impl CreateBrowserSettings {
         crate::types::CreateBrowserSettingsResponse,
         crate::errors::CreateBrowserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateBrowserSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/browserSettings");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -440,7 +472,7 @@ impl CreateBrowserSettings {
         Ok(read_create_browser_settings_response(&response)?)
     }
 }
-static CREATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateDataProtectionSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -449,12 +481,12 @@ static CREATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateDataProtectionSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateDataProtectionSettingsRequest,
 }
 impl CreateDataProtectionSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateDataProtectionSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -513,14 +545,18 @@ impl CreateDataProtectionSettings {
         crate::types::CreateDataProtectionSettingsResponse,
         crate::errors::CreateDataProtectionSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateDataProtectionSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/dataProtectionSettings");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -530,7 +566,7 @@ impl CreateDataProtectionSettings {
         Ok(read_create_data_protection_settings_response(&response)?)
     }
 }
-static CREATE_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_IDENTITY_PROVIDER: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateIdentityProvider",
     idempotent: true,
     retryable_errors: &[],
@@ -539,12 +575,12 @@ static CREATE_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateIdentityProvider {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateIdentityProviderRequest,
 }
 impl CreateIdentityProvider {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateIdentityProviderRequest,
     ) -> Self {
         Self { client, input }
@@ -572,14 +608,18 @@ impl CreateIdentityProvider {
         crate::types::CreateIdentityProviderResponse,
         crate::errors::CreateIdentityProviderError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateIdentityProvider", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/identityProviders");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -589,7 +629,7 @@ impl CreateIdentityProvider {
         Ok(read_create_identity_provider_response(&response)?)
     }
 }
-static CREATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateIpAccessSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -598,12 +638,12 @@ static CREATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateIpAccessSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateIpAccessSettingsRequest,
 }
 impl CreateIpAccessSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateIpAccessSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -654,14 +694,18 @@ impl CreateIpAccessSettings {
         crate::types::CreateIpAccessSettingsResponse,
         crate::errors::CreateIpAccessSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateIpAccessSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/ipAccessSettings");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -671,7 +715,7 @@ impl CreateIpAccessSettings {
         Ok(read_create_ip_access_settings_response(&response)?)
     }
 }
-static CREATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateNetworkSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -680,12 +724,12 @@ static CREATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateNetworkSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateNetworkSettingsRequest,
 }
 impl CreateNetworkSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateNetworkSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -713,14 +757,18 @@ impl CreateNetworkSettings {
         crate::types::CreateNetworkSettingsResponse,
         crate::errors::CreateNetworkSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateNetworkSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/networkSettings");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -730,7 +778,7 @@ impl CreateNetworkSettings {
         Ok(read_create_network_settings_response(&response)?)
     }
 }
-static CREATE_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_PORTAL: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreatePortal",
     idempotent: true,
     retryable_errors: &[],
@@ -739,12 +787,12 @@ static CREATE_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreatePortal {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreatePortalRequest,
 }
 impl CreatePortal {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreatePortalRequest,
     ) -> Self {
         Self { client, input }
@@ -812,14 +860,18 @@ impl CreatePortal {
     pub async fn send(
         self,
     ) -> Result<crate::types::CreatePortalResponse, crate::errors::CreatePortalError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreatePortal", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/portals");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -829,7 +881,7 @@ impl CreatePortal {
         Ok(read_create_portal_response(&response)?)
     }
 }
-static CREATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateTrustStore",
     idempotent: true,
     retryable_errors: &[],
@@ -838,12 +890,12 @@ static CREATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateTrustStore {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateTrustStoreRequest,
 }
 impl CreateTrustStore {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateTrustStoreRequest,
     ) -> Self {
         Self { client, input }
@@ -871,14 +923,18 @@ impl CreateTrustStore {
         crate::types::CreateTrustStoreResponse,
         crate::errors::CreateTrustStoreError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateTrustStore", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/trustStores");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -888,7 +944,7 @@ impl CreateTrustStore {
         Ok(read_create_trust_store_response(&response)?)
     }
 }
-static CREATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateUserAccessLoggingSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -897,12 +953,12 @@ static CREATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::Oper
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateUserAccessLoggingSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateUserAccessLoggingSettingsRequest,
 }
 impl CreateUserAccessLoggingSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateUserAccessLoggingSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -930,14 +986,18 @@ impl CreateUserAccessLoggingSettings {
         crate::types::CreateUserAccessLoggingSettingsResponse,
         crate::errors::CreateUserAccessLoggingSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateUserAccessLoggingSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/userAccessLoggingSettings");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -947,7 +1007,7 @@ impl CreateUserAccessLoggingSettings {
         Ok(read_create_user_access_logging_settings_response(&response)?)
     }
 }
-static CREATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static CREATE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "CreateUserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -956,12 +1016,12 @@ static CREATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateUserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::CreateUserSettingsRequest,
 }
 impl CreateUserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::CreateUserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1039,14 +1099,18 @@ impl CreateUserSettings {
         crate::types::CreateUserSettingsResponse,
         crate::errors::CreateUserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("CreateUserSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/userSettings");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -1056,7 +1120,7 @@ impl CreateUserSettings {
         Ok(read_create_user_settings_response(&response)?)
     }
 }
-static DELETE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteBrowserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1065,12 +1129,12 @@ static DELETE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteBrowserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteBrowserSettingsRequest,
 }
 impl DeleteBrowserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteBrowserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1086,9 +1150,13 @@ impl DeleteBrowserSettings {
         crate::types::DeleteBrowserSettingsResponse,
         crate::errors::DeleteBrowserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteBrowserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/browserSettings/");
             {
                 let v = &input.browser_settings_arn;
@@ -1103,7 +1171,7 @@ impl DeleteBrowserSettings {
         Ok(read_delete_browser_settings_response(&response)?)
     }
 }
-static DELETE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteDataProtectionSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1112,12 +1180,12 @@ static DELETE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteDataProtectionSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteDataProtectionSettingsRequest,
 }
 impl DeleteDataProtectionSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteDataProtectionSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1133,9 +1201,13 @@ impl DeleteDataProtectionSettings {
         crate::types::DeleteDataProtectionSettingsResponse,
         crate::errors::DeleteDataProtectionSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteDataProtectionSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/dataProtectionSettings/");
             {
                 let v = &input.data_protection_settings_arn;
@@ -1150,7 +1222,7 @@ impl DeleteDataProtectionSettings {
         Ok(read_delete_data_protection_settings_response(&response)?)
     }
 }
-static DELETE_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_IDENTITY_PROVIDER: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteIdentityProvider",
     idempotent: true,
     retryable_errors: &[],
@@ -1159,12 +1231,12 @@ static DELETE_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteIdentityProvider {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteIdentityProviderRequest,
 }
 impl DeleteIdentityProvider {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteIdentityProviderRequest,
     ) -> Self {
         Self { client, input }
@@ -1180,9 +1252,13 @@ impl DeleteIdentityProvider {
         crate::types::DeleteIdentityProviderResponse,
         crate::errors::DeleteIdentityProviderError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteIdentityProvider", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/identityProviders/");
             {
                 let v = &input.identity_provider_arn;
@@ -1197,7 +1273,7 @@ impl DeleteIdentityProvider {
         Ok(read_delete_identity_provider_response(&response)?)
     }
 }
-static DELETE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteIpAccessSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1206,12 +1282,12 @@ static DELETE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteIpAccessSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteIpAccessSettingsRequest,
 }
 impl DeleteIpAccessSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteIpAccessSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1227,9 +1303,13 @@ impl DeleteIpAccessSettings {
         crate::types::DeleteIpAccessSettingsResponse,
         crate::errors::DeleteIpAccessSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteIpAccessSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/ipAccessSettings/");
             {
                 let v = &input.ip_access_settings_arn;
@@ -1244,7 +1324,7 @@ impl DeleteIpAccessSettings {
         Ok(read_delete_ip_access_settings_response(&response)?)
     }
 }
-static DELETE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteNetworkSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1253,12 +1333,12 @@ static DELETE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteNetworkSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteNetworkSettingsRequest,
 }
 impl DeleteNetworkSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteNetworkSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1274,9 +1354,13 @@ impl DeleteNetworkSettings {
         crate::types::DeleteNetworkSettingsResponse,
         crate::errors::DeleteNetworkSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteNetworkSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/networkSettings/");
             {
                 let v = &input.network_settings_arn;
@@ -1291,7 +1375,7 @@ impl DeleteNetworkSettings {
         Ok(read_delete_network_settings_response(&response)?)
     }
 }
-static DELETE_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_PORTAL: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeletePortal",
     idempotent: true,
     retryable_errors: &[],
@@ -1300,12 +1384,12 @@ static DELETE_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeletePortal {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeletePortalRequest,
 }
 impl DeletePortal {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeletePortalRequest,
     ) -> Self {
         Self { client, input }
@@ -1318,9 +1402,13 @@ impl DeletePortal {
     pub async fn send(
         self,
     ) -> Result<crate::types::DeletePortalResponse, crate::errors::DeletePortalError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeletePortal", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -1335,7 +1423,7 @@ impl DeletePortal {
         Ok(read_delete_portal_response(&response)?)
     }
 }
-static DELETE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteTrustStore",
     idempotent: true,
     retryable_errors: &[],
@@ -1344,12 +1432,12 @@ static DELETE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteTrustStore {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteTrustStoreRequest,
 }
 impl DeleteTrustStore {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteTrustStoreRequest,
     ) -> Self {
         Self { client, input }
@@ -1365,9 +1453,13 @@ impl DeleteTrustStore {
         crate::types::DeleteTrustStoreResponse,
         crate::errors::DeleteTrustStoreError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteTrustStore", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
@@ -1382,7 +1474,7 @@ impl DeleteTrustStore {
         Ok(read_delete_trust_store_response(&response)?)
     }
 }
-static DELETE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteUserAccessLoggingSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1391,12 +1483,12 @@ static DELETE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::Oper
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteUserAccessLoggingSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteUserAccessLoggingSettingsRequest,
 }
 impl DeleteUserAccessLoggingSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteUserAccessLoggingSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1412,9 +1504,13 @@ impl DeleteUserAccessLoggingSettings {
         crate::types::DeleteUserAccessLoggingSettingsResponse,
         crate::errors::DeleteUserAccessLoggingSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteUserAccessLoggingSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/userAccessLoggingSettings/");
             {
                 let v = &input.user_access_logging_settings_arn;
@@ -1429,7 +1525,7 @@ impl DeleteUserAccessLoggingSettings {
         Ok(read_delete_user_access_logging_settings_response(&response)?)
     }
 }
-static DELETE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DELETE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DeleteUserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1438,12 +1534,12 @@ static DELETE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteUserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DeleteUserSettingsRequest,
 }
 impl DeleteUserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DeleteUserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1459,9 +1555,13 @@ impl DeleteUserSettings {
         crate::types::DeleteUserSettingsResponse,
         crate::errors::DeleteUserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DeleteUserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/userSettings/");
             {
                 let v = &input.user_settings_arn;
@@ -1476,7 +1576,7 @@ impl DeleteUserSettings {
         Ok(read_delete_user_settings_response(&response)?)
     }
 }
-static DISASSOCIATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DISASSOCIATE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DisassociateBrowserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1485,12 +1585,12 @@ static DISASSOCIATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateBrowserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DisassociateBrowserSettingsRequest,
 }
 impl DisassociateBrowserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DisassociateBrowserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1506,9 +1606,13 @@ impl DisassociateBrowserSettings {
         crate::types::DisassociateBrowserSettingsResponse,
         crate::errors::DisassociateBrowserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DisassociateBrowserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -1524,7 +1628,7 @@ impl DisassociateBrowserSettings {
         Ok(read_disassociate_browser_settings_response(&response)?)
     }
 }
-static DISASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DISASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DisassociateDataProtectionSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1533,12 +1637,12 @@ static DISASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::Op
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateDataProtectionSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DisassociateDataProtectionSettingsRequest,
 }
 impl DisassociateDataProtectionSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DisassociateDataProtectionSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1554,9 +1658,13 @@ impl DisassociateDataProtectionSettings {
         crate::types::DisassociateDataProtectionSettingsResponse,
         crate::errors::DisassociateDataProtectionSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DisassociateDataProtectionSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -1574,7 +1682,7 @@ impl DisassociateDataProtectionSettings {
         Ok(read_disassociate_data_protection_settings_response(&response)?)
     }
 }
-static DISASSOCIATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DISASSOCIATE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DisassociateIpAccessSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1583,12 +1691,12 @@ static DISASSOCIATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateIpAccessSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DisassociateIpAccessSettingsRequest,
 }
 impl DisassociateIpAccessSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DisassociateIpAccessSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1604,9 +1712,13 @@ impl DisassociateIpAccessSettings {
         crate::types::DisassociateIpAccessSettingsResponse,
         crate::errors::DisassociateIpAccessSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DisassociateIpAccessSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -1622,7 +1734,7 @@ impl DisassociateIpAccessSettings {
         Ok(read_disassociate_ip_access_settings_response(&response)?)
     }
 }
-static DISASSOCIATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DISASSOCIATE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DisassociateNetworkSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1631,12 +1743,12 @@ static DISASSOCIATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateNetworkSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DisassociateNetworkSettingsRequest,
 }
 impl DisassociateNetworkSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DisassociateNetworkSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1652,9 +1764,13 @@ impl DisassociateNetworkSettings {
         crate::types::DisassociateNetworkSettingsResponse,
         crate::errors::DisassociateNetworkSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DisassociateNetworkSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -1670,7 +1786,7 @@ impl DisassociateNetworkSettings {
         Ok(read_disassociate_network_settings_response(&response)?)
     }
 }
-static DISASSOCIATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
+static DISASSOCIATE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DisassociateTrustStore",
     idempotent: true,
     retryable_errors: &[],
@@ -1679,12 +1795,12 @@ static DISASSOCIATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateTrustStore {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DisassociateTrustStoreRequest,
 }
 impl DisassociateTrustStore {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DisassociateTrustStoreRequest,
     ) -> Self {
         Self { client, input }
@@ -1700,9 +1816,13 @@ impl DisassociateTrustStore {
         crate::types::DisassociateTrustStoreResponse,
         crate::errors::DisassociateTrustStoreError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DisassociateTrustStore", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -1718,7 +1838,7 @@ impl DisassociateTrustStore {
         Ok(read_disassociate_trust_store_response(&response)?)
     }
 }
-static DISASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DISASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DisassociateUserAccessLoggingSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1727,12 +1847,12 @@ static DISASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateUserAccessLoggingSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DisassociateUserAccessLoggingSettingsRequest,
 }
 impl DisassociateUserAccessLoggingSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DisassociateUserAccessLoggingSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1748,9 +1868,13 @@ impl DisassociateUserAccessLoggingSettings {
         crate::types::DisassociateUserAccessLoggingSettingsResponse,
         crate::errors::DisassociateUserAccessLoggingSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DisassociateUserAccessLoggingSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -1768,7 +1892,7 @@ impl DisassociateUserAccessLoggingSettings {
         Ok(read_disassociate_user_access_logging_settings_response(&response)?)
     }
 }
-static DISASSOCIATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DISASSOCIATE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DisassociateUserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1777,12 +1901,12 @@ static DISASSOCIATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateUserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DisassociateUserSettingsRequest,
 }
 impl DisassociateUserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DisassociateUserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1798,9 +1922,13 @@ impl DisassociateUserSettings {
         crate::types::DisassociateUserSettingsResponse,
         crate::errors::DisassociateUserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DisassociateUserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -1816,7 +1944,7 @@ impl DisassociateUserSettings {
         Ok(read_disassociate_user_settings_response(&response)?)
     }
 }
-static EXPIRE_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
+static EXPIRE_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ExpireSession",
     idempotent: true,
     retryable_errors: &[],
@@ -1825,12 +1953,12 @@ static EXPIRE_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ExpireSession {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ExpireSessionRequest,
 }
 impl ExpireSession {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ExpireSessionRequest,
     ) -> Self {
         Self { client, input }
@@ -1843,9 +1971,13 @@ impl ExpireSession {
     pub async fn send(
         self,
     ) -> Result<crate::types::ExpireSessionResponse, crate::errors::ExpireSessionError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ExpireSession", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/portals/");
             {
                 let v = &input.portal_id;
@@ -1865,7 +1997,7 @@ impl ExpireSession {
         Ok(read_expire_session_response(&response)?)
     }
 }
-static GET_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetBrowserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1874,12 +2006,12 @@ static GET_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetBrowserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetBrowserSettingsRequest,
 }
 impl GetBrowserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetBrowserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1895,9 +2027,13 @@ impl GetBrowserSettings {
         crate::types::GetBrowserSettingsResponse,
         crate::errors::GetBrowserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetBrowserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/browserSettings/");
             {
                 let v = &input.browser_settings_arn;
@@ -1912,7 +2048,7 @@ impl GetBrowserSettings {
         Ok(read_get_browser_settings_response(&response)?)
     }
 }
-static GET_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetDataProtectionSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -1921,12 +2057,12 @@ static GET_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationIn
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetDataProtectionSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetDataProtectionSettingsRequest,
 }
 impl GetDataProtectionSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetDataProtectionSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -1942,9 +2078,13 @@ impl GetDataProtectionSettings {
         crate::types::GetDataProtectionSettingsResponse,
         crate::errors::GetDataProtectionSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetDataProtectionSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/dataProtectionSettings/");
             {
                 let v = &input.data_protection_settings_arn;
@@ -1959,7 +2099,7 @@ impl GetDataProtectionSettings {
         Ok(read_get_data_protection_settings_response(&response)?)
     }
 }
-static GET_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_IDENTITY_PROVIDER: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetIdentityProvider",
     idempotent: true,
     retryable_errors: &[],
@@ -1968,12 +2108,12 @@ static GET_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetIdentityProvider {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetIdentityProviderRequest,
 }
 impl GetIdentityProvider {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetIdentityProviderRequest,
     ) -> Self {
         Self { client, input }
@@ -1989,9 +2129,13 @@ impl GetIdentityProvider {
         crate::types::GetIdentityProviderResponse,
         crate::errors::GetIdentityProviderError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetIdentityProvider", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/identityProviders/");
             {
                 let v = &input.identity_provider_arn;
@@ -2006,7 +2150,7 @@ impl GetIdentityProvider {
         Ok(read_get_identity_provider_response(&response)?)
     }
 }
-static GET_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetIpAccessSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -2015,12 +2159,12 @@ static GET_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetIpAccessSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetIpAccessSettingsRequest,
 }
 impl GetIpAccessSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetIpAccessSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -2036,9 +2180,13 @@ impl GetIpAccessSettings {
         crate::types::GetIpAccessSettingsResponse,
         crate::errors::GetIpAccessSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetIpAccessSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/ipAccessSettings/");
             {
                 let v = &input.ip_access_settings_arn;
@@ -2053,7 +2201,7 @@ impl GetIpAccessSettings {
         Ok(read_get_ip_access_settings_response(&response)?)
     }
 }
-static GET_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetNetworkSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -2062,12 +2210,12 @@ static GET_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetNetworkSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetNetworkSettingsRequest,
 }
 impl GetNetworkSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetNetworkSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -2083,9 +2231,13 @@ impl GetNetworkSettings {
         crate::types::GetNetworkSettingsResponse,
         crate::errors::GetNetworkSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetNetworkSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/networkSettings/");
             {
                 let v = &input.network_settings_arn;
@@ -2100,7 +2252,7 @@ impl GetNetworkSettings {
         Ok(read_get_network_settings_response(&response)?)
     }
 }
-static GET_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_PORTAL: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetPortal",
     idempotent: true,
     retryable_errors: &[],
@@ -2109,12 +2261,12 @@ static GET_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetPortal {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetPortalRequest,
 }
 impl GetPortal {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetPortalRequest,
     ) -> Self {
         Self { client, input }
@@ -2127,9 +2279,13 @@ impl GetPortal {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetPortalResponse, crate::errors::GetPortalError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetPortal", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -2144,7 +2300,7 @@ impl GetPortal {
         Ok(read_get_portal_response(&response)?)
     }
 }
-static GET_PORTAL_SERVICE_PROVIDER_METADATA: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_PORTAL_SERVICE_PROVIDER_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetPortalServiceProviderMetadata",
     idempotent: true,
     retryable_errors: &[],
@@ -2153,12 +2309,12 @@ static GET_PORTAL_SERVICE_PROVIDER_METADATA: nimbus::OperationInfo = nimbus::Ope
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetPortalServiceProviderMetadata {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetPortalServiceProviderMetadataRequest,
 }
 impl GetPortalServiceProviderMetadata {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetPortalServiceProviderMetadataRequest,
     ) -> Self {
         Self { client, input }
@@ -2174,9 +2330,13 @@ impl GetPortalServiceProviderMetadata {
         crate::types::GetPortalServiceProviderMetadataResponse,
         crate::errors::GetPortalServiceProviderMetadataError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetPortalServiceProviderMetadata", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/portalIdp/");
             {
                 let v = &input.portal_arn;
@@ -2191,7 +2351,7 @@ impl GetPortalServiceProviderMetadata {
         Ok(read_get_portal_service_provider_metadata_response(&response)?)
     }
 }
-static GET_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetSession",
     idempotent: true,
     retryable_errors: &[],
@@ -2200,12 +2360,12 @@ static GET_SESSION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetSession {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetSessionRequest,
 }
 impl GetSession {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetSessionRequest,
     ) -> Self {
         Self { client, input }
@@ -2218,9 +2378,13 @@ impl GetSession {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSessionResponse, crate::errors::GetSessionError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetSession", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/portals/");
             {
                 let v = &input.portal_id;
@@ -2240,7 +2404,7 @@ impl GetSession {
         Ok(read_get_session_response(&response)?)
     }
 }
-static GET_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetTrustStore",
     idempotent: true,
     retryable_errors: &[],
@@ -2249,12 +2413,12 @@ static GET_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetTrustStore {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetTrustStoreRequest,
 }
 impl GetTrustStore {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetTrustStoreRequest,
     ) -> Self {
         Self { client, input }
@@ -2267,9 +2431,13 @@ impl GetTrustStore {
     pub async fn send(
         self,
     ) -> Result<crate::types::GetTrustStoreResponse, crate::errors::GetTrustStoreError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetTrustStore", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
@@ -2284,7 +2452,7 @@ impl GetTrustStore {
         Ok(read_get_trust_store_response(&response)?)
     }
 }
-static GET_TRUST_STORE_CERTIFICATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_TRUST_STORE_CERTIFICATE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetTrustStoreCertificate",
     idempotent: true,
     retryable_errors: &[],
@@ -2293,12 +2461,12 @@ static GET_TRUST_STORE_CERTIFICATE: nimbus::OperationInfo = nimbus::OperationInf
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetTrustStoreCertificate {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetTrustStoreCertificateRequest,
 }
 impl GetTrustStoreCertificate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetTrustStoreCertificateRequest,
     ) -> Self {
         Self { client, input }
@@ -2314,9 +2482,13 @@ impl GetTrustStoreCertificate {
         crate::types::GetTrustStoreCertificateResponse,
         crate::errors::GetTrustStoreCertificateError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetTrustStoreCertificate", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
@@ -2336,7 +2508,7 @@ impl GetTrustStoreCertificate {
         Ok(read_get_trust_store_certificate_response(&response)?)
     }
 }
-static GET_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetUserAccessLoggingSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -2345,12 +2517,12 @@ static GET_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::Operati
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetUserAccessLoggingSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetUserAccessLoggingSettingsRequest,
 }
 impl GetUserAccessLoggingSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetUserAccessLoggingSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -2366,9 +2538,13 @@ impl GetUserAccessLoggingSettings {
         crate::types::GetUserAccessLoggingSettingsResponse,
         crate::errors::GetUserAccessLoggingSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetUserAccessLoggingSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/userAccessLoggingSettings/");
             {
                 let v = &input.user_access_logging_settings_arn;
@@ -2383,7 +2559,7 @@ impl GetUserAccessLoggingSettings {
         Ok(read_get_user_access_logging_settings_response(&response)?)
     }
 }
-static GET_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GET_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GetUserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -2392,12 +2568,12 @@ static GET_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetUserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GetUserSettingsRequest,
 }
 impl GetUserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GetUserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -2413,9 +2589,13 @@ impl GetUserSettings {
         crate::types::GetUserSettingsResponse,
         crate::errors::GetUserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GetUserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/userSettings/");
             {
                 let v = &input.user_settings_arn;
@@ -2430,7 +2610,7 @@ impl GetUserSettings {
         Ok(read_get_user_settings_response(&response)?)
     }
 }
-static LIST_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListBrowserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -2439,12 +2619,12 @@ static LIST_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListBrowserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListBrowserSettingsRequest,
 }
 impl ListBrowserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListBrowserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -2466,11 +2646,11 @@ impl ListBrowserSettings {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListBrowserSettingsResponse,
         crate::errors::ListBrowserSettingsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListBrowserSettings::send,
@@ -2486,9 +2666,13 @@ impl ListBrowserSettings {
         crate::types::ListBrowserSettingsResponse,
         crate::errors::ListBrowserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListBrowserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/browserSettings");
             if let Some(v) = &input.next_token {
                 r.query("nextToken", Some(v.as_str()));
@@ -2505,7 +2689,7 @@ impl ListBrowserSettings {
         Ok(read_list_browser_settings_response(&response)?)
     }
 }
-static LIST_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListDataProtectionSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -2514,12 +2698,12 @@ static LIST_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListDataProtectionSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListDataProtectionSettingsRequest,
 }
 impl ListDataProtectionSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListDataProtectionSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -2541,11 +2725,11 @@ impl ListDataProtectionSettings {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListDataProtectionSettingsResponse,
         crate::errors::ListDataProtectionSettingsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListDataProtectionSettings::send,
@@ -2557,11 +2741,11 @@ impl ListDataProtectionSettings {
     /// Every item of every page (`dataProtectionSettings`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::DataProtectionSettingsSummary,
         crate::errors::ListDataProtectionSettingsError,
     > {
-        nimbus::paginate::items(
+        nimbus_aws::codegen::paginate::items(
             self.pages(),
             |page| {
                 Some(&page)
@@ -2578,9 +2762,13 @@ impl ListDataProtectionSettings {
         crate::types::ListDataProtectionSettingsResponse,
         crate::errors::ListDataProtectionSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListDataProtectionSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/dataProtectionSettings");
             if let Some(v) = &input.next_token {
                 r.query("nextToken", Some(v.as_str()));
@@ -2597,7 +2785,7 @@ impl ListDataProtectionSettings {
         Ok(read_list_data_protection_settings_response(&response)?)
     }
 }
-static LIST_IDENTITY_PROVIDERS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_IDENTITY_PROVIDERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListIdentityProviders",
     idempotent: true,
     retryable_errors: &[],
@@ -2606,12 +2794,12 @@ static LIST_IDENTITY_PROVIDERS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListIdentityProviders {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListIdentityProvidersRequest,
 }
 impl ListIdentityProviders {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListIdentityProvidersRequest,
     ) -> Self {
         Self { client, input }
@@ -2633,11 +2821,11 @@ impl ListIdentityProviders {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListIdentityProvidersResponse,
         crate::errors::ListIdentityProvidersError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListIdentityProviders::send,
@@ -2653,9 +2841,13 @@ impl ListIdentityProviders {
         crate::types::ListIdentityProvidersResponse,
         crate::errors::ListIdentityProvidersError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListIdentityProviders", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
@@ -2677,7 +2869,7 @@ impl ListIdentityProviders {
         Ok(read_list_identity_providers_response(&response)?)
     }
 }
-static LIST_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListIpAccessSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -2686,12 +2878,12 @@ static LIST_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListIpAccessSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListIpAccessSettingsRequest,
 }
 impl ListIpAccessSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListIpAccessSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -2713,11 +2905,11 @@ impl ListIpAccessSettings {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListIpAccessSettingsResponse,
         crate::errors::ListIpAccessSettingsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListIpAccessSettings::send,
@@ -2733,9 +2925,13 @@ impl ListIpAccessSettings {
         crate::types::ListIpAccessSettingsResponse,
         crate::errors::ListIpAccessSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListIpAccessSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/ipAccessSettings");
             if let Some(v) = &input.next_token {
                 r.query("nextToken", Some(v.as_str()));
@@ -2752,7 +2948,7 @@ impl ListIpAccessSettings {
         Ok(read_list_ip_access_settings_response(&response)?)
     }
 }
-static LIST_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListNetworkSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -2761,12 +2957,12 @@ static LIST_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListNetworkSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListNetworkSettingsRequest,
 }
 impl ListNetworkSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListNetworkSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -2788,11 +2984,11 @@ impl ListNetworkSettings {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListNetworkSettingsResponse,
         crate::errors::ListNetworkSettingsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListNetworkSettings::send,
@@ -2808,9 +3004,13 @@ impl ListNetworkSettings {
         crate::types::ListNetworkSettingsResponse,
         crate::errors::ListNetworkSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListNetworkSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/networkSettings");
             if let Some(v) = &input.next_token {
                 r.query("nextToken", Some(v.as_str()));
@@ -2827,7 +3027,7 @@ impl ListNetworkSettings {
         Ok(read_list_network_settings_response(&response)?)
     }
 }
-static LIST_PORTALS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_PORTALS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListPortals",
     idempotent: true,
     retryable_errors: &[],
@@ -2836,12 +3036,12 @@ static LIST_PORTALS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListPortals {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListPortalsRequest,
 }
 impl ListPortals {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListPortalsRequest,
     ) -> Self {
         Self { client, input }
@@ -2863,11 +3063,11 @@ impl ListPortals {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListPortalsResponse,
         crate::errors::ListPortalsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListPortals::send,
@@ -2880,9 +3080,13 @@ impl ListPortals {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListPortalsResponse, crate::errors::ListPortalsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListPortals", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/portals");
             if let Some(v) = &input.next_token {
                 r.query("nextToken", Some(v.as_str()));
@@ -2899,7 +3103,7 @@ impl ListPortals {
         Ok(read_list_portals_response(&response)?)
     }
 }
-static LIST_SESSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_SESSIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListSessions",
     idempotent: true,
     retryable_errors: &[],
@@ -2908,12 +3112,12 @@ static LIST_SESSIONS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListSessions {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListSessionsRequest,
 }
 impl ListSessions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListSessionsRequest,
     ) -> Self {
         Self { client, input }
@@ -2955,11 +3159,11 @@ impl ListSessions {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListSessionsResponse,
         crate::errors::ListSessionsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListSessions::send,
@@ -2971,11 +3175,11 @@ impl ListSessions {
     /// Every item of every page (`sessions`), in order.
     pub fn items(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::SessionSummary,
         crate::errors::ListSessionsError,
     > {
-        nimbus::paginate::items(
+        nimbus_aws::codegen::paginate::items(
             self.pages(),
             |page| Some(&page).map(|v| &v.sessions).cloned().unwrap_or_default(),
         )
@@ -2984,9 +3188,13 @@ impl ListSessions {
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSessionsResponse, crate::errors::ListSessionsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListSessions", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/portals/");
             {
                 let v = &input.portal_id;
@@ -3020,7 +3228,7 @@ impl ListSessions {
         Ok(read_list_sessions_response(&response)?)
     }
 }
-static LIST_TAGS_FOR_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_TAGS_FOR_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListTagsForResource",
     idempotent: true,
     retryable_errors: &[],
@@ -3029,12 +3237,12 @@ static LIST_TAGS_FOR_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTagsForResource {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListTagsForResourceRequest,
 }
 impl ListTagsForResource {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListTagsForResourceRequest,
     ) -> Self {
         Self { client, input }
@@ -3050,9 +3258,13 @@ impl ListTagsForResource {
         crate::types::ListTagsForResourceResponse,
         crate::errors::ListTagsForResourceError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListTagsForResource", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/tags/");
             {
                 let v = &input.resource_arn;
@@ -3067,7 +3279,7 @@ impl ListTagsForResource {
         Ok(read_list_tags_for_resource_response(&response)?)
     }
 }
-static LIST_TRUST_STORE_CERTIFICATES: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_TRUST_STORE_CERTIFICATES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListTrustStoreCertificates",
     idempotent: true,
     retryable_errors: &[],
@@ -3076,12 +3288,12 @@ static LIST_TRUST_STORE_CERTIFICATES: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTrustStoreCertificates {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListTrustStoreCertificatesRequest,
 }
 impl ListTrustStoreCertificates {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListTrustStoreCertificatesRequest,
     ) -> Self {
         Self { client, input }
@@ -3103,11 +3315,11 @@ impl ListTrustStoreCertificates {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListTrustStoreCertificatesResponse,
         crate::errors::ListTrustStoreCertificatesError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListTrustStoreCertificates::send,
@@ -3123,9 +3335,13 @@ impl ListTrustStoreCertificates {
         crate::types::ListTrustStoreCertificatesResponse,
         crate::errors::ListTrustStoreCertificatesError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListTrustStoreCertificates", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
@@ -3147,7 +3363,7 @@ impl ListTrustStoreCertificates {
         Ok(read_list_trust_store_certificates_response(&response)?)
     }
 }
-static LIST_TRUST_STORES: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_TRUST_STORES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListTrustStores",
     idempotent: true,
     retryable_errors: &[],
@@ -3156,12 +3372,12 @@ static LIST_TRUST_STORES: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTrustStores {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListTrustStoresRequest,
 }
 impl ListTrustStores {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListTrustStoresRequest,
     ) -> Self {
         Self { client, input }
@@ -3183,11 +3399,11 @@ impl ListTrustStores {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListTrustStoresResponse,
         crate::errors::ListTrustStoresError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListTrustStores::send,
@@ -3203,9 +3419,13 @@ impl ListTrustStores {
         crate::types::ListTrustStoresResponse,
         crate::errors::ListTrustStoresError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListTrustStores", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/trustStores");
             if let Some(v) = &input.next_token {
                 r.query("nextToken", Some(v.as_str()));
@@ -3222,7 +3442,7 @@ impl ListTrustStores {
         Ok(read_list_trust_stores_response(&response)?)
     }
 }
-static LIST_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListUserAccessLoggingSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -3231,12 +3451,12 @@ static LIST_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::Operat
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListUserAccessLoggingSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListUserAccessLoggingSettingsRequest,
 }
 impl ListUserAccessLoggingSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListUserAccessLoggingSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -3258,11 +3478,11 @@ impl ListUserAccessLoggingSettings {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListUserAccessLoggingSettingsResponse,
         crate::errors::ListUserAccessLoggingSettingsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListUserAccessLoggingSettings::send,
@@ -3278,9 +3498,13 @@ impl ListUserAccessLoggingSettings {
         crate::types::ListUserAccessLoggingSettingsResponse,
         crate::errors::ListUserAccessLoggingSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListUserAccessLoggingSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/userAccessLoggingSettings");
             if let Some(v) = &input.next_token {
                 r.query("nextToken", Some(v.as_str()));
@@ -3297,7 +3521,7 @@ impl ListUserAccessLoggingSettings {
         Ok(read_list_user_access_logging_settings_response(&response)?)
     }
 }
-static LIST_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static LIST_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ListUserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -3306,12 +3530,12 @@ static LIST_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListUserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ListUserSettingsRequest,
 }
 impl ListUserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ListUserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -3333,11 +3557,11 @@ impl ListUserSettings {
     /// Every page, following `nextToken` -> `nextToken` until the service returns no token or repeats one.
     pub fn pages(
         self,
-    ) -> nimbus::paginate::Paginated<
+    ) -> nimbus_aws::codegen::paginate::Paginated<
         crate::types::ListUserSettingsResponse,
         crate::errors::ListUserSettingsError,
     > {
-        nimbus::paginate::pages(
+        nimbus_aws::codegen::paginate::pages(
             self,
             |b, token| b.set_next_token(token),
             ListUserSettings::send,
@@ -3353,9 +3577,13 @@ impl ListUserSettings {
         crate::types::ListUserSettingsResponse,
         crate::errors::ListUserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ListUserSettings", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/userSettings");
             if let Some(v) = &input.next_token {
                 r.query("nextToken", Some(v.as_str()));
@@ -3372,7 +3600,7 @@ impl ListUserSettings {
         Ok(read_list_user_settings_response(&response)?)
     }
 }
-static TAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
+static TAG_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TagResource",
     idempotent: true,
     retryable_errors: &[],
@@ -3381,12 +3609,12 @@ static TAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TagResource {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::TagResourceRequest,
 }
 impl TagResource {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::TagResourceRequest,
     ) -> Self {
         Self { client, input }
@@ -3406,18 +3634,22 @@ impl TagResource {
     pub async fn send(
         self,
     ) -> Result<crate::types::TagResourceResponse, crate::errors::TagResourceError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TagResource", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/tags/");
             {
                 let v = &input.resource_arn;
                 r.label("resourceArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3427,7 +3659,7 @@ impl TagResource {
         Ok(read_tag_resource_response(&response)?)
     }
 }
-static UNTAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
+static UNTAG_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UntagResource",
     idempotent: true,
     retryable_errors: &[],
@@ -3436,12 +3668,12 @@ static UNTAG_RESOURCE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UntagResource {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UntagResourceRequest,
 }
 impl UntagResource {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UntagResourceRequest,
     ) -> Self {
         Self { client, input }
@@ -3454,9 +3686,13 @@ impl UntagResource {
     pub async fn send(
         self,
     ) -> Result<crate::types::UntagResourceResponse, crate::errors::UntagResourceError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UntagResource", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("DELETE");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
             r.literal("/tags/");
             {
                 let v = &input.resource_arn;
@@ -3477,7 +3713,7 @@ impl UntagResource {
         Ok(read_untag_resource_response(&response)?)
     }
 }
-static UPDATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateBrowserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -3486,12 +3722,12 @@ static UPDATE_BROWSER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateBrowserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateBrowserSettingsRequest,
 }
 impl UpdateBrowserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateBrowserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -3519,18 +3755,22 @@ impl UpdateBrowserSettings {
         crate::types::UpdateBrowserSettingsResponse,
         crate::errors::UpdateBrowserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateBrowserSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("/browserSettings/");
             {
                 let v = &input.browser_settings_arn;
                 r.label("browserSettingsArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3540,7 +3780,7 @@ impl UpdateBrowserSettings {
         Ok(read_update_browser_settings_response(&response)?)
     }
 }
-static UPDATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateDataProtectionSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -3549,12 +3789,12 @@ static UPDATE_DATA_PROTECTION_SETTINGS: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateDataProtectionSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateDataProtectionSettingsRequest,
 }
 impl UpdateDataProtectionSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateDataProtectionSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -3595,18 +3835,22 @@ impl UpdateDataProtectionSettings {
         crate::types::UpdateDataProtectionSettingsResponse,
         crate::errors::UpdateDataProtectionSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateDataProtectionSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("/dataProtectionSettings/");
             {
                 let v = &input.data_protection_settings_arn;
                 r.label("dataProtectionSettingsArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3616,7 +3860,7 @@ impl UpdateDataProtectionSettings {
         Ok(read_update_data_protection_settings_response(&response)?)
     }
 }
-static UPDATE_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_IDENTITY_PROVIDER: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateIdentityProvider",
     idempotent: true,
     retryable_errors: &[],
@@ -3625,12 +3869,12 @@ static UPDATE_IDENTITY_PROVIDER: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateIdentityProvider {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateIdentityProviderRequest,
 }
 impl UpdateIdentityProvider {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateIdentityProviderRequest,
     ) -> Self {
         Self { client, input }
@@ -3706,18 +3950,22 @@ impl UpdateIdentityProvider {
         crate::types::UpdateIdentityProviderResponse,
         crate::errors::UpdateIdentityProviderError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateIdentityProvider", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("/identityProviders/");
             {
                 let v = &input.identity_provider_arn;
                 r.label("identityProviderArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3727,7 +3975,7 @@ impl UpdateIdentityProvider {
         Ok(read_update_identity_provider_response(&response)?)
     }
 }
-static UPDATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateIpAccessSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -3736,12 +3984,12 @@ static UPDATE_IP_ACCESS_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateIpAccessSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateIpAccessSettingsRequest,
 }
 impl UpdateIpAccessSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateIpAccessSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -3779,18 +4027,22 @@ impl UpdateIpAccessSettings {
         crate::types::UpdateIpAccessSettingsResponse,
         crate::errors::UpdateIpAccessSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateIpAccessSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("/ipAccessSettings/");
             {
                 let v = &input.ip_access_settings_arn;
                 r.label("ipAccessSettingsArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3800,7 +4052,7 @@ impl UpdateIpAccessSettings {
         Ok(read_update_ip_access_settings_response(&response)?)
     }
 }
-static UPDATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateNetworkSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -3809,12 +4061,12 @@ static UPDATE_NETWORK_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateNetworkSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateNetworkSettingsRequest,
 }
 impl UpdateNetworkSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateNetworkSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -3852,18 +4104,22 @@ impl UpdateNetworkSettings {
         crate::types::UpdateNetworkSettingsResponse,
         crate::errors::UpdateNetworkSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateNetworkSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("/networkSettings/");
             {
                 let v = &input.network_settings_arn;
                 r.label("networkSettingsArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3873,7 +4129,7 @@ impl UpdateNetworkSettings {
         Ok(read_update_network_settings_response(&response)?)
     }
 }
-static UPDATE_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_PORTAL: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdatePortal",
     idempotent: true,
     retryable_errors: &[],
@@ -3882,12 +4138,12 @@ static UPDATE_PORTAL: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdatePortal {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdatePortalRequest,
 }
 impl UpdatePortal {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdatePortalRequest,
     ) -> Self {
         Self { client, input }
@@ -3930,15 +4186,19 @@ impl UpdatePortal {
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdatePortalResponse, crate::errors::UpdatePortalError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdatePortal", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/portals/");
             {
                 let v = &input.portal_arn;
                 r.label("portalArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3948,7 +4208,7 @@ impl UpdatePortal {
         Ok(read_update_portal_response(&response)?)
     }
 }
-static UPDATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateTrustStore",
     idempotent: true,
     retryable_errors: &[],
@@ -3957,12 +4217,12 @@ static UPDATE_TRUST_STORE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateTrustStore {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateTrustStoreRequest,
 }
 impl UpdateTrustStore {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateTrustStoreRequest,
     ) -> Self {
         Self { client, input }
@@ -3974,7 +4234,7 @@ impl UpdateTrustStore {
     /// A list of CA certificates to add to the trust store.
     pub fn set_certificates_to_add(
         mut self,
-        value: impl Into<Vec<nimbus::Blob>>,
+        value: impl Into<Vec<nimbus_aws::codegen::Blob>>,
     ) -> Self {
         self.input = self.input.set_certificates_to_add(value);
         self
@@ -3998,18 +4258,22 @@ impl UpdateTrustStore {
         crate::types::UpdateTrustStoreResponse,
         crate::errors::UpdateTrustStoreError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateTrustStore", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("/trustStores/");
             {
                 let v = &input.trust_store_arn;
                 r.label("trustStoreArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -4019,7 +4283,7 @@ impl UpdateTrustStore {
         Ok(read_update_trust_store_response(&response)?)
     }
 }
-static UPDATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateUserAccessLoggingSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -4028,12 +4292,12 @@ static UPDATE_USER_ACCESS_LOGGING_SETTINGS: nimbus::OperationInfo = nimbus::Oper
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateUserAccessLoggingSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateUserAccessLoggingSettingsRequest,
 }
 impl UpdateUserAccessLoggingSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateUserAccessLoggingSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -4061,18 +4325,22 @@ impl UpdateUserAccessLoggingSettings {
         crate::types::UpdateUserAccessLoggingSettingsResponse,
         crate::errors::UpdateUserAccessLoggingSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateUserAccessLoggingSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("/userAccessLoggingSettings/");
             {
                 let v = &input.user_access_logging_settings_arn;
                 r.label("userAccessLoggingSettingsArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -4082,7 +4350,7 @@ impl UpdateUserAccessLoggingSettings {
         Ok(read_update_user_access_logging_settings_response(&response)?)
     }
 }
-static UPDATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
+static UPDATE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UpdateUserSettings",
     idempotent: true,
     retryable_errors: &[],
@@ -4091,12 +4359,12 @@ static UPDATE_USER_SETTINGS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateUserSettings {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UpdateUserSettingsRequest,
 }
 impl UpdateUserSettings {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UpdateUserSettingsRequest,
     ) -> Self {
         Self { client, input }
@@ -4198,18 +4466,22 @@ impl UpdateUserSettings {
         crate::types::UpdateUserSettingsResponse,
         crate::errors::UpdateUserSettingsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UpdateUserSettings", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
             input.client_token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PATCH");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PATCH");
             r.literal("/userSettings/");
             {
                 let v = &input.user_settings_arn;
                 r.label("userSettingsArn", v.as_str(), true)?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -4221,775 +4493,835 @@ impl UpdateUserSettings {
 }
 /// Decodes a `AccessDeniedException` from a response.
 pub(crate) fn read_access_denied_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AccessDeniedException, nimbus::Error> {
-    let mut out: crate::types::AccessDeniedException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::AccessDeniedException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::AccessDeniedException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `AssociateBrowserSettingsResponse` from a response.
 pub(crate) fn read_associate_browser_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AssociateBrowserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::AssociateBrowserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::AssociateBrowserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::AssociateBrowserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `AssociateDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_associate_data_protection_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AssociateDataProtectionSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::AssociateDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::AssociateDataProtectionSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::AssociateDataProtectionSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `AssociateIpAccessSettingsResponse` from a response.
 pub(crate) fn read_associate_ip_access_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AssociateIpAccessSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::AssociateIpAccessSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::AssociateIpAccessSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::AssociateIpAccessSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `AssociateNetworkSettingsResponse` from a response.
 pub(crate) fn read_associate_network_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AssociateNetworkSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::AssociateNetworkSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::AssociateNetworkSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::AssociateNetworkSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `AssociateTrustStoreResponse` from a response.
 pub(crate) fn read_associate_trust_store_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AssociateTrustStoreResponse, nimbus::Error> {
-    let mut out: crate::types::AssociateTrustStoreResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::AssociateTrustStoreResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::AssociateTrustStoreResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `AssociateUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_associate_user_access_logging_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AssociateUserAccessLoggingSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::AssociateUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::AssociateUserAccessLoggingSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::AssociateUserAccessLoggingSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `AssociateUserSettingsResponse` from a response.
 pub(crate) fn read_associate_user_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::AssociateUserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::AssociateUserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::AssociateUserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::AssociateUserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ConflictException` from a response.
 pub(crate) fn read_conflict_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ConflictException, nimbus::Error> {
-    let mut out: crate::types::ConflictException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ConflictException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ConflictException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateBrowserSettingsResponse` from a response.
 pub(crate) fn read_create_browser_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateBrowserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::CreateBrowserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateBrowserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateBrowserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_create_data_protection_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateDataProtectionSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::CreateDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::CreateDataProtectionSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::CreateDataProtectionSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateIdentityProviderResponse` from a response.
 pub(crate) fn read_create_identity_provider_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateIdentityProviderResponse, nimbus::Error> {
-    let mut out: crate::types::CreateIdentityProviderResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateIdentityProviderResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateIdentityProviderResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateIpAccessSettingsResponse` from a response.
 pub(crate) fn read_create_ip_access_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateIpAccessSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::CreateIpAccessSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateIpAccessSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateIpAccessSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateNetworkSettingsResponse` from a response.
 pub(crate) fn read_create_network_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateNetworkSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::CreateNetworkSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateNetworkSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateNetworkSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreatePortalResponse` from a response.
 pub(crate) fn read_create_portal_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreatePortalResponse, nimbus::Error> {
-    let mut out: crate::types::CreatePortalResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreatePortalResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreatePortalResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateTrustStoreResponse` from a response.
 pub(crate) fn read_create_trust_store_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateTrustStoreResponse, nimbus::Error> {
-    let mut out: crate::types::CreateTrustStoreResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateTrustStoreResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateTrustStoreResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_create_user_access_logging_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateUserAccessLoggingSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::CreateUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::CreateUserAccessLoggingSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::CreateUserAccessLoggingSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `CreateUserSettingsResponse` from a response.
 pub(crate) fn read_create_user_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::CreateUserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::CreateUserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::CreateUserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::CreateUserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteBrowserSettingsResponse` from a response.
 pub(crate) fn read_delete_browser_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteBrowserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DeleteBrowserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteBrowserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteBrowserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_delete_data_protection_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteDataProtectionSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DeleteDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::DeleteDataProtectionSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::DeleteDataProtectionSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteIdentityProviderResponse` from a response.
 pub(crate) fn read_delete_identity_provider_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteIdentityProviderResponse, nimbus::Error> {
-    let mut out: crate::types::DeleteIdentityProviderResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteIdentityProviderResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteIdentityProviderResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteIpAccessSettingsResponse` from a response.
 pub(crate) fn read_delete_ip_access_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteIpAccessSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DeleteIpAccessSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteIpAccessSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteIpAccessSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteNetworkSettingsResponse` from a response.
 pub(crate) fn read_delete_network_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteNetworkSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DeleteNetworkSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteNetworkSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteNetworkSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeletePortalResponse` from a response.
 pub(crate) fn read_delete_portal_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeletePortalResponse, nimbus::Error> {
-    let mut out: crate::types::DeletePortalResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeletePortalResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeletePortalResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteTrustStoreResponse` from a response.
 pub(crate) fn read_delete_trust_store_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteTrustStoreResponse, nimbus::Error> {
-    let mut out: crate::types::DeleteTrustStoreResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteTrustStoreResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteTrustStoreResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_delete_user_access_logging_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteUserAccessLoggingSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DeleteUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::DeleteUserAccessLoggingSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::DeleteUserAccessLoggingSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DeleteUserSettingsResponse` from a response.
 pub(crate) fn read_delete_user_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DeleteUserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DeleteUserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DeleteUserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DeleteUserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DisassociateBrowserSettingsResponse` from a response.
 pub(crate) fn read_disassociate_browser_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DisassociateBrowserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DisassociateBrowserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::DisassociateBrowserSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::DisassociateBrowserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DisassociateDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_disassociate_data_protection_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DisassociateDataProtectionSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DisassociateDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::DisassociateDataProtectionSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::DisassociateDataProtectionSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DisassociateIpAccessSettingsResponse` from a response.
 pub(crate) fn read_disassociate_ip_access_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DisassociateIpAccessSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DisassociateIpAccessSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::DisassociateIpAccessSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::DisassociateIpAccessSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DisassociateNetworkSettingsResponse` from a response.
 pub(crate) fn read_disassociate_network_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DisassociateNetworkSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DisassociateNetworkSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::DisassociateNetworkSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::DisassociateNetworkSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DisassociateTrustStoreResponse` from a response.
 pub(crate) fn read_disassociate_trust_store_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DisassociateTrustStoreResponse, nimbus::Error> {
-    let mut out: crate::types::DisassociateTrustStoreResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DisassociateTrustStoreResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DisassociateTrustStoreResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DisassociateUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_disassociate_user_access_logging_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DisassociateUserAccessLoggingSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DisassociateUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::DisassociateUserAccessLoggingSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::DisassociateUserAccessLoggingSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DisassociateUserSettingsResponse` from a response.
 pub(crate) fn read_disassociate_user_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DisassociateUserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::DisassociateUserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DisassociateUserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DisassociateUserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ExpireSessionResponse` from a response.
 pub(crate) fn read_expire_session_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ExpireSessionResponse, nimbus::Error> {
-    let mut out: crate::types::ExpireSessionResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ExpireSessionResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ExpireSessionResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetBrowserSettingsResponse` from a response.
 pub(crate) fn read_get_browser_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetBrowserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::GetBrowserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetBrowserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetBrowserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_get_data_protection_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetDataProtectionSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::GetDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::GetDataProtectionSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::GetDataProtectionSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetIdentityProviderResponse` from a response.
 pub(crate) fn read_get_identity_provider_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetIdentityProviderResponse, nimbus::Error> {
-    let mut out: crate::types::GetIdentityProviderResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetIdentityProviderResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetIdentityProviderResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetIpAccessSettingsResponse` from a response.
 pub(crate) fn read_get_ip_access_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetIpAccessSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::GetIpAccessSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetIpAccessSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetIpAccessSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetNetworkSettingsResponse` from a response.
 pub(crate) fn read_get_network_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetNetworkSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::GetNetworkSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetNetworkSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetNetworkSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetPortalResponse` from a response.
 pub(crate) fn read_get_portal_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetPortalResponse, nimbus::Error> {
-    let mut out: crate::types::GetPortalResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetPortalResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetPortalResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetPortalServiceProviderMetadataResponse` from a response.
 pub(crate) fn read_get_portal_service_provider_metadata_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetPortalServiceProviderMetadataResponse, nimbus::Error> {
-    let mut out: crate::types::GetPortalServiceProviderMetadataResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::GetPortalServiceProviderMetadataResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::GetPortalServiceProviderMetadataResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetSessionResponse` from a response.
 pub(crate) fn read_get_session_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetSessionResponse, nimbus::Error> {
-    let mut out: crate::types::GetSessionResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetSessionResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetSessionResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetTrustStoreCertificateResponse` from a response.
 pub(crate) fn read_get_trust_store_certificate_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetTrustStoreCertificateResponse, nimbus::Error> {
-    let mut out: crate::types::GetTrustStoreCertificateResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetTrustStoreCertificateResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetTrustStoreCertificateResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetTrustStoreResponse` from a response.
 pub(crate) fn read_get_trust_store_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetTrustStoreResponse, nimbus::Error> {
-    let mut out: crate::types::GetTrustStoreResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetTrustStoreResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetTrustStoreResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_get_user_access_logging_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetUserAccessLoggingSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::GetUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::GetUserAccessLoggingSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::GetUserAccessLoggingSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GetUserSettingsResponse` from a response.
 pub(crate) fn read_get_user_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GetUserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::GetUserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GetUserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GetUserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `InternalServerException` from a response.
 pub(crate) fn read_internal_server_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::InternalServerException, nimbus::Error> {
-    let mut out: crate::types::InternalServerException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::InternalServerException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::InternalServerException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    if let Some(v) = nimbus::protocol::rest::header(
+    if let Some(v) = nimbus_aws::codegen::rest::header(
         response,
         "Retry-After",
-        nimbus::protocol::rest::parse_int::<i32>,
+        nimbus_aws::codegen::rest::parse_int::<i32>,
     )? {
         out.retry_after_seconds = v;
     }
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListBrowserSettingsResponse` from a response.
 pub(crate) fn read_list_browser_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListBrowserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::ListBrowserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListBrowserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListBrowserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_list_data_protection_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListDataProtectionSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::ListDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::ListDataProtectionSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::ListDataProtectionSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListIdentityProvidersResponse` from a response.
 pub(crate) fn read_list_identity_providers_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListIdentityProvidersResponse, nimbus::Error> {
-    let mut out: crate::types::ListIdentityProvidersResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListIdentityProvidersResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListIdentityProvidersResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListIpAccessSettingsResponse` from a response.
 pub(crate) fn read_list_ip_access_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListIpAccessSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::ListIpAccessSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListIpAccessSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListIpAccessSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListNetworkSettingsResponse` from a response.
 pub(crate) fn read_list_network_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListNetworkSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::ListNetworkSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListNetworkSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListNetworkSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListPortalsResponse` from a response.
 pub(crate) fn read_list_portals_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListPortalsResponse, nimbus::Error> {
-    let mut out: crate::types::ListPortalsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListPortalsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListPortalsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListSessionsResponse` from a response.
 pub(crate) fn read_list_sessions_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListSessionsResponse, nimbus::Error> {
-    let mut out: crate::types::ListSessionsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListSessionsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListSessionsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListTagsForResourceResponse` from a response.
 pub(crate) fn read_list_tags_for_resource_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListTagsForResourceResponse, nimbus::Error> {
-    let mut out: crate::types::ListTagsForResourceResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListTagsForResourceResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListTagsForResourceResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListTrustStoreCertificatesResponse` from a response.
 pub(crate) fn read_list_trust_store_certificates_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListTrustStoreCertificatesResponse, nimbus::Error> {
-    let mut out: crate::types::ListTrustStoreCertificatesResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::ListTrustStoreCertificatesResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::ListTrustStoreCertificatesResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListTrustStoresResponse` from a response.
 pub(crate) fn read_list_trust_stores_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListTrustStoresResponse, nimbus::Error> {
-    let mut out: crate::types::ListTrustStoresResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListTrustStoresResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListTrustStoresResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_list_user_access_logging_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListUserAccessLoggingSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::ListUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::ListUserAccessLoggingSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::ListUserAccessLoggingSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ListUserSettingsResponse` from a response.
 pub(crate) fn read_list_user_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ListUserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::ListUserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ListUserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ListUserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ResourceNotFoundException` from a response.
 pub(crate) fn read_resource_not_found_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ResourceNotFoundException, nimbus::Error> {
-    let mut out: crate::types::ResourceNotFoundException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ResourceNotFoundException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ResourceNotFoundException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ServiceQuotaExceededException` from a response.
 pub(crate) fn read_service_quota_exceeded_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ServiceQuotaExceededException, nimbus::Error> {
-    let mut out: crate::types::ServiceQuotaExceededException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ServiceQuotaExceededException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ServiceQuotaExceededException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TagResourceResponse` from a response.
 pub(crate) fn read_tag_resource_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TagResourceResponse, nimbus::Error> {
-    let mut out: crate::types::TagResourceResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TagResourceResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::TagResourceResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ThrottlingException` from a response.
 pub(crate) fn read_throttling_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ThrottlingException, nimbus::Error> {
-    let mut out: crate::types::ThrottlingException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ThrottlingException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ThrottlingException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    if let Some(v) = nimbus::protocol::rest::header(
+    if let Some(v) = nimbus_aws::codegen::rest::header(
         response,
         "Retry-After",
-        nimbus::protocol::rest::parse_int::<i32>,
+        nimbus_aws::codegen::rest::parse_int::<i32>,
     )? {
         out.retry_after_seconds = v;
     }
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TooManyTagsException` from a response.
 pub(crate) fn read_too_many_tags_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TooManyTagsException, nimbus::Error> {
-    let mut out: crate::types::TooManyTagsException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TooManyTagsException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::TooManyTagsException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UntagResourceResponse` from a response.
 pub(crate) fn read_untag_resource_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UntagResourceResponse, nimbus::Error> {
-    let mut out: crate::types::UntagResourceResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UntagResourceResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UntagResourceResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateBrowserSettingsResponse` from a response.
 pub(crate) fn read_update_browser_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateBrowserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::UpdateBrowserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateBrowserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateBrowserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateDataProtectionSettingsResponse` from a response.
 pub(crate) fn read_update_data_protection_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateDataProtectionSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::UpdateDataProtectionSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::UpdateDataProtectionSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::UpdateDataProtectionSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateIdentityProviderResponse` from a response.
 pub(crate) fn read_update_identity_provider_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateIdentityProviderResponse, nimbus::Error> {
-    let mut out: crate::types::UpdateIdentityProviderResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateIdentityProviderResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateIdentityProviderResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateIpAccessSettingsResponse` from a response.
 pub(crate) fn read_update_ip_access_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateIpAccessSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::UpdateIpAccessSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateIpAccessSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateIpAccessSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateNetworkSettingsResponse` from a response.
 pub(crate) fn read_update_network_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateNetworkSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::UpdateNetworkSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateNetworkSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateNetworkSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdatePortalResponse` from a response.
 pub(crate) fn read_update_portal_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdatePortalResponse, nimbus::Error> {
-    let mut out: crate::types::UpdatePortalResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdatePortalResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdatePortalResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateTrustStoreResponse` from a response.
 pub(crate) fn read_update_trust_store_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateTrustStoreResponse, nimbus::Error> {
-    let mut out: crate::types::UpdateTrustStoreResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateTrustStoreResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateTrustStoreResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateUserAccessLoggingSettingsResponse` from a response.
 pub(crate) fn read_update_user_access_logging_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateUserAccessLoggingSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::UpdateUserAccessLoggingSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::UpdateUserAccessLoggingSettingsResponse,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::UpdateUserAccessLoggingSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UpdateUserSettingsResponse` from a response.
 pub(crate) fn read_update_user_settings_response(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UpdateUserSettingsResponse, nimbus::Error> {
-    let mut out: crate::types::UpdateUserSettingsResponse = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UpdateUserSettingsResponse, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UpdateUserSettingsResponse = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ValidationException` from a response.
 pub(crate) fn read_validation_exception(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ValidationException, nimbus::Error> {
-    let mut out: crate::types::ValidationException = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ValidationException, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ValidationException = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }

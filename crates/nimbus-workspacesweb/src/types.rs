@@ -12,7 +12,7 @@ pub struct AccessDeniedException {
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AccessDeniedException {
     /// Creates an empty `AccessDeniedException`; optional members are set with the `set_*` methods.
@@ -44,7 +44,7 @@ pub struct AssociateBrowserSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the browser settings.
@@ -52,7 +52,7 @@ pub struct AssociateBrowserSettingsRequest {
         skip_serializing,
         rename = "browserSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
 }
@@ -77,19 +77,19 @@ pub struct AssociateBrowserSettingsResponse {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the browser settings.
     #[serde(
         rename = "browserSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateBrowserSettingsResponse {
     /// Creates a `AssociateBrowserSettingsResponse` from its required members (`portal_arn`, `browser_settings_arn`); optional members are set with the `set_*` methods.
@@ -119,7 +119,7 @@ pub struct AssociateDataProtectionSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the data protection settings.
@@ -127,7 +127,7 @@ pub struct AssociateDataProtectionSettingsRequest {
         skip_serializing,
         rename = "dataProtectionSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
 }
@@ -152,19 +152,19 @@ pub struct AssociateDataProtectionSettingsResponse {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the data protection settings resource.
     #[serde(
         rename = "dataProtectionSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateDataProtectionSettingsResponse {
     /// Creates a `AssociateDataProtectionSettingsResponse` from its required members (`portal_arn`, `data_protection_settings_arn`); optional members are set with the `set_*` methods.
@@ -194,7 +194,7 @@ pub struct AssociateIpAccessSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the IP access settings.
@@ -202,7 +202,7 @@ pub struct AssociateIpAccessSettingsRequest {
         skip_serializing,
         rename = "ipAccessSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
 }
@@ -227,19 +227,19 @@ pub struct AssociateIpAccessSettingsResponse {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the IP access settings resource.
     #[serde(
         rename = "ipAccessSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateIpAccessSettingsResponse {
     /// Creates a `AssociateIpAccessSettingsResponse` from its required members (`portal_arn`, `ip_access_settings_arn`); optional members are set with the `set_*` methods.
@@ -269,7 +269,7 @@ pub struct AssociateNetworkSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the network settings.
@@ -277,7 +277,7 @@ pub struct AssociateNetworkSettingsRequest {
         skip_serializing,
         rename = "networkSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub network_settings_arn: String,
 }
@@ -302,19 +302,19 @@ pub struct AssociateNetworkSettingsResponse {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the network settings.
     #[serde(
         rename = "networkSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub network_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateNetworkSettingsResponse {
     /// Creates a `AssociateNetworkSettingsResponse` from its required members (`portal_arn`, `network_settings_arn`); optional members are set with the `set_*` methods.
@@ -344,7 +344,7 @@ pub struct AssociateTrustStoreRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the trust store.
@@ -352,7 +352,7 @@ pub struct AssociateTrustStoreRequest {
         skip_serializing,
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
 }
@@ -377,19 +377,19 @@ pub struct AssociateTrustStoreResponse {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the trust store.
     #[serde(
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateTrustStoreResponse {
     /// Creates a `AssociateTrustStoreResponse` from its required members (`portal_arn`, `trust_store_arn`); optional members are set with the `set_*` methods.
@@ -419,7 +419,7 @@ pub struct AssociateUserAccessLoggingSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the user access logging settings.
@@ -427,7 +427,7 @@ pub struct AssociateUserAccessLoggingSettingsRequest {
         skip_serializing,
         rename = "userAccessLoggingSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
 }
@@ -452,19 +452,19 @@ pub struct AssociateUserAccessLoggingSettingsResponse {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the user access logging settings.
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateUserAccessLoggingSettingsResponse {
     /// Creates a `AssociateUserAccessLoggingSettingsResponse` from its required members (`portal_arn`, `user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
@@ -494,7 +494,7 @@ pub struct AssociateUserSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the user settings.
@@ -502,7 +502,7 @@ pub struct AssociateUserSettingsRequest {
         skip_serializing,
         rename = "userSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_settings_arn: String,
 }
@@ -527,19 +527,19 @@ pub struct AssociateUserSettingsResponse {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The ARN of the user settings.
     #[serde(
         rename = "userSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateUserSettingsResponse {
     /// Creates a `AssociateUserSettingsResponse` from its required members (`portal_arn`, `user_settings_arn`); optional members are set with the `set_*` methods.
@@ -568,7 +568,7 @@ pub enum AuthenticationType {
     /// `IAM_Identity_Center`
     IamIdentityCenter,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl AuthenticationType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -587,14 +587,16 @@ impl From<&str> for AuthenticationType {
         match value {
             "Standard" => Self::Standard,
             "IAM_Identity_Center" => Self::IamIdentityCenter,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for AuthenticationType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for AuthenticationType {
@@ -618,7 +620,7 @@ impl schemars::JsonSchema for AuthenticationType {
         "AuthenticationType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The browser settings resource that can be associated with a web portal. Once associated with a web portal, browser settings control how the browser will behave once a user starts a streaming session for the web portal.
@@ -630,7 +632,7 @@ pub struct BrowserSettings {
     #[serde(
         rename = "browserSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
     /// A list of web portal ARNs that this browser settings is associated with.
@@ -686,7 +688,7 @@ impl std::fmt::Debug for BrowserSettings {
         f.debug_struct("BrowserSettings")
             .field("browser_settings_arn", &self.browser_settings_arn)
             .field("associated_portal_arns", &self.associated_portal_arns)
-            .field("browser_policy", &nimbus::wire::Redacted)
+            .field("browser_policy", &nimbus_aws::codegen::wire::Redacted)
             .field("customer_managed_key", &self.customer_managed_key)
             .field("additional_encryption_context", &self.additional_encryption_context)
             .finish()
@@ -701,7 +703,7 @@ pub struct BrowserSettingsSummary {
     #[serde(
         rename = "browserSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
 }
@@ -720,7 +722,7 @@ pub enum BrowserType {
     /// `Chrome`
     Chrome,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl BrowserType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -737,14 +739,16 @@ impl From<&str> for BrowserType {
     fn from(value: &str) -> Self {
         match value {
             "Chrome" => Self::Chrome,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for BrowserType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for BrowserType {
@@ -763,7 +767,7 @@ impl schemars::JsonSchema for BrowserType {
         "BrowserType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The certificate.
@@ -785,22 +789,22 @@ pub struct Certificate {
         rename = "notValidBefore",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub not_valid_before: Option<nimbus::DateTime>,
+    pub not_valid_before: Option<nimbus_aws::codegen::DateTime>,
     /// The certificate is not valid after this date.
     #[serde(
         rename = "notValidAfter",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub not_valid_after: Option<nimbus::DateTime>,
+    pub not_valid_after: Option<nimbus_aws::codegen::DateTime>,
     /// The body of the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<nimbus::Blob>,
+    pub body: Option<nimbus_aws::codegen::Blob>,
 }
 impl Certificate {
     /// Creates an empty `Certificate`; optional members are set with the `set_*` methods.
@@ -823,17 +827,23 @@ impl Certificate {
         self
     }
     /// Sets [`Certificate::not_valid_before`](Self::not_valid_before).
-    pub fn set_not_valid_before(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_not_valid_before(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.not_valid_before = Some(value.into());
         self
     }
     /// Sets [`Certificate::not_valid_after`](Self::not_valid_after).
-    pub fn set_not_valid_after(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_not_valid_after(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.not_valid_after = Some(value.into());
         self
     }
     /// Sets [`Certificate::body`](Self::body).
-    pub fn set_body(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_body(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.body = Some(value.into());
         self
     }
@@ -857,19 +867,19 @@ pub struct CertificateSummary {
         rename = "notValidBefore",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub not_valid_before: Option<nimbus::DateTime>,
+    pub not_valid_before: Option<nimbus_aws::codegen::DateTime>,
     /// The certificate is not valid after this date.
     #[serde(
         rename = "notValidAfter",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub not_valid_after: Option<nimbus::DateTime>,
+    pub not_valid_after: Option<nimbus_aws::codegen::DateTime>,
 }
 impl CertificateSummary {
     /// Creates an empty `CertificateSummary`; optional members are set with the `set_*` methods.
@@ -892,12 +902,18 @@ impl CertificateSummary {
         self
     }
     /// Sets [`CertificateSummary::not_valid_before`](Self::not_valid_before).
-    pub fn set_not_valid_before(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_not_valid_before(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.not_valid_before = Some(value.into());
         self
     }
     /// Sets [`CertificateSummary::not_valid_after`](Self::not_valid_after).
-    pub fn set_not_valid_after(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_not_valid_after(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.not_valid_after = Some(value.into());
         self
     }
@@ -918,7 +934,7 @@ pub struct ConflictException {
     pub resource_type: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ConflictException {
     /// Creates an empty `ConflictException`; optional members are set with the `set_*` methods.
@@ -956,7 +972,7 @@ impl ConflictException {
 #[non_exhaustive]
 pub struct CookieSpecification {
     /// The domain of the cookie.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub domain: String,
     /// The name of the cookie.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -987,9 +1003,9 @@ impl CookieSpecification {
 impl std::fmt::Debug for CookieSpecification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CookieSpecification")
-            .field("domain", &nimbus::wire::Redacted)
-            .field("name", &nimbus::wire::Redacted)
-            .field("path", &nimbus::wire::Redacted)
+            .field("domain", &nimbus_aws::codegen::wire::Redacted)
+            .field("name", &nimbus_aws::codegen::wire::Redacted)
+            .field("path", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -999,7 +1015,7 @@ impl std::fmt::Debug for CookieSpecification {
 #[non_exhaustive]
 pub struct CookieSynchronizationConfiguration {
     /// The list of cookie specifications that are allowed to be synchronized to the remote browser.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub allowlist: Vec<CookieSpecification>,
     /// The list of cookie specifications that are blocked from being synchronized to the remote browser.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1022,8 +1038,8 @@ impl CookieSynchronizationConfiguration {
 impl std::fmt::Debug for CookieSynchronizationConfiguration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CookieSynchronizationConfiguration")
-            .field("allowlist", &nimbus::wire::Redacted)
-            .field("blocklist", &nimbus::wire::Redacted)
+            .field("allowlist", &nimbus_aws::codegen::wire::Redacted)
+            .field("blocklist", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -1048,7 +1064,7 @@ pub struct CreateBrowserSettingsRequest {
     #[serde(
         rename = "browserPolicy",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_policy: String,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
@@ -1092,10 +1108,10 @@ impl CreateBrowserSettingsRequest {
 impl std::fmt::Debug for CreateBrowserSettingsRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateBrowserSettingsRequest")
-            .field("tags", &nimbus::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .field("customer_managed_key", &self.customer_managed_key)
             .field("additional_encryption_context", &self.additional_encryption_context)
-            .field("browser_policy", &nimbus::wire::Redacted)
+            .field("browser_policy", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -1109,12 +1125,12 @@ pub struct CreateBrowserSettingsResponse {
     #[serde(
         rename = "browserSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateBrowserSettingsResponse {
     /// Creates a `CreateBrowserSettingsResponse` from its required members (`browser_settings_arn`); optional members are set with the `set_*` methods.
@@ -1215,9 +1231,9 @@ impl CreateDataProtectionSettingsRequest {
 impl std::fmt::Debug for CreateDataProtectionSettingsRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateDataProtectionSettingsRequest")
-            .field("display_name", &nimbus::wire::Redacted)
-            .field("description", &nimbus::wire::Redacted)
-            .field("tags", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("description", &nimbus_aws::codegen::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .field("customer_managed_key", &self.customer_managed_key)
             .field("additional_encryption_context", &self.additional_encryption_context)
             .field(
@@ -1237,12 +1253,12 @@ pub struct CreateDataProtectionSettingsResponse {
     #[serde(
         rename = "dataProtectionSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateDataProtectionSettingsResponse {
     /// Creates a `CreateDataProtectionSettingsResponse` from its required members (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
@@ -1267,21 +1283,21 @@ pub struct CreateIdentityProviderRequest {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The identity provider name.
     #[serde(
         rename = "identityProviderName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_name: String,
     /// The identity provider type.
     #[serde(
         rename = "identityProviderType",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_type: IdentityProviderType,
     /// The identity provider details. The following list describes the provider detail keys for each identity provider type.
@@ -1320,7 +1336,7 @@ pub struct CreateIdentityProviderRequest {
     #[serde(
         rename = "identityProviderDetails",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_details: std::collections::HashMap<String, String>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
@@ -1363,11 +1379,11 @@ impl std::fmt::Debug for CreateIdentityProviderRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateIdentityProviderRequest")
             .field("portal_arn", &self.portal_arn)
-            .field("identity_provider_name", &nimbus::wire::Redacted)
+            .field("identity_provider_name", &nimbus_aws::codegen::wire::Redacted)
             .field("identity_provider_type", &self.identity_provider_type)
-            .field("identity_provider_details", &nimbus::wire::Redacted)
+            .field("identity_provider_details", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
-            .field("tags", &nimbus::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -1380,12 +1396,12 @@ pub struct CreateIdentityProviderResponse {
     #[serde(
         rename = "identityProviderArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateIdentityProviderResponse {
     /// Creates a `CreateIdentityProviderResponse` from its required members (`identity_provider_arn`); optional members are set with the `set_*` methods.
@@ -1428,7 +1444,7 @@ pub struct CreateIpAccessSettingsRequest {
     #[serde(
         rename = "ipRules",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_rules: Vec<IpRule>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
@@ -1482,12 +1498,12 @@ impl CreateIpAccessSettingsRequest {
 impl std::fmt::Debug for CreateIpAccessSettingsRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateIpAccessSettingsRequest")
-            .field("display_name", &nimbus::wire::Redacted)
-            .field("description", &nimbus::wire::Redacted)
-            .field("tags", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("description", &nimbus_aws::codegen::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .field("customer_managed_key", &self.customer_managed_key)
             .field("additional_encryption_context", &self.additional_encryption_context)
-            .field("ip_rules", &nimbus::wire::Redacted)
+            .field("ip_rules", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -1501,12 +1517,12 @@ pub struct CreateIpAccessSettingsResponse {
     #[serde(
         rename = "ipAccessSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateIpAccessSettingsResponse {
     /// Creates a `CreateIpAccessSettingsResponse` from its required members (`ip_access_settings_arn`); optional members are set with the `set_*` methods.
@@ -1531,21 +1547,21 @@ pub struct CreateNetworkSettingsRequest {
     #[serde(
         rename = "vpcId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub vpc_id: String,
     /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At least two of these subnets must be in different availability zones.
     #[serde(
         rename = "subnetIds",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub subnet_ids: Vec<String>,
     /// One or more security groups used to control access from streaming instances to your VPC.
     #[serde(
         rename = "securityGroupIds",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub security_group_ids: Vec<String>,
     /// The tags to add to the network settings resource. A tag is a key-value pair.
@@ -1588,7 +1604,7 @@ impl std::fmt::Debug for CreateNetworkSettingsRequest {
             .field("vpc_id", &self.vpc_id)
             .field("subnet_ids", &self.subnet_ids)
             .field("security_group_ids", &self.security_group_ids)
-            .field("tags", &nimbus::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -1602,12 +1618,12 @@ pub struct CreateNetworkSettingsResponse {
     #[serde(
         rename = "networkSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub network_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateNetworkSettingsResponse {
     /// Creates a `CreateNetworkSettingsResponse` from its required members (`network_settings_arn`); optional members are set with the `set_*` methods.
@@ -1717,8 +1733,8 @@ impl CreatePortalRequest {
 impl std::fmt::Debug for CreatePortalRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreatePortalRequest")
-            .field("display_name", &nimbus::wire::Redacted)
-            .field("tags", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .field("customer_managed_key", &self.customer_managed_key)
             .field("additional_encryption_context", &self.additional_encryption_context)
             .field("client_token", &self.client_token)
@@ -1737,19 +1753,19 @@ pub struct CreatePortalResponse {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The endpoint URL of the web portal that users access in order to start streaming sessions.
     #[serde(
         rename = "portalEndpoint",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_endpoint: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreatePortalResponse {
     /// Creates a `CreatePortalResponse` from its required members (`portal_arn`, `portal_endpoint`); optional members are set with the `set_*` methods.
@@ -1778,9 +1794,9 @@ pub struct CreateTrustStoreRequest {
     #[serde(
         rename = "certificateList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub certificate_list: Vec<nimbus::Blob>,
+    pub certificate_list: Vec<nimbus_aws::codegen::Blob>,
     /// The tags to add to the trust store. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
@@ -1792,7 +1808,7 @@ pub struct CreateTrustStoreRequest {
 }
 impl CreateTrustStoreRequest {
     /// Creates a `CreateTrustStoreRequest` from its required members (`certificate_list`); optional members are set with the `set_*` methods.
-    pub fn new(certificate_list: impl Into<Vec<nimbus::Blob>>) -> Self {
+    pub fn new(certificate_list: impl Into<Vec<nimbus_aws::codegen::Blob>>) -> Self {
         Self {
             certificate_list: certificate_list.into(),
             ..Default::default()
@@ -1813,7 +1829,7 @@ impl std::fmt::Debug for CreateTrustStoreRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateTrustStoreRequest")
             .field("certificate_list", &self.certificate_list)
-            .field("tags", &nimbus::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -1827,12 +1843,12 @@ pub struct CreateTrustStoreResponse {
     #[serde(
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateTrustStoreResponse {
     /// Creates a `CreateTrustStoreResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
@@ -1857,7 +1873,7 @@ pub struct CreateUserAccessLoggingSettingsRequest {
     #[serde(
         rename = "kinesisStreamArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub kinesis_stream_arn: String,
     /// The tags to add to the user settings resource. A tag is a key-value pair.
@@ -1892,7 +1908,7 @@ impl std::fmt::Debug for CreateUserAccessLoggingSettingsRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateUserAccessLoggingSettingsRequest")
             .field("kinesis_stream_arn", &self.kinesis_stream_arn)
-            .field("tags", &nimbus::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -1906,12 +1922,12 @@ pub struct CreateUserAccessLoggingSettingsResponse {
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateUserAccessLoggingSettingsResponse {
     /// Creates a `CreateUserAccessLoggingSettingsResponse` from its required members (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
@@ -1936,35 +1952,35 @@ pub struct CreateUserSettingsRequest {
     #[serde(
         rename = "copyAllowed",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub copy_allowed: EnabledType,
     /// Specifies whether the user can paste text from the local device to the streaming session.
     #[serde(
         rename = "pasteAllowed",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub paste_allowed: EnabledType,
     /// Specifies whether the user can download files from the streaming session to the local device.
     #[serde(
         rename = "downloadAllowed",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub download_allowed: EnabledType,
     /// Specifies whether the user can upload files from the local device to the streaming session.
     #[serde(
         rename = "uploadAllowed",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub upload_allowed: EnabledType,
     /// Specifies whether the user can print to the local device.
     #[serde(
         rename = "printAllowed",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub print_allowed: EnabledType,
     /// The tags to add to the user settings resource. A tag is a key-value pair.
@@ -2093,14 +2109,17 @@ impl std::fmt::Debug for CreateUserSettingsRequest {
             .field("download_allowed", &self.download_allowed)
             .field("upload_allowed", &self.upload_allowed)
             .field("print_allowed", &self.print_allowed)
-            .field("tags", &nimbus::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .field("disconnect_timeout_in_minutes", &self.disconnect_timeout_in_minutes)
             .field(
                 "idle_disconnect_timeout_in_minutes",
                 &self.idle_disconnect_timeout_in_minutes,
             )
             .field("client_token", &self.client_token)
-            .field("cookie_synchronization_configuration", &nimbus::wire::Redacted)
+            .field(
+                "cookie_synchronization_configuration",
+                &nimbus_aws::codegen::wire::Redacted,
+            )
             .field("customer_managed_key", &self.customer_managed_key)
             .field("additional_encryption_context", &self.additional_encryption_context)
             .field("deep_link_allowed", &self.deep_link_allowed)
@@ -2117,12 +2136,12 @@ pub struct CreateUserSettingsResponse {
     #[serde(
         rename = "userSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateUserSettingsResponse {
     /// Creates a `CreateUserSettingsResponse` from its required members (`user_settings_arn`); optional members are set with the `set_*` methods.
@@ -2147,14 +2166,14 @@ pub struct CustomPattern {
     #[serde(
         rename = "patternName",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub pattern_name: String,
     /// The pattern regex for the customer pattern. The format must follow JavaScript regex format. The pattern must be enclosed between slashes, and can have flags behind the second slash. For example: “/ab+c/gi”.
     #[serde(
         rename = "patternRegex",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub pattern_regex: String,
     /// The pattern description for the customer pattern.
@@ -2190,10 +2209,10 @@ impl CustomPattern {
 impl std::fmt::Debug for CustomPattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CustomPattern")
-            .field("pattern_name", &nimbus::wire::Redacted)
-            .field("pattern_regex", &nimbus::wire::Redacted)
-            .field("pattern_description", &nimbus::wire::Redacted)
-            .field("keyword_regex", &nimbus::wire::Redacted)
+            .field("pattern_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("pattern_regex", &nimbus_aws::codegen::wire::Redacted)
+            .field("pattern_description", &nimbus_aws::codegen::wire::Redacted)
+            .field("keyword_regex", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -2206,7 +2225,7 @@ pub struct DataProtectionSettings {
     #[serde(
         rename = "dataProtectionSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
     /// The inline redaction configuration for the data protection settings.
@@ -2229,10 +2248,10 @@ pub struct DataProtectionSettings {
         rename = "creationDate",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_date: Option<nimbus::DateTime>,
+    pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The customer managed key used to encrypt sensitive information in the data protection settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
@@ -2275,7 +2294,10 @@ impl DataProtectionSettings {
         self
     }
     /// Sets [`DataProtectionSettings::creation_date`](Self::creation_date).
-    pub fn set_creation_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_date = Some(value.into());
         self
     }
@@ -2302,8 +2324,8 @@ impl std::fmt::Debug for DataProtectionSettings {
                 &self.inline_redaction_configuration,
             )
             .field("associated_portal_arns", &self.associated_portal_arns)
-            .field("display_name", &nimbus::wire::Redacted)
-            .field("description", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("description", &nimbus_aws::codegen::wire::Redacted)
             .field("creation_date", &self.creation_date)
             .field("customer_managed_key", &self.customer_managed_key)
             .field("additional_encryption_context", &self.additional_encryption_context)
@@ -2319,7 +2341,7 @@ pub struct DataProtectionSettingsSummary {
     #[serde(
         rename = "dataProtectionSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
     /// The display name of the data protection settings.
@@ -2333,10 +2355,10 @@ pub struct DataProtectionSettingsSummary {
         rename = "creationDate",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_date: Option<nimbus::DateTime>,
+    pub creation_date: Option<nimbus_aws::codegen::DateTime>,
 }
 impl DataProtectionSettingsSummary {
     /// Creates a `DataProtectionSettingsSummary` from its required members (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
@@ -2357,7 +2379,10 @@ impl DataProtectionSettingsSummary {
         self
     }
     /// Sets [`DataProtectionSettingsSummary::creation_date`](Self::creation_date).
-    pub fn set_creation_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_date = Some(value.into());
         self
     }
@@ -2366,8 +2391,8 @@ impl std::fmt::Debug for DataProtectionSettingsSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DataProtectionSettingsSummary")
             .field("data_protection_settings_arn", &self.data_protection_settings_arn)
-            .field("display_name", &nimbus::wire::Redacted)
-            .field("description", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("description", &nimbus_aws::codegen::wire::Redacted)
             .field("creation_date", &self.creation_date)
             .finish()
     }
@@ -2382,7 +2407,7 @@ pub struct DeleteBrowserSettingsRequest {
         skip_serializing,
         rename = "browserSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
 }
@@ -2401,7 +2426,7 @@ impl DeleteBrowserSettingsRequest {
 pub struct DeleteBrowserSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteBrowserSettingsResponse {
     /// Creates an empty `DeleteBrowserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2424,7 +2449,7 @@ pub struct DeleteDataProtectionSettingsRequest {
         skip_serializing,
         rename = "dataProtectionSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
 }
@@ -2443,7 +2468,7 @@ impl DeleteDataProtectionSettingsRequest {
 pub struct DeleteDataProtectionSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteDataProtectionSettingsResponse {
     /// Creates an empty `DeleteDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2466,7 +2491,7 @@ pub struct DeleteIdentityProviderRequest {
         skip_serializing,
         rename = "identityProviderArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_arn: String,
 }
@@ -2485,7 +2510,7 @@ impl DeleteIdentityProviderRequest {
 pub struct DeleteIdentityProviderResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteIdentityProviderResponse {
     /// Creates an empty `DeleteIdentityProviderResponse`; optional members are set with the `set_*` methods.
@@ -2508,7 +2533,7 @@ pub struct DeleteIpAccessSettingsRequest {
         skip_serializing,
         rename = "ipAccessSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
 }
@@ -2527,7 +2552,7 @@ impl DeleteIpAccessSettingsRequest {
 pub struct DeleteIpAccessSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteIpAccessSettingsResponse {
     /// Creates an empty `DeleteIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2550,7 +2575,7 @@ pub struct DeleteNetworkSettingsRequest {
         skip_serializing,
         rename = "networkSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub network_settings_arn: String,
 }
@@ -2569,7 +2594,7 @@ impl DeleteNetworkSettingsRequest {
 pub struct DeleteNetworkSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteNetworkSettingsResponse {
     /// Creates an empty `DeleteNetworkSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2592,7 +2617,7 @@ pub struct DeletePortalRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -2611,7 +2636,7 @@ impl DeletePortalRequest {
 pub struct DeletePortalResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeletePortalResponse {
     /// Creates an empty `DeletePortalResponse`; optional members are set with the `set_*` methods.
@@ -2634,7 +2659,7 @@ pub struct DeleteTrustStoreRequest {
         skip_serializing,
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
 }
@@ -2653,7 +2678,7 @@ impl DeleteTrustStoreRequest {
 pub struct DeleteTrustStoreResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteTrustStoreResponse {
     /// Creates an empty `DeleteTrustStoreResponse`; optional members are set with the `set_*` methods.
@@ -2676,7 +2701,7 @@ pub struct DeleteUserAccessLoggingSettingsRequest {
         skip_serializing,
         rename = "userAccessLoggingSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
 }
@@ -2695,7 +2720,7 @@ impl DeleteUserAccessLoggingSettingsRequest {
 pub struct DeleteUserAccessLoggingSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteUserAccessLoggingSettingsResponse {
     /// Creates an empty `DeleteUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2718,7 +2743,7 @@ pub struct DeleteUserSettingsRequest {
         skip_serializing,
         rename = "userSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_settings_arn: String,
 }
@@ -2737,7 +2762,7 @@ impl DeleteUserSettingsRequest {
 pub struct DeleteUserSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteUserSettingsResponse {
     /// Creates an empty `DeleteUserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2760,7 +2785,7 @@ pub struct DisassociateBrowserSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -2779,7 +2804,7 @@ impl DisassociateBrowserSettingsRequest {
 pub struct DisassociateBrowserSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateBrowserSettingsResponse {
     /// Creates an empty `DisassociateBrowserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2802,7 +2827,7 @@ pub struct DisassociateDataProtectionSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -2821,7 +2846,7 @@ impl DisassociateDataProtectionSettingsRequest {
 pub struct DisassociateDataProtectionSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateDataProtectionSettingsResponse {
     /// Creates an empty `DisassociateDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2844,7 +2869,7 @@ pub struct DisassociateIpAccessSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -2863,7 +2888,7 @@ impl DisassociateIpAccessSettingsRequest {
 pub struct DisassociateIpAccessSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateIpAccessSettingsResponse {
     /// Creates an empty `DisassociateIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2886,7 +2911,7 @@ pub struct DisassociateNetworkSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -2905,7 +2930,7 @@ impl DisassociateNetworkSettingsRequest {
 pub struct DisassociateNetworkSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateNetworkSettingsResponse {
     /// Creates an empty `DisassociateNetworkSettingsResponse`; optional members are set with the `set_*` methods.
@@ -2928,7 +2953,7 @@ pub struct DisassociateTrustStoreRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -2947,7 +2972,7 @@ impl DisassociateTrustStoreRequest {
 pub struct DisassociateTrustStoreResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateTrustStoreResponse {
     /// Creates an empty `DisassociateTrustStoreResponse`; optional members are set with the `set_*` methods.
@@ -2970,7 +2995,7 @@ pub struct DisassociateUserAccessLoggingSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -2989,7 +3014,7 @@ impl DisassociateUserAccessLoggingSettingsRequest {
 pub struct DisassociateUserAccessLoggingSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateUserAccessLoggingSettingsResponse {
     /// Creates an empty `DisassociateUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3012,7 +3037,7 @@ pub struct DisassociateUserSettingsRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -3031,7 +3056,7 @@ impl DisassociateUserSettingsRequest {
 pub struct DisassociateUserSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateUserSettingsResponse {
     /// Creates an empty `DisassociateUserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3053,7 +3078,7 @@ pub enum EnabledType {
     /// `Enabled`
     Enabled,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl EnabledType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -3072,14 +3097,16 @@ impl From<&str> for EnabledType {
         match value {
             "Disabled" => Self::Disabled,
             "Enabled" => Self::Enabled,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for EnabledType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for EnabledType {
@@ -3103,7 +3130,7 @@ impl schemars::JsonSchema for EnabledType {
         "EnabledType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `ExpireSessionRequest` structure.
@@ -3116,7 +3143,7 @@ pub struct ExpireSessionRequest {
         skip_serializing,
         rename = "portalId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_id: String,
     /// The ID of the session to expire.
@@ -3124,7 +3151,7 @@ pub struct ExpireSessionRequest {
         skip_serializing,
         rename = "sessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
 }
@@ -3144,7 +3171,7 @@ impl ExpireSessionRequest {
 pub struct ExpireSessionResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ExpireSessionResponse {
     /// Creates an empty `ExpireSessionResponse`; optional members are set with the `set_*` methods.
@@ -3167,7 +3194,7 @@ pub struct GetBrowserSettingsRequest {
         skip_serializing,
         rename = "browserSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
 }
@@ -3189,7 +3216,7 @@ pub struct GetBrowserSettingsResponse {
     pub browser_settings: Option<BrowserSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetBrowserSettingsResponse {
     /// Creates an empty `GetBrowserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3217,7 +3244,7 @@ pub struct GetDataProtectionSettingsRequest {
         skip_serializing,
         rename = "dataProtectionSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
 }
@@ -3239,7 +3266,7 @@ pub struct GetDataProtectionSettingsResponse {
     pub data_protection_settings: Option<DataProtectionSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetDataProtectionSettingsResponse {
     /// Creates an empty `GetDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3270,7 +3297,7 @@ pub struct GetIdentityProviderRequest {
         skip_serializing,
         rename = "identityProviderArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_arn: String,
 }
@@ -3292,7 +3319,7 @@ pub struct GetIdentityProviderResponse {
     pub identity_provider: Option<IdentityProvider>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetIdentityProviderResponse {
     /// Creates an empty `GetIdentityProviderResponse`; optional members are set with the `set_*` methods.
@@ -3320,7 +3347,7 @@ pub struct GetIpAccessSettingsRequest {
         skip_serializing,
         rename = "ipAccessSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
 }
@@ -3342,7 +3369,7 @@ pub struct GetIpAccessSettingsResponse {
     pub ip_access_settings: Option<IpAccessSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetIpAccessSettingsResponse {
     /// Creates an empty `GetIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3370,7 +3397,7 @@ pub struct GetNetworkSettingsRequest {
         skip_serializing,
         rename = "networkSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub network_settings_arn: String,
 }
@@ -3392,7 +3419,7 @@ pub struct GetNetworkSettingsResponse {
     pub network_settings: Option<NetworkSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetNetworkSettingsResponse {
     /// Creates an empty `GetNetworkSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3420,7 +3447,7 @@ pub struct GetPortalRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -3442,7 +3469,7 @@ pub struct GetPortalResponse {
     pub portal: Option<Portal>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetPortalResponse {
     /// Creates an empty `GetPortalResponse`; optional members are set with the `set_*` methods.
@@ -3470,7 +3497,7 @@ pub struct GetPortalServiceProviderMetadataRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -3491,7 +3518,7 @@ pub struct GetPortalServiceProviderMetadataResponse {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The service provider SAML metadata.
@@ -3502,7 +3529,7 @@ pub struct GetPortalServiceProviderMetadataResponse {
     pub service_provider_saml_metadata: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetPortalServiceProviderMetadataResponse {
     /// Creates a `GetPortalServiceProviderMetadataResponse` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
@@ -3536,7 +3563,7 @@ pub struct GetSessionRequest {
         skip_serializing,
         rename = "portalId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_id: String,
     /// The ID of the session.
@@ -3544,7 +3571,7 @@ pub struct GetSessionRequest {
         skip_serializing,
         rename = "sessionId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
 }
@@ -3567,7 +3594,7 @@ pub struct GetSessionResponse {
     pub session: Option<Session>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetSessionResponse {
     /// Creates an empty `GetSessionResponse`; optional members are set with the `set_*` methods.
@@ -3595,14 +3622,14 @@ pub struct GetTrustStoreCertificateRequest {
         skip_serializing,
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
     /// The thumbprint of the trust store certificate.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub thumbprint: String,
 }
@@ -3627,7 +3654,7 @@ pub struct GetTrustStoreCertificateResponse {
     #[serde(
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
     /// The certificate of the trust store certificate.
@@ -3635,7 +3662,7 @@ pub struct GetTrustStoreCertificateResponse {
     pub certificate: Option<Certificate>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetTrustStoreCertificateResponse {
     /// Creates a `GetTrustStoreCertificateResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
@@ -3666,7 +3693,7 @@ pub struct GetTrustStoreRequest {
         skip_serializing,
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
 }
@@ -3688,7 +3715,7 @@ pub struct GetTrustStoreResponse {
     pub trust_store: Option<TrustStore>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetTrustStoreResponse {
     /// Creates an empty `GetTrustStoreResponse`; optional members are set with the `set_*` methods.
@@ -3716,7 +3743,7 @@ pub struct GetUserAccessLoggingSettingsRequest {
         skip_serializing,
         rename = "userAccessLoggingSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
 }
@@ -3741,7 +3768,7 @@ pub struct GetUserAccessLoggingSettingsResponse {
     pub user_access_logging_settings: Option<UserAccessLoggingSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetUserAccessLoggingSettingsResponse {
     /// Creates an empty `GetUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3772,7 +3799,7 @@ pub struct GetUserSettingsRequest {
         skip_serializing,
         rename = "userSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_settings_arn: String,
 }
@@ -3794,7 +3821,7 @@ pub struct GetUserSettingsResponse {
     pub user_settings: Option<UserSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetUserSettingsResponse {
     /// Creates an empty `GetUserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -3821,7 +3848,7 @@ pub struct IdentityProvider {
     #[serde(
         rename = "identityProviderArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_arn: String,
     /// The identity provider name.
@@ -3900,9 +3927,9 @@ impl std::fmt::Debug for IdentityProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdentityProvider")
             .field("identity_provider_arn", &self.identity_provider_arn)
-            .field("identity_provider_name", &nimbus::wire::Redacted)
+            .field("identity_provider_name", &nimbus_aws::codegen::wire::Redacted)
             .field("identity_provider_type", &self.identity_provider_type)
-            .field("identity_provider_details", &nimbus::wire::Redacted)
+            .field("identity_provider_details", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -3915,7 +3942,7 @@ pub struct IdentityProviderSummary {
     #[serde(
         rename = "identityProviderArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_arn: String,
     /// The identity provider name.
@@ -3951,7 +3978,7 @@ impl std::fmt::Debug for IdentityProviderSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdentityProviderSummary")
             .field("identity_provider_arn", &self.identity_provider_arn)
-            .field("identity_provider_name", &nimbus::wire::Redacted)
+            .field("identity_provider_name", &nimbus_aws::codegen::wire::Redacted)
             .field("identity_provider_type", &self.identity_provider_type)
             .finish()
     }
@@ -3973,7 +4000,7 @@ pub enum IdentityProviderType {
     /// `OIDC`
     Oidc,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl IdentityProviderType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -4007,14 +4034,16 @@ impl From<&str> for IdentityProviderType {
             "LoginWithAmazon" => Self::LoginWithAmazon,
             "SignInWithApple" => Self::SignInWithApple,
             "OIDC" => Self::Oidc,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for IdentityProviderType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for IdentityProviderType {
@@ -4038,7 +4067,7 @@ impl schemars::JsonSchema for IdentityProviderType {
         "IdentityProviderType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The configuration for in-session inline redaction.
@@ -4050,7 +4079,7 @@ pub struct InlineRedactionConfiguration {
     #[serde(
         rename = "inlineRedactionPatterns",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub inline_redaction_patterns: Vec<InlineRedactionPattern>,
     /// The global enforced URL configuration for the inline redaction configuration. This is applied to patterns that do not have a pattern-level enforced URL list.
@@ -4093,8 +4122,8 @@ impl std::fmt::Debug for InlineRedactionConfiguration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InlineRedactionConfiguration")
             .field("inline_redaction_patterns", &self.inline_redaction_patterns)
-            .field("global_enforced_urls", &nimbus::wire::Redacted)
-            .field("global_exempt_urls", &nimbus::wire::Redacted)
+            .field("global_enforced_urls", &nimbus_aws::codegen::wire::Redacted)
+            .field("global_exempt_urls", &nimbus_aws::codegen::wire::Redacted)
             .field("global_confidence_level", &self.global_confidence_level)
             .finish()
     }
@@ -4114,7 +4143,7 @@ pub struct InlineRedactionPattern {
     #[serde(
         rename = "redactionPlaceHolder",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub redaction_place_holder: RedactionPlaceHolder,
     /// The enforced URL configuration for the inline redaction pattern. This will override the global enforced URL configuration.
@@ -4164,11 +4193,11 @@ impl InlineRedactionPattern {
 impl std::fmt::Debug for InlineRedactionPattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InlineRedactionPattern")
-            .field("built_in_pattern_id", &nimbus::wire::Redacted)
+            .field("built_in_pattern_id", &nimbus_aws::codegen::wire::Redacted)
             .field("custom_pattern", &self.custom_pattern)
             .field("redaction_place_holder", &self.redaction_place_holder)
-            .field("enforced_urls", &nimbus::wire::Redacted)
-            .field("exempt_urls", &nimbus::wire::Redacted)
+            .field("enforced_urls", &nimbus_aws::codegen::wire::Redacted)
+            .field("exempt_urls", &nimbus_aws::codegen::wire::Redacted)
             .field("confidence_level", &self.confidence_level)
             .finish()
     }
@@ -4184,7 +4213,7 @@ pub enum InstanceType {
     /// `standard.xlarge`
     StandardXlarge,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl InstanceType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -4209,14 +4238,16 @@ impl From<&str> for InstanceType {
             "standard.regular" => Self::StandardRegular,
             "standard.large" => Self::StandardLarge,
             "standard.xlarge" => Self::StandardXlarge,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for InstanceType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for InstanceType {
@@ -4240,7 +4271,7 @@ impl schemars::JsonSchema for InstanceType {
         "InstanceType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// There is an internal server error.
@@ -4256,7 +4287,7 @@ pub struct InternalServerException {
     pub retry_after_seconds: i32,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl InternalServerException {
     /// Creates an empty `InternalServerException`; optional members are set with the `set_*` methods.
@@ -4292,7 +4323,7 @@ pub struct IpAccessSettings {
     #[serde(
         rename = "ipAccessSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
     /// A list of web portal ARNs that this IP access settings resource is associated with.
@@ -4312,10 +4343,10 @@ pub struct IpAccessSettings {
         rename = "creationDate",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_date: Option<nimbus::DateTime>,
+    pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The customer managed key used to encrypt sensitive information in the IP access settings.
     #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
     pub customer_managed_key: Option<String>,
@@ -4355,7 +4386,10 @@ impl IpAccessSettings {
         self
     }
     /// Sets [`IpAccessSettings::creation_date`](Self::creation_date).
-    pub fn set_creation_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_date = Some(value.into());
         self
     }
@@ -4378,9 +4412,9 @@ impl std::fmt::Debug for IpAccessSettings {
         f.debug_struct("IpAccessSettings")
             .field("ip_access_settings_arn", &self.ip_access_settings_arn)
             .field("associated_portal_arns", &self.associated_portal_arns)
-            .field("ip_rules", &nimbus::wire::Redacted)
-            .field("display_name", &nimbus::wire::Redacted)
-            .field("description", &nimbus::wire::Redacted)
+            .field("ip_rules", &nimbus_aws::codegen::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("description", &nimbus_aws::codegen::wire::Redacted)
             .field("creation_date", &self.creation_date)
             .field("customer_managed_key", &self.customer_managed_key)
             .field("additional_encryption_context", &self.additional_encryption_context)
@@ -4396,7 +4430,7 @@ pub struct IpAccessSettingsSummary {
     #[serde(
         rename = "ipAccessSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
     /// The display name of the IP access settings.
@@ -4410,10 +4444,10 @@ pub struct IpAccessSettingsSummary {
         rename = "creationDate",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_date: Option<nimbus::DateTime>,
+    pub creation_date: Option<nimbus_aws::codegen::DateTime>,
 }
 impl IpAccessSettingsSummary {
     /// Creates a `IpAccessSettingsSummary` from its required members (`ip_access_settings_arn`); optional members are set with the `set_*` methods.
@@ -4434,7 +4468,10 @@ impl IpAccessSettingsSummary {
         self
     }
     /// Sets [`IpAccessSettingsSummary::creation_date`](Self::creation_date).
-    pub fn set_creation_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_date = Some(value.into());
         self
     }
@@ -4443,8 +4480,8 @@ impl std::fmt::Debug for IpAccessSettingsSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IpAccessSettingsSummary")
             .field("ip_access_settings_arn", &self.ip_access_settings_arn)
-            .field("display_name", &nimbus::wire::Redacted)
-            .field("description", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("description", &nimbus_aws::codegen::wire::Redacted)
             .field("creation_date", &self.creation_date)
             .finish()
     }
@@ -4458,7 +4495,7 @@ pub struct IpRule {
     #[serde(
         rename = "ipRange",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_range: String,
     /// The description of the IP rule.
@@ -4482,8 +4519,8 @@ impl IpRule {
 impl std::fmt::Debug for IpRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IpRule")
-            .field("ip_range", &nimbus::wire::Redacted)
-            .field("description", &nimbus::wire::Redacted)
+            .field("ip_range", &nimbus_aws::codegen::wire::Redacted)
+            .field("description", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -4528,7 +4565,7 @@ pub struct ListBrowserSettingsResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListBrowserSettingsResponse {
     /// Creates an empty `ListBrowserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4595,7 +4632,7 @@ pub struct ListDataProtectionSettingsResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListDataProtectionSettingsResponse {
     /// Creates an empty `ListDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4637,7 +4674,7 @@ pub struct ListIdentityProvidersRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
 }
@@ -4673,7 +4710,7 @@ pub struct ListIdentityProvidersResponse {
     pub identity_providers: Option<Vec<IdentityProviderSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListIdentityProvidersResponse {
     /// Creates an empty `ListIdentityProvidersResponse`; optional members are set with the `set_*` methods.
@@ -4740,7 +4777,7 @@ pub struct ListIpAccessSettingsResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListIpAccessSettingsResponse {
     /// Creates an empty `ListIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4807,7 +4844,7 @@ pub struct ListNetworkSettingsResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListNetworkSettingsResponse {
     /// Creates an empty `ListNetworkSettingsResponse`; optional members are set with the `set_*` methods.
@@ -4874,7 +4911,7 @@ pub struct ListPortalsResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListPortalsResponse {
     /// Creates an empty `ListPortalsResponse`; optional members are set with the `set_*` methods.
@@ -4907,7 +4944,7 @@ pub struct ListSessionsRequest {
         skip_serializing,
         rename = "portalId",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_id: String,
     /// The username of the session.
@@ -4972,7 +5009,7 @@ impl std::fmt::Debug for ListSessionsRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ListSessionsRequest")
             .field("portal_id", &self.portal_id)
-            .field("username", &nimbus::wire::Redacted)
+            .field("username", &nimbus_aws::codegen::wire::Redacted)
             .field("session_id", &self.session_id)
             .field("sort_by", &self.sort_by)
             .field("status", &self.status)
@@ -4987,14 +5024,14 @@ impl std::fmt::Debug for ListSessionsRequest {
 #[non_exhaustive]
 pub struct ListSessionsResponse {
     /// The sessions in a list.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub sessions: Vec<SessionSummary>,
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListSessionsResponse {
     /// Creates a `ListSessionsResponse` from its required members (`sessions`); optional members are set with the `set_*` methods.
@@ -5025,7 +5062,7 @@ pub struct ListTagsForResourceRequest {
         skip_serializing,
         rename = "resourceArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub resource_arn: String,
 }
@@ -5047,7 +5084,7 @@ pub struct ListTagsForResourceResponse {
     pub tags: Option<Vec<Tag>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListTagsForResourceResponse {
     /// Creates an empty `ListTagsForResourceResponse`; optional members are set with the `set_*` methods.
@@ -5068,7 +5105,7 @@ impl ListTagsForResourceResponse {
 impl std::fmt::Debug for ListTagsForResourceResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ListTagsForResourceResponse")
-            .field("tags", &nimbus::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -5082,7 +5119,7 @@ pub struct ListTrustStoreCertificatesRequest {
         skip_serializing,
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
     /// The pagination token used to retrieve the next page of results for this operation.
@@ -5123,7 +5160,7 @@ pub struct ListTrustStoreCertificatesResponse {
     #[serde(
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
     /// The pagination token used to retrieve the next page of results for this operation.&gt;
@@ -5131,7 +5168,7 @@ pub struct ListTrustStoreCertificatesResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListTrustStoreCertificatesResponse {
     /// Creates a `ListTrustStoreCertificatesResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
@@ -5201,7 +5238,7 @@ pub struct ListTrustStoresResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListTrustStoresResponse {
     /// Creates an empty `ListTrustStoresResponse`; optional members are set with the `set_*` methods.
@@ -5268,7 +5305,7 @@ pub struct ListUserAccessLoggingSettingsResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListUserAccessLoggingSettingsResponse {
     /// Creates an empty `ListUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
@@ -5335,7 +5372,7 @@ pub struct ListUserSettingsResponse {
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListUserSettingsResponse {
     /// Creates an empty `ListUserSettingsResponse`; optional members are set with the `set_*` methods.
@@ -5382,7 +5419,7 @@ pub enum MaxDisplayResolution {
     /// `size800X600`
     Resolution600P,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl MaxDisplayResolution {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5422,14 +5459,16 @@ impl From<&str> for MaxDisplayResolution {
             "size1280X720" => Self::Resolution720P,
             "size1024X768" => Self::Resolution768P,
             "size800X600" => Self::Resolution600P,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for MaxDisplayResolution {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for MaxDisplayResolution {
@@ -5453,7 +5492,7 @@ impl schemars::JsonSchema for MaxDisplayResolution {
         "MaxDisplayResolution".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// A network settings resource that can be associated with a web portal. Once associated with a web portal, network settings define how streaming instances will connect with your specified VPC.
@@ -5465,7 +5504,7 @@ pub struct NetworkSettings {
     #[serde(
         rename = "networkSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub network_settings_arn: String,
     /// A list of web portal ARNs that this network settings is associated with.
@@ -5519,7 +5558,7 @@ pub struct NetworkSettingsSummary {
     #[serde(
         rename = "networkSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub network_settings_arn: String,
     /// The VPC ID of the network settings.
@@ -5549,7 +5588,7 @@ pub struct Portal {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The renderer that is used in streaming sessions.
@@ -5572,10 +5611,10 @@ pub struct Portal {
         rename = "creationDate",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_date: Option<nimbus::DateTime>,
+    pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The ARN of the browser settings that is associated with this web portal.
     #[serde(rename = "browserSettingsArn", skip_serializing_if = "Option::is_none")]
     pub browser_settings_arn: Option<String>,
@@ -5663,7 +5702,10 @@ impl Portal {
         self
     }
     /// Sets [`Portal::creation_date`](Self::creation_date).
-    pub fn set_creation_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_date = Some(value.into());
         self
     }
@@ -5750,7 +5792,7 @@ impl std::fmt::Debug for Portal {
             .field("browser_type", &self.browser_type)
             .field("portal_status", &self.portal_status)
             .field("portal_endpoint", &self.portal_endpoint)
-            .field("display_name", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
             .field("creation_date", &self.creation_date)
             .field("browser_settings_arn", &self.browser_settings_arn)
             .field("data_protection_settings_arn", &self.data_protection_settings_arn)
@@ -5782,7 +5824,7 @@ pub enum PortalStatus {
     /// `Active`
     Active,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl PortalStatus {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5803,14 +5845,16 @@ impl From<&str> for PortalStatus {
             "Incomplete" => Self::Incomplete,
             "Pending" => Self::Pending,
             "Active" => Self::Active,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for PortalStatus {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for PortalStatus {
@@ -5829,7 +5873,7 @@ impl schemars::JsonSchema for PortalStatus {
         "PortalStatus".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The summary of the portal.
@@ -5841,7 +5885,7 @@ pub struct PortalSummary {
     #[serde(
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The renderer that is used in streaming sessions.
@@ -5864,10 +5908,10 @@ pub struct PortalSummary {
         rename = "creationDate",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub creation_date: Option<nimbus::DateTime>,
+    pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The ARN of the browser settings that is associated with the web portal.
     #[serde(rename = "browserSettingsArn", skip_serializing_if = "Option::is_none")]
     pub browser_settings_arn: Option<String>,
@@ -5943,7 +5987,10 @@ impl PortalSummary {
         self
     }
     /// Sets [`PortalSummary::creation_date`](Self::creation_date).
-    pub fn set_creation_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_creation_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.creation_date = Some(value.into());
         self
     }
@@ -6012,7 +6059,7 @@ impl std::fmt::Debug for PortalSummary {
             .field("browser_type", &self.browser_type)
             .field("portal_status", &self.portal_status)
             .field("portal_endpoint", &self.portal_endpoint)
-            .field("display_name", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
             .field("creation_date", &self.creation_date)
             .field("browser_settings_arn", &self.browser_settings_arn)
             .field("data_protection_settings_arn", &self.data_protection_settings_arn)
@@ -6039,7 +6086,7 @@ pub struct RedactionPlaceHolder {
     #[serde(
         rename = "redactionPlaceHolderType",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub redaction_place_holder_type: RedactionPlaceHolderType,
     /// The redaction placeholder text that will replace the redacted text in session for the custom text redaction placeholder type.
@@ -6069,7 +6116,7 @@ impl std::fmt::Debug for RedactionPlaceHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedactionPlaceHolder")
             .field("redaction_place_holder_type", &self.redaction_place_holder_type)
-            .field("redaction_place_holder_text", &nimbus::wire::Redacted)
+            .field("redaction_place_holder_text", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -6080,7 +6127,7 @@ pub enum RedactionPlaceHolderType {
     /// `CustomText`
     CustomText,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl RedactionPlaceHolderType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6097,14 +6144,16 @@ impl From<&str> for RedactionPlaceHolderType {
     fn from(value: &str) -> Self {
         match value {
             "CustomText" => Self::CustomText,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for RedactionPlaceHolderType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for RedactionPlaceHolderType {
@@ -6128,7 +6177,7 @@ impl schemars::JsonSchema for RedactionPlaceHolderType {
         "RedactionPlaceHolderType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `RendererType` enumeration.
@@ -6138,7 +6187,7 @@ pub enum RendererType {
     /// `AppStream`
     Appstream,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl RendererType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6155,14 +6204,16 @@ impl From<&str> for RendererType {
     fn from(value: &str) -> Self {
         match value {
             "AppStream" => Self::Appstream,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for RendererType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for RendererType {
@@ -6181,7 +6232,7 @@ impl schemars::JsonSchema for RendererType {
         "RendererType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The resource cannot be found.
@@ -6200,7 +6251,7 @@ pub struct ResourceNotFoundException {
     pub resource_type: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ResourceNotFoundException {
     /// Creates an empty `ResourceNotFoundException`; optional members are set with the `set_*` methods.
@@ -6254,7 +6305,7 @@ pub struct ServiceQuotaExceededException {
     pub quota_code: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ServiceQuotaExceededException {
     /// Creates an empty `ServiceQuotaExceededException`; optional members are set with the `set_*` methods.
@@ -6321,19 +6372,19 @@ pub struct Session {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    pub start_time: Option<nimbus_aws::codegen::DateTime>,
     /// The end time of the session.
     #[serde(
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    pub end_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl Session {
     /// Creates an empty `Session`; optional members are set with the `set_*` methods.
@@ -6366,12 +6417,18 @@ impl Session {
         self
     }
     /// Sets [`Session::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
     /// Sets [`Session::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -6381,8 +6438,8 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("portal_arn", &self.portal_arn)
             .field("session_id", &self.session_id)
-            .field("username", &nimbus::wire::Redacted)
-            .field("client_ip_addresses", &nimbus::wire::Redacted)
+            .field("username", &nimbus_aws::codegen::wire::Redacted)
+            .field("client_ip_addresses", &nimbus_aws::codegen::wire::Redacted)
             .field("status", &self.status)
             .field("start_time", &self.start_time)
             .field("end_time", &self.end_time)
@@ -6398,7 +6455,7 @@ pub enum SessionSortBy {
     /// `StartTimeDescending`
     StartTimeDescending,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl SessionSortBy {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6420,14 +6477,16 @@ impl From<&str> for SessionSortBy {
         match value {
             "StartTimeAscending" => Self::StartTimeAscending,
             "StartTimeDescending" => Self::StartTimeDescending,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for SessionSortBy {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for SessionSortBy {
@@ -6446,7 +6505,7 @@ impl schemars::JsonSchema for SessionSortBy {
         "SessionSortBy".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `SessionStatus` enumeration.
@@ -6458,7 +6517,7 @@ pub enum SessionStatus {
     /// `Terminated`
     Terminated,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl SessionStatus {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6477,14 +6536,16 @@ impl From<&str> for SessionStatus {
         match value {
             "Active" => Self::Active,
             "Terminated" => Self::Terminated,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for SessionStatus {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for SessionStatus {
@@ -6508,7 +6569,7 @@ impl schemars::JsonSchema for SessionStatus {
         "SessionStatus".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// Summary information about a secure browser session.
@@ -6533,19 +6594,19 @@ pub struct SessionSummary {
         rename = "startTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub start_time: Option<nimbus::DateTime>,
+    pub start_time: Option<nimbus_aws::codegen::DateTime>,
     /// The end time of the session.
     #[serde(
         rename = "endTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub end_time: Option<nimbus::DateTime>,
+    pub end_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl SessionSummary {
     /// Creates an empty `SessionSummary`; optional members are set with the `set_*` methods.
@@ -6573,12 +6634,18 @@ impl SessionSummary {
         self
     }
     /// Sets [`SessionSummary::start_time`](Self::start_time).
-    pub fn set_start_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_start_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.start_time = Some(value.into());
         self
     }
     /// Sets [`SessionSummary::end_time`](Self::end_time).
-    pub fn set_end_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_end_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -6588,7 +6655,7 @@ impl std::fmt::Debug for SessionSummary {
         f.debug_struct("SessionSummary")
             .field("portal_arn", &self.portal_arn)
             .field("session_id", &self.session_id)
-            .field("username", &nimbus::wire::Redacted)
+            .field("username", &nimbus_aws::codegen::wire::Redacted)
             .field("status", &self.status)
             .field("start_time", &self.start_time)
             .field("end_time", &self.end_time)
@@ -6601,13 +6668,17 @@ impl std::fmt::Debug for SessionSummary {
 #[non_exhaustive]
 pub struct Tag {
     /// The key of the tag.
-    #[serde(rename = "Key", default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "Key",
+        default,
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub key: String,
     /// The value of the tag
     #[serde(
         rename = "Value",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub value: String,
 }
@@ -6623,8 +6694,8 @@ impl Tag {
 impl std::fmt::Debug for Tag {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tag")
-            .field("key", &nimbus::wire::Redacted)
-            .field("value", &nimbus::wire::Redacted)
+            .field("key", &nimbus_aws::codegen::wire::Redacted)
+            .field("value", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -6638,11 +6709,11 @@ pub struct TagResourceRequest {
         skip_serializing,
         rename = "resourceArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub resource_arn: String,
     /// The tags of the resource.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub tags: Vec<Tag>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
     ///
@@ -6669,7 +6740,7 @@ impl std::fmt::Debug for TagResourceRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TagResourceRequest")
             .field("resource_arn", &self.resource_arn)
-            .field("tags", &nimbus::wire::Redacted)
+            .field("tags", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -6681,7 +6752,7 @@ impl std::fmt::Debug for TagResourceRequest {
 pub struct TagResourceResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TagResourceResponse {
     /// Creates an empty `TagResourceResponse`; optional members are set with the `set_*` methods.
@@ -6713,7 +6784,7 @@ pub struct ThrottlingException {
     pub retry_after_seconds: i32,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ThrottlingException {
     /// Creates an empty `ThrottlingException`; optional members are set with the `set_*` methods.
@@ -6763,7 +6834,7 @@ pub struct TooManyTagsException {
     pub resource_name: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TooManyTagsException {
     /// Creates an empty `TooManyTagsException`; optional members are set with the `set_*` methods.
@@ -6855,7 +6926,7 @@ pub enum ToolbarItem {
     /// `Microphone`
     Microphone,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl ToolbarItem {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6886,14 +6957,16 @@ impl From<&str> for ToolbarItem {
             "FullScreen" => Self::FullScreen,
             "Webcam" => Self::Webcam,
             "Microphone" => Self::Microphone,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for ToolbarItem {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ToolbarItem {
@@ -6917,7 +6990,7 @@ impl schemars::JsonSchema for ToolbarItem {
         "ToolbarItem".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `ToolbarType` enumeration.
@@ -6929,7 +7002,7 @@ pub enum ToolbarType {
     /// `Docked`
     Docked,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl ToolbarType {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -6948,14 +7021,16 @@ impl From<&str> for ToolbarType {
         match value {
             "Floating" => Self::Floating,
             "Docked" => Self::Docked,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for ToolbarType {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ToolbarType {
@@ -6979,7 +7054,7 @@ impl schemars::JsonSchema for ToolbarType {
         "ToolbarType".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// A trust store that can be associated with a web portal. A trust store contains certificate authority (CA) certificates. Once associated with a web portal, the browser in a streaming session will recognize certificates that have been issued using any of the CAs in the trust store. If your organization has internal websites that use certificates issued by private CAs, you should add the private CA certificate to the trust store.
@@ -6994,7 +7069,7 @@ pub struct TrustStore {
     #[serde(
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
 }
@@ -7042,7 +7117,7 @@ pub struct UntagResourceRequest {
         skip_serializing,
         rename = "resourceArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub resource_arn: String,
     /// The list of tag keys to remove from the resource.
@@ -7050,7 +7125,7 @@ pub struct UntagResourceRequest {
         skip_serializing,
         rename = "tagKeys",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub tag_keys: Vec<String>,
 }
@@ -7070,7 +7145,7 @@ impl std::fmt::Debug for UntagResourceRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UntagResourceRequest")
             .field("resource_arn", &self.resource_arn)
-            .field("tag_keys", &nimbus::wire::Redacted)
+            .field("tag_keys", &nimbus_aws::codegen::wire::Redacted)
             .finish()
     }
 }
@@ -7081,7 +7156,7 @@ impl std::fmt::Debug for UntagResourceRequest {
 pub struct UntagResourceResponse {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UntagResourceResponse {
     /// Creates an empty `UntagResourceResponse`; optional members are set with the `set_*` methods.
@@ -7104,7 +7179,7 @@ pub struct UpdateBrowserSettingsRequest {
         skip_serializing,
         rename = "browserSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_settings_arn: String,
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
@@ -7139,7 +7214,7 @@ impl std::fmt::Debug for UpdateBrowserSettingsRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateBrowserSettingsRequest")
             .field("browser_settings_arn", &self.browser_settings_arn)
-            .field("browser_policy", &nimbus::wire::Redacted)
+            .field("browser_policy", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -7153,12 +7228,12 @@ pub struct UpdateBrowserSettingsResponse {
     #[serde(
         rename = "browserSettings",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_settings: BrowserSettings,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateBrowserSettingsResponse {
     /// Creates a `UpdateBrowserSettingsResponse` from its required members (`browser_settings`); optional members are set with the `set_*` methods.
@@ -7184,7 +7259,7 @@ pub struct UpdateDataProtectionSettingsRequest {
         skip_serializing,
         rename = "dataProtectionSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
     /// The inline redaction configuration of the data protection settings that will be applied to all sessions.
@@ -7245,8 +7320,8 @@ impl std::fmt::Debug for UpdateDataProtectionSettingsRequest {
                 "inline_redaction_configuration",
                 &self.inline_redaction_configuration,
             )
-            .field("display_name", &nimbus::wire::Redacted)
-            .field("description", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("description", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -7260,12 +7335,12 @@ pub struct UpdateDataProtectionSettingsResponse {
     #[serde(
         rename = "dataProtectionSettings",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings: DataProtectionSettings,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateDataProtectionSettingsResponse {
     /// Creates a `UpdateDataProtectionSettingsResponse` from its required members (`data_protection_settings`); optional members are set with the `set_*` methods.
@@ -7291,7 +7366,7 @@ pub struct UpdateIdentityProviderRequest {
         skip_serializing,
         rename = "identityProviderArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_arn: String,
     /// The name of the identity provider.
@@ -7380,9 +7455,9 @@ impl std::fmt::Debug for UpdateIdentityProviderRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateIdentityProviderRequest")
             .field("identity_provider_arn", &self.identity_provider_arn)
-            .field("identity_provider_name", &nimbus::wire::Redacted)
+            .field("identity_provider_name", &nimbus_aws::codegen::wire::Redacted)
             .field("identity_provider_type", &self.identity_provider_type)
-            .field("identity_provider_details", &nimbus::wire::Redacted)
+            .field("identity_provider_details", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -7396,12 +7471,12 @@ pub struct UpdateIdentityProviderResponse {
     #[serde(
         rename = "identityProvider",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider: IdentityProvider,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateIdentityProviderResponse {
     /// Creates a `UpdateIdentityProviderResponse` from its required members (`identity_provider`); optional members are set with the `set_*` methods.
@@ -7427,7 +7502,7 @@ pub struct UpdateIpAccessSettingsRequest {
         skip_serializing,
         rename = "ipAccessSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_access_settings_arn: String,
     /// The display name of the IP access settings.
@@ -7478,9 +7553,9 @@ impl std::fmt::Debug for UpdateIpAccessSettingsRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateIpAccessSettingsRequest")
             .field("ip_access_settings_arn", &self.ip_access_settings_arn)
-            .field("display_name", &nimbus::wire::Redacted)
-            .field("description", &nimbus::wire::Redacted)
-            .field("ip_rules", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
+            .field("description", &nimbus_aws::codegen::wire::Redacted)
+            .field("ip_rules", &nimbus_aws::codegen::wire::Redacted)
             .field("client_token", &self.client_token)
             .finish()
     }
@@ -7494,12 +7569,12 @@ pub struct UpdateIpAccessSettingsResponse {
     #[serde(
         rename = "ipAccessSettings",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_access_settings: IpAccessSettings,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateIpAccessSettingsResponse {
     /// Creates a `UpdateIpAccessSettingsResponse` from its required members (`ip_access_settings`); optional members are set with the `set_*` methods.
@@ -7525,7 +7600,7 @@ pub struct UpdateNetworkSettingsRequest {
         skip_serializing,
         rename = "networkSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub network_settings_arn: String,
     /// The VPC that streaming instances will connect to.
@@ -7581,12 +7656,12 @@ pub struct UpdateNetworkSettingsResponse {
     #[serde(
         rename = "networkSettings",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub network_settings: NetworkSettings,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateNetworkSettingsResponse {
     /// Creates a `UpdateNetworkSettingsResponse` from its required members (`network_settings`); optional members are set with the `set_*` methods.
@@ -7612,7 +7687,7 @@ pub struct UpdatePortalRequest {
         skip_serializing,
         rename = "portalArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub portal_arn: String,
     /// The name of the web portal. This is not visible to users who log into the web portal.
@@ -7668,7 +7743,7 @@ impl std::fmt::Debug for UpdatePortalRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdatePortalRequest")
             .field("portal_arn", &self.portal_arn)
-            .field("display_name", &nimbus::wire::Redacted)
+            .field("display_name", &nimbus_aws::codegen::wire::Redacted)
             .field("authentication_type", &self.authentication_type)
             .field("instance_type", &self.instance_type)
             .field("max_concurrent_sessions", &self.max_concurrent_sessions)
@@ -7685,7 +7760,7 @@ pub struct UpdatePortalResponse {
     pub portal: Option<Portal>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdatePortalResponse {
     /// Creates an empty `UpdatePortalResponse`; optional members are set with the `set_*` methods.
@@ -7713,12 +7788,12 @@ pub struct UpdateTrustStoreRequest {
         skip_serializing,
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
     /// A list of CA certificates to add to the trust store.
     #[serde(rename = "certificatesToAdd", skip_serializing_if = "Option::is_none")]
-    pub certificates_to_add: Option<Vec<nimbus::Blob>>,
+    pub certificates_to_add: Option<Vec<nimbus_aws::codegen::Blob>>,
     /// A list of CA certificates to delete from a trust store.
     #[serde(rename = "certificatesToDelete", skip_serializing_if = "Option::is_none")]
     pub certificates_to_delete: Option<Vec<String>>,
@@ -7739,7 +7814,7 @@ impl UpdateTrustStoreRequest {
     /// Sets [`UpdateTrustStoreRequest::certificates_to_add`](Self::certificates_to_add).
     pub fn set_certificates_to_add(
         mut self,
-        value: impl Into<Vec<nimbus::Blob>>,
+        value: impl Into<Vec<nimbus_aws::codegen::Blob>>,
     ) -> Self {
         self.certificates_to_add = Some(value.into());
         self
@@ -7764,12 +7839,12 @@ pub struct UpdateTrustStoreResponse {
     #[serde(
         rename = "trustStoreArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub trust_store_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateTrustStoreResponse {
     /// Creates a `UpdateTrustStoreResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
@@ -7795,7 +7870,7 @@ pub struct UpdateUserAccessLoggingSettingsRequest {
         skip_serializing,
         rename = "userAccessLoggingSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
     /// The ARN of the Kinesis stream.
@@ -7835,12 +7910,12 @@ pub struct UpdateUserAccessLoggingSettingsResponse {
     #[serde(
         rename = "userAccessLoggingSettings",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_access_logging_settings: UserAccessLoggingSettings,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateUserAccessLoggingSettingsResponse {
     /// Creates a `UpdateUserAccessLoggingSettingsResponse` from its required members (`user_access_logging_settings`); optional members are set with the `set_*` methods.
@@ -7868,7 +7943,7 @@ pub struct UpdateUserSettingsRequest {
         skip_serializing,
         rename = "userSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_settings_arn: String,
     /// Specifies whether the user can copy text from the streaming session to the local device.
@@ -8006,7 +8081,10 @@ impl std::fmt::Debug for UpdateUserSettingsRequest {
                 &self.idle_disconnect_timeout_in_minutes,
             )
             .field("client_token", &self.client_token)
-            .field("cookie_synchronization_configuration", &nimbus::wire::Redacted)
+            .field(
+                "cookie_synchronization_configuration",
+                &nimbus_aws::codegen::wire::Redacted,
+            )
             .field("deep_link_allowed", &self.deep_link_allowed)
             .field("toolbar_configuration", &self.toolbar_configuration)
             .finish()
@@ -8021,12 +8099,12 @@ pub struct UpdateUserSettingsResponse {
     #[serde(
         rename = "userSettings",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_settings: UserSettings,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateUserSettingsResponse {
     /// Creates a `UpdateUserSettingsResponse` from its required members (`user_settings`); optional members are set with the `set_*` methods.
@@ -8051,7 +8129,7 @@ pub struct UserAccessLoggingSettings {
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
     /// A list of web portal ARNs that this user access logging settings is associated with.
@@ -8089,7 +8167,7 @@ pub struct UserAccessLoggingSettingsSummary {
     #[serde(
         rename = "userAccessLoggingSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_access_logging_settings_arn: String,
     /// The ARN of the Kinesis stream.
@@ -8119,7 +8197,7 @@ pub struct UserSettings {
     #[serde(
         rename = "userSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_settings_arn: String,
     /// A list of web portal ARNs that this user settings is associated with.
@@ -8275,7 +8353,10 @@ impl std::fmt::Debug for UserSettings {
                 "idle_disconnect_timeout_in_minutes",
                 &self.idle_disconnect_timeout_in_minutes,
             )
-            .field("cookie_synchronization_configuration", &nimbus::wire::Redacted)
+            .field(
+                "cookie_synchronization_configuration",
+                &nimbus_aws::codegen::wire::Redacted,
+            )
             .field("customer_managed_key", &self.customer_managed_key)
             .field("additional_encryption_context", &self.additional_encryption_context)
             .field("deep_link_allowed", &self.deep_link_allowed)
@@ -8292,7 +8373,7 @@ pub struct UserSettingsSummary {
     #[serde(
         rename = "userSettingsArn",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub user_settings_arn: String,
     /// Specifies whether the user can copy text from the streaming session to the local device.
@@ -8417,7 +8498,10 @@ impl std::fmt::Debug for UserSettingsSummary {
                 "idle_disconnect_timeout_in_minutes",
                 &self.idle_disconnect_timeout_in_minutes,
             )
-            .field("cookie_synchronization_configuration", &nimbus::wire::Redacted)
+            .field(
+                "cookie_synchronization_configuration",
+                &nimbus_aws::codegen::wire::Redacted,
+            )
             .field("deep_link_allowed", &self.deep_link_allowed)
             .field("toolbar_configuration", &self.toolbar_configuration)
             .finish()
@@ -8439,7 +8523,7 @@ pub struct ValidationException {
     pub field_list: Option<Vec<ValidationExceptionField>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ValidationException {
     /// Creates an empty `ValidationException`; optional members are set with the `set_*` methods.
@@ -8480,10 +8564,10 @@ impl ValidationException {
 #[non_exhaustive]
 pub struct ValidationExceptionField {
     /// The name of the field that failed validation.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub name: String,
     /// The message describing why the field failed validation.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub message: String,
 }
 impl ValidationExceptionField {
@@ -8508,7 +8592,7 @@ pub enum ValidationExceptionReason {
     /// `other`
     Other,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl ValidationExceptionReason {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8536,14 +8620,16 @@ impl From<&str> for ValidationExceptionReason {
             "cannotParse" => Self::CannotParse,
             "fieldValidationFailed" => Self::FieldValidationFailed,
             "other" => Self::Other,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for ValidationExceptionReason {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for ValidationExceptionReason {
@@ -8562,7 +8648,7 @@ impl schemars::JsonSchema for ValidationExceptionReason {
         "ValidationExceptionReason".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `VisualMode` enumeration.
@@ -8574,7 +8660,7 @@ pub enum VisualMode {
     /// `Light`
     Light,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl VisualMode {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -8593,14 +8679,16 @@ impl From<&str> for VisualMode {
         match value {
             "Dark" => Self::Dark,
             "Light" => Self::Light,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for VisualMode {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for VisualMode {
@@ -8624,6 +8712,6 @@ impl schemars::JsonSchema for VisualMode {
         "VisualMode".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }

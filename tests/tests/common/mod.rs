@@ -1,7 +1,7 @@
 //! Payloads shared by the integration tests.
 #![allow(dead_code)]
 
-use nimbus::DateTime;
+use nimbus_core::DateTime;
 use serde_json::{Value, json};
 
 /// An Athena `GetSession` response with every member set.

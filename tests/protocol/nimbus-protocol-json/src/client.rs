@@ -3,32 +3,30 @@
 //! The service client.
 #![allow(deprecated)]
 /// What the runtime needs to know about the service.
-pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
+pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codegen::ServiceInfo {
     name: "Json Protocol",
     api_version: "2018-01-01",
-    protocol: nimbus::Protocol::AwsJson1_1,
+    protocol: nimbus_aws::codegen::Protocol::AwsJson1_1,
     endpoint_prefix: "json protocol",
     signing_name: "jsonprotocol",
-    default_endpoint: None,
     endpoint_rules: None,
-    emulator_env: None,
 };
 /// Client for Sample Json 1.1 Protocol Service: one method per operation, each returning a request builder whose `send` performs the call.
 ///
 /// Cloning is cheap (the connection pool and configuration are shared).
 #[derive(Clone, Debug)]
 pub struct Client {
-    core: nimbus::Client,
+    core: nimbus_aws::codegen::Client,
 }
 impl Client {
     /// A client with `config` (region, endpoint, transport, timeouts).
-    pub fn new(config: nimbus::Config) -> Self {
+    pub fn new(config: nimbus_aws::codegen::Config) -> Self {
         Self {
-            core: nimbus::Client::new(&SERVICE, config),
+            core: nimbus_aws::codegen::Client::new(&SERVICE, config),
         }
     }
     /// The runtime core: configuration and endpoint.
-    pub fn core(&self) -> &nimbus::Client {
+    pub fn core(&self) -> &nimbus_aws::codegen::Client {
         &self.core
     }
     /// The example tests how servers must support requests containing a \`Content-Type\` header with parameters.

@@ -3,79 +3,79 @@
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
 /// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ContentTypeParametersError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ContentTypeParametersError;
 }
 /// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DatetimeOffsetsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DatetimeOffsetsError;
 }
 /// Errors of [`EmptyOperation`](crate::Client::empty_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EmptyOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     EmptyOperationError;
 }
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     EndpointOperationError;
 }
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointWithHostLabelOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     EndpointWithHostLabelOperationError;
 }
 /// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum FractionalSecondsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     FractionalSecondsError;
 }
 /// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GreetingWithErrorsError {
     /// This error is thrown when a request is invalid.
@@ -85,66 +85,66 @@ pub enum GreetingWithErrorsError {
     /// This error is thrown when an invalid greeting value is provided.
     InvalidGreeting(crate::types::InvalidGreeting),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GreetingWithErrorsError;
-    ComplexError("ComplexError", read_complex_error);
-    FooError("FooError", read_foo_error);
-    InvalidGreeting("InvalidGreeting", read_invalid_greeting);
+    ComplexError("ComplexError", crate::operations::read_complex_error);
+    FooError("FooError", crate::operations::read_foo_error);
+    InvalidGreeting("InvalidGreeting", crate::operations::read_invalid_greeting);
 }
 /// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HostWithPathOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HostWithPathOperationError;
 }
 /// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonEnumsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonEnumsError;
 }
 /// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonIntEnumsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonIntEnumsError;
 }
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonUnionsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonUnionsError;
 }
 /// Errors of [`KitchenSinkOperation`](crate::Client::kitchen_sink_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum KitchenSinkOperationError {
     /// The `ErrorWithMembers` error.
@@ -152,124 +152,124 @@ pub enum KitchenSinkOperationError {
     /// The `ErrorWithoutMembers` error.
     ErrorWithoutMembers(crate::types::ErrorWithoutMembers),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     KitchenSinkOperationError;
-    ErrorWithMembers("ErrorWithMembers", read_error_with_members);
-    ErrorWithoutMembers("ErrorWithoutMembers", read_error_without_members);
+    ErrorWithMembers("ErrorWithMembers", crate::operations::read_error_with_members);
+    ErrorWithoutMembers("ErrorWithoutMembers", crate::operations::read_error_without_members);
 }
 /// Errors of [`NullOperation`](crate::Client::null_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NullOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     NullOperationError;
 }
 /// Errors of [`OperationWithOptionalInputOutput`](crate::Client::operation_with_optional_input_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithOptionalInputOutputError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OperationWithOptionalInputOutputError;
 }
 /// Errors of [`PutAndGetInlineDocuments`](crate::Client::put_and_get_inline_documents): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutAndGetInlineDocumentsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     PutAndGetInlineDocumentsError;
 }
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutWithContentEncodingError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     PutWithContentEncodingError;
 }
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SimpleScalarPropertiesError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     SimpleScalarPropertiesError;
 }
 /// Errors of [`SparseNullsOperation`](crate::Client::sparse_nulls_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SparseNullsOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     SparseNullsOperationError;
 }
-impl nimbus::ModeledError for crate::types::ComplexError {
+impl nimbus_aws::codegen::ModeledError for crate::types::ComplexError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::ErrorWithMembers {
+impl nimbus_aws::codegen::ModeledError for crate::types::ErrorWithMembers {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::ErrorWithoutMembers {
+impl nimbus_aws::codegen::ModeledError for crate::types::ErrorWithoutMembers {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::FooError {
+impl nimbus_aws::codegen::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::InvalidGreeting {
+impl nimbus_aws::codegen::ModeledError for crate::types::InvalidGreeting {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }

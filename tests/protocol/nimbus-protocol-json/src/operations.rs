@@ -2,7 +2,7 @@
 
 //! One request builder per operation, created by the matching [`Client`](crate::Client) method: set optional members with its `set_*` methods, then `send().await`.
 #![allow(deprecated)]
-static CONTENT_TYPE_PARAMETERS: nimbus::OperationInfo = nimbus::OperationInfo {
+static CONTENT_TYPE_PARAMETERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ContentTypeParameters",
     idempotent: false,
     retryable_errors: &[],
@@ -11,12 +11,12 @@ static CONTENT_TYPE_PARAMETERS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ContentTypeParameters {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ContentTypeParametersInput,
 }
 impl ContentTypeParameters {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ContentTypeParametersInput,
     ) -> Self {
         Self { client, input }
@@ -37,12 +37,16 @@ impl ContentTypeParameters {
         crate::types::ContentTypeParametersOutput,
         crate::errors::ContentTypeParametersError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ContentTypeParameters", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.ContentTypeParameters",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -52,7 +56,7 @@ impl ContentTypeParameters {
         Ok(read_content_type_parameters_output(&response)?)
     }
 }
-static DATETIME_OFFSETS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DATETIME_OFFSETS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DatetimeOffsets",
     idempotent: false,
     retryable_errors: &[],
@@ -61,11 +65,11 @@ static DATETIME_OFFSETS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DatetimeOffsets {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl DatetimeOffsets {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -79,13 +83,17 @@ impl DatetimeOffsets {
         crate::types::DatetimeOffsetsOutput,
         crate::errors::DatetimeOffsetsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DatetimeOffsets", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.DatetimeOffsets",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -96,7 +104,7 @@ impl DatetimeOffsets {
         Ok(read_datetime_offsets_output(&response)?)
     }
 }
-static EMPTY_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static EMPTY_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "EmptyOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -105,11 +113,11 @@ static EMPTY_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EmptyOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl EmptyOperation {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -118,13 +126,17 @@ impl EmptyOperation {
     }
     /// Sends the `EmptyOperation` request and decodes the response; a modeled error arrives as its [`EmptyOperationError`](crate::errors::EmptyOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EmptyOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("EmptyOperation", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.EmptyOperation",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -136,7 +148,7 @@ impl EmptyOperation {
         Ok(())
     }
 }
-static ENDPOINT_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static ENDPOINT_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "EndpointOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -145,11 +157,11 @@ static ENDPOINT_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EndpointOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl EndpointOperation {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -158,18 +170,22 @@ impl EndpointOperation {
     }
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("EndpointOperation", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut request = nimbus::protocol::json::rpc_request(
+            let mut request = nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.EndpointOperation",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             );
             let mut prefix = String::new();
             prefix.push_str("foo.");
-            nimbus::protocol::rest::check_host_prefix(&prefix)?;
+            nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request
         };
@@ -181,7 +197,7 @@ impl EndpointOperation {
         Ok(())
     }
 }
-static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "EndpointWithHostLabelOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -190,12 +206,12 @@ static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EndpointWithHostLabelOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HostLabelInput,
 }
 impl EndpointWithHostLabelOperation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HostLabelInput,
     ) -> Self {
         Self { client, input }
@@ -208,18 +224,22 @@ impl EndpointWithHostLabelOperation {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("EndpointWithHostLabelOperation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut request = nimbus::protocol::json::rpc_request(
+            let mut request = nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.EndpointWithHostLabelOperation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             );
             let mut prefix = String::new();
             prefix.push_str("foo.");
             prefix.push_str(input.label.as_str());
             prefix.push_str(".");
-            nimbus::protocol::rest::check_host_prefix(&prefix)?;
+            nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request
         };
@@ -231,7 +251,7 @@ impl EndpointWithHostLabelOperation {
         Ok(())
     }
 }
-static FRACTIONAL_SECONDS: nimbus::OperationInfo = nimbus::OperationInfo {
+static FRACTIONAL_SECONDS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "FractionalSeconds",
     idempotent: false,
     retryable_errors: &[],
@@ -240,11 +260,11 @@ static FRACTIONAL_SECONDS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct FractionalSeconds {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl FractionalSeconds {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -258,13 +278,17 @@ impl FractionalSeconds {
         crate::types::FractionalSecondsOutput,
         crate::errors::FractionalSecondsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("FractionalSeconds", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.FractionalSeconds",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -275,7 +299,7 @@ impl FractionalSeconds {
         Ok(read_fractional_seconds_output(&response)?)
     }
 }
-static GREETING_WITH_ERRORS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GREETING_WITH_ERRORS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GreetingWithErrors",
     idempotent: true,
     retryable_errors: &[],
@@ -284,11 +308,11 @@ static GREETING_WITH_ERRORS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GreetingWithErrors {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl GreetingWithErrors {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -302,13 +326,17 @@ impl GreetingWithErrors {
         crate::types::GreetingWithErrorsOutput,
         crate::errors::GreetingWithErrorsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GreetingWithErrors", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.GreetingWithErrors",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -319,7 +347,7 @@ impl GreetingWithErrors {
         Ok(read_greeting_with_errors_output(&response)?)
     }
 }
-static HOST_WITH_PATH_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static HOST_WITH_PATH_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HostWithPathOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -328,11 +356,11 @@ static HOST_WITH_PATH_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HostWithPathOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl HostWithPathOperation {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -341,13 +369,17 @@ impl HostWithPathOperation {
     }
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HostWithPathOperation", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.HostWithPathOperation",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -359,7 +391,7 @@ impl HostWithPathOperation {
         Ok(())
     }
 }
-static JSON_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_ENUMS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonEnums",
     idempotent: true,
     retryable_errors: &[],
@@ -368,12 +400,12 @@ static JSON_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonEnums {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::JsonEnumsInputOutput,
 }
 impl JsonEnums {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::JsonEnumsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -425,12 +457,16 @@ impl JsonEnums {
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonEnumsInputOutput, crate::errors::JsonEnumsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonEnums", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.JsonEnums",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -440,7 +476,7 @@ impl JsonEnums {
         Ok(read_json_enums_input_output(&response)?)
     }
 }
-static JSON_INT_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_INT_ENUMS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonIntEnums",
     idempotent: true,
     retryable_errors: &[],
@@ -449,12 +485,12 @@ static JSON_INT_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonIntEnums {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::JsonIntEnumsInputOutput,
 }
 impl JsonIntEnums {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::JsonIntEnumsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -509,12 +545,16 @@ impl JsonIntEnums {
         crate::types::JsonIntEnumsInputOutput,
         crate::errors::JsonIntEnumsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonIntEnums", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.JsonIntEnums",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -524,7 +564,7 @@ impl JsonIntEnums {
         Ok(read_json_int_enums_input_output(&response)?)
     }
 }
-static JSON_UNIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_UNIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonUnions",
     idempotent: true,
     retryable_errors: &[],
@@ -533,12 +573,12 @@ static JSON_UNIONS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonUnions {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UnionInputOutput,
 }
 impl JsonUnions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UnionInputOutput,
     ) -> Self {
         Self { client, input }
@@ -556,12 +596,16 @@ impl JsonUnions {
     pub async fn send(
         self,
     ) -> Result<crate::types::UnionInputOutput, crate::errors::JsonUnionsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonUnions", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.JsonUnions",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -571,7 +615,7 @@ impl JsonUnions {
         Ok(read_union_input_output(&response)?)
     }
 }
-static KITCHEN_SINK_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static KITCHEN_SINK_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "KitchenSinkOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -580,11 +624,14 @@ static KITCHEN_SINK_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct KitchenSinkOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::KitchenSink,
 }
 impl KitchenSinkOperation {
-    pub(crate) fn new(client: nimbus::Client, input: crate::types::KitchenSink) -> Self {
+    pub(crate) fn new(
+        client: nimbus_aws::codegen::Client,
+        input: crate::types::KitchenSink,
+    ) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -592,7 +639,7 @@ impl KitchenSinkOperation {
         &self.input
     }
     /// Sets the `Blob` member.
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_blob(value);
         self
     }
@@ -620,7 +667,10 @@ impl KitchenSinkOperation {
         self
     }
     /// Sets the `HttpdateTimestamp` member.
-    pub fn set_httpdate_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_httpdate_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_httpdate_timestamp(value);
         self
     }
@@ -630,7 +680,10 @@ impl KitchenSinkOperation {
         self
     }
     /// Sets the `Iso8601Timestamp` member.
-    pub fn set_iso8601_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_iso8601_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_iso8601_timestamp(value);
         self
     }
@@ -750,12 +803,18 @@ impl KitchenSinkOperation {
         self
     }
     /// Sets the `Timestamp` member.
-    pub fn set_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_timestamp(value);
         self
     }
     /// Sets the `UnixTimestamp` member.
-    pub fn set_unix_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_unix_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_unix_timestamp(value);
         self
     }
@@ -763,12 +822,16 @@ impl KitchenSinkOperation {
     pub async fn send(
         self,
     ) -> Result<crate::types::KitchenSink, crate::errors::KitchenSinkOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("KitchenSinkOperation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.KitchenSinkOperation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -778,7 +841,7 @@ impl KitchenSinkOperation {
         Ok(read_kitchen_sink(&response)?)
     }
 }
-static NULL_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static NULL_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "NullOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -787,12 +850,12 @@ static NULL_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NullOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::NullOperationInputOutput,
 }
 impl NullOperation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::NullOperationInputOutput,
     ) -> Self {
         Self { client, input }
@@ -813,12 +876,16 @@ impl NullOperation {
         crate::types::NullOperationInputOutput,
         crate::errors::NullOperationError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("NullOperation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.NullOperation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -828,7 +895,7 @@ impl NullOperation {
         Ok(read_null_operation_input_output(&response)?)
     }
 }
-static OPERATION_WITH_OPTIONAL_INPUT_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
+static OPERATION_WITH_OPTIONAL_INPUT_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "OperationWithOptionalInputOutput",
     idempotent: false,
     retryable_errors: &[],
@@ -837,12 +904,12 @@ static OPERATION_WITH_OPTIONAL_INPUT_OUTPUT: nimbus::OperationInfo = nimbus::Ope
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithOptionalInputOutput {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::OperationWithOptionalInputOutputInput,
 }
 impl OperationWithOptionalInputOutput {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::OperationWithOptionalInputOutputInput,
     ) -> Self {
         Self { client, input }
@@ -863,12 +930,16 @@ impl OperationWithOptionalInputOutput {
         crate::types::OperationWithOptionalInputOutputOutput,
         crate::errors::OperationWithOptionalInputOutputError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("OperationWithOptionalInputOutput", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.OperationWithOptionalInputOutput",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -878,7 +949,7 @@ impl OperationWithOptionalInputOutput {
         Ok(read_operation_with_optional_input_output_output(&response)?)
     }
 }
-static PUT_AND_GET_INLINE_DOCUMENTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static PUT_AND_GET_INLINE_DOCUMENTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "PutAndGetInlineDocuments",
     idempotent: false,
     retryable_errors: &[],
@@ -887,12 +958,12 @@ static PUT_AND_GET_INLINE_DOCUMENTS: nimbus::OperationInfo = nimbus::OperationIn
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PutAndGetInlineDocuments {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::PutAndGetInlineDocumentsInputOutput,
 }
 impl PutAndGetInlineDocuments {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::PutAndGetInlineDocumentsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -902,7 +973,10 @@ impl PutAndGetInlineDocuments {
         &self.input
     }
     /// Sets the `inlineDocument` member.
-    pub fn set_inline_document(mut self, value: impl Into<nimbus::Document>) -> Self {
+    pub fn set_inline_document(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Document>,
+    ) -> Self {
         self.input = self.input.set_inline_document(value);
         self
     }
@@ -913,12 +987,16 @@ impl PutAndGetInlineDocuments {
         crate::types::PutAndGetInlineDocumentsInputOutput,
         crate::errors::PutAndGetInlineDocumentsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("PutAndGetInlineDocuments", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.PutAndGetInlineDocuments",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -928,7 +1006,7 @@ impl PutAndGetInlineDocuments {
         Ok(read_put_and_get_inline_documents_input_output(&response)?)
     }
 }
-static PUT_WITH_CONTENT_ENCODING: nimbus::OperationInfo = nimbus::OperationInfo {
+static PUT_WITH_CONTENT_ENCODING: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "PutWithContentEncoding",
     idempotent: false,
     retryable_errors: &[],
@@ -937,12 +1015,12 @@ static PUT_WITH_CONTENT_ENCODING: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PutWithContentEncoding {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::PutWithContentEncodingInput,
 }
 impl PutWithContentEncoding {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::PutWithContentEncodingInput,
     ) -> Self {
         Self { client, input }
@@ -963,14 +1041,18 @@ impl PutWithContentEncoding {
     }
     /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("PutWithContentEncoding", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut request = nimbus::protocol::json::rpc_request(
+            let mut request = nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.PutWithContentEncoding",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             );
-            nimbus::protocol::compress_gzip(&mut request, client.config())?;
+            nimbus_aws::codegen::compress_gzip(&mut request, client.config())?;
             request
         };
         let response = client
@@ -981,7 +1063,7 @@ impl PutWithContentEncoding {
         Ok(())
     }
 }
-static SIMPLE_SCALAR_PROPERTIES: nimbus::OperationInfo = nimbus::OperationInfo {
+static SIMPLE_SCALAR_PROPERTIES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "SimpleScalarProperties",
     idempotent: false,
     retryable_errors: &[],
@@ -990,12 +1072,12 @@ static SIMPLE_SCALAR_PROPERTIES: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct SimpleScalarProperties {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::SimpleScalarPropertiesInputOutput,
 }
 impl SimpleScalarProperties {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::SimpleScalarPropertiesInputOutput,
     ) -> Self {
         Self { client, input }
@@ -1021,12 +1103,16 @@ impl SimpleScalarProperties {
         crate::types::SimpleScalarPropertiesInputOutput,
         crate::errors::SimpleScalarPropertiesError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("SimpleScalarProperties", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.SimpleScalarProperties",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1036,7 +1122,7 @@ impl SimpleScalarProperties {
         Ok(read_simple_scalar_properties_input_output(&response)?)
     }
 }
-static SPARSE_NULLS_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static SPARSE_NULLS_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "SparseNullsOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -1045,12 +1131,12 @@ static SPARSE_NULLS_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct SparseNullsOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::SparseNullsOperationInputOutput,
 }
 impl SparseNullsOperation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::SparseNullsOperationInputOutput,
     ) -> Self {
         Self { client, input }
@@ -1082,12 +1168,16 @@ impl SparseNullsOperation {
         crate::types::SparseNullsOperationInputOutput,
         crate::errors::SparseNullsOperationError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("SparseNullsOperation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.1",
                 "JsonProtocol.SparseNullsOperation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -1099,175 +1189,188 @@ impl SparseNullsOperation {
 }
 /// Decodes a `ComplexError` from a response.
 pub(crate) fn read_complex_error(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ComplexError, nimbus::Error> {
-    let mut out: crate::types::ComplexError = nimbus::protocol::json::decode(response)?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ComplexError, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ComplexError = nimbus_aws::codegen::json::decode(
+        response,
+    )?;
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ContentTypeParametersOutput` from a response.
 pub(crate) fn read_content_type_parameters_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ContentTypeParametersOutput, nimbus::Error> {
-    let mut out: crate::types::ContentTypeParametersOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ContentTypeParametersOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ContentTypeParametersOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DatetimeOffsetsOutput` from a response.
 pub(crate) fn read_datetime_offsets_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DatetimeOffsetsOutput, nimbus::Error> {
-    let mut out: crate::types::DatetimeOffsetsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DatetimeOffsetsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DatetimeOffsetsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ErrorWithMembers` from a response.
 pub(crate) fn read_error_with_members(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ErrorWithMembers, nimbus::Error> {
-    let mut out: crate::types::ErrorWithMembers = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ErrorWithMembers, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ErrorWithMembers = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ErrorWithoutMembers` from a response.
 pub(crate) fn read_error_without_members(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ErrorWithoutMembers, nimbus::Error> {
-    let mut out: crate::types::ErrorWithoutMembers = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ErrorWithoutMembers, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ErrorWithoutMembers = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `FooError` from a response.
 pub(crate) fn read_foo_error(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::FooError, nimbus::Error> {
-    let mut out: crate::types::FooError = nimbus::protocol::json::decode(response)?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::FooError, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::FooError = nimbus_aws::codegen::json::decode(response)?;
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `FractionalSecondsOutput` from a response.
 pub(crate) fn read_fractional_seconds_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::FractionalSecondsOutput, nimbus::Error> {
-    let mut out: crate::types::FractionalSecondsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::FractionalSecondsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::FractionalSecondsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GreetingWithErrorsOutput` from a response.
 pub(crate) fn read_greeting_with_errors_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GreetingWithErrorsOutput, nimbus::Error> {
-    let mut out: crate::types::GreetingWithErrorsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GreetingWithErrorsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GreetingWithErrorsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `InvalidGreeting` from a response.
 pub(crate) fn read_invalid_greeting(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::InvalidGreeting, nimbus::Error> {
-    let mut out: crate::types::InvalidGreeting = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::InvalidGreeting, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::InvalidGreeting = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `JsonEnumsInputOutput` from a response.
 pub(crate) fn read_json_enums_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::JsonEnumsInputOutput, nimbus::Error> {
-    let mut out: crate::types::JsonEnumsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::JsonEnumsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::JsonEnumsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `JsonIntEnumsInputOutput` from a response.
 pub(crate) fn read_json_int_enums_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::JsonIntEnumsInputOutput, nimbus::Error> {
-    let mut out: crate::types::JsonIntEnumsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::JsonIntEnumsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::JsonIntEnumsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `KitchenSink` from a response.
 pub(crate) fn read_kitchen_sink(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::KitchenSink, nimbus::Error> {
-    let mut out: crate::types::KitchenSink = nimbus::protocol::json::decode(response)?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::KitchenSink, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::KitchenSink = nimbus_aws::codegen::json::decode(
+        response,
+    )?;
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `NullOperationInputOutput` from a response.
 pub(crate) fn read_null_operation_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::NullOperationInputOutput, nimbus::Error> {
-    let mut out: crate::types::NullOperationInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::NullOperationInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::NullOperationInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `OperationWithOptionalInputOutputOutput` from a response.
 pub(crate) fn read_operation_with_optional_input_output_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::OperationWithOptionalInputOutputOutput, nimbus::Error> {
-    let mut out: crate::types::OperationWithOptionalInputOutputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::OperationWithOptionalInputOutputOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::OperationWithOptionalInputOutputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `PutAndGetInlineDocumentsInputOutput` from a response.
 pub(crate) fn read_put_and_get_inline_documents_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::PutAndGetInlineDocumentsInputOutput, nimbus::Error> {
-    let mut out: crate::types::PutAndGetInlineDocumentsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::PutAndGetInlineDocumentsInputOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::PutAndGetInlineDocumentsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `SimpleScalarPropertiesInputOutput` from a response.
 pub(crate) fn read_simple_scalar_properties_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::SimpleScalarPropertiesInputOutput, nimbus::Error> {
-    let mut out: crate::types::SimpleScalarPropertiesInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::SimpleScalarPropertiesInputOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::SimpleScalarPropertiesInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `SparseNullsOperationInputOutput` from a response.
 pub(crate) fn read_sparse_nulls_operation_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::SparseNullsOperationInputOutput, nimbus::Error> {
-    let mut out: crate::types::SparseNullsOperationInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::SparseNullsOperationInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::SparseNullsOperationInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UnionInputOutput` from a response.
 pub(crate) fn read_union_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UnionInputOutput, nimbus::Error> {
-    let mut out: crate::types::UnionInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UnionInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UnionInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }

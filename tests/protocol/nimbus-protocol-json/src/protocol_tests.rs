@@ -3,8 +3,11 @@
 //! Protocol compliance cases of the model (`smithy.test#httpRequestTests`
 //! and `httpResponseTests`), one function per case.
 #![allow(deprecated, clippy::all)]
-fn config(endpoint: &str, mock: &nimbus::http::MockTransport) -> nimbus::Config {
-    nimbus::Config::new()
+fn config(
+    endpoint: &str,
+    mock: &nimbus_aws::codegen::testing::MockTransport,
+) -> nimbus_aws::codegen::Config {
+    nimbus_aws::codegen::Config::new()
         .endpoint_url(endpoint)
         .region("us-east-1")
         .transport(mock.clone())
@@ -15,7 +18,7 @@ fn config(endpoint: &str, mock: &nimbus::http::MockTransport) -> nimbus::Config 
 }
 #[test]
 fn request_cases() {
-    let mut summary = nimbus::testing::Summary::default();
+    let mut summary = nimbus_aws::codegen::testing::Summary::default();
     summary.run("sends_requests_to_slash", request_sends_requests_to_slash);
     summary
         .run(
@@ -221,7 +224,7 @@ fn request_cases() {
 }
 #[test]
 fn response_cases() {
-    let mut summary = nimbus::testing::Summary::default();
+    let mut summary = nimbus_aws::codegen::testing::Summary::default();
     summary
         .run(
             "AwsJson11DateTimeWithNegativeOffset",
@@ -441,7 +444,7 @@ fn response_cases() {
 }
 fn response_aws_json11_date_time_with_negative_offset() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "      {\n          \"datetime\": \"2019-12-16T22:48:18-01:00\"\n      }\n",
@@ -451,7 +454,8 @@ fn response_aws_json11_date_time_with_negative_offset() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DatetimeOffsetsOutput {
         datetime: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -462,7 +466,7 @@ fn response_aws_json11_date_time_with_negative_offset() -> Result<(), String> {
 }
 fn response_aws_json11_date_time_with_positive_offset() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "      {\n          \"datetime\": \"2019-12-17T00:48:18+01:00\"\n      }\n",
@@ -472,7 +476,8 @@ fn response_aws_json11_date_time_with_positive_offset() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DatetimeOffsetsOutput {
         datetime: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -482,19 +487,19 @@ fn response_aws_json11_date_time_with_positive_offset() -> Result<(), String> {
     Ok(())
 }
 fn request_sends_requests_to_slash() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EmptyOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -513,19 +518,19 @@ fn request_sends_requests_to_slash() -> Result<(), String> {
     )
 }
 fn request_includes_x_amz_target_and_content_type() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EmptyOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -547,19 +552,19 @@ fn request_json_1_1_client_sends_empty_payload_for_no_input_shape() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EmptyOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -579,13 +584,14 @@ fn request_json_1_1_client_sends_empty_payload_for_no_input_shape() -> Result<
 }
 fn response_handles_empty_output_shape() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
     );
     let _ = &response;
-    let actual = Ok::<(), nimbus::Error>(()).map_err(|e| format!("decode failed: {e}"))?;
+    let actual = Ok::<(), nimbus_aws::codegen::Error>(())
+        .map_err(|e| format!("decode failed: {e}"))?;
     let expected = ();
     if actual != expected {
         return Err(format!("expected {expected:?}\ngot      {actual:?}"));
@@ -594,13 +600,14 @@ fn response_handles_empty_output_shape() -> Result<(), String> {
 }
 fn response_handles_unexpected_json_output() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"foo\": true\n}",
     );
     let _ = &response;
-    let actual = Ok::<(), nimbus::Error>(()).map_err(|e| format!("decode failed: {e}"))?;
+    let actual = Ok::<(), nimbus_aws::codegen::Error>(())
+        .map_err(|e| format!("decode failed: {e}"))?;
     let expected = ();
     if actual != expected {
         return Err(format!("expected {expected:?}\ngot      {actual:?}"));
@@ -609,13 +616,14 @@ fn response_handles_unexpected_json_output() -> Result<(), String> {
 }
 fn response_json_1_1_service_responds_with_no_payload() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
     );
     let _ = &response;
-    let actual = Ok::<(), nimbus::Error>(()).map_err(|e| format!("decode failed: {e}"))?;
+    let actual = Ok::<(), nimbus_aws::codegen::Error>(())
+        .map_err(|e| format!("decode failed: {e}"))?;
     let expected = ();
     if actual != expected {
         return Err(format!("expected {expected:?}\ngot      {actual:?}"));
@@ -623,19 +631,19 @@ fn response_json_1_1_service_responds_with_no_payload() -> Result<(), String> {
     Ok(())
 }
 fn request_aws_json11_endpoint_trait() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: Some("foo.example.com"),
@@ -654,15 +662,15 @@ fn request_aws_json11_endpoint_trait() -> Result<(), String> {
     )
 }
 fn request_aws_json11_endpoint_trait_with_host_label() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HostLabelInput {
         label: String::from("bar"),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointWithHostLabelOperation::new(
                 client.core().clone(),
                 input,
@@ -671,9 +679,9 @@ fn request_aws_json11_endpoint_trait_with_host_label() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: Some("foo.bar.example.com"),
@@ -693,7 +701,7 @@ fn request_aws_json11_endpoint_trait_with_host_label() -> Result<(), String> {
 }
 fn response_aws_json11_date_time_with_fractional_seconds() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "      {\n          \"datetime\": \"2000-01-02T20:34:56.123Z\"\n      }\n",
@@ -703,7 +711,7 @@ fn response_aws_json11_date_time_with_fractional_seconds() -> Result<(), String>
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::FractionalSecondsOutput {
         datetime: Some(
-            nimbus::DateTime::parse_epoch_seconds("946845296.123")
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296.123")
                 .expect("epoch seconds"),
         ),
         ..Default::default()
@@ -715,13 +723,13 @@ fn response_aws_json11_date_time_with_fractional_seconds() -> Result<(), String>
 }
 fn response_aws_json11_complex_error() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         400u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"ComplexError\",\n    \"TopLevel\": \"Top level\",\n    \"Nested\": {\n        \"Foo\": \"bar\"\n    }\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -741,13 +749,13 @@ fn response_aws_json11_complex_error() -> Result<(), String> {
 }
 fn response_aws_json11_empty_complex_error() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         400u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"ComplexError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -762,13 +770,13 @@ fn response_aws_json11_empty_complex_error() -> Result<(), String> {
 }
 fn response_aws_json11_foo_error_using_x_amzn_error_type() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Amzn-Errortype", "FooError")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -791,13 +799,13 @@ fn response_aws_json11_foo_error_using_x_amzn_error_type_with_uri() -> Result<
             "FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
         ),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -820,13 +828,13 @@ fn response_aws_json11_foo_error_using_x_amzn_error_type_with_uri_and_namespace(
             "aws.protocoltests.json#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
         ),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -841,13 +849,13 @@ fn response_aws_json11_foo_error_using_x_amzn_error_type_with_uri_and_namespace(
 }
 fn response_aws_json11_foo_error_using_code() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"code\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -862,13 +870,13 @@ fn response_aws_json11_foo_error_using_code() -> Result<(), String> {
 }
 fn response_aws_json11_foo_error_using_code_and_namespace() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"code\": \"aws.protocoltests.json#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -883,13 +891,13 @@ fn response_aws_json11_foo_error_using_code_and_namespace() -> Result<(), String
 }
 fn response_aws_json11_foo_error_using_code_uri_and_namespace() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"code\": \"aws.protocoltests.json#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -904,13 +912,13 @@ fn response_aws_json11_foo_error_using_code_uri_and_namespace() -> Result<(), St
 }
 fn response_aws_json11_foo_error_with_dunder_type() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -925,13 +933,13 @@ fn response_aws_json11_foo_error_with_dunder_type() -> Result<(), String> {
 }
 fn response_aws_json11_foo_error_with_dunder_type_and_namespace() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.json#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -949,13 +957,13 @@ fn response_aws_json11_foo_error_with_dunder_type_and_different_namespace() -> R
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.different.namespace#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -973,13 +981,13 @@ fn response_aws_json11_foo_error_with_dunder_type_uri_and_namespace() -> Result<
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.json#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -994,13 +1002,13 @@ fn response_aws_json11_foo_error_with_dunder_type_uri_and_namespace() -> Result<
 }
 fn response_aws_json11_foo_error_with_nested_type_property() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.json#FooError\",\n    \"ErrorDetails\": [\n      {\n          \"__type\": \"com.amazon.internal#ErrorDetails\",\n          \"reason\": \"Some reason\"\n      }\n    ]\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -1015,13 +1023,13 @@ fn response_aws_json11_foo_error_with_nested_type_property() -> Result<(), Strin
 }
 fn response_aws_json11_invalid_greeting_error() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         400u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"InvalidGreeting\",\n    \"Message\": \"Hi\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::InvalidGreeting(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -1036,20 +1044,20 @@ fn response_aws_json11_invalid_greeting_error() -> Result<(), String> {
     Ok(())
 }
 fn request_aws_json11_host_with_path() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com/custom", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HostWithPathOperation::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/custom/",
             resolved_host: None,
@@ -1068,8 +1076,8 @@ fn request_aws_json11_host_with_path() -> Result<(), String> {
     )
 }
 fn request_aws_json11_enums() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonEnumsInputOutput {
@@ -1092,14 +1100,14 @@ fn request_aws_json11_enums() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonEnums::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1121,7 +1129,7 @@ fn request_aws_json11_enums() -> Result<(), String> {
 }
 fn response_aws_json11_enums() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"fooEnum1\": \"Foo\",\n    \"fooEnum2\": \"0\",\n    \"fooEnum3\": \"1\",\n    \"fooEnumList\": [\n        \"Foo\",\n        \"0\"\n    ],\n    \"fooEnumSet\": [\n        \"Foo\",\n        \"0\"\n    ],\n    \"fooEnumMap\": {\n        \"hi\": \"Foo\",\n        \"zero\": \"0\"\n    }\n}",
@@ -1155,8 +1163,8 @@ fn response_aws_json11_enums() -> Result<(), String> {
     Ok(())
 }
 fn request_aws_json11_int_enums() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonIntEnumsInputOutput {
@@ -1185,14 +1193,14 @@ fn request_aws_json11_int_enums() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonIntEnums::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1217,7 +1225,7 @@ fn response_aws_json11_int_enums() -> Result<(), String> {
         ("Content-Type", "application/x-amz-json-1.1"),
         ("X-Amz-Target", "JsonProtocol.JsonIntEnums"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"intEnum1\": 1,\n    \"intEnum2\": 2,\n    \"intEnum3\": 3,\n    \"intEnumList\": [\n        1,\n        2\n    ],\n    \"intEnumSet\": [\n        1,\n        2\n    ],\n    \"intEnumMap\": {\n        \"a\": 1,\n        \"b\": 2\n    }\n}",
@@ -1257,22 +1265,22 @@ fn response_aws_json11_int_enums() -> Result<(), String> {
     Ok(())
 }
 fn request_aws_json11_serialize_string_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::StringValue(String::from("foo"))),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1293,22 +1301,22 @@ fn request_aws_json11_serialize_string_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json11_serialize_boolean_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::BooleanValue(true)),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1329,22 +1337,22 @@ fn request_aws_json11_serialize_boolean_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json11_serialize_number_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::NumberValue(1i32)),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1363,22 +1371,24 @@ fn request_aws_json11_serialize_number_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json11_serialize_blob_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
-        contents: Some(crate::types::MyUnion::BlobValue(nimbus::Blob::from("foo"))),
+        contents: Some(
+            crate::types::MyUnion::BlobValue(nimbus_aws::codegen::Blob::from("foo")),
+        ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1399,27 +1409,27 @@ fn request_aws_json11_serialize_blob_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json11_serialize_timestamp_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::TimestampValue(
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                     .expect("epoch seconds"),
             ),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1440,8 +1450,8 @@ fn request_aws_json11_serialize_timestamp_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json11_serialize_enum_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
@@ -1450,14 +1460,14 @@ fn request_aws_json11_serialize_enum_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1478,8 +1488,8 @@ fn request_aws_json11_serialize_enum_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json11_serialize_list_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
@@ -1490,14 +1500,14 @@ fn request_aws_json11_serialize_list_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1518,8 +1528,8 @@ fn request_aws_json11_serialize_list_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json11_serialize_map_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
@@ -1535,14 +1545,14 @@ fn request_aws_json11_serialize_map_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1563,8 +1573,8 @@ fn request_aws_json11_serialize_map_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json11_serialize_structure_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
@@ -1576,14 +1586,14 @@ fn request_aws_json11_serialize_structure_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1605,7 +1615,7 @@ fn request_aws_json11_serialize_structure_union_value() -> Result<(), String> {
 }
 fn response_aws_json11_deserialize_string_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"stringValue\": \"foo\"\n    }\n}",
@@ -1624,7 +1634,7 @@ fn response_aws_json11_deserialize_string_union_value() -> Result<(), String> {
 }
 fn response_aws_json11_deserialize_boolean_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"booleanValue\": true\n    }\n}",
@@ -1643,7 +1653,7 @@ fn response_aws_json11_deserialize_boolean_union_value() -> Result<(), String> {
 }
 fn response_aws_json11_deserialize_number_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"numberValue\": 1\n    }\n}",
@@ -1662,7 +1672,7 @@ fn response_aws_json11_deserialize_number_union_value() -> Result<(), String> {
 }
 fn response_aws_json11_deserialize_blob_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"blobValue\": \"Zm9v\"\n    }\n}",
@@ -1671,7 +1681,9 @@ fn response_aws_json11_deserialize_blob_union_value() -> Result<(), String> {
     let actual = crate::operations::read_union_input_output(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::UnionInputOutput {
-        contents: Some(crate::types::MyUnion::BlobValue(nimbus::Blob::from("foo"))),
+        contents: Some(
+            crate::types::MyUnion::BlobValue(nimbus_aws::codegen::Blob::from("foo")),
+        ),
         ..Default::default()
     };
     if actual != expected {
@@ -1681,7 +1693,7 @@ fn response_aws_json11_deserialize_blob_union_value() -> Result<(), String> {
 }
 fn response_aws_json11_deserialize_timestamp_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"timestampValue\": 1398796238\n    }\n}",
@@ -1692,7 +1704,7 @@ fn response_aws_json11_deserialize_timestamp_union_value() -> Result<(), String>
     let expected = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::TimestampValue(
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                     .expect("epoch seconds"),
             ),
         ),
@@ -1705,7 +1717,7 @@ fn response_aws_json11_deserialize_timestamp_union_value() -> Result<(), String>
 }
 fn response_aws_json11_deserialize_enum_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"enumValue\": \"Foo\"\n    }\n}",
@@ -1726,7 +1738,7 @@ fn response_aws_json11_deserialize_enum_union_value() -> Result<(), String> {
 }
 fn response_aws_json11_deserialize_list_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"listValue\": [\"foo\", \"bar\"]\n    }\n}",
@@ -1749,7 +1761,7 @@ fn response_aws_json11_deserialize_list_union_value() -> Result<(), String> {
 }
 fn response_aws_json11_deserialize_map_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"mapValue\": {\n            \"foo\": \"bar\",\n            \"spam\": \"eggs\"\n        }\n    }\n}",
@@ -1777,7 +1789,7 @@ fn response_aws_json11_deserialize_map_union_value() -> Result<(), String> {
 }
 fn response_aws_json11_deserialize_structure_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"structureValue\": {\n            \"hi\": \"hello\"\n        }\n    }\n}",
@@ -1801,7 +1813,7 @@ fn response_aws_json11_deserialize_structure_union_value() -> Result<(), String>
 }
 fn response_aws_json11_deserialize_ignore_type() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"__type\": \"aws.protocoltests.json10#MyUnion\",\n        \"structureValue\": {\n            \"hi\": \"hello\"\n        }\n    }\n}",
@@ -1824,22 +1836,22 @@ fn response_aws_json11_deserialize_ignore_type() -> Result<(), String> {
     Ok(())
 }
 fn request_serializes_string_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         string: Some(String::from("abc xyz")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1858,8 +1870,8 @@ fn request_serializes_string_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_string_shapes_with_jsonvalue_trait() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -1870,14 +1882,14 @@ fn request_serializes_string_shapes_with_jsonvalue_trait() -> Result<(), String>
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1898,22 +1910,22 @@ fn request_serializes_string_shapes_with_jsonvalue_trait() -> Result<(), String>
     )
 }
 fn request_serializes_integer_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         integer: Some(1234i32),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1932,22 +1944,22 @@ fn request_serializes_integer_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_long_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         long: Some(999999999999i64),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1966,22 +1978,22 @@ fn request_serializes_long_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_float_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         float: Some(1234.5f32),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2000,22 +2012,22 @@ fn request_serializes_float_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_double_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         double: Some(1234.5f64),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2034,22 +2046,22 @@ fn request_serializes_double_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_blob_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
-        blob: Some(nimbus::Blob::from("binary-value")),
+        blob: Some(nimbus_aws::codegen::Blob::from("binary-value")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2068,22 +2080,22 @@ fn request_serializes_blob_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_boolean_shapes_true() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         boolean: Some(true),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2102,22 +2114,22 @@ fn request_serializes_boolean_shapes_true() -> Result<(), String> {
     )
 }
 fn request_serializes_boolean_shapes_false() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         boolean: Some(false),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2136,24 +2148,25 @@ fn request_serializes_boolean_shapes_false() -> Result<(), String> {
     )
 }
 fn request_serializes_timestamp_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("946845296").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2175,24 +2188,25 @@ fn request_serializes_timestamp_shapes_with_iso8601_timestampformat() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         iso8601_timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("946845296").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2214,24 +2228,25 @@ fn request_serializes_timestamp_shapes_with_httpdate_timestampformat() -> Result
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         httpdate_timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("946845296").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2253,24 +2268,25 @@ fn request_serializes_timestamp_shapes_with_unixtimestamp_timestampformat() -> R
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         unix_timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("946845296").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2289,8 +2305,8 @@ fn request_serializes_timestamp_shapes_with_unixtimestamp_timestampformat() -> R
     )
 }
 fn request_serializes_list_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2299,14 +2315,14 @@ fn request_serializes_list_shapes() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2325,22 +2341,22 @@ fn request_serializes_list_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_empty_list_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
         list_of_strings: Some(vec![]),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2359,8 +2375,8 @@ fn request_serializes_empty_list_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_list_of_map_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2375,14 +2391,14 @@ fn request_serializes_list_of_map_shapes() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2403,8 +2419,8 @@ fn request_serializes_list_of_map_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_list_of_structure_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2419,14 +2435,14 @@ fn request_serializes_list_of_structure_shapes() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2447,8 +2463,8 @@ fn request_serializes_list_of_structure_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_list_of_recursive_structure_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2462,14 +2478,14 @@ fn request_serializes_list_of_recursive_structure_shapes() -> Result<(), String>
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2490,8 +2506,8 @@ fn request_serializes_list_of_recursive_structure_shapes() -> Result<(), String>
     )
 }
 fn request_serializes_map_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2505,14 +2521,14 @@ fn request_serializes_map_shapes() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2531,8 +2547,8 @@ fn request_serializes_map_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_empty_map_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2541,14 +2557,14 @@ fn request_serializes_empty_map_shapes() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2567,8 +2583,8 @@ fn request_serializes_empty_map_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_map_of_list_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2582,14 +2598,14 @@ fn request_serializes_map_of_list_shapes() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2610,8 +2626,8 @@ fn request_serializes_map_of_list_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_map_of_structure_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2637,14 +2653,14 @@ fn request_serializes_map_of_structure_shapes() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2665,8 +2681,8 @@ fn request_serializes_map_of_structure_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_map_of_recursive_structure_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2709,14 +2725,14 @@ fn request_serializes_map_of_recursive_structure_shapes() -> Result<(), String> 
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2737,8 +2753,8 @@ fn request_serializes_map_of_recursive_structure_shapes() -> Result<(), String> 
     )
 }
 fn request_serializes_structure_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2748,14 +2764,14 @@ fn request_serializes_structure_shapes() -> Result<(), String> {
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2777,8 +2793,8 @@ fn request_serializes_structure_members_with_locationname_traits() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2788,14 +2804,14 @@ fn request_serializes_structure_members_with_locationname_traits() -> Result<
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2814,8 +2830,8 @@ fn request_serializes_structure_members_with_locationname_traits() -> Result<
     )
 }
 fn request_serializes_empty_structure_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2824,14 +2840,14 @@ fn request_serializes_empty_structure_shapes() -> Result<(), String> {
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2850,8 +2866,8 @@ fn request_serializes_empty_structure_shapes() -> Result<(), String> {
     )
 }
 fn request_serializes_structure_which_have_no_members() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2860,14 +2876,14 @@ fn request_serializes_structure_which_have_no_members() -> Result<(), String> {
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2886,8 +2902,8 @@ fn request_serializes_structure_which_have_no_members() -> Result<(), String> {
     )
 }
 fn request_serializes_recursive_structure_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::KitchenSink {
@@ -2914,14 +2930,14 @@ fn request_serializes_recursive_structure_shapes() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::KitchenSinkOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2943,7 +2959,7 @@ fn request_serializes_recursive_structure_shapes() -> Result<(), String> {
 }
 fn response_parses_operations_with_empty_json_bodies() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -2961,7 +2977,7 @@ fn response_parses_operations_with_empty_json_bodies() -> Result<(), String> {
 }
 fn response_parses_string_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"String\":\"string-value\"}",
@@ -2980,7 +2996,7 @@ fn response_parses_string_shapes() -> Result<(), String> {
 }
 fn response_parses_integer_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"Integer\":1234}",
@@ -2999,7 +3015,7 @@ fn response_parses_integer_shapes() -> Result<(), String> {
 }
 fn response_parses_long_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"Long\":1234567890123456789}",
@@ -3018,7 +3034,7 @@ fn response_parses_long_shapes() -> Result<(), String> {
 }
 fn response_parses_float_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"Float\":1234.5}",
@@ -3037,7 +3053,7 @@ fn response_parses_float_shapes() -> Result<(), String> {
 }
 fn response_parses_double_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"Double\":123456789.12345679}",
@@ -3056,7 +3072,7 @@ fn response_parses_double_shapes() -> Result<(), String> {
 }
 fn response_parses_boolean_shapes_true() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"Boolean\":true}",
@@ -3075,7 +3091,7 @@ fn response_parses_boolean_shapes_true() -> Result<(), String> {
 }
 fn response_parses_boolean_false() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"Boolean\":false}",
@@ -3094,7 +3110,7 @@ fn response_parses_boolean_false() -> Result<(), String> {
 }
 fn response_parses_blob_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"Blob\":\"YmluYXJ5LXZhbHVl\"}",
@@ -3103,7 +3119,7 @@ fn response_parses_blob_shapes() -> Result<(), String> {
     let actual = crate::operations::read_kitchen_sink(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::KitchenSink {
-        blob: Some(nimbus::Blob::from("binary-value")),
+        blob: Some(nimbus_aws::codegen::Blob::from("binary-value")),
         ..Default::default()
     };
     if actual != expected {
@@ -3113,7 +3129,7 @@ fn response_parses_blob_shapes() -> Result<(), String> {
 }
 fn response_parses_timestamp_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"Timestamp\":946845296}",
@@ -3123,7 +3139,8 @@ fn response_parses_timestamp_shapes() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::KitchenSink {
         timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("946845296").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -3134,7 +3151,7 @@ fn response_parses_timestamp_shapes() -> Result<(), String> {
 }
 fn response_parses_iso8601_timestamps() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"Iso8601Timestamp\":\"2000-01-02T20:34:56Z\"}",
@@ -3144,7 +3161,8 @@ fn response_parses_iso8601_timestamps() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::KitchenSink {
         iso8601_timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("946845296").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -3155,7 +3173,7 @@ fn response_parses_iso8601_timestamps() -> Result<(), String> {
 }
 fn response_parses_httpdate_timestamps() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"HttpdateTimestamp\":\"Sun, 02 Jan 2000 20:34:56 GMT\"}",
@@ -3165,7 +3183,8 @@ fn response_parses_httpdate_timestamps() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::KitchenSink {
         httpdate_timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("946845296").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -3176,7 +3195,7 @@ fn response_parses_httpdate_timestamps() -> Result<(), String> {
 }
 fn response_parses_list_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"ListOfStrings\":[\"abc\",\"mno\",\"xyz\"]}",
@@ -3197,7 +3216,7 @@ fn response_parses_list_shapes() -> Result<(), String> {
 }
 fn response_parses_list_of_map_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"ListOfMapsOfStrings\":[{\"size\":\"large\"},{\"color\":\"red\"}]}",
@@ -3223,7 +3242,7 @@ fn response_parses_list_of_map_shapes() -> Result<(), String> {
 }
 fn response_parses_list_of_list_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"ListOfLists\":[[\"abc\",\"mno\",\"xyz\"],[\"hjk\",\"qrs\",\"tuv\"]]}",
@@ -3247,7 +3266,7 @@ fn response_parses_list_of_list_shapes() -> Result<(), String> {
 }
 fn response_parses_list_of_structure_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"ListOfStructs\":[{\"Value\":\"value-1\"},{\"Value\":\"value-2\"}]}",
@@ -3272,7 +3291,7 @@ fn response_parses_list_of_structure_shapes() -> Result<(), String> {
 }
 fn response_parses_list_of_recursive_structure_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"RecursiveList\":[{\"RecursiveList\":[{\"RecursiveList\":[{\"String\":\"value\"}]}]}]}",
@@ -3299,7 +3318,7 @@ fn response_parses_list_of_recursive_structure_shapes() -> Result<(), String> {
 }
 fn response_parses_map_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"MapOfStrings\":{\"size\":\"large\",\"color\":\"red\"}}",
@@ -3325,7 +3344,7 @@ fn response_parses_map_shapes() -> Result<(), String> {
 }
 fn response_parses_map_of_list_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"MapOfListsOfStrings\":{\"sizes\":[\"large\",\"small\"],\"colors\":[\"red\",\"green\"]}}",
@@ -3357,7 +3376,7 @@ fn response_parses_map_of_list_shapes() -> Result<(), String> {
 }
 fn response_parses_map_of_map_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"MapOfMaps\":{\"sizes\":{\"large\":\"L\",\"medium\":\"M\"},\"colors\":{\"red\":\"R\",\"blue\":\"B\"}}}",
@@ -3399,7 +3418,7 @@ fn response_parses_map_of_map_shapes() -> Result<(), String> {
 }
 fn response_parses_map_of_structure_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"MapOfStructs\":{\"size\":{\"Value\":\"small\"},\"color\":{\"Value\":\"red\"}}}",
@@ -3437,7 +3456,7 @@ fn response_parses_map_of_structure_shapes() -> Result<(), String> {
 }
 fn response_parses_map_of_recursive_structure_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"RecursiveMap\":{\"key-1\":{\"RecursiveMap\":{\"key-2\":{\"RecursiveMap\":{\"key-3\":{\"String\":\"value\"}}}}}}}",
@@ -3495,7 +3514,7 @@ fn response_parses_the_request_id_from_the_response() -> Result<(), String> {
         ("X-Amzn-Requestid", "amazon-uniq-request-id"),
         ("Content-Type", "application/x-amz-json-1.1"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -3512,21 +3531,21 @@ fn response_parses_the_request_id_from_the_response() -> Result<(), String> {
     Ok(())
 }
 fn request_aws_json11_structures_dont_serialize_null_values() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::NullOperationInputOutput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NullOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3546,7 +3565,7 @@ fn request_aws_json11_structures_dont_serialize_null_values() -> Result<(), Stri
 }
 fn response_aws_json11_structures_dont_deserialize_null_values() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"string\": null\n}",
@@ -3563,14 +3582,14 @@ fn response_aws_json11_structures_dont_deserialize_null_values() -> Result<(), S
     Ok(())
 }
 fn request_can_call_operation_with_no_input_or_output() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithOptionalInputOutputInput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithOptionalInputOutput::new(
                 client.core().clone(),
                 input,
@@ -3579,9 +3598,9 @@ fn request_can_call_operation_with_no_input_or_output() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3600,15 +3619,15 @@ fn request_can_call_operation_with_no_input_or_output() -> Result<(), String> {
     )
 }
 fn request_can_call_operation_with_optional_input() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithOptionalInputOutputInput {
         value: Some(String::from("Hi")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithOptionalInputOutput::new(
                 client.core().clone(),
                 input,
@@ -3617,9 +3636,9 @@ fn request_can_call_operation_with_optional_input() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3638,23 +3657,25 @@ fn request_can_call_operation_with_optional_input() -> Result<(), String> {
     )
 }
 fn request_put_and_get_inline_documents_input() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PutAndGetInlineDocumentsInputOutput {
-        inline_document: Some(nimbus::testing::document("{\"foo\":\"bar\"}")),
+        inline_document: Some(
+            nimbus_aws::codegen::testing::document("{\"foo\":\"bar\"}"),
+        ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PutAndGetInlineDocuments::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3674,7 +3695,7 @@ fn request_put_and_get_inline_documents_input() -> Result<(), String> {
 }
 fn response_put_and_get_inline_documents_input() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"inlineDocument\": {\"foo\": \"bar\"}\n}",
@@ -3685,7 +3706,9 @@ fn response_put_and_get_inline_documents_input() -> Result<(), String> {
         )
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::PutAndGetInlineDocumentsInputOutput {
-        inline_document: Some(nimbus::testing::document("{\"foo\":\"bar\"}")),
+        inline_document: Some(
+            nimbus_aws::codegen::testing::document("{\"foo\":\"bar\"}"),
+        ),
         ..Default::default()
     };
     if actual != expected {
@@ -3694,8 +3717,8 @@ fn response_put_and_get_inline_documents_input() -> Result<(), String> {
     Ok(())
 }
 fn request_sdk_applied_content_encoding_aws_json1_1() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PutWithContentEncodingInput {
@@ -3706,15 +3729,15 @@ fn request_sdk_applied_content_encoding_aws_json1_1() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PutWithContentEncoding::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3733,8 +3756,8 @@ fn request_sdk_appends_gzip_and_ignores_http_provided_encoding_aws_json1_1() -> 
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PutWithContentEncodingInput {
@@ -3746,15 +3769,15 @@ fn request_sdk_appends_gzip_and_ignores_http_provided_encoding_aws_json1_1() -> 
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PutWithContentEncoding::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3770,8 +3793,8 @@ fn request_sdk_appends_gzip_and_ignores_http_provided_encoding_aws_json1_1() -> 
     )
 }
 fn request_aws_json11_supports_na_n_float_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
@@ -3779,15 +3802,15 @@ fn request_aws_json11_supports_na_n_float_inputs() -> Result<(), String> {
         double_value: Some(f64::NAN),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3808,8 +3831,8 @@ fn request_aws_json11_supports_na_n_float_inputs() -> Result<(), String> {
     )
 }
 fn request_aws_json11_supports_infinity_float_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
@@ -3817,15 +3840,15 @@ fn request_aws_json11_supports_infinity_float_inputs() -> Result<(), String> {
         double_value: Some(f64::INFINITY),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3846,8 +3869,8 @@ fn request_aws_json11_supports_infinity_float_inputs() -> Result<(), String> {
     )
 }
 fn request_aws_json11_supports_negative_infinity_float_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
@@ -3855,15 +3878,15 @@ fn request_aws_json11_supports_negative_infinity_float_inputs() -> Result<(), St
         double_value: Some(f64::NEG_INFINITY),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3885,7 +3908,7 @@ fn request_aws_json11_supports_negative_infinity_float_inputs() -> Result<(), St
 }
 fn response_aws_json11_supports_na_n_float_inputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"floatValue\": \"NaN\",\n    \"doubleValue\": \"NaN\"\n}",
@@ -3910,7 +3933,7 @@ fn response_aws_json11_supports_na_n_float_inputs() -> Result<(), String> {
 }
 fn response_aws_json11_supports_infinity_float_inputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"floatValue\": \"Infinity\",\n    \"doubleValue\": \"Infinity\"\n}",
@@ -3930,7 +3953,7 @@ fn response_aws_json11_supports_infinity_float_inputs() -> Result<(), String> {
 }
 fn response_aws_json11_supports_negative_infinity_float_inputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"floatValue\": \"-Infinity\",\n    \"doubleValue\": \"-Infinity\"\n}",
@@ -3949,8 +3972,8 @@ fn response_aws_json11_supports_negative_infinity_float_inputs() -> Result<(), S
     Ok(())
 }
 fn request_aws_json11_sparse_maps_serialize_null_values() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SparseNullsOperationInputOutput {
@@ -3961,14 +3984,14 @@ fn request_aws_json11_sparse_maps_serialize_null_values() -> Result<(), String> 
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SparseNullsOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -3987,22 +4010,22 @@ fn request_aws_json11_sparse_maps_serialize_null_values() -> Result<(), String> 
     )
 }
 fn request_aws_json11_sparse_lists_serialize_null() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SparseNullsOperationInputOutput {
         sparse_string_list: Some(vec![None]),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SparseNullsOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -4022,7 +4045,7 @@ fn request_aws_json11_sparse_lists_serialize_null() -> Result<(), String> {
 }
 fn response_aws_json11_sparse_maps_deserialize_null_values() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"sparseStringMap\": {\n        \"foo\": null\n    }\n}",
@@ -4045,7 +4068,7 @@ fn response_aws_json11_sparse_maps_deserialize_null_values() -> Result<(), Strin
 }
 fn response_aws_json11_sparse_lists_deserialize_null() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.1")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"sparseStringList\": [\n        null\n    ]\n}",

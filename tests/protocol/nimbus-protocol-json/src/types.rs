@@ -15,7 +15,7 @@ pub struct ComplexError {
     pub nested: Option<ComplexNestedErrorData>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ComplexError {
     /// Creates an empty `ComplexError`; optional members are set with the `set_*` methods.
@@ -89,7 +89,7 @@ impl ContentTypeParametersInput {
 pub struct ContentTypeParametersOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ContentTypeParametersOutput {
     /// Creates an empty `ContentTypeParametersOutput`; optional members are set with the `set_*` methods.
@@ -111,13 +111,16 @@ pub struct DatetimeOffsetsOutput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_aws::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub datetime: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_aws::codegen::DateTime>")
+    )]
+    pub datetime: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DatetimeOffsetsOutput {
     /// Creates an empty `DatetimeOffsetsOutput`; optional members are set with the `set_*` methods.
@@ -125,7 +128,10 @@ impl DatetimeOffsetsOutput {
         Self::default()
     }
     /// Sets [`DatetimeOffsetsOutput::datetime`](Self::datetime).
-    pub fn set_datetime(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_datetime(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.datetime = Some(value.into());
         self
     }
@@ -174,7 +180,7 @@ pub struct ErrorWithMembers {
     pub string_field: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ErrorWithMembers {
     /// Creates an empty `ErrorWithMembers`; optional members are set with the `set_*` methods.
@@ -236,7 +242,7 @@ impl ErrorWithMembers {
 pub struct ErrorWithoutMembers {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ErrorWithoutMembers {
     /// Creates an empty `ErrorWithoutMembers`; optional members are set with the `set_*` methods.
@@ -268,7 +274,7 @@ pub enum FooEnum {
     /// `0`
     Zero,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl FooEnum {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -293,14 +299,16 @@ impl From<&str> for FooEnum {
             "Bar" => Self::Bar,
             "1" => Self::One,
             "0" => Self::Zero,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for FooEnum {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for FooEnum {
@@ -324,7 +332,7 @@ impl schemars::JsonSchema for FooEnum {
         "FooEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// This error has test cases that test some of the dark corners of Amazon service framework history. It should only be implemented by clients.
@@ -334,7 +342,7 @@ impl schemars::JsonSchema for FooEnum {
 pub struct FooError {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl FooError {
     /// Creates an empty `FooError`; optional members are set with the `set_*` methods.
@@ -360,13 +368,16 @@ pub struct FractionalSecondsOutput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_aws::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub datetime: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_aws::codegen::DateTime>")
+    )]
+    pub datetime: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl FractionalSecondsOutput {
     /// Creates an empty `FractionalSecondsOutput`; optional members are set with the `set_*` methods.
@@ -374,7 +385,10 @@ impl FractionalSecondsOutput {
         Self::default()
     }
     /// Sets [`FractionalSecondsOutput::datetime`](Self::datetime).
-    pub fn set_datetime(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_datetime(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.datetime = Some(value.into());
         self
     }
@@ -414,7 +428,7 @@ pub struct GreetingWithErrorsOutput {
     pub greeting: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GreetingWithErrorsOutput {
     /// Creates an empty `GreetingWithErrorsOutput`; optional members are set with the `set_*` methods.
@@ -438,7 +452,7 @@ impl GreetingWithErrorsOutput {
 #[non_exhaustive]
 pub struct HostLabelInput {
     /// The `label` member.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub label: String,
 }
 impl HostLabelInput {
@@ -458,7 +472,7 @@ pub enum IntegerEnum {
     /// `3`
     C,
     /// A value this version of the SDK does not know; [`Self::value`] returns it.
-    Unknown(nimbus::UnknownIntVariant),
+    Unknown(nimbus_aws::codegen::UnknownIntVariant),
 }
 impl IntegerEnum {
     /// Every value known to this version of the SDK.
@@ -479,7 +493,7 @@ impl From<i32> for IntegerEnum {
             1i32 => Self::A,
             2i32 => Self::B,
             3i32 => Self::C,
-            other => Self::Unknown(nimbus::UnknownIntVariant::new(other)),
+            other => Self::Unknown(nimbus_aws::codegen::UnknownIntVariant::new(other)),
         }
     }
 }
@@ -510,7 +524,7 @@ impl schemars::JsonSchema for IntegerEnum {
         "IntegerEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::int_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::int_enum_schema(Self::VALUES)
     }
 }
 /// This error is thrown when an invalid greeting value is provided.
@@ -523,7 +537,7 @@ pub struct InvalidGreeting {
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl InvalidGreeting {
     /// Creates an empty `InvalidGreeting`; optional members are set with the `set_*` methods.
@@ -570,7 +584,7 @@ pub struct JsonEnumsInputOutput {
     pub foo_enum_map: Option<std::collections::HashMap<String, FooEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl JsonEnumsInputOutput {
     /// Creates an empty `JsonEnumsInputOutput`; optional members are set with the `set_*` methods.
@@ -641,7 +655,7 @@ pub struct JsonIntEnumsInputOutput {
     pub int_enum_map: Option<std::collections::HashMap<String, IntegerEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl JsonIntEnumsInputOutput {
     /// Creates an empty `JsonIntEnumsInputOutput`; optional members are set with the `set_*` methods.
@@ -694,7 +708,7 @@ impl JsonIntEnumsInputOutput {
 pub struct KitchenSink {
     /// The `Blob` member.
     #[serde(rename = "Blob", skip_serializing_if = "Option::is_none")]
-    pub blob: Option<nimbus::Blob>,
+    pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The `Boolean` member.
     #[serde(rename = "Boolean", skip_serializing_if = "Option::is_none")]
     pub boolean: Option<bool>,
@@ -703,7 +717,7 @@ pub struct KitchenSink {
         rename = "Double",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double: Option<f64>,
@@ -715,7 +729,7 @@ pub struct KitchenSink {
         rename = "Float",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float: Option<f32>,
@@ -724,10 +738,10 @@ pub struct KitchenSink {
         rename = "HttpdateTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::http_date"
+        with = "nimbus_aws::codegen::wire::http_date"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-    pub httpdate_timestamp: Option<nimbus::DateTime>,
+    pub httpdate_timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `Integer` member.
     #[serde(rename = "Integer", skip_serializing_if = "Option::is_none")]
     pub integer: Option<i32>,
@@ -736,10 +750,13 @@ pub struct KitchenSink {
         rename = "Iso8601Timestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_aws::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub iso8601_timestamp: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_aws::codegen::DateTime>")
+    )]
+    pub iso8601_timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `JsonValue` member.
     #[serde(rename = "JsonValue", skip_serializing_if = "Option::is_none")]
     pub json_value: Option<String>,
@@ -795,22 +812,22 @@ pub struct KitchenSink {
         rename = "Timestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub timestamp: Option<nimbus::DateTime>,
+    pub timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `UnixTimestamp` member.
     #[serde(
         rename = "UnixTimestamp",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub unix_timestamp: Option<nimbus::DateTime>,
+    pub unix_timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl KitchenSink {
     /// Creates an empty `KitchenSink`; optional members are set with the `set_*` methods.
@@ -818,7 +835,7 @@ impl KitchenSink {
         Self::default()
     }
     /// Sets [`KitchenSink::blob`](Self::blob).
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.blob = Some(value.into());
         self
     }
@@ -843,7 +860,10 @@ impl KitchenSink {
         self
     }
     /// Sets [`KitchenSink::httpdate_timestamp`](Self::httpdate_timestamp).
-    pub fn set_httpdate_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_httpdate_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.httpdate_timestamp = Some(value.into());
         self
     }
@@ -853,7 +873,10 @@ impl KitchenSink {
         self
     }
     /// Sets [`KitchenSink::iso8601_timestamp`](Self::iso8601_timestamp).
-    pub fn set_iso8601_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_iso8601_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.iso8601_timestamp = Some(value.into());
         self
     }
@@ -961,12 +984,18 @@ impl KitchenSink {
         self
     }
     /// Sets [`KitchenSink::timestamp`](Self::timestamp).
-    pub fn set_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.timestamp = Some(value.into());
         self
     }
     /// Sets [`KitchenSink::unix_timestamp`](Self::unix_timestamp).
-    pub fn set_unix_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_unix_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.unix_timestamp = Some(value.into());
         self
     }
@@ -992,14 +1021,14 @@ pub enum MyUnion {
     NumberValue(i32),
     /// The `blobValue` member.
     #[serde(rename = "blobValue")]
-    BlobValue(nimbus::Blob),
+    BlobValue(nimbus_aws::codegen::Blob),
     /// The `timestampValue` member.
     #[serde(
         rename = "timestampValue",
-        serialize_with = "nimbus::wire::epoch_seconds::serialize"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    TimestampValue(nimbus::DateTime),
+    TimestampValue(nimbus_aws::codegen::DateTime),
     /// The `enumValue` member.
     #[serde(rename = "enumValue")]
     EnumValue(FooEnum),
@@ -1015,38 +1044,52 @@ pub enum MyUnion {
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for MyUnion {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl<'de> serde::Deserialize<'de> for MyUnion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus::wire::union_entry(d, "MyUnion")?;
+        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "MyUnion")?;
         Ok(
             match tag.as_str() {
-                "stringValue" => Self::StringValue(nimbus::wire::from_value(value)?),
-                "booleanValue" => Self::BooleanValue(nimbus::wire::from_value(value)?),
-                "numberValue" => Self::NumberValue(nimbus::wire::from_value(value)?),
-                "blobValue" => Self::BlobValue(nimbus::wire::from_value(value)?),
+                "stringValue" => {
+                    Self::StringValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "booleanValue" => {
+                    Self::BooleanValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "numberValue" => {
+                    Self::NumberValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "blobValue" => {
+                    Self::BlobValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 "timestampValue" => {
                     Self::TimestampValue(
-                        nimbus::wire::epoch_seconds::deserialize(value)
+                        nimbus_aws::codegen::wire::epoch_seconds::deserialize(value)
                             .map_err(serde::de::Error::custom)?,
                     )
                 }
-                "enumValue" => Self::EnumValue(nimbus::wire::from_value(value)?),
-                "listValue" => Self::ListValue(nimbus::wire::from_value(value)?),
-                "mapValue" => Self::MapValue(nimbus::wire::from_value(value)?),
+                "enumValue" => {
+                    Self::EnumValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "listValue" => {
+                    Self::ListValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "mapValue" => {
+                    Self::MapValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 "structureValue" => {
-                    Self::StructureValue(nimbus::wire::from_value(value)?)
+                    Self::StructureValue(nimbus_aws::codegen::wire::from_value(value)?)
                 }
                 _ => {
                     let _ = value;
-                    Self::Unknown(nimbus::UnknownVariant::new(tag))
+                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
                 }
             },
         )
@@ -1062,7 +1105,7 @@ pub struct NullOperationInputOutput {
     pub string: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl NullOperationInputOutput {
     /// Creates an empty `NullOperationInputOutput`; optional members are set with the `set_*` methods.
@@ -1110,7 +1153,7 @@ pub struct OperationWithOptionalInputOutputOutput {
     pub value: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl OperationWithOptionalInputOutputOutput {
     /// Creates an empty `OperationWithOptionalInputOutputOutput`; optional members are set with the `set_*` methods.
@@ -1135,10 +1178,10 @@ impl OperationWithOptionalInputOutputOutput {
 pub struct PutAndGetInlineDocumentsInputOutput {
     /// The `inlineDocument` member.
     #[serde(rename = "inlineDocument", skip_serializing_if = "Option::is_none")]
-    pub inline_document: Option<nimbus::Document>,
+    pub inline_document: Option<nimbus_aws::codegen::Document>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl PutAndGetInlineDocumentsInputOutput {
     /// Creates an empty `PutAndGetInlineDocumentsInputOutput`; optional members are set with the `set_*` methods.
@@ -1146,7 +1189,10 @@ impl PutAndGetInlineDocumentsInputOutput {
         Self::default()
     }
     /// Sets [`PutAndGetInlineDocumentsInputOutput::inline_document`](Self::inline_document).
-    pub fn set_inline_document(mut self, value: impl Into<nimbus::Document>) -> Self {
+    pub fn set_inline_document(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Document>,
+    ) -> Self {
         self.inline_document = Some(value.into());
         self
     }
@@ -1194,7 +1240,7 @@ pub struct SimpleScalarPropertiesInputOutput {
         rename = "floatValue",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
@@ -1203,13 +1249,13 @@ pub struct SimpleScalarPropertiesInputOutput {
         rename = "doubleValue",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SimpleScalarPropertiesInputOutput {
     /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*` methods.
@@ -1265,7 +1311,7 @@ pub struct SparseNullsOperationInputOutput {
     pub sparse_string_map: Option<std::collections::HashMap<String, Option<String>>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SparseNullsOperationInputOutput {
     /// Creates an empty `SparseNullsOperationInputOutput`; optional members are set with the `set_*` methods.
@@ -1324,7 +1370,7 @@ pub struct UnionInputOutput {
     pub contents: Option<MyUnion>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UnionInputOutput {
     /// Creates an empty `UnionInputOutput`; optional members are set with the `set_*` methods.

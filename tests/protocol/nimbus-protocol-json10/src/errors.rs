@@ -3,55 +3,55 @@
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
 /// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ContentTypeParametersError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ContentTypeParametersError;
 }
 /// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EmptyInputAndEmptyOutputError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     EmptyInputAndEmptyOutputError;
 }
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     EndpointOperationError;
 }
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointWithHostLabelOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     EndpointWithHostLabelOperationError;
 }
 /// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GreetingWithErrorsError {
     /// This error is thrown when a request is invalid.
@@ -61,169 +61,169 @@ pub enum GreetingWithErrorsError {
     /// This error is thrown when an invalid greeting value is provided.
     InvalidGreeting(crate::types::InvalidGreeting),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GreetingWithErrorsError;
-    ComplexError("ComplexError", read_complex_error);
-    FooError("FooError", read_foo_error);
-    InvalidGreeting("InvalidGreeting", read_invalid_greeting);
+    ComplexError("ComplexError", crate::operations::read_complex_error);
+    FooError("FooError", crate::operations::read_foo_error);
+    InvalidGreeting("InvalidGreeting", crate::operations::read_invalid_greeting);
 }
 /// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HostWithPathOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HostWithPathOperationError;
 }
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonUnionsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonUnionsError;
 }
 /// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NoInputAndNoOutputError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     NoInputAndNoOutputError;
 }
 /// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NoInputAndOutputError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     NoInputAndOutputError;
 }
 /// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithDefaultsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OperationWithDefaultsError;
 }
 /// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithNestedStructureError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OperationWithNestedStructureError;
 }
 /// Errors of [`OperationWithRequiredMembers`](crate::Client::operation_with_required_members): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithRequiredMembersError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OperationWithRequiredMembersError;
 }
 /// Errors of [`OperationWithRequiredMembersWithDefaults`](crate::Client::operation_with_required_members_with_defaults): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithRequiredMembersWithDefaultsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OperationWithRequiredMembersWithDefaultsError;
 }
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutWithContentEncodingError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     PutWithContentEncodingError;
 }
 /// Errors of [`QueryIncompatibleOperation`](crate::Client::query_incompatible_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum QueryIncompatibleOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     QueryIncompatibleOperationError;
 }
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SimpleScalarPropertiesError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     SimpleScalarPropertiesError;
 }
-impl nimbus::ModeledError for crate::types::ComplexError {
+impl nimbus_aws::codegen::ModeledError for crate::types::ComplexError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::FooError {
+impl nimbus_aws::codegen::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::InvalidGreeting {
+impl nimbus_aws::codegen::ModeledError for crate::types::InvalidGreeting {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }

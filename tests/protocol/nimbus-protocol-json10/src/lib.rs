@@ -13,6 +13,19 @@ mod protocol_tests;
 mod client;
 pub mod errors;
 pub mod operations;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub use client::Client;
-pub use nimbus::{Config, Error};
+pub use config::Config;
+pub use nimbus_aws::codegen::{Error, ErrorKind};
+/// Client configuration: [`Config`] and what its settings take
+/// (credentials, retries, limits, the HTTP transport).
+pub mod config {
+    pub use nimbus_aws::codegen::config::*;
+}
 pub mod types;
+/// The value types of the runtime that appear in [`types`] (dates,
+/// blobs, documents, unknown enum values) and the pagination stream.
+pub mod primitives {
+    pub use nimbus_aws::codegen::primitives::*;
+}

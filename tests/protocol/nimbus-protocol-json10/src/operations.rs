@@ -2,7 +2,7 @@
 
 //! One request builder per operation, created by the matching [`Client`](crate::Client) method: set optional members with its `set_*` methods, then `send().await`.
 #![allow(deprecated)]
-static CONTENT_TYPE_PARAMETERS: nimbus::OperationInfo = nimbus::OperationInfo {
+static CONTENT_TYPE_PARAMETERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ContentTypeParameters",
     idempotent: false,
     retryable_errors: &[],
@@ -11,12 +11,12 @@ static CONTENT_TYPE_PARAMETERS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ContentTypeParameters {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ContentTypeParametersInput,
 }
 impl ContentTypeParameters {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ContentTypeParametersInput,
     ) -> Self {
         Self { client, input }
@@ -37,12 +37,16 @@ impl ContentTypeParameters {
         crate::types::ContentTypeParametersOutput,
         crate::errors::ContentTypeParametersError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ContentTypeParameters", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.ContentTypeParameters",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -52,7 +56,7 @@ impl ContentTypeParameters {
         Ok(read_content_type_parameters_output(&response)?)
     }
 }
-static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
+static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "EmptyInputAndEmptyOutput",
     idempotent: false,
     retryable_errors: &[],
@@ -61,12 +65,12 @@ static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus::OperationInfo = nimbus::OperationIn
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EmptyInputAndEmptyOutput {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::EmptyInputAndEmptyOutputInput,
 }
 impl EmptyInputAndEmptyOutput {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::EmptyInputAndEmptyOutputInput,
     ) -> Self {
         Self { client, input }
@@ -82,12 +86,16 @@ impl EmptyInputAndEmptyOutput {
         crate::types::EmptyInputAndEmptyOutputOutput,
         crate::errors::EmptyInputAndEmptyOutputError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("EmptyInputAndEmptyOutput", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.EmptyInputAndEmptyOutput",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -97,7 +105,7 @@ impl EmptyInputAndEmptyOutput {
         Ok(read_empty_input_and_empty_output_output(&response)?)
     }
 }
-static ENDPOINT_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static ENDPOINT_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "EndpointOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -106,11 +114,11 @@ static ENDPOINT_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EndpointOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl EndpointOperation {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -119,18 +127,22 @@ impl EndpointOperation {
     }
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("EndpointOperation", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut request = nimbus::protocol::json::rpc_request(
+            let mut request = nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.EndpointOperation",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             );
             let mut prefix = String::new();
             prefix.push_str("foo.");
-            nimbus::protocol::rest::check_host_prefix(&prefix)?;
+            nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request
         };
@@ -142,7 +154,7 @@ impl EndpointOperation {
         Ok(())
     }
 }
-static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "EndpointWithHostLabelOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -151,12 +163,12 @@ static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EndpointWithHostLabelOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::EndpointWithHostLabelOperationInput,
 }
 impl EndpointWithHostLabelOperation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::EndpointWithHostLabelOperationInput,
     ) -> Self {
         Self { client, input }
@@ -169,18 +181,22 @@ impl EndpointWithHostLabelOperation {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("EndpointWithHostLabelOperation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut request = nimbus::protocol::json::rpc_request(
+            let mut request = nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.EndpointWithHostLabelOperation",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             );
             let mut prefix = String::new();
             prefix.push_str("foo.");
             prefix.push_str(input.label.as_str());
             prefix.push_str(".");
-            nimbus::protocol::rest::check_host_prefix(&prefix)?;
+            nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request
         };
@@ -192,7 +208,7 @@ impl EndpointWithHostLabelOperation {
         Ok(())
     }
 }
-static GREETING_WITH_ERRORS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GREETING_WITH_ERRORS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GreetingWithErrors",
     idempotent: true,
     retryable_errors: &[],
@@ -201,12 +217,12 @@ static GREETING_WITH_ERRORS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GreetingWithErrors {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GreetingWithErrorsInput,
 }
 impl GreetingWithErrors {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GreetingWithErrorsInput,
     ) -> Self {
         Self { client, input }
@@ -227,12 +243,16 @@ impl GreetingWithErrors {
         crate::types::GreetingWithErrorsOutput,
         crate::errors::GreetingWithErrorsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GreetingWithErrors", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.GreetingWithErrors",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -242,7 +262,7 @@ impl GreetingWithErrors {
         Ok(read_greeting_with_errors_output(&response)?)
     }
 }
-static HOST_WITH_PATH_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static HOST_WITH_PATH_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HostWithPathOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -251,11 +271,11 @@ static HOST_WITH_PATH_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HostWithPathOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl HostWithPathOperation {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -264,13 +284,17 @@ impl HostWithPathOperation {
     }
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HostWithPathOperation", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.HostWithPathOperation",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -282,7 +306,7 @@ impl HostWithPathOperation {
         Ok(())
     }
 }
-static JSON_UNIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_UNIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonUnions",
     idempotent: true,
     retryable_errors: &[],
@@ -291,12 +315,12 @@ static JSON_UNIONS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonUnions {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::JsonUnionsInput,
 }
 impl JsonUnions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::JsonUnionsInput,
     ) -> Self {
         Self { client, input }
@@ -314,12 +338,16 @@ impl JsonUnions {
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonUnionsOutput, crate::errors::JsonUnionsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonUnions", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.JsonUnions",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -329,7 +357,7 @@ impl JsonUnions {
         Ok(read_json_unions_output(&response)?)
     }
 }
-static NO_INPUT_AND_NO_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
+static NO_INPUT_AND_NO_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "NoInputAndNoOutput",
     idempotent: false,
     retryable_errors: &[],
@@ -338,11 +366,11 @@ static NO_INPUT_AND_NO_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NoInputAndNoOutput {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl NoInputAndNoOutput {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -351,13 +379,17 @@ impl NoInputAndNoOutput {
     }
     /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("NoInputAndNoOutput", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.NoInputAndNoOutput",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -369,7 +401,7 @@ impl NoInputAndNoOutput {
         Ok(())
     }
 }
-static NO_INPUT_AND_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
+static NO_INPUT_AND_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "NoInputAndOutput",
     idempotent: false,
     retryable_errors: &[],
@@ -378,11 +410,11 @@ static NO_INPUT_AND_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NoInputAndOutput {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl NoInputAndOutput {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -396,13 +428,17 @@ impl NoInputAndOutput {
         crate::types::NoInputAndOutputOutput,
         crate::errors::NoInputAndOutputError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("NoInputAndOutput", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.NoInputAndOutput",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -413,7 +449,7 @@ impl NoInputAndOutput {
         Ok(read_no_input_and_output_output(&response)?)
     }
 }
-static OPERATION_WITH_DEFAULTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static OPERATION_WITH_DEFAULTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "OperationWithDefaults",
     idempotent: false,
     retryable_errors: &[],
@@ -422,12 +458,12 @@ static OPERATION_WITH_DEFAULTS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithDefaults {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::OperationWithDefaultsInput,
 }
 impl OperationWithDefaults {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::OperationWithDefaultsInput,
     ) -> Self {
         Self { client, input }
@@ -466,12 +502,16 @@ impl OperationWithDefaults {
         crate::types::OperationWithDefaultsOutput,
         crate::errors::OperationWithDefaultsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("OperationWithDefaults", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.OperationWithDefaults",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -481,7 +521,7 @@ impl OperationWithDefaults {
         Ok(read_operation_with_defaults_output(&response)?)
     }
 }
-static OPERATION_WITH_NESTED_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
+static OPERATION_WITH_NESTED_STRUCTURE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "OperationWithNestedStructure",
     idempotent: false,
     retryable_errors: &[],
@@ -490,12 +530,12 @@ static OPERATION_WITH_NESTED_STRUCTURE: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithNestedStructure {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::OperationWithNestedStructureInput,
 }
 impl OperationWithNestedStructure {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::OperationWithNestedStructureInput,
     ) -> Self {
         Self { client, input }
@@ -511,12 +551,16 @@ impl OperationWithNestedStructure {
         crate::types::OperationWithNestedStructureOutput,
         crate::errors::OperationWithNestedStructureError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("OperationWithNestedStructure", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.OperationWithNestedStructure",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -526,7 +570,7 @@ impl OperationWithNestedStructure {
         Ok(read_operation_with_nested_structure_output(&response)?)
     }
 }
-static OPERATION_WITH_REQUIRED_MEMBERS: nimbus::OperationInfo = nimbus::OperationInfo {
+static OPERATION_WITH_REQUIRED_MEMBERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "OperationWithRequiredMembers",
     idempotent: false,
     retryable_errors: &[],
@@ -535,11 +579,11 @@ static OPERATION_WITH_REQUIRED_MEMBERS: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithRequiredMembers {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl OperationWithRequiredMembers {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -553,13 +597,17 @@ impl OperationWithRequiredMembers {
         crate::types::OperationWithRequiredMembersOutput,
         crate::errors::OperationWithRequiredMembersError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("OperationWithRequiredMembers", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.OperationWithRequiredMembers",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -570,7 +618,7 @@ impl OperationWithRequiredMembers {
         Ok(read_operation_with_required_members_output(&response)?)
     }
 }
-static OPERATION_WITH_REQUIRED_MEMBERS_WITH_DEFAULTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static OPERATION_WITH_REQUIRED_MEMBERS_WITH_DEFAULTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "OperationWithRequiredMembersWithDefaults",
     idempotent: false,
     retryable_errors: &[],
@@ -579,11 +627,11 @@ static OPERATION_WITH_REQUIRED_MEMBERS_WITH_DEFAULTS: nimbus::OperationInfo = ni
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithRequiredMembersWithDefaults {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl OperationWithRequiredMembersWithDefaults {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -597,13 +645,17 @@ impl OperationWithRequiredMembersWithDefaults {
         crate::types::OperationWithRequiredMembersWithDefaultsOutput,
         crate::errors::OperationWithRequiredMembersWithDefaultsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("OperationWithRequiredMembersWithDefaults", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.OperationWithRequiredMembersWithDefaults",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -616,7 +668,7 @@ impl OperationWithRequiredMembersWithDefaults {
         Ok(read_operation_with_required_members_with_defaults_output(&response)?)
     }
 }
-static PUT_WITH_CONTENT_ENCODING: nimbus::OperationInfo = nimbus::OperationInfo {
+static PUT_WITH_CONTENT_ENCODING: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "PutWithContentEncoding",
     idempotent: false,
     retryable_errors: &[],
@@ -625,12 +677,12 @@ static PUT_WITH_CONTENT_ENCODING: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PutWithContentEncoding {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::PutWithContentEncodingInput,
 }
 impl PutWithContentEncoding {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::PutWithContentEncodingInput,
     ) -> Self {
         Self { client, input }
@@ -651,14 +703,18 @@ impl PutWithContentEncoding {
     }
     /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("PutWithContentEncoding", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut request = nimbus::protocol::json::rpc_request(
+            let mut request = nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.PutWithContentEncoding",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             );
-            nimbus::protocol::compress_gzip(&mut request, client.config())?;
+            nimbus_aws::codegen::compress_gzip(&mut request, client.config())?;
             request
         };
         let response = client
@@ -669,7 +725,7 @@ impl PutWithContentEncoding {
         Ok(())
     }
 }
-static QUERY_INCOMPATIBLE_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static QUERY_INCOMPATIBLE_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "QueryIncompatibleOperation",
     idempotent: true,
     retryable_errors: &[],
@@ -678,11 +734,11 @@ static QUERY_INCOMPATIBLE_OPERATION: nimbus::OperationInfo = nimbus::OperationIn
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct QueryIncompatibleOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl QueryIncompatibleOperation {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -693,13 +749,17 @@ impl QueryIncompatibleOperation {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::QueryIncompatibleOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("QueryIncompatibleOperation", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.QueryIncompatibleOperation",
-                nimbus::protocol::json::encode(
-                    &nimbus::Document::Object(Default::default()),
+                nimbus_aws::codegen::json::encode(
+                    &nimbus_aws::codegen::Document::Object(Default::default()),
                 )?,
             )
         };
@@ -711,7 +771,7 @@ impl QueryIncompatibleOperation {
         Ok(())
     }
 }
-static SIMPLE_SCALAR_PROPERTIES: nimbus::OperationInfo = nimbus::OperationInfo {
+static SIMPLE_SCALAR_PROPERTIES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "SimpleScalarProperties",
     idempotent: false,
     retryable_errors: &[],
@@ -720,12 +780,12 @@ static SIMPLE_SCALAR_PROPERTIES: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct SimpleScalarProperties {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::SimpleScalarPropertiesInput,
 }
 impl SimpleScalarProperties {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::SimpleScalarPropertiesInput,
     ) -> Self {
         Self { client, input }
@@ -751,12 +811,16 @@ impl SimpleScalarProperties {
         crate::types::SimpleScalarPropertiesOutput,
         crate::errors::SimpleScalarPropertiesError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("SimpleScalarProperties", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            nimbus::protocol::json::rpc_request(
+            nimbus_aws::codegen::json::rpc_request(
                 "application/x-amz-json-1.0",
                 "JsonRpc10.SimpleScalarProperties",
-                nimbus::protocol::json::encode(&input)?,
+                nimbus_aws::codegen::json::encode(&input)?,
             )
         };
         let response = client
@@ -768,130 +832,138 @@ impl SimpleScalarProperties {
 }
 /// Decodes a `ComplexError` from a response.
 pub(crate) fn read_complex_error(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ComplexError, nimbus::Error> {
-    let mut out: crate::types::ComplexError = nimbus::protocol::json::decode(response)?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ComplexError, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ComplexError = nimbus_aws::codegen::json::decode(
+        response,
+    )?;
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ContentTypeParametersOutput` from a response.
 pub(crate) fn read_content_type_parameters_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ContentTypeParametersOutput, nimbus::Error> {
-    let mut out: crate::types::ContentTypeParametersOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ContentTypeParametersOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ContentTypeParametersOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `EmptyInputAndEmptyOutputOutput` from a response.
 pub(crate) fn read_empty_input_and_empty_output_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::EmptyInputAndEmptyOutputOutput, nimbus::Error> {
-    let mut out: crate::types::EmptyInputAndEmptyOutputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::EmptyInputAndEmptyOutputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::EmptyInputAndEmptyOutputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `FooError` from a response.
 pub(crate) fn read_foo_error(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::FooError, nimbus::Error> {
-    let mut out: crate::types::FooError = nimbus::protocol::json::decode(response)?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::FooError, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::FooError = nimbus_aws::codegen::json::decode(response)?;
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GreetingWithErrorsOutput` from a response.
 pub(crate) fn read_greeting_with_errors_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GreetingWithErrorsOutput, nimbus::Error> {
-    let mut out: crate::types::GreetingWithErrorsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GreetingWithErrorsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GreetingWithErrorsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `InvalidGreeting` from a response.
 pub(crate) fn read_invalid_greeting(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::InvalidGreeting, nimbus::Error> {
-    let mut out: crate::types::InvalidGreeting = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::InvalidGreeting, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::InvalidGreeting = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `JsonUnionsOutput` from a response.
 pub(crate) fn read_json_unions_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::JsonUnionsOutput, nimbus::Error> {
-    let mut out: crate::types::JsonUnionsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::JsonUnionsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::JsonUnionsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `NoInputAndOutputOutput` from a response.
 pub(crate) fn read_no_input_and_output_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::NoInputAndOutputOutput, nimbus::Error> {
-    let mut out: crate::types::NoInputAndOutputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::NoInputAndOutputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::NoInputAndOutputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `OperationWithDefaultsOutput` from a response.
 pub(crate) fn read_operation_with_defaults_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::OperationWithDefaultsOutput, nimbus::Error> {
-    let mut out: crate::types::OperationWithDefaultsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::OperationWithDefaultsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::OperationWithDefaultsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `OperationWithNestedStructureOutput` from a response.
 pub(crate) fn read_operation_with_nested_structure_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::OperationWithNestedStructureOutput, nimbus::Error> {
-    let mut out: crate::types::OperationWithNestedStructureOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::OperationWithNestedStructureOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::OperationWithNestedStructureOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `OperationWithRequiredMembersOutput` from a response.
 pub(crate) fn read_operation_with_required_members_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::OperationWithRequiredMembersOutput, nimbus::Error> {
-    let mut out: crate::types::OperationWithRequiredMembersOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::OperationWithRequiredMembersOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::OperationWithRequiredMembersOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `OperationWithRequiredMembersWithDefaultsOutput` from a response.
 pub(crate) fn read_operation_with_required_members_with_defaults_output(
-    response: &nimbus::http::HttpResponse,
+    response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<
     crate::types::OperationWithRequiredMembersWithDefaultsOutput,
-    nimbus::Error,
+    nimbus_aws::codegen::Error,
 > {
-    let mut out: crate::types::OperationWithRequiredMembersWithDefaultsOutput = nimbus::protocol::json::decode(
+    let mut out: crate::types::OperationWithRequiredMembersWithDefaultsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `SimpleScalarPropertiesOutput` from a response.
 pub(crate) fn read_simple_scalar_properties_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::SimpleScalarPropertiesOutput, nimbus::Error> {
-    let mut out: crate::types::SimpleScalarPropertiesOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::SimpleScalarPropertiesOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::SimpleScalarPropertiesOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }

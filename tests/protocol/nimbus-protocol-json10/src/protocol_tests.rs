@@ -3,8 +3,11 @@
 //! Protocol compliance cases of the model (`smithy.test#httpRequestTests`
 //! and `httpResponseTests`), one function per case.
 #![allow(deprecated, clippy::all)]
-fn config(endpoint: &str, mock: &nimbus::http::MockTransport) -> nimbus::Config {
-    nimbus::Config::new()
+fn config(
+    endpoint: &str,
+    mock: &nimbus_aws::codegen::testing::MockTransport,
+) -> nimbus_aws::codegen::Config {
+    nimbus_aws::codegen::Config::new()
         .endpoint_url(endpoint)
         .region("us-east-1")
         .transport(mock.clone())
@@ -15,7 +18,7 @@ fn config(endpoint: &str, mock: &nimbus::http::MockTransport) -> nimbus::Config 
 }
 #[test]
 fn request_cases() {
-    let mut summary = nimbus::testing::Summary::default();
+    let mut summary = nimbus_aws::codegen::testing::Summary::default();
     summary
         .run(
             "AwsJson10EmptyInputAndEmptyOutput",
@@ -151,7 +154,7 @@ fn request_cases() {
 }
 #[test]
 fn response_cases() {
-    let mut summary = nimbus::testing::Summary::default();
+    let mut summary = nimbus_aws::codegen::testing::Summary::default();
     summary
         .run(
             "AwsJson10EmptyInputAndEmptyOutputSendJsonObject",
@@ -337,22 +340,22 @@ fn response_cases() {
     );
 }
 fn request_aws_json10_empty_input_and_empty_output() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::EmptyInputAndEmptyOutputInput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EmptyInputAndEmptyOutput::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -375,7 +378,7 @@ fn response_aws_json10_empty_input_and_empty_output_send_json_object() -> Result
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -392,19 +395,19 @@ fn response_aws_json10_empty_input_and_empty_output_send_json_object() -> Result
     Ok(())
 }
 fn request_aws_json10_endpoint_trait() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: Some("foo.example.com"),
@@ -420,15 +423,15 @@ fn request_aws_json10_endpoint_trait() -> Result<(), String> {
     )
 }
 fn request_aws_json10_endpoint_trait_with_host_label() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::EndpointWithHostLabelOperationInput {
         label: String::from("bar"),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointWithHostLabelOperation::new(
                 client.core().clone(),
                 input,
@@ -437,9 +440,9 @@ fn request_aws_json10_endpoint_trait_with_host_label() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: Some("foo.bar.example.com"),
@@ -456,13 +459,13 @@ fn request_aws_json10_endpoint_trait_with_host_label() -> Result<(), String> {
 }
 fn response_aws_json10_complex_error() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         400u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.json10#ComplexError\",\n    \"TopLevel\": \"Top level\",\n    \"Nested\": {\n        \"Foo\": \"bar\"\n    }\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -482,13 +485,13 @@ fn response_aws_json10_complex_error() -> Result<(), String> {
 }
 fn response_aws_json10_empty_complex_error() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         400u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.json10#ComplexError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -503,13 +506,13 @@ fn response_aws_json10_empty_complex_error() -> Result<(), String> {
 }
 fn response_aws_json10_foo_error_using_x_amzn_error_type() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Amzn-Errortype", "FooError")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -532,13 +535,13 @@ fn response_aws_json10_foo_error_using_x_amzn_error_type_with_uri() -> Result<
             "FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
         ),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -561,13 +564,13 @@ fn response_aws_json10_foo_error_using_x_amzn_error_type_with_uri_and_namespace(
             "aws.protocoltests.json10#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
         ),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -582,13 +585,13 @@ fn response_aws_json10_foo_error_using_x_amzn_error_type_with_uri_and_namespace(
 }
 fn response_aws_json10_foo_error_using_code() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"code\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -603,13 +606,13 @@ fn response_aws_json10_foo_error_using_code() -> Result<(), String> {
 }
 fn response_aws_json10_foo_error_using_code_and_namespace() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"code\": \"aws.protocoltests.json10#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -624,13 +627,13 @@ fn response_aws_json10_foo_error_using_code_and_namespace() -> Result<(), String
 }
 fn response_aws_json10_foo_error_using_code_uri_and_namespace() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"code\": \"aws.protocoltests.json10#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -645,13 +648,13 @@ fn response_aws_json10_foo_error_using_code_uri_and_namespace() -> Result<(), St
 }
 fn response_aws_json10_foo_error_with_dunder_type() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -666,13 +669,13 @@ fn response_aws_json10_foo_error_with_dunder_type() -> Result<(), String> {
 }
 fn response_aws_json10_foo_error_with_dunder_type_and_namespace() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.json10#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -690,13 +693,13 @@ fn response_aws_json10_foo_error_with_dunder_type_and_different_namespace() -> R
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.different.namespace#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -714,13 +717,13 @@ fn response_aws_json10_foo_error_with_dunder_type_uri_and_namespace() -> Result<
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.json10#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -735,13 +738,13 @@ fn response_aws_json10_foo_error_with_dunder_type_uri_and_namespace() -> Result<
 }
 fn response_aws_json10_foo_error_with_nested_type_property() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.json10#FooError\",\n    \"ErrorDetails\": [\n      {\n          \"__type\": \"com.amazon.internal#ErrorDetails\",\n          \"reason\": \"Some reason\"\n      }\n    ]\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -756,13 +759,13 @@ fn response_aws_json10_foo_error_with_nested_type_property() -> Result<(), Strin
 }
 fn response_aws_json10_invalid_greeting_error() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         400u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.json10#InvalidGreeting\",\n    \"Message\": \"Hi\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::AwsJson1_0, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::InvalidGreeting(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -777,20 +780,20 @@ fn response_aws_json10_invalid_greeting_error() -> Result<(), String> {
     Ok(())
 }
 fn request_aws_json10_host_with_path() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com/custom", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HostWithPathOperation::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/custom/",
             resolved_host: None,
@@ -806,22 +809,22 @@ fn request_aws_json10_host_with_path() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_string_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(crate::types::MyUnion::StringValue(String::from("foo"))),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -842,22 +845,22 @@ fn request_aws_json10_serialize_string_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_boolean_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(crate::types::MyUnion::BooleanValue(true)),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -878,22 +881,22 @@ fn request_aws_json10_serialize_boolean_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_number_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(crate::types::MyUnion::NumberValue(1i32)),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -912,22 +915,24 @@ fn request_aws_json10_serialize_number_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_blob_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
-        contents: Some(crate::types::MyUnion::BlobValue(nimbus::Blob::from("foo"))),
+        contents: Some(
+            crate::types::MyUnion::BlobValue(nimbus_aws::codegen::Blob::from("foo")),
+        ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -948,27 +953,27 @@ fn request_aws_json10_serialize_blob_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_timestamp_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(
             crate::types::MyUnion::TimestampValue(
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                     .expect("epoch seconds"),
             ),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -989,8 +994,8 @@ fn request_aws_json10_serialize_timestamp_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_enum_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
@@ -999,14 +1004,14 @@ fn request_aws_json10_serialize_enum_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1027,8 +1032,8 @@ fn request_aws_json10_serialize_enum_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_int_enum_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
@@ -1037,14 +1042,14 @@ fn request_aws_json10_serialize_int_enum_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1063,8 +1068,8 @@ fn request_aws_json10_serialize_int_enum_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_list_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
@@ -1075,14 +1080,14 @@ fn request_aws_json10_serialize_list_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1103,8 +1108,8 @@ fn request_aws_json10_serialize_list_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_map_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
@@ -1120,14 +1125,14 @@ fn request_aws_json10_serialize_map_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1148,8 +1153,8 @@ fn request_aws_json10_serialize_map_union_value() -> Result<(), String> {
     )
 }
 fn request_aws_json10_serialize_structure_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonUnionsInput {
@@ -1161,14 +1166,14 @@ fn request_aws_json10_serialize_structure_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1190,7 +1195,7 @@ fn request_aws_json10_serialize_structure_union_value() -> Result<(), String> {
 }
 fn response_aws_json10_deserialize_string_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"stringValue\": \"foo\"\n    }\n}",
@@ -1209,7 +1214,7 @@ fn response_aws_json10_deserialize_string_union_value() -> Result<(), String> {
 }
 fn response_aws_json10_deserialize_boolean_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"booleanValue\": true\n    }\n}",
@@ -1228,7 +1233,7 @@ fn response_aws_json10_deserialize_boolean_union_value() -> Result<(), String> {
 }
 fn response_aws_json10_deserialize_number_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"numberValue\": 1\n    }\n}",
@@ -1247,7 +1252,7 @@ fn response_aws_json10_deserialize_number_union_value() -> Result<(), String> {
 }
 fn response_aws_json10_deserialize_blob_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"blobValue\": \"Zm9v\"\n    }\n}",
@@ -1256,7 +1261,9 @@ fn response_aws_json10_deserialize_blob_union_value() -> Result<(), String> {
     let actual = crate::operations::read_json_unions_output(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::JsonUnionsOutput {
-        contents: Some(crate::types::MyUnion::BlobValue(nimbus::Blob::from("foo"))),
+        contents: Some(
+            crate::types::MyUnion::BlobValue(nimbus_aws::codegen::Blob::from("foo")),
+        ),
         ..Default::default()
     };
     if actual != expected {
@@ -1266,7 +1273,7 @@ fn response_aws_json10_deserialize_blob_union_value() -> Result<(), String> {
 }
 fn response_aws_json10_deserialize_timestamp_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"timestampValue\": 1398796238\n    }\n}",
@@ -1277,7 +1284,7 @@ fn response_aws_json10_deserialize_timestamp_union_value() -> Result<(), String>
     let expected = crate::types::JsonUnionsOutput {
         contents: Some(
             crate::types::MyUnion::TimestampValue(
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                     .expect("epoch seconds"),
             ),
         ),
@@ -1290,7 +1297,7 @@ fn response_aws_json10_deserialize_timestamp_union_value() -> Result<(), String>
 }
 fn response_aws_json10_deserialize_enum_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"enumValue\": \"Foo\"\n    }\n}",
@@ -1311,7 +1318,7 @@ fn response_aws_json10_deserialize_enum_union_value() -> Result<(), String> {
 }
 fn response_aws_json10_deserialize_int_enum_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"intEnumValue\": 1\n    }\n}",
@@ -1332,7 +1339,7 @@ fn response_aws_json10_deserialize_int_enum_union_value() -> Result<(), String> 
 }
 fn response_aws_json10_deserialize_list_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"listValue\": [\"foo\", \"bar\"]\n    }\n}",
@@ -1355,7 +1362,7 @@ fn response_aws_json10_deserialize_list_union_value() -> Result<(), String> {
 }
 fn response_aws_json10_deserialize_map_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"mapValue\": {\n            \"foo\": \"bar\",\n            \"spam\": \"eggs\"\n        }\n    }\n}",
@@ -1383,7 +1390,7 @@ fn response_aws_json10_deserialize_map_union_value() -> Result<(), String> {
 }
 fn response_aws_json10_deserialize_structure_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"structureValue\": {\n            \"hi\": \"hello\"\n        }\n    }\n}",
@@ -1407,7 +1414,7 @@ fn response_aws_json10_deserialize_structure_union_value() -> Result<(), String>
 }
 fn response_aws_json10_deserialize_ignore_type() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"__type\": \"aws.protocoltests.json10#MyUnion\",\n        \"structureValue\": {\n            \"hi\": \"hello\"\n        }\n    }\n}",
@@ -1431,7 +1438,7 @@ fn response_aws_json10_deserialize_ignore_type() -> Result<(), String> {
 }
 fn response_aws_json10_deserialize_allow_nulls() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n      \"stringValue\": null,\n      \"booleanValue\": null,\n      \"numberValue\": null,\n      \"blobValue\": null,\n      \"timestampValue\": null,\n      \"enumValue\": null,\n      \"intEnumValue\": null,\n      \"listValue\": null,\n      \"mapValue\": null,\n      \"structureValue\": {\n          \"hi\": \"hello\"\n      }\n    }\n}",
@@ -1454,19 +1461,19 @@ fn response_aws_json10_deserialize_allow_nulls() -> Result<(), String> {
     Ok(())
 }
 fn request_aws_json10_must_always_send_empty_json_payload() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndNoOutput::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1486,13 +1493,14 @@ fn request_aws_json10_must_always_send_empty_json_payload() -> Result<(), String
 }
 fn response_aws_json10_handles_empty_output_shape() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
     );
     let _ = &response;
-    let actual = Ok::<(), nimbus::Error>(()).map_err(|e| format!("decode failed: {e}"))?;
+    let actual = Ok::<(), nimbus_aws::codegen::Error>(())
+        .map_err(|e| format!("decode failed: {e}"))?;
     let expected = ();
     if actual != expected {
         return Err(format!("expected {expected:?}\ngot      {actual:?}"));
@@ -1501,13 +1509,14 @@ fn response_aws_json10_handles_empty_output_shape() -> Result<(), String> {
 }
 fn response_aws_json10_handles_unexpected_json_output() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"foo\": true\n}",
     );
     let _ = &response;
-    let actual = Ok::<(), nimbus::Error>(()).map_err(|e| format!("decode failed: {e}"))?;
+    let actual = Ok::<(), nimbus_aws::codegen::Error>(())
+        .map_err(|e| format!("decode failed: {e}"))?;
     let expected = ();
     if actual != expected {
         return Err(format!("expected {expected:?}\ngot      {actual:?}"));
@@ -1516,13 +1525,14 @@ fn response_aws_json10_handles_unexpected_json_output() -> Result<(), String> {
 }
 fn response_aws_json10_service_responds_with_no_payload() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
     );
     let _ = &response;
-    let actual = Ok::<(), nimbus::Error>(()).map_err(|e| format!("decode failed: {e}"))?;
+    let actual = Ok::<(), nimbus_aws::codegen::Error>(())
+        .map_err(|e| format!("decode failed: {e}"))?;
     let expected = ();
     if actual != expected {
         return Err(format!("expected {expected:?}\ngot      {actual:?}"));
@@ -1530,19 +1540,19 @@ fn response_aws_json10_service_responds_with_no_payload() -> Result<(), String> 
     Ok(())
 }
 fn request_aws_json10_no_input_and_output() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndOutput::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1562,7 +1572,7 @@ fn request_aws_json10_no_input_and_output() -> Result<(), String> {
 }
 fn response_aws_json10_no_input_and_output() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -1579,8 +1589,8 @@ fn response_aws_json10_no_input_and_output() -> Result<(), String> {
     Ok(())
 }
 fn request_aws_json10_client_populates_default_values_in_input() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
@@ -1589,15 +1599,15 @@ fn request_aws_json10_client_populates_default_values_in_input() -> Result<(), S
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1618,22 +1628,22 @@ fn request_aws_json10_client_skips_top_level_default_values_in_input() -> Result
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1652,8 +1662,8 @@ fn request_aws_json10_client_uses_explicitly_provided_member_values_over_default
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
@@ -1661,14 +1671,18 @@ fn request_aws_json10_client_uses_explicitly_provided_member_values_over_default
             default_string: String::from("bye"),
             default_boolean: true,
             default_list: vec![String::from("a")],
-            default_document_map: nimbus::testing::document("{\"name\":\"Jack\"}"),
-            default_document_string: nimbus::testing::document("\"bye\""),
-            default_document_boolean: nimbus::testing::document("true"),
-            default_document_list: nimbus::testing::document("[\"b\"]"),
-            default_null_document: Some(nimbus::testing::document("\"notNull\"")),
-            default_timestamp: nimbus::DateTime::parse_epoch_seconds("1")
+            default_document_map: nimbus_aws::codegen::testing::document(
+                "{\"name\":\"Jack\"}",
+            ),
+            default_document_string: nimbus_aws::codegen::testing::document("\"bye\""),
+            default_document_boolean: nimbus_aws::codegen::testing::document("true"),
+            default_document_list: nimbus_aws::codegen::testing::document("[\"b\"]"),
+            default_null_document: Some(
+                nimbus_aws::codegen::testing::document("\"notNull\""),
+            ),
+            default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("1")
                 .expect("epoch seconds"),
-            default_blob: nimbus::Blob::from("hi"),
+            default_blob: nimbus_aws::codegen::Blob::from("hi"),
             default_byte: 2i8,
             default_short: 2i16,
             default_integer: 20i32,
@@ -1682,7 +1696,7 @@ fn request_aws_json10_client_uses_explicitly_provided_member_values_over_default
             default_int_enum: crate::types::TestIntEnum::from(2i32),
             empty_string: String::from("foo"),
             false_boolean: true,
-            empty_blob: nimbus::Blob::from("hi"),
+            empty_blob: nimbus_aws::codegen::Blob::from("hi"),
             zero_byte: 1i8,
             zero_short: 1i16,
             zero_integer: 1i32,
@@ -1693,15 +1707,15 @@ fn request_aws_json10_client_uses_explicitly_provided_member_values_over_default
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1722,8 +1736,8 @@ fn request_aws_json10_client_uses_explicitly_provided_values_in_top_level() -> R
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
@@ -1731,15 +1745,15 @@ fn request_aws_json10_client_uses_explicitly_provided_values_in_top_level() -> R
         other_top_level_default: Some(0i32),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1760,8 +1774,8 @@ fn request_aws_json10_client_ignores_non_top_level_defaults_on_members_with_clie
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
@@ -1770,15 +1784,15 @@ fn request_aws_json10_client_ignores_non_top_level_defaults_on_members_with_clie
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1798,7 +1812,7 @@ fn response_aws_json10_client_populates_defaults_values_when_missing_in_response
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -1810,13 +1824,13 @@ fn response_aws_json10_client_populates_defaults_values_when_missing_in_response
         default_string: String::from("hi"),
         default_boolean: true,
         default_list: vec![],
-        default_document_map: nimbus::testing::document("{}"),
-        default_document_string: nimbus::testing::document("\"hi\""),
-        default_document_boolean: nimbus::testing::document("true"),
-        default_document_list: nimbus::testing::document("[]"),
-        default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+        default_document_map: nimbus_aws::codegen::testing::document("{}"),
+        default_document_string: nimbus_aws::codegen::testing::document("\"hi\""),
+        default_document_boolean: nimbus_aws::codegen::testing::document("true"),
+        default_document_list: nimbus_aws::codegen::testing::document("[]"),
+        default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("0")
             .expect("epoch seconds"),
-        default_blob: nimbus::Blob::from("abc"),
+        default_blob: nimbus_aws::codegen::Blob::from("abc"),
         default_byte: 1i8,
         default_short: 1i16,
         default_integer: 10i32,
@@ -1828,7 +1842,7 @@ fn response_aws_json10_client_populates_defaults_values_when_missing_in_response
         default_int_enum: crate::types::TestIntEnum::from(1i32),
         empty_string: String::from(""),
         false_boolean: false,
-        empty_blob: nimbus::Blob::from(""),
+        empty_blob: nimbus_aws::codegen::Blob::from(""),
         zero_byte: 0i8,
         zero_short: 0i16,
         zero_integer: 0i32,
@@ -1847,7 +1861,7 @@ fn response_aws_json10_client_ignores_default_values_if_member_values_are_presen
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"defaultString\": \"bye\",\n    \"defaultBoolean\": false,\n    \"defaultList\": [\"a\"],\n    \"defaultDocumentMap\": {\"name\": \"Jack\"},\n    \"defaultDocumentString\": \"bye\",\n    \"defaultDocumentBoolean\": false,\n    \"defaultDocumentList\": [\"b\"],\n    \"defaultNullDocument\": \"notNull\",\n    \"defaultTimestamp\": 2,\n    \"defaultBlob\": \"aGk=\",\n    \"defaultByte\": 2,\n    \"defaultShort\": 2,\n    \"defaultInteger\": 20,\n    \"defaultLong\": 200,\n    \"defaultFloat\": 2.0,\n    \"defaultDouble\": 2.0,\n    \"defaultMap\": {\"name\": \"Jack\"},\n    \"defaultEnum\": \"BAR\",\n    \"defaultIntEnum\": 2,\n    \"emptyString\": \"foo\",\n    \"falseBoolean\": true,\n    \"emptyBlob\": \"aGk=\",\n    \"zeroByte\": 1,\n    \"zeroShort\": 1,\n    \"zeroInteger\": 1,\n    \"zeroLong\": 1,\n    \"zeroFloat\": 1.0,\n    \"zeroDouble\": 1.0\n}",
@@ -1859,14 +1873,18 @@ fn response_aws_json10_client_ignores_default_values_if_member_values_are_presen
         default_string: String::from("bye"),
         default_boolean: false,
         default_list: vec![String::from("a")],
-        default_document_map: nimbus::testing::document("{\"name\":\"Jack\"}"),
-        default_document_string: nimbus::testing::document("\"bye\""),
-        default_document_boolean: nimbus::testing::document("false"),
-        default_document_list: nimbus::testing::document("[\"b\"]"),
-        default_null_document: Some(nimbus::testing::document("\"notNull\"")),
-        default_timestamp: nimbus::DateTime::parse_epoch_seconds("2")
+        default_document_map: nimbus_aws::codegen::testing::document(
+            "{\"name\":\"Jack\"}",
+        ),
+        default_document_string: nimbus_aws::codegen::testing::document("\"bye\""),
+        default_document_boolean: nimbus_aws::codegen::testing::document("false"),
+        default_document_list: nimbus_aws::codegen::testing::document("[\"b\"]"),
+        default_null_document: Some(
+            nimbus_aws::codegen::testing::document("\"notNull\""),
+        ),
+        default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("2")
             .expect("epoch seconds"),
-        default_blob: nimbus::Blob::from("hi"),
+        default_blob: nimbus_aws::codegen::Blob::from("hi"),
         default_byte: 2i8,
         default_short: 2i16,
         default_integer: 20i32,
@@ -1880,7 +1898,7 @@ fn response_aws_json10_client_ignores_default_values_if_member_values_are_presen
         default_int_enum: crate::types::TestIntEnum::from(2i32),
         empty_string: String::from("foo"),
         false_boolean: true,
-        empty_blob: nimbus::Blob::from("hi"),
+        empty_blob: nimbus_aws::codegen::Blob::from("hi"),
         zero_byte: 1i8,
         zero_short: 1i16,
         zero_integer: 1i32,
@@ -1898,8 +1916,8 @@ fn request_aws_json10_client_populates_nested_default_values_when_missing() -> R
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithNestedStructureInput {
@@ -1951,7 +1969,7 @@ fn request_aws_json10_client_populates_nested_default_values_when_missing() -> R
         },
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithNestedStructure::new(
                 client.core().clone(),
                 input,
@@ -1960,9 +1978,9 @@ fn request_aws_json10_client_populates_nested_default_values_when_missing() -> R
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -1984,7 +2002,7 @@ fn response_aws_json10_client_populates_nested_defaults_when_missing_in_response
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"dialog\": {\n        \"language\": \"en\"\n    },\n    \"dialogList\": [\n        {\n        },\n        {\n            \"farewell\": {}\n        },\n        {\n            \"language\": \"it\",\n            \"greeting\": \"ciao\",\n            \"farewell\": {\n                \"phrase\": \"arrivederci\"\n            }\n        }\n    ],\n    \"dialogMap\": {\n        \"emptyDialog\": {\n        },\n        \"partialEmptyDialog\": {\n            \"language\": \"en\",\n            \"farewell\": {}\n        },\n        \"nonEmptyDialog\": {\n            \"greeting\": \"konnichiwa\",\n            \"farewell\": {\n                \"phrase\": \"sayonara\"\n            }\n        }\n    }\n}",
@@ -2055,7 +2073,7 @@ fn response_aws_json10_client_error_corrects_when_server_fails_to_serialize_requ
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -2069,9 +2087,9 @@ fn response_aws_json10_client_error_corrects_when_server_fails_to_serialize_requ
         required_string: String::from(""),
         required_boolean: false,
         required_list: vec![],
-        required_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+        required_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("0")
             .expect("epoch seconds"),
-        required_blob: nimbus::Blob::from(""),
+        required_blob: nimbus_aws::codegen::Blob::from(""),
         required_byte: 0i8,
         required_short: 0i16,
         required_integer: 0i32,
@@ -2091,7 +2109,7 @@ fn response_aws_json10_client_error_corrects_with_default_values_when_server_fai
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -2105,9 +2123,9 @@ fn response_aws_json10_client_error_corrects_with_default_values_when_server_fai
         required_string: String::from("hi"),
         required_boolean: true,
         required_list: vec![],
-        required_timestamp: nimbus::DateTime::parse_epoch_seconds("1")
+        required_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("1")
             .expect("epoch seconds"),
-        required_blob: nimbus::Blob::from("blob"),
+        required_blob: nimbus_aws::codegen::Blob::from("blob"),
         required_byte: 1i8,
         required_short: 1i16,
         required_integer: 10i32,
@@ -2125,8 +2143,8 @@ fn response_aws_json10_client_error_corrects_with_default_values_when_server_fai
     Ok(())
 }
 fn request_sdk_applied_content_encoding_aws_json1_0() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PutWithContentEncodingInput {
@@ -2137,15 +2155,15 @@ fn request_sdk_applied_content_encoding_aws_json1_0() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PutWithContentEncoding::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2164,8 +2182,8 @@ fn request_sdk_appends_gzip_and_ignores_http_provided_encoding_aws_json1_0() -> 
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PutWithContentEncodingInput {
@@ -2177,15 +2195,15 @@ fn request_sdk_appends_gzip_and_ignores_http_provided_encoding_aws_json1_0() -> 
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PutWithContentEncoding::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2204,20 +2222,20 @@ fn request_non_query_compatible_aws_json10_forbids_query_mode_header() -> Result
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::QueryIncompatibleOperation::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2236,8 +2254,8 @@ fn request_non_query_compatible_aws_json10_forbids_query_mode_header() -> Result
     )
 }
 fn request_aws_json10_supports_na_n_float_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInput {
@@ -2245,15 +2263,15 @@ fn request_aws_json10_supports_na_n_float_inputs() -> Result<(), String> {
         double_value: Some(f64::NAN),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2274,8 +2292,8 @@ fn request_aws_json10_supports_na_n_float_inputs() -> Result<(), String> {
     )
 }
 fn request_aws_json10_supports_infinity_float_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInput {
@@ -2283,15 +2301,15 @@ fn request_aws_json10_supports_infinity_float_inputs() -> Result<(), String> {
         double_value: Some(f64::INFINITY),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2312,8 +2330,8 @@ fn request_aws_json10_supports_infinity_float_inputs() -> Result<(), String> {
     )
 }
 fn request_aws_json10_supports_negative_infinity_float_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInput {
@@ -2321,15 +2339,15 @@ fn request_aws_json10_supports_negative_infinity_float_inputs() -> Result<(), St
         double_value: Some(f64::NEG_INFINITY),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/",
             resolved_host: None,
@@ -2351,7 +2369,7 @@ fn request_aws_json10_supports_negative_infinity_float_inputs() -> Result<(), St
 }
 fn response_aws_json10_supports_na_n_float_inputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"floatValue\": \"NaN\",\n    \"doubleValue\": \"NaN\"\n}",
@@ -2376,7 +2394,7 @@ fn response_aws_json10_supports_na_n_float_inputs() -> Result<(), String> {
 }
 fn response_aws_json10_supports_infinity_float_inputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"floatValue\": \"Infinity\",\n    \"doubleValue\": \"Infinity\"\n}",
@@ -2396,7 +2414,7 @@ fn response_aws_json10_supports_infinity_float_inputs() -> Result<(), String> {
 }
 fn response_aws_json10_supports_negative_infinity_float_inputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/x-amz-json-1.0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"floatValue\": \"-Infinity\",\n    \"doubleValue\": \"-Infinity\"\n}",

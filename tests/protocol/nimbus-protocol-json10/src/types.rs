@@ -35,7 +35,7 @@ pub struct ComplexError {
     pub nested: Option<ComplexNestedErrorData>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ComplexError {
     /// Creates an empty `ComplexError`; optional members are set with the `set_*` methods.
@@ -109,7 +109,7 @@ impl ContentTypeParametersInput {
 pub struct ContentTypeParametersOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ContentTypeParametersOutput {
     /// Creates an empty `ContentTypeParametersOutput`; optional members are set with the `set_*` methods.
@@ -131,146 +131,175 @@ pub struct Defaults {
     /// The `defaultString` member.
     #[serde(
         rename = "defaultString",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_string: String,
     /// The `defaultBoolean` member.
     #[serde(
         rename = "defaultBoolean",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_boolean: bool,
     /// The `defaultList` member.
     #[serde(
         rename = "defaultList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
     #[serde(
         rename = "defaultDocumentMap",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_map: nimbus::Document,
+    pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
     #[serde(
         rename = "defaultDocumentString",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_string: nimbus::Document,
+    pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
     #[serde(
         rename = "defaultDocumentBoolean",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_boolean: nimbus::Document,
+    pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
     #[serde(
         rename = "defaultDocumentList",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_list: nimbus::Document,
+    pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
-    pub default_null_document: Option<nimbus::Document>,
+    pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(rename = "defaultTimestamp", with = "nimbus::wire::epoch_seconds")]
+    #[serde(
+        rename = "defaultTimestamp",
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub default_timestamp: nimbus::DateTime,
+    pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob", deserialize_with = "nimbus::wire::null_as_default")]
-    pub default_blob: nimbus::Blob,
+    #[serde(
+        rename = "defaultBlob",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
+    pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultByte",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultShort",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_short: i16,
     /// The `defaultInteger` member.
     #[serde(
         rename = "defaultInteger",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultLong",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(rename = "defaultFloat", with = "nimbus::wire::special_float")]
+    #[serde(rename = "defaultFloat", with = "nimbus_aws::codegen::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(rename = "defaultDouble", with = "nimbus::wire::special_float")]
+    #[serde(rename = "defaultDouble", with = "nimbus_aws::codegen::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
     #[serde(
         rename = "defaultMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultEnum",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
     #[serde(
         rename = "defaultIntEnum",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
     #[serde(
         rename = "emptyString",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub empty_string: String,
     /// The `falseBoolean` member.
     #[serde(
         rename = "falseBoolean",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob", deserialize_with = "nimbus::wire::null_as_default")]
-    pub empty_blob: nimbus::Blob,
+    #[serde(
+        rename = "emptyBlob",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
+    pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
     #[serde(
         rename = "zeroByte",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_byte: i8,
     /// The `zeroShort` member.
     #[serde(
         rename = "zeroShort",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_short: i16,
     /// The `zeroInteger` member.
     #[serde(
         rename = "zeroInteger",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_integer: i32,
     /// The `zeroLong` member.
     #[serde(
         rename = "zeroLong",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_long: i64,
     /// The `zeroFloat` member.
-    #[serde(rename = "zeroFloat", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "zeroFloat",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
-    #[serde(rename = "zeroDouble", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "zeroDouble",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
 }
@@ -281,14 +310,18 @@ impl Default for Defaults {
             default_string: String::from("hi"),
             default_boolean: true,
             default_list: Default::default(),
-            default_document_map: nimbus::wire::document_from_json("{}"),
-            default_document_string: nimbus::wire::document_from_json("\"hi\""),
-            default_document_boolean: nimbus::wire::document_from_json("true"),
-            default_document_list: nimbus::wire::document_from_json("[]"),
+            default_document_map: nimbus_aws::codegen::wire::document_from_json("{}"),
+            default_document_string: nimbus_aws::codegen::wire::document_from_json(
+                "\"hi\"",
+            ),
+            default_document_boolean: nimbus_aws::codegen::wire::document_from_json(
+                "true",
+            ),
+            default_document_list: nimbus_aws::codegen::wire::document_from_json("[]"),
             default_null_document: Default::default(),
-            default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+            default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("0")
                 .unwrap_or_default(),
-            default_blob: nimbus::wire::blob_from_base64("YWJj"),
+            default_blob: nimbus_aws::codegen::wire::blob_from_base64("YWJj"),
             default_byte: 1i8,
             default_short: 1i16,
             default_integer: 10i32,
@@ -300,7 +333,7 @@ impl Default for Defaults {
             default_int_enum: TestIntEnum::from(1i32),
             empty_string: Default::default(),
             false_boolean: Default::default(),
-            empty_blob: nimbus::wire::blob_from_base64(""),
+            empty_blob: nimbus_aws::codegen::wire::blob_from_base64(""),
             zero_byte: Default::default(),
             zero_short: Default::default(),
             zero_integer: Default::default(),
@@ -333,7 +366,7 @@ impl Defaults {
     /// Sets [`Defaults::default_document_map`](Self::default_document_map).
     pub fn set_default_document_map(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_map = value.into();
         self
@@ -341,7 +374,7 @@ impl Defaults {
     /// Sets [`Defaults::default_document_string`](Self::default_document_string).
     pub fn set_default_document_string(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_string = value.into();
         self
@@ -349,7 +382,7 @@ impl Defaults {
     /// Sets [`Defaults::default_document_boolean`](Self::default_document_boolean).
     pub fn set_default_document_boolean(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_boolean = value.into();
         self
@@ -357,7 +390,7 @@ impl Defaults {
     /// Sets [`Defaults::default_document_list`](Self::default_document_list).
     pub fn set_default_document_list(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_list = value.into();
         self
@@ -365,18 +398,24 @@ impl Defaults {
     /// Sets [`Defaults::default_null_document`](Self::default_null_document).
     pub fn set_default_null_document(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_null_document = Some(value.into());
         self
     }
     /// Sets [`Defaults::default_timestamp`](Self::default_timestamp).
-    pub fn set_default_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_default_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.default_timestamp = value.into();
         self
     }
     /// Sets [`Defaults::default_blob`](Self::default_blob).
-    pub fn set_default_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_default_blob(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Blob>,
+    ) -> Self {
         self.default_blob = value.into();
         self
     }
@@ -439,7 +478,10 @@ impl Defaults {
         self
     }
     /// Sets [`Defaults::empty_blob`](Self::empty_blob).
-    pub fn set_empty_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_empty_blob(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Blob>,
+    ) -> Self {
         self.empty_blob = value.into();
         self
     }
@@ -484,7 +526,7 @@ pub struct Dialog {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The `greeting` member.
-    #[serde(deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub greeting: String,
     /// The `farewell` member.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -539,7 +581,7 @@ impl EmptyInputAndEmptyOutputInput {
 pub struct EmptyInputAndEmptyOutputOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl EmptyInputAndEmptyOutputOutput {
     /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*` methods.
@@ -558,7 +600,7 @@ impl EmptyInputAndEmptyOutputOutput {
 #[non_exhaustive]
 pub struct EndpointWithHostLabelOperationInput {
     /// The `label` member.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub label: String,
 }
 impl EndpointWithHostLabelOperationInput {
@@ -574,7 +616,7 @@ impl EndpointWithHostLabelOperationInput {
 #[non_exhaustive]
 pub struct Farewell {
     /// The `phrase` member.
-    #[serde(deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub phrase: String,
 }
 impl Default for Farewell {
@@ -611,7 +653,7 @@ pub enum FooEnum {
     /// `0`
     Zero,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl FooEnum {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -636,14 +678,16 @@ impl From<&str> for FooEnum {
             "Bar" => Self::Bar,
             "1" => Self::One,
             "0" => Self::Zero,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for FooEnum {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for FooEnum {
@@ -667,7 +711,7 @@ impl schemars::JsonSchema for FooEnum {
         "FooEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// This error has test cases that test some of the dark corners of Amazon service framework history. It should only be implemented by clients.
@@ -677,7 +721,7 @@ impl schemars::JsonSchema for FooEnum {
 pub struct FooError {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl FooError {
     /// Creates an empty `FooError`; optional members are set with the `set_*` methods.
@@ -744,7 +788,7 @@ pub struct GreetingWithErrorsOutput {
     pub greeting: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GreetingWithErrorsOutput {
     /// Creates an empty `GreetingWithErrorsOutput`; optional members are set with the `set_*` methods.
@@ -773,7 +817,7 @@ pub enum IntegerEnum {
     /// `3`
     C,
     /// A value this version of the SDK does not know; [`Self::value`] returns it.
-    Unknown(nimbus::UnknownIntVariant),
+    Unknown(nimbus_aws::codegen::UnknownIntVariant),
 }
 impl IntegerEnum {
     /// Every value known to this version of the SDK.
@@ -794,7 +838,7 @@ impl From<i32> for IntegerEnum {
             1i32 => Self::A,
             2i32 => Self::B,
             3i32 => Self::C,
-            other => Self::Unknown(nimbus::UnknownIntVariant::new(other)),
+            other => Self::Unknown(nimbus_aws::codegen::UnknownIntVariant::new(other)),
         }
     }
 }
@@ -825,7 +869,7 @@ impl schemars::JsonSchema for IntegerEnum {
         "IntegerEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::int_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::int_enum_schema(Self::VALUES)
     }
 }
 /// This error is thrown when an invalid greeting value is provided.
@@ -838,7 +882,7 @@ pub struct InvalidGreeting {
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl InvalidGreeting {
     /// Creates an empty `InvalidGreeting`; optional members are set with the `set_*` methods.
@@ -890,7 +934,7 @@ pub struct JsonUnionsOutput {
     pub contents: Option<MyUnion>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl JsonUnionsOutput {
     /// Creates an empty `JsonUnionsOutput`; optional members are set with the `set_*` methods.
@@ -924,14 +968,14 @@ pub enum MyUnion {
     NumberValue(i32),
     /// The `blobValue` member.
     #[serde(rename = "blobValue")]
-    BlobValue(nimbus::Blob),
+    BlobValue(nimbus_aws::codegen::Blob),
     /// The `timestampValue` member.
     #[serde(
         rename = "timestampValue",
-        serialize_with = "nimbus::wire::epoch_seconds::serialize"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    TimestampValue(nimbus::DateTime),
+    TimestampValue(nimbus_aws::codegen::DateTime),
     /// The `enumValue` member.
     #[serde(rename = "enumValue")]
     EnumValue(FooEnum),
@@ -950,39 +994,55 @@ pub enum MyUnion {
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for MyUnion {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl<'de> serde::Deserialize<'de> for MyUnion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus::wire::union_entry(d, "MyUnion")?;
+        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "MyUnion")?;
         Ok(
             match tag.as_str() {
-                "stringValue" => Self::StringValue(nimbus::wire::from_value(value)?),
-                "booleanValue" => Self::BooleanValue(nimbus::wire::from_value(value)?),
-                "numberValue" => Self::NumberValue(nimbus::wire::from_value(value)?),
-                "blobValue" => Self::BlobValue(nimbus::wire::from_value(value)?),
+                "stringValue" => {
+                    Self::StringValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "booleanValue" => {
+                    Self::BooleanValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "numberValue" => {
+                    Self::NumberValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "blobValue" => {
+                    Self::BlobValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 "timestampValue" => {
                     Self::TimestampValue(
-                        nimbus::wire::epoch_seconds::deserialize(value)
+                        nimbus_aws::codegen::wire::epoch_seconds::deserialize(value)
                             .map_err(serde::de::Error::custom)?,
                     )
                 }
-                "enumValue" => Self::EnumValue(nimbus::wire::from_value(value)?),
-                "intEnumValue" => Self::IntEnumValue(nimbus::wire::from_value(value)?),
-                "listValue" => Self::ListValue(nimbus::wire::from_value(value)?),
-                "mapValue" => Self::MapValue(nimbus::wire::from_value(value)?),
+                "enumValue" => {
+                    Self::EnumValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "intEnumValue" => {
+                    Self::IntEnumValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "listValue" => {
+                    Self::ListValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "mapValue" => {
+                    Self::MapValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 "structureValue" => {
-                    Self::StructureValue(nimbus::wire::from_value(value)?)
+                    Self::StructureValue(nimbus_aws::codegen::wire::from_value(value)?)
                 }
                 _ => {
                     let _ = value;
-                    Self::Unknown(nimbus::UnknownVariant::new(tag))
+                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
                 }
             },
         )
@@ -995,7 +1055,7 @@ impl<'de> serde::Deserialize<'de> for MyUnion {
 pub struct NoInputAndOutputOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl NoInputAndOutputOutput {
     /// Creates an empty `NoInputAndOutputOutput`; optional members are set with the `set_*` methods.
@@ -1064,151 +1124,180 @@ pub struct OperationWithDefaultsOutput {
     /// The `defaultString` member.
     #[serde(
         rename = "defaultString",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_string: String,
     /// The `defaultBoolean` member.
     #[serde(
         rename = "defaultBoolean",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_boolean: bool,
     /// The `defaultList` member.
     #[serde(
         rename = "defaultList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
     #[serde(
         rename = "defaultDocumentMap",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_map: nimbus::Document,
+    pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
     #[serde(
         rename = "defaultDocumentString",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_string: nimbus::Document,
+    pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
     #[serde(
         rename = "defaultDocumentBoolean",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_boolean: nimbus::Document,
+    pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
     #[serde(
         rename = "defaultDocumentList",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_list: nimbus::Document,
+    pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
-    pub default_null_document: Option<nimbus::Document>,
+    pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(rename = "defaultTimestamp", with = "nimbus::wire::epoch_seconds")]
+    #[serde(
+        rename = "defaultTimestamp",
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub default_timestamp: nimbus::DateTime,
+    pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob", deserialize_with = "nimbus::wire::null_as_default")]
-    pub default_blob: nimbus::Blob,
+    #[serde(
+        rename = "defaultBlob",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
+    pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultByte",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultShort",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_short: i16,
     /// The `defaultInteger` member.
     #[serde(
         rename = "defaultInteger",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultLong",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(rename = "defaultFloat", with = "nimbus::wire::special_float")]
+    #[serde(rename = "defaultFloat", with = "nimbus_aws::codegen::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(rename = "defaultDouble", with = "nimbus::wire::special_float")]
+    #[serde(rename = "defaultDouble", with = "nimbus_aws::codegen::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
     #[serde(
         rename = "defaultMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultEnum",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
     #[serde(
         rename = "defaultIntEnum",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
     #[serde(
         rename = "emptyString",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub empty_string: String,
     /// The `falseBoolean` member.
     #[serde(
         rename = "falseBoolean",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob", deserialize_with = "nimbus::wire::null_as_default")]
-    pub empty_blob: nimbus::Blob,
+    #[serde(
+        rename = "emptyBlob",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
+    pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
     #[serde(
         rename = "zeroByte",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_byte: i8,
     /// The `zeroShort` member.
     #[serde(
         rename = "zeroShort",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_short: i16,
     /// The `zeroInteger` member.
     #[serde(
         rename = "zeroInteger",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_integer: i32,
     /// The `zeroLong` member.
     #[serde(
         rename = "zeroLong",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_long: i64,
     /// The `zeroFloat` member.
-    #[serde(rename = "zeroFloat", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "zeroFloat",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
-    #[serde(rename = "zeroDouble", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "zeroDouble",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl Default for OperationWithDefaultsOutput {
     /// Every member with a modeled default holds it; the others are empty.
@@ -1217,14 +1306,18 @@ impl Default for OperationWithDefaultsOutput {
             default_string: String::from("hi"),
             default_boolean: true,
             default_list: Default::default(),
-            default_document_map: nimbus::wire::document_from_json("{}"),
-            default_document_string: nimbus::wire::document_from_json("\"hi\""),
-            default_document_boolean: nimbus::wire::document_from_json("true"),
-            default_document_list: nimbus::wire::document_from_json("[]"),
+            default_document_map: nimbus_aws::codegen::wire::document_from_json("{}"),
+            default_document_string: nimbus_aws::codegen::wire::document_from_json(
+                "\"hi\"",
+            ),
+            default_document_boolean: nimbus_aws::codegen::wire::document_from_json(
+                "true",
+            ),
+            default_document_list: nimbus_aws::codegen::wire::document_from_json("[]"),
             default_null_document: Default::default(),
-            default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+            default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("0")
                 .unwrap_or_default(),
-            default_blob: nimbus::wire::blob_from_base64("YWJj"),
+            default_blob: nimbus_aws::codegen::wire::blob_from_base64("YWJj"),
             default_byte: 1i8,
             default_short: 1i16,
             default_integer: 10i32,
@@ -1236,7 +1329,7 @@ impl Default for OperationWithDefaultsOutput {
             default_int_enum: TestIntEnum::from(1i32),
             empty_string: Default::default(),
             false_boolean: Default::default(),
-            empty_blob: nimbus::wire::blob_from_base64(""),
+            empty_blob: nimbus_aws::codegen::wire::blob_from_base64(""),
             zero_byte: Default::default(),
             zero_short: Default::default(),
             zero_integer: Default::default(),
@@ -1270,7 +1363,7 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_document_map`](Self::default_document_map).
     pub fn set_default_document_map(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_map = value.into();
         self
@@ -1278,7 +1371,7 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_document_string`](Self::default_document_string).
     pub fn set_default_document_string(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_string = value.into();
         self
@@ -1286,7 +1379,7 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_document_boolean`](Self::default_document_boolean).
     pub fn set_default_document_boolean(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_boolean = value.into();
         self
@@ -1294,7 +1387,7 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_document_list`](Self::default_document_list).
     pub fn set_default_document_list(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_list = value.into();
         self
@@ -1302,18 +1395,24 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_null_document`](Self::default_null_document).
     pub fn set_default_null_document(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_null_document = Some(value.into());
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_timestamp`](Self::default_timestamp).
-    pub fn set_default_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_default_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.default_timestamp = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_blob`](Self::default_blob).
-    pub fn set_default_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_default_blob(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Blob>,
+    ) -> Self {
         self.default_blob = value.into();
         self
     }
@@ -1376,7 +1475,10 @@ impl OperationWithDefaultsOutput {
         self
     }
     /// Sets [`OperationWithDefaultsOutput::empty_blob`](Self::empty_blob).
-    pub fn set_empty_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_empty_blob(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Blob>,
+    ) -> Self {
         self.empty_blob = value.into();
         self
     }
@@ -1425,7 +1527,7 @@ pub struct OperationWithNestedStructureInput {
     #[serde(
         rename = "topLevel",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub top_level: TopLevel,
 }
@@ -1443,25 +1545,25 @@ impl OperationWithNestedStructureInput {
 #[non_exhaustive]
 pub struct OperationWithNestedStructureOutput {
     /// The `dialog` member.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub dialog: Dialog,
     /// The `dialogList` member.
     #[serde(
         rename = "dialogList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
     #[serde(
         rename = "dialogMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl OperationWithNestedStructureOutput {
     /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional members are set with the `set_*` methods.
@@ -1499,80 +1601,92 @@ pub struct OperationWithRequiredMembersOutput {
     #[serde(
         rename = "requiredString",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_string: String,
     /// The `requiredBoolean` member.
     #[serde(
         rename = "requiredBoolean",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_boolean: bool,
     /// The `requiredList` member.
     #[serde(
         rename = "requiredList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_list: Vec<String>,
     /// The `requiredTimestamp` member.
-    #[serde(rename = "requiredTimestamp", default, with = "nimbus::wire::epoch_seconds")]
+    #[serde(
+        rename = "requiredTimestamp",
+        default,
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub required_timestamp: nimbus::DateTime,
+    pub required_timestamp: nimbus_aws::codegen::DateTime,
     /// The `requiredBlob` member.
     #[serde(
         rename = "requiredBlob",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub required_blob: nimbus::Blob,
+    pub required_blob: nimbus_aws::codegen::Blob,
     /// The `requiredByte` member.
     #[serde(
         rename = "requiredByte",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_byte: i8,
     /// The `requiredShort` member.
     #[serde(
         rename = "requiredShort",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_short: i16,
     /// The `requiredInteger` member.
     #[serde(
         rename = "requiredInteger",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_integer: i32,
     /// The `requiredLong` member.
     #[serde(
         rename = "requiredLong",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_long: i64,
     /// The `requiredFloat` member.
-    #[serde(rename = "requiredFloat", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "requiredFloat",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub required_float: f32,
     /// The `requiredDouble` member.
-    #[serde(rename = "requiredDouble", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "requiredDouble",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_double: f64,
     /// The `requiredMap` member.
     #[serde(
         rename = "requiredMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_map: std::collections::HashMap<String, String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl OperationWithRequiredMembersOutput {
     /// Creates a `OperationWithRequiredMembersOutput` from its required members (`required_string`, `required_boolean`, `required_list`, `required_timestamp`, `required_blob`, `required_byte`, `required_short`, `required_integer`, `required_long`, `required_float`, `required_double`, `required_map`); optional members are set with the `set_*` methods.
@@ -1580,8 +1694,8 @@ impl OperationWithRequiredMembersOutput {
         required_string: impl Into<String>,
         required_boolean: impl Into<bool>,
         required_list: impl Into<Vec<String>>,
-        required_timestamp: impl Into<nimbus::DateTime>,
-        required_blob: impl Into<nimbus::Blob>,
+        required_timestamp: impl Into<nimbus_aws::codegen::DateTime>,
+        required_blob: impl Into<nimbus_aws::codegen::Blob>,
         required_byte: impl Into<i8>,
         required_short: impl Into<i16>,
         required_integer: impl Into<i32>,
@@ -1621,74 +1735,92 @@ pub struct OperationWithRequiredMembersWithDefaultsOutput {
     /// The `requiredString` member.
     #[serde(
         rename = "requiredString",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_string: String,
     /// The `requiredBoolean` member.
     #[serde(
         rename = "requiredBoolean",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_boolean: bool,
     /// The `requiredList` member.
     #[serde(
         rename = "requiredList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_list: Vec<String>,
     /// The `requiredTimestamp` member.
-    #[serde(rename = "requiredTimestamp", with = "nimbus::wire::epoch_seconds")]
+    #[serde(
+        rename = "requiredTimestamp",
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub required_timestamp: nimbus::DateTime,
+    pub required_timestamp: nimbus_aws::codegen::DateTime,
     /// The `requiredBlob` member.
-    #[serde(rename = "requiredBlob", deserialize_with = "nimbus::wire::null_as_default")]
-    pub required_blob: nimbus::Blob,
+    #[serde(
+        rename = "requiredBlob",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
+    pub required_blob: nimbus_aws::codegen::Blob,
     /// The `requiredByte` member.
-    #[serde(rename = "requiredByte", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "requiredByte",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub required_byte: i8,
     /// The `requiredShort` member.
     #[serde(
         rename = "requiredShort",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_short: i16,
     /// The `requiredInteger` member.
     #[serde(
         rename = "requiredInteger",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_integer: i32,
     /// The `requiredLong` member.
-    #[serde(rename = "requiredLong", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "requiredLong",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub required_long: i64,
     /// The `requiredFloat` member.
-    #[serde(rename = "requiredFloat", with = "nimbus::wire::special_float")]
+    #[serde(rename = "requiredFloat", with = "nimbus_aws::codegen::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub required_float: f32,
     /// The `requiredDouble` member.
-    #[serde(rename = "requiredDouble", with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "requiredDouble",
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_double: f64,
     /// The `requiredMap` member.
     #[serde(
         rename = "requiredMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_map: std::collections::HashMap<String, String>,
     /// The `requiredEnum` member.
-    #[serde(rename = "requiredEnum", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "requiredEnum",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub required_enum: RequiredEnum,
     /// The `requiredIntEnum` member.
     #[serde(
         rename = "requiredIntEnum",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub required_int_enum: RequiredIntEnum,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl Default for OperationWithRequiredMembersWithDefaultsOutput {
     /// Every member with a modeled default holds it; the others are empty.
@@ -1697,9 +1829,9 @@ impl Default for OperationWithRequiredMembersWithDefaultsOutput {
             required_string: String::from("hi"),
             required_boolean: true,
             required_list: Default::default(),
-            required_timestamp: nimbus::DateTime::parse_epoch_seconds("1")
+            required_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("1")
                 .unwrap_or_default(),
-            required_blob: nimbus::wire::blob_from_base64("YmxvYg=="),
+            required_blob: nimbus_aws::codegen::wire::blob_from_base64("YmxvYg=="),
             required_byte: 1i8,
             required_short: 1i16,
             required_integer: 10i32,
@@ -1719,8 +1851,8 @@ impl OperationWithRequiredMembersWithDefaultsOutput {
         required_string: impl Into<String>,
         required_boolean: impl Into<bool>,
         required_list: impl Into<Vec<String>>,
-        required_timestamp: impl Into<nimbus::DateTime>,
-        required_blob: impl Into<nimbus::Blob>,
+        required_timestamp: impl Into<nimbus_aws::codegen::DateTime>,
+        required_blob: impl Into<nimbus_aws::codegen::Blob>,
         required_byte: impl Into<i8>,
         required_short: impl Into<i16>,
         required_integer: impl Into<i32>,
@@ -1794,7 +1926,7 @@ pub enum RequiredEnum {
     /// `BAZ`
     Baz,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl RequiredEnum {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -1815,14 +1947,16 @@ impl From<&str> for RequiredEnum {
             "FOO" => Self::Foo,
             "BAR" => Self::Bar,
             "BAZ" => Self::Baz,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for RequiredEnum {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for RequiredEnum {
@@ -1841,7 +1975,7 @@ impl schemars::JsonSchema for RequiredEnum {
         "RequiredEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `RequiredIntEnum` enumeration.
@@ -1853,7 +1987,7 @@ pub enum RequiredIntEnum {
     /// `2`
     Two,
     /// A value this version of the SDK does not know; [`Self::value`] returns it.
-    Unknown(nimbus::UnknownIntVariant),
+    Unknown(nimbus_aws::codegen::UnknownIntVariant),
 }
 impl RequiredIntEnum {
     /// Every value known to this version of the SDK.
@@ -1872,7 +2006,7 @@ impl From<i32> for RequiredIntEnum {
         match value {
             1i32 => Self::One,
             2i32 => Self::Two,
-            other => Self::Unknown(nimbus::UnknownIntVariant::new(other)),
+            other => Self::Unknown(nimbus_aws::codegen::UnknownIntVariant::new(other)),
         }
     }
 }
@@ -1898,7 +2032,7 @@ impl schemars::JsonSchema for RequiredIntEnum {
         "RequiredIntEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::int_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::int_enum_schema(Self::VALUES)
     }
 }
 /// The `SimpleScalarPropertiesInput` structure.
@@ -1911,7 +2045,7 @@ pub struct SimpleScalarPropertiesInput {
         rename = "floatValue",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
@@ -1920,7 +2054,7 @@ pub struct SimpleScalarPropertiesInput {
         rename = "doubleValue",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
@@ -1951,7 +2085,7 @@ pub struct SimpleScalarPropertiesOutput {
         rename = "floatValue",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
@@ -1960,13 +2094,13 @@ pub struct SimpleScalarPropertiesOutput {
         rename = "doubleValue",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SimpleScalarPropertiesOutput {
     /// Creates an empty `SimpleScalarPropertiesOutput`; optional members are set with the `set_*` methods.
@@ -2000,7 +2134,7 @@ pub enum TestEnum {
     /// `BAZ`
     Baz,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl TestEnum {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -2021,14 +2155,16 @@ impl From<&str> for TestEnum {
             "FOO" => Self::Foo,
             "BAR" => Self::Bar,
             "BAZ" => Self::Baz,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for TestEnum {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for TestEnum {
@@ -2052,7 +2188,7 @@ impl schemars::JsonSchema for TestEnum {
         "TestEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `TestIntEnum` enumeration.
@@ -2064,7 +2200,7 @@ pub enum TestIntEnum {
     /// `2`
     Two,
     /// A value this version of the SDK does not know; [`Self::value`] returns it.
-    Unknown(nimbus::UnknownIntVariant),
+    Unknown(nimbus_aws::codegen::UnknownIntVariant),
 }
 impl TestIntEnum {
     /// Every value known to this version of the SDK.
@@ -2083,7 +2219,7 @@ impl From<i32> for TestIntEnum {
         match value {
             1i32 => Self::One,
             2i32 => Self::Two,
-            other => Self::Unknown(nimbus::UnknownIntVariant::new(other)),
+            other => Self::Unknown(nimbus_aws::codegen::UnknownIntVariant::new(other)),
         }
     }
 }
@@ -2114,7 +2250,7 @@ impl schemars::JsonSchema for TestIntEnum {
         "TestIntEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::int_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::int_enum_schema(Self::VALUES)
     }
 }
 /// The `TopLevel` structure.
@@ -2123,20 +2259,20 @@ impl schemars::JsonSchema for TestIntEnum {
 #[non_exhaustive]
 pub struct TopLevel {
     /// The `dialog` member.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub dialog: Dialog,
     /// The `dialogList` member.
     #[serde(
         rename = "dialogList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
     #[serde(
         rename = "dialogMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
 }

@@ -3,32 +3,30 @@
 //! The service client.
 #![allow(deprecated)]
 /// What the runtime needs to know about the service.
-pub(crate) static SERVICE: nimbus::ServiceInfo = nimbus::ServiceInfo {
+pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codegen::ServiceInfo {
     name: "Rest Json Protocol",
     api_version: "2019-12-16",
-    protocol: nimbus::Protocol::RestJson1,
+    protocol: nimbus_aws::codegen::Protocol::RestJson1,
     endpoint_prefix: "rest json protocol",
     signing_name: "restjson",
-    default_endpoint: None,
     endpoint_rules: None,
-    emulator_env: None,
 };
 /// Client for Sample Rest Json Protocol Service: one method per operation, each returning a request builder whose `send` performs the call.
 ///
 /// Cloning is cheap (the connection pool and configuration are shared).
 #[derive(Clone, Debug)]
 pub struct Client {
-    core: nimbus::Client,
+    core: nimbus_aws::codegen::Client,
 }
 impl Client {
     /// A client with `config` (region, endpoint, transport, timeouts).
-    pub fn new(config: nimbus::Config) -> Self {
+    pub fn new(config: nimbus_aws::codegen::Config) -> Self {
         Self {
-            core: nimbus::Client::new(&SERVICE, config),
+            core: nimbus_aws::codegen::Client::new(&SERVICE, config),
         }
     }
     /// The runtime core: configuration and endpoint.
-    pub fn core(&self) -> &nimbus::Client {
+    pub fn core(&self) -> &nimbus_aws::codegen::Client {
         &self.core
     }
     /// This example uses all query string types.
@@ -278,7 +276,7 @@ impl Client {
         float: impl Into<f32>,
         double: impl Into<f64>,
         boolean: impl Into<bool>,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::HttpRequestWithLabels {
         crate::operations::HttpRequestWithLabels::new(
             self.core.clone(),
@@ -299,13 +297,13 @@ impl Client {
     /// Required members are arguments (`member_epoch_seconds`, `member_http_date`, `member_date_time`, `default_format`, `target_epoch_seconds`, `target_http_date`, `target_date_time`); set optional ones on the returned builder.
     pub fn http_request_with_labels_and_timestamp_format(
         &self,
-        member_epoch_seconds: impl Into<nimbus::DateTime>,
-        member_http_date: impl Into<nimbus::DateTime>,
-        member_date_time: impl Into<nimbus::DateTime>,
-        default_format: impl Into<nimbus::DateTime>,
-        target_epoch_seconds: impl Into<nimbus::DateTime>,
-        target_http_date: impl Into<nimbus::DateTime>,
-        target_date_time: impl Into<nimbus::DateTime>,
+        member_epoch_seconds: impl Into<nimbus_aws::codegen::DateTime>,
+        member_http_date: impl Into<nimbus_aws::codegen::DateTime>,
+        member_date_time: impl Into<nimbus_aws::codegen::DateTime>,
+        default_format: impl Into<nimbus_aws::codegen::DateTime>,
+        target_epoch_seconds: impl Into<nimbus_aws::codegen::DateTime>,
+        target_http_date: impl Into<nimbus_aws::codegen::DateTime>,
+        target_date_time: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::HttpRequestWithLabelsAndTimestampFormat {
         crate::operations::HttpRequestWithLabelsAndTimestampFormat::new(
             self.core.clone(),
@@ -610,7 +608,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_body_date_time(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampBodyDateTime {
         crate::operations::MalformedTimestampBodyDateTime::new(
             self.core.clone(),
@@ -622,7 +620,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_body_default(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampBodyDefault {
         crate::operations::MalformedTimestampBodyDefault::new(
             self.core.clone(),
@@ -634,7 +632,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_body_http_date(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampBodyHttpDate {
         crate::operations::MalformedTimestampBodyHttpDate::new(
             self.core.clone(),
@@ -646,7 +644,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_header_date_time(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampHeaderDateTime {
         crate::operations::MalformedTimestampHeaderDateTime::new(
             self.core.clone(),
@@ -658,7 +656,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_header_default(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampHeaderDefault {
         crate::operations::MalformedTimestampHeaderDefault::new(
             self.core.clone(),
@@ -670,7 +668,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_header_epoch(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampHeaderEpoch {
         crate::operations::MalformedTimestampHeaderEpoch::new(
             self.core.clone(),
@@ -682,7 +680,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_path_default(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampPathDefault {
         crate::operations::MalformedTimestampPathDefault::new(
             self.core.clone(),
@@ -694,7 +692,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_path_epoch(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampPathEpoch {
         crate::operations::MalformedTimestampPathEpoch::new(
             self.core.clone(),
@@ -706,7 +704,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_path_http_date(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampPathHttpDate {
         crate::operations::MalformedTimestampPathHttpDate::new(
             self.core.clone(),
@@ -718,7 +716,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_query_default(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampQueryDefault {
         crate::operations::MalformedTimestampQueryDefault::new(
             self.core.clone(),
@@ -730,7 +728,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_query_epoch(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampQueryEpoch {
         crate::operations::MalformedTimestampQueryEpoch::new(
             self.core.clone(),
@@ -742,7 +740,7 @@ impl Client {
     /// Required members are arguments (`timestamp`); set optional ones on the returned builder.
     pub fn malformed_timestamp_query_http_date(
         &self,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> crate::operations::MalformedTimestampQueryHttpDate {
         crate::operations::MalformedTimestampQueryHttpDate::new(
             self.core.clone(),

@@ -3,190 +3,190 @@
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
 /// Errors of [`AllQueryStringTypes`](crate::Client::all_query_string_types): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AllQueryStringTypesError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     AllQueryStringTypesError;
 }
 /// Errors of [`ConstantAndVariableQueryString`](crate::Client::constant_and_variable_query_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ConstantAndVariableQueryStringError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ConstantAndVariableQueryStringError;
 }
 /// Errors of [`ConstantQueryString`](crate::Client::constant_query_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ConstantQueryStringError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ConstantQueryStringError;
 }
 /// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ContentTypeParametersError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ContentTypeParametersError;
 }
 /// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DatetimeOffsetsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DatetimeOffsetsError;
 }
 /// Errors of [`DocumentType`](crate::Client::document_type): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DocumentTypeError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DocumentTypeError;
 }
 /// Errors of [`DocumentTypeAsMapValue`](crate::Client::document_type_as_map_value): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DocumentTypeAsMapValueError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DocumentTypeAsMapValueError;
 }
 /// Errors of [`DocumentTypeAsPayload`](crate::Client::document_type_as_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DocumentTypeAsPayloadError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DocumentTypeAsPayloadError;
 }
 /// Errors of [`DuplexStream`](crate::Client::duplex_stream): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DuplexStreamError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DuplexStreamError;
 }
 /// Errors of [`DuplexStreamWithDistinctStreams`](crate::Client::duplex_stream_with_distinct_streams): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DuplexStreamWithDistinctStreamsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DuplexStreamWithDistinctStreamsError;
 }
 /// Errors of [`DuplexStreamWithInitialMessages`](crate::Client::duplex_stream_with_initial_messages): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DuplexStreamWithInitialMessagesError {
     /// The `ServiceUnavailableError` error.
     ServiceUnavailableError(crate::types::ServiceUnavailableError),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     DuplexStreamWithInitialMessagesError;
-    ServiceUnavailableError("ServiceUnavailableError", read_service_unavailable_error);
+    ServiceUnavailableError("ServiceUnavailableError", crate::operations::read_service_unavailable_error);
 }
 /// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EmptyInputAndEmptyOutputError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     EmptyInputAndEmptyOutputError;
 }
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     EndpointOperationError;
 }
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointWithHostLabelOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     EndpointWithHostLabelOperationError;
 }
 /// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum FractionalSecondsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     FractionalSecondsError;
 }
 /// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GreetingWithErrorsError {
     /// This error is thrown when a request is invalid.
@@ -196,1212 +196,1212 @@ pub enum GreetingWithErrorsError {
     /// This error is thrown when an invalid greeting value is provided.
     InvalidGreeting(crate::types::InvalidGreeting),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     GreetingWithErrorsError;
-    ComplexError("ComplexError", read_complex_error);
-    FooError("FooError", read_foo_error);
-    InvalidGreeting("InvalidGreeting", read_invalid_greeting);
+    ComplexError("ComplexError", crate::operations::read_complex_error);
+    FooError("FooError", crate::operations::read_foo_error);
+    InvalidGreeting("InvalidGreeting", crate::operations::read_invalid_greeting);
 }
 /// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HostWithPathOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HostWithPathOperationError;
 }
 /// Errors of [`HttpChecksumRequired`](crate::Client::http_checksum_required): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpChecksumRequiredError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpChecksumRequiredError;
 }
 /// Errors of [`HttpEmptyPrefixHeaders`](crate::Client::http_empty_prefix_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpEmptyPrefixHeadersError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpEmptyPrefixHeadersError;
 }
 /// Errors of [`HttpEnumPayload`](crate::Client::http_enum_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpEnumPayloadError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpEnumPayloadError;
 }
 /// Errors of [`HttpPayloadTraits`](crate::Client::http_payload_traits): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPayloadTraitsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpPayloadTraitsError;
 }
 /// Errors of [`HttpPayloadTraitsWithMediaType`](crate::Client::http_payload_traits_with_media_type): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPayloadTraitsWithMediaTypeError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpPayloadTraitsWithMediaTypeError;
 }
 /// Errors of [`HttpPayloadWithStructure`](crate::Client::http_payload_with_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPayloadWithStructureError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpPayloadWithStructureError;
 }
 /// Errors of [`HttpPayloadWithUnion`](crate::Client::http_payload_with_union): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPayloadWithUnionError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpPayloadWithUnionError;
 }
 /// Errors of [`HttpPrefixHeaders`](crate::Client::http_prefix_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPrefixHeadersError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpPrefixHeadersError;
 }
 /// Errors of [`HttpPrefixHeadersInResponse`](crate::Client::http_prefix_headers_in_response): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPrefixHeadersInResponseError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpPrefixHeadersInResponseError;
 }
 /// Errors of [`HttpQueryParamsOnlyOperation`](crate::Client::http_query_params_only_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpQueryParamsOnlyOperationError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpQueryParamsOnlyOperationError;
 }
 /// Errors of [`HttpRequestWithFloatLabels`](crate::Client::http_request_with_float_labels): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithFloatLabelsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpRequestWithFloatLabelsError;
 }
 /// Errors of [`HttpRequestWithGreedyLabelInPath`](crate::Client::http_request_with_greedy_label_in_path): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithGreedyLabelInPathError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpRequestWithGreedyLabelInPathError;
 }
 /// Errors of [`HttpRequestWithLabels`](crate::Client::http_request_with_labels): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithLabelsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpRequestWithLabelsError;
 }
 /// Errors of [`HttpRequestWithLabelsAndTimestampFormat`](crate::Client::http_request_with_labels_and_timestamp_format): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithLabelsAndTimestampFormatError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpRequestWithLabelsAndTimestampFormatError;
 }
 /// Errors of [`HttpRequestWithRegexLiteral`](crate::Client::http_request_with_regex_literal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithRegexLiteralError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpRequestWithRegexLiteralError;
 }
 /// Errors of [`HttpResponseCode`](crate::Client::http_response_code): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpResponseCodeError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpResponseCodeError;
 }
 /// Errors of [`HttpStringPayload`](crate::Client::http_string_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpStringPayloadError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     HttpStringPayloadError;
 }
 /// Errors of [`IgnoreQueryParamsInResponse`](crate::Client::ignore_query_params_in_response): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum IgnoreQueryParamsInResponseError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     IgnoreQueryParamsInResponseError;
 }
 /// Errors of [`InputAndOutputWithHeaders`](crate::Client::input_and_output_with_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum InputAndOutputWithHeadersError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     InputAndOutputWithHeadersError;
 }
 /// Errors of [`InputStream`](crate::Client::input_stream): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum InputStreamError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     InputStreamError;
 }
 /// Errors of [`InputStreamWithInitialRequest`](crate::Client::input_stream_with_initial_request): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum InputStreamWithInitialRequestError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     InputStreamWithInitialRequestError;
 }
 /// Errors of [`JsonBlobs`](crate::Client::json_blobs): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonBlobsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonBlobsError;
 }
 /// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonEnumsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonEnumsError;
 }
 /// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonIntEnumsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonIntEnumsError;
 }
 /// Errors of [`JsonLists`](crate::Client::json_lists): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonListsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonListsError;
 }
 /// Errors of [`JsonMaps`](crate::Client::json_maps): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonMapsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonMapsError;
 }
 /// Errors of [`JsonTimestamps`](crate::Client::json_timestamps): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonTimestampsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonTimestampsError;
 }
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonUnionsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     JsonUnionsError;
 }
 /// Errors of [`MalformedAcceptWithBody`](crate::Client::malformed_accept_with_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedAcceptWithBodyError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedAcceptWithBodyError;
 }
 /// Errors of [`MalformedAcceptWithGenericString`](crate::Client::malformed_accept_with_generic_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedAcceptWithGenericStringError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedAcceptWithGenericStringError;
 }
 /// Errors of [`MalformedAcceptWithPayload`](crate::Client::malformed_accept_with_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedAcceptWithPayloadError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedAcceptWithPayloadError;
 }
 /// Errors of [`MalformedBlob`](crate::Client::malformed_blob): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedBlobError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedBlobError;
 }
 /// Errors of [`MalformedBoolean`](crate::Client::malformed_boolean): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedBooleanError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedBooleanError;
 }
 /// Errors of [`MalformedByte`](crate::Client::malformed_byte): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedByteError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedByteError;
 }
 /// Errors of [`MalformedContentTypeWithBody`](crate::Client::malformed_content_type_with_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithBodyError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithBodyError;
 }
 /// Errors of [`MalformedContentTypeWithGenericString`](crate::Client::malformed_content_type_with_generic_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithGenericStringError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithGenericStringError;
 }
 /// Errors of [`MalformedContentTypeWithPayload`](crate::Client::malformed_content_type_with_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithPayloadError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithPayloadError;
 }
 /// Errors of [`MalformedContentTypeWithoutBody`](crate::Client::malformed_content_type_without_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithoutBodyError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithoutBodyError;
 }
 /// Errors of [`MalformedContentTypeWithoutBodyEmptyInput`](crate::Client::malformed_content_type_without_body_empty_input): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithoutBodyEmptyInputError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithoutBodyEmptyInputError;
 }
 /// Errors of [`MalformedDouble`](crate::Client::malformed_double): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedDoubleError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedDoubleError;
 }
 /// Errors of [`MalformedFloat`](crate::Client::malformed_float): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedFloatError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedFloatError;
 }
 /// Errors of [`MalformedInteger`](crate::Client::malformed_integer): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedIntegerError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedIntegerError;
 }
 /// Errors of [`MalformedList`](crate::Client::malformed_list): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedListError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedListError;
 }
 /// Errors of [`MalformedLong`](crate::Client::malformed_long): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedLongError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedLongError;
 }
 /// Errors of [`MalformedMap`](crate::Client::malformed_map): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedMapError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedMapError;
 }
 /// Errors of [`MalformedRequestBody`](crate::Client::malformed_request_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedRequestBodyError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedRequestBodyError;
 }
 /// Errors of [`MalformedShort`](crate::Client::malformed_short): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedShortError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedShortError;
 }
 /// Errors of [`MalformedString`](crate::Client::malformed_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedStringError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedStringError;
 }
 /// Errors of [`MalformedTimestampBodyDateTime`](crate::Client::malformed_timestamp_body_date_time): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampBodyDateTimeError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampBodyDateTimeError;
 }
 /// Errors of [`MalformedTimestampBodyDefault`](crate::Client::malformed_timestamp_body_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampBodyDefaultError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampBodyDefaultError;
 }
 /// Errors of [`MalformedTimestampBodyHttpDate`](crate::Client::malformed_timestamp_body_http_date): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampBodyHttpDateError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampBodyHttpDateError;
 }
 /// Errors of [`MalformedTimestampHeaderDateTime`](crate::Client::malformed_timestamp_header_date_time): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampHeaderDateTimeError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampHeaderDateTimeError;
 }
 /// Errors of [`MalformedTimestampHeaderDefault`](crate::Client::malformed_timestamp_header_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampHeaderDefaultError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampHeaderDefaultError;
 }
 /// Errors of [`MalformedTimestampHeaderEpoch`](crate::Client::malformed_timestamp_header_epoch): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampHeaderEpochError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampHeaderEpochError;
 }
 /// Errors of [`MalformedTimestampPathDefault`](crate::Client::malformed_timestamp_path_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampPathDefaultError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampPathDefaultError;
 }
 /// Errors of [`MalformedTimestampPathEpoch`](crate::Client::malformed_timestamp_path_epoch): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampPathEpochError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampPathEpochError;
 }
 /// Errors of [`MalformedTimestampPathHttpDate`](crate::Client::malformed_timestamp_path_http_date): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampPathHttpDateError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampPathHttpDateError;
 }
 /// Errors of [`MalformedTimestampQueryDefault`](crate::Client::malformed_timestamp_query_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampQueryDefaultError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampQueryDefaultError;
 }
 /// Errors of [`MalformedTimestampQueryEpoch`](crate::Client::malformed_timestamp_query_epoch): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampQueryEpochError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampQueryEpochError;
 }
 /// Errors of [`MalformedTimestampQueryHttpDate`](crate::Client::malformed_timestamp_query_http_date): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampQueryHttpDateError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedTimestampQueryHttpDateError;
 }
 /// Errors of [`MalformedUnion`](crate::Client::malformed_union): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedUnionError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MalformedUnionError;
 }
 /// Errors of [`MediaTypeHeader`](crate::Client::media_type_header): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MediaTypeHeaderError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     MediaTypeHeaderError;
 }
 /// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NoInputAndNoOutputError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     NoInputAndNoOutputError;
 }
 /// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NoInputAndOutputError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     NoInputAndOutputError;
 }
 /// Errors of [`NullAndEmptyHeadersClient`](crate::Client::null_and_empty_headers_client): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NullAndEmptyHeadersClientError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     NullAndEmptyHeadersClientError;
 }
 /// Errors of [`NullAndEmptyHeadersServer`](crate::Client::null_and_empty_headers_server): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NullAndEmptyHeadersServerError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     NullAndEmptyHeadersServerError;
 }
 /// Errors of [`OmitsNullSerializesEmptyString`](crate::Client::omits_null_serializes_empty_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OmitsNullSerializesEmptyStringError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OmitsNullSerializesEmptyStringError;
 }
 /// Errors of [`OmitsSerializingEmptyLists`](crate::Client::omits_serializing_empty_lists): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OmitsSerializingEmptyListsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OmitsSerializingEmptyListsError;
 }
 /// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithDefaultsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OperationWithDefaultsError;
 }
 /// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithNestedStructureError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OperationWithNestedStructureError;
 }
 /// Errors of [`OutputStream`](crate::Client::output_stream): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OutputStreamError {
     /// The `ServiceUnavailableError` error.
     ServiceUnavailableError(crate::types::ServiceUnavailableError),
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OutputStreamError;
-    ServiceUnavailableError("ServiceUnavailableError", read_service_unavailable_error);
+    ServiceUnavailableError("ServiceUnavailableError", crate::operations::read_service_unavailable_error);
 }
 /// Errors of [`OutputStreamWithInitialResponse`](crate::Client::output_stream_with_initial_response): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OutputStreamWithInitialResponseError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     OutputStreamWithInitialResponseError;
 }
 /// Errors of [`PostPlayerAction`](crate::Client::post_player_action): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PostPlayerActionError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     PostPlayerActionError;
 }
 /// Errors of [`PostUnionWithJsonName`](crate::Client::post_union_with_json_name): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PostUnionWithJsonNameError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     PostUnionWithJsonNameError;
 }
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutWithContentEncodingError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     PutWithContentEncodingError;
 }
 /// Errors of [`QueryIdempotencyTokenAutoFill`](crate::Client::query_idempotency_token_auto_fill): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum QueryIdempotencyTokenAutoFillError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     QueryIdempotencyTokenAutoFillError;
 }
 /// Errors of [`QueryParamsAsStringListMap`](crate::Client::query_params_as_string_list_map): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum QueryParamsAsStringListMapError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     QueryParamsAsStringListMapError;
 }
 /// Errors of [`QueryPrecedence`](crate::Client::query_precedence): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum QueryPrecedenceError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     QueryPrecedenceError;
 }
 /// Errors of [`RecursiveShapes`](crate::Client::recursive_shapes): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum RecursiveShapesError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     RecursiveShapesError;
 }
 /// Errors of [`ResponseCodeHttpFallback`](crate::Client::response_code_http_fallback): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ResponseCodeHttpFallbackError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ResponseCodeHttpFallbackError;
 }
 /// Errors of [`ResponseCodeRequired`](crate::Client::response_code_required): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ResponseCodeRequiredError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     ResponseCodeRequiredError;
 }
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SimpleScalarPropertiesError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     SimpleScalarPropertiesError;
 }
 /// Errors of [`SparseJsonLists`](crate::Client::sparse_json_lists): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SparseJsonListsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     SparseJsonListsError;
 }
 /// Errors of [`SparseJsonMaps`](crate::Client::sparse_json_maps): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SparseJsonMapsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     SparseJsonMapsError;
 }
 /// Errors of [`StreamingTraits`](crate::Client::streaming_traits): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StreamingTraitsError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     StreamingTraitsError;
 }
 /// Errors of [`StreamingTraitsRequireLength`](crate::Client::streaming_traits_require_length): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StreamingTraitsRequireLengthError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     StreamingTraitsRequireLengthError;
 }
 /// Errors of [`StreamingTraitsWithMediaType`](crate::Client::streaming_traits_with_media_type): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StreamingTraitsWithMediaTypeError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     StreamingTraitsWithMediaTypeError;
 }
 /// Errors of [`TestBodyStructure`](crate::Client::test_body_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestBodyStructureError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TestBodyStructureError;
 }
 /// Errors of [`TestGetNoInputNoPayload`](crate::Client::test_get_no_input_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestGetNoInputNoPayloadError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TestGetNoInputNoPayloadError;
 }
 /// Errors of [`TestGetNoPayload`](crate::Client::test_get_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestGetNoPayloadError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TestGetNoPayloadError;
 }
 /// Errors of [`TestPayloadBlob`](crate::Client::test_payload_blob): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestPayloadBlobError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TestPayloadBlobError;
 }
 /// Errors of [`TestPayloadStructure`](crate::Client::test_payload_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestPayloadStructureError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TestPayloadStructureError;
 }
 /// Errors of [`TestPostNoInputNoPayload`](crate::Client::test_post_no_input_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestPostNoInputNoPayloadError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TestPostNoInputNoPayloadError;
 }
 /// Errors of [`TestPostNoPayload`](crate::Client::test_post_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestPostNoPayloadError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TestPostNoPayloadError;
 }
 /// Errors of [`TimestampFormatHeaders`](crate::Client::timestamp_format_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TimestampFormatHeadersError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     TimestampFormatHeadersError;
 }
 /// Errors of [`UnitInputAndOutput`](crate::Client::unit_input_and_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UnitInputAndOutputError {
     /// An error the model does not declare for this operation (its code,
-    /// message, HTTP status and request id are on the [`nimbus::Error`]),
+    /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus::Error),
+    Unhandled(nimbus_aws::codegen::Error),
 }
-nimbus::operation_error! {
+nimbus_aws::codegen::operation_error! {
     UnitInputAndOutputError;
 }
-impl nimbus::ModeledError for crate::types::ComplexError {
+impl nimbus_aws::codegen::ModeledError for crate::types::ComplexError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::FooError {
+impl nimbus_aws::codegen::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::InvalidGreeting {
+impl nimbus_aws::codegen::ModeledError for crate::types::InvalidGreeting {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }
-impl nimbus::ModeledError for crate::types::ServiceUnavailableError {
+impl nimbus_aws::codegen::ModeledError for crate::types::ServiceUnavailableError {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus::ResponseMeta {
+    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
         &self._response
     }
 }

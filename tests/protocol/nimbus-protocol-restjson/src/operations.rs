@@ -2,7 +2,7 @@
 
 //! One request builder per operation, created by the matching [`Client`](crate::Client) method: set optional members with its `set_*` methods, then `send().await`.
 #![allow(deprecated)]
-static ALL_QUERY_STRING_TYPES: nimbus::OperationInfo = nimbus::OperationInfo {
+static ALL_QUERY_STRING_TYPES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "AllQueryStringTypes",
     idempotent: true,
     retryable_errors: &[],
@@ -11,12 +11,12 @@ static ALL_QUERY_STRING_TYPES: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AllQueryStringTypes {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::AllQueryStringTypesInput,
 }
 impl AllQueryStringTypes {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::AllQueryStringTypesInput,
     ) -> Self {
         Self { client, input }
@@ -96,14 +96,17 @@ impl AllQueryStringTypes {
         self
     }
     /// Sets the `queryTimestamp` member.
-    pub fn set_query_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_query_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_query_timestamp(value);
         self
     }
     /// Sets the `queryTimestampList` member.
     pub fn set_query_timestamp_list(
         mut self,
-        value: impl Into<Vec<nimbus::DateTime>>,
+        value: impl Into<Vec<nimbus_aws::codegen::DateTime>>,
     ) -> Self {
         self.input = self.input.set_query_timestamp_list(value);
         self
@@ -147,9 +150,13 @@ impl AllQueryStringTypes {
     }
     /// Sends the `AllQueryStringTypes` request and decodes the response; a modeled error arrives as its [`AllQueryStringTypesError`](crate::errors::AllQueryStringTypesError) variant.
     pub async fn send(self) -> Result<(), crate::errors::AllQueryStringTypesError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("AllQueryStringTypes", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/AllQueryStringTypesInput");
             if let Some(v) = &input.query_string {
                 r.query("String", Some(v.as_str()));
@@ -187,14 +194,17 @@ impl AllQueryStringTypes {
                 r.query("Long", Some(&v.to_string()));
             }
             if let Some(v) = &input.query_float {
-                r.query("Float", Some(&nimbus::protocol::rest::fmt_f32(*v)));
+                r.query("Float", Some(&nimbus_aws::codegen::rest::fmt_f32(*v)));
             }
             if let Some(v) = &input.query_double {
-                r.query("Double", Some(&nimbus::protocol::rest::fmt_float(*v)));
+                r.query("Double", Some(&nimbus_aws::codegen::rest::fmt_float(*v)));
             }
             if let Some(v) = &input.query_double_list {
                 for v in v {
-                    r.query("DoubleList", Some(&nimbus::protocol::rest::fmt_float(*v)));
+                    r.query(
+                        "DoubleList",
+                        Some(&nimbus_aws::codegen::rest::fmt_float(*v)),
+                    );
                 }
             }
             if let Some(v) = &input.query_boolean {
@@ -248,7 +258,7 @@ impl AllQueryStringTypes {
         Ok(())
     }
 }
-static CONSTANT_AND_VARIABLE_QUERY_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
+static CONSTANT_AND_VARIABLE_QUERY_STRING: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ConstantAndVariableQueryString",
     idempotent: true,
     retryable_errors: &[],
@@ -257,12 +267,12 @@ static CONSTANT_AND_VARIABLE_QUERY_STRING: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ConstantAndVariableQueryString {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ConstantAndVariableQueryStringInput,
 }
 impl ConstantAndVariableQueryString {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ConstantAndVariableQueryStringInput,
     ) -> Self {
         Self { client, input }
@@ -285,9 +295,13 @@ impl ConstantAndVariableQueryString {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::ConstantAndVariableQueryStringError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ConstantAndVariableQueryString", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/ConstantAndVariableQueryString");
             r.query("foo", Some("bar"));
             if let Some(v) = &input.baz {
@@ -306,7 +320,7 @@ impl ConstantAndVariableQueryString {
         Ok(())
     }
 }
-static CONSTANT_QUERY_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
+static CONSTANT_QUERY_STRING: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ConstantQueryString",
     idempotent: true,
     retryable_errors: &[],
@@ -315,12 +329,12 @@ static CONSTANT_QUERY_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ConstantQueryString {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ConstantQueryStringInput,
 }
 impl ConstantQueryString {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ConstantQueryStringInput,
     ) -> Self {
         Self { client, input }
@@ -331,9 +345,13 @@ impl ConstantQueryString {
     }
     /// Sends the `ConstantQueryString` request and decodes the response; a modeled error arrives as its [`ConstantQueryStringError`](crate::errors::ConstantQueryStringError) variant.
     pub async fn send(self) -> Result<(), crate::errors::ConstantQueryStringError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ConstantQueryString", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/ConstantQueryString/");
             {
                 let v = &input.hello;
@@ -351,7 +369,7 @@ impl ConstantQueryString {
         Ok(())
     }
 }
-static CONTENT_TYPE_PARAMETERS: nimbus::OperationInfo = nimbus::OperationInfo {
+static CONTENT_TYPE_PARAMETERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ContentTypeParameters",
     idempotent: false,
     retryable_errors: &[],
@@ -360,12 +378,12 @@ static CONTENT_TYPE_PARAMETERS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ContentTypeParameters {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ContentTypeParametersInput,
 }
 impl ContentTypeParameters {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ContentTypeParametersInput,
     ) -> Self {
         Self { client, input }
@@ -386,11 +404,15 @@ impl ContentTypeParameters {
         crate::types::ContentTypeParametersOutput,
         crate::errors::ContentTypeParametersError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ContentTypeParameters", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/ContentTypeParameters");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -400,7 +422,7 @@ impl ContentTypeParameters {
         Ok(read_content_type_parameters_output(&response)?)
     }
 }
-static DATETIME_OFFSETS: nimbus::OperationInfo = nimbus::OperationInfo {
+static DATETIME_OFFSETS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DatetimeOffsets",
     idempotent: false,
     retryable_errors: &[],
@@ -409,11 +431,11 @@ static DATETIME_OFFSETS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DatetimeOffsets {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl DatetimeOffsets {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -427,9 +449,13 @@ impl DatetimeOffsets {
         crate::types::DatetimeOffsetsOutput,
         crate::errors::DatetimeOffsetsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DatetimeOffsets", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/DatetimeOffsets");
             r.finish()
         };
@@ -440,7 +466,7 @@ impl DatetimeOffsets {
         Ok(read_datetime_offsets_output(&response)?)
     }
 }
-static DOCUMENT_TYPE: nimbus::OperationInfo = nimbus::OperationInfo {
+static DOCUMENT_TYPE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DocumentType",
     idempotent: true,
     retryable_errors: &[],
@@ -449,12 +475,12 @@ static DOCUMENT_TYPE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DocumentType {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DocumentTypeInputOutput,
 }
 impl DocumentType {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DocumentTypeInputOutput,
     ) -> Self {
         Self { client, input }
@@ -469,7 +495,10 @@ impl DocumentType {
         self
     }
     /// Sets the `documentValue` member.
-    pub fn set_document_value(mut self, value: impl Into<nimbus::Document>) -> Self {
+    pub fn set_document_value(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Document>,
+    ) -> Self {
         self.input = self.input.set_document_value(value);
         self
     }
@@ -480,11 +509,15 @@ impl DocumentType {
         crate::types::DocumentTypeInputOutput,
         crate::errors::DocumentTypeError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DocumentType", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/DocumentType");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -494,7 +527,7 @@ impl DocumentType {
         Ok(read_document_type_input_output(&response)?)
     }
 }
-static DOCUMENT_TYPE_AS_MAP_VALUE: nimbus::OperationInfo = nimbus::OperationInfo {
+static DOCUMENT_TYPE_AS_MAP_VALUE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DocumentTypeAsMapValue",
     idempotent: true,
     retryable_errors: &[],
@@ -503,12 +536,12 @@ static DOCUMENT_TYPE_AS_MAP_VALUE: nimbus::OperationInfo = nimbus::OperationInfo
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DocumentTypeAsMapValue {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DocumentTypeAsMapValueInputOutput,
 }
 impl DocumentTypeAsMapValue {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DocumentTypeAsMapValueInputOutput,
     ) -> Self {
         Self { client, input }
@@ -520,7 +553,9 @@ impl DocumentTypeAsMapValue {
     /// Sets the `docValuedMap` member.
     pub fn set_doc_valued_map(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_aws::codegen::Document>,
+        >,
     ) -> Self {
         self.input = self.input.set_doc_valued_map(value);
         self
@@ -532,11 +567,15 @@ impl DocumentTypeAsMapValue {
         crate::types::DocumentTypeAsMapValueInputOutput,
         crate::errors::DocumentTypeAsMapValueError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DocumentTypeAsMapValue", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/DocumentTypeAsMapValue");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -546,7 +585,7 @@ impl DocumentTypeAsMapValue {
         Ok(read_document_type_as_map_value_input_output(&response)?)
     }
 }
-static DOCUMENT_TYPE_AS_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
+static DOCUMENT_TYPE_AS_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "DocumentTypeAsPayload",
     idempotent: true,
     retryable_errors: &[],
@@ -555,12 +594,12 @@ static DOCUMENT_TYPE_AS_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DocumentTypeAsPayload {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DocumentTypeAsPayloadInputOutput,
 }
 impl DocumentTypeAsPayload {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DocumentTypeAsPayloadInputOutput,
     ) -> Self {
         Self { client, input }
@@ -570,7 +609,10 @@ impl DocumentTypeAsPayload {
         &self.input
     }
     /// Sets the `documentValue` member.
-    pub fn set_document_value(mut self, value: impl Into<nimbus::Document>) -> Self {
+    pub fn set_document_value(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Document>,
+    ) -> Self {
         self.input = self.input.set_document_value(value);
         self
     }
@@ -581,13 +623,17 @@ impl DocumentTypeAsPayload {
         crate::types::DocumentTypeAsPayloadInputOutput,
         crate::errors::DocumentTypeAsPayloadError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("DocumentTypeAsPayload", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/DocumentTypeAsPayload");
             match &input.document_value {
                 Some(v) => {
-                    r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                    r.body(nimbus_aws::codegen::json::encode(v)?, "application/json");
                 }
                 None => {}
             }
@@ -603,12 +649,12 @@ impl DocumentTypeAsPayload {
 /// Request builder of `DuplexStream` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct DuplexStream {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DuplexStreamInput,
 }
 impl DuplexStream {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DuplexStreamInput,
     ) -> Self {
         Self { client, input }
@@ -622,15 +668,15 @@ impl DuplexStream {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
+    /// Fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported): see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<crate::types::DuplexStreamOutput, crate::errors::DuplexStreamError> {
         let _ = (self.client, self.input);
         Err(
             crate::errors::DuplexStreamError::from_error(
-                nimbus::Error::new(
-                    nimbus::ErrorKind::Unsupported,
+                nimbus_aws::codegen::Error::new(
+                    nimbus_aws::codegen::ErrorKind::Unsupported,
                     "`DuplexStream`: event streams are not supported by this client yet",
                 ),
             ),
@@ -640,12 +686,12 @@ impl DuplexStream {
 /// Request builder of `DuplexStreamWithDistinctStreams` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct DuplexStreamWithDistinctStreams {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DuplexStreamWithDistinctStreamsInput,
 }
 impl DuplexStreamWithDistinctStreams {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DuplexStreamWithDistinctStreamsInput,
     ) -> Self {
         Self { client, input }
@@ -659,7 +705,7 @@ impl DuplexStreamWithDistinctStreams {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
+    /// Fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported): see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<
@@ -669,8 +715,8 @@ impl DuplexStreamWithDistinctStreams {
         let _ = (self.client, self.input);
         Err(
             crate::errors::DuplexStreamWithDistinctStreamsError::from_error(
-                nimbus::Error::new(
-                    nimbus::ErrorKind::Unsupported,
+                nimbus_aws::codegen::Error::new(
+                    nimbus_aws::codegen::ErrorKind::Unsupported,
                     "`DuplexStreamWithDistinctStreams`: event streams are not supported by this client yet",
                 ),
             ),
@@ -680,12 +726,12 @@ impl DuplexStreamWithDistinctStreams {
 /// Request builder of `DuplexStreamWithInitialMessages` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct DuplexStreamWithInitialMessages {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::DuplexStreamWithInitialMessagesInput,
 }
 impl DuplexStreamWithInitialMessages {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::DuplexStreamWithInitialMessagesInput,
     ) -> Self {
         Self { client, input }
@@ -699,7 +745,7 @@ impl DuplexStreamWithInitialMessages {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
+    /// Fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported): see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<
@@ -709,15 +755,15 @@ impl DuplexStreamWithInitialMessages {
         let _ = (self.client, self.input);
         Err(
             crate::errors::DuplexStreamWithInitialMessagesError::from_error(
-                nimbus::Error::new(
-                    nimbus::ErrorKind::Unsupported,
+                nimbus_aws::codegen::Error::new(
+                    nimbus_aws::codegen::ErrorKind::Unsupported,
                     "`DuplexStreamWithInitialMessages`: event streams are not supported by this client yet",
                 ),
             ),
         )
     }
 }
-static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
+static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "EmptyInputAndEmptyOutput",
     idempotent: false,
     retryable_errors: &[],
@@ -726,12 +772,12 @@ static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus::OperationInfo = nimbus::OperationIn
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EmptyInputAndEmptyOutput {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::EmptyInputAndEmptyOutputInput,
 }
 impl EmptyInputAndEmptyOutput {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::EmptyInputAndEmptyOutputInput,
     ) -> Self {
         Self { client, input }
@@ -747,9 +793,13 @@ impl EmptyInputAndEmptyOutput {
         crate::types::EmptyInputAndEmptyOutputOutput,
         crate::errors::EmptyInputAndEmptyOutputError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("EmptyInputAndEmptyOutput", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/EmptyInputAndEmptyOutput");
             r.finish()
         };
@@ -760,7 +810,7 @@ impl EmptyInputAndEmptyOutput {
         Ok(read_empty_input_and_empty_output_output(&response)?)
     }
 }
-static ENDPOINT_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static ENDPOINT_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "EndpointOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -769,11 +819,11 @@ static ENDPOINT_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EndpointOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl EndpointOperation {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -782,14 +832,18 @@ impl EndpointOperation {
     }
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("EndpointOperation", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/EndpointOperation");
             let mut request = r.finish();
             let mut prefix = String::new();
             prefix.push_str("foo.");
-            nimbus::protocol::rest::check_host_prefix(&prefix)?;
+            nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request
         };
@@ -801,7 +855,7 @@ impl EndpointOperation {
         Ok(())
     }
 }
-static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "EndpointWithHostLabelOperation",
     idempotent: false,
     retryable_errors: &[],
@@ -810,12 +864,12 @@ static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EndpointWithHostLabelOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HostLabelInput,
 }
 impl EndpointWithHostLabelOperation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HostLabelInput,
     ) -> Self {
         Self { client, input }
@@ -828,17 +882,21 @@ impl EndpointWithHostLabelOperation {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("EndpointWithHostLabelOperation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/EndpointWithHostLabelOperation");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             let mut request = r.finish();
             let mut prefix = String::new();
             prefix.push_str("foo.");
             prefix.push_str(input.label.as_str());
             prefix.push_str(".");
-            nimbus::protocol::rest::check_host_prefix(&prefix)?;
+            nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request
         };
@@ -850,7 +908,7 @@ impl EndpointWithHostLabelOperation {
         Ok(())
     }
 }
-static FRACTIONAL_SECONDS: nimbus::OperationInfo = nimbus::OperationInfo {
+static FRACTIONAL_SECONDS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "FractionalSeconds",
     idempotent: false,
     retryable_errors: &[],
@@ -859,11 +917,11 @@ static FRACTIONAL_SECONDS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct FractionalSeconds {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl FractionalSeconds {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -877,9 +935,13 @@ impl FractionalSeconds {
         crate::types::FractionalSecondsOutput,
         crate::errors::FractionalSecondsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("FractionalSeconds", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/FractionalSeconds");
             r.finish()
         };
@@ -890,7 +952,7 @@ impl FractionalSeconds {
         Ok(read_fractional_seconds_output(&response)?)
     }
 }
-static GREETING_WITH_ERRORS: nimbus::OperationInfo = nimbus::OperationInfo {
+static GREETING_WITH_ERRORS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "GreetingWithErrors",
     idempotent: true,
     retryable_errors: &[],
@@ -899,11 +961,11 @@ static GREETING_WITH_ERRORS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GreetingWithErrors {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl GreetingWithErrors {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -917,9 +979,13 @@ impl GreetingWithErrors {
         crate::types::GreetingWithErrorsOutput,
         crate::errors::GreetingWithErrorsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("GreetingWithErrors", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/GreetingWithErrors");
             r.finish()
         };
@@ -930,7 +996,7 @@ impl GreetingWithErrors {
         Ok(read_greeting_with_errors_output(&response)?)
     }
 }
-static HOST_WITH_PATH_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static HOST_WITH_PATH_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HostWithPathOperation",
     idempotent: true,
     retryable_errors: &[],
@@ -939,11 +1005,11 @@ static HOST_WITH_PATH_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HostWithPathOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl HostWithPathOperation {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -952,9 +1018,13 @@ impl HostWithPathOperation {
     }
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HostWithPathOperation", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/HostWithPathOperation");
             r.finish()
         };
@@ -966,7 +1036,7 @@ impl HostWithPathOperation {
         Ok(())
     }
 }
-static HTTP_CHECKSUM_REQUIRED: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_CHECKSUM_REQUIRED: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpChecksumRequired",
     idempotent: false,
     retryable_errors: &[],
@@ -975,12 +1045,12 @@ static HTTP_CHECKSUM_REQUIRED: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpChecksumRequired {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpChecksumRequiredInputOutput,
 }
 impl HttpChecksumRequired {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpChecksumRequiredInputOutput,
     ) -> Self {
         Self { client, input }
@@ -1001,13 +1071,17 @@ impl HttpChecksumRequired {
         crate::types::HttpChecksumRequiredInputOutput,
         crate::errors::HttpChecksumRequiredError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpChecksumRequired", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/HttpChecksumRequired");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             let mut request = r.finish();
-            nimbus::protocol::content_md5(&mut request);
+            nimbus_aws::codegen::content_md5(&mut request);
             request
         };
         let response = client
@@ -1017,7 +1091,7 @@ impl HttpChecksumRequired {
         Ok(read_http_checksum_required_input_output(&response)?)
     }
 }
-static HTTP_EMPTY_PREFIX_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_EMPTY_PREFIX_HEADERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpEmptyPrefixHeaders",
     idempotent: true,
     retryable_errors: &[],
@@ -1026,12 +1100,12 @@ static HTTP_EMPTY_PREFIX_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpEmptyPrefixHeaders {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpEmptyPrefixHeadersInput,
 }
 impl HttpEmptyPrefixHeaders {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpEmptyPrefixHeadersInput,
     ) -> Self {
         Self { client, input }
@@ -1060,9 +1134,13 @@ impl HttpEmptyPrefixHeaders {
         crate::types::HttpEmptyPrefixHeadersOutput,
         crate::errors::HttpEmptyPrefixHeadersError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpEmptyPrefixHeaders", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/HttpEmptyPrefixHeaders");
             if let Some(v) = &input.prefix_headers {
                 r.prefix_headers("", v.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
@@ -1079,7 +1157,7 @@ impl HttpEmptyPrefixHeaders {
         Ok(read_http_empty_prefix_headers_output(&response)?)
     }
 }
-static HTTP_ENUM_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_ENUM_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpEnumPayload",
     idempotent: false,
     retryable_errors: &[],
@@ -1088,12 +1166,12 @@ static HTTP_ENUM_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpEnumPayload {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::EnumPayloadInput,
 }
 impl HttpEnumPayload {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::EnumPayloadInput,
     ) -> Self {
         Self { client, input }
@@ -1111,9 +1189,13 @@ impl HttpEnumPayload {
     pub async fn send(
         self,
     ) -> Result<crate::types::EnumPayloadInput, crate::errors::HttpEnumPayloadError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpEnumPayload", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/EnumPayload");
             match &input.payload {
                 Some(v) => {
@@ -1130,7 +1212,7 @@ impl HttpEnumPayload {
         Ok(read_enum_payload_input(&response)?)
     }
 }
-static HTTP_PAYLOAD_TRAITS: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_PAYLOAD_TRAITS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpPayloadTraits",
     idempotent: false,
     retryable_errors: &[],
@@ -1139,12 +1221,12 @@ static HTTP_PAYLOAD_TRAITS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPayloadTraits {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpPayloadTraitsInputOutput,
 }
 impl HttpPayloadTraits {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpPayloadTraitsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -1159,7 +1241,7 @@ impl HttpPayloadTraits {
         self
     }
     /// Sets the `blob` member.
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_blob(value);
         self
     }
@@ -1170,9 +1252,13 @@ impl HttpPayloadTraits {
         crate::types::HttpPayloadTraitsInputOutput,
         crate::errors::HttpPayloadTraitsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpPayloadTraits", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/HttpPayloadTraits");
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
@@ -1192,7 +1278,7 @@ impl HttpPayloadTraits {
         Ok(read_http_payload_traits_input_output(&response)?)
     }
 }
-static HTTP_PAYLOAD_TRAITS_WITH_MEDIA_TYPE: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_PAYLOAD_TRAITS_WITH_MEDIA_TYPE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpPayloadTraitsWithMediaType",
     idempotent: false,
     retryable_errors: &[],
@@ -1201,12 +1287,12 @@ static HTTP_PAYLOAD_TRAITS_WITH_MEDIA_TYPE: nimbus::OperationInfo = nimbus::Oper
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPayloadTraitsWithMediaType {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpPayloadTraitsWithMediaTypeInputOutput,
 }
 impl HttpPayloadTraitsWithMediaType {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpPayloadTraitsWithMediaTypeInputOutput,
     ) -> Self {
         Self { client, input }
@@ -1221,7 +1307,7 @@ impl HttpPayloadTraitsWithMediaType {
         self
     }
     /// Sets the `blob` member.
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_blob(value);
         self
     }
@@ -1232,9 +1318,13 @@ impl HttpPayloadTraitsWithMediaType {
         crate::types::HttpPayloadTraitsWithMediaTypeInputOutput,
         crate::errors::HttpPayloadTraitsWithMediaTypeError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpPayloadTraitsWithMediaType", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/HttpPayloadTraitsWithMediaType");
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
@@ -1254,7 +1344,7 @@ impl HttpPayloadTraitsWithMediaType {
         Ok(read_http_payload_traits_with_media_type_input_output(&response)?)
     }
 }
-static HTTP_PAYLOAD_WITH_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_PAYLOAD_WITH_STRUCTURE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpPayloadWithStructure",
     idempotent: true,
     retryable_errors: &[],
@@ -1263,12 +1353,12 @@ static HTTP_PAYLOAD_WITH_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInf
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPayloadWithStructure {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpPayloadWithStructureInputOutput,
 }
 impl HttpPayloadWithStructure {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpPayloadWithStructureInputOutput,
     ) -> Self {
         Self { client, input }
@@ -1289,13 +1379,17 @@ impl HttpPayloadWithStructure {
         crate::types::HttpPayloadWithStructureInputOutput,
         crate::errors::HttpPayloadWithStructureError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpPayloadWithStructure", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpPayloadWithStructure");
             match &input.nested {
                 Some(v) => {
-                    r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                    r.body(nimbus_aws::codegen::json::encode(v)?, "application/json");
                 }
                 None => {
                     r.body(b"{}".as_slice().into(), "application/json");
@@ -1310,7 +1404,7 @@ impl HttpPayloadWithStructure {
         Ok(read_http_payload_with_structure_input_output(&response)?)
     }
 }
-static HTTP_PAYLOAD_WITH_UNION: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_PAYLOAD_WITH_UNION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpPayloadWithUnion",
     idempotent: true,
     retryable_errors: &[],
@@ -1319,12 +1413,12 @@ static HTTP_PAYLOAD_WITH_UNION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPayloadWithUnion {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpPayloadWithUnionInputOutput,
 }
 impl HttpPayloadWithUnion {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpPayloadWithUnionInputOutput,
     ) -> Self {
         Self { client, input }
@@ -1345,13 +1439,17 @@ impl HttpPayloadWithUnion {
         crate::types::HttpPayloadWithUnionInputOutput,
         crate::errors::HttpPayloadWithUnionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpPayloadWithUnion", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpPayloadWithUnion");
             match &input.nested {
                 Some(v) => {
-                    r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                    r.body(nimbus_aws::codegen::json::encode(v)?, "application/json");
                 }
                 None => {}
             }
@@ -1364,7 +1462,7 @@ impl HttpPayloadWithUnion {
         Ok(read_http_payload_with_union_input_output(&response)?)
     }
 }
-static HTTP_PREFIX_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_PREFIX_HEADERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpPrefixHeaders",
     idempotent: true,
     retryable_errors: &[],
@@ -1373,12 +1471,12 @@ static HTTP_PREFIX_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPrefixHeaders {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpPrefixHeadersInput,
 }
 impl HttpPrefixHeaders {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpPrefixHeadersInput,
     ) -> Self {
         Self { client, input }
@@ -1407,9 +1505,13 @@ impl HttpPrefixHeaders {
         crate::types::HttpPrefixHeadersOutput,
         crate::errors::HttpPrefixHeadersError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpPrefixHeaders", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/HttpPrefixHeaders");
             if let Some(v) = &input.foo {
                 r.header("x-foo", v.as_str())?;
@@ -1429,7 +1531,7 @@ impl HttpPrefixHeaders {
         Ok(read_http_prefix_headers_output(&response)?)
     }
 }
-static HTTP_PREFIX_HEADERS_IN_RESPONSE: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_PREFIX_HEADERS_IN_RESPONSE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpPrefixHeadersInResponse",
     idempotent: true,
     retryable_errors: &[],
@@ -1438,12 +1540,12 @@ static HTTP_PREFIX_HEADERS_IN_RESPONSE: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPrefixHeadersInResponse {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpPrefixHeadersInResponseInput,
 }
 impl HttpPrefixHeadersInResponse {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpPrefixHeadersInResponseInput,
     ) -> Self {
         Self { client, input }
@@ -1459,9 +1561,13 @@ impl HttpPrefixHeadersInResponse {
         crate::types::HttpPrefixHeadersInResponseOutput,
         crate::errors::HttpPrefixHeadersInResponseError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpPrefixHeadersInResponse", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/HttpPrefixHeadersResponse");
             r.finish()
         };
@@ -1472,7 +1578,7 @@ impl HttpPrefixHeadersInResponse {
         Ok(read_http_prefix_headers_in_response_output(&response)?)
     }
 }
-static HTTP_QUERY_PARAMS_ONLY_OPERATION: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_QUERY_PARAMS_ONLY_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpQueryParamsOnlyOperation",
     idempotent: true,
     retryable_errors: &[],
@@ -1481,12 +1587,12 @@ static HTTP_QUERY_PARAMS_ONLY_OPERATION: nimbus::OperationInfo = nimbus::Operati
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpQueryParamsOnlyOperation {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpQueryParamsOnlyInput,
 }
 impl HttpQueryParamsOnlyOperation {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpQueryParamsOnlyInput,
     ) -> Self {
         Self { client, input }
@@ -1507,9 +1613,13 @@ impl HttpQueryParamsOnlyOperation {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpQueryParamsOnlyOperationError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpQueryParamsOnlyOperation", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/http-query-params-only");
             if let Some(v) = &input.query_map {
                 r.query_params(v.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -1524,7 +1634,7 @@ impl HttpQueryParamsOnlyOperation {
         Ok(())
     }
 }
-static HTTP_REQUEST_WITH_FLOAT_LABELS: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_REQUEST_WITH_FLOAT_LABELS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpRequestWithFloatLabels",
     idempotent: true,
     retryable_errors: &[],
@@ -1533,12 +1643,12 @@ static HTTP_REQUEST_WITH_FLOAT_LABELS: nimbus::OperationInfo = nimbus::Operation
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithFloatLabels {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpRequestWithFloatLabelsInput,
 }
 impl HttpRequestWithFloatLabels {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpRequestWithFloatLabelsInput,
     ) -> Self {
         Self { client, input }
@@ -1551,18 +1661,22 @@ impl HttpRequestWithFloatLabels {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpRequestWithFloatLabelsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpRequestWithFloatLabels", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/FloatHttpLabels/");
             {
                 let v = &input.float;
-                r.label("float", &nimbus::protocol::rest::fmt_f32(*v), false)?;
+                r.label("float", &nimbus_aws::codegen::rest::fmt_f32(*v), false)?;
             }
             r.literal("/");
             {
                 let v = &input.double;
-                r.label("double", &nimbus::protocol::rest::fmt_float(*v), false)?;
+                r.label("double", &nimbus_aws::codegen::rest::fmt_float(*v), false)?;
             }
             r.finish()
         };
@@ -1574,7 +1688,7 @@ impl HttpRequestWithFloatLabels {
         Ok(())
     }
 }
-static HTTP_REQUEST_WITH_GREEDY_LABEL_IN_PATH: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_REQUEST_WITH_GREEDY_LABEL_IN_PATH: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpRequestWithGreedyLabelInPath",
     idempotent: true,
     retryable_errors: &[],
@@ -1583,12 +1697,12 @@ static HTTP_REQUEST_WITH_GREEDY_LABEL_IN_PATH: nimbus::OperationInfo = nimbus::O
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithGreedyLabelInPath {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpRequestWithGreedyLabelInPathInput,
 }
 impl HttpRequestWithGreedyLabelInPath {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpRequestWithGreedyLabelInPathInput,
     ) -> Self {
         Self { client, input }
@@ -1601,9 +1715,13 @@ impl HttpRequestWithGreedyLabelInPath {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpRequestWithGreedyLabelInPathError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpRequestWithGreedyLabelInPath", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/HttpRequestWithGreedyLabelInPath/foo/");
             {
                 let v = &input.foo;
@@ -1624,7 +1742,7 @@ impl HttpRequestWithGreedyLabelInPath {
         Ok(())
     }
 }
-static HTTP_REQUEST_WITH_LABELS: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_REQUEST_WITH_LABELS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpRequestWithLabels",
     idempotent: true,
     retryable_errors: &[],
@@ -1633,12 +1751,12 @@ static HTTP_REQUEST_WITH_LABELS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithLabels {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpRequestWithLabelsInput,
 }
 impl HttpRequestWithLabels {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpRequestWithLabelsInput,
     ) -> Self {
         Self { client, input }
@@ -1649,9 +1767,13 @@ impl HttpRequestWithLabels {
     }
     /// Sends the `HttpRequestWithLabels` request and decodes the response; a modeled error arrives as its [`HttpRequestWithLabelsError`](crate::errors::HttpRequestWithLabelsError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HttpRequestWithLabelsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpRequestWithLabels", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/HttpRequestWithLabels/");
             {
                 let v = &input.string;
@@ -1675,12 +1797,12 @@ impl HttpRequestWithLabels {
             r.literal("/");
             {
                 let v = &input.float;
-                r.label("float", &nimbus::protocol::rest::fmt_f32(*v), false)?;
+                r.label("float", &nimbus_aws::codegen::rest::fmt_f32(*v), false)?;
             }
             r.literal("/");
             {
                 let v = &input.double;
-                r.label("double", &nimbus::protocol::rest::fmt_float(*v), false)?;
+                r.label("double", &nimbus_aws::codegen::rest::fmt_float(*v), false)?;
             }
             r.literal("/");
             {
@@ -1702,7 +1824,7 @@ impl HttpRequestWithLabels {
         Ok(())
     }
 }
-static HTTP_REQUEST_WITH_LABELS_AND_TIMESTAMP_FORMAT: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_REQUEST_WITH_LABELS_AND_TIMESTAMP_FORMAT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpRequestWithLabelsAndTimestampFormat",
     idempotent: true,
     retryable_errors: &[],
@@ -1711,12 +1833,12 @@ static HTTP_REQUEST_WITH_LABELS_AND_TIMESTAMP_FORMAT: nimbus::OperationInfo = ni
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithLabelsAndTimestampFormat {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpRequestWithLabelsAndTimestampFormatInput,
 }
 impl HttpRequestWithLabelsAndTimestampFormat {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpRequestWithLabelsAndTimestampFormatInput,
     ) -> Self {
         Self { client, input }
@@ -1729,9 +1851,13 @@ impl HttpRequestWithLabelsAndTimestampFormat {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpRequestWithLabelsAndTimestampFormatError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpRequestWithLabelsAndTimestampFormat", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/HttpRequestWithLabelsAndTimestampFormat/");
             {
                 let v = &input.member_epoch_seconds;
@@ -1779,7 +1905,7 @@ impl HttpRequestWithLabelsAndTimestampFormat {
         Ok(())
     }
 }
-static HTTP_REQUEST_WITH_REGEX_LITERAL: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_REQUEST_WITH_REGEX_LITERAL: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpRequestWithRegexLiteral",
     idempotent: true,
     retryable_errors: &[],
@@ -1788,12 +1914,12 @@ static HTTP_REQUEST_WITH_REGEX_LITERAL: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithRegexLiteral {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::HttpRequestWithRegexLiteralInput,
 }
 impl HttpRequestWithRegexLiteral {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::HttpRequestWithRegexLiteralInput,
     ) -> Self {
         Self { client, input }
@@ -1806,9 +1932,13 @@ impl HttpRequestWithRegexLiteral {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpRequestWithRegexLiteralError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpRequestWithRegexLiteral", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/ReDosLiteral/");
             {
                 let v = &input.str;
@@ -1825,7 +1955,7 @@ impl HttpRequestWithRegexLiteral {
         Ok(())
     }
 }
-static HTTP_RESPONSE_CODE: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_RESPONSE_CODE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpResponseCode",
     idempotent: true,
     retryable_errors: &[],
@@ -1834,11 +1964,11 @@ static HTTP_RESPONSE_CODE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpResponseCode {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl HttpResponseCode {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -1852,9 +1982,13 @@ impl HttpResponseCode {
         crate::types::HttpResponseCodeOutput,
         crate::errors::HttpResponseCodeError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpResponseCode", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpResponseCode");
             r.finish()
         };
@@ -1865,7 +1999,7 @@ impl HttpResponseCode {
         Ok(read_http_response_code_output(&response)?)
     }
 }
-static HTTP_STRING_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
+static HTTP_STRING_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "HttpStringPayload",
     idempotent: false,
     retryable_errors: &[],
@@ -1874,12 +2008,12 @@ static HTTP_STRING_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpStringPayload {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::StringPayloadInput,
 }
 impl HttpStringPayload {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::StringPayloadInput,
     ) -> Self {
         Self { client, input }
@@ -1900,9 +2034,13 @@ impl HttpStringPayload {
         crate::types::StringPayloadInput,
         crate::errors::HttpStringPayloadError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("HttpStringPayload", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/StringPayload");
             match &input.payload {
                 Some(v) => {
@@ -1919,7 +2057,7 @@ impl HttpStringPayload {
         Ok(read_string_payload_input(&response)?)
     }
 }
-static IGNORE_QUERY_PARAMS_IN_RESPONSE: nimbus::OperationInfo = nimbus::OperationInfo {
+static IGNORE_QUERY_PARAMS_IN_RESPONSE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "IgnoreQueryParamsInResponse",
     idempotent: true,
     retryable_errors: &[],
@@ -1928,11 +2066,11 @@ static IGNORE_QUERY_PARAMS_IN_RESPONSE: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct IgnoreQueryParamsInResponse {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl IgnoreQueryParamsInResponse {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -1946,9 +2084,13 @@ impl IgnoreQueryParamsInResponse {
         crate::types::IgnoreQueryParamsInResponseOutput,
         crate::errors::IgnoreQueryParamsInResponseError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("IgnoreQueryParamsInResponse", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/IgnoreQueryParamsInResponse");
             r.finish()
         };
@@ -1959,7 +2101,7 @@ impl IgnoreQueryParamsInResponse {
         Ok(read_ignore_query_params_in_response_output(&response)?)
     }
 }
-static INPUT_AND_OUTPUT_WITH_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
+static INPUT_AND_OUTPUT_WITH_HEADERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "InputAndOutputWithHeaders",
     idempotent: false,
     retryable_errors: &[],
@@ -1968,12 +2110,12 @@ static INPUT_AND_OUTPUT_WITH_HEADERS: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct InputAndOutputWithHeaders {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::InputAndOutputWithHeadersIo,
 }
 impl InputAndOutputWithHeaders {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::InputAndOutputWithHeadersIo,
     ) -> Self {
         Self { client, input }
@@ -2050,7 +2192,7 @@ impl InputAndOutputWithHeaders {
     /// Sets the `headerTimestampList` member.
     pub fn set_header_timestamp_list(
         mut self,
-        value: impl Into<Vec<nimbus::DateTime>>,
+        value: impl Into<Vec<nimbus_aws::codegen::DateTime>>,
     ) -> Self {
         self.input = self.input.set_header_timestamp_list(value);
         self
@@ -2091,9 +2233,13 @@ impl InputAndOutputWithHeaders {
         crate::types::InputAndOutputWithHeadersIo,
         crate::errors::InputAndOutputWithHeadersError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("InputAndOutputWithHeaders", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/InputAndOutputWithHeaders");
             if let Some(v) = &input.header_string {
                 r.header("X-String", v.as_str())?;
@@ -2111,10 +2257,10 @@ impl InputAndOutputWithHeaders {
                 r.header("X-Long", &v.to_string())?;
             }
             if let Some(v) = &input.header_float {
-                r.header("X-Float", &nimbus::protocol::rest::fmt_f32(*v))?;
+                r.header("X-Float", &nimbus_aws::codegen::rest::fmt_f32(*v))?;
             }
             if let Some(v) = &input.header_double {
-                r.header("X-Double", &nimbus::protocol::rest::fmt_float(*v))?;
+                r.header("X-Double", &nimbus_aws::codegen::rest::fmt_float(*v))?;
             }
             if let Some(v) = &input.header_true_bool {
                 r.header("X-Boolean1", &v.to_string())?;
@@ -2169,12 +2315,12 @@ impl InputAndOutputWithHeaders {
 /// Request builder of `InputStream` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct InputStream {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::InputStreamInput,
 }
 impl InputStream {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::InputStreamInput,
     ) -> Self {
         Self { client, input }
@@ -2188,13 +2334,13 @@ impl InputStream {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
+    /// Fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported): see the type's documentation.
     pub async fn send(self) -> Result<(), crate::errors::InputStreamError> {
         let _ = (self.client, self.input);
         Err(
             crate::errors::InputStreamError::from_error(
-                nimbus::Error::new(
-                    nimbus::ErrorKind::Unsupported,
+                nimbus_aws::codegen::Error::new(
+                    nimbus_aws::codegen::ErrorKind::Unsupported,
                     "`InputStream`: event streams are not supported by this client yet",
                 ),
             ),
@@ -2204,12 +2350,12 @@ impl InputStream {
 /// Request builder of `InputStreamWithInitialRequest` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct InputStreamWithInitialRequest {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::InputStreamWithInitialRequestInput,
 }
 impl InputStreamWithInitialRequest {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::InputStreamWithInitialRequestInput,
     ) -> Self {
         Self { client, input }
@@ -2223,22 +2369,22 @@ impl InputStreamWithInitialRequest {
         self.input = self.input.set_stream(value);
         self
     }
-    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
+    /// Fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported): see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::InputStreamWithInitialRequestError> {
         let _ = (self.client, self.input);
         Err(
             crate::errors::InputStreamWithInitialRequestError::from_error(
-                nimbus::Error::new(
-                    nimbus::ErrorKind::Unsupported,
+                nimbus_aws::codegen::Error::new(
+                    nimbus_aws::codegen::ErrorKind::Unsupported,
                     "`InputStreamWithInitialRequest`: event streams are not supported by this client yet",
                 ),
             ),
         )
     }
 }
-static JSON_BLOBS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_BLOBS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonBlobs",
     idempotent: false,
     retryable_errors: &[],
@@ -2247,12 +2393,12 @@ static JSON_BLOBS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonBlobs {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::JsonBlobsInputOutput,
 }
 impl JsonBlobs {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::JsonBlobsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -2262,7 +2408,7 @@ impl JsonBlobs {
         &self.input
     }
     /// Sets the `data` member.
-    pub fn set_data(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_data(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_data(value);
         self
     }
@@ -2270,11 +2416,15 @@ impl JsonBlobs {
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonBlobsInputOutput, crate::errors::JsonBlobsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonBlobs", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/JsonBlobs");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -2284,7 +2434,7 @@ impl JsonBlobs {
         Ok(read_json_blobs_input_output(&response)?)
     }
 }
-static JSON_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_ENUMS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonEnums",
     idempotent: true,
     retryable_errors: &[],
@@ -2293,12 +2443,12 @@ static JSON_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonEnums {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::JsonEnumsInputOutput,
 }
 impl JsonEnums {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::JsonEnumsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -2350,11 +2500,15 @@ impl JsonEnums {
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonEnumsInputOutput, crate::errors::JsonEnumsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonEnums", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/JsonEnums");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -2364,7 +2518,7 @@ impl JsonEnums {
         Ok(read_json_enums_input_output(&response)?)
     }
 }
-static JSON_INT_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_INT_ENUMS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonIntEnums",
     idempotent: true,
     retryable_errors: &[],
@@ -2373,12 +2527,12 @@ static JSON_INT_ENUMS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonIntEnums {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::JsonIntEnumsInputOutput,
 }
 impl JsonIntEnums {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::JsonIntEnumsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -2442,11 +2596,15 @@ impl JsonIntEnums {
         crate::types::JsonIntEnumsInputOutput,
         crate::errors::JsonIntEnumsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonIntEnums", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/JsonIntEnums");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -2456,7 +2614,7 @@ impl JsonIntEnums {
         Ok(read_json_int_enums_input_output(&response)?)
     }
 }
-static JSON_LISTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_LISTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonLists",
     idempotent: true,
     retryable_errors: &[],
@@ -2465,12 +2623,12 @@ static JSON_LISTS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonLists {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::JsonListsInputOutput,
 }
 impl JsonLists {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::JsonListsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -2502,7 +2660,7 @@ impl JsonLists {
     /// Sets the `timestampList` member.
     pub fn set_timestamp_list(
         mut self,
-        value: impl Into<Vec<nimbus::DateTime>>,
+        value: impl Into<Vec<nimbus_aws::codegen::DateTime>>,
     ) -> Self {
         self.input = self.input.set_timestamp_list(value);
         self
@@ -2540,11 +2698,15 @@ impl JsonLists {
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonListsInputOutput, crate::errors::JsonListsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonLists", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/JsonLists");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -2554,7 +2716,7 @@ impl JsonLists {
         Ok(read_json_lists_input_output(&response)?)
     }
 }
-static JSON_MAPS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_MAPS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonMaps",
     idempotent: false,
     retryable_errors: &[],
@@ -2563,12 +2725,12 @@ static JSON_MAPS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonMaps {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::JsonMapsInputOutput,
 }
 impl JsonMaps {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::JsonMapsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -2623,11 +2785,15 @@ impl JsonMaps {
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonMapsInputOutput, crate::errors::JsonMapsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonMaps", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/JsonMaps");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -2637,7 +2803,7 @@ impl JsonMaps {
         Ok(read_json_maps_input_output(&response)?)
     }
 }
-static JSON_TIMESTAMPS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_TIMESTAMPS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonTimestamps",
     idempotent: false,
     retryable_errors: &[],
@@ -2646,12 +2812,12 @@ static JSON_TIMESTAMPS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonTimestamps {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::JsonTimestampsInputOutput,
 }
 impl JsonTimestamps {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::JsonTimestampsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -2661,45 +2827,57 @@ impl JsonTimestamps {
         &self.input
     }
     /// Sets the `normal` member.
-    pub fn set_normal(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_normal(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_normal(value);
         self
     }
     /// Sets the `dateTime` member.
-    pub fn set_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_date_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_date_time(value);
         self
     }
     /// Sets the `dateTimeOnTarget` member.
     pub fn set_date_time_on_target(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.input = self.input.set_date_time_on_target(value);
         self
     }
     /// Sets the `epochSeconds` member.
-    pub fn set_epoch_seconds(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_epoch_seconds(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_epoch_seconds(value);
         self
     }
     /// Sets the `epochSecondsOnTarget` member.
     pub fn set_epoch_seconds_on_target(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.input = self.input.set_epoch_seconds_on_target(value);
         self
     }
     /// Sets the `httpDate` member.
-    pub fn set_http_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_http_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_http_date(value);
         self
     }
     /// Sets the `httpDateOnTarget` member.
     pub fn set_http_date_on_target(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.input = self.input.set_http_date_on_target(value);
         self
@@ -2711,11 +2889,15 @@ impl JsonTimestamps {
         crate::types::JsonTimestampsInputOutput,
         crate::errors::JsonTimestampsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonTimestamps", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/JsonTimestamps");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -2725,7 +2907,7 @@ impl JsonTimestamps {
         Ok(read_json_timestamps_input_output(&response)?)
     }
 }
-static JSON_UNIONS: nimbus::OperationInfo = nimbus::OperationInfo {
+static JSON_UNIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "JsonUnions",
     idempotent: true,
     retryable_errors: &[],
@@ -2734,12 +2916,12 @@ static JSON_UNIONS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonUnions {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::UnionInputOutput,
 }
 impl JsonUnions {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::UnionInputOutput,
     ) -> Self {
         Self { client, input }
@@ -2757,11 +2939,15 @@ impl JsonUnions {
     pub async fn send(
         self,
     ) -> Result<crate::types::UnionInputOutput, crate::errors::JsonUnionsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("JsonUnions", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/JsonUnions");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -2771,7 +2957,7 @@ impl JsonUnions {
         Ok(read_union_input_output(&response)?)
     }
 }
-static MALFORMED_ACCEPT_WITH_BODY: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_ACCEPT_WITH_BODY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedAcceptWithBody",
     idempotent: false,
     retryable_errors: &[],
@@ -2780,11 +2966,11 @@ static MALFORMED_ACCEPT_WITH_BODY: nimbus::OperationInfo = nimbus::OperationInfo
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedAcceptWithBody {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl MalformedAcceptWithBody {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -2798,9 +2984,13 @@ impl MalformedAcceptWithBody {
         crate::types::GreetingStruct2,
         crate::errors::MalformedAcceptWithBodyError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedAcceptWithBody", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedAcceptWithBody");
             r.finish()
         };
@@ -2811,7 +3001,7 @@ impl MalformedAcceptWithBody {
         Ok(read_greeting_struct2(&response)?)
     }
 }
-static MALFORMED_ACCEPT_WITH_GENERIC_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_ACCEPT_WITH_GENERIC_STRING: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedAcceptWithGenericString",
     idempotent: false,
     retryable_errors: &[],
@@ -2820,11 +3010,11 @@ static MALFORMED_ACCEPT_WITH_GENERIC_STRING: nimbus::OperationInfo = nimbus::Ope
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedAcceptWithGenericString {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl MalformedAcceptWithGenericString {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -2838,9 +3028,13 @@ impl MalformedAcceptWithGenericString {
         crate::types::MalformedAcceptWithGenericStringOutput,
         crate::errors::MalformedAcceptWithGenericStringError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedAcceptWithGenericString", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedAcceptWithGenericString");
             r.finish()
         };
@@ -2851,7 +3045,7 @@ impl MalformedAcceptWithGenericString {
         Ok(read_malformed_accept_with_generic_string_output(&response)?)
     }
 }
-static MALFORMED_ACCEPT_WITH_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_ACCEPT_WITH_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedAcceptWithPayload",
     idempotent: false,
     retryable_errors: &[],
@@ -2860,11 +3054,11 @@ static MALFORMED_ACCEPT_WITH_PAYLOAD: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedAcceptWithPayload {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl MalformedAcceptWithPayload {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -2878,9 +3072,13 @@ impl MalformedAcceptWithPayload {
         crate::types::MalformedAcceptWithPayloadOutput,
         crate::errors::MalformedAcceptWithPayloadError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedAcceptWithPayload", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedAcceptWithPayload");
             r.finish()
         };
@@ -2891,7 +3089,7 @@ impl MalformedAcceptWithPayload {
         Ok(read_malformed_accept_with_payload_output(&response)?)
     }
 }
-static MALFORMED_BLOB: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_BLOB: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedBlob",
     idempotent: false,
     retryable_errors: &[],
@@ -2900,12 +3098,12 @@ static MALFORMED_BLOB: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedBlob {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedBlobInput,
 }
 impl MalformedBlob {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedBlobInput,
     ) -> Self {
         Self { client, input }
@@ -2915,17 +3113,21 @@ impl MalformedBlob {
         &self.input
     }
     /// Sets the `blob` member.
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_blob(value);
         self
     }
     /// Sends the `MalformedBlob` request and decodes the response; a modeled error arrives as its [`MalformedBlobError`](crate::errors::MalformedBlobError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedBlobError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedBlob", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedBlob");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -2936,7 +3138,7 @@ impl MalformedBlob {
         Ok(())
     }
 }
-static MALFORMED_BOOLEAN: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_BOOLEAN: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedBoolean",
     idempotent: false,
     retryable_errors: &[],
@@ -2945,12 +3147,12 @@ static MALFORMED_BOOLEAN: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedBoolean {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedBooleanInput,
 }
 impl MalformedBoolean {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedBooleanInput,
     ) -> Self {
         Self { client, input }
@@ -2976,9 +3178,13 @@ impl MalformedBoolean {
     }
     /// Sends the `MalformedBoolean` request and decodes the response; a modeled error arrives as its [`MalformedBooleanError`](crate::errors::MalformedBooleanError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedBooleanError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedBoolean", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedBoolean/");
             {
                 let v = &input.boolean_in_path;
@@ -2990,7 +3196,7 @@ impl MalformedBoolean {
             if let Some(v) = &input.boolean_in_header {
                 r.header("booleanInHeader", &v.to_string())?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3001,7 +3207,7 @@ impl MalformedBoolean {
         Ok(())
     }
 }
-static MALFORMED_BYTE: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_BYTE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedByte",
     idempotent: false,
     retryable_errors: &[],
@@ -3010,12 +3216,12 @@ static MALFORMED_BYTE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedByte {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedByteInput,
 }
 impl MalformedByte {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedByteInput,
     ) -> Self {
         Self { client, input }
@@ -3041,9 +3247,13 @@ impl MalformedByte {
     }
     /// Sends the `MalformedByte` request and decodes the response; a modeled error arrives as its [`MalformedByteError`](crate::errors::MalformedByteError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedByteError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedByte", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedByte/");
             {
                 let v = &input.byte_in_path;
@@ -3055,7 +3265,7 @@ impl MalformedByte {
             if let Some(v) = &input.byte_in_header {
                 r.header("byteInHeader", &v.to_string())?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3066,7 +3276,7 @@ impl MalformedByte {
         Ok(())
     }
 }
-static MALFORMED_CONTENT_TYPE_WITH_BODY: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_CONTENT_TYPE_WITH_BODY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedContentTypeWithBody",
     idempotent: false,
     retryable_errors: &[],
@@ -3075,12 +3285,12 @@ static MALFORMED_CONTENT_TYPE_WITH_BODY: nimbus::OperationInfo = nimbus::Operati
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithBody {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::GreetingStruct2,
 }
 impl MalformedContentTypeWithBody {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::GreetingStruct2,
     ) -> Self {
         Self { client, input }
@@ -3098,11 +3308,15 @@ impl MalformedContentTypeWithBody {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithBodyError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedContentTypeWithBody", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithBody");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3113,7 +3327,7 @@ impl MalformedContentTypeWithBody {
         Ok(())
     }
 }
-static MALFORMED_CONTENT_TYPE_WITH_GENERIC_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_CONTENT_TYPE_WITH_GENERIC_STRING: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedContentTypeWithGenericString",
     idempotent: false,
     retryable_errors: &[],
@@ -3122,12 +3336,12 @@ static MALFORMED_CONTENT_TYPE_WITH_GENERIC_STRING: nimbus::OperationInfo = nimbu
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithGenericString {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedContentTypeWithGenericStringInput,
 }
 impl MalformedContentTypeWithGenericString {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedContentTypeWithGenericStringInput,
     ) -> Self {
         Self { client, input }
@@ -3145,9 +3359,13 @@ impl MalformedContentTypeWithGenericString {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithGenericStringError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedContentTypeWithGenericString", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithGenericString");
             match &input.payload {
                 Some(v) => {
@@ -3167,7 +3385,7 @@ impl MalformedContentTypeWithGenericString {
         Ok(())
     }
 }
-static MALFORMED_CONTENT_TYPE_WITH_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_CONTENT_TYPE_WITH_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedContentTypeWithPayload",
     idempotent: false,
     retryable_errors: &[],
@@ -3176,12 +3394,12 @@ static MALFORMED_CONTENT_TYPE_WITH_PAYLOAD: nimbus::OperationInfo = nimbus::Oper
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithPayload {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedContentTypeWithPayloadInput,
 }
 impl MalformedContentTypeWithPayload {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedContentTypeWithPayloadInput,
     ) -> Self {
         Self { client, input }
@@ -3191,7 +3409,7 @@ impl MalformedContentTypeWithPayload {
         &self.input
     }
     /// Sets the `payload` member.
-    pub fn set_payload(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_payload(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_payload(value);
         self
     }
@@ -3199,9 +3417,13 @@ impl MalformedContentTypeWithPayload {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithPayloadError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedContentTypeWithPayload", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithPayload");
             match &input.payload {
                 Some(v) => {
@@ -3219,7 +3441,7 @@ impl MalformedContentTypeWithPayload {
         Ok(())
     }
 }
-static MALFORMED_CONTENT_TYPE_WITHOUT_BODY: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_CONTENT_TYPE_WITHOUT_BODY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedContentTypeWithoutBody",
     idempotent: false,
     retryable_errors: &[],
@@ -3228,11 +3450,11 @@ static MALFORMED_CONTENT_TYPE_WITHOUT_BODY: nimbus::OperationInfo = nimbus::Oper
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithoutBody {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl MalformedContentTypeWithoutBody {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -3243,9 +3465,13 @@ impl MalformedContentTypeWithoutBody {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithoutBodyError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedContentTypeWithoutBody", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithoutBody");
             r.finish()
         };
@@ -3257,7 +3483,7 @@ impl MalformedContentTypeWithoutBody {
         Ok(())
     }
 }
-static MALFORMED_CONTENT_TYPE_WITHOUT_BODY_EMPTY_INPUT: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_CONTENT_TYPE_WITHOUT_BODY_EMPTY_INPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedContentTypeWithoutBodyEmptyInput",
     idempotent: false,
     retryable_errors: &[],
@@ -3266,12 +3492,12 @@ static MALFORMED_CONTENT_TYPE_WITHOUT_BODY_EMPTY_INPUT: nimbus::OperationInfo = 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithoutBodyEmptyInput {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedContentTypeWithoutBodyEmptyInputInput,
 }
 impl MalformedContentTypeWithoutBodyEmptyInput {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedContentTypeWithoutBodyEmptyInputInput,
     ) -> Self {
         Self { client, input }
@@ -3291,9 +3517,14 @@ impl MalformedContentTypeWithoutBodyEmptyInput {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithoutBodyEmptyInputError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks
+                .answer("MalformedContentTypeWithoutBodyEmptyInput", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithoutBodyEmptyInput");
             if let Some(v) = &input.header {
                 r.header("header", v.as_str())?;
@@ -3310,7 +3541,7 @@ impl MalformedContentTypeWithoutBodyEmptyInput {
         Ok(())
     }
 }
-static MALFORMED_DOUBLE: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_DOUBLE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedDouble",
     idempotent: false,
     retryable_errors: &[],
@@ -3319,12 +3550,12 @@ static MALFORMED_DOUBLE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedDouble {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedDoubleInput,
 }
 impl MalformedDouble {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedDoubleInput,
     ) -> Self {
         Self { client, input }
@@ -3350,21 +3581,32 @@ impl MalformedDouble {
     }
     /// Sends the `MalformedDouble` request and decodes the response; a modeled error arrives as its [`MalformedDoubleError`](crate::errors::MalformedDoubleError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedDoubleError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedDouble", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedDouble/");
             {
                 let v = &input.double_in_path;
-                r.label("doubleInPath", &nimbus::protocol::rest::fmt_float(*v), false)?;
+                r.label(
+                    "doubleInPath",
+                    &nimbus_aws::codegen::rest::fmt_float(*v),
+                    false,
+                )?;
             }
             if let Some(v) = &input.double_in_query {
-                r.query("doubleInQuery", Some(&nimbus::protocol::rest::fmt_float(*v)));
+                r.query(
+                    "doubleInQuery",
+                    Some(&nimbus_aws::codegen::rest::fmt_float(*v)),
+                );
             }
             if let Some(v) = &input.double_in_header {
-                r.header("doubleInHeader", &nimbus::protocol::rest::fmt_float(*v))?;
+                r.header("doubleInHeader", &nimbus_aws::codegen::rest::fmt_float(*v))?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3375,7 +3617,7 @@ impl MalformedDouble {
         Ok(())
     }
 }
-static MALFORMED_FLOAT: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_FLOAT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedFloat",
     idempotent: false,
     retryable_errors: &[],
@@ -3384,12 +3626,12 @@ static MALFORMED_FLOAT: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedFloat {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedFloatInput,
 }
 impl MalformedFloat {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedFloatInput,
     ) -> Self {
         Self { client, input }
@@ -3415,21 +3657,25 @@ impl MalformedFloat {
     }
     /// Sends the `MalformedFloat` request and decodes the response; a modeled error arrives as its [`MalformedFloatError`](crate::errors::MalformedFloatError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedFloatError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedFloat", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedFloat/");
             {
                 let v = &input.float_in_path;
-                r.label("floatInPath", &nimbus::protocol::rest::fmt_f32(*v), false)?;
+                r.label("floatInPath", &nimbus_aws::codegen::rest::fmt_f32(*v), false)?;
             }
             if let Some(v) = &input.float_in_query {
-                r.query("floatInQuery", Some(&nimbus::protocol::rest::fmt_f32(*v)));
+                r.query("floatInQuery", Some(&nimbus_aws::codegen::rest::fmt_f32(*v)));
             }
             if let Some(v) = &input.float_in_header {
-                r.header("floatInHeader", &nimbus::protocol::rest::fmt_f32(*v))?;
+                r.header("floatInHeader", &nimbus_aws::codegen::rest::fmt_f32(*v))?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3440,7 +3686,7 @@ impl MalformedFloat {
         Ok(())
     }
 }
-static MALFORMED_INTEGER: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_INTEGER: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedInteger",
     idempotent: false,
     retryable_errors: &[],
@@ -3449,12 +3695,12 @@ static MALFORMED_INTEGER: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedInteger {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedIntegerInput,
 }
 impl MalformedInteger {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedIntegerInput,
     ) -> Self {
         Self { client, input }
@@ -3480,9 +3726,13 @@ impl MalformedInteger {
     }
     /// Sends the `MalformedInteger` request and decodes the response; a modeled error arrives as its [`MalformedIntegerError`](crate::errors::MalformedIntegerError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedIntegerError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedInteger", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedInteger/");
             {
                 let v = &input.integer_in_path;
@@ -3494,7 +3744,7 @@ impl MalformedInteger {
             if let Some(v) = &input.integer_in_header {
                 r.header("integerInHeader", &v.to_string())?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3505,7 +3755,7 @@ impl MalformedInteger {
         Ok(())
     }
 }
-static MALFORMED_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_LIST: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedList",
     idempotent: false,
     retryable_errors: &[],
@@ -3514,12 +3764,12 @@ static MALFORMED_LIST: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedList {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedListInput,
 }
 impl MalformedList {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedListInput,
     ) -> Self {
         Self { client, input }
@@ -3535,11 +3785,15 @@ impl MalformedList {
     }
     /// Sends the `MalformedList` request and decodes the response; a modeled error arrives as its [`MalformedListError`](crate::errors::MalformedListError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedListError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedList", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedList");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3550,7 +3804,7 @@ impl MalformedList {
         Ok(())
     }
 }
-static MALFORMED_LONG: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_LONG: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedLong",
     idempotent: false,
     retryable_errors: &[],
@@ -3559,12 +3813,12 @@ static MALFORMED_LONG: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedLong {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedLongInput,
 }
 impl MalformedLong {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedLongInput,
     ) -> Self {
         Self { client, input }
@@ -3590,9 +3844,13 @@ impl MalformedLong {
     }
     /// Sends the `MalformedLong` request and decodes the response; a modeled error arrives as its [`MalformedLongError`](crate::errors::MalformedLongError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedLongError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedLong", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedLong/");
             {
                 let v = &input.long_in_path;
@@ -3604,7 +3862,7 @@ impl MalformedLong {
             if let Some(v) = &input.long_in_header {
                 r.header("longInHeader", &v.to_string())?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3615,7 +3873,7 @@ impl MalformedLong {
         Ok(())
     }
 }
-static MALFORMED_MAP: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_MAP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedMap",
     idempotent: false,
     retryable_errors: &[],
@@ -3624,12 +3882,12 @@ static MALFORMED_MAP: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedMap {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedMapInput,
 }
 impl MalformedMap {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedMapInput,
     ) -> Self {
         Self { client, input }
@@ -3648,11 +3906,15 @@ impl MalformedMap {
     }
     /// Sends the `MalformedMap` request and decodes the response; a modeled error arrives as its [`MalformedMapError`](crate::errors::MalformedMapError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedMapError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedMap", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedMap");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3663,7 +3925,7 @@ impl MalformedMap {
         Ok(())
     }
 }
-static MALFORMED_REQUEST_BODY: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_REQUEST_BODY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedRequestBody",
     idempotent: false,
     retryable_errors: &[],
@@ -3672,12 +3934,12 @@ static MALFORMED_REQUEST_BODY: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedRequestBody {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedRequestBodyInput,
 }
 impl MalformedRequestBody {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedRequestBodyInput,
     ) -> Self {
         Self { client, input }
@@ -3698,11 +3960,15 @@ impl MalformedRequestBody {
     }
     /// Sends the `MalformedRequestBody` request and decodes the response; a modeled error arrives as its [`MalformedRequestBodyError`](crate::errors::MalformedRequestBodyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedRequestBodyError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedRequestBody", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedRequestBody");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3713,7 +3979,7 @@ impl MalformedRequestBody {
         Ok(())
     }
 }
-static MALFORMED_SHORT: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_SHORT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedShort",
     idempotent: false,
     retryable_errors: &[],
@@ -3722,12 +3988,12 @@ static MALFORMED_SHORT: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedShort {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedShortInput,
 }
 impl MalformedShort {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedShortInput,
     ) -> Self {
         Self { client, input }
@@ -3753,9 +4019,13 @@ impl MalformedShort {
     }
     /// Sends the `MalformedShort` request and decodes the response; a modeled error arrives as its [`MalformedShortError`](crate::errors::MalformedShortError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedShortError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedShort", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedShort/");
             {
                 let v = &input.short_in_path;
@@ -3767,7 +4037,7 @@ impl MalformedShort {
             if let Some(v) = &input.short_in_header {
                 r.header("shortInHeader", &v.to_string())?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3778,7 +4048,7 @@ impl MalformedShort {
         Ok(())
     }
 }
-static MALFORMED_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_STRING: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedString",
     idempotent: false,
     retryable_errors: &[],
@@ -3787,12 +4057,12 @@ static MALFORMED_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedString {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedStringInput,
 }
 impl MalformedString {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedStringInput,
     ) -> Self {
         Self { client, input }
@@ -3808,14 +4078,18 @@ impl MalformedString {
     }
     /// Sends the `MalformedString` request and decodes the response; a modeled error arrives as its [`MalformedStringError`](crate::errors::MalformedStringError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedStringError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedString", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedString");
             if let Some(v) = &input.blob {
                 r.header(
                     "amz-media-typed-header",
-                    &nimbus::protocol::rest::base64_string(v),
+                    &nimbus_aws::codegen::rest::base64_string(v),
                 )?;
             }
             r.finish()
@@ -3828,7 +4102,7 @@ impl MalformedString {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_BODY_DATE_TIME: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_BODY_DATE_TIME: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampBodyDateTime",
     idempotent: false,
     retryable_errors: &[],
@@ -3837,12 +4111,12 @@ static MALFORMED_TIMESTAMP_BODY_DATE_TIME: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampBodyDateTime {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampBodyDateTimeInput,
 }
 impl MalformedTimestampBodyDateTime {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampBodyDateTimeInput,
     ) -> Self {
         Self { client, input }
@@ -3855,11 +4129,15 @@ impl MalformedTimestampBodyDateTime {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampBodyDateTimeError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampBodyDateTime", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampBodyDateTime");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3870,7 +4148,7 @@ impl MalformedTimestampBodyDateTime {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_BODY_DEFAULT: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_BODY_DEFAULT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampBodyDefault",
     idempotent: false,
     retryable_errors: &[],
@@ -3879,12 +4157,12 @@ static MALFORMED_TIMESTAMP_BODY_DEFAULT: nimbus::OperationInfo = nimbus::Operati
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampBodyDefault {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampBodyDefaultInput,
 }
 impl MalformedTimestampBodyDefault {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampBodyDefaultInput,
     ) -> Self {
         Self { client, input }
@@ -3897,11 +4175,15 @@ impl MalformedTimestampBodyDefault {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampBodyDefaultError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampBodyDefault", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampBodyDefault");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3912,7 +4194,7 @@ impl MalformedTimestampBodyDefault {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_BODY_HTTP_DATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_BODY_HTTP_DATE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampBodyHttpDate",
     idempotent: false,
     retryable_errors: &[],
@@ -3921,12 +4203,12 @@ static MALFORMED_TIMESTAMP_BODY_HTTP_DATE: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampBodyHttpDate {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampBodyHttpDateInput,
 }
 impl MalformedTimestampBodyHttpDate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampBodyHttpDateInput,
     ) -> Self {
         Self { client, input }
@@ -3939,11 +4221,15 @@ impl MalformedTimestampBodyHttpDate {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampBodyHttpDateError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampBodyHttpDate", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampBodyHttpDate");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -3954,7 +4240,7 @@ impl MalformedTimestampBodyHttpDate {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_HEADER_DATE_TIME: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_HEADER_DATE_TIME: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampHeaderDateTime",
     idempotent: false,
     retryable_errors: &[],
@@ -3963,12 +4249,12 @@ static MALFORMED_TIMESTAMP_HEADER_DATE_TIME: nimbus::OperationInfo = nimbus::Ope
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampHeaderDateTime {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampHeaderDateTimeInput,
 }
 impl MalformedTimestampHeaderDateTime {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampHeaderDateTimeInput,
     ) -> Self {
         Self { client, input }
@@ -3981,9 +4267,13 @@ impl MalformedTimestampHeaderDateTime {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampHeaderDateTimeError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampHeaderDateTime", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampHeaderDateTime");
             {
                 let v = &input.timestamp;
@@ -3999,7 +4289,7 @@ impl MalformedTimestampHeaderDateTime {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_HEADER_DEFAULT: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_HEADER_DEFAULT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampHeaderDefault",
     idempotent: false,
     retryable_errors: &[],
@@ -4008,12 +4298,12 @@ static MALFORMED_TIMESTAMP_HEADER_DEFAULT: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampHeaderDefault {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampHeaderDefaultInput,
 }
 impl MalformedTimestampHeaderDefault {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampHeaderDefaultInput,
     ) -> Self {
         Self { client, input }
@@ -4026,9 +4316,13 @@ impl MalformedTimestampHeaderDefault {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampHeaderDefaultError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampHeaderDefault", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampHeaderDefault");
             {
                 let v = &input.timestamp;
@@ -4044,7 +4338,7 @@ impl MalformedTimestampHeaderDefault {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_HEADER_EPOCH: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_HEADER_EPOCH: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampHeaderEpoch",
     idempotent: false,
     retryable_errors: &[],
@@ -4053,12 +4347,12 @@ static MALFORMED_TIMESTAMP_HEADER_EPOCH: nimbus::OperationInfo = nimbus::Operati
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampHeaderEpoch {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampHeaderEpochInput,
 }
 impl MalformedTimestampHeaderEpoch {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampHeaderEpochInput,
     ) -> Self {
         Self { client, input }
@@ -4071,9 +4365,13 @@ impl MalformedTimestampHeaderEpoch {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampHeaderEpochError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampHeaderEpoch", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampHeaderEpoch");
             {
                 let v = &input.timestamp;
@@ -4089,7 +4387,7 @@ impl MalformedTimestampHeaderEpoch {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_PATH_DEFAULT: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_PATH_DEFAULT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampPathDefault",
     idempotent: false,
     retryable_errors: &[],
@@ -4098,12 +4396,12 @@ static MALFORMED_TIMESTAMP_PATH_DEFAULT: nimbus::OperationInfo = nimbus::Operati
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampPathDefault {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampPathDefaultInput,
 }
 impl MalformedTimestampPathDefault {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampPathDefaultInput,
     ) -> Self {
         Self { client, input }
@@ -4116,9 +4414,13 @@ impl MalformedTimestampPathDefault {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampPathDefaultError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampPathDefault", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampPathDefault/");
             {
                 let v = &input.timestamp;
@@ -4134,7 +4436,7 @@ impl MalformedTimestampPathDefault {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_PATH_EPOCH: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_PATH_EPOCH: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampPathEpoch",
     idempotent: false,
     retryable_errors: &[],
@@ -4143,12 +4445,12 @@ static MALFORMED_TIMESTAMP_PATH_EPOCH: nimbus::OperationInfo = nimbus::Operation
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampPathEpoch {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampPathEpochInput,
 }
 impl MalformedTimestampPathEpoch {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampPathEpochInput,
     ) -> Self {
         Self { client, input }
@@ -4161,9 +4463,13 @@ impl MalformedTimestampPathEpoch {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampPathEpochError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampPathEpoch", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampPathEpoch/");
             {
                 let v = &input.timestamp;
@@ -4179,7 +4485,7 @@ impl MalformedTimestampPathEpoch {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_PATH_HTTP_DATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_PATH_HTTP_DATE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampPathHttpDate",
     idempotent: false,
     retryable_errors: &[],
@@ -4188,12 +4494,12 @@ static MALFORMED_TIMESTAMP_PATH_HTTP_DATE: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampPathHttpDate {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampPathHttpDateInput,
 }
 impl MalformedTimestampPathHttpDate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampPathHttpDateInput,
     ) -> Self {
         Self { client, input }
@@ -4206,9 +4512,13 @@ impl MalformedTimestampPathHttpDate {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampPathHttpDateError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampPathHttpDate", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampPathHttpDate/");
             {
                 let v = &input.timestamp;
@@ -4224,7 +4534,7 @@ impl MalformedTimestampPathHttpDate {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_QUERY_DEFAULT: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_QUERY_DEFAULT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampQueryDefault",
     idempotent: false,
     retryable_errors: &[],
@@ -4233,12 +4543,12 @@ static MALFORMED_TIMESTAMP_QUERY_DEFAULT: nimbus::OperationInfo = nimbus::Operat
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampQueryDefault {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampQueryDefaultInput,
 }
 impl MalformedTimestampQueryDefault {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampQueryDefaultInput,
     ) -> Self {
         Self { client, input }
@@ -4251,9 +4561,13 @@ impl MalformedTimestampQueryDefault {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampQueryDefaultError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampQueryDefault", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampQueryDefault");
             {
                 let v = &input.timestamp;
@@ -4269,7 +4583,7 @@ impl MalformedTimestampQueryDefault {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_QUERY_EPOCH: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_QUERY_EPOCH: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampQueryEpoch",
     idempotent: false,
     retryable_errors: &[],
@@ -4278,12 +4592,12 @@ static MALFORMED_TIMESTAMP_QUERY_EPOCH: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampQueryEpoch {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampQueryEpochInput,
 }
 impl MalformedTimestampQueryEpoch {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampQueryEpochInput,
     ) -> Self {
         Self { client, input }
@@ -4296,9 +4610,13 @@ impl MalformedTimestampQueryEpoch {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampQueryEpochError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampQueryEpoch", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampQueryEpoch");
             {
                 let v = &input.timestamp;
@@ -4314,7 +4632,7 @@ impl MalformedTimestampQueryEpoch {
         Ok(())
     }
 }
-static MALFORMED_TIMESTAMP_QUERY_HTTP_DATE: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_TIMESTAMP_QUERY_HTTP_DATE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedTimestampQueryHttpDate",
     idempotent: false,
     retryable_errors: &[],
@@ -4323,12 +4641,12 @@ static MALFORMED_TIMESTAMP_QUERY_HTTP_DATE: nimbus::OperationInfo = nimbus::Oper
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampQueryHttpDate {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedTimestampQueryHttpDateInput,
 }
 impl MalformedTimestampQueryHttpDate {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedTimestampQueryHttpDateInput,
     ) -> Self {
         Self { client, input }
@@ -4341,9 +4659,13 @@ impl MalformedTimestampQueryHttpDate {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampQueryHttpDateError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedTimestampQueryHttpDate", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedTimestampQueryHttpDate");
             {
                 let v = &input.timestamp;
@@ -4359,7 +4681,7 @@ impl MalformedTimestampQueryHttpDate {
         Ok(())
     }
 }
-static MALFORMED_UNION: nimbus::OperationInfo = nimbus::OperationInfo {
+static MALFORMED_UNION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MalformedUnion",
     idempotent: false,
     retryable_errors: &[],
@@ -4368,12 +4690,12 @@ static MALFORMED_UNION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedUnion {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MalformedUnionInput,
 }
 impl MalformedUnion {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MalformedUnionInput,
     ) -> Self {
         Self { client, input }
@@ -4389,11 +4711,15 @@ impl MalformedUnion {
     }
     /// Sends the `MalformedUnion` request and decodes the response; a modeled error arrives as its [`MalformedUnionError`](crate::errors::MalformedUnionError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedUnionError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MalformedUnion", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedUnion");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -4404,7 +4730,7 @@ impl MalformedUnion {
         Ok(())
     }
 }
-static MEDIA_TYPE_HEADER: nimbus::OperationInfo = nimbus::OperationInfo {
+static MEDIA_TYPE_HEADER: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "MediaTypeHeader",
     idempotent: true,
     retryable_errors: &[],
@@ -4413,12 +4739,12 @@ static MEDIA_TYPE_HEADER: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MediaTypeHeader {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::MediaTypeHeaderInput,
 }
 impl MediaTypeHeader {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::MediaTypeHeaderInput,
     ) -> Self {
         Self { client, input }
@@ -4439,12 +4765,16 @@ impl MediaTypeHeader {
         crate::types::MediaTypeHeaderOutput,
         crate::errors::MediaTypeHeaderError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("MediaTypeHeader", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/MediaTypeHeader");
             if let Some(v) = &input.json {
-                r.header("X-Json", &nimbus::protocol::rest::base64_string(v))?;
+                r.header("X-Json", &nimbus_aws::codegen::rest::base64_string(v))?;
             }
             r.finish()
         };
@@ -4455,7 +4785,7 @@ impl MediaTypeHeader {
         Ok(read_media_type_header_output(&response)?)
     }
 }
-static NO_INPUT_AND_NO_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
+static NO_INPUT_AND_NO_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "NoInputAndNoOutput",
     idempotent: false,
     retryable_errors: &[],
@@ -4464,11 +4794,11 @@ static NO_INPUT_AND_NO_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NoInputAndNoOutput {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl NoInputAndNoOutput {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -4477,9 +4807,13 @@ impl NoInputAndNoOutput {
     }
     /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("NoInputAndNoOutput", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/NoInputAndNoOutput");
             r.finish()
         };
@@ -4491,7 +4825,7 @@ impl NoInputAndNoOutput {
         Ok(())
     }
 }
-static NO_INPUT_AND_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
+static NO_INPUT_AND_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "NoInputAndOutput",
     idempotent: false,
     retryable_errors: &[],
@@ -4500,11 +4834,11 @@ static NO_INPUT_AND_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NoInputAndOutput {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl NoInputAndOutput {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -4518,9 +4852,13 @@ impl NoInputAndOutput {
         crate::types::NoInputAndOutputOutput,
         crate::errors::NoInputAndOutputError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("NoInputAndOutput", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/NoInputAndOutputOutput");
             r.finish()
         };
@@ -4531,7 +4869,7 @@ impl NoInputAndOutput {
         Ok(read_no_input_and_output_output(&response)?)
     }
 }
-static NULL_AND_EMPTY_HEADERS_CLIENT: nimbus::OperationInfo = nimbus::OperationInfo {
+static NULL_AND_EMPTY_HEADERS_CLIENT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "NullAndEmptyHeadersClient",
     idempotent: true,
     retryable_errors: &[],
@@ -4540,12 +4878,12 @@ static NULL_AND_EMPTY_HEADERS_CLIENT: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NullAndEmptyHeadersClient {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::NullAndEmptyHeadersIo,
 }
 impl NullAndEmptyHeadersClient {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::NullAndEmptyHeadersIo,
     ) -> Self {
         Self { client, input }
@@ -4576,9 +4914,13 @@ impl NullAndEmptyHeadersClient {
         crate::types::NullAndEmptyHeadersIo,
         crate::errors::NullAndEmptyHeadersClientError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("NullAndEmptyHeadersClient", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/NullAndEmptyHeadersClient");
             if let Some(v) = &input.a {
                 r.header("X-A", v.as_str())?;
@@ -4598,7 +4940,7 @@ impl NullAndEmptyHeadersClient {
         Ok(read_null_and_empty_headers_io(&response)?)
     }
 }
-static NULL_AND_EMPTY_HEADERS_SERVER: nimbus::OperationInfo = nimbus::OperationInfo {
+static NULL_AND_EMPTY_HEADERS_SERVER: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "NullAndEmptyHeadersServer",
     idempotent: true,
     retryable_errors: &[],
@@ -4607,12 +4949,12 @@ static NULL_AND_EMPTY_HEADERS_SERVER: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NullAndEmptyHeadersServer {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::NullAndEmptyHeadersIo,
 }
 impl NullAndEmptyHeadersServer {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::NullAndEmptyHeadersIo,
     ) -> Self {
         Self { client, input }
@@ -4643,9 +4985,13 @@ impl NullAndEmptyHeadersServer {
         crate::types::NullAndEmptyHeadersIo,
         crate::errors::NullAndEmptyHeadersServerError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("NullAndEmptyHeadersServer", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/NullAndEmptyHeadersServer");
             if let Some(v) = &input.a {
                 r.header("X-A", v.as_str())?;
@@ -4665,7 +5011,7 @@ impl NullAndEmptyHeadersServer {
         Ok(read_null_and_empty_headers_io(&response)?)
     }
 }
-static OMITS_NULL_SERIALIZES_EMPTY_STRING: nimbus::OperationInfo = nimbus::OperationInfo {
+static OMITS_NULL_SERIALIZES_EMPTY_STRING: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "OmitsNullSerializesEmptyString",
     idempotent: true,
     retryable_errors: &[],
@@ -4674,12 +5020,12 @@ static OMITS_NULL_SERIALIZES_EMPTY_STRING: nimbus::OperationInfo = nimbus::Opera
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OmitsNullSerializesEmptyString {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::OmitsNullSerializesEmptyStringInput,
 }
 impl OmitsNullSerializesEmptyString {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::OmitsNullSerializesEmptyStringInput,
     ) -> Self {
         Self { client, input }
@@ -4702,9 +5048,13 @@ impl OmitsNullSerializesEmptyString {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::OmitsNullSerializesEmptyStringError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("OmitsNullSerializesEmptyString", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/OmitsNullSerializesEmptyString");
             if let Some(v) = &input.null_value {
                 r.query("Null", Some(v.as_str()));
@@ -4722,7 +5072,7 @@ impl OmitsNullSerializesEmptyString {
         Ok(())
     }
 }
-static OMITS_SERIALIZING_EMPTY_LISTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static OMITS_SERIALIZING_EMPTY_LISTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "OmitsSerializingEmptyLists",
     idempotent: false,
     retryable_errors: &[],
@@ -4731,12 +5081,12 @@ static OMITS_SERIALIZING_EMPTY_LISTS: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OmitsSerializingEmptyLists {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::OmitsSerializingEmptyListsInput,
 }
 impl OmitsSerializingEmptyLists {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::OmitsSerializingEmptyListsInput,
     ) -> Self {
         Self { client, input }
@@ -4768,7 +5118,7 @@ impl OmitsSerializingEmptyLists {
     /// Sets the `queryTimestampList` member.
     pub fn set_query_timestamp_list(
         mut self,
-        value: impl Into<Vec<nimbus::DateTime>>,
+        value: impl Into<Vec<nimbus_aws::codegen::DateTime>>,
     ) -> Self {
         self.input = self.input.set_query_timestamp_list(value);
         self
@@ -4793,9 +5143,13 @@ impl OmitsSerializingEmptyLists {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::OmitsSerializingEmptyListsError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("OmitsSerializingEmptyLists", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/OmitsSerializingEmptyLists");
             if let Some(v) = &input.query_string_list {
                 for v in v {
@@ -4809,7 +5163,10 @@ impl OmitsSerializingEmptyLists {
             }
             if let Some(v) = &input.query_double_list {
                 for v in v {
-                    r.query("DoubleList", Some(&nimbus::protocol::rest::fmt_float(*v)));
+                    r.query(
+                        "DoubleList",
+                        Some(&nimbus_aws::codegen::rest::fmt_float(*v)),
+                    );
                 }
             }
             if let Some(v) = &input.query_boolean_list {
@@ -4842,7 +5199,7 @@ impl OmitsSerializingEmptyLists {
         Ok(())
     }
 }
-static OPERATION_WITH_DEFAULTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static OPERATION_WITH_DEFAULTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "OperationWithDefaults",
     idempotent: false,
     retryable_errors: &[],
@@ -4851,12 +5208,12 @@ static OPERATION_WITH_DEFAULTS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithDefaults {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::OperationWithDefaultsInput,
 }
 impl OperationWithDefaults {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::OperationWithDefaultsInput,
     ) -> Self {
         Self { client, input }
@@ -4895,11 +5252,15 @@ impl OperationWithDefaults {
         crate::types::OperationWithDefaultsOutput,
         crate::errors::OperationWithDefaultsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("OperationWithDefaults", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/OperationWithDefaults");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -4909,7 +5270,7 @@ impl OperationWithDefaults {
         Ok(read_operation_with_defaults_output(&response)?)
     }
 }
-static OPERATION_WITH_NESTED_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
+static OPERATION_WITH_NESTED_STRUCTURE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "OperationWithNestedStructure",
     idempotent: false,
     retryable_errors: &[],
@@ -4918,12 +5279,12 @@ static OPERATION_WITH_NESTED_STRUCTURE: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithNestedStructure {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::OperationWithNestedStructureInput,
 }
 impl OperationWithNestedStructure {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::OperationWithNestedStructureInput,
     ) -> Self {
         Self { client, input }
@@ -4939,11 +5300,15 @@ impl OperationWithNestedStructure {
         crate::types::OperationWithNestedStructureOutput,
         crate::errors::OperationWithNestedStructureError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("OperationWithNestedStructure", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/OperationWithNestedStructure");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -4956,26 +5321,26 @@ impl OperationWithNestedStructure {
 /// Request builder of `OutputStream` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct OutputStream {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl OutputStream {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
+    /// Fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported): see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<crate::types::OutputStreamOutput, crate::errors::OutputStreamError> {
         let _ = (self.client, self.input);
         Err(
             crate::errors::OutputStreamError::from_error(
-                nimbus::Error::new(
-                    nimbus::ErrorKind::Unsupported,
+                nimbus_aws::codegen::Error::new(
+                    nimbus_aws::codegen::ErrorKind::Unsupported,
                     "`OutputStream`: event streams are not supported by this client yet",
                 ),
             ),
@@ -4985,18 +5350,18 @@ impl OutputStream {
 /// Request builder of `OutputStreamWithInitialResponse` (event streams are not supported by this client yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct OutputStreamWithInitialResponse {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl OutputStreamWithInitialResponse {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Fails with [`nimbus::ErrorKind::Unsupported`]: see the type's documentation.
+    /// Fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported): see the type's documentation.
     pub async fn send(
         self,
     ) -> Result<
@@ -5006,15 +5371,15 @@ impl OutputStreamWithInitialResponse {
         let _ = (self.client, self.input);
         Err(
             crate::errors::OutputStreamWithInitialResponseError::from_error(
-                nimbus::Error::new(
-                    nimbus::ErrorKind::Unsupported,
+                nimbus_aws::codegen::Error::new(
+                    nimbus_aws::codegen::ErrorKind::Unsupported,
                     "`OutputStreamWithInitialResponse`: event streams are not supported by this client yet",
                 ),
             ),
         )
     }
 }
-static POST_PLAYER_ACTION: nimbus::OperationInfo = nimbus::OperationInfo {
+static POST_PLAYER_ACTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "PostPlayerAction",
     idempotent: false,
     retryable_errors: &[],
@@ -5023,12 +5388,12 @@ static POST_PLAYER_ACTION: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PostPlayerAction {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::PostPlayerActionInput,
 }
 impl PostPlayerAction {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::PostPlayerActionInput,
     ) -> Self {
         Self { client, input }
@@ -5049,11 +5414,15 @@ impl PostPlayerAction {
         crate::types::PostPlayerActionOutput,
         crate::errors::PostPlayerActionError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("PostPlayerAction", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/PostPlayerAction");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -5063,7 +5432,7 @@ impl PostPlayerAction {
         Ok(read_post_player_action_output(&response)?)
     }
 }
-static POST_UNION_WITH_JSON_NAME: nimbus::OperationInfo = nimbus::OperationInfo {
+static POST_UNION_WITH_JSON_NAME: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "PostUnionWithJsonName",
     idempotent: false,
     retryable_errors: &[],
@@ -5072,12 +5441,12 @@ static POST_UNION_WITH_JSON_NAME: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PostUnionWithJsonName {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::PostUnionWithJsonNameInput,
 }
 impl PostUnionWithJsonName {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::PostUnionWithJsonNameInput,
     ) -> Self {
         Self { client, input }
@@ -5101,11 +5470,15 @@ impl PostUnionWithJsonName {
         crate::types::PostUnionWithJsonNameOutput,
         crate::errors::PostUnionWithJsonNameError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("PostUnionWithJsonName", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/PostUnionWithJsonName");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -5115,7 +5488,7 @@ impl PostUnionWithJsonName {
         Ok(read_post_union_with_json_name_output(&response)?)
     }
 }
-static PUT_WITH_CONTENT_ENCODING: nimbus::OperationInfo = nimbus::OperationInfo {
+static PUT_WITH_CONTENT_ENCODING: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "PutWithContentEncoding",
     idempotent: false,
     retryable_errors: &[],
@@ -5124,12 +5497,12 @@ static PUT_WITH_CONTENT_ENCODING: nimbus::OperationInfo = nimbus::OperationInfo 
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PutWithContentEncoding {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::PutWithContentEncodingInput,
 }
 impl PutWithContentEncoding {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::PutWithContentEncodingInput,
     ) -> Self {
         Self { client, input }
@@ -5150,16 +5523,20 @@ impl PutWithContentEncoding {
     }
     /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("PutWithContentEncoding", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/requestcompression/putcontentwithencoding");
             if let Some(v) = &input.encoding {
                 r.header("Content-Encoding", v.as_str())?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             let mut request = r.finish();
-            nimbus::protocol::compress_gzip(&mut request, client.config())?;
+            nimbus_aws::codegen::compress_gzip(&mut request, client.config())?;
             request
         };
         let response = client
@@ -5170,7 +5547,7 @@ impl PutWithContentEncoding {
         Ok(())
     }
 }
-static QUERY_IDEMPOTENCY_TOKEN_AUTO_FILL: nimbus::OperationInfo = nimbus::OperationInfo {
+static QUERY_IDEMPOTENCY_TOKEN_AUTO_FILL: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "QueryIdempotencyTokenAutoFill",
     idempotent: true,
     retryable_errors: &[],
@@ -5179,12 +5556,12 @@ static QUERY_IDEMPOTENCY_TOKEN_AUTO_FILL: nimbus::OperationInfo = nimbus::Operat
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct QueryIdempotencyTokenAutoFill {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::QueryIdempotencyTokenAutoFillInput,
 }
 impl QueryIdempotencyTokenAutoFill {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::QueryIdempotencyTokenAutoFillInput,
     ) -> Self {
         Self { client, input }
@@ -5202,12 +5579,16 @@ impl QueryIdempotencyTokenAutoFill {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::QueryIdempotencyTokenAutoFillError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("QueryIdempotencyTokenAutoFill", &self.input);
+        }
         let Self { client, mut input } = self;
         if input.token.is_none() {
             input.token = Some(client.idempotency_token());
         }
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/QueryIdempotencyTokenAutoFill");
             if let Some(v) = &input.token {
                 r.query("token", Some(v.as_str()));
@@ -5222,7 +5603,7 @@ impl QueryIdempotencyTokenAutoFill {
         Ok(())
     }
 }
-static QUERY_PARAMS_AS_STRING_LIST_MAP: nimbus::OperationInfo = nimbus::OperationInfo {
+static QUERY_PARAMS_AS_STRING_LIST_MAP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "QueryParamsAsStringListMap",
     idempotent: false,
     retryable_errors: &[],
@@ -5231,12 +5612,12 @@ static QUERY_PARAMS_AS_STRING_LIST_MAP: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct QueryParamsAsStringListMap {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::QueryParamsAsStringListMapInput,
 }
 impl QueryParamsAsStringListMap {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::QueryParamsAsStringListMapInput,
     ) -> Self {
         Self { client, input }
@@ -5262,9 +5643,13 @@ impl QueryParamsAsStringListMap {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::QueryParamsAsStringListMapError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("QueryParamsAsStringListMap", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/StringListMap");
             if let Some(v) = &input.qux {
                 r.query("corge", Some(v.as_str()));
@@ -5288,7 +5673,7 @@ impl QueryParamsAsStringListMap {
         Ok(())
     }
 }
-static QUERY_PRECEDENCE: nimbus::OperationInfo = nimbus::OperationInfo {
+static QUERY_PRECEDENCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "QueryPrecedence",
     idempotent: false,
     retryable_errors: &[],
@@ -5297,12 +5682,12 @@ static QUERY_PRECEDENCE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct QueryPrecedence {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::QueryPrecedenceInput,
 }
 impl QueryPrecedence {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::QueryPrecedenceInput,
     ) -> Self {
         Self { client, input }
@@ -5326,9 +5711,13 @@ impl QueryPrecedence {
     }
     /// Sends the `QueryPrecedence` request and decodes the response; a modeled error arrives as its [`QueryPrecedenceError`](crate::errors::QueryPrecedenceError) variant.
     pub async fn send(self) -> Result<(), crate::errors::QueryPrecedenceError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("QueryPrecedence", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/Precedence");
             if let Some(v) = &input.foo {
                 r.query("bar", Some(v.as_str()));
@@ -5346,7 +5735,7 @@ impl QueryPrecedence {
         Ok(())
     }
 }
-static RECURSIVE_SHAPES: nimbus::OperationInfo = nimbus::OperationInfo {
+static RECURSIVE_SHAPES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "RecursiveShapes",
     idempotent: true,
     retryable_errors: &[],
@@ -5355,12 +5744,12 @@ static RECURSIVE_SHAPES: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct RecursiveShapes {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::RecursiveShapesInputOutput,
 }
 impl RecursiveShapes {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::RecursiveShapesInputOutput,
     ) -> Self {
         Self { client, input }
@@ -5384,11 +5773,15 @@ impl RecursiveShapes {
         crate::types::RecursiveShapesInputOutput,
         crate::errors::RecursiveShapesError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("RecursiveShapes", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/RecursiveShapes");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -5398,7 +5791,7 @@ impl RecursiveShapes {
         Ok(read_recursive_shapes_input_output(&response)?)
     }
 }
-static RESPONSE_CODE_HTTP_FALLBACK: nimbus::OperationInfo = nimbus::OperationInfo {
+static RESPONSE_CODE_HTTP_FALLBACK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ResponseCodeHttpFallback",
     idempotent: true,
     retryable_errors: &[],
@@ -5407,12 +5800,12 @@ static RESPONSE_CODE_HTTP_FALLBACK: nimbus::OperationInfo = nimbus::OperationInf
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ResponseCodeHttpFallback {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::ResponseCodeHttpFallbackInputOutput,
 }
 impl ResponseCodeHttpFallback {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::ResponseCodeHttpFallbackInputOutput,
     ) -> Self {
         Self { client, input }
@@ -5428,9 +5821,13 @@ impl ResponseCodeHttpFallback {
         crate::types::ResponseCodeHttpFallbackInputOutput,
         crate::errors::ResponseCodeHttpFallbackError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ResponseCodeHttpFallback", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/responseCodeHttpFallback");
             r.finish()
         };
@@ -5441,7 +5838,7 @@ impl ResponseCodeHttpFallback {
         Ok(read_response_code_http_fallback_input_output(&response)?)
     }
 }
-static RESPONSE_CODE_REQUIRED: nimbus::OperationInfo = nimbus::OperationInfo {
+static RESPONSE_CODE_REQUIRED: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "ResponseCodeRequired",
     idempotent: true,
     retryable_errors: &[],
@@ -5450,11 +5847,11 @@ static RESPONSE_CODE_REQUIRED: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ResponseCodeRequired {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl ResponseCodeRequired {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -5468,9 +5865,13 @@ impl ResponseCodeRequired {
         crate::types::ResponseCodeRequiredOutput,
         crate::errors::ResponseCodeRequiredError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("ResponseCodeRequired", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/responseCodeRequired");
             r.finish()
         };
@@ -5481,7 +5882,7 @@ impl ResponseCodeRequired {
         Ok(read_response_code_required_output(&response)?)
     }
 }
-static SIMPLE_SCALAR_PROPERTIES: nimbus::OperationInfo = nimbus::OperationInfo {
+static SIMPLE_SCALAR_PROPERTIES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "SimpleScalarProperties",
     idempotent: true,
     retryable_errors: &[],
@@ -5490,12 +5891,12 @@ static SIMPLE_SCALAR_PROPERTIES: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct SimpleScalarProperties {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::SimpleScalarPropertiesInputOutput,
 }
 impl SimpleScalarProperties {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::SimpleScalarPropertiesInputOutput,
     ) -> Self {
         Self { client, input }
@@ -5561,14 +5962,18 @@ impl SimpleScalarProperties {
         crate::types::SimpleScalarPropertiesInputOutput,
         crate::errors::SimpleScalarPropertiesError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("SimpleScalarProperties", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/SimpleScalarProperties");
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -5578,7 +5983,7 @@ impl SimpleScalarProperties {
         Ok(read_simple_scalar_properties_input_output(&response)?)
     }
 }
-static SPARSE_JSON_LISTS: nimbus::OperationInfo = nimbus::OperationInfo {
+static SPARSE_JSON_LISTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "SparseJsonLists",
     idempotent: true,
     retryable_errors: &[],
@@ -5587,12 +5992,12 @@ static SPARSE_JSON_LISTS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct SparseJsonLists {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::SparseJsonListsInputOutput,
 }
 impl SparseJsonLists {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::SparseJsonListsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -5621,11 +6026,15 @@ impl SparseJsonLists {
         crate::types::SparseJsonListsInputOutput,
         crate::errors::SparseJsonListsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("SparseJsonLists", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("PUT");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/SparseJsonLists");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -5635,7 +6044,7 @@ impl SparseJsonLists {
         Ok(read_sparse_json_lists_input_output(&response)?)
     }
 }
-static SPARSE_JSON_MAPS: nimbus::OperationInfo = nimbus::OperationInfo {
+static SPARSE_JSON_MAPS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "SparseJsonMaps",
     idempotent: false,
     retryable_errors: &[],
@@ -5644,12 +6053,12 @@ static SPARSE_JSON_MAPS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct SparseJsonMaps {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::SparseJsonMapsInputOutput,
 }
 impl SparseJsonMaps {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::SparseJsonMapsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -5707,11 +6116,15 @@ impl SparseJsonMaps {
         crate::types::SparseJsonMapsInputOutput,
         crate::errors::SparseJsonMapsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("SparseJsonMaps", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/SparseJsonMaps");
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -5721,7 +6134,7 @@ impl SparseJsonMaps {
         Ok(read_sparse_json_maps_input_output(&response)?)
     }
 }
-static STREAMING_TRAITS: nimbus::OperationInfo = nimbus::OperationInfo {
+static STREAMING_TRAITS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "StreamingTraits",
     idempotent: false,
     retryable_errors: &[],
@@ -5730,12 +6143,12 @@ static STREAMING_TRAITS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StreamingTraits {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::StreamingTraitsInputOutput,
 }
 impl StreamingTraits {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::StreamingTraitsInputOutput,
     ) -> Self {
         Self { client, input }
@@ -5750,7 +6163,7 @@ impl StreamingTraits {
         self
     }
     /// Sets the `blob` member.
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_blob(value);
         self
     }
@@ -5761,9 +6174,13 @@ impl StreamingTraits {
         crate::types::StreamingTraitsInputOutput,
         crate::errors::StreamingTraitsError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("StreamingTraits", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/StreamingTraits");
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
@@ -5783,7 +6200,7 @@ impl StreamingTraits {
         Ok(read_streaming_traits_input_output(&response)?)
     }
 }
-static STREAMING_TRAITS_REQUIRE_LENGTH: nimbus::OperationInfo = nimbus::OperationInfo {
+static STREAMING_TRAITS_REQUIRE_LENGTH: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "StreamingTraitsRequireLength",
     idempotent: false,
     retryable_errors: &[],
@@ -5792,12 +6209,12 @@ static STREAMING_TRAITS_REQUIRE_LENGTH: nimbus::OperationInfo = nimbus::Operatio
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StreamingTraitsRequireLength {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::StreamingTraitsRequireLengthInput,
 }
 impl StreamingTraitsRequireLength {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::StreamingTraitsRequireLengthInput,
     ) -> Self {
         Self { client, input }
@@ -5812,7 +6229,7 @@ impl StreamingTraitsRequireLength {
         self
     }
     /// Sets the `blob` member.
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_blob(value);
         self
     }
@@ -5820,9 +6237,13 @@ impl StreamingTraitsRequireLength {
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::StreamingTraitsRequireLengthError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("StreamingTraitsRequireLength", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/StreamingTraitsRequireLength");
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
@@ -5843,7 +6264,7 @@ impl StreamingTraitsRequireLength {
         Ok(())
     }
 }
-static STREAMING_TRAITS_WITH_MEDIA_TYPE: nimbus::OperationInfo = nimbus::OperationInfo {
+static STREAMING_TRAITS_WITH_MEDIA_TYPE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "StreamingTraitsWithMediaType",
     idempotent: false,
     retryable_errors: &[],
@@ -5852,12 +6273,12 @@ static STREAMING_TRAITS_WITH_MEDIA_TYPE: nimbus::OperationInfo = nimbus::Operati
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StreamingTraitsWithMediaType {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::StreamingTraitsWithMediaTypeInputOutput,
 }
 impl StreamingTraitsWithMediaType {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::StreamingTraitsWithMediaTypeInputOutput,
     ) -> Self {
         Self { client, input }
@@ -5872,7 +6293,7 @@ impl StreamingTraitsWithMediaType {
         self
     }
     /// Sets the `blob` member.
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_blob(value);
         self
     }
@@ -5883,9 +6304,13 @@ impl StreamingTraitsWithMediaType {
         crate::types::StreamingTraitsWithMediaTypeInputOutput,
         crate::errors::StreamingTraitsWithMediaTypeError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("StreamingTraitsWithMediaType", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/StreamingTraitsWithMediaType");
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
@@ -5905,7 +6330,7 @@ impl StreamingTraitsWithMediaType {
         Ok(read_streaming_traits_with_media_type_input_output(&response)?)
     }
 }
-static TEST_BODY_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
+static TEST_BODY_STRUCTURE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TestBodyStructure",
     idempotent: true,
     retryable_errors: &[],
@@ -5914,12 +6339,12 @@ static TEST_BODY_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestBodyStructure {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::TestBodyStructureInputOutput,
 }
 impl TestBodyStructure {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::TestBodyStructureInputOutput,
     ) -> Self {
         Self { client, input }
@@ -5948,14 +6373,18 @@ impl TestBodyStructure {
         crate::types::TestBodyStructureInputOutput,
         crate::errors::TestBodyStructureError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TestBodyStructure", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/body");
             if let Some(v) = &input.test_id {
                 r.header("x-amz-test-id", v.as_str())?;
             }
-            r.body(nimbus::protocol::json::encode(&input)?, "application/json");
+            r.body(nimbus_aws::codegen::json::encode(&input)?, "application/json");
             r.finish()
         };
         let response = client
@@ -5965,7 +6394,7 @@ impl TestBodyStructure {
         Ok(read_test_body_structure_input_output(&response)?)
     }
 }
-static TEST_GET_NO_INPUT_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
+static TEST_GET_NO_INPUT_NO_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TestGetNoInputNoPayload",
     idempotent: true,
     retryable_errors: &[],
@@ -5974,11 +6403,11 @@ static TEST_GET_NO_INPUT_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationIn
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestGetNoInputNoPayload {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl TestGetNoInputNoPayload {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -5992,9 +6421,13 @@ impl TestGetNoInputNoPayload {
         crate::types::TestNoPayloadInputOutput,
         crate::errors::TestGetNoInputNoPayloadError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TestGetNoInputNoPayload", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/no_input_no_payload");
             r.finish()
         };
@@ -6005,7 +6438,7 @@ impl TestGetNoInputNoPayload {
         Ok(read_test_no_payload_input_output(&response)?)
     }
 }
-static TEST_GET_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
+static TEST_GET_NO_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TestGetNoPayload",
     idempotent: true,
     retryable_errors: &[],
@@ -6014,12 +6447,12 @@ static TEST_GET_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestGetNoPayload {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::TestNoPayloadInputOutput,
 }
 impl TestGetNoPayload {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::TestNoPayloadInputOutput,
     ) -> Self {
         Self { client, input }
@@ -6040,9 +6473,13 @@ impl TestGetNoPayload {
         crate::types::TestNoPayloadInputOutput,
         crate::errors::TestGetNoPayloadError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TestGetNoPayload", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("GET");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
             r.literal("/no_payload");
             if let Some(v) = &input.test_id {
                 r.header("X-Amz-Test-Id", v.as_str())?;
@@ -6056,7 +6493,7 @@ impl TestGetNoPayload {
         Ok(read_test_no_payload_input_output(&response)?)
     }
 }
-static TEST_PAYLOAD_BLOB: nimbus::OperationInfo = nimbus::OperationInfo {
+static TEST_PAYLOAD_BLOB: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TestPayloadBlob",
     idempotent: true,
     retryable_errors: &[],
@@ -6065,12 +6502,12 @@ static TEST_PAYLOAD_BLOB: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestPayloadBlob {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::TestPayloadBlobInputOutput,
 }
 impl TestPayloadBlob {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::TestPayloadBlobInputOutput,
     ) -> Self {
         Self { client, input }
@@ -6085,7 +6522,7 @@ impl TestPayloadBlob {
         self
     }
     /// Sets the `data` member.
-    pub fn set_data(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_data(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_data(value);
         self
     }
@@ -6096,9 +6533,13 @@ impl TestPayloadBlob {
         crate::types::TestPayloadBlobInputOutput,
         crate::errors::TestPayloadBlobError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TestPayloadBlob", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/blob_payload");
             if let Some(v) = &input.content_type {
                 r.header("Content-Type", v.as_str())?;
@@ -6118,7 +6559,7 @@ impl TestPayloadBlob {
         Ok(read_test_payload_blob_input_output(&response)?)
     }
 }
-static TEST_PAYLOAD_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
+static TEST_PAYLOAD_STRUCTURE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TestPayloadStructure",
     idempotent: true,
     retryable_errors: &[],
@@ -6127,12 +6568,12 @@ static TEST_PAYLOAD_STRUCTURE: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestPayloadStructure {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::TestPayloadStructureInputOutput,
 }
 impl TestPayloadStructure {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::TestPayloadStructureInputOutput,
     ) -> Self {
         Self { client, input }
@@ -6161,16 +6602,20 @@ impl TestPayloadStructure {
         crate::types::TestPayloadStructureInputOutput,
         crate::errors::TestPayloadStructureError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TestPayloadStructure", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/payload");
             if let Some(v) = &input.test_id {
                 r.header("x-amz-test-id", v.as_str())?;
             }
             match &input.payload_config {
                 Some(v) => {
-                    r.body(nimbus::protocol::json::encode(v)?, "application/json");
+                    r.body(nimbus_aws::codegen::json::encode(v)?, "application/json");
                 }
                 None => {
                     r.body(b"{}".as_slice().into(), "application/json");
@@ -6185,7 +6630,7 @@ impl TestPayloadStructure {
         Ok(read_test_payload_structure_input_output(&response)?)
     }
 }
-static TEST_POST_NO_INPUT_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
+static TEST_POST_NO_INPUT_NO_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TestPostNoInputNoPayload",
     idempotent: false,
     retryable_errors: &[],
@@ -6194,11 +6639,11 @@ static TEST_POST_NO_INPUT_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationI
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestPostNoInputNoPayload {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl TestPostNoInputNoPayload {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -6212,9 +6657,13 @@ impl TestPostNoInputNoPayload {
         crate::types::TestNoPayloadInputOutput,
         crate::errors::TestPostNoInputNoPayloadError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TestPostNoInputNoPayload", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/no_input_no_payload");
             r.finish()
         };
@@ -6225,7 +6674,7 @@ impl TestPostNoInputNoPayload {
         Ok(read_test_no_payload_input_output(&response)?)
     }
 }
-static TEST_POST_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
+static TEST_POST_NO_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TestPostNoPayload",
     idempotent: false,
     retryable_errors: &[],
@@ -6234,12 +6683,12 @@ static TEST_POST_NO_PAYLOAD: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestPostNoPayload {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::TestNoPayloadInputOutput,
 }
 impl TestPostNoPayload {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::TestNoPayloadInputOutput,
     ) -> Self {
         Self { client, input }
@@ -6260,9 +6709,13 @@ impl TestPostNoPayload {
         crate::types::TestNoPayloadInputOutput,
         crate::errors::TestPostNoPayloadError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TestPostNoPayload", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/no_payload");
             if let Some(v) = &input.test_id {
                 r.header("X-Amz-Test-Id", v.as_str())?;
@@ -6276,7 +6729,7 @@ impl TestPostNoPayload {
         Ok(read_test_no_payload_input_output(&response)?)
     }
 }
-static TIMESTAMP_FORMAT_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
+static TIMESTAMP_FORMAT_HEADERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "TimestampFormatHeaders",
     idempotent: false,
     retryable_errors: &[],
@@ -6285,12 +6738,12 @@ static TIMESTAMP_FORMAT_HEADERS: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TimestampFormatHeaders {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: crate::types::TimestampFormatHeadersIo,
 }
 impl TimestampFormatHeaders {
     pub(crate) fn new(
-        client: nimbus::Client,
+        client: nimbus_aws::codegen::Client,
         input: crate::types::TimestampFormatHeadersIo,
     ) -> Self {
         Self { client, input }
@@ -6302,41 +6755,56 @@ impl TimestampFormatHeaders {
     /// Sets the `memberEpochSeconds` member.
     pub fn set_member_epoch_seconds(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.input = self.input.set_member_epoch_seconds(value);
         self
     }
     /// Sets the `memberHttpDate` member.
-    pub fn set_member_http_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_member_http_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_member_http_date(value);
         self
     }
     /// Sets the `memberDateTime` member.
-    pub fn set_member_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_member_date_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_member_date_time(value);
         self
     }
     /// Sets the `defaultFormat` member.
-    pub fn set_default_format(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_default_format(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_default_format(value);
         self
     }
     /// Sets the `targetEpochSeconds` member.
     pub fn set_target_epoch_seconds(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.input = self.input.set_target_epoch_seconds(value);
         self
     }
     /// Sets the `targetHttpDate` member.
-    pub fn set_target_http_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_target_http_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_target_http_date(value);
         self
     }
     /// Sets the `targetDateTime` member.
-    pub fn set_target_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_target_date_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.input = self.input.set_target_date_time(value);
         self
     }
@@ -6347,9 +6815,13 @@ impl TimestampFormatHeaders {
         crate::types::TimestampFormatHeadersIo,
         crate::errors::TimestampFormatHeadersError,
     > {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("TimestampFormatHeaders", &self.input);
+        }
         let Self { client, input } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/TimestampFormatHeaders");
             if let Some(v) = &input.member_epoch_seconds {
                 r.header("X-memberEpochSeconds", &v.to_epoch_seconds_string())?;
@@ -6381,7 +6853,7 @@ impl TimestampFormatHeaders {
         Ok(read_timestamp_format_headers_io(&response)?)
     }
 }
-static UNIT_INPUT_AND_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
+static UNIT_INPUT_AND_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::OperationInfo {
     name: "UnitInputAndOutput",
     idempotent: false,
     retryable_errors: &[],
@@ -6390,11 +6862,11 @@ static UNIT_INPUT_AND_OUTPUT: nimbus::OperationInfo = nimbus::OperationInfo {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UnitInputAndOutput {
-    client: nimbus::Client,
+    client: nimbus_aws::codegen::Client,
     input: (),
 }
 impl UnitInputAndOutput {
-    pub(crate) fn new(client: nimbus::Client, input: ()) -> Self {
+    pub(crate) fn new(client: nimbus_aws::codegen::Client, input: ()) -> Self {
         Self { client, input }
     }
     /// The request input as set so far.
@@ -6403,9 +6875,13 @@ impl UnitInputAndOutput {
     }
     /// Sends the `UnitInputAndOutput` request and decodes the response; a modeled error arrives as its [`UnitInputAndOutputError`](crate::errors::UnitInputAndOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UnitInputAndOutputError> {
+        #[cfg(feature = "test-util")]
+        if let Some(mocks) = self.client.pipeline().mocks() {
+            return mocks.answer("UnitInputAndOutput", &self.input);
+        }
         let Self { client, input: _ } = self;
         let request = {
-            let mut r = nimbus::protocol::rest::RequestBuilder::new("POST");
+            let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/UnitInputAndOutput");
             r.finish()
         };
@@ -6419,781 +6895,813 @@ impl UnitInputAndOutput {
 }
 /// Decodes a `ComplexError` from a response.
 pub(crate) fn read_complex_error(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ComplexError, nimbus::Error> {
-    let mut out: crate::types::ComplexError = nimbus::protocol::json::decode(response)?;
-    out.header = nimbus::protocol::rest::header(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ComplexError, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ComplexError = nimbus_aws::codegen::json::decode(
+        response,
+    )?;
+    out.header = nimbus_aws::codegen::rest::header(
         response,
         "X-Header",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ContentTypeParametersOutput` from a response.
 pub(crate) fn read_content_type_parameters_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ContentTypeParametersOutput, nimbus::Error> {
-    let mut out: crate::types::ContentTypeParametersOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ContentTypeParametersOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ContentTypeParametersOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DatetimeOffsetsOutput` from a response.
 pub(crate) fn read_datetime_offsets_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DatetimeOffsetsOutput, nimbus::Error> {
-    let mut out: crate::types::DatetimeOffsetsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DatetimeOffsetsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DatetimeOffsetsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DocumentTypeAsMapValueInputOutput` from a response.
 pub(crate) fn read_document_type_as_map_value_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DocumentTypeAsMapValueInputOutput, nimbus::Error> {
-    let mut out: crate::types::DocumentTypeAsMapValueInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::DocumentTypeAsMapValueInputOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::DocumentTypeAsMapValueInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DocumentTypeAsPayloadInputOutput` from a response.
 pub(crate) fn read_document_type_as_payload_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DocumentTypeAsPayloadInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DocumentTypeAsPayloadInputOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::DocumentTypeAsPayloadInputOutput>::default();
     out.document_value = if response.body.is_empty() {
         None
     } else {
-        Some(nimbus::protocol::json::decode(response)?)
+        Some(nimbus_aws::codegen::json::decode(response)?)
     };
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `DocumentTypeInputOutput` from a response.
 pub(crate) fn read_document_type_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::DocumentTypeInputOutput, nimbus::Error> {
-    let mut out: crate::types::DocumentTypeInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::DocumentTypeInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::DocumentTypeInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `EmptyInputAndEmptyOutputOutput` from a response.
 pub(crate) fn read_empty_input_and_empty_output_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::EmptyInputAndEmptyOutputOutput, nimbus::Error> {
-    let mut out: crate::types::EmptyInputAndEmptyOutputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::EmptyInputAndEmptyOutputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::EmptyInputAndEmptyOutputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `EnumPayloadInput` from a response.
 pub(crate) fn read_enum_payload_input(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::EnumPayloadInput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::EnumPayloadInput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::EnumPayloadInput>::default();
     out.payload = if response.body.is_empty() {
         None
     } else {
         Some(
             crate::types::StringEnum::from(
-                nimbus::protocol::json::text(response)?.as_str(),
+                nimbus_aws::codegen::json::text(response)?.as_str(),
             ),
         )
     };
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `FooError` from a response.
 pub(crate) fn read_foo_error(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::FooError, nimbus::Error> {
-    let mut out: crate::types::FooError = nimbus::protocol::json::decode(response)?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::FooError, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::FooError = nimbus_aws::codegen::json::decode(response)?;
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `FractionalSecondsOutput` from a response.
 pub(crate) fn read_fractional_seconds_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::FractionalSecondsOutput, nimbus::Error> {
-    let mut out: crate::types::FractionalSecondsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::FractionalSecondsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::FractionalSecondsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GreetingStruct` from a response.
 pub(crate) fn read_greeting_struct2(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GreetingStruct2, nimbus::Error> {
-    let mut out: crate::types::GreetingStruct2 = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GreetingStruct2, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::GreetingStruct2 = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `GreetingWithErrorsOutput` from a response.
 pub(crate) fn read_greeting_with_errors_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::GreetingWithErrorsOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::GreetingWithErrorsOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::GreetingWithErrorsOutput>::default();
-    out.greeting = nimbus::protocol::rest::header(
+    out.greeting = nimbus_aws::codegen::rest::header(
         response,
         "X-Greeting",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpChecksumRequiredInputOutput` from a response.
 pub(crate) fn read_http_checksum_required_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::HttpChecksumRequiredInputOutput, nimbus::Error> {
-    let mut out: crate::types::HttpChecksumRequiredInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::HttpChecksumRequiredInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::HttpChecksumRequiredInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpEmptyPrefixHeadersOutput` from a response.
 pub(crate) fn read_http_empty_prefix_headers_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::HttpEmptyPrefixHeadersOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::HttpEmptyPrefixHeadersOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::HttpEmptyPrefixHeadersOutput>::default();
-    out.prefix_headers = nimbus::protocol::rest::prefix_headers(response, "");
-    out.specific_header = nimbus::protocol::rest::header(
+    out.prefix_headers = nimbus_aws::codegen::rest::prefix_headers(response, "");
+    out.specific_header = nimbus_aws::codegen::rest::header(
         response,
         "hello",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPayloadTraitsInputOutput` from a response.
 pub(crate) fn read_http_payload_traits_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::HttpPayloadTraitsInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::HttpPayloadTraitsInputOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::HttpPayloadTraitsInputOutput>::default();
-    out.foo = nimbus::protocol::rest::header(
+    out.foo = nimbus_aws::codegen::rest::header(
         response,
         "X-Foo",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
     out.blob = (!response.body.is_empty())
-        .then(|| nimbus::Blob::new(response.body.to_vec()));
-    out._response = nimbus::ResponseMeta::from_response(response);
+        .then(|| nimbus_aws::codegen::Blob::new(response.body.to_vec()));
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPayloadTraitsWithMediaTypeInputOutput` from a response.
 pub(crate) fn read_http_payload_traits_with_media_type_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::HttpPayloadTraitsWithMediaTypeInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::HttpPayloadTraitsWithMediaTypeInputOutput,
+    nimbus_aws::codegen::Error,
+> {
     let mut out = <crate::types::HttpPayloadTraitsWithMediaTypeInputOutput>::default();
-    out.foo = nimbus::protocol::rest::header(
+    out.foo = nimbus_aws::codegen::rest::header(
         response,
         "X-Foo",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
     out.blob = (!response.body.is_empty())
-        .then(|| nimbus::Blob::new(response.body.to_vec()));
-    out._response = nimbus::ResponseMeta::from_response(response);
+        .then(|| nimbus_aws::codegen::Blob::new(response.body.to_vec()));
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPayloadWithStructureInputOutput` from a response.
 pub(crate) fn read_http_payload_with_structure_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::HttpPayloadWithStructureInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::HttpPayloadWithStructureInputOutput,
+    nimbus_aws::codegen::Error,
+> {
     let mut out = <crate::types::HttpPayloadWithStructureInputOutput>::default();
     out.nested = if response.body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        Some(nimbus::protocol::json::decode(response)?)
+        Some(nimbus_aws::codegen::json::decode(response)?)
     };
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPayloadWithUnionInputOutput` from a response.
 pub(crate) fn read_http_payload_with_union_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::HttpPayloadWithUnionInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::HttpPayloadWithUnionInputOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::HttpPayloadWithUnionInputOutput>::default();
     out.nested = if response.body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        Some(nimbus::protocol::json::decode(response)?)
+        Some(nimbus_aws::codegen::json::decode(response)?)
     };
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPrefixHeadersInResponseOutput` from a response.
 pub(crate) fn read_http_prefix_headers_in_response_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::HttpPrefixHeadersInResponseOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::HttpPrefixHeadersInResponseOutput,
+    nimbus_aws::codegen::Error,
+> {
     let mut out = <crate::types::HttpPrefixHeadersInResponseOutput>::default();
-    out.prefix_headers = nimbus::protocol::rest::prefix_headers(response, "");
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out.prefix_headers = nimbus_aws::codegen::rest::prefix_headers(response, "");
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpPrefixHeadersOutput` from a response.
 pub(crate) fn read_http_prefix_headers_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::HttpPrefixHeadersOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::HttpPrefixHeadersOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::HttpPrefixHeadersOutput>::default();
-    out.foo = nimbus::protocol::rest::header(
+    out.foo = nimbus_aws::codegen::rest::header(
         response,
         "x-foo",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out.foo_map = nimbus::protocol::rest::prefix_headers(response, "x-foo-");
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out.foo_map = nimbus_aws::codegen::rest::prefix_headers(response, "x-foo-");
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `HttpResponseCodeOutput` from a response.
 pub(crate) fn read_http_response_code_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::HttpResponseCodeOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::HttpResponseCodeOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::HttpResponseCodeOutput>::default();
     out.status = Some(response.status as i32);
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `IgnoreQueryParamsInResponseOutput` from a response.
 pub(crate) fn read_ignore_query_params_in_response_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::IgnoreQueryParamsInResponseOutput, nimbus::Error> {
-    let mut out: crate::types::IgnoreQueryParamsInResponseOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::IgnoreQueryParamsInResponseOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::IgnoreQueryParamsInResponseOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `InputAndOutputWithHeadersIO` from a response.
 pub(crate) fn read_input_and_output_with_headers_io(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::InputAndOutputWithHeadersIo, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::InputAndOutputWithHeadersIo, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::InputAndOutputWithHeadersIo>::default();
-    out.header_string = nimbus::protocol::rest::header(
+    out.header_string = nimbus_aws::codegen::rest::header(
         response,
         "X-String",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out.header_byte = nimbus::protocol::rest::header(
+    out.header_byte = nimbus_aws::codegen::rest::header(
         response,
         "X-Byte",
-        nimbus::protocol::rest::parse_int::<i8>,
+        nimbus_aws::codegen::rest::parse_int::<i8>,
     )?;
-    out.header_short = nimbus::protocol::rest::header(
+    out.header_short = nimbus_aws::codegen::rest::header(
         response,
         "X-Short",
-        nimbus::protocol::rest::parse_int::<i16>,
+        nimbus_aws::codegen::rest::parse_int::<i16>,
     )?;
-    out.header_integer = nimbus::protocol::rest::header(
+    out.header_integer = nimbus_aws::codegen::rest::header(
         response,
         "X-Integer",
-        nimbus::protocol::rest::parse_int::<i32>,
+        nimbus_aws::codegen::rest::parse_int::<i32>,
     )?;
-    out.header_long = nimbus::protocol::rest::header(
+    out.header_long = nimbus_aws::codegen::rest::header(
         response,
         "X-Long",
-        nimbus::protocol::rest::parse_int::<i64>,
+        nimbus_aws::codegen::rest::parse_int::<i64>,
     )?;
-    out.header_float = nimbus::protocol::rest::header(
+    out.header_float = nimbus_aws::codegen::rest::header(
         response,
         "X-Float",
-        nimbus::protocol::rest::parse_f32,
+        nimbus_aws::codegen::rest::parse_f32,
     )?;
-    out.header_double = nimbus::protocol::rest::header(
+    out.header_double = nimbus_aws::codegen::rest::header(
         response,
         "X-Double",
-        nimbus::protocol::rest::parse_f64,
+        nimbus_aws::codegen::rest::parse_f64,
     )?;
-    out.header_true_bool = nimbus::protocol::rest::header(
+    out.header_true_bool = nimbus_aws::codegen::rest::header(
         response,
         "X-Boolean1",
-        nimbus::protocol::rest::parse_bool,
+        nimbus_aws::codegen::rest::parse_bool,
     )?;
-    out.header_false_bool = nimbus::protocol::rest::header(
+    out.header_false_bool = nimbus_aws::codegen::rest::header(
         response,
         "X-Boolean2",
-        nimbus::protocol::rest::parse_bool,
+        nimbus_aws::codegen::rest::parse_bool,
     )?;
-    out.header_string_list = nimbus::protocol::rest::header_list(
+    out.header_string_list = nimbus_aws::codegen::rest::header_list(
         response,
         "X-StringList",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
         false,
     )?;
-    out.header_string_set = nimbus::protocol::rest::header_list(
+    out.header_string_set = nimbus_aws::codegen::rest::header_list(
         response,
         "X-StringSet",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
         false,
     )?;
-    out.header_integer_list = nimbus::protocol::rest::header_list(
+    out.header_integer_list = nimbus_aws::codegen::rest::header_list(
         response,
         "X-IntegerList",
-        nimbus::protocol::rest::parse_int::<i32>,
+        nimbus_aws::codegen::rest::parse_int::<i32>,
         false,
     )?;
-    out.header_boolean_list = nimbus::protocol::rest::header_list(
+    out.header_boolean_list = nimbus_aws::codegen::rest::header_list(
         response,
         "X-BooleanList",
-        nimbus::protocol::rest::parse_bool,
+        nimbus_aws::codegen::rest::parse_bool,
         false,
     )?;
-    out.header_timestamp_list = nimbus::protocol::rest::header_list(
+    out.header_timestamp_list = nimbus_aws::codegen::rest::header_list(
         response,
         "X-TimestampList",
-        nimbus::protocol::rest::parse_http_date,
+        nimbus_aws::codegen::rest::parse_http_date,
         true,
     )?;
-    out.header_enum = nimbus::protocol::rest::header(
+    out.header_enum = nimbus_aws::codegen::rest::header(
         response,
         "X-Enum",
         |v| Ok(crate::types::FooEnum::from(v)),
     )?;
-    out.header_enum_list = nimbus::protocol::rest::header_list(
+    out.header_enum_list = nimbus_aws::codegen::rest::header_list(
         response,
         "X-EnumList",
         |v| Ok(crate::types::FooEnum::from(v)),
         false,
     )?;
-    out.header_integer_enum = nimbus::protocol::rest::header(
+    out.header_integer_enum = nimbus_aws::codegen::rest::header(
         response,
         "X-IntegerEnum",
         |v| {
-            nimbus::protocol::rest::parse_int::<i32>(v)
+            nimbus_aws::codegen::rest::parse_int::<i32>(v)
                 .map(crate::types::IntegerEnum::from)
         },
     )?;
-    out.header_integer_enum_list = nimbus::protocol::rest::header_list(
+    out.header_integer_enum_list = nimbus_aws::codegen::rest::header_list(
         response,
         "X-IntegerEnumList",
         |v| {
-            nimbus::protocol::rest::parse_int::<i32>(v)
+            nimbus_aws::codegen::rest::parse_int::<i32>(v)
                 .map(crate::types::IntegerEnum::from)
         },
         false,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `InvalidGreeting` from a response.
 pub(crate) fn read_invalid_greeting(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::InvalidGreeting, nimbus::Error> {
-    let mut out: crate::types::InvalidGreeting = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::InvalidGreeting, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::InvalidGreeting = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `JsonBlobsInputOutput` from a response.
 pub(crate) fn read_json_blobs_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::JsonBlobsInputOutput, nimbus::Error> {
-    let mut out: crate::types::JsonBlobsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::JsonBlobsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::JsonBlobsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `JsonEnumsInputOutput` from a response.
 pub(crate) fn read_json_enums_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::JsonEnumsInputOutput, nimbus::Error> {
-    let mut out: crate::types::JsonEnumsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::JsonEnumsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::JsonEnumsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `JsonIntEnumsInputOutput` from a response.
 pub(crate) fn read_json_int_enums_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::JsonIntEnumsInputOutput, nimbus::Error> {
-    let mut out: crate::types::JsonIntEnumsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::JsonIntEnumsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::JsonIntEnumsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `JsonListsInputOutput` from a response.
 pub(crate) fn read_json_lists_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::JsonListsInputOutput, nimbus::Error> {
-    let mut out: crate::types::JsonListsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::JsonListsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::JsonListsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `JsonMapsInputOutput` from a response.
 pub(crate) fn read_json_maps_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::JsonMapsInputOutput, nimbus::Error> {
-    let mut out: crate::types::JsonMapsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::JsonMapsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::JsonMapsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `JsonTimestampsInputOutput` from a response.
 pub(crate) fn read_json_timestamps_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::JsonTimestampsInputOutput, nimbus::Error> {
-    let mut out: crate::types::JsonTimestampsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::JsonTimestampsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::JsonTimestampsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `MalformedAcceptWithGenericStringOutput` from a response.
 pub(crate) fn read_malformed_accept_with_generic_string_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::MalformedAcceptWithGenericStringOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::MalformedAcceptWithGenericStringOutput,
+    nimbus_aws::codegen::Error,
+> {
     let mut out = <crate::types::MalformedAcceptWithGenericStringOutput>::default();
     out.payload = if response.body.is_empty() {
         None
     } else {
-        Some(nimbus::protocol::json::text(response)?)
+        Some(nimbus_aws::codegen::json::text(response)?)
     };
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `MalformedAcceptWithPayloadOutput` from a response.
 pub(crate) fn read_malformed_accept_with_payload_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::MalformedAcceptWithPayloadOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::MalformedAcceptWithPayloadOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::MalformedAcceptWithPayloadOutput>::default();
     out.payload = (!response.body.is_empty())
-        .then(|| nimbus::Blob::new(response.body.to_vec()));
-    out._response = nimbus::ResponseMeta::from_response(response);
+        .then(|| nimbus_aws::codegen::Blob::new(response.body.to_vec()));
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `MediaTypeHeaderOutput` from a response.
 pub(crate) fn read_media_type_header_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::MediaTypeHeaderOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::MediaTypeHeaderOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::MediaTypeHeaderOutput>::default();
-    out.json = nimbus::protocol::rest::header(
+    out.json = nimbus_aws::codegen::rest::header(
         response,
         "X-Json",
-        nimbus::protocol::rest::parse_base64_string,
+        nimbus_aws::codegen::rest::parse_base64_string,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `NoInputAndOutputOutput` from a response.
 pub(crate) fn read_no_input_and_output_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::NoInputAndOutputOutput, nimbus::Error> {
-    let mut out: crate::types::NoInputAndOutputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::NoInputAndOutputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::NoInputAndOutputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `NullAndEmptyHeadersIO` from a response.
 pub(crate) fn read_null_and_empty_headers_io(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::NullAndEmptyHeadersIo, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::NullAndEmptyHeadersIo, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::NullAndEmptyHeadersIo>::default();
-    out.a = nimbus::protocol::rest::header(
+    out.a = nimbus_aws::codegen::rest::header(
         response,
         "X-A",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out.b = nimbus::protocol::rest::header(
+    out.b = nimbus_aws::codegen::rest::header(
         response,
         "X-B",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out.c = nimbus::protocol::rest::header_list(
+    out.c = nimbus_aws::codegen::rest::header_list(
         response,
         "X-C",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
         false,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `OperationWithDefaultsOutput` from a response.
 pub(crate) fn read_operation_with_defaults_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::OperationWithDefaultsOutput, nimbus::Error> {
-    let mut out: crate::types::OperationWithDefaultsOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::OperationWithDefaultsOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::OperationWithDefaultsOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `OperationWithNestedStructureOutput` from a response.
 pub(crate) fn read_operation_with_nested_structure_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::OperationWithNestedStructureOutput, nimbus::Error> {
-    let mut out: crate::types::OperationWithNestedStructureOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::OperationWithNestedStructureOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::OperationWithNestedStructureOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `PostPlayerActionOutput` from a response.
 pub(crate) fn read_post_player_action_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::PostPlayerActionOutput, nimbus::Error> {
-    let mut out: crate::types::PostPlayerActionOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::PostPlayerActionOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::PostPlayerActionOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `PostUnionWithJsonNameOutput` from a response.
 pub(crate) fn read_post_union_with_json_name_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::PostUnionWithJsonNameOutput, nimbus::Error> {
-    let mut out: crate::types::PostUnionWithJsonNameOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::PostUnionWithJsonNameOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::PostUnionWithJsonNameOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `RecursiveShapesInputOutput` from a response.
 pub(crate) fn read_recursive_shapes_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::RecursiveShapesInputOutput, nimbus::Error> {
-    let mut out: crate::types::RecursiveShapesInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::RecursiveShapesInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::RecursiveShapesInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ResponseCodeHttpFallbackInputOutput` from a response.
 pub(crate) fn read_response_code_http_fallback_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ResponseCodeHttpFallbackInputOutput, nimbus::Error> {
-    let mut out: crate::types::ResponseCodeHttpFallbackInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::ResponseCodeHttpFallbackInputOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::ResponseCodeHttpFallbackInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ResponseCodeRequiredOutput` from a response.
 pub(crate) fn read_response_code_required_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ResponseCodeRequiredOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ResponseCodeRequiredOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::ResponseCodeRequiredOutput>::default();
     if let Some(v) = Some(response.status as i32) {
         out.response_code = v;
     }
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `ServiceUnavailableError` from a response.
 pub(crate) fn read_service_unavailable_error(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::ServiceUnavailableError, nimbus::Error> {
-    let mut out: crate::types::ServiceUnavailableError = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::ServiceUnavailableError, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::ServiceUnavailableError = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `SimpleScalarPropertiesInputOutput` from a response.
 pub(crate) fn read_simple_scalar_properties_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::SimpleScalarPropertiesInputOutput, nimbus::Error> {
-    let mut out: crate::types::SimpleScalarPropertiesInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::SimpleScalarPropertiesInputOutput,
+    nimbus_aws::codegen::Error,
+> {
+    let mut out: crate::types::SimpleScalarPropertiesInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out.foo = nimbus::protocol::rest::header(
+    out.foo = nimbus_aws::codegen::rest::header(
         response,
         "X-Foo",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `SparseJsonListsInputOutput` from a response.
 pub(crate) fn read_sparse_json_lists_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::SparseJsonListsInputOutput, nimbus::Error> {
-    let mut out: crate::types::SparseJsonListsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::SparseJsonListsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::SparseJsonListsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `SparseJsonMapsInputOutput` from a response.
 pub(crate) fn read_sparse_json_maps_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::SparseJsonMapsInputOutput, nimbus::Error> {
-    let mut out: crate::types::SparseJsonMapsInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::SparseJsonMapsInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::SparseJsonMapsInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StreamingTraitsInputOutput` from a response.
 pub(crate) fn read_streaming_traits_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::StreamingTraitsInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::StreamingTraitsInputOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::StreamingTraitsInputOutput>::default();
-    out.foo = nimbus::protocol::rest::header(
+    out.foo = nimbus_aws::codegen::rest::header(
         response,
         "X-Foo",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
     out.blob = (!response.body.is_empty())
-        .then(|| nimbus::Blob::new(response.body.to_vec()));
-    out._response = nimbus::ResponseMeta::from_response(response);
+        .then(|| nimbus_aws::codegen::Blob::new(response.body.to_vec()));
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StreamingTraitsWithMediaTypeInputOutput` from a response.
 pub(crate) fn read_streaming_traits_with_media_type_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::StreamingTraitsWithMediaTypeInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<
+    crate::types::StreamingTraitsWithMediaTypeInputOutput,
+    nimbus_aws::codegen::Error,
+> {
     let mut out = <crate::types::StreamingTraitsWithMediaTypeInputOutput>::default();
-    out.foo = nimbus::protocol::rest::header(
+    out.foo = nimbus_aws::codegen::rest::header(
         response,
         "X-Foo",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
     out.blob = (!response.body.is_empty())
-        .then(|| nimbus::Blob::new(response.body.to_vec()));
-    out._response = nimbus::ResponseMeta::from_response(response);
+        .then(|| nimbus_aws::codegen::Blob::new(response.body.to_vec()));
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `StringPayloadInput` from a response.
 pub(crate) fn read_string_payload_input(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::StringPayloadInput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::StringPayloadInput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::StringPayloadInput>::default();
     out.payload = if response.body.is_empty() {
         None
     } else {
-        Some(nimbus::protocol::json::text(response)?)
+        Some(nimbus_aws::codegen::json::text(response)?)
     };
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TestBodyStructureInputOutput` from a response.
 pub(crate) fn read_test_body_structure_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TestBodyStructureInputOutput, nimbus::Error> {
-    let mut out: crate::types::TestBodyStructureInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TestBodyStructureInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::TestBodyStructureInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out.test_id = nimbus::protocol::rest::header(
+    out.test_id = nimbus_aws::codegen::rest::header(
         response,
         "x-amz-test-id",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TestNoPayloadInputOutput` from a response.
 pub(crate) fn read_test_no_payload_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TestNoPayloadInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TestNoPayloadInputOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::TestNoPayloadInputOutput>::default();
-    out.test_id = nimbus::protocol::rest::header(
+    out.test_id = nimbus_aws::codegen::rest::header(
         response,
         "X-Amz-Test-Id",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TestPayloadBlobInputOutput` from a response.
 pub(crate) fn read_test_payload_blob_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TestPayloadBlobInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TestPayloadBlobInputOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::TestPayloadBlobInputOutput>::default();
-    out.content_type = nimbus::protocol::rest::header(
+    out.content_type = nimbus_aws::codegen::rest::header(
         response,
         "Content-Type",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
     out.data = (!response.body.is_empty())
-        .then(|| nimbus::Blob::new(response.body.to_vec()));
-    out._response = nimbus::ResponseMeta::from_response(response);
+        .then(|| nimbus_aws::codegen::Blob::new(response.body.to_vec()));
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TestPayloadStructureInputOutput` from a response.
 pub(crate) fn read_test_payload_structure_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TestPayloadStructureInputOutput, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TestPayloadStructureInputOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::TestPayloadStructureInputOutput>::default();
-    out.test_id = nimbus::protocol::rest::header(
+    out.test_id = nimbus_aws::codegen::rest::header(
         response,
         "x-amz-test-id",
-        nimbus::protocol::rest::parse_string,
+        nimbus_aws::codegen::rest::parse_string,
     )?;
     out.payload_config = if response.body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        Some(nimbus::protocol::json::decode(response)?)
+        Some(nimbus_aws::codegen::json::decode(response)?)
     };
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `TimestampFormatHeadersIO` from a response.
 pub(crate) fn read_timestamp_format_headers_io(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::TimestampFormatHeadersIo, nimbus::Error> {
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::TimestampFormatHeadersIo, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::TimestampFormatHeadersIo>::default();
-    out.member_epoch_seconds = nimbus::protocol::rest::header(
+    out.member_epoch_seconds = nimbus_aws::codegen::rest::header(
         response,
         "X-memberEpochSeconds",
-        nimbus::protocol::rest::parse_epoch_seconds,
+        nimbus_aws::codegen::rest::parse_epoch_seconds,
     )?;
-    out.member_http_date = nimbus::protocol::rest::header(
+    out.member_http_date = nimbus_aws::codegen::rest::header(
         response,
         "X-memberHttpDate",
-        nimbus::protocol::rest::parse_http_date,
+        nimbus_aws::codegen::rest::parse_http_date,
     )?;
-    out.member_date_time = nimbus::protocol::rest::header(
+    out.member_date_time = nimbus_aws::codegen::rest::header(
         response,
         "X-memberDateTime",
-        nimbus::protocol::rest::parse_date_time,
+        nimbus_aws::codegen::rest::parse_date_time,
     )?;
-    out.default_format = nimbus::protocol::rest::header(
+    out.default_format = nimbus_aws::codegen::rest::header(
         response,
         "X-defaultFormat",
-        nimbus::protocol::rest::parse_http_date,
+        nimbus_aws::codegen::rest::parse_http_date,
     )?;
-    out.target_epoch_seconds = nimbus::protocol::rest::header(
+    out.target_epoch_seconds = nimbus_aws::codegen::rest::header(
         response,
         "X-targetEpochSeconds",
-        nimbus::protocol::rest::parse_epoch_seconds,
+        nimbus_aws::codegen::rest::parse_epoch_seconds,
     )?;
-    out.target_http_date = nimbus::protocol::rest::header(
+    out.target_http_date = nimbus_aws::codegen::rest::header(
         response,
         "X-targetHttpDate",
-        nimbus::protocol::rest::parse_http_date,
+        nimbus_aws::codegen::rest::parse_http_date,
     )?;
-    out.target_date_time = nimbus::protocol::rest::header(
+    out.target_date_time = nimbus_aws::codegen::rest::header(
         response,
         "X-targetDateTime",
-        nimbus::protocol::rest::parse_date_time,
+        nimbus_aws::codegen::rest::parse_date_time,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
 /// Decodes a `UnionInputOutput` from a response.
 pub(crate) fn read_union_input_output(
-    response: &nimbus::http::HttpResponse,
-) -> Result<crate::types::UnionInputOutput, nimbus::Error> {
-    let mut out: crate::types::UnionInputOutput = nimbus::protocol::json::decode(
+    response: &nimbus_aws::codegen::HttpResponse,
+) -> Result<crate::types::UnionInputOutput, nimbus_aws::codegen::Error> {
+    let mut out: crate::types::UnionInputOutput = nimbus_aws::codegen::json::decode(
         response,
     )?;
-    out._response = nimbus::ResponseMeta::from_response(response);
+    out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }

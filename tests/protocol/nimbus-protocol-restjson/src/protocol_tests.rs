@@ -3,8 +3,11 @@
 //! Protocol compliance cases of the model (`smithy.test#httpRequestTests`
 //! and `httpResponseTests`), one function per case.
 #![allow(deprecated, clippy::all)]
-fn config(endpoint: &str, mock: &nimbus::http::MockTransport) -> nimbus::Config {
-    nimbus::Config::new()
+fn config(
+    endpoint: &str,
+    mock: &nimbus_aws::codegen::testing::MockTransport,
+) -> nimbus_aws::codegen::Config {
+    nimbus_aws::codegen::Config::new()
         .endpoint_url(endpoint)
         .region("us-east-1")
         .transport(mock.clone())
@@ -15,7 +18,7 @@ fn config(endpoint: &str, mock: &nimbus::http::MockTransport) -> nimbus::Config 
 }
 #[test]
 fn request_cases() {
-    let mut summary = nimbus::testing::Summary::default();
+    let mut summary = nimbus_aws::codegen::testing::Summary::default();
     summary.run("RestJsonAllQueryStringTypes", request_rest_json_all_query_string_types);
     summary.run("RestJsonQueryStringMap", request_rest_json_query_string_map);
     summary.run("RestJsonQueryStringEscaping", request_rest_json_query_string_escaping);
@@ -543,7 +546,7 @@ fn request_cases() {
 }
 #[test]
 fn response_cases() {
-    let mut summary = nimbus::testing::Summary::default();
+    let mut summary = nimbus_aws::codegen::testing::Summary::default();
     summary
         .run(
             "RestJsonDateTimeWithNegativeOffset",
@@ -988,8 +991,8 @@ fn response_cases() {
     );
 }
 fn request_rest_json_all_query_string_types() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::AllQueryStringTypesInput {
@@ -1012,13 +1015,17 @@ fn request_rest_json_all_query_string_types() -> Result<(), String> {
         query_boolean: Some(true),
         query_boolean_list: Some(vec![true, false, true]),
         query_timestamp: Some(
-            nimbus::DateTime::parse_epoch_seconds("1").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1")
+                .expect("epoch seconds"),
         ),
         query_timestamp_list: Some(
             vec![
-                nimbus::DateTime::parse_epoch_seconds("1").expect("epoch seconds"),
-                nimbus::DateTime::parse_epoch_seconds("2").expect("epoch seconds"),
-                nimbus::DateTime::parse_epoch_seconds("3").expect("epoch seconds")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1")
+                .expect("epoch seconds"),
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("2")
+                .expect("epoch seconds"),
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("3")
+                .expect("epoch seconds")
             ],
         ),
         query_enum: Some(crate::types::FooEnum::from("Foo")),
@@ -1096,14 +1103,14 @@ fn request_rest_json_all_query_string_types() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::AllQueryStringTypes::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/AllQueryStringTypesInput",
             resolved_host: None,
@@ -1158,8 +1165,8 @@ fn request_rest_json_all_query_string_types() -> Result<(), String> {
     )
 }
 fn request_rest_json_query_string_map() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::AllQueryStringTypesInput {
@@ -1173,14 +1180,14 @@ fn request_rest_json_query_string_map() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::AllQueryStringTypes::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/AllQueryStringTypesInput",
             resolved_host: None,
@@ -1196,8 +1203,8 @@ fn request_rest_json_query_string_map() -> Result<(), String> {
     )
 }
 fn request_rest_json_query_string_escaping() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::AllQueryStringTypesInput {
@@ -1209,14 +1216,14 @@ fn request_rest_json_query_string_escaping() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::AllQueryStringTypes::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/AllQueryStringTypesInput",
             resolved_host: None,
@@ -1234,8 +1241,8 @@ fn request_rest_json_query_string_escaping() -> Result<(), String> {
     )
 }
 fn request_rest_json_supports_na_n_float_query_values() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::AllQueryStringTypesInput {
@@ -1251,14 +1258,14 @@ fn request_rest_json_supports_na_n_float_query_values() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::AllQueryStringTypes::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/AllQueryStringTypesInput",
             resolved_host: None,
@@ -1274,8 +1281,8 @@ fn request_rest_json_supports_na_n_float_query_values() -> Result<(), String> {
     )
 }
 fn request_rest_json_supports_infinity_float_query_values() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::AllQueryStringTypesInput {
@@ -1291,14 +1298,14 @@ fn request_rest_json_supports_infinity_float_query_values() -> Result<(), String
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::AllQueryStringTypes::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/AllQueryStringTypesInput",
             resolved_host: None,
@@ -1317,8 +1324,8 @@ fn request_rest_json_supports_negative_infinity_float_query_values() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::AllQueryStringTypesInput {
@@ -1334,14 +1341,14 @@ fn request_rest_json_supports_negative_infinity_float_query_values() -> Result<
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::AllQueryStringTypes::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/AllQueryStringTypesInput",
             resolved_host: None,
@@ -1357,8 +1364,8 @@ fn request_rest_json_supports_negative_infinity_float_query_values() -> Result<
     )
 }
 fn request_rest_json_zero_and_false_query_values() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::AllQueryStringTypesInput {
@@ -1374,14 +1381,14 @@ fn request_rest_json_zero_and_false_query_values() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::AllQueryStringTypes::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/AllQueryStringTypesInput",
             resolved_host: None,
@@ -1400,15 +1407,15 @@ fn request_rest_json_constant_and_variable_query_string_missing_one_value() -> R
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::ConstantAndVariableQueryStringInput {
         baz: Some(String::from("bam")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::ConstantAndVariableQueryString::new(
                 client.core().clone(),
                 input,
@@ -1417,9 +1424,9 @@ fn request_rest_json_constant_and_variable_query_string_missing_one_value() -> R
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/ConstantAndVariableQueryString",
             resolved_host: None,
@@ -1438,8 +1445,8 @@ fn request_rest_json_constant_and_variable_query_string_all_values() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::ConstantAndVariableQueryStringInput {
@@ -1447,7 +1454,7 @@ fn request_rest_json_constant_and_variable_query_string_all_values() -> Result<
         maybe_set: Some(String::from("yes")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::ConstantAndVariableQueryString::new(
                 client.core().clone(),
                 input,
@@ -1456,9 +1463,9 @@ fn request_rest_json_constant_and_variable_query_string_all_values() -> Result<
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/ConstantAndVariableQueryString",
             resolved_host: None,
@@ -1474,22 +1481,22 @@ fn request_rest_json_constant_and_variable_query_string_all_values() -> Result<
     )
 }
 fn request_rest_json_constant_query_string() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::ConstantQueryStringInput {
         hello: String::from("hi"),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::ConstantQueryString::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/ConstantQueryString/hi",
             resolved_host: None,
@@ -1506,7 +1513,7 @@ fn request_rest_json_constant_query_string() -> Result<(), String> {
 }
 fn response_rest_json_date_time_with_negative_offset() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "      {\n          \"datetime\": \"2019-12-16T22:48:18-01:00\"\n      }\n",
@@ -1516,7 +1523,8 @@ fn response_rest_json_date_time_with_negative_offset() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DatetimeOffsetsOutput {
         datetime: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -1527,7 +1535,7 @@ fn response_rest_json_date_time_with_negative_offset() -> Result<(), String> {
 }
 fn response_rest_json_date_time_with_positive_offset() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "      {\n          \"datetime\": \"2019-12-17T00:48:18+01:00\"\n      }\n",
@@ -1537,7 +1545,8 @@ fn response_rest_json_date_time_with_positive_offset() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DatetimeOffsetsOutput {
         datetime: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -1547,23 +1556,25 @@ fn response_rest_json_date_time_with_positive_offset() -> Result<(), String> {
     Ok(())
 }
 fn request_document_type_input_with_object() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
-        document_value: Some(nimbus::testing::document("{\"foo\":\"bar\"}")),
+        document_value: Some(
+            nimbus_aws::codegen::testing::document("{\"foo\":\"bar\"}"),
+        ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::DocumentType::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/DocumentType",
             resolved_host: None,
@@ -1581,23 +1592,23 @@ fn request_document_type_input_with_object() -> Result<(), String> {
     )
 }
 fn request_document_input_with_string() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
-        document_value: Some(nimbus::testing::document("\"hello\"")),
+        document_value: Some(nimbus_aws::codegen::testing::document("\"hello\"")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::DocumentType::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/DocumentType",
             resolved_host: None,
@@ -1615,23 +1626,23 @@ fn request_document_input_with_string() -> Result<(), String> {
     )
 }
 fn request_document_input_with_number() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
-        document_value: Some(nimbus::testing::document("10")),
+        document_value: Some(nimbus_aws::codegen::testing::document("10")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::DocumentType::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/DocumentType",
             resolved_host: None,
@@ -1649,23 +1660,23 @@ fn request_document_input_with_number() -> Result<(), String> {
     )
 }
 fn request_document_input_with_boolean() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
-        document_value: Some(nimbus::testing::document("true")),
+        document_value: Some(nimbus_aws::codegen::testing::document("true")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::DocumentType::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/DocumentType",
             resolved_host: None,
@@ -1683,25 +1694,27 @@ fn request_document_input_with_boolean() -> Result<(), String> {
     )
 }
 fn request_document_input_with_list() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
         document_value: Some(
-            nimbus::testing::document("[true,\"hi\",[1,2],{\"foo\":{\"baz\":[3,4]}}]"),
+            nimbus_aws::codegen::testing::document(
+                "[true,\"hi\",[1,2],{\"foo\":{\"baz\":[3,4]}}]",
+            ),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::DocumentType::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/DocumentType",
             resolved_host: None,
@@ -1720,7 +1733,7 @@ fn request_document_input_with_list() -> Result<(), String> {
 }
 fn response_document_output() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"stringValue\": \"string\",\n    \"documentValue\": {\n        \"foo\": \"bar\"\n    }\n}",
@@ -1730,7 +1743,9 @@ fn response_document_output() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
-        document_value: Some(nimbus::testing::document("{\"foo\":\"bar\"}")),
+        document_value: Some(
+            nimbus_aws::codegen::testing::document("{\"foo\":\"bar\"}"),
+        ),
         ..Default::default()
     };
     if actual != expected {
@@ -1740,7 +1755,7 @@ fn response_document_output() -> Result<(), String> {
 }
 fn response_document_output_string() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"stringValue\": \"string\",\n    \"documentValue\": \"hello\"\n}",
@@ -1750,7 +1765,7 @@ fn response_document_output_string() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
-        document_value: Some(nimbus::testing::document("\"hello\"")),
+        document_value: Some(nimbus_aws::codegen::testing::document("\"hello\"")),
         ..Default::default()
     };
     if actual != expected {
@@ -1760,7 +1775,7 @@ fn response_document_output_string() -> Result<(), String> {
 }
 fn response_document_output_number() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"stringValue\": \"string\",\n    \"documentValue\": 10\n}",
@@ -1770,7 +1785,7 @@ fn response_document_output_number() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
-        document_value: Some(nimbus::testing::document("10")),
+        document_value: Some(nimbus_aws::codegen::testing::document("10")),
         ..Default::default()
     };
     if actual != expected {
@@ -1780,7 +1795,7 @@ fn response_document_output_number() -> Result<(), String> {
 }
 fn response_document_output_boolean() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"stringValue\": \"string\",\n    \"documentValue\": false\n}",
@@ -1790,7 +1805,7 @@ fn response_document_output_boolean() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
-        document_value: Some(nimbus::testing::document("false")),
+        document_value: Some(nimbus_aws::codegen::testing::document("false")),
         ..Default::default()
     };
     if actual != expected {
@@ -1800,7 +1815,7 @@ fn response_document_output_boolean() -> Result<(), String> {
 }
 fn response_document_output_array() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"stringValue\": \"string\",\n    \"documentValue\": [\n        true,\n        false\n    ]\n}",
@@ -1810,7 +1825,7 @@ fn response_document_output_array() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
-        document_value: Some(nimbus::testing::document("[true,false]")),
+        document_value: Some(nimbus_aws::codegen::testing::document("[true,false]")),
         ..Default::default()
     };
     if actual != expected {
@@ -1819,31 +1834,37 @@ fn response_document_output_array() -> Result<(), String> {
     Ok(())
 }
 fn request_document_type_as_map_value_input() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::DocumentTypeAsMapValueInputOutput {
         doc_valued_map: Some(
             [
-                (String::from("foo"), nimbus::testing::document("{\"f\":1,\"o\":2}")),
-                (String::from("bar"), nimbus::testing::document("[\"b\",\"a\",\"r\"]")),
-                (String::from("baz"), nimbus::testing::document("\"BAZ\"")),
+                (
+                    String::from("foo"),
+                    nimbus_aws::codegen::testing::document("{\"f\":1,\"o\":2}"),
+                ),
+                (
+                    String::from("bar"),
+                    nimbus_aws::codegen::testing::document("[\"b\",\"a\",\"r\"]"),
+                ),
+                (String::from("baz"), nimbus_aws::codegen::testing::document("\"BAZ\"")),
             ]
                 .into_iter()
                 .collect::<std::collections::HashMap<_, _>>(),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::DocumentTypeAsMapValue::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/DocumentTypeAsMapValue",
             resolved_host: None,
@@ -1862,7 +1883,7 @@ fn request_document_type_as_map_value_input() -> Result<(), String> {
 }
 fn response_document_type_as_map_value_output() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"docValuedMap\": {\n        \"foo\": { \"f\": 1, \"o\": 2 },\n        \"bar\": [ \"b\", \"a\", \"r\" ],\n        \"baz\": \"BAZ\"\n    }\n}",
@@ -1875,9 +1896,15 @@ fn response_document_type_as_map_value_output() -> Result<(), String> {
     let expected = crate::types::DocumentTypeAsMapValueInputOutput {
         doc_valued_map: Some(
             [
-                (String::from("foo"), nimbus::testing::document("{\"f\":1,\"o\":2}")),
-                (String::from("bar"), nimbus::testing::document("[\"b\",\"a\",\"r\"]")),
-                (String::from("baz"), nimbus::testing::document("\"BAZ\"")),
+                (
+                    String::from("foo"),
+                    nimbus_aws::codegen::testing::document("{\"f\":1,\"o\":2}"),
+                ),
+                (
+                    String::from("bar"),
+                    nimbus_aws::codegen::testing::document("[\"b\",\"a\",\"r\"]"),
+                ),
+                (String::from("baz"), nimbus_aws::codegen::testing::document("\"BAZ\"")),
             ]
                 .into_iter()
                 .collect::<std::collections::HashMap<_, _>>(),
@@ -1890,23 +1917,25 @@ fn response_document_type_as_map_value_output() -> Result<(), String> {
     Ok(())
 }
 fn request_document_type_as_payload_input() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::DocumentTypeAsPayloadInputOutput {
-        document_value: Some(nimbus::testing::document("{\"foo\":\"bar\"}")),
+        document_value: Some(
+            nimbus_aws::codegen::testing::document("{\"foo\":\"bar\"}"),
+        ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::DocumentTypeAsPayload::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/DocumentTypeAsPayload",
             resolved_host: None,
@@ -1922,23 +1951,23 @@ fn request_document_type_as_payload_input() -> Result<(), String> {
     )
 }
 fn request_document_type_as_payload_input_string() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::DocumentTypeAsPayloadInputOutput {
-        document_value: Some(nimbus::testing::document("\"hello\"")),
+        document_value: Some(nimbus_aws::codegen::testing::document("\"hello\"")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::DocumentTypeAsPayload::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/DocumentTypeAsPayload",
             resolved_host: None,
@@ -1955,7 +1984,7 @@ fn request_document_type_as_payload_input_string() -> Result<(), String> {
 }
 fn response_document_type_as_payload_output() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"foo\": \"bar\"\n}",
@@ -1964,7 +1993,9 @@ fn response_document_type_as_payload_output() -> Result<(), String> {
     let actual = crate::operations::read_document_type_as_payload_input_output(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DocumentTypeAsPayloadInputOutput {
-        document_value: Some(nimbus::testing::document("{\"foo\":\"bar\"}")),
+        document_value: Some(
+            nimbus_aws::codegen::testing::document("{\"foo\":\"bar\"}"),
+        ),
         ..Default::default()
     };
     if actual != expected {
@@ -1974,7 +2005,7 @@ fn response_document_type_as_payload_output() -> Result<(), String> {
 }
 fn response_document_type_as_payload_output_string() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "\"hello\"",
@@ -1983,7 +2014,7 @@ fn response_document_type_as_payload_output_string() -> Result<(), String> {
     let actual = crate::operations::read_document_type_as_payload_input_output(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::DocumentTypeAsPayloadInputOutput {
-        document_value: Some(nimbus::testing::document("\"hello\"")),
+        document_value: Some(nimbus_aws::codegen::testing::document("\"hello\"")),
         ..Default::default()
     };
     if actual != expected {
@@ -1992,22 +2023,22 @@ fn response_document_type_as_payload_output_string() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_empty_input_and_empty_output() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::EmptyInputAndEmptyOutputInput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EmptyInputAndEmptyOutput::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/EmptyInputAndEmptyOutput",
             resolved_host: None,
@@ -2024,7 +2055,7 @@ fn request_rest_json_empty_input_and_empty_output() -> Result<(), String> {
 }
 fn response_rest_json_empty_input_and_empty_output() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -2045,7 +2076,7 @@ fn response_rest_json_empty_input_and_empty_output_json_object_output() -> Resul
     String,
 > {
     let headers: &[(&str, &str)] = &[];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -2062,19 +2093,19 @@ fn response_rest_json_empty_input_and_empty_output_json_object_output() -> Resul
     Ok(())
 }
 fn request_rest_json_endpoint_trait() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointOperation::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/EndpointOperation",
             resolved_host: Some("foo.example.com"),
@@ -2090,15 +2121,15 @@ fn request_rest_json_endpoint_trait() -> Result<(), String> {
     )
 }
 fn request_rest_json_endpoint_trait_with_host_label() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HostLabelInput {
         label: String::from("bar"),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointWithHostLabelOperation::new(
                 client.core().clone(),
                 input,
@@ -2107,9 +2138,9 @@ fn request_rest_json_endpoint_trait_with_host_label() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/EndpointWithHostLabelOperation",
             resolved_host: Some("foo.bar.example.com"),
@@ -2126,7 +2157,7 @@ fn request_rest_json_endpoint_trait_with_host_label() -> Result<(), String> {
 }
 fn response_rest_json_date_time_with_fractional_seconds() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "      {\n          \"datetime\": \"2000-01-02T20:34:56.123Z\"\n      }\n",
@@ -2136,7 +2167,7 @@ fn response_rest_json_date_time_with_fractional_seconds() -> Result<(), String> 
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::FractionalSecondsOutput {
         datetime: Some(
-            nimbus::DateTime::parse_epoch_seconds("946845296.123")
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296.123")
                 .expect("epoch seconds"),
         ),
         ..Default::default()
@@ -2148,7 +2179,7 @@ fn response_rest_json_date_time_with_fractional_seconds() -> Result<(), String> 
 }
 fn response_rest_json_greeting_with_errors() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Greeting", "Hello")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -2167,7 +2198,7 @@ fn response_rest_json_greeting_with_errors() -> Result<(), String> {
 }
 fn response_rest_json_greeting_with_errors_no_payload() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Greeting", "Hello")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -2190,13 +2221,13 @@ fn response_rest_json_complex_error_with_no_message() -> Result<(), String> {
         ("X-Header", "Header"),
         ("X-Amzn-Errortype", "ComplexError"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         403u16,
         headers.iter().copied().collect(),
         "{\n    \"TopLevel\": \"Top level\",\n    \"Nested\": {\n        \"Fooooo\": \"bar\"\n    }\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2220,13 +2251,13 @@ fn response_rest_json_empty_complex_error_with_no_message() -> Result<(), String
         ("Content-Type", "application/json"),
         ("X-Amzn-Errortype", "ComplexError"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         403u16,
         headers.iter().copied().collect(),
         "{}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2241,13 +2272,13 @@ fn response_rest_json_empty_complex_error_with_no_message() -> Result<(), String
 }
 fn response_rest_json_foo_error_using_x_amzn_error_type() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Amzn-Errortype", "FooError")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2270,13 +2301,13 @@ fn response_rest_json_foo_error_using_x_amzn_error_type_with_uri() -> Result<
             "FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
         ),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2299,13 +2330,13 @@ fn response_rest_json_foo_error_using_x_amzn_error_type_with_uri_and_namespace()
             "aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
         ),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2328,13 +2359,13 @@ fn response_rest_json_foo_error_using_x_amzn_error_type_with_uri_and_different_n
             "aws.different.namespace#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/",
         ),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2349,13 +2380,13 @@ fn response_rest_json_foo_error_using_x_amzn_error_type_with_uri_and_different_n
 }
 fn response_rest_json_foo_error_using_code() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"code\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2370,13 +2401,13 @@ fn response_rest_json_foo_error_using_code() -> Result<(), String> {
 }
 fn response_rest_json_foo_error_using_code_and_namespace() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"code\": \"aws.protocoltests.restjson#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2391,13 +2422,13 @@ fn response_rest_json_foo_error_using_code_and_namespace() -> Result<(), String>
 }
 fn response_rest_json_foo_error_using_code_uri_and_namespace() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"code\": \"aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2412,13 +2443,13 @@ fn response_rest_json_foo_error_using_code_uri_and_namespace() -> Result<(), Str
 }
 fn response_rest_json_foo_error_with_dunder_type() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2433,13 +2464,13 @@ fn response_rest_json_foo_error_with_dunder_type() -> Result<(), String> {
 }
 fn response_rest_json_foo_error_with_dunder_type_and_namespace() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.restjson#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2457,13 +2488,13 @@ fn response_rest_json_foo_error_with_dunder_type_uri_and_namespace() -> Result<
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2478,13 +2509,13 @@ fn response_rest_json_foo_error_with_dunder_type_uri_and_namespace() -> Result<
 }
 fn response_rest_json_foo_error_with_nested_type_property() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         500u16,
         headers.iter().copied().collect(),
         "{\n    \"__type\": \"aws.protocoltests.restjson#FooError\",\n    \"ErrorDetails\": [\n      {\n          \"__type\": \"com.amazon.internal#ErrorDetails\",\n          \"reason\": \"Some reason\"\n      }\n    ]\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2502,13 +2533,13 @@ fn response_rest_json_invalid_greeting_error() -> Result<(), String> {
         ("Content-Type", "application/json"),
         ("X-Amzn-Errortype", "InvalidGreeting"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         400u16,
         headers.iter().copied().collect(),
         "{\n    \"Message\": \"Hi\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus::protocol::error_from_response(nimbus::Protocol::RestJson1, response),
+        nimbus_aws::codegen::testing::error_from_response(response),
     );
     let crate::errors::GreetingWithErrorsError::InvalidGreeting(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2523,20 +2554,20 @@ fn response_rest_json_invalid_greeting_error() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_host_with_path() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com/custom", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HostWithPathOperation::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/custom/HostWithPathOperation",
             resolved_host: None,
@@ -2552,22 +2583,22 @@ fn request_rest_json_host_with_path() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_checksum_required() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpChecksumRequiredInputOutput {
         foo: Some(String::from("base64 encoded md5 checksum")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpChecksumRequired::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/HttpChecksumRequired",
             resolved_host: None,
@@ -2586,8 +2617,8 @@ fn request_rest_json_http_checksum_required() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_empty_prefix_headers_request_client() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpEmptyPrefixHeadersInput {
@@ -2602,15 +2633,15 @@ fn request_rest_json_http_empty_prefix_headers_request_client() -> Result<(), St
         specific_header: Some(String::from("There")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpEmptyPrefixHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/HttpEmptyPrefixHeaders",
             resolved_host: None,
@@ -2627,7 +2658,7 @@ fn request_rest_json_http_empty_prefix_headers_request_client() -> Result<(), St
 }
 fn response_rest_json_http_empty_prefix_headers_response_client() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("x-foo", "Foo"), ("hello", "There")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -2653,22 +2684,22 @@ fn response_rest_json_http_empty_prefix_headers_response_client() -> Result<(), 
     Ok(())
 }
 fn request_rest_json_enum_payload_request() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::EnumPayloadInput {
         payload: Some(crate::types::StringEnum::from("enumvalue")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpEnumPayload::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/EnumPayload",
             resolved_host: None,
@@ -2685,7 +2716,7 @@ fn request_rest_json_enum_payload_request() -> Result<(), String> {
 }
 fn response_rest_json_enum_payload_response() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "text/plain")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "enumvalue",
@@ -2703,23 +2734,23 @@ fn response_rest_json_enum_payload_response() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_http_payload_traits_with_blob() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpPayloadTraitsInputOutput {
         foo: Some(String::from("Foo")),
-        blob: Some(nimbus::Blob::from("blobby blob blob")),
+        blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpPayloadTraits::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/HttpPayloadTraits",
             resolved_host: None,
@@ -2735,22 +2766,22 @@ fn request_rest_json_http_payload_traits_with_blob() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_payload_traits_with_no_blob_body() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpPayloadTraitsInputOutput {
         foo: Some(String::from("Foo")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpPayloadTraits::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/HttpPayloadTraits",
             resolved_host: None,
@@ -2767,7 +2798,7 @@ fn request_rest_json_http_payload_traits_with_no_blob_body() -> Result<(), Strin
 }
 fn response_rest_json_http_payload_traits_with_blob() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Foo", "Foo")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "blobby blob blob",
@@ -2777,7 +2808,7 @@ fn response_rest_json_http_payload_traits_with_blob() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::HttpPayloadTraitsInputOutput {
         foo: Some(String::from("Foo")),
-        blob: Some(nimbus::Blob::from("blobby blob blob")),
+        blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
         ..Default::default()
     };
     if actual != expected {
@@ -2787,7 +2818,7 @@ fn response_rest_json_http_payload_traits_with_blob() -> Result<(), String> {
 }
 fn response_rest_json_http_payload_traits_with_no_blob_body() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Foo", "Foo")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -2808,16 +2839,16 @@ fn request_rest_json_http_payload_traits_with_media_type_with_blob() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpPayloadTraitsWithMediaTypeInputOutput {
         foo: Some(String::from("Foo")),
-        blob: Some(nimbus::Blob::from("blobby blob blob")),
+        blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpPayloadTraitsWithMediaType::new(
                 client.core().clone(),
                 input,
@@ -2826,9 +2857,9 @@ fn request_rest_json_http_payload_traits_with_media_type_with_blob() -> Result<
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/HttpPayloadTraitsWithMediaType",
             resolved_host: None,
@@ -2848,7 +2879,7 @@ fn response_rest_json_http_payload_traits_with_media_type_with_blob() -> Result<
     String,
 > {
     let headers: &[(&str, &str)] = &[("X-Foo", "Foo"), ("Content-Type", "text/plain")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "blobby blob blob",
@@ -2860,7 +2891,7 @@ fn response_rest_json_http_payload_traits_with_media_type_with_blob() -> Result<
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::HttpPayloadTraitsWithMediaTypeInputOutput {
         foo: Some(String::from("Foo")),
-        blob: Some(nimbus::Blob::from("blobby blob blob")),
+        blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
         ..Default::default()
     };
     if actual != expected {
@@ -2869,8 +2900,8 @@ fn response_rest_json_http_payload_traits_with_media_type_with_blob() -> Result<
     Ok(())
 }
 fn request_rest_json_http_payload_with_structure() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpPayloadWithStructureInputOutput {
@@ -2881,15 +2912,15 @@ fn request_rest_json_http_payload_with_structure() -> Result<(), String> {
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpPayloadWithStructure::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/HttpPayloadWithStructure",
             resolved_host: None,
@@ -2906,7 +2937,7 @@ fn request_rest_json_http_payload_with_structure() -> Result<(), String> {
 }
 fn response_rest_json_http_payload_with_structure() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"greeting\": \"hello\",\n    \"name\": \"Phreddy\"\n}",
@@ -2934,7 +2965,7 @@ fn response_rest_json_http_payload_with_structure_and_empty_response_body() -> R
     String,
 > {
     let headers: &[(&str, &str)] = &[];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -2953,22 +2984,22 @@ fn response_rest_json_http_payload_with_structure_and_empty_response_body() -> R
     Ok(())
 }
 fn request_rest_json_http_payload_with_union() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpPayloadWithUnionInputOutput {
         nested: Some(crate::types::UnionPayload::Greeting(String::from("hello"))),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpPayloadWithUnion::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/HttpPayloadWithUnion",
             resolved_host: None,
@@ -2984,21 +3015,21 @@ fn request_rest_json_http_payload_with_union() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_payload_with_unset_union() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpPayloadWithUnionInputOutput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpPayloadWithUnion::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/HttpPayloadWithUnion",
             resolved_host: None,
@@ -3015,7 +3046,7 @@ fn request_rest_json_http_payload_with_unset_union() -> Result<(), String> {
 }
 fn response_rest_json_http_payload_with_union() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"greeting\": \"hello\"\n}",
@@ -3034,7 +3065,7 @@ fn response_rest_json_http_payload_with_union() -> Result<(), String> {
 }
 fn response_rest_json_http_payload_with_unset_union() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Length", "0")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -3051,8 +3082,8 @@ fn response_rest_json_http_payload_with_unset_union() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_http_prefix_headers_are_present() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpPrefixHeadersInput {
@@ -3067,14 +3098,14 @@ fn request_rest_json_http_prefix_headers_are_present() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpPrefixHeaders::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/HttpPrefixHeaders",
             resolved_host: None,
@@ -3094,8 +3125,8 @@ fn request_rest_json_http_prefix_headers_are_present() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_prefix_headers_are_not_present() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpPrefixHeadersInput {
@@ -3103,14 +3134,14 @@ fn request_rest_json_http_prefix_headers_are_not_present() -> Result<(), String>
         foo_map: Some([].into_iter().collect::<std::collections::HashMap<_, _>>()),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpPrefixHeaders::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/HttpPrefixHeaders",
             resolved_host: None,
@@ -3126,8 +3157,8 @@ fn request_rest_json_http_prefix_headers_are_not_present() -> Result<(), String>
     )
 }
 fn request_rest_json_http_prefix_empty_headers() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpPrefixHeadersInput {
@@ -3138,14 +3169,14 @@ fn request_rest_json_http_prefix_empty_headers() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpPrefixHeaders::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/HttpPrefixHeaders",
             resolved_host: None,
@@ -3166,7 +3197,7 @@ fn response_rest_json_http_prefix_headers_are_present() -> Result<(), String> {
         ("x-foo-abc", "Abc value"),
         ("x-foo-def", "Def value"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -3193,7 +3224,7 @@ fn response_rest_json_http_prefix_headers_are_present() -> Result<(), String> {
 }
 fn response_http_prefix_headers_response() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("x-foo", "Foo"), ("hello", "Hello")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -3220,8 +3251,8 @@ fn response_http_prefix_headers_response() -> Result<(), String> {
     Ok(())
 }
 fn request_http_query_params_only_request() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpQueryParamsOnlyInput {
@@ -3235,7 +3266,7 @@ fn request_http_query_params_only_request() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpQueryParamsOnlyOperation::new(
                 client.core().clone(),
                 input,
@@ -3244,9 +3275,9 @@ fn request_http_query_params_only_request() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/http-query-params-only",
             resolved_host: None,
@@ -3262,15 +3293,15 @@ fn request_http_query_params_only_request() -> Result<(), String> {
     )
 }
 fn request_http_query_params_only_empty_request() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpQueryParamsOnlyInput {
         query_map: Some([].into_iter().collect::<std::collections::HashMap<_, _>>()),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpQueryParamsOnlyOperation::new(
                 client.core().clone(),
                 input,
@@ -3279,9 +3310,9 @@ fn request_http_query_params_only_empty_request() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/http-query-params-only",
             resolved_host: None,
@@ -3297,8 +3328,8 @@ fn request_http_query_params_only_empty_request() -> Result<(), String> {
     )
 }
 fn request_rest_json_supports_na_n_float_labels() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpRequestWithFloatLabelsInput {
@@ -3306,15 +3337,15 @@ fn request_rest_json_supports_na_n_float_labels() -> Result<(), String> {
         double: f64::NAN,
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpRequestWithFloatLabels::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/FloatHttpLabels/NaN/NaN",
             resolved_host: None,
@@ -3330,8 +3361,8 @@ fn request_rest_json_supports_na_n_float_labels() -> Result<(), String> {
     )
 }
 fn request_rest_json_supports_infinity_float_labels() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpRequestWithFloatLabelsInput {
@@ -3339,15 +3370,15 @@ fn request_rest_json_supports_infinity_float_labels() -> Result<(), String> {
         double: f64::INFINITY,
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpRequestWithFloatLabels::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/FloatHttpLabels/Infinity/Infinity",
             resolved_host: None,
@@ -3363,8 +3394,8 @@ fn request_rest_json_supports_infinity_float_labels() -> Result<(), String> {
     )
 }
 fn request_rest_json_supports_negative_infinity_float_labels() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpRequestWithFloatLabelsInput {
@@ -3372,15 +3403,15 @@ fn request_rest_json_supports_negative_infinity_float_labels() -> Result<(), Str
         double: f64::NEG_INFINITY,
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpRequestWithFloatLabels::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/FloatHttpLabels/-Infinity/-Infinity",
             resolved_host: None,
@@ -3396,8 +3427,8 @@ fn request_rest_json_supports_negative_infinity_float_labels() -> Result<(), Str
     )
 }
 fn request_rest_json_http_request_with_greedy_label_in_path() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpRequestWithGreedyLabelInPathInput {
@@ -3405,7 +3436,7 @@ fn request_rest_json_http_request_with_greedy_label_in_path() -> Result<(), Stri
         baz: String::from("there/guy"),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpRequestWithGreedyLabelInPath::new(
                 client.core().clone(),
                 input,
@@ -3414,9 +3445,9 @@ fn request_rest_json_http_request_with_greedy_label_in_path() -> Result<(), Stri
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/HttpRequestWithGreedyLabelInPath/foo/hello%2Fescape/baz/there/guy",
             resolved_host: None,
@@ -3432,8 +3463,8 @@ fn request_rest_json_http_request_with_greedy_label_in_path() -> Result<(), Stri
     )
 }
 fn request_rest_json_input_with_headers_and_all_params() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpRequestWithLabelsInput {
@@ -3444,19 +3475,19 @@ fn request_rest_json_input_with_headers_and_all_params() -> Result<(), String> {
         float: 4.1f32,
         double: 5.1f64,
         boolean: true,
-        timestamp: nimbus::DateTime::parse_epoch_seconds("1576540098")
+        timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
             .expect("epoch seconds"),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpRequestWithLabels::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/HttpRequestWithLabels/string/1/2/3/4.1/5.1/true/2019-12-16T23%3A48%3A18Z",
             resolved_host: None,
@@ -3472,8 +3503,8 @@ fn request_rest_json_input_with_headers_and_all_params() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_request_label_escaping() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpRequestWithLabelsInput {
@@ -3484,19 +3515,19 @@ fn request_rest_json_http_request_label_escaping() -> Result<(), String> {
         float: 4.1f32,
         double: 5.1f64,
         boolean: true,
-        timestamp: nimbus::DateTime::parse_epoch_seconds("1576540098")
+        timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
             .expect("epoch seconds"),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpRequestWithLabels::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/HttpRequestWithLabels/%20%25%3A%2F%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D%F0%9F%98%B9/1/2/3/4.1/5.1/true/2019-12-16T23%3A48%3A18Z",
             resolved_host: None,
@@ -3515,28 +3546,40 @@ fn request_rest_json_http_request_with_labels_and_timestamp_format() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpRequestWithLabelsAndTimestampFormatInput {
-        member_epoch_seconds: nimbus::DateTime::parse_epoch_seconds("1576540098")
+        member_epoch_seconds: nimbus_aws::codegen::DateTime::parse_epoch_seconds(
+                "1576540098",
+            )
             .expect("epoch seconds"),
-        member_http_date: nimbus::DateTime::parse_epoch_seconds("1576540098")
+        member_http_date: nimbus_aws::codegen::DateTime::parse_epoch_seconds(
+                "1576540098",
+            )
             .expect("epoch seconds"),
-        member_date_time: nimbus::DateTime::parse_epoch_seconds("1576540098")
+        member_date_time: nimbus_aws::codegen::DateTime::parse_epoch_seconds(
+                "1576540098",
+            )
             .expect("epoch seconds"),
-        default_format: nimbus::DateTime::parse_epoch_seconds("1576540098")
+        default_format: nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
             .expect("epoch seconds"),
-        target_epoch_seconds: nimbus::DateTime::parse_epoch_seconds("1576540098")
+        target_epoch_seconds: nimbus_aws::codegen::DateTime::parse_epoch_seconds(
+                "1576540098",
+            )
             .expect("epoch seconds"),
-        target_http_date: nimbus::DateTime::parse_epoch_seconds("1576540098")
+        target_http_date: nimbus_aws::codegen::DateTime::parse_epoch_seconds(
+                "1576540098",
+            )
             .expect("epoch seconds"),
-        target_date_time: nimbus::DateTime::parse_epoch_seconds("1576540098")
+        target_date_time: nimbus_aws::codegen::DateTime::parse_epoch_seconds(
+                "1576540098",
+            )
             .expect("epoch seconds"),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpRequestWithLabelsAndTimestampFormat::new(
                 client.core().clone(),
                 input,
@@ -3545,9 +3588,9 @@ fn request_rest_json_http_request_with_labels_and_timestamp_format() -> Result<
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/HttpRequestWithLabelsAndTimestampFormat/1576540098/Mon%2C%2016%20Dec%202019%2023%3A48%3A18%20GMT/2019-12-16T23%3A48%3A18Z/2019-12-16T23%3A48%3A18Z/1576540098/Mon%2C%2016%20Dec%202019%2023%3A48%3A18%20GMT/2019-12-16T23%3A48%3A18Z",
             resolved_host: None,
@@ -3563,23 +3606,23 @@ fn request_rest_json_http_request_with_labels_and_timestamp_format() -> Result<
     )
 }
 fn request_rest_json_tolerates_regex_chars_in_segments() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::HttpRequestWithRegexLiteralInput {
         str: String::from("abc"),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpRequestWithRegexLiteral::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/ReDosLiteral/abc/(a+)+",
             resolved_host: None,
@@ -3596,7 +3639,7 @@ fn request_rest_json_tolerates_regex_chars_in_segments() -> Result<(), String> {
 }
 fn response_rest_json_http_response_code() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         201u16,
         headers.iter().copied().collect(),
         "{}",
@@ -3615,7 +3658,7 @@ fn response_rest_json_http_response_code() -> Result<(), String> {
 }
 fn response_rest_json_http_response_code_with_no_payload() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         201u16,
         headers.iter().copied().collect(),
         "",
@@ -3633,22 +3676,22 @@ fn response_rest_json_http_response_code_with_no_payload() -> Result<(), String>
     Ok(())
 }
 fn request_rest_json_string_payload_request() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::StringPayloadInput {
         payload: Some(String::from("rawstring")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HttpStringPayload::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/StringPayload",
             resolved_host: None,
@@ -3665,7 +3708,7 @@ fn request_rest_json_string_payload_request() -> Result<(), String> {
 }
 fn response_rest_json_string_payload_response() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "text/plain")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "rawstring",
@@ -3684,7 +3727,7 @@ fn response_rest_json_string_payload_response() -> Result<(), String> {
 }
 fn response_rest_json_ignore_query_params_in_response() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\"baz\":\"bam\"}",
@@ -3704,8 +3747,8 @@ fn response_rest_json_ignore_query_params_in_response() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_input_and_output_with_string_headers() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
@@ -3718,15 +3761,15 @@ fn request_rest_json_input_and_output_with_string_headers() -> Result<(), String
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -3749,8 +3792,8 @@ fn request_rest_json_input_and_output_with_quoted_string_headers() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
@@ -3759,15 +3802,15 @@ fn request_rest_json_input_and_output_with_quoted_string_headers() -> Result<
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -3783,8 +3826,8 @@ fn request_rest_json_input_and_output_with_quoted_string_headers() -> Result<
     )
 }
 fn request_rest_json_input_and_output_with_numeric_headers() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
@@ -3797,15 +3840,15 @@ fn request_rest_json_input_and_output_with_numeric_headers() -> Result<(), Strin
         header_integer_list: Some(vec![1i32, 2i32, 3i32]),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -3829,8 +3872,8 @@ fn request_rest_json_input_and_output_with_numeric_headers() -> Result<(), Strin
     )
 }
 fn request_rest_json_input_and_output_with_boolean_headers() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
@@ -3839,15 +3882,15 @@ fn request_rest_json_input_and_output_with_boolean_headers() -> Result<(), Strin
         header_boolean_list: Some(vec![true, false, true]),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -3867,30 +3910,30 @@ fn request_rest_json_input_and_output_with_boolean_headers() -> Result<(), Strin
     )
 }
 fn request_rest_json_input_and_output_with_timestamp_headers() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_timestamp_list: Some(
             vec![
-                nimbus::DateTime::parse_epoch_seconds("1576540098")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
                 .expect("epoch seconds"),
-                nimbus::DateTime::parse_epoch_seconds("1576540098")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
                 .expect("epoch seconds")
             ],
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -3911,8 +3954,8 @@ fn request_rest_json_input_and_output_with_timestamp_headers() -> Result<(), Str
     )
 }
 fn request_rest_json_input_and_output_with_enum_headers() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
@@ -3925,15 +3968,15 @@ fn request_rest_json_input_and_output_with_enum_headers() -> Result<(), String> 
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -3949,8 +3992,8 @@ fn request_rest_json_input_and_output_with_enum_headers() -> Result<(), String> 
     )
 }
 fn request_rest_json_input_and_output_with_int_enum_headers() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
@@ -3963,15 +4006,15 @@ fn request_rest_json_input_and_output_with_int_enum_headers() -> Result<(), Stri
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -3987,8 +4030,8 @@ fn request_rest_json_input_and_output_with_int_enum_headers() -> Result<(), Stri
     )
 }
 fn request_rest_json_supports_na_n_float_header_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
@@ -3996,15 +4039,15 @@ fn request_rest_json_supports_na_n_float_header_inputs() -> Result<(), String> {
         header_double: Some(f64::NAN),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -4020,8 +4063,8 @@ fn request_rest_json_supports_na_n_float_header_inputs() -> Result<(), String> {
     )
 }
 fn request_rest_json_supports_infinity_float_header_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
@@ -4029,15 +4072,15 @@ fn request_rest_json_supports_infinity_float_header_inputs() -> Result<(), Strin
         header_double: Some(f64::INFINITY),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -4056,8 +4099,8 @@ fn request_rest_json_supports_negative_infinity_float_header_inputs() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
@@ -4065,15 +4108,15 @@ fn request_rest_json_supports_negative_infinity_float_header_inputs() -> Result<
         header_double: Some(f64::NEG_INFINITY),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::InputAndOutputWithHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/InputAndOutputWithHeaders",
             resolved_host: None,
@@ -4094,7 +4137,7 @@ fn response_rest_json_input_and_output_with_string_headers() -> Result<(), Strin
         ("X-StringList", "a, b, c"),
         ("X-StringSet", "a, b, c"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4122,7 +4165,7 @@ fn response_rest_json_input_and_output_with_quoted_string_headers() -> Result<
     String,
 > {
     let headers: &[(&str, &str)] = &[("X-StringList", "\"b,c\", \"\\\"def\\\"\", a")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4151,7 +4194,7 @@ fn response_rest_json_input_and_output_with_numeric_headers() -> Result<(), Stri
         ("X-Double", "1.1"),
         ("X-IntegerList", "1, 2, 3"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4180,7 +4223,7 @@ fn response_rest_json_input_and_output_with_boolean_headers() -> Result<(), Stri
         ("X-Boolean2", "false"),
         ("X-BooleanList", "true, false, true"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4206,7 +4249,7 @@ fn response_rest_json_input_and_output_with_timestamp_headers() -> Result<(), St
             "Mon, 16 Dec 2019 23:48:18 GMT, Mon, 16 Dec 2019 23:48:18 GMT",
         ),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4217,9 +4260,9 @@ fn response_rest_json_input_and_output_with_timestamp_headers() -> Result<(), St
     let expected = crate::types::InputAndOutputWithHeadersIo {
         header_timestamp_list: Some(
             vec![
-                nimbus::DateTime::parse_epoch_seconds("1576540098")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
                 .expect("epoch seconds"),
-                nimbus::DateTime::parse_epoch_seconds("1576540098")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
                 .expect("epoch seconds")
             ],
         ),
@@ -4232,7 +4275,7 @@ fn response_rest_json_input_and_output_with_timestamp_headers() -> Result<(), St
 }
 fn response_rest_json_input_and_output_with_enum_headers() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Enum", "Foo"), ("X-EnumList", "Foo, Bar, Baz")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4260,7 +4303,7 @@ fn response_rest_json_input_and_output_with_int_enum_headers() -> Result<(), Str
         ("X-IntegerEnum", "1"),
         ("X-IntegerEnumList", "1, 2, 3"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4285,7 +4328,7 @@ fn response_rest_json_input_and_output_with_int_enum_headers() -> Result<(), Str
 }
 fn response_rest_json_supports_na_n_float_header_outputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Float", "NaN"), ("X-Double", "NaN")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4310,7 +4353,7 @@ fn response_rest_json_supports_na_n_float_header_outputs() -> Result<(), String>
 }
 fn response_rest_json_supports_infinity_float_header_outputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Float", "Infinity"), ("X-Double", "Infinity")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4336,7 +4379,7 @@ fn response_rest_json_supports_negative_infinity_float_header_outputs() -> Resul
         ("X-Float", "-Infinity"),
         ("X-Double", "-Infinity"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -4355,22 +4398,22 @@ fn response_rest_json_supports_negative_infinity_float_header_outputs() -> Resul
     Ok(())
 }
 fn request_rest_json_json_blobs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonBlobsInputOutput {
-        data: Some(nimbus::Blob::from("value")),
+        data: Some(nimbus_aws::codegen::Blob::from("value")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonBlobs::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonBlobs",
             resolved_host: None,
@@ -4387,7 +4430,7 @@ fn request_rest_json_json_blobs() -> Result<(), String> {
 }
 fn response_rest_json_json_blobs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"data\": \"dmFsdWU=\"\n}",
@@ -4396,7 +4439,7 @@ fn response_rest_json_json_blobs() -> Result<(), String> {
     let actual = crate::operations::read_json_blobs_input_output(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::JsonBlobsInputOutput {
-        data: Some(nimbus::Blob::from("value")),
+        data: Some(nimbus_aws::codegen::Blob::from("value")),
         ..Default::default()
     };
     if actual != expected {
@@ -4405,8 +4448,8 @@ fn response_rest_json_json_blobs() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_json_enums() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonEnumsInputOutput {
@@ -4429,14 +4472,14 @@ fn request_rest_json_json_enums() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonEnums::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonEnums",
             resolved_host: None,
@@ -4455,7 +4498,7 @@ fn request_rest_json_json_enums() -> Result<(), String> {
 }
 fn response_rest_json_json_enums() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"fooEnum1\": \"Foo\",\n    \"fooEnum2\": \"0\",\n    \"fooEnum3\": \"1\",\n    \"fooEnumList\": [\n        \"Foo\",\n        \"0\"\n    ],\n    \"fooEnumSet\": [\n        \"Foo\",\n        \"0\"\n    ],\n    \"fooEnumMap\": {\n        \"hi\": \"Foo\",\n        \"zero\": \"0\"\n    }\n}",
@@ -4489,8 +4532,8 @@ fn response_rest_json_json_enums() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_json_int_enums() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonIntEnumsInputOutput {
@@ -4519,14 +4562,14 @@ fn request_rest_json_json_int_enums() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonIntEnums::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonIntEnums",
             resolved_host: None,
@@ -4545,7 +4588,7 @@ fn request_rest_json_json_int_enums() -> Result<(), String> {
 }
 fn response_rest_json_json_int_enums() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"integerEnum1\": 1,\n    \"integerEnum2\": 2,\n    \"integerEnum3\": 3,\n    \"integerEnumList\": [\n        1,\n        2,\n        3\n    ],\n    \"integerEnumSet\": [\n        1,\n        2\n    ],\n    \"integerEnumMap\": {\n        \"abc\": 1,\n        \"def\": 2\n    }\n}",
@@ -4585,8 +4628,8 @@ fn response_rest_json_json_int_enums() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_lists() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonListsInputOutput {
@@ -4596,9 +4639,9 @@ fn request_rest_json_lists() -> Result<(), String> {
         boolean_list: Some(vec![true, false]),
         timestamp_list: Some(
             vec![
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                 .expect("epoch seconds"),
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                 .expect("epoch seconds")
             ],
         ),
@@ -4627,14 +4670,14 @@ fn request_rest_json_lists() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonLists::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonLists",
             resolved_host: None,
@@ -4652,22 +4695,22 @@ fn request_rest_json_lists() -> Result<(), String> {
     )
 }
 fn request_rest_json_lists_empty() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonListsInputOutput {
         string_list: Some(vec![]),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonLists::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonLists",
             resolved_host: None,
@@ -4684,7 +4727,7 @@ fn request_rest_json_lists_empty() -> Result<(), String> {
 }
 fn response_rest_json_lists() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"stringList\": [\n        \"foo\",\n        \"bar\"\n    ],\n    \"stringSet\": [\n        \"foo\",\n        \"bar\"\n    ],\n    \"integerList\": [\n        1,\n        2\n    ],\n    \"booleanList\": [\n        true,\n        false\n    ],\n    \"timestampList\": [\n        1398796238,\n        1398796238\n    ],\n    \"enumList\": [\n        \"Foo\",\n        \"0\"\n    ],\n    \"intEnumList\": [\n        1,\n        2\n    ],\n    \"nestedStringList\": [\n        [\n            \"foo\",\n            \"bar\"\n        ],\n        [\n            \"baz\",\n            \"qux\"\n        ]\n    ],\n    \"myStructureList\": [\n        {\n            \"value\": \"1\",\n            \"other\": \"2\"\n        },\n        {\n            \"value\": \"3\",\n            \"other\": \"4\"\n        }\n    ]\n}",
@@ -4699,9 +4742,9 @@ fn response_rest_json_lists() -> Result<(), String> {
         boolean_list: Some(vec![true, false]),
         timestamp_list: Some(
             vec![
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                 .expect("epoch seconds"),
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                 .expect("epoch seconds")
             ],
         ),
@@ -4737,7 +4780,7 @@ fn response_rest_json_lists() -> Result<(), String> {
 }
 fn response_rest_json_lists_empty() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"stringList\": []\n}",
@@ -4755,8 +4798,8 @@ fn response_rest_json_lists_empty() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_json_maps() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonMapsInputOutput {
@@ -4782,14 +4825,14 @@ fn request_rest_json_json_maps() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonMaps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonMaps",
             resolved_host: None,
@@ -4807,8 +4850,8 @@ fn request_rest_json_json_maps() -> Result<(), String> {
     )
 }
 fn request_rest_json_serializes_zero_values_in_maps() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonMapsInputOutput {
@@ -4824,14 +4867,14 @@ fn request_rest_json_serializes_zero_values_in_maps() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonMaps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonMaps",
             resolved_host: None,
@@ -4849,8 +4892,8 @@ fn request_rest_json_serializes_zero_values_in_maps() -> Result<(), String> {
     )
 }
 fn request_rest_json_serializes_dense_set_map() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonMapsInputOutput {
@@ -4864,14 +4907,14 @@ fn request_rest_json_serializes_dense_set_map() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonMaps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonMaps",
             resolved_host: None,
@@ -4890,7 +4933,7 @@ fn request_rest_json_serializes_dense_set_map() -> Result<(), String> {
 }
 fn response_rest_json_json_maps() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"denseStructMap\": {\n        \"foo\": {\n            \"hi\": \"there\"\n        },\n        \"baz\": {\n            \"hi\": \"bye\"\n        }\n    }\n}",
@@ -4928,7 +4971,7 @@ fn response_rest_json_json_maps() -> Result<(), String> {
 }
 fn response_rest_json_deserializes_zero_values_in_maps() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"denseNumberMap\": {\n        \"x\": 0\n    },\n    \"denseBooleanMap\": {\n        \"x\": false\n    }\n}",
@@ -4956,7 +4999,7 @@ fn response_rest_json_deserializes_zero_values_in_maps() -> Result<(), String> {
 }
 fn response_rest_json_deserializes_dense_set_map() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"denseSetMap\": {\n        \"x\": [],\n        \"y\": [\"a\", \"b\"]\n    }\n}",
@@ -4981,24 +5024,25 @@ fn response_rest_json_deserializes_dense_set_map() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_json_timestamps() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         normal: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonTimestamps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonTimestamps",
             resolved_host: None,
@@ -5014,24 +5058,25 @@ fn request_rest_json_json_timestamps() -> Result<(), String> {
     )
 }
 fn request_rest_json_json_timestamps_with_date_time_format() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         date_time: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonTimestamps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonTimestamps",
             resolved_host: None,
@@ -5050,24 +5095,25 @@ fn request_rest_json_json_timestamps_with_date_time_on_target_format() -> Result
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         date_time_on_target: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonTimestamps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonTimestamps",
             resolved_host: None,
@@ -5083,24 +5129,25 @@ fn request_rest_json_json_timestamps_with_date_time_on_target_format() -> Result
     )
 }
 fn request_rest_json_json_timestamps_with_epoch_seconds_format() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         epoch_seconds: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonTimestamps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonTimestamps",
             resolved_host: None,
@@ -5119,24 +5166,25 @@ fn request_rest_json_json_timestamps_with_epoch_seconds_on_target_format() -> Re
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         epoch_seconds_on_target: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonTimestamps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonTimestamps",
             resolved_host: None,
@@ -5152,24 +5200,25 @@ fn request_rest_json_json_timestamps_with_epoch_seconds_on_target_format() -> Re
     )
 }
 fn request_rest_json_json_timestamps_with_http_date_format() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         http_date: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonTimestamps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonTimestamps",
             resolved_host: None,
@@ -5188,24 +5237,25 @@ fn request_rest_json_json_timestamps_with_http_date_on_target_format() -> Result
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         http_date_on_target: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonTimestamps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/JsonTimestamps",
             resolved_host: None,
@@ -5224,7 +5274,7 @@ fn request_rest_json_json_timestamps_with_http_date_on_target_format() -> Result
 }
 fn response_rest_json_json_timestamps() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"normal\": 1398796238\n}",
@@ -5234,7 +5284,8 @@ fn response_rest_json_json_timestamps() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::JsonTimestampsInputOutput {
         normal: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -5245,7 +5296,7 @@ fn response_rest_json_json_timestamps() -> Result<(), String> {
 }
 fn response_rest_json_json_timestamps_with_date_time_format() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"dateTime\": \"2014-04-29T18:30:38Z\"\n}",
@@ -5255,7 +5306,8 @@ fn response_rest_json_json_timestamps_with_date_time_format() -> Result<(), Stri
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::JsonTimestampsInputOutput {
         date_time: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -5269,7 +5321,7 @@ fn response_rest_json_json_timestamps_with_date_time_on_target_format() -> Resul
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"dateTimeOnTarget\": \"2014-04-29T18:30:38Z\"\n}",
@@ -5279,7 +5331,8 @@ fn response_rest_json_json_timestamps_with_date_time_on_target_format() -> Resul
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::JsonTimestampsInputOutput {
         date_time_on_target: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -5290,7 +5343,7 @@ fn response_rest_json_json_timestamps_with_date_time_on_target_format() -> Resul
 }
 fn response_rest_json_json_timestamps_with_epoch_seconds_format() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"epochSeconds\": 1398796238\n}",
@@ -5300,7 +5353,8 @@ fn response_rest_json_json_timestamps_with_epoch_seconds_format() -> Result<(), 
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::JsonTimestampsInputOutput {
         epoch_seconds: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -5314,7 +5368,7 @@ fn response_rest_json_json_timestamps_with_epoch_seconds_on_target_format() -> R
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"epochSecondsOnTarget\": 1398796238\n}",
@@ -5324,7 +5378,8 @@ fn response_rest_json_json_timestamps_with_epoch_seconds_on_target_format() -> R
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::JsonTimestampsInputOutput {
         epoch_seconds_on_target: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -5335,7 +5390,7 @@ fn response_rest_json_json_timestamps_with_epoch_seconds_on_target_format() -> R
 }
 fn response_rest_json_json_timestamps_with_http_date_format() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"httpDate\": \"Tue, 29 Apr 2014 18:30:38 GMT\"\n}",
@@ -5345,7 +5400,8 @@ fn response_rest_json_json_timestamps_with_http_date_format() -> Result<(), Stri
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::JsonTimestampsInputOutput {
         http_date: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -5359,7 +5415,7 @@ fn response_rest_json_json_timestamps_with_http_date_on_target_format() -> Resul
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"httpDateOnTarget\": \"Tue, 29 Apr 2014 18:30:38 GMT\"\n}",
@@ -5369,7 +5425,8 @@ fn response_rest_json_json_timestamps_with_http_date_on_target_format() -> Resul
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::JsonTimestampsInputOutput {
         http_date_on_target: Some(
-            nimbus::DateTime::parse_epoch_seconds("1398796238").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -5379,22 +5436,22 @@ fn response_rest_json_json_timestamps_with_http_date_on_target_format() -> Resul
     Ok(())
 }
 fn request_rest_json_serialize_string_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::StringValue(String::from("foo"))),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5412,22 +5469,22 @@ fn request_rest_json_serialize_string_union_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_serialize_boolean_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::BooleanValue(true)),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5445,22 +5502,22 @@ fn request_rest_json_serialize_boolean_union_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_serialize_number_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::NumberValue(1i32)),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5476,22 +5533,24 @@ fn request_rest_json_serialize_number_union_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_serialize_blob_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
-        contents: Some(crate::types::MyUnion::BlobValue(nimbus::Blob::from("foo"))),
+        contents: Some(
+            crate::types::MyUnion::BlobValue(nimbus_aws::codegen::Blob::from("foo")),
+        ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5509,27 +5568,27 @@ fn request_rest_json_serialize_blob_union_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_serialize_timestamp_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::TimestampValue(
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                     .expect("epoch seconds"),
             ),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5547,8 +5606,8 @@ fn request_rest_json_serialize_timestamp_union_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_serialize_enum_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
@@ -5557,14 +5616,14 @@ fn request_rest_json_serialize_enum_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5582,8 +5641,8 @@ fn request_rest_json_serialize_enum_union_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_serialize_list_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
@@ -5594,14 +5653,14 @@ fn request_rest_json_serialize_list_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5619,8 +5678,8 @@ fn request_rest_json_serialize_list_union_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_serialize_map_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
@@ -5636,14 +5695,14 @@ fn request_rest_json_serialize_map_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5661,8 +5720,8 @@ fn request_rest_json_serialize_map_union_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_serialize_structure_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
@@ -5674,14 +5733,14 @@ fn request_rest_json_serialize_structure_union_value() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5699,8 +5758,8 @@ fn request_rest_json_serialize_structure_union_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_serialize_renamed_structure_union_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::UnionInputOutput {
@@ -5712,14 +5771,14 @@ fn request_rest_json_serialize_renamed_structure_union_value() -> Result<(), Str
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::JsonUnions::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/JsonUnions",
             resolved_host: None,
@@ -5738,7 +5797,7 @@ fn request_rest_json_serialize_renamed_structure_union_value() -> Result<(), Str
 }
 fn response_rest_json_deserialize_string_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"stringValue\": \"foo\"\n    }\n}",
@@ -5757,7 +5816,7 @@ fn response_rest_json_deserialize_string_union_value() -> Result<(), String> {
 }
 fn response_rest_json_deserialize_boolean_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"booleanValue\": true\n    }\n}",
@@ -5776,7 +5835,7 @@ fn response_rest_json_deserialize_boolean_union_value() -> Result<(), String> {
 }
 fn response_rest_json_deserialize_number_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"numberValue\": 1\n    }\n}",
@@ -5795,7 +5854,7 @@ fn response_rest_json_deserialize_number_union_value() -> Result<(), String> {
 }
 fn response_rest_json_deserialize_blob_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"blobValue\": \"Zm9v\"\n    }\n}",
@@ -5804,7 +5863,9 @@ fn response_rest_json_deserialize_blob_union_value() -> Result<(), String> {
     let actual = crate::operations::read_union_input_output(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::UnionInputOutput {
-        contents: Some(crate::types::MyUnion::BlobValue(nimbus::Blob::from("foo"))),
+        contents: Some(
+            crate::types::MyUnion::BlobValue(nimbus_aws::codegen::Blob::from("foo")),
+        ),
         ..Default::default()
     };
     if actual != expected {
@@ -5814,7 +5875,7 @@ fn response_rest_json_deserialize_blob_union_value() -> Result<(), String> {
 }
 fn response_rest_json_deserialize_timestamp_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"timestampValue\": 1398796238\n    }\n}",
@@ -5825,7 +5886,7 @@ fn response_rest_json_deserialize_timestamp_union_value() -> Result<(), String> 
     let expected = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::TimestampValue(
-                nimbus::DateTime::parse_epoch_seconds("1398796238")
+                nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
                     .expect("epoch seconds"),
             ),
         ),
@@ -5838,7 +5899,7 @@ fn response_rest_json_deserialize_timestamp_union_value() -> Result<(), String> 
 }
 fn response_rest_json_deserialize_enum_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"enumValue\": \"Foo\"\n    }\n}",
@@ -5859,7 +5920,7 @@ fn response_rest_json_deserialize_enum_union_value() -> Result<(), String> {
 }
 fn response_rest_json_deserialize_list_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"listValue\": [\"foo\", \"bar\"]\n    }\n}",
@@ -5882,7 +5943,7 @@ fn response_rest_json_deserialize_list_union_value() -> Result<(), String> {
 }
 fn response_rest_json_deserialize_map_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"mapValue\": {\n            \"foo\": \"bar\",\n            \"spam\": \"eggs\"\n        }\n    }\n}",
@@ -5910,7 +5971,7 @@ fn response_rest_json_deserialize_map_union_value() -> Result<(), String> {
 }
 fn response_rest_json_deserialize_structure_union_value() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"structureValue\": {\n            \"hi\": \"hello\"\n        }\n    }\n}",
@@ -5934,7 +5995,7 @@ fn response_rest_json_deserialize_structure_union_value() -> Result<(), String> 
 }
 fn response_rest_json_deserialize_ignore_type() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"contents\": {\n        \"__type\": \"aws.protocoltests.json10#MyUnion\",\n        \"structureValue\": {\n            \"hi\": \"hello\"\n        }\n    }\n}",
@@ -5957,22 +6018,22 @@ fn response_rest_json_deserialize_ignore_type() -> Result<(), String> {
     Ok(())
 }
 fn request_media_type_header_input_base64() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::MediaTypeHeaderInput {
         json: Some(String::from("true")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::MediaTypeHeader::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/MediaTypeHeader",
             resolved_host: None,
@@ -5989,7 +6050,7 @@ fn request_media_type_header_input_base64() -> Result<(), String> {
 }
 fn response_media_type_header_output_base64() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Json", "dHJ1ZQ==")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -6007,19 +6068,19 @@ fn response_media_type_header_output_base64() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_no_input_and_no_output() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndNoOutput::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/NoInputAndNoOutput",
             resolved_host: None,
@@ -6036,13 +6097,14 @@ fn request_rest_json_no_input_and_no_output() -> Result<(), String> {
 }
 fn response_rest_json_no_input_and_no_output() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
     );
     let _ = &response;
-    let actual = Ok::<(), nimbus::Error>(()).map_err(|e| format!("decode failed: {e}"))?;
+    let actual = Ok::<(), nimbus_aws::codegen::Error>(())
+        .map_err(|e| format!("decode failed: {e}"))?;
     let expected = ();
     if actual != expected {
         return Err(format!("expected {expected:?}\ngot      {actual:?}"));
@@ -6050,19 +6112,19 @@ fn response_rest_json_no_input_and_no_output() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_no_input_and_output() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndOutput::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/NoInputAndOutputOutput",
             resolved_host: None,
@@ -6079,7 +6141,7 @@ fn request_rest_json_no_input_and_output() -> Result<(), String> {
 }
 fn response_rest_json_no_input_and_output_with_json() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -6097,7 +6159,7 @@ fn response_rest_json_no_input_and_output_with_json() -> Result<(), String> {
 }
 fn response_rest_json_no_input_and_output_no_payload() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -6114,8 +6176,8 @@ fn response_rest_json_no_input_and_output_no_payload() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_null_and_empty_headers() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::NullAndEmptyHeadersIo {
@@ -6123,15 +6185,15 @@ fn request_rest_json_null_and_empty_headers() -> Result<(), String> {
         c: Some(vec![]),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NullAndEmptyHeadersClient::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/NullAndEmptyHeadersClient",
             resolved_host: None,
@@ -6147,14 +6209,14 @@ fn request_rest_json_null_and_empty_headers() -> Result<(), String> {
     )
 }
 fn request_rest_json_omits_null_query() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OmitsNullSerializesEmptyStringInput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OmitsNullSerializesEmptyString::new(
                 client.core().clone(),
                 input,
@@ -6163,9 +6225,9 @@ fn request_rest_json_omits_null_query() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/OmitsNullSerializesEmptyString",
             resolved_host: None,
@@ -6181,15 +6243,15 @@ fn request_rest_json_omits_null_query() -> Result<(), String> {
     )
 }
 fn request_rest_json_serializes_empty_query_value() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OmitsNullSerializesEmptyStringInput {
         empty_string: Some(String::from("")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OmitsNullSerializesEmptyString::new(
                 client.core().clone(),
                 input,
@@ -6198,9 +6260,9 @@ fn request_rest_json_serializes_empty_query_value() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/OmitsNullSerializesEmptyString",
             resolved_host: None,
@@ -6216,8 +6278,8 @@ fn request_rest_json_serializes_empty_query_value() -> Result<(), String> {
     )
 }
 fn request_rest_json_omits_empty_list_query_values() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OmitsSerializingEmptyListsInput {
@@ -6230,15 +6292,15 @@ fn request_rest_json_omits_empty_list_query_values() -> Result<(), String> {
         query_integer_enum_list: Some(vec![]),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OmitsSerializingEmptyLists::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/OmitsSerializingEmptyLists",
             resolved_host: None,
@@ -6254,8 +6316,8 @@ fn request_rest_json_omits_empty_list_query_values() -> Result<(), String> {
     )
 }
 fn request_rest_json_client_populates_default_values_in_input() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
@@ -6264,15 +6326,15 @@ fn request_rest_json_client_populates_default_values_in_input() -> Result<(), St
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/OperationWithDefaults",
             resolved_host: None,
@@ -6293,22 +6355,22 @@ fn request_rest_json_client_skips_top_level_default_values_in_input() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/OperationWithDefaults",
             resolved_host: None,
@@ -6327,8 +6389,8 @@ fn request_rest_json_client_uses_explicitly_provided_member_values_over_defaults
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
@@ -6336,14 +6398,18 @@ fn request_rest_json_client_uses_explicitly_provided_member_values_over_defaults
             default_string: String::from("bye"),
             default_boolean: true,
             default_list: vec![String::from("a")],
-            default_document_map: nimbus::testing::document("{\"name\":\"Jack\"}"),
-            default_document_string: nimbus::testing::document("\"bye\""),
-            default_document_boolean: nimbus::testing::document("true"),
-            default_document_list: nimbus::testing::document("[\"b\"]"),
-            default_null_document: Some(nimbus::testing::document("\"notNull\"")),
-            default_timestamp: nimbus::DateTime::parse_epoch_seconds("1")
+            default_document_map: nimbus_aws::codegen::testing::document(
+                "{\"name\":\"Jack\"}",
+            ),
+            default_document_string: nimbus_aws::codegen::testing::document("\"bye\""),
+            default_document_boolean: nimbus_aws::codegen::testing::document("true"),
+            default_document_list: nimbus_aws::codegen::testing::document("[\"b\"]"),
+            default_null_document: Some(
+                nimbus_aws::codegen::testing::document("\"notNull\""),
+            ),
+            default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("1")
                 .expect("epoch seconds"),
-            default_blob: nimbus::Blob::from("hi"),
+            default_blob: nimbus_aws::codegen::Blob::from("hi"),
             default_byte: 2i8,
             default_short: 2i16,
             default_integer: 20i32,
@@ -6357,7 +6423,7 @@ fn request_rest_json_client_uses_explicitly_provided_member_values_over_defaults
             default_int_enum: crate::types::TestIntEnum::from(2i32),
             empty_string: String::from("foo"),
             false_boolean: true,
-            empty_blob: nimbus::Blob::from("hi"),
+            empty_blob: nimbus_aws::codegen::Blob::from("hi"),
             zero_byte: 1i8,
             zero_short: 1i16,
             zero_integer: 1i32,
@@ -6368,15 +6434,15 @@ fn request_rest_json_client_uses_explicitly_provided_member_values_over_defaults
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/OperationWithDefaults",
             resolved_host: None,
@@ -6397,8 +6463,8 @@ fn request_rest_json_client_uses_explicitly_provided_values_in_top_level() -> Re
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
@@ -6406,15 +6472,15 @@ fn request_rest_json_client_uses_explicitly_provided_values_in_top_level() -> Re
         other_top_level_default: Some(0i32),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/OperationWithDefaults",
             resolved_host: None,
@@ -6435,8 +6501,8 @@ fn request_rest_json_client_ignores_non_top_level_defaults_on_members_with_clien
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithDefaultsInput {
@@ -6445,15 +6511,15 @@ fn request_rest_json_client_ignores_non_top_level_defaults_on_members_with_clien
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithDefaults::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/OperationWithDefaults",
             resolved_host: None,
@@ -6473,7 +6539,7 @@ fn response_rest_json_client_populates_defaults_values_when_missing_in_response(
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{}",
@@ -6485,13 +6551,13 @@ fn response_rest_json_client_populates_defaults_values_when_missing_in_response(
         default_string: String::from("hi"),
         default_boolean: true,
         default_list: vec![],
-        default_document_map: nimbus::testing::document("{}"),
-        default_document_string: nimbus::testing::document("\"hi\""),
-        default_document_boolean: nimbus::testing::document("true"),
-        default_document_list: nimbus::testing::document("[]"),
-        default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+        default_document_map: nimbus_aws::codegen::testing::document("{}"),
+        default_document_string: nimbus_aws::codegen::testing::document("\"hi\""),
+        default_document_boolean: nimbus_aws::codegen::testing::document("true"),
+        default_document_list: nimbus_aws::codegen::testing::document("[]"),
+        default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("0")
             .expect("epoch seconds"),
-        default_blob: nimbus::Blob::from("abc"),
+        default_blob: nimbus_aws::codegen::Blob::from("abc"),
         default_byte: 1i8,
         default_short: 1i16,
         default_integer: 10i32,
@@ -6503,7 +6569,7 @@ fn response_rest_json_client_populates_defaults_values_when_missing_in_response(
         default_int_enum: crate::types::TestIntEnum::from(1i32),
         empty_string: String::from(""),
         false_boolean: false,
-        empty_blob: nimbus::Blob::from(""),
+        empty_blob: nimbus_aws::codegen::Blob::from(""),
         zero_byte: 0i8,
         zero_short: 0i16,
         zero_integer: 0i32,
@@ -6522,7 +6588,7 @@ fn response_rest_json_client_ignores_default_values_if_member_values_are_present
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"defaultString\": \"bye\",\n    \"defaultBoolean\": false,\n    \"defaultList\": [\"a\"],\n    \"defaultDocumentMap\": {\"name\": \"Jack\"},\n    \"defaultDocumentString\": \"bye\",\n    \"defaultDocumentBoolean\": false,\n    \"defaultDocumentList\": [\"b\"],\n    \"defaultNullDocument\": \"notNull\",\n    \"defaultTimestamp\": 2,\n    \"defaultBlob\": \"aGk=\",\n    \"defaultByte\": 2,\n    \"defaultShort\": 2,\n    \"defaultInteger\": 20,\n    \"defaultLong\": 200,\n    \"defaultFloat\": 2.0,\n    \"defaultDouble\": 2.0,\n    \"defaultMap\": {\"name\": \"Jack\"},\n    \"defaultEnum\": \"BAR\",\n    \"defaultIntEnum\": 2,\n    \"emptyString\": \"foo\",\n    \"falseBoolean\": true,\n    \"emptyBlob\": \"aGk=\",\n    \"zeroByte\": 1,\n    \"zeroShort\": 1,\n    \"zeroInteger\": 1,\n    \"zeroLong\": 1,\n    \"zeroFloat\": 1.0,\n    \"zeroDouble\": 1.0\n}",
@@ -6534,14 +6600,18 @@ fn response_rest_json_client_ignores_default_values_if_member_values_are_present
         default_string: String::from("bye"),
         default_boolean: false,
         default_list: vec![String::from("a")],
-        default_document_map: nimbus::testing::document("{\"name\":\"Jack\"}"),
-        default_document_string: nimbus::testing::document("\"bye\""),
-        default_document_boolean: nimbus::testing::document("false"),
-        default_document_list: nimbus::testing::document("[\"b\"]"),
-        default_null_document: Some(nimbus::testing::document("\"notNull\"")),
-        default_timestamp: nimbus::DateTime::parse_epoch_seconds("2")
+        default_document_map: nimbus_aws::codegen::testing::document(
+            "{\"name\":\"Jack\"}",
+        ),
+        default_document_string: nimbus_aws::codegen::testing::document("\"bye\""),
+        default_document_boolean: nimbus_aws::codegen::testing::document("false"),
+        default_document_list: nimbus_aws::codegen::testing::document("[\"b\"]"),
+        default_null_document: Some(
+            nimbus_aws::codegen::testing::document("\"notNull\""),
+        ),
+        default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("2")
             .expect("epoch seconds"),
-        default_blob: nimbus::Blob::from("hi"),
+        default_blob: nimbus_aws::codegen::Blob::from("hi"),
         default_byte: 2i8,
         default_short: 2i16,
         default_integer: 20i32,
@@ -6555,7 +6625,7 @@ fn response_rest_json_client_ignores_default_values_if_member_values_are_present
         default_int_enum: crate::types::TestIntEnum::from(2i32),
         empty_string: String::from("foo"),
         false_boolean: true,
-        empty_blob: nimbus::Blob::from("hi"),
+        empty_blob: nimbus_aws::codegen::Blob::from("hi"),
         zero_byte: 1i8,
         zero_short: 1i16,
         zero_integer: 1i32,
@@ -6573,8 +6643,8 @@ fn request_rest_json_client_populates_nested_default_values_when_missing() -> Re
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::OperationWithNestedStructureInput {
@@ -6626,7 +6696,7 @@ fn request_rest_json_client_populates_nested_default_values_when_missing() -> Re
         },
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::OperationWithNestedStructure::new(
                 client.core().clone(),
                 input,
@@ -6635,9 +6705,9 @@ fn request_rest_json_client_populates_nested_default_values_when_missing() -> Re
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/OperationWithNestedStructure",
             resolved_host: None,
@@ -6659,7 +6729,7 @@ fn response_rest_json_client_populates_nested_defaults_when_missing_in_response_
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"dialog\": {\n        \"language\": \"en\"\n    },\n    \"dialogList\": [\n        {\n        },\n        {\n            \"farewell\": {}\n        },\n        {\n            \"language\": \"it\",\n            \"greeting\": \"ciao\",\n            \"farewell\": {\n                \"phrase\": \"arrivederci\"\n            }\n        }\n    ],\n    \"dialogMap\": {\n        \"emptyDialog\": {\n        },\n        \"partialEmptyDialog\": {\n            \"language\": \"en\",\n            \"farewell\": {}\n        },\n        \"nonEmptyDialog\": {\n            \"greeting\": \"konnichiwa\",\n            \"farewell\": {\n                \"phrase\": \"sayonara\"\n            }\n        }\n    }\n}",
@@ -6726,22 +6796,26 @@ fn response_rest_json_client_populates_nested_defaults_when_missing_in_response_
     Ok(())
 }
 fn request_rest_json_input_union_with_unit_member() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PostPlayerActionInput {
-        action: Some(crate::types::PlayerAction::Quit(nimbus::testing::document("{}"))),
+        action: Some(
+            crate::types::PlayerAction::Quit(
+                nimbus_aws::codegen::testing::document("{}"),
+            ),
+        ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PostPlayerAction::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/PostPlayerAction",
             resolved_host: None,
@@ -6758,7 +6832,7 @@ fn request_rest_json_input_union_with_unit_member() -> Result<(), String> {
 }
 fn response_rest_json_output_union_with_unit_member() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"action\": {\n        \"quit\": {}\n    }\n}",
@@ -6767,7 +6841,9 @@ fn response_rest_json_output_union_with_unit_member() -> Result<(), String> {
     let actual = crate::operations::read_post_player_action_output(&response)
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::PostPlayerActionOutput {
-        action: crate::types::PlayerAction::Quit(nimbus::testing::document("{}")),
+        action: crate::types::PlayerAction::Quit(
+            nimbus_aws::codegen::testing::document("{}"),
+        ),
         ..Default::default()
     };
     if actual != expected {
@@ -6776,23 +6852,23 @@ fn response_rest_json_output_union_with_unit_member() -> Result<(), String> {
     Ok(())
 }
 fn request_post_union_with_json_name_request1() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PostUnionWithJsonNameInput {
         value: Some(crate::types::UnionWithJsonName::Foo(String::from("hi"))),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PostUnionWithJsonName::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/PostUnionWithJsonName",
             resolved_host: None,
@@ -6808,23 +6884,23 @@ fn request_post_union_with_json_name_request1() -> Result<(), String> {
     )
 }
 fn request_post_union_with_json_name_request2() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PostUnionWithJsonNameInput {
         value: Some(crate::types::UnionWithJsonName::Baz(String::from("hi"))),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PostUnionWithJsonName::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/PostUnionWithJsonName",
             resolved_host: None,
@@ -6840,23 +6916,23 @@ fn request_post_union_with_json_name_request2() -> Result<(), String> {
     )
 }
 fn request_post_union_with_json_name_request3() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PostUnionWithJsonNameInput {
         value: Some(crate::types::UnionWithJsonName::Bar(String::from("hi"))),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PostUnionWithJsonName::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/PostUnionWithJsonName",
             resolved_host: None,
@@ -6873,7 +6949,7 @@ fn request_post_union_with_json_name_request3() -> Result<(), String> {
 }
 fn response_post_union_with_json_name_response1() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"value\": {\n        \"FOO\": \"hi\"\n    }\n}",
@@ -6892,7 +6968,7 @@ fn response_post_union_with_json_name_response1() -> Result<(), String> {
 }
 fn response_post_union_with_json_name_response2() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"value\": {\n        \"_baz\": \"hi\"\n    }\n}",
@@ -6911,7 +6987,7 @@ fn response_post_union_with_json_name_response2() -> Result<(), String> {
 }
 fn response_post_union_with_json_name_response3() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"value\": {\n        \"bar\": \"hi\"\n    }\n}",
@@ -6929,8 +7005,8 @@ fn response_post_union_with_json_name_response3() -> Result<(), String> {
     Ok(())
 }
 fn request_sdk_applied_content_encoding_rest_json1() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PutWithContentEncodingInput {
@@ -6941,15 +7017,15 @@ fn request_sdk_applied_content_encoding_rest_json1() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PutWithContentEncoding::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/requestcompression/putcontentwithencoding",
             resolved_host: None,
@@ -6965,8 +7041,8 @@ fn request_sdk_applied_content_encoding_rest_json1() -> Result<(), String> {
     )
 }
 fn request_sdk_appended_gzip_after_provided_encoding_rest_json1() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::PutWithContentEncodingInput {
@@ -6978,15 +7054,15 @@ fn request_sdk_appended_gzip_after_provided_encoding_rest_json1() -> Result<(), 
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::PutWithContentEncoding::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/requestcompression/putcontentwithencoding",
             resolved_host: None,
@@ -7002,14 +7078,14 @@ fn request_sdk_appended_gzip_after_provided_encoding_rest_json1() -> Result<(), 
     )
 }
 fn request_rest_json_query_idempotency_token_auto_fill() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::QueryIdempotencyTokenAutoFill::new(
                 client.core().clone(),
                 input,
@@ -7018,9 +7094,9 @@ fn request_rest_json_query_idempotency_token_auto_fill() -> Result<(), String> {
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/QueryIdempotencyTokenAutoFill",
             resolved_host: None,
@@ -7036,15 +7112,15 @@ fn request_rest_json_query_idempotency_token_auto_fill() -> Result<(), String> {
     )
 }
 fn request_rest_json_query_idempotency_token_auto_fill_is_set() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         token: Some(String::from("00000000-0000-4000-8000-000000000000")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::QueryIdempotencyTokenAutoFill::new(
                 client.core().clone(),
                 input,
@@ -7053,9 +7129,9 @@ fn request_rest_json_query_idempotency_token_auto_fill_is_set() -> Result<(), St
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/QueryIdempotencyTokenAutoFill",
             resolved_host: None,
@@ -7071,8 +7147,8 @@ fn request_rest_json_query_idempotency_token_auto_fill_is_set() -> Result<(), St
     )
 }
 fn request_rest_json_query_params_string_list_map() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::QueryParamsAsStringListMapInput {
@@ -7084,15 +7160,15 @@ fn request_rest_json_query_params_string_list_map() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::QueryParamsAsStringListMap::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/StringListMap",
             resolved_host: None,
@@ -7108,8 +7184,8 @@ fn request_rest_json_query_params_string_list_map() -> Result<(), String> {
     )
 }
 fn request_rest_json_query_precedence() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::QueryPrecedenceInput {
@@ -7124,14 +7200,14 @@ fn request_rest_json_query_precedence() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::QueryPrecedence::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/Precedence",
             resolved_host: None,
@@ -7147,8 +7223,8 @@ fn request_rest_json_query_precedence() -> Result<(), String> {
     )
 }
 fn request_rest_json_recursive_shapes() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::RecursiveShapesInputOutput {
@@ -7176,14 +7252,14 @@ fn request_rest_json_recursive_shapes() -> Result<(), String> {
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::RecursiveShapes::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/RecursiveShapes",
             resolved_host: None,
@@ -7202,7 +7278,7 @@ fn request_rest_json_recursive_shapes() -> Result<(), String> {
 }
 fn response_rest_json_recursive_shapes() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"nested\": {\n        \"foo\": \"Foo1\",\n        \"nested\": {\n            \"bar\": \"Bar1\",\n            \"recursiveMember\": {\n                \"foo\": \"Foo2\",\n                \"nested\": {\n                    \"bar\": \"Bar2\"\n                }\n            }\n        }\n    }\n}",
@@ -7241,8 +7317,8 @@ fn response_rest_json_recursive_shapes() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_simple_scalar_properties() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
@@ -7258,15 +7334,15 @@ fn request_rest_json_simple_scalar_properties() -> Result<(), String> {
         double_value: Some(6.5f64),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/SimpleScalarProperties",
             resolved_host: None,
@@ -7284,22 +7360,22 @@ fn request_rest_json_simple_scalar_properties() -> Result<(), String> {
     )
 }
 fn request_rest_json_doesnt_serialize_null_structure_values() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/SimpleScalarProperties",
             resolved_host: None,
@@ -7315,8 +7391,8 @@ fn request_rest_json_doesnt_serialize_null_structure_values() -> Result<(), Stri
     )
 }
 fn request_rest_json_supports_na_n_float_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
@@ -7324,15 +7400,15 @@ fn request_rest_json_supports_na_n_float_inputs() -> Result<(), String> {
         double_value: Some(f64::NAN),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/SimpleScalarProperties",
             resolved_host: None,
@@ -7350,8 +7426,8 @@ fn request_rest_json_supports_na_n_float_inputs() -> Result<(), String> {
     )
 }
 fn request_rest_json_supports_infinity_float_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
@@ -7359,15 +7435,15 @@ fn request_rest_json_supports_infinity_float_inputs() -> Result<(), String> {
         double_value: Some(f64::INFINITY),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/SimpleScalarProperties",
             resolved_host: None,
@@ -7385,8 +7461,8 @@ fn request_rest_json_supports_infinity_float_inputs() -> Result<(), String> {
     )
 }
 fn request_rest_json_supports_negative_infinity_float_inputs() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
@@ -7394,15 +7470,15 @@ fn request_rest_json_supports_negative_infinity_float_inputs() -> Result<(), Str
         double_value: Some(f64::NEG_INFINITY),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SimpleScalarProperties::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/SimpleScalarProperties",
             resolved_host: None,
@@ -7424,7 +7500,7 @@ fn response_rest_json_simple_scalar_properties() -> Result<(), String> {
         ("Content-Type", "application/json"),
         ("X-Foo", "Foo"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"stringValue\": \"string\",\n    \"trueBooleanValue\": true,\n    \"falseBooleanValue\": false,\n    \"byteValue\": 1,\n    \"shortValue\": 2,\n    \"integerValue\": 3,\n    \"longValue\": 4,\n    \"floatValue\": 5.5,\n    \"DoubleDribble\": 6.5\n}",
@@ -7452,7 +7528,7 @@ fn response_rest_json_simple_scalar_properties() -> Result<(), String> {
 }
 fn response_rest_json_doesnt_deserialize_null_structure_values() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"stringValue\": null\n}",
@@ -7470,7 +7546,7 @@ fn response_rest_json_doesnt_deserialize_null_structure_values() -> Result<(), S
 }
 fn response_rest_json_supports_na_n_float_inputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"floatValue\": \"NaN\",\n    \"DoubleDribble\": \"NaN\"\n}",
@@ -7495,7 +7571,7 @@ fn response_rest_json_supports_na_n_float_inputs() -> Result<(), String> {
 }
 fn response_rest_json_supports_infinity_float_inputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"floatValue\": \"Infinity\",\n    \"DoubleDribble\": \"Infinity\"\n}",
@@ -7515,7 +7591,7 @@ fn response_rest_json_supports_infinity_float_inputs() -> Result<(), String> {
 }
 fn response_rest_json_supports_negative_infinity_float_inputs() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"floatValue\": \"-Infinity\",\n    \"DoubleDribble\": \"-Infinity\"\n}",
@@ -7534,8 +7610,8 @@ fn response_rest_json_supports_negative_infinity_float_inputs() -> Result<(), St
     Ok(())
 }
 fn request_rest_json_sparse_lists_serialize_null() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SparseJsonListsInputOutput {
@@ -7543,14 +7619,14 @@ fn request_rest_json_sparse_lists_serialize_null() -> Result<(), String> {
         sparse_short_list: Some(vec![None, Some(2i16)]),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SparseJsonLists::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "PUT",
             uri: "/SparseJsonLists",
             resolved_host: None,
@@ -7569,7 +7645,7 @@ fn request_rest_json_sparse_lists_serialize_null() -> Result<(), String> {
 }
 fn response_rest_json_sparse_lists_serialize_null() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"sparseStringList\": [\n        null,\n        \"hi\"\n    ],\n    \"sparseShortList\": [\n        null,\n        2\n    ]\n}",
@@ -7588,8 +7664,8 @@ fn response_rest_json_sparse_lists_serialize_null() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_sparse_json_maps() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
@@ -7615,14 +7691,14 @@ fn request_rest_json_sparse_json_maps() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SparseJsonMaps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/SparseJsonMaps",
             resolved_host: None,
@@ -7640,8 +7716,8 @@ fn request_rest_json_sparse_json_maps() -> Result<(), String> {
     )
 }
 fn request_rest_json_serializes_sparse_null_map_values() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
@@ -7667,14 +7743,14 @@ fn request_rest_json_serializes_sparse_null_map_values() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SparseJsonMaps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/SparseJsonMaps",
             resolved_host: None,
@@ -7692,8 +7768,8 @@ fn request_rest_json_serializes_sparse_null_map_values() -> Result<(), String> {
     )
 }
 fn request_rest_json_serializes_zero_values_in_sparse_maps() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
@@ -7709,14 +7785,14 @@ fn request_rest_json_serializes_zero_values_in_sparse_maps() -> Result<(), Strin
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SparseJsonMaps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/SparseJsonMaps",
             resolved_host: None,
@@ -7734,8 +7810,8 @@ fn request_rest_json_serializes_zero_values_in_sparse_maps() -> Result<(), Strin
     )
 }
 fn request_rest_json_serializes_sparse_set_map() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
@@ -7749,14 +7825,14 @@ fn request_rest_json_serializes_sparse_set_map() -> Result<(), String> {
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SparseJsonMaps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/SparseJsonMaps",
             resolved_host: None,
@@ -7774,8 +7850,8 @@ fn request_rest_json_serializes_sparse_set_map() -> Result<(), String> {
     )
 }
 fn request_rest_json_serializes_sparse_set_map_and_retains_null() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
@@ -7790,14 +7866,14 @@ fn request_rest_json_serializes_sparse_set_map_and_retains_null() -> Result<(), 
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::SparseJsonMaps::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/SparseJsonMaps",
             resolved_host: None,
@@ -7816,7 +7892,7 @@ fn request_rest_json_serializes_sparse_set_map_and_retains_null() -> Result<(), 
 }
 fn response_rest_json_sparse_json_maps() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"sparseStructMap\": {\n        \"foo\": {\n            \"hi\": \"there\"\n        },\n        \"baz\": {\n            \"hi\": \"bye\"\n        }\n   }\n}",
@@ -7854,7 +7930,7 @@ fn response_rest_json_sparse_json_maps() -> Result<(), String> {
 }
 fn response_rest_json_deserializes_sparse_null_map_values() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"sparseBooleanMap\": {\n        \"x\": null\n    },\n    \"sparseNumberMap\": {\n        \"x\": null\n    },\n    \"sparseStringMap\": {\n        \"x\": null\n    },\n    \"sparseStructMap\": {\n        \"x\": null\n    }\n}",
@@ -7892,7 +7968,7 @@ fn response_rest_json_deserializes_sparse_null_map_values() -> Result<(), String
 }
 fn response_rest_json_deserializes_zero_values_in_sparse_maps() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"sparseNumberMap\": {\n        \"x\": 0\n    },\n    \"sparseBooleanMap\": {\n        \"x\": false\n    }\n}",
@@ -7920,7 +7996,7 @@ fn response_rest_json_deserializes_zero_values_in_sparse_maps() -> Result<(), St
 }
 fn response_rest_json_deserializes_sparse_set_map() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"sparseSetMap\": {\n        \"x\": [],\n        \"y\": [\"a\", \"b\"]\n    }\n}",
@@ -7949,7 +8025,7 @@ fn response_rest_json_deserializes_sparse_set_map_and_retains_null() -> Result<
     String,
 > {
     let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "{\n    \"sparseSetMap\": {\n        \"x\": [],\n        \"y\": [\"a\", \"b\"],\n        \"z\": null\n    }\n}",
@@ -7975,23 +8051,23 @@ fn response_rest_json_deserializes_sparse_set_map_and_retains_null() -> Result<
     Ok(())
 }
 fn request_rest_json_streaming_traits_with_blob() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::StreamingTraitsInputOutput {
         foo: Some(String::from("Foo")),
-        blob: Some(nimbus::Blob::from("blobby blob blob")),
+        blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::StreamingTraits::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/StreamingTraits",
             resolved_host: None,
@@ -8007,22 +8083,22 @@ fn request_rest_json_streaming_traits_with_blob() -> Result<(), String> {
     )
 }
 fn request_rest_json_streaming_traits_with_no_blob_body() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::StreamingTraitsInputOutput {
         foo: Some(String::from("Foo")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::StreamingTraits::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/StreamingTraits",
             resolved_host: None,
@@ -8042,7 +8118,7 @@ fn response_rest_json_streaming_traits_with_blob() -> Result<(), String> {
         ("X-Foo", "Foo"),
         ("Content-Type", "application/octet-stream"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "blobby blob blob",
@@ -8052,7 +8128,7 @@ fn response_rest_json_streaming_traits_with_blob() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::StreamingTraitsInputOutput {
         foo: Some(String::from("Foo")),
-        blob: Some(nimbus::Blob::from("blobby blob blob")),
+        blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
         ..Default::default()
     };
     if actual != expected {
@@ -8062,7 +8138,7 @@ fn response_rest_json_streaming_traits_with_blob() -> Result<(), String> {
 }
 fn response_rest_json_streaming_traits_with_no_blob_body() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[("X-Foo", "Foo")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -8080,16 +8156,16 @@ fn response_rest_json_streaming_traits_with_no_blob_body() -> Result<(), String>
     Ok(())
 }
 fn request_rest_json_streaming_traits_require_length_with_blob() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::StreamingTraitsRequireLengthInput {
         foo: Some(String::from("Foo")),
-        blob: Some(nimbus::Blob::from("blobby blob blob")),
+        blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::StreamingTraitsRequireLength::new(
                 client.core().clone(),
                 input,
@@ -8098,9 +8174,9 @@ fn request_rest_json_streaming_traits_require_length_with_blob() -> Result<(), S
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/StreamingTraitsRequireLength",
             resolved_host: None,
@@ -8119,15 +8195,15 @@ fn request_rest_json_streaming_traits_require_length_with_no_blob_body() -> Resu
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::StreamingTraitsRequireLengthInput {
         foo: Some(String::from("Foo")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::StreamingTraitsRequireLength::new(
                 client.core().clone(),
                 input,
@@ -8136,9 +8212,9 @@ fn request_rest_json_streaming_traits_require_length_with_no_blob_body() -> Resu
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/StreamingTraitsRequireLength",
             resolved_host: None,
@@ -8154,16 +8230,16 @@ fn request_rest_json_streaming_traits_require_length_with_no_blob_body() -> Resu
     )
 }
 fn request_rest_json_streaming_traits_with_media_type_with_blob() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::StreamingTraitsWithMediaTypeInputOutput {
         foo: Some(String::from("Foo")),
-        blob: Some(nimbus::Blob::from("blobby blob blob")),
+        blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::StreamingTraitsWithMediaType::new(
                 client.core().clone(),
                 input,
@@ -8172,9 +8248,9 @@ fn request_rest_json_streaming_traits_with_media_type_with_blob() -> Result<(), 
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/StreamingTraitsWithMediaType",
             resolved_host: None,
@@ -8194,7 +8270,7 @@ fn response_rest_json_streaming_traits_with_media_type_with_blob() -> Result<
     String,
 > {
     let headers: &[(&str, &str)] = &[("X-Foo", "Foo"), ("Content-Type", "text/plain")];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "blobby blob blob",
@@ -8206,7 +8282,7 @@ fn response_rest_json_streaming_traits_with_media_type_with_blob() -> Result<
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::StreamingTraitsWithMediaTypeInputOutput {
         foo: Some(String::from("Foo")),
-        blob: Some(nimbus::Blob::from("blobby blob blob")),
+        blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
         ..Default::default()
     };
     if actual != expected {
@@ -8215,8 +8291,8 @@ fn response_rest_json_streaming_traits_with_media_type_with_blob() -> Result<
     Ok(())
 }
 fn request_rest_json_test_body_structure() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestBodyStructureInputOutput {
@@ -8226,14 +8302,14 @@ fn request_rest_json_test_body_structure() -> Result<(), String> {
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestBodyStructure::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/body",
             resolved_host: None,
@@ -8249,21 +8325,21 @@ fn request_rest_json_test_body_structure() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_with_empty_body() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestBodyStructureInputOutput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestBodyStructure::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/body",
             resolved_host: None,
@@ -8279,20 +8355,20 @@ fn request_rest_json_http_with_empty_body() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_get_with_no_input() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestGetNoInputNoPayload::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/no_input_no_payload",
             resolved_host: None,
@@ -8308,21 +8384,21 @@ fn request_rest_json_http_get_with_no_input() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_get_with_no_modeled_body() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestNoPayloadInputOutput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestGetNoPayload::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/no_payload",
             resolved_host: None,
@@ -8341,22 +8417,22 @@ fn request_rest_json_http_get_with_header_member_no_modeled_body() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestNoPayloadInputOutput {
         test_id: Some(String::from("t-12345")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestGetNoPayload::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "GET",
             uri: "/no_payload",
             resolved_host: None,
@@ -8372,21 +8448,21 @@ fn request_rest_json_http_get_with_header_member_no_modeled_body() -> Result<
     )
 }
 fn request_rest_json_http_with_empty_blob_payload() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestPayloadBlobInputOutput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestPayloadBlob::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/blob_payload",
             resolved_host: None,
@@ -8402,23 +8478,23 @@ fn request_rest_json_http_with_empty_blob_payload() -> Result<(), String> {
     )
 }
 fn request_rest_json_test_payload_blob() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestPayloadBlobInputOutput {
         content_type: Some(String::from("image/jpg")),
-        data: Some(nimbus::Blob::from("1234")),
+        data: Some(nimbus_aws::codegen::Blob::from("1234")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestPayloadBlob::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/blob_payload",
             resolved_host: None,
@@ -8434,21 +8510,21 @@ fn request_rest_json_test_payload_blob() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_with_empty_structure_payload() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestPayloadStructureInputOutput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestPayloadStructure::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/payload",
             resolved_host: None,
@@ -8464,8 +8540,8 @@ fn request_rest_json_http_with_empty_structure_payload() -> Result<(), String> {
     )
 }
 fn request_rest_json_test_payload_structure() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestPayloadStructureInputOutput {
@@ -8475,14 +8551,14 @@ fn request_rest_json_test_payload_structure() -> Result<(), String> {
         }),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestPayloadStructure::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/payload",
             resolved_host: None,
@@ -8498,22 +8574,22 @@ fn request_rest_json_test_payload_structure() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_with_headers_but_no_payload() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestPayloadStructureInputOutput {
         test_id: Some(String::from("t-12345")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestPayloadStructure::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/payload",
             resolved_host: None,
@@ -8532,20 +8608,20 @@ fn request_rest_json_http_with_headers_but_no_payload() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_post_with_no_input() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestPostNoInputNoPayload::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/no_input_no_payload",
             resolved_host: None,
@@ -8561,21 +8637,21 @@ fn request_rest_json_http_post_with_no_input() -> Result<(), String> {
     )
 }
 fn request_rest_json_http_post_with_no_modeled_body() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestNoPayloadInputOutput {
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestPostNoPayload::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/no_payload",
             resolved_host: None,
@@ -8594,22 +8670,22 @@ fn request_rest_json_http_with_post_header_member_no_modeled_body() -> Result<
     (),
     String,
 > {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TestNoPayloadInputOutput {
         test_id: Some(String::from("t-12345")),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestPostNoPayload::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/no_payload",
             resolved_host: None,
@@ -8625,43 +8701,50 @@ fn request_rest_json_http_with_post_header_member_no_modeled_body() -> Result<
     )
 }
 fn request_rest_json_timestamp_format_headers() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = crate::types::TimestampFormatHeadersIo {
         member_epoch_seconds: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         member_http_date: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         member_date_time: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         default_format: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         target_epoch_seconds: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         target_http_date: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         target_date_time: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TimestampFormatHeaders::new(client.core().clone(), input)
             .send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/TimestampFormatHeaders",
             resolved_host: None,
@@ -8694,7 +8777,7 @@ fn response_rest_json_timestamp_format_headers() -> Result<(), String> {
         ("X-targetHttpDate", "Mon, 16 Dec 2019 23:48:18 GMT"),
         ("X-targetDateTime", "2019-12-16T23:48:18Z"),
     ];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
@@ -8704,25 +8787,32 @@ fn response_rest_json_timestamp_format_headers() -> Result<(), String> {
         .map_err(|e| format!("decode failed: {e}"))?;
     let expected = crate::types::TimestampFormatHeadersIo {
         member_epoch_seconds: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         member_http_date: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         member_date_time: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         default_format: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         target_epoch_seconds: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         target_http_date: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         target_date_time: Some(
-            nimbus::DateTime::parse_epoch_seconds("1576540098").expect("epoch seconds"),
+            nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
+                .expect("epoch seconds"),
         ),
         ..Default::default()
     };
@@ -8732,19 +8822,19 @@ fn response_rest_json_timestamp_format_headers() -> Result<(), String> {
     Ok(())
 }
 fn request_rest_json_unit_input_and_output() -> Result<(), String> {
-    let mock = nimbus::http::MockTransport::new(
-        nimbus::http::HttpResponse::new(200, Default::default(), "{}"),
+    let mock = nimbus_aws::codegen::testing::MockTransport::new(
+        nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
     let client = crate::Client::new(config("https://example.com", &mock));
     let input = ();
-    let _ = nimbus::testing::block_on(
+    let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::UnitInputAndOutput::new(client.core().clone(), input).send(),
     );
     let requests = mock.requests();
     let request = requests.first().ok_or("no request was sent")?;
-    nimbus::testing::check_request(
+    nimbus_aws::codegen::testing::check_request(
         request,
-        &nimbus::testing::ExpectedRequest {
+        &nimbus_aws::codegen::testing::ExpectedRequest {
             method: "POST",
             uri: "/UnitInputAndOutput",
             resolved_host: None,
@@ -8761,13 +8851,14 @@ fn request_rest_json_unit_input_and_output() -> Result<(), String> {
 }
 fn response_rest_json_unit_input_and_output_no_output() -> Result<(), String> {
     let headers: &[(&str, &str)] = &[];
-    let response = nimbus::http::HttpResponse::new(
+    let response = nimbus_aws::codegen::HttpResponse::new(
         200u16,
         headers.iter().copied().collect(),
         "",
     );
     let _ = &response;
-    let actual = Ok::<(), nimbus::Error>(()).map_err(|e| format!("decode failed: {e}"))?;
+    let actual = Ok::<(), nimbus_aws::codegen::Error>(())
+        .map_err(|e| format!("decode failed: {e}"))?;
     let expected = ();
     if actual != expected {
         return Err(format!("expected {expected:?}\ngot      {actual:?}"));

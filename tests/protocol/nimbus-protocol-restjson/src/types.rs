@@ -39,7 +39,7 @@ pub struct AllQueryStringTypesInput {
         skip_serializing,
         rename = "queryFloat",
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub query_float: Option<f32>,
     /// The `queryDouble` member.
@@ -47,7 +47,7 @@ pub struct AllQueryStringTypesInput {
         skip_serializing,
         rename = "queryDouble",
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub query_double: Option<f64>,
     /// The `queryDoubleList` member.
@@ -55,7 +55,7 @@ pub struct AllQueryStringTypesInput {
         skip_serializing,
         rename = "queryDoubleList",
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub query_double_list: Option<Vec<f64>>,
     /// The `queryBoolean` member.
@@ -69,17 +69,17 @@ pub struct AllQueryStringTypesInput {
         skip_serializing,
         rename = "queryTimestamp",
         default,
-        deserialize_with = "nimbus::wire::date_time::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
-    pub query_timestamp: Option<nimbus::DateTime>,
+    pub query_timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `queryTimestampList` member.
     #[serde(
         skip_serializing,
         rename = "queryTimestampList",
         default,
-        deserialize_with = "nimbus::wire::date_time::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
-    pub query_timestamp_list: Option<Vec<nimbus::DateTime>>,
+    pub query_timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `queryEnum` member.
     #[serde(skip_serializing, rename = "queryEnum")]
     pub query_enum: Option<FooEnum>,
@@ -174,14 +174,17 @@ impl AllQueryStringTypesInput {
         self
     }
     /// Sets [`AllQueryStringTypesInput::query_timestamp`](Self::query_timestamp).
-    pub fn set_query_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_query_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.query_timestamp = Some(value.into());
         self
     }
     /// Sets [`AllQueryStringTypesInput::query_timestamp_list`](Self::query_timestamp_list).
     pub fn set_query_timestamp_list(
         mut self,
-        value: impl Into<Vec<nimbus::DateTime>>,
+        value: impl Into<Vec<nimbus_aws::codegen::DateTime>>,
     ) -> Self {
         self.query_timestamp_list = Some(value.into());
         self
@@ -225,7 +228,7 @@ impl AllQueryStringTypesInput {
 pub struct BlobPayloadEvent {
     /// The `payload` member.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload: Option<nimbus::Blob>,
+    pub payload: Option<nimbus_aws::codegen::Blob>,
 }
 impl BlobPayloadEvent {
     /// Creates an empty `BlobPayloadEvent`; optional members are set with the `set_*` methods.
@@ -233,7 +236,7 @@ impl BlobPayloadEvent {
         Self::default()
     }
     /// Sets [`BlobPayloadEvent::payload`](Self::payload).
-    pub fn set_payload(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_payload(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.payload = Some(value.into());
         self
     }
@@ -274,7 +277,7 @@ pub struct ComplexError {
     pub nested: Option<ComplexNestedErrorData>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ComplexError {
     /// Creates an empty `ComplexError`; optional members are set with the `set_*` methods.
@@ -363,7 +366,7 @@ pub struct ConstantQueryStringInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub hello: String,
 }
@@ -400,7 +403,7 @@ impl ContentTypeParametersInput {
 pub struct ContentTypeParametersOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ContentTypeParametersOutput {
     /// Creates an empty `ContentTypeParametersOutput`; optional members are set with the `set_*` methods.
@@ -422,13 +425,16 @@ pub struct DatetimeOffsetsOutput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_aws::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub datetime: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_aws::codegen::DateTime>")
+    )]
+    pub datetime: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DatetimeOffsetsOutput {
     /// Creates an empty `DatetimeOffsetsOutput`; optional members are set with the `set_*` methods.
@@ -436,7 +442,10 @@ impl DatetimeOffsetsOutput {
         Self::default()
     }
     /// Sets [`DatetimeOffsetsOutput::datetime`](Self::datetime).
-    pub fn set_datetime(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_datetime(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.datetime = Some(value.into());
         self
     }
@@ -455,146 +464,175 @@ pub struct Defaults {
     /// The `defaultString` member.
     #[serde(
         rename = "defaultString",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_string: String,
     /// The `defaultBoolean` member.
     #[serde(
         rename = "defaultBoolean",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_boolean: bool,
     /// The `defaultList` member.
     #[serde(
         rename = "defaultList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
     #[serde(
         rename = "defaultDocumentMap",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_map: nimbus::Document,
+    pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
     #[serde(
         rename = "defaultDocumentString",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_string: nimbus::Document,
+    pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
     #[serde(
         rename = "defaultDocumentBoolean",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_boolean: nimbus::Document,
+    pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
     #[serde(
         rename = "defaultDocumentList",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_list: nimbus::Document,
+    pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
-    pub default_null_document: Option<nimbus::Document>,
+    pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(rename = "defaultTimestamp", with = "nimbus::wire::epoch_seconds")]
+    #[serde(
+        rename = "defaultTimestamp",
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub default_timestamp: nimbus::DateTime,
+    pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob", deserialize_with = "nimbus::wire::null_as_default")]
-    pub default_blob: nimbus::Blob,
+    #[serde(
+        rename = "defaultBlob",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
+    pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultByte",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultShort",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_short: i16,
     /// The `defaultInteger` member.
     #[serde(
         rename = "defaultInteger",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultLong",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(rename = "defaultFloat", with = "nimbus::wire::special_float")]
+    #[serde(rename = "defaultFloat", with = "nimbus_aws::codegen::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(rename = "defaultDouble", with = "nimbus::wire::special_float")]
+    #[serde(rename = "defaultDouble", with = "nimbus_aws::codegen::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
     #[serde(
         rename = "defaultMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultEnum",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
     #[serde(
         rename = "defaultIntEnum",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
     #[serde(
         rename = "emptyString",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub empty_string: String,
     /// The `falseBoolean` member.
     #[serde(
         rename = "falseBoolean",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob", deserialize_with = "nimbus::wire::null_as_default")]
-    pub empty_blob: nimbus::Blob,
+    #[serde(
+        rename = "emptyBlob",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
+    pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
     #[serde(
         rename = "zeroByte",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_byte: i8,
     /// The `zeroShort` member.
     #[serde(
         rename = "zeroShort",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_short: i16,
     /// The `zeroInteger` member.
     #[serde(
         rename = "zeroInteger",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_integer: i32,
     /// The `zeroLong` member.
     #[serde(
         rename = "zeroLong",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_long: i64,
     /// The `zeroFloat` member.
-    #[serde(rename = "zeroFloat", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "zeroFloat",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
-    #[serde(rename = "zeroDouble", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "zeroDouble",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
 }
@@ -605,14 +643,18 @@ impl Default for Defaults {
             default_string: String::from("hi"),
             default_boolean: true,
             default_list: Default::default(),
-            default_document_map: nimbus::wire::document_from_json("{}"),
-            default_document_string: nimbus::wire::document_from_json("\"hi\""),
-            default_document_boolean: nimbus::wire::document_from_json("true"),
-            default_document_list: nimbus::wire::document_from_json("[]"),
+            default_document_map: nimbus_aws::codegen::wire::document_from_json("{}"),
+            default_document_string: nimbus_aws::codegen::wire::document_from_json(
+                "\"hi\"",
+            ),
+            default_document_boolean: nimbus_aws::codegen::wire::document_from_json(
+                "true",
+            ),
+            default_document_list: nimbus_aws::codegen::wire::document_from_json("[]"),
             default_null_document: Default::default(),
-            default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+            default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("0")
                 .unwrap_or_default(),
-            default_blob: nimbus::wire::blob_from_base64("YWJj"),
+            default_blob: nimbus_aws::codegen::wire::blob_from_base64("YWJj"),
             default_byte: 1i8,
             default_short: 1i16,
             default_integer: 10i32,
@@ -624,7 +666,7 @@ impl Default for Defaults {
             default_int_enum: TestIntEnum::from(1i32),
             empty_string: Default::default(),
             false_boolean: Default::default(),
-            empty_blob: nimbus::wire::blob_from_base64(""),
+            empty_blob: nimbus_aws::codegen::wire::blob_from_base64(""),
             zero_byte: Default::default(),
             zero_short: Default::default(),
             zero_integer: Default::default(),
@@ -657,7 +699,7 @@ impl Defaults {
     /// Sets [`Defaults::default_document_map`](Self::default_document_map).
     pub fn set_default_document_map(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_map = value.into();
         self
@@ -665,7 +707,7 @@ impl Defaults {
     /// Sets [`Defaults::default_document_string`](Self::default_document_string).
     pub fn set_default_document_string(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_string = value.into();
         self
@@ -673,7 +715,7 @@ impl Defaults {
     /// Sets [`Defaults::default_document_boolean`](Self::default_document_boolean).
     pub fn set_default_document_boolean(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_boolean = value.into();
         self
@@ -681,7 +723,7 @@ impl Defaults {
     /// Sets [`Defaults::default_document_list`](Self::default_document_list).
     pub fn set_default_document_list(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_list = value.into();
         self
@@ -689,18 +731,24 @@ impl Defaults {
     /// Sets [`Defaults::default_null_document`](Self::default_null_document).
     pub fn set_default_null_document(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_null_document = Some(value.into());
         self
     }
     /// Sets [`Defaults::default_timestamp`](Self::default_timestamp).
-    pub fn set_default_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_default_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.default_timestamp = value.into();
         self
     }
     /// Sets [`Defaults::default_blob`](Self::default_blob).
-    pub fn set_default_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_default_blob(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Blob>,
+    ) -> Self {
         self.default_blob = value.into();
         self
     }
@@ -763,7 +811,10 @@ impl Defaults {
         self
     }
     /// Sets [`Defaults::empty_blob`](Self::empty_blob).
-    pub fn set_empty_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_empty_blob(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Blob>,
+    ) -> Self {
         self.empty_blob = value.into();
         self
     }
@@ -808,7 +859,7 @@ pub struct Dialog {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The `greeting` member.
-    #[serde(deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub greeting: String,
     /// The `farewell` member.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -852,10 +903,12 @@ impl Dialog {
 pub struct DocumentTypeAsMapValueInputOutput {
     /// The `docValuedMap` member.
     #[serde(rename = "docValuedMap", skip_serializing_if = "Option::is_none")]
-    pub doc_valued_map: Option<std::collections::HashMap<String, nimbus::Document>>,
+    pub doc_valued_map: Option<
+        std::collections::HashMap<String, nimbus_aws::codegen::Document>,
+    >,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DocumentTypeAsMapValueInputOutput {
     /// Creates an empty `DocumentTypeAsMapValueInputOutput`; optional members are set with the `set_*` methods.
@@ -865,7 +918,9 @@ impl DocumentTypeAsMapValueInputOutput {
     /// Sets [`DocumentTypeAsMapValueInputOutput::doc_valued_map`](Self::doc_valued_map).
     pub fn set_doc_valued_map(
         mut self,
-        value: impl Into<std::collections::HashMap<String, nimbus::Document>>,
+        value: impl Into<
+            std::collections::HashMap<String, nimbus_aws::codegen::Document>,
+        >,
     ) -> Self {
         self.doc_valued_map = Some(value.into());
         self
@@ -883,10 +938,10 @@ impl DocumentTypeAsMapValueInputOutput {
 pub struct DocumentTypeAsPayloadInputOutput {
     /// The `documentValue` member.
     #[serde(skip)]
-    pub document_value: Option<nimbus::Document>,
+    pub document_value: Option<nimbus_aws::codegen::Document>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DocumentTypeAsPayloadInputOutput {
     /// Creates an empty `DocumentTypeAsPayloadInputOutput`; optional members are set with the `set_*` methods.
@@ -894,7 +949,10 @@ impl DocumentTypeAsPayloadInputOutput {
         Self::default()
     }
     /// Sets [`DocumentTypeAsPayloadInputOutput::document_value`](Self::document_value).
-    pub fn set_document_value(mut self, value: impl Into<nimbus::Document>) -> Self {
+    pub fn set_document_value(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Document>,
+    ) -> Self {
         self.document_value = Some(value.into());
         self
     }
@@ -914,10 +972,10 @@ pub struct DocumentTypeInputOutput {
     pub string_value: Option<String>,
     /// The `documentValue` member.
     #[serde(rename = "documentValue", skip_serializing_if = "Option::is_none")]
-    pub document_value: Option<nimbus::Document>,
+    pub document_value: Option<nimbus_aws::codegen::Document>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DocumentTypeInputOutput {
     /// Creates an empty `DocumentTypeInputOutput`; optional members are set with the `set_*` methods.
@@ -930,7 +988,10 @@ impl DocumentTypeInputOutput {
         self
     }
     /// Sets [`DocumentTypeInputOutput::document_value`](Self::document_value).
-    pub fn set_document_value(mut self, value: impl Into<nimbus::Document>) -> Self {
+    pub fn set_document_value(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Document>,
+    ) -> Self {
         self.document_value = Some(value.into());
         self
     }
@@ -1090,7 +1151,7 @@ impl EmptyInputAndEmptyOutputInput {
 pub struct EmptyInputAndEmptyOutputOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl EmptyInputAndEmptyOutputOutput {
     /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*` methods.
@@ -1113,7 +1174,7 @@ pub struct EnumPayloadInput {
     pub payload: Option<StringEnum>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl EnumPayloadInput {
     /// Creates an empty `EnumPayloadInput`; optional members are set with the `set_*` methods.
@@ -1183,36 +1244,46 @@ pub enum EventStream {
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for EventStream {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl<'de> serde::Deserialize<'de> for EventStream {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus::wire::union_entry(d, "EventStream")?;
+        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "EventStream")?;
         Ok(
             match tag.as_str() {
-                "headers" => Self::Headers(nimbus::wire::from_value(value)?),
-                "blobPayload" => Self::BlobPayload(nimbus::wire::from_value(value)?),
-                "stringPayload" => Self::StringPayload(nimbus::wire::from_value(value)?),
-                "structurePayload" => {
-                    Self::StructurePayload(nimbus::wire::from_value(value)?)
+                "headers" => Self::Headers(nimbus_aws::codegen::wire::from_value(value)?),
+                "blobPayload" => {
+                    Self::BlobPayload(nimbus_aws::codegen::wire::from_value(value)?)
                 }
-                "unionPayload" => Self::UnionPayload(nimbus::wire::from_value(value)?),
+                "stringPayload" => {
+                    Self::StringPayload(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "structurePayload" => {
+                    Self::StructurePayload(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "unionPayload" => {
+                    Self::UnionPayload(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 "headersAndExplicitPayload" => {
-                    Self::HeadersAndExplicitPayload(nimbus::wire::from_value(value)?)
+                    Self::HeadersAndExplicitPayload(
+                        nimbus_aws::codegen::wire::from_value(value)?,
+                    )
                 }
                 "headersAndImplicitPayload" => {
-                    Self::HeadersAndImplicitPayload(nimbus::wire::from_value(value)?)
+                    Self::HeadersAndImplicitPayload(
+                        nimbus_aws::codegen::wire::from_value(value)?,
+                    )
                 }
-                "error" => Self::Error(nimbus::wire::from_value(value)?),
+                "error" => Self::Error(nimbus_aws::codegen::wire::from_value(value)?),
                 _ => {
                     let _ = value;
-                    Self::Unknown(nimbus::UnknownVariant::new(tag))
+                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
                 }
             },
         )
@@ -1225,7 +1296,7 @@ impl<'de> serde::Deserialize<'de> for EventStream {
 #[non_exhaustive]
 pub struct Farewell {
     /// The `phrase` member.
-    #[serde(deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub phrase: String,
 }
 impl Default for Farewell {
@@ -1262,7 +1333,7 @@ pub enum FooEnum {
     /// `0`
     Zero,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl FooEnum {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -1287,14 +1358,16 @@ impl From<&str> for FooEnum {
             "Bar" => Self::Bar,
             "1" => Self::One,
             "0" => Self::Zero,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for FooEnum {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for FooEnum {
@@ -1318,7 +1391,7 @@ impl schemars::JsonSchema for FooEnum {
         "FooEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// This error has test cases that test some of the dark corners of Amazon service framework history. It should only be implemented by clients.
@@ -1328,7 +1401,7 @@ impl schemars::JsonSchema for FooEnum {
 pub struct FooError {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl FooError {
     /// Creates an empty `FooError`; optional members are set with the `set_*` methods.
@@ -1354,13 +1427,16 @@ pub struct FractionalSecondsOutput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_aws::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub datetime: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_aws::codegen::DateTime>")
+    )]
+    pub datetime: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl FractionalSecondsOutput {
     /// Creates an empty `FractionalSecondsOutput`; optional members are set with the `set_*` methods.
@@ -1368,7 +1444,10 @@ impl FractionalSecondsOutput {
         Self::default()
     }
     /// Sets [`FractionalSecondsOutput::datetime`](Self::datetime).
-    pub fn set_datetime(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_datetime(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.datetime = Some(value.into());
         self
     }
@@ -1408,7 +1487,7 @@ pub struct GreetingStruct2 {
     pub hi: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GreetingStruct2 {
     /// Creates an empty `GreetingStruct2`; optional members are set with the `set_*` methods.
@@ -1436,7 +1515,7 @@ pub struct GreetingWithErrorsOutput {
     pub greeting: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GreetingWithErrorsOutput {
     /// Creates an empty `GreetingWithErrorsOutput`; optional members are set with the `set_*` methods.
@@ -1532,7 +1611,7 @@ pub struct HeadersEvent {
     pub long_header: Option<i64>,
     /// The `blobHeader` member.
     #[serde(rename = "blobHeader", skip_serializing_if = "Option::is_none")]
-    pub blob_header: Option<nimbus::Blob>,
+    pub blob_header: Option<nimbus_aws::codegen::Blob>,
     /// The `stringHeader` member.
     #[serde(rename = "stringHeader", skip_serializing_if = "Option::is_none")]
     pub string_header: Option<String>,
@@ -1541,10 +1620,13 @@ pub struct HeadersEvent {
         rename = "timestampHeader",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_aws::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub timestamp_header: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_aws::codegen::DateTime>")
+    )]
+    pub timestamp_header: Option<nimbus_aws::codegen::DateTime>,
 }
 impl HeadersEvent {
     /// Creates an empty `HeadersEvent`; optional members are set with the `set_*` methods.
@@ -1577,7 +1659,10 @@ impl HeadersEvent {
         self
     }
     /// Sets [`HeadersEvent::blob_header`](Self::blob_header).
-    pub fn set_blob_header(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob_header(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Blob>,
+    ) -> Self {
         self.blob_header = Some(value.into());
         self
     }
@@ -1587,7 +1672,10 @@ impl HeadersEvent {
         self
     }
     /// Sets [`HeadersEvent::timestamp_header`](Self::timestamp_header).
-    pub fn set_timestamp_header(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_timestamp_header(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.timestamp_header = Some(value.into());
         self
     }
@@ -1598,7 +1686,7 @@ impl HeadersEvent {
 #[non_exhaustive]
 pub struct HostLabelInput {
     /// The `label` member.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub label: String,
 }
 impl HostLabelInput {
@@ -1617,7 +1705,7 @@ pub struct HttpChecksumRequiredInputOutput {
     pub foo: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpChecksumRequiredInputOutput {
     /// Creates an empty `HttpChecksumRequiredInputOutput`; optional members are set with the `set_*` methods.
@@ -1679,7 +1767,7 @@ pub struct HttpEmptyPrefixHeadersOutput {
     pub specific_header: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpEmptyPrefixHeadersOutput {
     /// Creates an empty `HttpEmptyPrefixHeadersOutput`; optional members are set with the `set_*` methods.
@@ -1715,10 +1803,10 @@ pub struct HttpPayloadTraitsInputOutput {
     pub foo: Option<String>,
     /// The `blob` member.
     #[serde(skip)]
-    pub blob: Option<nimbus::Blob>,
+    pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPayloadTraitsInputOutput {
     /// Creates an empty `HttpPayloadTraitsInputOutput`; optional members are set with the `set_*` methods.
@@ -1731,7 +1819,7 @@ impl HttpPayloadTraitsInputOutput {
         self
     }
     /// Sets [`HttpPayloadTraitsInputOutput::blob`](Self::blob).
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.blob = Some(value.into());
         self
     }
@@ -1751,10 +1839,10 @@ pub struct HttpPayloadTraitsWithMediaTypeInputOutput {
     pub foo: Option<String>,
     /// The `blob` member.
     #[serde(skip)]
-    pub blob: Option<nimbus::Blob>,
+    pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPayloadTraitsWithMediaTypeInputOutput {
     /// Creates an empty `HttpPayloadTraitsWithMediaTypeInputOutput`; optional members are set with the `set_*` methods.
@@ -1767,7 +1855,7 @@ impl HttpPayloadTraitsWithMediaTypeInputOutput {
         self
     }
     /// Sets [`HttpPayloadTraitsWithMediaTypeInputOutput::blob`](Self::blob).
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.blob = Some(value.into());
         self
     }
@@ -1787,7 +1875,7 @@ pub struct HttpPayloadWithStructureInputOutput {
     pub nested: Option<NestedPayload>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPayloadWithStructureInputOutput {
     /// Creates an empty `HttpPayloadWithStructureInputOutput`; optional members are set with the `set_*` methods.
@@ -1815,7 +1903,7 @@ pub struct HttpPayloadWithUnionInputOutput {
     pub nested: Option<UnionPayload>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPayloadWithUnionInputOutput {
     /// Creates an empty `HttpPayloadWithUnionInputOutput`; optional members are set with the `set_*` methods.
@@ -1854,7 +1942,7 @@ pub struct HttpPrefixHeadersInResponseOutput {
     pub prefix_headers: Option<std::collections::HashMap<String, String>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPrefixHeadersInResponseOutput {
     /// Creates an empty `HttpPrefixHeadersInResponseOutput`; optional members are set with the `set_*` methods.
@@ -1919,7 +2007,7 @@ pub struct HttpPrefixHeadersOutput {
     pub foo_map: Option<std::collections::HashMap<String, String>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPrefixHeadersOutput {
     /// Creates an empty `HttpPrefixHeadersOutput`; optional members are set with the `set_*` methods.
@@ -1977,14 +2065,14 @@ pub struct HttpRequestWithFloatLabelsInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub float: f32,
     /// The `double` member.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub double: f64,
 }
@@ -2006,14 +2094,14 @@ pub struct HttpRequestWithGreedyLabelInPathInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub foo: String,
     /// The `baz` member.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub baz: String,
 }
@@ -2036,68 +2124,68 @@ pub struct HttpRequestWithLabelsAndTimestampFormatInput {
         skip_serializing,
         rename = "memberEpochSeconds",
         default,
-        deserialize_with = "nimbus::wire::epoch_seconds::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
-    pub member_epoch_seconds: nimbus::DateTime,
+    pub member_epoch_seconds: nimbus_aws::codegen::DateTime,
     /// The `memberHttpDate` member.
     #[serde(
         skip_serializing,
         rename = "memberHttpDate",
         default,
-        deserialize_with = "nimbus::wire::http_date::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::http_date::deserialize"
     )]
-    pub member_http_date: nimbus::DateTime,
+    pub member_http_date: nimbus_aws::codegen::DateTime,
     /// The `memberDateTime` member.
     #[serde(
         skip_serializing,
         rename = "memberDateTime",
         default,
-        deserialize_with = "nimbus::wire::date_time::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
-    pub member_date_time: nimbus::DateTime,
+    pub member_date_time: nimbus_aws::codegen::DateTime,
     /// The `defaultFormat` member.
     #[serde(
         skip_serializing,
         rename = "defaultFormat",
         default,
-        deserialize_with = "nimbus::wire::date_time::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
-    pub default_format: nimbus::DateTime,
+    pub default_format: nimbus_aws::codegen::DateTime,
     /// The `targetEpochSeconds` member.
     #[serde(
         skip_serializing,
         rename = "targetEpochSeconds",
         default,
-        deserialize_with = "nimbus::wire::epoch_seconds::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
-    pub target_epoch_seconds: nimbus::DateTime,
+    pub target_epoch_seconds: nimbus_aws::codegen::DateTime,
     /// The `targetHttpDate` member.
     #[serde(
         skip_serializing,
         rename = "targetHttpDate",
         default,
-        deserialize_with = "nimbus::wire::http_date::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::http_date::deserialize"
     )]
-    pub target_http_date: nimbus::DateTime,
+    pub target_http_date: nimbus_aws::codegen::DateTime,
     /// The `targetDateTime` member.
     #[serde(
         skip_serializing,
         rename = "targetDateTime",
         default,
-        deserialize_with = "nimbus::wire::date_time::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
-    pub target_date_time: nimbus::DateTime,
+    pub target_date_time: nimbus_aws::codegen::DateTime,
 }
 impl HttpRequestWithLabelsAndTimestampFormatInput {
     /// Creates a `HttpRequestWithLabelsAndTimestampFormatInput` from its required members (`member_epoch_seconds`, `member_http_date`, `member_date_time`, `default_format`, `target_epoch_seconds`, `target_http_date`, `target_date_time`); optional members are set with the `set_*` methods.
     pub fn new(
-        member_epoch_seconds: impl Into<nimbus::DateTime>,
-        member_http_date: impl Into<nimbus::DateTime>,
-        member_date_time: impl Into<nimbus::DateTime>,
-        default_format: impl Into<nimbus::DateTime>,
-        target_epoch_seconds: impl Into<nimbus::DateTime>,
-        target_http_date: impl Into<nimbus::DateTime>,
-        target_date_time: impl Into<nimbus::DateTime>,
+        member_epoch_seconds: impl Into<nimbus_aws::codegen::DateTime>,
+        member_http_date: impl Into<nimbus_aws::codegen::DateTime>,
+        member_date_time: impl Into<nimbus_aws::codegen::DateTime>,
+        default_format: impl Into<nimbus_aws::codegen::DateTime>,
+        target_epoch_seconds: impl Into<nimbus_aws::codegen::DateTime>,
+        target_http_date: impl Into<nimbus_aws::codegen::DateTime>,
+        target_date_time: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         Self {
             member_epoch_seconds: member_epoch_seconds.into(),
@@ -2119,58 +2207,58 @@ pub struct HttpRequestWithLabelsInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub string: String,
     /// The `short` member.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub short: i16,
     /// The `integer` member.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub integer: i32,
     /// The `long` member.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub long: i64,
     /// The `float` member.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub float: f32,
     /// The `double` member.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub double: f64,
     /// Serialized in the path as true or false.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub boolean: bool,
     /// Note that this member has no format, so it's serialized as an RFC 3399 date-time.
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::date_time::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl HttpRequestWithLabelsInput {
     /// Creates a `HttpRequestWithLabelsInput` from its required members (`string`, `short`, `integer`, `long`, `float`, `double`, `boolean`, `timestamp`); optional members are set with the `set_*` methods.
@@ -2182,7 +2270,7 @@ impl HttpRequestWithLabelsInput {
         float: impl Into<f32>,
         double: impl Into<f64>,
         boolean: impl Into<bool>,
-        timestamp: impl Into<nimbus::DateTime>,
+        timestamp: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         Self {
             string: string.into(),
@@ -2205,7 +2293,7 @@ pub struct HttpRequestWithRegexLiteralInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub str: String,
 }
@@ -2225,7 +2313,7 @@ pub struct HttpResponseCodeOutput {
     pub status: Option<i32>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpResponseCodeOutput {
     /// Creates an empty `HttpResponseCodeOutput`; optional members are set with the `set_*` methods.
@@ -2253,7 +2341,7 @@ pub struct IgnoreQueryParamsInResponseOutput {
     pub baz: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl IgnoreQueryParamsInResponseOutput {
     /// Creates an empty `IgnoreQueryParamsInResponseOutput`; optional members are set with the `set_*` methods.
@@ -2317,7 +2405,7 @@ pub struct InputAndOutputWithHeadersIo {
     pub header_boolean_list: Option<Vec<bool>>,
     /// The `headerTimestampList` member.
     #[serde(skip)]
-    pub header_timestamp_list: Option<Vec<nimbus::DateTime>>,
+    pub header_timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `headerEnum` member.
     #[serde(skip)]
     pub header_enum: Option<FooEnum>,
@@ -2332,7 +2420,7 @@ pub struct InputAndOutputWithHeadersIo {
     pub header_integer_enum_list: Option<Vec<IntegerEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl InputAndOutputWithHeadersIo {
     /// Creates an empty `InputAndOutputWithHeadersIo`; optional members are set with the `set_*` methods.
@@ -2407,7 +2495,7 @@ impl InputAndOutputWithHeadersIo {
     /// Sets [`InputAndOutputWithHeadersIo::header_timestamp_list`](Self::header_timestamp_list).
     pub fn set_header_timestamp_list(
         mut self,
-        value: impl Into<Vec<nimbus::DateTime>>,
+        value: impl Into<Vec<nimbus_aws::codegen::DateTime>>,
     ) -> Self {
         self.header_timestamp_list = Some(value.into());
         self
@@ -2498,7 +2586,7 @@ pub enum IntegerEnum {
     /// `3`
     C,
     /// A value this version of the SDK does not know; [`Self::value`] returns it.
-    Unknown(nimbus::UnknownIntVariant),
+    Unknown(nimbus_aws::codegen::UnknownIntVariant),
 }
 impl IntegerEnum {
     /// Every value known to this version of the SDK.
@@ -2519,7 +2607,7 @@ impl From<i32> for IntegerEnum {
             1i32 => Self::A,
             2i32 => Self::B,
             3i32 => Self::C,
-            other => Self::Unknown(nimbus::UnknownIntVariant::new(other)),
+            other => Self::Unknown(nimbus_aws::codegen::UnknownIntVariant::new(other)),
         }
     }
 }
@@ -2550,7 +2638,7 @@ impl schemars::JsonSchema for IntegerEnum {
         "IntegerEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::int_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::int_enum_schema(Self::VALUES)
     }
 }
 /// This error is thrown when an invalid greeting value is provided.
@@ -2563,7 +2651,7 @@ pub struct InvalidGreeting {
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl InvalidGreeting {
     /// Creates an empty `InvalidGreeting`; optional members are set with the `set_*` methods.
@@ -2592,10 +2680,10 @@ impl InvalidGreeting {
 pub struct JsonBlobsInputOutput {
     /// The `data` member.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<nimbus::Blob>,
+    pub data: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl JsonBlobsInputOutput {
     /// Creates an empty `JsonBlobsInputOutput`; optional members are set with the `set_*` methods.
@@ -2603,7 +2691,7 @@ impl JsonBlobsInputOutput {
         Self::default()
     }
     /// Sets [`JsonBlobsInputOutput::data`](Self::data).
-    pub fn set_data(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_data(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.data = Some(value.into());
         self
     }
@@ -2638,7 +2726,7 @@ pub struct JsonEnumsInputOutput {
     pub foo_enum_map: Option<std::collections::HashMap<String, FooEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl JsonEnumsInputOutput {
     /// Creates an empty `JsonEnumsInputOutput`; optional members are set with the `set_*` methods.
@@ -2709,7 +2797,7 @@ pub struct JsonIntEnumsInputOutput {
     pub integer_enum_map: Option<std::collections::HashMap<String, IntegerEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl JsonIntEnumsInputOutput {
     /// Creates an empty `JsonIntEnumsInputOutput`; optional members are set with the `set_*` methods.
@@ -2777,10 +2865,10 @@ pub struct JsonListsInputOutput {
         rename = "timestampList",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<f64>>"))]
-    pub timestamp_list: Option<Vec<nimbus::DateTime>>,
+    pub timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `enumList` member.
     #[serde(rename = "enumList", skip_serializing_if = "Option::is_none")]
     pub enum_list: Option<Vec<FooEnum>>,
@@ -2795,7 +2883,7 @@ pub struct JsonListsInputOutput {
     pub structure_list: Option<Vec<StructureListMember>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl JsonListsInputOutput {
     /// Creates an empty `JsonListsInputOutput`; optional members are set with the `set_*` methods.
@@ -2825,7 +2913,7 @@ impl JsonListsInputOutput {
     /// Sets [`JsonListsInputOutput::timestamp_list`](Self::timestamp_list).
     pub fn set_timestamp_list(
         mut self,
-        value: impl Into<Vec<nimbus::DateTime>>,
+        value: impl Into<Vec<nimbus_aws::codegen::DateTime>>,
     ) -> Self {
         self.timestamp_list = Some(value.into());
         self
@@ -2881,7 +2969,7 @@ pub struct JsonMapsInputOutput {
     pub dense_set_map: Option<std::collections::HashMap<String, Vec<String>>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl JsonMapsInputOutput {
     /// Creates an empty `JsonMapsInputOutput`; optional members are set with the `set_*` methods.
@@ -2943,67 +3031,73 @@ pub struct JsonTimestampsInputOutput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub normal: Option<nimbus::DateTime>,
+    pub normal: Option<nimbus_aws::codegen::DateTime>,
     /// The `dateTime` member.
     #[serde(
         rename = "dateTime",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_aws::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub date_time: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_aws::codegen::DateTime>")
+    )]
+    pub date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The `dateTimeOnTarget` member.
     #[serde(
         rename = "dateTimeOnTarget",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::date_time"
+        with = "nimbus_aws::codegen::wire::date_time"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<nimbus::DateTime>"))]
-    pub date_time_on_target: Option<nimbus::DateTime>,
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<nimbus_aws::codegen::DateTime>")
+    )]
+    pub date_time_on_target: Option<nimbus_aws::codegen::DateTime>,
     /// The `epochSeconds` member.
     #[serde(
         rename = "epochSeconds",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub epoch_seconds: Option<nimbus::DateTime>,
+    pub epoch_seconds: Option<nimbus_aws::codegen::DateTime>,
     /// The `epochSecondsOnTarget` member.
     #[serde(
         rename = "epochSecondsOnTarget",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::epoch_seconds"
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub epoch_seconds_on_target: Option<nimbus::DateTime>,
+    pub epoch_seconds_on_target: Option<nimbus_aws::codegen::DateTime>,
     /// The `httpDate` member.
     #[serde(
         rename = "httpDate",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::http_date"
+        with = "nimbus_aws::codegen::wire::http_date"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-    pub http_date: Option<nimbus::DateTime>,
+    pub http_date: Option<nimbus_aws::codegen::DateTime>,
     /// The `httpDateOnTarget` member.
     #[serde(
         rename = "httpDateOnTarget",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::http_date"
+        with = "nimbus_aws::codegen::wire::http_date"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-    pub http_date_on_target: Option<nimbus::DateTime>,
+    pub http_date_on_target: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl JsonTimestampsInputOutput {
     /// Creates an empty `JsonTimestampsInputOutput`; optional members are set with the `set_*` methods.
@@ -3011,45 +3105,57 @@ impl JsonTimestampsInputOutput {
         Self::default()
     }
     /// Sets [`JsonTimestampsInputOutput::normal`](Self::normal).
-    pub fn set_normal(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_normal(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.normal = Some(value.into());
         self
     }
     /// Sets [`JsonTimestampsInputOutput::date_time`](Self::date_time).
-    pub fn set_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_date_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.date_time = Some(value.into());
         self
     }
     /// Sets [`JsonTimestampsInputOutput::date_time_on_target`](Self::date_time_on_target).
     pub fn set_date_time_on_target(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.date_time_on_target = Some(value.into());
         self
     }
     /// Sets [`JsonTimestampsInputOutput::epoch_seconds`](Self::epoch_seconds).
-    pub fn set_epoch_seconds(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_epoch_seconds(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.epoch_seconds = Some(value.into());
         self
     }
     /// Sets [`JsonTimestampsInputOutput::epoch_seconds_on_target`](Self::epoch_seconds_on_target).
     pub fn set_epoch_seconds_on_target(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.epoch_seconds_on_target = Some(value.into());
         self
     }
     /// Sets [`JsonTimestampsInputOutput::http_date`](Self::http_date).
-    pub fn set_http_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_http_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.http_date = Some(value.into());
         self
     }
     /// Sets [`JsonTimestampsInputOutput::http_date_on_target`](Self::http_date_on_target).
     pub fn set_http_date_on_target(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.http_date_on_target = Some(value.into());
         self
@@ -3070,7 +3176,7 @@ pub struct MalformedAcceptWithGenericStringOutput {
     pub payload: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl MalformedAcceptWithGenericStringOutput {
     /// Creates an empty `MalformedAcceptWithGenericStringOutput`; optional members are set with the `set_*` methods.
@@ -3095,10 +3201,10 @@ impl MalformedAcceptWithGenericStringOutput {
 pub struct MalformedAcceptWithPayloadOutput {
     /// The `payload` member.
     #[serde(skip)]
-    pub payload: Option<nimbus::Blob>,
+    pub payload: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl MalformedAcceptWithPayloadOutput {
     /// Creates an empty `MalformedAcceptWithPayloadOutput`; optional members are set with the `set_*` methods.
@@ -3106,7 +3212,7 @@ impl MalformedAcceptWithPayloadOutput {
         Self::default()
     }
     /// Sets [`MalformedAcceptWithPayloadOutput::payload`](Self::payload).
-    pub fn set_payload(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_payload(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.payload = Some(value.into());
         self
     }
@@ -3123,7 +3229,7 @@ impl MalformedAcceptWithPayloadOutput {
 pub struct MalformedBlobInput {
     /// The `blob` member.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blob: Option<nimbus::Blob>,
+    pub blob: Option<nimbus_aws::codegen::Blob>,
 }
 impl MalformedBlobInput {
     /// Creates an empty `MalformedBlobInput`; optional members are set with the `set_*` methods.
@@ -3131,7 +3237,7 @@ impl MalformedBlobInput {
         Self::default()
     }
     /// Sets [`MalformedBlobInput::blob`](Self::blob).
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.blob = Some(value.into());
         self
     }
@@ -3149,7 +3255,7 @@ pub struct MalformedBooleanInput {
         skip_serializing,
         rename = "booleanInPath",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub boolean_in_path: bool,
     /// The `booleanInQuery` member.
@@ -3196,7 +3302,7 @@ pub struct MalformedByteInput {
         skip_serializing,
         rename = "byteInPath",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub byte_in_path: i8,
     /// The `byteInQuery` member.
@@ -3257,7 +3363,7 @@ impl MalformedContentTypeWithGenericStringInput {
 pub struct MalformedContentTypeWithPayloadInput {
     /// The `payload` member.
     #[serde(skip)]
-    pub payload: Option<nimbus::Blob>,
+    pub payload: Option<nimbus_aws::codegen::Blob>,
 }
 impl MalformedContentTypeWithPayloadInput {
     /// Creates an empty `MalformedContentTypeWithPayloadInput`; optional members are set with the `set_*` methods.
@@ -3265,7 +3371,7 @@ impl MalformedContentTypeWithPayloadInput {
         Self::default()
     }
     /// Sets [`MalformedContentTypeWithPayloadInput::payload`](Self::payload).
-    pub fn set_payload(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_payload(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.payload = Some(value.into());
         self
     }
@@ -3300,7 +3406,7 @@ pub struct MalformedDoubleInput {
         rename = "doubleInBody",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_in_body: Option<f64>,
@@ -3309,7 +3415,7 @@ pub struct MalformedDoubleInput {
         skip_serializing,
         rename = "doubleInPath",
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub double_in_path: f64,
     /// The `doubleInQuery` member.
@@ -3317,7 +3423,7 @@ pub struct MalformedDoubleInput {
         skip_serializing,
         rename = "doubleInQuery",
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub double_in_query: Option<f64>,
     /// The `doubleInHeader` member.
@@ -3358,7 +3464,7 @@ pub struct MalformedFloatInput {
         rename = "floatInBody",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_in_body: Option<f32>,
@@ -3367,7 +3473,7 @@ pub struct MalformedFloatInput {
         skip_serializing,
         rename = "floatInPath",
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub float_in_path: f32,
     /// The `floatInQuery` member.
@@ -3375,7 +3481,7 @@ pub struct MalformedFloatInput {
         skip_serializing,
         rename = "floatInQuery",
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub float_in_query: Option<f32>,
     /// The `floatInHeader` member.
@@ -3419,7 +3525,7 @@ pub struct MalformedIntegerInput {
         skip_serializing,
         rename = "integerInPath",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub integer_in_path: i32,
     /// The `integerInQuery` member.
@@ -3486,7 +3592,7 @@ pub struct MalformedLongInput {
         skip_serializing,
         rename = "longInPath",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub long_in_path: i64,
     /// The `longInQuery` member.
@@ -3555,7 +3661,7 @@ pub struct MalformedRequestBodyInput {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float: Option<f32>,
@@ -3589,7 +3695,7 @@ pub struct MalformedShortInput {
         skip_serializing,
         rename = "shortInPath",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub short_in_path: i16,
     /// The `shortInQuery` member.
@@ -3649,13 +3755,13 @@ impl MalformedStringInput {
 #[non_exhaustive]
 pub struct MalformedTimestampBodyDateTimeInput {
     /// The `timestamp` member.
-    #[serde(default, with = "nimbus::wire::date_time")]
-    #[cfg_attr(feature = "schemars", schemars(with = "nimbus::DateTime"))]
-    pub timestamp: nimbus::DateTime,
+    #[serde(default, with = "nimbus_aws::codegen::wire::date_time")]
+    #[cfg_attr(feature = "schemars", schemars(with = "nimbus_aws::codegen::DateTime"))]
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampBodyDateTimeInput {
     /// Creates a `MalformedTimestampBodyDateTimeInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3667,13 +3773,13 @@ impl MalformedTimestampBodyDateTimeInput {
 #[non_exhaustive]
 pub struct MalformedTimestampBodyDefaultInput {
     /// The `timestamp` member.
-    #[serde(default, with = "nimbus::wire::epoch_seconds")]
+    #[serde(default, with = "nimbus_aws::codegen::wire::epoch_seconds")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampBodyDefaultInput {
     /// Creates a `MalformedTimestampBodyDefaultInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3685,13 +3791,13 @@ impl MalformedTimestampBodyDefaultInput {
 #[non_exhaustive]
 pub struct MalformedTimestampBodyHttpDateInput {
     /// The `timestamp` member.
-    #[serde(default, with = "nimbus::wire::http_date")]
+    #[serde(default, with = "nimbus_aws::codegen::wire::http_date")]
     #[cfg_attr(feature = "schemars", schemars(with = "String"))]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampBodyHttpDateInput {
     /// Creates a `MalformedTimestampBodyHttpDateInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3704,11 +3810,11 @@ impl MalformedTimestampBodyHttpDateInput {
 pub struct MalformedTimestampHeaderDateTimeInput {
     /// The `timestamp` member.
     #[serde(skip)]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampHeaderDateTimeInput {
     /// Creates a `MalformedTimestampHeaderDateTimeInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3721,11 +3827,11 @@ impl MalformedTimestampHeaderDateTimeInput {
 pub struct MalformedTimestampHeaderDefaultInput {
     /// The `timestamp` member.
     #[serde(skip)]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampHeaderDefaultInput {
     /// Creates a `MalformedTimestampHeaderDefaultInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3738,11 +3844,11 @@ impl MalformedTimestampHeaderDefaultInput {
 pub struct MalformedTimestampHeaderEpochInput {
     /// The `timestamp` member.
     #[serde(skip)]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampHeaderEpochInput {
     /// Creates a `MalformedTimestampHeaderEpochInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3757,13 +3863,13 @@ pub struct MalformedTimestampPathDefaultInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::date_time::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampPathDefaultInput {
     /// Creates a `MalformedTimestampPathDefaultInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3778,13 +3884,13 @@ pub struct MalformedTimestampPathEpochInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::epoch_seconds::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampPathEpochInput {
     /// Creates a `MalformedTimestampPathEpochInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3799,13 +3905,13 @@ pub struct MalformedTimestampPathHttpDateInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::http_date::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::http_date::deserialize"
     )]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampPathHttpDateInput {
     /// Creates a `MalformedTimestampPathHttpDateInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3820,13 +3926,13 @@ pub struct MalformedTimestampQueryDefaultInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::date_time::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampQueryDefaultInput {
     /// Creates a `MalformedTimestampQueryDefaultInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3841,13 +3947,13 @@ pub struct MalformedTimestampQueryEpochInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::epoch_seconds::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampQueryEpochInput {
     /// Creates a `MalformedTimestampQueryEpochInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3862,13 +3968,13 @@ pub struct MalformedTimestampQueryHttpDateInput {
     #[serde(
         skip_serializing,
         default,
-        deserialize_with = "nimbus::wire::http_date::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::http_date::deserialize"
     )]
-    pub timestamp: nimbus::DateTime,
+    pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampQueryHttpDateInput {
     /// Creates a `MalformedTimestampQueryHttpDateInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
-    pub fn new(timestamp: impl Into<nimbus::DateTime>) -> Self {
+    pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
         }
@@ -3924,7 +4030,7 @@ pub struct MediaTypeHeaderOutput {
     pub json: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl MediaTypeHeaderOutput {
     /// Creates an empty `MediaTypeHeaderOutput`; optional members are set with the `set_*` methods.
@@ -3958,14 +4064,14 @@ pub enum MyUnion {
     NumberValue(i32),
     /// The `blobValue` member.
     #[serde(rename = "blobValue")]
-    BlobValue(nimbus::Blob),
+    BlobValue(nimbus_aws::codegen::Blob),
     /// The `timestampValue` member.
     #[serde(
         rename = "timestampValue",
-        serialize_with = "nimbus::wire::epoch_seconds::serialize"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    TimestampValue(nimbus::DateTime),
+    TimestampValue(nimbus_aws::codegen::DateTime),
     /// The `enumValue` member.
     #[serde(rename = "enumValue")]
     EnumValue(FooEnum),
@@ -3984,41 +4090,57 @@ pub enum MyUnion {
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for MyUnion {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl<'de> serde::Deserialize<'de> for MyUnion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus::wire::union_entry(d, "MyUnion")?;
+        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "MyUnion")?;
         Ok(
             match tag.as_str() {
-                "stringValue" => Self::StringValue(nimbus::wire::from_value(value)?),
-                "booleanValue" => Self::BooleanValue(nimbus::wire::from_value(value)?),
-                "numberValue" => Self::NumberValue(nimbus::wire::from_value(value)?),
-                "blobValue" => Self::BlobValue(nimbus::wire::from_value(value)?),
+                "stringValue" => {
+                    Self::StringValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "booleanValue" => {
+                    Self::BooleanValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "numberValue" => {
+                    Self::NumberValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "blobValue" => {
+                    Self::BlobValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 "timestampValue" => {
                     Self::TimestampValue(
-                        nimbus::wire::epoch_seconds::deserialize(value)
+                        nimbus_aws::codegen::wire::epoch_seconds::deserialize(value)
                             .map_err(serde::de::Error::custom)?,
                     )
                 }
-                "enumValue" => Self::EnumValue(nimbus::wire::from_value(value)?),
-                "listValue" => Self::ListValue(nimbus::wire::from_value(value)?),
-                "mapValue" => Self::MapValue(nimbus::wire::from_value(value)?),
+                "enumValue" => {
+                    Self::EnumValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "listValue" => {
+                    Self::ListValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
+                "mapValue" => {
+                    Self::MapValue(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 "structureValue" => {
-                    Self::StructureValue(nimbus::wire::from_value(value)?)
+                    Self::StructureValue(nimbus_aws::codegen::wire::from_value(value)?)
                 }
                 "renamedStructureValue" => {
-                    Self::RenamedStructureValue(nimbus::wire::from_value(value)?)
+                    Self::RenamedStructureValue(
+                        nimbus_aws::codegen::wire::from_value(value)?,
+                    )
                 }
                 _ => {
                     let _ = value;
-                    Self::Unknown(nimbus::UnknownVariant::new(tag))
+                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
                 }
             },
         )
@@ -4059,7 +4181,7 @@ impl NestedPayload {
 pub struct NoInputAndOutputOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl NoInputAndOutputOutput {
     /// Creates an empty `NoInputAndOutputOutput`; optional members are set with the `set_*` methods.
@@ -4088,7 +4210,7 @@ pub struct NullAndEmptyHeadersIo {
     pub c: Option<Vec<String>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl NullAndEmptyHeadersIo {
     /// Creates an empty `NullAndEmptyHeadersIo`; optional members are set with the `set_*` methods.
@@ -4160,7 +4282,7 @@ pub struct OmitsSerializingEmptyListsInput {
         skip_serializing,
         rename = "queryDoubleList",
         default,
-        deserialize_with = "nimbus::wire::special_float::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     pub query_double_list: Option<Vec<f64>>,
     /// The `queryBooleanList` member.
@@ -4171,9 +4293,9 @@ pub struct OmitsSerializingEmptyListsInput {
         skip_serializing,
         rename = "queryTimestampList",
         default,
-        deserialize_with = "nimbus::wire::date_time::deserialize"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
-    pub query_timestamp_list: Option<Vec<nimbus::DateTime>>,
+    pub query_timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `queryEnumList` member.
     #[serde(skip_serializing, rename = "queryEnumList")]
     pub query_enum_list: Option<Vec<FooEnum>>,
@@ -4209,7 +4331,7 @@ impl OmitsSerializingEmptyListsInput {
     /// Sets [`OmitsSerializingEmptyListsInput::query_timestamp_list`](Self::query_timestamp_list).
     pub fn set_query_timestamp_list(
         mut self,
-        value: impl Into<Vec<nimbus::DateTime>>,
+        value: impl Into<Vec<nimbus_aws::codegen::DateTime>>,
     ) -> Self {
         self.query_timestamp_list = Some(value.into());
         self
@@ -4284,151 +4406,180 @@ pub struct OperationWithDefaultsOutput {
     /// The `defaultString` member.
     #[serde(
         rename = "defaultString",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_string: String,
     /// The `defaultBoolean` member.
     #[serde(
         rename = "defaultBoolean",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_boolean: bool,
     /// The `defaultList` member.
     #[serde(
         rename = "defaultList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
     #[serde(
         rename = "defaultDocumentMap",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_map: nimbus::Document,
+    pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
     #[serde(
         rename = "defaultDocumentString",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_string: nimbus::Document,
+    pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
     #[serde(
         rename = "defaultDocumentBoolean",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_boolean: nimbus::Document,
+    pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
     #[serde(
         rename = "defaultDocumentList",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
-    pub default_document_list: nimbus::Document,
+    pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
-    pub default_null_document: Option<nimbus::Document>,
+    pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(rename = "defaultTimestamp", with = "nimbus::wire::epoch_seconds")]
+    #[serde(
+        rename = "defaultTimestamp",
+        with = "nimbus_aws::codegen::wire::epoch_seconds"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
-    pub default_timestamp: nimbus::DateTime,
+    pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob", deserialize_with = "nimbus::wire::null_as_default")]
-    pub default_blob: nimbus::Blob,
+    #[serde(
+        rename = "defaultBlob",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
+    pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultByte",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultShort",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_short: i16,
     /// The `defaultInteger` member.
     #[serde(
         rename = "defaultInteger",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultLong",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(rename = "defaultFloat", with = "nimbus::wire::special_float")]
+    #[serde(rename = "defaultFloat", with = "nimbus_aws::codegen::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(rename = "defaultDouble", with = "nimbus::wire::special_float")]
+    #[serde(rename = "defaultDouble", with = "nimbus_aws::codegen::wire::special_float")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
     #[serde(
         rename = "defaultMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum", deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(
+        rename = "defaultEnum",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
     #[serde(
         rename = "defaultIntEnum",
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
     #[serde(
         rename = "emptyString",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub empty_string: String,
     /// The `falseBoolean` member.
     #[serde(
         rename = "falseBoolean",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob", deserialize_with = "nimbus::wire::null_as_default")]
-    pub empty_blob: nimbus::Blob,
+    #[serde(
+        rename = "emptyBlob",
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    )]
+    pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
     #[serde(
         rename = "zeroByte",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_byte: i8,
     /// The `zeroShort` member.
     #[serde(
         rename = "zeroShort",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_short: i16,
     /// The `zeroInteger` member.
     #[serde(
         rename = "zeroInteger",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_integer: i32,
     /// The `zeroLong` member.
     #[serde(
         rename = "zeroLong",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub zero_long: i64,
     /// The `zeroFloat` member.
-    #[serde(rename = "zeroFloat", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "zeroFloat",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
-    #[serde(rename = "zeroDouble", default, with = "nimbus::wire::special_float")]
+    #[serde(
+        rename = "zeroDouble",
+        default,
+        with = "nimbus_aws::codegen::wire::special_float"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl Default for OperationWithDefaultsOutput {
     /// Every member with a modeled default holds it; the others are empty.
@@ -4437,14 +4588,18 @@ impl Default for OperationWithDefaultsOutput {
             default_string: String::from("hi"),
             default_boolean: true,
             default_list: Default::default(),
-            default_document_map: nimbus::wire::document_from_json("{}"),
-            default_document_string: nimbus::wire::document_from_json("\"hi\""),
-            default_document_boolean: nimbus::wire::document_from_json("true"),
-            default_document_list: nimbus::wire::document_from_json("[]"),
+            default_document_map: nimbus_aws::codegen::wire::document_from_json("{}"),
+            default_document_string: nimbus_aws::codegen::wire::document_from_json(
+                "\"hi\"",
+            ),
+            default_document_boolean: nimbus_aws::codegen::wire::document_from_json(
+                "true",
+            ),
+            default_document_list: nimbus_aws::codegen::wire::document_from_json("[]"),
             default_null_document: Default::default(),
-            default_timestamp: nimbus::DateTime::parse_epoch_seconds("0")
+            default_timestamp: nimbus_aws::codegen::DateTime::parse_epoch_seconds("0")
                 .unwrap_or_default(),
-            default_blob: nimbus::wire::blob_from_base64("YWJj"),
+            default_blob: nimbus_aws::codegen::wire::blob_from_base64("YWJj"),
             default_byte: 1i8,
             default_short: 1i16,
             default_integer: 10i32,
@@ -4456,7 +4611,7 @@ impl Default for OperationWithDefaultsOutput {
             default_int_enum: TestIntEnum::from(1i32),
             empty_string: Default::default(),
             false_boolean: Default::default(),
-            empty_blob: nimbus::wire::blob_from_base64(""),
+            empty_blob: nimbus_aws::codegen::wire::blob_from_base64(""),
             zero_byte: Default::default(),
             zero_short: Default::default(),
             zero_integer: Default::default(),
@@ -4490,7 +4645,7 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_document_map`](Self::default_document_map).
     pub fn set_default_document_map(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_map = value.into();
         self
@@ -4498,7 +4653,7 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_document_string`](Self::default_document_string).
     pub fn set_default_document_string(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_string = value.into();
         self
@@ -4506,7 +4661,7 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_document_boolean`](Self::default_document_boolean).
     pub fn set_default_document_boolean(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_boolean = value.into();
         self
@@ -4514,7 +4669,7 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_document_list`](Self::default_document_list).
     pub fn set_default_document_list(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_document_list = value.into();
         self
@@ -4522,18 +4677,24 @@ impl OperationWithDefaultsOutput {
     /// Sets [`OperationWithDefaultsOutput::default_null_document`](Self::default_null_document).
     pub fn set_default_null_document(
         mut self,
-        value: impl Into<nimbus::Document>,
+        value: impl Into<nimbus_aws::codegen::Document>,
     ) -> Self {
         self.default_null_document = Some(value.into());
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_timestamp`](Self::default_timestamp).
-    pub fn set_default_timestamp(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_default_timestamp(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.default_timestamp = value.into();
         self
     }
     /// Sets [`OperationWithDefaultsOutput::default_blob`](Self::default_blob).
-    pub fn set_default_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_default_blob(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Blob>,
+    ) -> Self {
         self.default_blob = value.into();
         self
     }
@@ -4596,7 +4757,10 @@ impl OperationWithDefaultsOutput {
         self
     }
     /// Sets [`OperationWithDefaultsOutput::empty_blob`](Self::empty_blob).
-    pub fn set_empty_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_empty_blob(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::Blob>,
+    ) -> Self {
         self.empty_blob = value.into();
         self
     }
@@ -4645,7 +4809,7 @@ pub struct OperationWithNestedStructureInput {
     #[serde(
         rename = "topLevel",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub top_level: TopLevel,
 }
@@ -4663,25 +4827,25 @@ impl OperationWithNestedStructureInput {
 #[non_exhaustive]
 pub struct OperationWithNestedStructureOutput {
     /// The `dialog` member.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub dialog: Dialog,
     /// The `dialogList` member.
     #[serde(
         rename = "dialogList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
     #[serde(
         rename = "dialogMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl OperationWithNestedStructureOutput {
     /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional members are set with the `set_*` methods.
@@ -4807,23 +4971,25 @@ pub enum PayloadUnion {
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for PayloadUnion {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl<'de> serde::Deserialize<'de> for PayloadUnion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus::wire::union_entry(d, "PayloadUnion")?;
+        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "PayloadUnion")?;
         Ok(
             match tag.as_str() {
-                "unionMember" => Self::UnionMember(nimbus::wire::from_value(value)?),
+                "unionMember" => {
+                    Self::UnionMember(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 _ => {
                     let _ = value;
-                    Self::Unknown(nimbus::UnknownVariant::new(tag))
+                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
                 }
             },
         )
@@ -4836,27 +5002,27 @@ impl<'de> serde::Deserialize<'de> for PayloadUnion {
 pub enum PlayerAction {
     /// Quit the game.
     #[serde(rename = "quit")]
-    Quit(nimbus::Document),
+    Quit(nimbus_aws::codegen::Document),
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for PlayerAction {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl<'de> serde::Deserialize<'de> for PlayerAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus::wire::union_entry(d, "PlayerAction")?;
+        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "PlayerAction")?;
         Ok(
             match tag.as_str() {
-                "quit" => Self::Quit(nimbus::wire::from_value(value)?),
+                "quit" => Self::Quit(nimbus_aws::codegen::wire::from_value(value)?),
                 _ => {
                     let _ = value;
-                    Self::Unknown(nimbus::UnknownVariant::new(tag))
+                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
                 }
             },
         )
@@ -4888,11 +5054,11 @@ impl PostPlayerActionInput {
 #[non_exhaustive]
 pub struct PostPlayerActionOutput {
     /// The `action` member.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub action: PlayerAction,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl PostPlayerActionOutput {
     /// Creates a `PostPlayerActionOutput` from its required members (`action`); optional members are set with the `set_*` methods.
@@ -4934,11 +5100,11 @@ impl PostUnionWithJsonNameInput {
 #[non_exhaustive]
 pub struct PostUnionWithJsonNameOutput {
     /// The `value` member.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub value: UnionWithJsonName,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl PostUnionWithJsonNameOutput {
     /// Creates a `PostUnionWithJsonNameOutput` from its required members (`value`); optional members are set with the `set_*` methods.
@@ -5074,7 +5240,7 @@ pub struct RecursiveShapesInputOutput {
     pub nested: Option<RecursiveShapesInputOutputNested1>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl RecursiveShapesInputOutput {
     /// Creates an empty `RecursiveShapesInputOutput`; optional members are set with the `set_*` methods.
@@ -5164,7 +5330,7 @@ impl RecursiveShapesInputOutputNested2 {
 pub struct ResponseCodeHttpFallbackInputOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ResponseCodeHttpFallbackInputOutput {
     /// Creates an empty `ResponseCodeHttpFallbackInputOutput`; optional members are set with the `set_*` methods.
@@ -5187,7 +5353,7 @@ pub struct ResponseCodeRequiredOutput {
     pub response_code: i32,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ResponseCodeRequiredOutput {
     /// Creates a `ResponseCodeRequiredOutput` from its required members (`response_code`); optional members are set with the `set_*` methods.
@@ -5213,7 +5379,7 @@ pub struct ServiceUnavailableError {
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ServiceUnavailableError {
     /// Creates an empty `ServiceUnavailableError`; optional members are set with the `set_*` methods.
@@ -5269,7 +5435,7 @@ pub struct SimpleScalarPropertiesInputOutput {
         rename = "floatValue",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
@@ -5278,13 +5444,13 @@ pub struct SimpleScalarPropertiesInputOutput {
         rename = "DoubleDribble",
         default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus::wire::special_float"
+        with = "nimbus_aws::codegen::wire::special_float"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SimpleScalarPropertiesInputOutput {
     /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*` methods.
@@ -5361,12 +5527,12 @@ pub enum SimpleUnion {
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for SimpleUnion {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 /// The `SingletonEvent` structure.
@@ -5400,23 +5566,28 @@ pub enum SingletonEventStream {
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for SingletonEventStream {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl<'de> serde::Deserialize<'de> for SingletonEventStream {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus::wire::union_entry(d, "SingletonEventStream")?;
+        let (tag, value) = nimbus_aws::codegen::wire::union_entry(
+            d,
+            "SingletonEventStream",
+        )?;
         Ok(
             match tag.as_str() {
-                "singleton" => Self::Singleton(nimbus::wire::from_value(value)?),
+                "singleton" => {
+                    Self::Singleton(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 _ => {
                     let _ = value;
-                    Self::Unknown(nimbus::UnknownVariant::new(tag))
+                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
                 }
             },
         )
@@ -5435,7 +5606,7 @@ pub struct SparseJsonListsInputOutput {
     pub sparse_short_list: Option<Vec<Option<i16>>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SparseJsonListsInputOutput {
     /// Creates an empty `SparseJsonListsInputOutput`; optional members are set with the `set_*` methods.
@@ -5485,7 +5656,7 @@ pub struct SparseJsonMapsInputOutput {
     pub sparse_set_map: Option<std::collections::HashMap<String, Option<Vec<String>>>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SparseJsonMapsInputOutput {
     /// Creates an empty `SparseJsonMapsInputOutput`; optional members are set with the `set_*` methods.
@@ -5548,10 +5719,10 @@ pub struct StreamingTraitsInputOutput {
     pub foo: Option<String>,
     /// The `blob` member.
     #[serde(skip)]
-    pub blob: Option<nimbus::Blob>,
+    pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StreamingTraitsInputOutput {
     /// Creates an empty `StreamingTraitsInputOutput`; optional members are set with the `set_*` methods.
@@ -5564,7 +5735,7 @@ impl StreamingTraitsInputOutput {
         self
     }
     /// Sets [`StreamingTraitsInputOutput::blob`](Self::blob).
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.blob = Some(value.into());
         self
     }
@@ -5584,7 +5755,7 @@ pub struct StreamingTraitsRequireLengthInput {
     pub foo: Option<String>,
     /// The `blob` member.
     #[serde(skip)]
-    pub blob: Option<nimbus::Blob>,
+    pub blob: Option<nimbus_aws::codegen::Blob>,
 }
 impl StreamingTraitsRequireLengthInput {
     /// Creates an empty `StreamingTraitsRequireLengthInput`; optional members are set with the `set_*` methods.
@@ -5597,7 +5768,7 @@ impl StreamingTraitsRequireLengthInput {
         self
     }
     /// Sets [`StreamingTraitsRequireLengthInput::blob`](Self::blob).
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.blob = Some(value.into());
         self
     }
@@ -5612,10 +5783,10 @@ pub struct StreamingTraitsWithMediaTypeInputOutput {
     pub foo: Option<String>,
     /// The `blob` member.
     #[serde(skip)]
-    pub blob: Option<nimbus::Blob>,
+    pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StreamingTraitsWithMediaTypeInputOutput {
     /// Creates an empty `StreamingTraitsWithMediaTypeInputOutput`; optional members are set with the `set_*` methods.
@@ -5628,7 +5799,7 @@ impl StreamingTraitsWithMediaTypeInputOutput {
         self
     }
     /// Sets [`StreamingTraitsWithMediaTypeInputOutput::blob`](Self::blob).
-    pub fn set_blob(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.blob = Some(value.into());
         self
     }
@@ -5645,7 +5816,7 @@ pub enum StringEnum {
     /// `enumvalue`
     V,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl StringEnum {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5662,14 +5833,16 @@ impl From<&str> for StringEnum {
     fn from(value: &str) -> Self {
         match value {
             "enumvalue" => Self::V,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for StringEnum {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for StringEnum {
@@ -5693,7 +5866,7 @@ impl schemars::JsonSchema for StringEnum {
         "StringEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `StringPayloadEvent` structure.
@@ -5726,7 +5899,7 @@ pub struct StringPayloadInput {
     pub payload: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StringPayloadInput {
     /// Creates an empty `StringPayloadInput`; optional members are set with the `set_*` methods.
@@ -5805,7 +5978,7 @@ pub struct TestBodyStructureInputOutput {
     pub test_config: Option<TestConfig>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TestBodyStructureInputOutput {
     /// Creates an empty `TestBodyStructureInputOutput`; optional members are set with the `set_*` methods.
@@ -5859,7 +6032,7 @@ pub enum TestEnum {
     /// `BAZ`
     Baz,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl TestEnum {
     /// Every value known to this version of the SDK, as sent on the wire.
@@ -5880,14 +6053,16 @@ impl From<&str> for TestEnum {
             "FOO" => Self::Foo,
             "BAR" => Self::Bar,
             "BAZ" => Self::Baz,
-            other => Self::Unknown(nimbus::UnknownVariant::new(other.to_owned())),
+            other => {
+                Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(other.to_owned()))
+            }
         }
     }
 }
 impl Default for TestEnum {
     /// The unknown empty value (what a missing required member decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl std::fmt::Display for TestEnum {
@@ -5911,7 +6086,7 @@ impl schemars::JsonSchema for TestEnum {
         "TestEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::string_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
 /// The `TestIntEnum` enumeration.
@@ -5923,7 +6098,7 @@ pub enum TestIntEnum {
     /// `2`
     Two,
     /// A value this version of the SDK does not know; [`Self::value`] returns it.
-    Unknown(nimbus::UnknownIntVariant),
+    Unknown(nimbus_aws::codegen::UnknownIntVariant),
 }
 impl TestIntEnum {
     /// Every value known to this version of the SDK.
@@ -5942,7 +6117,7 @@ impl From<i32> for TestIntEnum {
         match value {
             1i32 => Self::One,
             2i32 => Self::Two,
-            other => Self::Unknown(nimbus::UnknownIntVariant::new(other)),
+            other => Self::Unknown(nimbus_aws::codegen::UnknownIntVariant::new(other)),
         }
     }
 }
@@ -5973,7 +6148,7 @@ impl schemars::JsonSchema for TestIntEnum {
         "TestIntEnum".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        nimbus::wire::int_enum_schema(Self::VALUES)
+        nimbus_aws::codegen::wire::int_enum_schema(Self::VALUES)
     }
 }
 /// The `TestNoPayloadInputOutput` structure.
@@ -5986,7 +6161,7 @@ pub struct TestNoPayloadInputOutput {
     pub test_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TestNoPayloadInputOutput {
     /// Creates an empty `TestNoPayloadInputOutput`; optional members are set with the `set_*` methods.
@@ -6014,10 +6189,10 @@ pub struct TestPayloadBlobInputOutput {
     pub content_type: Option<String>,
     /// The `data` member.
     #[serde(skip)]
-    pub data: Option<nimbus::Blob>,
+    pub data: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TestPayloadBlobInputOutput {
     /// Creates an empty `TestPayloadBlobInputOutput`; optional members are set with the `set_*` methods.
@@ -6030,7 +6205,7 @@ impl TestPayloadBlobInputOutput {
         self
     }
     /// Sets [`TestPayloadBlobInputOutput::data`](Self::data).
-    pub fn set_data(mut self, value: impl Into<nimbus::Blob>) -> Self {
+    pub fn set_data(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.data = Some(value.into());
         self
     }
@@ -6053,7 +6228,7 @@ pub struct TestPayloadStructureInputOutput {
     pub payload_config: Option<PayloadConfig>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TestPayloadStructureInputOutput {
     /// Creates an empty `TestPayloadStructureInputOutput`; optional members are set with the `set_*` methods.
@@ -6083,28 +6258,28 @@ impl TestPayloadStructureInputOutput {
 pub struct TimestampFormatHeadersIo {
     /// The `memberEpochSeconds` member.
     #[serde(skip)]
-    pub member_epoch_seconds: Option<nimbus::DateTime>,
+    pub member_epoch_seconds: Option<nimbus_aws::codegen::DateTime>,
     /// The `memberHttpDate` member.
     #[serde(skip)]
-    pub member_http_date: Option<nimbus::DateTime>,
+    pub member_http_date: Option<nimbus_aws::codegen::DateTime>,
     /// The `memberDateTime` member.
     #[serde(skip)]
-    pub member_date_time: Option<nimbus::DateTime>,
+    pub member_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The `defaultFormat` member.
     #[serde(skip)]
-    pub default_format: Option<nimbus::DateTime>,
+    pub default_format: Option<nimbus_aws::codegen::DateTime>,
     /// The `targetEpochSeconds` member.
     #[serde(skip)]
-    pub target_epoch_seconds: Option<nimbus::DateTime>,
+    pub target_epoch_seconds: Option<nimbus_aws::codegen::DateTime>,
     /// The `targetHttpDate` member.
     #[serde(skip)]
-    pub target_http_date: Option<nimbus::DateTime>,
+    pub target_http_date: Option<nimbus_aws::codegen::DateTime>,
     /// The `targetDateTime` member.
     #[serde(skip)]
-    pub target_date_time: Option<nimbus::DateTime>,
+    pub target_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TimestampFormatHeadersIo {
     /// Creates an empty `TimestampFormatHeadersIo`; optional members are set with the `set_*` methods.
@@ -6114,41 +6289,56 @@ impl TimestampFormatHeadersIo {
     /// Sets [`TimestampFormatHeadersIo::member_epoch_seconds`](Self::member_epoch_seconds).
     pub fn set_member_epoch_seconds(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.member_epoch_seconds = Some(value.into());
         self
     }
     /// Sets [`TimestampFormatHeadersIo::member_http_date`](Self::member_http_date).
-    pub fn set_member_http_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_member_http_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.member_http_date = Some(value.into());
         self
     }
     /// Sets [`TimestampFormatHeadersIo::member_date_time`](Self::member_date_time).
-    pub fn set_member_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_member_date_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.member_date_time = Some(value.into());
         self
     }
     /// Sets [`TimestampFormatHeadersIo::default_format`](Self::default_format).
-    pub fn set_default_format(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_default_format(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.default_format = Some(value.into());
         self
     }
     /// Sets [`TimestampFormatHeadersIo::target_epoch_seconds`](Self::target_epoch_seconds).
     pub fn set_target_epoch_seconds(
         mut self,
-        value: impl Into<nimbus::DateTime>,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
     ) -> Self {
         self.target_epoch_seconds = Some(value.into());
         self
     }
     /// Sets [`TimestampFormatHeadersIo::target_http_date`](Self::target_http_date).
-    pub fn set_target_http_date(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_target_http_date(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.target_http_date = Some(value.into());
         self
     }
     /// Sets [`TimestampFormatHeadersIo::target_date_time`](Self::target_date_time).
-    pub fn set_target_date_time(mut self, value: impl Into<nimbus::DateTime>) -> Self {
+    pub fn set_target_date_time(
+        mut self,
+        value: impl Into<nimbus_aws::codegen::DateTime>,
+    ) -> Self {
         self.target_date_time = Some(value.into());
         self
     }
@@ -6164,20 +6354,20 @@ impl TimestampFormatHeadersIo {
 #[non_exhaustive]
 pub struct TopLevel {
     /// The `dialog` member.
-    #[serde(default, deserialize_with = "nimbus::wire::null_as_default")]
+    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub dialog: Dialog,
     /// The `dialogList` member.
     #[serde(
         rename = "dialogList",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
     #[serde(
         rename = "dialogMap",
         default,
-        deserialize_with = "nimbus::wire::null_as_default"
+        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
 }
@@ -6213,7 +6403,7 @@ pub struct UnionInputOutput {
     pub contents: Option<MyUnion>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
-    pub(crate) _response: nimbus::ResponseMeta,
+    pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UnionInputOutput {
     /// Creates an empty `UnionInputOutput`; optional members are set with the `set_*` methods.
@@ -6242,23 +6432,25 @@ pub enum UnionPayload {
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for UnionPayload {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl<'de> serde::Deserialize<'de> for UnionPayload {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus::wire::union_entry(d, "UnionPayload")?;
+        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "UnionPayload")?;
         Ok(
             match tag.as_str() {
-                "greeting" => Self::Greeting(nimbus::wire::from_value(value)?),
+                "greeting" => {
+                    Self::Greeting(nimbus_aws::codegen::wire::from_value(value)?)
+                }
                 _ => {
                     let _ = value;
-                    Self::Unknown(nimbus::UnknownVariant::new(tag))
+                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
                 }
             },
         )
@@ -6301,25 +6493,28 @@ pub enum UnionWithJsonName {
     /// A member this version of the SDK does not know (its name is kept);
     /// it cannot be sent.
     #[serde(skip)]
-    Unknown(nimbus::UnknownVariant),
+    Unknown(nimbus_aws::codegen::UnknownVariant),
 }
 impl Default for UnionWithJsonName {
     /// An unknown, empty member (what a missing required union decodes to).
     fn default() -> Self {
-        Self::Unknown(nimbus::UnknownVariant::new(String::new()))
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
 impl<'de> serde::Deserialize<'de> for UnionWithJsonName {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus::wire::union_entry(d, "UnionWithJsonName")?;
+        let (tag, value) = nimbus_aws::codegen::wire::union_entry(
+            d,
+            "UnionWithJsonName",
+        )?;
         Ok(
             match tag.as_str() {
-                "FOO" => Self::Foo(nimbus::wire::from_value(value)?),
-                "bar" => Self::Bar(nimbus::wire::from_value(value)?),
-                "_baz" => Self::Baz(nimbus::wire::from_value(value)?),
+                "FOO" => Self::Foo(nimbus_aws::codegen::wire::from_value(value)?),
+                "bar" => Self::Bar(nimbus_aws::codegen::wire::from_value(value)?),
+                "_baz" => Self::Baz(nimbus_aws::codegen::wire::from_value(value)?),
                 _ => {
                     let _ = value;
-                    Self::Unknown(nimbus::UnknownVariant::new(tag))
+                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
                 }
             },
         )

@@ -1,0 +1,271 @@
+//! The AWS client core every generated AWS client wraps: the core
+//! [`Pipeline`] with the AWS decisions (endpoint rules, SigV4, AWS error
+//! responses, standard-mode retries).
+
+use crate::config::Config;
+use crate::credentials::ProvideCredentials;
+use nimbus_core::Error;
+use nimbus_core::http::{BoxFuture, HttpRequest, HttpResponse};
+use nimbus_core::pipeline::{OperationInfo, Pipeline, Provider};
+use nimbus_core::retry::RetryKind;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+/// The wire protocol an AWS service speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// `aws.protocols#awsJson1_0`.
+    AwsJson1_0,
+    /// `aws.protocols#awsJson1_1`.
+    AwsJson1_1,
+    /// `aws.protocols#restJson1`.
+    RestJson1,
+    /// A protocol this runtime cannot speak yet (`awsQuery`, `restXml`,
+    /// `ec2Query`): calls fail with `ErrorKind::Unsupported`.
+    Unsupported(&'static str),
+}
+
+/// What the pipeline needs to know about an AWS service (generated, `static`).
+#[derive(Debug)]
+pub struct ServiceInfo {
+    /// The service's `sdkId`, e.g. `Athena`.
+    pub name: &'static str,
+    /// API version.
+    pub api_version: &'static str,
+    /// Wire protocol.
+    pub protocol: Protocol,
+    /// Endpoint prefix (`athena`), used by the default endpoint when the
+    /// model has no endpoint rules.
+    pub endpoint_prefix: &'static str,
+    /// SigV4 signing name.
+    pub signing_name: &'static str,
+    /// The model's endpoint rule set (JSON), evaluated once per client.
+    pub endpoint_rules: Option<&'static str>,
+}
+
+/// Where a call goes and how it is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedEndpoint {
+    /// Base URL (scheme, host, optional port and path).
+    pub url: String,
+    /// SigV4 region.
+    pub signing_region: String,
+    /// SigV4 service name.
+    pub signing_name: String,
+}
+
+/// The shared core of a generated AWS client: cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    pipeline: Pipeline,
+    aws: Arc<Aws>,
+}
+
+/// The AWS decisions for one client (the pipeline's [`Provider`]).
+struct Aws {
+    service: &'static ServiceInfo,
+    config: Config,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    rules: Option<Result<crate::endpoint::RuleSet, String>>,
+    /// The endpoint, resolved on first use: it depends only on the
+    /// configuration, which cannot change after `Client::new`. A failure is
+    /// not cached: it is reported again on the next call.
+    endpoint: OnceLock<ResolvedEndpoint>,
+}
+
+impl fmt::Debug for Aws {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Aws").field("service", &self.service.name).field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("service", &self.aws.service.name).field("config", &self.aws.config).finish()
+    }
+}
+
+impl Client {
+    /// A client for `service` with `config`.
+    pub fn new(service: &'static ServiceInfo, config: Config) -> Self {
+        let credentials = config.credentials_provider();
+        let rules = service.endpoint_rules.map(|json| crate::endpoint::RuleSet::parse(json).map_err(|e| e.message().to_owned()));
+        let settings = config.settings().clone();
+        let aws = Arc::new(Aws { service, config, credentials, rules, endpoint: OnceLock::new() });
+        Client { pipeline: Pipeline::new(settings, aws.clone()), aws }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.aws.config
+    }
+
+    /// The service description.
+    pub fn service(&self) -> &'static ServiceInfo {
+        self.aws.service
+    }
+
+    /// The provider-neutral pipeline under this client.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// A fresh idempotency token (UUIDv4 unless configured otherwise).
+    pub fn idempotency_token(&self) -> String {
+        self.aws.config.idempotency_token()
+    }
+
+    /// Runs the pipeline for a serialized request (see [`Pipeline::send`]).
+    /// AWS standard mode retries every operation, so the operation's own
+    /// idempotency is passed on only for the record.
+    pub async fn send(&self, operation: &'static OperationInfo, request: HttpRequest) -> Result<HttpResponse, Error> {
+        self.pipeline.send(operation, request, operation.idempotent).await
+    }
+
+    /// The endpoint requests go to: the service's endpoint rules (which let
+    /// an endpoint URL set in the configuration win), else the override or
+    /// the regional endpoint.
+    pub fn endpoint(&self) -> Result<ResolvedEndpoint, Error> {
+        self.aws.cached_endpoint().cloned()
+    }
+}
+
+impl Aws {
+    fn cached_endpoint(&self) -> Result<&ResolvedEndpoint, Error> {
+        if let Some(endpoint) = self.endpoint.get() {
+            return Ok(endpoint);
+        }
+        let resolved = self.resolve_endpoint()?;
+        Ok(self.endpoint.get_or_init(|| resolved))
+    }
+
+    fn resolve_endpoint(&self) -> Result<ResolvedEndpoint, Error> {
+        let config = &self.config;
+        let service = self.service;
+        let region = config.get_region();
+        let mut resolved = ResolvedEndpoint {
+            url: String::new(),
+            signing_region: region.unwrap_or("us-east-1").to_owned(),
+            signing_name: service.signing_name.to_owned(),
+        };
+        let Some(rules) = &self.rules else {
+            resolved.url = match (config.get_endpoint_url(), region) {
+                (Some(url), _) => url.to_owned(),
+                (None, Some(region)) => format!("https://{}.{region}.amazonaws.com", service.endpoint_prefix),
+                (None, None) => {
+                    return Err(Error::config(format!(
+                        "no region is configured for {}: set one with `Config::region` or AWS_REGION",
+                        service.name
+                    )));
+                }
+            };
+            return Ok(resolved);
+        };
+        let rules = rules.as_ref().map_err(|m| Error::config(format!("the endpoint rules of {} are invalid: {m}", service.name)))?;
+        let mut params = crate::endpoint::Params::default()
+            .set_bool("UseFIPS", config.get_use_fips())
+            .set_bool("UseDualStack", config.get_use_dual_stack());
+        if let Some(r) = region {
+            params = params.set_str("Region", r);
+        }
+        if let Some(url) = config.get_endpoint_url() {
+            params = params.set_str("Endpoint", url);
+        }
+        let endpoint = rules.resolve(&params)?;
+        resolved.url = endpoint.url.clone();
+        let schemes = endpoint.properties.get("authSchemes").and_then(serde_json::Value::as_array);
+        let sigv4 = schemes.into_iter().flatten().find(|s| s.get("name").and_then(serde_json::Value::as_str) == Some("sigv4"));
+        if let Some(scheme) = sigv4 {
+            if let Some(r) = scheme.get("signingRegion").and_then(serde_json::Value::as_str) {
+                resolved.signing_region = r.to_owned();
+            }
+            if let Some(n) = scheme.get("signingName").and_then(serde_json::Value::as_str) {
+                resolved.signing_name = n.to_owned();
+            }
+        }
+        Ok(resolved)
+    }
+}
+
+impl Provider for Aws {
+    fn service_name(&self) -> &'static str {
+        self.service.name
+    }
+
+    fn endpoint(&self) -> Result<&str, Error> {
+        self.cached_endpoint().map(|e| e.url.as_str())
+    }
+
+    /// Signs with SigV4 (in place: signing replaces the previous attempt's
+    /// signature headers, so one request serves every attempt).
+    fn authorize<'a>(&'a self, request: &'a mut HttpRequest) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let Some(provider) = &self.credentials else { return Ok(()) };
+            let scope = self.cached_endpoint()?;
+            let credentials = provider.provide().await?;
+            let params = crate::sigv4::SigningParams {
+                credentials: &credentials,
+                region: &scope.signing_region,
+                service: &scope.signing_name,
+                time: std::time::SystemTime::now(),
+                settings: crate::sigv4::SigningSettings::default(),
+            };
+            crate::sigv4::sign_request(request, &params)
+        })
+    }
+
+    fn read_error(&self, response: HttpResponse) -> Error {
+        crate::protocol::error_from_response(response)
+    }
+
+    fn classify(&self, error: &Error, operation: &OperationInfo, _idempotent: bool) -> RetryKind {
+        crate::retry::classify(error, operation.retryable_errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nimbus_core::ErrorKind;
+    use nimbus_core::http::{Headers, MockTransport};
+
+    static SERVICE: ServiceInfo = ServiceInfo {
+        name: "Test",
+        api_version: "2020-01-01",
+        protocol: Protocol::AwsJson1_1,
+        endpoint_prefix: "test",
+        signing_name: "test",
+        endpoint_rules: None,
+    };
+    static OP: OperationInfo = OperationInfo { name: "Op", idempotent: false, retryable_errors: &[] };
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().enable_time().build().expect("runtime").block_on(f)
+    }
+
+    #[test]
+    fn regional_endpoint_needs_a_region() {
+        let client = Client::new(&SERVICE, Config::new().transport(MockTransport::default()).no_credentials());
+        let err = block_on(client.send(&OP, HttpRequest::new("POST", "/"))).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.message().contains("region"), "{err}");
+        let client = Client::new(&SERVICE, Config::new().region("eu-west-1"));
+        assert_eq!(client.endpoint().expect("endpoint").url, "https://test.eu-west-1.amazonaws.com");
+    }
+
+    #[test]
+    fn requests_are_signed_for_the_resolved_scope() {
+        let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}"));
+        let config = Config::new().region("eu-west-1").transport(mock.clone()).credentials(crate::Credentials::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            None,
+        ));
+        block_on(Client::new(&SERVICE, config).send(&OP, HttpRequest::new("POST", "/"))).expect("ok");
+        let sent = &mock.requests()[0];
+        assert_eq!(sent.url, "https://test.eu-west-1.amazonaws.com/");
+        let auth = sent.headers.get("authorization").expect("signed");
+        assert!(auth.contains("/eu-west-1/test/aws4_request"), "{auth}");
+    }
+}

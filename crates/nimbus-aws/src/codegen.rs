@@ -1,0 +1,46 @@
+//! Everything generated AWS service crates call, in one place: the only
+//! path of the runtime that generated code names (besides std and serde).
+//! Not for users: they name what the service crate re-exports (its
+//! `config`, `primitives`, `Error` and, with `test-util`, `testing`).
+
+pub use crate::client::{Client, Protocol, ServiceInfo};
+pub use crate::config::Config;
+pub use crate::meta::ResponseMeta;
+pub use crate::operation_error;
+pub use crate::operation_error::ModeledError;
+pub use crate::protocol::{compress_gzip, content_md5};
+pub use nimbus_core::http::{HttpRequest, HttpResponse};
+pub use nimbus_core::protocol::rest;
+pub use nimbus_core::{BigNumber, Blob, DateTime, Document, Error, ErrorKind, OperationInfo, UnknownIntVariant, UnknownVariant};
+pub use nimbus_core::{paginate, wire};
+
+/// JSON bodies and the awsJson request shape.
+pub mod json {
+    pub use crate::protocol::rpc_request;
+    pub use nimbus_core::protocol::json::*;
+}
+
+/// What a service crate re-exports as its `config` module.
+pub mod config {
+    pub use crate::config::{Config, Region, TokenGenerator};
+    pub use crate::credentials::{Credentials, ProvideCredentials};
+    pub use nimbus_core::http;
+    pub use nimbus_core::limits::{MinThroughput, ResponseLimits};
+    pub use nimbus_core::retry::RetryConfig;
+}
+
+/// What a service crate re-exports as its `primitives` module.
+pub mod primitives {
+    pub use crate::meta::ResponseMeta;
+    pub use nimbus_core::paginate::Paginated;
+    pub use nimbus_core::{BigNumber, Blob, DateTime, Document, UnknownIntVariant, UnknownVariant};
+}
+
+/// Typed test doubles and the helpers of generated tests (feature `test-util`).
+#[cfg(feature = "test-util")]
+pub mod testing {
+    pub use crate::protocol::error_from_response;
+    pub use crate::testing::*;
+    pub use nimbus_core::http::MockTransport;
+    pub use nimbus_core::mock::{MockRule, Mocks, RuleBuilder};
+}

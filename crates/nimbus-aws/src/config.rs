@@ -1,0 +1,225 @@
+//! The configuration of AWS clients: the shared [`Settings`] plus what only
+//! AWS has (region, credentials, FIPS and dual-stack endpoints, an endpoint
+//! URL, idempotency tokens, request compression).
+
+use crate::credentials::ProvideCredentials;
+use nimbus_core::http::redact_url;
+use nimbus_core::{Error, Settings};
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+/// An AWS region, e.g. `eu-west-1`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Region(Cow<'static, str>);
+
+impl Region {
+    /// The region named `name`.
+    pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
+        Region(name.into())
+    }
+
+    /// The region's name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&'static str> for Region {
+    fn from(name: &'static str) -> Self {
+        Region(Cow::Borrowed(name))
+    }
+}
+
+impl From<String> for Region {
+    fn from(name: String) -> Self {
+        Region(Cow::Owned(name))
+    }
+}
+
+/// Generates idempotency tokens.
+pub type TokenGenerator = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// The configuration of an AWS client.
+///
+/// ```
+/// use std::time::Duration;
+/// let config = nimbus_aws::Config::new()
+///     .region("eu-west-1")
+///     .endpoint_url("http://127.0.0.1:5000")
+///     .attempt_timeout(Duration::from_secs(10));
+/// assert_eq!(config.get_region(), Some("eu-west-1"));
+/// ```
+///
+/// Every call has timeouts and size limits by default (connect 3.1 s, 60 s
+/// without a byte from the server, a minimum speed for buffered bodies,
+/// 64 MiB per buffered body); a whole call or attempt has no time limit
+/// unless one is set. Retries follow the AWS SDKs' standard mode.
+#[derive(Clone, Default)]
+pub struct Config {
+    settings: Settings,
+    endpoint_url: Option<String>,
+    region: Option<Region>,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    no_credentials: bool,
+    use_fips: bool,
+    use_dual_stack: bool,
+    token_generator: Option<TokenGenerator>,
+    disable_request_compression: bool,
+    min_compression_size: Option<usize>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("settings", &self.settings)
+            .field("endpoint_url", &self.endpoint_url.as_deref().map(redact_url))
+            .field("region", &self.region)
+            .field("credentials", &self.credentials)
+            .field("no_credentials", &self.no_credentials)
+            .field("use_fips", &self.use_fips)
+            .field("use_dual_stack", &self.use_dual_stack)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Defaults: no region, the service's standard endpoint, credentials
+    /// from the default chain, the reqwest transport, the default timeouts
+    /// and limits.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    nimbus_core::settings_builders!(settings);
+
+    /// Sends every request to this endpoint (scheme, host, optional port and
+    /// base path) instead of the service's standard one.
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// The region, e.g. `us-east-1`.
+    pub fn region(mut self, region: impl Into<Region>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Signs with these credentials (a [`Credentials`](crate::Credentials)
+    /// value or any provider) instead of the default chain (environment,
+    /// then shared files).
+    pub fn credentials(mut self, provider: impl ProvideCredentials) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self.no_credentials = false;
+        self
+    }
+
+    /// Sends requests unsigned (local emulators, tests).
+    pub fn no_credentials(mut self) -> Self {
+        self.no_credentials = true;
+        self.credentials = None;
+        self
+    }
+
+    /// Uses FIPS endpoints (endpoint rules parameter `UseFIPS`).
+    pub fn use_fips(mut self, on: bool) -> Self {
+        self.use_fips = on;
+        self
+    }
+
+    /// Uses dual-stack endpoints (endpoint rules parameter `UseDualStack`).
+    pub fn use_dual_stack(mut self, on: bool) -> Self {
+        self.use_dual_stack = on;
+        self
+    }
+
+    /// Replaces the UUIDv4 generator of idempotency tokens (for tests).
+    pub fn idempotency_token_generator(mut self, generator: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        self.token_generator = Some(Arc::new(generator));
+        self
+    }
+
+    /// Turns off request compression (`@requestCompression` operations).
+    pub fn disable_request_compression(mut self, disable: bool) -> Self {
+        self.disable_request_compression = disable;
+        self
+    }
+
+    /// Bodies at least this large are compressed where the operation
+    /// supports it (default 10 240 bytes, as in the AWS SDKs).
+    pub fn request_min_compression_size_bytes(mut self, size: usize) -> Self {
+        self.min_compression_size = Some(size);
+        self
+    }
+
+    /// Answers calls from the rules of a generated `testing::Mock`.
+    #[cfg(feature = "test-util")]
+    #[doc(hidden)]
+    pub fn mocks(mut self, mocks: Arc<nimbus_core::mock::Mocks>) -> Self {
+        self.settings = self.settings.mocks(mocks);
+        self
+    }
+
+    /// Configuration from the environment, as the AWS SDKs do it: region
+    /// from `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile; credentials
+    /// from the default chain (resolved at the first call); an endpoint
+    /// override from `AWS_ENDPOINT_URL`. The error names what was tried.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut config = Config::new().region(crate::credentials::region_from_env()?);
+        if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+            if !url.is_empty() {
+                config = config.endpoint_url(url);
+            }
+        }
+        Ok(config)
+    }
+
+    /// Whether request compression is on, and from which body size.
+    pub fn request_compression(&self) -> Option<usize> {
+        (!self.disable_request_compression).then_some(self.min_compression_size.unwrap_or(10_240))
+    }
+
+    /// The configured region.
+    pub fn get_region(&self) -> Option<&str> {
+        self.region.as_ref().map(Region::as_str)
+    }
+
+    /// The configured endpoint override.
+    pub fn get_endpoint_url(&self) -> Option<&str> {
+        self.endpoint_url.as_deref()
+    }
+
+    /// Whether FIPS endpoints are asked for.
+    pub fn get_use_fips(&self) -> bool {
+        self.use_fips
+    }
+
+    /// Whether dual-stack endpoints are asked for.
+    pub fn get_use_dual_stack(&self) -> bool {
+        self.use_dual_stack
+    }
+
+    /// The credentials provider calls are signed with: the configured one,
+    /// the default chain, or none with [`no_credentials`](Self::no_credentials).
+    pub(crate) fn credentials_provider(&self) -> Option<Arc<dyn ProvideCredentials>> {
+        if self.no_credentials {
+            return None;
+        }
+        Some(self.credentials.clone().unwrap_or_else(|| Arc::new(crate::credentials::DefaultCredentialsChain::default())))
+    }
+
+    /// A fresh idempotency token.
+    pub(crate) fn idempotency_token(&self) -> String {
+        match &self.token_generator {
+            Some(generate) => generate(),
+            None => uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
