@@ -213,3 +213,21 @@ fn generated_code_uses_only_the_codegen_modules() {
     }
     assert!(uses > 1000, "the scan saw only {uses} runtime paths");
 }
+
+#[test]
+fn examples_name_only_their_service_crate() {
+    let mut examples = Vec::new();
+    for krate in generated_crates() {
+        let dir = krate.join("examples");
+        if dir.is_dir() {
+            rust_files(&dir, &mut examples);
+        }
+    }
+    assert!(examples.len() >= 3, "found {examples:?}");
+    for example in examples {
+        let text = std::fs::read_to_string(&example).expect("readable");
+        for runtime in ["nimbus_core", "nimbus_aws", "nimbus_google", "nimbus::"] {
+            assert!(!text.contains(runtime), "{} names `{runtime}`: users depend on the service crate only", example.display());
+        }
+    }
+}

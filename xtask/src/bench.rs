@@ -1047,6 +1047,22 @@ fn render(r: &Report, elapsed: Duration) -> String {
 mod tests {
     use super::*;
 
+    /// Our user programs depend on one crate of ours, the service crate, as
+    /// a user's would, and name nothing of the runtime crates.
+    #[test]
+    fn our_programs_depend_on_one_service_crate() {
+        let ours: Vec<Program> = programs().into_iter().filter(|p| p.name.ends_with("-nimbus")).collect();
+        assert_eq!(ours.len(), 2);
+        for program in ours {
+            let dependencies = (program.dependencies)(Path::new("/root"));
+            let of_ours: Vec<&str> = dependencies.lines().filter(|l| l.starts_with("nimbus")).collect();
+            assert_eq!(of_ours.len(), 1, "{}: {dependencies}", program.name);
+            for runtime in ["nimbus_core", "nimbus_aws", "nimbus_google"] {
+                assert!(!program.source.contains(runtime), "{} names {runtime}", program.name);
+            }
+        }
+    }
+
     /// Reads one HTTP/1.1 response (head and Content-Length body).
     fn read_response(reader: &mut BufReader<TcpStream>) -> (String, serde_json::Value) {
         let mut status = String::new();
