@@ -27,7 +27,7 @@ pub fn send_hook(service: &Service, op: &Operation) -> TokenStream {
     }
     quote! {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer(#wire, &self.input);
         }
     }

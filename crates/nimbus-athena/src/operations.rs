@@ -33,7 +33,7 @@ impl BatchGetNamedQuery {
         crate::errors::BatchGetNamedQueryError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("BatchGetNamedQuery", &self.input);
         }
         let Self { client, input } = self;
@@ -82,7 +82,7 @@ impl BatchGetPreparedStatement {
         crate::errors::BatchGetPreparedStatementError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("BatchGetPreparedStatement", &self.input);
         }
         let Self { client, input } = self;
@@ -131,7 +131,7 @@ impl BatchGetQueryExecution {
         crate::errors::BatchGetQueryExecutionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("BatchGetQueryExecution", &self.input);
         }
         let Self { client, input } = self;
@@ -180,7 +180,7 @@ impl CancelCapacityReservation {
         crate::errors::CancelCapacityReservationError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CancelCapacityReservation", &self.input);
         }
         let Self { client, input } = self;
@@ -234,7 +234,7 @@ impl CreateCapacityReservation {
         crate::errors::CreateCapacityReservationError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateCapacityReservation", &self.input);
         }
         let Self { client, input } = self;
@@ -318,7 +318,7 @@ impl CreateDataCatalog {
         crate::errors::CreateDataCatalogError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateDataCatalog", &self.input);
         }
         let Self { client, input } = self;
@@ -384,7 +384,7 @@ impl CreateNamedQuery {
         crate::errors::CreateNamedQueryError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateNamedQuery", &self.input);
         }
         let Self { client, mut input } = self;
@@ -440,7 +440,7 @@ impl CreateNotebook {
         self,
     ) -> Result<crate::types::CreateNotebookOutput, crate::errors::CreateNotebookError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateNotebook", &self.input);
         }
         let Self { client, input } = self;
@@ -494,7 +494,7 @@ impl CreatePreparedStatement {
         crate::errors::CreatePreparedStatementError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreatePreparedStatement", &self.input);
         }
         let Self { client, input } = self;
@@ -543,7 +543,7 @@ impl CreatePresignedNotebookUrl {
         crate::errors::CreatePresignedNotebookUrlError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreatePresignedNotebookUrl", &self.input);
         }
         let Self { client, input } = self;
@@ -610,7 +610,7 @@ impl CreateWorkGroup {
         crate::errors::CreateWorkGroupError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateWorkGroup", &self.input);
         }
         let Self { client, input } = self;
@@ -659,7 +659,7 @@ impl DeleteCapacityReservation {
         crate::errors::DeleteCapacityReservationError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteCapacityReservation", &self.input);
         }
         let Self { client, input } = self;
@@ -713,7 +713,7 @@ impl DeleteDataCatalog {
         crate::errors::DeleteDataCatalogError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteDataCatalog", &self.input);
         }
         let Self { client, input } = self;
@@ -762,7 +762,7 @@ impl DeleteNamedQuery {
         crate::errors::DeleteNamedQueryError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteNamedQuery", &self.input);
         }
         let Self { client, input } = self;
@@ -808,7 +808,7 @@ impl DeleteNotebook {
         self,
     ) -> Result<crate::types::DeleteNotebookOutput, crate::errors::DeleteNotebookError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteNotebook", &self.input);
         }
         let Self { client, input } = self;
@@ -857,7 +857,7 @@ impl DeletePreparedStatement {
         crate::errors::DeletePreparedStatementError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeletePreparedStatement", &self.input);
         }
         let Self { client, input } = self;
@@ -911,7 +911,7 @@ impl DeleteWorkGroup {
         crate::errors::DeleteWorkGroupError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteWorkGroup", &self.input);
         }
         let Self { client, input } = self;
@@ -957,7 +957,7 @@ impl ExportNotebook {
         self,
     ) -> Result<crate::types::ExportNotebookOutput, crate::errors::ExportNotebookError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ExportNotebook", &self.input);
         }
         let Self { client, input } = self;
@@ -1006,7 +1006,7 @@ impl GetCalculationExecution {
         crate::errors::GetCalculationExecutionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetCalculationExecution", &self.input);
         }
         let Self { client, input } = self;
@@ -1055,7 +1055,7 @@ impl GetCalculationExecutionCode {
         crate::errors::GetCalculationExecutionCodeError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetCalculationExecutionCode", &self.input);
         }
         let Self { client, input } = self;
@@ -1104,7 +1104,7 @@ impl GetCalculationExecutionStatus {
         crate::errors::GetCalculationExecutionStatusError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetCalculationExecutionStatus", &self.input);
         }
         let Self { client, input } = self;
@@ -1153,7 +1153,7 @@ impl GetCapacityAssignmentConfiguration {
         crate::errors::GetCapacityAssignmentConfigurationError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetCapacityAssignmentConfiguration", &self.input);
         }
         let Self { client, input } = self;
@@ -1204,7 +1204,7 @@ impl GetCapacityReservation {
         crate::errors::GetCapacityReservationError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetCapacityReservation", &self.input);
         }
         let Self { client, input } = self;
@@ -1255,7 +1255,7 @@ impl GetDataCatalog {
         self,
     ) -> Result<crate::types::GetDataCatalogOutput, crate::errors::GetDataCatalogError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetDataCatalog", &self.input);
         }
         let Self { client, input } = self;
@@ -1306,7 +1306,7 @@ impl GetDatabase {
         self,
     ) -> Result<crate::types::GetDatabaseOutput, crate::errors::GetDatabaseError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetDatabase", &self.input);
         }
         let Self { client, input } = self;
@@ -1352,7 +1352,7 @@ impl GetNamedQuery {
         self,
     ) -> Result<crate::types::GetNamedQueryOutput, crate::errors::GetNamedQueryError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetNamedQuery", &self.input);
         }
         let Self { client, input } = self;
@@ -1401,7 +1401,7 @@ impl GetNotebookMetadata {
         crate::errors::GetNotebookMetadataError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetNotebookMetadata", &self.input);
         }
         let Self { client, input } = self;
@@ -1450,7 +1450,7 @@ impl GetPreparedStatement {
         crate::errors::GetPreparedStatementError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetPreparedStatement", &self.input);
         }
         let Self { client, input } = self;
@@ -1499,7 +1499,7 @@ impl GetQueryExecution {
         crate::errors::GetQueryExecutionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetQueryExecution", &self.input);
         }
         let Self { client, input } = self;
@@ -1582,7 +1582,7 @@ impl GetQueryResults {
         crate::errors::GetQueryResultsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetQueryResults", &self.input);
         }
         let Self { client, input } = self;
@@ -1631,7 +1631,7 @@ impl GetQueryRuntimeStatistics {
         crate::errors::GetQueryRuntimeStatisticsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetQueryRuntimeStatistics", &self.input);
         }
         let Self { client, input } = self;
@@ -1680,7 +1680,7 @@ impl GetResourceDashboard {
         crate::errors::GetResourceDashboardError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetResourceDashboard", &self.input);
         }
         let Self { client, input } = self;
@@ -1726,7 +1726,7 @@ impl GetSession {
         self,
     ) -> Result<crate::types::GetSessionResponse, crate::errors::GetSessionError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetSession", &self.input);
         }
         let Self { client, input } = self;
@@ -1775,7 +1775,7 @@ impl GetSessionEndpoint {
         crate::errors::GetSessionEndpointError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetSessionEndpoint", &self.input);
         }
         let Self { client, input } = self;
@@ -1824,7 +1824,7 @@ impl GetSessionStatus {
         crate::errors::GetSessionStatusError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetSessionStatus", &self.input);
         }
         let Self { client, input } = self;
@@ -1878,7 +1878,7 @@ impl GetTableMetadata {
         crate::errors::GetTableMetadataError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetTableMetadata", &self.input);
         }
         let Self { client, input } = self;
@@ -1924,7 +1924,7 @@ impl GetWorkGroup {
         self,
     ) -> Result<crate::types::GetWorkGroupOutput, crate::errors::GetWorkGroupError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetWorkGroup", &self.input);
         }
         let Self { client, input } = self;
@@ -1987,7 +1987,7 @@ impl ImportNotebook {
         self,
     ) -> Result<crate::types::ImportNotebookOutput, crate::errors::ImportNotebookError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ImportNotebook", &self.input);
         }
         let Self { client, input } = self;
@@ -2062,7 +2062,7 @@ impl ListApplicationDpuSizes {
         crate::errors::ListApplicationDpuSizesError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListApplicationDPUSizes", &self.input);
         }
         let Self { client, input } = self;
@@ -2161,7 +2161,7 @@ impl ListCalculationExecutions {
         crate::errors::ListCalculationExecutionsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListCalculationExecutions", &self.input);
         }
         let Self { client, input } = self;
@@ -2236,7 +2236,7 @@ impl ListCapacityReservations {
         crate::errors::ListCapacityReservationsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListCapacityReservations", &self.input);
         }
         let Self { client, input } = self;
@@ -2333,7 +2333,7 @@ impl ListDataCatalogs {
         crate::errors::ListDataCatalogsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListDataCatalogs", &self.input);
         }
         let Self { client, input } = self;
@@ -2427,7 +2427,7 @@ impl ListDatabases {
         self,
     ) -> Result<crate::types::ListDatabasesOutput, crate::errors::ListDatabasesError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListDatabases", &self.input);
         }
         let Self { client, input } = self;
@@ -2502,7 +2502,7 @@ impl ListEngineVersions {
         crate::errors::ListEngineVersionsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListEngineVersions", &self.input);
         }
         let Self { client, input } = self;
@@ -2594,7 +2594,7 @@ impl ListExecutors {
         self,
     ) -> Result<crate::types::ListExecutorsResponse, crate::errors::ListExecutorsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListExecutors", &self.input);
         }
         let Self { client, input } = self;
@@ -2674,7 +2674,7 @@ impl ListNamedQueries {
         crate::errors::ListNamedQueriesError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListNamedQueries", &self.input);
         }
         let Self { client, input } = self;
@@ -2741,7 +2741,7 @@ impl ListNotebookMetadata {
         crate::errors::ListNotebookMetadataError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListNotebookMetadata", &self.input);
         }
         let Self { client, input } = self;
@@ -2800,7 +2800,7 @@ impl ListNotebookSessions {
         crate::errors::ListNotebookSessionsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListNotebookSessions", &self.input);
         }
         let Self { client, input } = self;
@@ -2875,7 +2875,7 @@ impl ListPreparedStatements {
         crate::errors::ListPreparedStatementsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListPreparedStatements", &self.input);
         }
         let Self { client, input } = self;
@@ -2955,7 +2955,7 @@ impl ListQueryExecutions {
         crate::errors::ListQueryExecutionsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListQueryExecutions", &self.input);
         }
         let Self { client, input } = self;
@@ -3051,7 +3051,7 @@ impl ListSessions {
         self,
     ) -> Result<crate::types::ListSessionsResponse, crate::errors::ListSessionsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListSessions", &self.input);
         }
         let Self { client, input } = self;
@@ -3153,7 +3153,7 @@ impl ListTableMetadata {
         crate::errors::ListTableMetadataError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListTableMetadata", &self.input);
         }
         let Self { client, input } = self;
@@ -3240,7 +3240,7 @@ impl ListTagsForResource {
         crate::errors::ListTagsForResourceError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListTagsForResource", &self.input);
         }
         let Self { client, input } = self;
@@ -3312,7 +3312,7 @@ impl ListWorkGroups {
         self,
     ) -> Result<crate::types::ListWorkGroupsOutput, crate::errors::ListWorkGroupsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListWorkGroups", &self.input);
         }
         let Self { client, input } = self;
@@ -3361,7 +3361,7 @@ impl PutCapacityAssignmentConfiguration {
         crate::errors::PutCapacityAssignmentConfigurationError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("PutCapacityAssignmentConfiguration", &self.input);
         }
         let Self { client, input } = self;
@@ -3438,7 +3438,7 @@ impl StartCalculationExecution {
         crate::errors::StartCalculationExecutionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("StartCalculationExecution", &self.input);
         }
         let Self { client, input } = self;
@@ -3538,7 +3538,7 @@ impl StartQueryExecution {
         crate::errors::StartQueryExecutionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("StartQueryExecution", &self.input);
         }
         let Self { client, mut input } = self;
@@ -3632,7 +3632,7 @@ impl StartSession {
         self,
     ) -> Result<crate::types::StartSessionResponse, crate::errors::StartSessionError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("StartSession", &self.input);
         }
         let Self { client, input } = self;
@@ -3681,7 +3681,7 @@ impl StopCalculationExecution {
         crate::errors::StopCalculationExecutionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("StopCalculationExecution", &self.input);
         }
         let Self { client, input } = self;
@@ -3730,7 +3730,7 @@ impl StopQueryExecution {
         crate::errors::StopQueryExecutionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("StopQueryExecution", &self.input);
         }
         let Self { client, input } = self;
@@ -3776,7 +3776,7 @@ impl TagResource {
         self,
     ) -> Result<crate::types::TagResourceOutput, crate::errors::TagResourceError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TagResource", &self.input);
         }
         let Self { client, input } = self;
@@ -3825,7 +3825,7 @@ impl TerminateSession {
         crate::errors::TerminateSessionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TerminateSession", &self.input);
         }
         let Self { client, input } = self;
@@ -3871,7 +3871,7 @@ impl UntagResource {
         self,
     ) -> Result<crate::types::UntagResourceOutput, crate::errors::UntagResourceError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UntagResource", &self.input);
         }
         let Self { client, input } = self;
@@ -3920,7 +3920,7 @@ impl UpdateCapacityReservation {
         crate::errors::UpdateCapacityReservationError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateCapacityReservation", &self.input);
         }
         let Self { client, input } = self;
@@ -3990,7 +3990,7 @@ impl UpdateDataCatalog {
         crate::errors::UpdateDataCatalogError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateDataCatalog", &self.input);
         }
         let Self { client, input } = self;
@@ -4044,7 +4044,7 @@ impl UpdateNamedQuery {
         crate::errors::UpdateNamedQueryError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateNamedQuery", &self.input);
         }
         let Self { client, input } = self;
@@ -4102,7 +4102,7 @@ impl UpdateNotebook {
         self,
     ) -> Result<crate::types::UpdateNotebookOutput, crate::errors::UpdateNotebookError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateNotebook", &self.input);
         }
         let Self { client, input } = self;
@@ -4158,7 +4158,7 @@ impl UpdateNotebookMetadata {
         crate::errors::UpdateNotebookMetadataError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateNotebookMetadata", &self.input);
         }
         let Self { client, input } = self;
@@ -4212,7 +4212,7 @@ impl UpdatePreparedStatement {
         crate::errors::UpdatePreparedStatementError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdatePreparedStatement", &self.input);
         }
         let Self { client, input } = self;
@@ -4279,7 +4279,7 @@ impl UpdateWorkGroup {
         crate::errors::UpdateWorkGroupError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateWorkGroup", &self.input);
         }
         let Self { client, input } = self;

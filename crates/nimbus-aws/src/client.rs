@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::credentials::ProvideCredentials;
 use nimbus_core::Error;
-use nimbus_core::http::{BoxFuture, HttpRequest, HttpResponse};
+use nimbus_core::http::{HttpRequest, HttpResponse};
 use nimbus_core::pipeline::{OperationInfo, Pipeline, Provider};
 use nimbus_core::retry::RetryKind;
 use std::fmt;
@@ -58,8 +58,7 @@ pub struct ResolvedEndpoint {
 /// The shared core of a generated AWS client: cheap to clone.
 #[derive(Clone)]
 pub struct Client {
-    pipeline: Pipeline,
-    aws: Arc<Aws>,
+    pipeline: Pipeline<Aws>,
 }
 
 /// The AWS decisions for one client (the pipeline's [`Provider`]).
@@ -82,7 +81,8 @@ impl fmt::Debug for Aws {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("service", &self.aws.service.name).field("config", &self.aws.config).finish()
+        let aws = self.pipeline.provider();
+        f.debug_struct("Client").field("service", &aws.service.name).field("config", &aws.config).finish()
     }
 }
 
@@ -92,28 +92,33 @@ impl Client {
         let credentials = config.credentials_provider();
         let rules = service.endpoint_rules.map(|json| crate::endpoint::RuleSet::parse(json).map_err(|e| e.message().to_owned()));
         let settings = config.settings().clone();
-        let aws = Arc::new(Aws { service, config, credentials, rules, endpoint: OnceLock::new() });
-        Client { pipeline: Pipeline::new(settings, aws.clone()), aws }
+        let aws = Aws { service, config, credentials, rules, endpoint: OnceLock::new() };
+        Client { pipeline: Pipeline::new(settings, aws) }
+    }
+
+    fn aws(&self) -> &Aws {
+        self.pipeline.provider()
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.aws.config
+        &self.aws().config
     }
 
     /// The service description.
     pub fn service(&self) -> &'static ServiceInfo {
-        self.aws.service
+        self.aws().service
     }
 
-    /// The provider-neutral pipeline under this client.
-    pub fn pipeline(&self) -> &Pipeline {
-        &self.pipeline
+    /// The rules of the test double this client was built from, if any.
+    #[cfg(feature = "test-util")]
+    pub fn mocks(&self) -> Option<&nimbus_core::mock::Mocks> {
+        self.pipeline.mocks()
     }
 
     /// A fresh idempotency token (UUIDv4 unless configured otherwise).
     pub fn idempotency_token(&self) -> String {
-        self.aws.config.idempotency_token()
+        self.aws().config.idempotency_token()
     }
 
     /// Runs the pipeline for a serialized request (see [`Pipeline::send`]).
@@ -127,7 +132,7 @@ impl Client {
     /// an endpoint URL set in the configuration win), else the override or
     /// the regional endpoint.
     pub fn endpoint(&self) -> Result<ResolvedEndpoint, Error> {
-        self.aws.cached_endpoint().cloned()
+        self.aws().cached_endpoint().cloned()
     }
 }
 
@@ -199,20 +204,18 @@ impl Provider for Aws {
 
     /// Signs with SigV4 (in place: signing replaces the previous attempt's
     /// signature headers, so one request serves every attempt).
-    fn authorize<'a>(&'a self, request: &'a mut HttpRequest) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            let Some(provider) = &self.credentials else { return Ok(()) };
-            let scope = self.cached_endpoint()?;
-            let credentials = provider.provide().await?;
-            let params = crate::sigv4::SigningParams {
-                credentials: &credentials,
-                region: &scope.signing_region,
-                service: &scope.signing_name,
-                time: std::time::SystemTime::now(),
-                settings: crate::sigv4::SigningSettings::default(),
-            };
-            crate::sigv4::sign_request(request, &params)
-        })
+    async fn authorize(&self, request: &mut HttpRequest) -> Result<(), Error> {
+        let Some(provider) = &self.credentials else { return Ok(()) };
+        let scope = self.cached_endpoint()?;
+        let credentials = provider.provide().await?;
+        let params = crate::sigv4::SigningParams {
+            credentials: &credentials,
+            region: &scope.signing_region,
+            service: &scope.signing_name,
+            time: std::time::SystemTime::now(),
+            settings: crate::sigv4::SigningSettings::default(),
+        };
+        crate::sigv4::sign_request(request, &params)
     }
 
     fn read_error(&self, response: HttpResponse) -> Error {

@@ -10,10 +10,11 @@
 //! [`Settings`], which each provider's configuration embeds.
 
 use crate::error::{Error, ErrorKind};
-use crate::http::{BoxFuture, HttpRequest, HttpResponse, ReqwestTransport, StreamingResponse, Transport};
+use crate::http::{HttpRequest, HttpResponse, ReqwestTransport, StreamingResponse, Transport};
 use crate::limits::{MinThroughput, ResponseLimits};
 use crate::retry::{RetryConfig, RetryKind, RetryQuota};
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
@@ -32,7 +33,9 @@ pub struct OperationInfo {
     pub retryable_errors: &'static [&'static str],
 }
 
-/// The decisions a provider makes for every call of its services.
+/// The decisions a provider makes for every call of its services. The
+/// pipeline is generic over it: calls are direct, and authorising an attempt
+/// allocates nothing of its own.
 pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// The service's name, for tracing spans and messages.
     fn service_name(&self) -> &'static str;
@@ -43,7 +46,7 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
 
     /// Authorises one attempt (signs it, or adds a token). Called before
     /// every attempt, so it replaces what an earlier attempt added.
-    fn authorize<'a>(&'a self, request: &'a mut HttpRequest) -> BoxFuture<'a, Result<(), Error>>;
+    fn authorize<'a>(&'a self, request: &'a mut HttpRequest) -> impl Future<Output = Result<(), Error>> + Send + 'a;
 
     /// Turns a non-2xx response into a service [`Error`] with the code,
     /// message and request id the provider's protocols define. Never fails.
@@ -269,31 +272,42 @@ macro_rules! settings_builders {
     };
 }
 
-/// The provider-neutral core of a service client: cheap to clone.
-#[derive(Clone)]
-pub struct Pipeline {
-    inner: Arc<Inner>,
+/// The provider-neutral core of a service client, with the decisions of
+/// provider `P`: cheap to clone (one reference count).
+pub struct Pipeline<P> {
+    inner: Arc<Inner<P>>,
 }
 
-struct Inner {
+struct Inner<P> {
     settings: Settings,
     transport: Result<Arc<dyn Transport>, String>,
     quota: RetryQuota,
-    provider: Arc<dyn Provider>,
+    provider: P,
 }
 
-impl fmt::Debug for Pipeline {
+impl<P> Clone for Pipeline<P> {
+    fn clone(&self) -> Self {
+        Pipeline { inner: self.inner.clone() }
+    }
+}
+
+impl<P: fmt::Debug> fmt::Debug for Pipeline<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pipeline").field("provider", &self.inner.provider).field("settings", &self.inner.settings).finish()
     }
 }
 
-impl Pipeline {
+impl<P: Provider> Pipeline<P> {
     /// A pipeline sending with `settings` and asking `provider` what differs
     /// per provider.
-    pub fn new(settings: Settings, provider: Arc<dyn Provider>) -> Self {
+    pub fn new(settings: Settings, provider: P) -> Self {
         let transport = settings.make_transport();
         Pipeline { inner: Arc::new(Inner { settings, transport, quota: RetryQuota::default(), provider }) }
+    }
+
+    /// The provider's decisions.
+    pub fn provider(&self) -> &P {
+        &self.inner.provider
     }
 
     /// The shared settings.
@@ -332,7 +346,7 @@ impl Pipeline {
     }
 
     async fn attempts(&self, operation: &'static OperationInfo, request: HttpRequest, idempotent: bool) -> Result<HttpResponse, Error> {
-        let provider = &*self.inner.provider;
+        let provider = &self.inner.provider;
         let mut request = self.locate(request)?;
         let retry = self.inner.settings.retry;
         let mut attempt = 1;
@@ -450,9 +464,9 @@ mod tests {
         fn endpoint(&self) -> Result<&str, Error> {
             Ok(self.0)
         }
-        fn authorize<'a>(&'a self, request: &'a mut HttpRequest) -> BoxFuture<'a, Result<(), Error>> {
+        async fn authorize(&self, request: &mut HttpRequest) -> Result<(), Error> {
             request.headers.insert("x-authorized", "yes");
-            Box::pin(async { Ok(()) })
+            Ok(())
         }
         fn read_error(&self, response: HttpResponse) -> Error {
             Error::service(format!("Http{}", response.status), "failed", None, response)
@@ -468,8 +482,8 @@ mod tests {
         tokio::runtime::Builder::new_current_thread().enable_time().build().expect("runtime").block_on(f)
     }
 
-    fn pipeline(endpoint: &'static str, settings: Settings) -> Pipeline {
-        Pipeline::new(settings, Arc::new(Fixed(endpoint)))
+    fn pipeline(endpoint: &'static str, settings: Settings) -> Pipeline<Fixed> {
+        Pipeline::new(settings, Fixed(endpoint))
     }
 
     #[test]
@@ -508,7 +522,7 @@ mod tests {
         #[derive(Debug)]
         struct Never;
         impl Transport for Never {
-            fn send<'a>(&'a self, _: &'a HttpRequest) -> BoxFuture<'a, Result<StreamingResponse, Error>> {
+            fn send<'a>(&'a self, _: &'a HttpRequest) -> crate::http::BoxFuture<'a, Result<StreamingResponse, Error>> {
                 Box::pin(std::future::pending())
             }
         }

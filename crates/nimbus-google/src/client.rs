@@ -4,7 +4,7 @@
 
 use crate::auth::ProvideToken;
 use crate::config::Config;
-use nimbus_core::http::{BoxFuture, HttpRequest, HttpResponse, StreamingResponse};
+use nimbus_core::http::{HttpRequest, HttpResponse, StreamingResponse};
 use nimbus_core::pipeline::{OperationInfo, Pipeline, Provider};
 use nimbus_core::retry::RetryKind;
 use nimbus_core::{Error, ErrorKind};
@@ -30,8 +30,7 @@ pub struct ServiceInfo {
 /// The shared core of a generated Google client: cheap to clone.
 #[derive(Clone)]
 pub struct Client {
-    pipeline: Pipeline,
-    google: Arc<Google>,
+    pipeline: Pipeline<Google>,
 }
 
 /// The Google decisions for one client (the pipeline's [`Provider`]).
@@ -52,7 +51,8 @@ impl fmt::Debug for Google {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("service", &self.google.service.name).field("config", &self.google.config).finish()
+        let google = self.google();
+        f.debug_struct("Client").field("service", &google.service.name).field("config", &google.config).finish()
     }
 }
 
@@ -74,28 +74,33 @@ impl Client {
         };
         let tokens = (emulator.is_none() && !config.get_no_credentials()).then(|| token_provider(service, &config));
         let settings = config.settings().clone();
-        let google = Arc::new(Google { service, config, endpoint, tokens });
-        Client { pipeline: Pipeline::new(settings, google.clone()), google }
+        let google = Google { service, config, endpoint, tokens };
+        Client { pipeline: Pipeline::new(settings, google) }
+    }
+
+    fn google(&self) -> &Google {
+        self.pipeline.provider()
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.google.config
+        &self.google().config
     }
 
     /// The service description.
     pub fn service(&self) -> &'static ServiceInfo {
-        self.google.service
+        self.google().service
     }
 
-    /// The provider-neutral pipeline under this client.
-    pub fn pipeline(&self) -> &Pipeline {
-        &self.pipeline
+    /// The rules of the test double this client was built from, if any.
+    #[cfg(feature = "test-util")]
+    pub fn mocks(&self) -> Option<&nimbus_core::mock::Mocks> {
+        self.pipeline.mocks()
     }
 
     /// The base URL requests go to.
     pub fn endpoint(&self) -> &str {
-        &self.google.endpoint
+        &self.google().endpoint
     }
 
     /// Runs the pipeline for a serialized request (see [`Pipeline::send`]),
@@ -165,17 +170,15 @@ impl Provider for Google {
 
     /// Adds the bearer token (unless an emulator or `no_credentials` says
     /// not to) and the quota project.
-    fn authorize<'a>(&'a self, request: &'a mut HttpRequest) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            if let Some(project) = self.config.get_quota_project() {
-                request.headers.insert("x-goog-user-project", project);
-            }
-            let Some(tokens) = &self.tokens else { return Ok(()) };
-            let provider = tokens.as_ref().map_err(|m| Error::new(ErrorKind::Credentials, m.clone()))?;
-            let token = provider.token().await?;
-            request.headers.insert("Authorization", ["Bearer ", &token].concat());
-            Ok(())
-        })
+    async fn authorize(&self, request: &mut HttpRequest) -> Result<(), Error> {
+        if let Some(project) = self.config.get_quota_project() {
+            request.headers.insert("x-goog-user-project", project);
+        }
+        let Some(tokens) = &self.tokens else { return Ok(()) };
+        let provider = tokens.as_ref().map_err(|m| Error::new(ErrorKind::Credentials, m.clone()))?;
+        let token = provider.token().await?;
+        request.headers.insert("Authorization", ["Bearer ", &token].concat());
+        Ok(())
     }
 
     fn read_error(&self, response: HttpResponse) -> Error {

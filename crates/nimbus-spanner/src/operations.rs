@@ -148,7 +148,7 @@ impl ProjectsInstanceConfigOperationsList {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instanceConfigOperations.list", &self.input);
         }
@@ -263,7 +263,7 @@ impl ProjectsInstanceConfigsCreate {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instanceConfigs.create", &self.input);
         }
         let response = self.send_raw().await?;
@@ -369,7 +369,7 @@ impl ProjectsInstanceConfigsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instanceConfigs.delete", &self.input);
         }
         let response = self.send_raw().await?;
@@ -455,7 +455,7 @@ impl ProjectsInstanceConfigsGet {
         self,
     ) -> Result<crate::types::InstanceConfig, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instanceConfigs.get", &self.input);
         }
         let response = self.send_raw().await?;
@@ -598,7 +598,7 @@ impl ProjectsInstanceConfigsList {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instanceConfigs.list", &self.input);
         }
         let response = self.send_raw().await?;
@@ -685,7 +685,7 @@ impl ProjectsInstanceConfigsOperationsCancel {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instanceConfigs.operations.cancel",
@@ -775,7 +775,7 @@ impl ProjectsInstanceConfigsOperationsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instanceConfigs.operations.delete",
@@ -886,7 +886,7 @@ impl ProjectsInstanceConfigsOperationsGet {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instanceConfigs.operations.get", &self.input);
         }
@@ -1046,7 +1046,7 @@ impl ProjectsInstanceConfigsOperationsList {
         self,
     ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instanceConfigs.operations.list", &self.input);
         }
@@ -1160,7 +1160,7 @@ impl ProjectsInstanceConfigsPatch {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instanceConfigs.patch", &self.input);
         }
         let response = self.send_raw().await?;
@@ -1249,7 +1249,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instanceConfigs.ssdCaches.operations.cancel",
@@ -1341,7 +1341,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instanceConfigs.ssdCaches.operations.delete",
@@ -1452,7 +1452,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instanceConfigs.ssdCaches.operations.get",
@@ -1615,7 +1615,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
         self,
     ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instanceConfigs.ssdCaches.operations.list",
@@ -1772,7 +1772,7 @@ impl ProjectsInstancesBackupOperationsList {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.backupOperations.list", &self.input);
         }
@@ -1887,7 +1887,7 @@ impl ProjectsInstancesBackupsCopy {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.backups.copy", &self.input);
         }
         let response = self.send_raw().await?;
@@ -2056,7 +2056,7 @@ impl ProjectsInstancesBackupsCreate {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.backups.create", &self.input);
         }
@@ -2143,7 +2143,7 @@ impl ProjectsInstancesBackupsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.backups.delete", &self.input);
         }
@@ -2230,7 +2230,7 @@ impl ProjectsInstancesBackupsGet {
         self,
     ) -> Result<crate::types::Backup, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.backups.get", &self.input);
         }
         let response = self.send_raw().await?;
@@ -2323,7 +2323,7 @@ impl ProjectsInstancesBackupsGetIamPolicy {
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.backups.getIamPolicy", &self.input);
         }
@@ -2471,7 +2471,7 @@ impl ProjectsInstancesBackupsList {
         self,
     ) -> Result<crate::types::ListBackupsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.backups.list", &self.input);
         }
         let response = self.send_raw().await?;
@@ -2558,7 +2558,7 @@ impl ProjectsInstancesBackupsOperationsCancel {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.backups.operations.cancel",
@@ -2648,7 +2648,7 @@ impl ProjectsInstancesBackupsOperationsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.backups.operations.delete",
@@ -2759,7 +2759,7 @@ impl ProjectsInstancesBackupsOperationsGet {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.backups.operations.get",
@@ -2922,7 +2922,7 @@ impl ProjectsInstancesBackupsOperationsList {
         self,
     ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.backups.operations.list",
@@ -3028,7 +3028,7 @@ impl ProjectsInstancesBackupsPatch {
         self,
     ) -> Result<crate::types::Backup, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.backups.patch", &self.input);
         }
         let response = self.send_raw().await?;
@@ -3121,7 +3121,7 @@ impl ProjectsInstancesBackupsSetIamPolicy {
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.backups.setIamPolicy", &self.input);
         }
@@ -3218,7 +3218,7 @@ impl ProjectsInstancesBackupsTestIamPermissions {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.backups.testIamPermissions",
@@ -3336,7 +3336,7 @@ impl ProjectsInstancesCreate {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.create", &self.input);
         }
         let response = self.send_raw().await?;
@@ -3489,7 +3489,7 @@ impl ProjectsInstancesDatabaseOperationsList {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databaseOperations.list",
@@ -3586,7 +3586,7 @@ impl ProjectsInstancesDatabasesAddSplitPoints {
         self,
     ) -> Result<crate::types::AddSplitPointsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.addSplitPoints",
@@ -3693,7 +3693,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
         self,
     ) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.backupSchedules.create",
@@ -3783,7 +3783,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.backupSchedules.delete",
@@ -3873,7 +3873,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesGet {
         self,
     ) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.backupSchedules.get",
@@ -3972,7 +3972,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.backupSchedules.getIamPolicy",
@@ -4119,7 +4119,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.backupSchedules.list",
@@ -4225,7 +4225,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
         self,
     ) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.backupSchedules.patch",
@@ -4324,7 +4324,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.backupSchedules.setIamPolicy",
@@ -4431,7 +4431,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.backupSchedules.testIamPermissions",
@@ -4549,7 +4549,7 @@ impl ProjectsInstancesDatabasesChangequorum {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.changequorum",
@@ -4667,7 +4667,7 @@ impl ProjectsInstancesDatabasesCreate {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.databases.create", &self.input);
         }
@@ -4808,7 +4808,7 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
         self,
     ) -> Result<crate::types::ListDatabaseRolesResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.databaseRoles.list",
@@ -4915,7 +4915,7 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.databaseRoles.testIamPermissions",
@@ -5005,7 +5005,7 @@ impl ProjectsInstancesDatabasesDropDatabase {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.dropDatabase",
@@ -5095,7 +5095,7 @@ impl ProjectsInstancesDatabasesGet {
         self,
     ) -> Result<crate::types::Database, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.databases.get", &self.input);
         }
         let response = self.send_raw().await?;
@@ -5182,7 +5182,7 @@ impl ProjectsInstancesDatabasesGetDdl {
         self,
     ) -> Result<crate::types::GetDatabaseDdlResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.databases.getDdl", &self.input);
         }
@@ -5276,7 +5276,7 @@ impl ProjectsInstancesDatabasesGetIamPolicy {
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.getIamPolicy",
@@ -5406,7 +5406,7 @@ impl ProjectsInstancesDatabasesGetScans {
         self,
     ) -> Result<crate::types::Scan, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.databases.getScans", &self.input);
         }
@@ -5547,7 +5547,7 @@ impl ProjectsInstancesDatabasesList {
         self,
     ) -> Result<crate::types::ListDatabasesResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.databases.list", &self.input);
         }
@@ -5635,7 +5635,7 @@ impl ProjectsInstancesDatabasesOperationsCancel {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.operations.cancel",
@@ -5725,7 +5725,7 @@ impl ProjectsInstancesDatabasesOperationsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.operations.delete",
@@ -5836,7 +5836,7 @@ impl ProjectsInstancesDatabasesOperationsGet {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.operations.get",
@@ -5999,7 +5999,7 @@ impl ProjectsInstancesDatabasesOperationsList {
         self,
     ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.operations.list",
@@ -6126,7 +6126,7 @@ impl ProjectsInstancesDatabasesPatch {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.databases.patch", &self.input);
         }
@@ -6241,7 +6241,7 @@ impl ProjectsInstancesDatabasesRestore {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.databases.restore", &self.input);
         }
@@ -6335,7 +6335,7 @@ impl ProjectsInstancesDatabasesSessionsAdaptMessage {
         self,
     ) -> Result<crate::types::AdaptMessageResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.adaptMessage",
@@ -6432,7 +6432,7 @@ impl ProjectsInstancesDatabasesSessionsAdapter {
         self,
     ) -> Result<crate::types::AdapterSession, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.adapter",
@@ -6532,7 +6532,7 @@ impl ProjectsInstancesDatabasesSessionsBatchCreate {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.batchCreate",
@@ -6629,7 +6629,7 @@ impl ProjectsInstancesDatabasesSessionsBatchWrite {
         self,
     ) -> Result<crate::types::BatchWriteResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.batchWrite",
@@ -6728,7 +6728,7 @@ impl ProjectsInstancesDatabasesSessionsBeginTransaction {
         self,
     ) -> Result<crate::types::Transaction, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.beginTransaction",
@@ -6825,7 +6825,7 @@ impl ProjectsInstancesDatabasesSessionsCommit {
         self,
     ) -> Result<crate::types::CommitResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.commit",
@@ -6922,7 +6922,7 @@ impl ProjectsInstancesDatabasesSessionsCreate {
         self,
     ) -> Result<crate::types::Session, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.create",
@@ -7012,7 +7012,7 @@ impl ProjectsInstancesDatabasesSessionsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.delete",
@@ -7111,7 +7111,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
         self,
     ) -> Result<crate::types::ExecuteBatchDmlResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.executeBatchDml",
@@ -7228,7 +7228,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
         self,
     ) -> Result<crate::types::ResultSet, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.executeSql",
@@ -7384,7 +7384,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
         self,
     ) -> Result<crate::types::PartialResultSet, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.executeStreamingSql",
@@ -7474,7 +7474,7 @@ impl ProjectsInstancesDatabasesSessionsGet {
         self,
     ) -> Result<crate::types::Session, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.get",
@@ -7628,7 +7628,7 @@ impl ProjectsInstancesDatabasesSessionsList {
         self,
     ) -> Result<crate::types::ListSessionsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.list",
@@ -7727,7 +7727,7 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
         self,
     ) -> Result<crate::types::PartitionResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.partitionQuery",
@@ -7824,7 +7824,7 @@ impl ProjectsInstancesDatabasesSessionsPartitionRead {
         self,
     ) -> Result<crate::types::PartitionResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.partitionRead",
@@ -7921,7 +7921,7 @@ impl ProjectsInstancesDatabasesSessionsRead {
         self,
     ) -> Result<crate::types::ResultSet, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.read",
@@ -8018,7 +8018,7 @@ impl ProjectsInstancesDatabasesSessionsRollback {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.rollback",
@@ -8172,7 +8172,7 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
         self,
     ) -> Result<crate::types::PartialResultSet, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.sessions.streamingRead",
@@ -8269,7 +8269,7 @@ impl ProjectsInstancesDatabasesSetIamPolicy {
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.setIamPolicy",
@@ -8369,7 +8369,7 @@ impl ProjectsInstancesDatabasesTestIamPermissions {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.databases.testIamPermissions",
@@ -8487,7 +8487,7 @@ impl ProjectsInstancesDatabasesUpdateDdl {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.databases.updateDdl", &self.input);
         }
@@ -8574,7 +8574,7 @@ impl ProjectsInstancesDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.delete", &self.input);
         }
         let response = self.send_raw().await?;
@@ -8670,7 +8670,7 @@ impl ProjectsInstancesGet {
         self,
     ) -> Result<crate::types::Instance, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.get", &self.input);
         }
         let response = self.send_raw().await?;
@@ -8763,7 +8763,7 @@ impl ProjectsInstancesGetIamPolicy {
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.getIamPolicy", &self.input);
         }
         let response = self.send_raw().await?;
@@ -8931,7 +8931,7 @@ impl ProjectsInstancesInstancePartitionOperationsList {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitionOperations.list",
@@ -9049,7 +9049,7 @@ impl ProjectsInstancesInstancePartitionsCreate {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitions.create",
@@ -9149,7 +9149,7 @@ impl ProjectsInstancesInstancePartitionsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitions.delete",
@@ -9239,7 +9239,7 @@ impl ProjectsInstancesInstancePartitionsGet {
         self,
     ) -> Result<crate::types::InstancePartition, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitions.get",
@@ -9399,7 +9399,7 @@ impl ProjectsInstancesInstancePartitionsList {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitions.list",
@@ -9492,7 +9492,7 @@ impl ProjectsInstancesInstancePartitionsOperationsCancel {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitions.operations.cancel",
@@ -9584,7 +9584,7 @@ impl ProjectsInstancesInstancePartitionsOperationsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitions.operations.delete",
@@ -9697,7 +9697,7 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitions.operations.get",
@@ -9862,7 +9862,7 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
         self,
     ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitions.operations.list",
@@ -9979,7 +9979,7 @@ impl ProjectsInstancesInstancePartitionsPatch {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
                     "spanner.projects.instances.instancePartitions.patch",
@@ -10146,7 +10146,7 @@ impl ProjectsInstancesList {
         self,
     ) -> Result<crate::types::ListInstancesResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.list", &self.input);
         }
         let response = self.send_raw().await?;
@@ -10260,7 +10260,7 @@ impl ProjectsInstancesMove {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.move", &self.input);
         }
         let response = self.send_raw().await?;
@@ -10347,7 +10347,7 @@ impl ProjectsInstancesOperationsCancel {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.operations.cancel", &self.input);
         }
@@ -10434,7 +10434,7 @@ impl ProjectsInstancesOperationsDelete {
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.operations.delete", &self.input);
         }
@@ -10542,7 +10542,7 @@ impl ProjectsInstancesOperationsGet {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.operations.get", &self.input);
         }
@@ -10702,7 +10702,7 @@ impl ProjectsInstancesOperationsList {
         self,
     ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.operations.list", &self.input);
         }
@@ -10816,7 +10816,7 @@ impl ProjectsInstancesPatch {
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.patch", &self.input);
         }
         let response = self.send_raw().await?;
@@ -10909,7 +10909,7 @@ impl ProjectsInstancesSetIamPolicy {
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.projects.instances.setIamPolicy", &self.input);
         }
         let response = self.send_raw().await?;
@@ -11005,7 +11005,7 @@ impl ProjectsInstancesTestIamPermissions {
         nimbus_google::codegen::Error,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("spanner.projects.instances.testIamPermissions", &self.input);
         }
@@ -11158,7 +11158,7 @@ impl ScansList {
         self,
     ) -> Result<crate::types::ListScansResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("spanner.scans.list", &self.input);
         }
         let response = self.send_raw().await?;

@@ -33,7 +33,7 @@ impl AssociateBrowserSettings {
         crate::errors::AssociateBrowserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("AssociateBrowserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -89,7 +89,7 @@ impl AssociateDataProtectionSettings {
         crate::errors::AssociateDataProtectionSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("AssociateDataProtectionSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -145,7 +145,7 @@ impl AssociateIpAccessSettings {
         crate::errors::AssociateIpAccessSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("AssociateIpAccessSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -201,7 +201,7 @@ impl AssociateNetworkSettings {
         crate::errors::AssociateNetworkSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("AssociateNetworkSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -257,7 +257,7 @@ impl AssociateTrustStore {
         crate::errors::AssociateTrustStoreError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("AssociateTrustStore", &self.input);
         }
         let Self { client, input } = self;
@@ -313,7 +313,7 @@ impl AssociateUserAccessLoggingSettings {
         crate::errors::AssociateUserAccessLoggingSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("AssociateUserAccessLoggingSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -371,7 +371,7 @@ impl AssociateUserSettings {
         crate::errors::AssociateUserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("AssociateUserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -452,7 +452,7 @@ impl CreateBrowserSettings {
         crate::errors::CreateBrowserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateBrowserSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -546,7 +546,7 @@ impl CreateDataProtectionSettings {
         crate::errors::CreateDataProtectionSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateDataProtectionSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -609,7 +609,7 @@ impl CreateIdentityProvider {
         crate::errors::CreateIdentityProviderError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateIdentityProvider", &self.input);
         }
         let Self { client, mut input } = self;
@@ -695,7 +695,7 @@ impl CreateIpAccessSettings {
         crate::errors::CreateIpAccessSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateIpAccessSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -758,7 +758,7 @@ impl CreateNetworkSettings {
         crate::errors::CreateNetworkSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateNetworkSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -861,7 +861,7 @@ impl CreatePortal {
         self,
     ) -> Result<crate::types::CreatePortalResponse, crate::errors::CreatePortalError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreatePortal", &self.input);
         }
         let Self { client, mut input } = self;
@@ -924,7 +924,7 @@ impl CreateTrustStore {
         crate::errors::CreateTrustStoreError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateTrustStore", &self.input);
         }
         let Self { client, mut input } = self;
@@ -987,7 +987,7 @@ impl CreateUserAccessLoggingSettings {
         crate::errors::CreateUserAccessLoggingSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateUserAccessLoggingSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -1100,7 +1100,7 @@ impl CreateUserSettings {
         crate::errors::CreateUserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("CreateUserSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -1151,7 +1151,7 @@ impl DeleteBrowserSettings {
         crate::errors::DeleteBrowserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteBrowserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1202,7 +1202,7 @@ impl DeleteDataProtectionSettings {
         crate::errors::DeleteDataProtectionSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteDataProtectionSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1253,7 +1253,7 @@ impl DeleteIdentityProvider {
         crate::errors::DeleteIdentityProviderError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteIdentityProvider", &self.input);
         }
         let Self { client, input } = self;
@@ -1304,7 +1304,7 @@ impl DeleteIpAccessSettings {
         crate::errors::DeleteIpAccessSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteIpAccessSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1355,7 +1355,7 @@ impl DeleteNetworkSettings {
         crate::errors::DeleteNetworkSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteNetworkSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1403,7 +1403,7 @@ impl DeletePortal {
         self,
     ) -> Result<crate::types::DeletePortalResponse, crate::errors::DeletePortalError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeletePortal", &self.input);
         }
         let Self { client, input } = self;
@@ -1454,7 +1454,7 @@ impl DeleteTrustStore {
         crate::errors::DeleteTrustStoreError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteTrustStore", &self.input);
         }
         let Self { client, input } = self;
@@ -1505,7 +1505,7 @@ impl DeleteUserAccessLoggingSettings {
         crate::errors::DeleteUserAccessLoggingSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteUserAccessLoggingSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1556,7 +1556,7 @@ impl DeleteUserSettings {
         crate::errors::DeleteUserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DeleteUserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1607,7 +1607,7 @@ impl DisassociateBrowserSettings {
         crate::errors::DisassociateBrowserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DisassociateBrowserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1659,7 +1659,7 @@ impl DisassociateDataProtectionSettings {
         crate::errors::DisassociateDataProtectionSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DisassociateDataProtectionSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1713,7 +1713,7 @@ impl DisassociateIpAccessSettings {
         crate::errors::DisassociateIpAccessSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DisassociateIpAccessSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1765,7 +1765,7 @@ impl DisassociateNetworkSettings {
         crate::errors::DisassociateNetworkSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DisassociateNetworkSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1817,7 +1817,7 @@ impl DisassociateTrustStore {
         crate::errors::DisassociateTrustStoreError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DisassociateTrustStore", &self.input);
         }
         let Self { client, input } = self;
@@ -1869,7 +1869,7 @@ impl DisassociateUserAccessLoggingSettings {
         crate::errors::DisassociateUserAccessLoggingSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DisassociateUserAccessLoggingSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1923,7 +1923,7 @@ impl DisassociateUserSettings {
         crate::errors::DisassociateUserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DisassociateUserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -1972,7 +1972,7 @@ impl ExpireSession {
         self,
     ) -> Result<crate::types::ExpireSessionResponse, crate::errors::ExpireSessionError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ExpireSession", &self.input);
         }
         let Self { client, input } = self;
@@ -2028,7 +2028,7 @@ impl GetBrowserSettings {
         crate::errors::GetBrowserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetBrowserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -2079,7 +2079,7 @@ impl GetDataProtectionSettings {
         crate::errors::GetDataProtectionSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetDataProtectionSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -2130,7 +2130,7 @@ impl GetIdentityProvider {
         crate::errors::GetIdentityProviderError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetIdentityProvider", &self.input);
         }
         let Self { client, input } = self;
@@ -2181,7 +2181,7 @@ impl GetIpAccessSettings {
         crate::errors::GetIpAccessSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetIpAccessSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -2232,7 +2232,7 @@ impl GetNetworkSettings {
         crate::errors::GetNetworkSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetNetworkSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -2280,7 +2280,7 @@ impl GetPortal {
         self,
     ) -> Result<crate::types::GetPortalResponse, crate::errors::GetPortalError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetPortal", &self.input);
         }
         let Self { client, input } = self;
@@ -2331,7 +2331,7 @@ impl GetPortalServiceProviderMetadata {
         crate::errors::GetPortalServiceProviderMetadataError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetPortalServiceProviderMetadata", &self.input);
         }
         let Self { client, input } = self;
@@ -2379,7 +2379,7 @@ impl GetSession {
         self,
     ) -> Result<crate::types::GetSessionResponse, crate::errors::GetSessionError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetSession", &self.input);
         }
         let Self { client, input } = self;
@@ -2432,7 +2432,7 @@ impl GetTrustStore {
         self,
     ) -> Result<crate::types::GetTrustStoreResponse, crate::errors::GetTrustStoreError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetTrustStore", &self.input);
         }
         let Self { client, input } = self;
@@ -2483,7 +2483,7 @@ impl GetTrustStoreCertificate {
         crate::errors::GetTrustStoreCertificateError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetTrustStoreCertificate", &self.input);
         }
         let Self { client, input } = self;
@@ -2539,7 +2539,7 @@ impl GetUserAccessLoggingSettings {
         crate::errors::GetUserAccessLoggingSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetUserAccessLoggingSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -2590,7 +2590,7 @@ impl GetUserSettings {
         crate::errors::GetUserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GetUserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -2667,7 +2667,7 @@ impl ListBrowserSettings {
         crate::errors::ListBrowserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListBrowserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -2763,7 +2763,7 @@ impl ListDataProtectionSettings {
         crate::errors::ListDataProtectionSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListDataProtectionSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -2842,7 +2842,7 @@ impl ListIdentityProviders {
         crate::errors::ListIdentityProvidersError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListIdentityProviders", &self.input);
         }
         let Self { client, input } = self;
@@ -2926,7 +2926,7 @@ impl ListIpAccessSettings {
         crate::errors::ListIpAccessSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListIpAccessSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -3005,7 +3005,7 @@ impl ListNetworkSettings {
         crate::errors::ListNetworkSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListNetworkSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -3081,7 +3081,7 @@ impl ListPortals {
         self,
     ) -> Result<crate::types::ListPortalsResponse, crate::errors::ListPortalsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListPortals", &self.input);
         }
         let Self { client, input } = self;
@@ -3189,7 +3189,7 @@ impl ListSessions {
         self,
     ) -> Result<crate::types::ListSessionsResponse, crate::errors::ListSessionsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListSessions", &self.input);
         }
         let Self { client, input } = self;
@@ -3259,7 +3259,7 @@ impl ListTagsForResource {
         crate::errors::ListTagsForResourceError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListTagsForResource", &self.input);
         }
         let Self { client, input } = self;
@@ -3336,7 +3336,7 @@ impl ListTrustStoreCertificates {
         crate::errors::ListTrustStoreCertificatesError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListTrustStoreCertificates", &self.input);
         }
         let Self { client, input } = self;
@@ -3420,7 +3420,7 @@ impl ListTrustStores {
         crate::errors::ListTrustStoresError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListTrustStores", &self.input);
         }
         let Self { client, input } = self;
@@ -3499,7 +3499,7 @@ impl ListUserAccessLoggingSettings {
         crate::errors::ListUserAccessLoggingSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListUserAccessLoggingSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -3578,7 +3578,7 @@ impl ListUserSettings {
         crate::errors::ListUserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ListUserSettings", &self.input);
         }
         let Self { client, input } = self;
@@ -3635,7 +3635,7 @@ impl TagResource {
         self,
     ) -> Result<crate::types::TagResourceResponse, crate::errors::TagResourceError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TagResource", &self.input);
         }
         let Self { client, mut input } = self;
@@ -3687,7 +3687,7 @@ impl UntagResource {
         self,
     ) -> Result<crate::types::UntagResourceResponse, crate::errors::UntagResourceError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UntagResource", &self.input);
         }
         let Self { client, input } = self;
@@ -3756,7 +3756,7 @@ impl UpdateBrowserSettings {
         crate::errors::UpdateBrowserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateBrowserSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -3836,7 +3836,7 @@ impl UpdateDataProtectionSettings {
         crate::errors::UpdateDataProtectionSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateDataProtectionSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -3951,7 +3951,7 @@ impl UpdateIdentityProvider {
         crate::errors::UpdateIdentityProviderError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateIdentityProvider", &self.input);
         }
         let Self { client, mut input } = self;
@@ -4028,7 +4028,7 @@ impl UpdateIpAccessSettings {
         crate::errors::UpdateIpAccessSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateIpAccessSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -4105,7 +4105,7 @@ impl UpdateNetworkSettings {
         crate::errors::UpdateNetworkSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateNetworkSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -4187,7 +4187,7 @@ impl UpdatePortal {
         self,
     ) -> Result<crate::types::UpdatePortalResponse, crate::errors::UpdatePortalError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdatePortal", &self.input);
         }
         let Self { client, input } = self;
@@ -4259,7 +4259,7 @@ impl UpdateTrustStore {
         crate::errors::UpdateTrustStoreError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateTrustStore", &self.input);
         }
         let Self { client, mut input } = self;
@@ -4326,7 +4326,7 @@ impl UpdateUserAccessLoggingSettings {
         crate::errors::UpdateUserAccessLoggingSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateUserAccessLoggingSettings", &self.input);
         }
         let Self { client, mut input } = self;
@@ -4467,7 +4467,7 @@ impl UpdateUserSettings {
         crate::errors::UpdateUserSettingsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UpdateUserSettings", &self.input);
         }
         let Self { client, mut input } = self;

@@ -38,7 +38,7 @@ impl ContentTypeParameters {
         crate::errors::ContentTypeParametersError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ContentTypeParameters", &self.input);
         }
         let Self { client, input } = self;
@@ -84,7 +84,7 @@ impl DatetimeOffsets {
         crate::errors::DatetimeOffsetsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DatetimeOffsets", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -127,7 +127,7 @@ impl EmptyOperation {
     /// Sends the `EmptyOperation` request and decodes the response; a modeled error arrives as its [`EmptyOperationError`](crate::errors::EmptyOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EmptyOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("EmptyOperation", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -171,7 +171,7 @@ impl EndpointOperation {
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("EndpointOperation", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -225,7 +225,7 @@ impl EndpointWithHostLabelOperation {
         self,
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("EndpointWithHostLabelOperation", &self.input);
         }
         let Self { client, input } = self;
@@ -279,7 +279,7 @@ impl FractionalSeconds {
         crate::errors::FractionalSecondsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("FractionalSeconds", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -327,7 +327,7 @@ impl GreetingWithErrors {
         crate::errors::GreetingWithErrorsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GreetingWithErrors", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -370,7 +370,7 @@ impl HostWithPathOperation {
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HostWithPathOperation", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -458,7 +458,7 @@ impl JsonEnums {
         self,
     ) -> Result<crate::types::JsonEnumsInputOutput, crate::errors::JsonEnumsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonEnums", &self.input);
         }
         let Self { client, input } = self;
@@ -546,7 +546,7 @@ impl JsonIntEnums {
         crate::errors::JsonIntEnumsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonIntEnums", &self.input);
         }
         let Self { client, input } = self;
@@ -597,7 +597,7 @@ impl JsonUnions {
         self,
     ) -> Result<crate::types::UnionInputOutput, crate::errors::JsonUnionsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonUnions", &self.input);
         }
         let Self { client, input } = self;
@@ -823,7 +823,7 @@ impl KitchenSinkOperation {
         self,
     ) -> Result<crate::types::KitchenSink, crate::errors::KitchenSinkOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("KitchenSinkOperation", &self.input);
         }
         let Self { client, input } = self;
@@ -877,7 +877,7 @@ impl NullOperation {
         crate::errors::NullOperationError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("NullOperation", &self.input);
         }
         let Self { client, input } = self;
@@ -931,7 +931,7 @@ impl OperationWithOptionalInputOutput {
         crate::errors::OperationWithOptionalInputOutputError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("OperationWithOptionalInputOutput", &self.input);
         }
         let Self { client, input } = self;
@@ -988,7 +988,7 @@ impl PutAndGetInlineDocuments {
         crate::errors::PutAndGetInlineDocumentsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("PutAndGetInlineDocuments", &self.input);
         }
         let Self { client, input } = self;
@@ -1042,7 +1042,7 @@ impl PutWithContentEncoding {
     /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("PutWithContentEncoding", &self.input);
         }
         let Self { client, input } = self;
@@ -1104,7 +1104,7 @@ impl SimpleScalarProperties {
         crate::errors::SimpleScalarPropertiesError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("SimpleScalarProperties", &self.input);
         }
         let Self { client, input } = self;
@@ -1169,7 +1169,7 @@ impl SparseNullsOperation {
         crate::errors::SparseNullsOperationError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("SparseNullsOperation", &self.input);
         }
         let Self { client, input } = self;

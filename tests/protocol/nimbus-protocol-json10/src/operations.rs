@@ -38,7 +38,7 @@ impl ContentTypeParameters {
         crate::errors::ContentTypeParametersError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ContentTypeParameters", &self.input);
         }
         let Self { client, input } = self;
@@ -87,7 +87,7 @@ impl EmptyInputAndEmptyOutput {
         crate::errors::EmptyInputAndEmptyOutputError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("EmptyInputAndEmptyOutput", &self.input);
         }
         let Self { client, input } = self;
@@ -128,7 +128,7 @@ impl EndpointOperation {
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("EndpointOperation", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -182,7 +182,7 @@ impl EndpointWithHostLabelOperation {
         self,
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("EndpointWithHostLabelOperation", &self.input);
         }
         let Self { client, input } = self;
@@ -244,7 +244,7 @@ impl GreetingWithErrors {
         crate::errors::GreetingWithErrorsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GreetingWithErrors", &self.input);
         }
         let Self { client, input } = self;
@@ -285,7 +285,7 @@ impl HostWithPathOperation {
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HostWithPathOperation", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -339,7 +339,7 @@ impl JsonUnions {
         self,
     ) -> Result<crate::types::JsonUnionsOutput, crate::errors::JsonUnionsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonUnions", &self.input);
         }
         let Self { client, input } = self;
@@ -380,7 +380,7 @@ impl NoInputAndNoOutput {
     /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("NoInputAndNoOutput", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -429,7 +429,7 @@ impl NoInputAndOutput {
         crate::errors::NoInputAndOutputError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("NoInputAndOutput", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -503,7 +503,7 @@ impl OperationWithDefaults {
         crate::errors::OperationWithDefaultsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("OperationWithDefaults", &self.input);
         }
         let Self { client, input } = self;
@@ -552,7 +552,7 @@ impl OperationWithNestedStructure {
         crate::errors::OperationWithNestedStructureError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("OperationWithNestedStructure", &self.input);
         }
         let Self { client, input } = self;
@@ -598,7 +598,7 @@ impl OperationWithRequiredMembers {
         crate::errors::OperationWithRequiredMembersError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("OperationWithRequiredMembers", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -646,7 +646,7 @@ impl OperationWithRequiredMembersWithDefaults {
         crate::errors::OperationWithRequiredMembersWithDefaultsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("OperationWithRequiredMembersWithDefaults", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -704,7 +704,7 @@ impl PutWithContentEncoding {
     /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("PutWithContentEncoding", &self.input);
         }
         let Self { client, input } = self;
@@ -750,7 +750,7 @@ impl QueryIncompatibleOperation {
         self,
     ) -> Result<(), crate::errors::QueryIncompatibleOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("QueryIncompatibleOperation", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -812,7 +812,7 @@ impl SimpleScalarProperties {
         crate::errors::SimpleScalarPropertiesError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("SimpleScalarProperties", &self.input);
         }
         let Self { client, input } = self;

@@ -151,7 +151,7 @@ impl AllQueryStringTypes {
     /// Sends the `AllQueryStringTypes` request and decodes the response; a modeled error arrives as its [`AllQueryStringTypesError`](crate::errors::AllQueryStringTypesError) variant.
     pub async fn send(self) -> Result<(), crate::errors::AllQueryStringTypesError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("AllQueryStringTypes", &self.input);
         }
         let Self { client, input } = self;
@@ -296,7 +296,7 @@ impl ConstantAndVariableQueryString {
         self,
     ) -> Result<(), crate::errors::ConstantAndVariableQueryStringError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ConstantAndVariableQueryString", &self.input);
         }
         let Self { client, input } = self;
@@ -346,7 +346,7 @@ impl ConstantQueryString {
     /// Sends the `ConstantQueryString` request and decodes the response; a modeled error arrives as its [`ConstantQueryStringError`](crate::errors::ConstantQueryStringError) variant.
     pub async fn send(self) -> Result<(), crate::errors::ConstantQueryStringError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ConstantQueryString", &self.input);
         }
         let Self { client, input } = self;
@@ -405,7 +405,7 @@ impl ContentTypeParameters {
         crate::errors::ContentTypeParametersError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ContentTypeParameters", &self.input);
         }
         let Self { client, input } = self;
@@ -450,7 +450,7 @@ impl DatetimeOffsets {
         crate::errors::DatetimeOffsetsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DatetimeOffsets", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -510,7 +510,7 @@ impl DocumentType {
         crate::errors::DocumentTypeError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DocumentType", &self.input);
         }
         let Self { client, input } = self;
@@ -568,7 +568,7 @@ impl DocumentTypeAsMapValue {
         crate::errors::DocumentTypeAsMapValueError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DocumentTypeAsMapValue", &self.input);
         }
         let Self { client, input } = self;
@@ -624,7 +624,7 @@ impl DocumentTypeAsPayload {
         crate::errors::DocumentTypeAsPayloadError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("DocumentTypeAsPayload", &self.input);
         }
         let Self { client, input } = self;
@@ -794,7 +794,7 @@ impl EmptyInputAndEmptyOutput {
         crate::errors::EmptyInputAndEmptyOutputError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("EmptyInputAndEmptyOutput", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -833,7 +833,7 @@ impl EndpointOperation {
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("EndpointOperation", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -883,7 +883,7 @@ impl EndpointWithHostLabelOperation {
         self,
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("EndpointWithHostLabelOperation", &self.input);
         }
         let Self { client, input } = self;
@@ -936,7 +936,7 @@ impl FractionalSeconds {
         crate::errors::FractionalSecondsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("FractionalSeconds", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -980,7 +980,7 @@ impl GreetingWithErrors {
         crate::errors::GreetingWithErrorsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("GreetingWithErrors", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -1019,7 +1019,7 @@ impl HostWithPathOperation {
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HostWithPathOperation", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -1072,7 +1072,7 @@ impl HttpChecksumRequired {
         crate::errors::HttpChecksumRequiredError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpChecksumRequired", &self.input);
         }
         let Self { client, input } = self;
@@ -1135,7 +1135,7 @@ impl HttpEmptyPrefixHeaders {
         crate::errors::HttpEmptyPrefixHeadersError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpEmptyPrefixHeaders", &self.input);
         }
         let Self { client, input } = self;
@@ -1190,7 +1190,7 @@ impl HttpEnumPayload {
         self,
     ) -> Result<crate::types::EnumPayloadInput, crate::errors::HttpEnumPayloadError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpEnumPayload", &self.input);
         }
         let Self { client, input } = self;
@@ -1253,7 +1253,7 @@ impl HttpPayloadTraits {
         crate::errors::HttpPayloadTraitsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpPayloadTraits", &self.input);
         }
         let Self { client, input } = self;
@@ -1319,7 +1319,7 @@ impl HttpPayloadTraitsWithMediaType {
         crate::errors::HttpPayloadTraitsWithMediaTypeError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpPayloadTraitsWithMediaType", &self.input);
         }
         let Self { client, input } = self;
@@ -1380,7 +1380,7 @@ impl HttpPayloadWithStructure {
         crate::errors::HttpPayloadWithStructureError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpPayloadWithStructure", &self.input);
         }
         let Self { client, input } = self;
@@ -1440,7 +1440,7 @@ impl HttpPayloadWithUnion {
         crate::errors::HttpPayloadWithUnionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpPayloadWithUnion", &self.input);
         }
         let Self { client, input } = self;
@@ -1506,7 +1506,7 @@ impl HttpPrefixHeaders {
         crate::errors::HttpPrefixHeadersError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpPrefixHeaders", &self.input);
         }
         let Self { client, input } = self;
@@ -1562,7 +1562,7 @@ impl HttpPrefixHeadersInResponse {
         crate::errors::HttpPrefixHeadersInResponseError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpPrefixHeadersInResponse", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -1614,7 +1614,7 @@ impl HttpQueryParamsOnlyOperation {
         self,
     ) -> Result<(), crate::errors::HttpQueryParamsOnlyOperationError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpQueryParamsOnlyOperation", &self.input);
         }
         let Self { client, input } = self;
@@ -1662,7 +1662,7 @@ impl HttpRequestWithFloatLabels {
         self,
     ) -> Result<(), crate::errors::HttpRequestWithFloatLabelsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpRequestWithFloatLabels", &self.input);
         }
         let Self { client, input } = self;
@@ -1716,7 +1716,7 @@ impl HttpRequestWithGreedyLabelInPath {
         self,
     ) -> Result<(), crate::errors::HttpRequestWithGreedyLabelInPathError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpRequestWithGreedyLabelInPath", &self.input);
         }
         let Self { client, input } = self;
@@ -1768,7 +1768,7 @@ impl HttpRequestWithLabels {
     /// Sends the `HttpRequestWithLabels` request and decodes the response; a modeled error arrives as its [`HttpRequestWithLabelsError`](crate::errors::HttpRequestWithLabelsError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HttpRequestWithLabelsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpRequestWithLabels", &self.input);
         }
         let Self { client, input } = self;
@@ -1852,7 +1852,7 @@ impl HttpRequestWithLabelsAndTimestampFormat {
         self,
     ) -> Result<(), crate::errors::HttpRequestWithLabelsAndTimestampFormatError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpRequestWithLabelsAndTimestampFormat", &self.input);
         }
         let Self { client, input } = self;
@@ -1933,7 +1933,7 @@ impl HttpRequestWithRegexLiteral {
         self,
     ) -> Result<(), crate::errors::HttpRequestWithRegexLiteralError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpRequestWithRegexLiteral", &self.input);
         }
         let Self { client, input } = self;
@@ -1983,7 +1983,7 @@ impl HttpResponseCode {
         crate::errors::HttpResponseCodeError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpResponseCode", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -2035,7 +2035,7 @@ impl HttpStringPayload {
         crate::errors::HttpStringPayloadError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("HttpStringPayload", &self.input);
         }
         let Self { client, input } = self;
@@ -2085,7 +2085,7 @@ impl IgnoreQueryParamsInResponse {
         crate::errors::IgnoreQueryParamsInResponseError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("IgnoreQueryParamsInResponse", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -2234,7 +2234,7 @@ impl InputAndOutputWithHeaders {
         crate::errors::InputAndOutputWithHeadersError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("InputAndOutputWithHeaders", &self.input);
         }
         let Self { client, input } = self;
@@ -2417,7 +2417,7 @@ impl JsonBlobs {
         self,
     ) -> Result<crate::types::JsonBlobsInputOutput, crate::errors::JsonBlobsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonBlobs", &self.input);
         }
         let Self { client, input } = self;
@@ -2501,7 +2501,7 @@ impl JsonEnums {
         self,
     ) -> Result<crate::types::JsonEnumsInputOutput, crate::errors::JsonEnumsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonEnums", &self.input);
         }
         let Self { client, input } = self;
@@ -2597,7 +2597,7 @@ impl JsonIntEnums {
         crate::errors::JsonIntEnumsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonIntEnums", &self.input);
         }
         let Self { client, input } = self;
@@ -2699,7 +2699,7 @@ impl JsonLists {
         self,
     ) -> Result<crate::types::JsonListsInputOutput, crate::errors::JsonListsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonLists", &self.input);
         }
         let Self { client, input } = self;
@@ -2786,7 +2786,7 @@ impl JsonMaps {
         self,
     ) -> Result<crate::types::JsonMapsInputOutput, crate::errors::JsonMapsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonMaps", &self.input);
         }
         let Self { client, input } = self;
@@ -2890,7 +2890,7 @@ impl JsonTimestamps {
         crate::errors::JsonTimestampsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonTimestamps", &self.input);
         }
         let Self { client, input } = self;
@@ -2940,7 +2940,7 @@ impl JsonUnions {
         self,
     ) -> Result<crate::types::UnionInputOutput, crate::errors::JsonUnionsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("JsonUnions", &self.input);
         }
         let Self { client, input } = self;
@@ -2985,7 +2985,7 @@ impl MalformedAcceptWithBody {
         crate::errors::MalformedAcceptWithBodyError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedAcceptWithBody", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -3029,7 +3029,7 @@ impl MalformedAcceptWithGenericString {
         crate::errors::MalformedAcceptWithGenericStringError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedAcceptWithGenericString", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -3073,7 +3073,7 @@ impl MalformedAcceptWithPayload {
         crate::errors::MalformedAcceptWithPayloadError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedAcceptWithPayload", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -3120,7 +3120,7 @@ impl MalformedBlob {
     /// Sends the `MalformedBlob` request and decodes the response; a modeled error arrives as its [`MalformedBlobError`](crate::errors::MalformedBlobError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedBlobError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedBlob", &self.input);
         }
         let Self { client, input } = self;
@@ -3179,7 +3179,7 @@ impl MalformedBoolean {
     /// Sends the `MalformedBoolean` request and decodes the response; a modeled error arrives as its [`MalformedBooleanError`](crate::errors::MalformedBooleanError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedBooleanError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedBoolean", &self.input);
         }
         let Self { client, input } = self;
@@ -3248,7 +3248,7 @@ impl MalformedByte {
     /// Sends the `MalformedByte` request and decodes the response; a modeled error arrives as its [`MalformedByteError`](crate::errors::MalformedByteError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedByteError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedByte", &self.input);
         }
         let Self { client, input } = self;
@@ -3309,7 +3309,7 @@ impl MalformedContentTypeWithBody {
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithBodyError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedContentTypeWithBody", &self.input);
         }
         let Self { client, input } = self;
@@ -3360,7 +3360,7 @@ impl MalformedContentTypeWithGenericString {
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithGenericStringError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedContentTypeWithGenericString", &self.input);
         }
         let Self { client, input } = self;
@@ -3418,7 +3418,7 @@ impl MalformedContentTypeWithPayload {
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithPayloadError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedContentTypeWithPayload", &self.input);
         }
         let Self { client, input } = self;
@@ -3466,7 +3466,7 @@ impl MalformedContentTypeWithoutBody {
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithoutBodyError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedContentTypeWithoutBody", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -3518,7 +3518,7 @@ impl MalformedContentTypeWithoutBodyEmptyInput {
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithoutBodyEmptyInputError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer("MalformedContentTypeWithoutBodyEmptyInput", &self.input);
         }
@@ -3582,7 +3582,7 @@ impl MalformedDouble {
     /// Sends the `MalformedDouble` request and decodes the response; a modeled error arrives as its [`MalformedDoubleError`](crate::errors::MalformedDoubleError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedDoubleError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedDouble", &self.input);
         }
         let Self { client, input } = self;
@@ -3658,7 +3658,7 @@ impl MalformedFloat {
     /// Sends the `MalformedFloat` request and decodes the response; a modeled error arrives as its [`MalformedFloatError`](crate::errors::MalformedFloatError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedFloatError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedFloat", &self.input);
         }
         let Self { client, input } = self;
@@ -3727,7 +3727,7 @@ impl MalformedInteger {
     /// Sends the `MalformedInteger` request and decodes the response; a modeled error arrives as its [`MalformedIntegerError`](crate::errors::MalformedIntegerError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedIntegerError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedInteger", &self.input);
         }
         let Self { client, input } = self;
@@ -3786,7 +3786,7 @@ impl MalformedList {
     /// Sends the `MalformedList` request and decodes the response; a modeled error arrives as its [`MalformedListError`](crate::errors::MalformedListError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedListError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedList", &self.input);
         }
         let Self { client, input } = self;
@@ -3845,7 +3845,7 @@ impl MalformedLong {
     /// Sends the `MalformedLong` request and decodes the response; a modeled error arrives as its [`MalformedLongError`](crate::errors::MalformedLongError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedLongError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedLong", &self.input);
         }
         let Self { client, input } = self;
@@ -3907,7 +3907,7 @@ impl MalformedMap {
     /// Sends the `MalformedMap` request and decodes the response; a modeled error arrives as its [`MalformedMapError`](crate::errors::MalformedMapError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedMapError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedMap", &self.input);
         }
         let Self { client, input } = self;
@@ -3961,7 +3961,7 @@ impl MalformedRequestBody {
     /// Sends the `MalformedRequestBody` request and decodes the response; a modeled error arrives as its [`MalformedRequestBodyError`](crate::errors::MalformedRequestBodyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedRequestBodyError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedRequestBody", &self.input);
         }
         let Self { client, input } = self;
@@ -4020,7 +4020,7 @@ impl MalformedShort {
     /// Sends the `MalformedShort` request and decodes the response; a modeled error arrives as its [`MalformedShortError`](crate::errors::MalformedShortError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedShortError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedShort", &self.input);
         }
         let Self { client, input } = self;
@@ -4079,7 +4079,7 @@ impl MalformedString {
     /// Sends the `MalformedString` request and decodes the response; a modeled error arrives as its [`MalformedStringError`](crate::errors::MalformedStringError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedStringError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedString", &self.input);
         }
         let Self { client, input } = self;
@@ -4130,7 +4130,7 @@ impl MalformedTimestampBodyDateTime {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampBodyDateTimeError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampBodyDateTime", &self.input);
         }
         let Self { client, input } = self;
@@ -4176,7 +4176,7 @@ impl MalformedTimestampBodyDefault {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampBodyDefaultError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampBodyDefault", &self.input);
         }
         let Self { client, input } = self;
@@ -4222,7 +4222,7 @@ impl MalformedTimestampBodyHttpDate {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampBodyHttpDateError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampBodyHttpDate", &self.input);
         }
         let Self { client, input } = self;
@@ -4268,7 +4268,7 @@ impl MalformedTimestampHeaderDateTime {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampHeaderDateTimeError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampHeaderDateTime", &self.input);
         }
         let Self { client, input } = self;
@@ -4317,7 +4317,7 @@ impl MalformedTimestampHeaderDefault {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampHeaderDefaultError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampHeaderDefault", &self.input);
         }
         let Self { client, input } = self;
@@ -4366,7 +4366,7 @@ impl MalformedTimestampHeaderEpoch {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampHeaderEpochError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampHeaderEpoch", &self.input);
         }
         let Self { client, input } = self;
@@ -4415,7 +4415,7 @@ impl MalformedTimestampPathDefault {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampPathDefaultError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampPathDefault", &self.input);
         }
         let Self { client, input } = self;
@@ -4464,7 +4464,7 @@ impl MalformedTimestampPathEpoch {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampPathEpochError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampPathEpoch", &self.input);
         }
         let Self { client, input } = self;
@@ -4513,7 +4513,7 @@ impl MalformedTimestampPathHttpDate {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampPathHttpDateError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampPathHttpDate", &self.input);
         }
         let Self { client, input } = self;
@@ -4562,7 +4562,7 @@ impl MalformedTimestampQueryDefault {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampQueryDefaultError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampQueryDefault", &self.input);
         }
         let Self { client, input } = self;
@@ -4611,7 +4611,7 @@ impl MalformedTimestampQueryEpoch {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampQueryEpochError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampQueryEpoch", &self.input);
         }
         let Self { client, input } = self;
@@ -4660,7 +4660,7 @@ impl MalformedTimestampQueryHttpDate {
         self,
     ) -> Result<(), crate::errors::MalformedTimestampQueryHttpDateError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedTimestampQueryHttpDate", &self.input);
         }
         let Self { client, input } = self;
@@ -4712,7 +4712,7 @@ impl MalformedUnion {
     /// Sends the `MalformedUnion` request and decodes the response; a modeled error arrives as its [`MalformedUnionError`](crate::errors::MalformedUnionError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedUnionError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MalformedUnion", &self.input);
         }
         let Self { client, input } = self;
@@ -4766,7 +4766,7 @@ impl MediaTypeHeader {
         crate::errors::MediaTypeHeaderError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("MediaTypeHeader", &self.input);
         }
         let Self { client, input } = self;
@@ -4808,7 +4808,7 @@ impl NoInputAndNoOutput {
     /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("NoInputAndNoOutput", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -4853,7 +4853,7 @@ impl NoInputAndOutput {
         crate::errors::NoInputAndOutputError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("NoInputAndOutput", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -4915,7 +4915,7 @@ impl NullAndEmptyHeadersClient {
         crate::errors::NullAndEmptyHeadersClientError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("NullAndEmptyHeadersClient", &self.input);
         }
         let Self { client, input } = self;
@@ -4986,7 +4986,7 @@ impl NullAndEmptyHeadersServer {
         crate::errors::NullAndEmptyHeadersServerError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("NullAndEmptyHeadersServer", &self.input);
         }
         let Self { client, input } = self;
@@ -5049,7 +5049,7 @@ impl OmitsNullSerializesEmptyString {
         self,
     ) -> Result<(), crate::errors::OmitsNullSerializesEmptyStringError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("OmitsNullSerializesEmptyString", &self.input);
         }
         let Self { client, input } = self;
@@ -5144,7 +5144,7 @@ impl OmitsSerializingEmptyLists {
         self,
     ) -> Result<(), crate::errors::OmitsSerializingEmptyListsError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("OmitsSerializingEmptyLists", &self.input);
         }
         let Self { client, input } = self;
@@ -5253,7 +5253,7 @@ impl OperationWithDefaults {
         crate::errors::OperationWithDefaultsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("OperationWithDefaults", &self.input);
         }
         let Self { client, input } = self;
@@ -5301,7 +5301,7 @@ impl OperationWithNestedStructure {
         crate::errors::OperationWithNestedStructureError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("OperationWithNestedStructure", &self.input);
         }
         let Self { client, input } = self;
@@ -5415,7 +5415,7 @@ impl PostPlayerAction {
         crate::errors::PostPlayerActionError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("PostPlayerAction", &self.input);
         }
         let Self { client, input } = self;
@@ -5471,7 +5471,7 @@ impl PostUnionWithJsonName {
         crate::errors::PostUnionWithJsonNameError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("PostUnionWithJsonName", &self.input);
         }
         let Self { client, input } = self;
@@ -5524,7 +5524,7 @@ impl PutWithContentEncoding {
     /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("PutWithContentEncoding", &self.input);
         }
         let Self { client, input } = self;
@@ -5580,7 +5580,7 @@ impl QueryIdempotencyTokenAutoFill {
         self,
     ) -> Result<(), crate::errors::QueryIdempotencyTokenAutoFillError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("QueryIdempotencyTokenAutoFill", &self.input);
         }
         let Self { client, mut input } = self;
@@ -5644,7 +5644,7 @@ impl QueryParamsAsStringListMap {
         self,
     ) -> Result<(), crate::errors::QueryParamsAsStringListMapError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("QueryParamsAsStringListMap", &self.input);
         }
         let Self { client, input } = self;
@@ -5712,7 +5712,7 @@ impl QueryPrecedence {
     /// Sends the `QueryPrecedence` request and decodes the response; a modeled error arrives as its [`QueryPrecedenceError`](crate::errors::QueryPrecedenceError) variant.
     pub async fn send(self) -> Result<(), crate::errors::QueryPrecedenceError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("QueryPrecedence", &self.input);
         }
         let Self { client, input } = self;
@@ -5774,7 +5774,7 @@ impl RecursiveShapes {
         crate::errors::RecursiveShapesError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("RecursiveShapes", &self.input);
         }
         let Self { client, input } = self;
@@ -5822,7 +5822,7 @@ impl ResponseCodeHttpFallback {
         crate::errors::ResponseCodeHttpFallbackError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ResponseCodeHttpFallback", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -5866,7 +5866,7 @@ impl ResponseCodeRequired {
         crate::errors::ResponseCodeRequiredError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("ResponseCodeRequired", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -5963,7 +5963,7 @@ impl SimpleScalarProperties {
         crate::errors::SimpleScalarPropertiesError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("SimpleScalarProperties", &self.input);
         }
         let Self { client, input } = self;
@@ -6027,7 +6027,7 @@ impl SparseJsonLists {
         crate::errors::SparseJsonListsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("SparseJsonLists", &self.input);
         }
         let Self { client, input } = self;
@@ -6117,7 +6117,7 @@ impl SparseJsonMaps {
         crate::errors::SparseJsonMapsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("SparseJsonMaps", &self.input);
         }
         let Self { client, input } = self;
@@ -6175,7 +6175,7 @@ impl StreamingTraits {
         crate::errors::StreamingTraitsError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("StreamingTraits", &self.input);
         }
         let Self { client, input } = self;
@@ -6238,7 +6238,7 @@ impl StreamingTraitsRequireLength {
         self,
     ) -> Result<(), crate::errors::StreamingTraitsRequireLengthError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("StreamingTraitsRequireLength", &self.input);
         }
         let Self { client, input } = self;
@@ -6305,7 +6305,7 @@ impl StreamingTraitsWithMediaType {
         crate::errors::StreamingTraitsWithMediaTypeError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("StreamingTraitsWithMediaType", &self.input);
         }
         let Self { client, input } = self;
@@ -6374,7 +6374,7 @@ impl TestBodyStructure {
         crate::errors::TestBodyStructureError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TestBodyStructure", &self.input);
         }
         let Self { client, input } = self;
@@ -6422,7 +6422,7 @@ impl TestGetNoInputNoPayload {
         crate::errors::TestGetNoInputNoPayloadError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TestGetNoInputNoPayload", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -6474,7 +6474,7 @@ impl TestGetNoPayload {
         crate::errors::TestGetNoPayloadError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TestGetNoPayload", &self.input);
         }
         let Self { client, input } = self;
@@ -6534,7 +6534,7 @@ impl TestPayloadBlob {
         crate::errors::TestPayloadBlobError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TestPayloadBlob", &self.input);
         }
         let Self { client, input } = self;
@@ -6603,7 +6603,7 @@ impl TestPayloadStructure {
         crate::errors::TestPayloadStructureError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TestPayloadStructure", &self.input);
         }
         let Self { client, input } = self;
@@ -6658,7 +6658,7 @@ impl TestPostNoInputNoPayload {
         crate::errors::TestPostNoInputNoPayloadError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TestPostNoInputNoPayload", &self.input);
         }
         let Self { client, input: _ } = self;
@@ -6710,7 +6710,7 @@ impl TestPostNoPayload {
         crate::errors::TestPostNoPayloadError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TestPostNoPayload", &self.input);
         }
         let Self { client, input } = self;
@@ -6816,7 +6816,7 @@ impl TimestampFormatHeaders {
         crate::errors::TimestampFormatHeadersError,
     > {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("TimestampFormatHeaders", &self.input);
         }
         let Self { client, input } = self;
@@ -6876,7 +6876,7 @@ impl UnitInputAndOutput {
     /// Sends the `UnitInputAndOutput` request and decodes the response; a modeled error arrives as its [`UnitInputAndOutputError`](crate::errors::UnitInputAndOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UnitInputAndOutputError> {
         #[cfg(feature = "test-util")]
-        if let Some(mocks) = self.client.pipeline().mocks() {
+        if let Some(mocks) = self.client.mocks() {
             return mocks.answer("UnitInputAndOutput", &self.input);
         }
         let Self { client, input: _ } = self;
