@@ -2159,9 +2159,147 @@ fn md_inline(s: &str, allow_links: bool, autolink: bool) -> Vec<String> {
 // Tests
 // ---------------------------------------------------------------------------
 
+/// The width doc comment text is wrapped at (the `/// ` and the item's
+/// indentation come on top).
+pub const DOC_WIDTH: usize = 100;
+
+/// Wraps the prose of rustdoc Markdown at `width` columns, so generated doc
+/// comments read as paragraphs instead of one line per paragraph. Lines of
+/// paragraphs and list items are broken at spaces (a list item's
+/// continuation lines indented under its text); fenced and indented code,
+/// tables, headings, block quotes and HTML lines are kept as they are, a
+/// paragraph line right after a list item is indented under the item, and no line is
+/// made to start with a character that would turn it into another block
+/// (`-`, `+`, `*`, `#`, `>`, `|`, `=`, `<`, a fence, `1.`).
+pub fn wrap_markdown(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / width.max(1));
+    let mut fenced = false;
+    // The text column of the list item being continued, if any.
+    let mut list_hang: Option<usize> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let fence = trimmed.starts_with("```") || trimmed.starts_with("~~~");
+        if fence {
+            fenced = !fenced;
+        }
+        let marker = list_marker_len(trimmed);
+        let mut indent = line.len() - trimmed.len();
+        if trimmed.is_empty() || fence || fenced || trimmed.starts_with(['#', '|']) {
+            list_hang = None;
+        } else if marker > 0 {
+            list_hang = Some(indent + marker);
+        } else if let Some(hang) = list_hang {
+            // A paragraph line right after a list item continues it: indent it
+            // under the item's text (rustdoc would otherwise join it lazily).
+            indent = hang;
+        }
+        let line_len = indent + trimmed.chars().count();
+        let keep = fenced
+            || fence
+            || line_len <= width
+            || trimmed.starts_with(['|', '#', '>', '<'])
+            || (indent >= 4 && marker == 0 && list_hang.is_none());
+        if keep {
+            if !fenced && !fence && !trimmed.is_empty() {
+                out.push_str(&" ".repeat(indent));
+                out.push_str(trimmed);
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+            continue;
+        }
+        let hang = indent + marker;
+        let continuation = " ".repeat(hang);
+        let mut current = format!("{}{}", " ".repeat(indent), &trimmed[..marker]);
+        let mut current_len = hang;
+        let mut first = true;
+        for word in trimmed[marker..].split(' ') {
+            let word_len = word.chars().count();
+            let fits = current_len + 1 + word_len <= width;
+            if first {
+                current.push_str(word);
+                current_len += word_len;
+                first = false;
+            } else if fits || word.is_empty() || starts_a_block(word) || current_len == hang {
+                current.push(' ');
+                current.push_str(word);
+                current_len += 1 + word_len;
+            } else {
+                out.push_str(current.trim_end());
+                out.push('\n');
+                current = format!("{continuation}{word}");
+                current_len = hang + word_len;
+            }
+        }
+        out.push_str(current.trim_end());
+        out.push('\n');
+    }
+    if !text.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+/// The length of a list marker with its space (`- `, `* `, `+ `, `1. `,
+/// `12) `) at the start of `line`, or 0.
+fn list_marker_len(line: &str) -> usize {
+    let bytes = line.as_bytes();
+    match bytes {
+        [b'-' | b'*' | b'+', b' ', ..] => 2,
+        _ => {
+            let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+            match bytes.get(digits..digits + 2) {
+                Some([b'.' | b')', b' ']) if (1..=9).contains(&digits) => digits + 2,
+                _ => 0,
+            }
+        }
+    }
+}
+
+/// Whether a line starting with `word` would begin a new Markdown block.
+fn starts_a_block(word: &str) -> bool {
+    word.starts_with(['-', '+', '*', '#', '>', '|', '=', '<'])
+        || word.starts_with("```")
+        || word.starts_with("~~~")
+        || list_marker_len(&[word, " "].concat()) > 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_wraps_at_the_width_and_blocks_stay() {
+        let text = "one two three four five six seven\n\n- alpha beta gamma delta epsilon zeta\n\n```\ncode that is long and stays as it is\n```\n| a | b c d e f g h |";
+        let wrapped = wrap_markdown(text, 16);
+        assert_eq!(
+            wrapped,
+            "one two three\nfour five six\nseven\n\n- alpha beta\n  gamma delta\n  epsilon zeta\n\n```\ncode that is long and stays as it is\n```\n| a | b c d e f g h |"
+        );
+        for line in wrapped.lines().filter(|l| !l.contains("code") && !l.starts_with('|')) {
+            assert!(line.chars().count() <= 16, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn wrapping_never_starts_a_block_or_splits_a_word() {
+        let text = "a sentence with - a dash and # a hash and 1. a number and https://example.com/a/very/long/url/that/cannot/break";
+        let wrapped = wrap_markdown(text, 12);
+        for line in wrapped.lines().skip(1) {
+            assert!(!starts_a_block(line.trim_start()), "{line:?} in {wrapped:?}");
+        }
+        assert!(wrapped.lines().any(|l| l.ends_with("https://example.com/a/very/long/url/that/cannot/break")));
+        assert_eq!(wrapped.split_whitespace().collect::<Vec<_>>(), text.split_whitespace().collect::<Vec<_>>());
+        assert_eq!(wrap_markdown("short", 100), "short");
+        assert_eq!(wrap_markdown("1. first item that is long", 10), "1. first\n   item\n   that is\n   long");
+    }
+
+    #[test]
+    fn lazy_list_continuations_are_indented_under_the_item() {
+        let text = "- item\n   `more of it`\nstill the item\n\nA paragraph.\n    code";
+        assert_eq!(wrap_markdown(text, 100), "- item\n  `more of it`\n  still the item\n\nA paragraph.\n    code");
+    }
 
     /// Asserts the rustdoc-safety invariants on an output string.
     fn check(out: &str) {

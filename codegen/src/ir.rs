@@ -72,10 +72,8 @@ pub struct Service {
     pub protocol: Protocol,
     /// Where the spec came from, e.g. the Smithy shape id or Discovery id.
     pub source_id: String,
-    /// AWS-specific metadata (Smithy services).
-    pub aws: Option<AwsMeta>,
-    /// Google-specific metadata (Discovery services).
-    pub google: Option<GoogleMeta>,
+    /// The provider and its metadata: exactly one.
+    pub provider: ProviderMeta,
     /// Operations, sorted by Rust name.
     pub operations: Vec<Operation>,
     /// Every type reachable from the operations (and, for Discovery, every
@@ -90,6 +88,36 @@ impl Service {
     pub fn ty(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]
     }
+
+    /// The AWS metadata, for a Smithy service.
+    pub fn aws(&self) -> Option<&AwsMeta> {
+        match &self.provider {
+            ProviderMeta::Aws(aws) => Some(aws),
+            ProviderMeta::Google(_) => None,
+        }
+    }
+
+    /// The Google metadata, for a Discovery API.
+    pub fn google(&self) -> Option<&GoogleMeta> {
+        match &self.provider {
+            ProviderMeta::Google(google) => Some(google),
+            ProviderMeta::Aws(_) => None,
+        }
+    }
+
+    /// Whether the service is a Google API (else an AWS service).
+    pub fn is_google(&self) -> bool {
+        matches!(self.provider, ProviderMeta::Google(_))
+    }
+}
+
+/// Who serves the API, with what only that provider's specs say.
+#[derive(Debug, Clone)]
+pub enum ProviderMeta {
+    /// An AWS service (a Smithy model).
+    Aws(AwsMeta),
+    /// A Google API (a Discovery document).
+    Google(GoogleMeta),
 }
 
 /// AWS service metadata.
@@ -145,10 +173,8 @@ pub struct Operation {
     pub output: Option<TypeId>,
     /// Modeled errors (operation errors then service errors).
     pub errors: Vec<TypeId>,
-    /// HTTP route for REST protocols.
-    pub http: Option<HttpRoute>,
-    /// RPC target for awsJson: `X-Amz-Target` value.
-    pub rpc_target: Option<String>,
+    /// How the operation is called on the wire, decided by the protocol.
+    pub call: CallShape,
     /// Pagination, if the operation is paginated.
     pub pagination: Option<Pagination>,
     /// Safe to retry (`@idempotent`, `@readonly`, GET/PUT/DELETE, or a
@@ -178,6 +204,38 @@ pub struct Operation {
     pub checksum_required: bool,
     /// Protocol compliance test cases attached to the operation.
     pub tests: ProtocolTests,
+}
+
+impl Operation {
+    /// The HTTP route, for operations of an HTTP-binding protocol.
+    pub fn http(&self) -> Option<&HttpRoute> {
+        match &self.call {
+            CallShape::Http(route) => Some(route),
+            CallShape::Rpc { .. } => None,
+        }
+    }
+
+    /// The RPC target (awsJson `X-Amz-Target`, query `Action`), for RPC protocols.
+    pub fn rpc_target(&self) -> Option<&str> {
+        match &self.call {
+            CallShape::Rpc { target } => Some(target),
+            CallShape::Http(_) => None,
+        }
+    }
+}
+
+/// How an operation is called: one of the two shapes, never both or neither.
+#[derive(Debug, Clone)]
+pub enum CallShape {
+    /// A route with members bound to the path, query, headers and body
+    /// (restJson1, restXml, Google REST).
+    Http(HttpRoute),
+    /// The whole input to the service's one endpoint, naming the operation:
+    /// the awsJson `X-Amz-Target`, or the query protocols' `Action`.
+    Rpc {
+        /// `Service.Operation` for awsJson, the operation name for query protocols.
+        target: String,
+    },
 }
 
 /// A condition on a request body member, named by its path of wire names

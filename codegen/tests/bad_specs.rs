@@ -44,6 +44,13 @@ fn out_of_range_http_status() {
     insta::assert_snapshot!(error_of("bad-http-status.smithy.json"));
 }
 
+/// A restJson1 operation without `@http` cannot be called: refused when
+/// lowering, so the emitters never meet an operation without its route.
+#[test]
+fn rest_operation_without_route() {
+    insta::assert_snapshot!(error_of("rest-operation-without-route.smithy.json"));
+}
+
 #[test]
 fn ambiguous_service() {
     insta::assert_snapshot!(error_of("two-services.smithy.json"));

@@ -83,7 +83,7 @@ fn generate_one(path: &Path, out: &Path, write: bool, runtime: &Path) -> Entry {
         }
         let service = read_spec(SpecFormat::sniff(&bytes), &spec, &bytes, None).map_err(|e| e.to_string())?;
         let stem = spec.trim_end_matches(".json").replace(['.', '_'], "-").to_lowercase();
-        let prefix = if service.google.is_some() { "g" } else { "aws" };
+        let prefix = if service.is_google() { "g" } else { "aws" };
         entry.crate_name = format!("catalog-{prefix}-{stem}");
         entry.protocol = service.protocol.label().to_owned();
         entry.operations = service.operations.len();

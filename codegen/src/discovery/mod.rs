@@ -111,8 +111,7 @@ impl Reader {
             version,
             protocol: Protocol::GoogleRest,
             source_id: root.opt_str("id")?.unwrap_or(name),
-            aws: None,
-            google: Some(GoogleMeta {
+            provider: ProviderMeta::Google(GoogleMeta {
                 root_url,
                 mtls_root_url: root.opt_str("mtlsRootUrl")?,
                 service_path: root.opt_str("servicePath")?.unwrap_or_default(),
@@ -411,8 +410,7 @@ impl Reader {
             input: Some(input),
             output,
             errors: Vec::new(),
-            http: Some(HttpRoute { method: http_method.clone(), path, query: Vec::new(), code: 200 }),
-            rpc_target: None,
+            call: CallShape::Http(HttpRoute { method: http_method.clone(), path, query: Vec::new(), code: 200 }),
             pagination,
             idempotent: readonly || http_method == "PUT" || http_method == "DELETE" || safe_when.as_ref().is_some_and(Vec::is_empty),
             idempotent_when: safe_when.unwrap_or_default(),
@@ -448,7 +446,7 @@ impl Reader {
             op.input = op.input.map(|i| new_id[i.0]);
             op.output = op.output.map(|i| new_id[i.0]);
         }
-        if let Some(g) = &mut service.google {
+        if let ProviderMeta::Google(g) = &mut service.provider {
             for f in &mut g.global_params {
                 f.ty.remap(&new_id);
             }

@@ -33,7 +33,7 @@ pub(super) fn carries_response_meta(service: &Service, id: TypeId) -> bool {
 /// Whether this emitter generates a client at all: AWS protocols it cannot
 /// speak yet get one whose calls fail with "protocol X is not supported".
 pub fn emits_client(service: &Service) -> bool {
-    service.aws.is_some()
+    !service.is_google()
 }
 
 /// The Rust type of a reference, named types qualified with `crate::types::`.
@@ -96,7 +96,7 @@ pub(super) fn static_name(op: &Operation) -> syn::Ident {
 /// `src/client.rs`.
 pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
     let rt = rt(service);
-    let aws = service.aws.clone().unwrap_or_default();
+    let aws = service.aws().cloned().unwrap_or_default();
     let protocol = match service.protocol {
         Protocol::AwsJson1_0 => quote! { #rt::Protocol::AwsJson1_0 },
         Protocol::AwsJson1_1 => quote! { #rt::Protocol::AwsJson1_1 },
@@ -108,11 +108,10 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
     };
     let (name, version, prefix, signing) = (&aws.sdk_id, &service.version, &aws.endpoint_prefix, &aws.signing_name);
     let title = &service.title;
+    // The rule set lives beside the code as pretty-printed JSON (see
+    // `endpoint_rules_json`), so a spec change shows as a readable diff.
     let rules = match &aws.endpoint_rules {
-        Some(r) => {
-            let json = r.to_string();
-            quote! { Some(#json) }
-        }
+        Some(_) => quote! { Some(include_str!("endpoint_rules.json")) },
         None => quote! { None },
     };
     let client_doc = doc_attrs(&format!(
@@ -197,6 +196,13 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
             #(#methods)*
         }
     })
+}
+
+/// `src/endpoint_rules.json`: the model's endpoint rule set, pretty-printed,
+/// when it has one.
+pub fn endpoint_rules_json(service: &Service) -> Option<String> {
+    let rules = service.aws()?.endpoint_rules.as_ref()?;
+    serde_json::to_string_pretty(rules).ok().map(|text| text + "\n")
 }
 
 // ---------------------------------------------------------------------------
@@ -318,7 +324,7 @@ pub(super) fn operations_module(
     let mut readers = std::collections::BTreeSet::new();
     for op in &service.operations {
         items.push(item(service, op)?);
-        if (supports(service.protocol) || service.google.is_some()) && !op.event_stream {
+        if (supports(service.protocol) || service.is_google()) && !op.event_stream {
             readers.extend(op.output);
         }
         readers.extend(op.errors.iter().copied());
@@ -596,12 +602,11 @@ fn unsupported_operation_item(service: &Service, op: &Operation, reason: &str) -
 fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, String> {
     let rt = rt(service);
     let host = host_prefix(service, op)?;
-    match service.protocol {
-        Protocol::RestJson1 => rest_request(service, op, host),
-        _ => {
+    match &op.call {
+        CallShape::Http(route) => rest_request(service, op, route, host),
+        CallShape::Rpc { target } => {
             let content_type =
                 if service.protocol == Protocol::AwsJson1_0 { "application/x-amz-json-1.0" } else { "application/x-amz-json-1.1" };
-            let target = op.rpc_target.clone().unwrap_or_default();
             let body = match op.input {
                 Some(_) => quote! { #rt::json::encode(&input)? },
                 None => {
@@ -722,9 +727,8 @@ fn with_value(f: &Field, body: TokenStream) -> TokenStream {
     }
 }
 
-pub(super) fn rest_request(service: &Service, op: &Operation, host: TokenStream) -> Result<TokenStream, String> {
+pub(super) fn rest_request(service: &Service, op: &Operation, route: &HttpRoute, host: TokenStream) -> Result<TokenStream, String> {
     let rt = rt(service);
-    let route = op.http.as_ref().ok_or_else(|| format!("restJson1 operation `{}` has no @http trait", op.name.wire))?;
     let method = &route.method;
     let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
     let mut stmts = Vec::new();
@@ -886,10 +890,12 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
     }
     let has_body = bound.is_empty()
         || fields.iter().any(|f| matches!(f.binding, Binding::Body | Binding::Query(_) | Binding::QueryParams | Binding::Label));
-    let init = if has_body {
-        quote! { let mut out: #ty = #rt::json::decode(response)?; }
+    // Without a body every member comes from the head, one assignment each
+    // (some with `?`), which a struct literal could not say as plainly.
+    let (init, allow) = if has_body {
+        (quote! { let mut out: #ty = #rt::json::decode(response)?; }, quote! {})
     } else {
-        quote! { let mut out = <#ty>::default(); }
+        (quote! { let mut out = <#ty>::default(); }, quote! { #[allow(clippy::field_reassign_with_default)] })
     };
     let mut stmts = Vec::new();
     for f in bound {
@@ -920,8 +926,8 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
             }
             Binding::PrefixHeaders(p) => stmts.push(assign(quote! { #rt::rest::prefix_headers(response, #p) })),
             Binding::ResponseCode => {
-                let rt = ty_tokens(&rust_type(service, &f.ty))?;
-                stmts.push(assign(quote! { Some(response.status as #rt) }));
+                let int = ty_tokens(&rust_type(service, &f.ty))?;
+                stmts.push(assign(quote! { Some(response.status as #int) }));
             }
             Binding::Payload => {
                 let value = match &f.ty {
@@ -957,6 +963,7 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
     }
     Ok(quote! {
         #doc
+        #allow
         pub(crate) fn #name(response: &#rt::HttpResponse) -> Result<#ty, #rt::Error> {
             #init
             #(#stmts)*

@@ -10,7 +10,7 @@ use serde_json::Value;
 /// The test module, or `None` when the model has no endpoint tests.
 pub fn endpoint_tests_rs(service: &Service) -> Option<proc_macro2::TokenStream> {
     let rt = rt(service);
-    let aws = service.aws.as_ref()?;
+    let aws = service.aws()?;
     aws.endpoint_rules.as_ref()?;
     let cases = aws.endpoint_tests.as_ref()?.get("testCases")?.as_array()?;
     if cases.is_empty() {

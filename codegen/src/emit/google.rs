@@ -37,7 +37,7 @@ fn is_streaming(op: &Operation) -> bool {
 /// polling long-running operations.
 fn operations_prefix(service: &Service) -> Option<String> {
     service.operations.iter().filter(|o| o.resource.last().is_some_and(|r| r == "operations") && o.method == "get").find_map(|o| {
-        match o.http.as_ref()?.path.as_slice() {
+        match o.http()?.path.as_slice() {
             [PathSegment::Literal(prefix), PathSegment::Label { greedy: true, .. }] => Some(prefix.clone()),
             _ => None,
         }
@@ -54,7 +54,7 @@ fn returns_operation(service: &Service, op: &Operation) -> bool {
 /// `src/client.rs`.
 pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
     let rt = rt(service);
-    let google = service.google.clone().unwrap_or_default();
+    let google = service.google().cloned().unwrap_or_default();
     let endpoint = format!("{}{}", google.root_url, google.service_path);
     let emulator = format!("{}_EMULATOR_HOST", service.short_name.to_uppercase());
     let name = &service.short_name;
@@ -178,7 +178,7 @@ fn method_fn(service: &Service, op: &Operation, scope: &mut Scope) -> Result<Tok
         inits.push(quote! { #fname: #fname.into(), });
     }
     let mut doc = if op.docs.trim().is_empty() { format!("Calls `{}`.", op.name.wire) } else { op.docs.trim().to_owned() };
-    doc.push_str(&format!("\n\n`{}` {}", op.http.as_ref().map_or("", |h| h.method.as_str()), route_text(op)));
+    doc.push_str(&format!("\n\n`{}` {}", op.http().map_or("", |h| h.method.as_str()), route_text(op)));
     let doc = doc_attrs(&doc);
     let deprecated = op.deprecated.as_ref().map(|_| quote! { #[deprecated] });
     Ok(quote! {
@@ -191,7 +191,7 @@ fn method_fn(service: &Service, op: &Operation, scope: &mut Scope) -> Result<Tok
 }
 
 fn route_text(op: &Operation) -> String {
-    let Some(h) = &op.http else {
+    let Some(h) = op.http() else {
         return String::new();
     };
     h.path
@@ -234,7 +234,9 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             ty = format!("Option<{ty}>");
         }
         let ty = ty_tokens(&ty)?;
-        let doc = doc_attrs(&format!("The `{}` parameter.", f.name.wire));
+        // The parameter's own text documents the field; setters link to it.
+        let doc = if f.docs.trim().is_empty() { format!("The `{}` parameter.", f.name.wire) } else { f.docs.clone() };
+        let doc = doc_attrs(&doc);
         param_fields.push(quote! { #doc pub #fname: #ty, });
     }
     let mut scope = Scope::with_reserved(&["new", "input", "send", "pages", "items", "wait", "stream", "rows"]);
@@ -246,8 +248,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         let fname = ident(&f.name.rust);
         let setter = format_ident!("set_{}", raw(&f.name.rust));
         let inner = ty_tokens(&rust_type(service, &f.ty))?;
-        let doc = if f.docs.trim().is_empty() { format!("Sets the `{}` parameter.", f.name.wire) } else { f.docs.clone() };
-        let doc = doc_attrs(&doc);
+        let doc = doc_attrs(&format!("Sets the `{}` parameter ([`{params}::{}`]).", f.name.wire, raw(&f.name.rust)));
         setters.push(quote! {
             #doc
             pub fn #setter(mut self, value: impl Into<#inner>) -> Self {
@@ -256,14 +257,14 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             }
         });
     }
-    let globals = service.google.as_ref().map(|g| g.global_params.as_slice()).unwrap_or_default();
+    let globals = service.google().map(|g| g.global_params.as_slice()).unwrap_or_default();
     if !globals.is_empty() {
         // One setter taking the runtime's `StandardParams` instead of one
         // per global parameter in every builder.
         let setter = ident(&scope.claim("standard_params".to_owned()));
         let names: Vec<String> = globals.iter().map(|g| format!("`{}`", g.name.wire)).collect();
         let doc = doc_attrs(&format!(
-            "Sets the standard parameters every method accepts ({}), replacing earlier ones: see [`#rt::StandardParams`].",
+            "Sets the standard parameters every method accepts ({}), replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).",
             names.join(", ")
         ));
         setters.push(quote! {
@@ -274,7 +275,10 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
             }
         });
     }
-    let serialize = rest_request(service, op, quote! {})?;
+    let CallShape::Http(route) = &op.call else {
+        return Err(format!("internal error: Discovery method `{}` has no HTTP route", op.name.wire));
+    };
+    let serialize = rest_request(service, op, route, quote! {})?;
     let send_call = match idempotent_expr(service, op)? {
         Some(safe) => quote! {
             // Whether this call is safe to repeat depends on the request.

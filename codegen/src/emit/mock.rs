@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 
 /// Whether the operation's `send()` asks a test double first.
 pub fn is_mockable(service: &Service, op: &Operation) -> bool {
-    service.google.is_some() || (service.aws.is_some() && supports(service.protocol) && !op.event_stream)
+    service.is_google() || (!service.is_google() && supports(service.protocol) && !op.event_stream)
 }
 
 /// Whether the crate gets a `testing` module.
@@ -46,7 +46,7 @@ pub fn testing_rs(service: &Service) -> Result<Option<TokenStream>, String> {
         return Ok(None);
     }
     let rt = rt(service);
-    let google = service.google.is_some();
+    let google = service.is_google();
     let mut methods = Vec::new();
     for op in service.operations.iter().filter(|op| is_mockable(service, op)) {
         let method = format_ident!("on_{}", raw(&op.name.rust));

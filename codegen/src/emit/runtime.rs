@@ -9,17 +9,17 @@ use quote::quote;
 
 /// The runtime crate of the service's provider (package name).
 pub fn runtime_package(service: &Service) -> &'static str {
-    if service.google.is_some() { "nimbus-google" } else { "nimbus-aws" }
+    if service.is_google() { "nimbus-google" } else { "nimbus-aws" }
 }
 
 /// The path of the provider's `codegen` module, as source text.
 pub fn runtime_path(service: &Service) -> &'static str {
-    if service.google.is_some() { "nimbus_google::codegen" } else { "nimbus_aws::codegen" }
+    if service.is_google() { "nimbus_google::codegen" } else { "nimbus_aws::codegen" }
 }
 
 /// The path of the provider's `codegen` module, as tokens for `quote!`.
 pub fn rt(service: &Service) -> TokenStream {
-    if service.google.is_some() {
+    if service.is_google() {
         quote! { nimbus_google::codegen }
     } else {
         quote! { nimbus_aws::codegen }

@@ -23,10 +23,10 @@ pub fn summary(service: &Service) -> String {
     let mut out = String::new();
     let name = |id: &Option<TypeId>| id.map_or("()".to_owned(), |i| service.ty(i).name.rust.clone());
     let _ = writeln!(out, "service {} ({}) version {}: {}", service.short_name, service.protocol.label(), service.version, service.title);
-    if let Some(aws) = &service.aws {
+    if let Some(aws) = service.aws() {
         let _ = writeln!(out, "  sdk id {:?}, endpoint prefix {:?}, signing name {:?}", aws.sdk_id, aws.endpoint_prefix, aws.signing_name);
     }
-    if let Some(g) = &service.google {
+    if let Some(g) = service.google() {
         let _ = writeln!(out, "  root {} path {:?} mtls {:?}", g.root_url, g.service_path, g.mtls_root_url);
         let params: Vec<&str> = g.global_params.iter().map(|p| p.name.wire.as_str()).collect();
         let _ = writeln!(out, "  global parameters: {}", params.join(", "));
@@ -39,7 +39,7 @@ pub fn summary(service: &Service) -> String {
             let _ = write!(out, " ! {}", errs.join(" | "));
         }
         let _ = writeln!(out);
-        if let Some(h) = &op.http {
+        if let Some(h) = op.http() {
             let path: String = h
                 .path
                 .iter()
@@ -51,7 +51,7 @@ pub fn summary(service: &Service) -> String {
                 .collect();
             let _ = writeln!(out, "      {} {} -> {}", h.method, path, h.code);
         }
-        if let Some(t) = &op.rpc_target {
+        if let Some(t) = op.rpc_target() {
             let _ = writeln!(out, "      target {t}");
         }
         if let Some(p) = &op.pagination {

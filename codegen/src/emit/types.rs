@@ -7,7 +7,8 @@ use quote::{format_ident, quote};
 
 /// Doc attributes, one per line (what `///` comments desugar to).
 pub fn doc_attrs(docs: &str) -> TokenStream {
-    let lines: Vec<String> = docs.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect();
+    let wrapped = crate::docs::wrap_markdown(docs, crate::docs::DOC_WIDTH);
+    let lines: Vec<String> = wrapped.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect();
     quote! { #( #[doc = #lines] )* }
 }
 

@@ -141,7 +141,7 @@ impl<'m> Lowering<'m> {
             version: self.service.refs.version.clone().unwrap_or_default(),
             protocol: self.protocol,
             source_id: self.service.id.clone(),
-            aws: Some(AwsMeta {
+            provider: ProviderMeta::Aws(AwsMeta {
                 endpoint_prefix: aws_service.endpoint_prefix.unwrap_or_else(|| sdk_id.to_lowercase()),
                 signing_name: t.sigv4_name.clone().unwrap_or_default(),
                 target_prefix: local_name(&self.service.id).to_owned(),
@@ -149,7 +149,6 @@ impl<'m> Lowering<'m> {
                 endpoint_tests: t.endpoint_tests.clone(),
                 sdk_id,
             }),
-            google: None,
             operations,
             types,
             spec_type_count,
@@ -449,8 +448,6 @@ impl<'m> Lowering<'m> {
                 page_size: p.page_size.clone().or(svc.page_size),
             })
         });
-        let rpc_target = matches!(self.protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1)
-            .then(|| format!("{}.{}", local_name(&self.service.id), name));
         let streaming_targets: Vec<&Shape> = [&op.refs.input, &op.refs.output]
             .iter()
             .filter_map(|r| r.as_deref().and_then(|id| self.shape(id)))
@@ -460,6 +457,22 @@ impl<'m> Lowering<'m> {
         let streaming = !streaming_targets.is_empty();
         let event_stream = streaming_targets.iter().any(|t| t.kind == ShapeKind::Union);
         let readonly = t.readonly || http.as_ref().is_some_and(|h| h.method == "GET");
+        // The protocol decides the call shape; a route an RPC protocol does
+        // not use is dropped here, so emitters never choose.
+        let call = match (self.protocol, http) {
+            (Protocol::AwsJson1_0 | Protocol::AwsJson1_1, _) => {
+                CallShape::Rpc { target: format!("{}.{}", local_name(&self.service.id), name) }
+            }
+            (Protocol::AwsQuery | Protocol::Ec2Query, _) => CallShape::Rpc { target: name.clone() },
+            (_, Some(route)) => CallShape::Http(route),
+            (Protocol::RestJson1 | Protocol::RestXml, None) => {
+                return Err(self.err(
+                    format!("{}.traits", shape_path(&op.id)),
+                    format!("a {} operation needs the `smithy.api#http` trait", self.protocol.label()),
+                ));
+            }
+            (_, None) => CallShape::Rpc { target: name.clone() },
+        };
         let host_prefix = match &t.host_prefix {
             Some(p) => Some(
                 parse_template(p).map_err(|m| self.err(format!("{}.traits[\"smithy.api#endpoint\"].hostPrefix", shape_path(&op.id)), m))?,
@@ -474,8 +487,7 @@ impl<'m> Lowering<'m> {
             input: named(&op.refs.input),
             output: named(&op.refs.output),
             errors,
-            http,
-            rpc_target,
+            call,
             pagination,
             idempotent: t.idempotent || readonly,
             readonly,

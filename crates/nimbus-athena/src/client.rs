@@ -9,11 +9,10 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     protocol: nimbus_aws::codegen::Protocol::AwsJson1_1,
     endpoint_prefix: "athena",
     signing_name: "athena",
-    endpoint_rules: Some(
-        "{\"version\":\"1.0\",\"parameters\":{\"Region\":{\"builtIn\":\"AWS::Region\",\"required\":false,\"documentation\":\"The AWS region used to dispatch the request.\",\"type\":\"string\"},\"UseDualStack\":{\"builtIn\":\"AWS::UseDualStack\",\"required\":true,\"default\":false,\"documentation\":\"When true, use the dual-stack endpoint. If the configured endpoint does not support dual-stack, dispatching the request MAY return an error.\",\"type\":\"boolean\"},\"UseFIPS\":{\"builtIn\":\"AWS::UseFIPS\",\"required\":true,\"default\":false,\"documentation\":\"When true, send this request to the FIPS-compliant regional endpoint. If the configured endpoint does not have a FIPS compliant endpoint, dispatching the request will return an error.\",\"type\":\"boolean\"},\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":false,\"documentation\":\"Override the endpoint used to send this request\",\"type\":\"string\"}},\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Endpoint\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]}],\"error\":\"Invalid Configuration: FIPS and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"error\":\"Invalid Configuration: Dualstack and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"},\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Region\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"aws.partition\",\"argv\":[{\"ref\":\"Region\"}],\"assign\":\"PartitionResult\"}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]}]},{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://athena-fips.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS and DualStack are enabled, but this partition does not support one or both\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]},true]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://athena-fips.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS is enabled but this partition does not support FIPS\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://athena.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"DualStack is enabled but this partition does not support DualStack\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[],\"endpoint\":{\"url\":\"https://athena.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"Invalid Configuration: Missing Region\",\"type\":\"error\"}]}",
-    ),
+    endpoint_rules: Some(include_str!("endpoint_rules.json")),
 };
-/// Client for Amazon Athena: one method per operation, each returning a request builder whose `send` performs the call.
+/// Client for Amazon Athena: one method per operation, each returning a request builder whose `send`
+/// performs the call.
 ///
 /// Cloning is cheap (the connection pool and configuration are shared).
 #[derive(Clone, Debug)]
@@ -31,7 +30,13 @@ impl Client {
     pub fn core(&self) -> &nimbus_aws::codegen::Client {
         &self.core
     }
-    /// Returns the details of a single named query or a list of up to 50 queries, which you provide as an array of query ID strings. Requires you to have access to the workgroup in which the queries were saved. Use `ListNamedQueriesInput` to get the list of named query IDs in the specified workgroup. If information could not be retrieved for a submitted query ID, information about the query ID submitted is listed under `UnprocessedNamedQueryId`. Named queries differ from executed queries. Use `BatchGetQueryExecutionInput` to get details about each unique query execution, and `ListQueryExecutionsInput` to get a list of query execution IDs.
+    /// Returns the details of a single named query or a list of up to 50 queries, which you provide as an
+    /// array of query ID strings. Requires you to have access to the workgroup in which the queries were
+    /// saved. Use `ListNamedQueriesInput` to get the list of named query IDs in the specified workgroup. If
+    /// information could not be retrieved for a submitted query ID, information about the query ID
+    /// submitted is listed under `UnprocessedNamedQueryId`. Named queries differ from executed queries. Use
+    /// `BatchGetQueryExecutionInput` to get details about each unique query execution, and
+    /// `ListQueryExecutionsInput` to get a list of query execution IDs.
     ///
     /// Required members are arguments (`named_query_ids`); set optional ones on the returned builder.
     pub fn batch_get_named_query(
@@ -43,9 +48,13 @@ impl Client {
             crate::types::BatchGetNamedQueryInput::new(named_query_ids),
         )
     }
-    /// Returns the details of a single prepared statement or a list of up to 256 prepared statements for the array of prepared statement names that you provide. Requires you to have access to the workgroup to which the prepared statements belong. If a prepared statement cannot be retrieved for the name specified, the statement is listed in `UnprocessedPreparedStatementNames`.
+    /// Returns the details of a single prepared statement or a list of up to 256 prepared statements for
+    /// the array of prepared statement names that you provide. Requires you to have access to the workgroup
+    /// to which the prepared statements belong. If a prepared statement cannot be retrieved for the name
+    /// specified, the statement is listed in `UnprocessedPreparedStatementNames`.
     ///
-    /// Required members are arguments (`prepared_statement_names`, `work_group`); set optional ones on the returned builder.
+    /// Required members are arguments (`prepared_statement_names`, `work_group`); set optional ones on the
+    /// returned builder.
     pub fn batch_get_prepared_statement(
         &self,
         prepared_statement_names: impl Into<Vec<String>>,
@@ -59,7 +68,11 @@ impl Client {
             ),
         )
     }
-    /// Returns the details of a single query execution or a list of up to 50 query executions, which you provide as an array of query execution ID strings. Requires you to have access to the workgroup in which the queries ran. To get a list of query execution IDs, use `ListQueryExecutionsInput$WorkGroup`. Query executions differ from named (saved) queries. Use `BatchGetNamedQueryInput` to get details about named queries.
+    /// Returns the details of a single query execution or a list of up to 50 query executions, which you
+    /// provide as an array of query execution ID strings. Requires you to have access to the workgroup in
+    /// which the queries ran. To get a list of query execution IDs, use
+    /// `ListQueryExecutionsInput$WorkGroup`. Query executions differ from named (saved) queries. Use
+    /// `BatchGetNamedQueryInput` to get details about named queries.
     ///
     /// Required members are arguments (`query_execution_ids`); set optional ones on the returned builder.
     pub fn batch_get_query_execution(
@@ -71,7 +84,10 @@ impl Client {
             crate::types::BatchGetQueryExecutionInput::new(query_execution_ids),
         )
     }
-    /// Cancels the capacity reservation with the specified name. Cancelled reservations remain in your account and will be deleted 45 days after cancellation. During the 45 days, you cannot re-purpose or reuse a reservation that has been cancelled, but you can refer to its tags and view it for historical reference.
+    /// Cancels the capacity reservation with the specified name. Cancelled reservations remain in your
+    /// account and will be deleted 45 days after cancellation. During the 45 days, you cannot re-purpose or
+    /// reuse a reservation that has been cancelled, but you can refer to its tags and view it for
+    /// historical reference.
     ///
     /// Required members are arguments (`name`); set optional ones on the returned builder.
     pub fn cancel_capacity_reservation(
@@ -83,7 +99,8 @@ impl Client {
             crate::types::CancelCapacityReservationInput::new(name),
         )
     }
-    /// Creates a capacity reservation with the specified name and number of requested data processing units.
+    /// Creates a capacity reservation with the specified name and number of requested data processing
+    /// units.
     ///
     /// Required members are arguments (`target_dpus`, `name`); set optional ones on the returned builder.
     pub fn create_capacity_reservation(
@@ -96,13 +113,17 @@ impl Client {
             crate::types::CreateCapacityReservationInput::new(target_dpus, name),
         )
     }
-    /// Creates (registers) a data catalog with the specified name and properties. Catalogs created are visible to all users of the same Amazon Web Services account.
+    /// Creates (registers) a data catalog with the specified name and properties. Catalogs created are
+    /// visible to all users of the same Amazon Web Services account.
     ///
     /// For a `FEDERATED` catalog, this API operation creates the following resources.
     ///
-    /// - CFN Stack Name with a maximum length of 128 characters and prefix `athenafederatedcatalog-CATALOG_NAME_SANITIZED` with length 23 characters.
-    /// - Lambda Function Name with a maximum length of 64 characters and prefix `athenafederatedcatalog_CATALOG_NAME_SANITIZED` with length 23 characters.
-    /// - Glue Connection Name with a maximum length of 255 characters and a prefix `athenafederatedcatalog_CATALOG_NAME_SANITIZED` with length 23 characters.
+    /// - CFN Stack Name with a maximum length of 128 characters and prefix
+    ///   `athenafederatedcatalog-CATALOG_NAME_SANITIZED` with length 23 characters.
+    /// - Lambda Function Name with a maximum length of 64 characters and prefix
+    ///   `athenafederatedcatalog_CATALOG_NAME_SANITIZED` with length 23 characters.
+    /// - Glue Connection Name with a maximum length of 255 characters and a prefix
+    ///   `athenafederatedcatalog_CATALOG_NAME_SANITIZED` with length 23 characters.
     ///
     /// Required members are arguments (`name`, `type`); set optional ones on the returned builder.
     pub fn create_data_catalog(
@@ -117,7 +138,8 @@ impl Client {
     }
     /// Creates a named query in the specified workgroup. Requires that you have access to the workgroup.
     ///
-    /// Required members are arguments (`name`, `database`, `query_string`); set optional ones on the returned builder.
+    /// Required members are arguments (`name`, `database`, `query_string`); set optional ones on the
+    /// returned builder.
     pub fn create_named_query(
         &self,
         name: impl Into<String>,
@@ -129,7 +151,8 @@ impl Client {
             crate::types::CreateNamedQueryInput::new(name, database, query_string),
         )
     }
-    /// Creates an empty `ipynb` file in the specified Apache Spark enabled workgroup. Throws an error if a file in the workgroup with the same name already exists.
+    /// Creates an empty `ipynb` file in the specified Apache Spark enabled workgroup. Throws an error if a
+    /// file in the workgroup with the same name already exists.
     ///
     /// Required members are arguments (`work_group`, `name`); set optional ones on the returned builder.
     pub fn create_notebook(
@@ -144,7 +167,8 @@ impl Client {
     }
     /// Creates a prepared statement for use with SQL queries in Athena.
     ///
-    /// Required members are arguments (`statement_name`, `work_group`, `query_statement`); set optional ones on the returned builder.
+    /// Required members are arguments (`statement_name`, `work_group`, `query_statement`); set optional
+    /// ones on the returned builder.
     pub fn create_prepared_statement(
         &self,
         statement_name: impl Into<String>,
@@ -160,7 +184,10 @@ impl Client {
             ),
         )
     }
-    /// Gets an authentication token and the URL at which the notebook can be accessed. During programmatic access, `CreatePresignedNotebookUrl` must be called every 10 minutes to refresh the authentication token. For information about granting programmatic access, see [Grant programmatic access](https://docs.aws.amazon.com/athena/latest/ug/setting-up.html#setting-up-grant-programmatic-access).
+    /// Gets an authentication token and the URL at which the notebook can be accessed. During programmatic
+    /// access, `CreatePresignedNotebookUrl` must be called every 10 minutes to refresh the authentication
+    /// token. For information about granting programmatic access, see [Grant programmatic
+    /// access](https://docs.aws.amazon.com/athena/latest/ug/setting-up.html#setting-up-grant-programmatic-access).
     ///
     /// Required members are arguments (`session_id`); set optional ones on the returned builder.
     pub fn create_presigned_notebook_url(
@@ -172,7 +199,8 @@ impl Client {
             crate::types::CreatePresignedNotebookUrlRequest::new(session_id),
         )
     }
-    /// Creates a workgroup with the specified name. A workgroup can be an Apache Spark enabled workgroup or an Athena SQL workgroup.
+    /// Creates a workgroup with the specified name. A workgroup can be an Apache Spark enabled workgroup or
+    /// an Athena SQL workgroup.
     ///
     /// Required members are arguments (`name`); set optional ones on the returned builder.
     pub fn create_work_group(
@@ -184,7 +212,10 @@ impl Client {
             crate::types::CreateWorkGroupInput::new(name),
         )
     }
-    /// Deletes a cancelled capacity reservation. A reservation must be cancelled before it can be deleted. A deleted reservation is immediately removed from your account and can no longer be referenced, including by its ARN. A deleted reservation cannot be called by `GetCapacityReservation`, and deleted reservations do not appear in the output of `ListCapacityReservations`.
+    /// Deletes a cancelled capacity reservation. A reservation must be cancelled before it can be deleted.
+    /// A deleted reservation is immediately removed from your account and can no longer be referenced,
+    /// including by its ARN. A deleted reservation cannot be called by `GetCapacityReservation`, and
+    /// deleted reservations do not appear in the output of `ListCapacityReservations`.
     ///
     /// Required members are arguments (`name`); set optional ones on the returned builder.
     pub fn delete_capacity_reservation(
@@ -234,7 +265,8 @@ impl Client {
     }
     /// Deletes the prepared statement with the specified name from the specified workgroup.
     ///
-    /// Required members are arguments (`statement_name`, `work_group`); set optional ones on the returned builder.
+    /// Required members are arguments (`statement_name`, `work_group`); set optional ones on the returned
+    /// builder.
     pub fn delete_prepared_statement(
         &self,
         statement_name: impl Into<String>,
@@ -271,7 +303,8 @@ impl Client {
     }
     /// Describes a previously submitted calculation execution.
     ///
-    /// Required members are arguments (`calculation_execution_id`); set optional ones on the returned builder.
+    /// Required members are arguments (`calculation_execution_id`); set optional ones on the returned
+    /// builder.
     pub fn get_calculation_execution(
         &self,
         calculation_execution_id: impl Into<String>,
@@ -283,7 +316,8 @@ impl Client {
     }
     /// Retrieves the unencrypted code that was executed for the calculation.
     ///
-    /// Required members are arguments (`calculation_execution_id`); set optional ones on the returned builder.
+    /// Required members are arguments (`calculation_execution_id`); set optional ones on the returned
+    /// builder.
     pub fn get_calculation_execution_code(
         &self,
         calculation_execution_id: impl Into<String>,
@@ -297,7 +331,8 @@ impl Client {
     }
     /// Gets the status of a current calculation.
     ///
-    /// Required members are arguments (`calculation_execution_id`); set optional ones on the returned builder.
+    /// Required members are arguments (`calculation_execution_id`); set optional ones on the returned
+    /// builder.
     pub fn get_calculation_execution_status(
         &self,
         calculation_execution_id: impl Into<String>,
@@ -311,7 +346,8 @@ impl Client {
     }
     /// Gets the capacity assignment configuration for a capacity reservation, if one exists.
     ///
-    /// Required members are arguments (`capacity_reservation_name`); set optional ones on the returned builder.
+    /// Required members are arguments (`capacity_reservation_name`); set optional ones on the returned
+    /// builder.
     pub fn get_capacity_assignment_configuration(
         &self,
         capacity_reservation_name: impl Into<String>,
@@ -349,7 +385,8 @@ impl Client {
     }
     /// Returns a database object for the specified database and data catalog.
     ///
-    /// Required members are arguments (`catalog_name`, `database_name`); set optional ones on the returned builder.
+    /// Required members are arguments (`catalog_name`, `database_name`); set optional ones on the returned
+    /// builder.
     pub fn get_database(
         &self,
         catalog_name: impl Into<String>,
@@ -360,7 +397,8 @@ impl Client {
             crate::types::GetDatabaseInput::new(catalog_name, database_name),
         )
     }
-    /// Returns information about a single query. Requires that you have access to the workgroup in which the query was saved.
+    /// Returns information about a single query. Requires that you have access to the workgroup in which
+    /// the query was saved.
     ///
     /// Required members are arguments (`named_query_id`); set optional ones on the returned builder.
     pub fn get_named_query(
@@ -386,7 +424,8 @@ impl Client {
     }
     /// Retrieves the prepared statement with the specified name from the specified workgroup.
     ///
-    /// Required members are arguments (`statement_name`, `work_group`); set optional ones on the returned builder.
+    /// Required members are arguments (`statement_name`, `work_group`); set optional ones on the returned
+    /// builder.
     pub fn get_prepared_statement(
         &self,
         statement_name: impl Into<String>,
@@ -397,7 +436,9 @@ impl Client {
             crate::types::GetPreparedStatementInput::new(statement_name, work_group),
         )
     }
-    /// Returns information about a single execution of a query if you have access to the workgroup in which the query ran. Each time a query executes, information about the query execution is saved with a unique ID.
+    /// Returns information about a single execution of a query if you have access to the workgroup in which
+    /// the query ran. Each time a query executes, information about the query execution is saved with a
+    /// unique ID.
     ///
     /// Required members are arguments (`query_execution_id`); set optional ones on the returned builder.
     pub fn get_query_execution(
@@ -409,11 +450,20 @@ impl Client {
             crate::types::GetQueryExecutionInput::new(query_execution_id),
         )
     }
-    /// Streams the results of a single query execution specified by `QueryExecutionId` from the Athena query results location in Amazon S3. For more information, see [Working with query results, recent queries, and output files](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon Athena User Guide*. This request does not execute the query but returns results. Use `StartQueryExecution` to run a query.
+    /// Streams the results of a single query execution specified by `QueryExecutionId` from the Athena
+    /// query results location in Amazon S3. For more information, see [Working with query results, recent
+    /// queries, and output files](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon
+    /// Athena User Guide*. This request does not execute the query but returns results. Use
+    /// `StartQueryExecution` to run a query.
     ///
-    /// To stream query results successfully, the IAM principal with permission to call `GetQueryResults` also must have permissions to the Amazon S3 `GetObject` action for the Athena query results location.
+    /// To stream query results successfully, the IAM principal with permission to call `GetQueryResults`
+    /// also must have permissions to the Amazon S3 `GetObject` action for the Athena query results
+    /// location.
     ///
-    /// **Important:** IAM principals with permission to the Amazon S3 `GetObject` action for the query results location are able to retrieve query results from Amazon S3 even if permission to the `GetQueryResults` action is denied. To restrict user or role access, ensure that Amazon S3 permissions to the Athena query location are denied.
+    /// **Important:** IAM principals with permission to the Amazon S3 `GetObject` action for the query
+    /// results location are able to retrieve query results from Amazon S3 even if permission to the
+    /// `GetQueryResults` action is denied. To restrict user or role access, ensure that Amazon S3
+    /// permissions to the Athena query location are denied.
     ///
     /// Required members are arguments (`query_execution_id`); set optional ones on the returned builder.
     pub fn get_query_results(
@@ -425,7 +475,13 @@ impl Client {
             crate::types::GetQueryResultsInput::new(query_execution_id),
         )
     }
-    /// Returns query execution runtime statistics related to a single execution of a query if you have access to the workgroup in which the query ran. Statistics from the `Timeline` section of the response object are available as soon as `QueryExecutionStatus$State` is in a SUCCEEDED or FAILED state. The remaining non-timeline statistics in the response (like stage-level input and output row count and data size) are updated asynchronously and may not be available immediately after a query completes or, in some cases, may not be returned. The non-timeline statistics are also not included when a query has row-level filters defined in Lake Formation.
+    /// Returns query execution runtime statistics related to a single execution of a query if you have
+    /// access to the workgroup in which the query ran. Statistics from the `Timeline` section of the
+    /// response object are available as soon as `QueryExecutionStatus$State` is in a SUCCEEDED or FAILED
+    /// state. The remaining non-timeline statistics in the response (like stage-level input and output row
+    /// count and data size) are updated asynchronously and may not be available immediately after a query
+    /// completes or, in some cases, may not be returned. The non-timeline statistics are also not included
+    /// when a query has row-level filters defined in Lake Formation.
     ///
     /// Required members are arguments (`query_execution_id`); set optional ones on the returned builder.
     pub fn get_query_runtime_statistics(
@@ -449,7 +505,8 @@ impl Client {
             crate::types::GetResourceDashboardRequest::new(resource_arn),
         )
     }
-    /// Gets the full details of a previously created session, including the session status and configuration.
+    /// Gets the full details of a previously created session, including the session status and
+    /// configuration.
     ///
     /// Required members are arguments (`session_id`); set optional ones on the returned builder.
     pub fn get_session(
@@ -487,7 +544,8 @@ impl Client {
     }
     /// Returns table metadata for the specified catalog, database, and table.
     ///
-    /// Required members are arguments (`catalog_name`, `database_name`, `table_name`); set optional ones on the returned builder.
+    /// Required members are arguments (`catalog_name`, `database_name`, `table_name`); set optional ones on
+    /// the returned builder.
     pub fn get_table_metadata(
         &self,
         catalog_name: impl Into<String>,
@@ -515,9 +573,13 @@ impl Client {
             crate::types::GetWorkGroupInput::new(work_group),
         )
     }
-    /// Imports a single `ipynb` file to a Spark enabled workgroup. To import the notebook, the request must specify a value for either `Payload` or `NoteBookS3LocationUri`. If neither is specified or both are specified, an `InvalidRequestException` occurs. The maximum file size that can be imported is 10 megabytes. If an `ipynb` file with the same name already exists in the workgroup, throws an error.
+    /// Imports a single `ipynb` file to a Spark enabled workgroup. To import the notebook, the request must
+    /// specify a value for either `Payload` or `NoteBookS3LocationUri`. If neither is specified or both are
+    /// specified, an `InvalidRequestException` occurs. The maximum file size that can be imported is 10
+    /// megabytes. If an `ipynb` file with the same name already exists in the workgroup, throws an error.
     ///
-    /// Required members are arguments (`work_group`, `name`, `type`); set optional ones on the returned builder.
+    /// Required members are arguments (`work_group`, `name`, `type`); set optional ones on the returned
+    /// builder.
     pub fn import_notebook(
         &self,
         work_group: impl Into<String>,
@@ -529,7 +591,8 @@ impl Client {
             crate::types::ImportNotebookInput::new(work_group, name, r#type),
         )
     }
-    /// Returns the supported DPU sizes for the supported application runtimes (for example, `Athena notebook version 1`).
+    /// Returns the supported DPU sizes for the supported application runtimes (for example, `Athena
+    /// notebook version 1`).
     pub fn list_application_dpu_sizes(
         &self,
     ) -> crate::operations::ListApplicationDpuSizes {
@@ -538,7 +601,8 @@ impl Client {
             crate::types::ListApplicationDpuSizesInput::new(),
         )
     }
-    /// Lists the calculations that have been submitted to a session in descending order. Newer calculations are listed first; older calculations are listed later.
+    /// Lists the calculations that have been submitted to a session in descending order. Newer calculations
+    /// are listed first; older calculations are listed later.
     ///
     /// Required members are arguments (`session_id`); set optional ones on the returned builder.
     pub fn list_calculation_executions(
@@ -561,7 +625,8 @@ impl Client {
     }
     /// Lists the data catalogs in the current Amazon Web Services account.
     ///
-    /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources** page under the **Data source name** column.
+    /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources**
+    /// page under the **Data source name** column.
     pub fn list_data_catalogs(&self) -> crate::operations::ListDataCatalogs {
         crate::operations::ListDataCatalogs::new(
             self.core.clone(),
@@ -587,7 +652,8 @@ impl Client {
             crate::types::ListEngineVersionsInput::new(),
         )
     }
-    /// Lists, in descending order, the executors that joined a session. Newer executors are listed first; older executors are listed later. The result can be optionally filtered by state.
+    /// Lists, in descending order, the executors that joined a session. Newer executors are listed first;
+    /// older executors are listed later. The result can be optionally filtered by state.
     ///
     /// Required members are arguments (`session_id`); set optional ones on the returned builder.
     pub fn list_executors(
@@ -599,7 +665,9 @@ impl Client {
             crate::types::ListExecutorsRequest::new(session_id),
         )
     }
-    /// Provides a list of available query IDs only for queries saved in the specified workgroup. Requires that you have access to the specified workgroup. If a workgroup is not specified, lists the saved queries for the primary workgroup.
+    /// Provides a list of available query IDs only for queries saved in the specified workgroup. Requires
+    /// that you have access to the specified workgroup. If a workgroup is not specified, lists the saved
+    /// queries for the primary workgroup.
     pub fn list_named_queries(&self) -> crate::operations::ListNamedQueries {
         crate::operations::ListNamedQueries::new(
             self.core.clone(),
@@ -618,7 +686,9 @@ impl Client {
             crate::types::ListNotebookMetadataInput::new(work_group),
         )
     }
-    /// Lists, in descending order, the sessions that have been created in a notebook that are in an active state like `CREATING`, `CREATED`, `IDLE` or `BUSY`. Newer sessions are listed first; older sessions are listed later.
+    /// Lists, in descending order, the sessions that have been created in a notebook that are in an active
+    /// state like `CREATING`, `CREATED`, `IDLE` or `BUSY`. Newer sessions are listed first; older sessions
+    /// are listed later.
     ///
     /// Required members are arguments (`notebook_id`); set optional ones on the returned builder.
     pub fn list_notebook_sessions(
@@ -642,14 +712,18 @@ impl Client {
             crate::types::ListPreparedStatementsInput::new(work_group),
         )
     }
-    /// Provides a list of available query execution IDs for the queries in the specified workgroup. Athena keeps a query history for 45 days. If a workgroup is not specified, returns a list of query execution IDs for the primary workgroup. Requires you to have access to the workgroup in which the queries ran.
+    /// Provides a list of available query execution IDs for the queries in the specified workgroup. Athena
+    /// keeps a query history for 45 days. If a workgroup is not specified, returns a list of query
+    /// execution IDs for the primary workgroup. Requires you to have access to the workgroup in which the
+    /// queries ran.
     pub fn list_query_executions(&self) -> crate::operations::ListQueryExecutions {
         crate::operations::ListQueryExecutions::new(
             self.core.clone(),
             crate::types::ListQueryExecutionsInput::new(),
         )
     }
-    /// Lists the sessions in a workgroup that are in an active state like `CREATING`, `CREATED`, `IDLE`, or `BUSY`. Newer sessions are listed first; older sessions are listed later.
+    /// Lists the sessions in a workgroup that are in an active state like `CREATING`, `CREATED`, `IDLE`, or
+    /// `BUSY`. Newer sessions are listed first; older sessions are listed later.
     ///
     /// Required members are arguments (`work_group`); set optional ones on the returned builder.
     pub fn list_sessions(
@@ -663,7 +737,8 @@ impl Client {
     }
     /// Lists the metadata for the tables in the specified data catalog database.
     ///
-    /// Required members are arguments (`catalog_name`, `database_name`); set optional ones on the returned builder.
+    /// Required members are arguments (`catalog_name`, `database_name`); set optional ones on the returned
+    /// builder.
     pub fn list_table_metadata(
         &self,
         catalog_name: impl Into<String>,
@@ -693,9 +768,12 @@ impl Client {
             crate::types::ListWorkGroupsInput::new(),
         )
     }
-    /// Puts a new capacity assignment configuration for a specified capacity reservation. If a capacity assignment configuration already exists for the capacity reservation, replaces the existing capacity assignment configuration.
+    /// Puts a new capacity assignment configuration for a specified capacity reservation. If a capacity
+    /// assignment configuration already exists for the capacity reservation, replaces the existing capacity
+    /// assignment configuration.
     ///
-    /// Required members are arguments (`capacity_reservation_name`, `capacity_assignments`); set optional ones on the returned builder.
+    /// Required members are arguments (`capacity_reservation_name`, `capacity_assignments`); set optional
+    /// ones on the returned builder.
     pub fn put_capacity_assignment_configuration(
         &self,
         capacity_reservation_name: impl Into<String>,
@@ -709,9 +787,13 @@ impl Client {
             ),
         )
     }
-    /// Submits calculations for execution within a session. You can supply the code to run as an inline code block within the request.
+    /// Submits calculations for execution within a session. You can supply the code to run as an inline
+    /// code block within the request.
     ///
-    /// **Note:** The request syntax requires the `StartCalculationExecutionRequest$CodeBlock` parameter or the `CalculationConfiguration$CodeBlock` parameter, but not both. Because `CalculationConfiguration$CodeBlock` is deprecated, use the `StartCalculationExecutionRequest$CodeBlock` parameter instead.
+    /// **Note:** The request syntax requires the `StartCalculationExecutionRequest$CodeBlock` parameter or
+    /// the `CalculationConfiguration$CodeBlock` parameter, but not both. Because
+    /// `CalculationConfiguration$CodeBlock` is deprecated, use the
+    /// `StartCalculationExecutionRequest$CodeBlock` parameter instead.
     ///
     /// Required members are arguments (`session_id`); set optional ones on the returned builder.
     pub fn start_calculation_execution(
@@ -723,7 +805,11 @@ impl Client {
             crate::types::StartCalculationExecutionRequest::new(session_id),
         )
     }
-    /// Runs the SQL query statements contained in the `Query`. Requires you to have access to the workgroup in which the query ran. Running queries against an external catalog requires `GetDataCatalog` permission to the catalog. For code samples using the Amazon Web Services SDK for Java, see [Examples and Code Samples](http://docs.aws.amazon.com/athena/latest/ug/code-samples.html) in the *Amazon Athena User Guide*.
+    /// Runs the SQL query statements contained in the `Query`. Requires you to have access to the workgroup
+    /// in which the query ran. Running queries against an external catalog requires `GetDataCatalog`
+    /// permission to the catalog. For code samples using the Amazon Web Services SDK for Java, see
+    /// [Examples and Code Samples](http://docs.aws.amazon.com/athena/latest/ug/code-samples.html) in the *Amazon
+    /// Athena User Guide*.
     ///
     /// Required members are arguments (`query_string`); set optional ones on the returned builder.
     pub fn start_query_execution(
@@ -735,9 +821,11 @@ impl Client {
             crate::types::StartQueryExecutionInput::new(query_string),
         )
     }
-    /// Creates a session for running calculations within a workgroup. The session is ready when it reaches an `IDLE` state.
+    /// Creates a session for running calculations within a workgroup. The session is ready when it reaches
+    /// an `IDLE` state.
     ///
-    /// Required members are arguments (`work_group`, `engine_configuration`); set optional ones on the returned builder.
+    /// Required members are arguments (`work_group`, `engine_configuration`); set optional ones on the
+    /// returned builder.
     pub fn start_session(
         &self,
         work_group: impl Into<String>,
@@ -748,11 +836,17 @@ impl Client {
             crate::types::StartSessionRequest::new(work_group, engine_configuration),
         )
     }
-    /// Requests the cancellation of a calculation. A `StopCalculationExecution` call on a calculation that is already in a terminal state (for example, `STOPPED`, `FAILED`, or `COMPLETED`) succeeds but has no effect.
+    /// Requests the cancellation of a calculation. A `StopCalculationExecution` call on a calculation that
+    /// is already in a terminal state (for example, `STOPPED`, `FAILED`, or `COMPLETED`) succeeds but has
+    /// no effect.
     ///
-    /// **Note:** Cancelling a calculation is done on a best effort basis. If a calculation cannot be cancelled, you can be charged for its completion. If you are concerned about being charged for a calculation that cannot be cancelled, consider terminating the session in which the calculation is running.
+    /// **Note:** Cancelling a calculation is done on a best effort basis. If a calculation cannot be
+    /// cancelled, you can be charged for its completion. If you are concerned about being charged for a
+    /// calculation that cannot be cancelled, consider terminating the session in which the calculation is
+    /// running.
     ///
-    /// Required members are arguments (`calculation_execution_id`); set optional ones on the returned builder.
+    /// Required members are arguments (`calculation_execution_id`); set optional ones on the returned
+    /// builder.
     pub fn stop_calculation_execution(
         &self,
         calculation_execution_id: impl Into<String>,
@@ -774,7 +868,16 @@ impl Client {
             crate::types::StopQueryExecutionInput::new(query_execution_id),
         )
     }
-    /// Adds one or more tags to an Athena resource. A tag is a label that you assign to a resource. Each tag consists of a key and an optional value, both of which you define. For example, you can use tags to categorize Athena workgroups, data catalogs, or capacity reservations by purpose, owner, or environment. Use a consistent set of tag keys to make it easier to search and filter the resources in your account. For best practices, see [Tagging Best Practices](https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html). Tag keys can be from 1 to 128 UTF-8 Unicode characters, and tag values can be from 0 to 256 UTF-8 Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per resource. If you specify more than one tag, separate them by commas.
+    /// Adds one or more tags to an Athena resource. A tag is a label that you assign to a resource. Each
+    /// tag consists of a key and an optional value, both of which you define. For example, you can use tags
+    /// to categorize Athena workgroups, data catalogs, or capacity reservations by purpose, owner, or
+    /// environment. Use a consistent set of tag keys to make it easier to search and filter the resources
+    /// in your account. For best practices, see [Tagging Best
+    /// Practices](https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html).
+    /// Tag keys can be from 1 to 128 UTF-8 Unicode characters, and tag values can be from 0 to 256 UTF-8
+    /// Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following
+    /// characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per
+    /// resource. If you specify more than one tag, separate them by commas.
     ///
     /// Required members are arguments (`resource_arn`, `tags`); set optional ones on the returned builder.
     pub fn tag_resource(
@@ -787,7 +890,10 @@ impl Client {
             crate::types::TagResourceInput::new(resource_arn, tags),
         )
     }
-    /// Terminates an active session. A `TerminateSession` call on a session that is already inactive (for example, in a `FAILED`, `TERMINATED` or `TERMINATING` state) succeeds but has no effect. Calculations running in the session when `TerminateSession` is called are forcefully stopped, but may display as `FAILED` instead of `STOPPED`.
+    /// Terminates an active session. A `TerminateSession` call on a session that is already inactive (for
+    /// example, in a `FAILED`, `TERMINATED` or `TERMINATING` state) succeeds but has no effect.
+    /// Calculations running in the session when `TerminateSession` is called are forcefully stopped, but
+    /// may display as `FAILED` instead of `STOPPED`.
     ///
     /// Required members are arguments (`session_id`); set optional ones on the returned builder.
     pub fn terminate_session(
@@ -801,7 +907,8 @@ impl Client {
     }
     /// Removes one or more tags from an Athena resource.
     ///
-    /// Required members are arguments (`resource_arn`, `tag_keys`); set optional ones on the returned builder.
+    /// Required members are arguments (`resource_arn`, `tag_keys`); set optional ones on the returned
+    /// builder.
     pub fn untag_resource(
         &self,
         resource_arn: impl Into<String>,
@@ -812,7 +919,8 @@ impl Client {
             crate::types::UntagResourceInput::new(resource_arn, tag_keys),
         )
     }
-    /// Updates the number of requested data processing units for the capacity reservation with the specified name.
+    /// Updates the number of requested data processing units for the capacity reservation with the
+    /// specified name.
     ///
     /// Required members are arguments (`target_dpus`, `name`); set optional ones on the returned builder.
     pub fn update_capacity_reservation(
@@ -840,7 +948,8 @@ impl Client {
     }
     /// Updates a `NamedQuery` object. The database or workgroup cannot be updated.
     ///
-    /// Required members are arguments (`named_query_id`, `name`, `query_string`); set optional ones on the returned builder.
+    /// Required members are arguments (`named_query_id`, `name`, `query_string`); set optional ones on the
+    /// returned builder.
     pub fn update_named_query(
         &self,
         named_query_id: impl Into<String>,
@@ -854,7 +963,8 @@ impl Client {
     }
     /// Updates the contents of a Spark notebook.
     ///
-    /// Required members are arguments (`notebook_id`, `payload`, `type`); set optional ones on the returned builder.
+    /// Required members are arguments (`notebook_id`, `payload`, `type`); set optional ones on the returned
+    /// builder.
     pub fn update_notebook(
         &self,
         notebook_id: impl Into<String>,
@@ -881,7 +991,8 @@ impl Client {
     }
     /// Updates a prepared statement.
     ///
-    /// Required members are arguments (`statement_name`, `work_group`, `query_statement`); set optional ones on the returned builder.
+    /// Required members are arguments (`statement_name`, `work_group`, `query_statement`); set optional
+    /// ones on the returned builder.
     pub fn update_prepared_statement(
         &self,
         statement_name: impl Into<String>,
@@ -897,7 +1008,8 @@ impl Client {
             ),
         )
     }
-    /// Updates the workgroup with the specified name. The workgroup's name cannot be changed. Only `ConfigurationUpdates` can be specified.
+    /// Updates the workgroup with the specified name. The workgroup's name cannot be changed. Only
+    /// `ConfigurationUpdates` can be specified.
     ///
     /// Required members are arguments (`work_group`); set optional ones on the returned builder.
     pub fn update_work_group(

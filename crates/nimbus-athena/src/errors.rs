@@ -2,13 +2,15 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
-/// Errors of [`BatchGetNamedQuery`](crate::Client::batch_get_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`BatchGetNamedQuery`](crate::Client::batch_get_named_query): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BatchGetNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -20,13 +22,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`BatchGetPreparedStatement`](crate::Client::batch_get_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`BatchGetPreparedStatement`](crate::Client::batch_get_prepared_statement): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BatchGetPreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -38,13 +42,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`BatchGetQueryExecution`](crate::Client::batch_get_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`BatchGetQueryExecution`](crate::Client::batch_get_query_execution): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BatchGetQueryExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -56,13 +62,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`CancelCapacityReservation`](crate::Client::cancel_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CancelCapacityReservation`](crate::Client::cancel_capacity_reservation): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CancelCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -74,13 +82,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`CreateCapacityReservation`](crate::Client::create_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateCapacityReservation`](crate::Client::create_capacity_reservation): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -92,13 +102,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`CreateDataCatalog`](crate::Client::create_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateDataCatalog`](crate::Client::create_data_catalog): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateDataCatalogError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -110,13 +122,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`CreateNamedQuery`](crate::Client::create_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateNamedQuery`](crate::Client::create_named_query): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -128,13 +142,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`CreateNotebook`](crate::Client::create_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateNotebook`](crate::Client::create_notebook): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -149,13 +165,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`CreatePreparedStatement`](crate::Client::create_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreatePreparedStatement`](crate::Client::create_prepared_statement): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreatePreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -167,13 +185,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`CreatePresignedNotebookUrl`](crate::Client::create_presigned_notebook_url): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreatePresignedNotebookUrl`](crate::Client::create_presigned_notebook_url): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreatePresignedNotebookUrlError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -188,13 +208,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`CreateWorkGroup`](crate::Client::create_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateWorkGroup`](crate::Client::create_work_group): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateWorkGroupError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -206,13 +228,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`DeleteCapacityReservation`](crate::Client::delete_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteCapacityReservation`](crate::Client::delete_capacity_reservation): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -224,13 +248,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`DeleteDataCatalog`](crate::Client::delete_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteDataCatalog`](crate::Client::delete_data_catalog): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteDataCatalogError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -242,13 +268,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`DeleteNamedQuery`](crate::Client::delete_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteNamedQuery`](crate::Client::delete_named_query): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -260,13 +288,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`DeleteNotebook`](crate::Client::delete_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteNotebook`](crate::Client::delete_notebook): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -281,13 +311,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`DeletePreparedStatement`](crate::Client::delete_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeletePreparedStatement`](crate::Client::delete_prepared_statement): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeletePreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -302,13 +334,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`DeleteWorkGroup`](crate::Client::delete_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteWorkGroup`](crate::Client::delete_work_group): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteWorkGroupError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -320,13 +354,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`ExportNotebook`](crate::Client::export_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ExportNotebook`](crate::Client::export_notebook): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ExportNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -341,13 +377,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`GetCalculationExecution`](crate::Client::get_calculation_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetCalculationExecution`](crate::Client::get_calculation_execution): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCalculationExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -362,13 +400,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`GetCalculationExecutionCode`](crate::Client::get_calculation_execution_code): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetCalculationExecutionCode`](crate::Client::get_calculation_execution_code): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCalculationExecutionCodeError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -383,13 +423,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`GetCalculationExecutionStatus`](crate::Client::get_calculation_execution_status): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetCalculationExecutionStatus`](crate::Client::get_calculation_execution_status): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCalculationExecutionStatusError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -404,13 +446,16 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`GetCapacityAssignmentConfiguration`](crate::Client::get_capacity_assignment_configuration): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`GetCapacityAssignmentConfiguration`](crate::Client::get_capacity_assignment_configuration): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCapacityAssignmentConfigurationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -422,13 +467,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`GetCapacityReservation`](crate::Client::get_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetCapacityReservation`](crate::Client::get_capacity_reservation): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -440,13 +487,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`GetDataCatalog`](crate::Client::get_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetDataCatalog`](crate::Client::get_data_catalog): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetDataCatalogError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -458,15 +507,20 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`GetDatabase`](crate::Client::get_database): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetDatabase`](crate::Client::get_database): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetDatabaseError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
-    /// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
+    /// An exception that Athena received when it called a custom metastore. Occurs if the error is not
+    /// caused by user input (`InvalidRequestException`) or from the Athena platform
+    /// (`InternalServerException`). For example, if a user-created Lambda function is missing permissions,
+    /// the Lambda `4XX` exception is returned in a `MetadataException`.
     MetadataException(crate::types::MetadataException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -479,13 +533,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     MetadataException("MetadataException", crate::operations::read_metadata_exception);
 }
-/// Errors of [`GetNamedQuery`](crate::Client::get_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetNamedQuery`](crate::Client::get_named_query): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -497,13 +553,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`GetNotebookMetadata`](crate::Client::get_notebook_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetNotebookMetadata`](crate::Client::get_notebook_metadata): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetNotebookMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -518,13 +576,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`GetPreparedStatement`](crate::Client::get_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetPreparedStatement`](crate::Client::get_prepared_statement): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetPreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -539,13 +599,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`GetQueryExecution`](crate::Client::get_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetQueryExecution`](crate::Client::get_query_execution): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetQueryExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -557,13 +619,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`GetQueryResults`](crate::Client::get_query_results): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetQueryResults`](crate::Client::get_query_results): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetQueryResultsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -578,13 +642,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`GetQueryRuntimeStatistics`](crate::Client::get_query_runtime_statistics): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetQueryRuntimeStatistics`](crate::Client::get_query_runtime_statistics): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetQueryRuntimeStatisticsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -596,13 +662,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`GetResourceDashboard`](crate::Client::get_resource_dashboard): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetResourceDashboard`](crate::Client::get_resource_dashboard): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetResourceDashboardError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -617,13 +685,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetSessionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -638,13 +708,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`GetSessionEndpoint`](crate::Client::get_session_endpoint): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetSessionEndpoint`](crate::Client::get_session_endpoint): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetSessionEndpointError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -659,13 +731,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`GetSessionStatus`](crate::Client::get_session_status): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetSessionStatus`](crate::Client::get_session_status): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetSessionStatusError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -680,15 +754,20 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`GetTableMetadata`](crate::Client::get_table_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetTableMetadata`](crate::Client::get_table_metadata): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetTableMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
-    /// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
+    /// An exception that Athena received when it called a custom metastore. Occurs if the error is not
+    /// caused by user input (`InvalidRequestException`) or from the Athena platform
+    /// (`InternalServerException`). For example, if a user-created Lambda function is missing permissions,
+    /// the Lambda `4XX` exception is returned in a `MetadataException`.
     MetadataException(crate::types::MetadataException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -701,13 +780,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     MetadataException("MetadataException", crate::operations::read_metadata_exception);
 }
-/// Errors of [`GetWorkGroup`](crate::Client::get_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetWorkGroup`](crate::Client::get_work_group): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetWorkGroupError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -719,13 +800,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`ImportNotebook`](crate::Client::import_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ImportNotebook`](crate::Client::import_notebook): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ImportNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -740,13 +823,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`ListApplicationDPUSizes`](crate::Client::list_application_dpu_sizes): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListApplicationDPUSizes`](crate::Client::list_application_dpu_sizes): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListApplicationDpuSizesError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -761,13 +846,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`ListCalculationExecutions`](crate::Client::list_calculation_executions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListCalculationExecutions`](crate::Client::list_calculation_executions): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListCalculationExecutionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -782,13 +869,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`ListCapacityReservations`](crate::Client::list_capacity_reservations): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListCapacityReservations`](crate::Client::list_capacity_reservations): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListCapacityReservationsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -800,13 +889,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`ListDataCatalogs`](crate::Client::list_data_catalogs): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListDataCatalogs`](crate::Client::list_data_catalogs): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListDataCatalogsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -818,15 +909,20 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`ListDatabases`](crate::Client::list_databases): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListDatabases`](crate::Client::list_databases): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListDatabasesError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
-    /// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
+    /// An exception that Athena received when it called a custom metastore. Occurs if the error is not
+    /// caused by user input (`InvalidRequestException`) or from the Athena platform
+    /// (`InternalServerException`). For example, if a user-created Lambda function is missing permissions,
+    /// the Lambda `4XX` exception is returned in a `MetadataException`.
     MetadataException(crate::types::MetadataException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -839,13 +935,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     MetadataException("MetadataException", crate::operations::read_metadata_exception);
 }
-/// Errors of [`ListEngineVersions`](crate::Client::list_engine_versions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListEngineVersions`](crate::Client::list_engine_versions): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListEngineVersionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -857,13 +955,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`ListExecutors`](crate::Client::list_executors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListExecutors`](crate::Client::list_executors): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListExecutorsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -878,13 +978,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`ListNamedQueries`](crate::Client::list_named_queries): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListNamedQueries`](crate::Client::list_named_queries): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListNamedQueriesError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -896,13 +998,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`ListNotebookMetadata`](crate::Client::list_notebook_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListNotebookMetadata`](crate::Client::list_notebook_metadata): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListNotebookMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -917,13 +1021,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`ListNotebookSessions`](crate::Client::list_notebook_sessions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListNotebookSessions`](crate::Client::list_notebook_sessions): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListNotebookSessionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -938,13 +1044,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`ListPreparedStatements`](crate::Client::list_prepared_statements): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListPreparedStatements`](crate::Client::list_prepared_statements): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListPreparedStatementsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -956,13 +1064,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`ListQueryExecutions`](crate::Client::list_query_executions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListQueryExecutions`](crate::Client::list_query_executions): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListQueryExecutionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -974,13 +1084,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListSessionsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -995,15 +1107,20 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`ListTableMetadata`](crate::Client::list_table_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListTableMetadata`](crate::Client::list_table_metadata): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTableMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
-    /// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
+    /// An exception that Athena received when it called a custom metastore. Occurs if the error is not
+    /// caused by user input (`InvalidRequestException`) or from the Athena platform
+    /// (`InternalServerException`). For example, if a user-created Lambda function is missing permissions,
+    /// the Lambda `4XX` exception is returned in a `MetadataException`.
     MetadataException(crate::types::MetadataException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -1016,13 +1133,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     MetadataException("MetadataException", crate::operations::read_metadata_exception);
 }
-/// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTagsForResourceError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -1037,13 +1156,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`ListWorkGroups`](crate::Client::list_work_groups): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListWorkGroups`](crate::Client::list_work_groups): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListWorkGroupsError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -1055,13 +1176,16 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`PutCapacityAssignmentConfiguration`](crate::Client::put_capacity_assignment_configuration): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`PutCapacityAssignmentConfiguration`](crate::Client::put_capacity_assignment_configuration): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutCapacityAssignmentConfigurationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -1073,13 +1197,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`StartCalculationExecution`](crate::Client::start_calculation_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`StartCalculationExecution`](crate::Client::start_calculation_execution): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StartCalculationExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -1094,13 +1220,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`StartQueryExecution`](crate::Client::start_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`StartQueryExecution`](crate::Client::start_query_execution): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StartQueryExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -1115,13 +1243,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`StartSession`](crate::Client::start_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`StartSession`](crate::Client::start_session): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StartSessionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -1142,13 +1272,15 @@ nimbus_aws::codegen::operation_error! {
     SessionAlreadyExistsException("SessionAlreadyExistsException", crate::operations::read_session_already_exists_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`StopCalculationExecution`](crate::Client::stop_calculation_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`StopCalculationExecution`](crate::Client::stop_calculation_execution): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StopCalculationExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -1163,13 +1295,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`StopQueryExecution`](crate::Client::stop_query_execution): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`StopQueryExecution`](crate::Client::stop_query_execution): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StopQueryExecutionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -1181,13 +1315,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TagResourceError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -1202,13 +1338,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`TerminateSession`](crate::Client::terminate_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TerminateSession`](crate::Client::terminate_session): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TerminateSessionError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -1223,13 +1361,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UntagResourceError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -1244,13 +1384,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`UpdateCapacityReservation`](crate::Client::update_capacity_reservation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateCapacityReservation`](crate::Client::update_capacity_reservation): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateCapacityReservationError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -1262,13 +1404,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`UpdateDataCatalog`](crate::Client::update_data_catalog): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateDataCatalog`](crate::Client::update_data_catalog): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateDataCatalogError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -1280,13 +1424,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`UpdateNamedQuery`](crate::Client::update_named_query): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateNamedQuery`](crate::Client::update_named_query): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateNamedQueryError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
@@ -1298,13 +1444,15 @@ nimbus_aws::codegen::operation_error! {
     InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
 }
-/// Errors of [`UpdateNotebook`](crate::Client::update_notebook): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateNotebook`](crate::Client::update_notebook): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateNotebookError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -1319,13 +1467,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`UpdateNotebookMetadata`](crate::Client::update_notebook_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateNotebookMetadata`](crate::Client::update_notebook_metadata): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateNotebookMetadataError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// Indicates that the request was throttled.
     TooManyRequestsException(crate::types::TooManyRequestsException),
@@ -1340,13 +1490,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
 }
-/// Errors of [`UpdatePreparedStatement`](crate::Client::update_prepared_statement): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdatePreparedStatement`](crate::Client::update_prepared_statement): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdatePreparedStatementError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// A resource, such as a workgroup, was not found.
     ResourceNotFoundException(crate::types::ResourceNotFoundException),
@@ -1361,13 +1513,15 @@ nimbus_aws::codegen::operation_error! {
     InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
     ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
 }
-/// Errors of [`UpdateWorkGroup`](crate::Client::update_work_group): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateWorkGroup`](crate::Client::update_work_group): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateWorkGroupError {
     /// Indicates a platform issue, which may be due to a transient condition or outage.
     InternalServerException(crate::types::InternalServerException),
-    /// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+    /// Indicates that something is wrong with the input to the request. For example, a required parameter
+    /// may be missing or out of range.
     InvalidRequestException(crate::types::InvalidRequestException),
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),

@@ -7,7 +7,14 @@ static BATCH_GET_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::batch_get_named_query`](crate::Client::batch_get_named_query): Returns the details of a single named query or a list of up to 50 queries, which you provide as an array of query ID strings. Requires you to have access to the workgroup in which the queries were saved. Use `ListNamedQueriesInput` to get the list of named query IDs in the specified workgroup. If information could not be retrieved for a submitted query ID, information about the query ID submitted is listed under `UnprocessedNamedQueryId`. Named queries differ from executed queries. Use `BatchGetQueryExecutionInput` to get details about each unique query execution, and `ListQueryExecutionsInput` to get a list of query execution IDs.
+/// Request builder of [`Client::batch_get_named_query`](crate::Client::batch_get_named_query): Returns
+/// the details of a single named query or a list of up to 50 queries, which you provide as an array of
+/// query ID strings. Requires you to have access to the workgroup in which the queries were saved. Use
+/// `ListNamedQueriesInput` to get the list of named query IDs in the specified workgroup. If
+/// information could not be retrieved for a submitted query ID, information about the query ID
+/// submitted is listed under `UnprocessedNamedQueryId`. Named queries differ from executed queries. Use
+/// `BatchGetQueryExecutionInput` to get details about each unique query execution, and
+/// `ListQueryExecutionsInput` to get a list of query execution IDs.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct BatchGetNamedQuery {
@@ -25,7 +32,8 @@ impl BatchGetNamedQuery {
     pub fn input(&self) -> &crate::types::BatchGetNamedQueryInput {
         &self.input
     }
-    /// Sends the `BatchGetNamedQuery` request and decodes the response; a modeled error arrives as its [`BatchGetNamedQueryError`](crate::errors::BatchGetNamedQueryError) variant.
+    /// Sends the `BatchGetNamedQuery` request and decodes the response; a modeled error arrives as its
+    /// [`BatchGetNamedQueryError`](crate::errors::BatchGetNamedQueryError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -56,7 +64,12 @@ static BATCH_GET_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::batch_get_prepared_statement`](crate::Client::batch_get_prepared_statement): Returns the details of a single prepared statement or a list of up to 256 prepared statements for the array of prepared statement names that you provide. Requires you to have access to the workgroup to which the prepared statements belong. If a prepared statement cannot be retrieved for the name specified, the statement is listed in `UnprocessedPreparedStatementNames`.
+/// Request builder of
+/// [`Client::batch_get_prepared_statement`](crate::Client::batch_get_prepared_statement): Returns the
+/// details of a single prepared statement or a list of up to 256 prepared statements for the array of
+/// prepared statement names that you provide. Requires you to have access to the workgroup to which the
+/// prepared statements belong. If a prepared statement cannot be retrieved for the name specified, the
+/// statement is listed in `UnprocessedPreparedStatementNames`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct BatchGetPreparedStatement {
@@ -74,7 +87,8 @@ impl BatchGetPreparedStatement {
     pub fn input(&self) -> &crate::types::BatchGetPreparedStatementInput {
         &self.input
     }
-    /// Sends the `BatchGetPreparedStatement` request and decodes the response; a modeled error arrives as its [`BatchGetPreparedStatementError`](crate::errors::BatchGetPreparedStatementError) variant.
+    /// Sends the `BatchGetPreparedStatement` request and decodes the response; a modeled error arrives as
+    /// its [`BatchGetPreparedStatementError`](crate::errors::BatchGetPreparedStatementError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -105,7 +119,12 @@ static BATCH_GET_QUERY_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::batch_get_query_execution`](crate::Client::batch_get_query_execution): Returns the details of a single query execution or a list of up to 50 query executions, which you provide as an array of query execution ID strings. Requires you to have access to the workgroup in which the queries ran. To get a list of query execution IDs, use `ListQueryExecutionsInput$WorkGroup`. Query executions differ from named (saved) queries. Use `BatchGetNamedQueryInput` to get details about named queries.
+/// Request builder of [`Client::batch_get_query_execution`](crate::Client::batch_get_query_execution):
+/// Returns the details of a single query execution or a list of up to 50 query executions, which you
+/// provide as an array of query execution ID strings. Requires you to have access to the workgroup in
+/// which the queries ran. To get a list of query execution IDs, use
+/// `ListQueryExecutionsInput$WorkGroup`. Query executions differ from named (saved) queries. Use
+/// `BatchGetNamedQueryInput` to get details about named queries.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct BatchGetQueryExecution {
@@ -123,7 +142,8 @@ impl BatchGetQueryExecution {
     pub fn input(&self) -> &crate::types::BatchGetQueryExecutionInput {
         &self.input
     }
-    /// Sends the `BatchGetQueryExecution` request and decodes the response; a modeled error arrives as its [`BatchGetQueryExecutionError`](crate::errors::BatchGetQueryExecutionError) variant.
+    /// Sends the `BatchGetQueryExecution` request and decodes the response; a modeled error arrives as its
+    /// [`BatchGetQueryExecutionError`](crate::errors::BatchGetQueryExecutionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -154,7 +174,12 @@ static CANCEL_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::cancel_capacity_reservation`](crate::Client::cancel_capacity_reservation): Cancels the capacity reservation with the specified name. Cancelled reservations remain in your account and will be deleted 45 days after cancellation. During the 45 days, you cannot re-purpose or reuse a reservation that has been cancelled, but you can refer to its tags and view it for historical reference.
+/// Request builder of
+/// [`Client::cancel_capacity_reservation`](crate::Client::cancel_capacity_reservation): Cancels the
+/// capacity reservation with the specified name. Cancelled reservations remain in your account and will
+/// be deleted 45 days after cancellation. During the 45 days, you cannot re-purpose or reuse a
+/// reservation that has been cancelled, but you can refer to its tags and view it for historical
+/// reference.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CancelCapacityReservation {
@@ -172,7 +197,8 @@ impl CancelCapacityReservation {
     pub fn input(&self) -> &crate::types::CancelCapacityReservationInput {
         &self.input
     }
-    /// Sends the `CancelCapacityReservation` request and decodes the response; a modeled error arrives as its [`CancelCapacityReservationError`](crate::errors::CancelCapacityReservationError) variant.
+    /// Sends the `CancelCapacityReservation` request and decodes the response; a modeled error arrives as
+    /// its [`CancelCapacityReservationError`](crate::errors::CancelCapacityReservationError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -203,7 +229,9 @@ static CREATE_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_capacity_reservation`](crate::Client::create_capacity_reservation): Creates a capacity reservation with the specified name and number of requested data processing units.
+/// Request builder of
+/// [`Client::create_capacity_reservation`](crate::Client::create_capacity_reservation): Creates a
+/// capacity reservation with the specified name and number of requested data processing units.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateCapacityReservation {
@@ -226,7 +254,8 @@ impl CreateCapacityReservation {
         self.input = self.input.set_tags(value);
         self
     }
-    /// Sends the `CreateCapacityReservation` request and decodes the response; a modeled error arrives as its [`CreateCapacityReservationError`](crate::errors::CreateCapacityReservationError) variant.
+    /// Sends the `CreateCapacityReservation` request and decodes the response; a modeled error arrives as
+    /// its [`CreateCapacityReservationError`](crate::errors::CreateCapacityReservationError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -257,7 +286,9 @@ static CREATE_DATA_CATALOG: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_data_catalog`](crate::Client::create_data_catalog): Creates (registers) a data catalog with the specified name and properties. Catalogs created are visible to all users of the same Amazon Web Services account.
+/// Request builder of [`Client::create_data_catalog`](crate::Client::create_data_catalog): Creates
+/// (registers) a data catalog with the specified name and properties. Catalogs created are visible to
+/// all users of the same Amazon Web Services account.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateDataCatalog {
@@ -280,24 +311,35 @@ impl CreateDataCatalog {
         self.input = self.input.set_description(value);
         self
     }
-    /// Specifies the Lambda function or functions to use for creating the data catalog. This is a mapping whose values depend on the catalog type.
+    /// Specifies the Lambda function or functions to use for creating the data catalog. This is a mapping
+    /// whose values depend on the catalog type.
     ///
-    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is required. `The sdk-version` parameter is optional and defaults to the currently supported version.\
+    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is
+    ///   required. `The sdk-version` parameter is optional and defaults to the currently supported
+    ///   version.\
     ///   `metadata-function=lambda_arn, sdk-version=version_number`
-    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not both.
-    ///   - If you have one Lambda function that processes metadata and another for reading the actual data, use the following syntax. Both parameters are required.\
-    ///    `metadata-function=lambda_arn, record-function=lambda_arn`
-    ///   - If you have a composite Lambda function that processes both metadata and data, use the following syntax to specify your Lambda function.\
-    ///    `function=lambda_arn`
-    /// - The `GLUE` type takes a catalog ID parameter and is required. The `catalog_id` is the account ID of the Amazon Web Services account to which the Glue Data Catalog belongs.\
+    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not
+    ///   both.
+    ///   - If you have one Lambda function that processes metadata and another for reading the actual data,
+    ///     use the following syntax. Both parameters are required.\
+    ///     `metadata-function=lambda_arn, record-function=lambda_arn`
+    ///   - If you have a composite Lambda function that processes both metadata and data, use the following
+    ///     syntax to specify your Lambda function.\
+    ///     `function=lambda_arn`
+    /// - The `GLUE` type takes a catalog ID parameter and is required. The `catalog_id` is the account ID
+    ///   of the Amazon Web Services account to which the Glue Data Catalog belongs.\
     ///   `catalog-id=catalog_id`
-    ///   - The `GLUE` data catalog type also applies to the default `AwsDataCatalog` that already exists in your account, of which you can have only one and cannot modify.
-    /// - The `FEDERATED` data catalog type uses one of the following parameters, but not both. Use `connection-arn` for an existing Glue connection. Use `connection-type` and `connection-properties` to specify the configuration setting for a new connection.
+    ///   - The `GLUE` data catalog type also applies to the default `AwsDataCatalog` that already exists in
+    ///     your account, of which you can have only one and cannot modify.
+    /// - The `FEDERATED` data catalog type uses one of the following parameters, but not both. Use
+    ///   `connection-arn` for an existing Glue connection. Use `connection-type` and
+    ///   `connection-properties` to specify the configuration setting for a new connection.
     ///   - `connection-arn:<glue_connection_arn_to_reuse>`
-    ///   - `lambda-role-arn` (optional): The execution role to use for the Lambda function. If not provided, one is created.
+    ///   - `lambda-role-arn` (optional): The execution role to use for the Lambda function. If not
+    ///     provided, one is created.
     ///   - `connection-type:MYSQL|REDSHIFT|...., connection-properties:"<json_string>"`\
-    ///    For *`<json_string>`* , use escaped JSON text, as in the following example.\
-    ///    `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
+    ///     For *`<json_string>`* , use escaped JSON text, as in the following example.\
+    ///     `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
     pub fn set_parameters(
         mut self,
         value: impl Into<std::collections::HashMap<String, String>>,
@@ -305,12 +347,17 @@ impl CreateDataCatalog {
         self.input = self.input.set_parameters(value);
         self
     }
-    /// A list of comma separated tags to add to the data catalog that is created. All the resources that are created by the `CreateDataCatalog` API operation with `FEDERATED` type will have the tag `federated_athena_datacatalog="true"`. This includes the CFN Stack, Glue Connection, Athena DataCatalog, and all the resources created as part of the CFN Stack (Lambda Function, IAM policies/roles).
+    /// A list of comma separated tags to add to the data catalog that is created. All the resources that
+    /// are created by the `CreateDataCatalog` API operation with `FEDERATED` type will have the tag
+    /// `federated_athena_datacatalog="true"`. This includes the CFN Stack, Glue Connection, Athena
+    /// DataCatalog, and all the resources created as part of the CFN Stack (Lambda Function, IAM
+    /// policies/roles).
     pub fn set_tags(mut self, value: impl Into<Vec<crate::types::Tag>>) -> Self {
         self.input = self.input.set_tags(value);
         self
     }
-    /// Sends the `CreateDataCatalog` request and decodes the response; a modeled error arrives as its [`CreateDataCatalogError`](crate::errors::CreateDataCatalogError) variant.
+    /// Sends the `CreateDataCatalog` request and decodes the response; a modeled error arrives as its
+    /// [`CreateDataCatalogError`](crate::errors::CreateDataCatalogError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -341,7 +388,8 @@ static CREATE_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_named_query`](crate::Client::create_named_query): Creates a named query in the specified workgroup. Requires that you have access to the workgroup.
+/// Request builder of [`Client::create_named_query`](crate::Client::create_named_query): Creates a
+/// named query in the specified workgroup. Requires that you have access to the workgroup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateNamedQuery {
@@ -364,9 +412,15 @@ impl CreateNamedQuery {
         self.input = self.input.set_description(value);
         self
     }
-    /// A unique case-sensitive string used to ensure the request to create the query is idempotent (executes only once). If another `CreateNamedQuery` request is received, the same response is returned and another query is not created. If a parameter has changed, for example, the `QueryString`, an error is returned.
+    /// A unique case-sensitive string used to ensure the request to create the query is idempotent
+    /// (executes only once). If another `CreateNamedQuery` request is received, the same response is
+    /// returned and another query is not created. If a parameter has changed, for example, the
+    /// `QueryString`, an error is returned.
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_request_token(value);
         self
@@ -376,7 +430,8 @@ impl CreateNamedQuery {
         self.input = self.input.set_work_group(value);
         self
     }
-    /// Sends the `CreateNamedQuery` request and decodes the response; a modeled error arrives as its [`CreateNamedQueryError`](crate::errors::CreateNamedQueryError) variant.
+    /// Sends the `CreateNamedQuery` request and decodes the response; a modeled error arrives as its
+    /// [`CreateNamedQueryError`](crate::errors::CreateNamedQueryError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -410,7 +465,9 @@ static CREATE_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_notebook`](crate::Client::create_notebook): Creates an empty `ipynb` file in the specified Apache Spark enabled workgroup. Throws an error if a file in the workgroup with the same name already exists.
+/// Request builder of [`Client::create_notebook`](crate::Client::create_notebook): Creates an empty
+/// `ipynb` file in the specified Apache Spark enabled workgroup. Throws an error if a file in the
+/// workgroup with the same name already exists.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateNotebook {
@@ -428,14 +485,19 @@ impl CreateNotebook {
     pub fn input(&self) -> &crate::types::CreateNotebookInput {
         &self.input
     }
-    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
+    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
+    /// (executes only once).
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_request_token(value);
         self
     }
-    /// Sends the `CreateNotebook` request and decodes the response; a modeled error arrives as its [`CreateNotebookError`](crate::errors::CreateNotebookError) variant.
+    /// Sends the `CreateNotebook` request and decodes the response; a modeled error arrives as its
+    /// [`CreateNotebookError`](crate::errors::CreateNotebookError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::CreateNotebookOutput, crate::errors::CreateNotebookError> {
@@ -463,7 +525,8 @@ static CREATE_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_prepared_statement`](crate::Client::create_prepared_statement): Creates a prepared statement for use with SQL queries in Athena.
+/// Request builder of [`Client::create_prepared_statement`](crate::Client::create_prepared_statement):
+/// Creates a prepared statement for use with SQL queries in Athena.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreatePreparedStatement {
@@ -486,7 +549,8 @@ impl CreatePreparedStatement {
         self.input = self.input.set_description(value);
         self
     }
-    /// Sends the `CreatePreparedStatement` request and decodes the response; a modeled error arrives as its [`CreatePreparedStatementError`](crate::errors::CreatePreparedStatementError) variant.
+    /// Sends the `CreatePreparedStatement` request and decodes the response; a modeled error arrives as its
+    /// [`CreatePreparedStatementError`](crate::errors::CreatePreparedStatementError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -517,7 +581,12 @@ static CREATE_PRESIGNED_NOTEBOOK_URL: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_presigned_notebook_url`](crate::Client::create_presigned_notebook_url): Gets an authentication token and the URL at which the notebook can be accessed. During programmatic access, `CreatePresignedNotebookUrl` must be called every 10 minutes to refresh the authentication token. For information about granting programmatic access, see [Grant programmatic access](https://docs.aws.amazon.com/athena/latest/ug/setting-up.html#setting-up-grant-programmatic-access).
+/// Request builder of
+/// [`Client::create_presigned_notebook_url`](crate::Client::create_presigned_notebook_url): Gets an
+/// authentication token and the URL at which the notebook can be accessed. During programmatic access,
+/// `CreatePresignedNotebookUrl` must be called every 10 minutes to refresh the authentication token.
+/// For information about granting programmatic access, see [Grant programmatic
+/// access](https://docs.aws.amazon.com/athena/latest/ug/setting-up.html#setting-up-grant-programmatic-access).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreatePresignedNotebookUrl {
@@ -535,7 +604,8 @@ impl CreatePresignedNotebookUrl {
     pub fn input(&self) -> &crate::types::CreatePresignedNotebookUrlRequest {
         &self.input
     }
-    /// Sends the `CreatePresignedNotebookUrl` request and decodes the response; a modeled error arrives as its [`CreatePresignedNotebookUrlError`](crate::errors::CreatePresignedNotebookUrlError) variant.
+    /// Sends the `CreatePresignedNotebookUrl` request and decodes the response; a modeled error arrives as
+    /// its [`CreatePresignedNotebookUrlError`](crate::errors::CreatePresignedNotebookUrlError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -566,7 +636,9 @@ static CREATE_WORK_GROUP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codeg
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_work_group`](crate::Client::create_work_group): Creates a workgroup with the specified name. A workgroup can be an Apache Spark enabled workgroup or an Athena SQL workgroup.
+/// Request builder of [`Client::create_work_group`](crate::Client::create_work_group): Creates a
+/// workgroup with the specified name. A workgroup can be an Apache Spark enabled workgroup or an Athena
+/// SQL workgroup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateWorkGroup {
@@ -584,7 +656,13 @@ impl CreateWorkGroup {
     pub fn input(&self) -> &crate::types::CreateWorkGroupInput {
         &self.input
     }
-    /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled Athena workgroup. Athena SQL workgroup configuration includes the location in Amazon S3 where query and calculation results are stored, the encryption configuration, if any, used for encrypting query results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, the limit for the amount of bytes scanned (cutoff) per query, if it is specified, and whether workgroup's settings (specified with `EnforceWorkGroupConfiguration`) in the `WorkGroupConfiguration` override client-side settings. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
+    /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled Athena
+    /// workgroup. Athena SQL workgroup configuration includes the location in Amazon S3 where query and
+    /// calculation results are stored, the encryption configuration, if any, used for encrypting query
+    /// results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, the limit for the
+    /// amount of bytes scanned (cutoff) per query, if it is specified, and whether workgroup's settings
+    /// (specified with `EnforceWorkGroupConfiguration`) in the `WorkGroupConfiguration` override
+    /// client-side settings. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     pub fn set_configuration(
         mut self,
         value: impl Into<crate::types::WorkGroupConfiguration>,
@@ -602,7 +680,8 @@ impl CreateWorkGroup {
         self.input = self.input.set_tags(value);
         self
     }
-    /// Sends the `CreateWorkGroup` request and decodes the response; a modeled error arrives as its [`CreateWorkGroupError`](crate::errors::CreateWorkGroupError) variant.
+    /// Sends the `CreateWorkGroup` request and decodes the response; a modeled error arrives as its
+    /// [`CreateWorkGroupError`](crate::errors::CreateWorkGroupError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -633,7 +712,12 @@ static DELETE_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_capacity_reservation`](crate::Client::delete_capacity_reservation): Deletes a cancelled capacity reservation. A reservation must be cancelled before it can be deleted. A deleted reservation is immediately removed from your account and can no longer be referenced, including by its ARN. A deleted reservation cannot be called by `GetCapacityReservation`, and deleted reservations do not appear in the output of `ListCapacityReservations`.
+/// Request builder of
+/// [`Client::delete_capacity_reservation`](crate::Client::delete_capacity_reservation): Deletes a
+/// cancelled capacity reservation. A reservation must be cancelled before it can be deleted. A deleted
+/// reservation is immediately removed from your account and can no longer be referenced, including by
+/// its ARN. A deleted reservation cannot be called by `GetCapacityReservation`, and deleted
+/// reservations do not appear in the output of `ListCapacityReservations`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteCapacityReservation {
@@ -651,7 +735,8 @@ impl DeleteCapacityReservation {
     pub fn input(&self) -> &crate::types::DeleteCapacityReservationInput {
         &self.input
     }
-    /// Sends the `DeleteCapacityReservation` request and decodes the response; a modeled error arrives as its [`DeleteCapacityReservationError`](crate::errors::DeleteCapacityReservationError) variant.
+    /// Sends the `DeleteCapacityReservation` request and decodes the response; a modeled error arrives as
+    /// its [`DeleteCapacityReservationError`](crate::errors::DeleteCapacityReservationError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -682,7 +767,8 @@ static DELETE_DATA_CATALOG: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_data_catalog`](crate::Client::delete_data_catalog): Deletes a data catalog.
+/// Request builder of [`Client::delete_data_catalog`](crate::Client::delete_data_catalog): Deletes a
+/// data catalog.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteDataCatalog {
@@ -700,12 +786,15 @@ impl DeleteDataCatalog {
     pub fn input(&self) -> &crate::types::DeleteDataCatalogInput {
         &self.input
     }
-    /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually perform this before registering the connector with Glue Data Catalog. After deletion, you will have to manage the Glue Connection and Lambda function.
+    /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually
+    /// perform this before registering the connector with Glue Data Catalog. After deletion, you will have
+    /// to manage the Glue Connection and Lambda function.
     pub fn set_delete_catalog_only(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.set_delete_catalog_only(value);
         self
     }
-    /// Sends the `DeleteDataCatalog` request and decodes the response; a modeled error arrives as its [`DeleteDataCatalogError`](crate::errors::DeleteDataCatalogError) variant.
+    /// Sends the `DeleteDataCatalog` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteDataCatalogError`](crate::errors::DeleteDataCatalogError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -736,7 +825,8 @@ static DELETE_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_named_query`](crate::Client::delete_named_query): Deletes the named query if you have access to the workgroup in which the query was saved.
+/// Request builder of [`Client::delete_named_query`](crate::Client::delete_named_query): Deletes the
+/// named query if you have access to the workgroup in which the query was saved.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteNamedQuery {
@@ -754,7 +844,8 @@ impl DeleteNamedQuery {
     pub fn input(&self) -> &crate::types::DeleteNamedQueryInput {
         &self.input
     }
-    /// Sends the `DeleteNamedQuery` request and decodes the response; a modeled error arrives as its [`DeleteNamedQueryError`](crate::errors::DeleteNamedQueryError) variant.
+    /// Sends the `DeleteNamedQuery` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteNamedQueryError`](crate::errors::DeleteNamedQueryError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -785,7 +876,8 @@ static DELETE_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_notebook`](crate::Client::delete_notebook): Deletes the specified notebook.
+/// Request builder of [`Client::delete_notebook`](crate::Client::delete_notebook): Deletes the
+/// specified notebook.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteNotebook {
@@ -803,7 +895,8 @@ impl DeleteNotebook {
     pub fn input(&self) -> &crate::types::DeleteNotebookInput {
         &self.input
     }
-    /// Sends the `DeleteNotebook` request and decodes the response; a modeled error arrives as its [`DeleteNotebookError`](crate::errors::DeleteNotebookError) variant.
+    /// Sends the `DeleteNotebook` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteNotebookError`](crate::errors::DeleteNotebookError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::DeleteNotebookOutput, crate::errors::DeleteNotebookError> {
@@ -831,7 +924,8 @@ static DELETE_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_prepared_statement`](crate::Client::delete_prepared_statement): Deletes the prepared statement with the specified name from the specified workgroup.
+/// Request builder of [`Client::delete_prepared_statement`](crate::Client::delete_prepared_statement):
+/// Deletes the prepared statement with the specified name from the specified workgroup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeletePreparedStatement {
@@ -849,7 +943,8 @@ impl DeletePreparedStatement {
     pub fn input(&self) -> &crate::types::DeletePreparedStatementInput {
         &self.input
     }
-    /// Sends the `DeletePreparedStatement` request and decodes the response; a modeled error arrives as its [`DeletePreparedStatementError`](crate::errors::DeletePreparedStatementError) variant.
+    /// Sends the `DeletePreparedStatement` request and decodes the response; a modeled error arrives as its
+    /// [`DeletePreparedStatementError`](crate::errors::DeletePreparedStatementError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -880,7 +975,8 @@ static DELETE_WORK_GROUP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codeg
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_work_group`](crate::Client::delete_work_group): Deletes the workgroup with the specified name. The primary workgroup cannot be deleted.
+/// Request builder of [`Client::delete_work_group`](crate::Client::delete_work_group): Deletes the
+/// workgroup with the specified name. The primary workgroup cannot be deleted.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteWorkGroup {
@@ -898,12 +994,14 @@ impl DeleteWorkGroup {
     pub fn input(&self) -> &crate::types::DeleteWorkGroupInput {
         &self.input
     }
-    /// The option to delete the workgroup and its contents even if the workgroup contains any named queries, query executions, or notebooks.
+    /// The option to delete the workgroup and its contents even if the workgroup contains any named
+    /// queries, query executions, or notebooks.
     pub fn set_recursive_delete_option(mut self, value: impl Into<bool>) -> Self {
         self.input = self.input.set_recursive_delete_option(value);
         self
     }
-    /// Sends the `DeleteWorkGroup` request and decodes the response; a modeled error arrives as its [`DeleteWorkGroupError`](crate::errors::DeleteWorkGroupError) variant.
+    /// Sends the `DeleteWorkGroup` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteWorkGroupError`](crate::errors::DeleteWorkGroupError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -934,7 +1032,8 @@ static EXPORT_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::export_notebook`](crate::Client::export_notebook): Exports the specified notebook and its metadata.
+/// Request builder of [`Client::export_notebook`](crate::Client::export_notebook): Exports the
+/// specified notebook and its metadata.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ExportNotebook {
@@ -952,7 +1051,8 @@ impl ExportNotebook {
     pub fn input(&self) -> &crate::types::ExportNotebookInput {
         &self.input
     }
-    /// Sends the `ExportNotebook` request and decodes the response; a modeled error arrives as its [`ExportNotebookError`](crate::errors::ExportNotebookError) variant.
+    /// Sends the `ExportNotebook` request and decodes the response; a modeled error arrives as its
+    /// [`ExportNotebookError`](crate::errors::ExportNotebookError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::ExportNotebookOutput, crate::errors::ExportNotebookError> {
@@ -980,7 +1080,8 @@ static GET_CALCULATION_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_calculation_execution`](crate::Client::get_calculation_execution): Describes a previously submitted calculation execution.
+/// Request builder of [`Client::get_calculation_execution`](crate::Client::get_calculation_execution):
+/// Describes a previously submitted calculation execution.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCalculationExecution {
@@ -998,7 +1099,8 @@ impl GetCalculationExecution {
     pub fn input(&self) -> &crate::types::GetCalculationExecutionRequest {
         &self.input
     }
-    /// Sends the `GetCalculationExecution` request and decodes the response; a modeled error arrives as its [`GetCalculationExecutionError`](crate::errors::GetCalculationExecutionError) variant.
+    /// Sends the `GetCalculationExecution` request and decodes the response; a modeled error arrives as its
+    /// [`GetCalculationExecutionError`](crate::errors::GetCalculationExecutionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1029,7 +1131,9 @@ static GET_CALCULATION_EXECUTION_CODE: nimbus_aws::codegen::OperationInfo = nimb
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_calculation_execution_code`](crate::Client::get_calculation_execution_code): Retrieves the unencrypted code that was executed for the calculation.
+/// Request builder of
+/// [`Client::get_calculation_execution_code`](crate::Client::get_calculation_execution_code): Retrieves
+/// the unencrypted code that was executed for the calculation.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCalculationExecutionCode {
@@ -1047,7 +1151,8 @@ impl GetCalculationExecutionCode {
     pub fn input(&self) -> &crate::types::GetCalculationExecutionCodeRequest {
         &self.input
     }
-    /// Sends the `GetCalculationExecutionCode` request and decodes the response; a modeled error arrives as its [`GetCalculationExecutionCodeError`](crate::errors::GetCalculationExecutionCodeError) variant.
+    /// Sends the `GetCalculationExecutionCode` request and decodes the response; a modeled error arrives as
+    /// its [`GetCalculationExecutionCodeError`](crate::errors::GetCalculationExecutionCodeError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1078,7 +1183,9 @@ static GET_CALCULATION_EXECUTION_STATUS: nimbus_aws::codegen::OperationInfo = ni
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_calculation_execution_status`](crate::Client::get_calculation_execution_status): Gets the status of a current calculation.
+/// Request builder of
+/// [`Client::get_calculation_execution_status`](crate::Client::get_calculation_execution_status): Gets
+/// the status of a current calculation.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCalculationExecutionStatus {
@@ -1096,7 +1203,9 @@ impl GetCalculationExecutionStatus {
     pub fn input(&self) -> &crate::types::GetCalculationExecutionStatusRequest {
         &self.input
     }
-    /// Sends the `GetCalculationExecutionStatus` request and decodes the response; a modeled error arrives as its [`GetCalculationExecutionStatusError`](crate::errors::GetCalculationExecutionStatusError) variant.
+    /// Sends the `GetCalculationExecutionStatus` request and decodes the response; a modeled error arrives
+    /// as its [`GetCalculationExecutionStatusError`](crate::errors::GetCalculationExecutionStatusError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1127,7 +1236,9 @@ static GET_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus_aws::codegen::OperationInfo
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_capacity_assignment_configuration`](crate::Client::get_capacity_assignment_configuration): Gets the capacity assignment configuration for a capacity reservation, if one exists.
+/// Request builder of
+/// [`Client::get_capacity_assignment_configuration`](crate::Client::get_capacity_assignment_configuration):
+/// Gets the capacity assignment configuration for a capacity reservation, if one exists.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCapacityAssignmentConfiguration {
@@ -1145,7 +1256,10 @@ impl GetCapacityAssignmentConfiguration {
     pub fn input(&self) -> &crate::types::GetCapacityAssignmentConfigurationInput {
         &self.input
     }
-    /// Sends the `GetCapacityAssignmentConfiguration` request and decodes the response; a modeled error arrives as its [`GetCapacityAssignmentConfigurationError`](crate::errors::GetCapacityAssignmentConfigurationError) variant.
+    /// Sends the `GetCapacityAssignmentConfiguration` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`GetCapacityAssignmentConfigurationError`](crate::errors::GetCapacityAssignmentConfigurationError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1178,7 +1292,8 @@ static GET_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_capacity_reservation`](crate::Client::get_capacity_reservation): Returns information about the capacity reservation with the specified name.
+/// Request builder of [`Client::get_capacity_reservation`](crate::Client::get_capacity_reservation):
+/// Returns information about the capacity reservation with the specified name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetCapacityReservation {
@@ -1196,7 +1311,8 @@ impl GetCapacityReservation {
     pub fn input(&self) -> &crate::types::GetCapacityReservationInput {
         &self.input
     }
-    /// Sends the `GetCapacityReservation` request and decodes the response; a modeled error arrives as its [`GetCapacityReservationError`](crate::errors::GetCapacityReservationError) variant.
+    /// Sends the `GetCapacityReservation` request and decodes the response; a modeled error arrives as its
+    /// [`GetCapacityReservationError`](crate::errors::GetCapacityReservationError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1227,7 +1343,8 @@ static GET_DATA_CATALOG: nimbus_aws::codegen::OperationInfo = nimbus_aws::codege
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_data_catalog`](crate::Client::get_data_catalog): Returns the specified data catalog.
+/// Request builder of [`Client::get_data_catalog`](crate::Client::get_data_catalog): Returns the
+/// specified data catalog.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetDataCatalog {
@@ -1250,7 +1367,8 @@ impl GetDataCatalog {
         self.input = self.input.set_work_group(value);
         self
     }
-    /// Sends the `GetDataCatalog` request and decodes the response; a modeled error arrives as its [`GetDataCatalogError`](crate::errors::GetDataCatalogError) variant.
+    /// Sends the `GetDataCatalog` request and decodes the response; a modeled error arrives as its
+    /// [`GetDataCatalogError`](crate::errors::GetDataCatalogError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetDataCatalogOutput, crate::errors::GetDataCatalogError> {
@@ -1278,7 +1396,8 @@ static GET_DATABASE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::O
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_database`](crate::Client::get_database): Returns a database object for the specified database and data catalog.
+/// Request builder of [`Client::get_database`](crate::Client::get_database): Returns a database object
+/// for the specified database and data catalog.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetDatabase {
@@ -1296,12 +1415,14 @@ impl GetDatabase {
     pub fn input(&self) -> &crate::types::GetDatabaseInput {
         &self.input
     }
-    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
+    /// Identity Center enabled Glue Data Catalog.
     pub fn set_work_group(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_work_group(value);
         self
     }
-    /// Sends the `GetDatabase` request and decodes the response; a modeled error arrives as its [`GetDatabaseError`](crate::errors::GetDatabaseError) variant.
+    /// Sends the `GetDatabase` request and decodes the response; a modeled error arrives as its
+    /// [`GetDatabaseError`](crate::errors::GetDatabaseError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetDatabaseOutput, crate::errors::GetDatabaseError> {
@@ -1329,7 +1450,8 @@ static GET_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_named_query`](crate::Client::get_named_query): Returns information about a single query. Requires that you have access to the workgroup in which the query was saved.
+/// Request builder of [`Client::get_named_query`](crate::Client::get_named_query): Returns information
+/// about a single query. Requires that you have access to the workgroup in which the query was saved.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetNamedQuery {
@@ -1347,7 +1469,8 @@ impl GetNamedQuery {
     pub fn input(&self) -> &crate::types::GetNamedQueryInput {
         &self.input
     }
-    /// Sends the `GetNamedQuery` request and decodes the response; a modeled error arrives as its [`GetNamedQueryError`](crate::errors::GetNamedQueryError) variant.
+    /// Sends the `GetNamedQuery` request and decodes the response; a modeled error arrives as its
+    /// [`GetNamedQueryError`](crate::errors::GetNamedQueryError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetNamedQueryOutput, crate::errors::GetNamedQueryError> {
@@ -1375,7 +1498,8 @@ static GET_NOTEBOOK_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_notebook_metadata`](crate::Client::get_notebook_metadata): Retrieves notebook metadata for the specified notebook ID.
+/// Request builder of [`Client::get_notebook_metadata`](crate::Client::get_notebook_metadata):
+/// Retrieves notebook metadata for the specified notebook ID.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetNotebookMetadata {
@@ -1393,7 +1517,8 @@ impl GetNotebookMetadata {
     pub fn input(&self) -> &crate::types::GetNotebookMetadataInput {
         &self.input
     }
-    /// Sends the `GetNotebookMetadata` request and decodes the response; a modeled error arrives as its [`GetNotebookMetadataError`](crate::errors::GetNotebookMetadataError) variant.
+    /// Sends the `GetNotebookMetadata` request and decodes the response; a modeled error arrives as its
+    /// [`GetNotebookMetadataError`](crate::errors::GetNotebookMetadataError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1424,7 +1549,8 @@ static GET_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_prepared_statement`](crate::Client::get_prepared_statement): Retrieves the prepared statement with the specified name from the specified workgroup.
+/// Request builder of [`Client::get_prepared_statement`](crate::Client::get_prepared_statement):
+/// Retrieves the prepared statement with the specified name from the specified workgroup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetPreparedStatement {
@@ -1442,7 +1568,8 @@ impl GetPreparedStatement {
     pub fn input(&self) -> &crate::types::GetPreparedStatementInput {
         &self.input
     }
-    /// Sends the `GetPreparedStatement` request and decodes the response; a modeled error arrives as its [`GetPreparedStatementError`](crate::errors::GetPreparedStatementError) variant.
+    /// Sends the `GetPreparedStatement` request and decodes the response; a modeled error arrives as its
+    /// [`GetPreparedStatementError`](crate::errors::GetPreparedStatementError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1473,7 +1600,10 @@ static GET_QUERY_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_query_execution`](crate::Client::get_query_execution): Returns information about a single execution of a query if you have access to the workgroup in which the query ran. Each time a query executes, information about the query execution is saved with a unique ID.
+/// Request builder of [`Client::get_query_execution`](crate::Client::get_query_execution): Returns
+/// information about a single execution of a query if you have access to the workgroup in which the
+/// query ran. Each time a query executes, information about the query execution is saved with a unique
+/// ID.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetQueryExecution {
@@ -1491,7 +1621,8 @@ impl GetQueryExecution {
     pub fn input(&self) -> &crate::types::GetQueryExecutionInput {
         &self.input
     }
-    /// Sends the `GetQueryExecution` request and decodes the response; a modeled error arrives as its [`GetQueryExecutionError`](crate::errors::GetQueryExecutionError) variant.
+    /// Sends the `GetQueryExecution` request and decodes the response; a modeled error arrives as its
+    /// [`GetQueryExecutionError`](crate::errors::GetQueryExecutionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1522,7 +1653,12 @@ static GET_QUERY_RESULTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codeg
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_query_results`](crate::Client::get_query_results): Streams the results of a single query execution specified by `QueryExecutionId` from the Athena query results location in Amazon S3. For more information, see [Working with query results, recent queries, and output files](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon Athena User Guide*. This request does not execute the query but returns results. Use `StartQueryExecution` to run a query.
+/// Request builder of [`Client::get_query_results`](crate::Client::get_query_results): Streams the
+/// results of a single query execution specified by `QueryExecutionId` from the Athena query results
+/// location in Amazon S3. For more information, see [Working with query results, recent queries, and
+/// output files](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon Athena User
+/// Guide*. This request does not execute the query but returns results. Use `StartQueryExecution` to
+/// run a query.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetQueryResults {
@@ -1540,7 +1676,9 @@ impl GetQueryResults {
     pub fn input(&self) -> &crate::types::GetQueryResultsInput {
         &self.input
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -1550,7 +1688,10 @@ impl GetQueryResults {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// When you set this to `DATA_ROWS` or empty, `GetQueryResults` returns the query results in rows. If set to `DATA_MANIFEST`, it returns the manifest file in rows. Only the query types `CREATE TABLE AS SELECT`, `UNLOAD`, and `INSERT` can generate a manifest file. If you use `DATA_MANIFEST` for other query types, the query will fail.
+    /// When you set this to `DATA_ROWS` or empty, `GetQueryResults` returns the query results in rows. If
+    /// set to `DATA_MANIFEST`, it returns the manifest file in rows. Only the query types `CREATE TABLE AS
+    /// SELECT`, `UNLOAD`, and `INSERT` can generate a manifest file. If you use `DATA_MANIFEST` for other
+    /// query types, the query will fail.
     pub fn set_query_result_type(
         mut self,
         value: impl Into<crate::types::QueryResultType>,
@@ -1574,7 +1715,8 @@ impl GetQueryResults {
             },
         )
     }
-    /// Sends the `GetQueryResults` request and decodes the response; a modeled error arrives as its [`GetQueryResultsError`](crate::errors::GetQueryResultsError) variant.
+    /// Sends the `GetQueryResults` request and decodes the response; a modeled error arrives as its
+    /// [`GetQueryResultsError`](crate::errors::GetQueryResultsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1605,7 +1747,15 @@ static GET_QUERY_RUNTIME_STATISTICS: nimbus_aws::codegen::OperationInfo = nimbus
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_query_runtime_statistics`](crate::Client::get_query_runtime_statistics): Returns query execution runtime statistics related to a single execution of a query if you have access to the workgroup in which the query ran. Statistics from the `Timeline` section of the response object are available as soon as `QueryExecutionStatus$State` is in a SUCCEEDED or FAILED state. The remaining non-timeline statistics in the response (like stage-level input and output row count and data size) are updated asynchronously and may not be available immediately after a query completes or, in some cases, may not be returned. The non-timeline statistics are also not included when a query has row-level filters defined in Lake Formation.
+/// Request builder of
+/// [`Client::get_query_runtime_statistics`](crate::Client::get_query_runtime_statistics): Returns query
+/// execution runtime statistics related to a single execution of a query if you have access to the
+/// workgroup in which the query ran. Statistics from the `Timeline` section of the response object are
+/// available as soon as `QueryExecutionStatus$State` is in a SUCCEEDED or FAILED state. The remaining
+/// non-timeline statistics in the response (like stage-level input and output row count and data size)
+/// are updated asynchronously and may not be available immediately after a query completes or, in some
+/// cases, may not be returned. The non-timeline statistics are also not included when a query has
+/// row-level filters defined in Lake Formation.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetQueryRuntimeStatistics {
@@ -1623,7 +1773,8 @@ impl GetQueryRuntimeStatistics {
     pub fn input(&self) -> &crate::types::GetQueryRuntimeStatisticsInput {
         &self.input
     }
-    /// Sends the `GetQueryRuntimeStatistics` request and decodes the response; a modeled error arrives as its [`GetQueryRuntimeStatisticsError`](crate::errors::GetQueryRuntimeStatisticsError) variant.
+    /// Sends the `GetQueryRuntimeStatistics` request and decodes the response; a modeled error arrives as
+    /// its [`GetQueryRuntimeStatisticsError`](crate::errors::GetQueryRuntimeStatisticsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1654,7 +1805,8 @@ static GET_RESOURCE_DASHBOARD: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_resource_dashboard`](crate::Client::get_resource_dashboard): Gets the Live UI/Persistence UI for a session.
+/// Request builder of [`Client::get_resource_dashboard`](crate::Client::get_resource_dashboard): Gets
+/// the Live UI/Persistence UI for a session.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetResourceDashboard {
@@ -1672,7 +1824,8 @@ impl GetResourceDashboard {
     pub fn input(&self) -> &crate::types::GetResourceDashboardRequest {
         &self.input
     }
-    /// Sends the `GetResourceDashboard` request and decodes the response; a modeled error arrives as its [`GetResourceDashboardError`](crate::errors::GetResourceDashboardError) variant.
+    /// Sends the `GetResourceDashboard` request and decodes the response; a modeled error arrives as its
+    /// [`GetResourceDashboardError`](crate::errors::GetResourceDashboardError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1703,7 +1856,8 @@ static GET_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::Op
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_session`](crate::Client::get_session): Gets the full details of a previously created session, including the session status and configuration.
+/// Request builder of [`Client::get_session`](crate::Client::get_session): Gets the full details of a
+/// previously created session, including the session status and configuration.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetSession {
@@ -1721,7 +1875,8 @@ impl GetSession {
     pub fn input(&self) -> &crate::types::GetSessionRequest {
         &self.input
     }
-    /// Sends the `GetSession` request and decodes the response; a modeled error arrives as its [`GetSessionError`](crate::errors::GetSessionError) variant.
+    /// Sends the `GetSession` request and decodes the response; a modeled error arrives as its
+    /// [`GetSessionError`](crate::errors::GetSessionError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSessionResponse, crate::errors::GetSessionError> {
@@ -1749,7 +1904,8 @@ static GET_SESSION_ENDPOINT: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_session_endpoint`](crate::Client::get_session_endpoint): Gets a connection endpoint and authentication token for a given session Id.
+/// Request builder of [`Client::get_session_endpoint`](crate::Client::get_session_endpoint): Gets a
+/// connection endpoint and authentication token for a given session Id.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetSessionEndpoint {
@@ -1767,7 +1923,8 @@ impl GetSessionEndpoint {
     pub fn input(&self) -> &crate::types::GetSessionEndpointRequest {
         &self.input
     }
-    /// Sends the `GetSessionEndpoint` request and decodes the response; a modeled error arrives as its [`GetSessionEndpointError`](crate::errors::GetSessionEndpointError) variant.
+    /// Sends the `GetSessionEndpoint` request and decodes the response; a modeled error arrives as its
+    /// [`GetSessionEndpointError`](crate::errors::GetSessionEndpointError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1798,7 +1955,8 @@ static GET_SESSION_STATUS: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_session_status`](crate::Client::get_session_status): Gets the current status of a session.
+/// Request builder of [`Client::get_session_status`](crate::Client::get_session_status): Gets the
+/// current status of a session.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetSessionStatus {
@@ -1816,7 +1974,8 @@ impl GetSessionStatus {
     pub fn input(&self) -> &crate::types::GetSessionStatusRequest {
         &self.input
     }
-    /// Sends the `GetSessionStatus` request and decodes the response; a modeled error arrives as its [`GetSessionStatusError`](crate::errors::GetSessionStatusError) variant.
+    /// Sends the `GetSessionStatus` request and decodes the response; a modeled error arrives as its
+    /// [`GetSessionStatusError`](crate::errors::GetSessionStatusError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1847,7 +2006,8 @@ static GET_TABLE_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_table_metadata`](crate::Client::get_table_metadata): Returns table metadata for the specified catalog, database, and table.
+/// Request builder of [`Client::get_table_metadata`](crate::Client::get_table_metadata): Returns table
+/// metadata for the specified catalog, database, and table.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetTableMetadata {
@@ -1865,12 +2025,14 @@ impl GetTableMetadata {
     pub fn input(&self) -> &crate::types::GetTableMetadataInput {
         &self.input
     }
-    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
+    /// Identity Center enabled Glue Data Catalog.
     pub fn set_work_group(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_work_group(value);
         self
     }
-    /// Sends the `GetTableMetadata` request and decodes the response; a modeled error arrives as its [`GetTableMetadataError`](crate::errors::GetTableMetadataError) variant.
+    /// Sends the `GetTableMetadata` request and decodes the response; a modeled error arrives as its
+    /// [`GetTableMetadataError`](crate::errors::GetTableMetadataError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1901,7 +2063,8 @@ static GET_WORK_GROUP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen:
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_work_group`](crate::Client::get_work_group): Returns information about the workgroup with the specified name.
+/// Request builder of [`Client::get_work_group`](crate::Client::get_work_group): Returns information
+/// about the workgroup with the specified name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetWorkGroup {
@@ -1919,7 +2082,8 @@ impl GetWorkGroup {
     pub fn input(&self) -> &crate::types::GetWorkGroupInput {
         &self.input
     }
-    /// Sends the `GetWorkGroup` request and decodes the response; a modeled error arrives as its [`GetWorkGroupError`](crate::errors::GetWorkGroupError) variant.
+    /// Sends the `GetWorkGroup` request and decodes the response; a modeled error arrives as its
+    /// [`GetWorkGroupError`](crate::errors::GetWorkGroupError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetWorkGroupOutput, crate::errors::GetWorkGroupError> {
@@ -1947,7 +2111,11 @@ static IMPORT_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::import_notebook`](crate::Client::import_notebook): Imports a single `ipynb` file to a Spark enabled workgroup. To import the notebook, the request must specify a value for either `Payload` or `NoteBookS3LocationUri`. If neither is specified or both are specified, an `InvalidRequestException` occurs. The maximum file size that can be imported is 10 megabytes. If an `ipynb` file with the same name already exists in the workgroup, throws an error.
+/// Request builder of [`Client::import_notebook`](crate::Client::import_notebook): Imports a single
+/// `ipynb` file to a Spark enabled workgroup. To import the notebook, the request must specify a value
+/// for either `Payload` or `NoteBookS3LocationUri`. If neither is specified or both are specified, an
+/// `InvalidRequestException` occurs. The maximum file size that can be imported is 10 megabytes. If an
+/// `ipynb` file with the same name already exists in the workgroup, throws an error.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ImportNotebook {
@@ -1975,14 +2143,19 @@ impl ImportNotebook {
         self.input = self.input.set_notebook_s3_location_uri(value);
         self
     }
-    /// A unique case-sensitive string used to ensure the request to import the notebook is idempotent (executes only once).
+    /// A unique case-sensitive string used to ensure the request to import the notebook is idempotent
+    /// (executes only once).
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_request_token(value);
         self
     }
-    /// Sends the `ImportNotebook` request and decodes the response; a modeled error arrives as its [`ImportNotebookError`](crate::errors::ImportNotebookError) variant.
+    /// Sends the `ImportNotebook` request and decodes the response; a modeled error arrives as its
+    /// [`ImportNotebookError`](crate::errors::ImportNotebookError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::ImportNotebookOutput, crate::errors::ImportNotebookError> {
@@ -2010,7 +2183,10 @@ static LIST_APPLICATION_DPU_SIZES: nimbus_aws::codegen::OperationInfo = nimbus_a
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_application_dpu_sizes`](crate::Client::list_application_dpu_sizes): Returns the supported DPU sizes for the supported application runtimes (for example, `Athena notebook version 1`).
+/// Request builder of
+/// [`Client::list_application_dpu_sizes`](crate::Client::list_application_dpu_sizes): Returns the
+/// supported DPU sizes for the supported application runtimes (for example, `Athena notebook version
+/// 1`).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListApplicationDpuSizes {
@@ -2033,7 +2209,8 @@ impl ListApplicationDpuSizes {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2054,7 +2231,8 @@ impl ListApplicationDpuSizes {
             },
         )
     }
-    /// Sends the `ListApplicationDPUSizes` request and decodes the response; a modeled error arrives as its [`ListApplicationDpuSizesError`](crate::errors::ListApplicationDpuSizesError) variant.
+    /// Sends the `ListApplicationDPUSizes` request and decodes the response; a modeled error arrives as its
+    /// [`ListApplicationDpuSizesError`](crate::errors::ListApplicationDpuSizesError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2085,7 +2263,10 @@ static LIST_CALCULATION_EXECUTIONS: nimbus_aws::codegen::OperationInfo = nimbus_
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_calculation_executions`](crate::Client::list_calculation_executions): Lists the calculations that have been submitted to a session in descending order. Newer calculations are listed first; older calculations are listed later.
+/// Request builder of
+/// [`Client::list_calculation_executions`](crate::Client::list_calculation_executions): Lists the
+/// calculations that have been submitted to a session in descending order. Newer calculations are
+/// listed first; older calculations are listed later.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListCalculationExecutions {
@@ -2113,7 +2294,8 @@ impl ListCalculationExecutions {
     ///
     /// `RUNNING` - The calculation is running.
     ///
-    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to stop it.
+    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to
+    /// stop it.
     ///
     /// `CANCELED` - The calculation is no longer running as the result of a cancel request.
     ///
@@ -2132,7 +2314,9 @@ impl ListCalculationExecutions {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2153,7 +2337,8 @@ impl ListCalculationExecutions {
             },
         )
     }
-    /// Sends the `ListCalculationExecutions` request and decodes the response; a modeled error arrives as its [`ListCalculationExecutionsError`](crate::errors::ListCalculationExecutionsError) variant.
+    /// Sends the `ListCalculationExecutions` request and decodes the response; a modeled error arrives as
+    /// its [`ListCalculationExecutionsError`](crate::errors::ListCalculationExecutionsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2184,7 +2369,9 @@ static LIST_CAPACITY_RESERVATIONS: nimbus_aws::codegen::OperationInfo = nimbus_a
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_capacity_reservations`](crate::Client::list_capacity_reservations): Lists the capacity reservations for the current account.
+/// Request builder of
+/// [`Client::list_capacity_reservations`](crate::Client::list_capacity_reservations): Lists the
+/// capacity reservations for the current account.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListCapacityReservations {
@@ -2202,7 +2389,8 @@ impl ListCapacityReservations {
     pub fn input(&self) -> &crate::types::ListCapacityReservationsInput {
         &self.input
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2228,7 +2416,8 @@ impl ListCapacityReservations {
             },
         )
     }
-    /// Sends the `ListCapacityReservations` request and decodes the response; a modeled error arrives as its [`ListCapacityReservationsError`](crate::errors::ListCapacityReservationsError) variant.
+    /// Sends the `ListCapacityReservations` request and decodes the response; a modeled error arrives as
+    /// its [`ListCapacityReservationsError`](crate::errors::ListCapacityReservationsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2259,7 +2448,8 @@ static LIST_DATA_CATALOGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_data_catalogs`](crate::Client::list_data_catalogs): Lists the data catalogs in the current Amazon Web Services account.
+/// Request builder of [`Client::list_data_catalogs`](crate::Client::list_data_catalogs): Lists the data
+/// catalogs in the current Amazon Web Services account.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListDataCatalogs {
@@ -2277,7 +2467,9 @@ impl ListDataCatalogs {
     pub fn input(&self) -> &crate::types::ListDataCatalogsInput {
         &self.input
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2325,7 +2517,8 @@ impl ListDataCatalogs {
             },
         )
     }
-    /// Sends the `ListDataCatalogs` request and decodes the response; a modeled error arrives as its [`ListDataCatalogsError`](crate::errors::ListDataCatalogsError) variant.
+    /// Sends the `ListDataCatalogs` request and decodes the response; a modeled error arrives as its
+    /// [`ListDataCatalogsError`](crate::errors::ListDataCatalogsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2356,7 +2549,8 @@ static LIST_DATABASES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen:
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_databases`](crate::Client::list_databases): Lists the databases in the specified data catalog.
+/// Request builder of [`Client::list_databases`](crate::Client::list_databases): Lists the databases in
+/// the specified data catalog.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListDatabases {
@@ -2374,7 +2568,9 @@ impl ListDatabases {
     pub fn input(&self) -> &crate::types::ListDatabasesInput {
         &self.input
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2384,7 +2580,8 @@ impl ListDatabases {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
+    /// Identity Center enabled Glue Data Catalog.
     pub fn set_work_group(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_work_group(value);
         self
@@ -2422,7 +2619,8 @@ impl ListDatabases {
             },
         )
     }
-    /// Sends the `ListDatabases` request and decodes the response; a modeled error arrives as its [`ListDatabasesError`](crate::errors::ListDatabasesError) variant.
+    /// Sends the `ListDatabases` request and decodes the response; a modeled error arrives as its
+    /// [`ListDatabasesError`](crate::errors::ListDatabasesError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListDatabasesOutput, crate::errors::ListDatabasesError> {
@@ -2450,7 +2648,8 @@ static LIST_ENGINE_VERSIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_engine_versions`](crate::Client::list_engine_versions): Returns a list of engine versions that are available to choose from, including the Auto option.
+/// Request builder of [`Client::list_engine_versions`](crate::Client::list_engine_versions): Returns a
+/// list of engine versions that are available to choose from, including the Auto option.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListEngineVersions {
@@ -2468,7 +2667,9 @@ impl ListEngineVersions {
     pub fn input(&self) -> &crate::types::ListEngineVersionsInput {
         &self.input
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2494,7 +2695,8 @@ impl ListEngineVersions {
             },
         )
     }
-    /// Sends the `ListEngineVersions` request and decodes the response; a modeled error arrives as its [`ListEngineVersionsError`](crate::errors::ListEngineVersionsError) variant.
+    /// Sends the `ListEngineVersions` request and decodes the response; a modeled error arrives as its
+    /// [`ListEngineVersionsError`](crate::errors::ListEngineVersionsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2525,7 +2727,9 @@ static LIST_EXECUTORS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen:
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_executors`](crate::Client::list_executors): Lists, in descending order, the executors that joined a session. Newer executors are listed first; older executors are listed later. The result can be optionally filtered by state.
+/// Request builder of [`Client::list_executors`](crate::Client::list_executors): Lists, in descending
+/// order, the executors that joined a session. Newer executors are listed first; older executors are
+/// listed later. The result can be optionally filtered by state.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListExecutors {
@@ -2568,7 +2772,9 @@ impl ListExecutors {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2589,7 +2795,8 @@ impl ListExecutors {
             },
         )
     }
-    /// Sends the `ListExecutors` request and decodes the response; a modeled error arrives as its [`ListExecutorsError`](crate::errors::ListExecutorsError) variant.
+    /// Sends the `ListExecutors` request and decodes the response; a modeled error arrives as its
+    /// [`ListExecutorsError`](crate::errors::ListExecutorsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListExecutorsResponse, crate::errors::ListExecutorsError> {
@@ -2617,7 +2824,10 @@ static LIST_NAMED_QUERIES: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_named_queries`](crate::Client::list_named_queries): Provides a list of available query IDs only for queries saved in the specified workgroup. Requires that you have access to the specified workgroup. If a workgroup is not specified, lists the saved queries for the primary workgroup.
+/// Request builder of [`Client::list_named_queries`](crate::Client::list_named_queries): Provides a
+/// list of available query IDs only for queries saved in the specified workgroup. Requires that you
+/// have access to the specified workgroup. If a workgroup is not specified, lists the saved queries for
+/// the primary workgroup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListNamedQueries {
@@ -2635,7 +2845,9 @@ impl ListNamedQueries {
     pub fn input(&self) -> &crate::types::ListNamedQueriesInput {
         &self.input
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2645,7 +2857,8 @@ impl ListNamedQueries {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// The name of the workgroup from which the named queries are being returned. If a workgroup is not specified, the saved queries for the primary workgroup are returned.
+    /// The name of the workgroup from which the named queries are being returned. If a workgroup is not
+    /// specified, the saved queries for the primary workgroup are returned.
     pub fn set_work_group(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_work_group(value);
         self
@@ -2666,7 +2879,8 @@ impl ListNamedQueries {
             },
         )
     }
-    /// Sends the `ListNamedQueries` request and decodes the response; a modeled error arrives as its [`ListNamedQueriesError`](crate::errors::ListNamedQueriesError) variant.
+    /// Sends the `ListNamedQueries` request and decodes the response; a modeled error arrives as its
+    /// [`ListNamedQueriesError`](crate::errors::ListNamedQueriesError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2697,7 +2911,8 @@ static LIST_NOTEBOOK_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_notebook_metadata`](crate::Client::list_notebook_metadata): Displays the notebook files for the specified workgroup in paginated format.
+/// Request builder of [`Client::list_notebook_metadata`](crate::Client::list_notebook_metadata):
+/// Displays the notebook files for the specified workgroup in paginated format.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListNotebookMetadata {
@@ -2723,7 +2938,8 @@ impl ListNotebookMetadata {
         self.input = self.input.set_filters(value);
         self
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2733,7 +2949,8 @@ impl ListNotebookMetadata {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// Sends the `ListNotebookMetadata` request and decodes the response; a modeled error arrives as its [`ListNotebookMetadataError`](crate::errors::ListNotebookMetadataError) variant.
+    /// Sends the `ListNotebookMetadata` request and decodes the response; a modeled error arrives as its
+    /// [`ListNotebookMetadataError`](crate::errors::ListNotebookMetadataError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2764,7 +2981,10 @@ static LIST_NOTEBOOK_SESSIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_notebook_sessions`](crate::Client::list_notebook_sessions): Lists, in descending order, the sessions that have been created in a notebook that are in an active state like `CREATING`, `CREATED`, `IDLE` or `BUSY`. Newer sessions are listed first; older sessions are listed later.
+/// Request builder of [`Client::list_notebook_sessions`](crate::Client::list_notebook_sessions): Lists,
+/// in descending order, the sessions that have been created in a notebook that are in an active state
+/// like `CREATING`, `CREATED`, `IDLE` or `BUSY`. Newer sessions are listed first; older sessions are
+/// listed later.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListNotebookSessions {
@@ -2787,12 +3007,15 @@ impl ListNotebookSessions {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
     }
-    /// Sends the `ListNotebookSessions` request and decodes the response; a modeled error arrives as its [`ListNotebookSessionsError`](crate::errors::ListNotebookSessionsError) variant.
+    /// Sends the `ListNotebookSessions` request and decodes the response; a modeled error arrives as its
+    /// [`ListNotebookSessionsError`](crate::errors::ListNotebookSessionsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2823,7 +3046,8 @@ static LIST_PREPARED_STATEMENTS: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_prepared_statements`](crate::Client::list_prepared_statements): Lists the prepared statements in the specified workgroup.
+/// Request builder of [`Client::list_prepared_statements`](crate::Client::list_prepared_statements):
+/// Lists the prepared statements in the specified workgroup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListPreparedStatements {
@@ -2841,7 +3065,9 @@ impl ListPreparedStatements {
     pub fn input(&self) -> &crate::types::ListPreparedStatementsInput {
         &self.input
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2867,7 +3093,8 @@ impl ListPreparedStatements {
             },
         )
     }
-    /// Sends the `ListPreparedStatements` request and decodes the response; a modeled error arrives as its [`ListPreparedStatementsError`](crate::errors::ListPreparedStatementsError) variant.
+    /// Sends the `ListPreparedStatements` request and decodes the response; a modeled error arrives as its
+    /// [`ListPreparedStatementsError`](crate::errors::ListPreparedStatementsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2898,7 +3125,10 @@ static LIST_QUERY_EXECUTIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_query_executions`](crate::Client::list_query_executions): Provides a list of available query execution IDs for the queries in the specified workgroup. Athena keeps a query history for 45 days. If a workgroup is not specified, returns a list of query execution IDs for the primary workgroup. Requires you to have access to the workgroup in which the queries ran.
+/// Request builder of [`Client::list_query_executions`](crate::Client::list_query_executions): Provides
+/// a list of available query execution IDs for the queries in the specified workgroup. Athena keeps a
+/// query history for 45 days. If a workgroup is not specified, returns a list of query execution IDs
+/// for the primary workgroup. Requires you to have access to the workgroup in which the queries ran.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListQueryExecutions {
@@ -2916,7 +3146,9 @@ impl ListQueryExecutions {
     pub fn input(&self) -> &crate::types::ListQueryExecutionsInput {
         &self.input
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -2926,7 +3158,8 @@ impl ListQueryExecutions {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// The name of the workgroup from which queries are being returned. If a workgroup is not specified, a list of available query execution IDs for the queries in the primary workgroup is returned.
+    /// The name of the workgroup from which queries are being returned. If a workgroup is not specified, a
+    /// list of available query execution IDs for the queries in the primary workgroup is returned.
     pub fn set_work_group(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_work_group(value);
         self
@@ -2947,7 +3180,8 @@ impl ListQueryExecutions {
             },
         )
     }
-    /// Sends the `ListQueryExecutions` request and decodes the response; a modeled error arrives as its [`ListQueryExecutionsError`](crate::errors::ListQueryExecutionsError) variant.
+    /// Sends the `ListQueryExecutions` request and decodes the response; a modeled error arrives as its
+    /// [`ListQueryExecutionsError`](crate::errors::ListQueryExecutionsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2978,7 +3212,9 @@ static LIST_SESSIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_sessions`](crate::Client::list_sessions): Lists the sessions in a workgroup that are in an active state like `CREATING`, `CREATED`, `IDLE`, or `BUSY`. Newer sessions are listed first; older sessions are listed later.
+/// Request builder of [`Client::list_sessions`](crate::Client::list_sessions): Lists the sessions in a
+/// workgroup that are in an active state like `CREATING`, `CREATED`, `IDLE`, or `BUSY`. Newer sessions
+/// are listed first; older sessions are listed later.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListSessions {
@@ -3025,7 +3261,9 @@ impl ListSessions {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -3046,7 +3284,8 @@ impl ListSessions {
             },
         )
     }
-    /// Sends the `ListSessions` request and decodes the response; a modeled error arrives as its [`ListSessionsError`](crate::errors::ListSessionsError) variant.
+    /// Sends the `ListSessions` request and decodes the response; a modeled error arrives as its
+    /// [`ListSessionsError`](crate::errors::ListSessionsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSessionsResponse, crate::errors::ListSessionsError> {
@@ -3074,7 +3313,8 @@ static LIST_TABLE_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_table_metadata`](crate::Client::list_table_metadata): Lists the metadata for the tables in the specified data catalog database.
+/// Request builder of [`Client::list_table_metadata`](crate::Client::list_table_metadata): Lists the
+/// metadata for the tables in the specified data catalog database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTableMetadata {
@@ -3092,12 +3332,15 @@ impl ListTableMetadata {
     pub fn input(&self) -> &crate::types::ListTableMetadataInput {
         &self.input
     }
-    /// A regex filter that pattern-matches table names. If no expression is supplied, metadata for all tables are listed.
+    /// A regex filter that pattern-matches table names. If no expression is supplied, metadata for all
+    /// tables are listed.
     pub fn set_expression(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_expression(value);
         self
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -3107,7 +3350,8 @@ impl ListTableMetadata {
         self.input = self.input.set_max_results(value);
         self
     }
-    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
+    /// Identity Center enabled Glue Data Catalog.
     pub fn set_work_group(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_work_group(value);
         self
@@ -3145,7 +3389,8 @@ impl ListTableMetadata {
             },
         )
     }
-    /// Sends the `ListTableMetadata` request and decodes the response; a modeled error arrives as its [`ListTableMetadataError`](crate::errors::ListTableMetadataError) variant.
+    /// Sends the `ListTableMetadata` request and decodes the response; a modeled error arrives as its
+    /// [`ListTableMetadataError`](crate::errors::ListTableMetadataError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3176,7 +3421,8 @@ static LIST_TAGS_FOR_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_tags_for_resource`](crate::Client::list_tags_for_resource): Lists the tags associated with an Athena resource.
+/// Request builder of [`Client::list_tags_for_resource`](crate::Client::list_tags_for_resource): Lists
+/// the tags associated with an Athena resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTagsForResource {
@@ -3194,7 +3440,8 @@ impl ListTagsForResource {
     pub fn input(&self) -> &crate::types::ListTagsForResourceInput {
         &self.input
     }
-    /// The token for the next set of results, or null if there are no additional results for this request, where the request lists the tags for the resource with the specified ARN.
+    /// The token for the next set of results, or null if there are no additional results for this request,
+    /// where the request lists the tags for the resource with the specified ARN.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -3232,7 +3479,8 @@ impl ListTagsForResource {
             |page| Some(&page).and_then(|v| v.tags.as_ref()).cloned().unwrap_or_default(),
         )
     }
-    /// Sends the `ListTagsForResource` request and decodes the response; a modeled error arrives as its [`ListTagsForResourceError`](crate::errors::ListTagsForResourceError) variant.
+    /// Sends the `ListTagsForResource` request and decodes the response; a modeled error arrives as its
+    /// [`ListTagsForResourceError`](crate::errors::ListTagsForResourceError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3263,7 +3511,8 @@ static LIST_WORK_GROUPS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codege
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_work_groups`](crate::Client::list_work_groups): Lists available workgroups for the account.
+/// Request builder of [`Client::list_work_groups`](crate::Client::list_work_groups): Lists available
+/// workgroups for the account.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListWorkGroups {
@@ -3281,7 +3530,9 @@ impl ListWorkGroups {
     pub fn input(&self) -> &crate::types::ListWorkGroupsInput {
         &self.input
     }
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
         self
@@ -3307,7 +3558,8 @@ impl ListWorkGroups {
             },
         )
     }
-    /// Sends the `ListWorkGroups` request and decodes the response; a modeled error arrives as its [`ListWorkGroupsError`](crate::errors::ListWorkGroupsError) variant.
+    /// Sends the `ListWorkGroups` request and decodes the response; a modeled error arrives as its
+    /// [`ListWorkGroupsError`](crate::errors::ListWorkGroupsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListWorkGroupsOutput, crate::errors::ListWorkGroupsError> {
@@ -3335,7 +3587,11 @@ static PUT_CAPACITY_ASSIGNMENT_CONFIGURATION: nimbus_aws::codegen::OperationInfo
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::put_capacity_assignment_configuration`](crate::Client::put_capacity_assignment_configuration): Puts a new capacity assignment configuration for a specified capacity reservation. If a capacity assignment configuration already exists for the capacity reservation, replaces the existing capacity assignment configuration.
+/// Request builder of
+/// [`Client::put_capacity_assignment_configuration`](crate::Client::put_capacity_assignment_configuration):
+/// Puts a new capacity assignment configuration for a specified capacity reservation. If a capacity
+/// assignment configuration already exists for the capacity reservation, replaces the existing capacity
+/// assignment configuration.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PutCapacityAssignmentConfiguration {
@@ -3353,7 +3609,10 @@ impl PutCapacityAssignmentConfiguration {
     pub fn input(&self) -> &crate::types::PutCapacityAssignmentConfigurationInput {
         &self.input
     }
-    /// Sends the `PutCapacityAssignmentConfiguration` request and decodes the response; a modeled error arrives as its [`PutCapacityAssignmentConfigurationError`](crate::errors::PutCapacityAssignmentConfigurationError) variant.
+    /// Sends the `PutCapacityAssignmentConfiguration` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`PutCapacityAssignmentConfigurationError`](crate::errors::PutCapacityAssignmentConfigurationError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3386,7 +3645,10 @@ static START_CALCULATION_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::start_calculation_execution`](crate::Client::start_calculation_execution): Submits calculations for execution within a session. You can supply the code to run as an inline code block within the request.
+/// Request builder of
+/// [`Client::start_calculation_execution`](crate::Client::start_calculation_execution): Submits
+/// calculations for execution within a session. You can supply the code to run as an inline code block
+/// within the request.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StartCalculationExecution {
@@ -3418,19 +3680,27 @@ impl StartCalculationExecution {
         self.input = self.input.set_calculation_configuration(value);
         self
     }
-    /// A string that contains the code of the calculation. Use this parameter instead of `CalculationConfiguration$CodeBlock`, which is deprecated.
+    /// A string that contains the code of the calculation. Use this parameter instead of
+    /// `CalculationConfiguration$CodeBlock`, which is deprecated.
     pub fn set_code_block(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_code_block(value);
         self
     }
-    /// A unique case-sensitive string used to ensure the request to create the calculation is idempotent (executes only once). If another `StartCalculationExecutionRequest` is received, the same response is returned and another calculation is not created. If a parameter has changed, an error is returned.
+    /// A unique case-sensitive string used to ensure the request to create the calculation is idempotent
+    /// (executes only once). If another `StartCalculationExecutionRequest` is received, the same response
+    /// is returned and another calculation is not created. If a parameter has changed, an error is
+    /// returned.
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_request_token(value);
         self
     }
-    /// Sends the `StartCalculationExecution` request and decodes the response; a modeled error arrives as its [`StartCalculationExecutionError`](crate::errors::StartCalculationExecutionError) variant.
+    /// Sends the `StartCalculationExecution` request and decodes the response; a modeled error arrives as
+    /// its [`StartCalculationExecutionError`](crate::errors::StartCalculationExecutionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3461,7 +3731,12 @@ static START_QUERY_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::start_query_execution`](crate::Client::start_query_execution): Runs the SQL query statements contained in the `Query`. Requires you to have access to the workgroup in which the query ran. Running queries against an external catalog requires `GetDataCatalog` permission to the catalog. For code samples using the Amazon Web Services SDK for Java, see [Examples and Code Samples](http://docs.aws.amazon.com/athena/latest/ug/code-samples.html) in the *Amazon Athena User Guide*.
+/// Request builder of [`Client::start_query_execution`](crate::Client::start_query_execution): Runs the
+/// SQL query statements contained in the `Query`. Requires you to have access to the workgroup in which
+/// the query ran. Running queries against an external catalog requires `GetDataCatalog` permission to
+/// the catalog. For code samples using the Amazon Web Services SDK for Java, see [Examples and Code
+/// Samples](http://docs.aws.amazon.com/athena/latest/ug/code-samples.html) in the *Amazon Athena User
+/// Guide*.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StartQueryExecution {
@@ -3479,9 +3754,17 @@ impl StartQueryExecution {
     pub fn input(&self) -> &crate::types::StartQueryExecutionInput {
         &self.input
     }
-    /// A unique case-sensitive string used to ensure the request to create the query is idempotent (executes only once). If another `StartQueryExecution` request is received, the same response is returned and another query is not created. An error is returned if a parameter, such as `QueryString`, has changed. A call to `StartQueryExecution` that uses a previous client request token returns the same `QueryExecutionId` even if the requester doesn't have permission on the tables specified in `QueryString`.
+    /// A unique case-sensitive string used to ensure the request to create the query is idempotent
+    /// (executes only once). If another `StartQueryExecution` request is received, the same response is
+    /// returned and another query is not created. An error is returned if a parameter, such as
+    /// `QueryString`, has changed. A call to `StartQueryExecution` that uses a previous client request
+    /// token returns the same `QueryExecutionId` even if the requester doesn't have permission on the
+    /// tables specified in `QueryString`.
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_request_token(value);
         self
@@ -3494,7 +3777,11 @@ impl StartQueryExecution {
         self.input = self.input.set_query_execution_context(value);
         self
     }
-    /// Specifies information about where and how to save the results of the query execution. If the query runs in a workgroup, then workgroup's settings may override query settings. This affects the query results location. The workgroup settings override is specified in EnforceWorkGroupConfiguration (true/false) in the WorkGroupConfiguration. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
+    /// Specifies information about where and how to save the results of the query execution. If the query
+    /// runs in a workgroup, then workgroup's settings may override query settings. This affects the query
+    /// results location. The workgroup settings override is specified in EnforceWorkGroupConfiguration
+    /// (true/false) in the WorkGroupConfiguration. See
+    /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     pub fn set_result_configuration(
         mut self,
         value: impl Into<crate::types::ResultConfiguration>,
@@ -3507,7 +3794,8 @@ impl StartQueryExecution {
         self.input = self.input.set_work_group(value);
         self
     }
-    /// A list of values for the parameters in a query. The values are applied sequentially to the parameters in the query in the order in which the parameters occur.
+    /// A list of values for the parameters in a query. The values are applied sequentially to the
+    /// parameters in the query in the order in which the parameters occur.
     pub fn set_execution_parameters(mut self, value: impl Into<Vec<String>>) -> Self {
         self.input = self.input.set_execution_parameters(value);
         self
@@ -3520,9 +3808,15 @@ impl StartQueryExecution {
         self.input = self.input.set_result_reuse_configuration(value);
         self
     }
-    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data
+    /// Processing Units (DPU) that queries should use when running in provisioned capacity. If not
+    /// specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and
+    /// allocated DPUs).
     ///
-    /// To specify minimum and maximum DPU values for Capacity Reservations queries, the workgroup containing `EngineConfiguration` should have the following values: The name of the `Classifications` should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+    /// To specify minimum and maximum DPU values for Capacity Reservations queries, the workgroup
+    /// containing `EngineConfiguration` should have the following values: The name of the `Classifications`
+    /// should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and
+    /// `min-dpu-count`.
     pub fn set_engine_configuration(
         mut self,
         value: impl Into<crate::types::EngineConfiguration>,
@@ -3530,7 +3824,8 @@ impl StartQueryExecution {
         self.input = self.input.set_engine_configuration(value);
         self
     }
-    /// Sends the `StartQueryExecution` request and decodes the response; a modeled error arrives as its [`StartQueryExecutionError`](crate::errors::StartQueryExecutionError) variant.
+    /// Sends the `StartQueryExecution` request and decodes the response; a modeled error arrives as its
+    /// [`StartQueryExecutionError`](crate::errors::StartQueryExecutionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3564,7 +3859,8 @@ static START_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::start_session`](crate::Client::start_session): Creates a session for running calculations within a workgroup. The session is ready when it reaches an `IDLE` state.
+/// Request builder of [`Client::start_session`](crate::Client::start_session): Creates a session for
+/// running calculations within a workgroup. The session is ready when it reaches an `IDLE` state.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StartSession {
@@ -3587,12 +3883,15 @@ impl StartSession {
         self.input = self.input.set_description(value);
         self
     }
-    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center
+    /// enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center
+    /// enabled workgroups.
     pub fn set_execution_role(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_execution_role(value);
         self
     }
-    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
+    /// buckets, Amazon CloudWatch log groups etc.
     pub fn set_monitoring_configuration(
         mut self,
         value: impl Into<crate::types::MonitoringConfiguration>,
@@ -3600,7 +3899,10 @@ impl StartSession {
         self.input = self.input.set_monitoring_configuration(value);
         self
     }
-    /// The notebook version. This value is supplied automatically for notebook sessions in the Athena console and is not required for programmatic session access. The only valid notebook version is `Athena notebook version 1`. If you specify a value for `NotebookVersion`, you must also specify a value for `NotebookId`. See `EngineConfiguration$AdditionalConfigs`.
+    /// The notebook version. This value is supplied automatically for notebook sessions in the Athena
+    /// console and is not required for programmatic session access. The only valid notebook version is
+    /// `Athena notebook version 1`. If you specify a value for `NotebookVersion`, you must also specify a
+    /// value for `NotebookId`. See `EngineConfiguration$AdditionalConfigs`.
     pub fn set_notebook_version(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_notebook_version(value);
         self
@@ -3610,9 +3912,14 @@ impl StartSession {
         self.input = self.input.set_session_idle_timeout_in_minutes(value);
         self
     }
-    /// A unique case-sensitive string used to ensure the request to create the session is idempotent (executes only once). If another `StartSessionRequest` is received, the same response is returned and another session is not created. If a parameter has changed, an error is returned.
+    /// A unique case-sensitive string used to ensure the request to create the session is idempotent
+    /// (executes only once). If another `StartSessionRequest` is received, the same response is returned
+    /// and another session is not created. If a parameter has changed, an error is returned.
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_request_token(value);
         self
@@ -3627,7 +3934,8 @@ impl StartSession {
         self.input = self.input.set_copy_work_group_tags(value);
         self
     }
-    /// Sends the `StartSession` request and decodes the response; a modeled error arrives as its [`StartSessionError`](crate::errors::StartSessionError) variant.
+    /// Sends the `StartSession` request and decodes the response; a modeled error arrives as its
+    /// [`StartSessionError`](crate::errors::StartSessionError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::StartSessionResponse, crate::errors::StartSessionError> {
@@ -3655,7 +3963,10 @@ static STOP_CALCULATION_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_a
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::stop_calculation_execution`](crate::Client::stop_calculation_execution): Requests the cancellation of a calculation. A `StopCalculationExecution` call on a calculation that is already in a terminal state (for example, `STOPPED`, `FAILED`, or `COMPLETED`) succeeds but has no effect.
+/// Request builder of
+/// [`Client::stop_calculation_execution`](crate::Client::stop_calculation_execution): Requests the
+/// cancellation of a calculation. A `StopCalculationExecution` call on a calculation that is already in
+/// a terminal state (for example, `STOPPED`, `FAILED`, or `COMPLETED`) succeeds but has no effect.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StopCalculationExecution {
@@ -3673,7 +3984,8 @@ impl StopCalculationExecution {
     pub fn input(&self) -> &crate::types::StopCalculationExecutionRequest {
         &self.input
     }
-    /// Sends the `StopCalculationExecution` request and decodes the response; a modeled error arrives as its [`StopCalculationExecutionError`](crate::errors::StopCalculationExecutionError) variant.
+    /// Sends the `StopCalculationExecution` request and decodes the response; a modeled error arrives as
+    /// its [`StopCalculationExecutionError`](crate::errors::StopCalculationExecutionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3704,7 +4016,8 @@ static STOP_QUERY_EXECUTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::stop_query_execution`](crate::Client::stop_query_execution): Stops a query execution. Requires you to have access to the workgroup in which the query ran.
+/// Request builder of [`Client::stop_query_execution`](crate::Client::stop_query_execution): Stops a
+/// query execution. Requires you to have access to the workgroup in which the query ran.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StopQueryExecution {
@@ -3722,7 +4035,8 @@ impl StopQueryExecution {
     pub fn input(&self) -> &crate::types::StopQueryExecutionInput {
         &self.input
     }
-    /// Sends the `StopQueryExecution` request and decodes the response; a modeled error arrives as its [`StopQueryExecutionError`](crate::errors::StopQueryExecutionError) variant.
+    /// Sends the `StopQueryExecution` request and decodes the response; a modeled error arrives as its
+    /// [`StopQueryExecutionError`](crate::errors::StopQueryExecutionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3753,7 +4067,17 @@ static TAG_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::O
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::tag_resource`](crate::Client::tag_resource): Adds one or more tags to an Athena resource. A tag is a label that you assign to a resource. Each tag consists of a key and an optional value, both of which you define. For example, you can use tags to categorize Athena workgroups, data catalogs, or capacity reservations by purpose, owner, or environment. Use a consistent set of tag keys to make it easier to search and filter the resources in your account. For best practices, see [Tagging Best Practices](https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html). Tag keys can be from 1 to 128 UTF-8 Unicode characters, and tag values can be from 0 to 256 UTF-8 Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per resource. If you specify more than one tag, separate them by commas.
+/// Request builder of [`Client::tag_resource`](crate::Client::tag_resource): Adds one or more tags to
+/// an Athena resource. A tag is a label that you assign to a resource. Each tag consists of a key and
+/// an optional value, both of which you define. For example, you can use tags to categorize Athena
+/// workgroups, data catalogs, or capacity reservations by purpose, owner, or environment. Use a
+/// consistent set of tag keys to make it easier to search and filter the resources in your account. For
+/// best practices, see [Tagging Best
+/// Practices](https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html).
+/// Tag keys can be from 1 to 128 UTF-8 Unicode characters, and tag values can be from 0 to 256 UTF-8
+/// Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following
+/// characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per
+/// resource. If you specify more than one tag, separate them by commas.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TagResource {
@@ -3771,7 +4095,8 @@ impl TagResource {
     pub fn input(&self) -> &crate::types::TagResourceInput {
         &self.input
     }
-    /// Sends the `TagResource` request and decodes the response; a modeled error arrives as its [`TagResourceError`](crate::errors::TagResourceError) variant.
+    /// Sends the `TagResource` request and decodes the response; a modeled error arrives as its
+    /// [`TagResourceError`](crate::errors::TagResourceError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::TagResourceOutput, crate::errors::TagResourceError> {
@@ -3799,7 +4124,11 @@ static TERMINATE_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codeg
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::terminate_session`](crate::Client::terminate_session): Terminates an active session. A `TerminateSession` call on a session that is already inactive (for example, in a `FAILED`, `TERMINATED` or `TERMINATING` state) succeeds but has no effect. Calculations running in the session when `TerminateSession` is called are forcefully stopped, but may display as `FAILED` instead of `STOPPED`.
+/// Request builder of [`Client::terminate_session`](crate::Client::terminate_session): Terminates an
+/// active session. A `TerminateSession` call on a session that is already inactive (for example, in a
+/// `FAILED`, `TERMINATED` or `TERMINATING` state) succeeds but has no effect. Calculations running in
+/// the session when `TerminateSession` is called are forcefully stopped, but may display as `FAILED`
+/// instead of `STOPPED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TerminateSession {
@@ -3817,7 +4146,8 @@ impl TerminateSession {
     pub fn input(&self) -> &crate::types::TerminateSessionRequest {
         &self.input
     }
-    /// Sends the `TerminateSession` request and decodes the response; a modeled error arrives as its [`TerminateSessionError`](crate::errors::TerminateSessionError) variant.
+    /// Sends the `TerminateSession` request and decodes the response; a modeled error arrives as its
+    /// [`TerminateSessionError`](crate::errors::TerminateSessionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3848,7 +4178,8 @@ static UNTAG_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen:
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::untag_resource`](crate::Client::untag_resource): Removes one or more tags from an Athena resource.
+/// Request builder of [`Client::untag_resource`](crate::Client::untag_resource): Removes one or more
+/// tags from an Athena resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UntagResource {
@@ -3866,7 +4197,8 @@ impl UntagResource {
     pub fn input(&self) -> &crate::types::UntagResourceInput {
         &self.input
     }
-    /// Sends the `UntagResource` request and decodes the response; a modeled error arrives as its [`UntagResourceError`](crate::errors::UntagResourceError) variant.
+    /// Sends the `UntagResource` request and decodes the response; a modeled error arrives as its
+    /// [`UntagResourceError`](crate::errors::UntagResourceError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::UntagResourceOutput, crate::errors::UntagResourceError> {
@@ -3894,7 +4226,9 @@ static UPDATE_CAPACITY_RESERVATION: nimbus_aws::codegen::OperationInfo = nimbus_
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_capacity_reservation`](crate::Client::update_capacity_reservation): Updates the number of requested data processing units for the capacity reservation with the specified name.
+/// Request builder of
+/// [`Client::update_capacity_reservation`](crate::Client::update_capacity_reservation): Updates the
+/// number of requested data processing units for the capacity reservation with the specified name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateCapacityReservation {
@@ -3912,7 +4246,8 @@ impl UpdateCapacityReservation {
     pub fn input(&self) -> &crate::types::UpdateCapacityReservationInput {
         &self.input
     }
-    /// Sends the `UpdateCapacityReservation` request and decodes the response; a modeled error arrives as its [`UpdateCapacityReservationError`](crate::errors::UpdateCapacityReservationError) variant.
+    /// Sends the `UpdateCapacityReservation` request and decodes the response; a modeled error arrives as
+    /// its [`UpdateCapacityReservationError`](crate::errors::UpdateCapacityReservationError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3943,7 +4278,8 @@ static UPDATE_DATA_CATALOG: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_data_catalog`](crate::Client::update_data_catalog): Updates the data catalog that has the specified name.
+/// Request builder of [`Client::update_data_catalog`](crate::Client::update_data_catalog): Updates the
+/// data catalog that has the specified name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateDataCatalog {
@@ -3966,15 +4302,21 @@ impl UpdateDataCatalog {
         self.input = self.input.set_description(value);
         self
     }
-    /// Specifies the Lambda function or functions to use for updating the data catalog. This is a mapping whose values depend on the catalog type.
+    /// Specifies the Lambda function or functions to use for updating the data catalog. This is a mapping
+    /// whose values depend on the catalog type.
     ///
-    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is required. `The sdk-version` parameter is optional and defaults to the currently supported version.\
+    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is
+    ///   required. `The sdk-version` parameter is optional and defaults to the currently supported
+    ///   version.\
     ///   `metadata-function=lambda_arn, sdk-version=version_number`
-    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not both.
-    ///   - If you have one Lambda function that processes metadata and another for reading the actual data, use the following syntax. Both parameters are required.\
-    ///    `metadata-function=lambda_arn, record-function=lambda_arn`
-    ///   - If you have a composite Lambda function that processes both metadata and data, use the following syntax to specify your Lambda function.\
-    ///    `function=lambda_arn`
+    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not
+    ///   both.
+    ///   - If you have one Lambda function that processes metadata and another for reading the actual data,
+    ///     use the following syntax. Both parameters are required.\
+    ///     `metadata-function=lambda_arn, record-function=lambda_arn`
+    ///   - If you have a composite Lambda function that processes both metadata and data, use the following
+    ///     syntax to specify your Lambda function.\
+    ///     `function=lambda_arn`
     pub fn set_parameters(
         mut self,
         value: impl Into<std::collections::HashMap<String, String>>,
@@ -3982,7 +4324,8 @@ impl UpdateDataCatalog {
         self.input = self.input.set_parameters(value);
         self
     }
-    /// Sends the `UpdateDataCatalog` request and decodes the response; a modeled error arrives as its [`UpdateDataCatalogError`](crate::errors::UpdateDataCatalogError) variant.
+    /// Sends the `UpdateDataCatalog` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateDataCatalogError`](crate::errors::UpdateDataCatalogError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4013,7 +4356,8 @@ static UPDATE_NAMED_QUERY: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_named_query`](crate::Client::update_named_query): Updates a `NamedQuery` object. The database or workgroup cannot be updated.
+/// Request builder of [`Client::update_named_query`](crate::Client::update_named_query): Updates a
+/// `NamedQuery` object. The database or workgroup cannot be updated.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateNamedQuery {
@@ -4036,7 +4380,8 @@ impl UpdateNamedQuery {
         self.input = self.input.set_description(value);
         self
     }
-    /// Sends the `UpdateNamedQuery` request and decodes the response; a modeled error arrives as its [`UpdateNamedQueryError`](crate::errors::UpdateNamedQueryError) variant.
+    /// Sends the `UpdateNamedQuery` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateNamedQueryError`](crate::errors::UpdateNamedQueryError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4067,7 +4412,8 @@ static UPDATE_NOTEBOOK: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_notebook`](crate::Client::update_notebook): Updates the contents of a Spark notebook.
+/// Request builder of [`Client::update_notebook`](crate::Client::update_notebook): Updates the contents
+/// of a Spark notebook.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateNotebook {
@@ -4090,14 +4436,19 @@ impl UpdateNotebook {
         self.input = self.input.set_session_id(value);
         self
     }
-    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
+    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
+    /// (executes only once).
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_request_token(value);
         self
     }
-    /// Sends the `UpdateNotebook` request and decodes the response; a modeled error arrives as its [`UpdateNotebookError`](crate::errors::UpdateNotebookError) variant.
+    /// Sends the `UpdateNotebook` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateNotebookError`](crate::errors::UpdateNotebookError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdateNotebookOutput, crate::errors::UpdateNotebookError> {
@@ -4125,7 +4476,8 @@ static UPDATE_NOTEBOOK_METADATA: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_notebook_metadata`](crate::Client::update_notebook_metadata): Updates the metadata for a notebook.
+/// Request builder of [`Client::update_notebook_metadata`](crate::Client::update_notebook_metadata):
+/// Updates the metadata for a notebook.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateNotebookMetadata {
@@ -4143,14 +4495,19 @@ impl UpdateNotebookMetadata {
     pub fn input(&self) -> &crate::types::UpdateNotebookMetadataInput {
         &self.input
     }
-    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
+    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
+    /// (executes only once).
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     pub fn set_client_request_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_request_token(value);
         self
     }
-    /// Sends the `UpdateNotebookMetadata` request and decodes the response; a modeled error arrives as its [`UpdateNotebookMetadataError`](crate::errors::UpdateNotebookMetadataError) variant.
+    /// Sends the `UpdateNotebookMetadata` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateNotebookMetadataError`](crate::errors::UpdateNotebookMetadataError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4181,7 +4538,8 @@ static UPDATE_PREPARED_STATEMENT: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_prepared_statement`](crate::Client::update_prepared_statement): Updates a prepared statement.
+/// Request builder of [`Client::update_prepared_statement`](crate::Client::update_prepared_statement):
+/// Updates a prepared statement.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdatePreparedStatement {
@@ -4204,7 +4562,8 @@ impl UpdatePreparedStatement {
         self.input = self.input.set_description(value);
         self
     }
-    /// Sends the `UpdatePreparedStatement` request and decodes the response; a modeled error arrives as its [`UpdatePreparedStatementError`](crate::errors::UpdatePreparedStatementError) variant.
+    /// Sends the `UpdatePreparedStatement` request and decodes the response; a modeled error arrives as its
+    /// [`UpdatePreparedStatementError`](crate::errors::UpdatePreparedStatementError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4235,7 +4594,9 @@ static UPDATE_WORK_GROUP: nimbus_aws::codegen::OperationInfo = nimbus_aws::codeg
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_work_group`](crate::Client::update_work_group): Updates the workgroup with the specified name. The workgroup's name cannot be changed. Only `ConfigurationUpdates` can be specified.
+/// Request builder of [`Client::update_work_group`](crate::Client::update_work_group): Updates the
+/// workgroup with the specified name. The workgroup's name cannot be changed. Only
+/// `ConfigurationUpdates` can be specified.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateWorkGroup {
@@ -4271,7 +4632,8 @@ impl UpdateWorkGroup {
         self.input = self.input.set_state(value);
         self
     }
-    /// Sends the `UpdateWorkGroup` request and decodes the response; a modeled error arrives as its [`UpdateWorkGroupError`](crate::errors::UpdateWorkGroupError) variant.
+    /// Sends the `UpdateWorkGroup` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateWorkGroupError`](crate::errors::UpdateWorkGroupError) variant.
     pub async fn send(
         self,
     ) -> Result<

@@ -2,12 +2,24 @@
 
 //! Request, response, error and shared types of the service.
 #![allow(deprecated)]
-/// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results, including data files inserted by Athena as the result of statements like CTAS or INSERT INTO. When Athena stores query results in Amazon S3, the canned ACL is set with the `x-amz-acl` request header. For more information about S3 Object Ownership, see [Object Ownership settings](https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html#object-ownership-overview) in the *Amazon S3 User Guide*.
+/// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results,
+/// including data files inserted by Athena as the result of statements like CTAS or INSERT INTO. When
+/// Athena stores query results in Amazon S3, the canned ACL is set with the `x-amz-acl` request header.
+/// For more information about S3 Object Ownership, see [Object Ownership
+/// settings](https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html#object-ownership-overview)
+/// in the *Amazon S3 User Guide*.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AclConfiguration {
-    /// The Amazon S3 canned ACL that Athena should specify when storing query results, including data files inserted by Athena as the result of statements like CTAS or INSERT INTO. Currently the only supported canned ACL is `BUCKET_OWNER_FULL_CONTROL`. If a query runs in a workgroup and the workgroup overrides client-side settings, then the Amazon S3 canned ACL specified in the workgroup's settings is used for all queries that run in the workgroup. For more information about Amazon S3 canned ACLs, see [Canned ACL](https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl) in the *Amazon S3 User Guide*.
+    /// The Amazon S3 canned ACL that Athena should specify when storing query results, including data files
+    /// inserted by Athena as the result of statements like CTAS or INSERT INTO. Currently the only
+    /// supported canned ACL is `BUCKET_OWNER_FULL_CONTROL`. If a query runs in a workgroup and the
+    /// workgroup overrides client-side settings, then the Amazon S3 canned ACL specified in the workgroup's
+    /// settings is used for all queries that run in the workgroup. For more information about Amazon S3
+    /// canned ACLs, see [Canned
+    /// ACL](https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl) in the *Amazon
+    /// S3 User Guide*.
     #[serde(
         rename = "S3AclOption",
         default,
@@ -16,7 +28,8 @@ pub struct AclConfiguration {
     pub s3_acl_option: S3AclOption,
 }
 impl AclConfiguration {
-    /// Creates a `AclConfiguration` from its required members (`s3_acl_option`); optional members are set with the `set_*` methods.
+    /// Creates a `AclConfiguration` from its required members (`s3_acl_option`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(s3_acl_option: impl Into<S3AclOption>) -> Self {
         Self {
             s3_acl_option: s3_acl_option.into(),
@@ -51,12 +64,16 @@ impl ApplicationDpuSizes {
         self
     }
 }
-/// Provides information about an Athena query error. The `AthenaError` feature provides standardized error information to help you understand failed queries and take steps after a query failure occurs. `AthenaError` includes an `ErrorCategory` field that specifies whether the cause of the failed query is due to system error, user error, or other error.
+/// Provides information about an Athena query error. The `AthenaError` feature provides standardized
+/// error information to help you understand failed queries and take steps after a query failure occurs.
+/// `AthenaError` includes an `ErrorCategory` field that specifies whether the cause of the failed query
+/// is due to system error, user error, or other error.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AthenaError {
-    /// An integer value that specifies the category of a query failure error. The following list shows the category for each integer value.
+    /// An integer value that specifies the category of a query failure error. The following list shows the
+    /// category for each integer value.
     ///
     /// **1** - System
     ///
@@ -65,7 +82,10 @@ pub struct AthenaError {
     /// **3** - Other
     #[serde(rename = "ErrorCategory", skip_serializing_if = "Option::is_none")]
     pub error_category: Option<i32>,
-    /// An integer value that provides specific information about an Athena query error. For the meaning of specific values, see the [Error Type Reference](https://docs.aws.amazon.com/athena/latest/ug/error-reference.html#error-reference-error-type-reference) in the *Amazon Athena User Guide*.
+    /// An integer value that provides specific information about an Athena query error. For the meaning of
+    /// specific values, see the [Error Type
+    /// Reference](https://docs.aws.amazon.com/athena/latest/ug/error-reference.html#error-reference-error-type-reference)
+    /// in the *Amazon Athena User Guide*.
     #[serde(rename = "ErrorType", skip_serializing_if = "Option::is_none")]
     pub error_type: Option<i32>,
     /// True if the query might succeed if resubmitted.
@@ -179,7 +199,8 @@ pub struct BatchGetNamedQueryInput {
     pub named_query_ids: Vec<String>,
 }
 impl BatchGetNamedQueryInput {
-    /// Creates a `BatchGetNamedQueryInput` from its required members (`named_query_ids`); optional members are set with the `set_*` methods.
+    /// Creates a `BatchGetNamedQueryInput` from its required members (`named_query_ids`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(named_query_ids: impl Into<Vec<String>>) -> Self {
         Self {
             named_query_ids: named_query_ids.into(),
@@ -249,7 +270,8 @@ pub struct BatchGetPreparedStatementInput {
     pub work_group: String,
 }
 impl BatchGetPreparedStatementInput {
-    /// Creates a `BatchGetPreparedStatementInput` from its required members (`prepared_statement_names`, `work_group`); optional members are set with the `set_*` methods.
+    /// Creates a `BatchGetPreparedStatementInput` from its required members (`prepared_statement_names`,
+    /// `work_group`); optional members are set with the `set_*` methods.
     pub fn new(
         prepared_statement_names: impl Into<Vec<String>>,
         work_group: impl Into<String>,
@@ -281,7 +303,8 @@ pub struct BatchGetPreparedStatementOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl BatchGetPreparedStatementOutput {
-    /// Creates an empty `BatchGetPreparedStatementOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `BatchGetPreparedStatementOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -293,7 +316,8 @@ impl BatchGetPreparedStatementOutput {
         self.prepared_statements = Some(value.into());
         self
     }
-    /// Sets [`BatchGetPreparedStatementOutput::unprocessed_prepared_statement_names`](Self::unprocessed_prepared_statement_names).
+    /// Sets
+    /// [`BatchGetPreparedStatementOutput::unprocessed_prepared_statement_names`](Self::unprocessed_prepared_statement_names).
     pub fn set_unprocessed_prepared_statement_names(
         mut self,
         value: impl Into<Vec<UnprocessedPreparedStatementName>>,
@@ -321,7 +345,8 @@ pub struct BatchGetQueryExecutionInput {
     pub query_execution_ids: Vec<String>,
 }
 impl BatchGetQueryExecutionInput {
-    /// Creates a `BatchGetQueryExecutionInput` from its required members (`query_execution_ids`); optional members are set with the `set_*` methods.
+    /// Creates a `BatchGetQueryExecutionInput` from its required members (`query_execution_ids`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(query_execution_ids: impl Into<Vec<String>>) -> Self {
         Self {
             query_execution_ids: query_execution_ids.into(),
@@ -359,7 +384,8 @@ impl BatchGetQueryExecutionOutput {
         self.query_executions = Some(value.into());
         self
     }
-    /// Sets [`BatchGetQueryExecutionOutput::unprocessed_query_execution_ids`](Self::unprocessed_query_execution_ids).
+    /// Sets
+    /// [`BatchGetQueryExecutionOutput::unprocessed_query_execution_ids`](Self::unprocessed_query_execution_ids).
     pub fn set_unprocessed_query_execution_ids(
         mut self,
         value: impl Into<Vec<UnprocessedQueryExecutionId>>,
@@ -595,7 +621,8 @@ pub struct CalculationStatus {
     ///
     /// `RUNNING` - The calculation is running.
     ///
-    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to stop it.
+    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to
+    /// stop it.
     ///
     /// `CANCELED` - The calculation is no longer running as the result of a cancel request.
     ///
@@ -604,7 +631,8 @@ pub struct CalculationStatus {
     /// `FAILED` - The calculation failed and is no longer running.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<CalculationExecutionState>,
-    /// The reason for the calculation state change (for example, the calculation was canceled because the session was terminated).
+    /// The reason for the calculation state change (for example, the calculation was canceled because the
+    /// session was terminated).
     #[serde(rename = "StateChangeReason", skip_serializing_if = "Option::is_none")]
     pub state_change_reason: Option<String>,
 }
@@ -690,7 +718,8 @@ pub struct CancelCapacityReservationInput {
     pub name: String,
 }
 impl CancelCapacityReservationInput {
-    /// Creates a `CancelCapacityReservationInput` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `CancelCapacityReservationInput` from its required members (`name`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -705,7 +734,8 @@ pub struct CancelCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CancelCapacityReservationOutput {
-    /// Creates an empty `CancelCapacityReservationOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `CancelCapacityReservationOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -715,7 +745,8 @@ impl CancelCapacityReservationOutput {
         self._response.request_id()
     }
 }
-/// Contains the submission time of a single allocation request for a capacity reservation and the most recent status of the attempted allocation.
+/// Contains the submission time of a single allocation request for a capacity reservation and the most
+/// recent status of the attempted allocation.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -749,7 +780,8 @@ pub struct CapacityAllocation {
     pub request_completion_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl CapacityAllocation {
-    /// Creates a `CapacityAllocation` from its required members (`status`, `request_time`); optional members are set with the `set_*` methods.
+    /// Creates a `CapacityAllocation` from its required members (`status`, `request_time`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(
         status: impl Into<CapacityAllocationStatus>,
         request_time: impl Into<nimbus_aws::codegen::DateTime>,
@@ -857,7 +889,10 @@ impl CapacityAssignment {
         self
     }
 }
-/// Assigns Athena workgroups (and hence their queries) to capacity reservations. A capacity reservation can have only one capacity assignment configuration, but the capacity assignment configuration can be made up of multiple individual assignments. Each assignment specifies how Athena queries can consume capacity from the capacity reservation that their workgroup is mapped to.
+/// Assigns Athena workgroups (and hence their queries) to capacity reservations. A capacity reservation
+/// can have only one capacity assignment configuration, but the capacity assignment configuration can
+/// be made up of multiple individual assignments. Each assignment specifies how Athena queries can
+/// consume capacity from the capacity reservation that their workgroup is mapped to.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -870,11 +905,13 @@ pub struct CapacityAssignmentConfiguration {
     pub capacity_assignments: Option<Vec<CapacityAssignment>>,
 }
 impl CapacityAssignmentConfiguration {
-    /// Creates an empty `CapacityAssignmentConfiguration`; optional members are set with the `set_*` methods.
+    /// Creates an empty `CapacityAssignmentConfiguration`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`CapacityAssignmentConfiguration::capacity_reservation_name`](Self::capacity_reservation_name).
+    /// Sets
+    /// [`CapacityAssignmentConfiguration::capacity_reservation_name`](Self::capacity_reservation_name).
     pub fn set_capacity_reservation_name(mut self, value: impl Into<String>) -> Self {
         self.capacity_reservation_name = Some(value.into());
         self
@@ -888,7 +925,9 @@ impl CapacityAssignmentConfiguration {
         self
     }
 }
-/// A reservation for a specified number of data processing units (DPUs). When a reservation is initially created, it has no DPUs. Athena allocates DPUs until the allocated amount equals the requested amount.
+/// A reservation for a specified number of data processing units (DPUs). When a reservation is
+/// initially created, it has no DPUs. Athena allocates DPUs until the allocated amount equals the
+/// requested amount.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -921,7 +960,8 @@ pub struct CapacityReservation {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub allocated_dpus: i32,
-    /// Contains the submission time of a single allocation request for a capacity reservation and the most recent status of the attempted allocation.
+    /// Contains the submission time of a single allocation request for a capacity reservation and the most
+    /// recent status of the attempted allocation.
     #[serde(rename = "LastAllocation", skip_serializing_if = "Option::is_none")]
     pub last_allocation: Option<CapacityAllocation>,
     /// The time of the most recent capacity allocation that succeeded.
@@ -943,7 +983,8 @@ pub struct CapacityReservation {
     pub creation_time: nimbus_aws::codegen::DateTime,
 }
 impl CapacityReservation {
-    /// Creates a `CapacityReservation` from its required members (`name`, `status`, `target_dpus`, `allocated_dpus`, `creation_time`); optional members are set with the `set_*` methods.
+    /// Creates a `CapacityReservation` from its required members (`name`, `status`, `target_dpus`,
+    /// `allocated_dpus`, `creation_time`); optional members are set with the `set_*` methods.
     pub fn new(
         name: impl Into<String>,
         status: impl Into<CapacityReservationStatus>,
@@ -965,7 +1006,8 @@ impl CapacityReservation {
         self.last_allocation = Some(value.into());
         self
     }
-    /// Sets [`CapacityReservation::last_successful_allocation_time`](Self::last_successful_allocation_time).
+    /// Sets
+    /// [`CapacityReservation::last_successful_allocation_time`](Self::last_successful_allocation_time).
     pub fn set_last_successful_allocation_time(
         mut self,
         value: impl Into<nimbus_aws::codegen::DateTime>,
@@ -1110,7 +1152,8 @@ pub struct CloudWatchLoggingConfiguration {
     pub log_types: Option<std::collections::HashMap<String, Vec<String>>>,
 }
 impl CloudWatchLoggingConfiguration {
-    /// Creates a `CloudWatchLoggingConfiguration` from its required members (`enabled`); optional members are set with the `set_*` methods.
+    /// Creates a `CloudWatchLoggingConfiguration` from its required members (`enabled`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
             enabled: enabled.into(),
@@ -1156,7 +1199,8 @@ pub struct Column {
     pub comment: Option<String>,
 }
 impl Column {
-    /// Creates a `Column` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `Column` from its required members (`name`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1205,14 +1249,16 @@ pub struct ColumnInfo {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub r#type: String,
-    /// For `DECIMAL` data types, specifies the total number of digits, up to 38. For performance reasons, we recommend up to 18 digits.
+    /// For `DECIMAL` data types, specifies the total number of digits, up to 38. For performance reasons,
+    /// we recommend up to 18 digits.
     #[serde(
         rename = "Precision",
         default,
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub precision: i32,
-    /// For `DECIMAL` data types, specifies the total number of digits in the fractional part of the value. Defaults to 0.
+    /// For `DECIMAL` data types, specifies the total number of digits in the fractional part of the value.
+    /// Defaults to 0.
     #[serde(
         rename = "Scale",
         default,
@@ -1231,7 +1277,8 @@ pub struct ColumnInfo {
     pub case_sensitive: bool,
 }
 impl ColumnInfo {
-    /// Creates a `ColumnInfo` from its required members (`name`, `type`); optional members are set with the `set_*` methods.
+    /// Creates a `ColumnInfo` from its required members (`name`, `type`); optional members are set with the
+    /// `set_*` methods.
     pub fn new(name: impl Into<String>, r#type: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1519,7 +1566,8 @@ pub struct CreateCapacityReservationInput {
     pub tags: Option<Vec<Tag>>,
 }
 impl CreateCapacityReservationInput {
-    /// Creates a `CreateCapacityReservationInput` from its required members (`target_dpus`, `name`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateCapacityReservationInput` from its required members (`target_dpus`, `name`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(target_dpus: impl Into<i32>, name: impl Into<String>) -> Self {
         Self {
             target_dpus: target_dpus.into(),
@@ -1543,7 +1591,8 @@ pub struct CreateCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateCapacityReservationOutput {
-    /// Creates an empty `CreateCapacityReservationOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `CreateCapacityReservationOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1558,19 +1607,28 @@ impl CreateCapacityReservationOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateDataCatalogInput {
-    /// The name of the data catalog to create. The catalog name must be unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the length constraint of 256 is reserved for use by Athena.
+    /// The name of the data catalog to create. The catalog name must be unique for the Amazon Web Services
+    /// account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The
+    /// remainder of the length constraint of 256 is reserved for use by Athena.
     ///
     /// For `FEDERATED` type the catalog name has following considerations and limits:
     ///
-    /// - The catalog name allows special characters such as `_ , @ , \ , -` . These characters are replaced with a hyphen (-) when creating the CFN Stack Name and with an underscore (\_) when creating the Lambda Function and Glue Connection Name.
-    /// - The catalog name has a theoretical limit of 128 characters. However, since we use it to create other resources that allow less characters and we prepend a prefix to it, the actual catalog name limit for `FEDERATED` catalog is 64 - 23 = 41 characters.
+    /// - The catalog name allows special characters such as `_ , @ , \ , -` . These characters are replaced
+    ///   with a hyphen (-) when creating the CFN Stack Name and with an underscore (\_) when creating the
+    ///   Lambda Function and Glue Connection Name.
+    /// - The catalog name has a theoretical limit of 128 characters. However, since we use it to create
+    ///   other resources that allow less characters and we prepend a prefix to it, the actual catalog name
+    ///   limit for `FEDERATED` catalog is 64 - 23 = 41 characters.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
-    /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass.
+    /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data
+    /// Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for
+    /// which Athena creates the connection and the Lambda function for you based on the parameters that you
+    /// pass.
     ///
     /// For `FEDERATED` type, we do not support IAM identity center.
     #[serde(
@@ -1582,32 +1640,48 @@ pub struct CreateDataCatalogInput {
     /// A description of the data catalog to be created.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Specifies the Lambda function or functions to use for creating the data catalog. This is a mapping whose values depend on the catalog type.
+    /// Specifies the Lambda function or functions to use for creating the data catalog. This is a mapping
+    /// whose values depend on the catalog type.
     ///
-    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is required. `The sdk-version` parameter is optional and defaults to the currently supported version.\
+    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is
+    ///   required. `The sdk-version` parameter is optional and defaults to the currently supported
+    ///   version.\
     ///   `metadata-function=lambda_arn, sdk-version=version_number`
-    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not both.
-    ///   - If you have one Lambda function that processes metadata and another for reading the actual data, use the following syntax. Both parameters are required.\
-    ///    `metadata-function=lambda_arn, record-function=lambda_arn`
-    ///   - If you have a composite Lambda function that processes both metadata and data, use the following syntax to specify your Lambda function.\
-    ///    `function=lambda_arn`
-    /// - The `GLUE` type takes a catalog ID parameter and is required. The `catalog_id` is the account ID of the Amazon Web Services account to which the Glue Data Catalog belongs.\
+    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not
+    ///   both.
+    ///   - If you have one Lambda function that processes metadata and another for reading the actual data,
+    ///     use the following syntax. Both parameters are required.\
+    ///     `metadata-function=lambda_arn, record-function=lambda_arn`
+    ///   - If you have a composite Lambda function that processes both metadata and data, use the following
+    ///     syntax to specify your Lambda function.\
+    ///     `function=lambda_arn`
+    /// - The `GLUE` type takes a catalog ID parameter and is required. The `catalog_id` is the account ID
+    ///   of the Amazon Web Services account to which the Glue Data Catalog belongs.\
     ///   `catalog-id=catalog_id`
-    ///   - The `GLUE` data catalog type also applies to the default `AwsDataCatalog` that already exists in your account, of which you can have only one and cannot modify.
-    /// - The `FEDERATED` data catalog type uses one of the following parameters, but not both. Use `connection-arn` for an existing Glue connection. Use `connection-type` and `connection-properties` to specify the configuration setting for a new connection.
+    ///   - The `GLUE` data catalog type also applies to the default `AwsDataCatalog` that already exists in
+    ///     your account, of which you can have only one and cannot modify.
+    /// - The `FEDERATED` data catalog type uses one of the following parameters, but not both. Use
+    ///   `connection-arn` for an existing Glue connection. Use `connection-type` and
+    ///   `connection-properties` to specify the configuration setting for a new connection.
     ///   - `connection-arn:<glue_connection_arn_to_reuse>`
-    ///   - `lambda-role-arn` (optional): The execution role to use for the Lambda function. If not provided, one is created.
+    ///   - `lambda-role-arn` (optional): The execution role to use for the Lambda function. If not
+    ///     provided, one is created.
     ///   - `connection-type:MYSQL|REDSHIFT|...., connection-properties:"<json_string>"`\
-    ///    For *`<json_string>`* , use escaped JSON text, as in the following example.\
-    ///    `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
+    ///     For *`<json_string>`* , use escaped JSON text, as in the following example.\
+    ///     `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
-    /// A list of comma separated tags to add to the data catalog that is created. All the resources that are created by the `CreateDataCatalog` API operation with `FEDERATED` type will have the tag `federated_athena_datacatalog="true"`. This includes the CFN Stack, Glue Connection, Athena DataCatalog, and all the resources created as part of the CFN Stack (Lambda Function, IAM policies/roles).
+    /// A list of comma separated tags to add to the data catalog that is created. All the resources that
+    /// are created by the `CreateDataCatalog` API operation with `FEDERATED` type will have the tag
+    /// `federated_athena_datacatalog="true"`. This includes the CFN Stack, Glue Connection, Athena
+    /// DataCatalog, and all the resources created as part of the CFN Stack (Lambda Function, IAM
+    /// policies/roles).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
 impl CreateDataCatalogInput {
-    /// Creates a `CreateDataCatalogInput` from its required members (`name`, `type`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateDataCatalogInput` from its required members (`name`, `type`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(name: impl Into<String>, r#type: impl Into<DataCatalogType>) -> Self {
         Self {
             name: name.into(),
@@ -1641,7 +1715,8 @@ impl CreateDataCatalogInput {
 pub struct CreateDataCatalogOutput {
     /// Contains information about a data catalog in an Amazon Web Services account.
     ///
-    /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources** page under the **Data source name** column.
+    /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources**
+    /// page under the **Data source name** column.
     #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -1693,9 +1768,15 @@ pub struct CreateNamedQueryInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_string: String,
-    /// A unique case-sensitive string used to ensure the request to create the query is idempotent (executes only once). If another `CreateNamedQuery` request is received, the same response is returned and another query is not created. If a parameter has changed, for example, the `QueryString`, an error is returned.
+    /// A unique case-sensitive string used to ensure the request to create the query is idempotent
+    /// (executes only once). If another `CreateNamedQuery` request is received, the same response is
+    /// returned and another query is not created. If a parameter has changed, for example, the
+    /// `QueryString`, an error is returned.
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
     /// The name of the workgroup in which the named query is being created.
@@ -1703,7 +1784,8 @@ pub struct CreateNamedQueryInput {
     pub work_group: Option<String>,
 }
 impl CreateNamedQueryInput {
-    /// Creates a `CreateNamedQueryInput` from its required members (`name`, `database`, `query_string`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateNamedQueryInput` from its required members (`name`, `database`, `query_string`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         name: impl Into<String>,
         database: impl Into<String>,
@@ -1779,14 +1861,19 @@ pub struct CreateNotebookInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
-    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
+    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
+    /// (executes only once).
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
 }
 impl CreateNotebookInput {
-    /// Creates a `CreateNotebookInput` from its required members (`work_group`, `name`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateNotebookInput` from its required members (`work_group`, `name`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(work_group: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             work_group: work_group.into(),
@@ -1859,7 +1946,8 @@ pub struct CreatePreparedStatementInput {
     pub description: Option<String>,
 }
 impl CreatePreparedStatementInput {
-    /// Creates a `CreatePreparedStatementInput` from its required members (`statement_name`, `work_group`, `query_statement`); optional members are set with the `set_*` methods.
+    /// Creates a `CreatePreparedStatementInput` from its required members (`statement_name`, `work_group`,
+    /// `query_statement`); optional members are set with the `set_*` methods.
     pub fn new(
         statement_name: impl Into<String>,
         work_group: impl Into<String>,
@@ -1912,7 +2000,8 @@ pub struct CreatePresignedNotebookUrlRequest {
     pub session_id: String,
 }
 impl CreatePresignedNotebookUrlRequest {
-    /// Creates a `CreatePresignedNotebookUrlRequest` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `CreatePresignedNotebookUrlRequest` from its required members (`session_id`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
@@ -1924,7 +2013,8 @@ impl CreatePresignedNotebookUrlRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatePresignedNotebookUrlResponse {
-    /// The URL of the notebook. The URL includes the authentication token and notebook file name and points directly to the opened notebook.
+    /// The URL of the notebook. The URL includes the authentication token and notebook file name and points
+    /// directly to the opened notebook.
     #[serde(
         rename = "NotebookUrl",
         default,
@@ -1950,7 +2040,8 @@ pub struct CreatePresignedNotebookUrlResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreatePresignedNotebookUrlResponse {
-    /// Creates a `CreatePresignedNotebookUrlResponse` from its required members (`notebook_url`, `auth_token`, `auth_token_expiration_time`); optional members are set with the `set_*` methods.
+    /// Creates a `CreatePresignedNotebookUrlResponse` from its required members (`notebook_url`,
+    /// `auth_token`, `auth_token_expiration_time`); optional members are set with the `set_*` methods.
     pub fn new(
         notebook_url: impl Into<String>,
         auth_token: impl Into<String>,
@@ -1981,7 +2072,13 @@ pub struct CreateWorkGroupInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
-    /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled Athena workgroup. Athena SQL workgroup configuration includes the location in Amazon S3 where query and calculation results are stored, the encryption configuration, if any, used for encrypting query results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, the limit for the amount of bytes scanned (cutoff) per query, if it is specified, and whether workgroup's settings (specified with `EnforceWorkGroupConfiguration`) in the `WorkGroupConfiguration` override client-side settings. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
+    /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled Athena
+    /// workgroup. Athena SQL workgroup configuration includes the location in Amazon S3 where query and
+    /// calculation results are stored, the encryption configuration, if any, used for encrypting query
+    /// results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, the limit for the
+    /// amount of bytes scanned (cutoff) per query, if it is specified, and whether workgroup's settings
+    /// (specified with `EnforceWorkGroupConfiguration`) in the `WorkGroupConfiguration` override
+    /// client-side settings. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<WorkGroupConfiguration>,
     /// The workgroup description.
@@ -1992,7 +2089,8 @@ pub struct CreateWorkGroupInput {
     pub tags: Option<Vec<Tag>>,
 }
 impl CreateWorkGroupInput {
-    /// Creates a `CreateWorkGroupInput` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateWorkGroupInput` from its required members (`name`); optional members are set with
+    /// the `set_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2038,7 +2136,9 @@ impl CreateWorkGroupOutput {
         self._response.request_id()
     }
 }
-/// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena. When an Amazon Web Services managed key is used, this value is null. This setting does not apply to Athena SQL workgroups.
+/// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena.
+/// When an Amazon Web Services managed key is used, this value is null. This setting does not apply to
+/// Athena SQL workgroups.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -2052,19 +2152,23 @@ pub struct CustomerContentEncryptionConfiguration {
     pub kms_key: String,
 }
 impl CustomerContentEncryptionConfiguration {
-    /// Creates a `CustomerContentEncryptionConfiguration` from its required members (`kms_key`); optional members are set with the `set_*` methods.
+    /// Creates a `CustomerContentEncryptionConfiguration` from its required members (`kms_key`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(kms_key: impl Into<String>) -> Self {
         Self { kms_key: kms_key.into() }
     }
 }
 /// Contains information about a data catalog in an Amazon Web Services account.
 ///
-/// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources** page under the **Data source name** column.
+/// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources**
+/// page under the **Data source name** column.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DataCatalog {
-    /// The name of the data catalog. The catalog name must be unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the length constraint of 256 is reserved for use by Athena.
+    /// The name of the data catalog. The catalog name must be unique for the Amazon Web Services account
+    /// and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder
+    /// of the length constraint of 256 is reserved for use by Athena.
     #[serde(
         rename = "Name",
         default,
@@ -2074,35 +2178,49 @@ pub struct DataCatalog {
     /// An optional description of the data catalog.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass.
+    /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data
+    /// Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for
+    /// which Athena creates the connection and the Lambda function for you based on the parameters that you
+    /// pass.
     #[serde(
         rename = "Type",
         default,
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub r#type: DataCatalogType,
-    /// Specifies the Lambda function or functions to use for the data catalog. This is a mapping whose values depend on the catalog type.
+    /// Specifies the Lambda function or functions to use for the data catalog. This is a mapping whose
+    /// values depend on the catalog type.
     ///
-    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is required. `The sdk-version` parameter is optional and defaults to the currently supported version.\
+    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is
+    ///   required. `The sdk-version` parameter is optional and defaults to the currently supported
+    ///   version.\
     ///   `metadata-function=lambda_arn, sdk-version=version_number`
-    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not both.
-    ///   - If you have one Lambda function that processes metadata and another for reading the actual data, use the following syntax. Both parameters are required.\
-    ///    `metadata-function=lambda_arn, record-function=lambda_arn`
-    ///   - If you have a composite Lambda function that processes both metadata and data, use the following syntax to specify your Lambda function.\
-    ///    `function=lambda_arn`
-    /// - The `GLUE` type takes a catalog ID parameter and is required. The `catalog_id` is the account ID of the Amazon Web Services account to which the Glue catalog belongs.\
+    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not
+    ///   both.
+    ///   - If you have one Lambda function that processes metadata and another for reading the actual data,
+    ///     use the following syntax. Both parameters are required.\
+    ///     `metadata-function=lambda_arn, record-function=lambda_arn`
+    ///   - If you have a composite Lambda function that processes both metadata and data, use the following
+    ///     syntax to specify your Lambda function.\
+    ///     `function=lambda_arn`
+    /// - The `GLUE` type takes a catalog ID parameter and is required. The `catalog_id` is the account ID
+    ///   of the Amazon Web Services account to which the Glue catalog belongs.\
     ///   `catalog-id=catalog_id`
-    ///   - The `GLUE` data catalog type also applies to the default `AwsDataCatalog` that already exists in your account, of which you can have only one and cannot modify.
-    /// - The `FEDERATED` data catalog type uses one of the following parameters, but not both. Use `connection-arn` for an existing Glue connection. Use `connection-type` and `connection-properties` to specify the configuration setting for a new connection.
+    ///   - The `GLUE` data catalog type also applies to the default `AwsDataCatalog` that already exists in
+    ///     your account, of which you can have only one and cannot modify.
+    /// - The `FEDERATED` data catalog type uses one of the following parameters, but not both. Use
+    ///   `connection-arn` for an existing Glue connection. Use `connection-type` and
+    ///   `connection-properties` to specify the configuration setting for a new connection.
     ///   - `connection-arn:<glue_connection_arn_to_reuse>`
     ///   - `connection-type:MYSQL|REDSHIFT|...., connection-properties:"<json_string>"`\
-    ///    For *`<json_string>`* , use escaped JSON text, as in the following example.\
-    ///    `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
+    ///     For *`<json_string>`* , use escaped JSON text, as in the following example.\
+    ///     `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
     /// The status of the creation or deletion of the data catalog.
     ///
-    /// - The `LAMBDA`, `GLUE`, and `HIVE` data catalog types are created synchronously. Their status is either `CREATE_COMPLETE` or `CREATE_FAILED`.
+    /// - The `LAMBDA`, `GLUE`, and `HIVE` data catalog types are created synchronously. Their status is
+    ///   either `CREATE_COMPLETE` or `CREATE_FAILED`.
     /// - The `FEDERATED` data catalog type is created asynchronously.
     ///
     /// Data catalog creation status:
@@ -2121,7 +2239,9 @@ pub struct DataCatalog {
     /// - `DELETE_FAILED`: Federated data catalog could not be deleted.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<DataCatalogStatus>,
-    /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or `SQLSERVER`). For information about individual connectors, see [Available data source connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
+    /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or
+    /// `SQLSERVER`). For information about individual connectors, see [Available data source
+    /// connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<ConnectionType>,
     /// Text of the error that occurred during data catalog creation or deletion.
@@ -2129,7 +2249,8 @@ pub struct DataCatalog {
     pub error: Option<String>,
 }
 impl DataCatalog {
-    /// Creates a `DataCatalog` from its required members (`name`, `type`); optional members are set with the `set_*` methods.
+    /// Creates a `DataCatalog` from its required members (`name`, `type`); optional members are set with
+    /// the `set_*` methods.
     pub fn new(name: impl Into<String>, r#type: impl Into<DataCatalogType>) -> Self {
         Self {
             name: name.into(),
@@ -2268,7 +2389,9 @@ impl schemars::JsonSchema for DataCatalogStatus {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DataCatalogSummary {
-    /// The name of the data catalog. The catalog name is unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the length constraint of 256 is reserved for use by Athena.
+    /// The name of the data catalog. The catalog name is unique for the Amazon Web Services account and can
+    /// use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the
+    /// length constraint of 256 is reserved for use by Athena.
     #[serde(rename = "CatalogName", skip_serializing_if = "Option::is_none")]
     pub catalog_name: Option<String>,
     /// The data catalog type.
@@ -2276,7 +2399,8 @@ pub struct DataCatalogSummary {
     pub r#type: Option<DataCatalogType>,
     /// The status of the creation or deletion of the data catalog.
     ///
-    /// - The `LAMBDA`, `GLUE`, and `HIVE` data catalog types are created synchronously. Their status is either `CREATE_COMPLETE` or `CREATE_FAILED`.
+    /// - The `LAMBDA`, `GLUE`, and `HIVE` data catalog types are created synchronously. Their status is
+    ///   either `CREATE_COMPLETE` or `CREATE_FAILED`.
     /// - The `FEDERATED` data catalog type is created asynchronously.
     ///
     /// Data catalog creation status:
@@ -2295,7 +2419,9 @@ pub struct DataCatalogSummary {
     /// - `DELETE_FAILED`: Federated data catalog could not be deleted.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<DataCatalogStatus>,
-    /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or `SQLSERVER`). For information about individual connectors, see [Available data source connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
+    /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or
+    /// `SQLSERVER`). For information about individual connectors, see [Available data source
+    /// connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<ConnectionType>,
     /// Text of the error that occurred during data catalog creation or deletion.
@@ -2425,7 +2551,8 @@ pub struct Database {
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
 impl Database {
-    /// Creates a `Database` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `Database` from its required members (`name`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2480,7 +2607,8 @@ pub struct DeleteCapacityReservationInput {
     pub name: String,
 }
 impl DeleteCapacityReservationInput {
-    /// Creates a `DeleteCapacityReservationInput` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteCapacityReservationInput` from its required members (`name`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -2495,7 +2623,8 @@ pub struct DeleteCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteCapacityReservationOutput {
-    /// Creates an empty `DeleteCapacityReservationOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DeleteCapacityReservationOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2517,12 +2646,15 @@ pub struct DeleteDataCatalogInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
-    /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually perform this before registering the connector with Glue Data Catalog. After deletion, you will have to manage the Glue Connection and Lambda function.
+    /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually
+    /// perform this before registering the connector with Glue Data Catalog. After deletion, you will have
+    /// to manage the Glue Connection and Lambda function.
     #[serde(rename = "DeleteCatalogOnly", skip_serializing_if = "Option::is_none")]
     pub delete_catalog_only: Option<bool>,
 }
 impl DeleteDataCatalogInput {
-    /// Creates a `DeleteDataCatalogInput` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteDataCatalogInput` from its required members (`name`); optional members are set with
+    /// the `set_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2542,7 +2674,8 @@ impl DeleteDataCatalogInput {
 pub struct DeleteDataCatalogOutput {
     /// Contains information about a data catalog in an Amazon Web Services account.
     ///
-    /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources** page under the **Data source name** column.
+    /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources**
+    /// page under the **Data source name** column.
     #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -2579,7 +2712,8 @@ pub struct DeleteNamedQueryInput {
     pub named_query_id: String,
 }
 impl DeleteNamedQueryInput {
-    /// Creates a `DeleteNamedQueryInput` from its required members (`named_query_id`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteNamedQueryInput` from its required members (`named_query_id`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(named_query_id: impl Into<String>) -> Self {
         Self {
             named_query_id: named_query_id.into(),
@@ -2620,7 +2754,8 @@ pub struct DeleteNotebookInput {
     pub notebook_id: String,
 }
 impl DeleteNotebookInput {
-    /// Creates a `DeleteNotebookInput` from its required members (`notebook_id`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteNotebookInput` from its required members (`notebook_id`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(notebook_id: impl Into<String>) -> Self {
         Self {
             notebook_id: notebook_id.into(),
@@ -2668,7 +2803,8 @@ pub struct DeletePreparedStatementInput {
     pub work_group: String,
 }
 impl DeletePreparedStatementInput {
-    /// Creates a `DeletePreparedStatementInput` from its required members (`statement_name`, `work_group`); optional members are set with the `set_*` methods.
+    /// Creates a `DeletePreparedStatementInput` from its required members (`statement_name`, `work_group`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         statement_name: impl Into<String>,
         work_group: impl Into<String>,
@@ -2711,12 +2847,14 @@ pub struct DeleteWorkGroupInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
-    /// The option to delete the workgroup and its contents even if the workgroup contains any named queries, query executions, or notebooks.
+    /// The option to delete the workgroup and its contents even if the workgroup contains any named
+    /// queries, query executions, or notebooks.
     #[serde(rename = "RecursiveDeleteOption", skip_serializing_if = "Option::is_none")]
     pub recursive_delete_option: Option<bool>,
 }
 impl DeleteWorkGroupInput {
-    /// Creates a `DeleteWorkGroupInput` from its required members (`work_group`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteWorkGroupInput` from its required members (`work_group`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(work_group: impl Into<String>) -> Self {
         Self {
             work_group: work_group.into(),
@@ -2749,14 +2887,19 @@ impl DeleteWorkGroupOutput {
         self._response.request_id()
     }
 }
-/// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used (for example, `SSE_KMS` or `CSE_KMS`) and key information.
+/// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used
+/// (for example, `SSE_KMS` or `CSE_KMS`) and key information.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EncryptionConfiguration {
-    /// Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (`SSE_S3`), server-side encryption with KMS-managed keys (`SSE_KMS`), or client-side encryption with KMS-managed keys (`CSE_KMS`) is used.
+    /// Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (`SSE_S3`),
+    /// server-side encryption with KMS-managed keys (`SSE_KMS`), or client-side encryption with KMS-managed
+    /// keys (`CSE_KMS`) is used.
     ///
-    /// If a query runs in a workgroup and the workgroup overrides client-side settings, then the workgroup's setting for encryption is used. It specifies whether query results must be encrypted, for all queries that run in this workgroup.
+    /// If a query runs in a workgroup and the workgroup overrides client-side settings, then the
+    /// workgroup's setting for encryption is used. It specifies whether query results must be encrypted,
+    /// for all queries that run in this workgroup.
     #[serde(
         rename = "EncryptionOption",
         default,
@@ -2768,7 +2911,8 @@ pub struct EncryptionConfiguration {
     pub kms_key: Option<String>,
 }
 impl EncryptionConfiguration {
-    /// Creates a `EncryptionConfiguration` from its required members (`encryption_option`); optional members are set with the `set_*` methods.
+    /// Creates a `EncryptionConfiguration` from its required members (`encryption_option`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(encryption_option: impl Into<EncryptionOption>) -> Self {
         Self {
             encryption_option: encryption_option.into(),
@@ -2849,15 +2993,21 @@ impl schemars::JsonSchema for EncryptionOption {
         nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+/// The engine configuration for the workgroup, which includes the minimum/maximum number of Data
+/// Processing Units (DPU) that queries should use when running in provisioned capacity. If not
+/// specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and
+/// allocated DPUs).
 ///
-/// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following values: The name of the Classifications should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+/// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following
+/// values: The name of the Classifications should be `athena-query-engine-properties`, with the only
+/// allowed properties as `max-dpu-count` and `min-dpu-count`.
 #[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EngineConfiguration {
-    /// The number of DPUs to use for the coordinator. A coordinator is a special executor that orchestrates processing work and manages other executors in a notebook session. The default is 1.
+    /// The number of DPUs to use for the coordinator. A coordinator is a special executor that orchestrates
+    /// processing work and manages other executors in a notebook session. The default is 1.
     #[serde(rename = "CoordinatorDpuSize", skip_serializing_if = "Option::is_none")]
     pub coordinator_dpu_size: Option<i32>,
     /// The maximum number of DPUs that can run concurrently.
@@ -2866,13 +3016,18 @@ pub struct EngineConfiguration {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub max_concurrent_dpus: i32,
-    /// The default number of DPUs to use for executors. An executor is the smallest unit of compute that a notebook session can request from Athena. The default is 1.
+    /// The default number of DPUs to use for executors. An executor is the smallest unit of compute that a
+    /// notebook session can request from Athena. The default is 1.
     #[serde(rename = "DefaultExecutorDpuSize", skip_serializing_if = "Option::is_none")]
     pub default_executor_dpu_size: Option<i32>,
-    /// Contains additional notebook engine `MAP<string, string>` parameter mappings in the form of key-value pairs. To specify an Athena notebook that the Jupyter server will download and serve, specify a value for the `StartSessionRequest$NotebookVersion` field, and then add a key named `NotebookId` to `AdditionalConfigs` that has the value of the Athena notebook ID.
+    /// Contains additional notebook engine `MAP<string, string>` parameter mappings in the form of
+    /// key-value pairs. To specify an Athena notebook that the Jupyter server will download and serve,
+    /// specify a value for the `StartSessionRequest$NotebookVersion` field, and then add a key named
+    /// `NotebookId` to `AdditionalConfigs` that has the value of the Athena notebook ID.
     #[serde(rename = "AdditionalConfigs", skip_serializing_if = "Option::is_none")]
     pub additional_configs: Option<std::collections::HashMap<String, String>>,
-    /// Specifies custom jar files and Spark properties for use cases like cluster encryption, table formats, and general Spark tuning.
+    /// Specifies custom jar files and Spark properties for use cases like cluster encryption, table
+    /// formats, and general Spark tuning.
     #[serde(rename = "SparkProperties", skip_serializing_if = "Option::is_none")]
     pub spark_properties: Option<std::collections::HashMap<String, String>>,
     /// The configuration classifications that can be specified for the engine.
@@ -2939,10 +3094,15 @@ impl EngineConfiguration {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EngineVersion {
-    /// The engine version requested by the user. Possible values are determined by the output of `ListEngineVersions`, including AUTO. The default is AUTO.
+    /// The engine version requested by the user. Possible values are determined by the output of
+    /// `ListEngineVersions`, including AUTO. The default is AUTO.
     #[serde(rename = "SelectedEngineVersion", skip_serializing_if = "Option::is_none")]
     pub selected_engine_version: Option<String>,
-    /// Read only. The engine version on which the query runs. If the user requests a valid engine version other than Auto, the effective engine version is the same as the engine version that the user requested. If the user requests Auto, the effective engine version is chosen by Athena. When a request to update the engine version is made by a `CreateWorkGroup` or `UpdateWorkGroup` operation, the `EffectiveEngineVersion` field is ignored.
+    /// Read only. The engine version on which the query runs. If the user requests a valid engine version
+    /// other than Auto, the effective engine version is the same as the engine version that the user
+    /// requested. If the user requests Auto, the effective engine version is chosen by Athena. When a
+    /// request to update the engine version is made by a `CreateWorkGroup` or `UpdateWorkGroup` operation,
+    /// the `EffectiveEngineVersion` field is ignored.
     #[serde(rename = "EffectiveEngineVersion", skip_serializing_if = "Option::is_none")]
     pub effective_engine_version: Option<String>,
 }
@@ -3148,12 +3308,14 @@ pub struct ExecutorsSummary {
     /// `FAILED` - Due to a failure, the executor is no longer running.
     #[serde(rename = "ExecutorState", skip_serializing_if = "Option::is_none")]
     pub executor_state: Option<ExecutorState>,
-    /// The smallest unit of compute that a session can request from Athena. Size is measured in data processing unit (DPU) values, a relative measure of processing power.
+    /// The smallest unit of compute that a session can request from Athena. Size is measured in data
+    /// processing unit (DPU) values, a relative measure of processing power.
     #[serde(rename = "ExecutorSize", skip_serializing_if = "Option::is_none")]
     pub executor_size: Option<i64>,
 }
 impl ExecutorsSummary {
-    /// Creates a `ExecutorsSummary` from its required members (`executor_id`); optional members are set with the `set_*` methods.
+    /// Creates a `ExecutorsSummary` from its required members (`executor_id`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(executor_id: impl Into<String>) -> Self {
         Self {
             executor_id: executor_id.into(),
@@ -3200,7 +3362,8 @@ pub struct ExportNotebookInput {
     pub notebook_id: String,
 }
 impl ExportNotebookInput {
-    /// Creates a `ExportNotebookInput` from its required members (`notebook_id`); optional members are set with the `set_*` methods.
+    /// Creates a `ExportNotebookInput` from its required members (`notebook_id`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(notebook_id: impl Into<String>) -> Self {
         Self {
             notebook_id: notebook_id.into(),
@@ -3277,7 +3440,8 @@ pub struct GetCalculationExecutionCodeRequest {
     pub calculation_execution_id: String,
 }
 impl GetCalculationExecutionCodeRequest {
-    /// Creates a `GetCalculationExecutionCodeRequest` from its required members (`calculation_execution_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetCalculationExecutionCodeRequest` from its required members
+    /// (`calculation_execution_id`); optional members are set with the `set_*` methods.
     pub fn new(calculation_execution_id: impl Into<String>) -> Self {
         Self {
             calculation_execution_id: calculation_execution_id.into(),
@@ -3297,7 +3461,8 @@ pub struct GetCalculationExecutionCodeResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCalculationExecutionCodeResponse {
-    /// Creates an empty `GetCalculationExecutionCodeResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `GetCalculationExecutionCodeResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3326,7 +3491,8 @@ pub struct GetCalculationExecutionRequest {
     pub calculation_execution_id: String,
 }
 impl GetCalculationExecutionRequest {
-    /// Creates a `GetCalculationExecutionRequest` from its required members (`calculation_execution_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetCalculationExecutionRequest` from its required members (`calculation_execution_id`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(calculation_execution_id: impl Into<String>) -> Self {
         Self {
             calculation_execution_id: calculation_execution_id.into(),
@@ -3353,7 +3519,8 @@ pub struct GetCalculationExecutionResponse {
     /// Contains information about the status of the calculation.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<CalculationStatus>,
-    /// Contains information about the data processing unit (DPU) execution time and progress. This field is populated only when statistics are available.
+    /// Contains information about the data processing unit (DPU) execution time and progress. This field is
+    /// populated only when statistics are available.
     #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
     pub statistics: Option<CalculationStatistics>,
     /// Contains result information. This field is populated only if the calculation is completed.
@@ -3364,7 +3531,8 @@ pub struct GetCalculationExecutionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCalculationExecutionResponse {
-    /// Creates an empty `GetCalculationExecutionResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `GetCalculationExecutionResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3423,7 +3591,8 @@ pub struct GetCalculationExecutionStatusRequest {
     pub calculation_execution_id: String,
 }
 impl GetCalculationExecutionStatusRequest {
-    /// Creates a `GetCalculationExecutionStatusRequest` from its required members (`calculation_execution_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetCalculationExecutionStatusRequest` from its required members
+    /// (`calculation_execution_id`); optional members are set with the `set_*` methods.
     pub fn new(calculation_execution_id: impl Into<String>) -> Self {
         Self {
             calculation_execution_id: calculation_execution_id.into(),
@@ -3446,7 +3615,8 @@ pub struct GetCalculationExecutionStatusResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCalculationExecutionStatusResponse {
-    /// Creates an empty `GetCalculationExecutionStatusResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `GetCalculationExecutionStatusResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3480,7 +3650,8 @@ pub struct GetCapacityAssignmentConfigurationInput {
     pub capacity_reservation_name: String,
 }
 impl GetCapacityAssignmentConfigurationInput {
-    /// Creates a `GetCapacityAssignmentConfigurationInput` from its required members (`capacity_reservation_name`); optional members are set with the `set_*` methods.
+    /// Creates a `GetCapacityAssignmentConfigurationInput` from its required members
+    /// (`capacity_reservation_name`); optional members are set with the `set_*` methods.
     pub fn new(capacity_reservation_name: impl Into<String>) -> Self {
         Self {
             capacity_reservation_name: capacity_reservation_name.into(),
@@ -3504,7 +3675,8 @@ pub struct GetCapacityAssignmentConfigurationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCapacityAssignmentConfigurationOutput {
-    /// Creates a `GetCapacityAssignmentConfigurationOutput` from its required members (`capacity_assignment_configuration`); optional members are set with the `set_*` methods.
+    /// Creates a `GetCapacityAssignmentConfigurationOutput` from its required members
+    /// (`capacity_assignment_configuration`); optional members are set with the `set_*` methods.
     pub fn new(
         capacity_assignment_configuration: impl Into<CapacityAssignmentConfiguration>,
     ) -> Self {
@@ -3533,7 +3705,8 @@ pub struct GetCapacityReservationInput {
     pub name: String,
 }
 impl GetCapacityReservationInput {
-    /// Creates a `GetCapacityReservationInput` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `GetCapacityReservationInput` from its required members (`name`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -3555,7 +3728,8 @@ pub struct GetCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetCapacityReservationOutput {
-    /// Creates a `GetCapacityReservationOutput` from its required members (`capacity_reservation`); optional members are set with the `set_*` methods.
+    /// Creates a `GetCapacityReservationOutput` from its required members (`capacity_reservation`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(capacity_reservation: impl Into<CapacityReservation>) -> Self {
         Self {
             capacity_reservation: capacity_reservation.into(),
@@ -3585,7 +3759,8 @@ pub struct GetDataCatalogInput {
     pub work_group: Option<String>,
 }
 impl GetDataCatalogInput {
-    /// Creates a `GetDataCatalogInput` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `GetDataCatalogInput` from its required members (`name`); optional members are set with
+    /// the `set_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -3645,12 +3820,14 @@ pub struct GetDatabaseInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub database_name: String,
-    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
+    /// Identity Center enabled Glue Data Catalog.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
 impl GetDatabaseInput {
-    /// Creates a `GetDatabaseInput` from its required members (`catalog_name`, `database_name`); optional members are set with the `set_*` methods.
+    /// Creates a `GetDatabaseInput` from its required members (`catalog_name`, `database_name`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(
         catalog_name: impl Into<String>,
         database_name: impl Into<String>,
@@ -3709,7 +3886,8 @@ pub struct GetNamedQueryInput {
     pub named_query_id: String,
 }
 impl GetNamedQueryInput {
-    /// Creates a `GetNamedQueryInput` from its required members (`named_query_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetNamedQueryInput` from its required members (`named_query_id`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(named_query_id: impl Into<String>) -> Self {
         Self {
             named_query_id: named_query_id.into(),
@@ -3758,7 +3936,8 @@ pub struct GetNotebookMetadataInput {
     pub notebook_id: String,
 }
 impl GetNotebookMetadataInput {
-    /// Creates a `GetNotebookMetadataInput` from its required members (`notebook_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetNotebookMetadataInput` from its required members (`notebook_id`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(notebook_id: impl Into<String>) -> Self {
         Self {
             notebook_id: notebook_id.into(),
@@ -3814,7 +3993,8 @@ pub struct GetPreparedStatementInput {
     pub work_group: String,
 }
 impl GetPreparedStatementInput {
-    /// Creates a `GetPreparedStatementInput` from its required members (`statement_name`, `work_group`); optional members are set with the `set_*` methods.
+    /// Creates a `GetPreparedStatementInput` from its required members (`statement_name`, `work_group`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         statement_name: impl Into<String>,
         work_group: impl Into<String>,
@@ -3870,7 +4050,8 @@ pub struct GetQueryExecutionInput {
     pub query_execution_id: String,
 }
 impl GetQueryExecutionInput {
-    /// Creates a `GetQueryExecutionInput` from its required members (`query_execution_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetQueryExecutionInput` from its required members (`query_execution_id`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(query_execution_id: impl Into<String>) -> Self {
         Self {
             query_execution_id: query_execution_id.into(),
@@ -3917,18 +4098,24 @@ pub struct GetQueryResultsInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_execution_id: String,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The maximum number of results (rows) to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// When you set this to `DATA_ROWS` or empty, `GetQueryResults` returns the query results in rows. If set to `DATA_MANIFEST`, it returns the manifest file in rows. Only the query types `CREATE TABLE AS SELECT`, `UNLOAD`, and `INSERT` can generate a manifest file. If you use `DATA_MANIFEST` for other query types, the query will fail.
+    /// When you set this to `DATA_ROWS` or empty, `GetQueryResults` returns the query results in rows. If
+    /// set to `DATA_MANIFEST`, it returns the manifest file in rows. Only the query types `CREATE TABLE AS
+    /// SELECT`, `UNLOAD`, and `INSERT` can generate a manifest file. If you use `DATA_MANIFEST` for other
+    /// query types, the query will fail.
     #[serde(rename = "QueryResultType", skip_serializing_if = "Option::is_none")]
     pub query_result_type: Option<QueryResultType>,
 }
 impl GetQueryResultsInput {
-    /// Creates a `GetQueryResultsInput` from its required members (`query_execution_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetQueryResultsInput` from its required members (`query_execution_id`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(query_execution_id: impl Into<String>) -> Self {
         Self {
             query_execution_id: query_execution_id.into(),
@@ -3962,7 +4149,9 @@ pub struct GetQueryResultsOutput {
     /// The results of the query execution.
     #[serde(rename = "ResultSet", skip_serializing_if = "Option::is_none")]
     pub result_set: Option<ResultSet>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -4009,7 +4198,8 @@ pub struct GetQueryRuntimeStatisticsInput {
     pub query_execution_id: String,
 }
 impl GetQueryRuntimeStatisticsInput {
-    /// Creates a `GetQueryRuntimeStatisticsInput` from its required members (`query_execution_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetQueryRuntimeStatisticsInput` from its required members (`query_execution_id`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(query_execution_id: impl Into<String>) -> Self {
         Self {
             query_execution_id: query_execution_id.into(),
@@ -4029,7 +4219,8 @@ pub struct GetQueryRuntimeStatisticsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetQueryRuntimeStatisticsOutput {
-    /// Creates an empty `GetQueryRuntimeStatisticsOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `GetQueryRuntimeStatisticsOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -4061,7 +4252,8 @@ pub struct GetResourceDashboardRequest {
     pub resource_arn: String,
 }
 impl GetResourceDashboardRequest {
-    /// Creates a `GetResourceDashboardRequest` from its required members (`resource_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetResourceDashboardRequest` from its required members (`resource_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(resource_arn: impl Into<String>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -4085,7 +4277,8 @@ pub struct GetResourceDashboardResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetResourceDashboardResponse {
-    /// Creates a `GetResourceDashboardResponse` from its required members (`url`); optional members are set with the `set_*` methods.
+    /// Creates a `GetResourceDashboardResponse` from its required members (`url`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -4112,7 +4305,8 @@ pub struct GetSessionEndpointRequest {
     pub session_id: String,
 }
 impl GetSessionEndpointRequest {
-    /// Creates a `GetSessionEndpointRequest` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetSessionEndpointRequest` from its required members (`session_id`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
@@ -4151,7 +4345,8 @@ pub struct GetSessionEndpointResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetSessionEndpointResponse {
-    /// Creates a `GetSessionEndpointResponse` from its required members (`endpoint_url`, `auth_token`, `auth_token_expiration_time`); optional members are set with the `set_*` methods.
+    /// Creates a `GetSessionEndpointResponse` from its required members (`endpoint_url`, `auth_token`,
+    /// `auth_token_expiration_time`); optional members are set with the `set_*` methods.
     pub fn new(
         endpoint_url: impl Into<String>,
         auth_token: impl Into<String>,
@@ -4184,7 +4379,8 @@ pub struct GetSessionRequest {
     pub session_id: String,
 }
 impl GetSessionRequest {
-    /// Creates a `GetSessionRequest` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetSessionRequest` from its required members (`session_id`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
@@ -4205,7 +4401,8 @@ pub struct GetSessionResponse {
     /// The workgroup to which the session belongs.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
-    /// The engine version used by the session (for example, `PySpark engine version 3`). You can get a list of engine versions by calling `ListEngineVersions`.
+    /// The engine version used by the session (for example, `PySpark engine version 3`). You can get a list
+    /// of engine versions by calling `ListEngineVersions`.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<String>,
     /// Contains engine configuration information like DPU usage.
@@ -4214,7 +4411,8 @@ pub struct GetSessionResponse {
     /// The notebook version.
     #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
     pub notebook_version: Option<String>,
-    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
+    /// buckets, Amazon CloudWatch log groups etc.
     #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
     /// Contains the workgroup configuration information used by the session.
@@ -4314,7 +4512,8 @@ pub struct GetSessionStatusRequest {
     pub session_id: String,
 }
 impl GetSessionStatusRequest {
-    /// Creates a `GetSessionStatusRequest` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetSessionStatusRequest` from its required members (`session_id`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
@@ -4383,12 +4582,14 @@ pub struct GetTableMetadataInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub table_name: String,
-    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
+    /// Identity Center enabled Glue Data Catalog.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
 impl GetTableMetadataInput {
-    /// Creates a `GetTableMetadataInput` from its required members (`catalog_name`, `database_name`, `table_name`); optional members are set with the `set_*` methods.
+    /// Creates a `GetTableMetadataInput` from its required members (`catalog_name`, `database_name`,
+    /// `table_name`); optional members are set with the `set_*` methods.
     pub fn new(
         catalog_name: impl Into<String>,
         database_name: impl Into<String>,
@@ -4449,7 +4650,8 @@ pub struct GetWorkGroupInput {
     pub work_group: String,
 }
 impl GetWorkGroupInput {
-    /// Creates a `GetWorkGroupInput` from its required members (`work_group`); optional members are set with the `set_*` methods.
+    /// Creates a `GetWorkGroupInput` from its required members (`work_group`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(work_group: impl Into<String>) -> Self {
         Self {
             work_group: work_group.into(),
@@ -4509,7 +4711,8 @@ impl IdentityCenterConfiguration {
         self.enable_identity_center = Some(value.into());
         self
     }
-    /// Sets [`IdentityCenterConfiguration::identity_center_instance_arn`](Self::identity_center_instance_arn).
+    /// Sets
+    /// [`IdentityCenterConfiguration::identity_center_instance_arn`](Self::identity_center_instance_arn).
     pub fn set_identity_center_instance_arn(mut self, value: impl Into<String>) -> Self {
         self.identity_center_instance_arn = Some(value.into());
         self
@@ -4547,14 +4750,19 @@ pub struct ImportNotebookInput {
     /// A URI that specifies the Amazon S3 location of a notebook file in `ipynb` format.
     #[serde(rename = "NotebookS3LocationUri", skip_serializing_if = "Option::is_none")]
     pub notebook_s3_location_uri: Option<String>,
-    /// A unique case-sensitive string used to ensure the request to import the notebook is idempotent (executes only once).
+    /// A unique case-sensitive string used to ensure the request to import the notebook is idempotent
+    /// (executes only once).
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
 }
 impl ImportNotebookInput {
-    /// Creates a `ImportNotebookInput` from its required members (`work_group`, `name`, `type`); optional members are set with the `set_*` methods.
+    /// Creates a `ImportNotebookInput` from its required members (`work_group`, `name`, `type`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(
         work_group: impl Into<String>,
         name: impl Into<String>,
@@ -4643,12 +4851,14 @@ impl InternalServerException {
         self._response.status()
     }
 }
-/// Indicates that something is wrong with the input to the request. For example, a required parameter may be missing or out of range.
+/// Indicates that something is wrong with the input to the request. For example, a required parameter
+/// may be missing or out of range.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InvalidRequestException {
-    /// The error code returned when the query execution failed to process, or when the processing request for the named query failed.
+    /// The error code returned when the query execution failed to process, or when the processing request
+    /// for the named query failed.
     #[serde(rename = "AthenaErrorCode", skip_serializing_if = "Option::is_none")]
     pub athena_error_code: Option<String>,
     /// The `Message` member.
@@ -4691,7 +4901,8 @@ pub struct ListApplicationDpuSizesInput {
     /// Specifies the maximum number of results to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -4719,7 +4930,9 @@ pub struct ListApplicationDpuSizesOutput {
     /// A list of the supported DPU sizes that the application runtime supports.
     #[serde(rename = "ApplicationDPUSizes", skip_serializing_if = "Option::is_none")]
     pub application_dpu_sizes: Option<Vec<ApplicationDpuSizes>>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -4772,7 +4985,8 @@ pub struct ListCalculationExecutionsRequest {
     ///
     /// `RUNNING` - The calculation is running.
     ///
-    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to stop it.
+    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to
+    /// stop it.
     ///
     /// `CANCELED` - The calculation is no longer running as the result of a cancel request.
     ///
@@ -4784,12 +4998,15 @@ pub struct ListCalculationExecutionsRequest {
     /// The maximum number of calculation executions to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 impl ListCalculationExecutionsRequest {
-    /// Creates a `ListCalculationExecutionsRequest` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `ListCalculationExecutionsRequest` from its required members (`session_id`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
@@ -4820,7 +5037,9 @@ impl ListCalculationExecutionsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListCalculationExecutionsResponse {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A list of `CalculationSummary` objects.
@@ -4831,7 +5050,8 @@ pub struct ListCalculationExecutionsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListCalculationExecutionsResponse {
-    /// Creates an empty `ListCalculationExecutionsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ListCalculationExecutionsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -4859,7 +5079,8 @@ impl ListCalculationExecutionsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListCapacityReservationsInput {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// Specifies the maximum number of results to return.
@@ -4887,7 +5108,9 @@ impl ListCapacityReservationsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListCapacityReservationsOutput {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The capacity reservations for the current account.
@@ -4902,7 +5125,8 @@ pub struct ListCapacityReservationsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListCapacityReservationsOutput {
-    /// Creates a `ListCapacityReservationsOutput` from its required members (`capacity_reservations`); optional members are set with the `set_*` methods.
+    /// Creates a `ListCapacityReservationsOutput` from its required members (`capacity_reservations`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(capacity_reservations: impl Into<Vec<CapacityReservation>>) -> Self {
         Self {
             capacity_reservations: capacity_reservations.into(),
@@ -4925,7 +5149,9 @@ impl ListCapacityReservationsOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDataCatalogsInput {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// Specifies the maximum number of data catalogs to return.
@@ -4964,7 +5190,9 @@ pub struct ListDataCatalogsOutput {
     /// A summary list of data catalogs.
     #[serde(rename = "DataCatalogsSummary", skip_serializing_if = "Option::is_none")]
     pub data_catalogs_summary: Option<Vec<DataCatalogSummary>>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -5007,18 +5235,22 @@ pub struct ListDatabasesInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub catalog_name: String,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// Specifies the maximum number of results to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
+    /// Identity Center enabled Glue Data Catalog.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
 impl ListDatabasesInput {
-    /// Creates a `ListDatabasesInput` from its required members (`catalog_name`); optional members are set with the `set_*` methods.
+    /// Creates a `ListDatabasesInput` from its required members (`catalog_name`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(catalog_name: impl Into<String>) -> Self {
         Self {
             catalog_name: catalog_name.into(),
@@ -5049,7 +5281,9 @@ pub struct ListDatabasesOutput {
     /// A list of databases from a data catalog.
     #[serde(rename = "DatabaseList", skip_serializing_if = "Option::is_none")]
     pub database_list: Option<Vec<Database>>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -5082,7 +5316,9 @@ impl ListDatabasesOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListEngineVersionsInput {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The maximum number of engine versions to return in this request.
@@ -5113,7 +5349,9 @@ pub struct ListEngineVersionsOutput {
     /// A list of engine versions that are available to choose from.
     #[serde(rename = "EngineVersions", skip_serializing_if = "Option::is_none")]
     pub engine_versions: Option<Vec<EngineVersion>>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -5171,12 +5409,15 @@ pub struct ListExecutorsRequest {
     /// The maximum number of executors to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 impl ListExecutorsRequest {
-    /// Creates a `ListExecutorsRequest` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `ListExecutorsRequest` from its required members (`session_id`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
@@ -5211,7 +5452,9 @@ pub struct ListExecutorsResponse {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub session_id: String,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// Contains summary information about the executor.
@@ -5222,7 +5465,8 @@ pub struct ListExecutorsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListExecutorsResponse {
-    /// Creates a `ListExecutorsResponse` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `ListExecutorsResponse` from its required members (`session_id`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
@@ -5253,13 +5497,16 @@ impl ListExecutorsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNamedQueriesInput {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The maximum number of queries to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// The name of the workgroup from which the named queries are being returned. If a workgroup is not specified, the saved queries for the primary workgroup are returned.
+    /// The name of the workgroup from which the named queries are being returned. If a workgroup is not
+    /// specified, the saved queries for the primary workgroup are returned.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -5292,7 +5539,9 @@ pub struct ListNamedQueriesOutput {
     /// The list of unique query IDs.
     #[serde(rename = "NamedQueryIds", skip_serializing_if = "Option::is_none")]
     pub named_query_ids: Option<Vec<String>>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -5328,7 +5577,8 @@ pub struct ListNotebookMetadataInput {
     /// Search filter string.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<FilterDefinition>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// Specifies the maximum number of results to return.
@@ -5343,7 +5593,8 @@ pub struct ListNotebookMetadataInput {
     pub work_group: String,
 }
 impl ListNotebookMetadataInput {
-    /// Creates a `ListNotebookMetadataInput` from its required members (`work_group`); optional members are set with the `set_*` methods.
+    /// Creates a `ListNotebookMetadataInput` from its required members (`work_group`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(work_group: impl Into<String>) -> Self {
         Self {
             work_group: work_group.into(),
@@ -5371,7 +5622,9 @@ impl ListNotebookMetadataInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNotebookMetadataOutput {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The list of notebook metadata for the specified workgroup.
@@ -5420,12 +5673,15 @@ pub struct ListNotebookSessionsRequest {
     /// The maximum number of notebook sessions to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 impl ListNotebookSessionsRequest {
-    /// Creates a `ListNotebookSessionsRequest` from its required members (`notebook_id`); optional members are set with the `set_*` methods.
+    /// Creates a `ListNotebookSessionsRequest` from its required members (`notebook_id`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(notebook_id: impl Into<String>) -> Self {
         Self {
             notebook_id: notebook_id.into(),
@@ -5455,7 +5711,9 @@ pub struct ListNotebookSessionsResponse {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_sessions_list: Vec<NotebookSessionSummary>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -5463,7 +5721,8 @@ pub struct ListNotebookSessionsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListNotebookSessionsResponse {
-    /// Creates a `ListNotebookSessionsResponse` from its required members (`notebook_sessions_list`); optional members are set with the `set_*` methods.
+    /// Creates a `ListNotebookSessionsResponse` from its required members (`notebook_sessions_list`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(notebook_sessions_list: impl Into<Vec<NotebookSessionSummary>>) -> Self {
         Self {
             notebook_sessions_list: notebook_sessions_list.into(),
@@ -5493,7 +5752,9 @@ pub struct ListPreparedStatementsInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub work_group: String,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The maximum number of results to return in this request.
@@ -5501,7 +5762,8 @@ pub struct ListPreparedStatementsInput {
     pub max_results: Option<i32>,
 }
 impl ListPreparedStatementsInput {
-    /// Creates a `ListPreparedStatementsInput` from its required members (`work_group`); optional members are set with the `set_*` methods.
+    /// Creates a `ListPreparedStatementsInput` from its required members (`work_group`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(work_group: impl Into<String>) -> Self {
         Self {
             work_group: work_group.into(),
@@ -5527,7 +5789,9 @@ pub struct ListPreparedStatementsOutput {
     /// The list of prepared statements for the workgroup.
     #[serde(rename = "PreparedStatements", skip_serializing_if = "Option::is_none")]
     pub prepared_statements: Option<Vec<PreparedStatementSummary>>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -5563,13 +5827,16 @@ impl ListPreparedStatementsOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListQueryExecutionsInput {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The maximum number of query executions to return in this request.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// The name of the workgroup from which queries are being returned. If a workgroup is not specified, a list of available query execution IDs for the queries in the primary workgroup is returned.
+    /// The name of the workgroup from which queries are being returned. If a workgroup is not specified, a
+    /// list of available query execution IDs for the queries in the primary workgroup is returned.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
@@ -5664,12 +5931,15 @@ pub struct ListSessionsRequest {
     /// The maximum number of sessions to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 impl ListSessionsRequest {
-    /// Creates a `ListSessionsRequest` from its required members (`work_group`); optional members are set with the `set_*` methods.
+    /// Creates a `ListSessionsRequest` from its required members (`work_group`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(work_group: impl Into<String>) -> Self {
         Self {
             work_group: work_group.into(),
@@ -5697,7 +5967,9 @@ impl ListSessionsRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListSessionsResponse {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// A list of sessions.
@@ -5747,21 +6019,26 @@ pub struct ListTableMetadataInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub database_name: String,
-    /// A regex filter that pattern-matches table names. If no expression is supplied, metadata for all tables are listed.
+    /// A regex filter that pattern-matches table names. If no expression is supplied, metadata for all
+    /// tables are listed.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// Specifies the maximum number of results to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
-    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM Identity Center enabled Glue Data Catalog.
+    /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
+    /// Identity Center enabled Glue Data Catalog.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
 }
 impl ListTableMetadataInput {
-    /// Creates a `ListTableMetadataInput` from its required members (`catalog_name`, `database_name`); optional members are set with the `set_*` methods.
+    /// Creates a `ListTableMetadataInput` from its required members (`catalog_name`, `database_name`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         catalog_name: impl Into<String>,
         database_name: impl Into<String>,
@@ -5801,7 +6078,9 @@ pub struct ListTableMetadataOutput {
     /// A list of table metadata.
     #[serde(rename = "TableMetadataList", skip_serializing_if = "Option::is_none")]
     pub table_metadata_list: Option<Vec<TableMetadata>>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the NextToken from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -5844,7 +6123,8 @@ pub struct ListTagsForResourceInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub resource_arn: String,
-    /// The token for the next set of results, or null if there are no additional results for this request, where the request lists the tags for the resource with the specified ARN.
+    /// The token for the next set of results, or null if there are no additional results for this request,
+    /// where the request lists the tags for the resource with the specified ARN.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The maximum number of results to be returned per request that lists the tags for the resource.
@@ -5852,7 +6132,8 @@ pub struct ListTagsForResourceInput {
     pub max_results: Option<i32>,
 }
 impl ListTagsForResourceInput {
-    /// Creates a `ListTagsForResourceInput` from its required members (`resource_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `ListTagsForResourceInput` from its required members (`resource_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(resource_arn: impl Into<String>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -5911,7 +6192,9 @@ impl ListTagsForResourceOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListWorkGroupsInput {
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The maximum number of workgroups to return in this request.
@@ -5939,10 +6222,13 @@ impl ListWorkGroupsInput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListWorkGroupsOutput {
-    /// A list of `WorkGroupSummary` objects that include the names, descriptions, creation times, and states for each workgroup.
+    /// A list of `WorkGroupSummary` objects that include the names, descriptions, creation times, and
+    /// states for each workgroup.
     #[serde(rename = "WorkGroups", skip_serializing_if = "Option::is_none")]
     pub work_groups: Option<Vec<WorkGroupSummary>>,
-    /// A token generated by the Athena service that specifies where to continue pagination if a previous request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response object of the previous page call.
+    /// A token generated by the Athena service that specifies where to continue pagination if a previous
+    /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
+    /// object of the previous page call.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
@@ -5987,7 +6273,8 @@ pub struct ManagedLoggingConfiguration {
     pub kms_key: Option<String>,
 }
 impl ManagedLoggingConfiguration {
-    /// Creates a `ManagedLoggingConfiguration` from its required members (`enabled`); optional members are set with the `set_*` methods.
+    /// Creates a `ManagedLoggingConfiguration` from its required members (`enabled`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
             enabled: enabled.into(),
@@ -6000,24 +6287,30 @@ impl ManagedLoggingConfiguration {
         self
     }
 }
-/// The configuration for storing results in Athena owned storage, which includes whether this feature is enabled; whether encryption configuration, if any, is used for encrypting query results.
+/// The configuration for storing results in Athena owned storage, which includes whether this feature
+/// is enabled; whether encryption configuration, if any, is used for encrypting query results.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ManagedQueryResultsConfiguration {
-    /// If set to true, allows you to store query results in Athena owned storage. If set to false, workgroup member stores query results in location specified under `ResultConfiguration$OutputLocation`. The default is false. A workgroup cannot have the `ResultConfiguration$OutputLocation` parameter when you set this field to true.
+    /// If set to true, allows you to store query results in Athena owned storage. If set to false,
+    /// workgroup member stores query results in location specified under
+    /// `ResultConfiguration$OutputLocation`. The default is false. A workgroup cannot have the
+    /// `ResultConfiguration$OutputLocation` parameter when you set this field to true.
     #[serde(
         rename = "Enabled",
         default,
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub enabled: bool,
-    /// If you encrypt query and calculation results in Athena owned storage, this field indicates the encryption option (for example, SSE_KMS or CSE_KMS) and key information.
+    /// If you encrypt query and calculation results in Athena owned storage, this field indicates the
+    /// encryption option (for example, SSE_KMS or CSE_KMS) and key information.
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<ManagedQueryResultsEncryptionConfiguration>,
 }
 impl ManagedQueryResultsConfiguration {
-    /// Creates a `ManagedQueryResultsConfiguration` from its required members (`enabled`); optional members are set with the `set_*` methods.
+    /// Creates a `ManagedQueryResultsConfiguration` from its required members (`enabled`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
             enabled: enabled.into(),
@@ -6041,10 +6334,13 @@ pub struct ManagedQueryResultsConfigurationUpdates {
     /// If set to true, specifies that Athena manages query results in Athena owned storage.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// If you encrypt query and calculation results in Athena owned storage, this field indicates the encryption option (for example, SSE_KMS or CSE_KMS) and key information.
+    /// If you encrypt query and calculation results in Athena owned storage, this field indicates the
+    /// encryption option (for example, SSE_KMS or CSE_KMS) and key information.
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<ManagedQueryResultsEncryptionConfiguration>,
-    /// If set to true, it removes workgroup from Athena owned storage. The existing query results are cleaned up after 24hrs. You must provide query results in location specified under `ResultConfiguration$OutputLocation`.
+    /// If set to true, it removes workgroup from Athena owned storage. The existing query results are
+    /// cleaned up after 24hrs. You must provide query results in location specified under
+    /// `ResultConfiguration$OutputLocation`.
     #[serde(
         rename = "RemoveEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -6052,7 +6348,8 @@ pub struct ManagedQueryResultsConfigurationUpdates {
     pub remove_encryption_configuration: Option<bool>,
 }
 impl ManagedQueryResultsConfigurationUpdates {
-    /// Creates an empty `ManagedQueryResultsConfigurationUpdates`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ManagedQueryResultsConfigurationUpdates`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -6061,7 +6358,8 @@ impl ManagedQueryResultsConfigurationUpdates {
         self.enabled = Some(value.into());
         self
     }
-    /// Sets [`ManagedQueryResultsConfigurationUpdates::encryption_configuration`](Self::encryption_configuration).
+    /// Sets
+    /// [`ManagedQueryResultsConfigurationUpdates::encryption_configuration`](Self::encryption_configuration).
     pub fn set_encryption_configuration(
         mut self,
         value: impl Into<ManagedQueryResultsEncryptionConfiguration>,
@@ -6069,7 +6367,8 @@ impl ManagedQueryResultsConfigurationUpdates {
         self.encryption_configuration = Some(value.into());
         self
     }
-    /// Sets [`ManagedQueryResultsConfigurationUpdates::remove_encryption_configuration`](Self::remove_encryption_configuration).
+    /// Sets
+    /// [`ManagedQueryResultsConfigurationUpdates::remove_encryption_configuration`](Self::remove_encryption_configuration).
     pub fn set_remove_encryption_configuration(
         mut self,
         value: impl Into<bool>,
@@ -6078,7 +6377,8 @@ impl ManagedQueryResultsConfigurationUpdates {
         self
     }
 }
-/// If you encrypt query and calculation results in Athena owned storage, this field indicates the encryption option (for example, SSE_KMS or CSE_KMS) and key information.
+/// If you encrypt query and calculation results in Athena owned storage, this field indicates the
+/// encryption option (for example, SSE_KMS or CSE_KMS) and key information.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -6092,12 +6392,16 @@ pub struct ManagedQueryResultsEncryptionConfiguration {
     pub kms_key: String,
 }
 impl ManagedQueryResultsEncryptionConfiguration {
-    /// Creates a `ManagedQueryResultsEncryptionConfiguration` from its required members (`kms_key`); optional members are set with the `set_*` methods.
+    /// Creates a `ManagedQueryResultsEncryptionConfiguration` from its required members (`kms_key`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(kms_key: impl Into<String>) -> Self {
         Self { kms_key: kms_key.into() }
     }
 }
-/// An exception that Athena received when it called a custom metastore. Occurs if the error is not caused by user input (`InvalidRequestException`) or from the Athena platform (`InternalServerException`). For example, if a user-created Lambda function is missing permissions, the Lambda `4XX` exception is returned in a `MetadataException`.
+/// An exception that Athena received when it called a custom metastore. Occurs if the error is not
+/// caused by user input (`InvalidRequestException`) or from the Athena platform
+/// (`InternalServerException`). For example, if a user-created Lambda function is missing permissions,
+/// the Lambda `4XX` exception is returned in a `MetadataException`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -6129,7 +6433,8 @@ impl MetadataException {
         self._response.status()
     }
 }
-/// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+/// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
+/// buckets, Amazon CloudWatch log groups etc.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -6155,7 +6460,8 @@ impl MonitoringConfiguration {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`MonitoringConfiguration::cloud_watch_logging_configuration`](Self::cloud_watch_logging_configuration).
+    /// Sets
+    /// [`MonitoringConfiguration::cloud_watch_logging_configuration`](Self::cloud_watch_logging_configuration).
     pub fn set_cloud_watch_logging_configuration(
         mut self,
         value: impl Into<CloudWatchLoggingConfiguration>,
@@ -6163,7 +6469,8 @@ impl MonitoringConfiguration {
         self.cloud_watch_logging_configuration = Some(value.into());
         self
     }
-    /// Sets [`MonitoringConfiguration::managed_logging_configuration`](Self::managed_logging_configuration).
+    /// Sets
+    /// [`MonitoringConfiguration::managed_logging_configuration`](Self::managed_logging_configuration).
     pub fn set_managed_logging_configuration(
         mut self,
         value: impl Into<ManagedLoggingConfiguration>,
@@ -6217,7 +6524,8 @@ pub struct NamedQuery {
     pub work_group: Option<String>,
 }
 impl NamedQuery {
-    /// Creates a `NamedQuery` from its required members (`name`, `database`, `query_string`); optional members are set with the `set_*` methods.
+    /// Creates a `NamedQuery` from its required members (`name`, `database`, `query_string`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(
         name: impl Into<String>,
         database: impl Into<String>,
@@ -6540,7 +6848,9 @@ pub struct PutCapacityAssignmentConfigurationInput {
     pub capacity_assignments: Vec<CapacityAssignment>,
 }
 impl PutCapacityAssignmentConfigurationInput {
-    /// Creates a `PutCapacityAssignmentConfigurationInput` from its required members (`capacity_reservation_name`, `capacity_assignments`); optional members are set with the `set_*` methods.
+    /// Creates a `PutCapacityAssignmentConfigurationInput` from its required members
+    /// (`capacity_reservation_name`, `capacity_assignments`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(
         capacity_reservation_name: impl Into<String>,
         capacity_assignments: impl Into<Vec<CapacityAssignment>>,
@@ -6561,7 +6871,8 @@ pub struct PutCapacityAssignmentConfigurationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl PutCapacityAssignmentConfigurationOutput {
-    /// Creates an empty `PutCapacityAssignmentConfigurationOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `PutCapacityAssignmentConfigurationOutput`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -6582,16 +6893,23 @@ pub struct QueryExecution {
     /// The SQL query statements which the query execution ran.
     #[serde(rename = "Query", skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
-    /// The type of query statement that was run. `DDL` indicates DDL query statements. `DML` indicates DML (Data Manipulation Language) query statements, such as `CREATE TABLE AS SELECT`. `UTILITY` indicates query statements other than DDL and DML, such as `SHOW CREATE TABLE`, `EXPLAIN`, `DESCRIBE`, or `SHOW TABLES`.
+    /// The type of query statement that was run. `DDL` indicates DDL query statements. `DML` indicates DML
+    /// (Data Manipulation Language) query statements, such as `CREATE TABLE AS SELECT`. `UTILITY` indicates
+    /// query statements other than DDL and DML, such as `SHOW CREATE TABLE`, `EXPLAIN`, `DESCRIBE`, or
+    /// `SHOW TABLES`.
     #[serde(rename = "StatementType", skip_serializing_if = "Option::is_none")]
     pub statement_type: Option<StatementType>,
-    /// The configuration for storing results in Athena owned storage, which includes whether this feature is enabled; whether encryption configuration, if any, is used for encrypting query results.
+    /// The configuration for storing results in Athena owned storage, which includes whether this feature
+    /// is enabled; whether encryption configuration, if any, is used for encrypting query results.
     #[serde(
         rename = "ManagedQueryResultsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_query_results_configuration: Option<ManagedQueryResultsConfiguration>,
-    /// The location in Amazon S3 where query and calculation results are stored and the encryption option, if any, used for query results. These are known as "client-side settings". If workgroup settings override client-side settings, then the query uses the location for the query results and the encryption configuration that are specified for the workgroup.
+    /// The location in Amazon S3 where query and calculation results are stored and the encryption option,
+    /// if any, used for query results. These are known as "client-side settings". If workgroup settings
+    /// override client-side settings, then the query uses the location for the query results and the
+    /// encryption configuration that are specified for the workgroup.
     #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
     pub result_configuration: Option<ResultConfiguration>,
     /// Specifies the query result reuse behavior that was used for the query.
@@ -6603,10 +6921,12 @@ pub struct QueryExecution {
     /// The database in which the query execution occurred.
     #[serde(rename = "QueryExecutionContext", skip_serializing_if = "Option::is_none")]
     pub query_execution_context: Option<QueryExecutionContext>,
-    /// The completion date, current state, submission time, and state change reason (if applicable) for the query execution.
+    /// The completion date, current state, submission time, and state change reason (if applicable) for the
+    /// query execution.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<QueryExecutionStatus>,
-    /// Query execution statistics, such as the amount of data scanned, the amount of time that the query took to process, and the type of statement that was run.
+    /// Query execution statistics, such as the amount of data scanned, the amount of time that the query
+    /// took to process, and the type of statement that was run.
     #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
     pub statistics: Option<QueryExecutionStatistics>,
     /// The name of the workgroup in which the query ran.
@@ -6615,7 +6935,9 @@ pub struct QueryExecution {
     /// The engine version that executed the query.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
-    /// A list of values for the parameters in a query. The values are applied sequentially to the parameters in the query in the order in which the parameters occur. The list of parameters is not returned in the response.
+    /// A list of values for the parameters in a query. The values are applied sequentially to the
+    /// parameters in the query in the order in which the parameters occur. The list of parameters is not
+    /// returned in the response.
     #[serde(rename = "ExecutionParameters", skip_serializing_if = "Option::is_none")]
     pub execution_parameters: Option<Vec<String>>,
     /// The kind of query statement that was run.
@@ -6650,7 +6972,8 @@ impl QueryExecution {
         self.statement_type = Some(value.into());
         self
     }
-    /// Sets [`QueryExecution::managed_query_results_configuration`](Self::managed_query_results_configuration).
+    /// Sets
+    /// [`QueryExecution::managed_query_results_configuration`](Self::managed_query_results_configuration).
     pub fn set_managed_query_results_configuration(
         mut self,
         value: impl Into<ManagedQueryResultsConfiguration>,
@@ -6712,7 +7035,8 @@ impl QueryExecution {
         self.substatement_type = Some(value.into());
         self
     }
-    /// Sets [`QueryExecution::query_results_s3_access_grants_configuration`](Self::query_results_s3_access_grants_configuration).
+    /// Sets
+    /// [`QueryExecution::query_results_s3_access_grants_configuration`](Self::query_results_s3_access_grants_configuration).
     pub fn set_query_results_s3_access_grants_configuration(
         mut self,
         value: impl Into<QueryResultsS3AccessGrantsConfiguration>,
@@ -6826,7 +7150,8 @@ impl schemars::JsonSchema for QueryExecutionState {
         nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// The amount of data scanned during the query execution and the amount of time that it took to execute, and the type of statement that was run.
+/// The amount of data scanned during the query execution and the amount of time that it took to
+/// execute, and the type of statement that was run.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -6840,7 +7165,13 @@ pub struct QueryExecutionStatistics {
     /// The number of bytes in the data that was queried.
     #[serde(rename = "DataScannedInBytes", skip_serializing_if = "Option::is_none")]
     pub data_scanned_in_bytes: Option<i64>,
-    /// The location and file name of a data manifest file. The manifest file is saved to the Athena query results location in Amazon S3. The manifest file tracks files that the query wrote to Amazon S3. If the query fails, the manifest file also tracks files that the query intended to write. The manifest is useful for identifying orphaned files resulting from a failed query. For more information, see [Working with Query Results, Output Files, and Query History](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon Athena User Guide*.
+    /// The location and file name of a data manifest file. The manifest file is saved to the Athena query
+    /// results location in Amazon S3. The manifest file tracks files that the query wrote to Amazon S3. If
+    /// the query fails, the manifest file also tracks files that the query intended to write. The manifest
+    /// is useful for identifying orphaned files resulting from a failed query. For more information, see
+    /// [Working with Query Results, Output Files, and Query
+    /// History](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon Athena User
+    /// Guide*.
     #[serde(rename = "DataManifestLocation", skip_serializing_if = "Option::is_none")]
     pub data_manifest_location: Option<String>,
     /// The number of milliseconds that Athena took to run the query.
@@ -6849,22 +7180,27 @@ pub struct QueryExecutionStatistics {
         skip_serializing_if = "Option::is_none"
     )]
     pub total_execution_time_in_millis: Option<i64>,
-    /// The number of milliseconds that the query was in your query queue waiting for resources. Note that if transient errors occur, Athena might automatically add the query back to the queue.
+    /// The number of milliseconds that the query was in your query queue waiting for resources. Note that
+    /// if transient errors occur, Athena might automatically add the query back to the queue.
     #[serde(rename = "QueryQueueTimeInMillis", skip_serializing_if = "Option::is_none")]
     pub query_queue_time_in_millis: Option<i64>,
-    /// The number of milliseconds that Athena took to preprocess the query before submitting the query to the query engine.
+    /// The number of milliseconds that Athena took to preprocess the query before submitting the query to
+    /// the query engine.
     #[serde(
         rename = "ServicePreProcessingTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_pre_processing_time_in_millis: Option<i64>,
-    /// The number of milliseconds that Athena took to plan the query processing flow. This includes the time spent retrieving table partitions from the data source. Note that because the query engine performs the query planning, query planning time is a subset of engine processing time.
+    /// The number of milliseconds that Athena took to plan the query processing flow. This includes the
+    /// time spent retrieving table partitions from the data source. Note that because the query engine
+    /// performs the query planning, query planning time is a subset of engine processing time.
     #[serde(
         rename = "QueryPlanningTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub query_planning_time_in_millis: Option<i64>,
-    /// The number of milliseconds that Athena took to finalize and publish the query results after the query engine finished running the query.
+    /// The number of milliseconds that Athena took to finalize and publish the query results after the
+    /// query engine finished running the query.
     #[serde(
         rename = "ServiceProcessingTimeInMillis",
         skip_serializing_if = "Option::is_none"
@@ -6888,7 +7224,8 @@ impl QueryExecutionStatistics {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`QueryExecutionStatistics::engine_execution_time_in_millis`](Self::engine_execution_time_in_millis).
+    /// Sets
+    /// [`QueryExecutionStatistics::engine_execution_time_in_millis`](Self::engine_execution_time_in_millis).
     pub fn set_engine_execution_time_in_millis(mut self, value: impl Into<i64>) -> Self {
         self.engine_execution_time_in_millis = Some(value.into());
         self
@@ -6903,7 +7240,8 @@ impl QueryExecutionStatistics {
         self.data_manifest_location = Some(value.into());
         self
     }
-    /// Sets [`QueryExecutionStatistics::total_execution_time_in_millis`](Self::total_execution_time_in_millis).
+    /// Sets
+    /// [`QueryExecutionStatistics::total_execution_time_in_millis`](Self::total_execution_time_in_millis).
     pub fn set_total_execution_time_in_millis(mut self, value: impl Into<i64>) -> Self {
         self.total_execution_time_in_millis = Some(value.into());
         self
@@ -6913,7 +7251,8 @@ impl QueryExecutionStatistics {
         self.query_queue_time_in_millis = Some(value.into());
         self
     }
-    /// Sets [`QueryExecutionStatistics::service_pre_processing_time_in_millis`](Self::service_pre_processing_time_in_millis).
+    /// Sets
+    /// [`QueryExecutionStatistics::service_pre_processing_time_in_millis`](Self::service_pre_processing_time_in_millis).
     pub fn set_service_pre_processing_time_in_millis(
         mut self,
         value: impl Into<i64>,
@@ -6921,12 +7260,14 @@ impl QueryExecutionStatistics {
         self.service_pre_processing_time_in_millis = Some(value.into());
         self
     }
-    /// Sets [`QueryExecutionStatistics::query_planning_time_in_millis`](Self::query_planning_time_in_millis).
+    /// Sets
+    /// [`QueryExecutionStatistics::query_planning_time_in_millis`](Self::query_planning_time_in_millis).
     pub fn set_query_planning_time_in_millis(mut self, value: impl Into<i64>) -> Self {
         self.query_planning_time_in_millis = Some(value.into());
         self
     }
-    /// Sets [`QueryExecutionStatistics::service_processing_time_in_millis`](Self::service_processing_time_in_millis).
+    /// Sets
+    /// [`QueryExecutionStatistics::service_processing_time_in_millis`](Self::service_processing_time_in_millis).
     pub fn set_service_processing_time_in_millis(
         mut self,
         value: impl Into<i64>,
@@ -6948,14 +7289,20 @@ impl QueryExecutionStatistics {
         self
     }
 }
-/// The completion date, current state, submission time, and state change reason (if applicable) for the query execution.
+/// The completion date, current state, submission time, and state change reason (if applicable) for the
+/// query execution.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryExecutionStatus {
-    /// The state of query execution. `QUEUED` indicates that the query has been submitted to the service, and Athena will execute the query as soon as resources are available. `RUNNING` indicates that the query is in execution phase. `SUCCEEDED` indicates that the query completed without errors. `FAILED` indicates that the query experienced an error and did not complete processing. `CANCELLED` indicates that a user input interrupted query execution.
+    /// The state of query execution. `QUEUED` indicates that the query has been submitted to the service,
+    /// and Athena will execute the query as soon as resources are available. `RUNNING` indicates that the
+    /// query is in execution phase. `SUCCEEDED` indicates that the query completed without errors. `FAILED`
+    /// indicates that the query experienced an error and did not complete processing. `CANCELLED` indicates
+    /// that a user input interrupted query execution.
     ///
-    /// **Note:** For queries that experience certain transient errors, the state transitions from `RUNNING` back to `QUEUED`. The `FAILED` state is always terminal with no automatic retry.
+    /// **Note:** For queries that experience certain transient errors, the state transitions from `RUNNING`
+    /// back to `QUEUED`. The `FAILED` state is always terminal with no automatic retry.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<QueryExecutionState>,
     /// Further detail about the status of the query.
@@ -7094,7 +7441,8 @@ pub struct QueryResultsS3AccessGrantsConfiguration {
     /// When enabled, appends the user ID as an Amazon S3 path prefix to the query result output location.
     #[serde(rename = "CreateUserLevelPrefix", skip_serializing_if = "Option::is_none")]
     pub create_user_level_prefix: Option<bool>,
-    /// The authentication type used for Amazon S3 access grants. Currently, only `DIRECTORY_IDENTITY` is supported.
+    /// The authentication type used for Amazon S3 access grants. Currently, only `DIRECTORY_IDENTITY` is
+    /// supported.
     #[serde(
         rename = "AuthenticationType",
         default,
@@ -7103,7 +7451,9 @@ pub struct QueryResultsS3AccessGrantsConfiguration {
     pub authentication_type: AuthenticationType,
 }
 impl QueryResultsS3AccessGrantsConfiguration {
-    /// Creates a `QueryResultsS3AccessGrantsConfiguration` from its required members (`enable_s3_access_grants`, `authentication_type`); optional members are set with the `set_*` methods.
+    /// Creates a `QueryResultsS3AccessGrantsConfiguration` from its required members
+    /// (`enable_s3_access_grants`, `authentication_type`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(
         enable_s3_access_grants: impl Into<bool>,
         authentication_type: impl Into<AuthenticationType>,
@@ -7114,24 +7464,29 @@ impl QueryResultsS3AccessGrantsConfiguration {
             ..Default::default()
         }
     }
-    /// Sets [`QueryResultsS3AccessGrantsConfiguration::create_user_level_prefix`](Self::create_user_level_prefix).
+    /// Sets
+    /// [`QueryResultsS3AccessGrantsConfiguration::create_user_level_prefix`](Self::create_user_level_prefix).
     pub fn set_create_user_level_prefix(mut self, value: impl Into<bool>) -> Self {
         self.create_user_level_prefix = Some(value.into());
         self
     }
 }
-/// The query execution timeline, statistics on input and output rows and bytes, and the different query stages that form the query execution plan.
+/// The query execution timeline, statistics on input and output rows and bytes, and the different query
+/// stages that form the query execution plan.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryRuntimeStatistics {
-    /// Timeline statistics such as query queue time, planning time, execution time, service processing time, and total execution time.
+    /// Timeline statistics such as query queue time, planning time, execution time, service processing
+    /// time, and total execution time.
     #[serde(rename = "Timeline", skip_serializing_if = "Option::is_none")]
     pub timeline: Option<QueryRuntimeStatisticsTimeline>,
-    /// Statistics such as input rows and bytes read by the query, rows and bytes output by the query, and the number of rows written by the query.
+    /// Statistics such as input rows and bytes read by the query, rows and bytes output by the query, and
+    /// the number of rows written by the query.
     #[serde(rename = "Rows", skip_serializing_if = "Option::is_none")]
     pub rows: Option<QueryRuntimeStatisticsRows>,
-    /// Stage statistics such as input and output rows and bytes, execution time, and stage state. This information also includes substages and the query stage plan.
+    /// Stage statistics such as input and output rows and bytes, execution time, and stage state. This
+    /// information also includes substages and the query stage plan.
     #[serde(rename = "OutputStage", skip_serializing_if = "Option::is_none")]
     pub output_stage: Option<QueryStage>,
 }
@@ -7159,7 +7514,8 @@ impl QueryRuntimeStatistics {
         self
     }
 }
-/// Statistics such as input rows and bytes read by the query, rows and bytes output by the query, and the number of rows written by the query.
+/// Statistics such as input rows and bytes read by the query, rows and bytes output by the query, and
+/// the number of rows written by the query.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7203,21 +7559,26 @@ impl QueryRuntimeStatisticsRows {
         self
     }
 }
-/// Timeline statistics such as query queue time, planning time, execution time, service processing time, and total execution time.
+/// Timeline statistics such as query queue time, planning time, execution time, service processing
+/// time, and total execution time.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryRuntimeStatisticsTimeline {
-    /// The number of milliseconds that the query was in your query queue waiting for resources. Note that if transient errors occur, Athena might automatically add the query back to the queue.
+    /// The number of milliseconds that the query was in your query queue waiting for resources. Note that
+    /// if transient errors occur, Athena might automatically add the query back to the queue.
     #[serde(rename = "QueryQueueTimeInMillis", skip_serializing_if = "Option::is_none")]
     pub query_queue_time_in_millis: Option<i64>,
-    /// The number of milliseconds that Athena spends on preprocessing before it submits the query to the engine.
+    /// The number of milliseconds that Athena spends on preprocessing before it submits the query to the
+    /// engine.
     #[serde(
         rename = "ServicePreProcessingTimeInMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_pre_processing_time_in_millis: Option<i64>,
-    /// The number of milliseconds that Athena took to plan the query processing flow. This includes the time spent retrieving table partitions from the data source. Note that because the query engine performs the query planning, query planning time is a subset of engine processing time.
+    /// The number of milliseconds that Athena took to plan the query processing flow. This includes the
+    /// time spent retrieving table partitions from the data source. Note that because the query engine
+    /// performs the query planning, query planning time is a subset of engine processing time.
     #[serde(
         rename = "QueryPlanningTimeInMillis",
         skip_serializing_if = "Option::is_none"
@@ -7229,7 +7590,8 @@ pub struct QueryRuntimeStatisticsTimeline {
         skip_serializing_if = "Option::is_none"
     )]
     pub engine_execution_time_in_millis: Option<i64>,
-    /// The number of milliseconds that Athena took to finalize and publish the query results after the query engine finished running the query.
+    /// The number of milliseconds that Athena took to finalize and publish the query results after the
+    /// query engine finished running the query.
     #[serde(
         rename = "ServiceProcessingTimeInMillis",
         skip_serializing_if = "Option::is_none"
@@ -7243,16 +7605,19 @@ pub struct QueryRuntimeStatisticsTimeline {
     pub total_execution_time_in_millis: Option<i64>,
 }
 impl QueryRuntimeStatisticsTimeline {
-    /// Creates an empty `QueryRuntimeStatisticsTimeline`; optional members are set with the `set_*` methods.
+    /// Creates an empty `QueryRuntimeStatisticsTimeline`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`QueryRuntimeStatisticsTimeline::query_queue_time_in_millis`](Self::query_queue_time_in_millis).
+    /// Sets
+    /// [`QueryRuntimeStatisticsTimeline::query_queue_time_in_millis`](Self::query_queue_time_in_millis).
     pub fn set_query_queue_time_in_millis(mut self, value: impl Into<i64>) -> Self {
         self.query_queue_time_in_millis = Some(value.into());
         self
     }
-    /// Sets [`QueryRuntimeStatisticsTimeline::service_pre_processing_time_in_millis`](Self::service_pre_processing_time_in_millis).
+    /// Sets
+    /// [`QueryRuntimeStatisticsTimeline::service_pre_processing_time_in_millis`](Self::service_pre_processing_time_in_millis).
     pub fn set_service_pre_processing_time_in_millis(
         mut self,
         value: impl Into<i64>,
@@ -7260,17 +7625,20 @@ impl QueryRuntimeStatisticsTimeline {
         self.service_pre_processing_time_in_millis = Some(value.into());
         self
     }
-    /// Sets [`QueryRuntimeStatisticsTimeline::query_planning_time_in_millis`](Self::query_planning_time_in_millis).
+    /// Sets
+    /// [`QueryRuntimeStatisticsTimeline::query_planning_time_in_millis`](Self::query_planning_time_in_millis).
     pub fn set_query_planning_time_in_millis(mut self, value: impl Into<i64>) -> Self {
         self.query_planning_time_in_millis = Some(value.into());
         self
     }
-    /// Sets [`QueryRuntimeStatisticsTimeline::engine_execution_time_in_millis`](Self::engine_execution_time_in_millis).
+    /// Sets
+    /// [`QueryRuntimeStatisticsTimeline::engine_execution_time_in_millis`](Self::engine_execution_time_in_millis).
     pub fn set_engine_execution_time_in_millis(mut self, value: impl Into<i64>) -> Self {
         self.engine_execution_time_in_millis = Some(value.into());
         self
     }
-    /// Sets [`QueryRuntimeStatisticsTimeline::service_processing_time_in_millis`](Self::service_processing_time_in_millis).
+    /// Sets
+    /// [`QueryRuntimeStatisticsTimeline::service_processing_time_in_millis`](Self::service_processing_time_in_millis).
     pub fn set_service_processing_time_in_millis(
         mut self,
         value: impl Into<i64>,
@@ -7278,13 +7646,15 @@ impl QueryRuntimeStatisticsTimeline {
         self.service_processing_time_in_millis = Some(value.into());
         self
     }
-    /// Sets [`QueryRuntimeStatisticsTimeline::total_execution_time_in_millis`](Self::total_execution_time_in_millis).
+    /// Sets
+    /// [`QueryRuntimeStatisticsTimeline::total_execution_time_in_millis`](Self::total_execution_time_in_millis).
     pub fn set_total_execution_time_in_millis(mut self, value: impl Into<i64>) -> Self {
         self.total_execution_time_in_millis = Some(value.into());
         self
     }
 }
-/// Stage statistics such as input and output rows and bytes, execution time and stage state. This information also includes substages and the query stage plan.
+/// Stage statistics such as input and output rows and bytes, execution time and stage state. This
+/// information also includes substages and the query stage plan.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7373,7 +7743,8 @@ impl QueryStage {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryStagePlanNode {
-    /// Name of the query stage plan that describes the operation this stage is performing as part of query execution.
+    /// Name of the query stage plan that describes the operation this stage is performing as part of query
+    /// execution.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Information about the operation this query stage plan node is performing.
@@ -7452,23 +7823,51 @@ impl ResourceNotFoundException {
         self._response.status()
     }
 }
-/// The location in Amazon S3 where query and calculation results are stored and the encryption option, if any, used for query and calculation results. These are known as "client-side settings". If workgroup settings override client-side settings, then the query uses the workgroup settings.
+/// The location in Amazon S3 where query and calculation results are stored and the encryption option,
+/// if any, used for query and calculation results. These are known as "client-side settings". If
+/// workgroup settings override client-side settings, then the query uses the workgroup settings.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultConfiguration {
-    /// The location in Amazon S3 where your query and calculation results are stored, such as `s3://path/to/query/bucket/`. To run the query, you must specify the query results location using one of the ways: either for individual queries using either this setting (client-side), or in the workgroup, using `WorkGroupConfiguration`. If none of them is set, Athena issues an error that no output location is provided. If workgroup settings override client-side settings, then the query uses the settings specified for the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
+    /// The location in Amazon S3 where your query and calculation results are stored, such as
+    /// `s3://path/to/query/bucket/`. To run the query, you must specify the query results location using
+    /// one of the ways: either for individual queries using either this setting (client-side), or in the
+    /// workgroup, using `WorkGroupConfiguration`. If none of them is set, Athena issues an error that no
+    /// output location is provided. If workgroup settings override client-side settings, then the query
+    /// uses the settings specified for the workgroup. See
+    /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
     pub output_location: Option<String>,
-    /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used (for example, `SSE_KMS` or `CSE_KMS`) and key information. This is a client-side setting. If workgroup settings override client-side settings, then the query uses the encryption configuration that is specified for the workgroup, and also uses the location for storing query results specified in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used
+    /// (for example, `SSE_KMS` or `CSE_KMS`) and key information. This is a client-side setting. If
+    /// workgroup settings override client-side settings, then the query uses the encryption configuration
+    /// that is specified for the workgroup, and also uses the location for storing query results specified
+    /// in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings
+    /// Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified by `ResultConfiguration$OutputLocation`. If set, Athena uses the value for `ExpectedBucketOwner` when it makes Amazon S3 calls to your specified output location. If the `ExpectedBucketOwner` Amazon Web Services account ID does not match the actual owner of the Amazon S3 bucket, the call fails with a permissions error.
+    /// The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified
+    /// by `ResultConfiguration$OutputLocation`. If set, Athena uses the value for `ExpectedBucketOwner`
+    /// when it makes Amazon S3 calls to your specified output location. If the `ExpectedBucketOwner` Amazon
+    /// Web Services account ID does not match the actual owner of the Amazon S3 bucket, the call fails with
+    /// a permissions error.
     ///
-    /// This is a client-side setting. If workgroup settings override client-side settings, then the query uses the `ExpectedBucketOwner` setting that is specified for the workgroup, and also uses the location for storing query results specified in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// This is a client-side setting. If workgroup settings override client-side settings, then the query
+    /// uses the `ExpectedBucketOwner` setting that is specified for the workgroup, and also uses the
+    /// location for storing query results specified in the workgroup. See
+    /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "ExpectedBucketOwner", skip_serializing_if = "Option::is_none")]
     pub expected_bucket_owner: Option<String>,
-    /// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results. Currently the only supported canned ACL is `BUCKET_OWNER_FULL_CONTROL`. This is a client-side setting. If workgroup settings override client-side settings, then the query uses the ACL configuration that is specified for the workgroup, and also uses the location for storing query results specified in the workgroup. For more information, see `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results.
+    /// Currently the only supported canned ACL is `BUCKET_OWNER_FULL_CONTROL`. This is a client-side
+    /// setting. If workgroup settings override client-side settings, then the query uses the ACL
+    /// configuration that is specified for the workgroup, and also uses the location for storing query
+    /// results specified in the workgroup. For more information, see
+    /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
     pub acl_configuration: Option<AclConfiguration>,
 }
@@ -7501,32 +7900,62 @@ impl ResultConfiguration {
         self
     }
 }
-/// The information about the updates in the query results, such as output location and encryption configuration for the query results.
+/// The information about the updates in the query results, such as output location and encryption
+/// configuration for the query results.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultConfigurationUpdates {
-    /// The location in Amazon S3 where your query and calculation results are stored, such as `s3://path/to/query/bucket/`. If workgroup settings override client-side settings, then the query uses the location for the query results and the encryption configuration that are specified for the workgroup. The "workgroup settings override" is specified in `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
+    /// The location in Amazon S3 where your query and calculation results are stored, such as
+    /// `s3://path/to/query/bucket/`. If workgroup settings override client-side settings, then the query
+    /// uses the location for the query results and the encryption configuration that are specified for the
+    /// workgroup. The "workgroup settings override" is specified in `EnforceWorkGroupConfiguration`
+    /// (true/false) in the `WorkGroupConfiguration`. See
+    /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
     pub output_location: Option<String>,
-    /// If set to "true", indicates that the previously-specified query results location (also known as a client-side setting) for queries in this workgroup should be ignored and set to null. If set to "false" or not set, and a value is present in the `OutputLocation` in `ResultConfigurationUpdates` (the client-side setting), the `OutputLocation` in the workgroup's `ResultConfiguration` will be updated with the new value. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// If set to "true", indicates that the previously-specified query results location (also known as a
+    /// client-side setting) for queries in this workgroup should be ignored and set to null. If set to
+    /// "false" or not set, and a value is present in the `OutputLocation` in `ResultConfigurationUpdates`
+    /// (the client-side setting), the `OutputLocation` in the workgroup's `ResultConfiguration` will be
+    /// updated with the new value. For more information, see [Workgroup Settings Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "RemoveOutputLocation", skip_serializing_if = "Option::is_none")]
     pub remove_output_location: Option<bool>,
     /// The encryption configuration for query and calculation results.
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// If set to "true", indicates that the previously-specified encryption configuration (also known as the client-side setting) for queries in this workgroup should be ignored and set to null. If set to "false" or not set, and a value is present in the `EncryptionConfiguration` in `ResultConfigurationUpdates` (the client-side setting), the `EncryptionConfiguration` in the workgroup's `ResultConfiguration` will be updated with the new value. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// If set to "true", indicates that the previously-specified encryption configuration (also known as
+    /// the client-side setting) for queries in this workgroup should be ignored and set to null. If set to
+    /// "false" or not set, and a value is present in the `EncryptionConfiguration` in
+    /// `ResultConfigurationUpdates` (the client-side setting), the `EncryptionConfiguration` in the
+    /// workgroup's `ResultConfiguration` will be updated with the new value. For more information, see
+    /// [Workgroup Settings Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(
         rename = "RemoveEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_encryption_configuration: Option<bool>,
-    /// The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified by `ResultConfiguration$OutputLocation`. If set, Athena uses the value for `ExpectedBucketOwner` when it makes Amazon S3 calls to your specified output location. If the `ExpectedBucketOwner` Amazon Web Services account ID does not match the actual owner of the Amazon S3 bucket, the call fails with a permissions error.
+    /// The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified
+    /// by `ResultConfiguration$OutputLocation`. If set, Athena uses the value for `ExpectedBucketOwner`
+    /// when it makes Amazon S3 calls to your specified output location. If the `ExpectedBucketOwner` Amazon
+    /// Web Services account ID does not match the actual owner of the Amazon S3 bucket, the call fails with
+    /// a permissions error.
     ///
-    /// If workgroup settings override client-side settings, then the query uses the `ExpectedBucketOwner` setting that is specified for the workgroup, and also uses the location for storing query results specified in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// If workgroup settings override client-side settings, then the query uses the `ExpectedBucketOwner`
+    /// setting that is specified for the workgroup, and also uses the location for storing query results
+    /// specified in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and
+    /// [Workgroup Settings Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "ExpectedBucketOwner", skip_serializing_if = "Option::is_none")]
     pub expected_bucket_owner: Option<String>,
-    /// If set to "true", removes the Amazon Web Services account ID previously specified for `ResultConfiguration$ExpectedBucketOwner`. If set to "false" or not set, and a value is present in the `ExpectedBucketOwner` in `ResultConfigurationUpdates` (the client-side setting), the `ExpectedBucketOwner` in the workgroup's `ResultConfiguration` is updated with the new value. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// If set to "true", removes the Amazon Web Services account ID previously specified for
+    /// `ResultConfiguration$ExpectedBucketOwner`. If set to "false" or not set, and a value is present in
+    /// the `ExpectedBucketOwner` in `ResultConfigurationUpdates` (the client-side setting), the
+    /// `ExpectedBucketOwner` in the workgroup's `ResultConfiguration` is updated with the new value. For
+    /// more information, see [Workgroup Settings Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(
         rename = "RemoveExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
@@ -7535,7 +7964,12 @@ pub struct ResultConfigurationUpdates {
     /// The ACL configuration for the query results.
     #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
     pub acl_configuration: Option<AclConfiguration>,
-    /// If set to `true`, indicates that the previously-specified ACL configuration for queries in this workgroup should be ignored and set to null. If set to `false` or not set, and a value is present in the `AclConfiguration` of `ResultConfigurationUpdates`, the `AclConfiguration` in the workgroup's `ResultConfiguration` is updated with the new value. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// If set to `true`, indicates that the previously-specified ACL configuration for queries in this
+    /// workgroup should be ignored and set to null. If set to `false` or not set, and a value is present in
+    /// the `AclConfiguration` of `ResultConfigurationUpdates`, the `AclConfiguration` in the workgroup's
+    /// `ResultConfiguration` is updated with the new value. For more information, see [Workgroup Settings
+    /// Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(rename = "RemoveAclConfiguration", skip_serializing_if = "Option::is_none")]
     pub remove_acl_configuration: Option<bool>,
 }
@@ -7562,7 +7996,8 @@ impl ResultConfigurationUpdates {
         self.encryption_configuration = Some(value.into());
         self
     }
-    /// Sets [`ResultConfigurationUpdates::remove_encryption_configuration`](Self::remove_encryption_configuration).
+    /// Sets
+    /// [`ResultConfigurationUpdates::remove_encryption_configuration`](Self::remove_encryption_configuration).
     pub fn set_remove_encryption_configuration(
         mut self,
         value: impl Into<bool>,
@@ -7575,7 +8010,8 @@ impl ResultConfigurationUpdates {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets [`ResultConfigurationUpdates::remove_expected_bucket_owner`](Self::remove_expected_bucket_owner).
+    /// Sets
+    /// [`ResultConfigurationUpdates::remove_expected_bucket_owner`](Self::remove_expected_bucket_owner).
     pub fn set_remove_expected_bucket_owner(mut self, value: impl Into<bool>) -> Self {
         self.remove_expected_bucket_owner = Some(value.into());
         self
@@ -7596,19 +8032,22 @@ impl ResultConfigurationUpdates {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultReuseByAgeConfiguration {
-    /// True if previous query results can be reused when the query is run; otherwise, false. The default is false.
+    /// True if previous query results can be reused when the query is run; otherwise, false. The default is
+    /// false.
     #[serde(
         rename = "Enabled",
         default,
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub enabled: bool,
-    /// Specifies, in minutes, the maximum age of a previous query result that Athena should consider for reuse. The default is 60.
+    /// Specifies, in minutes, the maximum age of a previous query result that Athena should consider for
+    /// reuse. The default is 60.
     #[serde(rename = "MaxAgeInMinutes", skip_serializing_if = "Option::is_none")]
     pub max_age_in_minutes: Option<i32>,
 }
 impl ResultReuseByAgeConfiguration {
-    /// Creates a `ResultReuseByAgeConfiguration` from its required members (`enabled`); optional members are set with the `set_*` methods.
+    /// Creates a `ResultReuseByAgeConfiguration` from its required members (`enabled`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
             enabled: enabled.into(),
@@ -7638,7 +8077,8 @@ impl ResultReuseConfiguration {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`ResultReuseConfiguration::result_reuse_by_age_configuration`](Self::result_reuse_by_age_configuration).
+    /// Sets
+    /// [`ResultReuseConfiguration::result_reuse_by_age_configuration`](Self::result_reuse_by_age_configuration).
     pub fn set_result_reuse_by_age_configuration(
         mut self,
         value: impl Into<ResultReuseByAgeConfiguration>,
@@ -7652,7 +8092,8 @@ impl ResultReuseConfiguration {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultReuseInformation {
-    /// True if a previous query result was reused; false if the result was generated from a new run of the query.
+    /// True if a previous query result was reused; false if the result was generated from a new run of the
+    /// query.
     #[serde(
         rename = "ReusedPreviousResult",
         default,
@@ -7661,14 +8102,16 @@ pub struct ResultReuseInformation {
     pub reused_previous_result: bool,
 }
 impl ResultReuseInformation {
-    /// Creates a `ResultReuseInformation` from its required members (`reused_previous_result`); optional members are set with the `set_*` methods.
+    /// Creates a `ResultReuseInformation` from its required members (`reused_previous_result`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(reused_previous_result: impl Into<bool>) -> Self {
         Self {
             reused_previous_result: reused_previous_result.into(),
         }
     }
 }
-/// The metadata and rows that make up a query result set. The metadata describes the column structure and data types. To return a `ResultSet` object, use `GetQueryResults`.
+/// The metadata and rows that make up a query result set. The metadata describes the column structure
+/// and data types. To return a `ResultSet` object, use `GetQueryResults`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7699,7 +8142,8 @@ impl ResultSet {
         self
     }
 }
-/// The metadata that describes the column structure and data types of a table of query results. To return a `ResultSetMetadata` object, use `GetQueryResults`.
+/// The metadata that describes the column structure and data types of a table of query results. To
+/// return a `ResultSetMetadata` object, use `GetQueryResults`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7819,7 +8263,8 @@ pub struct S3LoggingConfiguration {
     pub log_location: Option<String>,
 }
 impl S3LoggingConfiguration {
-    /// Creates a `S3LoggingConfiguration` from its required members (`enabled`); optional members are set with the `set_*` methods.
+    /// Creates a `S3LoggingConfiguration` from its required members (`enabled`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
             enabled: enabled.into(),
@@ -7874,7 +8319,9 @@ impl SessionAlreadyExistsException {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SessionConfiguration {
-    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center
+    /// enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center
+    /// enabled workgroups.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<String>,
     /// The Amazon S3 location that stores information for the notebook.
@@ -7889,7 +8336,8 @@ pub struct SessionConfiguration {
         skip_serializing_if = "Option::is_none"
     )]
     pub session_idle_timeout_in_minutes: Option<i32>,
-    /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used (for example, `SSE_KMS` or `CSE_KMS`) and key information.
+    /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used
+    /// (for example, `SSE_KMS` or `CSE_KMS`) and key information.
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<EncryptionConfiguration>,
 }
@@ -7913,7 +8361,8 @@ impl SessionConfiguration {
         self.idle_timeout_seconds = Some(value.into());
         self
     }
-    /// Sets [`SessionConfiguration::session_idle_timeout_in_minutes`](Self::session_idle_timeout_in_minutes).
+    /// Sets
+    /// [`SessionConfiguration::session_idle_timeout_in_minutes`](Self::session_idle_timeout_in_minutes).
     pub fn set_session_idle_timeout_in_minutes(mut self, value: impl Into<i32>) -> Self {
         self.session_idle_timeout_in_minutes = Some(value.into());
         self
@@ -8076,7 +8525,8 @@ pub struct SessionStatus {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_date_time: Option<nimbus_aws::codegen::DateTime>,
-    /// The date and time starting at which the session became idle. Can be empty if the session is not currently idle.
+    /// The date and time starting at which the session became idle. Can be empty if the session is not
+    /// currently idle.
     #[serde(
         rename = "IdleSinceDateTime",
         default,
@@ -8230,17 +8680,25 @@ pub struct StartCalculationExecutionRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub calculation_configuration: Option<CalculationConfiguration>,
-    /// A string that contains the code of the calculation. Use this parameter instead of `CalculationConfiguration$CodeBlock`, which is deprecated.
+    /// A string that contains the code of the calculation. Use this parameter instead of
+    /// `CalculationConfiguration$CodeBlock`, which is deprecated.
     #[serde(rename = "CodeBlock", skip_serializing_if = "Option::is_none")]
     pub code_block: Option<String>,
-    /// A unique case-sensitive string used to ensure the request to create the calculation is idempotent (executes only once). If another `StartCalculationExecutionRequest` is received, the same response is returned and another calculation is not created. If a parameter has changed, an error is returned.
+    /// A unique case-sensitive string used to ensure the request to create the calculation is idempotent
+    /// (executes only once). If another `StartCalculationExecutionRequest` is received, the same response
+    /// is returned and another calculation is not created. If a parameter has changed, an error is
+    /// returned.
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
 }
 impl StartCalculationExecutionRequest {
-    /// Creates a `StartCalculationExecutionRequest` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `StartCalculationExecutionRequest` from its required members (`session_id`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
@@ -8252,7 +8710,8 @@ impl StartCalculationExecutionRequest {
         self.description = Some(value.into());
         self
     }
-    /// Sets [`StartCalculationExecutionRequest::calculation_configuration`](Self::calculation_configuration).
+    /// Sets
+    /// [`StartCalculationExecutionRequest::calculation_configuration`](Self::calculation_configuration).
     pub fn set_calculation_configuration(
         mut self,
         value: impl Into<CalculationConfiguration>,
@@ -8287,7 +8746,8 @@ pub struct StartCalculationExecutionResponse {
     ///
     /// `RUNNING` - The calculation is running.
     ///
-    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to stop it.
+    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to
+    /// stop it.
     ///
     /// `CANCELED` - The calculation is no longer running as the result of a cancel request.
     ///
@@ -8301,11 +8761,13 @@ pub struct StartCalculationExecutionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StartCalculationExecutionResponse {
-    /// Creates an empty `StartCalculationExecutionResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `StartCalculationExecutionResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`StartCalculationExecutionResponse::calculation_execution_id`](Self::calculation_execution_id).
+    /// Sets
+    /// [`StartCalculationExecutionResponse::calculation_execution_id`](Self::calculation_execution_id).
     pub fn set_calculation_execution_id(mut self, value: impl Into<String>) -> Self {
         self.calculation_execution_id = Some(value.into());
         self
@@ -8333,21 +8795,34 @@ pub struct StartQueryExecutionInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub query_string: String,
-    /// A unique case-sensitive string used to ensure the request to create the query is idempotent (executes only once). If another `StartQueryExecution` request is received, the same response is returned and another query is not created. An error is returned if a parameter, such as `QueryString`, has changed. A call to `StartQueryExecution` that uses a previous client request token returns the same `QueryExecutionId` even if the requester doesn't have permission on the tables specified in `QueryString`.
+    /// A unique case-sensitive string used to ensure the request to create the query is idempotent
+    /// (executes only once). If another `StartQueryExecution` request is received, the same response is
+    /// returned and another query is not created. An error is returned if a parameter, such as
+    /// `QueryString`, has changed. A call to `StartQueryExecution` that uses a previous client request
+    /// token returns the same `QueryExecutionId` even if the requester doesn't have permission on the
+    /// tables specified in `QueryString`.
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
     /// The database within which the query executes.
     #[serde(rename = "QueryExecutionContext", skip_serializing_if = "Option::is_none")]
     pub query_execution_context: Option<QueryExecutionContext>,
-    /// Specifies information about where and how to save the results of the query execution. If the query runs in a workgroup, then workgroup's settings may override query settings. This affects the query results location. The workgroup settings override is specified in EnforceWorkGroupConfiguration (true/false) in the WorkGroupConfiguration. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
+    /// Specifies information about where and how to save the results of the query execution. If the query
+    /// runs in a workgroup, then workgroup's settings may override query settings. This affects the query
+    /// results location. The workgroup settings override is specified in EnforceWorkGroupConfiguration
+    /// (true/false) in the WorkGroupConfiguration. See
+    /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
     pub result_configuration: Option<ResultConfiguration>,
     /// The name of the workgroup in which the query is being started.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<String>,
-    /// A list of values for the parameters in a query. The values are applied sequentially to the parameters in the query in the order in which the parameters occur.
+    /// A list of values for the parameters in a query. The values are applied sequentially to the
+    /// parameters in the query in the order in which the parameters occur.
     #[serde(rename = "ExecutionParameters", skip_serializing_if = "Option::is_none")]
     pub execution_parameters: Option<Vec<String>>,
     /// Specifies the query result reuse behavior for the query.
@@ -8356,14 +8831,21 @@ pub struct StartQueryExecutionInput {
         skip_serializing_if = "Option::is_none"
     )]
     pub result_reuse_configuration: Option<ResultReuseConfiguration>,
-    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data
+    /// Processing Units (DPU) that queries should use when running in provisioned capacity. If not
+    /// specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and
+    /// allocated DPUs).
     ///
-    /// To specify minimum and maximum DPU values for Capacity Reservations queries, the workgroup containing `EngineConfiguration` should have the following values: The name of the `Classifications` should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+    /// To specify minimum and maximum DPU values for Capacity Reservations queries, the workgroup
+    /// containing `EngineConfiguration` should have the following values: The name of the `Classifications`
+    /// should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and
+    /// `min-dpu-count`.
     #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
     pub engine_configuration: Option<EngineConfiguration>,
 }
 impl StartQueryExecutionInput {
-    /// Creates a `StartQueryExecutionInput` from its required members (`query_string`); optional members are set with the `set_*` methods.
+    /// Creates a `StartQueryExecutionInput` from its required members (`query_string`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(query_string: impl Into<String>) -> Self {
         Self {
             query_string: query_string.into(),
@@ -8468,13 +8950,19 @@ pub struct StartSessionRequest {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub engine_configuration: EngineConfiguration,
-    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center
+    /// enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center
+    /// enabled workgroups.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<String>,
-    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
+    /// buckets, Amazon CloudWatch log groups etc.
     #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
-    /// The notebook version. This value is supplied automatically for notebook sessions in the Athena console and is not required for programmatic session access. The only valid notebook version is `Athena notebook version 1`. If you specify a value for `NotebookVersion`, you must also specify a value for `NotebookId`. See `EngineConfiguration$AdditionalConfigs`.
+    /// The notebook version. This value is supplied automatically for notebook sessions in the Athena
+    /// console and is not required for programmatic session access. The only valid notebook version is
+    /// `Athena notebook version 1`. If you specify a value for `NotebookVersion`, you must also specify a
+    /// value for `NotebookId`. See `EngineConfiguration$AdditionalConfigs`.
     #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
     pub notebook_version: Option<String>,
     /// The idle timeout in minutes for the session.
@@ -8483,9 +8971,14 @@ pub struct StartSessionRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub session_idle_timeout_in_minutes: Option<i32>,
-    /// A unique case-sensitive string used to ensure the request to create the session is idempotent (executes only once). If another `StartSessionRequest` is received, the same response is returned and another session is not created. If a parameter has changed, an error is returned.
+    /// A unique case-sensitive string used to ensure the request to create the session is idempotent
+    /// (executes only once). If another `StartSessionRequest` is received, the same response is returned
+    /// and another session is not created. If a parameter has changed, an error is returned.
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
     /// A list of comma separated tags to add to the session that is created.
@@ -8496,7 +8989,8 @@ pub struct StartSessionRequest {
     pub copy_work_group_tags: Option<bool>,
 }
 impl StartSessionRequest {
-    /// Creates a `StartSessionRequest` from its required members (`work_group`, `engine_configuration`); optional members are set with the `set_*` methods.
+    /// Creates a `StartSessionRequest` from its required members (`work_group`, `engine_configuration`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         work_group: impl Into<String>,
         engine_configuration: impl Into<EngineConfiguration>,
@@ -8530,7 +9024,8 @@ impl StartSessionRequest {
         self.notebook_version = Some(value.into());
         self
     }
-    /// Sets [`StartSessionRequest::session_idle_timeout_in_minutes`](Self::session_idle_timeout_in_minutes).
+    /// Sets
+    /// [`StartSessionRequest::session_idle_timeout_in_minutes`](Self::session_idle_timeout_in_minutes).
     pub fn set_session_idle_timeout_in_minutes(mut self, value: impl Into<i32>) -> Self {
         self.session_idle_timeout_in_minutes = Some(value.into());
         self
@@ -8680,7 +9175,8 @@ pub struct StopCalculationExecutionRequest {
     pub calculation_execution_id: String,
 }
 impl StopCalculationExecutionRequest {
-    /// Creates a `StopCalculationExecutionRequest` from its required members (`calculation_execution_id`); optional members are set with the `set_*` methods.
+    /// Creates a `StopCalculationExecutionRequest` from its required members (`calculation_execution_id`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(calculation_execution_id: impl Into<String>) -> Self {
         Self {
             calculation_execution_id: calculation_execution_id.into(),
@@ -8700,7 +9196,8 @@ pub struct StopCalculationExecutionResponse {
     ///
     /// `RUNNING` - The calculation is running.
     ///
-    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to stop it.
+    /// `CANCELING` - A request to cancel the calculation has been received and the system is working to
+    /// stop it.
     ///
     /// `CANCELED` - The calculation is no longer running as the result of a cancel request.
     ///
@@ -8714,7 +9211,8 @@ pub struct StopCalculationExecutionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StopCalculationExecutionResponse {
-    /// Creates an empty `StopCalculationExecutionResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `StopCalculationExecutionResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -8743,7 +9241,8 @@ pub struct StopQueryExecutionInput {
     pub query_execution_id: String,
 }
 impl StopQueryExecutionInput {
-    /// Creates a `StopQueryExecutionInput` from its required members (`query_execution_id`); optional members are set with the `set_*` methods.
+    /// Creates a `StopQueryExecutionInput` from its required members (`query_execution_id`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(query_execution_id: impl Into<String>) -> Self {
         Self {
             query_execution_id: query_execution_id.into(),
@@ -8814,7 +9313,8 @@ pub struct TableMetadata {
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
 impl TableMetadata {
-    /// Creates a `TableMetadata` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `TableMetadata` from its required members (`name`); optional members are set with the
+    /// `set_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -8861,15 +9361,28 @@ impl TableMetadata {
         self
     }
 }
-/// A label that you assign to a resource. Athena resources include workgroups, data catalogs, and capacity reservations. Each tag consists of a key and an optional value, both of which you define. For example, you can use tags to categorize Athena resources by purpose, owner, or environment. Use a consistent set of tag keys to make it easier to search and filter the resources in your account. For best practices, see [Tagging Best Practices](https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html). Tag keys can be from 1 to 128 UTF-8 Unicode characters, and tag values can be from 0 to 256 UTF-8 Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per resource. If you specify more than one tag, separate them by commas.
+/// A label that you assign to a resource. Athena resources include workgroups, data catalogs, and
+/// capacity reservations. Each tag consists of a key and an optional value, both of which you define.
+/// For example, you can use tags to categorize Athena resources by purpose, owner, or environment. Use
+/// a consistent set of tag keys to make it easier to search and filter the resources in your account.
+/// For best practices, see [Tagging Best
+/// Practices](https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html).
+/// Tag keys can be from 1 to 128 UTF-8 Unicode characters, and tag values can be from 0 to 256 UTF-8
+/// Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following
+/// characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per
+/// resource. If you specify more than one tag, separate them by commas.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Tag {
-    /// A tag key. The tag key length is from 1 to 128 Unicode characters in UTF-8. You can use letters and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag keys are case-sensitive and must be unique per resource.
+    /// A tag key. The tag key length is from 1 to 128 Unicode characters in UTF-8. You can use letters and
+    /// numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag keys are
+    /// case-sensitive and must be unique per resource.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// A tag value. The tag value length is from 0 to 256 Unicode characters in UTF-8. You can use letters and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag values are case-sensitive.
+    /// A tag value. The tag value length is from 0 to 256 Unicode characters in UTF-8. You can use letters
+    /// and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag values are
+    /// case-sensitive.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -8910,7 +9423,8 @@ pub struct TagResourceInput {
     pub tags: Vec<Tag>,
 }
 impl TagResourceInput {
-    /// Creates a `TagResourceInput` from its required members (`resource_arn`, `tags`); optional members are set with the `set_*` methods.
+    /// Creates a `TagResourceInput` from its required members (`resource_arn`, `tags`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(resource_arn: impl Into<String>, tags: impl Into<Vec<Tag>>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -8952,7 +9466,8 @@ pub struct TerminateSessionRequest {
     pub session_id: String,
 }
 impl TerminateSessionRequest {
-    /// Creates a `TerminateSessionRequest` from its required members (`session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `TerminateSessionRequest` from its required members (`session_id`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
@@ -9145,16 +9660,20 @@ pub struct UnprocessedPreparedStatementName {
     /// The error code returned when the request for the prepared statement failed.
     #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
-    /// The error message containing the reason why the prepared statement could not be returned. The following error messages are possible:
+    /// The error message containing the reason why the prepared statement could not be returned. The
+    /// following error messages are possible:
     ///
-    /// - `INVALID_INPUT` - The name of the prepared statement that was provided is not valid (for example, the name is too long).
+    /// - `INVALID_INPUT` - The name of the prepared statement that was provided is not valid (for example,
+    ///   the name is too long).
     /// - `STATEMENT_NOT_FOUND` - A prepared statement with the name provided could not be found.
-    /// - `UNAUTHORIZED` - The requester does not have permission to access the workgroup that contains the prepared statement.
+    /// - `UNAUTHORIZED` - The requester does not have permission to access the workgroup that contains the
+    ///   prepared statement.
     #[serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 impl UnprocessedPreparedStatementName {
-    /// Creates an empty `UnprocessedPreparedStatementName`; optional members are set with the `set_*` methods.
+    /// Creates an empty `UnprocessedPreparedStatementName`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -9222,7 +9741,8 @@ pub struct UntagResourceInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub resource_arn: String,
-    /// A comma-separated list of one or more tag keys whose tags are to be removed from the specified resource.
+    /// A comma-separated list of one or more tag keys whose tags are to be removed from the specified
+    /// resource.
     #[serde(
         rename = "TagKeys",
         default,
@@ -9231,7 +9751,8 @@ pub struct UntagResourceInput {
     pub tag_keys: Vec<String>,
 }
 impl UntagResourceInput {
-    /// Creates a `UntagResourceInput` from its required members (`resource_arn`, `tag_keys`); optional members are set with the `set_*` methods.
+    /// Creates a `UntagResourceInput` from its required members (`resource_arn`, `tag_keys`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(
         resource_arn: impl Into<String>,
         tag_keys: impl Into<Vec<String>>,
@@ -9283,7 +9804,8 @@ pub struct UpdateCapacityReservationInput {
     pub name: String,
 }
 impl UpdateCapacityReservationInput {
-    /// Creates a `UpdateCapacityReservationInput` from its required members (`target_dpus`, `name`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateCapacityReservationInput` from its required members (`target_dpus`, `name`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(target_dpus: impl Into<i32>, name: impl Into<String>) -> Self {
         Self {
             target_dpus: target_dpus.into(),
@@ -9301,7 +9823,8 @@ pub struct UpdateCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateCapacityReservationOutput {
-    /// Creates an empty `UpdateCapacityReservationOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `UpdateCapacityReservationOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -9316,14 +9839,17 @@ impl UpdateCapacityReservationOutput {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDataCatalogInput {
-    /// The name of the data catalog to update. The catalog name must be unique for the Amazon Web Services account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the length constraint of 256 is reserved for use by Athena.
+    /// The name of the data catalog to update. The catalog name must be unique for the Amazon Web Services
+    /// account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The
+    /// remainder of the length constraint of 256 is reserved for use by Athena.
     #[serde(
         rename = "Name",
         default,
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub name: String,
-    /// Specifies the type of data catalog to update. Specify `LAMBDA` for a federated catalog, `HIVE` for an external hive metastore, or `GLUE` for an Glue Data Catalog.
+    /// Specifies the type of data catalog to update. Specify `LAMBDA` for a federated catalog, `HIVE` for
+    /// an external hive metastore, or `GLUE` for an Glue Data Catalog.
     #[serde(
         rename = "Type",
         default,
@@ -9333,20 +9859,27 @@ pub struct UpdateDataCatalogInput {
     /// New or modified text that describes the data catalog.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Specifies the Lambda function or functions to use for updating the data catalog. This is a mapping whose values depend on the catalog type.
+    /// Specifies the Lambda function or functions to use for updating the data catalog. This is a mapping
+    /// whose values depend on the catalog type.
     ///
-    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is required. `The sdk-version` parameter is optional and defaults to the currently supported version.\
+    /// - For the `HIVE` data catalog type, use the following syntax. The `metadata-function` parameter is
+    ///   required. `The sdk-version` parameter is optional and defaults to the currently supported
+    ///   version.\
     ///   `metadata-function=lambda_arn, sdk-version=version_number`
-    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not both.
-    ///   - If you have one Lambda function that processes metadata and another for reading the actual data, use the following syntax. Both parameters are required.\
-    ///    `metadata-function=lambda_arn, record-function=lambda_arn`
-    ///   - If you have a composite Lambda function that processes both metadata and data, use the following syntax to specify your Lambda function.\
-    ///    `function=lambda_arn`
+    /// - For the `LAMBDA` data catalog type, use one of the following sets of required parameters, but not
+    ///   both.
+    ///   - If you have one Lambda function that processes metadata and another for reading the actual data,
+    ///     use the following syntax. Both parameters are required.\
+    ///     `metadata-function=lambda_arn, record-function=lambda_arn`
+    ///   - If you have a composite Lambda function that processes both metadata and data, use the following
+    ///     syntax to specify your Lambda function.\
+    ///     `function=lambda_arn`
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
 impl UpdateDataCatalogInput {
-    /// Creates a `UpdateDataCatalogInput` from its required members (`name`, `type`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateDataCatalogInput` from its required members (`name`, `type`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(name: impl Into<String>, r#type: impl Into<DataCatalogType>) -> Self {
         Self {
             name: name.into(),
@@ -9419,7 +9952,8 @@ pub struct UpdateNamedQueryInput {
     pub query_string: String,
 }
 impl UpdateNamedQueryInput {
-    /// Creates a `UpdateNamedQueryInput` from its required members (`named_query_id`, `name`, `query_string`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateNamedQueryInput` from its required members (`named_query_id`, `name`,
+    /// `query_string`); optional members are set with the `set_*` methods.
     pub fn new(
         named_query_id: impl Into<String>,
         name: impl Into<String>,
@@ -9487,14 +10021,19 @@ pub struct UpdateNotebookInput {
     /// The active notebook session ID. Required if the notebook has an active session.
     #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
+    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
+    /// (executes only once).
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
 }
 impl UpdateNotebookInput {
-    /// Creates a `UpdateNotebookInput` from its required members (`notebook_id`, `payload`, `type`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateNotebookInput` from its required members (`notebook_id`, `payload`, `type`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         notebook_id: impl Into<String>,
         payload: impl Into<String>,
@@ -9530,9 +10069,13 @@ pub struct UpdateNotebookMetadataInput {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub notebook_id: String,
-    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent (executes only once).
+    /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
+    /// (executes only once).
     ///
-    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action will fail.
+    /// **Important:** This token is listed as not required because Amazon Web Services SDKs (for example
+    /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
+    /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
+    /// will fail.
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
     /// The name to update the notebook to.
@@ -9544,7 +10087,8 @@ pub struct UpdateNotebookMetadataInput {
     pub name: String,
 }
 impl UpdateNotebookMetadataInput {
-    /// Creates a `UpdateNotebookMetadataInput` from its required members (`notebook_id`, `name`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateNotebookMetadataInput` from its required members (`notebook_id`, `name`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(notebook_id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             notebook_id: notebook_id.into(),
@@ -9629,7 +10173,8 @@ pub struct UpdatePreparedStatementInput {
     pub description: Option<String>,
 }
 impl UpdatePreparedStatementInput {
-    /// Creates a `UpdatePreparedStatementInput` from its required members (`statement_name`, `work_group`, `query_statement`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdatePreparedStatementInput` from its required members (`statement_name`, `work_group`,
+    /// `query_statement`); optional members are set with the `set_*` methods.
     pub fn new(
         statement_name: impl Into<String>,
         work_group: impl Into<String>,
@@ -9691,7 +10236,8 @@ pub struct UpdateWorkGroupInput {
     pub state: Option<WorkGroupState>,
 }
 impl UpdateWorkGroupInput {
-    /// Creates a `UpdateWorkGroupInput` from its required members (`work_group`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateWorkGroupInput` from its required members (`work_group`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(work_group: impl Into<String>) -> Self {
         Self {
             work_group: work_group.into(),
@@ -9737,7 +10283,14 @@ impl UpdateWorkGroupOutput {
         self._response.request_id()
     }
 }
-/// A workgroup, which contains a name, description, creation time, state, and other configuration, listed under `WorkGroup$Configuration`. Each workgroup enables you to isolate queries for you or your group of users from other queries in the same account, to configure the query results location and the encryption configuration (known as workgroup settings), to enable sending query metrics to Amazon CloudWatch, and to establish per-query data usage control limits for all queries in a workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
+/// A workgroup, which contains a name, description, creation time, state, and other configuration,
+/// listed under `WorkGroup$Configuration`. Each workgroup enables you to isolate queries for you or
+/// your group of users from other queries in the same account, to configure the query results location
+/// and the encryption configuration (known as workgroup settings), to enable sending query metrics to
+/// Amazon CloudWatch, and to establish per-query data usage control limits for all queries in a
+/// workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration`
+/// (true/false) in the `WorkGroupConfiguration`. See
+/// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -9752,7 +10305,13 @@ pub struct WorkGroup {
     /// The state of the workgroup: ENABLED or DISABLED.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<WorkGroupState>,
-    /// The configuration of the workgroup, which includes the location in Amazon S3 where query and calculation results are stored, the encryption configuration, if any, used for query and calculation results; whether the Amazon CloudWatch Metrics are enabled for the workgroup; whether workgroup settings override client-side settings; and the data usage limits for the amount of data scanned per query or per workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
+    /// The configuration of the workgroup, which includes the location in Amazon S3 where query and
+    /// calculation results are stored, the encryption configuration, if any, used for query and calculation
+    /// results; whether the Amazon CloudWatch Metrics are enabled for the workgroup; whether workgroup
+    /// settings override client-side settings; and the data usage limits for the amount of data scanned per
+    /// query or per workgroup. The workgroup settings override is specified in
+    /// `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See
+    /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<WorkGroupConfiguration>,
     /// The workgroup description.
@@ -9775,7 +10334,8 @@ pub struct WorkGroup {
     pub identity_center_application_arn: Option<String>,
 }
 impl WorkGroup {
-    /// Creates a `WorkGroup` from its required members (`name`); optional members are set with the `set_*` methods.
+    /// Creates a `WorkGroup` from its required members (`name`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -9817,21 +10377,36 @@ impl WorkGroup {
         self
     }
 }
-/// The configuration of the workgroup, which includes the location in Amazon S3 where query and calculation results are stored, the encryption option, if any, used for query and calculation results, whether the Amazon CloudWatch Metrics are enabled for the workgroup and whether workgroup settings override query settings, and the data usage limits for the amount of data scanned per query or per workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
+/// The configuration of the workgroup, which includes the location in Amazon S3 where query and
+/// calculation results are stored, the encryption option, if any, used for query and calculation
+/// results, whether the Amazon CloudWatch Metrics are enabled for the workgroup and whether workgroup
+/// settings override query settings, and the data usage limits for the amount of data scanned per query
+/// or per workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration`
+/// (true/false) in the `WorkGroupConfiguration`. See
+/// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct WorkGroupConfiguration {
-    /// The configuration for the workgroup, which includes the location in Amazon S3 where query and calculation results are stored and the encryption option, if any, used for query and calculation results. To run the query, you must specify the query results location using one of the ways: either in the workgroup using this setting, or for individual queries (client-side), using `ResultConfiguration$OutputLocation`. If none of them is set, Athena issues an error that no output location is provided.
+    /// The configuration for the workgroup, which includes the location in Amazon S3 where query and
+    /// calculation results are stored and the encryption option, if any, used for query and calculation
+    /// results. To run the query, you must specify the query results location using one of the ways: either
+    /// in the workgroup using this setting, or for individual queries (client-side), using
+    /// `ResultConfiguration$OutputLocation`. If none of them is set, Athena issues an error that no output
+    /// location is provided.
     #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
     pub result_configuration: Option<ResultConfiguration>,
-    /// The configuration for storing results in Athena owned storage, which includes whether this feature is enabled; whether encryption configuration, if any, is used for encrypting query results.
+    /// The configuration for storing results in Athena owned storage, which includes whether this feature
+    /// is enabled; whether encryption configuration, if any, is used for encrypting query results.
     #[serde(
         rename = "ManagedQueryResultsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_query_results_configuration: Option<ManagedQueryResultsConfiguration>,
-    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false", client-side settings are used. This property is not required for Apache Spark enabled workgroups. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false",
+    /// client-side settings are used. This property is not required for Apache Spark enabled workgroups.
+    /// For more information, see [Workgroup Settings Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(
         rename = "EnforceWorkGroupConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9843,33 +10418,49 @@ pub struct WorkGroupConfiguration {
         skip_serializing_if = "Option::is_none"
     )]
     pub publish_cloud_watch_metrics_enabled: Option<bool>,
-    /// The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is allowed to scan.
+    /// The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is allowed
+    /// to scan.
     #[serde(
         rename = "BytesScannedCutoffPerQuery",
         skip_serializing_if = "Option::is_none"
     )]
     pub bytes_scanned_cutoff_per_query: Option<i64>,
-    /// If set to `true`, allows members assigned to a workgroup to reference Amazon S3 Requester Pays buckets in queries. If set to `false`, workgroup members cannot query data from Requester Pays buckets, and queries that retrieve data from Requester Pays buckets cause an error. The default is `false`. For more information about Requester Pays buckets, see [Requester Pays Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html) in the *Amazon Simple Storage Service Developer Guide*.
+    /// If set to `true`, allows members assigned to a workgroup to reference Amazon S3 Requester Pays
+    /// buckets in queries. If set to `false`, workgroup members cannot query data from Requester Pays
+    /// buckets, and queries that retrieve data from Requester Pays buckets cause an error. The default is
+    /// `false`. For more information about Requester Pays buckets, see [Requester Pays
+    /// Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html) in the *Amazon
+    /// Simple Storage Service Developer Guide*.
     #[serde(rename = "RequesterPaysEnabled", skip_serializing_if = "Option::is_none")]
     pub requester_pays_enabled: Option<bool>,
-    /// The engine version that all queries running on the workgroup use. Queries on the `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
+    /// The engine version that all queries running on the workgroup use. Queries on the
+    /// `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
     /// Specifies a user defined JSON string that is passed to the notebook engine.
     #[serde(rename = "AdditionalConfiguration", skip_serializing_if = "Option::is_none")]
     pub additional_configuration: Option<String>,
-    /// The ARN of the execution role used to access user resources for Spark sessions and IAM Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and IAM Identity Center enabled workgroups. The property is required for IAM Identity Center enabled workgroups.
+    /// The ARN of the execution role used to access user resources for Spark sessions and IAM Identity
+    /// Center enabled workgroups. This property applies only to Spark enabled workgroups and IAM Identity
+    /// Center enabled workgroups. The property is required for IAM Identity Center enabled workgroups.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<String>,
-    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
+    /// buckets, Amazon CloudWatch log groups etc.
     #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
-    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data
+    /// Processing Units (DPU) that queries should use when running in provisioned capacity. If not
+    /// specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and
+    /// allocated DPUs).
     ///
-    /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following values: The name of the Classifications should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+    /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following
+    /// values: The name of the Classifications should be `athena-query-engine-properties`, with the only
+    /// allowed properties as `max-dpu-count` and `min-dpu-count`.
     #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
     pub engine_configuration: Option<EngineConfiguration>,
-    /// Specifies the KMS key that is used to encrypt the user's data stores in Athena. This setting does not apply to Athena SQL workgroups.
+    /// Specifies the KMS key that is used to encrypt the user's data stores in Athena. This setting does
+    /// not apply to Athena SQL workgroups.
     #[serde(
         rename = "CustomerContentEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9877,9 +10468,14 @@ pub struct WorkGroupConfiguration {
     pub customer_content_encryption_configuration: Option<
         CustomerContentEncryptionConfiguration,
     >,
-    /// Enforces a minimal level of encryption for the workgroup for query and calculation results that are written to Amazon S3. When enabled, workgroup users can set encryption only to the minimum level set by the administrator or higher when they submit queries.
+    /// Enforces a minimal level of encryption for the workgroup for query and calculation results that are
+    /// written to Amazon S3. When enabled, workgroup users can set encryption only to the minimum level set
+    /// by the administrator or higher when they submit queries.
     ///
-    /// The `EnforceWorkGroupConfiguration` setting takes precedence over the `EnableMinimumEncryptionConfiguration` flag. This means that if `EnforceWorkGroupConfiguration` is true, the `EnableMinimumEncryptionConfiguration` flag is ignored, and the workgroup configuration for encryption is used.
+    /// The `EnforceWorkGroupConfiguration` setting takes precedence over the
+    /// `EnableMinimumEncryptionConfiguration` flag. This means that if `EnforceWorkGroupConfiguration` is
+    /// true, the `EnableMinimumEncryptionConfiguration` flag is ignored, and the workgroup configuration
+    /// for encryption is used.
     #[serde(
         rename = "EnableMinimumEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9913,7 +10509,8 @@ impl WorkGroupConfiguration {
         self.result_configuration = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfiguration::managed_query_results_configuration`](Self::managed_query_results_configuration).
+    /// Sets
+    /// [`WorkGroupConfiguration::managed_query_results_configuration`](Self::managed_query_results_configuration).
     pub fn set_managed_query_results_configuration(
         mut self,
         value: impl Into<ManagedQueryResultsConfiguration>,
@@ -9921,7 +10518,8 @@ impl WorkGroupConfiguration {
         self.managed_query_results_configuration = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfiguration::enforce_work_group_configuration`](Self::enforce_work_group_configuration).
+    /// Sets
+    /// [`WorkGroupConfiguration::enforce_work_group_configuration`](Self::enforce_work_group_configuration).
     pub fn set_enforce_work_group_configuration(
         mut self,
         value: impl Into<bool>,
@@ -9929,7 +10527,8 @@ impl WorkGroupConfiguration {
         self.enforce_work_group_configuration = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfiguration::publish_cloud_watch_metrics_enabled`](Self::publish_cloud_watch_metrics_enabled).
+    /// Sets
+    /// [`WorkGroupConfiguration::publish_cloud_watch_metrics_enabled`](Self::publish_cloud_watch_metrics_enabled).
     pub fn set_publish_cloud_watch_metrics_enabled(
         mut self,
         value: impl Into<bool>,
@@ -9937,7 +10536,8 @@ impl WorkGroupConfiguration {
         self.publish_cloud_watch_metrics_enabled = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfiguration::bytes_scanned_cutoff_per_query`](Self::bytes_scanned_cutoff_per_query).
+    /// Sets
+    /// [`WorkGroupConfiguration::bytes_scanned_cutoff_per_query`](Self::bytes_scanned_cutoff_per_query).
     pub fn set_bytes_scanned_cutoff_per_query(mut self, value: impl Into<i64>) -> Self {
         self.bytes_scanned_cutoff_per_query = Some(value.into());
         self
@@ -9978,7 +10578,8 @@ impl WorkGroupConfiguration {
         self.engine_configuration = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfiguration::customer_content_encryption_configuration`](Self::customer_content_encryption_configuration).
+    /// Sets
+    /// [`WorkGroupConfiguration::customer_content_encryption_configuration`](Self::customer_content_encryption_configuration).
     pub fn set_customer_content_encryption_configuration(
         mut self,
         value: impl Into<CustomerContentEncryptionConfiguration>,
@@ -9986,7 +10587,8 @@ impl WorkGroupConfiguration {
         self.customer_content_encryption_configuration = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfiguration::enable_minimum_encryption_configuration`](Self::enable_minimum_encryption_configuration).
+    /// Sets
+    /// [`WorkGroupConfiguration::enable_minimum_encryption_configuration`](Self::enable_minimum_encryption_configuration).
     pub fn set_enable_minimum_encryption_configuration(
         mut self,
         value: impl Into<bool>,
@@ -10002,7 +10604,8 @@ impl WorkGroupConfiguration {
         self.identity_center_configuration = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfiguration::query_results_s3_access_grants_configuration`](Self::query_results_s3_access_grants_configuration).
+    /// Sets
+    /// [`WorkGroupConfiguration::query_results_s3_access_grants_configuration`](Self::query_results_s3_access_grants_configuration).
     pub fn set_query_results_s3_access_grants_configuration(
         mut self,
         value: impl Into<QueryResultsS3AccessGrantsConfiguration>,
@@ -10011,18 +10614,25 @@ impl WorkGroupConfiguration {
         self
     }
 }
-/// The configuration information that will be updated for this workgroup, which includes the location in Amazon S3 where query and calculation results are stored, the encryption option, if any, used for query results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, whether the workgroup settings override the client-side settings, and the data usage limit for the amount of bytes scanned per query, if it is specified.
+/// The configuration information that will be updated for this workgroup, which includes the location
+/// in Amazon S3 where query and calculation results are stored, the encryption option, if any, used for
+/// query results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, whether the
+/// workgroup settings override the client-side settings, and the data usage limit for the amount of
+/// bytes scanned per query, if it is specified.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct WorkGroupConfigurationUpdates {
-    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false" client-side settings are used. For more information, see [Workgroup Settings Override Client-Side Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
+    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false"
+    /// client-side settings are used. For more information, see [Workgroup Settings Override Client-Side
+    /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     #[serde(
         rename = "EnforceWorkGroupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforce_work_group_configuration: Option<bool>,
-    /// The result configuration information about the queries in this workgroup that will be updated. Includes the updated results location and an updated option for encrypting query results.
+    /// The result configuration information about the queries in this workgroup that will be updated.
+    /// Includes the updated results location and an updated option for encrypting query results.
     #[serde(
         rename = "ResultConfigurationUpdates",
         skip_serializing_if = "Option::is_none"
@@ -10048,16 +10658,25 @@ pub struct WorkGroupConfigurationUpdates {
         skip_serializing_if = "Option::is_none"
     )]
     pub bytes_scanned_cutoff_per_query: Option<i64>,
-    /// Indicates that the data usage control limit per query is removed. `WorkGroupConfiguration$BytesScannedCutoffPerQuery`
+    /// Indicates that the data usage control limit per query is removed.
+    /// `WorkGroupConfiguration$BytesScannedCutoffPerQuery`
     #[serde(
         rename = "RemoveBytesScannedCutoffPerQuery",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_bytes_scanned_cutoff_per_query: Option<bool>,
-    /// If set to `true`, allows members assigned to a workgroup to specify Amazon S3 Requester Pays buckets in queries. If set to `false`, workgroup members cannot query data from Requester Pays buckets, and queries that retrieve data from Requester Pays buckets cause an error. The default is `false`. For more information about Requester Pays buckets, see [Requester Pays Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html) in the *Amazon Simple Storage Service Developer Guide*.
+    /// If set to `true`, allows members assigned to a workgroup to specify Amazon S3 Requester Pays buckets
+    /// in queries. If set to `false`, workgroup members cannot query data from Requester Pays buckets, and
+    /// queries that retrieve data from Requester Pays buckets cause an error. The default is `false`. For
+    /// more information about Requester Pays buckets, see [Requester Pays
+    /// Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html) in the *Amazon
+    /// Simple Storage Service Developer Guide*.
     #[serde(rename = "RequesterPaysEnabled", skip_serializing_if = "Option::is_none")]
     pub requester_pays_enabled: Option<bool>,
-    /// The engine version requested when a workgroup is updated. After the update, all queries on the workgroup run on the requested engine version. If no value was previously set, the default is Auto. Queries on the `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
+    /// The engine version requested when a workgroup is updated. After the update, all queries on the
+    /// workgroup run on the requested engine version. If no value was previously set, the default is Auto.
+    /// Queries on the `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of
+    /// this setting.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
     /// Removes content encryption configuration from an Apache Spark-enabled Athena workgroup.
@@ -10069,10 +10688,14 @@ pub struct WorkGroupConfigurationUpdates {
     /// Contains a user defined string in JSON format for a Spark-enabled workgroup.
     #[serde(rename = "AdditionalConfiguration", skip_serializing_if = "Option::is_none")]
     pub additional_configuration: Option<String>,
-    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center
+    /// enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center
+    /// enabled workgroups.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<String>,
-    /// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena. When an Amazon Web Services managed key is used, this value is null. This setting does not apply to Athena SQL workgroups.
+    /// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena.
+    /// When an Amazon Web Services managed key is used, this value is null. This setting does not apply to
+    /// Athena SQL workgroups.
     #[serde(
         rename = "CustomerContentEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -10080,9 +10703,15 @@ pub struct WorkGroupConfigurationUpdates {
     pub customer_content_encryption_configuration: Option<
         CustomerContentEncryptionConfiguration,
     >,
-    /// Enforces a minimal level of encryption for the workgroup for query and calculation results that are written to Amazon S3. When enabled, workgroup users can set encryption only to the minimum level set by the administrator or higher when they submit queries. This setting does not apply to Spark-enabled workgroups.
+    /// Enforces a minimal level of encryption for the workgroup for query and calculation results that are
+    /// written to Amazon S3. When enabled, workgroup users can set encryption only to the minimum level set
+    /// by the administrator or higher when they submit queries. This setting does not apply to
+    /// Spark-enabled workgroups.
     ///
-    /// The `EnforceWorkGroupConfiguration` setting takes precedence over the `EnableMinimumEncryptionConfiguration` flag. This means that if `EnforceWorkGroupConfiguration` is true, the `EnableMinimumEncryptionConfiguration` flag is ignored, and the workgroup configuration for encryption is used.
+    /// The `EnforceWorkGroupConfiguration` setting takes precedence over the
+    /// `EnableMinimumEncryptionConfiguration` flag. This means that if `EnforceWorkGroupConfiguration` is
+    /// true, the `EnableMinimumEncryptionConfiguration` flag is ignored, and the workgroup configuration
+    /// for encryption is used.
     #[serde(
         rename = "EnableMinimumEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -10096,12 +10725,18 @@ pub struct WorkGroupConfigurationUpdates {
     pub query_results_s3_access_grants_configuration: Option<
         QueryResultsS3AccessGrantsConfiguration,
     >,
-    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
+    /// buckets, Amazon CloudWatch log groups etc.
     #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
-    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data Processing Units (DPU) that queries should use when running in provisioned capacity. If not specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and allocated DPUs).
+    /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data
+    /// Processing Units (DPU) that queries should use when running in provisioned capacity. If not
+    /// specified, Athena uses default values (Default value for min is 4 and for max is Minimum of 124 and
+    /// allocated DPUs).
     ///
-    /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following values: The name of the Classifications should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and `min-dpu-count`.
+    /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following
+    /// values: The name of the Classifications should be `athena-query-engine-properties`, with the only
+    /// allowed properties as `max-dpu-count` and `min-dpu-count`.
     #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
     pub engine_configuration: Option<EngineConfiguration>,
 }
@@ -10110,7 +10745,8 @@ impl WorkGroupConfigurationUpdates {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`WorkGroupConfigurationUpdates::enforce_work_group_configuration`](Self::enforce_work_group_configuration).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::enforce_work_group_configuration`](Self::enforce_work_group_configuration).
     pub fn set_enforce_work_group_configuration(
         mut self,
         value: impl Into<bool>,
@@ -10118,7 +10754,8 @@ impl WorkGroupConfigurationUpdates {
         self.enforce_work_group_configuration = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfigurationUpdates::result_configuration_updates`](Self::result_configuration_updates).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::result_configuration_updates`](Self::result_configuration_updates).
     pub fn set_result_configuration_updates(
         mut self,
         value: impl Into<ResultConfigurationUpdates>,
@@ -10126,7 +10763,8 @@ impl WorkGroupConfigurationUpdates {
         self.result_configuration_updates = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfigurationUpdates::managed_query_results_configuration_updates`](Self::managed_query_results_configuration_updates).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::managed_query_results_configuration_updates`](Self::managed_query_results_configuration_updates).
     pub fn set_managed_query_results_configuration_updates(
         mut self,
         value: impl Into<ManagedQueryResultsConfigurationUpdates>,
@@ -10134,7 +10772,8 @@ impl WorkGroupConfigurationUpdates {
         self.managed_query_results_configuration_updates = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfigurationUpdates::publish_cloud_watch_metrics_enabled`](Self::publish_cloud_watch_metrics_enabled).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::publish_cloud_watch_metrics_enabled`](Self::publish_cloud_watch_metrics_enabled).
     pub fn set_publish_cloud_watch_metrics_enabled(
         mut self,
         value: impl Into<bool>,
@@ -10142,12 +10781,14 @@ impl WorkGroupConfigurationUpdates {
         self.publish_cloud_watch_metrics_enabled = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfigurationUpdates::bytes_scanned_cutoff_per_query`](Self::bytes_scanned_cutoff_per_query).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::bytes_scanned_cutoff_per_query`](Self::bytes_scanned_cutoff_per_query).
     pub fn set_bytes_scanned_cutoff_per_query(mut self, value: impl Into<i64>) -> Self {
         self.bytes_scanned_cutoff_per_query = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfigurationUpdates::remove_bytes_scanned_cutoff_per_query`](Self::remove_bytes_scanned_cutoff_per_query).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::remove_bytes_scanned_cutoff_per_query`](Self::remove_bytes_scanned_cutoff_per_query).
     pub fn set_remove_bytes_scanned_cutoff_per_query(
         mut self,
         value: impl Into<bool>,
@@ -10165,7 +10806,8 @@ impl WorkGroupConfigurationUpdates {
         self.engine_version = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfigurationUpdates::remove_customer_content_encryption_configuration`](Self::remove_customer_content_encryption_configuration).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::remove_customer_content_encryption_configuration`](Self::remove_customer_content_encryption_configuration).
     pub fn set_remove_customer_content_encryption_configuration(
         mut self,
         value: impl Into<bool>,
@@ -10183,7 +10825,8 @@ impl WorkGroupConfigurationUpdates {
         self.execution_role = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfigurationUpdates::customer_content_encryption_configuration`](Self::customer_content_encryption_configuration).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::customer_content_encryption_configuration`](Self::customer_content_encryption_configuration).
     pub fn set_customer_content_encryption_configuration(
         mut self,
         value: impl Into<CustomerContentEncryptionConfiguration>,
@@ -10191,7 +10834,8 @@ impl WorkGroupConfigurationUpdates {
         self.customer_content_encryption_configuration = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfigurationUpdates::enable_minimum_encryption_configuration`](Self::enable_minimum_encryption_configuration).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::enable_minimum_encryption_configuration`](Self::enable_minimum_encryption_configuration).
     pub fn set_enable_minimum_encryption_configuration(
         mut self,
         value: impl Into<bool>,
@@ -10199,7 +10843,8 @@ impl WorkGroupConfigurationUpdates {
         self.enable_minimum_encryption_configuration = Some(value.into());
         self
     }
-    /// Sets [`WorkGroupConfigurationUpdates::query_results_s3_access_grants_configuration`](Self::query_results_s3_access_grants_configuration).
+    /// Sets
+    /// [`WorkGroupConfigurationUpdates::query_results_s3_access_grants_configuration`](Self::query_results_s3_access_grants_configuration).
     pub fn set_query_results_s3_access_grants_configuration(
         mut self,
         value: impl Into<QueryResultsS3AccessGrantsConfiguration>,
@@ -10288,7 +10933,8 @@ impl schemars::JsonSchema for WorkGroupState {
         nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// The summary information for the workgroup, which includes its name, state, description, and the date and time it was created.
+/// The summary information for the workgroup, which includes its name, state, description, and the date
+/// and time it was created.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -10311,7 +10957,8 @@ pub struct WorkGroupSummary {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
-    /// The engine version setting for all queries on the workgroup. Queries on the `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
+    /// The engine version setting for all queries on the workgroup. Queries on the
+    /// `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
     /// The ARN of the IAM Identity Center enabled application associated with the workgroup.

@@ -9,9 +9,11 @@ pub(crate) static SERVICE: nimbus_google::codegen::ServiceInfo = nimbus_google::
     default_endpoint: "https://spanner.googleapis.com/",
     emulator_env: Some("SPANNER_EMULATOR_HOST"),
 };
-/// Client for Cloud Spanner API (v1): the resource tree of the API as accessor methods, each method taking its required parameters and returning a request builder.
+/// Client for Cloud Spanner API (v1): the resource tree of the API as accessor methods, each method
+/// taking its required parameters and returning a request builder.
 ///
-/// Requests go to `https://spanner.googleapis.com/`, or to `http://$(SPANNER_EMULATOR_HOST)` when that variable is set (plain HTTP, no authentication), or to `Config::endpoint_url`.
+/// Requests go to `https://spanner.googleapis.com/`, or to `http://$(SPANNER_EMULATOR_HOST)` when that
+/// variable is set (plain HTTP, no authentication), or to `Config::endpoint_url`.
 #[derive(Clone, Debug)]
 pub struct Client {
     core: nimbus_google::codegen::Client,
@@ -69,7 +71,13 @@ pub struct ProjectsInstanceConfigOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstanceConfigOperations {
-    /// Lists the user-managed instance configuration long-running operations in the given project. An instance configuration operation has a name of the form `projects//instanceConfigs//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.start_time` in descending order starting from the most recently started operation.
+    /// Lists the user-managed instance configuration long-running operations in the given project. An
+    /// instance configuration operation has a name of the form `projects//instanceConfigs//operations/`.
+    /// The long-running operation metadata field type `metadata.type_url` describes the type of the
+    /// metadata. Operations returned include those that have completed/failed/canceled within the last 7
+    /// days, and pending operations. Operations returned are ordered by
+    /// `operation.metadata.value.start_time` in descending order starting from the most recently started
+    /// operation.
     ///
     /// `GET` v1/{+parent}/instanceConfigOperations
     pub fn list(
@@ -103,7 +111,20 @@ impl ProjectsInstanceConfigs {
             core: self.core.clone(),
         }
     }
-    /// Creates an instance configuration and begins preparing it to be used. The returned long-running operation can be used to track the progress of preparing the new instance configuration. The instance configuration name is assigned by the caller. If the named instance configuration already exists, `CreateInstanceConfig` returns `ALREADY_EXISTS`. Immediately after the request returns: \* The instance configuration is readable via the API, with all requested attributes. The instance configuration's reconciling field is set to true. Its state is `CREATING`. While the operation is pending: \* Cancelling the operation renders the instance configuration immediately unreadable via the API. \* Except for deleting the creating resource, all other attempts to modify the instance configuration are rejected. Upon completion of the returned operation: \* Instances can be created using the instance configuration. \* The instance configuration's reconciling field becomes false. Its state becomes `READY`. The returned long-running operation will have a name of the format `/operations/` and can be used to track creation of the instance configuration. The metadata field type is CreateInstanceConfigMetadata. The response field type is InstanceConfig, if successful. Authorization requires `spanner.instanceConfigs.create` permission on the resource parent.
+    /// Creates an instance configuration and begins preparing it to be used. The returned long-running
+    /// operation can be used to track the progress of preparing the new instance configuration. The
+    /// instance configuration name is assigned by the caller. If the named instance configuration already
+    /// exists, `CreateInstanceConfig` returns `ALREADY_EXISTS`. Immediately after the request returns: \*
+    /// The instance configuration is readable via the API, with all requested attributes. The instance
+    /// configuration's reconciling field is set to true. Its state is `CREATING`. While the operation is
+    /// pending: \* Cancelling the operation renders the instance configuration immediately unreadable via
+    /// the API. \* Except for deleting the creating resource, all other attempts to modify the instance
+    /// configuration are rejected. Upon completion of the returned operation: \* Instances can be created
+    /// using the instance configuration. \* The instance configuration's reconciling field becomes false.
+    /// Its state becomes `READY`. The returned long-running operation will have a name of the format
+    /// `/operations/` and can be used to track creation of the instance configuration. The metadata field
+    /// type is CreateInstanceConfigMetadata. The response field type is InstanceConfig, if successful.
+    /// Authorization requires `spanner.instanceConfigs.create` permission on the resource parent.
     ///
     /// `POST` v1/{+parent}/instanceConfigs
     pub fn create(
@@ -120,7 +141,10 @@ impl ProjectsInstanceConfigs {
             },
         )
     }
-    /// Deletes the instance configuration. Deletion is only allowed when no instances are using the configuration. If any instances are using the configuration, returns `FAILED_PRECONDITION`. Only user-managed configurations can be deleted. Authorization requires `spanner.instanceConfigs.delete` permission on the resource name.
+    /// Deletes the instance configuration. Deletion is only allowed when no instances are using the
+    /// configuration. If any instances are using the configuration, returns `FAILED_PRECONDITION`. Only
+    /// user-managed configurations can be deleted. Authorization requires `spanner.instanceConfigs.delete`
+    /// permission on the resource name.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -150,7 +174,8 @@ impl ProjectsInstanceConfigs {
             },
         )
     }
-    /// Lists the supported instance configurations for a given project. Returns both Google-managed configurations and user-managed configurations.
+    /// Lists the supported instance configurations for a given project. Returns both Google-managed
+    /// configurations and user-managed configurations.
     ///
     /// `GET` v1/{+parent}/instanceConfigs
     pub fn list(
@@ -165,7 +190,20 @@ impl ProjectsInstanceConfigs {
             },
         )
     }
-    /// Updates an instance configuration. The returned long-running operation can be used to track the progress of updating the instance. If the named instance configuration does not exist, returns `NOT_FOUND`. Only user-managed configurations can be updated. Immediately after the request returns: \* The instance configuration's reconciling field is set to true. While the operation is pending: \* Cancelling the operation sets its metadata's cancel_time. The operation is guaranteed to succeed at undoing all changes, after which point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance configuration are rejected. \* Reading the instance configuration via the API continues to give the pre-request values. Upon completion of the returned operation: \* Creating instances using the instance configuration uses the new values. \* The new values of the instance configuration are readable via the API. \* The instance configuration's reconciling field becomes false. The returned long-running operation will have a name of the format `/operations/` and can be used to track the instance configuration modification. The metadata field type is UpdateInstanceConfigMetadata. The response field type is InstanceConfig, if successful. Authorization requires `spanner.instanceConfigs.update` permission on the resource name.
+    /// Updates an instance configuration. The returned long-running operation can be used to track the
+    /// progress of updating the instance. If the named instance configuration does not exist, returns
+    /// `NOT_FOUND`. Only user-managed configurations can be updated. Immediately after the request returns:
+    /// \* The instance configuration's reconciling field is set to true. While the operation is pending: \*
+    /// Cancelling the operation sets its metadata's cancel_time. The operation is guaranteed to succeed at
+    /// undoing all changes, after which point it terminates with a `CANCELLED` status. \* All other
+    /// attempts to modify the instance configuration are rejected. \* Reading the instance configuration
+    /// via the API continues to give the pre-request values. Upon completion of the returned operation: \*
+    /// Creating instances using the instance configuration uses the new values. \* The new values of the
+    /// instance configuration are readable via the API. \* The instance configuration's reconciling field
+    /// becomes false. The returned long-running operation will have a name of the format `/operations/` and
+    /// can be used to track the instance configuration modification. The metadata field type is
+    /// UpdateInstanceConfigMetadata. The response field type is InstanceConfig, if successful.
+    /// Authorization requires `spanner.instanceConfigs.update` permission on the resource name.
     ///
     /// `PATCH` v1/{+name}
     pub fn patch(
@@ -189,7 +227,12 @@ pub struct ProjectsInstanceConfigsOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstanceConfigsOperations {
-    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to
+    /// cancel the operation, but success is not guaranteed. If the server doesn't support this method, it
+    /// returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to
+    /// check whether the cancellation succeeded or whether the operation completed despite cancellation. On
+    /// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+    /// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
     ///
     /// `POST` v1/{+name}:cancel
     pub fn cancel(
@@ -204,7 +247,9 @@ impl ProjectsInstanceConfigsOperations {
             },
         )
     }
-    /// Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+    /// Deletes a long-running operation. This method indicates that the client is no longer interested in
+    /// the operation result. It does not cancel the operation. If the server doesn't support this method,
+    /// it returns `google.rpc.Code.UNIMPLEMENTED`.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -219,7 +264,8 @@ impl ProjectsInstanceConfigsOperations {
             },
         )
     }
-    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation
+    /// result at intervals as recommended by the API service.
     ///
     /// `GET` v1/{+name}
     pub fn get(
@@ -234,7 +280,8 @@ impl ProjectsInstanceConfigsOperations {
             },
         )
     }
-    /// Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+    /// Lists operations that match the specified filter in the request. If the server doesn't support this
+    /// method, it returns `UNIMPLEMENTED`.
     ///
     /// `GET` v1/{+name}
     pub fn list(
@@ -269,7 +316,12 @@ pub struct ProjectsInstanceConfigsSsdCachesOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstanceConfigsSsdCachesOperations {
-    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to
+    /// cancel the operation, but success is not guaranteed. If the server doesn't support this method, it
+    /// returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to
+    /// check whether the cancellation succeeded or whether the operation completed despite cancellation. On
+    /// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+    /// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
     ///
     /// `POST` v1/{+name}:cancel
     pub fn cancel(
@@ -284,7 +336,9 @@ impl ProjectsInstanceConfigsSsdCachesOperations {
             },
         )
     }
-    /// Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+    /// Deletes a long-running operation. This method indicates that the client is no longer interested in
+    /// the operation result. It does not cancel the operation. If the server doesn't support this method,
+    /// it returns `google.rpc.Code.UNIMPLEMENTED`.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -299,7 +353,8 @@ impl ProjectsInstanceConfigsSsdCachesOperations {
             },
         )
     }
-    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation
+    /// result at intervals as recommended by the API service.
     ///
     /// `GET` v1/{+name}
     pub fn get(
@@ -314,7 +369,8 @@ impl ProjectsInstanceConfigsSsdCachesOperations {
             },
         )
     }
-    /// Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+    /// Lists operations that match the specified filter in the request. If the server doesn't support this
+    /// method, it returns `UNIMPLEMENTED`.
     ///
     /// `GET` v1/{+name}
     pub fn list(
@@ -380,7 +436,19 @@ impl ProjectsInstances {
             core: self.core.clone(),
         }
     }
-    /// Creates an instance and begins preparing it to begin serving. The returned long-running operation can be used to track the progress of preparing the new instance. The instance name is assigned by the caller. If the named instance already exists, `CreateInstance` returns `ALREADY_EXISTS`. Immediately upon completion of this request: \* The instance is readable via the API, with all requested attributes but no allocated resources. Its state is `CREATING`. Until completion of the returned operation: \* Cancelling the operation renders the instance immediately unreadable via the API. \* The instance can be deleted. \* All other attempts to modify the instance are rejected. Upon completion of the returned operation: \* Billing for all successfully-allocated resources begins (some types may have lower than the requested levels). \* Databases can be created in the instance. \* The instance's allocated resource levels are readable via the API. \* The instance's state becomes `READY`. The returned long-running operation will have a name of the format `/operations/` and can be used to track creation of the instance. The metadata field type is CreateInstanceMetadata. The response field type is Instance, if successful.
+    /// Creates an instance and begins preparing it to begin serving. The returned long-running operation
+    /// can be used to track the progress of preparing the new instance. The instance name is assigned by
+    /// the caller. If the named instance already exists, `CreateInstance` returns `ALREADY_EXISTS`.
+    /// Immediately upon completion of this request: \* The instance is readable via the API, with all
+    /// requested attributes but no allocated resources. Its state is `CREATING`. Until completion of the
+    /// returned operation: \* Cancelling the operation renders the instance immediately unreadable via the
+    /// API. \* The instance can be deleted. \* All other attempts to modify the instance are rejected. Upon
+    /// completion of the returned operation: \* Billing for all successfully-allocated resources begins
+    /// (some types may have lower than the requested levels). \* Databases can be created in the instance.
+    /// \* The instance's allocated resource levels are readable via the API. \* The instance's state
+    /// becomes `READY`. The returned long-running operation will have a name of the format `/operations/`
+    /// and can be used to track creation of the instance. The metadata field type is
+    /// CreateInstanceMetadata. The response field type is Instance, if successful.
     ///
     /// `POST` v1/{+parent}/instances
     pub fn create(
@@ -397,7 +465,10 @@ impl ProjectsInstances {
             },
         )
     }
-    /// Deletes an instance. Immediately upon completion of the request: \* Billing ceases for all of the instance's reserved resources. Soon afterward: \* The instance and *all of its databases* immediately and irrevocably disappear from the API. All data in the databases is permanently deleted.
+    /// Deletes an instance. Immediately upon completion of the request: \* Billing ceases for all of the
+    /// instance's reserved resources. Soon afterward: \* The instance and *all of its databases*
+    /// immediately and irrevocably disappear from the API. All data in the databases is permanently
+    /// deleted.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -427,7 +498,9 @@ impl ProjectsInstances {
             },
         )
     }
-    /// Gets the access control policy for an instance resource. Returns an empty policy if an instance exists but does not have a policy set. Authorization requires `spanner.instances.getIamPolicy` on resource.
+    /// Gets the access control policy for an instance resource. Returns an empty policy if an instance
+    /// exists but does not have a policy set. Authorization requires `spanner.instances.getIamPolicy` on
+    /// resource.
     ///
     /// `POST` v1/{+resource}:getIamPolicy
     pub fn get_iam_policy(
@@ -459,7 +532,28 @@ impl ProjectsInstances {
             },
         )
     }
-    /// Moves an instance to the target instance configuration. You can use the returned long-running operation to track the progress of moving the instance. `MoveInstance` returns `FAILED_PRECONDITION` if the instance meets any of the following criteria: \* Is undergoing a move to a different instance configuration \* Has backups \* Has an ongoing update \* Contains any CMEK-enabled databases \* Is a free trial instance While the operation is pending: \* All other attempts to modify the instance, including changes to its compute capacity, are rejected. \* The following database and backup admin operations are rejected: \* `DatabaseAdmin.CreateDatabase` \* `DatabaseAdmin.UpdateDatabaseDdl` (disabled if default_leader is specified in the request.) \* `DatabaseAdmin.RestoreDatabase` \* `DatabaseAdmin.CreateBackup` \* `DatabaseAdmin.CopyBackup` \* Both the source and target instance configurations are subject to hourly compute and storage charges. \* The instance might experience higher read-write latencies and a higher transaction abort rate. However, moving an instance doesn't cause any downtime. The returned long-running operation has a name of the format `/operations/` and can be used to track the move instance operation. The metadata field type is MoveInstanceMetadata. The response field type is Instance, if successful. Cancelling the operation sets its metadata's cancel_time. Cancellation is not immediate because it involves moving any data previously moved to the target instance configuration back to the original instance configuration. You can use this operation to track the progress of the cancellation. Upon successful completion of the cancellation, the operation terminates with `CANCELLED` status. If not cancelled, upon completion of the returned operation: \* The instance successfully moves to the target instance configuration. \* You are billed for compute and storage in target instance configuration. Authorization requires the `spanner.instances.update` permission on the resource instance. For more details, see [Move an instance](https://cloud.google.com/spanner/docs/move-instance).
+    /// Moves an instance to the target instance configuration. You can use the returned long-running
+    /// operation to track the progress of moving the instance. `MoveInstance` returns `FAILED_PRECONDITION`
+    /// if the instance meets any of the following criteria: \* Is undergoing a move to a different instance
+    /// configuration \* Has backups \* Has an ongoing update \* Contains any CMEK-enabled databases \* Is a
+    /// free trial instance While the operation is pending: \* All other attempts to modify the instance,
+    /// including changes to its compute capacity, are rejected. \* The following database and backup admin
+    /// operations are rejected: \* `DatabaseAdmin.CreateDatabase` \* `DatabaseAdmin.UpdateDatabaseDdl`
+    /// (disabled if default_leader is specified in the request.) \* `DatabaseAdmin.RestoreDatabase` \*
+    /// `DatabaseAdmin.CreateBackup` \* `DatabaseAdmin.CopyBackup` \* Both the source and target instance
+    /// configurations are subject to hourly compute and storage charges. \* The instance might experience
+    /// higher read-write latencies and a higher transaction abort rate. However, moving an instance doesn't
+    /// cause any downtime. The returned long-running operation has a name of the format `/operations/` and
+    /// can be used to track the move instance operation. The metadata field type is MoveInstanceMetadata.
+    /// The response field type is Instance, if successful. Cancelling the operation sets its metadata's
+    /// cancel_time. Cancellation is not immediate because it involves moving any data previously moved to
+    /// the target instance configuration back to the original instance configuration. You can use this
+    /// operation to track the progress of the cancellation. Upon successful completion of the cancellation,
+    /// the operation terminates with `CANCELLED` status. If not cancelled, upon completion of the returned
+    /// operation: \* The instance successfully moves to the target instance configuration. \* You are
+    /// billed for compute and storage in target instance configuration. Authorization requires the
+    /// `spanner.instances.update` permission on the resource instance. For more details, see [Move an
+    /// instance](https://cloud.google.com/spanner/docs/move-instance).
     ///
     /// `POST` v1/{+name}:move
     pub fn r#move(
@@ -476,7 +570,22 @@ impl ProjectsInstances {
             },
         )
     }
-    /// Updates an instance, and begins allocating or releasing resources as requested. The returned long-running operation can be used to track the progress of updating the instance. If the named instance does not exist, returns `NOT_FOUND`. Immediately upon completion of this request: \* For resource types for which a decrease in the instance's allocation has been requested, billing is based on the newly-requested level. Until completion of the returned operation: \* Cancelling the operation sets its metadata's cancel_time, and begins restoring resources to their pre-request values. The operation is guaranteed to succeed at undoing all resource changes, after which point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance are rejected. \* Reading the instance via the API continues to give the pre-request resource levels. Upon completion of the returned operation: \* Billing begins for all successfully-allocated resources (some types may have lower than the requested levels). \* All newly-reserved resources are available for serving the instance's tables. \* The instance's new resource levels are readable via the API. The returned long-running operation will have a name of the format `/operations/` and can be used to track the instance modification. The metadata field type is UpdateInstanceMetadata. The response field type is Instance, if successful. Authorization requires `spanner.instances.update` permission on the resource name.
+    /// Updates an instance, and begins allocating or releasing resources as requested. The returned
+    /// long-running operation can be used to track the progress of updating the instance. If the named
+    /// instance does not exist, returns `NOT_FOUND`. Immediately upon completion of this request: \* For
+    /// resource types for which a decrease in the instance's allocation has been requested, billing is
+    /// based on the newly-requested level. Until completion of the returned operation: \* Cancelling the
+    /// operation sets its metadata's cancel_time, and begins restoring resources to their pre-request
+    /// values. The operation is guaranteed to succeed at undoing all resource changes, after which point it
+    /// terminates with a `CANCELLED` status. \* All other attempts to modify the instance are rejected. \*
+    /// Reading the instance via the API continues to give the pre-request resource levels. Upon completion
+    /// of the returned operation: \* Billing begins for all successfully-allocated resources (some types
+    /// may have lower than the requested levels). \* All newly-reserved resources are available for serving
+    /// the instance's tables. \* The instance's new resource levels are readable via the API. The returned
+    /// long-running operation will have a name of the format `/operations/` and can be used to track the
+    /// instance modification. The metadata field type is UpdateInstanceMetadata. The response field type is
+    /// Instance, if successful. Authorization requires `spanner.instances.update` permission on the
+    /// resource name.
     ///
     /// `PATCH` v1/{+name}
     pub fn patch(
@@ -493,7 +602,8 @@ impl ProjectsInstances {
             },
         )
     }
-    /// Sets the access control policy on an instance resource. Replaces any existing policy. Authorization requires `spanner.instances.setIamPolicy` on resource.
+    /// Sets the access control policy on an instance resource. Replaces any existing policy. Authorization
+    /// requires `spanner.instances.setIamPolicy` on resource.
     ///
     /// `POST` v1/{+resource}:setIamPolicy
     pub fn set_iam_policy(
@@ -510,7 +620,10 @@ impl ProjectsInstances {
             },
         )
     }
-    /// Returns permissions that the caller has on the specified instance resource. Attempting this RPC on a non-existent Cloud Spanner instance resource will result in a NOT_FOUND error if the user has `spanner.instances.list` permission on the containing Google Cloud Project. Otherwise returns an empty set of permissions.
+    /// Returns permissions that the caller has on the specified instance resource. Attempting this RPC on a
+    /// non-existent Cloud Spanner instance resource will result in a NOT_FOUND error if the user has
+    /// `spanner.instances.list` permission on the containing Google Cloud Project. Otherwise returns an
+    /// empty set of permissions.
     ///
     /// `POST` v1/{+resource}:testIamPermissions
     pub fn test_iam_permissions(
@@ -534,7 +647,12 @@ pub struct ProjectsInstancesBackupOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesBackupOperations {
-    /// Lists the backup long-running operations in the given instance. A backup operation has a name of the form `projects//instances//backups//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.progress.start_time` in descending order starting from the most recently started operation.
+    /// Lists the backup long-running operations in the given instance. A backup operation has a name of the
+    /// form `projects//instances//backups//operations/`. The long-running operation metadata field type
+    /// `metadata.type_url` describes the type of the metadata. Operations returned include those that have
+    /// completed/failed/canceled within the last 7 days, and pending operations. Operations returned are
+    /// ordered by `operation.metadata.value.progress.start_time` in descending order starting from the most
+    /// recently started operation.
     ///
     /// `GET` v1/{+parent}/backupOperations
     pub fn list(
@@ -562,7 +680,12 @@ impl ProjectsInstancesBackups {
             core: self.core.clone(),
         }
     }
-    /// Starts copying a Cloud Spanner Backup. The returned backup long-running operation will have a name of the format `projects//instances//backups//operations/` and can be used to track copying of the backup. The operation is associated with the destination backup. The metadata field type is CopyBackupMetadata. The response field type is Backup, if successful. Cancelling the returned operation will stop the copying and delete the destination backup. Concurrent CopyBackup requests can run on the same source backup.
+    /// Starts copying a Cloud Spanner Backup. The returned backup long-running operation will have a name
+    /// of the format `projects//instances//backups//operations/` and can be used to track copying of the
+    /// backup. The operation is associated with the destination backup. The metadata field type is
+    /// CopyBackupMetadata. The response field type is Backup, if successful. Cancelling the returned
+    /// operation will stop the copying and delete the destination backup. Concurrent CopyBackup requests
+    /// can run on the same source backup.
     ///
     /// `POST` v1/{+parent}/backups:copy
     pub fn copy(
@@ -579,7 +702,12 @@ impl ProjectsInstancesBackups {
             },
         )
     }
-    /// Starts creating a new Cloud Spanner Backup. The returned backup long-running operation will have a name of the format `projects//instances//backups//operations/` and can be used to track creation of the backup. The metadata field type is CreateBackupMetadata. The response field type is Backup, if successful. Cancelling the returned operation will stop the creation and delete the backup. There can be only one pending backup creation per database. Backup creation of different databases can run concurrently.
+    /// Starts creating a new Cloud Spanner Backup. The returned backup long-running operation will have a
+    /// name of the format `projects//instances//backups//operations/` and can be used to track creation of
+    /// the backup. The metadata field type is CreateBackupMetadata. The response field type is Backup, if
+    /// successful. Cancelling the returned operation will stop the creation and delete the backup. There
+    /// can be only one pending backup creation per database. Backup creation of different databases can run
+    /// concurrently.
     ///
     /// `POST` v1/{+parent}/backups
     pub fn create(
@@ -626,7 +754,11 @@ impl ProjectsInstancesBackups {
             },
         )
     }
-    /// Gets the access control policy for a database or backup resource. Returns an empty policy if a database or backup exists but does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on resource.
+    /// Gets the access control policy for a database or backup resource. Returns an empty policy if a
+    /// database or backup exists but does not have a policy set. Authorization requires
+    /// `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires
+    /// `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires
+    /// `spanner.backupSchedules.getIamPolicy` permission on resource.
     ///
     /// `POST` v1/{+resource}:getIamPolicy
     pub fn get_iam_policy(
@@ -643,7 +775,8 @@ impl ProjectsInstancesBackups {
             },
         )
     }
-    /// Lists completed and pending backups. Backups returned are ordered by `create_time` in descending order, starting from the most recent `create_time`.
+    /// Lists completed and pending backups. Backups returned are ordered by `create_time` in descending
+    /// order, starting from the most recent `create_time`.
     ///
     /// `GET` v1/{+parent}/backups
     pub fn list(
@@ -675,7 +808,10 @@ impl ProjectsInstancesBackups {
             },
         )
     }
-    /// Sets the access control policy on a database or backup resource. Replaces any existing policy. Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
+    /// Sets the access control policy on a database or backup resource. Replaces any existing policy.
+    /// Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups,
+    /// authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules,
+    /// authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
     ///
     /// `POST` v1/{+resource}:setIamPolicy
     pub fn set_iam_policy(
@@ -692,7 +828,13 @@ impl ProjectsInstancesBackups {
             },
         )
     }
-    /// Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
+    /// Returns permissions that the caller has on the specified database or backup resource. Attempting
+    /// this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has
+    /// `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an
+    /// empty set of permissions. Calling this method on a backup that does not exist will result in a
+    /// NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance.
+    /// Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the
+    /// user has `spanner.backupSchedules.list` permission on the containing database.
     ///
     /// `POST` v1/{+resource}:testIamPermissions
     pub fn test_iam_permissions(
@@ -716,7 +858,12 @@ pub struct ProjectsInstancesBackupsOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesBackupsOperations {
-    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to
+    /// cancel the operation, but success is not guaranteed. If the server doesn't support this method, it
+    /// returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to
+    /// check whether the cancellation succeeded or whether the operation completed despite cancellation. On
+    /// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+    /// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
     ///
     /// `POST` v1/{+name}:cancel
     pub fn cancel(
@@ -731,7 +878,9 @@ impl ProjectsInstancesBackupsOperations {
             },
         )
     }
-    /// Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+    /// Deletes a long-running operation. This method indicates that the client is no longer interested in
+    /// the operation result. It does not cancel the operation. If the server doesn't support this method,
+    /// it returns `google.rpc.Code.UNIMPLEMENTED`.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -746,7 +895,8 @@ impl ProjectsInstancesBackupsOperations {
             },
         )
     }
-    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation
+    /// result at intervals as recommended by the API service.
     ///
     /// `GET` v1/{+name}
     pub fn get(
@@ -761,7 +911,8 @@ impl ProjectsInstancesBackupsOperations {
             },
         )
     }
-    /// Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+    /// Lists operations that match the specified filter in the request. If the server doesn't support this
+    /// method, it returns `UNIMPLEMENTED`.
     ///
     /// `GET` v1/{+name}
     pub fn list(
@@ -783,7 +934,10 @@ pub struct ProjectsInstancesDatabaseOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesDatabaseOperations {
-    /// Lists database longrunning-operations. A database operation has a name of the form `projects//instances//databases//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations.
+    /// Lists database longrunning-operations. A database operation has a name of the form
+    /// `projects//instances//databases//operations/`. The long-running operation metadata field type
+    /// `metadata.type_url` describes the type of the metadata. Operations returned include those that have
+    /// completed/failed/canceled within the last 7 days, and pending operations.
     ///
     /// `GET` v1/{+parent}/databaseOperations
     pub fn list(
@@ -846,7 +1000,12 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// `ChangeQuorum` is strictly restricted to databases that use dual-region instance configurations. Initiates a background operation to change the quorum of a database from dual-region mode to single-region mode or vice versa. The returned long-running operation has a name of the format `projects//instances//databases//operations/` and can be used to track execution of the `ChangeQuorum`. The metadata field type is ChangeQuorumMetadata. Authorization requires `spanner.databases.changequorum` permission on the resource database.
+    /// `ChangeQuorum` is strictly restricted to databases that use dual-region instance configurations.
+    /// Initiates a background operation to change the quorum of a database from dual-region mode to
+    /// single-region mode or vice versa. The returned long-running operation has a name of the format
+    /// `projects//instances//databases//operations/` and can be used to track execution of the
+    /// `ChangeQuorum`. The metadata field type is ChangeQuorumMetadata. Authorization requires
+    /// `spanner.databases.changequorum` permission on the resource database.
     ///
     /// `POST` v1/{+name}:changequorum
     pub fn changequorum(
@@ -863,7 +1022,10 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// Creates a new Spanner database and starts to prepare it for serving. The returned long-running operation will have a name of the format `/operations/` and can be used to track preparation of the database. The metadata field type is CreateDatabaseMetadata. The response field type is Database, if successful.
+    /// Creates a new Spanner database and starts to prepare it for serving. The returned long-running
+    /// operation will have a name of the format `/operations/` and can be used to track preparation of the
+    /// database. The metadata field type is CreateDatabaseMetadata. The response field type is Database, if
+    /// successful.
     ///
     /// `POST` v1/{+parent}/databases
     pub fn create(
@@ -880,7 +1042,9 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// Drops (aka deletes) a Cloud Spanner database. Completed backups for the database will be retained according to their `expire_time`. Note: Cloud Spanner might continue to accept requests for a few seconds after the database has been deleted.
+    /// Drops (aka deletes) a Cloud Spanner database. Completed backups for the database will be retained
+    /// according to their `expire_time`. Note: Cloud Spanner might continue to accept requests for a few
+    /// seconds after the database has been deleted.
     ///
     /// `DELETE` v1/{+database}
     pub fn drop_database(
@@ -910,7 +1074,8 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// Returns the schema of a Cloud Spanner database as a list of formatted DDL statements. This method does not show pending schema updates, those may be queried using the Operations API.
+    /// Returns the schema of a Cloud Spanner database as a list of formatted DDL statements. This method
+    /// does not show pending schema updates, those may be queried using the Operations API.
     ///
     /// `GET` v1/{+database}/ddl
     pub fn get_ddl(
@@ -925,7 +1090,11 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// Gets the access control policy for a database or backup resource. Returns an empty policy if a database or backup exists but does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on resource.
+    /// Gets the access control policy for a database or backup resource. Returns an empty policy if a
+    /// database or backup exists but does not have a policy set. Authorization requires
+    /// `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires
+    /// `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires
+    /// `spanner.backupSchedules.getIamPolicy` permission on resource.
     ///
     /// `POST` v1/{+resource}:getIamPolicy
     pub fn get_iam_policy(
@@ -972,7 +1141,18 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// Updates a Cloud Spanner database. The returned long-running operation can be used to track the progress of updating the database. If the named database does not exist, returns `NOT_FOUND`. While the operation is pending: \* The database's reconciling field is set to true. \* Cancelling the operation is best-effort. If the cancellation succeeds, the operation metadata's cancel_time is set, the updates are reverted, and the operation terminates with a `CANCELLED` status. \* New UpdateDatabase requests will return a `FAILED_PRECONDITION` error until the pending operation is done (returns successfully or with error). \* Reading the database via the API continues to give the pre-request values. Upon completion of the returned operation: \* The new values are in effect and readable via the API. \* The database's reconciling field becomes false. The returned long-running operation will have a name of the format `projects//instances//databases//operations/` and can be used to track the database modification. The metadata field type is UpdateDatabaseMetadata. The response field type is Database, if successful.
+    /// Updates a Cloud Spanner database. The returned long-running operation can be used to track the
+    /// progress of updating the database. If the named database does not exist, returns `NOT_FOUND`. While
+    /// the operation is pending: \* The database's reconciling field is set to true. \* Cancelling the
+    /// operation is best-effort. If the cancellation succeeds, the operation metadata's cancel_time is set,
+    /// the updates are reverted, and the operation terminates with a `CANCELLED` status. \* New
+    /// UpdateDatabase requests will return a `FAILED_PRECONDITION` error until the pending operation is
+    /// done (returns successfully or with error). \* Reading the database via the API continues to give the
+    /// pre-request values. Upon completion of the returned operation: \* The new values are in effect and
+    /// readable via the API. \* The database's reconciling field becomes false. The returned long-running
+    /// operation will have a name of the format `projects//instances//databases//operations/` and can be
+    /// used to track the database modification. The metadata field type is UpdateDatabaseMetadata. The
+    /// response field type is Database, if successful.
     ///
     /// `PATCH` v1/{+name}
     pub fn patch(
@@ -989,7 +1169,15 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// Create a new database by restoring from a completed backup. The new database must be in the same project and in an instance with the same instance configuration as the instance containing the backup. The returned database long-running operation has a name of the format `projects//instances//databases//operations/`, and can be used to track the progress of the operation, and to cancel it. The metadata field type is RestoreDatabaseMetadata. The response type is Database, if successful. Cancelling the returned operation will stop the restore and delete the database. There can be only one database being restored into an instance at a time. Once the restore operation completes, a new restore operation can be initiated, without waiting for the optimize operation associated with the first restore to complete.
+    /// Create a new database by restoring from a completed backup. The new database must be in the same
+    /// project and in an instance with the same instance configuration as the instance containing the
+    /// backup. The returned database long-running operation has a name of the format
+    /// `projects//instances//databases//operations/`, and can be used to track the progress of the
+    /// operation, and to cancel it. The metadata field type is RestoreDatabaseMetadata. The response type
+    /// is Database, if successful. Cancelling the returned operation will stop the restore and delete the
+    /// database. There can be only one database being restored into an instance at a time. Once the restore
+    /// operation completes, a new restore operation can be initiated, without waiting for the optimize
+    /// operation associated with the first restore to complete.
     ///
     /// `POST` v1/{+parent}/databases:restore
     pub fn restore(
@@ -1006,7 +1194,10 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// Sets the access control policy on a database or backup resource. Replaces any existing policy. Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
+    /// Sets the access control policy on a database or backup resource. Replaces any existing policy.
+    /// Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups,
+    /// authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules,
+    /// authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
     ///
     /// `POST` v1/{+resource}:setIamPolicy
     pub fn set_iam_policy(
@@ -1023,7 +1214,13 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
+    /// Returns permissions that the caller has on the specified database or backup resource. Attempting
+    /// this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has
+    /// `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an
+    /// empty set of permissions. Calling this method on a backup that does not exist will result in a
+    /// NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance.
+    /// Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the
+    /// user has `spanner.backupSchedules.list` permission on the containing database.
     ///
     /// `POST` v1/{+resource}:testIamPermissions
     pub fn test_iam_permissions(
@@ -1040,7 +1237,10 @@ impl ProjectsInstancesDatabases {
             },
         )
     }
-    /// Updates the schema of a Cloud Spanner database by creating/altering/dropping tables, columns, indexes, etc. The returned long-running operation will have a name of the format `/operations/` and can be used to track execution of the schema changes. The metadata field type is UpdateDatabaseDdlMetadata. The operation has no response.
+    /// Updates the schema of a Cloud Spanner database by creating/altering/dropping tables, columns,
+    /// indexes, etc. The returned long-running operation will have a name of the format `/operations/` and
+    /// can be used to track execution of the schema changes. The metadata field type is
+    /// UpdateDatabaseDdlMetadata. The operation has no response.
     ///
     /// `PATCH` v1/{+database}/ddl
     pub fn update_ddl(
@@ -1111,7 +1311,11 @@ impl ProjectsInstancesDatabasesBackupSchedules {
             },
         )
     }
-    /// Gets the access control policy for a database or backup resource. Returns an empty policy if a database or backup exists but does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on resource.
+    /// Gets the access control policy for a database or backup resource. Returns an empty policy if a
+    /// database or backup exists but does not have a policy set. Authorization requires
+    /// `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires
+    /// `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires
+    /// `spanner.backupSchedules.getIamPolicy` permission on resource.
     ///
     /// `POST` v1/{+resource}:getIamPolicy
     pub fn get_iam_policy(
@@ -1160,7 +1364,10 @@ impl ProjectsInstancesDatabasesBackupSchedules {
             },
         )
     }
-    /// Sets the access control policy on a database or backup resource. Replaces any existing policy. Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
+    /// Sets the access control policy on a database or backup resource. Replaces any existing policy.
+    /// Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups,
+    /// authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules,
+    /// authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
     ///
     /// `POST` v1/{+resource}:setIamPolicy
     pub fn set_iam_policy(
@@ -1177,7 +1384,13 @@ impl ProjectsInstancesDatabasesBackupSchedules {
             },
         )
     }
-    /// Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
+    /// Returns permissions that the caller has on the specified database or backup resource. Attempting
+    /// this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has
+    /// `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an
+    /// empty set of permissions. Calling this method on a backup that does not exist will result in a
+    /// NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance.
+    /// Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the
+    /// user has `spanner.backupSchedules.list` permission on the containing database.
     ///
     /// `POST` v1/{+resource}:testIamPermissions
     pub fn test_iam_permissions(
@@ -1216,7 +1429,13 @@ impl ProjectsInstancesDatabasesDatabaseRoles {
             },
         )
     }
-    /// Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
+    /// Returns permissions that the caller has on the specified database or backup resource. Attempting
+    /// this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has
+    /// `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an
+    /// empty set of permissions. Calling this method on a backup that does not exist will result in a
+    /// NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance.
+    /// Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the
+    /// user has `spanner.backupSchedules.list` permission on the containing database.
     ///
     /// `POST` v1/{+resource}:testIamPermissions
     pub fn test_iam_permissions(
@@ -1240,7 +1459,12 @@ pub struct ProjectsInstancesDatabasesOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesDatabasesOperations {
-    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to
+    /// cancel the operation, but success is not guaranteed. If the server doesn't support this method, it
+    /// returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to
+    /// check whether the cancellation succeeded or whether the operation completed despite cancellation. On
+    /// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+    /// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
     ///
     /// `POST` v1/{+name}:cancel
     pub fn cancel(
@@ -1255,7 +1479,9 @@ impl ProjectsInstancesDatabasesOperations {
             },
         )
     }
-    /// Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+    /// Deletes a long-running operation. This method indicates that the client is no longer interested in
+    /// the operation result. It does not cancel the operation. If the server doesn't support this method,
+    /// it returns `google.rpc.Code.UNIMPLEMENTED`.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -1270,7 +1496,8 @@ impl ProjectsInstancesDatabasesOperations {
             },
         )
     }
-    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation
+    /// result at intervals as recommended by the API service.
     ///
     /// `GET` v1/{+name}
     pub fn get(
@@ -1285,7 +1512,8 @@ impl ProjectsInstancesDatabasesOperations {
             },
         )
     }
-    /// Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+    /// Lists operations that match the specified filter in the request. If the server doesn't support this
+    /// method, it returns `UNIMPLEMENTED`.
     ///
     /// `GET` v1/{+name}
     pub fn list(
@@ -1307,7 +1535,8 @@ pub struct ProjectsInstancesDatabasesSessions {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesDatabasesSessions {
-    /// Handles a single message from the client and returns the result as a stream. The server will interpret the message frame and respond with message frames to the client.
+    /// Handles a single message from the client and returns the result as a stream. The server will
+    /// interpret the message frame and respond with message frames to the client.
     ///
     /// `POST` v1/{+name}:adaptMessage
     pub fn adapt_message(
@@ -1324,7 +1553,8 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Creates a new session to be used for requests made by the adapter. A session identifies a specific incarnation of a database resource and is meant to be reused across many `AdaptMessage` calls.
+    /// Creates a new session to be used for requests made by the adapter. A session identifies a specific
+    /// incarnation of a database resource and is meant to be reused across many `AdaptMessage` calls.
     ///
     /// `POST` v1/{+parent}/sessions:adapter
     pub fn adapter(
@@ -1341,7 +1571,8 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Creates multiple new sessions. This API can be used to initialize a session cache on the clients. See <https://goo.gl/TgSFN2> for best practices on session cache management.
+    /// Creates multiple new sessions. This API can be used to initialize a session cache on the clients.
+    /// See <https://goo.gl/TgSFN2> for best practices on session cache management.
     ///
     /// `POST` v1/{+database}/sessions:batchCreate
     pub fn batch_create(
@@ -1358,7 +1589,16 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Batches the supplied mutation groups in a collection of efficient transactions. All mutations in a group are committed atomically. However, mutations across groups can be committed non-atomically in an unspecified order and thus, they must be independent of each other. Partial failure is possible, that is, some groups might have been committed successfully, while some might have failed. The results of individual batches are streamed into the response as the batches are applied. `BatchWrite` requests are not replay protected, meaning that each mutation group can be applied more than once. Replays of non-idempotent mutations can have undesirable effects. For example, replays of an insert mutation can produce an already exists error or if you use generated or commit timestamp-based keys, it can result in additional rows being added to the mutation's table. We recommend structuring your mutation groups to be idempotent to avoid this issue.
+    /// Batches the supplied mutation groups in a collection of efficient transactions. All mutations in a
+    /// group are committed atomically. However, mutations across groups can be committed non-atomically in
+    /// an unspecified order and thus, they must be independent of each other. Partial failure is possible,
+    /// that is, some groups might have been committed successfully, while some might have failed. The
+    /// results of individual batches are streamed into the response as the batches are applied.
+    /// `BatchWrite` requests are not replay protected, meaning that each mutation group can be applied more
+    /// than once. Replays of non-idempotent mutations can have undesirable effects. For example, replays of
+    /// an insert mutation can produce an already exists error or if you use generated or commit
+    /// timestamp-based keys, it can result in additional rows being added to the mutation's table. We
+    /// recommend structuring your mutation groups to be idempotent to avoid this issue.
     ///
     /// `POST` v1/{+session}:batchWrite
     pub fn batch_write(
@@ -1375,7 +1615,8 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Begins a new transaction. This step can often be skipped: Read, ExecuteSql and Commit can begin a new transaction as a side-effect.
+    /// Begins a new transaction. This step can often be skipped: Read, ExecuteSql and Commit can begin a
+    /// new transaction as a side-effect.
     ///
     /// `POST` v1/{+session}:beginTransaction
     pub fn begin_transaction(
@@ -1392,7 +1633,14 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Commits a transaction. The request includes the mutations to be applied to rows in the database. `Commit` might return an `ABORTED` error. This can occur at any time; commonly, the cause is conflicts with concurrent transactions. However, it can also happen for a variety of other reasons. If `Commit` returns `ABORTED`, the caller should retry the transaction from the beginning, reusing the same session. On very rare occasions, `Commit` might return `UNKNOWN`. This can happen, for example, if the client job experiences a 1+ hour networking failure. At that point, Cloud Spanner has lost track of the transaction outcome and we recommend that you perform another read from the database to see the state of things as they are now.
+    /// Commits a transaction. The request includes the mutations to be applied to rows in the database.
+    /// `Commit` might return an `ABORTED` error. This can occur at any time; commonly, the cause is
+    /// conflicts with concurrent transactions. However, it can also happen for a variety of other reasons.
+    /// If `Commit` returns `ABORTED`, the caller should retry the transaction from the beginning, reusing
+    /// the same session. On very rare occasions, `Commit` might return `UNKNOWN`. This can happen, for
+    /// example, if the client job experiences a 1+ hour networking failure. At that point, Cloud Spanner
+    /// has lost track of the transaction outcome and we recommend that you perform another read from the
+    /// database to see the state of things as they are now.
     ///
     /// `POST` v1/{+session}:commit
     pub fn commit(
@@ -1409,7 +1657,15 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Creates a new session. A session can be used to perform transactions that read and/or modify data in a Cloud Spanner database. Sessions are meant to be reused for many consecutive transactions. Sessions can only execute one transaction at a time. To execute multiple concurrent read-write/write-only transactions, create multiple sessions. Note that standalone reads and queries use a transaction internally, and count toward the one transaction limit. Active sessions use additional server resources, so it's a good idea to delete idle and unneeded sessions. Aside from explicit deletes, Cloud Spanner can delete sessions when no operations are sent for more than an hour. If a session is deleted, requests to it return `NOT_FOUND`. Idle sessions can be kept alive by sending a trivial SQL query periodically, for example, `"SELECT 1"`.
+    /// Creates a new session. A session can be used to perform transactions that read and/or modify data in
+    /// a Cloud Spanner database. Sessions are meant to be reused for many consecutive transactions.
+    /// Sessions can only execute one transaction at a time. To execute multiple concurrent
+    /// read-write/write-only transactions, create multiple sessions. Note that standalone reads and queries
+    /// use a transaction internally, and count toward the one transaction limit. Active sessions use
+    /// additional server resources, so it's a good idea to delete idle and unneeded sessions. Aside from
+    /// explicit deletes, Cloud Spanner can delete sessions when no operations are sent for more than an
+    /// hour. If a session is deleted, requests to it return `NOT_FOUND`. Idle sessions can be kept alive by
+    /// sending a trivial SQL query periodically, for example, `"SELECT 1"`.
     ///
     /// `POST` v1/{+database}/sessions
     pub fn create(
@@ -1426,7 +1682,8 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Ends a session, releasing server resources associated with it. This asynchronously triggers the cancellation of any operations that are running with this session.
+    /// Ends a session, releasing server resources associated with it. This asynchronously triggers the
+    /// cancellation of any operations that are running with this session.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -1441,7 +1698,12 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Executes a batch of SQL DML statements. This method allows many statements to be run with lower latency than submitting them sequentially with ExecuteSql. Statements are executed in sequential order. A request can succeed even if a statement fails. The ExecuteBatchDmlResponse.status field in the response provides information about the statement that failed. Clients must inspect this field to determine whether an error occurred. Execution stops after the first failed statement; the remaining statements are not executed.
+    /// Executes a batch of SQL DML statements. This method allows many statements to be run with lower
+    /// latency than submitting them sequentially with ExecuteSql. Statements are executed in sequential
+    /// order. A request can succeed even if a statement fails. The ExecuteBatchDmlResponse.status field in
+    /// the response provides information about the statement that failed. Clients must inspect this field
+    /// to determine whether an error occurred. Execution stops after the first failed statement; the
+    /// remaining statements are not executed.
     ///
     /// `POST` v1/{+session}:executeBatchDml
     pub fn execute_batch_dml(
@@ -1458,7 +1720,13 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Executes an SQL statement, returning all results in a single reply. This method can't be used to return a result set larger than 10 MiB; if the query yields more data than that, the query fails with a `FAILED_PRECONDITION` error. Operations inside read-write transactions might return `ABORTED`. If this occurs, the application should restart the transaction from the beginning. See Transaction for more details. Larger result sets can be fetched in streaming fashion by calling ExecuteStreamingSql instead. The query string can be SQL or [Graph Query Language (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
+    /// Executes an SQL statement, returning all results in a single reply. This method can't be used to
+    /// return a result set larger than 10 MiB; if the query yields more data than that, the query fails
+    /// with a `FAILED_PRECONDITION` error. Operations inside read-write transactions might return
+    /// `ABORTED`. If this occurs, the application should restart the transaction from the beginning. See
+    /// Transaction for more details. Larger result sets can be fetched in streaming fashion by calling
+    /// ExecuteStreamingSql instead. The query string can be SQL or [Graph Query Language
+    /// (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
     ///
     /// `POST` v1/{+session}:executeSql
     pub fn execute_sql(
@@ -1475,7 +1743,10 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Like ExecuteSql, except returns the result set as a stream. Unlike ExecuteSql, there is no limit on the size of the returned result set. However, no individual row in the result set can exceed 100 MiB, and no column value can exceed 10 MiB. The query string can be SQL or [Graph Query Language (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
+    /// Like ExecuteSql, except returns the result set as a stream. Unlike ExecuteSql, there is no limit on
+    /// the size of the returned result set. However, no individual row in the result set can exceed 100
+    /// MiB, and no column value can exceed 10 MiB. The query string can be SQL or [Graph Query Language
+    /// (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
     ///
     /// `POST` v1/{+session}:executeStreamingSql
     pub fn execute_streaming_sql(
@@ -1492,7 +1763,8 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Gets a session. Returns `NOT_FOUND` if the session doesn't exist. This is mainly useful for determining whether a session is still alive.
+    /// Gets a session. Returns `NOT_FOUND` if the session doesn't exist. This is mainly useful for
+    /// determining whether a session is still alive.
     ///
     /// `GET` v1/{+name}
     pub fn get(
@@ -1522,7 +1794,14 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Creates a set of partition tokens that can be used to execute a query operation in parallel. Each of the returned partition tokens can be used by ExecuteStreamingSql to specify a subset of the query result to read. The same session and read-only transaction must be used by the `PartitionQueryRequest` used to create the partition tokens and the `ExecuteSqlRequests` that use the partition tokens. Partition tokens become invalid when the session used to create them is deleted, is idle for too long, begins a new transaction, or becomes too old. When any of these happen, it isn't possible to resume the query, and the whole operation must be restarted from the beginning.
+    /// Creates a set of partition tokens that can be used to execute a query operation in parallel. Each of
+    /// the returned partition tokens can be used by ExecuteStreamingSql to specify a subset of the query
+    /// result to read. The same session and read-only transaction must be used by the
+    /// `PartitionQueryRequest` used to create the partition tokens and the `ExecuteSqlRequests` that use
+    /// the partition tokens. Partition tokens become invalid when the session used to create them is
+    /// deleted, is idle for too long, begins a new transaction, or becomes too old. When any of these
+    /// happen, it isn't possible to resume the query, and the whole operation must be restarted from the
+    /// beginning.
     ///
     /// `POST` v1/{+session}:partitionQuery
     pub fn partition_query(
@@ -1539,7 +1818,15 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Creates a set of partition tokens that can be used to execute a read operation in parallel. Each of the returned partition tokens can be used by StreamingRead to specify a subset of the read result to read. The same session and read-only transaction must be used by the `PartitionReadRequest` used to create the partition tokens and the `ReadRequests` that use the partition tokens. There are no ordering guarantees on rows returned among the returned partition tokens, or even within each individual `StreamingRead` call issued with a `partition_token`. Partition tokens become invalid when the session used to create them is deleted, is idle for too long, begins a new transaction, or becomes too old. When any of these happen, it isn't possible to resume the read, and the whole operation must be restarted from the beginning.
+    /// Creates a set of partition tokens that can be used to execute a read operation in parallel. Each of
+    /// the returned partition tokens can be used by StreamingRead to specify a subset of the read result to
+    /// read. The same session and read-only transaction must be used by the `PartitionReadRequest` used to
+    /// create the partition tokens and the `ReadRequests` that use the partition tokens. There are no
+    /// ordering guarantees on rows returned among the returned partition tokens, or even within each
+    /// individual `StreamingRead` call issued with a `partition_token`. Partition tokens become invalid
+    /// when the session used to create them is deleted, is idle for too long, begins a new transaction, or
+    /// becomes too old. When any of these happen, it isn't possible to resume the read, and the whole
+    /// operation must be restarted from the beginning.
     ///
     /// `POST` v1/{+session}:partitionRead
     pub fn partition_read(
@@ -1556,7 +1843,12 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Reads rows from the database using key lookups and scans, as a simple key/value style alternative to ExecuteSql. This method can't be used to return a result set larger than 10 MiB; if the read matches more data than that, the read fails with a `FAILED_PRECONDITION` error. Reads inside read-write transactions might return `ABORTED`. If this occurs, the application should restart the transaction from the beginning. See Transaction for more details. Larger result sets can be yielded in streaming fashion by calling StreamingRead instead.
+    /// Reads rows from the database using key lookups and scans, as a simple key/value style alternative to
+    /// ExecuteSql. This method can't be used to return a result set larger than 10 MiB; if the read matches
+    /// more data than that, the read fails with a `FAILED_PRECONDITION` error. Reads inside read-write
+    /// transactions might return `ABORTED`. If this occurs, the application should restart the transaction
+    /// from the beginning. See Transaction for more details. Larger result sets can be yielded in streaming
+    /// fashion by calling StreamingRead instead.
     ///
     /// `POST` v1/{+session}:read
     pub fn read(
@@ -1573,7 +1865,10 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Rolls back a transaction, releasing any locks it holds. It's a good idea to call this for any transaction that includes one or more Read or ExecuteSql requests and ultimately decides not to commit. `Rollback` returns `OK` if it successfully aborts the transaction, the transaction was already aborted, or the transaction isn't found. `Rollback` never returns `ABORTED`.
+    /// Rolls back a transaction, releasing any locks it holds. It's a good idea to call this for any
+    /// transaction that includes one or more Read or ExecuteSql requests and ultimately decides not to
+    /// commit. `Rollback` returns `OK` if it successfully aborts the transaction, the transaction was
+    /// already aborted, or the transaction isn't found. `Rollback` never returns `ABORTED`.
     ///
     /// `POST` v1/{+session}:rollback
     pub fn rollback(
@@ -1590,7 +1885,9 @@ impl ProjectsInstancesDatabasesSessions {
             },
         )
     }
-    /// Like Read, except returns the result set as a stream. Unlike Read, there is no limit on the size of the returned result set. However, no individual row in the result set can exceed 100 MiB, and no column value can exceed 10 MiB.
+    /// Like Read, except returns the result set as a stream. Unlike Read, there is no limit on the size of
+    /// the returned result set. However, no individual row in the result set can exceed 100 MiB, and no
+    /// column value can exceed 10 MiB.
     ///
     /// `POST` v1/{+session}:streamingRead
     pub fn streaming_read(
@@ -1614,7 +1911,13 @@ pub struct ProjectsInstancesInstancePartitionOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesInstancePartitionOperations {
-    /// Lists instance partition long-running operations in the given instance. An instance partition operation has a name of the form `projects//instances//instancePartitions//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.start_time` in descending order starting from the most recently started operation. Authorization requires `spanner.instancePartitionOperations.list` permission on the resource parent.
+    /// Lists instance partition long-running operations in the given instance. An instance partition
+    /// operation has a name of the form `projects//instances//instancePartitions//operations/`. The
+    /// long-running operation metadata field type `metadata.type_url` describes the type of the metadata.
+    /// Operations returned include those that have completed/failed/canceled within the last 7 days, and
+    /// pending operations. Operations returned are ordered by `operation.metadata.value.start_time` in
+    /// descending order starting from the most recently started operation. Authorization requires
+    /// `spanner.instancePartitionOperations.list` permission on the resource parent.
     ///
     /// `GET` v1/{+parent}/instancePartitionOperations
     pub fn list(
@@ -1642,7 +1945,21 @@ impl ProjectsInstancesInstancePartitions {
             core: self.core.clone(),
         }
     }
-    /// Creates an instance partition and begins preparing it to be used. The returned long-running operation can be used to track the progress of preparing the new instance partition. The instance partition name is assigned by the caller. If the named instance partition already exists, `CreateInstancePartition` returns `ALREADY_EXISTS`. Immediately upon completion of this request: \* The instance partition is readable via the API, with all requested attributes but no allocated resources. Its state is `CREATING`. Until completion of the returned operation: \* Cancelling the operation renders the instance partition immediately unreadable via the API. \* The instance partition can be deleted. \* All other attempts to modify the instance partition are rejected. Upon completion of the returned operation: \* Billing for all successfully-allocated resources begins (some types may have lower than the requested levels). \* Databases can start using this instance partition. \* The instance partition's allocated resource levels are readable via the API. \* The instance partition's state becomes `READY`. The returned long-running operation will have a name of the format `/operations/` and can be used to track creation of the instance partition. The metadata field type is CreateInstancePartitionMetadata. The response field type is InstancePartition, if successful.
+    /// Creates an instance partition and begins preparing it to be used. The returned long-running
+    /// operation can be used to track the progress of preparing the new instance partition. The instance
+    /// partition name is assigned by the caller. If the named instance partition already exists,
+    /// `CreateInstancePartition` returns `ALREADY_EXISTS`. Immediately upon completion of this request: \*
+    /// The instance partition is readable via the API, with all requested attributes but no allocated
+    /// resources. Its state is `CREATING`. Until completion of the returned operation: \* Cancelling the
+    /// operation renders the instance partition immediately unreadable via the API. \* The instance
+    /// partition can be deleted. \* All other attempts to modify the instance partition are rejected. Upon
+    /// completion of the returned operation: \* Billing for all successfully-allocated resources begins
+    /// (some types may have lower than the requested levels). \* Databases can start using this instance
+    /// partition. \* The instance partition's allocated resource levels are readable via the API. \* The
+    /// instance partition's state becomes `READY`. The returned long-running operation will have a name of
+    /// the format `/operations/` and can be used to track creation of the instance partition. The metadata
+    /// field type is CreateInstancePartitionMetadata. The response field type is InstancePartition, if
+    /// successful.
     ///
     /// `POST` v1/{+parent}/instancePartitions
     pub fn create(
@@ -1659,7 +1976,9 @@ impl ProjectsInstancesInstancePartitions {
             },
         )
     }
-    /// Deletes an existing instance partition. Requires that the instance partition is not used by any database or backup and is not the default instance partition of an instance. Authorization requires `spanner.instancePartitions.delete` permission on the resource name.
+    /// Deletes an existing instance partition. Requires that the instance partition is not used by any
+    /// database or backup and is not the default instance partition of an instance. Authorization requires
+    /// `spanner.instancePartitions.delete` permission on the resource name.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -1704,7 +2023,23 @@ impl ProjectsInstancesInstancePartitions {
             },
         )
     }
-    /// Updates an instance partition, and begins allocating or releasing resources as requested. The returned long-running operation can be used to track the progress of updating the instance partition. If the named instance partition does not exist, returns `NOT_FOUND`. Immediately upon completion of this request: \* For resource types for which a decrease in the instance partition's allocation has been requested, billing is based on the newly-requested level. Until completion of the returned operation: \* Cancelling the operation sets its metadata's cancel_time, and begins restoring resources to their pre-request values. The operation is guaranteed to succeed at undoing all resource changes, after which point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance partition are rejected. \* Reading the instance partition via the API continues to give the pre-request resource levels. Upon completion of the returned operation: \* Billing begins for all successfully-allocated resources (some types may have lower than the requested levels). \* All newly-reserved resources are available for serving the instance partition's tables. \* The instance partition's new resource levels are readable via the API. The returned long-running operation will have a name of the format `/operations/` and can be used to track the instance partition modification. The metadata field type is UpdateInstancePartitionMetadata. The response field type is InstancePartition, if successful. Authorization requires `spanner.instancePartitions.update` permission on the resource name.
+    /// Updates an instance partition, and begins allocating or releasing resources as requested. The
+    /// returned long-running operation can be used to track the progress of updating the instance
+    /// partition. If the named instance partition does not exist, returns `NOT_FOUND`. Immediately upon
+    /// completion of this request: \* For resource types for which a decrease in the instance partition's
+    /// allocation has been requested, billing is based on the newly-requested level. Until completion of
+    /// the returned operation: \* Cancelling the operation sets its metadata's cancel_time, and begins
+    /// restoring resources to their pre-request values. The operation is guaranteed to succeed at undoing
+    /// all resource changes, after which point it terminates with a `CANCELLED` status. \* All other
+    /// attempts to modify the instance partition are rejected. \* Reading the instance partition via the
+    /// API continues to give the pre-request resource levels. Upon completion of the returned operation: \*
+    /// Billing begins for all successfully-allocated resources (some types may have lower than the
+    /// requested levels). \* All newly-reserved resources are available for serving the instance
+    /// partition's tables. \* The instance partition's new resource levels are readable via the API. The
+    /// returned long-running operation will have a name of the format `/operations/` and can be used to
+    /// track the instance partition modification. The metadata field type is
+    /// UpdateInstancePartitionMetadata. The response field type is InstancePartition, if successful.
+    /// Authorization requires `spanner.instancePartitions.update` permission on the resource name.
     ///
     /// `PATCH` v1/{+name}
     pub fn patch(
@@ -1728,7 +2063,12 @@ pub struct ProjectsInstancesInstancePartitionsOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesInstancePartitionsOperations {
-    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to
+    /// cancel the operation, but success is not guaranteed. If the server doesn't support this method, it
+    /// returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to
+    /// check whether the cancellation succeeded or whether the operation completed despite cancellation. On
+    /// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+    /// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
     ///
     /// `POST` v1/{+name}:cancel
     pub fn cancel(
@@ -1743,7 +2083,9 @@ impl ProjectsInstancesInstancePartitionsOperations {
             },
         )
     }
-    /// Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+    /// Deletes a long-running operation. This method indicates that the client is no longer interested in
+    /// the operation result. It does not cancel the operation. If the server doesn't support this method,
+    /// it returns `google.rpc.Code.UNIMPLEMENTED`.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -1758,7 +2100,8 @@ impl ProjectsInstancesInstancePartitionsOperations {
             },
         )
     }
-    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation
+    /// result at intervals as recommended by the API service.
     ///
     /// `GET` v1/{+name}
     pub fn get(
@@ -1773,7 +2116,8 @@ impl ProjectsInstancesInstancePartitionsOperations {
             },
         )
     }
-    /// Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+    /// Lists operations that match the specified filter in the request. If the server doesn't support this
+    /// method, it returns `UNIMPLEMENTED`.
     ///
     /// `GET` v1/{+name}
     pub fn list(
@@ -1795,7 +2139,12 @@ pub struct ProjectsInstancesOperations {
     core: nimbus_google::codegen::Client,
 }
 impl ProjectsInstancesOperations {
-    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+    /// Starts asynchronous cancellation on a long-running operation. The server makes a best effort to
+    /// cancel the operation, but success is not guaranteed. If the server doesn't support this method, it
+    /// returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to
+    /// check whether the cancellation succeeded or whether the operation completed despite cancellation. On
+    /// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+    /// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
     ///
     /// `POST` v1/{+name}:cancel
     pub fn cancel(
@@ -1810,7 +2159,9 @@ impl ProjectsInstancesOperations {
             },
         )
     }
-    /// Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+    /// Deletes a long-running operation. This method indicates that the client is no longer interested in
+    /// the operation result. It does not cancel the operation. If the server doesn't support this method,
+    /// it returns `google.rpc.Code.UNIMPLEMENTED`.
     ///
     /// `DELETE` v1/{+name}
     pub fn delete(
@@ -1825,7 +2176,8 @@ impl ProjectsInstancesOperations {
             },
         )
     }
-    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+    /// Gets the latest state of a long-running operation. Clients can use this method to poll the operation
+    /// result at intervals as recommended by the API service.
     ///
     /// `GET` v1/{+name}
     pub fn get(
@@ -1840,7 +2192,8 @@ impl ProjectsInstancesOperations {
             },
         )
     }
-    /// Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+    /// Lists operations that match the specified filter in the request. If the server doesn't support this
+    /// method, it returns `UNIMPLEMENTED`.
     ///
     /// `GET` v1/{+name}
     pub fn list(

@@ -2,7 +2,8 @@
 
 //! Typed resource names: build a name from its ids instead of formatting
 //! the path by hand.
-/// The resource name `projects/{project}`, built from its ids (pattern `^projects/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}`, built from its ids (pattern `^projects/[^/]+$`); pass it
+/// wherever a method takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProjectName {
     /// The `project` id.
@@ -24,7 +25,9 @@ impl From<ProjectName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instanceConfigs/{instance_config}`, built from its ids (pattern `^projects/[^/]+/instanceConfigs/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}/instanceConfigs/{instance_config}`, built from its ids
+/// (pattern `^projects/[^/]+/instanceConfigs/[^/]+$`); pass it wherever a method takes that name (it
+/// converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InstanceConfigName {
     /// The `project` id.
@@ -51,7 +54,9 @@ impl From<InstanceConfigName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instanceConfigs/{instance_config}/operations/{operation}`, built from its ids (pattern `^projects/[^/]+/instanceConfigs/[^/]+/operations/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}/instanceConfigs/{instance_config}/operations/{operation}`,
+/// built from its ids (pattern `^projects/[^/]+/instanceConfigs/[^/]+/operations/[^/]+$`); pass it
+/// wherever a method takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InstanceConfigOperationName {
     /// The `project` id.
@@ -88,7 +93,11 @@ impl From<InstanceConfigOperationName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instanceConfigs/{instance_config}/ssdCaches/{ssd_cache}/operations/{operation}`, built from its ids (pattern `^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name
+/// `projects/{project}/instanceConfigs/{instance_config}/ssdCaches/{ssd_cache}/operations/{operation}`,
+/// built from its ids (pattern
+/// `^projects/[^/]+/instanceConfigs/[^/]+/ssdCaches/[^/]+/operations/[^/]+$`); pass it wherever a
+/// method takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SsdCacheOperationName {
     /// The `project` id.
@@ -129,7 +138,9 @@ impl From<SsdCacheOperationName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}/instances/{instance}`, built from its ids (pattern
+/// `^projects/[^/]+/instances/[^/]+$`); pass it wherever a method takes that name (it converts into
+/// `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InstanceName {
     /// The `project` id.
@@ -156,7 +167,9 @@ impl From<InstanceName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/backups/{backup}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/backups/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}/instances/{instance}/backups/{backup}`, built from its ids
+/// (pattern `^projects/[^/]+/instances/[^/]+/backups/[^/]+$`); pass it wherever a method takes that
+/// name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BackupName {
     /// The `project` id.
@@ -193,7 +206,9 @@ impl From<BackupName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/backups/{backup}/operations/{operation}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}/instances/{instance}/backups/{backup}/operations/{operation}`,
+/// built from its ids (pattern `^projects/[^/]+/instances/[^/]+/backups/[^/]+/operations/[^/]+$`); pass
+/// it wherever a method takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BackupOperationName {
     /// The `project` id.
@@ -234,7 +249,9 @@ impl From<BackupOperationName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/databases/{database}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}/instances/{instance}/databases/{database}`, built from its ids
+/// (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+$`); pass it wherever a method takes that
+/// name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DatabaseName {
     /// The `project` id.
@@ -271,7 +288,11 @@ impl From<DatabaseName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/databases/{database}/backupSchedules/{backup_schedule}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name
+/// `projects/{project}/instances/{instance}/databases/{database}/backupSchedules/{backup_schedule}`,
+/// built from its ids (pattern
+/// `^projects/[^/]+/instances/[^/]+/databases/[^/]+/backupSchedules/[^/]+$`); pass it wherever a method
+/// takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BackupScheduleName {
     /// The `project` id.
@@ -312,7 +333,10 @@ impl From<BackupScheduleName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/databases/{database}/databaseRoles/{database_role}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+/databaseRoles/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name
+/// `projects/{project}/instances/{instance}/databases/{database}/databaseRoles/{database_role}`, built
+/// from its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+/databaseRoles/[^/]+$`); pass
+/// it wherever a method takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DatabaseRoleName {
     /// The `project` id.
@@ -353,7 +377,10 @@ impl From<DatabaseRoleName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/databases/{database}/operations/{operation}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name
+/// `projects/{project}/instances/{instance}/databases/{database}/operations/{operation}`, built from
+/// its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+/operations/[^/]+$`); pass it
+/// wherever a method takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DatabaseOperationName {
     /// The `project` id.
@@ -394,7 +421,9 @@ impl From<DatabaseOperationName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/databases/{database}/sessions/{session}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}/instances/{instance}/databases/{database}/sessions/{session}`,
+/// built from its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$`); pass
+/// it wherever a method takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionName {
     /// The `project` id.
@@ -435,7 +464,9 @@ impl From<SessionName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/instancePartitions/{instance_partition}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}/instances/{instance}/instancePartitions/{instance_partition}`,
+/// built from its ids (pattern `^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+$`); pass it
+/// wherever a method takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InstancePartitionName {
     /// The `project` id.
@@ -472,7 +503,11 @@ impl From<InstancePartitionName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/instancePartitions/{instance_partition}/operations/{operation}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name
+/// `projects/{project}/instances/{instance}/instancePartitions/{instance_partition}/operations/{operation}`,
+/// built from its ids (pattern
+/// `^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+/operations/[^/]+$`); pass it wherever a
+/// method takes that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InstancePartitionOperationName {
     /// The `project` id.
@@ -513,7 +548,9 @@ impl From<InstancePartitionOperationName> for String {
         name.to_string()
     }
 }
-/// The resource name `projects/{project}/instances/{instance}/operations/{operation}`, built from its ids (pattern `^projects/[^/]+/instances/[^/]+/operations/[^/]+$`); pass it wherever a method takes that name (it converts into `String`).
+/// The resource name `projects/{project}/instances/{instance}/operations/{operation}`, built from its
+/// ids (pattern `^projects/[^/]+/instances/[^/]+/operations/[^/]+$`); pass it wherever a method takes
+/// that name (it converts into `String`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InstanceOperationName {
     /// The `project` id.

@@ -11,16 +11,42 @@ static PROJECTS_INSTANCE_CONFIG_OPERATIONS_LIST: nimbus_google::codegen::Operati
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigOperationsListParams {
-    /// The `parent` parameter.
+    /// Required. The project of the instance configuration operations. Values are of the form `projects/`.
     pub parent: String,
-    /// The `filter` parameter.
+    /// An expression that filters the list of returned operations. A filter expression consists of a field
+    /// name, a comparison operator, and a value for filtering. The value must be a string, a number, or a
+    /// boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:`
+    /// is the contains operator. Filter rules are not case sensitive. The following fields in the Operation
+    /// are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if
+    /// the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example,
+    /// the type string for CreateInstanceConfigMetadata is
+    /// `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstanceConfigMetadata`. \* `metadata.` -
+    /// any field in metadata.value. `metadata.@type` must be specified first, if filtering on metadata
+    /// fields. \* `error` - Error associated with the long-running operation. \* `response.@type` - the
+    /// type of response. \* `response.` - any field in response.value. You can combine multiple expressions
+    /// by enclosing each expression in parentheses. By default, expressions are combined with AND logic.
+    /// However, you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` -
+    /// The operation is complete. \* `(metadata.@type=` \\
+    /// `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstanceConfigMetadata) AND` \\
+    /// `(metadata.instance_config.name:custom-config) AND` \\ `(metadata.progress.start_time <
+    /// \"2021-03-28T14:50:00Z\") AND` \\ `(error:*)` - Return operations where: \* The operation's metadata
+    /// type is CreateInstanceConfigMetadata. \* The instance configuration name contains "custom-config".
+    /// \* The operation started before 2021-03-28T14:50:00Z. \* The operation resulted in an error.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// Number of operations to be returned in the response. If 0 or less, defaults to the server's maximum
+    /// allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous
+    /// ListInstanceConfigOperationsResponse to the same `parent` and with the same `filter`.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instanceConfigOperations.list`: Lists the user-managed instance configuration long-running operations in the given project. An instance configuration operation has a name of the form `projects//instanceConfigs//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.start_time` in descending order starting from the most recently started operation.
+/// Request builder of `spanner.projects.instanceConfigOperations.list`: Lists the user-managed instance
+/// configuration long-running operations in the given project. An instance configuration operation has
+/// a name of the form `projects//instanceConfigs//operations/`. The long-running operation metadata
+/// field type `metadata.type_url` describes the type of the metadata. Operations returned include those
+/// that have completed/failed/canceled within the last 7 days, and pending operations. Operations
+/// returned are ordered by `operation.metadata.value.start_time` in descending order starting from the
+/// most recently started operation.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigOperationsList {
@@ -43,22 +69,24 @@ impl ProjectsInstanceConfigOperationsList {
     pub fn input(&self) -> &ProjectsInstanceConfigOperationsListParams {
         &self.input
     }
-    /// An expression that filters the list of returned operations. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the Operation are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example, the type string for CreateInstanceConfigMetadata is `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstanceConfigMetadata`. \* `metadata.` - any field in metadata.value. `metadata.@type` must be specified first, if filtering on metadata fields. \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of response. \* `response.` - any field in response.value. You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic. However, you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` - The operation is complete. \* `(metadata.@type=` \\ `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstanceConfigMetadata) AND` \\ `(metadata.instance_config.name:custom-config) AND` \\ `(metadata.progress.start_time < \"2021-03-28T14:50:00Z\") AND` \\ `(error:*)` - Return operations where: \* The operation's metadata type is CreateInstanceConfigMetadata. \* The instance configuration name contains "custom-config". \* The operation started before 2021-03-28T14:50:00Z. \* The operation resulted in an error.
+    /// Sets the `filter` parameter ([`ProjectsInstanceConfigOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// Number of operations to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstanceConfigOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListInstanceConfigOperationsResponse to the same `parent` and with the same `filter`.
+    /// Sets the `pageToken` parameter ([`ProjectsInstanceConfigOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -66,7 +94,8 @@ impl ProjectsInstanceConfigOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -165,12 +194,27 @@ static PROJECTS_INSTANCE_CONFIGS_CREATE: nimbus_google::codegen::OperationInfo =
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsCreateParams {
-    /// The `parent` parameter.
+    /// Required. The name of the project in which to create the instance configuration. Values are of the
+    /// form `projects/`.
     pub parent: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::CreateInstanceConfigRequest,
 }
-/// Request builder of `spanner.projects.instanceConfigs.create`: Creates an instance configuration and begins preparing it to be used. The returned long-running operation can be used to track the progress of preparing the new instance configuration. The instance configuration name is assigned by the caller. If the named instance configuration already exists, `CreateInstanceConfig` returns `ALREADY_EXISTS`. Immediately after the request returns: \* The instance configuration is readable via the API, with all requested attributes. The instance configuration's reconciling field is set to true. Its state is `CREATING`. While the operation is pending: \* Cancelling the operation renders the instance configuration immediately unreadable via the API. \* Except for deleting the creating resource, all other attempts to modify the instance configuration are rejected. Upon completion of the returned operation: \* Instances can be created using the instance configuration. \* The instance configuration's reconciling field becomes false. Its state becomes `READY`. The returned long-running operation will have a name of the format `/operations/` and can be used to track creation of the instance configuration. The metadata field type is CreateInstanceConfigMetadata. The response field type is InstanceConfig, if successful. Authorization requires `spanner.instanceConfigs.create` permission on the resource parent.
+/// Request builder of `spanner.projects.instanceConfigs.create`: Creates an instance configuration and
+/// begins preparing it to be used. The returned long-running operation can be used to track the
+/// progress of preparing the new instance configuration. The instance configuration name is assigned by
+/// the caller. If the named instance configuration already exists, `CreateInstanceConfig` returns
+/// `ALREADY_EXISTS`. Immediately after the request returns: \* The instance configuration is readable
+/// via the API, with all requested attributes. The instance configuration's reconciling field is set to
+/// true. Its state is `CREATING`. While the operation is pending: \* Cancelling the operation renders
+/// the instance configuration immediately unreadable via the API. \* Except for deleting the creating
+/// resource, all other attempts to modify the instance configuration are rejected. Upon completion of
+/// the returned operation: \* Instances can be created using the instance configuration. \* The
+/// instance configuration's reconciling field becomes false. Its state becomes `READY`. The returned
+/// long-running operation will have a name of the format `/operations/` and can be used to track
+/// creation of the instance configuration. The metadata field type is CreateInstanceConfigMetadata. The
+/// response field type is InstanceConfig, if successful. Authorization requires
+/// `spanner.instanceConfigs.create` permission on the resource parent.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsCreate {
@@ -193,7 +237,9 @@ impl ProjectsInstanceConfigsCreate {
     pub fn input(&self) -> &ProjectsInstanceConfigsCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -279,14 +325,22 @@ static PROJECTS_INSTANCE_CONFIGS_DELETE: nimbus_google::codegen::OperationInfo =
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsDeleteParams {
-    /// The `name` parameter.
+    /// Required. The name of the instance configuration to be deleted. Values are of the form
+    /// `projects//instanceConfigs/`
     pub name: String,
-    /// The `etag` parameter.
+    /// Used for optimistic concurrency control as a way to help prevent simultaneous deletes of an instance
+    /// configuration from overwriting each other. If not empty, the API only deletes the instance
+    /// configuration when the etag provided matches the current status of the requested instance
+    /// configuration. Otherwise, deletes the instance configuration without checking the current status of
+    /// the requested instance configuration.
     pub etag: Option<String>,
-    /// The `validateOnly` parameter.
+    /// An option to validate, but not actually execute, a request, and provide the same response.
     pub validate_only: Option<bool>,
 }
-/// Request builder of `spanner.projects.instanceConfigs.delete`: Deletes the instance configuration. Deletion is only allowed when no instances are using the configuration. If any instances are using the configuration, returns `FAILED_PRECONDITION`. Only user-managed configurations can be deleted. Authorization requires `spanner.instanceConfigs.delete` permission on the resource name.
+/// Request builder of `spanner.projects.instanceConfigs.delete`: Deletes the instance configuration.
+/// Deletion is only allowed when no instances are using the configuration. If any instances are using
+/// the configuration, returns `FAILED_PRECONDITION`. Only user-managed configurations can be deleted.
+/// Authorization requires `spanner.instanceConfigs.delete` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsDelete {
@@ -309,17 +363,19 @@ impl ProjectsInstanceConfigsDelete {
     pub fn input(&self) -> &ProjectsInstanceConfigsDeleteParams {
         &self.input
     }
-    /// Used for optimistic concurrency control as a way to help prevent simultaneous deletes of an instance configuration from overwriting each other. If not empty, the API only deletes the instance configuration when the etag provided matches the current status of the requested instance configuration. Otherwise, deletes the instance configuration without checking the current status of the requested instance configuration.
+    /// Sets the `etag` parameter ([`ProjectsInstanceConfigsDeleteParams::etag`]).
     pub fn set_etag(mut self, value: impl Into<String>) -> Self {
         self.input.etag = Some(value.into());
         self
     }
-    /// An option to validate, but not actually execute, a request, and provide the same response.
+    /// Sets the `validateOnly` parameter ([`ProjectsInstanceConfigsDeleteParams::validate_only`]).
     pub fn set_validate_only(mut self, value: impl Into<bool>) -> Self {
         self.input.validate_only = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -385,10 +441,12 @@ static PROJECTS_INSTANCE_CONFIGS_GET: nimbus_google::codegen::OperationInfo = ni
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsGetParams {
-    /// The `name` parameter.
+    /// Required. The name of the requested instance configuration. Values are of the form
+    /// `projects//instanceConfigs/`.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instanceConfigs.get`: Gets information about a particular instance configuration.
+/// Request builder of `spanner.projects.instanceConfigs.get`: Gets information about a particular
+/// instance configuration.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsGet {
@@ -411,7 +469,9 @@ impl ProjectsInstanceConfigsGet {
     pub fn input(&self) -> &ProjectsInstanceConfigsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -471,14 +531,19 @@ static PROJECTS_INSTANCE_CONFIGS_LIST: nimbus_google::codegen::OperationInfo = n
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsListParams {
-    /// The `parent` parameter.
+    /// Required. The name of the project for which a list of supported instance configurations is
+    /// requested. Values are of the form `projects/`.
     pub parent: String,
-    /// The `pageSize` parameter.
+    /// Number of instance configurations to be returned in the response. If 0 or less, defaults to the
+    /// server's maximum allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous
+    /// ListInstanceConfigsResponse.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instanceConfigs.list`: Lists the supported instance configurations for a given project. Returns both Google-managed configurations and user-managed configurations.
+/// Request builder of `spanner.projects.instanceConfigs.list`: Lists the supported instance
+/// configurations for a given project. Returns both Google-managed configurations and user-managed
+/// configurations.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsList {
@@ -501,17 +566,19 @@ impl ProjectsInstanceConfigsList {
     pub fn input(&self) -> &ProjectsInstanceConfigsListParams {
         &self.input
     }
-    /// Number of instance configurations to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstanceConfigsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListInstanceConfigsResponse.
+    /// Sets the `pageToken` parameter ([`ProjectsInstanceConfigsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -519,7 +586,8 @@ impl ProjectsInstanceConfigsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -614,10 +682,16 @@ static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_CANCEL: nimbus_google::codegen::Oper
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsOperationsCancelParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be cancelled.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instanceConfigs.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+/// Request builder of `spanner.projects.instanceConfigs.operations.cancel`: Starts asynchronous
+/// cancellation on a long-running operation. The server makes a best effort to cancel the operation,
+/// but success is not guaranteed. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check
+/// whether the cancellation succeeded or whether the operation completed despite cancellation. On
+/// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+/// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsOperationsCancel {
@@ -640,7 +714,9 @@ impl ProjectsInstanceConfigsOperationsCancel {
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -705,10 +781,13 @@ static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_DELETE: nimbus_google::codegen::Oper
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsOperationsDeleteParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be deleted.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instanceConfigs.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instanceConfigs.operations.delete`: Deletes a long-running
+/// operation. This method indicates that the client is no longer interested in the operation result. It
+/// does not cancel the operation. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsOperationsDelete {
@@ -731,7 +810,9 @@ impl ProjectsInstanceConfigsOperationsDelete {
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -795,10 +876,12 @@ static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_GET: nimbus_google::codegen::Operati
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsOperationsGetParams {
-    /// The `name` parameter.
+    /// The name of the operation resource.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instanceConfigs.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+/// Request builder of `spanner.projects.instanceConfigs.operations.get`: Gets the latest state of a
+/// long-running operation. Clients can use this method to poll the operation result at intervals as
+/// recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsOperationsGet {
@@ -821,7 +904,9 @@ impl ProjectsInstanceConfigsOperationsGet {
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -903,18 +988,25 @@ static PROJECTS_INSTANCE_CONFIGS_OPERATIONS_LIST: nimbus_google::codegen::Operat
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsOperationsListParams {
-    /// The `name` parameter.
+    /// The name of the operation's parent resource.
     pub name: String,
-    /// The `filter` parameter.
+    /// The standard list filter.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// The standard list page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// The standard list page token.
     pub page_token: Option<String>,
-    /// The `returnPartialSuccess` parameter.
+    /// When set to `true`, operations that are reachable are returned as normal, and those that are
+    /// unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true`
+    /// when reading across collections. For example, when `parent` is set to
+    /// `"projects/example/locations/-"`. This field is not supported by default and will result in an
+    /// `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific
+    /// documentation.
     pub return_partial_success: Option<bool>,
 }
-/// Request builder of `spanner.projects.instanceConfigs.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instanceConfigs.operations.list`: Lists operations that match
+/// the specified filter in the request. If the server doesn't support this method, it returns
+/// `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsOperationsList {
@@ -937,27 +1029,30 @@ impl ProjectsInstanceConfigsOperationsList {
     pub fn input(&self) -> &ProjectsInstanceConfigsOperationsListParams {
         &self.input
     }
-    /// The standard list filter.
+    /// Sets the `filter` parameter ([`ProjectsInstanceConfigsOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// The standard list page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstanceConfigsOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// The standard list page token.
+    /// Sets the `pageToken` parameter ([`ProjectsInstanceConfigsOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// When set to `true`, operations that are reachable are returned as normal, and those that are unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true` when reading across collections. For example, when `parent` is set to `"projects/example/locations/-"`. This field is not supported by default and will result in an `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific documentation.
+    /// Sets the `returnPartialSuccess` parameter
+    /// ([`ProjectsInstanceConfigsOperationsListParams::return_partial_success`]).
     pub fn set_return_partial_success(mut self, value: impl Into<bool>) -> Self {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -965,7 +1060,8 @@ impl ProjectsInstanceConfigsOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -1063,12 +1159,27 @@ static PROJECTS_INSTANCE_CONFIGS_PATCH: nimbus_google::codegen::OperationInfo = 
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsPatchParams {
-    /// The `name` parameter.
+    /// A unique identifier for the instance configuration. Values are of the form
+    /// `projects//instanceConfigs/a-z*`. User instance configuration must start with `custom-`.
     pub name: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::UpdateInstanceConfigRequest,
 }
-/// Request builder of `spanner.projects.instanceConfigs.patch`: Updates an instance configuration. The returned long-running operation can be used to track the progress of updating the instance. If the named instance configuration does not exist, returns `NOT_FOUND`. Only user-managed configurations can be updated. Immediately after the request returns: \* The instance configuration's reconciling field is set to true. While the operation is pending: \* Cancelling the operation sets its metadata's cancel_time. The operation is guaranteed to succeed at undoing all changes, after which point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance configuration are rejected. \* Reading the instance configuration via the API continues to give the pre-request values. Upon completion of the returned operation: \* Creating instances using the instance configuration uses the new values. \* The new values of the instance configuration are readable via the API. \* The instance configuration's reconciling field becomes false. The returned long-running operation will have a name of the format `/operations/` and can be used to track the instance configuration modification. The metadata field type is UpdateInstanceConfigMetadata. The response field type is InstanceConfig, if successful. Authorization requires `spanner.instanceConfigs.update` permission on the resource name.
+/// Request builder of `spanner.projects.instanceConfigs.patch`: Updates an instance configuration. The
+/// returned long-running operation can be used to track the progress of updating the instance. If the
+/// named instance configuration does not exist, returns `NOT_FOUND`. Only user-managed configurations
+/// can be updated. Immediately after the request returns: \* The instance configuration's reconciling
+/// field is set to true. While the operation is pending: \* Cancelling the operation sets its
+/// metadata's cancel_time. The operation is guaranteed to succeed at undoing all changes, after which
+/// point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance
+/// configuration are rejected. \* Reading the instance configuration via the API continues to give the
+/// pre-request values. Upon completion of the returned operation: \* Creating instances using the
+/// instance configuration uses the new values. \* The new values of the instance configuration are
+/// readable via the API. \* The instance configuration's reconciling field becomes false. The returned
+/// long-running operation will have a name of the format `/operations/` and can be used to track the
+/// instance configuration modification. The metadata field type is UpdateInstanceConfigMetadata. The
+/// response field type is InstanceConfig, if successful. Authorization requires
+/// `spanner.instanceConfigs.update` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsPatch {
@@ -1091,7 +1202,9 @@ impl ProjectsInstanceConfigsPatch {
     pub fn input(&self) -> &ProjectsInstanceConfigsPatchParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -1176,10 +1289,16 @@ static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_CANCEL: nimbus_google::co
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsCancelParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be cancelled.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+/// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.cancel`: Starts
+/// asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the
+/// operation, but success is not guaranteed. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check
+/// whether the cancellation succeeded or whether the operation completed despite cancellation. On
+/// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+/// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsCancel {
@@ -1202,7 +1321,9 @@ impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -1244,7 +1365,8 @@ impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
             .send(&PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_CANCEL, request)
             .await
     }
-    /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.cancel` request and decodes the response.
+    /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.cancel` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
@@ -1269,10 +1391,13 @@ static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_DELETE: nimbus_google::co
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be deleted.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.delete`: Deletes a
+/// long-running operation. This method indicates that the client is no longer interested in the
+/// operation result. It does not cancel the operation. If the server doesn't support this method, it
+/// returns `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsDelete {
@@ -1295,7 +1420,9 @@ impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -1336,7 +1463,8 @@ impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
             .send(&PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_DELETE, request)
             .await
     }
-    /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.delete` request and decodes the response.
+    /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.delete` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
@@ -1361,10 +1489,12 @@ static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_GET: nimbus_google::codeg
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsGetParams {
-    /// The `name` parameter.
+    /// The name of the operation resource.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+/// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.get`: Gets the latest
+/// state of a long-running operation. Clients can use this method to poll the operation result at
+/// intervals as recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsGet {
@@ -1387,7 +1517,9 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -1447,7 +1579,8 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_GET, request).await
     }
-    /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.get` request and decodes the response.
+    /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.get` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
@@ -1472,18 +1605,25 @@ static PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_LIST: nimbus_google::code
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsListParams {
-    /// The `name` parameter.
+    /// The name of the operation's parent resource.
     pub name: String,
-    /// The `filter` parameter.
+    /// The standard list filter.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// The standard list page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// The standard list page token.
     pub page_token: Option<String>,
-    /// The `returnPartialSuccess` parameter.
+    /// When set to `true`, operations that are reachable are returned as normal, and those that are
+    /// unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true`
+    /// when reading across collections. For example, when `parent` is set to
+    /// `"projects/example/locations/-"`. This field is not supported by default and will result in an
+    /// `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific
+    /// documentation.
     pub return_partial_success: Option<bool>,
 }
-/// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instanceConfigs.ssdCaches.operations.list`: Lists operations
+/// that match the specified filter in the request. If the server doesn't support this method, it
+/// returns `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstanceConfigsSsdCachesOperationsList {
@@ -1506,27 +1646,31 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
     pub fn input(&self) -> &ProjectsInstanceConfigsSsdCachesOperationsListParams {
         &self.input
     }
-    /// The standard list filter.
+    /// Sets the `filter` parameter ([`ProjectsInstanceConfigsSsdCachesOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// The standard list page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstanceConfigsSsdCachesOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// The standard list page token.
+    /// Sets the `pageToken` parameter
+    /// ([`ProjectsInstanceConfigsSsdCachesOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// When set to `true`, operations that are reachable are returned as normal, and those that are unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true` when reading across collections. For example, when `parent` is set to `"projects/example/locations/-"`. This field is not supported by default and will result in an `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific documentation.
+    /// Sets the `returnPartialSuccess` parameter
+    /// ([`ProjectsInstanceConfigsSsdCachesOperationsListParams::return_partial_success`]).
     pub fn set_return_partial_success(mut self, value: impl Into<bool>) -> Self {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -1534,7 +1678,8 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -1610,7 +1755,8 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_LIST, request).await
     }
-    /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.list` request and decodes the response.
+    /// Sends the `spanner.projects.instanceConfigs.ssdCaches.operations.list` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
@@ -1635,16 +1781,59 @@ static PROJECTS_INSTANCES_BACKUP_OPERATIONS_LIST: nimbus_google::codegen::Operat
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupOperationsListParams {
-    /// The `parent` parameter.
+    /// Required. The instance of the backup operations. Values are of the form
+    /// `projects/{project}/instances/{instance}`.
     pub parent: String,
-    /// The `filter` parameter.
+    /// An expression that filters the list of returned backup operations. A filter expression consists of a
+    /// field name, a comparison operator, and a value for filtering. The value must be a string, a number,
+    /// or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon
+    /// `:` is the contains operator. Filter rules are not case sensitive. The following fields in the
+    /// operation are eligible for filtering: \* `name` - The name of the long-running operation \* `done` -
+    /// False if the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For
+    /// example, the type string for CreateBackupMetadata is
+    /// `type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata`. \* `metadata.` - any
+    /// field in metadata.value. `metadata.@type` must be specified first if filtering on metadata fields.
+    /// \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of
+    /// response. \* `response.` - any field in response.value. You can combine multiple expressions by
+    /// enclosing each expression in parentheses. By default, expressions are combined with AND logic, but
+    /// you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` - The
+    /// operation is complete. \*
+    /// `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata) AND` \\
+    /// `metadata.database:prod` - Returns operations where: \* The operation's metadata type is
+    /// CreateBackupMetadata. \* The source database name of backup contains the string "prod". \*
+    /// `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata) AND` \\
+    /// `(metadata.name:howl) AND` \\ `(metadata.progress.start_time < \"2018-03-28T14:50:00Z\") AND` \\
+    /// `(error:*)` - Returns operations where: \* The operation's metadata type is CreateBackupMetadata. \*
+    /// The backup name contains the string "howl". \* The operation started before 2018-03-28T14:50:00Z. \*
+    /// The operation resulted in an error. \*
+    /// `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CopyBackupMetadata) AND` \\
+    /// `(metadata.source_backup:test) AND` \\ `(metadata.progress.start_time < \"2022-01-18T14:50:00Z\")
+    /// AND` \\ `(error:*)` - Returns operations where: \* The operation's metadata type is
+    /// CopyBackupMetadata. \* The source backup name contains the string "test". \* The operation started
+    /// before 2022-01-18T14:50:00Z. \* The operation resulted in an error. \*
+    /// `((metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata) AND` \\
+    /// `(metadata.database:test_db)) OR` \\
+    /// `((metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CopyBackupMetadata) AND` \\
+    /// `(metadata.source_backup:test_bkp)) AND` \\ `(error:*)` - Returns operations where: \* The
+    /// operation's metadata matches either of criteria: \* The operation's metadata type is
+    /// CreateBackupMetadata AND the source database name of the backup contains the string "test_db" \* The
+    /// operation's metadata type is CopyBackupMetadata AND the source backup name contains the string
+    /// "test_bkp" \* The operation resulted in an error.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// Number of operations to be returned in the response. If 0 or less, defaults to the server's maximum
+    /// allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous
+    /// ListBackupOperationsResponse to the same `parent` and with the same `filter`.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instances.backupOperations.list`: Lists the backup long-running operations in the given instance. A backup operation has a name of the form `projects//instances//backups//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.progress.start_time` in descending order starting from the most recently started operation.
+/// Request builder of `spanner.projects.instances.backupOperations.list`: Lists the backup long-running
+/// operations in the given instance. A backup operation has a name of the form
+/// `projects//instances//backups//operations/`. The long-running operation metadata field type
+/// `metadata.type_url` describes the type of the metadata. Operations returned include those that have
+/// completed/failed/canceled within the last 7 days, and pending operations. Operations returned are
+/// ordered by `operation.metadata.value.progress.start_time` in descending order starting from the most
+/// recently started operation.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupOperationsList {
@@ -1667,22 +1856,24 @@ impl ProjectsInstancesBackupOperationsList {
     pub fn input(&self) -> &ProjectsInstancesBackupOperationsListParams {
         &self.input
     }
-    /// An expression that filters the list of returned backup operations. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the operation are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example, the type string for CreateBackupMetadata is `type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata`. \* `metadata.` - any field in metadata.value. `metadata.@type` must be specified first if filtering on metadata fields. \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of response. \* `response.` - any field in response.value. You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic, but you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` - The operation is complete. \* `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata) AND` \\ `metadata.database:prod` - Returns operations where: \* The operation's metadata type is CreateBackupMetadata. \* The source database name of backup contains the string "prod". \* `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata) AND` \\ `(metadata.name:howl) AND` \\ `(metadata.progress.start_time < \"2018-03-28T14:50:00Z\") AND` \\ `(error:*)` - Returns operations where: \* The operation's metadata type is CreateBackupMetadata. \* The backup name contains the string "howl". \* The operation started before 2018-03-28T14:50:00Z. \* The operation resulted in an error. \* `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CopyBackupMetadata) AND` \\ `(metadata.source_backup:test) AND` \\ `(metadata.progress.start_time < \"2022-01-18T14:50:00Z\") AND` \\ `(error:*)` - Returns operations where: \* The operation's metadata type is CopyBackupMetadata. \* The source backup name contains the string "test". \* The operation started before 2022-01-18T14:50:00Z. \* The operation resulted in an error. \* `((metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CreateBackupMetadata) AND` \\ `(metadata.database:test_db)) OR` \\ `((metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.CopyBackupMetadata) AND` \\ `(metadata.source_backup:test_bkp)) AND` \\ `(error:*)` - Returns operations where: \* The operation's metadata matches either of criteria: \* The operation's metadata type is CreateBackupMetadata AND the source database name of the backup contains the string "test_db" \* The operation's metadata type is CopyBackupMetadata AND the source backup name contains the string "test_bkp" \* The operation resulted in an error.
+    /// Sets the `filter` parameter ([`ProjectsInstancesBackupOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// Number of operations to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesBackupOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListBackupOperationsResponse to the same `parent` and with the same `filter`.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesBackupOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -1690,7 +1881,8 @@ impl ProjectsInstancesBackupOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -1789,12 +1981,19 @@ static PROJECTS_INSTANCES_BACKUPS_COPY: nimbus_google::codegen::OperationInfo = 
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsCopyParams {
-    /// The `parent` parameter.
+    /// Required. The name of the destination instance that will contain the backup copy. Values are of the
+    /// form: `projects/{project}/instances/{instance}`.
     pub parent: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::CopyBackupRequest,
 }
-/// Request builder of `spanner.projects.instances.backups.copy`: Starts copying a Cloud Spanner Backup. The returned backup long-running operation will have a name of the format `projects//instances//backups//operations/` and can be used to track copying of the backup. The operation is associated with the destination backup. The metadata field type is CopyBackupMetadata. The response field type is Backup, if successful. Cancelling the returned operation will stop the copying and delete the destination backup. Concurrent CopyBackup requests can run on the same source backup.
+/// Request builder of `spanner.projects.instances.backups.copy`: Starts copying a Cloud Spanner Backup.
+/// The returned backup long-running operation will have a name of the format
+/// `projects//instances//backups//operations/` and can be used to track copying of the backup. The
+/// operation is associated with the destination backup. The metadata field type is CopyBackupMetadata.
+/// The response field type is Backup, if successful. Cancelling the returned operation will stop the
+/// copying and delete the destination backup. Concurrent CopyBackup requests can run on the same source
+/// backup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsCopy {
@@ -1817,7 +2016,9 @@ impl ProjectsInstancesBackupsCopy {
     pub fn input(&self) -> &ProjectsInstancesBackupsCopyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -1903,22 +2104,47 @@ static PROJECTS_INSTANCES_BACKUPS_CREATE: nimbus_google::codegen::OperationInfo 
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsCreateParams {
-    /// The `parent` parameter.
+    /// Required. The name of the instance in which the backup is created. This must be the same instance
+    /// that contains the database the backup is created from. The backup will be stored in the locations
+    /// specified in the instance configuration of this instance. Values are of the form
+    /// `projects/{project}/instances/{instance}`.
     pub parent: String,
-    /// The `backupId` parameter.
+    /// Required. The id of the backup to be created. The `backup_id` appended to `parent` forms the full
+    /// backup name of the form `projects/{project}/instances/{instance}/backups/{backup_id}`.
     pub backup_id: Option<String>,
-    /// The `encryptionConfig.encryptionType` parameter.
+    /// Required. The encryption type of the backup.
     pub encryption_config_encryption_type: Option<
         crate::types::ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType,
     >,
-    /// The `encryptionConfig.kmsKeyName` parameter.
+    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using
+    /// `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key
+    /// matches the database instance's configuration (location) exactly. For example, if the KMS location
+    /// is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`.
+    /// The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only
+    /// when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form
+    /// `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`.
     pub encryption_config_kms_key_name: Option<String>,
-    /// The `encryptionConfig.kmsKeyNames` parameter.
+    /// Optional. Specifies the KMS configuration for the one or more keys used to protect the backup.
+    /// Values are of the form
+    /// `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`. The keys
+    /// referenced by `kms_key_names` must fully cover all regions of the backup's instance configuration.
+    /// Some examples: \* For regional (single-region) instance configurations, specify a regional location
+    /// KMS key. \* For multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a
+    /// multi-region location KMS key or multiple regional location KMS keys that cover all regions in the
+    /// instance configuration. \* For an instance configuration of type `USER_MANAGED`, specify only
+    /// regional location KMS keys to cover each region in the instance configuration. Multi-region location
+    /// KMS keys aren't supported for `USER_MANAGED` type instance configurations.
     pub encryption_config_kms_key_names: Option<Vec<String>>,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::Backup,
 }
-/// Request builder of `spanner.projects.instances.backups.create`: Starts creating a new Cloud Spanner Backup. The returned backup long-running operation will have a name of the format `projects//instances//backups//operations/` and can be used to track creation of the backup. The metadata field type is CreateBackupMetadata. The response field type is Backup, if successful. Cancelling the returned operation will stop the creation and delete the backup. There can be only one pending backup creation per database. Backup creation of different databases can run concurrently.
+/// Request builder of `spanner.projects.instances.backups.create`: Starts creating a new Cloud Spanner
+/// Backup. The returned backup long-running operation will have a name of the format
+/// `projects//instances//backups//operations/` and can be used to track creation of the backup. The
+/// metadata field type is CreateBackupMetadata. The response field type is Backup, if successful.
+/// Cancelling the returned operation will stop the creation and delete the backup. There can be only
+/// one pending backup creation per database. Backup creation of different databases can run
+/// concurrently.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsCreate {
@@ -1941,12 +2167,13 @@ impl ProjectsInstancesBackupsCreate {
     pub fn input(&self) -> &ProjectsInstancesBackupsCreateParams {
         &self.input
     }
-    /// Required. The id of the backup to be created. The `backup_id` appended to `parent` forms the full backup name of the form `projects/{project}/instances/{instance}/backups/{backup_id}`.
+    /// Sets the `backupId` parameter ([`ProjectsInstancesBackupsCreateParams::backup_id`]).
     pub fn set_backup_id(mut self, value: impl Into<String>) -> Self {
         self.input.backup_id = Some(value.into());
         self
     }
-    /// Required. The encryption type of the backup.
+    /// Sets the `encryptionConfig.encryptionType` parameter
+    /// ([`ProjectsInstancesBackupsCreateParams::encryption_config_encryption_type`]).
     pub fn set_encryption_config_encryption_type(
         mut self,
         value: impl Into<
@@ -1956,7 +2183,8 @@ impl ProjectsInstancesBackupsCreate {
         self.input.encryption_config_encryption_type = Some(value.into());
         self
     }
-    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key matches the database instance's configuration (location) exactly. For example, if the KMS location is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`. The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`.
+    /// Sets the `encryptionConfig.kmsKeyName` parameter
+    /// ([`ProjectsInstancesBackupsCreateParams::encryption_config_kms_key_name`]).
     pub fn set_encryption_config_kms_key_name(
         mut self,
         value: impl Into<String>,
@@ -1964,7 +2192,8 @@ impl ProjectsInstancesBackupsCreate {
         self.input.encryption_config_kms_key_name = Some(value.into());
         self
     }
-    /// Optional. Specifies the KMS configuration for the one or more keys used to protect the backup. Values are of the form `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`. The keys referenced by `kms_key_names` must fully cover all regions of the backup's instance configuration. Some examples: \* For regional (single-region) instance configurations, specify a regional location KMS key. \* For multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a multi-region location KMS key or multiple regional location KMS keys that cover all regions in the instance configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys aren't supported for `USER_MANAGED` type instance configurations.
+    /// Sets the `encryptionConfig.kmsKeyNames` parameter
+    /// ([`ProjectsInstancesBackupsCreateParams::encryption_config_kms_key_names`]).
     pub fn set_encryption_config_kms_key_names(
         mut self,
         value: impl Into<Vec<String>>,
@@ -1972,7 +2201,9 @@ impl ProjectsInstancesBackupsCreate {
         self.input.encryption_config_kms_key_names = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -2073,10 +2304,12 @@ static PROJECTS_INSTANCES_BACKUPS_DELETE: nimbus_google::codegen::OperationInfo 
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsDeleteParams {
-    /// The `name` parameter.
+    /// Required. Name of the backup to delete. Values are of the form
+    /// `projects/{project}/instances/{instance}/backups/{backup}`.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.backups.delete`: Deletes a pending or completed Backup.
+/// Request builder of `spanner.projects.instances.backups.delete`: Deletes a pending or completed
+/// Backup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsDelete {
@@ -2099,7 +2332,9 @@ impl ProjectsInstancesBackupsDelete {
     pub fn input(&self) -> &ProjectsInstancesBackupsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -2160,10 +2395,12 @@ static PROJECTS_INSTANCES_BACKUPS_GET: nimbus_google::codegen::OperationInfo = n
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsGetParams {
-    /// The `name` parameter.
+    /// Required. Name of the backup. Values are of the form
+    /// `projects/{project}/instances/{instance}/backups/{backup}`.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.backups.get`: Gets metadata on a pending or completed Backup.
+/// Request builder of `spanner.projects.instances.backups.get`: Gets metadata on a pending or completed
+/// Backup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsGet {
@@ -2186,7 +2423,9 @@ impl ProjectsInstancesBackupsGet {
     pub fn input(&self) -> &ProjectsInstancesBackupsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -2246,12 +2485,19 @@ static PROJECTS_INSTANCES_BACKUPS_GET_IAM_POLICY: nimbus_google::codegen::Operat
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsGetIamPolicyParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which the policy is being retrieved. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for database
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::GetIamPolicyRequest,
 }
-/// Request builder of `spanner.projects.instances.backups.getIamPolicy`: Gets the access control policy for a database or backup resource. Returns an empty policy if a database or backup exists but does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on resource.
+/// Request builder of `spanner.projects.instances.backups.getIamPolicy`: Gets the access control policy
+/// for a database or backup resource. Returns an empty policy if a database or backup exists but does
+/// not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on
+/// resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource.
+/// For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on
+/// resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsGetIamPolicy {
@@ -2274,7 +2520,9 @@ impl ProjectsInstancesBackupsGetIamPolicy {
     pub fn input(&self) -> &ProjectsInstancesBackupsGetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -2340,16 +2588,37 @@ static PROJECTS_INSTANCES_BACKUPS_LIST: nimbus_google::codegen::OperationInfo = 
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsListParams {
-    /// The `parent` parameter.
+    /// Required. The instance to list backups from. Values are of the form
+    /// `projects/{project}/instances/{instance}`.
     pub parent: String,
-    /// The `filter` parameter.
+    /// An expression that filters the list of returned backups. A filter expression consists of a field
+    /// name, a comparison operator, and a value for filtering. The value must be a string, a number, or a
+    /// boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:`
+    /// is the contains operator. Filter rules are not case sensitive. The following fields in the Backup
+    /// are eligible for filtering: \* `name` \* `database` \* `state` \* `create_time` (and values are of
+    /// the format YYYY-MM-DDTHH:MM:SSZ) \* `expire_time` (and values are of the format
+    /// YYYY-MM-DDTHH:MM:SSZ) \* `version_time` (and values are of the format YYYY-MM-DDTHH:MM:SSZ) \*
+    /// `size_bytes` \* `backup_schedules` You can combine multiple expressions by enclosing each expression
+    /// in parentheses. By default, expressions are combined with AND logic, but you can specify AND, OR,
+    /// and NOT logic explicitly. Here are a few examples: \* `name:Howl` - The backup's name contains the
+    /// string "howl". \* `database:prod` - The database's name contains the string "prod". \*
+    /// `state:CREATING` - The backup is pending creation. \* `state:READY` - The backup is fully created
+    /// and ready for use. \* `(name:howl) AND (create_time < \"2018-03-28T14:50:00Z\")` - The backup name
+    /// contains the string "howl" and `create_time` of the backup is before 2018-03-28T14:50:00Z. \*
+    /// `expire_time < \"2018-03-28T14:50:00Z\"` - The backup `expire_time` is before 2018-03-28T14:50:00Z.
+    /// \* `size_bytes > 10000000000` - The backup's size is greater than 10GB \* `backup_schedules:daily` -
+    /// The backup is created from a schedule with "daily" in its name.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// Number of backups to be returned in the response. If 0 or less, defaults to the server's maximum
+    /// allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous ListBackupsResponse to
+    /// the same `parent` and with the same `filter`.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instances.backups.list`: Lists completed and pending backups. Backups returned are ordered by `create_time` in descending order, starting from the most recent `create_time`.
+/// Request builder of `spanner.projects.instances.backups.list`: Lists completed and pending backups.
+/// Backups returned are ordered by `create_time` in descending order, starting from the most recent
+/// `create_time`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsList {
@@ -2372,22 +2641,24 @@ impl ProjectsInstancesBackupsList {
     pub fn input(&self) -> &ProjectsInstancesBackupsListParams {
         &self.input
     }
-    /// An expression that filters the list of returned backups. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the Backup are eligible for filtering: \* `name` \* `database` \* `state` \* `create_time` (and values are of the format YYYY-MM-DDTHH:MM:SSZ) \* `expire_time` (and values are of the format YYYY-MM-DDTHH:MM:SSZ) \* `version_time` (and values are of the format YYYY-MM-DDTHH:MM:SSZ) \* `size_bytes` \* `backup_schedules` You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic, but you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `name:Howl` - The backup's name contains the string "howl". \* `database:prod` - The database's name contains the string "prod". \* `state:CREATING` - The backup is pending creation. \* `state:READY` - The backup is fully created and ready for use. \* `(name:howl) AND (create_time < \"2018-03-28T14:50:00Z\")` - The backup name contains the string "howl" and `create_time` of the backup is before 2018-03-28T14:50:00Z. \* `expire_time < \"2018-03-28T14:50:00Z\"` - The backup `expire_time` is before 2018-03-28T14:50:00Z. \* `size_bytes > 10000000000` - The backup's size is greater than 10GB \* `backup_schedules:daily` - The backup is created from a schedule with "daily" in its name.
+    /// Sets the `filter` parameter ([`ProjectsInstancesBackupsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// Number of backups to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesBackupsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListBackupsResponse to the same `parent` and with the same `filter`.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesBackupsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -2395,7 +2666,8 @@ impl ProjectsInstancesBackupsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -2487,10 +2759,16 @@ static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_CANCEL: nimbus_google::codegen::Ope
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsOperationsCancelParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be cancelled.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.backups.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+/// Request builder of `spanner.projects.instances.backups.operations.cancel`: Starts asynchronous
+/// cancellation on a long-running operation. The server makes a best effort to cancel the operation,
+/// but success is not guaranteed. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check
+/// whether the cancellation succeeded or whether the operation completed despite cancellation. On
+/// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+/// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsOperationsCancel {
@@ -2513,7 +2791,9 @@ impl ProjectsInstancesBackupsOperationsCancel {
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -2578,10 +2858,13 @@ static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_DELETE: nimbus_google::codegen::Ope
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsOperationsDeleteParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be deleted.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.backups.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instances.backups.operations.delete`: Deletes a long-running
+/// operation. This method indicates that the client is no longer interested in the operation result. It
+/// does not cancel the operation. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsOperationsDelete {
@@ -2604,7 +2887,9 @@ impl ProjectsInstancesBackupsOperationsDelete {
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -2668,10 +2953,12 @@ static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_GET: nimbus_google::codegen::Operat
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsOperationsGetParams {
-    /// The `name` parameter.
+    /// The name of the operation resource.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.backups.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+/// Request builder of `spanner.projects.instances.backups.operations.get`: Gets the latest state of a
+/// long-running operation. Clients can use this method to poll the operation result at intervals as
+/// recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsOperationsGet {
@@ -2694,7 +2981,9 @@ impl ProjectsInstancesBackupsOperationsGet {
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -2779,18 +3068,25 @@ static PROJECTS_INSTANCES_BACKUPS_OPERATIONS_LIST: nimbus_google::codegen::Opera
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsOperationsListParams {
-    /// The `name` parameter.
+    /// The name of the operation's parent resource.
     pub name: String,
-    /// The `filter` parameter.
+    /// The standard list filter.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// The standard list page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// The standard list page token.
     pub page_token: Option<String>,
-    /// The `returnPartialSuccess` parameter.
+    /// When set to `true`, operations that are reachable are returned as normal, and those that are
+    /// unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true`
+    /// when reading across collections. For example, when `parent` is set to
+    /// `"projects/example/locations/-"`. This field is not supported by default and will result in an
+    /// `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific
+    /// documentation.
     pub return_partial_success: Option<bool>,
 }
-/// Request builder of `spanner.projects.instances.backups.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instances.backups.operations.list`: Lists operations that match
+/// the specified filter in the request. If the server doesn't support this method, it returns
+/// `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsOperationsList {
@@ -2813,27 +3109,30 @@ impl ProjectsInstancesBackupsOperationsList {
     pub fn input(&self) -> &ProjectsInstancesBackupsOperationsListParams {
         &self.input
     }
-    /// The standard list filter.
+    /// Sets the `filter` parameter ([`ProjectsInstancesBackupsOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// The standard list page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesBackupsOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// The standard list page token.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesBackupsOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// When set to `true`, operations that are reachable are returned as normal, and those that are unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true` when reading across collections. For example, when `parent` is set to `"projects/example/locations/-"`. This field is not supported by default and will result in an `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific documentation.
+    /// Sets the `returnPartialSuccess` parameter
+    /// ([`ProjectsInstancesBackupsOperationsListParams::return_partial_success`]).
     pub fn set_return_partial_success(mut self, value: impl Into<bool>) -> Self {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -2841,7 +3140,8 @@ impl ProjectsInstancesBackupsOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -2942,14 +3242,23 @@ static PROJECTS_INSTANCES_BACKUPS_PATCH: nimbus_google::codegen::OperationInfo =
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsPatchParams {
-    /// The `name` parameter.
+    /// Output only for the CreateBackup operation. Required for the UpdateBackup operation. A globally
+    /// unique identifier for the backup which cannot be changed. Values are of the form
+    /// `projects/{project}/instances/{instance}/backups/a-z*[a-z0-9]` The final segment of the name must be
+    /// between 2 and 60 characters in length. The backup is stored in the location(s) specified in the
+    /// instance configuration of the instance containing the backup, identified by the prefix of the backup
+    /// name of the form `projects/{project}/instances/{instance}`.
     pub name: String,
-    /// The `updateMask` parameter.
+    /// Required. A mask specifying which fields (for example, `expire_time`) in the backup resource should
+    /// be updated. This mask is relative to the backup resource, not to the request message. The field mask
+    /// must always be specified; this prevents any future fields from being erased accidentally by clients
+    /// that do not know about them.
     pub update_mask: Option<String>,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::Backup,
 }
-/// Request builder of `spanner.projects.instances.backups.patch`: Updates a pending or completed Backup.
+/// Request builder of `spanner.projects.instances.backups.patch`: Updates a pending or completed
+/// Backup.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsPatch {
@@ -2972,12 +3281,14 @@ impl ProjectsInstancesBackupsPatch {
     pub fn input(&self) -> &ProjectsInstancesBackupsPatchParams {
         &self.input
     }
-    /// Required. A mask specifying which fields (for example, `expire_time`) in the backup resource should be updated. This mask is relative to the backup resource, not to the request message. The field mask must always be specified; this prevents any future fields from being erased accidentally by clients that do not know about them.
+    /// Sets the `updateMask` parameter ([`ProjectsInstancesBackupsPatchParams::update_mask`]).
     pub fn set_update_mask(mut self, value: impl Into<String>) -> Self {
         self.input.update_mask = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3044,12 +3355,18 @@ static PROJECTS_INSTANCES_BACKUPS_SET_IAM_POLICY: nimbus_google::codegen::Operat
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsSetIamPolicyParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which the policy is being set. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for databases
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::SetIamPolicyRequest,
 }
-/// Request builder of `spanner.projects.instances.backups.setIamPolicy`: Sets the access control policy on a database or backup resource. Replaces any existing policy. Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
+/// Request builder of `spanner.projects.instances.backups.setIamPolicy`: Sets the access control policy
+/// on a database or backup resource. Replaces any existing policy. Authorization requires
+/// `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires
+/// `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires
+/// `spanner.backupSchedules.setIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsSetIamPolicy {
@@ -3072,7 +3389,9 @@ impl ProjectsInstancesBackupsSetIamPolicy {
     pub fn input(&self) -> &ProjectsInstancesBackupsSetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3138,12 +3457,21 @@ static PROJECTS_INSTANCES_BACKUPS_TEST_IAM_PERMISSIONS: nimbus_google::codegen::
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesBackupsTestIamPermissionsParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which permissions are being tested. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for database
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::TestIamPermissionsRequest,
 }
-/// Request builder of `spanner.projects.instances.backups.testIamPermissions`: Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
+/// Request builder of `spanner.projects.instances.backups.testIamPermissions`: Returns permissions that
+/// the caller has on the specified database or backup resource. Attempting this RPC on a non-existent
+/// Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list`
+/// permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions.
+/// Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has
+/// `spanner.backups.list` permission on the containing instance. Calling this method on a backup
+/// schedule that does not exist will result in a NOT_FOUND error if the user has
+/// `spanner.backupSchedules.list` permission on the containing database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesBackupsTestIamPermissions {
@@ -3166,7 +3494,9 @@ impl ProjectsInstancesBackupsTestIamPermissions {
     pub fn input(&self) -> &ProjectsInstancesBackupsTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3238,12 +3568,26 @@ static PROJECTS_INSTANCES_CREATE: nimbus_google::codegen::OperationInfo = nimbus
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesCreateParams {
-    /// The `parent` parameter.
+    /// Required. The name of the project in which to create the instance. Values are of the form
+    /// `projects/`.
     pub parent: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::CreateInstanceRequest,
 }
-/// Request builder of `spanner.projects.instances.create`: Creates an instance and begins preparing it to begin serving. The returned long-running operation can be used to track the progress of preparing the new instance. The instance name is assigned by the caller. If the named instance already exists, `CreateInstance` returns `ALREADY_EXISTS`. Immediately upon completion of this request: \* The instance is readable via the API, with all requested attributes but no allocated resources. Its state is `CREATING`. Until completion of the returned operation: \* Cancelling the operation renders the instance immediately unreadable via the API. \* The instance can be deleted. \* All other attempts to modify the instance are rejected. Upon completion of the returned operation: \* Billing for all successfully-allocated resources begins (some types may have lower than the requested levels). \* Databases can be created in the instance. \* The instance's allocated resource levels are readable via the API. \* The instance's state becomes `READY`. The returned long-running operation will have a name of the format `/operations/` and can be used to track creation of the instance. The metadata field type is CreateInstanceMetadata. The response field type is Instance, if successful.
+/// Request builder of `spanner.projects.instances.create`: Creates an instance and begins preparing it
+/// to begin serving. The returned long-running operation can be used to track the progress of preparing
+/// the new instance. The instance name is assigned by the caller. If the named instance already exists,
+/// `CreateInstance` returns `ALREADY_EXISTS`. Immediately upon completion of this request: \* The
+/// instance is readable via the API, with all requested attributes but no allocated resources. Its
+/// state is `CREATING`. Until completion of the returned operation: \* Cancelling the operation renders
+/// the instance immediately unreadable via the API. \* The instance can be deleted. \* All other
+/// attempts to modify the instance are rejected. Upon completion of the returned operation: \* Billing
+/// for all successfully-allocated resources begins (some types may have lower than the requested
+/// levels). \* Databases can be created in the instance. \* The instance's allocated resource levels
+/// are readable via the API. \* The instance's state becomes `READY`. The returned long-running
+/// operation will have a name of the format `/operations/` and can be used to track creation of the
+/// instance. The metadata field type is CreateInstanceMetadata. The response field type is Instance, if
+/// successful.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesCreate {
@@ -3266,7 +3610,9 @@ impl ProjectsInstancesCreate {
     pub fn input(&self) -> &ProjectsInstancesCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3352,16 +3698,42 @@ static PROJECTS_INSTANCES_DATABASE_OPERATIONS_LIST: nimbus_google::codegen::Oper
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabaseOperationsListParams {
-    /// The `parent` parameter.
+    /// Required. The instance of the database operations. Values are of the form `projects//instances/`.
     pub parent: String,
-    /// The `filter` parameter.
+    /// An expression that filters the list of returned operations. A filter expression consists of a field
+    /// name, a comparison operator, and a value for filtering. The value must be a string, a number, or a
+    /// boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:`
+    /// is the contains operator. Filter rules are not case sensitive. The following fields in the operation
+    /// are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if
+    /// the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example,
+    /// the type string for RestoreDatabaseMetadata is
+    /// `type.googleapis.com/google.spanner.admin.database.v1.RestoreDatabaseMetadata`. \* `metadata.` - any
+    /// field in metadata.value. `metadata.@type` must be specified first, if filtering on metadata fields.
+    /// \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of
+    /// response. \* `response.` - any field in response.value. You can combine multiple expressions by
+    /// enclosing each expression in parentheses. By default, expressions are combined with AND logic.
+    /// However, you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` -
+    /// The operation is complete. \*
+    /// `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.RestoreDatabaseMetadata) AND`
+    /// \\ `(metadata.source_type:BACKUP) AND` \\ `(metadata.backup_info.backup:backup_howl) AND` \\
+    /// `(metadata.name:restored_howl) AND` \\ `(metadata.progress.start_time < \"2018-03-28T14:50:00Z\")
+    /// AND` \\ `(error:*)` - Return operations where: \* The operation's metadata type is
+    /// RestoreDatabaseMetadata. \* The database is restored from a backup. \* The backup name contains
+    /// "backup_howl". \* The restored database's name contains "restored_howl". \* The operation started
+    /// before 2018-03-28T14:50:00Z. \* The operation resulted in an error.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// Number of operations to be returned in the response. If 0 or less, defaults to the server's maximum
+    /// allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous
+    /// ListDatabaseOperationsResponse to the same `parent` and with the same `filter`.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instances.databaseOperations.list`: Lists database longrunning-operations. A database operation has a name of the form `projects//instances//databases//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations.
+/// Request builder of `spanner.projects.instances.databaseOperations.list`: Lists database
+/// longrunning-operations. A database operation has a name of the form
+/// `projects//instances//databases//operations/`. The long-running operation metadata field type
+/// `metadata.type_url` describes the type of the metadata. Operations returned include those that have
+/// completed/failed/canceled within the last 7 days, and pending operations.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabaseOperationsList {
@@ -3384,22 +3756,24 @@ impl ProjectsInstancesDatabaseOperationsList {
     pub fn input(&self) -> &ProjectsInstancesDatabaseOperationsListParams {
         &self.input
     }
-    /// An expression that filters the list of returned operations. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the operation are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example, the type string for RestoreDatabaseMetadata is `type.googleapis.com/google.spanner.admin.database.v1.RestoreDatabaseMetadata`. \* `metadata.` - any field in metadata.value. `metadata.@type` must be specified first, if filtering on metadata fields. \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of response. \* `response.` - any field in response.value. You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic. However, you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` - The operation is complete. \* `(metadata.@type=type.googleapis.com/google.spanner.admin.database.v1.RestoreDatabaseMetadata) AND` \\ `(metadata.source_type:BACKUP) AND` \\ `(metadata.backup_info.backup:backup_howl) AND` \\ `(metadata.name:restored_howl) AND` \\ `(metadata.progress.start_time < \"2018-03-28T14:50:00Z\") AND` \\ `(error:*)` - Return operations where: \* The operation's metadata type is RestoreDatabaseMetadata. \* The database is restored from a backup. \* The backup name contains "backup_howl". \* The restored database's name contains "restored_howl". \* The operation started before 2018-03-28T14:50:00Z. \* The operation resulted in an error.
+    /// Sets the `filter` parameter ([`ProjectsInstancesDatabaseOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// Number of operations to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesDatabaseOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListDatabaseOperationsResponse to the same `parent` and with the same `filter`.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesDatabaseOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3407,7 +3781,8 @@ impl ProjectsInstancesDatabaseOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -3509,12 +3884,14 @@ static PROJECTS_INSTANCES_DATABASES_ADD_SPLIT_POINTS: nimbus_google::codegen::Op
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesAddSplitPointsParams {
-    /// The `database` parameter.
+    /// Required. The database on whose tables or indexes the split points are to be added. Values are of
+    /// the form `projects//instances//databases/`.
     pub database: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::AddSplitPointsRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.addSplitPoints`: Adds split points to specified tables and indexes of a database.
+/// Request builder of `spanner.projects.instances.databases.addSplitPoints`: Adds split points to
+/// specified tables and indexes of a database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesAddSplitPoints {
@@ -3537,7 +3914,9 @@ impl ProjectsInstancesDatabasesAddSplitPoints {
     pub fn input(&self) -> &ProjectsInstancesDatabasesAddSplitPointsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3606,14 +3985,16 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_CREATE: nimbus_google::code
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesBackupSchedulesCreateParams {
-    /// The `parent` parameter.
+    /// Required. The name of the database that this backup schedule applies to.
     pub parent: String,
-    /// The `backupScheduleId` parameter.
+    /// Required. The Id to use for the backup schedule. The `backup_schedule_id` appended to `parent` forms
+    /// the full backup schedule name of the form `projects//instances//databases//backupSchedules/`.
     pub backup_schedule_id: Option<String>,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::BackupSchedule,
 }
-/// Request builder of `spanner.projects.instances.databases.backupSchedules.create`: Creates a new backup schedule.
+/// Request builder of `spanner.projects.instances.databases.backupSchedules.create`: Creates a new
+/// backup schedule.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesCreate {
@@ -3636,12 +4017,15 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesCreateParams {
         &self.input
     }
-    /// Required. The Id to use for the backup schedule. The `backup_schedule_id` appended to `parent` forms the full backup schedule name of the form `projects//instances//databases//backupSchedules/`.
+    /// Sets the `backupScheduleId` parameter
+    /// ([`ProjectsInstancesDatabasesBackupSchedulesCreateParams::backup_schedule_id`]).
     pub fn set_backup_schedule_id(mut self, value: impl Into<String>) -> Self {
         self.input.backup_schedule_id = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3688,7 +4072,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_CREATE, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.backupSchedules.create` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.backupSchedules.create` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
@@ -3713,10 +4098,12 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_DELETE: nimbus_google::code
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesBackupSchedulesDeleteParams {
-    /// The `name` parameter.
+    /// Required. The name of the schedule to delete. Values are of the form
+    /// `projects//instances//databases//backupSchedules/`.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.databases.backupSchedules.delete`: Deletes a backup schedule.
+/// Request builder of `spanner.projects.instances.databases.backupSchedules.delete`: Deletes a backup
+/// schedule.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesDelete {
@@ -3739,7 +4126,9 @@ impl ProjectsInstancesDatabasesBackupSchedulesDelete {
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3778,7 +4167,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesDelete {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_DELETE, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.backupSchedules.delete` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.backupSchedules.delete` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
@@ -3803,10 +4193,12 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET: nimbus_google::codegen
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesBackupSchedulesGetParams {
-    /// The `name` parameter.
+    /// Required. The name of the schedule to retrieve. Values are of the form
+    /// `projects//instances//databases//backupSchedules/`.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.databases.backupSchedules.get`: Gets backup schedule for the input schedule name.
+/// Request builder of `spanner.projects.instances.databases.backupSchedules.get`: Gets backup schedule
+/// for the input schedule name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesGet {
@@ -3829,7 +4221,9 @@ impl ProjectsInstancesDatabasesBackupSchedulesGet {
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3868,7 +4262,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesGet {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.backupSchedules.get` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.backupSchedules.get` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
@@ -3893,12 +4288,19 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET_IAM_POLICY: nimbus_goog
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which the policy is being retrieved. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for database
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::GetIamPolicyRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.backupSchedules.getIamPolicy`: Gets the access control policy for a database or backup resource. Returns an empty policy if a database or backup exists but does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on resource.
+/// Request builder of `spanner.projects.instances.databases.backupSchedules.getIamPolicy`: Gets the
+/// access control policy for a database or backup resource. Returns an empty policy if a database or
+/// backup exists but does not have a policy set. Authorization requires
+/// `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires
+/// `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires
+/// `spanner.backupSchedules.getIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
@@ -3921,7 +4323,9 @@ impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesGetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -3967,7 +4371,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
             .send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET_IAM_POLICY, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.databases.backupSchedules.getIamPolicy` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.backupSchedules.getIamPolicy` request and decodes
+    /// the response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
@@ -3992,14 +4397,18 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_LIST: nimbus_google::codege
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesBackupSchedulesListParams {
-    /// The `parent` parameter.
+    /// Required. Database is the parent resource whose backup schedules should be listed. Values are of the
+    /// form projects//instances//databases/
     pub parent: String,
-    /// The `pageSize` parameter.
+    /// Optional. Number of backup schedules to be returned in the response. If 0 or less, defaults to the
+    /// server's maximum allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// Optional. If non-empty, `page_token` should contain a next_page_token from a previous
+    /// ListBackupSchedulesResponse to the same `parent`.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instances.databases.backupSchedules.list`: Lists all the backup schedules for the database.
+/// Request builder of `spanner.projects.instances.databases.backupSchedules.list`: Lists all the backup
+/// schedules for the database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesList {
@@ -4022,17 +4431,20 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesListParams {
         &self.input
     }
-    /// Optional. Number of backup schedules to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesDatabasesBackupSchedulesListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// Optional. If non-empty, `page_token` should contain a next_page_token from a previous ListBackupSchedulesResponse to the same `parent`.
+    /// Sets the `pageToken` parameter
+    /// ([`ProjectsInstancesDatabasesBackupSchedulesListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -4040,7 +4452,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -4111,7 +4524,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_LIST, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.backupSchedules.list` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.backupSchedules.list` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<
@@ -4139,14 +4553,20 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_PATCH: nimbus_google::codeg
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesBackupSchedulesPatchParams {
-    /// The `name` parameter.
+    /// Identifier. Output only for the CreateBackupSchedule operation. Required for the
+    /// UpdateBackupSchedule operation. A globally unique identifier for the backup schedule which cannot be
+    /// changed. Values are of the form `projects//instances//databases//backupSchedules/a-z*[a-z0-9]` The
+    /// final segment of the name must be between 2 and 60 characters in length.
     pub name: String,
-    /// The `updateMask` parameter.
+    /// Required. A mask specifying which fields in the BackupSchedule resource should be updated. This mask
+    /// is relative to the BackupSchedule resource, not to the request message. The field mask must always
+    /// be specified; this prevents any future fields from being erased accidentally.
     pub update_mask: Option<String>,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::BackupSchedule,
 }
-/// Request builder of `spanner.projects.instances.databases.backupSchedules.patch`: Updates a backup schedule.
+/// Request builder of `spanner.projects.instances.databases.backupSchedules.patch`: Updates a backup
+/// schedule.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesPatch {
@@ -4169,12 +4589,15 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesPatchParams {
         &self.input
     }
-    /// Required. A mask specifying which fields in the BackupSchedule resource should be updated. This mask is relative to the BackupSchedule resource, not to the request message. The field mask must always be specified; this prevents any future fields from being erased accidentally.
+    /// Sets the `updateMask` parameter
+    /// ([`ProjectsInstancesDatabasesBackupSchedulesPatchParams::update_mask`]).
     pub fn set_update_mask(mut self, value: impl Into<String>) -> Self {
         self.input.update_mask = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -4220,7 +4643,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_PATCH, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.backupSchedules.patch` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.backupSchedules.patch` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::BackupSchedule, nimbus_google::codegen::Error> {
@@ -4245,12 +4669,18 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_SET_IAM_POLICY: nimbus_goog
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which the policy is being set. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for databases
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::SetIamPolicyRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.backupSchedules.setIamPolicy`: Sets the access control policy on a database or backup resource. Replaces any existing policy. Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
+/// Request builder of `spanner.projects.instances.databases.backupSchedules.setIamPolicy`: Sets the
+/// access control policy on a database or backup resource. Replaces any existing policy. Authorization
+/// requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization
+/// requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization
+/// requires `spanner.backupSchedules.setIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
@@ -4273,7 +4703,9 @@ impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
     pub fn input(&self) -> &ProjectsInstancesDatabasesBackupSchedulesSetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -4319,7 +4751,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
             .send(&PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_SET_IAM_POLICY, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.databases.backupSchedules.setIamPolicy` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.backupSchedules.setIamPolicy` request and decodes
+    /// the response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
@@ -4344,12 +4777,21 @@ static PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_TEST_IAM_PERMISSIONS: nimbu
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which permissions are being tested. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for database
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::TestIamPermissionsRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.backupSchedules.testIamPermissions`: Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
+/// Request builder of `spanner.projects.instances.databases.backupSchedules.testIamPermissions`:
+/// Returns permissions that the caller has on the specified database or backup resource. Attempting
+/// this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has
+/// `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an
+/// empty set of permissions. Calling this method on a backup that does not exist will result in a
+/// NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance.
+/// Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the
+/// user has `spanner.backupSchedules.list` permission on the containing database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
@@ -4374,7 +4816,9 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
     ) -> &ProjectsInstancesDatabasesBackupSchedulesTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -4423,7 +4867,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
             )
             .await
     }
-    /// Sends the `spanner.projects.instances.databases.backupSchedules.testIamPermissions` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.backupSchedules.testIamPermissions` request and
+    /// decodes the response.
     pub async fn send(
         self,
     ) -> Result<
@@ -4451,12 +4896,19 @@ static PROJECTS_INSTANCES_DATABASES_CHANGEQUORUM: nimbus_google::codegen::Operat
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesChangequorumParams {
-    /// The `name` parameter.
+    /// Required. Name of the database in which to apply `ChangeQuorum`. Values are of the form
+    /// `projects//instances//databases/`.
     pub name: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::ChangeQuorumRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.changequorum`: `ChangeQuorum` is strictly restricted to databases that use dual-region instance configurations. Initiates a background operation to change the quorum of a database from dual-region mode to single-region mode or vice versa. The returned long-running operation has a name of the format `projects//instances//databases//operations/` and can be used to track execution of the `ChangeQuorum`. The metadata field type is ChangeQuorumMetadata. Authorization requires `spanner.databases.changequorum` permission on the resource database.
+/// Request builder of `spanner.projects.instances.databases.changequorum`: `ChangeQuorum` is strictly
+/// restricted to databases that use dual-region instance configurations. Initiates a background
+/// operation to change the quorum of a database from dual-region mode to single-region mode or vice
+/// versa. The returned long-running operation has a name of the format
+/// `projects//instances//databases//operations/` and can be used to track execution of the
+/// `ChangeQuorum`. The metadata field type is ChangeQuorumMetadata. Authorization requires
+/// `spanner.databases.changequorum` permission on the resource database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesChangequorum {
@@ -4479,7 +4931,9 @@ impl ProjectsInstancesDatabasesChangequorum {
     pub fn input(&self) -> &ProjectsInstancesDatabasesChangequorumParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -4569,12 +5023,16 @@ static PROJECTS_INSTANCES_DATABASES_CREATE: nimbus_google::codegen::OperationInf
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesCreateParams {
-    /// The `parent` parameter.
+    /// Required. The name of the instance that will serve the new database. Values are of the form
+    /// `projects//instances/`.
     pub parent: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::CreateDatabaseRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.create`: Creates a new Spanner database and starts to prepare it for serving. The returned long-running operation will have a name of the format `/operations/` and can be used to track preparation of the database. The metadata field type is CreateDatabaseMetadata. The response field type is Database, if successful.
+/// Request builder of `spanner.projects.instances.databases.create`: Creates a new Spanner database and
+/// starts to prepare it for serving. The returned long-running operation will have a name of the format
+/// `/operations/` and can be used to track preparation of the database. The metadata field type is
+/// CreateDatabaseMetadata. The response field type is Database, if successful.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesCreate {
@@ -4597,7 +5055,9 @@ impl ProjectsInstancesDatabasesCreate {
     pub fn input(&self) -> &ProjectsInstancesDatabasesCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -4684,14 +5144,18 @@ static PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_LIST: nimbus_google::codegen:
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesDatabaseRolesListParams {
-    /// The `parent` parameter.
+    /// Required. The database whose roles should be listed. Values are of the form
+    /// `projects//instances//databases/`.
     pub parent: String,
-    /// The `pageSize` parameter.
+    /// Number of database roles to be returned in the response. If 0 or less, defaults to the server's
+    /// maximum allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous
+    /// ListDatabaseRolesResponse.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instances.databases.databaseRoles.list`: Lists Cloud Spanner database roles.
+/// Request builder of `spanner.projects.instances.databases.databaseRoles.list`: Lists Cloud Spanner
+/// database roles.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesDatabaseRolesList {
@@ -4714,17 +5178,19 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
     pub fn input(&self) -> &ProjectsInstancesDatabasesDatabaseRolesListParams {
         &self.input
     }
-    /// Number of database roles to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesDatabasesDatabaseRolesListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListDatabaseRolesResponse.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesDatabasesDatabaseRolesListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -4732,7 +5198,8 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -4803,7 +5270,8 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_LIST, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.databaseRoles.list` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.databaseRoles.list` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListDatabaseRolesResponse, nimbus_google::codegen::Error> {
@@ -4828,12 +5296,21 @@ static PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_TEST_IAM_PERMISSIONS: nimbus_
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which permissions are being tested. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for database
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::TestIamPermissionsRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.databaseRoles.testIamPermissions`: Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
+/// Request builder of `spanner.projects.instances.databases.databaseRoles.testIamPermissions`: Returns
+/// permissions that the caller has on the specified database or backup resource. Attempting this RPC on
+/// a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has
+/// `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an
+/// empty set of permissions. Calling this method on a backup that does not exist will result in a
+/// NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance.
+/// Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the
+/// user has `spanner.backupSchedules.list` permission on the containing database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
@@ -4858,7 +5335,9 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
     ) -> &ProjectsInstancesDatabasesDatabaseRolesTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -4907,7 +5386,8 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
             )
             .await
     }
-    /// Sends the `spanner.projects.instances.databases.databaseRoles.testIamPermissions` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.databaseRoles.testIamPermissions` request and
+    /// decodes the response.
     pub async fn send(
         self,
     ) -> Result<
@@ -4935,10 +5415,13 @@ static PROJECTS_INSTANCES_DATABASES_DROP_DATABASE: nimbus_google::codegen::Opera
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesDropDatabaseParams {
-    /// The `database` parameter.
+    /// Required. The database to be dropped.
     pub database: String,
 }
-/// Request builder of `spanner.projects.instances.databases.dropDatabase`: Drops (aka deletes) a Cloud Spanner database. Completed backups for the database will be retained according to their `expire_time`. Note: Cloud Spanner might continue to accept requests for a few seconds after the database has been deleted.
+/// Request builder of `spanner.projects.instances.databases.dropDatabase`: Drops (aka deletes) a Cloud
+/// Spanner database. Completed backups for the database will be retained according to their
+/// `expire_time`. Note: Cloud Spanner might continue to accept requests for a few seconds after the
+/// database has been deleted.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesDropDatabase {
@@ -4961,7 +5444,9 @@ impl ProjectsInstancesDatabasesDropDatabase {
     pub fn input(&self) -> &ProjectsInstancesDatabasesDropDatabaseParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5025,10 +5510,12 @@ static PROJECTS_INSTANCES_DATABASES_GET: nimbus_google::codegen::OperationInfo =
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesGetParams {
-    /// The `name` parameter.
+    /// Required. The name of the requested database. Values are of the form
+    /// `projects//instances//databases/`.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.databases.get`: Gets the state of a Cloud Spanner database.
+/// Request builder of `spanner.projects.instances.databases.get`: Gets the state of a Cloud Spanner
+/// database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesGet {
@@ -5051,7 +5538,9 @@ impl ProjectsInstancesDatabasesGet {
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5111,10 +5600,13 @@ static PROJECTS_INSTANCES_DATABASES_GET_DDL: nimbus_google::codegen::OperationIn
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesGetDdlParams {
-    /// The `database` parameter.
+    /// Required. The database whose schema we wish to get. Values are of the form
+    /// `projects//instances//databases/`
     pub database: String,
 }
-/// Request builder of `spanner.projects.instances.databases.getDdl`: Returns the schema of a Cloud Spanner database as a list of formatted DDL statements. This method does not show pending schema updates, those may be queried using the Operations API.
+/// Request builder of `spanner.projects.instances.databases.getDdl`: Returns the schema of a Cloud
+/// Spanner database as a list of formatted DDL statements. This method does not show pending schema
+/// updates, those may be queried using the Operations API.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesGetDdl {
@@ -5137,7 +5629,9 @@ impl ProjectsInstancesDatabasesGetDdl {
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetDdlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5199,12 +5693,19 @@ static PROJECTS_INSTANCES_DATABASES_GET_IAM_POLICY: nimbus_google::codegen::Oper
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesGetIamPolicyParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which the policy is being retrieved. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for database
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::GetIamPolicyRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.getIamPolicy`: Gets the access control policy for a database or backup resource. Returns an empty policy if a database or backup exists but does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on resource.
+/// Request builder of `spanner.projects.instances.databases.getIamPolicy`: Gets the access control
+/// policy for a database or backup resource. Returns an empty policy if a database or backup exists but
+/// does not have a policy set. Authorization requires `spanner.databases.getIamPolicy` permission on
+/// resource. For backups, authorization requires `spanner.backups.getIamPolicy` permission on resource.
+/// For backup schedules, authorization requires `spanner.backupSchedules.getIamPolicy` permission on
+/// resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesGetIamPolicy {
@@ -5227,7 +5728,9 @@ impl ProjectsInstancesDatabasesGetIamPolicy {
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5296,16 +5799,22 @@ static PROJECTS_INSTANCES_DATABASES_GET_SCANS: nimbus_google::codegen::Operation
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesGetScansParams {
-    /// The `name` parameter.
+    /// Required. The unique name of the scan containing the requested information, specific to the Database
+    /// service implementing this interface.
     pub name: String,
-    /// The `endTime` parameter.
+    /// The upper bound for the time range to retrieve Scan data for.
     pub end_time: Option<nimbus_google::codegen::DateTime>,
-    /// The `startTime` parameter.
+    /// These fields restrict the Database-specific information returned in the `Scan.data` field. If a
+    /// `View` is provided that does not include the `Scan.data` field, these are ignored. This range of
+    /// time must be entirely contained within the defined time range of the targeted scan. The lower bound
+    /// for the time range to retrieve Scan data for.
     pub start_time: Option<nimbus_google::codegen::DateTime>,
-    /// The `view` parameter.
+    /// Specifies which parts of the Scan should be returned in the response. Note, if left unspecified, the
+    /// FULL view is assumed.
     pub view: Option<crate::types::ProjectsInstancesDatabasesGetScansView>,
 }
-/// Request builder of `spanner.projects.instances.databases.getScans`: Request a specific scan with Database-specific data for Cloud Key Visualizer.
+/// Request builder of `spanner.projects.instances.databases.getScans`: Request a specific scan with
+/// Database-specific data for Cloud Key Visualizer.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesGetScans {
@@ -5328,7 +5837,7 @@ impl ProjectsInstancesDatabasesGetScans {
     pub fn input(&self) -> &ProjectsInstancesDatabasesGetScansParams {
         &self.input
     }
-    /// The upper bound for the time range to retrieve Scan data for.
+    /// Sets the `endTime` parameter ([`ProjectsInstancesDatabasesGetScansParams::end_time`]).
     pub fn set_end_time(
         mut self,
         value: impl Into<nimbus_google::codegen::DateTime>,
@@ -5336,7 +5845,7 @@ impl ProjectsInstancesDatabasesGetScans {
         self.input.end_time = Some(value.into());
         self
     }
-    /// These fields restrict the Database-specific information returned in the `Scan.data` field. If a `View` is provided that does not include the `Scan.data` field, these are ignored. This range of time must be entirely contained within the defined time range of the targeted scan. The lower bound for the time range to retrieve Scan data for.
+    /// Sets the `startTime` parameter ([`ProjectsInstancesDatabasesGetScansParams::start_time`]).
     pub fn set_start_time(
         mut self,
         value: impl Into<nimbus_google::codegen::DateTime>,
@@ -5344,7 +5853,7 @@ impl ProjectsInstancesDatabasesGetScans {
         self.input.start_time = Some(value.into());
         self
     }
-    /// Specifies which parts of the Scan should be returned in the response. Note, if left unspecified, the FULL view is assumed.
+    /// Sets the `view` parameter ([`ProjectsInstancesDatabasesGetScansParams::view`]).
     pub fn set_view(
         mut self,
         value: impl Into<crate::types::ProjectsInstancesDatabasesGetScansView>,
@@ -5352,7 +5861,9 @@ impl ProjectsInstancesDatabasesGetScans {
         self.input.view = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5423,11 +5934,13 @@ static PROJECTS_INSTANCES_DATABASES_LIST: nimbus_google::codegen::OperationInfo 
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesListParams {
-    /// The `parent` parameter.
+    /// Required. The instance whose databases should be listed. Values are of the form
+    /// `projects//instances/`.
     pub parent: String,
-    /// The `pageSize` parameter.
+    /// Number of databases to be returned in the response. If 0 or less, defaults to the server's maximum
+    /// allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous ListDatabasesResponse.
     pub page_token: Option<String>,
 }
 /// Request builder of `spanner.projects.instances.databases.list`: Lists Cloud Spanner databases.
@@ -5453,17 +5966,19 @@ impl ProjectsInstancesDatabasesList {
     pub fn input(&self) -> &ProjectsInstancesDatabasesListParams {
         &self.input
     }
-    /// Number of databases to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesDatabasesListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListDatabasesResponse.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesDatabasesListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5471,7 +5986,8 @@ impl ProjectsInstancesDatabasesList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -5564,10 +6080,16 @@ static PROJECTS_INSTANCES_DATABASES_OPERATIONS_CANCEL: nimbus_google::codegen::O
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesOperationsCancelParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be cancelled.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.databases.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+/// Request builder of `spanner.projects.instances.databases.operations.cancel`: Starts asynchronous
+/// cancellation on a long-running operation. The server makes a best effort to cancel the operation,
+/// but success is not guaranteed. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check
+/// whether the cancellation succeeded or whether the operation completed despite cancellation. On
+/// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+/// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesOperationsCancel {
@@ -5590,7 +6112,9 @@ impl ProjectsInstancesDatabasesOperationsCancel {
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5655,10 +6179,13 @@ static PROJECTS_INSTANCES_DATABASES_OPERATIONS_DELETE: nimbus_google::codegen::O
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesOperationsDeleteParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be deleted.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.databases.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instances.databases.operations.delete`: Deletes a long-running
+/// operation. This method indicates that the client is no longer interested in the operation result. It
+/// does not cancel the operation. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesOperationsDelete {
@@ -5681,7 +6208,9 @@ impl ProjectsInstancesDatabasesOperationsDelete {
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5745,10 +6274,12 @@ static PROJECTS_INSTANCES_DATABASES_OPERATIONS_GET: nimbus_google::codegen::Oper
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesOperationsGetParams {
-    /// The `name` parameter.
+    /// The name of the operation resource.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.databases.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+/// Request builder of `spanner.projects.instances.databases.operations.get`: Gets the latest state of a
+/// long-running operation. Clients can use this method to poll the operation result at intervals as
+/// recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesOperationsGet {
@@ -5771,7 +6302,9 @@ impl ProjectsInstancesDatabasesOperationsGet {
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5856,18 +6389,25 @@ static PROJECTS_INSTANCES_DATABASES_OPERATIONS_LIST: nimbus_google::codegen::Ope
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesOperationsListParams {
-    /// The `name` parameter.
+    /// The name of the operation's parent resource.
     pub name: String,
-    /// The `filter` parameter.
+    /// The standard list filter.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// The standard list page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// The standard list page token.
     pub page_token: Option<String>,
-    /// The `returnPartialSuccess` parameter.
+    /// When set to `true`, operations that are reachable are returned as normal, and those that are
+    /// unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true`
+    /// when reading across collections. For example, when `parent` is set to
+    /// `"projects/example/locations/-"`. This field is not supported by default and will result in an
+    /// `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific
+    /// documentation.
     pub return_partial_success: Option<bool>,
 }
-/// Request builder of `spanner.projects.instances.databases.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instances.databases.operations.list`: Lists operations that
+/// match the specified filter in the request. If the server doesn't support this method, it returns
+/// `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesOperationsList {
@@ -5890,27 +6430,30 @@ impl ProjectsInstancesDatabasesOperationsList {
     pub fn input(&self) -> &ProjectsInstancesDatabasesOperationsListParams {
         &self.input
     }
-    /// The standard list filter.
+    /// Sets the `filter` parameter ([`ProjectsInstancesDatabasesOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// The standard list page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesDatabasesOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// The standard list page token.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesDatabasesOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// When set to `true`, operations that are reachable are returned as normal, and those that are unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true` when reading across collections. For example, when `parent` is set to `"projects/example/locations/-"`. This field is not supported by default and will result in an `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific documentation.
+    /// Sets the `returnPartialSuccess` parameter
+    /// ([`ProjectsInstancesDatabasesOperationsListParams::return_partial_success`]).
     pub fn set_return_partial_success(mut self, value: impl Into<bool>) -> Self {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -5918,7 +6461,8 @@ impl ProjectsInstancesDatabasesOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -6019,14 +6563,29 @@ static PROJECTS_INSTANCES_DATABASES_PATCH: nimbus_google::codegen::OperationInfo
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesPatchParams {
-    /// The `name` parameter.
+    /// Required. The name of the database. Values are of the form `projects//instances//databases/`, where
+    /// \`\` is as specified in the `CREATE DATABASE` statement. This name can be passed to other API
+    /// methods to identify the database.
     pub name: String,
-    /// The `updateMask` parameter.
+    /// Required. The list of fields to update. Currently, only `enable_drop_protection` field can be
+    /// updated.
     pub update_mask: Option<String>,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::Database,
 }
-/// Request builder of `spanner.projects.instances.databases.patch`: Updates a Cloud Spanner database. The returned long-running operation can be used to track the progress of updating the database. If the named database does not exist, returns `NOT_FOUND`. While the operation is pending: \* The database's reconciling field is set to true. \* Cancelling the operation is best-effort. If the cancellation succeeds, the operation metadata's cancel_time is set, the updates are reverted, and the operation terminates with a `CANCELLED` status. \* New UpdateDatabase requests will return a `FAILED_PRECONDITION` error until the pending operation is done (returns successfully or with error). \* Reading the database via the API continues to give the pre-request values. Upon completion of the returned operation: \* The new values are in effect and readable via the API. \* The database's reconciling field becomes false. The returned long-running operation will have a name of the format `projects//instances//databases//operations/` and can be used to track the database modification. The metadata field type is UpdateDatabaseMetadata. The response field type is Database, if successful.
+/// Request builder of `spanner.projects.instances.databases.patch`: Updates a Cloud Spanner database.
+/// The returned long-running operation can be used to track the progress of updating the database. If
+/// the named database does not exist, returns `NOT_FOUND`. While the operation is pending: \* The
+/// database's reconciling field is set to true. \* Cancelling the operation is best-effort. If the
+/// cancellation succeeds, the operation metadata's cancel_time is set, the updates are reverted, and
+/// the operation terminates with a `CANCELLED` status. \* New UpdateDatabase requests will return a
+/// `FAILED_PRECONDITION` error until the pending operation is done (returns successfully or with
+/// error). \* Reading the database via the API continues to give the pre-request values. Upon
+/// completion of the returned operation: \* The new values are in effect and readable via the API. \*
+/// The database's reconciling field becomes false. The returned long-running operation will have a name
+/// of the format `projects//instances//databases//operations/` and can be used to track the database
+/// modification. The metadata field type is UpdateDatabaseMetadata. The response field type is
+/// Database, if successful.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesPatch {
@@ -6049,12 +6608,14 @@ impl ProjectsInstancesDatabasesPatch {
     pub fn input(&self) -> &ProjectsInstancesDatabasesPatchParams {
         &self.input
     }
-    /// Required. The list of fields to update. Currently, only `enable_drop_protection` field can be updated.
+    /// Sets the `updateMask` parameter ([`ProjectsInstancesDatabasesPatchParams::update_mask`]).
     pub fn set_update_mask(mut self, value: impl Into<String>) -> Self {
         self.input.update_mask = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -6143,12 +6704,23 @@ static PROJECTS_INSTANCES_DATABASES_RESTORE: nimbus_google::codegen::OperationIn
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesRestoreParams {
-    /// The `parent` parameter.
+    /// Required. The name of the instance in which to create the restored database. This instance must be
+    /// in the same project and have the same instance configuration as the instance containing the source
+    /// backup. Values are of the form `projects//instances/`.
     pub parent: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::RestoreDatabaseRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.restore`: Create a new database by restoring from a completed backup. The new database must be in the same project and in an instance with the same instance configuration as the instance containing the backup. The returned database long-running operation has a name of the format `projects//instances//databases//operations/`, and can be used to track the progress of the operation, and to cancel it. The metadata field type is RestoreDatabaseMetadata. The response type is Database, if successful. Cancelling the returned operation will stop the restore and delete the database. There can be only one database being restored into an instance at a time. Once the restore operation completes, a new restore operation can be initiated, without waiting for the optimize operation associated with the first restore to complete.
+/// Request builder of `spanner.projects.instances.databases.restore`: Create a new database by
+/// restoring from a completed backup. The new database must be in the same project and in an instance
+/// with the same instance configuration as the instance containing the backup. The returned database
+/// long-running operation has a name of the format `projects//instances//databases//operations/`, and
+/// can be used to track the progress of the operation, and to cancel it. The metadata field type is
+/// RestoreDatabaseMetadata. The response type is Database, if successful. Cancelling the returned
+/// operation will stop the restore and delete the database. There can be only one database being
+/// restored into an instance at a time. Once the restore operation completes, a new restore operation
+/// can be initiated, without waiting for the optimize operation associated with the first restore to
+/// complete.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesRestore {
@@ -6171,7 +6743,9 @@ impl ProjectsInstancesDatabasesRestore {
     pub fn input(&self) -> &ProjectsInstancesDatabasesRestoreParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -6258,12 +6832,14 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPT_MESSAGE: nimbus_google::codeg
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsAdaptMessageParams {
-    /// The `name` parameter.
+    /// Required. The database session in which the adapter request is processed.
     pub name: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::AdaptMessageRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.adaptMessage`: Handles a single message from the client and returns the result as a stream. The server will interpret the message frame and respond with message frames to the client.
+/// Request builder of `spanner.projects.instances.databases.sessions.adaptMessage`: Handles a single
+/// message from the client and returns the result as a stream. The server will interpret the message
+/// frame and respond with message frames to the client.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsAdaptMessage {
@@ -6286,7 +6862,9 @@ impl ProjectsInstancesDatabasesSessionsAdaptMessage {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsAdaptMessageParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -6330,7 +6908,8 @@ impl ProjectsInstancesDatabasesSessionsAdaptMessage {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPT_MESSAGE, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.adaptMessage` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.adaptMessage` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::AdaptMessageResponse, nimbus_google::codegen::Error> {
@@ -6355,12 +6934,14 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPTER: nimbus_google::codegen::Op
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsAdapterParams {
-    /// The `parent` parameter.
+    /// Required. The database in which the new session is created.
     pub parent: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::AdapterSession,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.adapter`: Creates a new session to be used for requests made by the adapter. A session identifies a specific incarnation of a database resource and is meant to be reused across many `AdaptMessage` calls.
+/// Request builder of `spanner.projects.instances.databases.sessions.adapter`: Creates a new session to
+/// be used for requests made by the adapter. A session identifies a specific incarnation of a database
+/// resource and is meant to be reused across many `AdaptMessage` calls.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsAdapter {
@@ -6383,7 +6964,9 @@ impl ProjectsInstancesDatabasesSessionsAdapter {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsAdapterParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -6452,12 +7035,14 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_CREATE: nimbus_google::codege
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsBatchCreateParams {
-    /// The `database` parameter.
+    /// Required. The database in which the new sessions are created.
     pub database: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::BatchCreateSessionsRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.batchCreate`: Creates multiple new sessions. This API can be used to initialize a session cache on the clients. See <https://goo.gl/TgSFN2> for best practices on session cache management.
+/// Request builder of `spanner.projects.instances.databases.sessions.batchCreate`: Creates multiple new
+/// sessions. This API can be used to initialize a session cache on the clients. See <https://goo.gl/TgSFN2>
+/// for best practices on session cache management.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsBatchCreate {
@@ -6480,7 +7065,9 @@ impl ProjectsInstancesDatabasesSessionsBatchCreate {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBatchCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -6524,7 +7111,8 @@ impl ProjectsInstancesDatabasesSessionsBatchCreate {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_CREATE, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.batchCreate` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.batchCreate` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<
@@ -6552,12 +7140,22 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_WRITE: nimbus_google::codegen
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsBatchWriteParams {
-    /// The `session` parameter.
+    /// Required. The session in which the batch request is to be run.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::BatchWriteRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.batchWrite`: Batches the supplied mutation groups in a collection of efficient transactions. All mutations in a group are committed atomically. However, mutations across groups can be committed non-atomically in an unspecified order and thus, they must be independent of each other. Partial failure is possible, that is, some groups might have been committed successfully, while some might have failed. The results of individual batches are streamed into the response as the batches are applied. `BatchWrite` requests are not replay protected, meaning that each mutation group can be applied more than once. Replays of non-idempotent mutations can have undesirable effects. For example, replays of an insert mutation can produce an already exists error or if you use generated or commit timestamp-based keys, it can result in additional rows being added to the mutation's table. We recommend structuring your mutation groups to be idempotent to avoid this issue.
+/// Request builder of `spanner.projects.instances.databases.sessions.batchWrite`: Batches the supplied
+/// mutation groups in a collection of efficient transactions. All mutations in a group are committed
+/// atomically. However, mutations across groups can be committed non-atomically in an unspecified order
+/// and thus, they must be independent of each other. Partial failure is possible, that is, some groups
+/// might have been committed successfully, while some might have failed. The results of individual
+/// batches are streamed into the response as the batches are applied. `BatchWrite` requests are not
+/// replay protected, meaning that each mutation group can be applied more than once. Replays of
+/// non-idempotent mutations can have undesirable effects. For example, replays of an insert mutation
+/// can produce an already exists error or if you use generated or commit timestamp-based keys, it can
+/// result in additional rows being added to the mutation's table. We recommend structuring your
+/// mutation groups to be idempotent to avoid this issue.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsBatchWrite {
@@ -6580,7 +7178,9 @@ impl ProjectsInstancesDatabasesSessionsBatchWrite {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBatchWriteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -6624,7 +7224,8 @@ impl ProjectsInstancesDatabasesSessionsBatchWrite {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_WRITE, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.batchWrite` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.batchWrite` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::BatchWriteResponse, nimbus_google::codegen::Error> {
@@ -6649,12 +7250,14 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_BEGIN_TRANSACTION: nimbus_google::c
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsBeginTransactionParams {
-    /// The `session` parameter.
+    /// Required. The session in which the transaction runs.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::BeginTransactionRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.beginTransaction`: Begins a new transaction. This step can often be skipped: Read, ExecuteSql and Commit can begin a new transaction as a side-effect.
+/// Request builder of `spanner.projects.instances.databases.sessions.beginTransaction`: Begins a new
+/// transaction. This step can often be skipped: Read, ExecuteSql and Commit can begin a new transaction
+/// as a side-effect.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsBeginTransaction {
@@ -6677,7 +7280,9 @@ impl ProjectsInstancesDatabasesSessionsBeginTransaction {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsBeginTransactionParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -6723,7 +7328,8 @@ impl ProjectsInstancesDatabasesSessionsBeginTransaction {
             .send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_BEGIN_TRANSACTION, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.beginTransaction` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.beginTransaction` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Transaction, nimbus_google::codegen::Error> {
@@ -6748,12 +7354,20 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_COMMIT: nimbus_google::codegen::Ope
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsCommitParams {
-    /// The `session` parameter.
+    /// Required. The session in which the transaction to be committed is running.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::CommitRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.commit`: Commits a transaction. The request includes the mutations to be applied to rows in the database. `Commit` might return an `ABORTED` error. This can occur at any time; commonly, the cause is conflicts with concurrent transactions. However, it can also happen for a variety of other reasons. If `Commit` returns `ABORTED`, the caller should retry the transaction from the beginning, reusing the same session. On very rare occasions, `Commit` might return `UNKNOWN`. This can happen, for example, if the client job experiences a 1+ hour networking failure. At that point, Cloud Spanner has lost track of the transaction outcome and we recommend that you perform another read from the database to see the state of things as they are now.
+/// Request builder of `spanner.projects.instances.databases.sessions.commit`: Commits a transaction.
+/// The request includes the mutations to be applied to rows in the database. `Commit` might return an
+/// `ABORTED` error. This can occur at any time; commonly, the cause is conflicts with concurrent
+/// transactions. However, it can also happen for a variety of other reasons. If `Commit` returns
+/// `ABORTED`, the caller should retry the transaction from the beginning, reusing the same session. On
+/// very rare occasions, `Commit` might return `UNKNOWN`. This can happen, for example, if the client
+/// job experiences a 1+ hour networking failure. At that point, Cloud Spanner has lost track of the
+/// transaction outcome and we recommend that you perform another read from the database to see the
+/// state of things as they are now.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsCommit {
@@ -6776,7 +7390,9 @@ impl ProjectsInstancesDatabasesSessionsCommit {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsCommitParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -6845,12 +7461,21 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_CREATE: nimbus_google::codegen::Ope
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsCreateParams {
-    /// The `database` parameter.
+    /// Required. The database in which the new session is created.
     pub database: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::CreateSessionRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.create`: Creates a new session. A session can be used to perform transactions that read and/or modify data in a Cloud Spanner database. Sessions are meant to be reused for many consecutive transactions. Sessions can only execute one transaction at a time. To execute multiple concurrent read-write/write-only transactions, create multiple sessions. Note that standalone reads and queries use a transaction internally, and count toward the one transaction limit. Active sessions use additional server resources, so it's a good idea to delete idle and unneeded sessions. Aside from explicit deletes, Cloud Spanner can delete sessions when no operations are sent for more than an hour. If a session is deleted, requests to it return `NOT_FOUND`. Idle sessions can be kept alive by sending a trivial SQL query periodically, for example, `"SELECT 1"`.
+/// Request builder of `spanner.projects.instances.databases.sessions.create`: Creates a new session. A
+/// session can be used to perform transactions that read and/or modify data in a Cloud Spanner
+/// database. Sessions are meant to be reused for many consecutive transactions. Sessions can only
+/// execute one transaction at a time. To execute multiple concurrent read-write/write-only
+/// transactions, create multiple sessions. Note that standalone reads and queries use a transaction
+/// internally, and count toward the one transaction limit. Active sessions use additional server
+/// resources, so it's a good idea to delete idle and unneeded sessions. Aside from explicit deletes,
+/// Cloud Spanner can delete sessions when no operations are sent for more than an hour. If a session is
+/// deleted, requests to it return `NOT_FOUND`. Idle sessions can be kept alive by sending a trivial SQL
+/// query periodically, for example, `"SELECT 1"`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsCreate {
@@ -6873,7 +7498,9 @@ impl ProjectsInstancesDatabasesSessionsCreate {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -6942,10 +7569,12 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_DELETE: nimbus_google::codegen::Ope
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsDeleteParams {
-    /// The `name` parameter.
+    /// Required. The name of the session to delete.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.delete`: Ends a session, releasing server resources associated with it. This asynchronously triggers the cancellation of any operations that are running with this session.
+/// Request builder of `spanner.projects.instances.databases.sessions.delete`: Ends a session, releasing
+/// server resources associated with it. This asynchronously triggers the cancellation of any operations
+/// that are running with this session.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsDelete {
@@ -6968,7 +7597,9 @@ impl ProjectsInstancesDatabasesSessionsDelete {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -7032,12 +7663,18 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_BATCH_DML: nimbus_google::c
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
-    /// The `session` parameter.
+    /// Required. The session in which the DML statements should be performed.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::ExecuteBatchDmlRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.executeBatchDml`: Executes a batch of SQL DML statements. This method allows many statements to be run with lower latency than submitting them sequentially with ExecuteSql. Statements are executed in sequential order. A request can succeed even if a statement fails. The ExecuteBatchDmlResponse.status field in the response provides information about the statement that failed. Clients must inspect this field to determine whether an error occurred. Execution stops after the first failed statement; the remaining statements are not executed.
+/// Request builder of `spanner.projects.instances.databases.sessions.executeBatchDml`: Executes a batch
+/// of SQL DML statements. This method allows many statements to be run with lower latency than
+/// submitting them sequentially with ExecuteSql. Statements are executed in sequential order. A request
+/// can succeed even if a statement fails. The ExecuteBatchDmlResponse.status field in the response
+/// provides information about the statement that failed. Clients must inspect this field to determine
+/// whether an error occurred. Execution stops after the first failed statement; the remaining
+/// statements are not executed.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsExecuteBatchDml {
@@ -7060,7 +7697,9 @@ impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteBatchDmlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -7106,7 +7745,8 @@ impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
             .send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_BATCH_DML, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.executeBatchDml` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.executeBatchDml` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::ExecuteBatchDmlResponse, nimbus_google::codegen::Error> {
@@ -7131,12 +7771,19 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_SQL: nimbus_google::codegen
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsExecuteSqlParams {
-    /// The `session` parameter.
+    /// Required. The session in which the SQL query should be performed.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::ExecuteSqlRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.executeSql`: Executes an SQL statement, returning all results in a single reply. This method can't be used to return a result set larger than 10 MiB; if the query yields more data than that, the query fails with a `FAILED_PRECONDITION` error. Operations inside read-write transactions might return `ABORTED`. If this occurs, the application should restart the transaction from the beginning. See Transaction for more details. Larger result sets can be fetched in streaming fashion by calling ExecuteStreamingSql instead. The query string can be SQL or [Graph Query Language (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
+/// Request builder of `spanner.projects.instances.databases.sessions.executeSql`: Executes an SQL
+/// statement, returning all results in a single reply. This method can't be used to return a result set
+/// larger than 10 MiB; if the query yields more data than that, the query fails with a
+/// `FAILED_PRECONDITION` error. Operations inside read-write transactions might return `ABORTED`. If
+/// this occurs, the application should restart the transaction from the beginning. See Transaction for
+/// more details. Larger result sets can be fetched in streaming fashion by calling ExecuteStreamingSql
+/// instead. The query string can be SQL or [Graph Query Language
+/// (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsExecuteSql {
@@ -7159,7 +7806,9 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteSqlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -7223,7 +7872,8 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
             )
             .await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.executeSql` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.executeSql` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::ResultSet, nimbus_google::codegen::Error> {
@@ -7248,12 +7898,16 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_STREAMING_SQL: nimbus_googl
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
-    /// The `session` parameter.
+    /// Required. The session in which the SQL query should be performed.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::ExecuteSqlRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.executeStreamingSql`: Like ExecuteSql, except returns the result set as a stream. Unlike ExecuteSql, there is no limit on the size of the returned result set. However, no individual row in the result set can exceed 100 MiB, and no column value can exceed 10 MiB. The query string can be SQL or [Graph Query Language (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
+/// Request builder of `spanner.projects.instances.databases.sessions.executeStreamingSql`: Like
+/// ExecuteSql, except returns the result set as a stream. Unlike ExecuteSql, there is no limit on the
+/// size of the returned result set. However, no individual row in the result set can exceed 100 MiB,
+/// and no column value can exceed 10 MiB. The query string can be SQL or [Graph Query Language
+/// (GQL)](https://cloud.google.com/spanner/docs/reference/standard-sql/graph-intro).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
@@ -7276,7 +7930,9 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsExecuteStreamingSqlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -7379,7 +8035,8 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
             .send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_STREAMING_SQL, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.executeStreamingSql` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.executeStreamingSql` request and decodes
+    /// the response.
     pub async fn send(
         self,
     ) -> Result<crate::types::PartialResultSet, nimbus_google::codegen::Error> {
@@ -7404,10 +8061,12 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_GET: nimbus_google::codegen::Operat
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsGetParams {
-    /// The `name` parameter.
+    /// Required. The name of the session to retrieve.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.get`: Gets a session. Returns `NOT_FOUND` if the session doesn't exist. This is mainly useful for determining whether a session is still alive.
+/// Request builder of `spanner.projects.instances.databases.sessions.get`: Gets a session. Returns
+/// `NOT_FOUND` if the session doesn't exist. This is mainly useful for determining whether a session is
+/// still alive.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsGet {
@@ -7430,7 +8089,9 @@ impl ProjectsInstancesDatabasesSessionsGet {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -7494,16 +8155,21 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_LIST: nimbus_google::codegen::Opera
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsListParams {
-    /// The `database` parameter.
+    /// Required. The database in which to list sessions.
     pub database: String,
-    /// The `filter` parameter.
+    /// An expression for filtering the results of the request. Filter rules are case insensitive. The
+    /// fields eligible for filtering are: \* `labels.key` where key is the name of a label Some examples of
+    /// using filters are: \* `labels.env:*` --&gt; The session has the label "env". \* `labels.env:dev` --&gt;
+    /// The session has the label "env" and the value of the label contains the string "dev".
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// Number of sessions to be returned in the response. If 0 or less, defaults to the server's maximum
+    /// allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous ListSessionsResponse.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.list`: Lists all sessions in a given database.
+/// Request builder of `spanner.projects.instances.databases.sessions.list`: Lists all sessions in a
+/// given database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsList {
@@ -7526,22 +8192,24 @@ impl ProjectsInstancesDatabasesSessionsList {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsListParams {
         &self.input
     }
-    /// An expression for filtering the results of the request. Filter rules are case insensitive. The fields eligible for filtering are: \* `labels.key` where key is the name of a label Some examples of using filters are: \* `labels.env:*` --&gt; The session has the label "env". \* `labels.env:dev` --&gt; The session has the label "env" and the value of the label contains the string "dev".
+    /// Sets the `filter` parameter ([`ProjectsInstancesDatabasesSessionsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// Number of sessions to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesDatabasesSessionsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListSessionsResponse.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesDatabasesSessionsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -7549,7 +8217,8 @@ impl ProjectsInstancesDatabasesSessionsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -7648,12 +8317,19 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_QUERY: nimbus_google::cod
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsPartitionQueryParams {
-    /// The `session` parameter.
+    /// Required. The session used to create the partitions.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::PartitionQueryRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.partitionQuery`: Creates a set of partition tokens that can be used to execute a query operation in parallel. Each of the returned partition tokens can be used by ExecuteStreamingSql to specify a subset of the query result to read. The same session and read-only transaction must be used by the `PartitionQueryRequest` used to create the partition tokens and the `ExecuteSqlRequests` that use the partition tokens. Partition tokens become invalid when the session used to create them is deleted, is idle for too long, begins a new transaction, or becomes too old. When any of these happen, it isn't possible to resume the query, and the whole operation must be restarted from the beginning.
+/// Request builder of `spanner.projects.instances.databases.sessions.partitionQuery`: Creates a set of
+/// partition tokens that can be used to execute a query operation in parallel. Each of the returned
+/// partition tokens can be used by ExecuteStreamingSql to specify a subset of the query result to read.
+/// The same session and read-only transaction must be used by the `PartitionQueryRequest` used to
+/// create the partition tokens and the `ExecuteSqlRequests` that use the partition tokens. Partition
+/// tokens become invalid when the session used to create them is deleted, is idle for too long, begins
+/// a new transaction, or becomes too old. When any of these happen, it isn't possible to resume the
+/// query, and the whole operation must be restarted from the beginning.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsPartitionQuery {
@@ -7676,7 +8352,9 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsPartitionQueryParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -7722,7 +8400,8 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
             .send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_QUERY, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.partitionQuery` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.partitionQuery` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::PartitionResponse, nimbus_google::codegen::Error> {
@@ -7747,12 +8426,21 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_READ: nimbus_google::code
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsPartitionReadParams {
-    /// The `session` parameter.
+    /// Required. The session used to create the partitions.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::PartitionReadRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.partitionRead`: Creates a set of partition tokens that can be used to execute a read operation in parallel. Each of the returned partition tokens can be used by StreamingRead to specify a subset of the read result to read. The same session and read-only transaction must be used by the `PartitionReadRequest` used to create the partition tokens and the `ReadRequests` that use the partition tokens. There are no ordering guarantees on rows returned among the returned partition tokens, or even within each individual `StreamingRead` call issued with a `partition_token`. Partition tokens become invalid when the session used to create them is deleted, is idle for too long, begins a new transaction, or becomes too old. When any of these happen, it isn't possible to resume the read, and the whole operation must be restarted from the beginning.
+/// Request builder of `spanner.projects.instances.databases.sessions.partitionRead`: Creates a set of
+/// partition tokens that can be used to execute a read operation in parallel. Each of the returned
+/// partition tokens can be used by StreamingRead to specify a subset of the read result to read. The
+/// same session and read-only transaction must be used by the `PartitionReadRequest` used to create the
+/// partition tokens and the `ReadRequests` that use the partition tokens. There are no ordering
+/// guarantees on rows returned among the returned partition tokens, or even within each individual
+/// `StreamingRead` call issued with a `partition_token`. Partition tokens become invalid when the
+/// session used to create them is deleted, is idle for too long, begins a new transaction, or becomes
+/// too old. When any of these happen, it isn't possible to resume the read, and the whole operation
+/// must be restarted from the beginning.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsPartitionRead {
@@ -7775,7 +8463,9 @@ impl ProjectsInstancesDatabasesSessionsPartitionRead {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsPartitionReadParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -7819,7 +8509,8 @@ impl ProjectsInstancesDatabasesSessionsPartitionRead {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_READ, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.partitionRead` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.partitionRead` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::PartitionResponse, nimbus_google::codegen::Error> {
@@ -7844,12 +8535,18 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_READ: nimbus_google::codegen::Opera
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsReadParams {
-    /// The `session` parameter.
+    /// Required. The session in which the read should be performed.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::ReadRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.read`: Reads rows from the database using key lookups and scans, as a simple key/value style alternative to ExecuteSql. This method can't be used to return a result set larger than 10 MiB; if the read matches more data than that, the read fails with a `FAILED_PRECONDITION` error. Reads inside read-write transactions might return `ABORTED`. If this occurs, the application should restart the transaction from the beginning. See Transaction for more details. Larger result sets can be yielded in streaming fashion by calling StreamingRead instead.
+/// Request builder of `spanner.projects.instances.databases.sessions.read`: Reads rows from the
+/// database using key lookups and scans, as a simple key/value style alternative to ExecuteSql. This
+/// method can't be used to return a result set larger than 10 MiB; if the read matches more data than
+/// that, the read fails with a `FAILED_PRECONDITION` error. Reads inside read-write transactions might
+/// return `ABORTED`. If this occurs, the application should restart the transaction from the beginning.
+/// See Transaction for more details. Larger result sets can be yielded in streaming fashion by calling
+/// StreamingRead instead.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsRead {
@@ -7872,7 +8569,9 @@ impl ProjectsInstancesDatabasesSessionsRead {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsReadParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -7941,12 +8640,16 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_ROLLBACK: nimbus_google::codegen::O
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsRollbackParams {
-    /// The `session` parameter.
+    /// Required. The session in which the transaction to roll back is running.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::RollbackRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.rollback`: Rolls back a transaction, releasing any locks it holds. It's a good idea to call this for any transaction that includes one or more Read or ExecuteSql requests and ultimately decides not to commit. `Rollback` returns `OK` if it successfully aborts the transaction, the transaction was already aborted, or the transaction isn't found. `Rollback` never returns `ABORTED`.
+/// Request builder of `spanner.projects.instances.databases.sessions.rollback`: Rolls back a
+/// transaction, releasing any locks it holds. It's a good idea to call this for any transaction that
+/// includes one or more Read or ExecuteSql requests and ultimately decides not to commit. `Rollback`
+/// returns `OK` if it successfully aborts the transaction, the transaction was already aborted, or the
+/// transaction isn't found. `Rollback` never returns `ABORTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsRollback {
@@ -7969,7 +8672,9 @@ impl ProjectsInstancesDatabasesSessionsRollback {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsRollbackParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -8038,12 +8743,15 @@ static PROJECTS_INSTANCES_DATABASES_SESSIONS_STREAMING_READ: nimbus_google::code
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSessionsStreamingReadParams {
-    /// The `session` parameter.
+    /// Required. The session in which the read should be performed.
     pub session: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::ReadRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.sessions.streamingRead`: Like Read, except returns the result set as a stream. Unlike Read, there is no limit on the size of the returned result set. However, no individual row in the result set can exceed 100 MiB, and no column value can exceed 10 MiB.
+/// Request builder of `spanner.projects.instances.databases.sessions.streamingRead`: Like Read, except
+/// returns the result set as a stream. Unlike Read, there is no limit on the size of the returned
+/// result set. However, no individual row in the result set can exceed 100 MiB, and no column value can
+/// exceed 10 MiB.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSessionsStreamingRead {
@@ -8066,7 +8774,9 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSessionsStreamingReadParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -8167,7 +8877,8 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_SESSIONS_STREAMING_READ, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.sessions.streamingRead` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.sessions.streamingRead` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::PartialResultSet, nimbus_google::codegen::Error> {
@@ -8192,12 +8903,18 @@ static PROJECTS_INSTANCES_DATABASES_SET_IAM_POLICY: nimbus_google::codegen::Oper
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesSetIamPolicyParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which the policy is being set. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for databases
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::SetIamPolicyRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.setIamPolicy`: Sets the access control policy on a database or backup resource. Replaces any existing policy. Authorization requires `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires `spanner.backupSchedules.setIamPolicy` permission on resource.
+/// Request builder of `spanner.projects.instances.databases.setIamPolicy`: Sets the access control
+/// policy on a database or backup resource. Replaces any existing policy. Authorization requires
+/// `spanner.databases.setIamPolicy` permission on resource. For backups, authorization requires
+/// `spanner.backups.setIamPolicy` permission on resource. For backup schedules, authorization requires
+/// `spanner.backupSchedules.setIamPolicy` permission on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesSetIamPolicy {
@@ -8220,7 +8937,9 @@ impl ProjectsInstancesDatabasesSetIamPolicy {
     pub fn input(&self) -> &ProjectsInstancesDatabasesSetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -8289,12 +9008,21 @@ static PROJECTS_INSTANCES_DATABASES_TEST_IAM_PERMISSIONS: nimbus_google::codegen
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesTestIamPermissionsParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which permissions are being tested. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for database
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::TestIamPermissionsRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.testIamPermissions`: Returns permissions that the caller has on the specified database or backup resource. Attempting this RPC on a non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an empty set of permissions. Calling this method on a backup that does not exist will result in a NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance. Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the user has `spanner.backupSchedules.list` permission on the containing database.
+/// Request builder of `spanner.projects.instances.databases.testIamPermissions`: Returns permissions
+/// that the caller has on the specified database or backup resource. Attempting this RPC on a
+/// non-existent Cloud Spanner database will result in a NOT_FOUND error if the user has
+/// `spanner.databases.list` permission on the containing Cloud Spanner instance. Otherwise returns an
+/// empty set of permissions. Calling this method on a backup that does not exist will result in a
+/// NOT_FOUND error if the user has `spanner.backups.list` permission on the containing instance.
+/// Calling this method on a backup schedule that does not exist will result in a NOT_FOUND error if the
+/// user has `spanner.backupSchedules.list` permission on the containing database.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesTestIamPermissions {
@@ -8317,7 +9045,9 @@ impl ProjectsInstancesDatabasesTestIamPermissions {
     pub fn input(&self) -> &ProjectsInstancesDatabasesTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -8361,7 +9091,8 @@ impl ProjectsInstancesDatabasesTestIamPermissions {
         let request = Self::request(&input, &globals)?;
         client.send(&PROJECTS_INSTANCES_DATABASES_TEST_IAM_PERMISSIONS, request).await
     }
-    /// Sends the `spanner.projects.instances.databases.testIamPermissions` request and decodes the response.
+    /// Sends the `spanner.projects.instances.databases.testIamPermissions` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<
@@ -8389,12 +9120,16 @@ static PROJECTS_INSTANCES_DATABASES_UPDATE_DDL: nimbus_google::codegen::Operatio
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDatabasesUpdateDdlParams {
-    /// The `database` parameter.
+    /// Required. The database to update.
     pub database: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::UpdateDatabaseDdlRequest,
 }
-/// Request builder of `spanner.projects.instances.databases.updateDdl`: Updates the schema of a Cloud Spanner database by creating/altering/dropping tables, columns, indexes, etc. The returned long-running operation will have a name of the format `/operations/` and can be used to track execution of the schema changes. The metadata field type is UpdateDatabaseDdlMetadata. The operation has no response.
+/// Request builder of `spanner.projects.instances.databases.updateDdl`: Updates the schema of a Cloud
+/// Spanner database by creating/altering/dropping tables, columns, indexes, etc. The returned
+/// long-running operation will have a name of the format `/operations/` and can be used to track
+/// execution of the schema changes. The metadata field type is UpdateDatabaseDdlMetadata. The operation
+/// has no response.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDatabasesUpdateDdl {
@@ -8417,7 +9152,9 @@ impl ProjectsInstancesDatabasesUpdateDdl {
     pub fn input(&self) -> &ProjectsInstancesDatabasesUpdateDdlParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -8504,10 +9241,13 @@ static PROJECTS_INSTANCES_DELETE: nimbus_google::codegen::OperationInfo = nimbus
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesDeleteParams {
-    /// The `name` parameter.
+    /// Required. The name of the instance to be deleted. Values are of the form `projects//instances/`
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.delete`: Deletes an instance. Immediately upon completion of the request: \* Billing ceases for all of the instance's reserved resources. Soon afterward: \* The instance and *all of its databases* immediately and irrevocably disappear from the API. All data in the databases is permanently deleted.
+/// Request builder of `spanner.projects.instances.delete`: Deletes an instance. Immediately upon
+/// completion of the request: \* Billing ceases for all of the instance's reserved resources. Soon
+/// afterward: \* The instance and *all of its databases* immediately and irrevocably disappear from the
+/// API. All data in the databases is permanently deleted.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesDelete {
@@ -8530,7 +9270,9 @@ impl ProjectsInstancesDelete {
     pub fn input(&self) -> &ProjectsInstancesDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -8590,9 +9332,10 @@ static PROJECTS_INSTANCES_GET: nimbus_google::codegen::OperationInfo = nimbus_go
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesGetParams {
-    /// The `name` parameter.
+    /// Required. The name of the requested instance. Values are of the form `projects//instances/`.
     pub name: String,
-    /// The `fieldMask` parameter.
+    /// If field_mask is present, specifies the subset of Instance fields that should be returned. If
+    /// absent, all Instance fields are returned.
     pub field_mask: Option<String>,
 }
 /// Request builder of `spanner.projects.instances.get`: Gets information about a particular instance.
@@ -8618,12 +9361,14 @@ impl ProjectsInstancesGet {
     pub fn input(&self) -> &ProjectsInstancesGetParams {
         &self.input
     }
-    /// If field_mask is present, specifies the subset of Instance fields that should be returned. If absent, all Instance fields are returned.
+    /// Sets the `fieldMask` parameter ([`ProjectsInstancesGetParams::field_mask`]).
     pub fn set_field_mask(mut self, value: impl Into<String>) -> Self {
         self.input.field_mask = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -8686,12 +9431,16 @@ static PROJECTS_INSTANCES_GET_IAM_POLICY: nimbus_google::codegen::OperationInfo 
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesGetIamPolicyParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which the policy is being retrieved. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for database
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::GetIamPolicyRequest,
 }
-/// Request builder of `spanner.projects.instances.getIamPolicy`: Gets the access control policy for an instance resource. Returns an empty policy if an instance exists but does not have a policy set. Authorization requires `spanner.instances.getIamPolicy` on resource.
+/// Request builder of `spanner.projects.instances.getIamPolicy`: Gets the access control policy for an
+/// instance resource. Returns an empty policy if an instance exists but does not have a policy set.
+/// Authorization requires `spanner.instances.getIamPolicy` on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesGetIamPolicy {
@@ -8714,7 +9463,9 @@ impl ProjectsInstancesGetIamPolicy {
     pub fn input(&self) -> &ProjectsInstancesGetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -8779,18 +9530,49 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITION_OPERATIONS_LIST: nimbus_google::cod
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionOperationsListParams {
-    /// The `parent` parameter.
+    /// Required. The parent instance of the instance partition operations. Values are of the form
+    /// `projects//instances/`.
     pub parent: String,
-    /// The `filter` parameter.
+    /// Optional. An expression that filters the list of returned operations. A filter expression consists
+    /// of a field name, a comparison operator, and a value for filtering. The value must be a string, a
+    /// number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or
+    /// `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields
+    /// in the Operation are eligible for filtering: \* `name` - The name of the long-running operation \*
+    /// `done` - False if the operation is in progress, else true. \* `metadata.@type` - the type of
+    /// metadata. For example, the type string for CreateInstancePartitionMetadata is
+    /// `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstancePartitionMetadata`. \*
+    /// `metadata.` - any field in metadata.value. `metadata.@type` must be specified first, if filtering on
+    /// metadata fields. \* `error` - Error associated with the long-running operation. \* `response.@type` -
+    /// the type of response. \* `response.` - any field in response.value. You can combine multiple
+    /// expressions by enclosing each expression in parentheses. By default, expressions are combined with
+    /// AND logic. However, you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \*
+    /// `done:true` - The operation is complete. \* `(metadata.@type=` \\
+    /// `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstancePartitionMetadata) AND` \\
+    /// `(metadata.instance_partition.name:custom-instance-partition) AND` \\ `(metadata.start_time <
+    /// \"2021-03-28T14:50:00Z\") AND` \\ `(error:*)` - Return operations where: \* The operation's metadata
+    /// type is CreateInstancePartitionMetadata. \* The instance partition name contains
+    /// "custom-instance-partition". \* The operation started before 2021-03-28T14:50:00Z. \* The operation
+    /// resulted in an error.
     pub filter: Option<String>,
-    /// The `instancePartitionDeadline` parameter.
+    /// Optional. Deadline used while retrieving metadata for instance partition operations. Instance
+    /// partitions whose operation metadata cannot be retrieved within this deadline will be added to
+    /// unreachable_instance_partitions in ListInstancePartitionOperationsResponse.
     pub instance_partition_deadline: Option<nimbus_google::codegen::DateTime>,
-    /// The `pageSize` parameter.
+    /// Optional. Number of operations to be returned in the response. If 0 or less, defaults to the
+    /// server's maximum allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// Optional. If non-empty, `page_token` should contain a next_page_token from a previous
+    /// ListInstancePartitionOperationsResponse to the same `parent` and with the same `filter`.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instances.instancePartitionOperations.list`: Lists instance partition long-running operations in the given instance. An instance partition operation has a name of the form `projects//instances//instancePartitions//operations/`. The long-running operation metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that have completed/failed/canceled within the last 7 days, and pending operations. Operations returned are ordered by `operation.metadata.value.start_time` in descending order starting from the most recently started operation. Authorization requires `spanner.instancePartitionOperations.list` permission on the resource parent.
+/// Request builder of `spanner.projects.instances.instancePartitionOperations.list`: Lists instance
+/// partition long-running operations in the given instance. An instance partition operation has a name
+/// of the form `projects//instances//instancePartitions//operations/`. The long-running operation
+/// metadata field type `metadata.type_url` describes the type of the metadata. Operations returned
+/// include those that have completed/failed/canceled within the last 7 days, and pending operations.
+/// Operations returned are ordered by `operation.metadata.value.start_time` in descending order
+/// starting from the most recently started operation. Authorization requires
+/// `spanner.instancePartitionOperations.list` permission on the resource parent.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionOperationsList {
@@ -8813,12 +9595,13 @@ impl ProjectsInstancesInstancePartitionOperationsList {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionOperationsListParams {
         &self.input
     }
-    /// Optional. An expression that filters the list of returned operations. A filter expression consists of a field name, a comparison operator, and a value for filtering. The value must be a string, a number, or a boolean. The comparison operator must be one of: `<`, `>`, `<=`, `>=`, `!=`, `=`, or `:`. Colon `:` is the contains operator. Filter rules are not case sensitive. The following fields in the Operation are eligible for filtering: \* `name` - The name of the long-running operation \* `done` - False if the operation is in progress, else true. \* `metadata.@type` - the type of metadata. For example, the type string for CreateInstancePartitionMetadata is `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstancePartitionMetadata`. \* `metadata.` - any field in metadata.value. `metadata.@type` must be specified first, if filtering on metadata fields. \* `error` - Error associated with the long-running operation. \* `response.@type` - the type of response. \* `response.` - any field in response.value. You can combine multiple expressions by enclosing each expression in parentheses. By default, expressions are combined with AND logic. However, you can specify AND, OR, and NOT logic explicitly. Here are a few examples: \* `done:true` - The operation is complete. \* `(metadata.@type=` \\ `type.googleapis.com/google.spanner.admin.instance.v1.CreateInstancePartitionMetadata) AND` \\ `(metadata.instance_partition.name:custom-instance-partition) AND` \\ `(metadata.start_time < \"2021-03-28T14:50:00Z\") AND` \\ `(error:*)` - Return operations where: \* The operation's metadata type is CreateInstancePartitionMetadata. \* The instance partition name contains "custom-instance-partition". \* The operation started before 2021-03-28T14:50:00Z. \* The operation resulted in an error.
+    /// Sets the `filter` parameter ([`ProjectsInstancesInstancePartitionOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// Optional. Deadline used while retrieving metadata for instance partition operations. Instance partitions whose operation metadata cannot be retrieved within this deadline will be added to unreachable_instance_partitions in ListInstancePartitionOperationsResponse.
+    /// Sets the `instancePartitionDeadline` parameter
+    /// ([`ProjectsInstancesInstancePartitionOperationsListParams::instance_partition_deadline`]).
     pub fn set_instance_partition_deadline(
         mut self,
         value: impl Into<nimbus_google::codegen::DateTime>,
@@ -8826,17 +9609,21 @@ impl ProjectsInstancesInstancePartitionOperationsList {
         self.input.instance_partition_deadline = Some(value.into());
         self
     }
-    /// Optional. Number of operations to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter
+    /// ([`ProjectsInstancesInstancePartitionOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// Optional. If non-empty, `page_token` should contain a next_page_token from a previous ListInstancePartitionOperationsResponse to the same `parent` and with the same `filter`.
+    /// Sets the `pageToken` parameter
+    /// ([`ProjectsInstancesInstancePartitionOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -8844,7 +9631,8 @@ impl ProjectsInstancesInstancePartitionOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -8923,7 +9711,8 @@ impl ProjectsInstancesInstancePartitionOperationsList {
             .send(&PROJECTS_INSTANCES_INSTANCE_PARTITION_OPERATIONS_LIST, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.instancePartitionOperations.list` request and decodes the response.
+    /// Sends the `spanner.projects.instances.instancePartitionOperations.list` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<
@@ -8951,12 +9740,27 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_CREATE: nimbus_google::codegen::Op
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionsCreateParams {
-    /// The `parent` parameter.
+    /// Required. The name of the instance in which to create the instance partition. Values are of the form
+    /// `projects//instances/`.
     pub parent: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::CreateInstancePartitionRequest,
 }
-/// Request builder of `spanner.projects.instances.instancePartitions.create`: Creates an instance partition and begins preparing it to be used. The returned long-running operation can be used to track the progress of preparing the new instance partition. The instance partition name is assigned by the caller. If the named instance partition already exists, `CreateInstancePartition` returns `ALREADY_EXISTS`. Immediately upon completion of this request: \* The instance partition is readable via the API, with all requested attributes but no allocated resources. Its state is `CREATING`. Until completion of the returned operation: \* Cancelling the operation renders the instance partition immediately unreadable via the API. \* The instance partition can be deleted. \* All other attempts to modify the instance partition are rejected. Upon completion of the returned operation: \* Billing for all successfully-allocated resources begins (some types may have lower than the requested levels). \* Databases can start using this instance partition. \* The instance partition's allocated resource levels are readable via the API. \* The instance partition's state becomes `READY`. The returned long-running operation will have a name of the format `/operations/` and can be used to track creation of the instance partition. The metadata field type is CreateInstancePartitionMetadata. The response field type is InstancePartition, if successful.
+/// Request builder of `spanner.projects.instances.instancePartitions.create`: Creates an instance
+/// partition and begins preparing it to be used. The returned long-running operation can be used to
+/// track the progress of preparing the new instance partition. The instance partition name is assigned
+/// by the caller. If the named instance partition already exists, `CreateInstancePartition` returns
+/// `ALREADY_EXISTS`. Immediately upon completion of this request: \* The instance partition is readable
+/// via the API, with all requested attributes but no allocated resources. Its state is `CREATING`.
+/// Until completion of the returned operation: \* Cancelling the operation renders the instance
+/// partition immediately unreadable via the API. \* The instance partition can be deleted. \* All other
+/// attempts to modify the instance partition are rejected. Upon completion of the returned operation:
+/// \* Billing for all successfully-allocated resources begins (some types may have lower than the
+/// requested levels). \* Databases can start using this instance partition. \* The instance partition's
+/// allocated resource levels are readable via the API. \* The instance partition's state becomes
+/// `READY`. The returned long-running operation will have a name of the format `/operations/` and can
+/// be used to track creation of the instance partition. The metadata field type is
+/// CreateInstancePartitionMetadata. The response field type is InstancePartition, if successful.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsCreate {
@@ -8979,7 +9783,9 @@ impl ProjectsInstancesInstancePartitionsCreate {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsCreateParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -9069,12 +9875,18 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_DELETE: nimbus_google::codegen::Op
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionsDeleteParams {
-    /// The `name` parameter.
+    /// Required. The name of the instance partition to be deleted. Values are of the form
+    /// `projects/{project}/instances/{instance}/instancePartitions/{instance_partition}`
     pub name: String,
-    /// The `etag` parameter.
+    /// Optional. If not empty, the API only deletes the instance partition when the etag provided matches
+    /// the current status of the requested instance partition. Otherwise, deletes the instance partition
+    /// without checking the current status of the requested instance partition.
     pub etag: Option<String>,
 }
-/// Request builder of `spanner.projects.instances.instancePartitions.delete`: Deletes an existing instance partition. Requires that the instance partition is not used by any database or backup and is not the default instance partition of an instance. Authorization requires `spanner.instancePartitions.delete` permission on the resource name.
+/// Request builder of `spanner.projects.instances.instancePartitions.delete`: Deletes an existing
+/// instance partition. Requires that the instance partition is not used by any database or backup and
+/// is not the default instance partition of an instance. Authorization requires
+/// `spanner.instancePartitions.delete` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsDelete {
@@ -9097,12 +9909,14 @@ impl ProjectsInstancesInstancePartitionsDelete {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsDeleteParams {
         &self.input
     }
-    /// Optional. If not empty, the API only deletes the instance partition when the etag provided matches the current status of the requested instance partition. Otherwise, deletes the instance partition without checking the current status of the requested instance partition.
+    /// Sets the `etag` parameter ([`ProjectsInstancesInstancePartitionsDeleteParams::etag`]).
     pub fn set_etag(mut self, value: impl Into<String>) -> Self {
         self.input.etag = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -9169,10 +9983,12 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_GET: nimbus_google::codegen::Opera
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionsGetParams {
-    /// The `name` parameter.
+    /// Required. The name of the requested instance partition. Values are of the form
+    /// `projects/{project}/instances/{instance}/instancePartitions/{instance_partition}`.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.instancePartitions.get`: Gets information about a particular instance partition.
+/// Request builder of `spanner.projects.instances.instancePartitions.get`: Gets information about a
+/// particular instance partition.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsGet {
@@ -9195,7 +10011,9 @@ impl ProjectsInstancesInstancePartitionsGet {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -9259,16 +10077,23 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_LIST: nimbus_google::codegen::Oper
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionsListParams {
-    /// The `parent` parameter.
+    /// Required. The instance whose instance partitions should be listed. Values are of the form
+    /// `projects//instances/`. Use `{instance} = '-'` to list instance partitions for all Instances in a
+    /// project, e.g., `projects/myproject/instances/-`.
     pub parent: String,
-    /// The `instancePartitionDeadline` parameter.
+    /// Optional. Deadline used while retrieving metadata for instance partitions. Instance partitions whose
+    /// metadata cannot be retrieved within this deadline will be added to unreachable in
+    /// ListInstancePartitionsResponse.
     pub instance_partition_deadline: Option<nimbus_google::codegen::DateTime>,
-    /// The `pageSize` parameter.
+    /// Number of instance partitions to be returned in the response. If 0 or less, defaults to the server's
+    /// maximum allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous
+    /// ListInstancePartitionsResponse.
     pub page_token: Option<String>,
 }
-/// Request builder of `spanner.projects.instances.instancePartitions.list`: Lists all instance partitions for the given instance.
+/// Request builder of `spanner.projects.instances.instancePartitions.list`: Lists all instance
+/// partitions for the given instance.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsList {
@@ -9291,7 +10116,8 @@ impl ProjectsInstancesInstancePartitionsList {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsListParams {
         &self.input
     }
-    /// Optional. Deadline used while retrieving metadata for instance partitions. Instance partitions whose metadata cannot be retrieved within this deadline will be added to unreachable in ListInstancePartitionsResponse.
+    /// Sets the `instancePartitionDeadline` parameter
+    /// ([`ProjectsInstancesInstancePartitionsListParams::instance_partition_deadline`]).
     pub fn set_instance_partition_deadline(
         mut self,
         value: impl Into<nimbus_google::codegen::DateTime>,
@@ -9299,17 +10125,19 @@ impl ProjectsInstancesInstancePartitionsList {
         self.input.instance_partition_deadline = Some(value.into());
         self
     }
-    /// Number of instance partitions to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesInstancePartitionsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListInstancePartitionsResponse.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesInstancePartitionsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -9317,7 +10145,8 @@ impl ProjectsInstancesInstancePartitionsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -9419,10 +10248,16 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_CANCEL: nimbus_google::
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionsOperationsCancelParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be cancelled.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.instancePartitions.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+/// Request builder of `spanner.projects.instances.instancePartitions.operations.cancel`: Starts
+/// asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the
+/// operation, but success is not guaranteed. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check
+/// whether the cancellation succeeded or whether the operation completed despite cancellation. On
+/// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+/// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsOperationsCancel {
@@ -9445,7 +10280,9 @@ impl ProjectsInstancesInstancePartitionsOperationsCancel {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -9487,7 +10324,8 @@ impl ProjectsInstancesInstancePartitionsOperationsCancel {
             .send(&PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_CANCEL, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.instancePartitions.operations.cancel` request and decodes the response.
+    /// Sends the `spanner.projects.instances.instancePartitions.operations.cancel` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
@@ -9512,10 +10350,13 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_DELETE: nimbus_google::
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionsOperationsDeleteParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be deleted.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.instancePartitions.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instances.instancePartitions.operations.delete`: Deletes a
+/// long-running operation. This method indicates that the client is no longer interested in the
+/// operation result. It does not cancel the operation. If the server doesn't support this method, it
+/// returns `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsOperationsDelete {
@@ -9538,7 +10379,9 @@ impl ProjectsInstancesInstancePartitionsOperationsDelete {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -9579,7 +10422,8 @@ impl ProjectsInstancesInstancePartitionsOperationsDelete {
             .send(&PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_DELETE, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.instancePartitions.operations.delete` request and decodes the response.
+    /// Sends the `spanner.projects.instances.instancePartitions.operations.delete` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
@@ -9604,10 +10448,12 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_GET: nimbus_google::cod
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionsOperationsGetParams {
-    /// The `name` parameter.
+    /// The name of the operation resource.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.instancePartitions.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+/// Request builder of `spanner.projects.instances.instancePartitions.operations.get`: Gets the latest
+/// state of a long-running operation. Clients can use this method to poll the operation result at
+/// intervals as recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsOperationsGet {
@@ -9630,7 +10476,9 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -9692,7 +10540,8 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
             .send(&PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_GET, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.instancePartitions.operations.get` request and decodes the response.
+    /// Sends the `spanner.projects.instances.instancePartitions.operations.get` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
@@ -9717,18 +10566,25 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_LIST: nimbus_google::co
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionsOperationsListParams {
-    /// The `name` parameter.
+    /// The name of the operation's parent resource.
     pub name: String,
-    /// The `filter` parameter.
+    /// The standard list filter.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// The standard list page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// The standard list page token.
     pub page_token: Option<String>,
-    /// The `returnPartialSuccess` parameter.
+    /// When set to `true`, operations that are reachable are returned as normal, and those that are
+    /// unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true`
+    /// when reading across collections. For example, when `parent` is set to
+    /// `"projects/example/locations/-"`. This field is not supported by default and will result in an
+    /// `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific
+    /// documentation.
     pub return_partial_success: Option<bool>,
 }
-/// Request builder of `spanner.projects.instances.instancePartitions.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instances.instancePartitions.operations.list`: Lists operations
+/// that match the specified filter in the request. If the server doesn't support this method, it
+/// returns `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsOperationsList {
@@ -9751,27 +10607,32 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsOperationsListParams {
         &self.input
     }
-    /// The standard list filter.
+    /// Sets the `filter` parameter ([`ProjectsInstancesInstancePartitionsOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// The standard list page size.
+    /// Sets the `pageSize` parameter
+    /// ([`ProjectsInstancesInstancePartitionsOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// The standard list page token.
+    /// Sets the `pageToken` parameter
+    /// ([`ProjectsInstancesInstancePartitionsOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// When set to `true`, operations that are reachable are returned as normal, and those that are unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true` when reading across collections. For example, when `parent` is set to `"projects/example/locations/-"`. This field is not supported by default and will result in an `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific documentation.
+    /// Sets the `returnPartialSuccess` parameter
+    /// ([`ProjectsInstancesInstancePartitionsOperationsListParams::return_partial_success`]).
     pub fn set_return_partial_success(mut self, value: impl Into<bool>) -> Self {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -9779,7 +10640,8 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -9857,7 +10719,8 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
             .send(&PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_LIST, request)
             .await
     }
-    /// Sends the `spanner.projects.instances.instancePartitions.operations.list` request and decodes the response.
+    /// Sends the `spanner.projects.instances.instancePartitions.operations.list` request and decodes the
+    /// response.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
@@ -9882,12 +10745,32 @@ static PROJECTS_INSTANCES_INSTANCE_PARTITIONS_PATCH: nimbus_google::codegen::Ope
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesInstancePartitionsPatchParams {
-    /// The `name` parameter.
+    /// Required. A unique identifier for the instance partition. Values are of the form
+    /// `projects//instances//instancePartitions/a-z*[a-z0-9]`. The final segment of the name must be
+    /// between 2 and 64 characters in length. An instance partition's name cannot be changed after the
+    /// instance partition is created.
     pub name: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::UpdateInstancePartitionRequest,
 }
-/// Request builder of `spanner.projects.instances.instancePartitions.patch`: Updates an instance partition, and begins allocating or releasing resources as requested. The returned long-running operation can be used to track the progress of updating the instance partition. If the named instance partition does not exist, returns `NOT_FOUND`. Immediately upon completion of this request: \* For resource types for which a decrease in the instance partition's allocation has been requested, billing is based on the newly-requested level. Until completion of the returned operation: \* Cancelling the operation sets its metadata's cancel_time, and begins restoring resources to their pre-request values. The operation is guaranteed to succeed at undoing all resource changes, after which point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance partition are rejected. \* Reading the instance partition via the API continues to give the pre-request resource levels. Upon completion of the returned operation: \* Billing begins for all successfully-allocated resources (some types may have lower than the requested levels). \* All newly-reserved resources are available for serving the instance partition's tables. \* The instance partition's new resource levels are readable via the API. The returned long-running operation will have a name of the format `/operations/` and can be used to track the instance partition modification. The metadata field type is UpdateInstancePartitionMetadata. The response field type is InstancePartition, if successful. Authorization requires `spanner.instancePartitions.update` permission on the resource name.
+/// Request builder of `spanner.projects.instances.instancePartitions.patch`: Updates an instance
+/// partition, and begins allocating or releasing resources as requested. The returned long-running
+/// operation can be used to track the progress of updating the instance partition. If the named
+/// instance partition does not exist, returns `NOT_FOUND`. Immediately upon completion of this request:
+/// \* For resource types for which a decrease in the instance partition's allocation has been
+/// requested, billing is based on the newly-requested level. Until completion of the returned
+/// operation: \* Cancelling the operation sets its metadata's cancel_time, and begins restoring
+/// resources to their pre-request values. The operation is guaranteed to succeed at undoing all
+/// resource changes, after which point it terminates with a `CANCELLED` status. \* All other attempts
+/// to modify the instance partition are rejected. \* Reading the instance partition via the API
+/// continues to give the pre-request resource levels. Upon completion of the returned operation: \*
+/// Billing begins for all successfully-allocated resources (some types may have lower than the
+/// requested levels). \* All newly-reserved resources are available for serving the instance
+/// partition's tables. \* The instance partition's new resource levels are readable via the API. The
+/// returned long-running operation will have a name of the format `/operations/` and can be used to
+/// track the instance partition modification. The metadata field type is
+/// UpdateInstancePartitionMetadata. The response field type is InstancePartition, if successful.
+/// Authorization requires `spanner.instancePartitions.update` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesInstancePartitionsPatch {
@@ -9910,7 +10793,9 @@ impl ProjectsInstancesInstancePartitionsPatch {
     pub fn input(&self) -> &ProjectsInstancesInstancePartitionsPatchParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -9999,15 +10884,25 @@ static PROJECTS_INSTANCES_LIST: nimbus_google::codegen::OperationInfo = nimbus_g
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesListParams {
-    /// The `parent` parameter.
+    /// Required. The name of the project for which a list of instances is requested. Values are of the form
+    /// `projects/`.
     pub parent: String,
-    /// The `filter` parameter.
+    /// An expression for filtering the results of the request. Filter rules are case insensitive. The
+    /// fields eligible for filtering are: \* `name` \* `display_name` \* `labels.key` where key is the name
+    /// of a label Some examples of using filters are: \* `name:*` --&gt; The instance has a name. \*
+    /// `name:Howl` --&gt; The instance's name contains the string "howl". \* `name:HOWL` --&gt; Equivalent
+    /// to above. \* `NAME:howl` --&gt; Equivalent to above. \* `labels.env:*` --&gt; The instance has the
+    /// label "env". \* `labels.env:dev` --&gt; The instance has the label "env" and the value of the label
+    /// contains the string "dev". \* `name:howl labels.env:dev` --&gt; The instance's name contains "howl"
+    /// and it has the label "env" with its value containing "dev".
     pub filter: Option<String>,
-    /// The `instanceDeadline` parameter.
+    /// Deadline used while retrieving metadata for instances. Instances whose metadata cannot be retrieved
+    /// within this deadline will be added to unreachable in ListInstancesResponse.
     pub instance_deadline: Option<nimbus_google::codegen::DateTime>,
-    /// The `pageSize` parameter.
+    /// Number of instances to be returned in the response. If 0 or less, defaults to the server's maximum
+    /// allowed page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// If non-empty, `page_token` should contain a next_page_token from a previous ListInstancesResponse.
     pub page_token: Option<String>,
 }
 /// Request builder of `spanner.projects.instances.list`: Lists all instances in the given project.
@@ -10033,12 +10928,12 @@ impl ProjectsInstancesList {
     pub fn input(&self) -> &ProjectsInstancesListParams {
         &self.input
     }
-    /// An expression for filtering the results of the request. Filter rules are case insensitive. The fields eligible for filtering are: \* `name` \* `display_name` \* `labels.key` where key is the name of a label Some examples of using filters are: \* `name:*` --&gt; The instance has a name. \* `name:Howl` --&gt; The instance's name contains the string "howl". \* `name:HOWL` --&gt; Equivalent to above. \* `NAME:howl` --&gt; Equivalent to above. \* `labels.env:*` --&gt; The instance has the label "env". \* `labels.env:dev` --&gt; The instance has the label "env" and the value of the label contains the string "dev". \* `name:howl labels.env:dev` --&gt; The instance's name contains "howl" and it has the label "env" with its value containing "dev".
+    /// Sets the `filter` parameter ([`ProjectsInstancesListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// Deadline used while retrieving metadata for instances. Instances whose metadata cannot be retrieved within this deadline will be added to unreachable in ListInstancesResponse.
+    /// Sets the `instanceDeadline` parameter ([`ProjectsInstancesListParams::instance_deadline`]).
     pub fn set_instance_deadline(
         mut self,
         value: impl Into<nimbus_google::codegen::DateTime>,
@@ -10046,17 +10941,19 @@ impl ProjectsInstancesList {
         self.input.instance_deadline = Some(value.into());
         self
     }
-    /// Number of instances to be returned in the response. If 0 or less, defaults to the server's maximum allowed page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// If non-empty, `page_token` should contain a next_page_token from a previous ListInstancesResponse.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -10064,7 +10961,8 @@ impl ProjectsInstancesList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -10162,12 +11060,34 @@ static PROJECTS_INSTANCES_MOVE: nimbus_google::codegen::OperationInfo = nimbus_g
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesMoveParams {
-    /// The `name` parameter.
+    /// Required. The instance to move. Values are of the form `projects//instances/`.
     pub name: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::MoveInstanceRequest,
 }
-/// Request builder of `spanner.projects.instances.move`: Moves an instance to the target instance configuration. You can use the returned long-running operation to track the progress of moving the instance. `MoveInstance` returns `FAILED_PRECONDITION` if the instance meets any of the following criteria: \* Is undergoing a move to a different instance configuration \* Has backups \* Has an ongoing update \* Contains any CMEK-enabled databases \* Is a free trial instance While the operation is pending: \* All other attempts to modify the instance, including changes to its compute capacity, are rejected. \* The following database and backup admin operations are rejected: \* `DatabaseAdmin.CreateDatabase` \* `DatabaseAdmin.UpdateDatabaseDdl` (disabled if default_leader is specified in the request.) \* `DatabaseAdmin.RestoreDatabase` \* `DatabaseAdmin.CreateBackup` \* `DatabaseAdmin.CopyBackup` \* Both the source and target instance configurations are subject to hourly compute and storage charges. \* The instance might experience higher read-write latencies and a higher transaction abort rate. However, moving an instance doesn't cause any downtime. The returned long-running operation has a name of the format `/operations/` and can be used to track the move instance operation. The metadata field type is MoveInstanceMetadata. The response field type is Instance, if successful. Cancelling the operation sets its metadata's cancel_time. Cancellation is not immediate because it involves moving any data previously moved to the target instance configuration back to the original instance configuration. You can use this operation to track the progress of the cancellation. Upon successful completion of the cancellation, the operation terminates with `CANCELLED` status. If not cancelled, upon completion of the returned operation: \* The instance successfully moves to the target instance configuration. \* You are billed for compute and storage in target instance configuration. Authorization requires the `spanner.instances.update` permission on the resource instance. For more details, see [Move an instance](https://cloud.google.com/spanner/docs/move-instance).
+/// Request builder of `spanner.projects.instances.move`: Moves an instance to the target instance
+/// configuration. You can use the returned long-running operation to track the progress of moving the
+/// instance. `MoveInstance` returns `FAILED_PRECONDITION` if the instance meets any of the following
+/// criteria: \* Is undergoing a move to a different instance configuration \* Has backups \* Has an
+/// ongoing update \* Contains any CMEK-enabled databases \* Is a free trial instance While the
+/// operation is pending: \* All other attempts to modify the instance, including changes to its compute
+/// capacity, are rejected. \* The following database and backup admin operations are rejected: \*
+/// `DatabaseAdmin.CreateDatabase` \* `DatabaseAdmin.UpdateDatabaseDdl` (disabled if default_leader is
+/// specified in the request.) \* `DatabaseAdmin.RestoreDatabase` \* `DatabaseAdmin.CreateBackup` \*
+/// `DatabaseAdmin.CopyBackup` \* Both the source and target instance configurations are subject to
+/// hourly compute and storage charges. \* The instance might experience higher read-write latencies and
+/// a higher transaction abort rate. However, moving an instance doesn't cause any downtime. The
+/// returned long-running operation has a name of the format `/operations/` and can be used to track the
+/// move instance operation. The metadata field type is MoveInstanceMetadata. The response field type is
+/// Instance, if successful. Cancelling the operation sets its metadata's cancel_time. Cancellation is
+/// not immediate because it involves moving any data previously moved to the target instance
+/// configuration back to the original instance configuration. You can use this operation to track the
+/// progress of the cancellation. Upon successful completion of the cancellation, the operation
+/// terminates with `CANCELLED` status. If not cancelled, upon completion of the returned operation: \*
+/// The instance successfully moves to the target instance configuration. \* You are billed for compute
+/// and storage in target instance configuration. Authorization requires the `spanner.instances.update`
+/// permission on the resource instance. For more details, see [Move an
+/// instance](https://cloud.google.com/spanner/docs/move-instance).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesMove {
@@ -10190,7 +11110,9 @@ impl ProjectsInstancesMove {
     pub fn input(&self) -> &ProjectsInstancesMoveParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -10276,10 +11198,16 @@ static PROJECTS_INSTANCES_OPERATIONS_CANCEL: nimbus_google::codegen::OperationIn
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesOperationsCancelParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be cancelled.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.operations.cancel`: Starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
+/// Request builder of `spanner.projects.instances.operations.cancel`: Starts asynchronous cancellation
+/// on a long-running operation. The server makes a best effort to cancel the operation, but success is
+/// not guaranteed. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`. Clients can use Operations.GetOperation or other methods to check
+/// whether the cancellation succeeded or whether the operation completed despite cancellation. On
+/// successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+/// Operation.error value with a google.rpc.Status.code of `1`, corresponding to `Code.CANCELLED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesOperationsCancel {
@@ -10302,7 +11230,9 @@ impl ProjectsInstancesOperationsCancel {
     pub fn input(&self) -> &ProjectsInstancesOperationsCancelParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -10364,10 +11294,13 @@ static PROJECTS_INSTANCES_OPERATIONS_DELETE: nimbus_google::codegen::OperationIn
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesOperationsDeleteParams {
-    /// The `name` parameter.
+    /// The name of the operation resource to be deleted.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.operations.delete`: Deletes a long-running operation. This method indicates that the client is no longer interested in the operation result. It does not cancel the operation. If the server doesn't support this method, it returns `google.rpc.Code.UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instances.operations.delete`: Deletes a long-running operation.
+/// This method indicates that the client is no longer interested in the operation result. It does not
+/// cancel the operation. If the server doesn't support this method, it returns
+/// `google.rpc.Code.UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesOperationsDelete {
@@ -10390,7 +11323,9 @@ impl ProjectsInstancesOperationsDelete {
     pub fn input(&self) -> &ProjectsInstancesOperationsDeleteParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -10451,10 +11386,12 @@ static PROJECTS_INSTANCES_OPERATIONS_GET: nimbus_google::codegen::OperationInfo 
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesOperationsGetParams {
-    /// The `name` parameter.
+    /// The name of the operation resource.
     pub name: String,
 }
-/// Request builder of `spanner.projects.instances.operations.get`: Gets the latest state of a long-running operation. Clients can use this method to poll the operation result at intervals as recommended by the API service.
+/// Request builder of `spanner.projects.instances.operations.get`: Gets the latest state of a
+/// long-running operation. Clients can use this method to poll the operation result at intervals as
+/// recommended by the API service.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesOperationsGet {
@@ -10477,7 +11414,9 @@ impl ProjectsInstancesOperationsGet {
     pub fn input(&self) -> &ProjectsInstancesOperationsGetParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -10559,18 +11498,25 @@ static PROJECTS_INSTANCES_OPERATIONS_LIST: nimbus_google::codegen::OperationInfo
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesOperationsListParams {
-    /// The `name` parameter.
+    /// The name of the operation's parent resource.
     pub name: String,
-    /// The `filter` parameter.
+    /// The standard list filter.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// The standard list page size.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// The standard list page token.
     pub page_token: Option<String>,
-    /// The `returnPartialSuccess` parameter.
+    /// When set to `true`, operations that are reachable are returned as normal, and those that are
+    /// unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true`
+    /// when reading across collections. For example, when `parent` is set to
+    /// `"projects/example/locations/-"`. This field is not supported by default and will result in an
+    /// `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific
+    /// documentation.
     pub return_partial_success: Option<bool>,
 }
-/// Request builder of `spanner.projects.instances.operations.list`: Lists operations that match the specified filter in the request. If the server doesn't support this method, it returns `UNIMPLEMENTED`.
+/// Request builder of `spanner.projects.instances.operations.list`: Lists operations that match the
+/// specified filter in the request. If the server doesn't support this method, it returns
+/// `UNIMPLEMENTED`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesOperationsList {
@@ -10593,27 +11539,30 @@ impl ProjectsInstancesOperationsList {
     pub fn input(&self) -> &ProjectsInstancesOperationsListParams {
         &self.input
     }
-    /// The standard list filter.
+    /// Sets the `filter` parameter ([`ProjectsInstancesOperationsListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// The standard list page size.
+    /// Sets the `pageSize` parameter ([`ProjectsInstancesOperationsListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// The standard list page token.
+    /// Sets the `pageToken` parameter ([`ProjectsInstancesOperationsListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// When set to `true`, operations that are reachable are returned as normal, and those that are unreachable are returned in the ListOperationsResponse.unreachable field. This can only be `true` when reading across collections. For example, when `parent` is set to `"projects/example/locations/-"`. This field is not supported by default and will result in an `UNIMPLEMENTED` error if set unless explicitly documented otherwise in service or product specific documentation.
+    /// Sets the `returnPartialSuccess` parameter
+    /// ([`ProjectsInstancesOperationsListParams::return_partial_success`]).
     pub fn set_return_partial_success(mut self, value: impl Into<bool>) -> Self {
         self.input.return_partial_success = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -10621,7 +11570,8 @@ impl ProjectsInstancesOperationsList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<
@@ -10719,12 +11669,29 @@ static PROJECTS_INSTANCES_PATCH: nimbus_google::codegen::OperationInfo = nimbus_
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesPatchParams {
-    /// The `name` parameter.
+    /// Required. A unique identifier for the instance, which cannot be changed after the instance is
+    /// created. Values are of the form `projects//instances/a-z*[a-z0-9]`. The final segment of the name
+    /// must be between 2 and 64 characters in length.
     pub name: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::UpdateInstanceRequest,
 }
-/// Request builder of `spanner.projects.instances.patch`: Updates an instance, and begins allocating or releasing resources as requested. The returned long-running operation can be used to track the progress of updating the instance. If the named instance does not exist, returns `NOT_FOUND`. Immediately upon completion of this request: \* For resource types for which a decrease in the instance's allocation has been requested, billing is based on the newly-requested level. Until completion of the returned operation: \* Cancelling the operation sets its metadata's cancel_time, and begins restoring resources to their pre-request values. The operation is guaranteed to succeed at undoing all resource changes, after which point it terminates with a `CANCELLED` status. \* All other attempts to modify the instance are rejected. \* Reading the instance via the API continues to give the pre-request resource levels. Upon completion of the returned operation: \* Billing begins for all successfully-allocated resources (some types may have lower than the requested levels). \* All newly-reserved resources are available for serving the instance's tables. \* The instance's new resource levels are readable via the API. The returned long-running operation will have a name of the format `/operations/` and can be used to track the instance modification. The metadata field type is UpdateInstanceMetadata. The response field type is Instance, if successful. Authorization requires `spanner.instances.update` permission on the resource name.
+/// Request builder of `spanner.projects.instances.patch`: Updates an instance, and begins allocating or
+/// releasing resources as requested. The returned long-running operation can be used to track the
+/// progress of updating the instance. If the named instance does not exist, returns `NOT_FOUND`.
+/// Immediately upon completion of this request: \* For resource types for which a decrease in the
+/// instance's allocation has been requested, billing is based on the newly-requested level. Until
+/// completion of the returned operation: \* Cancelling the operation sets its metadata's cancel_time,
+/// and begins restoring resources to their pre-request values. The operation is guaranteed to succeed
+/// at undoing all resource changes, after which point it terminates with a `CANCELLED` status. \* All
+/// other attempts to modify the instance are rejected. \* Reading the instance via the API continues to
+/// give the pre-request resource levels. Upon completion of the returned operation: \* Billing begins
+/// for all successfully-allocated resources (some types may have lower than the requested levels). \*
+/// All newly-reserved resources are available for serving the instance's tables. \* The instance's new
+/// resource levels are readable via the API. The returned long-running operation will have a name of
+/// the format `/operations/` and can be used to track the instance modification. The metadata field
+/// type is UpdateInstanceMetadata. The response field type is Instance, if successful. Authorization
+/// requires `spanner.instances.update` permission on the resource name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesPatch {
@@ -10747,7 +11714,9 @@ impl ProjectsInstancesPatch {
     pub fn input(&self) -> &ProjectsInstancesPatchParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -10832,12 +11801,16 @@ static PROJECTS_INSTANCES_SET_IAM_POLICY: nimbus_google::codegen::OperationInfo 
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesSetIamPolicyParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which the policy is being set. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for databases
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::SetIamPolicyRequest,
 }
-/// Request builder of `spanner.projects.instances.setIamPolicy`: Sets the access control policy on an instance resource. Replaces any existing policy. Authorization requires `spanner.instances.setIamPolicy` on resource.
+/// Request builder of `spanner.projects.instances.setIamPolicy`: Sets the access control policy on an
+/// instance resource. Replaces any existing policy. Authorization requires
+/// `spanner.instances.setIamPolicy` on resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesSetIamPolicy {
@@ -10860,7 +11833,9 @@ impl ProjectsInstancesSetIamPolicy {
     pub fn input(&self) -> &ProjectsInstancesSetIamPolicyParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -10925,12 +11900,17 @@ static PROJECTS_INSTANCES_TEST_IAM_PERMISSIONS: nimbus_google::codegen::Operatio
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProjectsInstancesTestIamPermissionsParams {
-    /// The `resource` parameter.
+    /// REQUIRED: The Cloud Spanner resource for which permissions are being tested. The format is
+    /// `projects//instances/` for instance resources and `projects//instances//databases/` for database
+    /// resources.
     pub resource: String,
-    /// The `request` parameter.
+    /// The request body.
     pub request: crate::types::TestIamPermissionsRequest,
 }
-/// Request builder of `spanner.projects.instances.testIamPermissions`: Returns permissions that the caller has on the specified instance resource. Attempting this RPC on a non-existent Cloud Spanner instance resource will result in a NOT_FOUND error if the user has `spanner.instances.list` permission on the containing Google Cloud Project. Otherwise returns an empty set of permissions.
+/// Request builder of `spanner.projects.instances.testIamPermissions`: Returns permissions that the
+/// caller has on the specified instance resource. Attempting this RPC on a non-existent Cloud Spanner
+/// instance resource will result in a NOT_FOUND error if the user has `spanner.instances.list`
+/// permission on the containing Google Cloud Project. Otherwise returns an empty set of permissions.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ProjectsInstancesTestIamPermissions {
@@ -10953,7 +11933,9 @@ impl ProjectsInstancesTestIamPermissions {
     pub fn input(&self) -> &ProjectsInstancesTestIamPermissionsParams {
         &self.input
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -11022,18 +12004,22 @@ static SCANS_LIST: nimbus_google::codegen::OperationInfo = nimbus_google::codege
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ScansListParams {
-    /// The `parent` parameter.
+    /// Required. The unique name of the parent resource, specific to the Database service implementing this
+    /// interface.
     pub parent: String,
-    /// The `filter` parameter.
+    /// A filter expression to restrict the results based on information present in the available Scan
+    /// collection. The filter applies to all fields within the Scan message except for `data`.
     pub filter: Option<String>,
-    /// The `pageSize` parameter.
+    /// The maximum number of items to return.
     pub page_size: Option<i32>,
-    /// The `pageToken` parameter.
+    /// The next_page_token value returned from a previous List request, if any.
     pub page_token: Option<String>,
-    /// The `view` parameter.
+    /// Specifies which parts of the Scan should be returned in the response. Note, only the SUMMARY view
+    /// (the default) is currently supported for ListScans.
     pub view: Option<crate::types::ScansListView>,
 }
-/// Request builder of `spanner.scans.list`: Return available scans given a Database-specific resource name.
+/// Request builder of `spanner.scans.list`: Return available scans given a Database-specific resource
+/// name.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ScansList {
@@ -11056,27 +12042,29 @@ impl ScansList {
     pub fn input(&self) -> &ScansListParams {
         &self.input
     }
-    /// A filter expression to restrict the results based on information present in the available Scan collection. The filter applies to all fields within the Scan message except for `data`.
+    /// Sets the `filter` parameter ([`ScansListParams::filter`]).
     pub fn set_filter(mut self, value: impl Into<String>) -> Self {
         self.input.filter = Some(value.into());
         self
     }
-    /// The maximum number of items to return.
+    /// Sets the `pageSize` parameter ([`ScansListParams::page_size`]).
     pub fn set_page_size(mut self, value: impl Into<i32>) -> Self {
         self.input.page_size = Some(value.into());
         self
     }
-    /// The next_page_token value returned from a previous List request, if any.
+    /// Sets the `pageToken` parameter ([`ScansListParams::page_token`]).
     pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
         self.input.page_token = Some(value.into());
         self
     }
-    /// Specifies which parts of the Scan should be returned in the response. Note, only the SUMMARY view (the default) is currently supported for ListScans.
+    /// Sets the `view` parameter ([`ScansListParams::view`]).
     pub fn set_view(mut self, value: impl Into<crate::types::ScansListView>) -> Self {
         self.input.view = Some(value.into());
         self
     }
-    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`, `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`), replacing earlier ones: see [`#rt::StandardParams`].
+    /// Sets the standard parameters every method accepts (`$.xgafv`, `access_token`, `alt`, `callback`,
+    /// `fields`, `key`, `oauth_token`, `prettyPrint`, `quotaUser`, `uploadType`, `upload_protocol`),
+    /// replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).
     pub fn standard_params(
         mut self,
         params: nimbus_google::codegen::StandardParams,
@@ -11084,7 +12072,8 @@ impl ScansList {
         self.globals = params;
         self
     }
-    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats one.
+    /// Every page, following `nextPageToken` -> `pageToken` until the service returns no token or repeats
+    /// one.
     pub fn pages(
         self,
     ) -> nimbus_google::codegen::paginate::Paginated<

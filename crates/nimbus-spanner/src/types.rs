@@ -7,7 +7,9 @@
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Ack {
-    /// By default, an attempt to ack a message that does not exist will fail with a `NOT_FOUND` error. With `ignore_not_found` set to true, the ack will succeed even if the message does not exist. This is useful for unconditionally acking a message, even if it is missing or has already been acked.
+    /// By default, an attempt to ack a message that does not exist will fail with a `NOT_FOUND` error. With
+    /// `ignore_not_found` set to true, the ack will succeed even if the message does not exist. This is
+    /// useful for unconditionally acking a message, even if it is missing or has already been acked.
     #[serde(rename = "ignoreNotFound", skip_serializing_if = "Option::is_none")]
     pub ignore_not_found: Option<bool>,
     /// Required. The primary key of the message to be acked.
@@ -88,7 +90,8 @@ impl AdaptMessageRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AdaptMessageResponse {
-    /// Optional. Indicates whether this is the last AdaptMessageResponse in the stream. This field may be optionally set by the server. Clients should not rely on this field being set in all cases.
+    /// Optional. Indicates whether this is the last AdaptMessageResponse in the stream. This field may be
+    /// optionally set by the server. Clients should not rely on this field being set in all cases.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<bool>,
     /// Optional. Uninterpreted bytes from the underlying wire protocol.
@@ -150,7 +153,9 @@ impl AdapterSession {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AddSplitPointsRequest {
-    /// Optional. A user-supplied tag associated with the split points. For example, "initial_data_load", "special_event_1". Defaults to "CloudAddSplitPointsAPI" if not specified. The length of the tag must not exceed 50 characters, or else it is trimmed. Only valid UTF8 characters are allowed.
+    /// Optional. A user-supplied tag associated with the split points. For example, "initial_data_load",
+    /// "special_event_1". Defaults to "CloudAddSplitPointsAPI" if not specified. The length of the tag must
+    /// not exceed 50 characters, or else it is trimmed. Only valid UTF8 characters are allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initiator: Option<String>,
     /// Required. The split points to add.
@@ -192,7 +197,8 @@ pub struct AsymmetricAutoscalingOption {
     /// Optional. Overrides applied to the top-level autoscaling configuration for the selected replicas.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overrides: Option<AutoscalingConfigOverrides>,
-    /// Required. Selects the replicas to which this AsymmetricAutoscalingOption applies. Only read-only replicas are supported.
+    /// Required. Selects the replicas to which this AsymmetricAutoscalingOption applies. Only read-only
+    /// replicas are supported.
     #[serde(rename = "replicaSelection", skip_serializing_if = "Option::is_none")]
     pub replica_selection: Option<InstanceReplicaSelection>,
 }
@@ -223,7 +229,11 @@ impl AsymmetricAutoscalingOption {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AutoscalingConfig {
-    /// Optional. Optional asymmetric autoscaling options. Replicas matching the replica selection criteria will be autoscaled independently from other replicas. The autoscaler will scale the replicas based on the utilization of replicas identified by the replica selection. Replica selections should not overlap with each other. Other replicas (those do not match any replica selection) will be autoscaled together and will have the same compute capacity allocated to them.
+    /// Optional. Optional asymmetric autoscaling options. Replicas matching the replica selection criteria
+    /// will be autoscaled independently from other replicas. The autoscaler will scale the replicas based
+    /// on the utilization of replicas identified by the replica selection. Replica selections should not
+    /// overlap with each other. Other replicas (those do not match any replica selection) will be
+    /// autoscaled together and will have the same compute capacity allocated to them.
     #[serde(
         rename = "asymmetricAutoscalingOptions",
         skip_serializing_if = "Option::is_none"
@@ -266,33 +276,52 @@ impl AutoscalingConfig {
         self
     }
 }
-/// Overrides the top-level autoscaling configuration for the replicas identified by `replica_selection`. All fields in this message are optional. Any unspecified fields will use the corresponding values from the top-level autoscaling configuration.
+/// Overrides the top-level autoscaling configuration for the replicas identified by
+/// `replica_selection`. All fields in this message are optional. Any unspecified fields will use the
+/// corresponding values from the top-level autoscaling configuration.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AutoscalingConfigOverrides {
-    /// Optional. If specified, overrides the min/max limit in the top-level autoscaling configuration for the selected replicas.
+    /// Optional. If specified, overrides the min/max limit in the top-level autoscaling configuration for
+    /// the selected replicas.
     #[serde(rename = "autoscalingLimits", skip_serializing_if = "Option::is_none")]
     pub autoscaling_limits: Option<AutoscalingLimits>,
-    /// Optional. If specified, overrides the autoscaling target high_priority_cpu_utilization_percent in the top-level autoscaling configuration for the selected replicas.
+    /// Optional. If specified, overrides the autoscaling target high_priority_cpu_utilization_percent in
+    /// the top-level autoscaling configuration for the selected replicas.
     #[serde(
         rename = "autoscalingTargetHighPriorityCpuUtilizationPercent",
         skip_serializing_if = "Option::is_none"
     )]
     pub autoscaling_target_high_priority_cpu_utilization_percent: Option<i32>,
-    /// Optional. If specified, overrides the autoscaling target `total_cpu_utilization_percent` in the top-level autoscaling configuration for the selected replicas.
+    /// Optional. If specified, overrides the autoscaling target `total_cpu_utilization_percent` in the
+    /// top-level autoscaling configuration for the selected replicas.
     #[serde(
         rename = "autoscalingTargetTotalCpuUtilizationPercent",
         skip_serializing_if = "Option::is_none"
     )]
     pub autoscaling_target_total_cpu_utilization_percent: Option<i32>,
-    /// Optional. If true, disables high priority CPU autoscaling for the selected replicas and ignores high_priority_cpu_utilization_percent in the top-level autoscaling configuration. When setting this field to true, setting autoscaling_target_high_priority_cpu_utilization_percent field to a non-zero value for the same replica is not supported. If false, the autoscaling_target_high_priority_cpu_utilization_percent field in the replica will be used if set to a non-zero value. Otherwise, the high_priority_cpu_utilization_percent field in the top-level autoscaling configuration will be used. Setting both disable_high_priority_cpu_autoscaling and disable_total_cpu_autoscaling to true for the same replica is not supported.
+    /// Optional. If true, disables high priority CPU autoscaling for the selected replicas and ignores
+    /// high_priority_cpu_utilization_percent in the top-level autoscaling configuration. When setting this
+    /// field to true, setting autoscaling_target_high_priority_cpu_utilization_percent field to a non-zero
+    /// value for the same replica is not supported. If false, the
+    /// autoscaling_target_high_priority_cpu_utilization_percent field in the replica will be used if set to
+    /// a non-zero value. Otherwise, the high_priority_cpu_utilization_percent field in the top-level
+    /// autoscaling configuration will be used. Setting both disable_high_priority_cpu_autoscaling and
+    /// disable_total_cpu_autoscaling to true for the same replica is not supported.
     #[serde(
         rename = "disableHighPriorityCpuAutoscaling",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_high_priority_cpu_autoscaling: Option<bool>,
-    /// Optional. If true, disables total CPU autoscaling for the selected replicas and ignores total_cpu_utilization_percent in the top-level autoscaling configuration. When setting this field to true, setting autoscaling_target_total_cpu_utilization_percent field to a non-zero value for the same replica is not supported. If false, the autoscaling_target_total_cpu_utilization_percent field in the replica will be used if set to a non-zero value. Otherwise, the total_cpu_utilization_percent field in the top-level autoscaling configuration will be used. Setting both disable_high_priority_cpu_autoscaling and disable_total_cpu_autoscaling to true for the same replica is not supported.
+    /// Optional. If true, disables total CPU autoscaling for the selected replicas and ignores
+    /// total_cpu_utilization_percent in the top-level autoscaling configuration. When setting this field to
+    /// true, setting autoscaling_target_total_cpu_utilization_percent field to a non-zero value for the
+    /// same replica is not supported. If false, the autoscaling_target_total_cpu_utilization_percent field
+    /// in the replica will be used if set to a non-zero value. Otherwise, the total_cpu_utilization_percent
+    /// field in the top-level autoscaling configuration will be used. Setting both
+    /// disable_high_priority_cpu_autoscaling and disable_total_cpu_autoscaling to true for the same replica
+    /// is not supported.
     #[serde(
         rename = "disableTotalCpuAutoscaling",
         skip_serializing_if = "Option::is_none"
@@ -312,7 +341,8 @@ impl AutoscalingConfigOverrides {
         self.autoscaling_limits = Some(value.into());
         self
     }
-    /// Sets [`AutoscalingConfigOverrides::autoscaling_target_high_priority_cpu_utilization_percent`](Self::autoscaling_target_high_priority_cpu_utilization_percent).
+    /// Sets
+    /// [`AutoscalingConfigOverrides::autoscaling_target_high_priority_cpu_utilization_percent`](Self::autoscaling_target_high_priority_cpu_utilization_percent).
     pub fn set_autoscaling_target_high_priority_cpu_utilization_percent(
         mut self,
         value: impl Into<i32>,
@@ -322,7 +352,8 @@ impl AutoscalingConfigOverrides {
         );
         self
     }
-    /// Sets [`AutoscalingConfigOverrides::autoscaling_target_total_cpu_utilization_percent`](Self::autoscaling_target_total_cpu_utilization_percent).
+    /// Sets
+    /// [`AutoscalingConfigOverrides::autoscaling_target_total_cpu_utilization_percent`](Self::autoscaling_target_total_cpu_utilization_percent).
     pub fn set_autoscaling_target_total_cpu_utilization_percent(
         mut self,
         value: impl Into<i32>,
@@ -330,7 +361,8 @@ impl AutoscalingConfigOverrides {
         self.autoscaling_target_total_cpu_utilization_percent = Some(value.into());
         self
     }
-    /// Sets [`AutoscalingConfigOverrides::disable_high_priority_cpu_autoscaling`](Self::disable_high_priority_cpu_autoscaling).
+    /// Sets
+    /// [`AutoscalingConfigOverrides::disable_high_priority_cpu_autoscaling`](Self::disable_high_priority_cpu_autoscaling).
     pub fn set_disable_high_priority_cpu_autoscaling(
         mut self,
         value: impl Into<bool>,
@@ -338,27 +370,35 @@ impl AutoscalingConfigOverrides {
         self.disable_high_priority_cpu_autoscaling = Some(value.into());
         self
     }
-    /// Sets [`AutoscalingConfigOverrides::disable_total_cpu_autoscaling`](Self::disable_total_cpu_autoscaling).
+    /// Sets
+    /// [`AutoscalingConfigOverrides::disable_total_cpu_autoscaling`](Self::disable_total_cpu_autoscaling).
     pub fn set_disable_total_cpu_autoscaling(mut self, value: impl Into<bool>) -> Self {
         self.disable_total_cpu_autoscaling = Some(value.into());
         self
     }
 }
-/// The autoscaling limits for the instance. Users can define the minimum and maximum compute capacity allocated to the instance, and the autoscaler will only scale within that range. Users can either use nodes or processing units to specify the limits, but should use the same unit to set both the min_limit and max_limit.
+/// The autoscaling limits for the instance. Users can define the minimum and maximum compute capacity
+/// allocated to the instance, and the autoscaler will only scale within that range. Users can either
+/// use nodes or processing units to specify the limits, but should use the same unit to set both the
+/// min_limit and max_limit.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AutoscalingLimits {
-    /// Maximum number of nodes allocated to the instance. If set, this number should be greater than or equal to min_nodes.
+    /// Maximum number of nodes allocated to the instance. If set, this number should be greater than or
+    /// equal to min_nodes.
     #[serde(rename = "maxNodes", skip_serializing_if = "Option::is_none")]
     pub max_nodes: Option<i32>,
-    /// Maximum number of processing units allocated to the instance. If set, this number should be multiples of 1000 and be greater than or equal to min_processing_units.
+    /// Maximum number of processing units allocated to the instance. If set, this number should be
+    /// multiples of 1000 and be greater than or equal to min_processing_units.
     #[serde(rename = "maxProcessingUnits", skip_serializing_if = "Option::is_none")]
     pub max_processing_units: Option<i32>,
-    /// Minimum number of nodes allocated to the instance. If set, this number should be greater than or equal to 1.
+    /// Minimum number of nodes allocated to the instance. If set, this number should be greater than or
+    /// equal to 1.
     #[serde(rename = "minNodes", skip_serializing_if = "Option::is_none")]
     pub min_nodes: Option<i32>,
-    /// Minimum number of processing units allocated to the instance. If set, this number should be multiples of 1000.
+    /// Minimum number of processing units allocated to the instance. If set, this number should be
+    /// multiples of 1000.
     #[serde(rename = "minProcessingUnits", skip_serializing_if = "Option::is_none")]
     pub min_processing_units: Option<i32>,
 }
@@ -393,19 +433,29 @@ impl AutoscalingLimits {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AutoscalingTargets {
-    /// Optional. The target high priority cpu utilization percentage that the autoscaler should be trying to achieve for the instance. This number is on a scale from 0 (no utilization) to 100 (full utilization). The valid range is \[10, 90\] inclusive. If not specified or set to 0, the autoscaler skips scaling based on high priority CPU utilization.
+    /// Optional. The target high priority cpu utilization percentage that the autoscaler should be trying
+    /// to achieve for the instance. This number is on a scale from 0 (no utilization) to 100 (full
+    /// utilization). The valid range is \[10, 90\] inclusive. If not specified or set to 0, the autoscaler
+    /// skips scaling based on high priority CPU utilization.
     #[serde(
         rename = "highPriorityCpuUtilizationPercent",
         skip_serializing_if = "Option::is_none"
     )]
     pub high_priority_cpu_utilization_percent: Option<i32>,
-    /// Required. The target storage utilization percentage that the autoscaler should be trying to achieve for the instance. This number is on a scale from 0 (no utilization) to 100 (full utilization). The valid range is \[10, 99\] inclusive.
+    /// Required. The target storage utilization percentage that the autoscaler should be trying to achieve
+    /// for the instance. This number is on a scale from 0 (no utilization) to 100 (full utilization). The
+    /// valid range is \[10, 99\] inclusive.
     #[serde(
         rename = "storageUtilizationPercent",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_utilization_percent: Option<i32>,
-    /// Optional. The target total CPU utilization percentage that the autoscaler should be trying to achieve for the instance. This number is on a scale from 0 (no utilization) to 100 (full utilization). The valid range is \[10, 90\] inclusive. If not specified or set to 0, the autoscaler skips scaling based on total CPU utilization. If both `high_priority_cpu_utilization_percent` and `total_cpu_utilization_percent` are specified, the autoscaler provisions the larger of the two required compute capacities to satisfy both targets.
+    /// Optional. The target total CPU utilization percentage that the autoscaler should be trying to
+    /// achieve for the instance. This number is on a scale from 0 (no utilization) to 100 (full
+    /// utilization). The valid range is \[10, 90\] inclusive. If not specified or set to 0, the autoscaler
+    /// skips scaling based on total CPU utilization. If both `high_priority_cpu_utilization_percent` and
+    /// `total_cpu_utilization_percent` are specified, the autoscaler provisions the larger of the two
+    /// required compute capacities to satisfy both targets.
     #[serde(
         rename = "totalCpuUtilizationPercent",
         skip_serializing_if = "Option::is_none"
@@ -417,7 +467,8 @@ impl AutoscalingTargets {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`AutoscalingTargets::high_priority_cpu_utilization_percent`](Self::high_priority_cpu_utilization_percent).
+    /// Sets
+    /// [`AutoscalingTargets::high_priority_cpu_utilization_percent`](Self::high_priority_cpu_utilization_percent).
     pub fn set_high_priority_cpu_utilization_percent(
         mut self,
         value: impl Into<i32>,
@@ -441,10 +492,16 @@ impl AutoscalingTargets {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Backup {
-    /// Output only. List of backup schedule URIs that are associated with creating this backup. This is only applicable for scheduled backups, and is empty for on-demand backups. To optimize for storage, whenever possible, multiple schedules are collapsed together to create one backup. In such cases, this field captures the list of all backup schedule URIs that are associated with creating this backup. If collapsing is not done, then this field captures the single backup schedule URI associated with creating this backup.
+    /// Output only. List of backup schedule URIs that are associated with creating this backup. This is
+    /// only applicable for scheduled backups, and is empty for on-demand backups. To optimize for storage,
+    /// whenever possible, multiple schedules are collapsed together to create one backup. In such cases,
+    /// this field captures the list of all backup schedule URIs that are associated with creating this
+    /// backup. If collapsing is not done, then this field captures the single backup schedule URI
+    /// associated with creating this backup.
     #[serde(rename = "backupSchedules", skip_serializing_if = "Option::is_none")]
     pub backup_schedules: Option<Vec<String>>,
-    /// Output only. The time the CreateBackup request is received. If the request does not specify `version_time`, the `version_time` of the backup will be equivalent to the `create_time`.
+    /// Output only. The time the CreateBackup request is received. If the request does not specify
+    /// `version_time`, the `version_time` of the backup will be equivalent to the `create_time`.
     #[serde(
         rename = "createTime",
         default,
@@ -456,7 +513,9 @@ pub struct Backup {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub create_time: Option<nimbus_google::codegen::DateTime>,
-    /// Required for the CreateBackup operation. Name of the database from which this backup was created. This needs to be in the same instance as the backup. Values are of the form `projects/{project}/instances/{instance}/databases/{database}`.
+    /// Required for the CreateBackup operation. Name of the database from which this backup was created.
+    /// This needs to be in the same instance as the backup. Values are of the form
+    /// `projects/{project}/instances/{instance}/databases/{database}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     /// Output only. The database dialect information for the backup.
@@ -465,10 +524,18 @@ pub struct Backup {
     /// Output only. The encryption information for the backup.
     #[serde(rename = "encryptionInfo", skip_serializing_if = "Option::is_none")]
     pub encryption_info: Option<EncryptionInfo>,
-    /// Output only. The encryption information for the backup, whether it is protected by one or more KMS keys. The information includes all Cloud KMS key versions used to encrypt the backup. The `encryption_status` field inside of each `EncryptionInfo` is not populated. At least one of the key versions must be available for the backup to be restored. If a key version is revoked in the middle of a restore, the restore behavior is undefined.
+    /// Output only. The encryption information for the backup, whether it is protected by one or more KMS
+    /// keys. The information includes all Cloud KMS key versions used to encrypt the backup. The
+    /// `encryption_status` field inside of each `EncryptionInfo` is not populated. At least one of the key
+    /// versions must be available for the backup to be restored. If a key version is revoked in the middle
+    /// of a restore, the restore behavior is undefined.
     #[serde(rename = "encryptionInformation", skip_serializing_if = "Option::is_none")]
     pub encryption_information: Option<Vec<EncryptionInfo>>,
-    /// Output only. For a backup in an incremental backup chain, this is the storage space needed to keep the data that has changed since the previous backup. For all other backups, this is always the size of the backup. This value may change if backups on the same chain get deleted or expired. This field can be used to calculate the total storage space used by a set of backups. For example, the total space used by all backups of a database can be computed by summing up this field.
+    /// Output only. For a backup in an incremental backup chain, this is the storage space needed to keep
+    /// the data that has changed since the previous backup. For all other backups, this is always the size
+    /// of the backup. This value may change if backups on the same chain get deleted or expired. This field
+    /// can be used to calculate the total storage space used by a set of backups. For example, the total
+    /// space used by all backups of a database can be computed by summing up this field.
     #[serde(
         rename = "exclusiveSizeBytes",
         default,
@@ -477,7 +544,10 @@ pub struct Backup {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub exclusive_size_bytes: Option<i64>,
-    /// Required for the CreateBackup operation. The expiration time of the backup, with microseconds granularity that must be at least 6 hours and at most 366 days from the time the CreateBackup request is processed. Once the `expire_time` has passed, the backup is eligible to be automatically deleted by Cloud Spanner to free the resources used by the backup.
+    /// Required for the CreateBackup operation. The expiration time of the backup, with microseconds
+    /// granularity that must be at least 6 hours and at most 366 days from the time the CreateBackup
+    /// request is processed. Once the `expire_time` has passed, the backup is eligible to be automatically
+    /// deleted by Cloud Spanner to free the resources used by the backup.
     #[serde(
         rename = "expireTime",
         default,
@@ -489,7 +559,11 @@ pub struct Backup {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub expire_time: Option<nimbus_google::codegen::DateTime>,
-    /// Output only. The number of bytes that will be freed by deleting this backup. This value will be zero if, for example, this backup is part of an incremental backup chain and younger backups in the chain require that we keep its data. For backups not in an incremental backup chain, this is always the size of the backup. This value may change if backups on the same chain get created, deleted or expired.
+    /// Output only. The number of bytes that will be freed by deleting this backup. This value will be zero
+    /// if, for example, this backup is part of an incremental backup chain and younger backups in the chain
+    /// require that we keep its data. For backups not in an incremental backup chain, this is always the
+    /// size of the backup. This value may change if backups on the same chain get created, deleted or
+    /// expired.
     #[serde(
         rename = "freeableSizeBytes",
         default,
@@ -498,16 +572,23 @@ pub struct Backup {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub freeable_size_bytes: Option<i64>,
-    /// Output only. Populated only for backups in an incremental backup chain. Backups share the same chain id if and only if they belong to the same incremental backup chain. Use this field to determine which backups are part of the same incremental backup chain. The ordering of backups in the chain can be determined by ordering the backup `version_time`.
+    /// Output only. Populated only for backups in an incremental backup chain. Backups share the same chain
+    /// id if and only if they belong to the same incremental backup chain. Use this field to determine
+    /// which backups are part of the same incremental backup chain. The ordering of backups in the chain
+    /// can be determined by ordering the backup `version_time`.
     #[serde(
         rename = "incrementalBackupChainId",
         skip_serializing_if = "Option::is_none"
     )]
     pub incremental_backup_chain_id: Option<String>,
-    /// Output only. The instance partition storing the backup. This is the same as the list of the instance partitions that the database recorded at the backup's `version_time`.
+    /// Output only. The instance partition storing the backup. This is the same as the list of the instance
+    /// partitions that the database recorded at the backup's `version_time`.
     #[serde(rename = "instancePartitions", skip_serializing_if = "Option::is_none")]
     pub instance_partitions: Option<Vec<BackupInstancePartition>>,
-    /// Output only. The max allowed expiration time of the backup, with microseconds granularity. A backup's expiration time can be configured in multiple APIs: CreateBackup, UpdateBackup, CopyBackup. When updating or copying an existing backup, the expiration time specified must be less than `Backup.max_expire_time`.
+    /// Output only. The max allowed expiration time of the backup, with microseconds granularity. A
+    /// backup's expiration time can be configured in multiple APIs: CreateBackup, UpdateBackup, CopyBackup.
+    /// When updating or copying an existing backup, the expiration time specified must be less than
+    /// `Backup.max_expire_time`.
     #[serde(
         rename = "maxExpireTime",
         default,
@@ -519,16 +600,26 @@ pub struct Backup {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub max_expire_time: Option<nimbus_google::codegen::DateTime>,
-    /// Output only. The minimum edition required to successfully restore the backup. Populated only if the edition is Enterprise or Enterprise Plus.
+    /// Output only. The minimum edition required to successfully restore the backup. Populated only if the
+    /// edition is Enterprise or Enterprise Plus.
     #[serde(
         rename = "minimumRestorableEdition",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_restorable_edition: Option<BackupMinimumRestorableEdition>,
-    /// Output only for the CreateBackup operation. Required for the UpdateBackup operation. A globally unique identifier for the backup which cannot be changed. Values are of the form `projects/{project}/instances/{instance}/backups/a-z*[a-z0-9]` The final segment of the name must be between 2 and 60 characters in length. The backup is stored in the location(s) specified in the instance configuration of the instance containing the backup, identified by the prefix of the backup name of the form `projects/{project}/instances/{instance}`.
+    /// Output only for the CreateBackup operation. Required for the UpdateBackup operation. A globally
+    /// unique identifier for the backup which cannot be changed. Values are of the form
+    /// `projects/{project}/instances/{instance}/backups/a-z*[a-z0-9]` The final segment of the name must be
+    /// between 2 and 60 characters in length. The backup is stored in the location(s) specified in the
+    /// instance configuration of the instance containing the backup, identified by the prefix of the backup
+    /// name of the form `projects/{project}/instances/{instance}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Output only. Data deleted at a time older than this is guaranteed not to be retained in order to support this backup. For a backup in an incremental backup chain, this is the version time of the oldest backup that exists or ever existed in the chain. For all other backups, this is the version time of the backup. This field can be used to understand what data is being retained by the backup system.
+    /// Output only. Data deleted at a time older than this is guaranteed not to be retained in order to
+    /// support this backup. For a backup in an incremental backup chain, this is the version time of the
+    /// oldest backup that exists or ever existed in the chain. For all other backups, this is the version
+    /// time of the backup. This field can be used to understand what data is being retained by the backup
+    /// system.
     #[serde(
         rename = "oldestVersionTime",
         default,
@@ -540,13 +631,22 @@ pub struct Backup {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub oldest_version_time: Option<nimbus_google::codegen::DateTime>,
-    /// Output only. The names of the destination backups being created by copying this source backup. The backup names are of the form `projects/{project}/instances/{instance}/backups/{backup}`. Referencing backups may exist in different instances. The existence of any referencing backup prevents the backup from being deleted. When the copy operation is done (either successfully completed or cancelled or the destination backup is deleted), the reference to the backup is removed.
+    /// Output only. The names of the destination backups being created by copying this source backup. The
+    /// backup names are of the form `projects/{project}/instances/{instance}/backups/{backup}`. Referencing
+    /// backups may exist in different instances. The existence of any referencing backup prevents the
+    /// backup from being deleted. When the copy operation is done (either successfully completed or
+    /// cancelled or the destination backup is deleted), the reference to the backup is removed.
     #[serde(rename = "referencingBackups", skip_serializing_if = "Option::is_none")]
     pub referencing_backups: Option<Vec<String>>,
-    /// Output only. The names of the restored databases that reference the backup. The database names are of the form `projects/{project}/instances/{instance}/databases/{database}`. Referencing databases may exist in different instances. The existence of any referencing database prevents the backup from being deleted. When a restored database from the backup enters the `READY` state, the reference to the backup is removed.
+    /// Output only. The names of the restored databases that reference the backup. The database names are
+    /// of the form `projects/{project}/instances/{instance}/databases/{database}`. Referencing databases
+    /// may exist in different instances. The existence of any referencing database prevents the backup from
+    /// being deleted. When a restored database from the backup enters the `READY` state, the reference to
+    /// the backup is removed.
     #[serde(rename = "referencingDatabases", skip_serializing_if = "Option::is_none")]
     pub referencing_databases: Option<Vec<String>>,
-    /// Output only. Size of the backup in bytes. For a backup in an incremental backup chain, this is the sum of the `exclusive_size_bytes` of itself and all older backups in the chain.
+    /// Output only. Size of the backup in bytes. For a backup in an incremental backup chain, this is the
+    /// sum of the `exclusive_size_bytes` of itself and all older backups in the chain.
     #[serde(
         rename = "sizeBytes",
         default,
@@ -558,7 +658,9 @@ pub struct Backup {
     /// Output only. The current state of the backup.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<BackupState>,
-    /// The backup will contain an externally consistent copy of the database at the timestamp specified by `version_time`. If `version_time` is not specified, the system will set `version_time` to the `create_time` of the backup.
+    /// The backup will contain an externally consistent copy of the database at the timestamp specified by
+    /// `version_time`. If `version_time` is not specified, the system will set `version_time` to the
+    /// `create_time` of the backup.
     #[serde(
         rename = "versionTime",
         default,
@@ -801,7 +903,9 @@ pub struct BackupInfo {
     /// Name of the database the backup was created from.
     #[serde(rename = "sourceDatabase", skip_serializing_if = "Option::is_none")]
     pub source_database: Option<String>,
-    /// The backup contains an externally consistent copy of `source_database` at the timestamp specified by `version_time`. If the CreateBackup request did not specify `version_time`, the `version_time` of the backup is equivalent to the `create_time`.
+    /// The backup contains an externally consistent copy of `source_database` at the timestamp specified by
+    /// `version_time`. If the CreateBackup request did not specify `version_time`, the `version_time` of
+    /// the backup is equivalent to the `create_time`.
     #[serde(
         rename = "versionTime",
         default,
@@ -851,7 +955,8 @@ impl BackupInfo {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BackupInstancePartition {
-    /// A unique identifier for the instance partition. Values are of the form `projects/{project}/instances/{instance}/instancePartitions/{instance_partition_id}`
+    /// A unique identifier for the instance partition. Values are of the form
+    /// `projects/{project}/instances/{instance}/instancePartitions/{instance_partition_id}`
     #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
     pub instance_partition: Option<String>,
 }
@@ -866,7 +971,8 @@ impl BackupInstancePartition {
         self
     }
 }
-/// Output only. The minimum edition required to successfully restore the backup. Populated only if the edition is Enterprise or Enterprise Plus.
+/// Output only. The minimum edition required to successfully restore the backup. Populated only if the
+/// edition is Enterprise or Enterprise Plus.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum BackupMinimumRestorableEdition {
@@ -950,7 +1056,8 @@ impl schemars::JsonSchema for BackupMinimumRestorableEdition {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BackupSchedule {
-    /// Optional. The encryption configuration that is used to encrypt the backup. If this field is not specified, the backup uses the same encryption configuration as the database.
+    /// Optional. The encryption configuration that is used to encrypt the backup. If this field is not
+    /// specified, the backup uses the same encryption configuration as the database.
     #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<CreateBackupEncryptionConfig>,
     /// The schedule creates only full backups.
@@ -959,16 +1066,21 @@ pub struct BackupSchedule {
     /// The schedule creates incremental backup chains.
     #[serde(rename = "incrementalBackupSpec", skip_serializing_if = "Option::is_none")]
     pub incremental_backup_spec: Option<IncrementalBackupSpec>,
-    /// Identifier. Output only for the CreateBackupSchedule operation. Required for the UpdateBackupSchedule operation. A globally unique identifier for the backup schedule which cannot be changed. Values are of the form `projects//instances//databases//backupSchedules/a-z*[a-z0-9]` The final segment of the name must be between 2 and 60 characters in length.
+    /// Identifier. Output only for the CreateBackupSchedule operation. Required for the
+    /// UpdateBackupSchedule operation. A globally unique identifier for the backup schedule which cannot be
+    /// changed. Values are of the form `projects//instances//databases//backupSchedules/a-z*[a-z0-9]` The
+    /// final segment of the name must be between 2 and 60 characters in length.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Optional. The retention duration of a backup that must be at least 6 hours and at most 366 days. The backup is eligible to be automatically deleted once the retention period has elapsed.
+    /// Optional. The retention duration of a backup that must be at least 6 hours and at most 366 days. The
+    /// backup is eligible to be automatically deleted once the retention period has elapsed.
     #[serde(rename = "retentionDuration", skip_serializing_if = "Option::is_none")]
     pub retention_duration: Option<String>,
     /// Optional. The schedule specification based on which the backup creations are triggered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<BackupScheduleSpec>,
-    /// Output only. The timestamp at which the schedule was last updated. If the schedule has never been updated, this field contains the timestamp when the schedule was first created.
+    /// Output only. The timestamp at which the schedule was last updated. If the schedule has never been
+    /// updated, this field contains the timestamp when the schedule was first created.
     #[serde(
         rename = "updateTime",
         default,
@@ -1057,7 +1169,8 @@ impl BackupScheduleSpec {
 pub enum BackupState {
     /// Not specified.
     StateUnspecified,
-    /// The pending backup is still being created. Operations on the backup may fail with `FAILED_PRECONDITION` in this state.
+    /// The pending backup is still being created. Operations on the backup may fail with
+    /// `FAILED_PRECONDITION` in this state.
     Creating,
     /// The backup is complete and ready for use.
     Ready,
@@ -1130,7 +1243,10 @@ impl schemars::JsonSchema for BackupState {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchCreateSessionsRequest {
-    /// Required. The number of sessions to be created in this batch call. At least one session is created. The API can return fewer than the requested number of sessions. If a specific number of sessions are desired, the client can make additional calls to `BatchCreateSessions` (adjusting session_count as necessary).
+    /// Required. The number of sessions to be created in this batch call. At least one session is created.
+    /// The API can return fewer than the requested number of sessions. If a specific number of sessions are
+    /// desired, the client can make additional calls to `BatchCreateSessions` (adjusting session_count as
+    /// necessary).
     #[serde(rename = "sessionCount", skip_serializing_if = "Option::is_none")]
     pub session_count: Option<i32>,
     /// Parameters to apply to each created session.
@@ -1178,7 +1294,9 @@ impl BatchCreateSessionsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchWriteRequest {
-    /// Optional. If you don't set the `exclude_txn_from_change_streams` option or if it's set to `false`, then any change streams monitoring columns modified by transactions will capture the updates made within that transaction.
+    /// Optional. If you don't set the `exclude_txn_from_change_streams` option or if it's set to `false`,
+    /// then any change streams monitoring columns modified by transactions will capture the updates made
+    /// within that transaction.
     #[serde(
         rename = "excludeTxnFromChangeStreams",
         skip_serializing_if = "Option::is_none"
@@ -1220,7 +1338,10 @@ impl BatchWriteRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchWriteResponse {
-    /// The commit timestamp of the transaction that applied this batch. Present if status is OK and the mutation groups were applied, absent otherwise. For mutation groups with conditions, a status=OK and missing commit_timestamp means that the mutation groups were not applied due to the condition not being satisfied after evaluation.
+    /// The commit timestamp of the transaction that applied this batch. Present if status is OK and the
+    /// mutation groups were applied, absent otherwise. For mutation groups with conditions, a status=OK and
+    /// missing commit_timestamp means that the mutation groups were not applied due to the condition not
+    /// being satisfied after evaluation.
     #[serde(
         rename = "commitTimestamp",
         default,
@@ -1232,7 +1353,8 @@ pub struct BatchWriteResponse {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
-    /// The mutation groups applied in this batch. The values index into the `mutation_groups` field in the corresponding `BatchWriteRequest`.
+    /// The mutation groups applied in this batch. The values index into the `mutation_groups` field in the
+    /// corresponding `BatchWriteRequest`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indexes: Option<Vec<i32>>,
     /// An `OK` status indicates success. Any other status indicates a failure.
@@ -1268,13 +1390,17 @@ impl BatchWriteResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BeginTransactionRequest {
-    /// Optional. Required for read-write transactions on a multiplexed session that commit mutations but don't perform any reads or queries. You must randomly select one of the mutations from the mutation set and send it as a part of this request.
+    /// Optional. Required for read-write transactions on a multiplexed session that commit mutations but
+    /// don't perform any reads or queries. You must randomly select one of the mutations from the mutation
+    /// set and send it as a part of this request.
     #[serde(rename = "mutationKey", skip_serializing_if = "Option::is_none")]
     pub mutation_key: Option<Mutation>,
     /// Required. Options for the new transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<TransactionOptions>,
-    /// Common options for this request. Priority is ignored for this request. Setting the priority in this `request_options` struct doesn't do anything. To set the priority for a transaction, set it on the reads and writes that are part of this transaction instead.
+    /// Common options for this request. Priority is ignored for this request. Setting the priority in this
+    /// `request_options` struct doesn't do anything. To set the priority for a transaction, set it on the
+    /// reads and writes that are part of this transaction instead.
     #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
     pub request_options: Option<RequestOptions>,
 }
@@ -1304,13 +1430,65 @@ impl BeginTransactionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Binding {
-    /// The condition that is associated with this binding. If the condition evaluates to `true`, then this binding applies to the current request. If the condition evaluates to `false`, then this binding does not apply to the current request. However, a different role binding might grant the same role to one or more of the principals in this binding. To learn which resources support conditions in their IAM policies, see the [IAM documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
+    /// The condition that is associated with this binding. If the condition evaluates to `true`, then this
+    /// binding applies to the current request. If the condition evaluates to `false`, then this binding
+    /// does not apply to the current request. However, a different role binding might grant the same role
+    /// to one or more of the principals in this binding. To learn which resources support conditions in
+    /// their IAM policies, see the [IAM
+    /// documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<Expr>,
-    /// Specifies the principals requesting access for a Google Cloud resource. `members` can have the following values: \* `allUsers`: A special identifier that represents anyone who is on the internet; with or without a Google account. \* `allAuthenticatedUsers`: A special identifier that represents anyone who is authenticated with a Google account or a service account. Does not include identities that come from external identity providers (IdPs) through identity federation. \* `user:{emailid}`: An email address that represents a specific Google account. For example, `alice@example.com` . \* `serviceAccount:{emailid}`: An email address that represents a Google service account. For example, `my-other-app@appspot.gserviceaccount.com`. \* `serviceAccount:{projectid}.svc.id.goog[{namespace}/{kubernetes-sa}]`: An identifier for a [Kubernetes service account](https://cloud.google.com/kubernetes-engine/docs/how-to/kubernetes-service-accounts). For example, `my-project.svc.id.goog[my-namespace/my-kubernetes-sa]`. \* `group:{emailid}`: An email address that represents a Google group. For example, `admins@example.com`. \* `domain:{domain}`: The G Suite domain (primary) that represents all the users of that domain. For example, `google.com` or `example.com`. \* `principal://iam.googleapis.com/locations/global/workforcePools/{pool_id}/subject/{subject_attribute_value}`: A single identity in a workforce identity pool. \* `principalSet://iam.googleapis.com/locations/global/workforcePools/{pool_id}/group/{group_id}`: All workforce identities in a group. \* `principalSet://iam.googleapis.com/locations/global/workforcePools/{pool_id}/attribute.{attribute_name}/{attribute_value}`: All workforce identities with a specific attribute value. \* `principalSet://iam.googleapis.com/locations/global/workforcePools/{pool_id}/*`: All identities in a workforce identity pool. \* `principal://iam.googleapis.com/projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}/subject/{subject_attribute_value}`: A single identity in a workload identity pool. \* `principalSet://iam.googleapis.com/projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}/group/{group_id}`: A workload identity pool group. \* `principalSet://iam.googleapis.com/projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}/attribute.{attribute_name}/{attribute_value}`: All identities in a workload identity pool with a certain attribute. \* `principalSet://iam.googleapis.com/projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}/*`: All identities in a workload identity pool. \* `deleted:user:{emailid}?uid={uniqueid}`: An email address (plus unique identifier) representing a user that has been recently deleted. For example, `alice@example.com?uid=123456789012345678901`. If the user is recovered, this value reverts to `user:{emailid}` and the recovered user retains the role in the binding. \* `deleted:serviceAccount:{emailid}?uid={uniqueid}`: An email address (plus unique identifier) representing a service account that has been recently deleted. For example, `my-other-app@appspot.gserviceaccount.com?uid=123456789012345678901`. If the service account is undeleted, this value reverts to `serviceAccount:{emailid}` and the undeleted service account retains the role in the binding. \* `deleted:group:{emailid}?uid={uniqueid}`: An email address (plus unique identifier) representing a Google group that has been recently deleted. For example, `admins@example.com?uid=123456789012345678901`. If the group is recovered, this value reverts to `group:{emailid}` and the recovered group retains the role in the binding. \* `deleted:principal://iam.googleapis.com/locations/global/workforcePools/{pool_id}/subject/{subject_attribute_value}`: Deleted single identity in a workforce identity pool. For example, `deleted:principal://iam.googleapis.com/locations/global/workforcePools/my-pool-id/subject/my-subject-attribute-value`.
+    /// Specifies the principals requesting access for a Google Cloud resource. `members` can have the
+    /// following values: \* `allUsers`: A special identifier that represents anyone who is on the internet;
+    /// with or without a Google account. \* `allAuthenticatedUsers`: A special identifier that represents
+    /// anyone who is authenticated with a Google account or a service account. Does not include identities
+    /// that come from external identity providers (IdPs) through identity federation. \* `user:{emailid}`:
+    /// An email address that represents a specific Google account. For example, `alice@example.com` . \*
+    /// `serviceAccount:{emailid}`: An email address that represents a Google service account. For example,
+    /// `my-other-app@appspot.gserviceaccount.com`. \*
+    /// `serviceAccount:{projectid}.svc.id.goog[{namespace}/{kubernetes-sa}]`: An identifier for a
+    /// [Kubernetes service
+    /// account](https://cloud.google.com/kubernetes-engine/docs/how-to/kubernetes-service-accounts). For
+    /// example, `my-project.svc.id.goog[my-namespace/my-kubernetes-sa]`. \* `group:{emailid}`: An email
+    /// address that represents a Google group. For example, `admins@example.com`. \* `domain:{domain}`: The
+    /// G Suite domain (primary) that represents all the users of that domain. For example, `google.com` or
+    /// `example.com`. \*
+    /// `principal://iam.googleapis.com/locations/global/workforcePools/{pool_id}/subject/{subject_attribute_value}`:
+    /// A single identity in a workforce identity pool. \*
+    /// `principalSet://iam.googleapis.com/locations/global/workforcePools/{pool_id}/group/{group_id}`: All
+    /// workforce identities in a group. \*
+    /// `principalSet://iam.googleapis.com/locations/global/workforcePools/{pool_id}/attribute.{attribute_name}/{attribute_value}`:
+    /// All workforce identities with a specific attribute value. \*
+    /// `principalSet://iam.googleapis.com/locations/global/workforcePools/{pool_id}/*`: All identities in a
+    /// workforce identity pool. \*
+    /// `principal://iam.googleapis.com/projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}/subject/{subject_attribute_value}`:
+    /// A single identity in a workload identity pool. \*
+    /// `principalSet://iam.googleapis.com/projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}/group/{group_id}`:
+    /// A workload identity pool group. \*
+    /// `principalSet://iam.googleapis.com/projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}/attribute.{attribute_name}/{attribute_value}`:
+    /// All identities in a workload identity pool with a certain attribute. \*
+    /// `principalSet://iam.googleapis.com/projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}/*`:
+    /// All identities in a workload identity pool. \* `deleted:user:{emailid}?uid={uniqueid}`: An email
+    /// address (plus unique identifier) representing a user that has been recently deleted. For example,
+    /// `alice@example.com?uid=123456789012345678901`. If the user is recovered, this value reverts to
+    /// `user:{emailid}` and the recovered user retains the role in the binding. \*
+    /// `deleted:serviceAccount:{emailid}?uid={uniqueid}`: An email address (plus unique identifier)
+    /// representing a service account that has been recently deleted. For example,
+    /// `my-other-app@appspot.gserviceaccount.com?uid=123456789012345678901`. If the service account is
+    /// undeleted, this value reverts to `serviceAccount:{emailid}` and the undeleted service account
+    /// retains the role in the binding. \* `deleted:group:{emailid}?uid={uniqueid}`: An email address (plus
+    /// unique identifier) representing a Google group that has been recently deleted. For example,
+    /// `admins@example.com?uid=123456789012345678901`. If the group is recovered, this value reverts to
+    /// `group:{emailid}` and the recovered group retains the role in the binding. \*
+    /// `deleted:principal://iam.googleapis.com/locations/global/workforcePools/{pool_id}/subject/{subject_attribute_value}`:
+    /// Deleted single identity in a workforce identity pool. For example,
+    /// `deleted:principal://iam.googleapis.com/locations/global/workforcePools/my-pool-id/subject/my-subject-attribute-value`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<String>>,
-    /// Role that is assigned to the list of `members`, or principals. For example, `roles/viewer`, `roles/editor`, or `roles/owner`. For an overview of the IAM roles and permissions, see the [IAM documentation](https://cloud.google.com/iam/docs/roles-overview). For a list of the available pre-defined roles, see [here](https://cloud.google.com/iam/docs/understanding-roles).
+    /// Role that is assigned to the list of `members`, or principals. For example, `roles/viewer`,
+    /// `roles/editor`, or `roles/owner`. For an overview of the IAM roles and permissions, see the [IAM
+    /// documentation](https://cloud.google.com/iam/docs/roles-overview). For a list of the available
+    /// pre-defined roles, see [here](https://cloud.google.com/iam/docs/understanding-roles).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
@@ -1400,10 +1578,14 @@ impl ChangeQuorumMetadata {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ChangeQuorumRequest {
-    /// Optional. The etag is the hash of the `QuorumInfo`. The `ChangeQuorum` operation is only performed if the etag matches that of the `QuorumInfo` in the current database resource. Otherwise the API returns an `ABORTED` error. The etag is used for optimistic concurrency control as a way to help prevent simultaneous change quorum requests that could create a race condition.
+    /// Optional. The etag is the hash of the `QuorumInfo`. The `ChangeQuorum` operation is only performed
+    /// if the etag matches that of the `QuorumInfo` in the current database resource. Otherwise the API
+    /// returns an `ABORTED` error. The etag is used for optimistic concurrency control as a way to help
+    /// prevent simultaneous change quorum requests that could create a race condition.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
-    /// Required. Name of the database in which to apply `ChangeQuorum`. Values are of the form `projects//instances//databases/`.
+    /// Required. Name of the database in which to apply `ChangeQuorum`. Values are of the form
+    /// `projects//instances//databases/`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Required. The type of this quorum.
@@ -1431,7 +1613,13 @@ impl ChangeQuorumRequest {
         self
     }
 }
-/// Spanner Change Streams enable customers to capture and stream out changes to their Spanner databases in real-time. A change stream can be created with option partition_mode='IMMUTABLE_KEY_RANGE' or partition_mode='MUTABLE_KEY_RANGE'. This message is only used in Change Streams created with the option partition_mode='MUTABLE_KEY_RANGE'. Spanner automatically creates a special Table-Valued Function (TVF) along with each Change Streams. The function provides access to the change stream's records. The function is named READ_ (where is the name of the change stream), and it returns a table with only one column called ChangeRecord.
+/// Spanner Change Streams enable customers to capture and stream out changes to their Spanner databases
+/// in real-time. A change stream can be created with option partition_mode='IMMUTABLE_KEY_RANGE' or
+/// partition_mode='MUTABLE_KEY_RANGE'. This message is only used in Change Streams created with the
+/// option partition_mode='MUTABLE_KEY_RANGE'. Spanner automatically creates a special Table-Valued
+/// Function (TVF) along with each Change Streams. The function provides access to the change stream's
+/// records. The function is named READ_ (where is the name of the change stream), and it returns a
+/// table with only one column called ChangeRecord.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1500,10 +1688,16 @@ pub struct ChildLink {
     /// The node to which the link points.
     #[serde(rename = "childIndex", skip_serializing_if = "Option::is_none")]
     pub child_index: Option<i32>,
-    /// The type of the link. For example, in Hash Joins this could be used to distinguish between the build child and the probe child, or in the case of the child being an output variable, to represent the tag associated with the output variable.
+    /// The type of the link. For example, in Hash Joins this could be used to distinguish between the build
+    /// child and the probe child, or in the case of the child being an output variable, to represent the
+    /// tag associated with the output variable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// Only present if the child node is SCALAR and corresponds to an output variable of the parent node. The field carries the name of the output variable. For example, a `TableScan` operator that reads rows from a table will have child links to the `SCALAR` nodes representing the output variables created for each column that is read by the operator. The corresponding `variable` fields will be set to the variable names assigned to the columns.
+    /// Only present if the child node is SCALAR and corresponds to an output variable of the parent node.
+    /// The field carries the name of the output variable. For example, a `TableScan` operator that reads
+    /// rows from a table will have child links to the `SCALAR` nodes representing the output variables
+    /// created for each column that is read by the operator. The corresponding `variable` fields will be
+    /// set to the variable names assigned to the columns.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variable: Option<String>,
 }
@@ -1533,7 +1727,9 @@ impl ChildLink {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ClientContext {
-    /// Optional. Map of parameter name to value for this request. These values will be returned by any SECURE_CONTEXT() calls invoked by this request (e.g., by queries against Parameterized Secure Views).
+    /// Optional. Map of parameter name to value for this request. These values will be returned by any
+    /// SECURE_CONTEXT() calls invoked by this request (e.g., by queries against Parameterized Secure
+    /// Views).
     #[serde(rename = "secureContext", skip_serializing_if = "Option::is_none")]
     pub secure_context: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
@@ -1566,7 +1762,8 @@ pub struct ColumnMetadata {
     /// Name of the column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Ordinal position of the column based on the original table definition in the schema starting with a value of 1.
+    /// Ordinal position of the column based on the original table definition in the schema starting with a
+    /// value of 1.
     #[serde(
         rename = "ordinalPosition",
         default,
@@ -1610,22 +1807,32 @@ impl ColumnMetadata {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CommitRequest {
-    /// Optional. The amount of latency this request is configured to incur in order to improve throughput. If this field isn't set, Spanner assumes requests are relatively latency sensitive and automatically determines an appropriate delay time. You can specify a commit delay value between 0 and 500 ms.
+    /// Optional. The amount of latency this request is configured to incur in order to improve throughput.
+    /// If this field isn't set, Spanner assumes requests are relatively latency sensitive and automatically
+    /// determines an appropriate delay time. You can specify a commit delay value between 0 and 500 ms.
     #[serde(rename = "maxCommitDelay", skip_serializing_if = "Option::is_none")]
     pub max_commit_delay: Option<String>,
-    /// The mutations to be executed when this transaction commits. All mutations are applied atomically, in the order they appear in this list.
+    /// The mutations to be executed when this transaction commits. All mutations are applied atomically, in
+    /// the order they appear in this list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mutations: Option<Vec<Mutation>>,
-    /// Optional. If the read-write transaction was executed on a multiplexed session, then you must include the precommit token with the highest sequence number received in this transaction attempt. Failing to do so results in a `FailedPrecondition` error.
+    /// Optional. If the read-write transaction was executed on a multiplexed session, then you must include
+    /// the precommit token with the highest sequence number received in this transaction attempt. Failing
+    /// to do so results in a `FailedPrecondition` error.
     #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// Common options for this request.
     #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
     pub request_options: Option<RequestOptions>,
-    /// If `true`, then statistics related to the transaction is included in the CommitResponse. Default value is `false`.
+    /// If `true`, then statistics related to the transaction is included in the CommitResponse. Default
+    /// value is `false`.
     #[serde(rename = "returnCommitStats", skip_serializing_if = "Option::is_none")]
     pub return_commit_stats: Option<bool>,
-    /// Execute mutations in a temporary transaction. Note that unlike commit of a previously-started transaction, commit with a temporary transaction is non-idempotent. That is, if the `CommitRequest` is sent to Cloud Spanner more than once (for instance, due to retries in the application, or in the transport library), it's possible that the mutations are executed more than once. If this is undesirable, use BeginTransaction and Commit instead.
+    /// Execute mutations in a temporary transaction. Note that unlike commit of a previously-started
+    /// transaction, commit with a temporary transaction is non-idempotent. That is, if the `CommitRequest`
+    /// is sent to Cloud Spanner more than once (for instance, due to retries in the application, or in the
+    /// transport library), it's possible that the mutations are executed more than once. If this is
+    /// undesirable, use BeginTransaction and Commit instead.
     #[serde(rename = "singleUseTransaction", skip_serializing_if = "Option::is_none")]
     pub single_use_transaction: Option<TransactionOptions>,
     /// Commit a previously-started transaction.
@@ -1687,7 +1894,8 @@ impl CommitRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CommitResponse {
-    /// The statistics about this `Commit`. Not returned by default. For more information, see CommitRequest.return_commit_stats.
+    /// The statistics about this `Commit`. Not returned by default. For more information, see
+    /// CommitRequest.return_commit_stats.
     #[serde(rename = "commitStats", skip_serializing_if = "Option::is_none")]
     pub commit_stats: Option<CommitStats>,
     /// The Cloud Spanner timestamp at which the transaction committed.
@@ -1705,13 +1913,16 @@ pub struct CommitResponse {
     /// The isolation level used for the read-write transaction.
     #[serde(rename = "isolationLevel", skip_serializing_if = "Option::is_none")]
     pub isolation_level: Option<CommitResponseIsolationLevel>,
-    /// If specified, transaction has not committed yet. You must retry the commit with the new precommit token.
+    /// If specified, transaction has not committed yet. You must retry the commit with the new precommit
+    /// token.
     #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// The read lock mode used for the read-write transaction.
     #[serde(rename = "readLockMode", skip_serializing_if = "Option::is_none")]
     pub read_lock_mode: Option<CommitResponseReadLockMode>,
-    /// If `TransactionOptions.isolation_level` is set to `IsolationLevel.REPEATABLE_READ`, then the snapshot timestamp is the timestamp at which all reads in the transaction ran. This timestamp is never returned.
+    /// If `TransactionOptions.isolation_level` is set to `IsolationLevel.REPEATABLE_READ`, then the
+    /// snapshot timestamp is the timestamp at which all reads in the transaction ran. This timestamp is
+    /// never returned.
     #[serde(
         rename = "snapshotTimestamp",
         default,
@@ -1781,9 +1992,19 @@ impl CommitResponse {
 pub enum CommitResponseIsolationLevel {
     /// Default value. If the value is not specified, the `SERIALIZABLE` isolation level is used.
     IsolationLevelUnspecified,
-    /// All transactions appear as if they executed in a serial order, even if some of the reads, writes, and other operations of distinct transactions actually occurred in parallel. Spanner assigns commit timestamps that reflect the order of committed transactions to implement this property. Spanner offers a stronger guarantee than serializability called external consistency. For more information, see [TrueTime and external consistency](https://cloud.google.com/spanner/docs/true-time-external-consistency#serializability).
+    /// All transactions appear as if they executed in a serial order, even if some of the reads, writes,
+    /// and other operations of distinct transactions actually occurred in parallel. Spanner assigns commit
+    /// timestamps that reflect the order of committed transactions to implement this property. Spanner
+    /// offers a stronger guarantee than serializability called external consistency. For more information,
+    /// see [TrueTime and external
+    /// consistency](https://cloud.google.com/spanner/docs/true-time-external-consistency#serializability).
     Serializable,
-    /// All reads performed during the transaction observe a consistent snapshot of the database, and the transaction is only successfully committed in the absence of conflicts between its updates and any concurrent updates that have occurred since that snapshot. Consequently, in contrast to `SERIALIZABLE` transactions, only write-write conflicts are detected in snapshot transactions. This isolation level does not support read-only and partitioned DML transactions. When `REPEATABLE_READ` is specified on a read-write transaction, the locking semantics default to `OPTIMISTIC`.
+    /// All reads performed during the transaction observe a consistent snapshot of the database, and the
+    /// transaction is only successfully committed in the absence of conflicts between its updates and any
+    /// concurrent updates that have occurred since that snapshot. Consequently, in contrast to
+    /// `SERIALIZABLE` transactions, only write-write conflicts are detected in snapshot transactions. This
+    /// isolation level does not support read-only and partitioned DML transactions. When `REPEATABLE_READ`
+    /// is specified on a read-write transaction, the locking semantics default to `OPTIMISTIC`.
     RepeatableRead,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -1848,11 +2069,21 @@ impl schemars::JsonSchema for CommitResponseIsolationLevel {
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum CommitResponseReadLockMode {
-    /// Default value. \* If isolation level is SERIALIZABLE, locking semantics default to `PESSIMISTIC`. \* If isolation level is REPEATABLE_READ, locking semantics default to `OPTIMISTIC`. \* See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for more details.
+    /// Default value. \* If isolation level is SERIALIZABLE, locking semantics default to `PESSIMISTIC`. \*
+    /// If isolation level is REPEATABLE_READ, locking semantics default to `OPTIMISTIC`. \* See
+    /// [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for more details.
     ReadLockModeUnspecified,
-    /// Pessimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In SERIALIZABLE isolation, reads and writes acquire necessary locks during transaction statement execution. In REPEATABLE_READ isolation, reads that explicitly request to be locked and writes acquire locks. See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for details on the types of locks acquired at each transaction step.
+    /// Pessimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In
+    /// SERIALIZABLE isolation, reads and writes acquire necessary locks during transaction statement
+    /// execution. In REPEATABLE_READ isolation, reads that explicitly request to be locked and writes
+    /// acquire locks. See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control)
+    /// for details on the types of locks acquired at each transaction step.
     Pessimistic,
-    /// Optimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In both SERIALIZABLE and REPEATABLE_READ isolation, reads and writes do not acquire locks during transaction statement execution. See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for details on how the guarantees of each isolation level are provided at commit time.
+    /// Optimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In both
+    /// SERIALIZABLE and REPEATABLE_READ isolation, reads and writes do not acquire locks during transaction
+    /// statement execution. See [Concurrency
+    /// control](https://cloud.google.com/spanner/docs/concurrency-control) for details on how the
+    /// guarantees of each isolation level are provided at commit time.
     Optimistic,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -1918,7 +2149,12 @@ impl schemars::JsonSchema for CommitResponseReadLockMode {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CommitStats {
-    /// The total number of mutations for the transaction. Knowing the `mutation_count` value can help you maximize the number of mutations in a transaction and minimize the number of API round trips. You can also monitor this value to prevent transactions from exceeding the system [limit](https://cloud.google.com/spanner/quotas#limits_for_creating_reading_updating_and_deleting_data). If the number of mutations exceeds the limit, the server returns [INVALID_ARGUMENT](https://cloud.google.com/spanner/docs/reference/rest/v1/Code#ENUM_VALUES.INVALID_ARGUMENT).
+    /// The total number of mutations for the transaction. Knowing the `mutation_count` value can help you
+    /// maximize the number of mutations in a transaction and minimize the number of API round trips. You
+    /// can also monitor this value to prevent transactions from exceeding the system
+    /// [limit](https://cloud.google.com/spanner/quotas#limits_for_creating_reading_updating_and_deleting_data).
+    /// If the number of mutations exceeds the limit, the server returns
+    /// [INVALID_ARGUMENT](https://cloud.google.com/spanner/docs/reference/rest/v1/Code#ENUM_VALUES.INVALID_ARGUMENT).
     #[serde(
         rename = "mutationCount",
         default,
@@ -1939,12 +2175,19 @@ impl CommitStats {
         self
     }
 }
-/// Metadata type for the long-running operation returned by `CALL compact_all()`, which can be executed using ExecuteSql or ExecuteStreamingSql APIs.
+/// Metadata type for the long-running operation returned by `CALL compact_all()`, which can be executed
+/// using ExecuteSql or ExecuteStreamingSql APIs.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CompactDatabaseMetadata {
-    /// Output only. The time at which cancellation of this operation was received. Operations.CancelOperation starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
+    /// Output only. The time at which cancellation of this operation was received.
+    /// Operations.CancelOperation starts asynchronous cancellation on a long-running operation. The server
+    /// makes a best effort to cancel the operation, but success is not guaranteed. Clients can use
+    /// Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the
+    /// operation completed despite cancellation. On successful cancellation, the operation is not deleted;
+    /// instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of 1,
+    /// corresponding to `Code.CANCELLED`.
     #[serde(
         rename = "cancelTime",
         default,
@@ -2123,10 +2366,26 @@ pub struct CopyBackupEncryptionConfig {
     /// Required. The encryption type of the backup.
     #[serde(rename = "encryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<CopyBackupEncryptionConfigEncryptionType>,
-    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key matches the database instance's configuration (location) exactly. For example, if the KMS location is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`. The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`.
+    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using
+    /// `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key
+    /// matches the database instance's configuration (location) exactly. For example, if the KMS location
+    /// is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`.
+    /// The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only
+    /// when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form
+    /// `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`.
     #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
     pub kms_key_name: Option<String>,
-    /// Optional. Specifies the KMS configuration for the one or more keys used to protect the backup. Values are of the form `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`. KMS keys specified can be in any order. The keys referenced by `kms_key_names` must fully cover all regions of the backup's instance configuration. Some examples: \* For regional (single-region) instance configurations, specify a regional location KMS key. \* For multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a multi-region location KMS key or multiple regional location KMS keys that cover all regions in the instance configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys aren't supported for `USER_MANAGED` type instance configurations.
+    /// Optional. Specifies the KMS configuration for the one or more keys used to protect the backup.
+    /// Values are of the form
+    /// `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`. KMS keys
+    /// specified can be in any order. The keys referenced by `kms_key_names` must fully cover all regions
+    /// of the backup's instance configuration. Some examples: \* For regional (single-region) instance
+    /// configurations, specify a regional location KMS key. \* For multi-region instance configurations of
+    /// type `GOOGLE_MANAGED`, either specify a multi-region location KMS key or multiple regional location
+    /// KMS keys that cover all regions in the instance configuration. \* For an instance configuration of
+    /// type `USER_MANAGED`, specify only regional location KMS keys to cover each region in the instance
+    /// configuration. Multi-region location KMS keys aren't supported for `USER_MANAGED` type instance
+    /// configurations.
     #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
     pub kms_key_names: Option<Vec<String>>,
 }
@@ -2160,11 +2419,14 @@ impl CopyBackupEncryptionConfig {
 pub enum CopyBackupEncryptionConfigEncryptionType {
     /// Unspecified. Do not use.
     EncryptionTypeUnspecified,
-    /// This is the default option for CopyBackup when encryption_config is not specified. For example, if the source backup is using `Customer_Managed_Encryption`, the backup will be using the same Cloud KMS key as the source backup.
+    /// This is the default option for CopyBackup when encryption_config is not specified. For example, if
+    /// the source backup is using `Customer_Managed_Encryption`, the backup will be using the same Cloud
+    /// KMS key as the source backup.
     UseConfigDefaultOrBackupEncryption,
     /// Use Google default encryption.
     GoogleDefaultEncryption,
-    /// Use customer managed encryption. If specified, either `kms_key_name` or `kms_key_names` must contain valid Cloud KMS keys.
+    /// Use customer managed encryption. If specified, either `kms_key_name` or `kms_key_names` must contain
+    /// valid Cloud KMS keys.
     CustomerManagedEncryption,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -2237,7 +2499,13 @@ impl schemars::JsonSchema for CopyBackupEncryptionConfigEncryptionType {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CopyBackupMetadata {
-    /// The time at which cancellation of CopyBackup operation was received. Operations.CancelOperation starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
+    /// The time at which cancellation of CopyBackup operation was received. Operations.CancelOperation
+    /// starts asynchronous cancellation on a long-running operation. The server makes a best effort to
+    /// cancel the operation, but success is not guaranteed. Clients can use Operations.GetOperation or
+    /// other methods to check whether the cancellation succeeded or whether the operation completed despite
+    /// cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an
+    /// operation with an Operation.error value with a google.rpc.Status.code of 1, corresponding to
+    /// `Code.CANCELLED`.
     #[serde(
         rename = "cancelTime",
         default,
@@ -2249,13 +2517,15 @@ pub struct CopyBackupMetadata {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
-    /// The name of the backup being created through the copy operation. Values are of the form `projects/{project}/instances/{instance}/backups/{backup}`.
+    /// The name of the backup being created through the copy operation. Values are of the form
+    /// `projects/{project}/instances/{instance}/backups/{backup}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The progress of the CopyBackup operation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
-    /// The name of the source backup that is being copied. Values are of the form `projects/{project}/instances/{instance}/backups/{backup}`.
+    /// The name of the source backup that is being copied. Values are of the form
+    /// `projects/{project}/instances/{instance}/backups/{backup}`.
     #[serde(rename = "sourceBackup", skip_serializing_if = "Option::is_none")]
     pub source_backup: Option<String>,
 }
@@ -2293,13 +2563,19 @@ impl CopyBackupMetadata {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CopyBackupRequest {
-    /// Required. The id of the backup copy. The `backup_id` appended to `parent` forms the full backup_uri of the form `projects/{project}/instances/{instance}/backups/{backup}`.
+    /// Required. The id of the backup copy. The `backup_id` appended to `parent` forms the full backup_uri
+    /// of the form `projects/{project}/instances/{instance}/backups/{backup}`.
     #[serde(rename = "backupId", skip_serializing_if = "Option::is_none")]
     pub backup_id: Option<String>,
-    /// Optional. The encryption configuration used to encrypt the backup. If this field is not specified, the backup will use the same encryption configuration as the source backup by default, namely encryption_type = `USE_CONFIG_DEFAULT_OR_BACKUP_ENCRYPTION`.
+    /// Optional. The encryption configuration used to encrypt the backup. If this field is not specified,
+    /// the backup will use the same encryption configuration as the source backup by default, namely
+    /// encryption_type = `USE_CONFIG_DEFAULT_OR_BACKUP_ENCRYPTION`.
     #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<CopyBackupEncryptionConfig>,
-    /// Required. The expiration time of the backup in microsecond granularity. The expiration time must be at least 6 hours and at most 366 days from the `create_time` of the source backup. Once the `expire_time` has passed, the backup is eligible to be automatically deleted by Cloud Spanner to free the resources used by the backup.
+    /// Required. The expiration time of the backup in microsecond granularity. The expiration time must be
+    /// at least 6 hours and at most 366 days from the `create_time` of the source backup. Once the
+    /// `expire_time` has passed, the backup is eligible to be automatically deleted by Cloud Spanner to
+    /// free the resources used by the backup.
     #[serde(
         rename = "expireTime",
         default,
@@ -2311,7 +2587,10 @@ pub struct CopyBackupRequest {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub expire_time: Option<nimbus_google::codegen::DateTime>,
-    /// Required. The source backup to be copied. The source backup needs to be in READY state for it to be copied. Once CopyBackup is in progress, the source backup cannot be deleted or cleaned up on expiration until CopyBackup is finished. Values are of the form: `projects/{project}/instances/{instance}/backups/{backup}`.
+    /// Required. The source backup to be copied. The source backup needs to be in READY state for it to be
+    /// copied. Once CopyBackup is in progress, the source backup cannot be deleted or cleaned up on
+    /// expiration until CopyBackup is finished. Values are of the form:
+    /// `projects/{project}/instances/{instance}/backups/{backup}`.
     #[serde(rename = "sourceBackup", skip_serializing_if = "Option::is_none")]
     pub source_backup: Option<String>,
 }
@@ -2355,10 +2634,25 @@ pub struct CreateBackupEncryptionConfig {
     /// Required. The encryption type of the backup.
     #[serde(rename = "encryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<CreateBackupEncryptionConfigEncryptionType>,
-    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key matches the database instance's configuration (location) exactly. For example, if the KMS location is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`. The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`.
+    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using
+    /// `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key
+    /// matches the database instance's configuration (location) exactly. For example, if the KMS location
+    /// is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`.
+    /// The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only
+    /// when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form
+    /// `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`.
     #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
     pub kms_key_name: Option<String>,
-    /// Optional. Specifies the KMS configuration for the one or more keys used to protect the backup. Values are of the form `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`. The keys referenced by `kms_key_names` must fully cover all regions of the backup's instance configuration. Some examples: \* For regional (single-region) instance configurations, specify a regional location KMS key. \* For multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a multi-region location KMS key or multiple regional location KMS keys that cover all regions in the instance configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys aren't supported for `USER_MANAGED` type instance configurations.
+    /// Optional. Specifies the KMS configuration for the one or more keys used to protect the backup.
+    /// Values are of the form
+    /// `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`. The keys
+    /// referenced by `kms_key_names` must fully cover all regions of the backup's instance configuration.
+    /// Some examples: \* For regional (single-region) instance configurations, specify a regional location
+    /// KMS key. \* For multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a
+    /// multi-region location KMS key or multiple regional location KMS keys that cover all regions in the
+    /// instance configuration. \* For an instance configuration of type `USER_MANAGED`, specify only
+    /// regional location KMS keys to cover each region in the instance configuration. Multi-region location
+    /// KMS keys aren't supported for `USER_MANAGED` type instance configurations.
     #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
     pub kms_key_names: Option<Vec<String>>,
 }
@@ -2392,7 +2686,9 @@ impl CreateBackupEncryptionConfig {
 pub enum CreateBackupEncryptionConfigEncryptionType {
     /// Unspecified. Do not use.
     EncryptionTypeUnspecified,
-    /// Use the same encryption configuration as the database. This is the default option when encryption_config is empty. For example, if the database is using `Customer_Managed_Encryption`, the backup will be using the same Cloud KMS key as the database.
+    /// Use the same encryption configuration as the database. This is the default option when
+    /// encryption_config is empty. For example, if the database is using `Customer_Managed_Encryption`, the
+    /// backup will be using the same Cloud KMS key as the database.
     UseDatabaseEncryption,
     /// Use Google default encryption.
     GoogleDefaultEncryption,
@@ -2470,7 +2766,12 @@ impl schemars::JsonSchema for CreateBackupEncryptionConfigEncryptionType {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateBackupMetadata {
-    /// The time at which cancellation of this operation was received. Operations.CancelOperation starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
+    /// The time at which cancellation of this operation was received. Operations.CancelOperation starts
+    /// asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the
+    /// operation, but success is not guaranteed. Clients can use Operations.GetOperation or other methods
+    /// to check whether the cancellation succeeded or whether the operation completed despite cancellation.
+    /// On successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+    /// Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
     #[serde(
         rename = "cancelTime",
         default,
@@ -2546,19 +2847,32 @@ impl CreateDatabaseMetadata {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateDatabaseRequest {
-    /// Required. A `CREATE DATABASE` statement, which specifies the ID of the new database. The database ID must conform to the regular expression `a-z*[a-z0-9]` and be between 2 and 30 characters in length. If the database ID is a reserved word or if it contains a hyphen, the database ID must be enclosed in backticks (`` ` ``).
+    /// Required. A `CREATE DATABASE` statement, which specifies the ID of the new database. The database ID
+    /// must conform to the regular expression `a-z*[a-z0-9]` and be between 2 and 30 characters in length.
+    /// If the database ID is a reserved word or if it contains a hyphen, the database ID must be enclosed
+    /// in backticks (`` ` ``).
     #[serde(rename = "createStatement", skip_serializing_if = "Option::is_none")]
     pub create_statement: Option<String>,
     /// Optional. The dialect of the Cloud Spanner Database.
     #[serde(rename = "databaseDialect", skip_serializing_if = "Option::is_none")]
     pub database_dialect: Option<CreateDatabaseRequestDatabaseDialect>,
-    /// Optional. The encryption configuration for the database. If this field is not specified, Cloud Spanner will encrypt/decrypt all data at rest using Google default encryption.
+    /// Optional. The encryption configuration for the database. If this field is not specified, Cloud
+    /// Spanner will encrypt/decrypt all data at rest using Google default encryption.
     #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<EncryptionConfig>,
-    /// Optional. A list of DDL statements to run inside the newly created database. Statements can create tables, indexes, etc. These statements execute atomically with the creation of the database: if there is an error in any statement, the database is not created.
+    /// Optional. A list of DDL statements to run inside the newly created database. Statements can create
+    /// tables, indexes, etc. These statements execute atomically with the creation of the database: if
+    /// there is an error in any statement, the database is not created.
     #[serde(rename = "extraStatements", skip_serializing_if = "Option::is_none")]
     pub extra_statements: Option<Vec<String>>,
-    /// Optional. Proto descriptors used by `CREATE/ALTER PROTO BUNDLE` statements in 'extra_statements'. Contains a protobuf-serialized [`google.protobuf.FileDescriptorSet`](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto) descriptor set. To generate it, [install](https://grpc.io/docs/protoc-installation/) and run `protoc` with --include_imports and --descriptor_set_out. For example, to generate for moon/shot/app.proto, run ``` $protoc --proto_path=/app_path --proto_path=/lib_path \ --include_imports \ --descriptor_set_out=descriptors.data \ moon/shot/app.proto ``` For more details, see protobuffer [self description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
+    /// Optional. Proto descriptors used by `CREATE/ALTER PROTO BUNDLE` statements in 'extra_statements'.
+    /// Contains a protobuf-serialized
+    /// [`google.protobuf.FileDescriptorSet`](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto)
+    /// descriptor set. To generate it, [install](https://grpc.io/docs/protoc-installation/) and run
+    /// `protoc` with --include_imports and --descriptor_set_out. For example, to generate for
+    /// moon/shot/app.proto, run ``` $protoc --proto_path=/app_path --proto_path=/lib_path \ --include_imports
+    /// \ --descriptor_set_out=descriptors.data \ moon/shot/app.proto ``` For more details, see protobuffer
+    /// [self description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
     #[serde(rename = "protoDescriptors", skip_serializing_if = "Option::is_none")]
     pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
 }
@@ -2721,10 +3035,14 @@ impl CreateInstanceConfigMetadata {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateInstanceConfigRequest {
-    /// Required. The `InstanceConfig` proto of the configuration to create. `instance_config.name` must be `/instanceConfigs/`. `instance_config.base_config` must be a Google-managed configuration name, e.g. /instanceConfigs/us-east1, /instanceConfigs/nam3.
+    /// Required. The `InstanceConfig` proto of the configuration to create. `instance_config.name` must be
+    /// `/instanceConfigs/`. `instance_config.base_config` must be a Google-managed configuration name, e.g.
+    /// /instanceConfigs/us-east1, /instanceConfigs/nam3.
     #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
     pub instance_config: Option<InstanceConfig>,
-    /// Required. The ID of the instance configuration to create. Valid identifiers are of the form `custom-[-a-z0-9]*[a-z0-9]` and must be between 2 and 64 characters in length. The `custom-` prefix is required to avoid name conflicts with Google-managed configurations.
+    /// Required. The ID of the instance configuration to create. Valid identifiers are of the form
+    /// `custom-[-a-z0-9]*[a-z0-9]` and must be between 2 and 64 characters in length. The `custom-` prefix
+    /// is required to avoid name conflicts with Google-managed configurations.
     #[serde(rename = "instanceConfigId", skip_serializing_if = "Option::is_none")]
     pub instance_config_id: Option<String>,
     /// An option to validate, but not actually execute, a request, and provide the same response.
@@ -2757,7 +3075,8 @@ impl CreateInstanceConfigRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateInstanceMetadata {
-    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing itself (which is guaranteed to succeed) and cannot be cancelled again.
+    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
+    /// itself (which is guaranteed to succeed) and cannot be cancelled again.
     #[serde(
         rename = "cancelTime",
         default,
@@ -2927,7 +3246,8 @@ impl schemars::JsonSchema for CreateInstanceMetadataExpectedFulfillmentPeriod {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateInstancePartitionMetadata {
-    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing itself (which is guaranteed to succeed) and cannot be cancelled again.
+    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
+    /// itself (which is guaranteed to succeed) and cannot be cancelled again.
     #[serde(
         rename = "cancelTime",
         default,
@@ -2968,7 +3288,8 @@ pub struct CreateInstancePartitionMetadata {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl CreateInstancePartitionMetadata {
-    /// Creates an empty `CreateInstancePartitionMetadata`; optional members are set with the `set_*` methods.
+    /// Creates an empty `CreateInstancePartitionMetadata`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3010,15 +3331,18 @@ impl CreateInstancePartitionMetadata {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateInstancePartitionRequest {
-    /// Required. The instance partition to create. The instance_partition.name may be omitted, but if specified must be `/instancePartitions/`.
+    /// Required. The instance partition to create. The instance_partition.name may be omitted, but if
+    /// specified must be `/instancePartitions/`.
     #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
     pub instance_partition: Option<InstancePartition>,
-    /// Required. The ID of the instance partition to create. Valid identifiers are of the form `a-z*[a-z0-9]` and must be between 2 and 64 characters in length.
+    /// Required. The ID of the instance partition to create. Valid identifiers are of the form
+    /// `a-z*[a-z0-9]` and must be between 2 and 64 characters in length.
     #[serde(rename = "instancePartitionId", skip_serializing_if = "Option::is_none")]
     pub instance_partition_id: Option<String>,
 }
 impl CreateInstancePartitionRequest {
-    /// Creates an empty `CreateInstancePartitionRequest`; optional members are set with the `set_*` methods.
+    /// Creates an empty `CreateInstancePartitionRequest`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3044,7 +3368,8 @@ pub struct CreateInstanceRequest {
     /// Required. The instance to create. The name may be omitted, but if specified must be `/instances/`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<Instance>,
-    /// Required. The ID of the instance to create. Valid identifiers are of the form `a-z*[a-z0-9]` and must be between 2 and 64 characters in length.
+    /// Required. The ID of the instance to create. Valid identifiers are of the form `a-z*[a-z0-9]` and
+    /// must be between 2 and 64 characters in length.
     #[serde(rename = "instanceId", skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
 }
@@ -3089,10 +3414,23 @@ impl CreateSessionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CrontabSpec {
-    /// Output only. Scheduled backups contain an externally consistent copy of the database at the version time specified in `schedule_spec.cron_spec`. However, Spanner might not initiate the creation of the scheduled backups at that version time. Spanner initiates the creation of scheduled backups within the time window bounded by the version_time specified in `schedule_spec.cron_spec` and version_time + `creation_window`.
+    /// Output only. Scheduled backups contain an externally consistent copy of the database at the version
+    /// time specified in `schedule_spec.cron_spec`. However, Spanner might not initiate the creation of the
+    /// scheduled backups at that version time. Spanner initiates the creation of scheduled backups within
+    /// the time window bounded by the version_time specified in `schedule_spec.cron_spec` and version_time +
+    /// `creation_window`.
     #[serde(rename = "creationWindow", skip_serializing_if = "Option::is_none")]
     pub creation_window: Option<String>,
-    /// Required. Textual representation of the crontab. User can customize the backup frequency and the backup version time using the cron expression. The version time must be in UTC timezone. The backup will contain an externally consistent copy of the database at the version time. Full backups must be scheduled a minimum of 12 hours apart and incremental backups must be scheduled a minimum of 4 hours apart. Examples of valid cron specifications: \* `0 2/12 * * *` : every 12 hours at (2, 14) hours past midnight in UTC. \* `0 2,14 * * *` : every 12 hours at (2, 14) hours past midnight in UTC. \* `0 */4 * * *` : (incremental backups only) every 4 hours at (0, 4, 8, 12, 16, 20) hours past midnight in UTC. \* `0 2 * * *` : once a day at 2 past midnight in UTC. \* `0 2 * * 0` : once a week every Sunday at 2 past midnight in UTC. \* `0 2 8 * *` : once a month on 8th day at 2 past midnight in UTC.
+    /// Required. Textual representation of the crontab. User can customize the backup frequency and the
+    /// backup version time using the cron expression. The version time must be in UTC timezone. The backup
+    /// will contain an externally consistent copy of the database at the version time. Full backups must be
+    /// scheduled a minimum of 12 hours apart and incremental backups must be scheduled a minimum of 4 hours
+    /// apart. Examples of valid cron specifications: \* `0 2/12 * * *` : every 12 hours at (2, 14) hours
+    /// past midnight in UTC. \* `0 2,14 * * *` : every 12 hours at (2, 14) hours past midnight in UTC. \*
+    /// `0 */4 * * *` : (incremental backups only) every 4 hours at (0, 4, 8, 12, 16, 20) hours past
+    /// midnight in UTC. \* `0 2 * * *` : once a day at 2 past midnight in UTC. \* `0 2 * * 0` : once a week
+    /// every Sunday at 2 past midnight in UTC. \* `0 2 8 * *` : once a month on 8th day at 2 past midnight
+    /// in UTC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Output only. The time zone of the times in `CrontabSpec.text`. Currently, only UTC is supported.
@@ -3120,7 +3458,10 @@ impl CrontabSpec {
         self
     }
 }
-/// A data change record contains a set of changes to a table with the same modification type (insert, update, or delete) committed at the same commit timestamp in one change stream partition for the same transaction. Multiple data change records can be returned for the same transaction across multiple change stream partitions.
+/// A data change record contains a set of changes to a table with the same modification type (insert,
+/// update, or delete) committed at the same commit timestamp in one change stream partition for the
+/// same transaction. Multiple data change records can be returned for the same transaction across
+/// multiple change stream partitions.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -3128,7 +3469,9 @@ pub struct DataChangeRecord {
     /// Provides metadata describing the columns associated with the mods listed below.
     #[serde(rename = "columnMetadata", skip_serializing_if = "Option::is_none")]
     pub column_metadata: Option<Vec<ColumnMetadata>>,
-    /// Indicates the timestamp in which the change was committed. DataChangeRecord.commit_timestamps, PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and PartitionEndRecord.end_timestamps can have the same value in the same partition.
+    /// Indicates the timestamp in which the change was committed. DataChangeRecord.commit_timestamps,
+    /// PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and
+    /// PartitionEndRecord.end_timestamps can have the same value in the same partition.
     #[serde(
         rename = "commitTimestamp",
         default,
@@ -3140,13 +3483,16 @@ pub struct DataChangeRecord {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
-    /// Indicates whether this is the last record for a transaction in the current partition. Clients can use this field to determine when all records for a transaction in the current partition have been received.
+    /// Indicates whether this is the last record for a transaction in the current partition. Clients can
+    /// use this field to determine when all records for a transaction in the current partition have been
+    /// received.
     #[serde(
         rename = "isLastRecordInTransactionInPartition",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_last_record_in_transaction_in_partition: Option<bool>,
-    /// Indicates whether the transaction is a system transaction. System transactions include those issued by time-to-live (TTL), column backfill, etc.
+    /// Indicates whether the transaction is a system transaction. System transactions include those issued
+    /// by time-to-live (TTL), column backfill, etc.
     #[serde(rename = "isSystemTransaction", skip_serializing_if = "Option::is_none")]
     pub is_system_transaction: Option<bool>,
     /// Describes the type of change.
@@ -3155,22 +3501,33 @@ pub struct DataChangeRecord {
     /// Describes the changes that were made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mods: Option<Vec<Mod>>,
-    /// Indicates the number of partitions that return data change records for this transaction. This value can be helpful in assembling all records associated with a particular transaction.
+    /// Indicates the number of partitions that return data change records for this transaction. This value
+    /// can be helpful in assembling all records associated with a particular transaction.
     #[serde(
         rename = "numberOfPartitionsInTransaction",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_of_partitions_in_transaction: Option<i32>,
-    /// Indicates the number of data change records that are part of this transaction across all change stream partitions. This value can be used to assemble all the records associated with a particular transaction.
+    /// Indicates the number of data change records that are part of this transaction across all change
+    /// stream partitions. This value can be used to assemble all the records associated with a particular
+    /// transaction.
     #[serde(
         rename = "numberOfRecordsInTransaction",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_of_records_in_transaction: Option<i32>,
-    /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for a specific timestamp across record types in the same partition. To guarantee ordered processing, the reader should process records (of potentially different types) in record_sequence order for a specific timestamp in the same partition. The record sequence number ordering across partitions is only meaningful in the context of a specific transaction. Record sequence numbers are unique across partitions for a specific transaction. Sort the DataChangeRecords for the same server_transaction_id by record_sequence to reconstruct the ordering of the changes within the transaction.
+    /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for
+    /// a specific timestamp across record types in the same partition. To guarantee ordered processing, the
+    /// reader should process records (of potentially different types) in record_sequence order for a
+    /// specific timestamp in the same partition. The record sequence number ordering across partitions is
+    /// only meaningful in the context of a specific transaction. Record sequence numbers are unique across
+    /// partitions for a specific transaction. Sort the DataChangeRecords for the same server_transaction_id
+    /// by record_sequence to reconstruct the ordering of the changes within the transaction.
     #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
     pub record_sequence: Option<String>,
-    /// Provides a globally unique string that represents the transaction in which the change was committed. Multiple transactions can have the same commit timestamp, but each transaction has a unique server_transaction_id.
+    /// Provides a globally unique string that represents the transaction in which the change was committed.
+    /// Multiple transactions can have the same commit timestamp, but each transaction has a unique
+    /// server_transaction_id.
     #[serde(rename = "serverTransactionId", skip_serializing_if = "Option::is_none")]
     pub server_transaction_id: Option<String>,
     /// Name of the table affected by the change.
@@ -3179,7 +3536,8 @@ pub struct DataChangeRecord {
     /// Indicates the transaction tag associated with this transaction.
     #[serde(rename = "transactionTag", skip_serializing_if = "Option::is_none")]
     pub transaction_tag: Option<String>,
-    /// Describes the value capture type that was specified in the change stream configuration when this change was captured.
+    /// Describes the value capture type that was specified in the change stream configuration when this
+    /// change was captured.
     #[serde(rename = "valueCaptureType", skip_serializing_if = "Option::is_none")]
     pub value_capture_type: Option<DataChangeRecordValueCaptureType>,
 }
@@ -3201,7 +3559,8 @@ impl DataChangeRecord {
         self.commit_timestamp = Some(value.into());
         self
     }
-    /// Sets [`DataChangeRecord::is_last_record_in_transaction_in_partition`](Self::is_last_record_in_transaction_in_partition).
+    /// Sets
+    /// [`DataChangeRecord::is_last_record_in_transaction_in_partition`](Self::is_last_record_in_transaction_in_partition).
     pub fn set_is_last_record_in_transaction_in_partition(
         mut self,
         value: impl Into<bool>,
@@ -3224,7 +3583,8 @@ impl DataChangeRecord {
         self.mods = Some(value.into());
         self
     }
-    /// Sets [`DataChangeRecord::number_of_partitions_in_transaction`](Self::number_of_partitions_in_transaction).
+    /// Sets
+    /// [`DataChangeRecord::number_of_partitions_in_transaction`](Self::number_of_partitions_in_transaction).
     pub fn set_number_of_partitions_in_transaction(
         mut self,
         value: impl Into<i32>,
@@ -3348,7 +3708,8 @@ impl schemars::JsonSchema for DataChangeRecordModType {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// Describes the value capture type that was specified in the change stream configuration when this change was captured.
+/// Describes the value capture type that was specified in the change stream configuration when this
+/// change was captured.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum DataChangeRecordValueCaptureType {
@@ -3360,7 +3721,8 @@ pub enum DataChangeRecordValueCaptureType {
     NewValues,
     /// Records new values of all watched columns, including modified and unmodified columns.
     NewRow,
-    /// Records the new values of all watched columns, including modified and unmodified columns. Also records the old values of the modified columns.
+    /// Records the new values of all watched columns, including modified and unmodified columns. Also
+    /// records the old values of the modified columns.
     NewRowAndOldValues,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -3452,10 +3814,15 @@ pub struct Database {
     /// Output only. The dialect of the Cloud Spanner Database.
     #[serde(rename = "databaseDialect", skip_serializing_if = "Option::is_none")]
     pub database_dialect: Option<DatabaseDatabaseDialect>,
-    /// Output only. The read-write region which contains the database's leader replicas. This is the same as the value of default_leader database option set using DatabaseAdmin.CreateDatabase or DatabaseAdmin.UpdateDatabaseDdl. If not explicitly set, this is empty.
+    /// Output only. The read-write region which contains the database's leader replicas. This is the same
+    /// as the value of default_leader database option set using DatabaseAdmin.CreateDatabase or
+    /// DatabaseAdmin.UpdateDatabaseDdl. If not explicitly set, this is empty.
     #[serde(rename = "defaultLeader", skip_serializing_if = "Option::is_none")]
     pub default_leader: Option<String>,
-    /// Output only. Earliest timestamp at which older versions of the data can be read. This value is continuously updated by Cloud Spanner and becomes stale the moment it is queried. If you are using this value to recover data, make sure to account for the time from the moment when the value is queried to the moment when you initiate the recovery.
+    /// Output only. Earliest timestamp at which older versions of the data can be read. This value is
+    /// continuously updated by Cloud Spanner and becomes stale the moment it is queried. If you are using
+    /// this value to recover data, make sure to account for the time from the moment when the value is
+    /// queried to the moment when you initiate the recovery.
     #[serde(
         rename = "earliestVersionTime",
         default,
@@ -3467,22 +3834,35 @@ pub struct Database {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub earliest_version_time: Option<nimbus_google::codegen::DateTime>,
-    /// Optional. Whether drop protection is enabled for this database. Defaults to false, if not set. For more details, please see how to [prevent accidental database deletion](https://cloud.google.com/spanner/docs/prevent-database-deletion).
+    /// Optional. Whether drop protection is enabled for this database. Defaults to false, if not set. For
+    /// more details, please see how to [prevent accidental database
+    /// deletion](https://cloud.google.com/spanner/docs/prevent-database-deletion).
     #[serde(rename = "enableDropProtection", skip_serializing_if = "Option::is_none")]
     pub enable_drop_protection: Option<bool>,
-    /// Output only. For databases that are using customer managed encryption, this field contains the encryption configuration for the database. For databases that are using Google default or other types of encryption, this field is empty.
+    /// Output only. For databases that are using customer managed encryption, this field contains the
+    /// encryption configuration for the database. For databases that are using Google default or other
+    /// types of encryption, this field is empty.
     #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<EncryptionConfig>,
-    /// Output only. For databases that are using customer managed encryption, this field contains the encryption information for the database, such as all Cloud KMS key versions that are in use. The `encryption_status` field inside of each `EncryptionInfo` is not populated. For databases that are using Google default or other types of encryption, this field is empty. This field is propagated lazily from the backend. There might be a delay from when a key version is being used and when it appears in this field.
+    /// Output only. For databases that are using customer managed encryption, this field contains the
+    /// encryption information for the database, such as all Cloud KMS key versions that are in use. The
+    /// `encryption_status` field inside of each `EncryptionInfo` is not populated. For databases that are
+    /// using Google default or other types of encryption, this field is empty. This field is propagated
+    /// lazily from the backend. There might be a delay from when a key version is being used and when it
+    /// appears in this field.
     #[serde(rename = "encryptionInfo", skip_serializing_if = "Option::is_none")]
     pub encryption_info: Option<Vec<EncryptionInfo>>,
-    /// Required. The name of the database. Values are of the form `projects//instances//databases/`, where \`\` is as specified in the `CREATE DATABASE` statement. This name can be passed to other API methods to identify the database.
+    /// Required. The name of the database. Values are of the form `projects//instances//databases/`, where
+    /// \`\` is as specified in the `CREATE DATABASE` statement. This name can be passed to other API
+    /// methods to identify the database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Output only. Applicable only for databases that use dual-region instance configurations. Contains information about the quorum.
+    /// Output only. Applicable only for databases that use dual-region instance configurations. Contains
+    /// information about the quorum.
     #[serde(rename = "quorumInfo", skip_serializing_if = "Option::is_none")]
     pub quorum_info: Option<QuorumInfo>,
-    /// Output only. If true, the database is being updated. If false, there are no ongoing update operations for the database.
+    /// Output only. If true, the database is being updated. If false, there are no ongoing update
+    /// operations for the database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconciling: Option<bool>,
     /// Output only. Applicable only for restored databases. Contains information about the restore source.
@@ -3491,7 +3871,9 @@ pub struct Database {
     /// Output only. The current database state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<DatabaseState>,
-    /// Output only. The period in which Cloud Spanner retains all versions of data for the database. This is the same as the value of version_retention_period database option set using UpdateDatabaseDdl. Defaults to 1 hour, if not set.
+    /// Output only. The period in which Cloud Spanner retains all versions of data for the database. This
+    /// is the same as the value of version_retention_period database option set using UpdateDatabaseDdl.
+    /// Defaults to 1 hour, if not set.
     #[serde(rename = "versionRetentionPeriod", skip_serializing_if = "Option::is_none")]
     pub version_retention_period: Option<String>,
 }
@@ -3654,10 +4036,17 @@ impl schemars::JsonSchema for DatabaseDatabaseDialect {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DatabaseMoveConfig {
-    /// Required. The unique identifier of the database resource in the Instance. For example, if the database uri is `projects/foo/instances/bar/databases/baz`, then the id to supply here is baz.
+    /// Required. The unique identifier of the database resource in the Instance. For example, if the
+    /// database uri is `projects/foo/instances/bar/databases/baz`, then the id to supply here is baz.
     #[serde(rename = "databaseId", skip_serializing_if = "Option::is_none")]
     pub database_id: Option<String>,
-    /// Optional. Encryption configuration to be used for the database in the target configuration. The encryption configuration must be specified for every database which currently uses CMEK encryption. If a database currently uses Google-managed encryption and a target encryption configuration is not specified, then the database defaults to Google-managed encryption. If a database currently uses Google-managed encryption and a target CMEK encryption is specified, the request is rejected. If a database currently uses CMEK encryption, then a target encryption configuration must be specified. You can't move a CMEK database to a Google-managed encryption database using the MoveInstance API.
+    /// Optional. Encryption configuration to be used for the database in the target configuration. The
+    /// encryption configuration must be specified for every database which currently uses CMEK encryption.
+    /// If a database currently uses Google-managed encryption and a target encryption configuration is not
+    /// specified, then the database defaults to Google-managed encryption. If a database currently uses
+    /// Google-managed encryption and a target CMEK encryption is specified, the request is rejected. If a
+    /// database currently uses CMEK encryption, then a target encryption configuration must be specified.
+    /// You can't move a CMEK database to a Google-managed encryption database using the MoveInstance API.
     #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<InstanceEncryptionConfig>,
 }
@@ -3685,7 +4074,9 @@ impl DatabaseMoveConfig {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DatabaseRole {
-    /// Required. The name of the database role. Values are of the form `projects//instances//databases//databaseRoles/` where \`\` is as specified in the `CREATE ROLE` DDL statement.
+    /// Required. The name of the database role. Values are of the form
+    /// `projects//instances//databases//databaseRoles/` where \`\` is as specified in the `CREATE ROLE` DDL
+    /// statement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -3706,11 +4097,15 @@ impl DatabaseRole {
 pub enum DatabaseState {
     /// Not specified.
     StateUnspecified,
-    /// The database is still being created. Operations on the database may fail with `FAILED_PRECONDITION` in this state.
+    /// The database is still being created. Operations on the database may fail with `FAILED_PRECONDITION`
+    /// in this state.
     Creating,
     /// The database is fully created and ready for use.
     Ready,
-    /// The database is fully created and ready for use, but is still being optimized for performance and cannot handle full load. In this state, the database still references the backup it was restore from, preventing the backup from being deleted. When optimizations are complete, the full performance of the database will be restored, and the database will transition to `READY` state.
+    /// The database is fully created and ready for use, but is still being optimized for performance and
+    /// cannot handle full load. In this state, the database still references the backup it was restore
+    /// from, preventing the backup from being deleted. When optimizations are complete, the full
+    /// performance of the database will be restored, and the database will transition to `READY` state.
     ReadyOptimizing,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -3779,18 +4174,23 @@ impl schemars::JsonSchema for DatabaseState {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// Action information extracted from a DDL statement. This proto is used to display the brief info of the DDL statement for the operation UpdateDatabaseDdl.
+/// Action information extracted from a DDL statement. This proto is used to display the brief info of
+/// the DDL statement for the operation UpdateDatabaseDdl.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DdlStatementActionInfo {
-    /// The action for the DDL statement, for example, CREATE, ALTER, DROP, GRANT, etc. This field is a non-empty string.
+    /// The action for the DDL statement, for example, CREATE, ALTER, DROP, GRANT, etc. This field is a
+    /// non-empty string.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// The entity names being operated on the DDL statement. For example, 1. For statement "CREATE TABLE t1(...)", `entity_names` = \["t1"\]. 2. For statement "GRANT ROLE r1, r2 ...", `entity_names` = \["r1", "r2"\]. 3. For statement "ANALYZE", `entity_names` = \[\].
+    /// The entity names being operated on the DDL statement. For example, 1. For statement "CREATE TABLE
+    /// t1(...)", `entity_names` = \["t1"\]. 2. For statement "GRANT ROLE r1, r2 ...", `entity_names` =
+    /// \["r1", "r2"\]. 3. For statement "ANALYZE", `entity_names` = \[\].
     #[serde(rename = "entityNames", skip_serializing_if = "Option::is_none")]
     pub entity_names: Option<Vec<String>>,
-    /// The entity type for the DDL statement, for example, TABLE, INDEX, VIEW, etc. This field can be empty string for some DDL statement, for example, for statement "ANALYZE", `entity_type` = "".
+    /// The entity type for the DDL statement, for example, TABLE, INDEX, VIEW, etc. This field can be empty
+    /// string for some DDL statement, for example, for statement "ANALYZE", `entity_type` = "".
     #[serde(rename = "entityType", skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
 }
@@ -3820,7 +4220,10 @@ impl DdlStatementActionInfo {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Delete {
-    /// Required. The primary keys of the rows within table to delete. The primary keys must be specified in the order in which they appear in the `PRIMARY KEY()` clause of the table's equivalent DDL statement (the DDL statement used to create the table). Delete is idempotent. The transaction will succeed even if some or all rows do not exist.
+    /// Required. The primary keys of the rows within table to delete. The primary keys must be specified in
+    /// the order in which they appear in the `PRIMARY KEY()` clause of the table's equivalent DDL statement
+    /// (the DDL statement used to create the table). Delete is idempotent. The transaction will succeed
+    /// even if some or all rows do not exist.
     #[serde(rename = "keySet", skip_serializing_if = "Option::is_none")]
     pub key_set: Option<KeySet>,
     /// Required. The table whose rows will be deleted.
@@ -3882,7 +4285,11 @@ pub struct DiagnosticMessage {
     /// The metric.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metric: Option<LocalizedString>,
-    /// Whether this message is specific only for the current metric. By default Diagnostics are shown for all metrics, regardless which metric is the currently selected metric in the UI. However occasionally a metric will generate so many messages that the resulting visual clutter becomes overwhelming. In this case setting this to true, will show the diagnostic messages for that metric only if it is the currently selected metric.
+    /// Whether this message is specific only for the current metric. By default Diagnostics are shown for
+    /// all metrics, regardless which metric is the currently selected metric in the UI. However
+    /// occasionally a metric will generate so many messages that the resulting visual clutter becomes
+    /// overwhelming. In this case setting this to true, will show the diagnostic messages for that metric
+    /// only if it is the currently selected metric.
     #[serde(rename = "metricSpecific", skip_serializing_if = "Option::is_none")]
     pub metric_specific: Option<bool>,
     /// The severity of the diagnostic message.
@@ -4002,15 +4409,21 @@ impl schemars::JsonSchema for DiagnosticMessageSeverity {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// The `DirectedReadOptions` can be used to indicate which replicas or regions should be used for non-transactional reads or queries. `DirectedReadOptions` can only be specified for a read-only transaction, otherwise the API returns an `INVALID_ARGUMENT` error.
+/// The `DirectedReadOptions` can be used to indicate which replicas or regions should be used for
+/// non-transactional reads or queries. `DirectedReadOptions` can only be specified for a read-only
+/// transaction, otherwise the API returns an `INVALID_ARGUMENT` error.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DirectedReadOptions {
-    /// `Exclude_replicas` indicates that specified replicas should be excluded from serving requests. Spanner doesn't route requests to the replicas in this list.
+    /// `Exclude_replicas` indicates that specified replicas should be excluded from serving requests.
+    /// Spanner doesn't route requests to the replicas in this list.
     #[serde(rename = "excludeReplicas", skip_serializing_if = "Option::is_none")]
     pub exclude_replicas: Option<ExcludeReplicas>,
-    /// `Include_replicas` indicates the order of replicas (as they appear in this list) to process the request. If `auto_failover_disabled` is set to `true` and all replicas are exhausted without finding a healthy replica, Spanner waits for a replica in the list to become available, requests might fail due to `DEADLINE_EXCEEDED` errors.
+    /// `Include_replicas` indicates the order of replicas (as they appear in this list) to process the
+    /// request. If `auto_failover_disabled` is set to `true` and all replicas are exhausted without finding
+    /// a healthy replica, Spanner waits for a replica in the list to become available, requests might fail
+    /// due to `DEADLINE_EXCEEDED` errors.
     #[serde(rename = "includeReplicas", skip_serializing_if = "Option::is_none")]
     pub include_replicas: Option<IncludeReplicas>,
 }
@@ -4041,7 +4454,9 @@ impl DualRegionQuorum {
         Self::default()
     }
 }
-/// A generic empty message that you can re-use to avoid defining duplicated empty messages in your APIs. A typical example is to use it as the request or the response type of an API method. For instance: service Foo { rpc Bar(google.protobuf.Empty) returns (google.protobuf.Empty); }
+/// A generic empty message that you can re-use to avoid defining duplicated empty messages in your
+/// APIs. A typical example is to use it as the request or the response type of an API method. For
+/// instance: service Foo { rpc Bar(google.protobuf.Empty) returns (google.protobuf.Empty); }
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -4057,10 +4472,19 @@ impl Empty {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EncryptionConfig {
-    /// The Cloud KMS key to be used for encrypting and decrypting the database. Values are of the form `projects//locations//keyRings//cryptoKeys/`.
+    /// The Cloud KMS key to be used for encrypting and decrypting the database. Values are of the form
+    /// `projects//locations//keyRings//cryptoKeys/`.
     #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
     pub kms_key_name: Option<String>,
-    /// Specifies the KMS configuration for one or more keys used to encrypt the database. Values are of the form `projects//locations//keyRings//cryptoKeys/`. The keys referenced by `kms_key_names` must fully cover all regions of the database's instance configuration. Some examples: \* For regional (single-region) instance configurations, specify a regional location KMS key. \* For multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a multi-region location KMS key or multiple regional location KMS keys that cover all regions in the instance configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys aren't supported for `USER_MANAGED` type instance configurations.
+    /// Specifies the KMS configuration for one or more keys used to encrypt the database. Values are of the
+    /// form `projects//locations//keyRings//cryptoKeys/`. The keys referenced by `kms_key_names` must fully
+    /// cover all regions of the database's instance configuration. Some examples: \* For regional
+    /// (single-region) instance configurations, specify a regional location KMS key. \* For multi-region
+    /// instance configurations of type `GOOGLE_MANAGED`, either specify a multi-region location KMS key or
+    /// multiple regional location KMS keys that cover all regions in the instance configuration. \* For an
+    /// instance configuration of type `USER_MANAGED`, specify only regional location KMS keys to cover each
+    /// region in the instance configuration. Multi-region location KMS keys aren't supported for
+    /// `USER_MANAGED` type instance configurations.
     #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
     pub kms_key_names: Option<Vec<String>>,
 }
@@ -4085,7 +4509,8 @@ impl EncryptionConfig {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EncryptionInfo {
-    /// Output only. If present, the status of a recent encrypt/decrypt call on underlying data for this database or backup. Regardless of status, data is always encrypted at rest.
+    /// Output only. If present, the status of a recent encrypt/decrypt call on underlying data for this
+    /// database or backup. Regardless of status, data is always encrypted at rest.
     #[serde(rename = "encryptionStatus", skip_serializing_if = "Option::is_none")]
     pub encryption_status: Option<Status>,
     /// Output only. The type of encryption.
@@ -4125,9 +4550,11 @@ impl EncryptionInfo {
 pub enum EncryptionInfoEncryptionType {
     /// Encryption type was not specified, though data at rest remains encrypted.
     TypeUnspecified,
-    /// The data is encrypted at rest with a key that is fully managed by Google. No key version or status will be populated. This is the default state.
+    /// The data is encrypted at rest with a key that is fully managed by Google. No key version or status
+    /// will be populated. This is the default state.
     GoogleDefaultEncryption,
-    /// The data is encrypted at rest with a key that is managed by the customer. The active version of the key. `kms_key_version` will be populated, and `encryption_status` may be populated.
+    /// The data is encrypted at rest with a key that is managed by the customer. The active version of the
+    /// key. `kms_key_version` will be populated, and `encryption_status` may be populated.
     CustomerManagedEncryption,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -4193,7 +4620,8 @@ impl schemars::JsonSchema for EncryptionInfoEncryptionType {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// An ExcludeReplicas contains a repeated set of ReplicaSelection that should be excluded from serving requests.
+/// An ExcludeReplicas contains a repeated set of ReplicaSelection that should be excluded from serving
+/// requests.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -4221,13 +4649,22 @@ impl ExcludeReplicas {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExecuteBatchDmlRequest {
-    /// Optional. If set to `true`, this request marks the end of the transaction. After these statements execute, you must commit or abort the transaction. Attempts to execute any other requests against this transaction (including reads and queries) are rejected. Setting this option might cause some error reporting to be deferred until commit time (for example, validation of unique constraints). Given this, successful execution of statements shouldn't be assumed until a subsequent `Commit` call completes successfully.
+    /// Optional. If set to `true`, this request marks the end of the transaction. After these statements
+    /// execute, you must commit or abort the transaction. Attempts to execute any other requests against
+    /// this transaction (including reads and queries) are rejected. Setting this option might cause some
+    /// error reporting to be deferred until commit time (for example, validation of unique constraints).
+    /// Given this, successful execution of statements shouldn't be assumed until a subsequent `Commit` call
+    /// completes successfully.
     #[serde(rename = "lastStatements", skip_serializing_if = "Option::is_none")]
     pub last_statements: Option<bool>,
     /// Common options for this request.
     #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
     pub request_options: Option<RequestOptions>,
-    /// Required. A per-transaction sequence number used to identify this request. This field makes each request idempotent such that if the request is received multiple times, at most one succeeds. The sequence number must be monotonically increasing within the transaction. If a request arrives for the first time with an out-of-order sequence number, the transaction might be aborted. Replays of previously handled requests yield the same response as the first execution.
+    /// Required. A per-transaction sequence number used to identify this request. This field makes each
+    /// request idempotent such that if the request is received multiple times, at most one succeeds. The
+    /// sequence number must be monotonically increasing within the transaction. If a request arrives for
+    /// the first time with an out-of-order sequence number, the transaction might be aborted. Replays of
+    /// previously handled requests yield the same response as the first execution.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -4235,10 +4672,15 @@ pub struct ExecuteBatchDmlRequest {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub seqno: Option<i64>,
-    /// Required. The list of statements to execute in this batch. Statements are executed serially, such that the effects of statement `i` are visible to statement `i+1`. Each statement must be a DML statement. Execution stops at the first failed statement; the remaining statements are not executed. Callers must provide at least one statement.
+    /// Required. The list of statements to execute in this batch. Statements are executed serially, such
+    /// that the effects of statement `i` are visible to statement `i+1`. Each statement must be a DML
+    /// statement. Execution stops at the first failed statement; the remaining statements are not executed.
+    /// Callers must provide at least one statement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<Statement>>,
-    /// Required. The transaction to use. Must be a read-write transaction. To protect against replays, single-use transactions are not supported. The caller must either supply an existing transaction ID or begin a new transaction.
+    /// Required. The transaction to use. Must be a read-write transaction. To protect against replays,
+    /// single-use transactions are not supported. The caller must either supply an existing transaction ID
+    /// or begin a new transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<TransactionSelector>,
 }
@@ -4273,18 +4715,34 @@ impl ExecuteBatchDmlRequest {
         self
     }
 }
-/// The response for ExecuteBatchDml. Contains a list of ResultSet messages, one for each DML statement that has successfully executed, in the same order as the statements in the request. If a statement fails, the status in the response body identifies the cause of the failure. To check for DML statements that failed, use the following approach: 1. Check the status in the response message. The google.rpc.Code enum value `OK` indicates that all statements were executed successfully. 2. If the status was not `OK`, check the number of result sets in the response. If the response contains `N` ResultSet messages, then statement `N+1` in the request failed. Example 1: \* Request: 5 DML statements, all executed successfully. \* Response: 5 ResultSet messages, with the status `OK`. Example 2: \* Request: 5 DML statements. The third statement has a syntax error. \* Response: 2 ResultSet messages, and a syntax error (`INVALID_ARGUMENT`) status. The number of ResultSet messages indicates that the third statement failed, and the fourth and fifth statements were not executed.
+/// The response for ExecuteBatchDml. Contains a list of ResultSet messages, one for each DML statement
+/// that has successfully executed, in the same order as the statements in the request. If a statement
+/// fails, the status in the response body identifies the cause of the failure. To check for DML
+/// statements that failed, use the following approach: 1. Check the status in the response message. The
+/// google.rpc.Code enum value `OK` indicates that all statements were executed successfully. 2. If the
+/// status was not `OK`, check the number of result sets in the response. If the response contains `N`
+/// ResultSet messages, then statement `N+1` in the request failed. Example 1: \* Request: 5 DML
+/// statements, all executed successfully. \* Response: 5 ResultSet messages, with the status `OK`.
+/// Example 2: \* Request: 5 DML statements. The third statement has a syntax error. \* Response: 2
+/// ResultSet messages, and a syntax error (`INVALID_ARGUMENT`) status. The number of ResultSet messages
+/// indicates that the third statement failed, and the fourth and fifth statements were not executed.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExecuteBatchDmlResponse {
-    /// Optional. A precommit token is included if the read-write transaction is on a multiplexed session. Pass the precommit token with the highest sequence number from this transaction attempt should be passed to the Commit request for this transaction.
+    /// Optional. A precommit token is included if the read-write transaction is on a multiplexed session.
+    /// Pass the precommit token with the highest sequence number from this transaction attempt should be
+    /// passed to the Commit request for this transaction.
     #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
-    /// One ResultSet for each statement in the request that ran successfully, in the same order as the statements in the request. Each ResultSet does not contain any rows. The ResultSetStats in each ResultSet contain the number of rows modified by the statement. Only the first ResultSet in the response contains valid ResultSetMetadata.
+    /// One ResultSet for each statement in the request that ran successfully, in the same order as the
+    /// statements in the request. Each ResultSet does not contain any rows. The ResultSetStats in each
+    /// ResultSet contain the number of rows modified by the statement. Only the first ResultSet in the
+    /// response contains valid ResultSetMetadata.
     #[serde(rename = "resultSets", skip_serializing_if = "Option::is_none")]
     pub result_sets: Option<Vec<ResultSet>>,
-    /// If all DML statements are executed successfully, the status is `OK`. Otherwise, the error status of the first failed statement.
+    /// If all DML statements are executed successfully, the status is `OK`. Otherwise, the error status of
+    /// the first failed statement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
 }
@@ -4317,27 +4775,45 @@ impl ExecuteBatchDmlResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExecuteSqlRequest {
-    /// If this is for a partitioned query and this field is set to `true`, the request is executed with Spanner Data Boost independent compute resources. If the field is set to `true` but the request doesn't set `partition_token`, the API returns an `INVALID_ARGUMENT` error.
+    /// If this is for a partitioned query and this field is set to `true`, the request is executed with
+    /// Spanner Data Boost independent compute resources. If the field is set to `true` but the request
+    /// doesn't set `partition_token`, the API returns an `INVALID_ARGUMENT` error.
     #[serde(rename = "dataBoostEnabled", skip_serializing_if = "Option::is_none")]
     pub data_boost_enabled: Option<bool>,
     /// Directed read options for this request.
     #[serde(rename = "directedReadOptions", skip_serializing_if = "Option::is_none")]
     pub directed_read_options: Option<DirectedReadOptions>,
-    /// Optional. If set to `true`, this statement marks the end of the transaction. After this statement executes, you must commit or abort the transaction. Attempts to execute any other requests against this transaction (including reads and queries) are rejected. For DML statements, setting this option might cause some error reporting to be deferred until commit time (for example, validation of unique constraints). Given this, successful execution of a DML statement shouldn't be assumed until a subsequent `Commit` call completes successfully.
+    /// Optional. If set to `true`, this statement marks the end of the transaction. After this statement
+    /// executes, you must commit or abort the transaction. Attempts to execute any other requests against
+    /// this transaction (including reads and queries) are rejected. For DML statements, setting this option
+    /// might cause some error reporting to be deferred until commit time (for example, validation of unique
+    /// constraints). Given this, successful execution of a DML statement shouldn't be assumed until a
+    /// subsequent `Commit` call completes successfully.
     #[serde(rename = "lastStatement", skip_serializing_if = "Option::is_none")]
     pub last_statement: Option<bool>,
-    /// It isn't always possible for Cloud Spanner to infer the right SQL type from a JSON value. For example, values of type `BYTES` and values of type `STRING` both appear in params as JSON strings. In these cases, you can use `param_types` to specify the exact SQL type for some or all of the SQL statement parameters. See the definition of Type for more information about SQL types.
+    /// It isn't always possible for Cloud Spanner to infer the right SQL type from a JSON value. For
+    /// example, values of type `BYTES` and values of type `STRING` both appear in params as JSON strings.
+    /// In these cases, you can use `param_types` to specify the exact SQL type for some or all of the SQL
+    /// statement parameters. See the definition of Type for more information about SQL types.
     #[serde(rename = "paramTypes", skip_serializing_if = "Option::is_none")]
     pub param_types: Option<std::collections::HashMap<String, Type>>,
-    /// Parameter names and values that bind to placeholders in the SQL string. A parameter placeholder consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter names must conform to the naming requirements of identifiers as specified at <https://cloud.google.com/spanner/docs/lexical#identifiers>. Parameters can appear anywhere that a literal value is expected. The same parameter name can be used more than once, for example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with unbound parameters.
+    /// Parameter names and values that bind to placeholders in the SQL string. A parameter placeholder
+    /// consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter
+    /// names must conform to the naming requirements of identifiers as specified at <https://cloud.google.com/spanner/docs/lexical#identifiers>.
+    /// Parameters can appear anywhere that a literal value is expected. The same parameter name can be used
+    /// more than once, for example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute
+    /// a SQL statement with unbound parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
-    /// If present, results are restricted to the specified partition previously created using `PartitionQuery`. There must be an exact match for the values of fields common to this message and the `PartitionQueryRequest` message used to create this `partition_token`.
+    /// If present, results are restricted to the specified partition previously created using
+    /// `PartitionQuery`. There must be an exact match for the values of fields common to this message and
+    /// the `PartitionQueryRequest` message used to create this `partition_token`.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
     pub partition_token: Option<nimbus_google::codegen::Blob>,
-    /// Used to control the amount of debugging information returned in ResultSetStats. If partition_token is set, query_mode can only be set to QueryMode.NORMAL.
+    /// Used to control the amount of debugging information returned in ResultSetStats. If partition_token
+    /// is set, query_mode can only be set to QueryMode.NORMAL.
     #[serde(rename = "queryMode", skip_serializing_if = "Option::is_none")]
     pub query_mode: Option<ExecuteSqlRequestQueryMode>,
     /// Query optimizer configuration to use for the given query.
@@ -4346,10 +4822,18 @@ pub struct ExecuteSqlRequest {
     /// Common options for this request.
     #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
     pub request_options: Option<RequestOptions>,
-    /// If this request is resuming a previously interrupted SQL statement execution, `resume_token` should be copied from the last PartialResultSet yielded before the interruption. Doing this enables the new SQL statement execution to resume where the last one left off. The rest of the request parameters must exactly match the request that yielded this token.
+    /// If this request is resuming a previously interrupted SQL statement execution, `resume_token` should
+    /// be copied from the last PartialResultSet yielded before the interruption. Doing this enables the new
+    /// SQL statement execution to resume where the last one left off. The rest of the request parameters
+    /// must exactly match the request that yielded this token.
     #[serde(rename = "resumeToken", skip_serializing_if = "Option::is_none")]
     pub resume_token: Option<nimbus_google::codegen::Blob>,
-    /// A per-transaction sequence number used to identify this request. This field makes each request idempotent such that if the request is received multiple times, at most one succeeds. The sequence number must be monotonically increasing within the transaction. If a request arrives for the first time with an out-of-order sequence number, the transaction can be aborted. Replays of previously handled requests yield the same response as the first execution. Required for DML statements. Ignored for queries.
+    /// A per-transaction sequence number used to identify this request. This field makes each request
+    /// idempotent such that if the request is received multiple times, at most one succeeds. The sequence
+    /// number must be monotonically increasing within the transaction. If a request arrives for the first
+    /// time with an out-of-order sequence number, the transaction can be aborted. Replays of previously
+    /// handled requests yield the same response as the first execution. Required for DML statements.
+    /// Ignored for queries.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -4360,7 +4844,11 @@ pub struct ExecuteSqlRequest {
     /// Required. The SQL string.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
-    /// The transaction to use. For queries, if none is provided, the default is a temporary read-only transaction with strong concurrency. Standard DML statements require a read-write transaction. To protect against replays, single-use transactions are not supported. The caller must either supply an existing transaction ID or begin a new transaction. Partitioned DML requires an existing Partitioned DML transaction ID.
+    /// The transaction to use. For queries, if none is provided, the default is a temporary read-only
+    /// transaction with strong concurrency. Standard DML statements require a read-write transaction. To
+    /// protect against replays, single-use transactions are not supported. The caller must either supply an
+    /// existing transaction ID or begin a new transaction. Partitioned DML requires an existing Partitioned
+    /// DML transaction ID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<TransactionSelector>,
 }
@@ -4455,7 +4943,8 @@ impl ExecuteSqlRequest {
         self
     }
 }
-/// Used to control the amount of debugging information returned in ResultSetStats. If partition_token is set, query_mode can only be set to QueryMode.NORMAL.
+/// Used to control the amount of debugging information returned in ResultSetStats. If partition_token
+/// is set, query_mode can only be set to QueryMode.NORMAL.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum ExecuteSqlRequestQueryMode {
@@ -4463,11 +4952,14 @@ pub enum ExecuteSqlRequestQueryMode {
     Normal,
     /// This mode returns only the query plan, without any results or execution statistics information.
     Plan,
-    /// This mode returns the query plan, overall execution statistics, operator level execution statistics along with the results. This has a performance overhead compared to the other modes. It isn't recommended to use this mode for production traffic.
+    /// This mode returns the query plan, overall execution statistics, operator level execution statistics
+    /// along with the results. This has a performance overhead compared to the other modes. It isn't
+    /// recommended to use this mode for production traffic.
     Profile,
     /// This mode returns the overall (but not operator-level) execution statistics along with the results.
     WithStats,
-    /// This mode returns the query plan, overall (but not operator-level) execution statistics along with the results.
+    /// This mode returns the query plan, overall (but not operator-level) execution statistics along with
+    /// the results.
     WithPlanAndStats,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -4534,21 +5026,35 @@ impl schemars::JsonSchema for ExecuteSqlRequestQueryMode {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// Represents a textual expression in the Common Expression Language (CEL) syntax. CEL is a C-like expression language. The syntax and semantics of CEL are documented at <https://github.com/google/cel-spec>. Example (Comparison): title: "Summary size limit" description: "Determines if a summary is less than 100 chars" expression: "document.summary.size() &lt; 100" Example (Equality): title: "Requestor is owner" description: "Determines if requestor is the document owner" expression: "document.owner == request.auth.claims.email" Example (Logic): title: "Public documents" description: "Determine whether the document should be publicly visible" expression: "document.type != 'private' && document.type != 'internal'" Example (Data Manipulation): title: "Notification string" description: "Create a notification string with a timestamp." expression: "'New message received at ' + string(document.create_time)" The exact variables and functions that may be referenced within an expression are determined by the service that evaluates it. See the service documentation for additional information.
+/// Represents a textual expression in the Common Expression Language (CEL) syntax. CEL is a C-like
+/// expression language. The syntax and semantics of CEL are documented at <https://github.com/google/cel-spec>.
+/// Example (Comparison): title: "Summary size limit" description: "Determines if a summary is less than
+/// 100 chars" expression: "document.summary.size() &lt; 100" Example (Equality): title: "Requestor is
+/// owner" description: "Determines if requestor is the document owner" expression: "document.owner ==
+/// request.auth.claims.email" Example (Logic): title: "Public documents" description: "Determine
+/// whether the document should be publicly visible" expression: "document.type != 'private' &&
+/// document.type != 'internal'" Example (Data Manipulation): title: "Notification string" description:
+/// "Create a notification string with a timestamp." expression: "'New message received at ' +
+/// string(document.create_time)" The exact variables and functions that may be referenced within an
+/// expression are determined by the service that evaluates it. See the service documentation for
+/// additional information.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Expr {
-    /// Optional. Description of the expression. This is a longer text which describes the expression, e.g. when hovered over it in a UI.
+    /// Optional. Description of the expression. This is a longer text which describes the expression, e.g.
+    /// when hovered over it in a UI.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Textual representation of an expression in Common Expression Language syntax.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
-    /// Optional. String indicating the location of the expression for error reporting, e.g. a file name and a position in the file.
+    /// Optional. String indicating the location of the expression for error reporting, e.g. a file name and
+    /// a position in the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    /// Optional. Title for the expression, i.e. a short string describing its purpose. This can be used e.g. in UIs which allow to enter the expression.
+    /// Optional. Title for the expression, i.e. a short string describing its purpose. This can be used
+    /// e.g. in UIs which allow to enter the expression.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -4583,7 +5089,10 @@ impl Expr {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Field {
-    /// The name of the field. For reads, this is the column name. For SQL queries, it is the column alias (e.g., `"Word"` in the query `"SELECT 'hello' AS Word"`), or the column name (e.g., `"ColName"` in the query `"SELECT ColName FROM Table"`). Some columns might have an empty name (e.g., `"SELECT UPPER(ColName)"`). Note that a query result can contain multiple fields with the same name.
+    /// The name of the field. For reads, this is the column name. For SQL queries, it is the column alias
+    /// (e.g., `"Word"` in the query `"SELECT 'hello' AS Word"`), or the column name (e.g., `"ColName"` in
+    /// the query `"SELECT ColName FROM Table"`). Some columns might have an empty name (e.g., `"SELECT
+    /// UPPER(ColName)"`). Note that a query result can contain multiple fields with the same name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The type of the field.
@@ -4606,15 +5115,19 @@ impl Field {
         self
     }
 }
-/// Free instance specific metadata that is kept even after an instance has been upgraded for tracking purposes.
+/// Free instance specific metadata that is kept even after an instance has been upgraded for tracking
+/// purposes.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct FreeInstanceMetadata {
-    /// Specifies the expiration behavior of a free instance. The default of ExpireBehavior is `REMOVE_AFTER_GRACE_PERIOD`. This can be modified during or after creation, and before expiration.
+    /// Specifies the expiration behavior of a free instance. The default of ExpireBehavior is
+    /// `REMOVE_AFTER_GRACE_PERIOD`. This can be modified during or after creation, and before expiration.
     #[serde(rename = "expireBehavior", skip_serializing_if = "Option::is_none")]
     pub expire_behavior: Option<FreeInstanceMetadataExpireBehavior>,
-    /// Output only. Timestamp after which the instance will either be upgraded or scheduled for deletion after a grace period. ExpireBehavior is used to choose between upgrading or scheduling the free instance for deletion. This timestamp is set during the creation of a free instance.
+    /// Output only. Timestamp after which the instance will either be upgraded or scheduled for deletion
+    /// after a grace period. ExpireBehavior is used to choose between upgrading or scheduling the free
+    /// instance for deletion. This timestamp is set during the creation of a free instance.
     #[serde(
         rename = "expireTime",
         default,
@@ -4626,7 +5139,8 @@ pub struct FreeInstanceMetadata {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub expire_time: Option<nimbus_google::codegen::DateTime>,
-    /// Output only. If present, the timestamp at which the free instance was upgraded to a provisioned instance.
+    /// Output only. If present, the timestamp at which the free instance was upgraded to a provisioned
+    /// instance.
     #[serde(
         rename = "upgradeTime",
         default,
@@ -4669,7 +5183,8 @@ impl FreeInstanceMetadata {
         self
     }
 }
-/// Specifies the expiration behavior of a free instance. The default of ExpireBehavior is `REMOVE_AFTER_GRACE_PERIOD`. This can be modified during or after creation, and before expiration.
+/// Specifies the expiration behavior of a free instance. The default of ExpireBehavior is
+/// `REMOVE_AFTER_GRACE_PERIOD`. This can be modified during or after creation, and before expiration.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum FreeInstanceMetadataExpireBehavior {
@@ -4677,7 +5192,8 @@ pub enum FreeInstanceMetadataExpireBehavior {
     ExpireBehaviorUnspecified,
     /// When the free instance expires, upgrade the instance to a provisioned instance.
     FreeToProvisioned,
-    /// When the free instance expires, disable the instance, and delete it after the grace period passes if it has not been upgraded.
+    /// When the free instance expires, disable the instance, and delete it after the grace period passes if
+    /// it has not been upgraded.
     RemoveAfterGracePeriod,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -4743,7 +5259,8 @@ impl schemars::JsonSchema for FreeInstanceMetadataExpireBehavior {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// The specification for full backups. A full backup stores the entire contents of the database at a given version time.
+/// The specification for full backups. A full backup stores the entire contents of the database at a
+/// given version time.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -4759,7 +5276,10 @@ impl FullBackupSpec {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDatabaseDdlResponse {
-    /// Proto descriptors stored in the database. Contains a protobuf-serialized [google.protobuf.FileDescriptorSet](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto). For more details, see protobuffer [self description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
+    /// Proto descriptors stored in the database. Contains a protobuf-serialized
+    /// [google.protobuf.FileDescriptorSet](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto).
+    /// For more details, see protobuffer [self
+    /// description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
     #[serde(rename = "protoDescriptors", skip_serializing_if = "Option::is_none")]
     pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
     /// A list of formatted DDL statements defining the schema of the database specified in the request.
@@ -4810,7 +5330,14 @@ impl GetIamPolicyRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPolicyOptions {
-    /// Optional. The maximum policy version that will be used to format the policy. Valid values are 0, 1, and 3. Requests specifying an invalid value will be rejected. Requests for policies with any conditional role bindings must specify version 3. Policies with no conditional role bindings may specify any valid value or leave the field unset. The policy in the response might use the policy version that you specified, or it might use a lower policy version. For example, if you specify version 3, but the policy has no conditional role bindings, the response uses version 1. To learn which resources support conditions in their IAM policies, see the [IAM documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
+    /// Optional. The maximum policy version that will be used to format the policy. Valid values are 0, 1,
+    /// and 3. Requests specifying an invalid value will be rejected. Requests for policies with any
+    /// conditional role bindings must specify version 3. Policies with no conditional role bindings may
+    /// specify any valid value or leave the field unset. The policy in the response might use the policy
+    /// version that you specified, or it might use a lower policy version. For example, if you specify
+    /// version 3, but the policy has no conditional role bindings, the response uses version 1. To learn
+    /// which resources support conditions in their IAM policies, see the [IAM
+    /// documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
     #[serde(rename = "requestedPolicyVersion", skip_serializing_if = "Option::is_none")]
     pub requested_policy_version: Option<i32>,
 }
@@ -4941,12 +5468,15 @@ impl schemars::JsonSchema for GlobalXgafv {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// A heartbeat record is returned as a progress indicator, when there are no data changes or any other partition record types in the change stream partition.
+/// A heartbeat record is returned as a progress indicator, when there are no data changes or any other
+/// partition record types in the change stream partition.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HeartbeatRecord {
-    /// Indicates the timestamp at which the query has returned all the records in the change stream partition with timestamp &lt;= heartbeat timestamp. The heartbeat timestamp will not be the same as the timestamps of other record types in the same partition.
+    /// Indicates the timestamp at which the query has returned all the records in the change stream
+    /// partition with timestamp &lt;= heartbeat timestamp. The heartbeat timestamp will not be the same as
+    /// the timestamps of other record types in the same partition.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -4972,12 +5502,14 @@ impl HeartbeatRecord {
         self
     }
 }
-/// An `IncludeReplicas` contains a repeated set of `ReplicaSelection` which indicates the order in which replicas should be considered.
+/// An `IncludeReplicas` contains a repeated set of `ReplicaSelection` which indicates the order in
+/// which replicas should be considered.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IncludeReplicas {
-    /// If `true`, Spanner doesn't route requests to a replica outside the &lt;`include_replicas` list when all of the specified replicas are unavailable or unhealthy. Default value is `false`.
+    /// If `true`, Spanner doesn't route requests to a replica outside the &lt;`include_replicas` list when
+    /// all of the specified replicas are unavailable or unhealthy. Default value is `false`.
     #[serde(rename = "autoFailoverDisabled", skip_serializing_if = "Option::is_none")]
     pub auto_failover_disabled: Option<bool>,
     /// The directed read replica selector.
@@ -5003,7 +5535,10 @@ impl IncludeReplicas {
         self
     }
 }
-/// The specification for incremental backup chains. An incremental backup stores the delta of changes between a previous backup and the database contents at a given version time. An incremental backup chain consists of a full backup and zero or more successive incremental backups. The first backup created for an incremental backup chain is always a full backup.
+/// The specification for incremental backup chains. An incremental backup stores the delta of changes
+/// between a previous backup and the database contents at a given version time. An incremental backup
+/// chain consists of a full backup and zero or more successive incremental backups. The first backup
+/// created for an incremental backup chain is always a full backup.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -5022,7 +5557,8 @@ pub struct IndexAdvice {
     /// Optional. DDL statements to add new indexes that will improve the query.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ddl: Option<Vec<String>>,
-    /// Optional. Estimated latency improvement factor. For example if the query currently takes 500 ms to run and the estimated latency with new indexes is 100 ms this field will be 5.
+    /// Optional. Estimated latency improvement factor. For example if the query currently takes 500 ms to
+    /// run and the estimated latency with new indexes is 100 ms this field will be 5.
     #[serde(
         rename = "improvementFactor",
         default,
@@ -5053,7 +5589,9 @@ impl IndexAdvice {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IndexedHotKey {
-    /// A (sparse) mapping from key bucket index to the index of the specific hot row key for that key bucket. The index of the hot row key can be translated to the actual row key via the ScanData.VisualizationData.indexed_keys repeated field.
+    /// A (sparse) mapping from key bucket index to the index of the specific hot row key for that key
+    /// bucket. The index of the hot row key can be translated to the actual row key via the
+    /// ScanData.VisualizationData.indexed_keys repeated field.
     #[serde(rename = "sparseHotKeys", skip_serializing_if = "Option::is_none")]
     pub sparse_hot_keys: Option<std::collections::HashMap<String, i32>>,
 }
@@ -5099,10 +5637,13 @@ impl IndexedKeyRangeInfos {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Instance {
-    /// Optional. The autoscaling configuration. Autoscaling is enabled if this field is set. When autoscaling is enabled, node_count and processing_units are treated as OUTPUT_ONLY fields and reflect the current compute capacity allocated to the instance.
+    /// Optional. The autoscaling configuration. Autoscaling is enabled if this field is set. When
+    /// autoscaling is enabled, node_count and processing_units are treated as OUTPUT_ONLY fields and
+    /// reflect the current compute capacity allocated to the instance.
     #[serde(rename = "autoscalingConfig", skip_serializing_if = "Option::is_none")]
     pub autoscaling_config: Option<AutoscalingConfig>,
-    /// Required. The name of the instance's configuration. Values are of the form `projects//instanceConfigs/`. See also InstanceConfig and ListInstanceConfigs.
+    /// Required. The name of the instance's configuration. Values are of the form
+    /// `projects//instanceConfigs/`. See also InstanceConfig and ListInstanceConfigs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
     /// Output only. The time at which the instance was created.
@@ -5117,13 +5658,19 @@ pub struct Instance {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub create_time: Option<nimbus_google::codegen::DateTime>,
-    /// Optional. Controls the default backup schedule behavior for new databases within the instance. By default, a backup schedule is created automatically when a new database is created in a new instance. Note that the `AUTOMATIC` value isn't permitted for free instances, as backups and backup schedules aren't supported for free instances. In the `GetInstance` or `ListInstances` response, if the value of `default_backup_schedule_type` isn't set, or set to `NONE`, Spanner doesn't create a default backup schedule for new databases in the instance.
+    /// Optional. Controls the default backup schedule behavior for new databases within the instance. By
+    /// default, a backup schedule is created automatically when a new database is created in a new
+    /// instance. Note that the `AUTOMATIC` value isn't permitted for free instances, as backups and backup
+    /// schedules aren't supported for free instances. In the `GetInstance` or `ListInstances` response, if
+    /// the value of `default_backup_schedule_type` isn't set, or set to `NONE`, Spanner doesn't create a
+    /// default backup schedule for new databases in the instance.
     #[serde(
         rename = "defaultBackupScheduleType",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_backup_schedule_type: Option<InstanceDefaultBackupScheduleType>,
-    /// Required. The descriptive name for this instance as it appears in UIs. Must be unique per project and between 4 and 30 characters in length.
+    /// Required. The descriptive name for this instance as it appears in UIs. Must be unique per project
+    /// and between 4 and 30 characters in length.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Optional. The `Edition` of the current instance.
@@ -5138,25 +5685,59 @@ pub struct Instance {
     /// The `InstanceType` of the current instance.
     #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<InstanceInstanceType>,
-    /// Cloud Labels are a flexible and lightweight mechanism for organizing cloud resources into groups that reflect a customer's organizational needs and deployment strategies. Cloud Labels can be used to filter collections of resources. They can be used to control how resource metrics are aggregated. And they can be used as arguments to policy management rules (e.g. route, firewall, load balancing, etc.). \* Label keys must be between 1 and 63 characters long and must conform to the following regular expression: `a-z{0,62}`. \* Label values must be between 0 and 63 characters long and must conform to the regular expression `[a-z0-9_-]{0,63}`. \* No more than 64 labels can be associated with a given resource. See <https://goo.gl/xmQnxf> for more information on and examples of labels. If you plan to use labels in your own code, please note that additional characters may be allowed in the future. And so you are advised to use an internal label representation, such as JSON, which doesn't rely upon specific characters being disallowed. For example, representing labels as the string: name + "_" + value would prove problematic if we were to allow "_" in a future release.
+    /// Cloud Labels are a flexible and lightweight mechanism for organizing cloud resources into groups
+    /// that reflect a customer's organizational needs and deployment strategies. Cloud Labels can be used
+    /// to filter collections of resources. They can be used to control how resource metrics are aggregated.
+    /// And they can be used as arguments to policy management rules (e.g. route, firewall, load balancing,
+    /// etc.). \* Label keys must be between 1 and 63 characters long and must conform to the following
+    /// regular expression: `a-z{0,62}`. \* Label values must be between 0 and 63 characters long and must
+    /// conform to the regular expression `[a-z0-9_-]{0,63}`. \* No more than 64 labels can be associated
+    /// with a given resource. See <https://goo.gl/xmQnxf> for more information on and examples of labels.
+    /// If you plan to use labels in your own code, please note that additional characters may be allowed in
+    /// the future. And so you are advised to use an internal label representation, such as JSON, which
+    /// doesn't rely upon specific characters being disallowed. For example, representing labels as the
+    /// string: name + "_" + value would prove problematic if we were to allow "_" in a future release.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::HashMap<String, String>>,
-    /// Required. A unique identifier for the instance, which cannot be changed after the instance is created. Values are of the form `projects//instances/a-z*[a-z0-9]`. The final segment of the name must be between 2 and 64 characters in length.
+    /// Required. A unique identifier for the instance, which cannot be changed after the instance is
+    /// created. Values are of the form `projects//instances/a-z*[a-z0-9]`. The final segment of the name
+    /// must be between 2 and 64 characters in length.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The number of nodes allocated to this instance. At most, one of either `node_count` or `processing_units` should be present in the message. Users can set the `node_count` field to specify the target number of nodes allocated to the instance. If autoscaling is enabled, `node_count` is treated as an `OUTPUT_ONLY` field and reflects the current number of nodes allocated to the instance. This might be zero in API responses for instances that are not yet in the `READY` state. If the instance has varying node count across replicas (achieved by setting `asymmetric_autoscaling_options` in the autoscaling configuration), the `node_count` set here is the maximum node count across all replicas. For more information, see [Compute capacity, nodes, and processing units](https://cloud.google.com/spanner/docs/compute-capacity).
+    /// The number of nodes allocated to this instance. At most, one of either `node_count` or
+    /// `processing_units` should be present in the message. Users can set the `node_count` field to specify
+    /// the target number of nodes allocated to the instance. If autoscaling is enabled, `node_count` is
+    /// treated as an `OUTPUT_ONLY` field and reflects the current number of nodes allocated to the
+    /// instance. This might be zero in API responses for instances that are not yet in the `READY` state.
+    /// If the instance has varying node count across replicas (achieved by setting
+    /// `asymmetric_autoscaling_options` in the autoscaling configuration), the `node_count` set here is the
+    /// maximum node count across all replicas. For more information, see [Compute capacity, nodes, and
+    /// processing units](https://cloud.google.com/spanner/docs/compute-capacity).
     #[serde(rename = "nodeCount", skip_serializing_if = "Option::is_none")]
     pub node_count: Option<i32>,
-    /// The number of processing units allocated to this instance. At most, one of either `processing_units` or `node_count` should be present in the message. Users can set the `processing_units` field to specify the target number of processing units allocated to the instance. If autoscaling is enabled, `processing_units` is treated as an `OUTPUT_ONLY` field and reflects the current number of processing units allocated to the instance. This might be zero in API responses for instances that are not yet in the `READY` state. If the instance has varying processing units per replica (achieved by setting `asymmetric_autoscaling_options` in the autoscaling configuration), the `processing_units` set here is the maximum processing units across all replicas. For more information, see [Compute capacity, nodes and processing units](https://cloud.google.com/spanner/docs/compute-capacity).
+    /// The number of processing units allocated to this instance. At most, one of either `processing_units`
+    /// or `node_count` should be present in the message. Users can set the `processing_units` field to
+    /// specify the target number of processing units allocated to the instance. If autoscaling is enabled,
+    /// `processing_units` is treated as an `OUTPUT_ONLY` field and reflects the current number of
+    /// processing units allocated to the instance. This might be zero in API responses for instances that
+    /// are not yet in the `READY` state. If the instance has varying processing units per replica (achieved
+    /// by setting `asymmetric_autoscaling_options` in the autoscaling configuration), the
+    /// `processing_units` set here is the maximum processing units across all replicas. For more
+    /// information, see [Compute capacity, nodes and processing
+    /// units](https://cloud.google.com/spanner/docs/compute-capacity).
     #[serde(rename = "processingUnits", skip_serializing_if = "Option::is_none")]
     pub processing_units: Option<i32>,
-    /// Output only. Lists the compute capacity per ReplicaSelection. A replica selection identifies a set of replicas with common properties. Replicas identified by a ReplicaSelection are scaled with the same compute capacity.
+    /// Output only. Lists the compute capacity per ReplicaSelection. A replica selection identifies a set
+    /// of replicas with common properties. Replicas identified by a ReplicaSelection are scaled with the
+    /// same compute capacity.
     #[serde(rename = "replicaComputeCapacity", skip_serializing_if = "Option::is_none")]
     pub replica_compute_capacity: Option<Vec<ReplicaComputeCapacity>>,
-    /// Output only. The current instance state. For CreateInstance, the state must be either omitted or set to `CREATING`. For UpdateInstance, the state must be either omitted or set to `READY`.
+    /// Output only. The current instance state. For CreateInstance, the state must be either omitted or set
+    /// to `CREATING`. For UpdateInstance, the state must be either omitted or set to `READY`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<InstanceState>,
-    /// Optional. Tag keys/values directly bound to this resource. For example: "123/environment": "prod", "123/costCenter": "marketing"
+    /// Optional. Tag keys/values directly bound to this resource. For example: "123/environment": "prod",
+    /// "123/costCenter": "marketing"
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::HashMap<String, String>>,
     /// Output only. The time at which the instance was most recently updated.
@@ -5287,12 +5868,15 @@ impl Instance {
         self
     }
 }
-/// A possible configuration for a Cloud Spanner instance. Configurations define the geographic placement of nodes and their replication.
+/// A possible configuration for a Cloud Spanner instance. Configurations define the geographic
+/// placement of nodes and their replication.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InstanceConfig {
-    /// Base configuration name, e.g. projects//instanceConfigs/nam3, based on which this configuration is created. Only set for user-managed configurations. `base_config` must refer to a configuration of type `GOOGLE_MANAGED` in the same project as this configuration.
+    /// Base configuration name, e.g. projects//instanceConfigs/nam3, based on which this configuration is
+    /// created. Only set for user-managed configurations. `base_config` must refer to a configuration of
+    /// type `GOOGLE_MANAGED` in the same project as this configuration.
     #[serde(rename = "baseConfig", skip_serializing_if = "Option::is_none")]
     pub base_config: Option<String>,
     /// Output only. Whether this instance configuration is a Google-managed or user-managed configuration.
@@ -5301,37 +5885,63 @@ pub struct InstanceConfig {
     /// The name of this instance configuration as it appears in UIs.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// etag is used for optimistic concurrency control as a way to help prevent simultaneous updates of a instance configuration from overwriting each other. It is strongly suggested that systems make use of the etag in the read-modify-write cycle to perform instance configuration updates in order to avoid race conditions: An etag is returned in the response which contains instance configurations, and systems are expected to put that etag in the request to update instance configuration to ensure that their change is applied to the same version of the instance configuration. If no etag is provided in the call to update the instance configuration, then the existing instance configuration is overwritten blindly.
+    /// etag is used for optimistic concurrency control as a way to help prevent simultaneous updates of a
+    /// instance configuration from overwriting each other. It is strongly suggested that systems make use
+    /// of the etag in the read-modify-write cycle to perform instance configuration updates in order to
+    /// avoid race conditions: An etag is returned in the response which contains instance configurations,
+    /// and systems are expected to put that etag in the request to update instance configuration to ensure
+    /// that their change is applied to the same version of the instance configuration. If no etag is
+    /// provided in the call to update the instance configuration, then the existing instance configuration
+    /// is overwritten blindly.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
-    /// Output only. Describes whether free instances are available to be created in this instance configuration.
+    /// Output only. Describes whether free instances are available to be created in this instance
+    /// configuration.
     #[serde(
         rename = "freeInstanceAvailability",
         skip_serializing_if = "Option::is_none"
     )]
     pub free_instance_availability: Option<InstanceConfigFreeInstanceAvailability>,
-    /// Cloud Labels are a flexible and lightweight mechanism for organizing cloud resources into groups that reflect a customer's organizational needs and deployment strategies. Cloud Labels can be used to filter collections of resources. They can be used to control how resource metrics are aggregated. And they can be used as arguments to policy management rules (e.g. route, firewall, load balancing, etc.). \* Label keys must be between 1 and 63 characters long and must conform to the following regular expression: `a-z{0,62}`. \* Label values must be between 0 and 63 characters long and must conform to the regular expression `[a-z0-9_-]{0,63}`. \* No more than 64 labels can be associated with a given resource. See <https://goo.gl/xmQnxf> for more information on and examples of labels. If you plan to use labels in your own code, please note that additional characters may be allowed in the future. Therefore, you are advised to use an internal label representation, such as JSON, which doesn't rely upon specific characters being disallowed. For example, representing labels as the string: name + "_" + value would prove problematic if we were to allow "_" in a future release.
+    /// Cloud Labels are a flexible and lightweight mechanism for organizing cloud resources into groups
+    /// that reflect a customer's organizational needs and deployment strategies. Cloud Labels can be used
+    /// to filter collections of resources. They can be used to control how resource metrics are aggregated.
+    /// And they can be used as arguments to policy management rules (e.g. route, firewall, load balancing,
+    /// etc.). \* Label keys must be between 1 and 63 characters long and must conform to the following
+    /// regular expression: `a-z{0,62}`. \* Label values must be between 0 and 63 characters long and must
+    /// conform to the regular expression `[a-z0-9_-]{0,63}`. \* No more than 64 labels can be associated
+    /// with a given resource. See <https://goo.gl/xmQnxf> for more information on and examples of labels.
+    /// If you plan to use labels in your own code, please note that additional characters may be allowed in
+    /// the future. Therefore, you are advised to use an internal label representation, such as JSON, which
+    /// doesn't rely upon specific characters being disallowed. For example, representing labels as the
+    /// string: name + "_" + value would prove problematic if we were to allow "_" in a future release.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::HashMap<String, String>>,
-    /// Allowed values of the "default_leader" schema option for databases in instances that use this instance configuration.
+    /// Allowed values of the "default_leader" schema option for databases in instances that use this
+    /// instance configuration.
     #[serde(rename = "leaderOptions", skip_serializing_if = "Option::is_none")]
     pub leader_options: Option<Vec<String>>,
-    /// A unique identifier for the instance configuration. Values are of the form `projects//instanceConfigs/a-z*`. User instance configuration must start with `custom-`.
+    /// A unique identifier for the instance configuration. Values are of the form
+    /// `projects//instanceConfigs/a-z*`. User instance configuration must start with `custom-`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Output only. The available optional replicas to choose from for user-managed configurations. Populated for Google-managed configurations.
+    /// Output only. The available optional replicas to choose from for user-managed configurations.
+    /// Populated for Google-managed configurations.
     #[serde(rename = "optionalReplicas", skip_serializing_if = "Option::is_none")]
     pub optional_replicas: Option<Vec<ReplicaInfo>>,
     /// Output only. The `QuorumType` of the instance configuration.
     #[serde(rename = "quorumType", skip_serializing_if = "Option::is_none")]
     pub quorum_type: Option<InstanceConfigQuorumType>,
-    /// Output only. If true, the instance configuration is being created or updated. If false, there are no ongoing operations for the instance configuration.
+    /// Output only. If true, the instance configuration is being created or updated. If false, there are no
+    /// ongoing operations for the instance configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconciling: Option<bool>,
-    /// The geographic placement of nodes in this instance configuration and their replication properties. To create user-managed configurations, input `replicas` must include all replicas in `replicas` of the `base_config` and include one or more replicas in the `optional_replicas` of the `base_config`.
+    /// The geographic placement of nodes in this instance configuration and their replication properties.
+    /// To create user-managed configurations, input `replicas` must include all replicas in `replicas` of
+    /// the `base_config` and include one or more replicas in the `optional_replicas` of the `base_config`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<Vec<ReplicaInfo>>,
-    /// Output only. The current instance configuration state. Applicable only for `USER_MANAGED` configurations.
+    /// Output only. The current instance configuration state. Applicable only for `USER_MANAGED`
+    /// configurations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<InstanceConfigState>,
     /// Output only. The storage limit in bytes per processing unit.
@@ -5509,7 +6119,8 @@ impl schemars::JsonSchema for InstanceConfigConfigType {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// Output only. Describes whether free instances are available to be created in this instance configuration.
+/// Output only. Describes whether free instances are available to be created in this instance
+/// configuration.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum InstanceConfigFreeInstanceAvailability {
@@ -5519,9 +6130,11 @@ pub enum InstanceConfigFreeInstanceAvailability {
     Available,
     /// Indicates that free instances are not supported in this instance configuration.
     Unsupported,
-    /// Indicates that free instances are currently not available to be created in this instance configuration.
+    /// Indicates that free instances are currently not available to be created in this instance
+    /// configuration.
     Disabled,
-    /// Indicates that additional free instances cannot be created in this instance configuration because the project has reached its limit of free instances.
+    /// Indicates that additional free instances cannot be created in this instance configuration because
+    /// the project has reached its limit of free instances.
     QuotaExceeded,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -5605,9 +6218,12 @@ pub enum InstanceConfigQuorumType {
     QuorumTypeUnspecified,
     /// An instance configuration tagged with `REGION` quorum type forms a write quorum in a single region.
     Region,
-    /// An instance configuration tagged with the `DUAL_REGION` quorum type forms a write quorum with exactly two read-write regions in a multi-region configuration. This instance configuration requires failover in the event of regional failures.
+    /// An instance configuration tagged with the `DUAL_REGION` quorum type forms a write quorum with
+    /// exactly two read-write regions in a multi-region configuration. This instance configuration requires
+    /// failover in the event of regional failures.
     DualRegion,
-    /// An instance configuration tagged with the `MULTI_REGION` quorum type forms a write quorum from replicas that are spread across more than one region in a multi-region configuration.
+    /// An instance configuration tagged with the `MULTI_REGION` quorum type forms a write quorum from
+    /// replicas that are spread across more than one region in a multi-region configuration.
     MultiRegion,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -5676,7 +6292,8 @@ impl schemars::JsonSchema for InstanceConfigQuorumType {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// Output only. The current instance configuration state. Applicable only for `USER_MANAGED` configurations.
+/// Output only. The current instance configuration state. Applicable only for `USER_MANAGED`
+/// configurations.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum InstanceConfigState {
@@ -5750,15 +6367,23 @@ impl schemars::JsonSchema for InstanceConfigState {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// Optional. Controls the default backup schedule behavior for new databases within the instance. By default, a backup schedule is created automatically when a new database is created in a new instance. Note that the `AUTOMATIC` value isn't permitted for free instances, as backups and backup schedules aren't supported for free instances. In the `GetInstance` or `ListInstances` response, if the value of `default_backup_schedule_type` isn't set, or set to `NONE`, Spanner doesn't create a default backup schedule for new databases in the instance.
+/// Optional. Controls the default backup schedule behavior for new databases within the instance. By
+/// default, a backup schedule is created automatically when a new database is created in a new
+/// instance. Note that the `AUTOMATIC` value isn't permitted for free instances, as backups and backup
+/// schedules aren't supported for free instances. In the `GetInstance` or `ListInstances` response, if
+/// the value of `default_backup_schedule_type` isn't set, or set to `NONE`, Spanner doesn't create a
+/// default backup schedule for new databases in the instance.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum InstanceDefaultBackupScheduleType {
     /// Not specified.
     DefaultBackupScheduleTypeUnspecified,
-    /// A default backup schedule isn't created automatically when a new database is created in the instance.
+    /// A default backup schedule isn't created automatically when a new database is created in the
+    /// instance.
     None,
-    /// A default backup schedule is created automatically when a new database is created in the instance. The default backup schedule creates a full backup every 24 hours. These full backups are retained for 7 days. You can edit or delete the default backup schedule once it's created.
+    /// A default backup schedule is created automatically when a new database is created in the instance.
+    /// The default backup schedule creates a full backup every 24 hours. These full backups are retained
+    /// for 7 days. You can edit or delete the default backup schedule once it's created.
     Automatic,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -5912,10 +6537,23 @@ impl schemars::JsonSchema for InstanceEdition {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InstanceEncryptionConfig {
-    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key matches the database instance's configuration (location) exactly. For example, if the KMS location is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`. The Cloud KMS key that is used to encrypt and decrypt the restored database. Values are of the form `projects//locations//keyRings//cryptoKeys/`.
+    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using
+    /// `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key
+    /// matches the database instance's configuration (location) exactly. For example, if the KMS location
+    /// is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`.
+    /// The Cloud KMS key that is used to encrypt and decrypt the restored database. Values are of the form
+    /// `projects//locations//keyRings//cryptoKeys/`.
     #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
     pub kms_key_name: Option<String>,
-    /// Optional. Specifies the KMS configuration for one or more keys used to encrypt the database. Values are of the form `projects//locations//keyRings//cryptoKeys/`. The keys referenced by `kms_key_names` must fully cover all regions of the database's instance configuration. Some examples: \* For regional (single-region) instance configurations, specify a regional location KMS key. \* For multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a multi-region location KMS key or multiple regional location KMS keys that cover all regions in the instance configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys aren't supported for `USER_MANAGED` type instance configurations.
+    /// Optional. Specifies the KMS configuration for one or more keys used to encrypt the database. Values
+    /// are of the form `projects//locations//keyRings//cryptoKeys/`. The keys referenced by `kms_key_names`
+    /// must fully cover all regions of the database's instance configuration. Some examples: \* For
+    /// regional (single-region) instance configurations, specify a regional location KMS key. \* For
+    /// multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a multi-region
+    /// location KMS key or multiple regional location KMS keys that cover all regions in the instance
+    /// configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional
+    /// location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys
+    /// aren't supported for `USER_MANAGED` type instance configurations.
     #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
     pub kms_key_names: Option<Vec<String>>,
 }
@@ -5943,7 +6581,8 @@ pub enum InstanceInstanceType {
     InstanceTypeUnspecified,
     /// Provisioned instances have dedicated resources, standard usage limits and support.
     Provisioned,
-    /// Free instances provide no guarantee for dedicated resources, \[node_count, processing_units\] should be 0. They come with stricter usage limits and limited support.
+    /// Free instances provide no guarantee for dedicated resources, \[node_count, processing_units\] should
+    /// be 0. They come with stricter usage limits and limited support.
     FreeInstance,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -6074,10 +6713,13 @@ impl InstanceOperationProgress {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InstancePartition {
-    /// Optional. The autoscaling configuration. Autoscaling is enabled if this field is set. When autoscaling is enabled, fields in compute_capacity are treated as OUTPUT_ONLY fields and reflect the current compute capacity allocated to the instance partition.
+    /// Optional. The autoscaling configuration. Autoscaling is enabled if this field is set. When
+    /// autoscaling is enabled, fields in compute_capacity are treated as OUTPUT_ONLY fields and reflect the
+    /// current compute capacity allocated to the instance partition.
     #[serde(rename = "autoscalingConfig", skip_serializing_if = "Option::is_none")]
     pub autoscaling_config: Option<AutoscalingConfig>,
-    /// Required. The name of the instance partition's configuration. Values are of the form `projects//instanceConfigs/`. See also InstanceConfig and ListInstanceConfigs.
+    /// Required. The name of the instance partition's configuration. Values are of the form
+    /// `projects//instanceConfigs/`. See also InstanceConfig and ListInstanceConfigs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
     /// Output only. The time at which the instance partition was created.
@@ -6092,26 +6734,48 @@ pub struct InstancePartition {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub create_time: Option<nimbus_google::codegen::DateTime>,
-    /// Required. The descriptive name for this instance partition as it appears in UIs. Must be unique per project and between 4 and 30 characters in length.
+    /// Required. The descriptive name for this instance partition as it appears in UIs. Must be unique per
+    /// project and between 4 and 30 characters in length.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// Used for optimistic concurrency control as a way to help prevent simultaneous updates of a instance partition from overwriting each other. It is strongly suggested that systems make use of the etag in the read-modify-write cycle to perform instance partition updates in order to avoid race conditions: An etag is returned in the response which contains instance partitions, and systems are expected to put that etag in the request to update instance partitions to ensure that their change will be applied to the same version of the instance partition. If no etag is provided in the call to update instance partition, then the existing instance partition is overwritten blindly.
+    /// Used for optimistic concurrency control as a way to help prevent simultaneous updates of a instance
+    /// partition from overwriting each other. It is strongly suggested that systems make use of the etag in
+    /// the read-modify-write cycle to perform instance partition updates in order to avoid race conditions:
+    /// An etag is returned in the response which contains instance partitions, and systems are expected to
+    /// put that etag in the request to update instance partitions to ensure that their change will be
+    /// applied to the same version of the instance partition. If no etag is provided in the call to update
+    /// instance partition, then the existing instance partition is overwritten blindly.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
-    /// Required. A unique identifier for the instance partition. Values are of the form `projects//instances//instancePartitions/a-z*[a-z0-9]`. The final segment of the name must be between 2 and 64 characters in length. An instance partition's name cannot be changed after the instance partition is created.
+    /// Required. A unique identifier for the instance partition. Values are of the form
+    /// `projects//instances//instancePartitions/a-z*[a-z0-9]`. The final segment of the name must be
+    /// between 2 and 64 characters in length. An instance partition's name cannot be changed after the
+    /// instance partition is created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The number of nodes allocated to this instance partition. Users can set the `node_count` field to specify the target number of nodes allocated to the instance partition. If autoscaling is enabled, node_count is treated as an OUTPUT_ONLY field and reflects the current number of nodes allocated to the instance partition. This may be zero in API responses for instance partitions that are not yet in state `READY`.
+    /// The number of nodes allocated to this instance partition. Users can set the `node_count` field to
+    /// specify the target number of nodes allocated to the instance partition. If autoscaling is enabled,
+    /// node_count is treated as an OUTPUT_ONLY field and reflects the current number of nodes allocated to
+    /// the instance partition. This may be zero in API responses for instance partitions that are not yet
+    /// in state `READY`.
     #[serde(rename = "nodeCount", skip_serializing_if = "Option::is_none")]
     pub node_count: Option<i32>,
-    /// The number of processing units allocated to this instance partition. Users can set the `processing_units` field to specify the target number of processing units allocated to the instance partition. If autoscaling is enabled, processing_units is treated as an OUTPUT_ONLY field and reflects the current number of processing units allocated to the instance partition. This might be zero in API responses for instance partitions that are not yet in the `READY` state.
+    /// The number of processing units allocated to this instance partition. Users can set the
+    /// `processing_units` field to specify the target number of processing units allocated to the instance
+    /// partition. If autoscaling is enabled, processing_units is treated as an OUTPUT_ONLY field and
+    /// reflects the current number of processing units allocated to the instance partition. This might be
+    /// zero in API responses for instance partitions that are not yet in the `READY` state.
     #[serde(rename = "processingUnits", skip_serializing_if = "Option::is_none")]
     pub processing_units: Option<i32>,
-    /// Output only. Deprecated: This field is not populated. Output only. The names of the backups that reference this instance partition. Referencing backups should share the parent instance. The existence of any referencing backup prevents the instance partition from being deleted.
+    /// Output only. Deprecated: This field is not populated. Output only. The names of the backups that
+    /// reference this instance partition. Referencing backups should share the parent instance. The
+    /// existence of any referencing backup prevents the instance partition from being deleted.
     #[deprecated]
     #[serde(rename = "referencingBackups", skip_serializing_if = "Option::is_none")]
     pub referencing_backups: Option<Vec<String>>,
-    /// Output only. The names of the databases that reference this instance partition. Referencing databases should share the parent instance. The existence of any referencing database prevents the instance partition from being deleted.
+    /// Output only. The names of the databases that reference this instance partition. Referencing
+    /// databases should share the parent instance. The existence of any referencing database prevents the
+    /// instance partition from being deleted.
     #[serde(rename = "referencingDatabases", skip_serializing_if = "Option::is_none")]
     pub referencing_databases: Option<Vec<String>>,
     /// Output only. The current instance partition state.
@@ -6211,9 +6875,11 @@ impl InstancePartition {
 pub enum InstancePartitionState {
     /// Not specified.
     StateUnspecified,
-    /// The instance partition is still being created. Resources may not be available yet, and operations such as creating placements using this instance partition may not work.
+    /// The instance partition is still being created. Resources may not be available yet, and operations
+    /// such as creating placements using this instance partition may not work.
     Creating,
-    /// The instance partition is fully created and ready to do work such as creating placements and using in databases.
+    /// The instance partition is fully created and ready to do work such as creating placements and using
+    /// in databases.
     Ready,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -6299,13 +6965,15 @@ impl InstanceReplicaSelection {
         self
     }
 }
-/// Output only. The current instance state. For CreateInstance, the state must be either omitted or set to `CREATING`. For UpdateInstance, the state must be either omitted or set to `READY`.
+/// Output only. The current instance state. For CreateInstance, the state must be either omitted or set
+/// to `CREATING`. For UpdateInstance, the state must be either omitted or set to `READY`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum InstanceState {
     /// Not specified.
     StateUnspecified,
-    /// The instance is still being created. Resources may not be available yet, and operations such as database creation may not work.
+    /// The instance is still being created. Resources may not be available yet, and operations such as
+    /// database creation may not work.
     Creating,
     /// The instance is fully created and ready to do work such as creating databases.
     Ready,
@@ -6396,21 +7064,50 @@ impl Key {
         self
     }
 }
-/// KeyRange represents a range of rows in a table or index. A range has a start key and an end key. These keys can be open or closed, indicating if the range includes rows with that key. Keys are represented by lists, where the ith value in the list corresponds to the ith component of the table or index primary key. Individual values are encoded as described here. For example, consider the following table definition: CREATE TABLE UserEvents ( UserName STRING(MAX), EventDate STRING(10) ) PRIMARY KEY(UserName, EventDate); The following keys name rows in this table: "Bob", "2014-09-23" Since the `UserEvents` table's `PRIMARY KEY` clause names two columns, each `UserEvents` key has two elements; the first is the `UserName`, and the second is the `EventDate`. Key ranges with multiple components are interpreted lexicographically by component using the table or index key's declared sort order. For example, the following range returns all events for user `"Bob"` that occurred in the year 2015: "start_closed": \["Bob", "2015-01-01"\] "end_closed": \["Bob", "2015-12-31"\] Start and end keys can omit trailing key components. This affects the inclusion and exclusion of rows that exactly match the provided key components: if the key is closed, then rows that exactly match the provided components are included; if the key is open, then rows that exactly match are not included. For example, the following range includes all events for `"Bob"` that occurred during and after the year 2000: "start_closed": \["Bob", "2000-01-01"\] "end_closed": \["Bob"\] The next example retrieves all events for `"Bob"`: "start_closed": \["Bob"\] "end_closed": \["Bob"\] To retrieve events before the year 2000: "start_closed": \["Bob"\] "end_open": \["Bob", "2000-01-01"\] The following range includes all rows in the table: "start_closed": \[\] "end_closed": \[\] This range returns all users whose `UserName` begins with any character from A to C: "start_closed": \["A"\] "end_open": \["D"\] This range returns all users whose `UserName` begins with B: "start_closed": \["B"\] "end_open": \["C"\] Key ranges honor column sort order. For example, suppose a table is defined as follows: CREATE TABLE DescendingSortedTable { Key INT64, ... ) PRIMARY KEY(Key DESC); The following range retrieves all rows with key values between 1 and 100 inclusive: "start_closed": \["100"\] "end_closed": \["1"\] Note that 100 is passed as the start, and 1 is passed as the end, because `Key` is a descending column in the schema.
+/// KeyRange represents a range of rows in a table or index. A range has a start key and an end key.
+/// These keys can be open or closed, indicating if the range includes rows with that key. Keys are
+/// represented by lists, where the ith value in the list corresponds to the ith component of the table
+/// or index primary key. Individual values are encoded as described here. For example, consider the
+/// following table definition: CREATE TABLE UserEvents ( UserName STRING(MAX), EventDate STRING(10) )
+/// PRIMARY KEY(UserName, EventDate); The following keys name rows in this table: "Bob", "2014-09-23"
+/// Since the `UserEvents` table's `PRIMARY KEY` clause names two columns, each `UserEvents` key has two
+/// elements; the first is the `UserName`, and the second is the `EventDate`. Key ranges with multiple
+/// components are interpreted lexicographically by component using the table or index key's declared
+/// sort order. For example, the following range returns all events for user `"Bob"` that occurred in
+/// the year 2015: "start_closed": \["Bob", "2015-01-01"\] "end_closed": \["Bob", "2015-12-31"\] Start
+/// and end keys can omit trailing key components. This affects the inclusion and exclusion of rows that
+/// exactly match the provided key components: if the key is closed, then rows that exactly match the
+/// provided components are included; if the key is open, then rows that exactly match are not included.
+/// For example, the following range includes all events for `"Bob"` that occurred during and after the
+/// year 2000: "start_closed": \["Bob", "2000-01-01"\] "end_closed": \["Bob"\] The next example
+/// retrieves all events for `"Bob"`: "start_closed": \["Bob"\] "end_closed": \["Bob"\] To retrieve
+/// events before the year 2000: "start_closed": \["Bob"\] "end_open": \["Bob", "2000-01-01"\] The
+/// following range includes all rows in the table: "start_closed": \[\] "end_closed": \[\] This range
+/// returns all users whose `UserName` begins with any character from A to C: "start_closed": \["A"\]
+/// "end_open": \["D"\] This range returns all users whose `UserName` begins with B: "start_closed":
+/// \["B"\] "end_open": \["C"\] Key ranges honor column sort order. For example, suppose a table is
+/// defined as follows: CREATE TABLE DescendingSortedTable { Key INT64, ... ) PRIMARY KEY(Key DESC); The
+/// following range retrieves all rows with key values between 1 and 100 inclusive: "start_closed":
+/// \["100"\] "end_closed": \["1"\] Note that 100 is passed as the start, and 1 is passed as the end,
+/// because `Key` is a descending column in the schema.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct KeyRange {
-    /// If the end is closed, then the range includes all rows whose first `len(end_closed)` key columns exactly match `end_closed`.
+    /// If the end is closed, then the range includes all rows whose first `len(end_closed)` key columns
+    /// exactly match `end_closed`.
     #[serde(rename = "endClosed", skip_serializing_if = "Option::is_none")]
     pub end_closed: Option<Vec<nimbus_google::codegen::Document>>,
-    /// If the end is open, then the range excludes rows whose first `len(end_open)` key columns exactly match `end_open`.
+    /// If the end is open, then the range excludes rows whose first `len(end_open)` key columns exactly
+    /// match `end_open`.
     #[serde(rename = "endOpen", skip_serializing_if = "Option::is_none")]
     pub end_open: Option<Vec<nimbus_google::codegen::Document>>,
-    /// If the start is closed, then the range includes all rows whose first `len(start_closed)` key columns exactly match `start_closed`.
+    /// If the start is closed, then the range includes all rows whose first `len(start_closed)` key columns
+    /// exactly match `start_closed`.
     #[serde(rename = "startClosed", skip_serializing_if = "Option::is_none")]
     pub start_closed: Option<Vec<nimbus_google::codegen::Document>>,
-    /// If the start is open, then the range excludes rows whose first `len(start_open)` key columns exactly match `start_open`.
+    /// If the start is open, then the range excludes rows whose first `len(start_open)` key columns exactly
+    /// match `start_open`.
     #[serde(rename = "startOpen", skip_serializing_if = "Option::is_none")]
     pub start_open: Option<Vec<nimbus_google::codegen::Document>>,
 }
@@ -6555,7 +7252,9 @@ pub struct KeyRangeInfos {
     /// The list individual KeyRangeInfos.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub infos: Option<Vec<KeyRangeInfo>>,
-    /// The total size of the list of all KeyRangeInfos. This may be larger than the number of repeated messages above. If that is the case, this number may be used to determine how many are not being shown.
+    /// The total size of the list of all KeyRangeInfos. This may be larger than the number of repeated
+    /// messages above. If that is the case, this number may be used to determine how many are not being
+    /// shown.
     #[serde(rename = "totalSize", skip_serializing_if = "Option::is_none")]
     pub total_size: Option<i32>,
 }
@@ -6575,15 +7274,21 @@ impl KeyRangeInfos {
         self
     }
 }
-/// `KeySet` defines a collection of Cloud Spanner keys and/or key ranges. All the keys are expected to be in the same table or index. The keys need not be sorted in any particular way. If the same key is specified multiple times in the set (for example if two ranges, two keys, or a key and a range overlap), Cloud Spanner behaves as if the key were only specified once.
+/// `KeySet` defines a collection of Cloud Spanner keys and/or key ranges. All the keys are expected to
+/// be in the same table or index. The keys need not be sorted in any particular way. If the same key is
+/// specified multiple times in the set (for example if two ranges, two keys, or a key and a range
+/// overlap), Cloud Spanner behaves as if the key were only specified once.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct KeySet {
-    /// For convenience `all` can be set to `true` to indicate that this `KeySet` matches all keys in the table or index. Note that any keys specified in `keys` or `ranges` are only yielded once.
+    /// For convenience `all` can be set to `true` to indicate that this `KeySet` matches all keys in the
+    /// table or index. Note that any keys specified in `keys` or `ranges` are only yielded once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub all: Option<bool>,
-    /// A list of specific keys. Entries in `keys` should have exactly as many elements as there are columns in the primary or index key with which this `KeySet` is used. Individual key values are encoded as described here.
+    /// A list of specific keys. Entries in `keys` should have exactly as many elements as there are columns
+    /// in the primary or index key with which this `KeySet` is used. Individual key values are encoded as
+    /// described here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<Vec<nimbus_google::codegen::Document>>>,
     /// A list of key ranges. See KeyRange for more information about key range specifications.
@@ -6619,10 +7324,16 @@ impl KeySet {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListBackupOperationsResponse {
-    /// `next_page_token` can be sent in a subsequent ListBackupOperations call to fetch more of the matching metadata.
+    /// `next_page_token` can be sent in a subsequent ListBackupOperations call to fetch more of the
+    /// matching metadata.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
-    /// The list of matching backup long-running operations. Each operation's name will be prefixed by the backup's name. The operation's metadata field type `metadata.type_url` describes the type of the metadata. Operations returned include those that are pending or have completed/failed/canceled within the last 7 days. Operations returned are ordered by `operation.metadata.value.progress.start_time` in descending order starting from the most recently started operation.
+    /// The list of matching backup long-running operations. Each operation's name will be prefixed by the
+    /// backup's name. The operation's metadata field type `metadata.type_url` describes the type of the
+    /// metadata. Operations returned include those that are pending or have completed/failed/canceled
+    /// within the last 7 days. Operations returned are ordered by
+    /// `operation.metadata.value.progress.start_time` in descending order starting from the most recently
+    /// started operation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
 }
@@ -6650,7 +7361,8 @@ pub struct ListBackupSchedulesResponse {
     /// The list of backup schedules for a database.
     #[serde(rename = "backupSchedules", skip_serializing_if = "Option::is_none")]
     pub backup_schedules: Option<Vec<BackupSchedule>>,
-    /// `next_page_token` can be sent in a subsequent ListBackupSchedules call to fetch more of the schedules.
+    /// `next_page_token` can be sent in a subsequent ListBackupSchedules call to fetch more of the
+    /// schedules.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
@@ -6678,10 +7390,12 @@ impl ListBackupSchedulesResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListBackupsResponse {
-    /// The list of matching backups. Backups returned are ordered by `create_time` in descending order, starting from the most recent `create_time`.
+    /// The list of matching backups. Backups returned are ordered by `create_time` in descending order,
+    /// starting from the most recent `create_time`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backups: Option<Vec<Backup>>,
-    /// `next_page_token` can be sent in a subsequent ListBackups call to fetch more of the matching backups.
+    /// `next_page_token` can be sent in a subsequent ListBackups call to fetch more of the matching
+    /// backups.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
@@ -6706,15 +7420,19 @@ impl ListBackupsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDatabaseOperationsResponse {
-    /// `next_page_token` can be sent in a subsequent ListDatabaseOperations call to fetch more of the matching metadata.
+    /// `next_page_token` can be sent in a subsequent ListDatabaseOperations call to fetch more of the
+    /// matching metadata.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
-    /// The list of matching database long-running operations. Each operation's name will be prefixed by the database's name. The operation's metadata field type `metadata.type_url` describes the type of the metadata.
+    /// The list of matching database long-running operations. Each operation's name will be prefixed by the
+    /// database's name. The operation's metadata field type `metadata.type_url` describes the type of the
+    /// metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
 }
 impl ListDatabaseOperationsResponse {
-    /// Creates an empty `ListDatabaseOperationsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ListDatabaseOperationsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -6737,7 +7455,8 @@ pub struct ListDatabaseRolesResponse {
     /// Database roles that matched the request.
     #[serde(rename = "databaseRoles", skip_serializing_if = "Option::is_none")]
     pub database_roles: Option<Vec<DatabaseRole>>,
-    /// `next_page_token` can be sent in a subsequent ListDatabaseRoles call to fetch more of the matching roles.
+    /// `next_page_token` can be sent in a subsequent ListDatabaseRoles call to fetch more of the matching
+    /// roles.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
@@ -6765,7 +7484,8 @@ pub struct ListDatabasesResponse {
     /// Databases that matched the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub databases: Option<Vec<Database>>,
-    /// `next_page_token` can be sent in a subsequent ListDatabases call to fetch more of the matching databases.
+    /// `next_page_token` can be sent in a subsequent ListDatabases call to fetch more of the matching
+    /// databases.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
@@ -6790,15 +7510,19 @@ impl ListDatabasesResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListInstanceConfigOperationsResponse {
-    /// `next_page_token` can be sent in a subsequent ListInstanceConfigOperations call to fetch more of the matching metadata.
+    /// `next_page_token` can be sent in a subsequent ListInstanceConfigOperations call to fetch more of the
+    /// matching metadata.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
-    /// The list of matching instance configuration long-running operations. Each operation's name will be prefixed by the name of the instance configuration. The operation's metadata field type `metadata.type_url` describes the type of the metadata.
+    /// The list of matching instance configuration long-running operations. Each operation's name will be
+    /// prefixed by the name of the instance configuration. The operation's metadata field type
+    /// `metadata.type_url` describes the type of the metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
 }
 impl ListInstanceConfigOperationsResponse {
-    /// Creates an empty `ListInstanceConfigOperationsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ListInstanceConfigOperationsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -6821,7 +7545,8 @@ pub struct ListInstanceConfigsResponse {
     /// The list of requested instance configurations.
     #[serde(rename = "instanceConfigs", skip_serializing_if = "Option::is_none")]
     pub instance_configs: Option<Vec<InstanceConfig>>,
-    /// `next_page_token` can be sent in a subsequent ListInstanceConfigs call to fetch more of the matching instance configurations.
+    /// `next_page_token` can be sent in a subsequent ListInstanceConfigs call to fetch more of the matching
+    /// instance configurations.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
 }
@@ -6849,13 +7574,17 @@ impl ListInstanceConfigsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListInstancePartitionOperationsResponse {
-    /// `next_page_token` can be sent in a subsequent ListInstancePartitionOperations call to fetch more of the matching metadata.
+    /// `next_page_token` can be sent in a subsequent ListInstancePartitionOperations call to fetch more of
+    /// the matching metadata.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
-    /// The list of matching instance partition long-running operations. Each operation's name will be prefixed by the instance partition's name. The operation's metadata field type `metadata.type_url` describes the type of the metadata.
+    /// The list of matching instance partition long-running operations. Each operation's name will be
+    /// prefixed by the instance partition's name. The operation's metadata field type `metadata.type_url`
+    /// describes the type of the metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
-    /// The list of unreachable instance partitions. It includes the names of instance partitions whose operation metadata could not be retrieved within instance_partition_deadline.
+    /// The list of unreachable instance partitions. It includes the names of instance partitions whose
+    /// operation metadata could not be retrieved within instance_partition_deadline.
     #[serde(
         rename = "unreachableInstancePartitions",
         skip_serializing_if = "Option::is_none"
@@ -6863,7 +7592,8 @@ pub struct ListInstancePartitionOperationsResponse {
     pub unreachable_instance_partitions: Option<Vec<String>>,
 }
 impl ListInstancePartitionOperationsResponse {
-    /// Creates an empty `ListInstancePartitionOperationsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ListInstancePartitionOperationsResponse`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -6877,7 +7607,8 @@ impl ListInstancePartitionOperationsResponse {
         self.operations = Some(value.into());
         self
     }
-    /// Sets [`ListInstancePartitionOperationsResponse::unreachable_instance_partitions`](Self::unreachable_instance_partitions).
+    /// Sets
+    /// [`ListInstancePartitionOperationsResponse::unreachable_instance_partitions`](Self::unreachable_instance_partitions).
     pub fn set_unreachable_instance_partitions(
         mut self,
         value: impl Into<Vec<String>>,
@@ -6894,15 +7625,18 @@ pub struct ListInstancePartitionsResponse {
     /// The list of requested instancePartitions.
     #[serde(rename = "instancePartitions", skip_serializing_if = "Option::is_none")]
     pub instance_partitions: Option<Vec<InstancePartition>>,
-    /// `next_page_token` can be sent in a subsequent ListInstancePartitions call to fetch more of the matching instance partitions.
+    /// `next_page_token` can be sent in a subsequent ListInstancePartitions call to fetch more of the
+    /// matching instance partitions.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
-    /// The list of unreachable instances or instance partitions. It includes the names of instances or instance partitions whose metadata could not be retrieved within instance_partition_deadline.
+    /// The list of unreachable instances or instance partitions. It includes the names of instances or
+    /// instance partitions whose metadata could not be retrieved within instance_partition_deadline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreachable: Option<Vec<String>>,
 }
 impl ListInstancePartitionsResponse {
-    /// Creates an empty `ListInstancePartitionsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ListInstancePartitionsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -6933,10 +7667,12 @@ pub struct ListInstancesResponse {
     /// The list of requested instances.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instances: Option<Vec<Instance>>,
-    /// `next_page_token` can be sent in a subsequent ListInstances call to fetch more of the matching instances.
+    /// `next_page_token` can be sent in a subsequent ListInstances call to fetch more of the matching
+    /// instances.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
-    /// The list of unreachable instances. It includes the names of instances whose metadata could not be retrieved within instance_deadline.
+    /// The list of unreachable instances. It includes the names of instances whose metadata could not be
+    /// retrieved within instance_deadline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreachable: Option<Vec<String>>,
 }
@@ -6972,7 +7708,9 @@ pub struct ListOperationsResponse {
     /// A list of operations that matches the specified filter in the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
-    /// Unordered list. Unreachable resources. Populated when the request sets `ListOperationsRequest.return_partial_success` and reads across collections. For example, when attempting to list all resources across all supported locations.
+    /// Unordered list. Unreachable resources. Populated when the request sets
+    /// `ListOperationsRequest.return_partial_success` and reads across collections. For example, when
+    /// attempting to list all resources across all supported locations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreachable: Option<Vec<String>>,
 }
@@ -7030,7 +7768,8 @@ impl ListScansResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListSessionsResponse {
-    /// `next_page_token` can be sent in a subsequent ListSessions call to fetch more of the matching sessions.
+    /// `next_page_token` can be sent in a subsequent ListSessions call to fetch more of the matching
+    /// sessions.
     #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     /// The list of requested sessions.
@@ -7053,15 +7792,18 @@ impl ListSessionsResponse {
         self
     }
 }
-/// A message representing a user-facing string whose value may need to be translated before being displayed.
+/// A message representing a user-facing string whose value may need to be translated before being
+/// displayed.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct LocalizedString {
-    /// A map of arguments used when creating the localized message. Keys represent parameter names which may be used by the localized version when substituting dynamic values.
+    /// A map of arguments used when creating the localized message. Keys represent parameter names which
+    /// may be used by the localized version when substituting dynamic values.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<std::collections::HashMap<String, String>>,
-    /// The canonical English version of this message. If no token is provided or the front-end has no message associated with the token, this text will be displayed as-is.
+    /// The canonical English version of this message. If no token is provided or the front-end has no
+    /// message associated with the token, this text will be displayed as-is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The token identifying the message, e.g. 'METRIC_READ_CPU'. This should be unique within the service.
@@ -7092,7 +7834,8 @@ impl LocalizedString {
         self
     }
 }
-/// A message representing the actual monitoring data, values for each key bucket over time, of a metric.
+/// A message representing the actual monitoring data, values for each key bucket over time, of a
+/// metric.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7112,7 +7855,9 @@ pub struct Metric {
     /// Whether the metric has any non-zero data.
     #[serde(rename = "hasNonzeroData", skip_serializing_if = "Option::is_none")]
     pub has_nonzero_data: Option<bool>,
-    /// The value that is considered hot for the metric. On a per metric basis hotness signals high utilization and something that might potentially be a cause for concern by the end user. hot_value is used to calibrate and scale visual color scales.
+    /// The value that is considered hot for the metric. On a per metric basis hotness signals high
+    /// utilization and something that might potentially be a cause for concern by the end user. hot_value
+    /// is used to calibrate and scale visual color scales.
     #[serde(
         rename = "hotValue",
         default,
@@ -7121,10 +7866,12 @@ pub struct Metric {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub hot_value: Option<f32>,
-    /// The (sparse) mapping from time index to an IndexedHotKey message, representing those time intervals for which there are hot keys.
+    /// The (sparse) mapping from time index to an IndexedHotKey message, representing those time intervals
+    /// for which there are hot keys.
     #[serde(rename = "indexedHotKeys", skip_serializing_if = "Option::is_none")]
     pub indexed_hot_keys: Option<std::collections::HashMap<String, IndexedHotKey>>,
-    /// The (sparse) mapping from time interval index to an IndexedKeyRangeInfos message, representing those time intervals for which there are informational messages concerning key ranges.
+    /// The (sparse) mapping from time interval index to an IndexedKeyRangeInfos message, representing those
+    /// time intervals for which there are informational messages concerning key ranges.
     #[serde(rename = "indexedKeyRangeInfos", skip_serializing_if = "Option::is_none")]
     pub indexed_key_range_infos: Option<
         std::collections::HashMap<String, IndexedKeyRangeInfos>,
@@ -7339,7 +8086,8 @@ pub struct Mod {
     /// Returns the new values after the change for the modified columns. Always empty for DELETE.
     #[serde(rename = "newValues", skip_serializing_if = "Option::is_none")]
     pub new_values: Option<Vec<ModValue>>,
-    /// Returns the old values before the change for the modified columns. Always empty for INSERT, or if old values are not being captured specified by value_capture_type.
+    /// Returns the old values before the change for the modified columns. Always empty for INSERT, or if
+    /// old values are not being captured specified by value_capture_type.
     #[serde(rename = "oldValues", skip_serializing_if = "Option::is_none")]
     pub old_values: Option<Vec<ModValue>>,
 }
@@ -7369,7 +8117,8 @@ impl Mod {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ModValue {
-    /// Index within the repeated column_metadata field, to obtain the column metadata for the column that was modified.
+    /// Index within the repeated column_metadata field, to obtain the column metadata for the column that
+    /// was modified.
     #[serde(rename = "columnMetadataIndex", skip_serializing_if = "Option::is_none")]
     pub column_metadata_index: Option<i32>,
     /// The value of the column.
@@ -7395,12 +8144,18 @@ impl ModValue {
         self
     }
 }
-/// Describes move-in of the key ranges into the change stream partition identified by partition_token. To maintain processing the changes for a particular key in timestamp order, the query processing the change stream partition identified by partition_token should not advance beyond the partition event record commit timestamp until the queries processing the source change stream partitions have processed all change stream records with timestamps &lt;= the partition event record commit timestamp.
+/// Describes move-in of the key ranges into the change stream partition identified by partition_token.
+/// To maintain processing the changes for a particular key in timestamp order, the query processing the
+/// change stream partition identified by partition_token should not advance beyond the partition event
+/// record commit timestamp until the queries processing the source change stream partitions have
+/// processed all change stream records with timestamps &lt;= the partition event record commit
+/// timestamp.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MoveInEvent {
-    /// An unique partition identifier describing the source change stream partition that recorded changes for the key range that is moving into this partition.
+    /// An unique partition identifier describing the source change stream partition that recorded changes
+    /// for the key range that is moving into this partition.
     #[serde(rename = "sourcePartitionToken", skip_serializing_if = "Option::is_none")]
     pub source_partition_token: Option<String>,
 }
@@ -7420,7 +8175,8 @@ impl MoveInEvent {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MoveInstanceRequest {
-    /// Required. The target instance configuration where to move the instance. Values are of the form `projects//instanceConfigs/`.
+    /// Required. The target instance configuration where to move the instance. Values are of the form
+    /// `projects//instanceConfigs/`.
     #[serde(rename = "targetConfig", skip_serializing_if = "Option::is_none")]
     pub target_config: Option<String>,
     /// Optional. The configuration for each database in the target instance configuration.
@@ -7449,12 +8205,17 @@ impl MoveInstanceRequest {
         self
     }
 }
-/// Describes move-out of the key ranges out of the change stream partition identified by partition_token. To maintain processing the changes for a particular key in timestamp order, the query processing the MoveOutEvent in the partition identified by partition_token should inform the queries processing the destination partitions that they can unblock and proceed processing records past the commit_timestamp.
+/// Describes move-out of the key ranges out of the change stream partition identified by
+/// partition_token. To maintain processing the changes for a particular key in timestamp order, the
+/// query processing the MoveOutEvent in the partition identified by partition_token should inform the
+/// queries processing the destination partitions that they can unblock and proceed processing records
+/// past the commit_timestamp.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MoveOutEvent {
-    /// An unique partition identifier describing the destination change stream partition that will record changes for the key range that is moving out of this partition.
+    /// An unique partition identifier describing the destination change stream partition that will record
+    /// changes for the key range that is moving out of this partition.
     #[serde(
         rename = "destinationPartitionToken",
         skip_serializing_if = "Option::is_none"
@@ -7472,7 +8233,9 @@ impl MoveOutEvent {
         self
     }
 }
-/// When a read-write transaction is executed on a multiplexed session, this precommit token is sent back to the client as a part of the Transaction message in the BeginTransaction response and also as a part of the ResultSet and PartialResultSet responses.
+/// When a read-write transaction is executed on a multiplexed session, this precommit token is sent
+/// back to the client as a part of the Transaction message in the BeginTransaction response and also as
+/// a part of the ResultSet and PartialResultSet responses.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7480,12 +8243,14 @@ pub struct MultiplexedSessionPrecommitToken {
     /// Opaque precommit token.
     #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
     pub precommit_token: Option<nimbus_google::codegen::Blob>,
-    /// An incrementing seq number is generated on every precommit token that is returned. Clients should remember the precommit token with the highest sequence number from the current transaction attempt.
+    /// An incrementing seq number is generated on every precommit token that is returned. Clients should
+    /// remember the precommit token with the highest sequence number from the current transaction attempt.
     #[serde(rename = "seqNum", skip_serializing_if = "Option::is_none")]
     pub seq_num: Option<i32>,
 }
 impl MultiplexedSessionPrecommitToken {
-    /// Creates an empty `MultiplexedSessionPrecommitToken`; optional members are set with the `set_*` methods.
+    /// Creates an empty `MultiplexedSessionPrecommitToken`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -7503,7 +8268,8 @@ impl MultiplexedSessionPrecommitToken {
         self
     }
 }
-/// A modification to one or more Cloud Spanner rows. Mutations can be applied to a Cloud Spanner database by sending them in a Commit call.
+/// A modification to one or more Cloud Spanner rows. Mutations can be applied to a Cloud Spanner
+/// database by sending them in a Commit call.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7514,19 +8280,28 @@ pub struct Mutation {
     /// Delete rows from a table. Succeeds whether or not the named rows were present.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delete: Option<Delete>,
-    /// Insert new rows in a table. If any of the rows already exist, the write or transaction fails with error `ALREADY_EXISTS`.
+    /// Insert new rows in a table. If any of the rows already exist, the write or transaction fails with
+    /// error `ALREADY_EXISTS`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub insert: Option<Write>,
-    /// Like insert, except that if the row already exists, then its column values are overwritten with the ones provided. Any column values not explicitly written are preserved. When using insert_or_update, just as when using insert, all `NOT NULL` columns in the table must be given a value. This holds true even when the row already exists and will therefore actually be updated.
+    /// Like insert, except that if the row already exists, then its column values are overwritten with the
+    /// ones provided. Any column values not explicitly written are preserved. When using insert_or_update,
+    /// just as when using insert, all `NOT NULL` columns in the table must be given a value. This holds
+    /// true even when the row already exists and will therefore actually be updated.
     #[serde(rename = "insertOrUpdate", skip_serializing_if = "Option::is_none")]
     pub insert_or_update: Option<Write>,
-    /// Like insert, except that if the row already exists, it is deleted, and the column values provided are inserted instead. Unlike insert_or_update, this means any values not explicitly written become `NULL`. In an interleaved table, if you create the child table with the `ON DELETE CASCADE` annotation, then replacing a parent row also deletes the child rows. Otherwise, you must delete the child rows before you replace the parent row.
+    /// Like insert, except that if the row already exists, it is deleted, and the column values provided
+    /// are inserted instead. Unlike insert_or_update, this means any values not explicitly written become
+    /// `NULL`. In an interleaved table, if you create the child table with the `ON DELETE CASCADE`
+    /// annotation, then replacing a parent row also deletes the child rows. Otherwise, you must delete the
+    /// child rows before you replace the parent row.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replace: Option<Write>,
     /// Send a message to a queue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub send: Option<SendValue>,
-    /// Update existing rows in a table. If any of the rows does not already exist, the transaction fails with error `NOT_FOUND`.
+    /// Update existing rows in a table. If any of the rows does not already exist, the transaction fails
+    /// with error `NOT_FOUND`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update: Option<Write>,
 }
@@ -7571,7 +8346,9 @@ impl Mutation {
         self
     }
 }
-/// A group of mutations to be committed together. Related mutations should be placed in a group. For example, two mutations inserting rows with the same primary key prefix in both parent and child tables are related.
+/// A group of mutations to be committed together. Related mutations should be placed in a group. For
+/// example, two mutations inserting rows with the same primary key prefix in both parent and child
+/// tables are related.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7596,21 +8373,30 @@ impl MutationGroup {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Operation {
-    /// If the value is `false`, it means the operation is still in progress. If `true`, the operation is completed, and either `error` or `response` is available.
+    /// If the value is `false`, it means the operation is still in progress. If `true`, the operation is
+    /// completed, and either `error` or `response` is available.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub done: Option<bool>,
     /// The error result of the operation in case of failure or cancellation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Status>,
-    /// Service-specific metadata associated with the operation. It typically contains progress information and common metadata such as create time. Some services might not provide such metadata. Any method that returns a long-running operation should document the metadata type, if any.
+    /// Service-specific metadata associated with the operation. It typically contains progress information
+    /// and common metadata such as create time. Some services might not provide such metadata. Any method
+    /// that returns a long-running operation should document the metadata type, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
-    /// The server-assigned name, which is only unique within the same service that originally returns it. If you use the default HTTP mapping, the `name` should be a resource name ending with `operations/{unique_id}`.
+    /// The server-assigned name, which is only unique within the same service that originally returns it.
+    /// If you use the default HTTP mapping, the `name` should be a resource name ending with
+    /// `operations/{unique_id}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The normal, successful response of the operation. If the original method returns no data on success, such as `Delete`, the response is `google.protobuf.Empty`. If the original method is standard `Get`/`Create`/`Update`, the response should be the resource. For other methods, the response should have the type `XxxResponse`, where `Xxx` is the original method name. For example, if the original method name is `TakeSnapshot()`, the inferred response type is `TakeSnapshotResponse`.
+    /// The normal, successful response of the operation. If the original method returns no data on success,
+    /// such as `Delete`, the response is `google.protobuf.Empty`. If the original method is standard
+    /// `Get`/`Create`/`Update`, the response should be the resource. For other methods, the response should
+    /// have the type `XxxResponse`, where `Xxx` is the original method name. For example, if the original
+    /// method name is `TakeSnapshot()`, the inferred response type is `TakeSnapshotResponse`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
@@ -7717,7 +8503,9 @@ impl OperationProgress {
         self
     }
 }
-/// Metadata type for the long-running operation used to track the progress of optimizations performed on a newly restored database. This long-running operation is automatically created by the system after the successful completion of a database restore, and cannot be cancelled.
+/// Metadata type for the long-running operation used to track the progress of optimizations performed
+/// on a newly restored database. This long-running operation is automatically created by the system
+/// after the successful completion of a database restore, and cannot be cancelled.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7730,7 +8518,8 @@ pub struct OptimizeRestoredDatabaseMetadata {
     pub progress: Option<OperationProgress>,
 }
 impl OptimizeRestoredDatabaseMetadata {
-    /// Creates an empty `OptimizeRestoredDatabaseMetadata`; optional members are set with the `set_*` methods.
+    /// Creates an empty `OptimizeRestoredDatabaseMetadata`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -7745,30 +8534,66 @@ impl OptimizeRestoredDatabaseMetadata {
         self
     }
 }
-/// Partial results from a streaming read or SQL query. Streaming reads and SQL queries better tolerate large result sets, large rows, and large values, but are a little trickier to consume.
+/// Partial results from a streaming read or SQL query. Streaming reads and SQL queries better tolerate
+/// large result sets, large rows, and large values, but are a little trickier to consume.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartialResultSet {
-    /// If true, then the final value in values is chunked, and must be combined with more values from subsequent `PartialResultSet`s to obtain a complete field value.
+    /// If true, then the final value in values is chunked, and must be combined with more values from
+    /// subsequent `PartialResultSet`s to obtain a complete field value.
     #[serde(rename = "chunkedValue", skip_serializing_if = "Option::is_none")]
     pub chunked_value: Option<bool>,
-    /// Optional. Indicates whether this is the last `PartialResultSet` in the stream. The server might optionally set this field. Clients shouldn't rely on this field being set in all cases.
+    /// Optional. Indicates whether this is the last `PartialResultSet` in the stream. The server might
+    /// optionally set this field. Clients shouldn't rely on this field being set in all cases.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<bool>,
     /// Metadata about the result set, such as row type information. Only present in the first response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ResultSetMetadata>,
-    /// Optional. A precommit token is included if the read-write transaction has multiplexed sessions enabled. Pass the precommit token with the highest sequence number from this transaction attempt to the Commit request for this transaction.
+    /// Optional. A precommit token is included if the read-write transaction has multiplexed sessions
+    /// enabled. Pass the precommit token with the highest sequence number from this transaction attempt to
+    /// the Commit request for this transaction.
     #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
-    /// Streaming calls might be interrupted for a variety of reasons, such as TCP connection loss. If this occurs, the stream of results can be resumed by re-sending the original request and including `resume_token`. Note that executing any other transaction in the same session invalidates the token.
+    /// Streaming calls might be interrupted for a variety of reasons, such as TCP connection loss. If this
+    /// occurs, the stream of results can be resumed by re-sending the original request and including
+    /// `resume_token`. Note that executing any other transaction in the same session invalidates the token.
     #[serde(rename = "resumeToken", skip_serializing_if = "Option::is_none")]
     pub resume_token: Option<nimbus_google::codegen::Blob>,
-    /// Query plan and execution statistics for the statement that produced this streaming result set. These can be requested by setting ExecuteSqlRequest.query_mode and are sent only once with the last response in the stream. This field is also present in the last response for DML statements.
+    /// Query plan and execution statistics for the statement that produced this streaming result set. These
+    /// can be requested by setting ExecuteSqlRequest.query_mode and are sent only once with the last
+    /// response in the stream. This field is also present in the last response for DML statements.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<ResultSetStats>,
-    /// A streamed result set consists of a stream of values, which might be split into many `PartialResultSet` messages to accommodate large rows and/or large values. Every N complete values defines a row, where N is equal to the number of entries in metadata.row_type.fields. Most values are encoded based on type as described here. It's possible that the last value in values is "chunked", meaning that the rest of the value is sent in subsequent `PartialResultSet`(s). This is denoted by the chunked_value field. Two or more chunked values can be merged to form a complete value as follows: \* `bool/number/null`: can't be chunked \* `string`: concatenate the strings \* `list`: concatenate the lists. If the last element in a list is a `string`, `list`, or `object`, merge it with the first element in the next list by applying these rules recursively. \* `object`: concatenate the (field name, field value) pairs. If a field name is duplicated, then apply these rules recursively to merge the field values. Some examples of merging: Strings are concatenated. "foo", "bar" =&gt; "foobar" Lists of non-strings are concatenated. \[2, 3\], \[4\] =&gt; \[2, 3, 4\] Lists are concatenated, but the last and first elements are merged because they are strings. \["a", "b"\], \["c", "d"\] =&gt; \["a", "bc", "d"\] Lists are concatenated, but the last and first elements are merged because they are lists. Recursively, the last and first elements of the inner lists are merged because they are strings. \["a", \["b", "c"\]\], \[\["d"\], "e"\] =&gt; \["a", \["b", "cd"\], "e"\] Non-overlapping object fields are combined. {"a": "1"}, {"b": "2"} =&gt; {"a": "1", "b": 2"} Overlapping object fields are merged. {"a": "1"}, {"a": "2"} =&gt; {"a": "12"} Examples of merging objects containing lists of strings. {"a": \["1"\]}, {"a": \["2"\]} =&gt; {"a": \["12"\]} For a more complete example, suppose a streaming SQL query is yielding a result set whose rows contain a single string field. The following `PartialResultSet`s might be yielded: { "metadata": { ... } "values": \["Hello", "W"\] "chunked_value": true "resume_token": "Af65..." } { "values": \["orl"\] "chunked_value": true } { "values": \["d"\] "resume_token": "Zx1B..." } This sequence of `PartialResultSet`s encodes two rows, one containing the field value `"Hello"`, and a second containing the field value `"World" = "W" + "orl" + "d"`. Not all `PartialResultSet`s contain a `resume_token`. Execution can only be resumed from a previously yielded `resume_token`. For the above sequence of `PartialResultSet`s, resuming the query with `"resume_token": "Af65..."` yields results from the `PartialResultSet` with value "orl".
+    /// A streamed result set consists of a stream of values, which might be split into many
+    /// `PartialResultSet` messages to accommodate large rows and/or large values. Every N complete values
+    /// defines a row, where N is equal to the number of entries in metadata.row_type.fields. Most values
+    /// are encoded based on type as described here. It's possible that the last value in values is
+    /// "chunked", meaning that the rest of the value is sent in subsequent `PartialResultSet`(s). This is
+    /// denoted by the chunked_value field. Two or more chunked values can be merged to form a complete
+    /// value as follows: \* `bool/number/null`: can't be chunked \* `string`: concatenate the strings \*
+    /// `list`: concatenate the lists. If the last element in a list is a `string`, `list`, or `object`,
+    /// merge it with the first element in the next list by applying these rules recursively. \* `object`:
+    /// concatenate the (field name, field value) pairs. If a field name is duplicated, then apply these
+    /// rules recursively to merge the field values. Some examples of merging: Strings are concatenated.
+    /// "foo", "bar" =&gt; "foobar" Lists of non-strings are concatenated. \[2, 3\], \[4\] =&gt; \[2, 3, 4\]
+    /// Lists are concatenated, but the last and first elements are merged because they are strings. \["a",
+    /// "b"\], \["c", "d"\] =&gt; \["a", "bc", "d"\] Lists are concatenated, but the last and first elements
+    /// are merged because they are lists. Recursively, the last and first elements of the inner lists are
+    /// merged because they are strings. \["a", \["b", "c"\]\], \[\["d"\], "e"\] =&gt; \["a", \["b", "cd"\],
+    /// "e"\] Non-overlapping object fields are combined. {"a": "1"}, {"b": "2"} =&gt; {"a": "1", "b": 2"}
+    /// Overlapping object fields are merged. {"a": "1"}, {"a": "2"} =&gt; {"a": "12"} Examples of merging
+    /// objects containing lists of strings. {"a": \["1"\]}, {"a": \["2"\]} =&gt; {"a": \["12"\]} For a more
+    /// complete example, suppose a streaming SQL query is yielding a result set whose rows contain a single
+    /// string field. The following `PartialResultSet`s might be yielded: { "metadata": { ... } "values":
+    /// \["Hello", "W"\] "chunked_value": true "resume_token": "Af65..." } { "values": \["orl"\]
+    /// "chunked_value": true } { "values": \["d"\] "resume_token": "Zx1B..." } This sequence of
+    /// `PartialResultSet`s encodes two rows, one containing the field value `"Hello"`, and a second
+    /// containing the field value `"World" = "W" + "orl" + "d"`. Not all `PartialResultSet`s contain a
+    /// `resume_token`. Execution can only be resumed from a previously yielded `resume_token`. For the
+    /// above sequence of `PartialResultSet`s, resuming the query with `"resume_token": "Af65..."` yields
+    /// results from the `PartialResultSet` with value "orl".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<nimbus_google::codegen::Document>>,
 }
@@ -7827,7 +8652,8 @@ impl PartialResultSet {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Partition {
-    /// This token can be passed to `Read`, `StreamingRead`, `ExecuteSql`, or `ExecuteStreamingSql` requests to restrict the results to those identified by this partition token.
+    /// This token can be passed to `Read`, `StreamingRead`, `ExecuteSql`, or `ExecuteStreamingSql` requests
+    /// to restrict the results to those identified by this partition token.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
     pub partition_token: Option<nimbus_google::codegen::Blob>,
 }
@@ -7845,12 +8671,17 @@ impl Partition {
         self
     }
 }
-/// A partition end record serves as a notification that the client should stop reading the partition. No further records are expected to be retrieved on it.
+/// A partition end record serves as a notification that the client should stop reading the partition.
+/// No further records are expected to be retrieved on it.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartitionEndRecord {
-    /// End timestamp at which the change stream partition is terminated. All changes generated by this partition will have timestamps &lt;= end_timestamp. DataChangeRecord.commit_timestamps, PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and PartitionEndRecord.end_timestamps can have the same value in the same partition. PartitionEndRecord is the last record returned for a partition.
+    /// End timestamp at which the change stream partition is terminated. All changes generated by this
+    /// partition will have timestamps &lt;= end_timestamp. DataChangeRecord.commit_timestamps,
+    /// PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and
+    /// PartitionEndRecord.end_timestamps can have the same value in the same partition. PartitionEndRecord
+    /// is the last record returned for a partition.
     #[serde(
         rename = "endTimestamp",
         default,
@@ -7862,10 +8693,15 @@ pub struct PartitionEndRecord {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub end_timestamp: Option<nimbus_google::codegen::DateTime>,
-    /// Unique partition identifier describing the terminated change stream partition. partition_token is equal to the partition token of the change stream partition currently queried to return this PartitionEndRecord.
+    /// Unique partition identifier describing the terminated change stream partition. partition_token is
+    /// equal to the partition token of the change stream partition currently queried to return this
+    /// PartitionEndRecord.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
     pub partition_token: Option<String>,
-    /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for a specific timestamp across record types in the same partition. To guarantee ordered processing, the reader should process records (of potentially different types) in record_sequence order for a specific timestamp in the same partition.
+    /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for
+    /// a specific timestamp across record types in the same partition. To guarantee ordered processing, the
+    /// reader should process records (of potentially different types) in record_sequence order for a
+    /// specific timestamp in the same partition.
     #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
     pub record_sequence: Option<String>,
 }
@@ -7893,12 +8729,26 @@ impl PartitionEndRecord {
         self
     }
 }
-/// A partition event record describes key range changes for a change stream partition. The changes to a row defined by its primary key can be captured in one change stream partition for a specific time range, and then be captured in a different change stream partition for a different time range. This movement of key ranges across change stream partitions is a reflection of activities, such as Spanner's dynamic splitting and load balancing, etc. Processing this event is needed if users want to guarantee processing of the changes for any key in timestamp order. If time ordered processing of changes for a primary key is not needed, this event can be ignored. To guarantee time ordered processing for each primary key, if the event describes move-ins, the reader of this partition needs to wait until the readers of the source partitions have processed all records with timestamps &lt;= this PartitionEventRecord.commit_timestamp, before advancing beyond this PartitionEventRecord. If the event describes move-outs, the reader can notify the readers of the destination partitions that they can continue processing.
+/// A partition event record describes key range changes for a change stream partition. The changes to a
+/// row defined by its primary key can be captured in one change stream partition for a specific time
+/// range, and then be captured in a different change stream partition for a different time range. This
+/// movement of key ranges across change stream partitions is a reflection of activities, such as
+/// Spanner's dynamic splitting and load balancing, etc. Processing this event is needed if users want
+/// to guarantee processing of the changes for any key in timestamp order. If time ordered processing of
+/// changes for a primary key is not needed, this event can be ignored. To guarantee time ordered
+/// processing for each primary key, if the event describes move-ins, the reader of this partition needs
+/// to wait until the readers of the source partitions have processed all records with timestamps &lt;=
+/// this PartitionEventRecord.commit_timestamp, before advancing beyond this PartitionEventRecord. If
+/// the event describes move-outs, the reader can notify the readers of the destination partitions that
+/// they can continue processing.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartitionEventRecord {
-    /// Indicates the commit timestamp at which the key range change occurred. DataChangeRecord.commit_timestamps, PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and PartitionEndRecord.end_timestamps can have the same value in the same partition.
+    /// Indicates the commit timestamp at which the key range change occurred.
+    /// DataChangeRecord.commit_timestamps, PartitionStartRecord.start_timestamps,
+    /// PartitionEventRecord.commit_timestamps, and PartitionEndRecord.end_timestamps can have the same
+    /// value in the same partition.
     #[serde(
         rename = "commitTimestamp",
         default,
@@ -7910,16 +8760,37 @@ pub struct PartitionEventRecord {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
-    /// Set when one or more key ranges are moved into the change stream partition identified by partition_token. Example: Two key ranges are moved into partition (P1) from partition (P2) and partition (P3) in a single transaction at timestamp T. The PartitionEventRecord returned in P1 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P1" move_in_events { source_partition_token: "P2" } move_in_events { source_partition_token: "P3" } } The PartitionEventRecord returned in P2 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P2" move_out_events { destination_partition_token: "P1" } } The PartitionEventRecord returned in P3 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P3" move_out_events { destination_partition_token: "P1" } }
+    /// Set when one or more key ranges are moved into the change stream partition identified by
+    /// partition_token. Example: Two key ranges are moved into partition (P1) from partition (P2) and
+    /// partition (P3) in a single transaction at timestamp T. The PartitionEventRecord returned in P1 will
+    /// reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P1" move_in_events
+    /// { source_partition_token: "P2" } move_in_events { source_partition_token: "P3" } } The
+    /// PartitionEventRecord returned in P2 will reflect the move as: PartitionEventRecord {
+    /// commit_timestamp: T partition_token: "P2" move_out_events { destination_partition_token: "P1" } }
+    /// The PartitionEventRecord returned in P3 will reflect the move as: PartitionEventRecord {
+    /// commit_timestamp: T partition_token: "P3" move_out_events { destination_partition_token: "P1" } }
     #[serde(rename = "moveInEvents", skip_serializing_if = "Option::is_none")]
     pub move_in_events: Option<Vec<MoveInEvent>>,
-    /// Set when one or more key ranges are moved out of the change stream partition identified by partition_token. Example: Two key ranges are moved out of partition (P1) to partition (P2) and partition (P3) in a single transaction at timestamp T. The PartitionEventRecord returned in P1 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P1" move_out_events { destination_partition_token: "P2" } move_out_events { destination_partition_token: "P3" } } The PartitionEventRecord returned in P2 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P2" move_in_events { source_partition_token: "P1" } } The PartitionEventRecord returned in P3 will reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P3" move_in_events { source_partition_token: "P1" } }
+    /// Set when one or more key ranges are moved out of the change stream partition identified by
+    /// partition_token. Example: Two key ranges are moved out of partition (P1) to partition (P2) and
+    /// partition (P3) in a single transaction at timestamp T. The PartitionEventRecord returned in P1 will
+    /// reflect the move as: PartitionEventRecord { commit_timestamp: T partition_token: "P1"
+    /// move_out_events { destination_partition_token: "P2" } move_out_events { destination_partition_token:
+    /// "P3" } } The PartitionEventRecord returned in P2 will reflect the move as: PartitionEventRecord {
+    /// commit_timestamp: T partition_token: "P2" move_in_events { source_partition_token: "P1" } } The
+    /// PartitionEventRecord returned in P3 will reflect the move as: PartitionEventRecord {
+    /// commit_timestamp: T partition_token: "P3" move_in_events { source_partition_token: "P1" } }
     #[serde(rename = "moveOutEvents", skip_serializing_if = "Option::is_none")]
     pub move_out_events: Option<Vec<MoveOutEvent>>,
-    /// Unique partition identifier describing the partition this event occurred on. partition_token is equal to the partition token of the change stream partition currently queried to return this PartitionEventRecord.
+    /// Unique partition identifier describing the partition this event occurred on. partition_token is
+    /// equal to the partition token of the change stream partition currently queried to return this
+    /// PartitionEventRecord.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
     pub partition_token: Option<String>,
-    /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for a specific timestamp across record types in the same partition. To guarantee ordered processing, the reader should process records (of potentially different types) in record_sequence order for a specific timestamp in the same partition.
+    /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for
+    /// a specific timestamp across record types in the same partition. To guarantee ordered processing, the
+    /// reader should process records (of potentially different types) in record_sequence order for a
+    /// specific timestamp in the same partition.
     #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
     pub record_sequence: Option<String>,
 }
@@ -7962,7 +8833,11 @@ impl PartitionEventRecord {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartitionOptions {
-    /// **Note:** This hint is currently ignored by `PartitionQuery` and `PartitionRead` requests. The desired maximum number of partitions to return. For example, this might be set to the number of workers available. The default for this option is currently 10,000. The maximum value is currently 200,000. This is only a hint. The actual number of partitions returned can be smaller or larger than this maximum count request.
+    /// **Note:** This hint is currently ignored by `PartitionQuery` and `PartitionRead` requests. The
+    /// desired maximum number of partitions to return. For example, this might be set to the number of
+    /// workers available. The default for this option is currently 10,000. The maximum value is currently
+    /// 200,000. This is only a hint. The actual number of partitions returned can be smaller or larger than
+    /// this maximum count request.
     #[serde(
         rename = "maxPartitions",
         default,
@@ -7971,7 +8846,9 @@ pub struct PartitionOptions {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub max_partitions: Option<i64>,
-    /// **Note:** This hint is currently ignored by `PartitionQuery` and `PartitionRead` requests. The desired data size for each partition generated. The default for this option is currently 1 GiB. This is only a hint. The actual size of each partition can be smaller or larger than this size request.
+    /// **Note:** This hint is currently ignored by `PartitionQuery` and `PartitionRead` requests. The
+    /// desired data size for each partition generated. The default for this option is currently 1 GiB. This
+    /// is only a hint. The actual size of each partition can be smaller or larger than this size request.
     #[serde(
         rename = "partitionSizeBytes",
         default,
@@ -8002,10 +8879,18 @@ impl PartitionOptions {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartitionQueryRequest {
-    /// Optional. It isn't always possible for Cloud Spanner to infer the right SQL type from a JSON value. For example, values of type `BYTES` and values of type `STRING` both appear in params as JSON strings. In these cases, `param_types` can be used to specify the exact SQL type for some or all of the SQL query parameters. See the definition of Type for more information about SQL types.
+    /// Optional. It isn't always possible for Cloud Spanner to infer the right SQL type from a JSON value.
+    /// For example, values of type `BYTES` and values of type `STRING` both appear in params as JSON
+    /// strings. In these cases, `param_types` can be used to specify the exact SQL type for some or all of
+    /// the SQL query parameters. See the definition of Type for more information about SQL types.
     #[serde(rename = "paramTypes", skip_serializing_if = "Option::is_none")]
     pub param_types: Option<std::collections::HashMap<String, Type>>,
-    /// Optional. Parameter names and values that bind to placeholders in the SQL string. A parameter placeholder consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter names can contain letters, numbers, and underscores. Parameters can appear anywhere that a literal value is expected. The same parameter name can be used more than once, for example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with unbound parameters.
+    /// Optional. Parameter names and values that bind to placeholders in the SQL string. A parameter
+    /// placeholder consists of the `@` character followed by the parameter name (for example,
+    /// `@firstName`). Parameter names can contain letters, numbers, and underscores. Parameters can appear
+    /// anywhere that a literal value is expected. The same parameter name can be used more than once, for
+    /// example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with
+    /// unbound parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
@@ -8013,7 +8898,13 @@ pub struct PartitionQueryRequest {
     /// Additional options that affect how many partitions are created.
     #[serde(rename = "partitionOptions", skip_serializing_if = "Option::is_none")]
     pub partition_options: Option<PartitionOptions>,
-    /// Required. The query request to generate partitions for. The request fails if the query isn't root partitionable. For a query to be root partitionable, it needs to satisfy a few conditions. For example, if the query execution plan contains a distributed union operator, then it must be the first operator in the plan. For more information about other conditions, see [Read data in parallel](https://cloud.google.com/spanner/docs/reads#read_data_in_parallel). The query request must not contain DML commands, such as `INSERT`, `UPDATE`, or `DELETE`. Use `ExecuteStreamingSql` with a `PartitionedDml` transaction for large, partition-friendly DML operations.
+    /// Required. The query request to generate partitions for. The request fails if the query isn't root
+    /// partitionable. For a query to be root partitionable, it needs to satisfy a few conditions. For
+    /// example, if the query execution plan contains a distributed union operator, then it must be the
+    /// first operator in the plan. For more information about other conditions, see [Read data in
+    /// parallel](https://cloud.google.com/spanner/docs/reads#read_data_in_parallel). The query request must
+    /// not contain DML commands, such as `INSERT`, `UPDATE`, or `DELETE`. Use `ExecuteStreamingSql` with a
+    /// `PartitionedDml` transaction for large, partition-friendly DML operations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
     /// Read-only snapshot transactions are supported, read and write and single-use transactions are not.
@@ -8067,10 +8958,14 @@ pub struct PartitionReadRequest {
     /// The columns of table to be returned for each row matching this request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
-    /// If non-empty, the name of an index on table. This index is used instead of the table primary key when interpreting key_set and sorting result rows. See key_set for further information.
+    /// If non-empty, the name of an index on table. This index is used instead of the table primary key
+    /// when interpreting key_set and sorting result rows. See key_set for further information.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
-    /// Required. `key_set` identifies the rows to be yielded. `key_set` names the primary keys of the rows in table to be yielded, unless index is present. If index is present, then key_set instead names index keys in index. It isn't an error for the `key_set` to name rows that don't exist in the database. Read yields nothing for nonexistent rows.
+    /// Required. `key_set` identifies the rows to be yielded. `key_set` names the primary keys of the rows
+    /// in table to be yielded, unless index is present. If index is present, then key_set instead names
+    /// index keys in index. It isn't an error for the `key_set` to name rows that don't exist in the
+    /// database. Read yields nothing for nonexistent rows.
     #[serde(rename = "keySet", skip_serializing_if = "Option::is_none")]
     pub key_set: Option<KeySet>,
     /// Additional options that affect how many partitions are created.
@@ -8147,7 +9042,8 @@ impl PartitionResponse {
         self
     }
 }
-/// A partition start record serves as a notification that the client should schedule the partitions to be queried. PartitionStartRecord returns information about one or more partitions.
+/// A partition start record serves as a notification that the client should schedule the partitions to
+/// be queried. PartitionStartRecord returns information about one or more partitions.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -8155,10 +9051,16 @@ pub struct PartitionStartRecord {
     /// Unique partition identifiers to be used in queries.
     #[serde(rename = "partitionTokens", skip_serializing_if = "Option::is_none")]
     pub partition_tokens: Option<Vec<String>>,
-    /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for a specific timestamp across record types in the same partition. To guarantee ordered processing, the reader should process records (of potentially different types) in record_sequence order for a specific timestamp in the same partition.
+    /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for
+    /// a specific timestamp across record types in the same partition. To guarantee ordered processing, the
+    /// reader should process records (of potentially different types) in record_sequence order for a
+    /// specific timestamp in the same partition.
     #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
     pub record_sequence: Option<String>,
-    /// Start timestamp at which the partitions should be queried to return change stream records with timestamps &gt;= start_timestamp. DataChangeRecord.commit_timestamps, PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and PartitionEndRecord.end_timestamps can have the same value in the same partition.
+    /// Start timestamp at which the partitions should be queried to return change stream records with
+    /// timestamps &gt;= start_timestamp. DataChangeRecord.commit_timestamps,
+    /// PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and
+    /// PartitionEndRecord.end_timestamps can have the same value in the same partition.
     #[serde(
         rename = "startTimestamp",
         default,
@@ -8217,7 +9119,9 @@ pub struct PlanNode {
     /// The display name for the node.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// The execution statistics associated with the node, contained in a group of key-value pairs. Only present if the plan was returned as a result of a profile query. For example, number of executions, number of rows/time per execution etc.
+    /// The execution statistics associated with the node, contained in a group of key-value pairs. Only
+    /// present if the plan was returned as a result of a profile query. For example, number of executions,
+    /// number of rows/time per execution etc.
     #[serde(rename = "executionStats", skip_serializing_if = "Option::is_none")]
     pub execution_stats: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
@@ -8225,10 +9129,14 @@ pub struct PlanNode {
     /// The `PlanNode`'s index in node list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<i32>,
-    /// Used to determine the type of node. May be needed for visualizing different kinds of nodes differently. For example, If the node is a SCALAR node, it will have a condensed representation which can be used to directly embed a description of the node in its parent.
+    /// Used to determine the type of node. May be needed for visualizing different kinds of nodes
+    /// differently. For example, If the node is a SCALAR node, it will have a condensed representation
+    /// which can be used to directly embed a description of the node in its parent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<PlanNodeKind>,
-    /// Attributes relevant to the node contained in a group of key-value pairs. For example, a Parameter Reference node could have the following information in its metadata: { "parameter_reference": "param1", "parameter_type": "array" }
+    /// Attributes relevant to the node contained in a group of key-value pairs. For example, a Parameter
+    /// Reference node could have the following information in its metadata: { "parameter_reference":
+    /// "param1", "parameter_type": "array" }
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
@@ -8291,15 +9199,21 @@ impl PlanNode {
         self
     }
 }
-/// Used to determine the type of node. May be needed for visualizing different kinds of nodes differently. For example, If the node is a SCALAR node, it will have a condensed representation which can be used to directly embed a description of the node in its parent.
+/// Used to determine the type of node. May be needed for visualizing different kinds of nodes
+/// differently. For example, If the node is a SCALAR node, it will have a condensed representation
+/// which can be used to directly embed a description of the node in its parent.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum PlanNodeKind {
     /// Not specified.
     KindUnspecified,
-    /// Denotes a Relational operator node in the expression tree. Relational operators represent iterative processing of rows during query execution. For example, a `TableScan` operation that reads rows from a table.
+    /// Denotes a Relational operator node in the expression tree. Relational operators represent iterative
+    /// processing of rows during query execution. For example, a `TableScan` operation that reads rows from
+    /// a table.
     Relational,
-    /// Denotes a Scalar node in the expression tree. Scalar nodes represent non-iterable entities in the query plan. For example, constants or arithmetic operators appearing inside predicate expressions or references to column names.
+    /// Denotes a Scalar node in the expression tree. Scalar nodes represent non-iterable entities in the
+    /// query plan. For example, constants or arithmetic operators appearing inside predicate expressions or
+    /// references to column names.
     Scalar,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -8360,18 +9274,62 @@ impl schemars::JsonSchema for PlanNodeKind {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// An Identity and Access Management (IAM) policy, which specifies access controls for Google Cloud resources. A `Policy` is a collection of `bindings`. A `binding` binds one or more `members`, or principals, to a single `role`. Principals can be user accounts, service accounts, Google groups, and domains (such as G Suite). A `role` is a named list of permissions; each `role` can be an IAM predefined role or a user-created custom role. For some types of Google Cloud resources, a `binding` can also specify a `condition`, which is a logical expression that allows access to a resource only if the expression evaluates to `true`. A condition can add constraints based on attributes of the request, the resource, or both. To learn which resources support conditions in their IAM policies, see the [IAM documentation](https://cloud.google.com/iam/help/conditions/resource-policies). **JSON example:** ``` { "bindings": [ { "role": "roles/resourcemanager.organizationAdmin", "members": [ "user:mike@example.com", "group:admins@example.com", "domain:google.com", "serviceAccount:my-project-id@appspot.gserviceaccount.com" ] }, { "role": "roles/resourcemanager.organizationViewer", "members": [ "user:eve@example.com" ], "condition": { "title": "expirable access", "description": "Does not grant access after Sep 2020", "expression": "request.time < timestamp('2020-10-01T00:00:00.000Z')", } } ], "etag": "BwWWja0YfJA=", "version": 3 } ``` **YAML example:** ``` bindings: - members: - user:mike@example.com - group:admins@example.com - domain:google.com - serviceAccount:my-project-id@appspot.gserviceaccount.com role: roles/resourcemanager.organizationAdmin - members: - user:eve@example.com role: roles/resourcemanager.organizationViewer condition: title: expirable access description: Does not grant access after Sep 2020 expression: request.time < timestamp('2020-10-01T00:00:00.000Z') etag: BwWWja0YfJA= version: 3 ``` For a description of IAM and its features, see the [IAM documentation](https://cloud.google.com/iam/docs/).
+/// An Identity and Access Management (IAM) policy, which specifies access controls for Google Cloud
+/// resources. A `Policy` is a collection of `bindings`. A `binding` binds one or more `members`, or
+/// principals, to a single `role`. Principals can be user accounts, service accounts, Google groups,
+/// and domains (such as G Suite). A `role` is a named list of permissions; each `role` can be an IAM
+/// predefined role or a user-created custom role. For some types of Google Cloud resources, a `binding`
+/// can also specify a `condition`, which is a logical expression that allows access to a resource only
+/// if the expression evaluates to `true`. A condition can add constraints based on attributes of the
+/// request, the resource, or both. To learn which resources support conditions in their IAM policies,
+/// see the [IAM documentation](https://cloud.google.com/iam/help/conditions/resource-policies). **JSON
+/// example:** ``` { "bindings": [ { "role": "roles/resourcemanager.organizationAdmin", "members": [
+/// "user:mike@example.com", "group:admins@example.com", "domain:google.com",
+/// "serviceAccount:my-project-id@appspot.gserviceaccount.com" ] }, { "role":
+/// "roles/resourcemanager.organizationViewer", "members": [ "user:eve@example.com" ], "condition": {
+/// "title": "expirable access", "description": "Does not grant access after Sep 2020", "expression":
+/// "request.time < timestamp('2020-10-01T00:00:00.000Z')", } } ], "etag": "BwWWja0YfJA=", "version": 3
+/// } ``` **YAML example:** ``` bindings: - members: - user:mike@example.com - group:admins@example.com -
+/// domain:google.com - serviceAccount:my-project-id@appspot.gserviceaccount.com role:
+/// roles/resourcemanager.organizationAdmin - members: - user:eve@example.com role:
+/// roles/resourcemanager.organizationViewer condition: title: expirable access description: Does not
+/// grant access after Sep 2020 expression: request.time < timestamp('2020-10-01T00:00:00.000Z') etag:
+/// BwWWja0YfJA= version: 3 ``` For a description of IAM and its features, see the [IAM
+/// documentation](https://cloud.google.com/iam/docs/).
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Policy {
-    /// Associates a list of `members`, or principals, with a `role`. Optionally, may specify a `condition` that determines how and when the `bindings` are applied. Each of the `bindings` must contain at least one principal. The `bindings` in a `Policy` can refer to up to 1,500 principals; up to 250 of these principals can be Google groups. Each occurrence of a principal counts towards these limits. For example, if the `bindings` grant 50 different roles to `user:alice@example.com`, and not to any other principal, then you can add another 1,450 principals to the `bindings` in the `Policy`.
+    /// Associates a list of `members`, or principals, with a `role`. Optionally, may specify a `condition`
+    /// that determines how and when the `bindings` are applied. Each of the `bindings` must contain at
+    /// least one principal. The `bindings` in a `Policy` can refer to up to 1,500 principals; up to 250 of
+    /// these principals can be Google groups. Each occurrence of a principal counts towards these limits.
+    /// For example, if the `bindings` grant 50 different roles to `user:alice@example.com`, and not to any
+    /// other principal, then you can add another 1,450 principals to the `bindings` in the `Policy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bindings: Option<Vec<Binding>>,
-    /// `etag` is used for optimistic concurrency control as a way to help prevent simultaneous updates of a policy from overwriting each other. It is strongly suggested that systems make use of the `etag` in the read-modify-write cycle to perform policy updates in order to avoid race conditions: An `etag` is returned in the response to `getIamPolicy`, and systems are expected to put that etag in the request to `setIamPolicy` to ensure that their change will be applied to the same version of the policy. **Important:** If you use IAM Conditions, you must include the `etag` field whenever you call `setIamPolicy`. If you omit this field, then IAM allows you to overwrite a version `3` policy with a version `1` policy, and all of the conditions in the version `3` policy are lost.
+    /// `etag` is used for optimistic concurrency control as a way to help prevent simultaneous updates of a
+    /// policy from overwriting each other. It is strongly suggested that systems make use of the `etag` in
+    /// the read-modify-write cycle to perform policy updates in order to avoid race conditions: An `etag`
+    /// is returned in the response to `getIamPolicy`, and systems are expected to put that etag in the
+    /// request to `setIamPolicy` to ensure that their change will be applied to the same version of the
+    /// policy. **Important:** If you use IAM Conditions, you must include the `etag` field whenever you
+    /// call `setIamPolicy`. If you omit this field, then IAM allows you to overwrite a version `3` policy
+    /// with a version `1` policy, and all of the conditions in the version `3` policy are lost.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<nimbus_google::codegen::Blob>,
-    /// Specifies the format of the policy. Valid values are `0`, `1`, and `3`. Requests that specify an invalid value are rejected. Any operation that affects conditional role bindings must specify version `3`. This requirement applies to the following operations: \* Getting a policy that includes a conditional role binding \* Adding a conditional role binding to a policy \* Changing a conditional role binding in a policy \* Removing any role binding, with or without a condition, from a policy that includes conditions **Important:** If you use IAM Conditions, you must include the `etag` field whenever you call `setIamPolicy`. If you omit this field, then IAM allows you to overwrite a version `3` policy with a version `1` policy, and all of the conditions in the version `3` policy are lost. If a policy does not include any conditions, operations on that policy may specify any valid version or leave the field unset. To learn which resources support conditions in their IAM policies, see the [IAM documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
+    /// Specifies the format of the policy. Valid values are `0`, `1`, and `3`. Requests that specify an
+    /// invalid value are rejected. Any operation that affects conditional role bindings must specify
+    /// version `3`. This requirement applies to the following operations: \* Getting a policy that includes
+    /// a conditional role binding \* Adding a conditional role binding to a policy \* Changing a
+    /// conditional role binding in a policy \* Removing any role binding, with or without a condition, from
+    /// a policy that includes conditions **Important:** If you use IAM Conditions, you must include the
+    /// `etag` field whenever you call `setIamPolicy`. If you omit this field, then IAM allows you to
+    /// overwrite a version `3` policy with a version `1` policy, and all of the conditions in the version
+    /// `3` policy are lost. If a policy does not include any conditions, operations on that policy may
+    /// specify any valid version or leave the field unset. To learn which resources support conditions in
+    /// their IAM policies, see the [IAM
+    /// documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
 }
@@ -8396,7 +9354,11 @@ impl Policy {
         self
     }
 }
-/// A message representing a key prefix node in the key prefix hierarchy. for eg. Bigtable keyspaces are lexicographically ordered mappings of keys to values. Keys often have a shared prefix structure where users use the keys to organize data. Eg ///employee In this case Keysight will possibly use one node for a company and reuse it for all employees that fall under the company. Doing so improves legibility in the UI.
+/// A message representing a key prefix node in the key prefix hierarchy. for eg. Bigtable keyspaces are
+/// lexicographically ordered mappings of keys to values. Keys often have a shared prefix structure
+/// where users use the keys to organize data. Eg ///employee In this case Keysight will possibly use
+/// one node for a company and reuse it for all employees that fall under the company. Doing so improves
+/// legibility in the UI.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -8454,7 +9416,9 @@ impl PrefixNode {
 pub enum ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
     /// Unspecified. Do not use.
     EncryptionTypeUnspecified,
-    /// Use the same encryption configuration as the database. This is the default option when encryption_config is empty. For example, if the database is using `Customer_Managed_Encryption`, the backup will be using the same Cloud KMS key as the database.
+    /// Use the same encryption configuration as the database. This is the default option when
+    /// encryption_config is empty. For example, if the database is using `Customer_Managed_Encryption`, the
+    /// backup will be using the same Cloud KMS key as the database.
     UseDatabaseEncryption,
     /// Use Google default encryption.
     GoogleDefaultEncryption,
@@ -8523,13 +9487,15 @@ for ProjectsInstancesBackupsCreateEncryptionConfigEncryptionType {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// Specifies which parts of the Scan should be returned in the response. Note, if left unspecified, the FULL view is assumed.
+/// Specifies which parts of the Scan should be returned in the response. Note, if left unspecified, the
+/// FULL view is assumed.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum ProjectsInstancesDatabasesGetScansView {
     /// Not specified, equivalent to SUMMARY.
     ViewUnspecified,
-    /// Server responses only include `name`, `details`, `start_time` and `end_time`. The default value. Note, the ListScans method may only use this view type, others view types are not supported.
+    /// Server responses only include `name`, `details`, `start_time` and `end_time`. The default value.
+    /// Note, the ListScans method may only use this view type, others view types are not supported.
     Summary,
     /// Full representation of the scan is returned in the server response, including `data`.
     Full,
@@ -8593,7 +9559,8 @@ impl schemars::JsonSchema for ProjectsInstancesDatabasesGetScansView {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryAdvisorResult {
-    /// Optional. Index Recommendation for a query. This is an optional field and the recommendation will only be available when the recommendation guarantees significant improvement in query performance.
+    /// Optional. Index Recommendation for a query. This is an optional field and the recommendation will
+    /// only be available when the recommendation guarantees significant improvement in query performance.
     #[serde(rename = "indexAdvice", skip_serializing_if = "Option::is_none")]
     pub index_advice: Option<Vec<IndexAdvice>>,
 }
@@ -8613,13 +9580,31 @@ impl QueryAdvisorResult {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryOptions {
-    /// An option to control the selection of optimizer statistics package. This parameter allows individual queries to use a different query optimizer statistics package. Specifying `latest` as a value instructs Cloud Spanner to use the latest generated statistics package. If not specified, Cloud Spanner uses the statistics package set at the database level options, or the latest package if the database option isn't set. The statistics package requested by the query has to be exempt from garbage collection. This can be achieved with the following DDL statement: ```sql ALTER STATISTICS SET OPTIONS (allow_gc=false) ``` The list of available statistics packages can be queried from `INFORMATION_SCHEMA.SPANNER_STATISTICS`. Executing a SQL statement with an invalid optimizer statistics package or with a statistics package that allows garbage collection fails with an `INVALID_ARGUMENT` error.
+    /// An option to control the selection of optimizer statistics package. This parameter allows individual
+    /// queries to use a different query optimizer statistics package. Specifying `latest` as a value
+    /// instructs Cloud Spanner to use the latest generated statistics package. If not specified, Cloud
+    /// Spanner uses the statistics package set at the database level options, or the latest package if the
+    /// database option isn't set. The statistics package requested by the query has to be exempt from
+    /// garbage collection. This can be achieved with the following DDL statement: ```sql ALTER STATISTICS
+    /// SET OPTIONS (allow_gc=false) ``` The list of available statistics packages can be queried from
+    /// `INFORMATION_SCHEMA.SPANNER_STATISTICS`. Executing a SQL statement with an invalid optimizer
+    /// statistics package or with a statistics package that allows garbage collection fails with an
+    /// `INVALID_ARGUMENT` error.
     #[serde(
         rename = "optimizerStatisticsPackage",
         skip_serializing_if = "Option::is_none"
     )]
     pub optimizer_statistics_package: Option<String>,
-    /// An option to control the selection of optimizer version. This parameter allows individual queries to pick different query optimizer versions. Specifying `latest` as a value instructs Cloud Spanner to use the latest supported query optimizer version. If not specified, Cloud Spanner uses the optimizer version set at the database level options. Any other positive integer (from the list of supported optimizer versions) overrides the default optimizer version for query execution. The list of supported optimizer versions can be queried from `SPANNER_SYS.SUPPORTED_OPTIMIZER_VERSIONS`. Executing a SQL statement with an invalid optimizer version fails with an `INVALID_ARGUMENT` error. See <https://cloud.google.com/spanner/docs/query-optimizer/manage-query-optimizer> for more information on managing the query optimizer. The `optimizer_version` statement hint has precedence over this setting.
+    /// An option to control the selection of optimizer version. This parameter allows individual queries to
+    /// pick different query optimizer versions. Specifying `latest` as a value instructs Cloud Spanner to
+    /// use the latest supported query optimizer version. If not specified, Cloud Spanner uses the optimizer
+    /// version set at the database level options. Any other positive integer (from the list of supported
+    /// optimizer versions) overrides the default optimizer version for query execution. The list of
+    /// supported optimizer versions can be queried from `SPANNER_SYS.SUPPORTED_OPTIMIZER_VERSIONS`.
+    /// Executing a SQL statement with an invalid optimizer version fails with an `INVALID_ARGUMENT` error.
+    /// See <https://cloud.google.com/spanner/docs/query-optimizer/manage-query-optimizer> for more
+    /// information on managing the query optimizer. The `optimizer_version` statement hint has precedence
+    /// over this setting.
     #[serde(rename = "optimizerVersion", skip_serializing_if = "Option::is_none")]
     pub optimizer_version: Option<String>,
 }
@@ -8644,10 +9629,12 @@ impl QueryOptions {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryPlan {
-    /// The nodes in the query plan. Plan nodes are returned in pre-order starting with the plan root. Each PlanNode's `id` corresponds to its index in `plan_nodes`.
+    /// The nodes in the query plan. Plan nodes are returned in pre-order starting with the plan root. Each
+    /// PlanNode's `id` corresponds to its index in `plan_nodes`.
     #[serde(rename = "planNodes", skip_serializing_if = "Option::is_none")]
     pub plan_nodes: Option<Vec<PlanNode>>,
-    /// Optional. The advise/recommendations for a query. Currently this field will be serving index recommendations for a query.
+    /// Optional. The advise/recommendations for a query. Currently this field will be serving index
+    /// recommendations for a query.
     #[serde(rename = "queryAdvice", skip_serializing_if = "Option::is_none")]
     pub query_advice: Option<QueryAdvisorResult>,
 }
@@ -8672,13 +9659,15 @@ impl QueryPlan {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QuorumInfo {
-    /// Output only. The etag is used for optimistic concurrency control as a way to help prevent simultaneous `ChangeQuorum` requests that might create a race condition.
+    /// Output only. The etag is used for optimistic concurrency control as a way to help prevent
+    /// simultaneous `ChangeQuorum` requests that might create a race condition.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
     /// Output only. Whether this `ChangeQuorum` is Google or User initiated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initiator: Option<QuorumInfoInitiator>,
-    /// Output only. The type of this quorum. See QuorumType for more information about quorum type specifications.
+    /// Output only. The type of this quorum. See QuorumType for more information about quorum type
+    /// specifications.
     #[serde(rename = "quorumType", skip_serializing_if = "Option::is_none")]
     pub quorum_type: Option<QuorumType>,
     /// Output only. The timestamp when the request was triggered.
@@ -8830,13 +9819,27 @@ impl QuorumType {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ReadOnly {
-    /// Executes all reads at a timestamp that is `exact_staleness` old. The timestamp is chosen soon after the read is started. Guarantees that all writes that have committed more than the specified number of seconds ago are visible. Because Cloud Spanner chooses the exact timestamp, this mode works even if the client's local clock is substantially skewed from Cloud Spanner commit timestamps. Useful for reading at nearby replicas without the distributed timestamp negotiation overhead of `max_staleness`.
+    /// Executes all reads at a timestamp that is `exact_staleness` old. The timestamp is chosen soon after
+    /// the read is started. Guarantees that all writes that have committed more than the specified number
+    /// of seconds ago are visible. Because Cloud Spanner chooses the exact timestamp, this mode works even
+    /// if the client's local clock is substantially skewed from Cloud Spanner commit timestamps. Useful for
+    /// reading at nearby replicas without the distributed timestamp negotiation overhead of
+    /// `max_staleness`.
     #[serde(rename = "exactStaleness", skip_serializing_if = "Option::is_none")]
     pub exact_staleness: Option<String>,
-    /// Read data at a timestamp &gt;= `NOW - max_staleness` seconds. Guarantees that all writes that have committed more than the specified number of seconds ago are visible. Because Cloud Spanner chooses the exact timestamp, this mode works even if the client's local clock is substantially skewed from Cloud Spanner commit timestamps. Useful for reading the freshest data available at a nearby replica, while bounding the possible staleness if the local replica has fallen behind. Note that this option can only be used in single-use transactions.
+    /// Read data at a timestamp &gt;= `NOW - max_staleness` seconds. Guarantees that all writes that have
+    /// committed more than the specified number of seconds ago are visible. Because Cloud Spanner chooses
+    /// the exact timestamp, this mode works even if the client's local clock is substantially skewed from
+    /// Cloud Spanner commit timestamps. Useful for reading the freshest data available at a nearby replica,
+    /// while bounding the possible staleness if the local replica has fallen behind. Note that this option
+    /// can only be used in single-use transactions.
     #[serde(rename = "maxStaleness", skip_serializing_if = "Option::is_none")]
     pub max_staleness: Option<String>,
-    /// Executes all reads at a timestamp &gt;= `min_read_timestamp`. This is useful for requesting fresher data than some previous read, or data that is fresh enough to observe the effects of some previously committed transaction whose timestamp is known. Note that this option can only be used in single-use transactions. A timestamp in RFC3339 UTC \"Zulu\" format, accurate to nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
+    /// Executes all reads at a timestamp &gt;= `min_read_timestamp`. This is useful for requesting fresher
+    /// data than some previous read, or data that is fresh enough to observe the effects of some previously
+    /// committed transaction whose timestamp is known. Note that this option can only be used in single-use
+    /// transactions. A timestamp in RFC3339 UTC \"Zulu\" format, accurate to nanoseconds. Example:
+    /// `"2014-10-02T15:01:23.045123456Z"`.
     #[serde(
         rename = "minReadTimestamp",
         default,
@@ -8848,7 +9851,12 @@ pub struct ReadOnly {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub min_read_timestamp: Option<nimbus_google::codegen::DateTime>,
-    /// Executes all reads at the given timestamp. Unlike other modes, reads at a specific timestamp are repeatable; the same read at the same timestamp always returns the same data. If the timestamp is in the future, the read is blocked until the specified timestamp, modulo the read's deadline. Useful for large scale consistent reads such as mapreduces, or for coordinating many reads against a consistent snapshot of the data. A timestamp in RFC3339 UTC \"Zulu\" format, accurate to nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
+    /// Executes all reads at the given timestamp. Unlike other modes, reads at a specific timestamp are
+    /// repeatable; the same read at the same timestamp always returns the same data. If the timestamp is in
+    /// the future, the read is blocked until the specified timestamp, modulo the read's deadline. Useful
+    /// for large scale consistent reads such as mapreduces, or for coordinating many reads against a
+    /// consistent snapshot of the data. A timestamp in RFC3339 UTC \"Zulu\" format, accurate to
+    /// nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
     #[serde(
         rename = "readTimestamp",
         default,
@@ -8860,7 +9868,8 @@ pub struct ReadOnly {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub read_timestamp: Option<nimbus_google::codegen::DateTime>,
-    /// If true, the Cloud Spanner-selected read timestamp is included in the Transaction message that describes the transaction.
+    /// If true, the Cloud Spanner-selected read timestamp is included in the Transaction message that
+    /// describes the transaction.
     #[serde(rename = "returnReadTimestamp", skip_serializing_if = "Option::is_none")]
     pub return_read_timestamp: Option<bool>,
     /// Read at a timestamp where all previously committed transactions are visible.
@@ -8917,19 +9926,28 @@ pub struct ReadRequest {
     /// Required. The columns of table to be returned for each row matching this request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
-    /// If this is for a partitioned read and this field is set to `true`, the request is executed with Spanner Data Boost independent compute resources. If the field is set to `true` but the request doesn't set `partition_token`, the API returns an `INVALID_ARGUMENT` error.
+    /// If this is for a partitioned read and this field is set to `true`, the request is executed with
+    /// Spanner Data Boost independent compute resources. If the field is set to `true` but the request
+    /// doesn't set `partition_token`, the API returns an `INVALID_ARGUMENT` error.
     #[serde(rename = "dataBoostEnabled", skip_serializing_if = "Option::is_none")]
     pub data_boost_enabled: Option<bool>,
     /// Directed read options for this request.
     #[serde(rename = "directedReadOptions", skip_serializing_if = "Option::is_none")]
     pub directed_read_options: Option<DirectedReadOptions>,
-    /// If non-empty, the name of an index on table. This index is used instead of the table primary key when interpreting key_set and sorting result rows. See key_set for further information.
+    /// If non-empty, the name of an index on table. This index is used instead of the table primary key
+    /// when interpreting key_set and sorting result rows. See key_set for further information.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
-    /// Required. `key_set` identifies the rows to be yielded. `key_set` names the primary keys of the rows in table to be yielded, unless index is present. If index is present, then key_set instead names index keys in index. If the partition_token field is empty, rows are yielded in table primary key order (if index is empty) or index key order (if index is non-empty). If the partition_token field isn't empty, rows are yielded in an unspecified order. It isn't an error for the `key_set` to name rows that don't exist in the database. Read yields nothing for nonexistent rows.
+    /// Required. `key_set` identifies the rows to be yielded. `key_set` names the primary keys of the rows
+    /// in table to be yielded, unless index is present. If index is present, then key_set instead names
+    /// index keys in index. If the partition_token field is empty, rows are yielded in table primary key
+    /// order (if index is empty) or index key order (if index is non-empty). If the partition_token field
+    /// isn't empty, rows are yielded in an unspecified order. It isn't an error for the `key_set` to name
+    /// rows that don't exist in the database. Read yields nothing for nonexistent rows.
     #[serde(rename = "keySet", skip_serializing_if = "Option::is_none")]
     pub key_set: Option<KeySet>,
-    /// If greater than zero, only the first `limit` rows are yielded. If `limit` is zero, the default is no limit. A limit can't be specified if `partition_token` is set.
+    /// If greater than zero, only the first `limit` rows are yielded. If `limit` is zero, the default is no
+    /// limit. A limit can't be specified if `partition_token` is set.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -8940,22 +9958,32 @@ pub struct ReadRequest {
     /// Optional. Lock Hint for the request, it can only be used with read-write transactions.
     #[serde(rename = "lockHint", skip_serializing_if = "Option::is_none")]
     pub lock_hint: Option<ReadRequestLockHint>,
-    /// Optional. Order for the returned rows. By default, Spanner returns result rows in primary key order except for PartitionRead requests. For applications that don't require rows to be returned in primary key (`ORDER_BY_PRIMARY_KEY`) order, setting `ORDER_BY_NO_ORDER` option allows Spanner to optimize row retrieval, resulting in lower latencies in certain cases (for example, bulk point lookups).
+    /// Optional. Order for the returned rows. By default, Spanner returns result rows in primary key order
+    /// except for PartitionRead requests. For applications that don't require rows to be returned in
+    /// primary key (`ORDER_BY_PRIMARY_KEY`) order, setting `ORDER_BY_NO_ORDER` option allows Spanner to
+    /// optimize row retrieval, resulting in lower latencies in certain cases (for example, bulk point
+    /// lookups).
     #[serde(rename = "orderBy", skip_serializing_if = "Option::is_none")]
     pub order_by: Option<ReadRequestOrderBy>,
-    /// If present, results are restricted to the specified partition previously created using `PartitionRead`. There must be an exact match for the values of fields common to this message and the PartitionReadRequest message used to create this partition_token.
+    /// If present, results are restricted to the specified partition previously created using
+    /// `PartitionRead`. There must be an exact match for the values of fields common to this message and
+    /// the PartitionReadRequest message used to create this partition_token.
     #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
     pub partition_token: Option<nimbus_google::codegen::Blob>,
     /// Common options for this request.
     #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
     pub request_options: Option<RequestOptions>,
-    /// If this request is resuming a previously interrupted read, `resume_token` should be copied from the last PartialResultSet yielded before the interruption. Doing this enables the new read to resume where the last read left off. The rest of the request parameters must exactly match the request that yielded this token.
+    /// If this request is resuming a previously interrupted read, `resume_token` should be copied from the
+    /// last PartialResultSet yielded before the interruption. Doing this enables the new read to resume
+    /// where the last read left off. The rest of the request parameters must exactly match the request that
+    /// yielded this token.
     #[serde(rename = "resumeToken", skip_serializing_if = "Option::is_none")]
     pub resume_token: Option<nimbus_google::codegen::Blob>,
     /// Required. The name of the table in the database to be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
-    /// The transaction to use. If none is provided, the default is a temporary read-only transaction with strong concurrency.
+    /// The transaction to use. If none is provided, the default is a temporary read-only transaction with
+    /// strong concurrency.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<TransactionSelector>,
 }
@@ -9045,9 +10073,30 @@ impl ReadRequest {
 pub enum ReadRequestLockHint {
     /// Default value. `LOCK_HINT_UNSPECIFIED` is equivalent to `LOCK_HINT_SHARED`.
     LockHintUnspecified,
-    /// Acquire shared locks. By default when you perform a read as part of a read-write transaction, Spanner acquires shared read locks, which allows other reads to still access the data until your transaction is ready to commit. When your transaction is committing and writes are being applied, the transaction attempts to upgrade to an exclusive lock for any data you are writing. For more information about locks, see [Lock modes](https://cloud.google.com/spanner/docs/introspection/lock-statistics#explain-lock-modes).
+    /// Acquire shared locks. By default when you perform a read as part of a read-write transaction,
+    /// Spanner acquires shared read locks, which allows other reads to still access the data until your
+    /// transaction is ready to commit. When your transaction is committing and writes are being applied,
+    /// the transaction attempts to upgrade to an exclusive lock for any data you are writing. For more
+    /// information about locks, see [Lock
+    /// modes](https://cloud.google.com/spanner/docs/introspection/lock-statistics#explain-lock-modes).
     LockHintShared,
-    /// Acquire exclusive locks. Requesting exclusive locks is beneficial if you observe high write contention, which means you notice that multiple transactions are concurrently trying to read and write to the same data, resulting in a large number of aborts. This problem occurs when two transactions initially acquire shared locks and then both try to upgrade to exclusive locks at the same time. In this situation both transactions are waiting for the other to give up their lock, resulting in a deadlocked situation. Spanner is able to detect this occurring and force one of the transactions to abort. However, this is a slow and expensive operation and results in lower performance. In this case it makes sense to acquire exclusive locks at the start of the transaction because then when multiple transactions try to act on the same data, they automatically get serialized. Each transaction waits its turn to acquire the lock and avoids getting into deadlock situations. Because the exclusive lock hint is just a hint, it shouldn't be considered equivalent to a mutex. In other words, you shouldn't use Spanner exclusive locks as a mutual exclusion mechanism for the execution of code outside of Spanner. **Note:** Request exclusive locks judiciously because they block others from reading that data for the entire transaction, rather than just when the writes are being performed. Unless you observe high write contention, you should use the default of shared read locks so you don't prematurely block other clients from reading the data that you're writing to.
+    /// Acquire exclusive locks. Requesting exclusive locks is beneficial if you observe high write
+    /// contention, which means you notice that multiple transactions are concurrently trying to read and
+    /// write to the same data, resulting in a large number of aborts. This problem occurs when two
+    /// transactions initially acquire shared locks and then both try to upgrade to exclusive locks at the
+    /// same time. In this situation both transactions are waiting for the other to give up their lock,
+    /// resulting in a deadlocked situation. Spanner is able to detect this occurring and force one of the
+    /// transactions to abort. However, this is a slow and expensive operation and results in lower
+    /// performance. In this case it makes sense to acquire exclusive locks at the start of the transaction
+    /// because then when multiple transactions try to act on the same data, they automatically get
+    /// serialized. Each transaction waits its turn to acquire the lock and avoids getting into deadlock
+    /// situations. Because the exclusive lock hint is just a hint, it shouldn't be considered equivalent to
+    /// a mutex. In other words, you shouldn't use Spanner exclusive locks as a mutual exclusion mechanism
+    /// for the execution of code outside of Spanner. **Note:** Request exclusive locks judiciously because
+    /// they block others from reading that data for the entire transaction, rather than just when the
+    /// writes are being performed. Unless you observe high write contention, you should use the default of
+    /// shared read locks so you don't prematurely block other clients from reading the data that you're
+    /// writing to.
     LockHintExclusive,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -9108,13 +10157,18 @@ impl schemars::JsonSchema for ReadRequestLockHint {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// Optional. Order for the returned rows. By default, Spanner returns result rows in primary key order except for PartitionRead requests. For applications that don't require rows to be returned in primary key (`ORDER_BY_PRIMARY_KEY`) order, setting `ORDER_BY_NO_ORDER` option allows Spanner to optimize row retrieval, resulting in lower latencies in certain cases (for example, bulk point lookups).
+/// Optional. Order for the returned rows. By default, Spanner returns result rows in primary key order
+/// except for PartitionRead requests. For applications that don't require rows to be returned in
+/// primary key (`ORDER_BY_PRIMARY_KEY`) order, setting `ORDER_BY_NO_ORDER` option allows Spanner to
+/// optimize row retrieval, resulting in lower latencies in certain cases (for example, bulk point
+/// lookups).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum ReadRequestOrderBy {
     /// Default value. `ORDER_BY_UNSPECIFIED` is equivalent to `ORDER_BY_PRIMARY_KEY`.
     OrderByUnspecified,
-    /// Read rows are returned in primary key order. In the event that this option is used in conjunction with the `partition_token` field, the API returns an `INVALID_ARGUMENT` error.
+    /// Read rows are returned in primary key order. In the event that this option is used in conjunction
+    /// with the `partition_token` field, the API returns an `INVALID_ARGUMENT` error.
     OrderByPrimaryKey,
     /// Read rows are returned in any order.
     OrderByNoOrder,
@@ -9182,7 +10236,8 @@ impl schemars::JsonSchema for ReadRequestOrderBy {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ReadWrite {
-    /// Optional. Clients should pass the transaction ID of the previous transaction attempt that was aborted if this transaction is being executed on a multiplexed session.
+    /// Optional. Clients should pass the transaction ID of the previous transaction attempt that was
+    /// aborted if this transaction is being executed on a multiplexed session.
     #[serde(
         rename = "multiplexedSessionPreviousTransactionId",
         skip_serializing_if = "Option::is_none"
@@ -9199,7 +10254,8 @@ impl ReadWrite {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`ReadWrite::multiplexed_session_previous_transaction_id`](Self::multiplexed_session_previous_transaction_id).
+    /// Sets
+    /// [`ReadWrite::multiplexed_session_previous_transaction_id`](Self::multiplexed_session_previous_transaction_id).
     pub fn set_multiplexed_session_previous_transaction_id(
         mut self,
         value: impl Into<nimbus_google::codegen::Blob>,
@@ -9220,11 +10276,21 @@ impl ReadWrite {
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum ReadWriteReadLockMode {
-    /// Default value. \* If isolation level is SERIALIZABLE, locking semantics default to `PESSIMISTIC`. \* If isolation level is REPEATABLE_READ, locking semantics default to `OPTIMISTIC`. \* See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for more details.
+    /// Default value. \* If isolation level is SERIALIZABLE, locking semantics default to `PESSIMISTIC`. \*
+    /// If isolation level is REPEATABLE_READ, locking semantics default to `OPTIMISTIC`. \* See
+    /// [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for more details.
     ReadLockModeUnspecified,
-    /// Pessimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In SERIALIZABLE isolation, reads and writes acquire necessary locks during transaction statement execution. In REPEATABLE_READ isolation, reads that explicitly request to be locked and writes acquire locks. See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for details on the types of locks acquired at each transaction step.
+    /// Pessimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In
+    /// SERIALIZABLE isolation, reads and writes acquire necessary locks during transaction statement
+    /// execution. In REPEATABLE_READ isolation, reads that explicitly request to be locked and writes
+    /// acquire locks. See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control)
+    /// for details on the types of locks acquired at each transaction step.
     Pessimistic,
-    /// Optimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In both SERIALIZABLE and REPEATABLE_READ isolation, reads and writes do not acquire locks during transaction statement execution. See [Concurrency control](https://cloud.google.com/spanner/docs/concurrency-control) for details on how the guarantees of each isolation level are provided at commit time.
+    /// Optimistic lock mode. Lock acquisition behavior depends on the isolation level in use. In both
+    /// SERIALIZABLE and REPEATABLE_READ isolation, reads and writes do not acquire locks during transaction
+    /// statement execution. See [Concurrency
+    /// control](https://cloud.google.com/spanner/docs/concurrency-control) for details on how the
+    /// guarantees of each isolation level are provided at commit time.
     Optimistic,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -9285,18 +10351,22 @@ impl schemars::JsonSchema for ReadWriteReadLockMode {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// ReplicaComputeCapacity describes the amount of server resources that are allocated to each replica identified by the replica selection.
+/// ReplicaComputeCapacity describes the amount of server resources that are allocated to each replica
+/// identified by the replica selection.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ReplicaComputeCapacity {
-    /// The number of nodes allocated to each replica. This may be zero in API responses for instances that are not yet in state `READY`.
+    /// The number of nodes allocated to each replica. This may be zero in API responses for instances that
+    /// are not yet in state `READY`.
     #[serde(rename = "nodeCount", skip_serializing_if = "Option::is_none")]
     pub node_count: Option<i32>,
-    /// The number of processing units allocated to each replica. This may be zero in API responses for instances that are not yet in state `READY`.
+    /// The number of processing units allocated to each replica. This may be zero in API responses for
+    /// instances that are not yet in state `READY`.
     #[serde(rename = "processingUnits", skip_serializing_if = "Option::is_none")]
     pub processing_units: Option<i32>,
-    /// Required. Identifies replicas by specified properties. All replicas in the selection have the same amount of compute capacity.
+    /// Required. Identifies replicas by specified properties. All replicas in the selection have the same
+    /// amount of compute capacity.
     #[serde(rename = "replicaSelection", skip_serializing_if = "Option::is_none")]
     pub replica_selection: Option<InstanceReplicaSelection>,
 }
@@ -9329,7 +10399,9 @@ impl ReplicaComputeCapacity {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ReplicaInfo {
-    /// If true, this location is designated as the default leader location where leader replicas are placed. See the [region types documentation](https://cloud.google.com/spanner/docs/instances#region_types) for more details.
+    /// If true, this location is designated as the default leader location where leader replicas are
+    /// placed. See the [region types
+    /// documentation](https://cloud.google.com/spanner/docs/instances#region_types) for more details.
     #[serde(rename = "defaultLeaderLocation", skip_serializing_if = "Option::is_none")]
     pub default_leader_location: Option<bool>,
     /// The location of the serving resources, e.g., "us-central1".
@@ -9366,11 +10438,17 @@ impl ReplicaInfo {
 pub enum ReplicaInfoType {
     /// Not specified.
     TypeUnspecified,
-    /// Read-write replicas support both reads and writes. These replicas: \* Maintain a full copy of your data. \* Serve reads. \* Can vote whether to commit a write. \* Participate in leadership election. \* Are eligible to become a leader.
+    /// Read-write replicas support both reads and writes. These replicas: \* Maintain a full copy of your
+    /// data. \* Serve reads. \* Can vote whether to commit a write. \* Participate in leadership election.
+    /// \* Are eligible to become a leader.
     ReadWrite,
-    /// Read-only replicas only support reads (not writes). Read-only replicas: \* Maintain a full copy of your data. \* Serve reads. \* Do not participate in voting to commit writes. \* Are not eligible to become a leader.
+    /// Read-only replicas only support reads (not writes). Read-only replicas: \* Maintain a full copy of
+    /// your data. \* Serve reads. \* Do not participate in voting to commit writes. \* Are not eligible to
+    /// become a leader.
     ReadOnly,
-    /// Witness replicas don't support reads but do participate in voting to commit writes. Witness replicas: \* Do not maintain a full copy of data. \* Do not serve reads. \* Vote whether to commit writes. \* Participate in leader election but are not eligible to become leader.
+    /// Witness replicas don't support reads but do participate in voting to commit writes. Witness
+    /// replicas: \* Do not maintain a full copy of data. \* Do not serve reads. \* Vote whether to commit
+    /// writes. \* Participate in leader election but are not eligible to become leader.
     Witness,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -9439,7 +10517,13 @@ impl schemars::JsonSchema for ReplicaInfoType {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// The directed read replica selector. Callers must provide one or more of the following fields for replica selection: \* `location` - The location must be one of the regions within the multi-region configuration of your database. \* `type` - The type of the replica. Some examples of using replica_selectors are: \* `location:us-east1` --&gt; The "us-east1" replica(s) of any available type is used to process the request. \* `type:READ_ONLY` --&gt; The "READ_ONLY" type replica(s) in the nearest available location are used to process the request. \* `location:us-east1 type:READ_ONLY` --&gt; The "READ_ONLY" type replica(s) in location "us-east1" is used to process the request.
+/// The directed read replica selector. Callers must provide one or more of the following fields for
+/// replica selection: \* `location` - The location must be one of the regions within the multi-region
+/// configuration of your database. \* `type` - The type of the replica. Some examples of using
+/// replica_selectors are: \* `location:us-east1` --&gt; The "us-east1" replica(s) of any available type
+/// is used to process the request. \* `type:READ_ONLY` --&gt; The "READ_ONLY" type replica(s) in the
+/// nearest available location are used to process the request. \* `location:us-east1 type:READ_ONLY` --&gt;
+/// The "READ_ONLY" type replica(s) in location "us-east1" is used to process the request.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -9547,10 +10631,22 @@ pub struct RequestOptions {
     /// Priority for the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<RequestOptionsPriority>,
-    /// A per-request tag which can be applied to queries or reads, used for statistics collection. Both `request_tag` and `transaction_tag` can be specified for a read or query that belongs to a transaction. This field is ignored for requests where it's not applicable (for example, `CommitRequest`). Legal characters for `request_tag` values are all printable characters (ASCII 32 - 126) and the length of a request_tag is limited to 50 characters. Values that exceed this limit are truncated. Any leading underscore (_) characters are removed from the string.
+    /// A per-request tag which can be applied to queries or reads, used for statistics collection. Both
+    /// `request_tag` and `transaction_tag` can be specified for a read or query that belongs to a
+    /// transaction. This field is ignored for requests where it's not applicable (for example,
+    /// `CommitRequest`). Legal characters for `request_tag` values are all printable characters (ASCII 32 - 126)
+    /// and the length of a request_tag is limited to 50 characters. Values that exceed this limit are
+    /// truncated. Any leading underscore (_) characters are removed from the string.
     #[serde(rename = "requestTag", skip_serializing_if = "Option::is_none")]
     pub request_tag: Option<String>,
-    /// A tag used for statistics collection about this transaction. Both `request_tag` and `transaction_tag` can be specified for a read or query that belongs to a transaction. To enable tagging on a transaction, `transaction_tag` must be set to the same value for all requests belonging to the same transaction, including BeginTransaction. If this request doesn't belong to any transaction, `transaction_tag` is ignored. Legal characters for `transaction_tag` values are all printable characters (ASCII 32 - 126) and the length of a `transaction_tag` is limited to 50 characters. Values that exceed this limit are truncated. Any leading underscore (_) characters are removed from the string.
+    /// A tag used for statistics collection about this transaction. Both `request_tag` and
+    /// `transaction_tag` can be specified for a read or query that belongs to a transaction. To enable
+    /// tagging on a transaction, `transaction_tag` must be set to the same value for all requests belonging
+    /// to the same transaction, including BeginTransaction. If this request doesn't belong to any
+    /// transaction, `transaction_tag` is ignored. Legal characters for `transaction_tag` values are all
+    /// printable characters (ASCII 32 - 126) and the length of a `transaction_tag` is limited to 50
+    /// characters. Values that exceed this limit are truncated. Any leading underscore (_) characters are
+    /// removed from the string.
     #[serde(rename = "transactionTag", skip_serializing_if = "Option::is_none")]
     pub transaction_tag: Option<String>,
 }
@@ -9662,15 +10758,30 @@ pub struct RestoreDatabaseEncryptionConfig {
     /// Required. The encryption type of the restored database.
     #[serde(rename = "encryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<RestoreDatabaseEncryptionConfigEncryptionType>,
-    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key matches the database instance's configuration (location) exactly. For example, if the KMS location is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`. The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form `projects//locations//keyRings//cryptoKeys/`.
+    /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using
+    /// `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key
+    /// matches the database instance's configuration (location) exactly. For example, if the KMS location
+    /// is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`.
+    /// The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only
+    /// when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form
+    /// `projects//locations//keyRings//cryptoKeys/`.
     #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
     pub kms_key_name: Option<String>,
-    /// Optional. Specifies the KMS configuration for one or more keys used to encrypt the database. Values have the form `projects//locations//keyRings//cryptoKeys/`. The keys referenced by `kms_key_names` must fully cover all regions of the database's instance configuration. Some examples: \* For regional (single-region) instance configurations, specify a regional location KMS key. \* For multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a multi-region location KMS key or multiple regional location KMS keys that cover all regions in the instance configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys aren't supported for `USER_MANAGED` type instance configurations.
+    /// Optional. Specifies the KMS configuration for one or more keys used to encrypt the database. Values
+    /// have the form `projects//locations//keyRings//cryptoKeys/`. The keys referenced by `kms_key_names`
+    /// must fully cover all regions of the database's instance configuration. Some examples: \* For
+    /// regional (single-region) instance configurations, specify a regional location KMS key. \* For
+    /// multi-region instance configurations of type `GOOGLE_MANAGED`, either specify a multi-region
+    /// location KMS key or multiple regional location KMS keys that cover all regions in the instance
+    /// configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional
+    /// location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys
+    /// aren't supported for `USER_MANAGED` type instance configurations.
     #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
     pub kms_key_names: Option<Vec<String>>,
 }
 impl RestoreDatabaseEncryptionConfig {
-    /// Creates an empty `RestoreDatabaseEncryptionConfig`; optional members are set with the `set_*` methods.
+    /// Creates an empty `RestoreDatabaseEncryptionConfig`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -9703,7 +10814,8 @@ pub enum RestoreDatabaseEncryptionConfigEncryptionType {
     UseConfigDefaultOrBackupEncryption,
     /// Use Google default encryption.
     GoogleDefaultEncryption,
-    /// Use customer managed encryption. If specified, `kms_key_name` must must contain a valid Cloud KMS key.
+    /// Use customer managed encryption. If specified, `kms_key_name` must must contain a valid Cloud KMS
+    /// key.
     CustomerManagedEncryption,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -9779,7 +10891,12 @@ pub struct RestoreDatabaseMetadata {
     /// Information about the backup used to restore the database.
     #[serde(rename = "backupInfo", skip_serializing_if = "Option::is_none")]
     pub backup_info: Option<BackupInfo>,
-    /// The time at which cancellation of this operation was received. Operations.CancelOperation starts asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the operation, but success is not guaranteed. Clients can use Operations.GetOperation or other methods to check whether the cancellation succeeded or whether the operation completed despite cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
+    /// The time at which cancellation of this operation was received. Operations.CancelOperation starts
+    /// asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the
+    /// operation, but success is not guaranteed. Clients can use Operations.GetOperation or other methods
+    /// to check whether the cancellation succeeded or whether the operation completed despite cancellation.
+    /// On successful cancellation, the operation is not deleted; instead, it becomes an operation with an
+    /// Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
     #[serde(
         rename = "cancelTime",
         default,
@@ -9794,7 +10911,13 @@ pub struct RestoreDatabaseMetadata {
     /// Name of the database being created and restored to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// If exists, the name of the long-running operation that will be used to track the post-restore optimization process to optimize the performance of the restored database, and remove the dependency on the restore source. The name is of the form `projects//instances//databases//operations/` where the is the name of database being created and restored to. The metadata type of the long-running operation is OptimizeRestoredDatabaseMetadata. This long-running operation will be automatically created by the system after the RestoreDatabase long-running operation completes successfully. This operation will not be created if the restore was not successful.
+    /// If exists, the name of the long-running operation that will be used to track the post-restore
+    /// optimization process to optimize the performance of the restored database, and remove the dependency
+    /// on the restore source. The name is of the form `projects//instances//databases//operations/` where
+    /// the is the name of database being created and restored to. The metadata type of the long-running
+    /// operation is OptimizeRestoredDatabaseMetadata. This long-running operation will be automatically
+    /// created by the system after the RestoreDatabase long-running operation completes successfully. This
+    /// operation will not be created if the restore was not successful.
     #[serde(
         rename = "optimizeDatabaseOperationName",
         skip_serializing_if = "Option::is_none"
@@ -9830,7 +10953,8 @@ impl RestoreDatabaseMetadata {
         self.name = Some(value.into());
         self
     }
-    /// Sets [`RestoreDatabaseMetadata::optimize_database_operation_name`](Self::optimize_database_operation_name).
+    /// Sets
+    /// [`RestoreDatabaseMetadata::optimize_database_operation_name`](Self::optimize_database_operation_name).
     pub fn set_optimize_database_operation_name(
         mut self,
         value: impl Into<String>,
@@ -9926,10 +11050,15 @@ pub struct RestoreDatabaseRequest {
     /// Name of the backup from which to restore. Values are of the form `projects//instances//backups/`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
-    /// Required. The id of the database to create and restore to. This database must not already exist. The `database_id` appended to `parent` forms the full database name of the form `projects//instances//databases/`.
+    /// Required. The id of the database to create and restore to. This database must not already exist. The
+    /// `database_id` appended to `parent` forms the full database name of the form
+    /// `projects//instances//databases/`.
     #[serde(rename = "databaseId", skip_serializing_if = "Option::is_none")]
     pub database_id: Option<String>,
-    /// Optional. An encryption configuration describing the encryption type and key resources in Cloud KMS used to encrypt/decrypt the database to restore to. If this field is not specified, the restored database will use the same encryption configuration as the backup by default, namely encryption_type = `USE_CONFIG_DEFAULT_OR_BACKUP_ENCRYPTION`.
+    /// Optional. An encryption configuration describing the encryption type and key resources in Cloud KMS
+    /// used to encrypt/decrypt the database to restore to. If this field is not specified, the restored
+    /// database will use the same encryption configuration as the backup by default, namely encryption_type =
+    /// `USE_CONFIG_DEFAULT_OR_BACKUP_ENCRYPTION`.
     #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<RestoreDatabaseEncryptionConfig>,
 }
@@ -10059,13 +11188,21 @@ pub struct ResultSet {
     /// Metadata about the result set, such as row type information.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ResultSetMetadata>,
-    /// Optional. A precommit token is included if the read-write transaction is on a multiplexed session. Pass the precommit token with the highest sequence number from this transaction attempt to the Commit request for this transaction.
+    /// Optional. A precommit token is included if the read-write transaction is on a multiplexed session.
+    /// Pass the precommit token with the highest sequence number from this transaction attempt to the
+    /// Commit request for this transaction.
     #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
-    /// Each element in `rows` is a row whose format is defined by metadata.row_type. The ith element in each row matches the ith field in metadata.row_type. Elements are encoded based on type as described here.
+    /// Each element in `rows` is a row whose format is defined by metadata.row_type. The ith element in
+    /// each row matches the ith field in metadata.row_type. Elements are encoded based on type as described
+    /// here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<Vec<Vec<nimbus_google::codegen::Document>>>,
-    /// Query plan and execution statistics for the SQL statement that produced this result set. These can be requested by setting ExecuteSqlRequest.query_mode. DML statements always produce stats containing the number of rows modified, unless executed using the ExecuteSqlRequest.QueryMode.PLAN ExecuteSqlRequest.query_mode. Other fields might or might not be populated, based on the ExecuteSqlRequest.query_mode.
+    /// Query plan and execution statistics for the SQL statement that produced this result set. These can
+    /// be requested by setting ExecuteSqlRequest.query_mode. DML statements always produce stats containing
+    /// the number of rows modified, unless executed using the ExecuteSqlRequest.QueryMode.PLAN
+    /// ExecuteSqlRequest.query_mode. Other fields might or might not be populated, based on the
+    /// ExecuteSqlRequest.query_mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<ResultSetStats>,
 }
@@ -10106,13 +11243,20 @@ impl ResultSet {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultSetMetadata {
-    /// Indicates the field names and types for the rows in the result set. For example, a SQL query like `"SELECT UserId, UserName FROM Users"` could return a `row_type` value like: "fields": \[ { "name": "UserId", "type": { "code": "INT64" } }, { "name": "UserName", "type": { "code": "STRING" } }, \]
+    /// Indicates the field names and types for the rows in the result set. For example, a SQL query like
+    /// `"SELECT UserId, UserName FROM Users"` could return a `row_type` value like: "fields": \[ { "name":
+    /// "UserId", "type": { "code": "INT64" } }, { "name": "UserName", "type": { "code": "STRING" } }, \]
     #[serde(rename = "rowType", skip_serializing_if = "Option::is_none")]
     pub row_type: Option<StructType>,
-    /// If the read or SQL query began a transaction as a side-effect, the information about the new transaction is yielded here.
+    /// If the read or SQL query began a transaction as a side-effect, the information about the new
+    /// transaction is yielded here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<Transaction>,
-    /// A SQL query can be parameterized. In PLAN mode, these parameters can be undeclared. This indicates the field names and types for those undeclared parameters in the SQL query. For example, a SQL query like `"SELECT * FROM Users where UserId = @userId and UserName = @userName "` could return a `undeclared_parameters` value like: "fields": \[ { "name": "UserId", "type": { "code": "INT64" } }, { "name": "UserName", "type": { "code": "STRING" } }, \]
+    /// A SQL query can be parameterized. In PLAN mode, these parameters can be undeclared. This indicates
+    /// the field names and types for those undeclared parameters in the SQL query. For example, a SQL query
+    /// like `"SELECT * FROM Users where UserId = @userId and UserName = @userName "` could return a
+    /// `undeclared_parameters` value like: "fields": \[ { "name": "UserId", "type": { "code": "INT64" } },
+    /// { "name": "UserName", "type": { "code": "STRING" } }, \]
     #[serde(rename = "undeclaredParameters", skip_serializing_if = "Option::is_none")]
     pub undeclared_parameters: Option<StructType>,
 }
@@ -10145,7 +11289,9 @@ pub struct ResultSetStats {
     /// QueryPlan for the query associated with this result.
     #[serde(rename = "queryPlan", skip_serializing_if = "Option::is_none")]
     pub query_plan: Option<QueryPlan>,
-    /// Aggregated statistics from the execution of the query. Only present when the query is profiled. For example, a query could return the statistics as follows: { "rows_returned": "3", "elapsed_time": "1.22 secs", "cpu_time": "1.19 secs" }
+    /// Aggregated statistics from the execution of the query. Only present when the query is profiled. For
+    /// example, a query could return the statistics as follows: { "rows_returned": "3", "elapsed_time":
+    /// "1.22 secs", "cpu_time": "1.19 secs" }
     #[serde(rename = "queryStats", skip_serializing_if = "Option::is_none")]
     pub query_stats: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
@@ -10159,7 +11305,8 @@ pub struct ResultSetStats {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub row_count_exact: Option<i64>,
-    /// Partitioned DML doesn't offer exactly-once semantics, so it returns a lower bound of the rows modified.
+    /// Partitioned DML doesn't offer exactly-once semantics, so it returns a lower bound of the rows
+    /// modified.
     #[serde(
         rename = "rowCountLowerBound",
         default,
@@ -10248,10 +11395,12 @@ pub struct Scan {
     /// The unique name of the scan, specific to the Database service implementing this interface.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Output only. Cloud Key Visualizer scan data. Note, this field is not available to the ListScans method.
+    /// Output only. Cloud Key Visualizer scan data. Note, this field is not available to the ListScans
+    /// method.
     #[serde(rename = "scanData", skip_serializing_if = "Option::is_none")]
     pub scan_data: Option<ScanData>,
-    /// A range of time (inclusive) for when the scan is defined. The lower bound for when the scan is defined.
+    /// A range of time (inclusive) for when the scan is defined. The lower bound for when the scan is
+    /// defined.
     #[serde(
         rename = "startTime",
         default,
@@ -10311,7 +11460,8 @@ impl Scan {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ScanData {
-    /// Cloud Key Visualizer scan data. The range of time this information covers is captured via the above time range fields. Note, this field is not available to the ListScans method.
+    /// Cloud Key Visualizer scan data. The range of time this information covers is captured via the above
+    /// time range fields. Note, this field is not available to the ListScans method.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VisualizationData>,
     /// The upper bound for when the contained data is defined.
@@ -10326,7 +11476,8 @@ pub struct ScanData {
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub end_time: Option<nimbus_google::codegen::DateTime>,
-    /// A range of time (inclusive) for when the contained data is defined. The lower bound for when the contained data is defined.
+    /// A range of time (inclusive) for when the contained data is defined. The lower bound for when the
+    /// contained data is defined.
     #[serde(
         rename = "startTime",
         default,
@@ -10366,13 +11517,15 @@ impl ScanData {
         self
     }
 }
-/// Specifies which parts of the Scan should be returned in the response. Note, only the SUMMARY view (the default) is currently supported for ListScans.
+/// Specifies which parts of the Scan should be returned in the response. Note, only the SUMMARY view
+/// (the default) is currently supported for ListScans.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum ScansListView {
     /// Not specified, equivalent to SUMMARY.
     ViewUnspecified,
-    /// Server responses only include `name`, `details`, `start_time` and `end_time`. The default value. Note, the ListScans method may only use this view type, others view types are not supported.
+    /// Server responses only include `name`, `details`, `start_time` and `end_time`. The default value.
+    /// Note, the ListScans method may only use this view type, others view types are not supported.
     Summary,
     /// Full representation of the scan is returned in the server response, including `data`.
     Full,
@@ -10436,7 +11589,9 @@ impl schemars::JsonSchema for ScansListView {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SendValue {
-    /// The time at which Spanner will begin attempting to deliver the message. If `deliver_time` is not set, Spanner will deliver the message immediately. If `deliver_time` is in the past, Spanner will replace it with a value closer to the current time.
+    /// The time at which Spanner will begin attempting to deliver the message. If `deliver_time` is not
+    /// set, Spanner will deliver the message immediately. If `deliver_time` is in the past, Spanner will
+    /// replace it with a value closer to the current time.
     #[serde(
         rename = "deliverTime",
         default,
@@ -10498,7 +11653,8 @@ impl SendValue {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Session {
-    /// Output only. The approximate timestamp when the session is last used. It's typically earlier than the actual last use time.
+    /// Output only. The approximate timestamp when the session is last used. It's typically earlier than
+    /// the actual last use time.
     #[serde(
         rename = "approximateLastUseTime",
         default,
@@ -10525,10 +11681,17 @@ pub struct Session {
     /// The database role which created this session.
     #[serde(rename = "creatorRole", skip_serializing_if = "Option::is_none")]
     pub creator_role: Option<String>,
-    /// The labels for the session. \* Label keys must be between 1 and 63 characters long and must conform to the following regular expression: `[a-z]([-a-z0-9]*[a-z0-9])?`. \* Label values must be between 0 and 63 characters long and must conform to the regular expression `([a-z]([-a-z0-9]*[a-z0-9])?)?`. \* No more than 64 labels can be associated with a given session. See <https://goo.gl/xmQnxf> for more information on and examples of labels.
+    /// The labels for the session. \* Label keys must be between 1 and 63 characters long and must conform
+    /// to the following regular expression: `[a-z]([-a-z0-9]*[a-z0-9])?`. \* Label values must be between 0
+    /// and 63 characters long and must conform to the regular expression `([a-z]([-a-z0-9]*[a-z0-9])?)?`.
+    /// \* No more than 64 labels can be associated with a given session. See <https://goo.gl/xmQnxf> for
+    /// more information on and examples of labels.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::HashMap<String, String>>,
-    /// Optional. If `true`, specifies a multiplexed session. Use a multiplexed session for multiple, concurrent operations including any combination of read-only and read-write transactions. Use `sessions.create` to create multiplexed sessions. Don't use BatchCreateSessions to create a multiplexed session. You can't delete or list multiplexed sessions.
+    /// Optional. If `true`, specifies a multiplexed session. Use a multiplexed session for multiple,
+    /// concurrent operations including any combination of read-only and read-write transactions. Use
+    /// `sessions.create` to create multiplexed sessions. Don't use BatchCreateSessions to create a
+    /// multiplexed session. You can't delete or list multiplexed sessions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multiplexed: Option<bool>,
     /// Output only. The name of the session. This is always system-assigned.
@@ -10585,7 +11748,9 @@ impl Session {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SetIamPolicyRequest {
-    /// REQUIRED: The complete policy to be applied to the `resource`. The size of the policy is limited to a few 10s of KB. An empty policy is a valid policy but certain Google Cloud services (such as Projects) might reject them.
+    /// REQUIRED: The complete policy to be applied to the `resource`. The size of the policy is limited to
+    /// a few 10s of KB. An empty policy is a valid policy but certain Google Cloud services (such as
+    /// Projects) might reject them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
 }
@@ -10608,7 +11773,9 @@ pub struct ShortRepresentation {
     /// A string representation of the expression subtree rooted at this node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A mapping of (subquery variable name) -&gt; (subquery node id) for cases where the `description` string of this node references a `SCALAR` subquery contained in the expression subtree rooted at this node. The referenced `SCALAR` subquery may not necessarily be a direct child of this node.
+    /// A mapping of (subquery variable name) -&gt; (subquery node id) for cases where the `description`
+    /// string of this node references a `SCALAR` subquery contained in the expression subtree rooted at
+    /// this node. The referenced `SCALAR` subquery may not necessarily be a direct child of this node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subqueries: Option<std::collections::HashMap<String, i32>>,
 }
@@ -10636,7 +11803,10 @@ impl ShortRepresentation {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SingleRegionQuorum {
-    /// Required. The location of the serving region, for example, "us-central1". The location must be one of the regions within the dual-region instance configuration of your database. The list of valid locations is available using the GetInstanceConfig API. This should only be used if you plan to change quorum to the single-region quorum type.
+    /// Required. The location of the serving region, for example, "us-central1". The location must be one
+    /// of the regions within the dual-region instance configuration of your database. The list of valid
+    /// locations is available using the GetInstanceConfig API. This should only be used if you plan to
+    /// change quorum to the single-region quorum type.
     #[serde(rename = "servingLocation", skip_serializing_if = "Option::is_none")]
     pub serving_location: Option<String>,
 }
@@ -10656,7 +11826,9 @@ impl SingleRegionQuorum {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SplitPoints {
-    /// Optional. The expiration timestamp of the split points. A timestamp in the past means immediate expiration. The maximum value can be 30 days in the future. Defaults to 10 days in the future if not specified.
+    /// Optional. The expiration timestamp of the split points. A timestamp in the past means immediate
+    /// expiration. The maximum value can be 30 days in the future. Defaults to 10 days in the future if not
+    /// specified.
     #[serde(
         rename = "expireTime",
         default,
@@ -10712,10 +11884,17 @@ impl SplitPoints {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Statement {
-    /// It isn't always possible for Cloud Spanner to infer the right SQL type from a JSON value. For example, values of type `BYTES` and values of type `STRING` both appear in params as JSON strings. In these cases, `param_types` can be used to specify the exact SQL type for some or all of the SQL statement parameters. See the definition of Type for more information about SQL types.
+    /// It isn't always possible for Cloud Spanner to infer the right SQL type from a JSON value. For
+    /// example, values of type `BYTES` and values of type `STRING` both appear in params as JSON strings.
+    /// In these cases, `param_types` can be used to specify the exact SQL type for some or all of the SQL
+    /// statement parameters. See the definition of Type for more information about SQL types.
     #[serde(rename = "paramTypes", skip_serializing_if = "Option::is_none")]
     pub param_types: Option<std::collections::HashMap<String, Type>>,
-    /// Parameter names and values that bind to placeholders in the DML string. A parameter placeholder consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter names can contain letters, numbers, and underscores. Parameters can appear anywhere that a literal value is expected. The same parameter name can be used more than once, for example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with unbound parameters.
+    /// Parameter names and values that bind to placeholders in the DML string. A parameter placeholder
+    /// consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter
+    /// names can contain letters, numbers, and underscores. Parameters can appear anywhere that a literal
+    /// value is expected. The same parameter name can be used more than once, for example: `"WHERE id >
+    /// @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with unbound parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
@@ -10753,7 +11932,11 @@ impl Statement {
         self
     }
 }
-/// The `Status` type defines a logical error model that is suitable for different programming environments, including REST APIs and RPC APIs. It is used by [gRPC](https://github.com/grpc). Each `Status` message contains three pieces of data: error code, error message, and error details. You can find out more about this error model and how to work with it in the [API Design Guide](https://cloud.google.com/apis/design/errors).
+/// The `Status` type defines a logical error model that is suitable for different programming
+/// environments, including REST APIs and RPC APIs. It is used by [gRPC](https://github.com/grpc). Each
+/// `Status` message contains three pieces of data: error code, error message, and error details. You
+/// can find out more about this error model and how to work with it in the [API Design
+/// Guide](https://cloud.google.com/apis/design/errors).
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -10761,12 +11944,14 @@ pub struct Status {
     /// The status code, which should be an enum value of google.rpc.Code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i32>,
-    /// A list of messages that carry the error details. There is a common set of message types for APIs to use.
+    /// A list of messages that carry the error details. There is a common set of message types for APIs to
+    /// use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<
         Vec<std::collections::HashMap<String, nimbus_google::codegen::Document>>,
     >,
-    /// A developer-facing error message, which should be in English. Any user-facing error message should be localized and sent in the google.rpc.Status.details field, or localized by the client.
+    /// A developer-facing error message, which should be in English. Any user-facing error message should
+    /// be localized and sent in the google.rpc.Status.details field, or localized by the client.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -10801,7 +11986,10 @@ impl Status {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StructType {
-    /// The list of fields that make up this struct. Order is significant, because values of this struct type are represented as lists, where the order of field values matches the order of fields in the StructType. In turn, the order of fields matches the order of columns in a read request, or the order of fields in the `SELECT` clause of a query.
+    /// The list of fields that make up this struct. Order is significant, because values of this struct
+    /// type are represented as lists, where the order of field values matches the order of fields in the
+    /// StructType. In turn, the order of fields matches the order of columns in a read request, or the
+    /// order of fields in the `SELECT` clause of a query.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<Field>>,
 }
@@ -10821,7 +12009,8 @@ impl StructType {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TestIamPermissionsRequest {
-    /// REQUIRED: The set of permissions to check for 'resource'. Permissions with wildcards (such as '*', 'spanner.*', 'spanner.instances.\*') are not allowed.
+    /// REQUIRED: The set of permissions to check for 'resource'. Permissions with wildcards (such as '*',
+    /// 'spanner.*', 'spanner.instances.\*') are not allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
 }
@@ -10861,13 +12050,20 @@ impl TestIamPermissionsResponse {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Transaction {
-    /// `id` may be used to identify the transaction in subsequent Read, ExecuteSql, Commit, or Rollback calls. Single-use read-only transactions do not have IDs, because single-use transactions do not support multiple requests.
+    /// `id` may be used to identify the transaction in subsequent Read, ExecuteSql, Commit, or Rollback
+    /// calls. Single-use read-only transactions do not have IDs, because single-use transactions do not
+    /// support multiple requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<nimbus_google::codegen::Blob>,
-    /// A precommit token is included in the response of a BeginTransaction request if the read-write transaction is on a multiplexed session and a mutation_key was specified in the BeginTransaction. The precommit token with the highest sequence number from this transaction attempt should be passed to the Commit request for this transaction.
+    /// A precommit token is included in the response of a BeginTransaction request if the read-write
+    /// transaction is on a multiplexed session and a mutation_key was specified in the BeginTransaction.
+    /// The precommit token with the highest sequence number from this transaction attempt should be passed
+    /// to the Commit request for this transaction.
     #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
-    /// For snapshot read-only transactions, the read timestamp chosen for the transaction. Not returned by default: see TransactionOptions.ReadOnly.return_read_timestamp. A timestamp in RFC3339 UTC \"Zulu\" format, accurate to nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
+    /// For snapshot read-only transactions, the read timestamp chosen for the transaction. Not returned by
+    /// default: see TransactionOptions.ReadOnly.return_read_timestamp. A timestamp in RFC3339 UTC \"Zulu\"
+    /// format, accurate to nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
     #[serde(
         rename = "readTimestamp",
         default,
@@ -10912,7 +12108,15 @@ impl Transaction {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TransactionOptions {
-    /// When `exclude_txn_from_change_streams` is set to `true`, it prevents read or write transactions from being tracked in change streams. \* If the DDL option `allow_txn_exclusion` is set to `true`, then the updates made within this transaction aren't recorded in the change stream. \* If you don't set the DDL option `allow_txn_exclusion` or if it's set to `false`, then the updates made within this transaction are recorded in the change stream. When `exclude_txn_from_change_streams` is set to `false` or not set, modifications from this transaction are recorded in all change streams that are tracking columns modified by these transactions. The `exclude_txn_from_change_streams` option can only be specified for read-write or partitioned DML transactions, otherwise the API returns an `INVALID_ARGUMENT` error.
+    /// When `exclude_txn_from_change_streams` is set to `true`, it prevents read or write transactions from
+    /// being tracked in change streams. \* If the DDL option `allow_txn_exclusion` is set to `true`, then
+    /// the updates made within this transaction aren't recorded in the change stream. \* If you don't set
+    /// the DDL option `allow_txn_exclusion` or if it's set to `false`, then the updates made within this
+    /// transaction are recorded in the change stream. When `exclude_txn_from_change_streams` is set to
+    /// `false` or not set, modifications from this transaction are recorded in all change streams that are
+    /// tracking columns modified by these transactions. The `exclude_txn_from_change_streams` option can
+    /// only be specified for read-write or partitioned DML transactions, otherwise the API returns an
+    /// `INVALID_ARGUMENT` error.
     #[serde(
         rename = "excludeTxnFromChangeStreams",
         skip_serializing_if = "Option::is_none"
@@ -10921,13 +12125,16 @@ pub struct TransactionOptions {
     /// Isolation level for the transaction.
     #[serde(rename = "isolationLevel", skip_serializing_if = "Option::is_none")]
     pub isolation_level: Option<TransactionOptionsIsolationLevel>,
-    /// Partitioned DML transaction. Authorization to begin a Partitioned DML transaction requires `spanner.databases.beginPartitionedDmlTransaction` permission on the `session` resource.
+    /// Partitioned DML transaction. Authorization to begin a Partitioned DML transaction requires
+    /// `spanner.databases.beginPartitionedDmlTransaction` permission on the `session` resource.
     #[serde(rename = "partitionedDml", skip_serializing_if = "Option::is_none")]
     pub partitioned_dml: Option<PartitionedDml>,
-    /// Transaction does not write. Authorization to begin a read-only transaction requires `spanner.databases.beginReadOnlyTransaction` permission on the `session` resource.
+    /// Transaction does not write. Authorization to begin a read-only transaction requires
+    /// `spanner.databases.beginReadOnlyTransaction` permission on the `session` resource.
     #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<ReadOnly>,
-    /// Transaction may write. Authorization to begin a read-write transaction requires `spanner.databases.beginOrRollbackReadWriteTransaction` permission on the `session` resource.
+    /// Transaction may write. Authorization to begin a read-write transaction requires
+    /// `spanner.databases.beginOrRollbackReadWriteTransaction` permission on the `session` resource.
     #[serde(rename = "readWrite", skip_serializing_if = "Option::is_none")]
     pub read_write: Option<ReadWrite>,
 }
@@ -10974,9 +12181,19 @@ impl TransactionOptions {
 pub enum TransactionOptionsIsolationLevel {
     /// Default value. If the value is not specified, the `SERIALIZABLE` isolation level is used.
     IsolationLevelUnspecified,
-    /// All transactions appear as if they executed in a serial order, even if some of the reads, writes, and other operations of distinct transactions actually occurred in parallel. Spanner assigns commit timestamps that reflect the order of committed transactions to implement this property. Spanner offers a stronger guarantee than serializability called external consistency. For more information, see [TrueTime and external consistency](https://cloud.google.com/spanner/docs/true-time-external-consistency#serializability).
+    /// All transactions appear as if they executed in a serial order, even if some of the reads, writes,
+    /// and other operations of distinct transactions actually occurred in parallel. Spanner assigns commit
+    /// timestamps that reflect the order of committed transactions to implement this property. Spanner
+    /// offers a stronger guarantee than serializability called external consistency. For more information,
+    /// see [TrueTime and external
+    /// consistency](https://cloud.google.com/spanner/docs/true-time-external-consistency#serializability).
     Serializable,
-    /// All reads performed during the transaction observe a consistent snapshot of the database, and the transaction is only successfully committed in the absence of conflicts between its updates and any concurrent updates that have occurred since that snapshot. Consequently, in contrast to `SERIALIZABLE` transactions, only write-write conflicts are detected in snapshot transactions. This isolation level does not support read-only and partitioned DML transactions. When `REPEATABLE_READ` is specified on a read-write transaction, the locking semantics default to `OPTIMISTIC`.
+    /// All reads performed during the transaction observe a consistent snapshot of the database, and the
+    /// transaction is only successfully committed in the absence of conflicts between its updates and any
+    /// concurrent updates that have occurred since that snapshot. Consequently, in contrast to
+    /// `SERIALIZABLE` transactions, only write-write conflicts are detected in snapshot transactions. This
+    /// isolation level does not support read-only and partitioned DML transactions. When `REPEATABLE_READ`
+    /// is specified on a read-write transaction, the locking semantics default to `OPTIMISTIC`.
     RepeatableRead,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -11037,18 +12254,21 @@ impl schemars::JsonSchema for TransactionOptionsIsolationLevel {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// This message is used to select the transaction in which a Read or ExecuteSql call runs. See TransactionOptions for more information about transactions.
+/// This message is used to select the transaction in which a Read or ExecuteSql call runs. See
+/// TransactionOptions for more information about transactions.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TransactionSelector {
-    /// Begin a new transaction and execute this read or SQL query in it. The transaction ID of the new transaction is returned in ResultSetMetadata.transaction, which is a Transaction.
+    /// Begin a new transaction and execute this read or SQL query in it. The transaction ID of the new
+    /// transaction is returned in ResultSetMetadata.transaction, which is a Transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub begin: Option<TransactionOptions>,
     /// Execute the read or SQL query in a previously-started transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<nimbus_google::codegen::Blob>,
-    /// Execute the read or SQL query in a temporary transaction. This is the most efficient way to execute a transaction that consists of a single SQL query.
+    /// Execute the read or SQL query in a temporary transaction. This is the most efficient way to execute
+    /// a transaction that consists of a single SQL query.
     #[serde(rename = "singleUse", skip_serializing_if = "Option::is_none")]
     pub single_use: Option<TransactionOptions>,
 }
@@ -11073,7 +12293,8 @@ impl TransactionSelector {
         self
     }
 }
-/// `Type` indicates the type of a Cloud Spanner value, as might be stored in a table cell or returned from an SQL query.
+/// `Type` indicates the type of a Cloud Spanner value, as might be stored in a table cell or returned
+/// from an SQL query.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -11084,13 +12305,18 @@ pub struct Type {
     /// Required. The TypeCode for this type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<TypeCode>,
-    /// If code == PROTO or code == ENUM, then `proto_type_fqn` is the fully qualified name of the proto type representing the proto/enum definition.
+    /// If code == PROTO or code == ENUM, then `proto_type_fqn` is the fully qualified name of the proto
+    /// type representing the proto/enum definition.
     #[serde(rename = "protoTypeFqn", skip_serializing_if = "Option::is_none")]
     pub proto_type_fqn: Option<String>,
     /// If code == STRUCT, then `struct_type` provides type information for the struct's fields.
     #[serde(rename = "structType", skip_serializing_if = "Option::is_none")]
     pub struct_type: Option<StructType>,
-    /// The TypeAnnotationCode that disambiguates SQL type that Spanner will use to represent values of this type during query processing. This is necessary for some type codes because a single TypeCode can be mapped to different SQL types depending on the SQL dialect. type_annotation typically is not needed to process the content of a value (it doesn't affect serialization) and clients can ignore it on the read path.
+    /// The TypeAnnotationCode that disambiguates SQL type that Spanner will use to represent values of this
+    /// type during query processing. This is necessary for some type codes because a single TypeCode can be
+    /// mapped to different SQL types depending on the SQL dialect. type_annotation typically is not needed
+    /// to process the content of a value (it doesn't affect serialization) and clients can ignore it on the
+    /// read path.
     #[serde(rename = "typeAnnotation", skip_serializing_if = "Option::is_none")]
     pub type_annotation: Option<TypeTypeAnnotation>,
 }
@@ -11139,7 +12365,10 @@ pub enum TypeCode {
     Float64,
     /// Encoded as `number`, or the strings `"NaN"`, `"Infinity"`, or `"-Infinity"`.
     Float32,
-    /// Encoded as `string` in RFC 3339 timestamp format. The time zone must be present, and must be `"Z"`. If the schema has the column option `allow_commit_timestamp=true`, the placeholder string `"spanner.commit_timestamp()"` can be used to instruct the system to insert the commit timestamp associated with the transaction commit.
+    /// Encoded as `string` in RFC 3339 timestamp format. The time zone must be present, and must be `"Z"`.
+    /// If the schema has the column option `allow_commit_timestamp=true`, the placeholder string
+    /// `"spanner.commit_timestamp()"` can be used to instruct the system to insert the commit timestamp
+    /// associated with the transaction commit.
     Timestamp,
     /// Encoded as `string` in RFC 3339 date format.
     Date,
@@ -11149,17 +12378,26 @@ pub enum TypeCode {
     Bytes,
     /// Encoded as `list`, where the list elements are represented according to array_element_type.
     Array,
-    /// Encoded as `list`, where list element `i` is represented according to \[struct_type.fields\[i\]\]\[google.spanner.v1.StructType.fields\].
+    /// Encoded as `list`, where list element `i` is represented according to
+    /// \[struct_type.fields\[i\]\]\[google.spanner.v1.StructType.fields\].
     Struct,
-    /// Encoded as `string`, in decimal format or scientific notation format. Decimal format: `[+-]Digits[.[Digits]]` or `+-.Digits` Scientific notation: `[+-]Digits[.[Digits]][ExponentIndicator[+-]Digits]` or `+-.Digits[ExponentIndicator[+-]Digits]` (ExponentIndicator is `"e"` or `"E"`)
+    /// Encoded as `string`, in decimal format or scientific notation format. Decimal format:
+    /// `[+-]Digits[.[Digits]]` or `+-.Digits` Scientific notation:
+    /// `[+-]Digits[.[Digits]][ExponentIndicator[+-]Digits]` or `+-.Digits[ExponentIndicator[+-]Digits]`
+    /// (ExponentIndicator is `"e"` or `"E"`)
     Numeric,
-    /// Encoded as a JSON-formatted `string` as described in RFC 7159. The following rules are applied when parsing JSON input: - Whitespace characters are not preserved. - If a JSON object has duplicate keys, only the first key is preserved. - Members of a JSON object are not guaranteed to have their order preserved. - JSON array elements will have their order preserved.
+    /// Encoded as a JSON-formatted `string` as described in RFC 7159. The following rules are applied when
+    /// parsing JSON input: - Whitespace characters are not preserved. - If a JSON object has duplicate
+    /// keys, only the first key is preserved. - Members of a JSON object are not guaranteed to have their
+    /// order preserved. - JSON array elements will have their order preserved.
     Json,
     /// Encoded as a base64-encoded `string`, as described in RFC 4648, section 4.
     Proto,
     /// Encoded as `string`, in decimal format.
     Enum,
-    /// Encoded as `string`, in `ISO8601` duration format - `P[n]Y[n]M[n]DT[n]H[n]M[n[.fraction]]S` where `n` is an integer. For example, `P1Y2M3DT4H5M6.5S` represents time duration of 1 year, 2 months, 3 days, 4 hours, 5 minutes, and 6.5 seconds.
+    /// Encoded as `string`, in `ISO8601` duration format - `P[n]Y[n]M[n]DT[n]H[n]M[n[.fraction]]S` where
+    /// `n` is an integer. For example, `P1Y2M3DT4H5M6.5S` represents time duration of 1 year, 2 months, 3
+    /// days, 4 hours, 5 minutes, and 6.5 seconds.
     Interval,
     /// Encoded as `string`, in lower-case hexa-decimal format, as described in RFC 9562, section 4.
     Uuid,
@@ -11269,17 +12507,29 @@ impl schemars::JsonSchema for TypeCode {
         nimbus_google::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// The TypeAnnotationCode that disambiguates SQL type that Spanner will use to represent values of this type during query processing. This is necessary for some type codes because a single TypeCode can be mapped to different SQL types depending on the SQL dialect. type_annotation typically is not needed to process the content of a value (it doesn't affect serialization) and clients can ignore it on the read path.
+/// The TypeAnnotationCode that disambiguates SQL type that Spanner will use to represent values of this
+/// type during query processing. This is necessary for some type codes because a single TypeCode can be
+/// mapped to different SQL types depending on the SQL dialect. type_annotation typically is not needed
+/// to process the content of a value (it doesn't affect serialization) and clients can ignore it on the
+/// read path.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 #[non_exhaustive]
 pub enum TypeTypeAnnotation {
     /// Not specified.
     TypeAnnotationCodeUnspecified,
-    /// PostgreSQL compatible NUMERIC type. This annotation needs to be applied to Type instances having NUMERIC type code to specify that values of this type should be treated as PostgreSQL NUMERIC values. Currently this annotation is always needed for NUMERIC when a client interacts with PostgreSQL-enabled Spanner databases.
+    /// PostgreSQL compatible NUMERIC type. This annotation needs to be applied to Type instances having
+    /// NUMERIC type code to specify that values of this type should be treated as PostgreSQL NUMERIC
+    /// values. Currently this annotation is always needed for NUMERIC when a client interacts with
+    /// PostgreSQL-enabled Spanner databases.
     PgNumeric,
-    /// PostgreSQL compatible JSONB type. This annotation needs to be applied to Type instances having JSON type code to specify that values of this type should be treated as PostgreSQL JSONB values. Currently this annotation is always needed for JSON when a client interacts with PostgreSQL-enabled Spanner databases.
+    /// PostgreSQL compatible JSONB type. This annotation needs to be applied to Type instances having JSON
+    /// type code to specify that values of this type should be treated as PostgreSQL JSONB values.
+    /// Currently this annotation is always needed for JSON when a client interacts with PostgreSQL-enabled
+    /// Spanner databases.
     PgJsonb,
-    /// PostgreSQL compatible OID type. This annotation can be used by a client interacting with PostgreSQL-enabled Spanner database to specify that a value should be treated using the semantics of the OID type.
+    /// PostgreSQL compatible OID type. This annotation can be used by a client interacting with
+    /// PostgreSQL-enabled Spanner database to specify that a value should be treated using the semantics of
+    /// the OID type.
     PgOid,
     /// A value this version of the SDK does not know; [`Self::as_str`] returns it.
     Unknown(nimbus_google::codegen::UnknownVariant),
@@ -11356,7 +12606,8 @@ pub struct UpdateDatabaseDdlMetadata {
     /// The brief action info for the DDL statements. `actions[i]` is the brief info for `statements[i]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<DdlStatementActionInfo>>,
-    /// Reports the commit timestamps of all statements that have succeeded so far, where `commit_timestamps[i]` is the commit timestamp for the statement `statements[i]`.
+    /// Reports the commit timestamps of all statements that have succeeded so far, where
+    /// `commit_timestamps[i]` is the commit timestamp for the statement `statements[i]`.
     #[serde(
         rename = "commitTimestamps",
         default,
@@ -11371,13 +12622,19 @@ pub struct UpdateDatabaseDdlMetadata {
     /// The database being modified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
-    /// The progress of the UpdateDatabaseDdl operations. All DDL statements will have continuously updating progress, and `progress[i]` is the operation progress for `statements[i]`. Also, `progress[i]` will have start time and end time populated with commit timestamp of operation, as well as a progress of 100% once the operation has completed.
+    /// The progress of the UpdateDatabaseDdl operations. All DDL statements will have continuously updating
+    /// progress, and `progress[i]` is the operation progress for `statements[i]`. Also, `progress[i]` will
+    /// have start time and end time populated with commit timestamp of operation, as well as a progress of
+    /// 100% once the operation has completed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<Vec<OperationProgress>>,
-    /// For an update this list contains all the statements. For an individual statement, this list contains only that statement.
+    /// For an update this list contains all the statements. For an individual statement, this list contains
+    /// only that statement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<String>>,
-    /// Output only. When true, indicates that the operation is throttled, for example, due to resource constraints. When resources become available the operation will resume and this field will be false again.
+    /// Output only. When true, indicates that the operation is throttled, for example, due to resource
+    /// constraints. When resources become available the operation will resume and this field will be false
+    /// again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled: Option<bool>,
 }
@@ -11420,15 +12677,37 @@ impl UpdateDatabaseDdlMetadata {
         self
     }
 }
-/// Enqueues the given DDL statements to be applied, in order but not necessarily all at once, to the database schema at some point (or points) in the future. The server checks that the statements are executable (syntactically valid, name tables that exist, etc.) before enqueueing them, but they may still fail upon later execution (for example, if a statement from another batch of statements is applied first and it conflicts in some way, or if there is some data-related problem like a `NULL` value in a column to which `NOT NULL` would be added). If a statement fails, all subsequent statements in the batch are automatically cancelled. Each batch of statements is assigned a name which can be used with the Operations API to monitor progress. See the operation_id field for more details.
+/// Enqueues the given DDL statements to be applied, in order but not necessarily all at once, to the
+/// database schema at some point (or points) in the future. The server checks that the statements are
+/// executable (syntactically valid, name tables that exist, etc.) before enqueueing them, but they may
+/// still fail upon later execution (for example, if a statement from another batch of statements is
+/// applied first and it conflicts in some way, or if there is some data-related problem like a `NULL`
+/// value in a column to which `NOT NULL` would be added). If a statement fails, all subsequent
+/// statements in the batch are automatically cancelled. Each batch of statements is assigned a name
+/// which can be used with the Operations API to monitor progress. See the operation_id field for more
+/// details.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDatabaseDdlRequest {
-    /// If empty, the new update request is assigned an automatically-generated operation ID. Otherwise, `operation_id` is used to construct the name of the resulting Operation. Specifying an explicit operation ID simplifies determining whether the statements were executed in the event that the UpdateDatabaseDdl call is replayed, or the return value is otherwise lost: the database and `operation_id` fields can be combined to form the `name` of the resulting longrunning.Operation: `/operations/`. `operation_id` should be unique within the database, and must be a valid identifier: `a-z*`. Note that automatically-generated operation IDs always begin with an underscore. If the named operation already exists, UpdateDatabaseDdl returns `ALREADY_EXISTS`.
+    /// If empty, the new update request is assigned an automatically-generated operation ID. Otherwise,
+    /// `operation_id` is used to construct the name of the resulting Operation. Specifying an explicit
+    /// operation ID simplifies determining whether the statements were executed in the event that the
+    /// UpdateDatabaseDdl call is replayed, or the return value is otherwise lost: the database and
+    /// `operation_id` fields can be combined to form the `name` of the resulting longrunning.Operation:
+    /// `/operations/`. `operation_id` should be unique within the database, and must be a valid identifier:
+    /// `a-z*`. Note that automatically-generated operation IDs always begin with an underscore. If the
+    /// named operation already exists, UpdateDatabaseDdl returns `ALREADY_EXISTS`.
     #[serde(rename = "operationId", skip_serializing_if = "Option::is_none")]
     pub operation_id: Option<String>,
-    /// Optional. Proto descriptors used by CREATE/ALTER PROTO BUNDLE statements. Contains a protobuf-serialized [google.protobuf.FileDescriptorSet](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto). To generate it, [install](https://grpc.io/docs/protoc-installation/) and run `protoc` with --include_imports and --descriptor_set_out. For example, to generate for moon/shot/app.proto, run ``` $protoc --proto_path=/app_path --proto_path=/lib_path \ --include_imports \ --descriptor_set_out=descriptors.data \ moon/shot/app.proto ``` For more details, see protobuffer [self description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
+    /// Optional. Proto descriptors used by CREATE/ALTER PROTO BUNDLE statements. Contains a
+    /// protobuf-serialized
+    /// [google.protobuf.FileDescriptorSet](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto).
+    /// To generate it, [install](https://grpc.io/docs/protoc-installation/) and run `protoc` with --include_imports
+    /// and --descriptor_set_out. For example, to generate for moon/shot/app.proto, run ``` $protoc --proto_path=/app_path --proto_path=/lib_path
+    /// \ --include_imports \ --descriptor_set_out=descriptors.data \ moon/shot/app.proto ``` For more
+    /// details, see protobuffer [self
+    /// description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
     #[serde(rename = "protoDescriptors", skip_serializing_if = "Option::is_none")]
     pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
     /// Required. DDL statements to be applied to the database.
@@ -11464,7 +12743,8 @@ impl UpdateDatabaseDdlRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDatabaseMetadata {
-    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing itself (which is best-effort).
+    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
+    /// itself (which is best-effort).
     #[serde(
         rename = "cancelTime",
         default,
@@ -11512,10 +12792,12 @@ impl UpdateDatabaseMetadata {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDatabaseRequest {
-    /// Required. The database to update. The `name` field of the database is of the form `projects//instances//databases/`.
+    /// Required. The database to update. The `name` field of the database is of the form
+    /// `projects//instances//databases/`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<Database>,
-    /// Required. The list of fields to update. Currently, only `enable_drop_protection` field can be updated.
+    /// Required. The list of fields to update. Currently, only `enable_drop_protection` field can be
+    /// updated.
     #[serde(rename = "updateMask", skip_serializing_if = "Option::is_none")]
     pub update_mask: Option<String>,
 }
@@ -11588,10 +12870,14 @@ impl UpdateInstanceConfigMetadata {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateInstanceConfigRequest {
-    /// Required. The user instance configuration to update, which must always include the instance configuration name. Otherwise, only fields mentioned in update_mask need be included. To prevent conflicts of concurrent updates, etag can be used.
+    /// Required. The user instance configuration to update, which must always include the instance
+    /// configuration name. Otherwise, only fields mentioned in update_mask need be included. To prevent
+    /// conflicts of concurrent updates, etag can be used.
     #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
     pub instance_config: Option<InstanceConfig>,
-    /// Required. A mask specifying which fields in InstanceConfig should be updated. The field mask must always be specified; this prevents any future fields in InstanceConfig from being erased accidentally by clients that do not know about them. Only display_name and labels can be updated.
+    /// Required. A mask specifying which fields in InstanceConfig should be updated. The field mask must
+    /// always be specified; this prevents any future fields in InstanceConfig from being erased
+    /// accidentally by clients that do not know about them. Only display_name and labels can be updated.
     #[serde(rename = "updateMask", skip_serializing_if = "Option::is_none")]
     pub update_mask: Option<String>,
     /// An option to validate, but not actually execute, a request, and provide the same response.
@@ -11624,7 +12910,8 @@ impl UpdateInstanceConfigRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateInstanceMetadata {
-    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing itself (which is guaranteed to succeed) and cannot be cancelled again.
+    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
+    /// itself (which is guaranteed to succeed) and cannot be cancelled again.
     #[serde(
         rename = "cancelTime",
         default,
@@ -11794,7 +13081,8 @@ impl schemars::JsonSchema for UpdateInstanceMetadataExpectedFulfillmentPeriod {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateInstancePartitionMetadata {
-    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing itself (which is guaranteed to succeed) and cannot be cancelled again.
+    /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
+    /// itself (which is guaranteed to succeed) and cannot be cancelled again.
     #[serde(
         rename = "cancelTime",
         default,
@@ -11835,7 +13123,8 @@ pub struct UpdateInstancePartitionMetadata {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl UpdateInstancePartitionMetadata {
-    /// Creates an empty `UpdateInstancePartitionMetadata`; optional members are set with the `set_*` methods.
+    /// Creates an empty `UpdateInstancePartitionMetadata`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -11877,15 +13166,19 @@ impl UpdateInstancePartitionMetadata {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateInstancePartitionRequest {
-    /// Required. A mask specifying which fields in InstancePartition should be updated. The field mask must always be specified; this prevents any future fields in InstancePartition from being erased accidentally by clients that do not know about them.
+    /// Required. A mask specifying which fields in InstancePartition should be updated. The field mask must
+    /// always be specified; this prevents any future fields in InstancePartition from being erased
+    /// accidentally by clients that do not know about them.
     #[serde(rename = "fieldMask", skip_serializing_if = "Option::is_none")]
     pub field_mask: Option<String>,
-    /// Required. The instance partition to update, which must always include the instance partition name. Otherwise, only fields mentioned in field_mask need be included.
+    /// Required. The instance partition to update, which must always include the instance partition name.
+    /// Otherwise, only fields mentioned in field_mask need be included.
     #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
     pub instance_partition: Option<InstancePartition>,
 }
 impl UpdateInstancePartitionRequest {
-    /// Creates an empty `UpdateInstancePartitionRequest`; optional members are set with the `set_*` methods.
+    /// Creates an empty `UpdateInstancePartitionRequest`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -11908,10 +13201,13 @@ impl UpdateInstancePartitionRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateInstanceRequest {
-    /// Required. A mask specifying which fields in Instance should be updated. The field mask must always be specified; this prevents any future fields in Instance from being erased accidentally by clients that do not know about them.
+    /// Required. A mask specifying which fields in Instance should be updated. The field mask must always
+    /// be specified; this prevents any future fields in Instance from being erased accidentally by clients
+    /// that do not know about them.
     #[serde(rename = "fieldMask", skip_serializing_if = "Option::is_none")]
     pub field_mask: Option<String>,
-    /// Required. The instance to update, which must always include the instance name. Otherwise, only fields mentioned in field_mask need be included.
+    /// Required. The instance to update, which must always include the instance name. Otherwise, only
+    /// fields mentioned in field_mask need be included.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<Instance>,
 }
@@ -11948,13 +13244,16 @@ pub struct VisualizationData {
     /// The list of messages (info, alerts, ...)
     #[serde(rename = "diagnosticMessages", skip_serializing_if = "Option::is_none")]
     pub diagnostic_messages: Option<Vec<DiagnosticMessage>>,
-    /// We discretize the entire keyspace into buckets. Assuming each bucket has an inclusive keyrange and covers keys from k(i) ... k(n). In this case k(n) would be an end key for a given range. end_key_string is the collection of all such end keys
+    /// We discretize the entire keyspace into buckets. Assuming each bucket has an inclusive keyrange and
+    /// covers keys from k(i) ... k(n). In this case k(n) would be an end key for a given range.
+    /// end_key_string is the collection of all such end keys
     #[serde(rename = "endKeyStrings", skip_serializing_if = "Option::is_none")]
     pub end_key_strings: Option<Vec<String>>,
     /// Whether this scan contains PII.
     #[serde(rename = "hasPii", skip_serializing_if = "Option::is_none")]
     pub has_pii: Option<bool>,
-    /// Keys of key ranges that contribute significantly to a given metric Can be thought of as heavy hitters.
+    /// Keys of key ranges that contribute significantly to a given metric Can be thought of as heavy
+    /// hitters.
     #[serde(rename = "indexedKeys", skip_serializing_if = "Option::is_none")]
     pub indexed_keys: Option<Vec<String>>,
     /// The token delimiting the key prefixes.
@@ -12103,13 +13402,18 @@ impl schemars::JsonSchema for VisualizationDataKeyUnit {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Write {
-    /// The names of the columns in table to be written. The list of columns must contain enough columns to allow Cloud Spanner to derive values for all primary key columns in the row(s) to be modified.
+    /// The names of the columns in table to be written. The list of columns must contain enough columns to
+    /// allow Cloud Spanner to derive values for all primary key columns in the row(s) to be modified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
     /// Required. The table whose rows will be written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
-    /// The values to be written. `values` can contain more than one list of values. If it does, then multiple rows are written, one for each entry in `values`. Each list in `values` must have exactly as many entries as there are entries in columns above. Sending multiple lists is equivalent to sending multiple `Mutation`s, each containing one `values` entry and repeating table and columns. Individual values in each list are encoded as described here.
+    /// The values to be written. `values` can contain more than one list of values. If it does, then
+    /// multiple rows are written, one for each entry in `values`. Each list in `values` must have exactly
+    /// as many entries as there are entries in columns above. Sending multiple lists is equivalent to
+    /// sending multiple `Mutation`s, each containing one `values` entry and repeating table and columns.
+    /// Individual values in each list are encoded as described here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<Vec<nimbus_google::codegen::Document>>>,
 }

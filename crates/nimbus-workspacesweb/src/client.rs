@@ -9,11 +9,10 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     protocol: nimbus_aws::codegen::Protocol::RestJson1,
     endpoint_prefix: "workspaces-web",
     signing_name: "workspaces-web",
-    endpoint_rules: Some(
-        "{\"version\":\"1.0\",\"parameters\":{\"Region\":{\"builtIn\":\"AWS::Region\",\"required\":false,\"documentation\":\"The AWS region used to dispatch the request.\",\"type\":\"String\"},\"UseDualStack\":{\"builtIn\":\"AWS::UseDualStack\",\"required\":true,\"default\":false,\"documentation\":\"When true, use the dual-stack endpoint. If the configured endpoint does not support dual-stack, dispatching the request MAY return an error.\",\"type\":\"Boolean\"},\"UseFIPS\":{\"builtIn\":\"AWS::UseFIPS\",\"required\":true,\"default\":false,\"documentation\":\"When true, send this request to the FIPS-compliant regional endpoint. If the configured endpoint does not have a FIPS compliant endpoint, dispatching the request will return an error.\",\"type\":\"Boolean\"},\"Endpoint\":{\"builtIn\":\"SDK::Endpoint\",\"required\":false,\"documentation\":\"Override the endpoint used to send this request\",\"type\":\"String\"}},\"rules\":[{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Endpoint\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]}],\"error\":\"Invalid Configuration: FIPS and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"error\":\"Invalid Configuration: Dualstack and custom endpoint are not supported\",\"type\":\"error\"},{\"conditions\":[],\"endpoint\":{\"url\":{\"ref\":\"Endpoint\"},\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"isSet\",\"argv\":[{\"ref\":\"Region\"}]}],\"rules\":[{\"conditions\":[{\"fn\":\"aws.partition\",\"argv\":[{\"ref\":\"Region\"}],\"assign\":\"PartitionResult\"}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]},{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]}]},{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://workspaces-web-fips.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS and DualStack are enabled, but this partition does not support one or both\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseFIPS\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsFIPS\"]},true]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://workspaces-web-fips.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"FIPS is enabled but this partition does not support FIPS\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[{\"ref\":\"UseDualStack\"},true]}],\"rules\":[{\"conditions\":[{\"fn\":\"booleanEquals\",\"argv\":[true,{\"fn\":\"getAttr\",\"argv\":[{\"ref\":\"PartitionResult\"},\"supportsDualStack\"]}]}],\"rules\":[{\"conditions\":[],\"endpoint\":{\"url\":\"https://workspaces-web.{Region}.{PartitionResult#dualStackDnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"DualStack is enabled but this partition does not support DualStack\",\"type\":\"error\"}],\"type\":\"tree\"},{\"conditions\":[],\"endpoint\":{\"url\":\"https://workspaces-web.{Region}.{PartitionResult#dnsSuffix}\",\"properties\":{},\"headers\":{}},\"type\":\"endpoint\"}],\"type\":\"tree\"}],\"type\":\"tree\"},{\"conditions\":[],\"error\":\"Invalid Configuration: Missing Region\",\"type\":\"error\"}]}",
-    ),
+    endpoint_rules: Some(include_str!("endpoint_rules.json")),
 };
-/// Client for Amazon WorkSpaces Web: one method per operation, each returning a request builder whose `send` performs the call.
+/// Client for Amazon WorkSpaces Web: one method per operation, each returning a request builder whose
+/// `send` performs the call.
 ///
 /// Cloning is cheap (the connection pool and configuration are shared).
 #[derive(Clone, Debug)]
@@ -33,7 +32,8 @@ impl Client {
     }
     /// Associates a browser settings resource with a web portal.
     ///
-    /// Required members are arguments (`portal_arn`, `browser_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_arn`, `browser_settings_arn`); set optional ones on the
+    /// returned builder.
     pub fn associate_browser_settings(
         &self,
         portal_arn: impl Into<String>,
@@ -49,7 +49,8 @@ impl Client {
     }
     /// Associates a data protection settings resource with a web portal.
     ///
-    /// Required members are arguments (`portal_arn`, `data_protection_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_arn`, `data_protection_settings_arn`); set optional ones on
+    /// the returned builder.
     pub fn associate_data_protection_settings(
         &self,
         portal_arn: impl Into<String>,
@@ -65,7 +66,8 @@ impl Client {
     }
     /// Associates an IP access settings resource with a web portal.
     ///
-    /// Required members are arguments (`portal_arn`, `ip_access_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_arn`, `ip_access_settings_arn`); set optional ones on the
+    /// returned builder.
     pub fn associate_ip_access_settings(
         &self,
         portal_arn: impl Into<String>,
@@ -81,7 +83,8 @@ impl Client {
     }
     /// Associates a network settings resource with a web portal.
     ///
-    /// Required members are arguments (`portal_arn`, `network_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_arn`, `network_settings_arn`); set optional ones on the
+    /// returned builder.
     pub fn associate_network_settings(
         &self,
         portal_arn: impl Into<String>,
@@ -97,7 +100,8 @@ impl Client {
     }
     /// Associates a trust store with a web portal.
     ///
-    /// Required members are arguments (`portal_arn`, `trust_store_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_arn`, `trust_store_arn`); set optional ones on the returned
+    /// builder.
     pub fn associate_trust_store(
         &self,
         portal_arn: impl Into<String>,
@@ -110,7 +114,8 @@ impl Client {
     }
     /// Associates a user access logging settings resource with a web portal.
     ///
-    /// Required members are arguments (`portal_arn`, `user_access_logging_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_arn`, `user_access_logging_settings_arn`); set optional ones
+    /// on the returned builder.
     pub fn associate_user_access_logging_settings(
         &self,
         portal_arn: impl Into<String>,
@@ -126,7 +131,8 @@ impl Client {
     }
     /// Associates a user settings resource with a web portal.
     ///
-    /// Required members are arguments (`portal_arn`, `user_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_arn`, `user_settings_arn`); set optional ones on the
+    /// returned builder.
     pub fn associate_user_settings(
         &self,
         portal_arn: impl Into<String>,
@@ -140,7 +146,9 @@ impl Client {
             ),
         )
     }
-    /// Creates a browser settings resource that can be associated with a web portal. Once associated with a web portal, browser settings control how the browser will behave once a user starts a streaming session for the web portal.
+    /// Creates a browser settings resource that can be associated with a web portal. Once associated with a
+    /// web portal, browser settings control how the browser will behave once a user starts a streaming
+    /// session for the web portal.
     ///
     /// Required members are arguments (`browser_policy`); set optional ones on the returned builder.
     pub fn create_browser_settings(
@@ -163,7 +171,8 @@ impl Client {
     }
     /// Creates an identity provider resource that is then associated with a web portal.
     ///
-    /// Required members are arguments (`portal_arn`, `identity_provider_name`, `identity_provider_type`, `identity_provider_details`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_arn`, `identity_provider_name`, `identity_provider_type`,
+    /// `identity_provider_details`); set optional ones on the returned builder.
     pub fn create_identity_provider(
         &self,
         portal_arn: impl Into<String>,
@@ -193,9 +202,11 @@ impl Client {
             crate::types::CreateIpAccessSettingsRequest::new(ip_rules),
         )
     }
-    /// Creates a network settings resource that can be associated with a web portal. Once associated with a web portal, network settings define how streaming instances will connect with your specified VPC.
+    /// Creates a network settings resource that can be associated with a web portal. Once associated with a
+    /// web portal, network settings define how streaming instances will connect with your specified VPC.
     ///
-    /// Required members are arguments (`vpc_id`, `subnet_ids`, `security_group_ids`); set optional ones on the returned builder.
+    /// Required members are arguments (`vpc_id`, `subnet_ids`, `security_group_ids`); set optional ones on
+    /// the returned builder.
     pub fn create_network_settings(
         &self,
         vpc_id: impl Into<String>,
@@ -218,7 +229,11 @@ impl Client {
             crate::types::CreatePortalRequest::new(),
         )
     }
-    /// Creates a trust store that can be associated with a web portal. A trust store contains certificate authority (CA) certificates. Once associated with a web portal, the browser in a streaming session will recognize certificates that have been issued using any of the CAs in the trust store. If your organization has internal websites that use certificates issued by private CAs, you should add the private CA certificate to the trust store.
+    /// Creates a trust store that can be associated with a web portal. A trust store contains certificate
+    /// authority (CA) certificates. Once associated with a web portal, the browser in a streaming session
+    /// will recognize certificates that have been issued using any of the CAs in the trust store. If your
+    /// organization has internal websites that use certificates issued by private CAs, you should add the
+    /// private CA certificate to the trust store.
     ///
     /// Required members are arguments (`certificate_list`); set optional ones on the returned builder.
     pub fn create_trust_store(
@@ -242,9 +257,12 @@ impl Client {
             crate::types::CreateUserAccessLoggingSettingsRequest::new(kinesis_stream_arn),
         )
     }
-    /// Creates a user settings resource that can be associated with a web portal. Once associated with a web portal, user settings control how users can transfer data between a streaming session and the their local devices.
+    /// Creates a user settings resource that can be associated with a web portal. Once associated with a
+    /// web portal, user settings control how users can transfer data between a streaming session and the
+    /// their local devices.
     ///
-    /// Required members are arguments (`copy_allowed`, `paste_allowed`, `download_allowed`, `upload_allowed`, `print_allowed`); set optional ones on the returned builder.
+    /// Required members are arguments (`copy_allowed`, `paste_allowed`, `download_allowed`,
+    /// `upload_allowed`, `print_allowed`); set optional ones on the returned builder.
     pub fn create_user_settings(
         &self,
         copy_allowed: impl Into<crate::types::EnabledType>,
@@ -278,7 +296,8 @@ impl Client {
     }
     /// Deletes data protection settings.
     ///
-    /// Required members are arguments (`data_protection_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`data_protection_settings_arn`); set optional ones on the returned
+    /// builder.
     pub fn delete_data_protection_settings(
         &self,
         data_protection_settings_arn: impl Into<String>,
@@ -304,7 +323,8 @@ impl Client {
     }
     /// Deletes IP access settings.
     ///
-    /// Required members are arguments (`ip_access_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`ip_access_settings_arn`); set optional ones on the returned
+    /// builder.
     pub fn delete_ip_access_settings(
         &self,
         ip_access_settings_arn: impl Into<String>,
@@ -352,7 +372,8 @@ impl Client {
     }
     /// Deletes user access logging settings.
     ///
-    /// Required members are arguments (`user_access_logging_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`user_access_logging_settings_arn`); set optional ones on the
+    /// returned builder.
     pub fn delete_user_access_logging_settings(
         &self,
         user_access_logging_settings_arn: impl Into<String>,
@@ -462,7 +483,8 @@ impl Client {
     }
     /// Expires an active secure browser session.
     ///
-    /// Required members are arguments (`portal_id`, `session_id`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_id`, `session_id`); set optional ones on the returned
+    /// builder.
     pub fn expire_session(
         &self,
         portal_id: impl Into<String>,
@@ -487,7 +509,8 @@ impl Client {
     }
     /// Gets the data protection settings.
     ///
-    /// Required members are arguments (`data_protection_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`data_protection_settings_arn`); set optional ones on the returned
+    /// builder.
     pub fn get_data_protection_settings(
         &self,
         data_protection_settings_arn: impl Into<String>,
@@ -513,7 +536,8 @@ impl Client {
     }
     /// Gets the IP access settings.
     ///
-    /// Required members are arguments (`ip_access_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`ip_access_settings_arn`); set optional ones on the returned
+    /// builder.
     pub fn get_ip_access_settings(
         &self,
         ip_access_settings_arn: impl Into<String>,
@@ -561,7 +585,8 @@ impl Client {
     }
     /// Gets information for a secure browser session.
     ///
-    /// Required members are arguments (`portal_id`, `session_id`); set optional ones on the returned builder.
+    /// Required members are arguments (`portal_id`, `session_id`); set optional ones on the returned
+    /// builder.
     pub fn get_session(
         &self,
         portal_id: impl Into<String>,
@@ -586,7 +611,8 @@ impl Client {
     }
     /// Gets the trust store certificate.
     ///
-    /// Required members are arguments (`trust_store_arn`, `thumbprint`); set optional ones on the returned builder.
+    /// Required members are arguments (`trust_store_arn`, `thumbprint`); set optional ones on the returned
+    /// builder.
     pub fn get_trust_store_certificate(
         &self,
         trust_store_arn: impl Into<String>,
@@ -602,7 +628,8 @@ impl Client {
     }
     /// Gets user access logging settings.
     ///
-    /// Required members are arguments (`user_access_logging_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`user_access_logging_settings_arn`); set optional ones on the
+    /// returned builder.
     pub fn get_user_access_logging_settings(
         &self,
         user_access_logging_settings_arn: impl Into<String>,
@@ -749,7 +776,8 @@ impl Client {
     }
     /// Removes one or more tags from the specified resource.
     ///
-    /// Required members are arguments (`resource_arn`, `tag_keys`); set optional ones on the returned builder.
+    /// Required members are arguments (`resource_arn`, `tag_keys`); set optional ones on the returned
+    /// builder.
     pub fn untag_resource(
         &self,
         resource_arn: impl Into<String>,
@@ -774,7 +802,8 @@ impl Client {
     }
     /// Updates data protection settings.
     ///
-    /// Required members are arguments (`data_protection_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`data_protection_settings_arn`); set optional ones on the returned
+    /// builder.
     pub fn update_data_protection_settings(
         &self,
         data_protection_settings_arn: impl Into<String>,
@@ -800,7 +829,8 @@ impl Client {
     }
     /// Updates IP access settings.
     ///
-    /// Required members are arguments (`ip_access_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`ip_access_settings_arn`); set optional ones on the returned
+    /// builder.
     pub fn update_ip_access_settings(
         &self,
         ip_access_settings_arn: impl Into<String>,
@@ -848,7 +878,8 @@ impl Client {
     }
     /// Updates the user access logging settings.
     ///
-    /// Required members are arguments (`user_access_logging_settings_arn`); set optional ones on the returned builder.
+    /// Required members are arguments (`user_access_logging_settings_arn`); set optional ones on the
+    /// returned builder.
     pub fn update_user_access_logging_settings(
         &self,
         user_access_logging_settings_arn: impl Into<String>,

@@ -2,7 +2,8 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
-/// Errors of [`AssociateBrowserSettings`](crate::Client::associate_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`AssociateBrowserSettings`](crate::Client::associate_browser_settings): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateBrowserSettingsError {
@@ -32,7 +33,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`AssociateDataProtectionSettings`](crate::Client::associate_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`AssociateDataProtectionSettings`](crate::Client::associate_data_protection_settings):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateDataProtectionSettingsError {
@@ -62,7 +64,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`AssociateIpAccessSettings`](crate::Client::associate_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`AssociateIpAccessSettings`](crate::Client::associate_ip_access_settings): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateIpAccessSettingsError {
@@ -92,7 +95,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`AssociateNetworkSettings`](crate::Client::associate_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`AssociateNetworkSettings`](crate::Client::associate_network_settings): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateNetworkSettingsError {
@@ -122,7 +126,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`AssociateTrustStore`](crate::Client::associate_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`AssociateTrustStore`](crate::Client::associate_trust_store): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateTrustStoreError {
@@ -152,7 +157,9 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`AssociateUserAccessLoggingSettings`](crate::Client::associate_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`AssociateUserAccessLoggingSettings`](crate::Client::associate_user_access_logging_settings): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateUserAccessLoggingSettingsError {
@@ -182,7 +189,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`AssociateUserSettings`](crate::Client::associate_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`AssociateUserSettings`](crate::Client::associate_user_settings): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AssociateUserSettingsError {
@@ -212,7 +220,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`CreateBrowserSettings`](crate::Client::create_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateBrowserSettings`](crate::Client::create_browser_settings): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateBrowserSettingsError {
@@ -245,7 +254,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`CreateDataProtectionSettings`](crate::Client::create_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateDataProtectionSettings`](crate::Client::create_data_protection_settings): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateDataProtectionSettingsError {
@@ -278,7 +288,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`CreateIdentityProvider`](crate::Client::create_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateIdentityProvider`](crate::Client::create_identity_provider): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateIdentityProviderError {
@@ -311,7 +322,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`CreateIpAccessSettings`](crate::Client::create_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateIpAccessSettings`](crate::Client::create_ip_access_settings): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateIpAccessSettingsError {
@@ -341,7 +353,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`CreateNetworkSettings`](crate::Client::create_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateNetworkSettings`](crate::Client::create_network_settings): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateNetworkSettingsError {
@@ -371,7 +384,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`CreatePortal`](crate::Client::create_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreatePortal`](crate::Client::create_portal): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreatePortalError {
@@ -404,7 +418,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`CreateTrustStore`](crate::Client::create_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateTrustStore`](crate::Client::create_trust_store): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateTrustStoreError {
@@ -434,7 +449,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`CreateUserAccessLoggingSettings`](crate::Client::create_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateUserAccessLoggingSettings`](crate::Client::create_user_access_logging_settings):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateUserAccessLoggingSettingsError {
@@ -464,7 +480,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`CreateUserSettings`](crate::Client::create_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`CreateUserSettings`](crate::Client::create_user_settings): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CreateUserSettingsError {
@@ -494,7 +511,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DeleteBrowserSettings`](crate::Client::delete_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteBrowserSettings`](crate::Client::delete_browser_settings): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteBrowserSettingsError {
@@ -521,7 +539,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DeleteDataProtectionSettings`](crate::Client::delete_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteDataProtectionSettings`](crate::Client::delete_data_protection_settings): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteDataProtectionSettingsError {
@@ -548,7 +567,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DeleteIdentityProvider`](crate::Client::delete_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteIdentityProvider`](crate::Client::delete_identity_provider): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteIdentityProviderError {
@@ -575,7 +595,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DeleteIpAccessSettings`](crate::Client::delete_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteIpAccessSettings`](crate::Client::delete_ip_access_settings): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteIpAccessSettingsError {
@@ -602,7 +623,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DeleteNetworkSettings`](crate::Client::delete_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteNetworkSettings`](crate::Client::delete_network_settings): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteNetworkSettingsError {
@@ -629,7 +651,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DeletePortal`](crate::Client::delete_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeletePortal`](crate::Client::delete_portal): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeletePortalError {
@@ -656,7 +679,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DeleteTrustStore`](crate::Client::delete_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteTrustStore`](crate::Client::delete_trust_store): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteTrustStoreError {
@@ -683,7 +707,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DeleteUserAccessLoggingSettings`](crate::Client::delete_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteUserAccessLoggingSettings`](crate::Client::delete_user_access_logging_settings):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteUserAccessLoggingSettingsError {
@@ -710,7 +735,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DeleteUserSettings`](crate::Client::delete_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DeleteUserSettings`](crate::Client::delete_user_settings): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DeleteUserSettingsError {
@@ -737,7 +763,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DisassociateBrowserSettings`](crate::Client::disassociate_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DisassociateBrowserSettings`](crate::Client::disassociate_browser_settings): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateBrowserSettingsError {
@@ -767,7 +794,9 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DisassociateDataProtectionSettings`](crate::Client::disassociate_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`DisassociateDataProtectionSettings`](crate::Client::disassociate_data_protection_settings): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateDataProtectionSettingsError {
@@ -797,7 +826,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DisassociateIpAccessSettings`](crate::Client::disassociate_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DisassociateIpAccessSettings`](crate::Client::disassociate_ip_access_settings): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateIpAccessSettingsError {
@@ -827,7 +857,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DisassociateNetworkSettings`](crate::Client::disassociate_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DisassociateNetworkSettings`](crate::Client::disassociate_network_settings): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateNetworkSettingsError {
@@ -857,7 +888,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DisassociateTrustStore`](crate::Client::disassociate_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DisassociateTrustStore`](crate::Client::disassociate_trust_store): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateTrustStoreError {
@@ -887,7 +919,9 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DisassociateUserAccessLoggingSettings`](crate::Client::disassociate_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`DisassociateUserAccessLoggingSettings`](crate::Client::disassociate_user_access_logging_settings):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateUserAccessLoggingSettingsError {
@@ -917,7 +951,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`DisassociateUserSettings`](crate::Client::disassociate_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DisassociateUserSettings`](crate::Client::disassociate_user_settings): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DisassociateUserSettingsError {
@@ -947,7 +982,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ExpireSession`](crate::Client::expire_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ExpireSession`](crate::Client::expire_session): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ExpireSessionError {
@@ -974,7 +1010,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetBrowserSettings`](crate::Client::get_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetBrowserSettings`](crate::Client::get_browser_settings): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetBrowserSettingsError {
@@ -1001,7 +1038,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetDataProtectionSettings`](crate::Client::get_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetDataProtectionSettings`](crate::Client::get_data_protection_settings): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetDataProtectionSettingsError {
@@ -1028,7 +1066,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetIdentityProvider`](crate::Client::get_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetIdentityProvider`](crate::Client::get_identity_provider): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetIdentityProviderError {
@@ -1055,7 +1094,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetIpAccessSettings`](crate::Client::get_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetIpAccessSettings`](crate::Client::get_ip_access_settings): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetIpAccessSettingsError {
@@ -1082,7 +1122,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetNetworkSettings`](crate::Client::get_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetNetworkSettings`](crate::Client::get_network_settings): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetNetworkSettingsError {
@@ -1109,7 +1150,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetPortal`](crate::Client::get_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetPortal`](crate::Client::get_portal): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetPortalError {
@@ -1136,7 +1178,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetPortalServiceProviderMetadata`](crate::Client::get_portal_service_provider_metadata): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetPortalServiceProviderMetadata`](crate::Client::get_portal_service_provider_metadata):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetPortalServiceProviderMetadataError {
@@ -1163,7 +1206,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetSessionError {
@@ -1190,7 +1234,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetTrustStore`](crate::Client::get_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetTrustStore`](crate::Client::get_trust_store): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetTrustStoreError {
@@ -1217,7 +1262,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetTrustStoreCertificate`](crate::Client::get_trust_store_certificate): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetTrustStoreCertificate`](crate::Client::get_trust_store_certificate): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetTrustStoreCertificateError {
@@ -1244,7 +1290,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetUserAccessLoggingSettings`](crate::Client::get_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetUserAccessLoggingSettings`](crate::Client::get_user_access_logging_settings): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetUserAccessLoggingSettingsError {
@@ -1271,7 +1318,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`GetUserSettings`](crate::Client::get_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GetUserSettings`](crate::Client::get_user_settings): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GetUserSettingsError {
@@ -1298,7 +1346,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListBrowserSettings`](crate::Client::list_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListBrowserSettings`](crate::Client::list_browser_settings): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListBrowserSettingsError {
@@ -1322,7 +1371,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListDataProtectionSettings`](crate::Client::list_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListDataProtectionSettings`](crate::Client::list_data_protection_settings): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListDataProtectionSettingsError {
@@ -1346,7 +1396,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListIdentityProviders`](crate::Client::list_identity_providers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListIdentityProviders`](crate::Client::list_identity_providers): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListIdentityProvidersError {
@@ -1370,7 +1421,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListIpAccessSettings`](crate::Client::list_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListIpAccessSettings`](crate::Client::list_ip_access_settings): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListIpAccessSettingsError {
@@ -1394,7 +1446,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListNetworkSettings`](crate::Client::list_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListNetworkSettings`](crate::Client::list_network_settings): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListNetworkSettingsError {
@@ -1418,7 +1471,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListPortals`](crate::Client::list_portals): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListPortals`](crate::Client::list_portals): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListPortalsError {
@@ -1442,7 +1496,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListSessionsError {
@@ -1469,7 +1524,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTagsForResourceError {
@@ -1496,7 +1552,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListTrustStoreCertificates`](crate::Client::list_trust_store_certificates): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListTrustStoreCertificates`](crate::Client::list_trust_store_certificates): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTrustStoreCertificatesError {
@@ -1523,7 +1580,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListTrustStores`](crate::Client::list_trust_stores): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListTrustStores`](crate::Client::list_trust_stores): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListTrustStoresError {
@@ -1547,7 +1605,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListUserAccessLoggingSettings`](crate::Client::list_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListUserAccessLoggingSettings`](crate::Client::list_user_access_logging_settings): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListUserAccessLoggingSettingsError {
@@ -1571,7 +1630,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`ListUserSettings`](crate::Client::list_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ListUserSettings`](crate::Client::list_user_settings): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ListUserSettingsError {
@@ -1595,7 +1655,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TagResourceError {
@@ -1625,7 +1686,8 @@ nimbus_aws::codegen::operation_error! {
     TooManyTagsException("TooManyTagsException", crate::operations::read_too_many_tags_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UntagResourceError {
@@ -1652,7 +1714,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UpdateBrowserSettings`](crate::Client::update_browser_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateBrowserSettings`](crate::Client::update_browser_settings): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateBrowserSettingsError {
@@ -1679,7 +1742,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UpdateDataProtectionSettings`](crate::Client::update_data_protection_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateDataProtectionSettings`](crate::Client::update_data_protection_settings): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateDataProtectionSettingsError {
@@ -1706,7 +1770,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UpdateIdentityProvider`](crate::Client::update_identity_provider): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateIdentityProvider`](crate::Client::update_identity_provider): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateIdentityProviderError {
@@ -1733,7 +1798,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UpdateIpAccessSettings`](crate::Client::update_ip_access_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateIpAccessSettings`](crate::Client::update_ip_access_settings): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateIpAccessSettingsError {
@@ -1760,7 +1826,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UpdateNetworkSettings`](crate::Client::update_network_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateNetworkSettings`](crate::Client::update_network_settings): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateNetworkSettingsError {
@@ -1787,7 +1854,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UpdatePortal`](crate::Client::update_portal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdatePortal`](crate::Client::update_portal): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdatePortalError {
@@ -1820,7 +1888,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UpdateTrustStore`](crate::Client::update_trust_store): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateTrustStore`](crate::Client::update_trust_store): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateTrustStoreError {
@@ -1850,7 +1919,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UpdateUserAccessLoggingSettings`](crate::Client::update_user_access_logging_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateUserAccessLoggingSettings`](crate::Client::update_user_access_logging_settings):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateUserAccessLoggingSettingsError {
@@ -1877,7 +1947,8 @@ nimbus_aws::codegen::operation_error! {
     ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
     ValidationException("ValidationException", crate::operations::read_validation_exception);
 }
-/// Errors of [`UpdateUserSettings`](crate::Client::update_user_settings): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UpdateUserSettings`](crate::Client::update_user_settings): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UpdateUserSettingsError {

@@ -7,7 +7,9 @@ static ASSOCIATE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_a
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::associate_browser_settings`](crate::Client::associate_browser_settings): Associates a browser settings resource with a web portal.
+/// Request builder of
+/// [`Client::associate_browser_settings`](crate::Client::associate_browser_settings): Associates a
+/// browser settings resource with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateBrowserSettings {
@@ -25,7 +27,8 @@ impl AssociateBrowserSettings {
     pub fn input(&self) -> &crate::types::AssociateBrowserSettingsRequest {
         &self.input
     }
-    /// Sends the `AssociateBrowserSettings` request and decodes the response; a modeled error arrives as its [`AssociateBrowserSettingsError`](crate::errors::AssociateBrowserSettingsError) variant.
+    /// Sends the `AssociateBrowserSettings` request and decodes the response; a modeled error arrives as
+    /// its [`AssociateBrowserSettingsError`](crate::errors::AssociateBrowserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -63,7 +66,9 @@ static ASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = 
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::associate_data_protection_settings`](crate::Client::associate_data_protection_settings): Associates a data protection settings resource with a web portal.
+/// Request builder of
+/// [`Client::associate_data_protection_settings`](crate::Client::associate_data_protection_settings):
+/// Associates a data protection settings resource with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateDataProtectionSettings {
@@ -81,7 +86,10 @@ impl AssociateDataProtectionSettings {
     pub fn input(&self) -> &crate::types::AssociateDataProtectionSettingsRequest {
         &self.input
     }
-    /// Sends the `AssociateDataProtectionSettings` request and decodes the response; a modeled error arrives as its [`AssociateDataProtectionSettingsError`](crate::errors::AssociateDataProtectionSettingsError) variant.
+    /// Sends the `AssociateDataProtectionSettings` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`AssociateDataProtectionSettingsError`](crate::errors::AssociateDataProtectionSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -119,7 +127,9 @@ static ASSOCIATE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::associate_ip_access_settings`](crate::Client::associate_ip_access_settings): Associates an IP access settings resource with a web portal.
+/// Request builder of
+/// [`Client::associate_ip_access_settings`](crate::Client::associate_ip_access_settings): Associates an
+/// IP access settings resource with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateIpAccessSettings {
@@ -137,7 +147,8 @@ impl AssociateIpAccessSettings {
     pub fn input(&self) -> &crate::types::AssociateIpAccessSettingsRequest {
         &self.input
     }
-    /// Sends the `AssociateIpAccessSettings` request and decodes the response; a modeled error arrives as its [`AssociateIpAccessSettingsError`](crate::errors::AssociateIpAccessSettingsError) variant.
+    /// Sends the `AssociateIpAccessSettings` request and decodes the response; a modeled error arrives as
+    /// its [`AssociateIpAccessSettingsError`](crate::errors::AssociateIpAccessSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -175,7 +186,9 @@ static ASSOCIATE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_a
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::associate_network_settings`](crate::Client::associate_network_settings): Associates a network settings resource with a web portal.
+/// Request builder of
+/// [`Client::associate_network_settings`](crate::Client::associate_network_settings): Associates a
+/// network settings resource with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateNetworkSettings {
@@ -193,7 +206,8 @@ impl AssociateNetworkSettings {
     pub fn input(&self) -> &crate::types::AssociateNetworkSettingsRequest {
         &self.input
     }
-    /// Sends the `AssociateNetworkSettings` request and decodes the response; a modeled error arrives as its [`AssociateNetworkSettingsError`](crate::errors::AssociateNetworkSettingsError) variant.
+    /// Sends the `AssociateNetworkSettings` request and decodes the response; a modeled error arrives as
+    /// its [`AssociateNetworkSettingsError`](crate::errors::AssociateNetworkSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -231,7 +245,8 @@ static ASSOCIATE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::associate_trust_store`](crate::Client::associate_trust_store): Associates a trust store with a web portal.
+/// Request builder of [`Client::associate_trust_store`](crate::Client::associate_trust_store):
+/// Associates a trust store with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateTrustStore {
@@ -249,7 +264,8 @@ impl AssociateTrustStore {
     pub fn input(&self) -> &crate::types::AssociateTrustStoreRequest {
         &self.input
     }
-    /// Sends the `AssociateTrustStore` request and decodes the response; a modeled error arrives as its [`AssociateTrustStoreError`](crate::errors::AssociateTrustStoreError) variant.
+    /// Sends the `AssociateTrustStore` request and decodes the response; a modeled error arrives as its
+    /// [`AssociateTrustStoreError`](crate::errors::AssociateTrustStoreError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -287,7 +303,9 @@ static ASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInf
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::associate_user_access_logging_settings`](crate::Client::associate_user_access_logging_settings): Associates a user access logging settings resource with a web portal.
+/// Request builder of
+/// [`Client::associate_user_access_logging_settings`](crate::Client::associate_user_access_logging_settings):
+/// Associates a user access logging settings resource with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateUserAccessLoggingSettings {
@@ -305,7 +323,10 @@ impl AssociateUserAccessLoggingSettings {
     pub fn input(&self) -> &crate::types::AssociateUserAccessLoggingSettingsRequest {
         &self.input
     }
-    /// Sends the `AssociateUserAccessLoggingSettings` request and decodes the response; a modeled error arrives as its [`AssociateUserAccessLoggingSettingsError`](crate::errors::AssociateUserAccessLoggingSettingsError) variant.
+    /// Sends the `AssociateUserAccessLoggingSettings` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`AssociateUserAccessLoggingSettingsError`](crate::errors::AssociateUserAccessLoggingSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -345,7 +366,8 @@ static ASSOCIATE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::associate_user_settings`](crate::Client::associate_user_settings): Associates a user settings resource with a web portal.
+/// Request builder of [`Client::associate_user_settings`](crate::Client::associate_user_settings):
+/// Associates a user settings resource with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AssociateUserSettings {
@@ -363,7 +385,8 @@ impl AssociateUserSettings {
     pub fn input(&self) -> &crate::types::AssociateUserSettingsRequest {
         &self.input
     }
-    /// Sends the `AssociateUserSettings` request and decodes the response; a modeled error arrives as its [`AssociateUserSettingsError`](crate::errors::AssociateUserSettingsError) variant.
+    /// Sends the `AssociateUserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`AssociateUserSettingsError`](crate::errors::AssociateUserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -401,7 +424,10 @@ static CREATE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_browser_settings`](crate::Client::create_browser_settings): Creates a browser settings resource that can be associated with a web portal. Once associated with a web portal, browser settings control how the browser will behave once a user starts a streaming session for the web portal.
+/// Request builder of [`Client::create_browser_settings`](crate::Client::create_browser_settings):
+/// Creates a browser settings resource that can be associated with a web portal. Once associated with a
+/// web portal, browser settings control how the browser will behave once a user starts a streaming
+/// session for the web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateBrowserSettings {
@@ -437,14 +463,18 @@ impl CreateBrowserSettings {
         self.input = self.input.set_additional_encryption_context(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `CreateBrowserSettings` request and decodes the response; a modeled error arrives as its [`CreateBrowserSettingsError`](crate::errors::CreateBrowserSettingsError) variant.
+    /// Sends the `CreateBrowserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`CreateBrowserSettingsError`](crate::errors::CreateBrowserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -477,7 +507,9 @@ static CREATE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nim
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_data_protection_settings`](crate::Client::create_data_protection_settings): Creates a data protection settings resource that can be associated with a web portal.
+/// Request builder of
+/// [`Client::create_data_protection_settings`](crate::Client::create_data_protection_settings): Creates
+/// a data protection settings resource that can be associated with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateDataProtectionSettings {
@@ -523,7 +555,8 @@ impl CreateDataProtectionSettings {
         self.input = self.input.set_additional_encryption_context(value);
         self
     }
-    /// The inline redaction configuration of the data protection settings that will be applied to all sessions.
+    /// The inline redaction configuration of the data protection settings that will be applied to all
+    /// sessions.
     pub fn set_inline_redaction_configuration(
         mut self,
         value: impl Into<crate::types::InlineRedactionConfiguration>,
@@ -531,14 +564,19 @@ impl CreateDataProtectionSettings {
         self.input = self.input.set_inline_redaction_configuration(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `CreateDataProtectionSettings` request and decodes the response; a modeled error arrives as its [`CreateDataProtectionSettingsError`](crate::errors::CreateDataProtectionSettingsError) variant.
+    /// Sends the `CreateDataProtectionSettings` request and decodes the response; a modeled error arrives
+    /// as its [`CreateDataProtectionSettingsError`](crate::errors::CreateDataProtectionSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -571,7 +609,8 @@ static CREATE_IDENTITY_PROVIDER: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_identity_provider`](crate::Client::create_identity_provider): Creates an identity provider resource that is then associated with a web portal.
+/// Request builder of [`Client::create_identity_provider`](crate::Client::create_identity_provider):
+/// Creates an identity provider resource that is then associated with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateIdentityProvider {
@@ -589,7 +628,10 @@ impl CreateIdentityProvider {
     pub fn input(&self) -> &crate::types::CreateIdentityProviderRequest {
         &self.input
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
@@ -601,7 +643,8 @@ impl CreateIdentityProvider {
         self.input = self.input.set_tags(value);
         self
     }
-    /// Sends the `CreateIdentityProvider` request and decodes the response; a modeled error arrives as its [`CreateIdentityProviderError`](crate::errors::CreateIdentityProviderError) variant.
+    /// Sends the `CreateIdentityProvider` request and decodes the response; a modeled error arrives as its
+    /// [`CreateIdentityProviderError`](crate::errors::CreateIdentityProviderError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -634,7 +677,8 @@ static CREATE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_ip_access_settings`](crate::Client::create_ip_access_settings): Creates an IP access settings resource that can be associated with a web portal.
+/// Request builder of [`Client::create_ip_access_settings`](crate::Client::create_ip_access_settings):
+/// Creates an IP access settings resource that can be associated with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateIpAccessSettings {
@@ -680,14 +724,18 @@ impl CreateIpAccessSettings {
         self.input = self.input.set_additional_encryption_context(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `CreateIpAccessSettings` request and decodes the response; a modeled error arrives as its [`CreateIpAccessSettingsError`](crate::errors::CreateIpAccessSettingsError) variant.
+    /// Sends the `CreateIpAccessSettings` request and decodes the response; a modeled error arrives as its
+    /// [`CreateIpAccessSettingsError`](crate::errors::CreateIpAccessSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -720,7 +768,9 @@ static CREATE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_network_settings`](crate::Client::create_network_settings): Creates a network settings resource that can be associated with a web portal. Once associated with a web portal, network settings define how streaming instances will connect with your specified VPC.
+/// Request builder of [`Client::create_network_settings`](crate::Client::create_network_settings):
+/// Creates a network settings resource that can be associated with a web portal. Once associated with a
+/// web portal, network settings define how streaming instances will connect with your specified VPC.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateNetworkSettings {
@@ -743,14 +793,18 @@ impl CreateNetworkSettings {
         self.input = self.input.set_tags(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `CreateNetworkSettings` request and decodes the response; a modeled error arrives as its [`CreateNetworkSettingsError`](crate::errors::CreateNetworkSettingsError) variant.
+    /// Sends the `CreateNetworkSettings` request and decodes the response; a modeled error arrives as its
+    /// [`CreateNetworkSettingsError`](crate::errors::CreateNetworkSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -824,18 +878,26 @@ impl CreatePortal {
         self.input = self.input.set_additional_encryption_context(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    /// The type of authentication integration points used when signing into the web portal. Defaults to
+    /// `Standard`.
     ///
-    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call
+    /// `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group
+    /// access to your web portal is controlled through your identity provider.
     ///
-    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
+    /// (including external identity provider integration), plus user and group access to your web portal,
+    /// can be configured in the IAM Identity Center.
     pub fn set_authentication_type(
         mut self,
         value: impl Into<crate::types::AuthenticationType>,
@@ -856,7 +918,8 @@ impl CreatePortal {
         self.input = self.input.set_max_concurrent_sessions(value);
         self
     }
-    /// Sends the `CreatePortal` request and decodes the response; a modeled error arrives as its [`CreatePortalError`](crate::errors::CreatePortalError) variant.
+    /// Sends the `CreatePortal` request and decodes the response; a modeled error arrives as its
+    /// [`CreatePortalError`](crate::errors::CreatePortalError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::CreatePortalResponse, crate::errors::CreatePortalError> {
@@ -886,7 +949,12 @@ static CREATE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_trust_store`](crate::Client::create_trust_store): Creates a trust store that can be associated with a web portal. A trust store contains certificate authority (CA) certificates. Once associated with a web portal, the browser in a streaming session will recognize certificates that have been issued using any of the CAs in the trust store. If your organization has internal websites that use certificates issued by private CAs, you should add the private CA certificate to the trust store.
+/// Request builder of [`Client::create_trust_store`](crate::Client::create_trust_store): Creates a
+/// trust store that can be associated with a web portal. A trust store contains certificate authority
+/// (CA) certificates. Once associated with a web portal, the browser in a streaming session will
+/// recognize certificates that have been issued using any of the CAs in the trust store. If your
+/// organization has internal websites that use certificates issued by private CAs, you should add the
+/// private CA certificate to the trust store.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateTrustStore {
@@ -909,14 +977,18 @@ impl CreateTrustStore {
         self.input = self.input.set_tags(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `CreateTrustStore` request and decodes the response; a modeled error arrives as its [`CreateTrustStoreError`](crate::errors::CreateTrustStoreError) variant.
+    /// Sends the `CreateTrustStore` request and decodes the response; a modeled error arrives as its
+    /// [`CreateTrustStoreError`](crate::errors::CreateTrustStoreError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -949,7 +1021,9 @@ static CREATE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo =
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_user_access_logging_settings`](crate::Client::create_user_access_logging_settings): Creates a user access logging settings resource that can be associated with a web portal.
+/// Request builder of
+/// [`Client::create_user_access_logging_settings`](crate::Client::create_user_access_logging_settings):
+/// Creates a user access logging settings resource that can be associated with a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateUserAccessLoggingSettings {
@@ -972,14 +1046,20 @@ impl CreateUserAccessLoggingSettings {
         self.input = self.input.set_tags(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `CreateUserAccessLoggingSettings` request and decodes the response; a modeled error arrives as its [`CreateUserAccessLoggingSettingsError`](crate::errors::CreateUserAccessLoggingSettingsError) variant.
+    /// Sends the `CreateUserAccessLoggingSettings` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`CreateUserAccessLoggingSettingsError`](crate::errors::CreateUserAccessLoggingSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1012,7 +1092,10 @@ static CREATE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::create_user_settings`](crate::Client::create_user_settings): Creates a user settings resource that can be associated with a web portal. Once associated with a web portal, user settings control how users can transfer data between a streaming session and the their local devices.
+/// Request builder of [`Client::create_user_settings`](crate::Client::create_user_settings): Creates a
+/// user settings resource that can be associated with a web portal. Once associated with a web portal,
+/// user settings control how users can transfer data between a streaming session and the their local
+/// devices.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct CreateUserSettings {
@@ -1040,7 +1123,8 @@ impl CreateUserSettings {
         self.input = self.input.set_disconnect_timeout_in_minutes(value);
         self
     }
-    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their
+    /// streaming session and the disconnect timeout interval begins.
     pub fn set_idle_disconnect_timeout_in_minutes(
         mut self,
         value: impl Into<i32>,
@@ -1048,14 +1132,18 @@ impl CreateUserSettings {
         self.input = self.input.set_idle_disconnect_timeout_in_minutes(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
+    /// The configuration that specifies which cookies should be synchronized from the end user's local
+    /// browser to the remote browser.
     pub fn set_cookie_synchronization_configuration(
         mut self,
         value: impl Into<crate::types::CookieSynchronizationConfiguration>,
@@ -1084,7 +1172,10 @@ impl CreateUserSettings {
         self.input = self.input.set_deep_link_allowed(value);
         self
     }
-    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
+    /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
+    /// during their sessions. If administrators do not modify these settings, end users retain control over
+    /// their toolbar preferences.
     pub fn set_toolbar_configuration(
         mut self,
         value: impl Into<crate::types::ToolbarConfiguration>,
@@ -1092,7 +1183,8 @@ impl CreateUserSettings {
         self.input = self.input.set_toolbar_configuration(value);
         self
     }
-    /// Sends the `CreateUserSettings` request and decodes the response; a modeled error arrives as its [`CreateUserSettingsError`](crate::errors::CreateUserSettingsError) variant.
+    /// Sends the `CreateUserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`CreateUserSettingsError`](crate::errors::CreateUserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1125,7 +1217,8 @@ static DELETE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_browser_settings`](crate::Client::delete_browser_settings): Deletes browser settings.
+/// Request builder of [`Client::delete_browser_settings`](crate::Client::delete_browser_settings):
+/// Deletes browser settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteBrowserSettings {
@@ -1143,7 +1236,8 @@ impl DeleteBrowserSettings {
     pub fn input(&self) -> &crate::types::DeleteBrowserSettingsRequest {
         &self.input
     }
-    /// Sends the `DeleteBrowserSettings` request and decodes the response; a modeled error arrives as its [`DeleteBrowserSettingsError`](crate::errors::DeleteBrowserSettingsError) variant.
+    /// Sends the `DeleteBrowserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteBrowserSettingsError`](crate::errors::DeleteBrowserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1176,7 +1270,9 @@ static DELETE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nim
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_data_protection_settings`](crate::Client::delete_data_protection_settings): Deletes data protection settings.
+/// Request builder of
+/// [`Client::delete_data_protection_settings`](crate::Client::delete_data_protection_settings): Deletes
+/// data protection settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteDataProtectionSettings {
@@ -1194,7 +1290,9 @@ impl DeleteDataProtectionSettings {
     pub fn input(&self) -> &crate::types::DeleteDataProtectionSettingsRequest {
         &self.input
     }
-    /// Sends the `DeleteDataProtectionSettings` request and decodes the response; a modeled error arrives as its [`DeleteDataProtectionSettingsError`](crate::errors::DeleteDataProtectionSettingsError) variant.
+    /// Sends the `DeleteDataProtectionSettings` request and decodes the response; a modeled error arrives
+    /// as its [`DeleteDataProtectionSettingsError`](crate::errors::DeleteDataProtectionSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1227,7 +1325,8 @@ static DELETE_IDENTITY_PROVIDER: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_identity_provider`](crate::Client::delete_identity_provider): Deletes the identity provider.
+/// Request builder of [`Client::delete_identity_provider`](crate::Client::delete_identity_provider):
+/// Deletes the identity provider.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteIdentityProvider {
@@ -1245,7 +1344,8 @@ impl DeleteIdentityProvider {
     pub fn input(&self) -> &crate::types::DeleteIdentityProviderRequest {
         &self.input
     }
-    /// Sends the `DeleteIdentityProvider` request and decodes the response; a modeled error arrives as its [`DeleteIdentityProviderError`](crate::errors::DeleteIdentityProviderError) variant.
+    /// Sends the `DeleteIdentityProvider` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteIdentityProviderError`](crate::errors::DeleteIdentityProviderError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1278,7 +1378,8 @@ static DELETE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_ip_access_settings`](crate::Client::delete_ip_access_settings): Deletes IP access settings.
+/// Request builder of [`Client::delete_ip_access_settings`](crate::Client::delete_ip_access_settings):
+/// Deletes IP access settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteIpAccessSettings {
@@ -1296,7 +1397,8 @@ impl DeleteIpAccessSettings {
     pub fn input(&self) -> &crate::types::DeleteIpAccessSettingsRequest {
         &self.input
     }
-    /// Sends the `DeleteIpAccessSettings` request and decodes the response; a modeled error arrives as its [`DeleteIpAccessSettingsError`](crate::errors::DeleteIpAccessSettingsError) variant.
+    /// Sends the `DeleteIpAccessSettings` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteIpAccessSettingsError`](crate::errors::DeleteIpAccessSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1329,7 +1431,8 @@ static DELETE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_network_settings`](crate::Client::delete_network_settings): Deletes network settings.
+/// Request builder of [`Client::delete_network_settings`](crate::Client::delete_network_settings):
+/// Deletes network settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteNetworkSettings {
@@ -1347,7 +1450,8 @@ impl DeleteNetworkSettings {
     pub fn input(&self) -> &crate::types::DeleteNetworkSettingsRequest {
         &self.input
     }
-    /// Sends the `DeleteNetworkSettings` request and decodes the response; a modeled error arrives as its [`DeleteNetworkSettingsError`](crate::errors::DeleteNetworkSettingsError) variant.
+    /// Sends the `DeleteNetworkSettings` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteNetworkSettingsError`](crate::errors::DeleteNetworkSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1398,7 +1502,8 @@ impl DeletePortal {
     pub fn input(&self) -> &crate::types::DeletePortalRequest {
         &self.input
     }
-    /// Sends the `DeletePortal` request and decodes the response; a modeled error arrives as its [`DeletePortalError`](crate::errors::DeletePortalError) variant.
+    /// Sends the `DeletePortal` request and decodes the response; a modeled error arrives as its
+    /// [`DeletePortalError`](crate::errors::DeletePortalError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::DeletePortalResponse, crate::errors::DeletePortalError> {
@@ -1428,7 +1533,8 @@ static DELETE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_trust_store`](crate::Client::delete_trust_store): Deletes the trust store.
+/// Request builder of [`Client::delete_trust_store`](crate::Client::delete_trust_store): Deletes the
+/// trust store.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteTrustStore {
@@ -1446,7 +1552,8 @@ impl DeleteTrustStore {
     pub fn input(&self) -> &crate::types::DeleteTrustStoreRequest {
         &self.input
     }
-    /// Sends the `DeleteTrustStore` request and decodes the response; a modeled error arrives as its [`DeleteTrustStoreError`](crate::errors::DeleteTrustStoreError) variant.
+    /// Sends the `DeleteTrustStore` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteTrustStoreError`](crate::errors::DeleteTrustStoreError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1479,7 +1586,9 @@ static DELETE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo =
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_user_access_logging_settings`](crate::Client::delete_user_access_logging_settings): Deletes user access logging settings.
+/// Request builder of
+/// [`Client::delete_user_access_logging_settings`](crate::Client::delete_user_access_logging_settings):
+/// Deletes user access logging settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteUserAccessLoggingSettings {
@@ -1497,7 +1606,10 @@ impl DeleteUserAccessLoggingSettings {
     pub fn input(&self) -> &crate::types::DeleteUserAccessLoggingSettingsRequest {
         &self.input
     }
-    /// Sends the `DeleteUserAccessLoggingSettings` request and decodes the response; a modeled error arrives as its [`DeleteUserAccessLoggingSettingsError`](crate::errors::DeleteUserAccessLoggingSettingsError) variant.
+    /// Sends the `DeleteUserAccessLoggingSettings` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`DeleteUserAccessLoggingSettingsError`](crate::errors::DeleteUserAccessLoggingSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1530,7 +1642,8 @@ static DELETE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::delete_user_settings`](crate::Client::delete_user_settings): Deletes user settings.
+/// Request builder of [`Client::delete_user_settings`](crate::Client::delete_user_settings): Deletes
+/// user settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DeleteUserSettings {
@@ -1548,7 +1661,8 @@ impl DeleteUserSettings {
     pub fn input(&self) -> &crate::types::DeleteUserSettingsRequest {
         &self.input
     }
-    /// Sends the `DeleteUserSettings` request and decodes the response; a modeled error arrives as its [`DeleteUserSettingsError`](crate::errors::DeleteUserSettingsError) variant.
+    /// Sends the `DeleteUserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`DeleteUserSettingsError`](crate::errors::DeleteUserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1581,7 +1695,9 @@ static DISASSOCIATE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::disassociate_browser_settings`](crate::Client::disassociate_browser_settings): Disassociates browser settings from a web portal.
+/// Request builder of
+/// [`Client::disassociate_browser_settings`](crate::Client::disassociate_browser_settings):
+/// Disassociates browser settings from a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateBrowserSettings {
@@ -1599,7 +1715,8 @@ impl DisassociateBrowserSettings {
     pub fn input(&self) -> &crate::types::DisassociateBrowserSettingsRequest {
         &self.input
     }
-    /// Sends the `DisassociateBrowserSettings` request and decodes the response; a modeled error arrives as its [`DisassociateBrowserSettingsError`](crate::errors::DisassociateBrowserSettingsError) variant.
+    /// Sends the `DisassociateBrowserSettings` request and decodes the response; a modeled error arrives as
+    /// its [`DisassociateBrowserSettingsError`](crate::errors::DisassociateBrowserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1633,7 +1750,9 @@ static DISASSOCIATE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::disassociate_data_protection_settings`](crate::Client::disassociate_data_protection_settings): Disassociates data protection settings from a web portal.
+/// Request builder of
+/// [`Client::disassociate_data_protection_settings`](crate::Client::disassociate_data_protection_settings):
+/// Disassociates data protection settings from a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateDataProtectionSettings {
@@ -1651,7 +1770,10 @@ impl DisassociateDataProtectionSettings {
     pub fn input(&self) -> &crate::types::DisassociateDataProtectionSettingsRequest {
         &self.input
     }
-    /// Sends the `DisassociateDataProtectionSettings` request and decodes the response; a modeled error arrives as its [`DisassociateDataProtectionSettingsError`](crate::errors::DisassociateDataProtectionSettingsError) variant.
+    /// Sends the `DisassociateDataProtectionSettings` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`DisassociateDataProtectionSettingsError`](crate::errors::DisassociateDataProtectionSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1687,7 +1809,9 @@ static DISASSOCIATE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nim
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::disassociate_ip_access_settings`](crate::Client::disassociate_ip_access_settings): Disassociates IP access settings from a web portal.
+/// Request builder of
+/// [`Client::disassociate_ip_access_settings`](crate::Client::disassociate_ip_access_settings):
+/// Disassociates IP access settings from a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateIpAccessSettings {
@@ -1705,7 +1829,9 @@ impl DisassociateIpAccessSettings {
     pub fn input(&self) -> &crate::types::DisassociateIpAccessSettingsRequest {
         &self.input
     }
-    /// Sends the `DisassociateIpAccessSettings` request and decodes the response; a modeled error arrives as its [`DisassociateIpAccessSettingsError`](crate::errors::DisassociateIpAccessSettingsError) variant.
+    /// Sends the `DisassociateIpAccessSettings` request and decodes the response; a modeled error arrives
+    /// as its [`DisassociateIpAccessSettingsError`](crate::errors::DisassociateIpAccessSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1739,7 +1865,9 @@ static DISASSOCIATE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::disassociate_network_settings`](crate::Client::disassociate_network_settings): Disassociates network settings from a web portal.
+/// Request builder of
+/// [`Client::disassociate_network_settings`](crate::Client::disassociate_network_settings):
+/// Disassociates network settings from a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateNetworkSettings {
@@ -1757,7 +1885,8 @@ impl DisassociateNetworkSettings {
     pub fn input(&self) -> &crate::types::DisassociateNetworkSettingsRequest {
         &self.input
     }
-    /// Sends the `DisassociateNetworkSettings` request and decodes the response; a modeled error arrives as its [`DisassociateNetworkSettingsError`](crate::errors::DisassociateNetworkSettingsError) variant.
+    /// Sends the `DisassociateNetworkSettings` request and decodes the response; a modeled error arrives as
+    /// its [`DisassociateNetworkSettingsError`](crate::errors::DisassociateNetworkSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1791,7 +1920,8 @@ static DISASSOCIATE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::disassociate_trust_store`](crate::Client::disassociate_trust_store): Disassociates a trust store from a web portal.
+/// Request builder of [`Client::disassociate_trust_store`](crate::Client::disassociate_trust_store):
+/// Disassociates a trust store from a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateTrustStore {
@@ -1809,7 +1939,8 @@ impl DisassociateTrustStore {
     pub fn input(&self) -> &crate::types::DisassociateTrustStoreRequest {
         &self.input
     }
-    /// Sends the `DisassociateTrustStore` request and decodes the response; a modeled error arrives as its [`DisassociateTrustStoreError`](crate::errors::DisassociateTrustStoreError) variant.
+    /// Sends the `DisassociateTrustStore` request and decodes the response; a modeled error arrives as its
+    /// [`DisassociateTrustStoreError`](crate::errors::DisassociateTrustStoreError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1843,7 +1974,9 @@ static DISASSOCIATE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::Operation
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::disassociate_user_access_logging_settings`](crate::Client::disassociate_user_access_logging_settings): Disassociates user access logging settings from a web portal.
+/// Request builder of
+/// [`Client::disassociate_user_access_logging_settings`](crate::Client::disassociate_user_access_logging_settings):
+/// Disassociates user access logging settings from a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateUserAccessLoggingSettings {
@@ -1861,7 +1994,10 @@ impl DisassociateUserAccessLoggingSettings {
     pub fn input(&self) -> &crate::types::DisassociateUserAccessLoggingSettingsRequest {
         &self.input
     }
-    /// Sends the `DisassociateUserAccessLoggingSettings` request and decodes the response; a modeled error arrives as its [`DisassociateUserAccessLoggingSettingsError`](crate::errors::DisassociateUserAccessLoggingSettingsError) variant.
+    /// Sends the `DisassociateUserAccessLoggingSettings` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`DisassociateUserAccessLoggingSettingsError`](crate::errors::DisassociateUserAccessLoggingSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1897,7 +2033,9 @@ static DISASSOCIATE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_a
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::disassociate_user_settings`](crate::Client::disassociate_user_settings): Disassociates user settings from a web portal.
+/// Request builder of
+/// [`Client::disassociate_user_settings`](crate::Client::disassociate_user_settings): Disassociates
+/// user settings from a web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DisassociateUserSettings {
@@ -1915,7 +2053,8 @@ impl DisassociateUserSettings {
     pub fn input(&self) -> &crate::types::DisassociateUserSettingsRequest {
         &self.input
     }
-    /// Sends the `DisassociateUserSettings` request and decodes the response; a modeled error arrives as its [`DisassociateUserSettingsError`](crate::errors::DisassociateUserSettingsError) variant.
+    /// Sends the `DisassociateUserSettings` request and decodes the response; a modeled error arrives as
+    /// its [`DisassociateUserSettingsError`](crate::errors::DisassociateUserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1949,7 +2088,8 @@ static EXPIRE_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::expire_session`](crate::Client::expire_session): Expires an active secure browser session.
+/// Request builder of [`Client::expire_session`](crate::Client::expire_session): Expires an active
+/// secure browser session.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ExpireSession {
@@ -1967,7 +2107,8 @@ impl ExpireSession {
     pub fn input(&self) -> &crate::types::ExpireSessionRequest {
         &self.input
     }
-    /// Sends the `ExpireSession` request and decodes the response; a modeled error arrives as its [`ExpireSessionError`](crate::errors::ExpireSessionError) variant.
+    /// Sends the `ExpireSession` request and decodes the response; a modeled error arrives as its
+    /// [`ExpireSessionError`](crate::errors::ExpireSessionError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::ExpireSessionResponse, crate::errors::ExpireSessionError> {
@@ -2002,7 +2143,8 @@ static GET_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_browser_settings`](crate::Client::get_browser_settings): Gets browser settings.
+/// Request builder of [`Client::get_browser_settings`](crate::Client::get_browser_settings): Gets
+/// browser settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetBrowserSettings {
@@ -2020,7 +2162,8 @@ impl GetBrowserSettings {
     pub fn input(&self) -> &crate::types::GetBrowserSettingsRequest {
         &self.input
     }
-    /// Sends the `GetBrowserSettings` request and decodes the response; a modeled error arrives as its [`GetBrowserSettingsError`](crate::errors::GetBrowserSettingsError) variant.
+    /// Sends the `GetBrowserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`GetBrowserSettingsError`](crate::errors::GetBrowserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2053,7 +2196,9 @@ static GET_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_data_protection_settings`](crate::Client::get_data_protection_settings): Gets the data protection settings.
+/// Request builder of
+/// [`Client::get_data_protection_settings`](crate::Client::get_data_protection_settings): Gets the data
+/// protection settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetDataProtectionSettings {
@@ -2071,7 +2216,8 @@ impl GetDataProtectionSettings {
     pub fn input(&self) -> &crate::types::GetDataProtectionSettingsRequest {
         &self.input
     }
-    /// Sends the `GetDataProtectionSettings` request and decodes the response; a modeled error arrives as its [`GetDataProtectionSettingsError`](crate::errors::GetDataProtectionSettingsError) variant.
+    /// Sends the `GetDataProtectionSettings` request and decodes the response; a modeled error arrives as
+    /// its [`GetDataProtectionSettingsError`](crate::errors::GetDataProtectionSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2104,7 +2250,8 @@ static GET_IDENTITY_PROVIDER: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_identity_provider`](crate::Client::get_identity_provider): Gets the identity provider.
+/// Request builder of [`Client::get_identity_provider`](crate::Client::get_identity_provider): Gets the
+/// identity provider.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetIdentityProvider {
@@ -2122,7 +2269,8 @@ impl GetIdentityProvider {
     pub fn input(&self) -> &crate::types::GetIdentityProviderRequest {
         &self.input
     }
-    /// Sends the `GetIdentityProvider` request and decodes the response; a modeled error arrives as its [`GetIdentityProviderError`](crate::errors::GetIdentityProviderError) variant.
+    /// Sends the `GetIdentityProvider` request and decodes the response; a modeled error arrives as its
+    /// [`GetIdentityProviderError`](crate::errors::GetIdentityProviderError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2155,7 +2303,8 @@ static GET_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_ip_access_settings`](crate::Client::get_ip_access_settings): Gets the IP access settings.
+/// Request builder of [`Client::get_ip_access_settings`](crate::Client::get_ip_access_settings): Gets
+/// the IP access settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetIpAccessSettings {
@@ -2173,7 +2322,8 @@ impl GetIpAccessSettings {
     pub fn input(&self) -> &crate::types::GetIpAccessSettingsRequest {
         &self.input
     }
-    /// Sends the `GetIpAccessSettings` request and decodes the response; a modeled error arrives as its [`GetIpAccessSettingsError`](crate::errors::GetIpAccessSettingsError) variant.
+    /// Sends the `GetIpAccessSettings` request and decodes the response; a modeled error arrives as its
+    /// [`GetIpAccessSettingsError`](crate::errors::GetIpAccessSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2206,7 +2356,8 @@ static GET_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_network_settings`](crate::Client::get_network_settings): Gets the network settings.
+/// Request builder of [`Client::get_network_settings`](crate::Client::get_network_settings): Gets the
+/// network settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetNetworkSettings {
@@ -2224,7 +2375,8 @@ impl GetNetworkSettings {
     pub fn input(&self) -> &crate::types::GetNetworkSettingsRequest {
         &self.input
     }
-    /// Sends the `GetNetworkSettings` request and decodes the response; a modeled error arrives as its [`GetNetworkSettingsError`](crate::errors::GetNetworkSettingsError) variant.
+    /// Sends the `GetNetworkSettings` request and decodes the response; a modeled error arrives as its
+    /// [`GetNetworkSettingsError`](crate::errors::GetNetworkSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2275,7 +2427,8 @@ impl GetPortal {
     pub fn input(&self) -> &crate::types::GetPortalRequest {
         &self.input
     }
-    /// Sends the `GetPortal` request and decodes the response; a modeled error arrives as its [`GetPortalError`](crate::errors::GetPortalError) variant.
+    /// Sends the `GetPortal` request and decodes the response; a modeled error arrives as its
+    /// [`GetPortalError`](crate::errors::GetPortalError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetPortalResponse, crate::errors::GetPortalError> {
@@ -2305,7 +2458,9 @@ static GET_PORTAL_SERVICE_PROVIDER_METADATA: nimbus_aws::codegen::OperationInfo 
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_portal_service_provider_metadata`](crate::Client::get_portal_service_provider_metadata): Gets the service provider metadata.
+/// Request builder of
+/// [`Client::get_portal_service_provider_metadata`](crate::Client::get_portal_service_provider_metadata):
+/// Gets the service provider metadata.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetPortalServiceProviderMetadata {
@@ -2323,7 +2478,10 @@ impl GetPortalServiceProviderMetadata {
     pub fn input(&self) -> &crate::types::GetPortalServiceProviderMetadataRequest {
         &self.input
     }
-    /// Sends the `GetPortalServiceProviderMetadata` request and decodes the response; a modeled error arrives as its [`GetPortalServiceProviderMetadataError`](crate::errors::GetPortalServiceProviderMetadataError) variant.
+    /// Sends the `GetPortalServiceProviderMetadata` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`GetPortalServiceProviderMetadataError`](crate::errors::GetPortalServiceProviderMetadataError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2356,7 +2514,8 @@ static GET_SESSION: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::Op
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_session`](crate::Client::get_session): Gets information for a secure browser session.
+/// Request builder of [`Client::get_session`](crate::Client::get_session): Gets information for a
+/// secure browser session.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetSession {
@@ -2374,7 +2533,8 @@ impl GetSession {
     pub fn input(&self) -> &crate::types::GetSessionRequest {
         &self.input
     }
-    /// Sends the `GetSession` request and decodes the response; a modeled error arrives as its [`GetSessionError`](crate::errors::GetSessionError) variant.
+    /// Sends the `GetSession` request and decodes the response; a modeled error arrives as its
+    /// [`GetSessionError`](crate::errors::GetSessionError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetSessionResponse, crate::errors::GetSessionError> {
@@ -2409,7 +2569,8 @@ static GET_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_trust_store`](crate::Client::get_trust_store): Gets the trust store.
+/// Request builder of [`Client::get_trust_store`](crate::Client::get_trust_store): Gets the trust
+/// store.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetTrustStore {
@@ -2427,7 +2588,8 @@ impl GetTrustStore {
     pub fn input(&self) -> &crate::types::GetTrustStoreRequest {
         &self.input
     }
-    /// Sends the `GetTrustStore` request and decodes the response; a modeled error arrives as its [`GetTrustStoreError`](crate::errors::GetTrustStoreError) variant.
+    /// Sends the `GetTrustStore` request and decodes the response; a modeled error arrives as its
+    /// [`GetTrustStoreError`](crate::errors::GetTrustStoreError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::GetTrustStoreResponse, crate::errors::GetTrustStoreError> {
@@ -2457,7 +2619,9 @@ static GET_TRUST_STORE_CERTIFICATE: nimbus_aws::codegen::OperationInfo = nimbus_
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_trust_store_certificate`](crate::Client::get_trust_store_certificate): Gets the trust store certificate.
+/// Request builder of
+/// [`Client::get_trust_store_certificate`](crate::Client::get_trust_store_certificate): Gets the trust
+/// store certificate.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetTrustStoreCertificate {
@@ -2475,7 +2639,8 @@ impl GetTrustStoreCertificate {
     pub fn input(&self) -> &crate::types::GetTrustStoreCertificateRequest {
         &self.input
     }
-    /// Sends the `GetTrustStoreCertificate` request and decodes the response; a modeled error arrives as its [`GetTrustStoreCertificateError`](crate::errors::GetTrustStoreCertificateError) variant.
+    /// Sends the `GetTrustStoreCertificate` request and decodes the response; a modeled error arrives as
+    /// its [`GetTrustStoreCertificateError`](crate::errors::GetTrustStoreCertificateError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2513,7 +2678,9 @@ static GET_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo = ni
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_user_access_logging_settings`](crate::Client::get_user_access_logging_settings): Gets user access logging settings.
+/// Request builder of
+/// [`Client::get_user_access_logging_settings`](crate::Client::get_user_access_logging_settings): Gets
+/// user access logging settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetUserAccessLoggingSettings {
@@ -2531,7 +2698,9 @@ impl GetUserAccessLoggingSettings {
     pub fn input(&self) -> &crate::types::GetUserAccessLoggingSettingsRequest {
         &self.input
     }
-    /// Sends the `GetUserAccessLoggingSettings` request and decodes the response; a modeled error arrives as its [`GetUserAccessLoggingSettingsError`](crate::errors::GetUserAccessLoggingSettingsError) variant.
+    /// Sends the `GetUserAccessLoggingSettings` request and decodes the response; a modeled error arrives
+    /// as its [`GetUserAccessLoggingSettingsError`](crate::errors::GetUserAccessLoggingSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2564,7 +2733,8 @@ static GET_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codeg
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::get_user_settings`](crate::Client::get_user_settings): Gets user settings.
+/// Request builder of [`Client::get_user_settings`](crate::Client::get_user_settings): Gets user
+/// settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GetUserSettings {
@@ -2582,7 +2752,8 @@ impl GetUserSettings {
     pub fn input(&self) -> &crate::types::GetUserSettingsRequest {
         &self.input
     }
-    /// Sends the `GetUserSettings` request and decodes the response; a modeled error arrives as its [`GetUserSettingsError`](crate::errors::GetUserSettingsError) variant.
+    /// Sends the `GetUserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`GetUserSettingsError`](crate::errors::GetUserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2615,7 +2786,8 @@ static LIST_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_browser_settings`](crate::Client::list_browser_settings): Retrieves a list of browser settings.
+/// Request builder of [`Client::list_browser_settings`](crate::Client::list_browser_settings):
+/// Retrieves a list of browser settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListBrowserSettings {
@@ -2659,7 +2831,8 @@ impl ListBrowserSettings {
             },
         )
     }
-    /// Sends the `ListBrowserSettings` request and decodes the response; a modeled error arrives as its [`ListBrowserSettingsError`](crate::errors::ListBrowserSettingsError) variant.
+    /// Sends the `ListBrowserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`ListBrowserSettingsError`](crate::errors::ListBrowserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2694,7 +2867,9 @@ static LIST_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_data_protection_settings`](crate::Client::list_data_protection_settings): Retrieves a list of data protection settings.
+/// Request builder of
+/// [`Client::list_data_protection_settings`](crate::Client::list_data_protection_settings): Retrieves a
+/// list of data protection settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListDataProtectionSettings {
@@ -2755,7 +2930,8 @@ impl ListDataProtectionSettings {
             },
         )
     }
-    /// Sends the `ListDataProtectionSettings` request and decodes the response; a modeled error arrives as its [`ListDataProtectionSettingsError`](crate::errors::ListDataProtectionSettingsError) variant.
+    /// Sends the `ListDataProtectionSettings` request and decodes the response; a modeled error arrives as
+    /// its [`ListDataProtectionSettingsError`](crate::errors::ListDataProtectionSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2790,7 +2966,8 @@ static LIST_IDENTITY_PROVIDERS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_identity_providers`](crate::Client::list_identity_providers): Retrieves a list of identity providers for a specific web portal.
+/// Request builder of [`Client::list_identity_providers`](crate::Client::list_identity_providers):
+/// Retrieves a list of identity providers for a specific web portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListIdentityProviders {
@@ -2834,7 +3011,8 @@ impl ListIdentityProviders {
             },
         )
     }
-    /// Sends the `ListIdentityProviders` request and decodes the response; a modeled error arrives as its [`ListIdentityProvidersError`](crate::errors::ListIdentityProvidersError) variant.
+    /// Sends the `ListIdentityProviders` request and decodes the response; a modeled error arrives as its
+    /// [`ListIdentityProvidersError`](crate::errors::ListIdentityProvidersError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2874,7 +3052,8 @@ static LIST_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_ip_access_settings`](crate::Client::list_ip_access_settings): Retrieves a list of IP access settings.
+/// Request builder of [`Client::list_ip_access_settings`](crate::Client::list_ip_access_settings):
+/// Retrieves a list of IP access settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListIpAccessSettings {
@@ -2918,7 +3097,8 @@ impl ListIpAccessSettings {
             },
         )
     }
-    /// Sends the `ListIpAccessSettings` request and decodes the response; a modeled error arrives as its [`ListIpAccessSettingsError`](crate::errors::ListIpAccessSettingsError) variant.
+    /// Sends the `ListIpAccessSettings` request and decodes the response; a modeled error arrives as its
+    /// [`ListIpAccessSettingsError`](crate::errors::ListIpAccessSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2953,7 +3133,8 @@ static LIST_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_network_settings`](crate::Client::list_network_settings): Retrieves a list of network settings.
+/// Request builder of [`Client::list_network_settings`](crate::Client::list_network_settings):
+/// Retrieves a list of network settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListNetworkSettings {
@@ -2997,7 +3178,8 @@ impl ListNetworkSettings {
             },
         )
     }
-    /// Sends the `ListNetworkSettings` request and decodes the response; a modeled error arrives as its [`ListNetworkSettingsError`](crate::errors::ListNetworkSettingsError) variant.
+    /// Sends the `ListNetworkSettings` request and decodes the response; a modeled error arrives as its
+    /// [`ListNetworkSettingsError`](crate::errors::ListNetworkSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3032,7 +3214,8 @@ static LIST_PORTALS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::O
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_portals`](crate::Client::list_portals): Retrieves a list or web portals.
+/// Request builder of [`Client::list_portals`](crate::Client::list_portals): Retrieves a list or web
+/// portals.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListPortals {
@@ -3076,7 +3259,8 @@ impl ListPortals {
             },
         )
     }
-    /// Sends the `ListPortals` request and decodes the response; a modeled error arrives as its [`ListPortalsError`](crate::errors::ListPortalsError) variant.
+    /// Sends the `ListPortals` request and decodes the response; a modeled error arrives as its
+    /// [`ListPortalsError`](crate::errors::ListPortalsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListPortalsResponse, crate::errors::ListPortalsError> {
@@ -3108,7 +3292,8 @@ static LIST_SESSIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_sessions`](crate::Client::list_sessions): Lists information for multiple secure browser sessions from a specific portal.
+/// Request builder of [`Client::list_sessions`](crate::Client::list_sessions): Lists information for
+/// multiple secure browser sessions from a specific portal.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListSessions {
@@ -3184,7 +3369,8 @@ impl ListSessions {
             |page| Some(&page).map(|v| &v.sessions).cloned().unwrap_or_default(),
         )
     }
-    /// Sends the `ListSessions` request and decodes the response; a modeled error arrives as its [`ListSessionsError`](crate::errors::ListSessionsError) variant.
+    /// Sends the `ListSessions` request and decodes the response; a modeled error arrives as its
+    /// [`ListSessionsError`](crate::errors::ListSessionsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::ListSessionsResponse, crate::errors::ListSessionsError> {
@@ -3233,7 +3419,8 @@ static LIST_TAGS_FOR_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_tags_for_resource`](crate::Client::list_tags_for_resource): Retrieves a list of tags for a resource.
+/// Request builder of [`Client::list_tags_for_resource`](crate::Client::list_tags_for_resource):
+/// Retrieves a list of tags for a resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTagsForResource {
@@ -3251,7 +3438,8 @@ impl ListTagsForResource {
     pub fn input(&self) -> &crate::types::ListTagsForResourceRequest {
         &self.input
     }
-    /// Sends the `ListTagsForResource` request and decodes the response; a modeled error arrives as its [`ListTagsForResourceError`](crate::errors::ListTagsForResourceError) variant.
+    /// Sends the `ListTagsForResource` request and decodes the response; a modeled error arrives as its
+    /// [`ListTagsForResourceError`](crate::errors::ListTagsForResourceError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3284,7 +3472,9 @@ static LIST_TRUST_STORE_CERTIFICATES: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_trust_store_certificates`](crate::Client::list_trust_store_certificates): Retrieves a list of trust store certificates.
+/// Request builder of
+/// [`Client::list_trust_store_certificates`](crate::Client::list_trust_store_certificates): Retrieves a
+/// list of trust store certificates.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTrustStoreCertificates {
@@ -3328,7 +3518,8 @@ impl ListTrustStoreCertificates {
             },
         )
     }
-    /// Sends the `ListTrustStoreCertificates` request and decodes the response; a modeled error arrives as its [`ListTrustStoreCertificatesError`](crate::errors::ListTrustStoreCertificatesError) variant.
+    /// Sends the `ListTrustStoreCertificates` request and decodes the response; a modeled error arrives as
+    /// its [`ListTrustStoreCertificatesError`](crate::errors::ListTrustStoreCertificatesError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3368,7 +3559,8 @@ static LIST_TRUST_STORES: nimbus_aws::codegen::OperationInfo = nimbus_aws::codeg
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_trust_stores`](crate::Client::list_trust_stores): Retrieves a list of trust stores.
+/// Request builder of [`Client::list_trust_stores`](crate::Client::list_trust_stores): Retrieves a list
+/// of trust stores.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListTrustStores {
@@ -3412,7 +3604,8 @@ impl ListTrustStores {
             },
         )
     }
-    /// Sends the `ListTrustStores` request and decodes the response; a modeled error arrives as its [`ListTrustStoresError`](crate::errors::ListTrustStoresError) variant.
+    /// Sends the `ListTrustStores` request and decodes the response; a modeled error arrives as its
+    /// [`ListTrustStoresError`](crate::errors::ListTrustStoresError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3447,7 +3640,9 @@ static LIST_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo = n
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_user_access_logging_settings`](crate::Client::list_user_access_logging_settings): Retrieves a list of user access logging settings.
+/// Request builder of
+/// [`Client::list_user_access_logging_settings`](crate::Client::list_user_access_logging_settings):
+/// Retrieves a list of user access logging settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListUserAccessLoggingSettings {
@@ -3491,7 +3686,9 @@ impl ListUserAccessLoggingSettings {
             },
         )
     }
-    /// Sends the `ListUserAccessLoggingSettings` request and decodes the response; a modeled error arrives as its [`ListUserAccessLoggingSettingsError`](crate::errors::ListUserAccessLoggingSettingsError) variant.
+    /// Sends the `ListUserAccessLoggingSettings` request and decodes the response; a modeled error arrives
+    /// as its [`ListUserAccessLoggingSettingsError`](crate::errors::ListUserAccessLoggingSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3526,7 +3723,8 @@ static LIST_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::list_user_settings`](crate::Client::list_user_settings): Retrieves a list of user settings.
+/// Request builder of [`Client::list_user_settings`](crate::Client::list_user_settings): Retrieves a
+/// list of user settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ListUserSettings {
@@ -3570,7 +3768,8 @@ impl ListUserSettings {
             },
         )
     }
-    /// Sends the `ListUserSettings` request and decodes the response; a modeled error arrives as its [`ListUserSettingsError`](crate::errors::ListUserSettingsError) variant.
+    /// Sends the `ListUserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`ListUserSettingsError`](crate::errors::ListUserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3605,7 +3804,8 @@ static TAG_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::O
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::tag_resource`](crate::Client::tag_resource): Adds or overwrites one or more tags for the specified resource.
+/// Request builder of [`Client::tag_resource`](crate::Client::tag_resource): Adds or overwrites one or
+/// more tags for the specified resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TagResource {
@@ -3623,14 +3823,18 @@ impl TagResource {
     pub fn input(&self) -> &crate::types::TagResourceRequest {
         &self.input
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `TagResource` request and decodes the response; a modeled error arrives as its [`TagResourceError`](crate::errors::TagResourceError) variant.
+    /// Sends the `TagResource` request and decodes the response; a modeled error arrives as its
+    /// [`TagResourceError`](crate::errors::TagResourceError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::TagResourceResponse, crate::errors::TagResourceError> {
@@ -3664,7 +3868,8 @@ static UNTAG_RESOURCE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::untag_resource`](crate::Client::untag_resource): Removes one or more tags from the specified resource.
+/// Request builder of [`Client::untag_resource`](crate::Client::untag_resource): Removes one or more
+/// tags from the specified resource.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UntagResource {
@@ -3682,7 +3887,8 @@ impl UntagResource {
     pub fn input(&self) -> &crate::types::UntagResourceRequest {
         &self.input
     }
-    /// Sends the `UntagResource` request and decodes the response; a modeled error arrives as its [`UntagResourceError`](crate::errors::UntagResourceError) variant.
+    /// Sends the `UntagResource` request and decodes the response; a modeled error arrives as its
+    /// [`UntagResourceError`](crate::errors::UntagResourceError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::UntagResourceResponse, crate::errors::UntagResourceError> {
@@ -3718,7 +3924,8 @@ static UPDATE_BROWSER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_browser_settings`](crate::Client::update_browser_settings): Updates browser settings.
+/// Request builder of [`Client::update_browser_settings`](crate::Client::update_browser_settings):
+/// Updates browser settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateBrowserSettings {
@@ -3741,14 +3948,18 @@ impl UpdateBrowserSettings {
         self.input = self.input.set_browser_policy(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `UpdateBrowserSettings` request and decodes the response; a modeled error arrives as its [`UpdateBrowserSettingsError`](crate::errors::UpdateBrowserSettingsError) variant.
+    /// Sends the `UpdateBrowserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateBrowserSettingsError`](crate::errors::UpdateBrowserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3785,7 +3996,9 @@ static UPDATE_DATA_PROTECTION_SETTINGS: nimbus_aws::codegen::OperationInfo = nim
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_data_protection_settings`](crate::Client::update_data_protection_settings): Updates data protection settings.
+/// Request builder of
+/// [`Client::update_data_protection_settings`](crate::Client::update_data_protection_settings): Updates
+/// data protection settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateDataProtectionSettings {
@@ -3803,7 +4016,8 @@ impl UpdateDataProtectionSettings {
     pub fn input(&self) -> &crate::types::UpdateDataProtectionSettingsRequest {
         &self.input
     }
-    /// The inline redaction configuration of the data protection settings that will be applied to all sessions.
+    /// The inline redaction configuration of the data protection settings that will be applied to all
+    /// sessions.
     pub fn set_inline_redaction_configuration(
         mut self,
         value: impl Into<crate::types::InlineRedactionConfiguration>,
@@ -3821,14 +4035,19 @@ impl UpdateDataProtectionSettings {
         self.input = self.input.set_description(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `UpdateDataProtectionSettings` request and decodes the response; a modeled error arrives as its [`UpdateDataProtectionSettingsError`](crate::errors::UpdateDataProtectionSettingsError) variant.
+    /// Sends the `UpdateDataProtectionSettings` request and decodes the response; a modeled error arrives
+    /// as its [`UpdateDataProtectionSettingsError`](crate::errors::UpdateDataProtectionSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3865,7 +4084,8 @@ static UPDATE_IDENTITY_PROVIDER: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_identity_provider`](crate::Client::update_identity_provider): Updates the identity provider.
+/// Request builder of [`Client::update_identity_provider`](crate::Client::update_identity_provider):
+/// Updates the identity provider.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateIdentityProvider {
@@ -3896,7 +4116,8 @@ impl UpdateIdentityProvider {
         self.input = self.input.set_identity_provider_type(value);
         self
     }
-    /// The details of the identity provider. The following list describes the provider detail keys for each identity provider type.
+    /// The details of the identity provider. The following list describes the provider detail keys for each
+    /// identity provider type.
     ///
     /// - For Google and Login with Amazon:
     ///   - `client_id`
@@ -3936,14 +4157,18 @@ impl UpdateIdentityProvider {
         self.input = self.input.set_identity_provider_details(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `UpdateIdentityProvider` request and decodes the response; a modeled error arrives as its [`UpdateIdentityProviderError`](crate::errors::UpdateIdentityProviderError) variant.
+    /// Sends the `UpdateIdentityProvider` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateIdentityProviderError`](crate::errors::UpdateIdentityProviderError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3980,7 +4205,8 @@ static UPDATE_IP_ACCESS_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_ip_access_settings`](crate::Client::update_ip_access_settings): Updates IP access settings.
+/// Request builder of [`Client::update_ip_access_settings`](crate::Client::update_ip_access_settings):
+/// Updates IP access settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateIpAccessSettings {
@@ -4013,14 +4239,18 @@ impl UpdateIpAccessSettings {
         self.input = self.input.set_ip_rules(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `UpdateIpAccessSettings` request and decodes the response; a modeled error arrives as its [`UpdateIpAccessSettingsError`](crate::errors::UpdateIpAccessSettingsError) variant.
+    /// Sends the `UpdateIpAccessSettings` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateIpAccessSettingsError`](crate::errors::UpdateIpAccessSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4057,7 +4287,8 @@ static UPDATE_NETWORK_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_network_settings`](crate::Client::update_network_settings): Updates network settings.
+/// Request builder of [`Client::update_network_settings`](crate::Client::update_network_settings):
+/// Updates network settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateNetworkSettings {
@@ -4080,7 +4311,8 @@ impl UpdateNetworkSettings {
         self.input = self.input.set_vpc_id(value);
         self
     }
-    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At least two of these subnets must be in different availability zones.
+    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At
+    /// least two of these subnets must be in different availability zones.
     pub fn set_subnet_ids(mut self, value: impl Into<Vec<String>>) -> Self {
         self.input = self.input.set_subnet_ids(value);
         self
@@ -4090,14 +4322,18 @@ impl UpdateNetworkSettings {
         self.input = self.input.set_security_group_ids(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `UpdateNetworkSettings` request and decodes the response; a modeled error arrives as its [`UpdateNetworkSettingsError`](crate::errors::UpdateNetworkSettingsError) variant.
+    /// Sends the `UpdateNetworkSettings` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateNetworkSettingsError`](crate::errors::UpdateNetworkSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4157,11 +4393,16 @@ impl UpdatePortal {
         self.input = self.input.set_display_name(value);
         self
     }
-    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    /// The type of authentication integration points used when signing into the web portal. Defaults to
+    /// `Standard`.
     ///
-    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call
+    /// `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group
+    /// access to your web portal is controlled through your identity provider.
     ///
-    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
+    /// (including external identity provider integration), plus user and group access to your web portal,
+    /// can be configured in the IAM Identity Center.
     pub fn set_authentication_type(
         mut self,
         value: impl Into<crate::types::AuthenticationType>,
@@ -4182,7 +4423,8 @@ impl UpdatePortal {
         self.input = self.input.set_max_concurrent_sessions(value);
         self
     }
-    /// Sends the `UpdatePortal` request and decodes the response; a modeled error arrives as its [`UpdatePortalError`](crate::errors::UpdatePortalError) variant.
+    /// Sends the `UpdatePortal` request and decodes the response; a modeled error arrives as its
+    /// [`UpdatePortalError`](crate::errors::UpdatePortalError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::UpdatePortalResponse, crate::errors::UpdatePortalError> {
@@ -4213,7 +4455,8 @@ static UPDATE_TRUST_STORE: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_trust_store`](crate::Client::update_trust_store): Updates the trust store.
+/// Request builder of [`Client::update_trust_store`](crate::Client::update_trust_store): Updates the
+/// trust store.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateTrustStore {
@@ -4244,14 +4487,18 @@ impl UpdateTrustStore {
         self.input = self.input.set_certificates_to_delete(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `UpdateTrustStore` request and decodes the response; a modeled error arrives as its [`UpdateTrustStoreError`](crate::errors::UpdateTrustStoreError) variant.
+    /// Sends the `UpdateTrustStore` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateTrustStoreError`](crate::errors::UpdateTrustStoreError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4288,7 +4535,9 @@ static UPDATE_USER_ACCESS_LOGGING_SETTINGS: nimbus_aws::codegen::OperationInfo =
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_user_access_logging_settings`](crate::Client::update_user_access_logging_settings): Updates the user access logging settings.
+/// Request builder of
+/// [`Client::update_user_access_logging_settings`](crate::Client::update_user_access_logging_settings):
+/// Updates the user access logging settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateUserAccessLoggingSettings {
@@ -4311,14 +4560,20 @@ impl UpdateUserAccessLoggingSettings {
         self.input = self.input.set_kinesis_stream_arn(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// Sends the `UpdateUserAccessLoggingSettings` request and decodes the response; a modeled error arrives as its [`UpdateUserAccessLoggingSettingsError`](crate::errors::UpdateUserAccessLoggingSettingsError) variant.
+    /// Sends the `UpdateUserAccessLoggingSettings` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`UpdateUserAccessLoggingSettingsError`](crate::errors::UpdateUserAccessLoggingSettingsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4355,7 +4610,8 @@ static UPDATE_USER_SETTINGS: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::update_user_settings`](crate::Client::update_user_settings): Updates the user settings.
+/// Request builder of [`Client::update_user_settings`](crate::Client::update_user_settings): Updates
+/// the user settings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UpdateUserSettings {
@@ -4418,7 +4674,8 @@ impl UpdateUserSettings {
         self.input = self.input.set_disconnect_timeout_in_minutes(value);
         self
     }
-    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their
+    /// streaming session and the disconnect timeout interval begins.
     pub fn set_idle_disconnect_timeout_in_minutes(
         mut self,
         value: impl Into<i32>,
@@ -4426,14 +4683,18 @@ impl UpdateUserSettings {
         self.input = self.input.set_idle_disconnect_timeout_in_minutes(value);
         self
     }
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     pub fn set_client_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_client_token(value);
         self
     }
-    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
+    /// The configuration that specifies which cookies should be synchronized from the end user's local
+    /// browser to the remote browser.
     ///
     /// If the allowlist and blocklist are empty, the configuration becomes null.
     pub fn set_cookie_synchronization_configuration(
@@ -4451,7 +4712,10 @@ impl UpdateUserSettings {
         self.input = self.input.set_deep_link_allowed(value);
         self
     }
-    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
+    /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
+    /// during their sessions. If administrators do not modify these settings, end users retain control over
+    /// their toolbar preferences.
     pub fn set_toolbar_configuration(
         mut self,
         value: impl Into<crate::types::ToolbarConfiguration>,
@@ -4459,7 +4723,8 @@ impl UpdateUserSettings {
         self.input = self.input.set_toolbar_configuration(value);
         self
     }
-    /// Sends the `UpdateUserSettings` request and decodes the response; a modeled error arrives as its [`UpdateUserSettingsError`](crate::errors::UpdateUserSettingsError) variant.
+    /// Sends the `UpdateUserSettings` request and decodes the response; a modeled error arrives as its
+    /// [`UpdateUserSettingsError`](crate::errors::UpdateUserSettingsError) variant.
     pub async fn send(
         self,
     ) -> Result<

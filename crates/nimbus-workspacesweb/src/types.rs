@@ -57,7 +57,8 @@ pub struct AssociateBrowserSettingsRequest {
     pub browser_settings_arn: String,
 }
 impl AssociateBrowserSettingsRequest {
-    /// Creates a `AssociateBrowserSettingsRequest` from its required members (`portal_arn`, `browser_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateBrowserSettingsRequest` from its required members (`portal_arn`,
+    /// `browser_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         browser_settings_arn: impl Into<String>,
@@ -92,7 +93,8 @@ pub struct AssociateBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateBrowserSettingsResponse {
-    /// Creates a `AssociateBrowserSettingsResponse` from its required members (`portal_arn`, `browser_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateBrowserSettingsResponse` from its required members (`portal_arn`,
+    /// `browser_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         browser_settings_arn: impl Into<String>,
@@ -132,7 +134,8 @@ pub struct AssociateDataProtectionSettingsRequest {
     pub data_protection_settings_arn: String,
 }
 impl AssociateDataProtectionSettingsRequest {
-    /// Creates a `AssociateDataProtectionSettingsRequest` from its required members (`portal_arn`, `data_protection_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateDataProtectionSettingsRequest` from its required members (`portal_arn`,
+    /// `data_protection_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         data_protection_settings_arn: impl Into<String>,
@@ -167,7 +170,8 @@ pub struct AssociateDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateDataProtectionSettingsResponse {
-    /// Creates a `AssociateDataProtectionSettingsResponse` from its required members (`portal_arn`, `data_protection_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateDataProtectionSettingsResponse` from its required members (`portal_arn`,
+    /// `data_protection_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         data_protection_settings_arn: impl Into<String>,
@@ -207,7 +211,8 @@ pub struct AssociateIpAccessSettingsRequest {
     pub ip_access_settings_arn: String,
 }
 impl AssociateIpAccessSettingsRequest {
-    /// Creates a `AssociateIpAccessSettingsRequest` from its required members (`portal_arn`, `ip_access_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateIpAccessSettingsRequest` from its required members (`portal_arn`,
+    /// `ip_access_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         ip_access_settings_arn: impl Into<String>,
@@ -242,7 +247,8 @@ pub struct AssociateIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateIpAccessSettingsResponse {
-    /// Creates a `AssociateIpAccessSettingsResponse` from its required members (`portal_arn`, `ip_access_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateIpAccessSettingsResponse` from its required members (`portal_arn`,
+    /// `ip_access_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         ip_access_settings_arn: impl Into<String>,
@@ -282,7 +288,8 @@ pub struct AssociateNetworkSettingsRequest {
     pub network_settings_arn: String,
 }
 impl AssociateNetworkSettingsRequest {
-    /// Creates a `AssociateNetworkSettingsRequest` from its required members (`portal_arn`, `network_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateNetworkSettingsRequest` from its required members (`portal_arn`,
+    /// `network_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         network_settings_arn: impl Into<String>,
@@ -317,7 +324,8 @@ pub struct AssociateNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateNetworkSettingsResponse {
-    /// Creates a `AssociateNetworkSettingsResponse` from its required members (`portal_arn`, `network_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateNetworkSettingsResponse` from its required members (`portal_arn`,
+    /// `network_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         network_settings_arn: impl Into<String>,
@@ -357,7 +365,8 @@ pub struct AssociateTrustStoreRequest {
     pub trust_store_arn: String,
 }
 impl AssociateTrustStoreRequest {
-    /// Creates a `AssociateTrustStoreRequest` from its required members (`portal_arn`, `trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateTrustStoreRequest` from its required members (`portal_arn`, `trust_store_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         trust_store_arn: impl Into<String>,
@@ -392,7 +401,8 @@ pub struct AssociateTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateTrustStoreResponse {
-    /// Creates a `AssociateTrustStoreResponse` from its required members (`portal_arn`, `trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateTrustStoreResponse` from its required members (`portal_arn`, `trust_store_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         trust_store_arn: impl Into<String>,
@@ -432,7 +442,8 @@ pub struct AssociateUserAccessLoggingSettingsRequest {
     pub user_access_logging_settings_arn: String,
 }
 impl AssociateUserAccessLoggingSettingsRequest {
-    /// Creates a `AssociateUserAccessLoggingSettingsRequest` from its required members (`portal_arn`, `user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateUserAccessLoggingSettingsRequest` from its required members (`portal_arn`,
+    /// `user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         user_access_logging_settings_arn: impl Into<String>,
@@ -467,7 +478,8 @@ pub struct AssociateUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateUserAccessLoggingSettingsResponse {
-    /// Creates a `AssociateUserAccessLoggingSettingsResponse` from its required members (`portal_arn`, `user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateUserAccessLoggingSettingsResponse` from its required members (`portal_arn`,
+    /// `user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         user_access_logging_settings_arn: impl Into<String>,
@@ -507,7 +519,8 @@ pub struct AssociateUserSettingsRequest {
     pub user_settings_arn: String,
 }
 impl AssociateUserSettingsRequest {
-    /// Creates a `AssociateUserSettingsRequest` from its required members (`portal_arn`, `user_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateUserSettingsRequest` from its required members (`portal_arn`,
+    /// `user_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         user_settings_arn: impl Into<String>,
@@ -542,7 +555,8 @@ pub struct AssociateUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl AssociateUserSettingsResponse {
-    /// Creates a `AssociateUserSettingsResponse` from its required members (`portal_arn`, `user_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `AssociateUserSettingsResponse` from its required members (`portal_arn`,
+    /// `user_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         user_settings_arn: impl Into<String>,
@@ -623,7 +637,9 @@ impl schemars::JsonSchema for AuthenticationType {
         nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// The browser settings resource that can be associated with a web portal. Once associated with a web portal, browser settings control how the browser will behave once a user starts a streaming session for the web portal.
+/// The browser settings resource that can be associated with a web portal. Once associated with a web
+/// portal, browser settings control how the browser will behave once a user starts a streaming session
+/// for the web portal.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -652,7 +668,8 @@ pub struct BrowserSettings {
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
 impl BrowserSettings {
-    /// Creates a `BrowserSettings` from its required members (`browser_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `BrowserSettings` from its required members (`browser_settings_arn`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(browser_settings_arn: impl Into<String>) -> Self {
         Self {
             browser_settings_arn: browser_settings_arn.into(),
@@ -708,7 +725,8 @@ pub struct BrowserSettingsSummary {
     pub browser_settings_arn: String,
 }
 impl BrowserSettingsSummary {
-    /// Creates a `BrowserSettingsSummary` from its required members (`browser_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `BrowserSettingsSummary` from its required members (`browser_settings_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(browser_settings_arn: impl Into<String>) -> Self {
         Self {
             browser_settings_arn: browser_settings_arn.into(),
@@ -982,7 +1000,8 @@ pub struct CookieSpecification {
     pub path: Option<String>,
 }
 impl CookieSpecification {
-    /// Creates a `CookieSpecification` from its required members (`domain`); optional members are set with the `set_*` methods.
+    /// Creates a `CookieSpecification` from its required members (`domain`); optional members are set with
+    /// the `set_*` methods.
     pub fn new(domain: impl Into<String>) -> Self {
         Self {
             domain: domain.into(),
@@ -1009,7 +1028,8 @@ impl std::fmt::Debug for CookieSpecification {
             .finish()
     }
 }
-/// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
+/// The configuration that specifies which cookies should be synchronized from the end user's local
+/// browser to the remote browser.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1022,7 +1042,8 @@ pub struct CookieSynchronizationConfiguration {
     pub blocklist: Option<Vec<CookieSpecification>>,
 }
 impl CookieSynchronizationConfiguration {
-    /// Creates a `CookieSynchronizationConfiguration` from its required members (`allowlist`); optional members are set with the `set_*` methods.
+    /// Creates a `CookieSynchronizationConfiguration` from its required members (`allowlist`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(allowlist: impl Into<Vec<CookieSpecification>>) -> Self {
         Self {
             allowlist: allowlist.into(),
@@ -1067,14 +1088,18 @@ pub struct CreateBrowserSettingsRequest {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub browser_policy: String,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl CreateBrowserSettingsRequest {
-    /// Creates a `CreateBrowserSettingsRequest` from its required members (`browser_policy`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateBrowserSettingsRequest` from its required members (`browser_policy`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(browser_policy: impl Into<String>) -> Self {
         Self {
             browser_policy: browser_policy.into(),
@@ -1091,7 +1116,8 @@ impl CreateBrowserSettingsRequest {
         self.customer_managed_key = Some(value.into());
         self
     }
-    /// Sets [`CreateBrowserSettingsRequest::additional_encryption_context`](Self::additional_encryption_context).
+    /// Sets
+    /// [`CreateBrowserSettingsRequest::additional_encryption_context`](Self::additional_encryption_context).
     pub fn set_additional_encryption_context(
         mut self,
         value: impl Into<std::collections::HashMap<String, String>>,
@@ -1133,7 +1159,8 @@ pub struct CreateBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateBrowserSettingsResponse {
-    /// Creates a `CreateBrowserSettingsResponse` from its required members (`browser_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateBrowserSettingsResponse` from its required members (`browser_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(browser_settings_arn: impl Into<String>) -> Self {
         Self {
             browser_settings_arn: browser_settings_arn.into(),
@@ -1169,20 +1196,25 @@ pub struct CreateDataProtectionSettingsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
-    /// The inline redaction configuration of the data protection settings that will be applied to all sessions.
+    /// The inline redaction configuration of the data protection settings that will be applied to all
+    /// sessions.
     #[serde(
         rename = "inlineRedactionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub inline_redaction_configuration: Option<InlineRedactionConfiguration>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl CreateDataProtectionSettingsRequest {
-    /// Creates an empty `CreateDataProtectionSettingsRequest`; optional members are set with the `set_*` methods.
+    /// Creates an empty `CreateDataProtectionSettingsRequest`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1206,7 +1238,8 @@ impl CreateDataProtectionSettingsRequest {
         self.customer_managed_key = Some(value.into());
         self
     }
-    /// Sets [`CreateDataProtectionSettingsRequest::additional_encryption_context`](Self::additional_encryption_context).
+    /// Sets
+    /// [`CreateDataProtectionSettingsRequest::additional_encryption_context`](Self::additional_encryption_context).
     pub fn set_additional_encryption_context(
         mut self,
         value: impl Into<std::collections::HashMap<String, String>>,
@@ -1214,7 +1247,8 @@ impl CreateDataProtectionSettingsRequest {
         self.additional_encryption_context = Some(value.into());
         self
     }
-    /// Sets [`CreateDataProtectionSettingsRequest::inline_redaction_configuration`](Self::inline_redaction_configuration).
+    /// Sets
+    /// [`CreateDataProtectionSettingsRequest::inline_redaction_configuration`](Self::inline_redaction_configuration).
     pub fn set_inline_redaction_configuration(
         mut self,
         value: impl Into<InlineRedactionConfiguration>,
@@ -1261,7 +1295,8 @@ pub struct CreateDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateDataProtectionSettingsResponse {
-    /// Creates a `CreateDataProtectionSettingsResponse` from its required members (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateDataProtectionSettingsResponse` from its required members
+    /// (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(data_protection_settings_arn: impl Into<String>) -> Self {
         Self {
             data_protection_settings_arn: data_protection_settings_arn.into(),
@@ -1300,7 +1335,8 @@ pub struct CreateIdentityProviderRequest {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_type: IdentityProviderType,
-    /// The identity provider details. The following list describes the provider detail keys for each identity provider type.
+    /// The identity provider details. The following list describes the provider detail keys for each
+    /// identity provider type.
     ///
     /// - For Google and Login with Amazon:
     ///   - `client_id`
@@ -1339,7 +1375,10 @@ pub struct CreateIdentityProviderRequest {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub identity_provider_details: std::collections::HashMap<String, String>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
@@ -1349,7 +1388,9 @@ pub struct CreateIdentityProviderRequest {
     pub tags: Option<Vec<Tag>>,
 }
 impl CreateIdentityProviderRequest {
-    /// Creates a `CreateIdentityProviderRequest` from its required members (`portal_arn`, `identity_provider_name`, `identity_provider_type`, `identity_provider_details`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateIdentityProviderRequest` from its required members (`portal_arn`,
+    /// `identity_provider_name`, `identity_provider_type`, `identity_provider_details`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         identity_provider_name: impl Into<String>,
@@ -1404,7 +1445,8 @@ pub struct CreateIdentityProviderResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateIdentityProviderResponse {
-    /// Creates a `CreateIdentityProviderResponse` from its required members (`identity_provider_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateIdentityProviderResponse` from its required members (`identity_provider_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(identity_provider_arn: impl Into<String>) -> Self {
         Self {
             identity_provider_arn: identity_provider_arn.into(),
@@ -1447,14 +1489,18 @@ pub struct CreateIpAccessSettingsRequest {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub ip_rules: Vec<IpRule>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl CreateIpAccessSettingsRequest {
-    /// Creates a `CreateIpAccessSettingsRequest` from its required members (`ip_rules`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateIpAccessSettingsRequest` from its required members (`ip_rules`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(ip_rules: impl Into<Vec<IpRule>>) -> Self {
         Self {
             ip_rules: ip_rules.into(),
@@ -1481,7 +1527,8 @@ impl CreateIpAccessSettingsRequest {
         self.customer_managed_key = Some(value.into());
         self
     }
-    /// Sets [`CreateIpAccessSettingsRequest::additional_encryption_context`](Self::additional_encryption_context).
+    /// Sets
+    /// [`CreateIpAccessSettingsRequest::additional_encryption_context`](Self::additional_encryption_context).
     pub fn set_additional_encryption_context(
         mut self,
         value: impl Into<std::collections::HashMap<String, String>>,
@@ -1525,7 +1572,8 @@ pub struct CreateIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateIpAccessSettingsResponse {
-    /// Creates a `CreateIpAccessSettingsResponse` from its required members (`ip_access_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateIpAccessSettingsResponse` from its required members (`ip_access_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(ip_access_settings_arn: impl Into<String>) -> Self {
         Self {
             ip_access_settings_arn: ip_access_settings_arn.into(),
@@ -1550,7 +1598,8 @@ pub struct CreateNetworkSettingsRequest {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub vpc_id: String,
-    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At least two of these subnets must be in different availability zones.
+    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At
+    /// least two of these subnets must be in different availability zones.
     #[serde(
         rename = "subnetIds",
         default,
@@ -1567,14 +1616,18 @@ pub struct CreateNetworkSettingsRequest {
     /// The tags to add to the network settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl CreateNetworkSettingsRequest {
-    /// Creates a `CreateNetworkSettingsRequest` from its required members (`vpc_id`, `subnet_ids`, `security_group_ids`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateNetworkSettingsRequest` from its required members (`vpc_id`, `subnet_ids`,
+    /// `security_group_ids`); optional members are set with the `set_*` methods.
     pub fn new(
         vpc_id: impl Into<String>,
         subnet_ids: impl Into<Vec<String>>,
@@ -1626,7 +1679,8 @@ pub struct CreateNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateNetworkSettingsResponse {
-    /// Creates a `CreateNetworkSettingsResponse` from its required members (`network_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateNetworkSettingsResponse` from its required members (`network_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(network_settings_arn: impl Into<String>) -> Self {
         Self {
             network_settings_arn: network_settings_arn.into(),
@@ -1659,16 +1713,24 @@ pub struct CreatePortalRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
-    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    /// The type of authentication integration points used when signing into the web portal. Defaults to
+    /// `Standard`.
     ///
-    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call
+    /// `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group
+    /// access to your web portal is controlled through your identity provider.
     ///
-    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
+    /// (including external identity provider integration), plus user and group access to your web portal,
+    /// can be configured in the IAM Identity Center.
     #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<AuthenticationType>,
     /// The type and resources of the underlying instance.
@@ -1768,7 +1830,8 @@ pub struct CreatePortalResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreatePortalResponse {
-    /// Creates a `CreatePortalResponse` from its required members (`portal_arn`, `portal_endpoint`); optional members are set with the `set_*` methods.
+    /// Creates a `CreatePortalResponse` from its required members (`portal_arn`, `portal_endpoint`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         portal_arn: impl Into<String>,
         portal_endpoint: impl Into<String>,
@@ -1800,14 +1863,18 @@ pub struct CreateTrustStoreRequest {
     /// The tags to add to the trust store. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl CreateTrustStoreRequest {
-    /// Creates a `CreateTrustStoreRequest` from its required members (`certificate_list`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateTrustStoreRequest` from its required members (`certificate_list`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(certificate_list: impl Into<Vec<nimbus_aws::codegen::Blob>>) -> Self {
         Self {
             certificate_list: certificate_list.into(),
@@ -1851,7 +1918,8 @@ pub struct CreateTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateTrustStoreResponse {
-    /// Creates a `CreateTrustStoreResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateTrustStoreResponse` from its required members (`trust_store_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
@@ -1879,14 +1947,18 @@ pub struct CreateUserAccessLoggingSettingsRequest {
     /// The tags to add to the user settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl CreateUserAccessLoggingSettingsRequest {
-    /// Creates a `CreateUserAccessLoggingSettingsRequest` from its required members (`kinesis_stream_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateUserAccessLoggingSettingsRequest` from its required members (`kinesis_stream_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(kinesis_stream_arn: impl Into<String>) -> Self {
         Self {
             kinesis_stream_arn: kinesis_stream_arn.into(),
@@ -1930,7 +2002,8 @@ pub struct CreateUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateUserAccessLoggingSettingsResponse {
-    /// Creates a `CreateUserAccessLoggingSettingsResponse` from its required members (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateUserAccessLoggingSettingsResponse` from its required members
+    /// (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(user_access_logging_settings_arn: impl Into<String>) -> Self {
         Self {
             user_access_logging_settings_arn: user_access_logging_settings_arn.into(),
@@ -1992,18 +2065,23 @@ pub struct CreateUserSettingsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_minutes: Option<i32>,
-    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their
+    /// streaming session and the disconnect timeout interval begins.
     #[serde(
         rename = "idleDisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
-    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
+    /// The configuration that specifies which cookies should be synchronized from the end user's local
+    /// browser to the remote browser.
     #[serde(
         rename = "cookieSynchronizationConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2021,12 +2099,17 @@ pub struct CreateUserSettingsRequest {
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
     #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
     pub deep_link_allowed: Option<EnabledType>,
-    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
+    /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
+    /// during their sessions. If administrators do not modify these settings, end users retain control over
+    /// their toolbar preferences.
     #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
 impl CreateUserSettingsRequest {
-    /// Creates a `CreateUserSettingsRequest` from its required members (`copy_allowed`, `paste_allowed`, `download_allowed`, `upload_allowed`, `print_allowed`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateUserSettingsRequest` from its required members (`copy_allowed`, `paste_allowed`,
+    /// `download_allowed`, `upload_allowed`, `print_allowed`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(
         copy_allowed: impl Into<EnabledType>,
         paste_allowed: impl Into<EnabledType>,
@@ -2048,12 +2131,14 @@ impl CreateUserSettingsRequest {
         self.tags = Some(value.into());
         self
     }
-    /// Sets [`CreateUserSettingsRequest::disconnect_timeout_in_minutes`](Self::disconnect_timeout_in_minutes).
+    /// Sets
+    /// [`CreateUserSettingsRequest::disconnect_timeout_in_minutes`](Self::disconnect_timeout_in_minutes).
     pub fn set_disconnect_timeout_in_minutes(mut self, value: impl Into<i32>) -> Self {
         self.disconnect_timeout_in_minutes = Some(value.into());
         self
     }
-    /// Sets [`CreateUserSettingsRequest::idle_disconnect_timeout_in_minutes`](Self::idle_disconnect_timeout_in_minutes).
+    /// Sets
+    /// [`CreateUserSettingsRequest::idle_disconnect_timeout_in_minutes`](Self::idle_disconnect_timeout_in_minutes).
     pub fn set_idle_disconnect_timeout_in_minutes(
         mut self,
         value: impl Into<i32>,
@@ -2066,7 +2151,8 @@ impl CreateUserSettingsRequest {
         self.client_token = Some(value.into());
         self
     }
-    /// Sets [`CreateUserSettingsRequest::cookie_synchronization_configuration`](Self::cookie_synchronization_configuration).
+    /// Sets
+    /// [`CreateUserSettingsRequest::cookie_synchronization_configuration`](Self::cookie_synchronization_configuration).
     pub fn set_cookie_synchronization_configuration(
         mut self,
         value: impl Into<CookieSynchronizationConfiguration>,
@@ -2079,7 +2165,8 @@ impl CreateUserSettingsRequest {
         self.customer_managed_key = Some(value.into());
         self
     }
-    /// Sets [`CreateUserSettingsRequest::additional_encryption_context`](Self::additional_encryption_context).
+    /// Sets
+    /// [`CreateUserSettingsRequest::additional_encryption_context`](Self::additional_encryption_context).
     pub fn set_additional_encryption_context(
         mut self,
         value: impl Into<std::collections::HashMap<String, String>>,
@@ -2144,7 +2231,8 @@ pub struct CreateUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl CreateUserSettingsResponse {
-    /// Creates a `CreateUserSettingsResponse` from its required members (`user_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `CreateUserSettingsResponse` from its required members (`user_settings_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(user_settings_arn: impl Into<String>) -> Self {
         Self {
             user_settings_arn: user_settings_arn.into(),
@@ -2169,7 +2257,9 @@ pub struct CustomPattern {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub pattern_name: String,
-    /// The pattern regex for the customer pattern. The format must follow JavaScript regex format. The pattern must be enclosed between slashes, and can have flags behind the second slash. For example: “/ab+c/gi”.
+    /// The pattern regex for the customer pattern. The format must follow JavaScript regex format. The
+    /// pattern must be enclosed between slashes, and can have flags behind the second slash. For example:
+    /// “/ab+c/gi”.
     #[serde(
         rename = "patternRegex",
         default,
@@ -2179,12 +2269,17 @@ pub struct CustomPattern {
     /// The pattern description for the customer pattern.
     #[serde(rename = "patternDescription", skip_serializing_if = "Option::is_none")]
     pub pattern_description: Option<String>,
-    /// The keyword regex for the customer pattern. After there is a match to the pattern regex, the keyword regex is used to search within the proximity of the match. If there is a keyword match, then the match is confirmed. If no keyword regex is provided, the pattern regex match will automatically be confirmed. The format must follow JavaScript regex format. The pattern must be enclosed between slashes, and can have flags behind the second slash. For example, “/ab+c/gi”
+    /// The keyword regex for the customer pattern. After there is a match to the pattern regex, the keyword
+    /// regex is used to search within the proximity of the match. If there is a keyword match, then the
+    /// match is confirmed. If no keyword regex is provided, the pattern regex match will automatically be
+    /// confirmed. The format must follow JavaScript regex format. The pattern must be enclosed between
+    /// slashes, and can have flags behind the second slash. For example, “/ab+c/gi”
     #[serde(rename = "keywordRegex", skip_serializing_if = "Option::is_none")]
     pub keyword_regex: Option<String>,
 }
 impl CustomPattern {
-    /// Creates a `CustomPattern` from its required members (`pattern_name`, `pattern_regex`); optional members are set with the `set_*` methods.
+    /// Creates a `CustomPattern` from its required members (`pattern_name`, `pattern_regex`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(
         pattern_name: impl Into<String>,
         pattern_regex: impl Into<String>,
@@ -2263,14 +2358,16 @@ pub struct DataProtectionSettings {
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
 impl DataProtectionSettings {
-    /// Creates a `DataProtectionSettings` from its required members (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DataProtectionSettings` from its required members (`data_protection_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(data_protection_settings_arn: impl Into<String>) -> Self {
         Self {
             data_protection_settings_arn: data_protection_settings_arn.into(),
             ..Default::default()
         }
     }
-    /// Sets [`DataProtectionSettings::inline_redaction_configuration`](Self::inline_redaction_configuration).
+    /// Sets
+    /// [`DataProtectionSettings::inline_redaction_configuration`](Self::inline_redaction_configuration).
     pub fn set_inline_redaction_configuration(
         mut self,
         value: impl Into<InlineRedactionConfiguration>,
@@ -2361,7 +2458,8 @@ pub struct DataProtectionSettingsSummary {
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
 }
 impl DataProtectionSettingsSummary {
-    /// Creates a `DataProtectionSettingsSummary` from its required members (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DataProtectionSettingsSummary` from its required members
+    /// (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(data_protection_settings_arn: impl Into<String>) -> Self {
         Self {
             data_protection_settings_arn: data_protection_settings_arn.into(),
@@ -2412,7 +2510,8 @@ pub struct DeleteBrowserSettingsRequest {
     pub browser_settings_arn: String,
 }
 impl DeleteBrowserSettingsRequest {
-    /// Creates a `DeleteBrowserSettingsRequest` from its required members (`browser_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteBrowserSettingsRequest` from its required members (`browser_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(browser_settings_arn: impl Into<String>) -> Self {
         Self {
             browser_settings_arn: browser_settings_arn.into(),
@@ -2454,7 +2553,8 @@ pub struct DeleteDataProtectionSettingsRequest {
     pub data_protection_settings_arn: String,
 }
 impl DeleteDataProtectionSettingsRequest {
-    /// Creates a `DeleteDataProtectionSettingsRequest` from its required members (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteDataProtectionSettingsRequest` from its required members
+    /// (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(data_protection_settings_arn: impl Into<String>) -> Self {
         Self {
             data_protection_settings_arn: data_protection_settings_arn.into(),
@@ -2471,7 +2571,8 @@ pub struct DeleteDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteDataProtectionSettingsResponse {
-    /// Creates an empty `DeleteDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DeleteDataProtectionSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2496,7 +2597,8 @@ pub struct DeleteIdentityProviderRequest {
     pub identity_provider_arn: String,
 }
 impl DeleteIdentityProviderRequest {
-    /// Creates a `DeleteIdentityProviderRequest` from its required members (`identity_provider_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteIdentityProviderRequest` from its required members (`identity_provider_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(identity_provider_arn: impl Into<String>) -> Self {
         Self {
             identity_provider_arn: identity_provider_arn.into(),
@@ -2513,7 +2615,8 @@ pub struct DeleteIdentityProviderResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteIdentityProviderResponse {
-    /// Creates an empty `DeleteIdentityProviderResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DeleteIdentityProviderResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2538,7 +2641,8 @@ pub struct DeleteIpAccessSettingsRequest {
     pub ip_access_settings_arn: String,
 }
 impl DeleteIpAccessSettingsRequest {
-    /// Creates a `DeleteIpAccessSettingsRequest` from its required members (`ip_access_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteIpAccessSettingsRequest` from its required members (`ip_access_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(ip_access_settings_arn: impl Into<String>) -> Self {
         Self {
             ip_access_settings_arn: ip_access_settings_arn.into(),
@@ -2555,7 +2659,8 @@ pub struct DeleteIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteIpAccessSettingsResponse {
-    /// Creates an empty `DeleteIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DeleteIpAccessSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2580,7 +2685,8 @@ pub struct DeleteNetworkSettingsRequest {
     pub network_settings_arn: String,
 }
 impl DeleteNetworkSettingsRequest {
-    /// Creates a `DeleteNetworkSettingsRequest` from its required members (`network_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteNetworkSettingsRequest` from its required members (`network_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(network_settings_arn: impl Into<String>) -> Self {
         Self {
             network_settings_arn: network_settings_arn.into(),
@@ -2622,7 +2728,8 @@ pub struct DeletePortalRequest {
     pub portal_arn: String,
 }
 impl DeletePortalRequest {
-    /// Creates a `DeletePortalRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DeletePortalRequest` from its required members (`portal_arn`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -2664,7 +2771,8 @@ pub struct DeleteTrustStoreRequest {
     pub trust_store_arn: String,
 }
 impl DeleteTrustStoreRequest {
-    /// Creates a `DeleteTrustStoreRequest` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteTrustStoreRequest` from its required members (`trust_store_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
@@ -2706,7 +2814,8 @@ pub struct DeleteUserAccessLoggingSettingsRequest {
     pub user_access_logging_settings_arn: String,
 }
 impl DeleteUserAccessLoggingSettingsRequest {
-    /// Creates a `DeleteUserAccessLoggingSettingsRequest` from its required members (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteUserAccessLoggingSettingsRequest` from its required members
+    /// (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(user_access_logging_settings_arn: impl Into<String>) -> Self {
         Self {
             user_access_logging_settings_arn: user_access_logging_settings_arn.into(),
@@ -2723,7 +2832,8 @@ pub struct DeleteUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DeleteUserAccessLoggingSettingsResponse {
-    /// Creates an empty `DeleteUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DeleteUserAccessLoggingSettingsResponse`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2748,7 +2858,8 @@ pub struct DeleteUserSettingsRequest {
     pub user_settings_arn: String,
 }
 impl DeleteUserSettingsRequest {
-    /// Creates a `DeleteUserSettingsRequest` from its required members (`user_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DeleteUserSettingsRequest` from its required members (`user_settings_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(user_settings_arn: impl Into<String>) -> Self {
         Self {
             user_settings_arn: user_settings_arn.into(),
@@ -2790,7 +2901,8 @@ pub struct DisassociateBrowserSettingsRequest {
     pub portal_arn: String,
 }
 impl DisassociateBrowserSettingsRequest {
-    /// Creates a `DisassociateBrowserSettingsRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DisassociateBrowserSettingsRequest` from its required members (`portal_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -2807,7 +2919,8 @@ pub struct DisassociateBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateBrowserSettingsResponse {
-    /// Creates an empty `DisassociateBrowserSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DisassociateBrowserSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2832,7 +2945,8 @@ pub struct DisassociateDataProtectionSettingsRequest {
     pub portal_arn: String,
 }
 impl DisassociateDataProtectionSettingsRequest {
-    /// Creates a `DisassociateDataProtectionSettingsRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DisassociateDataProtectionSettingsRequest` from its required members (`portal_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -2849,7 +2963,8 @@ pub struct DisassociateDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateDataProtectionSettingsResponse {
-    /// Creates an empty `DisassociateDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DisassociateDataProtectionSettingsResponse`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2874,7 +2989,8 @@ pub struct DisassociateIpAccessSettingsRequest {
     pub portal_arn: String,
 }
 impl DisassociateIpAccessSettingsRequest {
-    /// Creates a `DisassociateIpAccessSettingsRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DisassociateIpAccessSettingsRequest` from its required members (`portal_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -2891,7 +3007,8 @@ pub struct DisassociateIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateIpAccessSettingsResponse {
-    /// Creates an empty `DisassociateIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DisassociateIpAccessSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2916,7 +3033,8 @@ pub struct DisassociateNetworkSettingsRequest {
     pub portal_arn: String,
 }
 impl DisassociateNetworkSettingsRequest {
-    /// Creates a `DisassociateNetworkSettingsRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DisassociateNetworkSettingsRequest` from its required members (`portal_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -2933,7 +3051,8 @@ pub struct DisassociateNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateNetworkSettingsResponse {
-    /// Creates an empty `DisassociateNetworkSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DisassociateNetworkSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2958,7 +3077,8 @@ pub struct DisassociateTrustStoreRequest {
     pub portal_arn: String,
 }
 impl DisassociateTrustStoreRequest {
-    /// Creates a `DisassociateTrustStoreRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DisassociateTrustStoreRequest` from its required members (`portal_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -2975,7 +3095,8 @@ pub struct DisassociateTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateTrustStoreResponse {
-    /// Creates an empty `DisassociateTrustStoreResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DisassociateTrustStoreResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3000,7 +3121,8 @@ pub struct DisassociateUserAccessLoggingSettingsRequest {
     pub portal_arn: String,
 }
 impl DisassociateUserAccessLoggingSettingsRequest {
-    /// Creates a `DisassociateUserAccessLoggingSettingsRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DisassociateUserAccessLoggingSettingsRequest` from its required members (`portal_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -3017,7 +3139,8 @@ pub struct DisassociateUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateUserAccessLoggingSettingsResponse {
-    /// Creates an empty `DisassociateUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DisassociateUserAccessLoggingSettingsResponse`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3042,7 +3165,8 @@ pub struct DisassociateUserSettingsRequest {
     pub portal_arn: String,
 }
 impl DisassociateUserSettingsRequest {
-    /// Creates a `DisassociateUserSettingsRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `DisassociateUserSettingsRequest` from its required members (`portal_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -3059,7 +3183,8 @@ pub struct DisassociateUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DisassociateUserSettingsResponse {
-    /// Creates an empty `DisassociateUserSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DisassociateUserSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3156,7 +3281,8 @@ pub struct ExpireSessionRequest {
     pub session_id: String,
 }
 impl ExpireSessionRequest {
-    /// Creates a `ExpireSessionRequest` from its required members (`portal_id`, `session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `ExpireSessionRequest` from its required members (`portal_id`, `session_id`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(portal_id: impl Into<String>, session_id: impl Into<String>) -> Self {
         Self {
             portal_id: portal_id.into(),
@@ -3199,7 +3325,8 @@ pub struct GetBrowserSettingsRequest {
     pub browser_settings_arn: String,
 }
 impl GetBrowserSettingsRequest {
-    /// Creates a `GetBrowserSettingsRequest` from its required members (`browser_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetBrowserSettingsRequest` from its required members (`browser_settings_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(browser_settings_arn: impl Into<String>) -> Self {
         Self {
             browser_settings_arn: browser_settings_arn.into(),
@@ -3249,7 +3376,8 @@ pub struct GetDataProtectionSettingsRequest {
     pub data_protection_settings_arn: String,
 }
 impl GetDataProtectionSettingsRequest {
-    /// Creates a `GetDataProtectionSettingsRequest` from its required members (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetDataProtectionSettingsRequest` from its required members
+    /// (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(data_protection_settings_arn: impl Into<String>) -> Self {
         Self {
             data_protection_settings_arn: data_protection_settings_arn.into(),
@@ -3269,11 +3397,13 @@ pub struct GetDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetDataProtectionSettingsResponse {
-    /// Creates an empty `GetDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `GetDataProtectionSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`GetDataProtectionSettingsResponse::data_protection_settings`](Self::data_protection_settings).
+    /// Sets
+    /// [`GetDataProtectionSettingsResponse::data_protection_settings`](Self::data_protection_settings).
     pub fn set_data_protection_settings(
         mut self,
         value: impl Into<DataProtectionSettings>,
@@ -3302,7 +3432,8 @@ pub struct GetIdentityProviderRequest {
     pub identity_provider_arn: String,
 }
 impl GetIdentityProviderRequest {
-    /// Creates a `GetIdentityProviderRequest` from its required members (`identity_provider_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetIdentityProviderRequest` from its required members (`identity_provider_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(identity_provider_arn: impl Into<String>) -> Self {
         Self {
             identity_provider_arn: identity_provider_arn.into(),
@@ -3352,7 +3483,8 @@ pub struct GetIpAccessSettingsRequest {
     pub ip_access_settings_arn: String,
 }
 impl GetIpAccessSettingsRequest {
-    /// Creates a `GetIpAccessSettingsRequest` from its required members (`ip_access_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetIpAccessSettingsRequest` from its required members (`ip_access_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(ip_access_settings_arn: impl Into<String>) -> Self {
         Self {
             ip_access_settings_arn: ip_access_settings_arn.into(),
@@ -3402,7 +3534,8 @@ pub struct GetNetworkSettingsRequest {
     pub network_settings_arn: String,
 }
 impl GetNetworkSettingsRequest {
-    /// Creates a `GetNetworkSettingsRequest` from its required members (`network_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetNetworkSettingsRequest` from its required members (`network_settings_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(network_settings_arn: impl Into<String>) -> Self {
         Self {
             network_settings_arn: network_settings_arn.into(),
@@ -3452,7 +3585,8 @@ pub struct GetPortalRequest {
     pub portal_arn: String,
 }
 impl GetPortalRequest {
-    /// Creates a `GetPortalRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetPortalRequest` from its required members (`portal_arn`); optional members are set with
+    /// the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -3502,7 +3636,8 @@ pub struct GetPortalServiceProviderMetadataRequest {
     pub portal_arn: String,
 }
 impl GetPortalServiceProviderMetadataRequest {
-    /// Creates a `GetPortalServiceProviderMetadataRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetPortalServiceProviderMetadataRequest` from its required members (`portal_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -3532,14 +3667,16 @@ pub struct GetPortalServiceProviderMetadataResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetPortalServiceProviderMetadataResponse {
-    /// Creates a `GetPortalServiceProviderMetadataResponse` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetPortalServiceProviderMetadataResponse` from its required members (`portal_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
             ..Default::default()
         }
     }
-    /// Sets [`GetPortalServiceProviderMetadataResponse::service_provider_saml_metadata`](Self::service_provider_saml_metadata).
+    /// Sets
+    /// [`GetPortalServiceProviderMetadataResponse::service_provider_saml_metadata`](Self::service_provider_saml_metadata).
     pub fn set_service_provider_saml_metadata(
         mut self,
         value: impl Into<String>,
@@ -3576,7 +3713,8 @@ pub struct GetSessionRequest {
     pub session_id: String,
 }
 impl GetSessionRequest {
-    /// Creates a `GetSessionRequest` from its required members (`portal_id`, `session_id`); optional members are set with the `set_*` methods.
+    /// Creates a `GetSessionRequest` from its required members (`portal_id`, `session_id`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(portal_id: impl Into<String>, session_id: impl Into<String>) -> Self {
         Self {
             portal_id: portal_id.into(),
@@ -3634,7 +3772,8 @@ pub struct GetTrustStoreCertificateRequest {
     pub thumbprint: String,
 }
 impl GetTrustStoreCertificateRequest {
-    /// Creates a `GetTrustStoreCertificateRequest` from its required members (`trust_store_arn`, `thumbprint`); optional members are set with the `set_*` methods.
+    /// Creates a `GetTrustStoreCertificateRequest` from its required members (`trust_store_arn`,
+    /// `thumbprint`); optional members are set with the `set_*` methods.
     pub fn new(
         trust_store_arn: impl Into<String>,
         thumbprint: impl Into<String>,
@@ -3665,7 +3804,8 @@ pub struct GetTrustStoreCertificateResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetTrustStoreCertificateResponse {
-    /// Creates a `GetTrustStoreCertificateResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetTrustStoreCertificateResponse` from its required members (`trust_store_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
@@ -3698,7 +3838,8 @@ pub struct GetTrustStoreRequest {
     pub trust_store_arn: String,
 }
 impl GetTrustStoreRequest {
-    /// Creates a `GetTrustStoreRequest` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetTrustStoreRequest` from its required members (`trust_store_arn`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
@@ -3748,7 +3889,8 @@ pub struct GetUserAccessLoggingSettingsRequest {
     pub user_access_logging_settings_arn: String,
 }
 impl GetUserAccessLoggingSettingsRequest {
-    /// Creates a `GetUserAccessLoggingSettingsRequest` from its required members (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetUserAccessLoggingSettingsRequest` from its required members
+    /// (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(user_access_logging_settings_arn: impl Into<String>) -> Self {
         Self {
             user_access_logging_settings_arn: user_access_logging_settings_arn.into(),
@@ -3771,11 +3913,13 @@ pub struct GetUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl GetUserAccessLoggingSettingsResponse {
-    /// Creates an empty `GetUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `GetUserAccessLoggingSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`GetUserAccessLoggingSettingsResponse::user_access_logging_settings`](Self::user_access_logging_settings).
+    /// Sets
+    /// [`GetUserAccessLoggingSettingsResponse::user_access_logging_settings`](Self::user_access_logging_settings).
     pub fn set_user_access_logging_settings(
         mut self,
         value: impl Into<UserAccessLoggingSettings>,
@@ -3804,7 +3948,8 @@ pub struct GetUserSettingsRequest {
     pub user_settings_arn: String,
 }
 impl GetUserSettingsRequest {
-    /// Creates a `GetUserSettingsRequest` from its required members (`user_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `GetUserSettingsRequest` from its required members (`user_settings_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(user_settings_arn: impl Into<String>) -> Self {
         Self {
             user_settings_arn: user_settings_arn.into(),
@@ -3857,7 +4002,8 @@ pub struct IdentityProvider {
     /// The identity provider type.
     #[serde(rename = "identityProviderType", skip_serializing_if = "Option::is_none")]
     pub identity_provider_type: Option<IdentityProviderType>,
-    /// The identity provider details. The following list describes the provider detail keys for each identity provider type.
+    /// The identity provider details. The following list describes the provider detail keys for each
+    /// identity provider type.
     ///
     /// - For Google and Login with Amazon:
     ///   - `client_id`
@@ -3894,7 +4040,8 @@ pub struct IdentityProvider {
     pub identity_provider_details: Option<std::collections::HashMap<String, String>>,
 }
 impl IdentityProvider {
-    /// Creates a `IdentityProvider` from its required members (`identity_provider_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `IdentityProvider` from its required members (`identity_provider_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(identity_provider_arn: impl Into<String>) -> Self {
         Self {
             identity_provider_arn: identity_provider_arn.into(),
@@ -3953,7 +4100,8 @@ pub struct IdentityProviderSummary {
     pub identity_provider_type: Option<IdentityProviderType>,
 }
 impl IdentityProviderSummary {
-    /// Creates a `IdentityProviderSummary` from its required members (`identity_provider_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `IdentityProviderSummary` from its required members (`identity_provider_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(identity_provider_arn: impl Into<String>) -> Self {
         Self {
             identity_provider_arn: identity_provider_arn.into(),
@@ -4082,18 +4230,27 @@ pub struct InlineRedactionConfiguration {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub inline_redaction_patterns: Vec<InlineRedactionPattern>,
-    /// The global enforced URL configuration for the inline redaction configuration. This is applied to patterns that do not have a pattern-level enforced URL list.
+    /// The global enforced URL configuration for the inline redaction configuration. This is applied to
+    /// patterns that do not have a pattern-level enforced URL list.
     #[serde(rename = "globalEnforcedUrls", skip_serializing_if = "Option::is_none")]
     pub global_enforced_urls: Option<Vec<String>>,
-    /// The global exempt URL configuration for the inline redaction configuration. This is applied to patterns that do not have a pattern-level exempt URL list.
+    /// The global exempt URL configuration for the inline redaction configuration. This is applied to
+    /// patterns that do not have a pattern-level exempt URL list.
     #[serde(rename = "globalExemptUrls", skip_serializing_if = "Option::is_none")]
     pub global_exempt_urls: Option<Vec<String>>,
-    /// The global confidence level for the inline redaction configuration. This indicates the certainty of data type matches in the redaction process. Confidence level 3 means high confidence, and requires a formatted text pattern match in order for content to be redacted. Confidence level 2 means medium confidence, and redaction considers both formatted and unformatted text, and adds keyword associate to the logic. Confidence level 1 means low confidence, and redaction is enforced for both formatted pattern + unformatted pattern without keyword. This is applied to patterns that do not have a pattern-level confidence level. Defaults to confidence level 2.
+    /// The global confidence level for the inline redaction configuration. This indicates the certainty of
+    /// data type matches in the redaction process. Confidence level 3 means high confidence, and requires a
+    /// formatted text pattern match in order for content to be redacted. Confidence level 2 means medium
+    /// confidence, and redaction considers both formatted and unformatted text, and adds keyword associate
+    /// to the logic. Confidence level 1 means low confidence, and redaction is enforced for both formatted
+    /// pattern + unformatted pattern without keyword. This is applied to patterns that do not have a
+    /// pattern-level confidence level. Defaults to confidence level 2.
     #[serde(rename = "globalConfidenceLevel", skip_serializing_if = "Option::is_none")]
     pub global_confidence_level: Option<i32>,
 }
 impl InlineRedactionConfiguration {
-    /// Creates a `InlineRedactionConfiguration` from its required members (`inline_redaction_patterns`); optional members are set with the `set_*` methods.
+    /// Creates a `InlineRedactionConfiguration` from its required members (`inline_redaction_patterns`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(
         inline_redaction_patterns: impl Into<Vec<InlineRedactionPattern>>,
     ) -> Self {
@@ -4133,31 +4290,41 @@ impl std::fmt::Debug for InlineRedactionConfiguration {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InlineRedactionPattern {
-    /// The built-in pattern from the list of preconfigured patterns. Either a customPattern or builtInPatternId is required.
+    /// The built-in pattern from the list of preconfigured patterns. Either a customPattern or
+    /// builtInPatternId is required.
     #[serde(rename = "builtInPatternId", skip_serializing_if = "Option::is_none")]
     pub built_in_pattern_id: Option<String>,
     /// &gt;The configuration for a custom pattern. Either a customPattern or builtInPatternId is required.
     #[serde(rename = "customPattern", skip_serializing_if = "Option::is_none")]
     pub custom_pattern: Option<CustomPattern>,
-    /// The redaction placeholder that will replace the redacted text in session for the inline redaction pattern.
+    /// The redaction placeholder that will replace the redacted text in session for the inline redaction
+    /// pattern.
     #[serde(
         rename = "redactionPlaceHolder",
         default,
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub redaction_place_holder: RedactionPlaceHolder,
-    /// The enforced URL configuration for the inline redaction pattern. This will override the global enforced URL configuration.
+    /// The enforced URL configuration for the inline redaction pattern. This will override the global
+    /// enforced URL configuration.
     #[serde(rename = "enforcedUrls", skip_serializing_if = "Option::is_none")]
     pub enforced_urls: Option<Vec<String>>,
-    /// The exempt URL configuration for the inline redaction pattern. This will override the global exempt URL configuration for the inline redaction pattern.
+    /// The exempt URL configuration for the inline redaction pattern. This will override the global exempt
+    /// URL configuration for the inline redaction pattern.
     #[serde(rename = "exemptUrls", skip_serializing_if = "Option::is_none")]
     pub exempt_urls: Option<Vec<String>>,
-    /// The confidence level for inline redaction pattern. This indicates the certainty of data type matches in the redaction process. Confidence level 3 means high confidence, and requires a formatted text pattern match in order for content to be redacted. Confidence level 2 means medium confidence, and redaction considers both formatted and unformatted text, and adds keyword associate to the logic. Confidence level 1 means low confidence, and redaction is enforced for both formatted pattern + unformatted pattern without keyword. This overrides the global confidence level.
+    /// The confidence level for inline redaction pattern. This indicates the certainty of data type matches
+    /// in the redaction process. Confidence level 3 means high confidence, and requires a formatted text
+    /// pattern match in order for content to be redacted. Confidence level 2 means medium confidence, and
+    /// redaction considers both formatted and unformatted text, and adds keyword associate to the logic.
+    /// Confidence level 1 means low confidence, and redaction is enforced for both formatted pattern +
+    /// unformatted pattern without keyword. This overrides the global confidence level.
     #[serde(rename = "confidenceLevel", skip_serializing_if = "Option::is_none")]
     pub confidence_level: Option<i32>,
 }
 impl InlineRedactionPattern {
-    /// Creates a `InlineRedactionPattern` from its required members (`redaction_place_holder`); optional members are set with the `set_*` methods.
+    /// Creates a `InlineRedactionPattern` from its required members (`redaction_place_holder`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(redaction_place_holder: impl Into<RedactionPlaceHolder>) -> Self {
         Self {
             redaction_place_holder: redaction_place_holder.into(),
@@ -4358,7 +4525,8 @@ pub struct IpAccessSettings {
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
 impl IpAccessSettings {
-    /// Creates a `IpAccessSettings` from its required members (`ip_access_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `IpAccessSettings` from its required members (`ip_access_settings_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(ip_access_settings_arn: impl Into<String>) -> Self {
         Self {
             ip_access_settings_arn: ip_access_settings_arn.into(),
@@ -4450,7 +4618,8 @@ pub struct IpAccessSettingsSummary {
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
 }
 impl IpAccessSettingsSummary {
-    /// Creates a `IpAccessSettingsSummary` from its required members (`ip_access_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `IpAccessSettingsSummary` from its required members (`ip_access_settings_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(ip_access_settings_arn: impl Into<String>) -> Self {
         Self {
             ip_access_settings_arn: ip_access_settings_arn.into(),
@@ -4503,7 +4672,8 @@ pub struct IpRule {
     pub description: Option<String>,
 }
 impl IpRule {
-    /// Creates a `IpRule` from its required members (`ip_range`); optional members are set with the `set_*` methods.
+    /// Creates a `IpRule` from its required members (`ip_range`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(ip_range: impl Into<String>) -> Self {
         Self {
             ip_range: ip_range.into(),
@@ -4604,7 +4774,8 @@ pub struct ListDataProtectionSettingsRequest {
     pub max_results: Option<i32>,
 }
 impl ListDataProtectionSettingsRequest {
-    /// Creates an empty `ListDataProtectionSettingsRequest`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ListDataProtectionSettingsRequest`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -4635,11 +4806,13 @@ pub struct ListDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListDataProtectionSettingsResponse {
-    /// Creates an empty `ListDataProtectionSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ListDataProtectionSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`ListDataProtectionSettingsResponse::data_protection_settings`](Self::data_protection_settings).
+    /// Sets
+    /// [`ListDataProtectionSettingsResponse::data_protection_settings`](Self::data_protection_settings).
     pub fn set_data_protection_settings(
         mut self,
         value: impl Into<Vec<DataProtectionSettingsSummary>>,
@@ -4679,7 +4852,8 @@ pub struct ListIdentityProvidersRequest {
     pub portal_arn: String,
 }
 impl ListIdentityProvidersRequest {
-    /// Creates a `ListIdentityProvidersRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `ListIdentityProvidersRequest` from its required members (`portal_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -4967,7 +5141,8 @@ pub struct ListSessionsRequest {
     pub next_token: Option<String>,
 }
 impl ListSessionsRequest {
-    /// Creates a `ListSessionsRequest` from its required members (`portal_id`); optional members are set with the `set_*` methods.
+    /// Creates a `ListSessionsRequest` from its required members (`portal_id`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(portal_id: impl Into<String>) -> Self {
         Self {
             portal_id: portal_id.into(),
@@ -5034,7 +5209,8 @@ pub struct ListSessionsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListSessionsResponse {
-    /// Creates a `ListSessionsResponse` from its required members (`sessions`); optional members are set with the `set_*` methods.
+    /// Creates a `ListSessionsResponse` from its required members (`sessions`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(sessions: impl Into<Vec<SessionSummary>>) -> Self {
         Self {
             sessions: sessions.into(),
@@ -5067,7 +5243,8 @@ pub struct ListTagsForResourceRequest {
     pub resource_arn: String,
 }
 impl ListTagsForResourceRequest {
-    /// Creates a `ListTagsForResourceRequest` from its required members (`resource_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `ListTagsForResourceRequest` from its required members (`resource_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(resource_arn: impl Into<String>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -5130,7 +5307,8 @@ pub struct ListTrustStoreCertificatesRequest {
     pub max_results: Option<i32>,
 }
 impl ListTrustStoreCertificatesRequest {
-    /// Creates a `ListTrustStoreCertificatesRequest` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `ListTrustStoreCertificatesRequest` from its required members (`trust_store_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
@@ -5171,7 +5349,8 @@ pub struct ListTrustStoreCertificatesResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListTrustStoreCertificatesResponse {
-    /// Creates a `ListTrustStoreCertificatesResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `ListTrustStoreCertificatesResponse` from its required members (`trust_store_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
@@ -5274,7 +5453,8 @@ pub struct ListUserAccessLoggingSettingsRequest {
     pub max_results: Option<i32>,
 }
 impl ListUserAccessLoggingSettingsRequest {
-    /// Creates an empty `ListUserAccessLoggingSettingsRequest`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ListUserAccessLoggingSettingsRequest`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -5308,11 +5488,13 @@ pub struct ListUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ListUserAccessLoggingSettingsResponse {
-    /// Creates an empty `ListUserAccessLoggingSettingsResponse`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ListUserAccessLoggingSettingsResponse`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets [`ListUserAccessLoggingSettingsResponse::user_access_logging_settings`](Self::user_access_logging_settings).
+    /// Sets
+    /// [`ListUserAccessLoggingSettingsResponse::user_access_logging_settings`](Self::user_access_logging_settings).
     pub fn set_user_access_logging_settings(
         mut self,
         value: impl Into<Vec<UserAccessLoggingSettingsSummary>>,
@@ -5495,7 +5677,8 @@ impl schemars::JsonSchema for MaxDisplayResolution {
         nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// A network settings resource that can be associated with a web portal. Once associated with a web portal, network settings define how streaming instances will connect with your specified VPC.
+/// A network settings resource that can be associated with a web portal. Once associated with a web
+/// portal, network settings define how streaming instances will connect with your specified VPC.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -5513,7 +5696,8 @@ pub struct NetworkSettings {
     /// The VPC that streaming instances will connect to.
     #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
-    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At least two of these subnets must be in different availability zones.
+    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At
+    /// least two of these subnets must be in different availability zones.
     #[serde(rename = "subnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Vec<String>>,
     /// One or more security groups used to control access from streaming instances to your VPC.
@@ -5521,7 +5705,8 @@ pub struct NetworkSettings {
     pub security_group_ids: Option<Vec<String>>,
 }
 impl NetworkSettings {
-    /// Creates a `NetworkSettings` from its required members (`network_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `NetworkSettings` from its required members (`network_settings_arn`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(network_settings_arn: impl Into<String>) -> Self {
         Self {
             network_settings_arn: network_settings_arn.into(),
@@ -5566,7 +5751,8 @@ pub struct NetworkSettingsSummary {
     pub vpc_id: Option<String>,
 }
 impl NetworkSettingsSummary {
-    /// Creates a `NetworkSettingsSummary` from its required members (`network_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `NetworkSettingsSummary` from its required members (`network_settings_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(network_settings_arn: impl Into<String>) -> Self {
         Self {
             network_settings_arn: network_settings_arn.into(),
@@ -5642,11 +5828,16 @@ pub struct Portal {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_access_logging_settings_arn: Option<String>,
-    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    /// The type of authentication integration points used when signing into the web portal. Defaults to
+    /// `Standard`.
     ///
-    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call
+    /// `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group
+    /// access to your web portal is controlled through your identity provider.
     ///
-    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
+    /// (including external identity provider integration), plus user and group access to your web portal,
+    /// can be configured in the IAM Identity Center.
     #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<AuthenticationType>,
     /// The ARN of the IP access settings.
@@ -5669,7 +5860,8 @@ pub struct Portal {
     pub max_concurrent_sessions: Option<i32>,
 }
 impl Portal {
-    /// Creates a `Portal` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `Portal` from its required members (`portal_arn`); optional members are set with the
+    /// `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -5936,11 +6128,16 @@ pub struct PortalSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_access_logging_settings_arn: Option<String>,
-    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    /// The type of authentication integration points used when signing into the web portal. Defaults to
+    /// `Standard`.
     ///
-    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call
+    /// `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group
+    /// access to your web portal is controlled through your identity provider.
     ///
-    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
+    /// (including external identity provider integration), plus user and group access to your web portal,
+    /// can be configured in the IAM Identity Center.
     #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<AuthenticationType>,
     /// The ARN of the IP access settings.
@@ -5954,7 +6151,8 @@ pub struct PortalSummary {
     pub max_concurrent_sessions: Option<i32>,
 }
 impl PortalSummary {
-    /// Creates a `PortalSummary` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `PortalSummary` from its required members (`portal_arn`); optional members are set with
+    /// the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -6089,7 +6287,8 @@ pub struct RedactionPlaceHolder {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub redaction_place_holder_type: RedactionPlaceHolderType,
-    /// The redaction placeholder text that will replace the redacted text in session for the custom text redaction placeholder type.
+    /// The redaction placeholder text that will replace the redacted text in session for the custom text
+    /// redaction placeholder type.
     #[serde(
         rename = "redactionPlaceHolderText",
         skip_serializing_if = "Option::is_none"
@@ -6097,7 +6296,8 @@ pub struct RedactionPlaceHolder {
     pub redaction_place_holder_text: Option<String>,
 }
 impl RedactionPlaceHolder {
-    /// Creates a `RedactionPlaceHolder` from its required members (`redaction_place_holder_type`); optional members are set with the `set_*` methods.
+    /// Creates a `RedactionPlaceHolder` from its required members (`redaction_place_holder_type`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(
         redaction_place_holder_type: impl Into<RedactionPlaceHolderType>,
     ) -> Self {
@@ -6683,7 +6883,8 @@ pub struct Tag {
     pub value: String,
 }
 impl Tag {
-    /// Creates a `Tag` from its required members (`key`, `value`); optional members are set with the `set_*` methods.
+    /// Creates a `Tag` from its required members (`key`, `value`); optional members are set with the
+    /// `set_*` methods.
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
             key: key.into(),
@@ -6715,14 +6916,18 @@ pub struct TagResourceRequest {
     /// The tags of the resource.
     #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub tags: Vec<Tag>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token returns the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token returns the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl TagResourceRequest {
-    /// Creates a `TagResourceRequest` from its required members (`resource_arn`, `tags`); optional members are set with the `set_*` methods.
+    /// Creates a `TagResourceRequest` from its required members (`resource_arn`, `tags`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(resource_arn: impl Into<String>, tags: impl Into<Vec<Tag>>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -6861,7 +7066,10 @@ impl TooManyTagsException {
         self._response.status()
     }
 }
-/// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
+/// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
+/// mode, set maximum display resolution for sessions, and choose which items are visible to end users
+/// during their sessions. If administrators do not modify these settings, end users retain control over
+/// their toolbar preferences.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7057,7 +7265,11 @@ impl schemars::JsonSchema for ToolbarType {
         nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// A trust store that can be associated with a web portal. A trust store contains certificate authority (CA) certificates. Once associated with a web portal, the browser in a streaming session will recognize certificates that have been issued using any of the CAs in the trust store. If your organization has internal websites that use certificates issued by private CAs, you should add the private CA certificate to the trust store.
+/// A trust store that can be associated with a web portal. A trust store contains certificate authority
+/// (CA) certificates. Once associated with a web portal, the browser in a streaming session will
+/// recognize certificates that have been issued using any of the CAs in the trust store. If your
+/// organization has internal websites that use certificates issued by private CAs, you should add the
+/// private CA certificate to the trust store.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -7074,7 +7286,8 @@ pub struct TrustStore {
     pub trust_store_arn: String,
 }
 impl TrustStore {
-    /// Creates a `TrustStore` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `TrustStore` from its required members (`trust_store_arn`); optional members are set with
+    /// the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
@@ -7130,7 +7343,8 @@ pub struct UntagResourceRequest {
     pub tag_keys: Vec<String>,
 }
 impl UntagResourceRequest {
-    /// Creates a `UntagResourceRequest` from its required members (`resource_arn`, `tag_keys`); optional members are set with the `set_*` methods.
+    /// Creates a `UntagResourceRequest` from its required members (`resource_arn`, `tag_keys`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(
         resource_arn: impl Into<String>,
         tag_keys: impl Into<Vec<String>>,
@@ -7185,14 +7399,18 @@ pub struct UpdateBrowserSettingsRequest {
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
     #[serde(rename = "browserPolicy", skip_serializing_if = "Option::is_none")]
     pub browser_policy: Option<String>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl UpdateBrowserSettingsRequest {
-    /// Creates a `UpdateBrowserSettingsRequest` from its required members (`browser_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateBrowserSettingsRequest` from its required members (`browser_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(browser_settings_arn: impl Into<String>) -> Self {
         Self {
             browser_settings_arn: browser_settings_arn.into(),
@@ -7236,7 +7454,8 @@ pub struct UpdateBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateBrowserSettingsResponse {
-    /// Creates a `UpdateBrowserSettingsResponse` from its required members (`browser_settings`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateBrowserSettingsResponse` from its required members (`browser_settings`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(browser_settings: impl Into<BrowserSettings>) -> Self {
         Self {
             browser_settings: browser_settings.into(),
@@ -7262,7 +7481,8 @@ pub struct UpdateDataProtectionSettingsRequest {
         deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
     )]
     pub data_protection_settings_arn: String,
-    /// The inline redaction configuration of the data protection settings that will be applied to all sessions.
+    /// The inline redaction configuration of the data protection settings that will be applied to all
+    /// sessions.
     #[serde(
         rename = "inlineRedactionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -7274,21 +7494,26 @@ pub struct UpdateDataProtectionSettingsRequest {
     /// The description of the data protection settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl UpdateDataProtectionSettingsRequest {
-    /// Creates a `UpdateDataProtectionSettingsRequest` from its required members (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateDataProtectionSettingsRequest` from its required members
+    /// (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(data_protection_settings_arn: impl Into<String>) -> Self {
         Self {
             data_protection_settings_arn: data_protection_settings_arn.into(),
             ..Default::default()
         }
     }
-    /// Sets [`UpdateDataProtectionSettingsRequest::inline_redaction_configuration`](Self::inline_redaction_configuration).
+    /// Sets
+    /// [`UpdateDataProtectionSettingsRequest::inline_redaction_configuration`](Self::inline_redaction_configuration).
     pub fn set_inline_redaction_configuration(
         mut self,
         value: impl Into<InlineRedactionConfiguration>,
@@ -7343,7 +7568,8 @@ pub struct UpdateDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateDataProtectionSettingsResponse {
-    /// Creates a `UpdateDataProtectionSettingsResponse` from its required members (`data_protection_settings`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateDataProtectionSettingsResponse` from its required members
+    /// (`data_protection_settings`); optional members are set with the `set_*` methods.
     pub fn new(data_protection_settings: impl Into<DataProtectionSettings>) -> Self {
         Self {
             data_protection_settings: data_protection_settings.into(),
@@ -7375,7 +7601,8 @@ pub struct UpdateIdentityProviderRequest {
     /// The type of the identity provider.
     #[serde(rename = "identityProviderType", skip_serializing_if = "Option::is_none")]
     pub identity_provider_type: Option<IdentityProviderType>,
-    /// The details of the identity provider. The following list describes the provider detail keys for each identity provider type.
+    /// The details of the identity provider. The following list describes the provider detail keys for each
+    /// identity provider type.
     ///
     /// - For Google and Login with Amazon:
     ///   - `client_id`
@@ -7410,14 +7637,18 @@ pub struct UpdateIdentityProviderRequest {
     ///   - `EncryptedResponses` (boolean) *optional*
     #[serde(rename = "identityProviderDetails", skip_serializing_if = "Option::is_none")]
     pub identity_provider_details: Option<std::collections::HashMap<String, String>>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl UpdateIdentityProviderRequest {
-    /// Creates a `UpdateIdentityProviderRequest` from its required members (`identity_provider_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateIdentityProviderRequest` from its required members (`identity_provider_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(identity_provider_arn: impl Into<String>) -> Self {
         Self {
             identity_provider_arn: identity_provider_arn.into(),
@@ -7479,7 +7710,8 @@ pub struct UpdateIdentityProviderResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateIdentityProviderResponse {
-    /// Creates a `UpdateIdentityProviderResponse` from its required members (`identity_provider`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateIdentityProviderResponse` from its required members (`identity_provider`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(identity_provider: impl Into<IdentityProvider>) -> Self {
         Self {
             identity_provider: identity_provider.into(),
@@ -7514,14 +7746,18 @@ pub struct UpdateIpAccessSettingsRequest {
     /// The updated IP rules of the IP access settings.
     #[serde(rename = "ipRules", skip_serializing_if = "Option::is_none")]
     pub ip_rules: Option<Vec<IpRule>>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl UpdateIpAccessSettingsRequest {
-    /// Creates a `UpdateIpAccessSettingsRequest` from its required members (`ip_access_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateIpAccessSettingsRequest` from its required members (`ip_access_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(ip_access_settings_arn: impl Into<String>) -> Self {
         Self {
             ip_access_settings_arn: ip_access_settings_arn.into(),
@@ -7577,7 +7813,8 @@ pub struct UpdateIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateIpAccessSettingsResponse {
-    /// Creates a `UpdateIpAccessSettingsResponse` from its required members (`ip_access_settings`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateIpAccessSettingsResponse` from its required members (`ip_access_settings`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(ip_access_settings: impl Into<IpAccessSettings>) -> Self {
         Self {
             ip_access_settings: ip_access_settings.into(),
@@ -7606,20 +7843,25 @@ pub struct UpdateNetworkSettingsRequest {
     /// The VPC that streaming instances will connect to.
     #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
-    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At least two of these subnets must be in different availability zones.
+    /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At
+    /// least two of these subnets must be in different availability zones.
     #[serde(rename = "subnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Vec<String>>,
     /// One or more security groups used to control access from streaming instances to your VPC.
     #[serde(rename = "securityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Vec<String>>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl UpdateNetworkSettingsRequest {
-    /// Creates a `UpdateNetworkSettingsRequest` from its required members (`network_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateNetworkSettingsRequest` from its required members (`network_settings_arn`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(network_settings_arn: impl Into<String>) -> Self {
         Self {
             network_settings_arn: network_settings_arn.into(),
@@ -7664,7 +7906,8 @@ pub struct UpdateNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateNetworkSettingsResponse {
-    /// Creates a `UpdateNetworkSettingsResponse` from its required members (`network_settings`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateNetworkSettingsResponse` from its required members (`network_settings`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(network_settings: impl Into<NetworkSettings>) -> Self {
         Self {
             network_settings: network_settings.into(),
@@ -7693,11 +7936,16 @@ pub struct UpdatePortalRequest {
     /// The name of the web portal. This is not visible to users who log into the web portal.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// The type of authentication integration points used when signing into the web portal. Defaults to `Standard`.
+    /// The type of authentication integration points used when signing into the web portal. Defaults to
+    /// `Standard`.
     ///
-    /// `Standard` web portals are authenticated directly through your identity provider. You need to call `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group access to your web portal is controlled through your identity provider.
+    /// `Standard` web portals are authenticated directly through your identity provider. You need to call
+    /// `CreateIdentityProvider` to integrate your identity provider with your web portal. User and group
+    /// access to your web portal is controlled through your identity provider.
     ///
-    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources (including external identity provider integration), plus user and group access to your web portal, can be configured in the IAM Identity Center.
+    /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
+    /// (including external identity provider integration), plus user and group access to your web portal,
+    /// can be configured in the IAM Identity Center.
     #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<AuthenticationType>,
     /// The type and resources of the underlying instance.
@@ -7708,7 +7956,8 @@ pub struct UpdatePortalRequest {
     pub max_concurrent_sessions: Option<i32>,
 }
 impl UpdatePortalRequest {
-    /// Creates a `UpdatePortalRequest` from its required members (`portal_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdatePortalRequest` from its required members (`portal_arn`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(portal_arn: impl Into<String>) -> Self {
         Self {
             portal_arn: portal_arn.into(),
@@ -7797,14 +8046,18 @@ pub struct UpdateTrustStoreRequest {
     /// A list of CA certificates to delete from a trust store.
     #[serde(rename = "certificatesToDelete", skip_serializing_if = "Option::is_none")]
     pub certificates_to_delete: Option<Vec<String>>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl UpdateTrustStoreRequest {
-    /// Creates a `UpdateTrustStoreRequest` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateTrustStoreRequest` from its required members (`trust_store_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
@@ -7847,7 +8100,8 @@ pub struct UpdateTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateTrustStoreResponse {
-    /// Creates a `UpdateTrustStoreResponse` from its required members (`trust_store_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateTrustStoreResponse` from its required members (`trust_store_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(trust_store_arn: impl Into<String>) -> Self {
         Self {
             trust_store_arn: trust_store_arn.into(),
@@ -7876,14 +8130,18 @@ pub struct UpdateUserAccessLoggingSettingsRequest {
     /// The ARN of the Kinesis stream.
     #[serde(rename = "kinesisStreamArn", skip_serializing_if = "Option::is_none")]
     pub kinesis_stream_arn: Option<String>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
 }
 impl UpdateUserAccessLoggingSettingsRequest {
-    /// Creates a `UpdateUserAccessLoggingSettingsRequest` from its required members (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateUserAccessLoggingSettingsRequest` from its required members
+    /// (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(user_access_logging_settings_arn: impl Into<String>) -> Self {
         Self {
             user_access_logging_settings_arn: user_access_logging_settings_arn.into(),
@@ -7918,7 +8176,8 @@ pub struct UpdateUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateUserAccessLoggingSettingsResponse {
-    /// Creates a `UpdateUserAccessLoggingSettingsResponse` from its required members (`user_access_logging_settings`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateUserAccessLoggingSettingsResponse` from its required members
+    /// (`user_access_logging_settings`); optional members are set with the `set_*` methods.
     pub fn new(
         user_access_logging_settings: impl Into<UserAccessLoggingSettings>,
     ) -> Self {
@@ -7967,18 +8226,23 @@ pub struct UpdateUserSettingsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_minutes: Option<i32>,
-    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their
+    /// streaming session and the disconnect timeout interval begins.
     #[serde(
         rename = "idleDisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
-    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request. Idempotency ensures that an API request completes only once. With an idempotent request, if the original request completes successfully, subsequent retries with the same client token return the result from the original successful request.
+    /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+    /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
+    /// original request completes successfully, subsequent retries with the same client token return the
+    /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
     #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
-    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
+    /// The configuration that specifies which cookies should be synchronized from the end user's local
+    /// browser to the remote browser.
     ///
     /// If the allowlist and blocklist are empty, the configuration becomes null.
     #[serde(
@@ -7989,12 +8253,16 @@ pub struct UpdateUserSettingsRequest {
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
     #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
     pub deep_link_allowed: Option<EnabledType>,
-    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
+    /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
+    /// during their sessions. If administrators do not modify these settings, end users retain control over
+    /// their toolbar preferences.
     #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
 impl UpdateUserSettingsRequest {
-    /// Creates a `UpdateUserSettingsRequest` from its required members (`user_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateUserSettingsRequest` from its required members (`user_settings_arn`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(user_settings_arn: impl Into<String>) -> Self {
         Self {
             user_settings_arn: user_settings_arn.into(),
@@ -8026,12 +8294,14 @@ impl UpdateUserSettingsRequest {
         self.print_allowed = Some(value.into());
         self
     }
-    /// Sets [`UpdateUserSettingsRequest::disconnect_timeout_in_minutes`](Self::disconnect_timeout_in_minutes).
+    /// Sets
+    /// [`UpdateUserSettingsRequest::disconnect_timeout_in_minutes`](Self::disconnect_timeout_in_minutes).
     pub fn set_disconnect_timeout_in_minutes(mut self, value: impl Into<i32>) -> Self {
         self.disconnect_timeout_in_minutes = Some(value.into());
         self
     }
-    /// Sets [`UpdateUserSettingsRequest::idle_disconnect_timeout_in_minutes`](Self::idle_disconnect_timeout_in_minutes).
+    /// Sets
+    /// [`UpdateUserSettingsRequest::idle_disconnect_timeout_in_minutes`](Self::idle_disconnect_timeout_in_minutes).
     pub fn set_idle_disconnect_timeout_in_minutes(
         mut self,
         value: impl Into<i32>,
@@ -8044,7 +8314,8 @@ impl UpdateUserSettingsRequest {
         self.client_token = Some(value.into());
         self
     }
-    /// Sets [`UpdateUserSettingsRequest::cookie_synchronization_configuration`](Self::cookie_synchronization_configuration).
+    /// Sets
+    /// [`UpdateUserSettingsRequest::cookie_synchronization_configuration`](Self::cookie_synchronization_configuration).
     pub fn set_cookie_synchronization_configuration(
         mut self,
         value: impl Into<CookieSynchronizationConfiguration>,
@@ -8107,7 +8378,8 @@ pub struct UpdateUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl UpdateUserSettingsResponse {
-    /// Creates a `UpdateUserSettingsResponse` from its required members (`user_settings`); optional members are set with the `set_*` methods.
+    /// Creates a `UpdateUserSettingsResponse` from its required members (`user_settings`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(user_settings: impl Into<UserSettings>) -> Self {
         Self {
             user_settings: user_settings.into(),
@@ -8140,7 +8412,8 @@ pub struct UserAccessLoggingSettings {
     pub kinesis_stream_arn: Option<String>,
 }
 impl UserAccessLoggingSettings {
-    /// Creates a `UserAccessLoggingSettings` from its required members (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UserAccessLoggingSettings` from its required members
+    /// (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(user_access_logging_settings_arn: impl Into<String>) -> Self {
         Self {
             user_access_logging_settings_arn: user_access_logging_settings_arn.into(),
@@ -8175,7 +8448,8 @@ pub struct UserAccessLoggingSettingsSummary {
     pub kinesis_stream_arn: Option<String>,
 }
 impl UserAccessLoggingSettingsSummary {
-    /// Creates a `UserAccessLoggingSettingsSummary` from its required members (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UserAccessLoggingSettingsSummary` from its required members
+    /// (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
     pub fn new(user_access_logging_settings_arn: impl Into<String>) -> Self {
         Self {
             user_access_logging_settings_arn: user_access_logging_settings_arn.into(),
@@ -8188,7 +8462,9 @@ impl UserAccessLoggingSettingsSummary {
         self
     }
 }
-/// A user settings resource that can be associated with a web portal. Once associated with a web portal, user settings control how users can transfer data between a streaming session and the their local devices.
+/// A user settings resource that can be associated with a web portal. Once associated with a web
+/// portal, user settings control how users can transfer data between a streaming session and the their
+/// local devices.
 #[derive(Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -8224,13 +8500,15 @@ pub struct UserSettings {
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_minutes: Option<i32>,
-    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their
+    /// streaming session and the disconnect timeout interval begins.
     #[serde(
         rename = "idleDisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
-    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
+    /// The configuration that specifies which cookies should be synchronized from the end user's local
+    /// browser to the remote browser.
     #[serde(
         rename = "cookieSynchronizationConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -8248,12 +8526,16 @@ pub struct UserSettings {
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
     #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
     pub deep_link_allowed: Option<EnabledType>,
-    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
+    /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
+    /// during their sessions. If administrators do not modify these settings, end users retain control over
+    /// their toolbar preferences.
     #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
 impl UserSettings {
-    /// Creates a `UserSettings` from its required members (`user_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UserSettings` from its required members (`user_settings_arn`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(user_settings_arn: impl Into<String>) -> Self {
         Self {
             user_settings_arn: user_settings_arn.into(),
@@ -8303,7 +8585,8 @@ impl UserSettings {
         self.idle_disconnect_timeout_in_minutes = Some(value.into());
         self
     }
-    /// Sets [`UserSettings::cookie_synchronization_configuration`](Self::cookie_synchronization_configuration).
+    /// Sets
+    /// [`UserSettings::cookie_synchronization_configuration`](Self::cookie_synchronization_configuration).
     pub fn set_cookie_synchronization_configuration(
         mut self,
         value: impl Into<CookieSynchronizationConfiguration>,
@@ -8397,13 +8680,15 @@ pub struct UserSettingsSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_minutes: Option<i32>,
-    /// The amount of time that users can be idle (inactive) before they are disconnected from their streaming session and the disconnect timeout interval begins.
+    /// The amount of time that users can be idle (inactive) before they are disconnected from their
+    /// streaming session and the disconnect timeout interval begins.
     #[serde(
         rename = "idleDisconnectTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
-    /// The configuration that specifies which cookies should be synchronized from the end user's local browser to the remote browser.
+    /// The configuration that specifies which cookies should be synchronized from the end user's local
+    /// browser to the remote browser.
     #[serde(
         rename = "cookieSynchronizationConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -8412,12 +8697,16 @@ pub struct UserSettingsSummary {
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
     #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
     pub deep_link_allowed: Option<EnabledType>,
-    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual mode, set maximum display resolution for sessions, and choose which items are visible to end users during their sessions. If administrators do not modify these settings, end users retain control over their toolbar preferences.
+    /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
+    /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
+    /// during their sessions. If administrators do not modify these settings, end users retain control over
+    /// their toolbar preferences.
     #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
 impl UserSettingsSummary {
-    /// Creates a `UserSettingsSummary` from its required members (`user_settings_arn`); optional members are set with the `set_*` methods.
+    /// Creates a `UserSettingsSummary` from its required members (`user_settings_arn`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(user_settings_arn: impl Into<String>) -> Self {
         Self {
             user_settings_arn: user_settings_arn.into(),
@@ -8454,7 +8743,8 @@ impl UserSettingsSummary {
         self.disconnect_timeout_in_minutes = Some(value.into());
         self
     }
-    /// Sets [`UserSettingsSummary::idle_disconnect_timeout_in_minutes`](Self::idle_disconnect_timeout_in_minutes).
+    /// Sets
+    /// [`UserSettingsSummary::idle_disconnect_timeout_in_minutes`](Self::idle_disconnect_timeout_in_minutes).
     pub fn set_idle_disconnect_timeout_in_minutes(
         mut self,
         value: impl Into<i32>,
@@ -8462,7 +8752,8 @@ impl UserSettingsSummary {
         self.idle_disconnect_timeout_in_minutes = Some(value.into());
         self
     }
-    /// Sets [`UserSettingsSummary::cookie_synchronization_configuration`](Self::cookie_synchronization_configuration).
+    /// Sets
+    /// [`UserSettingsSummary::cookie_synchronization_configuration`](Self::cookie_synchronization_configuration).
     pub fn set_cookie_synchronization_configuration(
         mut self,
         value: impl Into<CookieSynchronizationConfiguration>,
@@ -8571,7 +8862,8 @@ pub struct ValidationExceptionField {
     pub message: String,
 }
 impl ValidationExceptionField {
-    /// Creates a `ValidationExceptionField` from its required members (`name`, `message`); optional members are set with the `set_*` methods.
+    /// Creates a `ValidationExceptionField` from its required members (`name`, `message`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(name: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             name: name.into(),

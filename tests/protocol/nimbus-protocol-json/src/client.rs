@@ -11,7 +11,8 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     signing_name: "jsonprotocol",
     endpoint_rules: None,
 };
-/// Client for Sample Json 1.1 Protocol Service: one method per operation, each returning a request builder whose `send` performs the call.
+/// Client for Sample Json 1.1 Protocol Service: one method per operation, each returning a request
+/// builder whose `send` performs the call.
 ///
 /// Cloning is cheap (the connection pool and configuration are shared).
 #[derive(Clone, Debug)]
@@ -29,7 +30,8 @@ impl Client {
     pub fn core(&self) -> &nimbus_aws::codegen::Client {
         &self.core
     }
-    /// The example tests how servers must support requests containing a \`Content-Type\` header with parameters.
+    /// The example tests how servers must support requests containing a \`Content-Type\` header with
+    /// parameters.
     pub fn content_type_parameters(&self) -> crate::operations::ContentTypeParameters {
         crate::operations::ContentTypeParameters::new(
             self.core.clone(),
@@ -64,7 +66,9 @@ impl Client {
     pub fn fractional_seconds(&self) -> crate::operations::FractionalSeconds {
         crate::operations::FractionalSeconds::new(self.core.clone(), ())
     }
-    /// This operation has three possible return values: 1. A successful response in the form of GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must be able to successfully take a response and properly deserialize successful and error responses.
+    /// This operation has three possible return values: 1. A successful response in the form of
+    /// GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must
+    /// be able to successfully take a response and properly deserialize successful and error responses.
     pub fn greeting_with_errors(&self) -> crate::operations::GreetingWithErrors {
         crate::operations::GreetingWithErrors::new(self.core.clone(), ())
     }

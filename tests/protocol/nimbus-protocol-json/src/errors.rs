@@ -2,7 +2,8 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
-/// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ContentTypeParametersError {
@@ -14,7 +15,8 @@ pub enum ContentTypeParametersError {
 nimbus_aws::codegen::operation_error! {
     ContentTypeParametersError;
 }
-/// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DatetimeOffsetsError {
@@ -26,7 +28,8 @@ pub enum DatetimeOffsetsError {
 nimbus_aws::codegen::operation_error! {
     DatetimeOffsetsError;
 }
-/// Errors of [`EmptyOperation`](crate::Client::empty_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`EmptyOperation`](crate::Client::empty_operation): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EmptyOperationError {
@@ -38,7 +41,8 @@ pub enum EmptyOperationError {
 nimbus_aws::codegen::operation_error! {
     EmptyOperationError;
 }
-/// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointOperationError {
@@ -50,7 +54,8 @@ pub enum EndpointOperationError {
 nimbus_aws::codegen::operation_error! {
     EndpointOperationError;
 }
-/// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointWithHostLabelOperationError {
@@ -62,7 +67,8 @@ pub enum EndpointWithHostLabelOperationError {
 nimbus_aws::codegen::operation_error! {
     EndpointWithHostLabelOperationError;
 }
-/// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum FractionalSecondsError {
@@ -74,13 +80,15 @@ pub enum FractionalSecondsError {
 nimbus_aws::codegen::operation_error! {
     FractionalSecondsError;
 }
-/// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GreetingWithErrorsError {
     /// This error is thrown when a request is invalid.
     ComplexError(crate::types::ComplexError),
-    /// This error has test cases that test some of the dark corners of Amazon service framework history. It should only be implemented by clients.
+    /// This error has test cases that test some of the dark corners of Amazon service framework history. It
+    /// should only be implemented by clients.
     FooError(crate::types::FooError),
     /// This error is thrown when an invalid greeting value is provided.
     InvalidGreeting(crate::types::InvalidGreeting),
@@ -95,7 +103,8 @@ nimbus_aws::codegen::operation_error! {
     FooError("FooError", crate::operations::read_foo_error);
     InvalidGreeting("InvalidGreeting", crate::operations::read_invalid_greeting);
 }
-/// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HostWithPathOperationError {
@@ -107,7 +116,8 @@ pub enum HostWithPathOperationError {
 nimbus_aws::codegen::operation_error! {
     HostWithPathOperationError;
 }
-/// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonEnumsError {
@@ -119,7 +129,8 @@ pub enum JsonEnumsError {
 nimbus_aws::codegen::operation_error! {
     JsonEnumsError;
 }
-/// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonIntEnumsError {
@@ -131,7 +142,8 @@ pub enum JsonIntEnumsError {
 nimbus_aws::codegen::operation_error! {
     JsonIntEnumsError;
 }
-/// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonUnionsError {
@@ -143,7 +155,8 @@ pub enum JsonUnionsError {
 nimbus_aws::codegen::operation_error! {
     JsonUnionsError;
 }
-/// Errors of [`KitchenSinkOperation`](crate::Client::kitchen_sink_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`KitchenSinkOperation`](crate::Client::kitchen_sink_operation): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum KitchenSinkOperationError {
@@ -161,7 +174,8 @@ nimbus_aws::codegen::operation_error! {
     ErrorWithMembers("ErrorWithMembers", crate::operations::read_error_with_members);
     ErrorWithoutMembers("ErrorWithoutMembers", crate::operations::read_error_without_members);
 }
-/// Errors of [`NullOperation`](crate::Client::null_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`NullOperation`](crate::Client::null_operation): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NullOperationError {
@@ -173,7 +187,8 @@ pub enum NullOperationError {
 nimbus_aws::codegen::operation_error! {
     NullOperationError;
 }
-/// Errors of [`OperationWithOptionalInputOutput`](crate::Client::operation_with_optional_input_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OperationWithOptionalInputOutput`](crate::Client::operation_with_optional_input_output):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithOptionalInputOutputError {
@@ -185,7 +200,8 @@ pub enum OperationWithOptionalInputOutputError {
 nimbus_aws::codegen::operation_error! {
     OperationWithOptionalInputOutputError;
 }
-/// Errors of [`PutAndGetInlineDocuments`](crate::Client::put_and_get_inline_documents): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`PutAndGetInlineDocuments`](crate::Client::put_and_get_inline_documents): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutAndGetInlineDocumentsError {
@@ -197,7 +213,8 @@ pub enum PutAndGetInlineDocumentsError {
 nimbus_aws::codegen::operation_error! {
     PutAndGetInlineDocumentsError;
 }
-/// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutWithContentEncodingError {
@@ -209,7 +226,8 @@ pub enum PutWithContentEncodingError {
 nimbus_aws::codegen::operation_error! {
     PutWithContentEncodingError;
 }
-/// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SimpleScalarPropertiesError {
@@ -221,7 +239,8 @@ pub enum SimpleScalarPropertiesError {
 nimbus_aws::codegen::operation_error! {
     SimpleScalarPropertiesError;
 }
-/// Errors of [`SparseNullsOperation`](crate::Client::sparse_nulls_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`SparseNullsOperation`](crate::Client::sparse_nulls_operation): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SparseNullsOperationError {

@@ -7,7 +7,9 @@ static CONTENT_TYPE_PARAMETERS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::content_type_parameters`](crate::Client::content_type_parameters): The example tests how servers must support requests containing a \`Content-Type\` header with parameters.
+/// Request builder of [`Client::content_type_parameters`](crate::Client::content_type_parameters): The
+/// example tests how servers must support requests containing a \`Content-Type\` header with
+/// parameters.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ContentTypeParameters {
@@ -30,7 +32,8 @@ impl ContentTypeParameters {
         self.input = self.input.set_value(value);
         self
     }
-    /// Sends the `ContentTypeParameters` request and decodes the response; a modeled error arrives as its [`ContentTypeParametersError`](crate::errors::ContentTypeParametersError) variant.
+    /// Sends the `ContentTypeParameters` request and decodes the response; a modeled error arrives as its
+    /// [`ContentTypeParametersError`](crate::errors::ContentTypeParametersError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -76,7 +79,8 @@ impl DatetimeOffsets {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `DatetimeOffsets` request and decodes the response; a modeled error arrives as its [`DatetimeOffsetsError`](crate::errors::DatetimeOffsetsError) variant.
+    /// Sends the `DatetimeOffsets` request and decodes the response; a modeled error arrives as its
+    /// [`DatetimeOffsetsError`](crate::errors::DatetimeOffsetsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -124,7 +128,8 @@ impl EmptyOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `EmptyOperation` request and decodes the response; a modeled error arrives as its [`EmptyOperationError`](crate::errors::EmptyOperationError) variant.
+    /// Sends the `EmptyOperation` request and decodes the response; a modeled error arrives as its
+    /// [`EmptyOperationError`](crate::errors::EmptyOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EmptyOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -168,7 +173,8 @@ impl EndpointOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
+    /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its
+    /// [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -202,7 +208,8 @@ static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus_aws::codegen::OperationInfo = 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::endpoint_with_host_label_operation`](crate::Client::endpoint_with_host_label_operation).
+/// Request builder of
+/// [`Client::endpoint_with_host_label_operation`](crate::Client::endpoint_with_host_label_operation).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EndpointWithHostLabelOperation {
@@ -220,7 +227,9 @@ impl EndpointWithHostLabelOperation {
     pub fn input(&self) -> &crate::types::HostLabelInput {
         &self.input
     }
-    /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError) variant.
+    /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives
+    /// as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
@@ -271,7 +280,8 @@ impl FractionalSeconds {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `FractionalSeconds` request and decodes the response; a modeled error arrives as its [`FractionalSecondsError`](crate::errors::FractionalSecondsError) variant.
+    /// Sends the `FractionalSeconds` request and decodes the response; a modeled error arrives as its
+    /// [`FractionalSecondsError`](crate::errors::FractionalSecondsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -304,7 +314,10 @@ static GREETING_WITH_ERRORS: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::greeting_with_errors`](crate::Client::greeting_with_errors): This operation has three possible return values: 1. A successful response in the form of GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must be able to successfully take a response and properly deserialize successful and error responses.
+/// Request builder of [`Client::greeting_with_errors`](crate::Client::greeting_with_errors): This
+/// operation has three possible return values: 1. A successful response in the form of
+/// GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must
+/// be able to successfully take a response and properly deserialize successful and error responses.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GreetingWithErrors {
@@ -319,7 +332,8 @@ impl GreetingWithErrors {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
+    /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its
+    /// [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -367,7 +381,8 @@ impl HostWithPathOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
+    /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its
+    /// [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -396,7 +411,8 @@ static JSON_ENUMS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::Ope
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_enums`](crate::Client::json_enums): This example serializes enums as top level properties, in lists, sets, and maps.
+/// Request builder of [`Client::json_enums`](crate::Client::json_enums): This example serializes enums
+/// as top level properties, in lists, sets, and maps.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonEnums {
@@ -453,7 +469,8 @@ impl JsonEnums {
         self.input = self.input.set_foo_enum_map(value);
         self
     }
-    /// Sends the `JsonEnums` request and decodes the response; a modeled error arrives as its [`JsonEnumsError`](crate::errors::JsonEnumsError) variant.
+    /// Sends the `JsonEnums` request and decodes the response; a modeled error arrives as its
+    /// [`JsonEnumsError`](crate::errors::JsonEnumsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonEnumsInputOutput, crate::errors::JsonEnumsError> {
@@ -481,7 +498,8 @@ static JSON_INT_ENUMS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_int_enums`](crate::Client::json_int_enums): This example serializes intEnums as top level properties, in lists, sets, and maps.
+/// Request builder of [`Client::json_int_enums`](crate::Client::json_int_enums): This example
+/// serializes intEnums as top level properties, in lists, sets, and maps.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonIntEnums {
@@ -538,7 +556,8 @@ impl JsonIntEnums {
         self.input = self.input.set_int_enum_map(value);
         self
     }
-    /// Sends the `JsonIntEnums` request and decodes the response; a modeled error arrives as its [`JsonIntEnumsError`](crate::errors::JsonIntEnumsError) variant.
+    /// Sends the `JsonIntEnums` request and decodes the response; a modeled error arrives as its
+    /// [`JsonIntEnumsError`](crate::errors::JsonIntEnumsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -569,7 +588,8 @@ static JSON_UNIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::Op
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_unions`](crate::Client::json_unions): This operation uses unions for inputs and outputs.
+/// Request builder of [`Client::json_unions`](crate::Client::json_unions): This operation uses unions
+/// for inputs and outputs.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonUnions {
@@ -592,7 +612,8 @@ impl JsonUnions {
         self.input = self.input.set_contents(value);
         self
     }
-    /// Sends the `JsonUnions` request and decodes the response; a modeled error arrives as its [`JsonUnionsError`](crate::errors::JsonUnionsError) variant.
+    /// Sends the `JsonUnions` request and decodes the response; a modeled error arrives as its
+    /// [`JsonUnionsError`](crate::errors::JsonUnionsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::UnionInputOutput, crate::errors::JsonUnionsError> {
@@ -818,7 +839,8 @@ impl KitchenSinkOperation {
         self.input = self.input.set_unix_timestamp(value);
         self
     }
-    /// Sends the `KitchenSinkOperation` request and decodes the response; a modeled error arrives as its [`KitchenSinkOperationError`](crate::errors::KitchenSinkOperationError) variant.
+    /// Sends the `KitchenSinkOperation` request and decodes the response; a modeled error arrives as its
+    /// [`KitchenSinkOperationError`](crate::errors::KitchenSinkOperationError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::KitchenSink, crate::errors::KitchenSinkOperationError> {
@@ -869,7 +891,8 @@ impl NullOperation {
         self.input = self.input.set_string(value);
         self
     }
-    /// Sends the `NullOperation` request and decodes the response; a modeled error arrives as its [`NullOperationError`](crate::errors::NullOperationError) variant.
+    /// Sends the `NullOperation` request and decodes the response; a modeled error arrives as its
+    /// [`NullOperationError`](crate::errors::NullOperationError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -900,7 +923,8 @@ static OPERATION_WITH_OPTIONAL_INPUT_OUTPUT: nimbus_aws::codegen::OperationInfo 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::operation_with_optional_input_output`](crate::Client::operation_with_optional_input_output).
+/// Request builder of
+/// [`Client::operation_with_optional_input_output`](crate::Client::operation_with_optional_input_output).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithOptionalInputOutput {
@@ -923,7 +947,10 @@ impl OperationWithOptionalInputOutput {
         self.input = self.input.set_value(value);
         self
     }
-    /// Sends the `OperationWithOptionalInputOutput` request and decodes the response; a modeled error arrives as its [`OperationWithOptionalInputOutputError`](crate::errors::OperationWithOptionalInputOutputError) variant.
+    /// Sends the `OperationWithOptionalInputOutput` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`OperationWithOptionalInputOutputError`](crate::errors::OperationWithOptionalInputOutputError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -954,7 +981,9 @@ static PUT_AND_GET_INLINE_DOCUMENTS: nimbus_aws::codegen::OperationInfo = nimbus
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::put_and_get_inline_documents`](crate::Client::put_and_get_inline_documents): This example serializes an inline document as part of the payload.
+/// Request builder of
+/// [`Client::put_and_get_inline_documents`](crate::Client::put_and_get_inline_documents): This example
+/// serializes an inline document as part of the payload.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PutAndGetInlineDocuments {
@@ -980,7 +1009,8 @@ impl PutAndGetInlineDocuments {
         self.input = self.input.set_inline_document(value);
         self
     }
-    /// Sends the `PutAndGetInlineDocuments` request and decodes the response; a modeled error arrives as its [`PutAndGetInlineDocumentsError`](crate::errors::PutAndGetInlineDocumentsError) variant.
+    /// Sends the `PutAndGetInlineDocuments` request and decodes the response; a modeled error arrives as
+    /// its [`PutAndGetInlineDocumentsError`](crate::errors::PutAndGetInlineDocumentsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1039,7 +1069,8 @@ impl PutWithContentEncoding {
         self.input = self.input.set_data(value);
         self
     }
-    /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
+    /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its
+    /// [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -1096,7 +1127,8 @@ impl SimpleScalarProperties {
         self.input = self.input.set_double_value(value);
         self
     }
-    /// Sends the `SimpleScalarProperties` request and decodes the response; a modeled error arrives as its [`SimpleScalarPropertiesError`](crate::errors::SimpleScalarPropertiesError) variant.
+    /// Sends the `SimpleScalarProperties` request and decodes the response; a modeled error arrives as its
+    /// [`SimpleScalarPropertiesError`](crate::errors::SimpleScalarPropertiesError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1161,7 +1193,8 @@ impl SparseNullsOperation {
         self.input = self.input.set_sparse_string_map(value);
         self
     }
-    /// Sends the `SparseNullsOperation` request and decodes the response; a modeled error arrives as its [`SparseNullsOperationError`](crate::errors::SparseNullsOperationError) variant.
+    /// Sends the `SparseNullsOperation` request and decodes the response; a modeled error arrives as its
+    /// [`SparseNullsOperationError`](crate::errors::SparseNullsOperationError) variant.
     pub async fn send(
         self,
     ) -> Result<

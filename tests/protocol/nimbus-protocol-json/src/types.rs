@@ -335,7 +335,8 @@ impl schemars::JsonSchema for FooEnum {
         nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// This error has test cases that test some of the dark corners of Amazon service framework history. It should only be implemented by clients.
+/// This error has test cases that test some of the dark corners of Amazon service framework history. It
+/// should only be implemented by clients.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -456,7 +457,8 @@ pub struct HostLabelInput {
     pub label: String,
 }
 impl HostLabelInput {
-    /// Creates a `HostLabelInput` from its required members (`label`); optional members are set with the `set_*` methods.
+    /// Creates a `HostLabelInput` from its required members (`label`); optional members are set with the
+    /// `set_*` methods.
     pub fn new(label: impl Into<String>) -> Self {
         Self { label: label.into() }
     }
@@ -1133,7 +1135,8 @@ pub struct OperationWithOptionalInputOutputInput {
     pub value: Option<String>,
 }
 impl OperationWithOptionalInputOutputInput {
-    /// Creates an empty `OperationWithOptionalInputOutputInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `OperationWithOptionalInputOutputInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1156,7 +1159,8 @@ pub struct OperationWithOptionalInputOutputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl OperationWithOptionalInputOutputOutput {
-    /// Creates an empty `OperationWithOptionalInputOutputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `OperationWithOptionalInputOutputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1184,7 +1188,8 @@ pub struct PutAndGetInlineDocumentsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl PutAndGetInlineDocumentsInputOutput {
-    /// Creates an empty `PutAndGetInlineDocumentsInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `PutAndGetInlineDocumentsInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1258,7 +1263,8 @@ pub struct SimpleScalarPropertiesInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SimpleScalarPropertiesInputOutput {
-    /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1314,7 +1320,8 @@ pub struct SparseNullsOperationInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SparseNullsOperationInputOutput {
-    /// Creates an empty `SparseNullsOperationInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `SparseNullsOperationInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }

@@ -11,7 +11,8 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     signing_name: "jsonrpc10",
     endpoint_rules: None,
 };
-/// Client for Sample Json 1.0 Protocol Service: one method per operation, each returning a request builder whose `send` performs the call.
+/// Client for Sample Json 1.0 Protocol Service: one method per operation, each returning a request
+/// builder whose `send` performs the call.
 ///
 /// Cloning is cheap (the connection pool and configuration are shared).
 #[derive(Clone, Debug)]
@@ -29,14 +30,17 @@ impl Client {
     pub fn core(&self) -> &nimbus_aws::codegen::Client {
         &self.core
     }
-    /// The example tests how servers must support requests containing a \`Content-Type\` header with parameters.
+    /// The example tests how servers must support requests containing a \`Content-Type\` header with
+    /// parameters.
     pub fn content_type_parameters(&self) -> crate::operations::ContentTypeParameters {
         crate::operations::ContentTypeParameters::new(
             self.core.clone(),
             crate::types::ContentTypeParametersInput::new(),
         )
     }
-    /// The example tests how requests and responses are serialized when there's no request or response payload because the operation has an empty input and empty output structure that reuses the same shape. While this should be rare, code generators must support this.
+    /// The example tests how requests and responses are serialized when there's no request or response
+    /// payload because the operation has an empty input and empty output structure that reuses the same
+    /// shape. While this should be rare, code generators must support this.
     pub fn empty_input_and_empty_output(
         &self,
     ) -> crate::operations::EmptyInputAndEmptyOutput {
@@ -61,7 +65,9 @@ impl Client {
             crate::types::EndpointWithHostLabelOperationInput::new(label),
         )
     }
-    /// This operation has three possible return values: 1. A successful response in the form of GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must be able to successfully take a response and properly deserialize successful and error responses.
+    /// This operation has three possible return values: 1. A successful response in the form of
+    /// GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must
+    /// be able to successfully take a response and properly deserialize successful and error responses.
     pub fn greeting_with_errors(&self) -> crate::operations::GreetingWithErrors {
         crate::operations::GreetingWithErrors::new(
             self.core.clone(),
@@ -79,11 +85,15 @@ impl Client {
             crate::types::JsonUnionsInput::new(),
         )
     }
-    /// The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input or output. While this should be rare, code generators must support this.
+    /// The example tests how requests and responses are serialized when there's no request or response
+    /// payload because the operation has no input or output. While this should be rare, code generators
+    /// must support this.
     pub fn no_input_and_no_output(&self) -> crate::operations::NoInputAndNoOutput {
         crate::operations::NoInputAndNoOutput::new(self.core.clone(), ())
     }
-    /// The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input and the output is empty. While this should be rare, code generators must support this.
+    /// The example tests how requests and responses are serialized when there's no request or response
+    /// payload because the operation has no input and the output is empty. While this should be rare, code
+    /// generators must support this.
     pub fn no_input_and_output(&self) -> crate::operations::NoInputAndOutput {
         crate::operations::NoInputAndOutput::new(self.core.clone(), ())
     }

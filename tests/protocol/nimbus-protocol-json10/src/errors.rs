@@ -2,7 +2,8 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
-/// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ContentTypeParametersError {
@@ -14,7 +15,8 @@ pub enum ContentTypeParametersError {
 nimbus_aws::codegen::operation_error! {
     ContentTypeParametersError;
 }
-/// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EmptyInputAndEmptyOutputError {
@@ -26,7 +28,8 @@ pub enum EmptyInputAndEmptyOutputError {
 nimbus_aws::codegen::operation_error! {
     EmptyInputAndEmptyOutputError;
 }
-/// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointOperationError {
@@ -38,7 +41,8 @@ pub enum EndpointOperationError {
 nimbus_aws::codegen::operation_error! {
     EndpointOperationError;
 }
-/// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointWithHostLabelOperationError {
@@ -50,13 +54,15 @@ pub enum EndpointWithHostLabelOperationError {
 nimbus_aws::codegen::operation_error! {
     EndpointWithHostLabelOperationError;
 }
-/// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GreetingWithErrorsError {
     /// This error is thrown when a request is invalid.
     ComplexError(crate::types::ComplexError),
-    /// This error has test cases that test some of the dark corners of Amazon service framework history. It should only be implemented by clients.
+    /// This error has test cases that test some of the dark corners of Amazon service framework history. It
+    /// should only be implemented by clients.
     FooError(crate::types::FooError),
     /// This error is thrown when an invalid greeting value is provided.
     InvalidGreeting(crate::types::InvalidGreeting),
@@ -71,7 +77,8 @@ nimbus_aws::codegen::operation_error! {
     FooError("FooError", crate::operations::read_foo_error);
     InvalidGreeting("InvalidGreeting", crate::operations::read_invalid_greeting);
 }
-/// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HostWithPathOperationError {
@@ -83,7 +90,8 @@ pub enum HostWithPathOperationError {
 nimbus_aws::codegen::operation_error! {
     HostWithPathOperationError;
 }
-/// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonUnionsError {
@@ -95,7 +103,8 @@ pub enum JsonUnionsError {
 nimbus_aws::codegen::operation_error! {
     JsonUnionsError;
 }
-/// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NoInputAndNoOutputError {
@@ -107,7 +116,8 @@ pub enum NoInputAndNoOutputError {
 nimbus_aws::codegen::operation_error! {
     NoInputAndNoOutputError;
 }
-/// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NoInputAndOutputError {
@@ -119,7 +129,8 @@ pub enum NoInputAndOutputError {
 nimbus_aws::codegen::operation_error! {
     NoInputAndOutputError;
 }
-/// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithDefaultsError {
@@ -131,7 +142,8 @@ pub enum OperationWithDefaultsError {
 nimbus_aws::codegen::operation_error! {
     OperationWithDefaultsError;
 }
-/// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithNestedStructureError {
@@ -143,7 +155,8 @@ pub enum OperationWithNestedStructureError {
 nimbus_aws::codegen::operation_error! {
     OperationWithNestedStructureError;
 }
-/// Errors of [`OperationWithRequiredMembers`](crate::Client::operation_with_required_members): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OperationWithRequiredMembers`](crate::Client::operation_with_required_members): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithRequiredMembersError {
@@ -155,7 +168,9 @@ pub enum OperationWithRequiredMembersError {
 nimbus_aws::codegen::operation_error! {
     OperationWithRequiredMembersError;
 }
-/// Errors of [`OperationWithRequiredMembersWithDefaults`](crate::Client::operation_with_required_members_with_defaults): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`OperationWithRequiredMembersWithDefaults`](crate::Client::operation_with_required_members_with_defaults):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithRequiredMembersWithDefaultsError {
@@ -167,7 +182,8 @@ pub enum OperationWithRequiredMembersWithDefaultsError {
 nimbus_aws::codegen::operation_error! {
     OperationWithRequiredMembersWithDefaultsError;
 }
-/// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutWithContentEncodingError {
@@ -179,7 +195,8 @@ pub enum PutWithContentEncodingError {
 nimbus_aws::codegen::operation_error! {
     PutWithContentEncodingError;
 }
-/// Errors of [`QueryIncompatibleOperation`](crate::Client::query_incompatible_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`QueryIncompatibleOperation`](crate::Client::query_incompatible_operation): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum QueryIncompatibleOperationError {
@@ -191,7 +208,8 @@ pub enum QueryIncompatibleOperationError {
 nimbus_aws::codegen::operation_error! {
     QueryIncompatibleOperationError;
 }
-/// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SimpleScalarPropertiesError {

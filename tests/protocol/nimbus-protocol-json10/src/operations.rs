@@ -7,7 +7,9 @@ static CONTENT_TYPE_PARAMETERS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::content_type_parameters`](crate::Client::content_type_parameters): The example tests how servers must support requests containing a \`Content-Type\` header with parameters.
+/// Request builder of [`Client::content_type_parameters`](crate::Client::content_type_parameters): The
+/// example tests how servers must support requests containing a \`Content-Type\` header with
+/// parameters.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ContentTypeParameters {
@@ -30,7 +32,8 @@ impl ContentTypeParameters {
         self.input = self.input.set_value(value);
         self
     }
-    /// Sends the `ContentTypeParameters` request and decodes the response; a modeled error arrives as its [`ContentTypeParametersError`](crate::errors::ContentTypeParametersError) variant.
+    /// Sends the `ContentTypeParameters` request and decodes the response; a modeled error arrives as its
+    /// [`ContentTypeParametersError`](crate::errors::ContentTypeParametersError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -61,7 +64,11 @@ static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::empty_input_and_empty_output`](crate::Client::empty_input_and_empty_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has an empty input and empty output structure that reuses the same shape. While this should be rare, code generators must support this.
+/// Request builder of
+/// [`Client::empty_input_and_empty_output`](crate::Client::empty_input_and_empty_output): The example
+/// tests how requests and responses are serialized when there's no request or response payload because
+/// the operation has an empty input and empty output structure that reuses the same shape. While this
+/// should be rare, code generators must support this.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EmptyInputAndEmptyOutput {
@@ -79,7 +86,8 @@ impl EmptyInputAndEmptyOutput {
     pub fn input(&self) -> &crate::types::EmptyInputAndEmptyOutputInput {
         &self.input
     }
-    /// Sends the `EmptyInputAndEmptyOutput` request and decodes the response; a modeled error arrives as its [`EmptyInputAndEmptyOutputError`](crate::errors::EmptyInputAndEmptyOutputError) variant.
+    /// Sends the `EmptyInputAndEmptyOutput` request and decodes the response; a modeled error arrives as
+    /// its [`EmptyInputAndEmptyOutputError`](crate::errors::EmptyInputAndEmptyOutputError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -125,7 +133,8 @@ impl EndpointOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
+    /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its
+    /// [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -159,7 +168,8 @@ static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus_aws::codegen::OperationInfo = 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::endpoint_with_host_label_operation`](crate::Client::endpoint_with_host_label_operation).
+/// Request builder of
+/// [`Client::endpoint_with_host_label_operation`](crate::Client::endpoint_with_host_label_operation).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EndpointWithHostLabelOperation {
@@ -177,7 +187,9 @@ impl EndpointWithHostLabelOperation {
     pub fn input(&self) -> &crate::types::EndpointWithHostLabelOperationInput {
         &self.input
     }
-    /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError) variant.
+    /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives
+    /// as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
@@ -213,7 +225,10 @@ static GREETING_WITH_ERRORS: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::greeting_with_errors`](crate::Client::greeting_with_errors): This operation has three possible return values: 1. A successful response in the form of GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must be able to successfully take a response and properly deserialize successful and error responses.
+/// Request builder of [`Client::greeting_with_errors`](crate::Client::greeting_with_errors): This
+/// operation has three possible return values: 1. A successful response in the form of
+/// GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A ComplexError error. Implementations must
+/// be able to successfully take a response and properly deserialize successful and error responses.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GreetingWithErrors {
@@ -236,7 +251,8 @@ impl GreetingWithErrors {
         self.input = self.input.set_greeting(value);
         self
     }
-    /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
+    /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its
+    /// [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -282,7 +298,8 @@ impl HostWithPathOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
+    /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its
+    /// [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -311,7 +328,8 @@ static JSON_UNIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::Op
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_unions`](crate::Client::json_unions): This operation uses unions for inputs and outputs.
+/// Request builder of [`Client::json_unions`](crate::Client::json_unions): This operation uses unions
+/// for inputs and outputs.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonUnions {
@@ -334,7 +352,8 @@ impl JsonUnions {
         self.input = self.input.set_contents(value);
         self
     }
-    /// Sends the `JsonUnions` request and decodes the response; a modeled error arrives as its [`JsonUnionsError`](crate::errors::JsonUnionsError) variant.
+    /// Sends the `JsonUnions` request and decodes the response; a modeled error arrives as its
+    /// [`JsonUnionsError`](crate::errors::JsonUnionsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonUnionsOutput, crate::errors::JsonUnionsError> {
@@ -362,7 +381,10 @@ static NO_INPUT_AND_NO_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::no_input_and_no_output`](crate::Client::no_input_and_no_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input or output. While this should be rare, code generators must support this.
+/// Request builder of [`Client::no_input_and_no_output`](crate::Client::no_input_and_no_output): The
+/// example tests how requests and responses are serialized when there's no request or response payload
+/// because the operation has no input or output. While this should be rare, code generators must
+/// support this.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NoInputAndNoOutput {
@@ -377,7 +399,8 @@ impl NoInputAndNoOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
+    /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its
+    /// [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -406,7 +429,10 @@ static NO_INPUT_AND_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::no_input_and_output`](crate::Client::no_input_and_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input and the output is empty. While this should be rare, code generators must support this.
+/// Request builder of [`Client::no_input_and_output`](crate::Client::no_input_and_output): The example
+/// tests how requests and responses are serialized when there's no request or response payload because
+/// the operation has no input and the output is empty. While this should be rare, code generators must
+/// support this.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NoInputAndOutput {
@@ -421,7 +447,8 @@ impl NoInputAndOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `NoInputAndOutput` request and decodes the response; a modeled error arrives as its [`NoInputAndOutputError`](crate::errors::NoInputAndOutputError) variant.
+    /// Sends the `NoInputAndOutput` request and decodes the response; a modeled error arrives as its
+    /// [`NoInputAndOutputError`](crate::errors::NoInputAndOutputError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -495,7 +522,8 @@ impl OperationWithDefaults {
         self.input = self.input.set_other_top_level_default(value);
         self
     }
-    /// Sends the `OperationWithDefaults` request and decodes the response; a modeled error arrives as its [`OperationWithDefaultsError`](crate::errors::OperationWithDefaultsError) variant.
+    /// Sends the `OperationWithDefaults` request and decodes the response; a modeled error arrives as its
+    /// [`OperationWithDefaultsError`](crate::errors::OperationWithDefaultsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -526,7 +554,8 @@ static OPERATION_WITH_NESTED_STRUCTURE: nimbus_aws::codegen::OperationInfo = nim
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::operation_with_nested_structure`](crate::Client::operation_with_nested_structure).
+/// Request builder of
+/// [`Client::operation_with_nested_structure`](crate::Client::operation_with_nested_structure).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithNestedStructure {
@@ -544,7 +573,9 @@ impl OperationWithNestedStructure {
     pub fn input(&self) -> &crate::types::OperationWithNestedStructureInput {
         &self.input
     }
-    /// Sends the `OperationWithNestedStructure` request and decodes the response; a modeled error arrives as its [`OperationWithNestedStructureError`](crate::errors::OperationWithNestedStructureError) variant.
+    /// Sends the `OperationWithNestedStructure` request and decodes the response; a modeled error arrives
+    /// as its [`OperationWithNestedStructureError`](crate::errors::OperationWithNestedStructureError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -575,7 +606,8 @@ static OPERATION_WITH_REQUIRED_MEMBERS: nimbus_aws::codegen::OperationInfo = nim
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::operation_with_required_members`](crate::Client::operation_with_required_members).
+/// Request builder of
+/// [`Client::operation_with_required_members`](crate::Client::operation_with_required_members).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithRequiredMembers {
@@ -590,7 +622,9 @@ impl OperationWithRequiredMembers {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `OperationWithRequiredMembers` request and decodes the response; a modeled error arrives as its [`OperationWithRequiredMembersError`](crate::errors::OperationWithRequiredMembersError) variant.
+    /// Sends the `OperationWithRequiredMembers` request and decodes the response; a modeled error arrives
+    /// as its [`OperationWithRequiredMembersError`](crate::errors::OperationWithRequiredMembersError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -623,7 +657,8 @@ static OPERATION_WITH_REQUIRED_MEMBERS_WITH_DEFAULTS: nimbus_aws::codegen::Opera
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::operation_with_required_members_with_defaults`](crate::Client::operation_with_required_members_with_defaults).
+/// Request builder of
+/// [`Client::operation_with_required_members_with_defaults`](crate::Client::operation_with_required_members_with_defaults).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithRequiredMembersWithDefaults {
@@ -638,7 +673,10 @@ impl OperationWithRequiredMembersWithDefaults {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `OperationWithRequiredMembersWithDefaults` request and decodes the response; a modeled error arrives as its [`OperationWithRequiredMembersWithDefaultsError`](crate::errors::OperationWithRequiredMembersWithDefaultsError) variant.
+    /// Sends the `OperationWithRequiredMembersWithDefaults` request and decodes the response; a modeled
+    /// error arrives as its
+    /// [`OperationWithRequiredMembersWithDefaultsError`](crate::errors::OperationWithRequiredMembersWithDefaultsError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -701,7 +739,8 @@ impl PutWithContentEncoding {
         self.input = self.input.set_data(value);
         self
     }
-    /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
+    /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its
+    /// [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -730,7 +769,8 @@ static QUERY_INCOMPATIBLE_OPERATION: nimbus_aws::codegen::OperationInfo = nimbus
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::query_incompatible_operation`](crate::Client::query_incompatible_operation).
+/// Request builder of
+/// [`Client::query_incompatible_operation`](crate::Client::query_incompatible_operation).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct QueryIncompatibleOperation {
@@ -745,7 +785,8 @@ impl QueryIncompatibleOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `QueryIncompatibleOperation` request and decodes the response; a modeled error arrives as its [`QueryIncompatibleOperationError`](crate::errors::QueryIncompatibleOperationError) variant.
+    /// Sends the `QueryIncompatibleOperation` request and decodes the response; a modeled error arrives as
+    /// its [`QueryIncompatibleOperationError`](crate::errors::QueryIncompatibleOperationError) variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::QueryIncompatibleOperationError> {
@@ -804,7 +845,8 @@ impl SimpleScalarProperties {
         self.input = self.input.set_double_value(value);
         self
     }
-    /// Sends the `SimpleScalarProperties` request and decodes the response; a modeled error arrives as its [`SimpleScalarPropertiesError`](crate::errors::SimpleScalarPropertiesError) variant.
+    /// Sends the `SimpleScalarProperties` request and decodes the response; a modeled error arrives as its
+    /// [`SimpleScalarPropertiesError`](crate::errors::SimpleScalarPropertiesError) variant.
     pub async fn send(
         self,
     ) -> Result<

@@ -584,7 +584,8 @@ pub struct EmptyInputAndEmptyOutputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl EmptyInputAndEmptyOutputOutput {
-    /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -604,7 +605,8 @@ pub struct EndpointWithHostLabelOperationInput {
     pub label: String,
 }
 impl EndpointWithHostLabelOperationInput {
-    /// Creates a `EndpointWithHostLabelOperationInput` from its required members (`label`); optional members are set with the `set_*` methods.
+    /// Creates a `EndpointWithHostLabelOperationInput` from its required members (`label`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(label: impl Into<String>) -> Self {
         Self { label: label.into() }
     }
@@ -714,7 +716,8 @@ impl schemars::JsonSchema for FooEnum {
         nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// This error has test cases that test some of the dark corners of Amazon service framework history. It should only be implemented by clients.
+/// This error has test cases that test some of the dark corners of Amazon service framework history. It
+/// should only be implemented by clients.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1532,7 +1535,8 @@ pub struct OperationWithNestedStructureInput {
     pub top_level: TopLevel,
 }
 impl OperationWithNestedStructureInput {
-    /// Creates a `OperationWithNestedStructureInput` from its required members (`top_level`); optional members are set with the `set_*` methods.
+    /// Creates a `OperationWithNestedStructureInput` from its required members (`top_level`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(top_level: impl Into<TopLevel>) -> Self {
         Self {
             top_level: top_level.into(),
@@ -1566,7 +1570,8 @@ pub struct OperationWithNestedStructureOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl OperationWithNestedStructureOutput {
-    /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional members are set with the `set_*` methods.
+    /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(dialog: impl Into<Dialog>) -> Self {
         Self {
             dialog: dialog.into(),
@@ -1689,7 +1694,10 @@ pub struct OperationWithRequiredMembersOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl OperationWithRequiredMembersOutput {
-    /// Creates a `OperationWithRequiredMembersOutput` from its required members (`required_string`, `required_boolean`, `required_list`, `required_timestamp`, `required_blob`, `required_byte`, `required_short`, `required_integer`, `required_long`, `required_float`, `required_double`, `required_map`); optional members are set with the `set_*` methods.
+    /// Creates a `OperationWithRequiredMembersOutput` from its required members (`required_string`,
+    /// `required_boolean`, `required_list`, `required_timestamp`, `required_blob`, `required_byte`,
+    /// `required_short`, `required_integer`, `required_long`, `required_float`, `required_double`,
+    /// `required_map`); optional members are set with the `set_*` methods.
     pub fn new(
         required_string: impl Into<String>,
         required_boolean: impl Into<bool>,
@@ -1846,7 +1854,11 @@ impl Default for OperationWithRequiredMembersWithDefaultsOutput {
     }
 }
 impl OperationWithRequiredMembersWithDefaultsOutput {
-    /// Creates a `OperationWithRequiredMembersWithDefaultsOutput` from its required members (`required_string`, `required_boolean`, `required_list`, `required_timestamp`, `required_blob`, `required_byte`, `required_short`, `required_integer`, `required_long`, `required_float`, `required_double`, `required_map`, `required_enum`, `required_int_enum`); optional members are set with the `set_*` methods.
+    /// Creates a `OperationWithRequiredMembersWithDefaultsOutput` from its required members
+    /// (`required_string`, `required_boolean`, `required_list`, `required_timestamp`, `required_blob`,
+    /// `required_byte`, `required_short`, `required_integer`, `required_long`, `required_float`,
+    /// `required_double`, `required_map`, `required_enum`, `required_int_enum`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(
         required_string: impl Into<String>,
         required_boolean: impl Into<bool>,
@@ -2277,7 +2289,8 @@ pub struct TopLevel {
     pub dialog_map: std::collections::HashMap<String, Dialog>,
 }
 impl TopLevel {
-    /// Creates a `TopLevel` from its required members (`dialog`); optional members are set with the `set_*` methods.
+    /// Creates a `TopLevel` from its required members (`dialog`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(dialog: impl Into<Dialog>) -> Self {
         Self {
             dialog: dialog.into(),

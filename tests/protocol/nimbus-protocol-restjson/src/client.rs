@@ -11,7 +11,8 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     signing_name: "restjson",
     endpoint_rules: None,
 };
-/// Client for Sample Rest Json Protocol Service: one method per operation, each returning a request builder whose `send` performs the call.
+/// Client for Sample Rest Json Protocol Service: one method per operation, each returning a request
+/// builder whose `send` performs the call.
 ///
 /// Cloning is cheap (the connection pool and configuration are shared).
 #[derive(Clone, Debug)]
@@ -36,7 +37,9 @@ impl Client {
             crate::types::AllQueryStringTypesInput::new(),
         )
     }
-    /// This example uses fixed query string params and variable query string params. The fixed query string parameters and variable parameters must both be serialized (implementations may need to merge them together).
+    /// This example uses fixed query string params and variable query string params. The fixed query string
+    /// parameters and variable parameters must both be serialized (implementations may need to merge them
+    /// together).
     pub fn constant_and_variable_query_string(
         &self,
     ) -> crate::operations::ConstantAndVariableQueryString {
@@ -45,7 +48,9 @@ impl Client {
             crate::types::ConstantAndVariableQueryStringInput::new(),
         )
     }
-    /// This example uses a constant query string parameters and a label. This simply tests that labels and query string parameters are compatible. The fixed query string parameter named "hello" should in no way conflict with the label, \`{hello}\`.
+    /// This example uses a constant query string parameters and a label. This simply tests that labels and
+    /// query string parameters are compatible. The fixed query string parameter named "hello" should in no
+    /// way conflict with the label, \`{hello}\`.
     ///
     /// Required members are arguments (`hello`); set optional ones on the returned builder.
     pub fn constant_query_string(
@@ -57,7 +62,8 @@ impl Client {
             crate::types::ConstantQueryStringInput::new(hello),
         )
     }
-    /// The example tests how servers must support requests containing a \`Content-Type\` header with parameters.
+    /// The example tests how servers must support requests containing a \`Content-Type\` header with
+    /// parameters.
     pub fn content_type_parameters(&self) -> crate::operations::ContentTypeParameters {
         crate::operations::ContentTypeParameters::new(
             self.core.clone(),
@@ -109,7 +115,8 @@ impl Client {
     }
     /// Calls `DuplexStreamWithInitialMessages`.
     ///
-    /// Required members are arguments (`initial_request_member`); set optional ones on the returned builder.
+    /// Required members are arguments (`initial_request_member`); set optional ones on the returned
+    /// builder.
     pub fn duplex_stream_with_initial_messages(
         &self,
         initial_request_member: impl Into<String>,
@@ -121,7 +128,9 @@ impl Client {
             ),
         )
     }
-    /// The example tests how requests and responses are serialized when there's no request or response payload because the operation has an empty input and empty output structure that reuses the same shape. While this should be rare, code generators must support this.
+    /// The example tests how requests and responses are serialized when there's no request or response
+    /// payload because the operation has an empty input and empty output structure that reuses the same
+    /// shape. While this should be rare, code generators must support this.
     pub fn empty_input_and_empty_output(
         &self,
     ) -> crate::operations::EmptyInputAndEmptyOutput {
@@ -150,7 +159,10 @@ impl Client {
     pub fn fractional_seconds(&self) -> crate::operations::FractionalSeconds {
         crate::operations::FractionalSeconds::new(self.core.clone(), ())
     }
-    /// This operation has four possible return values: 1. A successful response in the form of GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A BadRequest error. 4. A FooError. Implementations must be able to successfully take a response and properly (de)serialize successful and error responses based on the the presence of the
+    /// This operation has four possible return values: 1. A successful response in the form of
+    /// GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A BadRequest error. 4. A FooError.
+    /// Implementations must be able to successfully take a response and properly (de)serialize successful
+    /// and error responses based on the the presence of the
     pub fn greeting_with_errors(&self) -> crate::operations::GreetingWithErrors {
         crate::operations::GreetingWithErrors::new(self.core.clone(), ())
     }
@@ -181,14 +193,16 @@ impl Client {
             crate::types::EnumPayloadInput::new(),
         )
     }
-    /// This example serializes a blob shape in the payload. In this example, no JSON document is synthesized because the payload is not a structure or a union type.
+    /// This example serializes a blob shape in the payload. In this example, no JSON document is
+    /// synthesized because the payload is not a structure or a union type.
     pub fn http_payload_traits(&self) -> crate::operations::HttpPayloadTraits {
         crate::operations::HttpPayloadTraits::new(
             self.core.clone(),
             crate::types::HttpPayloadTraitsInputOutput::new(),
         )
     }
-    /// This example uses a \`@mediaType\` trait on the payload to force a custom content-type to be serialized.
+    /// This example uses a \`@mediaType\` trait on the payload to force a custom content-type to be
+    /// serialized.
     pub fn http_payload_traits_with_media_type(
         &self,
     ) -> crate::operations::HttpPayloadTraitsWithMediaType {
@@ -197,7 +211,8 @@ impl Client {
             crate::types::HttpPayloadTraitsWithMediaTypeInputOutput::new(),
         )
     }
-    /// This example serializes a structure in the payload. Note that serializing a structure changes the wrapper element name to match the targeted structure.
+    /// This example serializes a structure in the payload. Note that serializing a structure changes the
+    /// wrapper element name to match the targeted structure.
     pub fn http_payload_with_structure(
         &self,
     ) -> crate::operations::HttpPayloadWithStructure {
@@ -264,9 +279,11 @@ impl Client {
             crate::types::HttpRequestWithGreedyLabelInPathInput::new(foo, baz),
         )
     }
-    /// The example tests how requests are serialized when there's no input payload but there are HTTP labels.
+    /// The example tests how requests are serialized when there's no input payload but there are HTTP
+    /// labels.
     ///
-    /// Required members are arguments (`string`, `short`, `integer`, `long`, `float`, `double`, `boolean`, `timestamp`); set optional ones on the returned builder.
+    /// Required members are arguments (`string`, `short`, `integer`, `long`, `float`, `double`, `boolean`,
+    /// `timestamp`); set optional ones on the returned builder.
     pub fn http_request_with_labels(
         &self,
         string: impl Into<String>,
@@ -294,7 +311,9 @@ impl Client {
     }
     /// The example tests how requests serialize different timestamp formats in the URI path.
     ///
-    /// Required members are arguments (`member_epoch_seconds`, `member_http_date`, `member_date_time`, `default_format`, `target_epoch_seconds`, `target_http_date`, `target_date_time`); set optional ones on the returned builder.
+    /// Required members are arguments (`member_epoch_seconds`, `member_http_date`, `member_date_time`,
+    /// `default_format`, `target_epoch_seconds`, `target_http_date`, `target_date_time`); set optional ones
+    /// on the returned builder.
     pub fn http_request_with_labels_and_timestamp_format(
         &self,
         member_epoch_seconds: impl Into<nimbus_aws::codegen::DateTime>,
@@ -341,13 +360,15 @@ impl Client {
             crate::types::StringPayloadInput::new(),
         )
     }
-    /// This example ensures that query string bound request parameters are serialized in the body of responses if the structure is used in both the request and response.
+    /// This example ensures that query string bound request parameters are serialized in the body of
+    /// responses if the structure is used in both the request and response.
     pub fn ignore_query_params_in_response(
         &self,
     ) -> crate::operations::IgnoreQueryParamsInResponse {
         crate::operations::IgnoreQueryParamsInResponse::new(self.core.clone(), ())
     }
-    /// The example tests how requests and responses are serialized when there is no input or output payload but there are HTTP header bindings.
+    /// The example tests how requests and responses are serialized when there is no input or output payload
+    /// but there are HTTP header bindings.
     pub fn input_and_output_with_headers(
         &self,
     ) -> crate::operations::InputAndOutputWithHeaders {
@@ -365,7 +386,8 @@ impl Client {
     }
     /// Calls `InputStreamWithInitialRequest`.
     ///
-    /// Required members are arguments (`initial_request_member`); set optional ones on the returned builder.
+    /// Required members are arguments (`initial_request_member`); set optional ones on the returned
+    /// builder.
     pub fn input_stream_with_initial_request(
         &self,
         initial_request_member: impl Into<String>,
@@ -396,7 +418,8 @@ impl Client {
             crate::types::JsonIntEnumsInputOutput::new(),
         )
     }
-    /// This test case serializes JSON lists for the following cases for both input and output: 1. Normal JSON lists. 2. Normal JSON sets. 3. JSON lists of lists. 4. Lists of structures.
+    /// This test case serializes JSON lists for the following cases for both input and output: 1. Normal
+    /// JSON lists. 2. Normal JSON sets. 3. JSON lists of lists. 4. Lists of structures.
     pub fn json_lists(&self) -> crate::operations::JsonLists {
         crate::operations::JsonLists::new(
             self.core.clone(),
@@ -410,7 +433,8 @@ impl Client {
             crate::types::JsonMapsInputOutput::new(),
         )
     }
-    /// This tests how timestamps are serialized, including using the default format of date-time and various @timestampFormat trait values.
+    /// This tests how timestamps are serialized, including using the default format of date-time and
+    /// various @timestampFormat trait values.
     pub fn json_timestamps(&self) -> crate::operations::JsonTimestamps {
         crate::operations::JsonTimestamps::new(
             self.core.clone(),
@@ -761,11 +785,15 @@ impl Client {
             crate::types::MediaTypeHeaderInput::new(),
         )
     }
-    /// The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input or output. While this should be rare, code generators must support this.
+    /// The example tests how requests and responses are serialized when there's no request or response
+    /// payload because the operation has no input or output. While this should be rare, code generators
+    /// must support this.
     pub fn no_input_and_no_output(&self) -> crate::operations::NoInputAndNoOutput {
         crate::operations::NoInputAndNoOutput::new(self.core.clone(), ())
     }
-    /// The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input and the output is empty. While this should be rare, code generators must support this.
+    /// The example tests how requests and responses are serialized when there's no request or response
+    /// payload because the operation has no input and the output is empty. While this should be rare, code
+    /// generators must support this.
     pub fn no_input_and_output(&self) -> crate::operations::NoInputAndOutput {
         crate::operations::NoInputAndOutput::new(self.core.clone(), ())
     }
@@ -796,7 +824,8 @@ impl Client {
             crate::types::OmitsNullSerializesEmptyStringInput::new(),
         )
     }
-    /// Omits serializing empty lists. Because empty strings are serilized as \`Foo=\`, empty lists cannot also be serialized as \`Foo=\` and instead must be omitted.
+    /// Omits serializing empty lists. Because empty strings are serilized as \`Foo=\`, empty lists cannot
+    /// also be serialized as \`Foo=\` and instead must be omitted.
     pub fn omits_serializing_empty_lists(
         &self,
     ) -> crate::operations::OmitsSerializingEmptyLists {
@@ -923,14 +952,17 @@ impl Client {
             crate::types::SparseJsonMapsInputOutput::new(),
         )
     }
-    /// This examples serializes a streaming blob shape in the request body. In this example, no JSON document is synthesized because the payload is not a structure or a union type.
+    /// This examples serializes a streaming blob shape in the request body. In this example, no JSON
+    /// document is synthesized because the payload is not a structure or a union type.
     pub fn streaming_traits(&self) -> crate::operations::StreamingTraits {
         crate::operations::StreamingTraits::new(
             self.core.clone(),
             crate::types::StreamingTraitsInputOutput::new(),
         )
     }
-    /// This examples serializes a streaming blob shape with a required content length in the request body. In this example, no JSON document is synthesized because the payload is not a structure or a union type.
+    /// This examples serializes a streaming blob shape with a required content length in the request body.
+    /// In this example, no JSON document is synthesized because the payload is not a structure or a union
+    /// type.
     pub fn streaming_traits_require_length(
         &self,
     ) -> crate::operations::StreamingTraitsRequireLength {
@@ -939,7 +971,8 @@ impl Client {
             crate::types::StreamingTraitsRequireLengthInput::new(),
         )
     }
-    /// This examples serializes a streaming media-typed blob shape in the request body. This examples uses a \`@mediaType\` trait on the payload to force a custom content-type to be serialized.
+    /// This examples serializes a streaming media-typed blob shape in the request body. This examples uses
+    /// a \`@mediaType\` trait on the payload to force a custom content-type to be serialized.
     pub fn streaming_traits_with_media_type(
         &self,
     ) -> crate::operations::StreamingTraitsWithMediaType {
@@ -948,47 +981,60 @@ impl Client {
             crate::types::StreamingTraitsWithMediaTypeInputOutput::new(),
         )
     }
-    /// This example operation serializes a structure in the HTTP body. It should ensure Content-Type: application/json is used in all requests and that an "empty" body is an empty JSON document ({}).
+    /// This example operation serializes a structure in the HTTP body. It should ensure Content-Type:
+    /// application/json is used in all requests and that an "empty" body is an empty JSON document ({}).
     pub fn test_body_structure(&self) -> crate::operations::TestBodyStructure {
         crate::operations::TestBodyStructure::new(
             self.core.clone(),
             crate::types::TestBodyStructureInputOutput::new(),
         )
     }
-    /// This example GET operation has no input and serializes a request without a HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Length, Content-Type) to operations that semantically cannot produce an HTTP body.
+    /// This example GET operation has no input and serializes a request without a HTTP body. These tests
+    /// are to ensure we do not attach a body or related headers (Content-Length, Content-Type) to
+    /// operations that semantically cannot produce an HTTP body.
     pub fn test_get_no_input_no_payload(
         &self,
     ) -> crate::operations::TestGetNoInputNoPayload {
         crate::operations::TestGetNoInputNoPayload::new(self.core.clone(), ())
     }
-    /// This example GET operation serializes a request without a modeled HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Length, Content-Type) to operations that semantically cannot produce an HTTP body.
+    /// This example GET operation serializes a request without a modeled HTTP body. These tests are to
+    /// ensure we do not attach a body or related headers (Content-Length, Content-Type) to operations that
+    /// semantically cannot produce an HTTP body.
     pub fn test_get_no_payload(&self) -> crate::operations::TestGetNoPayload {
         crate::operations::TestGetNoPayload::new(
             self.core.clone(),
             crate::types::TestNoPayloadInputOutput::new(),
         )
     }
-    /// This example operation serializes a payload targeting a blob. The Blob shape is not structured content and we cannot make assumptions about what data will be sent. This test ensures only a generic "Content-Type: application/octet-stream" header is used, and that we are not treating an empty body as an empty JSON document.
+    /// This example operation serializes a payload targeting a blob. The Blob shape is not structured
+    /// content and we cannot make assumptions about what data will be sent. This test ensures only a
+    /// generic "Content-Type: application/octet-stream" header is used, and that we are not treating an
+    /// empty body as an empty JSON document.
     pub fn test_payload_blob(&self) -> crate::operations::TestPayloadBlob {
         crate::operations::TestPayloadBlob::new(
             self.core.clone(),
             crate::types::TestPayloadBlobInputOutput::new(),
         )
     }
-    /// This example operation serializes a payload targeting a structure. This enforces the same requirements as TestBodyStructure but with the body specified by the @httpPayload trait.
+    /// This example operation serializes a payload targeting a structure. This enforces the same
+    /// requirements as TestBodyStructure but with the body specified by the @httpPayload trait.
     pub fn test_payload_structure(&self) -> crate::operations::TestPayloadStructure {
         crate::operations::TestPayloadStructure::new(
             self.core.clone(),
             crate::types::TestPayloadStructureInputOutput::new(),
         )
     }
-    /// This example POST operation has no input and serializes a request without a HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Type) to a POST operation with no modeled input.
+    /// This example POST operation has no input and serializes a request without a HTTP body. These tests
+    /// are to ensure we do not attach a body or related headers (Content-Type) to a POST operation with no
+    /// modeled input.
     pub fn test_post_no_input_no_payload(
         &self,
     ) -> crate::operations::TestPostNoInputNoPayload {
         crate::operations::TestPostNoInputNoPayload::new(self.core.clone(), ())
     }
-    /// This example POST operation serializes a request without a modeled HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Type) to a POST operation with no modeled payload.
+    /// This example POST operation serializes a request without a modeled HTTP body. These tests are to
+    /// ensure we do not attach a body or related headers (Content-Type) to a POST operation with no modeled
+    /// payload.
     pub fn test_post_no_payload(&self) -> crate::operations::TestPostNoPayload {
         crate::operations::TestPostNoPayload::new(
             self.core.clone(),

@@ -2,7 +2,8 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
-/// Errors of [`AllQueryStringTypes`](crate::Client::all_query_string_types): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`AllQueryStringTypes`](crate::Client::all_query_string_types): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AllQueryStringTypesError {
@@ -14,7 +15,8 @@ pub enum AllQueryStringTypesError {
 nimbus_aws::codegen::operation_error! {
     AllQueryStringTypesError;
 }
-/// Errors of [`ConstantAndVariableQueryString`](crate::Client::constant_and_variable_query_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ConstantAndVariableQueryString`](crate::Client::constant_and_variable_query_string): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ConstantAndVariableQueryStringError {
@@ -26,7 +28,8 @@ pub enum ConstantAndVariableQueryStringError {
 nimbus_aws::codegen::operation_error! {
     ConstantAndVariableQueryStringError;
 }
-/// Errors of [`ConstantQueryString`](crate::Client::constant_query_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ConstantQueryString`](crate::Client::constant_query_string): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ConstantQueryStringError {
@@ -38,7 +41,8 @@ pub enum ConstantQueryStringError {
 nimbus_aws::codegen::operation_error! {
     ConstantQueryStringError;
 }
-/// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ContentTypeParametersError {
@@ -50,7 +54,8 @@ pub enum ContentTypeParametersError {
 nimbus_aws::codegen::operation_error! {
     ContentTypeParametersError;
 }
-/// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DatetimeOffsetsError {
@@ -62,7 +67,8 @@ pub enum DatetimeOffsetsError {
 nimbus_aws::codegen::operation_error! {
     DatetimeOffsetsError;
 }
-/// Errors of [`DocumentType`](crate::Client::document_type): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DocumentType`](crate::Client::document_type): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DocumentTypeError {
@@ -74,7 +80,8 @@ pub enum DocumentTypeError {
 nimbus_aws::codegen::operation_error! {
     DocumentTypeError;
 }
-/// Errors of [`DocumentTypeAsMapValue`](crate::Client::document_type_as_map_value): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DocumentTypeAsMapValue`](crate::Client::document_type_as_map_value): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DocumentTypeAsMapValueError {
@@ -86,7 +93,8 @@ pub enum DocumentTypeAsMapValueError {
 nimbus_aws::codegen::operation_error! {
     DocumentTypeAsMapValueError;
 }
-/// Errors of [`DocumentTypeAsPayload`](crate::Client::document_type_as_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DocumentTypeAsPayload`](crate::Client::document_type_as_payload): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DocumentTypeAsPayloadError {
@@ -98,7 +106,8 @@ pub enum DocumentTypeAsPayloadError {
 nimbus_aws::codegen::operation_error! {
     DocumentTypeAsPayloadError;
 }
-/// Errors of [`DuplexStream`](crate::Client::duplex_stream): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DuplexStream`](crate::Client::duplex_stream): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DuplexStreamError {
@@ -110,7 +119,8 @@ pub enum DuplexStreamError {
 nimbus_aws::codegen::operation_error! {
     DuplexStreamError;
 }
-/// Errors of [`DuplexStreamWithDistinctStreams`](crate::Client::duplex_stream_with_distinct_streams): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DuplexStreamWithDistinctStreams`](crate::Client::duplex_stream_with_distinct_streams):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DuplexStreamWithDistinctStreamsError {
@@ -122,7 +132,8 @@ pub enum DuplexStreamWithDistinctStreamsError {
 nimbus_aws::codegen::operation_error! {
     DuplexStreamWithDistinctStreamsError;
 }
-/// Errors of [`DuplexStreamWithInitialMessages`](crate::Client::duplex_stream_with_initial_messages): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`DuplexStreamWithInitialMessages`](crate::Client::duplex_stream_with_initial_messages):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DuplexStreamWithInitialMessagesError {
@@ -137,7 +148,8 @@ nimbus_aws::codegen::operation_error! {
     DuplexStreamWithInitialMessagesError;
     ServiceUnavailableError("ServiceUnavailableError", crate::operations::read_service_unavailable_error);
 }
-/// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EmptyInputAndEmptyOutputError {
@@ -149,7 +161,8 @@ pub enum EmptyInputAndEmptyOutputError {
 nimbus_aws::codegen::operation_error! {
     EmptyInputAndEmptyOutputError;
 }
-/// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointOperationError {
@@ -161,7 +174,8 @@ pub enum EndpointOperationError {
 nimbus_aws::codegen::operation_error! {
     EndpointOperationError;
 }
-/// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndpointWithHostLabelOperationError {
@@ -173,7 +187,8 @@ pub enum EndpointWithHostLabelOperationError {
 nimbus_aws::codegen::operation_error! {
     EndpointWithHostLabelOperationError;
 }
-/// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum FractionalSecondsError {
@@ -185,13 +200,15 @@ pub enum FractionalSecondsError {
 nimbus_aws::codegen::operation_error! {
     FractionalSecondsError;
 }
-/// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GreetingWithErrorsError {
     /// This error is thrown when a request is invalid.
     ComplexError(crate::types::ComplexError),
-    /// This error has test cases that test some of the dark corners of Amazon service framework history. It should only be implemented by clients.
+    /// This error has test cases that test some of the dark corners of Amazon service framework history. It
+    /// should only be implemented by clients.
     FooError(crate::types::FooError),
     /// This error is thrown when an invalid greeting value is provided.
     InvalidGreeting(crate::types::InvalidGreeting),
@@ -206,7 +223,8 @@ nimbus_aws::codegen::operation_error! {
     FooError("FooError", crate::operations::read_foo_error);
     InvalidGreeting("InvalidGreeting", crate::operations::read_invalid_greeting);
 }
-/// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HostWithPathOperationError {
@@ -218,7 +236,8 @@ pub enum HostWithPathOperationError {
 nimbus_aws::codegen::operation_error! {
     HostWithPathOperationError;
 }
-/// Errors of [`HttpChecksumRequired`](crate::Client::http_checksum_required): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpChecksumRequired`](crate::Client::http_checksum_required): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpChecksumRequiredError {
@@ -230,7 +249,8 @@ pub enum HttpChecksumRequiredError {
 nimbus_aws::codegen::operation_error! {
     HttpChecksumRequiredError;
 }
-/// Errors of [`HttpEmptyPrefixHeaders`](crate::Client::http_empty_prefix_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpEmptyPrefixHeaders`](crate::Client::http_empty_prefix_headers): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpEmptyPrefixHeadersError {
@@ -242,7 +262,8 @@ pub enum HttpEmptyPrefixHeadersError {
 nimbus_aws::codegen::operation_error! {
     HttpEmptyPrefixHeadersError;
 }
-/// Errors of [`HttpEnumPayload`](crate::Client::http_enum_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpEnumPayload`](crate::Client::http_enum_payload): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpEnumPayloadError {
@@ -254,7 +275,8 @@ pub enum HttpEnumPayloadError {
 nimbus_aws::codegen::operation_error! {
     HttpEnumPayloadError;
 }
-/// Errors of [`HttpPayloadTraits`](crate::Client::http_payload_traits): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpPayloadTraits`](crate::Client::http_payload_traits): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPayloadTraitsError {
@@ -266,7 +288,8 @@ pub enum HttpPayloadTraitsError {
 nimbus_aws::codegen::operation_error! {
     HttpPayloadTraitsError;
 }
-/// Errors of [`HttpPayloadTraitsWithMediaType`](crate::Client::http_payload_traits_with_media_type): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpPayloadTraitsWithMediaType`](crate::Client::http_payload_traits_with_media_type):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPayloadTraitsWithMediaTypeError {
@@ -278,7 +301,8 @@ pub enum HttpPayloadTraitsWithMediaTypeError {
 nimbus_aws::codegen::operation_error! {
     HttpPayloadTraitsWithMediaTypeError;
 }
-/// Errors of [`HttpPayloadWithStructure`](crate::Client::http_payload_with_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpPayloadWithStructure`](crate::Client::http_payload_with_structure): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPayloadWithStructureError {
@@ -290,7 +314,8 @@ pub enum HttpPayloadWithStructureError {
 nimbus_aws::codegen::operation_error! {
     HttpPayloadWithStructureError;
 }
-/// Errors of [`HttpPayloadWithUnion`](crate::Client::http_payload_with_union): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpPayloadWithUnion`](crate::Client::http_payload_with_union): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPayloadWithUnionError {
@@ -302,7 +327,8 @@ pub enum HttpPayloadWithUnionError {
 nimbus_aws::codegen::operation_error! {
     HttpPayloadWithUnionError;
 }
-/// Errors of [`HttpPrefixHeaders`](crate::Client::http_prefix_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpPrefixHeaders`](crate::Client::http_prefix_headers): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPrefixHeadersError {
@@ -314,7 +340,8 @@ pub enum HttpPrefixHeadersError {
 nimbus_aws::codegen::operation_error! {
     HttpPrefixHeadersError;
 }
-/// Errors of [`HttpPrefixHeadersInResponse`](crate::Client::http_prefix_headers_in_response): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpPrefixHeadersInResponse`](crate::Client::http_prefix_headers_in_response): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpPrefixHeadersInResponseError {
@@ -326,7 +353,8 @@ pub enum HttpPrefixHeadersInResponseError {
 nimbus_aws::codegen::operation_error! {
     HttpPrefixHeadersInResponseError;
 }
-/// Errors of [`HttpQueryParamsOnlyOperation`](crate::Client::http_query_params_only_operation): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpQueryParamsOnlyOperation`](crate::Client::http_query_params_only_operation): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpQueryParamsOnlyOperationError {
@@ -338,7 +366,8 @@ pub enum HttpQueryParamsOnlyOperationError {
 nimbus_aws::codegen::operation_error! {
     HttpQueryParamsOnlyOperationError;
 }
-/// Errors of [`HttpRequestWithFloatLabels`](crate::Client::http_request_with_float_labels): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpRequestWithFloatLabels`](crate::Client::http_request_with_float_labels): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithFloatLabelsError {
@@ -350,7 +379,9 @@ pub enum HttpRequestWithFloatLabelsError {
 nimbus_aws::codegen::operation_error! {
     HttpRequestWithFloatLabelsError;
 }
-/// Errors of [`HttpRequestWithGreedyLabelInPath`](crate::Client::http_request_with_greedy_label_in_path): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`HttpRequestWithGreedyLabelInPath`](crate::Client::http_request_with_greedy_label_in_path): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithGreedyLabelInPathError {
@@ -362,7 +393,8 @@ pub enum HttpRequestWithGreedyLabelInPathError {
 nimbus_aws::codegen::operation_error! {
     HttpRequestWithGreedyLabelInPathError;
 }
-/// Errors of [`HttpRequestWithLabels`](crate::Client::http_request_with_labels): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpRequestWithLabels`](crate::Client::http_request_with_labels): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithLabelsError {
@@ -374,7 +406,9 @@ pub enum HttpRequestWithLabelsError {
 nimbus_aws::codegen::operation_error! {
     HttpRequestWithLabelsError;
 }
-/// Errors of [`HttpRequestWithLabelsAndTimestampFormat`](crate::Client::http_request_with_labels_and_timestamp_format): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`HttpRequestWithLabelsAndTimestampFormat`](crate::Client::http_request_with_labels_and_timestamp_format):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithLabelsAndTimestampFormatError {
@@ -386,7 +420,8 @@ pub enum HttpRequestWithLabelsAndTimestampFormatError {
 nimbus_aws::codegen::operation_error! {
     HttpRequestWithLabelsAndTimestampFormatError;
 }
-/// Errors of [`HttpRequestWithRegexLiteral`](crate::Client::http_request_with_regex_literal): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpRequestWithRegexLiteral`](crate::Client::http_request_with_regex_literal): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpRequestWithRegexLiteralError {
@@ -398,7 +433,8 @@ pub enum HttpRequestWithRegexLiteralError {
 nimbus_aws::codegen::operation_error! {
     HttpRequestWithRegexLiteralError;
 }
-/// Errors of [`HttpResponseCode`](crate::Client::http_response_code): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpResponseCode`](crate::Client::http_response_code): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpResponseCodeError {
@@ -410,7 +446,8 @@ pub enum HttpResponseCodeError {
 nimbus_aws::codegen::operation_error! {
     HttpResponseCodeError;
 }
-/// Errors of [`HttpStringPayload`](crate::Client::http_string_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`HttpStringPayload`](crate::Client::http_string_payload): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HttpStringPayloadError {
@@ -422,7 +459,8 @@ pub enum HttpStringPayloadError {
 nimbus_aws::codegen::operation_error! {
     HttpStringPayloadError;
 }
-/// Errors of [`IgnoreQueryParamsInResponse`](crate::Client::ignore_query_params_in_response): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`IgnoreQueryParamsInResponse`](crate::Client::ignore_query_params_in_response): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum IgnoreQueryParamsInResponseError {
@@ -434,7 +472,8 @@ pub enum IgnoreQueryParamsInResponseError {
 nimbus_aws::codegen::operation_error! {
     IgnoreQueryParamsInResponseError;
 }
-/// Errors of [`InputAndOutputWithHeaders`](crate::Client::input_and_output_with_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`InputAndOutputWithHeaders`](crate::Client::input_and_output_with_headers): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum InputAndOutputWithHeadersError {
@@ -446,7 +485,8 @@ pub enum InputAndOutputWithHeadersError {
 nimbus_aws::codegen::operation_error! {
     InputAndOutputWithHeadersError;
 }
-/// Errors of [`InputStream`](crate::Client::input_stream): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`InputStream`](crate::Client::input_stream): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum InputStreamError {
@@ -458,7 +498,8 @@ pub enum InputStreamError {
 nimbus_aws::codegen::operation_error! {
     InputStreamError;
 }
-/// Errors of [`InputStreamWithInitialRequest`](crate::Client::input_stream_with_initial_request): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`InputStreamWithInitialRequest`](crate::Client::input_stream_with_initial_request): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum InputStreamWithInitialRequestError {
@@ -470,7 +511,8 @@ pub enum InputStreamWithInitialRequestError {
 nimbus_aws::codegen::operation_error! {
     InputStreamWithInitialRequestError;
 }
-/// Errors of [`JsonBlobs`](crate::Client::json_blobs): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonBlobs`](crate::Client::json_blobs): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonBlobsError {
@@ -482,7 +524,8 @@ pub enum JsonBlobsError {
 nimbus_aws::codegen::operation_error! {
     JsonBlobsError;
 }
-/// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonEnumsError {
@@ -494,7 +537,8 @@ pub enum JsonEnumsError {
 nimbus_aws::codegen::operation_error! {
     JsonEnumsError;
 }
-/// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonIntEnumsError {
@@ -506,7 +550,8 @@ pub enum JsonIntEnumsError {
 nimbus_aws::codegen::operation_error! {
     JsonIntEnumsError;
 }
-/// Errors of [`JsonLists`](crate::Client::json_lists): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonLists`](crate::Client::json_lists): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonListsError {
@@ -518,7 +563,8 @@ pub enum JsonListsError {
 nimbus_aws::codegen::operation_error! {
     JsonListsError;
 }
-/// Errors of [`JsonMaps`](crate::Client::json_maps): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonMaps`](crate::Client::json_maps): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonMapsError {
@@ -530,7 +576,8 @@ pub enum JsonMapsError {
 nimbus_aws::codegen::operation_error! {
     JsonMapsError;
 }
-/// Errors of [`JsonTimestamps`](crate::Client::json_timestamps): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonTimestamps`](crate::Client::json_timestamps): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonTimestampsError {
@@ -542,7 +589,8 @@ pub enum JsonTimestampsError {
 nimbus_aws::codegen::operation_error! {
     JsonTimestampsError;
 }
-/// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and
+/// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum JsonUnionsError {
@@ -554,7 +602,8 @@ pub enum JsonUnionsError {
 nimbus_aws::codegen::operation_error! {
     JsonUnionsError;
 }
-/// Errors of [`MalformedAcceptWithBody`](crate::Client::malformed_accept_with_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedAcceptWithBody`](crate::Client::malformed_accept_with_body): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedAcceptWithBodyError {
@@ -566,7 +615,8 @@ pub enum MalformedAcceptWithBodyError {
 nimbus_aws::codegen::operation_error! {
     MalformedAcceptWithBodyError;
 }
-/// Errors of [`MalformedAcceptWithGenericString`](crate::Client::malformed_accept_with_generic_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedAcceptWithGenericString`](crate::Client::malformed_accept_with_generic_string):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedAcceptWithGenericStringError {
@@ -578,7 +628,8 @@ pub enum MalformedAcceptWithGenericStringError {
 nimbus_aws::codegen::operation_error! {
     MalformedAcceptWithGenericStringError;
 }
-/// Errors of [`MalformedAcceptWithPayload`](crate::Client::malformed_accept_with_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedAcceptWithPayload`](crate::Client::malformed_accept_with_payload): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedAcceptWithPayloadError {
@@ -590,7 +641,8 @@ pub enum MalformedAcceptWithPayloadError {
 nimbus_aws::codegen::operation_error! {
     MalformedAcceptWithPayloadError;
 }
-/// Errors of [`MalformedBlob`](crate::Client::malformed_blob): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedBlob`](crate::Client::malformed_blob): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedBlobError {
@@ -602,7 +654,8 @@ pub enum MalformedBlobError {
 nimbus_aws::codegen::operation_error! {
     MalformedBlobError;
 }
-/// Errors of [`MalformedBoolean`](crate::Client::malformed_boolean): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedBoolean`](crate::Client::malformed_boolean): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedBooleanError {
@@ -614,7 +667,8 @@ pub enum MalformedBooleanError {
 nimbus_aws::codegen::operation_error! {
     MalformedBooleanError;
 }
-/// Errors of [`MalformedByte`](crate::Client::malformed_byte): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedByte`](crate::Client::malformed_byte): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedByteError {
@@ -626,7 +680,8 @@ pub enum MalformedByteError {
 nimbus_aws::codegen::operation_error! {
     MalformedByteError;
 }
-/// Errors of [`MalformedContentTypeWithBody`](crate::Client::malformed_content_type_with_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedContentTypeWithBody`](crate::Client::malformed_content_type_with_body): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithBodyError {
@@ -638,7 +693,9 @@ pub enum MalformedContentTypeWithBodyError {
 nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithBodyError;
 }
-/// Errors of [`MalformedContentTypeWithGenericString`](crate::Client::malformed_content_type_with_generic_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`MalformedContentTypeWithGenericString`](crate::Client::malformed_content_type_with_generic_string):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithGenericStringError {
@@ -650,7 +707,8 @@ pub enum MalformedContentTypeWithGenericStringError {
 nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithGenericStringError;
 }
-/// Errors of [`MalformedContentTypeWithPayload`](crate::Client::malformed_content_type_with_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedContentTypeWithPayload`](crate::Client::malformed_content_type_with_payload):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithPayloadError {
@@ -662,7 +720,8 @@ pub enum MalformedContentTypeWithPayloadError {
 nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithPayloadError;
 }
-/// Errors of [`MalformedContentTypeWithoutBody`](crate::Client::malformed_content_type_without_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedContentTypeWithoutBody`](crate::Client::malformed_content_type_without_body):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithoutBodyError {
@@ -674,7 +733,9 @@ pub enum MalformedContentTypeWithoutBodyError {
 nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithoutBodyError;
 }
-/// Errors of [`MalformedContentTypeWithoutBodyEmptyInput`](crate::Client::malformed_content_type_without_body_empty_input): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of
+/// [`MalformedContentTypeWithoutBodyEmptyInput`](crate::Client::malformed_content_type_without_body_empty_input):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedContentTypeWithoutBodyEmptyInputError {
@@ -686,7 +747,8 @@ pub enum MalformedContentTypeWithoutBodyEmptyInputError {
 nimbus_aws::codegen::operation_error! {
     MalformedContentTypeWithoutBodyEmptyInputError;
 }
-/// Errors of [`MalformedDouble`](crate::Client::malformed_double): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedDouble`](crate::Client::malformed_double): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedDoubleError {
@@ -698,7 +760,8 @@ pub enum MalformedDoubleError {
 nimbus_aws::codegen::operation_error! {
     MalformedDoubleError;
 }
-/// Errors of [`MalformedFloat`](crate::Client::malformed_float): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedFloat`](crate::Client::malformed_float): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedFloatError {
@@ -710,7 +773,8 @@ pub enum MalformedFloatError {
 nimbus_aws::codegen::operation_error! {
     MalformedFloatError;
 }
-/// Errors of [`MalformedInteger`](crate::Client::malformed_integer): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedInteger`](crate::Client::malformed_integer): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedIntegerError {
@@ -722,7 +786,8 @@ pub enum MalformedIntegerError {
 nimbus_aws::codegen::operation_error! {
     MalformedIntegerError;
 }
-/// Errors of [`MalformedList`](crate::Client::malformed_list): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedList`](crate::Client::malformed_list): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedListError {
@@ -734,7 +799,8 @@ pub enum MalformedListError {
 nimbus_aws::codegen::operation_error! {
     MalformedListError;
 }
-/// Errors of [`MalformedLong`](crate::Client::malformed_long): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedLong`](crate::Client::malformed_long): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedLongError {
@@ -746,7 +812,8 @@ pub enum MalformedLongError {
 nimbus_aws::codegen::operation_error! {
     MalformedLongError;
 }
-/// Errors of [`MalformedMap`](crate::Client::malformed_map): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedMap`](crate::Client::malformed_map): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedMapError {
@@ -758,7 +825,8 @@ pub enum MalformedMapError {
 nimbus_aws::codegen::operation_error! {
     MalformedMapError;
 }
-/// Errors of [`MalformedRequestBody`](crate::Client::malformed_request_body): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedRequestBody`](crate::Client::malformed_request_body): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedRequestBodyError {
@@ -770,7 +838,8 @@ pub enum MalformedRequestBodyError {
 nimbus_aws::codegen::operation_error! {
     MalformedRequestBodyError;
 }
-/// Errors of [`MalformedShort`](crate::Client::malformed_short): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedShort`](crate::Client::malformed_short): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedShortError {
@@ -782,7 +851,8 @@ pub enum MalformedShortError {
 nimbus_aws::codegen::operation_error! {
     MalformedShortError;
 }
-/// Errors of [`MalformedString`](crate::Client::malformed_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedString`](crate::Client::malformed_string): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedStringError {
@@ -794,7 +864,8 @@ pub enum MalformedStringError {
 nimbus_aws::codegen::operation_error! {
     MalformedStringError;
 }
-/// Errors of [`MalformedTimestampBodyDateTime`](crate::Client::malformed_timestamp_body_date_time): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampBodyDateTime`](crate::Client::malformed_timestamp_body_date_time): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampBodyDateTimeError {
@@ -806,7 +877,8 @@ pub enum MalformedTimestampBodyDateTimeError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampBodyDateTimeError;
 }
-/// Errors of [`MalformedTimestampBodyDefault`](crate::Client::malformed_timestamp_body_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampBodyDefault`](crate::Client::malformed_timestamp_body_default): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampBodyDefaultError {
@@ -818,7 +890,8 @@ pub enum MalformedTimestampBodyDefaultError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampBodyDefaultError;
 }
-/// Errors of [`MalformedTimestampBodyHttpDate`](crate::Client::malformed_timestamp_body_http_date): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampBodyHttpDate`](crate::Client::malformed_timestamp_body_http_date): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampBodyHttpDateError {
@@ -830,7 +903,8 @@ pub enum MalformedTimestampBodyHttpDateError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampBodyHttpDateError;
 }
-/// Errors of [`MalformedTimestampHeaderDateTime`](crate::Client::malformed_timestamp_header_date_time): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampHeaderDateTime`](crate::Client::malformed_timestamp_header_date_time):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampHeaderDateTimeError {
@@ -842,7 +916,8 @@ pub enum MalformedTimestampHeaderDateTimeError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampHeaderDateTimeError;
 }
-/// Errors of [`MalformedTimestampHeaderDefault`](crate::Client::malformed_timestamp_header_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampHeaderDefault`](crate::Client::malformed_timestamp_header_default):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampHeaderDefaultError {
@@ -854,7 +929,8 @@ pub enum MalformedTimestampHeaderDefaultError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampHeaderDefaultError;
 }
-/// Errors of [`MalformedTimestampHeaderEpoch`](crate::Client::malformed_timestamp_header_epoch): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampHeaderEpoch`](crate::Client::malformed_timestamp_header_epoch): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampHeaderEpochError {
@@ -866,7 +942,8 @@ pub enum MalformedTimestampHeaderEpochError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampHeaderEpochError;
 }
-/// Errors of [`MalformedTimestampPathDefault`](crate::Client::malformed_timestamp_path_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampPathDefault`](crate::Client::malformed_timestamp_path_default): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampPathDefaultError {
@@ -878,7 +955,8 @@ pub enum MalformedTimestampPathDefaultError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampPathDefaultError;
 }
-/// Errors of [`MalformedTimestampPathEpoch`](crate::Client::malformed_timestamp_path_epoch): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampPathEpoch`](crate::Client::malformed_timestamp_path_epoch): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampPathEpochError {
@@ -890,7 +968,8 @@ pub enum MalformedTimestampPathEpochError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampPathEpochError;
 }
-/// Errors of [`MalformedTimestampPathHttpDate`](crate::Client::malformed_timestamp_path_http_date): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampPathHttpDate`](crate::Client::malformed_timestamp_path_http_date): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampPathHttpDateError {
@@ -902,7 +981,8 @@ pub enum MalformedTimestampPathHttpDateError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampPathHttpDateError;
 }
-/// Errors of [`MalformedTimestampQueryDefault`](crate::Client::malformed_timestamp_query_default): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampQueryDefault`](crate::Client::malformed_timestamp_query_default): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampQueryDefaultError {
@@ -914,7 +994,8 @@ pub enum MalformedTimestampQueryDefaultError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampQueryDefaultError;
 }
-/// Errors of [`MalformedTimestampQueryEpoch`](crate::Client::malformed_timestamp_query_epoch): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampQueryEpoch`](crate::Client::malformed_timestamp_query_epoch): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampQueryEpochError {
@@ -926,7 +1007,8 @@ pub enum MalformedTimestampQueryEpochError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampQueryEpochError;
 }
-/// Errors of [`MalformedTimestampQueryHttpDate`](crate::Client::malformed_timestamp_query_http_date): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedTimestampQueryHttpDate`](crate::Client::malformed_timestamp_query_http_date):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedTimestampQueryHttpDateError {
@@ -938,7 +1020,8 @@ pub enum MalformedTimestampQueryHttpDateError {
 nimbus_aws::codegen::operation_error! {
     MalformedTimestampQueryHttpDateError;
 }
-/// Errors of [`MalformedUnion`](crate::Client::malformed_union): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MalformedUnion`](crate::Client::malformed_union): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MalformedUnionError {
@@ -950,7 +1033,8 @@ pub enum MalformedUnionError {
 nimbus_aws::codegen::operation_error! {
     MalformedUnionError;
 }
-/// Errors of [`MediaTypeHeader`](crate::Client::media_type_header): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`MediaTypeHeader`](crate::Client::media_type_header): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MediaTypeHeaderError {
@@ -962,7 +1046,8 @@ pub enum MediaTypeHeaderError {
 nimbus_aws::codegen::operation_error! {
     MediaTypeHeaderError;
 }
-/// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NoInputAndNoOutputError {
@@ -974,7 +1059,8 @@ pub enum NoInputAndNoOutputError {
 nimbus_aws::codegen::operation_error! {
     NoInputAndNoOutputError;
 }
-/// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NoInputAndOutputError {
@@ -986,7 +1072,8 @@ pub enum NoInputAndOutputError {
 nimbus_aws::codegen::operation_error! {
     NoInputAndOutputError;
 }
-/// Errors of [`NullAndEmptyHeadersClient`](crate::Client::null_and_empty_headers_client): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`NullAndEmptyHeadersClient`](crate::Client::null_and_empty_headers_client): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NullAndEmptyHeadersClientError {
@@ -998,7 +1085,8 @@ pub enum NullAndEmptyHeadersClientError {
 nimbus_aws::codegen::operation_error! {
     NullAndEmptyHeadersClientError;
 }
-/// Errors of [`NullAndEmptyHeadersServer`](crate::Client::null_and_empty_headers_server): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`NullAndEmptyHeadersServer`](crate::Client::null_and_empty_headers_server): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum NullAndEmptyHeadersServerError {
@@ -1010,7 +1098,8 @@ pub enum NullAndEmptyHeadersServerError {
 nimbus_aws::codegen::operation_error! {
     NullAndEmptyHeadersServerError;
 }
-/// Errors of [`OmitsNullSerializesEmptyString`](crate::Client::omits_null_serializes_empty_string): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OmitsNullSerializesEmptyString`](crate::Client::omits_null_serializes_empty_string): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OmitsNullSerializesEmptyStringError {
@@ -1022,7 +1111,8 @@ pub enum OmitsNullSerializesEmptyStringError {
 nimbus_aws::codegen::operation_error! {
     OmitsNullSerializesEmptyStringError;
 }
-/// Errors of [`OmitsSerializingEmptyLists`](crate::Client::omits_serializing_empty_lists): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OmitsSerializingEmptyLists`](crate::Client::omits_serializing_empty_lists): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OmitsSerializingEmptyListsError {
@@ -1034,7 +1124,8 @@ pub enum OmitsSerializingEmptyListsError {
 nimbus_aws::codegen::operation_error! {
     OmitsSerializingEmptyListsError;
 }
-/// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithDefaultsError {
@@ -1046,7 +1137,8 @@ pub enum OperationWithDefaultsError {
 nimbus_aws::codegen::operation_error! {
     OperationWithDefaultsError;
 }
-/// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OperationWithNestedStructureError {
@@ -1058,7 +1150,8 @@ pub enum OperationWithNestedStructureError {
 nimbus_aws::codegen::operation_error! {
     OperationWithNestedStructureError;
 }
-/// Errors of [`OutputStream`](crate::Client::output_stream): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OutputStream`](crate::Client::output_stream): one variant per error the model declares,
+/// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OutputStreamError {
@@ -1073,7 +1166,8 @@ nimbus_aws::codegen::operation_error! {
     OutputStreamError;
     ServiceUnavailableError("ServiceUnavailableError", crate::operations::read_service_unavailable_error);
 }
-/// Errors of [`OutputStreamWithInitialResponse`](crate::Client::output_stream_with_initial_response): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`OutputStreamWithInitialResponse`](crate::Client::output_stream_with_initial_response):
+/// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OutputStreamWithInitialResponseError {
@@ -1085,7 +1179,8 @@ pub enum OutputStreamWithInitialResponseError {
 nimbus_aws::codegen::operation_error! {
     OutputStreamWithInitialResponseError;
 }
-/// Errors of [`PostPlayerAction`](crate::Client::post_player_action): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`PostPlayerAction`](crate::Client::post_player_action): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PostPlayerActionError {
@@ -1097,7 +1192,8 @@ pub enum PostPlayerActionError {
 nimbus_aws::codegen::operation_error! {
     PostPlayerActionError;
 }
-/// Errors of [`PostUnionWithJsonName`](crate::Client::post_union_with_json_name): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`PostUnionWithJsonName`](crate::Client::post_union_with_json_name): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PostUnionWithJsonNameError {
@@ -1109,7 +1205,8 @@ pub enum PostUnionWithJsonNameError {
 nimbus_aws::codegen::operation_error! {
     PostUnionWithJsonNameError;
 }
-/// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PutWithContentEncodingError {
@@ -1121,7 +1218,8 @@ pub enum PutWithContentEncodingError {
 nimbus_aws::codegen::operation_error! {
     PutWithContentEncodingError;
 }
-/// Errors of [`QueryIdempotencyTokenAutoFill`](crate::Client::query_idempotency_token_auto_fill): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`QueryIdempotencyTokenAutoFill`](crate::Client::query_idempotency_token_auto_fill): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum QueryIdempotencyTokenAutoFillError {
@@ -1133,7 +1231,8 @@ pub enum QueryIdempotencyTokenAutoFillError {
 nimbus_aws::codegen::operation_error! {
     QueryIdempotencyTokenAutoFillError;
 }
-/// Errors of [`QueryParamsAsStringListMap`](crate::Client::query_params_as_string_list_map): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`QueryParamsAsStringListMap`](crate::Client::query_params_as_string_list_map): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum QueryParamsAsStringListMapError {
@@ -1145,7 +1244,8 @@ pub enum QueryParamsAsStringListMapError {
 nimbus_aws::codegen::operation_error! {
     QueryParamsAsStringListMapError;
 }
-/// Errors of [`QueryPrecedence`](crate::Client::query_precedence): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`QueryPrecedence`](crate::Client::query_precedence): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum QueryPrecedenceError {
@@ -1157,7 +1257,8 @@ pub enum QueryPrecedenceError {
 nimbus_aws::codegen::operation_error! {
     QueryPrecedenceError;
 }
-/// Errors of [`RecursiveShapes`](crate::Client::recursive_shapes): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`RecursiveShapes`](crate::Client::recursive_shapes): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum RecursiveShapesError {
@@ -1169,7 +1270,8 @@ pub enum RecursiveShapesError {
 nimbus_aws::codegen::operation_error! {
     RecursiveShapesError;
 }
-/// Errors of [`ResponseCodeHttpFallback`](crate::Client::response_code_http_fallback): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ResponseCodeHttpFallback`](crate::Client::response_code_http_fallback): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ResponseCodeHttpFallbackError {
@@ -1181,7 +1283,8 @@ pub enum ResponseCodeHttpFallbackError {
 nimbus_aws::codegen::operation_error! {
     ResponseCodeHttpFallbackError;
 }
-/// Errors of [`ResponseCodeRequired`](crate::Client::response_code_required): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`ResponseCodeRequired`](crate::Client::response_code_required): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ResponseCodeRequiredError {
@@ -1193,7 +1296,8 @@ pub enum ResponseCodeRequiredError {
 nimbus_aws::codegen::operation_error! {
     ResponseCodeRequiredError;
 }
-/// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SimpleScalarPropertiesError {
@@ -1205,7 +1309,8 @@ pub enum SimpleScalarPropertiesError {
 nimbus_aws::codegen::operation_error! {
     SimpleScalarPropertiesError;
 }
-/// Errors of [`SparseJsonLists`](crate::Client::sparse_json_lists): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`SparseJsonLists`](crate::Client::sparse_json_lists): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SparseJsonListsError {
@@ -1217,7 +1322,8 @@ pub enum SparseJsonListsError {
 nimbus_aws::codegen::operation_error! {
     SparseJsonListsError;
 }
-/// Errors of [`SparseJsonMaps`](crate::Client::sparse_json_maps): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`SparseJsonMaps`](crate::Client::sparse_json_maps): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SparseJsonMapsError {
@@ -1229,7 +1335,8 @@ pub enum SparseJsonMapsError {
 nimbus_aws::codegen::operation_error! {
     SparseJsonMapsError;
 }
-/// Errors of [`StreamingTraits`](crate::Client::streaming_traits): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`StreamingTraits`](crate::Client::streaming_traits): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StreamingTraitsError {
@@ -1241,7 +1348,8 @@ pub enum StreamingTraitsError {
 nimbus_aws::codegen::operation_error! {
     StreamingTraitsError;
 }
-/// Errors of [`StreamingTraitsRequireLength`](crate::Client::streaming_traits_require_length): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`StreamingTraitsRequireLength`](crate::Client::streaming_traits_require_length): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StreamingTraitsRequireLengthError {
@@ -1253,7 +1361,8 @@ pub enum StreamingTraitsRequireLengthError {
 nimbus_aws::codegen::operation_error! {
     StreamingTraitsRequireLengthError;
 }
-/// Errors of [`StreamingTraitsWithMediaType`](crate::Client::streaming_traits_with_media_type): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`StreamingTraitsWithMediaType`](crate::Client::streaming_traits_with_media_type): one
+/// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StreamingTraitsWithMediaTypeError {
@@ -1265,7 +1374,8 @@ pub enum StreamingTraitsWithMediaTypeError {
 nimbus_aws::codegen::operation_error! {
     StreamingTraitsWithMediaTypeError;
 }
-/// Errors of [`TestBodyStructure`](crate::Client::test_body_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TestBodyStructure`](crate::Client::test_body_structure): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestBodyStructureError {
@@ -1277,7 +1387,8 @@ pub enum TestBodyStructureError {
 nimbus_aws::codegen::operation_error! {
     TestBodyStructureError;
 }
-/// Errors of [`TestGetNoInputNoPayload`](crate::Client::test_get_no_input_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TestGetNoInputNoPayload`](crate::Client::test_get_no_input_no_payload): one variant per
+/// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestGetNoInputNoPayloadError {
@@ -1289,7 +1400,8 @@ pub enum TestGetNoInputNoPayloadError {
 nimbus_aws::codegen::operation_error! {
     TestGetNoInputNoPayloadError;
 }
-/// Errors of [`TestGetNoPayload`](crate::Client::test_get_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TestGetNoPayload`](crate::Client::test_get_no_payload): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestGetNoPayloadError {
@@ -1301,7 +1413,8 @@ pub enum TestGetNoPayloadError {
 nimbus_aws::codegen::operation_error! {
     TestGetNoPayloadError;
 }
-/// Errors of [`TestPayloadBlob`](crate::Client::test_payload_blob): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TestPayloadBlob`](crate::Client::test_payload_blob): one variant per error the model
+/// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestPayloadBlobError {
@@ -1313,7 +1426,8 @@ pub enum TestPayloadBlobError {
 nimbus_aws::codegen::operation_error! {
     TestPayloadBlobError;
 }
-/// Errors of [`TestPayloadStructure`](crate::Client::test_payload_structure): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TestPayloadStructure`](crate::Client::test_payload_structure): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestPayloadStructureError {
@@ -1325,7 +1439,8 @@ pub enum TestPayloadStructureError {
 nimbus_aws::codegen::operation_error! {
     TestPayloadStructureError;
 }
-/// Errors of [`TestPostNoInputNoPayload`](crate::Client::test_post_no_input_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TestPostNoInputNoPayload`](crate::Client::test_post_no_input_no_payload): one variant
+/// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestPostNoInputNoPayloadError {
@@ -1337,7 +1452,8 @@ pub enum TestPostNoInputNoPayloadError {
 nimbus_aws::codegen::operation_error! {
     TestPostNoInputNoPayloadError;
 }
-/// Errors of [`TestPostNoPayload`](crate::Client::test_post_no_payload): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TestPostNoPayload`](crate::Client::test_post_no_payload): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TestPostNoPayloadError {
@@ -1349,7 +1465,8 @@ pub enum TestPostNoPayloadError {
 nimbus_aws::codegen::operation_error! {
     TestPostNoPayloadError;
 }
-/// Errors of [`TimestampFormatHeaders`](crate::Client::timestamp_format_headers): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`TimestampFormatHeaders`](crate::Client::timestamp_format_headers): one variant per error
+/// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TimestampFormatHeadersError {
@@ -1361,7 +1478,8 @@ pub enum TimestampFormatHeadersError {
 nimbus_aws::codegen::operation_error! {
     TimestampFormatHeadersError;
 }
-/// Errors of [`UnitInputAndOutput`](crate::Client::unit_input_and_output): one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
+/// Errors of [`UnitInputAndOutput`](crate::Client::unit_input_and_output): one variant per error the
+/// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum UnitInputAndOutputError {

@@ -7,7 +7,8 @@ static ALL_QUERY_STRING_TYPES: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::all_query_string_types`](crate::Client::all_query_string_types): This example uses all query string types.
+/// Request builder of [`Client::all_query_string_types`](crate::Client::all_query_string_types): This
+/// example uses all query string types.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct AllQueryStringTypes {
@@ -148,7 +149,8 @@ impl AllQueryStringTypes {
         self.input = self.input.set_query_params_map_of_string_list(value);
         self
     }
-    /// Sends the `AllQueryStringTypes` request and decodes the response; a modeled error arrives as its [`AllQueryStringTypesError`](crate::errors::AllQueryStringTypesError) variant.
+    /// Sends the `AllQueryStringTypes` request and decodes the response; a modeled error arrives as its
+    /// [`AllQueryStringTypesError`](crate::errors::AllQueryStringTypesError) variant.
     pub async fn send(self) -> Result<(), crate::errors::AllQueryStringTypesError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -263,7 +265,11 @@ static CONSTANT_AND_VARIABLE_QUERY_STRING: nimbus_aws::codegen::OperationInfo = 
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::constant_and_variable_query_string`](crate::Client::constant_and_variable_query_string): This example uses fixed query string params and variable query string params. The fixed query string parameters and variable parameters must both be serialized (implementations may need to merge them together).
+/// Request builder of
+/// [`Client::constant_and_variable_query_string`](crate::Client::constant_and_variable_query_string):
+/// This example uses fixed query string params and variable query string params. The fixed query string
+/// parameters and variable parameters must both be serialized (implementations may need to merge them
+/// together).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ConstantAndVariableQueryString {
@@ -291,7 +297,9 @@ impl ConstantAndVariableQueryString {
         self.input = self.input.set_maybe_set(value);
         self
     }
-    /// Sends the `ConstantAndVariableQueryString` request and decodes the response; a modeled error arrives as its [`ConstantAndVariableQueryStringError`](crate::errors::ConstantAndVariableQueryStringError) variant.
+    /// Sends the `ConstantAndVariableQueryString` request and decodes the response; a modeled error arrives
+    /// as its [`ConstantAndVariableQueryStringError`](crate::errors::ConstantAndVariableQueryStringError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::ConstantAndVariableQueryStringError> {
@@ -325,7 +333,10 @@ static CONSTANT_QUERY_STRING: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::constant_query_string`](crate::Client::constant_query_string): This example uses a constant query string parameters and a label. This simply tests that labels and query string parameters are compatible. The fixed query string parameter named "hello" should in no way conflict with the label, \`{hello}\`.
+/// Request builder of [`Client::constant_query_string`](crate::Client::constant_query_string): This
+/// example uses a constant query string parameters and a label. This simply tests that labels and query
+/// string parameters are compatible. The fixed query string parameter named "hello" should in no way
+/// conflict with the label, \`{hello}\`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ConstantQueryString {
@@ -343,7 +354,8 @@ impl ConstantQueryString {
     pub fn input(&self) -> &crate::types::ConstantQueryStringInput {
         &self.input
     }
-    /// Sends the `ConstantQueryString` request and decodes the response; a modeled error arrives as its [`ConstantQueryStringError`](crate::errors::ConstantQueryStringError) variant.
+    /// Sends the `ConstantQueryString` request and decodes the response; a modeled error arrives as its
+    /// [`ConstantQueryStringError`](crate::errors::ConstantQueryStringError) variant.
     pub async fn send(self) -> Result<(), crate::errors::ConstantQueryStringError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -374,7 +386,9 @@ static CONTENT_TYPE_PARAMETERS: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::content_type_parameters`](crate::Client::content_type_parameters): The example tests how servers must support requests containing a \`Content-Type\` header with parameters.
+/// Request builder of [`Client::content_type_parameters`](crate::Client::content_type_parameters): The
+/// example tests how servers must support requests containing a \`Content-Type\` header with
+/// parameters.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ContentTypeParameters {
@@ -397,7 +411,8 @@ impl ContentTypeParameters {
         self.input = self.input.set_value(value);
         self
     }
-    /// Sends the `ContentTypeParameters` request and decodes the response; a modeled error arrives as its [`ContentTypeParametersError`](crate::errors::ContentTypeParametersError) variant.
+    /// Sends the `ContentTypeParameters` request and decodes the response; a modeled error arrives as its
+    /// [`ContentTypeParametersError`](crate::errors::ContentTypeParametersError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -442,7 +457,8 @@ impl DatetimeOffsets {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `DatetimeOffsets` request and decodes the response; a modeled error arrives as its [`DatetimeOffsetsError`](crate::errors::DatetimeOffsetsError) variant.
+    /// Sends the `DatetimeOffsets` request and decodes the response; a modeled error arrives as its
+    /// [`DatetimeOffsetsError`](crate::errors::DatetimeOffsetsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -471,7 +487,8 @@ static DOCUMENT_TYPE: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::document_type`](crate::Client::document_type): This example serializes a document as part of the payload.
+/// Request builder of [`Client::document_type`](crate::Client::document_type): This example serializes
+/// a document as part of the payload.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DocumentType {
@@ -502,7 +519,8 @@ impl DocumentType {
         self.input = self.input.set_document_value(value);
         self
     }
-    /// Sends the `DocumentType` request and decodes the response; a modeled error arrives as its [`DocumentTypeError`](crate::errors::DocumentTypeError) variant.
+    /// Sends the `DocumentType` request and decodes the response; a modeled error arrives as its
+    /// [`DocumentTypeError`](crate::errors::DocumentTypeError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -532,7 +550,9 @@ static DOCUMENT_TYPE_AS_MAP_VALUE: nimbus_aws::codegen::OperationInfo = nimbus_a
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::document_type_as_map_value`](crate::Client::document_type_as_map_value): This example serializes documents as the value of maps.
+/// Request builder of
+/// [`Client::document_type_as_map_value`](crate::Client::document_type_as_map_value): This example
+/// serializes documents as the value of maps.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DocumentTypeAsMapValue {
@@ -560,7 +580,8 @@ impl DocumentTypeAsMapValue {
         self.input = self.input.set_doc_valued_map(value);
         self
     }
-    /// Sends the `DocumentTypeAsMapValue` request and decodes the response; a modeled error arrives as its [`DocumentTypeAsMapValueError`](crate::errors::DocumentTypeAsMapValueError) variant.
+    /// Sends the `DocumentTypeAsMapValue` request and decodes the response; a modeled error arrives as its
+    /// [`DocumentTypeAsMapValueError`](crate::errors::DocumentTypeAsMapValueError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -590,7 +611,8 @@ static DOCUMENT_TYPE_AS_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::document_type_as_payload`](crate::Client::document_type_as_payload): This example serializes a document as the entire HTTP payload.
+/// Request builder of [`Client::document_type_as_payload`](crate::Client::document_type_as_payload):
+/// This example serializes a document as the entire HTTP payload.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct DocumentTypeAsPayload {
@@ -616,7 +638,8 @@ impl DocumentTypeAsPayload {
         self.input = self.input.set_document_value(value);
         self
     }
-    /// Sends the `DocumentTypeAsPayload` request and decodes the response; a modeled error arrives as its [`DocumentTypeAsPayloadError`](crate::errors::DocumentTypeAsPayloadError) variant.
+    /// Sends the `DocumentTypeAsPayload` request and decodes the response; a modeled error arrives as its
+    /// [`DocumentTypeAsPayloadError`](crate::errors::DocumentTypeAsPayloadError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -646,7 +669,8 @@ impl DocumentTypeAsPayload {
         Ok(read_document_type_as_payload_input_output(&response)?)
     }
 }
-/// Request builder of `DuplexStream` (event streams are not supported by this client yet: `send` fails).
+/// Request builder of `DuplexStream` (event streams are not supported by this client yet: `send`
+/// fails).
 #[derive(Clone, Debug)]
 pub struct DuplexStream {
     client: nimbus_aws::codegen::Client,
@@ -683,7 +707,8 @@ impl DuplexStream {
         )
     }
 }
-/// Request builder of `DuplexStreamWithDistinctStreams` (event streams are not supported by this client yet: `send` fails).
+/// Request builder of `DuplexStreamWithDistinctStreams` (event streams are not supported by this client
+/// yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct DuplexStreamWithDistinctStreams {
     client: nimbus_aws::codegen::Client,
@@ -723,7 +748,8 @@ impl DuplexStreamWithDistinctStreams {
         )
     }
 }
-/// Request builder of `DuplexStreamWithInitialMessages` (event streams are not supported by this client yet: `send` fails).
+/// Request builder of `DuplexStreamWithInitialMessages` (event streams are not supported by this client
+/// yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct DuplexStreamWithInitialMessages {
     client: nimbus_aws::codegen::Client,
@@ -768,7 +794,11 @@ static EMPTY_INPUT_AND_EMPTY_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::empty_input_and_empty_output`](crate::Client::empty_input_and_empty_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has an empty input and empty output structure that reuses the same shape. While this should be rare, code generators must support this.
+/// Request builder of
+/// [`Client::empty_input_and_empty_output`](crate::Client::empty_input_and_empty_output): The example
+/// tests how requests and responses are serialized when there's no request or response payload because
+/// the operation has an empty input and empty output structure that reuses the same shape. While this
+/// should be rare, code generators must support this.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EmptyInputAndEmptyOutput {
@@ -786,7 +816,8 @@ impl EmptyInputAndEmptyOutput {
     pub fn input(&self) -> &crate::types::EmptyInputAndEmptyOutputInput {
         &self.input
     }
-    /// Sends the `EmptyInputAndEmptyOutput` request and decodes the response; a modeled error arrives as its [`EmptyInputAndEmptyOutputError`](crate::errors::EmptyInputAndEmptyOutputError) variant.
+    /// Sends the `EmptyInputAndEmptyOutput` request and decodes the response; a modeled error arrives as
+    /// its [`EmptyInputAndEmptyOutputError`](crate::errors::EmptyInputAndEmptyOutputError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -830,7 +861,8 @@ impl EndpointOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
+    /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its
+    /// [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -860,7 +892,8 @@ static ENDPOINT_WITH_HOST_LABEL_OPERATION: nimbus_aws::codegen::OperationInfo = 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::endpoint_with_host_label_operation`](crate::Client::endpoint_with_host_label_operation).
+/// Request builder of
+/// [`Client::endpoint_with_host_label_operation`](crate::Client::endpoint_with_host_label_operation).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct EndpointWithHostLabelOperation {
@@ -878,7 +911,9 @@ impl EndpointWithHostLabelOperation {
     pub fn input(&self) -> &crate::types::HostLabelInput {
         &self.input
     }
-    /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError) variant.
+    /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives
+    /// as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
@@ -928,7 +963,8 @@ impl FractionalSeconds {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `FractionalSeconds` request and decodes the response; a modeled error arrives as its [`FractionalSecondsError`](crate::errors::FractionalSecondsError) variant.
+    /// Sends the `FractionalSeconds` request and decodes the response; a modeled error arrives as its
+    /// [`FractionalSecondsError`](crate::errors::FractionalSecondsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -957,7 +993,11 @@ static GREETING_WITH_ERRORS: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::greeting_with_errors`](crate::Client::greeting_with_errors): This operation has four possible return values: 1. A successful response in the form of GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A BadRequest error. 4. A FooError. Implementations must be able to successfully take a response and properly (de)serialize successful and error responses based on the the presence of the
+/// Request builder of [`Client::greeting_with_errors`](crate::Client::greeting_with_errors): This
+/// operation has four possible return values: 1. A successful response in the form of
+/// GreetingWithErrorsOutput 2. An InvalidGreeting error. 3. A BadRequest error. 4. A FooError.
+/// Implementations must be able to successfully take a response and properly (de)serialize successful
+/// and error responses based on the the presence of the
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct GreetingWithErrors {
@@ -972,7 +1012,8 @@ impl GreetingWithErrors {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
+    /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its
+    /// [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1016,7 +1057,8 @@ impl HostWithPathOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
+    /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its
+    /// [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -1041,7 +1083,8 @@ static HTTP_CHECKSUM_REQUIRED: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_checksum_required`](crate::Client::http_checksum_required): This example tests httpChecksumRequired trait
+/// Request builder of [`Client::http_checksum_required`](crate::Client::http_checksum_required): This
+/// example tests httpChecksumRequired trait
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpChecksumRequired {
@@ -1064,7 +1107,8 @@ impl HttpChecksumRequired {
         self.input = self.input.set_foo(value);
         self
     }
-    /// Sends the `HttpChecksumRequired` request and decodes the response; a modeled error arrives as its [`HttpChecksumRequiredError`](crate::errors::HttpChecksumRequiredError) variant.
+    /// Sends the `HttpChecksumRequired` request and decodes the response; a modeled error arrives as its
+    /// [`HttpChecksumRequiredError`](crate::errors::HttpChecksumRequiredError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1096,7 +1140,8 @@ static HTTP_EMPTY_PREFIX_HEADERS: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_empty_prefix_headers`](crate::Client::http_empty_prefix_headers): Clients that perform this test extract all headers from the response.
+/// Request builder of [`Client::http_empty_prefix_headers`](crate::Client::http_empty_prefix_headers):
+/// Clients that perform this test extract all headers from the response.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpEmptyPrefixHeaders {
@@ -1127,7 +1172,8 @@ impl HttpEmptyPrefixHeaders {
         self.input = self.input.set_specific_header(value);
         self
     }
-    /// Sends the `HttpEmptyPrefixHeaders` request and decodes the response; a modeled error arrives as its [`HttpEmptyPrefixHeadersError`](crate::errors::HttpEmptyPrefixHeadersError) variant.
+    /// Sends the `HttpEmptyPrefixHeaders` request and decodes the response; a modeled error arrives as its
+    /// [`HttpEmptyPrefixHeadersError`](crate::errors::HttpEmptyPrefixHeadersError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1185,7 +1231,8 @@ impl HttpEnumPayload {
         self.input = self.input.set_payload(value);
         self
     }
-    /// Sends the `HttpEnumPayload` request and decodes the response; a modeled error arrives as its [`HttpEnumPayloadError`](crate::errors::HttpEnumPayloadError) variant.
+    /// Sends the `HttpEnumPayload` request and decodes the response; a modeled error arrives as its
+    /// [`HttpEnumPayloadError`](crate::errors::HttpEnumPayloadError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::EnumPayloadInput, crate::errors::HttpEnumPayloadError> {
@@ -1217,7 +1264,9 @@ static HTTP_PAYLOAD_TRAITS: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_payload_traits`](crate::Client::http_payload_traits): This example serializes a blob shape in the payload. In this example, no JSON document is synthesized because the payload is not a structure or a union type.
+/// Request builder of [`Client::http_payload_traits`](crate::Client::http_payload_traits): This example
+/// serializes a blob shape in the payload. In this example, no JSON document is synthesized because the
+/// payload is not a structure or a union type.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPayloadTraits {
@@ -1245,7 +1294,8 @@ impl HttpPayloadTraits {
         self.input = self.input.set_blob(value);
         self
     }
-    /// Sends the `HttpPayloadTraits` request and decodes the response; a modeled error arrives as its [`HttpPayloadTraitsError`](crate::errors::HttpPayloadTraitsError) variant.
+    /// Sends the `HttpPayloadTraits` request and decodes the response; a modeled error arrives as its
+    /// [`HttpPayloadTraitsError`](crate::errors::HttpPayloadTraitsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1283,7 +1333,10 @@ static HTTP_PAYLOAD_TRAITS_WITH_MEDIA_TYPE: nimbus_aws::codegen::OperationInfo =
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_payload_traits_with_media_type`](crate::Client::http_payload_traits_with_media_type): This example uses a \`@mediaType\` trait on the payload to force a custom content-type to be serialized.
+/// Request builder of
+/// [`Client::http_payload_traits_with_media_type`](crate::Client::http_payload_traits_with_media_type):
+/// This example uses a \`@mediaType\` trait on the payload to force a custom content-type to be
+/// serialized.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPayloadTraitsWithMediaType {
@@ -1311,7 +1364,9 @@ impl HttpPayloadTraitsWithMediaType {
         self.input = self.input.set_blob(value);
         self
     }
-    /// Sends the `HttpPayloadTraitsWithMediaType` request and decodes the response; a modeled error arrives as its [`HttpPayloadTraitsWithMediaTypeError`](crate::errors::HttpPayloadTraitsWithMediaTypeError) variant.
+    /// Sends the `HttpPayloadTraitsWithMediaType` request and decodes the response; a modeled error arrives
+    /// as its [`HttpPayloadTraitsWithMediaTypeError`](crate::errors::HttpPayloadTraitsWithMediaTypeError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1349,7 +1404,10 @@ static HTTP_PAYLOAD_WITH_STRUCTURE: nimbus_aws::codegen::OperationInfo = nimbus_
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_payload_with_structure`](crate::Client::http_payload_with_structure): This example serializes a structure in the payload. Note that serializing a structure changes the wrapper element name to match the targeted structure.
+/// Request builder of
+/// [`Client::http_payload_with_structure`](crate::Client::http_payload_with_structure): This example
+/// serializes a structure in the payload. Note that serializing a structure changes the wrapper element
+/// name to match the targeted structure.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPayloadWithStructure {
@@ -1372,7 +1430,8 @@ impl HttpPayloadWithStructure {
         self.input = self.input.set_nested(value);
         self
     }
-    /// Sends the `HttpPayloadWithStructure` request and decodes the response; a modeled error arrives as its [`HttpPayloadWithStructureError`](crate::errors::HttpPayloadWithStructureError) variant.
+    /// Sends the `HttpPayloadWithStructure` request and decodes the response; a modeled error arrives as
+    /// its [`HttpPayloadWithStructureError`](crate::errors::HttpPayloadWithStructureError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1409,7 +1468,8 @@ static HTTP_PAYLOAD_WITH_UNION: nimbus_aws::codegen::OperationInfo = nimbus_aws:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_payload_with_union`](crate::Client::http_payload_with_union): This example serializes a union in the payload.
+/// Request builder of [`Client::http_payload_with_union`](crate::Client::http_payload_with_union): This
+/// example serializes a union in the payload.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPayloadWithUnion {
@@ -1432,7 +1492,8 @@ impl HttpPayloadWithUnion {
         self.input = self.input.set_nested(value);
         self
     }
-    /// Sends the `HttpPayloadWithUnion` request and decodes the response; a modeled error arrives as its [`HttpPayloadWithUnionError`](crate::errors::HttpPayloadWithUnionError) variant.
+    /// Sends the `HttpPayloadWithUnion` request and decodes the response; a modeled error arrives as its
+    /// [`HttpPayloadWithUnionError`](crate::errors::HttpPayloadWithUnionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1467,7 +1528,8 @@ static HTTP_PREFIX_HEADERS: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_prefix_headers`](crate::Client::http_prefix_headers): This examples adds headers to the input of a request and response by prefix.
+/// Request builder of [`Client::http_prefix_headers`](crate::Client::http_prefix_headers): This
+/// examples adds headers to the input of a request and response by prefix.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPrefixHeaders {
@@ -1498,7 +1560,8 @@ impl HttpPrefixHeaders {
         self.input = self.input.set_foo_map(value);
         self
     }
-    /// Sends the `HttpPrefixHeaders` request and decodes the response; a modeled error arrives as its [`HttpPrefixHeadersError`](crate::errors::HttpPrefixHeadersError) variant.
+    /// Sends the `HttpPrefixHeaders` request and decodes the response; a modeled error arrives as its
+    /// [`HttpPrefixHeadersError`](crate::errors::HttpPrefixHeadersError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1536,7 +1599,9 @@ static HTTP_PREFIX_HEADERS_IN_RESPONSE: nimbus_aws::codegen::OperationInfo = nim
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_prefix_headers_in_response`](crate::Client::http_prefix_headers_in_response): Clients that perform this test extract all headers from the response.
+/// Request builder of
+/// [`Client::http_prefix_headers_in_response`](crate::Client::http_prefix_headers_in_response): Clients
+/// that perform this test extract all headers from the response.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpPrefixHeadersInResponse {
@@ -1554,7 +1619,8 @@ impl HttpPrefixHeadersInResponse {
     pub fn input(&self) -> &crate::types::HttpPrefixHeadersInResponseInput {
         &self.input
     }
-    /// Sends the `HttpPrefixHeadersInResponse` request and decodes the response; a modeled error arrives as its [`HttpPrefixHeadersInResponseError`](crate::errors::HttpPrefixHeadersInResponseError) variant.
+    /// Sends the `HttpPrefixHeadersInResponse` request and decodes the response; a modeled error arrives as
+    /// its [`HttpPrefixHeadersInResponseError`](crate::errors::HttpPrefixHeadersInResponseError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -1583,7 +1649,9 @@ static HTTP_QUERY_PARAMS_ONLY_OPERATION: nimbus_aws::codegen::OperationInfo = ni
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_query_params_only_operation`](crate::Client::http_query_params_only_operation): This example tests httpQueryParams when no other query parameters exist.
+/// Request builder of
+/// [`Client::http_query_params_only_operation`](crate::Client::http_query_params_only_operation): This
+/// example tests httpQueryParams when no other query parameters exist.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpQueryParamsOnlyOperation {
@@ -1609,7 +1677,9 @@ impl HttpQueryParamsOnlyOperation {
         self.input = self.input.set_query_map(value);
         self
     }
-    /// Sends the `HttpQueryParamsOnlyOperation` request and decodes the response; a modeled error arrives as its [`HttpQueryParamsOnlyOperationError`](crate::errors::HttpQueryParamsOnlyOperationError) variant.
+    /// Sends the `HttpQueryParamsOnlyOperation` request and decodes the response; a modeled error arrives
+    /// as its [`HttpQueryParamsOnlyOperationError`](crate::errors::HttpQueryParamsOnlyOperationError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpQueryParamsOnlyOperationError> {
@@ -1639,7 +1709,8 @@ static HTTP_REQUEST_WITH_FLOAT_LABELS: nimbus_aws::codegen::OperationInfo = nimb
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_request_with_float_labels`](crate::Client::http_request_with_float_labels).
+/// Request builder of
+/// [`Client::http_request_with_float_labels`](crate::Client::http_request_with_float_labels).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithFloatLabels {
@@ -1657,7 +1728,8 @@ impl HttpRequestWithFloatLabels {
     pub fn input(&self) -> &crate::types::HttpRequestWithFloatLabelsInput {
         &self.input
     }
-    /// Sends the `HttpRequestWithFloatLabels` request and decodes the response; a modeled error arrives as its [`HttpRequestWithFloatLabelsError`](crate::errors::HttpRequestWithFloatLabelsError) variant.
+    /// Sends the `HttpRequestWithFloatLabels` request and decodes the response; a modeled error arrives as
+    /// its [`HttpRequestWithFloatLabelsError`](crate::errors::HttpRequestWithFloatLabelsError) variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpRequestWithFloatLabelsError> {
@@ -1693,7 +1765,8 @@ static HTTP_REQUEST_WITH_GREEDY_LABEL_IN_PATH: nimbus_aws::codegen::OperationInf
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_request_with_greedy_label_in_path`](crate::Client::http_request_with_greedy_label_in_path).
+/// Request builder of
+/// [`Client::http_request_with_greedy_label_in_path`](crate::Client::http_request_with_greedy_label_in_path).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithGreedyLabelInPath {
@@ -1711,7 +1784,10 @@ impl HttpRequestWithGreedyLabelInPath {
     pub fn input(&self) -> &crate::types::HttpRequestWithGreedyLabelInPathInput {
         &self.input
     }
-    /// Sends the `HttpRequestWithGreedyLabelInPath` request and decodes the response; a modeled error arrives as its [`HttpRequestWithGreedyLabelInPathError`](crate::errors::HttpRequestWithGreedyLabelInPathError) variant.
+    /// Sends the `HttpRequestWithGreedyLabelInPath` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`HttpRequestWithGreedyLabelInPathError`](crate::errors::HttpRequestWithGreedyLabelInPathError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpRequestWithGreedyLabelInPathError> {
@@ -1747,7 +1823,9 @@ static HTTP_REQUEST_WITH_LABELS: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_request_with_labels`](crate::Client::http_request_with_labels): The example tests how requests are serialized when there's no input payload but there are HTTP labels.
+/// Request builder of [`Client::http_request_with_labels`](crate::Client::http_request_with_labels):
+/// The example tests how requests are serialized when there's no input payload but there are HTTP
+/// labels.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithLabels {
@@ -1765,7 +1843,8 @@ impl HttpRequestWithLabels {
     pub fn input(&self) -> &crate::types::HttpRequestWithLabelsInput {
         &self.input
     }
-    /// Sends the `HttpRequestWithLabels` request and decodes the response; a modeled error arrives as its [`HttpRequestWithLabelsError`](crate::errors::HttpRequestWithLabelsError) variant.
+    /// Sends the `HttpRequestWithLabels` request and decodes the response; a modeled error arrives as its
+    /// [`HttpRequestWithLabelsError`](crate::errors::HttpRequestWithLabelsError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HttpRequestWithLabelsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -1829,7 +1908,9 @@ static HTTP_REQUEST_WITH_LABELS_AND_TIMESTAMP_FORMAT: nimbus_aws::codegen::Opera
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_request_with_labels_and_timestamp_format`](crate::Client::http_request_with_labels_and_timestamp_format): The example tests how requests serialize different timestamp formats in the URI path.
+/// Request builder of
+/// [`Client::http_request_with_labels_and_timestamp_format`](crate::Client::http_request_with_labels_and_timestamp_format):
+/// The example tests how requests serialize different timestamp formats in the URI path.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithLabelsAndTimestampFormat {
@@ -1847,7 +1928,10 @@ impl HttpRequestWithLabelsAndTimestampFormat {
     pub fn input(&self) -> &crate::types::HttpRequestWithLabelsAndTimestampFormatInput {
         &self.input
     }
-    /// Sends the `HttpRequestWithLabelsAndTimestampFormat` request and decodes the response; a modeled error arrives as its [`HttpRequestWithLabelsAndTimestampFormatError`](crate::errors::HttpRequestWithLabelsAndTimestampFormatError) variant.
+    /// Sends the `HttpRequestWithLabelsAndTimestampFormat` request and decodes the response; a modeled
+    /// error arrives as its
+    /// [`HttpRequestWithLabelsAndTimestampFormatError`](crate::errors::HttpRequestWithLabelsAndTimestampFormatError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpRequestWithLabelsAndTimestampFormatError> {
@@ -1910,7 +1994,8 @@ static HTTP_REQUEST_WITH_REGEX_LITERAL: nimbus_aws::codegen::OperationInfo = nim
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::http_request_with_regex_literal`](crate::Client::http_request_with_regex_literal).
+/// Request builder of
+/// [`Client::http_request_with_regex_literal`](crate::Client::http_request_with_regex_literal).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct HttpRequestWithRegexLiteral {
@@ -1928,7 +2013,8 @@ impl HttpRequestWithRegexLiteral {
     pub fn input(&self) -> &crate::types::HttpRequestWithRegexLiteralInput {
         &self.input
     }
-    /// Sends the `HttpRequestWithRegexLiteral` request and decodes the response; a modeled error arrives as its [`HttpRequestWithRegexLiteralError`](crate::errors::HttpRequestWithRegexLiteralError) variant.
+    /// Sends the `HttpRequestWithRegexLiteral` request and decodes the response; a modeled error arrives as
+    /// its [`HttpRequestWithRegexLiteralError`](crate::errors::HttpRequestWithRegexLiteralError) variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::HttpRequestWithRegexLiteralError> {
@@ -1975,7 +2061,8 @@ impl HttpResponseCode {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `HttpResponseCode` request and decodes the response; a modeled error arrives as its [`HttpResponseCodeError`](crate::errors::HttpResponseCodeError) variant.
+    /// Sends the `HttpResponseCode` request and decodes the response; a modeled error arrives as its
+    /// [`HttpResponseCodeError`](crate::errors::HttpResponseCodeError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2027,7 +2114,8 @@ impl HttpStringPayload {
         self.input = self.input.set_payload(value);
         self
     }
-    /// Sends the `HttpStringPayload` request and decodes the response; a modeled error arrives as its [`HttpStringPayloadError`](crate::errors::HttpStringPayloadError) variant.
+    /// Sends the `HttpStringPayload` request and decodes the response; a modeled error arrives as its
+    /// [`HttpStringPayloadError`](crate::errors::HttpStringPayloadError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2062,7 +2150,10 @@ static IGNORE_QUERY_PARAMS_IN_RESPONSE: nimbus_aws::codegen::OperationInfo = nim
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::ignore_query_params_in_response`](crate::Client::ignore_query_params_in_response): This example ensures that query string bound request parameters are serialized in the body of responses if the structure is used in both the request and response.
+/// Request builder of
+/// [`Client::ignore_query_params_in_response`](crate::Client::ignore_query_params_in_response): This
+/// example ensures that query string bound request parameters are serialized in the body of responses
+/// if the structure is used in both the request and response.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct IgnoreQueryParamsInResponse {
@@ -2077,7 +2168,8 @@ impl IgnoreQueryParamsInResponse {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `IgnoreQueryParamsInResponse` request and decodes the response; a modeled error arrives as its [`IgnoreQueryParamsInResponseError`](crate::errors::IgnoreQueryParamsInResponseError) variant.
+    /// Sends the `IgnoreQueryParamsInResponse` request and decodes the response; a modeled error arrives as
+    /// its [`IgnoreQueryParamsInResponseError`](crate::errors::IgnoreQueryParamsInResponseError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2106,7 +2198,10 @@ static INPUT_AND_OUTPUT_WITH_HEADERS: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::input_and_output_with_headers`](crate::Client::input_and_output_with_headers): The example tests how requests and responses are serialized when there is no input or output payload but there are HTTP header bindings.
+/// Request builder of
+/// [`Client::input_and_output_with_headers`](crate::Client::input_and_output_with_headers): The example
+/// tests how requests and responses are serialized when there is no input or output payload but there
+/// are HTTP header bindings.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct InputAndOutputWithHeaders {
@@ -2226,7 +2321,8 @@ impl InputAndOutputWithHeaders {
         self.input = self.input.set_header_integer_enum_list(value);
         self
     }
-    /// Sends the `InputAndOutputWithHeaders` request and decodes the response; a modeled error arrives as its [`InputAndOutputWithHeadersError`](crate::errors::InputAndOutputWithHeadersError) variant.
+    /// Sends the `InputAndOutputWithHeaders` request and decodes the response; a modeled error arrives as
+    /// its [`InputAndOutputWithHeadersError`](crate::errors::InputAndOutputWithHeadersError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2347,7 +2443,8 @@ impl InputStream {
         )
     }
 }
-/// Request builder of `InputStreamWithInitialRequest` (event streams are not supported by this client yet: `send` fails).
+/// Request builder of `InputStreamWithInitialRequest` (event streams are not supported by this client
+/// yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct InputStreamWithInitialRequest {
     client: nimbus_aws::codegen::Client,
@@ -2412,7 +2509,8 @@ impl JsonBlobs {
         self.input = self.input.set_data(value);
         self
     }
-    /// Sends the `JsonBlobs` request and decodes the response; a modeled error arrives as its [`JsonBlobsError`](crate::errors::JsonBlobsError) variant.
+    /// Sends the `JsonBlobs` request and decodes the response; a modeled error arrives as its
+    /// [`JsonBlobsError`](crate::errors::JsonBlobsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonBlobsInputOutput, crate::errors::JsonBlobsError> {
@@ -2439,7 +2537,8 @@ static JSON_ENUMS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::Ope
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_enums`](crate::Client::json_enums): This example serializes enums as top level properties, in lists, sets, and maps.
+/// Request builder of [`Client::json_enums`](crate::Client::json_enums): This example serializes enums
+/// as top level properties, in lists, sets, and maps.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonEnums {
@@ -2496,7 +2595,8 @@ impl JsonEnums {
         self.input = self.input.set_foo_enum_map(value);
         self
     }
-    /// Sends the `JsonEnums` request and decodes the response; a modeled error arrives as its [`JsonEnumsError`](crate::errors::JsonEnumsError) variant.
+    /// Sends the `JsonEnums` request and decodes the response; a modeled error arrives as its
+    /// [`JsonEnumsError`](crate::errors::JsonEnumsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonEnumsInputOutput, crate::errors::JsonEnumsError> {
@@ -2523,7 +2623,8 @@ static JSON_INT_ENUMS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen:
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_int_enums`](crate::Client::json_int_enums): This example serializes intEnums as top level properties, in lists, sets, and maps.
+/// Request builder of [`Client::json_int_enums`](crate::Client::json_int_enums): This example
+/// serializes intEnums as top level properties, in lists, sets, and maps.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonIntEnums {
@@ -2589,7 +2690,8 @@ impl JsonIntEnums {
         self.input = self.input.set_integer_enum_map(value);
         self
     }
-    /// Sends the `JsonIntEnums` request and decodes the response; a modeled error arrives as its [`JsonIntEnumsError`](crate::errors::JsonIntEnumsError) variant.
+    /// Sends the `JsonIntEnums` request and decodes the response; a modeled error arrives as its
+    /// [`JsonIntEnumsError`](crate::errors::JsonIntEnumsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2619,7 +2721,9 @@ static JSON_LISTS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::Ope
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_lists`](crate::Client::json_lists): This test case serializes JSON lists for the following cases for both input and output: 1. Normal JSON lists. 2. Normal JSON sets. 3. JSON lists of lists. 4. Lists of structures.
+/// Request builder of [`Client::json_lists`](crate::Client::json_lists): This test case serializes JSON
+/// lists for the following cases for both input and output: 1. Normal JSON lists. 2. Normal JSON sets. 3.
+/// JSON lists of lists. 4. Lists of structures.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonLists {
@@ -2694,7 +2798,8 @@ impl JsonLists {
         self.input = self.input.set_structure_list(value);
         self
     }
-    /// Sends the `JsonLists` request and decodes the response; a modeled error arrives as its [`JsonListsError`](crate::errors::JsonListsError) variant.
+    /// Sends the `JsonLists` request and decodes the response; a modeled error arrives as its
+    /// [`JsonListsError`](crate::errors::JsonListsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonListsInputOutput, crate::errors::JsonListsError> {
@@ -2721,7 +2826,8 @@ static JSON_MAPS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::Oper
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_maps`](crate::Client::json_maps): The example tests basic map serialization.
+/// Request builder of [`Client::json_maps`](crate::Client::json_maps): The example tests basic map
+/// serialization.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonMaps {
@@ -2781,7 +2887,8 @@ impl JsonMaps {
         self.input = self.input.set_dense_set_map(value);
         self
     }
-    /// Sends the `JsonMaps` request and decodes the response; a modeled error arrives as its [`JsonMapsError`](crate::errors::JsonMapsError) variant.
+    /// Sends the `JsonMaps` request and decodes the response; a modeled error arrives as its
+    /// [`JsonMapsError`](crate::errors::JsonMapsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::JsonMapsInputOutput, crate::errors::JsonMapsError> {
@@ -2808,7 +2915,9 @@ static JSON_TIMESTAMPS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_timestamps`](crate::Client::json_timestamps): This tests how timestamps are serialized, including using the default format of date-time and various @timestampFormat trait values.
+/// Request builder of [`Client::json_timestamps`](crate::Client::json_timestamps): This tests how
+/// timestamps are serialized, including using the default format of date-time and various
+/// @timestampFormat trait values.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonTimestamps {
@@ -2882,7 +2991,8 @@ impl JsonTimestamps {
         self.input = self.input.set_http_date_on_target(value);
         self
     }
-    /// Sends the `JsonTimestamps` request and decodes the response; a modeled error arrives as its [`JsonTimestampsError`](crate::errors::JsonTimestampsError) variant.
+    /// Sends the `JsonTimestamps` request and decodes the response; a modeled error arrives as its
+    /// [`JsonTimestampsError`](crate::errors::JsonTimestampsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -2912,7 +3022,8 @@ static JSON_UNIONS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codegen::Op
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::json_unions`](crate::Client::json_unions): This operation uses unions for inputs and outputs.
+/// Request builder of [`Client::json_unions`](crate::Client::json_unions): This operation uses unions
+/// for inputs and outputs.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct JsonUnions {
@@ -2935,7 +3046,8 @@ impl JsonUnions {
         self.input = self.input.set_contents(value);
         self
     }
-    /// Sends the `JsonUnions` request and decodes the response; a modeled error arrives as its [`JsonUnionsError`](crate::errors::JsonUnionsError) variant.
+    /// Sends the `JsonUnions` request and decodes the response; a modeled error arrives as its
+    /// [`JsonUnionsError`](crate::errors::JsonUnionsError) variant.
     pub async fn send(
         self,
     ) -> Result<crate::types::UnionInputOutput, crate::errors::JsonUnionsError> {
@@ -2962,7 +3074,8 @@ static MALFORMED_ACCEPT_WITH_BODY: nimbus_aws::codegen::OperationInfo = nimbus_a
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_accept_with_body`](crate::Client::malformed_accept_with_body).
+/// Request builder of
+/// [`Client::malformed_accept_with_body`](crate::Client::malformed_accept_with_body).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedAcceptWithBody {
@@ -2977,7 +3090,8 @@ impl MalformedAcceptWithBody {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `MalformedAcceptWithBody` request and decodes the response; a modeled error arrives as its [`MalformedAcceptWithBodyError`](crate::errors::MalformedAcceptWithBodyError) variant.
+    /// Sends the `MalformedAcceptWithBody` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedAcceptWithBodyError`](crate::errors::MalformedAcceptWithBodyError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3006,7 +3120,8 @@ static MALFORMED_ACCEPT_WITH_GENERIC_STRING: nimbus_aws::codegen::OperationInfo 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_accept_with_generic_string`](crate::Client::malformed_accept_with_generic_string).
+/// Request builder of
+/// [`Client::malformed_accept_with_generic_string`](crate::Client::malformed_accept_with_generic_string).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedAcceptWithGenericString {
@@ -3021,7 +3136,10 @@ impl MalformedAcceptWithGenericString {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `MalformedAcceptWithGenericString` request and decodes the response; a modeled error arrives as its [`MalformedAcceptWithGenericStringError`](crate::errors::MalformedAcceptWithGenericStringError) variant.
+    /// Sends the `MalformedAcceptWithGenericString` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`MalformedAcceptWithGenericStringError`](crate::errors::MalformedAcceptWithGenericStringError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3050,7 +3168,8 @@ static MALFORMED_ACCEPT_WITH_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_accept_with_payload`](crate::Client::malformed_accept_with_payload).
+/// Request builder of
+/// [`Client::malformed_accept_with_payload`](crate::Client::malformed_accept_with_payload).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedAcceptWithPayload {
@@ -3065,7 +3184,8 @@ impl MalformedAcceptWithPayload {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `MalformedAcceptWithPayload` request and decodes the response; a modeled error arrives as its [`MalformedAcceptWithPayloadError`](crate::errors::MalformedAcceptWithPayloadError) variant.
+    /// Sends the `MalformedAcceptWithPayload` request and decodes the response; a modeled error arrives as
+    /// its [`MalformedAcceptWithPayloadError`](crate::errors::MalformedAcceptWithPayloadError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -3117,7 +3237,8 @@ impl MalformedBlob {
         self.input = self.input.set_blob(value);
         self
     }
-    /// Sends the `MalformedBlob` request and decodes the response; a modeled error arrives as its [`MalformedBlobError`](crate::errors::MalformedBlobError) variant.
+    /// Sends the `MalformedBlob` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedBlobError`](crate::errors::MalformedBlobError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedBlobError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -3176,7 +3297,8 @@ impl MalformedBoolean {
         self.input = self.input.set_boolean_in_header(value);
         self
     }
-    /// Sends the `MalformedBoolean` request and decodes the response; a modeled error arrives as its [`MalformedBooleanError`](crate::errors::MalformedBooleanError) variant.
+    /// Sends the `MalformedBoolean` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedBooleanError`](crate::errors::MalformedBooleanError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedBooleanError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -3245,7 +3367,8 @@ impl MalformedByte {
         self.input = self.input.set_byte_in_header(value);
         self
     }
-    /// Sends the `MalformedByte` request and decodes the response; a modeled error arrives as its [`MalformedByteError`](crate::errors::MalformedByteError) variant.
+    /// Sends the `MalformedByte` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedByteError`](crate::errors::MalformedByteError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedByteError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -3281,7 +3404,8 @@ static MALFORMED_CONTENT_TYPE_WITH_BODY: nimbus_aws::codegen::OperationInfo = ni
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_content_type_with_body`](crate::Client::malformed_content_type_with_body).
+/// Request builder of
+/// [`Client::malformed_content_type_with_body`](crate::Client::malformed_content_type_with_body).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithBody {
@@ -3304,7 +3428,9 @@ impl MalformedContentTypeWithBody {
         self.input = self.input.set_hi(value);
         self
     }
-    /// Sends the `MalformedContentTypeWithBody` request and decodes the response; a modeled error arrives as its [`MalformedContentTypeWithBodyError`](crate::errors::MalformedContentTypeWithBodyError) variant.
+    /// Sends the `MalformedContentTypeWithBody` request and decodes the response; a modeled error arrives
+    /// as its [`MalformedContentTypeWithBodyError`](crate::errors::MalformedContentTypeWithBodyError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithBodyError> {
@@ -3332,7 +3458,8 @@ static MALFORMED_CONTENT_TYPE_WITH_GENERIC_STRING: nimbus_aws::codegen::Operatio
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_content_type_with_generic_string`](crate::Client::malformed_content_type_with_generic_string).
+/// Request builder of
+/// [`Client::malformed_content_type_with_generic_string`](crate::Client::malformed_content_type_with_generic_string).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithGenericString {
@@ -3355,7 +3482,10 @@ impl MalformedContentTypeWithGenericString {
         self.input = self.input.set_payload(value);
         self
     }
-    /// Sends the `MalformedContentTypeWithGenericString` request and decodes the response; a modeled error arrives as its [`MalformedContentTypeWithGenericStringError`](crate::errors::MalformedContentTypeWithGenericStringError) variant.
+    /// Sends the `MalformedContentTypeWithGenericString` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`MalformedContentTypeWithGenericStringError`](crate::errors::MalformedContentTypeWithGenericStringError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithGenericStringError> {
@@ -3390,7 +3520,8 @@ static MALFORMED_CONTENT_TYPE_WITH_PAYLOAD: nimbus_aws::codegen::OperationInfo =
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_content_type_with_payload`](crate::Client::malformed_content_type_with_payload).
+/// Request builder of
+/// [`Client::malformed_content_type_with_payload`](crate::Client::malformed_content_type_with_payload).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithPayload {
@@ -3413,7 +3544,10 @@ impl MalformedContentTypeWithPayload {
         self.input = self.input.set_payload(value);
         self
     }
-    /// Sends the `MalformedContentTypeWithPayload` request and decodes the response; a modeled error arrives as its [`MalformedContentTypeWithPayloadError`](crate::errors::MalformedContentTypeWithPayloadError) variant.
+    /// Sends the `MalformedContentTypeWithPayload` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`MalformedContentTypeWithPayloadError`](crate::errors::MalformedContentTypeWithPayloadError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithPayloadError> {
@@ -3446,7 +3580,8 @@ static MALFORMED_CONTENT_TYPE_WITHOUT_BODY: nimbus_aws::codegen::OperationInfo =
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_content_type_without_body`](crate::Client::malformed_content_type_without_body).
+/// Request builder of
+/// [`Client::malformed_content_type_without_body`](crate::Client::malformed_content_type_without_body).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithoutBody {
@@ -3461,7 +3596,10 @@ impl MalformedContentTypeWithoutBody {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `MalformedContentTypeWithoutBody` request and decodes the response; a modeled error arrives as its [`MalformedContentTypeWithoutBodyError`](crate::errors::MalformedContentTypeWithoutBodyError) variant.
+    /// Sends the `MalformedContentTypeWithoutBody` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`MalformedContentTypeWithoutBodyError`](crate::errors::MalformedContentTypeWithoutBodyError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithoutBodyError> {
@@ -3488,7 +3626,8 @@ static MALFORMED_CONTENT_TYPE_WITHOUT_BODY_EMPTY_INPUT: nimbus_aws::codegen::Ope
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_content_type_without_body_empty_input`](crate::Client::malformed_content_type_without_body_empty_input).
+/// Request builder of
+/// [`Client::malformed_content_type_without_body_empty_input`](crate::Client::malformed_content_type_without_body_empty_input).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedContentTypeWithoutBodyEmptyInput {
@@ -3513,7 +3652,10 @@ impl MalformedContentTypeWithoutBodyEmptyInput {
         self.input = self.input.set_header(value);
         self
     }
-    /// Sends the `MalformedContentTypeWithoutBodyEmptyInput` request and decodes the response; a modeled error arrives as its [`MalformedContentTypeWithoutBodyEmptyInputError`](crate::errors::MalformedContentTypeWithoutBodyEmptyInputError) variant.
+    /// Sends the `MalformedContentTypeWithoutBodyEmptyInput` request and decodes the response; a modeled
+    /// error arrives as its
+    /// [`MalformedContentTypeWithoutBodyEmptyInputError`](crate::errors::MalformedContentTypeWithoutBodyEmptyInputError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedContentTypeWithoutBodyEmptyInputError> {
@@ -3579,7 +3721,8 @@ impl MalformedDouble {
         self.input = self.input.set_double_in_header(value);
         self
     }
-    /// Sends the `MalformedDouble` request and decodes the response; a modeled error arrives as its [`MalformedDoubleError`](crate::errors::MalformedDoubleError) variant.
+    /// Sends the `MalformedDouble` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedDoubleError`](crate::errors::MalformedDoubleError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedDoubleError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -3655,7 +3798,8 @@ impl MalformedFloat {
         self.input = self.input.set_float_in_header(value);
         self
     }
-    /// Sends the `MalformedFloat` request and decodes the response; a modeled error arrives as its [`MalformedFloatError`](crate::errors::MalformedFloatError) variant.
+    /// Sends the `MalformedFloat` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedFloatError`](crate::errors::MalformedFloatError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedFloatError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -3724,7 +3868,8 @@ impl MalformedInteger {
         self.input = self.input.set_integer_in_header(value);
         self
     }
-    /// Sends the `MalformedInteger` request and decodes the response; a modeled error arrives as its [`MalformedIntegerError`](crate::errors::MalformedIntegerError) variant.
+    /// Sends the `MalformedInteger` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedIntegerError`](crate::errors::MalformedIntegerError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedIntegerError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -3783,7 +3928,8 @@ impl MalformedList {
         self.input = self.input.set_body_list(value);
         self
     }
-    /// Sends the `MalformedList` request and decodes the response; a modeled error arrives as its [`MalformedListError`](crate::errors::MalformedListError) variant.
+    /// Sends the `MalformedList` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedListError`](crate::errors::MalformedListError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedListError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -3842,7 +3988,8 @@ impl MalformedLong {
         self.input = self.input.set_long_in_header(value);
         self
     }
-    /// Sends the `MalformedLong` request and decodes the response; a modeled error arrives as its [`MalformedLongError`](crate::errors::MalformedLongError) variant.
+    /// Sends the `MalformedLong` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedLongError`](crate::errors::MalformedLongError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedLongError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -3904,7 +4051,8 @@ impl MalformedMap {
         self.input = self.input.set_body_map(value);
         self
     }
-    /// Sends the `MalformedMap` request and decodes the response; a modeled error arrives as its [`MalformedMapError`](crate::errors::MalformedMapError) variant.
+    /// Sends the `MalformedMap` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedMapError`](crate::errors::MalformedMapError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedMapError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -3958,7 +4106,8 @@ impl MalformedRequestBody {
         self.input = self.input.set_float(value);
         self
     }
-    /// Sends the `MalformedRequestBody` request and decodes the response; a modeled error arrives as its [`MalformedRequestBodyError`](crate::errors::MalformedRequestBodyError) variant.
+    /// Sends the `MalformedRequestBody` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedRequestBodyError`](crate::errors::MalformedRequestBodyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedRequestBodyError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -4017,7 +4166,8 @@ impl MalformedShort {
         self.input = self.input.set_short_in_header(value);
         self
     }
-    /// Sends the `MalformedShort` request and decodes the response; a modeled error arrives as its [`MalformedShortError`](crate::errors::MalformedShortError) variant.
+    /// Sends the `MalformedShort` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedShortError`](crate::errors::MalformedShortError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedShortError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -4076,7 +4226,8 @@ impl MalformedString {
         self.input = self.input.set_blob(value);
         self
     }
-    /// Sends the `MalformedString` request and decodes the response; a modeled error arrives as its [`MalformedStringError`](crate::errors::MalformedStringError) variant.
+    /// Sends the `MalformedString` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedStringError`](crate::errors::MalformedStringError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedStringError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -4107,7 +4258,8 @@ static MALFORMED_TIMESTAMP_BODY_DATE_TIME: nimbus_aws::codegen::OperationInfo = 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_body_date_time`](crate::Client::malformed_timestamp_body_date_time).
+/// Request builder of
+/// [`Client::malformed_timestamp_body_date_time`](crate::Client::malformed_timestamp_body_date_time).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampBodyDateTime {
@@ -4125,7 +4277,9 @@ impl MalformedTimestampBodyDateTime {
     pub fn input(&self) -> &crate::types::MalformedTimestampBodyDateTimeInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampBodyDateTime` request and decodes the response; a modeled error arrives as its [`MalformedTimestampBodyDateTimeError`](crate::errors::MalformedTimestampBodyDateTimeError) variant.
+    /// Sends the `MalformedTimestampBodyDateTime` request and decodes the response; a modeled error arrives
+    /// as its [`MalformedTimestampBodyDateTimeError`](crate::errors::MalformedTimestampBodyDateTimeError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampBodyDateTimeError> {
@@ -4153,7 +4307,8 @@ static MALFORMED_TIMESTAMP_BODY_DEFAULT: nimbus_aws::codegen::OperationInfo = ni
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_body_default`](crate::Client::malformed_timestamp_body_default).
+/// Request builder of
+/// [`Client::malformed_timestamp_body_default`](crate::Client::malformed_timestamp_body_default).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampBodyDefault {
@@ -4171,7 +4326,9 @@ impl MalformedTimestampBodyDefault {
     pub fn input(&self) -> &crate::types::MalformedTimestampBodyDefaultInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampBodyDefault` request and decodes the response; a modeled error arrives as its [`MalformedTimestampBodyDefaultError`](crate::errors::MalformedTimestampBodyDefaultError) variant.
+    /// Sends the `MalformedTimestampBodyDefault` request and decodes the response; a modeled error arrives
+    /// as its [`MalformedTimestampBodyDefaultError`](crate::errors::MalformedTimestampBodyDefaultError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampBodyDefaultError> {
@@ -4199,7 +4356,8 @@ static MALFORMED_TIMESTAMP_BODY_HTTP_DATE: nimbus_aws::codegen::OperationInfo = 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_body_http_date`](crate::Client::malformed_timestamp_body_http_date).
+/// Request builder of
+/// [`Client::malformed_timestamp_body_http_date`](crate::Client::malformed_timestamp_body_http_date).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampBodyHttpDate {
@@ -4217,7 +4375,9 @@ impl MalformedTimestampBodyHttpDate {
     pub fn input(&self) -> &crate::types::MalformedTimestampBodyHttpDateInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampBodyHttpDate` request and decodes the response; a modeled error arrives as its [`MalformedTimestampBodyHttpDateError`](crate::errors::MalformedTimestampBodyHttpDateError) variant.
+    /// Sends the `MalformedTimestampBodyHttpDate` request and decodes the response; a modeled error arrives
+    /// as its [`MalformedTimestampBodyHttpDateError`](crate::errors::MalformedTimestampBodyHttpDateError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampBodyHttpDateError> {
@@ -4245,7 +4405,8 @@ static MALFORMED_TIMESTAMP_HEADER_DATE_TIME: nimbus_aws::codegen::OperationInfo 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_header_date_time`](crate::Client::malformed_timestamp_header_date_time).
+/// Request builder of
+/// [`Client::malformed_timestamp_header_date_time`](crate::Client::malformed_timestamp_header_date_time).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampHeaderDateTime {
@@ -4263,7 +4424,10 @@ impl MalformedTimestampHeaderDateTime {
     pub fn input(&self) -> &crate::types::MalformedTimestampHeaderDateTimeInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampHeaderDateTime` request and decodes the response; a modeled error arrives as its [`MalformedTimestampHeaderDateTimeError`](crate::errors::MalformedTimestampHeaderDateTimeError) variant.
+    /// Sends the `MalformedTimestampHeaderDateTime` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`MalformedTimestampHeaderDateTimeError`](crate::errors::MalformedTimestampHeaderDateTimeError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampHeaderDateTimeError> {
@@ -4294,7 +4458,8 @@ static MALFORMED_TIMESTAMP_HEADER_DEFAULT: nimbus_aws::codegen::OperationInfo = 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_header_default`](crate::Client::malformed_timestamp_header_default).
+/// Request builder of
+/// [`Client::malformed_timestamp_header_default`](crate::Client::malformed_timestamp_header_default).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampHeaderDefault {
@@ -4312,7 +4477,10 @@ impl MalformedTimestampHeaderDefault {
     pub fn input(&self) -> &crate::types::MalformedTimestampHeaderDefaultInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampHeaderDefault` request and decodes the response; a modeled error arrives as its [`MalformedTimestampHeaderDefaultError`](crate::errors::MalformedTimestampHeaderDefaultError) variant.
+    /// Sends the `MalformedTimestampHeaderDefault` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`MalformedTimestampHeaderDefaultError`](crate::errors::MalformedTimestampHeaderDefaultError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampHeaderDefaultError> {
@@ -4343,7 +4511,8 @@ static MALFORMED_TIMESTAMP_HEADER_EPOCH: nimbus_aws::codegen::OperationInfo = ni
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_header_epoch`](crate::Client::malformed_timestamp_header_epoch).
+/// Request builder of
+/// [`Client::malformed_timestamp_header_epoch`](crate::Client::malformed_timestamp_header_epoch).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampHeaderEpoch {
@@ -4361,7 +4530,9 @@ impl MalformedTimestampHeaderEpoch {
     pub fn input(&self) -> &crate::types::MalformedTimestampHeaderEpochInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampHeaderEpoch` request and decodes the response; a modeled error arrives as its [`MalformedTimestampHeaderEpochError`](crate::errors::MalformedTimestampHeaderEpochError) variant.
+    /// Sends the `MalformedTimestampHeaderEpoch` request and decodes the response; a modeled error arrives
+    /// as its [`MalformedTimestampHeaderEpochError`](crate::errors::MalformedTimestampHeaderEpochError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampHeaderEpochError> {
@@ -4392,7 +4563,8 @@ static MALFORMED_TIMESTAMP_PATH_DEFAULT: nimbus_aws::codegen::OperationInfo = ni
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_path_default`](crate::Client::malformed_timestamp_path_default).
+/// Request builder of
+/// [`Client::malformed_timestamp_path_default`](crate::Client::malformed_timestamp_path_default).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampPathDefault {
@@ -4410,7 +4582,9 @@ impl MalformedTimestampPathDefault {
     pub fn input(&self) -> &crate::types::MalformedTimestampPathDefaultInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampPathDefault` request and decodes the response; a modeled error arrives as its [`MalformedTimestampPathDefaultError`](crate::errors::MalformedTimestampPathDefaultError) variant.
+    /// Sends the `MalformedTimestampPathDefault` request and decodes the response; a modeled error arrives
+    /// as its [`MalformedTimestampPathDefaultError`](crate::errors::MalformedTimestampPathDefaultError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampPathDefaultError> {
@@ -4441,7 +4615,8 @@ static MALFORMED_TIMESTAMP_PATH_EPOCH: nimbus_aws::codegen::OperationInfo = nimb
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_path_epoch`](crate::Client::malformed_timestamp_path_epoch).
+/// Request builder of
+/// [`Client::malformed_timestamp_path_epoch`](crate::Client::malformed_timestamp_path_epoch).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampPathEpoch {
@@ -4459,7 +4634,8 @@ impl MalformedTimestampPathEpoch {
     pub fn input(&self) -> &crate::types::MalformedTimestampPathEpochInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampPathEpoch` request and decodes the response; a modeled error arrives as its [`MalformedTimestampPathEpochError`](crate::errors::MalformedTimestampPathEpochError) variant.
+    /// Sends the `MalformedTimestampPathEpoch` request and decodes the response; a modeled error arrives as
+    /// its [`MalformedTimestampPathEpochError`](crate::errors::MalformedTimestampPathEpochError) variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampPathEpochError> {
@@ -4490,7 +4666,8 @@ static MALFORMED_TIMESTAMP_PATH_HTTP_DATE: nimbus_aws::codegen::OperationInfo = 
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_path_http_date`](crate::Client::malformed_timestamp_path_http_date).
+/// Request builder of
+/// [`Client::malformed_timestamp_path_http_date`](crate::Client::malformed_timestamp_path_http_date).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampPathHttpDate {
@@ -4508,7 +4685,9 @@ impl MalformedTimestampPathHttpDate {
     pub fn input(&self) -> &crate::types::MalformedTimestampPathHttpDateInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampPathHttpDate` request and decodes the response; a modeled error arrives as its [`MalformedTimestampPathHttpDateError`](crate::errors::MalformedTimestampPathHttpDateError) variant.
+    /// Sends the `MalformedTimestampPathHttpDate` request and decodes the response; a modeled error arrives
+    /// as its [`MalformedTimestampPathHttpDateError`](crate::errors::MalformedTimestampPathHttpDateError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampPathHttpDateError> {
@@ -4539,7 +4718,8 @@ static MALFORMED_TIMESTAMP_QUERY_DEFAULT: nimbus_aws::codegen::OperationInfo = n
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_query_default`](crate::Client::malformed_timestamp_query_default).
+/// Request builder of
+/// [`Client::malformed_timestamp_query_default`](crate::Client::malformed_timestamp_query_default).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampQueryDefault {
@@ -4557,7 +4737,9 @@ impl MalformedTimestampQueryDefault {
     pub fn input(&self) -> &crate::types::MalformedTimestampQueryDefaultInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampQueryDefault` request and decodes the response; a modeled error arrives as its [`MalformedTimestampQueryDefaultError`](crate::errors::MalformedTimestampQueryDefaultError) variant.
+    /// Sends the `MalformedTimestampQueryDefault` request and decodes the response; a modeled error arrives
+    /// as its [`MalformedTimestampQueryDefaultError`](crate::errors::MalformedTimestampQueryDefaultError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampQueryDefaultError> {
@@ -4588,7 +4770,8 @@ static MALFORMED_TIMESTAMP_QUERY_EPOCH: nimbus_aws::codegen::OperationInfo = nim
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_query_epoch`](crate::Client::malformed_timestamp_query_epoch).
+/// Request builder of
+/// [`Client::malformed_timestamp_query_epoch`](crate::Client::malformed_timestamp_query_epoch).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampQueryEpoch {
@@ -4606,7 +4789,9 @@ impl MalformedTimestampQueryEpoch {
     pub fn input(&self) -> &crate::types::MalformedTimestampQueryEpochInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampQueryEpoch` request and decodes the response; a modeled error arrives as its [`MalformedTimestampQueryEpochError`](crate::errors::MalformedTimestampQueryEpochError) variant.
+    /// Sends the `MalformedTimestampQueryEpoch` request and decodes the response; a modeled error arrives
+    /// as its [`MalformedTimestampQueryEpochError`](crate::errors::MalformedTimestampQueryEpochError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampQueryEpochError> {
@@ -4637,7 +4822,8 @@ static MALFORMED_TIMESTAMP_QUERY_HTTP_DATE: nimbus_aws::codegen::OperationInfo =
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::malformed_timestamp_query_http_date`](crate::Client::malformed_timestamp_query_http_date).
+/// Request builder of
+/// [`Client::malformed_timestamp_query_http_date`](crate::Client::malformed_timestamp_query_http_date).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MalformedTimestampQueryHttpDate {
@@ -4655,7 +4841,10 @@ impl MalformedTimestampQueryHttpDate {
     pub fn input(&self) -> &crate::types::MalformedTimestampQueryHttpDateInput {
         &self.input
     }
-    /// Sends the `MalformedTimestampQueryHttpDate` request and decodes the response; a modeled error arrives as its [`MalformedTimestampQueryHttpDateError`](crate::errors::MalformedTimestampQueryHttpDateError) variant.
+    /// Sends the `MalformedTimestampQueryHttpDate` request and decodes the response; a modeled error
+    /// arrives as its
+    /// [`MalformedTimestampQueryHttpDateError`](crate::errors::MalformedTimestampQueryHttpDateError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::MalformedTimestampQueryHttpDateError> {
@@ -4709,7 +4898,8 @@ impl MalformedUnion {
         self.input = self.input.set_union(value);
         self
     }
-    /// Sends the `MalformedUnion` request and decodes the response; a modeled error arrives as its [`MalformedUnionError`](crate::errors::MalformedUnionError) variant.
+    /// Sends the `MalformedUnion` request and decodes the response; a modeled error arrives as its
+    /// [`MalformedUnionError`](crate::errors::MalformedUnionError) variant.
     pub async fn send(self) -> Result<(), crate::errors::MalformedUnionError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -4735,7 +4925,8 @@ static MEDIA_TYPE_HEADER: nimbus_aws::codegen::OperationInfo = nimbus_aws::codeg
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::media_type_header`](crate::Client::media_type_header): This example ensures that mediaType strings are base64 encoded in headers.
+/// Request builder of [`Client::media_type_header`](crate::Client::media_type_header): This example
+/// ensures that mediaType strings are base64 encoded in headers.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct MediaTypeHeader {
@@ -4758,7 +4949,8 @@ impl MediaTypeHeader {
         self.input = self.input.set_json(value);
         self
     }
-    /// Sends the `MediaTypeHeader` request and decodes the response; a modeled error arrives as its [`MediaTypeHeaderError`](crate::errors::MediaTypeHeaderError) variant.
+    /// Sends the `MediaTypeHeader` request and decodes the response; a modeled error arrives as its
+    /// [`MediaTypeHeaderError`](crate::errors::MediaTypeHeaderError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4790,7 +4982,10 @@ static NO_INPUT_AND_NO_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::no_input_and_no_output`](crate::Client::no_input_and_no_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input or output. While this should be rare, code generators must support this.
+/// Request builder of [`Client::no_input_and_no_output`](crate::Client::no_input_and_no_output): The
+/// example tests how requests and responses are serialized when there's no request or response payload
+/// because the operation has no input or output. While this should be rare, code generators must
+/// support this.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NoInputAndNoOutput {
@@ -4805,7 +5000,8 @@ impl NoInputAndNoOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
+    /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its
+    /// [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -4830,7 +5026,10 @@ static NO_INPUT_AND_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::no_input_and_output`](crate::Client::no_input_and_output): The example tests how requests and responses are serialized when there's no request or response payload because the operation has no input and the output is empty. While this should be rare, code generators must support this.
+/// Request builder of [`Client::no_input_and_output`](crate::Client::no_input_and_output): The example
+/// tests how requests and responses are serialized when there's no request or response payload because
+/// the operation has no input and the output is empty. While this should be rare, code generators must
+/// support this.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NoInputAndOutput {
@@ -4845,7 +5044,8 @@ impl NoInputAndOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `NoInputAndOutput` request and decodes the response; a modeled error arrives as its [`NoInputAndOutputError`](crate::errors::NoInputAndOutputError) variant.
+    /// Sends the `NoInputAndOutput` request and decodes the response; a modeled error arrives as its
+    /// [`NoInputAndOutputError`](crate::errors::NoInputAndOutputError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4874,7 +5074,9 @@ static NULL_AND_EMPTY_HEADERS_CLIENT: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::null_and_empty_headers_client`](crate::Client::null_and_empty_headers_client): Null headers are not sent over the wire, empty headers are serialized to ""
+/// Request builder of
+/// [`Client::null_and_empty_headers_client`](crate::Client::null_and_empty_headers_client): Null
+/// headers are not sent over the wire, empty headers are serialized to ""
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NullAndEmptyHeadersClient {
@@ -4907,7 +5109,8 @@ impl NullAndEmptyHeadersClient {
         self.input = self.input.set_c(value);
         self
     }
-    /// Sends the `NullAndEmptyHeadersClient` request and decodes the response; a modeled error arrives as its [`NullAndEmptyHeadersClientError`](crate::errors::NullAndEmptyHeadersClientError) variant.
+    /// Sends the `NullAndEmptyHeadersClient` request and decodes the response; a modeled error arrives as
+    /// its [`NullAndEmptyHeadersClientError`](crate::errors::NullAndEmptyHeadersClientError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -4945,7 +5148,9 @@ static NULL_AND_EMPTY_HEADERS_SERVER: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::null_and_empty_headers_server`](crate::Client::null_and_empty_headers_server): Null headers are not sent over the wire, empty headers are serialized to ""
+/// Request builder of
+/// [`Client::null_and_empty_headers_server`](crate::Client::null_and_empty_headers_server): Null
+/// headers are not sent over the wire, empty headers are serialized to ""
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct NullAndEmptyHeadersServer {
@@ -4978,7 +5183,8 @@ impl NullAndEmptyHeadersServer {
         self.input = self.input.set_c(value);
         self
     }
-    /// Sends the `NullAndEmptyHeadersServer` request and decodes the response; a modeled error arrives as its [`NullAndEmptyHeadersServerError`](crate::errors::NullAndEmptyHeadersServerError) variant.
+    /// Sends the `NullAndEmptyHeadersServer` request and decodes the response; a modeled error arrives as
+    /// its [`NullAndEmptyHeadersServerError`](crate::errors::NullAndEmptyHeadersServerError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -5016,7 +5222,9 @@ static OMITS_NULL_SERIALIZES_EMPTY_STRING: nimbus_aws::codegen::OperationInfo = 
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::omits_null_serializes_empty_string`](crate::Client::omits_null_serializes_empty_string): Omits null, but serializes empty string value.
+/// Request builder of
+/// [`Client::omits_null_serializes_empty_string`](crate::Client::omits_null_serializes_empty_string):
+/// Omits null, but serializes empty string value.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OmitsNullSerializesEmptyString {
@@ -5044,7 +5252,9 @@ impl OmitsNullSerializesEmptyString {
         self.input = self.input.set_empty_string(value);
         self
     }
-    /// Sends the `OmitsNullSerializesEmptyString` request and decodes the response; a modeled error arrives as its [`OmitsNullSerializesEmptyStringError`](crate::errors::OmitsNullSerializesEmptyStringError) variant.
+    /// Sends the `OmitsNullSerializesEmptyString` request and decodes the response; a modeled error arrives
+    /// as its [`OmitsNullSerializesEmptyStringError`](crate::errors::OmitsNullSerializesEmptyStringError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::OmitsNullSerializesEmptyStringError> {
@@ -5077,7 +5287,10 @@ static OMITS_SERIALIZING_EMPTY_LISTS: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::omits_serializing_empty_lists`](crate::Client::omits_serializing_empty_lists): Omits serializing empty lists. Because empty strings are serilized as \`Foo=\`, empty lists cannot also be serialized as \`Foo=\` and instead must be omitted.
+/// Request builder of
+/// [`Client::omits_serializing_empty_lists`](crate::Client::omits_serializing_empty_lists): Omits
+/// serializing empty lists. Because empty strings are serilized as \`Foo=\`, empty lists cannot also be
+/// serialized as \`Foo=\` and instead must be omitted.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OmitsSerializingEmptyLists {
@@ -5139,7 +5352,8 @@ impl OmitsSerializingEmptyLists {
         self.input = self.input.set_query_integer_enum_list(value);
         self
     }
-    /// Sends the `OmitsSerializingEmptyLists` request and decodes the response; a modeled error arrives as its [`OmitsSerializingEmptyListsError`](crate::errors::OmitsSerializingEmptyListsError) variant.
+    /// Sends the `OmitsSerializingEmptyLists` request and decodes the response; a modeled error arrives as
+    /// its [`OmitsSerializingEmptyListsError`](crate::errors::OmitsSerializingEmptyListsError) variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::OmitsSerializingEmptyListsError> {
@@ -5245,7 +5459,8 @@ impl OperationWithDefaults {
         self.input = self.input.set_other_top_level_default(value);
         self
     }
-    /// Sends the `OperationWithDefaults` request and decodes the response; a modeled error arrives as its [`OperationWithDefaultsError`](crate::errors::OperationWithDefaultsError) variant.
+    /// Sends the `OperationWithDefaults` request and decodes the response; a modeled error arrives as its
+    /// [`OperationWithDefaultsError`](crate::errors::OperationWithDefaultsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -5275,7 +5490,8 @@ static OPERATION_WITH_NESTED_STRUCTURE: nimbus_aws::codegen::OperationInfo = nim
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::operation_with_nested_structure`](crate::Client::operation_with_nested_structure).
+/// Request builder of
+/// [`Client::operation_with_nested_structure`](crate::Client::operation_with_nested_structure).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct OperationWithNestedStructure {
@@ -5293,7 +5509,9 @@ impl OperationWithNestedStructure {
     pub fn input(&self) -> &crate::types::OperationWithNestedStructureInput {
         &self.input
     }
-    /// Sends the `OperationWithNestedStructure` request and decodes the response; a modeled error arrives as its [`OperationWithNestedStructureError`](crate::errors::OperationWithNestedStructureError) variant.
+    /// Sends the `OperationWithNestedStructure` request and decodes the response; a modeled error arrives
+    /// as its [`OperationWithNestedStructureError`](crate::errors::OperationWithNestedStructureError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -5318,7 +5536,8 @@ impl OperationWithNestedStructure {
         Ok(read_operation_with_nested_structure_output(&response)?)
     }
 }
-/// Request builder of `OutputStream` (event streams are not supported by this client yet: `send` fails).
+/// Request builder of `OutputStream` (event streams are not supported by this client yet: `send`
+/// fails).
 #[derive(Clone, Debug)]
 pub struct OutputStream {
     client: nimbus_aws::codegen::Client,
@@ -5347,7 +5566,8 @@ impl OutputStream {
         )
     }
 }
-/// Request builder of `OutputStreamWithInitialResponse` (event streams are not supported by this client yet: `send` fails).
+/// Request builder of `OutputStreamWithInitialResponse` (event streams are not supported by this client
+/// yet: `send` fails).
 #[derive(Clone, Debug)]
 pub struct OutputStreamWithInitialResponse {
     client: nimbus_aws::codegen::Client,
@@ -5384,7 +5604,8 @@ static POST_PLAYER_ACTION: nimbus_aws::codegen::OperationInfo = nimbus_aws::code
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::post_player_action`](crate::Client::post_player_action): This operation defines a union with a Unit member.
+/// Request builder of [`Client::post_player_action`](crate::Client::post_player_action): This operation
+/// defines a union with a Unit member.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PostPlayerAction {
@@ -5407,7 +5628,8 @@ impl PostPlayerAction {
         self.input = self.input.set_action(value);
         self
     }
-    /// Sends the `PostPlayerAction` request and decodes the response; a modeled error arrives as its [`PostPlayerActionError`](crate::errors::PostPlayerActionError) variant.
+    /// Sends the `PostPlayerAction` request and decodes the response; a modeled error arrives as its
+    /// [`PostPlayerActionError`](crate::errors::PostPlayerActionError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -5437,7 +5659,8 @@ static POST_UNION_WITH_JSON_NAME: nimbus_aws::codegen::OperationInfo = nimbus_aw
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::post_union_with_json_name`](crate::Client::post_union_with_json_name): This operation defines a union that uses jsonName on some members.
+/// Request builder of [`Client::post_union_with_json_name`](crate::Client::post_union_with_json_name):
+/// This operation defines a union that uses jsonName on some members.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct PostUnionWithJsonName {
@@ -5463,7 +5686,8 @@ impl PostUnionWithJsonName {
         self.input = self.input.set_value(value);
         self
     }
-    /// Sends the `PostUnionWithJsonName` request and decodes the response; a modeled error arrives as its [`PostUnionWithJsonNameError`](crate::errors::PostUnionWithJsonNameError) variant.
+    /// Sends the `PostUnionWithJsonName` request and decodes the response; a modeled error arrives as its
+    /// [`PostUnionWithJsonNameError`](crate::errors::PostUnionWithJsonNameError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -5521,7 +5745,8 @@ impl PutWithContentEncoding {
         self.input = self.input.set_data(value);
         self
     }
-    /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
+    /// Sends the `PutWithContentEncoding` request and decodes the response; a modeled error arrives as its
+    /// [`PutWithContentEncodingError`](crate::errors::PutWithContentEncodingError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -5552,7 +5777,9 @@ static QUERY_IDEMPOTENCY_TOKEN_AUTO_FILL: nimbus_aws::codegen::OperationInfo = n
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::query_idempotency_token_auto_fill`](crate::Client::query_idempotency_token_auto_fill): Automatically adds idempotency tokens.
+/// Request builder of
+/// [`Client::query_idempotency_token_auto_fill`](crate::Client::query_idempotency_token_auto_fill):
+/// Automatically adds idempotency tokens.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct QueryIdempotencyTokenAutoFill {
@@ -5575,7 +5802,9 @@ impl QueryIdempotencyTokenAutoFill {
         self.input = self.input.set_token(value);
         self
     }
-    /// Sends the `QueryIdempotencyTokenAutoFill` request and decodes the response; a modeled error arrives as its [`QueryIdempotencyTokenAutoFillError`](crate::errors::QueryIdempotencyTokenAutoFillError) variant.
+    /// Sends the `QueryIdempotencyTokenAutoFill` request and decodes the response; a modeled error arrives
+    /// as its [`QueryIdempotencyTokenAutoFillError`](crate::errors::QueryIdempotencyTokenAutoFillError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::QueryIdempotencyTokenAutoFillError> {
@@ -5608,7 +5837,8 @@ static QUERY_PARAMS_AS_STRING_LIST_MAP: nimbus_aws::codegen::OperationInfo = nim
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::query_params_as_string_list_map`](crate::Client::query_params_as_string_list_map).
+/// Request builder of
+/// [`Client::query_params_as_string_list_map`](crate::Client::query_params_as_string_list_map).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct QueryParamsAsStringListMap {
@@ -5639,7 +5869,8 @@ impl QueryParamsAsStringListMap {
         self.input = self.input.set_foo(value);
         self
     }
-    /// Sends the `QueryParamsAsStringListMap` request and decodes the response; a modeled error arrives as its [`QueryParamsAsStringListMapError`](crate::errors::QueryParamsAsStringListMapError) variant.
+    /// Sends the `QueryParamsAsStringListMap` request and decodes the response; a modeled error arrives as
+    /// its [`QueryParamsAsStringListMapError`](crate::errors::QueryParamsAsStringListMapError) variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::QueryParamsAsStringListMapError> {
@@ -5709,7 +5940,8 @@ impl QueryPrecedence {
         self.input = self.input.set_baz(value);
         self
     }
-    /// Sends the `QueryPrecedence` request and decodes the response; a modeled error arrives as its [`QueryPrecedenceError`](crate::errors::QueryPrecedenceError) variant.
+    /// Sends the `QueryPrecedence` request and decodes the response; a modeled error arrives as its
+    /// [`QueryPrecedenceError`](crate::errors::QueryPrecedenceError) variant.
     pub async fn send(self) -> Result<(), crate::errors::QueryPrecedenceError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -5766,7 +5998,8 @@ impl RecursiveShapes {
         self.input = self.input.set_nested(value);
         self
     }
-    /// Sends the `RecursiveShapes` request and decodes the response; a modeled error arrives as its [`RecursiveShapesError`](crate::errors::RecursiveShapesError) variant.
+    /// Sends the `RecursiveShapes` request and decodes the response; a modeled error arrives as its
+    /// [`RecursiveShapesError`](crate::errors::RecursiveShapesError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -5796,7 +6029,8 @@ static RESPONSE_CODE_HTTP_FALLBACK: nimbus_aws::codegen::OperationInfo = nimbus_
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::response_code_http_fallback`](crate::Client::response_code_http_fallback).
+/// Request builder of
+/// [`Client::response_code_http_fallback`](crate::Client::response_code_http_fallback).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct ResponseCodeHttpFallback {
@@ -5814,7 +6048,8 @@ impl ResponseCodeHttpFallback {
     pub fn input(&self) -> &crate::types::ResponseCodeHttpFallbackInputOutput {
         &self.input
     }
-    /// Sends the `ResponseCodeHttpFallback` request and decodes the response; a modeled error arrives as its [`ResponseCodeHttpFallbackError`](crate::errors::ResponseCodeHttpFallbackError) variant.
+    /// Sends the `ResponseCodeHttpFallback` request and decodes the response; a modeled error arrives as
+    /// its [`ResponseCodeHttpFallbackError`](crate::errors::ResponseCodeHttpFallbackError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -5858,7 +6093,8 @@ impl ResponseCodeRequired {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `ResponseCodeRequired` request and decodes the response; a modeled error arrives as its [`ResponseCodeRequiredError`](crate::errors::ResponseCodeRequiredError) variant.
+    /// Sends the `ResponseCodeRequired` request and decodes the response; a modeled error arrives as its
+    /// [`ResponseCodeRequiredError`](crate::errors::ResponseCodeRequiredError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -5955,7 +6191,8 @@ impl SimpleScalarProperties {
         self.input = self.input.set_double_value(value);
         self
     }
-    /// Sends the `SimpleScalarProperties` request and decodes the response; a modeled error arrives as its [`SimpleScalarPropertiesError`](crate::errors::SimpleScalarPropertiesError) variant.
+    /// Sends the `SimpleScalarProperties` request and decodes the response; a modeled error arrives as its
+    /// [`SimpleScalarPropertiesError`](crate::errors::SimpleScalarPropertiesError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6019,7 +6256,8 @@ impl SparseJsonLists {
         self.input = self.input.set_sparse_short_list(value);
         self
     }
-    /// Sends the `SparseJsonLists` request and decodes the response; a modeled error arrives as its [`SparseJsonListsError`](crate::errors::SparseJsonListsError) variant.
+    /// Sends the `SparseJsonLists` request and decodes the response; a modeled error arrives as its
+    /// [`SparseJsonListsError`](crate::errors::SparseJsonListsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6049,7 +6287,8 @@ static SPARSE_JSON_MAPS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codege
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::sparse_json_maps`](crate::Client::sparse_json_maps): This example tests sparse map serialization.
+/// Request builder of [`Client::sparse_json_maps`](crate::Client::sparse_json_maps): This example tests
+/// sparse map serialization.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct SparseJsonMaps {
@@ -6109,7 +6348,8 @@ impl SparseJsonMaps {
         self.input = self.input.set_sparse_set_map(value);
         self
     }
-    /// Sends the `SparseJsonMaps` request and decodes the response; a modeled error arrives as its [`SparseJsonMapsError`](crate::errors::SparseJsonMapsError) variant.
+    /// Sends the `SparseJsonMaps` request and decodes the response; a modeled error arrives as its
+    /// [`SparseJsonMapsError`](crate::errors::SparseJsonMapsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6139,7 +6379,9 @@ static STREAMING_TRAITS: nimbus_aws::codegen::OperationInfo = nimbus_aws::codege
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::streaming_traits`](crate::Client::streaming_traits): This examples serializes a streaming blob shape in the request body. In this example, no JSON document is synthesized because the payload is not a structure or a union type.
+/// Request builder of [`Client::streaming_traits`](crate::Client::streaming_traits): This examples
+/// serializes a streaming blob shape in the request body. In this example, no JSON document is
+/// synthesized because the payload is not a structure or a union type.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StreamingTraits {
@@ -6167,7 +6409,8 @@ impl StreamingTraits {
         self.input = self.input.set_blob(value);
         self
     }
-    /// Sends the `StreamingTraits` request and decodes the response; a modeled error arrives as its [`StreamingTraitsError`](crate::errors::StreamingTraitsError) variant.
+    /// Sends the `StreamingTraits` request and decodes the response; a modeled error arrives as its
+    /// [`StreamingTraitsError`](crate::errors::StreamingTraitsError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6205,7 +6448,11 @@ static STREAMING_TRAITS_REQUIRE_LENGTH: nimbus_aws::codegen::OperationInfo = nim
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::streaming_traits_require_length`](crate::Client::streaming_traits_require_length): This examples serializes a streaming blob shape with a required content length in the request body. In this example, no JSON document is synthesized because the payload is not a structure or a union type.
+/// Request builder of
+/// [`Client::streaming_traits_require_length`](crate::Client::streaming_traits_require_length): This
+/// examples serializes a streaming blob shape with a required content length in the request body. In
+/// this example, no JSON document is synthesized because the payload is not a structure or a union
+/// type.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StreamingTraitsRequireLength {
@@ -6233,7 +6480,9 @@ impl StreamingTraitsRequireLength {
         self.input = self.input.set_blob(value);
         self
     }
-    /// Sends the `StreamingTraitsRequireLength` request and decodes the response; a modeled error arrives as its [`StreamingTraitsRequireLengthError`](crate::errors::StreamingTraitsRequireLengthError) variant.
+    /// Sends the `StreamingTraitsRequireLength` request and decodes the response; a modeled error arrives
+    /// as its [`StreamingTraitsRequireLengthError`](crate::errors::StreamingTraitsRequireLengthError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<(), crate::errors::StreamingTraitsRequireLengthError> {
@@ -6269,7 +6518,10 @@ static STREAMING_TRAITS_WITH_MEDIA_TYPE: nimbus_aws::codegen::OperationInfo = ni
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::streaming_traits_with_media_type`](crate::Client::streaming_traits_with_media_type): This examples serializes a streaming media-typed blob shape in the request body. This examples uses a \`@mediaType\` trait on the payload to force a custom content-type to be serialized.
+/// Request builder of
+/// [`Client::streaming_traits_with_media_type`](crate::Client::streaming_traits_with_media_type): This
+/// examples serializes a streaming media-typed blob shape in the request body. This examples uses a
+/// \`@mediaType\` trait on the payload to force a custom content-type to be serialized.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct StreamingTraitsWithMediaType {
@@ -6297,7 +6549,9 @@ impl StreamingTraitsWithMediaType {
         self.input = self.input.set_blob(value);
         self
     }
-    /// Sends the `StreamingTraitsWithMediaType` request and decodes the response; a modeled error arrives as its [`StreamingTraitsWithMediaTypeError`](crate::errors::StreamingTraitsWithMediaTypeError) variant.
+    /// Sends the `StreamingTraitsWithMediaType` request and decodes the response; a modeled error arrives
+    /// as its [`StreamingTraitsWithMediaTypeError`](crate::errors::StreamingTraitsWithMediaTypeError)
+    /// variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6335,7 +6589,9 @@ static TEST_BODY_STRUCTURE: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::test_body_structure`](crate::Client::test_body_structure): This example operation serializes a structure in the HTTP body. It should ensure Content-Type: application/json is used in all requests and that an "empty" body is an empty JSON document ({}).
+/// Request builder of [`Client::test_body_structure`](crate::Client::test_body_structure): This example
+/// operation serializes a structure in the HTTP body. It should ensure Content-Type: application/json
+/// is used in all requests and that an "empty" body is an empty JSON document ({}).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestBodyStructure {
@@ -6366,7 +6622,8 @@ impl TestBodyStructure {
         self.input = self.input.set_test_config(value);
         self
     }
-    /// Sends the `TestBodyStructure` request and decodes the response; a modeled error arrives as its [`TestBodyStructureError`](crate::errors::TestBodyStructureError) variant.
+    /// Sends the `TestBodyStructure` request and decodes the response; a modeled error arrives as its
+    /// [`TestBodyStructureError`](crate::errors::TestBodyStructureError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6399,7 +6656,11 @@ static TEST_GET_NO_INPUT_NO_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::test_get_no_input_no_payload`](crate::Client::test_get_no_input_no_payload): This example GET operation has no input and serializes a request without a HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Length, Content-Type) to operations that semantically cannot produce an HTTP body.
+/// Request builder of
+/// [`Client::test_get_no_input_no_payload`](crate::Client::test_get_no_input_no_payload): This example
+/// GET operation has no input and serializes a request without a HTTP body. These tests are to ensure
+/// we do not attach a body or related headers (Content-Length, Content-Type) to operations that
+/// semantically cannot produce an HTTP body.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestGetNoInputNoPayload {
@@ -6414,7 +6675,8 @@ impl TestGetNoInputNoPayload {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `TestGetNoInputNoPayload` request and decodes the response; a modeled error arrives as its [`TestGetNoInputNoPayloadError`](crate::errors::TestGetNoInputNoPayloadError) variant.
+    /// Sends the `TestGetNoInputNoPayload` request and decodes the response; a modeled error arrives as its
+    /// [`TestGetNoInputNoPayloadError`](crate::errors::TestGetNoInputNoPayloadError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6443,7 +6705,10 @@ static TEST_GET_NO_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::cod
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::test_get_no_payload`](crate::Client::test_get_no_payload): This example GET operation serializes a request without a modeled HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Length, Content-Type) to operations that semantically cannot produce an HTTP body.
+/// Request builder of [`Client::test_get_no_payload`](crate::Client::test_get_no_payload): This example
+/// GET operation serializes a request without a modeled HTTP body. These tests are to ensure we do not
+/// attach a body or related headers (Content-Length, Content-Type) to operations that semantically
+/// cannot produce an HTTP body.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestGetNoPayload {
@@ -6466,7 +6731,8 @@ impl TestGetNoPayload {
         self.input = self.input.set_test_id(value);
         self
     }
-    /// Sends the `TestGetNoPayload` request and decodes the response; a modeled error arrives as its [`TestGetNoPayloadError`](crate::errors::TestGetNoPayloadError) variant.
+    /// Sends the `TestGetNoPayload` request and decodes the response; a modeled error arrives as its
+    /// [`TestGetNoPayloadError`](crate::errors::TestGetNoPayloadError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6498,7 +6764,11 @@ static TEST_PAYLOAD_BLOB: nimbus_aws::codegen::OperationInfo = nimbus_aws::codeg
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::test_payload_blob`](crate::Client::test_payload_blob): This example operation serializes a payload targeting a blob. The Blob shape is not structured content and we cannot make assumptions about what data will be sent. This test ensures only a generic "Content-Type: application/octet-stream" header is used, and that we are not treating an empty body as an empty JSON document.
+/// Request builder of [`Client::test_payload_blob`](crate::Client::test_payload_blob): This example
+/// operation serializes a payload targeting a blob. The Blob shape is not structured content and we
+/// cannot make assumptions about what data will be sent. This test ensures only a generic
+/// "Content-Type: application/octet-stream" header is used, and that we are not treating an empty body
+/// as an empty JSON document.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestPayloadBlob {
@@ -6526,7 +6796,8 @@ impl TestPayloadBlob {
         self.input = self.input.set_data(value);
         self
     }
-    /// Sends the `TestPayloadBlob` request and decodes the response; a modeled error arrives as its [`TestPayloadBlobError`](crate::errors::TestPayloadBlobError) variant.
+    /// Sends the `TestPayloadBlob` request and decodes the response; a modeled error arrives as its
+    /// [`TestPayloadBlobError`](crate::errors::TestPayloadBlobError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6564,7 +6835,9 @@ static TEST_PAYLOAD_STRUCTURE: nimbus_aws::codegen::OperationInfo = nimbus_aws::
     idempotent: true,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::test_payload_structure`](crate::Client::test_payload_structure): This example operation serializes a payload targeting a structure. This enforces the same requirements as TestBodyStructure but with the body specified by the @httpPayload trait.
+/// Request builder of [`Client::test_payload_structure`](crate::Client::test_payload_structure): This
+/// example operation serializes a payload targeting a structure. This enforces the same requirements as
+/// TestBodyStructure but with the body specified by the @httpPayload trait.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestPayloadStructure {
@@ -6595,7 +6868,8 @@ impl TestPayloadStructure {
         self.input = self.input.set_payload_config(value);
         self
     }
-    /// Sends the `TestPayloadStructure` request and decodes the response; a modeled error arrives as its [`TestPayloadStructureError`](crate::errors::TestPayloadStructureError) variant.
+    /// Sends the `TestPayloadStructure` request and decodes the response; a modeled error arrives as its
+    /// [`TestPayloadStructureError`](crate::errors::TestPayloadStructureError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6635,7 +6909,11 @@ static TEST_POST_NO_INPUT_NO_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbu
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::test_post_no_input_no_payload`](crate::Client::test_post_no_input_no_payload): This example POST operation has no input and serializes a request without a HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Type) to a POST operation with no modeled input.
+/// Request builder of
+/// [`Client::test_post_no_input_no_payload`](crate::Client::test_post_no_input_no_payload): This
+/// example POST operation has no input and serializes a request without a HTTP body. These tests are to
+/// ensure we do not attach a body or related headers (Content-Type) to a POST operation with no modeled
+/// input.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestPostNoInputNoPayload {
@@ -6650,7 +6928,8 @@ impl TestPostNoInputNoPayload {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `TestPostNoInputNoPayload` request and decodes the response; a modeled error arrives as its [`TestPostNoInputNoPayloadError`](crate::errors::TestPostNoInputNoPayloadError) variant.
+    /// Sends the `TestPostNoInputNoPayload` request and decodes the response; a modeled error arrives as
+    /// its [`TestPostNoInputNoPayloadError`](crate::errors::TestPostNoInputNoPayloadError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6679,7 +6958,10 @@ static TEST_POST_NO_PAYLOAD: nimbus_aws::codegen::OperationInfo = nimbus_aws::co
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::test_post_no_payload`](crate::Client::test_post_no_payload): This example POST operation serializes a request without a modeled HTTP body. These tests are to ensure we do not attach a body or related headers (Content-Type) to a POST operation with no modeled payload.
+/// Request builder of [`Client::test_post_no_payload`](crate::Client::test_post_no_payload): This
+/// example POST operation serializes a request without a modeled HTTP body. These tests are to ensure
+/// we do not attach a body or related headers (Content-Type) to a POST operation with no modeled
+/// payload.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TestPostNoPayload {
@@ -6702,7 +6984,8 @@ impl TestPostNoPayload {
         self.input = self.input.set_test_id(value);
         self
     }
-    /// Sends the `TestPostNoPayload` request and decodes the response; a modeled error arrives as its [`TestPostNoPayloadError`](crate::errors::TestPostNoPayloadError) variant.
+    /// Sends the `TestPostNoPayload` request and decodes the response; a modeled error arrives as its
+    /// [`TestPostNoPayloadError`](crate::errors::TestPostNoPayloadError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6734,7 +7017,8 @@ static TIMESTAMP_FORMAT_HEADERS: nimbus_aws::codegen::OperationInfo = nimbus_aws
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::timestamp_format_headers`](crate::Client::timestamp_format_headers): This example tests how timestamp request and response headers are serialized.
+/// Request builder of [`Client::timestamp_format_headers`](crate::Client::timestamp_format_headers):
+/// This example tests how timestamp request and response headers are serialized.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct TimestampFormatHeaders {
@@ -6808,7 +7092,8 @@ impl TimestampFormatHeaders {
         self.input = self.input.set_target_date_time(value);
         self
     }
-    /// Sends the `TimestampFormatHeaders` request and decodes the response; a modeled error arrives as its [`TimestampFormatHeadersError`](crate::errors::TimestampFormatHeadersError) variant.
+    /// Sends the `TimestampFormatHeaders` request and decodes the response; a modeled error arrives as its
+    /// [`TimestampFormatHeadersError`](crate::errors::TimestampFormatHeadersError) variant.
     pub async fn send(
         self,
     ) -> Result<
@@ -6858,7 +7143,8 @@ static UNIT_INPUT_AND_OUTPUT: nimbus_aws::codegen::OperationInfo = nimbus_aws::c
     idempotent: false,
     retryable_errors: &[],
 };
-/// Request builder of [`Client::unit_input_and_output`](crate::Client::unit_input_and_output): This test is similar to NoInputAndNoOutput, but uses explicit Unit types.
+/// Request builder of [`Client::unit_input_and_output`](crate::Client::unit_input_and_output): This
+/// test is similar to NoInputAndNoOutput, but uses explicit Unit types.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `send().await`"]
 pub struct UnitInputAndOutput {
@@ -6873,7 +7159,8 @@ impl UnitInputAndOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
-    /// Sends the `UnitInputAndOutput` request and decodes the response; a modeled error arrives as its [`UnitInputAndOutputError`](crate::errors::UnitInputAndOutputError) variant.
+    /// Sends the `UnitInputAndOutput` request and decodes the response; a modeled error arrives as its
+    /// [`UnitInputAndOutputError`](crate::errors::UnitInputAndOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UnitInputAndOutputError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
@@ -6942,6 +7229,7 @@ pub(crate) fn read_document_type_as_map_value_input_output(
     Ok(out)
 }
 /// Decodes a `DocumentTypeAsPayloadInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_document_type_as_payload_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::DocumentTypeAsPayloadInputOutput, nimbus_aws::codegen::Error> {
@@ -6975,6 +7263,7 @@ pub(crate) fn read_empty_input_and_empty_output_output(
     Ok(out)
 }
 /// Decodes a `EnumPayloadInput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_enum_payload_input(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::EnumPayloadInput, nimbus_aws::codegen::Error> {
@@ -7020,6 +7309,7 @@ pub(crate) fn read_greeting_struct2(
     Ok(out)
 }
 /// Decodes a `GreetingWithErrorsOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_greeting_with_errors_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::GreetingWithErrorsOutput, nimbus_aws::codegen::Error> {
@@ -7043,6 +7333,7 @@ pub(crate) fn read_http_checksum_required_input_output(
     Ok(out)
 }
 /// Decodes a `HttpEmptyPrefixHeadersOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_http_empty_prefix_headers_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::HttpEmptyPrefixHeadersOutput, nimbus_aws::codegen::Error> {
@@ -7057,6 +7348,7 @@ pub(crate) fn read_http_empty_prefix_headers_output(
     Ok(out)
 }
 /// Decodes a `HttpPayloadTraitsInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_http_payload_traits_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::HttpPayloadTraitsInputOutput, nimbus_aws::codegen::Error> {
@@ -7072,6 +7364,7 @@ pub(crate) fn read_http_payload_traits_input_output(
     Ok(out)
 }
 /// Decodes a `HttpPayloadTraitsWithMediaTypeInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_http_payload_traits_with_media_type_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<
@@ -7090,6 +7383,7 @@ pub(crate) fn read_http_payload_traits_with_media_type_input_output(
     Ok(out)
 }
 /// Decodes a `HttpPayloadWithStructureInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_http_payload_with_structure_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<
@@ -7106,6 +7400,7 @@ pub(crate) fn read_http_payload_with_structure_input_output(
     Ok(out)
 }
 /// Decodes a `HttpPayloadWithUnionInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_http_payload_with_union_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::HttpPayloadWithUnionInputOutput, nimbus_aws::codegen::Error> {
@@ -7119,6 +7414,7 @@ pub(crate) fn read_http_payload_with_union_input_output(
     Ok(out)
 }
 /// Decodes a `HttpPrefixHeadersInResponseOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_http_prefix_headers_in_response_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<
@@ -7131,6 +7427,7 @@ pub(crate) fn read_http_prefix_headers_in_response_output(
     Ok(out)
 }
 /// Decodes a `HttpPrefixHeadersOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_http_prefix_headers_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::HttpPrefixHeadersOutput, nimbus_aws::codegen::Error> {
@@ -7145,6 +7442,7 @@ pub(crate) fn read_http_prefix_headers_output(
     Ok(out)
 }
 /// Decodes a `HttpResponseCodeOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_http_response_code_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::HttpResponseCodeOutput, nimbus_aws::codegen::Error> {
@@ -7167,6 +7465,7 @@ pub(crate) fn read_ignore_query_params_in_response_output(
     Ok(out)
 }
 /// Decodes a `InputAndOutputWithHeadersIO` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_input_and_output_with_headers_io(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::InputAndOutputWithHeadersIo, nimbus_aws::codegen::Error> {
@@ -7348,6 +7647,7 @@ pub(crate) fn read_json_timestamps_input_output(
     Ok(out)
 }
 /// Decodes a `MalformedAcceptWithGenericStringOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_malformed_accept_with_generic_string_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<
@@ -7364,6 +7664,7 @@ pub(crate) fn read_malformed_accept_with_generic_string_output(
     Ok(out)
 }
 /// Decodes a `MalformedAcceptWithPayloadOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_malformed_accept_with_payload_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::MalformedAcceptWithPayloadOutput, nimbus_aws::codegen::Error> {
@@ -7374,6 +7675,7 @@ pub(crate) fn read_malformed_accept_with_payload_output(
     Ok(out)
 }
 /// Decodes a `MediaTypeHeaderOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_media_type_header_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::MediaTypeHeaderOutput, nimbus_aws::codegen::Error> {
@@ -7397,6 +7699,7 @@ pub(crate) fn read_no_input_and_output_output(
     Ok(out)
 }
 /// Decodes a `NullAndEmptyHeadersIO` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_null_and_empty_headers_io(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::NullAndEmptyHeadersIo, nimbus_aws::codegen::Error> {
@@ -7487,6 +7790,7 @@ pub(crate) fn read_response_code_http_fallback_input_output(
     Ok(out)
 }
 /// Decodes a `ResponseCodeRequiredOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_response_code_required_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::ResponseCodeRequiredOutput, nimbus_aws::codegen::Error> {
@@ -7546,6 +7850,7 @@ pub(crate) fn read_sparse_json_maps_input_output(
     Ok(out)
 }
 /// Decodes a `StreamingTraitsInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_streaming_traits_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::StreamingTraitsInputOutput, nimbus_aws::codegen::Error> {
@@ -7561,6 +7866,7 @@ pub(crate) fn read_streaming_traits_input_output(
     Ok(out)
 }
 /// Decodes a `StreamingTraitsWithMediaTypeInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_streaming_traits_with_media_type_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<
@@ -7579,6 +7885,7 @@ pub(crate) fn read_streaming_traits_with_media_type_input_output(
     Ok(out)
 }
 /// Decodes a `StringPayloadInput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_string_payload_input(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::StringPayloadInput, nimbus_aws::codegen::Error> {
@@ -7607,6 +7914,7 @@ pub(crate) fn read_test_body_structure_input_output(
     Ok(out)
 }
 /// Decodes a `TestNoPayloadInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_test_no_payload_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::TestNoPayloadInputOutput, nimbus_aws::codegen::Error> {
@@ -7620,6 +7928,7 @@ pub(crate) fn read_test_no_payload_input_output(
     Ok(out)
 }
 /// Decodes a `TestPayloadBlobInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_test_payload_blob_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::TestPayloadBlobInputOutput, nimbus_aws::codegen::Error> {
@@ -7635,6 +7944,7 @@ pub(crate) fn read_test_payload_blob_input_output(
     Ok(out)
 }
 /// Decodes a `TestPayloadStructureInputOutput` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_test_payload_structure_input_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::TestPayloadStructureInputOutput, nimbus_aws::codegen::Error> {
@@ -7653,6 +7963,7 @@ pub(crate) fn read_test_payload_structure_input_output(
     Ok(out)
 }
 /// Decodes a `TimestampFormatHeadersIO` from a response.
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn read_timestamp_format_headers_io(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::TimestampFormatHeadersIo, nimbus_aws::codegen::Error> {

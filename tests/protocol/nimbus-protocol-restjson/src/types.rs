@@ -212,7 +212,8 @@ impl AllQueryStringTypesInput {
         self.query_integer_enum_list = Some(value.into());
         self
     }
-    /// Sets [`AllQueryStringTypesInput::query_params_map_of_string_list`](Self::query_params_map_of_string_list).
+    /// Sets
+    /// [`AllQueryStringTypesInput::query_params_map_of_string_list`](Self::query_params_map_of_string_list).
     pub fn set_query_params_map_of_string_list(
         mut self,
         value: impl Into<std::collections::HashMap<String, Vec<String>>>,
@@ -342,7 +343,8 @@ pub struct ConstantAndVariableQueryStringInput {
     pub maybe_set: Option<String>,
 }
 impl ConstantAndVariableQueryStringInput {
-    /// Creates an empty `ConstantAndVariableQueryStringInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ConstantAndVariableQueryStringInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -371,7 +373,8 @@ pub struct ConstantQueryStringInput {
     pub hello: String,
 }
 impl ConstantQueryStringInput {
-    /// Creates a `ConstantQueryStringInput` from its required members (`hello`); optional members are set with the `set_*` methods.
+    /// Creates a `ConstantQueryStringInput` from its required members (`hello`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(hello: impl Into<String>) -> Self {
         Self { hello: hello.into() }
     }
@@ -911,7 +914,8 @@ pub struct DocumentTypeAsMapValueInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DocumentTypeAsMapValueInputOutput {
-    /// Creates an empty `DocumentTypeAsMapValueInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DocumentTypeAsMapValueInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -944,7 +948,8 @@ pub struct DocumentTypeAsPayloadInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl DocumentTypeAsPayloadInputOutput {
-    /// Creates an empty `DocumentTypeAsPayloadInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DocumentTypeAsPayloadInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1051,7 +1056,8 @@ pub struct DuplexStreamWithDistinctStreamsInput {
     pub stream: Option<EventStream>,
 }
 impl DuplexStreamWithDistinctStreamsInput {
-    /// Creates an empty `DuplexStreamWithDistinctStreamsInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DuplexStreamWithDistinctStreamsInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1071,7 +1077,8 @@ pub struct DuplexStreamWithDistinctStreamsOutput {
     pub stream: Option<SingletonEventStream>,
 }
 impl DuplexStreamWithDistinctStreamsOutput {
-    /// Creates an empty `DuplexStreamWithDistinctStreamsOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `DuplexStreamWithDistinctStreamsOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1094,7 +1101,8 @@ pub struct DuplexStreamWithInitialMessagesInput {
     pub stream: Option<EventStream>,
 }
 impl DuplexStreamWithInitialMessagesInput {
-    /// Creates a `DuplexStreamWithInitialMessagesInput` from its required members (`initial_request_member`); optional members are set with the `set_*` methods.
+    /// Creates a `DuplexStreamWithInitialMessagesInput` from its required members
+    /// (`initial_request_member`); optional members are set with the `set_*` methods.
     pub fn new(initial_request_member: impl Into<String>) -> Self {
         Self {
             initial_request_member: initial_request_member.into(),
@@ -1120,7 +1128,8 @@ pub struct DuplexStreamWithInitialMessagesOutput {
     pub stream: Option<EventStream>,
 }
 impl DuplexStreamWithInitialMessagesOutput {
-    /// Creates a `DuplexStreamWithInitialMessagesOutput` from its required members (`initial_response_member`); optional members are set with the `set_*` methods.
+    /// Creates a `DuplexStreamWithInitialMessagesOutput` from its required members
+    /// (`initial_response_member`); optional members are set with the `set_*` methods.
     pub fn new(initial_response_member: impl Into<String>) -> Self {
         Self {
             initial_response_member: initial_response_member.into(),
@@ -1154,7 +1163,8 @@ pub struct EmptyInputAndEmptyOutputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl EmptyInputAndEmptyOutputOutput {
-    /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1394,7 +1404,8 @@ impl schemars::JsonSchema for FooEnum {
         nimbus_aws::codegen::wire::string_enum_schema(Self::VALUES)
     }
 }
-/// This error has test cases that test some of the dark corners of Amazon service framework history. It should only be implemented by clients.
+/// This error has test cases that test some of the dark corners of Amazon service framework history. It
+/// should only be implemented by clients.
 #[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -1546,7 +1557,8 @@ pub struct HeadersAndExplicitPayloadEvent {
     pub payload: Option<PayloadStructure>,
 }
 impl HeadersAndExplicitPayloadEvent {
-    /// Creates an empty `HeadersAndExplicitPayloadEvent`; optional members are set with the `set_*` methods.
+    /// Creates an empty `HeadersAndExplicitPayloadEvent`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1574,7 +1586,8 @@ pub struct HeadersAndImplicitPayloadEvent {
     pub payload: Option<String>,
 }
 impl HeadersAndImplicitPayloadEvent {
-    /// Creates an empty `HeadersAndImplicitPayloadEvent`; optional members are set with the `set_*` methods.
+    /// Creates an empty `HeadersAndImplicitPayloadEvent`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1690,7 +1703,8 @@ pub struct HostLabelInput {
     pub label: String,
 }
 impl HostLabelInput {
-    /// Creates a `HostLabelInput` from its required members (`label`); optional members are set with the `set_*` methods.
+    /// Creates a `HostLabelInput` from its required members (`label`); optional members are set with the
+    /// `set_*` methods.
     pub fn new(label: impl Into<String>) -> Self {
         Self { label: label.into() }
     }
@@ -1708,7 +1722,8 @@ pub struct HttpChecksumRequiredInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpChecksumRequiredInputOutput {
-    /// Creates an empty `HttpChecksumRequiredInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `HttpChecksumRequiredInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1845,7 +1860,8 @@ pub struct HttpPayloadTraitsWithMediaTypeInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPayloadTraitsWithMediaTypeInputOutput {
-    /// Creates an empty `HttpPayloadTraitsWithMediaTypeInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `HttpPayloadTraitsWithMediaTypeInputOutput`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1878,7 +1894,8 @@ pub struct HttpPayloadWithStructureInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPayloadWithStructureInputOutput {
-    /// Creates an empty `HttpPayloadWithStructureInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `HttpPayloadWithStructureInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1906,7 +1923,8 @@ pub struct HttpPayloadWithUnionInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPayloadWithUnionInputOutput {
-    /// Creates an empty `HttpPayloadWithUnionInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `HttpPayloadWithUnionInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1927,7 +1945,8 @@ impl HttpPayloadWithUnionInputOutput {
 #[non_exhaustive]
 pub struct HttpPrefixHeadersInResponseInput {}
 impl HttpPrefixHeadersInResponseInput {
-    /// Creates an empty `HttpPrefixHeadersInResponseInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `HttpPrefixHeadersInResponseInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -1945,7 +1964,8 @@ pub struct HttpPrefixHeadersInResponseOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl HttpPrefixHeadersInResponseOutput {
-    /// Creates an empty `HttpPrefixHeadersInResponseOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `HttpPrefixHeadersInResponseOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2077,7 +2097,8 @@ pub struct HttpRequestWithFloatLabelsInput {
     pub double: f64,
 }
 impl HttpRequestWithFloatLabelsInput {
-    /// Creates a `HttpRequestWithFloatLabelsInput` from its required members (`float`, `double`); optional members are set with the `set_*` methods.
+    /// Creates a `HttpRequestWithFloatLabelsInput` from its required members (`float`, `double`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(float: impl Into<f32>, double: impl Into<f64>) -> Self {
         Self {
             float: float.into(),
@@ -2106,7 +2127,8 @@ pub struct HttpRequestWithGreedyLabelInPathInput {
     pub baz: String,
 }
 impl HttpRequestWithGreedyLabelInPathInput {
-    /// Creates a `HttpRequestWithGreedyLabelInPathInput` from its required members (`foo`, `baz`); optional members are set with the `set_*` methods.
+    /// Creates a `HttpRequestWithGreedyLabelInPathInput` from its required members (`foo`, `baz`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(foo: impl Into<String>, baz: impl Into<String>) -> Self {
         Self {
             foo: foo.into(),
@@ -2177,7 +2199,10 @@ pub struct HttpRequestWithLabelsAndTimestampFormatInput {
     pub target_date_time: nimbus_aws::codegen::DateTime,
 }
 impl HttpRequestWithLabelsAndTimestampFormatInput {
-    /// Creates a `HttpRequestWithLabelsAndTimestampFormatInput` from its required members (`member_epoch_seconds`, `member_http_date`, `member_date_time`, `default_format`, `target_epoch_seconds`, `target_http_date`, `target_date_time`); optional members are set with the `set_*` methods.
+    /// Creates a `HttpRequestWithLabelsAndTimestampFormatInput` from its required members
+    /// (`member_epoch_seconds`, `member_http_date`, `member_date_time`, `default_format`,
+    /// `target_epoch_seconds`, `target_http_date`, `target_date_time`); optional members are set with the
+    /// `set_*` methods.
     pub fn new(
         member_epoch_seconds: impl Into<nimbus_aws::codegen::DateTime>,
         member_http_date: impl Into<nimbus_aws::codegen::DateTime>,
@@ -2261,7 +2286,9 @@ pub struct HttpRequestWithLabelsInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl HttpRequestWithLabelsInput {
-    /// Creates a `HttpRequestWithLabelsInput` from its required members (`string`, `short`, `integer`, `long`, `float`, `double`, `boolean`, `timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `HttpRequestWithLabelsInput` from its required members (`string`, `short`, `integer`,
+    /// `long`, `float`, `double`, `boolean`, `timestamp`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(
         string: impl Into<String>,
         short: impl Into<i16>,
@@ -2298,7 +2325,8 @@ pub struct HttpRequestWithRegexLiteralInput {
     pub str: String,
 }
 impl HttpRequestWithRegexLiteralInput {
-    /// Creates a `HttpRequestWithRegexLiteralInput` from its required members (`str`); optional members are set with the `set_*` methods.
+    /// Creates a `HttpRequestWithRegexLiteralInput` from its required members (`str`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(str: impl Into<String>) -> Self {
         Self { str: str.into() }
     }
@@ -2344,7 +2372,8 @@ pub struct IgnoreQueryParamsInResponseOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl IgnoreQueryParamsInResponseOutput {
-    /// Creates an empty `IgnoreQueryParamsInResponseOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `IgnoreQueryParamsInResponseOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -2562,7 +2591,8 @@ pub struct InputStreamWithInitialRequestInput {
     pub stream: Option<EventStream>,
 }
 impl InputStreamWithInitialRequestInput {
-    /// Creates a `InputStreamWithInitialRequestInput` from its required members (`initial_request_member`); optional members are set with the `set_*` methods.
+    /// Creates a `InputStreamWithInitialRequestInput` from its required members (`initial_request_member`);
+    /// optional members are set with the `set_*` methods.
     pub fn new(initial_request_member: impl Into<String>) -> Self {
         Self {
             initial_request_member: initial_request_member.into(),
@@ -3179,7 +3209,8 @@ pub struct MalformedAcceptWithGenericStringOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl MalformedAcceptWithGenericStringOutput {
-    /// Creates an empty `MalformedAcceptWithGenericStringOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `MalformedAcceptWithGenericStringOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3207,7 +3238,8 @@ pub struct MalformedAcceptWithPayloadOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl MalformedAcceptWithPayloadOutput {
-    /// Creates an empty `MalformedAcceptWithPayloadOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `MalformedAcceptWithPayloadOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3266,7 +3298,8 @@ pub struct MalformedBooleanInput {
     pub boolean_in_header: Option<bool>,
 }
 impl MalformedBooleanInput {
-    /// Creates a `MalformedBooleanInput` from its required members (`boolean_in_path`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedBooleanInput` from its required members (`boolean_in_path`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(boolean_in_path: impl Into<bool>) -> Self {
         Self {
             boolean_in_path: boolean_in_path.into(),
@@ -3313,7 +3346,8 @@ pub struct MalformedByteInput {
     pub byte_in_header: Option<i8>,
 }
 impl MalformedByteInput {
-    /// Creates a `MalformedByteInput` from its required members (`byte_in_path`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedByteInput` from its required members (`byte_in_path`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(byte_in_path: impl Into<i8>) -> Self {
         Self {
             byte_in_path: byte_in_path.into(),
@@ -3346,7 +3380,8 @@ pub struct MalformedContentTypeWithGenericStringInput {
     pub payload: Option<String>,
 }
 impl MalformedContentTypeWithGenericStringInput {
-    /// Creates an empty `MalformedContentTypeWithGenericStringInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `MalformedContentTypeWithGenericStringInput`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3366,7 +3401,8 @@ pub struct MalformedContentTypeWithPayloadInput {
     pub payload: Option<nimbus_aws::codegen::Blob>,
 }
 impl MalformedContentTypeWithPayloadInput {
-    /// Creates an empty `MalformedContentTypeWithPayloadInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `MalformedContentTypeWithPayloadInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3386,7 +3422,8 @@ pub struct MalformedContentTypeWithoutBodyEmptyInputInput {
     pub header: Option<String>,
 }
 impl MalformedContentTypeWithoutBodyEmptyInputInput {
-    /// Creates an empty `MalformedContentTypeWithoutBodyEmptyInputInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `MalformedContentTypeWithoutBodyEmptyInputInput`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -3431,7 +3468,8 @@ pub struct MalformedDoubleInput {
     pub double_in_header: Option<f64>,
 }
 impl MalformedDoubleInput {
-    /// Creates a `MalformedDoubleInput` from its required members (`double_in_path`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedDoubleInput` from its required members (`double_in_path`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(double_in_path: impl Into<f64>) -> Self {
         Self {
             double_in_path: double_in_path.into(),
@@ -3489,7 +3527,8 @@ pub struct MalformedFloatInput {
     pub float_in_header: Option<f32>,
 }
 impl MalformedFloatInput {
-    /// Creates a `MalformedFloatInput` from its required members (`float_in_path`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedFloatInput` from its required members (`float_in_path`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(float_in_path: impl Into<f32>) -> Self {
         Self {
             float_in_path: float_in_path.into(),
@@ -3536,7 +3575,8 @@ pub struct MalformedIntegerInput {
     pub integer_in_header: Option<i32>,
 }
 impl MalformedIntegerInput {
-    /// Creates a `MalformedIntegerInput` from its required members (`integer_in_path`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedIntegerInput` from its required members (`integer_in_path`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(integer_in_path: impl Into<i32>) -> Self {
         Self {
             integer_in_path: integer_in_path.into(),
@@ -3603,7 +3643,8 @@ pub struct MalformedLongInput {
     pub long_in_header: Option<i64>,
 }
 impl MalformedLongInput {
-    /// Creates a `MalformedLongInput` from its required members (`long_in_path`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedLongInput` from its required members (`long_in_path`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(long_in_path: impl Into<i64>) -> Self {
         Self {
             long_in_path: long_in_path.into(),
@@ -3706,7 +3747,8 @@ pub struct MalformedShortInput {
     pub short_in_header: Option<i16>,
 }
 impl MalformedShortInput {
-    /// Creates a `MalformedShortInput` from its required members (`short_in_path`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedShortInput` from its required members (`short_in_path`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(short_in_path: impl Into<i16>) -> Self {
         Self {
             short_in_path: short_in_path.into(),
@@ -3760,7 +3802,8 @@ pub struct MalformedTimestampBodyDateTimeInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampBodyDateTimeInput {
-    /// Creates a `MalformedTimestampBodyDateTimeInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampBodyDateTimeInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3778,7 +3821,8 @@ pub struct MalformedTimestampBodyDefaultInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampBodyDefaultInput {
-    /// Creates a `MalformedTimestampBodyDefaultInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampBodyDefaultInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3796,7 +3840,8 @@ pub struct MalformedTimestampBodyHttpDateInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampBodyHttpDateInput {
-    /// Creates a `MalformedTimestampBodyHttpDateInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampBodyHttpDateInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3813,7 +3858,8 @@ pub struct MalformedTimestampHeaderDateTimeInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampHeaderDateTimeInput {
-    /// Creates a `MalformedTimestampHeaderDateTimeInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampHeaderDateTimeInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3830,7 +3876,8 @@ pub struct MalformedTimestampHeaderDefaultInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampHeaderDefaultInput {
-    /// Creates a `MalformedTimestampHeaderDefaultInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampHeaderDefaultInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3847,7 +3894,8 @@ pub struct MalformedTimestampHeaderEpochInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampHeaderEpochInput {
-    /// Creates a `MalformedTimestampHeaderEpochInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampHeaderEpochInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3868,7 +3916,8 @@ pub struct MalformedTimestampPathDefaultInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampPathDefaultInput {
-    /// Creates a `MalformedTimestampPathDefaultInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampPathDefaultInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3889,7 +3938,8 @@ pub struct MalformedTimestampPathEpochInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampPathEpochInput {
-    /// Creates a `MalformedTimestampPathEpochInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampPathEpochInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3910,7 +3960,8 @@ pub struct MalformedTimestampPathHttpDateInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampPathHttpDateInput {
-    /// Creates a `MalformedTimestampPathHttpDateInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampPathHttpDateInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3931,7 +3982,8 @@ pub struct MalformedTimestampQueryDefaultInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampQueryDefaultInput {
-    /// Creates a `MalformedTimestampQueryDefaultInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampQueryDefaultInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3952,7 +4004,8 @@ pub struct MalformedTimestampQueryEpochInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampQueryEpochInput {
-    /// Creates a `MalformedTimestampQueryEpochInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampQueryEpochInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -3973,7 +4026,8 @@ pub struct MalformedTimestampQueryHttpDateInput {
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampQueryHttpDateInput {
-    /// Creates a `MalformedTimestampQueryHttpDateInput` from its required members (`timestamp`); optional members are set with the `set_*` methods.
+    /// Creates a `MalformedTimestampQueryHttpDateInput` from its required members (`timestamp`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(timestamp: impl Into<nimbus_aws::codegen::DateTime>) -> Self {
         Self {
             timestamp: timestamp.into(),
@@ -4251,7 +4305,8 @@ pub struct OmitsNullSerializesEmptyStringInput {
     pub empty_string: Option<String>,
 }
 impl OmitsNullSerializesEmptyStringInput {
-    /// Creates an empty `OmitsNullSerializesEmptyStringInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `OmitsNullSerializesEmptyStringInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -4304,7 +4359,8 @@ pub struct OmitsSerializingEmptyListsInput {
     pub query_integer_enum_list: Option<Vec<IntegerEnum>>,
 }
 impl OmitsSerializingEmptyListsInput {
-    /// Creates an empty `OmitsSerializingEmptyListsInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `OmitsSerializingEmptyListsInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -4814,7 +4870,8 @@ pub struct OperationWithNestedStructureInput {
     pub top_level: TopLevel,
 }
 impl OperationWithNestedStructureInput {
-    /// Creates a `OperationWithNestedStructureInput` from its required members (`top_level`); optional members are set with the `set_*` methods.
+    /// Creates a `OperationWithNestedStructureInput` from its required members (`top_level`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(top_level: impl Into<TopLevel>) -> Self {
         Self {
             top_level: top_level.into(),
@@ -4848,7 +4905,8 @@ pub struct OperationWithNestedStructureOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl OperationWithNestedStructureOutput {
-    /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional members are set with the `set_*` methods.
+    /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional
+    /// members are set with the `set_*` methods.
     pub fn new(dialog: impl Into<Dialog>) -> Self {
         Self {
             dialog: dialog.into(),
@@ -4907,7 +4965,8 @@ pub struct OutputStreamWithInitialResponseOutput {
     pub stream: Option<EventStream>,
 }
 impl OutputStreamWithInitialResponseOutput {
-    /// Creates a `OutputStreamWithInitialResponseOutput` from its required members (`initial_response_member`); optional members are set with the `set_*` methods.
+    /// Creates a `OutputStreamWithInitialResponseOutput` from its required members
+    /// (`initial_response_member`); optional members are set with the `set_*` methods.
     pub fn new(initial_response_member: impl Into<String>) -> Self {
         Self {
             initial_response_member: initial_response_member.into(),
@@ -5061,7 +5120,8 @@ pub struct PostPlayerActionOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl PostPlayerActionOutput {
-    /// Creates a `PostPlayerActionOutput` from its required members (`action`); optional members are set with the `set_*` methods.
+    /// Creates a `PostPlayerActionOutput` from its required members (`action`); optional members are set
+    /// with the `set_*` methods.
     pub fn new(action: impl Into<PlayerAction>) -> Self {
         Self {
             action: action.into(),
@@ -5107,7 +5167,8 @@ pub struct PostUnionWithJsonNameOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl PostUnionWithJsonNameOutput {
-    /// Creates a `PostUnionWithJsonNameOutput` from its required members (`value`); optional members are set with the `set_*` methods.
+    /// Creates a `PostUnionWithJsonNameOutput` from its required members (`value`); optional members are
+    /// set with the `set_*` methods.
     pub fn new(value: impl Into<UnionWithJsonName>) -> Self {
         Self {
             value: value.into(),
@@ -5158,7 +5219,8 @@ pub struct QueryIdempotencyTokenAutoFillInput {
     pub token: Option<String>,
 }
 impl QueryIdempotencyTokenAutoFillInput {
-    /// Creates an empty `QueryIdempotencyTokenAutoFillInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `QueryIdempotencyTokenAutoFillInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -5181,7 +5243,8 @@ pub struct QueryParamsAsStringListMapInput {
     pub foo: Option<std::collections::HashMap<String, Vec<String>>>,
 }
 impl QueryParamsAsStringListMapInput {
-    /// Creates an empty `QueryParamsAsStringListMapInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `QueryParamsAsStringListMapInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -5274,7 +5337,8 @@ pub struct RecursiveShapesInputOutputNested1 {
     pub nested: Option<Box<RecursiveShapesInputOutputNested2>>,
 }
 impl RecursiveShapesInputOutputNested1 {
-    /// Creates an empty `RecursiveShapesInputOutputNested1`; optional members are set with the `set_*` methods.
+    /// Creates an empty `RecursiveShapesInputOutputNested1`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -5305,7 +5369,8 @@ pub struct RecursiveShapesInputOutputNested2 {
     pub recursive_member: Option<Box<RecursiveShapesInputOutputNested1>>,
 }
 impl RecursiveShapesInputOutputNested2 {
-    /// Creates an empty `RecursiveShapesInputOutputNested2`; optional members are set with the `set_*` methods.
+    /// Creates an empty `RecursiveShapesInputOutputNested2`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -5333,7 +5398,8 @@ pub struct ResponseCodeHttpFallbackInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ResponseCodeHttpFallbackInputOutput {
-    /// Creates an empty `ResponseCodeHttpFallbackInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `ResponseCodeHttpFallbackInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -5356,7 +5422,8 @@ pub struct ResponseCodeRequiredOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl ResponseCodeRequiredOutput {
-    /// Creates a `ResponseCodeRequiredOutput` from its required members (`response_code`); optional members are set with the `set_*` methods.
+    /// Creates a `ResponseCodeRequiredOutput` from its required members (`response_code`); optional members
+    /// are set with the `set_*` methods.
     pub fn new(response_code: impl Into<i32>) -> Self {
         Self {
             response_code: response_code.into(),
@@ -5453,7 +5520,8 @@ pub struct SimpleScalarPropertiesInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl SimpleScalarPropertiesInputOutput {
-    /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -5758,7 +5826,8 @@ pub struct StreamingTraitsRequireLengthInput {
     pub blob: Option<nimbus_aws::codegen::Blob>,
 }
 impl StreamingTraitsRequireLengthInput {
-    /// Creates an empty `StreamingTraitsRequireLengthInput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `StreamingTraitsRequireLengthInput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -5789,7 +5858,8 @@ pub struct StreamingTraitsWithMediaTypeInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl StreamingTraitsWithMediaTypeInputOutput {
-    /// Creates an empty `StreamingTraitsWithMediaTypeInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `StreamingTraitsWithMediaTypeInputOutput`; optional members are set with the
+    /// `set_*` methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -6231,7 +6301,8 @@ pub struct TestPayloadStructureInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl TestPayloadStructureInputOutput {
-    /// Creates an empty `TestPayloadStructureInputOutput`; optional members are set with the `set_*` methods.
+    /// Creates an empty `TestPayloadStructureInputOutput`; optional members are set with the `set_*`
+    /// methods.
     pub fn new() -> Self {
         Self::default()
     }
@@ -6372,7 +6443,8 @@ pub struct TopLevel {
     pub dialog_map: std::collections::HashMap<String, Dialog>,
 }
 impl TopLevel {
-    /// Creates a `TopLevel` from its required members (`dialog`); optional members are set with the `set_*` methods.
+    /// Creates a `TopLevel` from its required members (`dialog`); optional members are set with the `set_*`
+    /// methods.
     pub fn new(dialog: impl Into<Dialog>) -> Self {
         Self {
             dialog: dialog.into(),
