@@ -152,6 +152,12 @@ pub struct GoogleMeta {
     pub scopes: Vec<(String, String)>,
     /// Parameters every method accepts (`fields`, `prettyPrint`, ...).
     pub global_params: Vec<Field>,
+    /// The environment variable naming a local emulator (`SPANNER_EMULATOR_HOST`),
+    /// for the APIs Google ships an emulator for (the reader's table).
+    pub emulator_env: Option<String>,
+    /// The literal prefix of the API's `operations.get` path (`v1/`), when
+    /// long-running operations can be polled.
+    pub operations_prefix: Option<String>,
 }
 
 /// One operation (Smithy) or method (Discovery).
@@ -175,6 +181,8 @@ pub struct Operation {
     pub errors: Vec<TypeId>,
     /// How the operation is called on the wire, decided by the protocol.
     pub call: CallShape,
+    /// What a successful call answers with.
+    pub response: ResponseKind,
     /// Pagination, if the operation is paginated.
     pub pagination: Option<Pagination>,
     /// Safe to retry (`@idempotent`, `@readonly`, GET/PUT/DELETE, or a
@@ -222,6 +230,22 @@ impl Operation {
             CallShape::Http(_) => None,
         }
     }
+}
+
+/// What a successful call answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResponseKind {
+    /// One response body.
+    #[default]
+    Unary,
+    /// A long-running operation (AIP-151: an `Operation` with `done`,
+    /// `response` and `error`), to be polled until done.
+    LongRunning,
+    /// A stream of messages (a JSON array that arrives in chunks).
+    ServerStream {
+        /// The messages are Spanner `PartialResultSet`s, which merge into rows.
+        rows: bool,
+    },
 }
 
 /// How an operation is called: one of the two shapes, never both or neither.

@@ -104,6 +104,7 @@ impl Reader {
             }
         }
         let root_url = root.opt_str("rootUrl")?.unwrap_or_default();
+        let emulator = emulator_env(&name).map(str::to_owned);
         let service = Service {
             short_name: name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase(),
             title: root.opt_str("title")?.unwrap_or_else(|| name.clone()),
@@ -118,6 +119,8 @@ impl Reader {
                 batch_path: root.opt_str("batchPath")?,
                 scopes,
                 global_params,
+                emulator_env: emulator,
+                operations_prefix: None,
             }),
             operations,
             types: Vec::new(),
@@ -402,6 +405,7 @@ impl Reader {
         };
         let readonly = http_method == "GET";
         let safe_when = safe_to_repeat(&id);
+        let response = server_stream(&id).map_or(ResponseKind::Unary, |rows| ResponseKind::ServerStream { rows });
         Ok(Operation {
             name: Name { wire: id, rust: op_scope.claim(names::field_ident(&qualified.replace('.', "_"))) },
             resource: resource.to_vec(),
@@ -411,6 +415,7 @@ impl Reader {
             output,
             errors: Vec::new(),
             call: CallShape::Http(HttpRoute { method: http_method.clone(), path, query: Vec::new(), code: 200 }),
+            response,
             pagination,
             idempotent: readonly || http_method == "PUT" || http_method == "DELETE" || safe_when.as_ref().is_some_and(Vec::is_empty),
             idempotent_when: safe_when.unwrap_or_default(),
@@ -453,6 +458,7 @@ impl Reader {
         }
         service.operations.sort_by(|a, b| a.name.rust.cmp(&b.name.rust));
         service.types = types;
+        decide_long_running(&mut service);
         crate::passes::compute_usage(&mut service);
         // Schemas no method uses (operation metadata, ...): usable both ways.
         let unused: Vec<TypeId> = (0..service.types.len())
@@ -506,6 +512,59 @@ fn enum_variants(values: &At<'_>, descriptions: Option<At<'_>>, deprecated: Opti
 /// (including the default, no transaction: a strong single-use read), or
 /// with a `seqno`. `commit`, DML without `seqno`, and session creation are
 /// not retried.
+/// The emulator variable of the APIs Google ships a local emulator for
+/// (the Discovery document does not say), by API name.
+fn emulator_env(api: &str) -> Option<&'static str> {
+    match api {
+        "spanner" => Some("SPANNER_EMULATOR_HOST"),
+        "firestore" => Some("FIRESTORE_EMULATOR_HOST"),
+        "datastore" => Some("DATASTORE_EMULATOR_HOST"),
+        "pubsub" => Some("PUBSUB_EMULATOR_HOST"),
+        "bigtableadmin" => Some("BIGTABLE_EMULATOR_HOST"),
+        _ => None,
+    }
+}
+
+/// The methods whose REST response is a stream of messages (a JSON array
+/// sent in chunks), which the Discovery document does not mark; `true` when
+/// the messages are Spanner `PartialResultSet`s that merge into rows.
+fn server_stream(method_id: &str) -> Option<bool> {
+    match method_id {
+        "spanner.projects.instances.databases.sessions.executeStreamingSql"
+        | "spanner.projects.instances.databases.sessions.streamingRead" => Some(true),
+        "firestore.projects.databases.documents.runQuery"
+        | "firestore.projects.databases.documents.runAggregationQuery"
+        | "firestore.projects.databases.documents.batchGet" => Some(false),
+        _ => None,
+    }
+}
+
+/// Marks the methods that answer with a long-running operation (a schema
+/// named `Operation` with `done`, as AIP-151 defines it), when the API can
+/// poll them: it has an `operations.get` at `<prefix>{+name}`.
+fn decide_long_running(service: &mut Service) {
+    let prefix = service.operations.iter().filter(|o| o.resource.last().is_some_and(|r| r == "operations") && o.method == "get").find_map(
+        |o| match o.http()?.path.as_slice() {
+            [PathSegment::Literal(prefix), PathSegment::Label { greedy: true, .. }] => Some(prefix.clone()),
+            _ => None,
+        },
+    );
+    let Some(prefix) = prefix else { return };
+    let is_operation = |id: TypeId| {
+        let t = &service.types[id.0];
+        t.name.wire == "Operation" && matches!(&t.kind, TypeKind::Struct(fields) if fields.iter().any(|f| f.member_name == "done"))
+    };
+    let long_running: Vec<bool> = service.operations.iter().map(|op| op.output.is_some_and(is_operation)).collect();
+    for (op, lro) in service.operations.iter_mut().zip(long_running) {
+        if lro && op.response == ResponseKind::Unary {
+            op.response = ResponseKind::LongRunning;
+        }
+    }
+    if let ProviderMeta::Google(g) = &mut service.provider {
+        g.operations_prefix = Some(prefix);
+    }
+}
+
 fn safe_to_repeat(method_id: &str) -> Option<Vec<BodyCondition>> {
     const SESSIONS: &str = "spanner.projects.instances.databases.sessions.";
     let path = |p: &[&str]| p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();

@@ -27,38 +27,17 @@ pub(super) fn params_struct(op: &Operation) -> syn::Ident {
     format_ident!("{}Params", builder_name(op))
 }
 
-/// Whether a method streams its response (`executeStreamingSql`,
-/// `streamingRead`: Google names streaming methods so).
-fn is_streaming(op: &Operation) -> bool {
-    op.method.starts_with("streaming") || op.method.contains("Streaming")
-}
-
-/// The literal prefix of the service's `operations.get` path (`v1/`), for
-/// polling long-running operations.
-fn operations_prefix(service: &Service) -> Option<String> {
-    service.operations.iter().filter(|o| o.resource.last().is_some_and(|r| r == "operations") && o.method == "get").find_map(|o| {
-        match o.http()?.path.as_slice() {
-            [PathSegment::Literal(prefix), PathSegment::Label { greedy: true, .. }] => Some(prefix.clone()),
-            _ => None,
-        }
-    })
-}
-
-fn returns_operation(service: &Service, op: &Operation) -> bool {
-    op.output.is_some_and(|id| {
-        let t = service.ty(id);
-        t.name.wire == "Operation" && struct_fields(service, id).iter().any(|f| f.member_name == "done")
-    })
-}
-
 /// `src/client.rs`.
 pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
     let rt = rt(service);
     let google = service.google().cloned().unwrap_or_default();
     let endpoint = format!("{}{}", google.root_url, google.service_path);
-    let emulator = format!("{}_EMULATOR_HOST", service.short_name.to_uppercase());
     let name = &service.short_name;
     let version = &service.version;
+    let emulator = match &google.emulator_env {
+        Some(variable) => quote! { Some(#variable) },
+        None => quote! { None },
+    };
     // Resource tree: path -> (child resources, methods).
     let mut tree: BTreeMap<Vec<String>, (Vec<String>, Vec<&Operation>)> = BTreeMap::new();
     tree.entry(Vec::new()).or_default();
@@ -102,9 +81,12 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
             let doc = doc_attrs(&format!(
                 "Client for {} ({version}): the resource tree of the API as accessor methods, each method \
                  taking its required parameters and returning a request builder.\n\n\
-                 Requests go to `{endpoint}`, or to `http://$({emulator})` when that variable is set \
-                 (plain HTTP, no authentication), or to `Config::endpoint_url`.",
-                service.title
+                 Requests go to `{endpoint}`{}, or to `Config::endpoint_url`.",
+                service.title,
+                match &google.emulator_env {
+                    Some(emulator) => format!(", or to `http://$({emulator})` when that variable is set (plain HTTP, no authentication)"),
+                    None => String::new(),
+                }
             ));
             items.push(quote! {
                 #doc
@@ -152,7 +134,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
             name: #name,
             api_version: #version,
             default_endpoint: #endpoint,
-            emulator_env: Some(#emulator),
+            emulator_env: #emulator,
         };
 
         #(#items)*
@@ -298,8 +280,9 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         },
     };
     let paginator = paginator(service, op, quote! { #rt::Error })?;
-    let wait = match (returns_operation(service, op), operations_prefix(service)) {
-        (true, Some(prefix)) => quote! {
+    let prefix = service.google().and_then(|g| g.operations_prefix.as_deref());
+    let wait = match (op.response, prefix) {
+        (ResponseKind::LongRunning, Some(prefix)) => quote! {
             /// Sends the request, then polls the long-running operation (with
             /// backoff, up to `settings.deadline`) until it is done: its
             /// `response` decoded as `T`, or its `error` as an error.
@@ -313,24 +296,29 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         },
         _ => quote! {},
     };
-    let stream = match (is_streaming(op), op.output) {
-        (true, Some(out)) => {
+    let stream = match (op.response, op.output) {
+        (ResponseKind::ServerStream { rows }, Some(out)) => {
             let out_ty = type_path(service, out);
+            // Rows only for messages that merge into rows (Spanner's `PartialResultSet`).
+            let rows = rows.then(|| {
+                quote! {
+                    /// Sends the request and yields complete rows as they arrive,
+                    /// merging values that the service split across chunks.
+                    pub async fn rows(self) -> Result<#rt::paginate::Paginated<Vec<#rt::Document>, #rt::Error>, #rt::Error> {
+                        let values = self.stream_values().await?;
+                        Ok(#rt::paginate::Paginated::from_boxed(#rt::stream::rows(values)))
+                    }
+                }
+            });
             quote! {
                 /// Sends the request and decodes the response as it streams in:
-                /// one item per `PartialResultSet` (or element), errors mid-stream
-                /// included.
+                /// one item per message, errors mid-stream included.
                 pub async fn stream(self) -> Result<#rt::paginate::Paginated<#out_ty, #rt::Error>, #rt::Error> {
                     let values = self.stream_values().await?;
                     Ok(#rt::paginate::Paginated::from_stream(values, #rt::json::from_value))
                 }
 
-                /// Sends the request and yields complete rows as they arrive,
-                /// merging values that the service split across chunks.
-                pub async fn rows(self) -> Result<#rt::paginate::Paginated<Vec<#rt::Document>, #rt::Error>, #rt::Error> {
-                    let values = self.stream_values().await?;
-                    Ok(#rt::paginate::Paginated::from_boxed(#rt::stream::rows(values)))
-                }
+                #rows
 
                 async fn stream_values(self) -> Result<#rt::paginate::BoxStream<'static, Result<#rt::Document, #rt::Error>>, #rt::Error> {
                     let Self { client, input, globals } = self;

@@ -30,6 +30,7 @@ pub fn summary(service: &Service) -> String {
         let _ = writeln!(out, "  root {} path {:?} mtls {:?}", g.root_url, g.service_path, g.mtls_root_url);
         let params: Vec<&str> = g.global_params.iter().map(|p| p.name.wire.as_str()).collect();
         let _ = writeln!(out, "  global parameters: {}", params.join(", "));
+        let _ = writeln!(out, "  emulator {:?}, operations polled at {:?}", g.emulator_env, g.operations_prefix);
     }
     let _ = writeln!(out, "\noperations ({}):", service.operations.len());
     for op in &service.operations {
@@ -64,6 +65,9 @@ pub fn summary(service: &Service) -> String {
             (op.deprecated.is_some(), "deprecated"),
             (op.streaming, "streaming"),
             (op.event_stream, "event stream: not supported yet"),
+            (op.response == ResponseKind::LongRunning, "long-running"),
+            (op.response == ResponseKind::ServerStream { rows: false }, "server stream"),
+            (op.response == ResponseKind::ServerStream { rows: true }, "server stream of rows"),
         ]
         .iter()
         .filter(|(on, _)| *on)

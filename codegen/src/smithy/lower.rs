@@ -488,6 +488,7 @@ impl<'m> Lowering<'m> {
             output: named(&op.refs.output),
             errors,
             call,
+            response: ResponseKind::Unary,
             pagination,
             idempotent: t.idempotent || readonly,
             readonly,

@@ -7941,8 +7941,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
         self
     }
     /// Sends the request and decodes the response as it streams in:
-    /// one item per `PartialResultSet` (or element), errors mid-stream
-    /// included.
+    /// one item per message, errors mid-stream included.
     pub async fn stream(
         self,
     ) -> Result<
@@ -8785,8 +8784,7 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
         self
     }
     /// Sends the request and decodes the response as it streams in:
-    /// one item per `PartialResultSet` (or element), errors mid-stream
-    /// included.
+    /// one item per message, errors mid-stream included.
     pub async fn stream(
         self,
     ) -> Result<
