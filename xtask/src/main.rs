@@ -73,8 +73,16 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut iterations: u64 = 1_000_000;
     let mut seed: u64 = 0x6e69_6d62_7573;
     let mut bench = xtask::bench::Options { skip_catalog: false, calls_scale: 1.0, reuse_builds: false };
+    let allowed = options_of(cmd)?;
     let mut iter = rest.iter();
     while let Some(a) = iter.next() {
+        if a.starts_with('-') && !allowed.contains(&a.as_str()) {
+            return Err(if KNOWN_OPTIONS.contains(&a.as_str()) {
+                format!("`{cmd}` does not take `{a}`\n\n{HELP}")
+            } else {
+                format!("unknown option `{a}`\n\n{HELP}")
+            });
+        }
         match a.as_str() {
             "--mirror" => mirror = Some(PathBuf::from(iter.next().ok_or("--mirror needs a directory")?)),
             "--check" => check = true,
@@ -97,6 +105,9 @@ fn run(args: &[String]) -> Result<(), String> {
             other if other.starts_with('-') => return Err(format!("unknown option `{other}`\n\n{HELP}")),
             other => only.push(other.to_owned()),
         }
+    }
+    if !only.is_empty() && !matches!(cmd.as_str(), "codegen" | "gen" | "bench") {
+        return Err(format!("`{cmd}` takes no arguments (got `{}`)\n\n{HELP}", only.join(" ")));
     }
     match cmd.as_str() {
         "specs" => {
@@ -163,6 +174,42 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         other => Err(format!("unknown command `{other}`\n\n{HELP}")),
     }
+}
+
+/// Every option any command takes.
+const KNOWN_OPTIONS: &[&str] = &[
+    "--mirror",
+    "--check",
+    "--service",
+    "--crates-dir",
+    "--out",
+    "--filter",
+    "--jobs",
+    "--no-write",
+    "--check-sample",
+    "--check-all",
+    "--iterations",
+    "--seed",
+    "--skip-catalog",
+    "--reuse-builds",
+    "--calls-scale",
+    "--",
+];
+
+/// The options `cmd` takes (as its line in `HELP` says); an unknown command
+/// is an error.
+fn options_of(cmd: &str) -> Result<&'static [&'static str], String> {
+    Ok(match cmd {
+        "specs" | "build" | "protocol" => &["--mirror"],
+        "codegen" => &["--check", "--mirror", "--crates-dir"],
+        "gen" => &["--service", "--out"],
+        "test" => &["--mirror", "--"],
+        "fuzz" => &["--mirror", "--iterations", "--seed", "--jobs"],
+        "bench" => &["--mirror", "--skip-catalog", "--reuse-builds", "--calls-scale"],
+        "catalog" => &["--mirror", "--filter", "--out", "--jobs", "--no-write", "--check-sample", "--check-all"],
+        "help" | "--help" | "-h" => &[],
+        other => return Err(format!("unknown command `{other}`\n\n{HELP}")),
+    })
 }
 
 /// `cargo xtask catalog`: generate the corpora, write the summary, and

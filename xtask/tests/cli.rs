@@ -68,3 +68,13 @@ fn codegen_check_fails_on_an_edited_file() {
     assert_eq!(std::fs::read_to_string(root.join("tests/fixtures/nimbus-fixture-discovery/src/types.rs")).unwrap(), text);
     std::fs::remove_dir_all(out).unwrap();
 }
+
+#[test]
+fn options_belong_to_their_command() {
+    let (ok, _, stderr) = xtask(&["codegen", "--iterations", "5"]);
+    assert!(!ok && stderr.contains("`codegen` does not take `--iterations`"), "{stderr}");
+    let (ok, _, stderr) = xtask(&["specs", "--frobnicate"]);
+    assert!(!ok && stderr.contains("unknown option `--frobnicate`"), "{stderr}");
+    let (ok, _, stderr) = xtask(&["protocol", "extra"]);
+    assert!(!ok && stderr.contains("`protocol` takes no arguments"), "{stderr}");
+}
