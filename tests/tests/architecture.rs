@@ -231,3 +231,32 @@ fn examples_name_only_their_service_crate() {
         }
     }
 }
+
+/// The normal (non-dev) dependency tree of a package, one `name vX` per line.
+fn dependency_tree(package: &str) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["tree", "-p", package, "-e", "normal", "--prefix", "none"])
+        .current_dir(root())
+        .output()
+        .expect("cargo tree runs");
+    assert!(out.status.success(), "cargo tree -p {package}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A Spanner user compiles no AWS code (no SigV4 crypto, no endpoint rules,
+/// no gzip), and an Athena user no Google code.
+#[test]
+fn each_service_compiles_only_its_provider() {
+    let names = |tree: &str| tree.lines().filter_map(|l| l.split_whitespace().next().map(str::to_owned)).collect::<BTreeSet<_>>();
+    let spanner = names(&dependency_tree("nimbus-spanner"));
+    assert!(spanner.contains("nimbus-google") && spanner.contains("nimbus-core"), "{spanner:?}");
+    for aws in ["nimbus-aws", "hmac", "sha2", "md-5", "flate2", "uuid"] {
+        assert!(!spanner.contains(aws), "nimbus-spanner depends on {aws}");
+    }
+    for service in ["nimbus-athena", "nimbus-workspacesweb"] {
+        let tree = names(&dependency_tree(service));
+        assert!(tree.contains("nimbus-aws"), "{tree:?}");
+        assert!(!tree.contains("nimbus-google"), "{service} depends on nimbus-google");
+    }
+}
