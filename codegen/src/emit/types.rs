@@ -117,18 +117,21 @@ fn raw(s: &str) -> &str {
     s.strip_prefix("r#").unwrap_or(s)
 }
 
-/// `#[serde(...)]` of a structure field.
-fn serde_field_attr(service: &Service, f: &Field, json_body: bool) -> TokenStream {
+/// `#[serde(...)]` of a structure field of a type that derives `Serialize`
+/// when `ser` and `Deserialize` when `de`: only the attributes those
+/// derives read (an output type carries no `skip_serializing_if`).
+fn serde_field_attr(service: &Service, f: &Field, json_body: bool, ser: bool, de: bool) -> TokenStream {
+    // Bound to the URI in requests; in responses such bindings do not apply
+    // and the member is read from the body.
+    let uri_bound = json_body && matches!(f.binding, Binding::Label | Binding::Query(_) | Binding::QueryParams);
+    if json_body && !uri_bound && f.binding != Binding::Body {
+        // Bound to headers, the status or the payload: not part of the JSON object.
+        return quote! { #[serde(skip)] };
+    }
+    let serialized = ser && !uri_bound;
     let mut parts = Vec::new();
-    if json_body {
-        match f.binding {
-            Binding::Body => {}
-            // Bound to the URI in requests; in responses such bindings do not
-            // apply and the member is read from the body.
-            Binding::Label | Binding::Query(_) | Binding::QueryParams => parts.push(quote! { skip_serializing }),
-            // Bound to headers, the status or the payload: not part of the JSON object.
-            _ => return quote! { #[serde(skip)] },
-        }
+    if ser && uri_bound {
+        parts.push(quote! { skip_serializing });
     }
     let wire = &f.name.wire;
     if raw(&f.name.rust) != wire {
@@ -136,35 +139,35 @@ fn serde_field_attr(service: &Service, f: &Field, json_body: bool) -> TokenStrea
     }
     let optional = !(f.required || f.defaulted);
     let codec = codec(&f.ty);
-    if optional {
-        if codec.is_some() {
-            parts.push(quote! { default });
-        }
-        parts.push(quote! { skip_serializing_if = "Option::is_none" });
-    } else if f.default_value.is_none() {
-        // Members with a non-zero default take it from the struct's `Default`
-        // (container-level `#[serde(default)]`).
+    // An optional member read through a codec, and a required member without
+    // a modeled default (which the struct's `Default` holds), may be absent.
+    if de && ((optional && codec.is_some()) || (!optional && f.default_value.is_none())) {
         parts.push(quote! { default });
     }
-    let skip_ser = matches!(parts.first(), Some(p) if p.to_string() == "skip_serializing");
-    match codec {
-        Some(c) if skip_ser => {
-            let de = runtime_item(service, &format!("{c}::deserialize"));
-            parts.push(quote! { deserialize_with = #de })
-        }
-        Some(c) => {
-            let c = runtime_item(service, c);
-            parts.push(quote! { with = #c })
-        }
-        None if !optional => {
-            let null_as_default = runtime_item(service, "wire::null_as_default");
-            parts.push(quote! { deserialize_with = #null_as_default })
-        }
-        None => {}
+    if serialized && optional {
+        parts.push(quote! { skip_serializing_if = "Option::is_none" });
     }
-    if skip_ser {
-        // `skip_serializing` with `skip_serializing_if` is contradictory for serde.
-        parts.retain(|p| !p.to_string().starts_with("skip_serializing_if"));
+    match (codec, serialized, de) {
+        (Some(c), true, true) => {
+            let c = runtime_item(service, c);
+            parts.push(quote! { with = #c });
+        }
+        (Some(c), true, false) => {
+            let c = runtime_item(service, &format!("{c}::serialize"));
+            parts.push(quote! { serialize_with = #c });
+        }
+        (Some(c), false, true) => {
+            let c = runtime_item(service, &format!("{c}::deserialize"));
+            parts.push(quote! { deserialize_with = #c });
+        }
+        (None, _, true) if !optional => {
+            let null_as_default = runtime_item(service, "wire::null_as_default");
+            parts.push(quote! { deserialize_with = #null_as_default });
+        }
+        _ => {}
+    }
+    if parts.is_empty() {
+        return quote! {};
     }
     quote! { #[serde( #(#parts),* )] }
 }
@@ -254,7 +257,7 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
         let fname = ident(&f.name.rust);
         let ty = parse_type(&field_type(service, f));
         let docs = docs_or(&f.docs, || format!("The `{}` member.", f.member_name));
-        let serde = serde_field_attr(service, f, json_body);
+        let serde = serde_field_attr(service, f, json_body, t.usage.input, t.usage.output);
         let dep = deprecated_attr(&f.deprecated);
         let schema = schemars_with(service, f, true);
         quote! { #docs #dep #serde #schema pub #fname: #ty, }

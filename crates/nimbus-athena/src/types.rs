@@ -42,10 +42,10 @@ impl AclConfiguration {
 #[non_exhaustive]
 pub struct ApplicationDpuSizes {
     /// The name of the supported application runtime (for example, `Athena notebook version 1`).
-    #[serde(rename = "ApplicationRuntimeId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ApplicationRuntimeId")]
     pub application_runtime_id: Option<String>,
     /// A list of the supported DPU sizes that the application runtime supports.
-    #[serde(rename = "SupportedDPUSizes", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SupportedDPUSizes")]
     pub supported_dpu_sizes: Option<Vec<i32>>,
 }
 impl ApplicationDpuSizes {
@@ -80,13 +80,13 @@ pub struct AthenaError {
     /// **2** - User
     ///
     /// **3** - Other
-    #[serde(rename = "ErrorCategory", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCategory")]
     pub error_category: Option<i32>,
     /// An integer value that provides specific information about an Athena query error. For the meaning of
     /// specific values, see the [Error Type
     /// Reference](https://docs.aws.amazon.com/athena/latest/ug/error-reference.html#error-reference-error-type-reference)
     /// in the *Amazon Athena User Guide*.
-    #[serde(rename = "ErrorType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorType")]
     pub error_type: Option<i32>,
     /// True if the query might succeed if resubmitted.
     #[serde(
@@ -96,7 +96,7 @@ pub struct AthenaError {
     )]
     pub retryable: bool,
     /// Contains a short description of the error that occurred.
-    #[serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorMessage")]
     pub error_message: Option<String>,
 }
 impl AthenaError {
@@ -191,11 +191,7 @@ impl schemars::JsonSchema for AuthenticationType {
 #[non_exhaustive]
 pub struct BatchGetNamedQueryInput {
     /// An array of query IDs.
-    #[serde(
-        rename = "NamedQueryIds",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NamedQueryIds")]
     pub named_query_ids: Vec<String>,
 }
 impl BatchGetNamedQueryInput {
@@ -213,13 +209,10 @@ impl BatchGetNamedQueryInput {
 #[non_exhaustive]
 pub struct BatchGetNamedQueryOutput {
     /// Information about the named query IDs submitted.
-    #[serde(rename = "NamedQueries", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NamedQueries")]
     pub named_queries: Option<Vec<NamedQuery>>,
     /// Information about provided query IDs.
-    #[serde(
-        rename = "UnprocessedNamedQueryIds",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UnprocessedNamedQueryIds")]
     pub unprocessed_named_query_ids: Option<Vec<UnprocessedNamedQueryId>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -255,18 +248,10 @@ impl BatchGetNamedQueryOutput {
 #[non_exhaustive]
 pub struct BatchGetPreparedStatementInput {
     /// A list of prepared statement names to return.
-    #[serde(
-        rename = "PreparedStatementNames",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "PreparedStatementNames")]
     pub prepared_statement_names: Vec<String>,
     /// The name of the workgroup to which the prepared statements belong.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
 }
 impl BatchGetPreparedStatementInput {
@@ -288,13 +273,10 @@ impl BatchGetPreparedStatementInput {
 #[non_exhaustive]
 pub struct BatchGetPreparedStatementOutput {
     /// The list of prepared statements returned.
-    #[serde(rename = "PreparedStatements", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "PreparedStatements")]
     pub prepared_statements: Option<Vec<PreparedStatement>>,
     /// A list of one or more prepared statements that were requested but could not be returned.
-    #[serde(
-        rename = "UnprocessedPreparedStatementNames",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UnprocessedPreparedStatementNames")]
     pub unprocessed_prepared_statement_names: Option<
         Vec<UnprocessedPreparedStatementName>,
     >,
@@ -337,11 +319,7 @@ impl BatchGetPreparedStatementOutput {
 #[non_exhaustive]
 pub struct BatchGetQueryExecutionInput {
     /// An array of query execution IDs.
-    #[serde(
-        rename = "QueryExecutionIds",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryExecutionIds")]
     pub query_execution_ids: Vec<String>,
 }
 impl BatchGetQueryExecutionInput {
@@ -359,13 +337,10 @@ impl BatchGetQueryExecutionInput {
 #[non_exhaustive]
 pub struct BatchGetQueryExecutionOutput {
     /// Information about a query execution.
-    #[serde(rename = "QueryExecutions", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryExecutions")]
     pub query_executions: Option<Vec<QueryExecution>>,
     /// Information about the query executions that failed to run.
-    #[serde(
-        rename = "UnprocessedQueryExecutionIds",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UnprocessedQueryExecutionIds")]
     pub unprocessed_query_execution_ids: Option<Vec<UnprocessedQueryExecutionId>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -522,16 +497,16 @@ impl schemars::JsonSchema for CalculationExecutionState {
 #[non_exhaustive]
 pub struct CalculationResult {
     /// The Amazon S3 location of the `stdout` file for the calculation.
-    #[serde(rename = "StdOutS3Uri", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StdOutS3Uri")]
     pub std_out_s3_uri: Option<String>,
     /// The Amazon S3 location of the `stderr` error messages file for the calculation.
-    #[serde(rename = "StdErrorS3Uri", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StdErrorS3Uri")]
     pub std_error_s3_uri: Option<String>,
     /// The Amazon S3 location of the folder for the calculation results.
-    #[serde(rename = "ResultS3Uri", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ResultS3Uri")]
     pub result_s3_uri: Option<String>,
     /// The data format of the calculation result.
-    #[serde(rename = "ResultType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ResultType")]
     pub result_type: Option<String>,
 }
 impl CalculationResult {
@@ -566,10 +541,10 @@ impl CalculationResult {
 #[non_exhaustive]
 pub struct CalculationStatistics {
     /// The data processing unit execution time in milliseconds for the calculation.
-    #[serde(rename = "DpuExecutionInMillis", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DpuExecutionInMillis")]
     pub dpu_execution_in_millis: Option<i64>,
     /// The progress of the calculation.
-    #[serde(rename = "Progress", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Progress")]
     pub progress: Option<String>,
 }
 impl CalculationStatistics {
@@ -597,8 +572,7 @@ pub struct CalculationStatus {
     #[serde(
         rename = "SubmissionDateTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub submission_date_time: Option<nimbus_aws::codegen::DateTime>,
@@ -606,8 +580,7 @@ pub struct CalculationStatus {
     #[serde(
         rename = "CompletionDateTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub completion_date_time: Option<nimbus_aws::codegen::DateTime>,
@@ -629,11 +602,11 @@ pub struct CalculationStatus {
     /// `COMPLETED` - The calculation has completed without error.
     ///
     /// `FAILED` - The calculation failed and is no longer running.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<CalculationExecutionState>,
     /// The reason for the calculation state change (for example, the calculation was canceled because the
     /// session was terminated).
-    #[serde(rename = "StateChangeReason", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StateChangeReason")]
     pub state_change_reason: Option<String>,
 }
 impl CalculationStatus {
@@ -674,13 +647,13 @@ impl CalculationStatus {
 #[non_exhaustive]
 pub struct CalculationSummary {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CalculationExecutionId")]
     pub calculation_execution_id: Option<String>,
     /// A description of the calculation.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// Contains information about the status of the calculation.
-    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status")]
     pub status: Option<CalculationStatus>,
 }
 impl CalculationSummary {
@@ -710,11 +683,7 @@ impl CalculationSummary {
 #[non_exhaustive]
 pub struct CancelCapacityReservationInput {
     /// The name of the capacity reservation to cancel.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
 }
 impl CancelCapacityReservationInput {
@@ -759,13 +728,13 @@ pub struct CapacityAllocation {
     )]
     pub status: CapacityAllocationStatus,
     /// The status message of the capacity allocation.
-    #[serde(rename = "StatusMessage", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StatusMessage")]
     pub status_message: Option<String>,
     /// The time when the capacity allocation was requested.
     #[serde(
         rename = "RequestTime",
         default,
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub request_time: nimbus_aws::codegen::DateTime,
@@ -773,8 +742,7 @@ pub struct CapacityAllocation {
     #[serde(
         rename = "RequestCompletionTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub request_completion_time: Option<nimbus_aws::codegen::DateTime>,
@@ -898,10 +866,10 @@ impl CapacityAssignment {
 #[non_exhaustive]
 pub struct CapacityAssignmentConfiguration {
     /// The name of the reservation that the capacity assignment configuration is for.
-    #[serde(rename = "CapacityReservationName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CapacityReservationName")]
     pub capacity_reservation_name: Option<String>,
     /// The list of assignments that make up the capacity assignment configuration.
-    #[serde(rename = "CapacityAssignments", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CapacityAssignments")]
     pub capacity_assignments: Option<Vec<CapacityAssignment>>,
 }
 impl CapacityAssignmentConfiguration {
@@ -962,14 +930,13 @@ pub struct CapacityReservation {
     pub allocated_dpus: i32,
     /// Contains the submission time of a single allocation request for a capacity reservation and the most
     /// recent status of the attempted allocation.
-    #[serde(rename = "LastAllocation", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "LastAllocation")]
     pub last_allocation: Option<CapacityAllocation>,
     /// The time of the most recent capacity allocation that succeeded.
     #[serde(
         rename = "LastSuccessfulAllocationTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_successful_allocation_time: Option<nimbus_aws::codegen::DateTime>,
@@ -977,7 +944,7 @@ pub struct CapacityReservation {
     #[serde(
         rename = "CreationTime",
         default,
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub creation_time: nimbus_aws::codegen::DateTime,
@@ -1192,10 +1159,10 @@ pub struct Column {
     )]
     pub name: String,
     /// The data type of the column.
-    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Type")]
     pub r#type: Option<String>,
     /// Optional information about the column.
-    #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Comment")]
     pub comment: Option<String>,
 }
 impl Column {
@@ -1224,13 +1191,13 @@ impl Column {
 #[non_exhaustive]
 pub struct ColumnInfo {
     /// The catalog to which the query results belong.
-    #[serde(rename = "CatalogName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CatalogName")]
     pub catalog_name: Option<String>,
     /// The schema name (database name) to which the query results belong.
-    #[serde(rename = "SchemaName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SchemaName")]
     pub schema_name: Option<String>,
     /// The table name for the query results.
-    #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TableName")]
     pub table_name: Option<String>,
     /// The name of the column.
     #[serde(
@@ -1240,7 +1207,7 @@ pub struct ColumnInfo {
     )]
     pub name: String,
     /// A column label.
-    #[serde(rename = "Label", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Label")]
     pub label: Option<String>,
     /// The data type of the column.
     #[serde(
@@ -1266,7 +1233,7 @@ pub struct ColumnInfo {
     )]
     pub scale: i32,
     /// Unsupported constraint. This value always shows as `UNKNOWN`.
-    #[serde(rename = "Nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Nullable")]
     pub nullable: Option<ColumnNullable>,
     /// Indicates whether values in the column are case-sensitive.
     #[serde(
@@ -1548,18 +1515,10 @@ impl schemars::JsonSchema for ConnectionType {
 #[non_exhaustive]
 pub struct CreateCapacityReservationInput {
     /// The number of requested data processing units.
-    #[serde(
-        rename = "TargetDpus",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "TargetDpus")]
     pub target_dpus: i32,
     /// The name of the capacity reservation to create.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// The tags for the capacity reservation.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
@@ -1619,11 +1578,7 @@ pub struct CreateDataCatalogInput {
     /// - The catalog name has a theoretical limit of 128 characters. However, since we use it to create
     ///   other resources that allow less characters and we prepend a prefix to it, the actual catalog name
     ///   limit for `FEDERATED` catalog is 64 - 23 = 41 characters.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data
     /// Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for
@@ -1631,11 +1586,7 @@ pub struct CreateDataCatalogInput {
     /// pass.
     ///
     /// For `FEDERATED` type, we do not support IAM identity center.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Type")]
     pub r#type: DataCatalogType,
     /// A description of the data catalog to be created.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
@@ -1717,7 +1668,7 @@ pub struct CreateDataCatalogOutput {
     ///
     /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources**
     /// page under the **Data source name** column.
-    #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DataCatalog")]
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -1745,28 +1696,16 @@ impl CreateDataCatalogOutput {
 #[non_exhaustive]
 pub struct CreateNamedQueryInput {
     /// The query name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// The query description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The database to which the query belongs.
-    #[serde(
-        rename = "Database",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Database")]
     pub database: String,
     /// The contents of the query with all query statements.
-    #[serde(
-        rename = "QueryString",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryString")]
     pub query_string: String,
     /// A unique case-sensitive string used to ensure the request to create the query is idempotent
     /// (executes only once). If another `CreateNamedQuery` request is received, the same response is
@@ -1820,7 +1759,7 @@ impl CreateNamedQueryInput {
 #[non_exhaustive]
 pub struct CreateNamedQueryOutput {
     /// The unique ID of the query.
-    #[serde(rename = "NamedQueryId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NamedQueryId")]
     pub named_query_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -1848,18 +1787,10 @@ impl CreateNamedQueryOutput {
 #[non_exhaustive]
 pub struct CreateNotebookInput {
     /// The name of the Spark enabled workgroup in which the notebook will be created.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
     /// The name of the `ipynb` file to be created in the Spark workgroup, without the `.ipynb` extension.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
     /// (executes only once).
@@ -1893,7 +1824,7 @@ impl CreateNotebookInput {
 #[non_exhaustive]
 pub struct CreateNotebookOutput {
     /// A unique identifier for the notebook.
-    #[serde(rename = "NotebookId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NotebookId")]
     pub notebook_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -1921,25 +1852,13 @@ impl CreateNotebookOutput {
 #[non_exhaustive]
 pub struct CreatePreparedStatementInput {
     /// The name of the prepared statement.
-    #[serde(
-        rename = "StatementName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "StatementName")]
     pub statement_name: String,
     /// The name of the workgroup to which the prepared statement belongs.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
     /// The query string for the prepared statement.
-    #[serde(
-        rename = "QueryStatement",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryStatement")]
     pub query_statement: String,
     /// The description of the prepared statement.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
@@ -1992,11 +1911,7 @@ impl CreatePreparedStatementOutput {
 #[non_exhaustive]
 pub struct CreatePresignedNotebookUrlRequest {
     /// The session ID.
-    #[serde(
-        rename = "SessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "SessionId")]
     pub session_id: String,
 }
 impl CreatePresignedNotebookUrlRequest {
@@ -2066,11 +1981,7 @@ impl CreatePresignedNotebookUrlResponse {
 #[non_exhaustive]
 pub struct CreateWorkGroupInput {
     /// The workgroup name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled Athena
     /// workgroup. Athena SQL workgroup configuration includes the location in Amazon S3 where query and
@@ -2176,7 +2087,7 @@ pub struct DataCatalog {
     )]
     pub name: String,
     /// An optional description of the data catalog.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data
     /// Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for
@@ -2215,7 +2126,7 @@ pub struct DataCatalog {
     ///   - `connection-type:MYSQL|REDSHIFT|...., connection-properties:"<json_string>"`\
     ///     For *`<json_string>`* , use escaped JSON text, as in the following example.\
     ///     `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
-    #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Parameters")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
     /// The status of the creation or deletion of the data catalog.
     ///
@@ -2237,15 +2148,15 @@ pub struct DataCatalog {
     /// - `DELETE_IN_PROGRESS`: Federated data catalog deletion in progress.
     /// - `DELETE_COMPLETE`: Federated data catalog deleted.
     /// - `DELETE_FAILED`: Federated data catalog could not be deleted.
-    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status")]
     pub status: Option<DataCatalogStatus>,
     /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or
     /// `SQLSERVER`). For information about individual connectors, see [Available data source
     /// connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
-    #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ConnectionType")]
     pub connection_type: Option<ConnectionType>,
     /// Text of the error that occurred during data catalog creation or deletion.
-    #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Error")]
     pub error: Option<String>,
 }
 impl DataCatalog {
@@ -2392,10 +2303,10 @@ pub struct DataCatalogSummary {
     /// The name of the data catalog. The catalog name is unique for the Amazon Web Services account and can
     /// use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the
     /// length constraint of 256 is reserved for use by Athena.
-    #[serde(rename = "CatalogName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CatalogName")]
     pub catalog_name: Option<String>,
     /// The data catalog type.
-    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Type")]
     pub r#type: Option<DataCatalogType>,
     /// The status of the creation or deletion of the data catalog.
     ///
@@ -2417,15 +2328,15 @@ pub struct DataCatalogSummary {
     /// - `DELETE_IN_PROGRESS`: Federated data catalog deletion in progress.
     /// - `DELETE_COMPLETE`: Federated data catalog deleted.
     /// - `DELETE_FAILED`: Federated data catalog could not be deleted.
-    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status")]
     pub status: Option<DataCatalogStatus>,
     /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or
     /// `SQLSERVER`). For information about individual connectors, see [Available data source
     /// connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
-    #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ConnectionType")]
     pub connection_type: Option<ConnectionType>,
     /// Text of the error that occurred during data catalog creation or deletion.
-    #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Error")]
     pub error: Option<String>,
 }
 impl DataCatalogSummary {
@@ -2544,10 +2455,10 @@ pub struct Database {
     )]
     pub name: String,
     /// An optional description of the database.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// A set of custom key/value pairs.
-    #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Parameters")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
 impl Database {
@@ -2579,7 +2490,7 @@ impl Database {
 #[non_exhaustive]
 pub struct Datum {
     /// The value of the datum.
-    #[serde(rename = "VarCharValue", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "VarCharValue")]
     pub var_char_value: Option<String>,
 }
 impl Datum {
@@ -2599,11 +2510,7 @@ impl Datum {
 #[non_exhaustive]
 pub struct DeleteCapacityReservationInput {
     /// The name of the capacity reservation to delete.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
 }
 impl DeleteCapacityReservationInput {
@@ -2640,11 +2547,7 @@ impl DeleteCapacityReservationOutput {
 #[non_exhaustive]
 pub struct DeleteDataCatalogInput {
     /// The name of the data catalog to delete.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually
     /// perform this before registering the connector with Glue Data Catalog. After deletion, you will have
@@ -2676,7 +2579,7 @@ pub struct DeleteDataCatalogOutput {
     ///
     /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources**
     /// page under the **Data source name** column.
-    #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DataCatalog")]
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -2704,11 +2607,7 @@ impl DeleteDataCatalogOutput {
 #[non_exhaustive]
 pub struct DeleteNamedQueryInput {
     /// The unique ID of the query to delete.
-    #[serde(
-        rename = "NamedQueryId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NamedQueryId")]
     pub named_query_id: String,
 }
 impl DeleteNamedQueryInput {
@@ -2746,11 +2645,7 @@ impl DeleteNamedQueryOutput {
 #[non_exhaustive]
 pub struct DeleteNotebookInput {
     /// The ID of the notebook to delete.
-    #[serde(
-        rename = "NotebookId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NotebookId")]
     pub notebook_id: String,
 }
 impl DeleteNotebookInput {
@@ -2788,18 +2683,10 @@ impl DeleteNotebookOutput {
 #[non_exhaustive]
 pub struct DeletePreparedStatementInput {
     /// The name of the prepared statement to delete.
-    #[serde(
-        rename = "StatementName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "StatementName")]
     pub statement_name: String,
     /// The workgroup to which the statement to be deleted belongs.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
 }
 impl DeletePreparedStatementInput {
@@ -2841,11 +2728,7 @@ impl DeletePreparedStatementOutput {
 #[non_exhaustive]
 pub struct DeleteWorkGroupInput {
     /// The unique name of the workgroup to delete.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
     /// The option to delete the workgroup and its contents even if the workgroup contains any named
     /// queries, query executions, or notebooks.
@@ -3285,13 +3168,13 @@ pub struct ExecutorsSummary {
     )]
     pub executor_id: String,
     /// The type of executor used for the application (`COORDINATOR`, `GATEWAY`, or `WORKER`).
-    #[serde(rename = "ExecutorType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ExecutorType")]
     pub executor_type: Option<ExecutorType>,
     /// The date and time that the executor started.
-    #[serde(rename = "StartDateTime", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StartDateTime")]
     pub start_date_time: Option<i64>,
     /// The date and time that the executor was terminated.
-    #[serde(rename = "TerminationDateTime", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TerminationDateTime")]
     pub termination_date_time: Option<i64>,
     /// The processing state of the executor. A description of each state follows.
     ///
@@ -3306,11 +3189,11 @@ pub struct ExecutorsSummary {
     /// `TERMINATED` - The executor is no longer running.
     ///
     /// `FAILED` - Due to a failure, the executor is no longer running.
-    #[serde(rename = "ExecutorState", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ExecutorState")]
     pub executor_state: Option<ExecutorState>,
     /// The smallest unit of compute that a session can request from Athena. Size is measured in data
     /// processing unit (DPU) values, a relative measure of processing power.
-    #[serde(rename = "ExecutorSize", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ExecutorSize")]
     pub executor_size: Option<i64>,
 }
 impl ExecutorsSummary {
@@ -3354,11 +3237,7 @@ impl ExecutorsSummary {
 #[non_exhaustive]
 pub struct ExportNotebookInput {
     /// The ID of the notebook to export.
-    #[serde(
-        rename = "NotebookId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NotebookId")]
     pub notebook_id: String,
 }
 impl ExportNotebookInput {
@@ -3376,10 +3255,10 @@ impl ExportNotebookInput {
 #[non_exhaustive]
 pub struct ExportNotebookOutput {
     /// The notebook metadata, including notebook ID, notebook name, and workgroup name.
-    #[serde(rename = "NotebookMetadata", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NotebookMetadata")]
     pub notebook_metadata: Option<NotebookMetadata>,
     /// The content of the exported notebook.
-    #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Payload")]
     pub payload: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3432,11 +3311,7 @@ impl FilterDefinition {
 #[non_exhaustive]
 pub struct GetCalculationExecutionCodeRequest {
     /// The calculation execution UUID.
-    #[serde(
-        rename = "CalculationExecutionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CalculationExecutionId")]
     pub calculation_execution_id: String,
 }
 impl GetCalculationExecutionCodeRequest {
@@ -3454,7 +3329,7 @@ impl GetCalculationExecutionCodeRequest {
 #[non_exhaustive]
 pub struct GetCalculationExecutionCodeResponse {
     /// The unencrypted code that was executed for the calculation.
-    #[serde(rename = "CodeBlock", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CodeBlock")]
     pub code_block: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3483,11 +3358,7 @@ impl GetCalculationExecutionCodeResponse {
 #[non_exhaustive]
 pub struct GetCalculationExecutionRequest {
     /// The calculation execution UUID.
-    #[serde(
-        rename = "CalculationExecutionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CalculationExecutionId")]
     pub calculation_execution_id: String,
 }
 impl GetCalculationExecutionRequest {
@@ -3505,26 +3376,26 @@ impl GetCalculationExecutionRequest {
 #[non_exhaustive]
 pub struct GetCalculationExecutionResponse {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CalculationExecutionId")]
     pub calculation_execution_id: Option<String>,
     /// The session ID that the calculation ran in.
-    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionId")]
     pub session_id: Option<String>,
     /// The description of the calculation execution.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// The Amazon S3 location in which calculation results are stored.
-    #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WorkingDirectory")]
     pub working_directory: Option<String>,
     /// Contains information about the status of the calculation.
-    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status")]
     pub status: Option<CalculationStatus>,
     /// Contains information about the data processing unit (DPU) execution time and progress. This field is
     /// populated only when statistics are available.
-    #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Statistics")]
     pub statistics: Option<CalculationStatistics>,
     /// Contains result information. This field is populated only if the calculation is completed.
-    #[serde(rename = "Result", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Result")]
     pub result: Option<CalculationResult>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3583,11 +3454,7 @@ impl GetCalculationExecutionResponse {
 #[non_exhaustive]
 pub struct GetCalculationExecutionStatusRequest {
     /// The calculation execution UUID.
-    #[serde(
-        rename = "CalculationExecutionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CalculationExecutionId")]
     pub calculation_execution_id: String,
 }
 impl GetCalculationExecutionStatusRequest {
@@ -3605,10 +3472,10 @@ impl GetCalculationExecutionStatusRequest {
 #[non_exhaustive]
 pub struct GetCalculationExecutionStatusResponse {
     /// Contains information about the calculation execution status.
-    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status")]
     pub status: Option<CalculationStatus>,
     /// Contains information about the DPU execution time and progress.
-    #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Statistics")]
     pub statistics: Option<CalculationStatistics>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3642,11 +3509,7 @@ impl GetCalculationExecutionStatusResponse {
 #[non_exhaustive]
 pub struct GetCapacityAssignmentConfigurationInput {
     /// The name of the capacity reservation to retrieve the capacity assignment configuration for.
-    #[serde(
-        rename = "CapacityReservationName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CapacityReservationName")]
     pub capacity_reservation_name: String,
 }
 impl GetCapacityAssignmentConfigurationInput {
@@ -3697,11 +3560,7 @@ impl GetCapacityAssignmentConfigurationOutput {
 #[non_exhaustive]
 pub struct GetCapacityReservationInput {
     /// The name of the capacity reservation.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
 }
 impl GetCapacityReservationInput {
@@ -3748,11 +3607,7 @@ impl GetCapacityReservationOutput {
 #[non_exhaustive]
 pub struct GetDataCatalogInput {
     /// The name of the data catalog to return.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// The name of the workgroup. Required if making an IAM Identity Center request.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
@@ -3779,7 +3634,7 @@ impl GetDataCatalogInput {
 #[non_exhaustive]
 pub struct GetDataCatalogOutput {
     /// The data catalog returned.
-    #[serde(rename = "DataCatalog", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DataCatalog")]
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3807,18 +3662,10 @@ impl GetDataCatalogOutput {
 #[non_exhaustive]
 pub struct GetDatabaseInput {
     /// The name of the data catalog that contains the database to return.
-    #[serde(
-        rename = "CatalogName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CatalogName")]
     pub catalog_name: String,
     /// The name of the database to return.
-    #[serde(
-        rename = "DatabaseName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "DatabaseName")]
     pub database_name: String,
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
     /// Identity Center enabled Glue Data Catalog.
@@ -3850,7 +3697,7 @@ impl GetDatabaseInput {
 #[non_exhaustive]
 pub struct GetDatabaseOutput {
     /// The database returned.
-    #[serde(rename = "Database", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Database")]
     pub database: Option<Database>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3878,11 +3725,7 @@ impl GetDatabaseOutput {
 #[non_exhaustive]
 pub struct GetNamedQueryInput {
     /// The unique ID of the query. Use `ListNamedQueries` to get query IDs.
-    #[serde(
-        rename = "NamedQueryId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NamedQueryId")]
     pub named_query_id: String,
 }
 impl GetNamedQueryInput {
@@ -3900,7 +3743,7 @@ impl GetNamedQueryInput {
 #[non_exhaustive]
 pub struct GetNamedQueryOutput {
     /// Information about the query.
-    #[serde(rename = "NamedQuery", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NamedQuery")]
     pub named_query: Option<NamedQuery>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3928,11 +3771,7 @@ impl GetNamedQueryOutput {
 #[non_exhaustive]
 pub struct GetNotebookMetadataInput {
     /// The ID of the notebook whose metadata is to be retrieved.
-    #[serde(
-        rename = "NotebookId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NotebookId")]
     pub notebook_id: String,
 }
 impl GetNotebookMetadataInput {
@@ -3950,7 +3789,7 @@ impl GetNotebookMetadataInput {
 #[non_exhaustive]
 pub struct GetNotebookMetadataOutput {
     /// The metadata that is returned for the specified notebook ID.
-    #[serde(rename = "NotebookMetadata", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NotebookMetadata")]
     pub notebook_metadata: Option<NotebookMetadata>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3978,18 +3817,10 @@ impl GetNotebookMetadataOutput {
 #[non_exhaustive]
 pub struct GetPreparedStatementInput {
     /// The name of the prepared statement to retrieve.
-    #[serde(
-        rename = "StatementName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "StatementName")]
     pub statement_name: String,
     /// The workgroup to which the statement to be retrieved belongs.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
 }
 impl GetPreparedStatementInput {
@@ -4011,7 +3842,7 @@ impl GetPreparedStatementInput {
 #[non_exhaustive]
 pub struct GetPreparedStatementOutput {
     /// The name of the prepared statement that was retrieved.
-    #[serde(rename = "PreparedStatement", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "PreparedStatement")]
     pub prepared_statement: Option<PreparedStatement>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4042,11 +3873,7 @@ impl GetPreparedStatementOutput {
 #[non_exhaustive]
 pub struct GetQueryExecutionInput {
     /// The unique ID of the query execution.
-    #[serde(
-        rename = "QueryExecutionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryExecutionId")]
     pub query_execution_id: String,
 }
 impl GetQueryExecutionInput {
@@ -4064,7 +3891,7 @@ impl GetQueryExecutionInput {
 #[non_exhaustive]
 pub struct GetQueryExecutionOutput {
     /// Information about the query execution.
-    #[serde(rename = "QueryExecution", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryExecution")]
     pub query_execution: Option<QueryExecution>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4092,11 +3919,7 @@ impl GetQueryExecutionOutput {
 #[non_exhaustive]
 pub struct GetQueryResultsInput {
     /// The unique ID of the query execution.
-    #[serde(
-        rename = "QueryExecutionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryExecutionId")]
     pub query_execution_id: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
@@ -4144,15 +3967,15 @@ impl GetQueryResultsInput {
 #[non_exhaustive]
 pub struct GetQueryResultsOutput {
     /// The number of rows inserted with a `CREATE TABLE AS SELECT`, `INSERT INTO`, or `UPDATE` statement.
-    #[serde(rename = "UpdateCount", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "UpdateCount")]
     pub update_count: Option<i64>,
     /// The results of the query execution.
-    #[serde(rename = "ResultSet", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ResultSet")]
     pub result_set: Option<ResultSet>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4190,11 +4013,7 @@ impl GetQueryResultsOutput {
 #[non_exhaustive]
 pub struct GetQueryRuntimeStatisticsInput {
     /// The unique ID of the query execution.
-    #[serde(
-        rename = "QueryExecutionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryExecutionId")]
     pub query_execution_id: String,
 }
 impl GetQueryRuntimeStatisticsInput {
@@ -4212,7 +4031,7 @@ impl GetQueryRuntimeStatisticsInput {
 #[non_exhaustive]
 pub struct GetQueryRuntimeStatisticsOutput {
     /// Runtime statistics about the query execution.
-    #[serde(rename = "QueryRuntimeStatistics", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryRuntimeStatistics")]
     pub query_runtime_statistics: Option<QueryRuntimeStatistics>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4244,11 +4063,7 @@ impl GetQueryRuntimeStatisticsOutput {
 #[non_exhaustive]
 pub struct GetResourceDashboardRequest {
     /// The The Amazon Resource Name (ARN) for a session.
-    #[serde(
-        rename = "ResourceARN",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "ResourceARN")]
     pub resource_arn: String,
 }
 impl GetResourceDashboardRequest {
@@ -4297,11 +4112,7 @@ impl GetResourceDashboardResponse {
 #[non_exhaustive]
 pub struct GetSessionEndpointRequest {
     /// The session ID.
-    #[serde(
-        rename = "SessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "SessionId")]
     pub session_id: String,
 }
 impl GetSessionEndpointRequest {
@@ -4336,7 +4147,7 @@ pub struct GetSessionEndpointResponse {
     #[serde(
         rename = "AuthTokenExpirationTime",
         default,
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub auth_token_expiration_time: nimbus_aws::codegen::DateTime,
@@ -4371,11 +4182,7 @@ impl GetSessionEndpointResponse {
 #[non_exhaustive]
 pub struct GetSessionRequest {
     /// The session ID.
-    #[serde(
-        rename = "SessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "SessionId")]
     pub session_id: String,
 }
 impl GetSessionRequest {
@@ -4393,36 +4200,36 @@ impl GetSessionRequest {
 #[non_exhaustive]
 pub struct GetSessionResponse {
     /// The session ID.
-    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionId")]
     pub session_id: Option<String>,
     /// The session description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// The workgroup to which the session belongs.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WorkGroup")]
     pub work_group: Option<String>,
     /// The engine version used by the session (for example, `PySpark engine version 3`). You can get a list
     /// of engine versions by calling `ListEngineVersions`.
-    #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EngineVersion")]
     pub engine_version: Option<String>,
     /// Contains engine configuration information like DPU usage.
-    #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EngineConfiguration")]
     pub engine_configuration: Option<EngineConfiguration>,
     /// The notebook version.
-    #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NotebookVersion")]
     pub notebook_version: Option<String>,
     /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
     /// buckets, Amazon CloudWatch log groups etc.
-    #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MonitoringConfiguration")]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
     /// Contains the workgroup configuration information used by the session.
-    #[serde(rename = "SessionConfiguration", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionConfiguration")]
     pub session_configuration: Option<SessionConfiguration>,
     /// Contains information about the status of the session.
-    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status")]
     pub status: Option<SessionStatus>,
     /// Contains the DPU execution time.
-    #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Statistics")]
     pub statistics: Option<SessionStatistics>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4504,11 +4311,7 @@ impl GetSessionResponse {
 #[non_exhaustive]
 pub struct GetSessionStatusRequest {
     /// The session ID.
-    #[serde(
-        rename = "SessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "SessionId")]
     pub session_id: String,
 }
 impl GetSessionStatusRequest {
@@ -4526,10 +4329,10 @@ impl GetSessionStatusRequest {
 #[non_exhaustive]
 pub struct GetSessionStatusResponse {
     /// The session ID.
-    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionId")]
     pub session_id: Option<String>,
     /// Contains information about the status of the session.
-    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status")]
     pub status: Option<SessionStatus>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4562,25 +4365,13 @@ impl GetSessionStatusResponse {
 #[non_exhaustive]
 pub struct GetTableMetadataInput {
     /// The name of the data catalog that contains the database and table metadata to return.
-    #[serde(
-        rename = "CatalogName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CatalogName")]
     pub catalog_name: String,
     /// The name of the database that contains the table metadata to return.
-    #[serde(
-        rename = "DatabaseName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "DatabaseName")]
     pub database_name: String,
     /// The name of the table for which metadata is returned.
-    #[serde(
-        rename = "TableName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "TableName")]
     pub table_name: String,
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
     /// Identity Center enabled Glue Data Catalog.
@@ -4614,7 +4405,7 @@ impl GetTableMetadataInput {
 #[non_exhaustive]
 pub struct GetTableMetadataOutput {
     /// An object that contains table metadata.
-    #[serde(rename = "TableMetadata", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TableMetadata")]
     pub table_metadata: Option<TableMetadata>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4642,11 +4433,7 @@ impl GetTableMetadataOutput {
 #[non_exhaustive]
 pub struct GetWorkGroupInput {
     /// The name of the workgroup.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
 }
 impl GetWorkGroupInput {
@@ -4664,7 +4451,7 @@ impl GetWorkGroupInput {
 #[non_exhaustive]
 pub struct GetWorkGroupOutput {
     /// Information about the workgroup.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WorkGroup")]
     pub work_group: Option<WorkGroup>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4724,28 +4511,16 @@ impl IdentityCenterConfiguration {
 #[non_exhaustive]
 pub struct ImportNotebookInput {
     /// The name of the Spark enabled workgroup to import the notebook to.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
     /// The name of the notebook to import.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// The notebook content to be imported. The payload must be in `ipynb` format.
     #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// The notebook content type. Currently, the only valid type is `IPYNB`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Type")]
     pub r#type: NotebookType,
     /// A URI that specifies the Amazon S3 location of a notebook file in `ipynb` format.
     #[serde(rename = "NotebookS3LocationUri", skip_serializing_if = "Option::is_none")]
@@ -4797,7 +4572,7 @@ impl ImportNotebookInput {
 #[non_exhaustive]
 pub struct ImportNotebookOutput {
     /// The ID assigned to the imported notebook.
-    #[serde(rename = "NotebookId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NotebookId")]
     pub notebook_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4825,7 +4600,7 @@ impl ImportNotebookOutput {
 #[non_exhaustive]
 pub struct InternalServerException {
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4859,10 +4634,10 @@ impl InternalServerException {
 pub struct InvalidRequestException {
     /// The error code returned when the query execution failed to process, or when the processing request
     /// for the named query failed.
-    #[serde(rename = "AthenaErrorCode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AthenaErrorCode")]
     pub athena_error_code: Option<String>,
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4928,12 +4703,12 @@ impl ListApplicationDpuSizesInput {
 #[non_exhaustive]
 pub struct ListApplicationDpuSizesOutput {
     /// A list of the supported DPU sizes that the application runtime supports.
-    #[serde(rename = "ApplicationDPUSizes", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ApplicationDPUSizes")]
     pub application_dpu_sizes: Option<Vec<ApplicationDpuSizes>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4969,11 +4744,7 @@ impl ListApplicationDpuSizesOutput {
 #[non_exhaustive]
 pub struct ListCalculationExecutionsRequest {
     /// The session ID.
-    #[serde(
-        rename = "SessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "SessionId")]
     pub session_id: String,
     /// A filter for a specific calculation execution state. A description of each state follows.
     ///
@@ -5040,10 +4811,10 @@ pub struct ListCalculationExecutionsResponse {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// A list of `CalculationSummary` objects.
-    #[serde(rename = "Calculations", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Calculations")]
     pub calculations: Option<Vec<CalculationSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5111,7 +4882,7 @@ pub struct ListCapacityReservationsOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The capacity reservations for the current account.
     #[serde(
@@ -5188,12 +4959,12 @@ impl ListDataCatalogsInput {
 #[non_exhaustive]
 pub struct ListDataCatalogsOutput {
     /// A summary list of data catalogs.
-    #[serde(rename = "DataCatalogsSummary", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DataCatalogsSummary")]
     pub data_catalogs_summary: Option<Vec<DataCatalogSummary>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5229,11 +5000,7 @@ impl ListDataCatalogsOutput {
 #[non_exhaustive]
 pub struct ListDatabasesInput {
     /// The name of the data catalog that contains the databases to return.
-    #[serde(
-        rename = "CatalogName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CatalogName")]
     pub catalog_name: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
@@ -5279,12 +5046,12 @@ impl ListDatabasesInput {
 #[non_exhaustive]
 pub struct ListDatabasesOutput {
     /// A list of databases from a data catalog.
-    #[serde(rename = "DatabaseList", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DatabaseList")]
     pub database_list: Option<Vec<Database>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5347,12 +5114,12 @@ impl ListEngineVersionsInput {
 #[non_exhaustive]
 pub struct ListEngineVersionsOutput {
     /// A list of engine versions that are available to choose from.
-    #[serde(rename = "EngineVersions", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EngineVersions")]
     pub engine_versions: Option<Vec<EngineVersion>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5385,11 +5152,7 @@ impl ListEngineVersionsOutput {
 #[non_exhaustive]
 pub struct ListExecutorsRequest {
     /// The session ID.
-    #[serde(
-        rename = "SessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "SessionId")]
     pub session_id: String,
     /// A filter for a specific executor state. A description of each state follows.
     ///
@@ -5455,10 +5218,10 @@ pub struct ListExecutorsResponse {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// Contains summary information about the executor.
-    #[serde(rename = "ExecutorsSummary", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ExecutorsSummary")]
     pub executors_summary: Option<Vec<ExecutorsSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5537,12 +5300,12 @@ impl ListNamedQueriesInput {
 #[non_exhaustive]
 pub struct ListNamedQueriesOutput {
     /// The list of unique query IDs.
-    #[serde(rename = "NamedQueryIds", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NamedQueryIds")]
     pub named_query_ids: Option<Vec<String>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5585,11 +5348,7 @@ pub struct ListNotebookMetadataInput {
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// The name of the Spark enabled workgroup to retrieve notebook metadata for.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
 }
 impl ListNotebookMetadataInput {
@@ -5625,10 +5384,10 @@ pub struct ListNotebookMetadataOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The list of notebook metadata for the specified workgroup.
-    #[serde(rename = "NotebookMetadataList", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NotebookMetadataList")]
     pub notebook_metadata_list: Option<Vec<NotebookMetadata>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5664,11 +5423,7 @@ impl ListNotebookMetadataOutput {
 #[non_exhaustive]
 pub struct ListNotebookSessionsRequest {
     /// The ID of the notebook to list sessions for.
-    #[serde(
-        rename = "NotebookId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NotebookId")]
     pub notebook_id: String,
     /// The maximum number of notebook sessions to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
@@ -5714,7 +5469,7 @@ pub struct ListNotebookSessionsResponse {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5746,11 +5501,7 @@ impl ListNotebookSessionsResponse {
 #[non_exhaustive]
 pub struct ListPreparedStatementsInput {
     /// The workgroup to list the prepared statements for.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
@@ -5787,12 +5538,12 @@ impl ListPreparedStatementsInput {
 #[non_exhaustive]
 pub struct ListPreparedStatementsOutput {
     /// The list of prepared statements for the workgroup.
-    #[serde(rename = "PreparedStatements", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "PreparedStatements")]
     pub prepared_statements: Option<Vec<PreparedStatementSummary>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5867,10 +5618,10 @@ impl ListQueryExecutionsInput {
 #[non_exhaustive]
 pub struct ListQueryExecutionsOutput {
     /// The unique IDs of each query execution as an array of strings.
-    #[serde(rename = "QueryExecutionIds", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryExecutionIds")]
     pub query_execution_ids: Option<Vec<String>>,
     /// A token to be used by the next request if this request is truncated.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5903,11 +5654,7 @@ impl ListQueryExecutionsOutput {
 #[non_exhaustive]
 pub struct ListSessionsRequest {
     /// The workgroup to which the session belongs.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
     /// A filter for a specific session state. A description of each state follows.
     ///
@@ -5970,10 +5717,10 @@ pub struct ListSessionsResponse {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// A list of sessions.
-    #[serde(rename = "Sessions", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Sessions")]
     pub sessions: Option<Vec<SessionSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -6006,18 +5753,10 @@ impl ListSessionsResponse {
 #[non_exhaustive]
 pub struct ListTableMetadataInput {
     /// The name of the data catalog for which table metadata should be returned.
-    #[serde(
-        rename = "CatalogName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CatalogName")]
     pub catalog_name: String,
     /// The name of the database for which table metadata should be returned.
-    #[serde(
-        rename = "DatabaseName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "DatabaseName")]
     pub database_name: String,
     /// A regex filter that pattern-matches table names. If no expression is supplied, metadata for all
     /// tables are listed.
@@ -6076,12 +5815,12 @@ impl ListTableMetadataInput {
 #[non_exhaustive]
 pub struct ListTableMetadataOutput {
     /// A list of table metadata.
-    #[serde(rename = "TableMetadataList", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TableMetadataList")]
     pub table_metadata_list: Option<Vec<TableMetadata>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -6117,11 +5856,7 @@ impl ListTableMetadataOutput {
 #[non_exhaustive]
 pub struct ListTagsForResourceInput {
     /// Lists the tags for the resource with the specified ARN.
-    #[serde(
-        rename = "ResourceARN",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "ResourceARN")]
     pub resource_arn: String,
     /// The token for the next set of results, or null if there are no additional results for this request,
     /// where the request lists the tags for the resource with the specified ARN.
@@ -6157,10 +5892,10 @@ impl ListTagsForResourceInput {
 #[non_exhaustive]
 pub struct ListTagsForResourceOutput {
     /// The list of tags associated with the specified resource.
-    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Tags")]
     pub tags: Option<Vec<Tag>>,
     /// A token to be used by the next request if this request is truncated.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -6224,12 +5959,12 @@ impl ListWorkGroupsInput {
 pub struct ListWorkGroupsOutput {
     /// A list of `WorkGroupSummary` objects that include the names, descriptions, creation times, and
     /// states for each workgroup.
-    #[serde(rename = "WorkGroups", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WorkGroups")]
     pub work_groups: Option<Vec<WorkGroupSummary>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -6407,7 +6142,7 @@ impl ManagedQueryResultsEncryptionConfiguration {
 #[non_exhaustive]
 pub struct MetadataException {
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -6500,7 +6235,7 @@ pub struct NamedQuery {
     )]
     pub name: String,
     /// The query description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// The database to which the query belongs.
     #[serde(
@@ -6517,10 +6252,10 @@ pub struct NamedQuery {
     )]
     pub query_string: String,
     /// The unique identifier of the query.
-    #[serde(rename = "NamedQueryId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NamedQueryId")]
     pub named_query_id: Option<String>,
     /// The name of the workgroup that contains the named query.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WorkGroup")]
     pub work_group: Option<String>,
 }
 impl NamedQuery {
@@ -6560,32 +6295,30 @@ impl NamedQuery {
 #[non_exhaustive]
 pub struct NotebookMetadata {
     /// The notebook ID.
-    #[serde(rename = "NotebookId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NotebookId")]
     pub notebook_id: Option<String>,
     /// The name of the notebook.
-    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Name")]
     pub name: Option<String>,
     /// The name of the Spark enabled workgroup to which the notebook belongs.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WorkGroup")]
     pub work_group: Option<String>,
     /// The time when the notebook was created.
     #[serde(
         rename = "CreationTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The type of notebook. Currently, the only valid type is `IPYNB`.
-    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Type")]
     pub r#type: Option<NotebookType>,
     /// The time when the notebook was last modified.
     #[serde(
         rename = "LastModifiedTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
@@ -6638,14 +6371,13 @@ impl NotebookMetadata {
 #[non_exhaustive]
 pub struct NotebookSessionSummary {
     /// The notebook session ID.
-    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionId")]
     pub session_id: Option<String>,
     /// The time when the notebook session was created.
     #[serde(
         rename = "CreationTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
@@ -6735,23 +6467,22 @@ impl schemars::JsonSchema for NotebookType {
 #[non_exhaustive]
 pub struct PreparedStatement {
     /// The name of the prepared statement.
-    #[serde(rename = "StatementName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StatementName")]
     pub statement_name: Option<String>,
     /// The query string for the prepared statement.
-    #[serde(rename = "QueryStatement", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryStatement")]
     pub query_statement: Option<String>,
     /// The name of the workgroup to which the prepared statement belongs.
-    #[serde(rename = "WorkGroupName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WorkGroupName")]
     pub work_group_name: Option<String>,
     /// The description of the prepared statement.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// The last modified time of the prepared statement.
     #[serde(
         rename = "LastModifiedTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
@@ -6796,14 +6527,13 @@ impl PreparedStatement {
 #[non_exhaustive]
 pub struct PreparedStatementSummary {
     /// The name of the prepared statement.
-    #[serde(rename = "StatementName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StatementName")]
     pub statement_name: Option<String>,
     /// The last modified time of the prepared statement.
     #[serde(
         rename = "LastModifiedTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
@@ -6833,18 +6563,10 @@ impl PreparedStatementSummary {
 #[non_exhaustive]
 pub struct PutCapacityAssignmentConfigurationInput {
     /// The name of the capacity reservation to put a capacity assignment configuration for.
-    #[serde(
-        rename = "CapacityReservationName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CapacityReservationName")]
     pub capacity_reservation_name: String,
     /// The list of assignments for the capacity assignment configuration.
-    #[serde(
-        rename = "CapacityAssignments",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CapacityAssignments")]
     pub capacity_assignments: Vec<CapacityAssignment>,
 }
 impl PutCapacityAssignmentConfigurationInput {
@@ -6888,66 +6610,57 @@ impl PutCapacityAssignmentConfigurationOutput {
 #[non_exhaustive]
 pub struct QueryExecution {
     /// The unique identifier for each query execution.
-    #[serde(rename = "QueryExecutionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryExecutionId")]
     pub query_execution_id: Option<String>,
     /// The SQL query statements which the query execution ran.
-    #[serde(rename = "Query", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Query")]
     pub query: Option<String>,
     /// The type of query statement that was run. `DDL` indicates DDL query statements. `DML` indicates DML
     /// (Data Manipulation Language) query statements, such as `CREATE TABLE AS SELECT`. `UTILITY` indicates
     /// query statements other than DDL and DML, such as `SHOW CREATE TABLE`, `EXPLAIN`, `DESCRIBE`, or
     /// `SHOW TABLES`.
-    #[serde(rename = "StatementType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StatementType")]
     pub statement_type: Option<StatementType>,
     /// The configuration for storing results in Athena owned storage, which includes whether this feature
     /// is enabled; whether encryption configuration, if any, is used for encrypting query results.
-    #[serde(
-        rename = "ManagedQueryResultsConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ManagedQueryResultsConfiguration")]
     pub managed_query_results_configuration: Option<ManagedQueryResultsConfiguration>,
     /// The location in Amazon S3 where query and calculation results are stored and the encryption option,
     /// if any, used for query results. These are known as "client-side settings". If workgroup settings
     /// override client-side settings, then the query uses the location for the query results and the
     /// encryption configuration that are specified for the workgroup.
-    #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ResultConfiguration")]
     pub result_configuration: Option<ResultConfiguration>,
     /// Specifies the query result reuse behavior that was used for the query.
-    #[serde(
-        rename = "ResultReuseConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ResultReuseConfiguration")]
     pub result_reuse_configuration: Option<ResultReuseConfiguration>,
     /// The database in which the query execution occurred.
-    #[serde(rename = "QueryExecutionContext", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryExecutionContext")]
     pub query_execution_context: Option<QueryExecutionContext>,
     /// The completion date, current state, submission time, and state change reason (if applicable) for the
     /// query execution.
-    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status")]
     pub status: Option<QueryExecutionStatus>,
     /// Query execution statistics, such as the amount of data scanned, the amount of time that the query
     /// took to process, and the type of statement that was run.
-    #[serde(rename = "Statistics", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Statistics")]
     pub statistics: Option<QueryExecutionStatistics>,
     /// The name of the workgroup in which the query ran.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WorkGroup")]
     pub work_group: Option<String>,
     /// The engine version that executed the query.
-    #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EngineVersion")]
     pub engine_version: Option<EngineVersion>,
     /// A list of values for the parameters in a query. The values are applied sequentially to the
     /// parameters in the query in the order in which the parameters occur. The list of parameters is not
     /// returned in the response.
-    #[serde(rename = "ExecutionParameters", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ExecutionParameters")]
     pub execution_parameters: Option<Vec<String>>,
     /// The kind of query statement that was run.
-    #[serde(rename = "SubstatementType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SubstatementType")]
     pub substatement_type: Option<String>,
     /// Specifies whether Amazon S3 access grants are enabled for query results.
-    #[serde(
-        rename = "QueryResultsS3AccessGrantsConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "QueryResultsS3AccessGrantsConfiguration")]
     pub query_results_s3_access_grants_configuration: Option<
         QueryResultsS3AccessGrantsConfiguration,
     >,
@@ -7157,13 +6870,10 @@ impl schemars::JsonSchema for QueryExecutionState {
 #[non_exhaustive]
 pub struct QueryExecutionStatistics {
     /// The number of milliseconds that the query took to execute.
-    #[serde(
-        rename = "EngineExecutionTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "EngineExecutionTimeInMillis")]
     pub engine_execution_time_in_millis: Option<i64>,
     /// The number of bytes in the data that was queried.
-    #[serde(rename = "DataScannedInBytes", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DataScannedInBytes")]
     pub data_scanned_in_bytes: Option<i64>,
     /// The location and file name of a data manifest file. The manifest file is saved to the Athena query
     /// results location in Amazon S3. The manifest file tracks files that the query wrote to Amazon S3. If
@@ -7172,49 +6882,36 @@ pub struct QueryExecutionStatistics {
     /// [Working with Query Results, Output Files, and Query
     /// History](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon Athena User
     /// Guide*.
-    #[serde(rename = "DataManifestLocation", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DataManifestLocation")]
     pub data_manifest_location: Option<String>,
     /// The number of milliseconds that Athena took to run the query.
-    #[serde(
-        rename = "TotalExecutionTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TotalExecutionTimeInMillis")]
     pub total_execution_time_in_millis: Option<i64>,
     /// The number of milliseconds that the query was in your query queue waiting for resources. Note that
     /// if transient errors occur, Athena might automatically add the query back to the queue.
-    #[serde(rename = "QueryQueueTimeInMillis", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryQueueTimeInMillis")]
     pub query_queue_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to preprocess the query before submitting the query to
     /// the query engine.
-    #[serde(
-        rename = "ServicePreProcessingTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ServicePreProcessingTimeInMillis")]
     pub service_pre_processing_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to plan the query processing flow. This includes the
     /// time spent retrieving table partitions from the data source. Note that because the query engine
     /// performs the query planning, query planning time is a subset of engine processing time.
-    #[serde(
-        rename = "QueryPlanningTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "QueryPlanningTimeInMillis")]
     pub query_planning_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to finalize and publish the query results after the
     /// query engine finished running the query.
-    #[serde(
-        rename = "ServiceProcessingTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ServiceProcessingTimeInMillis")]
     pub service_processing_time_in_millis: Option<i64>,
     /// Contains information about whether previous query results were reused for the query.
-    #[serde(rename = "ResultReuseInformation", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ResultReuseInformation")]
     pub result_reuse_information: Option<ResultReuseInformation>,
     /// The number of Data Processing Units (DPUs) that Athena used to run the query.
     #[serde(
         rename = "DpuCount",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub dpu_count: Option<f64>,
@@ -7303,17 +7000,16 @@ pub struct QueryExecutionStatus {
     ///
     /// **Note:** For queries that experience certain transient errors, the state transitions from `RUNNING`
     /// back to `QUEUED`. The `FAILED` state is always terminal with no automatic retry.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<QueryExecutionState>,
     /// Further detail about the status of the query.
-    #[serde(rename = "StateChangeReason", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StateChangeReason")]
     pub state_change_reason: Option<String>,
     /// The date and time that the query was submitted.
     #[serde(
         rename = "SubmissionDateTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub submission_date_time: Option<nimbus_aws::codegen::DateTime>,
@@ -7321,13 +7017,12 @@ pub struct QueryExecutionStatus {
     #[serde(
         rename = "CompletionDateTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub completion_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// Provides information about an Athena query error.
-    #[serde(rename = "AthenaError", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "AthenaError")]
     pub athena_error: Option<AthenaError>,
 }
 impl QueryExecutionStatus {
@@ -7479,15 +7174,15 @@ impl QueryResultsS3AccessGrantsConfiguration {
 pub struct QueryRuntimeStatistics {
     /// Timeline statistics such as query queue time, planning time, execution time, service processing
     /// time, and total execution time.
-    #[serde(rename = "Timeline", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Timeline")]
     pub timeline: Option<QueryRuntimeStatisticsTimeline>,
     /// Statistics such as input rows and bytes read by the query, rows and bytes output by the query, and
     /// the number of rows written by the query.
-    #[serde(rename = "Rows", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Rows")]
     pub rows: Option<QueryRuntimeStatisticsRows>,
     /// Stage statistics such as input and output rows and bytes, execution time, and stage state. This
     /// information also includes substages and the query stage plan.
-    #[serde(rename = "OutputStage", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OutputStage")]
     pub output_stage: Option<QueryStage>,
 }
 impl QueryRuntimeStatistics {
@@ -7521,16 +7216,16 @@ impl QueryRuntimeStatistics {
 #[non_exhaustive]
 pub struct QueryRuntimeStatisticsRows {
     /// The number of rows read to execute the query.
-    #[serde(rename = "InputRows", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "InputRows")]
     pub input_rows: Option<i64>,
     /// The number of bytes read to execute the query.
-    #[serde(rename = "InputBytes", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "InputBytes")]
     pub input_bytes: Option<i64>,
     /// The number of bytes returned by the query.
-    #[serde(rename = "OutputBytes", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OutputBytes")]
     pub output_bytes: Option<i64>,
     /// The number of rows returned by the query.
-    #[serde(rename = "OutputRows", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OutputRows")]
     pub output_rows: Option<i64>,
 }
 impl QueryRuntimeStatisticsRows {
@@ -7567,41 +7262,26 @@ impl QueryRuntimeStatisticsRows {
 pub struct QueryRuntimeStatisticsTimeline {
     /// The number of milliseconds that the query was in your query queue waiting for resources. Note that
     /// if transient errors occur, Athena might automatically add the query back to the queue.
-    #[serde(rename = "QueryQueueTimeInMillis", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryQueueTimeInMillis")]
     pub query_queue_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena spends on preprocessing before it submits the query to the
     /// engine.
-    #[serde(
-        rename = "ServicePreProcessingTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ServicePreProcessingTimeInMillis")]
     pub service_pre_processing_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to plan the query processing flow. This includes the
     /// time spent retrieving table partitions from the data source. Note that because the query engine
     /// performs the query planning, query planning time is a subset of engine processing time.
-    #[serde(
-        rename = "QueryPlanningTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "QueryPlanningTimeInMillis")]
     pub query_planning_time_in_millis: Option<i64>,
     /// The number of milliseconds that the query took to execute.
-    #[serde(
-        rename = "EngineExecutionTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "EngineExecutionTimeInMillis")]
     pub engine_execution_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to finalize and publish the query results after the
     /// query engine finished running the query.
-    #[serde(
-        rename = "ServiceProcessingTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ServiceProcessingTimeInMillis")]
     pub service_processing_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to run the query.
-    #[serde(
-        rename = "TotalExecutionTimeInMillis",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TotalExecutionTimeInMillis")]
     pub total_execution_time_in_millis: Option<i64>,
 }
 impl QueryRuntimeStatisticsTimeline {
@@ -7660,31 +7340,31 @@ impl QueryRuntimeStatisticsTimeline {
 #[non_exhaustive]
 pub struct QueryStage {
     /// The identifier for a stage.
-    #[serde(rename = "StageId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StageId")]
     pub stage_id: Option<i64>,
     /// State of the stage after query execution.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<String>,
     /// The number of bytes output from the stage after execution.
-    #[serde(rename = "OutputBytes", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OutputBytes")]
     pub output_bytes: Option<i64>,
     /// The number of rows output from the stage after execution.
-    #[serde(rename = "OutputRows", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OutputRows")]
     pub output_rows: Option<i64>,
     /// The number of bytes input into the stage for execution.
-    #[serde(rename = "InputBytes", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "InputBytes")]
     pub input_bytes: Option<i64>,
     /// The number of rows input into the stage for execution.
-    #[serde(rename = "InputRows", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "InputRows")]
     pub input_rows: Option<i64>,
     /// Time taken to execute this stage.
-    #[serde(rename = "ExecutionTime", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ExecutionTime")]
     pub execution_time: Option<i64>,
     /// Stage plan information such as name, identifier, sub plans, and source stages.
-    #[serde(rename = "QueryStagePlan", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryStagePlan")]
     pub query_stage_plan: Option<QueryStagePlanNode>,
     /// List of sub query stages that form this stage execution plan.
-    #[serde(rename = "SubStages", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SubStages")]
     pub sub_stages: Option<Vec<QueryStage>>,
 }
 impl QueryStage {
@@ -7745,16 +7425,16 @@ impl QueryStage {
 pub struct QueryStagePlanNode {
     /// Name of the query stage plan that describes the operation this stage is performing as part of query
     /// execution.
-    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Name")]
     pub name: Option<String>,
     /// Information about the operation this query stage plan node is performing.
-    #[serde(rename = "Identifier", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Identifier")]
     pub identifier: Option<String>,
     /// Stage plan information such as name, identifier, sub plans, and remote sources of child plan nodes/
-    #[serde(rename = "Children", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Children")]
     pub children: Option<Vec<QueryStagePlanNode>>,
     /// Source plan node IDs.
-    #[serde(rename = "RemoteSources", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "RemoteSources")]
     pub remote_sources: Option<Vec<String>>,
 }
 impl QueryStagePlanNode {
@@ -7789,10 +7469,10 @@ impl QueryStagePlanNode {
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// The name of the Amazon resource.
-    #[serde(rename = "ResourceName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ResourceName")]
     pub resource_name: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -8117,10 +7797,10 @@ impl ResultReuseInformation {
 #[non_exhaustive]
 pub struct ResultSet {
     /// The rows in the table.
-    #[serde(rename = "Rows", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Rows")]
     pub rows: Option<Vec<Row>>,
     /// The metadata that describes the column structure and data types of a table of query results.
-    #[serde(rename = "ResultSetMetadata", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ResultSetMetadata")]
     pub result_set_metadata: Option<ResultSetMetadata>,
 }
 impl ResultSet {
@@ -8149,7 +7829,7 @@ impl ResultSet {
 #[non_exhaustive]
 pub struct ResultSetMetadata {
     /// Information about the columns returned in a query result metadata.
-    #[serde(rename = "ColumnInfo", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ColumnInfo")]
     pub column_info: Option<Vec<ColumnInfo>>,
 }
 impl ResultSetMetadata {
@@ -8169,7 +7849,7 @@ impl ResultSetMetadata {
 #[non_exhaustive]
 pub struct Row {
     /// The data that populates a row in a query result table.
-    #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Data")]
     pub data: Option<Vec<Datum>>,
 }
 impl Row {
@@ -8288,7 +7968,7 @@ impl S3LoggingConfiguration {
 #[non_exhaustive]
 pub struct SessionAlreadyExistsException {
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -8322,23 +8002,20 @@ pub struct SessionConfiguration {
     /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center
     /// enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center
     /// enabled workgroups.
-    #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ExecutionRole")]
     pub execution_role: Option<String>,
     /// The Amazon S3 location that stores information for the notebook.
-    #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WorkingDirectory")]
     pub working_directory: Option<String>,
     /// The idle timeout in seconds for the session.
-    #[serde(rename = "IdleTimeoutSeconds", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IdleTimeoutSeconds")]
     pub idle_timeout_seconds: Option<i64>,
     /// The idle timeout in seconds for the session.
-    #[serde(
-        rename = "SessionIdleTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SessionIdleTimeoutInMinutes")]
     pub session_idle_timeout_in_minutes: Option<i32>,
     /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used
     /// (for example, `SSE_KMS` or `CSE_KMS`) and key information.
-    #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EncryptionConfiguration")]
     pub encryption_configuration: Option<EncryptionConfiguration>,
 }
 impl SessionConfiguration {
@@ -8479,7 +8156,7 @@ impl schemars::JsonSchema for SessionState {
 #[non_exhaustive]
 pub struct SessionStatistics {
     /// The data processing unit execution time for a session in milliseconds.
-    #[serde(rename = "DpuExecutionInMillis", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DpuExecutionInMillis")]
     pub dpu_execution_in_millis: Option<i64>,
 }
 impl SessionStatistics {
@@ -8502,8 +8179,7 @@ pub struct SessionStatus {
     #[serde(
         rename = "StartDateTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_date_time: Option<nimbus_aws::codegen::DateTime>,
@@ -8511,8 +8187,7 @@ pub struct SessionStatus {
     #[serde(
         rename = "LastModifiedDateTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_date_time: Option<nimbus_aws::codegen::DateTime>,
@@ -8520,8 +8195,7 @@ pub struct SessionStatus {
     #[serde(
         rename = "EndDateTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_date_time: Option<nimbus_aws::codegen::DateTime>,
@@ -8530,8 +8204,7 @@ pub struct SessionStatus {
     #[serde(
         rename = "IdleSinceDateTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub idle_since_date_time: Option<nimbus_aws::codegen::DateTime>,
@@ -8552,10 +8225,10 @@ pub struct SessionStatus {
     /// `DEGRADED` - The session has no healthy coordinators.
     ///
     /// `FAILED` - Due to a failure, the session and its resources are no longer running.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<SessionState>,
     /// The reason for the session state change (for example, canceled because the session was terminated).
-    #[serde(rename = "StateChangeReason", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StateChangeReason")]
     pub state_change_reason: Option<String>,
 }
 impl SessionStatus {
@@ -8612,19 +8285,19 @@ impl SessionStatus {
 #[non_exhaustive]
 pub struct SessionSummary {
     /// The session ID.
-    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionId")]
     pub session_id: Option<String>,
     /// The session description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// The engine version used by the session (for example, `PySpark engine version 3`).
-    #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EngineVersion")]
     pub engine_version: Option<EngineVersion>,
     /// The notebook version.
-    #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NotebookVersion")]
     pub notebook_version: Option<String>,
     /// Contains information about the session status.
-    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Status")]
     pub status: Option<SessionStatus>,
 }
 impl SessionSummary {
@@ -8664,11 +8337,7 @@ impl SessionSummary {
 #[non_exhaustive]
 pub struct StartCalculationExecutionRequest {
     /// The session ID.
-    #[serde(
-        rename = "SessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "SessionId")]
     pub session_id: String,
     /// A description of the calculation.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
@@ -8736,7 +8405,7 @@ impl StartCalculationExecutionRequest {
 #[non_exhaustive]
 pub struct StartCalculationExecutionResponse {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CalculationExecutionId")]
     pub calculation_execution_id: Option<String>,
     /// `CREATING` - The calculation is in the process of being created.
     ///
@@ -8754,7 +8423,7 @@ pub struct StartCalculationExecutionResponse {
     /// `COMPLETED` - The calculation has completed without error.
     ///
     /// `FAILED` - The calculation failed and is no longer running.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<CalculationExecutionState>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -8789,11 +8458,7 @@ impl StartCalculationExecutionResponse {
 #[non_exhaustive]
 pub struct StartQueryExecutionInput {
     /// The SQL query statements to be executed.
-    #[serde(
-        rename = "QueryString",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryString")]
     pub query_string: String,
     /// A unique case-sensitive string used to ensure the request to create the query is idempotent
     /// (executes only once). If another `StartQueryExecution` request is received, the same response is
@@ -8906,7 +8571,7 @@ impl StartQueryExecutionInput {
 #[non_exhaustive]
 pub struct StartQueryExecutionOutput {
     /// The unique ID of the query that ran as a result of this request.
-    #[serde(rename = "QueryExecutionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryExecutionId")]
     pub query_execution_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -8937,18 +8602,10 @@ pub struct StartSessionRequest {
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The workgroup to which the session belongs.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
     /// Contains engine data processing unit (DPU) configuration settings and parameter mappings.
-    #[serde(
-        rename = "EngineConfiguration",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "EngineConfiguration")]
     pub engine_configuration: EngineConfiguration,
     /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center
     /// enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center
@@ -9052,7 +8709,7 @@ impl StartSessionRequest {
 #[non_exhaustive]
 pub struct StartSessionResponse {
     /// The session ID.
-    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SessionId")]
     pub session_id: Option<String>,
     /// The state of the session. A description of each state follows.
     ///
@@ -9071,7 +8728,7 @@ pub struct StartSessionResponse {
     /// `DEGRADED` - The session has no healthy coordinators.
     ///
     /// `FAILED` - Due to a failure, the session and its resources are no longer running.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<SessionState>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -9167,11 +8824,7 @@ impl schemars::JsonSchema for StatementType {
 #[non_exhaustive]
 pub struct StopCalculationExecutionRequest {
     /// The calculation execution UUID.
-    #[serde(
-        rename = "CalculationExecutionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "CalculationExecutionId")]
     pub calculation_execution_id: String,
 }
 impl StopCalculationExecutionRequest {
@@ -9204,7 +8857,7 @@ pub struct StopCalculationExecutionResponse {
     /// `COMPLETED` - The calculation has completed without error.
     ///
     /// `FAILED` - The calculation failed and is no longer running.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<CalculationExecutionState>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -9233,11 +8886,7 @@ impl StopCalculationExecutionResponse {
 #[non_exhaustive]
 pub struct StopQueryExecutionInput {
     /// The unique ID of the query execution to stop.
-    #[serde(
-        rename = "QueryExecutionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryExecutionId")]
     pub query_execution_id: String,
 }
 impl StopQueryExecutionInput {
@@ -9285,8 +8934,7 @@ pub struct TableMetadata {
     #[serde(
         rename = "CreateTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub create_time: Option<nimbus_aws::codegen::DateTime>,
@@ -9294,22 +8942,21 @@ pub struct TableMetadata {
     #[serde(
         rename = "LastAccessTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_access_time: Option<nimbus_aws::codegen::DateTime>,
     /// The type of table. In Athena, only `EXTERNAL_TABLE` is supported.
-    #[serde(rename = "TableType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TableType")]
     pub table_type: Option<String>,
     /// A list of the columns in the table.
-    #[serde(rename = "Columns", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Columns")]
     pub columns: Option<Vec<Column>>,
     /// A list of the partition keys in the table.
-    #[serde(rename = "PartitionKeys", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "PartitionKeys")]
     pub partition_keys: Option<Vec<Column>>,
     /// A set of custom key/value pairs for table properties.
-    #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Parameters")]
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
 impl TableMetadata {
@@ -9408,18 +9055,10 @@ impl Tag {
 #[non_exhaustive]
 pub struct TagResourceInput {
     /// Specifies the ARN of the Athena resource to which tags are to be added.
-    #[serde(
-        rename = "ResourceARN",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "ResourceARN")]
     pub resource_arn: String,
     /// A collection of one or more tags, separated by commas, to be added to an Athena resource.
-    #[serde(
-        rename = "Tags",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Tags")]
     pub tags: Vec<Tag>,
 }
 impl TagResourceInput {
@@ -9458,11 +9097,7 @@ impl TagResourceOutput {
 #[non_exhaustive]
 pub struct TerminateSessionRequest {
     /// The session ID.
-    #[serde(
-        rename = "SessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "SessionId")]
     pub session_id: String,
 }
 impl TerminateSessionRequest {
@@ -9496,7 +9131,7 @@ pub struct TerminateSessionResponse {
     /// `DEGRADED` - The session has no healthy coordinators.
     ///
     /// `FAILED` - Due to a failure, the session and its resources are no longer running.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<SessionState>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -9579,10 +9214,10 @@ impl schemars::JsonSchema for ThrottleReason {
 #[non_exhaustive]
 pub struct TooManyRequestsException {
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// The reason for the query throttling, for example, when it exceeds the concurrent query limit.
-    #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Reason")]
     pub reason: Option<ThrottleReason>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -9619,13 +9254,13 @@ impl TooManyRequestsException {
 #[non_exhaustive]
 pub struct UnprocessedNamedQueryId {
     /// The unique identifier of the named query.
-    #[serde(rename = "NamedQueryId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NamedQueryId")]
     pub named_query_id: Option<String>,
     /// The error code returned when the processing request for the named query failed, if applicable.
-    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode")]
     pub error_code: Option<String>,
     /// The error message returned when the processing request for the named query failed, if applicable.
-    #[serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorMessage")]
     pub error_message: Option<String>,
 }
 impl UnprocessedNamedQueryId {
@@ -9655,10 +9290,10 @@ impl UnprocessedNamedQueryId {
 #[non_exhaustive]
 pub struct UnprocessedPreparedStatementName {
     /// The name of a prepared statement that could not be returned due to an error.
-    #[serde(rename = "StatementName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StatementName")]
     pub statement_name: Option<String>,
     /// The error code returned when the request for the prepared statement failed.
-    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode")]
     pub error_code: Option<String>,
     /// The error message containing the reason why the prepared statement could not be returned. The
     /// following error messages are possible:
@@ -9668,7 +9303,7 @@ pub struct UnprocessedPreparedStatementName {
     /// - `STATEMENT_NOT_FOUND` - A prepared statement with the name provided could not be found.
     /// - `UNAUTHORIZED` - The requester does not have permission to access the workgroup that contains the
     ///   prepared statement.
-    #[serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorMessage")]
     pub error_message: Option<String>,
 }
 impl UnprocessedPreparedStatementName {
@@ -9699,13 +9334,13 @@ impl UnprocessedPreparedStatementName {
 #[non_exhaustive]
 pub struct UnprocessedQueryExecutionId {
     /// The unique identifier of the query execution.
-    #[serde(rename = "QueryExecutionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "QueryExecutionId")]
     pub query_execution_id: Option<String>,
     /// The error code returned when the query execution failed to process, if applicable.
-    #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorCode")]
     pub error_code: Option<String>,
     /// The error message returned when the query execution failed to process, if applicable.
-    #[serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ErrorMessage")]
     pub error_message: Option<String>,
 }
 impl UnprocessedQueryExecutionId {
@@ -9735,19 +9370,11 @@ impl UnprocessedQueryExecutionId {
 #[non_exhaustive]
 pub struct UntagResourceInput {
     /// Specifies the ARN of the resource from which tags are to be removed.
-    #[serde(
-        rename = "ResourceARN",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "ResourceARN")]
     pub resource_arn: String,
     /// A comma-separated list of one or more tag keys whose tags are to be removed from the specified
     /// resource.
-    #[serde(
-        rename = "TagKeys",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "TagKeys")]
     pub tag_keys: Vec<String>,
 }
 impl UntagResourceInput {
@@ -9789,18 +9416,10 @@ impl UntagResourceOutput {
 #[non_exhaustive]
 pub struct UpdateCapacityReservationInput {
     /// The new number of requested data processing units.
-    #[serde(
-        rename = "TargetDpus",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "TargetDpus")]
     pub target_dpus: i32,
     /// The name of the capacity reservation.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
 }
 impl UpdateCapacityReservationInput {
@@ -9842,19 +9461,11 @@ pub struct UpdateDataCatalogInput {
     /// The name of the data catalog to update. The catalog name must be unique for the Amazon Web Services
     /// account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The
     /// remainder of the length constraint of 256 is reserved for use by Athena.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// Specifies the type of data catalog to update. Specify `LAMBDA` for a federated catalog, `HIVE` for
     /// an external hive metastore, or `GLUE` for an Glue Data Catalog.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Type")]
     pub r#type: DataCatalogType,
     /// New or modified text that describes the data catalog.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
@@ -9927,28 +9538,16 @@ impl UpdateDataCatalogOutput {
 #[non_exhaustive]
 pub struct UpdateNamedQueryInput {
     /// The unique identifier (UUID) of the query.
-    #[serde(
-        rename = "NamedQueryId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NamedQueryId")]
     pub named_query_id: String,
     /// The name of the query.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
     /// The query description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The contents of the query with all query statements.
-    #[serde(
-        rename = "QueryString",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryString")]
     pub query_string: String,
 }
 impl UpdateNamedQueryInput {
@@ -9998,25 +9597,13 @@ impl UpdateNamedQueryOutput {
 #[non_exhaustive]
 pub struct UpdateNotebookInput {
     /// The ID of the notebook to update.
-    #[serde(
-        rename = "NotebookId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NotebookId")]
     pub notebook_id: String,
     /// The updated content for the notebook.
-    #[serde(
-        rename = "Payload",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Payload")]
     pub payload: String,
     /// The notebook content type. Currently, the only valid type is `IPYNB`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Type")]
     pub r#type: NotebookType,
     /// The active notebook session ID. Required if the notebook has an active session.
     #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
@@ -10063,11 +9650,7 @@ impl UpdateNotebookInput {
 #[non_exhaustive]
 pub struct UpdateNotebookMetadataInput {
     /// The ID of the notebook to update the metadata for.
-    #[serde(
-        rename = "NotebookId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "NotebookId")]
     pub notebook_id: String,
     /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
     /// (executes only once).
@@ -10079,11 +9662,7 @@ pub struct UpdateNotebookMetadataInput {
     #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
     /// The name to update the notebook to.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Name")]
     pub name: String,
 }
 impl UpdateNotebookMetadataInput {
@@ -10148,25 +9727,13 @@ impl UpdateNotebookOutput {
 #[non_exhaustive]
 pub struct UpdatePreparedStatementInput {
     /// The name of the prepared statement.
-    #[serde(
-        rename = "StatementName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "StatementName")]
     pub statement_name: String,
     /// The workgroup for the prepared statement.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
     /// The query string for the prepared statement.
-    #[serde(
-        rename = "QueryStatement",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "QueryStatement")]
     pub query_statement: String,
     /// The description of the prepared statement.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
@@ -10219,11 +9786,7 @@ impl UpdatePreparedStatementOutput {
 #[non_exhaustive]
 pub struct UpdateWorkGroupInput {
     /// The specified workgroup that will be updated.
-    #[serde(
-        rename = "WorkGroup",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "WorkGroup")]
     pub work_group: String,
     /// The workgroup description.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
@@ -10303,7 +9866,7 @@ pub struct WorkGroup {
     )]
     pub name: String,
     /// The state of the workgroup: ENABLED or DISABLED.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<WorkGroupState>,
     /// The configuration of the workgroup, which includes the location in Amazon S3 where query and
     /// calculation results are stored, the encryption configuration, if any, used for query and calculation
@@ -10312,25 +9875,21 @@ pub struct WorkGroup {
     /// query or per workgroup. The workgroup settings override is specified in
     /// `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See
     /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
-    #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Configuration")]
     pub configuration: Option<WorkGroupConfiguration>,
     /// The workgroup description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// The date and time the workgroup was created.
     #[serde(
         rename = "CreationTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The ARN of the IAM Identity Center enabled application associated with the workgroup.
-    #[serde(
-        rename = "IdentityCenterApplicationArn",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "IdentityCenterApplicationArn")]
     pub identity_center_application_arn: Option<String>,
 }
 impl WorkGroup {
@@ -10940,32 +10499,28 @@ impl schemars::JsonSchema for WorkGroupState {
 #[non_exhaustive]
 pub struct WorkGroupSummary {
     /// The name of the workgroup.
-    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Name")]
     pub name: Option<String>,
     /// The state of the workgroup.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State")]
     pub state: Option<WorkGroupState>,
     /// The workgroup description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Description")]
     pub description: Option<String>,
     /// The workgroup creation date and time.
     #[serde(
         rename = "CreationTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The engine version setting for all queries on the workgroup. Queries on the
     /// `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
-    #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "EngineVersion")]
     pub engine_version: Option<EngineVersion>,
     /// The ARN of the IAM Identity Center enabled application associated with the workgroup.
-    #[serde(
-        rename = "IdentityCenterApplicationArn",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "IdentityCenterApplicationArn")]
     pub identity_center_application_arn: Option<String>,
 }
 impl WorkGroupSummary {

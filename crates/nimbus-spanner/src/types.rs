@@ -92,13 +92,11 @@ impl AdaptMessageRequest {
 pub struct AdaptMessageResponse {
     /// Optional. Indicates whether this is the last AdaptMessageResponse in the stream. This field may be
     /// optionally set by the server. Clients should not rely on this field being set in all cases.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<bool>,
     /// Optional. Uninterpreted bytes from the underlying wire protocol.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<nimbus_google::codegen::Blob>,
     /// Optional. Opaque state updates to be applied by the client.
-    #[serde(rename = "stateUpdates", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "stateUpdates")]
     pub state_updates: Option<std::collections::HashMap<String, String>>,
 }
 impl AdaptMessageResponse {
@@ -1275,7 +1273,6 @@ impl BatchCreateSessionsRequest {
 #[non_exhaustive]
 pub struct BatchCreateSessionsResponse {
     /// The freshly created sessions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<Vec<Session>>,
 }
 impl BatchCreateSessionsResponse {
@@ -1345,8 +1342,7 @@ pub struct BatchWriteResponse {
     #[serde(
         rename = "commitTimestamp",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -1355,10 +1351,8 @@ pub struct BatchWriteResponse {
     pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// The mutation groups applied in this batch. The values index into the `mutation_groups` field in the
     /// corresponding `BatchWriteRequest`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub indexes: Option<Vec<i32>>,
     /// An `OK` status indicates success. Any other status indicates a failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
 }
 impl BatchWriteResponse {
@@ -1686,19 +1680,17 @@ impl ChangeStreamRecord {
 #[non_exhaustive]
 pub struct ChildLink {
     /// The node to which the link points.
-    #[serde(rename = "childIndex", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "childIndex")]
     pub child_index: Option<i32>,
     /// The type of the link. For example, in Hash Joins this could be used to distinguish between the build
     /// child and the probe child, or in the case of the child being an output variable, to represent the
     /// tag associated with the output variable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Only present if the child node is SCALAR and corresponds to an output variable of the parent node.
     /// The field carries the name of the output variable. For example, a `TableScan` operator that reads
     /// rows from a table will have child links to the `SCALAR` nodes representing the output variables
     /// created for each column that is read by the operator. The corresponding `variable` fields will be
     /// set to the variable names assigned to the columns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub variable: Option<String>,
 }
 impl ChildLink {
@@ -1896,14 +1888,13 @@ impl CommitRequest {
 pub struct CommitResponse {
     /// The statistics about this `Commit`. Not returned by default. For more information, see
     /// CommitRequest.return_commit_stats.
-    #[serde(rename = "commitStats", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "commitStats")]
     pub commit_stats: Option<CommitStats>,
     /// The Cloud Spanner timestamp at which the transaction committed.
     #[serde(
         rename = "commitTimestamp",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -1911,14 +1902,14 @@ pub struct CommitResponse {
     )]
     pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// The isolation level used for the read-write transaction.
-    #[serde(rename = "isolationLevel", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "isolationLevel")]
     pub isolation_level: Option<CommitResponseIsolationLevel>,
     /// If specified, transaction has not committed yet. You must retry the commit with the new precommit
     /// token.
-    #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "precommitToken")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// The read lock mode used for the read-write transaction.
-    #[serde(rename = "readLockMode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "readLockMode")]
     pub read_lock_mode: Option<CommitResponseReadLockMode>,
     /// If `TransactionOptions.isolation_level` is set to `IsolationLevel.REPEATABLE_READ`, then the
     /// snapshot timestamp is the timestamp at which all reads in the transaction ran. This timestamp is
@@ -1926,8 +1917,7 @@ pub struct CommitResponse {
     #[serde(
         rename = "snapshotTimestamp",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -2158,8 +2148,7 @@ pub struct CommitStats {
     #[serde(
         rename = "mutationCount",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        deserialize_with = "nimbus_google::codegen::wire::int64_string::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub mutation_count: Option<i64>,
@@ -2236,19 +2225,15 @@ impl CompactDatabaseMetadata {
 #[non_exhaustive]
 pub struct ContextValue {
     /// The label for the context value. e.g. "latency".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<LocalizedString>,
     /// The severity of this context.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<ContextValueSeverity>,
     /// The unit of the context value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// The value for the context.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::special_float"
+        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub value: Option<f32>,
@@ -2578,9 +2563,8 @@ pub struct CopyBackupRequest {
     /// free the resources used by the backup.
     #[serde(
         rename = "expireTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -4077,7 +4061,6 @@ pub struct DatabaseRole {
     /// Required. The name of the database role. Values are of the form
     /// `projects//instances//databases//databaseRoles/` where \`\` is as specified in the `CREATE ROLE` DDL
     /// statement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 impl DatabaseRole {
@@ -4252,10 +4235,8 @@ impl Delete {
 #[non_exhaustive]
 pub struct DerivedMetric {
     /// The name of the denominator metric. e.g. "rows".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub denominator: Option<LocalizedString>,
     /// The name of the numerator metric. e.g. "latency".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub numerator: Option<LocalizedString>,
 }
 impl DerivedMetric {
@@ -4280,23 +4261,20 @@ impl DerivedMetric {
 #[non_exhaustive]
 pub struct DiagnosticMessage {
     /// Information about this diagnostic information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<LocalizedString>,
     /// The metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metric: Option<LocalizedString>,
     /// Whether this message is specific only for the current metric. By default Diagnostics are shown for
     /// all metrics, regardless which metric is the currently selected metric in the UI. However
     /// occasionally a metric will generate so many messages that the resulting visual clutter becomes
     /// overwhelming. In this case setting this to true, will show the diagnostic messages for that metric
     /// only if it is the currently selected metric.
-    #[serde(rename = "metricSpecific", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "metricSpecific")]
     pub metric_specific: Option<bool>,
     /// The severity of the diagnostic message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<DiagnosticMessageSeverity>,
     /// The short message.
-    #[serde(rename = "shortMessage", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shortMessage")]
     pub short_message: Option<LocalizedString>,
 }
 impl DiagnosticMessage {
@@ -4666,9 +4644,8 @@ pub struct ExecuteBatchDmlRequest {
     /// the first time with an out-of-order sequence number, the transaction might be aborted. Replays of
     /// previously handled requests yield the same response as the first execution.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub seqno: Option<i64>,
@@ -4733,17 +4710,16 @@ pub struct ExecuteBatchDmlResponse {
     /// Optional. A precommit token is included if the read-write transaction is on a multiplexed session.
     /// Pass the precommit token with the highest sequence number from this transaction attempt should be
     /// passed to the Commit request for this transaction.
-    #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "precommitToken")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// One ResultSet for each statement in the request that ran successfully, in the same order as the
     /// statements in the request. Each ResultSet does not contain any rows. The ResultSetStats in each
     /// ResultSet contain the number of rows modified by the statement. Only the first ResultSet in the
     /// response contains valid ResultSetMetadata.
-    #[serde(rename = "resultSets", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "resultSets")]
     pub result_sets: Option<Vec<ResultSet>>,
     /// If all DML statements are executed successfully, the status is `OK`. Otherwise, the error status of
     /// the first failed statement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
 }
 impl ExecuteBatchDmlResponse {
@@ -4835,9 +4811,8 @@ pub struct ExecuteSqlRequest {
     /// handled requests yield the same response as the first execution. Required for DML statements.
     /// Ignored for queries.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub seqno: Option<i64>,
@@ -5280,10 +5255,9 @@ pub struct GetDatabaseDdlResponse {
     /// [google.protobuf.FileDescriptorSet](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto).
     /// For more details, see protobuffer [self
     /// description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
-    #[serde(rename = "protoDescriptors", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "protoDescriptors")]
     pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
     /// A list of formatted DDL statements defining the schema of the database specified in the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<String>>,
 }
 impl GetDatabaseDdlResponse {
@@ -5555,15 +5529,13 @@ impl IncrementalBackupSpec {
 #[non_exhaustive]
 pub struct IndexAdvice {
     /// Optional. DDL statements to add new indexes that will improve the query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ddl: Option<Vec<String>>,
     /// Optional. Estimated latency improvement factor. For example if the query currently takes 500 ms to
     /// run and the estimated latency with new indexes is 100 ms this field will be 5.
     #[serde(
         rename = "improvementFactor",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::special_float"
+        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub improvement_factor: Option<f64>,
@@ -5592,7 +5564,7 @@ pub struct IndexedHotKey {
     /// A (sparse) mapping from key bucket index to the index of the specific hot row key for that key
     /// bucket. The index of the hot row key can be translated to the actual row key via the
     /// ScanData.VisualizationData.indexed_keys repeated field.
-    #[serde(rename = "sparseHotKeys", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sparseHotKeys")]
     pub sparse_hot_keys: Option<std::collections::HashMap<String, i32>>,
 }
 impl IndexedHotKey {
@@ -5615,7 +5587,7 @@ impl IndexedHotKey {
 #[non_exhaustive]
 pub struct IndexedKeyRangeInfos {
     /// A (sparse) mapping from key bucket index to the KeyRangeInfos for that key bucket.
-    #[serde(rename = "keyRangeInfos", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "keyRangeInfos")]
     pub key_range_infos: Option<std::collections::HashMap<String, KeyRangeInfos>>,
 }
 impl IndexedKeyRangeInfos {
@@ -7155,40 +7127,35 @@ impl KeyRange {
 #[non_exhaustive]
 pub struct KeyRangeInfo {
     /// The list of context values for this key range.
-    #[serde(rename = "contextValues", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "contextValues")]
     pub context_values: Option<Vec<ContextValue>>,
     /// The index of the end key in indexed_keys.
-    #[serde(rename = "endKeyIndex", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endKeyIndex")]
     pub end_key_index: Option<i32>,
     /// Information about this key range, for all metrics.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<LocalizedString>,
     /// The number of keys this range covers.
     #[serde(
         rename = "keysCount",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        deserialize_with = "nimbus_google::codegen::wire::int64_string::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub keys_count: Option<i64>,
     /// The name of the metric. e.g. "latency".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metric: Option<LocalizedString>,
     /// The index of the start key in indexed_keys.
-    #[serde(rename = "startKeyIndex", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startKeyIndex")]
     pub start_key_index: Option<i32>,
     /// The time offset. This is the time since the start of the time interval.
-    #[serde(rename = "timeOffset", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "timeOffset")]
     pub time_offset: Option<String>,
     /// The unit of the metric. This is an unstructured field and will be mapped as is to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<LocalizedString>,
     /// The value of the metric.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::special_float"
+        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub value: Option<f32>,
@@ -7250,12 +7217,11 @@ impl KeyRangeInfo {
 #[non_exhaustive]
 pub struct KeyRangeInfos {
     /// The list individual KeyRangeInfos.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub infos: Option<Vec<KeyRangeInfo>>,
     /// The total size of the list of all KeyRangeInfos. This may be larger than the number of repeated
     /// messages above. If that is the case, this number may be used to determine how many are not being
     /// shown.
-    #[serde(rename = "totalSize", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "totalSize")]
     pub total_size: Option<i32>,
 }
 impl KeyRangeInfos {
@@ -7326,7 +7292,7 @@ impl KeySet {
 pub struct ListBackupOperationsResponse {
     /// `next_page_token` can be sent in a subsequent ListBackupOperations call to fetch more of the
     /// matching metadata.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
     /// The list of matching backup long-running operations. Each operation's name will be prefixed by the
     /// backup's name. The operation's metadata field type `metadata.type_url` describes the type of the
@@ -7334,7 +7300,6 @@ pub struct ListBackupOperationsResponse {
     /// within the last 7 days. Operations returned are ordered by
     /// `operation.metadata.value.progress.start_time` in descending order starting from the most recently
     /// started operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
 }
 impl ListBackupOperationsResponse {
@@ -7359,11 +7324,11 @@ impl ListBackupOperationsResponse {
 #[non_exhaustive]
 pub struct ListBackupSchedulesResponse {
     /// The list of backup schedules for a database.
-    #[serde(rename = "backupSchedules", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "backupSchedules")]
     pub backup_schedules: Option<Vec<BackupSchedule>>,
     /// `next_page_token` can be sent in a subsequent ListBackupSchedules call to fetch more of the
     /// schedules.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
 }
 impl ListBackupSchedulesResponse {
@@ -7392,11 +7357,10 @@ impl ListBackupSchedulesResponse {
 pub struct ListBackupsResponse {
     /// The list of matching backups. Backups returned are ordered by `create_time` in descending order,
     /// starting from the most recent `create_time`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub backups: Option<Vec<Backup>>,
     /// `next_page_token` can be sent in a subsequent ListBackups call to fetch more of the matching
     /// backups.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
 }
 impl ListBackupsResponse {
@@ -7422,12 +7386,11 @@ impl ListBackupsResponse {
 pub struct ListDatabaseOperationsResponse {
     /// `next_page_token` can be sent in a subsequent ListDatabaseOperations call to fetch more of the
     /// matching metadata.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
     /// The list of matching database long-running operations. Each operation's name will be prefixed by the
     /// database's name. The operation's metadata field type `metadata.type_url` describes the type of the
     /// metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
 }
 impl ListDatabaseOperationsResponse {
@@ -7453,11 +7416,11 @@ impl ListDatabaseOperationsResponse {
 #[non_exhaustive]
 pub struct ListDatabaseRolesResponse {
     /// Database roles that matched the request.
-    #[serde(rename = "databaseRoles", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "databaseRoles")]
     pub database_roles: Option<Vec<DatabaseRole>>,
     /// `next_page_token` can be sent in a subsequent ListDatabaseRoles call to fetch more of the matching
     /// roles.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
 }
 impl ListDatabaseRolesResponse {
@@ -7482,11 +7445,10 @@ impl ListDatabaseRolesResponse {
 #[non_exhaustive]
 pub struct ListDatabasesResponse {
     /// Databases that matched the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub databases: Option<Vec<Database>>,
     /// `next_page_token` can be sent in a subsequent ListDatabases call to fetch more of the matching
     /// databases.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
 }
 impl ListDatabasesResponse {
@@ -7512,12 +7474,11 @@ impl ListDatabasesResponse {
 pub struct ListInstanceConfigOperationsResponse {
     /// `next_page_token` can be sent in a subsequent ListInstanceConfigOperations call to fetch more of the
     /// matching metadata.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
     /// The list of matching instance configuration long-running operations. Each operation's name will be
     /// prefixed by the name of the instance configuration. The operation's metadata field type
     /// `metadata.type_url` describes the type of the metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
 }
 impl ListInstanceConfigOperationsResponse {
@@ -7543,11 +7504,11 @@ impl ListInstanceConfigOperationsResponse {
 #[non_exhaustive]
 pub struct ListInstanceConfigsResponse {
     /// The list of requested instance configurations.
-    #[serde(rename = "instanceConfigs", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "instanceConfigs")]
     pub instance_configs: Option<Vec<InstanceConfig>>,
     /// `next_page_token` can be sent in a subsequent ListInstanceConfigs call to fetch more of the matching
     /// instance configurations.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
 }
 impl ListInstanceConfigsResponse {
@@ -7576,19 +7537,15 @@ impl ListInstanceConfigsResponse {
 pub struct ListInstancePartitionOperationsResponse {
     /// `next_page_token` can be sent in a subsequent ListInstancePartitionOperations call to fetch more of
     /// the matching metadata.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
     /// The list of matching instance partition long-running operations. Each operation's name will be
     /// prefixed by the instance partition's name. The operation's metadata field type `metadata.type_url`
     /// describes the type of the metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
     /// The list of unreachable instance partitions. It includes the names of instance partitions whose
     /// operation metadata could not be retrieved within instance_partition_deadline.
-    #[serde(
-        rename = "unreachableInstancePartitions",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "unreachableInstancePartitions")]
     pub unreachable_instance_partitions: Option<Vec<String>>,
 }
 impl ListInstancePartitionOperationsResponse {
@@ -7623,15 +7580,14 @@ impl ListInstancePartitionOperationsResponse {
 #[non_exhaustive]
 pub struct ListInstancePartitionsResponse {
     /// The list of requested instancePartitions.
-    #[serde(rename = "instancePartitions", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "instancePartitions")]
     pub instance_partitions: Option<Vec<InstancePartition>>,
     /// `next_page_token` can be sent in a subsequent ListInstancePartitions call to fetch more of the
     /// matching instance partitions.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
     /// The list of unreachable instances or instance partitions. It includes the names of instances or
     /// instance partitions whose metadata could not be retrieved within instance_partition_deadline.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unreachable: Option<Vec<String>>,
 }
 impl ListInstancePartitionsResponse {
@@ -7665,15 +7621,13 @@ impl ListInstancePartitionsResponse {
 #[non_exhaustive]
 pub struct ListInstancesResponse {
     /// The list of requested instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instances: Option<Vec<Instance>>,
     /// `next_page_token` can be sent in a subsequent ListInstances call to fetch more of the matching
     /// instances.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
     /// The list of unreachable instances. It includes the names of instances whose metadata could not be
     /// retrieved within instance_deadline.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unreachable: Option<Vec<String>>,
 }
 impl ListInstancesResponse {
@@ -7703,15 +7657,13 @@ impl ListInstancesResponse {
 #[non_exhaustive]
 pub struct ListOperationsResponse {
     /// The standard List next-page token.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
     /// A list of operations that matches the specified filter in the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
     /// Unordered list. Unreachable resources. Populated when the request sets
     /// `ListOperationsRequest.return_partial_success` and reads across collections. For example, when
     /// attempting to list all resources across all supported locations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unreachable: Option<Vec<String>>,
 }
 impl ListOperationsResponse {
@@ -7741,10 +7693,9 @@ impl ListOperationsResponse {
 #[non_exhaustive]
 pub struct ListScansResponse {
     /// Token to retrieve the next page of results, or empty if there are no more results in the list.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
     /// Available scans based on the list query parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scans: Option<Vec<Scan>>,
 }
 impl ListScansResponse {
@@ -7770,10 +7721,9 @@ impl ListScansResponse {
 pub struct ListSessionsResponse {
     /// `next_page_token` can be sent in a subsequent ListSessions call to fetch more of the matching
     /// sessions.
-    #[serde(rename = "nextPageToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextPageToken")]
     pub next_page_token: Option<String>,
     /// The list of requested sessions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<Session>>,
 }
 impl ListSessionsResponse {
@@ -7800,14 +7750,11 @@ impl ListSessionsResponse {
 pub struct LocalizedString {
     /// A map of arguments used when creating the localized message. Keys represent parameter names which
     /// may be used by the localized version when substituting dynamic values.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<std::collections::HashMap<String, String>>,
     /// The canonical English version of this message. If no token is provided or the front-end has no
     /// message associated with the token, this text will be displayed as-is.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The token identifying the message, e.g. 'METRIC_READ_CPU'. This should be unique within the service.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
 impl LocalizedString {
@@ -7841,19 +7788,16 @@ impl LocalizedString {
 #[non_exhaustive]
 pub struct Metric {
     /// The aggregation function used to aggregate each key bucket
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregation: Option<MetricAggregation>,
     /// The category of the metric, e.g. "Activity", "Alerts", "Reads", etc.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<LocalizedString>,
     /// The references to numerator and denominator metrics for a derived metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub derived: Option<DerivedMetric>,
     /// The displayed label of the metric.
-    #[serde(rename = "displayLabel", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayLabel")]
     pub display_label: Option<LocalizedString>,
     /// Whether the metric has any non-zero data.
-    #[serde(rename = "hasNonzeroData", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hasNonzeroData")]
     pub has_nonzero_data: Option<bool>,
     /// The value that is considered hot for the metric. On a per metric basis hotness signals high
     /// utilization and something that might potentially be a cause for concern by the end user. hot_value
@@ -7861,32 +7805,27 @@ pub struct Metric {
     #[serde(
         rename = "hotValue",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::special_float"
+        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub hot_value: Option<f32>,
     /// The (sparse) mapping from time index to an IndexedHotKey message, representing those time intervals
     /// for which there are hot keys.
-    #[serde(rename = "indexedHotKeys", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "indexedHotKeys")]
     pub indexed_hot_keys: Option<std::collections::HashMap<String, IndexedHotKey>>,
     /// The (sparse) mapping from time interval index to an IndexedKeyRangeInfos message, representing those
     /// time intervals for which there are informational messages concerning key ranges.
-    #[serde(rename = "indexedKeyRangeInfos", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "indexedKeyRangeInfos")]
     pub indexed_key_range_infos: Option<
         std::collections::HashMap<String, IndexedKeyRangeInfos>,
     >,
     /// Information about the metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<LocalizedString>,
     /// The data for the metric as a matrix.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub matrix: Option<MetricMatrix>,
     /// The unit of the metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<LocalizedString>,
     /// Whether the metric is visible to the end user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub visible: Option<bool>,
 }
 impl Metric {
@@ -8036,7 +7975,6 @@ impl schemars::JsonSchema for MetricAggregation {
 #[non_exhaustive]
 pub struct MetricMatrix {
     /// The rows of the matrix.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<Vec<MetricMatrixRow>>,
 }
 impl MetricMatrix {
@@ -8058,8 +7996,7 @@ pub struct MetricMatrixRow {
     /// The columns of the row.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::special_float"
+        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<f32>>"))]
     pub cols: Option<Vec<f32>>,
@@ -8375,29 +8312,24 @@ impl MutationGroup {
 pub struct Operation {
     /// If the value is `false`, it means the operation is still in progress. If `true`, the operation is
     /// completed, and either `error` or `response` is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub done: Option<bool>,
     /// The error result of the operation in case of failure or cancellation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Status>,
     /// Service-specific metadata associated with the operation. It typically contains progress information
     /// and common metadata such as create time. Some services might not provide such metadata. Any method
     /// that returns a long-running operation should document the metadata type, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
     /// The server-assigned name, which is only unique within the same service that originally returns it.
     /// If you use the default HTTP mapping, the `name` should be a resource name ending with
     /// `operations/{unique_id}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The normal, successful response of the operation. If the original method returns no data on success,
     /// such as `Delete`, the response is `google.protobuf.Empty`. If the original method is standard
     /// `Get`/`Create`/`Update`, the response should be the resource. For other methods, the response should
     /// have the type `XxxResponse`, where `Xxx` is the original method name. For example, if the original
     /// method name is `TakeSnapshot()`, the inferred response type is `TakeSnapshotResponse`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
@@ -8542,29 +8474,26 @@ impl OptimizeRestoredDatabaseMetadata {
 pub struct PartialResultSet {
     /// If true, then the final value in values is chunked, and must be combined with more values from
     /// subsequent `PartialResultSet`s to obtain a complete field value.
-    #[serde(rename = "chunkedValue", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "chunkedValue")]
     pub chunked_value: Option<bool>,
     /// Optional. Indicates whether this is the last `PartialResultSet` in the stream. The server might
     /// optionally set this field. Clients shouldn't rely on this field being set in all cases.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<bool>,
     /// Metadata about the result set, such as row type information. Only present in the first response.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ResultSetMetadata>,
     /// Optional. A precommit token is included if the read-write transaction has multiplexed sessions
     /// enabled. Pass the precommit token with the highest sequence number from this transaction attempt to
     /// the Commit request for this transaction.
-    #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "precommitToken")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// Streaming calls might be interrupted for a variety of reasons, such as TCP connection loss. If this
     /// occurs, the stream of results can be resumed by re-sending the original request and including
     /// `resume_token`. Note that executing any other transaction in the same session invalidates the token.
-    #[serde(rename = "resumeToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "resumeToken")]
     pub resume_token: Option<nimbus_google::codegen::Blob>,
     /// Query plan and execution statistics for the statement that produced this streaming result set. These
     /// can be requested by setting ExecuteSqlRequest.query_mode and are sent only once with the last
     /// response in the stream. This field is also present in the last response for DML statements.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<ResultSetStats>,
     /// A streamed result set consists of a stream of values, which might be split into many
     /// `PartialResultSet` messages to accommodate large rows and/or large values. Every N complete values
@@ -8594,7 +8523,6 @@ pub struct PartialResultSet {
     /// `resume_token`. Execution can only be resumed from a previously yielded `resume_token`. For the
     /// above sequence of `PartialResultSet`s, resuming the query with `"resume_token": "Af65..."` yields
     /// results from the `PartialResultSet` with value "orl".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<nimbus_google::codegen::Document>>,
 }
 impl PartialResultSet {
@@ -8654,7 +8582,7 @@ impl PartialResultSet {
 pub struct Partition {
     /// This token can be passed to `Read`, `StreamingRead`, `ExecuteSql`, or `ExecuteStreamingSql` requests
     /// to restrict the results to those identified by this partition token.
-    #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "partitionToken")]
     pub partition_token: Option<nimbus_google::codegen::Blob>,
 }
 impl Partition {
@@ -8840,9 +8768,8 @@ pub struct PartitionOptions {
     /// this maximum count request.
     #[serde(
         rename = "maxPartitions",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub max_partitions: Option<i64>,
@@ -8851,9 +8778,8 @@ pub struct PartitionOptions {
     /// is only a hint. The actual size of each partition can be smaller or larger than this size request.
     #[serde(
         rename = "partitionSizeBytes",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub partition_size_bytes: Option<i64>,
@@ -9020,10 +8946,8 @@ impl PartitionReadRequest {
 #[non_exhaustive]
 pub struct PartitionResponse {
     /// Partitions created by this request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partitions: Option<Vec<Partition>>,
     /// Transaction created by this request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<Transaction>,
 }
 impl PartitionResponse {
@@ -9114,35 +9038,32 @@ impl PartitionedDml {
 #[non_exhaustive]
 pub struct PlanNode {
     /// List of child node `index`es and their relationship to this parent.
-    #[serde(rename = "childLinks", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "childLinks")]
     pub child_links: Option<Vec<ChildLink>>,
     /// The display name for the node.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The execution statistics associated with the node, contained in a group of key-value pairs. Only
     /// present if the plan was returned as a result of a profile query. For example, number of executions,
     /// number of rows/time per execution etc.
-    #[serde(rename = "executionStats", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "executionStats")]
     pub execution_stats: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
     /// The `PlanNode`'s index in node list.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<i32>,
     /// Used to determine the type of node. May be needed for visualizing different kinds of nodes
     /// differently. For example, If the node is a SCALAR node, it will have a condensed representation
     /// which can be used to directly embed a description of the node in its parent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<PlanNodeKind>,
     /// Attributes relevant to the node contained in a group of key-value pairs. For example, a Parameter
     /// Reference node could have the following information in its metadata: { "parameter_reference":
     /// "param1", "parameter_type": "array" }
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
     /// Condensed representation for SCALAR nodes.
-    #[serde(rename = "shortRepresentation", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "shortRepresentation")]
     pub short_representation: Option<ShortRepresentation>,
 }
 impl PlanNode {
@@ -9364,19 +9285,17 @@ impl Policy {
 #[non_exhaustive]
 pub struct PrefixNode {
     /// Whether this corresponds to a data_source name.
-    #[serde(rename = "dataSourceNode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataSourceNode")]
     pub data_source_node: Option<bool>,
     /// The depth in the prefix hierarchy.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub depth: Option<i32>,
     /// The index of the end key bucket of the range that this node spans.
-    #[serde(rename = "endIndex", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endIndex")]
     pub end_index: Option<i32>,
     /// The index of the start key bucket of the range that this node spans.
-    #[serde(rename = "startIndex", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "startIndex")]
     pub start_index: Option<i32>,
     /// The string represented by the prefix node.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub word: Option<String>,
 }
 impl PrefixNode {
@@ -9561,7 +9480,7 @@ impl schemars::JsonSchema for ProjectsInstancesDatabasesGetScansView {
 pub struct QueryAdvisorResult {
     /// Optional. Index Recommendation for a query. This is an optional field and the recommendation will
     /// only be available when the recommendation guarantees significant improvement in query performance.
-    #[serde(rename = "indexAdvice", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "indexAdvice")]
     pub index_advice: Option<Vec<IndexAdvice>>,
 }
 impl QueryAdvisorResult {
@@ -9631,11 +9550,11 @@ impl QueryOptions {
 pub struct QueryPlan {
     /// The nodes in the query plan. Plan nodes are returned in pre-order starting with the plan root. Each
     /// PlanNode's `id` corresponds to its index in `plan_nodes`.
-    #[serde(rename = "planNodes", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "planNodes")]
     pub plan_nodes: Option<Vec<PlanNode>>,
     /// Optional. The advise/recommendations for a query. Currently this field will be serving index
     /// recommendations for a query.
-    #[serde(rename = "queryAdvice", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "queryAdvice")]
     pub query_advice: Option<QueryAdvisorResult>,
 }
 impl QueryPlan {
@@ -9842,9 +9761,8 @@ pub struct ReadOnly {
     /// `"2014-10-02T15:01:23.045123456Z"`.
     #[serde(
         rename = "minReadTimestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -9859,9 +9777,8 @@ pub struct ReadOnly {
     /// nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
     #[serde(
         rename = "readTimestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -9949,9 +9866,8 @@ pub struct ReadRequest {
     /// If greater than zero, only the first `limit` rows are yielded. If `limit` is zero, the default is no
     /// limit. A limit can't be specified if `partition_token` is set.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub limit: Option<i64>,
@@ -11186,24 +11102,21 @@ impl schemars::JsonSchema for RestoreInfoSourceType {
 #[non_exhaustive]
 pub struct ResultSet {
     /// Metadata about the result set, such as row type information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ResultSetMetadata>,
     /// Optional. A precommit token is included if the read-write transaction is on a multiplexed session.
     /// Pass the precommit token with the highest sequence number from this transaction attempt to the
     /// Commit request for this transaction.
-    #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "precommitToken")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// Each element in `rows` is a row whose format is defined by metadata.row_type. The ith element in
     /// each row matches the ith field in metadata.row_type. Elements are encoded based on type as described
     /// here.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<Vec<Vec<nimbus_google::codegen::Document>>>,
     /// Query plan and execution statistics for the SQL statement that produced this result set. These can
     /// be requested by setting ExecuteSqlRequest.query_mode. DML statements always produce stats containing
     /// the number of rows modified, unless executed using the ExecuteSqlRequest.QueryMode.PLAN
     /// ExecuteSqlRequest.query_mode. Other fields might or might not be populated, based on the
     /// ExecuteSqlRequest.query_mode.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<ResultSetStats>,
 }
 impl ResultSet {
@@ -11246,18 +11159,17 @@ pub struct ResultSetMetadata {
     /// Indicates the field names and types for the rows in the result set. For example, a SQL query like
     /// `"SELECT UserId, UserName FROM Users"` could return a `row_type` value like: "fields": \[ { "name":
     /// "UserId", "type": { "code": "INT64" } }, { "name": "UserName", "type": { "code": "STRING" } }, \]
-    #[serde(rename = "rowType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rowType")]
     pub row_type: Option<StructType>,
     /// If the read or SQL query began a transaction as a side-effect, the information about the new
     /// transaction is yielded here.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<Transaction>,
     /// A SQL query can be parameterized. In PLAN mode, these parameters can be undeclared. This indicates
     /// the field names and types for those undeclared parameters in the SQL query. For example, a SQL query
     /// like `"SELECT * FROM Users where UserId = @userId and UserName = @userName "` could return a
     /// `undeclared_parameters` value like: "fields": \[ { "name": "UserId", "type": { "code": "INT64" } },
     /// { "name": "UserName", "type": { "code": "STRING" } }, \]
-    #[serde(rename = "undeclaredParameters", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "undeclaredParameters")]
     pub undeclared_parameters: Option<StructType>,
 }
 impl ResultSetMetadata {
@@ -11287,12 +11199,12 @@ impl ResultSetMetadata {
 #[non_exhaustive]
 pub struct ResultSetStats {
     /// QueryPlan for the query associated with this result.
-    #[serde(rename = "queryPlan", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "queryPlan")]
     pub query_plan: Option<QueryPlan>,
     /// Aggregated statistics from the execution of the query. Only present when the query is profiled. For
     /// example, a query could return the statistics as follows: { "rows_returned": "3", "elapsed_time":
     /// "1.22 secs", "cpu_time": "1.19 secs" }
-    #[serde(rename = "queryStats", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "queryStats")]
     pub query_stats: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
@@ -11300,8 +11212,7 @@ pub struct ResultSetStats {
     #[serde(
         rename = "rowCountExact",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        deserialize_with = "nimbus_google::codegen::wire::int64_string::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub row_count_exact: Option<i64>,
@@ -11310,8 +11221,7 @@ pub struct ResultSetStats {
     #[serde(
         rename = "rowCountLowerBound",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        deserialize_with = "nimbus_google::codegen::wire::int64_string::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub row_count_lower_bound: Option<i64>,
@@ -11376,7 +11286,6 @@ impl RollbackRequest {
 #[non_exhaustive]
 pub struct Scan {
     /// Additional information provided by the implementer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
@@ -11384,8 +11293,7 @@ pub struct Scan {
     #[serde(
         rename = "endTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -11393,19 +11301,17 @@ pub struct Scan {
     )]
     pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The unique name of the scan, specific to the Database service implementing this interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Output only. Cloud Key Visualizer scan data. Note, this field is not available to the ListScans
     /// method.
-    #[serde(rename = "scanData", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "scanData")]
     pub scan_data: Option<ScanData>,
     /// A range of time (inclusive) for when the scan is defined. The lower bound for when the scan is
     /// defined.
     #[serde(
         rename = "startTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -11462,14 +11368,12 @@ impl Scan {
 pub struct ScanData {
     /// Cloud Key Visualizer scan data. The range of time this information covers is captured via the above
     /// time range fields. Note, this field is not available to the ListScans method.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VisualizationData>,
     /// The upper bound for when the contained data is defined.
     #[serde(
         rename = "endTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -11481,8 +11385,7 @@ pub struct ScanData {
     #[serde(
         rename = "startTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -11594,9 +11497,8 @@ pub struct SendValue {
     /// replace it with a value closer to the current time.
     #[serde(
         rename = "deliverTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -11771,12 +11673,10 @@ impl SetIamPolicyRequest {
 #[non_exhaustive]
 pub struct ShortRepresentation {
     /// A string representation of the expression subtree rooted at this node.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A mapping of (subquery variable name) -&gt; (subquery node id) for cases where the `description`
     /// string of this node references a `SCALAR` subquery contained in the expression subtree rooted at
     /// this node. The referenced `SCALAR` subquery may not necessarily be a direct child of this node.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subqueries: Option<std::collections::HashMap<String, i32>>,
 }
 impl ShortRepresentation {
@@ -11831,9 +11731,8 @@ pub struct SplitPoints {
     /// specified.
     #[serde(
         rename = "expireTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -12031,7 +11930,6 @@ impl TestIamPermissionsRequest {
 #[non_exhaustive]
 pub struct TestIamPermissionsResponse {
     /// A subset of `TestPermissionsRequest.permissions` that the caller is allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
 }
 impl TestIamPermissionsResponse {
@@ -12053,13 +11951,12 @@ pub struct Transaction {
     /// `id` may be used to identify the transaction in subsequent Read, ExecuteSql, Commit, or Rollback
     /// calls. Single-use read-only transactions do not have IDs, because single-use transactions do not
     /// support multiple requests.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<nimbus_google::codegen::Blob>,
     /// A precommit token is included in the response of a BeginTransaction request if the read-write
     /// transaction is on a multiplexed session and a mutation_key was specified in the BeginTransaction.
     /// The precommit token with the highest sequence number from this transaction attempt should be passed
     /// to the Commit request for this transaction.
-    #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "precommitToken")]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// For snapshot read-only transactions, the read timestamp chosen for the transaction. Not returned by
     /// default: see TransactionOptions.ReadOnly.return_read_timestamp. A timestamp in RFC3339 UTC \"Zulu\"
@@ -12067,8 +11964,7 @@ pub struct Transaction {
     #[serde(
         rename = "readTimestamp",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -13233,40 +13129,36 @@ impl UpdateInstanceRequest {
 #[non_exhaustive]
 pub struct VisualizationData {
     /// The token signifying the end of a data_source.
-    #[serde(rename = "dataSourceEndToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataSourceEndToken")]
     pub data_source_end_token: Option<String>,
     /// The token delimiting a datasource name from the rest of a key in a data_source.
-    #[serde(
-        rename = "dataSourceSeparatorToken",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataSourceSeparatorToken")]
     pub data_source_separator_token: Option<String>,
     /// The list of messages (info, alerts, ...)
-    #[serde(rename = "diagnosticMessages", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "diagnosticMessages")]
     pub diagnostic_messages: Option<Vec<DiagnosticMessage>>,
     /// We discretize the entire keyspace into buckets. Assuming each bucket has an inclusive keyrange and
     /// covers keys from k(i) ... k(n). In this case k(n) would be an end key for a given range.
     /// end_key_string is the collection of all such end keys
-    #[serde(rename = "endKeyStrings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "endKeyStrings")]
     pub end_key_strings: Option<Vec<String>>,
     /// Whether this scan contains PII.
-    #[serde(rename = "hasPii", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hasPii")]
     pub has_pii: Option<bool>,
     /// Keys of key ranges that contribute significantly to a given metric Can be thought of as heavy
     /// hitters.
-    #[serde(rename = "indexedKeys", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "indexedKeys")]
     pub indexed_keys: Option<Vec<String>>,
     /// The token delimiting the key prefixes.
-    #[serde(rename = "keySeparator", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "keySeparator")]
     pub key_separator: Option<String>,
     /// The unit for the key: e.g. 'key' or 'chunk'.
-    #[serde(rename = "keyUnit", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "keyUnit")]
     pub key_unit: Option<VisualizationDataKeyUnit>,
     /// The list of data objects for each metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Vec<Metric>>,
     /// The list of extracted key prefix nodes used in the key prefix hierarchy.
-    #[serde(rename = "prefixNodes", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "prefixNodes")]
     pub prefix_nodes: Option<Vec<PrefixNode>>,
 }
 impl VisualizationData {

@@ -8,7 +8,6 @@
 #[non_exhaustive]
 pub struct AccessDeniedException {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -40,20 +39,10 @@ impl AccessDeniedException {
 #[non_exhaustive]
 pub struct AssociateBrowserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
     /// The ARN of the browser settings.
-    #[serde(
-        skip_serializing,
-        rename = "browserSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "browserSettingsArn")]
     pub browser_settings_arn: String,
 }
 impl AssociateBrowserSettingsRequest {
@@ -117,20 +106,10 @@ impl AssociateBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateDataProtectionSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
     /// The ARN of the data protection settings.
-    #[serde(
-        skip_serializing,
-        rename = "dataProtectionSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "dataProtectionSettingsArn")]
     pub data_protection_settings_arn: String,
 }
 impl AssociateDataProtectionSettingsRequest {
@@ -194,20 +173,10 @@ impl AssociateDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateIpAccessSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
     /// The ARN of the IP access settings.
-    #[serde(
-        skip_serializing,
-        rename = "ipAccessSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "ipAccessSettingsArn")]
     pub ip_access_settings_arn: String,
 }
 impl AssociateIpAccessSettingsRequest {
@@ -271,20 +240,10 @@ impl AssociateIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateNetworkSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
     /// The ARN of the network settings.
-    #[serde(
-        skip_serializing,
-        rename = "networkSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "networkSettingsArn")]
     pub network_settings_arn: String,
 }
 impl AssociateNetworkSettingsRequest {
@@ -348,20 +307,10 @@ impl AssociateNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateTrustStoreRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
     /// The ARN of the trust store.
-    #[serde(
-        skip_serializing,
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "trustStoreArn")]
     pub trust_store_arn: String,
 }
 impl AssociateTrustStoreRequest {
@@ -425,20 +374,10 @@ impl AssociateTrustStoreResponse {
 #[non_exhaustive]
 pub struct AssociateUserAccessLoggingSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
     /// The ARN of the user access logging settings.
-    #[serde(
-        skip_serializing,
-        rename = "userAccessLoggingSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "userAccessLoggingSettingsArn")]
     pub user_access_logging_settings_arn: String,
 }
 impl AssociateUserAccessLoggingSettingsRequest {
@@ -502,20 +441,10 @@ impl AssociateUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct AssociateUserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
     /// The ARN of the user settings.
-    #[serde(
-        skip_serializing,
-        rename = "userSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "userSettingsArn")]
     pub user_settings_arn: String,
 }
 impl AssociateUserSettingsRequest {
@@ -652,19 +581,16 @@ pub struct BrowserSettings {
     )]
     pub browser_settings_arn: String,
     /// A list of web portal ARNs that this browser settings is associated with.
-    #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "associatedPortalArns")]
     pub associated_portal_arns: Option<Vec<String>>,
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
-    #[serde(rename = "browserPolicy", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "browserPolicy")]
     pub browser_policy: Option<String>,
     /// The customer managed key used to encrypt sensitive information in the browser settings.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerManagedKey")]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the browser settings.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "additionalEncryptionContext")]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
 impl BrowserSettings {
@@ -794,20 +720,16 @@ impl schemars::JsonSchema for BrowserType {
 #[non_exhaustive]
 pub struct Certificate {
     /// A hexadecimal identifier for the certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub thumbprint: Option<String>,
     /// The entity the certificate belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The entity that issued the certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// The certificate is not valid before this date.
     #[serde(
         rename = "notValidBefore",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_before: Option<nimbus_aws::codegen::DateTime>,
@@ -815,13 +737,11 @@ pub struct Certificate {
     #[serde(
         rename = "notValidAfter",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_after: Option<nimbus_aws::codegen::DateTime>,
     /// The body of the certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<nimbus_aws::codegen::Blob>,
 }
 impl Certificate {
@@ -872,20 +792,16 @@ impl Certificate {
 #[non_exhaustive]
 pub struct CertificateSummary {
     /// A hexadecimal identifier for the certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub thumbprint: Option<String>,
     /// The entity the certificate belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The entity that issued the certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// The certificate is not valid before this date.
     #[serde(
         rename = "notValidBefore",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_before: Option<nimbus_aws::codegen::DateTime>,
@@ -893,8 +809,7 @@ pub struct CertificateSummary {
     #[serde(
         rename = "notValidAfter",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_after: Option<nimbus_aws::codegen::DateTime>,
@@ -942,13 +857,12 @@ impl CertificateSummary {
 #[non_exhaustive]
 pub struct ConflictException {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Identifier of the resource affected.
-    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "resourceId")]
     pub resource_id: Option<String>,
     /// Type of the resource affected.
-    #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "resourceType")]
     pub resource_type: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -1082,11 +996,7 @@ pub struct CreateBrowserSettingsRequest {
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
-    #[serde(
-        rename = "browserPolicy",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "browserPolicy")]
     pub browser_policy: String,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -1315,25 +1225,13 @@ impl CreateDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct CreateIdentityProviderRequest {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "portalArn")]
     pub portal_arn: String,
     /// The identity provider name.
-    #[serde(
-        rename = "identityProviderName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "identityProviderName")]
     pub identity_provider_name: String,
     /// The identity provider type.
-    #[serde(
-        rename = "identityProviderType",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "identityProviderType")]
     pub identity_provider_type: IdentityProviderType,
     /// The identity provider details. The following list describes the provider detail keys for each
     /// identity provider type.
@@ -1369,11 +1267,7 @@ pub struct CreateIdentityProviderRequest {
     ///   - `IDPInit` (boolean) *optional*
     ///   - `RequestSigningAlgorithm` (string) *optional* - Only accepts `rsa-sha256`
     ///   - `EncryptedResponses` (boolean) *optional*
-    #[serde(
-        rename = "identityProviderDetails",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "identityProviderDetails")]
     pub identity_provider_details: std::collections::HashMap<String, String>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -1483,11 +1377,7 @@ pub struct CreateIpAccessSettingsRequest {
     )]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// The IP rules of the IP access settings.
-    #[serde(
-        rename = "ipRules",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "ipRules")]
     pub ip_rules: Vec<IpRule>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -1592,26 +1482,14 @@ impl CreateIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct CreateNetworkSettingsRequest {
     /// The VPC that streaming instances will connect to.
-    #[serde(
-        rename = "vpcId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "vpcId")]
     pub vpc_id: String,
     /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At
     /// least two of these subnets must be in different availability zones.
-    #[serde(
-        rename = "subnetIds",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "subnetIds")]
     pub subnet_ids: Vec<String>,
     /// One or more security groups used to control access from streaming instances to your VPC.
-    #[serde(
-        rename = "securityGroupIds",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "securityGroupIds")]
     pub security_group_ids: Vec<String>,
     /// The tags to add to the network settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1854,11 +1732,7 @@ impl CreatePortalResponse {
 #[non_exhaustive]
 pub struct CreateTrustStoreRequest {
     /// A list of CA certificates to be added to the trust store.
-    #[serde(
-        rename = "certificateList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "certificateList")]
     pub certificate_list: Vec<nimbus_aws::codegen::Blob>,
     /// The tags to add to the trust store. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1938,11 +1812,7 @@ impl CreateTrustStoreResponse {
 #[non_exhaustive]
 pub struct CreateUserAccessLoggingSettingsRequest {
     /// The ARN of the Kinesis stream.
-    #[serde(
-        rename = "kinesisStreamArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "kinesisStreamArn")]
     pub kinesis_stream_arn: String,
     /// The tags to add to the user settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2022,39 +1892,19 @@ impl CreateUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct CreateUserSettingsRequest {
     /// Specifies whether the user can copy text from the streaming session to the local device.
-    #[serde(
-        rename = "copyAllowed",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "copyAllowed")]
     pub copy_allowed: EnabledType,
     /// Specifies whether the user can paste text from the local device to the streaming session.
-    #[serde(
-        rename = "pasteAllowed",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "pasteAllowed")]
     pub paste_allowed: EnabledType,
     /// Specifies whether the user can download files from the streaming session to the local device.
-    #[serde(
-        rename = "downloadAllowed",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "downloadAllowed")]
     pub download_allowed: EnabledType,
     /// Specifies whether the user can upload files from the local device to the streaming session.
-    #[serde(
-        rename = "uploadAllowed",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "uploadAllowed")]
     pub upload_allowed: EnabledType,
     /// Specifies whether the user can print to the local device.
-    #[serde(
-        rename = "printAllowed",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "printAllowed")]
     pub print_allowed: EnabledType,
     /// The tags to add to the user settings resource. A tag is a key-value pair.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2324,37 +2174,29 @@ pub struct DataProtectionSettings {
     )]
     pub data_protection_settings_arn: String,
     /// The inline redaction configuration for the data protection settings.
-    #[serde(
-        rename = "inlineRedactionConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inlineRedactionConfiguration")]
     pub inline_redaction_configuration: Option<InlineRedactionConfiguration>,
     /// A list of web portal ARNs that this data protection settings resource is associated with.
-    #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "associatedPortalArns")]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The display name of the data protection settings.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The description of the data protection settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The creation date timestamp of the data protection settings.
     #[serde(
         rename = "creationDate",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The customer managed key used to encrypt sensitive information in the data protection settings.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerManagedKey")]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the data protection settings.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "additionalEncryptionContext")]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
 impl DataProtectionSettings {
@@ -2442,17 +2284,15 @@ pub struct DataProtectionSettingsSummary {
     )]
     pub data_protection_settings_arn: String,
     /// The display name of the data protection settings.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The description of the data protection settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The creation date timestamp of the data protection settings.
     #[serde(
         rename = "creationDate",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
@@ -2501,12 +2341,7 @@ impl std::fmt::Debug for DataProtectionSettingsSummary {
 #[non_exhaustive]
 pub struct DeleteBrowserSettingsRequest {
     /// The ARN of the browser settings.
-    #[serde(
-        skip_serializing,
-        rename = "browserSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "browserSettingsArn")]
     pub browser_settings_arn: String,
 }
 impl DeleteBrowserSettingsRequest {
@@ -2544,12 +2379,7 @@ impl DeleteBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct DeleteDataProtectionSettingsRequest {
     /// The ARN of the data protection settings.
-    #[serde(
-        skip_serializing,
-        rename = "dataProtectionSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "dataProtectionSettingsArn")]
     pub data_protection_settings_arn: String,
 }
 impl DeleteDataProtectionSettingsRequest {
@@ -2588,12 +2418,7 @@ impl DeleteDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct DeleteIdentityProviderRequest {
     /// The ARN of the identity provider.
-    #[serde(
-        skip_serializing,
-        rename = "identityProviderArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "identityProviderArn")]
     pub identity_provider_arn: String,
 }
 impl DeleteIdentityProviderRequest {
@@ -2632,12 +2457,7 @@ impl DeleteIdentityProviderResponse {
 #[non_exhaustive]
 pub struct DeleteIpAccessSettingsRequest {
     /// The ARN of the IP access settings.
-    #[serde(
-        skip_serializing,
-        rename = "ipAccessSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "ipAccessSettingsArn")]
     pub ip_access_settings_arn: String,
 }
 impl DeleteIpAccessSettingsRequest {
@@ -2676,12 +2496,7 @@ impl DeleteIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct DeleteNetworkSettingsRequest {
     /// The ARN of the network settings.
-    #[serde(
-        skip_serializing,
-        rename = "networkSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "networkSettingsArn")]
     pub network_settings_arn: String,
 }
 impl DeleteNetworkSettingsRequest {
@@ -2719,12 +2534,7 @@ impl DeleteNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct DeletePortalRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl DeletePortalRequest {
@@ -2762,12 +2572,7 @@ impl DeletePortalResponse {
 #[non_exhaustive]
 pub struct DeleteTrustStoreRequest {
     /// The ARN of the trust store.
-    #[serde(
-        skip_serializing,
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "trustStoreArn")]
     pub trust_store_arn: String,
 }
 impl DeleteTrustStoreRequest {
@@ -2805,12 +2610,7 @@ impl DeleteTrustStoreResponse {
 #[non_exhaustive]
 pub struct DeleteUserAccessLoggingSettingsRequest {
     /// The ARN of the user access logging settings.
-    #[serde(
-        skip_serializing,
-        rename = "userAccessLoggingSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "userAccessLoggingSettingsArn")]
     pub user_access_logging_settings_arn: String,
 }
 impl DeleteUserAccessLoggingSettingsRequest {
@@ -2849,12 +2649,7 @@ impl DeleteUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct DeleteUserSettingsRequest {
     /// The ARN of the user settings.
-    #[serde(
-        skip_serializing,
-        rename = "userSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "userSettingsArn")]
     pub user_settings_arn: String,
 }
 impl DeleteUserSettingsRequest {
@@ -2892,12 +2687,7 @@ impl DeleteUserSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateBrowserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl DisassociateBrowserSettingsRequest {
@@ -2936,12 +2726,7 @@ impl DisassociateBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateDataProtectionSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl DisassociateDataProtectionSettingsRequest {
@@ -2980,12 +2765,7 @@ impl DisassociateDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateIpAccessSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl DisassociateIpAccessSettingsRequest {
@@ -3024,12 +2804,7 @@ impl DisassociateIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateNetworkSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl DisassociateNetworkSettingsRequest {
@@ -3068,12 +2843,7 @@ impl DisassociateNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateTrustStoreRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl DisassociateTrustStoreRequest {
@@ -3112,12 +2882,7 @@ impl DisassociateTrustStoreResponse {
 #[non_exhaustive]
 pub struct DisassociateUserAccessLoggingSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl DisassociateUserAccessLoggingSettingsRequest {
@@ -3156,12 +2921,7 @@ impl DisassociateUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct DisassociateUserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl DisassociateUserSettingsRequest {
@@ -3264,20 +3024,10 @@ impl schemars::JsonSchema for EnabledType {
 #[non_exhaustive]
 pub struct ExpireSessionRequest {
     /// The ID of the web portal for the session.
-    #[serde(
-        skip_serializing,
-        rename = "portalId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalId")]
     pub portal_id: String,
     /// The ID of the session to expire.
-    #[serde(
-        skip_serializing,
-        rename = "sessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "sessionId")]
     pub session_id: String,
 }
 impl ExpireSessionRequest {
@@ -3316,12 +3066,7 @@ impl ExpireSessionResponse {
 #[non_exhaustive]
 pub struct GetBrowserSettingsRequest {
     /// The ARN of the browser settings.
-    #[serde(
-        skip_serializing,
-        rename = "browserSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "browserSettingsArn")]
     pub browser_settings_arn: String,
 }
 impl GetBrowserSettingsRequest {
@@ -3339,7 +3084,7 @@ impl GetBrowserSettingsRequest {
 #[non_exhaustive]
 pub struct GetBrowserSettingsResponse {
     /// The browser settings.
-    #[serde(rename = "browserSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "browserSettings")]
     pub browser_settings: Option<BrowserSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3367,12 +3112,7 @@ impl GetBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct GetDataProtectionSettingsRequest {
     /// The ARN of the data protection settings.
-    #[serde(
-        skip_serializing,
-        rename = "dataProtectionSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "dataProtectionSettingsArn")]
     pub data_protection_settings_arn: String,
 }
 impl GetDataProtectionSettingsRequest {
@@ -3390,7 +3130,7 @@ impl GetDataProtectionSettingsRequest {
 #[non_exhaustive]
 pub struct GetDataProtectionSettingsResponse {
     /// The data protection settings.
-    #[serde(rename = "dataProtectionSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataProtectionSettings")]
     pub data_protection_settings: Option<DataProtectionSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3423,12 +3163,7 @@ impl GetDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct GetIdentityProviderRequest {
     /// The ARN of the identity provider.
-    #[serde(
-        skip_serializing,
-        rename = "identityProviderArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "identityProviderArn")]
     pub identity_provider_arn: String,
 }
 impl GetIdentityProviderRequest {
@@ -3446,7 +3181,7 @@ impl GetIdentityProviderRequest {
 #[non_exhaustive]
 pub struct GetIdentityProviderResponse {
     /// The identity provider.
-    #[serde(rename = "identityProvider", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "identityProvider")]
     pub identity_provider: Option<IdentityProvider>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3474,12 +3209,7 @@ impl GetIdentityProviderResponse {
 #[non_exhaustive]
 pub struct GetIpAccessSettingsRequest {
     /// The ARN of the IP access settings.
-    #[serde(
-        skip_serializing,
-        rename = "ipAccessSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "ipAccessSettingsArn")]
     pub ip_access_settings_arn: String,
 }
 impl GetIpAccessSettingsRequest {
@@ -3497,7 +3227,7 @@ impl GetIpAccessSettingsRequest {
 #[non_exhaustive]
 pub struct GetIpAccessSettingsResponse {
     /// The IP access settings.
-    #[serde(rename = "ipAccessSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ipAccessSettings")]
     pub ip_access_settings: Option<IpAccessSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3525,12 +3255,7 @@ impl GetIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct GetNetworkSettingsRequest {
     /// The ARN of the network settings.
-    #[serde(
-        skip_serializing,
-        rename = "networkSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "networkSettingsArn")]
     pub network_settings_arn: String,
 }
 impl GetNetworkSettingsRequest {
@@ -3548,7 +3273,7 @@ impl GetNetworkSettingsRequest {
 #[non_exhaustive]
 pub struct GetNetworkSettingsResponse {
     /// The network settings.
-    #[serde(rename = "networkSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "networkSettings")]
     pub network_settings: Option<NetworkSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3576,12 +3301,7 @@ impl GetNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct GetPortalRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl GetPortalRequest {
@@ -3599,7 +3319,6 @@ impl GetPortalRequest {
 #[non_exhaustive]
 pub struct GetPortalResponse {
     /// The web portal.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub portal: Option<Portal>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3627,12 +3346,7 @@ impl GetPortalResponse {
 #[non_exhaustive]
 pub struct GetPortalServiceProviderMetadataRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl GetPortalServiceProviderMetadataRequest {
@@ -3657,10 +3371,7 @@ pub struct GetPortalServiceProviderMetadataResponse {
     )]
     pub portal_arn: String,
     /// The service provider SAML metadata.
-    #[serde(
-        rename = "serviceProviderSamlMetadata",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceProviderSamlMetadata")]
     pub service_provider_saml_metadata: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3696,20 +3407,10 @@ impl GetPortalServiceProviderMetadataResponse {
 #[non_exhaustive]
 pub struct GetSessionRequest {
     /// The ID of the web portal for the session.
-    #[serde(
-        skip_serializing,
-        rename = "portalId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalId")]
     pub portal_id: String,
     /// The ID of the session.
-    #[serde(
-        skip_serializing,
-        rename = "sessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "sessionId")]
     pub session_id: String,
 }
 impl GetSessionRequest {
@@ -3728,7 +3429,6 @@ impl GetSessionRequest {
 #[non_exhaustive]
 pub struct GetSessionResponse {
     /// The sessions in a list.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<Session>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3756,19 +3456,10 @@ impl GetSessionResponse {
 #[non_exhaustive]
 pub struct GetTrustStoreCertificateRequest {
     /// The ARN of the trust store certificate.
-    #[serde(
-        skip_serializing,
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "trustStoreArn")]
     pub trust_store_arn: String,
     /// The thumbprint of the trust store certificate.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub thumbprint: String,
 }
 impl GetTrustStoreCertificateRequest {
@@ -3797,7 +3488,6 @@ pub struct GetTrustStoreCertificateResponse {
     )]
     pub trust_store_arn: String,
     /// The certificate of the trust store certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3829,12 +3519,7 @@ impl GetTrustStoreCertificateResponse {
 #[non_exhaustive]
 pub struct GetTrustStoreRequest {
     /// The ARN of the trust store.
-    #[serde(
-        skip_serializing,
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "trustStoreArn")]
     pub trust_store_arn: String,
 }
 impl GetTrustStoreRequest {
@@ -3852,7 +3537,7 @@ impl GetTrustStoreRequest {
 #[non_exhaustive]
 pub struct GetTrustStoreResponse {
     /// The trust store.
-    #[serde(rename = "trustStore", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "trustStore")]
     pub trust_store: Option<TrustStore>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3880,12 +3565,7 @@ impl GetTrustStoreResponse {
 #[non_exhaustive]
 pub struct GetUserAccessLoggingSettingsRequest {
     /// The ARN of the user access logging settings.
-    #[serde(
-        skip_serializing,
-        rename = "userAccessLoggingSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "userAccessLoggingSettingsArn")]
     pub user_access_logging_settings_arn: String,
 }
 impl GetUserAccessLoggingSettingsRequest {
@@ -3903,10 +3583,7 @@ impl GetUserAccessLoggingSettingsRequest {
 #[non_exhaustive]
 pub struct GetUserAccessLoggingSettingsResponse {
     /// The user access logging settings.
-    #[serde(
-        rename = "userAccessLoggingSettings",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "userAccessLoggingSettings")]
     pub user_access_logging_settings: Option<UserAccessLoggingSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3939,12 +3616,7 @@ impl GetUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct GetUserSettingsRequest {
     /// The ARN of the user settings.
-    #[serde(
-        skip_serializing,
-        rename = "userSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "userSettingsArn")]
     pub user_settings_arn: String,
 }
 impl GetUserSettingsRequest {
@@ -3962,7 +3634,7 @@ impl GetUserSettingsRequest {
 #[non_exhaustive]
 pub struct GetUserSettingsResponse {
     /// The user settings.
-    #[serde(rename = "userSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userSettings")]
     pub user_settings: Option<UserSettings>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3997,10 +3669,10 @@ pub struct IdentityProvider {
     )]
     pub identity_provider_arn: String,
     /// The identity provider name.
-    #[serde(rename = "identityProviderName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "identityProviderName")]
     pub identity_provider_name: Option<String>,
     /// The identity provider type.
-    #[serde(rename = "identityProviderType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "identityProviderType")]
     pub identity_provider_type: Option<IdentityProviderType>,
     /// The identity provider details. The following list describes the provider detail keys for each
     /// identity provider type.
@@ -4036,7 +3708,7 @@ pub struct IdentityProvider {
     ///   - `IDPInit` (boolean) *optional*
     ///   - `RequestSigningAlgorithm` (string) *optional* - Only accepts `rsa-sha256`
     ///   - `EncryptedResponses` (boolean) *optional*
-    #[serde(rename = "identityProviderDetails", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "identityProviderDetails")]
     pub identity_provider_details: Option<std::collections::HashMap<String, String>>,
 }
 impl IdentityProvider {
@@ -4093,10 +3765,10 @@ pub struct IdentityProviderSummary {
     )]
     pub identity_provider_arn: String,
     /// The identity provider name.
-    #[serde(rename = "identityProviderName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "identityProviderName")]
     pub identity_provider_name: Option<String>,
     /// The identity provider type.
-    #[serde(rename = "identityProviderType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "identityProviderType")]
     pub identity_provider_type: Option<IdentityProviderType>,
 }
 impl IdentityProviderSummary {
@@ -4447,7 +4119,6 @@ impl schemars::JsonSchema for InstanceType {
 #[non_exhaustive]
 pub struct InternalServerException {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Advice to clients on when the call can be safely retried.
     #[serde(skip)]
@@ -4494,34 +4165,29 @@ pub struct IpAccessSettings {
     )]
     pub ip_access_settings_arn: String,
     /// A list of web portal ARNs that this IP access settings resource is associated with.
-    #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "associatedPortalArns")]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The IP rules of the IP access settings.
-    #[serde(rename = "ipRules", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ipRules")]
     pub ip_rules: Option<Vec<IpRule>>,
     /// The display name of the IP access settings.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The description of the IP access settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The creation date timestamp of the IP access settings.
     #[serde(
         rename = "creationDate",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The customer managed key used to encrypt sensitive information in the IP access settings.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerManagedKey")]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the IP access settings.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "additionalEncryptionContext")]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
 impl IpAccessSettings {
@@ -4602,17 +4268,15 @@ pub struct IpAccessSettingsSummary {
     )]
     pub ip_access_settings_arn: String,
     /// The display name of the IP access settings.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The description of the IP access settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The creation date timestamp of the IP access settings.
     #[serde(
         rename = "creationDate",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
@@ -4728,10 +4392,10 @@ impl ListBrowserSettingsRequest {
 #[non_exhaustive]
 pub struct ListBrowserSettingsResponse {
     /// The browser settings.
-    #[serde(rename = "browserSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "browserSettings")]
     pub browser_settings: Option<Vec<BrowserSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4796,10 +4460,10 @@ impl ListDataProtectionSettingsRequest {
 #[non_exhaustive]
 pub struct ListDataProtectionSettingsResponse {
     /// The data protection settings.
-    #[serde(rename = "dataProtectionSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "dataProtectionSettings")]
     pub data_protection_settings: Option<Vec<DataProtectionSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4843,12 +4507,7 @@ pub struct ListIdentityProvidersRequest {
     #[serde(skip_serializing, rename = "maxResults")]
     pub max_results: Option<i32>,
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
 }
 impl ListIdentityProvidersRequest {
@@ -4877,10 +4536,10 @@ impl ListIdentityProvidersRequest {
 #[non_exhaustive]
 pub struct ListIdentityProvidersResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The identity providers.
-    #[serde(rename = "identityProviders", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "identityProviders")]
     pub identity_providers: Option<Vec<IdentityProviderSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -4944,10 +4603,10 @@ impl ListIpAccessSettingsRequest {
 #[non_exhaustive]
 pub struct ListIpAccessSettingsResponse {
     /// The IP access settings.
-    #[serde(rename = "ipAccessSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ipAccessSettings")]
     pub ip_access_settings: Option<Vec<IpAccessSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5011,10 +4670,10 @@ impl ListNetworkSettingsRequest {
 #[non_exhaustive]
 pub struct ListNetworkSettingsResponse {
     /// The network settings.
-    #[serde(rename = "networkSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "networkSettings")]
     pub network_settings: Option<Vec<NetworkSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5078,10 +4737,9 @@ impl ListPortalsRequest {
 #[non_exhaustive]
 pub struct ListPortalsResponse {
     /// The portals in the list.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub portals: Option<Vec<PortalSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5114,12 +4772,7 @@ impl ListPortalsResponse {
 #[non_exhaustive]
 pub struct ListSessionsRequest {
     /// The ID of the web portal for the sessions.
-    #[serde(
-        skip_serializing,
-        rename = "portalId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalId")]
     pub portal_id: String,
     /// The username of the session.
     #[serde(skip_serializing)]
@@ -5202,7 +4855,7 @@ pub struct ListSessionsResponse {
     #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub sessions: Vec<SessionSummary>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5234,12 +4887,7 @@ impl ListSessionsResponse {
 #[non_exhaustive]
 pub struct ListTagsForResourceRequest {
     /// The ARN of the resource.
-    #[serde(
-        skip_serializing,
-        rename = "resourceArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "resourceArn")]
     pub resource_arn: String,
 }
 impl ListTagsForResourceRequest {
@@ -5257,7 +4905,6 @@ impl ListTagsForResourceRequest {
 #[non_exhaustive]
 pub struct ListTagsForResourceResponse {
     /// The tags of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5292,12 +4939,7 @@ impl std::fmt::Debug for ListTagsForResourceResponse {
 #[non_exhaustive]
 pub struct ListTrustStoreCertificatesRequest {
     /// The ARN of the trust store
-    #[serde(
-        skip_serializing,
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "trustStoreArn")]
     pub trust_store_arn: String,
     /// The pagination token used to retrieve the next page of results for this operation.
     #[serde(skip_serializing, rename = "nextToken")]
@@ -5332,7 +4974,7 @@ impl ListTrustStoreCertificatesRequest {
 #[non_exhaustive]
 pub struct ListTrustStoreCertificatesResponse {
     /// The certificate list.
-    #[serde(rename = "certificateList", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "certificateList")]
     pub certificate_list: Option<Vec<CertificateSummary>>,
     /// The ARN of the trust store.
     #[serde(
@@ -5342,7 +4984,7 @@ pub struct ListTrustStoreCertificatesResponse {
     )]
     pub trust_store_arn: String,
     /// The pagination token used to retrieve the next page of results for this operation.&gt;
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5410,10 +5052,10 @@ impl ListTrustStoresRequest {
 #[non_exhaustive]
 pub struct ListTrustStoresResponse {
     /// The trust stores.
-    #[serde(rename = "trustStores", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "trustStores")]
     pub trust_stores: Option<Vec<TrustStoreSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5475,13 +5117,10 @@ impl ListUserAccessLoggingSettingsRequest {
 #[non_exhaustive]
 pub struct ListUserAccessLoggingSettingsResponse {
     /// The user access logging settings.
-    #[serde(
-        rename = "userAccessLoggingSettings",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "userAccessLoggingSettings")]
     pub user_access_logging_settings: Option<Vec<UserAccessLoggingSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5547,10 +5186,10 @@ impl ListUserSettingsRequest {
 #[non_exhaustive]
 pub struct ListUserSettingsResponse {
     /// The user settings.
-    #[serde(rename = "userSettings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userSettings")]
     pub user_settings: Option<Vec<UserSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -5691,17 +5330,17 @@ pub struct NetworkSettings {
     )]
     pub network_settings_arn: String,
     /// A list of web portal ARNs that this network settings is associated with.
-    #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "associatedPortalArns")]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The VPC that streaming instances will connect to.
-    #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vpcId")]
     pub vpc_id: Option<String>,
     /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At
     /// least two of these subnets must be in different availability zones.
-    #[serde(rename = "subnetIds", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "subnetIds")]
     pub subnet_ids: Option<Vec<String>>,
     /// One or more security groups used to control access from streaming instances to your VPC.
-    #[serde(rename = "securityGroupIds", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "securityGroupIds")]
     pub security_group_ids: Option<Vec<String>>,
 }
 impl NetworkSettings {
@@ -5747,7 +5386,7 @@ pub struct NetworkSettingsSummary {
     )]
     pub network_settings_arn: String,
     /// The VPC ID of the network settings.
-    #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "vpcId")]
     pub vpc_id: Option<String>,
 }
 impl NetworkSettingsSummary {
@@ -5778,55 +5417,48 @@ pub struct Portal {
     )]
     pub portal_arn: String,
     /// The renderer that is used in streaming sessions.
-    #[serde(rename = "rendererType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rendererType")]
     pub renderer_type: Option<RendererType>,
     /// The browser that users see when using a streaming session.
-    #[serde(rename = "browserType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "browserType")]
     pub browser_type: Option<BrowserType>,
     /// The status of the web portal.
-    #[serde(rename = "portalStatus", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "portalStatus")]
     pub portal_status: Option<PortalStatus>,
     /// The endpoint URL of the web portal that users access in order to start streaming sessions.
-    #[serde(rename = "portalEndpoint", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "portalEndpoint")]
     pub portal_endpoint: Option<String>,
     /// The name of the web portal.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The creation date of the web portal.
     #[serde(
         rename = "creationDate",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The ARN of the browser settings that is associated with this web portal.
-    #[serde(rename = "browserSettingsArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "browserSettingsArn")]
     pub browser_settings_arn: Option<String>,
     /// The ARN of the data protection settings.
-    #[serde(
-        rename = "dataProtectionSettingsArn",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataProtectionSettingsArn")]
     pub data_protection_settings_arn: Option<String>,
     /// The ARN of the user settings that is associated with the web portal.
-    #[serde(rename = "userSettingsArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userSettingsArn")]
     pub user_settings_arn: Option<String>,
     /// The ARN of the network settings that is associated with the web portal.
-    #[serde(rename = "networkSettingsArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "networkSettingsArn")]
     pub network_settings_arn: Option<String>,
     /// The ARN of the trust store that is associated with the web portal.
-    #[serde(rename = "trustStoreArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "trustStoreArn")]
     pub trust_store_arn: Option<String>,
     /// A message that explains why the web portal is in its current status.
-    #[serde(rename = "statusReason", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "statusReason")]
     pub status_reason: Option<String>,
     /// The ARN of the user access logging settings that is associated with the web portal.
-    #[serde(
-        rename = "userAccessLoggingSettingsArn",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "userAccessLoggingSettingsArn")]
     pub user_access_logging_settings_arn: Option<String>,
     /// The type of authentication integration points used when signing into the web portal. Defaults to
     /// `Standard`.
@@ -5838,25 +5470,22 @@ pub struct Portal {
     /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
     /// (including external identity provider integration), plus user and group access to your web portal,
     /// can be configured in the IAM Identity Center.
-    #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authenticationType")]
     pub authentication_type: Option<AuthenticationType>,
     /// The ARN of the IP access settings.
-    #[serde(rename = "ipAccessSettingsArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ipAccessSettingsArn")]
     pub ip_access_settings_arn: Option<String>,
     /// The customer managed key used to encrypt sensitive information in the portal.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerManagedKey")]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the portal.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "additionalEncryptionContext")]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// The type and resources of the underlying instance.
-    #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "instanceType")]
     pub instance_type: Option<InstanceType>,
     /// The maximum number of concurrent sessions for the portal.
-    #[serde(rename = "maxConcurrentSessions", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "maxConcurrentSessions")]
     pub max_concurrent_sessions: Option<i32>,
 }
 impl Portal {
@@ -6081,52 +5710,45 @@ pub struct PortalSummary {
     )]
     pub portal_arn: String,
     /// The renderer that is used in streaming sessions.
-    #[serde(rename = "rendererType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rendererType")]
     pub renderer_type: Option<RendererType>,
     /// The browser type of the web portal.
-    #[serde(rename = "browserType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "browserType")]
     pub browser_type: Option<BrowserType>,
     /// The status of the web portal.
-    #[serde(rename = "portalStatus", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "portalStatus")]
     pub portal_status: Option<PortalStatus>,
     /// The endpoint URL of the web portal that users access in order to start streaming sessions.
-    #[serde(rename = "portalEndpoint", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "portalEndpoint")]
     pub portal_endpoint: Option<String>,
     /// The name of the web portal.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// The creation date of the web portal.
     #[serde(
         rename = "creationDate",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The ARN of the browser settings that is associated with the web portal.
-    #[serde(rename = "browserSettingsArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "browserSettingsArn")]
     pub browser_settings_arn: Option<String>,
     /// The ARN of the data protection settings.
-    #[serde(
-        rename = "dataProtectionSettingsArn",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataProtectionSettingsArn")]
     pub data_protection_settings_arn: Option<String>,
     /// The ARN of the user settings that is associated with the web portal.
-    #[serde(rename = "userSettingsArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userSettingsArn")]
     pub user_settings_arn: Option<String>,
     /// The ARN of the network settings that is associated with the web portal.
-    #[serde(rename = "networkSettingsArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "networkSettingsArn")]
     pub network_settings_arn: Option<String>,
     /// The ARN of the trust that is associated with this web portal.
-    #[serde(rename = "trustStoreArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "trustStoreArn")]
     pub trust_store_arn: Option<String>,
     /// The ARN of the user access logging settings that is associated with the web portal.
-    #[serde(
-        rename = "userAccessLoggingSettingsArn",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "userAccessLoggingSettingsArn")]
     pub user_access_logging_settings_arn: Option<String>,
     /// The type of authentication integration points used when signing into the web portal. Defaults to
     /// `Standard`.
@@ -6138,16 +5760,16 @@ pub struct PortalSummary {
     /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
     /// (including external identity provider integration), plus user and group access to your web portal,
     /// can be configured in the IAM Identity Center.
-    #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "authenticationType")]
     pub authentication_type: Option<AuthenticationType>,
     /// The ARN of the IP access settings.
-    #[serde(rename = "ipAccessSettingsArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ipAccessSettingsArn")]
     pub ip_access_settings_arn: Option<String>,
     /// The type and resources of the underlying instance.
-    #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "instanceType")]
     pub instance_type: Option<InstanceType>,
     /// The maximum number of concurrent sessions for the portal.
-    #[serde(rename = "maxConcurrentSessions", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "maxConcurrentSessions")]
     pub max_concurrent_sessions: Option<i32>,
 }
 impl PortalSummary {
@@ -6441,13 +6063,12 @@ impl schemars::JsonSchema for RendererType {
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Hypothetical identifier of the resource affected.
-    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "resourceId")]
     pub resource_id: Option<String>,
     /// Hypothetical type of the resource affected.
-    #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "resourceType")]
     pub resource_type: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -6489,19 +6110,18 @@ impl ResourceNotFoundException {
 #[non_exhaustive]
 pub struct ServiceQuotaExceededException {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Identifier of the resource affected.
-    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "resourceId")]
     pub resource_id: Option<String>,
     /// Type of the resource affected.
-    #[serde(rename = "resourceType", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "resourceType")]
     pub resource_type: Option<String>,
     /// The originating service.
-    #[serde(rename = "serviceCode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serviceCode")]
     pub service_code: Option<String>,
     /// The originating quota.
-    #[serde(rename = "quotaCode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "quotaCode")]
     pub quota_code: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -6553,26 +6173,23 @@ impl ServiceQuotaExceededException {
 #[non_exhaustive]
 pub struct Session {
     /// The ARN of the web portal.
-    #[serde(rename = "portalArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "portalArn")]
     pub portal_arn: Option<String>,
     /// The ID of the session.
-    #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sessionId")]
     pub session_id: Option<String>,
     /// The username of the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// The IP address of the client.
-    #[serde(rename = "clientIpAddresses", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "clientIpAddresses")]
     pub client_ip_addresses: Option<Vec<String>>,
     /// The status of the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
     /// The start time of the session.
     #[serde(
         rename = "startTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_time: Option<nimbus_aws::codegen::DateTime>,
@@ -6580,8 +6197,7 @@ pub struct Session {
     #[serde(
         rename = "endTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_time: Option<nimbus_aws::codegen::DateTime>,
@@ -6778,23 +6394,20 @@ impl schemars::JsonSchema for SessionStatus {
 #[non_exhaustive]
 pub struct SessionSummary {
     /// The ARN of the web portal.
-    #[serde(rename = "portalArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "portalArn")]
     pub portal_arn: Option<String>,
     /// The ID of the session.
-    #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sessionId")]
     pub session_id: Option<String>,
     /// The username of the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// The status of the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
     /// The start time of the session.
     #[serde(
         rename = "startTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_time: Option<nimbus_aws::codegen::DateTime>,
@@ -6802,8 +6415,7 @@ pub struct SessionSummary {
     #[serde(
         rename = "endTime",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_time: Option<nimbus_aws::codegen::DateTime>,
@@ -6906,15 +6518,9 @@ impl std::fmt::Debug for Tag {
 #[non_exhaustive]
 pub struct TagResourceRequest {
     /// The ARN of the resource.
-    #[serde(
-        skip_serializing,
-        rename = "resourceArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "resourceArn")]
     pub resource_arn: String,
     /// The tags of the resource.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub tags: Vec<Tag>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -6976,13 +6582,12 @@ impl TagResourceResponse {
 #[non_exhaustive]
 pub struct ThrottlingException {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The originating service.
-    #[serde(rename = "serviceCode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "serviceCode")]
     pub service_code: Option<String>,
     /// The originating quota.
-    #[serde(rename = "quotaCode", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "quotaCode")]
     pub quota_code: Option<String>,
     /// Advice to clients on when the call can be safely retried.
     #[serde(skip)]
@@ -7032,10 +6637,9 @@ impl ThrottlingException {
 #[non_exhaustive]
 pub struct TooManyTagsException {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Name of the resource affected.
-    #[serde(rename = "resourceName", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "resourceName")]
     pub resource_name: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -7275,7 +6879,7 @@ impl schemars::JsonSchema for ToolbarType {
 #[non_exhaustive]
 pub struct TrustStore {
     /// A list of web portal ARNs that this trust store is associated with.
-    #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "associatedPortalArns")]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The ARN of the trust store.
     #[serde(
@@ -7306,7 +6910,7 @@ impl TrustStore {
 #[non_exhaustive]
 pub struct TrustStoreSummary {
     /// The ARN of the trust store.
-    #[serde(rename = "trustStoreArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "trustStoreArn")]
     pub trust_store_arn: Option<String>,
 }
 impl TrustStoreSummary {
@@ -7326,20 +6930,10 @@ impl TrustStoreSummary {
 #[non_exhaustive]
 pub struct UntagResourceRequest {
     /// The ARN of the resource.
-    #[serde(
-        skip_serializing,
-        rename = "resourceArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "resourceArn")]
     pub resource_arn: String,
     /// The list of tag keys to remove from the resource.
-    #[serde(
-        skip_serializing,
-        rename = "tagKeys",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "tagKeys")]
     pub tag_keys: Vec<String>,
 }
 impl UntagResourceRequest {
@@ -7389,12 +6983,7 @@ impl UntagResourceResponse {
 #[non_exhaustive]
 pub struct UpdateBrowserSettingsRequest {
     /// The ARN of the browser settings.
-    #[serde(
-        skip_serializing,
-        rename = "browserSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "browserSettingsArn")]
     pub browser_settings_arn: String,
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
     #[serde(rename = "browserPolicy", skip_serializing_if = "Option::is_none")]
@@ -7474,12 +7063,7 @@ impl UpdateBrowserSettingsResponse {
 #[non_exhaustive]
 pub struct UpdateDataProtectionSettingsRequest {
     /// The ARN of the data protection settings.
-    #[serde(
-        skip_serializing,
-        rename = "dataProtectionSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "dataProtectionSettingsArn")]
     pub data_protection_settings_arn: String,
     /// The inline redaction configuration of the data protection settings that will be applied to all
     /// sessions.
@@ -7588,12 +7172,7 @@ impl UpdateDataProtectionSettingsResponse {
 #[non_exhaustive]
 pub struct UpdateIdentityProviderRequest {
     /// The ARN of the identity provider.
-    #[serde(
-        skip_serializing,
-        rename = "identityProviderArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "identityProviderArn")]
     pub identity_provider_arn: String,
     /// The name of the identity provider.
     #[serde(rename = "identityProviderName", skip_serializing_if = "Option::is_none")]
@@ -7730,12 +7309,7 @@ impl UpdateIdentityProviderResponse {
 #[non_exhaustive]
 pub struct UpdateIpAccessSettingsRequest {
     /// The ARN of the IP access settings.
-    #[serde(
-        skip_serializing,
-        rename = "ipAccessSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "ipAccessSettingsArn")]
     pub ip_access_settings_arn: String,
     /// The display name of the IP access settings.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
@@ -7833,12 +7407,7 @@ impl UpdateIpAccessSettingsResponse {
 #[non_exhaustive]
 pub struct UpdateNetworkSettingsRequest {
     /// The ARN of the network settings.
-    #[serde(
-        skip_serializing,
-        rename = "networkSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "networkSettingsArn")]
     pub network_settings_arn: String,
     /// The VPC that streaming instances will connect to.
     #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
@@ -7926,12 +7495,7 @@ impl UpdateNetworkSettingsResponse {
 #[non_exhaustive]
 pub struct UpdatePortalRequest {
     /// The ARN of the web portal.
-    #[serde(
-        skip_serializing,
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "portalArn")]
     pub portal_arn: String,
     /// The name of the web portal. This is not visible to users who log into the web portal.
     #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
@@ -8005,7 +7569,6 @@ impl std::fmt::Debug for UpdatePortalRequest {
 #[non_exhaustive]
 pub struct UpdatePortalResponse {
     /// The web portal.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub portal: Option<Portal>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -8033,12 +7596,7 @@ impl UpdatePortalResponse {
 #[non_exhaustive]
 pub struct UpdateTrustStoreRequest {
     /// The ARN of the trust store.
-    #[serde(
-        skip_serializing,
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "trustStoreArn")]
     pub trust_store_arn: String,
     /// A list of CA certificates to add to the trust store.
     #[serde(rename = "certificatesToAdd", skip_serializing_if = "Option::is_none")]
@@ -8120,12 +7678,7 @@ impl UpdateTrustStoreResponse {
 #[non_exhaustive]
 pub struct UpdateUserAccessLoggingSettingsRequest {
     /// The ARN of the user access logging settings.
-    #[serde(
-        skip_serializing,
-        rename = "userAccessLoggingSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "userAccessLoggingSettingsArn")]
     pub user_access_logging_settings_arn: String,
     /// The ARN of the Kinesis stream.
     #[serde(rename = "kinesisStreamArn", skip_serializing_if = "Option::is_none")]
@@ -8198,12 +7751,7 @@ impl UpdateUserAccessLoggingSettingsResponse {
 #[non_exhaustive]
 pub struct UpdateUserSettingsRequest {
     /// The ARN of the user settings.
-    #[serde(
-        skip_serializing,
-        rename = "userSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "userSettingsArn")]
     pub user_settings_arn: String,
     /// Specifies whether the user can copy text from the streaming session to the local device.
     #[serde(rename = "copyAllowed", skip_serializing_if = "Option::is_none")]
@@ -8405,10 +7953,10 @@ pub struct UserAccessLoggingSettings {
     )]
     pub user_access_logging_settings_arn: String,
     /// A list of web portal ARNs that this user access logging settings is associated with.
-    #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "associatedPortalArns")]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The ARN of the Kinesis stream.
-    #[serde(rename = "kinesisStreamArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "kinesisStreamArn")]
     pub kinesis_stream_arn: Option<String>,
 }
 impl UserAccessLoggingSettings {
@@ -8444,7 +7992,7 @@ pub struct UserAccessLoggingSettingsSummary {
     )]
     pub user_access_logging_settings_arn: String,
     /// The ARN of the Kinesis stream.
-    #[serde(rename = "kinesisStreamArn", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "kinesisStreamArn")]
     pub kinesis_stream_arn: Option<String>,
 }
 impl UserAccessLoggingSettingsSummary {
@@ -8477,60 +8025,48 @@ pub struct UserSettings {
     )]
     pub user_settings_arn: String,
     /// A list of web portal ARNs that this user settings is associated with.
-    #[serde(rename = "associatedPortalArns", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "associatedPortalArns")]
     pub associated_portal_arns: Option<Vec<String>>,
     /// Specifies whether the user can copy text from the streaming session to the local device.
-    #[serde(rename = "copyAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "copyAllowed")]
     pub copy_allowed: Option<EnabledType>,
     /// Specifies whether the user can paste text from the local device to the streaming session.
-    #[serde(rename = "pasteAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pasteAllowed")]
     pub paste_allowed: Option<EnabledType>,
     /// Specifies whether the user can download files from the streaming session to the local device.
-    #[serde(rename = "downloadAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "downloadAllowed")]
     pub download_allowed: Option<EnabledType>,
     /// Specifies whether the user can upload files from the local device to the streaming session.
-    #[serde(rename = "uploadAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "uploadAllowed")]
     pub upload_allowed: Option<EnabledType>,
     /// Specifies whether the user can print to the local device.
-    #[serde(rename = "printAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "printAllowed")]
     pub print_allowed: Option<EnabledType>,
     /// The amount of time that a streaming session remains active after users disconnect.
-    #[serde(
-        rename = "disconnectTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "disconnectTimeoutInMinutes")]
     pub disconnect_timeout_in_minutes: Option<i32>,
     /// The amount of time that users can be idle (inactive) before they are disconnected from their
     /// streaming session and the disconnect timeout interval begins.
-    #[serde(
-        rename = "idleDisconnectTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "idleDisconnectTimeoutInMinutes")]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
     /// The configuration that specifies which cookies should be synchronized from the end user's local
     /// browser to the remote browser.
-    #[serde(
-        rename = "cookieSynchronizationConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cookieSynchronizationConfiguration")]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
     /// The customer managed key used to encrypt sensitive information in the user settings.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "customerManagedKey")]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the user settings.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "additionalEncryptionContext")]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
-    #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "deepLinkAllowed")]
     pub deep_link_allowed: Option<EnabledType>,
     /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
     /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
     /// during their sessions. If administrators do not modify these settings, end users retain control over
     /// their toolbar preferences.
-    #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toolbarConfiguration")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
 impl UserSettings {
@@ -8660,48 +8196,39 @@ pub struct UserSettingsSummary {
     )]
     pub user_settings_arn: String,
     /// Specifies whether the user can copy text from the streaming session to the local device.
-    #[serde(rename = "copyAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "copyAllowed")]
     pub copy_allowed: Option<EnabledType>,
     /// Specifies whether the user can paste text from the local device to the streaming session.
-    #[serde(rename = "pasteAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "pasteAllowed")]
     pub paste_allowed: Option<EnabledType>,
     /// Specifies whether the user can download files from the streaming session to the local device.
-    #[serde(rename = "downloadAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "downloadAllowed")]
     pub download_allowed: Option<EnabledType>,
     /// Specifies whether the user can upload files from the local device to the streaming session.
-    #[serde(rename = "uploadAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "uploadAllowed")]
     pub upload_allowed: Option<EnabledType>,
     /// Specifies whether the user can print to the local device.
-    #[serde(rename = "printAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "printAllowed")]
     pub print_allowed: Option<EnabledType>,
     /// The amount of time that a streaming session remains active after users disconnect.
-    #[serde(
-        rename = "disconnectTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "disconnectTimeoutInMinutes")]
     pub disconnect_timeout_in_minutes: Option<i32>,
     /// The amount of time that users can be idle (inactive) before they are disconnected from their
     /// streaming session and the disconnect timeout interval begins.
-    #[serde(
-        rename = "idleDisconnectTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "idleDisconnectTimeoutInMinutes")]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
     /// The configuration that specifies which cookies should be synchronized from the end user's local
     /// browser to the remote browser.
-    #[serde(
-        rename = "cookieSynchronizationConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cookieSynchronizationConfiguration")]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
-    #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "deepLinkAllowed")]
     pub deep_link_allowed: Option<EnabledType>,
     /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
     /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
     /// during their sessions. If administrators do not modify these settings, end users retain control over
     /// their toolbar preferences.
-    #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "toolbarConfiguration")]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
 impl UserSettingsSummary {
@@ -8804,13 +8331,11 @@ impl std::fmt::Debug for UserSettingsSummary {
 #[non_exhaustive]
 pub struct ValidationException {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Reason the request failed validation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<ValidationExceptionReason>,
     /// The field that caused the error.
-    #[serde(rename = "fieldList", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "fieldList")]
     pub field_list: Option<Vec<ValidationExceptionField>>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]

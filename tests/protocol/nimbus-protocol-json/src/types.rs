@@ -8,10 +8,10 @@
 #[non_exhaustive]
 pub struct ComplexError {
     /// The `TopLevel` member.
-    #[serde(rename = "TopLevel", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TopLevel")]
     pub top_level: Option<String>,
     /// The `Nested` member.
-    #[serde(rename = "Nested", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Nested")]
     pub nested: Option<ComplexNestedErrorData>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -48,7 +48,7 @@ impl ComplexError {
 #[non_exhaustive]
 pub struct ComplexNestedErrorData {
     /// The `Foo` member.
-    #[serde(rename = "Foo", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Foo")]
     pub foo: Option<String>,
 }
 impl ComplexNestedErrorData {
@@ -110,8 +110,7 @@ pub struct DatetimeOffsetsOutput {
     /// The `datetime` member.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::date_time"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -158,25 +157,25 @@ impl EmptyStruct {
 #[non_exhaustive]
 pub struct ErrorWithMembers {
     /// The `Code` member.
-    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Code")]
     pub code: Option<String>,
     /// The `ComplexData` member.
-    #[serde(rename = "ComplexData", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ComplexData")]
     pub complex_data: Option<KitchenSink>,
     /// The `IntegerField` member.
-    #[serde(rename = "IntegerField", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IntegerField")]
     pub integer_field: Option<i32>,
     /// The `ListField` member.
-    #[serde(rename = "ListField", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ListField")]
     pub list_field: Option<Vec<String>>,
     /// The `MapField` member.
-    #[serde(rename = "MapField", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MapField")]
     pub map_field: Option<std::collections::HashMap<String, String>>,
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// abc
-    #[serde(rename = "StringField", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "StringField")]
     pub string_field: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -368,8 +367,7 @@ pub struct FractionalSecondsOutput {
     /// The `datetime` member.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::date_time"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -425,7 +423,6 @@ impl GreetingStruct {
 #[non_exhaustive]
 pub struct GreetingWithErrorsOutput {
     /// The `greeting` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -453,7 +450,6 @@ impl GreetingWithErrorsOutput {
 #[non_exhaustive]
 pub struct HostLabelInput {
     /// The `label` member.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub label: String,
 }
 impl HostLabelInput {
@@ -535,7 +531,7 @@ impl schemars::JsonSchema for IntegerEnum {
 #[non_exhaustive]
 pub struct InvalidGreeting {
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -1152,7 +1148,7 @@ impl OperationWithOptionalInputOutputInput {
 #[non_exhaustive]
 pub struct OperationWithOptionalInputOutputOutput {
     /// The `Value` member.
-    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Value")]
     pub value: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]

@@ -28,10 +28,10 @@ impl ClientOptionalDefaults {
 #[non_exhaustive]
 pub struct ComplexError {
     /// The `TopLevel` member.
-    #[serde(rename = "TopLevel", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TopLevel")]
     pub top_level: Option<String>,
     /// The `Nested` member.
-    #[serde(rename = "Nested", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Nested")]
     pub nested: Option<ComplexNestedErrorData>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -68,7 +68,7 @@ impl ComplexError {
 #[non_exhaustive]
 pub struct ComplexNestedErrorData {
     /// The `Foo` member.
-    #[serde(rename = "Foo", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Foo")]
     pub foo: Option<String>,
 }
 impl ComplexNestedErrorData {
@@ -129,47 +129,25 @@ impl ContentTypeParametersOutput {
 #[non_exhaustive]
 pub struct Defaults {
     /// The `defaultString` member.
-    #[serde(
-        rename = "defaultString",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultString")]
     pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(
-        rename = "defaultBoolean",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultBoolean")]
     pub default_boolean: bool,
     /// The `defaultList` member.
-    #[serde(
-        rename = "defaultList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultList")]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(
-        rename = "defaultDocumentMap",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultDocumentMap")]
     pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
-    #[serde(
-        rename = "defaultDocumentString",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultDocumentString")]
     pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(
-        rename = "defaultDocumentBoolean",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultDocumentBoolean")]
     pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
-    #[serde(
-        rename = "defaultDocumentList",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultDocumentList")]
     pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
@@ -177,128 +155,80 @@ pub struct Defaults {
     /// The `defaultTimestamp` member.
     #[serde(
         rename = "defaultTimestamp",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(
-        rename = "defaultBlob",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultBlob")]
     pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(
-        rename = "defaultByte",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultByte")]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(
-        rename = "defaultShort",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultShort")]
     pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(
-        rename = "defaultInteger",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultInteger")]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(
-        rename = "defaultLong",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultLong")]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(rename = "defaultFloat", with = "nimbus_aws::codegen::wire::special_float")]
+    #[serde(
+        rename = "defaultFloat",
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(rename = "defaultDouble", with = "nimbus_aws::codegen::wire::special_float")]
+    #[serde(
+        rename = "defaultDouble",
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
-    #[serde(
-        rename = "defaultMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultMap")]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(
-        rename = "defaultEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultEnum")]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(
-        rename = "defaultIntEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultIntEnum")]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
-    #[serde(
-        rename = "emptyString",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "emptyString")]
     pub empty_string: String,
     /// The `falseBoolean` member.
-    #[serde(
-        rename = "falseBoolean",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "falseBoolean")]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(
-        rename = "emptyBlob",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "emptyBlob")]
     pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
-    #[serde(
-        rename = "zeroByte",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "zeroByte")]
     pub zero_byte: i8,
     /// The `zeroShort` member.
-    #[serde(
-        rename = "zeroShort",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "zeroShort")]
     pub zero_short: i16,
     /// The `zeroInteger` member.
-    #[serde(
-        rename = "zeroInteger",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "zeroInteger")]
     pub zero_integer: i32,
     /// The `zeroLong` member.
-    #[serde(
-        rename = "zeroLong",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "zeroLong")]
     pub zero_long: i64,
     /// The `zeroFloat` member.
     #[serde(
         rename = "zeroFloat",
-        default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
     #[serde(
         rename = "zeroDouble",
-        default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
@@ -601,7 +531,6 @@ impl EmptyInputAndEmptyOutputOutput {
 #[non_exhaustive]
 pub struct EndpointWithHostLabelOperationInput {
     /// The `label` member.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub label: String,
 }
 impl EndpointWithHostLabelOperationInput {
@@ -787,7 +716,6 @@ impl GreetingWithErrorsInput {
 #[non_exhaustive]
 pub struct GreetingWithErrorsOutput {
     /// The `greeting` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -881,7 +809,7 @@ impl schemars::JsonSchema for IntegerEnum {
 #[non_exhaustive]
 pub struct InvalidGreeting {
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -933,7 +861,6 @@ impl JsonUnionsInput {
 #[non_exhaustive]
 pub struct JsonUnionsOutput {
     /// A union with a representative set of types for members.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<MyUnion>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -1168,12 +1095,12 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
-    #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "defaultNullDocument")]
     pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
     #[serde(
         rename = "defaultTimestamp",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_timestamp: nimbus_aws::codegen::DateTime,
@@ -1208,11 +1135,17 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(rename = "defaultFloat", with = "nimbus_aws::codegen::wire::special_float")]
+    #[serde(
+        rename = "defaultFloat",
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(rename = "defaultDouble", with = "nimbus_aws::codegen::wire::special_float")]
+    #[serde(
+        rename = "defaultDouble",
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
@@ -1286,7 +1219,7 @@ pub struct OperationWithDefaultsOutput {
     #[serde(
         rename = "zeroFloat",
         default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
@@ -1294,7 +1227,7 @@ pub struct OperationWithDefaultsOutput {
     #[serde(
         rename = "zeroDouble",
         default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
@@ -1527,11 +1460,7 @@ impl OperationWithDefaultsOutput {
 #[non_exhaustive]
 pub struct OperationWithNestedStructureInput {
     /// The `topLevel` member.
-    #[serde(
-        rename = "topLevel",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "topLevel")]
     pub top_level: TopLevel,
 }
 impl OperationWithNestedStructureInput {
@@ -1627,7 +1556,7 @@ pub struct OperationWithRequiredMembersOutput {
     #[serde(
         rename = "requiredTimestamp",
         default,
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_timestamp: nimbus_aws::codegen::DateTime,
@@ -1670,7 +1599,7 @@ pub struct OperationWithRequiredMembersOutput {
     #[serde(
         rename = "requiredFloat",
         default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub required_float: f32,
@@ -1678,7 +1607,7 @@ pub struct OperationWithRequiredMembersOutput {
     #[serde(
         rename = "requiredDouble",
         default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_double: f64,
@@ -1762,7 +1691,7 @@ pub struct OperationWithRequiredMembersWithDefaultsOutput {
     /// The `requiredTimestamp` member.
     #[serde(
         rename = "requiredTimestamp",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_timestamp: nimbus_aws::codegen::DateTime,
@@ -1797,13 +1726,16 @@ pub struct OperationWithRequiredMembersWithDefaultsOutput {
     )]
     pub required_long: i64,
     /// The `requiredFloat` member.
-    #[serde(rename = "requiredFloat", with = "nimbus_aws::codegen::wire::special_float")]
+    #[serde(
+        rename = "requiredFloat",
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub required_float: f32,
     /// The `requiredDouble` member.
     #[serde(
         rename = "requiredDouble",
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_double: f64,
@@ -2055,18 +1987,16 @@ pub struct SimpleScalarPropertiesInput {
     /// The `floatValue` member.
     #[serde(
         rename = "floatValue",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
     /// The `doubleValue` member.
     #[serde(
         rename = "doubleValue",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
@@ -2096,8 +2026,7 @@ pub struct SimpleScalarPropertiesOutput {
     #[serde(
         rename = "floatValue",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
@@ -2105,8 +2034,7 @@ pub struct SimpleScalarPropertiesOutput {
     #[serde(
         rename = "doubleValue",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
@@ -2271,21 +2199,12 @@ impl schemars::JsonSchema for TestIntEnum {
 #[non_exhaustive]
 pub struct TopLevel {
     /// The `dialog` member.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub dialog: Dialog,
     /// The `dialogList` member.
-    #[serde(
-        rename = "dialogList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "dialogList")]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
-    #[serde(
-        rename = "dialogMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "dialogMap")]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
 }
 impl TopLevel {

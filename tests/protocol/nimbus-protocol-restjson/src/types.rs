@@ -35,28 +35,13 @@ pub struct AllQueryStringTypesInput {
     #[serde(skip_serializing, rename = "queryLong")]
     pub query_long: Option<i64>,
     /// The `queryFloat` member.
-    #[serde(
-        skip_serializing,
-        rename = "queryFloat",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "queryFloat")]
     pub query_float: Option<f32>,
     /// The `queryDouble` member.
-    #[serde(
-        skip_serializing,
-        rename = "queryDouble",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "queryDouble")]
     pub query_double: Option<f64>,
     /// The `queryDoubleList` member.
-    #[serde(
-        skip_serializing,
-        rename = "queryDoubleList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "queryDoubleList")]
     pub query_double_list: Option<Vec<f64>>,
     /// The `queryBoolean` member.
     #[serde(skip_serializing, rename = "queryBoolean")]
@@ -65,20 +50,10 @@ pub struct AllQueryStringTypesInput {
     #[serde(skip_serializing, rename = "queryBooleanList")]
     pub query_boolean_list: Option<Vec<bool>>,
     /// The `queryTimestamp` member.
-    #[serde(
-        skip_serializing,
-        rename = "queryTimestamp",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "queryTimestamp")]
     pub query_timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `queryTimestampList` member.
-    #[serde(
-        skip_serializing,
-        rename = "queryTimestampList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "queryTimestampList")]
     pub query_timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `queryEnum` member.
     #[serde(skip_serializing, rename = "queryEnum")]
@@ -271,10 +246,10 @@ pub struct ComplexError {
     #[serde(skip)]
     pub header: Option<String>,
     /// The `TopLevel` member.
-    #[serde(rename = "TopLevel", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TopLevel")]
     pub top_level: Option<String>,
     /// The `Nested` member.
-    #[serde(rename = "Nested", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Nested")]
     pub nested: Option<ComplexNestedErrorData>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -316,7 +291,7 @@ impl ComplexError {
 #[non_exhaustive]
 pub struct ComplexNestedErrorData {
     /// The `Foo` member.
-    #[serde(rename = "Fooooo", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Fooooo")]
     pub foo: Option<String>,
 }
 impl ComplexNestedErrorData {
@@ -365,11 +340,7 @@ impl ConstantAndVariableQueryStringInput {
 #[non_exhaustive]
 pub struct ConstantQueryStringInput {
     /// The `hello` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub hello: String,
 }
 impl ConstantQueryStringInput {
@@ -427,8 +398,7 @@ pub struct DatetimeOffsetsOutput {
     /// The `datetime` member.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::date_time"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -465,47 +435,25 @@ impl DatetimeOffsetsOutput {
 #[non_exhaustive]
 pub struct Defaults {
     /// The `defaultString` member.
-    #[serde(
-        rename = "defaultString",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultString")]
     pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(
-        rename = "defaultBoolean",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultBoolean")]
     pub default_boolean: bool,
     /// The `defaultList` member.
-    #[serde(
-        rename = "defaultList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultList")]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(
-        rename = "defaultDocumentMap",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultDocumentMap")]
     pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
-    #[serde(
-        rename = "defaultDocumentString",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultDocumentString")]
     pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(
-        rename = "defaultDocumentBoolean",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultDocumentBoolean")]
     pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
-    #[serde(
-        rename = "defaultDocumentList",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultDocumentList")]
     pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
     #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
@@ -513,128 +461,80 @@ pub struct Defaults {
     /// The `defaultTimestamp` member.
     #[serde(
         rename = "defaultTimestamp",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(
-        rename = "defaultBlob",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultBlob")]
     pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(
-        rename = "defaultByte",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultByte")]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(
-        rename = "defaultShort",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultShort")]
     pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(
-        rename = "defaultInteger",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultInteger")]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(
-        rename = "defaultLong",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultLong")]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(rename = "defaultFloat", with = "nimbus_aws::codegen::wire::special_float")]
+    #[serde(
+        rename = "defaultFloat",
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(rename = "defaultDouble", with = "nimbus_aws::codegen::wire::special_float")]
+    #[serde(
+        rename = "defaultDouble",
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
-    #[serde(
-        rename = "defaultMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultMap")]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(
-        rename = "defaultEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultEnum")]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(
-        rename = "defaultIntEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "defaultIntEnum")]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
-    #[serde(
-        rename = "emptyString",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "emptyString")]
     pub empty_string: String,
     /// The `falseBoolean` member.
-    #[serde(
-        rename = "falseBoolean",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "falseBoolean")]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(
-        rename = "emptyBlob",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "emptyBlob")]
     pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
-    #[serde(
-        rename = "zeroByte",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "zeroByte")]
     pub zero_byte: i8,
     /// The `zeroShort` member.
-    #[serde(
-        rename = "zeroShort",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "zeroShort")]
     pub zero_short: i16,
     /// The `zeroInteger` member.
-    #[serde(
-        rename = "zeroInteger",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "zeroInteger")]
     pub zero_integer: i32,
     /// The `zeroLong` member.
-    #[serde(
-        rename = "zeroLong",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "zeroLong")]
     pub zero_long: i64,
     /// The `zeroFloat` member.
     #[serde(
         rename = "zeroFloat",
-        default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
     #[serde(
         rename = "zeroDouble",
-        default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
@@ -1437,8 +1337,7 @@ pub struct FractionalSecondsOutput {
     /// The `datetime` member.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::date_time"
+        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -1699,7 +1598,6 @@ impl HeadersEvent {
 #[non_exhaustive]
 pub struct HostLabelInput {
     /// The `label` member.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub label: String,
 }
 impl HostLabelInput {
@@ -2082,18 +1980,10 @@ impl HttpQueryParamsOnlyInput {
 #[non_exhaustive]
 pub struct HttpRequestWithFloatLabelsInput {
     /// The `float` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub float: f32,
     /// The `double` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub double: f64,
 }
 impl HttpRequestWithFloatLabelsInput {
@@ -2112,18 +2002,10 @@ impl HttpRequestWithFloatLabelsInput {
 #[non_exhaustive]
 pub struct HttpRequestWithGreedyLabelInPathInput {
     /// The `foo` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub foo: String,
     /// The `baz` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub baz: String,
 }
 impl HttpRequestWithGreedyLabelInPathInput {
@@ -2142,60 +2024,25 @@ impl HttpRequestWithGreedyLabelInPathInput {
 #[non_exhaustive]
 pub struct HttpRequestWithLabelsAndTimestampFormatInput {
     /// The `memberEpochSeconds` member.
-    #[serde(
-        skip_serializing,
-        rename = "memberEpochSeconds",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "memberEpochSeconds")]
     pub member_epoch_seconds: nimbus_aws::codegen::DateTime,
     /// The `memberHttpDate` member.
-    #[serde(
-        skip_serializing,
-        rename = "memberHttpDate",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::http_date::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "memberHttpDate")]
     pub member_http_date: nimbus_aws::codegen::DateTime,
     /// The `memberDateTime` member.
-    #[serde(
-        skip_serializing,
-        rename = "memberDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "memberDateTime")]
     pub member_date_time: nimbus_aws::codegen::DateTime,
     /// The `defaultFormat` member.
-    #[serde(
-        skip_serializing,
-        rename = "defaultFormat",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "defaultFormat")]
     pub default_format: nimbus_aws::codegen::DateTime,
     /// The `targetEpochSeconds` member.
-    #[serde(
-        skip_serializing,
-        rename = "targetEpochSeconds",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "targetEpochSeconds")]
     pub target_epoch_seconds: nimbus_aws::codegen::DateTime,
     /// The `targetHttpDate` member.
-    #[serde(
-        skip_serializing,
-        rename = "targetHttpDate",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::http_date::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "targetHttpDate")]
     pub target_http_date: nimbus_aws::codegen::DateTime,
     /// The `targetDateTime` member.
-    #[serde(
-        skip_serializing,
-        rename = "targetDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "targetDateTime")]
     pub target_date_time: nimbus_aws::codegen::DateTime,
 }
 impl HttpRequestWithLabelsAndTimestampFormatInput {
@@ -2229,60 +2076,28 @@ impl HttpRequestWithLabelsAndTimestampFormatInput {
 #[non_exhaustive]
 pub struct HttpRequestWithLabelsInput {
     /// The `string` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub string: String,
     /// The `short` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub short: i16,
     /// The `integer` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub integer: i32,
     /// The `long` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub long: i64,
     /// The `float` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub float: f32,
     /// The `double` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub double: f64,
     /// Serialized in the path as true or false.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub boolean: bool,
     /// Note that this member has no format, so it's serialized as an RFC 3399 date-time.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl HttpRequestWithLabelsInput {
@@ -2317,11 +2132,7 @@ impl HttpRequestWithLabelsInput {
 #[non_exhaustive]
 pub struct HttpRequestWithRegexLiteralInput {
     /// The `str` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing)]
     pub str: String,
 }
 impl HttpRequestWithRegexLiteralInput {
@@ -2365,7 +2176,6 @@ impl HttpResponseCodeOutput {
 #[non_exhaustive]
 pub struct IgnoreQueryParamsInResponseOutput {
     /// The `baz` member.
-    #[serde(skip_serializing)]
     pub baz: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -2677,7 +2487,7 @@ impl schemars::JsonSchema for IntegerEnum {
 #[non_exhaustive]
 pub struct InvalidGreeting {
     /// The `Message` member.
-    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Message")]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -3283,12 +3093,7 @@ pub struct MalformedBooleanInput {
     #[serde(rename = "booleanInBody", skip_serializing_if = "Option::is_none")]
     pub boolean_in_body: Option<bool>,
     /// The `booleanInPath` member.
-    #[serde(
-        skip_serializing,
-        rename = "booleanInPath",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "booleanInPath")]
     pub boolean_in_path: bool,
     /// The `booleanInQuery` member.
     #[serde(skip_serializing, rename = "booleanInQuery")]
@@ -3331,12 +3136,7 @@ pub struct MalformedByteInput {
     #[serde(rename = "byteInBody", skip_serializing_if = "Option::is_none")]
     pub byte_in_body: Option<i8>,
     /// The `byteInPath` member.
-    #[serde(
-        skip_serializing,
-        rename = "byteInPath",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "byteInPath")]
     pub byte_in_path: i8,
     /// The `byteInQuery` member.
     #[serde(skip_serializing, rename = "byteInQuery")]
@@ -3441,27 +3241,16 @@ pub struct MalformedDoubleInput {
     /// The `doubleInBody` member.
     #[serde(
         rename = "doubleInBody",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_in_body: Option<f64>,
     /// The `doubleInPath` member.
-    #[serde(
-        skip_serializing,
-        rename = "doubleInPath",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "doubleInPath")]
     pub double_in_path: f64,
     /// The `doubleInQuery` member.
-    #[serde(
-        skip_serializing,
-        rename = "doubleInQuery",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "doubleInQuery")]
     pub double_in_query: Option<f64>,
     /// The `doubleInHeader` member.
     #[serde(skip)]
@@ -3500,27 +3289,16 @@ pub struct MalformedFloatInput {
     /// The `floatInBody` member.
     #[serde(
         rename = "floatInBody",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_in_body: Option<f32>,
     /// The `floatInPath` member.
-    #[serde(
-        skip_serializing,
-        rename = "floatInPath",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "floatInPath")]
     pub float_in_path: f32,
     /// The `floatInQuery` member.
-    #[serde(
-        skip_serializing,
-        rename = "floatInQuery",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "floatInQuery")]
     pub float_in_query: Option<f32>,
     /// The `floatInHeader` member.
     #[serde(skip)]
@@ -3560,12 +3338,7 @@ pub struct MalformedIntegerInput {
     #[serde(rename = "integerInBody", skip_serializing_if = "Option::is_none")]
     pub integer_in_body: Option<i32>,
     /// The `integerInPath` member.
-    #[serde(
-        skip_serializing,
-        rename = "integerInPath",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "integerInPath")]
     pub integer_in_path: i32,
     /// The `integerInQuery` member.
     #[serde(skip_serializing, rename = "integerInQuery")]
@@ -3628,12 +3401,7 @@ pub struct MalformedLongInput {
     #[serde(rename = "longInBody", skip_serializing_if = "Option::is_none")]
     pub long_in_body: Option<i64>,
     /// The `longInPath` member.
-    #[serde(
-        skip_serializing,
-        rename = "longInPath",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "longInPath")]
     pub long_in_path: i64,
     /// The `longInQuery` member.
     #[serde(skip_serializing, rename = "longInQuery")]
@@ -3700,9 +3468,8 @@ pub struct MalformedRequestBodyInput {
     pub int: Option<i32>,
     /// The `float` member.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float: Option<f32>,
@@ -3732,12 +3499,7 @@ pub struct MalformedShortInput {
     #[serde(rename = "shortInBody", skip_serializing_if = "Option::is_none")]
     pub short_in_body: Option<i16>,
     /// The `shortInPath` member.
-    #[serde(
-        skip_serializing,
-        rename = "shortInPath",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(skip_serializing, rename = "shortInPath")]
     pub short_in_path: i16,
     /// The `shortInQuery` member.
     #[serde(skip_serializing, rename = "shortInQuery")]
@@ -3797,7 +3559,7 @@ impl MalformedStringInput {
 #[non_exhaustive]
 pub struct MalformedTimestampBodyDateTimeInput {
     /// The `timestamp` member.
-    #[serde(default, with = "nimbus_aws::codegen::wire::date_time")]
+    #[serde(serialize_with = "nimbus_aws::codegen::wire::date_time::serialize")]
     #[cfg_attr(feature = "schemars", schemars(with = "nimbus_aws::codegen::DateTime"))]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
@@ -3816,7 +3578,7 @@ impl MalformedTimestampBodyDateTimeInput {
 #[non_exhaustive]
 pub struct MalformedTimestampBodyDefaultInput {
     /// The `timestamp` member.
-    #[serde(default, with = "nimbus_aws::codegen::wire::epoch_seconds")]
+    #[serde(serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
@@ -3835,7 +3597,7 @@ impl MalformedTimestampBodyDefaultInput {
 #[non_exhaustive]
 pub struct MalformedTimestampBodyHttpDateInput {
     /// The `timestamp` member.
-    #[serde(default, with = "nimbus_aws::codegen::wire::http_date")]
+    #[serde(serialize_with = "nimbus_aws::codegen::wire::http_date::serialize")]
     #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
@@ -3908,11 +3670,7 @@ impl MalformedTimestampHeaderEpochInput {
 #[non_exhaustive]
 pub struct MalformedTimestampPathDefaultInput {
     /// The `timestamp` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampPathDefaultInput {
@@ -3930,11 +3688,7 @@ impl MalformedTimestampPathDefaultInput {
 #[non_exhaustive]
 pub struct MalformedTimestampPathEpochInput {
     /// The `timestamp` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampPathEpochInput {
@@ -3952,11 +3706,7 @@ impl MalformedTimestampPathEpochInput {
 #[non_exhaustive]
 pub struct MalformedTimestampPathHttpDateInput {
     /// The `timestamp` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::http_date::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampPathHttpDateInput {
@@ -3974,11 +3724,7 @@ impl MalformedTimestampPathHttpDateInput {
 #[non_exhaustive]
 pub struct MalformedTimestampQueryDefaultInput {
     /// The `timestamp` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampQueryDefaultInput {
@@ -3996,11 +3742,7 @@ impl MalformedTimestampQueryDefaultInput {
 #[non_exhaustive]
 pub struct MalformedTimestampQueryEpochInput {
     /// The `timestamp` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampQueryEpochInput {
@@ -4018,11 +3760,7 @@ impl MalformedTimestampQueryEpochInput {
 #[non_exhaustive]
 pub struct MalformedTimestampQueryHttpDateInput {
     /// The `timestamp` member.
-    #[serde(
-        skip_serializing,
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::http_date::deserialize"
-    )]
+    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
 }
 impl MalformedTimestampQueryHttpDateInput {
@@ -4333,23 +4071,13 @@ pub struct OmitsSerializingEmptyListsInput {
     #[serde(skip_serializing, rename = "queryIntegerList")]
     pub query_integer_list: Option<Vec<i32>>,
     /// The `queryDoubleList` member.
-    #[serde(
-        skip_serializing,
-        rename = "queryDoubleList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "queryDoubleList")]
     pub query_double_list: Option<Vec<f64>>,
     /// The `queryBooleanList` member.
     #[serde(skip_serializing, rename = "queryBooleanList")]
     pub query_boolean_list: Option<Vec<bool>>,
     /// The `queryTimestampList` member.
-    #[serde(
-        skip_serializing,
-        rename = "queryTimestampList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
+    #[serde(skip_serializing, rename = "queryTimestampList")]
     pub query_timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `queryEnumList` member.
     #[serde(skip_serializing, rename = "queryEnumList")]
@@ -4503,12 +4231,12 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
-    #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "defaultNullDocument")]
     pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
     #[serde(
         rename = "defaultTimestamp",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_timestamp: nimbus_aws::codegen::DateTime,
@@ -4543,11 +4271,17 @@ pub struct OperationWithDefaultsOutput {
     )]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(rename = "defaultFloat", with = "nimbus_aws::codegen::wire::special_float")]
+    #[serde(
+        rename = "defaultFloat",
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(rename = "defaultDouble", with = "nimbus_aws::codegen::wire::special_float")]
+    #[serde(
+        rename = "defaultDouble",
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
+    )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
@@ -4621,7 +4355,7 @@ pub struct OperationWithDefaultsOutput {
     #[serde(
         rename = "zeroFloat",
         default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
@@ -4629,7 +4363,7 @@ pub struct OperationWithDefaultsOutput {
     #[serde(
         rename = "zeroDouble",
         default,
-        with = "nimbus_aws::codegen::wire::special_float"
+        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
@@ -4862,11 +4596,7 @@ impl OperationWithDefaultsOutput {
 #[non_exhaustive]
 pub struct OperationWithNestedStructureInput {
     /// The `topLevel` member.
-    #[serde(
-        rename = "topLevel",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "topLevel")]
     pub top_level: TopLevel,
 }
 impl OperationWithNestedStructureInput {
@@ -5442,7 +5172,6 @@ impl ResponseCodeRequiredOutput {
 #[non_exhaustive]
 pub struct ServiceUnavailableError {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
@@ -6425,21 +6154,12 @@ impl TimestampFormatHeadersIo {
 #[non_exhaustive]
 pub struct TopLevel {
     /// The `dialog` member.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub dialog: Dialog,
     /// The `dialogList` member.
-    #[serde(
-        rename = "dialogList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "dialogList")]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
-    #[serde(
-        rename = "dialogMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "dialogMap")]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
 }
 impl TopLevel {
