@@ -81,6 +81,9 @@ pub struct Service {
     pub types: Vec<TypeDef>,
     /// Number of named schemas/shapes in the spec that became types.
     pub spec_type_count: usize,
+    /// The reader function (`read_get_session_response`) of each output and
+    /// error structure, in `operations` (decided by the names pass).
+    pub readers: std::collections::BTreeMap<TypeId, String>,
 }
 
 impl Service {
@@ -183,6 +186,8 @@ pub struct Operation {
     pub call: CallShape,
     /// What a successful call answers with.
     pub response: ResponseKind,
+    /// The Rust names of the items generated for it (decided by the names pass).
+    pub items: OperationItems,
     /// Pagination, if the operation is paginated.
     pub pagination: Option<Pagination>,
     /// Safe to retry (`@idempotent`, `@readonly`, GET/PUT/DELETE, or a
@@ -230,6 +235,20 @@ impl Operation {
             CallShape::Http(_) => None,
         }
     }
+}
+
+/// The Rust names of the items generated for one operation, decided once
+/// by [`crate::passes::decide_item_names`] (unique in their modules).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperationItems {
+    /// The request builder (`GetSession`), in `operations`.
+    pub builder: String,
+    /// The parameter struct of a Discovery method (`…Params`), in `operations`.
+    pub params: String,
+    /// The per-operation error enum (`GetSessionError`), in `errors`.
+    pub error: String,
+    /// The `OperationInfo` static (`GET_SESSION`), in `operations`.
+    pub info: String,
 }
 
 /// What a successful call answers with.

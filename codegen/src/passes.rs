@@ -1,11 +1,41 @@
 //! Passes over the IR that run after a reader and before the emitters.
 
-use crate::ir::{Service, TypeId, TypeKind, TypeRef};
+use crate::ir::{OperationItems, Service, TypeId, TypeKind, TypeRef};
+use crate::names::{self, Scope};
 
 /// Runs every pass, in order.
 pub fn run(service: &mut Service) {
     box_recursive_fields(service);
     serializable_unions(service);
+    decide_item_names(service);
+}
+
+/// Decides the Rust name of every item generated per operation and per
+/// output or error structure, once, unique in the module it goes to: request
+/// builders and parameter structs (types of `operations`), `OperationInfo`
+/// statics and reader functions (values of `operations`), error enums
+/// (`errors`). Emitters and the protocol tests read them from the IR.
+pub fn decide_item_names(service: &mut Service) {
+    let raw = |s: &str| s.strip_prefix("r#").unwrap_or(s).to_owned();
+    let (mut types, mut values, mut errors) = (Scope::default(), Scope::default(), Scope::default());
+    for op in &mut service.operations {
+        // Discovery method ids can collide once converted (`a2aTasks.get` and
+        // `a2a_tasks.get`); their Rust method names are unique, so derive from those.
+        let base = if op.resource.is_empty() { op.name.wire.clone() } else { raw(&op.name.rust) };
+        let builder = types.claim(names::type_ident(&base));
+        let params = types.claim(format!("{builder}Params"));
+        let info = values.claim(raw(&op.name.rust).to_uppercase());
+        let error = errors.claim(format!("{}Error", names::type_ident(&op.name.wire)));
+        op.items = OperationItems { builder, params, error, info };
+    }
+    let mut structures: Vec<TypeId> =
+        service.operations.iter().flat_map(|op| op.output.into_iter().chain(op.errors.iter().copied())).collect();
+    structures.sort_unstable();
+    structures.dedup();
+    service.readers = structures
+        .into_iter()
+        .map(|id| (id, values.claim(format!("read_{}", raw(&names::field_ident(&service.types[id.0].name.rust))))))
+        .collect();
 }
 
 /// Unions always derive `Serialize` (its attributes carry the wire names

@@ -125,6 +125,7 @@ impl Reader {
             operations,
             types: Vec::new(),
             spec_type_count,
+            readers: Default::default(),
         };
         Ok(self.finish(service))
     }
@@ -416,6 +417,7 @@ impl Reader {
             errors: Vec::new(),
             call: CallShape::Http(HttpRoute { method: http_method.clone(), path, query: Vec::new(), code: 200 }),
             response,
+            items: OperationItems::default(),
             pagination,
             idempotent: readonly || http_method == "PUT" || http_method == "DELETE" || safe_when.as_ref().is_some_and(Vec::is_empty),
             idempotent_when: safe_when.unwrap_or_default(),

@@ -10,7 +10,6 @@
 use super::runtime::rt;
 use super::types::{doc_attrs, ident, rust_type_with};
 use crate::ir::*;
-use crate::names;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -74,19 +73,16 @@ pub(super) fn first_sentence(docs: &str) -> String {
 
 /// Name of the per-operation error enum.
 pub(super) fn error_enum(op: &Operation) -> syn::Ident {
-    format_ident!("{}Error", names::type_ident(&op.name.wire))
+    ident(&op.items.error)
 }
 
 /// Name of the per-operation request builder.
 pub(super) fn builder_name(op: &Operation) -> syn::Ident {
-    // Discovery method ids can collide once converted (`a2aTasks.get` and
-    // `a2a_tasks.get`); their Rust method names are unique, so derive from those.
-    let base = if op.resource.is_empty() { &op.name.wire } else { &op.name.rust };
-    ident(&names::type_ident(raw(base)))
+    ident(&op.items.builder)
 }
 
 pub(super) fn static_name(op: &Operation) -> syn::Ident {
-    format_ident!("{}", raw(&op.name.rust).to_uppercase())
+    ident(&op.items.info)
 }
 
 // ---------------------------------------------------------------------------
@@ -299,8 +295,10 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
 // operations.rs
 // ---------------------------------------------------------------------------
 
+/// The reader function of an output or error structure (named by the names
+/// pass; every structure an operation returns or fails with has one).
 pub(super) fn read_fn_name(service: &Service, id: TypeId) -> syn::Ident {
-    format_ident!("read_{}", raw(&names::field_ident(&service.ty(id).name.rust)))
+    ident(service.readers.get(&id).map_or("read_unnamed_structure", String::as_str))
 }
 
 /// `src/operations.rs`.

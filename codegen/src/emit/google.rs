@@ -24,7 +24,7 @@ fn resource_struct(path: &[String]) -> syn::Ident {
 
 /// The `Params` struct name of a method.
 pub(super) fn params_struct(op: &Operation) -> syn::Ident {
-    format_ident!("{}Params", builder_name(op))
+    ident(&op.items.params)
 }
 
 /// `src/client.rs`.

@@ -327,7 +327,7 @@ fn output_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::
     let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
     let (expected, read) = match op.output {
         Some(oid) => {
-            let read = format_ident!("read_{}", crate::names::snake(&service.ty(oid).name.rust));
+            let read = super::client::read_fn_name(service, oid);
             (struct_literal(service, oid, fields(service, oid), &params)?, quote! { crate::operations::#read(&response) })
         }
         None => (quote! { () }, quote! { Ok::<(), #rt::Error>(()) }),
@@ -355,7 +355,7 @@ fn error_case(service: &Service, op: &Operation, err: TypeId, case: &Value) -> R
     let parts = response_parts(service, case);
     let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
     let expected = struct_literal(service, err, fields(service, err), &params)?;
-    let enum_name = format_ident!("{}Error", crate::names::type_ident(&op.name.wire));
+    let enum_name = super::client::error_enum(op);
     let variant = ident(&service.ty(err).name.rust);
     let cmp = compare(&params, true);
     Ok((

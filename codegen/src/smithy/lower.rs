@@ -152,6 +152,7 @@ impl<'m> Lowering<'m> {
             operations,
             types,
             spec_type_count,
+            readers: Default::default(),
         })
     }
 
@@ -489,6 +490,7 @@ impl<'m> Lowering<'m> {
             errors,
             call,
             response: ResponseKind::Unary,
+            items: OperationItems::default(),
             pagination,
             idempotent: t.idempotent || readonly,
             readonly,
