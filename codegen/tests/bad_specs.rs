@@ -51,6 +51,12 @@ fn rest_operation_without_route() {
     insta::assert_snapshot!(error_of("rest-operation-without-route.smithy.json"));
 }
 
+/// A URI label without its `@httpLabel` member is refused when lowering.
+#[test]
+fn unknown_uri_label() {
+    insta::assert_snapshot!(error_of("unknown-uri-label.smithy.json"));
+}
+
 #[test]
 fn ambiguous_service() {
     insta::assert_snapshot!(error_of("two-services.smithy.json"));

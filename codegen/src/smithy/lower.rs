@@ -480,6 +480,7 @@ impl<'m> Lowering<'m> {
             ),
             None => None,
         };
+        self.check_labels(op, &call, host_prefix.as_deref())?;
         Ok(Operation {
             name: Name { rust: scope.claim(names::field_ident(&name)), wire: name.clone() },
             resource: Vec::new(),
@@ -504,6 +505,35 @@ impl<'m> Lowering<'m> {
             idempotent_when: Vec::new(),
             tests: ProtocolTests { request: test_cases(&t.request_tests), response: test_cases(&t.response_tests) },
         })
+    }
+
+    /// Every label of the route names an input member bound with `@httpLabel`,
+    /// and every label of the host prefix an input member: checked here, so
+    /// emitters never meet a label they cannot fill.
+    fn check_labels(&self, op: &Shape, call: &CallShape, host_prefix: Option<&[PathSegment]>) -> Result<()> {
+        let members: &[Member] = op.refs.input.as_deref().and_then(|id| self.shape(id)).map_or(&[], |s| s.members.as_slice());
+        let labels = |segments: &[PathSegment]| -> Vec<String> {
+            segments.iter().filter_map(|s| if let PathSegment::Label { name, .. } = s { Some(name.clone()) } else { None }).collect()
+        };
+        if let CallShape::Http(route) = call {
+            for label in labels(&route.path) {
+                if !members.iter().any(|m| m.name == label && m.traits.http_label) {
+                    return Err(self.err(
+                        format!("{}.traits[\"smithy.api#http\"].uri", shape_path(&op.id)),
+                        format!("the URI label `{label}` has no input member with `@httpLabel`"),
+                    ));
+                }
+            }
+        }
+        for label in host_prefix.map(labels).unwrap_or_default() {
+            if !members.iter().any(|m| m.name == label) {
+                return Err(self.err(
+                    format!("{}.traits[\"smithy.api#endpoint\"].hostPrefix", shape_path(&op.id)),
+                    format!("the host prefix label `{label}` is not an input member"),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
