@@ -134,10 +134,22 @@ pub struct AwsMeta {
     pub signing_name: String,
     /// Service shape name: the `X-Amz-Target` prefix of awsJson operations.
     pub target_prefix: String,
-    /// `smithy.rules#endpointRuleSet`, kept as JSON for the rules engine.
+    /// `smithy.rules#endpointRuleSet`: a document the runtime's rules engine
+    /// evaluates (the generated crate embeds it as JSON).
     pub endpoint_rules: Option<Value>,
-    /// `smithy.rules#endpointTests`, kept as JSON for generated tests.
-    pub endpoint_tests: Option<Value>,
+    /// `smithy.rules#endpointTests` cases, for the generated test.
+    pub endpoint_tests: Vec<EndpointTestCase>,
+}
+
+/// One `smithy.rules#endpointTests` case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointTestCase {
+    /// What the case checks.
+    pub documentation: String,
+    /// The rule parameters: a document (name -> string, boolean or list).
+    pub params: Value,
+    /// The endpoint (URL, headers, properties: a document) or error expected.
+    pub expect: Value,
 }
 
 /// Google service metadata.
@@ -291,14 +303,52 @@ pub enum BodyCondition {
     Set(Vec<String>),
 }
 
-/// Protocol compliance test cases (Smithy `smithy.test#http*Tests`), kept as
-/// JSON for the generated test suites.
+/// Protocol compliance test cases (Smithy `smithy.test#http*Tests`), the
+/// client-side ones, for the generated test suites.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProtocolTests {
     /// `httpRequestTests` cases.
-    pub request: Vec<Value>,
+    pub request: Vec<ProtocolTestCase>,
     /// `httpResponseTests` cases.
-    pub response: Vec<Value>,
+    pub response: Vec<ProtocolTestCase>,
+}
+
+/// One `httpRequestTests` or `httpResponseTests` case, as the Smithy test
+/// traits define its members (those of the other kind stay empty).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProtocolTestCase {
+    /// The case id, e.g. `RestJsonHttpPayloadWithBlob`.
+    pub id: String,
+    /// The protocol's shape id, e.g. `aws.protocols#restJson1`.
+    pub protocol: String,
+    /// Request: the expected method.
+    pub method: String,
+    /// Request: the expected path.
+    pub uri: String,
+    /// Request: the host of the endpoint the client is configured with.
+    pub host: Option<String>,
+    /// Request: the expected host after endpoint resolution.
+    pub resolved_host: Option<String>,
+    /// Response: the status code.
+    pub code: u16,
+    /// Headers the request must have, or the response has.
+    pub headers: Vec<(String, String)>,
+    /// Request: `key=value` query pairs that must be present.
+    pub query_params: Vec<String>,
+    /// Request: query keys that must be absent.
+    pub forbid_query_params: Vec<String>,
+    /// Request: query keys that must be present.
+    pub require_query_params: Vec<String>,
+    /// Request: headers that must be absent.
+    pub forbid_headers: Vec<String>,
+    /// Request: headers that must be present.
+    pub require_headers: Vec<String>,
+    /// The expected request body, or the response body.
+    pub body: Option<String>,
+    /// The media type of the body (JSON bodies are compared structurally).
+    pub body_media_type: Option<String>,
+    /// The input (request) or output/error (response) as a document.
+    pub params: Value,
 }
 
 /// An HTTP route.
@@ -439,7 +489,8 @@ pub struct Field {
     /// Has a default (`@default`), so it is not optional in Rust.
     pub defaulted: bool,
     /// The default when it is not the type's zero value (`@default(10)`):
-    /// the struct's `Default` and a missing member on the wire give it.
+    /// the struct's `Default` and a missing member on the wire give it. A
+    /// document (Smithy node value) of the member's type.
     pub default_value: Option<Value>,
     /// The value must not be printed.
     pub sensitive: bool,
@@ -630,4 +681,27 @@ pub fn parse_template(path: &str) -> std::result::Result<Vec<PathSegment>, Strin
         out.push(PathSegment::Literal(rest.to_owned()));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The IR holds spec JSON only where the value is a document by nature
+    /// (rule sets the runtime evaluates, test parameters and expectations,
+    /// default values): everything the emitters decide on is typed.
+    #[test]
+    fn json_values_only_where_documents_are_meant() {
+        const DOCUMENTS: &[&str] = &["endpoint_rules", "params", "expect", "default_value"];
+        let source = include_str!("ir.rs");
+        let source = source.split("#[cfg(test)]").next().unwrap_or(source);
+        let fields: Vec<&str> = source
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("pub ") && l.contains("Value") && l.contains(':') && !l.contains("fn "))
+            .filter_map(|l| l.trim_start_matches("pub ").split(':').next())
+            .collect();
+        assert!(fields.len() >= DOCUMENTS.len() - 1, "the scan found {fields:?}");
+        for field in fields {
+            assert!(DOCUMENTS.contains(&field), "`{field}` holds spec JSON: give it a type");
+        }
+    }
 }

@@ -5,21 +5,17 @@
 use super::runtime::rt;
 use crate::ir::Service;
 use quote::quote;
-use serde_json::Value;
 
 /// The test module, or `None` when the model has no endpoint tests.
 pub fn endpoint_tests_rs(service: &Service) -> Option<proc_macro2::TokenStream> {
     let rt = rt(service);
     let aws = service.aws()?;
     aws.endpoint_rules.as_ref()?;
-    let cases = aws.endpoint_tests.as_ref()?.get("testCases")?.as_array()?;
-    if cases.is_empty() {
+    if aws.endpoint_tests.is_empty() {
         return None;
     }
-    let rows = cases.iter().enumerate().map(|(i, case)| {
-        let doc = case.get("documentation").and_then(Value::as_str).map_or_else(|| format!("case {i}"), str::to_owned);
-        let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default())).to_string();
-        let expect = case.get("expect").cloned().unwrap_or(Value::Null).to_string();
+    let rows = aws.endpoint_tests.iter().map(|case| {
+        let (doc, params, expect) = (&case.documentation, case.params.to_string(), case.expect.to_string());
         quote! { (#doc, #params, #expect), }
     });
     let suite = format!("endpoints {}", service.short_name);

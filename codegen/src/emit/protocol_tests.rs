@@ -11,17 +11,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-fn s<'a>(case: &'a Value, key: &str) -> Option<&'a str> {
-    case.get(key).and_then(Value::as_str)
-}
-
-fn str_list(case: &Value, key: &str) -> Vec<String> {
-    case.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
-}
-
-fn applies(service: &Service, case: &Value) -> bool {
-    let protocol = s(case, "protocol").unwrap_or("");
-    protocol.rsplit('#').next() == Some(service.protocol.label())
+fn applies(service: &Service, case: &ProtocolTestCase) -> bool {
+    case.protocol.rsplit('#').next() == Some(service.protocol.label())
 }
 
 fn fields(service: &Service, id: TypeId) -> &[Field] {
@@ -207,49 +198,22 @@ fn strs(items: &[String]) -> TokenStream {
     quote! { &[#(#items),*] }
 }
 
-fn request_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
+fn request_case(service: &Service, op: &Operation, case: &ProtocolTestCase) -> Result<(syn::Ident, TokenStream), String> {
     let rt = rt(service);
-    let id = s(case, "id").unwrap_or("unnamed");
-    let fname = case_fn_name("request", id);
-    let builder = ident(&crate::names::type_ident(&op.name.wire));
+    let fname = case_fn_name("request", &case.id);
+    let builder = super::client::builder_name(op);
     let input = match op.input {
-        Some(iid) => {
-            let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
-            struct_literal(service, iid, fields(service, iid), &params)?
-        }
+        Some(iid) => struct_literal(service, iid, fields(service, iid), &case.params)?,
         None => quote! { () },
     };
-    let host = s(case, "host").unwrap_or("example.com");
-    let endpoint = format!("https://{host}");
-    let method = s(case, "method").unwrap_or("");
-    let uri = s(case, "uri").unwrap_or("");
-    let resolved = match s(case, "resolvedHost") {
-        Some(h) => quote! { Some(#h) },
-        None => quote! { None },
-    };
-    let headers: Vec<TokenStream> = case
-        .get("headers")
-        .and_then(Value::as_object)
-        .map(|h| {
-            h.iter()
-                .map(|(k, v)| {
-                    let v = v.as_str().unwrap_or("");
-                    quote! { (#k, #v) }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let (qp, fqp, rqp) =
-        (strs(&str_list(case, "queryParams")), strs(&str_list(case, "forbidQueryParams")), strs(&str_list(case, "requireQueryParams")));
-    let (fh, rh) = (strs(&str_list(case, "forbidHeaders")), strs(&str_list(case, "requireHeaders")));
-    let body = match s(case, "body") {
-        Some(b) => quote! { Some(#b) },
-        None => quote! { None },
-    };
-    let media = match s(case, "bodyMediaType") {
-        Some(b) => quote! { Some(#b) },
-        None => quote! { None },
-    };
+    let endpoint = format!("https://{}", case.host.as_deref().unwrap_or("example.com"));
+    let (method, uri) = (&case.method, &case.uri);
+    let resolved = option_str(case.resolved_host.as_deref());
+    let headers = header_pairs(&case.headers);
+    let (qp, fqp, rqp) = (strs(&case.query_params), strs(&case.forbid_query_params), strs(&case.require_query_params));
+    let (fh, rh) = (strs(&case.forbid_headers), strs(&case.require_headers));
+    let body = option_str(case.body.as_deref());
+    let media = option_str(case.body_media_type.as_deref());
     let code = quote! {
         fn #fname() -> Result<(), String> {
             let mock = #rt::testing::MockTransport::new(#rt::HttpResponse::new(200, Default::default(), "{}"));
@@ -265,7 +229,7 @@ fn request_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn:
                 query_params: #qp,
                 forbid_query_params: #fqp,
                 require_query_params: #rqp,
-                headers: &[#(#headers),*],
+                headers: #headers,
                 forbid_headers: #fh,
                 require_headers: #rh,
                 body: #body,
@@ -276,24 +240,27 @@ fn request_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn:
     Ok((fname, code))
 }
 
-fn response_parts(service: &Service, case: &Value) -> TokenStream {
+/// `Some("text")` or `None`, as tokens.
+fn option_str(text: Option<&str>) -> TokenStream {
+    match text {
+        Some(t) => quote! { Some(#t) },
+        None => quote! { None },
+    }
+}
+
+/// `&[("name", "value"), ...]`.
+fn header_pairs(headers: &[(String, String)]) -> TokenStream {
+    let pairs = headers.iter().map(|(k, v)| quote! { (#k, #v) });
+    quote! { &[#(#pairs),*] }
+}
+
+fn response_parts(service: &Service, case: &ProtocolTestCase) -> TokenStream {
     let rt = rt(service);
-    let code = case.get("code").and_then(Value::as_u64).unwrap_or(200) as u16;
-    let headers: Vec<TokenStream> = case
-        .get("headers")
-        .and_then(Value::as_object)
-        .map(|h| {
-            h.iter()
-                .map(|(k, v)| {
-                    let v = v.as_str().unwrap_or("");
-                    quote! { (#k, #v) }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let body = s(case, "body").unwrap_or("");
+    let code = case.code;
+    let headers = header_pairs(&case.headers);
+    let body = case.body.as_deref().unwrap_or("");
     quote! {
-        let headers: &[(&str, &str)] = &[#(#headers),*];
+        let headers: &[(&str, &str)] = #headers;
         let response = #rt::HttpResponse::new(#code, headers.iter().copied().collect(), #body);
     }
 }
@@ -319,20 +286,19 @@ fn compare(expected_params: &Value, decoded: bool) -> TokenStream {
     }
 }
 
-fn output_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
+fn output_case(service: &Service, op: &Operation, case: &ProtocolTestCase) -> Result<(syn::Ident, TokenStream), String> {
     let rt = rt(service);
-    let id = s(case, "id").unwrap_or("unnamed");
-    let fname = case_fn_name("response", id);
+    let fname = case_fn_name("response", &case.id);
     let parts = response_parts(service, case);
-    let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
+    let params = &case.params;
     let (expected, read) = match op.output {
         Some(oid) => {
             let read = super::client::read_fn_name(service, oid);
-            (struct_literal(service, oid, fields(service, oid), &params)?, quote! { crate::operations::#read(&response) })
+            (struct_literal(service, oid, fields(service, oid), params)?, quote! { crate::operations::#read(&response) })
         }
         None => (quote! { () }, quote! { Ok::<(), #rt::Error>(()) }),
     };
-    let cmp = compare(&params, op.output.is_some());
+    let cmp = compare(params, op.output.is_some());
     Ok((
         fname.clone(),
         quote! {
@@ -348,16 +314,15 @@ fn output_case(service: &Service, op: &Operation, case: &Value) -> Result<(syn::
     ))
 }
 
-fn error_case(service: &Service, op: &Operation, err: TypeId, case: &Value) -> Result<(syn::Ident, TokenStream), String> {
+fn error_case(service: &Service, op: &Operation, err: TypeId, case: &ProtocolTestCase) -> Result<(syn::Ident, TokenStream), String> {
     let rt = rt(service);
-    let id = s(case, "id").unwrap_or("unnamed");
-    let fname = case_fn_name("response", id);
+    let fname = case_fn_name("response", &case.id);
     let parts = response_parts(service, case);
-    let params = case.get("params").cloned().unwrap_or(Value::Object(Default::default()));
-    let expected = struct_literal(service, err, fields(service, err), &params)?;
+    let params = &case.params;
+    let expected = struct_literal(service, err, fields(service, err), params)?;
     let enum_name = super::client::error_enum(op);
     let variant = ident(&service.ty(err).name.rust);
-    let cmp = compare(&params, true);
+    let cmp = compare(params, true);
     Ok((
         fname.clone(),
         quote! {
@@ -384,13 +349,13 @@ pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, Strin
     let mut seen = std::collections::BTreeSet::new();
     for op in &service.operations {
         for case in op.tests.request.iter().filter(|c| applies(service, c)) {
-            let (name, code) = request_case(service, op, case).map_err(|e| format!("{}: {e}", s(case, "id").unwrap_or("")))?;
-            request.push((s(case, "id").unwrap_or("").to_owned(), name));
+            let (name, code) = request_case(service, op, case).map_err(|e| format!("{}: {e}", case.id))?;
+            request.push((case.id.clone(), name));
             items.push(code);
         }
         for case in op.tests.response.iter().filter(|c| applies(service, c)) {
-            let (name, code) = output_case(service, op, case).map_err(|e| format!("{}: {e}", s(case, "id").unwrap_or("")))?;
-            response.push((s(case, "id").unwrap_or("").to_owned(), name));
+            let (name, code) = output_case(service, op, case).map_err(|e| format!("{}: {e}", case.id))?;
+            response.push((case.id.clone(), name));
             items.push(code);
         }
         for &err in &op.errors {
@@ -398,8 +363,8 @@ pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, Strin
                 continue;
             }
             for case in service.ty(err).tests.response.iter().filter(|c| applies(service, c)) {
-                let (name, code) = error_case(service, op, err, case).map_err(|e| format!("{}: {e}", s(case, "id").unwrap_or("")))?;
-                response.push((s(case, "id").unwrap_or("").to_owned(), name));
+                let (name, code) = error_case(service, op, err, case).map_err(|e| format!("{}: {e}", case.id))?;
+                response.push((case.id.clone(), name));
                 items.push(code);
             }
         }

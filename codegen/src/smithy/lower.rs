@@ -146,7 +146,11 @@ impl<'m> Lowering<'m> {
                 signing_name: t.sigv4_name.clone().unwrap_or_default(),
                 target_prefix: local_name(&self.service.id).to_owned(),
                 endpoint_rules: t.endpoint_rule_set.clone(),
-                endpoint_tests: t.endpoint_tests.clone(),
+                endpoint_tests: endpoint_tests(
+                    &t.endpoint_tests,
+                    &format!("{}.traits[\"smithy.rules#endpointTests\"].testCases", shape_path(&self.service.id)),
+                    &|path, message| self.err(path, message),
+                )?,
                 sdk_id,
             }),
             operations,
@@ -269,7 +273,14 @@ impl<'m> Lowering<'m> {
             kind,
             error,
             synthetic: false,
-            tests: ProtocolTests { request: Vec::new(), response: test_cases(&t.response_tests) },
+            tests: ProtocolTests {
+                request: Vec::new(),
+                response: test_cases(
+                    &t.response_tests,
+                    &format!("{}.traits[\"smithy.test#httpResponseTests\"]", shape_path(&shape.id)),
+                    &|path, message| self.err(path, message),
+                )?,
+            },
         })
     }
 
@@ -503,7 +514,18 @@ impl<'m> Lowering<'m> {
             request_compression: t.request_compression.clone().unwrap_or_default(),
             checksum_required: t.http_checksum_required,
             idempotent_when: Vec::new(),
-            tests: ProtocolTests { request: test_cases(&t.request_tests), response: test_cases(&t.response_tests) },
+            tests: ProtocolTests {
+                request: test_cases(
+                    &t.request_tests,
+                    &format!("{}.traits[\"smithy.test#httpRequestTests\"]", shape_path(&op.id)),
+                    &|path, message| self.err(path, message),
+                )?,
+                response: test_cases(
+                    &t.response_tests,
+                    &format!("{}.traits[\"smithy.test#httpResponseTests\"]", shape_path(&op.id)),
+                    &|path, message| self.err(path, message),
+                )?,
+            },
         })
     }
 
@@ -537,10 +559,83 @@ impl<'m> Lowering<'m> {
     }
 }
 
-/// The client-side cases of a `smithy.test#http*Tests` trait value.
-fn test_cases(trait_value: &Option<Value>) -> Vec<Value> {
+/// The cases of a `smithy.rules#endpointTests` trait value, typed.
+fn endpoint_tests(trait_value: &Option<Value>, path: &str, error: &dyn Fn(String, String) -> SpecError) -> Result<Vec<EndpointTestCase>> {
+    let Some(cases) = trait_value.as_ref().and_then(|t| t.get("testCases")) else { return Ok(Vec::new()) };
+    let cases = cases.as_array().ok_or_else(|| error(path.to_owned(), "`testCases` must be a list".into()))?;
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let object = case.as_object().ok_or_else(|| error(format!("{path}[{i}]"), "a test case must be an object".into()))?;
+            Ok(EndpointTestCase {
+                documentation: object.get("documentation").and_then(Value::as_str).map_or_else(|| format!("case {i}"), str::to_owned),
+                params: object.get("params").cloned().unwrap_or_else(|| Value::Object(Default::default())),
+                expect: object.get("expect").cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect()
+}
+
+/// The client-side cases of a `smithy.test#http*Tests` trait value, typed;
+/// a case that does not have the shape the trait defines is a located error.
+fn test_cases(trait_value: &Option<Value>, path: &str, error: &dyn Fn(String, String) -> SpecError) -> Result<Vec<ProtocolTestCase>> {
+    /// The members of a case as the trait spells them.
+    #[derive(serde::Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Case {
+        id: String,
+        protocol: String,
+        method: String,
+        uri: String,
+        host: Option<String>,
+        resolved_host: Option<String>,
+        code: u16,
+        headers: serde_json::Map<String, Value>,
+        query_params: Vec<String>,
+        forbid_query_params: Vec<String>,
+        require_query_params: Vec<String>,
+        forbid_headers: Vec<String>,
+        require_headers: Vec<String>,
+        body: Option<String>,
+        body_media_type: Option<String>,
+        params: Option<Value>,
+        applies_to: Option<String>,
+    }
     let cases = trait_value.as_ref().and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    cases.iter().filter(|c| c.get("appliesTo").and_then(Value::as_str) != Some("server")).cloned().collect()
+    let mut out = Vec::new();
+    for (i, value) in cases.iter().enumerate() {
+        let case: Case =
+            serde_json::from_value(value.clone()).map_err(|e| error(format!("{path}[{i}]"), format!("not a protocol test case: {e}")))?;
+        if case.applies_to.as_deref() == Some("server") {
+            continue;
+        }
+        let mut headers = Vec::with_capacity(case.headers.len());
+        for (name, value) in case.headers {
+            let value =
+                value.as_str().ok_or_else(|| error(format!("{path}[{i}].headers.{name}"), "a header value must be a string".into()))?;
+            headers.push((name, value.to_owned()));
+        }
+        out.push(ProtocolTestCase {
+            id: case.id,
+            protocol: case.protocol,
+            method: case.method,
+            uri: case.uri,
+            host: case.host,
+            resolved_host: case.resolved_host,
+            code: if case.code == 0 { 200 } else { case.code },
+            headers,
+            query_params: case.query_params,
+            forbid_query_params: case.forbid_query_params,
+            require_query_params: case.require_query_params,
+            forbid_headers: case.forbid_headers,
+            require_headers: case.require_headers,
+            body: case.body,
+            body_media_type: case.body_media_type,
+            params: case.params.unwrap_or_else(|| Value::Object(Default::default())),
+        });
+    }
+    Ok(out)
 }
 
 fn is_zero_default(v: &Value, ty: &TypeRef) -> bool {
