@@ -227,7 +227,7 @@ pub fn check(root: &Path, out: &Path, entries: &[Entry], target_dir: &Path, batc
         let failed_before = failures.len();
         let members: Vec<String> = chunk.iter().map(|e| format!("    \"{}\",", e.crate_name)).collect();
         let manifest = format!(
-            "# Scratch workspace written by `cargo xtask catalog --check`.\n[workspace]\nresolver = \"3\"\nmembers = [\n{}\n]\n\n[workspace.lints.rust]\nmissing_docs = \"warn\"\nunsafe_code = \"forbid\"\n",
+            "# Scratch workspace written by `cargo xtask catalog --check`.\n[workspace]\nresolver = \"3\"\nmembers = [\n{}\n]\n\n[workspace.lints.rust]\nmissing_docs = \"deny\"\nunsafe_code = \"forbid\"\n",
             members.join("\n")
         );
         std::fs::write(out.join("Cargo.toml"), manifest).map_err(|e| format!("{}: {e}", out.display()))?;
