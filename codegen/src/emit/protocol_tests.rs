@@ -1,7 +1,9 @@
 //! Protocol compliance cases (`smithy.test#httpRequestTests` /
 //! `httpResponseTests`) -> `src/protocol_tests.rs`, a `#[cfg(test)]` module
 //! of the generated crate (inside it, so expected values can be written as
-//! struct literals). One `#[test]` per suite runs every case and prints
+//! struct literals). Every case is its own `#[test]`, named after the case
+//! (`cargo test -p <crate> request_rest_json_http_payload_with_blob`), and
+//! one `#[test]` per suite runs them all and prints
 //! `<suite>: N passed, M failed`.
 
 use super::runtime::rt;
@@ -215,6 +217,7 @@ fn request_case(service: &Service, op: &Operation, case: &ProtocolTestCase) -> R
     let body = option_str(case.body.as_deref());
     let media = option_str(case.body_media_type.as_deref());
     let code = quote! {
+        #[test]
         fn #fname() -> Result<(), String> {
             let mock = #rt::testing::MockTransport::new(#rt::HttpResponse::new(200, Default::default(), "{}"));
             let client = crate::Client::new(config(#endpoint, &mock));
@@ -302,7 +305,8 @@ fn output_case(service: &Service, op: &Operation, case: &ProtocolTestCase) -> Re
     Ok((
         fname.clone(),
         quote! {
-            fn #fname() -> Result<(), String> {
+            #[test]
+        fn #fname() -> Result<(), String> {
                 #parts
                 let _ = &response;
                 let actual = #read.map_err(|e| format!("decode failed: {e}"))?;
@@ -326,7 +330,8 @@ fn error_case(service: &Service, op: &Operation, err: TypeId, case: &ProtocolTes
     Ok((
         fname.clone(),
         quote! {
-            fn #fname() -> Result<(), String> {
+            #[test]
+        fn #fname() -> Result<(), String> {
                 #parts
                 let error = crate::errors::#enum_name::from_error(#rt::testing::error_from_response(response));
                 let crate::errors::#enum_name::#variant(actual) = error else {
@@ -390,7 +395,8 @@ pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, Strin
     let resp_suite = suite("response", &response);
     Ok(Some(quote! {
         //! Protocol compliance cases of the model (`smithy.test#httpRequestTests`
-        //! and `httpResponseTests`), one function per case.
+        //! and `httpResponseTests`): one test per case, named after it, and one
+        //! per suite printing its summary line.
         #![allow(deprecated, clippy::all)]
 
         fn config(endpoint: &str, mock: &#rt::testing::MockTransport) -> #rt::Config {
