@@ -36,19 +36,15 @@ pub fn emits_client(service: &Service) -> bool {
 }
 
 /// The Rust type of a reference, named types qualified with `crate::types::`.
-pub(super) fn rust_type(service: &Service, ty: &TypeRef) -> String {
+pub(super) fn rust_type(service: &Service, ty: &TypeRef) -> TokenStream {
     rust_type_with(service, ty, &|leaf| match leaf {
-        TypeRef::Named(id) => Some(format!("crate::types::{}", service.ty(*id).name.rust)),
+        TypeRef::Named(id) => Some(type_path(service, *id)),
         _ => None,
     })
 }
 
 pub(super) fn raw(s: &str) -> &str {
     s.strip_prefix("r#").unwrap_or(s)
-}
-
-pub(super) fn ty_tokens(s: &str) -> Result<TokenStream, String> {
-    syn::parse_str::<syn::Type>(s).map(|t| quote! { #t }).map_err(|e| format!("internal error: type `{s}` does not parse: {e}"))
 }
 
 pub(super) fn type_path(service: &Service, id: TypeId) -> TokenStream {
@@ -134,7 +130,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
                 let mut names_ = Vec::new();
                 for f in &required {
                     let fname = ident(&f.name.rust);
-                    let inner = ty_tokens(&rust_type(service, &f.ty))?;
+                    let inner = rust_type(service, &f.ty);
                     args.push(quote! { #fname: impl Into<#inner> });
                     names_.push(fname);
                 }
@@ -371,7 +367,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
     if let Some(id) = op.input {
         for f in struct_fields(service, id).iter().filter(|f| !f.required) {
             let setter = format_ident!("set_{}", raw(&f.name.rust));
-            let inner = ty_tokens(&rust_type(service, &f.ty))?;
+            let inner = rust_type(service, &f.ty);
             let sdoc = if f.docs.trim().is_empty() { format!("Sets the `{}` member.", f.member_name) } else { f.docs.clone() };
             let sdoc = doc_attrs(&sdoc);
             let dep = f.deprecated.as_ref().map(|_| quote! { #[deprecated] });
@@ -515,7 +511,7 @@ pub(super) fn paginator(service: &Service, op: &Operation, err_ty: TokenStream) 
     ));
     let items = match p.items.as_deref().and_then(|i| member_path(service, output, i, quote! { &page })) {
         Some((path, TypeRef::List { item, sparse: false })) => {
-            let item_ty = ty_tokens(&rust_type(service, &item))?;
+            let item_ty = rust_type(service, &item);
             let item_doc = doc_attrs(&format!("Every item of every page (`{}`), in order.", p.items.as_deref().unwrap_or_default()));
             quote! {
                 #item_doc
@@ -554,7 +550,7 @@ fn unsupported_operation_item(service: &Service, op: &Operation, reason: &str) -
     if let Some(id) = op.input {
         for f in struct_fields(service, id).iter().filter(|f| !f.required) {
             let setter = format_ident!("set_{}", raw(&f.name.rust));
-            let inner = ty_tokens(&rust_type(service, &f.ty))?;
+            let inner = rust_type(service, &f.ty);
             let doc = doc_attrs(&format!("Sets the `{}` member.", f.member_name));
             setters.push(quote! {
                 #doc
@@ -924,7 +920,7 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
             }
             Binding::PrefixHeaders(p) => stmts.push(assign(quote! { #rt::rest::prefix_headers(response, #p) })),
             Binding::ResponseCode => {
-                let int = ty_tokens(&rust_type(service, &f.ty))?;
+                let int = rust_type(service, &f.ty);
                 stmts.push(assign(quote! { Some(response.status as #int) }));
             }
             Binding::Payload => {
@@ -980,7 +976,7 @@ fn parse_fn(service: &Service, ty: &TypeRef, media_type: bool) -> Result<TokenSt
         TypeRef::String => quote! { #p::parse_string },
         TypeRef::Bool => quote! { #p::parse_bool },
         TypeRef::Int { .. } => {
-            let int = ty_tokens(&rust_type(service, ty))?;
+            let int = rust_type(service, ty);
             quote! { #p::parse_int::<#int> }
         }
         TypeRef::Float => quote! { #p::parse_f32 },

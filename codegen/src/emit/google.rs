@@ -6,9 +6,7 @@
 //! streaming), and `src/names.rs` (typed resource names from the parameter
 //! patterns, e.g. `SessionName::new(project, instance, database, session)`).
 
-use super::client::{
-    builder_name, first_sentence, paginator, raw, rest_request, rust_type, static_name, struct_fields, ty_tokens, type_path,
-};
+use super::client::{builder_name, first_sentence, paginator, raw, rest_request, rust_type, static_name, struct_fields, type_path};
 use super::runtime::rt;
 use super::types::{doc_attrs, ident};
 use crate::ir::*;
@@ -155,7 +153,7 @@ fn method_fn(service: &Service, op: &Operation, scope: &mut Scope) -> Result<Tok
     let mut inits = Vec::new();
     for f in required_params(service, op) {
         let fname = ident(&f.name.rust);
-        let inner = ty_tokens(&rust_type(service, &f.ty))?;
+        let inner = rust_type(service, &f.ty);
         args.push(quote! { #fname: impl Into<#inner> });
         inits.push(quote! { #fname: #fname.into(), });
     }
@@ -213,9 +211,8 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         let fname = ident(&f.name.rust);
         let mut ty = rust_type(service, &f.ty);
         if !f.required {
-            ty = format!("Option<{ty}>");
+            ty = quote! { Option<#ty> };
         }
-        let ty = ty_tokens(&ty)?;
         // The parameter's own text documents the field; setters link to it.
         let doc = if f.docs.trim().is_empty() { format!("The `{}` parameter.", f.name.wire) } else { f.docs.clone() };
         let doc = doc_attrs(&doc);
@@ -229,7 +226,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
     for f in fields.iter().filter(|f| !f.required) {
         let fname = ident(&f.name.rust);
         let setter = format_ident!("set_{}", raw(&f.name.rust));
-        let inner = ty_tokens(&rust_type(service, &f.ty))?;
+        let inner = rust_type(service, &f.ty);
         let doc = doc_attrs(&format!("Sets the `{}` parameter ([`{params}::{}`]).", f.name.wire, raw(&f.name.rust)));
         setters.push(quote! {
             #doc

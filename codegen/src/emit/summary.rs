@@ -1,7 +1,7 @@
 //! A readable API summary of a service (operations and type signatures),
 //! snapshotted so a spec update is reviewable as a small diff.
 
-use super::types::{field_type, rust_type};
+use super::types::{field_type, rust_type, type_text};
 use crate::ir::*;
 use std::fmt::Write;
 
@@ -116,7 +116,7 @@ pub fn summary(service: &Service) -> String {
                 let kw = if matches!(t.kind, TypeKind::Struct(_)) { "struct" } else { "union" };
                 let _ = writeln!(out, "  {kw} {} [{tags}]", t.name.rust);
                 for f in fields {
-                    let ty = if kw == "union" { rust_type(service, &f.ty) } else { field_type(service, f) };
+                    let ty = type_text(&if kw == "union" { rust_type(service, &f.ty) } else { field_type(service, f) });
                     let mut notes = Vec::new();
                     if f.name.wire != f.name.rust.trim_start_matches("r#") {
                         notes.push(format!("{:?}", f.name.wire));

@@ -33,70 +33,85 @@ pub fn ident(s: &str) -> syn::Ident {
     }
 }
 
-/// The Rust type of a reference, as source text.
-pub fn rust_type(service: &Service, ty: &TypeRef) -> String {
+/// The Rust type of a reference (named types by their name in `types.rs`).
+pub fn rust_type(service: &Service, ty: &TypeRef) -> TokenStream {
     rust_type_with(service, ty, &|_| None)
 }
 
 /// The type whose JSON schema matches a codec's wire form (epoch seconds are
 /// numbers, 64-bit integers strings, ...), for `#[schemars(with = ...)]`.
-fn schema_type(service: &Service, ty: &TypeRef) -> String {
+fn schema_type(service: &Service, ty: &TypeRef) -> TokenStream {
     rust_type_with(service, ty, &|leaf| match leaf {
-        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => Some("f64".into()),
-        TypeRef::Timestamp(TimestampFormat::HttpDate) | TypeRef::Int { as_string: true, .. } => Some("String".into()),
+        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => Some(quote! { f64 }),
+        TypeRef::Timestamp(TimestampFormat::HttpDate) | TypeRef::Int { as_string: true, .. } => Some(quote! { String }),
         _ => None,
     })
 }
 
-pub(crate) fn rust_type_with(service: &Service, ty: &TypeRef, leaf: &dyn Fn(&TypeRef) -> Option<String>) -> String {
+/// The Rust type of a reference, built as tokens; `leaf` may replace any
+/// part of it (qualified names, schema stand-ins).
+pub(crate) fn rust_type_with(service: &Service, ty: &TypeRef, leaf: &dyn Fn(&TypeRef) -> Option<TokenStream>) -> TokenStream {
     if let Some(t) = leaf(ty) {
         return t;
     }
+    let rt = rt(service);
     match ty {
-        TypeRef::Bool => "bool".into(),
+        TypeRef::Bool => quote! { bool },
         TypeRef::Int { kind, .. } => match kind {
-            IntKind::I8 => "i8",
-            IntKind::I16 => "i16",
-            IntKind::I32 => "i32",
-            IntKind::I64 => "i64",
-            IntKind::U32 => "u32",
-            IntKind::U64 => "u64",
-        }
-        .into(),
-        TypeRef::Float => "f32".into(),
-        TypeRef::Double => "f64".into(),
-        TypeRef::BigNumber => runtime_item(service, "BigNumber"),
-        TypeRef::String => "String".into(),
-        TypeRef::Blob => runtime_item(service, "Blob"),
-        TypeRef::Timestamp(_) => runtime_item(service, "DateTime"),
-        TypeRef::Document => runtime_item(service, "Document"),
+            IntKind::I8 => quote! { i8 },
+            IntKind::I16 => quote! { i16 },
+            IntKind::I32 => quote! { i32 },
+            IntKind::I64 => quote! { i64 },
+            IntKind::U32 => quote! { u32 },
+            IntKind::U64 => quote! { u64 },
+        },
+        TypeRef::Float => quote! { f32 },
+        TypeRef::Double => quote! { f64 },
+        TypeRef::BigNumber => quote! { #rt::BigNumber },
+        TypeRef::String => quote! { String },
+        TypeRef::Blob => quote! { #rt::Blob },
+        TypeRef::Timestamp(_) => quote! { #rt::DateTime },
+        TypeRef::Document => quote! { #rt::Document },
         TypeRef::List { item, sparse } => {
             let inner = rust_type_with(service, item, leaf);
-            if *sparse { format!("Vec<Option<{inner}>>") } else { format!("Vec<{inner}>") }
+            if *sparse {
+                quote! { Vec<Option<#inner>> }
+            } else {
+                quote! { Vec<#inner> }
+            }
         }
         TypeRef::Map { key, value, sparse } => {
             let (k, v) = (rust_type_with(service, key, leaf), rust_type_with(service, value, leaf));
-            if *sparse { format!("std::collections::HashMap<{k}, Option<{v}>>") } else { format!("std::collections::HashMap<{k}, {v}>") }
+            if *sparse {
+                quote! { std::collections::HashMap<#k, Option<#v>> }
+            } else {
+                quote! { std::collections::HashMap<#k, #v> }
+            }
         }
-        TypeRef::Named(id) => service.ty(*id).name.rust.clone(),
+        TypeRef::Named(id) => {
+            let name = ident(&service.ty(*id).name.rust);
+            quote! { #name }
+        }
     }
 }
 
 /// The field's declared type: boxed and optional as the IR says.
-pub fn field_type(service: &Service, f: &Field) -> String {
+pub fn field_type(service: &Service, f: &Field) -> TokenStream {
     let mut t = rust_type(service, &f.ty);
     if f.boxed {
-        t = format!("Box<{t}>");
+        t = quote! { Box<#t> };
     }
-    if f.required || f.defaulted { t } else { format!("Option<{t}>") }
+    if f.required || f.defaulted {
+        t
+    } else {
+        quote! { Option<#t> }
+    }
 }
 
-fn parse_type(s: &str) -> TokenStream {
-    match syn::parse_str::<syn::Type>(s) {
-        Ok(t) => quote! { #t },
-        // Names come from `names`, so this cannot fail; keep the text visible if it does.
-        Err(_) => panic!("internal error: generated type `{s}` does not parse"),
-    }
+/// A type as compact text, as written by hand (`Option<Vec<String>>`): for
+/// attributes that take a type as a string and for the API summary.
+pub fn type_text(ty: &TokenStream) -> String {
+    ty.to_string().split_whitespace().collect::<String>().replace(',', ", ")
 }
 
 /// The wire codec module of a leaf type, if it needs one.
@@ -255,7 +270,7 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
     let json_body = service.protocol != Protocol::GoogleRest;
     let field_items = fields.iter().map(|f| {
         let fname = ident(&f.name.rust);
-        let ty = parse_type(&field_type(service, f));
+        let ty = field_type(service, f);
         let docs = docs_or(&f.docs, || format!("The `{}` member.", f.member_name));
         let serde = serde_field_attr(service, f, json_body, t.usage.input, t.usage.output);
         let dep = deprecated_attr(&f.deprecated);
@@ -426,14 +441,15 @@ fn schemars_with(service: &Service, f: &Field, as_field: bool) -> TokenStream {
     }
     let mut ty = schema_type(service, &f.ty);
     if as_field && !(f.required || f.defaulted) {
-        ty = format!("Option<{ty}>");
+        ty = quote! { Option<#ty> };
     }
+    let ty = type_text(&ty);
     quote! { #[cfg_attr(feature = "schemars", schemars(with = #ty))] }
 }
 
 /// The argument type of a constructor argument or setter.
 fn setter_arg(service: &Service, f: &Field) -> (TokenStream, ()) {
-    let inner = parse_type(&rust_type(service, &f.ty));
+    let inner = rust_type(service, &f.ty);
     (quote! { impl Into<#inner> }, ())
 }
 
@@ -627,9 +643,8 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
         let wire = &v.name.wire;
         let mut ty = rust_type(service, &v.ty);
         if v.boxed {
-            ty = format!("Box<{ty}>");
+            ty = quote! { Box<#ty> };
         }
-        let ty = parse_type(&ty);
         let with = codec(&v.ty).map(|c| {
             let c = runtime_item(service, &format!("{c}::serialize"));
             quote! { , serialize_with = #c }
@@ -645,8 +660,8 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
             let wire = &v.name.wire;
             let decode = match codec(&v.ty) {
                 Some(c) => {
-                    let path: syn::Path = syn::parse_str(&runtime_item(service, &format!("{c}::deserialize")))
-                        .unwrap_or_else(|_| syn::parse_quote!(serde::Deserialize::deserialize));
+                    let module = format_ident!("{}", c.trim_start_matches("wire::"));
+                    let path = quote! { #rt::wire::#module::deserialize };
                     quote! { #path(value).map_err(serde::de::Error::custom)? }
                 }
                 None => quote! { #rt::wire::from_value(value)? },
