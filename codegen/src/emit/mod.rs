@@ -54,7 +54,7 @@ pub fn format_file(tokens: TokenStream, source: &str) -> Result<String, String> 
 /// prettyplease fills the body of a macro call like prose; for the brace
 /// macros opened by `opener`, whose entries end with `;`, put each entry on
 /// its own line instead.
-fn one_entry_per_line(text: &str, opener: &str) -> String {
+pub(super) fn one_entry_per_line(text: &str, opener: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find(opener) {
@@ -73,6 +73,26 @@ fn one_entry_per_line(text: &str, opener: &str) -> String {
     out
 }
 
+/// What differs between the providers' client emitters. Types, `lib.rs`,
+/// `Cargo.toml`, the test double and the tests are shared; each provider
+/// writes its client files and its README.
+pub trait ClientEmitter {
+    /// The client's files (`client.rs`, `operations.rs`, and what the
+    /// provider adds: AWS errors and endpoint rules, Google resource names).
+    fn client_files(&self, service: &Service) -> Result<Vec<GeneratedFile>, String>;
+
+    /// `README.md`: how to configure and call the client.
+    fn readme(&self, service: &Service, spec: &CrateSpec) -> String;
+}
+
+/// The client emitter of the service's provider.
+pub fn client_emitter(service: &Service) -> &'static dyn ClientEmitter {
+    match service.provider {
+        crate::ir::ProviderMeta::Aws(_) => &client::AwsEmitter,
+        crate::ir::ProviderMeta::Google(_) => &google::GoogleEmitter,
+    }
+}
+
 /// Emits every file of the crate for `service`.
 pub fn emit_crate(service: &Service, spec: &CrateSpec) -> Result<Vec<GeneratedFile>, String> {
     let mut files = vec![
@@ -80,36 +100,13 @@ pub fn emit_crate(service: &Service, spec: &CrateSpec) -> Result<Vec<GeneratedFi
         GeneratedFile { path: "src/lib.rs".into(), contents: format_file(lib_rs(service, spec), "lib.rs")? },
         GeneratedFile { path: "src/types.rs".into(), contents: format_file(types_rs(service), "types.rs")? },
     ];
-    if client::emits_client(service) {
-        files.push(GeneratedFile { path: "src/client.rs".into(), contents: format_file(client::client_rs(service)?, "client.rs")? });
-        if let Some(rules) = client::endpoint_rules_json(service) {
-            files.push(GeneratedFile { path: "src/endpoint_rules.json".into(), contents: rules });
-        }
-        let errors = format_file(client::errors_rs(service)?, "errors.rs")?;
-        files.push(GeneratedFile {
-            path: "src/errors.rs".into(),
-            contents: one_entry_per_line(&errors, &format!("{}::operation_error! {{", runtime::runtime_path(service))),
-        });
-        files.push(GeneratedFile {
-            path: "src/operations.rs".into(),
-            contents: format_file(client::operations_rs(service)?, "operations.rs")?,
-        });
-    }
-    if service.protocol == crate::ir::Protocol::GoogleRest {
-        files.push(GeneratedFile { path: "src/client.rs".into(), contents: format_file(google::client_rs(service)?, "client.rs")? });
-        files.push(GeneratedFile {
-            path: "src/operations.rs".into(),
-            contents: format_file(google::operations_rs(service)?, "operations.rs")?,
-        });
-        if let Some(names) = google::names_rs(service) {
-            files.push(GeneratedFile { path: "src/names.rs".into(), contents: format_file(names, "names.rs")? });
-        }
-    }
+    let emitter = client_emitter(service);
+    files.extend(emitter.client_files(service)?);
     if let Some(testing) = mock::testing_rs(service)? {
         files.push(GeneratedFile { path: "src/testing.rs".into(), contents: format_file(testing, "testing.rs")? });
     }
     if (client::supports(service.protocol) || service.is_google()) && !spec.protocol_tests {
-        files.push(GeneratedFile { path: "README.md".into(), contents: readme(service, spec) });
+        files.push(GeneratedFile { path: "README.md".into(), contents: emitter.readme(service, spec) });
     }
     let endpoint_tests = client::supports(service.protocol).then(|| endpoint_tests::endpoint_tests_rs(service)).flatten();
     if let Some(tests) = &endpoint_tests {
@@ -128,132 +125,6 @@ fn description(service: &Service) -> String {
     let source = if service.is_google() { "its Discovery document" } else { "its Smithy model" };
     let what = if client::emits_client(service) || service.is_google() { "client and types" } else { "types" };
     format!("{} (API version {}): {what} generated from {source}.", service.title, service.version)
-}
-
-/// `README.md` of a client crate: how to configure and call it.
-fn readme(service: &Service, spec: &CrateSpec) -> String {
-    let krate = spec.crate_name.replace('-', "_");
-    if let Some(google) = service.google() {
-        let emulator = match &google.emulator_env {
-            Some(variable) => format!(
-                "\n// Emulator: with {variable}=host:port set (or `Config::emulator_host`), requests go to\n// http://host:port, unauthenticated.\nlet client = {krate}::Client::new(Config::new());\n"
-            ),
-            None => String::new(),
-        };
-        return format!(
-            r#"<!-- @generated by `cargo xtask codegen` from {label}; do not edit. -->
-# {name}
-
-{title} ({version}): an async client for every method of the REST API and every schema,
-generated from its Discovery document. Runtime: [`nimbus-google`](../nimbus-google) on
-[`nimbus-core`](../nimbus-core); this crate is the only dependency a program needs.
-
-## Configuration
-
-```rust,ignore
-use {krate}::config::{{Config, StaticToken}};
-
-// Production: Application Default Credentials (feature `google-adc`, on by default), or
-// any token provider; requests go to {root}{path}.
-let client = {krate}::Client::new(Config::new());
-let client = {krate}::Client::new(Config::new().token_provider(StaticToken::new(token)));
-
-// Quota project and universe domain (also GOOGLE_CLOUD_QUOTA_PROJECT and
-// GOOGLE_CLOUD_UNIVERSE_DOMAIN with `Config::from_env()`):
-let client = {krate}::Client::new(Config::new().quota_project("billing-project"));
-{emulator}
-// Any other endpoint:
-let client = {krate}::Client::new(Config::new().endpoint_url("http://127.0.0.1:9020").no_credentials());
-```
-
-Resources are accessors (`client.projects().instances().databases().sessions()`); each method
-takes its required parameters (typed names in `{krate}::names`, e.g. `SessionName::new(..)`,
-convert into them) and returns a request builder with `set_*` for optional and global
-parameters, then `.send().await`. List methods have `.pages()`/`.items()`, long-running
-operations `.wait(settings)`, streaming methods `.stream()` and `.rows()`. Errors are
-`{krate}::Error` with the canonical status (`NOT_FOUND`, `ALREADY_EXISTS`, ...) as `code()`.
-
-## Testing code that calls the service
-
-With the `test-util` feature, `{krate}::testing::Mock` answers calls with typed values,
-without HTTP:
-
-```rust,ignore
-let mock = {krate}::testing::Mock::new();
-let rule = mock.on_projects_instances_databases_sessions_get()
-    .matching(|params| params.name.ends_with("/sessions/s1"))
-    .returns(session);
-let client = mock.client();
-// ... code under test calls client.projects()...get(name).send().await ...
-assert_eq!(rule.calls(), 1);
-```
-
-See `examples/` for a runnable call.
-"#,
-            label = spec.spec_label,
-            name = spec.crate_name,
-            title = service.title,
-            version = service.version,
-            root = google.root_url,
-            path = google.service_path,
-        );
-    }
-    format!(
-        r#"<!-- @generated by `cargo xtask codegen` from {label}; do not edit. -->
-# {name}
-
-{title} (API version {version}, protocol {protocol}): an async client and every type of the
-service, generated from its Smithy model. Runtime: [`nimbus-aws`](../nimbus-aws) on
-[`nimbus-core`](../nimbus-core); this crate is the only dependency a program needs.
-
-## Configuration from the environment
-
-```rust,ignore
-let config = {krate}::Config::from_env()?; // region: AWS_REGION, AWS_DEFAULT_REGION or the profile
-let client = {krate}::Client::new(config);  // credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
-                                             // (+ AWS_SESSION_TOKEN), else ~/.aws/credentials and
-                                             // ~/.aws/config for AWS_PROFILE (default `default`)
-```
-
-## Endpoint override and other settings
-
-```rust,ignore
-use std::time::Duration;
-let config = {krate}::Config::new()
-    .region("us-east-1")
-    .endpoint_url("http://127.0.0.1:5000") // or AWS_ENDPOINT_URL with `from_env`
-    .attempt_timeout(Duration::from_secs(10))
-    .retry({krate}::config::RetryConfig {{ max_attempts: 5, ..Default::default() }});
-let client = {krate}::Client::new(config);
-```
-
-Every operation is a method taking the required members and returning a request builder:
-set optional members with `set_*`, then `.send().await`. Errors are one enum per operation
-(`{krate}::errors`), with a variant per modeled error and `Unhandled` for the rest.
-Paginated operations also have `.pages()` and `.items()` streams.
-
-## Testing code that calls the service
-
-With the `test-util` feature, `{krate}::testing::Mock` answers calls with typed outputs and
-modeled errors, without HTTP, and records the typed inputs:
-
-```rust,ignore
-let mock = {krate}::testing::Mock::new();
-let rule = mock.on_{example_op}().returns(output);
-let client = mock.client();
-// ... code under test calls client ...
-assert_eq!(rule.calls(), 1);
-```
-
-See `examples/` for a runnable call.
-"#,
-        label = spec.spec_label,
-        name = spec.crate_name,
-        title = service.title,
-        version = service.version,
-        protocol = service.protocol.label(),
-        example_op = service.operations.first().map_or("operation".to_owned(), |op| op.name.rust.trim_start_matches("r#").to_owned()),
-    )
 }
 
 fn cargo_toml(service: &Service, spec: &CrateSpec) -> String {
