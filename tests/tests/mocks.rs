@@ -141,3 +141,18 @@ fn typed_test_doubles() {
     }
     assert!(summary.report("mocks"), "mock cases failed");
 }
+
+/// What a user names comes from the service crate alone.
+#[test]
+fn users_name_everything_through_the_service_crate() {
+    let _athena = nimbus_athena::config::Config::new()
+        .region(nimbus_athena::config::Region::new("eu-west-1"))
+        .credentials(nimbus_athena::config::Credentials::new("AKID", "secret", None))
+        .retry(nimbus_athena::config::RetryConfig::disabled());
+    let _spanner = nimbus_spanner::Config::new().token_provider(nimbus_spanner::StaticToken::new("token"));
+    let settings = nimbus_spanner::WaitSettings::default();
+    let params = nimbus_spanner::StandardParams::new().fields("name");
+    assert!(settings.deadline > std::time::Duration::ZERO && !params.is_empty());
+    let _: Option<nimbus_spanner::primitives::DateTime> = None;
+    let _: Option<nimbus_athena::Error> = None;
+}

@@ -248,6 +248,13 @@ fn lib_rs(service: &Service, spec: &CrateSpec) -> TokenStream {
     } else {
         None
     };
+    // What users of a Google API name most, at the root as well.
+    let google_names = service.is_google().then(|| {
+        quote! {
+            pub use config::StaticToken;
+            pub use primitives::{StandardParams, WaitSettings};
+        }
+    });
     let client = client_modules.map(|modules| {
         quote! {
             #modules
@@ -256,6 +263,7 @@ fn lib_rs(service: &Service, spec: &CrateSpec) -> TokenStream {
             pub use client::Client;
             pub use config::Config;
             pub use #rt::{Error, ErrorKind};
+            #google_names
 
             /// Client configuration: [`Config`] and what its settings take
             /// (credentials, retries, limits, the HTTP transport).

@@ -25,6 +25,8 @@ pub mod testing;
 pub use client::Client;
 pub use config::Config;
 pub use nimbus_google::codegen::{Error, ErrorKind};
+pub use config::StaticToken;
+pub use primitives::{StandardParams, WaitSettings};
 /// Client configuration: [`Config`] and what its settings take
 /// (credentials, retries, limits, the HTTP transport).
 pub mod config {
