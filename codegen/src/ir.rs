@@ -84,6 +84,22 @@ pub struct Service {
     /// The reader function (`read_get_session_response`) of each output and
     /// error structure, in `operations` (decided by the names pass).
     pub readers: std::collections::BTreeMap<TypeId, String>,
+    /// A Google API's resource tree by resource path (the root is `[]`),
+    /// with every accessor, method and struct name decided by the names pass;
+    /// empty for AWS services.
+    pub resources: std::collections::BTreeMap<Vec<String>, ResourceNode>,
+}
+
+/// One resource of a Google API's tree: the struct holding its methods and
+/// the names its members get (unique among them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceNode {
+    /// The struct's name (`ProjectsInstances`; `Client` for the root).
+    pub type_name: String,
+    /// Child resources: the accessor method's name and the child's path.
+    pub children: Vec<(String, Vec<String>)>,
+    /// Methods: the method's name and the operation's index in `Service::operations`.
+    pub methods: Vec<(String, usize)>,
 }
 
 impl Service {
@@ -261,6 +277,9 @@ pub struct OperationItems {
     pub error: String,
     /// The `OperationInfo` static (`GET_SESSION`), in `operations`.
     pub info: String,
+    /// The builder's setter of the standard parameters (Google), named clear
+    /// of the `set_*` setters of its parameters.
+    pub standard_params: String,
 }
 
 /// What a successful call answers with.

@@ -1,7 +1,8 @@
 //! Passes over the IR that run after a reader and before the emitters.
 
-use crate::ir::{OperationItems, Service, TypeId, TypeKind, TypeRef};
+use crate::ir::{OperationItems, ResourceNode, Service, TypeId, TypeKind, TypeRef};
 use crate::names::{self, Scope};
+use std::collections::BTreeMap;
 
 /// Runs every pass, in order.
 pub fn run(service: &mut Service) {
@@ -26,7 +27,10 @@ pub fn decide_item_names(service: &mut Service) {
         let params = types.claim(format!("{builder}Params"));
         let info = values.claim(raw(&op.name.rust).to_uppercase());
         let error = errors.claim(format!("{}Error", names::type_ident(&op.name.wire)));
-        op.items = OperationItems { builder, params, error, info };
+        op.items = OperationItems { builder, params, error, info, standard_params: String::new() };
+    }
+    if service.is_google() {
+        decide_resource_names(service);
     }
     let mut structures: Vec<TypeId> =
         service.operations.iter().flat_map(|op| op.output.into_iter().chain(op.errors.iter().copied())).collect();
@@ -36,6 +40,56 @@ pub fn decide_item_names(service: &mut Service) {
         .into_iter()
         .map(|id| (id, values.claim(format!("read_{}", raw(&names::field_ident(&service.types[id.0].name.rust))))))
         .collect();
+}
+
+/// A Google API's resource tree (from the operations' resource paths) and
+/// its names: struct names unique in the crate, and in each resource the
+/// accessors of its children, then its methods, unique among its members;
+/// each builder's `standard_params` setter clear of its `set_*` setters.
+fn decide_resource_names(service: &mut Service) {
+    let raw = |s: &str| s.strip_prefix("r#").unwrap_or(s).to_owned();
+    // path -> (child resource names in first-seen order, operation indices)
+    let mut tree: BTreeMap<Vec<String>, (Vec<String>, Vec<usize>)> = BTreeMap::new();
+    tree.entry(Vec::new()).or_default();
+    for (i, op) in service.operations.iter().enumerate() {
+        for depth in 0..op.resource.len() {
+            let entry = tree.entry(op.resource[..depth].to_vec()).or_default();
+            if !entry.0.contains(&op.resource[depth]) {
+                entry.0.push(op.resource[depth].clone());
+            }
+            tree.entry(op.resource[..=depth].to_vec()).or_default();
+        }
+        tree.entry(op.resource.clone()).or_default().1.push(i);
+    }
+    let mut types = Scope::with_reserved(&["Client"]);
+    let type_names: BTreeMap<Vec<String>, String> = tree
+        .keys()
+        .map(|path| (path.clone(), if path.is_empty() { "Client".to_owned() } else { types.claim(names::type_ident(&path.join("_"))) }))
+        .collect();
+    let mut resources = BTreeMap::new();
+    for (path, (children, methods)) in tree {
+        let mut scope = Scope::with_reserved(&["new", "core"]);
+        let children = children
+            .into_iter()
+            .map(|child| {
+                let mut child_path = path.clone();
+                child_path.push(child.clone());
+                (scope.claim(names::field_ident(&child)), child_path)
+            })
+            .collect();
+        let methods = methods.into_iter().map(|i| (scope.claim(names::field_ident(&service.operations[i].method)), i)).collect();
+        resources.insert(path.clone(), ResourceNode { type_name: type_names[&path].clone(), children, methods });
+    }
+    service.resources = resources;
+    for i in 0..service.operations.len() {
+        let mut scope = Scope::with_reserved(&["new", "input", "send", "pages", "items", "wait", "stream", "rows"]);
+        if let Some(TypeKind::Struct(fields)) = service.operations[i].input.map(|id| &service.types[id.0].kind) {
+            for f in fields {
+                scope.claim(format!("set_{}", raw(&f.name.rust)));
+            }
+        }
+        service.operations[i].items.standard_params = scope.claim("standard_params".to_owned());
+    }
 }
 
 /// Unions always derive `Serialize` (its attributes carry the wire names

@@ -126,6 +126,7 @@ impl Reader {
             types: Vec::new(),
             spec_type_count,
             readers: Default::default(),
+            resources: Default::default(),
         };
         Ok(self.finish(service))
     }

@@ -15,11 +15,6 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
-/// The accessor struct name of a resource path.
-fn resource_struct(path: &[String]) -> syn::Ident {
-    ident(&names::type_ident(&path.join("_")))
-}
-
 /// The `Params` struct name of a method.
 pub(super) fn params_struct(op: &Operation) -> syn::Ident {
     ident(&op.items.params)
@@ -36,34 +31,12 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         Some(variable) => quote! { Some(#variable) },
         None => quote! { None },
     };
-    // Resource tree: path -> (child resources, methods).
-    let mut tree: BTreeMap<Vec<String>, (Vec<String>, Vec<&Operation>)> = BTreeMap::new();
-    tree.entry(Vec::new()).or_default();
-    for op in &service.operations {
-        for depth in 0..op.resource.len() {
-            let parent = op.resource[..depth].to_vec();
-            let child = op.resource[depth].clone();
-            let entry = tree.entry(parent).or_default();
-            if !entry.0.contains(&child) {
-                entry.0.push(child);
-            }
-            tree.entry(op.resource[..=depth].to_vec()).or_default();
-        }
-        tree.entry(op.resource.clone()).or_default().1.push(op);
-    }
-    // Accessor struct names, unique even when two resource paths spell alike.
-    let mut type_scope = Scope::with_reserved(&["Client"]);
-    let struct_names: BTreeMap<Vec<String>, syn::Ident> =
-        tree.keys().filter(|p| !p.is_empty()).map(|p| (p.clone(), ident(&type_scope.claim(resource_struct(p).to_string())))).collect();
     let mut items = Vec::new();
-    for (path, (children, methods)) in &tree {
-        let mut scope = Scope::with_reserved(&["new", "core"]);
+    for (path, node) in &service.resources {
         let mut members = Vec::new();
-        for child in children {
-            let mut child_path = path.clone();
-            child_path.push(child.clone());
-            let accessor = ident(&scope.claim(names::field_ident(child)));
-            let ty = struct_names.get(&child_path).cloned().unwrap_or_else(|| resource_struct(&child_path));
+        for (accessor, child_path) in &node.children {
+            let accessor = ident(accessor);
+            let ty = ident(service.resources.get(child_path).map_or("Client", |c| c.type_name.as_str()));
             let doc = doc_attrs(&format!("The `{}` resource.", child_path.join(".")));
             members.push(quote! {
                 #doc
@@ -72,8 +45,8 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
                 }
             });
         }
-        for op in methods {
-            members.push(method_fn(service, op, &mut scope)?);
+        for (method, i) in &node.methods {
+            members.push(method_fn(service, &service.operations[*i], method)?);
         }
         if path.is_empty() {
             let doc = doc_attrs(&format!(
@@ -108,7 +81,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
                 }
             });
         } else {
-            let ty = struct_names.get(path).cloned().unwrap_or_else(|| resource_struct(path));
+            let ty = ident(&node.type_name);
             let doc = doc_attrs(&format!("Methods of the `{}` resource.", path.join(".")));
             items.push(quote! {
                 #doc
@@ -145,8 +118,8 @@ fn required_params(service: &Service, op: &Operation) -> Vec<Field> {
     fields.iter().filter(|f| f.required).cloned().collect()
 }
 
-fn method_fn(service: &Service, op: &Operation, scope: &mut Scope) -> Result<TokenStream, String> {
-    let method = ident(&scope.claim(names::field_ident(&op.method)));
+fn method_fn(service: &Service, op: &Operation, method: &str) -> Result<TokenStream, String> {
+    let method = ident(method);
     let builder = builder_name(op);
     let params = params_struct(op);
     let mut args = Vec::new();
@@ -218,11 +191,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         let doc = doc_attrs(&doc);
         param_fields.push(quote! { #doc pub #fname: #ty, });
     }
-    let mut scope = Scope::with_reserved(&["new", "input", "send", "pages", "items", "wait", "stream", "rows"]);
     let mut setters = Vec::new();
-    for f in fields {
-        scope.claim(format!("set_{}", raw(&f.name.rust)));
-    }
     for f in fields.iter().filter(|f| !f.required) {
         let fname = ident(&f.name.rust);
         let setter = format_ident!("set_{}", raw(&f.name.rust));
@@ -240,7 +209,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
     if !globals.is_empty() {
         // One setter taking the runtime's `StandardParams` instead of one
         // per global parameter in every builder.
-        let setter = ident(&scope.claim("standard_params".to_owned()));
+        let setter = ident(&op.items.standard_params);
         let names: Vec<String> = globals.iter().map(|g| format!("`{}`", g.name.wire)).collect();
         let doc = doc_attrs(&format!(
             "Sets the standard parameters every method accepts ({}), replacing earlier ones: see [`StandardParams`](crate::primitives::StandardParams).",

@@ -157,6 +157,7 @@ impl<'m> Lowering<'m> {
             types,
             spec_type_count,
             readers: Default::default(),
+            resources: Default::default(),
         })
     }
 
