@@ -20,15 +20,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match client.get_session(portal_id, session_id).send().await {
         Ok(out) => {
             let session = out.session.unwrap_or_default();
-            println!(
-                "session {:?}: {:?} since {:?}",
-                session.session_id, session.status, session.start_time
-            );
+            println!("session {:?}: {:?} since {:?}", session.session_id, session.status, session.start_time);
             Ok(())
         }
-        Err(GetSessionError::ResourceNotFoundException(e)) => {
-            Err(format!("no such session: {}", e.message.unwrap_or_default()).into())
-        }
+        Err(GetSessionError::ResourceNotFoundException(e)) => Err(format!("no such session: {}", e.message.unwrap_or_default()).into()),
         Err(other) => Err(other.into()),
     }
 }
